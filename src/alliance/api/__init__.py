@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): routers per resource, typed dependencies, problem+json errors."""

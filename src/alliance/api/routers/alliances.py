@@ -1,0 +1,42 @@
+"""Read endpoints for alliances and their members."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from alliance.api.deps import StoreDep
+from alliance.api.problems import PROBLEM_JSON
+from alliance.api.schemas import AllianceList, AllianceOut, MemberList, MemberOut
+from alliance.registry import service
+
+router = APIRouter(prefix="/alliances", tags=["alliances"])
+
+NOT_FOUND = {404: {"description": "no such alliance", "content": {PROBLEM_JSON: {}}}}
+Code = Annotated[str, Path(max_length=32, description="the alliance's code")]
+
+
+@router.get("", response_model=AllianceList)
+def list_alliances(store: StoreDep) -> AllianceList:
+    items = [AllianceOut.of(a) for a in service.list_alliances(store)]
+    return AllianceList(items=items, total=len(items))
+
+
+@router.get("/{code}", response_model=AllianceOut, responses=NOT_FOUND)
+def get_alliance(code: Code, store: StoreDep) -> AllianceOut:
+    return AllianceOut.of(service.get_alliance(store, code))
+
+
+@router.get("/{code}/members", response_model=MemberList, responses=NOT_FOUND)
+def list_members(
+    code: Code,
+    store: StoreDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> MemberList:
+    page = service.page_members(store, code, limit=limit, offset=offset)
+    return MemberList(
+        alliance=code, items=[MemberOut.of(m) for m in page.items], total=page.total,
+        limit=page.limit, offset=page.offset,
+    )

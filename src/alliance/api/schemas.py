@@ -1,0 +1,91 @@
+"""Response bodies of the API. Amounts and decimals travel as strings so "0.10" stays "0.10"."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+from alliance.registry.model import Alliance, Member, ResourceDeclaration
+from alliance.registry.records import decimal_text
+
+
+class AllianceOut(BaseModel):
+    code: str
+    name: str
+    kind: str
+    structure: str
+    status: str
+    currency: str
+    timezone: str
+    charter: str
+    parent: str | None
+    sub_alliances: list[str]
+    member_count: int
+    created_at: datetime
+
+    @classmethod
+    def of(cls, a: Alliance) -> AllianceOut:
+        return cls(
+            code=a.code, name=a.name, kind=a.kind.value, structure=a.structure.value,
+            status=a.status.value, currency=a.currency, timezone=a.timezone, charter=a.charter,
+            parent=a.parent_code, sub_alliances=list(a.sub_alliance_codes),
+            member_count=a.member_count, created_at=a.created_at,
+        )
+
+
+class AllianceList(BaseModel):
+    items: list[AllianceOut]
+    total: int
+
+
+class ResourceOut(BaseModel):
+    direction: str
+    category: str
+    description: str
+    capacity: str | None
+    unit: str
+    priority: int
+
+    @classmethod
+    def of(cls, r: ResourceDeclaration) -> ResourceOut:
+        return cls(
+            direction=r.direction.value, category=r.category.value, description=r.description,
+            capacity=None if r.capacity is None else decimal_text(r.capacity), unit=r.unit,
+            priority=r.priority,
+        )
+
+
+class MemberOut(BaseModel):
+    """A member as the alliance directory shows it.
+
+    Profile metrics (revenue, profit, cash flow...) are the member's own raw data and are not in
+    this public read model; they become visible under the roles and sharing rules of the member API.
+    """
+
+    code: str
+    name: str
+    credit_code: str
+    industry: str
+    region: str
+    size: str | None
+    role: str
+    joined_on: date
+    left_on: date | None
+    resources: list[ResourceOut]
+
+    @classmethod
+    def of(cls, m: Member) -> MemberOut:
+        return cls(
+            code=m.code, name=m.legal_name, credit_code=m.credit_code, industry=m.industry,
+            region=m.region, size=m.size.value if m.size else None, role=m.role.value,
+            joined_on=m.joined_on, left_on=m.left_on, resources=[ResourceOut.of(r) for r in m.resources],
+        )
+
+
+class MemberList(BaseModel):
+    alliance: str
+    items: list[MemberOut]
+    total: int
+    limit: int
+    offset: int

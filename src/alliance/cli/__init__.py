@@ -1,0 +1,1 @@
+"""The `alliance` command line (Typer + Rich): one module per capability, all calling services."""

@@ -1,0 +1,91 @@
+"""`alliance alliance create|list|show`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from alliance.cli.output import OutputFormat, console, emit, fails_cleanly, open_store
+from alliance.core.clock import SystemClock
+from alliance.core.errors import InvalidInput
+from alliance.registry import service
+from alliance.registry.model import (
+    DEFAULT_TIMEZONE,
+    Alliance,
+    AllianceKind,
+    AllianceSpec,
+    AllianceStatus,
+    AllianceStructure,
+)
+
+app = typer.Typer(help="Found and inspect alliances.", no_args_is_help=True)
+
+HEADER = ["code", "name", "kind", "structure", "status", "parent", "members", "currency", "timezone"]
+
+
+def _row(a: Alliance) -> list[Any]:
+    return [a.code, a.name, a.kind.value, a.structure.value, a.status.value, a.parent_code or "",
+            a.member_count, a.currency, a.timezone]
+
+
+def _record(a: Alliance) -> dict[str, Any]:
+    return {
+        "code": a.code, "name": a.name, "kind": a.kind.value, "structure": a.structure.value,
+        "status": a.status.value, "parent": a.parent_code, "sub_alliances": list(a.sub_alliance_codes),
+        "member_count": a.member_count, "currency": a.currency, "timezone": a.timezone,
+        "charter": a.charter, "created_at": a.created_at.isoformat(),
+    }
+
+
+@app.command("create")
+@fails_cleanly
+def create(
+    code: Annotated[str, typer.Argument(help="Short unique code, e.g. nb-precision.")],
+    name: Annotated[str, typer.Option("--name", help="Display name, e.g. 宁波精密零部件企业联盟.")],
+    kind: Annotated[AllianceKind, typer.Option(help="market, rnd, strategic or sme.")] = AllianceKind.SME,
+    structure: Annotated[AllianceStructure, typer.Option(help="star, mesh or umbrella.")] = AllianceStructure.MESH,
+    parent: Annotated[str | None, typer.Option(help="Code of the alliance this one is a member of.")] = None,
+    currency: Annotated[str, typer.Option(help="ISO 4217 settlement currency.")] = "CNY",
+    timezone: Annotated[str, typer.Option(help="IANA time zone of the business day.")] = DEFAULT_TIMEZONE,
+    charter_file: Annotated[Path | None, typer.Option("--charter-file", help="UTF-8 text file with the charter.")] = None,
+    status: Annotated[AllianceStatus, typer.Option(help="forming or active.")] = AllianceStatus.ACTIVE,
+) -> None:
+    """Found a new alliance."""
+    charter = ""
+    if charter_file is not None:
+        try:
+            charter = charter_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"{charter_file}: cannot read charter ({exc})") from None
+    spec = AllianceSpec(
+        code=code, name=name, kind=kind, structure=structure, currency=currency, timezone=timezone,
+        charter=charter, parent_code=parent, status=status,
+    )
+    created = service.create_alliance(open_store(), spec, SystemClock())
+    console.print(f"Created alliance [bold]{created.code}[/] ({created.name}).", highlight=False)
+
+
+@app.command("list")
+@fails_cleanly
+def list_(fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE) -> None:
+    """List all alliances."""
+    found = service.list_alliances(open_store())
+    emit(fmt, HEADER, [_row(a) for a in found], [_record(a) for a in found], title="Alliances")
+
+
+@app.command("show")
+@fails_cleanly
+def show(
+    code: Annotated[str, typer.Argument(help="The alliance's code.")],
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
+) -> None:
+    """Show one alliance."""
+    a = service.get_alliance(open_store(), code)
+    record = _record(a)
+    if fmt is OutputFormat.TABLE:
+        pairs = [[k, ", ".join(v) if isinstance(v, list) else v] for k, v in record.items()]
+        emit(fmt, ["field", "value"], pairs, record, title=a.name)
+    else:
+        emit(fmt, list(record), [[", ".join(v) if isinstance(v, list) else v for v in record.values()]], record)

@@ -1,0 +1,60 @@
+"""The `alliance` command: wires the capability sub-commands together."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from alliance.cli import alliances, members
+from alliance.cli.output import console, emit, fails_cleanly, open_store, OutputFormat
+from alliance.core.clock import SystemClock
+
+app = typer.Typer(
+    name="alliance",
+    help="Alliance: form, run and end business alliances.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(alliances.app, name="alliance")
+app.add_typer(members.app, name="member")
+
+
+@app.command()
+@fails_cleanly
+def demo() -> None:
+    """Load the demo alliances (safe to run again: existing ones are left as they are)."""
+    from alliance.registry.demo import load_demo
+
+    store = open_store()
+    result = load_demo(store, SystemClock())
+    rows = [[code, "created"] for code in result.created] + [[code, "already there"] for code in result.existing]
+    emit(OutputFormat.TABLE, ["alliance", "demo"], rows, None, title=f"Demo data in {store.describe()}")
+
+
+@app.command()
+@fails_cleanly
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
+) -> None:
+    """Serve the web UI and the API."""
+    import uvicorn
+
+    from alliance.server import create_app
+
+    store = open_store()
+    console.print(f"Alliance on http://{host}:{port}/  (database: {store.describe()}; Ctrl+C stops)", highlight=False)
+    uvicorn.run(create_app(store), host=host, port=port, log_level="info")
+
+
+@app.command("db-upgrade")
+@fails_cleanly
+def db_upgrade() -> None:
+    """Create or upgrade the database schema (other commands do this on their own too)."""
+    store = open_store()
+    console.print(f"Schema is up to date in {store.describe()}.", highlight=False)
+
+
+def run() -> None:
+    app(prog_name="alliance")

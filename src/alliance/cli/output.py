@@ -1,0 +1,81 @@
+"""How the CLI talks: tables, JSON and CSV on stdout, one-line errors on stderr, exit codes.
+
+Exit codes: 0 success; 1 the operation failed (unknown alliance, database unreachable...);
+2 bad input (invalid rows or values, bad options; also Click's usage errors).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import sys
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from alliance.core.errors import AllianceError, InvalidInput
+from alliance.core.settings import get_settings
+from alliance.store.database import Store
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+def open_store() -> Store:
+    return Store.open(get_settings().resolved_database_url())
+
+
+def fails_cleanly(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn domain errors into one clear line (or a table of problems) and a non-zero exit."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except AllianceError as exc:
+            report_error(exc)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper
+
+
+SINGLE_RECORD = frozenset({"member", "alliance"})
+
+
+def report_error(exc: AllianceError) -> None:
+    err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+    # Problems of a single record are already in the message; a file's rows get a table.
+    if isinstance(exc, InvalidInput) and any(p.where not in SINGLE_RECORD for p in exc.problems):
+        table = Table("where", "field", "problem", header_style="bold", box=None, pad_edge=False)
+        for p in exc.problems:
+            table.add_row(p.where, p.field, p.reason)
+        err_console.print(table)
+
+
+def emit(fmt: OutputFormat, header: Sequence[str], rows: Sequence[Sequence[Any]], records: Any, title: str = "") -> None:
+    """Print rows as a Rich table, `records` as JSON, or rows as CSV."""
+    if fmt is OutputFormat.JSON:
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2, default=str) + "\n")
+    elif fmt is OutputFormat.CSV:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows([["" if v is None else str(v) for v in row] for row in rows])
+    else:
+        table = Table(*header, title=title or None, header_style="bold cyan")
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        console.print(table)

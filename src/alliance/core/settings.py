@@ -1,0 +1,32 @@
+"""The one settings object: every knob is an environment variable with the `ALLIANCE_` prefix."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Platform configuration, read from the environment (see README, "Configuration")."""
+
+    model_config = SettingsConfigDict(env_prefix="ALLIANCE_", extra="ignore")
+
+    home: Path = Field(default=Path("data"), description="Data directory; holds the SQLite file.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/db; default SQLite in home.",
+    )
+    default_locale: str = Field(default="zh_CN", description="Language of the web UI: zh_CN or en.")
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'alliance.db').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

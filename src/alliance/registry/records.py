@@ -1,0 +1,264 @@
+"""Member records as text: the one place that knows each member field's names and how to parse it.
+
+Import files (CSV/XLSX), `alliance member add` and the API all hand member data over as
+`{field: text}`; `parse_member_record` turns that into a `MemberDraft` or a list of `Problem`s,
+never stopping at the first. `MEMBER_COLUMNS` names every field in English and Chinese so files
+with either header language (or a mix) are read alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from alliance.core.errors import Problem
+from alliance.core.money import Money, MoneyError
+from alliance.registry.credit_code import InvalidCreditCode, normalise_credit_code
+from alliance.registry.model import (
+    CompanySize,
+    Member,
+    MemberDraft,
+    MemberProfile,
+    MemberRole,
+)
+
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+CODE_RULE = "1-32 letters, digits, '_', '.' or '-', starting with a letter or digit"
+
+
+class FieldError(ValueError):
+    """A single value could not be parsed; the message is the reason shown to the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParseContext:
+    currency: str
+    today: date
+
+
+Parser = Callable[[str, ParseContext], object]
+
+
+def _text(limit: int) -> Parser:
+    def parse(value: str, _: ParseContext) -> str:
+        if len(value) > limit:
+            raise FieldError(f"longer than {limit} characters")
+        return value
+
+    return parse
+
+
+def _code(value: str, _: ParseContext) -> str:
+    if not CODE_PATTERN.match(value):
+        raise FieldError(f"{value!r} is not a valid code ({CODE_RULE})")
+    return value
+
+
+def _credit_code(value: str, _: ParseContext) -> str:
+    if re.fullmatch(r"\d(\.\d+)?[eE]\+\d+", value):
+        raise FieldError("stored as a number (the spreadsheet lost digits); format the column as text")
+    try:
+        return normalise_credit_code(value)
+    except InvalidCreditCode as exc:
+        raise FieldError(f"{value!r} is not a valid unified social credit code: {exc}") from None
+
+
+def _decimal(value: str) -> Decimal:
+    cleaned = value.replace(",", "").strip()
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        raise FieldError(f"{value!r} is not a number") from None
+    if not number.is_finite():
+        raise FieldError(f"{value!r} is not a number")
+    return number
+
+
+def _money(value: str, ctx: ParseContext) -> Money:
+    try:
+        return Money.parse(value, ctx.currency)
+    except MoneyError as exc:
+        raise FieldError(exc.message) from None
+
+
+def _ratio(value: str, _: ParseContext) -> Decimal:
+    number = _decimal(value[:-1]) / 100 if value.endswith("%") else _decimal(value)
+    # Above 1 is possible (liabilities exceed assets); above 10 is a typo for a percentage.
+    if not 0 <= number <= 10:
+        raise FieldError(f"{value!r} is not a ratio (such as 0.45, or 45%)")
+    return number
+
+
+def _score(value: str, _: ParseContext) -> Decimal:
+    number = _decimal(value)
+    if not 0 <= number <= 10:
+        raise FieldError(f"{value!r} is outside the 0-10 score range")
+    return number
+
+
+def _count(value: str, _: ParseContext) -> int:
+    number = _decimal(value)
+    if number != number.to_integral_value() or number < 0:
+        raise FieldError(f"{value!r} is not a whole, non-negative count")
+    return int(number)
+
+
+def _date(value: str, _: ParseContext) -> date:
+    text = value.strip().split(" ")[0].split("T")[0].replace("/", "-")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise FieldError(f"{value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _choice(enum: type, labels: Mapping[str, str]) -> Parser:
+    def parse(value: str, _: ParseContext) -> object:
+        key = labels.get(value, value.lower())
+        try:
+            return enum(key)
+        except ValueError:
+            allowed = ", ".join(m.value for m in enum)
+            raise FieldError(f"{value!r} is not one of: {allowed}") from None
+
+    return parse
+
+
+SIZE_LABELS_ZH = {"微型": "micro", "小型": "small", "中型": "medium", "大型": "large"}
+ROLE_LABELS_ZH = {"核心企业": "hub", "核心": "hub", "成员": "member", "观察员": "observer"}
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str  # English header, and the field's name everywhere else
+    zh: str  # Chinese header
+    parse: Parser
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+MEMBER_COLUMNS: tuple[Column, ...] = (
+    Column("code", "编码", _code, required=True, aliases=("short_code", "简称代码", "代码")),
+    Column("name", "名称", _text(200), required=True, aliases=("legal_name", "企业名称", "公司名称")),
+    Column("credit_code", "统一社会信用代码", _credit_code, required=True, aliases=("uscc", "信用代码")),
+    Column("industry", "行业", _text(100)),
+    Column("region", "地区", _text(100)),
+    Column("size", "规模", _choice(CompanySize, SIZE_LABELS_ZH)),
+    Column("role", "角色", _choice(MemberRole, ROLE_LABELS_ZH)),
+    Column("joined_on", "加入日期", _date),
+    Column("contact_name", "联系人", _text(100)),
+    Column("contact_phone", "联系电话", _text(40)),
+    Column("contact_email", "联系邮箱", _text(200)),
+    Column("revenue", "营业收入", _money),
+    Column("profit", "利润", _money),
+    Column("cash_flow", "现金流", _money),
+    Column("debt_ratio", "资产负债率", _ratio),
+    Column("reputation", "市场声誉", _score),
+    Column("compliance_records", "合规记录", _count),
+    Column("patent_count", "专利数", _count),
+    Column("api_count", "接口数", _count),
+)
+
+COLUMNS_BY_KEY = {c.key: c for c in MEMBER_COLUMNS}
+_HEADER_INDEX = {
+    name.strip().lower(): c for c in MEMBER_COLUMNS for name in (c.key, c.zh, *c.aliases)
+}
+
+
+def column_for_header(header: str) -> Column | None:
+    """The column a file header names, in English or Chinese (case and spaces ignored)."""
+    return _HEADER_INDEX.get(header.strip().lower().replace(" ", "_")) or _HEADER_INDEX.get(header.strip())
+
+
+def parse_member_record(
+    values: Mapping[str, str], ctx: ParseContext, where: str, labels: Mapping[str, str] | None = None
+) -> tuple[MemberDraft | None, list[Problem]]:
+    """Parse `{field key: text}` into a draft; return every problem found (draft is None if any).
+
+    `labels` maps a field key to the name the user knows it by (the file's header), for messages.
+    Blank values count as absent.
+    """
+    labels = labels or {}
+    parsed: dict[str, object] = {}
+    problems: list[Problem] = []
+    for column in MEMBER_COLUMNS:
+        raw = (values.get(column.key) or "").strip()
+        label = labels.get(column.key, column.key)
+        if not raw:
+            if column.required:
+                problems.append(Problem(where, label, "is required"))
+            continue
+        try:
+            parsed[column.key] = column.parse(raw, ctx)
+        except FieldError as exc:
+            problems.append(Problem(where, label, str(exc)))
+    if problems:
+        return None, problems
+    profile = MemberProfile(
+        revenue=parsed.get("revenue"),  # type: ignore[arg-type]
+        profit=parsed.get("profit"),  # type: ignore[arg-type]
+        cash_flow=parsed.get("cash_flow"),  # type: ignore[arg-type]
+        debt_ratio=parsed.get("debt_ratio"),  # type: ignore[arg-type]
+        reputation=parsed.get("reputation"),  # type: ignore[arg-type]
+        compliance_records=parsed.get("compliance_records"),  # type: ignore[arg-type]
+        patent_count=parsed.get("patent_count"),  # type: ignore[arg-type]
+        api_count=parsed.get("api_count"),  # type: ignore[arg-type]
+    )
+    draft = MemberDraft(
+        code=parsed["code"],  # type: ignore[arg-type]
+        legal_name=parsed["name"],  # type: ignore[arg-type]
+        credit_code=parsed["credit_code"],  # type: ignore[arg-type]
+        industry=parsed.get("industry", ""),  # type: ignore[arg-type]
+        region=parsed.get("region", ""),  # type: ignore[arg-type]
+        size=parsed.get("size"),  # type: ignore[arg-type]
+        role=parsed.get("role", MemberRole.MEMBER),  # type: ignore[arg-type]
+        joined_on=parsed.get("joined_on", ctx.today),  # type: ignore[arg-type]
+        contact_name=parsed.get("contact_name", ""),  # type: ignore[arg-type]
+        contact_phone=parsed.get("contact_phone", ""),  # type: ignore[arg-type]
+        contact_email=parsed.get("contact_email", ""),  # type: ignore[arg-type]
+        profile=profile,
+    )
+    return draft, []
+
+
+def decimal_text(value: Decimal) -> str:
+    """A Decimal as plain text without exponent or trailing zeros: 0.450000 -> "0.45", 100 -> "100"."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def member_record(member: Member) -> dict[str, str]:
+    """A stored member as `{field key: text}`, the inverse of `parse_member_record`."""
+    p = member.profile
+
+    def money(m: Money | None) -> str:
+        return m.amount_text() if m is not None else ""
+
+    def num(d: Decimal | int | None) -> str:
+        return "" if d is None else decimal_text(d) if isinstance(d, Decimal) else str(d)
+
+    return {
+        "code": member.code,
+        "name": member.legal_name,
+        "credit_code": member.credit_code,
+        "industry": member.industry,
+        "region": member.region,
+        "size": member.size.value if member.size else "",
+        "role": member.role.value,
+        "joined_on": member.joined_on.isoformat(),
+        "contact_name": member.contact_name,
+        "contact_phone": member.contact_phone,
+        "contact_email": member.contact_email,
+        "revenue": money(p.revenue),
+        "profit": money(p.profit),
+        "cash_flow": money(p.cash_flow),
+        "debt_ratio": num(p.debt_ratio),
+        "reputation": num(p.reputation),
+        "compliance_records": num(p.compliance_records),
+        "patent_count": num(p.patent_count),
+        "api_count": num(p.api_count),
+    }

@@ -1,0 +1,164 @@
+"""Registry use cases. Each opens a unit of work, loads, calls the pure logic, and saves.
+
+The CLI, the API and the web UI call these functions and nothing below them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from sqlalchemy.exc import IntegrityError
+
+from alliance.core.clock import Clock, local_today
+from alliance.core.errors import AllianceNotFound, Conflict, InvalidInput, MemberNotFound, Problem
+from alliance.registry.importing import plan_member_import
+from alliance.registry.model import Alliance, AllianceSpec, Member, MemberDraft, check_alliance_spec
+from alliance.registry.records import ParseContext
+from alliance.store.database import Store
+from alliance.store.unit_of_work import UnitOfWork
+
+
+def create_alliance(store: Store, spec: AllianceSpec, clock: Clock) -> Alliance:
+    """Found an alliance. Raises InvalidInput, Conflict (code taken) or AllianceNotFound (parent)."""
+    reasons = check_alliance_spec(spec)
+    if reasons:
+        raise InvalidInput(
+            f"cannot create alliance {spec.code!r}: " + "; ".join(reasons),
+            [Problem("alliance", "", r) for r in reasons],
+        )
+    spec = replace(spec, currency=spec.currency.strip().upper())
+    with store.unit_of_work() as uow:
+        if uow.alliances.id_of(spec.code) is not None:
+            raise Conflict(f"an alliance with code {spec.code!r} already exists")
+        parent_id = None
+        if spec.parent_code is not None:
+            parent_id = uow.alliances.id_of(spec.parent_code)
+            if parent_id is None:
+                raise AllianceNotFound(spec.parent_code)
+        try:
+            uow.alliances.add(spec, parent_id, clock.now())
+        except IntegrityError:
+            raise Conflict(f"an alliance with code {spec.code!r} already exists") from None
+        uow.commit()
+        created = uow.alliances.get(spec.code)
+    assert created is not None
+    return created
+
+
+def list_alliances(store: Store) -> list[Alliance]:
+    with store.unit_of_work() as uow:
+        return uow.alliances.list()
+
+
+def get_alliance(store: Store, code: str) -> Alliance:
+    with store.unit_of_work() as uow:
+        return _alliance(uow, code)
+
+
+def list_members(store: Store, alliance_code: str, *, include_left: bool = False) -> list[Member]:
+    with store.unit_of_work() as uow:
+        alliance = _alliance(uow, alliance_code)
+        return uow.members.list(alliance.id, alliance.code, alliance.currency, include_left=include_left)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberPage:
+    items: list[Member]
+    total: int
+    limit: int
+    offset: int
+
+
+def page_members(store: Store, alliance_code: str, *, limit: int, offset: int) -> MemberPage:
+    """One page of an alliance's current members, ordered by code."""
+    with store.unit_of_work() as uow:
+        alliance = _alliance(uow, alliance_code)
+        items = uow.members.list(alliance.id, alliance.code, alliance.currency, limit=limit, offset=offset)
+        total = uow.members.count(alliance.id)
+    return MemberPage(items, total, limit, offset)
+
+
+def get_member(store: Store, alliance_code: str, member_code: str) -> Member:
+    with store.unit_of_work() as uow:
+        alliance = _alliance(uow, alliance_code)
+        member = uow.members.get(alliance.id, alliance.code, alliance.currency, member_code)
+    if member is None:
+        raise MemberNotFound(alliance_code, member_code)
+    return member
+
+
+def add_member(store: Store, alliance_code: str, values: Mapping[str, str], clock: Clock) -> Member:
+    """Add one member from `{field: text}` (see `records.MEMBER_COLUMNS`)."""
+    import_members(store, alliance_code, list(values), [list(values.values())], clock, where="member")
+    return get_member(store, alliance_code, values["code"].strip())
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    alliance_code: str
+    added: int
+
+
+def import_members(
+    store: Store,
+    alliance_code: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    clock: Clock,
+    *,
+    where: str | None = None,
+) -> ImportResult:
+    """Add every row as a member, or none: any bad row raises InvalidInput listing all bad rows.
+
+    `rows` may be a progress-reporting iterator; it is consumed once, inside the transaction.
+    """
+    with store.unit_of_work() as uow:
+        alliance = _alliance(uow, alliance_code)
+        existing = uow.members.existing_keys(alliance.id)
+        ctx = ParseContext(currency=alliance.currency, today=local_today(clock, alliance.timezone))
+        try:
+            drafts = plan_member_import(header, rows, ctx, existing)
+        except InvalidInput as exc:
+            if where is None:
+                raise
+            # A single record, not a file: "row 2" would mislead.
+            problems = [replace(p, where=where) for p in exc.problems]
+            raise InvalidInput("; ".join(f"{p.field}: {p.reason}" for p in problems), problems) from None
+        added = _save_members(uow, alliance, drafts, clock)
+        uow.commit()
+    return ImportResult(alliance.code, added)
+
+
+def add_member_drafts(store: Store, alliance_code: str, drafts: Sequence[MemberDraft], clock: Clock) -> int:
+    """Add already-validated drafts (demo data, other services); duplicates raise Conflict."""
+    with store.unit_of_work() as uow:
+        alliance = _alliance(uow, alliance_code)
+        existing = uow.members.existing_keys(alliance.id)
+        codes = set(existing.values())
+        clashes = [d.code for d in drafts if d.code in codes or d.credit_code in existing]
+        if clashes:
+            raise Conflict(f"already members of {alliance_code!r}: {', '.join(clashes)}")
+        today = local_today(clock, alliance.timezone)
+        dated = [d if d.joined_on else replace(d, joined_on=today) for d in drafts]
+        added = _save_members(uow, alliance, dated, clock)
+        uow.commit()
+    return added
+
+
+def _save_members(uow: UnitOfWork, alliance: Alliance, drafts: Sequence[MemberDraft], clock: Clock) -> int:
+    try:
+        return uow.members.add_many(alliance.id, drafts, clock.now())
+    except IntegrityError:
+        # Another writer added the same code between our check and our insert.
+        raise Conflict(
+            f"members were added to {alliance.code!r} at the same time; nothing was imported, try again"
+        ) from None
+
+
+def _alliance(uow: UnitOfWork, code: str) -> Alliance:
+    alliance = uow.alliances.get(code)
+    if alliance is None:
+        raise AllianceNotFound(code)
+    return alliance
+

@@ -1,0 +1,142 @@
+"""Reading and writing member tables as CSV and XLSX files.
+
+CSV is read as UTF-8 (with or without the BOM Excel writes) and, failing that, as GB18030, the
+encoding Excel and WPS use for "CSV" on Chinese Windows. CSV is written with a UTF-8 BOM so Excel
+shows Chinese correctly. XLSX goes through openpyxl (read-only / write-only modes, so large files
+stream). Every failure is a `TableFileError` naming the file and the cause.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from alliance.core.errors import InvalidInput
+
+FORMATS = ("csv", "xlsx")
+
+
+class TableFileError(InvalidInput):
+    code = "unreadable_file"
+    title = "Unreadable file"
+
+
+@dataclass(frozen=True, slots=True)
+class TextTable:
+    header: list[str]
+    rows: list[list[str]]
+
+
+def format_of(path: Path, declared: str | None = None) -> str:
+    """"csv" or "xlsx", from `declared` or the file's suffix."""
+    fmt = (declared or path.suffix.lstrip(".")).lower()
+    if fmt in ("xlsm",):
+        fmt = "xlsx"
+    if fmt not in FORMATS:
+        raise TableFileError(f"{path}: unsupported file type {fmt or '(none)'!r}; use .csv or .xlsx")
+    return fmt
+
+
+def read_table(path: Path, declared_format: str | None = None) -> TextTable:
+    """Read the first sheet (or the CSV) as text cells; the first non-empty row is the header."""
+    fmt = format_of(path, declared_format)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise TableFileError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise TableFileError(f"{path}: is a directory, not a file") from None
+    except OSError as exc:
+        raise TableFileError(f"{path}: cannot read ({exc.strerror})") from None
+    rows = _csv_rows(path, data) if fmt == "csv" else _xlsx_rows(path, data)
+    while rows and not any(cell.strip() for cell in rows[0]):
+        rows.pop(0)
+    if not rows:
+        raise TableFileError(f"{path}: the file is empty")
+    return TextTable(header=[c.strip() for c in rows[0]], rows=rows[1:])
+
+
+def _csv_rows(path: Path, data: bytes) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes any byte sequence
+        raise TableFileError(f"{path}: not UTF-8 or GB18030 text")
+    sample = text[:4096]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+    except csv.Error as exc:
+        raise TableFileError(f"{path}: not a valid CSV file ({exc})") from None
+
+
+def _xlsx_rows(path: Path, data: bytes) -> list[list[str]]:
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
+        raise TableFileError(f"{path}: not a valid XLSX workbook") from None
+    try:
+        sheet = workbook.worksheets[0]
+        return [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def cell_text(value: object) -> str:
+    """A spreadsheet cell as the text a person sees: 5.0 -> "5", 2026-03-01 00:00 -> "2026-03-01".
+
+    Floats become their shortest round-trip decimal text (12.3, not 12.300000000000001).
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value).strip()
+
+
+def write_table(target: Path | IO[bytes], fmt: str, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    """Write a table as CSV (UTF-8 with BOM) or XLSX to a path or a binary stream."""
+    if fmt == "csv":
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        payload = buffer.getvalue().encode("utf-8-sig")
+        if isinstance(target, Path):
+            target.write_bytes(payload)
+        else:
+            target.write(payload)
+        return
+    if fmt != "xlsx":
+        raise TableFileError(f"unsupported format {fmt!r}; use csv or xlsx")
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("members")
+    sheet.append(list(header))
+    for row in rows:
+        # Text cells throughout: a credit code or a long amount must never become a float.
+        sheet.append(list(row))
+    workbook.save(target)

@@ -1,0 +1,33 @@
+"""The composition root of the web server: one FastAPI app serving the API, the pages and assets."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from alliance import __version__
+from alliance.api import problems
+from alliance.api.routers import alliances, health
+from alliance.core.clock import Clock, SystemClock
+from alliance.store.database import Store
+from alliance.web import STATIC_DIR, pages
+
+
+def create_app(store: Store, clock: Clock | None = None) -> FastAPI:
+    """Build the app around an open store; the caller owns the store's lifetime."""
+    app = FastAPI(
+        title="Alliance",
+        version=__version__,
+        description="Form, run and end business alliances.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.store = store
+    app.state.clock = clock or SystemClock()
+    problems.install(app)
+    app.include_router(health.router)
+    app.include_router(alliances.router, prefix="/api/v1")
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

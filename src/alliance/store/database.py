@@ -1,0 +1,137 @@
+"""Opening the database: engine creation, SQLite pragmas, schema migration, and error translation.
+
+`Store.open(url)` never lets a driver exception escape: an unreachable or unopenable database is a
+`StoreUnavailable` whose message names the database (without its password) and the cause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+
+from alliance.core.errors import StoreUnavailable
+from alliance.store.unit_of_work import UnitOfWork
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _describe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"
+
+
+def _cause(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip().splitlines()
+    return text[0] if text else type(orig).__name__
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the web server read while the CLI imports; foreign keys are off by default in SQLite.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class Store:
+    """A connection pool to one database plus the knowledge of which kind it is."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @property
+    def kind(self) -> str:
+        """"sqlite" or "postgresql"."""
+        return self.engine.dialect.name
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Store:
+        """Connect to `url`, check it answers, and (by default) bring its schema up to date."""
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise StoreUnavailable(f"ALLIANCE_DATABASE_URL is not a database URL: {url!r}") from None
+        kwargs: dict[str, Any] = {}
+        if parsed.get_backend_name() == "sqlite" and parsed.database:
+            try:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreUnavailable(f"cannot create data directory for {parsed.database}: {exc.strerror}") from None
+        elif parsed.get_backend_name() == "postgresql":
+            kwargs["pool_pre_ping"] = True
+            kwargs["connect_args"] = {"connect_timeout": 5}
+        try:
+            engine = create_engine(parsed, **kwargs)
+        except (NoSuchModuleError, ImportError) as exc:
+            raise StoreUnavailable(f"unsupported database URL {_describe(url)}: {exc}") from None
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        store = cls(engine)
+        try:
+            with engine.connect():
+                pass
+        except (OperationalError, DBAPIError) as exc:
+            engine.dispose()
+            raise StoreUnavailable(f"cannot open database {_describe(url)}: {_cause(exc)}") from None
+        if migrate:
+            store.migrate()
+        return store
+
+    def migrate(self) -> None:
+        """Upgrade the schema to the newest Alembic revision (a no-op when already there)."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except (OperationalError, DBAPIError) as exc:
+            raise StoreUnavailable(f"cannot migrate database {self.describe()}: {_cause(exc)}") from None
+
+    def describe(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def table_names(self) -> list[str]:
+        return inspect(self.engine).get_table_names()
+
+    def ping(self) -> None:
+        """Raise StoreUnavailable unless the database answers a trivial query now."""
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+        except (OperationalError, DBAPIError) as exc:
+            raise StoreUnavailable(f"database {self.describe()} does not answer: {_cause(exc)}") from None
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[UnitOfWork]:
+        """A transaction that rolls back unless `commit()` was called."""
+        try:
+            connection = self.engine.connect()
+        except (OperationalError, DBAPIError) as exc:
+            raise StoreUnavailable(f"cannot open database {self.describe()}: {_cause(exc)}") from None
+        with connection:
+            transaction = connection.begin()
+            uow = UnitOfWork(connection)
+            try:
+                yield uow
+            finally:
+                if uow.committed:
+                    transaction.commit()
+                else:
+                    transaction.rollback()
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,20 @@
+"""One transaction and the repositories that work inside it."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection
+
+from alliance.store.registry_repository import AllianceRepository, MemberRepository
+
+
+class UnitOfWork:
+    """Repositories sharing one connection; the transaction commits only if `commit()` is called."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.alliances = AllianceRepository(connection)
+        self.members = MemberRepository(connection)
+        self.committed = False
+
+    def commit(self) -> None:
+        self.committed = True

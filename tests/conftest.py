@@ -1,0 +1,98 @@
+"""Fixtures shared by the whole suite.
+
+`store` is parametrized over both backends, so every test that touches the database runs on
+SQLite and on a real PostgreSQL server. The server is the one at ALLIANCE_TEST_POSTGRES_URL, or
+one this suite starts on 127.0.0.1 and stops at the end. Without PostgreSQL binaries those tests
+are skipped, unless ALLIANCE_REQUIRE_POSTGRES=1 (set by scripts/test and CI), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from alliance.core.clock import FrozenClock
+from alliance.store.database import Store
+from alliance.store.tables import metadata
+from tests.support.postgres import start_postgres
+
+NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    Store.open(f"sqlite:///{path}").close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A migrated, empty PostgreSQL database for this test process (one per xdist worker)."""
+    given = os.environ.get("ALLIANCE_TEST_POSTGRES_URL")
+    server = None
+    if given:
+        admin_url = given
+    else:
+        try:
+            server = start_postgres()
+        except (RuntimeError, OSError) as exc:
+            if os.environ.get("ALLIANCE_REQUIRE_POSTGRES") == "1":
+                pytest.fail(f"PostgreSQL is required but could not be started: {exc}")
+            pytest.skip(f"no PostgreSQL server: {exc}")
+        admin_url = server.url
+    name = f"alliance_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    Store.open(url).close()
+    try:
+        yield url
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        if server is not None:
+            server.stop()
+
+
+def _truncate(store: Store) -> None:
+    names = ", ".join(t.name for t in reversed(metadata.sorted_tables))
+    with store.engine.begin() as c:
+        c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    """A URL to an empty, migrated database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "alliance.db"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        yield url
+        store = Store.open(url, migrate=False)
+        _truncate(store)
+        store.close()
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    s = Store.open(database_url, migrate=False)
+    yield s
+    s.close()

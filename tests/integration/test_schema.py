@@ -1,0 +1,29 @@
+"""The schema: migrations create exactly the tables' definitions, and tenant columns are everywhere."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from alliance.store.database import Store
+from alliance.store.tables import TENANT_ROOTS, metadata
+
+
+def test_migrations_match_table_definitions(store: Store) -> None:
+    with store.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, metadata) == []
+
+
+def test_every_table_of_member_data_carries_alliance_id() -> None:
+    for table in metadata.sorted_tables:
+        if table.name in TENANT_ROOTS:
+            continue
+        assert "alliance_id" in table.c, f"{table.name} lacks alliance_id"
+        assert not table.c.alliance_id.nullable
+
+
+def test_migrating_again_is_a_no_op(store: Store) -> None:
+    store.migrate()
+    store.migrate()
+    assert {"alliances", "members", "member_resources"} <= set(store.table_names())
