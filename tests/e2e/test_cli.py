@@ -1,0 +1,220 @@
+"""The `alliance` command end to end: outputs, files in both header languages, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from typer.testing import CliRunner
+
+from alliance.cli.main import app
+from tests.support.factories import credit_code
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli(database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("ALLIANCE_DATABASE_URL", database_url)
+
+    def invoke(*args: str) -> object:
+        return runner.invoke(app, list(args), catch_exceptions=False)
+
+    invoke("alliance", "create", "nb", "--name", "宁波精密零部件企业联盟", "--kind", "sme", "--structure", "umbrella")
+    return invoke
+
+
+def members_json(cli) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    result = cli("member", "list", "--alliance", "nb", "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8-sig") -> Path:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([header, *rows])
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+def write_xlsx(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_alliance_commands(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("alliance", "create", "nb-buy", "--name", "联合采购小组", "--parent", "nb")
+    assert r.exit_code == 0 and "nb-buy" in r.stdout
+    listed = json.loads(cli("alliance", "list", "-f", "json").stdout)
+    assert [(a["code"], a["parent"]) for a in listed] == [("nb", None), ("nb-buy", "nb")]
+    shown = json.loads(cli("alliance", "show", "nb", "-f", "json").stdout)
+    assert shown["sub_alliances"] == ["nb-buy"] and shown["structure"] == "umbrella"
+    rows = list(csv.reader(io.StringIO(cli("alliance", "list", "-f", "csv").stdout)))
+    assert rows[0][:2] == ["code", "name"] and rows[2][0] == "nb-buy"
+    table = cli("alliance", "list").stdout
+    assert "nb-buy" in table and "umbrel" in table
+
+
+def test_alliance_create_refusals(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("alliance", "create", "nb", "--name", "again")
+    assert r.exit_code == 2 and "already exists" in r.stderr
+    r = cli("alliance", "create", "x", "--name", "x", "--parent", "missing")
+    assert r.exit_code == 1 and "no alliance with code 'missing'" in r.stderr
+    r = cli("alliance", "create", "y", "--name", "y", "--currency", "ABC")
+    assert r.exit_code == 2 and "unknown currency" in r.stderr
+    r = cli("alliance", "create", "z", "--name", "z", "--kind", "cartel")
+    assert r.exit_code == 2  # Click's usage error
+    assert len(json.loads(cli("alliance", "list", "-f", "json").stdout)) == 1
+
+
+def test_member_add_show_list(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("member", "add", "-a", "nb", "--code", "YJ", "--name", "宁波甬精机械有限公司",
+            "--credit-code", credit_code(1), "--revenue", "12,345,678.90", "--debt-ratio", "45%", "--size", "小型")
+    assert r.exit_code == 0, r.output
+    shown = json.loads(cli("member", "show", "YJ", "-a", "nb", "-f", "json").stdout)
+    assert shown["revenue"] == "12345678.90" and shown["debt_ratio"] == "0.45" and shown["size"] == "small"
+    assert "宁波甬精机械有限公司" in cli("member", "show", "YJ", "-a", "nb").stdout
+    assert [m["code"] for m in members_json(cli)] == ["YJ"]
+
+
+def test_member_add_bad_values_exit_2_and_add_nothing(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("member", "add", "-a", "nb", "--code", "YJ", "--name", "甲", "--credit-code", "91330200MA2H1234X",
+            "--revenue", "1.234")
+    assert r.exit_code == 2
+    assert "credit_code" in r.stderr and "revenue" in r.stderr and "Traceback" not in r.output
+    assert members_json(cli) == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_import_round_trip(cli, tmp_path: Path, lang: str, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    for n in range(3):
+        r = cli("member", "add", "-a", "nb", "--code", f"M{n}", "--name", f"企业{n}", "--credit-code", credit_code(n),
+                "--revenue", f"{n}000.05", "--region", "浙江宁波", "--joined-on", "2025-06-0" + str(n + 1),
+                "--patent-count", str(n))
+        assert r.exit_code == 0, r.output
+    exported = tmp_path / f"members.{fmt}"
+    r = cli("member", "export", "-a", "nb", "-o", str(exported), "--headers", lang)
+    assert r.exit_code == 0, r.output
+    if fmt == "xlsx":
+        header = [c.value for c in next(load_workbook(exported).active.iter_rows(max_row=1))]
+    else:
+        header = next(csv.reader(io.StringIO(exported.read_text(encoding="utf-8-sig"))))
+    assert header[1] == ("name" if lang == "en" else "名称")
+    before = members_json(cli)
+    cli("alliance", "create", "copy", "--name", "副本")
+    r = cli("member", "import", str(exported), "-a", "copy")
+    assert r.exit_code == 0, r.output
+    copied = json.loads(cli("member", "list", "-a", "copy", "-f", "json").stdout)
+    assert [{**m, "alliance": "nb"} for m in copied] == before
+
+
+def test_import_chinese_xlsx_with_typed_cells(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    path = write_xlsx(
+        tmp_path / "成员.xlsx",
+        ["名称", "编码", "统一社会信用代码", "行业", "营业收入", "资产负债率", "专利数", "加入日期"],
+        [["宁波精工模具有限公司", "JG", credit_code(9), "精密制造", 1234.5, 0.38, 12, datetime(2025, 3, 1)]],
+    )
+    r = cli("member", "import", str(path), "-a", "nb")
+    assert r.exit_code == 0, r.output
+    (m,) = members_json(cli)
+    assert (m["revenue"], m["debt_ratio"], m["patent_count"], m["joined_on"]) == ("1234.50", "0.38", "12", "2025-03-01")
+
+
+def test_import_gbk_csv_from_excel(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = write_csv(tmp_path / "gbk.csv", ["名称", "编码", "统一社会信用代码", "地区"],
+                     [["宁波精工模具有限公司", "JG", credit_code(9), "浙江宁波"]], encoding="gb18030")
+    r = cli("member", "import", str(path), "-a", "nb")
+    assert r.exit_code == 0, r.output
+    assert members_json(cli)[0]["region"] == "浙江宁波"
+
+
+def test_bad_import_writes_nothing_lists_every_row_and_exits_2(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("member", "add", "-a", "nb", "--code", "OLD", "--name", "老成员", "--credit-code", credit_code(1))
+    path = write_csv(
+        tmp_path / "bad.csv",
+        ["code", "name", "credit_code", "revenue"],
+        [
+            ["A1", "甲", credit_code(2), "100"],
+            ["A2", "", credit_code(3), "100"],  # row 3: missing name
+            ["A3", "丙", credit_code(4)[:-1] + "I", "100"],  # row 4: invalid credit code
+            ["A1", "丁", credit_code(5), "100"],  # row 5: duplicate code in the file
+            ["OLD", "戊", credit_code(6), "100"],  # row 6: code already in the alliance
+            ["A7", "己", credit_code(7), "12.345"],  # row 7: bad number
+        ],
+    )
+    r = cli("member", "import", str(path), "-a", "nb")
+    assert r.exit_code == 2
+    for row in ("row 3", "row 4", "row 5", "row 6", "row 7"):
+        assert row in r.stderr
+    assert not any(line.startswith("row 2 ") for line in r.stderr.splitlines())
+    assert "nothing was imported" in r.stderr
+    assert [m["code"] for m in members_json(cli)] == ["OLD"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("member", "list", "-a", "nope"), 1, "no alliance with code 'nope'"),
+        (("member", "show", "X", "-a", "nb"), 1, "has no member with code 'X'"),
+        (("member", "import", "/nonexistent/m.csv", "-a", "nb"), 2, "no such file"),
+        (("member", "import", "/etc/hostname", "-a", "nb"), 2, "unsupported file type"),
+        (("member", "export", "-a", "nb", "-f", "pdf"), 2, "unsupported export format"),
+        (("member", "export", "-a", "nb", "-f", "xlsx"), 2, "give --output"),
+    ],
+)
+def test_errors_are_one_clear_line(cli, args: tuple[str, ...], code: int, message: str) -> None:  # type: ignore[no-untyped-def]
+    r = cli(*args)
+    assert r.exit_code == code
+    assert message in r.stderr
+    assert "Traceback" not in r.output
+
+
+def test_not_an_xlsx_file(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("not a zip")
+    r = cli("member", "import", str(fake), "-a", "nb")
+    assert r.exit_code == 2 and "not a valid XLSX workbook" in r.stderr
+
+
+def test_large_import_through_the_cli(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    rows = [[f"B{i:05d}", f"批量企业{i}", credit_code(i)] for i in range(3000)]
+    r = cli("member", "import", str(write_csv(tmp_path / "big.csv", ["code", "name", "credit_code"], rows)), "-a", "nb")
+    assert r.exit_code == 0, r.output
+    assert "Imported 3000 member(s)" in r.stdout
+    assert json.loads(cli("alliance", "show", "nb", "-f", "json").stdout)["member_count"] == 3000
+
+
+def test_unreachable_database_real_process(tmp_path: Path) -> None:
+    env = {**os.environ, "ALLIANCE_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none"}
+    done = subprocess.run(
+        [sys.executable, "-m", "alliance", "alliance", "list"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert "cannot open database postgresql+psycopg://nobody@127.0.0.1:9/none" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) <= 2
+
+
+def test_unopenable_sqlite_path(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    env = {**os.environ, "ALLIANCE_HOME": str(blocker / "sub")}
+    env.pop("ALLIANCE_DATABASE_URL", None)
+    done = subprocess.run([sys.executable, "-m", "alliance", "alliance", "list"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "cannot create data directory" in done.stderr
