@@ -10,7 +10,7 @@ from alliance.api import problems
 from alliance.api.routers import alliances, health
 from alliance.core.clock import Clock, SystemClock
 from alliance.store.database import Store
-from alliance.web import STATIC_DIR, pages
+from alliance.web import STATIC_DIR, i18n, pages
 
 
 def create_app(store: Store, clock: Clock | None = None) -> FastAPI:
@@ -23,6 +23,8 @@ def create_app(store: Store, clock: Clock | None = None) -> FastAPI:
         docs_url="/api/v1/docs",
         redoc_url=None,
     )
+    for locale in i18n.SUPPORTED_LOCALES:
+        i18n.get_environment(locale)  # a broken catalogue fails here, at start-up, not on a request
     app.state.store = store
     app.state.clock = clock or SystemClock()
     problems.install(app)

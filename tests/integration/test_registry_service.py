@@ -147,3 +147,14 @@ def test_drafts_with_resources_round_trip(store: Store, clock: FrozenClock) -> N
     assert member.joined_on == date(2026, 11, 22)
     with pytest.raises(Conflict):
         service.add_member_drafts(store, "nb-precision", [draft], clock)
+
+
+def test_founding_with_members_is_one_transaction(store: Store, clock: FrozenClock) -> None:
+    spec = AllianceSpec(code="dup", name="重复", kind=AllianceKind.SME, structure=AllianceStructure.MESH)
+    a = MemberDraft(code="A", legal_name="甲", credit_code=credit_code(1))
+    b = MemberDraft(code="B", legal_name="乙", credit_code=credit_code(1))  # same credit code as A
+    with pytest.raises(Conflict, match="duplicate members"):
+        service.create_alliance(store, spec, clock, [a, b])
+    assert service.list_alliances(store) == []
+    created = service.create_alliance(store, spec, clock, [a])
+    assert created.member_count == 1

@@ -72,7 +72,11 @@ def create(
 def list_(fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE) -> None:
     """List all alliances."""
     found = service.list_alliances(open_store())
-    emit(fmt, HEADER, [_row(a) for a in found], [_record(a) for a in found], title="Alliances")
+    rows = [_row(a) for a in found]
+    if fmt is OutputFormat.TABLE:  # a terminal is narrow: currency and time zone are in `show`
+        emit(fmt, HEADER[:7], [r[:7] for r in rows], None, title="Alliances")
+    else:
+        emit(fmt, HEADER, rows, [_record(a) for a in found])
 
 
 @app.command("show")

@@ -75,7 +75,10 @@ def emit(fmt: OutputFormat, header: Sequence[str], rows: Sequence[Sequence[Any]]
         writer.writerow(header)
         writer.writerows([["" if v is None else str(v) for v in row] for row in rows])
     else:
-        table = Table(*header, title=title or None, header_style="bold cyan")
+        table = Table(title=title or None, header_style="bold cyan")
+        for name in header:
+            # Wrap rather than cut: a truncated credit code or amount is worse than a tall table.
+            table.add_column(name, overflow="fold")
         for row in rows:
             table.add_row(*("" if v is None else str(v) for v in row))
         console.print(table)

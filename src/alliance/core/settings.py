@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field
@@ -27,6 +26,6 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.home / 'alliance.db').resolve()}"
 
 
-@lru_cache(maxsize=1)
 def get_settings() -> Settings:
+    """Settings as the environment says now (cheap; not cached, so tests and tools can change it)."""
     return Settings()

@@ -19,8 +19,13 @@ from alliance.store.database import Store
 from alliance.store.unit_of_work import UnitOfWork
 
 
-def create_alliance(store: Store, spec: AllianceSpec, clock: Clock) -> Alliance:
-    """Found an alliance. Raises InvalidInput, Conflict (code taken) or AllianceNotFound (parent)."""
+def create_alliance(
+    store: Store, spec: AllianceSpec, clock: Clock, members: Sequence[MemberDraft] = ()
+) -> Alliance:
+    """Found an alliance, with its first `members` if given, in one transaction.
+
+    Raises InvalidInput, Conflict (code taken, or duplicate members) or AllianceNotFound (parent).
+    """
     reasons = check_alliance_spec(spec)
     if reasons:
         raise InvalidInput(
@@ -40,9 +45,11 @@ def create_alliance(store: Store, spec: AllianceSpec, clock: Clock) -> Alliance:
             uow.alliances.add(spec, parent_id, clock.now())
         except IntegrityError:
             raise Conflict(f"an alliance with code {spec.code!r} already exists") from None
+        created = _alliance(uow, spec.code)
+        if members:
+            _add_drafts(uow, created, members, clock)
         uow.commit()
-        created = uow.alliances.get(spec.code)
-    assert created is not None
+        created = _alliance(uow, spec.code)
     return created
 
 
@@ -133,17 +140,27 @@ def import_members(
 def add_member_drafts(store: Store, alliance_code: str, drafts: Sequence[MemberDraft], clock: Clock) -> int:
     """Add already-validated drafts (demo data, other services); duplicates raise Conflict."""
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
-        existing = uow.members.existing_keys(alliance.id)
-        codes = set(existing.values())
-        clashes = [d.code for d in drafts if d.code in codes or d.credit_code in existing]
-        if clashes:
-            raise Conflict(f"already members of {alliance_code!r}: {', '.join(clashes)}")
-        today = local_today(clock, alliance.timezone)
-        dated = [d if d.joined_on else replace(d, joined_on=today) for d in drafts]
-        added = _save_members(uow, alliance, dated, clock)
+        added = _add_drafts(uow, _alliance(uow, alliance_code), drafts, clock)
         uow.commit()
     return added
+
+
+def _add_drafts(uow: UnitOfWork, alliance: Alliance, drafts: Sequence[MemberDraft], clock: Clock) -> int:
+    existing = uow.members.existing_keys(alliance.id)
+    codes = set(existing.values())
+    seen_codes: set[str] = set()
+    seen_credit: set[str] = set()
+    clashes = []
+    for d in drafts:
+        if d.code in codes or d.credit_code in existing or d.code in seen_codes or d.credit_code in seen_credit:
+            clashes.append(d.code)
+        seen_codes.add(d.code)
+        seen_credit.add(d.credit_code)
+    if clashes:
+        raise Conflict(f"duplicate members for {alliance.code!r}: {', '.join(clashes)}")
+    today = local_today(clock, alliance.timezone)
+    dated = [d if d.joined_on else replace(d, joined_on=today) for d in drafts]
+    return _save_members(uow, alliance, dated, clock)
 
 
 def _save_members(uow: UnitOfWork, alliance: Alliance, drafts: Sequence[MemberDraft], clock: Clock) -> int:

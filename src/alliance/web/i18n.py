@@ -1,0 +1,239 @@
+"""The web UI's languages: which one a request gets, its Babel catalogue, and its Jinja2 environment.
+
+Catalogues ship as `.po` files only (no compiled `.mo` in the repository): the first request in a
+language parses its `.po`, compiles it in memory and caches the result for the process's lifetime.
+Message ids are English; `zh_CN` is the default language, `en` the other one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from functools import lru_cache
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+import jinja2
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from starlette.requests import Request
+from starlette.responses import Response
+
+from alliance.registry.model import (
+    AllianceKind,
+    AllianceStatus,
+    AllianceStructure,
+    CompanySize,
+    MemberRole,
+)
+from alliance.web import TEMPLATES_DIR, TRANSLATIONS_DIR
+
+SUPPORTED_LOCALES: tuple[str, ...] = ("zh_CN", "en")
+FALLBACK_LOCALE = "zh_CN"
+DOMAIN = "messages"
+
+LANG_QUERY = "lang"
+LANG_COOKIE = "lang"
+LANG_COOKIE_MAX_AGE = 365 * 24 * 60 * 60  # one year, in seconds
+
+# Each language is offered under its own name (an autonym), whatever the page's language is,
+# so these are data rather than messages to translate.
+LANGUAGE_NAMES: Mapping[str, str] = {"zh_CN": "中文", "en": "English"}
+
+
+def N_(message: str) -> str:
+    """Mark `message` for extraction without translating it now (it is translated when shown)."""
+    return message
+
+
+# Labels of enum values, as msgids; `enum_label` translates them in the page's language. Keyed by
+# enum class first: StrEnum members compare equal to plain strings, so values may repeat across enums.
+ENUM_LABELS: Mapping[type[StrEnum], Mapping[str, str]] = {
+    AllianceKind: {
+        AllianceKind.MARKET: N_("Market alliance"),
+        AllianceKind.RND: N_("R&D alliance"),
+        AllianceKind.STRATEGIC: N_("Strategic alliance"),
+        AllianceKind.SME: N_("SME alliance"),
+    },
+    AllianceStructure: {
+        AllianceStructure.STAR: N_("Star structure"),
+        AllianceStructure.MESH: N_("Mesh structure"),
+        AllianceStructure.UMBRELLA: N_("Umbrella structure"),
+    },
+    AllianceStatus: {
+        AllianceStatus.FORMING: N_("Forming"),
+        AllianceStatus.ACTIVE: N_("Active"),
+        AllianceStatus.DISSOLVING: N_("Dissolving"),
+        AllianceStatus.DISSOLVED: N_("Dissolved"),
+    },
+    MemberRole: {
+        MemberRole.HUB: N_("Hub company"),
+        MemberRole.MEMBER: N_("Member"),
+        MemberRole.OBSERVER: N_("Observer"),
+    },
+    CompanySize: {
+        CompanySize.MICRO: N_("Micro"),
+        CompanySize.SMALL: N_("Small"),
+        CompanySize.MEDIUM: N_("Medium"),
+        CompanySize.LARGE: N_("Large"),
+    },
+}
+
+
+def normalise_locale(text: str | None) -> str | None:
+    """The supported locale a language tag asks for ("en-GB" -> "en", "zh-Hans" -> "zh_CN"), or None.
+
+    Every Chinese tag maps to zh_CN: it is the only Chinese catalogue, and closer than English.
+    """
+    if not text:
+        return None
+    tag = text.strip().replace("-", "_").lower()
+    primary = tag.split("_", 1)[0]
+    if primary == "zh":
+        return "zh_CN"
+    if primary == "en":
+        return "en"
+    return None
+
+
+def parse_accept_language(header: str | None) -> list[str]:
+    """Language tags from an Accept-Language header, most preferred first (q=0 dropped)."""
+    if not header:
+        return []
+    weighted: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        tag = tag.strip()
+        if not tag:
+            continue
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0:
+            weighted.append((-quality, index, tag))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+@dataclass(frozen=True, slots=True)
+class LocaleChoice:
+    """The locale for one request, and whether the request asked for it explicitly (`?lang=`)."""
+
+    locale: str
+    from_query: bool = False
+
+
+def negotiate_locale(
+    query: str | None, cookie: str | None, accept_language: str | None, default: str
+) -> LocaleChoice:
+    """Pick the page's locale: `?lang=`, then the `lang` cookie, then Accept-Language, then `default`.
+
+    Unsupported values at any step are ignored; an unsupported `default` falls back to zh_CN.
+    """
+    asked = normalise_locale(query)
+    if asked is not None:
+        return LocaleChoice(asked, from_query=True)
+    remembered = normalise_locale(cookie)
+    if remembered is not None:
+        return LocaleChoice(remembered)
+    for tag in parse_accept_language(accept_language):
+        accepted = normalise_locale(tag)
+        if accepted is not None:
+            return LocaleChoice(accepted)
+    return LocaleChoice(normalise_locale(default) or FALLBACK_LOCALE)
+
+
+def html_lang(locale: str) -> str:
+    """The BCP 47 tag for `<html lang>` and Content-Language: "zh_CN" -> "zh-CN"."""
+    return locale.replace("_", "-")
+
+
+@lru_cache(maxsize=len(SUPPORTED_LOCALES))
+def get_translations(locale: str) -> Translations:
+    """The compiled catalogue of a supported locale. Raises ValueError for any other locale."""
+    if locale not in SUPPORTED_LOCALES:
+        raise ValueError(f"unsupported locale {locale!r} (supported: {', '.join(SUPPORTED_LOCALES)})")
+    path = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with path.open("rb") as po:
+        catalog = read_po(po, locale=locale, domain=DOMAIN)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(fp=compiled, domain=DOMAIN)
+
+
+def enum_label(translations: Translations, value: StrEnum | None) -> str:
+    """The translated label of an enum value; "" for None, the raw value for an unlabelled one."""
+    if value is None:
+        return ""
+    msgid = ENUM_LABELS.get(type(value), {}).get(value.value)
+    return translations.gettext(msgid) if msgid is not None else str(value)
+
+
+def _date_formatter(locale: str) -> Callable[[date | datetime | None, str | None], str]:
+    def format_local_date(value: date | datetime | None, tz: str | None = None) -> str:
+        """Babel's medium date in `locale`; a datetime is first moved to time zone `tz` if given."""
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            value = (value.astimezone(ZoneInfo(tz)) if tz else value).date()
+        return format_date(value, format="medium", locale=locale)
+
+    return format_local_date
+
+
+@lru_cache(maxsize=len(SUPPORTED_LOCALES))
+def get_environment(locale: str) -> jinja2.Environment:
+    """A Jinja2 environment rendering templates in `locale`: autoescaped, with newstyle gettext.
+
+    Globals: `label(enum_value)`, `locale`, `html_lang`; filter: `local_date(tz=None)` (Babel's
+    medium date format, e.g. "2026年11月22日" or "Nov 22, 2026").
+    """
+    translations = get_translations(locale)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+
+    def label(value: StrEnum | None) -> str:
+        return enum_label(translations, value)
+
+    env.globals["label"] = label
+    env.globals["locale"] = locale
+    env.globals["html_lang"] = html_lang(locale)
+    env.filters["local_date"] = _date_formatter(locale)
+    return env
+
+
+def request_locale(request: Request, default: str) -> LocaleChoice:
+    """The locale a request gets (see `negotiate_locale`)."""
+    return negotiate_locale(
+        request.query_params.get(LANG_QUERY),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+        default,
+    )
+
+
+def apply_locale_headers(response: Response, choice: LocaleChoice) -> None:
+    """Say which language the response is in, that it varies by the negotiation inputs, and remember
+    an explicit choice (`?lang=`) in the `lang` cookie for a year."""
+    response.headers["Content-Language"] = html_lang(choice.locale)
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    if choice.from_query:
+        response.set_cookie(
+            LANG_COOKIE, choice.locale, max_age=LANG_COOKIE_MAX_AGE, path="/", httponly=True, samesite="lax"
+        )
