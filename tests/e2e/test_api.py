@@ -99,3 +99,20 @@ def test_database_down_gives_503_problem(clock: FrozenClock) -> None:
         body = assert_problem(c.get("/healthz"), 503, "store_unavailable")
         assert "127.0.0.1:9" in str(body["detail"])
         assert_problem(c.get("/api/v1/alliances"), 503, "store_unavailable")
+
+
+def test_demo_members_carry_resources_with_exact_capacity(store: Store, clock: FrozenClock) -> None:
+    from alliance.registry.demo import DEMO_ALLIANCES, load_demo
+
+    load_demo(store, clock)
+    retail = DEMO_ALLIANCES[0]
+    hub = next(m for m in retail.members if m.role.value == "hub")
+    with TestClient(create_app(store, clock)) as c:
+        body = c.get(f"/api/v1/alliances/{retail.spec.code}/members").json()
+    served = next(m for m in body["items"] if m["code"] == hub.code)
+    assert served["role"] == "hub"
+    assert {(r["direction"], r["category"], r["description"]) for r in served["resources"]} == {
+        (r.direction.value, r.category.value, r.description) for r in hub.resources
+    }
+    for r in served["resources"]:
+        assert r["capacity"] is None or "E" not in r["capacity"] and not r["capacity"].endswith(".0000")

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel
 
 from alliance.registry.model import Alliance, Member, ResourceDeclaration
-from alliance.registry.records import decimal_text
+from alliance.registry.records import resource_record
 
 
 class AllianceOut(BaseModel):
@@ -49,11 +49,7 @@ class ResourceOut(BaseModel):
 
     @classmethod
     def of(cls, r: ResourceDeclaration) -> ResourceOut:
-        return cls(
-            direction=r.direction.value, category=r.category.value, description=r.description,
-            capacity=None if r.capacity is None else decimal_text(r.capacity), unit=r.unit,
-            priority=r.priority,
-        )
+        return cls.model_validate(resource_record(r))
 
 
 class MemberOut(BaseModel):

@@ -14,7 +14,7 @@ from alliance.cli.output import OutputFormat, console, emit, err_console, fails_
 from alliance.core.clock import SystemClock
 from alliance.registry import service
 from alliance.registry.model import Member
-from alliance.registry.records import MEMBER_COLUMNS, decimal_text, member_record
+from alliance.registry.records import MEMBER_COLUMNS, decimal_text, member_record, resource_record
 from alliance.registry.spreadsheets import TableFileError, read_table, write_table
 
 app = typer.Typer(help="Add, list, import and export an alliance's member companies.", no_args_is_help=True)
@@ -30,14 +30,7 @@ PROGRESS_THRESHOLD = 2000
 def _json(m: Member) -> dict[str, Any]:
     record: dict[str, Any] = {"alliance": m.alliance_code, **member_record(m)}
     record["left_on"] = m.left_on.isoformat() if m.left_on else None
-    record["resources"] = [
-        {
-            "direction": r.direction.value, "category": r.category.value, "description": r.description,
-            "capacity": None if r.capacity is None else decimal_text(r.capacity), "unit": r.unit,
-            "priority": r.priority,
-        }
-        for r in m.resources
-    ]
+    record["resources"] = [resource_record(r) for r in m.resources]
     return record
 
 

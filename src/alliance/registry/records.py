@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 
 from alliance.core.errors import Problem
 from alliance.core.money import Money, MoneyError
@@ -23,6 +24,7 @@ from alliance.registry.model import (
     MemberDraft,
     MemberProfile,
     MemberRole,
+    ResourceDeclaration,
 )
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
@@ -114,7 +116,7 @@ def _date(value: str, _: ParseContext) -> date:
         raise FieldError(f"{value!r} is not a date (use YYYY-MM-DD)") from None
 
 
-def _choice(enum: type, labels: Mapping[str, str]) -> Parser:
+def _choice(enum: type[StrEnum], labels: Mapping[str, str]) -> Parser:
     def parse(value: str, _: ParseContext) -> object:
         key = labels.get(value, value.lower())
         try:
@@ -229,6 +231,18 @@ def decimal_text(value: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text or "0"
+
+
+def resource_record(r: ResourceDeclaration) -> dict[str, str | int | None]:
+    """A declared resource or need as plain JSON-ready values (capacity as exact text)."""
+    return {
+        "direction": r.direction.value,
+        "category": r.category.value,
+        "description": r.description,
+        "capacity": None if r.capacity is None else decimal_text(r.capacity),
+        "unit": r.unit,
+        "priority": r.priority,
+    }
 
 
 def member_record(member: Member) -> dict[str, str]:

@@ -55,7 +55,7 @@ def create_alliance(
 
 def list_alliances(store: Store) -> list[Alliance]:
     with store.unit_of_work() as uow:
-        return uow.alliances.list()
+        return uow.alliances.all()
 
 
 def get_alliance(store: Store, code: str) -> Alliance:
@@ -66,7 +66,7 @@ def get_alliance(store: Store, code: str) -> Alliance:
 def list_members(store: Store, alliance_code: str, *, include_left: bool = False) -> list[Member]:
     with store.unit_of_work() as uow:
         alliance = _alliance(uow, alliance_code)
-        return uow.members.list(alliance.id, alliance.code, alliance.currency, include_left=include_left)
+        return uow.members.of_alliance(alliance.id, alliance.code, alliance.currency, include_left=include_left)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,7 @@ def page_members(store: Store, alliance_code: str, *, limit: int, offset: int) -
     """One page of an alliance's current members, ordered by code."""
     with store.unit_of_work() as uow:
         alliance = _alliance(uow, alliance_code)
-        items = uow.members.list(alliance.id, alliance.code, alliance.currency, limit=limit, offset=offset)
+        items = uow.members.of_alliance(alliance.id, alliance.code, alliance.currency, limit=limit, offset=offset)
         total = uow.members.count(alliance.id)
     return MemberPage(items, total, limit, offset)
 

@@ -47,13 +47,15 @@ class AllianceRepository:
                 charter=spec.charter, status=spec.status.value, created_at=created_at,
             )
         )
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
     def get(self, code: str) -> Alliance | None:
         found = self._load(alliances.c.code == code)
         return found[0] if found else None
 
-    def list(self) -> list[Alliance]:
+    def all(self) -> list[Alliance]:
         return self._load(None)
 
     def _load(self, where: Any) -> list[Alliance]:
@@ -130,7 +132,7 @@ class MemberRepository:
             query = query.where(members.c.left_on.is_(None))
         return int(self._c.execute(query).scalar_one())
 
-    def list(
+    def of_alliance(
         self,
         alliance_id: int,
         alliance_code: str,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
@@ -13,7 +13,7 @@ from alliance.registry import service
 
 router = APIRouter(prefix="/alliances", tags=["alliances"])
 
-NOT_FOUND = {404: {"description": "no such alliance", "content": {PROBLEM_JSON: {}}}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such alliance", "content": {PROBLEM_JSON: {}}}}
 Code = Annotated[str, Path(max_length=32, description="the alliance's code")]
 
 
