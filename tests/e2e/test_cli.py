@@ -210,6 +210,12 @@ def test_unreachable_database_real_process(tmp_path: Path) -> None:
     assert len(done.stderr.strip().splitlines()) <= 2
 
 
+def test_plain_postgresql_scheme_means_psycopg(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALLIANCE_DATABASE_URL", postgres_url.replace("postgresql+psycopg://", "postgresql://"))
+    r = runner.invoke(app, ["alliance", "list", "-f", "json"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+
+
 def test_unopenable_sqlite_path(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")

@@ -61,6 +61,9 @@ class Store:
             parsed = make_url(url)
         except ArgumentError:
             raise StoreUnavailable(f"ALLIANCE_DATABASE_URL is not a database URL: {url!r}") from None
+        if parsed.drivername in ("postgresql", "postgres"):
+            # The plain scheme people copy from other tools means psycopg 3 here (psycopg2 is not installed).
+            parsed = parsed.set(drivername="postgresql+psycopg")
         kwargs: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite" and parsed.database:
             try:
