@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from alliance.cli import alliances, members
-from alliance.cli.output import console, emit, fails_cleanly, open_store, OutputFormat
+from alliance.cli import alliances, members, screening
+from alliance.cli.output import OutputFormat, console, emit, fails_cleanly, open_store
 from alliance.core.clock import SystemClock
 
 app = typer.Typer(
@@ -18,6 +18,8 @@ app = typer.Typer(
 )
 app.add_typer(alliances.app, name="alliance")
 app.add_typer(members.app, name="member")
+app.command("screen")(screening.screen)
+app.command("ahp")(screening.ahp)
 
 
 @app.command()

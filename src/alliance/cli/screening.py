@@ -1,0 +1,162 @@
+"""`alliance screen` and `alliance ahp`: rank partner candidates, derive weights from judgements."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from alliance.cli.output import console, err_console, fails_cleanly, open_store
+from alliance.core.errors import InvalidInput
+from alliance.registry.spreadsheets import TableFileError, read_table, write_table
+from alliance.screening.ahp import ahp_weights, parse_matrix
+from alliance.screening.candidates import table_from_rows
+from alliance.screening.criteria import PRESETS, CriteriaSpec, load_spec_text, parse_spec
+from alliance.screening.report import SensitivitySettings, screening_report
+from alliance.screening.scoring import Method, rank
+from alliance.screening.service import member_candidates
+
+FORMATS = ("table", "json", "csv", "xlsx")
+
+
+def _spec(source: str, normalize: bool) -> CriteriaSpec:
+    path = Path(source)
+    if path.exists():
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TableFileError(f"{path}: cannot read ({exc})") from None
+        return load_spec_text(text, str(path), normalize=normalize)
+    if source in PRESETS:
+        return parse_spec(PRESETS[source], normalize=normalize)
+    raise TableFileError(f"{source}: no such file, and not a ready-made criteria set ({', '.join(PRESETS)})")
+
+
+def _fmt(value: float | None, digits: int = 4) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+@fails_cleanly
+def screen(
+    candidates: Annotated[Path | None, typer.Argument(help="CSV/XLSX: first column name or 名称, one column per criterion.")] = None,
+    criteria: Annotated[str, typer.Option("--criteria", "-c", help=f"Spec file (YAML/JSON) or a ready-made set: {', '.join(PRESETS)}.")] = "article",
+    alliance: Annotated[str | None, typer.Option("--alliance", "-a", help="Screen this alliance's members instead of a file.")] = None,
+    method: Annotated[Method, typer.Option(help="weighted or topsis.")] = Method.WEIGHTED,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json, csv or xlsx.")] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout (required for xlsx).")] = None,
+    normalize: Annotated[bool, typer.Option("--normalize", help="Divide the weights by their sum if it is not 1.")] = False,
+    top: Annotated[int | None, typer.Option(help="Show only the best N (all are ranked).", min=1)] = None,
+    draws: Annotated[int, typer.Option(help="Random weight perturbations for the first-place probability.", min=1, max=100_000)] = 2000,
+    seed: Annotated[int, typer.Option(help="Seed of the perturbations (same seed, same result).")] = 0,
+) -> None:
+    """Rank partner candidates; every score is explained by its criteria, with how sure the order is."""
+    if fmt not in FORMATS:
+        raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if (candidates is None) == (alliance is None):
+        raise InvalidInput("give either a CANDIDATES file or --alliance CODE")
+    if fmt == "xlsx" and output is None:
+        raise InvalidInput("XLSX is binary: give --output FILE.xlsx")
+    spec = _spec(criteria, normalize)
+    if candidates is not None:
+        text = read_table(candidates)
+        table = table_from_rows(spec, text.header, text.rows)
+    else:
+        assert alliance is not None
+        table = member_candidates(open_store(), alliance, spec)
+    ranking = rank(spec, table, method)
+    report = screening_report(ranking, SensitivitySettings(draws=draws, seed=seed), limit=top)
+    for note in spec.notes:
+        err_console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+    if fmt == "json":
+        _write(output, json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    elif fmt in ("csv", "xlsx"):
+        header = ["rank", "name", "score", *spec.names]
+        rows = [[str(r["rank"]), r["name"], f"{r['score']:.6f}", *(f"{r['contributions'][n]:.6f}" for n in spec.names)]
+                for r in report["ranking"]]
+        if output is None:
+            write_table(sys.stdout.buffer, fmt, header, rows)
+            sys.stdout.buffer.flush()
+        else:
+            try:
+                write_table(output, fmt, header, rows)
+            except OSError as exc:
+                raise TableFileError(f"{output}: cannot write ({exc.strerror})") from None
+    else:
+        _print_table(report, spec)
+
+
+def _write(output: Path | None, text: str) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise TableFileError(f"{output}: cannot write ({exc.strerror})") from None
+
+
+def _print_table(report: dict[str, Any], spec: CriteriaSpec) -> None:
+    method = report["method"]
+    scale = "0-10" if method == "weighted" else "closeness 0-1"
+    table = Table(title=f"Ranking ({method}, score {scale})", header_style="bold cyan")
+    for name in ("rank", "name", "score", *spec.names):
+        table.add_column(name, overflow="fold", justify="right" if name not in ("name",) else "left")
+    for r in report["ranking"]:
+        table.add_row(str(r["rank"]), r["name"], _fmt(r["score"]), *(_fmt(r["contributions"][n]) for n in spec.names))
+    console.print(table)
+    if method == "topsis":
+        console.print("TOPSIS: score = 0.5 + the sum of the criterion columns.", highlight=False, soft_wrap=True)
+    if report["excluded"]:
+        excluded = Table("name", "excluded because", title="Excluded by thresholds", header_style="bold yellow")
+        for e in report["excluded"]:
+            excluded.add_row(e["name"], e["reason"])
+        console.print(excluded)
+    sensitivity = report["sensitivity"]
+    tightest = sensitivity["tightest"]
+    if tightest:
+        side = "raising" if tightest["smallest"] == tightest["increase"] else "lowering"
+        console.print(
+            f"How sure: {side} the weight of {tightest['criterion']} by {tightest['smallest']:.4f} "
+            f"(from {tightest['weight']:.4f}) swaps the first two.", highlight=False, soft_wrap=True)
+    elif len(report["ranking"]) > 1:
+        console.print("How sure: no change of a single weight swaps the first two.", highlight=False, soft_wrap=True)
+    shares = sensitivity["first_place_probability"]
+    if shares:
+        listed = ", ".join(f"{name} {share:.1%}" for name, share in list(shares.items())[:5])
+        console.print(f"First place over {sensitivity['draws']} weight draws (±{sensitivity['spread']:.0%}): {listed}",
+                      highlight=False, soft_wrap=True)
+
+
+@fails_cleanly
+def ahp(
+    matrix: Annotated[Path, typer.Argument(help="CSV/XLSX: header row of criteria, then one row per criterion.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    force: Annotated[bool, typer.Option("--force", help="Accept a consistency ratio above 0.10.")] = False,
+) -> None:
+    """Derive criterion weights from pairwise judgements (AHP), with the consistency ratio."""
+    if fmt not in ("table", "json"):
+        raise InvalidInput(f"--format must be table or json, not {fmt!r}")
+    text = read_table(matrix)
+    names, values = parse_matrix(text.header, text.rows)
+    result = ahp_weights(names, values, force=force)
+    document = {
+        "weights": result.weights,
+        "consistency_ratio": result.consistency_ratio,
+        "consistent": result.consistent,
+        "consistency_index": result.consistency_index,
+        "random_index": result.random_index,
+        "lambda_max": result.lambda_max,
+    }
+    if fmt == "json":
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table("criterion", "weight", title="AHP weights", header_style="bold cyan")
+    for name, weight in result.weights.items():
+        table.add_row(name, f"{weight:.4f}")
+    console.print(table)
+    verdict = "consistent" if result.consistent else "NOT consistent (accepted with --force)"
+    console.print(f"Consistency ratio {result.consistency_ratio:.4f} (limit 0.10): {verdict}.", highlight=False, soft_wrap=True)

@@ -1,0 +1,155 @@
+"""Candidate tables: who is being screened and their value on each criterion, checked cell by cell.
+
+A table comes from a file (first column `name` or `名称`, one column per criterion) or from an
+alliance's members (their stored profile metrics). Values are float64 in a column-major array, so
+per-criterion reductions over a million candidates read contiguous memory.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from alliance.core.errors import InvalidInput, Problem
+from alliance.registry.model import Member
+from alliance.screening.criteria import SCORE_MAX, CriteriaSpec, Scale
+
+NAME_HEADERS = ("name", "名称")
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateTable:
+    """`values[i, j]` is candidate `names[i]`'s value on the spec's j-th criterion."""
+
+    names: list[str]
+    values: NDArray[np.float64]  # shape (n, m), Fortran order
+
+    def __post_init__(self) -> None:
+        assert self.values.ndim == 2 and self.values.shape[0] == len(self.names)
+
+
+def _parse_cell(text: str) -> float | None:
+    cleaned = text.strip().replace(",", "")
+    percent = cleaned.endswith("%")
+    try:
+        value = float(cleaned[:-1] if percent else cleaned)
+    except ValueError:
+        return None
+    if not math.isfinite(value):
+        return None
+    return value / 100 if percent else value
+
+
+def table_from_rows(
+    spec: CriteriaSpec,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    aliases: Mapping[str, str] | None = None,
+) -> CandidateTable:
+    """Check and convert a text table; raise InvalidInput naming every bad header, row and column.
+
+    `aliases` maps other names a criterion may go by to the table's column name (e.g. 营业收入 ->
+    revenue). Row numbers are spreadsheet rows: the header is row 1.
+    """
+    aliases = aliases or {}
+    header = [h.strip() for h in header]
+    problems: list[Problem] = []
+    if not header or header[0] not in NAME_HEADERS:
+        first = header[0] if header else ""
+        problems.append(Problem("header", first, "the first column must be `name` or `名称`"))
+    columns = {h: i for i, h in enumerate(header[1:], start=1) if h}
+    positions: list[int] = []
+    for name in spec.names:
+        column = name if name in columns else aliases.get(name)
+        if column is None or column not in columns:
+            problems.append(Problem("header", name, "criterion in the spec but not a column of the table"))
+        else:
+            positions.append(columns[column])
+    used = {header[p] for p in positions}
+    for h in columns:
+        if h not in used:
+            problems.append(Problem("header", h, "column not in the criteria spec (add it with weight 0, or remove it)"))
+    if problems:
+        raise InvalidInput("the candidate table does not match the criteria spec", problems)
+
+    n, m = len(rows), len(positions)
+    values = np.empty((n, m), dtype=np.float64, order="F")
+    names: list[str] = []
+    first_row: dict[str, int] = {}
+    scores = [c.scale is Scale.SCORE for c in spec.criteria]
+    for i, row in enumerate(rows):
+        where = f"row {i + 2}"
+        name = (row[0] if row else "").strip()
+        if not name:
+            problems.append(Problem(where, header[0], "is empty"))
+        elif name in first_row:
+            problems.append(Problem(where, header[0], f"{name!r} repeats row {first_row[name]}"))
+        else:
+            first_row[name] = i + 2
+        names.append(name)
+        for j, pos in enumerate(positions):
+            text = row[pos] if pos < len(row) else ""
+            if not text.strip():
+                problems.append(Problem(where, header[pos], "is empty"))
+                continue
+            value = _parse_cell(text)
+            if value is None:
+                problems.append(Problem(where, header[pos], f"{text!r} is not a number"))
+            elif scores[j] and not 0 <= value <= SCORE_MAX:
+                problems.append(Problem(where, header[pos], f"{text} is outside the 0-10 score scale"))
+            else:
+                values[i, j] = value
+    if problems:
+        bad = len({p.where for p in problems})
+        raise InvalidInput(f"{bad} bad row(s) in the candidate table", problems)
+    if n == 0:
+        raise InvalidInput("the candidate table has no rows")
+    return CandidateTable(names, values)
+
+
+# Profile metrics a member can be screened on, by the names a spec may use for them.
+MEMBER_METRICS: dict[str, str] = {
+    "revenue": "revenue", "营业收入": "revenue",
+    "profit": "profit", "利润": "profit",
+    "cash_flow": "cash_flow", "现金流": "cash_flow",
+    "debt_ratio": "debt_ratio", "资产负债率": "debt_ratio",
+    "reputation": "reputation", "市场声誉": "reputation",
+    "compliance_records": "compliance_records", "合规记录": "compliance_records",
+    "patent_count": "patent_count", "专利数": "patent_count",
+    "api_count": "api_count", "接口数": "api_count",
+}
+
+
+def table_from_members(spec: CriteriaSpec, members: Sequence[Member]) -> CandidateTable:
+    """Candidates from an alliance's members' stored profiles; an unknown metric is an error."""
+    problems: list[Problem] = []
+    metrics: list[str] = []
+    for name in spec.names:
+        metric = MEMBER_METRICS.get(name)
+        if metric is None:
+            known = ", ".join(sorted(set(MEMBER_METRICS)))
+            problems.append(Problem("criteria", name, f"members have no such metric (known: {known})"))
+        metrics.append(metric or "")
+    if problems:
+        raise InvalidInput("the criteria spec names metrics members do not have", problems)
+    header = ["name", *spec.names]
+    rows: list[list[str]] = []
+    for m in members:
+        row = [f"{m.legal_name} ({m.code})"]
+        for metric in metrics:
+            value = getattr(m.profile, metric)
+            row.append("" if value is None else str(value.amount if hasattr(value, "amount") else value))
+        rows.append(row)
+    try:
+        return table_from_rows(spec, header, rows)
+    except InvalidInput as exc:
+        # Row numbers mean nothing here: name the member instead.
+        renamed = [
+            Problem(rows[int(p.where.split()[1]) - 2][0] if p.where.startswith("row ") else p.where, p.field, p.reason)
+            for p in exc.problems
+        ]
+        raise InvalidInput(exc.message.replace("candidate table", "alliance's member profiles"), renamed) from None
