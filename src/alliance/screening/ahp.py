@@ -128,7 +128,7 @@ def ahp_weights(names: Sequence[str], matrix: np.ndarray, *, force: bool = False
     ri = SAATY_RI[n - 1] if n <= len(SAATY_RI) else SAATY_RI[-1]
     cr = ci / ri if ri > 0 else 0.0
     deviation = np.abs(np.log(matrix * weights[None, :] / weights[:, None]))
-    i, j = np.unravel_index(int(np.argmax(deviation)), deviation.shape)
+    i, j = (int(x) for x in np.unravel_index(int(np.argmax(deviation)), deviation.shape))
     if i > j:
         i, j = j, i
     worst = Judgement(names[i], names[j], float(matrix[i, j]), float(weights[i] / weights[j])) if deviation.max() > 1e-12 else None

@@ -1,13 +1,458 @@
-"""Screening use cases that need the store: ranking an alliance's own members."""
+"""Screening use cases that touch the store: saved runs, prospects, due diligence and pilots.
+
+Each function opens one unit of work, looks everything up within the given alliance (an id from
+another alliance is simply not found), applies the pure rules of `pipeline`, and commits.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from sqlalchemy.exc import IntegrityError
+
+from alliance.core.clock import Clock
+from alliance.core.errors import AllianceNotFound, Conflict, InvalidInput, NotFound, Problem
 from alliance.registry import service as registry
+from alliance.registry.model import Alliance
 from alliance.screening.candidates import CandidateTable, table_from_members
-from alliance.screening.criteria import CriteriaSpec
+from alliance.screening.criteria import CriteriaSpec, parse_spec
+from alliance.screening.entities import (
+    Cadence,
+    DdItem,
+    Decision,
+    Kpi,
+    Measurement,
+    Pilot,
+    Prospect,
+    SavedRun,
+    StageEvent,
+)
+from alliance.screening.pipeline import (
+    DEFAULT_CHECKLIST,
+    Area,
+    ChecklistItem,
+    ItemStatus,
+    KpiDirection,
+    KpiResult,
+    Source,
+    Stage,
+    StageRefused,
+    check_item_update,
+    check_transition,
+    kpi_result,
+    meeting_dates,
+)
+from alliance.screening.report import SensitivitySettings, screening_report
+from alliance.screening.scoring import Method, rank
 from alliance.store.database import Store
+from alliance.store.unit_of_work import UnitOfWork
+
+# A saved run keeps every input (so it can be recomputed) but only the top of its report.
+REPORT_ROWS_KEPT = 1000
+MAX_SAVED_CANDIDATES = 200_000
+MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+
+
+class ProspectNotFound(NotFound):
+    code = "prospect_not_found"
+    title = "Prospect not found"
 
 
 def member_candidates(store: Store, alliance_code: str, spec: CriteriaSpec) -> CandidateTable:
     """The alliance's current members as candidates, valued by their stored profile metrics."""
     return table_from_members(spec, registry.list_members(store, alliance_code))
+
+
+def _alliance(uow: UnitOfWork, code: str) -> Alliance:
+    found = uow.alliances.get(code)
+    if found is None:
+        raise AllianceNotFound(code)
+    return found
+
+
+# -- saved runs ------------------------------------------------------------------------------------
+
+def _inputs(spec: CriteriaSpec, method: Method, table: CandidateTable, settings: SensitivitySettings) -> dict[str, Any]:
+    return {
+        "criteria": spec.to_mapping(),
+        "notes": list(spec.notes),
+        "method": method.value,
+        "candidates": {"names": list(table.names), "values": table.values.tolist()},
+        "sensitivity": {"draws": settings.draws, "spread": settings.spread, "seed": settings.seed},
+    }
+
+
+def _digest(inputs: dict[str, Any]) -> str:
+    canonical = json.dumps(inputs, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def run_screening(
+    store: Store, alliance_code: str, spec: CriteriaSpec, method: Method, table: CandidateTable,
+    settings: SensitivitySettings, actor: str, clock: Clock,
+) -> tuple[SavedRun, dict[str, Any]]:
+    """Rank, save the run with all its inputs under the alliance, and return it with the full report."""
+    if len(table.names) > MAX_SAVED_CANDIDATES:
+        raise InvalidInput(
+            f"{len(table.names)} candidates is more than a saved run keeps ({MAX_SAVED_CANDIDATES}); "
+            "screen without saving, or shortlist first"
+        )
+    ranking = rank(spec, table, method)
+    report = screening_report(ranking, settings)
+    inputs = _inputs(spec, method, table, settings)
+    kept = {**report, "ranking": report["ranking"][:REPORT_ROWS_KEPT]}
+    with store.unit_of_work() as uow:
+        alliance = _alliance(uow, alliance_code)
+        run_id = uow.screening.add_run(
+            alliance.id, created_at=clock.now(), actor=actor, method=method.value,
+            candidate_count=len(table.names), inputs_sha256=_digest(inputs), inputs=inputs, report=kept,
+        )
+        uow.commit()
+        saved = uow.screening.run(alliance.id, run_id)
+    assert saved is not None
+    return saved, report
+
+
+def list_runs(store: Store, alliance_code: str) -> list[SavedRun]:
+    with store.unit_of_work() as uow:
+        return uow.screening.runs(_alliance(uow, alliance_code).id)
+
+
+def get_run(store: Store, alliance_code: str, run_id: int) -> SavedRun:
+    with store.unit_of_work() as uow:
+        run = uow.screening.run(_alliance(uow, alliance_code).id, run_id)
+    if run is None:
+        raise NotFound(f"alliance {alliance_code!r} has no screening run {run_id}")
+    return run
+
+
+def recompute_run(store: Store, alliance_code: str, run_id: int) -> tuple[SavedRun, dict[str, Any], bool]:
+    """Recompute a saved run from its stored inputs; the flag says whether the result is identical."""
+    run = get_run(store, alliance_code, run_id)
+    if _digest(run.inputs) != run.inputs_sha256:
+        raise Conflict(f"screening run {run_id}'s stored inputs do not match their SHA-256; they were altered")
+    spec = parse_spec(run.inputs["criteria"])
+    candidates = run.inputs["candidates"]
+    values = np.asfortranarray(np.array(candidates["values"], dtype=np.float64).reshape(len(candidates["names"]), -1))
+    table = CandidateTable(list(candidates["names"]), values)
+    settings = SensitivitySettings(**run.inputs["sensitivity"])
+    report = screening_report(rank(spec, table, Method(run.inputs["method"])), settings)
+    report["notes"] = run.inputs.get("notes", [])
+    same = {**report, "ranking": report["ranking"][:REPORT_ROWS_KEPT]} == run.report
+    return run, report, same
+
+
+# -- prospects -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ProspectFile:
+    prospect: Prospect
+    checklist: list[DdItem]
+    events: list[StageEvent]
+    pilot: Pilot | None
+
+
+def _checklist_rows(prospect_id: int, actor: str, clock: Clock) -> list[dict[str, Any]]:
+    now = clock.now()
+    return [
+        {"prospect_id": prospect_id, "area": area.value, "title": title, "required": required, "owner": "",
+         "status": ItemStatus.OPEN.value, "waiver_reason": "", "due_on": None, "evidence_name": None,
+         "evidence_sha256": None, "updated_at": now, "updated_by": actor}
+        for area, title, required in DEFAULT_CHECKLIST
+    ]
+
+
+def _new_prospect(uow: UnitOfWork, alliance: Alliance, name: str, source: Source, credit_code: str | None,
+                  actor: str, clock: Clock, run_id: int | None = None, score: float | None = None) -> int:
+    now = clock.now()
+    prospect_id = uow.screening.add_prospect(
+        alliance.id, name=name, credit_code=credit_code, source=source.value, stage=Stage.SCREENED.value,
+        screening_run_id=run_id, score=score, created_at=now, updated_at=now,
+    )
+    uow.screening.add_event(alliance.id, prospect_id, None, Stage.SCREENED, actor, now, "")
+    uow.screening.add_items(alliance.id, _checklist_rows(prospect_id, actor, clock))
+    return prospect_id
+
+
+def add_prospect(store: Store, alliance_code: str, name: str, source: Source, actor: str, clock: Clock,
+                 credit_code: str | None = None) -> Prospect:
+    """Record a candidate partner at the `screened` stage, with the default due-diligence checklist."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("a prospect needs a name of 1-200 characters")
+    if credit_code:
+        from alliance.registry.credit_code import InvalidCreditCode, normalise_credit_code
+
+        try:
+            credit_code = normalise_credit_code(credit_code)
+        except InvalidCreditCode as exc:
+            raise InvalidInput(f"credit code {credit_code!r} is not valid: {exc}") from None
+    with store.unit_of_work() as uow:
+        alliance = _alliance(uow, alliance_code)
+        if name in uow.screening.prospect_names(alliance.id):
+            raise Conflict(f"{name!r} is already a prospect of {alliance_code!r}")
+        try:
+            prospect_id = _new_prospect(uow, alliance, name, source, credit_code or None, actor, clock)
+        except IntegrityError:
+            raise Conflict(f"{name!r} is already a prospect of {alliance_code!r}") from None
+        uow.commit()
+        found = uow.screening.prospect(alliance.id, prospect_id)
+    assert found is not None
+    return found
+
+
+def shortlist(store: Store, alliance_code: str, run_id: int, top: int, actor: str, clock: Clock) -> list[Prospect]:
+    """Add the best `top` candidates of a saved run as prospects (those already there are skipped)."""
+    if top < 1:
+        raise InvalidInput("--top must be at least 1")
+    with store.unit_of_work() as uow:
+        alliance = _alliance(uow, alliance_code)
+        run = uow.screening.run(alliance.id, run_id)
+        if run is None:
+            raise NotFound(f"alliance {alliance_code!r} has no screening run {run_id}")
+        existing = uow.screening.prospect_names(alliance.id)
+        added = [
+            _new_prospect(uow, alliance, row["name"], Source.SCREENING, None, actor, clock, run.id, row["score"])
+            for row in run.report["ranking"][:top]
+            if row["name"] not in existing
+        ]
+        uow.commit()
+        return [p for p in uow.screening.prospects(alliance.id) if p.id in set(added)]
+
+
+def list_prospects(store: Store, alliance_code: str, stage: Stage | None = None) -> list[Prospect]:
+    with store.unit_of_work() as uow:
+        return uow.screening.prospects(_alliance(uow, alliance_code).id, stage)
+
+
+def _prospect(uow: UnitOfWork, alliance: Alliance, prospect_id: int, *, for_update: bool = False) -> Prospect:
+    found = uow.screening.prospect(alliance.id, prospect_id, for_update=for_update)
+    if found is None:
+        raise ProspectNotFound(f"alliance {alliance.code!r} has no prospect {prospect_id}")
+    return found
+
+
+def prospect_file(store: Store, alliance_code: str, prospect_id: int) -> ProspectFile:
+    with store.unit_of_work() as uow:
+        alliance = _alliance(uow, alliance_code)
+        prospect = _prospect(uow, alliance, prospect_id)
+        return ProspectFile(
+            prospect, uow.screening.items(alliance.id, prospect_id), uow.screening.events(alliance.id, prospect_id),
+            uow.screening.pilot_of(alliance.id, prospect_id),
+        )
+
+
+def _checklist(items: Sequence[DdItem]) -> list[ChecklistItem]:
+    return [ChecklistItem(i.area, i.title, i.required, i.status, i.waiver_reason) for i in items]
+
+
+def _move(uow: UnitOfWork, alliance: Alliance, prospect: Prospect, target: Stage, actor: str, clock: Clock,
+          note: str, *, via_review: bool = False) -> None:
+    check_transition(prospect.stage, target, _checklist(uow.screening.items(alliance.id, prospect.id)),
+                     via_review=via_review)
+    now = clock.now()
+    uow.screening.set_stage(alliance.id, prospect.id, target, now)
+    uow.screening.add_event(alliance.id, prospect.id, prospect.stage, target, actor, now, note)
+
+
+def move_prospect(store: Store, alliance_code: str, prospect_id: int, target: Stage, actor: str, clock: Clock,
+                  note: str = "") -> Prospect:
+    """Move a prospect to due_diligence or rejected (the pilot and partner stages have their own steps)."""
+    if target is Stage.PILOT:
+        raise StageRefused("a prospect enters the pilot stage by starting its pilot (name, dates, cadence)")
+    with store.unit_of_work() as uow:
+        alliance = _alliance(uow, alliance_code)
+        prospect = _prospect(uow, alliance, prospect_id, for_update=True)
+        _move(uow, alliance, prospect, target, actor, clock, note)
+        uow.commit()
+        return _prospect(uow, alliance, prospect_id)
+
+
+# -- due diligence ---------------------------------------------------------------------------------
+
+def add_item(store: Store, alliance_code: str, prospect_id: int, area: Area, title: str, required: bool,
+             actor: str, clock: Clock, owner: str = "", due_on: date | None = None) -> DdItem:
+    if not title.strip() or len(title) > 200:
+        raise InvalidInput("a checklist item needs a title of 1-200 characters")
+    with store.unit_of_work() as uow:
+        alliance = _alliance(uow, alliance_code)
+        _prospect(uow, alliance, prospect_id)
+        item_id = uow.screening.add_item(
+            alliance.id, prospect_id=prospect_id, area=area.value, title=title.strip(), required=required,
+            owner=owner, status=ItemStatus.OPEN.value, waiver_reason="", due_on=due_on, evidence_name=None,
+            evidence_sha256=None, updated_at=clock.now(), updated_by=actor,
+        )
+        uow.commit()
+        item = uow.screening.item(alliance.id, item_id)
+    assert item is not None
+    return item
+
+
+def update_item(
+    store: Store, alliance_code: str, item_id: int, actor: str, clock: Clock, *,
+    status: ItemStatus | None = None, waiver_reason: str | None = None, owner: str | None = None,
+    due_on: date | None = None, evidence: tuple[str, bytes] | None = None,
+) -> DdItem:
+    """Change an item's status, owner, due date or evidence; a waiver needs a reason.
+
+    Evidence is stored once per alliance by its SHA-256 and the item records the file's name and hash.
+    """
+    with store.unit_of_work() as uow:
+        alliance = _alliance(uow, alliance_code)
+        item = uow.screening.item(alliance.id, item_id)
+        if item is None:
+            raise NotFound(f"alliance {alliance_code!r} has no due-diligence item {item_id}")
+        new_status = status or item.status
+        reason = waiver_reason if waiver_reason is not None else (item.waiver_reason if new_status is ItemStatus.WAIVED else "")
+        check_item_update(new_status, reason)
+        values: dict[str, Any] = {"status": new_status.value, "waiver_reason": reason,
+                                  "updated_at": clock.now(), "updated_by": actor}
+        if owner is not None:
+            values["owner"] = owner
+        if due_on is not None:
+            values["due_on"] = due_on
+        if evidence is not None:
+            name, content = evidence
+            if len(content) > MAX_EVIDENCE_BYTES:
+                raise InvalidInput(f"evidence file {name!r} is {len(content)} bytes; the limit is {MAX_EVIDENCE_BYTES}")
+            digest = hashlib.sha256(content).hexdigest()
+            uow.screening.store_evidence(alliance.id, digest, content)
+            values.update(evidence_name=name[:255], evidence_sha256=digest)
+        uow.screening.update_item(alliance.id, item_id, **values)
+        uow.commit()
+        updated = uow.screening.item(alliance.id, item_id)
+    assert updated is not None
+    return updated
+
+
+def evidence_of(store: Store, alliance_code: str, item_id: int) -> tuple[str, str, bytes]:
+    """(file name, SHA-256, content) of an item's evidence."""
+    with store.unit_of_work() as uow:
+        alliance = _alliance(uow, alliance_code)
+        item = uow.screening.item(alliance.id, item_id)
+        if item is None or item.evidence_sha256 is None or item.evidence_name is None:
+            raise NotFound(f"due-diligence item {item_id} of {alliance_code!r} has no evidence")
+        content = uow.screening.evidence(alliance.id, item.evidence_sha256)
+    assert content is not None
+    return item.evidence_name, item.evidence_sha256, content
+
+
+# -- pilots ----------------------------------------------------------------------------------------
+
+def start_pilot(store: Store, alliance_code: str, prospect_id: int, name: str, starts_on: date, ends_on: date,
+                cadence: Cadence, actor: str, clock: Clock) -> Pilot:
+    """Move the prospect into the pilot stage (due-diligence gate applies) and open its pilot."""
+    problems = []
+    if not name.strip():
+        problems.append(Problem("pilot", "name", "is required"))
+    if ends_on < starts_on:
+        problems.append(Problem("pilot", "ends_on", f"{ends_on} is before the start {starts_on}"))
+    if problems:
+        raise InvalidInput("; ".join(f"{p.field} {p.reason}" for p in problems), problems)
+    with store.unit_of_work() as uow:
+        alliance = _alliance(uow, alliance_code)
+        prospect = _prospect(uow, alliance, prospect_id, for_update=True)
+        _move(uow, alliance, prospect, Stage.PILOT, actor, clock, f"pilot {name.strip()}")
+        pilot_id = uow.screening.add_pilot(
+            alliance.id, prospect_id=prospect_id, name=name.strip(), starts_on=starts_on, ends_on=ends_on,
+            cadence=cadence.value, decision=None, decision_note="", decided_by=None, decided_at=None,
+        )
+        uow.commit()
+        pilot = uow.screening.pilot(alliance.id, pilot_id)
+    assert pilot is not None
+    return pilot
+
+
+def _pilot(uow: UnitOfWork, alliance: Alliance, pilot_id: int) -> Pilot:
+    found = uow.screening.pilot(alliance.id, pilot_id)
+    if found is None:
+        raise NotFound(f"alliance {alliance.code!r} has no pilot {pilot_id}")
+    return found
+
+
+def add_kpi(store: Store, alliance_code: str, pilot_id: int, name: str, unit: str, direction: KpiDirection,
+            target: Decimal) -> Kpi:
+    if not name.strip():
+        raise InvalidInput("a KPI needs a name")
+    with store.unit_of_work() as uow:
+        alliance = _alliance(uow, alliance_code)
+        pilot = _pilot(uow, alliance, pilot_id)
+        if pilot.decision is not None:
+            raise Conflict(f"pilot {pilot_id} was already decided ({pilot.decision.value})")
+        if any(k.name == name.strip() for k in uow.screening.kpis(alliance.id, pilot_id)):
+            raise Conflict(f"pilot {pilot_id} already has a KPI named {name.strip()!r}")
+        kpi_id = uow.screening.add_kpi(alliance.id, pilot_id=pilot_id, name=name.strip(), unit=unit,
+                                       direction=direction.value, target=target)
+        uow.commit()
+        kpi = uow.screening.kpi(alliance.id, kpi_id)
+    assert kpi is not None
+    return kpi
+
+
+def record_measurement(store: Store, alliance_code: str, kpi_id: int, measured_on: date, value: Decimal,
+                       clock: Clock, note: str = "") -> Measurement:
+    with store.unit_of_work() as uow:
+        alliance = _alliance(uow, alliance_code)
+        kpi = uow.screening.kpi(alliance.id, kpi_id)
+        if kpi is None:
+            raise NotFound(f"alliance {alliance_code!r} has no KPI {kpi_id}")
+        if any(m.measured_on == measured_on for m in uow.screening.measurements(alliance.id, [kpi_id])):
+            raise Conflict(f"KPI {kpi.name!r} already has a value for {measured_on}")
+        uow.screening.add_measurement(alliance.id, kpi_id, measured_on, value, note, clock.now())
+        uow.commit()
+    return Measurement(kpi_id, measured_on, value, note)
+
+
+@dataclass(frozen=True, slots=True)
+class PilotReview:
+    pilot: Pilot
+    prospect: Prospect
+    kpis: list[KpiResult]
+    history: dict[str, list[Measurement]]
+    meetings: list[date]
+
+    @property
+    def all_met(self) -> bool:
+        return bool(self.kpis) and all(k.met for k in self.kpis)
+
+
+def review_pilot(store: Store, alliance_code: str, pilot_id: int) -> PilotReview:
+    """Attainment per KPI from its latest value, the measurement history and the meeting calendar."""
+    with store.unit_of_work() as uow:
+        alliance = _alliance(uow, alliance_code)
+        pilot = _pilot(uow, alliance, pilot_id)
+        prospect = _prospect(uow, alliance, pilot.prospect_id)
+        kpis = uow.screening.kpis(alliance.id, pilot_id)
+        measurements = uow.screening.measurements(alliance.id, [k.id for k in kpis])
+    history: dict[str, list[Measurement]] = {k.name: [m for m in measurements if m.kpi_id == k.id] for k in kpis}
+    results = [
+        kpi_result(k.name, k.unit, k.direction, k.target,
+                   (history[k.name][-1].measured_on, history[k.name][-1].value) if history[k.name] else None)
+        for k in kpis
+    ]
+    return PilotReview(pilot, prospect, results, history, meeting_dates(pilot.starts_on, pilot.ends_on, pilot.cadence.value))
+
+
+def decide_pilot(store: Store, alliance_code: str, pilot_id: int, decision: Decision, note: str, actor: str,
+                 clock: Clock) -> PilotReview:
+    """Record the go / no-go decision; go makes the prospect a partner, no-go rejects it."""
+    with store.unit_of_work() as uow:
+        alliance = _alliance(uow, alliance_code)
+        pilot = _pilot(uow, alliance, pilot_id)
+        if pilot.decision is not None:
+            raise Conflict(f"pilot {pilot_id} was already decided: {pilot.decision.value}")
+        if not note.strip() and decision is Decision.NO_GO:
+            raise InvalidInput("a no-go decision needs a note saying why")
+        prospect = _prospect(uow, alliance, pilot.prospect_id, for_update=True)
+        uow.screening.decide(alliance.id, pilot_id, decision, note, actor, clock.now())
+        target = Stage.PARTNER if decision is Decision.GO else Stage.REJECTED
+        _move(uow, alliance, prospect, target, actor, clock, f"pilot {decision.value}: {note}".strip(), via_review=True)
+        uow.commit()
+    return review_pilot(store, alliance_code, pilot_id)

@@ -7,11 +7,15 @@ the two so they cannot drift.
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
+    Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -94,3 +98,120 @@ member_resources = Table(
 
 # Tables that are not one alliance's data (the tenant root itself).
 TENANT_ROOTS = frozenset({"alliances"})
+
+# -- screening: saved runs, prospects and their way to partnership ---------------------------------
+
+screening_runs = Table(
+    "screening_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("candidate_count", Integer, nullable=False),
+    Column("inputs_sha256", String(64), nullable=False),
+    Column("inputs", JSON, nullable=False),  # criteria, method, candidates, sensitivity settings
+    Column("report", JSON, nullable=False),  # the report as shown then (ranking capped)
+)
+
+prospects = Table(
+    "prospects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("credit_code", String(18), nullable=True),
+    Column("source", String(24), nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("screening_run_id", Integer, ForeignKey("screening_runs.id"), nullable=True),
+    Column("score", Float, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("alliance_id", "name", name="uq_prospects_alliance_name"),
+)
+
+prospect_events = Table(
+    "prospect_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("prospect_id", Integer, ForeignKey("prospects.id"), nullable=False, index=True),
+    Column("from_stage", String(16), nullable=True),
+    Column("to_stage", String(16), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("note", Text, nullable=False, default=""),
+)
+
+evidence_files = Table(
+    "evidence_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    UniqueConstraint("alliance_id", "sha256", name="uq_evidence_files_alliance_sha256"),
+)
+
+dd_items = Table(
+    "dd_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("prospect_id", Integer, ForeignKey("prospects.id"), nullable=False, index=True),
+    Column("area", String(16), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("required", Boolean, nullable=False),
+    Column("owner", String(100), nullable=False, default=""),
+    Column("status", String(16), nullable=False),
+    Column("waiver_reason", Text, nullable=False, default=""),
+    Column("due_on", Date, nullable=True),
+    Column("evidence_name", String(255), nullable=True),
+    Column("evidence_sha256", String(64), nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(100), nullable=False),
+)
+
+pilots = Table(
+    "pilots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("prospect_id", Integer, ForeignKey("prospects.id"), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("cadence", String(16), nullable=False),
+    Column("decision", String(8), nullable=True),
+    Column("decision_note", Text, nullable=False, default=""),
+    Column("decided_by", String(100), nullable=True),
+    Column("decided_at", UtcDateTime, nullable=True),
+)
+
+pilot_kpis = Table(
+    "pilot_kpis",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("pilot_id", Integer, ForeignKey("pilots.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("unit", String(32), nullable=False, default=""),
+    Column("direction", String(8), nullable=False),
+    Column("target", ExactDecimal, nullable=False),
+    UniqueConstraint("pilot_id", "name", name="uq_pilot_kpis_pilot_name"),
+)
+
+kpi_measurements = Table(
+    "kpi_measurements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("kpi_id", Integer, ForeignKey("pilot_kpis.id"), nullable=False, index=True),
+    Column("measured_on", Date, nullable=False),
+    Column("value", ExactDecimal, nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    UniqueConstraint("kpi_id", "measured_on", name="uq_kpi_measurements_kpi_measured_on"),
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from alliance.store.registry_repository import AllianceRepository, MemberRepository
+from alliance.store.screening_repository import ScreeningRepository
 
 
 class UnitOfWork:
@@ -14,6 +15,7 @@ class UnitOfWork:
         self.connection = connection
         self.alliances = AllianceRepository(connection)
         self.members = MemberRepository(connection)
+        self.screening = ScreeningRepository(connection)
         self.committed = False
 
     def commit(self) -> None:
