@@ -136,3 +136,48 @@ def test_ahp(tmp_path: Path) -> None:
     broken.write_text(",A,B\nA,1,3\nB,3,1\n", encoding="utf-8")
     r = invoke("ahp", str(broken))
     assert r.exit_code == 2 and "not the reciprocal" in r.stderr
+
+
+def test_recorded_run_to_partner_through_the_cli(database_url: str, monkeypatch: pytest.MonkeyPatch,
+                                                 partners: Path, tmp_path: Path) -> None:
+    monkeypatch.setenv("ALLIANCE_DATABASE_URL", database_url)
+    monkeypatch.setenv("ALLIANCE_ACTOR", "王秘书长")
+    assert invoke("alliance", "create", "nb", "--name", "宁波联盟").exit_code == 0
+    r = invoke("screen", str(partners), "--record", "nb", "-f", "json", "--draws", "200")
+    assert r.exit_code == 0, r.output
+    assert "Saved as screening run 1 of nb" in r.stderr
+    assert "伙伴B" in invoke("screening", "list", "-a", "nb").stdout
+    r = invoke("screening", "show", "1", "-a", "nb", "--recompute", "-f", "json")
+    assert r.exit_code == 0 and "identical" in r.stderr
+    assert json.loads(r.stdout)["ranking"][0]["name"] == "伙伴B"
+
+    assert "Prospect 1: 伙伴B" in invoke("prospect", "shortlist", "1", "-a", "nb", "--top", "1").stdout
+    assert invoke("prospect", "move", "1", "-a", "nb", "--to", "due_diligence").exit_code == 0
+    r = invoke("pilot", "start", "1", "-a", "nb", "--name", "联合促销", "--starts", "2026-12-01", "--ends", "2027-01-31")
+    assert r.exit_code == 2 and "required due-diligence item(s)" in r.stderr
+
+    items = json.loads(invoke("dd", "list", "1", "-a", "nb", "--json").stdout)
+    proof = tmp_path / "营业执照.pdf"
+    proof.write_bytes(b"%PDF-1.4 fake licence")
+    for item in items:
+        if item["required"]:
+            r = invoke("dd", "set", str(item["id"]), "-a", "nb", "--status", "done", "--evidence", str(proof))
+            assert r.exit_code == 0, r.output
+    r = invoke("dd", "set", str(items[0]["id"]), "-a", "nb", "--status", "waived")
+    assert r.exit_code == 2 and "waiver needs a reason" in r.stderr
+    copy = tmp_path / "copy.pdf"
+    assert invoke("dd", "evidence", str(items[0]["id"]), "-a", "nb", "-o", str(copy)).exit_code == 0
+    assert copy.read_bytes() == proof.read_bytes()
+
+    assert invoke("pilot", "start", "1", "-a", "nb", "--name", "联合促销", "--starts", "2026-12-01",
+                  "--ends", "2027-01-31", "--cadence", "weekly").exit_code == 0
+    assert invoke("pilot", "kpi", "1", "-a", "nb", "--name", "获客成本", "--target", "50", "--direction", "lower",
+                  "--unit", "元").exit_code == 0
+    assert invoke("pilot", "measure", "1", "-a", "nb", "--value", "45", "--on", "2027-01-15").exit_code == 0
+    assert invoke("pilot", "measure", "1", "-a", "nb", "--value", "abc", "--on", "2027-01-16").exit_code == 2
+    review = json.loads(invoke("pilot", "review", "1", "-a", "nb", "--decide", "go", "--json").stdout)
+    assert review["all_met"] is True and review["decision"] == "go" and review["stage"] == "partner"
+    assert review["kpis"][0]["attainment"] == "1.1111"
+    shown = json.loads(invoke("prospect", "show", "1", "-a", "nb", "--json").stdout)
+    assert [e["to"] for e in shown["events"]] == ["screened", "due_diligence", "pilot", "partner"]
+    assert shown["events"][-1]["actor"] == "王秘书长"

@@ -35,6 +35,14 @@ class OutputFormat(StrEnum):
     CSV = "csv"
 
 
+def current_actor() -> str:
+    """Who is acting, for the records: $ALLIANCE_ACTOR, else the operating-system user."""
+    import getpass
+    import os
+
+    return os.environ.get("ALLIANCE_ACTOR") or getpass.getuser()
+
+
 def open_store() -> Store:
     return Store.open(get_settings().resolved_database_url())
 

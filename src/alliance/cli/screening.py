@@ -10,15 +10,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from alliance.cli.output import console, err_console, fails_cleanly, open_store
+from alliance.cli.output import console, current_actor, err_console, fails_cleanly, open_store
+from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
 from alliance.registry.spreadsheets import TableFileError, read_table, write_table
 from alliance.screening.ahp import ahp_weights, parse_matrix
 from alliance.screening.candidates import table_from_rows
 from alliance.screening.criteria import PRESETS, CriteriaSpec, load_spec_text, parse_spec
 from alliance.screening.report import SensitivitySettings, screening_report
+from alliance.screening import service
 from alliance.screening.scoring import Method, rank
-from alliance.screening.service import member_candidates
 
 FORMATS = ("table", "json", "csv", "xlsx")
 
@@ -52,6 +53,7 @@ def screen(
     top: Annotated[int | None, typer.Option(help="Show only the best N (all are ranked).", min=1)] = None,
     draws: Annotated[int, typer.Option(help="Random weight perturbations for the first-place probability.", min=1, max=100_000)] = 2000,
     seed: Annotated[int, typer.Option(help="Seed of the perturbations (same seed, same result).")] = 0,
+    record: Annotated[str | None, typer.Option("--record", help="Save the run, with its inputs, under this alliance (implied by --alliance).")] = None,
 ) -> None:
     """Rank partner candidates; every score is explained by its criteria, with how sure the order is."""
     if fmt not in FORMATS:
@@ -66,9 +68,16 @@ def screen(
         table = table_from_rows(spec, text.header, text.rows)
     else:
         assert alliance is not None
-        table = member_candidates(open_store(), alliance, spec)
-    ranking = rank(spec, table, method)
-    report = screening_report(ranking, SensitivitySettings(draws=draws, seed=seed), limit=top)
+        table = service.member_candidates(open_store(), alliance, spec)
+    settings = SensitivitySettings(draws=draws, seed=seed)
+    record = record or alliance
+    if record is not None:
+        run, report = service.run_screening(open_store(), record, spec, method, table, settings, current_actor(), SystemClock())
+        err_console.print(f"Saved as screening run {run.id} of {record}.", highlight=False, soft_wrap=True)
+        if top is not None:
+            report = {**report, "ranking": report["ranking"][:top]}
+    else:
+        report = screening_report(rank(spec, table, method), settings, limit=top)
     for note in spec.notes:
         err_console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     if fmt == "json":
@@ -100,13 +109,17 @@ def _write(output: Path | None, text: str) -> None:
 
 
 def _print_table(report: dict[str, Any], spec: CriteriaSpec) -> None:
+    print_report(report, spec.names)
+
+
+def print_report(report: dict[str, Any], names: list[str]) -> None:
     method = report["method"]
     scale = "0-10" if method == "weighted" else "closeness 0-1"
     table = Table(title=f"Ranking ({method}, score {scale})", header_style="bold cyan")
-    for name in ("rank", "name", "score", *spec.names):
+    for name in ("rank", "name", "score", *names):
         table.add_column(name, overflow="fold", justify="right" if name not in ("name",) else "left")
     for r in report["ranking"]:
-        table.add_row(str(r["rank"]), r["name"], _fmt(r["score"]), *(_fmt(r["contributions"][n]) for n in spec.names))
+        table.add_row(str(r["rank"]), r["name"], _fmt(r["score"]), *(_fmt(r["contributions"][n]) for n in names))
     console.print(table)
     if method == "topsis":
         console.print("TOPSIS: score = 0.5 + the sum of the criterion columns.", highlight=False, soft_wrap=True)
@@ -160,3 +173,43 @@ def ahp(
     console.print(table)
     verdict = "consistent" if result.consistent else "NOT consistent (accepted with --force)"
     console.print(f"Consistency ratio {result.consistency_ratio:.4f} (limit 0.10): {verdict}.", highlight=False, soft_wrap=True)
+
+
+runs = typer.Typer(help="Saved screening runs: list, show, recompute.", no_args_is_help=True)
+
+
+@runs.command("list")
+@fails_cleanly
+def runs_list(alliance: Annotated[str, typer.Option("--alliance", "-a")]) -> None:
+    """List an alliance's saved screening runs."""
+    table = Table("run", "when", "who", "method", "candidates", "leader", "inputs sha256", header_style="bold cyan")
+    for run in service.list_runs(open_store(), alliance):
+        leader = run.report["ranking"][0]["name"] if run.report["ranking"] else "-"
+        table.add_row(str(run.id), run.created_at.isoformat(timespec="seconds"), run.actor, run.method,
+                      str(run.candidate_count), leader, run.inputs_sha256[:16])
+    console.print(table)
+
+
+@runs.command("show")
+@fails_cleanly
+def runs_show(
+    run_id: Annotated[int, typer.Argument()],
+    alliance: Annotated[str, typer.Option("--alliance", "-a")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    recompute: Annotated[bool, typer.Option("--recompute", help="Recompute from the stored inputs and compare.")] = False,
+) -> None:
+    """Show a saved run (optionally recomputed from its inputs, which must give the same result)."""
+    if recompute:
+        run, report, same = service.recompute_run(open_store(), alliance, run_id)
+        verdict = "identical to the saved result" if same else "DIFFERENT from the saved result"
+        err_console.print(f"Recomputed run {run_id} from its inputs: {verdict}.", highlight=False, soft_wrap=True)
+    else:
+        run = service.get_run(open_store(), alliance, run_id)
+        report, same = run.report, True
+    if fmt == "json":
+        sys.stdout.write(json.dumps({"run": run.id, "created_at": run.created_at.isoformat(), "actor": run.actor,
+                                     "inputs_sha256": run.inputs_sha256, **report}, ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_report(report, list(run.inputs["criteria"]))
+    if not same:
+        raise typer.Exit(1)
