@@ -36,7 +36,10 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return Decimal(value) if not isinstance(value, Decimal) else value
+        number = value if isinstance(value, Decimal) else Decimal(value)
+        # NUMERIC(24, 8) pads to 8 places ("3.50000000"); hand back the value as it was written
+        # ("3.5") on every backend. Without exponent: Decimal("1E+2") would print as 1E+2.
+        return Decimal(format(number.normalize(), "f"))
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -1,0 +1,302 @@
+"""Screening over HTTP: AHP, saved screening runs, prospects, due diligence, pilots.
+
+Until authentication lands (issue 7) every write is recorded with the actor "api".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+from pydantic import BaseModel, Field
+
+from alliance.api.deps import ClockDep, StoreDep
+from alliance.api.problems import PROBLEM_JSON
+from alliance.core.errors import InvalidInput, Problem
+from alliance.screening import service
+from alliance.screening.ahp import ahp_weights
+from alliance.screening.candidates import CandidateTable, table_from_rows
+from alliance.screening.criteria import PRESETS, parse_spec
+from alliance.screening.entities import Cadence, DdItem, Decision, Pilot, Prospect
+from alliance.screening.pipeline import Area, ItemStatus, KpiDirection, Source, Stage
+from alliance.screening.report import SensitivitySettings
+from alliance.screening.scoring import Method
+
+router = APIRouter(tags=["screening"])
+ACTOR = "api"
+Code = Annotated[str, Path(max_length=32)]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {PROBLEM_JSON: {}}}
+    for code, text in ((404, "not found"), (409, "conflict"), (422, "invalid input"))
+}
+
+
+class AhpIn(BaseModel):
+    criteria: list[str] = Field(min_length=2)
+    matrix: list[list[Decimal]]
+    force: bool = False
+
+
+@router.post("/ahp", responses=ERRORS)
+def ahp(body: AhpIn) -> dict[str, Any]:
+    """Weights from a pairwise comparison matrix, with the consistency ratio (Saaty)."""
+    from alliance.screening.ahp import parse_matrix
+
+    header = ["", *body.criteria]
+    rows = [[name, *(str(v) for v in row)] for name, row in zip(body.criteria, body.matrix, strict=False)]
+    names, matrix = parse_matrix(header, rows)
+    result = ahp_weights(names, matrix, force=body.force)
+    return {"weights": result.weights, "consistency_ratio": result.consistency_ratio,
+            "consistent": result.consistent, "consistency_index": result.consistency_index,
+            "random_index": result.random_index, "lambda_max": result.lambda_max}
+
+
+class CandidateIn(BaseModel):
+    name: str
+    values: dict[str, float | str]
+
+
+class ScreeningIn(BaseModel):
+    criteria: dict[str, Any] | str = Field(description="A spec mapping, or the name of a ready-made set.")
+    method: Method = Method.WEIGHTED
+    normalize: bool = False
+    candidates: list[CandidateIn] | None = Field(default=None, description="Omit to screen the alliance's members.")
+    draws: int = Field(default=2000, ge=1, le=100_000)
+    seed: int = 0
+    top: int | None = Field(default=None, ge=1)
+
+
+def _run_summary(run: Any) -> dict[str, Any]:
+    ranking = run.report["ranking"]
+    return {"id": run.id, "created_at": run.created_at.isoformat(), "actor": run.actor, "method": run.method,
+            "candidates": run.candidate_count, "inputs_sha256": run.inputs_sha256,
+            "leader": ranking[0]["name"] if ranking else None}
+
+
+@router.post("/alliances/{code}/screenings", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+def create_screening(code: Code, body: ScreeningIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+    """Rank candidates (given inline, or the alliance's members), save the run with its inputs."""
+    if isinstance(body.criteria, str):
+        if body.criteria not in PRESETS:
+            raise InvalidInput(f"no criteria set named {body.criteria!r}; ready-made sets: {', '.join(PRESETS)}")
+        spec = parse_spec(PRESETS[body.criteria], normalize=body.normalize)
+    else:
+        spec = parse_spec(body.criteria, normalize=body.normalize)
+    table: CandidateTable
+    if body.candidates is None:
+        table = service.member_candidates(store, code, spec)
+    else:
+        columns = sorted({k for c in body.candidates for k in c.values})
+        rows = [[c.name, *("" if c.values.get(k) is None else str(c.values[k]) for k in columns)] for c in body.candidates]
+        table = table_from_rows(spec, ["name", *columns], rows)
+    run, report = service.run_screening(store, code, spec, body.method, table,
+                                        SensitivitySettings(draws=body.draws, seed=body.seed), ACTOR, clock)
+    if body.top is not None:
+        report = {**report, "ranking": report["ranking"][: body.top]}
+    return {"run": _run_summary(run), **report}
+
+
+@router.get("/alliances/{code}/screenings", responses=ERRORS)
+def list_screenings(code: Code, store: StoreDep) -> dict[str, Any]:
+    items = [_run_summary(r) for r in service.list_runs(store, code)]
+    return {"items": items, "total": len(items)}
+
+
+@router.get("/alliances/{code}/screenings/{run_id}", responses=ERRORS)
+def get_screening(code: Code, run_id: int, store: StoreDep, recompute: bool = False) -> dict[str, Any]:
+    """A saved run; `?recompute=true` recomputes it from its stored inputs and says if it matches."""
+    if recompute:
+        run, report, same = service.recompute_run(store, code, run_id)
+        return {"run": _run_summary(run), "identical": same, "inputs": run.inputs, **report}
+    run = service.get_run(store, code, run_id)
+    return {"run": _run_summary(run), "inputs": run.inputs, **run.report}
+
+
+class ShortlistIn(BaseModel):
+    top: int = Field(ge=1, le=1000)
+
+
+def _prospect(p: Prospect) -> dict[str, Any]:
+    return {"id": p.id, "name": p.name, "credit_code": p.credit_code, "source": p.source.value,
+            "stage": p.stage.value, "screening_run": p.screening_run_id, "score": p.score,
+            "created_at": p.created_at.isoformat(), "updated_at": p.updated_at.isoformat()}
+
+
+@router.post("/alliances/{code}/screenings/{run_id}/shortlist", status_code=201, responses=ERRORS)
+def shortlist(code: Code, run_id: int, body: ShortlistIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+    added = service.shortlist(store, code, run_id, body.top, ACTOR, clock)
+    return {"items": [_prospect(p) for p in added]}
+
+
+class ProspectIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    source: Source = Source.OTHER
+    credit_code: str | None = None
+
+
+@router.post("/alliances/{code}/prospects", status_code=201, responses=ERRORS)
+def add_prospect(code: Code, body: ProspectIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+    return _prospect(service.add_prospect(store, code, body.name, body.source, ACTOR, clock, body.credit_code))
+
+
+@router.get("/alliances/{code}/prospects", responses=ERRORS)
+def list_prospects(code: Code, store: StoreDep, stage: Stage | None = None) -> dict[str, Any]:
+    items = [_prospect(p) for p in service.list_prospects(store, code, stage)]
+    return {"items": items, "total": len(items)}
+
+
+def _item(i: DdItem) -> dict[str, Any]:
+    return {"id": i.id, "area": i.area.value, "title": i.title, "required": i.required, "owner": i.owner,
+            "status": i.status.value, "waiver_reason": i.waiver_reason,
+            "due_on": i.due_on.isoformat() if i.due_on else None,
+            "evidence": None if i.evidence_sha256 is None else {"name": i.evidence_name, "sha256": i.evidence_sha256},
+            "updated_at": i.updated_at.isoformat(), "updated_by": i.updated_by}
+
+
+def _pilot(p: Pilot) -> dict[str, Any]:
+    return {"id": p.id, "prospect": p.prospect_id, "name": p.name, "starts_on": p.starts_on.isoformat(),
+            "ends_on": p.ends_on.isoformat(), "cadence": p.cadence.value,
+            "decision": p.decision.value if p.decision else None, "decision_note": p.decision_note,
+            "decided_by": p.decided_by, "decided_at": p.decided_at.isoformat() if p.decided_at else None}
+
+
+@router.get("/alliances/{code}/prospects/{prospect_id}", responses=ERRORS)
+def get_prospect(code: Code, prospect_id: int, store: StoreDep) -> dict[str, Any]:
+    f = service.prospect_file(store, code, prospect_id)
+    return {
+        **_prospect(f.prospect),
+        "events": [{"from": e.from_stage.value if e.from_stage else None, "to": e.to_stage.value, "actor": e.actor,
+                    "at": e.at.isoformat(), "note": e.note} for e in f.events],
+        "checklist": [_item(i) for i in f.checklist],
+        "pilot": _pilot(f.pilot) if f.pilot else None,
+    }
+
+
+class StageIn(BaseModel):
+    to: Stage
+    note: str = ""
+
+
+@router.post("/alliances/{code}/prospects/{prospect_id}/stage", responses=ERRORS)
+def move(code: Code, prospect_id: int, body: StageIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+    return _prospect(service.move_prospect(store, code, prospect_id, body.to, ACTOR, clock, body.note))
+
+
+class ItemIn(BaseModel):
+    area: Area
+    title: str = Field(min_length=1, max_length=200)
+    required: bool = True
+    owner: str = ""
+    due_on: date | None = None
+
+
+@router.post("/alliances/{code}/prospects/{prospect_id}/checklist", status_code=201, responses=ERRORS)
+def add_item(code: Code, prospect_id: int, body: ItemIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+    return _item(service.add_item(store, code, prospect_id, body.area, body.title, body.required, ACTOR, clock,
+                                  body.owner, body.due_on))
+
+
+class ItemPatch(BaseModel):
+    status: ItemStatus | None = None
+    waiver_reason: str | None = None
+    owner: str | None = None
+    due_on: date | None = None
+
+
+@router.patch("/alliances/{code}/dd-items/{item_id}", responses=ERRORS)
+def update_item(code: Code, item_id: int, body: ItemPatch, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+    return _item(service.update_item(store, code, item_id, ACTOR, clock, status=body.status,
+                                     waiver_reason=body.waiver_reason, owner=body.owner, due_on=body.due_on))
+
+
+@router.put("/alliances/{code}/dd-items/{item_id}/evidence", responses=ERRORS,
+            openapi_extra={"requestBody": {"content": {"application/octet-stream": {}}, "required": True}})
+async def upload_evidence(code: Code, item_id: int, request: Request, store: StoreDep, clock: ClockDep,
+                          filename: Annotated[str, Query(min_length=1, max_length=255)]) -> dict[str, Any]:
+    """The request body is the file itself; it is stored once per alliance under its SHA-256."""
+    content = await request.body()
+    if not content:
+        raise InvalidInput("the evidence file is empty", [Problem("body", "", "no bytes were sent")])
+    return _item(service.update_item(store, code, item_id, ACTOR, clock, evidence=(filename, content)))
+
+
+@router.get("/alliances/{code}/dd-items/{item_id}/evidence", responses=ERRORS, response_class=Response)
+def download_evidence(code: Code, item_id: int, store: StoreDep) -> Response:
+    name, digest, content = service.evidence_of(store, code, item_id)
+    from urllib.parse import quote
+
+    return Response(content, media_type="application/octet-stream", headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+        "X-Content-SHA256": digest,
+    })
+
+
+class PilotIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    starts_on: date
+    ends_on: date
+    cadence: Cadence = Cadence.BIWEEKLY
+
+
+@router.post("/alliances/{code}/prospects/{prospect_id}/pilot", status_code=201, responses=ERRORS)
+def start_pilot(code: Code, prospect_id: int, body: PilotIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+    return _pilot(service.start_pilot(store, code, prospect_id, body.name, body.starts_on, body.ends_on,
+                                      body.cadence, ACTOR, clock))
+
+
+class KpiIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    unit: str = ""
+    direction: KpiDirection = KpiDirection.HIGHER
+    target: Decimal = Field(description="A decimal; send it as a string to keep it exact.")
+
+
+@router.post("/alliances/{code}/pilots/{pilot_id}/kpis", status_code=201, responses=ERRORS)
+def add_kpi(code: Code, pilot_id: int, body: KpiIn, store: StoreDep) -> dict[str, Any]:
+    k = service.add_kpi(store, code, pilot_id, body.name, body.unit, body.direction, body.target)
+    return {"id": k.id, "pilot": k.pilot_id, "name": k.name, "unit": k.unit, "direction": k.direction.value,
+            "target": str(k.target)}
+
+
+class MeasurementIn(BaseModel):
+    measured_on: date
+    value: Decimal
+    note: str = ""
+
+
+@router.post("/alliances/{code}/kpis/{kpi_id}/measurements", status_code=201, responses=ERRORS)
+def measure(code: Code, kpi_id: int, body: MeasurementIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+    m = service.record_measurement(store, code, kpi_id, body.measured_on, body.value, clock, body.note)
+    return {"kpi": m.kpi_id, "measured_on": m.measured_on.isoformat(), "value": str(m.value), "note": m.note}
+
+
+def _review(r: service.PilotReview) -> dict[str, Any]:
+    return {
+        "pilot": _pilot(r.pilot), "prospect": _prospect(r.prospect), "all_met": r.all_met,
+        "meetings": [d.isoformat() for d in r.meetings],
+        "kpis": [{"name": k.name, "unit": k.unit, "direction": k.direction.value, "target": str(k.target),
+                  "actual": None if k.actual is None else str(k.actual),
+                  "measured_on": k.measured_on.isoformat() if k.measured_on else None,
+                  "attainment": None if k.attainment is None else str(k.attainment), "met": k.met,
+                  "history": [{"measured_on": m.measured_on.isoformat(), "value": str(m.value)}
+                              for m in r.history[k.name]]}
+                 for k in r.kpis],
+    }
+
+
+@router.get("/alliances/{code}/pilots/{pilot_id}/review", responses=ERRORS)
+def review(code: Code, pilot_id: int, store: StoreDep) -> dict[str, Any]:
+    return _review(service.review_pilot(store, code, pilot_id))
+
+
+class DecisionIn(BaseModel):
+    decision: Decision
+    note: str = ""
+
+
+@router.post("/alliances/{code}/pilots/{pilot_id}/decision", responses=ERRORS)
+def decide(code: Code, pilot_id: int, body: DecisionIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+    return _review(service.decide_pilot(store, code, pilot_id, body.decision, body.note, ACTOR, clock))
+
