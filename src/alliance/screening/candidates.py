@@ -8,6 +8,7 @@ per-criterion reductions over a million candidates read contiguous memory.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -32,8 +33,19 @@ class CandidateTable:
         assert self.values.ndim == 2 and self.values.shape[0] == len(self.names)
 
 
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?%?$")
+
+
 def _parse_cell(text: str) -> float | None:
-    cleaned = text.strip().replace(",", "")
+    """A number, a percentage ("45%" -> 0.45) or a thousands-grouped number ("1,234.5").
+
+    A comma anywhere else ("7,5") is refused rather than read as 75: it may be a decimal comma.
+    """
+    cleaned = text.strip()
+    if "," in cleaned:
+        if not _GROUPED.match(cleaned):
+            return None
+        cleaned = cleaned.replace(",", "")
     percent = cleaned.endswith("%")
     try:
         value = float(cleaned[:-1] if percent else cleaned)
@@ -58,7 +70,7 @@ def table_from_rows(
     aliases = aliases or {}
     header = [h.strip() for h in header]
     problems: list[Problem] = []
-    if not header or header[0] not in NAME_HEADERS:
+    if not header or header[0].lower() not in NAME_HEADERS:
         first = header[0] if header else ""
         problems.append(Problem("header", first, "the first column must be `name` or `名称`"))
     columns = {h: i for i, h in enumerate(header[1:], start=1) if h}

@@ -134,6 +134,14 @@ def parse_spec(raw: object, *, normalize: bool = False) -> CriteriaSpec:
     if not isinstance(raw, Mapping) or not raw:
         raise InvalidInput("a criteria spec maps each criterion to a weight (or to {weight, direction, ...})")
     problems: list[Problem] = []
+    seen: set[str] = set()
+    for name in raw:
+        cleaned = str(name).strip()
+        if not cleaned:
+            problems.append(Problem("criteria", repr(name), "a criterion needs a name"))
+        elif cleaned in seen:
+            problems.append(Problem("criteria", cleaned, "is named twice"))
+        seen.add(cleaned)
     criteria = [_criterion(str(name).strip(), value, problems) for name, value in raw.items()]
     if problems:
         raise InvalidInput(f"{len(problems)} problem(s) in the criteria spec", problems)

@@ -22,7 +22,10 @@ def _margin(m: WeightMargin) -> dict[str, Any]:
 
 
 def screening_report(ranking: Ranking, settings: SensitivitySettings, limit: int | None = None) -> dict[str, Any]:
-    """`{"method", "criteria", "notes", "ranking", "excluded", "sensitivity"}`; scores are numbers."""
+    """`{"method", "criteria", "notes", "candidates", "ranking", "excluded", "sensitivity"}`.
+
+    `candidates` counts every candidate given (ranked and excluded); scores are numbers.
+    """
     margins = weight_margins(ranking)
     sized = [m for m in margins if m.smallest is not None]
     tightest = min(sized, key=lambda m: m.smallest or 0.0) if sized else None

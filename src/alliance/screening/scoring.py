@@ -189,15 +189,21 @@ class Ranking:
         ]
 
 
-def _exclusions(spec: CriteriaSpec, table: CandidateTable) -> tuple[NDArray[np.bool_], list[Exclusion]]:
+def _exclusions(spec: CriteriaSpec, table: CandidateTable) -> tuple[NDArray[np.bool_] | None, list[Exclusion]]:
+    """Which candidates pass every threshold (None: all, without scanning) and why the others fail."""
+    bounded = [(j, c) for j, c in enumerate(spec.criteria) if c.minimum is not None or c.maximum is not None]
+    if not bounded:
+        return None, []
     keep = np.ones(len(table.names), dtype=bool)
     reasons: dict[int, list[str]] = {}
-    for j, c in enumerate(spec.criteria):
+    for j, c in bounded:
         column = table.values[:, j]
-        for bound, outside, word in ((c.minimum, column < (c.minimum or 0), "below the minimum"),
-                                     (c.maximum, column > (c.maximum or 0), "above the maximum")):
-            if bound is None:
-                continue
+        checks = []
+        if c.minimum is not None:
+            checks.append((column < c.minimum, "below the minimum", c.minimum))
+        if c.maximum is not None:
+            checks.append((column > c.maximum, "above the maximum", c.maximum))
+        for outside, word, bound in checks:
             keep &= ~outside
             for i in np.flatnonzero(outside):
                 reasons.setdefault(int(i), []).append(f"{c.name} = {column[i]:g} is {word} {bound:g}")
@@ -211,10 +217,11 @@ def order_and_ranks(scores: Array) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     order = np.argsort(-scores, kind="quicksort")
     ordered = scores[order]
     tied = ordered[1:] == ordered[:-1]
-    if tied.any():
-        # Quicksort is not stable; redo with a stable sort only when some scores are equal.
-        order = np.argsort(-scores, kind="stable")
-        ordered = scores[order]
+    if not tied.any():
+        return order, np.arange(1, n + 1)
+    # Quicksort is not stable; redo with a stable sort only when some scores are equal.
+    order = np.argsort(-scores, kind="stable")
+    ordered = scores[order]
     starts = np.ones(n, dtype=bool)
     starts[1:] = ordered[1:] != ordered[:-1]
     ranks = np.maximum.accumulate(np.where(starts, np.arange(1, n + 1), 0))
@@ -224,8 +231,11 @@ def order_and_ranks(scores: Array) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
 def rank(spec: CriteriaSpec, table: CandidateTable, method: Method = Method.WEIGHTED) -> Ranking:
     """Rank `table`'s candidates by `spec` with `method`, after excluding those outside thresholds."""
     keep, excluded = _exclusions(spec, table)
-    values = table.values if keep.all() else np.asfortranarray(table.values[keep])
-    names = table.names if keep.all() else [n for n, k in zip(table.names, keep, strict=True) if k]
+    if keep is None or keep.all():
+        values, names = table.values, table.names
+    else:
+        values = np.asfortranarray(table.values[keep])
+        names = [n for n, k in zip(table.names, keep, strict=True) if k]
     weights = np.asarray(spec.weights, dtype=np.float64)
     weights = weights / weights.sum()
     model: Model = WeightedModel.fit(spec, values) if method is Method.WEIGHTED else TopsisModel.fit(spec, values)

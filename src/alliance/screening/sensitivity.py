@@ -9,7 +9,7 @@
 2. **Probability of ranking first.** Each weight is multiplied by an independent uniform factor in
    `[1 - s, 1 + s]` (s = 10% by default) and the weights re-normalised, a few thousand times with
    a fixed seed; each candidate's share of draws in which it ranks first is reported. Candidates
-   that provably cannot rank first under any such draw are skipped (bounds in `_contenders`), which
+   that provably cannot beat the leader under any such draw are skipped (see `_contenders`), which
    keeps this cheap on a million candidates without changing the result.
 """
 
@@ -86,25 +86,33 @@ def weight_margins(ranking: Ranking) -> list[WeightMargin]:
 
 
 def _contenders(ranking: Ranking, spread: float) -> NDArray[np.intp]:
-    """Indices (input order) of candidates that can rank first under some draw.
+    """Indices (input order) of the candidates that can beat the leader under some draw.
 
-    A drawn weight is w_j * f_j / sum_i(w_i f_i) with f in [1 - s, 1 + s], so its ratio to w_j
-    lies in [lo, hi] = [(1 - s)/(1 + s), (1 + s)/(1 - s)]. Weighted scores are non-negative sums
-    of weighted utilities: a candidate can only win if score_a * hi >= score_leader * lo. For
-    TOPSIS each distance scales by at most [lo, hi], so the ratio rho = D+/D- moves by at most
-    hi/lo; a candidate can only win if rho_a * lo/hi <= rho_leader * hi/lo.
+    Only those can rank first: the leader beats every other candidate in every draw.
+    A draw's weights are `w_j f_j / sum_i(w_i f_i)` with each f_j in [1 - s, 1 + s]; the common
+    denominator is positive, so it never changes which of two candidates is ahead.
+
+    Weighted sum: candidate a beats leader L under f iff `sum_j w_j f_j (u_aj - u_Lj) >= 0`; the
+    largest that sum can be takes f_j = 1 + s where a is better and 1 - s where it is worse, so
+    this test is exact.
+
+    TOPSIS: a beats L iff rho_a < rho_L with rho = D+ / D-. Each squared distance is
+    `sum_j w_j^2 f_j^2 g_j` (the denominator cancels in rho), so rho moves by a factor within
+    [(1 - s)/(1 + s), (1 + s)/(1 - s)]; a can win only if rho_a <= rho_L ((1 + s)/(1 - s))^2.
     """
-    lo, hi = (1 - spread) / (1 + spread), (1 + spread) / (1 - spread)
     leader = int(ranking.order[0])
     if isinstance(ranking.model, WeightedModel):
-        keep = ranking.scores * hi >= ranking.scores[leader] * lo
-    else:
-        assert isinstance(ranking.model, TopsisModel)
-        plus, minus = ranking.model._distances(ranking.values, ranking.weights)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rho = np.where(minus > 0, plus / minus, np.where(plus > 0, np.inf, 0.0))
-        keep = rho * (lo / hi) <= rho[leader] * (hi / lo)
-    return np.flatnonzero(keep)
+        utilities = ranking.model.utilities(ranking.values)
+        differences = utilities - utilities[leader]
+        factors = np.where(differences > 0, 1 + spread, 1 - spread)
+        best_case = (differences * factors) @ ranking.weights
+        return np.flatnonzero(best_case >= 0)
+    assert isinstance(ranking.model, TopsisModel)
+    plus, minus = ranking.model._distances(ranking.values, ranking.weights)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho = np.where(minus > 0, plus / minus, np.where(plus > 0, np.inf, 0.0))
+    factor = ((1 + spread) / (1 - spread)) ** 2
+    return np.flatnonzero(rho <= rho[leader] * factor)
 
 
 def first_place_probabilities(
