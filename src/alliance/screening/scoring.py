@@ -45,6 +45,24 @@ class Exclusion:
     reason: str
 
 
+def exact_dot(matrix: Array, vectors: Array) -> Array:
+    """`matrix @ vectors`, accumulated criterion by criterion with plain element-wise operations.
+
+    BLAS products round differently in their vector body and their remainder loop (and may fuse
+    multiply-adds), so two identical candidates can come out one unit in the last place apart and
+    stop tying. Element-wise multiply and add are each correctly rounded, so equal rows always give
+    equal results. `vectors` is (m,) for one weight vector or (m, k) for k of them.
+    """
+    columns = matrix.shape[1]
+    shape = (matrix.shape[0],) if vectors.ndim == 1 else (matrix.shape[0], vectors.shape[1])
+    total, scratch = np.zeros(shape), np.empty(shape)
+    for j in range(columns):
+        column = matrix[:, j] if vectors.ndim == 1 else matrix[:, j, None]
+        np.multiply(column, vectors[j], out=scratch)
+        total += scratch
+    return total
+
+
 @dataclass(frozen=True, slots=True)
 class WeightedModel:
     """Utilities as `u = slope * x + offset` per criterion."""
@@ -73,8 +91,10 @@ class WeightedModel:
         return cls(slope, offset)
 
     def scores(self, values: Array, weights: Array) -> Array:
-        # One matrix-vector product: 10 * sum_j w_j (a_j x_ij + b_j).
-        return values @ (SCORE_MAX * weights * self.slope) + SCORE_MAX * float(weights @ self.offset)
+        # 10 * sum_j w_j (a_j x_ij + b_j), folded into one coefficient per criterion plus a constant.
+        scores = exact_dot(values, SCORE_MAX * weights * self.slope)
+        scores += SCORE_MAX * float(weights @ self.offset)
+        return scores
 
     def utilities(self, values: Array) -> Array:
         return values * self.slope + self.offset
@@ -84,7 +104,7 @@ class WeightedModel:
 
     def scores_under(self, values: Array, weight_columns: Array) -> Array:
         """Scores of `values`' rows under each column of `weight_columns` (already normalised)."""
-        return SCORE_MAX * (self.utilities(values) @ weight_columns)
+        return SCORE_MAX * exact_dot(self.utilities(values), weight_columns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +155,7 @@ class TopsisModel:
     def contributions(self, values: Array, weights: Array) -> Array:
         to_best, to_worst = self.gaps(values)
         w2 = weights**2
-        plus, minus = np.sqrt(to_best @ w2), np.sqrt(to_worst @ w2)
+        plus, minus = np.sqrt(exact_dot(to_best, w2)), np.sqrt(exact_dot(to_worst, w2))
         total = plus + minus
         denominator = np.where(total > 0, 2 * total**2, np.inf)[:, None]
         terms = w2 * (to_worst - to_best) / denominator
@@ -145,7 +165,7 @@ class TopsisModel:
     def scores_under(self, values: Array, weight_columns: Array) -> Array:
         to_best, to_worst = self.gaps(values)
         squares = weight_columns**2
-        return self._closeness(np.sqrt(to_best @ squares), np.sqrt(to_worst @ squares))
+        return self._closeness(np.sqrt(exact_dot(to_best, squares)), np.sqrt(exact_dot(to_worst, squares)))
 
 
 Model = WeightedModel | TopsisModel

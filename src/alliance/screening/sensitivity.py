@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from alliance.screening.scoring import Ranking, TopsisModel, WeightedModel
+from alliance.screening.scoring import Ranking, TopsisModel, WeightedModel, exact_dot
 
 Array = NDArray[np.float64]
 GRID = 1001
@@ -105,7 +105,7 @@ def _contenders(ranking: Ranking, spread: float) -> NDArray[np.intp]:
         utilities = ranking.model.utilities(ranking.values)
         differences = utilities - utilities[leader]
         factors = np.where(differences > 0, 1 + spread, 1 - spread)
-        best_case = (differences * factors) @ ranking.weights
+        best_case = exact_dot(differences * factors, ranking.weights)
         return np.flatnonzero(best_case >= 0)
     assert isinstance(ranking.model, TopsisModel)
     plus, minus = ranking.model._distances(ranking.values, ranking.weights)
