@@ -73,7 +73,14 @@ def table_from_rows(
     if not header or header[0].lower() not in NAME_HEADERS:
         first = header[0] if header else ""
         problems.append(Problem("header", first, "the first column must be `name` or `名称`"))
-    columns = {h: i for i, h in enumerate(header[1:], start=1) if h}
+    columns: dict[str, int] = {}
+    for i, h in enumerate(header[1:], start=1):
+        if not h:
+            continue
+        if h in columns:
+            problems.append(Problem("header", h, f"repeats column {columns[h] + 1}"))
+        else:
+            columns[h] = i
     positions: list[int] = []
     for name in spec.names:
         column = name if name in columns else aliases.get(name)

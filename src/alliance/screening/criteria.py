@@ -97,19 +97,18 @@ def _criterion(name: str, raw: object, problems: list[Problem]) -> Criterion | N
         problems.append(Problem(where, "weight", "is required"))
         return None
     weight = _number(raw["weight"], where, "weight", problems)
+    direction = scale = None
     try:
         direction = Direction(str(raw.get("direction", "benefit")).lower())
     except ValueError:
         problems.append(Problem(where, "direction", f"{raw.get('direction')!r} is not benefit or cost"))
-        return None
     try:
         scale = Scale(str(raw.get("scale", "score")).lower())
     except ValueError:
         problems.append(Problem(where, "scale", f"{raw.get('scale')!r} is not score or raw"))
-        return None
     minimum = _number(raw["min"], where, "min", problems) if raw.get("min") is not None else None
     maximum = _number(raw["max"], where, "max", problems) if raw.get("max") is not None else None
-    if weight is None:
+    if weight is None or direction is None or scale is None:
         return None
     return _checked(Criterion(name, weight, direction, scale, minimum, maximum), where, problems)
 

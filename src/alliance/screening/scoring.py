@@ -129,13 +129,14 @@ class TopsisModel:
         n, m = values.shape
         plus, minus, scratch = np.zeros(n), np.zeros(n), np.empty(n)
         for j in range(m):  # column by column: contiguous in Fortran order, no n x m temporaries
-            column = values[:, j] * (weights[j] * self.inverse_norm[j])
-            np.subtract(column, weights[j] * self.best[j], out=scratch)
-            np.multiply(scratch, scratch, out=scratch)
-            plus += scratch
-            np.subtract(column, weights[j] * self.worst[j], out=scratch)
-            np.multiply(scratch, scratch, out=scratch)
-            minus += scratch
+            # r_ij is computed exactly as the ideal was (x * 1/||x||), so the best candidate's gap
+            # is exactly 0; the weight is applied to the gap, not to each side of it.
+            column = values[:, j] * self.inverse_norm[j]
+            for target, total in ((self.best[j], plus), (self.worst[j], minus)):
+                np.subtract(column, target, out=scratch)
+                np.multiply(scratch, weights[j], out=scratch)
+                np.multiply(scratch, scratch, out=scratch)
+                total += scratch
         return np.sqrt(plus), np.sqrt(minus)
 
     @staticmethod
