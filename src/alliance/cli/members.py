@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from alliance.cli.output import OutputFormat, console, emit, err_console, fails_cleanly, open_store
+from alliance.cli.output import (
+    OutputFormat,
+    console,
+    emit,
+    err_console,
+    fails_cleanly,
+    open_store,
+    write_output,
+    write_rows,
+)
 from alliance.core.clock import SystemClock
 from alliance.registry import service
 from alliance.registry.model import Member
 from alliance.registry.records import MEMBER_COLUMNS, decimal_text, member_record, resource_record
-from alliance.registry.spreadsheets import TableFileError, read_table, write_table
+from alliance.registry.spreadsheets import TableFileError, read_table
 
 app = typer.Typer(help="Add, list, import and export an alliance's member companies.", no_args_is_help=True)
 
@@ -141,27 +149,11 @@ def export(
     found = service.list_members(open_store(), alliance)
     if chosen == "json":
         text = json.dumps([_json(m) for m in found], ensure_ascii=False, indent=2) + "\n"
-        _write(output, text.encode("utf-8"))
+        write_output(output, text.encode("utf-8"))
         return
     header = [c.key if headers == "en" else c.zh for c in MEMBER_COLUMNS]
     rows = [[member_record(m)[c.key] for c in MEMBER_COLUMNS] for m in found]
-    if output is None:
-        write_table(sys.stdout.buffer, chosen, header, rows)
-        sys.stdout.buffer.flush()
-    else:
-        try:
-            write_table(output, chosen, header, rows)
-        except OSError as exc:
-            raise TableFileError(f"{output}: cannot write ({exc.strerror})") from None
+    write_rows(output, chosen, header, rows)
+    if output is not None:
         console.print(f"Exported {len(rows)} member(s) of {alliance} to {output}.", highlight=False)
 
-
-def _write(output: Path | None, payload: bytes) -> None:
-    if output is None:
-        sys.stdout.buffer.write(payload)
-        sys.stdout.buffer.flush()
-        return
-    try:
-        output.write_bytes(payload)
-    except OSError as exc:
-        raise TableFileError(f"{output}: cannot write ({exc.strerror})") from None

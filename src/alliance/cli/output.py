@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import json
 import sys
 from collections.abc import Callable, Sequence
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import typer
@@ -20,6 +22,7 @@ from rich.table import Table
 
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.core.settings import get_settings
+from alliance.registry.spreadsheets import TableFileError, write_table
 from alliance.store.database import Store
 
 P = ParamSpec("P")
@@ -90,3 +93,22 @@ def emit(fmt: OutputFormat, header: Sequence[str], rows: Sequence[Sequence[Any]]
         for row in rows:
             table.add_row(*("" if v is None else str(v) for v in row))
         console.print(table)
+
+
+def write_output(output: Path | None, payload: bytes) -> None:
+    """Write bytes to a file, or to stdout when `output` is None; a write failure is one clear line."""
+    if output is None:
+        sys.stdout.buffer.write(payload)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        output.write_bytes(payload)
+    except OSError as exc:
+        raise TableFileError(f"{output}: cannot write ({exc.strerror})") from None
+
+
+def write_rows(output: Path | None, fmt: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A table as CSV or XLSX, to a file or (CSV) to stdout."""
+    buffer = io.BytesIO()
+    write_table(buffer, fmt, header, rows)
+    write_output(output, buffer.getvalue())

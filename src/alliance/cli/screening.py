@@ -10,10 +10,18 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from alliance.cli.output import console, current_actor, err_console, fails_cleanly, open_store
+from alliance.cli.output import (
+    console,
+    current_actor,
+    err_console,
+    fails_cleanly,
+    open_store,
+    write_output,
+    write_rows,
+)
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
-from alliance.registry.spreadsheets import TableFileError, read_table, write_table
+from alliance.registry.spreadsheets import TableFileError, read_table
 from alliance.screening.ahp import ahp_weights, parse_matrix
 from alliance.screening.candidates import table_from_rows
 from alliance.screening.criteria import PRESETS, CriteriaSpec, load_spec_text, parse_spec
@@ -81,31 +89,14 @@ def screen(
     for note in spec.notes:
         err_console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     if fmt == "json":
-        _write(output, json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        write_output(output, (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     elif fmt in ("csv", "xlsx"):
         header = ["rank", "name", "score", *spec.names]
         rows = [[str(r["rank"]), r["name"], f"{r['score']:.6f}", *(f"{r['contributions'][n]:.6f}" for n in spec.names)]
                 for r in report["ranking"]]
-        if output is None:
-            write_table(sys.stdout.buffer, fmt, header, rows)
-            sys.stdout.buffer.flush()
-        else:
-            try:
-                write_table(output, fmt, header, rows)
-            except OSError as exc:
-                raise TableFileError(f"{output}: cannot write ({exc.strerror})") from None
+        write_rows(output, fmt, header, rows)
     else:
         _print_table(report, spec)
-
-
-def _write(output: Path | None, text: str) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise TableFileError(f"{output}: cannot write ({exc.strerror})") from None
 
 
 def _print_table(report: dict[str, Any], spec: CriteriaSpec) -> None:
