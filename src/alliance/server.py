@@ -7,7 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from alliance import __version__
 from alliance.api import problems
-from alliance.api.routers import alliances, health, screening
+from alliance.api.routers import agreements, alliances, health, screening
 from alliance.core.clock import Clock, SystemClock
 from alliance.store.database import Store
 from alliance.web import STATIC_DIR, i18n, pages
@@ -31,6 +31,7 @@ def create_app(store: Store, clock: Clock | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(alliances.router, prefix="/api/v1")
     app.include_router(screening.router, prefix="/api/v1")
+    app.include_router(agreements.router, prefix="/api/v1")
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

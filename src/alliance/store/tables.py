@@ -215,3 +215,47 @@ kpi_measurements = Table(
     Column("recorded_at", UtcDateTime, nullable=False),
     UniqueConstraint("kpi_id", "measured_on", name="uq_kpi_measurements_kpi_measured_on"),
 )
+
+# -- sharing: agreements, their versions and signatures -----------------------------------------------
+
+agreements = Table(
+    "agreements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("code", String(32), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("alliance_id", "code", name="uq_agreements_alliance_code"),
+)
+
+agreement_versions = Table(
+    "agreement_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("agreement_id", Integer, ForeignKey("agreements.id"), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("effective_until", Date, nullable=True),
+    Column("parties", JSON, nullable=False),
+    Column("document", Text, nullable=False),  # the YAML exactly as proposed
+    Column("canonical", Text, nullable=False),  # canonical JSON of the parsed document: what is signed
+    Column("sha256", String(64), nullable=False),
+    Column("proposed_by", String(100), nullable=False),
+    Column("proposed_at", UtcDateTime, nullable=False),
+    UniqueConstraint("agreement_id", "version", name="uq_agreement_versions_agreement_version"),
+)
+
+agreement_signatures = Table(
+    "agreement_signatures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("version_id", Integer, ForeignKey("agreement_versions.id"), nullable=False, index=True),
+    Column("member_code", String(32), nullable=False),
+    Column("signer", String(100), nullable=False),
+    Column("sha256", String(64), nullable=False),  # the version's digest the signer saw
+    Column("signed_at", UtcDateTime, nullable=False),
+    UniqueConstraint("version_id", "member_code", name="uq_agreement_signatures_version_member"),
+)

@@ -6,6 +6,7 @@ from sqlalchemy import Connection
 
 from alliance.store.registry_repository import AllianceRepository, MemberRepository
 from alliance.store.screening_repository import ScreeningRepository
+from alliance.store.sharing_repository import SharingRepository
 
 
 class UnitOfWork:
@@ -16,6 +17,7 @@ class UnitOfWork:
         self.alliances = AllianceRepository(connection)
         self.members = MemberRepository(connection)
         self.screening = ScreeningRepository(connection)
+        self.sharing = SharingRepository(connection)
         self.committed = False
 
     def commit(self) -> None:

@@ -1,0 +1,55 @@
+"""Agreements over HTTP: propose a version (YAML body), list, show, sign."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request, status
+from pydantic import BaseModel, Field
+
+from alliance.api.deps import ClockDep, StoreDep
+from alliance.api.problems import PROBLEM_JSON
+from alliance.core.errors import InvalidInput
+from alliance.sharing import service
+from alliance.sharing.versions import version_record
+
+router = APIRouter(tags=["agreements"])
+ACTOR = "api"
+Code = Annotated[str, Path(max_length=32)]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {PROBLEM_JSON: {}}}
+    for code, text in ((404, "not found"), (409, "conflict"), (422, "invalid agreement"))
+}
+
+
+@router.post("/alliances/{code}/agreements", status_code=status.HTTP_201_CREATED, responses=ERRORS,
+             openapi_extra={"requestBody": {"content": {"application/yaml": {}}, "required": True}})
+async def propose(code: Code, request: Request, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+    """The request body is the agreement document as YAML (UTF-8); it becomes the next version."""
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("the agreement document must be UTF-8 text") from None
+    return version_record(service.propose_version(store, code, text, ACTOR, clock), document=True)
+
+
+@router.get("/alliances/{code}/agreements", responses=ERRORS)
+def list_agreements(code: Code, store: StoreDep) -> dict[str, Any]:
+    found = service.list_agreements(store, code)
+    return {"items": [{"agreement": c, "versions": [version_record(v) for v in vs]} for c, vs in found.items()]}
+
+
+@router.get("/alliances/{code}/agreements/{agreement}/versions/{version}", responses=ERRORS)
+def get_version(code: Code, agreement: Code, version: int, store: StoreDep) -> dict[str, Any]:
+    return version_record(service.get_version(store, code, agreement, version), document=True)
+
+
+class SignatureIn(BaseModel):
+    member: str = Field(min_length=1, max_length=32)
+    signer: str = Field(min_length=1, max_length=100)
+
+
+@router.post("/alliances/{code}/agreements/{agreement}/versions/{version}/signatures", responses=ERRORS)
+def sign(code: Code, agreement: Code, version: int, body: SignatureIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+    return version_record(service.sign(store, code, agreement, version, body.member, body.signer, clock))

@@ -1,0 +1,563 @@
+"""Agreement documents: parsing and validating one version, listing every problem at once.
+
+The format is documented in `docs/formats/agreement.md`. A document names its parties (member
+codes), currency, time zone, the date it takes effect, and its rules. Each rule selects order
+lines (by seller, product owner, channel, SKU prefix), takes their revenue or profit as its base,
+and says how that base, or a pool drawn from it, is shared. Numbers are exact: shares and rates
+are Decimals, amounts are `Money`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from alliance.core.errors import InvalidInput, Problem
+from alliance.core.money import Money, MoneyError, check_currency
+from alliance.registry.records import CODE_PATTERN
+from alliance.sharing import yaml_exact
+
+ONE = Decimal(1)
+
+
+class AgreementInvalid(InvalidInput):
+    code = "invalid_agreement"
+    title = "Invalid agreement"
+
+
+class Base(StrEnum):
+    REVENUE = "revenue"  # the line's amount
+    PROFIT = "profit"  # amount - cost
+
+
+class RuleKind(StrEnum):
+    FIXED_SPLIT = "fixed_split"
+    TIERED = "tiered"
+    THREE_LEVEL = "three_level"
+    DYNAMIC = "dynamic"
+    GROWTH_FUND = "growth_fund"
+    REBATE = "rebate"
+    COST_SHARE = "cost_share"
+    CONTRIBUTION = "contribution"
+
+
+class TierMode(StrEnum):
+    MARGINAL = "marginal"  # each slice of volume at its own tier's rate
+    WHOLE = "whole"  # all of the volume at the rate of the tier reached
+
+
+class VolumeOf(StrEnum):
+    SELLER = "seller"
+    PRODUCT_OWNER = "product_owner"
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    """Which order lines a rule applies to: every given key must match (a list matches any item)."""
+
+    seller: tuple[str, ...] = ()
+    product_owner: tuple[str, ...] = ()
+    channel: tuple[str, ...] = ()
+    sku_prefix: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    up_to: Money | None  # exclusive upper bound of the monthly volume; None: no bound (last tier)
+    rate: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One sharing rule; `params` holds the kind's own fields, already checked and typed."""
+
+    id: str
+    kind: RuleKind
+    select: Selector
+    base: Base
+    params: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    code: str
+    title: str
+    currency: str
+    timezone: str
+    effective_from: date
+    effective_until: date | None
+    parties: tuple[str, ...]
+    rules: tuple[Rule, ...]
+    expectations: Mapping[str, Money]  # what each party was led to expect (for the sandbox)
+    accounts: Mapping[str, str]  # non-member accounts, e.g. a growth fund: code -> description
+
+
+# -- small typed readers that record problems instead of raising ------------------------------------
+
+class _Reader:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, where: str, field_: str, reason: str) -> None:
+        self.problems.append(Problem(where, field_, reason))
+
+    def text(self, raw: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> str | None:
+        value = raw.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.add(where, key, "is required")
+            return None
+        if not isinstance(value, (str, int)):
+            self.add(where, key, f"{value!r} is not text")
+            return None
+        return str(value).strip()
+
+    def decimal(self, value: Any, where: str, field_: str, *, low: Decimal | None = None,
+                high: Decimal | None = None) -> Decimal | None:
+        if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
+            self.add(where, field_, f"{value!r} is not a number" + (" (write it as a decimal, e.g. 0.3)" if isinstance(value, float) else ""))
+            return None
+        try:
+            number = Decimal(str(value).strip().rstrip("%")) / (100 if str(value).strip().endswith("%") else 1)
+        except InvalidOperation:
+            self.add(where, field_, f"{value!r} is not a number")
+            return None
+        if not number.is_finite():
+            self.add(where, field_, f"{value!r} is not a number")
+            return None
+        if (low is not None and number < low) or (high is not None and number > high):
+            bounds = f"between {low} and {high}" if low is not None and high is not None else (f"at least {low}" if low is not None else f"at most {high}")
+            self.add(where, field_, f"{value} must be {bounds}")
+            return None
+        return number
+
+    def money(self, value: Any, currency: str | None, where: str, field_: str) -> Money | None:
+        if currency is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
+            self.add(where, field_, f"{value!r} is not an amount")
+            return None
+        try:
+            return Money.parse(str(value), currency)
+        except MoneyError as exc:
+            self.add(where, field_, exc.message)
+            return None
+
+    def day(self, raw: Mapping[str, Any], key: str, where: str, *, required: bool) -> date | None:
+        value = raw.get(key)
+        if value is None:
+            if required:
+                self.add(where, key, "is required (YYYY-MM-DD)")
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.add(where, key, f"{value!r} is not a date (YYYY-MM-DD)")
+            return None
+
+    def mapping(self, raw: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> Mapping[str, Any] | None:
+        value = raw.get(key)
+        if value is None:
+            if required:
+                self.add(where, key, "is required")
+            return None
+        if not isinstance(value, Mapping) or not value:
+            self.add(where, key, "must be a non-empty mapping")
+            return None
+        return value
+
+    def members(self, values: Any, where: str, field_: str, parties: set[str]) -> tuple[str, ...]:
+        items = [values] if isinstance(values, str) else values
+        if not isinstance(items, list) or not items:
+            self.add(where, field_, "must be a member code or a non-empty list of them")
+            return ()
+        found: list[str] = []
+        for item in items:
+            code = str(item).strip()
+            if code not in parties:
+                self.add(where, field_, f"{code!r} is not a party to the agreement")
+            else:
+                found.append(code)
+        return tuple(found)
+
+    def shares(self, raw: Mapping[str, Any] | None, where: str, field_: str, parties: set[str],
+               extra_accounts: set[str] = frozenset()) -> dict[str, Decimal]:  # type: ignore[assignment]
+        """A {member: share} mapping whose shares are in [0, 1] and sum to exactly 1."""
+        if raw is None:
+            return {}
+        shares: dict[str, Decimal] = {}
+        for name, value in raw.items():
+            code = str(name).strip()
+            if code not in parties and code not in extra_accounts:
+                self.add(where, f"{field_}.{code}", f"{code!r} is not a party to the agreement")
+                continue
+            share = self.decimal(value, where, f"{field_}.{code}", low=Decimal(0), high=ONE)
+            if share is not None:
+                shares[code] = share
+        if len(shares) == len(raw):
+            total = sum(shares.values(), Decimal(0))
+            if total != ONE:
+                self.add(where, field_, f"shares sum to {total}, not 1")
+        return shares
+
+
+# -- rules -----------------------------------------------------------------------------------------
+
+SELECT_KEYS = ("seller", "product_owner", "channel", "sku_prefix")
+COMMON_KEYS = {"id", "kind", "select", "base", "description"}
+KIND_KEYS: dict[RuleKind, set[str]] = {
+    RuleKind.FIXED_SPLIT: {"shares"},
+    RuleKind.TIERED: {"volume_of", "payer", "mode", "tiers"},
+    RuleKind.THREE_LEVEL: {"pool_rate", "parts", "members", "baseline", "long_term_metric"},
+    RuleKind.DYNAMIC: {"initial", "metrics", "max_change"},
+    RuleKind.GROWTH_FUND: {"rate", "target", "period", "fund"},
+    RuleKind.REBATE: {"rate", "payer", "recipients"},
+    RuleKind.COST_SHARE: {"amount", "incurred_on", "paid_by", "ratios"},
+    RuleKind.CONTRIBUTION: {"members", "method"},
+}
+
+
+def _selector(r: _Reader, raw: Any, where: str, parties: set[str]) -> Selector:
+    if raw is None:
+        return Selector()
+    if not isinstance(raw, Mapping):
+        r.add(where, "select", "must be a mapping of seller / product_owner / channel / sku_prefix")
+        return Selector()
+    for key in raw:
+        if key not in SELECT_KEYS:
+            r.add(where, f"select.{key}", f"unknown selector (use {', '.join(SELECT_KEYS)})")
+    picked: dict[str, tuple[str, ...]] = {}
+    for key in SELECT_KEYS:
+        if key not in raw:
+            continue
+        values = raw[key]
+        items = [values] if isinstance(values, str) else values
+        if not isinstance(items, list) or not items or any(not str(v).strip() for v in items):
+            r.add(where, f"select.{key}", "selects nothing: give a value or a non-empty list")
+            continue
+        if key in ("seller", "product_owner"):
+            picked[key] = r.members(items, where, f"select.{key}", parties)
+        else:
+            picked[key] = tuple(str(v).strip() for v in items)
+    return Selector(**picked)
+
+
+def _tiers(r: _Reader, raw: Any, where: str, currency: str | None) -> tuple[Tier, ...]:
+    if not isinstance(raw, list) or not raw:
+        r.add(where, "tiers", "must be a non-empty list of {up_to, rate}")
+        return ()
+    tiers: list[Tier] = []
+    for i, item in enumerate(raw, start=1):
+        spot = f"{where} tier {i}"
+        if not isinstance(item, Mapping):
+            r.add(spot, "", "must be a mapping {up_to, rate}")
+            continue
+        rate = r.decimal(item.get("rate"), spot, "rate", low=Decimal(0), high=ONE) if "rate" in item else None
+        if "rate" not in item:
+            r.add(spot, "rate", "is required")
+        up_to = r.money(item["up_to"], currency, spot, "up_to") if item.get("up_to") is not None else None
+        if rate is not None:
+            tiers.append(Tier(up_to, rate))
+    if len(tiers) == len(raw):
+        for i, (lower, upper) in enumerate(zip(tiers, tiers[1:]), start=1):
+            if lower.up_to is None:
+                r.add(f"{where} tier {i}", "up_to", "only the last tier may be open-ended")
+            elif upper.up_to is not None and upper.up_to <= lower.up_to:
+                r.add(f"{where} tier {i + 1}", "up_to",
+                      f"tiers overlap or are out of order: {upper.up_to.amount_text()} is not above {lower.up_to.amount_text()}")
+        if tiers and tiers[-1].up_to is not None:
+            r.add(f"{where} tier {len(tiers)}", "up_to", "the last tier must be open-ended (no up_to)")
+    return tuple(tiers)
+
+
+def _rule(r: _Reader, raw: Any, index: int, parties: set[str], accounts: set[str], currency: str | None,
+          seen: set[str]) -> Rule | None:
+    where = f"rule {index}"
+    if not isinstance(raw, Mapping):
+        r.add(where, "", "must be a mapping")
+        return None
+    rule_id = r.text(raw, "id", where)
+    if rule_id is not None:
+        where = f"rule {rule_id!r}"
+        if rule_id in seen:
+            r.add(where, "id", "is used by an earlier rule")
+        seen.add(rule_id)
+    try:
+        kind = RuleKind(str(raw.get("kind")))
+    except ValueError:
+        r.add(where, "kind", f"{raw.get('kind')!r} is not one of: {', '.join(k.value for k in RuleKind)}")
+        return None
+    for key in raw:
+        if key not in COMMON_KEYS and key not in KIND_KEYS[kind]:
+            r.add(where, str(key), f"is not a field of a {kind.value} rule")
+    try:
+        base = Base(str(raw.get("base", "revenue")))
+    except ValueError:
+        r.add(where, "base", f"{raw.get('base')!r} is not revenue or profit")
+        base = Base.REVENUE
+    select = _selector(r, raw.get("select"), where, parties)
+    params: dict[str, Any] = {}
+    if kind is RuleKind.FIXED_SPLIT:
+        params["shares"] = r.shares(r.mapping(raw, "shares", where), where, "shares", parties)
+    elif kind is RuleKind.TIERED:
+        params["volume_of"] = _choice(r, raw, "volume_of", where, VolumeOf, VolumeOf.SELLER)
+        params["mode"] = _choice(r, raw, "mode", where, TierMode, None)
+        params["payer"] = _party(r, raw, "payer", where, parties)
+        params["tiers"] = _tiers(r, raw.get("tiers"), where, currency)
+    elif kind is RuleKind.THREE_LEVEL:
+        params["pool_rate"] = r.decimal(raw.get("pool_rate", 1), where, "pool_rate", low=Decimal(0), high=ONE)
+        params["parts"] = _parts(r, r.mapping(raw, "parts", where), where)
+        members = r.members(raw.get("members", sorted(parties)), where, "members", parties)
+        params["members"] = members
+        baseline = r.mapping(raw, "baseline", where)
+        params["baseline"] = {} if baseline is None else {
+            str(k): m for k, v in baseline.items()
+            if (m := _member_money(r, k, v, currency, where, "baseline", set(members))) is not None
+        }
+        params["long_term_metric"] = r.text(raw, "long_term_metric", where)
+    elif kind is RuleKind.DYNAMIC:
+        params["initial"] = r.shares(r.mapping(raw, "initial", where), where, "initial", parties)
+        params["metrics"] = _weights(r, r.mapping(raw, "metrics", where), where, "metrics")
+        params["max_change"] = _required_decimal(r, raw, "max_change", where)
+    elif kind is RuleKind.GROWTH_FUND:
+        params["rate"] = _required_decimal(r, raw, "rate", where)
+        params["target"] = _required_money(r, raw, "target", where, currency)
+        params["period"] = _choice(r, raw, "period", where, Period, Period.MONTH)
+        fund = r.text(raw, "fund", where)
+        if fund is not None and fund not in accounts:
+            r.add(where, "fund", f"{fund!r} is not one of the agreement's accounts ({', '.join(sorted(accounts)) or 'none declared'})")
+        params["fund"] = fund
+    elif kind is RuleKind.REBATE:
+        params["rate"] = _required_decimal(r, raw, "rate", where)
+        params["payer"] = _party(r, raw, "payer", where, parties)
+        params["recipients"] = r.members(raw.get("recipients"), where, "recipients", parties)
+    elif kind is RuleKind.COST_SHARE:
+        params["amount"] = _required_money(r, raw, "amount", where, currency)
+        params["incurred_on"] = r.day(raw, "incurred_on", where, required=True)
+        params["paid_by"] = _party(r, raw, "paid_by", where, parties)
+        params["ratios"] = r.shares(r.mapping(raw, "ratios", where), where, "ratios", parties)
+    elif kind is RuleKind.CONTRIBUTION:
+        params["members"] = r.members(raw["members"], where, "members", parties) if "members" in raw else ()
+        method = str(raw.get("method", "equal"))
+        if method != "equal":
+            r.add(where, "method", f"{method!r} is not available yet (equal split among the members attributed on each line)")
+        params["method"] = "equal"
+    description = r.text(raw, "description", where, required=False) or ""
+    return Rule(rule_id or f"#{index}", kind, select, base, params, description)
+
+
+def _party(r: _Reader, raw: Mapping[str, Any], key: str, where: str, parties: set[str]) -> str | None:
+    code = r.text(raw, key, where)
+    if code is None:
+        return None
+    if code not in parties:
+        r.add(where, key, f"{code!r} is not a party to the agreement")
+        return None
+    return code
+
+
+def _required_decimal(r: _Reader, raw: Mapping[str, Any], key: str, where: str) -> Decimal | None:
+    if key not in raw:
+        r.add(where, key, "is required (a decimal between 0 and 1, e.g. 0.15)")
+        return None
+    return r.decimal(raw[key], where, key, low=Decimal(0), high=ONE)
+
+
+def _required_money(r: _Reader, raw: Mapping[str, Any], key: str, where: str, currency: str | None) -> Money | None:
+    if key not in raw:
+        r.add(where, key, "is required (an amount, e.g. \"100000.00\")")
+        return None
+    return r.money(raw[key], currency, where, key)
+
+
+class Period(StrEnum):
+    DAY = "day"
+    MONTH = "month"
+
+
+def _choice(r: _Reader, raw: Mapping[str, Any], key: str, where: str, enum: type[StrEnum], default: StrEnum | None) -> StrEnum | None:
+    if key not in raw:
+        if default is None:
+            r.add(where, key, f"is required ({' or '.join(m.value for m in enum)})")
+        return default
+    try:
+        return enum(str(raw[key]))
+    except ValueError:
+        r.add(where, key, f"{raw[key]!r} is not one of: {', '.join(m.value for m in enum)}")
+        return default
+
+
+def _parts(r: _Reader, raw: Mapping[str, Any] | None, where: str) -> dict[str, Decimal]:
+    if raw is None:
+        return {}
+    names = ("base", "incremental", "long_term")
+    parts: dict[str, Decimal] = {}
+    for key in raw:
+        if key not in names:
+            r.add(where, f"parts.{key}", f"unknown part (use {', '.join(names)})")
+    for name in names:
+        if name not in raw:
+            r.add(where, f"parts.{name}", "is required")
+            continue
+        value = r.decimal(raw[name], where, f"parts.{name}", low=Decimal(0), high=ONE)
+        if value is not None:
+            parts[name] = value
+    if len(parts) == 3 and sum(parts.values(), Decimal(0)) != ONE:
+        r.add(where, "parts", f"parts sum to {sum(parts.values(), Decimal(0))}, not 1")
+    return parts
+
+
+def _weights(r: _Reader, raw: Mapping[str, Any] | None, where: str, field_: str) -> dict[str, Decimal]:
+    if raw is None:
+        return {}
+    weights: dict[str, Decimal] = {}
+    for name, value in raw.items():
+        weight = r.decimal(value, where, f"{field_}.{name}", low=Decimal(0), high=ONE)
+        if weight is not None:
+            weights[str(name)] = weight
+    if len(weights) == len(raw) and sum(weights.values(), Decimal(0)) != ONE:
+        r.add(where, field_, f"weights sum to {sum(weights.values(), Decimal(0))}, not 1")
+    return weights
+
+
+def _member_money(r: _Reader, member: Any, value: Any, currency: str | None, where: str, field_: str,
+                  members: set[str]) -> Money | None:
+    code = str(member).strip()
+    if code not in members:
+        r.add(where, f"{field_}.{code}", f"{code!r} is not one of the rule's members")
+        return None
+    return r.money(value, currency, where, f"{field_}.{code}")
+
+
+# -- the document ----------------------------------------------------------------------------------
+
+TOP_KEYS = {"agreement", "title", "currency", "timezone", "effective_from", "effective_until", "parties",
+            "rules", "expectations", "accounts"}
+
+
+def parse_agreement(raw: Any, *, members: Sequence[str] | None = None) -> Agreement:
+    """Check a parsed document; raise AgreementInvalid listing every problem.
+
+    `members`, when given, are the alliance's current member codes: every party must be one.
+    """
+    r = _Reader()
+    if not isinstance(raw, Mapping):
+        raise AgreementInvalid("an agreement is a YAML mapping with agreement, parties, rules ...")
+    for key in raw:
+        if key not in TOP_KEYS:
+            r.add("agreement", str(key), f"unknown field (known: {', '.join(sorted(TOP_KEYS))})")
+    code = r.text(raw, "agreement", "agreement")
+    if code is not None and not CODE_PATTERN.match(code):
+        r.add("agreement", "agreement", f"{code!r} is not a valid code")
+    title = r.text(raw, "title", "agreement", required=False) or ""
+    currency: str | None = None
+    try:
+        currency = check_currency(str(raw.get("currency", "CNY")))
+    except MoneyError as exc:
+        r.add("agreement", "currency", exc.message)
+    timezone = str(raw.get("timezone", "Asia/Shanghai"))
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        r.add("agreement", "timezone", f"unknown time zone {timezone!r}")
+    starts = r.day(raw, "effective_from", "agreement", required=True)
+    ends = r.day(raw, "effective_until", "agreement", required=False)
+    if starts and ends and ends < starts:
+        r.add("agreement", "effective_until", f"{ends} is before effective_from {starts}")
+
+    raw_parties = raw.get("parties")
+    parties: list[str] = []
+    if not isinstance(raw_parties, list) or len(raw_parties) < 2:
+        r.add("agreement", "parties", "must list at least two member codes")
+    else:
+        for p in raw_parties:
+            code_p = str(p).strip()
+            if code_p in parties:
+                r.add("agreement", "parties", f"{code_p!r} is listed twice")
+            elif members is not None and code_p not in members:
+                r.add("agreement", "parties", f"{code_p!r} is not a current member of the alliance")
+            else:
+                parties.append(code_p)
+    party_set = set(parties)
+
+    accounts_raw = raw.get("accounts") or {}
+    accounts: dict[str, str] = {}
+    if not isinstance(accounts_raw, Mapping):
+        r.add("agreement", "accounts", "must map account codes to descriptions")
+    else:
+        for name, description in accounts_raw.items():
+            if str(name) in party_set:
+                r.add("agreement", f"accounts.{name}", "is also a party's code")
+            accounts[str(name)] = str(description or "")
+
+    rules_raw = raw.get("rules")
+    rules: list[Rule] = []
+    if not isinstance(rules_raw, list) or not rules_raw:
+        r.add("agreement", "rules", "must be a non-empty list")
+    else:
+        seen: set[str] = set()
+        for index, item in enumerate(rules_raw, start=1):
+            rule = _rule(r, item, index, party_set, set(accounts), currency, seen)
+            if rule is not None:
+                rules.append(rule)
+
+    expectations: dict[str, Money] = {}
+    expected_raw = raw.get("expectations") or {}
+    if not isinstance(expected_raw, Mapping):
+        r.add("agreement", "expectations", "must map member codes to expected amounts")
+    else:
+        for name, value in expected_raw.items():
+            m = _member_money(r, name, value, currency, "agreement", "expectations", party_set)
+            if m is not None:
+                expectations[str(name)] = m
+
+    if r.problems:
+        raise AgreementInvalid(f"{len(r.problems)} problem(s) in the agreement", r.problems)
+    assert code is not None and currency is not None and starts is not None
+    return Agreement(code, title, currency, timezone, starts, ends, tuple(parties), tuple(rules), expectations, accounts)
+
+
+def load_agreement_text(text: str, source: str = "agreement", *, members: Sequence[str] | None = None) -> Agreement:
+    """Parse YAML (or JSON) text with exact decimals, then validate it."""
+    try:
+        raw = yaml_exact.load(text)
+    except yaml.YAMLError as exc:
+        raise AgreementInvalid(f"{source}: not valid YAML: {exc}") from None
+    return parse_agreement(raw, members=members)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Money):
+        return value.amount_text()
+    if isinstance(value, (Decimal, date)):
+        return str(value)
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: _plain(getattr(value, k)) for k in value.__dataclass_fields__}
+    return value
+
+
+def canonical_json(agreement: Agreement) -> str:
+    """The agreement as canonical JSON (sorted keys, no spaces, decimals as strings): what is signed."""
+    return json.dumps(_plain(agreement), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def digest(agreement: Agreement) -> str:
+    return hashlib.sha256(canonical_json(agreement).encode("utf-8")).hexdigest()

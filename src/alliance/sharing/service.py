@@ -1,0 +1,132 @@
+"""Agreement use cases: propose a version, sign it, list versions, find the version in force."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+
+from alliance.core.clock import Clock, local_today
+from alliance.core.errors import AllianceNotFound, Conflict, InvalidInput, NotFound
+from alliance.registry.model import Alliance
+from alliance.sharing.agreement import Agreement, canonical_json, digest, load_agreement_text
+from alliance.sharing.versions import AgreementVersion, in_force
+from alliance.store.database import Store
+from alliance.store.unit_of_work import UnitOfWork
+
+MAX_DOCUMENT_BYTES = 512 * 1024
+
+
+class AgreementNotFound(NotFound):
+    code = "agreement_not_found"
+    title = "Agreement not found"
+
+
+def _alliance(uow: UnitOfWork, code: str) -> Alliance:
+    found = uow.alliances.get(code)
+    if found is None:
+        raise AllianceNotFound(code)
+    return found
+
+
+def propose_version(store: Store, alliance_code: str, document: str, actor: str, clock: Clock) -> AgreementVersion:
+    """Check a YAML document and store it whole as the agreement's next version.
+
+    Refused: invalid documents (every problem listed), parties who are not current members, a
+    currency other than the alliance's, an effective date in the past (in the alliance's time
+    zone) or not after the previous version's, and a document identical to the latest version.
+    """
+    if len(document.encode("utf-8")) > MAX_DOCUMENT_BYTES:
+        raise InvalidInput(f"an agreement document may be at most {MAX_DOCUMENT_BYTES // 1024} KiB")
+    with store.unit_of_work() as uow:
+        alliance = _alliance(uow, alliance_code)
+        members = [m.code for m in uow.members.of_alliance(alliance.id, alliance.code, alliance.currency)]
+        agreement = load_agreement_text(document, members=members)
+        _check_against_alliance(agreement, alliance, clock)
+        existing = uow.sharing.versions(alliance.id, agreement.code)
+        if existing:
+            latest = existing[-1]
+            if latest.sha256 == digest(agreement):
+                raise Conflict(f"version {latest.version} of {agreement.code!r} already says exactly this")
+            if agreement.effective_from <= latest.effective_from:
+                raise InvalidInput(
+                    f"effective_from {agreement.effective_from} must be after version {latest.version}'s "
+                    f"{latest.effective_from}: a new version takes effect later, it never rewrites the past"
+                )
+        now = clock.now()
+        agreement_id = uow.sharing.agreement_id(alliance.id, agreement.code, create_at=now)
+        assert agreement_id is not None
+        try:
+            uow.sharing.add_version(
+                alliance.id, agreement_id, version=uow.sharing.next_version(agreement_id), title=agreement.title,
+                effective_from=agreement.effective_from, effective_until=agreement.effective_until,
+                parties=list(agreement.parties), document=document, canonical=canonical_json(agreement),
+                sha256=digest(agreement), proposed_by=actor, proposed_at=now,
+            )
+        except IntegrityError:
+            raise Conflict(f"another version of {agreement.code!r} was proposed at the same time; try again") from None
+        uow.commit()
+        return uow.sharing.versions(alliance.id, agreement.code)[-1]
+
+
+def _check_against_alliance(agreement: Agreement, alliance: Alliance, clock: Clock) -> None:
+    reasons = []
+    if agreement.currency != alliance.currency:
+        reasons.append(f"currency {agreement.currency} differs from the alliance's {alliance.currency}")
+    today = local_today(clock, alliance.timezone)
+    if agreement.effective_from < today:
+        reasons.append(f"effective_from {agreement.effective_from} is in the past (today is {today} in {alliance.timezone})")
+    if reasons:
+        raise InvalidInput("; ".join(reasons))
+
+
+def list_agreements(store: Store, alliance_code: str) -> dict[str, list[AgreementVersion]]:
+    with store.unit_of_work() as uow:
+        alliance = _alliance(uow, alliance_code)
+        return {code: uow.sharing.versions(alliance.id, code) for code in uow.sharing.codes(alliance.id)}
+
+
+def versions(store: Store, alliance_code: str, agreement_code: str) -> list[AgreementVersion]:
+    with store.unit_of_work() as uow:
+        found = uow.sharing.versions(_alliance(uow, alliance_code).id, agreement_code)
+    if not found:
+        raise AgreementNotFound(f"alliance {alliance_code!r} has no agreement {agreement_code!r}")
+    return found
+
+
+def get_version(store: Store, alliance_code: str, agreement_code: str, version: int | None = None) -> AgreementVersion:
+    """One version (default: the latest)."""
+    found = versions(store, alliance_code, agreement_code)
+    if version is None:
+        return found[-1]
+    for v in found:
+        if v.version == version:
+            return v
+    raise AgreementNotFound(f"agreement {agreement_code!r} of {alliance_code!r} has no version {version}")
+
+
+def sign(store: Store, alliance_code: str, agreement_code: str, version: int, member_code: str, signer: str,
+         clock: Clock) -> AgreementVersion:
+    """Record that `member_code` (through `signer`) signs exactly this version's content."""
+    if not signer.strip():
+        raise InvalidInput("a signature needs the signer's name")
+    with store.unit_of_work() as uow:
+        alliance = _alliance(uow, alliance_code)
+        current = next((v for v in uow.sharing.versions(alliance.id, agreement_code) if v.version == version), None)
+        version_id = uow.sharing.version_id(alliance.id, agreement_code, version)
+        if current is None or version_id is None:
+            raise AgreementNotFound(f"agreement {agreement_code!r} of {alliance_code!r} has no version {version}")
+        if member_code not in current.parties:
+            raise InvalidInput(f"{member_code!r} is not a party to version {version} ({', '.join(current.parties)})")
+        if member_code not in current.unsigned:
+            raise Conflict(f"{member_code!r} has already signed version {version}")
+        try:
+            uow.sharing.add_signature(alliance.id, version_id, member_code, signer.strip(), current.sha256, clock.now())
+        except IntegrityError:
+            raise Conflict(f"{member_code!r} has already signed version {version}") from None
+        uow.commit()
+        return next(v for v in uow.sharing.versions(alliance.id, agreement_code) if v.version == version)
+
+
+def version_in_force(store: Store, alliance_code: str, agreement_code: str, day: date) -> AgreementVersion | None:
+    return in_force(versions(store, alliance_code, agreement_code), day)

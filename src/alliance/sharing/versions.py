@@ -1,0 +1,73 @@
+"""Stored agreement versions and signatures as values, and which version is in force when. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    member_code: str
+    signer: str
+    sha256: str
+    signed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementVersion:
+    agreement_code: str
+    version: int
+    title: str
+    effective_from: date
+    effective_until: date | None
+    parties: tuple[str, ...]
+    document: str
+    canonical: str
+    sha256: str
+    proposed_by: str
+    proposed_at: datetime
+    signatures: tuple[Signature, ...] = ()
+
+    @property
+    def unsigned(self) -> list[str]:
+        signed = {s.member_code for s in self.signatures}
+        return [p for p in self.parties if p not in signed]
+
+    @property
+    def fully_signed(self) -> bool:
+        return not self.unsigned
+
+    @property
+    def status(self) -> str:
+        return "signed" if self.fully_signed else "awaiting signatures"
+
+
+def in_force(versions: list[AgreementVersion], day: date) -> AgreementVersion | None:
+    """The version that settles `day`: the latest fully signed one that has taken effect and not ended.
+
+    A newer signed version takes over from its own effective date; days before it keep the older
+    version, so amounts already settled never change.
+    """
+    candidates = [
+        v for v in versions
+        if v.fully_signed and v.effective_from <= day and (v.effective_until is None or day <= v.effective_until)
+    ]
+    return max(candidates, key=lambda v: (v.effective_from, v.version), default=None)
+
+
+def version_record(v: AgreementVersion, *, document: bool = False) -> dict[str, Any]:
+    """A version as JSON-ready data (what the CLI prints and the API returns)."""
+    body: dict[str, Any] = {
+        "agreement": v.agreement_code, "version": v.version, "title": v.title,
+        "effective_from": v.effective_from.isoformat(),
+        "effective_until": v.effective_until.isoformat() if v.effective_until else None,
+        "parties": list(v.parties), "sha256": v.sha256, "status": v.status, "unsigned": v.unsigned,
+        "proposed_by": v.proposed_by, "proposed_at": v.proposed_at.isoformat(),
+        "signatures": [{"member": s.member_code, "signer": s.signer, "sha256": s.sha256,
+                        "signed_at": s.signed_at.isoformat()} for s in v.signatures],
+    }
+    if document:
+        body["document"] = v.document
+    return body

@@ -1,0 +1,82 @@
+"""Agreements through the CLI and over HTTP, with the documented example."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from alliance.cli.main import app
+from alliance.core.clock import FrozenClock
+from alliance.registry.demo import load_demo
+from alliance.server import create_app
+from alliance.store.database import Store
+
+EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "agreement-yuejia.yaml"
+PARTIES = ["YJ", "MILK", "SNACK", "CLEAN", "BABY", "BEAUTY"]
+runner = CliRunner()
+
+
+def test_cli_propose_show_sign(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ALLIANCE_DATABASE_URL", database_url)
+
+    def invoke(*args: str):  # type: ignore[no-untyped-def]
+        return runner.invoke(app, list(args), catch_exceptions=False)
+
+    assert invoke("demo").exit_code == 0
+    # The CLI runs on the real clock, and a version may not take effect in the past: start it next month.
+    start = (date.today() + timedelta(days=40)).isoformat()
+    text = EXAMPLE.read_text(encoding="utf-8").replace("effective_from: 2027-01-01", f"effective_from: {start}")
+    example = tmp_path / "agreement.yaml"
+    example.write_text(text, encoding="utf-8")
+    r = invoke("agreement", "propose", str(example), "-a", "yuejia-retail")
+    assert r.exit_code == 0, r.output
+    assert "version 1 proposed" in r.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("{YJ: 0.30, MILK: 0.70}", "{YJ: 0.30, MILK: 0.60}"),
+                   encoding="utf-8")
+    r = invoke("agreement", "propose", str(bad), "-a", "yuejia-retail")
+    assert r.exit_code == 2 and "shares sum to 0.90, not 1" in r.stderr
+    r = invoke("agreement", "propose", str(tmp_path / "none.yaml"), "-a", "yuejia-retail")
+    assert r.exit_code == 2 and "no such file" in r.stderr
+    for member in PARTIES[:-1]:
+        assert invoke("agreement", "sign", "yuejia-sharing", "-a", "yuejia-retail", "--version", "1",
+                      "--member", member, "--signer", f"{member} 代表").exit_code == 0
+    r = invoke("agreement", "sign", "yuejia-sharing", "-a", "yuejia-retail", "--version", "1", "--member", "BEAUTY")
+    assert r.exit_code == 0 and "signed by all parties" in r.stdout
+    shown = json.loads(invoke("agreement", "show", "yuejia-sharing", "-a", "yuejia-retail", "--json").stdout)
+    assert shown["status"] == "signed" and len(shown["signatures"]) == 6
+    assert shown["document"] == text
+    listed = invoke("agreement", "list", "-a", "yuejia-retail")
+    assert "yuejia-sharing" in listed.stdout and "signed" in listed.stdout
+    r = invoke("agreement", "show", "nope", "-a", "yuejia-retail")
+    assert r.exit_code == 1 and "has no agreement 'nope'" in r.stderr
+
+
+def test_api_propose_sign_and_isolation(store: Store, clock: FrozenClock) -> None:
+    load_demo(store, clock)
+    base = "/api/v1/alliances/yuejia-retail/agreements"
+    with TestClient(create_app(store, clock)) as c:
+        r = c.post(base, content=EXAMPLE.read_bytes(), headers={"Content-Type": "application/yaml"})
+        assert r.status_code == 201, r.text
+        assert r.json()["version"] == 1 and r.json()["unsigned"] == PARTIES
+        bad = c.post(base, content=b"agreement: x\nparties: [YJ]\n", headers={"Content-Type": "application/yaml"})
+        assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+        assert bad.json()["code"] == "invalid_agreement" and len(bad.json()["errors"]) >= 3
+        garbage = c.post(base, content=b"\xff\xfe\x00", headers={"Content-Type": "application/yaml"})
+        assert garbage.status_code == 422
+        sign = f"{base}/yuejia-sharing/versions/1/signatures"
+        assert c.post(sign, json={"member": "YJ", "signer": "王总"}).json()["unsigned"] == PARTIES[1:]
+        again = c.post(sign, json={"member": "YJ", "signer": "王总"})
+        assert again.status_code == 409 and again.json()["code"] == "conflict"
+        assert c.post(sign, json={"member": "ZZ", "signer": "x"}).status_code == 422
+        assert c.get(f"{base}/yuejia-sharing/versions/1").json()["document"] == EXAMPLE.read_text(encoding="utf-8")
+        assert c.get(base).json()["items"][0]["agreement"] == "yuejia-sharing"
+        other = "/api/v1/alliances/cloud-hw/agreements"
+        assert c.get(f"{other}/yuejia-sharing/versions/1").status_code == 404
+        assert c.post(f"{other}/yuejia-sharing/versions/1/signatures", json={"member": "YJ", "signer": "x"}).status_code == 404
+        assert c.get(other).json()["items"] == []
