@@ -198,3 +198,26 @@ def allocate(total: Money, weights: Mapping[K, Decimal | int | str]) -> dict[K, 
     # Never skipped: the whole point of this function is that parts add back to the total.
     assert sum(p.minor for p in parts.values()) == total.minor
     return parts
+
+
+def apportion(total: Money, quotas: Mapping[K, Fraction]) -> dict[K, Money]:
+    """Round exact quotas (in minor units, any sign) to whole minor units that sum to `total`.
+
+    The quotas must add up to exactly `total.minor`: they are the exact, unrounded amounts a rule
+    computed. Each key first gets the floor of its quota; the minor units left over (fewer than the
+    number of keys) go one each to the largest fractional remainders, ties broken as in `allocate`
+    (larger quota first, then the key whose `str()` sorts first). This is the largest-remainder
+    method for quotas that may be negative (refunds), so amounts are rounded once, per rule, day
+    and member, and always add back to the total.
+    """
+    if sum(quotas.values(), Fraction(0)) != total.minor:
+        raise MoneyError("quotas do not add up to the total being apportioned")
+    floors = {key: q.numerator // q.denominator for key, q in quotas.items()}
+    leftover = total.minor - sum(floors.values())
+    order = sorted(quotas, key=lambda k: (-(quotas[k] - floors[k]), -quotas[k], str(k)))
+    for key in order[:leftover]:
+        floors[key] += 1
+    parts = {key: Money(floors[key], total.currency) for key in quotas}
+    # Never skipped: parts always add back to the total.
+    assert sum(p.minor for p in parts.values()) == total.minor
+    return parts
