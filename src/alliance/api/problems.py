@@ -7,6 +7,7 @@ stable `code` extension member clients can switch on; validation errors add `err
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from alliance.core.errors import AllianceError, InvalidInput
 
+logger = logging.getLogger("alliance.api")
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://alliance.dev/problems/"
 
@@ -50,7 +52,14 @@ def _http_error(_: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, code, detail, detail)
 
 
+def _internal(_: Request, exc: Exception) -> JSONResponse:
+    # A defect, not a user error: log it whole, tell the client no more than that it happened.
+    logger.error("unhandled error", exc_info=exc)
+    return problem(500, "internal_error", "Internal error", "the server failed to handle this request; it has been logged")
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(AllianceError, _domain_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _internal)

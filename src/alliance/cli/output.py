@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import os
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -16,8 +17,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
+import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from alliance.core.errors import AllianceError, InvalidInput
@@ -41,7 +44,6 @@ class OutputFormat(StrEnum):
 def current_actor() -> str:
     """Who is acting, for the records: $ALLIANCE_ACTOR, else the operating-system user."""
     import getpass
-    import os
 
     return os.environ.get("ALLIANCE_ACTOR") or getpass.getuser()
 
@@ -60,6 +62,17 @@ def fails_cleanly(command: Callable[P, R]) -> Callable[P, R]:
         except AllianceError as exc:
             report_error(exc)
             raise typer.Exit(exc.exit_code) from None
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:
+            # A defect, not a user error: one line, the traceback only when asked for.
+            if os.environ.get("ALLIANCE_DEBUG") == "1":
+                raise
+            err_console.print(
+                f"[bold red]internal error:[/] {escape(f'{type(exc).__name__}: {exc}')} (set ALLIANCE_DEBUG=1 for the traceback)",
+                highlight=False, soft_wrap=True, markup=True,
+            )
+            raise typer.Exit(1) from None
 
     return wrapper
 
@@ -68,7 +81,7 @@ SINGLE_RECORD = frozenset({"member", "alliance"})
 
 
 def report_error(exc: AllianceError) -> None:
-    err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
     # Problems of a single record are already in the message; a file's rows get a table.
     if isinstance(exc, InvalidInput) and any(p.where not in SINGLE_RECORD for p in exc.problems):
         table = Table("where", "field", "problem", header_style="bold", box=None, pad_edge=False)

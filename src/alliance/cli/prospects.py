@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,6 +13,7 @@ from rich.table import Table
 
 from alliance.cli.output import console, current_actor, fails_cleanly, open_store
 from alliance.core.clock import SystemClock
+from alliance.core.decimals import parse_decimal
 from alliance.core.errors import InvalidInput
 from alliance.registry.spreadsheets import TableFileError
 from alliance.screening import service
@@ -26,16 +26,6 @@ pilot_app = typer.Typer(help="Pilots, their KPIs, the review and the go / no-go 
 
 AllianceOpt = Annotated[str, typer.Option("--alliance", "-a", help="The alliance's code.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-
-
-def _decimal(text: str, what: str) -> Decimal:
-    try:
-        value = Decimal(text.replace(",", "").strip())
-    except InvalidOperation:
-        raise InvalidInput(f"{what} {text!r} is not a number") from None
-    if not value.is_finite():
-        raise InvalidInput(f"{what} {text!r} is not a number")
-    return value
 
 
 def _date(text: str, what: str) -> date:
@@ -251,7 +241,7 @@ def pilot_kpi(
     unit: Annotated[str, typer.Option()] = "",
 ) -> None:
     """Add a KPI with its target to a pilot."""
-    kpi = service.add_kpi(open_store(), alliance, pilot_id, name, unit, direction, _decimal(target, "--target"))
+    kpi = service.add_kpi(open_store(), alliance, pilot_id, name, unit, direction, parse_decimal(target, "--target"))
     console.print(f"KPI {kpi.id}: {kpi.name}, target {kpi.target} {kpi.unit} ({kpi.direction.value} is better).",
                   highlight=False, soft_wrap=True)
 
@@ -266,7 +256,7 @@ def pilot_measure(
     note: Annotated[str, typer.Option()] = "",
 ) -> None:
     """Record a KPI's actual value on a date."""
-    m = service.record_measurement(open_store(), alliance, kpi_id, _date(on, "--on"), _decimal(value, "--value"),
+    m = service.record_measurement(open_store(), alliance, kpi_id, _date(on, "--on"), parse_decimal(value, "--value"),
                                    SystemClock(), note)
     console.print(f"Recorded {m.value} on {m.measured_on}.", highlight=False)
 

@@ -24,7 +24,7 @@ from alliance.core.errors import InvalidInput
 from alliance.registry.spreadsheets import TableFileError, read_table
 from alliance.screening.ahp import ahp_weights, parse_matrix
 from alliance.screening.candidates import table_from_rows
-from alliance.screening.criteria import PRESETS, CriteriaSpec, load_spec_text, parse_spec
+from alliance.screening.criteria import PRESETS, CriteriaSpec, load_spec_text, preset
 from alliance.screening.report import SensitivitySettings, screening_report
 from alliance.screening import service
 from alliance.screening.scoring import Method, rank
@@ -41,7 +41,7 @@ def _spec(source: str, normalize: bool) -> CriteriaSpec:
             raise TableFileError(f"{path}: cannot read ({exc})") from None
         return load_spec_text(text, str(path), normalize=normalize)
     if source in PRESETS:
-        return parse_spec(PRESETS[source], normalize=normalize)
+        return preset(source, normalize=normalize)
     raise TableFileError(f"{source}: no such file, and not a ready-made criteria set ({', '.join(PRESETS)})")
 
 
@@ -60,7 +60,7 @@ def screen(
     normalize: Annotated[bool, typer.Option("--normalize", help="Divide the weights by their sum if it is not 1.")] = False,
     top: Annotated[int | None, typer.Option(help="Show only the best N (all are ranked).", min=1)] = None,
     draws: Annotated[int, typer.Option(help="Random weight perturbations for the first-place probability.", min=1, max=100_000)] = 2000,
-    seed: Annotated[int, typer.Option(help="Seed of the perturbations (same seed, same result).")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the perturbations (same seed, same result).", min=0, max=2**32 - 1)] = 0,
     record: Annotated[str | None, typer.Option("--record", help="Save the run, with its inputs, under this alliance (implied by --alliance).")] = None,
 ) -> None:
     """Rank partner candidates; every score is explained by its criteria, with how sure the order is."""

@@ -48,6 +48,8 @@ def _text(limit: int) -> Parser:
     def parse(value: str, _: ParseContext) -> str:
         if len(value) > limit:
             raise FieldError(f"longer than {limit} characters")
+        if any(ord(ch) < 32 and ch not in "\t" for ch in value):
+            raise FieldError("contains control characters (line breaks, NUL...)")
         return value
 
     return parse
@@ -76,14 +78,23 @@ def _decimal(value: str) -> Decimal:
         raise FieldError(f"{value!r} is not a number") from None
     if not number.is_finite():
         raise FieldError(f"{value!r} is not a number")
+    # Checked before any int() or formatting: "1e999999999" would otherwise build a huge integer.
+    if number != 0 and number.adjusted() > 15:
+        raise FieldError(f"{value!r} is too large")
     return number
+
+
+MONEY_LIMIT = 10**17  # minor units: a BIGINT holds 9.2e18; no company reports more than 1e15 yuan
 
 
 def _money(value: str, ctx: ParseContext) -> Money:
     try:
-        return Money.parse(value, ctx.currency)
+        money = Money.parse(value, ctx.currency)
     except MoneyError as exc:
         raise FieldError(exc.message) from None
+    if abs(money.minor) >= MONEY_LIMIT:
+        raise FieldError(f"{value!r} is too large")
+    return money
 
 
 def _ratio(value: str, _: ParseContext) -> Decimal:
@@ -105,6 +116,8 @@ def _count(value: str, _: ParseContext) -> int:
     number = _decimal(value)
     if number != number.to_integral_value() or number < 0:
         raise FieldError(f"{value!r} is not a whole, non-negative count")
+    if number > 2_147_483_647:
+        raise FieldError(f"{value!r} is too large")
     return int(number)
 
 

@@ -20,6 +20,9 @@ from alliance.registry.model import Member
 from alliance.screening.criteria import SCORE_MAX, CriteriaSpec, Scale
 
 NAME_HEADERS = ("name", "名称")
+# Beyond this, spans and squares of values lose all precision (or overflow) in float64.
+VALUE_LIMIT = 1e15
+NAME_LIMIT = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +108,8 @@ def table_from_rows(
         name = (row[0] if row else "").strip()
         if not name:
             problems.append(Problem(where, header[0], "is empty"))
+        elif len(name) > NAME_LIMIT:
+            problems.append(Problem(where, header[0], f"is longer than {NAME_LIMIT} characters"))
         elif name in first_row:
             problems.append(Problem(where, header[0], f"{name!r} repeats row {first_row[name]}"))
         else:
@@ -118,6 +123,8 @@ def table_from_rows(
             value = _parse_cell(text)
             if value is None:
                 problems.append(Problem(where, header[pos], f"{text!r} is not a number"))
+            elif abs(value) > VALUE_LIMIT:
+                problems.append(Problem(where, header[pos], f"{text} is outside ±1e15"))
             elif scores[j] and not 0 <= value <= SCORE_MAX:
                 problems.append(Problem(where, header[pos], f"{text} is outside the 0-10 score scale"))
             else:

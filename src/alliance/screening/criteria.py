@@ -76,7 +76,7 @@ def _number(value: object, where: str, field: str, problems: list[Problem]) -> f
         return None
     try:
         number = float(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         problems.append(Problem(where, field, f"{value!r} is not a number"))
         return None
     if not math.isfinite(number):
@@ -214,7 +214,8 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-def preset(name: str) -> CriteriaSpec:
+def preset(name: str, *, normalize: bool = False) -> CriteriaSpec:
+    """A ready-made criteria set by name."""
     if name not in PRESETS:
         raise InvalidInput(f"no criteria set named {name!r}; ready-made sets: {', '.join(PRESETS)}")
-    return parse_spec(PRESETS[name])
+    return parse_spec(PRESETS[name], normalize=normalize)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from enum import StrEnum
 
 from alliance.core.errors import Conflict, InvalidInput, Problem
@@ -148,7 +148,12 @@ def attainment(direction: KpiDirection, target: Decimal, actual: Decimal) -> Dec
         ratio = actual / target if target != 0 else None
     else:
         ratio = target / actual if actual != 0 else None
-    return None if ratio is None else ratio.quantize(ATTAINMENT_PLACES, rounding=ROUND_HALF_EVEN)
+    if ratio is None:
+        return None
+    try:
+        return ratio.quantize(ATTAINMENT_PLACES, rounding=ROUND_HALF_EVEN)
+    except InvalidOperation:  # a ratio beyond 24 digits: not a meaningful attainment
+        return None
 
 
 def kpi_result(
@@ -171,16 +176,18 @@ def meeting_dates(starts_on: date, ends_on: date, cadence: str) -> list[date]:
     current, step_months = starts_on, 0
     while current <= ends_on:
         dates.append(current)
-        if cadence == "weekly":
-            current += timedelta(days=7)
-        elif cadence == "biweekly":
-            current += timedelta(days=14)
+        if cadence in ("weekly", "biweekly"):
+            step = timedelta(days=7 if cadence == "weekly" else 14)
+            if date.max - current < step:
+                break
+            current += step
         else:
             step_months += 1
             month_index = starts_on.month - 1 + step_months
             year, month = starts_on.year + month_index // 12, month_index % 12 + 1
-            day = min(starts_on.day, _days_in_month(year, month))
-            current = date(year, month, day)
+            if year > date.max.year:
+                break
+            current = date(year, month, min(starts_on.day, _days_in_month(year, month)))
     return dates
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from sqlalchemy.exc import IntegrityError
 
 from alliance.core.clock import Clock
+from alliance.core.decimals import check_decimal
 from alliance.core.errors import AllianceNotFound, Conflict, InvalidInput, NotFound, Problem
 from alliance.registry import service as registry
 from alliance.registry.model import Alliance
@@ -58,6 +59,8 @@ from alliance.store.unit_of_work import UnitOfWork
 REPORT_ROWS_KEPT = 1000
 MAX_SAVED_CANDIDATES = 200_000
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+MAX_PILOT_DAYS = 3 * 365  # a pilot is a small project, not an open-ended programme
+TEXT_LIMIT = 100  # owners, actors, signers: the column length
 
 
 class ProspectNotFound(NotFound):
@@ -281,6 +284,8 @@ def add_item(store: Store, alliance_code: str, prospect_id: int, area: Area, tit
              actor: str, clock: Clock, owner: str = "", due_on: date | None = None) -> DdItem:
     if not title.strip() or len(title) > 200:
         raise InvalidInput("a checklist item needs a title of 1-200 characters")
+    if len(owner) > TEXT_LIMIT:
+        raise InvalidInput(f"an owner's name is at most {TEXT_LIMIT} characters")
     with store.unit_of_work() as uow:
         alliance = _alliance(uow, alliance_code)
         _prospect(uow, alliance, prospect_id)
@@ -312,6 +317,8 @@ def update_item(
         new_status = status or item.status
         reason = waiver_reason if waiver_reason is not None else (item.waiver_reason if new_status is ItemStatus.WAIVED else "")
         check_item_update(new_status, reason)
+        if owner is not None and len(owner) > TEXT_LIMIT:
+            raise InvalidInput(f"an owner's name is at most {TEXT_LIMIT} characters")
         values: dict[str, Any] = {"status": new_status.value, "waiver_reason": reason,
                                   "updated_at": clock.now(), "updated_by": actor}
         if owner is not None:
@@ -354,6 +361,10 @@ def start_pilot(store: Store, alliance_code: str, prospect_id: int, name: str, s
         problems.append(Problem("pilot", "name", "is required"))
     if ends_on < starts_on:
         problems.append(Problem("pilot", "ends_on", f"{ends_on} is before the start {starts_on}"))
+    elif (ends_on - starts_on).days > MAX_PILOT_DAYS:
+        problems.append(Problem("pilot", "ends_on", f"a pilot runs at most {MAX_PILOT_DAYS // 365} years"))
+    if len(name) > 200:
+        problems.append(Problem("pilot", "name", "is longer than 200 characters"))
     if problems:
         raise InvalidInput("; ".join(f"{p.field} {p.reason}" for p in problems), problems)
     with store.unit_of_work() as uow:
@@ -379,8 +390,9 @@ def _pilot(uow: UnitOfWork, alliance: Alliance, pilot_id: int) -> Pilot:
 
 def add_kpi(store: Store, alliance_code: str, pilot_id: int, name: str, unit: str, direction: KpiDirection,
             target: Decimal) -> Kpi:
-    if not name.strip():
-        raise InvalidInput("a KPI needs a name")
+    if not name.strip() or len(name) > 100 or len(unit) > 32:
+        raise InvalidInput("a KPI needs a name of 1-100 characters and a unit of at most 32")
+    check_decimal(target, "target")
     with store.unit_of_work() as uow:
         alliance = _alliance(uow, alliance_code)
         pilot = _pilot(uow, alliance, pilot_id)
@@ -398,6 +410,7 @@ def add_kpi(store: Store, alliance_code: str, pilot_id: int, name: str, unit: st
 
 def record_measurement(store: Store, alliance_code: str, kpi_id: int, measured_on: date, value: Decimal,
                        clock: Clock, note: str = "") -> Measurement:
+    check_decimal(value, "value")
     with store.unit_of_work() as uow:
         alliance = _alliance(uow, alliance_code)
         kpi = uow.screening.kpi(alliance.id, kpi_id)
@@ -426,11 +439,14 @@ class PilotReview:
 def review_pilot(store: Store, alliance_code: str, pilot_id: int) -> PilotReview:
     """Attainment per KPI from its latest value, the measurement history and the meeting calendar."""
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
-        pilot = _pilot(uow, alliance, pilot_id)
-        prospect = _prospect(uow, alliance, pilot.prospect_id)
-        kpis = uow.screening.kpis(alliance.id, pilot_id)
-        measurements = uow.screening.measurements(alliance.id, [k.id for k in kpis])
+        return _review(uow, _alliance(uow, alliance_code), pilot_id)
+
+
+def _review(uow: UnitOfWork, alliance: Alliance, pilot_id: int) -> PilotReview:
+    pilot = _pilot(uow, alliance, pilot_id)
+    prospect = _prospect(uow, alliance, pilot.prospect_id)
+    kpis = uow.screening.kpis(alliance.id, pilot_id)
+    measurements = uow.screening.measurements(alliance.id, [k.id for k in kpis])
     history: dict[str, list[Measurement]] = {k.name: [m for m in measurements if m.kpi_id == k.id] for k in kpis}
     results = [
         kpi_result(k.name, k.unit, k.direction, k.target,
@@ -454,5 +470,6 @@ def decide_pilot(store: Store, alliance_code: str, pilot_id: int, decision: Deci
         uow.screening.decide(alliance.id, pilot_id, decision, note, actor, clock.now())
         target = Stage.PARTNER if decision is Decision.GO else Stage.REJECTED
         _move(uow, alliance, prospect, target, actor, clock, f"pilot {decision.value}: {note}".strip(), via_review=True)
+        review = _review(uow, alliance, pilot_id)  # built before the commit: a failure here saves nothing
         uow.commit()
-    return review_pilot(store, alliance_code, pilot_id)
+    return review

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, NoSuchModuleError, OperationalError
 
-from alliance.core.errors import StoreUnavailable
+from alliance.core.errors import Conflict, InvalidInput, StoreUnavailable
 from alliance.store.unit_of_work import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -41,6 +41,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _translate(exc: BaseException, database: str) -> BaseException:
+    """Driver errors that reach a unit of work become domain errors; anything else is unchanged.
+
+    Services check what they can first; this is the safety net for what only the database sees:
+    a value too long or out of range for its column, a NUL character PostgreSQL refuses, a number
+    beyond 64 bits, a unique key taken by a concurrent writer, a connection lost mid-way.
+    """
+    if isinstance(exc, IntegrityError):
+        return Conflict("the change clashes with data saved at the same moment (a duplicate); nothing was saved, try again")
+    if isinstance(exc, DataError):
+        return InvalidInput(f"a value does not fit the database: {_cause(exc)}")
+    if isinstance(exc, OverflowError):
+        return InvalidInput("a number is too large to store")
+    if isinstance(exc, (OperationalError, DBAPIError)):
+        return StoreUnavailable(f"database {database} failed: {_cause(exc)}")
+    return exc
 
 
 class Store:
@@ -94,6 +112,7 @@ class Store:
         """Upgrade the schema to the newest Alembic revision (a no-op when already there)."""
         from alembic import command
         from alembic.config import Config
+        from alembic.util import CommandError
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
@@ -103,6 +122,9 @@ class Store:
                 command.upgrade(config, "head")
         except (OperationalError, DBAPIError) as exc:
             raise StoreUnavailable(f"cannot migrate database {self.describe()}: {_cause(exc)}") from None
+        except CommandError as exc:
+            # Typically a database migrated by a newer release than this one.
+            raise StoreUnavailable(f"database {self.describe()} has a schema this version does not know: {exc}") from None
 
     def describe(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
@@ -130,11 +152,17 @@ class Store:
             uow = UnitOfWork(connection)
             try:
                 yield uow
-            finally:
                 if uow.committed:
                     transaction.commit()
                 else:
                     transaction.rollback()
+            except BaseException as exc:
+                if transaction.is_active:
+                    transaction.rollback()
+                translated = _translate(exc, self.describe())
+                if translated is exc:
+                    raise
+                raise translated from exc
 
     def close(self) -> None:
         self.engine.dispose()

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, status
+from fastapi import APIRouter, Request, status
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from alliance.api.deps import ClockDep, StoreDep
+from alliance.api.deps import ClockDep, Code, Id, StoreDep
 from alliance.api.problems import PROBLEM_JSON
+from alliance.api.uploads import read_capped
 from alliance.core.errors import InvalidInput
 from alliance.sharing import service
 from alliance.sharing.versions import version_record
 
 router = APIRouter(tags=["agreements"])
 ACTOR = "api"
-Code = Annotated[str, Path(max_length=32)]
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {PROBLEM_JSON: {}}}
     for code, text in ((404, "not found"), (409, "conflict"), (422, "invalid agreement"))
@@ -26,12 +27,13 @@ ERRORS: dict[int | str, dict[str, Any]] = {
              openapi_extra={"requestBody": {"content": {"application/yaml": {}}, "required": True}})
 async def propose(code: Code, request: Request, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
     """The request body is the agreement document as YAML (UTF-8); it becomes the next version."""
-    raw = await request.body()
+    raw = await read_capped(request, service.MAX_DOCUMENT_BYTES, "an agreement document")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput("the agreement document must be UTF-8 text") from None
-    return version_record(service.propose_version(store, code, text, ACTOR, clock), document=True)
+    proposed = await run_in_threadpool(service.propose_version, store, code, text, ACTOR, clock)
+    return version_record(proposed, document=True)
 
 
 @router.get("/alliances/{code}/agreements", responses=ERRORS)
@@ -41,7 +43,7 @@ def list_agreements(code: Code, store: StoreDep) -> dict[str, Any]:
 
 
 @router.get("/alliances/{code}/agreements/{agreement}/versions/{version}", responses=ERRORS)
-def get_version(code: Code, agreement: Code, version: int, store: StoreDep) -> dict[str, Any]:
+def get_version(code: Code, agreement: Code, version: Id, store: StoreDep) -> dict[str, Any]:
     return version_record(service.get_version(store, code, agreement, version), document=True)
 
 
@@ -51,5 +53,5 @@ class SignatureIn(BaseModel):
 
 
 @router.post("/alliances/{code}/agreements/{agreement}/versions/{version}/signatures", responses=ERRORS)
-def sign(code: Code, agreement: Code, version: int, body: SignatureIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+def sign(code: Code, agreement: Code, version: Id, body: SignatureIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
     return version_record(service.sign(store, code, agreement, version, body.member, body.signer, clock))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
-from alliance.api.deps import StoreDep
+from alliance.api.deps import Code, StoreDep
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.schemas import AllianceList, AllianceOut, MemberList, MemberOut
 from alliance.registry import service
@@ -14,7 +14,6 @@ from alliance.registry import service
 router = APIRouter(prefix="/alliances", tags=["alliances"])
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such alliance", "content": {PROBLEM_JSON: {}}}}
-Code = Annotated[str, Path(max_length=32, description="the alliance's code")]
 
 
 @router.get("", response_model=AllianceList)
@@ -33,7 +32,7 @@ def list_members(
     code: Code,
     store: StoreDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0,
 ) -> MemberList:
     page = service.page_members(store, code, limit=limit, offset=offset)
     return MemberList(

@@ -9,16 +9,19 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from alliance.api.deps import ClockDep, StoreDep
+from alliance.api.deps import ClockDep, Code, Id, StoreDep
 from alliance.api.problems import PROBLEM_JSON
+from alliance.api.uploads import read_capped
+from alliance.core.decimals import parse_decimal
 from alliance.core.errors import InvalidInput, Problem
 from alliance.screening import service
 from alliance.screening.ahp import ahp_weights
 from alliance.screening.candidates import CandidateTable, table_from_rows
-from alliance.screening.criteria import PRESETS, parse_spec
+from alliance.screening.criteria import parse_spec, preset
 from alliance.screening.entities import Cadence, DdItem, Decision, Pilot, Prospect
 from alliance.screening.pipeline import Area, ItemStatus, KpiDirection, Source, Stage
 from alliance.screening.report import SensitivitySettings
@@ -26,7 +29,6 @@ from alliance.screening.scoring import Method
 
 router = APIRouter(tags=["screening"])
 ACTOR = "api"
-Code = Annotated[str, Path(max_length=32)]
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {PROBLEM_JSON: {}}}
     for code, text in ((404, "not found"), (409, "conflict"), (422, "invalid input"))
@@ -34,8 +36,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 class AhpIn(BaseModel):
-    criteria: list[str] = Field(min_length=2)
-    matrix: list[list[Decimal]]
+    criteria: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(min_length=2, max_length=15)
+    matrix: list[list[Annotated[Decimal, Field(gt=0, lt=1_000_000)]]] = Field(max_length=15)
     force: bool = False
 
 
@@ -44,8 +46,11 @@ def ahp(body: AhpIn) -> dict[str, Any]:
     """Weights from a pairwise comparison matrix, with the consistency ratio (Saaty)."""
     from alliance.screening.ahp import parse_matrix
 
+    n = len(body.criteria)
+    if len(body.matrix) != n or any(len(row) != n for row in body.matrix):
+        raise InvalidInput(f"the matrix must be {n} x {n}, one row and one column per criterion")
     header = ["", *body.criteria]
-    rows = [[name, *(str(v) for v in row)] for name, row in zip(body.criteria, body.matrix, strict=False)]
+    rows = [[name, *(str(v) for v in row)] for name, row in zip(body.criteria, body.matrix, strict=True)]
     names, matrix = parse_matrix(header, rows)
     result = ahp_weights(names, matrix, force=body.force)
     return {"weights": result.weights, "consistency_ratio": result.consistency_ratio,
@@ -54,17 +59,18 @@ def ahp(body: AhpIn) -> dict[str, Any]:
 
 
 class CandidateIn(BaseModel):
-    name: str
-    values: dict[str, float | str]
+    name: str = Field(min_length=1, max_length=200)
+    values: dict[str, float | str] = Field(max_length=100)
 
 
 class ScreeningIn(BaseModel):
     criteria: dict[str, Any] | str = Field(description="A spec mapping, or the name of a ready-made set.")
     method: Method = Method.WEIGHTED
     normalize: bool = False
-    candidates: list[CandidateIn] | None = Field(default=None, description="Omit to screen the alliance's members.")
+    candidates: list[CandidateIn] | None = Field(default=None, max_length=service.MAX_SAVED_CANDIDATES,
+                                                  description="Omit to screen the alliance's members.")
     draws: int = Field(default=2000, ge=1, le=100_000)
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)
     top: int | None = Field(default=None, ge=1)
 
 
@@ -78,12 +84,8 @@ def _run_summary(run: Any) -> dict[str, Any]:
 @router.post("/alliances/{code}/screenings", status_code=status.HTTP_201_CREATED, responses=ERRORS)
 def create_screening(code: Code, body: ScreeningIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
     """Rank candidates (given inline, or the alliance's members), save the run with its inputs."""
-    if isinstance(body.criteria, str):
-        if body.criteria not in PRESETS:
-            raise InvalidInput(f"no criteria set named {body.criteria!r}; ready-made sets: {', '.join(PRESETS)}")
-        spec = parse_spec(PRESETS[body.criteria], normalize=body.normalize)
-    else:
-        spec = parse_spec(body.criteria, normalize=body.normalize)
+    spec = preset(body.criteria, normalize=body.normalize) if isinstance(body.criteria, str) else parse_spec(
+        body.criteria, normalize=body.normalize)
     table: CandidateTable
     if body.candidates is None:
         table = service.member_candidates(store, code, spec)
@@ -105,7 +107,7 @@ def list_screenings(code: Code, store: StoreDep) -> dict[str, Any]:
 
 
 @router.get("/alliances/{code}/screenings/{run_id}", responses=ERRORS)
-def get_screening(code: Code, run_id: int, store: StoreDep, recompute: bool = False) -> dict[str, Any]:
+def get_screening(code: Code, run_id: Id, store: StoreDep, recompute: bool = False) -> dict[str, Any]:
     """A saved run; `?recompute=true` recomputes it from its stored inputs and says if it matches."""
     if recompute:
         run, report, same = service.recompute_run(store, code, run_id)
@@ -125,7 +127,7 @@ def _prospect(p: Prospect) -> dict[str, Any]:
 
 
 @router.post("/alliances/{code}/screenings/{run_id}/shortlist", status_code=201, responses=ERRORS)
-def shortlist(code: Code, run_id: int, body: ShortlistIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+def shortlist(code: Code, run_id: Id, body: ShortlistIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
     added = service.shortlist(store, code, run_id, body.top, ACTOR, clock)
     return {"items": [_prospect(p) for p in added]}
 
@@ -133,7 +135,7 @@ def shortlist(code: Code, run_id: int, body: ShortlistIn, store: StoreDep, clock
 class ProspectIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     source: Source = Source.OTHER
-    credit_code: str | None = None
+    credit_code: str | None = Field(default=None, max_length=40)
 
 
 @router.post("/alliances/{code}/prospects", status_code=201, responses=ERRORS)
@@ -163,7 +165,7 @@ def _pilot(p: Pilot) -> dict[str, Any]:
 
 
 @router.get("/alliances/{code}/prospects/{prospect_id}", responses=ERRORS)
-def get_prospect(code: Code, prospect_id: int, store: StoreDep) -> dict[str, Any]:
+def get_prospect(code: Code, prospect_id: Id, store: StoreDep) -> dict[str, Any]:
     f = service.prospect_file(store, code, prospect_id)
     return {
         **_prospect(f.prospect),
@@ -176,11 +178,11 @@ def get_prospect(code: Code, prospect_id: int, store: StoreDep) -> dict[str, Any
 
 class StageIn(BaseModel):
     to: Stage
-    note: str = ""
+    note: str = Field(default="", max_length=2000)
 
 
 @router.post("/alliances/{code}/prospects/{prospect_id}/stage", responses=ERRORS)
-def move(code: Code, prospect_id: int, body: StageIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+def move(code: Code, prospect_id: Id, body: StageIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
     return _prospect(service.move_prospect(store, code, prospect_id, body.to, ACTOR, clock, body.note))
 
 
@@ -188,42 +190,44 @@ class ItemIn(BaseModel):
     area: Area
     title: str = Field(min_length=1, max_length=200)
     required: bool = True
-    owner: str = ""
+    owner: str = Field(default="", max_length=100)
     due_on: date | None = None
 
 
 @router.post("/alliances/{code}/prospects/{prospect_id}/checklist", status_code=201, responses=ERRORS)
-def add_item(code: Code, prospect_id: int, body: ItemIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+def add_item(code: Code, prospect_id: Id, body: ItemIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
     return _item(service.add_item(store, code, prospect_id, body.area, body.title, body.required, ACTOR, clock,
                                   body.owner, body.due_on))
 
 
 class ItemPatch(BaseModel):
     status: ItemStatus | None = None
-    waiver_reason: str | None = None
-    owner: str | None = None
+    waiver_reason: str | None = Field(default=None, max_length=2000)
+    owner: str | None = Field(default=None, max_length=100)
     due_on: date | None = None
 
 
 @router.patch("/alliances/{code}/dd-items/{item_id}", responses=ERRORS)
-def update_item(code: Code, item_id: int, body: ItemPatch, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+def update_item(code: Code, item_id: Id, body: ItemPatch, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
     return _item(service.update_item(store, code, item_id, ACTOR, clock, status=body.status,
                                      waiver_reason=body.waiver_reason, owner=body.owner, due_on=body.due_on))
 
 
 @router.put("/alliances/{code}/dd-items/{item_id}/evidence", responses=ERRORS,
             openapi_extra={"requestBody": {"content": {"application/octet-stream": {}}, "required": True}})
-async def upload_evidence(code: Code, item_id: int, request: Request, store: StoreDep, clock: ClockDep,
+async def upload_evidence(code: Code, item_id: Id, request: Request, store: StoreDep, clock: ClockDep,
                           filename: Annotated[str, Query(min_length=1, max_length=255)]) -> dict[str, Any]:
     """The request body is the file itself; it is stored once per alliance under its SHA-256."""
-    content = await request.body()
+    content = await read_capped(request, service.MAX_EVIDENCE_BYTES, "an evidence file")
     if not content:
         raise InvalidInput("the evidence file is empty", [Problem("body", "", "no bytes were sent")])
-    return _item(service.update_item(store, code, item_id, ACTOR, clock, evidence=(filename, content)))
+    # The store is synchronous: keep it off the event loop so other requests are served meanwhile.
+    item = await run_in_threadpool(service.update_item, store, code, item_id, ACTOR, clock, evidence=(filename, content))
+    return _item(item)
 
 
 @router.get("/alliances/{code}/dd-items/{item_id}/evidence", responses=ERRORS, response_class=Response)
-def download_evidence(code: Code, item_id: int, store: StoreDep) -> Response:
+def download_evidence(code: Code, item_id: Id, store: StoreDep) -> Response:
     name, digest, content = service.evidence_of(store, code, item_id)
     from urllib.parse import quote
 
@@ -241,34 +245,36 @@ class PilotIn(BaseModel):
 
 
 @router.post("/alliances/{code}/prospects/{prospect_id}/pilot", status_code=201, responses=ERRORS)
-def start_pilot(code: Code, prospect_id: int, body: PilotIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+def start_pilot(code: Code, prospect_id: Id, body: PilotIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
     return _pilot(service.start_pilot(store, code, prospect_id, body.name, body.starts_on, body.ends_on,
                                       body.cadence, ACTOR, clock))
 
 
 class KpiIn(BaseModel):
     name: str = Field(min_length=1, max_length=100)
-    unit: str = ""
+    unit: str = Field(default="", max_length=32)
     direction: KpiDirection = KpiDirection.HIGHER
-    target: Decimal = Field(description="A decimal; send it as a string to keep it exact.")
+    target: str = Field(max_length=64, description='A decimal as a string, e.g. "3.5": exact, never a float.')
 
 
 @router.post("/alliances/{code}/pilots/{pilot_id}/kpis", status_code=201, responses=ERRORS)
-def add_kpi(code: Code, pilot_id: int, body: KpiIn, store: StoreDep) -> dict[str, Any]:
-    k = service.add_kpi(store, code, pilot_id, body.name, body.unit, body.direction, body.target)
+def add_kpi(code: Code, pilot_id: Id, body: KpiIn, store: StoreDep) -> dict[str, Any]:
+    target = parse_decimal(body.target, "target")
+    k = service.add_kpi(store, code, pilot_id, body.name, body.unit, body.direction, target)
     return {"id": k.id, "pilot": k.pilot_id, "name": k.name, "unit": k.unit, "direction": k.direction.value,
             "target": str(k.target)}
 
 
 class MeasurementIn(BaseModel):
     measured_on: date
-    value: Decimal
-    note: str = ""
+    value: str = Field(max_length=64, description='A decimal as a string, e.g. "3.85".')
+    note: str = Field(default="", max_length=2000)
 
 
 @router.post("/alliances/{code}/kpis/{kpi_id}/measurements", status_code=201, responses=ERRORS)
-def measure(code: Code, kpi_id: int, body: MeasurementIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
-    m = service.record_measurement(store, code, kpi_id, body.measured_on, body.value, clock, body.note)
+def measure(code: Code, kpi_id: Id, body: MeasurementIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+    value = parse_decimal(body.value, "value")
+    m = service.record_measurement(store, code, kpi_id, body.measured_on, value, clock, body.note)
     return {"kpi": m.kpi_id, "measured_on": m.measured_on.isoformat(), "value": str(m.value), "note": m.note}
 
 
@@ -287,16 +293,16 @@ def _review(r: service.PilotReview) -> dict[str, Any]:
 
 
 @router.get("/alliances/{code}/pilots/{pilot_id}/review", responses=ERRORS)
-def review(code: Code, pilot_id: int, store: StoreDep) -> dict[str, Any]:
+def review(code: Code, pilot_id: Id, store: StoreDep) -> dict[str, Any]:
     return _review(service.review_pilot(store, code, pilot_id))
 
 
 class DecisionIn(BaseModel):
     decision: Decision
-    note: str = ""
+    note: str = Field(default="", max_length=2000)
 
 
 @router.post("/alliances/{code}/pilots/{pilot_id}/decision", responses=ERRORS)
-def decide(code: Code, pilot_id: int, body: DecisionIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+def decide(code: Code, pilot_id: Id, body: DecisionIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
     return _review(service.decide_pilot(store, code, pilot_id, body.decision, body.note, ACTOR, clock))
 
