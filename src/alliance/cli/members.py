@@ -123,9 +123,11 @@ def import_(
         ) as progress:
             task = progress.add_task("Checking rows", total=len(table.rows))
             rows = progress.track(table.rows, task_id=task)
-            result = service.import_members(store, alliance, table.header, rows, SystemClock())
+            result = service.import_members(store, alliance, table.header, rows, SystemClock(),
+                                            header_row=table.header_row)
     else:
-        result = service.import_members(store, alliance, table.header, table.rows, SystemClock())
+        result = service.import_members(store, alliance, table.header, table.rows, SystemClock(),
+                                        header_row=table.header_row)
     console.print(f"Imported {result.added} member(s) into {alliance}.", highlight=False)
 
 

@@ -73,7 +73,7 @@ def screen(
     spec = _spec(criteria, normalize)
     if candidates is not None:
         text = read_table(candidates)
-        table = table_from_rows(spec, text.header, text.rows)
+        table = table_from_rows(spec, text.header, text.rows, header_row=text.header_row)
     else:
         assert alliance is not None
         table = service.member_candidates(open_store(), alliance, spec)
@@ -145,7 +145,7 @@ def ahp(
     if fmt not in ("table", "json"):
         raise InvalidInput(f"--format must be table or json, not {fmt!r}")
     text = read_table(matrix)
-    names, values = parse_matrix(text.header, text.rows)
+    names, values = parse_matrix(text.header, text.rows, text.header_row)
     result = ahp_weights(names, values, force=force)
     document = {
         "weights": result.weights,

@@ -59,6 +59,7 @@ def plan_member_import(
     rows: Iterable[Sequence[str]],
     ctx: ParseContext,
     existing: dict[str, str],
+    header_row: int = 1,
 ) -> list[MemberDraft]:
     """Parse and check every row; return the drafts, or raise InvalidInput with every bad row.
 
@@ -72,7 +73,7 @@ def plan_member_import(
     problems: list[Problem] = []
     first_row_of_code: dict[str, int] = {}
     first_row_of_credit: dict[str, int] = {}
-    for number, row in enumerate(rows, start=2):
+    for number, row in enumerate(rows, start=header_row + 1):
         if not any((cell or "").strip() for cell in row):
             continue
         where = f"row {number}"

@@ -115,6 +115,7 @@ def import_members(
     clock: Clock,
     *,
     where: str | None = None,
+    header_row: int = 1,
 ) -> ImportResult:
     """Add every row as a member, or none: any bad row raises InvalidInput listing all bad rows.
 
@@ -125,7 +126,7 @@ def import_members(
         existing = uow.members.existing_keys(alliance.id)
         ctx = ParseContext(currency=alliance.currency, today=local_today(clock, alliance.timezone))
         try:
-            drafts = plan_member_import(header, rows, ctx, existing)
+            drafts = plan_member_import(header, rows, ctx, existing, header_row)
         except InvalidInput as exc:
             if where is None:
                 raise

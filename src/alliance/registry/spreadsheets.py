@@ -35,6 +35,7 @@ class TableFileError(InvalidInput):
 class TextTable:
     header: list[str]
     rows: list[list[str]]
+    header_row: int = 1  # the header's spreadsheet row number (blank rows above it are skipped)
 
 
 def format_of(path: Path, declared: str | None = None) -> str:
@@ -59,11 +60,12 @@ def read_table(path: Path, declared_format: str | None = None) -> TextTable:
     except OSError as exc:
         raise TableFileError(f"{path}: cannot read ({exc.strerror})") from None
     rows = _csv_rows(path, data) if fmt == "csv" else _xlsx_rows(path, data)
-    while rows and not any(cell.strip() for cell in rows[0]):
-        rows.pop(0)
-    if not rows:
+    skipped = 0
+    while skipped < len(rows) and not any(cell.strip() for cell in rows[skipped]):
+        skipped += 1
+    if skipped == len(rows):
         raise TableFileError(f"{path}: the file is empty")
-    return TextTable(header=[c.strip() for c in rows[0]], rows=rows[1:])
+    return TextTable(header=[c.strip() for c in rows[skipped]], rows=rows[skipped + 1:], header_row=skipped + 1)
 
 
 def _csv_rows(path: Path, data: bytes) -> list[list[str]]:

@@ -62,7 +62,7 @@ def _cell(text: str) -> float | None:
     return value if math.isfinite(value) and value > 0 else None
 
 
-def parse_matrix(header: Sequence[str], rows: Sequence[Sequence[str]]) -> tuple[list[str], np.ndarray]:
+def parse_matrix(header: Sequence[str], rows: Sequence[Sequence[str]], header_row: int = 1) -> tuple[list[str], np.ndarray]:
     """A comparison table: header `["", c1, ..., cn]`, then one row per criterion `[ci, a_i1, ...]`.
 
     Cells are positive numbers or fractions ("1/3"); a blank below the diagonal is filled with the
@@ -81,7 +81,7 @@ def parse_matrix(header: Sequence[str], rows: Sequence[Sequence[str]]) -> tuple[
         raise InvalidInput("the comparison matrix is not square", problems)
     matrix = np.full((n, n), np.nan)
     for i, row in enumerate(rows):
-        where = f"row {i + 2}"
+        where = f"row {i + header_row + 1}"
         label = (row[0] if row else "").strip()
         if label != names[i]:
             problems.append(Problem(where, label, f"row name should be {names[i]!r}, like column {i + 1}"))
@@ -101,13 +101,13 @@ def parse_matrix(header: Sequence[str], rows: Sequence[Sequence[str]]) -> tuple[
         raise InvalidInput("the comparison matrix has bad cells", problems)
     for i in range(n):
         if not math.isclose(matrix[i, i], 1.0, rel_tol=RECIPROCAL_TOLERANCE):
-            problems.append(Problem(f"row {i + 2}", names[i], f"the diagonal must be 1, not {matrix[i, i]:g}"))
+            problems.append(Problem(f"row {i + header_row + 1}", names[i], f"the diagonal must be 1, not {matrix[i, i]:g}"))
         for j in range(i):
             if np.isnan(matrix[i, j]):
                 matrix[i, j] = 1.0 / matrix[j, i]
             elif not math.isclose(matrix[i, j] * matrix[j, i], 1.0, rel_tol=RECIPROCAL_TOLERANCE):
                 problems.append(Problem(
-                    f"row {i + 2}", names[j],
+                    f"row {i + header_row + 1}", names[j],
                     f"{matrix[i, j]:g} is not the reciprocal of {names[j]} vs {names[i]} ({matrix[j, i]:g})",
                 ))
     if problems:

@@ -64,6 +64,7 @@ def table_from_rows(
     header: Sequence[str],
     rows: Sequence[Sequence[str]],
     aliases: Mapping[str, str] | None = None,
+    header_row: int = 1,
 ) -> CandidateTable:
     """Check and convert a text table; raise InvalidInput naming every bad header, row and column.
 
@@ -104,7 +105,7 @@ def table_from_rows(
     first_row: dict[str, int] = {}
     scores = [c.scale is Scale.SCORE for c in spec.criteria]
     for i, row in enumerate(rows):
-        where = f"row {i + 2}"
+        where = f"row {i + header_row + 1}"
         name = (row[0] if row else "").strip()
         if not name:
             problems.append(Problem(where, header[0], "is empty"))
@@ -113,7 +114,7 @@ def table_from_rows(
         elif name in first_row:
             problems.append(Problem(where, header[0], f"{name!r} repeats row {first_row[name]}"))
         else:
-            first_row[name] = i + 2
+            first_row[name] = i + header_row + 1
         names.append(name)
         for j, pos in enumerate(positions):
             text = row[pos] if pos < len(row) else ""

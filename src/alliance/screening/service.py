@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from alliance.core.clock import Clock
 from alliance.core.decimals import check_decimal
+from alliance.core.text import check_text
 from alliance.core.errors import AllianceNotFound, Conflict, InvalidInput, NotFound, Problem
 from alliance.registry import service as registry
 from alliance.registry.model import Alliance
@@ -187,9 +188,7 @@ def _new_prospect(uow: UnitOfWork, alliance: Alliance, name: str, source: Source
 def add_prospect(store: Store, alliance_code: str, name: str, source: Source, actor: str, clock: Clock,
                  credit_code: str | None = None) -> Prospect:
     """Record a candidate partner at the `screened` stage, with the default due-diligence checklist."""
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise InvalidInput("a prospect needs a name of 1-200 characters")
+    name = check_text(name, "a prospect's name", 200)
     if credit_code:
         from alliance.registry.credit_code import InvalidCreditCode, normalise_credit_code
 
@@ -282,10 +281,8 @@ def move_prospect(store: Store, alliance_code: str, prospect_id: int, target: St
 
 def add_item(store: Store, alliance_code: str, prospect_id: int, area: Area, title: str, required: bool,
              actor: str, clock: Clock, owner: str = "", due_on: date | None = None) -> DdItem:
-    if not title.strip() or len(title) > 200:
-        raise InvalidInput("a checklist item needs a title of 1-200 characters")
-    if len(owner) > TEXT_LIMIT:
-        raise InvalidInput(f"an owner's name is at most {TEXT_LIMIT} characters")
+    title = check_text(title, "a checklist item's title", 200)
+    owner = check_text(owner, "an owner's name", TEXT_LIMIT, required=False)
     with store.unit_of_work() as uow:
         alliance = _alliance(uow, alliance_code)
         _prospect(uow, alliance, prospect_id)
@@ -317,8 +314,10 @@ def update_item(
         new_status = status or item.status
         reason = waiver_reason if waiver_reason is not None else (item.waiver_reason if new_status is ItemStatus.WAIVED else "")
         check_item_update(new_status, reason)
-        if owner is not None and len(owner) > TEXT_LIMIT:
-            raise InvalidInput(f"an owner's name is at most {TEXT_LIMIT} characters")
+        if owner is not None:
+            owner = check_text(owner, "an owner's name", TEXT_LIMIT, required=False)
+        if waiver_reason is not None:
+            reason = check_text(reason, "a waiver reason", 2000, required=False, multiline=True)
         values: dict[str, Any] = {"status": new_status.value, "waiver_reason": reason,
                                   "updated_at": clock.now(), "updated_by": actor}
         if owner is not None:
@@ -356,15 +355,12 @@ def evidence_of(store: Store, alliance_code: str, item_id: int) -> tuple[str, st
 def start_pilot(store: Store, alliance_code: str, prospect_id: int, name: str, starts_on: date, ends_on: date,
                 cadence: Cadence, actor: str, clock: Clock) -> Pilot:
     """Move the prospect into the pilot stage (due-diligence gate applies) and open its pilot."""
+    name = check_text(name, "a pilot's name", 200)
     problems = []
-    if not name.strip():
-        problems.append(Problem("pilot", "name", "is required"))
     if ends_on < starts_on:
         problems.append(Problem("pilot", "ends_on", f"{ends_on} is before the start {starts_on}"))
     elif (ends_on - starts_on).days > MAX_PILOT_DAYS:
         problems.append(Problem("pilot", "ends_on", f"a pilot runs at most {MAX_PILOT_DAYS // 365} years"))
-    if len(name) > 200:
-        problems.append(Problem("pilot", "name", "is longer than 200 characters"))
     if problems:
         raise InvalidInput("; ".join(f"{p.field} {p.reason}" for p in problems), problems)
     with store.unit_of_work() as uow:
@@ -390,8 +386,8 @@ def _pilot(uow: UnitOfWork, alliance: Alliance, pilot_id: int) -> Pilot:
 
 def add_kpi(store: Store, alliance_code: str, pilot_id: int, name: str, unit: str, direction: KpiDirection,
             target: Decimal) -> Kpi:
-    if not name.strip() or len(name) > 100 or len(unit) > 32:
-        raise InvalidInput("a KPI needs a name of 1-100 characters and a unit of at most 32")
+    name = check_text(name, "a KPI's name", 100)
+    unit = check_text(unit, "a KPI's unit", 32, required=False)
     check_decimal(target, "target")
     with store.unit_of_work() as uow:
         alliance = _alliance(uow, alliance_code)

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import AllianceNotFound, Conflict, InvalidInput, NotFound
+from alliance.core.text import check_text
 from alliance.registry.model import Alliance
 from alliance.sharing.agreement import Agreement, canonical_json, digest, load_agreement_text
 from alliance.sharing.versions import AgreementVersion, in_force
@@ -108,8 +109,7 @@ def get_version(store: Store, alliance_code: str, agreement_code: str, version: 
 def sign(store: Store, alliance_code: str, agreement_code: str, version: int, member_code: str, signer: str,
          clock: Clock) -> AgreementVersion:
     """Record that `member_code` (through `signer`) signs exactly this version's content."""
-    if not signer.strip():
-        raise InvalidInput("a signature needs the signer's name")
+    signer = check_text(signer, "the signer's name", 100)
     with store.unit_of_work() as uow:
         alliance = _alliance(uow, alliance_code)
         current = next((v for v in uow.sharing.versions(alliance.id, agreement_code) if v.version == version), None)
