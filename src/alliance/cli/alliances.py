@@ -50,7 +50,7 @@ def create(
     currency: Annotated[str, typer.Option(help="ISO 4217 settlement currency.")] = "CNY",
     timezone: Annotated[str, typer.Option(help="IANA time zone of the business day.")] = DEFAULT_TIMEZONE,
     charter_file: Annotated[Path | None, typer.Option("--charter-file", help="UTF-8 text file with the charter.")] = None,
-    status: Annotated[AllianceStatus, typer.Option(help="forming or active.")] = AllianceStatus.ACTIVE,
+    status: Annotated[AllianceStatus, typer.Option(help="forming, active, dissolving or dissolved.")] = AllianceStatus.ACTIVE,
 ) -> None:
     """Found a new alliance."""
     charter = ""

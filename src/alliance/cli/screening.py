@@ -96,11 +96,7 @@ def screen(
                 for r in report["ranking"]]
         write_rows(output, fmt, header, rows)
     else:
-        _print_table(report, spec)
-
-
-def _print_table(report: dict[str, Any], spec: CriteriaSpec) -> None:
-    print_report(report, spec.names)
+        print_report(report, spec.names)
 
 
 def print_report(report: dict[str, Any], names: list[str]) -> None:
@@ -190,6 +186,8 @@ def runs_show(
     recompute: Annotated[bool, typer.Option("--recompute", help="Recompute from the stored inputs and compare.")] = False,
 ) -> None:
     """Show a saved run (optionally recomputed from its inputs, which must give the same result)."""
+    if fmt not in ("table", "json"):
+        raise InvalidInput(f"--format must be table or json, not {fmt!r}")
     if recompute:
         run, report, same = service.recompute_run(open_store(), alliance, run_id)
         verdict = "identical to the saved result" if same else "DIFFERENT from the saved result"

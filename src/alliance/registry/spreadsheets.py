@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils.exceptions import InvalidFileException
 
 from alliance.core.errors import InvalidInput
@@ -83,7 +84,7 @@ def _csv_rows(path: Path, data: bytes) -> list[list[str]]:
     except csv.Error:
         dialect = csv.excel
     try:
-        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+        return [[_undefused(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline=""), dialect)]
     except csv.Error as exc:
         raise TableFileError(f"{path}: not a valid CSV file ({exc})") from None
 
@@ -120,13 +121,35 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
+# A cell starting with one of these is a formula to Excel and WPS ("=HYPERLINK(...)"): CSV
+# injection. Such text cells get a leading apostrophe on export, which spreadsheets show as text
+# and `read_table` removes again. Numbers ("-10.50") are left alone.
+_FORMULA_START = ("=", "+", "@", "\t", "\r")
+
+
+def _defused(cell: str) -> str:
+    return "'" + cell if cell.startswith(_FORMULA_START) or (cell.startswith("-") and not _is_number(cell)) else cell
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        Decimal(cell)
+    except ArithmeticError:
+        return False
+    return True
+
+
+def _undefused(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA_START + ("-",)) else cell
+
+
 def write_table(target: Path | IO[bytes], fmt: str, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
     """Write a table as CSV (UTF-8 with BOM) or XLSX to a path or a binary stream."""
     if fmt == "csv":
         buffer = io.StringIO(newline="")
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows([_defused(str(cell)) for cell in row] for row in rows)
         payload = buffer.getvalue().encode("utf-8-sig")
         if isinstance(target, Path):
             target.write_bytes(payload)
@@ -139,6 +162,12 @@ def write_table(target: Path | IO[bytes], fmt: str, header: Sequence[str], rows:
     sheet = workbook.create_sheet("members")
     sheet.append(list(header))
     for row in rows:
-        # Text cells throughout: a credit code or a long amount must never become a float.
-        sheet.append(list(row))
+        # Explicit text cells throughout: a credit code or a long amount must never become a float,
+        # and "=..." must never become a formula.
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=str(value))
+            cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
     workbook.save(target)
