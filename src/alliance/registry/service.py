@@ -58,6 +58,12 @@ def list_alliances(store: Store) -> list[Alliance]:
         return uow.alliances.all()
 
 
+def directory(store: Store) -> list[tuple[Alliance, list[Member]]]:
+    """Every alliance with its current members, read in one transaction (one consistent picture)."""
+    with store.unit_of_work() as uow:
+        return [(a, uow.members.of_alliance(a.id, a.code, a.currency)) for a in uow.alliances.all()]
+
+
 def get_alliance(store: Store, code: str) -> Alliance:
     with store.unit_of_work() as uow:
         return _alliance(uow, code)

@@ -88,8 +88,9 @@ def render(request: Request, template: str, **context: Any) -> HTMLResponse:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, store: StoreDep) -> HTMLResponse:
     """Every alliance, sub-alliances nested under their parents, each with its current members."""
-    alliances = service.list_alliances(store)
-    members = {a.code: service.list_members(store, a.code) for a in alliances}
+    listing = service.directory(store)
+    alliances = [a for a, _ in listing]
+    members = {a.code: listed for a, listed in listing}
     companies = {m.credit_code for listed in members.values() for m in listed}
     return render(
         request,
