@@ -138,6 +138,17 @@ def table_from_rows(
     return CandidateTable(names, values)
 
 
+def table_from_records(spec: CriteriaSpec, records: Sequence[tuple[str, Mapping[str, object]]]) -> CandidateTable:
+    """Candidates given as `(name, {criterion: value})` (the API's shape), checked like a file.
+
+    Every criterion any record names becomes a column, so a criterion missing from the spec, or
+    a record lacking one, is reported exactly as for a table; rows are numbered from 2.
+    """
+    columns = sorted({key for _, values in records for key in values})
+    rows = [[name, *("" if values.get(k) is None else str(values[k]) for k in columns)] for name, values in records]
+    return table_from_rows(spec, ["name", *columns], rows)
+
+
 # Profile metrics a member can be screened on, by the names a spec may use for them.
 MEMBER_METRICS: dict[str, str] = {
     "revenue": "revenue", "营业收入": "revenue",

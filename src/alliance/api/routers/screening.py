@@ -20,7 +20,7 @@ from alliance.core.decimals import parse_decimal
 from alliance.core.errors import InvalidInput, Problem
 from alliance.screening import service
 from alliance.screening.ahp import ahp_weights
-from alliance.screening.candidates import CandidateTable, table_from_rows
+from alliance.screening.candidates import CandidateTable, table_from_records
 from alliance.screening.criteria import parse_spec, preset
 from alliance.screening.entities import Cadence, DdItem, Decision, Pilot, Prospect
 from alliance.screening.pipeline import Area, ItemStatus, KpiDirection, Source, Stage
@@ -90,9 +90,7 @@ def create_screening(code: Code, body: ScreeningIn, store: StoreDep, clock: Cloc
     if body.candidates is None:
         table = service.member_candidates(store, code, spec)
     else:
-        columns = sorted({k for c in body.candidates for k in c.values})
-        rows = [[c.name, *("" if c.values.get(k) is None else str(c.values[k]) for k in columns)] for c in body.candidates]
-        table = table_from_rows(spec, ["name", *columns], rows)
+        table = table_from_records(spec, [(c.name, c.values) for c in body.candidates])
     run, report = service.run_screening(store, code, spec, body.method, table,
                                         SensitivitySettings(draws=body.draws, seed=body.seed), ACTOR, clock)
     if body.top is not None:
