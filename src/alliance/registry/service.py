@@ -45,11 +45,11 @@ def create_alliance(
             uow.alliances.add(spec, parent_id, clock.now())
         except IntegrityError:
             raise Conflict(f"an alliance with code {spec.code!r} already exists") from None
-        created = _alliance(uow, spec.code)
+        created = uow.alliances.require(spec.code)
         if members:
             _add_drafts(uow, created, members, clock)
         uow.commit()
-        created = _alliance(uow, spec.code)
+        created = uow.alliances.require(spec.code)
     return created
 
 
@@ -66,12 +66,12 @@ def directory(store: Store) -> list[tuple[Alliance, list[Member]]]:
 
 def get_alliance(store: Store, code: str) -> Alliance:
     with store.unit_of_work() as uow:
-        return _alliance(uow, code)
+        return uow.alliances.require(code)
 
 
 def list_members(store: Store, alliance_code: str, *, include_left: bool = False) -> list[Member]:
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
+        alliance = uow.alliances.require(alliance_code)
         return uow.members.of_alliance(alliance.id, alliance.code, alliance.currency, include_left=include_left)
 
 
@@ -86,7 +86,7 @@ class MemberPage:
 def page_members(store: Store, alliance_code: str, *, limit: int, offset: int) -> MemberPage:
     """One page of an alliance's current members, ordered by code."""
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
+        alliance = uow.alliances.require(alliance_code)
         items = uow.members.of_alliance(alliance.id, alliance.code, alliance.currency, limit=limit, offset=offset)
         total = uow.members.count(alliance.id)
     return MemberPage(items, total, limit, offset)
@@ -94,7 +94,7 @@ def page_members(store: Store, alliance_code: str, *, limit: int, offset: int) -
 
 def get_member(store: Store, alliance_code: str, member_code: str) -> Member:
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
+        alliance = uow.alliances.require(alliance_code)
         member = uow.members.get(alliance.id, alliance.code, alliance.currency, member_code)
     if member is None:
         raise MemberNotFound(alliance_code, member_code)
@@ -128,7 +128,7 @@ def import_members(
     `rows` may be a progress-reporting iterator; it is consumed once, inside the transaction.
     """
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
+        alliance = uow.alliances.require(alliance_code)
         existing = uow.members.existing_keys(alliance.id)
         ctx = ParseContext(currency=alliance.currency, today=local_today(clock, alliance.timezone))
         try:
@@ -147,7 +147,7 @@ def import_members(
 def add_member_drafts(store: Store, alliance_code: str, drafts: Sequence[MemberDraft], clock: Clock) -> int:
     """Add already-validated drafts (demo data, other services); duplicates raise Conflict."""
     with store.unit_of_work() as uow:
-        added = _add_drafts(uow, _alliance(uow, alliance_code), drafts, clock)
+        added = _add_drafts(uow, uow.alliances.require(alliance_code), drafts, clock)
         uow.commit()
     return added
 
@@ -180,9 +180,4 @@ def _save_members(uow: UnitOfWork, alliance: Alliance, drafts: Sequence[MemberDr
         ) from None
 
 
-def _alliance(uow: UnitOfWork, code: str) -> Alliance:
-    alliance = uow.alliances.get(code)
-    if alliance is None:
-        raise AllianceNotFound(code)
-    return alliance
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from alliance.core.clock import Clock
 from alliance.core.decimals import check_decimal
 from alliance.core.text import check_text
-from alliance.core.errors import AllianceNotFound, Conflict, InvalidInput, NotFound, Problem
+from alliance.core.errors import Conflict, InvalidInput, NotFound, Problem
 from alliance.registry import service as registry
 from alliance.registry.model import Alliance
 from alliance.screening.candidates import CandidateTable, table_from_members
@@ -74,12 +74,6 @@ def member_candidates(store: Store, alliance_code: str, spec: CriteriaSpec) -> C
     return table_from_members(spec, registry.list_members(store, alliance_code))
 
 
-def _alliance(uow: UnitOfWork, code: str) -> Alliance:
-    found = uow.alliances.get(code)
-    if found is None:
-        raise AllianceNotFound(code)
-    return found
-
 
 # -- saved runs ------------------------------------------------------------------------------------
 
@@ -113,7 +107,7 @@ def run_screening(
     inputs = _inputs(spec, method, table, settings)
     kept = {**report, "ranking": report["ranking"][:REPORT_ROWS_KEPT]}
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
+        alliance = uow.alliances.require(alliance_code)
         run_id = uow.screening.add_run(
             alliance.id, created_at=clock.now(), actor=actor, method=method.value,
             candidate_count=len(table.names), inputs_sha256=_digest(inputs), inputs=inputs, report=kept,
@@ -126,12 +120,12 @@ def run_screening(
 
 def list_runs(store: Store, alliance_code: str) -> list[SavedRun]:
     with store.unit_of_work() as uow:
-        return uow.screening.runs(_alliance(uow, alliance_code).id)
+        return uow.screening.runs(uow.alliances.require(alliance_code).id)
 
 
 def get_run(store: Store, alliance_code: str, run_id: int) -> SavedRun:
     with store.unit_of_work() as uow:
-        run = uow.screening.run(_alliance(uow, alliance_code).id, run_id)
+        run = uow.screening.run(uow.alliances.require(alliance_code).id, run_id)
     if run is None:
         raise NotFound(f"alliance {alliance_code!r} has no screening run {run_id}")
     return run
@@ -197,7 +191,7 @@ def add_prospect(store: Store, alliance_code: str, name: str, source: Source, ac
         except InvalidCreditCode as exc:
             raise InvalidInput(f"credit code {credit_code!r} is not valid: {exc}") from None
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
+        alliance = uow.alliances.require(alliance_code)
         if name in uow.screening.prospect_names(alliance.id):
             raise Conflict(f"{name!r} is already a prospect of {alliance_code!r}")
         try:
@@ -215,7 +209,7 @@ def shortlist(store: Store, alliance_code: str, run_id: int, top: int, actor: st
     if top < 1:
         raise InvalidInput("--top must be at least 1")
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
+        alliance = uow.alliances.require(alliance_code)
         run = uow.screening.run(alliance.id, run_id)
         if run is None:
             raise NotFound(f"alliance {alliance_code!r} has no screening run {run_id}")
@@ -231,7 +225,7 @@ def shortlist(store: Store, alliance_code: str, run_id: int, top: int, actor: st
 
 def list_prospects(store: Store, alliance_code: str, stage: Stage | None = None) -> list[Prospect]:
     with store.unit_of_work() as uow:
-        return uow.screening.prospects(_alliance(uow, alliance_code).id, stage)
+        return uow.screening.prospects(uow.alliances.require(alliance_code).id, stage)
 
 
 def _prospect(uow: UnitOfWork, alliance: Alliance, prospect_id: int, *, for_update: bool = False) -> Prospect:
@@ -243,7 +237,7 @@ def _prospect(uow: UnitOfWork, alliance: Alliance, prospect_id: int, *, for_upda
 
 def prospect_file(store: Store, alliance_code: str, prospect_id: int) -> ProspectFile:
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
+        alliance = uow.alliances.require(alliance_code)
         prospect = _prospect(uow, alliance, prospect_id)
         return ProspectFile(
             prospect, uow.screening.items(alliance.id, prospect_id), uow.screening.events(alliance.id, prospect_id),
@@ -270,7 +264,7 @@ def move_prospect(store: Store, alliance_code: str, prospect_id: int, target: St
     if target is Stage.PILOT:
         raise StageRefused("a prospect enters the pilot stage by starting its pilot (name, dates, cadence)")
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
+        alliance = uow.alliances.require(alliance_code)
         prospect = _prospect(uow, alliance, prospect_id, for_update=True)
         _move(uow, alliance, prospect, target, actor, clock, note)
         uow.commit()
@@ -284,7 +278,7 @@ def add_item(store: Store, alliance_code: str, prospect_id: int, area: Area, tit
     title = check_text(title, "a checklist item's title", 200)
     owner = check_text(owner, "an owner's name", TEXT_LIMIT, required=False)
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
+        alliance = uow.alliances.require(alliance_code)
         _prospect(uow, alliance, prospect_id)
         item_id = uow.screening.add_item(
             alliance.id, prospect_id=prospect_id, area=area.value, title=title.strip(), required=required,
@@ -307,7 +301,7 @@ def update_item(
     Evidence is stored once per alliance by its SHA-256 and the item records the file's name and hash.
     """
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
+        alliance = uow.alliances.require(alliance_code)
         item = uow.screening.item(alliance.id, item_id)
         if item is None:
             raise NotFound(f"alliance {alliance_code!r} has no due-diligence item {item_id}")
@@ -341,7 +335,7 @@ def update_item(
 def evidence_of(store: Store, alliance_code: str, item_id: int) -> tuple[str, str, bytes]:
     """(file name, SHA-256, content) of an item's evidence."""
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
+        alliance = uow.alliances.require(alliance_code)
         item = uow.screening.item(alliance.id, item_id)
         if item is None or item.evidence_sha256 is None or item.evidence_name is None:
             raise NotFound(f"due-diligence item {item_id} of {alliance_code!r} has no evidence")
@@ -364,7 +358,7 @@ def start_pilot(store: Store, alliance_code: str, prospect_id: int, name: str, s
     if problems:
         raise InvalidInput("; ".join(f"{p.field} {p.reason}" for p in problems), problems)
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
+        alliance = uow.alliances.require(alliance_code)
         prospect = _prospect(uow, alliance, prospect_id, for_update=True)
         _move(uow, alliance, prospect, Stage.PILOT, actor, clock, f"pilot {name.strip()}")
         pilot_id = uow.screening.add_pilot(
@@ -390,7 +384,7 @@ def add_kpi(store: Store, alliance_code: str, pilot_id: int, name: str, unit: st
     unit = check_text(unit, "a KPI's unit", 32, required=False)
     check_decimal(target, "target")
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
+        alliance = uow.alliances.require(alliance_code)
         pilot = _pilot(uow, alliance, pilot_id)
         if pilot.decision is not None:
             raise Conflict(f"pilot {pilot_id} was already decided ({pilot.decision.value})")
@@ -408,7 +402,7 @@ def record_measurement(store: Store, alliance_code: str, kpi_id: int, measured_o
                        clock: Clock, note: str = "") -> Measurement:
     check_decimal(value, "value")
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
+        alliance = uow.alliances.require(alliance_code)
         kpi = uow.screening.kpi(alliance.id, kpi_id)
         if kpi is None:
             raise NotFound(f"alliance {alliance_code!r} has no KPI {kpi_id}")
@@ -435,7 +429,7 @@ class PilotReview:
 def review_pilot(store: Store, alliance_code: str, pilot_id: int) -> PilotReview:
     """Attainment per KPI from its latest value, the measurement history and the meeting calendar."""
     with store.unit_of_work() as uow:
-        return _review(uow, _alliance(uow, alliance_code), pilot_id)
+        return _review(uow, uow.alliances.require(alliance_code), pilot_id)
 
 
 def _review(uow: UnitOfWork, alliance: Alliance, pilot_id: int) -> PilotReview:
@@ -456,7 +450,7 @@ def decide_pilot(store: Store, alliance_code: str, pilot_id: int, decision: Deci
                  clock: Clock) -> PilotReview:
     """Record the go / no-go decision; go makes the prospect a partner, no-go rejects it."""
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
+        alliance = uow.alliances.require(alliance_code)
         pilot = _pilot(uow, alliance, pilot_id)
         if pilot.decision is not None:
             raise Conflict(f"pilot {pilot_id} was already decided: {pilot.decision.value}")

@@ -7,13 +7,12 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 
 from alliance.core.clock import Clock, local_today
-from alliance.core.errors import AllianceNotFound, Conflict, InvalidInput, NotFound
+from alliance.core.errors import Conflict, InvalidInput, NotFound
 from alliance.core.text import check_text
 from alliance.registry.model import Alliance
 from alliance.sharing.agreement import Agreement, canonical_json, digest, load_agreement_text
 from alliance.sharing.versions import AgreementVersion, in_force
 from alliance.store.database import Store
-from alliance.store.unit_of_work import UnitOfWork
 
 MAX_DOCUMENT_BYTES = 512 * 1024
 
@@ -22,12 +21,6 @@ class AgreementNotFound(NotFound):
     code = "agreement_not_found"
     title = "Agreement not found"
 
-
-def _alliance(uow: UnitOfWork, code: str) -> Alliance:
-    found = uow.alliances.get(code)
-    if found is None:
-        raise AllianceNotFound(code)
-    return found
 
 
 def propose_version(store: Store, alliance_code: str, document: str, actor: str, clock: Clock) -> AgreementVersion:
@@ -40,7 +33,7 @@ def propose_version(store: Store, alliance_code: str, document: str, actor: str,
     if len(document.encode("utf-8")) > MAX_DOCUMENT_BYTES:
         raise InvalidInput(f"an agreement document may be at most {MAX_DOCUMENT_BYTES // 1024} KiB")
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
+        alliance = uow.alliances.require(alliance_code)
         members = [m.code for m in uow.members.of_alliance(alliance.id, alliance.code, alliance.currency)]
         agreement = load_agreement_text(document, members=members)
         _check_against_alliance(agreement, alliance, clock)
@@ -83,13 +76,13 @@ def _check_against_alliance(agreement: Agreement, alliance: Alliance, clock: Clo
 
 def list_agreements(store: Store, alliance_code: str) -> dict[str, list[AgreementVersion]]:
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
+        alliance = uow.alliances.require(alliance_code)
         return {code: uow.sharing.versions(alliance.id, code) for code in uow.sharing.codes(alliance.id)}
 
 
 def versions(store: Store, alliance_code: str, agreement_code: str) -> list[AgreementVersion]:
     with store.unit_of_work() as uow:
-        found = uow.sharing.versions(_alliance(uow, alliance_code).id, agreement_code)
+        found = uow.sharing.versions(uow.alliances.require(alliance_code).id, agreement_code)
     if not found:
         raise AgreementNotFound(f"alliance {alliance_code!r} has no agreement {agreement_code!r}")
     return found
@@ -111,7 +104,7 @@ def sign(store: Store, alliance_code: str, agreement_code: str, version: int, me
     """Record that `member_code` (through `signer`) signs exactly this version's content."""
     signer = check_text(signer, "the signer's name", 100)
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
+        alliance = uow.alliances.require(alliance_code)
         current = next((v for v in uow.sharing.versions(alliance.id, agreement_code) if v.version == version), None)
         version_id = uow.sharing.version_id(alliance.id, agreement_code, version)
         if current is None or version_id is None:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.engine import Row
 
+from alliance.core.errors import AllianceNotFound
 from alliance.core.money import Money
 from alliance.registry.model import (
     Alliance,
@@ -54,6 +55,13 @@ class AllianceRepository:
     def get(self, code: str) -> Alliance | None:
         found = self._load(alliances.c.code == code)
         return found[0] if found else None
+
+    def require(self, code: str) -> Alliance:
+        """The alliance with this code, or AllianceNotFound: how every use case starts."""
+        found = self.get(code)
+        if found is None:
+            raise AllianceNotFound(code)
+        return found
 
     def all(self) -> list[Alliance]:
         return self._load(None)
