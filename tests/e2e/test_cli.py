@@ -224,3 +224,25 @@ def test_unopenable_sqlite_path(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "alliance", "alliance", "list"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "cannot create data directory" in done.stderr
+
+
+def test_orders_import_through_the_cli(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("ALLIANCE_FACTS_PATH", str(tmp_path / "facts.duckdb"))
+    for n in (1, 2):
+        cli("member", "add", "-a", "nb", "--code", f"M{n}", "--name", f"企业{n}", "--credit-code", credit_code(n))
+    header = "line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,currency"
+    good = tmp_path / "good.csv"
+    good.write_text(f"{header}\nL1,O1,2027-01-15T10:00:00+08:00,M1,M2,store,S1,1,99.90,CNY\n", encoding="utf-8")
+    r = cli("orders", "import", str(good), "-a", "nb")
+    assert r.exit_code == 0, r.output
+    assert cli("orders", "count", "-a", "nb").stdout.strip() == "1"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"{header}\nL2,O2,2027-01-15T10:00:00+08:00,M1,XX,store,S1,1,5,CNY\n"
+                   f"L1,O1,2027-01-15T10:00:00+08:00,M1,M2,store,S1,1,99.00,CNY\n", encoding="utf-8")
+    r = cli("orders", "import", str(bad), "-a", "nb")
+    assert r.exit_code == 2
+    assert "product_owner 'XX' is not a member" in r.stderr and "amount_minor=9990" in r.stderr
+    assert "nothing was imported" in r.stderr
+    assert cli("orders", "count", "-a", "nb").stdout.strip() == "1"
+    r = cli("orders", "count", "-a", "nope")
+    assert r.exit_code == 1 and "no alliance with code 'nope'" in r.stderr

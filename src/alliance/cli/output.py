@@ -62,7 +62,7 @@ def fails_cleanly(command: Callable[P, R]) -> Callable[P, R]:
         except AllianceError as exc:
             report_error(exc)
             raise typer.Exit(exc.exit_code) from None
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except Exception as exc:
             # A defect, not a user error: one line, the traceback only when asked for.

@@ -19,11 +19,15 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/db; default SQLite in home.",
     )
     default_locale: str = Field(default="zh_CN", description="Language of the web UI: zh_CN or en.")
+    facts_path: Path | None = Field(default=None, description="DuckDB file of order lines; default facts.duckdb in home.")
 
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'alliance.db').resolve()}"
+
+    def resolved_facts_path(self) -> Path:
+        return (self.facts_path or self.home / "facts.duckdb").resolve()
 
 
 def get_settings() -> Settings:

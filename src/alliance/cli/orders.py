@@ -1,0 +1,78 @@
+"""`alliance orders import|count`: order lines into the fact store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from alliance.cli.output import console, err_console, fails_cleanly, open_store
+from alliance.core.clock import SystemClock
+from alliance.core.settings import get_settings
+from alliance.registry import service as registry
+from alliance.settlement import service
+from alliance.store.facts import FactStore
+
+app = typer.Typer(help="Order lines: import them into the fact store.", no_args_is_help=True)
+AllianceOpt = Annotated[str, typer.Option("--alliance", "-a", help="The alliance's code.")]
+
+
+def open_facts() -> FactStore:
+    return FactStore(get_settings().resolved_facts_path())
+
+
+@app.command("import")
+@fails_cleanly
+def import_(
+    file: Annotated[Path, typer.Argument(help="CSV, Parquet or JSON Lines (docs/formats/order-lines.md).")],
+    alliance: AllianceOpt,
+    file_format: Annotated[str | None, typer.Option("--format", help="csv, parquet or jsonl; default from the suffix.")] = None,
+    all_or_nothing: Annotated[bool, typer.Option("--all-or-nothing/--partial",
+                                                 help="With bad lines, store none (default) or the good ones.")] = True,
+) -> None:
+    """Import order lines: new ones are stored, repeats are no-ops, bad and conflicting ones listed."""
+    facts = open_facts()
+    try:
+        report = service.import_order_lines(open_store(), facts, alliance, file, file_format, SystemClock(),
+                                            all_or_nothing=all_or_nothing)
+    finally:
+        facts.close()
+    summary = Table("inserted", "duplicates (no-op)", "rejected", "conflicts", header_style="bold cyan")
+    summary.add_row(str(report.inserted), str(report.duplicates), str(report.rejected_count), str(report.conflict_count))
+    console.print(summary)
+    if report.rejected:
+        table = Table("row", "line_id", "problem", title="Rejected lines", header_style="bold red")
+        for r in report.rejected:
+            table.add_row(str(r.row), r.line_id, r.reason)
+        err_console.print(table)
+        if report.rejected_count > len(report.rejected):
+            err_console.print(f"... and {report.rejected_count - len(report.rejected)} more.", highlight=False)
+    if report.conflicts:
+        table = Table("line_id", "stored", "in this file", title="Known line_id, different content", expand=True,
+                      header_style="bold red")
+        for c in report.conflicts:
+            table.add_row(c.line_id, _describe(c.stored), _describe(c.incoming))
+        err_console.print(table)
+    if not report.kept:
+        err_console.print("[bold red]error:[/] nothing was imported (all or nothing); fix the lines above, or pass "
+                          "--partial to keep the good ones", highlight=False, soft_wrap=True)
+    if report.rejected_count or report.conflict_count:
+        raise typer.Exit(2)
+
+
+def _describe(values: dict[str, object]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in values.items())
+
+
+@app.command("count")
+@fails_cleanly
+def count(alliance: AllianceOpt) -> None:
+    """How many order lines the fact store holds for an alliance."""
+    registry.get_alliance(open_store(), alliance)
+    facts = open_facts()
+    try:
+        console.print(str(facts.count(alliance)))
+    finally:
+        facts.close()

@@ -1,0 +1,294 @@
+"""The fact store: order lines in a DuckDB file, ingested in bulk and checked in SQL.
+
+Order lines arrive by the million, so they live in a columnar store, not row by row in the
+relational one. A whole file is loaded into a staging table as text, every rule of
+`docs/formats/order-lines.md` is checked there with set-based SQL (one pass, no Python per row),
+and only then are the accepted lines appended to `order_lines`. Amounts are stored as BIGINT minor
+units: a decimal string is validated with a pattern first, so the cast to DECIMAL(38, s) and the
+scaling are exact, and no float is ever involved.
+
+A line's `line_id` is its idempotency key within an alliance: the same content again is a
+duplicate (a no-op); different content under a known `line_id` is a conflict, rejected with both
+versions shown. The content is compared by the SHA-256 of its canonical text.
+
+DuckDB lets one process write a file at a time; a second writer gets a clear error, not a wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from alliance.core.errors import InvalidInput, Problem, StoreUnavailable
+from alliance.core.money import Money, minor_digits
+from alliance.settlement.lines import OrderLine
+
+COLUMNS = ("line_id", "order_id", "occurred_at", "seller", "product_owner", "channel", "sku", "quantity",
+           "amount", "cost", "attributed_to", "refund_of", "currency")
+REQUIRED = ("line_id", "order_id", "occurred_at", "seller", "product_owner", "channel", "sku", "quantity",
+            "amount", "currency")
+FORMATS = ("csv", "parquet", "jsonl")
+SHOWN_PROBLEMS = 200
+# Timestamps leave DuckDB as integer microseconds (its Python conversion of TIMESTAMPTZ needs pytz).
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS order_lines (
+    alliance      VARCHAR NOT NULL,
+    line_id       VARCHAR NOT NULL,
+    order_id      VARCHAR NOT NULL,
+    occurred_at   TIMESTAMPTZ NOT NULL,
+    business_day  DATE NOT NULL,
+    seller        VARCHAR NOT NULL,
+    product_owner VARCHAR NOT NULL,
+    channel       VARCHAR NOT NULL,
+    sku           VARCHAR NOT NULL,
+    quantity      INTEGER NOT NULL,
+    amount_minor  BIGINT NOT NULL,
+    cost_minor    BIGINT,
+    currency      VARCHAR NOT NULL,
+    attributed_to VARCHAR NOT NULL,
+    refund_of     VARCHAR,
+    content_sha256 VARCHAR NOT NULL,
+    ingested_at   TIMESTAMPTZ NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS order_lines_key ON order_lines (alliance, line_id);
+"""
+
+
+class FactStoreError(StoreUnavailable):
+    code = "fact_store_unavailable"
+    title = "Fact store unavailable"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    row: int  # 1-based row of the file's data (CSV: the spreadsheet row, header = 1)
+    line_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    line_id: str
+    stored: dict[str, Any]
+    incoming: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    inserted: int
+    duplicates: int
+    rejected: list[Rejection]
+    rejected_count: int
+    conflicts: list[Conflict]
+    conflict_count: int
+    kept: bool  # whether the good lines were stored (False: all-or-nothing with bad lines)
+
+
+def format_of(path: Path, declared: str | None) -> str:
+    fmt = (declared or {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl", "ndjson": "jsonl"}.get(
+        path.suffix.lower().lstrip("."), "")).lower()
+    if fmt not in FORMATS:
+        raise InvalidInput(f"{path}: unsupported order-line file type; use .csv, .parquet or .jsonl (or --format)")
+    return fmt
+
+
+class FactStore:
+    """One DuckDB file holding every alliance's order lines."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = duckdb.connect(str(path))
+            self._db.execute(SCHEMA)
+        except duckdb.IOException as exc:
+            raise FactStoreError(f"cannot open the fact store {path}: {str(exc).splitlines()[0]}") from None
+        except OSError as exc:
+            raise FactStoreError(f"cannot open the fact store {path}: {exc.strerror}") from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self._db.execute("BEGIN TRANSACTION")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- ingestion ----------------------------------------------------------------------------------
+    def _stage(self, path: Path, fmt: str) -> list[str]:
+        """Load the file into `staged` as text with its row numbers; return the file's columns."""
+        source = str(path)
+        if fmt == "csv":
+            reader = "read_csv(?, all_varchar = true, header = true, auto_detect = true)"
+        elif fmt == "parquet":
+            reader = "read_parquet(?)"
+        else:
+            reader = "read_json(?, format = 'newline_delimited', records = true)"
+        try:
+            columns = [d[0] for d in self._db.execute(f"DESCRIBE SELECT * FROM {reader}", [source]).fetchall()]
+        except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException) as exc:
+            first = str(exc).splitlines()[0]
+            raise InvalidInput(f"{path}: cannot read as {fmt}: {first}") from None
+        problems = [Problem("header", c, "unknown column") for c in columns if c not in COLUMNS]
+        problems += [Problem("header", c, "required column missing") for c in REQUIRED if c not in columns]
+        if problems:
+            raise InvalidInput(f"{path}: the columns are not those of order lines", problems)
+        # The header is row 1 of a CSV; the first line of JSON Lines or Parquet row group is row 1.
+        first_row = 2 if fmt == "csv" else 1
+        select = ", ".join(
+            f"CAST({c} AS VARCHAR) AS {c}" if c in columns else f"CAST(NULL AS VARCHAR) AS {c}" for c in COLUMNS
+        )
+        self._db.execute(
+            f"CREATE OR REPLACE TEMP TABLE staged AS SELECT (row_number() OVER () + {first_row - 1})::BIGINT AS row_no, "
+            f"{select} FROM {reader}",
+            [source],
+        )
+        return columns
+
+    def ingest(self, alliance: str, currency: str, timezone: str, members: Sequence[str], path: Path,
+               fmt: str | None = None, *, all_or_nothing: bool = True, now: datetime) -> IngestReport:
+        """Check every line of a file, then store the accepted ones (or none, when all-or-nothing)."""
+        fmt = format_of(path, fmt)
+        if not path.exists():
+            raise InvalidInput(f"{path}: no such file")
+        digits = minor_digits(currency)
+        # At most 15 integer digits: every amount fits a BIGINT of minor units with room to sum.
+        amount_pattern = rf"^-?[0-9]{{1,15}}(\.[0-9]{{1,{digits}}})?$" if digits else r"^-?[0-9]{1,15}$"
+        with self._transaction() as db:
+            self._stage(path, fmt)
+            db.execute("CREATE OR REPLACE TEMP TABLE members AS SELECT unnest(?::VARCHAR[]) AS code", [list(members)])
+            db.execute(_CHECK_SQL.replace("{scale}", str(10**digits)), [amount_pattern, amount_pattern, currency, timezone])
+            db.execute(_CLASSIFY_SQL, [alliance])
+            counts = dict(db.execute("SELECT status, count(*) FROM classified GROUP BY status").fetchall())
+            rejected_count = counts.get("rejected", 0)
+            conflict_count = counts.get("conflict", 0)
+            rejected = [Rejection(r, lid or "", reason) for r, lid, reason in db.execute(
+                "SELECT row_no, line_id, reason FROM classified WHERE status = 'rejected' ORDER BY row_no LIMIT ?",
+                [SHOWN_PROBLEMS]).fetchall()]
+            conflicts = self._conflicts(alliance)
+            kept = not (all_or_nothing and (rejected_count or conflict_count))
+            inserted = 0
+            if kept:
+                db.execute(_INSERT_SQL, [alliance, now])
+                inserted = counts.get("new", 0)
+            db.execute("DROP TABLE IF EXISTS staged; DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS classified;"
+                       " DROP TABLE IF EXISTS members")
+        return IngestReport(inserted, counts.get("duplicate", 0), rejected, rejected_count, conflicts,
+                            conflict_count, kept)
+
+    def _conflicts(self, alliance: str) -> list[Conflict]:
+        rows = self._db.execute(
+            """SELECT c.line_id, o.order_id, strftime(o.occurred_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ'),
+                      o.seller, o.amount_minor, c.order_id, strftime(c.occurred AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ'),
+                      c.seller, c.amount_minor
+               FROM classified c JOIN order_lines o ON o.alliance = ? AND o.line_id = c.line_id
+               WHERE c.status = 'conflict' ORDER BY c.row_no LIMIT ?""",
+            [alliance, SHOWN_PROBLEMS]).fetchall()
+        keys = ("order_id", "occurred_at", "seller", "amount_minor")
+        return [Conflict(r[0], dict(zip(keys, r[1:5], strict=True)), dict(zip(keys, r[5:9], strict=True))) for r in rows]
+
+    # -- reading ------------------------------------------------------------------------------------
+    def count(self, alliance: str) -> int:
+        return int(self._db.execute("SELECT count(*) FROM order_lines WHERE alliance = ?", [alliance]).fetchone()[0])  # type: ignore[index]
+
+    def lines(self, alliance: str, currency: str, first_day: date, last_day: date) -> list[OrderLine]:
+        """The alliance's lines whose business day lies in [first_day, last_day], in line_id order."""
+        rows = self._db.execute(
+            """SELECT line_id, order_id, epoch_us(occurred_at), seller, product_owner, channel, sku, quantity, amount_minor,
+                      cost_minor, attributed_to, refund_of
+               FROM order_lines WHERE alliance = ? AND business_day BETWEEN ? AND ? ORDER BY line_id""",
+            [alliance, first_day, last_day]).fetchall()
+        return [
+            OrderLine(r[0], r[1], EPOCH + timedelta(microseconds=r[2]), r[3], r[4], r[5], r[6], r[7], Money(r[8], currency),
+                      None if r[9] is None else Money(r[9], currency), tuple(a for a in r[10].split(";") if a), r[11])
+            for r in rows
+        ]
+
+
+# Every check of docs/formats/order-lines.md, as one set-based pass. Parameters: amount pattern
+# (twice: amount, cost), currency, time zone; {scale} is 10 ** the currency's minor digits. The
+# patterns admit at most 3 decimal places, so DECIMAL(38, 3) holds every amount exactly.
+_CHECK_SQL = """
+CREATE OR REPLACE TEMP TABLE checked AS
+WITH typed AS (
+    SELECT s.*,
+        trim(line_id) AS lid,
+        TRY_CAST(occurred_at AS TIMESTAMPTZ) AS occurred,
+        regexp_matches(occurred_at, '(Z|[+-][0-9]{2}:?[0-9]{2})$') AS has_offset,
+        TRY_CAST(quantity AS INTEGER) AS qty,
+        regexp_matches(trim(amount), ?) AS amount_ok,
+        (cost IS NULL OR trim(cost) = '' OR regexp_matches(trim(cost), ?)) AS cost_ok,
+        trim(currency) = ? AS currency_ok,
+        list_filter(string_split(coalesce(attributed_to, ''), ';'), x -> trim(x) <> '') AS attributed,
+        (SELECT list(code) FROM members) AS member_list,
+        count(*) OVER (PARTITION BY trim(line_id)) AS copies,
+        min(row_no) OVER (PARTITION BY trim(line_id)) AS first_row
+    FROM staged s
+)
+SELECT *,
+    CASE WHEN amount_ok THEN CAST(CAST(trim(amount) AS DECIMAL(38, 3)) * {scale} AS BIGINT) END AS amount_minor,
+    CASE WHEN cost_ok AND cost IS NOT NULL AND trim(cost) <> ''
+         THEN CAST(CAST(trim(cost) AS DECIMAL(38, 3)) * {scale} AS BIGINT) END AS cost_minor,
+    CASE WHEN occurred IS NOT NULL THEN CAST(occurred AT TIME ZONE ? AS DATE) END AS business_day,
+    concat_ws('; ',
+        CASE WHEN lid IS NULL OR lid = '' THEN 'line_id is required' END,
+        CASE WHEN copies > 1 AND row_no > first_row THEN 'line_id repeats row ' || first_row END,
+        CASE WHEN order_id IS NULL OR trim(order_id) = '' THEN 'order_id is required' END,
+        CASE WHEN occurred IS NULL OR NOT has_offset THEN 'occurred_at ' || coalesce('''' || occurred_at || '''', 'is missing') || ' is not an ISO 8601 time with an offset' END,
+        CASE WHEN seller IS NULL OR trim(seller) NOT IN (SELECT code FROM members) THEN 'seller ' || coalesce('''' || seller || '''', '(missing)') || ' is not a member' END,
+        CASE WHEN product_owner IS NULL OR trim(product_owner) NOT IN (SELECT code FROM members) THEN 'product_owner ' || coalesce('''' || product_owner || '''', '(missing)') || ' is not a member' END,
+        CASE WHEN channel IS NULL OR trim(channel) = '' THEN 'channel is required' END,
+        CASE WHEN sku IS NULL OR trim(sku) = '' THEN 'sku is required' END,
+        CASE WHEN qty IS NULL THEN 'quantity ' || coalesce('''' || quantity || '''', '(missing)') || ' is not a whole number' END,
+        CASE WHEN NOT coalesce(amount_ok, false) THEN 'amount ' || coalesce('''' || amount || '''', '(missing)') || ' is not a decimal with the currency''s places' END,
+        CASE WHEN NOT cost_ok THEN 'cost ''' || cost || ''' is not a decimal with the currency''s places' END,
+        CASE WHEN NOT coalesce(currency_ok, false) THEN 'currency ' || coalesce('''' || currency || '''', '(missing)') || ' is not the alliance''s' END,
+        CASE WHEN len(list_filter(attributed, x -> NOT list_contains(member_list, trim(x)))) > 0
+             THEN 'attributed_to names non-members: ' || array_to_string(list_filter(attributed, x -> NOT list_contains(member_list, trim(x))), ', ') END,
+        CASE WHEN amount_ok AND starts_with(trim(amount), '-') AND (refund_of IS NULL OR trim(refund_of) = '')
+             THEN 'a negative amount is a refund and needs refund_of' END,
+        CASE WHEN amount_ok AND NOT starts_with(trim(amount), '-') AND refund_of IS NOT NULL AND trim(refund_of) <> ''
+             AND CAST(trim(amount) AS DECIMAL(38, 3)) <> 0 THEN 'a refund (refund_of) has a negative amount' END
+    ) AS reason
+FROM typed
+"""
+
+# Accepted lines get their canonical content hash; each is new, a duplicate, or a conflict.
+_CLASSIFY_SQL = """
+CREATE OR REPLACE TEMP TABLE classified AS
+WITH hashed AS (
+    SELECT *, sha256(concat_ws('|', lid, trim(order_id), strftime(occurred AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%f'),
+                     trim(seller), trim(product_owner), trim(channel), trim(sku), qty::VARCHAR,
+                     amount_minor::VARCHAR, coalesce(cost_minor::VARCHAR, ''), coalesce(array_to_string(list_sort(list_transform(attributed, x -> trim(x))), ';'), ''),
+                     coalesce(trim(refund_of), ''), trim(currency))) AS content_sha256
+    FROM checked
+)
+SELECT h.*,
+    CASE WHEN h.reason <> '' THEN 'rejected'
+         WHEN o.line_id IS NULL THEN 'new'
+         WHEN o.content_sha256 = h.content_sha256 THEN 'duplicate'
+         ELSE 'conflict' END AS status
+FROM hashed h LEFT JOIN order_lines o ON o.alliance = ? AND o.line_id = h.lid
+"""
+
+_INSERT_SQL = """
+INSERT INTO order_lines
+SELECT ?, lid, trim(order_id), occurred, business_day, trim(seller), trim(product_owner), trim(channel), trim(sku),
+       qty, amount_minor, cost_minor, trim(currency),
+       coalesce(array_to_string(list_transform(attributed, x -> trim(x)), ';'), ''), nullif(trim(refund_of), ''),
+       content_sha256, ?
+FROM classified WHERE status = 'new'
+"""

@@ -1,0 +1,132 @@
+"""Order lines into the DuckDB fact store: formats, every rejection reason, idempotency, all or nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from alliance.core.clock import FrozenClock
+from alliance.core.errors import AllianceNotFound, InvalidInput
+from alliance.core.money import Money
+from alliance.registry import service as registry
+from alliance.settlement.service import import_order_lines
+from alliance.store.database import Store
+from alliance.store.facts import FactStore
+from tests.support.factories import make_alliance, member_values
+
+HEADER = "line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,cost,attributed_to,refund_of,currency"
+GOOD = [
+    "L1,O1,2027-01-15T23:30:00+08:00,M0001,M0002,store,SKU-1,2,100.50,60.00,,,CNY",
+    "L2,O2,2027-01-15T16:30:00Z,M0001,M0002,store,SKU-2,1,-100.50,,,L1,CNY",
+    "L3,O3,2027-01-15T09:00:00+08:00,M0002,M0002,referral,SKU-3,1,30.00,,M0001;M0002,,CNY",
+]
+
+
+@pytest.fixture
+def facts(tmp_path: Path) -> FactStore:
+    store = FactStore(tmp_path / "facts.duckdb")
+    yield store  # type: ignore[misc]
+    store.close()
+
+
+@pytest.fixture
+def alliance(store: Store, clock: FrozenClock) -> str:
+    make_alliance(store, clock, code="nb")
+    for n in (1, 2):
+        registry.add_member(store, "nb", member_values(n), clock)
+    return "nb"
+
+
+def csv_file(tmp_path: Path, lines: list[str], name: str = "lines.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_csv_lines_are_stored_exactly_with_their_business_day(store: Store, facts: FactStore, clock: FrozenClock,
+                                                              alliance: str, tmp_path: Path) -> None:
+    report = import_order_lines(store, facts, alliance, csv_file(tmp_path, GOOD), None, clock)
+    assert (report.inserted, report.duplicates, report.rejected_count, report.kept) == (3, 0, 0, True)
+    day15 = facts.lines(alliance, "CNY", date(2027, 1, 15), date(2027, 1, 15))
+    assert [l.line_id for l in day15] == ["L1", "L3"]  # L2 at 16:30Z is 00:30 on the 16th in Shanghai
+    first = day15[0]
+    assert first.amount == Money(10050, "CNY") and first.cost == Money(6000, "CNY") and first.quantity == 2
+    assert day15[1].attributed_to == ("M0001", "M0002")
+    (refund,) = facts.lines(alliance, "CNY", date(2027, 1, 16), date(2027, 1, 16))
+    assert refund.amount == Money(-10050, "CNY") and refund.refund_of == "L1"
+
+
+def test_same_content_is_a_no_op_and_different_content_a_conflict(store: Store, facts: FactStore, clock: FrozenClock,
+                                                                  alliance: str, tmp_path: Path) -> None:
+    import_order_lines(store, facts, alliance, csv_file(tmp_path, GOOD), None, clock)
+    again = import_order_lines(store, facts, alliance, csv_file(tmp_path, list(reversed(GOOD)), "again.csv"), None, clock)
+    assert (again.inserted, again.duplicates) == (0, 3)
+    changed = [GOOD[0].replace("100.50", "100.60")]
+    clash = import_order_lines(store, facts, alliance, csv_file(tmp_path, changed, "changed.csv"), None, clock)
+    assert (clash.inserted, clash.conflict_count, clash.kept) == (0, 1, False)
+    (conflict,) = clash.conflicts
+    assert conflict.stored["amount_minor"] == 10050 and conflict.incoming["amount_minor"] == 10060
+    assert facts.count(alliance) == 3
+
+
+def test_every_bad_line_is_reported_and_all_or_nothing_stores_none(store: Store, facts: FactStore, clock: FrozenClock,
+                                                                   alliance: str, tmp_path: Path) -> None:
+    bad = [
+        *GOOD[:1],
+        ",O4,2027-01-15T10:00:00+08:00,M0001,M0001,store,S,1,1.00,,,,CNY",  # row 3: no line_id
+        "L5,O5,2027-01-15 10:00:00,M0001,XX,store,S,1,1.001,,M0001;ZZ,,USD",  # row 4: five problems
+        "L1,O6,2027-01-15T10:00:00+08:00,M0001,M0001,store,S,x,5,,,,CNY",  # row 5: repeat, bad quantity
+        "L7,O7,2027-01-15T10:00:00+08:00,M0001,M0001,store,S,1,-5.00,,,,CNY",  # row 6: refund without refund_of
+        "L8,O8,2027-01-15T10:00:00+08:00,M0001,M0001,store,S,1,1234567890123456.00,,,,CNY",  # row 7: too large
+    ]
+    report = import_order_lines(store, facts, alliance, csv_file(tmp_path, bad), None, clock)
+    assert report.kept is False and report.inserted == 0 and report.rejected_count == 5
+    reasons = {r.row: r.reason for r in report.rejected}
+    assert reasons[3] == "line_id is required"
+    for part in ("not an ISO 8601 time with an offset", "product_owner 'XX' is not a member",
+                 "amount '1.001' is not a decimal", "currency 'USD' is not the alliance's",
+                 "attributed_to names non-members: ZZ"):
+        assert part in reasons[4]
+    assert "line_id repeats row 2" in reasons[5] and "quantity 'x' is not a whole number" in reasons[5]
+    assert reasons[6] == "a negative amount is a refund and needs refund_of"
+    assert "amount '1234567890123456.00'" in reasons[7]
+    assert facts.count(alliance) == 0
+
+    partial = import_order_lines(store, facts, alliance, csv_file(tmp_path, bad, "again.csv"), None, clock,
+                                 all_or_nothing=False)
+    assert (partial.inserted, partial.rejected_count, partial.kept) == (1, 5, True)
+    assert facts.count(alliance) == 1
+
+
+def test_parquet_and_json_lines(store: Store, facts: FactStore, clock: FrozenClock, alliance: str, tmp_path: Path) -> None:
+    source = csv_file(tmp_path, GOOD)
+    parquet = tmp_path / "lines.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM read_csv('{source}', all_varchar=true)) TO '{parquet}' (FORMAT parquet)")
+    assert import_order_lines(store, facts, alliance, parquet, None, clock).inserted == 3
+    jsonl = tmp_path / "more.jsonl"
+    record = dict(zip(HEADER.split(","), "L9,O9,2027-01-17T10:00:00+08:00,M0002,M0001,store,SKU-9,3,9.90,,,,CNY".split(","),
+                      strict=True))
+    jsonl.write_text(json.dumps({k: v for k, v in record.items() if v}) + "\n", encoding="utf-8")
+    assert import_order_lines(store, facts, alliance, jsonl, None, clock).inserted == 1
+    (line,) = facts.lines(alliance, "CNY", date(2027, 1, 17), date(2027, 1, 17))
+    assert line.amount == Money(990, "CNY") and line.cost is None
+
+
+def test_file_problems(store: Store, facts: FactStore, clock: FrozenClock, alliance: str, tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="no such file"):
+        import_order_lines(store, facts, alliance, tmp_path / "none.csv", None, clock)
+    with pytest.raises(InvalidInput, match="unsupported"):
+        import_order_lines(store, facts, alliance, tmp_path / "x.xlsx", None, clock)
+    odd = tmp_path / "odd.csv"
+    odd.write_text("line_id,price\nL1,5\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        import_order_lines(store, facts, alliance, odd, None, clock)
+    fields = {(p.field, p.reason) for p in caught.value.problems}
+    assert ("price", "unknown column") in fields and ("amount", "required column missing") in fields
+    with pytest.raises(AllianceNotFound):
+        import_order_lines(store, facts, "nope", csv_file(tmp_path, GOOD), None, clock)
+    assert facts.count(alliance) == 0
