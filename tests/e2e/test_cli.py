@@ -246,3 +246,12 @@ def test_orders_import_through_the_cli(cli, tmp_path: Path, monkeypatch: pytest.
     assert cli("orders", "count", "-a", "nb").stdout.strip() == "1"
     r = cli("orders", "count", "-a", "nope")
     assert r.exit_code == 1 and "no alliance with code 'nope'" in r.stderr
+
+
+def test_member_leave(cli) -> None:  # type: ignore[no-untyped-def]
+    cli("member", "add", "-a", "nb", "--code", "A", "--name", "甲", "--credit-code", credit_code(1), "--joined-on", "2025-01-01")
+    r = cli("member", "leave", "A", "-a", "nb", "--on", "2026-06-30")
+    assert r.exit_code == 0 and "left nb on 2026-06-30" in r.stdout
+    assert members_json(cli) == []
+    assert cli("member", "leave", "A", "-a", "nb").exit_code == 2
+    assert cli("member", "leave", "A", "-a", "nb", "--on", "someday").exit_code == 2

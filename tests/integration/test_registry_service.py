@@ -158,3 +158,22 @@ def test_founding_with_members_is_one_transaction(store: Store, clock: FrozenClo
     assert service.list_alliances(store) == []
     created = service.create_alliance(store, spec, clock, [a])
     assert created.member_count == 1
+
+
+def test_leaving_keeps_the_record_and_the_code(store: Store, clock: FrozenClock) -> None:
+    make_alliance(store, clock)
+    service.add_member(store, "nb-precision", member_values(1, joined_on="2025-01-01"), clock)
+    with pytest.raises(InvalidInput, match="cannot leave"):
+        service.end_membership(store, "nb-precision", "M0001", date(2024, 12, 31), clock)
+    left = service.end_membership(store, "nb-precision", "M0001", None, clock)
+    assert left.left_on == date(2026, 11, 22) and not left.active
+    assert service.list_members(store, "nb-precision") == []
+    assert [m.code for m in service.list_members(store, "nb-precision", include_left=True)] == ["M0001"]
+    assert service.get_alliance(store, "nb-precision").member_count == 0
+    with pytest.raises(Conflict, match="already left"):
+        service.end_membership(store, "nb-precision", "M0001", None, clock)
+    with pytest.raises(MemberNotFound):
+        service.end_membership(store, "nb-precision", "M0404", None, clock)
+    # The code stays taken: it must never come to mean another company.
+    with pytest.raises(InvalidInput, match="already the code"):
+        service.add_member(store, "nb-precision", member_values(2, code="M0001"), clock)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ from alliance.cli.output import (
     write_rows,
 )
 from alliance.core.clock import SystemClock
+from alliance.core.errors import InvalidInput
 from alliance.registry import service
 from alliance.registry.model import Member
 from alliance.registry.records import MEMBER_COLUMNS, decimal_text, member_record, resource_record
@@ -103,6 +105,24 @@ def show(
                     for r in member.resources]
             emit(fmt, ["offer/need", "category", "description", "capacity", "priority"], rows, None,
                  title="Resources and needs")
+
+
+@app.command("leave")
+@fails_cleanly
+def leave(
+    code: Annotated[str, typer.Argument(help="The member's code.")],
+    alliance: AllianceOpt,
+    on: Annotated[str | None, typer.Option(help="YYYY-MM-DD; default today in the alliance's time zone.")] = None,
+) -> None:
+    """Record that a member left the alliance (its record and history stay)."""
+    day = None
+    if on is not None:
+        try:
+            day = date.fromisoformat(on)
+        except ValueError:
+            raise InvalidInput(f"--on {on!r} is not a date (YYYY-MM-DD)") from None
+    member = service.end_membership(open_store(), alliance, code, day, SystemClock())
+    console.print(f"{member.code} ({member.legal_name}) left {alliance} on {member.left_on}.", highlight=False)
 
 
 @app.command("import")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 
@@ -105,6 +106,29 @@ def add_member(store: Store, alliance_code: str, values: Mapping[str, str], cloc
     """Add one member from `{field: text}` (see `records.MEMBER_COLUMNS`)."""
     import_members(store, alliance_code, list(values), [list(values.values())], clock, where="member")
     return get_member(store, alliance_code, values["code"].strip())
+
+
+def end_membership(store: Store, alliance_code: str, member_code: str, left_on: date | None, clock: Clock) -> Member:
+    """Record that a member left the alliance (default: today in the alliance's time zone).
+
+    The record stays (history, settlements and its code keep their meaning); the member no longer
+    counts as current. Leaving twice, or before joining, is refused.
+    """
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        member = uow.members.get(alliance.id, alliance.code, alliance.currency, member_code)
+        if member is None:
+            raise MemberNotFound(alliance_code, member_code)
+        if member.left_on is not None:
+            raise Conflict(f"{member_code!r} already left {alliance_code!r} on {member.left_on}")
+        day = left_on or local_today(clock, alliance.timezone)
+        if day < member.joined_on:
+            raise InvalidInput(f"{member_code!r} joined on {member.joined_on}; it cannot leave on {day}")
+        uow.members.end_membership(alliance.id, member_code, day)
+        uow.commit()
+        left = uow.members.get(alliance.id, alliance.code, alliance.currency, member_code)
+    assert left is not None
+    return left
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.engine import Row
 
 from alliance.core.errors import AllianceNotFound
@@ -105,6 +105,11 @@ def _alliance(row: Row[Any], sub_codes: tuple[str, ...]) -> Alliance:
 class MemberRepository:
     def __init__(self, connection: Connection) -> None:
         self._c = connection
+
+    def end_membership(self, alliance_id: int, code: str, left_on: date) -> None:
+        self._c.execute(
+            update(members).where(members.c.alliance_id == alliance_id, members.c.code == code).values(left_on=left_on)
+        )
 
     def existing_keys(self, alliance_id: int) -> dict[str, str]:
         """Credit code -> member code of everyone ever in an alliance (left members included)."""
