@@ -255,3 +255,23 @@ def test_member_leave(cli) -> None:  # type: ignore[no-untyped-def]
     assert members_json(cli) == []
     assert cli("member", "leave", "A", "-a", "nb").exit_code == 2
     assert cli("member", "leave", "A", "-a", "nb", "--on", "someday").exit_code == 2
+
+
+def test_settle_and_statement_through_the_cli(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date, timedelta
+
+    monkeypatch.setenv("ALLIANCE_FACTS_PATH", str(tmp_path / "facts.duckdb"))
+    for n, code in ((1, "SW"), (2, "HW")):
+        cli("member", "add", "-a", "nb", "--code", code, "--name", f"{code} 公司", "--credit-code", credit_code(n))
+    today = date.today()  # the CLI runs on the real clock: an agreement from tomorrow, settled days later is
+    # not possible here, so only the refusals and an empty day are exercised through the CLI.
+    r = cli("settle", "-a", "nb", "--day", (today + timedelta(days=1)).isoformat())
+    assert r.exit_code == 2 and "not over yet" in r.stderr
+    r = cli("settle", "-a", "nb")
+    assert r.exit_code == 0 and "no agreement in force" in r.stdout
+    assert cli("settle", "-a", "nb").exit_code == 2  # yesterday is now closed
+    yesterday = (today - timedelta(days=1)).isoformat()
+    r = cli("statement", "-a", "nb", "--member", "SW", "--day", yesterday, "-f", "json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["total"] == "0.00"
+    r = cli("statement", "-a", "nb", "--member", "SW", "--day", "2020-01-01")
+    assert r.exit_code == 1 and "has not been settled" in r.stderr

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from alliance.cli import agreements, alliances, members, orders, prospects, screening
+from alliance.cli import agreements, alliances, members, orders, prospects, screening, settlement
 from alliance.cli.output import OutputFormat, console, emit, fails_cleanly, open_store
 from alliance.core.clock import SystemClock
 
@@ -26,6 +26,8 @@ app.add_typer(prospects.dd_app, name="dd")
 app.add_typer(prospects.pilot_app, name="pilot")
 app.add_typer(agreements.app, name="agreement")
 app.add_typer(orders.app, name="orders")
+app.command("settle")(settlement.settle)
+app.command("statement")(settlement.statement)
 
 
 @app.command()

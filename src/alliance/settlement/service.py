@@ -1,12 +1,22 @@
-"""Settlement use cases that touch the stores: ingesting order lines into the fact store."""
+"""Settlement use cases that touch the stores: ingesting order lines, settling and closing days."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
-from alliance.core.clock import Clock
+from alliance.core.clock import Clock, local_today
+from alliance.core.errors import Conflict, InvalidInput, NotFound
+from alliance.core.money import Money
+from alliance.settlement.engine import DayContext, settle_day
+from alliance.settlement.lines import OrderLine
+from alliance.sharing.agreement import load_agreement_text
+from alliance.sharing.versions import AgreementVersion, in_force
 from alliance.store.database import Store
 from alliance.store.facts import FactStore, IngestReport
+from alliance.store.settlement_repository import StoredStatementLine
 
 
 def import_order_lines(store: Store, facts: FactStore, alliance_code: str, path: Path, fmt: str | None,
@@ -22,3 +32,115 @@ def import_order_lines(store: Store, facts: FactStore, alliance_code: str, path:
         members = sorted(set(uow.members.existing_keys(alliance.id).values()))
     return facts.ingest(alliance.code, alliance.currency, alliance.timezone, members, path, fmt,
                         all_or_nothing=all_or_nothing, now=clock.now())
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementResult:
+    day: date
+    lines: int
+    late_lines: int
+    agreements: list[dict[str, Any]]
+    net: dict[str, Money]  # per account, over the day's rules and adjustments
+
+
+def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None, actor: str, clock: Clock) -> SettlementResult:
+    """Settle one business day (default yesterday, T+1) and close it; a closed day is never redone.
+
+    Every agreement version in force on the day settles the day's order lines. Lines of days
+    already closed that arrived after their close (late lines, late refunds) are settled now as
+    adjustments, under the version in force on their own day, and reference that day. The run and
+    its statement lines are saved in one transaction, after the postings were checked to balance;
+    two runs of the same day at once end with exactly one saved (a unique key on alliance and day).
+    """
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        today = local_today(clock, alliance.timezone)
+        day = day or today - timedelta(days=1)
+        if day >= today:
+            raise InvalidInput(f"{day} is not over yet in {alliance.timezone} (today is {today}); settle past days only")
+        if uow.settlement.run(alliance.id, day) is not None:
+            raise DayClosed(f"{day} is already settled for {alliance.code!r}; a closed day is never rewritten")
+        all_closed = uow.settlement.closed(alliance.id)
+        # A late line is adjusted once: by the first run closed after it arrived. So look for lines
+        # that came after their own day closed and after the latest run of any day.
+        latest = max(all_closed.values(), default=None)
+        closed = {d: max(t, latest) for d, t in all_closed.items() if d < day} if latest else {}
+        codes = uow.sharing.codes(alliance.id)
+        versions = {code: uow.sharing.versions(alliance.id, code) for code in codes}
+
+    month_start = day.replace(day=1)
+    lines_today = facts.lines(alliance.code, alliance.currency, day, day)
+    earlier = facts.lines(alliance.code, alliance.currency, month_start, day - timedelta(days=1)) if day > month_start else []
+    late = facts.late_lines(alliance.code, alliance.currency, closed)
+
+    statement: list[dict[str, Any]] = []
+    applied: list[dict[str, Any]] = []
+    net: dict[str, int] = {}
+
+    def apply(version: AgreementVersion, on: date, lines: list[OrderLine], before: list[OrderLine],
+              adjustment_of: date | None) -> None:
+        agreement = load_agreement_text(version.document)
+        outcome = settle_day(agreement, on, lines, DayContext(earlier=before))
+        for rule in outcome.outcomes:
+            for line in rule.lines:
+                statement.append({
+                    "account": line.account, "agreement": version.agreement_code, "version": version.version,
+                    "rule_id": line.rule_id, "kind": line.kind.value, "base_minor": line.base.minor,
+                    "rate": line.rate[:200], "amount_minor": line.amount.minor, "adjustment_of": adjustment_of,
+                })
+                net[line.account] = net.get(line.account, 0) + line.amount.minor
+
+    for code, history in versions.items():
+        version = in_force(history, day)
+        if version is not None:
+            applied.append({"agreement": code, "version": version.version, "sha256": version.sha256})
+            apply(version, day, lines_today, earlier, None)
+        for late_day, late_lines in late.items():
+            late_version = in_force(history, late_day)
+            if late_version is not None:
+                late_earlier = facts.lines(alliance.code, alliance.currency, late_day.replace(day=1), late_day - timedelta(days=1)) \
+                    if late_day.day > 1 else []
+                apply(late_version, late_day, late_lines, late_earlier, late_day)
+    # Never skipped: the run's postings balance, or nothing is saved.
+    if sum(net.values()) != 0:
+        raise AssertionError(f"settlement of {day} does not balance: {sum(net.values())}")
+
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        if uow.settlement.run(alliance.id, day) is not None:
+            raise DayClosed(f"{day} is already settled for {alliance.code!r}; a closed day is never rewritten")
+        uow.settlement.add(alliance.id, {
+            "day": day, "currency": alliance.currency, "lines": len(lines_today),
+            "late_lines": sum(len(v) for v in late.values()), "agreements": applied,
+            "closed_at": clock.now(), "actor": actor,
+        }, statement)
+        uow.commit()
+    return SettlementResult(day, len(lines_today), sum(len(v) for v in late.values()), applied,
+                            {a: Money(m, alliance.currency) for a, m in sorted(net.items()) if m})
+
+
+class DayClosed(Conflict):
+    code = "day_closed"
+    title = "Day already settled"
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    day: date
+    account: str
+    currency: str
+    lines: list[StoredStatementLine]
+
+    @property
+    def total(self) -> Money:
+        return Money(sum(l.amount_minor for l in self.lines), self.currency)
+
+
+def statement(store: Store, alliance_code: str, account: str, day: date) -> Statement:
+    """One account's statement for a settled day: every line with its rule, base, rate and amount."""
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        run = uow.settlement.run(alliance.id, day)
+        if run is None:
+            raise NotFound(f"{day} has not been settled for {alliance_code!r}")
+        return Statement(day, account, run.currency, uow.settlement.lines(alliance.id, run.id, account))

@@ -210,21 +210,51 @@ class FactStore:
         return [Conflict(r[0], dict(zip(keys, r[1:5], strict=True)), dict(zip(keys, r[5:9], strict=True))) for r in rows]
 
     # -- reading ------------------------------------------------------------------------------------
+    def _read(self, sql: str, parameters: list[Any]) -> list[Any]:
+        # A cursor per call: DuckDB connections must not be shared between threads (the server's).
+        cursor = self._db.cursor()
+        try:
+            return cursor.execute(sql, parameters).fetchall()
+        finally:
+            cursor.close()
+
+    def late_lines(self, alliance: str, currency: str, closed: dict[date, datetime]) -> dict[date, list[OrderLine]]:
+        """Lines of already-closed business days that arrived after their day was closed."""
+        if not closed:
+            return {}
+        days = sorted(closed)
+        cutoffs = [(closed[d] - EPOCH) // timedelta(microseconds=1) for d in days]
+        rows = self._read(
+            f"""SELECT o.business_day, {_LINE_COLUMNS}
+                FROM order_lines o JOIN (SELECT unnest(?::DATE[]) AS day, unnest(?::BIGINT[]) AS cutoff) c
+                  ON o.business_day = c.day AND epoch_us(o.ingested_at) > c.cutoff
+                WHERE o.alliance = ? ORDER BY o.business_day, o.line_id""",
+            [days, cutoffs, alliance])
+        found: dict[date, list[OrderLine]] = {}
+        for r in rows:
+            found.setdefault(r[0], []).append(_line(r[1:], currency))
+        return found
+
     def count(self, alliance: str) -> int:
-        return int(self._db.execute("SELECT count(*) FROM order_lines WHERE alliance = ?", [alliance]).fetchone()[0])  # type: ignore[index]
+        return int(self._read("SELECT count(*) FROM order_lines WHERE alliance = ?", [alliance])[0][0])
 
     def lines(self, alliance: str, currency: str, first_day: date, last_day: date) -> list[OrderLine]:
         """The alliance's lines whose business day lies in [first_day, last_day], in line_id order."""
-        rows = self._db.execute(
-            """SELECT line_id, order_id, epoch_us(occurred_at), seller, product_owner, channel, sku, quantity, amount_minor,
-                      cost_minor, attributed_to, refund_of
-               FROM order_lines WHERE alliance = ? AND business_day BETWEEN ? AND ? ORDER BY line_id""",
-            [alliance, first_day, last_day]).fetchall()
-        return [
-            OrderLine(r[0], r[1], EPOCH + timedelta(microseconds=r[2]), r[3], r[4], r[5], r[6], r[7], Money(r[8], currency),
-                      None if r[9] is None else Money(r[9], currency), tuple(a for a in r[10].split(";") if a), r[11])
-            for r in rows
-        ]
+        rows = self._read(
+            f"""SELECT {_LINE_COLUMNS} FROM order_lines o
+                WHERE o.alliance = ? AND o.business_day BETWEEN ? AND ? ORDER BY o.line_id""",
+            [alliance, first_day, last_day])
+        return [_line(r, currency) for r in rows]
+
+
+_LINE_COLUMNS = """o.line_id, o.order_id, epoch_us(o.occurred_at), o.seller, o.product_owner, o.channel, o.sku,
+    o.quantity, o.amount_minor, o.cost_minor, o.attributed_to, o.refund_of"""
+
+
+def _line(r: Sequence[Any], currency: str) -> OrderLine:
+    return OrderLine(r[0], r[1], EPOCH + timedelta(microseconds=r[2]), r[3], r[4], r[5], r[6], r[7],
+                     Money(r[8], currency), None if r[9] is None else Money(r[9], currency),
+                     tuple(a for a in r[10].split(";") if a), r[11])
 
 
 # Every check of docs/formats/order-lines.md, as one set-based pass (a str.format template: the

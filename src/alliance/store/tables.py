@@ -259,3 +259,37 @@ agreement_signatures = Table(
     Column("signed_at", UtcDateTime, nullable=False),
     UniqueConstraint("version_id", "member_code", name="uq_agreement_signatures_version_member"),
 )
+
+# -- settlement: one closed run per alliance and business day, its postings -------------------------------
+
+settlement_runs = Table(
+    "settlement_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("day", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("lines", Integer, nullable=False),  # order lines of the day settled
+    Column("late_lines", Integer, nullable=False),  # lines of closed days settled as adjustments
+    Column("agreements", JSON, nullable=False),  # [{agreement, version, sha256}] applied
+    Column("closed_at", UtcDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    UniqueConstraint("alliance_id", "day", name="uq_settlement_runs_alliance_day"),
+)
+
+statement_lines = Table(
+    "statement_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("run_id", Integer, ForeignKey("settlement_runs.id"), nullable=False, index=True),
+    Column("account", String(32), nullable=False),  # a member code or a declared account
+    Column("agreement", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("rule_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("base_minor", BigInteger, nullable=False),
+    Column("rate", String(200), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("adjustment_of", Date, nullable=True),  # the closed day a late line belonged to
+)

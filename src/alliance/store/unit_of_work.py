@@ -6,6 +6,7 @@ from sqlalchemy import Connection
 
 from alliance.store.registry_repository import AllianceRepository, MemberRepository
 from alliance.store.screening_repository import ScreeningRepository
+from alliance.store.settlement_repository import SettlementRepository
 from alliance.store.sharing_repository import SharingRepository
 
 
@@ -18,6 +19,7 @@ class UnitOfWork:
         self.members = MemberRepository(connection)
         self.screening = ScreeningRepository(connection)
         self.sharing = SharingRepository(connection)
+        self.settlement = SettlementRepository(connection)
         self.committed = False
 
     def commit(self) -> None:

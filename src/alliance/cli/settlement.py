@@ -1,0 +1,89 @@
+"""`alliance settle` and `alliance statement`: close a business day, read a member's statement."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from alliance.cli.orders import open_facts
+from alliance.cli.output import console, current_actor, fails_cleanly, open_store, write_rows
+from alliance.core.clock import SystemClock
+from alliance.core.errors import InvalidInput
+from alliance.core.money import Money
+from alliance.settlement import service
+
+AllianceOpt = Annotated[str, typer.Option("--alliance", "-a", help="The alliance's code.")]
+
+
+def _day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"--day {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+@fails_cleanly
+def settle(
+    alliance: AllianceOpt,
+    day: Annotated[str | None, typer.Option(help="Business day YYYY-MM-DD; default yesterday (T+1).")] = None,
+) -> None:
+    """Settle a business day under the agreements in force, and close it."""
+    facts = open_facts()
+    try:
+        result = service.settle(open_store(), facts, alliance, _day(day), current_actor(), SystemClock())
+    finally:
+        facts.close()
+    applied = ", ".join(f"{a['agreement']} v{a['version']}" for a in result.agreements) or "no agreement in force"
+    console.print(f"Settled {alliance} {result.day}: {result.lines} line(s), {result.late_lines} late line(s); {applied}.",
+                  highlight=False, soft_wrap=True)
+    table = Table("account", "net", title="Net for the day (+ receives, - pays)", header_style="bold cyan")
+    for account, amount in result.net.items():
+        table.add_row(account, amount.amount_text())
+    console.print(table)
+
+
+@fails_cleanly
+def statement(
+    alliance: AllianceOpt,
+    member: Annotated[str, typer.Option(help="The member's (or account's) code.")],
+    day: Annotated[str, typer.Option(help="The settled business day, YYYY-MM-DD.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json, csv or xlsx (with --output).")] = "table",
+    output: Annotated[str | None, typer.Option("--output", "-o")] = None,
+) -> None:
+    """A member's statement for a settled day: each line's rule, base, rate and amount."""
+    if fmt not in ("table", "json", "csv", "xlsx"):
+        raise InvalidInput(f"--format must be table, json, csv or xlsx, not {fmt!r}")
+    parsed = _day(day)
+    assert parsed is not None
+    s = service.statement(open_store(), alliance, member, parsed)
+
+    def money(minor: int) -> str:
+        return Money(minor, s.currency).amount_text()
+
+    rows = [[l.agreement, str(l.version), l.rule_id, l.kind, money(l.base_minor), l.rate, money(l.amount_minor),
+             l.adjustment_of.isoformat() if l.adjustment_of else ""] for l in s.lines]
+    header = ["agreement", "version", "rule", "kind", "base", "rate", "amount", "adjustment_of"]
+    if fmt == "json":
+        sys.stdout.write(json.dumps({
+            "alliance": alliance, "member": member, "day": s.day.isoformat(), "currency": s.currency,
+            "total": s.total.amount_text(), "lines": [dict(zip(header, r, strict=True)) for r in rows],
+        }, ensure_ascii=False, indent=2) + "\n")
+    elif fmt in ("csv", "xlsx"):
+        from pathlib import Path
+
+        if fmt == "xlsx" and output is None:
+            raise InvalidInput("XLSX is binary: give --output FILE.xlsx")
+        write_rows(Path(output) if output else None, fmt, header, rows)
+    else:
+        table = Table(*header, title=f"{member} — {alliance} — {s.day} ({s.currency})", header_style="bold cyan")
+        for r in rows:
+            table.add_row(*r)
+        console.print(table)
+        console.print(f"Total: {s.total.amount_text()} {s.currency}", highlight=False)

@@ -1,0 +1,77 @@
+"""Closed settlement runs and their statement lines; every query is scoped by alliance_id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from alliance.store.tables import settlement_runs, statement_lines
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRun:
+    id: int
+    day: date
+    currency: str
+    lines: int
+    late_lines: int
+    agreements: list[dict[str, Any]]
+    closed_at: datetime
+    actor: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredStatementLine:
+    account: str
+    agreement: str
+    version: int
+    rule_id: str
+    kind: str
+    base_minor: int
+    rate: str
+    amount_minor: int
+    adjustment_of: date | None
+
+
+class SettlementRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def closed(self, alliance_id: int) -> dict[date, datetime]:
+        rows = self._c.execute(
+            select(settlement_runs.c.day, settlement_runs.c.closed_at).where(settlement_runs.c.alliance_id == alliance_id)
+        )
+        return {r.day: r.closed_at for r in rows}
+
+    def run(self, alliance_id: int, day: date) -> StoredRun | None:
+        r = self._c.execute(
+            select(settlement_runs).where(settlement_runs.c.alliance_id == alliance_id, settlement_runs.c.day == day)
+        ).one_or_none()
+        return None if r is None else StoredRun(r.id, r.day, r.currency, r.lines, r.late_lines, r.agreements,
+                                                r.closed_at, r.actor)
+
+    def add(self, alliance_id: int, run: dict[str, Any], lines: list[dict[str, Any]]) -> int:
+        result = self._c.execute(insert(settlement_runs).values(alliance_id=alliance_id, **run))
+        key = result.inserted_primary_key
+        assert key is not None
+        run_id = int(key[0])
+        if lines:
+            self._c.execute(insert(statement_lines), [{"alliance_id": alliance_id, "run_id": run_id, **l} for l in lines])
+        return run_id
+
+    def lines(self, alliance_id: int, run_id: int, account: str | None = None) -> list[StoredStatementLine]:
+        query = (
+            select(statement_lines)
+            .where(statement_lines.c.alliance_id == alliance_id, statement_lines.c.run_id == run_id)
+            .order_by(statement_lines.c.id)
+        )
+        if account is not None:
+            query = query.where(statement_lines.c.account == account)
+        return [
+            StoredStatementLine(r.account, r.agreement, r.version, r.rule_id, r.kind, r.base_minor, r.rate,
+                                r.amount_minor, r.adjustment_of)
+            for r in self._c.execute(query)
+        ]

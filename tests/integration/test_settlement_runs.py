@@ -1,0 +1,106 @@
+"""Settling business days: T+1, closed days never rewritten, late lines as adjustments, one winner."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from alliance.core.clock import FrozenClock
+from alliance.core.errors import Conflict, InvalidInput
+from alliance.registry import service as registry
+from alliance.settlement import service
+from alliance.sharing import service as sharing
+from alliance.store.database import Store
+from alliance.store.facts import FactStore
+from tests.support.factories import credit_code, make_alliance
+
+AGREEMENT = """
+agreement: hw-split
+effective_from: 2026-12-01
+parties: [SW, HW]
+rules:
+  - {id: hw-profit, kind: fixed_split, select: {product_owner: HW}, base: revenue, shares: {SW: 0.30, HW: 0.70}}
+"""
+HEADER = "line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,refund_of,currency"
+
+
+def at(day: int, hour: int = 2) -> FrozenClock:
+    return FrozenClock(datetime(2026, 12, day, hour, tzinfo=UTC))
+
+
+@pytest.fixture
+def setup(store: Store, clock: FrozenClock, tmp_path: Path) -> FactStore:
+    make_alliance(store, clock, code="cloud-hw")
+    for n, code in ((1, "SW"), (2, "HW")):
+        registry.add_member(store, "cloud-hw", {"code": code, "name": f"{code} 公司", "credit_code": credit_code(n)}, clock)
+    sharing.propose_version(store, "cloud-hw", AGREEMENT, "秘书长", clock)
+    for member in ("SW", "HW"):
+        sharing.sign(store, "cloud-hw", "hw-split", 1, member, "代表", clock)
+    facts = FactStore(tmp_path / "facts.duckdb")
+    yield facts  # type: ignore[misc]
+    facts.close()
+
+
+def ingest(store: Store, facts: FactStore, tmp_path: Path, rows: list[str], clock: FrozenClock, name: str) -> None:
+    path = tmp_path / name
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    report = service.import_order_lines(store, facts, "cloud-hw", path, None, clock)
+    assert report.kept and report.rejected_count == 0, report.rejected
+
+
+def test_settle_yesterday_statement_and_closed_day(store: Store, setup: FactStore, tmp_path: Path) -> None:
+    facts = setup
+    ingest(store, facts, tmp_path, ["L1,O1,2026-12-05T10:00:00+08:00,HW,HW,store,HW-1,1,1000.01,,CNY",
+                                    "L2,O2,2026-12-05T11:00:00+08:00,SW,SW,store,SW-1,1,50.00,,CNY"], at(5, 12), "d5.csv")
+    result = service.settle(store, facts, "cloud-hw", None, "财务", at(6))  # T+1: yesterday, the 5th
+    assert result.day == date(2026, 12, 5) and result.lines == 2
+    assert {k: v.amount_text() for k, v in result.net.items()} == {"HW": "-300.00", "SW": "300.00"}
+    sw = service.statement(store, "cloud-hw", "SW", date(2026, 12, 5))
+    assert sw.total.amount_text() == "300.00"
+    assert [(l.rule_id, l.rate, l.amount_minor) for l in sw.lines] == [("hw-profit", "0.3", 30000)]
+    with pytest.raises(service.DayClosed):
+        service.settle(store, facts, "cloud-hw", date(2026, 12, 5), "财务", at(7))
+    with pytest.raises(InvalidInput, match="not over yet"):
+        service.settle(store, facts, "cloud-hw", date(2026, 12, 6), "财务", at(6))
+
+
+def test_a_late_refund_is_an_adjustment_in_the_next_run_once(store: Store, setup: FactStore, tmp_path: Path) -> None:
+    facts = setup
+    ingest(store, facts, tmp_path, ["L1,O1,2026-12-05T10:00:00+08:00,HW,HW,store,HW-1,1,1000.01,,CNY"], at(5, 12), "a.csv")
+    service.settle(store, facts, "cloud-hw", date(2026, 12, 5), "财务", at(6, 1))
+    # The refund of the 5th arrives after the 5th closed.
+    ingest(store, facts, tmp_path, ["R1,O1,2026-12-05T20:00:00+08:00,HW,HW,store,HW-1,1,-1000.01,L1,CNY"], at(6, 3), "r.csv")
+    sixth = service.settle(store, facts, "cloud-hw", date(2026, 12, 6), "财务", at(7, 1))
+    assert sixth.lines == 0 and sixth.late_lines == 1
+    assert {k: v.amount_text() for k, v in sixth.net.items()} == {"HW": "300.00", "SW": "-300.00"}
+    (adjustment,) = service.statement(store, "cloud-hw", "SW", date(2026, 12, 6)).lines
+    assert adjustment.adjustment_of == date(2026, 12, 5) and adjustment.amount_minor == -30000
+    # The closed 5th is unchanged, and the 7th does not adjust the refund a second time.
+    assert service.statement(store, "cloud-hw", "SW", date(2026, 12, 5)).total.amount_text() == "300.00"
+    assert service.settle(store, facts, "cloud-hw", date(2026, 12, 7), "财务", at(8, 1)).late_lines == 0
+
+
+def test_two_runs_of_the_same_day_at_once_save_exactly_one(store: Store, setup: FactStore, tmp_path: Path) -> None:
+    facts = setup
+    ingest(store, facts, tmp_path, ["L1,O1,2026-12-05T10:00:00+08:00,HW,HW,store,HW-1,1,10.00,,CNY"], at(5, 12), "c.csv")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            service.settle(store, facts, "cloud-hw", date(2026, 12, 5), "财务", at(6))
+            outcomes.append("saved")
+        except Conflict:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["refused", "saved"]
+    assert service.statement(store, "cloud-hw", "HW", date(2026, 12, 5)).total.amount_text() == "-3.00"
