@@ -104,3 +104,39 @@ def test_two_runs_of_the_same_day_at_once_save_exactly_one(store: Store, setup: 
         t.join()
     assert sorted(outcomes) == ["refused", "saved"]
     assert service.statement(store, "cloud-hw", "HW", date(2026, 12, 5)).total.amount_text() == "-3.00"
+
+
+def test_journal_exports_balance_and_pass_bean_check(store: Store, setup: FactStore, tmp_path: Path) -> None:
+    import csv
+    import io
+    import shutil
+    import subprocess
+    import sys
+
+    from alliance.settlement.journal import beancount, to_csv
+
+    facts = setup
+    ingest(store, facts, tmp_path, ["L1,O1,2026-12-05T10:00:00+08:00,HW,HW,store,HW-1,1,1000.01,,CNY"], at(5, 12), "a.csv")
+    service.settle(store, facts, "cloud-hw", date(2026, 12, 5), "财务", at(6, 1))
+    ingest(store, facts, tmp_path, ["R1,O1,2026-12-05T20:00:00+08:00,HW,HW,store,HW-1,1,-1000.01,L1,CNY",
+                                    "L2,O2,2026-12-06T09:00:00+08:00,HW,HW,store,HW-2,1,99.99,,CNY"], at(6, 3), "b.csv")
+    service.settle(store, facts, "cloud-hw", date(2026, 12, 6), "财务", at(7, 1))
+    currency, entries = service.journal(store, "cloud-hw", date(2026, 12, 1), date(2026, 12, 31))
+    assert [(e.day, e.adjustment_of) for e in entries] == [
+        (date(2026, 12, 5), None), (date(2026, 12, 6), None), (date(2026, 12, 6), date(2026, 12, 5))]
+    rows = list(csv.DictReader(io.StringIO(to_csv(entries))))
+    assert sum(money_minor(r["amount"]) for r in rows) == 0
+    ledger = tmp_path / "journal.beancount"
+    ledger.write_text(beancount("cloud-hw", currency, entries), encoding="utf-8")
+    bean_check = shutil.which("bean-check", path=str(Path(sys.executable).parent))
+    assert bean_check, "beancount is a test dependency"
+    done = subprocess.run([bean_check, str(ledger)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with pytest.raises(InvalidInput):
+        service.journal(store, "cloud-hw", date(2026, 12, 31), date(2026, 12, 1))
+
+
+def money_minor(text: str) -> int:
+    from alliance.core.money import Money
+
+    return Money.parse(text, "CNY").minor

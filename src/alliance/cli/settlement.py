@@ -87,3 +87,30 @@ def statement(
             table.add_row(*r)
         console.print(table)
         console.print(f"Total: {s.total.amount_text()} {s.currency}", highlight=False)
+
+
+journal_app = typer.Typer(help="The settlement journal of closed days.", no_args_is_help=True)
+
+
+@journal_app.command("export")
+@fails_cleanly
+def journal_export(
+    alliance: AllianceOpt,
+    first: Annotated[str, typer.Option("--from", help="First business day, YYYY-MM-DD.")],
+    last: Annotated[str, typer.Option("--to", help="Last business day, YYYY-MM-DD.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="beancount or csv.")] = "beancount",
+    output: Annotated[str | None, typer.Option("--output", "-o", help="File to write; default stdout.")] = None,
+) -> None:
+    """Export the double-entry journal of the closed days in a range (Beancount or CSV)."""
+    from pathlib import Path
+
+    from alliance.cli.output import write_output
+    from alliance.settlement.journal import beancount, to_csv
+
+    if fmt not in ("beancount", "csv"):
+        raise InvalidInput(f"--format must be beancount or csv, not {fmt!r}")
+    start, end = _day(first), _day(last)
+    assert start is not None and end is not None
+    currency, entries = service.journal(open_store(), alliance, start, end)
+    text = beancount(alliance, currency, entries) if fmt == "beancount" else to_csv(entries)
+    write_output(Path(output) if output else None, text.encode("utf-8"))

@@ -11,6 +11,7 @@ from alliance.core.clock import Clock, local_today
 from alliance.core.errors import Conflict, InvalidInput, NotFound
 from alliance.core.money import Money
 from alliance.settlement.engine import DayContext, settle_day
+from alliance.settlement.journal import JournalEntry
 from alliance.settlement.lines import OrderLine
 from alliance.sharing.agreement import load_agreement_text
 from alliance.sharing.versions import AgreementVersion, in_force
@@ -144,3 +145,23 @@ def statement(store: Store, alliance_code: str, account: str, day: date) -> Stat
         if run is None:
             raise NotFound(f"{day} has not been settled for {alliance_code!r}")
         return Statement(day, account, run.currency, uow.settlement.lines(alliance.id, run.id, account))
+
+
+def journal(store: Store, alliance_code: str, first: date, last: date) -> tuple[str, list[JournalEntry]]:
+    """The closed days' postings between two dates as journal entries (and the alliance's currency)."""
+    if last < first:
+        raise InvalidInput(f"--to {last} is before --from {first}")
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        entries: list[JournalEntry] = []
+        for run in uow.settlement.runs_between(alliance.id, first, last):
+            grouped: dict[tuple[str, int, str, str, date | None], dict[str, int]] = {}
+            for line in uow.settlement.lines(alliance.id, run.id):
+                key = (line.agreement, line.version, line.rule_id, line.kind, line.adjustment_of)
+                accounts = grouped.setdefault(key, {})
+                accounts[line.account] = accounts.get(line.account, 0) + line.amount_minor
+            for (agreement, version, rule_id, kind, adjustment_of), accounts in grouped.items():
+                postings = tuple((a, Money(m, run.currency)) for a, m in sorted(accounts.items()) if m)
+                if postings:
+                    entries.append(JournalEntry(run.day, agreement, version, rule_id, kind, adjustment_of, postings))
+    return alliance.currency, entries

@@ -62,6 +62,14 @@ class SettlementRepository:
             self._c.execute(insert(statement_lines), [{"alliance_id": alliance_id, "run_id": run_id, **l} for l in lines])
         return run_id
 
+    def runs_between(self, alliance_id: int, first: date, last: date) -> list[StoredRun]:
+        rows = self._c.execute(
+            select(settlement_runs)
+            .where(settlement_runs.c.alliance_id == alliance_id, settlement_runs.c.day.between(first, last))
+            .order_by(settlement_runs.c.day)
+        )
+        return [StoredRun(r.id, r.day, r.currency, r.lines, r.late_lines, r.agreements, r.closed_at, r.actor) for r in rows]
+
     def lines(self, alliance_id: int, run_id: int, account: str | None = None) -> list[StoredStatementLine]:
         query = (
             select(statement_lines)

@@ -1,0 +1,86 @@
+"""The settlement journal: every closed day's postings as double-entry transactions. Pure.
+
+One transaction per run, agreement version, rule and (for adjustments) original day; its
+postings are the accounts' amounts summed, and they balance (the run was checked before it was
+saved; this module checks again: never skipped). Exported as Beancount (for finance teams'
+books; the test suite runs `bean-check` on it) or CSV.
+
+Beancount accounts live under `Liabilities:Alliance:<ALLIANCE>:<ACCOUNT>` from the clearing
+point of view: money owed to a member is a liability (negative), money a member owes reduces it
+(positive). Codes become account components by upper-casing and replacing characters Beancount
+does not allow with "-"; the original code is kept as posting metadata.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from alliance.core.money import Money
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    day: date
+    agreement: str
+    version: int
+    rule_id: str
+    kind: str
+    adjustment_of: date | None
+    postings: tuple[tuple[str, Money], ...]  # (account code, + owed to it / - owed by it)
+
+
+class JournalUnbalanced(AssertionError):
+    pass
+
+
+def check(entries: Sequence[JournalEntry]) -> None:
+    for e in entries:
+        if sum(m.minor for _, m in e.postings) != 0:
+            raise JournalUnbalanced(f"{e.day} {e.agreement} v{e.version} {e.rule_id} does not balance")
+
+
+def component(code: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9-]", "-", code).upper()
+    return cleaned if cleaned[:1].isalnum() else "X" + cleaned
+
+
+def beancount(alliance: str, currency: str, entries: Sequence[JournalEntry]) -> str:
+    """The journal as a Beancount file that `bean-check` accepts."""
+    check(entries)
+    root = f"Liabilities:Alliance:{component(alliance)}"
+    accounts = sorted({code for e in entries for code, _ in e.postings})
+    opened = min((e.day for e in entries), default=date(2000, 1, 1))
+    out = [f'option "title" "Alliance {alliance} settlement journal"', f'option "operating_currency" "{currency}"', ""]
+    out += [f"{opened.isoformat()} open {root}:{component(a)} {currency}" for a in accounts]
+    for e in entries:
+        note = f"{e.rule_id} ({e.kind})" + (f", adjustment of {e.adjustment_of}" if e.adjustment_of else "")
+        out += ["", f'{e.day.isoformat()} * "{e.agreement} v{e.version}" "{_quote(note)}"',
+                f'  agreement: "{_quote(e.agreement)}"', f"  version: {e.version}", f'  rule: "{_quote(e.rule_id)}"']
+        if e.adjustment_of:
+            out.append(f"  adjustment-of: {e.adjustment_of.isoformat()}")
+        for code, money in e.postings:
+            # Owed to the account (+) is a liability of the clearing: negative in Beancount.
+            out.append(f"  {root}:{component(code)}  {(-money).amount_text()} {money.currency}")
+            out.append(f'    member: "{_quote(code)}"')
+    return "\n".join(out) + "\n"
+
+
+def to_csv(entries: Sequence[JournalEntry]) -> str:
+    check(entries)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["day", "agreement", "version", "rule", "kind", "adjustment_of", "account", "amount", "currency"])
+    for e in entries:
+        for code, money in e.postings:
+            writer.writerow([e.day.isoformat(), e.agreement, e.version, e.rule_id, e.kind,
+                             e.adjustment_of.isoformat() if e.adjustment_of else "", code, money.amount_text(), money.currency])
+    return buffer.getvalue()
+
+
+def _quote(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
