@@ -140,3 +140,23 @@ def money_minor(text: str) -> int:
     from alliance.core.money import Money
 
     return Money.parse(text, "CNY").minor
+
+
+def test_sandbox_replays_candidates_and_flags_expectations(store: Store, setup: FactStore, tmp_path: Path) -> None:
+    facts = setup
+    ingest(store, facts, tmp_path, ["L1,O1,2026-12-05T10:00:00+08:00,HW,HW,store,HW-1,1,1000.00,,CNY",
+                                    "L2,O2,2026-12-06T10:00:00+08:00,HW,HW,store,HW-2,1,1000.00,,CNY"], at(6, 12), "s.csv")
+    base = AGREEMENT + 'expectations: {SW: "600.00", HW: "-600.00"}\n'
+    generous = base.replace("SW: 0.30, HW: 0.70", "SW: 0.40, HW: 0.60")
+    scenarios = service.simulate(store, facts, "cloud-hw", [("a.yaml", base), ("b.yaml", generous)],
+                                 date(2026, 12, 1), date(2026, 12, 31))
+    a, b = scenarios
+    assert {k: v.amount_text() for k, v in a.totals.items()} == {"HW": "-600.00", "SW": "600.00"} and a.flagged == {}
+    assert {k: v.amount_text() for k, v in b.totals.items()} == {"HW": "-800.00", "SW": "800.00"}
+    assert set(b.flagged) == {"SW", "HW"} and "beyond ±5%" in b.flagged["SW"]
+    # Nothing was written: the days are still open.
+    assert service.settle(store, facts, "cloud-hw", date(2026, 12, 5), "财务", at(7)).lines == 1
+    with pytest.raises(InvalidInput) as caught:
+        service.simulate(store, facts, "cloud-hw", [("c.yaml", AGREEMENT.replace("[SW, HW]", "[SW, ZZ]"))],
+                         date(2026, 12, 1), date(2026, 12, 2))
+    assert any("'ZZ' is not a current member" in p.reason for p in caught.value.problems)

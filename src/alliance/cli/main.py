@@ -29,6 +29,7 @@ app.add_typer(orders.app, name="orders")
 app.command("settle")(settlement.settle)
 app.command("statement")(settlement.statement)
 app.add_typer(settlement.journal_app, name="journal")
+app.command("simulate")(settlement.simulate)
 
 
 @app.command()

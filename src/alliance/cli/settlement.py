@@ -114,3 +114,53 @@ def journal_export(
     currency, entries = service.journal(open_store(), alliance, start, end)
     text = beancount(alliance, currency, entries) if fmt == "beancount" else to_csv(entries)
     write_output(Path(output) if output else None, text.encode("utf-8"))
+
+
+@fails_cleanly
+def simulate(
+    alliance: AllianceOpt,
+    agreement: Annotated[list[str], typer.Option("--agreement", help="A candidate agreement YAML (repeatable).")],
+    first: Annotated[str, typer.Option("--from", help="First business day, YYYY-MM-DD.")],
+    last: Annotated[str, typer.Option("--to", help="Last business day, YYYY-MM-DD.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Sandbox (沙盘推演): replay stored lines under candidate agreements; nothing is written."""
+    from pathlib import Path
+
+    from alliance.registry.spreadsheets import TableFileError
+
+    documents = []
+    for name in agreement:
+        try:
+            documents.append((name, Path(name).read_text(encoding="utf-8-sig")))
+        except FileNotFoundError:
+            raise TableFileError(f"{name}: no such file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TableFileError(f"{name}: cannot read ({exc})") from None
+    start, end = _day(first), _day(last)
+    assert start is not None and end is not None
+    facts = open_facts()
+    try:
+        scenarios = service.simulate(open_store(), facts, alliance, documents, start, end)
+    finally:
+        facts.close()
+    if as_json:
+        sys.stdout.write(json.dumps([{
+            "file": s.name, "agreement": s.agreement, "totals": {k: v.amount_text() for k, v in s.totals.items()},
+            "expectations": {k: v.amount_text() for k, v in s.expectations.items()}, "flagged": s.flagged,
+        } for s in scenarios], ensure_ascii=False, indent=2) + "\n")
+        return
+    accounts = sorted({a for s in scenarios for a in s.totals})
+    table = Table("account", *(Path(s.name).name for s in scenarios), title=f"{alliance}: {start} to {end}",
+                  header_style="bold cyan")
+    for account in accounts:
+        cells = []
+        for s in scenarios:
+            money = s.totals.get(account)
+            text = money.amount_text() if money else "-"
+            cells.append(f"{text} ⚠" if account in s.flagged else text)
+        table.add_row(account, *cells)
+    console.print(table)
+    for s in scenarios:
+        for party, why in s.flagged.items():
+            console.print(f"{Path(s.name).name}: {party} {why}", highlight=False, soft_wrap=True)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import Conflict, InvalidInput, NotFound
 from alliance.core.money import Money
-from alliance.settlement.engine import DayContext, settle_day
+from alliance.settlement.engine import DayContext, business_day, settle_day
 from alliance.settlement.journal import JournalEntry
 from alliance.settlement.lines import OrderLine
 from alliance.sharing.agreement import load_agreement_text
@@ -165,3 +167,69 @@ def journal(store: Store, alliance_code: str, first: date, last: date) -> tuple[
                 if postings:
                     entries.append(JournalEntry(run.day, agreement, version, rule_id, kind, adjustment_of, postings))
     return alliance.currency, entries
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """One candidate agreement replayed over stored lines: each party's total, and its expectation."""
+
+    name: str
+    agreement: str
+    totals: dict[str, Money]
+    expectations: dict[str, Money]
+    flagged: dict[str, str]  # party -> why its outcome is off its expectation
+
+
+TOLERANCE = Decimal("0.05")  # the domain page's ±5%
+
+
+def simulate(store: Store, facts: FactStore, alliance_code: str, documents: Sequence[tuple[str, str]],
+             first: date, last: date) -> list[Scenario]:
+    """沙盘推演: replay the stored lines of [first, last] under candidate agreements; write nothing.
+
+    Each document is checked like a proposal (parties must be members; dates are not checked, so
+    history can be replayed). A party whose total is more than 5% away from the expectation the
+    document declares for it is flagged; a party with an expectation of 0 is flagged for any
+    non-zero outcome.
+    """
+    if last < first:
+        raise InvalidInput(f"--to {last} is before --from {first}")
+    if (last - first).days > 366:
+        raise InvalidInput("simulate at most a year at a time")
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        members = sorted(set(uow.members.existing_keys(alliance.id).values()))
+    agreements = [(name, load_agreement_text(text, name, members=members)) for name, text in documents]
+    for name, agreement in agreements:
+        if agreement.currency != alliance.currency:
+            raise InvalidInput(f"{name}: currency {agreement.currency} differs from the alliance's {alliance.currency}")
+    by_day: dict[date, list[OrderLine]] = {}
+    for line in facts.lines(alliance.code, alliance.currency, first.replace(day=1), last):
+        by_day.setdefault(business_day(line, alliance.timezone), []).append(line)
+    scenarios = []
+    for name, agreement in agreements:
+        totals: dict[str, int] = {p: 0 for p in agreement.parties}
+        day = first.replace(day=1)  # walk from the month's start so monthly volumes are right
+        earlier: list[OrderLine] = []
+        while day <= last:
+            if day.day == 1:
+                earlier = []
+            today = by_day.get(day, [])
+            if day >= first:
+                outcome = settle_day(agreement, day, today, DayContext(earlier=list(earlier)))
+                for account, money in outcome.net().items():
+                    totals[account] = totals.get(account, 0) + money.minor
+            earlier.extend(today)
+            day += timedelta(days=1)
+        money_totals = {a: Money(m, alliance.currency) for a, m in sorted(totals.items())}
+        flagged = {}
+        for party, expected in agreement.expectations.items():
+            actual = money_totals.get(party, Money(0, alliance.currency))
+            if expected.minor == 0:
+                off = actual.minor != 0
+            else:
+                off = abs(Decimal(actual.minor - expected.minor)) > TOLERANCE * abs(Decimal(expected.minor))
+            if off:
+                flagged[party] = f"{actual.amount_text()} vs expected {expected.amount_text()} (beyond ±5%)"
+        scenarios.append(Scenario(name, agreement.code, money_totals, dict(agreement.expectations), flagged))
+    return scenarios
