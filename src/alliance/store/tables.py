@@ -293,3 +293,18 @@ statement_lines = Table(
     Column("amount_minor", BigInteger, nullable=False),
     Column("adjustment_of", Date, nullable=True),  # the closed day a late line belonged to
 )
+
+# -- API idempotency: the first response to each Idempotency-Key, replayed on retries ---------------------
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("key", String(200), nullable=False),
+    Column("request_sha256", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("response", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("alliance_id", "key", name="uq_idempotency_keys_alliance_key"),
+)

@@ -1,0 +1,144 @@
+"""Order lines, settlement runs, statements and the journal over HTTP."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from alliance.api.deps import ClockDep, Code, StoreDep
+from alliance.api.problems import PROBLEM_JSON, problem
+from alliance.api.uploads import read_capped
+from alliance.core.errors import InvalidInput
+from alliance.core.money import Money
+from alliance.settlement import idempotency, service
+from alliance.settlement.journal import beancount, to_csv
+from alliance.store.facts import FactStore, IngestReport
+
+router = APIRouter(tags=["settlement"])
+ACTOR = "api"
+MAX_UPLOAD = 512 * 1024 * 1024
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {PROBLEM_JSON: {}}}
+    for code, text in ((404, "not found"), (409, "conflict"), (413, "too large"), (422, "invalid input"))
+}
+FORMATS = {"text/csv": "csv", "application/x-ndjson": "jsonl", "application/jsonl": "jsonl",
+           "application/vnd.apache.parquet": "parquet", "application/x-parquet": "parquet"}
+
+
+def get_facts(request: Request) -> Iterator[FactStore]:
+    # Opened per request and closed after, so the CLI can use the file between requests.
+    facts = FactStore(request.app.state.facts_path)
+    try:
+        yield facts
+    finally:
+        facts.close()
+
+
+FactsDep = Annotated[FactStore, Depends(get_facts)]
+
+
+def _report(r: IngestReport) -> dict[str, Any]:
+    return {
+        "inserted": r.inserted, "duplicates": r.duplicates, "rejected_count": r.rejected_count,
+        "conflict_count": r.conflict_count, "kept": r.kept,
+        "rejected": [{"row": x.row, "line_id": x.line_id, "reason": x.reason} for x in r.rejected],
+        "conflicts": [{"line_id": c.line_id, "stored": c.stored, "incoming": c.incoming} for c in r.conflicts],
+    }
+
+
+def _respond(outcome: idempotency.Outcome) -> JSONResponse:
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+    if outcome.status >= 400:
+        body = outcome.body
+        response = problem(outcome.status, str(body.get("code", "error")), str(body.get("title", "Error")),
+                           str(body.get("detail", "")), **{k: v for k, v in body.items() if k not in ("code", "title", "detail")})
+        response.headers.update(headers)
+        return response
+    return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
+
+
+@router.post("/alliances/{code}/order-lines", responses=ERRORS,
+             openapi_extra={"requestBody": {"content": {t: {} for t in FORMATS}, "required": True}})
+async def import_lines(
+    code: Code, request: Request, store: StoreDep, facts: FactsDep, clock: ClockDep,
+    all_or_nothing: bool = True,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+) -> JSONResponse:
+    """Bulk import: the body is CSV, JSON Lines or Parquet (by Content-Type). With bad lines and
+    `all_or_nothing` (default) nothing is stored and the answer is a 422 listing them."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    fmt = FORMATS.get(content_type)
+    if fmt is None:
+        raise InvalidInput(f"Content-Type must be one of {', '.join(FORMATS)}")
+    body = await read_capped(request, MAX_UPLOAD, "an order-line upload")
+    digest = idempotency.request_digest(code.encode(), fmt.encode(), str(all_or_nothing).encode(), body)
+
+    def run() -> idempotency.Outcome:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"upload.{fmt}"
+            path.write_bytes(body)
+            report = service.import_order_lines(store, facts, code, path, fmt, clock, all_or_nothing=all_or_nothing)
+        if not report.kept:
+            return idempotency.Outcome(422, {
+                "code": "order_lines_rejected", "title": "Order lines rejected",
+                "detail": "nothing was imported: some lines are bad or conflict with stored ones", **_report(report),
+            })
+        return idempotency.Outcome(200, _report(report))
+
+    outcome = await run_in_threadpool(idempotency.once, store, code, idempotency_key, digest, clock, run)
+    return _respond(outcome)
+
+
+class SettleIn(BaseModel):
+    day: date | None = None
+
+
+@router.post("/alliances/{code}/settlements", status_code=201, responses=ERRORS)
+def settle(code: Code, body: SettleIn, store: StoreDep, facts: FactsDep, clock: ClockDep,
+           idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None) -> JSONResponse:
+    """Settle and close a business day (default yesterday in the alliance's time zone)."""
+    digest = idempotency.request_digest(code.encode(), str(body.day).encode())
+
+    def run() -> idempotency.Outcome:
+        result = service.settle(store, facts, code, body.day, ACTOR, clock)
+        return idempotency.Outcome(201, {
+            "day": result.day.isoformat(), "lines": result.lines, "late_lines": result.late_lines,
+            "agreements": result.agreements, "net": {k: v.amount_text() for k, v in result.net.items()},
+        })
+
+    return _respond(idempotency.once(store, code, idempotency_key, digest, clock, run))
+
+
+@router.get("/alliances/{code}/statements/{member}", responses=ERRORS)
+def statement(code: Code, member: Code, store: StoreDep, day: date) -> dict[str, Any]:
+    s = service.statement(store, code, member, day)
+
+    def money(minor: int) -> str:
+        return Money(minor, s.currency).amount_text()
+
+    return {
+        "alliance": code, "member": member, "day": s.day.isoformat(), "currency": s.currency,
+        "total": s.total.amount_text(),
+        "lines": [{"agreement": l.agreement, "version": l.version, "rule": l.rule_id, "kind": l.kind,
+                   "base": money(l.base_minor), "rate": l.rate, "amount": money(l.amount_minor),
+                   "adjustment_of": l.adjustment_of.isoformat() if l.adjustment_of else None} for l in s.lines],
+    }
+
+
+@router.get("/alliances/{code}/journal", responses=ERRORS, response_class=Response)
+def journal(code: Code, store: StoreDep, first: Annotated[date, Query(alias="from")],
+            last: Annotated[date, Query(alias="to")], format: str = "beancount") -> Response:  # noqa: A002
+    if format not in ("beancount", "csv"):
+        raise InvalidInput(f"format must be beancount or csv, not {format!r}")
+    currency, entries = service.journal(store, code, first, last)
+    if format == "csv":
+        return Response(to_csv(entries), media_type="text/csv; charset=utf-8")
+    return Response(beancount(code, currency, entries), media_type="text/plain; charset=utf-8")

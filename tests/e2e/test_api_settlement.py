@@ -1,0 +1,85 @@
+"""Order lines, settlement, statements and the journal over HTTP, with Idempotency-Key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from alliance.core.clock import FrozenClock
+from alliance.registry import service as registry
+from alliance.server import create_app
+from alliance.sharing import service as sharing
+from alliance.store.database import Store
+from tests.support.factories import credit_code, make_alliance
+
+AGREEMENT = """
+agreement: hw-split
+effective_from: 2026-12-01
+parties: [SW, HW]
+rules:
+  - {id: hw-profit, kind: fixed_split, select: {product_owner: HW}, shares: {SW: 0.30, HW: 0.70}}
+"""
+HEADER = "line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,currency\n"
+LINE = "L1,O1,2026-12-05T10:00:00+08:00,HW,HW,store,HW-1,1,1000.01,CNY\n"
+V1 = "/api/v1/alliances/cloud-hw"
+CSV = {"Content-Type": "text/csv"}
+
+
+@pytest.fixture
+def client(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[TestClient]:
+    for code in ("cloud-hw", "other"):
+        make_alliance(store, clock, code=code)
+        for n, member in ((1, "SW"), (2, "HW")):
+            registry.add_member(store, code, {"code": member, "name": f"{member} 公司", "credit_code": credit_code(n)}, clock)
+    sharing.propose_version(store, "cloud-hw", AGREEMENT, "秘书长", clock)
+    for member in ("SW", "HW"):
+        sharing.sign(store, "cloud-hw", "hw-split", 1, member, "代表", clock)
+    later = FrozenClock(datetime(2026, 12, 6, 2, tzinfo=UTC))
+    with TestClient(create_app(store, later, tmp_path / "facts.duckdb")) as c:
+        yield c
+
+
+def test_idempotent_bulk_import(client: TestClient) -> None:
+    key = {**CSV, "Idempotency-Key": "batch-2026-12-05"}
+    first = client.post(f"{V1}/order-lines", content=HEADER + LINE, headers=key)
+    assert first.status_code == 200 and first.json()["inserted"] == 1
+    again = client.post(f"{V1}/order-lines", content=HEADER + LINE, headers=key)
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    other_body = client.post(f"{V1}/order-lines", content=HEADER + LINE.replace("1000.01", "5.00"), headers=key)
+    assert other_body.status_code == 422 and other_body.json()["code"] == "idempotency_key_reused"
+    plain_retry = client.post(f"{V1}/order-lines", content=HEADER + LINE, headers=CSV)
+    assert plain_retry.json()["duplicates"] == 1 and plain_retry.json()["inserted"] == 0
+
+
+def test_bad_lines_are_a_422_listing_them(client: TestClient) -> None:
+    bad = HEADER + LINE + "L2,O2,2026-12-05 10:00,HW,XX,store,S,1,1.001,CNY\n"
+    r = client.post(f"{V1}/order-lines", content=bad, headers=CSV)
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert body["code"] == "order_lines_rejected" and body["rejected"][0]["row"] == 3 and body["inserted"] == 0
+    kept = client.post(f"{V1}/order-lines", params={"all_or_nothing": "false"}, content=bad, headers=CSV)
+    assert kept.status_code == 200 and kept.json()["inserted"] == 1 and kept.json()["rejected_count"] == 1
+    assert client.post(f"{V1}/order-lines", content=b"x", headers={"Content-Type": "application/pdf"}).status_code == 422
+
+
+def test_settle_statement_journal_and_isolation(client: TestClient) -> None:
+    client.post(f"{V1}/order-lines", content=HEADER + LINE, headers=CSV)
+    run = client.post(f"{V1}/settlements", json={})
+    assert run.status_code == 201, run.text
+    assert run.json()["day"] == "2026-12-05" and run.json()["net"] == {"HW": "-300.00", "SW": "300.00"}
+    again = client.post(f"{V1}/settlements", json={"day": "2026-12-05"})
+    assert again.status_code == 409 and again.json()["code"] == "day_closed"
+    sw = client.get(f"{V1}/statements/SW", params={"day": "2026-12-05"}).json()
+    assert sw["total"] == "300.00" and sw["lines"][0]["amount"] == "300.00" and sw["lines"][0]["rate"] == "0.3"
+    ledger = client.get(f"{V1}/journal", params={"from": "2026-12-01", "to": "2026-12-31"})
+    assert ledger.status_code == 200 and "Liabilities:Alliance:CLOUD-HW:SW  -300.00 CNY" in ledger.text
+    csv = client.get(f"{V1}/journal", params={"from": "2026-12-01", "to": "2026-12-31", "format": "csv"})
+    assert csv.headers["content-type"].startswith("text/csv") and ",SW,300.00,CNY" in csv.text
+    other = "/api/v1/alliances/other"
+    assert client.get(f"{other}/statements/SW", params={"day": "2026-12-05"}).status_code == 404
+    assert client.get(f"{other}/journal", params={"from": "2026-12-01", "to": "2026-12-31"}).text.count("*") == 0
+    assert client.post(f"{other}/settlements", json={"day": "2026-12-05"}).json()["net"] == {}
