@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import time
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -12,15 +15,30 @@ from alliance.api import problems
 from alliance.api.routers import agreements, alliances, health, screening, settlement
 from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
+from alliance.settlement.scheduler import DailySettlement
 from alliance.store.database import Store
 from alliance.web import STATIC_DIR, i18n, pages
 
 
-def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None = None) -> FastAPI:
+def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None = None,
+               settle_at: time | None = None) -> FastAPI:
     """Build the app around an open store; the caller owns the store's lifetime.
 
     The fact store (DuckDB) is opened per request at `facts_path` (default from the settings).
+    With `settle_at`, a background loop settles each alliance's yesterday after that local time.
     """
+    clock = clock or SystemClock()
+    facts = facts_path or get_settings().resolved_facts_path()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        daily = DailySettlement(store, facts, settle_at, clock) if settle_at is not None else None
+        if daily is not None:
+            daily.start()
+        yield
+        if daily is not None:
+            daily.stop()
+
     app = FastAPI(
         title="Alliance",
         version=__version__,
@@ -28,12 +46,13 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
+        lifespan=lifespan,
     )
     for locale in i18n.SUPPORTED_LOCALES:
         i18n.get_environment(locale)  # a broken catalogue fails here, at start-up, not on a request
     app.state.store = store
-    app.state.facts_path = facts_path or get_settings().resolved_facts_path()
-    app.state.clock = clock or SystemClock()
+    app.state.facts_path = facts
+    app.state.clock = clock
     problems.install(app)
     app.include_router(health.router)
     app.include_router(alliances.router, prefix="/api/v1")

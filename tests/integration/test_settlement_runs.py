@@ -160,3 +160,22 @@ def test_sandbox_replays_candidates_and_flags_expectations(store: Store, setup: 
         service.simulate(store, facts, "cloud-hw", [("c.yaml", AGREEMENT.replace("[SW, HW]", "[SW, ZZ]"))],
                          date(2026, 12, 1), date(2026, 12, 2))
     assert any("'ZZ' is not a current member" in p.reason for p in caught.value.problems)
+
+
+def test_the_daily_loop_settles_due_days_and_reports_failures(store: Store, setup: FactStore, tmp_path: Path) -> None:
+    from datetime import time
+
+    from alliance.settlement.scheduler import DailySettlement
+
+    facts = setup
+    ingest(store, facts, tmp_path, ["L1,O1,2026-12-05T10:00:00+08:00,HW,HW,store,HW-1,1,10.00,,CNY"], at(5, 12), "d.csv")
+    facts.close()
+    make_alliance(store, at(5), code="no-agreement")  # nothing to settle there
+    early = DailySettlement(store, tmp_path / "facts.duckdb", time(2, 0), FrozenClock(datetime(2026, 12, 5, 17, tzinfo=UTC)))
+    assert early.tick() == []  # 01:00 on the 6th in Shanghai: not yet
+    daily = DailySettlement(store, tmp_path / "facts.duckdb", time(2, 0), at(6, 3), interval=0.05)
+    (run,) = daily.tick()
+    assert (run.alliance, run.day, run.error) == ("cloud-hw", date(2026, 12, 5), None)
+    assert daily.tick() == []  # closed now
+    daily.start()
+    daily.stop()  # the loop starts and stops cleanly

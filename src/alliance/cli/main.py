@@ -55,9 +55,22 @@ def serve(
 
     from alliance.server import create_app
 
+    from alliance.core.errors import InvalidInput
+    from alliance.core.settings import get_settings
+    from alliance.settlement.schedule import parse_time
+
+    settings = get_settings()
+    settle_at = None
+    if settings.settle_at:
+        try:
+            settle_at = parse_time(settings.settle_at)
+        except ValueError as exc:
+            raise InvalidInput(f"ALLIANCE_SETTLE_AT: {exc}") from None
     store = open_store()
-    console.print(f"Alliance on http://{host}:{port}/  (database: {store.describe()}; Ctrl+C stops)", highlight=False)
-    uvicorn.run(create_app(store), host=host, port=port, log_level="info")
+    daily = f"; daily settlement after {settle_at:%H:%M} local" if settle_at else ""
+    console.print(f"Alliance on http://{host}:{port}/  (database: {store.describe()}{daily}; Ctrl+C stops)",
+                  highlight=False)
+    uvicorn.run(create_app(store, settle_at=settle_at), host=host, port=port, log_level="info")
 
 
 @app.command("db-upgrade")

@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     )
     default_locale: str = Field(default="zh_CN", description="Language of the web UI: zh_CN or en.")
     facts_path: Path | None = Field(default=None, description="DuckDB file of order lines; default facts.duckdb in home.")
+    settle_at: str | None = Field(
+        default=None,
+        description="HH:MM local to each alliance: `alliance serve` settles yesterday after this time daily.",
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from alliance.core.clock import Clock, local_today
-from alliance.core.errors import Conflict, InvalidInput, NotFound
+from alliance.core.errors import AllianceError, Conflict, InvalidInput, NotFound
 from alliance.core.money import Money
 from alliance.settlement.engine import DayContext, business_day, settle_day
 from alliance.settlement.journal import JournalEntry
 from alliance.settlement.lines import OrderLine
+from alliance.settlement.schedule import due_day
 from alliance.sharing.agreement import load_agreement_text
 from alliance.sharing.versions import AgreementVersion, in_force
 from alliance.store.database import Store
@@ -233,3 +234,30 @@ def simulate(store: Store, facts: FactStore, alliance_code: str, documents: Sequ
                 flagged[party] = f"{actual.amount_text()} vs expected {expected.amount_text()} (beyond ±5%)"
         scenarios.append(Scenario(name, agreement.code, money_totals, dict(agreement.expectations), flagged))
     return scenarios
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledRun:
+    alliance: str
+    day: date
+    result: SettlementResult | None
+    error: str | None
+
+
+def settle_due(store: Store, facts: FactStore, settle_at: time, actor: str, clock: Clock) -> list[ScheduledRun]:
+    """Settle yesterday for every alliance with an agreement, where it is due (see `schedule`).
+
+    One alliance's failure (say, a missing period metric) is reported and does not stop the others.
+    """
+    with store.unit_of_work() as uow:
+        candidates = [(a, set(uow.settlement.closed(a.id))) for a in uow.alliances.all() if uow.sharing.codes(a.id)]
+    runs = []
+    for alliance, closed in candidates:
+        day = due_day(clock.now(), alliance.timezone, settle_at, closed)
+        if day is None:
+            continue
+        try:
+            runs.append(ScheduledRun(alliance.code, day, settle(store, facts, alliance.code, day, actor, clock), None))
+        except AllianceError as exc:
+            runs.append(ScheduledRun(alliance.code, day, None, exc.message))
+    return runs

@@ -1,0 +1,58 @@
+"""The daily settlement loop run by `alliance serve` when ALLIANCE_SETTLE_AT is set.
+
+A small thread that wakes every minute and settles whatever `schedule.due_day` says is due. We do
+not use APScheduler here: one job, whose due-ness depends on each alliance's own time zone and on
+what is already closed, is clearer as a loop over a pure function, and catching up after the
+server was down comes for free (yesterday is still due until it is closed).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import time
+from pathlib import Path
+
+from alliance.core.clock import Clock
+from alliance.settlement import service
+from alliance.store.database import Store
+from alliance.store.facts import FactStore
+
+logger = logging.getLogger("alliance.settlement")
+
+
+class DailySettlement:
+    def __init__(self, store: Store, facts_path: Path, settle_at: time, clock: Clock, interval: float = 60.0) -> None:
+        self.store, self.facts_path, self.settle_at, self.clock, self.interval = store, facts_path, settle_at, clock, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="daily-settlement", daemon=True)
+        self.runs: list[service.ScheduledRun] = []
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def tick(self) -> list[service.ScheduledRun]:
+        facts = FactStore(self.facts_path)
+        try:
+            runs = service.settle_due(self.store, facts, self.settle_at, "scheduler", self.clock)
+        finally:
+            facts.close()
+        for run in runs:
+            if run.error:
+                logger.error("settling %s %s failed: %s", run.alliance, run.day, run.error)
+            else:
+                logger.info("settled %s %s", run.alliance, run.day)
+        self.runs.extend(runs)
+        return runs
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:  # a defect must not kill the loop; it is logged and retried next time
+                logger.exception("daily settlement failed")
+            self._stop.wait(self.interval)
