@@ -10,9 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from alliance.cli.output import console, current_actor, fails_cleanly, open_store
+from alliance.cli.output import console, current_actor, fails_cleanly, open_store, read_text_file
 from alliance.core.clock import SystemClock
-from alliance.registry.spreadsheets import TableFileError
 from alliance.sharing import service
 from alliance.sharing.versions import version_record
 
@@ -28,12 +27,7 @@ def propose(
     alliance: AllianceOpt,
 ) -> None:
     """Check an agreement document and store it as its next version (every problem is listed)."""
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise TableFileError(f"{file}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TableFileError(f"{file}: cannot read ({exc})") from None
+    text = read_text_file(file)
     v = service.propose_version(open_store(), alliance, text, current_actor(), SystemClock())
     console.print(f"Agreement {v.agreement_code} version {v.version} proposed (sha256 {v.sha256[:16]}…); "
                   f"awaiting signatures of {', '.join(v.unsigned)}.", highlight=False, soft_wrap=True)

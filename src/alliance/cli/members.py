@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,11 +16,11 @@ from alliance.cli.output import (
     err_console,
     fails_cleanly,
     open_store,
+    parse_day,
     write_output,
     write_rows,
 )
 from alliance.core.clock import SystemClock
-from alliance.core.errors import InvalidInput
 from alliance.registry import service
 from alliance.registry.model import Member
 from alliance.registry.records import MEMBER_COLUMNS, decimal_text, member_record, resource_record
@@ -115,12 +114,7 @@ def leave(
     on: Annotated[str | None, typer.Option(help="YYYY-MM-DD; default today in the alliance's time zone.")] = None,
 ) -> None:
     """Record that a member left the alliance (its record and history stay)."""
-    day = None
-    if on is not None:
-        try:
-            day = date.fromisoformat(on)
-        except ValueError:
-            raise InvalidInput(f"--on {on!r} is not a date (YYYY-MM-DD)") from None
+    day = parse_day(on, "--on") if on is not None else None
     member = service.end_membership(open_store(), alliance, code, day, SystemClock())
     console.print(f"{member.code} ({member.legal_name}) left {alliance} on {member.left_on}.", highlight=False)
 

@@ -13,6 +13,7 @@ import os
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -106,6 +107,24 @@ def emit(fmt: OutputFormat, header: Sequence[str], rows: Sequence[Sequence[Any]]
         for row in rows:
             table.add_row(*("" if v is None else str(v) for v in row))
         console.print(table)
+
+
+def parse_day(text: str, option: str) -> date:
+    """A YYYY-MM-DD option value, or one clear error naming the option."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def read_text_file(path: Path) -> str:
+    """A UTF-8 text file (a BOM is fine), or one clear error naming the file."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise TableFileError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TableFileError(f"{path}: cannot read ({exc})") from None
 
 
 def write_output(output: Path | None, payload: bytes) -> None:

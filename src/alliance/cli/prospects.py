@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from alliance.cli.output import console, current_actor, fails_cleanly, open_store
+from alliance.cli.output import console, current_actor, fails_cleanly, open_store, parse_day
 from alliance.core.clock import SystemClock
 from alliance.core.decimals import parse_decimal
-from alliance.core.errors import InvalidInput
 from alliance.registry.spreadsheets import TableFileError
 from alliance.screening import service
 from alliance.screening.entities import Cadence, Decision
@@ -26,13 +24,6 @@ pilot_app = typer.Typer(help="Pilots, their KPIs, the review and the go / no-go 
 
 AllianceOpt = Annotated[str, typer.Option("--alliance", "-a", help="The alliance's code.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-
-
-def _date(text: str, what: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{what} {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _dump(document: Any) -> None:
@@ -167,7 +158,7 @@ def dd_add(
 ) -> None:
     """Add an item to a prospect's checklist."""
     item = service.add_item(open_store(), alliance, prospect_id, area, title, not optional, current_actor(),
-                            SystemClock(), owner, _date(due, "--due") if due else None)
+                            SystemClock(), owner, parse_day(due, "--due") if due else None)
     console.print(f"Item {item.id} added ({item.area.value}: {item.title}).", highlight=False)
 
 
@@ -190,7 +181,7 @@ def dd_set(
         except OSError as exc:
             raise TableFileError(f"{evidence}: cannot read ({exc.strerror})") from None
     item = service.update_item(open_store(), alliance, item_id, current_actor(), SystemClock(), status=status,
-                               waiver_reason=reason, owner=owner, due_on=_date(due, "--due") if due else None,
+                               waiver_reason=reason, owner=owner, due_on=parse_day(due, "--due") if due else None,
                                evidence=attached)
     extra = f", evidence sha256 {item.evidence_sha256}" if attached else ""
     console.print(f"Item {item.id}: {item.status.value}{extra}.", highlight=False, soft_wrap=True)
@@ -225,8 +216,8 @@ def pilot_start(
     cadence: Annotated[Cadence, typer.Option(help="Meeting cadence.")] = Cadence.BIWEEKLY,
 ) -> None:
     """Start a prospect's pilot (every required due-diligence item must be done or waived)."""
-    pilot = service.start_pilot(open_store(), alliance, prospect_id, name, _date(starts, "--starts"),
-                                _date(ends, "--ends"), cadence, current_actor(), SystemClock())
+    pilot = service.start_pilot(open_store(), alliance, prospect_id, name, parse_day(starts, "--starts"),
+                                parse_day(ends, "--ends"), cadence, current_actor(), SystemClock())
     console.print(f"Pilot {pilot.id} started: {pilot.name}.", highlight=False)
 
 
@@ -256,7 +247,7 @@ def pilot_measure(
     note: Annotated[str, typer.Option()] = "",
 ) -> None:
     """Record a KPI's actual value on a date."""
-    m = service.record_measurement(open_store(), alliance, kpi_id, _date(on, "--on"), parse_decimal(value, "--value"),
+    m = service.record_measurement(open_store(), alliance, kpi_id, parse_day(on, "--on"), parse_decimal(value, "--value"),
                                    SystemClock(), note)
     console.print(f"Recorded {m.value} on {m.measured_on}.", highlight=False)
 

@@ -16,6 +16,7 @@ from alliance.cli.output import (
     err_console,
     fails_cleanly,
     open_store,
+    read_text_file,
     write_output,
     write_rows,
 )
@@ -35,11 +36,7 @@ FORMATS = ("table", "json", "csv", "xlsx")
 def _spec(source: str, normalize: bool) -> CriteriaSpec:
     path = Path(source)
     if path.exists():
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise TableFileError(f"{path}: cannot read ({exc})") from None
-        return load_spec_text(text, str(path), normalize=normalize)
+        return load_spec_text(read_text_file(path), str(path), normalize=normalize)
     if source in PRESETS:
         return preset(source, normalize=normalize)
     raise TableFileError(f"{source}: no such file, and not a ready-made criteria set ({', '.join(PRESETS)})")

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from alliance.cli.orders import open_facts
-from alliance.cli.output import console, current_actor, fails_cleanly, open_store, write_rows
+from alliance.cli.output import console, current_actor, fails_cleanly, open_store, parse_day, read_text_file, write_rows
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
 from alliance.core.money import Money
@@ -20,13 +20,8 @@ from alliance.settlement import service
 AllianceOpt = Annotated[str, typer.Option("--alliance", "-a", help="The alliance's code.")]
 
 
-def _day(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"--day {text!r} is not a date (YYYY-MM-DD)") from None
+def _day(text: str | None, option: str = "--day") -> date | None:
+    return None if text is None else parse_day(text, option)
 
 
 @fails_cleanly
@@ -109,7 +104,7 @@ def journal_export(
 
     if fmt not in ("beancount", "csv"):
         raise InvalidInput(f"--format must be beancount or csv, not {fmt!r}")
-    start, end = _day(first), _day(last)
+    start, end = _day(first, "--from"), _day(last, "--to")
     assert start is not None and end is not None
     currency, entries = service.journal(open_store(), alliance, start, end)
     text = beancount(alliance, currency, entries) if fmt == "beancount" else to_csv(entries)
@@ -127,17 +122,8 @@ def simulate(
     """Sandbox (沙盘推演): replay stored lines under candidate agreements; nothing is written."""
     from pathlib import Path
 
-    from alliance.registry.spreadsheets import TableFileError
-
-    documents = []
-    for name in agreement:
-        try:
-            documents.append((name, Path(name).read_text(encoding="utf-8-sig")))
-        except FileNotFoundError:
-            raise TableFileError(f"{name}: no such file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise TableFileError(f"{name}: cannot read ({exc})") from None
-    start, end = _day(first), _day(last)
+    documents = [(name, read_text_file(Path(name))) for name in agreement]
+    start, end = _day(first, "--from"), _day(last, "--to")
     assert start is not None and end is not None
     facts = open_facts()
     try:
