@@ -179,3 +179,55 @@ def test_the_daily_loop_settles_due_days_and_reports_failures(store: Store, setu
     assert daily.tick() == []  # closed now
     daily.start()
     daily.stop()  # the loop starts and stops cleanly
+
+
+THREE_AND_DYNAMIC = """
+agreement: pools
+effective_from: 2026-12-01
+parties: [SW, HW]
+rules:
+  - id: three
+    kind: three_level
+    select: {channel: mini-program}
+    pool_rate: 0.10
+    parts: {base: 0.40, incremental: 0.30, long_term: 0.30}
+    members: [SW, HW]
+    baseline: {SW: "0.00", HW: "0.00"}
+    long_term_metric: user_assets
+  - id: members-club
+    kind: dynamic
+    select: {channel: membership}
+    initial: {SW: 0.50, HW: 0.50}
+    metrics: {repurchase_rate: 1}
+    max_change: 0.10
+"""
+
+
+def test_period_metrics_feed_three_level_and_dynamic_rules(store: Store, setup: FactStore, tmp_path: Path) -> None:
+    facts = setup
+    sharing.propose_version(store, "cloud-hw", THREE_AND_DYNAMIC, "秘书长", FrozenClock(datetime(2026, 11, 22, tzinfo=UTC)))
+    for member in ("SW", "HW"):
+        sharing.sign(store, "cloud-hw", "pools", 1, member, "代表", at(1))
+    ingest(store, facts, tmp_path, ["L1,O1,2026-12-05T10:00:00+08:00,HW,HW,mini-program,S,1,1000.00,,CNY",
+                                    "L2,O2,2027-01-05T10:00:00+08:00,HW,HW,membership,S,1,100.00,,CNY"], at(5, 12), "m.csv")
+    with pytest.raises(service.SettlementInputMissing, match="user_assets"):
+        service.settle(store, facts, "cloud-hw", date(2026, 12, 5), "财务", at(6))
+    header = ["period", "metric", "member", "value"]
+    rows = [["2026-12", "user_assets", "SW", "3"], ["2026-12", "user_assets", "HW", "1"],
+            ["2026-12", "repurchase_rate", "SW", "0.9"], ["2026-12", "repurchase_rate", "HW", "0.1"]]
+    with pytest.raises(InvalidInput) as caught:
+        service.record_metrics(store, "cloud-hw", header, [*rows, ["2026-13", "x", "ZZ", "abc"]], at(6))
+    assert {p.field for p in caught.value.problems} == {"period", "member", "value"}
+    assert service.record_metrics(store, "cloud-hw", header, rows, at(6)) == 4
+    with pytest.raises(InvalidInput, match="nothing was recorded"):
+        service.record_metrics(store, "cloud-hw", header, rows[:1], at(6))  # never rewritten
+    december = service.settle(store, facts, "cloud-hw", date(2026, 12, 5), "财务", at(6))
+    # Pool 100.00 from HW: base 40.00 by sales and incremental 30.00 by growth (all HW's: SW gets
+    # 0.00 of each, listed so the statement explains itself), long-term 30.00 by user assets 3:1.
+    three = [l for l in service.statement(store, "cloud-hw", "SW", date(2026, 12, 5)).lines if l.rule_id == "three"]
+    assert [l.amount_minor for l in three] == [0, 0, 2250]
+    # January's dynamic shares: from 50:50 towards 90:10, capped at +0.10 -> SW 0.60, HW 0.40.
+    january = service.settle(store, facts, "cloud-hw", date(2027, 1, 5), "财务", FrozenClock(datetime(2027, 1, 6, 2, tzinfo=UTC)))
+    club = [l for l in service.statement(store, "cloud-hw", "SW", date(2027, 1, 5)).lines if l.rule_id == "members-club"]
+    assert [(l.rate, l.amount_minor) for l in club] == [("0.6", 6000)]
+    assert december.day == date(2026, 12, 5) and january.day == date(2027, 1, 5)

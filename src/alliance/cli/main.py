@@ -30,6 +30,7 @@ app.command("settle")(settlement.settle)
 app.command("statement")(settlement.statement)
 app.add_typer(settlement.journal_app, name="journal")
 app.command("simulate")(settlement.simulate)
+app.add_typer(settlement.metrics_app, name="metrics")
 
 
 @app.command()

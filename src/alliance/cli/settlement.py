@@ -150,3 +150,22 @@ def simulate(
     for s in scenarios:
         for party, why in s.flagged.items():
             console.print(f"{Path(s.name).name}: {party} {why}", highlight=False, soft_wrap=True)
+
+
+metrics_app = typer.Typer(help="Period metrics rules weigh by (user assets, repurchase rate...).", no_args_is_help=True)
+
+
+@metrics_app.command("import")
+@fails_cleanly
+def metrics_import(
+    file: Annotated[str, typer.Argument(help="CSV or XLSX with columns period (YYYY-MM), metric, member, value.")],
+    alliance: AllianceOpt,
+) -> None:
+    """Record period metrics: every row or none; recorded values are never changed."""
+    from pathlib import Path
+
+    from alliance.registry.spreadsheets import read_table
+
+    table = read_table(Path(file))
+    count = service.record_metrics(open_store(), alliance, table.header, table.rows, SystemClock(), table.header_row)
+    console.print(f"Recorded {count} metric value(s) for {alliance}.", highlight=False)

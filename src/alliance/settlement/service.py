@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from alliance.core.clock import Clock, local_today
-from alliance.core.errors import AllianceError, Conflict, InvalidInput, NotFound
+from alliance.core.decimals import parse_decimal
+from alliance.core.errors import AllianceError, Conflict, InvalidInput, NotFound, Problem
 from alliance.core.money import Money
-from alliance.settlement.engine import DayContext, business_day, settle_day
+from alliance.settlement.engine import DayContext, SettlementInputMissing, business_day, reweight, settle_day
 from alliance.settlement.journal import JournalEntry
 from alliance.settlement.lines import OrderLine
 from alliance.settlement.schedule import due_day
-from alliance.sharing.agreement import load_agreement_text
+from alliance.sharing.agreement import Agreement, RuleKind, load_agreement_text
 from alliance.sharing.versions import AgreementVersion, in_force
 from alliance.store.database import Store
 from alliance.store.facts import FactStore, IngestReport
@@ -71,6 +74,7 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         closed = {d: max(t, latest) for d, t in all_closed.items() if d < day} if latest else {}
         codes = uow.sharing.codes(alliance.id)
         versions = {code: uow.sharing.versions(alliance.id, code) for code in codes}
+        metrics = uow.settlement.metrics(alliance.id)
 
     month_start = day.replace(day=1)
     lines_today = facts.lines(alliance.code, alliance.currency, day, day)
@@ -84,7 +88,7 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
     def apply(version: AgreementVersion, on: date, lines: list[OrderLine], before: list[OrderLine],
               adjustment_of: date | None) -> None:
         agreement = load_agreement_text(version.document)
-        outcome = settle_day(agreement, on, lines, DayContext(earlier=before))
+        outcome = settle_day(agreement, on, lines, period_context(agreement, on, before, metrics))
         for rule in outcome.outcomes:
             for line in rule.lines:
                 statement.append({
@@ -200,6 +204,7 @@ def simulate(store: Store, facts: FactStore, alliance_code: str, documents: Sequ
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         members = sorted(set(uow.members.existing_keys(alliance.id).values()))
+        metrics = uow.settlement.metrics(alliance.id)
     agreements = [(name, load_agreement_text(text, name, members=members)) for name, text in documents]
     for name, agreement in agreements:
         if agreement.currency != alliance.currency:
@@ -217,7 +222,7 @@ def simulate(store: Store, facts: FactStore, alliance_code: str, documents: Sequ
                 earlier = []
             today = by_day.get(day, [])
             if day >= first:
-                outcome = settle_day(agreement, day, today, DayContext(earlier=list(earlier)))
+                outcome = settle_day(agreement, day, today, period_context(agreement, day, list(earlier), metrics))
                 for account, money in outcome.net().items():
                     totals[account] = totals.get(account, 0) + money.minor
             earlier.extend(today)
@@ -261,3 +266,85 @@ def settle_due(store: Store, facts: FactStore, settle_at: time, actor: str, cloc
         except AllianceError as exc:
             runs.append(ScheduledRun(alliance.code, day, None, exc.message))
     return runs
+
+
+METRIC_COLUMNS = ("period", "metric", "member", "value")
+
+
+def record_metrics(store: Store, alliance_code: str, header: Sequence[str], rows: Sequence[Sequence[str]],
+                   clock: Clock, header_row: int = 1) -> int:
+    """Record period metrics from a table (period YYYY-MM, metric, member, value): all rows or none.
+
+    A value once recorded is never changed: a period's figures are what its settlements used.
+    """
+    names = [h.strip().lower() for h in header]
+    missing = [c for c in METRIC_COLUMNS if c not in names]
+    if missing or len(names) != len(set(names)) or set(names) - set(METRIC_COLUMNS):
+        raise InvalidInput(f"the columns must be exactly {', '.join(METRIC_COLUMNS)}")
+    position = {c: names.index(c) for c in METRIC_COLUMNS}
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        members = set(uow.members.existing_keys(alliance.id).values())
+        recorded = uow.settlement.metrics(alliance.id)
+        problems: list[Problem] = []
+        values: list[dict[str, Any]] = []
+        seen: set[tuple[str, str, str]] = set()
+        for number, row in enumerate(rows, start=header_row + 1):
+            cell = {c: (row[i].strip() if i < len(row) else "") for c, i in position.items()}
+            where = f"row {number}"
+            if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", cell["period"]):
+                problems.append(Problem(where, "period", f"{cell['period']!r} is not a month (YYYY-MM)"))
+            if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", cell["metric"]):
+                problems.append(Problem(where, "metric", f"{cell['metric']!r} is not a metric name"))
+            if cell["member"] not in members:
+                problems.append(Problem(where, "member", f"{cell['member']!r} is not a member"))
+            try:
+                value = parse_decimal(cell["value"], "value")
+            except InvalidInput as exc:
+                problems.append(Problem(where, "value", exc.message))
+                continue
+            key = (cell["period"], cell["metric"], cell["member"])
+            if key in seen:
+                problems.append(Problem(where, "", f"{'/'.join(key)} repeats an earlier row"))
+            elif cell["member"] in recorded.get(key[0], {}).get(key[1], {}):
+                problems.append(Problem(where, "", f"{'/'.join(key)} is already recorded; a period's metrics are not rewritten"))
+            seen.add(key)
+            values.append({"period": key[0], "metric": key[1], "member_code": key[2], "value": value,
+                           "recorded_at": clock.now()})
+        if problems:
+            raise InvalidInput(f"{len({p.where for p in problems})} bad row(s); nothing was recorded", problems)
+        uow.settlement.add_metrics(alliance.id, values)
+        uow.commit()
+    return len(values)
+
+
+def _months(first: date, last: date) -> list[str]:
+    months, year, month = [], first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def period_context(agreement: Agreement, day: date, earlier: list[OrderLine],
+                   metrics: dict[str, dict[str, dict[str, Decimal]]]) -> DayContext:
+    """The day's inputs: the month's metrics, and each dynamic rule's shares for the month.
+
+    Dynamic shares are replayed from the agreement's first month: each month's shares are
+    `reweight(previous month's shares, previous month's metrics)`. So nothing but the metrics is
+    stored, and a month's shares can always be recomputed.
+    """
+    period = f"{day.year:04d}-{day.month:02d}"
+    shares: dict[str, dict[str, Fraction]] = {}
+    for rule in agreement.rules:
+        if rule.kind is not RuleKind.DYNAMIC:
+            continue
+        current = {m: Fraction(s) for m, s in rule.params["initial"].items()}
+        months = _months(agreement.effective_from, day)
+        for previous in months[:-1]:
+            try:
+                current = reweight(current, metrics.get(previous, {}), rule.params["metrics"], rule.params["max_change"])
+            except SettlementInputMissing as exc:
+                raise SettlementInputMissing(f"rule {rule.id!r}, {previous}: {exc.message}") from None
+        shares[rule.id] = current
+    return DayContext(earlier=earlier, metrics=metrics.get(period, {}), dynamic_shares=shares)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from alliance.store.tables import settlement_runs, statement_lines
+from alliance.store.tables import period_metrics, settlement_runs, statement_lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,17 @@ class SettlementRepository:
         if lines:
             self._c.execute(insert(statement_lines), [{"alliance_id": alliance_id, "run_id": run_id, **l} for l in lines])
         return run_id
+
+    def metrics(self, alliance_id: int) -> dict[str, dict[str, dict[str, Decimal]]]:
+        """period -> metric -> member -> value, for every period recorded."""
+        found: dict[str, dict[str, dict[str, Decimal]]] = {}
+        for r in self._c.execute(select(period_metrics).where(period_metrics.c.alliance_id == alliance_id)):
+            found.setdefault(r.period, {}).setdefault(r.metric, {})[r.member_code] = r.value
+        return found
+
+    def add_metrics(self, alliance_id: int, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self._c.execute(insert(period_metrics), [{"alliance_id": alliance_id, **r} for r in rows])
 
     def runs_between(self, alliance_id: int, first: date, last: date) -> list[StoredRun]:
         rows = self._c.execute(

@@ -308,3 +308,18 @@ idempotency_keys = Table(
     Column("created_at", UtcDateTime, nullable=False),
     UniqueConstraint("alliance_id", "key", name="uq_idempotency_keys_alliance_key"),
 )
+
+# -- period metrics: per month, the figures rules weigh by (user assets, repurchase rate...) ------------
+
+period_metrics = Table(
+    "period_metrics",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("period", String(7), nullable=False),  # YYYY-MM
+    Column("metric", String(64), nullable=False),
+    Column("member_code", String(32), nullable=False),
+    Column("value", ExactDecimal, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    UniqueConstraint("alliance_id", "period", "metric", "member_code", name="uq_period_metrics_key"),
+)
