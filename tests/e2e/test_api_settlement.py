@@ -83,3 +83,20 @@ def test_settle_statement_journal_and_isolation(client: TestClient) -> None:
     assert client.get(f"{other}/statements/SW", params={"day": "2026-12-05"}).status_code == 404
     assert client.get(f"{other}/journal", params={"from": "2026-12-01", "to": "2026-12-31"}).text.count("*") == 0
     assert client.post(f"{other}/settlements", json={"day": "2026-12-05"}).json()["net"] == {}
+
+
+def test_metrics_over_http_and_idempotent_agreement_proposals(client: TestClient) -> None:
+    values = [{"period": "2026-12", "metric": "user_assets", "member": m, "value": v} for m, v in (("SW", "3"), ("HW", "1"))]
+    assert client.post(f"{V1}/metrics", json={"values": values}).json() == {"recorded": 2}
+    again = client.post(f"{V1}/metrics", json={"values": values})
+    assert again.status_code == 422 and "not rewritten" in str(again.json()["errors"])
+    bad = client.post(f"{V1}/metrics", json={"values": [{"period": "2026-13", "metric": "x", "member": "ZZ", "value": "a"}]})
+    assert {e["field"] for e in bad.json()["errors"]} == {"period", "member", "value"}
+    document = AGREEMENT.replace("hw-split", "hw-split-2").replace("2026-12-01", "2027-02-01").encode()
+    headers = {"Content-Type": "application/yaml", "Idempotency-Key": "propose-1"}
+    first = client.post(f"{V1}/agreements", content=document, headers=headers)
+    assert first.status_code == 201 and first.json()["version"] == 1
+    replay = client.post(f"{V1}/agreements", content=document, headers=headers)
+    assert replay.status_code == 201 and replay.json() == first.json() and replay.headers["idempotent-replayed"] == "true"
+    versions = client.get(f"{V1}/agreements").json()["items"]
+    assert [len(a["versions"]) for a in versions if a["agreement"] == "hw-split-2"] == [1]

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Header, Request, status
+from fastapi.responses import JSONResponse
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from alliance.api.deps import ClockDep, Code, Id, StoreDep
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.uploads import read_capped
+from alliance.api.idempotent import respond
 from alliance.core.errors import InvalidInput
+from alliance.settlement import idempotency
 from alliance.sharing import service
 from alliance.sharing.versions import version_record
 
@@ -25,15 +28,23 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.post("/alliances/{code}/agreements", status_code=status.HTTP_201_CREATED, responses=ERRORS,
              openapi_extra={"requestBody": {"content": {"application/yaml": {}}, "required": True}})
-async def propose(code: Code, request: Request, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+async def propose(code: Code, request: Request, store: StoreDep, clock: ClockDep,
+                  idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+                  ) -> JSONResponse:
     """The request body is the agreement document as YAML (UTF-8); it becomes the next version."""
     raw = await read_capped(request, service.MAX_DOCUMENT_BYTES, "an agreement document")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput("the agreement document must be UTF-8 text") from None
-    proposed = await run_in_threadpool(service.propose_version, store, code, text, ACTOR, clock)
-    return version_record(proposed, document=True)
+
+    def run() -> idempotency.Outcome:
+        proposed = service.propose_version(store, code, text, ACTOR, clock)
+        return idempotency.Outcome(201, version_record(proposed, document=True))
+
+    digest = idempotency.request_digest(code.encode(), raw)
+    outcome = await run_in_threadpool(idempotency.once, store, code, idempotency_key, digest, clock, run)
+    return respond(outcome)
 
 
 @router.get("/alliances/{code}/agreements", responses=ERRORS)

@@ -14,7 +14,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from alliance.api.deps import ClockDep, Code, StoreDep
-from alliance.api.problems import PROBLEM_JSON, problem
+from alliance.api.problems import PROBLEM_JSON
+from alliance.api.idempotent import respond
 from alliance.api.uploads import read_capped
 from alliance.core.errors import InvalidInput
 from alliance.core.money import Money
@@ -54,17 +55,6 @@ def _report(r: IngestReport) -> dict[str, Any]:
     }
 
 
-def _respond(outcome: idempotency.Outcome) -> JSONResponse:
-    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
-    if outcome.status >= 400:
-        body = outcome.body
-        response = problem(outcome.status, str(body.get("code", "error")), str(body.get("title", "Error")),
-                           str(body.get("detail", "")), **{k: v for k, v in body.items() if k not in ("code", "title", "detail")})
-        response.headers.update(headers)
-        return response
-    return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
-
-
 @router.post("/alliances/{code}/order-lines", responses=ERRORS,
              openapi_extra={"requestBody": {"content": {t: {} for t in FORMATS}, "required": True}})
 async def import_lines(
@@ -94,7 +84,7 @@ async def import_lines(
         return idempotency.Outcome(200, _report(report))
 
     outcome = await run_in_threadpool(idempotency.once, store, code, idempotency_key, digest, clock, run)
-    return _respond(outcome)
+    return respond(outcome)
 
 
 class SettleIn(BaseModel):
@@ -114,7 +104,7 @@ def settle(code: Code, body: SettleIn, store: StoreDep, facts: FactsDep, clock: 
             "agreements": result.agreements, "net": {k: v.amount_text() for k, v in result.net.items()},
         })
 
-    return _respond(idempotency.once(store, code, idempotency_key, digest, clock, run))
+    return respond(idempotency.once(store, code, idempotency_key, digest, clock, run))
 
 
 @router.get("/alliances/{code}/statements/{member}", responses=ERRORS)
@@ -142,3 +132,24 @@ def journal(code: Code, store: StoreDep, first: Annotated[date, Query(alias="fro
     if format == "csv":
         return Response(to_csv(entries), media_type="text/csv; charset=utf-8")
     return Response(beancount(code, currency, entries), media_type="text/plain; charset=utf-8")
+
+
+class MetricIn(BaseModel):
+    period: str
+    metric: str
+    member: str
+    value: str
+
+
+class MetricsIn(BaseModel):
+    values: list[MetricIn]
+
+
+@router.post("/alliances/{code}/metrics", status_code=201, responses=ERRORS)
+def record_metrics(code: Code, body: MetricsIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+    """Record period metrics (values as decimal strings); every row or none, never rewritten."""
+    if len(body.values) > 100_000:
+        raise InvalidInput("at most 100,000 values per request")
+    rows = [[v.period, v.metric, v.member, v.value] for v in body.values]
+    count = service.record_metrics(store, code, ["period", "metric", "member", "value"], rows, clock, header_row=0)
+    return {"recorded": count}
