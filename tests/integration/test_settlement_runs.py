@@ -163,7 +163,7 @@ def test_sandbox_replays_candidates_and_flags_expectations(store: Store, setup: 
 
 
 def test_the_daily_loop_settles_due_days_and_reports_failures(store: Store, setup: FactStore, tmp_path: Path) -> None:
-    from datetime import time
+    from datetime import time, timedelta
 
     from alliance.settlement.scheduler import DailySettlement
 
@@ -173,7 +173,7 @@ def test_the_daily_loop_settles_due_days_and_reports_failures(store: Store, setu
     make_alliance(store, at(5), code="no-agreement")  # nothing to settle there
     early = DailySettlement(store, tmp_path / "facts.duckdb", time(2, 0), FrozenClock(datetime(2026, 12, 5, 17, tzinfo=UTC)))
     assert early.tick() == []  # 01:00 on the 6th in Shanghai: not yet
-    daily = DailySettlement(store, tmp_path / "facts.duckdb", time(2, 0), at(6, 3), interval=0.05)
+    daily = DailySettlement(store, tmp_path / "facts.duckdb", time(2, 0), at(6, 3), interval=timedelta(milliseconds=50))
     (run,) = daily.tick()
     assert (run.alliance, run.day, run.error) == ("cloud-hw", date(2026, 12, 5), None)
     assert daily.tick() == []  # closed now

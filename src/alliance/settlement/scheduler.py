@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 
 from alliance.core.clock import Clock
@@ -22,7 +22,8 @@ logger = logging.getLogger("alliance.settlement")
 
 
 class DailySettlement:
-    def __init__(self, store: Store, facts_path: Path, settle_at: time, clock: Clock, interval: float = 60.0) -> None:
+    def __init__(self, store: Store, facts_path: Path, settle_at: time, clock: Clock,
+                 interval: timedelta = timedelta(minutes=1)) -> None:
         self.store, self.facts_path, self.settle_at, self.clock, self.interval = store, facts_path, settle_at, clock, interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="daily-settlement", daemon=True)
@@ -55,4 +56,4 @@ class DailySettlement:
                 self.tick()
             except Exception:  # a defect must not kill the loop; it is logged and retried next time
                 logger.exception("daily settlement failed")
-            self._stop.wait(self.interval)
+            self._stop.wait(self.interval.total_seconds())
