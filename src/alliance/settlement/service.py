@@ -76,10 +76,14 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         versions = {code: uow.sharing.versions(alliance.id, code) for code in codes}
         metrics = uow.settlement.metrics(alliance.id)
 
-    month_start = day.replace(day=1)
+    def month_before(d: date) -> list[OrderLine]:
+        """The lines of d's month before d (monthly tiers and targets need them)."""
+        return facts.lines(alliance.code, alliance.currency, d.replace(day=1), d - timedelta(days=1)) if d.day > 1 else []
+
     lines_today = facts.lines(alliance.code, alliance.currency, day, day)
-    earlier = facts.lines(alliance.code, alliance.currency, month_start, day - timedelta(days=1)) if day > month_start else []
+    earlier = month_before(day)
     late = facts.late_lines(alliance.code, alliance.currency, closed)
+    late_earlier = {d: month_before(d) for d in late}  # read once, whatever the number of agreements
 
     statement: list[dict[str, Any]] = []
     applied: list[dict[str, Any]] = []
@@ -106,9 +110,7 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         for late_day, late_lines in late.items():
             late_version = in_force(history, late_day)
             if late_version is not None:
-                late_earlier = facts.lines(alliance.code, alliance.currency, late_day.replace(day=1), late_day - timedelta(days=1)) \
-                    if late_day.day > 1 else []
-                apply(late_version, late_day, late_lines, late_earlier, late_day)
+                apply(late_version, late_day, late_lines, late_earlier[late_day], late_day)
     # Never skipped: the run's postings balance, or nothing is saved.
     if sum(net.values()) != 0:
         raise AssertionError(f"settlement of {day} does not balance: {sum(net.values())}")

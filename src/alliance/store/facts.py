@@ -58,7 +58,6 @@ CREATE TABLE IF NOT EXISTS order_lines (
     content_sha256 BLOB NOT NULL,  -- 32 raw bytes: half the size of hex, on millions of lines
     ingested_at   TIMESTAMPTZ NOT NULL
 );
-DROP INDEX IF EXISTS order_lines_key;
 """
 
 

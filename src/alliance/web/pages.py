@@ -40,7 +40,8 @@ def build_tree(alliances: Sequence[Alliance], members: Mapping[str, Sequence[Mem
     """Nest sub-alliances under their parents, keeping the given order among siblings.
 
     Returns the roots: alliances without a parent, or whose parent is not among `alliances`.
-    Every alliance appears exactly once, even if the data held a parent cycle.
+    Parent cycles cannot exist: a parent must exist before its sub-alliance is founded, and an
+    alliance's parent is never changed.
     """
     by_code = {a.code: a for a in alliances}
     nodes = {
@@ -50,22 +51,11 @@ def build_tree(alliances: Sequence[Alliance], members: Mapping[str, Sequence[Mem
     roots: list[AllianceNode] = []
     for alliance in alliances:
         node = nodes[alliance.code]
-        if node.parent is None or _would_cycle(alliance, by_code):
+        if node.parent is None:
             roots.append(node)
         else:
             nodes[node.parent.code].children.append(node)
     return roots
-
-
-def _would_cycle(alliance: Alliance, by_code: Mapping[str, Alliance]) -> bool:
-    seen = {alliance.code}
-    parent = by_code.get(alliance.parent_code or "")
-    while parent is not None:
-        if parent.code in seen:
-            return True
-        seen.add(parent.code)
-        parent = by_code.get(parent.parent_code or "")
-    return False
 
 
 def render(request: Request, template: str, **context: Any) -> HTMLResponse:
