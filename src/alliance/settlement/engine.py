@@ -7,8 +7,13 @@ that sum to zero: money owed to an account is positive, money it owes negative. 
 are their codes; non-member accounts (a growth fund) their declared codes. After all rules, the
 day's postings are checked to balance; this check is never skipped.
 
-This engine works line by line in Python and is the specification and test oracle for the
-columnar settlement path that will run the same rules over millions of lines.
+Every rule depends on the lines only through a few sums of its base over the lines it selects
+(`RuleTotals`: by seller, by product owner, by the members a line is shared among, today and
+earlier in the month). The engine is therefore split in two: gathering those totals, and the money
+arithmetic on them. `totals_from_lines` gathers them line by line in Python (the specification and
+test oracle); the fact store gathers them with one SQL aggregate per need over millions of lines
+(`FactStore.rule_totals`). Both feed the same `settle_totals`, so rounding is identical whatever
+gathered the totals.
 
 Per kind (see docs/formats/agreement.md for the fields):
 
@@ -38,7 +43,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from enum import Enum
 from fractions import Fraction
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from alliance.core.errors import InvalidInput, Problem
@@ -47,6 +54,7 @@ from alliance.settlement.lines import OrderLine
 from alliance.sharing.agreement import Agreement, Base, Rule, RuleKind, Selector, Tier, TierMode
 
 Accounts = dict[str, int]  # account -> minor units
+K = TypeVar("K", str, tuple[str, ...])
 
 
 class SettlementInputMissing(InvalidInput):
@@ -90,6 +98,72 @@ class DayContext:
     earlier: Sequence[OrderLine] = ()
     metrics: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
     dynamic_shares: Mapping[str, Mapping[str, Fraction]] = field(default_factory=dict)
+
+
+class Need(Enum):
+    """A sum a rule needs: of its base over the lines it selects, grouped by a key."""
+
+    SELLER = "seller"  # today's lines, by seller
+    OWNER = "product_owner"  # today's lines, by product owner
+    SHARERS = "sharers"  # today's lines, by the members each line's base is shared among (contribution)
+    SELLER_BEFORE = "seller_before"  # the month's lines before today, by seller
+    OWNER_BEFORE = "product_owner_before"  # the month's lines before today, by product owner
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTotals:
+    """One rule's sums of base (minor units) over the lines it selects: all a rule needs of them."""
+
+    by_seller: Mapping[str, int] = field(default_factory=dict)
+    by_owner: Mapping[str, int] = field(default_factory=dict)
+    by_sharers: Mapping[tuple[str, ...], int] = field(default_factory=dict)
+    before_by_seller: Mapping[str, int] = field(default_factory=dict)
+    before_by_owner: Mapping[str, int] = field(default_factory=dict)
+
+
+def needs(rule: Rule) -> frozenset[Need]:
+    """The totals `settle_totals` reads for this rule (the columnar path gathers only these)."""
+    kind = rule.kind
+    if kind in (RuleKind.FIXED_SPLIT, RuleKind.DYNAMIC):
+        return frozenset({Need.SELLER})
+    if kind is RuleKind.TIERED:
+        by_seller = rule.params["volume_of"].value == "seller"
+        return frozenset({Need.SELLER, Need.SELLER_BEFORE} if by_seller else {Need.OWNER, Need.OWNER_BEFORE})
+    if kind is RuleKind.THREE_LEVEL:
+        return frozenset({Need.SELLER, Need.SELLER_BEFORE})
+    if kind is RuleKind.GROWTH_FUND:
+        monthly = rule.params["period"].value == "month"
+        return frozenset({Need.SELLER, Need.SELLER_BEFORE} if monthly else {Need.SELLER})
+    if kind is RuleKind.REBATE:
+        return frozenset({Need.SELLER, Need.OWNER})
+    if kind is RuleKind.CONTRIBUTION:
+        return frozenset({Need.SELLER, Need.SHARERS})
+    return frozenset()  # cost_share: its amount is in the agreement
+
+
+def sharers(rule: Rule, attributed_to: Sequence[str], seller: str) -> tuple[str, ...]:
+    """The members a contribution rule shares a line's base among: its attributed members (those
+    the rule lists, if it lists any), or its seller when there are none."""
+    listed = rule.params.get("members") or ()
+    return tuple(m for m in attributed_to if not listed or m in listed) or (seller,)
+
+
+def totals_from_lines(rule: Rule, lines: Iterable[OrderLine], earlier: Iterable[OrderLine] = ()) -> RuleTotals:
+    """The reference way to gather a rule's totals: line by line, in Python."""
+    wanted = needs(rule)
+    selected = [l for l in lines if selects(rule.select, l)]
+    before = [l for l in earlier if selects(rule.select, l)] if wanted & {Need.SELLER_BEFORE, Need.OWNER_BEFORE} else []
+
+    def base(line: OrderLine) -> int:
+        return base_of(rule, line)
+
+    return RuleTotals(
+        by_seller=_sum_by(selected, lambda l: l.seller, base) if Need.SELLER in wanted else {},
+        by_owner=_sum_by(selected, lambda l: l.product_owner, base) if Need.OWNER in wanted else {},
+        by_sharers=_sum_by(selected, lambda l: sharers(rule, l.attributed_to, l.seller), base) if Need.SHARERS in wanted else {},
+        before_by_seller=_sum_by(before, lambda l: l.seller, base) if Need.SELLER_BEFORE in wanted else {},
+        before_by_owner=_sum_by(before, lambda l: l.product_owner, base) if Need.OWNER_BEFORE in wanted else {},
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +218,8 @@ def _by_weight(total: int, weights: Mapping[str, int | Fraction]) -> dict[str, F
     return {k: Fraction(total) * Fraction(weights[k]) / weight_sum for k in keys}
 
 
-def _sum_by(lines: Iterable[OrderLine], key: Callable[[OrderLine], str], value: Callable[[OrderLine], int]) -> dict[str, int]:
-    totals: dict[str, int] = defaultdict(int)
+def _sum_by(lines: Iterable[OrderLine], key: Callable[[OrderLine], K], value: Callable[[OrderLine], int]) -> dict[K, int]:
+    totals: dict[K, int] = defaultdict(int)
     for line in lines:
         totals[key(line)] += value(line)
     return dict(totals)
@@ -193,10 +267,9 @@ def _fmt(share: Fraction | Decimal) -> str:
 
 # -- per kind ------------------------------------------------------------------------------------
 
-def _shares_rule(b: _Builder, selected: Sequence[OrderLine], shares: Mapping[str, Fraction]) -> None:
-    by_seller = _sum_by(selected, lambda l: l.seller, lambda l: base_of(b.rule, l))
-    pool = sum(by_seller.values())
-    b.collect_from_sellers(by_seller)
+def _shares_rule(b: _Builder, t: RuleTotals, shares: Mapping[str, Fraction]) -> None:
+    pool = sum(t.by_seller.values())
+    b.collect_from_sellers(t.by_seller)
     b.share_out(pool, {m: pool * s for m, s in shares.items()}, pool, {m: _fmt(s) for m, s in shares.items()})
 
 
@@ -220,10 +293,10 @@ def tier_amount(tiers: Sequence[Tier], mode: TierMode, volume: int) -> Fraction:
     return earned
 
 
-def _tiered(b: _Builder, selected: Sequence[OrderLine], earlier: Sequence[OrderLine]) -> None:
-    key: Callable[[OrderLine], str] = (lambda l: l.seller) if b.rule.params["volume_of"].value == "seller" else (lambda l: l.product_owner)
-    today = _sum_by(selected, key, lambda l: base_of(b.rule, l))
-    before = _sum_by(earlier, key, lambda l: base_of(b.rule, l))
+def _tiered(b: _Builder, t: RuleTotals) -> None:
+    by_seller = b.rule.params["volume_of"].value == "seller"
+    today = t.by_seller if by_seller else t.by_owner
+    before = t.before_by_seller if by_seller else t.before_by_owner
     tiers, mode, payer = b.rule.params["tiers"], b.rule.params["mode"], b.rule.params["payer"]
     paid = 0
     for member in sorted(today):
@@ -235,20 +308,20 @@ def _tiered(b: _Builder, selected: Sequence[OrderLine], earlier: Sequence[OrderL
         b.post(payer, -paid, paid, "pays tier incentives")
 
 
-def _three_level(b: _Builder, selected: Sequence[OrderLine], earlier: Sequence[OrderLine], ctx: DayContext) -> None:
+def _three_level(b: _Builder, t: RuleTotals, ctx: DayContext) -> None:
     p = b.rule.params
     members: Sequence[str] = p["members"]
-    by_seller = _sum_by(selected, lambda l: l.seller, lambda l: base_of(b.rule, l))
+    by_seller = t.by_seller
     base_total = sum(by_seller.values())
     pool = _round(Fraction(base_total) * Fraction(p["pool_rate"]))
     for seller, part in apportion(b.money(pool), _by_weight(pool, by_seller)).items():
         b.post(seller, -part.minor, by_seller[seller], f"funds pool at {_fmt(p['pool_rate'])}")
     parts = apportion(b.money(pool), {name: pool * Fraction(share) for name, share in p["parts"].items()})
     sales_today = {m: by_seller.get(m, 0) for m in members}
-    sales_before = _sum_by([l for l in earlier if l.seller in members], lambda l: l.seller, lambda l: base_of(b.rule, l))
+    sales_before = {m: t.before_by_seller.get(m, 0) for m in members}
     baseline = {m: (p["baseline"][m].minor if m in p["baseline"] else 0) for m in members}
     growth = {
-        m: max(0, sales_before.get(m, 0) + sales_today[m] - baseline[m]) - max(0, sales_before.get(m, 0) - baseline[m])
+        m: max(0, sales_before[m] + sales_today[m] - baseline[m]) - max(0, sales_before[m] - baseline[m])
         for m in members
     }
     metric_name = p["long_term_metric"]
@@ -273,10 +346,10 @@ def _three_level(b: _Builder, selected: Sequence[OrderLine], earlier: Sequence[O
             b.post(member, part.minor, amount, f"{name} part by {'sales' if name == 'base' else 'growth' if name == 'incremental' else metric_name}")
 
 
-def _growth_fund(b: _Builder, selected: Sequence[OrderLine], earlier: Sequence[OrderLine]) -> None:
+def _growth_fund(b: _Builder, t: RuleTotals) -> None:
     p = b.rule.params
-    by_seller = _sum_by(selected, lambda l: l.seller, lambda l: base_of(b.rule, l))
-    before = sum(base_of(b.rule, l) for l in earlier) if p["period"].value == "month" else 0
+    by_seller = t.by_seller
+    before = sum(t.before_by_seller.values()) if p["period"].value == "month" else 0
     target, rate = p["target"].minor, Fraction(p["rate"])
 
     def accrued(profit: int) -> int:
@@ -290,15 +363,13 @@ def _growth_fund(b: _Builder, selected: Sequence[OrderLine], earlier: Sequence[O
         b.post(seller, -part.minor, by_seller[seller], "funds the growth fund")
 
 
-def _rebate(b: _Builder, selected: Sequence[OrderLine]) -> None:
+def _rebate(b: _Builder, t: RuleTotals) -> None:
     p = b.rule.params
-    total_base = sum(base_of(b.rule, l) for l in selected)
+    total_base = sum(t.by_seller.values())
     amount = _round(Fraction(total_base) * Fraction(p["rate"]))
     if amount == 0:
         return
-    sales = _sum_by([l for l in selected if l.product_owner in p["recipients"]], lambda l: l.product_owner,
-                    lambda l: base_of(b.rule, l))
-    weights = {r: sales.get(r, 0) for r in p["recipients"]}
+    weights = {r: t.by_owner.get(r, 0) for r in p["recipients"]}
     b.post(p["payer"], -amount, total_base, f"pays {_fmt(p['rate'])} rebate")
     b.share_out(amount, _by_weight(amount, weights), amount, {r: "pro rata to sales" for r in weights})
 
@@ -313,20 +384,17 @@ def _cost_share(b: _Builder, day: date) -> None:
         b.post(member, -part.minor, amount, _fmt(p["ratios"][member]))
 
 
-def _contribution(b: _Builder, selected: Sequence[OrderLine]) -> None:
-    listed = set(b.rule.params.get("members") or ())
+def _contribution(b: _Builder, t: RuleTotals) -> None:
     quotas: dict[str, Fraction] = defaultdict(Fraction)
-    for line in selected:
-        attributed = [m for m in line.attributed_to if not listed or m in listed] or [line.seller]
-        for member in attributed:
-            quotas[member] += Fraction(base_of(b.rule, line), len(attributed))
-    by_seller = _sum_by(selected, lambda l: l.seller, lambda l: base_of(b.rule, l))
-    b.collect_from_sellers(by_seller)
-    b.share_out(sum(by_seller.values()), dict(quotas), sum(by_seller.values()), {m: "equal per attributed line" for m in quotas})
+    for members, base in t.by_sharers.items():
+        for member in members:
+            quotas[member] += Fraction(base, len(members))
+    pool = sum(t.by_seller.values())
+    b.collect_from_sellers(t.by_seller)
+    b.share_out(pool, dict(quotas), pool, {m: "equal per attributed line" for m in quotas})
 
 
 # -- the day ---------------------------------------------------------------------------------------
-
 def business_day(line: OrderLine, timezone: str) -> date:
     return line.occurred_at.astimezone(ZoneInfo(timezone)).date()
 
@@ -355,23 +423,20 @@ def reweight(previous: Mapping[str, Fraction], metrics: Mapping[str, Mapping[str
     return {m: previous[m] + pace * deltas[m] for m in members}
 
 
-def settle_day(agreement: Agreement, day: date, lines: Sequence[OrderLine], ctx: DayContext | None = None) -> DaySettlement:
-    """Apply every rule of `agreement` to the `lines` of `day`; the day's postings balance.
+def settle_totals(agreement: Agreement, day: date, totals: Mapping[str, RuleTotals],
+                  ctx: DayContext | None = None) -> DaySettlement:
+    """Apply every rule of `agreement` to the day, given each rule's totals (by rule id).
 
-    `lines` are the day's lines (refunds included, as negative amounts); lines of another
-    currency are an error. Raises SettlementInputMissing when a rule needs an input not given.
+    The postings of each rule and of the whole day balance, or JournalUnbalanced is raised.
+    Raises SettlementInputMissing when a rule needs an input not given.
     """
     ctx = ctx or DayContext()
-    foreign = sorted({l.amount.currency for l in lines if l.amount.currency != agreement.currency})
-    if foreign:
-        raise InvalidInput(f"lines in {', '.join(foreign)} cannot settle under a {agreement.currency} agreement")
     outcomes: list[RuleOutcome] = []
     for rule in agreement.rules:
-        selected = [l for l in lines if selects(rule.select, l)]
-        earlier = [l for l in ctx.earlier if selects(rule.select, l)]
-        b = _Builder(rule, agreement.currency, sum(base_of(rule, l) for l in selected))
+        t = totals.get(rule.id, RuleTotals())
+        b = _Builder(rule, agreement.currency, sum((t.by_seller or t.by_owner).values()))
         if rule.kind is RuleKind.FIXED_SPLIT:
-            _shares_rule(b, selected, {m: Fraction(s) for m, s in rule.params["shares"].items()})
+            _shares_rule(b, t, {m: Fraction(s) for m, s in rule.params["shares"].items()})
         elif rule.kind is RuleKind.DYNAMIC:
             first_period = (day.year, day.month) == (agreement.effective_from.year, agreement.effective_from.month)
             if rule.id in ctx.dynamic_shares:
@@ -380,22 +445,36 @@ def settle_day(agreement: Agreement, day: date, lines: Sequence[OrderLine], ctx:
                 shares = {m: Fraction(s) for m, s in rule.params["initial"].items()}
             else:
                 raise SettlementInputMissing(f"dynamic rule {rule.id!r} needs its shares for {day:%Y-%m} (see reweight)")
-            _shares_rule(b, selected, shares)
+            _shares_rule(b, t, shares)
         elif rule.kind is RuleKind.TIERED:
-            _tiered(b, selected, earlier)
+            _tiered(b, t)
         elif rule.kind is RuleKind.THREE_LEVEL:
-            _three_level(b, selected, earlier, ctx)
+            _three_level(b, t, ctx)
         elif rule.kind is RuleKind.GROWTH_FUND:
-            _growth_fund(b, selected, earlier)
+            _growth_fund(b, t)
         elif rule.kind is RuleKind.REBATE:
-            _rebate(b, selected)
+            _rebate(b, t)
         elif rule.kind is RuleKind.COST_SHARE:
             _cost_share(b, day)
         elif rule.kind is RuleKind.CONTRIBUTION:
-            _contribution(b, selected)
+            _contribution(b, t)
         outcomes.append(b.outcome())
     settlement = DaySettlement(day, tuple(outcomes))
     # Never skipped: the whole day balances per currency (one currency per agreement).
     if sum(m.minor for m in settlement.net().values()) != 0:
         raise JournalUnbalanced(f"postings of {day} do not sum to zero")
     return settlement
+
+
+def settle_day(agreement: Agreement, day: date, lines: Sequence[OrderLine], ctx: DayContext | None = None) -> DaySettlement:
+    """The reference engine: apply every rule of `agreement` to the `lines` of `day`.
+
+    `lines` are the day's lines (refunds included, as negative amounts); `ctx.earlier` the month's
+    lines before the day. Lines of another currency are an error.
+    """
+    ctx = ctx or DayContext()
+    foreign = sorted({l.amount.currency for l in [*lines, *ctx.earlier] if l.amount.currency != agreement.currency})
+    if foreign:
+        raise InvalidInput(f"lines in {', '.join(foreign)} cannot settle under a {agreement.currency} agreement")
+    totals = {rule.id: totals_from_lines(rule, lines, ctx.earlier) for rule in agreement.rules}
+    return settle_totals(agreement, day, totals, ctx)
