@@ -423,6 +423,12 @@ def reweight(previous: Mapping[str, Fraction], metrics: Mapping[str, Mapping[str
     return {m: previous[m] + pace * deltas[m] for m in members}
 
 
+def _in_key_order(t: RuleTotals) -> RuleTotals:
+    """The same totals with keys sorted, so statement lines come out in one order whatever gathered them."""
+    return RuleTotals(*(dict(sorted(part.items())) for part in (
+        t.by_seller, t.by_owner, t.by_sharers, t.before_by_seller, t.before_by_owner)))
+
+
 def settle_totals(agreement: Agreement, day: date, totals: Mapping[str, RuleTotals],
                   ctx: DayContext | None = None) -> DaySettlement:
     """Apply every rule of `agreement` to the day, given each rule's totals (by rule id).
@@ -433,7 +439,7 @@ def settle_totals(agreement: Agreement, day: date, totals: Mapping[str, RuleTota
     ctx = ctx or DayContext()
     outcomes: list[RuleOutcome] = []
     for rule in agreement.rules:
-        t = totals.get(rule.id, RuleTotals())
+        t = _in_key_order(totals.get(rule.id, RuleTotals()))
         b = _Builder(rule, agreement.currency, sum((t.by_seller or t.by_owner).values()))
         if rule.kind is RuleKind.FIXED_SPLIT:
             _shares_rule(b, t, {m: Fraction(s) for m, s in rule.params["shares"].items()})

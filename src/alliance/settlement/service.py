@@ -15,9 +15,8 @@ from alliance.core.clock import Clock, local_today
 from alliance.core.decimals import parse_decimal
 from alliance.core.errors import AllianceError, Conflict, InvalidInput, NotFound, Problem
 from alliance.core.money import Money
-from alliance.settlement.engine import DayContext, SettlementInputMissing, business_day, reweight, settle_day
+from alliance.settlement.engine import DayContext, SettlementInputMissing, reweight, settle_totals
 from alliance.settlement.journal import JournalEntry
-from alliance.settlement.lines import OrderLine
 from alliance.settlement.schedule import due_day
 from alliance.sharing.agreement import Agreement, RuleKind, load_agreement_text
 from alliance.sharing.versions import AgreementVersion, in_force
@@ -76,23 +75,23 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         versions = {code: uow.sharing.versions(alliance.id, code) for code in codes}
         metrics = uow.settlement.metrics(alliance.id)
 
-    def month_before(d: date) -> list[OrderLine]:
-        """The lines of d's month before d (monthly tiers and targets need them)."""
-        return facts.lines(alliance.code, alliance.currency, d.replace(day=1), d - timedelta(days=1)) if d.day > 1 else []
-
-    lines_today = facts.lines(alliance.code, alliance.currency, day, day)
-    earlier = month_before(day)
-    late = facts.late_lines(alliance.code, alliance.currency, closed)
-    late_earlier = {d: month_before(d) for d in late}  # read once, whatever the number of agreements
+    lines_today = facts.count(alliance.code, day)
+    late = facts.late_days(alliance.code, closed)
 
     statement: list[dict[str, Any]] = []
     applied: list[dict[str, Any]] = []
     net: dict[str, int] = {}
 
-    def apply(version: AgreementVersion, on: date, lines: list[OrderLine], before: list[OrderLine],
-              adjustment_of: date | None) -> None:
+    def apply(version: AgreementVersion, on: date, adjustment_of: date | None) -> None:
         agreement = load_agreement_text(version.document)
-        outcome = settle_day(agreement, on, lines, period_context(agreement, on, before, metrics))
+        if agreement.currency != alliance.currency:
+            raise InvalidInput(f"agreement {version.agreement_code!r} v{version.version} is in {agreement.currency}, "
+                               f"the alliance settles in {alliance.currency}")
+        # The rules' totals come from the fact store in SQL (late lines: only those that arrived
+        # after their day's cutoff); the money arithmetic is the reference engine's.
+        totals = facts.rule_totals(alliance.code, agreement.rules, on,
+                                   arrived_after=None if adjustment_of is None else closed[adjustment_of])
+        outcome = settle_totals(agreement, on, totals, period_context(agreement, on, metrics))
         for rule in outcome.outcomes:
             for line in rule.lines:
                 statement.append({
@@ -106,11 +105,11 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         version = in_force(history, day)
         if version is not None:
             applied.append({"agreement": code, "version": version.version, "sha256": version.sha256})
-            apply(version, day, lines_today, earlier, None)
-        for late_day, late_lines in late.items():
+            apply(version, day, None)
+        for late_day in late:
             late_version = in_force(history, late_day)
             if late_version is not None:
-                apply(late_version, late_day, late_lines, late_earlier[late_day], late_day)
+                apply(late_version, late_day, late_day)
     # Never skipped: the run's postings balance, or nothing is saved.
     if sum(net.values()) != 0:
         raise AssertionError(f"settlement of {day} does not balance: {sum(net.values())}")
@@ -120,12 +119,12 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         if uow.settlement.run(alliance.id, day) is not None:
             raise DayClosed(f"{day} is already settled for {alliance.code!r}; a closed day is never rewritten")
         uow.settlement.add(alliance.id, {
-            "day": day, "currency": alliance.currency, "lines": len(lines_today),
-            "late_lines": sum(len(v) for v in late.values()), "agreements": applied,
+            "day": day, "currency": alliance.currency, "lines": lines_today,
+            "late_lines": sum(late.values()), "agreements": applied,
             "closed_at": clock.now(), "actor": actor,
         }, statement)
         uow.commit()
-    return SettlementResult(day, len(lines_today), sum(len(v) for v in late.values()), applied,
+    return SettlementResult(day, lines_today, sum(late.values()), applied,
                             {a: Money(m, alliance.currency) for a, m in sorted(net.items()) if m})
 
 
@@ -211,23 +210,15 @@ def simulate(store: Store, facts: FactStore, alliance_code: str, documents: Sequ
     for name, agreement in agreements:
         if agreement.currency != alliance.currency:
             raise InvalidInput(f"{name}: currency {agreement.currency} differs from the alliance's {alliance.currency}")
-    by_day: dict[date, list[OrderLine]] = {}
-    for line in facts.lines(alliance.code, alliance.currency, first.replace(day=1), last):
-        by_day.setdefault(business_day(line, alliance.timezone), []).append(line)
     scenarios = []
     for name, agreement in agreements:
         totals: dict[str, int] = {p: 0 for p in agreement.parties}
-        day = first.replace(day=1)  # walk from the month's start so monthly volumes are right
-        earlier: list[OrderLine] = []
+        day = first
         while day <= last:
-            if day.day == 1:
-                earlier = []
-            today = by_day.get(day, [])
-            if day >= first:
-                outcome = settle_day(agreement, day, today, period_context(agreement, day, list(earlier), metrics))
-                for account, money in outcome.net().items():
-                    totals[account] = totals.get(account, 0) + money.minor
-            earlier.extend(today)
+            rule_totals = facts.rule_totals(alliance.code, agreement.rules, day)
+            outcome = settle_totals(agreement, day, rule_totals, period_context(agreement, day, metrics))
+            for account, money in outcome.net().items():
+                totals[account] = totals.get(account, 0) + money.minor
             day += timedelta(days=1)
         money_totals = {a: Money(m, alliance.currency) for a, m in sorted(totals.items())}
         flagged = {}
@@ -328,8 +319,7 @@ def _months(first: date, last: date) -> list[str]:
     return months
 
 
-def period_context(agreement: Agreement, day: date, earlier: list[OrderLine],
-                   metrics: dict[str, dict[str, dict[str, Decimal]]]) -> DayContext:
+def period_context(agreement: Agreement, day: date, metrics: dict[str, dict[str, dict[str, Decimal]]]) -> DayContext:
     """The day's inputs: the month's metrics, and each dynamic rule's shares for the month.
 
     Dynamic shares are replayed from the agreement's first month: each month's shares are
@@ -349,4 +339,4 @@ def period_context(agreement: Agreement, day: date, earlier: list[OrderLine],
             except SettlementInputMissing as exc:
                 raise SettlementInputMissing(f"rule {rule.id!r}, {previous}: {exc.message}") from None
         shares[rule.id] = current
-    return DayContext(earlier=earlier, metrics=metrics.get(period, {}), dynamic_shares=shares)
+    return DayContext(metrics=metrics.get(period, {}), dynamic_shares=shares)

@@ -27,7 +27,9 @@ import duckdb
 
 from alliance.core.errors import InvalidInput, Problem, StoreUnavailable
 from alliance.core.money import Money, minor_digits
+from alliance.settlement.engine import Need, RuleTotals, needs, sharers
 from alliance.settlement.lines import OrderLine
+from alliance.sharing.agreement import Base, Rule, Selector
 
 COLUMNS = ("line_id", "order_id", "occurred_at", "seller", "product_owner", "channel", "sku", "quantity",
            "amount", "cost", "attributed_to", "refund_of", "currency")
@@ -217,25 +219,69 @@ class FactStore:
         finally:
             cursor.close()
 
-    def late_lines(self, alliance: str, currency: str, closed: dict[date, datetime]) -> dict[date, list[OrderLine]]:
-        """Lines of already-closed business days that arrived after their day was closed."""
+    def late_days(self, alliance: str, closed: dict[date, datetime]) -> dict[date, int]:
+        """How many lines each closed day received after its cutoff (`closed`: day -> cutoff)."""
         if not closed:
             return {}
         days = sorted(closed)
         cutoffs = [(closed[d] - EPOCH) // timedelta(microseconds=1) for d in days]
         rows = self._read(
-            f"""SELECT o.business_day, {_LINE_COLUMNS}
-                FROM order_lines o JOIN (SELECT unnest(?::DATE[]) AS day, unnest(?::BIGINT[]) AS cutoff) c
-                  ON o.business_day = c.day AND epoch_us(o.ingested_at) > c.cutoff
-                WHERE o.alliance = ? ORDER BY o.business_day, o.line_id""",
+            """SELECT o.business_day, count(*)
+               FROM order_lines o JOIN (SELECT unnest(?::DATE[]) AS day, unnest(?::BIGINT[]) AS cutoff) c
+                 ON o.business_day = c.day AND epoch_us(o.ingested_at) > c.cutoff
+               WHERE o.alliance = ? GROUP BY o.business_day ORDER BY o.business_day""",
             [days, cutoffs, alliance])
-        found: dict[date, list[OrderLine]] = {}
-        for r in rows:
-            found.setdefault(r[0], []).append(_line(r[1:], currency))
-        return found
+        return {r[0]: int(r[1]) for r in rows}
 
-    def count(self, alliance: str) -> int:
-        return int(self._read("SELECT count(*) FROM order_lines WHERE alliance = ?", [alliance])[0][0])
+    def count(self, alliance: str, day: date | None = None) -> int:
+        """The alliance's lines (of one business day, if given)."""
+        if day is None:
+            return int(self._read("SELECT count(*) FROM order_lines WHERE alliance = ?", [alliance])[0][0])
+        return int(self._read("SELECT count(*) FROM order_lines WHERE alliance = ? AND business_day = ?",
+                              [alliance, day])[0][0])
+
+    # -- settlement ---------------------------------------------------------------------------------
+    def rule_totals(self, alliance: str, rules: Sequence[Rule], day: date, *,
+                    arrived_after: datetime | None = None) -> dict[str, RuleTotals]:
+        """Each rule's totals (see `settlement.engine.RuleTotals`) over the stored lines, in SQL.
+
+        Today's totals cover the lines of `day` (only those ingested after `arrived_after`, when
+        given: late lines); the totals before cover the lines of the day's month before it. Rules
+        that need the same grouping of the same selection share one aggregate query, with the
+        selection as its WHERE clause, so each query scans only the columns and row groups it needs
+        and groups by one key.
+        """
+        month_start = day.replace(day=1)
+        queries: dict[tuple[Need, Selector], list[Rule]] = {}
+        for rule in rules:
+            for need in needs(rule):
+                if need in (Need.SELLER_BEFORE, Need.OWNER_BEFORE) and day == month_start:
+                    continue
+                queries.setdefault((need, rule.select), []).append(rule)
+        found: dict[str, dict[Need, dict[Any, int]]] = {rule.id: {} for rule in rules}
+        for (need, selector), using in queries.items():
+            profit = any(rule.base is Base.PROFIT for rule in using)
+            rows = self._read(_totals_sql(need, selector, profit, arrived_after is not None),
+                              _totals_parameters(need, alliance, day, month_start, arrived_after))
+            for rule in using:
+                sums = found[rule.id].setdefault(need, {})
+                for row in rows:
+                    base = int(row[-2]) - (int(row[-1] or 0) if rule.base is Base.PROFIT else 0)
+                    if need is Need.SHARERS:
+                        key: Any = sharers(rule, tuple(a for a in row[0].split(";") if a), row[1])
+                        sums[key] = sums.get(key, 0) + base
+                    else:
+                        sums[row[0]] = base
+        return {
+            rule.id: RuleTotals(
+                by_seller=found[rule.id].get(Need.SELLER, {}),
+                by_owner=found[rule.id].get(Need.OWNER, {}),
+                by_sharers=found[rule.id].get(Need.SHARERS, {}),
+                before_by_seller=found[rule.id].get(Need.SELLER_BEFORE, {}),
+                before_by_owner=found[rule.id].get(Need.OWNER_BEFORE, {}),
+            )
+            for rule in rules
+        }
 
     def lines(self, alliance: str, currency: str, first_day: date, last_day: date) -> list[OrderLine]:
         """The alliance's lines whose business day lies in [first_day, last_day], in line_id order."""
@@ -244,6 +290,50 @@ class FactStore:
                 WHERE o.alliance = ? AND o.business_day BETWEEN ? AND ? ORDER BY o.line_id""",
             [alliance, first_day, last_day])
         return [_line(r, currency) for r in rows]
+
+
+_GROUP_BY = {
+    Need.SELLER: "seller", Need.OWNER: "product_owner", Need.SHARERS: "attributed_to, seller",
+    Need.SELLER_BEFORE: "seller", Need.OWNER_BEFORE: "product_owner",
+}
+
+
+def _in(column: str, values: Sequence[str]) -> str:
+    return f"{column} IN ({', '.join(_literal(v) for v in values)})"
+
+
+def _totals_sql(need: Need, selector: Selector, profit: bool, late: bool) -> str:
+    """One aggregate over the lines a selector picks: the sum of amounts (and costs) per key.
+
+    The selection is written as literals (member codes, channels and prefixes were validated with
+    the agreement) so that DuckDB can push it into the scan.
+    """
+    where = ["alliance = ?"]
+    if need in (Need.SELLER_BEFORE, Need.OWNER_BEFORE):
+        where.append("business_day >= ? AND business_day < ?")
+    else:
+        where.append("business_day = ?")
+        if late:
+            where.append("epoch_us(ingested_at) > ?")
+    if selector.seller:
+        where.append(_in("seller", selector.seller))
+    if selector.product_owner:
+        where.append(_in("product_owner", selector.product_owner))
+    if selector.channel:
+        where.append(_in("channel", selector.channel))
+    if selector.sku_prefix:
+        where.append("(" + " OR ".join(f"starts_with(sku, {_literal(p)})" for p in selector.sku_prefix) + ")")
+    cost = "sum(cost_minor)" if profit else "NULL"
+    keys = _GROUP_BY[need]
+    return f"SELECT {keys}, sum(amount_minor), {cost} FROM order_lines WHERE {' AND '.join(where)} GROUP BY {keys}"
+
+
+def _totals_parameters(need: Need, alliance: str, day: date, month_start: date, arrived_after: datetime | None) -> list[Any]:
+    if need in (Need.SELLER_BEFORE, Need.OWNER_BEFORE):
+        return [alliance, month_start, day]
+    if arrived_after is None:
+        return [alliance, day]
+    return [alliance, day, (arrived_after - EPOCH) // timedelta(microseconds=1)]
 
 
 _LINE_COLUMNS = """o.line_id, o.order_id, epoch_us(o.occurred_at), o.seller, o.product_owner, o.channel, o.sku,
