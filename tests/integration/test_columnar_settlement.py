@@ -27,8 +27,9 @@ from alliance.store.facts import COLUMNS, FactStore
 
 ROOT = Path(__file__).parents[2]
 YUEJIA = load_agreement_text((ROOT / "docs" / "examples" / "agreement-yuejia.yaml").read_text("utf-8"))
-# Every kind, with selections on each key, profit bases, whole tiers by seller, a daily growth fund
-# and a contribution restricted to listed members.
+# Every kind, with selections on each key, profit bases, whole tiers by seller, a daily growth fund,
+# a contribution restricted to listed members and a profit split over the contribution's selection
+# (whose seller totals the SQL path takes from the contribution's query).
 MIXED = load_agreement_text("""
 agreement: mixed
 currency: CNY
@@ -49,6 +50,8 @@ rules:
      recipients: [MILK, SNACK, CLEAN]}
   - {id: refer, kind: contribution, select: {channel: [referral, membership]}, base: revenue,
      members: [MILK, SNACK, BABY]}
+  - {id: refer-profit, kind: fixed_split, select: {channel: [referral, membership]}, base: profit,
+     shares: {BABY: 0.5, BEAUTY: 0.5}}
   - {id: pool, kind: three_level, select: {sku_prefix: [SW-]}, base: profit, pool_rate: 0.2,
      parts: {base: 0.5, incremental: 0.25, long_term: 0.25}, members: [MILK, SNACK, CLEAN],
      baseline: {MILK: "1000.00", SNACK: "10.00"}, long_term_metric: user_assets}

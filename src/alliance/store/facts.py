@@ -260,18 +260,23 @@ class FactStore:
                 queries.setdefault((need, rule.select), []).append(rule)
         found: dict[str, dict[Need, dict[Any, int]]] = {rule.id: {} for rule in rules}
         for (need, selector), using in queries.items():
-            profit = any(rule.base is Base.PROFIT for rule in using)
+            if need is Need.SELLER and (Need.SHARERS, selector) in queries:
+                continue  # summed from the sharers query, which groups by seller too
+            served = [(need, rule) for rule in using]
+            if need is Need.SHARERS:
+                served += [(Need.SELLER, rule) for rule in queries.get((Need.SELLER, selector), [])]
+            profit = any(rule.base is Base.PROFIT for _, rule in served)
             rows = self._read(_totals_sql(need, selector, profit, arrived_after is not None),
                               _totals_parameters(need, alliance, day, month_start, arrived_after))
-            for rule in using:
-                sums = found[rule.id].setdefault(need, {})
-                for row in rows:
-                    base = int(row[-2]) - (int(row[-1] or 0) if rule.base is Base.PROFIT else 0)
-                    if need is Need.SHARERS:
+            for row in rows:
+                amount, cost = int(row[-2]), int(row[-1] or 0)
+                for want, rule in served:
+                    if want is Need.SHARERS:
                         key: Any = sharers(rule, tuple(a for a in row[0].split(";") if a), row[1])
-                        sums[key] = sums.get(key, 0) + base
                     else:
-                        sums[row[0]] = base
+                        key = row[1] if need is Need.SHARERS else row[0]  # the seller of a sharers row
+                    sums = found[rule.id].setdefault(want, {})
+                    sums[key] = sums.get(key, 0) + (amount - cost if rule.base is Base.PROFIT else amount)
         return {
             rule.id: RuleTotals(
                 by_seller=found[rule.id].get(Need.SELLER, {}),
@@ -432,9 +437,11 @@ SELECT h.*,
 FROM hashed h LEFT JOIN (SELECT line_id, content_sha256 FROM order_lines WHERE alliance = ?) o ON o.line_id = h.line_id
 """
 
-# Stored in business-day order (and file order within a day): a day's lines then sit in few row
-# groups, so settlement scans skip the others by their min/max, and sorted columns compress better,
-# which more than pays for the sort (10M lines: 11 s instead of 16 s).
+# Stored in business-day order (file order within a day): a day's lines sit in few row groups, so
+# settlement queries skip the others by their min/max, and the columns compress better, which more
+# than pays for the sort (10M lines: 11 s instead of 16 s for the insert). Clustering further by
+# channel and SKU would let rule selections skip row groups too (measured: rule stage 2.6x faster)
+# but sorting on those strings costs ~6 s of ingestion per 10M lines (see docs/settlement.md).
 _INSERT_SQL = """
 INSERT INTO order_lines
 SELECT ?, line_id, order_id, occurred, business_day, seller, product_owner, channel, sku, quantity, amount_minor,
