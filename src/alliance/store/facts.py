@@ -93,6 +93,11 @@ class IngestReport:
     kept: bool  # whether the good lines were stored (False: all-or-nothing with bad lines)
 
 
+def _epoch_us(moment: datetime) -> int:
+    """An aware time as DuckDB's epoch_us() gives it: compared as integers, no TIMESTAMPTZ binding."""
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
 def _literal(text: str) -> str:
     """A SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
@@ -224,7 +229,7 @@ class FactStore:
         if not closed:
             return {}
         days = sorted(closed)
-        cutoffs = [(closed[d] - EPOCH) // timedelta(microseconds=1) for d in days]
+        cutoffs = [_epoch_us(closed[d]) for d in days]
         rows = self._read(
             """SELECT o.business_day, count(*)
                FROM order_lines o JOIN (SELECT unnest(?::DATE[]) AS day, unnest(?::BIGINT[]) AS cutoff) c
@@ -338,7 +343,7 @@ def _totals_parameters(need: Need, alliance: str, day: date, month_start: date, 
         return [alliance, month_start, day]
     if arrived_after is None:
         return [alliance, day]
-    return [alliance, day, (arrived_after - EPOCH) // timedelta(microseconds=1)]
+    return [alliance, day, _epoch_us(arrived_after)]
 
 
 _LINE_COLUMNS = """o.line_id, o.order_id, epoch_us(o.occurred_at), o.seller, o.product_owner, o.channel, o.sku,
