@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from alliance.cli import agreements, alliances, members, orders, prospects, screening, settlement
+from alliance.cli import agreements, alliances, games, members, orders, prospects, screening, settlement
 from alliance.cli.output import OutputFormat, console, emit, fails_cleanly, open_store
 from alliance.core.clock import SystemClock
 
@@ -31,6 +31,8 @@ app.command("statement")(settlement.statement)
 app.add_typer(settlement.journal_app, name="journal")
 app.command("simulate")(settlement.simulate)
 app.add_typer(settlement.metrics_app, name="metrics")
+app.add_typer(games.app, name="game")
+app.command("voting-power")(games.voting_power_command)
 
 
 @app.command()

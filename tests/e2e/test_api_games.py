@@ -1,0 +1,62 @@
+"""Games over HTTP: solving a game document, voting power, and their problem responses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from alliance.core.clock import FrozenClock
+from alliance.server import create_app
+from alliance.store.database import Store
+
+GLOVE = {"type": "table", "players": ["L", "R1", "R2"],
+         "values": {"L": 0, "R1": 0, "R2": 0, "L;R1": 1, "L;R2": 1, "R1;R2": 0, "L;R1;R2": 1}}
+
+
+@pytest.fixture
+def client(store: Store, clock: FrozenClock) -> Iterator[TestClient]:
+    with TestClient(create_app(store, clock)) as c:
+        yield c
+
+
+def problem(response, status: int, code: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == code
+    return body
+
+
+def test_solve_a_game(client: TestClient) -> None:
+    r = client.post("/api/v1/games/solve", json={"game": GLOVE, "solutions": ["shapley", "nucleolus", "core"]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["players"] == ["L", "R1", "R2"]
+    assert body["shapley"] == {"L": pytest.approx(2 / 3), "R1": pytest.approx(1 / 6), "R2": pytest.approx(1 / 6)}
+    assert body["nucleolus"] == {"L": 1.0, "R1": 0.0, "R2": 0.0}
+    assert body["core"]["in_core"] is False and body["core"]["blocking"] in (["L", "R1"], ["L", "R2"])
+
+
+def test_solve_problems(client: TestClient) -> None:
+    body = problem(client.post("/api/v1/games/solve", json={"game": {"type": "table", "players": ["A", "B"], "values": {"A": 1}}}),
+                   422, "game_invalid")
+    assert any("no worth" in p["reason"] for p in body["errors"])
+    problem(client.post("/api/v1/games/solve", json={"game": GLOVE, "solutions": ["fairest"]}), 422, "game_invalid")
+    r = client.post("/api/v1/games/solve", json={"game": GLOVE, "colour": "blue"})
+    assert r.status_code == 422  # unknown fields are refused
+    big = {"type": "weighted_voting", "quota": 20, "weights": {f"M{i}": 1 for i in range(30)}}
+    problem(client.post("/api/v1/games/solve", json={"game": big, "solutions": ["nucleolus"]}), 422, "game_too_large")
+
+
+def test_voting_power(client: TestClient) -> None:
+    r = client.post("/api/v1/voting-power", json={"quota": "12", "veto": [],
+                                                  "weights": {"FR": 4, "DE": 4, "IT": 4, "BE": 2, "NL": 2, "LU": "1"}})
+    assert r.status_code == 200, r.text
+    members = {m["member"]: m for m in r.json()["members"]}
+    assert members["FR"]["shapley_shubik"] == pytest.approx(7 / 30)
+    assert members["LU"]["shapley_shubik"] == pytest.approx(0.0) and members["LU"]["weight"] == "1"
+    assert members["BE"]["weight_share"] == pytest.approx(2 / 17)
+    problem(client.post("/api/v1/voting-power", json={"quota": "3", "weights": {"A": 1}, "veto": ["B"]}), 422, "game_invalid")
+    assert client.post("/api/v1/voting-power", json={"quota": "-1", "weights": {"A": 1}}).status_code == 422
