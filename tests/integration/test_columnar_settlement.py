@@ -50,6 +50,7 @@ rules:
      recipients: [MILK, SNACK, CLEAN]}
   - {id: refer, kind: contribution, select: {channel: [referral, membership]}, base: revenue,
      members: [MILK, SNACK, BABY]}
+  - {id: refer-banzhaf, kind: contribution, method: banzhaf, select: {channel: [referral]}, base: profit}
   - {id: refer-profit, kind: fixed_split, select: {channel: [referral, membership]}, base: profit,
      shares: {BABY: 0.5, BEAUTY: 0.5}}
   - {id: pool, kind: three_level, select: {sku_prefix: [SW-]}, base: profit, pool_rate: 0.2,

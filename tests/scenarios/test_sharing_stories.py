@@ -177,3 +177,24 @@ def test_cost_share_and_contribution() -> None:
     received = {l.account: l.amount.amount_text() for l in referrals.lines if l.amount.minor > 0}
     assert received == {"MILK": "33.33", "SNACK": "83.34", "YJ": "33.33"}
     assert settle_day(a, DAY + timedelta(days=1), []).net() == {}  # type: ignore[arg-type]
+
+
+def test_contribution_by_shapley_or_banzhaf_of_the_days_attribution_game() -> None:
+    # A 120.00 sale attributed to all three, a 30.00 sale attributed to A alone.
+    # Shapley: A 40 + 30 = 70.00, B 40.00, C 40.00. Banzhaf raw: a set of three weighs 1/4 per
+    # member (120 / 4 = 30 each), A's own set 30: raw A 60, B 30, C 30 -> normalised to the
+    # 150.00 pool: A 75.00, B 37.50, C 37.50.
+    lines = [line(1, "120.00", seller="A", channel="referral", attributed=("A", "B", "C")),
+             line(2, "30.00", seller="B", channel="referral", attributed=("A",))]
+
+    def received(method: str) -> dict[str, str]:
+        a = agreement(f"""  - id: referrals
+    kind: contribution
+    method: {method}
+    select: {{channel: referral}}
+""", "A, B, C")
+        (outcome,) = settle_day(a, DAY, lines).outcomes  # type: ignore[arg-type]
+        return {l.account: l.amount.amount_text() for l in outcome.lines if l.amount.minor > 0}
+
+    assert received("shapley") == received("equal") == {"A": "70.00", "B": "40.00", "C": "40.00"}
+    assert received("banzhaf") == {"A": "75.00", "B": "37.50", "C": "37.50"}

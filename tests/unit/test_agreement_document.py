@@ -155,3 +155,8 @@ rules:
     a, b, c = (load_agreement_text(t) for t in (compact, spread, changed))
     assert digest(a) == digest(b) and canonical_json(a) == canonical_json(b)
     assert digest(a) != digest(c)
+
+
+def test_contribution_methods_are_checked() -> None:
+    text = "agreement: x\neffective_from: 2027-01-01\nparties: [A, B]\nrules:\n  - {id: r, kind: contribution, method: nucleolus}\n"
+    assert ("rule 'r'", "method", "'nucleolus' is not a contribution method (equal, shapley, banzhaf)") in problems(text, ["A", "B"])

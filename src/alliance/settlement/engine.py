@@ -33,7 +33,9 @@ Per kind (see docs/formats/agreement.md for the fields):
   owner) among the selected lines; equal shares when none sold.
 - cost_share: on its day, the cost is owed to the member who paid it, by ratios.
 - contribution: each line's base is shared equally among the members attributed on it (those
-  listed in the rule, if it lists any), or goes to the seller when none is; sellers owe their base.
+  listed in the rule, if it lists any), or goes to the seller when none is: the Shapley value of
+  the day's attribution game; with `method: banzhaf`, the normalised Banzhaf value of that game
+  instead. Sellers owe their base.
 """
 
 from __future__ import annotations
@@ -385,13 +387,26 @@ def _cost_share(b: _Builder, day: date) -> None:
 
 
 def _contribution(b: _Builder, t: RuleTotals) -> None:
-    quotas: dict[str, Fraction] = defaultdict(Fraction)
+    """The day's lines form an attribution game, a sum of unanimity games (one per set of members
+    a line is shared among, worth that set's base). Its Shapley value gives each member of a set
+    an equal part of the set's base; the normalised Banzhaf value weights a set of k members by
+    1 / 2^(k-1) per member, then scales to the pool. Both exact, in fractions."""
+    pool = sum(t.by_seller.values())
+    shapley: dict[str, Fraction] = defaultdict(Fraction)
+    raw: dict[str, Fraction] = defaultdict(Fraction)
     for members, base in t.by_sharers.items():
         for member in members:
-            quotas[member] += Fraction(base, len(members))
-    pool = sum(t.by_seller.values())
+            shapley[member] += Fraction(base, len(members))
+            raw[member] += Fraction(base, 2 ** (len(members) - 1))
+    quotas, note = dict(shapley), "Shapley value (equal per attributed line)"
+    if b.rule.params.get("method") == "banzhaf":
+        total = sum(raw.values(), Fraction(0))
+        if total != 0:
+            quotas, note = {m: pool * r / total for m, r in raw.items()}, "normalised Banzhaf value"
+        elif pool != 0:
+            note = "Shapley value (Banzhaf undefined: raw values sum to zero)"
     b.collect_from_sellers(t.by_seller)
-    b.share_out(pool, dict(quotas), pool, {m: "equal per attributed line" for m in quotas})
+    b.share_out(pool, quotas, pool, {m: note for m in quotas})
 
 
 # -- the day ---------------------------------------------------------------------------------------

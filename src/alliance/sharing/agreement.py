@@ -29,6 +29,12 @@ from alliance.sharing import yaml_exact
 ONE = Decimal(1)
 
 
+# How a contribution rule values members on the day's attribution game: "equal" and "shapley" are
+# the same thing (the Shapley value of a sum of unanimity games shares each line equally among
+# its attributed members); "banzhaf" is the normalised Banzhaf value (docs/games.md).
+CONTRIBUTION_METHODS = ("equal", "shapley", "banzhaf")
+
+
 class AgreementInvalid(InvalidInput):
     code = "invalid_agreement"
     title = "Invalid agreement"
@@ -351,9 +357,9 @@ def _rule(r: _Reader, raw: Any, index: int, parties: set[str], accounts: set[str
     elif kind is RuleKind.CONTRIBUTION:
         params["members"] = r.members(raw["members"], where, "members", parties) if "members" in raw else ()
         method = str(raw.get("method", "equal"))
-        if method != "equal":
-            r.add(where, "method", f"{method!r} is not available yet (equal split among the members attributed on each line)")
-        params["method"] = "equal"
+        if method not in CONTRIBUTION_METHODS:
+            r.add(where, "method", f"{method!r} is not a contribution method ({', '.join(CONTRIBUTION_METHODS)})")
+        params["method"] = method
     description = r.text(raw, "description", where, required=False) or ""
     return Rule(rule_id or f"#{index}", kind, select, base, params, description)
 
