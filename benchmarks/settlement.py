@@ -11,8 +11,9 @@ Targets (the settlement issue), on the 2-core reference machine:
      the same lines, measured in the same process;
   3. the same stage at least 15 times the rows per second of a straightforward Python `Decimal`
      loop applying the same rules line by line to a sample.
-It also prints the ingestion of the generated Parquet file (target: 10M lines in 30 s) and the
-reference engine (Python, integer minor units) on the sample, for scale. Data: see order_data.py.
+It also prints the ingestion of the generated Parquet file (target: 10M lines in 30 s), the
+reference engine (Python, integer minor units) on the sample, for scale, and the contribution
+report for a dispute over the day's month (the games issue: "in seconds"). Data: see order_data.py.
 Timings here are noisy: best of three for the in-process stages, and compare ratios.
 """
 
@@ -40,6 +41,7 @@ from alliance.registry import service as registry  # noqa: E402
 from alliance.registry.credit_code import with_check_character  # noqa: E402
 from alliance.registry.model import AllianceKind, AllianceSpec, AllianceStructure  # noqa: E402
 from alliance.settlement import service  # noqa: E402
+from alliance.settlement.disputes import contribution_report  # noqa: E402
 from alliance.settlement.engine import DayContext, settle_day, settle_totals  # noqa: E402
 from alliance.sharing import service as sharing  # noqa: E402
 from alliance.sharing.agreement import Agreement, Base, Rule, load_agreement_text  # noqa: E402
@@ -187,6 +189,8 @@ def main() -> None:
             "SELECT seller, sum(amount_minor) FROM order_lines WHERE alliance = ? AND business_day = ? GROUP BY seller",
             [ALLIANCE, DAY]))
         rule_stage = best_of(3, lambda: settle_totals(agreement, DAY, facts.rule_totals(ALLIANCE, agreement.rules, DAY), ctx))
+        month = (DAY.replace(day=1), DAY.replace(day=31))
+        dispute = best_of(1, lambda: contribution_report(store, facts, ALLIANCE, "bench", "referrals", *month).markdown())
 
         # 3. Python on a sample: the Decimal loop, and the reference engine.
         sample_rows = facts._read(
@@ -208,6 +212,8 @@ def main() -> None:
     print(f"  baseline DuckDB SUM(amount) GROUP BY seller: {baseline * 1000:7.0f} ms  {n / baseline:14,.0f} rows/s")
     print(f"  Python Decimal loop, {sample:,}-line sample: {loop * 1000:7.0f} ms  {sample / loop:14,.0f} rows/s")
     print(f"  reference engine, same sample:              {reference * 1000:7.0f} ms  {sample / reference:14,.0f} rows/s")
+    print(f"  contribution report for a dispute, the month of the day (recomputed, explained, Markdown): "
+          f"{dispute:.2f} s")
     stage_ratio = (n / rule_stage) / (n / baseline)
     loop_ratio = (n / rule_stage) / (sample / loop)
     target_ingest = 30.0 * n / 10_000_000

@@ -275,3 +275,35 @@ def test_settle_and_statement_through_the_cli(cli, tmp_path: Path, monkeypatch: 
     assert r.exit_code == 0 and json.loads(r.stdout)["total"] == "0.00"
     r = cli("statement", "-a", "nb", "--member", "SW", "--day", "2020-01-01")
     assert r.exit_code == 1 and "has not been settled" in r.stderr
+
+
+def test_contribution_report_through_the_cli(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date, timedelta
+
+    monkeypatch.setenv("ALLIANCE_FACTS_PATH", str(tmp_path / "facts.duckdb"))
+    day = (date.today() + timedelta(days=3)).isoformat()  # proposals take effect in the future
+    for n, code in ((1, "A"), (2, "B")):
+        cli("member", "add", "-a", "nb", "--code", code, "--name", f"{code} 公司", "--credit-code", credit_code(n))
+    agreement = tmp_path / "refer.yaml"
+    agreement.write_text(f"agreement: refer\neffective_from: {day}\nparties: [A, B]\nrules:\n"
+                         "  - {id: r, kind: contribution, select: {channel: referral}}\n", encoding="utf-8")
+    r = cli("agreement", "propose", str(agreement), "-a", "nb")
+    assert r.exit_code == 0, r.stderr
+    for member in ("A", "B"):
+        r = cli("agreement", "sign", "refer", "-a", "nb", "--version", "1", "--member", member, "--signer", "代表")
+        assert r.exit_code == 0, r.output
+    lines = tmp_path / "lines.csv"
+    lines.write_text("line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,attributed_to,currency\n"
+                     f"L1,O1,{day}T10:00:00+08:00,A,A,referral,S1,1,10.00,A;B,CNY\n", encoding="utf-8")
+    assert cli("orders", "import", str(lines), "-a", "nb").exit_code == 0
+    args = ("contribution", "report", "-a", "nb", "--agreement", "refer", "--rule", "r", "--from", day, "--to", day)
+    r = cli(*args, "--format", "json")
+    assert r.exit_code == 0, r.output
+    body = json.loads(r.stdout)
+    assert {m["member"]: m["shapley"] for m in body["members"]} == {"A": "5.00", "B": "5.00"}
+    r = cli(*args)
+    assert r.exit_code == 0 and "# Contribution report: refer / r" in r.stdout
+    out = tmp_path / "report.html"
+    assert cli(*args, "--format", "html", "-o", str(out)).exit_code == 0 and "<table>" in out.read_text(encoding="utf-8")
+    r = cli("contribution", "report", "-a", "nb", "--agreement", "refer", "--rule", "r", "--from", day, "--to", "soon")
+    assert r.exit_code == 2 and "--to 'soon' is not a date" in r.stderr

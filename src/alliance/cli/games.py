@@ -118,3 +118,37 @@ def _plain(x: object) -> str:
     if isinstance(x, Fraction):
         return str(x.numerator) if x.denominator == 1 else f"{float(x):g}"
     return str(x)
+
+
+contribution_app = typer.Typer(help="Contribution splits recomputed from recorded data.", no_args_is_help=True)
+
+
+@contribution_app.command("report")
+@fails_cleanly
+def contribution_report_command(
+    alliance: Annotated[str, typer.Option("--alliance", "-a", help="Alliance code.")],
+    agreement: Annotated[str, typer.Option("--agreement", help="Agreement code.")],
+    rule: Annotated[str, typer.Option("--rule", help="The id of its contribution rule.")],
+    first: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
+    last: Annotated[str, typer.Option("--to", help="Last day (YYYY-MM-DD).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="markdown, html or json.")] = "markdown",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Recompute a period's contribution split and explain each member's value (for a dispute)."""
+    from alliance.cli.orders import open_facts
+    from alliance.cli.output import open_store, parse_day, write_output
+    from alliance.settlement.disputes import contribution_report
+
+    if fmt not in ("markdown", "html", "json"):
+        raise InvalidInput(f"--format must be markdown, html or json, not {fmt!r}")
+    start, end = parse_day(first, "--from"), parse_day(last, "--to")
+    facts = open_facts()
+    try:
+        report = contribution_report(open_store(), facts, alliance, agreement, rule, start, end)
+    finally:
+        facts.close()
+    if fmt == "json":
+        text = json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = report.markdown() if fmt == "markdown" else report.html()
+    write_output(output, text.encode("utf-8"))

@@ -33,6 +33,7 @@ app.command("simulate")(settlement.simulate)
 app.add_typer(settlement.metrics_app, name="metrics")
 app.add_typer(games.app, name="game")
 app.command("voting-power")(games.voting_power_command)
+app.add_typer(games.contribution_app, name="contribution")
 
 
 @app.command()

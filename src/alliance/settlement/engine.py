@@ -59,6 +59,10 @@ Accounts = dict[str, int]  # account -> minor units
 K = TypeVar("K", str, tuple[str, ...])
 
 
+# The rate text of the statement lines by which sellers owe the base they collected.
+COLLECTED = "collected"
+
+
 class SettlementInputMissing(InvalidInput):
     code = "settlement_input_missing"
     title = "Settlement input missing"
@@ -250,7 +254,7 @@ class _Builder:
         for account, part in apportion(self.money(total), quotas).items():
             self.post(account, part.minor, base, rates.get(account, ""))
 
-    def collect_from_sellers(self, by_seller: Mapping[str, int], note: str = "collected") -> None:
+    def collect_from_sellers(self, by_seller: Mapping[str, int], note: str = COLLECTED) -> None:
         for seller, amount in sorted(by_seller.items()):
             self.post(seller, -amount, amount, note)
 

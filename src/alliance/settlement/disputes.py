@@ -1,0 +1,75 @@
+"""Recompute a period's contribution split from recorded data, for a dispute.
+
+Reads the agreement versions in force, the fact store's lines of each day of the period (late
+lines included: they belong to their own day) and the closed runs' statement lines; writes
+nothing. The explanation itself is pure (`alliance.games.report`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from alliance.core.errors import InvalidInput, NotFound
+from alliance.games.report import ContributionReport, build_report
+from alliance.settlement.engine import COLLECTED
+from alliance.sharing.agreement import RuleKind, load_agreement_text
+from alliance.sharing.versions import in_force
+from alliance.store.database import Store
+from alliance.store.facts import FactStore
+
+MAX_DAYS = 366
+
+
+def contribution_report(store: Store, facts: FactStore, alliance_code: str, agreement_code: str, rule_id: str,
+                        first: date, last: date) -> ContributionReport:
+    """The contribution rule `rule_id` of an agreement over [first, last], recomputed and explained."""
+    if last < first:
+        raise InvalidInput(f"--to {last} is before --from {first}")
+    if (last - first).days >= MAX_DAYS:
+        raise InvalidInput(f"a report covers at most {MAX_DAYS} days")
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        history = uow.sharing.versions(alliance.id, agreement_code)
+        if not history:
+            raise NotFound(f"alliance {alliance_code!r} has no agreement {agreement_code!r}")
+        runs = uow.settlement.runs_between(alliance.id, first, last)
+        settled: dict[str, int] = {}
+        for run in runs:
+            for line in uow.settlement.lines(alliance.id, run.id):
+                if line.agreement == agreement_code and line.rule_id == rule_id and line.rate != COLLECTED:
+                    settled[line.account] = settled.get(line.account, 0) + line.amount_minor
+
+    sets: dict[tuple[str, ...], int] = {}
+    methods: set[str] = set()
+    method = "shapley"
+    days = 0
+    found_rule = False
+    day = first
+    while day <= last:
+        version = in_force(history, day)
+        if version is not None:
+            agreement = load_agreement_text(version.document)
+            rule = next((r for r in agreement.rules if r.id == rule_id), None)
+            if rule is not None:
+                found_rule = True
+                if rule.kind is not RuleKind.CONTRIBUTION:
+                    raise InvalidInput(f"rule {rule_id!r} of {agreement_code!r} is a {rule.kind.value} rule, "
+                                       "not a contribution rule")
+                method = "banzhaf" if rule.params.get("method") == "banzhaf" else "shapley"  # equal = shapley
+                methods.add(method)
+                days += 1
+                totals = facts.rule_totals(alliance.code, [rule], day)[rule.id]
+                for members, base in totals.by_sharers.items():
+                    sets[members] = sets.get(members, 0) + base
+        day += timedelta(days=1)
+    if not found_rule:
+        raise NotFound(f"no version of {agreement_code!r} in force between {first} and {last} has a rule {rule_id!r}")
+    notes = []
+    if len(methods) > 1:
+        notes.append(f"The rule's method changed within the period ({', '.join(sorted(methods))}); "
+                     f"the difference column compares with the last one ({method}).")
+    if not runs:
+        notes.append("No day of the period has been settled yet: the settled column is zero.")
+    return build_report(alliance=alliance.code, agreement=agreement_code, rule=rule_id, method=method, first=first,
+                        last=last, currency=alliance.currency, days=days, sets=sets, settled=settled,
+                        notes=tuple(notes))
