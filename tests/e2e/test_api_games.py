@@ -37,6 +37,10 @@ def test_solve_a_game(client: TestClient) -> None:
     assert body["shapley"] == {"L": pytest.approx(2 / 3), "R1": pytest.approx(1 / 6), "R2": pytest.approx(1 / 6)}
     assert body["nucleolus"] == {"L": 1.0, "R1": 0.0, "R2": 0.0}
     assert body["core"]["in_core"] is False and body["core"]["blocking"] in (["L", "R1"], ["L", "R2"])
+    r = client.post("/api/v1/games/solve", json={"game": GLOVE, "solutions": ["core"],
+                                                 "allocation": {"L": "0.8", "R1": "0.1", "R2": "0.1"}})
+    assert r.status_code == 200, r.text
+    assert r.json()["core"]["blocking"] in (["L", "R1"], ["L", "R2"]) and r.json()["core"]["excess"] == pytest.approx(0.1)
 
 
 def test_solve_problems(client: TestClient) -> None:

@@ -64,3 +64,17 @@ def test_voting_power_table_and_json(tmp_path: Path) -> None:
     assert r.exit_code == 0 and "Shapley-Shubik %" in r.stdout and "华南品牌" in r.stdout
     r = invoke("voting-power", "--quota", "51", "--weights", str(weights), "--veto", "nobody")
     assert r.exit_code == 2 and "'nobody' has no weight" in r.stderr
+
+
+def test_solve_checks_a_proposed_allocation_against_the_core(tmp_path: Path) -> None:
+    glove = write(tmp_path, "glove.json", {"type": "table", "players": ["L", "R1", "R2"], "values": {
+        "L": 0, "R1": 0, "R2": 0, "L;R1": 1, "L;R2": 1, "R1;R2": 0, "L;R1;R2": 1}})
+    fair = write(tmp_path, "fair.json", {"L": "1", "R1": 0, "R2": 0})
+    r = invoke("game", "solve", str(glove), "-s", "core", "--allocation", str(fair), "-f", "json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["core"]["in_core"] is True
+    wrong = write(tmp_path, "wrong.json", {"L": "0.5", "R1": "0.5", "Z": 0})
+    r = invoke("game", "solve", str(glove), "-s", "core", "--allocation", str(wrong))
+    assert r.exit_code == 2 and "no value for R2" in r.stderr
+    r = invoke("game", "solve", str(glove), "-s", "core", "--allocation", str(write(tmp_path, "x.json", {"L": "lots"})))
+    assert r.exit_code == 2 and "not a number" in r.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
 
@@ -58,6 +59,25 @@ def _print_solution(result: GameSolution) -> None:
         console.print(f"  {name}: skipped: {why}", highlight=False)
 
 
+def _allocation(text: str, where: str) -> dict[str, float]:
+    """An allocation file: a JSON object player -> number (or decimal string)."""
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{where}: not valid JSON: line {exc.lineno}: {exc.msg}") from None
+    if not isinstance(raw, dict):
+        raise InvalidInput(f"{where}: expected a JSON object of player -> value")
+    out: dict[str, float] = {}
+    for player, value in raw.items():
+        try:
+            out[player] = float(Decimal(str(value))) if not isinstance(value, bool) else float("nan")
+        except InvalidOperation:
+            out[player] = float("nan")
+        if out[player] != out[player]:
+            raise InvalidInput(f"{where}: the value of {player!r} is not a number: {value!r}")
+    return out
+
+
 @app.command("solve")
 @fails_cleanly
 def solve_command(
@@ -68,13 +88,16 @@ def solve_command(
     target_error: Annotated[float | None, typer.Option(help="Sampled solutions: stop at this 95% half-width.")] = None,
     samples: Annotated[int, typer.Option(help="Sampled solutions: at most this many permutations/coalitions.", min=1)] = 100_000,
     seed: Annotated[int, typer.Option(help="Sampled solutions: random seed (same seed, same result).", min=0)] = 0,
+    allocation: Annotated[Path | None, typer.Option(help="JSON object player -> value: check this allocation against the core (default: the Shapley value).")] = None,
 ) -> None:
     """Solve a cooperative game: each player's value under the chosen solutions."""
     if fmt not in ("table", "json"):
         raise InvalidInput(f"--format must be table or json, not {fmt!r}")
     text = read_text_file(game_file)
     game = parse_worth_csv(text, monotone=monotone) if game_file.suffix.lower() == ".csv" else parse_game(text)
-    result = solve(game, solution or ["all"], target_error=target_error, max_samples=samples, seed=seed)
+    proposed = _allocation(read_text_file(allocation), str(allocation)) if allocation is not None else None
+    result = solve(game, solution or ["all"], allocation=proposed, target_error=target_error, max_samples=samples,
+                   seed=seed)
     if fmt == "json":
         sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=2) + "\n")
     else:

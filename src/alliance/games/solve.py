@@ -150,6 +150,9 @@ def _core(game: Game, allocation: Mapping[str, float]) -> dict[str, Any]:
     missing = [p for p in game.players if p not in allocation]
     if missing:
         raise GameInvalid(f"the allocation to check has no value for {', '.join(missing)}")
+    strangers = [p for p in allocation if p not in game.players]
+    if strangers:
+        raise GameInvalid(f"the allocation names non-players: {', '.join(strangers)}")
     check = core_check(game, np.array([allocation[p] for p in game.players], dtype=np.float64))
     out: dict[str, Any] = {"allocation": {p: _round(float(allocation[p])) for p in game.players},
                            "in_core": check.in_core, "efficient": check.efficient,

@@ -32,14 +32,17 @@ class SolveIn(BaseModel):
     target_error: float | None = Field(default=None, gt=0)
     samples: int = Field(default=100_000, ge=1, le=1_000_000)
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
+    allocation: dict[Name, Decimal] | None = Field(
+        default=None, max_length=1000, description="Check this allocation against the core (default: the Shapley value).")
 
 
 @router.post("/games/solve", responses=ERRORS)
 def solve_game(body: SolveIn) -> dict[str, Any]:
     """Each player's value under the chosen solutions (values are numbers, not money)."""
     game = parse_game(json.dumps(body.game))
-    return solve(game, body.solutions, target_error=body.target_error, max_samples=body.samples,
-                 seed=body.seed).as_json()
+    allocation = {k: float(v) for k, v in body.allocation.items()} if body.allocation is not None else None
+    return solve(game, body.solutions, allocation=allocation, target_error=body.target_error,
+                 max_samples=body.samples, seed=body.seed).as_json()
 
 
 class VotingPowerIn(BaseModel):
