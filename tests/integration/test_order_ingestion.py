@@ -71,6 +71,38 @@ def test_same_content_is_a_no_op_and_different_content_a_conflict(store: Store, 
     (conflict,) = clash.conflicts
     assert conflict.stored["amount_minor"] == 10050 and conflict.incoming["amount_minor"] == 10060
     assert facts.count(alliance) == 3
+    # The same content written differently is still the same line: another offset for the same
+    # instant, attributions in another order, spaces, trailing zeros of the amount.
+    rewritten = ["L1,O1,2027-01-15T15:30:00Z,M0001,M0002,store,SKU-1,2,100.5,60,,,CNY",
+                 "L3 , O3,2027-01-15T01:00:00+00:00,M0002,M0002,referral,SKU-3,1,30.0,, M0002;M0001,,CNY"]
+    same = import_order_lines(store, facts, alliance, csv_file(tmp_path, rewritten, "rewritten.csv"), None, clock)
+    assert (same.inserted, same.duplicates, same.conflict_count) == (0, 2, 0)
+    # Every field counts: a cost added, an attribution dropped, a refund target changed.
+    for n, line in enumerate(["L1,O1,2027-01-15T23:30:00+08:00,M0001,M0002,store,SKU-1,2,100.50,60.01,,,CNY",
+                              "L3,O3,2027-01-15T09:00:00+08:00,M0002,M0002,referral,SKU-3,1,30.00,,M0001,,CNY",
+                              "L2,O2,2027-01-15T16:30:00Z,M0001,M0002,store,SKU-2,1,-100.50,,,L3,CNY"]):
+        report = import_order_lines(store, facts, alliance, csv_file(tmp_path, [line], f"c{n}.csv"), None, clock)
+        assert report.conflict_count == 1, line
+
+
+def test_a_fact_store_written_with_line_digests_is_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(path))
+    old.execute("CREATE TABLE order_lines (alliance VARCHAR NOT NULL, line_id VARCHAR NOT NULL, order_id VARCHAR NOT NULL,"
+                " occurred_at TIMESTAMPTZ NOT NULL, business_day DATE NOT NULL, seller VARCHAR NOT NULL,"
+                " product_owner VARCHAR NOT NULL, channel VARCHAR NOT NULL, sku VARCHAR NOT NULL, quantity INTEGER NOT NULL,"
+                " amount_minor BIGINT NOT NULL, cost_minor BIGINT, currency VARCHAR NOT NULL, attributed_to VARCHAR NOT NULL,"
+                " refund_of VARCHAR, content_sha256 BLOB NOT NULL, ingested_at TIMESTAMPTZ NOT NULL)")
+    old.execute("INSERT INTO order_lines VALUES ('nb', 'L9', 'O9', TIMESTAMPTZ '2027-01-15 01:00:00+00', DATE '2027-01-15',"
+                " 'M0001', 'M0002', 'store', 'S', 1, 500, NULL, 'CNY', '', NULL, '\\x00'::BLOB, now())")
+    old.close()
+    upgraded = FactStore(path)
+    try:
+        assert upgraded.count("nb") == 1
+        columns = [r[0] for r in upgraded._read("SELECT column_name FROM duckdb_columns() WHERE table_name = 'order_lines'", [])]
+        assert "content_sha256" not in columns
+    finally:
+        upgraded.close()
 
 
 def test_every_bad_line_is_reported_and_all_or_nothing_stores_none(store: Store, facts: FactStore, clock: FrozenClock,

@@ -9,7 +9,11 @@ scaling are exact, and no float is ever involved.
 
 A line's `line_id` is its idempotency key within an alliance: the same content again is a
 duplicate (a no-op); different content under a known `line_id` is a conflict, rejected with both
-versions shown. The content is compared by the SHA-256 of its canonical text (stored as 32 raw bytes).
+versions shown. The content is compared field by field (canonical values: trimmed text, sorted
+attribution, minor units, the instant) in the join on `line_id`, which touches only the lines
+that were sent before: no per-line digest is computed or stored. (One was, until 2026-11: 32
+incompressible bytes a line, a third of the store's size and of its ingestion time; an older
+file loses that column when opened.)
 
 DuckDB lets one process write a file at a time; a second writer gets a clear error, not a wait.
 """
@@ -57,7 +61,6 @@ CREATE TABLE IF NOT EXISTS order_lines (
     currency      VARCHAR NOT NULL,
     attributed_to VARCHAR NOT NULL,
     refund_of     VARCHAR,
-    content_sha256 BLOB NOT NULL,  -- 32 raw bytes: half the size of hex, on millions of lines
     ingested_at   TIMESTAMPTZ NOT NULL
 );
 """
@@ -120,10 +123,18 @@ class FactStore:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = duckdb.connect(str(path))
             self._db.execute(SCHEMA)
+            self._upgrade()
         except duckdb.IOException as exc:
             raise FactStoreError(f"cannot open the fact store {path}: {str(exc).splitlines()[0]}") from None
         except OSError as exc:
             raise FactStoreError(f"cannot open the fact store {path}: {exc.strerror}") from None
+
+    def _upgrade(self) -> None:
+        """Bring a file written by an older version to the current schema."""
+        columns = {r[0] for r in self._db.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'order_lines'").fetchall()}
+        if "content_sha256" in columns:
+            self._db.execute("ALTER TABLE order_lines DROP COLUMN content_sha256")
 
     def close(self) -> None:
         self._db.close()
@@ -416,7 +427,7 @@ SELECT *,
 FROM typed
 """
 
-# Accepted lines get their canonical content hash; each is new, a duplicate, or a conflict.
+# Each accepted line is new, a duplicate (the same content under a known line_id), or a conflict.
 _CLASSIFY_SQL = """
 CREATE OR REPLACE TEMP TABLE classified AS
 WITH shaped AS (
@@ -427,19 +438,18 @@ WITH shaped AS (
            coalesce(array_to_string(list_sort(list_transform(attributed, x -> trim(x))), ';'), '') AS attributed_to,
            nullif(trim(refund_of), '') AS refund_of
     FROM checked
-),
-hashed AS (
-    SELECT *, unhex(sha256(concat_ws('|', line_id, order_id, strftime(occurred AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%f'),
-                     seller, product_owner, channel, sku, quantity::VARCHAR, amount_minor::VARCHAR,
-                     coalesce(cost_minor::VARCHAR, ''), attributed_to, coalesce(refund_of, ''), currency))) AS content_sha256
-    FROM shaped
 )
 SELECT h.*,
     CASE WHEN h.reason <> '' THEN 'rejected'
          WHEN o.line_id IS NULL THEN 'new'
-         WHEN o.content_sha256 = h.content_sha256 THEN 'duplicate'
+         WHEN o.order_id = h.order_id AND o.occurred_at = h.occurred AND o.seller = h.seller
+              AND o.product_owner = h.product_owner AND o.channel = h.channel AND o.sku = h.sku
+              AND o.quantity = h.quantity AND o.amount_minor = h.amount_minor
+              AND o.cost_minor IS NOT DISTINCT FROM h.cost_minor AND o.currency = h.currency
+              AND o.attributed_to = h.attributed_to AND o.refund_of IS NOT DISTINCT FROM h.refund_of
+         THEN 'duplicate'
          ELSE 'conflict' END AS status
-FROM hashed h LEFT JOIN (SELECT line_id, content_sha256 FROM order_lines WHERE alliance = ?) o ON o.line_id = h.line_id
+FROM shaped h LEFT JOIN (SELECT * FROM order_lines WHERE alliance = ?) o ON o.line_id = h.line_id
 """
 
 # Stored in business-day order (file order within a day): a day's lines sit in few row groups, so
@@ -450,7 +460,7 @@ FROM hashed h LEFT JOIN (SELECT line_id, content_sha256 FROM order_lines WHERE a
 _INSERT_SQL = """
 INSERT INTO order_lines
 SELECT ?, line_id, order_id, occurred, business_day, seller, product_owner, channel, sku, quantity, amount_minor,
-       cost_minor, currency, attributed_to, refund_of, content_sha256, ?
+       cost_minor, currency, attributed_to, refund_of, ?
 FROM classified WHERE status = 'new'
 ORDER BY business_day, row_no
 """
