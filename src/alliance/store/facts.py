@@ -262,37 +262,43 @@ class FactStore:
         """Each rule's totals (see `settlement.engine.RuleTotals`) over the stored lines, in SQL.
 
         Today's totals cover the lines of `day` (only those ingested after `arrived_after`, when
-        given: late lines); the totals before cover the lines of the day's month before it. Rules
-        that need the same grouping of the same selection share one aggregate query, with the
-        selection as its WHERE clause, so each query scans only the columns and row groups it needs
-        and groups by one key.
+        given: late lines); the totals before cover the lines of the day's month before it. All the
+        groupings rules need over the same selection and period come from one aggregate query
+        (GROUPING SETS when there are several: one scan), with the selection as its WHERE clause,
+        so each query reads only the columns and row groups it needs.
         """
         month_start = day.replace(day=1)
-        queries: dict[tuple[Need, Selector], list[Rule]] = {}
+        queries: dict[tuple[bool, Selector], dict[Need, list[Rule]]] = {}
         for rule in rules:
             for need in needs(rule):
-                if need in (Need.SELLER_BEFORE, Need.OWNER_BEFORE) and day == month_start:
+                before = need in (Need.SELLER_BEFORE, Need.OWNER_BEFORE)
+                if before and day == month_start:
                     continue
-                queries.setdefault((need, rule.select), []).append(rule)
+                queries.setdefault((before, rule.select), {}).setdefault(need, []).append(rule)
         found: dict[str, dict[Need, dict[Any, int]]] = {rule.id: {} for rule in rules}
-        for (need, selector), using in queries.items():
-            if need is Need.SELLER and (Need.SHARERS, selector) in queries:
-                continue  # summed from the sharers query, which groups by seller too
-            served = [(need, rule) for rule in using]
-            if need is Need.SHARERS:
-                served += [(Need.SELLER, rule) for rule in queries.get((Need.SELLER, selector), [])]
-            profit = any(rule.base is Base.PROFIT for _, rule in served)
-            rows = self._read(_totals_sql(need, selector, profit, arrived_after is not None),
-                              _totals_parameters(need, alliance, day, month_start, arrived_after))
+        for (before, selector), wanted in queries.items():
+            # A seller total is the sum of the sharers rows of its seller: no grouping of its own.
+            sets = sorted({_KEYS[need] for need in wanted if not (need is Need.SELLER and Need.SHARERS in wanted)})
+            profit = any(rule.base is Base.PROFIT for using in wanted.values() for rule in using)
+            rows = self._read(_totals_sql(sets, selector, profit, before, arrived_after is not None),
+                              _totals_parameters(before, alliance, day, month_start, arrived_after))
             for row in rows:
-                amount, cost = int(row[-2]), int(row[-1] or 0)
-                for want, rule in served:
-                    if want is Need.SHARERS:
-                        key: Any = sharers(rule, tuple(a for a in row[0].split(";") if a), row[1])
+                keys = dict(zip(_COLUMNS_OF_SETS, row[:3], strict=True))
+                grouping = tuple(c for c in _COLUMNS_OF_SETS if keys[c] is not None)
+                amount, cost = int(row[3]), int(row[4] or 0)
+                for need, using in wanted.items():
+                    key: Any
+                    if _KEYS[need] == grouping:
+                        key = keys[grouping[-1]] if need is not Need.SHARERS else None
+                    elif need is Need.SELLER and grouping == _KEYS[Need.SHARERS]:
+                        key = keys["seller"]
                     else:
-                        key = row[1] if need is Need.SHARERS else row[0]  # the seller of a sharers row
-                    sums = found[rule.id].setdefault(want, {})
-                    sums[key] = sums.get(key, 0) + (amount - cost if rule.base is Base.PROFIT else amount)
+                        continue
+                    for rule in using:
+                        if need is Need.SHARERS:
+                            key = sharers(rule, tuple(a for a in keys["attributed_to"].split(";") if a), keys["seller"])
+                        sums = found[rule.id].setdefault(need, {})
+                        sums[key] = sums.get(key, 0) + (amount - cost if rule.base is Base.PROFIT else amount)
         return {
             rule.id: RuleTotals(
                 by_seller=found[rule.id].get(Need.SELLER, {}),
@@ -313,24 +319,27 @@ class FactStore:
         return [_line(r, currency) for r in rows]
 
 
-_GROUP_BY = {
-    Need.SELLER: "seller", Need.OWNER: "product_owner", Need.SHARERS: "attributed_to, seller",
-    Need.SELLER_BEFORE: "seller", Need.OWNER_BEFORE: "product_owner",
+# The columns a grouping keys on (in the order of _COLUMNS_OF_SETS); a grouping-sets row leaves
+# the columns of the other sets NULL, and no stored key is NULL, which tells the sets apart.
+_KEYS = {
+    Need.SELLER: ("seller",), Need.OWNER: ("product_owner",), Need.SHARERS: ("attributed_to", "seller"),
+    Need.SELLER_BEFORE: ("seller",), Need.OWNER_BEFORE: ("product_owner",),
 }
+_COLUMNS_OF_SETS = ("attributed_to", "seller", "product_owner")
 
 
 def _in(column: str, values: Sequence[str]) -> str:
     return f"{column} IN ({', '.join(_literal(v) for v in values)})"
 
 
-def _totals_sql(need: Need, selector: Selector, profit: bool, late: bool) -> str:
-    """One aggregate over the lines a selector picks: the sum of amounts (and costs) per key.
+def _totals_sql(sets: Sequence[tuple[str, ...]], selector: Selector, profit: bool, before: bool, late: bool) -> str:
+    """One aggregate over the lines a selector picks: the sum of amounts (and costs) per key of each set.
 
     The selection is written as literals (member codes, channels and prefixes were validated with
     the agreement) so that DuckDB can push it into the scan.
     """
     where = ["alliance = ?"]
-    if need in (Need.SELLER_BEFORE, Need.OWNER_BEFORE):
+    if before:
         where.append("business_day >= ? AND business_day < ?")
     else:
         where.append("business_day = ?")
@@ -344,13 +353,18 @@ def _totals_sql(need: Need, selector: Selector, profit: bool, late: bool) -> str
         where.append(_in("channel", selector.channel))
     if selector.sku_prefix:
         where.append("(" + " OR ".join(f"starts_with(sku, {_literal(p)})" for p in selector.sku_prefix) + ")")
+    used = {c for keys in sets for c in keys}
+    columns = ", ".join(c if c in used else f"NULL::VARCHAR AS {c}" for c in _COLUMNS_OF_SETS)
     cost = "sum(cost_minor)" if profit else "NULL"
-    keys = _GROUP_BY[need]
-    return f"SELECT {keys}, sum(amount_minor), {cost} FROM order_lines WHERE {' AND '.join(where)} GROUP BY {keys}"
+    if len(sets) == 1:
+        group = ", ".join(sets[0])
+    else:
+        group = "GROUPING SETS (" + ", ".join(f"({', '.join(keys)})" for keys in sets) + ")"
+    return f"SELECT {columns}, sum(amount_minor), {cost} FROM order_lines WHERE {' AND '.join(where)} GROUP BY {group}"
 
 
-def _totals_parameters(need: Need, alliance: str, day: date, month_start: date, arrived_after: datetime | None) -> list[Any]:
-    if need in (Need.SELLER_BEFORE, Need.OWNER_BEFORE):
+def _totals_parameters(before: bool, alliance: str, day: date, month_start: date, arrived_after: datetime | None) -> list[Any]:
+    if before:
         return [alliance, month_start, day]
     if arrived_after is None:
         return [alliance, day]
