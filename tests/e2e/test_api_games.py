@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from alliance.core.clock import FrozenClock
 from alliance.server import create_app
 from alliance.store.database import Store
+from tests.support.http import problem
 
 GLOVE = {"type": "table", "players": ["L", "R1", "R2"],
          "values": {"L": 0, "R1": 0, "R2": 0, "L;R1": 1, "L;R2": 1, "R1;R2": 0, "L;R1;R2": 1}}
@@ -20,13 +21,6 @@ def client(store: Store, clock: FrozenClock) -> Iterator[TestClient]:
     with TestClient(create_app(store, clock)) as c:
         yield c
 
-
-def problem(response, status: int, code: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert body["code"] == code
-    return body
 
 
 def test_solve_a_game(client: TestClient) -> None:

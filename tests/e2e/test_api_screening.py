@@ -12,6 +12,7 @@ from alliance.core.clock import FrozenClock
 from alliance.registry.demo import load_demo
 from alliance.server import create_app
 from alliance.store.database import Store
+from tests.support.http import problem
 from tests.support.factories import make_alliance
 
 V1 = "/api/v1/alliances/nb"
@@ -29,13 +30,6 @@ def client(store: Store, clock: FrozenClock) -> Iterator[TestClient]:
     with TestClient(create_app(store, clock)) as c:
         yield c
 
-
-def problem(response, status: int, code: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert body["code"] == code
-    return body
 
 
 def test_ahp_endpoint(client: TestClient) -> None:

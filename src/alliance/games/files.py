@@ -106,43 +106,41 @@ def _worth_table(players: list[str], entries: list[tuple[str, Any]], monotone: b
     return TableGame(tuple(players), values=table)
 
 
-def _weighted(document: dict[str, Any], problems: list[Problem]) -> Game | None:
-    weights = document.get("weights")
-    if not isinstance(weights, dict) or not weights:
-        problems.append(Problem("weights", "", 'expected an object of player -> weight, e.g. {"A": 30}'))
+def _amounts(document: dict[str, Any], key: str, noun: str, problems: list[Problem]) -> tuple[list[str], list[Fraction]] | None:
+    """An object player -> non-negative number (weights, requirements): the players and the numbers."""
+    raw = document.get(key)
+    if not isinstance(raw, dict) or not raw:
+        problems.append(Problem(key, "", f'expected an object of player -> {noun}, e.g. {{"A": 30}}'))
         return None
-    players = _names(list(weights), "weights", problems)
-    exact = [_number(w, f"weights[{name!r}]", problems) for name, w in weights.items()]
-    for name, w in zip(players, exact, strict=True):
-        if w is not None and w < 0:
-            problems.append(Problem(f"weights[{name!r}]", "", "a weight cannot be negative"))
+    players = _names(list(raw), key, problems)
+    numbers = [_number(value, f"{key}[{name!r}]", problems) for name, value in raw.items()]
+    for name, value in zip(players, numbers, strict=True):
+        if value is not None and value < 0:
+            problems.append(Problem(f"{key}[{name!r}]", "", f"a {noun} cannot be negative"))
+    return players, [x for x in numbers if x is not None]
+
+
+def _weighted(document: dict[str, Any], problems: list[Problem]) -> Game | None:
+    found = _amounts(document, "weights", "weight", problems)
     quota = _number(document.get("quota"), "quota", problems)
     if quota is not None and quota <= 0:
         problems.append(Problem("quota", "", "the quota must be positive"))
     veto_names = _names(document.get("veto", []), "veto", problems)
+    players = found[0] if found else []
     for name in veto_names:
         if name not in players:
             problems.append(Problem("veto", "", f"{name!r} has no weight"))
-    if problems:
+    if problems or found is None or quota is None:
         return None
-    assert quota is not None
-    return WeightedVotingGame(tuple(players), weights=tuple(w for w in exact if w is not None), quota=quota,
+    return WeightedVotingGame(tuple(players), weights=tuple(found[1]), quota=quota,
                               veto=frozenset(players.index(v) for v in veto_names))
 
 
 def _airport(document: dict[str, Any], problems: list[Problem]) -> Game | None:
-    requirements = document.get("requirements")
-    if not isinstance(requirements, dict) or not requirements:
-        problems.append(Problem("requirements", "", 'expected an object of player -> requirement (cost)'))
+    found = _amounts(document, "requirements", "requirement", problems)
+    if problems or found is None:
         return None
-    players = _names(list(requirements), "requirements", problems)
-    costs = [_number(c, f"requirements[{name!r}]", problems) for name, c in requirements.items()]
-    for name, c in zip(players, costs, strict=True):
-        if c is not None and c < 0:
-            problems.append(Problem(f"requirements[{name!r}]", "", "a requirement cannot be negative"))
-    if problems:
-        return None
-    return AirportGame(tuple(players), requirements=tuple(float(c) for c in costs if c is not None), cost=True)
+    return AirportGame(tuple(found[0]), requirements=tuple(float(c) for c in found[1]), cost=True)
 
 
 def _attribution(document: dict[str, Any], problems: list[Problem]) -> Game | None:
