@@ -17,6 +17,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+
+# Ledger keys are sealed with the configured passphrase; tests use a fixed one (and so never write
+# the development passphrase file into the working directory).
+os.environ.setdefault("ALLIANCE_LEDGER_PASSPHRASE", "test-suite ledger passphrase, not a secret")
 from sqlalchemy.engine import make_url
 
 from alliance.core.clock import FrozenClock

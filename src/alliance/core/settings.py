@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,6 +25,29 @@ class Settings(BaseSettings):
         default=None,
         description="HH:MM local to each alliance: `alliance serve` settles yesterday after this time daily.",
     )
+
+    ledger_passphrase: SecretStr | None = Field(
+        default=None,
+        description="Seals each alliance's ledger signing key; long and random. Unset: development only, "
+                    "a random one is created in home/ledger.passphrase.",
+    )
+
+    def resolved_ledger_passphrase(self) -> str:
+        if self.ledger_passphrase is not None and self.ledger_passphrase.get_secret_value():
+            return self.ledger_passphrase.get_secret_value()
+        import secrets
+
+        path = self.home / "ledger.passphrase"
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            pass
+        path.parent.mkdir(parents=True, exist_ok=True)
+        passphrase = secrets.token_urlsafe(32)
+        # Created readable by its owner only, and never replaced: the keys sealed with it depend on it.
+        with open(path, "x", encoding="utf-8", opener=lambda p, flags: os.open(p, flags, 0o600)) as f:
+            f.write(passphrase + "\n")
+        return passphrase
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -16,8 +16,13 @@ from alliance.core.errors import AllianceNotFound, Conflict, InvalidInput, Membe
 from alliance.registry.importing import plan_member_import
 from alliance.registry.model import Alliance, AllianceSpec, Member, MemberDraft, check_alliance_spec
 from alliance.registry.records import ParseContext
+from alliance.ledger import events
+from alliance.ledger import service as ledger
 from alliance.store.database import Store
 from alliance.store.unit_of_work import UnitOfWork
+
+# Who the ledger names for registry changes until users and API keys exist (issue 7).
+PLATFORM = "platform"
 
 
 def create_alliance(
@@ -47,6 +52,10 @@ def create_alliance(
         except IntegrityError:
             raise Conflict(f"an alliance with code {spec.code!r} already exists") from None
         created = uow.alliances.require(spec.code)
+        ledger.open_log(uow, created.id, created.code, store.ledger_passphrase, clock.now())
+        ledger.record(uow, created.id, created.code, events.ALLIANCE_CREATED, PLATFORM, clock.now(), {
+            "code": created.code, "name": created.name, "kind": created.kind.value, "structure": created.structure.value,
+            "currency": created.currency, "timezone": created.timezone, "parent": spec.parent_code})
         if members:
             _add_drafts(uow, created, members, clock)
         uow.commit()
@@ -125,6 +134,8 @@ def end_membership(store: Store, alliance_code: str, member_code: str, left_on: 
         if day < member.joined_on:
             raise InvalidInput(f"{member_code!r} joined on {member.joined_on}; it cannot leave on {day}")
         uow.members.end_membership(alliance.id, member_code, day)
+        ledger.record(uow, alliance.id, alliance.code, events.MEMBER_LEFT, PLATFORM, clock.now(),
+                      {"member": member_code, "left_on": day.isoformat()})
         uow.commit()
         left = uow.members.get(alliance.id, alliance.code, alliance.currency, member_code)
     assert left is not None
@@ -195,6 +206,11 @@ def _add_drafts(uow: UnitOfWork, alliance: Alliance, drafts: Sequence[MemberDraf
 
 
 def _save_members(uow: UnitOfWork, alliance: Alliance, drafts: Sequence[MemberDraft], clock: Clock) -> int:
+    # The ledger records who joined and when, not contact details: it can never be edited.
+    ledger.record_many(uow, alliance.id, alliance.code, PLATFORM, clock.now(), [
+        (events.MEMBER_JOINED, {"member": d.code, "legal_name": d.legal_name, "credit_code": d.credit_code,
+                                "role": d.role.value, "joined_on": d.joined_on.isoformat() if d.joined_on else None})
+        for d in drafts])
     try:
         return uow.members.add_many(alliance.id, drafts, clock.now())
     except IntegrityError:

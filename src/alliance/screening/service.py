@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 from sqlalchemy.exc import IntegrityError
 
+from alliance.ledger import events
+from alliance.ledger import service as ledger
 from alliance.core.clock import Clock
 from alliance.core.decimals import check_decimal
 from alliance.core.text import check_text
@@ -112,6 +114,10 @@ def run_screening(
             alliance.id, created_at=clock.now(), actor=actor, method=method.value,
             candidate_count=len(table.names), inputs_sha256=_digest(inputs), inputs=inputs, report=kept,
         )
+        top = [row["name"] for row in report["ranking"][:3]]
+        ledger.record(uow, alliance.id, alliance.code, events.SCREENING_RUN, actor, clock.now(), {
+            "run": run_id, "method": method.value, "candidates": len(table.names), "inputs_sha256": _digest(inputs),
+            "first": top})
         uow.commit()
         saved = uow.screening.run(alliance.id, run_id)
     assert saved is not None
@@ -461,5 +467,7 @@ def decide_pilot(store: Store, alliance_code: str, pilot_id: int, decision: Deci
         target = Stage.PARTNER if decision is Decision.GO else Stage.REJECTED
         _move(uow, alliance, prospect, target, actor, clock, f"pilot {decision.value}: {note}".strip(), via_review=True)
         review = _review(uow, alliance, pilot_id)  # built before the commit: a failure here saves nothing
+        ledger.record(uow, alliance.id, alliance.code, events.PILOT_DECIDED, actor, clock.now(), {
+            "pilot": pilot_id, "prospect": prospect.name, "decision": decision.value, "note": note})
         uow.commit()
     return review

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,6 +13,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from alliance.ledger import events
+from alliance.ledger import service as ledger
 from alliance.core.clock import Clock, local_today
 from alliance.core.decimals import parse_decimal
 from alliance.core.errors import AllianceError, Conflict, InvalidInput, NotFound, Problem
@@ -36,8 +40,25 @@ def import_order_lines(store: Store, facts: FactStore, alliance_code: str, path:
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         members = sorted(set(uow.members.existing_keys(alliance.id).values()))
-    return facts.ingest(alliance.code, alliance.currency, alliance.timezone, members, path, fmt,
-                        all_or_nothing=all_or_nothing, now=clock.now())
+    report = facts.ingest(alliance.code, alliance.currency, alliance.timezone, members, path, fmt,
+                          all_or_nothing=all_or_nothing, now=clock.now())
+    if report.inserted:
+        # The lines are in the fact store, a different database: the ledger records the file right
+        # after, by its digest and counts (never its content).
+        sha256 = hashlib.sha256()
+        with path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                sha256.update(chunk)
+        with store.unit_of_work() as uow:
+            ledger.record(uow, alliance.id, alliance.code, events.ORDERS_IMPORTED, PLATFORM, clock.now(), {
+                "file": path.name, "sha256": sha256.hexdigest(), "inserted": report.inserted,
+                "duplicates": report.duplicates, "rejected": report.rejected_count, "conflicts": report.conflict_count})
+            uow.commit()
+    return report
+
+
+# Who the ledger names for imports until users and API keys exist (issue 7).
+PLATFORM = "platform"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +144,10 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
             "late_lines": sum(late.values()), "agreements": applied,
             "closed_at": clock.now(), "actor": actor,
         }, statement)
+        ledger.record(uow, alliance.id, alliance.code, events.DAY_SETTLED, actor, clock.now(), {
+            "day": day.isoformat(), "lines": lines_today, "late_lines": sum(late.values()), "agreements": applied,
+            "statements_sha256": ledger.digest(statement),
+            "journal_sha256": ledger.digest({a: m for a, m in sorted(net.items()) if m})})
         uow.commit()
     return SettlementResult(day, lines_today, sum(late.values()), applied,
                             {a: Money(m, alliance.currency) for a, m in sorted(net.items()) if m})

@@ -6,6 +6,8 @@ from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 
+from alliance.ledger import events
+from alliance.ledger import service as ledger
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import Conflict, InvalidInput, NotFound
 from alliance.core.text import check_text
@@ -59,6 +61,10 @@ def propose_version(store: Store, alliance_code: str, document: str, actor: str,
             )
         except IntegrityError:
             raise Conflict(f"another version of {agreement.code!r} was proposed at the same time; try again") from None
+        created = uow.sharing.versions(alliance.id, agreement.code)[-1]
+        ledger.record(uow, alliance.id, alliance.code, events.AGREEMENT_VERSION, actor, now, {
+            "agreement": agreement.code, "version": created.version, "sha256": created.sha256,
+            "effective_from": agreement.effective_from.isoformat(), "parties": list(agreement.parties)})
         uow.commit()
         return uow.sharing.versions(alliance.id, agreement.code)[-1]
 
@@ -117,6 +123,8 @@ def sign(store: Store, alliance_code: str, agreement_code: str, version: int, me
             uow.sharing.add_signature(alliance.id, version_id, member_code, signer.strip(), current.sha256, clock.now())
         except IntegrityError:
             raise Conflict(f"{member_code!r} has already signed version {version}") from None
+        ledger.record(uow, alliance.id, alliance.code, events.AGREEMENT_SIGNED, signer.strip(), clock.now(), {
+            "agreement": agreement_code, "version": version, "member": member_code, "sha256": current.sha256})
         uow.commit()
         return next(v for v in uow.sharing.versions(alliance.id, agreement_code) if v.version == version)
 

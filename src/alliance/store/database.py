@@ -64,8 +64,19 @@ def _translate(exc: BaseException, database: str) -> BaseException:
 class Store:
     """A connection pool to one database plus the knowledge of which kind it is."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, ledger_passphrase: str | None = None) -> None:
         self.engine = engine
+        self._ledger_passphrase = ledger_passphrase
+
+    @property
+    def ledger_passphrase(self) -> str:
+        """What seals and opens the alliances' ledger keys: given to `open`, else the configuration's
+        (ALLIANCE_LEDGER_PASSPHRASE, or in development a random one kept in ALLIANCE_HOME)."""
+        if self._ledger_passphrase is None:
+            from alliance.core.settings import get_settings
+
+            self._ledger_passphrase = get_settings().resolved_ledger_passphrase()
+        return self._ledger_passphrase
 
     @property
     def kind(self) -> str:
@@ -73,7 +84,7 @@ class Store:
         return self.engine.dialect.name
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True) -> Store:
+    def open(cls, url: str, *, migrate: bool = True, ledger_passphrase: str | None = None) -> Store:
         """Connect to `url`, check it answers, and (by default) bring its schema up to date."""
         try:
             parsed = make_url(url)
@@ -97,7 +108,7 @@ class Store:
             raise StoreUnavailable(f"unsupported database URL {_describe(url)}: {exc}") from None
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-        store = cls(engine)
+        store = cls(engine, ledger_passphrase)
         try:
             with engine.connect():
                 pass

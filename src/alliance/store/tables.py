@@ -323,3 +323,51 @@ period_metrics = Table(
     Column("recorded_at", UtcDateTime, nullable=False),
     UniqueConstraint("alliance_id", "period", "metric", "member_code", name="uq_period_metrics_key"),
 )
+
+# -- the ledger: one append-only Merkle log per alliance (docs/ledger.md) ---------------------------------
+
+ledger_keys = Table(
+    "ledger_keys",
+    metadata,
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), primary_key=True),
+    Column("name", String(200), nullable=False),            # the key name = the log's origin
+    Column("public_key", LargeBinary(32), nullable=False),  # Ed25519, raw
+    Column("private_key_pem", Text, nullable=False),        # PKCS#8, encrypted with the configured passphrase
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+ledger_heads = Table(
+    "ledger_heads",
+    metadata,
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("frontier", LargeBinary, nullable=False),  # hashes of the perfect subtrees covering [0, size), left to right
+)
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), primary_key=True),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("event_type", String(64), nullable=False),
+    Column("leaf", LargeBinary, nullable=False),             # the event as canonical JSON (RFC 8785)
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+)
+
+ledger_nodes = Table(
+    "ledger_nodes",
+    metadata,
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), primary_key=True),
+    Column("level", SmallInteger, primary_key=True, autoincrement=False),  # 1.. (level 0 is the leaf hash)
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+ledger_checkpoints = Table(
+    "ledger_checkpoints",
+    metadata,
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), primary_key=True),
+    Column("tree_size", BigInteger, primary_key=True, autoincrement=False),
+    Column("note", Text, nullable=False),  # the signed note, with any witnesses' signature lines
+    Column("created_at", UtcDateTime, nullable=False),
+)

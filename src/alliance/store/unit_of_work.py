@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
+from alliance.store.ledger_repository import LedgerRepository
 from alliance.store.registry_repository import AllianceRepository, MemberRepository
 from alliance.store.screening_repository import ScreeningRepository
 from alliance.store.settlement_repository import SettlementRepository
@@ -20,6 +21,7 @@ class UnitOfWork:
         self.screening = ScreeningRepository(connection)
         self.sharing = SharingRepository(connection)
         self.settlement = SettlementRepository(connection)
+        self.ledger = LedgerRepository(connection)
         self.committed = False
 
     def commit(self) -> None:

@@ -1,0 +1,111 @@
+"""Verify a whole log: every entry, every stored hash, every checkpoint, in one pass.
+
+Pure: it takes the entries in order, what the store claims about them (leaf hashes, perfect
+subtree hashes) when there is a store, and the checkpoints with the verifier key. It recomputes
+each leaf hash from the entry's bytes (which must be canonical JSON), keeps the frontier of the
+tree as it grows, compares every perfect subtree it completes with the stored one, and at each
+checkpoint's size compares the recomputed root with the signed one. Checkpoints that all match
+the same recomputed history are mutually consistent by construction.
+
+The first mismatch is reported with what it is (an entry, a node, a checkpoint) and where; an
+entry edited together with every hash above it is caught by the first checkpoint signed after it,
+which is then named with the range of entries it covers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from alliance.ledger.events import is_canonical
+from alliance.ledger.merkle import EMPTY_ROOT, leaf_hash, node_hash, range_hash
+from alliance.ledger.note import Checkpoint, NoteInvalid, Verifier, open_checkpoint
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    what: str   # "entry", "node", "checkpoint" or "log"
+    where: str  # "entry 41", "node level 3 index 5", "checkpoint of size 120"
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.why}"
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    entries: int
+    checkpoints: int
+    root: bytes
+    first_mismatch: Mismatch | None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_mismatch is None
+
+
+def verify_log(entries: Iterable[tuple[int, bytes, bytes | None]], checkpoint_notes: Mapping[int, str],
+               verifier: Verifier, origin: str, *, stored_nodes: Mapping[tuple[int, int], bytes] | None = None,
+               expected_size: int | None = None) -> VerifyReport:
+    """`entries`: (index, leaf bytes, stored leaf hash or None) in index order."""
+    checkpoints: dict[int, Checkpoint] = {}
+    for size, note in sorted(checkpoint_notes.items()):
+        try:
+            checkpoint = open_checkpoint(note, verifier, origin)
+        except NoteInvalid as exc:
+            return VerifyReport(0, 0, b"", Mismatch("checkpoint", f"checkpoint of size {size}", exc.message))
+        if checkpoint.size != size:
+            return VerifyReport(0, 0, b"", Mismatch("checkpoint", f"checkpoint of size {size}",
+                                                    f"its signed text says size {checkpoint.size}"))
+        checkpoints[size] = checkpoint
+    pending = sorted(checkpoints)
+    frontier: list[bytes] = []
+    count = 0
+    previous_checked = 0
+
+    def check_checkpoints(size: int) -> Mismatch | None:
+        nonlocal previous_checked
+        while pending and pending[0] == size:
+            checkpoint = checkpoints[pending.pop(0)]
+            root = range_hash(frontier) if frontier else EMPTY_ROOT
+            if root != checkpoint.root:
+                return Mismatch("checkpoint", f"checkpoint of size {size}",
+                                f"signs a root the entries do not give: an entry in [{previous_checked}, {size}) "
+                                "was changed, removed, added or moved")
+            previous_checked = size
+        return None
+
+    if (found := check_checkpoints(0)) is not None:
+        return VerifyReport(0, len(checkpoints), EMPTY_ROOT, found)
+    for index, leaf, stored in entries:
+        if index != count:
+            return VerifyReport(count, len(checkpoints), b"", Mismatch(
+                "entry", f"entry {count}", f"missing: the next stored entry is {index}" if index > count
+                else f"out of order: entry {index} comes after entry {count - 1}"))
+        if not is_canonical(leaf):
+            return VerifyReport(count, len(checkpoints), b"", Mismatch("entry", f"entry {index}",
+                                                                       "is not canonical JSON (RFC 8785)"))
+        h = leaf_hash(leaf)
+        if stored is not None and stored != h:
+            return VerifyReport(count, len(checkpoints), b"", Mismatch("entry", f"entry {index}",
+                                                                       "its content does not hash to its stored leaf hash"))
+        level, i = 0, index
+        while i & 1:
+            h = node_hash(frontier.pop(), h)
+            level, i = level + 1, i >> 1
+            if stored_nodes is not None and stored_nodes.get((level, i)) != h:
+                return VerifyReport(count, len(checkpoints), b"", Mismatch(
+                    "node", f"node level {level} index {i}",
+                    f"stored hash differs from the one recomputed from entries {i << level}..{((i + 1) << level) - 1}"))
+        frontier.append(h)
+        count += 1
+        if pending and pending[0] == count and (found := check_checkpoints(count)) is not None:
+            return VerifyReport(count, len(checkpoints), b"", found)
+    if pending:
+        return VerifyReport(count, len(checkpoints), b"", Mismatch(
+            "checkpoint", f"checkpoint of size {pending[0]}", f"signs {pending[0]} entries but the log has {count}"))
+    if expected_size is not None and expected_size != count:
+        return VerifyReport(count, len(checkpoints), b"", Mismatch(
+            "log", f"entry {count}", f"the log's head says {expected_size} entries, {count} are stored"))
+    return VerifyReport(count, len(checkpoints), range_hash(frontier) if frontier else EMPTY_ROOT, None)
+
