@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from alliance.cli import agreements, alliances, games, members, orders, prospects, screening, settlement
+from alliance.cli import agreements, alliances, games, ledger, members, orders, prospects, screening, settlement
 from alliance.cli.output import OutputFormat, console, emit, fails_cleanly, open_store
 from alliance.core.clock import SystemClock
 
@@ -34,6 +34,7 @@ app.add_typer(settlement.metrics_app, name="metrics")
 app.add_typer(games.app, name="game")
 app.command("voting-power")(games.voting_power_command)
 app.add_typer(games.contribution_app, name="contribution")
+app.add_typer(ledger.app, name="ledger")
 
 
 @app.command()

@@ -58,7 +58,7 @@ class Verifier:
     @classmethod
     def parse(cls, text: str) -> Verifier:
         """A verifier key `name+hex(key ID)+base64(0x01 || public key)`."""
-        parts = text.strip().split("+")
+        parts = text.strip().split("+", 2)  # the base64 key may itself contain '+'
         if len(parts) != 3:
             raise NoteInvalid("a verifier key is name+keyid+key")
         name, hex_id, encoded = parts

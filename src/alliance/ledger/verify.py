@@ -78,6 +78,9 @@ def verify_log(entries: Iterable[tuple[int, bytes, bytes | None]], checkpoint_no
     if (found := check_checkpoints(0)) is not None:
         return VerifyReport(0, len(checkpoints), EMPTY_ROOT, found)
     for index, leaf, stored in entries:
+        if expected_size is not None and index >= expected_size:
+            return VerifyReport(count, len(checkpoints), b"", Mismatch(
+                "entry", f"entry {index}", f"is beyond the log's head ({expected_size} entries): added outside the log"))
         if index != count:
             return VerifyReport(count, len(checkpoints), b"", Mismatch(
                 "entry", f"entry {count}", f"missing: the next stored entry is {index}" if index > count

@@ -41,6 +41,13 @@ class StoredCheckpoint:
     created_at: datetime
 
 
+def _bytes(value: object) -> bytes:
+    """A stored hash or leaf as bytes, even if someone rewrote it as text (verification must say so, not crash)."""
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return bytes(value)  # type: ignore[call-overload, no-any-return]
+
+
 def _split_frontier(raw: bytes) -> list[bytes]:
     return [raw[i:i + HASH_SIZE] for i in range(0, len(raw), HASH_SIZE)]
 
@@ -103,12 +110,12 @@ class LedgerRepository:
         if leaves:
             rows = self._c.execute(select(ledger_entries.c.idx, ledger_entries.c.leaf_hash).where(
                 ledger_entries.c.alliance_id == alliance_id, ledger_entries.c.idx.in_(leaves)))
-            found.update({(0, int(i)): bytes(h) for i, h in rows})
+            found.update({(0, int(i)): _bytes(h) for i, h in rows})
         if inner:
             rows = self._c.execute(select(ledger_nodes.c.level, ledger_nodes.c.idx, ledger_nodes.c.hash).where(
                 ledger_nodes.c.alliance_id == alliance_id,
                 or_(*(and_(ledger_nodes.c.level == level, ledger_nodes.c.idx == i) for level, i in inner))))
-            found.update({(int(level), int(i)): bytes(h) for level, i, h in rows})
+            found.update({(int(level), int(i)): _bytes(h) for level, i, h in rows})
         return found
 
     def entries(self, alliance_id: int, start: int = 0, stop: int | None = None, batch: int = 10_000) -> Iterator[StoredEntry]:
@@ -123,7 +130,7 @@ class LedgerRepository:
             if not rows:
                 return
             for i, kind, leaf, h in rows:
-                yield StoredEntry(int(i), kind, bytes(leaf), bytes(h))
+                yield StoredEntry(int(i), kind, _bytes(leaf), _bytes(h))
             at = int(rows[-1][0]) + 1
 
     def entry_count(self, alliance_id: int) -> int:
@@ -135,7 +142,7 @@ class LedgerRepository:
                                .where(ledger_nodes.c.alliance_id == alliance_id)
                                .order_by(ledger_nodes.c.level, ledger_nodes.c.idx))
         for level, i, h in rows:
-            yield int(level), int(i), bytes(h)
+            yield int(level), int(i), _bytes(h)
 
     # -- checkpoints ----------------------------------------------------------------------------
     def add_checkpoint(self, alliance_id: int, tree_size: int, note: str, at: datetime) -> None:
