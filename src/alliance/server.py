@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from alliance import __version__
 from alliance.api import problems
-from alliance.api.routers import agreements, alliances, games, health, screening, settlement
+from alliance.api.routers import agreements, alliances, games, health, ledger, screening, settlement
 from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
 from alliance.settlement.scheduler import DailySettlement
@@ -60,6 +60,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(agreements.router, prefix="/api/v1")
     app.include_router(settlement.router, prefix="/api/v1")
     app.include_router(games.router, prefix="/api/v1")
+    app.include_router(ledger.router, prefix="/api/v1")
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -307,3 +307,48 @@ def test_contribution_report_through_the_cli(cli, tmp_path: Path, monkeypatch: p
     assert cli(*args, "--format", "html", "-o", str(out)).exit_code == 0 and "<table>" in out.read_text(encoding="utf-8")
     r = cli("contribution", "report", "-a", "nb", "--agreement", "refer", "--rule", "r", "--from", day, "--to", "soon")
     assert r.exit_code == 2 and "--to 'soon' is not a date" in r.stderr
+
+
+def test_ledger_through_the_cli(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from alliance.ledger.merkle import verify_consistency, verify_inclusion
+
+    for n in (1, 2, 3):
+        cli("member", "add", "-a", "nb", "--code", f"M{n}", "--name", f"企业{n}", "--credit-code", credit_code(n))
+    r = cli("ledger", "checkpoint", "-a", "nb")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.split("\n")
+    assert lines[0] == "alliance.local/ledger/nb" and lines[1] == "4" and lines[4].startswith("\u2014 alliance.local/ledger/nb ")
+    key = cli("ledger", "public-key", "-a", "nb").stdout.strip()
+    assert key.startswith("alliance.local/ledger/nb+")
+    proof = json.loads(cli("ledger", "proof", "-a", "nb", "--index", "2", "--format", "json").stdout)
+    assert set(proof) == {"leaf_index", "tree_size", "leaf_hash", "root_hash", "proof"} and proof["tree_size"] == 4
+    assert verify_inclusion(2, 4, bytes.fromhex(proof["leaf_hash"]), [bytes.fromhex(p) for p in proof["proof"]],
+                            bytes.fromhex(proof["root_hash"]))
+    kept = tmp_path / "kept.note"
+    kept.write_text(r.stdout, encoding="utf-8")
+    cli("member", "add", "-a", "nb", "--code", "M4", "--name", "企业4", "--credit-code", credit_code(4))
+    c = json.loads(cli("ledger", "consistency", "-a", "nb", "--from", "4", "--to", "5", "--format", "json").stdout)
+    assert set(c) == {"from", "to", "from_root", "to_root", "proof"} and c["from_root"] == proof["root_hash"]
+    assert verify_consistency(4, 5, [bytes.fromhex(p) for p in c["proof"]], bytes.fromhex(c["from_root"]),
+                              bytes.fromhex(c["to_root"]))
+    r = cli("ledger", "verify", "-a", "nb", "--checkpoint", str(kept))
+    assert r.exit_code == 0 and "OK: 5 entries" in r.stdout
+    out = tmp_path / "export"
+    assert cli("ledger", "export", "-a", "nb", "--out", str(out)).exit_code == 0
+    r = cli("ledger", "verify", "--export", str(out), "--key", key)
+    assert r.exit_code == 0, r.output
+    entries = (out / "entries.jsonl").read_text(encoding="utf-8").replace("企业2", "企业X")
+    (out / "entries.jsonl").write_text(entries, encoding="utf-8")
+    r = cli("ledger", "verify", "--export", str(out), "--key", key)
+    assert r.exit_code == 3 and "checkpoint of size 4" in r.stderr
+    witness_key = tmp_path / "witness.pem"
+    witness_key.write_bytes(Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    r = cli("ledger", "witness", "-a", "nb", "--size", "4", "--name", "M1.witness", "--key-file", str(witness_key))
+    assert r.exit_code == 0 and "\u2014 M1.witness " in r.stdout
+    assert cli("ledger", "proof", "-a", "nb", "--index", "99").exit_code == 2
+    assert cli("ledger", "verify").exit_code == 2
+    assert cli("ledger", "checkpoint", "-a", "nope").exit_code == 1
