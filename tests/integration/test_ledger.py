@@ -139,12 +139,25 @@ def test_an_edited_entry_is_named(store: Store, log: str, clock: FrozenClock) ->
     assert first_mismatch(store, log) == "entry 4: its content does not hash to its stored leaf hash"
 
 
-def test_an_entry_rehashed_is_caught_by_the_nodes_above_it(store: Store, log: str, clock: FrozenClock) -> None:
+def test_an_entry_rehashed_is_caught_by_the_stored_subtree_above_it(store: Store, log: str, clock: FrozenClock) -> None:
+    for n in range(6, 16):
+        registry.add_member(store, "nb", member_values(n), clock)  # 19 entries: entries 0..15 form a stored subtree
     aid = alliance_id(store, log)
     edited = leaf_of(store, aid, 4).replace(b"M0004", b"M0044")
     tamper(store, update(ledger_entries).where(ledger_entries.c.alliance_id == aid, ledger_entries.c.idx == 4)
            .values(leaf=edited, leaf_hash=leaf_hash(edited)))
-    assert first_mismatch(store, log).startswith("node level 1 index 2: stored hash differs")
+    assert first_mismatch(store, log) == ("node level 4 index 0: stored hash differs from the one recomputed "
+                                          "from entries 0..15")
+
+
+def test_an_entry_rehashed_under_no_stored_subtree_is_caught_by_the_checkpoint(store: Store, log: str,
+                                                                               clock: FrozenClock) -> None:
+    ledger.checkpoint(store, log, clock)
+    aid = alliance_id(store, log)
+    edited = leaf_of(store, aid, 4).replace(b"M0004", b"M0044")
+    tamper(store, update(ledger_entries).where(ledger_entries.c.alliance_id == aid, ledger_entries.c.idx == 4)
+           .values(leaf=edited, leaf_hash=leaf_hash(edited)))
+    assert first_mismatch(store, log).startswith("checkpoint of size 9: signs a root the entries do not give")
 
 
 def test_history_rewritten_with_every_hash_is_caught_by_the_checkpoint(store: Store, log: str, clock: FrozenClock) -> None:
@@ -176,14 +189,15 @@ def test_a_deleted_entry_is_named(store: Store, log: str) -> None:
     assert first_mismatch(store, log) == "entry 3: missing: the next stored entry is 4"
 
 
-def test_reordered_entries_are_caught(store: Store, log: str) -> None:
+def test_reordered_entries_are_caught(store: Store, log: str, clock: FrozenClock) -> None:
+    ledger.checkpoint(store, log, clock)
     aid = alliance_id(store, log)
     a, b = leaf_of(store, aid, 5), leaf_of(store, aid, 6)
     with store.engine.begin() as c:
         for index, leaf in ((5, b), (6, a)):
             c.execute(update(ledger_entries).where(ledger_entries.c.alliance_id == aid, ledger_entries.c.idx == index)
                       .values(leaf=leaf, leaf_hash=leaf_hash(leaf)))
-    assert first_mismatch(store, log).startswith("node level 1 index 2: stored hash differs")
+    assert first_mismatch(store, log).startswith("checkpoint of size 9: signs a root the entries do not give")
 
 
 def test_an_inserted_entry_is_caught(store: Store, log: str, clock: FrozenClock) -> None:
@@ -210,8 +224,15 @@ def test_non_canonical_json_is_named(store: Store, log: str) -> None:
     assert first_mismatch(store, log) == "entry 0: is not canonical JSON (RFC 8785)"
 
 
-def test_node_hashes_chain_as_the_rfc_says(store: Store, log: str) -> None:
+def test_node_hashes_chain_as_the_rfc_says(store: Store, log: str, clock: FrozenClock) -> None:
+    for n in range(6, 40):
+        registry.add_member(store, "nb", member_values(n), clock)
     aid = alliance_id(store, log)
     with store.unit_of_work() as uow:
-        found = uow.ledger.nodes(aid, [(0, 0), (0, 1), (1, 0)])
+        size = uow.ledger.head(aid)[0]  # type: ignore[index]
+        leaves = [e.leaf_hash for e in uow.ledger.entries(aid)]
+        found = uow.ledger.nodes(aid, [(0, 0), (0, 1), (1, 0), (4, 1), (5, 0), (3, 4)])
+    assert size == 43
     assert found[(1, 0)] == node_hash(found[(0, 0)], found[(0, 1)])
+    assert found[(4, 1)] == root_hash(leaves[16:32]) and found[(5, 0)] == root_hash(leaves[:32])
+    assert found[(3, 4)] == root_hash(leaves[32:40])

@@ -102,7 +102,8 @@ def _report(report: VerifyReport) -> None:
 def verify(alliance: Annotated[str | None, typer.Option("--alliance", "-a", help="Verify the stored log.")] = None,
            export_dir: Annotated[Path | None, typer.Option("--export", help="Verify an export, offline.")] = None,
            checkpoint_file: Annotated[Path | None, typer.Option("--checkpoint", help="Also check this checkpoint (e.g. one you kept).")] = None,
-           key: Annotated[str | None, typer.Option("--key", help="The published verifier key (for --export).")] = None) -> None:
+           key: Annotated[str | None, typer.Option("--key", help="The published verifier key (for --export).")] = None,
+           strict: Annotated[bool, typer.Option("--strict", help="For --export: also check every entry is canonical JSON.")] = False) -> None:
     """Recompute everything; exit 0, or 3 naming the first entry or checkpoint that does not match."""
     if (alliance is None) == (export_dir is None):
         raise InvalidInput("give either --alliance CODE or --export DIR")
@@ -111,7 +112,7 @@ def verify(alliance: Annotated[str | None, typer.Option("--alliance", "-a", help
         if key is None:
             err_console.print("note: no --key given; the export's own verifier key is used, which shows the export is "
                               "self-consistent, not that it is the alliance's", highlight=False, soft_wrap=True)
-        _report(service.verify_export(export_dir, key, kept))
+        _report(service.verify_export(export_dir, key, kept, strict=strict))
         return
     assert alliance is not None
     store = open_store()

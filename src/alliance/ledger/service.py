@@ -25,6 +25,7 @@ from alliance.ledger.merkle import EMPTY_ROOT, ProofError, consistency_plan, inc
 from alliance.ledger.note import Checkpoint, Signer, Verifier, cosign, key_id, sign
 from alliance.ledger.verify import VerifyReport, verify_log
 from alliance.store.database import Store
+from alliance.store.ledger_repository import NODE_STRIDE
 from alliance.store.unit_of_work import UnitOfWork
 
 ORIGIN_PREFIX = "alliance.local/ledger"
@@ -110,7 +111,12 @@ def checkpoint(store: Store, alliance_code: str, clock: Clock) -> str:
         note = sign(Checkpoint(info.origin, info.size, info.root).text(), [signer])
         uow.ledger.add_checkpoint(info.alliance_id, info.size, note, clock.now())
         uow.commit()
-        return note
+    if store.kind == "sqlite":
+        # Everything a checkpoint signs must be on disk before anyone sees it: a WAL checkpoint
+        # first syncs the WAL, holding every commit so far (see the SQLite settings in store.database).
+        with store.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+    return note
 
 
 def witness(store: Store, alliance_code: str, tree_size: int, signer: Signer) -> str:
@@ -129,51 +135,58 @@ def witness(store: Store, alliance_code: str, tree_size: int, signer: Signer) ->
         return note
 
 
-def _root_at(uow: UnitOfWork, info: LogInfo, size: int) -> bytes:
-    if size == 0:
-        return EMPTY_ROOT
-    wanted = perfect_nodes(0, size)
-    found = uow.ledger.nodes(info.alliance_id, wanted)
-    return range_hash([found[n] for n in wanted])
+def _head(uow: UnitOfWork, alliance_code: str) -> tuple[int, int]:
+    """(alliance id, log size): all a proof needs to know about the log."""
+    alliance = uow.alliances.require(alliance_code)
+    head = uow.ledger.head(alliance.id)
+    if head is None:
+        raise LedgerMissing(f"alliance {alliance_code!r} has no ledger")
+    return alliance.id, head[0]
 
 
-def _prove(uow: UnitOfWork, info: LogInfo, plan: list[tuple[int, int]]) -> list[bytes]:
-    wanted = [n for lo, hi in plan for n in perfect_nodes(lo, hi)]
-    found = uow.ledger.nodes(info.alliance_id, wanted)
-    return prove(plan, lambda level, i: found[(level, i)])
-
-
-def _size(info: LogInfo, size: int | None) -> int:
+def _size(code: str, log_size: int, size: int | None) -> int:
     if size is None:
-        return info.size
-    if not 0 <= size <= info.size:
-        raise InvalidInput(f"the log of {info.code!r} has {info.size} entries; no tree of size {size}")
+        return log_size
+    if not 0 <= size <= log_size:
+        raise InvalidInput(f"the log of {code!r} has {log_size} entries; no tree of size {size}")
     return size
+
+
+def _fetch(uow: UnitOfWork, alliance_id: int, ranges: list[tuple[int, int]], roots: list[int],
+           leaves: list[int] = ()) -> tuple[list[bytes], list[bytes], dict[tuple[int, int], bytes]]:
+    """In one round of queries: the proof hashes of `ranges`, the roots of the trees of `roots`
+    entries, and the given leaf hashes."""
+    wanted = [n for lo, hi in ranges for n in perfect_nodes(lo, hi)]
+    wanted += [n for size in roots for n in perfect_nodes(0, size)] + [(0, i) for i in leaves]
+    found = uow.ledger.nodes(alliance_id, wanted)
+    proof = prove(ranges, lambda level, i: found[(level, i)])
+    root_hashes = [range_hash([found[n] for n in perfect_nodes(0, size)]) if size else EMPTY_ROOT for size in roots]
+    return proof, root_hashes, found
 
 
 def inclusion(store: Store, alliance_code: str, index: int, size: int | None = None) -> dict[str, Any]:
     with store.unit_of_work() as uow:
-        info = _info(uow, alliance_code)
-        n = _size(info, size)
+        alliance_id, log_size = _head(uow, alliance_code)
+        n = _size(alliance_code, log_size, size)
         try:
             plan = inclusion_plan(index, n)
         except ProofError as exc:
             raise InvalidInput(str(exc)) from None
-        proof = _prove(uow, info, plan)
-        leaf = uow.ledger.nodes(info.alliance_id, [(0, index)])[(0, index)]
-        return {"leaf_index": index, "tree_size": n, "leaf_hash": leaf.hex(), "root_hash": _root_at(uow, info, n).hex(),
+        proof, (root,), found = _fetch(uow, alliance_id, plan, [n], [index])
+        return {"leaf_index": index, "tree_size": n, "leaf_hash": found[(0, index)].hex(), "root_hash": root.hex(),
                 "proof": [p.hex() for p in proof]}
 
 
 def consistency(store: Store, alliance_code: str, first: int, second: int | None = None) -> dict[str, Any]:
     with store.unit_of_work() as uow:
-        info = _info(uow, alliance_code)
-        m = _size(info, second)
+        alliance_id, log_size = _head(uow, alliance_code)
+        m = _size(alliance_code, log_size, second)
         if not 0 <= first <= m:
             raise InvalidInput(f"--from {first} must be between 0 and --to {m}")
-        proof = [] if first == 0 else _prove(uow, info, consistency_plan(first, m))
-        return {"from": first, "to": m, "from_root": _root_at(uow, info, first).hex(),
-                "to_root": _root_at(uow, info, m).hex(), "proof": [p.hex() for p in proof]}
+        plan = [] if first == 0 else consistency_plan(first, m)
+        proof, (first_root, second_root), _ = _fetch(uow, alliance_id, plan, [first, m])
+        return {"from": first, "to": m, "from_root": first_root.hex(), "to_root": second_root.hex(),
+                "proof": [p.hex() for p in proof]}
 
 
 def entries(store: Store, alliance_code: str, start: int = 0, limit: int = 100) -> list[dict[str, Any]]:
@@ -215,10 +228,12 @@ def verify_store(store: Store, alliance_code: str) -> VerifyReport:
         nodes = {(level, i): h for level, i, h in uow.ledger.all_nodes(info.alliance_id)}
         notes = {c.tree_size: c.note for c in uow.ledger.checkpoints(info.alliance_id)}
         rows = ((e.index, e.leaf, e.leaf_hash) for e in uow.ledger.entries(info.alliance_id))
-        return verify_log(rows, notes, info.verifier, info.origin, stored_nodes=nodes, expected_size=info.size)
+        return verify_log(rows, notes, info.verifier, info.origin, stored_nodes=nodes, node_stride=NODE_STRIDE,
+                          expected_size=info.size)
 
 
-def verify_export(folder: Path, verifier_key: str | None = None, extra_checkpoint: str | None = None) -> VerifyReport:
+def verify_export(folder: Path, verifier_key: str | None = None, extra_checkpoint: str | None = None, *,
+                  strict: bool = False) -> VerifyReport:
     """Verify an export offline. The verifier key should come from where the alliance published it
     (`verifier_key`); without it the export's own copy is used, which proves only self-consistency."""
     try:
@@ -235,4 +250,5 @@ def verify_export(folder: Path, verifier_key: str | None = None, extra_checkpoin
     for text in texts:
         size = Checkpoint.parse(text[: text.rfind("\n\n") + 1] if "\n\n" in text else text).size
         notes[size] = text
-    return verify_log(((i, leaf, None) for i, leaf in enumerate(lines)), notes, verifier, verifier.name)
+    return verify_log(((i, leaf, None) for i, leaf in enumerate(lines)), notes, verifier, verifier.name,
+                      check_canonical=strict)

@@ -40,6 +40,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # In WAL mode NORMAL commits survive a crash of the process; a power failure may undo the last
+    # commits, never corrupt the file (SQLite's recommended setting for WAL). What must outlive a
+    # power failure syncs itself: a ledger checkpoint is returned only after a WAL checkpoint, which
+    # syncs every commit before it (docs/ledger.md).
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 

@@ -2,8 +2,10 @@
 
 Appending never rereads the log: the head row keeps the frontier (the hashes of the perfect
 subtrees that cover the log, at most one per bit of its size), so a new leaf costs its entry row,
-the node rows it completes (one on average) and the head update. Proofs read only the perfect
-subtrees they need, in one query. On PostgreSQL the head row is locked (SELECT ... FOR UPDATE), so
+the head update and, one leaf in sixteen, a node row: only every fourth level of perfect subtrees
+is stored (levels 4, 8, 12, ...; level 0 is the leaf hash in the entry), so the store holds about
+1/15 of a node per leaf instead of one, and a subtree of an unstored level is computed from at
+most eight stored ones below it. Proofs read only what they need, in two queries. On PostgreSQL the head row is locked (SELECT ... FOR UPDATE), so
 concurrent writers of one alliance's log take turns; SQLite serialises writers itself.
 """
 
@@ -13,9 +15,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+import hashlib
 
-from alliance.ledger.merkle import HASH_SIZE, leaf_hash, node_hash
+from sqlalchemy import Connection, func, insert, select, update
+
+from alliance.ledger.merkle import HASH_SIZE, node_hash
 from alliance.store.tables import ledger_checkpoints, ledger_entries, ledger_heads, ledger_keys, ledger_nodes
 
 
@@ -39,6 +43,10 @@ class StoredCheckpoint:
     tree_size: int
     note: str
     created_at: datetime
+
+
+# Perfect subtrees are stored at the levels that are multiples of this (and level 0, the leaves).
+NODE_STRIDE = 4
 
 
 def _bytes(value: object) -> bytes:
@@ -67,10 +75,16 @@ class LedgerRepository:
                               .where(ledger_keys.c.alliance_id == alliance_id)).first()
         return None if row is None else StoredKey(row[0], bytes(row[1]), row[2])
 
+    def _sql(self, text: str) -> str:
+        """Plain SQL written with `?` in the driver's parameter style (the append path skips
+        SQLAlchemy's expression compilation, which costs more than the statements themselves)."""
+        return text if self._c.dialect.paramstyle == "qmark" else text.replace("?", "%s")
+
     def head(self, alliance_id: int, *, lock: bool = False) -> tuple[int, list[bytes]] | None:
-        query = select(ledger_heads.c.size, ledger_heads.c.frontier).where(ledger_heads.c.alliance_id == alliance_id)
-        row = self._c.execute(query.with_for_update() if lock else query).first()
-        return None if row is None else (int(row[0]), _split_frontier(bytes(row[1])))
+        lock_clause = " FOR UPDATE" if lock and self._c.dialect.name == "postgresql" else ""
+        row = self._c.exec_driver_sql(self._sql(f"SELECT size, frontier FROM ledger_heads WHERE alliance_id = ?{lock_clause}"),
+                                      (alliance_id,)).first()
+        return None if row is None else (int(row[0]), _split_frontier(_bytes(row[1])))
 
     # -- appending ------------------------------------------------------------------------------
     def append(self, alliance_id: int, events: Sequence[tuple[str, bytes]]) -> int:
@@ -80,42 +94,71 @@ class LedgerRepository:
             raise LookupError(f"alliance {alliance_id} has no ledger")
         size, frontier = head
         first = size
-        entries, nodes = [], []
+        entries: list[tuple[int, int, str, bytes, bytes]] = []
+        nodes: list[tuple[int, int, int, bytes]] = []
+        sha256 = hashlib.sha256
         for event_type, leaf in events:
-            h = leaf_hash(leaf)
-            entries.append({"alliance_id": alliance_id, "idx": size, "event_type": event_type, "leaf": leaf,
-                            "leaf_hash": h})
+            h = sha256(b"\x00" + leaf).digest()
+            entries.append((alliance_id, size, event_type, leaf, h))
             # Leaf `size` completes one perfect subtree per trailing one bit of its index.
             level, index = 0, size
             while index & 1:
-                h = node_hash(frontier.pop(), h)
+                h = sha256(b"\x01" + frontier.pop() + h).digest()
                 level, index = level + 1, index >> 1
-                nodes.append({"alliance_id": alliance_id, "level": level, "idx": index, "hash": h})
+                if level % NODE_STRIDE == 0:
+                    nodes.append((alliance_id, level, index, h))
             frontier.append(h)
             size += 1
+        # Straight to the driver's executemany: at thousands of rows a batch, building a dict per
+        # row for SQLAlchemy costs more than the inserts themselves.
         if entries:
-            self._c.execute(insert(ledger_entries), entries)
+            self._c.exec_driver_sql(self._sql(
+                "INSERT INTO ledger_entries (alliance_id, idx, event_type, leaf, leaf_hash) VALUES (?, ?, ?, ?, ?)"), entries)
         if nodes:
-            self._c.execute(insert(ledger_nodes), nodes)
-        self._c.execute(update(ledger_heads).where(ledger_heads.c.alliance_id == alliance_id)
-                        .values(size=size, frontier=b"".join(frontier)))
+            self._c.exec_driver_sql(self._sql("INSERT INTO ledger_nodes (alliance_id, level, idx, hash) VALUES (?, ?, ?, ?)"),
+                                    nodes)
+        self._c.exec_driver_sql(self._sql("UPDATE ledger_heads SET size = ?, frontier = ? WHERE alliance_id = ?"),
+                                (size, b"".join(frontier), alliance_id))
         return first
 
     # -- reading --------------------------------------------------------------------------------
     def nodes(self, alliance_id: int, wanted: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         """Perfect subtree hashes by (level, index); level 0 are the leaf hashes."""
+        # Each wanted subtree is 2^r stored subtrees of the stored level r below it.
+        base: dict[tuple[int, int], tuple[int, int, int]] = {}
+        for level, i in set(wanted):
+            r = level % NODE_STRIDE
+            base[(level, i)] = (level - r, i << r, r)
+        stored = self._stored({(b, j) for b, first, r in base.values() for j in range(first, first + (1 << r))}
+                              if base else set(), alliance_id)
+        found: dict[tuple[int, int], bytes] = {}
+        for key, (b, first, r) in base.items():
+            layer = [stored.get((b, j)) for j in range(first, first + (1 << r))]
+            if any(h is None for h in layer):
+                continue  # not stored (beyond the log): the caller's lookup fails loudly
+            hashes = [h for h in layer if h is not None]
+            while len(hashes) > 1:
+                hashes = [node_hash(hashes[k], hashes[k + 1]) for k in range(0, len(hashes), 2)]
+            found[key] = hashes[0]
+        return found
+
+    def _stored(self, wanted: set[tuple[int, int]], alliance_id: int) -> dict[tuple[int, int], bytes]:
         found: dict[tuple[int, int], bytes] = {}
         leaves = sorted({i for level, i in wanted if level == 0})
-        inner = sorted({(level, i) for level, i in wanted if level > 0})
+        inner = {(level, i) for level, i in wanted if level > 0}
         if leaves:
-            rows = self._c.execute(select(ledger_entries.c.idx, ledger_entries.c.leaf_hash).where(
-                ledger_entries.c.alliance_id == alliance_id, ledger_entries.c.idx.in_(leaves)))
+            rows = self._c.exec_driver_sql(self._sql(
+                f"SELECT idx, leaf_hash FROM ledger_entries WHERE alliance_id = ? AND idx IN ({', '.join('?' * len(leaves))})"),
+                (alliance_id, *leaves))
             found.update({(0, int(i)): _bytes(h) for i, h in rows})
         if inner:
-            rows = self._c.execute(select(ledger_nodes.c.level, ledger_nodes.c.idx, ledger_nodes.c.hash).where(
-                ledger_nodes.c.alliance_id == alliance_id,
-                or_(*(and_(ledger_nodes.c.level == level, ledger_nodes.c.idx == i) for level, i in inner))))
-            found.update({(int(level), int(i)): _bytes(h) for level, i, h in rows})
+            # Two IN lists on the primary key: index lookups for each pair of the product, where
+            # an OR of pairs would scan the table.
+            levels, indexes = sorted({lv for lv, _ in inner}), sorted({i for _, i in inner})
+            rows = self._c.exec_driver_sql(self._sql(
+                f"SELECT level, idx, hash FROM ledger_nodes WHERE alliance_id = ? AND level IN ({', '.join('?' * len(levels))})"
+                f" AND idx IN ({', '.join('?' * len(indexes))})"), (alliance_id, *levels, *indexes))
+            found.update({(int(level), int(i)): _bytes(h) for level, i, h in rows if (int(level), int(i)) in inner})
         return found
 
     def entries(self, alliance_id: int, start: int = 0, stop: int | None = None, batch: int = 10_000) -> Iterator[StoredEntry]:
