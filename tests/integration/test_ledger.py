@@ -236,3 +236,30 @@ def test_node_hashes_chain_as_the_rfc_says(store: Store, log: str, clock: Frozen
     assert found[(1, 0)] == node_hash(found[(0, 0)], found[(0, 1)])
     assert found[(4, 1)] == root_hash(leaves[16:32]) and found[(5, 0)] == root_hash(leaves[:32])
     assert found[(3, 4)] == root_hash(leaves[32:40])
+
+
+def test_imports_and_closed_days_are_recorded_and_checkpointed(store: Store, log: str, clock: FrozenClock,
+                                                               tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from alliance.settlement import service as settlement
+    from alliance.store.facts import FactStore
+
+    sharing.sign(store, "nb", "split", 1, "M0002", "李四", clock)
+    lines = tmp_path / "lines.csv"
+    lines.write_text("line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,currency\n"
+                     "L1,O1,2027-01-15T10:00:00+08:00,M0001,M0002,store,S1,1,99.90,CNY\n", encoding="utf-8")
+    facts = FactStore(tmp_path / "facts.duckdb")
+    try:
+        settlement.import_order_lines(store, facts, "nb", lines, None, clock)
+        settlement.settle(store, facts, "nb", date(2027, 1, 15), "财务", FrozenClock(datetime(2027, 1, 16, 3, tzinfo=UTC)))
+    finally:
+        facts.close()
+    recorded = ledger.entries(store, log, 9)
+    assert [e["type"] for e in recorded] == [events.AGREEMENT_SIGNED, events.ORDERS_IMPORTED, events.DAY_SETTLED]
+    imported, closed = recorded[1]["entry"]["payload"], recorded[2]["entry"]["payload"]
+    assert imported["inserted"] == 1 and len(imported["sha256"]) == 64 and imported["file"] == "lines.csv"
+    assert closed["day"] == "2027-01-15" and closed["lines"] == 1 and recorded[2]["entry"]["actor"] == "财务"
+    with store.unit_of_work() as uow:
+        latest = uow.ledger.checkpoint(alliance_id(store, log))
+    assert latest is not None and latest.tree_size == 12  # signed when the day closed

@@ -15,6 +15,7 @@ from typing import Any
 
 from alliance.ledger import events
 from alliance.ledger import service as ledger
+from alliance.ledger.keys import LedgerKeyLocked
 from alliance.core.clock import Clock, local_today
 from alliance.core.decimals import parse_decimal
 from alliance.core.errors import AllianceError, Conflict, InvalidInput, NotFound, Problem
@@ -149,6 +150,12 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
             "statements_sha256": ledger.digest(statement),
             "journal_sha256": ledger.digest({a: m for a, m in sorted(net.items()) if m})})
         uow.commit()
+    # A closed day is a fact members check: sign a checkpoint covering it (the day stays closed even
+    # if the key cannot be opened here; `alliance ledger checkpoint` signs later).
+    try:
+        ledger.checkpoint(store, alliance.code, clock)
+    except LedgerKeyLocked:
+        pass
     return SettlementResult(day, lines_today, sum(late.values()), applied,
                             {a: Money(m, alliance.currency) for a, m in sorted(net.items()) if m})
 
