@@ -263,3 +263,18 @@ def test_imports_and_closed_days_are_recorded_and_checkpointed(store: Store, log
     with store.unit_of_work() as uow:
         latest = uow.ledger.checkpoint(alliance_id(store, log))
     assert latest is not None and latest.tree_size == 12  # signed when the day closed
+
+
+def test_an_alliance_older_than_its_ledger_gets_one_at_its_next_change(store: Store, log: str, clock: FrozenClock) -> None:
+    from alliance.store.tables import ledger_heads as heads
+    from alliance.store.tables import ledger_keys
+
+    aid = alliance_id(store, log)
+    with store.engine.begin() as c:  # as a database migrated from before the ledger looks
+        for table in (ledger_checkpoints, ledger_nodes, ledger_entries, heads, ledger_keys):
+            c.execute(delete(table).where(table.c.alliance_id == aid))
+    with pytest.raises(ledger.LedgerMissing, match="opens with the alliance's next recorded change"):
+        ledger.checkpoint(store, log, clock)
+    registry.add_member(store, "nb", member_values(7), clock)
+    assert [e["type"] for e in ledger.entries(store, log)] == [events.LEDGER_OPENED, events.MEMBER_JOINED]
+    assert ledger.verify_store(store, log).ok

@@ -22,6 +22,7 @@ import rfc8785
 
 # What the ledger records (docs/ledger.md lists the payload of each).
 ALLIANCE_CREATED = "alliance.created"
+LEDGER_OPENED = "ledger.opened"  # the first entry of an alliance founded before the ledger existed
 MEMBER_JOINED = "member.joined"
 MEMBER_LEFT = "member.left"
 AGREEMENT_VERSION = "agreement.version_created"

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from alliance.core.clock import Clock
 from alliance.core.errors import InvalidInput, NotFound
 from alliance.ledger import keys
-from alliance.ledger.events import canonical_event
+from alliance.ledger.events import LEDGER_OPENED, canonical_event
 from alliance.ledger.merkle import EMPTY_ROOT, ProofError, consistency_plan, inclusion_plan, perfect_nodes, prove, range_hash
 from alliance.ledger.note import Checkpoint, Signer, Verifier, cosign, key_id, sign
 from alliance.ledger.verify import VerifyReport, verify_log
@@ -51,12 +51,21 @@ def open_log(uow: UnitOfWork, alliance_id: int, alliance_code: str, passphrase: 
 def record(uow: UnitOfWork, alliance_id: int, alliance_code: str, event_type: str, actor: str, at: datetime,
            payload: dict[str, Any]) -> int:
     """Append one event to the alliance's log; returns its index."""
-    return uow.ledger.append(alliance_id, [(event_type, canonical_event(event_type, alliance_code, actor, at, payload))])
+    return record_many(uow, alliance_id, alliance_code, actor, at, [(event_type, payload)])
 
 
 def record_many(uow: UnitOfWork, alliance_id: int, alliance_code: str, actor: str, at: datetime,
                 events: list[tuple[str, dict[str, Any]]]) -> int:
-    """Append several events of one transaction at once; returns the index of the first."""
+    """Append several events of one transaction at once; returns the index of the first.
+
+    An alliance founded before the ledger existed gets its log here, opened by a first entry
+    that says so (its earlier history is in the database, not in the log)."""
+    if uow.ledger.head(alliance_id) is None:
+        if uow.ledger_passphrase is None:
+            raise LedgerMissing(f"alliance {alliance_code!r} has no ledger and no passphrase is configured to open one")
+        open_log(uow, alliance_id, alliance_code, uow.ledger_passphrase(), at)
+        uow.ledger.append(alliance_id, [(LEDGER_OPENED, canonical_event(
+            LEDGER_OPENED, alliance_code, actor, at, {"reason": "the alliance was founded before its ledger"}))])
     return uow.ledger.append(alliance_id, [(kind, canonical_event(kind, alliance_code, actor, at, payload))
                                            for kind, payload in events])
 
@@ -87,7 +96,8 @@ def _info(uow: UnitOfWork, alliance_code: str) -> LogInfo:
     key = uow.ledger.key(alliance.id)
     head = uow.ledger.head(alliance.id)
     if key is None or head is None:
-        raise LedgerMissing(f"alliance {alliance_code!r} has no ledger")
+        raise LedgerMissing(f"alliance {alliance_code!r} has no ledger yet (founded before it existed): it opens "
+                            "with the alliance's next recorded change")
     public = Ed25519PublicKey.from_public_bytes(key.public_key)
     verifier = Verifier(key.name, key_id(key.name, key.public_key), public)
     return LogInfo(alliance.id, alliance.code, key.name, verifier, head[0], head[1])

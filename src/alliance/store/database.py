@@ -165,7 +165,7 @@ class Store:
             raise StoreUnavailable(f"cannot open database {self.describe()}: {_cause(exc)}") from None
         with connection:
             transaction = connection.begin()
-            uow = UnitOfWork(connection)
+            uow = UnitOfWork(connection, lambda: self.ledger_passphrase)
             try:
                 yield uow
                 if uow.committed:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import Connection
 
 from alliance.store.ledger_repository import LedgerRepository
@@ -14,8 +16,10 @@ from alliance.store.sharing_repository import SharingRepository
 class UnitOfWork:
     """Repositories sharing one connection; the transaction commits only if `commit()` is called."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, ledger_passphrase: Callable[[], str] | None = None) -> None:
         self.connection = connection
+        # Asked for only when a ledger key must be made (an alliance older than its ledger).
+        self.ledger_passphrase = ledger_passphrase
         self.alliances = AllianceRepository(connection)
         self.members = MemberRepository(connection)
         self.screening = ScreeningRepository(connection)
