@@ -7,17 +7,21 @@ from contextlib import asynccontextmanager
 from datetime import time
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from alliance import __version__
 from alliance.api import problems
+from alliance.api.deps import authorize_route
 from alliance.api.routers import agreements, alliances, games, health, ledger, screening, settlement
 from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
 from alliance.settlement.scheduler import DailySettlement
 from alliance.store.database import Store
 from alliance.web import STATIC_DIR, i18n, pages
+
+
+API_ACCESS = [Depends(authorize_route)]
 
 
 def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None = None,
@@ -54,13 +58,14 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.state.facts_path = facts
     app.state.clock = clock
     problems.install(app)
+    # Every API route authenticates and is authorised by access.policy (the health check is public).
     app.include_router(health.router)
-    app.include_router(alliances.router, prefix="/api/v1")
-    app.include_router(screening.router, prefix="/api/v1")
-    app.include_router(agreements.router, prefix="/api/v1")
-    app.include_router(settlement.router, prefix="/api/v1")
-    app.include_router(games.router, prefix="/api/v1")
-    app.include_router(ledger.router, prefix="/api/v1")
+    app.include_router(alliances.router, prefix="/api/v1", dependencies=API_ACCESS)
+    app.include_router(screening.router, prefix="/api/v1", dependencies=API_ACCESS)
+    app.include_router(agreements.router, prefix="/api/v1", dependencies=API_ACCESS)
+    app.include_router(settlement.router, prefix="/api/v1", dependencies=API_ACCESS)
+    app.include_router(games.router, prefix="/api/v1", dependencies=API_ACCESS)
+    app.include_router(ledger.router, prefix="/api/v1", dependencies=API_ACCESS)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -15,6 +15,7 @@ from alliance.core.clock import FrozenClock
 from alliance.registry.demo import load_demo
 from alliance.server import create_app
 from alliance.store.database import Store
+from tests.support.http import admin_headers
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "agreement-yuejia.yaml"
 PARTIES = ["YJ", "MILK", "SNACK", "CLEAN", "BABY", "BEAUTY"]
@@ -61,6 +62,7 @@ def test_api_propose_sign_and_isolation(store: Store, clock: FrozenClock) -> Non
     load_demo(store, clock)
     base = "/api/v1/alliances/yuejia-retail/agreements"
     with TestClient(create_app(store, clock)) as c:
+        c.headers.update(admin_headers(store))
         r = c.post(base, content=EXAMPLE.read_bytes(), headers={"Content-Type": "application/yaml"})
         assert r.status_code == 201, r.text
         assert r.json()["version"] == 1 and r.json()["unsigned"] == PARTIES

@@ -13,6 +13,7 @@ from alliance.registry import service
 from alliance.server import create_app
 from alliance.store.database import Store
 from tests.support.factories import make_alliance, member_values
+from tests.support.http import admin_headers
 
 
 @pytest.fixture
@@ -22,6 +23,7 @@ def client(store: Store, clock: FrozenClock) -> Iterator[TestClient]:
     for n in range(1, 4):
         service.add_member(store, "nb-precision", member_values(n, revenue="1000.10", debt_ratio="0.10"), clock)
     with TestClient(create_app(store, clock)) as c:
+        c.headers.update(admin_headers(store))
         yield c
 
 
@@ -98,7 +100,9 @@ def test_database_down_gives_503_problem(clock: FrozenClock) -> None:
     with TestClient(create_app(dead, clock)) as c:
         body = assert_problem(c.get("/healthz"), 503, "store_unavailable")
         assert "127.0.0.1:9" in str(body["detail"])
-        assert_problem(c.get("/api/v1/alliances"), 503, "store_unavailable")
+        # A well-formed key cannot be checked without the database: 503, not 401.
+        assert_problem(c.get("/api/v1/alliances", headers={"Authorization": "Bearer al_abcdefgh_" + "A" * 43}), 503,
+                       "store_unavailable")
 
 
 def test_demo_members_carry_resources_with_exact_capacity(store: Store, clock: FrozenClock) -> None:
@@ -108,6 +112,7 @@ def test_demo_members_carry_resources_with_exact_capacity(store: Store, clock: F
     retail = DEMO_ALLIANCES[0]
     hub = next(m for m in retail.members if m.role.value == "hub")
     with TestClient(create_app(store, clock)) as c:
+        c.headers.update(admin_headers(store))
         body = c.get(f"/api/v1/alliances/{retail.spec.code}/members").json()
     served = next(m for m in body["items"] if m["code"] == hub.code)
     assert served["role"] == "hub"

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from alliance.core.clock import FrozenClock
 from alliance.server import create_app
 from alliance.store.database import Store
-from tests.support.http import problem
+from tests.support.http import admin_headers, problem
 
 GLOVE = {"type": "table", "players": ["L", "R1", "R2"],
          "values": {"L": 0, "R1": 0, "R2": 0, "L;R1": 1, "L;R2": 1, "R1;R2": 0, "L;R1;R2": 1}}
@@ -19,6 +19,7 @@ GLOVE = {"type": "table", "players": ["L", "R1", "R2"],
 @pytest.fixture
 def client(store: Store, clock: FrozenClock) -> Iterator[TestClient]:
     with TestClient(create_app(store, clock)) as c:
+        c.headers.update(admin_headers(store))
         yield c
 
 

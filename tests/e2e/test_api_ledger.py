@@ -14,7 +14,7 @@ from alliance.registry import service as registry
 from alliance.server import create_app
 from alliance.store.database import Store
 from tests.support.factories import make_alliance, member_values
-from tests.support.http import problem
+from tests.support.http import admin_headers, problem
 
 V1 = "/api/v1/alliances/nb/ledger"
 
@@ -25,6 +25,7 @@ def client(store: Store, clock: FrozenClock) -> Iterator[TestClient]:
     for n in (1, 2, 3):
         registry.add_member(store, "nb", member_values(n), clock)
     with TestClient(create_app(store, clock)) as c:
+        c.headers.update(admin_headers(store))
         yield c
 
 

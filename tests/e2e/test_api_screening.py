@@ -12,7 +12,7 @@ from alliance.core.clock import FrozenClock
 from alliance.registry.demo import load_demo
 from alliance.server import create_app
 from alliance.store.database import Store
-from tests.support.http import problem
+from tests.support.http import admin_headers, problem
 from tests.support.factories import make_alliance
 
 V1 = "/api/v1/alliances/nb"
@@ -28,6 +28,7 @@ def client(store: Store, clock: FrozenClock) -> Iterator[TestClient]:
     make_alliance(store, clock, code="nb")
     make_alliance(store, clock, code="other")
     with TestClient(create_app(store, clock)) as c:
+        c.headers.update(admin_headers(store))
         yield c
 
 
@@ -77,6 +78,7 @@ def test_screening_input_problems(client: TestClient) -> None:
 def test_members_as_candidates(store: Store, clock: FrozenClock) -> None:
     load_demo(store, clock)
     with TestClient(create_app(store, clock)) as c:
+        c.headers.update(admin_headers(store))
         r = c.post("/api/v1/alliances/nb-precision/screenings", json={"criteria": "financial", "method": "topsis"})
         assert r.status_code == 201, r.text
         assert len(r.json()["ranking"]) == 7

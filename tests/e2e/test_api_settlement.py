@@ -15,6 +15,7 @@ from alliance.server import create_app
 from alliance.sharing import service as sharing
 from alliance.store.database import Store
 from tests.support.factories import credit_code, make_alliance
+from tests.support.http import admin_headers
 
 AGREEMENT = """
 agreement: hw-split
@@ -40,6 +41,7 @@ def client(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[TestCli
         sharing.sign(store, "cloud-hw", "hw-split", 1, member, "代表", clock)
     later = FrozenClock(datetime(2026, 12, 6, 2, tzinfo=UTC))
     with TestClient(create_app(store, later, tmp_path / "facts.duckdb")) as c:
+        c.headers.update(admin_headers(store))
         yield c
 
 

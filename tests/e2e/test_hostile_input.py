@@ -21,6 +21,7 @@ from alliance.screening.pipeline import ItemStatus, Source, Stage
 from alliance.server import create_app
 from alliance.store.database import Store
 from tests.support.factories import credit_code, make_alliance
+from tests.support.http import admin_headers
 
 runner = CliRunner()
 V1 = "/api/v1/alliances/nb"
@@ -30,6 +31,7 @@ V1 = "/api/v1/alliances/nb"
 def client(store: Store, clock: FrozenClock) -> Iterator[TestClient]:
     make_alliance(store, clock, code="nb")
     with TestClient(create_app(store, clock), raise_server_exceptions=False) as c:
+        c.headers.update(admin_headers(store))
         yield c
 
 
@@ -107,6 +109,7 @@ def test_a_defect_answers_problem_json_500(store: Store, clock: FrozenClock) -> 
 
     app_.include_router(broken)
     with TestClient(app_, raise_server_exceptions=False) as c:
+        c.headers.update(admin_headers(store))
         body = is_problem(c.get("/boom"), 500)
         assert body["code"] == "internal_error" and "a bug" not in body["detail"]
 

@@ -12,3 +12,14 @@ def problem(response: Any, status: int, code: str) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     assert body["code"] == code
     return body
+
+
+def admin_headers(store: Any) -> dict[str, str]:
+    """An Authorization header with a fresh platform admin key (for tests about something else)."""
+    from alliance.access.roles import Role
+    from alliance.access.service import create_api_key
+    from alliance.core.clock import SystemClock
+
+    issued = create_api_key(store, role=Role.PLATFORM_ADMIN, alliance=None, member=None, name="tests",
+                            created_by="tests", clock=SystemClock())
+    return {"Authorization": f"Bearer {issued.key}"}

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
+from alliance.access.policy import ROUTES, Forbidden, authorize
+from alliance.access.roles import Principal
+from alliance.access.service import NotAuthenticated, authenticate
 from alliance.core.clock import Clock
 from alliance.store.database import Store
+
+logger = logging.getLogger("alliance.access")
+API_PREFIX = "/api/v1"
 
 
 def get_store(request: Request) -> Store:
@@ -25,3 +32,45 @@ StoreDep = Annotated[Store, Depends(get_store)]
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 Code = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+
+
+def current_principal(request: Request, store: StoreDep, clock: ClockDep) -> Principal:
+    """Who the request acts as, from `Authorization: Bearer <API key>` (401 otherwise)."""
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    try:
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthenticated("send the API key as Authorization: Bearer <key>")
+        principal = authenticate(store, token.strip(), clock)
+    except NotAuthenticated as exc:
+        # Logged without the key: who tried what, and why it failed.
+        logger.warning("authentication failed: %s %s from %s: %s", request.method, request.url.path,
+                       request.client.host if request.client else "?", exc.message)
+        raise
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def authorize_route(request: Request, principal: PrincipalDep) -> None:
+    """The route's action (access.policy.ROUTES), authorised for the path's alliance and member."""
+    route = request.scope.get("route")
+    path = getattr(route, "path", request.url.path)
+    # The API routers are included under /api/v1, which this FastAPI leaves out of a route's path.
+    if not path.startswith(API_PREFIX):
+        path = API_PREFIX + path
+    try:
+        action = ROUTES[(request.method, path)]
+    except KeyError:
+        raise Forbidden(f"{request.method} {path} is not open to any role yet") from None
+    if action is None:
+        return
+    try:
+        authorize(principal, action, request.path_params.get("code"), request.path_params.get("member"))
+    except Exception as exc:
+        logger.info("denied: %s %s for %s: %s", request.method, request.url.path, principal.actor, exc)
+        raise

@@ -33,7 +33,10 @@ def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     extra: dict[str, Any] = {}
     if isinstance(exc, InvalidInput) and exc.problems:
         extra["errors"] = [{"where": p.where, "field": p.field, "reason": p.reason} for p in exc.problems]
-    return problem(exc.status, exc.code, exc.title, exc.message, **extra)
+    response = problem(exc.status, exc.code, exc.title, exc.message, **extra)
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="alliance"'
+    return response
 
 
 def _request_validation(_: Request, exc: Exception) -> JSONResponse:

@@ -98,6 +98,9 @@ member_resources = Table(
 
 # Tables that are not one alliance's data (the tenant root itself).
 TENANT_ROOTS = frozenset({"alliances"})
+# Identity, not member data: who may act, held per alliance where the role is (a platform admin's
+# key belongs to no alliance).
+PLATFORM_TABLES = frozenset({"users", "api_keys"})
 
 # -- screening: saved runs, prospects and their way to partnership ---------------------------------
 
@@ -370,4 +373,36 @@ ledger_checkpoints = Table(
     Column("tree_size", BigInteger, primary_key=True, autoincrement=False),
     Column("note", Text, nullable=False),  # the signed note, with any witnesses' signature lines
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# -- identity and access: users (the web UI) and API keys (machines), docs/access.md ----------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),  # argon2id
+    Column("display_name", String(100), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("disabled_at", UtcDateTime, nullable=True),
+)
+
+# A user's or key's role is held in one alliance (and for member roles, one member); a platform
+# admin's in none.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("prefix", String(8), nullable=False, unique=True),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=True, index=True),
+    Column("member_code", String(32), nullable=True),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=True),
+    Column("last_used_at", UtcDateTime, nullable=True),
+    Column("revoked_at", UtcDateTime, nullable=True),
 )

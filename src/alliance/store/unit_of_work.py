@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection
 
+from alliance.store.access_repository import AccessRepository
 from alliance.store.ledger_repository import LedgerRepository
 from alliance.store.registry_repository import AllianceRepository, MemberRepository
 from alliance.store.screening_repository import ScreeningRepository
@@ -26,6 +27,7 @@ class UnitOfWork:
         self.sharing = SharingRepository(connection)
         self.settlement = SettlementRepository(connection)
         self.ledger = LedgerRepository(connection)
+        self.access = AccessRepository(connection)
         self.committed = False
 
     def commit(self) -> None:

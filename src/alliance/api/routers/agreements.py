@@ -9,7 +9,8 @@ from fastapi.responses import JSONResponse
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from alliance.api.deps import ClockDep, Code, Id, StoreDep
+from alliance.access.policy import Action, authorize
+from alliance.api.deps import ClockDep, Code, Id, PrincipalDep, StoreDep
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.uploads import read_capped
 from alliance.api.idempotent import respond
@@ -64,5 +65,7 @@ class SignatureIn(BaseModel):
 
 
 @router.post("/alliances/{code}/agreements/{agreement}/versions/{version}/signatures", responses=ERRORS)
-def sign(code: Code, agreement: Code, version: Id, body: SignatureIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+def sign(code: Code, agreement: Code, version: Id, body: SignatureIn, store: StoreDep, clock: ClockDep,
+         principal: PrincipalDep) -> dict[str, Any]:
+    authorize(principal, Action.ACT_FOR_MEMBER, code, body.member)  # a member admin signs for its own member only
     return version_record(service.sign(store, code, agreement, version, body.member, body.signer, clock))

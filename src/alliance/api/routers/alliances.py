@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from alliance.api.deps import Code, StoreDep
+from alliance.access.roles import Role
+from alliance.api.deps import Code, PrincipalDep, StoreDep
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.schemas import AllianceList, AllianceOut, MemberList, MemberOut
 from alliance.registry import service
@@ -17,8 +18,10 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such alli
 
 
 @router.get("", response_model=AllianceList)
-def list_alliances(store: StoreDep) -> AllianceList:
-    items = [AllianceOut.of(a) for a in service.list_alliances(store)]
+def list_alliances(store: StoreDep, principal: PrincipalDep) -> AllianceList:
+    """The alliances the key may see: all for a platform admin, else its own."""
+    items = [AllianceOut.of(a) for a in service.list_alliances(store)
+             if principal.role is Role.PLATFORM_ADMIN or a.code == principal.alliance]
     return AllianceList(items=items, total=len(items))
 
 

@@ -1,0 +1,114 @@
+"""Every authorisation decision, in one place.
+
+`authorize(principal, action, alliance, member)` says yes (returns) or no (raises). The rules:
+
+- a platform admin may do everything;
+- anyone else acts only within the alliance its role is held in: any other alliance is answered as
+  if it did not exist (404 `alliance_not_found`), so a key cannot probe which alliances exist;
+- within its alliance, a role may do what `ALLOWED` lists; anything else is 403 `forbidden`;
+- a member role reaches member data only for its own member: another member's data is answered
+  as not found (404), so a member cannot learn what another member has.
+
+The API routes are mapped to actions in `ROUTES` (a test fails if a route is missing), so a new
+route cannot be reached before someone decides who may use it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from alliance.access.roles import Principal, Role
+from alliance.core.errors import AllianceError, AllianceNotFound, NotFound
+
+
+class Forbidden(AllianceError):
+    code = "forbidden"
+    title = "Forbidden"
+    status = 403
+    exit_code = 1
+
+
+class Action(StrEnum):
+    COMPUTE = "compute"                       # pure computations on the request body (games, AHP)
+    READ_DIRECTORY = "read_directory"         # the alliance and its member directory
+    READ_RECORDS = "read_records"             # agreements, signatures, the ledger
+    READ_MEMBER_DATA = "read_member_data"     # one member's statements (member roles: their own only)
+    READ_FINANCE = "read_finance"             # every member's postings at once (the journal)
+    READ_PIPELINE = "read_pipeline"           # screening runs, prospects, due diligence, pilots
+    MANAGE_ALLIANCE = "manage_alliance"       # propose agreements, settle, metrics, the pipeline
+    ACT_FOR_MEMBER = "act_for_member"         # sign an agreement for a member
+    IMPORT_ORDERS = "import_orders"           # order lines in bulk
+    MANAGE_PLATFORM = "manage_platform"       # found alliances, keys for any alliance
+
+
+ALLOWED: dict[Role, frozenset[Action]] = {
+    Role.COORDINATOR: frozenset(Action) - {Action.MANAGE_PLATFORM},
+    Role.AUDITOR: frozenset({Action.COMPUTE, Action.READ_DIRECTORY, Action.READ_RECORDS, Action.READ_MEMBER_DATA,
+                             Action.READ_FINANCE, Action.READ_PIPELINE}),
+    Role.MEMBER_ADMIN: frozenset({Action.COMPUTE, Action.READ_DIRECTORY, Action.READ_RECORDS,
+                                  Action.READ_MEMBER_DATA, Action.ACT_FOR_MEMBER}),
+    Role.MEMBER_ANALYST: frozenset({Action.COMPUTE, Action.READ_DIRECTORY, Action.READ_RECORDS,
+                                    Action.READ_MEMBER_DATA}),
+}
+MEMBER_SCOPED = frozenset({Action.READ_MEMBER_DATA, Action.ACT_FOR_MEMBER})
+
+
+def authorize(principal: Principal, action: Action, alliance: str | None = None, member: str | None = None) -> None:
+    """Return if `principal` may do `action` (on `alliance`, and `member`'s data); raise otherwise."""
+    if principal.role is Role.PLATFORM_ADMIN:
+        return
+    if alliance is not None and alliance != principal.alliance:
+        raise AllianceNotFound(alliance)
+    if alliance is None and action not in (Action.COMPUTE,):
+        raise Forbidden(f"{principal.role.value} keys act within their alliance only")
+    if action not in ALLOWED[principal.role]:
+        raise Forbidden(f"a {principal.role.value} may not {action.value.replace('_', ' ')}")
+    if action in MEMBER_SCOPED and principal.member is not None and member is not None and member != principal.member:
+        raise NotFound(f"no such {'statement' if action is Action.READ_MEMBER_DATA else 'member'} for this key")
+    if action is Action.ACT_FOR_MEMBER and principal.member is not None and member is None:
+        raise Forbidden("this key acts for one member: name it")
+
+
+# The API: (method, path template) -> the action it is. Alliance-scoped paths take the alliance
+# from {code}; {member} (where present) is the member whose data it is.
+ROUTES: dict[tuple[str, str], Action | None] = {
+    ("GET", "/healthz"): None,  # public
+    ("GET", "/api/v1/alliances"): Action.COMPUTE,  # lists only the alliances the principal may see
+    ("GET", "/api/v1/alliances/{code}"): Action.READ_DIRECTORY,
+    ("GET", "/api/v1/alliances/{code}/members"): Action.READ_DIRECTORY,
+    ("POST", "/api/v1/ahp"): Action.COMPUTE,
+    ("POST", "/api/v1/games/solve"): Action.COMPUTE,
+    ("POST", "/api/v1/voting-power"): Action.COMPUTE,
+    ("POST", "/api/v1/alliances/{code}/agreements"): Action.MANAGE_ALLIANCE,
+    ("GET", "/api/v1/alliances/{code}/agreements"): Action.READ_RECORDS,
+    ("GET", "/api/v1/alliances/{code}/agreements/{agreement}/versions/{version}"): Action.READ_RECORDS,
+    # The member signing is in the body: the handler authorises ACT_FOR_MEMBER for it.
+    ("POST", "/api/v1/alliances/{code}/agreements/{agreement}/versions/{version}/signatures"): Action.ACT_FOR_MEMBER,
+    ("GET", "/api/v1/alliances/{code}/ledger/checkpoint"): Action.READ_RECORDS,
+    ("GET", "/api/v1/alliances/{code}/ledger/public-key"): Action.READ_RECORDS,
+    ("GET", "/api/v1/alliances/{code}/ledger/entries"): Action.READ_RECORDS,
+    ("GET", "/api/v1/alliances/{code}/ledger/proof"): Action.READ_RECORDS,
+    ("GET", "/api/v1/alliances/{code}/ledger/consistency"): Action.READ_RECORDS,
+    ("POST", "/api/v1/alliances/{code}/screenings"): Action.MANAGE_ALLIANCE,
+    ("GET", "/api/v1/alliances/{code}/screenings"): Action.READ_PIPELINE,
+    ("GET", "/api/v1/alliances/{code}/screenings/{run_id}"): Action.READ_PIPELINE,
+    ("POST", "/api/v1/alliances/{code}/screenings/{run_id}/shortlist"): Action.MANAGE_ALLIANCE,
+    ("POST", "/api/v1/alliances/{code}/prospects"): Action.MANAGE_ALLIANCE,
+    ("GET", "/api/v1/alliances/{code}/prospects"): Action.READ_PIPELINE,
+    ("GET", "/api/v1/alliances/{code}/prospects/{prospect_id}"): Action.READ_PIPELINE,
+    ("POST", "/api/v1/alliances/{code}/prospects/{prospect_id}/stage"): Action.MANAGE_ALLIANCE,
+    ("POST", "/api/v1/alliances/{code}/prospects/{prospect_id}/checklist"): Action.MANAGE_ALLIANCE,
+    ("PATCH", "/api/v1/alliances/{code}/dd-items/{item_id}"): Action.MANAGE_ALLIANCE,
+    ("PUT", "/api/v1/alliances/{code}/dd-items/{item_id}/evidence"): Action.MANAGE_ALLIANCE,
+    ("GET", "/api/v1/alliances/{code}/dd-items/{item_id}/evidence"): Action.READ_PIPELINE,
+    ("POST", "/api/v1/alliances/{code}/prospects/{prospect_id}/pilot"): Action.MANAGE_ALLIANCE,
+    ("POST", "/api/v1/alliances/{code}/pilots/{pilot_id}/kpis"): Action.MANAGE_ALLIANCE,
+    ("POST", "/api/v1/alliances/{code}/kpis/{kpi_id}/measurements"): Action.MANAGE_ALLIANCE,
+    ("GET", "/api/v1/alliances/{code}/pilots/{pilot_id}/review"): Action.READ_PIPELINE,
+    ("POST", "/api/v1/alliances/{code}/pilots/{pilot_id}/decision"): Action.MANAGE_ALLIANCE,
+    ("POST", "/api/v1/alliances/{code}/order-lines"): Action.IMPORT_ORDERS,
+    ("POST", "/api/v1/alliances/{code}/settlements"): Action.MANAGE_ALLIANCE,
+    ("GET", "/api/v1/alliances/{code}/statements/{member}"): Action.READ_MEMBER_DATA,
+    ("GET", "/api/v1/alliances/{code}/journal"): Action.READ_FINANCE,
+    ("POST", "/api/v1/alliances/{code}/metrics"): Action.MANAGE_ALLIANCE,
+}

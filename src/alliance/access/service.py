@@ -1,0 +1,127 @@
+"""Users and API keys: create, list, revoke, and authenticate a request's key."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from alliance.access.credentials import hash_password, new_api_key, password_matches, secret_matches, split_key
+from alliance.access.roles import MEMBER_ROLES, Principal, Role
+from alliance.core.clock import Clock
+from alliance.core.errors import AllianceError, Conflict, InvalidInput, MemberNotFound, NotFound
+from alliance.store.access_repository import StoredKey
+from alliance.store.database import Store
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
+MIN_PASSWORD = 12
+
+
+class NotAuthenticated(AllianceError):
+    code = "not_authenticated"
+    title = "Authentication required"
+    status = 401
+
+
+def create_user(store: Store, username: str, password: str, display_name: str, clock: Clock) -> None:
+    if not USERNAME.match(username):
+        raise InvalidInput("a username is 2-64 lowercase letters, digits, '_', '.' or '-'")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"a password has at least {MIN_PASSWORD} characters")
+    with store.unit_of_work() as uow:
+        if uow.access.user(username) is not None:
+            raise Conflict(f"user {username!r} already exists")
+        try:
+            uow.access.add_user(username, hash_password(password), display_name.strip() or username, clock.now())
+        except IntegrityError:
+            raise Conflict(f"user {username!r} already exists") from None
+        uow.commit()
+
+
+def check_password(store: Store, username: str, password: str) -> bool:
+    with store.unit_of_work() as uow:
+        user = uow.access.user(username)
+    return user is not None and user.disabled_at is None and password_matches(user.password_hash, password)
+
+
+def parse_duration(text: str) -> timedelta:
+    """`90d`, `12h`, `30m`: the lifetime of a key."""
+    match = re.fullmatch(r"\s*(\d{1,5})\s*([dhm])\s*", text)
+    if not match or int(match.group(1)) == 0:
+        raise InvalidInput(f"{text!r} is not a duration like 90d, 12h or 30m")
+    return timedelta(**{{"d": "days", "h": "hours", "m": "minutes"}[match.group(2)]: int(match.group(1))})
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedKey:
+    key: str        # shown once
+    prefix: str
+    role: Role
+    alliance: str | None
+    member: str | None
+    expires_at: datetime | None
+
+
+def create_api_key(store: Store, *, role: Role, alliance: str | None, member: str | None, name: str, created_by: str,
+                   clock: Clock, lifetime: timedelta | None = None) -> IssuedKey:
+    if role is Role.PLATFORM_ADMIN:
+        if alliance is not None or member is not None:
+            raise InvalidInput("a platform admin key belongs to no alliance or member")
+    elif alliance is None:
+        raise InvalidInput(f"a {role.value} key needs --alliance")
+    if role in MEMBER_ROLES and member is None:
+        raise InvalidInput(f"a {role.value} key needs --member")
+    if role not in MEMBER_ROLES and member is not None:
+        raise InvalidInput(f"a {role.value} key is for the whole alliance: no --member")
+    key, prefix, digest = new_api_key()
+    now = clock.now()
+    expires = now + lifetime if lifetime else None
+    with store.unit_of_work() as uow:
+        alliance_id = None
+        if alliance is not None:
+            found = uow.alliances.require(alliance)
+            alliance_id = found.id
+            if member is not None and member not in set(uow.members.existing_keys(found.id).values()):
+                raise MemberNotFound(alliance, member)
+        uow.access.add_key(prefix=prefix, secret_sha256=digest, name=name.strip()[:100] or prefix, role=role.value,
+                           alliance_id=alliance_id, member=member, created_by=created_by, at=now, expires_at=expires)
+        uow.commit()
+    return IssuedKey(key, prefix, role, alliance, member, expires)
+
+
+def list_api_keys(store: Store, alliance: str | None) -> list[StoredKey]:
+    """The keys of an alliance (None: the platform admin keys); never their secrets."""
+    with store.unit_of_work() as uow:
+        alliance_id = uow.alliances.require(alliance).id if alliance is not None else None
+        return uow.access.keys(alliance_id)
+
+
+def revoke_api_key(store: Store, prefix: str, clock: Clock) -> None:
+    with store.unit_of_work() as uow:
+        key = uow.access.key(prefix)
+        if key is None:
+            raise NotFound(f"no API key with prefix {prefix!r}")
+        if not uow.access.revoke(prefix, clock.now()):
+            raise Conflict(f"API key {prefix!r} was already revoked")
+        uow.commit()
+
+
+def authenticate(store: Store, token: str, clock: Clock) -> Principal:
+    """The principal a bearer key stands for; NotAuthenticated (never saying which part was wrong)."""
+    parts = split_key(token)
+    if parts is None:
+        raise NotAuthenticated("the API key is malformed")
+    prefix, secret = parts
+    now = clock.now()
+    with store.unit_of_work() as uow:
+        key = uow.access.key(prefix)
+        if (key is None or not secret_matches(key.secret_sha256, secret) or key.revoked_at is not None
+                or (key.expires_at is not None and key.expires_at <= now)):
+            raise NotAuthenticated("the API key is unknown, revoked or expired")
+        # Recorded at most once a minute: a busy key must not write on every request.
+        if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
+            uow.access.touch(prefix, now)
+            uow.commit()
+    return Principal(prefix, Role(key.role), key.alliance, key.member)
