@@ -112,7 +112,7 @@ def test_pipeline_over_http(client: TestClient) -> None:
     assert review["kpis"][0]["attainment"] == "1.1000" and review["all_met"] is True
     assert review["meetings"] == ["2026-12-01", "2027-01-01"]
     decided = client.post(f"{V1}/pilots/{pilot['id']}/decision", json={"decision": "go", "note": "达标"}).json()
-    assert decided["prospect"]["stage"] == "partner" and decided["pilot"]["decided_by"] == "api"
+    assert decided["prospect"]["stage"] == "partner" and decided["pilot"]["decided_by"].endswith("(platform_admin of platform)")
     problem(client.post(f"{V1}/pilots/{pilot['id']}/decision", json={"decision": "go"}), 409, "conflict")
 
 

@@ -65,8 +65,6 @@ def authorize(principal: Principal, action: Action, alliance: str | None = None,
         raise Forbidden(f"a {principal.role.value} may not {action.value.replace('_', ' ')}")
     if action in MEMBER_SCOPED and principal.member is not None and member is not None and member != principal.member:
         raise NotFound(f"no such {'statement' if action is Action.READ_MEMBER_DATA else 'member'} for this key")
-    if action is Action.ACT_FOR_MEMBER and principal.member is not None and member is None:
-        raise Forbidden("this key acts for one member: name it")
 
 
 # The API: (method, path template) -> the action it is. Alliance-scoped paths take the alliance

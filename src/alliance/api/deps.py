@@ -74,3 +74,11 @@ def authorize_route(request: Request, principal: PrincipalDep) -> None:
     except Exception as exc:
         logger.info("denied: %s %s for %s: %s", request.method, request.url.path, principal.actor, exc)
         raise
+
+
+def current_actor(principal: PrincipalDep) -> str:
+    """How records name whoever made the request (the key's prefix, role and where it is held)."""
+    return principal.actor
+
+
+ActorDep = Annotated[str, Depends(current_actor)]

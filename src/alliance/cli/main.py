@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 
-from alliance.cli import agreements, alliances, games, ledger, members, orders, prospects, screening, settlement
+from alliance.cli import access, agreements, alliances, games, ledger, members, orders, prospects, screening, settlement
 from alliance.cli.output import OutputFormat, console, emit, fails_cleanly, open_store
 from alliance.core.clock import SystemClock
+from alliance.store.database import Store
 
 app = typer.Typer(
     name="alliance",
@@ -35,6 +36,8 @@ app.add_typer(games.app, name="game")
 app.command("voting-power")(games.voting_power_command)
 app.add_typer(games.contribution_app, name="contribution")
 app.add_typer(ledger.app, name="ledger")
+app.add_typer(access.user_app, name="user")
+app.add_typer(access.key_app, name="apikey")
 
 
 @app.command()
@@ -47,6 +50,32 @@ def demo() -> None:
     result = load_demo(store, SystemClock())
     rows = [[code, "created"] for code in result.created] + [[code, "already there"] for code in result.existing]
     emit(OutputFormat.TABLE, ["alliance", "demo"], rows, None, title=f"Demo data in {store.describe()}")
+    if result.created:
+        _demo_keys(store, result.created)
+
+
+def _demo_keys(store: Store, codes: list[str]) -> None:
+    """API keys to try the demo with, printed once (they are stored only as hashes)."""
+    from alliance.access.roles import Role
+    from alliance.access.service import create_api_key
+    from alliance.registry.service import list_members
+
+    clock = SystemClock()
+    rows = [[create_api_key(store, role=Role.PLATFORM_ADMIN, alliance=None, member=None, name="demo",
+                            created_by="demo", clock=clock).key, "platform_admin", "(all)", ""]]
+    for code in codes:
+        first = next(iter(list_members(store, code)), None)
+        grants = [(Role.COORDINATOR, None), (Role.AUDITOR, None)]
+        if first is not None:
+            grants += [(Role.MEMBER_ADMIN, first.code), (Role.MEMBER_ANALYST, first.code)]
+        for role, member in grants:
+            issued = create_api_key(store, role=role, alliance=code, member=member, name="demo", created_by="demo", clock=clock)
+            rows.append([issued.key, role.value, code, member or ""])
+    # Plain lines, not a table: a key folded across cells cannot be copied.
+    console.print("Demo API keys (send as 'Authorization: Bearer <key>'; shown once, stored only as hashes):",
+                  highlight=False)
+    for key, role, alliance, member in rows:
+        console.print(f"  {role:<15} {alliance:<22} {member:<8} {key}", highlight=False, soft_wrap=True)
 
 
 @app.command()

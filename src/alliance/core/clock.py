@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,9 @@ class FrozenClock:
 
     def now(self) -> datetime:
         return self._at
+
+    def advance(self, by: timedelta) -> None:
+        self._at += by
 
 
 def local_today(clock: Clock, tz: str) -> date:

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from alliance.access.policy import Action, authorize
-from alliance.api.deps import ClockDep, Code, Id, PrincipalDep, StoreDep
+from alliance.api.deps import ActorDep, ClockDep, Code, Id, PrincipalDep, StoreDep
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.uploads import read_capped
 from alliance.api.idempotent import respond
@@ -20,7 +20,6 @@ from alliance.sharing import service
 from alliance.sharing.versions import version_record
 
 router = APIRouter(tags=["agreements"])
-ACTOR = "api"
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {PROBLEM_JSON: {}}}
     for code, text in ((404, "not found"), (409, "conflict"), (422, "invalid agreement"))
@@ -29,7 +28,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.post("/alliances/{code}/agreements", status_code=status.HTTP_201_CREATED, responses=ERRORS,
              openapi_extra={"requestBody": {"content": {"application/yaml": {}}, "required": True}})
-async def propose(code: Code, request: Request, store: StoreDep, clock: ClockDep,
+async def propose(code: Code, actor: ActorDep, request: Request, store: StoreDep, clock: ClockDep,
                   idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
                   ) -> JSONResponse:
     """The request body is the agreement document as YAML (UTF-8); it becomes the next version."""
@@ -40,7 +39,7 @@ async def propose(code: Code, request: Request, store: StoreDep, clock: ClockDep
         raise InvalidInput("the agreement document must be UTF-8 text") from None
 
     def run() -> idempotency.Outcome:
-        proposed = service.propose_version(store, code, text, ACTOR, clock)
+        proposed = service.propose_version(store, code, text, actor, clock)
         return idempotency.Outcome(201, version_record(proposed, document=True))
 
     digest = idempotency.request_digest(code.encode(), raw)

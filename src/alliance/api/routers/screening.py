@@ -1,6 +1,6 @@
 """Screening over HTTP: AHP, saved screening runs, prospects, due diligence, pilots.
 
-Until authentication lands (issue 7) every write is recorded with the actor "api".
+Every write is recorded with the actor the request's API key stands for.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from alliance.api.deps import ClockDep, Code, Id, StoreDep
+from alliance.api.deps import ActorDep, ClockDep, Code, Id, StoreDep
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.uploads import read_capped
 from alliance.core.decimals import parse_decimal
@@ -28,7 +28,6 @@ from alliance.screening.report import SensitivitySettings
 from alliance.screening.scoring import Method
 
 router = APIRouter(tags=["screening"])
-ACTOR = "api"
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {PROBLEM_JSON: {}}}
     for code, text in ((404, "not found"), (409, "conflict"), (422, "invalid input"))
@@ -82,7 +81,7 @@ def _run_summary(run: Any) -> dict[str, Any]:
 
 
 @router.post("/alliances/{code}/screenings", status_code=status.HTTP_201_CREATED, responses=ERRORS)
-def create_screening(code: Code, body: ScreeningIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+def create_screening(code: Code, actor: ActorDep, body: ScreeningIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
     """Rank candidates (given inline, or the alliance's members), save the run with its inputs."""
     spec = preset(body.criteria, normalize=body.normalize) if isinstance(body.criteria, str) else parse_spec(
         body.criteria, normalize=body.normalize)
@@ -92,7 +91,7 @@ def create_screening(code: Code, body: ScreeningIn, store: StoreDep, clock: Cloc
     else:
         table = table_from_records(spec, [(c.name, c.values) for c in body.candidates])
     run, report = service.run_screening(store, code, spec, body.method, table,
-                                        SensitivitySettings(draws=body.draws, seed=body.seed), ACTOR, clock)
+                                        SensitivitySettings(draws=body.draws, seed=body.seed), actor, clock)
     if body.top is not None:
         report = {**report, "ranking": report["ranking"][: body.top]}
     return {"run": _run_summary(run), **report}
@@ -125,8 +124,8 @@ def _prospect(p: Prospect) -> dict[str, Any]:
 
 
 @router.post("/alliances/{code}/screenings/{run_id}/shortlist", status_code=201, responses=ERRORS)
-def shortlist(code: Code, run_id: Id, body: ShortlistIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
-    added = service.shortlist(store, code, run_id, body.top, ACTOR, clock)
+def shortlist(code: Code, actor: ActorDep, run_id: Id, body: ShortlistIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+    added = service.shortlist(store, code, run_id, body.top, actor, clock)
     return {"items": [_prospect(p) for p in added]}
 
 
@@ -137,8 +136,8 @@ class ProspectIn(BaseModel):
 
 
 @router.post("/alliances/{code}/prospects", status_code=201, responses=ERRORS)
-def add_prospect(code: Code, body: ProspectIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
-    return _prospect(service.add_prospect(store, code, body.name, body.source, ACTOR, clock, body.credit_code))
+def add_prospect(code: Code, actor: ActorDep, body: ProspectIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+    return _prospect(service.add_prospect(store, code, body.name, body.source, actor, clock, body.credit_code))
 
 
 @router.get("/alliances/{code}/prospects", responses=ERRORS)
@@ -180,8 +179,8 @@ class StageIn(BaseModel):
 
 
 @router.post("/alliances/{code}/prospects/{prospect_id}/stage", responses=ERRORS)
-def move(code: Code, prospect_id: Id, body: StageIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
-    return _prospect(service.move_prospect(store, code, prospect_id, body.to, ACTOR, clock, body.note))
+def move(code: Code, actor: ActorDep, prospect_id: Id, body: StageIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+    return _prospect(service.move_prospect(store, code, prospect_id, body.to, actor, clock, body.note))
 
 
 class ItemIn(BaseModel):
@@ -193,8 +192,8 @@ class ItemIn(BaseModel):
 
 
 @router.post("/alliances/{code}/prospects/{prospect_id}/checklist", status_code=201, responses=ERRORS)
-def add_item(code: Code, prospect_id: Id, body: ItemIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
-    return _item(service.add_item(store, code, prospect_id, body.area, body.title, body.required, ACTOR, clock,
+def add_item(code: Code, actor: ActorDep, prospect_id: Id, body: ItemIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+    return _item(service.add_item(store, code, prospect_id, body.area, body.title, body.required, actor, clock,
                                   body.owner, body.due_on))
 
 
@@ -206,21 +205,21 @@ class ItemPatch(BaseModel):
 
 
 @router.patch("/alliances/{code}/dd-items/{item_id}", responses=ERRORS)
-def update_item(code: Code, item_id: Id, body: ItemPatch, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
-    return _item(service.update_item(store, code, item_id, ACTOR, clock, status=body.status,
+def update_item(code: Code, actor: ActorDep, item_id: Id, body: ItemPatch, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+    return _item(service.update_item(store, code, item_id, actor, clock, status=body.status,
                                      waiver_reason=body.waiver_reason, owner=body.owner, due_on=body.due_on))
 
 
 @router.put("/alliances/{code}/dd-items/{item_id}/evidence", responses=ERRORS,
             openapi_extra={"requestBody": {"content": {"application/octet-stream": {}}, "required": True}})
-async def upload_evidence(code: Code, item_id: Id, request: Request, store: StoreDep, clock: ClockDep,
+async def upload_evidence(code: Code, actor: ActorDep, item_id: Id, request: Request, store: StoreDep, clock: ClockDep,
                           filename: Annotated[str, Query(min_length=1, max_length=255)]) -> dict[str, Any]:
     """The request body is the file itself; it is stored once per alliance under its SHA-256."""
     content = await read_capped(request, service.MAX_EVIDENCE_BYTES, "an evidence file")
     if not content:
         raise InvalidInput("the evidence file is empty", [Problem("body", "", "no bytes were sent")])
     # The store is synchronous: keep it off the event loop so other requests are served meanwhile.
-    item = await run_in_threadpool(service.update_item, store, code, item_id, ACTOR, clock, evidence=(filename, content))
+    item = await run_in_threadpool(service.update_item, store, code, item_id, actor, clock, evidence=(filename, content))
     return _item(item)
 
 
@@ -243,9 +242,9 @@ class PilotIn(BaseModel):
 
 
 @router.post("/alliances/{code}/prospects/{prospect_id}/pilot", status_code=201, responses=ERRORS)
-def start_pilot(code: Code, prospect_id: Id, body: PilotIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+def start_pilot(code: Code, actor: ActorDep, prospect_id: Id, body: PilotIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
     return _pilot(service.start_pilot(store, code, prospect_id, body.name, body.starts_on, body.ends_on,
-                                      body.cadence, ACTOR, clock))
+                                      body.cadence, actor, clock))
 
 
 class KpiIn(BaseModel):
@@ -301,6 +300,6 @@ class DecisionIn(BaseModel):
 
 
 @router.post("/alliances/{code}/pilots/{pilot_id}/decision", responses=ERRORS)
-def decide(code: Code, pilot_id: Id, body: DecisionIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
-    return _review(service.decide_pilot(store, code, pilot_id, body.decision, body.note, ACTOR, clock))
+def decide(code: Code, actor: ActorDep, pilot_id: Id, body: DecisionIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+    return _review(service.decide_pilot(store, code, pilot_id, body.decision, body.note, actor, clock))
 

@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from alliance.api.deps import ClockDep, Code, StoreDep
+from alliance.api.deps import ActorDep, ClockDep, Code, StoreDep
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.idempotent import respond
 from alliance.api.uploads import read_capped
@@ -24,7 +24,6 @@ from alliance.settlement.journal import beancount, to_csv
 from alliance.store.facts import FactStore, IngestReport
 
 router = APIRouter(tags=["settlement"])
-ACTOR = "api"
 MAX_UPLOAD = 512 * 1024 * 1024
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {PROBLEM_JSON: {}}}
@@ -92,13 +91,13 @@ class SettleIn(BaseModel):
 
 
 @router.post("/alliances/{code}/settlements", status_code=201, responses=ERRORS)
-def settle(code: Code, body: SettleIn, store: StoreDep, facts: FactsDep, clock: ClockDep,
+def settle(code: Code, actor: ActorDep, body: SettleIn, store: StoreDep, facts: FactsDep, clock: ClockDep,
            idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None) -> JSONResponse:
     """Settle and close a business day (default yesterday in the alliance's time zone)."""
     digest = idempotency.request_digest(code.encode(), str(body.day).encode())
 
     def run() -> idempotency.Outcome:
-        result = service.settle(store, facts, code, body.day, ACTOR, clock)
+        result = service.settle(store, facts, code, body.day, actor, clock)
         return idempotency.Outcome(201, {
             "day": result.day.isoformat(), "lines": result.lines, "late_lines": result.late_lines,
             "agreements": result.agreements, "net": {k: v.amount_text() for k, v in result.net.items()},

@@ -1,0 +1,89 @@
+"""`alliance user create` and `alliance apikey create|list|revoke`: who may use the platform."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from alliance.access import service
+from alliance.access.roles import Role
+from alliance.cli.output import console, current_actor, err_console, fails_cleanly, open_store
+from alliance.core.clock import SystemClock
+from alliance.core.errors import InvalidInput
+
+user_app = typer.Typer(help="Users of the web workspace.", no_args_is_help=True)
+key_app = typer.Typer(help="API keys for members' systems (shown once, stored as a hash).", no_args_is_help=True)
+
+
+@user_app.command("create")
+@fails_cleanly
+def create_user(
+    username: Annotated[str, typer.Argument(help="2-64 lowercase letters, digits, '_', '.' or '-'.")],
+    name: Annotated[str, typer.Option("--name", help="Display name.")] = "",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
+) -> None:
+    """Create a user; the password is asked for (or read from stdin), never given as an argument."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise InvalidInput("the two passwords differ")
+    service.create_user(open_store(), username, password, name, SystemClock())
+    console.print(f"User {username} created.", highlight=False)
+
+
+@key_app.command("create")
+@fails_cleanly
+def create_key(
+    role: Annotated[Role, typer.Option("--role", help="platform_admin, coordinator, member_admin, member_analyst or auditor.")],
+    alliance: Annotated[str | None, typer.Option("--alliance", "-a", help="The alliance the role is held in.")] = None,
+    member: Annotated[str | None, typer.Option("--member", "-m", help="The member, for member roles.")] = None,
+    name: Annotated[str, typer.Option("--name", help="What the key is for (e.g. the shop's ERP).")] = "",
+    expires: Annotated[str | None, typer.Option("--expires", help="Lifetime: 90d, 12h, 30m (default: none).")] = None,
+) -> None:
+    """Create an API key and print it once: it cannot be shown again."""
+    lifetime = service.parse_duration(expires) if expires else None
+    issued = service.create_api_key(open_store(), role=role, alliance=alliance, member=member, name=name,
+                                    created_by=current_actor(), clock=SystemClock(), lifetime=lifetime)
+    sys.stdout.write(issued.key + "\n")
+    until = f", expires {issued.expires_at:%Y-%m-%d %H:%M} UTC" if issued.expires_at else ""
+    err_console.print(f"API key {issued.prefix} for {role.value}{until}. Keep it now: it is stored only as a hash.",
+                      highlight=False, soft_wrap=True)
+
+
+@key_app.command("list")
+@fails_cleanly
+def list_keys(
+    alliance: Annotated[str | None, typer.Option("--alliance", "-a", help="The alliance (omit for platform admin keys).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The keys of an alliance: prefix, role, member, created, last used, expiry, revocation."""
+    keys = service.list_api_keys(open_store(), alliance)
+    rows = [{"prefix": k.prefix, "name": k.name, "role": k.role, "member": k.member, "created_by": k.created_by,
+             "created_at": k.created_at.isoformat(), "last_used_at": k.last_used_at.isoformat() if k.last_used_at else None,
+             "expires_at": k.expires_at.isoformat() if k.expires_at else None,
+             "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None} for k in keys]
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"API keys of {alliance or 'the platform'}", header_style="bold cyan")
+    for column in ("prefix", "name", "role", "member", "last used", "expires", "revoked"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(r["prefix"], r["name"], r["role"], r["member"] or "", (r["last_used_at"] or "never")[:16],
+                      (r["expires_at"] or "never")[:16], (r["revoked_at"] or "")[:16])
+    console.print(table)
+
+
+@key_app.command("revoke")
+@fails_cleanly
+def revoke_key(prefix: Annotated[str, typer.Argument(help="The key's prefix (the 8 characters after al_).")]) -> None:
+    """Revoke a key: it stops working at once."""
+    service.revoke_api_key(open_store(), prefix, SystemClock())
+    console.print(f"API key {prefix} revoked.", highlight=False)

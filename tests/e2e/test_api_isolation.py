@@ -1,0 +1,146 @@
+"""Isolation: every API route, as every role, against another alliance, another member, and with
+no key at all. Fails if any route answers with another alliance's or member's data, or if a route
+exists that the access policy does not map."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from alliance.access.policy import ALLOWED, MEMBER_SCOPED, ROUTES, Action
+from alliance.access.roles import Role
+from alliance.access.service import create_api_key, revoke_api_key
+from alliance.core.clock import FrozenClock
+from alliance.registry import service as registry
+from alliance.server import create_app
+from alliance.sharing import service as sharing
+from alliance.store.database import Store
+from tests.support.factories import make_alliance, member_values
+
+AGREEMENT = """
+agreement: split
+effective_from: 2027-01-01
+parties: [M0001, M0002]
+rules:
+  - {id: r, kind: fixed_split, select: {channel: store}, base: revenue, shares: {M0001: 0.5, M0002: 0.5}}
+"""
+FILL = {"agreement": "split", "version": "1", "run_id": "1", "prospect_id": "1", "item_id": "1", "pilot_id": "1",
+        "kpi_id": "1", "member": "M0002"}
+ROLES = (Role.COORDINATOR, Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST)
+
+
+@pytest.fixture
+def world(store: Store, clock: FrozenClock) -> Iterator[tuple[TestClient, dict[Role, str], str]]:
+    for code in ("nb", "other"):
+        make_alliance(store, clock, code=code)
+        for n in (1, 2):
+            registry.add_member(store, code, member_values(n), clock)
+        sharing.propose_version(store, code, AGREEMENT, "秘书长", clock)
+    keys = {}
+    for role in ROLES:
+        member = "M0001" if role in (Role.MEMBER_ADMIN, Role.MEMBER_ANALYST) else None
+        keys[role] = create_api_key(store, role=role, alliance="nb", member=member, name=role.value, created_by="t",
+                                    clock=clock).key
+    keys[Role.PLATFORM_ADMIN] = create_api_key(store, role=Role.PLATFORM_ADMIN, alliance=None, member=None, name="pa",
+                                               created_by="t", clock=clock).key
+    with TestClient(create_app(store, clock)) as client:
+        yield client, keys, "nb"
+
+
+def api_routes() -> list[tuple[str, str]]:
+    """Every (method, path) the app serves, from its OpenAPI document."""
+    app = create_app(Store.__new__(Store))  # the routes only; no request is made
+    return [(method.upper(), path) for path, item in app.openapi()["paths"].items() for method in item]
+
+
+def path_for(template: str, alliance: str, member: str = "M0002") -> str:
+    values = {**FILL, "code": alliance, "member": member}
+    return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], template)
+
+
+def call(client: TestClient, method: str, path: str, key: str | None):  # type: ignore[no-untyped-def]
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return client.request(method, path, headers=headers, json={} if method in ("POST", "PUT", "PATCH") else None)
+
+
+def test_every_route_is_mapped_by_the_policy() -> None:
+    served = {(m, p) for m, p in api_routes() if p.startswith("/api/v1") or p == "/healthz"}
+    assert served == set(ROUTES), served ^ set(ROUTES)
+
+
+def test_no_key_no_access(world) -> None:  # type: ignore[no-untyped-def]
+    client, _, alliance = world
+    for (method, template), action in ROUTES.items():
+        if action is None:
+            continue
+        r = call(client, method, path_for(template, alliance), None)
+        assert r.status_code == 401, (method, template, r.text)
+        assert r.headers["WWW-Authenticate"].startswith("Bearer") and r.json()["code"] == "not_authenticated"
+    r = call(client, "GET", "/api/v1/alliances", "al_abcdefgh_" + "x" * 43)
+    assert r.status_code == 401 and "unknown, revoked or expired" in r.json()["detail"]
+
+
+def test_another_alliance_does_not_exist_for_any_alliance_role(world) -> None:  # type: ignore[no-untyped-def]
+    client, keys, _ = world
+    for (method, template), action in ROUTES.items():
+        if "{code}" not in template:
+            continue
+        for role in ROLES:
+            r = call(client, method, path_for(template, "other"), keys[role])
+            assert r.status_code == 404 and r.json()["code"] == "alliance_not_found", (role, method, template, r.text)
+
+
+def test_roles_within_their_alliance(world) -> None:  # type: ignore[no-untyped-def]
+    client, keys, alliance = world
+    for (method, template), action in ROUTES.items():
+        if action is None or "{code}" not in template:
+            continue
+        for role in ROLES:
+            r = call(client, method, path_for(template, alliance, member="M0001"), keys[role])
+            if action in ALLOWED[role]:
+                assert r.status_code not in (401, 403), (role, method, template, r.text)
+            else:
+                assert r.status_code == 403 and r.json()["code"] == "forbidden", (role, method, template, r.text)
+
+
+def test_a_member_never_reaches_another_members_data(world) -> None:  # type: ignore[no-untyped-def]
+    client, keys, alliance = world
+    for (method, template), action in ROUTES.items():
+        if action not in MEMBER_SCOPED or "{member}" not in template:
+            continue
+        for role in (Role.MEMBER_ADMIN, Role.MEMBER_ANALYST):
+            r = call(client, method, path_for(template, alliance, member="M0002"), keys[role])
+            assert r.status_code == 404 and "for this key" in r.json()["detail"], (role, template, r.text)
+    sign = f"/api/v1/alliances/{alliance}/agreements/split/versions/1/signatures"
+    r = client.post(sign, json={"member": "M0002", "signer": "x"}, headers={"Authorization": f"Bearer {keys[Role.MEMBER_ADMIN]}"})
+    assert r.status_code == 404
+    r = client.post(sign, json={"member": "M0001", "signer": "张三"}, headers={"Authorization": f"Bearer {keys[Role.MEMBER_ADMIN]}"})
+    assert r.status_code == 200, r.text
+    r = client.post(sign, json={"member": "M0002", "signer": "x"}, headers={"Authorization": f"Bearer {keys[Role.MEMBER_ANALYST]}"})
+    assert r.status_code == 403
+
+
+def test_the_alliance_list_shows_only_what_the_key_may_see(world) -> None:  # type: ignore[no-untyped-def]
+    client, keys, _ = world
+    for role in ROLES:
+        body = call(client, "GET", "/api/v1/alliances", keys[role]).json()
+        assert [a["code"] for a in body["items"]] == ["nb"], role
+    body = call(client, "GET", "/api/v1/alliances", keys[Role.PLATFORM_ADMIN]).json()
+    assert {a["code"] for a in body["items"]} == {"nb", "other"}
+
+
+def test_revoked_and_expired_keys_stop_at_once(world, store: Store, clock: FrozenClock) -> None:  # type: ignore[no-untyped-def]
+    client, keys, _ = world
+    key = keys[Role.AUDITOR]
+    assert call(client, "GET", "/api/v1/alliances/nb", key).status_code == 200
+    revoke_api_key(store, key[3:11], clock)
+    assert call(client, "GET", "/api/v1/alliances/nb", key).status_code == 401
+    short = create_api_key(store, role=Role.AUDITOR, alliance="nb", member=None, name="short", created_by="t",
+                           clock=clock, lifetime=timedelta(minutes=5)).key
+    assert call(client, "GET", "/api/v1/alliances/nb", short).status_code == 200
+    clock.advance(timedelta(minutes=6))
+    assert call(client, "GET", "/api/v1/alliances/nb", short).status_code == 401

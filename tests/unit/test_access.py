@@ -1,0 +1,70 @@
+"""Access: credentials and the policy's decisions, role by role."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from alliance.access.credentials import hash_password, new_api_key, password_matches, secret_matches, split_key
+from alliance.access.policy import ALLOWED, Action, Forbidden, authorize
+from alliance.access.roles import Principal, Role
+from alliance.access.service import parse_duration
+from alliance.core.errors import AllianceNotFound, InvalidInput, NotFound
+
+
+def test_api_keys_are_shown_once_and_kept_as_a_digest() -> None:
+    key, prefix, digest = new_api_key()
+    assert key.startswith(f"al_{prefix}_") and len(digest) == 64 and digest not in key
+    parts = split_key(key)
+    assert parts is not None and parts[0] == prefix and secret_matches(digest, parts[1])
+    assert not secret_matches(digest, parts[1][:-1] + ("A" if parts[1][-1] != "A" else "B"))
+    assert split_key("al_short_x") is None and split_key("Bearer " + key) is None
+
+
+def test_passwords_are_argon2id() -> None:
+    stored = hash_password("correct horse battery")
+    assert stored.startswith("$argon2id$")
+    assert password_matches(stored, "correct horse battery") and not password_matches(stored, "wrong")
+    assert not password_matches("not a hash", "x")
+
+
+def test_durations() -> None:
+    assert parse_duration("90d") == timedelta(days=90) and parse_duration("12h") == timedelta(hours=12)
+    for bad in ("0d", "d", "3w", "-1d"):
+        with pytest.raises(InvalidInput):
+            parse_duration(bad)
+
+
+def test_platform_admin_may_do_everything() -> None:
+    admin = Principal("k", Role.PLATFORM_ADMIN)
+    for action in Action:
+        authorize(admin, action, "any", "M9")
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST])
+def test_alliance_roles(role: Role) -> None:
+    member = "M1" if role in (Role.MEMBER_ADMIN, Role.MEMBER_ANALYST) else None
+    me = Principal("k", role, "nb", member)
+    for action in Action:
+        with pytest.raises(AllianceNotFound):
+            authorize(me, action, "other")
+        if action in ALLOWED[role]:
+            authorize(me, action, "nb", member)
+        else:
+            with pytest.raises(Forbidden):
+                authorize(me, action, "nb", member)
+    if member is not None:
+        with pytest.raises(NotFound, match="for this key"):
+            authorize(me, Action.READ_MEMBER_DATA, "nb", "M2")
+    else:
+        authorize(me, Action.READ_MEMBER_DATA, "nb", "M2")  # alliance roles read every member's statements
+    with pytest.raises(Forbidden):
+        authorize(me, Action.MANAGE_PLATFORM)
+
+
+def test_what_each_role_is_for() -> None:
+    assert Action.MANAGE_ALLIANCE in ALLOWED[Role.COORDINATOR]
+    assert Action.MANAGE_ALLIANCE not in ALLOWED[Role.AUDITOR] and Action.IMPORT_ORDERS not in ALLOWED[Role.AUDITOR]
+    assert ALLOWED[Role.MEMBER_ANALYST] < ALLOWED[Role.MEMBER_ADMIN]
+    assert not any(a.value.startswith(("manage", "import")) for a in ALLOWED[Role.MEMBER_ANALYST])
