@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import time
 from pathlib import Path
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -22,6 +23,10 @@ from alliance.web import STATIC_DIR, i18n, pages
 
 
 API_ACCESS = [Depends(authorize_route)]
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "no key, or a malformed, unknown, revoked or expired key", "content": {problems.PROBLEM_JSON: {}}},
+    403: {"description": "the key's role may not do this", "content": {problems.PROBLEM_JSON: {}}},
+}
 
 
 def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None = None,
@@ -60,12 +65,12 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     problems.install(app)
     # Every API route authenticates and is authorised by access.policy (the health check is public).
     app.include_router(health.router)
-    app.include_router(alliances.router, prefix="/api/v1", dependencies=API_ACCESS)
-    app.include_router(screening.router, prefix="/api/v1", dependencies=API_ACCESS)
-    app.include_router(agreements.router, prefix="/api/v1", dependencies=API_ACCESS)
-    app.include_router(settlement.router, prefix="/api/v1", dependencies=API_ACCESS)
-    app.include_router(games.router, prefix="/api/v1", dependencies=API_ACCESS)
-    app.include_router(ledger.router, prefix="/api/v1", dependencies=API_ACCESS)
+    app.include_router(alliances.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(screening.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(agreements.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(settlement.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(games.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(ledger.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
