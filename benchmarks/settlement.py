@@ -42,9 +42,9 @@ from alliance.registry.credit_code import with_check_character  # noqa: E402
 from alliance.registry.model import AllianceKind, AllianceSpec, AllianceStructure  # noqa: E402
 from alliance.settlement import service  # noqa: E402
 from alliance.settlement.disputes import contribution_report  # noqa: E402
-from alliance.settlement.engine import DayContext, settle_day, settle_totals  # noqa: E402
+from alliance.settlement.engine import settle_day, settle_totals  # noqa: E402
 from alliance.sharing import service as sharing  # noqa: E402
-from alliance.sharing.agreement import Agreement, Base, Rule, load_agreement_text  # noqa: E402
+from alliance.sharing.agreement import Agreement, Base, load_agreement_text  # noqa: E402
 from alliance.store.database import Store  # noqa: E402
 from alliance.store.facts import FactStore  # noqa: E402
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from alliance.access.policy import ALLOWED, MEMBER_SCOPED, ROUTES, Action
+from alliance.access.policy import ALLOWED, MEMBER_SCOPED, ROUTES
 from alliance.access.roles import Role
 from alliance.access.service import create_api_key, revoke_api_key
 from alliance.core.clock import FrozenClock

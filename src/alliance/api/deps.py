@@ -75,6 +75,9 @@ def authorize_route(request: Request, principal: PrincipalDep) -> None:
         raise Forbidden(f"{request.method} {path} is not open to any role yet") from None
     if action is None:
         return
+    limiter = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        limiter.take(principal.subject)
     try:
         authorize(principal, action, request.path_params.get("code"), request.path_params.get("member"))
     except Exception as exc:

@@ -36,6 +36,9 @@ def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     response = problem(exc.status, exc.code, exc.title, exc.message, **extra)
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="alliance"'
+    retry_after = getattr(exc, "retry_after", None)
+    if exc.status == 429 and retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from alliance.registry.model import Alliance, Member, ResourceDeclaration
 from alliance.registry.records import resource_record
+
+
+class Body(BaseModel):
+    """A request body: unknown fields are refused (422), never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class AllianceOut(BaseModel):

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
                     "a random one is created in home/ledger.passphrase.",
     )
 
+    max_body_mb: int = Field(default=64, ge=1, le=4096, description="Largest request body accepted, in MiB.")
+    rate_limit: float = Field(default=200.0, gt=0, description="Requests a second per API key, on average.")
+    rate_burst: int = Field(default=400, ge=1, description="Requests an API key may make at once above the rate.")
+
     def resolved_ledger_passphrase(self) -> str:
         if self.ledger_passphrase is not None and self.ledger_passphrase.get_secret_value():
             return self.ledger_passphrase.get_secret_value()

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import JSONResponse
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from alliance.access.policy import Action, authorize
+from alliance.api.schemas import Body
 from alliance.api.deps import ActorDep, ClockDep, Code, Id, PrincipalDep, StoreDep
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.uploads import read_capped
@@ -58,7 +59,7 @@ def get_version(code: Code, agreement: Code, version: Id, store: StoreDep) -> di
     return version_record(service.get_version(store, code, agreement, version), document=True)
 
 
-class SignatureIn(BaseModel):
+class SignatureIn(Body):
     member: str = Field(min_length=1, max_length=32)
     signer: str = Field(min_length=1, max_length=100)
 

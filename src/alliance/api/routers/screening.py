@@ -11,8 +11,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from alliance.api.schemas import Body
 from alliance.api.deps import ActorDep, ClockDep, Code, Id, StoreDep
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.uploads import read_capped
@@ -34,7 +35,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-class AhpIn(BaseModel):
+class AhpIn(Body):
     criteria: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(min_length=2, max_length=15)
     matrix: list[list[Annotated[Decimal, Field(gt=0, lt=1_000_000)]]] = Field(max_length=15)
     force: bool = False
@@ -57,12 +58,12 @@ def ahp(body: AhpIn) -> dict[str, Any]:
             "random_index": result.random_index, "lambda_max": result.lambda_max}
 
 
-class CandidateIn(BaseModel):
+class CandidateIn(Body):
     name: str = Field(min_length=1, max_length=200)
     values: dict[str, float | str] = Field(max_length=100)
 
 
-class ScreeningIn(BaseModel):
+class ScreeningIn(Body):
     criteria: dict[str, Any] | str = Field(description="A spec mapping, or the name of a ready-made set.")
     method: Method = Method.WEIGHTED
     normalize: bool = False
@@ -113,7 +114,7 @@ def get_screening(code: Code, run_id: Id, store: StoreDep, recompute: bool = Fal
     return {"run": _run_summary(run), "inputs": run.inputs, **run.report}
 
 
-class ShortlistIn(BaseModel):
+class ShortlistIn(Body):
     top: int = Field(ge=1, le=1000)
 
 
@@ -129,7 +130,7 @@ def shortlist(code: Code, actor: ActorDep, run_id: Id, body: ShortlistIn, store:
     return {"items": [_prospect(p) for p in added]}
 
 
-class ProspectIn(BaseModel):
+class ProspectIn(Body):
     name: str = Field(min_length=1, max_length=200)
     source: Source = Source.OTHER
     credit_code: str | None = Field(default=None, max_length=40)
@@ -173,7 +174,7 @@ def get_prospect(code: Code, prospect_id: Id, store: StoreDep) -> dict[str, Any]
     }
 
 
-class StageIn(BaseModel):
+class StageIn(Body):
     to: Stage
     note: str = Field(default="", max_length=2000)
 
@@ -183,7 +184,7 @@ def move(code: Code, actor: ActorDep, prospect_id: Id, body: StageIn, store: Sto
     return _prospect(service.move_prospect(store, code, prospect_id, body.to, actor, clock, body.note))
 
 
-class ItemIn(BaseModel):
+class ItemIn(Body):
     area: Area
     title: str = Field(min_length=1, max_length=200)
     required: bool = True
@@ -197,7 +198,7 @@ def add_item(code: Code, actor: ActorDep, prospect_id: Id, body: ItemIn, store: 
                                   body.owner, body.due_on))
 
 
-class ItemPatch(BaseModel):
+class ItemPatch(Body):
     status: ItemStatus | None = None
     waiver_reason: str | None = Field(default=None, max_length=2000)
     owner: str | None = Field(default=None, max_length=100)
@@ -234,7 +235,7 @@ def download_evidence(code: Code, item_id: Id, store: StoreDep) -> Response:
     })
 
 
-class PilotIn(BaseModel):
+class PilotIn(Body):
     name: str = Field(min_length=1, max_length=200)
     starts_on: date
     ends_on: date
@@ -247,7 +248,7 @@ def start_pilot(code: Code, actor: ActorDep, prospect_id: Id, body: PilotIn, sto
                                       body.cadence, actor, clock))
 
 
-class KpiIn(BaseModel):
+class KpiIn(Body):
     name: str = Field(min_length=1, max_length=100)
     unit: str = Field(default="", max_length=32)
     direction: KpiDirection = KpiDirection.HIGHER
@@ -262,7 +263,7 @@ def add_kpi(code: Code, pilot_id: Id, body: KpiIn, store: StoreDep) -> dict[str,
             "target": str(k.target)}
 
 
-class MeasurementIn(BaseModel):
+class MeasurementIn(Body):
     measured_on: date
     value: str = Field(max_length=64, description='A decimal as a string, e.g. "3.85".')
     note: str = Field(default="", max_length=2000)
@@ -294,7 +295,7 @@ def review(code: Code, pilot_id: Id, store: StoreDep) -> dict[str, Any]:
     return _review(service.review_pilot(store, code, pilot_id))
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(Body):
     decision: Decision
     note: str = Field(default="", max_length=2000)
 

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
+from alliance.api.schemas import Body
 from alliance.api.deps import ActorDep, ClockDep, Code, StoreDep
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.idempotent import respond
@@ -86,7 +86,7 @@ async def import_lines(
     return respond(outcome)
 
 
-class SettleIn(BaseModel):
+class SettleIn(Body):
     day: date | None = None
 
 
@@ -133,14 +133,14 @@ def journal(code: Code, store: StoreDep, first: Annotated[date, Query(alias="fro
     return Response(beancount(code, currency, entries), media_type="text/plain; charset=utf-8")
 
 
-class MetricIn(BaseModel):
+class MetricIn(Body):
     period: str
     metric: str
     member: str
     value: str
 
 
-class MetricsIn(BaseModel):
+class MetricsIn(Body):
     values: list[MetricIn]
 
 

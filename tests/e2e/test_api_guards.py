@@ -1,0 +1,63 @@
+"""Guards on every request: security headers, closed CORS, body size, unknown fields, rate limit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from alliance.api.guards import RateLimited, RateLimiter
+from alliance.core.clock import FrozenClock
+from alliance.server import create_app
+from alliance.store.database import Store
+from tests.support.factories import make_alliance
+from tests.support.http import admin_headers, problem
+
+
+@pytest.fixture
+def client(store: Store, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    monkeypatch.setenv("ALLIANCE_MAX_BODY_MB", "1")
+    monkeypatch.setenv("ALLIANCE_RATE_LIMIT", "5")
+    monkeypatch.setenv("ALLIANCE_RATE_BURST", "5")
+    make_alliance(store, clock, code="nb")
+    with TestClient(create_app(store, clock)) as c:
+        c.headers.update(admin_headers(store))
+        yield c
+
+
+def test_security_headers_and_closed_cors(client: TestClient) -> None:
+    r = client.get("/api/v1/alliances/nb", headers={"Origin": "https://evil.example"})
+    assert r.headers["x-content-type-options"] == "nosniff" and r.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    assert "access-control-allow-origin" not in r.headers
+    assert "frame-ancestors 'none'" in client.get("/").headers["content-security-policy"]
+    preflight = client.options("/api/v1/alliances", headers={"Origin": "https://evil.example",
+                                                              "Access-Control-Request-Method": "GET"})
+    assert "access-control-allow-origin" not in preflight.headers
+
+
+def test_body_limit_and_unknown_fields(client: TestClient) -> None:
+    big = "x" * (2 * 2**20)
+    problem(client.post("/api/v1/alliances/nb/prospects", content=big, headers={"content-type": "application/json"}),
+            413, "body_too_large")
+    r = client.post("/api/v1/alliances/nb/prospects", json={"name": "甲公司", "source": "referral", "colour": "red"})
+    assert r.status_code == 422 and any(e["field"] == "colour" for e in r.json()["errors"])
+
+
+def test_rate_limit_answers_429_with_retry_after(client: TestClient) -> None:
+    answers = [client.get("/api/v1/alliances/nb").status_code for _ in range(8)]
+    assert answers[:5] == [200] * 5 and 429 in answers[5:]
+    r = client.get("/api/v1/alliances/nb")
+    assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1 and r.json()["code"] == "rate_limited"
+
+
+def test_token_bucket_refills() -> None:
+    limiter = RateLimiter(rate=2, burst=2)
+    limiter.take("k", now=0.0)
+    limiter.take("k", now=0.0)
+    with pytest.raises(RateLimited) as caught:
+        limiter.take("k", now=0.1)
+    assert caught.value.retry_after == 1
+    limiter.take("k", now=1.0)  # 1.8 tokens by then
+    limiter.take("other", now=0.1)  # buckets are per key
