@@ -15,7 +15,7 @@ from alliance import __version__
 from alliance.api import problems
 from alliance.api.deps import authorize_route
 from alliance.api.guards import BodyLimit, RateLimiter, SecurityHeaders
-from alliance.api.routers import agreements, alliances, games, health, ledger, screening, settlement
+from alliance.api.routers import agreements, alliances, datashare, games, health, ledger, screening, settlement
 from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
 from alliance.settlement.scheduler import DailySettlement
@@ -72,6 +72,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(settlement.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(games.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(ledger.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(datashare.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     settings = get_settings()

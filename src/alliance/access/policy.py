@@ -35,6 +35,7 @@ class Action(StrEnum):
     READ_MEMBER_DATA = "read_member_data"     # one member's statements (member roles: their own only)
     READ_FINANCE = "read_finance"             # every member's postings at once (the journal)
     READ_PIPELINE = "read_pipeline"           # screening runs, prospects, due diligence, pilots
+    READ_SHARED = "read_shared"               # query the views members share (never the auditor: raw data)
     MANAGE_ALLIANCE = "manage_alliance"       # propose agreements, settle, metrics, the pipeline
     ACT_FOR_MEMBER = "act_for_member"         # sign an agreement for a member
     IMPORT_ORDERS = "import_orders"           # order lines in bulk
@@ -46,9 +47,9 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     Role.AUDITOR: frozenset({Action.COMPUTE, Action.READ_DIRECTORY, Action.READ_RECORDS, Action.READ_MEMBER_DATA,
                              Action.READ_FINANCE, Action.READ_PIPELINE}),
     Role.MEMBER_ADMIN: frozenset({Action.COMPUTE, Action.READ_DIRECTORY, Action.READ_RECORDS,
-                                  Action.READ_MEMBER_DATA, Action.ACT_FOR_MEMBER}),
+                                  Action.READ_MEMBER_DATA, Action.ACT_FOR_MEMBER, Action.READ_SHARED}),
     Role.MEMBER_ANALYST: frozenset({Action.COMPUTE, Action.READ_DIRECTORY, Action.READ_RECORDS,
-                                    Action.READ_MEMBER_DATA}),
+                                    Action.READ_MEMBER_DATA, Action.READ_SHARED}),
 }
 MEMBER_SCOPED = frozenset({Action.READ_MEMBER_DATA, Action.ACT_FOR_MEMBER})
 
@@ -109,4 +110,11 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("GET", "/api/v1/alliances/{code}/statements/{member}"): Action.READ_MEMBER_DATA,
     ("GET", "/api/v1/alliances/{code}/journal"): Action.READ_FINANCE,
     ("POST", "/api/v1/alliances/{code}/metrics"): Action.MANAGE_ALLIANCE,
+    # Shared views: the publishing member is in the body or is the view's; handlers authorise it.
+    ("POST", "/api/v1/alliances/{code}/views"): Action.ACT_FOR_MEMBER,
+    ("GET", "/api/v1/alliances/{code}/views"): Action.READ_SHARED,
+    ("GET", "/api/v1/alliances/{code}/views/{view_id}/rows"): Action.READ_SHARED,
+    ("GET", "/api/v1/alliances/{code}/views/{view_id}/groups"): Action.READ_SHARED,
+    ("DELETE", "/api/v1/alliances/{code}/views/{view_id}"): Action.ACT_FOR_MEMBER,
+    ("GET", "/api/v1/alliances/{code}/views/{view_id}/access-log"): Action.READ_MEMBER_DATA,
 }

@@ -310,6 +310,37 @@ class FactStore:
             for rule in rules
         }
 
+    # -- shared views (alliance.datashare): a member's sales, only what its policy lets out -------------
+    def view_rows(self, alliance: str, seller: str, currency: str, fields: Sequence[str], filters: Sequence[Any],
+                  sort: tuple[str, bool] | None, limit: int, offset: int) -> list[dict[str, Any]]:
+        where, parameters = _view_where(filters, minor_digits(currency))
+        order = f"{_VIEW_COLUMNS[sort[0]]} {'DESC' if sort[1] else 'ASC'}, line_id" if sort else "business_day, line_id"
+        columns = ", ".join(_VIEW_COLUMNS[f] for f in fields)
+        rows = self._read(f"SELECT {columns} FROM order_lines WHERE alliance = ? AND seller = ?{where} "
+                          f"ORDER BY {order} LIMIT ? OFFSET ?", [alliance, seller, *parameters, limit, offset])
+        return [{f: _shown(f, v, currency) for f, v in zip(fields, row, strict=True)} for row in rows]
+
+    def view_groups(self, alliance: str, seller: str, currency: str, group_by: Sequence[str], sums: Sequence[str],
+                    filters: Sequence[Any], k: int) -> tuple[list[dict[str, Any]], int]:
+        """Groups of at least k lines (their keys, count and sums), and how many smaller ones were withheld."""
+        where, parameters = _view_where(filters, minor_digits(currency))
+        keys = ", ".join(_VIEW_COLUMNS[f] for f in group_by)
+        totals = "".join(f", sum({_VIEW_COLUMNS[f]})" for f in sums)
+        grouped = (f"SELECT {keys + ', ' if keys else ''}count(*) AS n{totals} FROM order_lines "
+                   f"WHERE alliance = ? AND seller = ?{where}{' GROUP BY ' + keys if keys else ''}")
+        rows = self._read(f"WITH g AS ({grouped}) SELECT * FROM g WHERE n >= ? ORDER BY {keys or 'n'}",
+                          [alliance, seller, *parameters, k])
+        small = self._read(f"WITH g AS ({grouped}) SELECT count(*) FROM g WHERE n < ? AND n > 0",
+                           [alliance, seller, *parameters, k])[0][0]
+        out = []
+        for row in rows:
+            group = {f: _shown(f, v, currency) for f, v in zip(group_by, row, strict=False)}
+            group["count"] = int(row[len(group_by)])
+            for f, v in zip(sums, row[len(group_by) + 1:], strict=True):
+                group[f"sum_{f}"] = _shown(f, v, currency) if v is not None else None
+            out.append(group)
+        return out, int(small)
+
     def lines(self, alliance: str, currency: str, first_day: date, last_day: date) -> list[OrderLine]:
         """The alliance's lines whose business day lies in [first_day, last_day], in line_id order."""
         rows = self._read(
@@ -478,3 +509,38 @@ SELECT ?, line_id, order_id, occurred, business_day, seller, product_owner, chan
 FROM classified WHERE status = 'new'
 ORDER BY business_day, row_no
 """
+
+
+# -- shared views: columns and value conversions -------------------------------------------------------
+_VIEW_COLUMNS = {"business_day": "business_day", "channel": "channel", "sku": "sku", "product_owner": "product_owner",
+                 "attributed_to": "attributed_to", "quantity": "quantity", "amount": "amount_minor", "cost": "cost_minor"}
+_MONEY_FIELDS = ("amount", "cost")
+
+
+def _view_where(filters: Sequence[Any], digits: int) -> tuple[str, list[Any]]:
+    """SQL for already-checked filters (fields and operators come from a closed list)."""
+    clauses, parameters = [], []
+    for f in filters:
+        assert f.field in _VIEW_COLUMNS and f.op in ("=", ">=", "<=")
+        value = f.value
+        if f.field in _MONEY_FIELDS:
+            scaled = value * 10**digits
+            if scaled != scaled.to_integral_value():
+                raise InvalidInput(f"filter on {f.field!r}: {value} has more places than the currency")
+            value = int(scaled)
+        clauses.append(f"{_VIEW_COLUMNS[f.field]} {f.op} ?")
+        parameters.append(value)
+    return "".join(f" AND {c}" for c in clauses), parameters
+
+
+def _shown(field: str, value: Any, currency: str) -> Any:
+    if value is None:
+        return None
+    if field in _MONEY_FIELDS:
+        return Money(int(value), currency).amount_text()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+

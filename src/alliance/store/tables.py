@@ -406,3 +406,34 @@ api_keys = Table(
     Column("last_used_at", UtcDateTime, nullable=True),
     Column("revoked_at", UtcDateTime, nullable=True),
 )
+
+# -- data sharing: views members publish, and every query made of them ------------------------------------
+
+shared_views = Table(
+    "shared_views",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("member_code", String(32), nullable=False),  # the publisher
+    Column("name", String(100), nullable=False),
+    Column("dataset", String(32), nullable=False),
+    Column("policies", JSON, nullable=False),  # field -> visible | aggregate | hidden
+    Column("k", Integer, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+view_access_log = Table(
+    "view_access_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("view_id", Integer, ForeignKey("shared_views.id"), nullable=False, index=True),
+    Column("member_code", String(32), nullable=False),  # the publisher, who reads this log
+    Column("accessed_by", String(200), nullable=False),
+    Column("accessed_at", UtcDateTime, nullable=False),
+    Column("kind", String(16), nullable=False),          # rows | groups
+    Column("query", JSON, nullable=False),
+    Column("returned", Integer, nullable=False),         # rows or groups returned
+)

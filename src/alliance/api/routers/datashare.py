@@ -1,0 +1,99 @@
+"""Shared views over HTTP: publish, list, query (rows and groups), revoke, and the access log."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import Field
+
+from alliance.access.policy import Action, authorize
+from alliance.api.deps import ActorDep, ClockDep, Code, Id, PrincipalDep, StoreDep
+from alliance.api.problems import PROBLEM_JSON
+from alliance.api.schemas import Body
+from alliance.datashare import service
+from alliance.datashare.views import DEFAULT_K, MAX_PAGE
+from alliance.store.datashare_repository import StoredView
+from alliance.store.facts import FactStore
+
+router = APIRouter(tags=["data sharing"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {PROBLEM_JSON: {}}}
+    for code, text in ((404, "no such alliance, member or view"), (409, "already revoked"), (422, "invalid view or query"))
+}
+
+
+class ViewIn(Body):
+    member: str = Field(min_length=1, max_length=32, description="The publishing member (its data).")
+    name: str = Field(min_length=1, max_length=100)
+    dataset: str = Field(default="sales", max_length=32)
+    fields: dict[Annotated[str, Field(max_length=64)], str] = Field(
+        max_length=50, description="field -> visible | aggregate | hidden; fields not named are hidden.")
+    k: int = Field(default=DEFAULT_K, ge=2, le=1_000_000, description="Smallest group an aggregate answer shows.")
+
+
+def _out(view: StoredView) -> dict[str, Any]:
+    return {"id": view.id, "member": view.member, "name": view.name, "dataset": view.dataset, "fields": view.policies,
+            "k": view.k, "created_at": view.created_at.isoformat(), "created_by": view.created_by}
+
+
+def _facts(request: Request) -> FactStore:
+    return FactStore(request.app.state.facts_path)
+
+
+@router.post("/alliances/{code}/views", status_code=201, responses=ERRORS)
+def publish(code: Code, body: ViewIn, store: StoreDep, clock: ClockDep, principal: PrincipalDep, actor: ActorDep) -> dict[str, Any]:
+    """Publish a view of one member's data with a policy per field."""
+    authorize(principal, Action.ACT_FOR_MEMBER, code, body.member)
+    return _out(service.publish(store, code, body.member, body.name, body.dataset, body.fields, body.k, actor, clock))
+
+
+@router.get("/alliances/{code}/views", responses=ERRORS)
+def list_views(code: Code, store: StoreDep) -> list[dict[str, Any]]:
+    """The views shared in the alliance now (revoked ones are gone at once)."""
+    return [_out(v) for v in service.views(store, code)]
+
+
+@router.get("/alliances/{code}/views/{view_id}/rows", responses=ERRORS)
+def rows(code: Code, view_id: Id, request: Request, store: StoreDep, clock: ClockDep, actor: ActorDep,
+         filter: Annotated[list[str], Query(max_length=20, description="field=value, field>=value, field<=value")] = [],  # noqa: B006
+         sort: Annotated[str | None, Query(max_length=64, description="a visible field, '-' first for descending")] = None,
+         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+         cursor: Annotated[str | None, Query(max_length=200)] = None) -> dict[str, Any]:
+    """Rows with the visible fields only; `next_cursor` fetches the next page."""
+    facts = _facts(request)
+    try:
+        page = service.rows(store, facts, code, view_id, filters=filter, sort=sort, limit=limit, cursor=cursor,
+                            actor=actor, clock=clock)
+    finally:
+        facts.close()
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get("/alliances/{code}/views/{view_id}/groups", responses=ERRORS)
+def groups(code: Code, view_id: Id, request: Request, store: StoreDep, clock: ClockDep, actor: ActorDep,
+           group_by: Annotated[list[str], Query(max_length=5)] = [],  # noqa: B006
+           filter: Annotated[list[str], Query(max_length=20)] = []) -> dict[str, Any]:  # noqa: B006
+    """Counts and sums per group, for groups of at least k lines only."""
+    facts = _facts(request)
+    try:
+        return service.groups(store, facts, code, view_id, group_by=group_by, filters=filter, actor=actor, clock=clock)
+    finally:
+        facts.close()
+
+
+@router.delete("/alliances/{code}/views/{view_id}", status_code=204, responses=ERRORS)
+def revoke(code: Code, view_id: Id, store: StoreDep, clock: ClockDep, principal: PrincipalDep) -> None:
+    """Stop sharing a view, at once."""
+    authorize(principal, Action.ACT_FOR_MEMBER, code, service.view(store, code, view_id).member)
+    service.revoke(store, code, view_id, clock)
+
+
+@router.get("/alliances/{code}/views/{view_id}/access-log", responses=ERRORS)
+def access_log(code: Code, view_id: Id, store: StoreDep, principal: PrincipalDep,
+               limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+               offset: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0) -> list[dict[str, Any]]:
+    """Who queried the view, when, how, and how much came back (for the publishing member)."""
+    authorize(principal, Action.READ_MEMBER_DATA, code, service.view(store, code, view_id, revoked_ok=True).member)
+    return [{"accessed_by": a.accessed_by, "accessed_at": a.accessed_at.isoformat(), "kind": a.kind, "query": a.query,
+             "returned": a.returned} for a in service.access_log(store, code, view_id, limit, offset)]

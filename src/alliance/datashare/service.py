@@ -1,0 +1,121 @@
+"""Publish, list, revoke and query shared views; every query is written to the publisher's access log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from alliance.core.clock import Clock
+from alliance.core.errors import Conflict, InvalidInput, MemberNotFound, NotFound
+from alliance.datashare.views import (DATASETS, MAX_PAGE, NUMERIC, Policy, ViewSpec, check_spec, decode_cursor,
+                                      encode_cursor, parse_filters, parse_group_by, parse_sort)
+from alliance.store.database import Store
+from alliance.store.datashare_repository import Access, StoredView
+from alliance.store.facts import FactStore
+
+
+class ViewNotFound(NotFound):
+    code = "view_not_found"
+    title = "No such shared view"
+
+
+def publish(store: Store, alliance_code: str, member: str, name: str, dataset: str, policies: dict[str, str], k: int,
+            actor: str, clock: Clock) -> StoredView:
+    spec = check_spec(name, dataset, policies, k)
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        if member not in set(uow.members.existing_keys(alliance.id).values()):
+            raise MemberNotFound(alliance_code, member)
+        view_id = uow.datashare.add(alliance.id, member, spec.name, spec.dataset,
+                                    {f: p.value for f, p in spec.policies.items()}, spec.k, actor, clock.now())
+        uow.commit()
+        view = uow.datashare.view(alliance.id, view_id)
+    assert view is not None
+    return view
+
+
+def views(store: Store, alliance_code: str) -> list[StoredView]:
+    with store.unit_of_work() as uow:
+        return uow.datashare.views(uow.alliances.require(alliance_code).id)
+
+
+def view(store: Store, alliance_code: str, view_id: int, *, revoked_ok: bool = False) -> StoredView:
+    with store.unit_of_work() as uow:
+        found = uow.datashare.view(uow.alliances.require(alliance_code).id, view_id)
+    if found is None or (found.revoked_at is not None and not revoked_ok):
+        raise ViewNotFound(f"alliance {alliance_code!r} shares no view {view_id}")
+    return found
+
+
+def revoke(store: Store, alliance_code: str, view_id: int, clock: Clock) -> None:
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        if not uow.datashare.revoke(alliance.id, view_id, clock.now()):
+            if uow.datashare.view(alliance.id, view_id) is None:
+                raise ViewNotFound(f"alliance {alliance_code!r} shares no view {view_id}")
+            raise Conflict(f"view {view_id} is already revoked")
+        uow.commit()
+
+
+def _spec(found: StoredView) -> ViewSpec:
+    return ViewSpec(found.name, found.dataset, {f: Policy(p) for f, p in found.policies.items()}, found.k)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def rows(store: Store, facts: FactStore, alliance_code: str, view_id: int, *, filters: list[str], sort: str | None,
+         limit: int, cursor: str | None, actor: str, clock: Clock) -> Page:
+    """Rows of a view: visible fields only, filtered and sorted on visible fields, a page at a time."""
+    found = view(store, alliance_code, view_id)
+    spec = _spec(found)
+    fields = spec.fields(Policy.VISIBLE)
+    if not fields:
+        raise InvalidInput("this view shares only aggregates: ask for groups")
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit is 1 to {MAX_PAGE}")
+    checked, order, offset = parse_filters(spec, filters), parse_sort(spec, sort), decode_cursor(cursor)
+    currency = _currency(store, alliance_code)
+    items = facts.view_rows(alliance_code, found.member, currency, fields, checked, order, limit + 1, offset)
+    more = len(items) > limit
+    items = items[:limit]
+    _log(store, alliance_code, found, actor, clock, "rows",
+         {"filter": filters, "sort": sort, "limit": limit, "offset": offset}, len(items))
+    return Page(items, encode_cursor(offset + limit) if more else None)
+
+
+def groups(store: Store, facts: FactStore, alliance_code: str, view_id: int, *, group_by: list[str], filters: list[str],
+           actor: str, clock: Clock) -> dict[str, Any]:
+    """Group counts and sums, only for groups of at least k lines; how many smaller groups were withheld."""
+    found = view(store, alliance_code, view_id)
+    spec = _spec(found)
+    keys = parse_group_by(spec, group_by)
+    checked = parse_filters(spec, filters)
+    sums = [f for f in spec.fields(Policy.VISIBLE, Policy.AGGREGATE) if DATASETS[spec.dataset][f] in NUMERIC]
+    items, withheld = facts.view_groups(alliance_code, found.member, _currency(store, alliance_code), keys, sums,
+                                        checked, spec.k)
+    _log(store, alliance_code, found, actor, clock, "groups", {"group_by": keys, "filter": filters}, len(items))
+    return {"view": found.id, "k": spec.k, "group_by": keys, "groups": items, "withheld_groups": withheld}
+
+
+def access_log(store: Store, alliance_code: str, view_id: int, limit: int, offset: int) -> list[Access]:
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        if uow.datashare.view(alliance.id, view_id) is None:
+            raise ViewNotFound(f"alliance {alliance_code!r} shares no view {view_id}")
+        return uow.datashare.accesses(alliance.id, view_id, limit, offset)
+
+
+def _currency(store: Store, alliance_code: str) -> str:
+    with store.unit_of_work() as uow:
+        return uow.alliances.require(alliance_code).currency
+
+
+def _log(store: Store, alliance_code: str, found: StoredView, actor: str, clock: Clock, kind: str,
+         query: dict[str, Any], returned: int) -> None:
+    with store.unit_of_work() as uow:
+        uow.datashare.log(uow.alliances.require(alliance_code).id, found, actor, clock.now(), kind, query, returned)
+        uow.commit()

@@ -1,0 +1,159 @@
+"""Shared dataset views (数据共享): what a member publishes, field by field, and what a query may ask.
+
+A member publishes a view of one of its datasets (today: `sales`, its order lines as seller) with
+a policy per field:
+
+- `visible`: the field appears in rows, and may be filtered, sorted and grouped on;
+- `aggregate`: the field appears only inside group results (a sum for numbers, a group key for
+  the others), and only for groups of at least `k` records (default 10);
+- `hidden`: the field never appears and cannot be used in any way.
+
+A field the policy does not name is hidden. Queries are checked here against the policy, before
+any data is read; the fact store runs only what passed (`alliance.store.facts`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from alliance.core.errors import InvalidInput, Problem
+
+MIN_K = 2
+DEFAULT_K = 10
+MAX_PAGE = 1000
+
+
+class Policy(StrEnum):
+    VISIBLE = "visible"
+    AGGREGATE = "aggregate"
+    HIDDEN = "hidden"
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    DAY = "day"
+    COUNT = "count"   # a whole number summed in groups
+    MONEY = "money"   # minor units summed in groups, shown as decimal strings
+
+
+# The sales dataset: the member's order lines as seller. Column -> kind.
+SALES_FIELDS: dict[str, Kind] = {
+    "business_day": Kind.DAY, "channel": Kind.TEXT, "sku": Kind.TEXT, "product_owner": Kind.TEXT,
+    "attributed_to": Kind.TEXT, "quantity": Kind.COUNT, "amount": Kind.MONEY, "cost": Kind.MONEY,
+}
+DATASETS = {"sales": SALES_FIELDS}
+NUMERIC = (Kind.COUNT, Kind.MONEY)
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    name: str
+    dataset: str
+    policies: dict[str, Policy]
+    k: int
+
+    def fields(self, *policies: Policy) -> list[str]:
+        return [f for f in DATASETS[self.dataset] if self.policies.get(f, Policy.HIDDEN) in policies]
+
+
+def check_spec(name: str, dataset: str, policies: dict[str, str], k: int) -> ViewSpec:
+    problems = []
+    if not name.strip() or len(name) > 100:
+        problems.append(Problem("view", "name", "a view needs a name of 1-100 characters"))
+    fields = DATASETS.get(dataset)
+    if fields is None:
+        problems.append(Problem("view", "dataset", f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}"))
+        fields = {}
+    checked: dict[str, Policy] = {}
+    for field, policy in policies.items():
+        if fields and field not in fields:
+            problems.append(Problem("view", f"fields.{field}", f"no such field; the {dataset} dataset has {', '.join(fields)}"))
+        try:
+            checked[field] = Policy(policy)
+        except ValueError:
+            problems.append(Problem("view", f"fields.{field}", f"{policy!r} is not visible, aggregate or hidden"))
+    if k < MIN_K:
+        problems.append(Problem("view", "k", f"groups must hold at least {MIN_K} records"))
+    if fields and not any(p in (Policy.VISIBLE, Policy.AGGREGATE) for p in checked.values()):
+        problems.append(Problem("view", "fields", "the view shares no field: make one visible or aggregate"))
+    if problems:
+        raise InvalidInput(f"the view has {len(problems)} problem(s)", problems)
+    return ViewSpec(name.strip(), dataset, checked, k)
+
+
+@dataclass(frozen=True)
+class Filter:
+    field: str
+    op: str      # "=", ">=", "<="
+    value: Any
+
+
+def _value(kind: Kind, text: str, where: str) -> Any:
+    try:
+        if kind is Kind.DAY:
+            return date.fromisoformat(text)
+        if kind is Kind.COUNT:
+            return int(text)
+        if kind is Kind.MONEY:
+            return Decimal(text)
+    except (ValueError, InvalidOperation):
+        raise InvalidInput(f"{where}: {text!r} is not a {kind.value}") from None
+    return text
+
+
+def parse_filters(spec: ViewSpec, raw: list[str]) -> list[Filter]:
+    """`field=value`, `field>=value`, `field<=value`, on visible fields only."""
+    visible = spec.fields(Policy.VISIBLE)
+    out = []
+    for item in raw:
+        for op in (">=", "<=", "="):
+            field, found, value = item.partition(op)
+            if found:
+                break
+        else:
+            raise InvalidInput(f"filter {item!r} is not field=value, field>=value or field<=value")
+        field = field.strip()
+        if field not in visible:
+            raise InvalidInput(f"filter on {field!r}: only visible fields can be filtered ({', '.join(visible) or 'none'})")
+        out.append(Filter(field, op, _value(DATASETS[spec.dataset][field], value.strip(), f"filter on {field!r}")))
+    return out
+
+
+def parse_sort(spec: ViewSpec, raw: str | None) -> tuple[str, bool] | None:
+    if not raw:
+        return None
+    field, descending = (raw[1:], True) if raw.startswith("-") else (raw, False)
+    if field not in spec.fields(Policy.VISIBLE):
+        raise InvalidInput(f"sort on {field!r}: only visible fields can be sorted on")
+    return field, descending
+
+
+def parse_group_by(spec: ViewSpec, raw: list[str]) -> list[str]:
+    allowed = [f for f in spec.fields(Policy.VISIBLE, Policy.AGGREGATE) if DATASETS[spec.dataset][f] not in NUMERIC]
+    for field in raw:
+        if field not in allowed:
+            raise InvalidInput(f"group by {field!r}: groups can be formed on {', '.join(allowed) or 'no field'}")
+    return list(dict.fromkeys(raw))
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        offset = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["o"]
+    except (binascii.Error, ValueError, KeyError, TypeError):
+        raise InvalidInput("the cursor is not one this API gave") from None
+    if not isinstance(offset, int) or offset < 0:
+        raise InvalidInput("the cursor is not one this API gave")
+    return offset

@@ -1,0 +1,79 @@
+"""Rows <-> shared views and their access log; every query scoped by alliance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from alliance.store.tables import shared_views, view_access_log
+
+
+@dataclass(frozen=True, slots=True)
+class StoredView:
+    id: int
+    member: str
+    name: str
+    dataset: str
+    policies: dict[str, str]
+    k: int
+    created_by: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    accessed_by: str
+    accessed_at: datetime
+    kind: str
+    query: dict[str, Any]
+    returned: int
+
+
+_VIEW = (shared_views.c.id, shared_views.c.member_code, shared_views.c.name, shared_views.c.dataset,
+         shared_views.c.policies, shared_views.c.k, shared_views.c.created_by, shared_views.c.created_at,
+         shared_views.c.revoked_at)
+
+
+class DataShareRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def add(self, alliance_id: int, member: str, name: str, dataset: str, policies: dict[str, str], k: int,
+            created_by: str, at: datetime) -> int:
+        result = self._c.execute(insert(shared_views).values(
+            alliance_id=alliance_id, member_code=member, name=name, dataset=dataset, policies=policies, k=k,
+            created_by=created_by, created_at=at).returning(shared_views.c.id))
+        return int(result.scalar_one())
+
+    def view(self, alliance_id: int, view_id: int) -> StoredView | None:
+        row = self._c.execute(select(*_VIEW).where(shared_views.c.alliance_id == alliance_id,
+                                                   shared_views.c.id == view_id)).first()
+        return None if row is None else StoredView(*row)
+
+    def views(self, alliance_id: int) -> list[StoredView]:
+        rows = self._c.execute(select(*_VIEW).where(shared_views.c.alliance_id == alliance_id,
+                                                    shared_views.c.revoked_at.is_(None)).order_by(shared_views.c.id))
+        return [StoredView(*row) for row in rows]
+
+    def revoke(self, alliance_id: int, view_id: int, at: datetime) -> bool:
+        result = self._c.execute(update(shared_views).where(shared_views.c.alliance_id == alliance_id,
+                                                            shared_views.c.id == view_id,
+                                                            shared_views.c.revoked_at.is_(None)).values(revoked_at=at))
+        return bool(result.rowcount)
+
+    def log(self, alliance_id: int, view: StoredView, accessed_by: str, at: datetime, kind: str, query: dict[str, Any],
+            returned: int) -> None:
+        self._c.execute(insert(view_access_log).values(
+            alliance_id=alliance_id, view_id=view.id, member_code=view.member, accessed_by=accessed_by, accessed_at=at,
+            kind=kind, query=query, returned=returned))
+
+    def accesses(self, alliance_id: int, view_id: int, limit: int, offset: int) -> list[Access]:
+        rows = self._c.execute(select(view_access_log.c.accessed_by, view_access_log.c.accessed_at, view_access_log.c.kind,
+                                      view_access_log.c.query, view_access_log.c.returned)
+                               .where(view_access_log.c.alliance_id == alliance_id, view_access_log.c.view_id == view_id)
+                               .order_by(view_access_log.c.id.desc()).limit(limit).offset(offset))
+        return [Access(*row) for row in rows]

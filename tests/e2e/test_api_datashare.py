@@ -1,0 +1,126 @@
+"""Shared views over HTTP: only visible fields in rows, small groups withheld, hidden fields unusable,
+every query in the publisher's access log, revocation at once, and who may do what."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from alliance.access.roles import Role
+from alliance.access.service import create_api_key
+from alliance.core.clock import FrozenClock
+from alliance.registry import service as registry
+from alliance.server import create_app
+from alliance.settlement.service import import_order_lines
+from alliance.store.database import Store
+from alliance.store.facts import FactStore
+from tests.support.factories import make_alliance, member_values
+from tests.support.http import problem
+
+V = "/api/v1/alliances/nb/views"
+HEADER = "line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,cost,currency"
+
+
+@pytest.fixture
+def world(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
+    make_alliance(store, clock, code="nb")
+    for n in (1, 2):
+        registry.add_member(store, "nb", member_values(n), clock)
+    lines = [f"L{i},O{i},2027-01-{10 + i % 5:02d}T10:00:00+08:00,M0001,M0001,{channel},SKU-{i % 2},1,{100 + i}.50,60.00,CNY"
+             for i, channel in enumerate(["store"] * 25 + ["mini-program"] * 3 + ["referral"] * 2)]
+    lines.append("L99,O99,2027-01-12T10:00:00+08:00,M0002,M0002,store,SKU-9,1,999.00,1.00,CNY")  # the partner's own
+    path = tmp_path / "lines.csv"
+    path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
+    facts = FactStore(tmp_path / "facts.duckdb")
+    import_order_lines(store, facts, "nb", path, None, clock)
+    facts.close()
+
+    def key(role: Role, member: str | None = None) -> dict[str, str]:
+        issued = create_api_key(store, role=role, alliance="nb", member=member, name=role.value, created_by="t", clock=clock)
+        return {"Authorization": f"Bearer {issued.key}"}
+
+    keys = {"publisher": key(Role.MEMBER_ADMIN, "M0001"), "partner": key(Role.MEMBER_ANALYST, "M0002"),
+            "partner_admin": key(Role.MEMBER_ADMIN, "M0002"), "auditor": key(Role.AUDITOR),
+            "coordinator": key(Role.COORDINATOR)}
+    later = FrozenClock(datetime(2027, 1, 20, tzinfo=UTC))
+    with TestClient(create_app(store, later, tmp_path / "facts.duckdb")) as client:
+        yield client, keys
+
+
+def publish(client: TestClient, keys: dict[str, dict[str, str]]) -> int:
+    r = client.post(V, headers=keys["publisher"], json={
+        "member": "M0001", "name": "M0001 销售", "fields": {"business_day": "visible", "channel": "visible",
+                                                           "amount": "aggregate", "sku": "aggregate", "cost": "hidden"},
+        "k": 10})
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+def test_partners_see_visible_fields_and_large_groups_only(world) -> None:  # type: ignore[no-untyped-def]
+    client, keys = world
+    view = publish(client, keys)
+    page = client.get(f"{V}/{view}/rows", headers=keys["partner"],
+                      params={"filter": "channel=store", "sort": "-business_day", "limit": 10}).json()
+    assert len(page["items"]) == 10 and all(set(row) == {"business_day", "channel"} for row in page["items"])
+    assert page["items"][0]["business_day"] == "2027-01-14" and page["next_cursor"]
+    seen = 10
+    cursor = page["next_cursor"]
+    while cursor:
+        page = client.get(f"{V}/{view}/rows", headers=keys["partner"],
+                          params={"filter": "channel=store", "sort": "-business_day", "limit": 10, "cursor": cursor}).json()
+        seen += len(page["items"])
+        cursor = page["next_cursor"]
+    assert seen == 25  # the publisher's store lines only, never the partner's own line
+    grouped = client.get(f"{V}/{view}/groups", headers=keys["partner"], params={"group_by": "channel"}).json()
+    assert grouped["groups"] == [{"channel": "store", "count": 25, "sum_amount": "2812.50"}]
+    assert grouped["withheld_groups"] == 2  # mini-program (3) and referral (2) are smaller than k = 10
+    by_sku = client.get(f"{V}/{view}/groups", headers=keys["partner"], params={"group_by": "sku"}).json()
+    assert {g["sku"] for g in by_sku["groups"]} == {"SKU-0", "SKU-1"} and "sum_cost" not in by_sku["groups"][0]
+
+
+def test_hidden_and_aggregate_fields_cannot_be_probed(world) -> None:  # type: ignore[no-untyped-def]
+    client, keys = world
+    view = publish(client, keys)
+    for params, what in (({"filter": "cost>=1"}, "only visible fields can be filtered"),
+                         ({"filter": "amount>=1"}, "only visible fields can be filtered"),
+                         ({"sort": "cost"}, "only visible fields can be sorted on"),
+                         ({"cursor": "bm90IG91cnM"}, "cursor")):
+        body = problem(client.get(f"{V}/{view}/rows", headers=keys["partner"], params=params), 422, "invalid_input")
+        assert what in body["detail"]
+    body = problem(client.get(f"{V}/{view}/groups", headers=keys["partner"], params={"group_by": "cost"}), 422, "invalid_input")
+    assert "groups can be formed on" in body["detail"]
+
+
+def test_access_log_revocation_and_who_may_do_what(world) -> None:  # type: ignore[no-untyped-def]
+    client, keys = world
+    view = publish(client, keys)
+    client.get(f"{V}/{view}/rows", headers=keys["partner"], params={"limit": 5})
+    client.get(f"{V}/{view}/groups", headers=keys["partner"], params={"group_by": "channel"})
+    problem(client.get(f"{V}/{view}/rows", headers=keys["auditor"]), 403, "forbidden")  # never raw member data
+    log = client.get(f"{V}/{view}/access-log", headers=keys["publisher"]).json()
+    assert [(e["kind"], e["returned"]) for e in log] == [("groups", 1), ("rows", 5)]
+    assert "member_analyst of nb/M0002" in log[0]["accessed_by"]
+    assert client.get(f"{V}/{view}/access-log", headers=keys["auditor"]).status_code == 200
+    problem(client.get(f"{V}/{view}/access-log", headers=keys["partner"]), 404, "not_found")
+    problem(client.post(V, headers=keys["partner_admin"], json={"member": "M0001", "name": "x", "fields": {"channel": "visible"}}),
+            404, "not_found")  # publishing someone else's data
+    problem(client.delete(f"{V}/{view}", headers=keys["partner_admin"]), 404, "not_found")
+    problem(client.delete(f"{V}/{view}", headers=keys["partner"]), 403, "forbidden")
+    assert client.delete(f"{V}/{view}", headers=keys["publisher"]).status_code == 204
+    problem(client.get(f"{V}/{view}/rows", headers=keys["partner"]), 404, "view_not_found")
+    assert client.get(V, headers=keys["partner"]).json() == []
+    problem(client.delete(f"{V}/{view}", headers=keys["coordinator"]), 404, "view_not_found")  # gone at once
+
+
+def test_a_view_is_checked_before_it_is_stored(world) -> None:  # type: ignore[no-untyped-def]
+    client, keys = world
+    body = problem(client.post(V, headers=keys["publisher"], json={
+        "member": "M0001", "name": "bad", "dataset": "sales", "fields": {"colour": "visible", "amount": "public"}, "k": 2}),
+        422, "invalid_input")
+    reasons = {e["field"]: e["reason"] for e in body["errors"]}
+    assert "no such field" in reasons["fields.colour"] and "not visible, aggregate or hidden" in reasons["fields.amount"]
+    assert client.get(V, headers=keys["publisher"]).json() == []
