@@ -215,3 +215,9 @@ def test_glove_shapley_in_cents() -> None:
         "L": 0, "R1": 0, "R2": 0, "L;R1": 1, "L;R2": 1, "R1;R2": 0, "L;R1;R2": 1}}))
     parts = split_money(Money.parse("100.00", "CNY"), solve(glove, ["shapley"]).values["shapley"])
     assert {k: str(v.amount) for k, v in parts.items()} == {"L": "66.67", "R1": "16.67", "R2": "16.66"}
+
+
+def test_weights_beyond_machine_integers_are_refused_clearly() -> None:
+    huge = parse_game(json.dumps({"type": "weighted_voting", "quota": "1e30", "weights": {"A": "1e30", "B": "0.000001"}}))
+    with pytest.raises(GameTooLarge, match="beyond 2\\^53"):
+        voting_power(huge)  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ module turns values into cents with the settlement's largest-remainder rule.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -155,15 +156,15 @@ class WeightedVotingGame(Game):
     def scaled(self) -> tuple[np.ndarray, int]:
         """Integer weights and quota in the same proportions (common denominator, then gcd)."""
         numbers = [*self.weights, self.quota]
-        denominator = 1
-        for x in numbers:
-            denominator = denominator * x.denominator // np.gcd(denominator, x.denominator)
+        denominator = math.lcm(*(x.denominator for x in numbers))
         ints = [int(x * denominator) for x in numbers]
-        common = 0
-        for x in ints:
-            common = int(np.gcd(common, x))
-        common = common or 1
+        common = math.gcd(*ints) or 1
         ints = [x // common for x in ints]
+        # Counting works on machine integers: weights whose exact ratios need more than 2^53
+        # (huge numbers, or many decimals) are refused rather than overflowed.
+        if any(abs(x) > 2**53 for x in ints) or sum(ints[:-1]) > 2**53:
+            raise GameTooLarge("the weights and quota need integers beyond 2^53 to keep their exact ratios; "
+                               "round them to fewer decimal places or smaller units")
         return np.array(ints[:-1], dtype=np.int64), ints[-1]
 
     def worth(self, members: np.ndarray) -> np.ndarray:
