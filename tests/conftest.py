@@ -61,8 +61,12 @@ def postgres_url() -> Iterator[str]:
     name = f"alliance_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        # The platform connects as an ordinary role, as in production: a superuser would bypass
+        # row-level security (alliance.store.scope), which the tests must see working.
+        c.execute(text("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'alliance_app') THEN "
+                       "CREATE ROLE alliance_app LOGIN NOSUPERUSER NOBYPASSRLS; END IF; END $$"))
+        c.execute(text(f'CREATE DATABASE "{name}" OWNER alliance_app'))
+    url = make_url(admin_url).set(database=name, username="alliance_app", password=None).render_as_string(hide_password=False)
     Store.open(url).close()
     try:
         yield url

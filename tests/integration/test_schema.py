@@ -27,3 +27,12 @@ def test_migrating_again_is_a_no_op(store: Store) -> None:
     store.migrate()
     store.migrate()
     assert {"alliances", "members", "member_resources"} <= set(store.table_names())
+
+
+def test_every_table_of_member_data_has_row_level_security_on_postgresql() -> None:
+    from importlib import import_module
+
+    rls = import_module("alliance.store.migrations.versions.0010_row_level_security")
+    member_data = {t.name for t in metadata.sorted_tables
+                   if "alliance_id" in t.c and t.name not in TENANT_ROOTS and t.name not in PLATFORM_TABLES}
+    assert set(rls.TABLES) == member_data

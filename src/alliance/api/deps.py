@@ -9,10 +9,11 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from alliance.access.policy import ROUTES, Forbidden, authorize
-from alliance.access.roles import Principal
+from alliance.access.roles import Principal, Role
 from alliance.access.service import NotAuthenticated, authenticate
 from alliance.core.clock import Clock
 from alliance.store.database import Store
+from alliance.store.scope import request_scope
 
 logger = logging.getLogger("alliance.access")
 API_PREFIX = "/api/v1"
@@ -62,8 +63,11 @@ def current_principal(request: Request, store: StoreDep, clock: ClockDep,
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def authorize_route(request: Request, principal: PrincipalDep) -> None:
-    """The route's action (access.policy.ROUTES), authorised for the path's alliance and member."""
+async def authorize_route(request: Request, principal: PrincipalDep) -> None:
+    """The route's action (access.policy.ROUTES), authorised for the path's alliance and member.
+
+    Async on purpose: the alliance scope it sets (row-level security, alliance.store.scope) is a
+    context variable, which the request's later steps inherit only if set in the request's task."""
     route = request.scope.get("route")
     path = getattr(route, "path", request.url.path)
     # The API routers are included under /api/v1, which this FastAPI leaves out of a route's path.
@@ -75,6 +79,8 @@ def authorize_route(request: Request, principal: PrincipalDep) -> None:
         raise Forbidden(f"{request.method} {path} is not open to any role yet") from None
     if action is None:
         return
+    if principal.role is not Role.PLATFORM_ADMIN and principal.alliance is not None:
+        request_scope.set(principal.alliance)
     limiter = getattr(request.app.state, "rate_limiter", None)
     if limiter is not None:
         limiter.take(principal.subject)

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, NoSuchModuleError, OperationalError
 
 from alliance.core.errors import Conflict, InvalidInput, StoreUnavailable
+from alliance.store import scope
 from alliance.store.unit_of_work import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -106,7 +107,9 @@ class Store:
                 raise StoreUnavailable(f"cannot create data directory for {parsed.database}: {exc.strerror}") from None
         elif parsed.get_backend_name() == "postgresql":
             kwargs["pool_pre_ping"] = True
-            kwargs["connect_args"] = {"connect_timeout": 5}
+            # The platform's connections see every alliance unless a unit of work narrows them
+            # (row-level security: alliance.store.scope).
+            kwargs["connect_args"] = {"connect_timeout": 5, "options": f"-c {scope.SETTING}={scope.ALL}"}
         try:
             engine = create_engine(parsed, **kwargs)
         except (NoSuchModuleError, ImportError) as exc:
@@ -165,6 +168,9 @@ class Store:
             raise StoreUnavailable(f"cannot open database {self.describe()}: {_cause(exc)}") from None
         with connection:
             transaction = connection.begin()
+            narrowed = scope.request_scope.get()
+            if narrowed is not None and self.kind == "postgresql":
+                connection.exec_driver_sql("SELECT set_config(%s, %s, true)", (scope.SETTING, narrowed))
             uow = UnitOfWork(connection, lambda: self.ledger_passphrase)
             try:
                 yield uow
