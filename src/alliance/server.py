@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from alliance import __version__
 from alliance.api import problems
 from alliance.api.deps import authorize_route
-from alliance.api.guards import BodyLimit, RateLimiter, SecurityHeaders
+from alliance.api.guards import BodyLimit, IdempotentWrites, RateLimiter, SecurityHeaders
 from alliance.api.routers import agreements, alliances, datashare, games, health, ledger, screening, settlement
 from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
@@ -77,6 +77,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     settings = get_settings()
     app.state.rate_limiter = RateLimiter(settings.rate_limit, settings.rate_burst)
+    app.add_middleware(IdempotentWrites, store=store, clock=clock)
     app.add_middleware(BodyLimit, limit=settings.max_body_mb * 2**20)
     app.add_middleware(SecurityHeaders)
     return app

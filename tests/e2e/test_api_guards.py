@@ -18,8 +18,6 @@ from tests.support.http import admin_headers, problem
 @pytest.fixture
 def client(store: Store, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.setenv("ALLIANCE_MAX_BODY_MB", "1")
-    monkeypatch.setenv("ALLIANCE_RATE_LIMIT", "5")
-    monkeypatch.setenv("ALLIANCE_RATE_BURST", "5")
     make_alliance(store, clock, code="nb")
     with TestClient(create_app(store, clock)) as c:
         c.headers.update(admin_headers(store))
@@ -45,7 +43,12 @@ def test_body_limit_and_unknown_fields(client: TestClient) -> None:
     assert r.status_code == 422 and any(e["field"] == "colour" for e in r.json()["errors"])
 
 
-def test_rate_limit_answers_429_with_retry_after(client: TestClient) -> None:
+def test_rate_limit_answers_429_with_retry_after(client: TestClient, store: Store, clock: FrozenClock,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALLIANCE_RATE_LIMIT", "5")
+    monkeypatch.setenv("ALLIANCE_RATE_BURST", "5")
+    client = TestClient(create_app(store, clock))
+    client.headers.update(admin_headers(store))
     answers = [client.get("/api/v1/alliances/nb").status_code for _ in range(8)]
     assert answers[:5] == [200] * 5 and 429 in answers[5:]
     r = client.get("/api/v1/alliances/nb")
@@ -61,3 +64,23 @@ def test_token_bucket_refills() -> None:
     assert caught.value.retry_after == 1
     limiter.take("k", now=1.0)  # 1.8 tokens by then
     limiter.take("other", now=0.1)  # buckets are per key
+
+
+def test_any_write_is_idempotent_with_a_key(client: TestClient, store: Store) -> None:
+    body = {"name": "甲公司", "source": "referral"}
+    first = client.post("/api/v1/alliances/nb/prospects", json=body, headers={"Idempotency-Key": "p-1"})
+    again = client.post("/api/v1/alliances/nb/prospects", json=body, headers={"Idempotency-Key": "p-1"})
+    assert first.status_code == again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true" and again.json() == first.json()
+    assert len(client.get("/api/v1/alliances/nb/prospects").json()["items"]) == 1
+    problem(client.post("/api/v1/alliances/nb/prospects", json={**body, "name": "乙公司"}, headers={"Idempotency-Key": "p-1"}),
+            409, "idempotency_key_reused")
+    # Another API key's "p-1" is its own.
+    other = client.post("/api/v1/alliances/nb/prospects", json={**body, "name": "乙公司"},
+                        headers={"Idempotency-Key": "p-1", **admin_headers(store)})
+    assert other.status_code == 201 and "idempotent-replayed" not in other.headers
+    # A refused request is kept too: the same retry gets the same refusal without running again.
+    bad = {"name": "丙公司", "source": "nowhere"}
+    first_bad = client.post("/api/v1/alliances/nb/prospects", json=bad, headers={"Idempotency-Key": "p-2"})
+    assert first_bad.status_code == 422
+    assert client.post("/api/v1/alliances/nb/prospects", json=bad, headers={"Idempotency-Key": "p-2"}).headers["idempotent-replayed"] == "true"

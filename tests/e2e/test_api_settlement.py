@@ -52,7 +52,7 @@ def test_idempotent_bulk_import(client: TestClient) -> None:
     again = client.post(f"{V1}/order-lines", content=HEADER + LINE, headers=key)
     assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
     other_body = client.post(f"{V1}/order-lines", content=HEADER + LINE.replace("1000.01", "5.00"), headers=key)
-    assert other_body.status_code == 422 and other_body.json()["code"] == "idempotency_key_reused"
+    assert other_body.status_code == 409 and other_body.json()["code"] == "idempotency_key_reused"
     plain_retry = client.post(f"{V1}/order-lines", content=HEADER + LINE, headers=CSV)
     assert plain_retry.json()["duplicates"] == 1 and plain_retry.json()["inserted"] == 0
 

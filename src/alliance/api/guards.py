@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -128,3 +129,94 @@ class RateLimiter:
                 wait = math.ceil((1.0 - tokens) / self.rate)
                 raise RateLimited(f"more than {self.rate:g} requests a second for this key; retry in {wait} s", wait)
             self._buckets[key] = (tokens - 1.0, now)
+
+
+class IdempotentWrites:
+    """`Idempotency-Key` on every write to an alliance (POST, PUT, PATCH, DELETE under
+    /api/v1/alliances/{code}/): the first complete answer (2xx or 4xx, not 401/403/429) is kept
+    with the SHA-256 of the request; a repeat with the same request replays it (marked
+    `Idempotent-Replayed: true`), with a different request answers 409. Keys are scoped to the
+    alliance and to the API key that sent them, so one key cannot replay another's answers.
+    Routes that handle the header themselves (bulk order lines, settlement runs) are left to it."""
+
+    WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+    PATH = re.compile(r"^/api/v1/alliances/([^/]+)/")
+    SELF_HANDLED = re.compile(r"^/api/v1/alliances/[^/]+/(order-lines|settlements)$")
+    PREFIX = re.compile(rb"^Bearer\s+al_([a-z0-9]{8})_")
+
+    def __init__(self, app: ASGIApp, store: Any, clock: Any) -> None:
+        self.app, self.store, self.clock = app, store, clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}
+        key = headers.get(b"idempotency-key")
+        path = scope.get("path", "")
+        match = self.PATH.match(path)
+        prefix = self.PREFIX.match(headers.get(b"authorization", b""))
+        if (scope["type"] != "http" or scope["method"] not in self.WRITES or key is None or match is None
+                or prefix is None or self.SELF_HANDLED.match(path)):
+            await self.app(scope, receive, send)
+            return
+        from starlette.concurrency import run_in_threadpool
+
+        from alliance.settlement import idempotency
+
+        if len(key) > 200:
+            start, body = _problem(422, "invalid_input", "Invalid input", "the Idempotency-Key header is over 200 characters")
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        request_body = b"".join(chunks)
+        digest = idempotency.request_digest(scope["method"].encode(), path.encode(), scope.get("query_string", b""),
+                                            request_body)
+        scoped = f"{prefix.group(1).decode()}:{key.decode('utf-8', 'replace')}"
+        found = await run_in_threadpool(idempotency.lookup, self.store, match.group(1), scoped)
+        if found is not None and found[1] is not None:
+            row = found[1]
+            if row.request_sha256 != digest:
+                start, body = _problem(409, "idempotency_key_reused", "Idempotency key reused",
+                                       "this Idempotency-Key was used for a different request")
+            else:
+                body = json.dumps(row.response["body"]).encode() if row.response.get("body") is not None else b""
+                start = {"type": "http.response.start", "status": row.status, "headers": [
+                    (b"content-type", row.response.get("content_type", "application/json").encode()),
+                    (b"content-length", str(len(body)).encode()), (b"idempotent-replayed", b"true")]}
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+            return
+
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": request_body, "more_body": False}
+
+        captured: dict[str, Any] = {"status": 500, "content_type": "", "body": bytearray()}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["content_type"] = dict(message.get("headers", [])).get(b"content-type", b"").decode()
+            elif message["type"] == "http.response.body":
+                captured["body"].extend(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, replay, capture)
+        status, content_type = captured["status"], captured["content_type"]
+        if found is None or status >= 500 or status in (401, 403, 429):
+            return
+        raw = bytes(captured["body"])
+        if raw and "json" not in content_type:
+            return  # only JSON answers (and empty ones) are kept to be replayed
+        stored = {"content_type": content_type or "application/json", "body": json.loads(raw) if raw else None}
+        outcome = idempotency.Outcome(status, stored)
+        await run_in_threadpool(idempotency.remember, self.store, found[0], scoped, digest, outcome, self.clock)

@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from alliance.core.clock import Clock
-from alliance.core.errors import AllianceError, InvalidInput
+from alliance.core.errors import AllianceError, Conflict
 from alliance.core.text import check_text
 from alliance.store.database import Store
 from alliance.store.tables import idempotency_keys
 
 
-class KeyReused(InvalidInput):
+class KeyReused(Conflict):
     code = "idempotency_key_reused"
     title = "Idempotency key reused"
 
@@ -40,6 +40,28 @@ def request_digest(*parts: bytes) -> str:
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()
+
+
+def lookup(store: Store, alliance_code: str, key: str) -> tuple[int, Any] | None:
+    """(alliance id, the stored row or None) for a key; None when the alliance does not exist."""
+    with store.unit_of_work() as uow:
+        alliance_id = uow.alliances.id_of(alliance_code)
+        if alliance_id is None:
+            return None
+        row = uow.connection.execute(
+            select(idempotency_keys).where(idempotency_keys.c.alliance_id == alliance_id, idempotency_keys.c.key == key)
+        ).one_or_none()
+    return alliance_id, row
+
+
+def remember(store: Store, alliance_id: int, key: str, digest: str, outcome: Outcome, clock: Clock) -> None:
+    """Keep an outcome for a key (a concurrent duplicate keeps the first one)."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        _remember(store, alliance_id, key, digest, outcome, clock)
+    except (IntegrityError, AllianceError):
+        pass
 
 
 def once(store: Store, alliance_code: str, key: str | None, digest: str, clock: Clock,
