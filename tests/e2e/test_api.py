@@ -121,3 +121,13 @@ def test_demo_members_carry_resources_with_exact_capacity(store: Store, clock: F
     }
     for r in served["resources"]:
         assert r["capacity"] is None or "E" not in r["capacity"] and not r["capacity"].endswith(".0000")
+
+
+def test_money_is_a_decimal_string_with_a_declared_pattern(client: TestClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    statement = spec["components"]["schemas"]["StatementOut"]["properties"]
+    assert statement["total"]["type"] == "string" and statement["total"]["pattern"] == r"^-?[0-9]+(\.[0-9]+)?$"
+    line = spec["components"]["schemas"]["StatementLineOut"]["properties"]
+    assert line["amount"]["pattern"] == statement["total"]["pattern"] and line["base"]["type"] == "string"
+    net = spec["components"]["schemas"]["SettlementOut"]["properties"]["net"]["additionalProperties"]
+    assert net["type"] == "string" and "pattern" in net

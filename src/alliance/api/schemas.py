@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from alliance.registry.model import Alliance, Member, ResourceDeclaration
 from alliance.registry.records import resource_record
@@ -91,3 +92,36 @@ class MemberList(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+# Money in the API is a decimal string in the currency's units, never a JSON number.
+MoneyText = Annotated[str, Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$", examples=["1234.50"],
+                                 description="An exact amount as a decimal string (never a JSON number)")]
+
+
+class StatementLineOut(BaseModel):
+    agreement: str
+    version: int
+    rule: str
+    kind: str
+    base: MoneyText
+    rate: str
+    amount: MoneyText
+    adjustment_of: date | None
+
+
+class StatementOut(BaseModel):
+    alliance: str
+    member: str
+    day: date
+    currency: str
+    total: MoneyText
+    lines: list[StatementLineOut]
+
+
+class SettlementOut(BaseModel):
+    day: date
+    lines: int
+    late_lines: int
+    agreements: list[dict[str, Any]]
+    net: dict[str, MoneyText]

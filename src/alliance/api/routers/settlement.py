@@ -12,13 +12,14 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from alliance.api.schemas import Body
+from alliance.api.schemas import Body, SettlementOut, StatementOut
 from alliance.api.deps import ActorDep, ClockDep, Code, StoreDep
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.idempotent import respond
 from alliance.api.uploads import read_capped
 from alliance.core.errors import InvalidInput
 from alliance.core.money import Money
+from alliance.registry import service as registry
 from alliance.settlement import idempotency, service
 from alliance.settlement.journal import beancount, to_csv
 from alliance.store.facts import FactStore, IngestReport
@@ -45,12 +46,21 @@ def get_facts(request: Request) -> Iterator[FactStore]:
 FactsDep = Annotated[FactStore, Depends(get_facts)]
 
 
-def _report(r: IngestReport) -> dict[str, Any]:
+def _shown(version: dict[str, Any], currency: str) -> dict[str, Any]:
+    """A stored or incoming line of a conflict, its amount as a decimal string."""
+    out = {k: v for k, v in version.items() if k != "amount_minor"}
+    if version.get("amount_minor") is not None:
+        out["amount"] = Money(int(version["amount_minor"]), currency).amount_text()
+    return out
+
+
+def _report(r: IngestReport, currency: str) -> dict[str, Any]:
     return {
         "inserted": r.inserted, "duplicates": r.duplicates, "rejected_count": r.rejected_count,
         "conflict_count": r.conflict_count, "kept": r.kept,
         "rejected": [{"row": x.row, "line_id": x.line_id, "reason": x.reason} for x in r.rejected],
-        "conflicts": [{"line_id": c.line_id, "stored": c.stored, "incoming": c.incoming} for c in r.conflicts],
+        "conflicts": [{"line_id": c.line_id, "stored": _shown(c.stored, currency), "incoming": _shown(c.incoming, currency)}
+                      for c in r.conflicts],
     }
 
 
@@ -70,6 +80,8 @@ async def import_lines(
     body = await read_capped(request, MAX_UPLOAD, "an order-line upload")
     digest = idempotency.request_digest(code.encode(), fmt.encode(), str(all_or_nothing).encode(), body)
 
+    currency = registry.get_alliance(store, code).currency
+
     def run() -> idempotency.Outcome:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"upload.{fmt}"
@@ -78,9 +90,9 @@ async def import_lines(
         if not report.kept:
             return idempotency.Outcome(422, {
                 "code": "order_lines_rejected", "title": "Order lines rejected",
-                "detail": "nothing was imported: some lines are bad or conflict with stored ones", **_report(report),
+                "detail": "nothing was imported: some lines are bad or conflict with stored ones", **_report(report, currency),
             })
-        return idempotency.Outcome(200, _report(report))
+        return idempotency.Outcome(200, _report(report, currency))
 
     outcome = await run_in_threadpool(idempotency.once, store, code, idempotency_key, digest, clock, run)
     return respond(outcome)
@@ -90,7 +102,7 @@ class SettleIn(Body):
     day: date | None = None
 
 
-@router.post("/alliances/{code}/settlements", status_code=201, responses=ERRORS)
+@router.post("/alliances/{code}/settlements", status_code=201, responses={**ERRORS, 201: {"model": SettlementOut}})
 def settle(code: Code, actor: ActorDep, body: SettleIn, store: StoreDep, facts: FactsDep, clock: ClockDep,
            idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None) -> JSONResponse:
     """Settle and close a business day (default yesterday in the alliance's time zone)."""
@@ -106,7 +118,7 @@ def settle(code: Code, actor: ActorDep, body: SettleIn, store: StoreDep, facts: 
     return respond(idempotency.once(store, code, idempotency_key, digest, clock, run))
 
 
-@router.get("/alliances/{code}/statements/{member}", responses=ERRORS)
+@router.get("/alliances/{code}/statements/{member}", responses=ERRORS, response_model=StatementOut)
 def statement(code: Code, member: Code, store: StoreDep, day: date) -> dict[str, Any]:
     s = service.statement(store, code, member, day)
 
