@@ -19,12 +19,13 @@ logger = logging.getLogger("alliance.access")
 API_PREFIX = "/api/v1"
 
 
-def get_store(request: Request) -> Store:
+# Trivial dependencies are async: FastAPI runs a sync one in the thread pool, a hop per request.
+async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
@@ -91,7 +92,7 @@ async def authorize_route(request: Request, principal: PrincipalDep) -> None:
         raise
 
 
-def current_actor(principal: PrincipalDep) -> str:
+async def current_actor(principal: PrincipalDep) -> str:
     """How records name whoever made the request (the key's prefix, role and where it is held)."""
     return principal.actor
 

@@ -18,7 +18,7 @@ from alliance.ledger import service as ledger
 from alliance.ledger.keys import LedgerKeyLocked
 from alliance.core.clock import Clock, local_today
 from alliance.core.decimals import parse_decimal
-from alliance.core.errors import AllianceError, Conflict, InvalidInput, NotFound, Problem
+from alliance.core.errors import AllianceError, AllianceNotFound, Conflict, InvalidInput, NotFound, Problem
 from alliance.core.money import Money
 from alliance.settlement.engine import DayContext, SettlementInputMissing, reweight, settle_totals
 from alliance.settlement.journal import JournalEntry
@@ -180,11 +180,14 @@ class Statement:
 def statement(store: Store, alliance_code: str, account: str, day: date) -> Statement:
     """One account's statement for a settled day: every line with its rule, base, rate and amount."""
     with store.unit_of_work() as uow:
-        alliance = uow.alliances.require(alliance_code)
-        run = uow.settlement.run(alliance.id, day)
+        # Only the id is needed (the run knows its currency): the hot path of a member's system.
+        alliance_id = uow.alliances.id_of(alliance_code)
+        if alliance_id is None:
+            raise AllianceNotFound(alliance_code)
+        run = uow.settlement.run(alliance_id, day)
         if run is None:
             raise NotFound(f"{day} has not been settled for {alliance_code!r}")
-        return Statement(day, account, run.currency, uow.settlement.lines(alliance.id, run.id, account))
+        return Statement(day, account, run.currency, uow.settlement.lines(alliance_id, run.id, account))
 
 
 def journal(store: Store, alliance_code: str, first: date, last: date) -> tuple[str, list[JournalEntry]]:

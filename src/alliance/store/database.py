@@ -105,6 +105,11 @@ class Store:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreUnavailable(f"cannot create data directory for {parsed.database}: {exc.strerror}") from None
+            # Enough pooled connections for the server's thread pool (40): a connection opened
+            # beyond the pool is closed after use, and opening one (with its pragmas) costs more
+            # than most queries.
+            kwargs["pool_size"] = 40
+            kwargs["max_overflow"] = 20
         elif parsed.get_backend_name() == "postgresql":
             kwargs["pool_pre_ping"] = True
             # The platform's connections see every alliance unless a unit of work narrows them
