@@ -15,7 +15,7 @@ from alliance import __version__
 from alliance.api import problems
 from alliance.api.deps import authorize_route
 from alliance.api.guards import BodyLimit, IdempotentWrites, RateLimiter, SecurityHeaders
-from alliance.api.routers import agreements, alliances, datashare, games, health, ledger, screening, settlement
+from alliance.api.routers import agreements, alliances, auth, datashare, games, health, ledger, screening, settlement
 from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
 from alliance.settlement.scheduler import DailySettlement
@@ -66,6 +66,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     problems.install(app)
     # Every API route authenticates and is authorised by access.policy (the health check is public).
     app.include_router(health.router)
+    app.include_router(auth.router, prefix="/api/v1", responses=AUTH_ERRORS)
     app.include_router(alliances.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(screening.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(agreements.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)

@@ -72,6 +72,9 @@ def authorize(principal: Principal, action: Action, alliance: str | None = None,
 # from {code}; {member} (where present) is the member whose data it is.
 ROUTES: dict[tuple[str, str], Action | None] = {
     ("GET", "/healthz"): None,  # public
+    ("POST", "/api/v1/auth/sign-in"): None,  # public: it is how a person gets a session
+    ("GET", "/api/v1/auth/me"): Action.COMPUTE,  # any signed-in principal (checked in the handler)
+    ("POST", "/api/v1/auth/sign-out"): Action.COMPUTE,
     ("GET", "/api/v1/alliances"): Action.COMPUTE,  # lists only the alliances the principal may see
     ("GET", "/api/v1/alliances/{code}"): Action.READ_DIRECTORY,
     ("GET", "/api/v1/alliances/{code}/members"): Action.READ_DIRECTORY,

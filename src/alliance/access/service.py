@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from alliance.access.credentials import hash_password, new_api_key, password_matches, secret_matches, split_key
+from alliance.access.credentials import (hash_password, new_api_key, password_matches, secret_digest, secret_matches,
+                                         split_key)
 from alliance.access.roles import MEMBER_ROLES, Principal, Role
 from alliance.core.clock import Clock
 from alliance.core.errors import AllianceError, Conflict, InvalidInput, MemberNotFound, NotFound
@@ -125,3 +126,86 @@ def authenticate(store: Store, token: str, clock: Clock) -> Principal:
             uow.access.touch(prefix, now)
             uow.commit()
     return Principal(prefix, Role(key.role), key.alliance, key.member)
+
+
+# -- users: roles and web sessions ------------------------------------------------------------------
+SESSION_HOURS = 12
+
+
+class CsrfFailed(AllianceError):
+    code = "csrf_failed"
+    title = "CSRF check failed"
+    status = 403
+
+
+def grant_role(store: Store, username: str, role: Role, alliance: str | None, member: str | None) -> None:
+    """Give a user a role in an alliance (one role per user and alliance)."""
+    if role is Role.PLATFORM_ADMIN and (alliance is not None or member is not None):
+        raise InvalidInput("a platform admin role belongs to no alliance or member")
+    if role is not Role.PLATFORM_ADMIN and alliance is None:
+        raise InvalidInput(f"a {role.value} role needs --alliance")
+    if (role in MEMBER_ROLES) != (member is not None):
+        raise InvalidInput(f"a {role.value} role {'needs' if role in MEMBER_ROLES else 'takes no'} --member")
+    with store.unit_of_work() as uow:
+        user_id = uow.sessions.user_id(username)
+        if user_id is None:
+            raise NotFound(f"no user {username!r}")
+        alliance_id = None
+        if alliance is not None:
+            found = uow.alliances.require(alliance)
+            alliance_id = found.id
+            if member is not None and member not in set(uow.members.existing_keys(found.id).values()):
+                raise MemberNotFound(alliance, member)
+        try:
+            uow.sessions.grant(user_id, role.value, alliance_id, member)
+        except IntegrityError:
+            raise Conflict(f"{username!r} already has a role in {alliance or 'the platform'}") from None
+        uow.commit()
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    token: str        # the cookie's value; stored only as its SHA-256
+    csrf_token: str   # sent back by the page in X-CSRF-Token on every write
+    expires_at: datetime
+
+
+def sign_in(store: Store, username: str, password: str, clock: Clock) -> WebSession:
+    """A new session for a user whose password matches (NotAuthenticated otherwise, saying no more)."""
+    import secrets
+
+    with store.unit_of_work() as uow:
+        user = uow.access.user(username)
+        user_id = uow.sessions.user_id(username)
+    # The hash is checked even for an unknown user, so timing does not tell which users exist.
+    stored = user.password_hash if user is not None else hash_password("not a user")
+    if not password_matches(stored, password) or user is None or user.disabled_at is not None or user_id is None:
+        raise NotAuthenticated("the username or password is wrong")
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    now = clock.now()
+    expires = now + timedelta(hours=SESSION_HOURS)
+    with store.unit_of_work() as uow:
+        uow.sessions.add_session(user_id, secret_digest(token), csrf, now, expires)
+        uow.commit()
+    return WebSession(token, csrf, expires)
+
+
+def sign_out(store: Store, token: str, clock: Clock) -> None:
+    with store.unit_of_work() as uow:
+        uow.sessions.end_session(secret_digest(token), clock.now())
+        uow.commit()
+
+
+def session_principal(store: Store, token: str, alliance: str | None, clock: Clock) -> tuple[Principal, str]:
+    """(the principal a session cookie stands for in `alliance`, the session's CSRF token)."""
+    with store.unit_of_work() as uow:
+        found = uow.sessions.session(secret_digest(token))
+        if (found is None or found.ended_at is not None or found.disabled_at is not None
+                or found.expires_at <= clock.now()):
+            raise NotAuthenticated("the session has ended: sign in again")
+        grants = uow.sessions.grants(found.user_id)
+    if not grants:
+        raise NotAuthenticated(f"{found.username!r} holds no role yet")
+    chosen = next((g for g in grants if g.role == Role.PLATFORM_ADMIN.value), None)
+    chosen = chosen or next((g for g in grants if alliance is not None and g.alliance == alliance), None) or grants[0]
+    return Principal(found.username, Role(chosen.role), chosen.alliance, chosen.member), found.csrf_token

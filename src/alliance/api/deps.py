@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from typing import Annotated
 
@@ -10,12 +11,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from alliance.access.policy import ROUTES, Forbidden, authorize
 from alliance.access.roles import Principal, Role
-from alliance.access.service import NotAuthenticated, authenticate
+from alliance.access.service import CsrfFailed, NotAuthenticated, authenticate, session_principal
 from alliance.core.clock import Clock
 from alliance.store.database import Store
 from alliance.store.scope import request_scope
 
 logger = logging.getLogger("alliance.access")
+SESSION_COOKIE = "alliance_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 API_PREFIX = "/api/v1"
 
 
@@ -49,8 +52,18 @@ def current_principal(request: Request, store: StoreDep, clock: ClockDep,
     if cached is not None:
         return cached
     try:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if credentials is None and cookie:
+            principal, csrf = session_principal(store, cookie, request.path_params.get("code"), clock)
+            # A write made with the cookie must carry the session's CSRF token, which a page of
+            # this origin can read and another site cannot.
+            if request.method not in SAFE_METHODS and not hmac.compare_digest(
+                    request.headers.get("x-csrf-token", ""), csrf):
+                raise CsrfFailed("a write with the session cookie needs its X-CSRF-Token header")
+            request.state.principal = principal
+            return principal
         if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials.strip():
-            raise NotAuthenticated("send the API key as Authorization: Bearer <key>")
+            raise NotAuthenticated("send the API key as Authorization: Bearer <key> (or sign in)")
         principal = authenticate(store, credentials.credentials.strip(), clock)
     except NotAuthenticated as exc:
         # Logged without the key: who tried what, and why it failed.

@@ -87,3 +87,17 @@ def revoke_key(prefix: Annotated[str, typer.Argument(help="The key's prefix (the
     """Revoke a key: it stops working at once."""
     service.revoke_api_key(open_store(), prefix, SystemClock())
     console.print(f"API key {prefix} revoked.", highlight=False)
+
+
+@user_app.command("grant")
+@fails_cleanly
+def grant(
+    username: Annotated[str, typer.Argument(help="The user.")],
+    role: Annotated[Role, typer.Option("--role", help="platform_admin, coordinator, member_admin, member_analyst or auditor.")],
+    alliance: Annotated[str | None, typer.Option("--alliance", "-a")] = None,
+    member: Annotated[str | None, typer.Option("--member", "-m")] = None,
+) -> None:
+    """Give a user a role (one per alliance): what the web workspace lets them do."""
+    service.grant_role(open_store(), username, role, alliance, member)
+    where = f" in {alliance}" + (f" for {member}" if member else "") if alliance else ""
+    console.print(f"{username} is {role.value}{where}.", highlight=False)

@@ -54,6 +54,39 @@ def demo() -> None:
         _demo_keys(store, result.created)
 
 
+def _demo_users(store: Store, codes: list[str]) -> None:
+    """Sign-in logins for the web workspace, printed once (passwords are stored only as argon2 hashes)."""
+    import secrets
+
+    from alliance.access.roles import Role
+    from alliance.access.service import create_user, grant_role
+    from alliance.core.errors import Conflict
+    from alliance.registry.service import list_members
+
+    clock = SystemClock()
+    logins: list[tuple[str, str, str]] = []
+
+    def add(username: str, role: Role, alliance: str | None, member: str | None) -> None:
+        password = secrets.token_urlsafe(12)
+        try:
+            create_user(store, username, password, username, clock)
+        except Conflict:
+            return  # a demo user from an earlier run keeps its password
+        grant_role(store, username, role, alliance, member)
+        logins.append((username, password, f"{role.value} {alliance or ''} {member or ''}".strip()))
+
+    add("admin", Role.PLATFORM_ADMIN, None, None)
+    for code in codes:
+        add(f"{code}.coordinator", Role.COORDINATOR, code, None)
+        first = next(iter(list_members(store, code)), None)
+        if first is not None:
+            add(f"{code}.{first.code.lower()}", Role.MEMBER_ADMIN, code, first.code)
+    if logins:
+        console.print("Demo sign-ins (username / password; shown once):", highlight=False)
+        for username, password, what in logins:
+            console.print(f"  {username:<32} {password:<18} {what}", highlight=False, soft_wrap=True)
+
+
 def _demo_keys(store: Store, codes: list[str]) -> None:
     """API keys to try the demo with, printed once (they are stored only as hashes)."""
     from alliance.access.roles import Role
@@ -71,6 +104,7 @@ def _demo_keys(store: Store, codes: list[str]) -> None:
         for role, member in grants:
             issued = create_api_key(store, role=role, alliance=code, member=member, name="demo", created_by="demo", clock=clock)
             rows.append([issued.key, role.value, code, member or ""])
+    _demo_users(store, codes)
     # Plain lines, not a table: a key folded across cells cannot be copied.
     console.print("Demo API keys (send as 'Authorization: Bearer <key>'; shown once, stored only as hashes):",
                   highlight=False)

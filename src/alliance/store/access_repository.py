@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from alliance.store.tables import alliances, api_keys, users
+from alliance.store.tables import alliances, api_keys, user_roles, users, web_sessions
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,3 +75,58 @@ class AccessRepository:
         result = self._c.execute(update(api_keys).where(api_keys.c.prefix == prefix, api_keys.c.revoked_at.is_(None))
                                  .values(revoked_at=at))
         return bool(result.rowcount)
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    role: str
+    alliance: str | None
+    member: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSession:
+    user_id: int
+    username: str
+    csrf_token: str
+    expires_at: datetime
+    ended_at: datetime | None
+    disabled_at: datetime | None
+
+
+def _user_id(c: Connection, username: str) -> int | None:
+    return c.execute(select(users.c.id).where(users.c.username == username)).scalar_one_or_none()
+
+
+class SessionRepository:
+    """Users' role grants and their web sessions."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def user_id(self, username: str) -> int | None:
+        return _user_id(self._c, username)
+
+    def grant(self, user_id: int, role: str, alliance_id: int | None, member: str | None) -> None:
+        self._c.execute(insert(user_roles).values(user_id=user_id, role=role, alliance_id=alliance_id, member_code=member))
+
+    def grants(self, user_id: int) -> list[Grant]:
+        rows = self._c.execute(select(user_roles.c.role, alliances.c.code, user_roles.c.member_code)
+                               .select_from(user_roles.outerjoin(alliances))
+                               .where(user_roles.c.user_id == user_id).order_by(user_roles.c.id))
+        return [Grant(*row) for row in rows]
+
+    def add_session(self, user_id: int, token_sha256: str, csrf_token: str, at: datetime, expires_at: datetime) -> None:
+        self._c.execute(insert(web_sessions).values(user_id=user_id, token_sha256=token_sha256, csrf_token=csrf_token,
+                                                    created_at=at, expires_at=expires_at))
+
+    def session(self, token_sha256: str) -> StoredSession | None:
+        row = self._c.execute(select(web_sessions.c.user_id, users.c.username, web_sessions.c.csrf_token,
+                                     web_sessions.c.expires_at, web_sessions.c.ended_at, users.c.disabled_at)
+                              .select_from(web_sessions.join(users))
+                              .where(web_sessions.c.token_sha256 == token_sha256)).first()
+        return None if row is None else StoredSession(*row)
+
+    def end_session(self, token_sha256: str, at: datetime) -> None:
+        self._c.execute(update(web_sessions).where(web_sessions.c.token_sha256 == token_sha256,
+                                                   web_sessions.c.ended_at.is_(None)).values(ended_at=at))

@@ -100,7 +100,7 @@ member_resources = Table(
 TENANT_ROOTS = frozenset({"alliances"})
 # Identity, not member data: who may act, held per alliance where the role is (a platform admin's
 # key belongs to no alliance).
-PLATFORM_TABLES = frozenset({"users", "api_keys"})
+PLATFORM_TABLES = frozenset({"users", "api_keys", "user_roles", "web_sessions"})
 
 # -- screening: saved runs, prospects and their way to partnership ---------------------------------
 
@@ -436,4 +436,27 @@ view_access_log = Table(
     Column("kind", String(16), nullable=False),          # rows | groups
     Column("query", JSON, nullable=False),
     Column("returned", Integer, nullable=False),         # rows or groups returned
+)
+
+user_roles = Table(
+    "user_roles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("role", String(32), nullable=False),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=True),
+    Column("member_code", String(32), nullable=True),
+    UniqueConstraint("user_id", "alliance_id", name="uq_user_roles_user_alliance"),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime, nullable=True),
 )

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection
 
-from alliance.store.access_repository import AccessRepository
+from alliance.store.access_repository import AccessRepository, SessionRepository
 from alliance.store.datashare_repository import DataShareRepository
 from alliance.store.ledger_repository import LedgerRepository
 from alliance.store.registry_repository import AllianceRepository, MemberRepository
@@ -29,6 +29,7 @@ class UnitOfWork:
         self.settlement = SettlementRepository(connection)
         self.ledger = LedgerRepository(connection)
         self.access = AccessRepository(connection)
+        self.sessions = SessionRepository(connection)
         self.datashare = DataShareRepository(connection)
         self.committed = False
 
