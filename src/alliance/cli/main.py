@@ -54,62 +54,20 @@ def demo() -> None:
         _demo_keys(store, result.created)
 
 
-def _demo_users(store: Store, codes: list[str]) -> None:
-    """Sign-in logins for the web workspace, printed once (passwords are stored only as argon2 hashes)."""
-    import secrets
-
-    from alliance.access.roles import Role
-    from alliance.access.service import create_user, grant_role
-    from alliance.core.errors import Conflict
-    from alliance.registry.service import list_members
-
-    clock = SystemClock()
-    logins: list[tuple[str, str, str]] = []
-
-    def add(username: str, role: Role, alliance: str | None, member: str | None) -> None:
-        password = secrets.token_urlsafe(12)
-        try:
-            create_user(store, username, password, username, clock)
-        except Conflict:
-            return  # a demo user from an earlier run keeps its password
-        grant_role(store, username, role, alliance, member)
-        logins.append((username, password, f"{role.value} {alliance or ''} {member or ''}".strip()))
-
-    add("admin", Role.PLATFORM_ADMIN, None, None)
-    for code in codes:
-        add(f"{code}.coordinator", Role.COORDINATOR, code, None)
-        first = next(iter(list_members(store, code)), None)
-        if first is not None:
-            add(f"{code}.{first.code.lower()}", Role.MEMBER_ADMIN, code, first.code)
-    if logins:
-        console.print("Demo sign-ins (username / password; shown once):", highlight=False)
-        for username, password, what in logins:
-            console.print(f"  {username:<32} {password:<18} {what}", highlight=False, soft_wrap=True)
-
-
 def _demo_keys(store: Store, codes: list[str]) -> None:
-    """API keys to try the demo with, printed once (they are stored only as hashes)."""
-    from alliance.access.roles import Role
-    from alliance.access.service import create_api_key
-    from alliance.registry.service import list_members
+    """Sign-ins and API keys to try the demo with, printed once (stored only as hashes)."""
+    from alliance.access.demo import demo_credentials
 
-    clock = SystemClock()
-    rows = [[create_api_key(store, role=Role.PLATFORM_ADMIN, alliance=None, member=None, name="demo",
-                            created_by="demo", clock=clock).key, "platform_admin", "(all)", ""]]
-    for code in codes:
-        first = next(iter(list_members(store, code)), None)
-        grants = [(Role.COORDINATOR, None), (Role.AUDITOR, None)]
-        if first is not None:
-            grants += [(Role.MEMBER_ADMIN, first.code), (Role.MEMBER_ANALYST, first.code)]
-        for role, member in grants:
-            issued = create_api_key(store, role=role, alliance=code, member=member, name="demo", created_by="demo", clock=clock)
-            rows.append([issued.key, role.value, code, member or ""])
-    _demo_users(store, codes)
+    made = demo_credentials(store, codes, SystemClock())
     # Plain lines, not a table: a key folded across cells cannot be copied.
-    console.print("Demo API keys (send as 'Authorization: Bearer <key>'; shown once, stored only as hashes):",
-                  highlight=False)
-    for key, role, alliance, member in rows:
-        console.print(f"  {role:<15} {alliance:<22} {member:<8} {key}", highlight=False, soft_wrap=True)
+    console.print("Demo sign-ins (username / password; shown once):", highlight=False)
+    for c in (c for c in made if c.username):
+        console.print(f"  {c.username:<32} {c.secret:<18} {c.role.value} {c.alliance or ''} {c.member or ''}",
+                      highlight=False, soft_wrap=True)
+    console.print("Demo API keys (send as 'Authorization: Bearer <key>'; shown once):", highlight=False)
+    for c in (c for c in made if not c.username):
+        console.print(f"  {c.role.value:<15} {c.alliance or '(all)':<22} {c.member or '':<8} {c.secret}",
+                      highlight=False, soft_wrap=True)
 
 
 @app.command()
