@@ -27,6 +27,7 @@ API_ACCESS = [Depends(authorize_route)]
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "no key, or a malformed, unknown, revoked or expired key", "content": {problems.PROBLEM_JSON: {}}},
     403: {"description": "the key's role may not do this", "content": {problems.PROBLEM_JSON: {}}},
+    422: {"description": "invalid request: every field in error is listed", "content": {problems.PROBLEM_JSON: {}}},
 }
 
 

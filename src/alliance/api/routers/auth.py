@@ -21,6 +21,7 @@ router = APIRouter(prefix="/auth", tags=["sign-in"])
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "wrong username or password, or no session", "content": {PROBLEM_JSON: {}}},
     403: {"description": "a write without the session's CSRF token", "content": {PROBLEM_JSON: {}}},
+    422: {"description": "invalid request", "content": {PROBLEM_JSON: {}}},
 }
 
 
