@@ -76,3 +76,17 @@ def test_wrong_passwords_and_roleless_users(client: TestClient, store: Store) ->
         grant_role(store, "li", Role.MEMBER_ADMIN, "nb", None)
     with pytest.raises(NotFound):
         grant_role(store, "ghost", Role.AUDITOR, "nb", None)
+
+
+def test_repeated_failures_lock_the_user_for_a_while(client: TestClient, clock: FrozenClock) -> None:
+    from datetime import timedelta
+
+    for _ in range(5):
+        problem(sign_in(client, password="wrong password!"), 401, "not_authenticated")
+    locked = problem(sign_in(client), 429, "sign_in_locked")  # even the right password, for now
+    assert "try again after" in locked["detail"]
+    clock.advance(timedelta(minutes=16))
+    assert sign_in(client).status_code == 200
+    for _ in range(4):
+        sign_in(client, password="wrong password!")
+    assert sign_in(client).status_code == 200  # a success resets the count

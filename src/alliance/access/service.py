@@ -130,6 +130,14 @@ def authenticate(store: Store, token: str, clock: Clock) -> Principal:
 
 # -- users: roles and web sessions ------------------------------------------------------------------
 SESSION_HOURS = 12
+MAX_FAILED_SIGN_INS = 5          # in a row: then the user is locked for a while
+LOCKOUT = timedelta(minutes=15)
+
+
+class SignInLocked(AllianceError):
+    code = "sign_in_locked"
+    title = "Too many failed sign-ins"
+    status = 429
 
 
 class CsrfFailed(AllianceError):
@@ -174,18 +182,26 @@ def sign_in(store: Store, username: str, password: str, clock: Clock) -> WebSess
     """A new session for a user whose password matches (NotAuthenticated otherwise, saying no more)."""
     import secrets
 
+    now = clock.now()
     with store.unit_of_work() as uow:
         user = uow.access.user(username)
         user_id = uow.sessions.user_id(username)
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        raise SignInLocked(f"too many failed sign-ins: try again after {user.locked_until:%H:%M} UTC")
     # The hash is checked even for an unknown user, so timing does not tell which users exist.
     stored = user.password_hash if user is not None else hash_password("not a user")
     if not password_matches(stored, password) or user is None or user.disabled_at is not None or user_id is None:
+        if user is not None:
+            failures = user.failed_sign_ins + 1
+            with store.unit_of_work() as uow:
+                uow.access.sign_in_failed(username, now + LOCKOUT if failures % MAX_FAILED_SIGN_INS == 0 else None)
+                uow.commit()
         raise NotAuthenticated("the username or password is wrong")
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    now = clock.now()
     expires = now + timedelta(hours=SESSION_HOURS)
     with store.unit_of_work() as uow:
         uow.sessions.add_session(user_id, secret_digest(token), csrf, now, expires)
+        uow.access.sign_in_succeeded(username)
         uow.commit()
     return WebSession(token, csrf, expires)
 

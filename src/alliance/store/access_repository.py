@@ -31,6 +31,8 @@ class StoredUser:
     password_hash: str
     display_name: str
     disabled_at: datetime | None
+    failed_sign_ins: int
+    locked_until: datetime | None
 
 
 _KEY_COLUMNS = (api_keys.c.prefix, api_keys.c.secret_sha256, api_keys.c.name, api_keys.c.role, alliances.c.code,
@@ -48,8 +50,16 @@ class AccessRepository:
 
     def user(self, username: str) -> StoredUser | None:
         row = self._c.execute(select(users.c.username, users.c.password_hash, users.c.display_name,
-                                     users.c.disabled_at).where(users.c.username == username)).first()
+                                     users.c.disabled_at, users.c.failed_sign_ins, users.c.locked_until)
+                              .where(users.c.username == username)).first()
         return None if row is None else StoredUser(*row)
+
+    def sign_in_failed(self, username: str, locked_until: datetime | None) -> None:
+        self._c.execute(update(users).where(users.c.username == username).values(
+            failed_sign_ins=users.c.failed_sign_ins + 1, locked_until=locked_until))
+
+    def sign_in_succeeded(self, username: str) -> None:
+        self._c.execute(update(users).where(users.c.username == username).values(failed_sign_ins=0, locked_until=None))
 
     def add_key(self, *, prefix: str, secret_sha256: str, name: str, role: str, alliance_id: int | None,
                 member: str | None, created_by: str, at: datetime, expires_at: datetime | None) -> None:

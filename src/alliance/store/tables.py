@@ -386,6 +386,8 @@ users = Table(
     Column("display_name", String(100), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("disabled_at", UtcDateTime, nullable=True),
+    Column("failed_sign_ins", Integer, nullable=False, server_default="0"),
+    Column("locked_until", UtcDateTime, nullable=True),
 )
 
 # A user's or key's role is held in one alliance (and for member roles, one member); a platform

@@ -22,6 +22,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "wrong username or password, or no session", "content": {PROBLEM_JSON: {}}},
     403: {"description": "a write without the session's CSRF token", "content": {PROBLEM_JSON: {}}},
     422: {"description": "invalid request", "content": {PROBLEM_JSON: {}}},
+    429: {"description": "too many failed sign-ins in a row: the user is locked for 15 minutes",
+          "content": {PROBLEM_JSON: {}}},
 }
 
 
