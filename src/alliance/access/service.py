@@ -109,8 +109,9 @@ def revoke_api_key(store: Store, prefix: str, clock: Clock) -> None:
         uow.commit()
 
 
-def authenticate(store: Store, token: str, clock: Clock) -> Principal:
-    """The principal a bearer key stands for; NotAuthenticated (never saying which part was wrong)."""
+def check_key(store: Store, token: str, clock: Clock) -> tuple[Principal, bool]:
+    """(the principal a bearer key stands for, whether its last use is due to be recorded);
+    NotAuthenticated otherwise, never saying which part was wrong. Reads only."""
     parts = split_key(token)
     if parts is None:
         raise NotAuthenticated("the API key is malformed")
@@ -118,14 +119,26 @@ def authenticate(store: Store, token: str, clock: Clock) -> Principal:
     now = clock.now()
     with store.unit_of_work() as uow:
         key = uow.access.key(prefix)
-        if (key is None or not secret_matches(key.secret_sha256, secret) or key.revoked_at is not None
-                or (key.expires_at is not None and key.expires_at <= now)):
-            raise NotAuthenticated("the API key is unknown, revoked or expired")
-        # Recorded at most once a minute: a busy key must not write on every request.
-        if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
-            uow.access.touch(prefix, now)
-            uow.commit()
-    return Principal(prefix, Role(key.role), key.alliance, key.member)
+    if (key is None or not secret_matches(key.secret_sha256, secret) or key.revoked_at is not None
+            or (key.expires_at is not None and key.expires_at <= now)):
+        raise NotAuthenticated("the API key is unknown, revoked or expired")
+    # Recorded at most once a minute: a busy key must not write on every request.
+    due = key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1)
+    return Principal(prefix, Role(key.role), key.alliance, key.member), due
+
+
+def record_use(store: Store, prefix: str, clock: Clock) -> None:
+    with store.unit_of_work() as uow:
+        uow.access.touch(prefix, clock.now())
+        uow.commit()
+
+
+def authenticate(store: Store, token: str, clock: Clock) -> Principal:
+    """The principal a bearer key stands for (recording its use); NotAuthenticated otherwise."""
+    principal, due = check_key(store, token, clock)
+    if due:
+        record_use(store, principal.subject, clock)
+    return principal
 
 
 # -- users: roles and web sessions ------------------------------------------------------------------

@@ -7,11 +7,12 @@ import logging
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from alliance.access.policy import ROUTES, Forbidden, authorize
 from alliance.access.roles import Principal, Role
-from alliance.access.service import CsrfFailed, NotAuthenticated, authenticate, session_principal
+from alliance.access.service import CsrfFailed, NotAuthenticated, check_key, record_use, session_principal
 from alliance.core.clock import Clock
 from alliance.store.database import Store
 from alliance.store.scope import request_scope
@@ -45,9 +46,12 @@ ClockDep = Annotated[Clock, Depends(get_clock)]
 bearer = HTTPBearer(auto_error=False, description="An API key: `alliance apikey create` (docs/access.md).")
 
 
-def current_principal(request: Request, store: StoreDep, clock: ClockDep,
-                      credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
-    """Who the request acts as, from `Authorization: Bearer <API key>` (401 otherwise)."""
+async def current_principal(request: Request, store: StoreDep, clock: ClockDep,
+                            credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
+    """Who the request acts as, from `Authorization: Bearer <API key>` (401 otherwise).
+
+    Runs on the event loop, not in the thread pool: the key check is one indexed read (~0.1 ms),
+    cheaper than the hop to a thread and back that every request would otherwise pay."""
     cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
@@ -64,7 +68,10 @@ def current_principal(request: Request, store: StoreDep, clock: ClockDep,
             return principal
         if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials.strip():
             raise NotAuthenticated("send the API key as Authorization: Bearer <key> (or sign in)")
-        principal = authenticate(store, credentials.credentials.strip(), clock)
+        principal, due = check_key(store, credentials.credentials.strip(), clock)
+        if due:
+            # A write: in a thread, so that waiting for SQLite's write lock never holds the loop.
+            await run_in_threadpool(record_use, store, principal.subject, clock)
     except NotAuthenticated as exc:
         # Logged without the key: who tried what, and why it failed.
         logger.warning("authentication failed: %s %s from %s: %s", request.method, request.url.path,
