@@ -84,3 +84,26 @@ def test_report_refusals(store: Store, facts: FactStore) -> None:
         contribution_report(store, facts, "refer", "referrals", "refer", date(2026, 12, 6), date(2026, 12, 5))
     report = contribution_report(store, facts, "refer", "referrals", "refer", date(2026, 12, 5), date(2026, 12, 5))
     assert any("No day of the period has been settled" in n for n in report.notes)
+
+
+def test_report_over_http(store: Store, facts: FactStore, clock: FrozenClock, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from alliance.access.roles import Role
+    from alliance.access.service import create_api_key
+    from alliance.server import create_app
+
+    facts.close()  # the app opens the fact store itself
+    coordinator = create_api_key(store, role=Role.COORDINATOR, alliance="refer", member=None, name="c", created_by="t",
+                                 clock=clock).key
+    member = create_api_key(store, role=Role.MEMBER_ADMIN, alliance="refer", member="A", name="m", created_by="t",
+                            clock=clock).key
+    url = "/api/v1/alliances/refer/agreements/referrals/rules/refer/contribution-report"
+    params = {"from": "2026-12-05", "to": "2026-12-06"}
+    with TestClient(create_app(store, clock, tmp_path / "facts.duckdb")) as client:
+        r = client.get(url, params=params, headers={"Authorization": f"Bearer {coordinator}"})
+        assert r.status_code == 200 and r.json()["pool"] == "150.10"
+        md = client.get(url, params={**params, "format": "markdown"}, headers={"Authorization": f"Bearer {coordinator}"})
+        assert md.headers["content-type"].startswith("text/markdown") and "| A | 70.00 |" in md.text
+        denied = client.get(url, params=params, headers={"Authorization": f"Bearer {member}"})
+        assert denied.status_code == 403  # every member's values: coordinator and auditors only

@@ -112,6 +112,7 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/api/v1/alliances/{code}/settlements"): Action.MANAGE_ALLIANCE,
     ("GET", "/api/v1/alliances/{code}/statements/{member}"): Action.READ_MEMBER_DATA,
     ("GET", "/api/v1/alliances/{code}/journal"): Action.READ_FINANCE,
+    ("GET", "/api/v1/alliances/{code}/agreements/{agreement}/rules/{rule}/contribution-report"): Action.READ_FINANCE,
     ("POST", "/api/v1/alliances/{code}/metrics"): Action.MANAGE_ALLIANCE,
     # Shared views: the publishing member is in the body or is the view's; handlers authorise it.
     ("POST", "/api/v1/alliances/{code}/views"): Action.ACT_FOR_MEMBER,

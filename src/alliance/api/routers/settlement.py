@@ -166,3 +166,26 @@ def record_metrics(code: Code, body: MetricsIn, store: StoreDep, clock: ClockDep
     rows = [[v.period, v.metric, v.member, v.value] for v in body.values]
     count = service.record_metrics(store, code, ["period", "metric", "member", "value"], rows, clock, header_row=0)
     return {"recorded": count}
+
+
+@router.get("/alliances/{code}/agreements/{agreement}/rules/{rule}/contribution-report", responses=ERRORS,
+            response_class=Response)
+def contribution_report(code: Code, agreement: Code, rule: Code, request: Request, store: StoreDep,
+                        first: Annotated[date, Query(alias="from")], last: Annotated[date, Query(alias="to")],
+                        format: str = "json") -> Response:  # noqa: A002
+    """A contribution rule's split over a period, recomputed from recorded data and explained per
+    member (JSON, Markdown or HTML); every member's values, so for the coordinator and auditors."""
+    from alliance.settlement.disputes import contribution_report as report_of
+
+    if format not in ("json", "markdown", "html"):
+        raise InvalidInput(f"format must be json, markdown or html, not {format!r}")
+    facts = FactStore(request.app.state.facts_path)
+    try:
+        report = report_of(store, facts, code, agreement, rule, first, last)
+    finally:
+        facts.close()
+    if format == "markdown":
+        return Response(report.markdown(), media_type="text/markdown; charset=utf-8")
+    if format == "html":
+        return Response(report.html(), media_type="text/html; charset=utf-8")
+    return JSONResponse(report.as_json())
