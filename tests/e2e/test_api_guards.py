@@ -84,3 +84,13 @@ def test_any_write_is_idempotent_with_a_key(client: TestClient, store: Store) ->
     first_bad = client.post("/api/v1/alliances/nb/prospects", json=bad, headers={"Idempotency-Key": "p-2"})
     assert first_bad.status_code == 422
     assert client.post("/api/v1/alliances/nb/prospects", json=bad, headers={"Idempotency-Key": "p-2"}).headers["idempotent-replayed"] == "true"
+
+
+def test_a_stored_answer_is_replayed_to_its_own_key_only(client: TestClient) -> None:
+    key = client.headers["Authorization"].split(" ")[1]
+    body = {"name": "甲公司", "source": "referral"}
+    assert client.post("/api/v1/alliances/nb/prospects", json=body, headers={"Idempotency-Key": "k-1"}).status_code == 201
+    # Someone who knows the key's prefix (it is not a secret) but not its secret gets nothing back.
+    forged = key[:12] + "A" * 43
+    r = client.post("/api/v1/alliances/nb/prospects", json=body, headers={"Idempotency-Key": "k-1", "Authorization": f"Bearer {forged}"})
+    assert r.status_code == 401 and "idempotent-replayed" not in r.headers and "甲公司" not in r.text

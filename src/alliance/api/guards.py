@@ -147,6 +147,20 @@ class IdempotentWrites:
     def __init__(self, app: ASGIApp, store: Any, clock: Any) -> None:
         self.app, self.store, self.clock = app, store, clock
 
+    async def _key_holds(self, headers: dict[bytes, bytes]) -> bool:
+        """Whether the request's bearer key is valid: a stored answer is replayed to its key only
+        (a key's prefix is not a secret; its answers are)."""
+        from starlette.concurrency import run_in_threadpool
+
+        from alliance.access.service import NotAuthenticated, check_key
+
+        token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")[2].strip()
+        try:
+            await run_in_threadpool(check_key, self.store, token, self.clock)
+        except NotAuthenticated:
+            return False
+        return True
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}
         key = headers.get(b"idempotency-key")
@@ -177,6 +191,8 @@ class IdempotentWrites:
                                             request_body)
         scoped = f"{prefix.group(1).decode()}:{key.decode('utf-8', 'replace')}"
         found = await run_in_threadpool(idempotency.lookup, self.store, match.group(1), scoped)
+        if found is not None and found[1] is not None and not await self._key_holds(headers):
+            found = None  # not the key's own answer to replay: let the app refuse the request
         if found is not None and found[1] is not None:
             row = found[1]
             if row.request_sha256 != digest:
