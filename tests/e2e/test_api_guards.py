@@ -94,3 +94,15 @@ def test_a_stored_answer_is_replayed_to_its_own_key_only(client: TestClient) -> 
     forged = key[:12] + "A" * 43
     r = client.post("/api/v1/alliances/nb/prospects", json=body, headers={"Idempotency-Key": "k-1", "Authorization": f"Bearer {forged}"})
     assert r.status_code == 401 and "idempotent-replayed" not in r.headers and "甲公司" not in r.text
+
+
+def test_a_streamed_body_over_the_limit_is_413_with_an_idempotency_key(client: TestClient) -> None:
+    def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(3):
+            yield b"x" * (2**20)  # no Content-Length: counted while it streams
+
+    r = client.post("/api/v1/alliances/nb/prospects", content=chunks(),
+                    headers={"Idempotency-Key": "big", "content-type": "application/json"})
+    assert r.status_code == 413 and r.json()["code"] == "body_too_large"
+    r = client.post("/api/v1/alliances/nb/prospects", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413

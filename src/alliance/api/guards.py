@@ -14,7 +14,6 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from alliance.api.uploads import BodyTooLarge
 from alliance.core.errors import AllianceError
 
 Scope = MutableMapping[str, Any]
@@ -79,18 +78,37 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             await self._refuse(send)
             return
-        seen = 0
+        seen, too_big, started = 0, False, False
 
         async def counted() -> Message:
-            nonlocal seen
+            # Past the limit the app is told the client left, and its answer is replaced by ours:
+            # raising here would surface inside the app as a parse error (400), not a 413.
+            nonlocal seen, too_big
+            if too_big:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise BodyTooLarge(f"the request body is over {self.limit // 2**20} MiB")
+                    too_big = True
+                    return {"type": "http.disconnect"}
             return message
 
-        await self.app(scope, counted, send)
+        async def guarded(message: Message) -> None:
+            nonlocal started
+            if too_big:
+                return
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, guarded)
+        except Exception:
+            if not too_big:
+                raise
+        if too_big and not started:
+            await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
         start, body = _problem(413, "body_too_large", "Request body too large",
@@ -183,6 +201,8 @@ class IdempotentWrites:
         chunks = []
         while True:
             message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # the client left, or BodyLimit stopped an oversized body (and answers 413)
             chunks.append(message.get("body", b""))
             if not message.get("more_body"):
                 break
