@@ -79,6 +79,8 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     settings = get_settings()
     app.state.rate_limiter = RateLimiter(settings.rate_limit, settings.rate_burst)
+    # Sign-in attempts per client address: one a second on average, twenty at once.
+    app.state.sign_in_limiter = RateLimiter(rate=1.0, burst=20)
     app.add_middleware(IdempotentWrites, store=store, clock=clock)
     app.add_middleware(BodyLimit, limit=settings.max_body_mb * 2**20)
     app.add_middleware(SecurityHeaders)

@@ -116,7 +116,7 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/api/v1/alliances/{code}/metrics"): Action.MANAGE_ALLIANCE,
     # Shared views: the publishing member is in the body or is the view's; handlers authorise it.
     ("POST", "/api/v1/alliances/{code}/views"): Action.ACT_FOR_MEMBER,
-    ("GET", "/api/v1/alliances/{code}/views"): Action.READ_SHARED,
+    ("GET", "/api/v1/alliances/{code}/views"): Action.READ_RECORDS,  # what is shared, not the data
     ("GET", "/api/v1/alliances/{code}/views/{view_id}/rows"): Action.READ_SHARED,
     ("GET", "/api/v1/alliances/{code}/views/{view_id}/groups"): Action.READ_SHARED,
     ("DELETE", "/api/v1/alliances/{code}/views/{view_id}"): Action.ACT_FOR_MEMBER,

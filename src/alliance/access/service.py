@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -147,10 +148,10 @@ MAX_FAILED_SIGN_INS = 5          # in a row: then the user is locked for a while
 LOCKOUT = timedelta(minutes=15)
 
 
-class SignInLocked(AllianceError):
-    code = "sign_in_locked"
-    title = "Too many failed sign-ins"
-    status = 429
+SIGN_IN_FAILED = ("the username or password is wrong (after five failed sign-ins in a row an account "
+                  "waits 15 minutes)")
+_DUMMY_HASH = hash_password("an account that does not exist")
+_ARGON2_SLOTS = threading.BoundedSemaphore(4)
 
 
 class CsrfFailed(AllianceError):
@@ -199,17 +200,18 @@ def sign_in(store: Store, username: str, password: str, clock: Clock) -> WebSess
     with store.unit_of_work() as uow:
         user = uow.access.user(username)
         user_id = uow.sessions.user_id(username)
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        raise SignInLocked(f"too many failed sign-ins: try again after {user.locked_until:%H:%M} UTC")
-    # The hash is checked even for an unknown user, so timing does not tell which users exist.
-    stored = user.password_hash if user is not None else hash_password("not a user")
-    if not password_matches(stored, password) or user is None or user.disabled_at is not None or user_id is None:
+    # The same work and the same answer whether the user is unknown, locked or the password wrong:
+    # neither timing nor wording tells which usernames exist.
+    stored = user.password_hash if user is not None else _DUMMY_HASH
+    with _ARGON2_SLOTS:  # each check takes 64 MiB: a flood of sign-ins queues instead of exhausting memory
+        matches = password_matches(stored, password)
+    locked = user is not None and user.locked_until is not None and user.locked_until > now
+    if not matches or locked or user is None or user.disabled_at is not None or user_id is None:
         if user is not None:
-            failures = user.failed_sign_ins + 1
             with store.unit_of_work() as uow:
-                uow.access.sign_in_failed(username, now + LOCKOUT if failures % MAX_FAILED_SIGN_INS == 0 else None)
+                uow.access.sign_in_failed(username, MAX_FAILED_SIGN_INS, now + LOCKOUT)
                 uow.commit()
-        raise NotAuthenticated("the username or password is wrong")
+        raise NotAuthenticated(SIGN_IN_FAILED)
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     expires = now + timedelta(hours=SESSION_HOURS)
     with store.unit_of_work() as uow:

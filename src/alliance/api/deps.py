@@ -62,7 +62,7 @@ async def current_principal(request: Request, store: StoreDep, clock: ClockDep,
             # A write made with the cookie must carry the session's CSRF token, which a page of
             # this origin can read and another site cannot.
             if request.method not in SAFE_METHODS and not hmac.compare_digest(
-                    request.headers.get("x-csrf-token", ""), csrf):
+                    request.headers.get("x-csrf-token", "").encode("utf-8", "replace"), csrf.encode()):
                 raise CsrfFailed("a write with the session cookie needs its X-CSRF-Token header")
             request.state.principal = principal
             return principal

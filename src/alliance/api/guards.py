@@ -248,7 +248,9 @@ class IdempotentWrites:
 
         await self.app(scope, replay, capture)
         status, content_type = captured["status"], captured["content_type"]
-        if found is None or status >= 500 or status in (401, 403, 429):
+        # Not kept: failures to run (5xx), refusals of the key (401, 403, 429), and 404s, which would
+        # let a key tell an alliance it may not see from one that does not exist.
+        if found is None or status >= 500 or status in (401, 403, 404, 429):
             return
         raw = bytes(captured["body"])
         if raw and "json" not in content_type:

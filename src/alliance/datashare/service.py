@@ -87,17 +87,19 @@ def rows(store: Store, facts: FactStore, alliance_code: str, view_id: int, *, fi
     return Page(items, encode_cursor(offset + limit) if more else None)
 
 
-def groups(store: Store, facts: FactStore, alliance_code: str, view_id: int, *, group_by: list[str], filters: list[str],
+def groups(store: Store, facts: FactStore, alliance_code: str, view_id: int, *, group_by: list[str],
            actor: str, clock: Clock) -> dict[str, Any]:
-    """Group counts and sums, only for groups of at least k lines; how many smaller groups were withheld."""
+    """Group counts and sums over at most one field, only for groups of at least k lines, with
+    complementary suppression (see `FactStore.view_groups`); no filters, so that two answers
+    cannot be subtracted to isolate a few lines."""
     found = view(store, alliance_code, view_id)
     spec = _spec(found)
     keys = parse_group_by(spec, group_by)
-    checked = parse_filters(spec, filters)
+    if len(keys) > 1:
+        raise InvalidInput("group by one field at a time: finer groupings could be subtracted from coarser ones")
     sums = [f for f in spec.fields(Policy.VISIBLE, Policy.AGGREGATE) if DATASETS[spec.dataset][f] in NUMERIC]
-    items, withheld = facts.view_groups(alliance_code, found.member, _currency(store, alliance_code), keys, sums,
-                                        checked, spec.k)
-    _log(store, alliance_code, found, actor, clock, "groups", {"group_by": keys, "filter": filters}, len(items))
+    items, withheld = facts.view_groups(alliance_code, found.member, _currency(store, alliance_code), keys, sums, spec.k)
+    _log(store, alliance_code, found, actor, clock, "groups", {"group_by": keys}, len(items))
     return {"view": found.id, "k": spec.k, "group_by": keys, "groups": items, "withheld_groups": withheld}
 
 

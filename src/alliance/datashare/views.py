@@ -28,6 +28,7 @@ from alliance.core.errors import InvalidInput, Problem
 MIN_K = 2
 DEFAULT_K = 10
 MAX_PAGE = 1000
+MAX_OFFSET = 10**9
 
 
 class Policy(StrEnum):
@@ -100,9 +101,15 @@ def _value(kind: Kind, text: str, where: str) -> Any:
         if kind is Kind.DAY:
             return date.fromisoformat(text)
         if kind is Kind.COUNT:
-            return int(text)
+            number = int(text)
+            if abs(number) >= 2**31:
+                raise ValueError(text)
+            return number
         if kind is Kind.MONEY:
-            return Decimal(text)
+            value = Decimal(text)
+            if not value.is_finite() or abs(value) >= Decimal(10) ** 15:
+                raise ValueError(text)
+            return value
     except (ValueError, InvalidOperation):
         raise InvalidInput(f"{where}: {text!r} is not a {kind.value}") from None
     return text
@@ -154,6 +161,6 @@ def decode_cursor(cursor: str | None) -> int:
         offset = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["o"]
     except (binascii.Error, ValueError, KeyError, TypeError):
         raise InvalidInput("the cursor is not one this API gave") from None
-    if not isinstance(offset, int) or offset < 0:
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
         raise InvalidInput("the cursor is not one this API gave")
     return offset

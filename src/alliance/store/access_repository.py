@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, case, insert, select, update
 
 from alliance.store.tables import alliances, api_keys, user_roles, users, web_sessions
 
@@ -54,9 +54,12 @@ class AccessRepository:
                               .where(users.c.username == username)).first()
         return None if row is None else StoredUser(*row)
 
-    def sign_in_failed(self, username: str, locked_until: datetime | None) -> None:
+    def sign_in_failed(self, username: str, limit: int, locked_until: datetime) -> None:
+        """Count a failure and lock at `limit` in a row, in one statement: parallel guesses cannot
+        each read a stale count, and a failure never clears a lock another one set."""
         self._c.execute(update(users).where(users.c.username == username).values(
-            failed_sign_ins=users.c.failed_sign_ins + 1, locked_until=locked_until))
+            failed_sign_ins=users.c.failed_sign_ins + 1,
+            locked_until=case((users.c.failed_sign_ins + 1 >= limit, locked_until), else_=users.c.locked_until)))
 
     def sign_in_succeeded(self, username: str) -> None:
         self._c.execute(update(users).where(users.c.username == username).values(failed_sign_ins=0, locked_until=None))

@@ -321,25 +321,37 @@ class FactStore:
         return [{f: _shown(f, v, currency) for f, v in zip(fields, row, strict=True)} for row in rows]
 
     def view_groups(self, alliance: str, seller: str, currency: str, group_by: Sequence[str], sums: Sequence[str],
-                    filters: Sequence[Any], k: int) -> tuple[list[dict[str, Any]], int]:
-        """Groups of at least k lines (their keys, count and sums), and how many smaller ones were withheld."""
-        where, parameters = _view_where(filters, minor_digits(currency))
+                    k: int) -> tuple[list[dict[str, Any]], int]:
+        """Groups of at least k lines (their keys, count and sums), and how many groups were withheld.
+
+        Complementary suppression: the withheld groups together always hold at least k lines (or
+        there are none), so subtracting the shown groups from the total (or from a coarser
+        grouping) never reveals a group smaller than k: when the small groups alone hold fewer
+        than k lines, the smallest shown groups are withheld with them."""
         keys = ", ".join(_VIEW_COLUMNS[f] for f in group_by)
         totals = "".join(f", sum({_VIEW_COLUMNS[f]})" for f in sums)
-        grouped = (f"SELECT {keys + ', ' if keys else ''}count(*) AS n{totals} FROM order_lines "
-                   f"WHERE alliance = ? AND seller = ?{where}{' GROUP BY ' + keys if keys else ''}")
-        rows = self._read(f"WITH g AS ({grouped}) SELECT * FROM g WHERE n >= ? ORDER BY {keys or 'n'}",
-                          [alliance, seller, *parameters, k])
-        small = self._read(f"WITH g AS ({grouped}) SELECT count(*) FROM g WHERE n < ? AND n > 0",
-                           [alliance, seller, *parameters, k])[0][0]
+        rows = self._read(f"SELECT {keys + ', ' if keys else ''}count(*) AS n{totals} FROM order_lines "
+                          f"WHERE alliance = ? AND seller = ?{' GROUP BY ' + keys if keys else ''}"
+                          f"{' ORDER BY ' + keys if keys else ''}", [alliance, seller])
+        rows = [r for r in rows if int(r[len(group_by)]) > 0]
+        shown = [r for r in rows if int(r[len(group_by)]) >= k]
+        withheld = [r for r in rows if int(r[len(group_by)]) < k]
+        if withheld:
+            hidden = sum(int(r[len(group_by)]) for r in withheld)
+            for r in sorted(shown, key=lambda r: int(r[len(group_by)])):
+                if hidden >= k:
+                    break
+                shown.remove(r)
+                withheld.append(r)
+                hidden += int(r[len(group_by)])
         out = []
-        for row in rows:
+        for row in shown:
             group = {f: _shown(f, v, currency) for f, v in zip(group_by, row, strict=False)}
             group["count"] = int(row[len(group_by)])
             for f, v in zip(sums, row[len(group_by) + 1:], strict=True):
                 group[f"sum_{f}"] = _shown(f, v, currency) if v is not None else None
             out.append(group)
-        return out, int(small)
+        return out, len(withheld)
 
     def lines(self, alliance: str, currency: str, first_day: date, last_day: date) -> list[OrderLine]:
         """The alliance's lines whose business day lies in [first_day, last_day], in line_id order."""

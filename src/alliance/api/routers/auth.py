@@ -22,8 +22,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "wrong username or password, or no session", "content": {PROBLEM_JSON: {}}},
     403: {"description": "a write without the session's CSRF token", "content": {PROBLEM_JSON: {}}},
     422: {"description": "invalid request", "content": {PROBLEM_JSON: {}}},
-    429: {"description": "too many failed sign-ins in a row: the user is locked for 15 minutes",
-          "content": {PROBLEM_JSON: {}}},
+    429: {"description": "too many sign-in attempts from this address", "content": {PROBLEM_JSON: {}}},
 }
 
 
@@ -33,8 +32,9 @@ class SignIn(Body):
 
 
 @router.post("/sign-in", responses=ERRORS)
-def sign_in(body: SignIn, response: Response, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
+def sign_in(body: SignIn, request: Request, response: Response, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
     """Start a session: sets the session cookie; answers the CSRF token to send on writes."""
+    request.app.state.sign_in_limiter.take(request.client.host if request.client else "?")  # per address, first
     session = service.sign_in(store, body.username, body.password, clock)
     response.set_cookie(SESSION_COOKIE, session.token, max_age=service.SESSION_HOURS * 3600, httponly=True,
                         secure=True, samesite="lax", path="/")

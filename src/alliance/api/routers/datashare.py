@@ -72,12 +72,11 @@ def rows(code: Code, view_id: Id, request: Request, store: StoreDep, clock: Cloc
 
 @router.get("/alliances/{code}/views/{view_id}/groups", responses=ERRORS)
 def groups(code: Code, view_id: Id, request: Request, store: StoreDep, clock: ClockDep, actor: ActorDep,
-           group_by: Annotated[list[str], Query(max_length=5)] = [],  # noqa: B006
-           filter: Annotated[list[str], Query(max_length=20)] = []) -> dict[str, Any]:  # noqa: B006
-    """Counts and sums per group, for groups of at least k lines only."""
+           group_by: Annotated[list[str], Query(max_length=1)] = []) -> dict[str, Any]:  # noqa: B006
+    """Counts and sums per group of one field (or in total), for groups of at least k lines only."""
     facts = _facts(request)
     try:
-        return service.groups(store, facts, code, view_id, group_by=group_by, filters=filter, actor=actor, clock=clock)
+        return service.groups(store, facts, code, view_id, group_by=group_by, actor=actor, clock=clock)
     finally:
         facts.close()
 
@@ -85,7 +84,7 @@ def groups(code: Code, view_id: Id, request: Request, store: StoreDep, clock: Cl
 @router.delete("/alliances/{code}/views/{view_id}", status_code=204, responses=ERRORS)
 def revoke(code: Code, view_id: Id, store: StoreDep, clock: ClockDep, principal: PrincipalDep) -> None:
     """Stop sharing a view, at once."""
-    authorize(principal, Action.ACT_FOR_MEMBER, code, service.view(store, code, view_id).member)
+    authorize(principal, Action.ACT_FOR_MEMBER, code, service.view(store, code, view_id, revoked_ok=True).member)
     service.revoke(store, code, view_id, clock)
 
 
