@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import Iterator
 
 import pytest
@@ -106,3 +108,34 @@ def test_a_streamed_body_over_the_limit_is_413_with_an_idempotency_key(client: T
     assert r.status_code == 413 and r.json()["code"] == "body_too_large"
     r = client.post("/api/v1/alliances/nb/prospects", content=chunks(), headers={"content-type": "application/json"})
     assert r.status_code == 413
+
+
+def test_a_key_still_running_is_not_run_twice(client: TestClient, store: Store, clock: FrozenClock) -> None:
+    from alliance.settlement import idempotency
+
+    key = client.headers["Authorization"].split(" ")[1]
+    with store.unit_of_work() as uow:
+        alliance_id = uow.alliances.require("nb").id
+    # As if the same request were in flight on another connection: the key is reserved.
+    assert idempotency.reserve(store, alliance_id, f"{key[3:11]}:same", "digest", clock)
+    body = {"name": "甲公司", "source": "referral"}
+    problem(client.post("/api/v1/alliances/nb/prospects", json=body, headers={"Idempotency-Key": "same"}),
+            409, "idempotency_key_reused")  # a different request digest
+    raw = json.dumps(body).encode()
+    digest = idempotency.request_digest(b"POST", b"/api/v1/alliances/nb/prospects", b"", raw)
+    assert idempotency.reserve(store, alliance_id, f"{key[3:11]}:running", digest, clock)
+    problem(client.post("/api/v1/alliances/nb/prospects", content=raw,
+                        headers={"Idempotency-Key": "running", "content-type": "application/json"}),
+            409, "idempotency_key_in_use")  # the same request, still in flight elsewhere
+    assert client.get("/api/v1/alliances/nb/prospects").json()["items"] == []  # and not run again
+    with store.unit_of_work() as uow:
+        uow.connection.exec_driver_sql("DELETE FROM idempotency_keys")
+        uow.commit()
+    first = client.post("/api/v1/alliances/nb/prospects", json=body, headers={"Idempotency-Key": "same"})
+    assert first.status_code == 201
+    assert len(client.get("/api/v1/alliances/nb/prospects").json()["items"]) == 1
+    # A refused request gives its key back: the same key can be used once the request is right.
+    r = client.post("/api/v1/alliances/other/prospects", json=body, headers={"Idempotency-Key": "later"})
+    assert r.status_code == 404
+    with store.unit_of_work() as uow:
+        assert uow.connection.exec_driver_sql("SELECT count(*) FROM idempotency_keys WHERE status = 0").scalar_one() == 0

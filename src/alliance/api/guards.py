@@ -149,9 +149,23 @@ class RateLimiter:
             self._buckets[key] = (tokens - 1.0, now)
 
 
+def receive_again(body: bytes) -> Receive:
+    """A `receive` that hands the app a body already read, once."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
 class IdempotentWrites:
     """`Idempotency-Key` on every write to an alliance (POST, PUT, PATCH, DELETE under
-    /api/v1/alliances/{code}/): the first complete answer (2xx or 4xx, not 401/403/429) is kept
+    /api/v1/alliances/{code}/): the first complete answer (2xx or 4xx, not 401/403/404/429) is kept
     with the SHA-256 of the request; a repeat with the same request replays it (marked
     `Idempotent-Replayed: true`), with a different request answers 409. Keys are scoped to the
     alliance and to the API key that sent them, so one key cannot replay another's answers.
@@ -165,19 +179,19 @@ class IdempotentWrites:
     def __init__(self, app: ASGIApp, store: Any, clock: Any) -> None:
         self.app, self.store, self.clock = app, store, clock
 
-    async def _key_holds(self, headers: dict[bytes, bytes]) -> bool:
-        """Whether the request's bearer key is valid: a stored answer is replayed to its key only
-        (a key's prefix is not a secret; its answers are)."""
+    async def _key_holds(self, headers: dict[bytes, bytes], alliance: str) -> bool:
+        """Whether the request's bearer key is valid and held in `alliance` (or a platform admin's)."""
         from starlette.concurrency import run_in_threadpool
 
+        from alliance.access.roles import Role
         from alliance.access.service import NotAuthenticated, check_key
 
         token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")[2].strip()
         try:
-            await run_in_threadpool(check_key, self.store, token, self.clock)
+            principal, _ = await run_in_threadpool(check_key, self.store, token, self.clock)
         except NotAuthenticated:
             return False
-        return True
+        return principal.role is Role.PLATFORM_ADMIN or principal.alliance == alliance
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}
@@ -211,30 +225,18 @@ class IdempotentWrites:
                                             request_body)
         scoped = f"{prefix.group(1).decode()}:{key.decode('utf-8', 'replace')}"
         found = await run_in_threadpool(idempotency.lookup, self.store, match.group(1), scoped)
-        if found is not None and found[1] is not None and not await self._key_holds(headers):
-            found = None  # not the key's own answer to replay: let the app refuse the request
-        if found is not None and found[1] is not None:
-            row = found[1]
-            if row.request_sha256 != digest:
-                start, body = _problem(409, "idempotency_key_reused", "Idempotency key reused",
-                                       "this Idempotency-Key was used for a different request")
-            else:
-                body = json.dumps(row.response["body"]).encode() if row.response.get("body") is not None else b""
-                start = {"type": "http.response.start", "status": row.status, "headers": [
-                    (b"content-type", row.response.get("content_type", "application/json").encode()),
-                    (b"content-length", str(len(body)).encode()), (b"idempotent-replayed", b"true")]}
-            await send(start)
-            await send({"type": "http.response.body", "body": body})
+        # Only a key that holds, in this alliance, has answers stored or replayed: anything else is
+        # left to the app to refuse (a key's prefix is not a secret; its answers are).
+        if found is None or not await self._key_holds(headers, match.group(1)):
+            await self.app(scope, receive_again(request_body), send)
             return
-
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": request_body, "more_body": False}
+        alliance_id, row = found
+        if row is None and not await run_in_threadpool(idempotency.reserve, self.store, alliance_id, scoped, digest,
+                                                       self.clock):
+            row = (await run_in_threadpool(idempotency.lookup, self.store, match.group(1), scoped) or (0, None))[1]
+        if row is not None:
+            await self._answer_from(row, digest, send)
+            return
 
         captured: dict[str, Any] = {"status": 500, "content_type": "", "body": bytearray()}
 
@@ -246,15 +248,34 @@ class IdempotentWrites:
                 captured["body"].extend(message.get("body", b""))
             await send(message)
 
-        await self.app(scope, replay, capture)
-        status, content_type = captured["status"], captured["content_type"]
-        # Not kept: failures to run (5xx), refusals of the key (401, 403, 429), and 404s, which would
-        # let a key tell an alliance it may not see from one that does not exist.
-        if found is None or status >= 500 or status in (401, 403, 404, 429):
-            return
-        raw = bytes(captured["body"])
-        if raw and "json" not in content_type:
-            return  # only JSON answers (and empty ones) are kept to be replayed
-        stored = {"content_type": content_type or "application/json", "body": json.loads(raw) if raw else None}
-        outcome = idempotency.Outcome(status, stored)
-        await run_in_threadpool(idempotency.remember, self.store, found[0], scoped, digest, outcome, self.clock)
+        kept = False
+        try:
+            await self.app(scope, receive_again(request_body), capture)
+            status, content_type = captured["status"], captured["content_type"]
+            raw = bytes(captured["body"])
+            # Not kept: failures to run (5xx), the key's refusals (401, 403, 429), 404s (which would
+            # tell an alliance the key may not see from one that does not exist), non-JSON answers.
+            if status < 500 and status not in (401, 403, 404, 429) and (not raw or "json" in content_type):
+                stored = {"content_type": content_type or "application/json", "body": json.loads(raw) if raw else None}
+                await run_in_threadpool(idempotency.complete, self.store, alliance_id, scoped,
+                                        idempotency.Outcome(status, stored))
+                kept = True
+        finally:
+            if not kept:
+                await run_in_threadpool(idempotency.release, self.store, alliance_id, scoped)
+
+    async def _answer_from(self, row: Any, digest: str, send: Send) -> None:
+        """Replay a stored answer, or refuse: another request, or the same one still running."""
+        if row.request_sha256 != digest:
+            start, body = _problem(409, "idempotency_key_reused", "Idempotency key reused",
+                                   "this Idempotency-Key was used for a different request")
+        elif row.status == 0:
+            start, body = _problem(409, "idempotency_key_in_use", "Request still running",
+                                   "a request with this Idempotency-Key is still running; retry in a moment")
+        else:
+            body = json.dumps(row.response["body"]).encode() if row.response.get("body") is not None else b""
+            start = {"type": "http.response.start", "status": row.status, "headers": [
+                (b"content-type", row.response.get("content_type", "application/json").encode()),
+                (b"content-length", str(len(body)).encode()), (b"idempotent-replayed", b"true")]}
+        await send(start)
+        await send({"type": "http.response.body", "body": body})

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, update
 
 from alliance.core.clock import Clock
 from alliance.core.errors import AllianceError, Conflict
@@ -52,6 +52,41 @@ def lookup(store: Store, alliance_code: str, key: str) -> tuple[int, Any] | None
             select(idempotency_keys).where(idempotency_keys.c.alliance_id == alliance_id, idempotency_keys.c.key == key)
         ).one_or_none()
     return alliance_id, row
+
+
+PENDING = 0  # the status of a key reserved by a request still running
+
+
+def reserve(store: Store, alliance_id: int, key: str, digest: str, clock: Clock) -> bool:
+    """Claim a key before running its request: False when another request holds it already."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with store.unit_of_work() as uow:
+            uow.connection.execute(insert(idempotency_keys).values(
+                alliance_id=alliance_id, key=key, request_sha256=digest, status=PENDING, response={},
+                created_at=clock.now()))
+            uow.commit()
+    except (IntegrityError, AllianceError):
+        return False
+    return True
+
+
+def complete(store: Store, alliance_id: int, key: str, outcome: Outcome) -> None:
+    with store.unit_of_work() as uow:
+        uow.connection.execute(update(idempotency_keys).where(
+            idempotency_keys.c.alliance_id == alliance_id, idempotency_keys.c.key == key).values(
+            status=outcome.status, response=outcome.body))
+        uow.commit()
+
+
+def release(store: Store, alliance_id: int, key: str) -> None:
+    """Give a reserved key back (its request ended with nothing worth replaying)."""
+    with store.unit_of_work() as uow:
+        uow.connection.execute(delete(idempotency_keys).where(
+            idempotency_keys.c.alliance_id == alliance_id, idempotency_keys.c.key == key,
+            idempotency_keys.c.status == PENDING))
+        uow.commit()
 
 
 def remember(store: Store, alliance_id: int, key: str, digest: str, outcome: Outcome, clock: Clock) -> None:
