@@ -118,3 +118,13 @@ def test_sign_in_attempts_are_limited_per_address(client: TestClient) -> None:
     client.app.state.sign_in_limiter = RateLimiter(rate=0.001, burst=3)  # type: ignore[attr-defined]
     answers = [sign_in(client, username="nobody").status_code for _ in range(4)]
     assert answers == [401, 401, 401, 429]
+
+
+def test_shared_view_queries_with_a_session_need_the_csrf_token(client: TestClient, store: Store, clock: FrozenClock) -> None:
+    from alliance.datashare import service as datashare
+
+    view = datashare.publish(store, "nb", "M0001", "v", "sales", {"channel": "visible"}, 10, "t", clock)
+    csrf = sign_in(client).json()["csrf_token"]
+    url = f"/api/v1/alliances/nb/views/{view.id}/groups"
+    problem(client.get(url), 403, "csrf_failed")  # another site could make the browser run this GET
+    assert client.get(url, headers={"X-CSRF-Token": csrf}).status_code == 200

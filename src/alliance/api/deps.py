@@ -65,6 +65,7 @@ async def current_principal(request: Request, store: StoreDep, clock: ClockDep,
                     request.headers.get("x-csrf-token", "").encode("utf-8", "replace"), csrf.encode()):
                 raise CsrfFailed("a write with the session cookie needs its X-CSRF-Token header")
             request.state.principal = principal
+            request.state.session_csrf = csrf
             return principal
         if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials.strip():
             raise NotAuthenticated("send the API key as Authorization: Bearer <key> (or sign in)")
@@ -118,3 +119,13 @@ async def current_actor(principal: PrincipalDep) -> str:
 
 
 ActorDep = Annotated[str, Depends(current_actor)]
+
+
+def require_csrf_for_sessions(request: Request) -> None:
+    """For reads that leave a trace (a shared view's query lands in the publisher's access log):
+    with a session cookie they need the CSRF token too, so another site cannot make a signed-in
+    browser run them."""
+    csrf: str | None = getattr(request.state, "session_csrf", None)
+    if csrf is not None and not hmac.compare_digest(request.headers.get("x-csrf-token", "").encode("utf-8", "replace"),
+                                                    csrf.encode()):
+        raise CsrfFailed("a shared view's query made with the session cookie needs its X-CSRF-Token header")

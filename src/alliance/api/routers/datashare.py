@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
 from alliance.access.policy import Action, authorize
-from alliance.api.deps import ActorDep, ClockDep, Code, Id, PrincipalDep, StoreDep
+from alliance.api.deps import ActorDep, ClockDep, Code, Id, PrincipalDep, StoreDep, require_csrf_for_sessions
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.schemas import Body
 from alliance.datashare import service
@@ -61,6 +61,7 @@ def rows(code: Code, view_id: Id, request: Request, store: StoreDep, clock: Cloc
          limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
          cursor: Annotated[str | None, Query(max_length=200)] = None) -> dict[str, Any]:
     """Rows with the visible fields only; `next_cursor` fetches the next page."""
+    require_csrf_for_sessions(request)
     facts = _facts(request)
     try:
         page = service.rows(store, facts, code, view_id, filters=filter, sort=sort, limit=limit, cursor=cursor,
@@ -74,6 +75,7 @@ def rows(code: Code, view_id: Id, request: Request, store: StoreDep, clock: Cloc
 def groups(code: Code, view_id: Id, request: Request, store: StoreDep, clock: ClockDep, actor: ActorDep,
            group_by: Annotated[list[str], Query(max_length=1)] = []) -> dict[str, Any]:  # noqa: B006
     """Counts and sums per group of one field (or in total), for groups of at least k lines only."""
+    require_csrf_for_sessions(request)
     facts = _facts(request)
     try:
         return service.groups(store, facts, code, view_id, group_by=group_by, actor=actor, clock=clock)
