@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -15,6 +16,7 @@ from alliance.access.roles import Principal, Role
 from alliance.access.service import CsrfFailed, NotAuthenticated, check_key, record_use, session_principal
 from alliance.core.clock import Clock
 from alliance.store.database import Store
+from alliance.store.facts import FactStore
 from alliance.store.scope import request_scope
 
 logger = logging.getLogger("alliance.access")
@@ -35,6 +37,18 @@ async def get_clock(request: Request) -> Clock:
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def get_facts(request: Request) -> Iterator[FactStore]:
+    # Opened per request and closed after, so the CLI can use the file between requests.
+    facts = FactStore(request.app.state.facts_path)
+    try:
+        yield facts
+    finally:
+        facts.close()
+
+
+FactsDep = Annotated[FactStore, Depends(get_facts)]
 # Ids are positive 32-bit integers; anything else is a 422, never a database overflow.
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 Code = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]

@@ -55,13 +55,13 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def _problem(status: int, code: str, title: str, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> tuple[dict[str, Any], bytes]:  # type: ignore[assignment]
-    body = json.dumps({"type": f"https://alliance.dev/problems/{code}", "title": title, "status": status,
-                       "detail": detail, "code": code}).encode()
-    start = {"type": "http.response.start", "status": status,
-             "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
-                         *headers]}
-    return start, body
+async def _send_problem(send: Send, status: int, code: str, title: str, detail: str) -> None:
+    """The API's problem+json answer (api.problems), sent from outside the app."""
+    from alliance.api.problems import problem
+
+    response = problem(status, code, title, detail)
+    await send({"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": response.body})
 
 
 class BodyLimit:
@@ -111,10 +111,8 @@ class BodyLimit:
             await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        start, body = _problem(413, "body_too_large", "Request body too large",
-                               f"the request body is over {self.limit // 2**20} MiB")
-        await send(start)
-        await send({"type": "http.response.body", "body": body})
+        await _send_problem(send, 413, "body_too_large", "Request body too large",
+                            f"the request body is over {self.limit // 2**20} MiB")
 
 
 class RateLimited(AllianceError):
@@ -208,9 +206,7 @@ class IdempotentWrites:
         from alliance.settlement import idempotency
 
         if len(key) > 200:
-            start, body = _problem(422, "invalid_input", "Invalid input", "the Idempotency-Key header is over 200 characters")
-            await send(start)
-            await send({"type": "http.response.body", "body": body})
+            await _send_problem(send, 422, "invalid_input", "Invalid input", "the Idempotency-Key header is over 200 characters")
             return
         chunks = []
         while True:
@@ -267,15 +263,14 @@ class IdempotentWrites:
     async def _answer_from(self, row: Any, digest: str, send: Send) -> None:
         """Replay a stored answer, or refuse: another request, or the same one still running."""
         if row.request_sha256 != digest:
-            start, body = _problem(409, "idempotency_key_reused", "Idempotency key reused",
-                                   "this Idempotency-Key was used for a different request")
+            await _send_problem(send, 409, "idempotency_key_reused", "Idempotency key reused",
+                                "this Idempotency-Key was used for a different request")
         elif row.status == 0:
-            start, body = _problem(409, "idempotency_key_in_use", "Request still running",
-                                   "a request with this Idempotency-Key is still running; retry in a moment")
+            await _send_problem(send, 409, "idempotency_key_in_use", "Request still running",
+                                "a request with this Idempotency-Key is still running; retry in a moment")
         else:
             body = json.dumps(row.response["body"]).encode() if row.response.get("body") is not None else b""
-            start = {"type": "http.response.start", "status": row.status, "headers": [
+            await send({"type": "http.response.start", "status": row.status, "headers": [
                 (b"content-type", row.response.get("content_type", "application/json").encode()),
-                (b"content-length", str(len(body)).encode()), (b"idempotent-replayed", b"true")]}
-        await send(start)
-        await send({"type": "http.response.body", "body": body})
+                (b"content-length", str(len(body)).encode()), (b"idempotent-replayed", b"true")]})
+            await send({"type": "http.response.body", "body": body})

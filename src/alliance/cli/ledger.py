@@ -14,7 +14,7 @@ from alliance.cli.output import console, err_console, fails_cleanly, open_store,
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
 from alliance.ledger import service
-from alliance.ledger.note import NoteInvalid, Signer
+from alliance.ledger.note import Signer
 from alliance.ledger.verify import VerifyReport
 
 app = typer.Typer(help="The alliance's tamper-evident ledger (docs/ledger.md).", no_args_is_help=True)
@@ -118,27 +118,8 @@ def verify(alliance: Annotated[str | None, typer.Option("--alliance", "-a", help
     store = open_store()
     report = service.verify_store(store, alliance)
     if report.ok and kept is not None:
-        report = _check_kept(store, alliance, kept)
+        report = service.check_kept(store, alliance, kept)
     _report(report)
-
-
-def _check_kept(store: object, alliance: str, note: str) -> VerifyReport:
-    """A checkpoint kept from earlier must be consistent with the stored log now."""
-    from alliance.ledger.merkle import verify_consistency
-    from alliance.ledger.note import Verifier, open_checkpoint
-    from alliance.ledger.verify import Mismatch
-
-    verifier = Verifier.parse(service.public_key(store, alliance))  # type: ignore[arg-type]
-    try:
-        kept = open_checkpoint(note, verifier, verifier.name)
-    except NoteInvalid as exc:
-        return VerifyReport(0, 0, b"", Mismatch("checkpoint", "the given checkpoint", exc.message))
-    now = service.consistency(store, alliance, kept.size)  # type: ignore[arg-type]
-    proof = [bytes.fromhex(p) for p in now["proof"]]
-    if not verify_consistency(kept.size, now["to"], proof, kept.root, bytes.fromhex(now["to_root"])):
-        return VerifyReport(0, 0, b"", Mismatch("checkpoint", f"the given checkpoint of size {kept.size}",
-                                                "is not consistent with the stored log: history was rewritten"))
-    return VerifyReport(now["to"], 1, bytes.fromhex(now["to_root"]), None)
 
 
 @app.command("witness")

@@ -262,3 +262,23 @@ def verify_export(folder: Path, verifier_key: str | None = None, extra_checkpoin
         notes[size] = text
     return verify_log(((i, leaf, None) for i, leaf in enumerate(lines)), notes, verifier, verifier.name,
                       check_canonical=strict)
+
+
+def check_kept(store: Store, alliance_code: str, note: str) -> VerifyReport:
+    """A checkpoint kept from earlier (by a member or auditor) must be signed by the alliance's key
+    and consistent with the stored log now: a consistency proof from its size to the log's."""
+    from alliance.ledger.merkle import verify_consistency
+    from alliance.ledger.note import NoteInvalid, open_checkpoint
+    from alliance.ledger.verify import Mismatch
+
+    verifier = Verifier.parse(public_key(store, alliance_code))
+    try:
+        kept = open_checkpoint(note, verifier, verifier.name)
+    except NoteInvalid as exc:
+        return VerifyReport(0, 0, b"", Mismatch("checkpoint", "the given checkpoint", exc.message))
+    now = consistency(store, alliance_code, kept.size)
+    proof = [bytes.fromhex(p) for p in now["proof"]]
+    if not verify_consistency(kept.size, now["to"], proof, kept.root, bytes.fromhex(now["to_root"])):
+        return VerifyReport(0, 0, b"", Mismatch("checkpoint", f"the given checkpoint of size {kept.size}",
+                                                "is not consistent with the stored log: history was rewritten"))
+    return VerifyReport(now["to"], 1, bytes.fromhex(now["to_root"]), None)

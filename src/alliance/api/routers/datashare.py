@@ -8,13 +8,12 @@ from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
 from alliance.access.policy import Action, authorize
-from alliance.api.deps import ActorDep, ClockDep, Code, Id, PrincipalDep, StoreDep, require_csrf_for_sessions
+from alliance.api.deps import ActorDep, ClockDep, Code, FactsDep, Id, PrincipalDep, StoreDep, require_csrf_for_sessions
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.schemas import Body
 from alliance.datashare import service
 from alliance.datashare.views import DEFAULT_K, MAX_PAGE
 from alliance.store.datashare_repository import StoredView
-from alliance.store.facts import FactStore
 
 router = APIRouter(tags=["data sharing"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -37,10 +36,6 @@ def _out(view: StoredView) -> dict[str, Any]:
             "k": view.k, "created_at": view.created_at.isoformat(), "created_by": view.created_by}
 
 
-def _facts(request: Request) -> FactStore:
-    return FactStore(request.app.state.facts_path)
-
-
 @router.post("/alliances/{code}/views", status_code=201, responses=ERRORS)
 def publish(code: Code, body: ViewIn, store: StoreDep, clock: ClockDep, principal: PrincipalDep, actor: ActorDep) -> dict[str, Any]:
     """Publish a view of one member's data with a policy per field."""
@@ -55,32 +50,24 @@ def list_views(code: Code, store: StoreDep) -> list[dict[str, Any]]:
 
 
 @router.get("/alliances/{code}/views/{view_id}/rows", responses=ERRORS)
-def rows(code: Code, view_id: Id, request: Request, store: StoreDep, clock: ClockDep, actor: ActorDep,
+def rows(code: Code, view_id: Id, request: Request, store: StoreDep, facts: FactsDep, clock: ClockDep, actor: ActorDep,
          filter: Annotated[list[str], Query(max_length=20, description="field=value, field>=value, field<=value")] = [],  # noqa: B006
          sort: Annotated[str | None, Query(max_length=64, description="a visible field, '-' first for descending")] = None,
          limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
          cursor: Annotated[str | None, Query(max_length=200)] = None) -> dict[str, Any]:
     """Rows with the visible fields only; `next_cursor` fetches the next page."""
     require_csrf_for_sessions(request)
-    facts = _facts(request)
-    try:
-        page = service.rows(store, facts, code, view_id, filters=filter, sort=sort, limit=limit, cursor=cursor,
-                            actor=actor, clock=clock)
-    finally:
-        facts.close()
+    page = service.rows(store, facts, code, view_id, filters=filter, sort=sort, limit=limit, cursor=cursor,
+                        actor=actor, clock=clock)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
 @router.get("/alliances/{code}/views/{view_id}/groups", responses=ERRORS)
-def groups(code: Code, view_id: Id, request: Request, store: StoreDep, clock: ClockDep, actor: ActorDep,
+def groups(code: Code, view_id: Id, request: Request, store: StoreDep, facts: FactsDep, clock: ClockDep, actor: ActorDep,
            group_by: Annotated[list[str], Query(max_length=1)] = []) -> dict[str, Any]:  # noqa: B006
     """Counts and sums per group of one field (or in total), for groups of at least k lines only."""
     require_csrf_for_sessions(request)
-    facts = _facts(request)
-    try:
-        return service.groups(store, facts, code, view_id, group_by=group_by, actor=actor, clock=clock)
-    finally:
-        facts.close()
+    return service.groups(store, facts, code, view_id, group_by=group_by, actor=actor, clock=clock)
 
 
 @router.delete("/alliances/{code}/views/{view_id}", status_code=204, responses=ERRORS)

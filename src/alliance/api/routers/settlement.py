@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from alliance.api.schemas import Body, SettlementOut, StatementOut
-from alliance.api.deps import ActorDep, ClockDep, Code, StoreDep
+from alliance.api.deps import ActorDep, ClockDep, Code, FactsDep, StoreDep
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.idempotent import respond
 from alliance.api.uploads import read_capped
@@ -22,7 +21,7 @@ from alliance.core.money import Money
 from alliance.registry import service as registry
 from alliance.settlement import idempotency, service
 from alliance.settlement.journal import beancount, to_csv
-from alliance.store.facts import FactStore, IngestReport
+from alliance.store.facts import IngestReport
 
 router = APIRouter(tags=["settlement"])
 MAX_UPLOAD = 512 * 1024 * 1024
@@ -32,18 +31,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 FORMATS = {"text/csv": "csv", "application/x-ndjson": "jsonl", "application/jsonl": "jsonl",
            "application/vnd.apache.parquet": "parquet", "application/x-parquet": "parquet"}
-
-
-def get_facts(request: Request) -> Iterator[FactStore]:
-    # Opened per request and closed after, so the CLI can use the file between requests.
-    facts = FactStore(request.app.state.facts_path)
-    try:
-        yield facts
-    finally:
-        facts.close()
-
-
-FactsDep = Annotated[FactStore, Depends(get_facts)]
 
 
 def _shown(version: dict[str, Any], currency: str) -> dict[str, Any]:
@@ -170,7 +157,7 @@ def record_metrics(code: Code, body: MetricsIn, store: StoreDep, clock: ClockDep
 
 @router.get("/alliances/{code}/agreements/{agreement}/rules/{rule}/contribution-report", responses=ERRORS,
             response_class=Response)
-def contribution_report(code: Code, agreement: Code, rule: Code, request: Request, store: StoreDep,
+def contribution_report(code: Code, agreement: Code, rule: Code, store: StoreDep, facts: FactsDep,
                         first: Annotated[date, Query(alias="from")], last: Annotated[date, Query(alias="to")],
                         format: str = "json") -> Response:  # noqa: A002
     """A contribution rule's split over a period, recomputed from recorded data and explained per
@@ -179,11 +166,7 @@ def contribution_report(code: Code, agreement: Code, rule: Code, request: Reques
 
     if format not in ("json", "markdown", "html"):
         raise InvalidInput(f"format must be json, markdown or html, not {format!r}")
-    facts = FactStore(request.app.state.facts_path)
-    try:
-        report = report_of(store, facts, code, agreement, rule, first, last)
-    finally:
-        facts.close()
+    report = report_of(store, facts, code, agreement, rule, first, last)
     if format == "markdown":
         return Response(report.markdown(), media_type="text/markdown; charset=utf-8")
     if format == "html":
