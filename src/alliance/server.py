@@ -20,7 +20,7 @@ from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
 from alliance.settlement.scheduler import DailySettlement
 from alliance.store.database import Store
-from alliance.web import STATIC_DIR, i18n, pages
+from alliance.web import STATIC_DIR, alliance_pages, errors, i18n, pages, settlement_pages
 
 
 API_ACCESS = [Depends(authorize_route)]
@@ -64,7 +64,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.state.store = store
     app.state.facts_path = facts
     app.state.clock = clock
-    problems.install(app)
+    problems.install(app, pages=errors.page_problem)
     # Every API route authenticates and is authorised by access.policy (the health check is public).
     app.include_router(health.router)
     app.include_router(auth.router, prefix="/api/v1", responses=AUTH_ERRORS)
@@ -76,6 +76,8 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(ledger.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(datashare.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(pages.router)
+    app.include_router(alliance_pages.router)
+    app.include_router(settlement_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     settings = get_settings()
     app.state.rate_limiter = RateLimiter(settings.rate_limit, settings.rate_burst)

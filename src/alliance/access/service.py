@@ -14,7 +14,7 @@ from alliance.access.credentials import (hash_password, new_api_key, password_ma
 from alliance.access.roles import MEMBER_ROLES, Principal, Role
 from alliance.core.clock import Clock
 from alliance.core.errors import AllianceError, Conflict, InvalidInput, MemberNotFound, NotFound
-from alliance.store.access_repository import StoredKey
+from alliance.store.access_repository import Grant, StoredKey
 from alliance.store.database import Store
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
@@ -227,8 +227,26 @@ def sign_out(store: Store, token: str, clock: Clock) -> None:
         uow.commit()
 
 
-def session_principal(store: Store, token: str, alliance: str | None, clock: Clock) -> tuple[Principal, str]:
-    """(the principal a session cookie stands for in `alliance`, the session's CSRF token)."""
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """A live web session: whose it is, its CSRF token, and every role its user holds."""
+
+    username: str
+    csrf_token: str
+    grants: list[Grant]
+
+    def principal(self, alliance: str | None) -> Principal:
+        """The principal the session acts as in `alliance`: a platform admin's role wins, then the
+        user's role in that alliance, then the user's first role (which `authorize` will hold to
+        its own alliance)."""
+        chosen = next((g for g in self.grants if g.role == Role.PLATFORM_ADMIN.value), None)
+        chosen = chosen or next((g for g in self.grants if alliance is not None and g.alliance == alliance), None)
+        chosen = chosen or self.grants[0]
+        return Principal(self.username, Role(chosen.role), chosen.alliance, chosen.member)
+
+
+def session_info(store: Store, token: str, clock: Clock) -> SessionInfo:
+    """The live session a cookie holds (NotAuthenticated if it ended, expired or grants nothing)."""
     with store.unit_of_work() as uow:
         found = uow.sessions.session(secret_digest(token))
         if (found is None or found.ended_at is not None or found.disabled_at is not None
@@ -237,6 +255,10 @@ def session_principal(store: Store, token: str, alliance: str | None, clock: Clo
         grants = uow.sessions.grants(found.user_id)
     if not grants:
         raise NotAuthenticated(f"{found.username!r} holds no role yet")
-    chosen = next((g for g in grants if g.role == Role.PLATFORM_ADMIN.value), None)
-    chosen = chosen or next((g for g in grants if alliance is not None and g.alliance == alliance), None) or grants[0]
-    return Principal(found.username, Role(chosen.role), chosen.alliance, chosen.member), found.csrf_token
+    return SessionInfo(found.username, found.csrf_token, grants)
+
+
+def session_principal(store: Store, token: str, alliance: str | None, clock: Clock) -> tuple[Principal, str]:
+    """(the principal a session cookie stands for in `alliance`, the session's CSRF token)."""
+    info = session_info(store, token, clock)
+    return info.principal(alliance), info.csrf_token

@@ -8,11 +8,12 @@ stable `code` extension member clients can switch on; validation errors add `err
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from alliance.core.errors import AllianceError, InvalidInput
@@ -28,8 +29,21 @@ def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JS
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+# The pages' own rendering of an error: (request, status, code, detail, exception) -> an HTML
+# response, or None when the request is for the API. Kept on app.state by `install`.
+PageProblem = Callable[[Request, int, str, str, Exception | None], Response | None]
+
+
+def _page(request: Request, status: int, code: str, detail: str, exc: Exception | None) -> Response | None:
+    render: PageProblem | None = getattr(request.app.state, "page_problem", None)
+    return None if render is None else render(request, status, code, detail, exc)
+
+
+def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AllianceError)
+    page = _page(request, exc.status, exc.code, exc.message, exc)
+    if page is not None:
+        return page
     extra: dict[str, Any] = {}
     if isinstance(exc, InvalidInput) and exc.problems:
         extra["errors"] = [{"where": p.where, "field": p.field, "reason": p.reason} for p in exc.problems]
@@ -42,29 +56,40 @@ def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     return response
 
 
-def _request_validation(_: Request, exc: Exception) -> JSONResponse:
+def _request_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {"where": ".".join(str(x) for x in e.get("loc", ())), "field": str(e.get("loc", ("",))[-1]), "reason": e.get("msg", "")}
         for e in exc.errors()
     ]
+    page = _page(request, 422, "invalid_request", "; ".join(f"{e['where']}: {e['reason']}" for e in errors), exc)
+    if page is not None:
+        return page
     return problem(422, "invalid_request", "Invalid request", "the request is not valid", errors=errors)
 
 
-def _http_error(_: Request, exc: Exception) -> JSONResponse:
+def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, f"http_{exc.status_code}")
     detail = exc.detail if isinstance(exc.detail, str) else "request failed"
+    page = _page(request, exc.status_code, code, detail, exc)
+    if page is not None:
+        return page
     return problem(exc.status_code, code, detail, detail)
 
 
-def _internal(_: Request, exc: Exception) -> JSONResponse:
+def _internal(request: Request, exc: Exception) -> Response:
     # A defect, not a user error: log it whole, tell the client no more than that it happened.
     logger.error("unhandled error", exc_info=exc)
+    page = _page(request, 500, "internal_error", "the server failed to handle this request; it has been logged", None)
+    if page is not None:
+        return page
     return problem(500, "internal_error", "Internal error", "the server failed to handle this request; it has been logged")
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, pages: PageProblem | None = None) -> None:
+    """Register the handlers; `pages` renders errors of page requests as HTML (None: API requests)."""
+    app.state.page_problem = pages
     app.add_exception_handler(AllianceError, _domain_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)

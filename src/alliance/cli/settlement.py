@@ -14,7 +14,6 @@ from alliance.cli.orders import open_facts
 from alliance.cli.output import console, current_actor, fails_cleanly, open_store, parse_day, read_text_file, write_rows
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
-from alliance.core.money import Money
 from alliance.settlement import service
 
 AllianceOpt = Annotated[str, typer.Option("--alliance", "-a", help="The alliance's code.")]
@@ -59,12 +58,7 @@ def statement(
     assert parsed is not None
     s = service.statement(open_store(), alliance, member, parsed)
 
-    def money(minor: int) -> str:
-        return Money(minor, s.currency).amount_text()
-
-    rows = [[l.agreement, str(l.version), l.rule_id, l.kind, money(l.base_minor), l.rate, money(l.amount_minor),
-             l.adjustment_of.isoformat() if l.adjustment_of else ""] for l in s.lines]
-    header = ["agreement", "version", "rule", "kind", "base", "rate", "amount", "adjustment_of"]
+    rows, header = service.statement_rows(s), service.STATEMENT_HEADER
     if fmt == "json":
         sys.stdout.write(json.dumps({
             "alliance": alliance, "member": member, "day": s.day.isoformat(), "currency": s.currency,

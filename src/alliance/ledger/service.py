@@ -25,7 +25,7 @@ from alliance.ledger.merkle import EMPTY_ROOT, ProofError, consistency_plan, inc
 from alliance.ledger.note import Checkpoint, Signer, Verifier, cosign, key_id, sign
 from alliance.ledger.verify import VerifyReport, verify_log
 from alliance.store.database import Store
-from alliance.store.ledger_repository import NODE_STRIDE
+from alliance.store.ledger_repository import NODE_STRIDE, StoredCheckpoint
 from alliance.store.unit_of_work import UnitOfWork
 
 ORIGIN_PREFIX = "alliance.local/ledger"
@@ -127,6 +127,20 @@ def checkpoint(store: Store, alliance_code: str, clock: Clock) -> str:
         with store.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
     return note
+
+
+@dataclass(frozen=True, slots=True)
+class LogStatus:
+    """How far an alliance's log has grown, and its latest signed checkpoint (None before the first)."""
+
+    size: int
+    checkpoint: StoredCheckpoint | None
+
+
+def status(store: Store, alliance_code: str) -> LogStatus:
+    with store.unit_of_work() as uow:
+        info = _info(uow, alliance_code)
+        return LogStatus(info.size, uow.ledger.checkpoint(info.alliance_id))
 
 
 def witness(store: Store, alliance_code: str, tree_size: int, signer: Signer) -> str:

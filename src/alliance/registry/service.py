@@ -179,6 +179,17 @@ def import_members(
     return ImportResult(alliance.code, added)
 
 
+def check_member_import(store: Store, alliance_code: str, header: Sequence[str], rows: Iterable[Sequence[str]],
+                        clock: Clock, *, header_row: int = 1) -> list[MemberDraft]:
+    """What `import_members` would add, without adding it: the drafts, or InvalidInput listing
+    every bad row (a preview; the import itself checks everything again)."""
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        existing = uow.members.existing_keys(alliance.id)
+        ctx = ParseContext(currency=alliance.currency, today=local_today(clock, alliance.timezone))
+        return plan_member_import(header, rows, ctx, existing, header_row)
+
+
 def add_member_drafts(store: Store, alliance_code: str, drafts: Sequence[MemberDraft], clock: Clock) -> int:
     """Add already-validated drafts (demo data, other services); duplicates raise Conflict."""
     with store.unit_of_work() as uow:

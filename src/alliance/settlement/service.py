@@ -7,7 +7,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -27,7 +27,7 @@ from alliance.sharing.agreement import Agreement, RuleKind, load_agreement_text
 from alliance.sharing.versions import AgreementVersion, in_force
 from alliance.store.database import Store
 from alliance.store.facts import FactStore, IngestReport
-from alliance.store.settlement_repository import StoredStatementLine
+from alliance.store.settlement_repository import StoredRun, StoredStatementLine
 
 
 def import_order_lines(store: Store, facts: FactStore, alliance_code: str, path: Path, fmt: str | None,
@@ -177,6 +177,18 @@ class Statement:
         return Money(sum(l.amount_minor for l in self.lines), self.currency)
 
 
+STATEMENT_HEADER = ["agreement", "version", "rule", "kind", "base", "rate", "amount", "adjustment_of"]
+
+
+def statement_rows(s: Statement) -> list[list[str]]:
+    """A statement's lines as text cells under STATEMENT_HEADER (amounts as exact decimal strings)."""
+    def money(minor: int) -> str:
+        return Money(minor, s.currency).amount_text()
+
+    return [[l.agreement, str(l.version), l.rule_id, l.kind, money(l.base_minor), l.rate, money(l.amount_minor),
+             l.adjustment_of.isoformat() if l.adjustment_of else ""] for l in s.lines]
+
+
 def statement(store: Store, alliance_code: str, account: str, day: date) -> Statement:
     """One account's statement for a settled day: every line with its rule, base, rate and amount."""
     with store.unit_of_work() as uow:
@@ -188,6 +200,55 @@ def statement(store: Store, alliance_code: str, account: str, day: date) -> Stat
         if run is None:
             raise NotFound(f"{day} has not been settled for {alliance_code!r}")
         return Statement(day, account, run.currency, uow.settlement.lines(alliance_id, run.id, account))
+
+
+@dataclass(frozen=True, slots=True)
+class DayTotals:
+    """A closed day at a glance: each account's net amount (+ receives, - pays) and line count."""
+
+    day: date
+    currency: str
+    closed_at: datetime
+    actor: str
+    order_lines: int
+    late_lines: int
+    accounts: dict[str, tuple[int, int]]  # account -> (net minor units, statement lines)
+
+    @property
+    def settled_minor(self) -> int:
+        """What changed hands: the sum of what the receiving accounts receive."""
+        return sum(net for net, _ in self.accounts.values() if net > 0)
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodTotals:
+    """Closed days between two dates: each day's accounts' net amounts."""
+
+    currency: str
+    runs: dict[date, StoredRun]
+    nets: dict[date, dict[str, int]]  # day -> account -> net minor units
+
+
+def period_totals(store: Store, alliance_code: str, first: date, last: date) -> PeriodTotals:
+    """Which days in [first, last] are closed, and each account's net amount on each."""
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        runs = {r.day: r for r in uow.settlement.runs_between(alliance.id, first, last)}
+        nets: dict[date, dict[str, int]] = {}
+        for day, account, net, _count in uow.settlement.account_totals(alliance.id, first, last):
+            nets.setdefault(day, {})[account] = net
+    return PeriodTotals(alliance.currency, runs, nets)
+
+
+def day_totals(store: Store, alliance_code: str, day: date) -> DayTotals | None:
+    """A closed day's accounts at a glance (None if the day is not settled)."""
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        run = uow.settlement.run(alliance.id, day)
+        if run is None:
+            return None
+        accounts = {account: (net, count) for _d, account, net, count in uow.settlement.account_totals(alliance.id, day, day)}
+    return DayTotals(day, run.currency, run.closed_at, run.actor, run.lines, run.late_lines, accounts)
 
 
 def journal(store: Store, alliance_code: str, first: date, last: date) -> tuple[str, list[JournalEntry]]:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from alliance.store.tables import period_metrics, settlement_runs, statement_lines
 
@@ -95,3 +95,16 @@ class SettlementRepository:
                                 r.amount_minor, r.adjustment_of)
             for r in self._c.execute(query)
         ]
+
+    def account_totals(self, alliance_id: int, first: date, last: date) -> list[tuple[date, str, int, int]]:
+        """(day, account, net amount in minor units, statement lines) of every closed day in [first, last]."""
+        rows = self._c.execute(
+            select(settlement_runs.c.day, statement_lines.c.account, func.sum(statement_lines.c.amount_minor),
+                   func.count())
+            .select_from(statement_lines.join(settlement_runs, statement_lines.c.run_id == settlement_runs.c.id))
+            .where(settlement_runs.c.alliance_id == alliance_id, statement_lines.c.alliance_id == alliance_id,
+                   settlement_runs.c.day.between(first, last))
+            .group_by(settlement_runs.c.day, statement_lines.c.account)
+            .order_by(settlement_runs.c.day, statement_lines.c.account)
+        )
+        return [(r[0], r[1], int(r[2]), int(r[3])) for r in rows]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from io import BytesIO
@@ -17,18 +18,22 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from alliance.core.money import minor_digits
 from alliance.registry.model import (
     AllianceKind,
     AllianceStatus,
     AllianceStructure,
     CompanySize,
     MemberRole,
+    ResourceCategory,
+    ResourceDirection,
 )
 from alliance.web import TEMPLATES_DIR, TRANSLATIONS_DIR
 
@@ -80,6 +85,21 @@ ENUM_LABELS: Mapping[type[StrEnum], Mapping[str, str]] = {
         CompanySize.SMALL: N_("Small"),
         CompanySize.MEDIUM: N_("Medium"),
         CompanySize.LARGE: N_("Large"),
+    },
+    ResourceDirection: {
+        ResourceDirection.OFFER: N_("Offers"),
+        ResourceDirection.NEED: N_("Needs"),
+    },
+    ResourceCategory: {
+        ResourceCategory.CUSTOMERS: N_("Customers"),
+        ResourceCategory.TECHNOLOGY: N_("Technology"),
+        ResourceCategory.CHANNEL: N_("Sales channel"),
+        ResourceCategory.WAREHOUSE: N_("Warehousing"),
+        ResourceCategory.BRAND: N_("Brand"),
+        ResourceCategory.PRODUCTION: N_("Production"),
+        ResourceCategory.CAPITAL: N_("Capital"),
+        ResourceCategory.DATA: N_("Data"),
+        ResourceCategory.OTHER: N_("Other"),
     },
 }
 
@@ -190,12 +210,33 @@ def _date_formatter(locale: str) -> Callable[[date | datetime | None, str | None
     return format_local_date
 
 
+def _money_formatter(locale: str) -> Callable[[int | None, str], str]:
+    def format_money(minor: int | None, currency: str) -> str:
+        """Integer minor units as the locale writes money ("¥1,234.50"); exact: no float on the way."""
+        if minor is None:
+            return ""
+        return format_currency(Decimal(minor).scaleb(-minor_digits(currency)), currency, locale=locale,
+                               currency_digits=True)
+
+    return format_money
+
+
+def _number_formatter(locale: str) -> Callable[[object], str]:
+    def format_number(value: object) -> str:
+        if value is None:
+            return ""
+        return format_decimal(value if isinstance(value, (int, Decimal)) else Decimal(str(value)), locale=locale)
+
+    return format_number
+
+
 @lru_cache(maxsize=len(SUPPORTED_LOCALES))
 def get_environment(locale: str) -> jinja2.Environment:
     """A Jinja2 environment rendering templates in `locale`: autoescaped, with newstyle gettext.
 
-    Globals: `label(enum_value)`, `locale`, `html_lang`; filter: `local_date(tz=None)` (Babel's
-    medium date format, e.g. "2026年11月22日" or "Nov 22, 2026").
+    Globals: `label(enum_value)`, `locale`, `html_lang`; filters: `local_date(tz=None)` (Babel's
+    medium date format, e.g. "2026年11月22日" or "Nov 22, 2026"), `money(currency)` (integer minor
+    units, e.g. "¥1,234.50") and `number`.
     """
     translations = get_translations(locale)
     env = jinja2.Environment(
@@ -212,9 +253,12 @@ def get_environment(locale: str) -> jinja2.Environment:
         return enum_label(translations, value)
 
     env.globals["label"] = label
+    env.globals["options"] = lambda values: [(v.value, label(v)) for v in values]
     env.globals["locale"] = locale
     env.globals["html_lang"] = html_lang(locale)
     env.filters["local_date"] = _date_formatter(locale)
+    env.filters["money"] = _money_formatter(locale)
+    env.filters["number"] = _number_formatter(locale)
     return env
 
 

@@ -1,34 +1,32 @@
-"""Server-rendered pages. Each route gathers data through the services and renders one template."""
+"""Sign-in, sign-out, the viewer's alliances, and founding a new alliance."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from alliance import __version__
-from alliance.api.deps import StoreDep
-from alliance.core.settings import get_settings
+from alliance.access import service as access
+from alliance.access.policy import Action
+from alliance.access.roles import Role
+from alliance.api.deps import SESSION_COOKIE, ClockDep, StoreDep
+from alliance.core.errors import AllianceError, InvalidInput
 from alliance.registry import service
-from alliance.registry.model import Alliance, Member
-from alliance.web.i18n import (
-    LANG_QUERY,
-    LANGUAGE_NAMES,
-    SUPPORTED_LOCALES,
-    apply_locale_headers,
-    get_environment,
-    request_locale,
-)
+from alliance.registry.model import Alliance, AllianceKind, AllianceSpec, AllianceStructure, Member
+from alliance.web.i18n import N_
+from alliance.web.render import render
+from alliance.web.viewer import PageViewer, Viewer, current_viewer
 
 router = APIRouter(include_in_schema=False)
 
 
 @dataclass(slots=True)
 class AllianceNode:
-    """One alliance as the home page shows it: its current members and its sub-alliances."""
+    """One alliance as a list shows it: its current members and its sub-alliances."""
 
     alliance: Alliance
     members: Sequence[Member]
@@ -58,34 +56,109 @@ def build_tree(alliances: Sequence[Alliance], members: Mapping[str, Sequence[Mem
     return roots
 
 
-def render(request: Request, template: str, **context: Any) -> HTMLResponse:
-    """Render `template` in the request's language (see `i18n.negotiate_locale`)."""
-    choice = request_locale(request, get_settings().default_locale)
-    env = get_environment(choice.locale)
-    root = request.scope.get("root_path", "")
-    html = env.get_template(template).render(
-        home_url=f"{root}/",
-        static_base=f"{root}/static",
-        version=__version__,
-        languages=[(code, LANGUAGE_NAMES[code], f"?{LANG_QUERY}={code}") for code in SUPPORTED_LOCALES],
-        **context,
-    )
-    response = HTMLResponse(html)
-    apply_locale_headers(response, choice)
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: a path on this site only (never another origin)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+async def optional_viewer(request: Request, store: StoreDep, clock: ClockDep) -> Viewer | None:
+    try:
+        return await current_viewer(request, store, clock)
+    except AllianceError:
+        return None
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_page(request: Request, viewer: Annotated[Viewer | None, Depends(optional_viewer)],
+                 next: str | None = None) -> Response:
+    if viewer is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "sign_in.html", next=safe_next(next), username="", failed=False)
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+def sign_in(request: Request, store: StoreDep, clock: ClockDep, username: Annotated[str, Form(max_length=64)] = "",
+            password: Annotated[str, Form(max_length=1000)] = "", next: Annotated[str, Form()] = "/") -> Response:
+    request.app.state.sign_in_limiter.take(request.client.host if request.client else "?")
+    try:
+        session = access.sign_in(store, username.strip(), password, clock)
+    except access.NotAuthenticated:
+        return render(request, "sign_in.html", status=401, next=safe_next(next), username=username, failed=True)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, session.token, max_age=access.SESSION_HOURS * 3600, httponly=True,
+                        secure=True, samesite="lax", path="/")
     return response
 
 
+@router.post("/sign-out")
+async def sign_out(request: Request, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        access.sign_out(store, token, clock)
+    response = RedirectResponse("/sign-in", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="lax")
+    return response
+
+
+ROLE_LABELS = {
+    Role.PLATFORM_ADMIN: N_("Platform administrator"),
+    Role.COORDINATOR: N_("Coordinator"),
+    Role.MEMBER_ADMIN: N_("Member administrator"),
+    Role.MEMBER_ANALYST: N_("Member analyst"),
+    Role.AUDITOR: N_("Auditor"),
+}
+
+
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, store: StoreDep) -> HTMLResponse:
-    """Every alliance, sub-alliances nested under their parents, each with its current members."""
+def home(request: Request, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+    """The alliances the viewer holds a role in (every alliance for a platform admin)."""
     listing = service.directory(store)
+    if not viewer.is_platform_admin:
+        mine = {g.alliance for g in viewer.grants}
+        listing = [(a, m) for a, m in listing if a.code in mine]
     alliances = [a for a, _ in listing]
     members = {a.code: listed for a, listed in listing}
+    roles = {g.alliance: g for g in viewer.grants if g.alliance is not None}
     companies = {m.credit_code for listed in members.values() for m in listed}
     return render(
-        request,
-        "home.html",
-        roots=build_tree(alliances, members),
-        alliance_count=len(alliances),
-        company_count=len(companies),
+        request, "home.html", roots=build_tree(alliances, members), alliance_count=len(alliances),
+        company_count=len(companies), roles=roles, role_labels=ROLE_LABELS,
+        may_found=viewer.may(Action.MANAGE_PLATFORM),
     )
+
+
+ALLIANCE_FIELDS = ("code", "name", "kind", "structure", "currency", "timezone", "parent_code", "charter")
+
+
+def _alliance_form(request: Request, values: dict[str, str], errors: list[str], status: int = 200) -> HTMLResponse:
+    parents = [(a.code, a.name) for a in service.list_alliances(request.app.state.store)]
+    return render(request, "alliance_new.html", status=status, values=values, errors=errors, parents=parents,
+                  kinds=list(AllianceKind), structures=list(AllianceStructure))
+
+
+@router.get("/alliances/new", response_class=HTMLResponse)
+def new_alliance_page(request: Request, viewer: PageViewer) -> HTMLResponse:
+    return _alliance_form(request, {"currency": "CNY", "timezone": "Asia/Shanghai", "kind": "market",
+                                    "structure": "star"}, [])
+
+
+@router.post("/alliances/new", response_class=HTMLResponse)
+async def found_alliance(request: Request, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> Response:
+    form = await request.form()
+    values = {k: str(form.get(k, "")).strip() for k in ALLIANCE_FIELDS}
+    try:
+        spec = AllianceSpec(values["code"], values["name"], AllianceKind(values["kind"]),
+                            AllianceStructure(values["structure"]), currency=values["currency"] or "CNY",
+                            timezone=values["timezone"] or "Asia/Shanghai", charter=values["charter"],
+                            parent_code=values["parent_code"] or None)
+        created = await run_in_threadpool(service.create_alliance, store, spec, clock)
+    except ValueError as exc:  # an unknown kind or structure from a tampered form
+        return _alliance_form(request, values, [str(exc)], status=422)
+    except InvalidInput as exc:
+        reasons = [p.reason for p in exc.problems] if exc.problems else [exc.message]
+        return _alliance_form(request, values, reasons, status=422)
+    except AllianceError as exc:
+        return _alliance_form(request, values, [exc.message], status=exc.status)
+    return RedirectResponse(f"/alliances/{created.code}", status_code=303)

@@ -1,0 +1,226 @@
+"""An alliance's overview (structure graph, key figures, ledger check) and its members' pages."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import tempfile
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from alliance.access.policy import Action
+from alliance.api.deps import ClockDep, Code, StoreDep
+from alliance.core.clock import local_today
+from alliance.core.errors import AllianceError, InvalidInput
+from alliance.ledger import service as ledger
+from alliance.ledger.service import LedgerMissing
+from alliance.registry import service
+from alliance.registry.model import Member, MemberRole
+from alliance.registry.spreadsheets import read_table
+from alliance.screening import service as screening
+from alliance.screening.pipeline import SETTLED, Stage
+from alliance.settlement import service as settlement
+from alliance.web import charts
+from alliance.web.i18n import N_, get_translations, request_locale
+from alliance.web.render import render
+from alliance.web.viewer import PageViewer
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 25
+MAX_MEMBER_FILE = 5 * 2**20  # a member file of 5 MiB holds tens of thousands of companies
+
+
+def translator(request: Request):  # type: ignore[no-untyped-def]
+    from alliance.core.settings import get_settings
+
+    return get_translations(request_locale(request, get_settings().default_locale).locale).gettext
+
+
+@router.get("/alliances/{code}", response_class=HTMLResponse)
+def overview(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> HTMLResponse:
+    _ = translator(request)
+    alliance = service.get_alliance(store, code)
+    members = service.list_members(store, code)
+    subs = {s: (service.get_alliance(store, s).name, service.list_members(store, s)) for s in alliance.sub_alliance_codes}
+    graph = charts.structure_graph(alliance, members, subs, charts.GraphLabels(
+        _("Alliance"), _("Hub company"), _("Member"), _("Observer"), _("Sub-alliance")))
+    yesterday = local_today(clock, alliance.timezone) - timedelta(days=1)
+    totals = settlement.day_totals(store, code, yesterday) if viewer.may(Action.READ_RECORDS, code) else None
+    own = viewer.principal.member
+    settled = None
+    if totals is not None:
+        settled = totals.accounts.get(own, (0, 0))[0] if own else totals.settled_minor
+    open_items = None
+    if viewer.may(Action.READ_PIPELINE, code):
+        open_items = 0
+        for prospect in screening.list_prospects(store, code, Stage.DUE_DILIGENCE):
+            found = screening.prospect_file(store, code, prospect.id)
+            open_items += sum(1 for item in found.checklist if item.status not in SETTLED)
+    log = None
+    if viewer.may(Action.READ_RECORDS, code):
+        try:
+            log = ledger.status(store, code)
+        except LedgerMissing:
+            log = None
+    return render(request, "alliance/overview.html", alliance=alliance, section="overview", members=members,
+                  subs=subs, graph=graph, yesterday=yesterday, settled=settled, own_member=own, open_items=open_items,
+                  log=log, may_import=viewer.may(Action.MANAGE_ALLIANCE, code))
+
+
+@router.get("/alliances/{code}/ledger/verify", response_class=HTMLResponse)
+def verify_ledger(request: Request, code: Code, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+    """Recompute the whole log and check every hash and signature (an htmx fragment)."""
+    report = ledger.verify_store(store, code)
+    return render(request, "fragments/ledger_verify.html", report=report)
+
+
+# Profile dimensions on the radar: (attribute, label, higher is better). Each is scored 0..10
+# against the alliance's best current member, so the radar compares within the alliance.
+PROFILE_AXES = (
+    ("revenue", N_("Revenue"), True),
+    ("profit", N_("Profit"), True),
+    ("cash_flow", N_("Cash flow"), True),
+    ("debt_ratio", N_("Debt ratio"), False),
+    ("reputation", N_("Reputation"), True),
+    ("compliance_records", N_("Compliance records"), False),
+    ("patent_count", N_("Patents"), True),
+    ("api_count", N_("APIs"), True),
+)
+
+
+def _number(value: object) -> Decimal | None:
+    if value is None:
+        return None
+    minor = getattr(value, "amount", None)
+    return Decimal(minor) if minor is not None else Decimal(str(value))
+
+
+def profile_scores(member: Member, members: list[Member]) -> list[Decimal | None]:
+    """Each radar axis as 0..10 relative to the alliance (None: unknown). Higher-is-better axes are
+    value / best; lower-is-better ones (debt ratio, compliance incidents) 10 for the lowest, falling
+    linearly to 0 at the highest."""
+    scores: list[Decimal | None] = []
+    for attribute, _label, higher in PROFILE_AXES:
+        mine = _number(getattr(member.profile, attribute))
+        known = [v for v in (_number(getattr(m.profile, attribute)) for m in members) if v is not None]
+        if mine is None or not known:
+            scores.append(None)
+            continue
+        low, high = min(known), max(known)
+        if higher:
+            score = Decimal(10) * mine / high if high > 0 else Decimal(0)
+        else:
+            score = Decimal(10) if high == low else Decimal(10) * (high - mine) / (high - low)
+        scores.append(max(Decimal(0), min(Decimal(10), score)).quantize(Decimal("0.1")))
+    return scores
+
+
+@router.get("/alliances/{code}/members", response_class=HTMLResponse)
+def members_page(request: Request, code: Code, store: StoreDep, viewer: PageViewer,
+                 q: Annotated[str, Query(max_length=100)] = "", role: Annotated[str, Query(max_length=16)] = "",
+                 region: Annotated[str, Query(max_length=100)] = "", offset: Annotated[int, Query(ge=0, le=10**7)] = 0,
+                 imported: Annotated[int | None, Query(ge=0)] = None) -> HTMLResponse:
+    alliance = service.get_alliance(store, code)
+    everyone = service.list_members(store, code)
+    needle = q.strip().lower()
+    found = [
+        m for m in everyone
+        if (not needle or needle in m.code.lower() or needle in m.legal_name.lower() or needle in m.industry.lower()
+            or needle in m.credit_code.lower())
+        and (not role or m.role.value == role) and (not region or m.region == region)
+    ]
+    regions = sorted({m.region for m in everyone if m.region})
+    params = {k: v for k, v in (("q", q), ("role", role), ("region", region)) if v}
+    template = "fragments/member_rows.html" if request.headers.get("hx-target") == "member-results" else "alliance/members.html"
+    return render(request, template, alliance=alliance, section="members", members=found[offset:offset + PAGE_SIZE],
+                  total=len(found), limit=PAGE_SIZE, offset=offset, q=q, role=role, region=region, regions=regions,
+                  roles=list(MemberRole), params=params, imported=imported,
+                  may_import=viewer.may(Action.MANAGE_ALLIANCE, code))
+
+
+@router.get("/alliances/{code}/members/import", response_class=HTMLResponse)
+def import_page(request: Request, code: Code, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+    alliance = service.get_alliance(store, code)
+    return render(request, "alliance/member_import.html", alliance=alliance, section="members", preview=None)
+
+
+def _read_upload(data: bytes, filename: str) -> tuple[list[str], list[list[str]], int]:
+    suffix = Path(filename).suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".xlsm"):
+        raise InvalidInput(f"{filename or 'the file'}: use a .csv or .xlsx file")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"members{suffix}"
+        path.write_bytes(data)
+        table = read_table(path)
+    return table.header, table.rows, table.header_row
+
+
+@router.post("/alliances/{code}/members/import", response_class=HTMLResponse)
+async def import_members(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> Response:
+    """Step one (a file): show every row, with each bad row's problems beside it; nothing is saved.
+    Step two (the previewed file sent back): check everything again and import all rows or none."""
+    alliance = service.get_alliance(store, code)
+    form = await request.form()
+    upload = form.get("file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        data = await upload.read(MAX_MEMBER_FILE + 1)
+        filename = upload.filename
+    else:
+        try:
+            data = base64.b64decode(str(form.get("content", "")), validate=True)
+        except (binascii.Error, ValueError):
+            data = b""
+        filename = str(form.get("filename", ""))
+    if not data:
+        return render(request, "alliance/member_import.html", status=422, alliance=alliance, section="members",
+                      preview=None, error=N_("Choose a .csv or .xlsx file of members."))
+    if len(data) > MAX_MEMBER_FILE:
+        return render(request, "alliance/member_import.html", status=413, alliance=alliance, section="members",
+                      preview=None, error=N_("The file is larger than 5 MiB."))
+    try:
+        header, rows, header_row = await run_in_threadpool(_read_upload, data, filename)
+    except AllianceError as exc:
+        return render(request, "alliance/member_import.html", status=422, alliance=alliance, section="members",
+                      preview=None, error=exc.message)
+    confirm = form.get("step") == "import"
+    try:
+        if confirm:
+            result = await run_in_threadpool(service.import_members, store, code, header, rows, clock,
+                                             header_row=header_row)
+            return RedirectResponse(f"/alliances/{code}/members?imported={result.added}", status_code=303)
+        drafts = await run_in_threadpool(service.check_member_import, store, code, header, rows, clock,
+                                         header_row=header_row)
+        problems: dict[int, list[str]] = {}
+    except InvalidInput as exc:
+        drafts = []
+        problems = {}
+        for p in exc.problems:
+            number = int(p.where.split()[-1]) if p.where.startswith("row ") and p.where.split()[-1].isdigit() else 0
+            problems.setdefault(number, []).append(f"{p.field}: {p.reason}" if p.field else p.reason)
+        if not problems:
+            problems[0] = [exc.message]
+    numbered = [(header_row + 1 + i, row) for i, row in enumerate(rows) if any(c.strip() for c in row)]
+    return render(request, "alliance/member_import.html", status=422 if problems else 200, alliance=alliance,
+                  section="members", preview={"header": header, "rows": numbered, "problems": problems,
+                                              "count": len(drafts), "filename": filename,
+                                              "content": base64.b64encode(data).decode()})
+
+
+@router.get("/alliances/{code}/members/{member}", response_class=HTMLResponse)
+def member_profile(request: Request, code: Code, member: Code, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+    _ = translator(request)
+    alliance = service.get_alliance(store, code)
+    found = service.get_member(store, code, member)
+    everyone = service.list_members(store, code)
+    scores = profile_scores(found, everyone)
+    option = charts.radar([(_(label), Decimal(10)) for _a, label, _h in PROFILE_AXES], scores, found.legal_name)
+    return render(request, "alliance/member.html", alliance=alliance, section="members", member=found,
+                  radar=option, axes=[(_(label), score) for (_a, label, _h), score in zip(PROFILE_AXES, scores, strict=True)],
+                  sees_statements=viewer.sees_member(code, member))

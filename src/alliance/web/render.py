@@ -1,0 +1,49 @@
+"""Rendering a page or an htmx fragment in the request's language, with what every page needs."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from alliance import __version__
+from alliance.core.settings import get_settings
+from alliance.web.i18n import LANG_QUERY, LANGUAGE_NAMES, SUPPORTED_LOCALES, apply_locale_headers, get_environment, request_locale
+from alliance.web.viewer import CSRF_FIELD, Viewer
+
+
+def is_htmx(request: Request) -> bool:
+    """Whether htmx made the request (it then wants a fragment, not a whole page)."""
+    return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+
+
+def language_links(request: Request) -> list[tuple[str, str, str]]:
+    """(locale, its name, this page's URL in it): the query string is kept, `lang` replaced."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != LANG_QUERY]
+    return [(code, LANGUAGE_NAMES[code], "?" + urlencode([*kept, (LANG_QUERY, code)])) for code in SUPPORTED_LOCALES]
+
+
+def render(request: Request, template: str, *, status: int = 200, viewer: Viewer | None = None,
+           headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
+    """Render `template` in the request's language (see `i18n.negotiate_locale`)."""
+    choice = request_locale(request, get_settings().default_locale)
+    env = get_environment(choice.locale)
+    root = request.scope.get("root_path", "")
+    viewer = viewer or getattr(request.state, "viewer", None)
+    html = env.get_template(template).render(
+        home_url=f"{root}/",
+        root=root,
+        static_base=f"{root}/static",
+        version=__version__,
+        languages=language_links(request),
+        viewer=viewer,
+        csrf_field=CSRF_FIELD,
+        csrf_token=viewer.csrf_token if viewer is not None else "",
+        current_path=request.url.path,
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status, headers=headers)
+    apply_locale_headers(response, choice)
+    return response

@@ -1,0 +1,228 @@
+"""Settlement in the browser: the month's calendar and trend, a day's statements, a member's
+statement with downloads, the journal, settling a day and importing order lines.
+
+Member roles see only their own member's figures: every list of accounts goes through
+`Viewer.sees_member` (that is, `access.policy.authorize`) before it reaches a template.
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import json
+import tempfile
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from alliance.access.policy import Action
+from alliance.api.deps import ClockDep, Code, StoreDep
+from alliance.core.clock import local_today
+from alliance.core.errors import AllianceError, InvalidInput, NotFound
+from alliance.core.money import minor_digits
+from alliance.registry import service as registry
+from alliance.registry.spreadsheets import write_table
+from alliance.settlement import service
+from alliance.settlement.journal import beancount, to_csv
+from alliance.store.facts import FactStore
+from alliance.web import charts
+from alliance.web.i18n import N_
+from alliance.web.render import is_htmx, render
+from alliance.web.viewer import PageViewer, Viewer
+
+router = APIRouter(include_in_schema=False)
+Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+
+def _month_bounds(month: str | None, today: date) -> tuple[date, date]:
+    first = date(int(month[:4]), int(month[5:7]), 1) if month else today.replace(day=1)
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def _visible_accounts(viewer: Viewer, code: str, accounts: set[str], members: set[str]) -> list[str]:
+    """Accounts the viewer may see: every one for alliance roles; a member role its own member only
+    (non-member accounts, such as a growth fund, belong to the alliance, not to a member)."""
+    return sorted(a for a in accounts if viewer.sees_member(code, a) and (a in members or viewer.principal.member is None))
+
+
+def _decimal(minor: int, currency: str) -> Decimal:
+    return Decimal(minor).scaleb(-minor_digits(currency))
+
+
+@router.get("/alliances/{code}/settlement", response_class=HTMLResponse)
+def settlement_calendar(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer,
+                        month: Month = None, settled: Annotated[str | None, Query(max_length=10)] = None) -> HTMLResponse:
+    alliance = registry.get_alliance(store, code)
+    today = local_today(clock, alliance.timezone)
+    first, last = _month_bounds(month, today)
+    period = service.period_totals(store, code, first, last)
+    members = {m.code: m for m in registry.list_members(store, code, include_left=True)}
+    accounts = {a for nets in period.nets.values() for a in nets}
+    visible = _visible_accounts(viewer, code, accounts, set(members))
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    states = {d: ("settled" if d in period.runs else "open" if d < today else "future") for d in days}
+    trend = charts.lines(
+        [d.isoformat()[5:] for d in days],
+        {(members[a].legal_name if a in members else a): [
+            _decimal(period.nets[d][a], period.currency) if d in period.nets and a in period.nets[d] else None
+            for d in days] for a in visible},
+        unit=period.currency,
+    )
+    previous = (first - timedelta(days=1)).strftime("%Y-%m")
+    following = (last + timedelta(days=1)).strftime("%Y-%m")
+    return render(request, "settlement/calendar.html", alliance=alliance, section="settlement", first=first,
+                  last=last, weeks=weeks, states=states, runs=period.runs, today=today, trend=trend,
+                  has_trend=bool(visible and period.runs), previous=previous, following=following,
+                  yesterday=today - timedelta(days=1), settled=settled,
+                  may_settle=viewer.may(Action.MANAGE_ALLIANCE, code), may_import=viewer.may(Action.IMPORT_ORDERS, code),
+                  may_journal=viewer.may(Action.READ_FINANCE, code))
+
+
+@router.post("/alliances/{code}/settlement", response_class=HTMLResponse)
+async def settle_day(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> Response:
+    """Settle one business day. Runs in a worker thread: the server keeps answering other pages."""
+    form = await request.form()
+    text = str(form.get("day", "")).strip()
+    alliance = registry.get_alliance(store, code)
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return render(request, "fragments/settle_result.html", status=422, alliance=alliance, error=N_(
+            "Enter the business day as YYYY-MM-DD."), result=None)
+
+    def run() -> service.SettlementResult:
+        facts = FactStore(request.app.state.facts_path)
+        try:
+            return service.settle(store, facts, code, day, viewer.principal.actor, clock)
+        finally:
+            facts.close()
+
+    try:
+        result = await run_in_threadpool(run)
+    except AllianceError as exc:
+        return render(request, "fragments/settle_result.html", status=exc.status, alliance=alliance,
+                      error=exc.message, result=None)
+    target = f"/alliances/{code}/settlement/{result.day.isoformat()}"
+    if is_htmx(request):
+        return render(request, "fragments/settle_result.html", alliance=alliance, error=None, result=result,
+                      target=target)
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/alliances/{code}/settlement/{day}", response_class=HTMLResponse)
+def settled_day(request: Request, code: Code, day: date, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+    alliance = registry.get_alliance(store, code)
+    totals = service.day_totals(store, code, day)
+    if totals is None:
+        raise NotFound(f"{day.isoformat()} has not been settled for {code}")
+    members = {m.code: m for m in registry.list_members(store, code, include_left=True)}
+    visible = _visible_accounts(viewer, code, set(totals.accounts), set(members))
+    rows = [(a, members.get(a), totals.accounts[a][0], totals.accounts[a][1]) for a in visible]
+    option = charts.bars([members[a].legal_name if a in members else a for a in visible],
+                         {day.isoformat(): [_decimal(totals.accounts[a][0], totals.currency) for a in visible]},
+                         horizontal=True, unit=totals.currency, mark_zero=True)
+    return render(request, "settlement/day.html", alliance=alliance, section="settlement", day=day, totals=totals,
+                  rows=rows, chart=option, member_view=viewer.principal.member is not None)
+
+
+@router.get("/alliances/{code}/settlement/{day}/members/{member}", response_class=HTMLResponse)
+def member_statement(request: Request, code: Code, day: date, member: Code, store: StoreDep,
+                     viewer: PageViewer) -> HTMLResponse:
+    alliance = registry.get_alliance(store, code)
+    s = service.statement(store, code, member, day)
+    try:
+        company = registry.get_member(store, code, member).legal_name
+    except AllianceError:
+        company = member  # a non-member account, e.g. a growth fund
+    return render(request, "settlement/statement.html", alliance=alliance, section="settlement", day=day,
+                  statement=s, member=member, company=company)
+
+
+@router.get("/alliances/{code}/settlement/{day}/members/{member}/download")
+def download_statement(code: Code, day: date, member: Code, store: StoreDep, viewer: PageViewer,
+                       format: Annotated[str, Query(pattern="^(csv|xlsx|json)$")] = "csv") -> Response:
+    s = service.statement(store, code, member, day)
+    rows = service.statement_rows(s)
+    name = f"statement-{code}-{member}-{day.isoformat()}"
+    if format == "json":
+        body = json.dumps({"alliance": code, "member": member, "day": day.isoformat(), "currency": s.currency,
+                           "total": s.total.amount_text(),
+                           "lines": [dict(zip(service.STATEMENT_HEADER, r, strict=True)) for r in rows]},
+                          ensure_ascii=False, indent=2).encode()
+        media = "application/json"
+    else:
+        buffer = io.BytesIO()
+        write_table(buffer, format, service.STATEMENT_HEADER, rows)
+        body = buffer.getvalue()
+        media = "text/csv; charset=utf-8" if format == "csv" else \
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}.{format}"'})
+
+
+@router.get("/alliances/{code}/journal")
+def download_journal(code: Code, store: StoreDep, viewer: PageViewer, first: Annotated[date, Query(alias="from")],
+                     last: Annotated[date, Query(alias="to")],
+                     format: Annotated[str, Query(pattern="^(beancount|csv)$")] = "beancount") -> Response:
+    currency, entries = service.journal(store, code, first, last)
+    text = beancount(code, currency, entries) if format == "beancount" else to_csv(entries)
+    suffix = "beancount" if format == "beancount" else "csv"
+    media = "text/plain; charset=utf-8" if format == "beancount" else "text/csv; charset=utf-8"
+    name = f"journal-{code}-{first.isoformat()}-{last.isoformat()}.{suffix}"
+    return Response(text.encode(), media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/alliances/{code}/orders/import", response_class=HTMLResponse)
+def orders_page(request: Request, code: Code, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+    alliance = registry.get_alliance(store, code)
+    return render(request, "settlement/orders.html", alliance=alliance, section="settlement", report=None,
+                  error=None)
+
+
+ORDER_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+@router.post("/alliances/{code}/orders/import", response_class=HTMLResponse)
+async def import_orders(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> Response:
+    """Store a file of order lines (all or nothing unless the user keeps the good lines)."""
+    alliance = registry.get_alliance(store, code)
+    form = await request.form()
+    upload = form.get("file")
+    template = "fragments/orders_result.html" if is_htmx(request) else "settlement/orders.html"
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return render(request, template, status=422, alliance=alliance, section="settlement", report=None,
+                      error=N_("Choose a file of order lines (.csv, .parquet or .jsonl)."))
+    fmt = ORDER_SUFFIXES.get(Path(upload.filename).suffix.lower())
+    if fmt is None:
+        return render(request, template, status=422, alliance=alliance, section="settlement", report=None,
+                      error=N_("Order lines come as .csv, .parquet or .jsonl files."))
+    keep_good = form.get("keep_good") == "on"
+
+    def ingest() -> service.IngestReport:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / Path(upload.filename or "orders").name
+            with path.open("wb") as out:
+                upload.file.seek(0)
+                while chunk := upload.file.read(1 << 20):
+                    out.write(chunk)
+            facts = FactStore(request.app.state.facts_path)
+            try:
+                return service.import_order_lines(store, facts, code, path, fmt, clock, all_or_nothing=not keep_good)
+            finally:
+                facts.close()
+
+    try:
+        report = await run_in_threadpool(ingest)
+    except InvalidInput as exc:
+        return render(request, template, status=422, alliance=alliance, section="settlement", report=None,
+                      error=exc.message)
+    status = 200 if report.kept and not report.rejected_count and not report.conflict_count else 422
+    return render(request, template, status=status, alliance=alliance, section="settlement", report=report, error=None,
+                  filename=upload.filename)
+

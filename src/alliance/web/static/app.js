@@ -1,0 +1,51 @@
+// Alliance web workspace: the little script the pages need (the content security policy allows no
+// inline script, so charts are described as JSON data blocks and drawn from here).
+(function () {
+  "use strict";
+
+  // Every htmx request carries the session's CSRF token (writes are refused without it).
+  document.addEventListener("htmx:configRequest", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) event.detail.headers["X-CSRF-Token"] = meta.content;
+  });
+
+  var charts = new Map();
+
+  function draw(root) {
+    if (typeof echarts === "undefined") return;
+    root.querySelectorAll("[data-chart]").forEach(function (el) {
+      var source = document.getElementById(el.dataset.chart);
+      if (!source) return;
+      var old = charts.get(el);
+      if (old) old.dispose();
+      var option = JSON.parse(source.textContent);
+      var dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
+      var chart = echarts.init(el, dark ? "dark" : null, { renderer: "canvas" });
+      if (dark) option.backgroundColor = "transparent";
+      chart.setOption(option);
+      charts.set(el, chart);
+      el.dataset.chartReady = "true";
+    });
+  }
+
+  window.addEventListener("resize", function () {
+    charts.forEach(function (chart) { chart.resize(); });
+  });
+
+  // Range inputs show their value beside them as they move.
+  function bindOutputs(root) {
+    root.querySelectorAll("input[type=range][data-output]").forEach(function (input) {
+      var out = document.getElementById(input.dataset.output);
+      if (!out) return;
+      input.addEventListener("input", function () { out.textContent = input.value; });
+    });
+  }
+
+  function init(root) {
+    draw(root);
+    bindOutputs(root);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { init(event.detail.elt); });
+})();
