@@ -20,7 +20,8 @@ from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
 from alliance.settlement.scheduler import DailySettlement
 from alliance.store.database import Store
-from alliance.web import STATIC_DIR, alliance_pages, errors, i18n, pages, settlement_pages
+from alliance.web import (STATIC_DIR, agreement_pages, alliance_pages, contribution_pages, errors, i18n, pages,
+                          screening_pages, settlement_pages, sharing_pages)
 
 
 API_ACCESS = [Depends(authorize_route)]
@@ -78,6 +79,10 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(pages.router)
     app.include_router(alliance_pages.router)
     app.include_router(settlement_pages.router)
+    app.include_router(contribution_pages.router)
+    app.include_router(sharing_pages.router)
+    app.include_router(screening_pages.router)
+    app.include_router(agreement_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     settings = get_settings()
     app.state.rate_limiter = RateLimiter(settings.rate_limit, settings.rate_burst)

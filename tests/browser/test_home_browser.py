@@ -6,46 +6,23 @@ skipped, unless ALLIANCE_REQUIRE_BROWSER=1 (then it fails).
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from alliance.core.clock import FrozenClock
 from alliance.registry import service
 from alliance.registry.credit_code import with_check_character
 from alliance.registry.model import AllianceKind, AllianceSpec, AllianceStructure
 from alliance.server import create_app
+from alliance.access.roles import Role
 from alliance.store.database import Store
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, PNG_SIGNATURE, require_chromium, serve
+from tests.support.web import PASSWORD, add_user
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def _require_chromium() -> None:
-    if CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK):
-        return
-    reason = f"no Chromium at {CHROMIUM} (Debian package 'chromium')"
-    if os.environ.get("ALLIANCE_REQUIRE_BROWSER") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
 
 @pytest.fixture
 def seeded_store(tmp_path: Path) -> Iterator[Store]:
@@ -64,36 +41,19 @@ def seeded_store(tmp_path: Path) -> Iterator[Store]:
              "industry": "茶叶", "region": "浙江杭州", "role": role},
             clock,
         )
+    add_user(store, clock, "admin", Role.PLATFORM_ADMIN)
     yield store
     store.close()
 
 
 @pytest.fixture
 def base_url(seeded_store: Store) -> Iterator[str]:
-    """The app served by uvicorn on 127.0.0.1 and a free port, in a background thread."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(seeded_store), log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
+    with serve(create_app(seeded_store)) as url:
+        yield url
 
 
 def test_home_page_in_chromium(base_url: str, tmp_path: Path) -> None:
-    _require_chromium()
+    require_chromium()
     sync_api = pytest.importorskip("playwright.sync_api")
     requested: list[str] = []
     with sync_api.sync_playwright() as pw:
@@ -106,8 +66,14 @@ def test_home_page_in_chromium(base_url: str, tmp_path: Path) -> None:
 
             response = page.goto(base_url + "/")
             assert response is not None and response.ok
+            assert page.url.startswith(base_url + "/sign-in")  # the directory is behind sign-in
             assert page.locator("html").get_attribute("lang") == "zh-CN"
-            assert page.get_by_role("heading", level=1).inner_text() == "联盟一览"
+            page.get_by_label("用户名").fill("admin")
+            page.get_by_label("密码").fill(PASSWORD)
+            page.get_by_role("button", name="登录").click()
+            page.wait_for_url(base_url + "/")
+            assert page.locator("html").get_attribute("lang") == "zh-CN"
+            assert page.get_by_role("heading", level=1).inner_text() == "我的联盟"
             assert page.get_by_role("heading", name="杭州茶业联盟").is_visible()
             table = page.locator("#alliance-TEA table")
             assert table.locator("tbody tr").count() == 2
@@ -122,7 +88,7 @@ def test_home_page_in_chromium(base_url: str, tmp_path: Path) -> None:
             page.get_by_role("link", name="English").click()
             page.wait_for_load_state()
             assert page.locator("html").get_attribute("lang") == "en"
-            assert page.get_by_role("heading", level=1).inner_text() == "Alliances"
+            assert page.get_by_role("heading", level=1).inner_text() == "Your alliances"
             assert "Hub company" in page.locator("#alliance-TEA table").inner_text()
             assert any(c["name"] == "lang" and c["value"] == "en" for c in context.cookies())
 

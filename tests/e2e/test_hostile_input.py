@@ -103,6 +103,7 @@ def test_a_defect_answers_problem_json_500(store: Store, clock: FrozenClock) -> 
     app_ = create_app(store, clock)
     broken = APIRouter()
 
+    @broken.get("/api/v1/boom")
     @broken.get("/boom")
     def boom() -> None:
         raise RuntimeError("a bug")
@@ -110,8 +111,11 @@ def test_a_defect_answers_problem_json_500(store: Store, clock: FrozenClock) -> 
     app_.include_router(broken)
     with TestClient(app_, raise_server_exceptions=False) as c:
         c.headers.update(admin_headers(store))
-        body = is_problem(c.get("/boom"), 500)
+        body = is_problem(c.get("/api/v1/boom"), 500)
         assert body["code"] == "internal_error" and "a bug" not in body["detail"]
+        page = c.get("/boom")  # a page's defect: an error page, as little said
+        assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+        assert "a bug" not in page.text and "Traceback" not in page.text
 
 
 @pytest.fixture

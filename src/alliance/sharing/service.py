@@ -69,6 +69,18 @@ def propose_version(store: Store, alliance_code: str, document: str, actor: str,
         return uow.sharing.versions(alliance.id, agreement.code)[-1]
 
 
+def check_document(store: Store, alliance_code: str, document: str, clock: Clock) -> Agreement:
+    """Check a document as `propose_version` would (every problem listed), storing nothing."""
+    if len(document.encode("utf-8")) > MAX_DOCUMENT_BYTES:
+        raise InvalidInput(f"an agreement document may be at most {MAX_DOCUMENT_BYTES // 1024} KiB")
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        members = [m.code for m in uow.members.of_alliance(alliance.id, alliance.code, alliance.currency)]
+    agreement = load_agreement_text(document, members=members)
+    _check_against_alliance(agreement, alliance, clock)
+    return agreement
+
+
 def _check_against_alliance(agreement: Agreement, alliance: Alliance, clock: Clock) -> None:
     reasons = []
     if agreement.currency != alliance.currency:

@@ -259,6 +259,7 @@ def get_environment(locale: str) -> jinja2.Environment:
     env.filters["local_date"] = _date_formatter(locale)
     env.filters["money"] = _money_formatter(locale)
     env.filters["number"] = _number_formatter(locale)
+    env.filters["pairs"] = lambda values: [(v, v) for v in values]  # select options whose text is the value
     return env
 
 

@@ -53,6 +53,23 @@ PAGES: dict[tuple[str, str], Action | None] = {
     ("GET", "/alliances/{code}/journal"): Action.READ_FINANCE,
     ("GET", "/alliances/{code}/orders/import"): Action.IMPORT_ORDERS,
     ("POST", "/alliances/{code}/orders/import"): Action.IMPORT_ORDERS,
+    ("GET", "/alliances/{code}/screening"): Action.READ_PIPELINE,
+    ("POST", "/alliances/{code}/screening"): Action.READ_PIPELINE,  # re-rank only: nothing is saved
+    ("POST", "/alliances/{code}/screening/runs"): Action.MANAGE_ALLIANCE,
+    ("GET", "/alliances/{code}/screening/runs/{run_id}"): Action.READ_PIPELINE,
+    ("GET", "/alliances/{code}/screening/ahp"): Action.READ_PIPELINE,
+    ("GET", "/alliances/{code}/screening/prospects"): Action.READ_PIPELINE,
+    ("GET", "/alliances/{code}/screening/prospects/{prospect_id}"): Action.READ_PIPELINE,
+    ("POST", "/alliances/{code}/screening/prospects/{prospect_id}/items/{item_id}"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/screening/prospects/{prospect_id}/decision"): Action.MANAGE_ALLIANCE,
+    ("GET", "/alliances/{code}/contribution"): Action.COMPUTE,  # a pure computation on the upload
+    ("POST", "/alliances/{code}/contribution"): Action.COMPUTE,
+    ("GET", "/alliances/{code}/sharing"): Action.READ_RECORDS,  # what is shared, never the data
+    ("GET", "/alliances/{code}/sharing/members/{member}/views/new"): Action.ACT_FOR_MEMBER,
+    ("POST", "/alliances/{code}/sharing/members/{member}/views"): Action.ACT_FOR_MEMBER,
+    ("GET", "/alliances/{code}/sharing/members/{member}/views/{view_id}/log"): Action.READ_MEMBER_DATA,
+    ("GET", "/alliances/{code}/sharing/members/{member}/views/{view_id}/revoke"): Action.ACT_FOR_MEMBER,
+    ("POST", "/alliances/{code}/sharing/members/{member}/views/{view_id}/revoke"): Action.ACT_FOR_MEMBER,
     ("GET", "/alliances/{code}/agreements"): Action.READ_RECORDS,
     ("GET", "/alliances/{code}/agreements/new"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/agreements/new"): Action.MANAGE_ALLIANCE,

@@ -1,0 +1,198 @@
+"""Agreements in the browser: versions with their signatures, a side-by-side diff, a YAML editor
+checked on the spot, signing, and the sandbox (沙盘推演) comparing candidate versions.
+
+The diff uses the standard library's `difflib.HtmlDiff` (a table of the two texts with changed
+lines marked): no dependency is needed for line diffs of documents of a few kilobytes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
+
+from alliance.access.policy import Action
+from alliance.api.deps import ClockDep, Code, Id, StoreDep
+from alliance.core.clock import local_today
+from alliance.core.errors import AllianceError, InvalidInput
+from alliance.registry import service as registry
+from alliance.settlement import service as settlement
+from alliance.sharing import service
+from alliance.sharing.agreement import Agreement
+from alliance.store.facts import FactStore
+from alliance.web import charts
+from alliance.web.alliance_pages import translator
+from alliance.web.i18n import N_
+from alliance.web.render import is_htmx, render
+from alliance.web.viewer import PageViewer
+
+router = APIRouter(include_in_schema=False)
+
+TEMPLATE_DOCUMENT = """agreement: {code}-sharing
+title: ""
+currency: {currency}
+timezone: {timezone}
+effective_from: {start}
+parties: [{parties}]
+rules:
+  - id: split
+    kind: fixed_split
+    select: {{seller: {first}}}
+    base: revenue
+    shares: {{{shares}}}
+"""
+
+
+def _problems(exc: AllianceError) -> list[str]:
+    if isinstance(exc, InvalidInput) and exc.problems:
+        return [str(p) for p in exc.problems]
+    return [exc.message]
+
+
+def side_by_side(old: str, new: str, old_label: str, new_label: str) -> Markup:
+    """Two versions' texts side by side, changed lines marked (difflib's table; escaped by difflib)."""
+    table = difflib.HtmlDiff(tabsize=2, wrapcolumn=70).make_table(
+        old.splitlines(), new.splitlines(), old_label, new_label, context=False)
+    # Drop difflib's navigation column (links labelled f/n/t), the <colgroup>s that sized it, and nowrap.
+    table = re.sub(r'<t[dh] class="diff_next"[^>]*>.*?</t[dh]>', "", table)
+    table = table.replace(' nowrap="nowrap"', "").replace("<colgroup></colgroup>", "")
+    return Markup(table)  # noqa: S704 - difflib escapes the texts it quotes
+
+
+@router.get("/alliances/{code}/agreements", response_class=HTMLResponse)
+def agreements_page(request: Request, code: Code, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+    alliance = registry.get_alliance(store, code)
+    listing = service.list_agreements(store, code)
+    return render(request, "agreements/list.html", alliance=alliance, section="agreements", listing=listing,
+                  may_propose=viewer.may(Action.MANAGE_ALLIANCE, code))
+
+
+@router.get("/alliances/{code}/agreements/new", response_class=HTMLResponse)
+def new_version_page(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer,
+                     base: Annotated[str | None, Query(max_length=32)] = None) -> HTMLResponse:
+    """The editor, with the latest version of `base` (an agreement's code) or a starting template."""
+    alliance = registry.get_alliance(store, code)
+    if base:
+        document = service.get_version(store, code, base).document
+    else:
+        members = registry.list_members(store, code)
+        codes = [m.code for m in members] or ["A", "B"]
+        share = (Decimal(1) / len(codes)).quantize(Decimal("0.0001"))
+        shares = {c: share for c in codes}
+        shares[codes[0]] += Decimal(1) - sum(shares.values())
+        document = TEMPLATE_DOCUMENT.format(
+            code=code, currency=alliance.currency, timezone=alliance.timezone,
+            start=(local_today(clock, alliance.timezone) + timedelta(days=1)).isoformat(),
+            parties=", ".join(codes), first=codes[0], shares=", ".join(f"{c}: {v}" for c, v in shares.items()))
+    return render(request, "agreements/edit.html", alliance=alliance, section="agreements", document=document,
+                  problems=[], parsed=None)
+
+
+@router.post("/alliances/{code}/agreements/check", response_class=HTMLResponse)
+async def check_version(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> HTMLResponse:
+    """Validate the editor's text as it is typed (an htmx fragment): every problem, or the rules read."""
+    form = await request.form()
+    document = str(form.get("document", ""))
+    try:
+        parsed: Agreement | None = await run_in_threadpool(service.check_document, store, code, document, clock)
+        problems: list[str] = []
+    except AllianceError as exc:
+        parsed, problems = None, _problems(exc)
+    return render(request, "fragments/agreement_check.html", alliance=registry.get_alliance(store, code),
+                  parsed=parsed, problems=problems)
+
+
+@router.post("/alliances/{code}/agreements/new", response_class=HTMLResponse)
+async def propose(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> Response:
+    form = await request.form()
+    document = str(form.get("document", ""))
+    alliance = registry.get_alliance(store, code)
+    try:
+        created = await run_in_threadpool(service.propose_version, store, code, document, viewer.principal.actor, clock)
+    except AllianceError as exc:
+        return render(request, "agreements/edit.html", status=exc.status, alliance=alliance, section="agreements",
+                      document=document, problems=_problems(exc), parsed=None)
+    return RedirectResponse(f"/alliances/{code}/agreements/{created.agreement_code}?version={created.version}",
+                            status_code=303)
+
+
+@router.get("/alliances/{code}/agreements/sandbox", response_class=HTMLResponse)
+def sandbox(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer,
+            candidates: Annotated[list[str] | None, Query(alias="candidate", max_length=8)] = None,
+            first: Annotated[date | None, Query(alias="from")] = None,
+            last: Annotated[date | None, Query(alias="to")] = None) -> HTMLResponse:
+    """Replay stored order lines of a period under candidate versions: each member's total under
+    each, side by side, with the members more than ±5% off their declared expectation flagged."""
+    _ = translator(request)
+    alliance = registry.get_alliance(store, code)
+    today = local_today(clock, alliance.timezone)
+    last = last or today - timedelta(days=1)
+    first = first or last.replace(day=1)
+    listing = service.list_agreements(store, code)
+    choices = [(f"{a}:{v.version}", f"{a} v{v.version} — {v.title}") for a, vs in listing.items() for v in vs]
+    chosen = [c for c in (candidates or []) if c in dict(choices)]
+    scenarios, problems = [], []
+    if chosen:
+        documents = []
+        for choice in chosen:
+            agreement, _sep, number = choice.partition(":")
+            documents.append((f"{agreement} v{number}", service.get_version(store, code, agreement, int(number)).document))
+        facts = FactStore(request.app.state.facts_path)
+        try:
+            scenarios = settlement.simulate(store, facts, code, documents, first, last)
+        except AllianceError as exc:
+            problems = _problems(exc)
+        finally:
+            facts.close()
+    members = {m.code: m.legal_name for m in registry.list_members(store, code, include_left=True)}
+    parties = sorted({p for s in scenarios for p in s.totals})
+    option = charts.bars([members.get(p, p) for p in parties],
+                         {s.name: [s.totals[p].amount if p in s.totals else None for p in parties] for s in scenarios},
+                         unit=alliance.currency, mark_zero=True) if scenarios else None
+    return render(request, "agreements/sandbox.html", alliance=alliance, section="agreements", choices=choices,
+                  chosen=chosen, first=first, last=last, scenarios=scenarios, parties=parties, members=members,
+                  chart=option, problems=problems)
+
+
+@router.get("/alliances/{code}/agreements/{agreement}", response_class=HTMLResponse)
+def agreement_page(request: Request, code: Code, agreement: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer,
+                   version: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+                   compare: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None) -> HTMLResponse:
+    _ = translator(request)
+    alliance = registry.get_alliance(store, code)
+    versions = service.versions(store, code, agreement)
+    shown = service.get_version(store, code, agreement, version)
+    other = service.get_version(store, code, agreement, compare) if compare else None
+    diff = None
+    if other is not None and other.version != shown.version:
+        old, new = sorted((other, shown), key=lambda v: v.version)
+        diff = side_by_side(old.document, new.document, _("Version %(n)s") % {"n": old.version},
+                           _("Version %(n)s") % {"n": new.version})
+    may_sign = {p: viewer.may(Action.ACT_FOR_MEMBER, code, p) for p in shown.unsigned}
+    members = {m.code: m.legal_name for m in registry.list_members(store, code, include_left=True)}
+    return render(request, "agreements/detail.html", alliance=alliance, section="agreements", agreement=agreement,
+                  versions=versions, shown=shown, other=other, diff=diff, may_sign=may_sign, members=members,
+                  may_propose=viewer.may(Action.MANAGE_ALLIANCE, code), signed=request.query_params.get("signed"))
+
+
+@router.post("/alliances/{code}/agreements/{agreement}/versions/{version}/signatures/{member}", response_class=HTMLResponse)
+async def sign_version(request: Request, code: Code, agreement: Code, version: Id, member: Code, store: StoreDep,
+                       clock: ClockDep, viewer: PageViewer) -> Response:
+    form = await request.form()
+    signer = str(form.get("signer", "")).strip() or viewer.username
+    try:
+        await run_in_threadpool(service.sign, store, code, agreement, version, member, signer, clock)
+    except AllianceError as exc:
+        if is_htmx(request):
+            raise
+        return render(request, "error.html", status=exc.status, error_title=N_("The version was not signed"),
+                      error_detail=exc.message, error_code=exc.code, error_status=exc.status)
+    return RedirectResponse(f"/alliances/{code}/agreements/{agreement}?version={version}&signed={member}",
+                            status_code=303)

@@ -1,0 +1,503 @@
+"""Partner screening in the browser: the ranking workspace, AHP weights, prospects and their
+due diligence and pilots.
+
+The workspace never saves while the user moves a slider or switches the method: each change posts
+the whole form and gets the ranking fragment back. Only "Save this run" (MANAGE_ALLIANCE) stores a
+run, through `screening.service.run_screening`, with the same inputs the user saw ranked.
+An uploaded candidate file travels with the form (base64 in a hidden field), so the server keeps
+no state between two re-rankings.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from alliance.access.policy import Action
+from alliance.api.deps import ClockDep, Code, Id, StoreDep
+from alliance.core.errors import AllianceError, Conflict, InvalidInput, NotFound
+from alliance.registry import service as registry
+from alliance.registry.spreadsheets import read_table
+from alliance.screening import service
+from alliance.screening.ahp import CR_LIMIT, AhpResult, ahp_weights, parse_matrix
+from alliance.screening.candidates import CandidateTable, table_from_rows
+from alliance.screening.criteria import PRESETS, CriteriaSpec, parse_spec
+from alliance.screening.entities import Decision
+from alliance.screening.pipeline import Area, ItemStatus, KpiDirection, KpiResult, Source, Stage
+from alliance.screening.report import SensitivitySettings, screening_report
+from alliance.screening.scoring import Method, rank
+from alliance.store.database import Store
+from alliance.web import charts
+from alliance.web.alliance_pages import translator
+from alliance.web.i18n import N_
+from alliance.web.render import is_htmx, render
+from alliance.web.viewer import PageViewer
+
+router = APIRouter(include_in_schema=False)
+
+MAX_CANDIDATE_FILE = 512 * 1024  # travels with every re-ranking; base64 stays under a form part's 1 MiB
+TABLE_ROWS = 50  # candidates listed in the ranking table
+CHART_ROWS = 15  # candidates drawn in the contribution chart
+WEIGHT_FIELD = "w:"  # a slider's form field is "w:" + the criterion's name; its value 0..100
+SOURCES = ("members", "file")
+
+PRESET_LABELS: dict[str, str] = {
+    "financial": N_("Financial metrics of members"),
+    "article": N_("Five-criterion model"),
+    "profile": N_("Partner profile (six dimensions)"),
+    "long-term": N_("Long-term value"),
+}
+# Criteria of the ready-made sets, labelled in the page's language (a name not here is shown as is).
+CRITERION_LABELS: dict[str, str] = {
+    "revenue": N_("Revenue"),
+    "profit": N_("Profit"),
+    "cash_flow": N_("Cash flow"),
+    "debt_ratio": N_("Debt ratio"),
+    "compliance_records": N_("Compliance records"),
+    "战略匹配度": N_("Strategic fit"),
+    "资源互补性": N_("Resource complementarity"),
+    "财务健康度": N_("Financial health"),
+    "市场声誉": N_("Market reputation"),
+    "文化兼容性": N_("Cultural compatibility"),
+    "合作意愿": N_("Willingness to cooperate"),
+    "专利数": N_("Patents"),
+    "接口数": N_("APIs"),
+    "分利记录": N_("Benefit-sharing record"),
+}
+METHOD_LABELS = {Method.WEIGHTED: N_("Weighted sum"), Method.TOPSIS: N_("TOPSIS")}
+STAGE_LABELS = {
+    Stage.SCREENED: N_("Screened"),
+    Stage.DUE_DILIGENCE: N_("Due diligence"),
+    Stage.PILOT: N_("Pilot"),
+    Stage.PARTNER: N_("Partner"),
+    Stage.REJECTED: N_("Rejected"),
+}
+SOURCE_LABELS = {
+    Source.TRADE_SHOW: N_("Trade show"),
+    Source.ASSOCIATION: N_("Industry association"),
+    Source.REFERRAL: N_("Referral"),
+    Source.SERVICE_FIRM: N_("Service firm"),
+    Source.B2B_PLATFORM: N_("B2B platform"),
+    Source.COMPETITOR_PARTNER: N_("Partner of a competitor"),
+    Source.SCREENING: N_("Screening run"),
+    Source.OTHER: N_("Other"),
+}
+AREA_LABELS = {
+    Area.FINANCIAL: N_("Financial audit"),
+    Area.LEGAL: N_("Legal review"),
+    Area.MARKET: N_("Market research"),
+    Area.TECHNICAL: N_("Technical assessment"),
+}
+ITEM_STATUS_LABELS = {
+    ItemStatus.OPEN: N_("Not started"),
+    ItemStatus.IN_PROGRESS: N_("In progress"),
+    ItemStatus.DONE: N_("Done"),
+    ItemStatus.FAILED: N_("Failed"),
+    ItemStatus.WAIVED: N_("Waived"),
+}
+DECISION_LABELS = {Decision.GO: N_("Go: make a partner"), Decision.NO_GO: N_("No-go: reject")}
+DIRECTION_LABELS = {KpiDirection.HIGHER: N_("Higher is better"), KpiDirection.LOWER: N_("Lower is better")}
+# Saaty's scale: how much more important the row criterion is than the column criterion.
+SAATY = ("9", "8", "7", "6", "5", "4", "3", "2", "1", "1/2", "1/3", "1/4", "1/5", "1/6", "1/7", "1/8", "1/9")
+WAIVER_NEEDS_REASON = N_("A waiver needs a reason.")
+NO_GO_NEEDS_NOTE = N_("A no-go decision needs a note saying why.")
+
+
+# -- the workspace's inputs ------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    """What the workspace form says: the criteria set, each slider (0..100), method and candidates."""
+
+    preset: str
+    method: Method
+    weights: dict[str, float]
+    source: str = "members"
+    filename: str = ""
+    content: str = ""  # the uploaded candidate file, base64; "" for the alliance's members
+
+    def query(self) -> str:
+        """The workspace as a query string (the members' workspace can be linked to)."""
+        pairs = [("preset", self.preset), ("method", self.method.value)]
+        pairs += [(WEIGHT_FIELD + name, f"{value:g}") for name, value in self.weights.items()]
+        return urlencode(pairs)
+
+
+def _slider(text: object, default: float) -> float:
+    try:
+        value = float(str(text))
+    except ValueError:
+        return default
+    return min(100.0, max(0.0, value)) if math.isfinite(value) else default
+
+
+def read_workspace(fields: Mapping[str, object]) -> Workspace:
+    """The workspace from form or query fields; anything missing or malformed takes the preset's
+    default (an unknown preset: the financial metrics, an unknown method: weighted sum)."""
+    preset = str(fields.get("preset", ""))
+    if preset not in PRESETS:
+        preset = "financial"
+    try:
+        method = Method(str(fields.get("method", Method.WEIGHTED.value)))
+    except ValueError:
+        method = Method.WEIGHTED
+    weights = {
+        name: round(_slider(fields.get(WEIGHT_FIELD + name, ""), 100 * float(raw["weight"])), 1)
+        for name, raw in PRESETS[preset].items()
+    }
+    source = str(fields.get("source", "members"))
+    content = str(fields.get("content", "")) if source == "file" else ""
+    return Workspace(preset, method, weights, source if source in SOURCES else "members",
+                     str(fields.get("filename", ""))[:255] if content else "", content)
+
+
+def workspace_spec(workspace: Workspace) -> CriteriaSpec:
+    """The preset with the sliders' weights, divided by their sum; InvalidInput if they are all 0."""
+    if not any(workspace.weights.values()):
+        raise InvalidInput(N_("Give at least one criterion a weight above zero."))
+    raw = {name: {**entry, "weight": workspace.weights[name]} for name, entry in PRESETS[workspace.preset].items()}
+    return parse_spec(raw, normalize=True)
+
+
+def candidate_file(spec: CriteriaSpec, data: bytes, filename: str) -> CandidateTable:
+    """Candidates from an uploaded .csv or .xlsx (first column the name, one column per criterion)."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".xlsm"):
+        raise InvalidInput(N_("Candidates come as a .csv or .xlsx file."))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"candidates{suffix}"
+        path.write_bytes(data)
+        table = read_table(path)
+    return table_from_rows(spec, table.header, table.rows, header_row=table.header_row)
+
+
+def problem_lines(exc: AllianceError) -> list[str]:
+    """An error's problems as lines for the page (its message when it lists none)."""
+    problems = getattr(exc, "problems", [])
+    return [str(p) for p in problems] or [exc.message]
+
+
+# -- what the ranking fragment shows ---------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class SwapMargin:
+    """The smallest move of one criterion's weight (percentage points) that swaps the first two."""
+
+    criterion: str
+    raise_weight: bool
+    change: float
+    weight_from: float
+    weight_to: float
+
+
+def swap_margins(report: Mapping[str, Any]) -> list[SwapMargin]:
+    """The sensitivity module's margins in words-ready form, smallest change first.
+
+    For each criterion the smaller of its increase and decrease is kept; criteria whose weight can
+    move anywhere without swapping the first two are left out.
+    """
+    found: list[SwapMargin] = []
+    for m in report["sensitivity"]["weight_margins"]:
+        up, down = m["increase"], m["decrease"]
+        if up is None and down is None:
+            continue
+        raising = down is None or (up is not None and up <= down)
+        change = up if raising else down
+        weight = m["weight"]
+        found.append(SwapMargin(m["criterion"], raising, 100 * change, 100 * weight,
+                                100 * (weight + change if raising else weight - change)))
+    return sorted(found, key=lambda s: s.change)
+
+
+def contribution_chart(report: Mapping[str, Any], labels: Mapping[str, str], limit: int = CHART_ROWS) -> dict[str, Any]:
+    """Stacked horizontal bars: each of the best `limit` candidates' score split by criterion
+    (the best at the top). `labels` names each criterion in the page's language."""
+    rows = report["ranking"][:limit]
+    series = {labels.get(name, name): [round(r["contributions"][name], 4) for r in rows] for name in report["criteria"]}
+    option = charts.bars([r["name"] for r in rows], series, horizontal=True, stack=True)
+    option["yAxis"]["inverse"] = True
+    option["legend"] = {"top": 0, "type": "scroll"}
+    return option
+
+
+def attainment_chart(kpis: Sequence[KpiResult], series_name: str) -> dict[str, Any]:
+    """One bar per KPI: its attainment in percent of target (100 = on target, marked by a line).
+    A KPI without a measurement, or whose attainment is no ratio, has no bar."""
+    values = [None if k.attainment is None else k.attainment * 100 for k in kpis]
+    option = charts.bars([k.name for k in kpis], {series_name: values}, horizontal=True, unit="%")
+    option["yAxis"]["inverse"] = True
+    option["series"][0]["markLine"] = {"silent": True, "symbol": "none", "data": [{"xAxis": 100}]}
+    return option
+
+
+def judgement_matrix(names: Sequence[str], cells: Mapping[tuple[int, int], str]) -> tuple[list[str], list[list[str]]]:
+    """A comparison table for `ahp.parse_matrix`: the upper triangle from `cells` (i < j), 1 on the
+    diagonal, the lower triangle left blank (parse_matrix fills in the reciprocals)."""
+    rows = [[name, *("1" if i == j else cells.get((i, j), "1") if i < j else "" for j in range(len(names)))]
+            for i, name in enumerate(names)]
+    return ["", *names], rows
+
+
+def saaty_text(value: float) -> str:
+    """A judgement as written on Saaty's scale ("3", "1/5"): the nearest value of the scale."""
+    return min(SAATY, key=lambda t: abs(math.log(value) - math.log(_fraction(t))))
+
+
+def _fraction(text: str) -> float:
+    top, _, bottom = text.partition("/")
+    return float(top) / float(bottom or 1)
+
+
+def read_judgements(fields: Mapping[str, object], count: int) -> dict[tuple[int, int], str]:
+    """The pairwise selects ("a{i}-{j}", i < j) that hold a value of Saaty's scale."""
+    return {(i, j): str(fields[f"a{i}-{j}"]) for i in range(count) for j in range(i + 1, count)
+            if str(fields.get(f"a{i}-{j}", "")) in SAATY}
+
+
+# -- the workspace ---------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Outcome:
+    report: dict[str, Any] | None = None
+    problems: list[str] = field(default_factory=list)
+    spec: CriteriaSpec | None = None
+    table: CandidateTable | None = None
+
+
+def _candidates(store: Store, code: str, workspace: Workspace, spec: CriteriaSpec) -> CandidateTable:
+    if workspace.source == "members":
+        return service.member_candidates(store, code, spec)
+    try:
+        data = base64.b64decode(workspace.content, validate=True)
+    except (binascii.Error, ValueError):
+        data = b""
+    if not data:
+        raise InvalidInput(N_("Choose a .csv or .xlsx file of candidates."))
+    return candidate_file(spec, data, workspace.filename)
+
+
+def _rank(store: Store, code: str, workspace: Workspace) -> Outcome:
+    """Rank without saving: the report the fragment shows, or the problems that stopped it."""
+    try:
+        spec = workspace_spec(workspace)
+        table = _candidates(store, code, workspace, spec)
+        report = screening_report(rank(spec, table, workspace.method), SensitivitySettings(), limit=TABLE_ROWS)
+    except InvalidInput as exc:
+        return Outcome(problems=problem_lines(exc))
+    return Outcome(report, [], spec, table)
+
+
+def _result_context(request: Request, report: dict[str, Any] | None, problems: Sequence[str] = ()) -> dict[str, Any]:
+    """What the ranking fragment needs; problems are translated here (a message is data, not a
+    format string: it may hold a "%")."""
+    _ = translator(request)
+    labels = {name: _(msgid) for name, msgid in CRITERION_LABELS.items()}
+    shown = [_(line) for line in problems]
+    if report is None:
+        return {"report": None, "chart": None, "margins": [], "labels": labels, "problems": shown}
+    return {"report": report, "chart": contribution_chart(report, labels), "margins": swap_margins(report),
+            "labels": labels, "problems": shown}
+
+
+async def _workspace_page(request: Request, code: str, store: StoreDep, viewer: PageViewer, workspace: Workspace,
+                          outcome: Outcome, status: int = 200) -> HTMLResponse:
+    alliance = registry.get_alliance(store, code)
+    runs = service.list_runs(store, code)
+    return render(request, "screening/workspace.html", status=status, alliance=alliance, section="screening",
+                  ws=workspace, criteria=PRESETS[workspace.preset], presets=PRESET_LABELS, methods=METHOD_LABELS,
+                  runs=runs[:10], may_manage=viewer.may(Action.MANAGE_ALLIANCE, code),
+                  weight_field=WEIGHT_FIELD, **_result_context(request, outcome.report, outcome.problems))
+
+
+@router.get("/alliances/{code}/screening", response_class=HTMLResponse)
+async def workspace_page(request: Request, code: Code, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+    """The workspace over the alliance's members (query: preset, method, w:<criterion>)."""
+    workspace = read_workspace(request.query_params)
+    outcome = await run_in_threadpool(_rank, store, code, workspace)
+    return await _workspace_page(request, code, store, viewer, workspace, outcome)
+
+
+async def _posted_workspace(request: Request) -> tuple[Workspace, list[str]]:
+    """The posted workspace; a newly chosen file replaces the one the form carried."""
+    form = await request.form()
+    fields: dict[str, object] = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    upload = form.get("file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        data = await upload.read(MAX_CANDIDATE_FILE + 1)
+        if len(data) > MAX_CANDIDATE_FILE:
+            return read_workspace({**fields, "content": ""}), [N_("The candidate file is larger than 512 KiB.")]
+        fields.update(source="file", filename=upload.filename, content=base64.b64encode(data).decode())
+    return read_workspace(fields), []
+
+
+@router.post("/alliances/{code}/screening", response_class=HTMLResponse)
+async def rerank(request: Request, code: Code, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+    """Rank again with the posted sliders, method and candidates; nothing is saved. htmx gets the
+    ranking fragment, a plain form post (an upload, or no script) the whole page."""
+    workspace, problems = await _posted_workspace(request)
+    outcome = Outcome(problems=problems) if problems else await run_in_threadpool(_rank, store, code, workspace)
+    status = 422 if outcome.problems else 200
+    if is_htmx(request):
+        return render(request, "fragments/screening_result.html", status=status,
+                      **_result_context(request, outcome.report, outcome.problems))
+    return await _workspace_page(request, code, store, viewer, workspace, outcome, status)
+
+
+@router.post("/alliances/{code}/screening/runs", response_class=HTMLResponse)
+async def save_run(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> Response:
+    """Save the ranking the user sees (the same sliders, method and candidates) as a screening run."""
+    workspace, problems = await _posted_workspace(request)
+    outcome = Outcome(problems=problems) if problems else await run_in_threadpool(_rank, store, code, workspace)
+    if outcome.problems or outcome.spec is None or outcome.table is None:
+        return await _workspace_page(request, code, store, viewer, workspace, outcome, 422)
+    try:
+        run, _report = await run_in_threadpool(service.run_screening, store, code, outcome.spec, workspace.method,
+                                               outcome.table, SensitivitySettings(), viewer.principal.actor, clock)
+    except InvalidInput as exc:
+        return await _workspace_page(request, code, store, viewer, workspace, Outcome(problems=problem_lines(exc)), 422)
+    return RedirectResponse(f"/alliances/{code}/screening/runs/{run.id}", status_code=303)
+
+
+@router.get("/alliances/{code}/screening/runs/{run_id}", response_class=HTMLResponse)
+def saved_run(request: Request, code: Code, run_id: Id, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+    alliance = registry.get_alliance(store, code)
+    run = service.get_run(store, code, run_id)
+    return render(request, "screening/run.html", alliance=alliance, section="screening", run=run,
+                  method_label=METHOD_LABELS.get(Method(run.method), run.method),
+                  **_result_context(request, run.report))
+
+
+# -- AHP -------------------------------------------------------------------------------------------
+
+@router.get("/alliances/{code}/screening/ahp", response_class=HTMLResponse)
+def ahp_page(request: Request, code: Code, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+    """Pairwise judgements of the chosen set's criteria; with judgements given, the weights and the
+    consistency ratio (above 0.10 the weights are refused, naming the judgement that disagrees most)."""
+    alliance = registry.get_alliance(store, code)
+    workspace = read_workspace(request.query_params)
+    names = list(PRESETS[workspace.preset])
+    cells = read_judgements(request.query_params, len(names))
+    result: AhpResult | None = None
+    apply_url = None
+    if cells:
+        header, rows = judgement_matrix(names, cells)
+        checked, matrix = parse_matrix(header, rows)
+        result = ahp_weights(checked, matrix, force=True)  # refused below, with the worst judgement shown
+        if result.consistent:
+            applied = Workspace(workspace.preset, workspace.method,
+                                {n: round(100 * w, 1) for n, w in result.weights.items()})
+            apply_url = f"/alliances/{code}/screening?{applied.query()}"
+    worst = result.most_inconsistent if result is not None else None
+    return render(request, "screening/ahp.html", alliance=alliance, section="screening", ws=workspace, names=names,
+                  cells=cells, worst=worst, worst_stated=saaty_text(worst.stated) if worst else "", saaty=SAATY,
+                  result=result, cr_limit=CR_LIMIT, apply_url=apply_url,
+                  presets=PRESET_LABELS, labels={n: CRITERION_LABELS.get(n) for n in names})
+
+
+# -- prospects, due diligence and pilots -----------------------------------------------------------
+
+@router.get("/alliances/{code}/screening/prospects", response_class=HTMLResponse)
+def prospects_page(request: Request, code: Code, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+    alliance = registry.get_alliance(store, code)
+    everyone = service.list_prospects(store, code)
+    by_stage = [(stage, [p for p in everyone if p.stage is stage]) for stage in Stage]
+    return render(request, "screening/prospects.html", alliance=alliance, section="screening", by_stage=by_stage,
+                  total=len(everyone), stage_labels=STAGE_LABELS, source_labels=SOURCE_LABELS)
+
+
+async def _prospect_page(request: Request, code: str, prospect_id: int, store: StoreDep, viewer: PageViewer,
+                         status: int = 200, **context: Any) -> HTMLResponse:
+    _ = translator(request)
+    alliance = registry.get_alliance(store, code)
+    found = service.prospect_file(store, code, prospect_id)
+    review = service.review_pilot(store, code, found.pilot.id) if found.pilot is not None else None
+    chart = attainment_chart(review.kpis, _("Attainment")) if review is not None and review.kpis else None
+    defaults: dict[str, Any] = {"item_errors": {}, "item_values": {}, "decision_errors": {}, "decision_values": {},
+                                "saved": request.query_params.get("saved")}
+    return render(request, "screening/prospect.html", status=status, alliance=alliance, section="screening",
+                  file=found, review=review, chart=chart, may_manage=viewer.may(Action.MANAGE_ALLIANCE, code),
+                  stage_labels=STAGE_LABELS, source_labels=SOURCE_LABELS, area_labels=AREA_LABELS,
+                  status_labels=ITEM_STATUS_LABELS, decision_labels=DECISION_LABELS,
+                  direction_labels=DIRECTION_LABELS, **{**defaults, **context})
+
+
+@router.get("/alliances/{code}/screening/prospects/{prospect_id}", response_class=HTMLResponse)
+async def prospect_page(request: Request, code: Code, prospect_id: Id, store: StoreDep,
+                        viewer: PageViewer) -> HTMLResponse:
+    return await _prospect_page(request, code, prospect_id, store, viewer)
+
+
+@router.post("/alliances/{code}/screening/prospects/{prospect_id}/items/{item_id}", response_class=HTMLResponse)
+async def update_item(request: Request, code: Code, prospect_id: Id, item_id: Id, store: StoreDep, clock: ClockDep,
+                      viewer: PageViewer) -> Response:
+    """Save one checklist item's status (a waiver needs a reason: else nothing is saved and the
+    error is shown beside the reason field)."""
+    form = await request.form()
+    values = {"status": str(form.get("status", "")), "waiver_reason": str(form.get("waiver_reason", ""))[:2000]}
+    found = service.prospect_file(store, code, prospect_id)
+    if not any(i.id == item_id for i in found.checklist):
+        raise NotFound(f"prospect {prospect_id} has no due-diligence item {item_id}")
+    errors: dict[str, str] = {}
+    try:
+        status = ItemStatus(values["status"])
+    except ValueError:
+        status = None
+        errors["status"] = N_("Choose a status.")
+    if status is not None:
+        reason = values["waiver_reason"] if status is ItemStatus.WAIVED else ""
+        try:
+            service.update_item(store, code, item_id, viewer.principal.actor, clock, status=status,
+                                waiver_reason=reason)
+        except InvalidInput as exc:
+            waiver = any(p.field == "waiver_reason" for p in exc.problems)
+            errors["waiver_reason"] = WAIVER_NEEDS_REASON if waiver else exc.message
+    if errors:
+        _ = translator(request)
+        return await _prospect_page(request, code, prospect_id, store, viewer, status=422,
+                                    item_errors={item_id: {k: _(v) for k, v in errors.items()}},
+                                    item_values={item_id: values})
+    return RedirectResponse(f"/alliances/{code}/screening/prospects/{prospect_id}?saved=item-{item_id}#item-{item_id}",
+                            status_code=303)
+
+
+@router.post("/alliances/{code}/screening/prospects/{prospect_id}/decision", response_class=HTMLResponse)
+async def decide(request: Request, code: Code, prospect_id: Id, store: StoreDep, clock: ClockDep,
+                 viewer: PageViewer) -> Response:
+    """Record the pilot's go / no-go (a no-go needs a note: the error is shown beside it)."""
+    form = await request.form()
+    values = {"decision": str(form.get("decision", "")), "note": str(form.get("note", ""))[:2000]}
+    found = service.prospect_file(store, code, prospect_id)
+    if found.pilot is None:
+        raise NotFound(f"prospect {prospect_id} has no pilot")
+    errors: dict[str, str] = {}
+    try:
+        decision = Decision(values["decision"])
+    except ValueError:
+        decision = None
+        errors["decision"] = N_("Choose go or no-go.")
+    if decision is not None:
+        try:
+            service.decide_pilot(store, code, found.pilot.id, decision, values["note"], viewer.principal.actor, clock)
+        except InvalidInput as exc:
+            missing_note = decision is Decision.NO_GO and not values["note"].strip()
+            errors["note"] = NO_GO_NEEDS_NOTE if missing_note else exc.message
+        except Conflict as exc:
+            errors["decision"] = exc.message
+    if errors:
+        _ = translator(request)
+        return await _prospect_page(request, code, prospect_id, store, viewer, status=422,
+                                    decision_errors={k: _(v) for k, v in errors.items()}, decision_values=values)
+    return RedirectResponse(f"/alliances/{code}/screening/prospects/{prospect_id}?saved=decision#pilot",
+                            status_code=303)

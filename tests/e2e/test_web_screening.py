@@ -1,0 +1,400 @@
+"""The screening workspace over HTTP: live re-ranking, AHP, due diligence, pilot decisions, access."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from html import unescape
+from urllib.parse import urlencode
+
+import pytest
+from fastapi.testclient import TestClient
+
+from alliance.access.roles import Role
+from alliance.access.service import create_user, grant_role
+from alliance.core.clock import FrozenClock
+from alliance.registry.demo import load_demo
+from alliance.screening import service
+from alliance.screening.entities import Cadence
+from alliance.screening.pipeline import ItemStatus, KpiDirection, Source, Stage
+from alliance.server import create_app
+from alliance.store.database import Store
+from alliance.web import screening_pages
+from alliance.web.screening_pages import (
+    SAATY,
+    contribution_chart,
+    judgement_matrix,
+    read_workspace,
+    saaty_text,
+    swap_margins,
+)
+
+PASSWORD = "a long enough password"
+CODE = "yuejia-retail"  # six members with stored financial profiles
+OTHER = "cloud-hw"
+BASE = f"/alliances/{CODE}/screening"
+FINANCIAL = ("revenue", "profit", "cash_flow", "debt_ratio", "compliance_records")
+
+
+@dataclass
+class World:
+    store: Store
+    clock: FrozenClock
+    app: object
+
+    def client(self, username: str) -> TestClient:
+        """A client signed in as `username` (each client keeps its own session cookie)."""
+        c = TestClient(self.app, base_url="https://testserver")  # type: ignore[arg-type]
+        r = c.post("/sign-in", data={"username": username, "password": PASSWORD, "next": "/"}, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        return c
+
+
+@pytest.fixture
+def world(store: Store, clock: FrozenClock) -> Iterator[World]:
+    load_demo(store, clock)
+    for username, role, alliance, member in (
+        ("coord", Role.COORDINATOR, CODE, None),
+        ("auditor", Role.AUDITOR, CODE, None),
+        ("analyst", Role.MEMBER_ANALYST, CODE, "MILK"),
+        ("madmin", Role.MEMBER_ADMIN, CODE, "MILK"),
+        ("stranger", Role.COORDINATOR, OTHER, None),
+    ):
+        create_user(store, username, PASSWORD, username, clock)
+        grant_role(store, username, role, alliance, member)
+    app = create_app(store, clock)
+    with TestClient(app, base_url="https://testserver"):  # runs the app's lifespan
+        yield World(store, clock, app)
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+def ranking(html: str) -> list[tuple[str, float]]:
+    """(candidate, score) rows of the ranking table, best first."""
+    table = html.split('id="ranking-table"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<th scope="row">([^<]+)</th><td data-score="([^"]+)">', table)
+    return [(unescape(name), float(score)) for name, score in rows]
+
+
+def weights(**given: float) -> dict[str, str]:
+    fields = {f"w:{name}": "20" for name in FINANCIAL}
+    fields.update({f"w:{name}": str(value) for name, value in given.items()})
+    return fields
+
+
+def rerank(c: TestClient, csrf: str, method: str = "weighted", **given: float):  # type: ignore[no-untyped-def]
+    return c.post(BASE, data={"preset": "financial", "source": "members", "method": method, **weights(**given)},
+                  headers={"X-CSRF-Token": csrf, "HX-Request": "true"})
+
+
+# -- pure helpers ------------------------------------------------------------------------------------
+
+def test_read_workspace_falls_back_to_the_preset_and_clamps_sliders() -> None:
+    ws = read_workspace({"preset": "nope", "method": "magic", "w:revenue": "250", "w:profit": "x"})
+    assert ws.preset == "financial" and ws.method.value == "weighted"
+    assert ws.weights["revenue"] == 100 and ws.weights["profit"] == 25 and ws.weights["debt_ratio"] == 20
+    assert read_workspace({"source": "file", "content": ""}).source == "file"
+    assert "w%3Arevenue=100" in ws.query()
+
+
+def test_judgement_matrix_leaves_the_lower_triangle_to_the_reciprocals() -> None:
+    header, rows = judgement_matrix(["a", "b", "c"], {(0, 1): "3", (1, 2): "1/5"})
+    assert header == ["", "a", "b", "c"]
+    assert rows == [["a", "1", "3", "1"], ["b", "", "1", "1/5"], ["c", "", "", "1"]]
+    assert saaty_text(1 / 5) == "1/5" and saaty_text(7.2) == "7" and set(SAATY) >= {"1", "9", "1/9"}
+
+
+def test_swap_margins_keep_the_smaller_move_per_criterion() -> None:
+    report = {"sensitivity": {"weight_margins": [
+        {"criterion": "a", "weight": 0.5, "increase": 0.2, "decrease": 0.05},
+        {"criterion": "b", "weight": 0.3, "increase": 0.1, "decrease": None},
+        {"criterion": "c", "weight": 0.2, "increase": None, "decrease": None},
+    ]}}
+    margins = swap_margins(report)
+    assert [(m.criterion, m.raise_weight) for m in margins] == [("a", False), ("b", True)]
+    assert margins[0].change == pytest.approx(5) and margins[0].weight_to == pytest.approx(45)
+    assert margins[1].weight_to == pytest.approx(40)
+
+
+def test_contribution_chart_stacks_one_series_per_criterion() -> None:
+    report = {"criteria": {"x": {}, "y": {}},
+              "ranking": [{"name": "A", "contributions": {"x": 1.23456, "y": 2.0}},
+                          {"name": "B", "contributions": {"x": 0.5, "y": -0.25}}]}
+    option = contribution_chart(report, {"x": "X"})
+    assert option["yAxis"]["data"] == ["A", "B"] and option["yAxis"]["inverse"] is True
+    assert [(s["name"], s["stack"], s["data"]) for s in option["series"]] == [
+        ("X", "total", [1.2346, 0.5]), ("y", "total", [2.0, -0.25])]
+
+
+# -- the workspace -----------------------------------------------------------------------------------
+
+def test_workspace_ranks_members_and_a_weight_change_reorders_without_saving(world: World) -> None:
+    c = world.client("coord")
+    page = c.get(BASE)
+    assert page.status_code == 200
+    assert 'hx-post="' + BASE + '"' in page.text and 'type="range"' in page.text and "contribution-chart" in page.text
+    csrf = csrf_of(page.text)
+
+    by_revenue = rerank(c, csrf, revenue=100, profit=0, cash_flow=0, debt_ratio=0, compliance_records=0)
+    assert by_revenue.status_code == 200 and "<html" not in by_revenue.text  # a fragment
+    by_debt = rerank(c, csrf, revenue=0, profit=0, cash_flow=0, debt_ratio=100, compliance_records=0)
+    first_by_revenue = ranking(by_revenue.text)[0][0]
+    first_by_debt = ranking(by_debt.text)[0][0]
+    assert "(YJ)" in first_by_revenue  # the supermarket group has by far the largest revenue
+    assert "(BABY)" in first_by_debt  # the lowest debt ratio, 0.33
+    assert len(ranking(by_revenue.text)) == 6
+    assert service.list_runs(world.store, CODE) == []  # moving sliders saves nothing
+
+
+def test_toggling_the_method_changes_the_scores(world: World) -> None:
+    c = world.client("coord")
+    csrf = csrf_of(c.get(BASE).text)
+    weighted = dict(ranking(rerank(c, csrf, "weighted").text))
+    topsis_page = rerank(c, csrf, "topsis")
+    topsis = dict(ranking(topsis_page.text))
+    assert set(weighted) == set(topsis)
+    assert all(0 <= s <= 1 for s in topsis.values()) and max(weighted.values()) > 1
+    assert weighted != topsis and "TOPSIS" in topsis_page.text
+
+
+def test_sensitivity_is_said_in_words(world: World) -> None:
+    c = world.client("coord")
+    html = c.get(BASE + "?lang=en").text
+    headline = re.search(r'id="sensitivity-headline">([^<]+)<', html)
+    assert headline
+    text = unescape(headline.group(1))
+    assert re.search(r"A change of \d+\.\d percentage points in the weight of .+ swaps the first two", text), text
+    assert "swaps them." in html
+
+
+def test_workspace_refuses_all_zero_weights_and_shows_why(world: World) -> None:
+    c = world.client("coord")
+    csrf = csrf_of(c.get(BASE).text)
+    r = rerank(c, csrf, revenue=0, profit=0, cash_flow=0, debt_ratio=0, compliance_records=0)
+    assert r.status_code == 422 and 'id="screening-problems"' in r.text
+
+
+def test_a_candidate_file_is_ranked_and_carried_with_the_form(world: World) -> None:
+    c = world.client("coord")
+    csrf = csrf_of(c.get(BASE).text)
+    csv = "name,战略匹配度,资源互补性,财务健康度,市场声誉,文化兼容性\n甲,9,8,7,6,5\n乙,5,6,7,8,9\n丙,2,2,2,2,2\n"
+    r = c.post(BASE, data={"preset": "article", "csrf_token": csrf},
+               files={"file": ("candidates.csv", csv.encode(), "text/csv")})
+    assert r.status_code == 200, r.text
+    assert [n for n, _ in ranking(r.text)] == ["甲", "乙", "丙"]
+    carried = re.search(r'name="content" value="([^"]+)"', r.text)
+    assert carried and base64.b64decode(carried.group(1)).decode() == csv
+    fields = {"preset": "article", "source": "file", "filename": "candidates.csv", "content": carried.group(1),
+              "method": "weighted", "w:战略匹配度": "0", "w:资源互补性": "0", "w:财务健康度": "0", "w:市场声誉": "0",
+              "w:文化兼容性": "100"}
+    again = c.post(BASE, data=fields, headers={"X-CSRF-Token": csrf, "HX-Request": "true"})
+    assert [n for n, _ in ranking(again.text)] == ["乙", "甲", "丙"]
+    bad = c.post(BASE, data={"preset": "financial", "csrf_token": csrf},
+                 files={"file": ("candidates.csv", csv.encode(), "text/csv")})
+    assert bad.status_code == 422 and "screening-problems" in bad.text and "revenue" in bad.text
+
+
+def test_save_this_run_stores_the_ranking_shown(world: World) -> None:
+    c = world.client("coord")
+    csrf = csrf_of(c.get(BASE).text)
+    form = {"preset": "financial", "source": "members", "method": "topsis", "csrf_token": csrf, **weights(revenue=60)}
+    shown = ranking(c.post(BASE, data=form).text)
+    r = c.post(BASE + "/runs", data=form, follow_redirects=False)
+    assert r.status_code == 303
+    [run] = service.list_runs(world.store, CODE)
+    assert r.headers["location"] == f"{BASE}/runs/{run.id}" and run.method == "topsis"
+    assert run.inputs["criteria"]["revenue"]["weight"] == pytest.approx(60 / 140)
+    page = c.get(r.headers["location"])
+    assert page.status_code == 200 and run.inputs_sha256 in page.text
+    assert ranking(page.text) == shown
+    assert f"{BASE}/runs/{run.id}" in c.get(BASE).text
+
+
+# -- AHP ---------------------------------------------------------------------------------------------
+
+def ahp_query(cells: dict[str, str]) -> str:
+    return f"{BASE}/ahp?" + urlencode({"preset": "long-term", "lang": "en", **cells})
+
+
+def test_ahp_shows_weights_and_the_consistency_ratio(world: World) -> None:
+    c = world.client("coord")
+    blank = c.get(f"{BASE}/ahp?preset=long-term")
+    assert blank.status_code == 200 and 'name="a0-1"' in blank.text and 'name="a1-2"' in blank.text
+    r = c.get(ahp_query({"a0-1": "2", "a0-2": "4", "a1-2": "2"}))  # perfectly consistent: 4/7, 2/7, 1/7
+    assert r.status_code == 200
+    assert "Consistency ratio: 0.000" in r.text and "57.1%" in r.text and "28.6%" in r.text
+    link = unescape(re.search(r'id="apply-weights" href="([^"]+)"', r.text).group(1))
+    assert link.startswith(BASE + "?") and "w%3A%E4%B8%93%E5%88%A9%E6%95%B0=57.1" in link
+    workspace = c.get(link)
+    assert workspace.status_code == 200 and 'value="57.1"' in workspace.text and 'value="14.3"' in workspace.text
+
+
+def test_ahp_refuses_an_inconsistent_matrix_naming_the_worst_judgement(world: World) -> None:
+    c = world.client("coord")
+    # Patents 9x APIs, APIs 9x benefit sharing, yet benefit sharing 9x patents: a cycle.
+    r = c.get(ahp_query({"a0-1": "9", "a1-2": "9", "a0-2": "1/9"}))
+    assert r.status_code == 200
+    assert 'id="ahp-refused"' in r.text and 'id="apply-weights"' not in r.text
+    cr = float(re.search(r"Consistency ratio: (\d+\.\d+)", r.text).group(1))
+    assert cr > 0.1
+    refusal = unescape(r.text.split('id="ahp-refused"', 1)[1].split("</div>", 1)[0])
+    assert re.search(r"The judgement that disagrees most is \S.+ versus \S.+: you chose (9|1/9)", refusal), refusal
+
+
+# -- prospects, due diligence, pilots ----------------------------------------------------------------
+
+def prospect_in_pilot(world: World) -> tuple[int, int]:
+    """A prospect through due diligence into a pilot with two KPIs; (prospect id, pilot id)."""
+    s, clock = world.store, world.clock
+    p = service.add_prospect(s, CODE, "华东冷链物流有限公司", Source.REFERRAL, "seed", clock)
+    service.move_prospect(s, CODE, p.id, Stage.DUE_DILIGENCE, "seed", clock)
+    for item in service.prospect_file(s, CODE, p.id).checklist:
+        service.update_item(s, CODE, item.id, "seed", clock, status=ItemStatus.DONE)
+    pilot = service.start_pilot(s, CODE, p.id, "联合配送试点", date(2026, 12, 1), date(2027, 2, 28), Cadence.MONTHLY,
+                                "seed", clock)
+    cost = service.add_kpi(s, CODE, pilot.id, "单件配送成本", "元", KpiDirection.LOWER, Decimal("5"))
+    rate = service.add_kpi(s, CODE, pilot.id, "准时率", "%", KpiDirection.HIGHER, Decimal("95"))
+    service.record_measurement(s, CODE, cost.id, date(2027, 1, 31), Decimal("4"), clock)
+    service.record_measurement(s, CODE, rate.id, date(2027, 1, 31), Decimal("76"), clock)
+    return p.id, pilot.id
+
+
+def test_prospects_are_listed_by_stage(world: World) -> None:
+    p = service.add_prospect(world.store, CODE, "甬城包装", Source.TRADE_SHOW, "seed", world.clock)
+    c = world.client("coord")
+    r = c.get(f"{BASE}/prospects")
+    assert r.status_code == 200 and f"{BASE}/prospects/{p.id}" in r.text and 'id="stage-screened"' in r.text
+
+
+def test_a_checklist_update_is_saved(world: World) -> None:
+    p = service.add_prospect(world.store, CODE, "甬城包装", Source.TRADE_SHOW, "seed", world.clock)
+    item = service.prospect_file(world.store, CODE, p.id).checklist[0]
+    c = world.client("coord")
+    page = c.get(f"{BASE}/prospects/{p.id}")
+    assert page.status_code == 200 and f'id="item-{item.id}-form"' in page.text
+    r = c.post(f"{BASE}/prospects/{p.id}/items/{item.id}", data={
+        "csrf_token": csrf_of(page.text), "status": "waived", "waiver_reason": "上市公司，年报已公开"},
+        follow_redirects=False)
+    assert r.status_code == 303
+    saved = service.prospect_file(world.store, CODE, p.id).checklist[0]
+    assert saved.status is ItemStatus.WAIVED and saved.waiver_reason == "上市公司，年报已公开"
+    assert 'id="saved-note"' in c.get(r.headers["location"]).text
+
+
+def test_a_waiver_without_reason_shows_the_error_beside_the_field_and_saves_nothing(world: World) -> None:
+    p = service.add_prospect(world.store, CODE, "甬城包装", Source.TRADE_SHOW, "seed", world.clock)
+    item = service.prospect_file(world.store, CODE, p.id).checklist[1]
+    c = world.client("coord")
+    csrf = csrf_of(c.get(f"{BASE}/prospects/{p.id}").text)
+    r = c.post(f"{BASE}/prospects/{p.id}/items/{item.id}?lang=en",
+               data={"csrf_token": csrf, "status": "waived", "waiver_reason": "  "})
+    assert r.status_code == 422
+    cell = r.text.split(f'id="item-{item.id}-reason"', 1)[1].split("</td>", 1)[0]
+    assert f'id="item-{item.id}-reason-error">A waiver needs a reason.</p>' in cell
+    assert f'aria-describedby="item-{item.id}-reason-error"' in r.text
+    assert 'value="waived" selected' in r.text.split(f'id="item-{item.id}-status"', 1)[1].split("</select>", 1)[0]
+    unchanged = service.prospect_file(world.store, CODE, p.id).checklist[1]
+    assert unchanged.status is ItemStatus.OPEN and unchanged.updated_by == item.updated_by
+
+
+def test_the_pilot_shows_attainment_and_records_the_decision(world: World) -> None:
+    prospect_id, pilot_id = prospect_in_pilot(world)
+    c = world.client("coord")
+    page = c.get(f"{BASE}/prospects/{prospect_id}?lang=en")
+    assert page.status_code == 200 and "attainment-chart" in page.text
+    assert 'data-attainment="1.2500"' in page.text and 'data-attainment="0.8000"' in page.text
+    csrf = csrf_of(page.text)
+    refused = c.post(f"{BASE}/prospects/{prospect_id}/decision?lang=en",
+                     data={"csrf_token": csrf, "decision": "no_go", "note": ""})
+    assert refused.status_code == 422
+    assert 'id="f-note-error">A no-go decision needs a note saying why.</p>' in refused.text
+    assert service.review_pilot(world.store, CODE, pilot_id).pilot.decision is None
+    r = c.post(f"{BASE}/prospects/{prospect_id}/decision",
+               data={"csrf_token": csrf, "decision": "go", "note": "成本达标，准时率下季度复核"}, follow_redirects=False)
+    assert r.status_code == 303
+    review = service.review_pilot(world.store, CODE, pilot_id)
+    assert review.pilot.decision is not None and review.pilot.decision.value == "go"
+    assert review.prospect.stage is Stage.PARTNER
+    after = c.get(r.headers["location"])
+    assert 'id="decision"' in after.text and 'id="decision-form"' not in after.text
+
+
+# -- who may ------------------------------------------------------------------------------------------
+
+READ_PAGES = ("", "/ahp", "/prospects")
+
+
+@pytest.mark.parametrize("username", ["analyst", "madmin"])
+def test_member_roles_may_not_see_the_pipeline(world: World, username: str) -> None:
+    c = world.client(username)
+    for path in READ_PAGES:
+        assert c.get(BASE + path).status_code in (403, 404), path
+    csrf = csrf_of(c.get(f"/alliances/{CODE}").text)
+    assert rerank(c, csrf).status_code in (403, 404)
+
+
+def test_a_coordinator_of_another_alliance_gets_not_found(world: World) -> None:
+    p = service.add_prospect(world.store, CODE, "甬城包装", Source.TRADE_SHOW, "seed", world.clock)
+    c = world.client("stranger")
+    for path in (*READ_PAGES, f"/prospects/{p.id}"):
+        assert c.get(BASE + path).status_code == 404, path
+    csrf = csrf_of(c.get(f"/alliances/{OTHER}").text)
+    item = service.prospect_file(world.store, CODE, p.id).checklist[0]
+    r = c.post(f"{BASE}/prospects/{p.id}/items/{item.id}", data={"csrf_token": csrf, "status": "done"})
+    assert r.status_code == 404
+    assert service.prospect_file(world.store, CODE, p.id).checklist[0].status is ItemStatus.OPEN
+
+
+def test_an_auditor_reads_but_may_not_save(world: World) -> None:
+    c = world.client("auditor")
+    page = c.get(BASE)
+    form = page.text.split('id="workspace-form"', 1)[1].split("</form>", 1)[0]
+    assert page.status_code == 200 and "/runs\"" not in form
+    csrf = csrf_of(page.text)
+    assert rerank(c, csrf).status_code == 200
+    r = c.post(BASE + "/runs", data={"preset": "financial", "csrf_token": csrf})
+    assert r.status_code == 403 and service.list_runs(world.store, CODE) == []
+
+
+def test_posts_without_the_csrf_token_are_refused(world: World) -> None:
+    p = service.add_prospect(world.store, CODE, "甬城包装", Source.TRADE_SHOW, "seed", world.clock)
+    item = service.prospect_file(world.store, CODE, p.id).checklist[0]
+    c = world.client("coord")
+    assert c.post(BASE, data={"preset": "financial"}).status_code == 403
+    assert c.post(BASE + "/runs", data={"preset": "financial"}).status_code == 403
+    assert c.post(BASE + "/runs", data={"preset": "financial", "csrf_token": "forged"}).status_code == 403
+    r = c.post(f"{BASE}/prospects/{p.id}/items/{item.id}", data={"status": "done"})
+    assert r.status_code == 403
+    assert service.list_runs(world.store, CODE) == []
+    assert service.prospect_file(world.store, CODE, p.id).checklist[0].status is ItemStatus.OPEN
+
+
+def test_every_page_route_is_in_the_page_map() -> None:
+    from alliance.web.viewer import PAGES
+
+    for route in screening_pages.router.routes:
+        for method in route.methods:  # type: ignore[attr-defined]
+            assert (method, route.path) in PAGES, (method, route.path)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("template", ["screening/workspace.html", "screening/run.html", "screening/ahp.html",
+                                      "screening/prospects.html", "screening/prospect.html",
+                                      "fragments/screening_result.html"])
+def test_screening_templates_hold_no_text_outside_gettext(template: str) -> None:
+    from alliance.web import TEMPLATES_DIR
+    from tests.e2e.test_home_page import _VisibleText
+
+    source = (TEMPLATES_DIR / template).read_text(encoding="utf-8")
+    bare = re.sub(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", "", source, flags=re.DOTALL)
+    parser = _VisibleText()
+    parser.feed(bare)
+    parser.close()
+    assert [t.strip() for t in parser.found if re.search(r"[^\W\d_]", t)] == []

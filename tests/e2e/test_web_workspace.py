@@ -1,0 +1,380 @@
+"""The web workspace over HTTP: sign-in, page access for every role, members, agreements, orders,
+settlement, statements and downloads, the ledger check, and errors as pages.
+
+Every test runs on SQLite and PostgreSQL (the `store` fixture). Browser behaviour (htmx, charts)
+is covered by tests/browser/test_workspace_browser.py.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import text
+
+from alliance.access.roles import Role
+from alliance.core.clock import FrozenClock
+from alliance.registry import service as registry
+from alliance.server import create_app
+from alliance.store.database import Store
+from alliance.web.viewer import PAGES
+from tests.support.factories import credit_code, make_alliance
+from tests.support.web import add_user, csrf_of, sign_in
+
+AGREEMENT = """agreement: hw-split
+title: 硬件利润分成
+effective_from: 2026-12-01
+parties: [SW, HW]
+rules:
+  - {id: hw-profit, kind: fixed_split, select: {product_owner: HW}, shares: {SW: 0.30, HW: 0.70}}
+"""
+HEADER = "line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,currency\n"
+LINES = ("L1,O1,2026-12-05T10:00:00+08:00,HW,HW,store,HW-1,1,1000.01,CNY\n"
+         "L2,O2,2026-12-05T11:00:00+08:00,SW,HW,online,HW-2,2,200.00,CNY\n")
+A = "/alliances/cloud-hw"
+
+
+@pytest.fixture
+def app_client(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[TestClient]:
+    for code in ("cloud-hw", "other"):
+        make_alliance(store, clock, code=code)
+        for n, member in ((1, "SW"), (2, "HW")):
+            registry.add_member(store, code, {"code": member, "name": f"{member} 科技有限公司",
+                                              "credit_code": credit_code(n), "region": "浙江宁波"}, clock)
+    add_user(store, clock, "admin", Role.PLATFORM_ADMIN)
+    add_user(store, clock, "coord", Role.COORDINATOR, "cloud-hw")
+    add_user(store, clock, "hw", Role.MEMBER_ADMIN, "cloud-hw", "HW")
+    add_user(store, clock, "sw", Role.MEMBER_ADMIN, "cloud-hw", "SW")
+    add_user(store, clock, "analyst", Role.MEMBER_ANALYST, "cloud-hw", "SW")
+    add_user(store, clock, "auditor", Role.AUDITOR, "cloud-hw")
+    add_user(store, clock, "stranger", Role.COORDINATOR, "other")
+    with TestClient(create_app(store, clock, tmp_path / "facts.duckdb"), base_url="https://testserver") as c:
+        yield c
+
+
+def settle_one_day(c: TestClient, clock: FrozenClock) -> None:
+    """Coordinator proposes, both parties sign, orders are imported, 2026-12-05 is settled."""
+    token = sign_in(c, "coord")
+    assert c.post(f"{A}/agreements/new", data={"document": AGREEMENT, "csrf_token": token},
+                  follow_redirects=False).status_code == 303
+    for user, member in (("sw", "SW"), ("hw", "HW")):
+        token = sign_in(c, user)
+        signed = c.post(f"{A}/agreements/hw-split/versions/1/signatures/{member}",
+                        data={"signer": f"{member} 代表", "csrf_token": token}, follow_redirects=False)
+        assert signed.status_code == 303, signed.text
+    clock.advance(timedelta(days=14))  # 2026-12-06
+    token = sign_in(c, "coord")
+    imported = c.post(f"{A}/orders/import", files={"file": ("orders.csv", HEADER + LINES.splitlines(True)[0], "text/csv")},
+                      data={"csrf_token": token})
+    assert imported.status_code == 200, imported.text
+    settled = c.post(f"{A}/settlement", data={"day": "2026-12-05", "csrf_token": token}, follow_redirects=False)
+    assert settled.status_code == 303 and settled.headers["location"] == f"{A}/settlement/2026-12-05"
+
+
+# --- sign-in -------------------------------------------------------------------------------------
+
+
+def test_pages_need_a_session_and_remember_where_they_were_going(app_client: TestClient) -> None:
+    r = app_client.get(f"{A}/members?q=SW", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/sign-in?next=%2Falliances%2Fcloud-hw%2Fmembers%3Fq%3DSW"
+    htmx = app_client.get(f"{A}/members", headers={"HX-Request": "true"}, follow_redirects=False)
+    assert htmx.status_code == 204 and htmx.headers["hx-redirect"].startswith("/sign-in?next=")
+    page = app_client.get("/sign-in")
+    assert page.status_code == 200 and 'name="password"' in page.text and 'type="password"' in page.text
+
+
+def test_sign_in_failure_says_so_and_success_sets_a_safe_cookie(app_client: TestClient) -> None:
+    wrong = app_client.post("/sign-in", data={"username": "coord", "password": "nope", "next": "/"})
+    assert wrong.status_code == 401 and "用户名或密码错误" in wrong.text
+    assert "alliance_session" not in app_client.cookies
+    unknown = app_client.post("/sign-in", data={"username": "nobody", "password": "nope", "next": "/"})
+    assert unknown.status_code == 401 and unknown.text.count("用户名或密码错误") == 1
+    ok = app_client.post("/sign-in", data={"username": "coord", "password": "a long enough test password",
+                                           "next": "//evil.example/steal"}, follow_redirects=False)
+    assert ok.status_code == 303 and ok.headers["location"] == "/"  # never off-site
+    cookie = ok.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "secure" in cookie and "samesite=lax" in cookie
+    home = app_client.get("/")
+    assert "cloud-hw" in home.text and "/alliances/other" not in home.text
+
+
+def test_sign_out_needs_the_csrf_token_and_ends_the_session(app_client: TestClient) -> None:
+    token = sign_in(app_client, "coord")
+    refused = app_client.post("/sign-out", follow_redirects=False)
+    assert refused.status_code == 403
+    assert app_client.get("/").status_code == 200  # still signed in
+    out = app_client.post("/sign-out", data={"csrf_token": token}, follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/sign-in"
+    assert app_client.get("/", follow_redirects=False).status_code == 303
+
+
+# --- who may open what ----------------------------------------------------------------------------
+
+
+def page_routes(app: object) -> set[tuple[str, str]]:
+    """(method, path) of every page: routes left out of the OpenAPI schema, however FastAPI nests
+    included routers."""
+    found: set[tuple[str, str]] = set()
+    for route in getattr(app, "routes", []):
+        nested = getattr(route, "original_router", None)
+        if nested is not None:
+            found |= page_routes(nested)
+        elif isinstance(route, APIRoute) and not route.include_in_schema:
+            found |= {(m, route.path) for m in route.methods - {"HEAD"}}
+    return found
+
+
+def test_every_page_route_is_in_the_access_map_and_nothing_else_is(app_client: TestClient) -> None:
+    routes = page_routes(app_client.app)
+    assert len(routes) > 20
+    assert routes - set(PAGES) == set(), "pages without an access decision"
+    assert set(PAGES) - routes == set(), "access decisions for pages that do not exist"
+
+
+def _concrete(path: str) -> str:
+    return (path.replace("{code}", "cloud-hw").replace("{member}", "HW").replace("{day}", "2026-12-05")
+            .replace("{agreement}", "hw-split").replace("{version}", "1"))
+
+
+@pytest.mark.parametrize("user", ["stranger"])
+def test_another_alliances_coordinator_finds_nothing(app_client: TestClient, clock: FrozenClock, user: str) -> None:
+    settle_one_day(app_client, clock)
+    token = sign_in(app_client, user)
+    for method, path in PAGES:
+        if "{code}" not in path:
+            continue
+        r = app_client.request(method, _concrete(path), data={"csrf_token": token} if method == "POST" else None,
+                               follow_redirects=False)
+        assert r.status_code == 404, (method, path, r.status_code)
+        assert "SW 科技有限公司" not in r.text and "1,000.01" not in r.text
+
+
+def test_a_member_analyst_sees_only_its_own_statements(app_client: TestClient, clock: FrozenClock) -> None:
+    settle_one_day(app_client, clock)
+    token = sign_in(app_client, "analyst")  # analyst of SW
+    day = app_client.get(f"{A}/settlement/2026-12-05")
+    assert day.status_code == 200
+    assert f"{A}/settlement/2026-12-05/members/SW" in day.text
+    assert "/members/HW" not in day.text and "HW 科技有限公司" not in day.text
+    assert app_client.get(f"{A}/settlement/2026-12-05/members/SW").status_code == 200
+    for path in (f"{A}/settlement/2026-12-05/members/HW", f"{A}/settlement/2026-12-05/members/HW/download?format=csv"):
+        r = app_client.get(path)
+        assert r.status_code == 404 and "-300.00" not in r.text and "HW 科技有限公司" not in r.text
+    calendar = app_client.get(f"{A}/settlement?month=2026-12")
+    assert "HW 科技有限公司" not in calendar.text  # the trend chart has SW's line only
+    # Read only: no settling, importing, journal or proposing, and no buttons offering them.
+    assert 'name="day"' not in calendar.text and "/orders/import" not in calendar.text
+    assert app_client.post(f"{A}/settlement", data={"day": "2026-12-06", "csrf_token": token}).status_code == 403
+    assert app_client.get(f"{A}/journal?from=2026-12-01&to=2026-12-31").status_code == 403
+    assert app_client.get(f"{A}/agreements/new").status_code == 403
+    overview = app_client.get(A)
+    assert overview.status_code == 200 and re.search(r'id="figure-settled">¥300\.00<', overview.text)  # its own share
+
+
+def test_a_member_admin_signs_only_for_its_own_member(app_client: TestClient) -> None:
+    token = sign_in(app_client, "coord")
+    app_client.post(f"{A}/agreements/new", data={"document": AGREEMENT, "csrf_token": token})
+    token = sign_in(app_client, "hw")
+    page = app_client.get(f"{A}/agreements/hw-split")
+    assert "/signatures/HW" in page.text and "/signatures/SW" not in page.text
+    other = app_client.post(f"{A}/agreements/hw-split/versions/1/signatures/SW", data={"csrf_token": token})
+    assert other.status_code == 404
+    no_token = app_client.post(f"{A}/agreements/hw-split/versions/1/signatures/HW", data={"signer": "x"})
+    assert no_token.status_code == 403
+    assert "/signatures/HW" in app_client.get(f"{A}/agreements/hw-split").text  # still unsigned
+
+
+# --- members -------------------------------------------------------------------------------------
+
+MEMBER_FILE = "code,name,credit_code,industry,region,role\nCHIP,宁波芯片有限公司,{good},芯片,浙江宁波,member\nBAD,坏行公司,{bad},,,member\n"
+
+
+def test_member_import_previews_errors_inline_then_imports_the_fixed_file(app_client: TestClient, store: Store) -> None:
+    token = sign_in(app_client, "coord")
+    bad = MEMBER_FILE.format(good=credit_code(7), bad="91330200XXXXXXXXX1")
+    preview = app_client.post(f"{A}/members/import", data={"csrf_token": token, "step": "preview"},
+                              files={"file": ("members.csv", bad.encode(), "text/csv")})
+    assert preview.status_code == 422
+    rows = re.findall(r'<tr class="row--error">(.*?)</tr>', preview.text, re.DOTALL)
+    assert len(rows) == 1 and "<td>3</td>" in rows[0] and "credit" in rows[0].lower()
+    assert "Import these members" not in preview.text and "导入这些成员" not in preview.text
+    assert [m.code for m in registry.list_members(store, "cloud-hw")] == ["HW", "SW"]  # nothing saved
+
+    fixed = MEMBER_FILE.format(good=credit_code(7), bad=credit_code(8))
+    preview = app_client.post(f"{A}/members/import", data={"csrf_token": token, "step": "preview"},
+                              files={"file": ("members.csv", fixed.encode(), "text/csv")})
+    assert preview.status_code == 200 and "row--error" not in preview.text
+    content = re.search(r'name="content" value="([^"]+)"', preview.text).group(1)
+    assert [m.code for m in registry.list_members(store, "cloud-hw")] == ["HW", "SW"]  # a preview saves nothing
+    done = app_client.post(f"{A}/members/import", data={"csrf_token": token, "step": "import", "filename": "members.csv",
+                                                       "content": content}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == f"{A}/members?imported=2"
+    assert [m.code for m in registry.list_members(store, "cloud-hw")] == ["BAD", "CHIP", "HW", "SW"]
+    again = app_client.post(f"{A}/members/import", data={"csrf_token": token, "step": "import", "filename": "members.csv",
+                                                        "content": content})
+    assert again.status_code == 422  # the same companies twice: every row refused, nothing added
+    assert len(registry.list_members(store, "cloud-hw")) == 4
+
+
+def test_member_import_refuses_other_files_clearly(app_client: TestClient) -> None:
+    token = sign_in(app_client, "coord")
+    r = app_client.post(f"{A}/members/import", data={"csrf_token": token}, files={"file": ("x.pdf", b"%PDF", "application/pdf")})
+    assert r.status_code == 422 and ".csv" in r.text
+    r = app_client.post(f"{A}/members/import", data={"csrf_token": token, "step": "import", "content": "***"})
+    assert r.status_code == 422
+
+
+def test_member_search_filters_and_profile(app_client: TestClient) -> None:
+    sign_in(app_client, "analyst")
+    found = app_client.get(f"{A}/members", params={"q": "sw"})
+    assert "SW 科技有限公司" in found.text and "HW 科技有限公司" not in found.text
+    fragment = app_client.get(f"{A}/members", params={"q": "hw"}, headers={"HX-Request": "true", "HX-Target": "member-results"})
+    assert "<html" not in fragment.text and "HW 科技有限公司" in fragment.text
+    none = app_client.get(f"{A}/members", params={"region": "北京"})
+    assert "找到 0 个成员" in none.text
+    profile = app_client.get(f"{A}/members/HW")
+    assert profile.status_code == 200 and '"type": "radar"' in profile.text
+    assert app_client.get(f"{A}/members/NOPE").status_code == 404
+
+
+# --- agreements ----------------------------------------------------------------------------------
+
+
+def test_agreement_editor_checks_on_the_spot_and_refuses_bad_documents(app_client: TestClient, store: Store) -> None:
+    token = sign_in(app_client, "coord")
+    headers = {"X-CSRF-Token": token, "HX-Request": "true"}
+    ok = app_client.post(f"{A}/agreements/check", data={"document": AGREEMENT}, headers=headers)
+    assert ok.status_code == 200 and "协议文本有效" in ok.text and "hw-profit" in ok.text
+    bad = AGREEMENT.replace("0.70", "0.60").replace("[SW, HW]", "[SW, HW, XX]")
+    checked = app_client.post(f"{A}/agreements/check", data={"document": bad}, headers=headers)
+    assert "check-verdict" in checked.text and "XX" in checked.text and "sum" in checked.text.lower()
+    refused = app_client.post(f"{A}/agreements/new", data={"document": bad, "csrf_token": token})
+    assert refused.status_code == 422 and "XX" in refused.text and "hw-split" in refused.text  # text kept
+    assert app_client.get(f"{A}/agreements/hw-split").status_code == 404
+
+
+def test_versions_side_by_side(app_client: TestClient, clock: FrozenClock) -> None:
+    token = sign_in(app_client, "coord")
+    app_client.post(f"{A}/agreements/new", data={"document": AGREEMENT, "csrf_token": token})
+    second = AGREEMENT.replace("2026-12-01", "2027-01-01").replace("0.30", "0.35").replace("0.70", "0.65")
+    assert app_client.post(f"{A}/agreements/new", data={"document": second, "csrf_token": token},
+                           follow_redirects=False).headers["location"] == f"{A}/agreements/hw-split?version=2"
+    page = app_client.get(f"{A}/agreements/hw-split", params={"version": 2, "compare": 1})
+    assert page.status_code == 200
+    assert 'class="diff' in page.text and "diff_chg" in page.text and "第 1 版" in page.text and "第 2 版" in page.text
+    assert 'class="diff_next"' not in page.text  # difflib's f/n/t links are dropped
+
+
+# --- orders, settlement, statements --------------------------------------------------------------
+
+
+def test_settle_then_read_and_download_statements(app_client: TestClient, clock: FrozenClock) -> None:
+    settle_one_day(app_client, clock)
+    calendar = app_client.get(f"{A}/settlement", params={"month": "2026-12"})
+    assert 'data-day="2026-12-05"' in calendar.text and "calendar__day--settled" in calendar.text
+    assert calendar.text.count("calendar__day--settled") == 1 and '"type": "line"' in calendar.text
+    day = app_client.get(f"{A}/settlement/2026-12-05")
+    assert "¥300.00" in day.text and "-¥300.00" in day.text  # HW owes SW 30% of 1,000.01, rounded to the cent
+    statement = app_client.get(f"{A}/settlement/2026-12-05/members/SW")
+    assert statement.status_code == 200 and "hw-profit" in statement.text
+    assert re.search(r'id="statement-total">¥300\.00<', statement.text)
+    csv = app_client.get(f"{A}/settlement/2026-12-05/members/SW/download", params={"format": "csv"})
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert 'filename="statement-cloud-hw-SW-2026-12-05.csv"' in csv.headers["content-disposition"]
+    assert "hw-split,1,hw-profit,fixed_split,1000.01,0.3,300.00," in csv.text
+    xlsx = app_client.get(f"{A}/settlement/2026-12-05/members/SW/download", params={"format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert [c.value for c in sheet[2]][:7] == ["hw-split", "1", "hw-profit", "fixed_split", "1000.01", "0.3", "300.00"]
+    as_json = app_client.get(f"{A}/settlement/2026-12-05/members/SW/download", params={"format": "json"}).json()
+    assert as_json["total"] == "300.00" and as_json["lines"][0]["amount"] == "300.00"
+    journal = app_client.get(f"{A}/journal", params={"from": "2026-12-01", "to": "2026-12-31"})
+    assert "Liabilities:Alliance:CLOUD-HW:SW  -300.00 CNY" in journal.text
+    again = app_client.post(f"{A}/settlement", data={"day": "2026-12-05", "csrf_token": csrf_of(day.text)},
+                            headers={"HX-Request": "true"})
+    assert again.status_code == 409 and "该日未能结算" in again.text and "<html" not in again.text
+
+
+def test_order_import_lists_bad_lines_and_keeps_nothing_by_default(app_client: TestClient, clock: FrozenClock) -> None:
+    clock.advance(timedelta(days=14))
+    token = sign_in(app_client, "coord")
+    bad = HEADER + LINES + "L3,O3,2026-12-05 10:00,HW,XX,store,S,1,1.001,CNY\n"
+    r = app_client.post(f"{A}/orders/import", files={"file": ("orders.csv", bad, "text/csv")},
+                        data={"csrf_token": token}, headers={"HX-Request": "true"})
+    assert r.status_code == 422 and "<html" not in r.text
+    assert re.search(r'id="orders-inserted">0<', r.text) and re.search(r'id="orders-rejected">1<', r.text)
+    assert "<td>4</td>" in r.text  # the spreadsheet row of the bad line
+    kept = app_client.post(f"{A}/orders/import", files={"file": ("orders.csv", bad, "text/csv")},
+                           data={"csrf_token": token, "keep_good": "on"}, headers={"HX-Request": "true"})
+    assert re.search(r'id="orders-inserted">2<', kept.text)
+    wrong = app_client.post(f"{A}/orders/import", files={"file": ("orders.pdf", b"%PDF", "application/pdf")},
+                            data={"csrf_token": token})
+    assert wrong.status_code == 422 and ".parquet" in wrong.text
+
+
+def test_settle_form_errors(app_client: TestClient) -> None:
+    token = sign_in(app_client, "coord")
+    r = app_client.post(f"{A}/settlement", data={"day": "yesterday", "csrf_token": token}, headers={"HX-Request": "true"})
+    assert r.status_code == 422 and "YYYY-MM-DD" in r.text
+
+
+# --- overview and ledger -------------------------------------------------------------------------
+
+
+def test_overview_shows_structure_figures_and_verifies_the_ledger(app_client: TestClient, store: Store,
+                                                                   clock: FrozenClock) -> None:
+    settle_one_day(app_client, clock)
+    sign_in(app_client, "auditor")
+    page = app_client.get(A)
+    assert page.status_code == 200 and '"type": "graph"' in page.text
+    graph = json.loads(re.search(r'<script type="application/json" id="structure-graph-option">(.*?)</script>',
+                                 page.text, re.DOTALL).group(1))
+    assert {n["value"] for n in graph["series"][0]["data"]} >= {"SW", "HW"}
+    assert re.search(r'id="figure-members">2<', page.text)
+    assert re.search(r'id="figure-settled">¥300\.00<', page.text)  # 2026-12-05 is yesterday
+    verdict = app_client.get(f"{A}/ledger/verify", headers={"HX-Request": "true"})
+    assert verdict.status_code == 200 and "账本完整" in verdict.text
+    with store.engine.begin() as c:  # tamper with one recorded event, as an attacker with database access
+        if store.kind == "postgresql":  # row-level security: the app's role sees an alliance only when scoped
+            c.execute(text("SELECT set_config('alliance.scope', 'cloud-hw', true)"))
+        changed = c.execute(text("UPDATE ledger_entries SET leaf = :x WHERE idx = 1 AND alliance_id = "
+                                 "(SELECT id FROM alliances WHERE code = 'cloud-hw')"), {"x": b'{"tampered": true}'})
+        assert changed.rowcount == 1
+    verdict = app_client.get(f"{A}/ledger/verify", headers={"HX-Request": "true"})
+    assert "账本已被改动" in verdict.text and "entry 1" in verdict.text
+
+
+def test_errors_are_pages_in_the_users_language(app_client: TestClient) -> None:
+    sign_in(app_client, "coord")
+    missing = app_client.get(f"{A}/settlement/2026-12-05")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert "未找到" in missing.text and "2026-12-05" in missing.text
+    bad_day = app_client.get(f"{A}/settlement/2026-13-45")
+    assert bad_day.status_code == 422 and "<html" in bad_day.text
+    english = app_client.get("/no/such/page", params={"lang": "en"})
+    assert english.status_code == 404 and "Not found" in english.text
+    api = app_client.get("/api/v1/no-such-thing")  # the API keeps problem+json
+    assert api.headers["content-type"] == "application/problem+json"
+
+
+def test_found_an_alliance(app_client: TestClient, store: Store) -> None:
+    token = sign_in(app_client, "coord")
+    assert app_client.get("/alliances/new").status_code == 403
+    token = sign_in(app_client, "admin")
+    bad = app_client.post("/alliances/new", data={"csrf_token": token, "code": "bad code!", "name": "", "kind": "market",
+                                                  "structure": "star", "currency": "XXX1", "timezone": "Mars/Base"})
+    assert bad.status_code == 422 and "bad code!" in bad.text and bad.text.count("<li>") >= 3
+    good = app_client.post("/alliances/new", data={"csrf_token": token, "code": "tea", "name": "杭州茶业联盟",
+                                                   "kind": "sme", "structure": "mesh", "currency": "CNY",
+                                                   "timezone": "Asia/Shanghai", "parent_code": ""},
+                           follow_redirects=False)
+    assert good.status_code == 303 and good.headers["location"] == "/alliances/tea"
+    assert registry.get_alliance(store, "tea").name == "杭州茶业联盟"

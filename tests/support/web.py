@@ -1,0 +1,37 @@
+"""Signing in to the web workspace from a TestClient, as a browser would."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from alliance.access.roles import Role
+from alliance.access.service import create_user, grant_role
+from alliance.core.clock import Clock
+from alliance.store.database import Store
+
+PASSWORD = "a long enough test password"
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+
+
+def add_user(store: Store, clock: Clock, username: str, role: Role, alliance: str | None = None,
+             member: str | None = None) -> str:
+    create_user(store, username, PASSWORD, username, clock)
+    grant_role(store, username, role, alliance, member)
+    return username
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    """Sign in with the form; return the session's CSRF token (from a page's meta tag)."""
+    client.cookies.clear()
+    answer = client.post("/sign-in", data={"username": username, "password": password, "next": "/"},
+                         follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    return csrf_of(client.get("/").text)
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF_META.search(html)
+    assert found, "the page carries no CSRF token"
+    return found.group(1)
