@@ -77,6 +77,7 @@ def test_shortlist_then_due_diligence_gate_then_pilot_go(store: Store, clock: Fr
     file = service.prospect_file(store, alliance, b.id)
     required = [i for i in file.checklist if i.required]
     assert {i.area for i in file.checklist} == set(Area) and required
+    assert service.open_items(store, alliance) == len(file.checklist)  # only prospects in due diligence count
 
     with pytest.raises(StageRefused) as refused:
         service.start_pilot(store, alliance, b.id, "华东联合促销", date(2026, 12, 1), date(2027, 2, 28),
@@ -93,6 +94,7 @@ def test_shortlist_then_due_diligence_gate_then_pilot_go(store: Store, clock: Fr
         service.update_item(store, alliance, required[1].id, "auditor", clock, status=ItemStatus.WAIVED)
     service.update_item(store, alliance, required[1].id, "auditor", clock, status=ItemStatus.WAIVED,
                         waiver_reason="上市公司，年报公开")
+    assert service.open_items(store, alliance) == len(file.checklist) - 2  # one done, one waived
     for item in required[2:]:
         service.update_item(store, alliance, item.id, "auditor", clock, status=ItemStatus.DONE)
 

@@ -40,6 +40,7 @@ from alliance.screening.entities import (
 )
 from alliance.screening.pipeline import (
     DEFAULT_CHECKLIST,
+    SETTLED,
     Area,
     ChecklistItem,
     ItemStatus,
@@ -232,6 +233,14 @@ def shortlist(store: Store, alliance_code: str, run_id: int, top: int, actor: st
 def list_prospects(store: Store, alliance_code: str, stage: Stage | None = None) -> list[Prospect]:
     with store.unit_of_work() as uow:
         return uow.screening.prospects(uow.alliances.require(alliance_code).id, stage)
+
+
+def open_items(store: Store, alliance_code: str) -> int:
+    """Due-diligence items still to settle (neither done nor waived) of prospects in due diligence."""
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        unsettled = [s.value for s in ItemStatus if s not in SETTLED]
+        return uow.screening.count_items(alliance.id, Stage.DUE_DILIGENCE, unsettled)
 
 
 def _prospect(uow: UnitOfWork, alliance: Alliance, prospect_id: int, *, for_update: bool = False) -> Prospect:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.engine import Row
 
 from alliance.screening.entities import (
@@ -117,6 +118,16 @@ class ScreeningRepository:
             .order_by(dd_items.c.area, dd_items.c.id)
         )
         return [_item(r) for r in self._c.execute(query)]
+
+    def count_items(self, alliance_id: int, stage: Stage, statuses: Iterable[str]) -> int:
+        """How many due-diligence items of prospects at `stage` have one of `statuses`."""
+        query = (
+            select(func.count())
+            .select_from(dd_items.join(prospects, dd_items.c.prospect_id == prospects.c.id))
+            .where(dd_items.c.alliance_id == alliance_id, prospects.c.alliance_id == alliance_id,
+                   prospects.c.stage == stage.value, dd_items.c.status.in_(list(statuses)))
+        )
+        return int(self._c.execute(query).scalar_one())
 
     def item(self, alliance_id: int, item_id: int) -> DdItem | None:
         row = self._c.execute(

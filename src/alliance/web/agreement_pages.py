@@ -28,9 +28,8 @@ from alliance.sharing import service
 from alliance.sharing.agreement import Agreement
 from alliance.store.facts import FactStore
 from alliance.web import charts
-from alliance.web.alliance_pages import translator
 from alliance.web.i18n import N_
-from alliance.web.render import is_htmx, render
+from alliance.web.render import gettext_for, is_htmx, render
 from alliance.web.viewer import PageViewer
 
 router = APIRouter(include_in_schema=False)
@@ -130,7 +129,7 @@ def sandbox(request: Request, code: Code, store: StoreDep, clock: ClockDep, view
             last: Annotated[date | None, Query(alias="to")] = None) -> HTMLResponse:
     """Replay stored order lines of a period under candidate versions: each member's total under
     each, side by side, with the members more than ±5% off their declared expectation flagged."""
-    _ = translator(request)
+    _ = gettext_for(request)
     alliance = registry.get_alliance(store, code)
     today = local_today(clock, alliance.timezone)
     last = last or today - timedelta(days=1)
@@ -165,7 +164,7 @@ def sandbox(request: Request, code: Code, store: StoreDep, clock: ClockDep, view
 def agreement_page(request: Request, code: Code, agreement: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer,
                    version: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
                    compare: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None) -> HTMLResponse:
-    _ = translator(request)
+    _ = gettext_for(request)
     alliance = registry.get_alliance(store, code)
     versions = service.versions(store, code, agreement)
     shown = service.get_version(store, code, agreement, version)

@@ -25,11 +25,10 @@ from alliance.registry import service
 from alliance.registry.model import Member, MemberRole
 from alliance.registry.spreadsheets import read_table
 from alliance.screening import service as screening
-from alliance.screening.pipeline import SETTLED, Stage
 from alliance.settlement import service as settlement
 from alliance.web import charts
-from alliance.web.i18n import N_, get_translations, request_locale
-from alliance.web.render import render
+from alliance.web.i18n import N_
+from alliance.web.render import gettext_for, render
 from alliance.web.viewer import PageViewer
 
 router = APIRouter(include_in_schema=False)
@@ -37,15 +36,9 @@ PAGE_SIZE = 25
 MAX_MEMBER_FILE = 5 * 2**20  # a member file of 5 MiB holds tens of thousands of companies
 
 
-def translator(request: Request):  # type: ignore[no-untyped-def]
-    from alliance.core.settings import get_settings
-
-    return get_translations(request_locale(request, get_settings().default_locale).locale).gettext
-
-
 @router.get("/alliances/{code}", response_class=HTMLResponse)
 def overview(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> HTMLResponse:
-    _ = translator(request)
+    _ = gettext_for(request)
     alliance = service.get_alliance(store, code)
     members = service.list_members(store, code)
     subs = {s: (service.get_alliance(store, s).name, service.list_members(store, s)) for s in alliance.sub_alliance_codes}
@@ -57,12 +50,7 @@ def overview(request: Request, code: Code, store: StoreDep, clock: ClockDep, vie
     settled = None
     if totals is not None:
         settled = totals.accounts.get(own, (0, 0))[0] if own else totals.settled_minor
-    open_items = None
-    if viewer.may(Action.READ_PIPELINE, code):
-        open_items = 0
-        for prospect in screening.list_prospects(store, code, Stage.DUE_DILIGENCE):
-            found = screening.prospect_file(store, code, prospect.id)
-            open_items += sum(1 for item in found.checklist if item.status not in SETTLED)
+    open_items = screening.open_items(store, code) if viewer.may(Action.READ_PIPELINE, code) else None
     log = None
     if viewer.may(Action.READ_RECORDS, code):
         try:
@@ -215,7 +203,7 @@ async def import_members(request: Request, code: Code, store: StoreDep, clock: C
 
 @router.get("/alliances/{code}/members/{member}", response_class=HTMLResponse)
 def member_profile(request: Request, code: Code, member: Code, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
-    _ = translator(request)
+    _ = gettext_for(request)
     alliance = service.get_alliance(store, code)
     found = service.get_member(store, code, member)
     everyone = service.list_members(store, code)

@@ -17,6 +17,7 @@ from alliance.api.deps import SESSION_COOKIE, ClockDep, StoreDep
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.registry import service
 from alliance.registry.model import Alliance, AllianceKind, AllianceSpec, AllianceStructure, Member
+from alliance.store.database import Store
 from alliance.web.i18n import N_
 from alliance.web.render import render
 from alliance.web.viewer import PageViewer, Viewer, current_viewer
@@ -132,15 +133,16 @@ def home(request: Request, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
 ALLIANCE_FIELDS = ("code", "name", "kind", "structure", "currency", "timezone", "parent_code", "charter")
 
 
-def _alliance_form(request: Request, values: dict[str, str], errors: list[str], status: int = 200) -> HTMLResponse:
-    parents = [(a.code, a.name) for a in service.list_alliances(request.app.state.store)]
+def _alliance_form(request: Request, store: Store, values: dict[str, str], errors: list[str],
+                   status: int = 200) -> HTMLResponse:
+    parents = [(a.code, a.name) for a in service.list_alliances(store)]
     return render(request, "alliance_new.html", status=status, values=values, errors=errors, parents=parents,
                   kinds=list(AllianceKind), structures=list(AllianceStructure))
 
 
 @router.get("/alliances/new", response_class=HTMLResponse)
-def new_alliance_page(request: Request, viewer: PageViewer) -> HTMLResponse:
-    return _alliance_form(request, {"currency": "CNY", "timezone": "Asia/Shanghai", "kind": "market",
+def new_alliance_page(request: Request, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+    return _alliance_form(request, store, {"currency": "CNY", "timezone": "Asia/Shanghai", "kind": "market",
                                     "structure": "star"}, [])
 
 
@@ -155,10 +157,10 @@ async def found_alliance(request: Request, store: StoreDep, clock: ClockDep, vie
                             parent_code=values["parent_code"] or None)
         created = await run_in_threadpool(service.create_alliance, store, spec, clock)
     except ValueError as exc:  # an unknown kind or structure from a tampered form
-        return _alliance_form(request, values, [str(exc)], status=422)
+        return _alliance_form(request, store, values, [str(exc)], status=422)
     except InvalidInput as exc:
         reasons = [p.reason for p in exc.problems] if exc.problems else [exc.message]
-        return _alliance_form(request, values, reasons, status=422)
+        return _alliance_form(request, store, values, reasons, status=422)
     except AllianceError as exc:
-        return _alliance_form(request, values, [exc.message], status=exc.status)
+        return _alliance_form(request, store, values, [exc.message], status=exc.status)
     return RedirectResponse(f"/alliances/{created.code}", status_code=303)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,13 +11,19 @@ from fastapi.responses import HTMLResponse
 
 from alliance import __version__
 from alliance.core.settings import get_settings
-from alliance.web.i18n import LANG_QUERY, LANGUAGE_NAMES, SUPPORTED_LOCALES, apply_locale_headers, get_environment, request_locale
+from alliance.web.i18n import (LANG_QUERY, LANGUAGE_NAMES, SUPPORTED_LOCALES, apply_locale_headers, get_environment,
+                               get_translations, request_locale)
 from alliance.web.viewer import CSRF_FIELD, Viewer
 
 
 def is_htmx(request: Request) -> bool:
     """Whether htmx made the request (it then wants a fragment, not a whole page)."""
     return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+
+
+def gettext_for(request: Request) -> Callable[[str], str]:
+    """Translate in the request's language, for text a handler builds (chart labels, messages)."""
+    return get_translations(request_locale(request, get_settings().default_locale).locale).gettext
 
 
 def language_links(request: Request) -> list[tuple[str, str, str]]:

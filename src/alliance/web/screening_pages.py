@@ -40,9 +40,8 @@ from alliance.screening.report import SensitivitySettings, screening_report
 from alliance.screening.scoring import Method, rank
 from alliance.store.database import Store
 from alliance.web import charts
-from alliance.web.alliance_pages import translator
 from alliance.web.i18n import N_
-from alliance.web.render import is_htmx, render
+from alliance.web.render import gettext_for, is_htmx, render
 from alliance.web.viewer import PageViewer
 
 router = APIRouter(include_in_schema=False)
@@ -302,7 +301,7 @@ def _rank(store: Store, code: str, workspace: Workspace) -> Outcome:
 def _result_context(request: Request, report: dict[str, Any] | None, problems: Sequence[str] = ()) -> dict[str, Any]:
     """What the ranking fragment needs; problems are translated here (a message is data, not a
     format string: it may hold a "%")."""
-    _ = translator(request)
+    _ = gettext_for(request)
     labels = {name: _(msgid) for name, msgid in CRITERION_LABELS.items()}
     shown = [_(line) for line in problems]
     if report is None:
@@ -419,7 +418,7 @@ def prospects_page(request: Request, code: Code, store: StoreDep, viewer: PageVi
 
 async def _prospect_page(request: Request, code: str, prospect_id: int, store: StoreDep, viewer: PageViewer,
                          status: int = 200, **context: Any) -> HTMLResponse:
-    _ = translator(request)
+    _ = gettext_for(request)
     alliance = registry.get_alliance(store, code)
     found = service.prospect_file(store, code, prospect_id)
     review = service.review_pilot(store, code, found.pilot.id) if found.pilot is not None else None
@@ -464,7 +463,7 @@ async def update_item(request: Request, code: Code, prospect_id: Id, item_id: Id
             waiver = any(p.field == "waiver_reason" for p in exc.problems)
             errors["waiver_reason"] = WAIVER_NEEDS_REASON if waiver else exc.message
     if errors:
-        _ = translator(request)
+        _ = gettext_for(request)
         return await _prospect_page(request, code, prospect_id, store, viewer, status=422,
                                     item_errors={item_id: {k: _(v) for k, v in errors.items()}},
                                     item_values={item_id: values})
@@ -496,7 +495,7 @@ async def decide(request: Request, code: Code, prospect_id: Id, store: StoreDep,
         except Conflict as exc:
             errors["decision"] = exc.message
     if errors:
-        _ = translator(request)
+        _ = gettext_for(request)
         return await _prospect_page(request, code, prospect_id, store, viewer, status=422,
                                     decision_errors={k: _(v) for k, v in errors.items()}, decision_values=values)
     return RedirectResponse(f"/alliances/{code}/screening/prospects/{prospect_id}?saved=decision#pilot",

@@ -23,14 +23,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from alliance.access.policy import Action
 from alliance.api.deps import ClockDep, Code, Id, StoreDep
 from alliance.core.errors import InvalidInput
-from alliance.core.settings import get_settings
 from alliance.datashare import service
 from alliance.datashare.views import DATASETS, DEFAULT_K, MIN_K, Policy
 from alliance.registry import service as registry
 from alliance.registry.model import Alliance
 from alliance.store.datashare_repository import Access, StoredView
-from alliance.web.i18n import N_, get_translations, request_locale
-from alliance.web.render import render
+from alliance.web.i18n import N_
+from alliance.web.render import gettext_for, render
 from alliance.web.viewer import PageViewer, Viewer
 
 router = APIRouter(include_in_schema=False)
@@ -85,10 +84,6 @@ def _card(store: StoreDep, viewer: Viewer, alliance: Alliance, found: StoredView
                     viewer.may(Action.ACT_FOR_MEMBER, alliance.code, found.member), latest)
 
 
-def _gettext(request: Request) -> Any:
-    return get_translations(request_locale(request, get_settings().default_locale).locale).gettext
-
-
 def _members_view(store: StoreDep, code: str, member: str, view_id: int) -> StoredView:
     """The view `view_id` if `member` published it (revoked ones included); ViewNotFound otherwise,
     so a path naming one's own member cannot reach another member's view."""
@@ -121,7 +116,7 @@ def _form_page(request: Request, alliance: Alliance, member: str, company: str, 
     dataset = (values or {}).get("dataset") or "sales"
     fields = list(DATASETS.get(dataset, DATASETS["sales"]))
     values = {"name": "", "dataset": dataset, "k": str(DEFAULT_K), "policies": {}, **(values or {})}
-    gettext = _gettext(request)
+    gettext = gettext_for(request)
     return render(request, "sharing/publish.html", status=status, alliance=alliance, section="sharing", member=member,
                   company=company, values=values, errors=errors or {}, fields=fields,
                   field_names={f: gettext(FIELD_LABELS[f]) if f in FIELD_LABELS else f for f in fields},
@@ -163,7 +158,7 @@ async def publish(request: Request, code: Code, member: Code, store: StoreDep, c
     """Publish a view of `member`'s data, as the API's publish does: name, dataset, a policy per field, k."""
     alliance = registry.get_alliance(store, code)
     company = _company(store, code, member)
-    gettext = _gettext(request)
+    gettext = gettext_for(request)
     form = await request.form()
     dataset = str(form.get("dataset", "sales"))
     policies = {f: str(form.get(f"policy-{f}", Policy.HIDDEN.value)) for f in DATASETS.get(dataset, {})}
