@@ -68,3 +68,44 @@ def screenshot(page: Any, name: str) -> Path:
     page.screenshot(path=str(path), full_page=True)
     assert path.read_bytes().startswith(PNG_SIGNATURE)
     return path
+
+
+# WCAG 2.x contrast of every visible text against the background it is drawn on (the first opaque
+# background up its ancestors): 4.5:1, or 3:1 for large text (24px, or 18.66px bold).
+CONTRAST_SCRIPT = """
+() => {
+  const rgba = (text) => { const m = text.match(/[\\d.]+/g).map(Number); return [m[0], m[1], m[2], m.length > 3 ? m[3] : 1]; };
+  const lum = ([r, g, b]) => {
+    const c = [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const bg = rgba(getComputedStyle(e).backgroundColor);
+      if (bg[3] >= 0.99) return bg;
+    }
+    return [255, 255, 255, 1];
+  };
+  const failures = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, el = node.parentElement;
+    if (!node.textContent.trim() || !el || el.closest(".visually-hidden, script, style, canvas, [hidden]")) continue;
+    const style = getComputedStyle(el), box = el.getBoundingClientRect();
+    if (style.visibility === "hidden" || style.display === "none" || box.width === 0 || box.height === 0) continue;
+    const fg = rgba(style.color), bg = background(el);
+    const blended = fg.slice(0, 3).map((v, i) => v * fg[3] + bg[i] * (1 - fg[3]));
+    const [hi, lo] = [lum(blended), lum(bg)].sort((a, b) => b - a);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    const size = parseFloat(style.fontSize), bold = parseInt(style.fontWeight, 10) >= 700;
+    const needed = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+    if (ratio < needed) failures.push(`${node.textContent.trim().slice(0, 40)} (${ratio.toFixed(2)} < ${needed})`);
+  }
+  return failures;
+}
+"""
+
+
+def contrast_failures(page: Any) -> list[str]:
+    """Texts on the page whose contrast with their background is below WCAG AA."""
+    return list(page.evaluate(CONTRAST_SCRIPT))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -19,7 +20,7 @@ from alliance.access.roles import Role
 from alliance.core.clock import FrozenClock
 from alliance.server import create_app
 from alliance.store.database import Store
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, require_chromium, screenshot, serve
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, contrast_failures, require_chromium, screenshot, serve
 from tests.support.factories import credit_code
 from tests.support.web import PASSWORD, add_user
 
@@ -129,6 +130,7 @@ def test_a_coordinators_day_in_chromium(served: tuple[str, Store], clock: Frozen
                 slider.press("ArrowLeft")
             expect(result).not_to_have_text(before)
             screenshot(page, "03-screening")
+            assert contrast_failures(page) == []
 
             # Propose and sign an agreement.
             page.goto(base + "/alliances/tea/agreements/new")
@@ -136,6 +138,15 @@ def test_a_coordinators_day_in_chromium(served: tuple[str, Store], clock: Frozen
             expect(page.locator("#check-verdict")).to_have_class("alert alert--error")  # checked as typed
             page.get_by_label("协议（YAML）").fill(AGREEMENT)
             expect(page.locator("#check-verdict")).to_contain_text("协议文本有效")
+            # A second rule written with the form lands in the YAML and is checked with it.
+            page.get_by_label("规则编号").fill("online-split")
+            page.get_by_label("渠道", exact=True).fill("online")
+            page.get_by_role("textbox", name="LJ", exact=True).fill("0.50")
+            page.get_by_role("textbox", name="YP", exact=True).fill("0.50")
+            page.get_by_role("button", name="将规则加入协议文本").click()
+            expect(page.get_by_label("协议（YAML）")).to_have_value(re.compile(r"- id: online-split\n"))
+            expect(page.locator("#check-verdict")).to_contain_text("协议文本有效")
+            expect(page.locator("#check-verdict + dl + table tbody tr")).to_have_count(2)
             page.get_by_role("button", name="提交此版本").click()
             page.wait_for_url("**/agreements/tea-split?version=1")
             for member in ("LJ", "YP"):
@@ -144,6 +155,7 @@ def test_a_coordinators_day_in_chromium(served: tuple[str, Store], clock: Frozen
             expect(page.locator("#signatures tbody tr")).to_have_count(2)
             expect(page.get_by_text("各方均已签署").first).to_be_visible()
             screenshot(page, "04-agreement")
+            assert contrast_failures(page) == []
 
             # Two weeks on: import the orders of 5 December and settle the day.
             clock.advance(timedelta(days=14))
@@ -154,14 +166,20 @@ def test_a_coordinators_day_in_chromium(served: tuple[str, Store], clock: Frozen
             page.get_by_role("button", name="登录").click()
             page.wait_for_url(base + "/alliances/tea/orders/import")
             page.get_by_label("订单明细文件").set_input_files(_file(tmp_path, "orders.csv", ORDERS))
+            page.evaluate("""() => { window.uploadProgress = [];
+                document.addEventListener("htmx:xhr:progress",
+                    () => window.uploadProgress.push(document.getElementById("orders-progress").value)); }""")
             page.get_by_role("button", name="导入", exact=True).click()
             expect(page.locator("#orders-inserted")).to_have_text("2")
+            assert page.evaluate("window.uploadProgress")[-1] == 100  # the bar followed the upload
+            expect(page.locator("#orders-progress")).to_be_hidden()
             page.goto(base + "/alliances/tea/settlement?month=2026-12")
             page.get_by_label("营业日", exact=True).fill("2026-12-05")
             page.get_by_role("button", name="结算", exact=True).click()
             expect(page.locator("#settle-result")).to_contain_text("已结算")
             page.get_by_role("link", name="查看当日结算单").click()
             screenshot(page, "05-settled-day")
+            assert contrast_failures(page) == []
 
             # A member's statement, and its download.
             page.get_by_role("link", name="余杭云平包装有限公司").click()
@@ -179,6 +197,7 @@ def test_a_coordinators_day_in_chromium(served: tuple[str, Store], clock: Frozen
             page.goto(base + "/alliances/tea/settlement?month=2026-12")
             expect(page.locator('td[data-day="2026-12-05"]')).to_have_class("calendar__day calendar__day--settled")
             expect(page.locator("#trend-chart[data-chart-ready=true]")).to_have_count(1)
+            assert contrast_failures(page) == []
 
             # Verify the ledger from the overview.
             page.goto(base + "/alliances/tea")
@@ -186,6 +205,7 @@ def test_a_coordinators_day_in_chromium(served: tuple[str, Store], clock: Frozen
             page.get_by_role("button", name="校验账本").click()
             expect(page.locator("#ledger-verdict")).to_contain_text("账本完整")
             screenshot(page, "07-overview")
+            assert contrast_failures(page) == []
 
             # Switch language: the same page in English.
             page.get_by_role("link", name="English").click()

@@ -378,3 +378,62 @@ def test_found_an_alliance(app_client: TestClient, store: Store) -> None:
                            follow_redirects=False)
     assert good.status_code == 303 and good.headers["location"] == "/alliances/tea"
     assert registry.get_alliance(store, "tea").name == "杭州茶业联盟"
+
+
+NEEDS_METRICS = """agreement: pools
+effective_from: 2026-12-01
+parties: [SW, HW]
+rules:
+  - id: three
+    kind: three_level
+    select: {channel: store}
+    pool_rate: 0.10
+    parts: {base: 0.40, incremental: 0.30, long_term: 0.30}
+    members: [SW, HW]
+    baseline: {SW: "0.00", HW: "0.00"}
+    long_term_metric: user_assets
+"""
+
+
+def test_a_failed_settlement_shows_in_the_calendar_with_its_reason(app_client: TestClient, store: Store,
+                                                                    clock: FrozenClock) -> None:
+    token = sign_in(app_client, "coord")
+    app_client.post(f"{A}/agreements/new", data={"document": NEEDS_METRICS, "csrf_token": token})
+    for user, member in (("sw", "SW"), ("hw", "HW")):
+        token = sign_in(app_client, user)
+        app_client.post(f"{A}/agreements/pools/versions/1/signatures/{member}", data={"csrf_token": token})
+    clock.advance(timedelta(days=14))
+    token = sign_in(app_client, "coord")
+    app_client.post(f"{A}/orders/import", files={"file": ("orders.csv", HEADER + LINES, "text/csv")},
+                    data={"csrf_token": token})
+    failed = app_client.post(f"{A}/settlement", data={"day": "2026-12-05", "csrf_token": token},
+                             headers={"HX-Request": "true"})
+    assert failed.status_code == 422 and "user_assets" in failed.text
+    calendar = app_client.get(f"{A}/settlement", params={"month": "2026-12"})
+    cell = re.search(r'<td class="calendar__day calendar__day--(\w+)" data-day="2026-12-05">', calendar.text)
+    assert cell and cell.group(1) == "failed"
+    assert 'id="failure-2026-12-05"' in calendar.text and "user_assets" in calendar.text
+    sign_in(app_client, "analyst")  # member roles see the day failed too: it is the alliance's record
+    assert "calendar__day--failed" in app_client.get(f"{A}/settlement", params={"month": "2026-12"}).text
+
+
+def test_a_rule_added_with_the_form_lands_in_the_document(app_client: TestClient) -> None:
+    token = sign_in(app_client, "coord")
+    editor = app_client.get(f"{A}/agreements/new")
+    assert 'id="rule-form-card"' in editor.text and 'name="share_SW"' in editor.text
+    headers = {"X-CSRF-Token": token, "HX-Request": "true"}
+    fields = {"document": AGREEMENT, "rule_id": "online", "kind": "fixed_split", "base": "revenue",
+              "select_channel": "online", "share_SW": "0.40", "share_HW": "0.60"}
+    ok = app_client.post(f"{A}/agreements/rule", data=fields, headers=headers)
+    assert ok.status_code == 200 and 'hx-swap-oob="true"' in ok.text
+    textarea = re.search(r'<textarea id="f-document"[^>]*>(.*?)</textarea>', ok.text, re.DOTALL).group(1)
+    assert textarea.startswith("agreement: hw-split") and "  - id: online\n    kind: fixed_split" in textarea
+    assert "shares: {HW: 0.60, SW: 0.40}" in textarea
+    # A rule the form cannot write, or one that breaks the agreement, is not added.
+    bad = app_client.post(f"{A}/agreements/rule", data={**fields, "rule_id": "no good", "share_HW": "x"}, headers=headers)
+    assert bad.status_code == 422 and "hx-swap-oob" not in bad.text and bad.text.count('class="field__error"') >= 2
+    unbalanced = app_client.post(f"{A}/agreements/rule", data={**fields, "share_HW": "0.50"}, headers=headers)
+    assert unbalanced.status_code == 422 and "sum to 0.9" in unbalanced.text and "hx-swap-oob" not in unbalanced.text
+    analyst = sign_in(app_client, "analyst")
+    refused = app_client.post(f"{A}/agreements/rule", data=fields, headers={**headers, "X-CSRF-Token": analyst})
+    assert refused.status_code == 403 and "hx-swap-oob" not in refused.text

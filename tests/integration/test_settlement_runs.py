@@ -212,6 +212,12 @@ def test_period_metrics_feed_three_level_and_dynamic_rules(store: Store, setup: 
                                     "L2,O2,2027-01-05T10:00:00+08:00,HW,HW,membership,S,1,100.00,,CNY"], at(5, 12), "m.csv")
     with pytest.raises(service.SettlementInputMissing, match="user_assets"):
         service.settle(store, facts, "cloud-hw", date(2026, 12, 5), "财务", at(6))
+    december_period = (date(2026, 12, 1), date(2026, 12, 31))
+    (failure,) = service.period_totals(store, "cloud-hw", *december_period).failures.values()
+    assert failure.day == date(2026, 12, 5) and failure.actor == "财务" and "user_assets" in failure.reason
+    with pytest.raises(InvalidInput, match="not over yet"):  # a refused request is not a failed run
+        service.settle(store, facts, "cloud-hw", date(2026, 12, 6), "财务", at(6))
+    assert set(service.period_totals(store, "cloud-hw", *december_period).failures) == {date(2026, 12, 5)}
     header = ["period", "metric", "member", "value"]
     rows = [["2026-12", "user_assets", "SW", "3"], ["2026-12", "user_assets", "HW", "1"],
             ["2026-12", "repurchase_rate", "SW", "0.9"], ["2026-12", "repurchase_rate", "HW", "0.1"]]
@@ -222,6 +228,7 @@ def test_period_metrics_feed_three_level_and_dynamic_rules(store: Store, setup: 
     with pytest.raises(InvalidInput, match="nothing was recorded"):
         service.record_metrics(store, "cloud-hw", header, rows[:1], at(6))  # never rewritten
     december = service.settle(store, facts, "cloud-hw", date(2026, 12, 5), "财务", at(6))
+    assert service.period_totals(store, "cloud-hw", *december_period).failures == {}  # settled since: no longer failed
     # Pool 100.00 from HW: base 40.00 by sales and incremental 30.00 by growth (all HW's: SW gets
     # 0.00 of each, listed so the statement explains itself), long-term 30.00 by user assets 3:1.
     three = [l for l in service.statement(store, "cloud-hw", "SW", date(2026, 12, 5)).lines if l.rule_id == "three"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 
 import re
 from collections.abc import Sequence
@@ -27,7 +28,7 @@ from alliance.sharing.agreement import Agreement, RuleKind, load_agreement_text
 from alliance.sharing.versions import AgreementVersion, in_force
 from alliance.store.database import Store
 from alliance.store.facts import FactStore, IngestReport
-from alliance.store.settlement_repository import StoredRun, StoredStatementLine
+from alliance.store.settlement_repository import SettlementFailure, StoredRun, StoredStatementLine
 
 
 def import_order_lines(store: Store, facts: FactStore, alliance_code: str, path: Path, fmt: str | None,
@@ -57,6 +58,8 @@ def import_order_lines(store: Store, facts: FactStore, alliance_code: str, path:
             uow.commit()
     return report
 
+
+logger = logging.getLogger("alliance.settlement")
 
 # Who the ledger names for imports until users and API keys exist (issue 7).
 PLATFORM = "platform"
@@ -97,44 +100,50 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         versions = {code: uow.sharing.versions(alliance.id, code) for code in codes}
         metrics = uow.settlement.metrics(alliance.id)
 
-    lines_today = facts.count(alliance.code, day)
-    late = facts.late_days(alliance.code, closed)
+    try:
+        lines_today = facts.count(alliance.code, day)
+        late = facts.late_days(alliance.code, closed)
 
-    statement: list[dict[str, Any]] = []
-    applied: list[dict[str, Any]] = []
-    net: dict[str, int] = {}
+        statement: list[dict[str, Any]] = []
+        applied: list[dict[str, Any]] = []
+        net: dict[str, int] = {}
 
-    def apply(version: AgreementVersion, on: date, adjustment_of: date | None) -> None:
-        agreement = load_agreement_text(version.document)
-        if agreement.currency != alliance.currency:
-            raise InvalidInput(f"agreement {version.agreement_code!r} v{version.version} is in {agreement.currency}, "
-                               f"the alliance settles in {alliance.currency}")
-        # The rules' totals come from the fact store in SQL (late lines: only those that arrived
-        # after their day's cutoff); the money arithmetic is the reference engine's.
-        totals = facts.rule_totals(alliance.code, agreement.rules, on,
-                                   arrived_after=None if adjustment_of is None else closed[adjustment_of])
-        outcome = settle_totals(agreement, on, totals, period_context(agreement, on, metrics))
-        for rule in outcome.outcomes:
-            for line in rule.lines:
-                statement.append({
-                    "account": line.account, "agreement": version.agreement_code, "version": version.version,
-                    "rule_id": line.rule_id, "kind": line.kind.value, "base_minor": line.base.minor,
-                    "rate": line.rate[:200], "amount_minor": line.amount.minor, "adjustment_of": adjustment_of,
-                })
-                net[line.account] = net.get(line.account, 0) + line.amount.minor
+        def apply(version: AgreementVersion, on: date, adjustment_of: date | None) -> None:
+            agreement = load_agreement_text(version.document)
+            if agreement.currency != alliance.currency:
+                raise InvalidInput(f"agreement {version.agreement_code!r} v{version.version} is in {agreement.currency}, "
+                                   f"the alliance settles in {alliance.currency}")
+            # The rules' totals come from the fact store in SQL (late lines: only those that arrived
+            # after their day's cutoff); the money arithmetic is the reference engine's.
+            totals = facts.rule_totals(alliance.code, agreement.rules, on,
+                                       arrived_after=None if adjustment_of is None else closed[adjustment_of])
+            outcome = settle_totals(agreement, on, totals, period_context(agreement, on, metrics))
+            for rule in outcome.outcomes:
+                for line in rule.lines:
+                    statement.append({
+                        "account": line.account, "agreement": version.agreement_code, "version": version.version,
+                        "rule_id": line.rule_id, "kind": line.kind.value, "base_minor": line.base.minor,
+                        "rate": line.rate[:200], "amount_minor": line.amount.minor, "adjustment_of": adjustment_of,
+                    })
+                    net[line.account] = net.get(line.account, 0) + line.amount.minor
 
-    for code, history in versions.items():
-        version = in_force(history, day)
-        if version is not None:
-            applied.append({"agreement": code, "version": version.version, "sha256": version.sha256})
-            apply(version, day, None)
-        for late_day in late:
-            late_version = in_force(history, late_day)
-            if late_version is not None:
-                apply(late_version, late_day, late_day)
-    # Never skipped: the run's postings balance, or nothing is saved.
-    if sum(net.values()) != 0:
-        raise AssertionError(f"settlement of {day} does not balance: {sum(net.values())}")
+        for code, history in versions.items():
+            version = in_force(history, day)
+            if version is not None:
+                applied.append({"agreement": code, "version": version.version, "sha256": version.sha256})
+                apply(version, day, None)
+            for late_day in late:
+                late_version = in_force(history, late_day)
+                if late_version is not None:
+                    apply(late_version, late_day, late_day)
+        # Never skipped: the run's postings balance, or nothing is saved.
+        if sum(net.values()) != 0:
+            raise AssertionError(f"settlement of {day} does not balance: {sum(net.values())}")
+
+    except Exception as exc:
+        # The day stays open; the attempt is kept so the calendar can say it failed, and why.
+        _record_failure(store, alliance_code, day, actor, clock, exc)
+        raise
 
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
@@ -158,6 +167,16 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         pass
     return SettlementResult(day, lines_today, sum(late.values()), applied,
                             {a: Money(m, alliance.currency) for a, m in sorted(net.items()) if m})
+
+
+def _record_failure(store: Store, alliance_code: str, day: date, actor: str, clock: Clock, exc: Exception) -> None:
+    reason = exc.message if isinstance(exc, AllianceError) else f"unexpected error ({type(exc).__name__}); see the server log"
+    try:
+        with store.unit_of_work() as uow:
+            uow.settlement.add_failure(uow.alliances.require(alliance_code).id, day, clock.now(), actor, reason)
+            uow.commit()
+    except Exception:  # noqa: BLE001 - recording must never hide the failure being reported
+        logger.exception("could not record the failed settlement of %s %s", alliance_code, day)
 
 
 class DayClosed(Conflict):
@@ -227,6 +246,7 @@ class PeriodTotals:
     currency: str
     runs: dict[date, StoredRun]
     nets: dict[date, dict[str, int]]  # day -> account -> net minor units
+    failures: dict[date, SettlementFailure]  # open days whose latest attempt failed
 
 
 def period_totals(store: Store, alliance_code: str, first: date, last: date) -> PeriodTotals:
@@ -237,7 +257,8 @@ def period_totals(store: Store, alliance_code: str, first: date, last: date) -> 
         nets: dict[date, dict[str, int]] = {}
         for day, account, net, _count in uow.settlement.account_totals(alliance.id, first, last):
             nets.setdefault(day, {})[account] = net
-    return PeriodTotals(alliance.currency, runs, nets)
+        failures = {d: f for d, f in uow.settlement.failures_between(alliance.id, first, last).items() if d not in runs}
+    return PeriodTotals(alliance.currency, runs, nets, failures)
 
 
 def day_totals(store: Store, alliance_code: str, day: date) -> DayTotals | None:

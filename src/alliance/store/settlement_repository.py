@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
-from alliance.store.tables import period_metrics, settlement_runs, statement_lines
+from alliance.store.tables import period_metrics, settlement_failures, settlement_runs, statement_lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,14 @@ class StoredStatementLine:
     rate: str
     amount_minor: int
     adjustment_of: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementFailure:
+    day: date
+    attempted_at: datetime
+    actor: str
+    reason: str
 
 
 class SettlementRepository:
@@ -108,3 +116,16 @@ class SettlementRepository:
             .order_by(settlement_runs.c.day, statement_lines.c.account)
         )
         return [(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
+
+    def add_failure(self, alliance_id: int, day: date, at: datetime, actor: str, reason: str) -> None:
+        self._c.execute(insert(settlement_failures).values(alliance_id=alliance_id, day=day, attempted_at=at,
+                                                           actor=actor[:200], reason=reason[:1000]))
+
+    def failures_between(self, alliance_id: int, first: date, last: date) -> dict[date, SettlementFailure]:
+        """The latest failed attempt of each day in [first, last] that had one."""
+        rows = self._c.execute(
+            select(settlement_failures)
+            .where(settlement_failures.c.alliance_id == alliance_id, settlement_failures.c.day.between(first, last))
+            .order_by(settlement_failures.c.attempted_at, settlement_failures.c.id)
+        )
+        return {r.day: SettlementFailure(r.day, r.attempted_at, r.actor, r.reason) for r in rows}

@@ -280,6 +280,18 @@ settlement_runs = Table(
     UniqueConstraint("alliance_id", "day", name="uq_settlement_runs_alliance_day"),
 )
 
+# Settlement attempts that failed (the day stays open; a later run may still settle it).
+settlement_failures = Table(
+    "settlement_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("day", Date, nullable=False),
+    Column("attempted_at", UtcDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("reason", String(1000), nullable=False),
+)
+
 statement_lines = Table(
     "statement_lines",
     metadata,

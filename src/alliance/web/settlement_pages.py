@@ -67,7 +67,8 @@ def settlement_calendar(request: Request, code: Code, store: StoreDep, clock: Cl
     visible = _visible_accounts(viewer, code, accounts, set(members))
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
-    states = {d: ("settled" if d in period.runs else "open" if d < today else "future") for d in days}
+    states = {d: ("settled" if d in period.runs else "failed" if d in period.failures else "open" if d < today
+                  else "future") for d in days}
     trend = charts.lines(
         [d.isoformat()[5:] for d in days],
         {(members[a].legal_name if a in members else a): [
@@ -78,7 +79,7 @@ def settlement_calendar(request: Request, code: Code, store: StoreDep, clock: Cl
     previous = (first - timedelta(days=1)).strftime("%Y-%m")
     following = (last + timedelta(days=1)).strftime("%Y-%m")
     return render(request, "settlement/calendar.html", alliance=alliance, section="settlement", first=first,
-                  last=last, weeks=weeks, states=states, runs=period.runs, today=today, trend=trend,
+                  last=last, weeks=weeks, states=states, runs=period.runs, failures=period.failures, today=today, trend=trend,
                   has_trend=bool(visible and period.runs), previous=previous, following=following,
                   yesterday=today - timedelta(days=1), settled=settled,
                   may_settle=viewer.may(Action.MANAGE_ALLIANCE, code), may_import=viewer.may(Action.IMPORT_ORDERS, code),

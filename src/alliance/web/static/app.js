@@ -9,6 +9,23 @@
     if (meta) event.detail.headers["X-CSRF-Token"] = meta.content;
   });
 
+  // Uploads show how much has been sent: a form with data-progress="ID" fills <progress id="ID">.
+  function progressOf(elt) {
+    var form = elt && elt.closest ? elt.closest("[data-progress]") : null;
+    return form ? document.getElementById(form.dataset.progress) : null;
+  }
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var bar = progressOf(event.target);
+    if (!bar || !event.detail.lengthComputable) return;
+    bar.hidden = false;
+    bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+    bar.textContent = bar.value + "%";
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var bar = progressOf(event.target);
+    if (bar) bar.hidden = true;
+  });
+
   var charts = new Map();
 
   function draw(root) {
