@@ -65,6 +65,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.state.store = store
     app.state.facts_path = facts
     app.state.clock = clock
+    app.state.closed_day_statements = settlement.ClosedDayStatements()
     problems.install(app, pages=errors.page_problem)
     # Every API route authenticates and is authorised by access.policy (the health check is public).
     app.include_router(health.router)

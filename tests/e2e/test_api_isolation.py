@@ -144,3 +144,24 @@ def test_revoked_and_expired_keys_stop_at_once(world, store: Store, clock: Froze
     assert call(client, "GET", "/api/v1/alliances/nb", short).status_code == 200
     clock.advance(timedelta(minutes=6))
     assert call(client, "GET", "/api/v1/alliances/nb", short).status_code == 401
+
+
+def test_a_key_revoked_by_another_process_stops_within_the_key_cache_time(  # type: ignore[no-untyped-def]
+        world, store: Store, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from alliance.access import service as access
+
+    monkeypatch.setattr(access._KEYS, "seconds", 0.2)
+    client, keys, _ = world
+    key = keys[Role.AUDITOR]
+    assert call(client, "GET", "/api/v1/alliances/nb", key).status_code == 200  # now cached
+    other = Store.open(store.engine.url.render_as_string(hide_password=False))  # as the CLI would, elsewhere
+    try:
+        with other.unit_of_work() as uow:  # revoked behind this process's back: its cache is not told
+            uow.access.revoke(key[3:11], clock.now())
+            uow.commit()
+    finally:
+        other.close()
+    time.sleep(0.25)
+    assert call(client, "GET", "/api/v1/alliances/nb", key).status_code == 401

@@ -102,3 +102,16 @@ def test_metrics_over_http_and_idempotent_agreement_proposals(client: TestClient
     assert replay.status_code == 201 and replay.json() == first.json() and replay.headers["idempotent-replayed"] == "true"
     versions = client.get(f"{V1}/agreements").json()["items"]
     assert [len(a["versions"]) for a in versions if a["agreement"] == "hw-split-2"] == [1]
+
+
+def test_statements_of_closed_days_are_answered_the_same_every_time(client: TestClient) -> None:
+    statement = f"{V1}/statements/SW"
+    assert client.get(statement, params={"day": "2026-12-05"}).status_code == 404  # not settled: nothing kept
+    client.post(f"{V1}/order-lines", content=HEADER + LINE, headers=CSV)
+    assert client.post(f"{V1}/settlements", json={"day": "2026-12-05"}).status_code == 201
+    first = client.get(statement, params={"day": "2026-12-05"})
+    again = client.get(statement, params={"day": "2026-12-05"})
+    assert first.status_code == again.status_code == 200 and first.content == again.content
+    assert first.headers["content-type"] == "application/json" and first.json()["total"] == "300.00"
+    assert client.get(f"{V1}/statements/HW", params={"day": "2026-12-05"}).json()["total"] == "-300.00"
+    assert client.get("/api/v1/alliances/other/statements/SW", params={"day": "2026-12-05"}).status_code == 404

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+import time
+import weakref
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -108,6 +110,52 @@ def revoke_api_key(store: Store, prefix: str, clock: Clock) -> None:
         if not uow.access.revoke(prefix, clock.now()):
             raise Conflict(f"API key {prefix!r} was already revoked")
         uow.commit()
+    _KEYS.forget(store, prefix)
+
+
+class KeyCache:
+    """Stored keys read in the last KEY_CACHE_SECONDS, per store: a busy machine client's key is
+    read from the database about once a second instead of on every request.
+
+    What is kept is the stored record, never a verdict: the secret, revocation and expiry are checked
+    on every request against it. A key revoked through this process is forgotten at once; one
+    revoked by another process (the CLI, another server worker) stops working within
+    KEY_CACHE_SECONDS (docs/access.md)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._by_store: weakref.WeakKeyDictionary[Store, dict[str, tuple[float, StoredKey | None]]] = (
+            weakref.WeakKeyDictionary())
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, prefix: str) -> StoredKey | None:
+        with self._lock:
+            entries = self._by_store.setdefault(store, {})
+            found = entries.get(prefix)
+        if found is not None and time.monotonic() - found[0] < self.seconds:
+            return found[1]
+        with store.unit_of_work() as uow:
+            key = uow.access.key(prefix)
+        with self._lock:
+            if len(entries) > 10_000:  # unknown prefixes must not grow it without bound
+                entries.clear()
+            entries[prefix] = (time.monotonic(), key)
+        return key
+
+    def touched(self, store: Store, key: StoredKey, at: datetime) -> None:
+        """Remember a use about to be recorded, so the next requests do not record it again."""
+        with self._lock:
+            entries = self._by_store.setdefault(store, {})
+            if key.prefix in entries:
+                entries[key.prefix] = (entries[key.prefix][0], replace(key, last_used_at=at))
+
+    def forget(self, store: Store, prefix: str) -> None:
+        with self._lock:
+            self._by_store.get(store, {}).pop(prefix, None)
+
+
+KEY_CACHE_SECONDS = 1.0
+_KEYS = KeyCache(KEY_CACHE_SECONDS)
 
 
 def check_key(store: Store, token: str, clock: Clock) -> tuple[Principal, bool]:
@@ -118,13 +166,14 @@ def check_key(store: Store, token: str, clock: Clock) -> tuple[Principal, bool]:
         raise NotAuthenticated("the API key is malformed")
     prefix, secret = parts
     now = clock.now()
-    with store.unit_of_work() as uow:
-        key = uow.access.key(prefix)
+    key = _KEYS.get(store, prefix)
     if (key is None or not secret_matches(key.secret_sha256, secret) or key.revoked_at is not None
             or (key.expires_at is not None and key.expires_at <= now)):
         raise NotAuthenticated("the API key is unknown, revoked or expired")
     # Recorded at most once a minute: a busy key must not write on every request.
     due = key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1)
+    if due:
+        _KEYS.touched(store, key, now)
     return Principal(prefix, Role(key.role), key.alliance, key.member), due
 
 
