@@ -13,7 +13,8 @@ from fastapi.staticfiles import StaticFiles
 
 from alliance import __version__
 from alliance.api import problems
-from alliance.api.deps import authorize_route
+from alliance.access.policy import ROUTES, Action
+from alliance.api.deps import BEARER_SCHEME, authorize_route
 from alliance.api.guards import BodyLimit, IdempotentWrites, RateLimiter, SecurityHeaders
 from alliance.api.routers import agreements, alliances, auth, datashare, games, health, ledger, screening, settlement
 from alliance.core.clock import Clock, SystemClock
@@ -30,6 +31,24 @@ AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "the key's role may not do this", "content": {problems.PROBLEM_JSON: {}}},
     422: {"description": "invalid request: every field in error is listed", "content": {problems.PROBLEM_JSON: {}}},
 }
+
+
+def _declare_bearer_scheme(app: FastAPI) -> None:
+    """Every operation that needs a key says so in the OpenAPI document (the docs page then offers
+    "Authorize"); the key itself is read by `deps.current_principal`."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schema.setdefault("components", {})["securitySchemes"] = BEARER_SCHEME
+            for path, operations in schema.get("paths", {}).items():
+                for method, operation in operations.items():
+                    if ROUTES.get((method.upper(), path), Action.COMPUTE) is not None:
+                        operation["security"] = [{"HTTPBearer": []}]
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None = None,
@@ -85,6 +104,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(screening_pages.router)
     app.include_router(agreement_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _declare_bearer_scheme(app)
     settings = get_settings()
     app.state.rate_limiter = RateLimiter(settings.rate_limit, settings.rate_burst)
     # Sign-in attempts per client address: one a second on average, twenty at once.
