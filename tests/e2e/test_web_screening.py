@@ -1,4 +1,5 @@
-"""The screening workspace over HTTP: live re-ranking, AHP, due diligence, pilot decisions, access."""
+"""The screening workspace over HTTP: live re-ranking, AHP, due diligence, pilot decisions, the
+pipeline's forms (prospects, shortlists, stage moves, pilots, KPIs, measurements), access."""
 
 from __future__ import annotations
 
@@ -19,8 +20,12 @@ from alliance.access.service import create_user, grant_role
 from alliance.core.clock import FrozenClock
 from alliance.registry.demo import load_demo
 from alliance.screening import service
-from alliance.screening.entities import Cadence
+from alliance.screening.criteria import PRESETS, parse_spec
+from alliance.screening.entities import Cadence, Decision, Measurement
 from alliance.screening.pipeline import ItemStatus, KpiDirection, Source, Stage
+from alliance.screening.report import SensitivitySettings
+from alliance.screening.scoring import Method
+from alliance.screening.service import pilot_kpis
 from alliance.server import create_app
 from alliance.store.database import Store
 from alliance.web import screening_pages
@@ -327,6 +332,277 @@ def test_the_pilot_shows_attainment_and_records_the_decision(world: World) -> No
     assert 'id="decision"' in after.text and 'id="decision-form"' not in after.text
 
 
+# -- the pipeline's forms ------------------------------------------------------------------------------
+
+CREDIT_CODE = "91330200MA2H4K7PXB"  # a valid unified social credit code (check character B)
+
+
+def field_error(html: str, name: str) -> str | None:
+    """The error shown beside the form field `name` (macros.field / macros.select), if any."""
+    found = re.search(rf'<p class="field__error" id="f-{re.escape(name)}-error">([^<]*)</p>', html)
+    return unescape(found.group(1)) if found else None
+
+
+def prospect_in_due_diligence(world: World, name: str = "甬城包装", *, ready: bool = False) -> int:
+    """A prospect moved into due diligence; `ready`: every checklist item done."""
+    s, clock = world.store, world.clock
+    p = service.add_prospect(s, CODE, name, Source.TRADE_SHOW, "seed", clock)
+    service.move_prospect(s, CODE, p.id, Stage.DUE_DILIGENCE, "seed", clock)
+    if ready:
+        for item in service.prospect_file(s, CODE, p.id).checklist:
+            service.update_item(s, CODE, item.id, "seed", clock, status=ItemStatus.DONE)
+    return p.id
+
+
+def saved_run_id(world: World) -> int:
+    spec = parse_spec(PRESETS["financial"], normalize=True)
+    run, _report = service.run_screening(world.store, CODE, spec, Method.WEIGHTED,
+                                         service.member_candidates(world.store, CODE, spec), SensitivitySettings(),
+                                         "seed", world.clock)
+    return run.id
+
+
+def test_a_prospect_is_added_by_hand(world: World) -> None:
+    c = world.client("coord")
+    page = c.get(f"{BASE}/prospects")
+    assert 'id="prospect-form"' in page.text
+    r = c.post(f"{BASE}/prospects", data={"csrf_token": csrf_of(page.text), "name": " 甬城包装 ",
+                                          "source": "trade_show", "credit_code": CREDIT_CODE.lower()},
+               follow_redirects=False)
+    assert r.status_code == 303, r.text
+    [p] = service.list_prospects(world.store, CODE)
+    assert r.headers["location"] == f"{BASE}/prospects/{p.id}?saved=added"
+    assert (p.name, p.source, p.credit_code, p.stage) == ("甬城包装", Source.TRADE_SHOW, CREDIT_CODE, Stage.SCREENED)
+    assert len(service.prospect_file(world.store, CODE, p.id).checklist) == 9  # the default checklist
+    after = c.get(r.headers["location"])
+    assert 'id="saved-note"' in after.text and 'id="stage-form"' in after.text
+
+
+def test_adding_a_prospect_shows_every_error_beside_its_field_and_saves_nothing(world: World) -> None:
+    service.add_prospect(world.store, CODE, "甬城包装", Source.TRADE_SHOW, "seed", world.clock)
+    c = world.client("coord")
+    csrf = csrf_of(c.get(f"{BASE}/prospects").text)
+    r = c.post(f"{BASE}/prospects?lang=en", data={"csrf_token": csrf, "name": "  ", "source": "",
+                                                  "credit_code": CREDIT_CODE[:-1] + "A"})
+    assert r.status_code == 422
+    assert field_error(r.text, "name") == "Fill this in."
+    assert field_error(r.text, "source") == "Choose where the prospect came from."
+    assert (field_error(r.text, "credit_code") or "").startswith("This is not a valid unified social credit code")
+    assert f'value="{CREDIT_CODE[:-1]}A"' in r.text and 'aria-invalid="true"' in r.text  # as typed, marked
+    twice = c.post(f"{BASE}/prospects?lang=en", data={"csrf_token": csrf, "name": "甬城包装", "source": "referral"})
+    assert twice.status_code == 409
+    assert field_error(twice.text, "name") == "甬城包装 is already a prospect of this alliance."
+    assert 'value="referral" selected' in twice.text
+    assert [p.source for p in service.list_prospects(world.store, CODE)] == [Source.TRADE_SHOW]
+
+
+def test_the_best_of_a_saved_run_are_shortlisted(world: World) -> None:
+    run_id = saved_run_id(world)
+    c = world.client("coord")
+    page = c.get(f"{BASE}/runs/{run_id}")
+    assert 'id="shortlist-form"' in page.text
+    csrf = csrf_of(page.text)
+    r = c.post(f"{BASE}/runs/{run_id}/shortlist", data={"csrf_token": csrf, "top": "3"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"{BASE}/prospects?shortlisted=3"
+    best = [row["name"] for row in service.get_run(world.store, CODE, run_id).report["ranking"][:3]]
+    prospects = service.list_prospects(world.store, CODE)
+    assert sorted(p.name for p in prospects) == sorted(best)
+    assert all(p.source is Source.SCREENING and p.screening_run_id == run_id for p in prospects)
+    assert "3 prospects were added from the screening run." in c.get(r.headers["location"] + "&lang=en").text
+    again = c.post(f"{BASE}/runs/{run_id}/shortlist", data={"csrf_token": csrf, "top": "2"}, follow_redirects=False)
+    assert again.headers["location"] == f"{BASE}/prospects?shortlisted=0"  # both are prospects already
+    assert len(service.list_prospects(world.store, CODE)) == 3
+
+
+@pytest.mark.parametrize("top", ["0", "1001", "three", ""])
+def test_a_shortlist_needs_a_whole_number(world: World, top: str) -> None:
+    run_id = saved_run_id(world)
+    c = world.client("coord")
+    csrf = csrf_of(c.get(f"{BASE}/runs/{run_id}").text)
+    r = c.post(f"{BASE}/runs/{run_id}/shortlist?lang=en", data={"csrf_token": csrf, "top": top})
+    assert r.status_code == 422
+    assert field_error(r.text, "top") == "Enter a whole number from 1 to 1000."
+    assert service.list_prospects(world.store, CODE) == []
+
+
+def test_a_prospect_moves_to_due_diligence_with_a_note(world: World) -> None:
+    p = service.add_prospect(world.store, CODE, "甬城包装", Source.TRADE_SHOW, "seed", world.clock)
+    c = world.client("coord")
+    page = c.get(f"{BASE}/prospects/{p.id}")
+    form = page.text.split('id="stage-form"', 1)[1].split("</form>", 1)[0]
+    assert 'value="due_diligence"' in form and 'value="rejected"' in form
+    assert 'value="pilot"' not in form and 'value="partner"' not in form
+    r = c.post(f"{BASE}/prospects/{p.id}/stage", data={
+        "csrf_token": csrf_of(page.text), "stage": "due_diligence", "stage_note": "资料齐全，\n开始尽调"},
+        follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"{BASE}/prospects/{p.id}?saved=stage#history"
+    moved = service.prospect_file(world.store, CODE, p.id)
+    assert moved.prospect.stage is Stage.DUE_DILIGENCE
+    assert moved.events[-1].note == "资料齐全，\n开始尽调" and moved.events[-1].actor.startswith("coord")
+    assert "The prospect moved to Due diligence." in c.get(f"{BASE}/prospects/{p.id}?saved=stage&lang=en").text
+
+
+def test_a_refused_move_shows_why_beside_the_form_and_changes_nothing(world: World) -> None:
+    p = service.add_prospect(world.store, CODE, "甬城包装", Source.TRADE_SHOW, "seed", world.clock)
+    c = world.client("coord")
+    csrf = csrf_of(c.get(f"{BASE}/prospects/{p.id}").text)
+    r = c.post(f"{BASE}/prospects/{p.id}/stage?lang=en", data={"csrf_token": csrf, "stage": "partner",
+                                                               "stage_note": "直接签约"})
+    assert r.status_code == 409
+    refusal = unescape(r.text.split('id="stage-refused"', 1)[1].split("</div>", 1)[0])
+    assert "A prospect at the stage Screened cannot move to Partner." in refusal
+    assert ">直接签约</textarea>" in r.text  # the note as typed
+    blank = c.post(f"{BASE}/prospects/{p.id}/stage?lang=en", data={"csrf_token": csrf, "stage": ""})
+    assert blank.status_code == 422 and field_error(blank.text, "stage") == "Choose a stage."
+    assert 'id="stage-refused"' not in blank.text
+    unchanged = service.prospect_file(world.store, CODE, p.id)
+    assert unchanged.prospect.stage is Stage.SCREENED and len(unchanged.events) == 1
+
+    ready = prospect_in_due_diligence(world, "华东冷链", ready=True)
+    r = c.post(f"{BASE}/prospects/{ready}/stage?lang=en", data={"csrf_token": csrf, "stage": "pilot"})
+    assert r.status_code == 409 and "by starting its pilot" in r.text
+    assert service.prospect_file(world.store, CODE, ready).prospect.stage is Stage.DUE_DILIGENCE
+
+
+def test_a_final_stage_offers_no_move(world: World) -> None:
+    p = service.add_prospect(world.store, CODE, "甬城包装", Source.TRADE_SHOW, "seed", world.clock)
+    service.move_prospect(world.store, CODE, p.id, Stage.REJECTED, "seed", world.clock, "价格过高")
+    c = world.client("coord")
+    page = c.get(f"{BASE}/prospects/{p.id}?lang=en")
+    assert 'id="stage-form"' not in page.text and 'id="pilot-form"' not in page.text
+    r = c.post(f"{BASE}/prospects/{p.id}/stage?lang=en", data={"csrf_token": csrf_of(page.text),
+                                                               "stage": "due_diligence"})
+    assert r.status_code == 409 and "Rejected is a final stage" in r.text
+    assert service.prospect_file(world.store, CODE, p.id).prospect.stage is Stage.REJECTED
+
+
+PILOT_FORM = {"pilot_name": "联合配送试点", "starts_on": "2026-12-01", "ends_on": "2027-02-28", "cadence": "monthly"}
+
+
+def test_the_due_diligence_gate_lists_what_blocks_the_pilot(world: World) -> None:
+    prospect_id = prospect_in_due_diligence(world)
+    c = world.client("coord")
+    page = c.get(f"{BASE}/prospects/{prospect_id}")
+    assert 'id="pilot-form"' in page.text
+    r = c.post(f"{BASE}/prospects/{prospect_id}/pilot?lang=en", data={"csrf_token": csrf_of(page.text), **PILOT_FORM})
+    assert r.status_code == 409
+    refusal = unescape(r.text.split('id="pilot-refused"', 1)[1].split("</div>", 1)[0])
+    assert "The pilot cannot start: 6 required due-diligence items are not done or waived." in refusal
+    checklist = service.prospect_file(world.store, CODE, prospect_id).checklist
+    for item in checklist:
+        assert (f"{item.title} (Not started)" in refusal) is item.required
+    assert "Legal review: " in refusal
+    assert 'value="联合配送试点"' in r.text  # the form keeps what was typed
+    after = service.prospect_file(world.store, CODE, prospect_id)
+    assert after.pilot is None and after.prospect.stage is Stage.DUE_DILIGENCE
+
+
+def test_a_screened_prospect_cannot_start_a_pilot(world: World) -> None:
+    p = service.add_prospect(world.store, CODE, "甬城包装", Source.TRADE_SHOW, "seed", world.clock)
+    c = world.client("coord")
+    page = c.get(f"{BASE}/prospects/{p.id}?lang=en")
+    assert 'id="pilot-form"' not in page.text and "once the prospect is in due diligence" in page.text
+    r = c.post(f"{BASE}/prospects/{p.id}/pilot?lang=en", data={"csrf_token": csrf_of(page.text), **PILOT_FORM})
+    assert r.status_code == 409
+    refusal = unescape(r.text.split('id="pilot-refused"', 1)[1].split("</div>", 1)[0])
+    assert "A prospect at the stage Screened cannot move to Pilot." in refusal
+    assert service.prospect_file(world.store, CODE, p.id).pilot is None
+
+
+def test_a_pilot_starts_and_wrong_dates_are_shown_beside_their_fields(world: World) -> None:
+    prospect_id = prospect_in_due_diligence(world, ready=True)
+    c = world.client("coord")
+    csrf = csrf_of(c.get(f"{BASE}/prospects/{prospect_id}").text)
+    path = f"{BASE}/prospects/{prospect_id}/pilot?lang=en"
+    backwards = c.post(path, data={"csrf_token": csrf, **PILOT_FORM, "ends_on": "2026-11-30"})
+    assert backwards.status_code == 422 and field_error(backwards.text, "ends_on") == "The end comes before the start."
+    too_long = c.post(path, data={"csrf_token": csrf, **PILOT_FORM, "ends_on": "2030-12-01"})
+    assert too_long.status_code == 422 and field_error(too_long.text, "ends_on") == "A pilot runs at most 3 years."
+    garbled = c.post(path, data={"csrf_token": csrf, "pilot_name": "", "starts_on": "1.12.2026", "ends_on": "",
+                                 "cadence": "daily"})
+    assert garbled.status_code == 422
+    assert field_error(garbled.text, "pilot_name") == "Fill this in."
+    assert field_error(garbled.text, "starts_on") == field_error(garbled.text, "ends_on") == "Enter a date as YYYY-MM-DD."
+    assert field_error(garbled.text, "cadence") == "Choose how often the pilot is reviewed."
+    assert service.prospect_file(world.store, CODE, prospect_id).pilot is None
+
+    r = c.post(path, data={"csrf_token": csrf, **PILOT_FORM}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"{BASE}/prospects/{prospect_id}?saved=pilot#pilot"
+    started = service.prospect_file(world.store, CODE, prospect_id)
+    assert started.prospect.stage is Stage.PILOT and started.pilot is not None
+    assert (started.pilot.name, started.pilot.starts_on, started.pilot.ends_on, started.pilot.cadence) == (
+        "联合配送试点", date(2026, 12, 1), date(2027, 2, 28), Cadence.MONTHLY)
+    after = c.get(r.headers["location"]).text
+    assert 'id="kpi-form"' in after and 'id="measurement-form"' not in after  # no KPI to measure yet
+    assert 'id="pilot-form"' not in after and 'id="stage-form"' not in after
+
+
+KPI_FORM = {"kpi_name": "客户满意度", "unit": "分", "direction": "higher", "target": "4.5"}
+
+
+def test_a_kpi_is_added_and_measured(world: World) -> None:
+    prospect_id, pilot_id = prospect_in_pilot(world)
+    c = world.client("coord")
+    csrf = csrf_of(c.get(f"{BASE}/prospects/{prospect_id}").text)
+    r = c.post(f"{BASE}/prospects/{prospect_id}/kpis", data={"csrf_token": csrf, **KPI_FORM}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"{BASE}/prospects/{prospect_id}?saved=kpi#pilot"
+    kpi = pilot_kpis(world.store, CODE, pilot_id)[-1]
+    assert (kpi.name, kpi.unit, kpi.direction, kpi.target) == ("客户满意度", "分", KpiDirection.HIGHER, Decimal("4.5"))
+    assert f'<option value="{kpi.id}">客户满意度 (分)</option>' in c.get(r.headers["location"]).text
+    m = c.post(f"{BASE}/prospects/{prospect_id}/measurements", data={
+        "csrf_token": csrf, "kpi": str(kpi.id), "measured_on": "2027-01-31", "value": "4.70",
+        "measurement_note": "问卷 120 份"}, follow_redirects=False)
+    assert m.status_code == 303 and m.headers["location"] == f"{BASE}/prospects/{prospect_id}?saved=measurement#pilot"
+    review = service.review_pilot(world.store, CODE, pilot_id)
+    assert review.history["客户满意度"] == [Measurement(kpi.id, date(2027, 1, 31), Decimal("4.70"), "问卷 120 份")]
+    assert "The measurement was recorded." in c.get(f"{BASE}/prospects/{prospect_id}?saved=measurement&lang=en").text
+
+
+def test_kpi_errors_are_shown_beside_their_fields_and_save_nothing(world: World) -> None:
+    prospect_id, pilot_id = prospect_in_pilot(world)
+    c = world.client("coord")
+    csrf = csrf_of(c.get(f"{BASE}/prospects/{prospect_id}").text)
+    path = f"{BASE}/prospects/{prospect_id}/kpis?lang=en"
+    bad = c.post(path, data={"csrf_token": csrf, "kpi_name": "", "unit": "x" * 33, "direction": "sideways",
+                             "target": "lots"})
+    assert bad.status_code == 422
+    assert field_error(bad.text, "kpi_name") == "Fill this in."
+    assert field_error(bad.text, "unit") == "At most 32 characters."
+    assert field_error(bad.text, "direction") == "Choose whether higher or lower is better."
+    assert (field_error(bad.text, "target") or "").startswith("Enter a number such as 95 or 3.5")
+    twice = c.post(path, data={"csrf_token": csrf, **KPI_FORM, "kpi_name": "准时率"})
+    assert twice.status_code == 409
+    assert field_error(twice.text, "kpi_name") == "This pilot already has a KPI named 准时率."
+    assert [k.name for k in pilot_kpis(world.store, CODE, pilot_id)] == ["单件配送成本", "准时率"]
+
+    service.decide_pilot(world.store, CODE, pilot_id, Decision.GO, "", "seed", world.clock)
+    decided = c.post(path, data={"csrf_token": csrf, **KPI_FORM})
+    assert decided.status_code == 409 and 'id="kpi-form"' not in decided.text
+    assert "The pilot was already decided: no KPI can be added." in decided.text.split('id="kpi-refused"', 1)[1]
+    assert len(pilot_kpis(world.store, CODE, pilot_id)) == 2
+
+
+def test_a_second_value_for_the_same_date_is_refused_beside_the_date(world: World) -> None:
+    prospect_id, pilot_id = prospect_in_pilot(world)
+    cost = pilot_kpis(world.store, CODE, pilot_id)[0]
+    c = world.client("coord")
+    csrf = csrf_of(c.get(f"{BASE}/prospects/{prospect_id}").text)
+    path = f"{BASE}/prospects/{prospect_id}/measurements?lang=en"
+    twice = c.post(path, data={"csrf_token": csrf, "kpi": str(cost.id), "measured_on": "2027-01-31", "value": "3.9"})
+    assert twice.status_code == 409
+    assert field_error(twice.text, "measured_on") == "单件配送成本 already has a value for 2027-01-31."
+    assert 'value="3.9"' in twice.text and f'<option value="{cost.id}" selected>' in twice.text
+    wrong = c.post(path, data={"csrf_token": csrf, "kpi": "2147483647", "measured_on": "", "value": "NaN",
+                               "measurement_note": "a\x00b"})
+    assert wrong.status_code == 422
+    assert field_error(wrong.text, "kpi") == "Choose one of this pilot's KPIs."
+    assert field_error(wrong.text, "measured_on") == "Enter a date as YYYY-MM-DD."
+    assert (field_error(wrong.text, "value") or "").startswith("Enter a number")
+    assert field_error(wrong.text, "measurement_note") == "Remove the control characters from this text."
+    history = service.review_pilot(world.store, CODE, pilot_id).history
+    assert [m.value for m in history["单件配送成本"]] == [Decimal("4")] and len(history["准时率"]) == 1
+
+
 # -- who may ------------------------------------------------------------------------------------------
 
 READ_PAGES = ("", "/ahp", "/prospects")
@@ -375,6 +651,81 @@ def test_posts_without_the_csrf_token_are_refused(world: World) -> None:
     assert r.status_code == 403
     assert service.list_runs(world.store, CODE) == []
     assert service.prospect_file(world.store, CODE, p.id).checklist[0].status is ItemStatus.OPEN
+
+
+# -- who may use the pipeline's forms ------------------------------------------------------------------
+
+def pipeline_posts(world: World) -> list[tuple[str, dict[str, str]]]:
+    """Each pipeline form's path with a post that a coordinator would get saved (CSRF token apart)."""
+    in_pilot, pilot_id = prospect_in_pilot(world)
+    screened = service.add_prospect(world.store, CODE, "甬城包装", Source.TRADE_SHOW, "seed", world.clock)
+    ready = prospect_in_due_diligence(world, "东海仓储", ready=True)
+    cost = pilot_kpis(world.store, CODE, pilot_id)[0]
+    return [
+        (f"{BASE}/prospects", {"name": "新伙伴科技", "source": "referral"}),
+        (f"{BASE}/runs/{saved_run_id(world)}/shortlist", {"top": "2"}),
+        (f"{BASE}/prospects/{screened.id}/stage", {"stage": "due_diligence", "stage_note": "开始尽调"}),
+        (f"{BASE}/prospects/{ready}/pilot", PILOT_FORM),
+        (f"{BASE}/prospects/{in_pilot}/kpis", KPI_FORM),
+        (f"{BASE}/prospects/{in_pilot}/measurements", {"kpi": str(cost.id), "measured_on": "2027-02-28",
+                                                       "value": "4.2"}),
+    ]
+
+
+def pipeline_state(world: World) -> list[object]:
+    """Everything the pipeline's forms could change."""
+    state: list[object] = []
+    for p in service.list_prospects(world.store, CODE):
+        found = service.prospect_file(world.store, CODE, p.id)
+        state.append((p.name, p.stage, len(found.events), found.pilot))
+        if found.pilot is not None:
+            review = service.review_pilot(world.store, CODE, found.pilot.id)
+            state.append(sorted((name, len(values)) for name, values in review.history.items()))
+    return state
+
+
+@pytest.mark.parametrize("username", ["analyst", "madmin", "auditor"])
+def test_member_roles_and_auditors_may_not_use_the_pipeline_forms(world: World, username: str) -> None:
+    posts = pipeline_posts(world)
+    before = pipeline_state(world)
+    c = world.client(username)
+    csrf = csrf_of(c.get(f"/alliances/{CODE}").text)
+    for path, data in posts:
+        assert c.post(path, data={"csrf_token": csrf, **data}).status_code in (403, 404), path
+    assert pipeline_state(world) == before
+
+
+def test_an_auditor_sees_no_pipeline_form(world: World) -> None:
+    posts = pipeline_posts(world)
+    c = world.client("auditor")
+    pages = [c.get(f"{BASE}/prospects").text, c.get(posts[1][0].removesuffix("/shortlist")).text,
+             *(c.get(path.rsplit("/", 1)[0]).text for path, _data in posts[2:5])]
+    for html in pages:
+        assert not re.search(r'id="(prospect|shortlist|stage|pilot|kpi|measurement)-form"', html)
+
+
+def test_a_coordinator_of_another_alliance_may_not_use_the_pipeline_forms(world: World) -> None:
+    posts = pipeline_posts(world)
+    before = pipeline_state(world)
+    c = world.client("stranger")
+    csrf = csrf_of(c.get(f"/alliances/{OTHER}").text)
+    for path, data in posts:
+        assert c.post(path, data={"csrf_token": csrf, **data}).status_code == 404, path
+    assert pipeline_state(world) == before
+
+
+def test_pipeline_forms_need_the_csrf_token_and_work_with_it(world: World) -> None:
+    posts = pipeline_posts(world)
+    before = pipeline_state(world)
+    c = world.client("coord")
+    csrf = csrf_of(c.get(f"{BASE}/prospects").text)
+    for path, data in posts:
+        assert c.post(path, data=data).status_code == 403, path
+        assert c.post(path, data={"csrf_token": "forged", **data}).status_code == 403, path
+    assert pipeline_state(world) == before
+    for path, data in posts:  # the same posts with the token are saved: the refusals above were the token's
+        assert c.post(path, data={"csrf_token": csrf, **data}, follow_redirects=False).status_code == 303, path
+    assert pipeline_state(world) != before
 
 
 def test_every_page_route_is_in_the_page_map() -> None:

@@ -437,3 +437,23 @@ def test_a_rule_added_with_the_form_lands_in_the_document(app_client: TestClient
     analyst = sign_in(app_client, "analyst")
     refused = app_client.post(f"{A}/agreements/rule", data=fields, headers={**headers, "X-CSRF-Token": analyst})
     assert refused.status_code == 403 and "hx-swap-oob" not in refused.text
+
+
+def test_long_lists_come_in_pages(app_client: TestClient, store: Store, clock: FrozenClock) -> None:
+    from alliance.screening import service as screening
+    from alliance.screening.pipeline import Source
+    from alliance.sharing import service as sharing
+
+    for n in range(27):
+        sharing.propose_version(store, "cloud-hw", AGREEMENT.replace("hw-split", f"deal-{n:02d}"), "秘书长", clock)
+    for n in range(30):
+        screening.add_prospect(store, "cloud-hw", f"候选企业{n:02d}", Source.REFERRAL, "秘书长", clock)
+    sign_in(app_client, "coord")
+    first = app_client.get(f"{A}/agreements")
+    assert first.text.count("/agreements/deal-") == 25 and f"{A}/agreements?offset=25" in first.text
+    rest = app_client.get(f"{A}/agreements", params={"offset": 25})
+    assert rest.text.count("/agreements/deal-") == 2 and "deal-26" in rest.text
+    prospects = app_client.get(f"{A}/screening/prospects")
+    assert prospects.text.count("候选企业") == 25 and "offset_screened=25" in prospects.text
+    more = app_client.get(f"{A}/screening/prospects", params={"offset_screened": 25})
+    assert more.text.count("候选企业") == 5 and "候选企业29" in more.text

@@ -441,6 +441,13 @@ class PilotReview:
         return bool(self.kpis) and all(k.met for k in self.kpis)
 
 
+def pilot_kpis(store: Store, alliance_code: str, pilot_id: int) -> list[Kpi]:
+    """A pilot's KPIs with their ids (to record a measurement against one)."""
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        return uow.screening.kpis(alliance.id, _pilot(uow, alliance, pilot_id).id)
+
+
 def review_pilot(store: Store, alliance_code: str, pilot_id: int) -> PilotReview:
     """Attainment per KPI from its latest value, the measurement history and the meeting calendar."""
     with store.unit_of_work() as uow:

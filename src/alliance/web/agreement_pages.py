@@ -67,12 +67,17 @@ def side_by_side(old: str, new: str, old_label: str, new_label: str) -> Markup:
     return Markup(table)  # noqa: S704 - difflib escapes the texts it quotes
 
 
+PAGE_SIZE = 25
+
+
 @router.get("/alliances/{code}/agreements", response_class=HTMLResponse)
-def agreements_page(request: Request, code: Code, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+def agreements_page(request: Request, code: Code, store: StoreDep, viewer: PageViewer,
+                    offset: Annotated[int, Query(ge=0, le=10**7)] = 0) -> HTMLResponse:
     alliance = registry.get_alliance(store, code)
     listing = service.list_agreements(store, code)
-    return render(request, "agreements/list.html", alliance=alliance, section="agreements", listing=listing,
-                  may_propose=viewer.may(Action.MANAGE_ALLIANCE, code))
+    shown = dict(list(listing.items())[offset:offset + PAGE_SIZE])
+    return render(request, "agreements/list.html", alliance=alliance, section="agreements", listing=shown,
+                  total=len(listing), limit=PAGE_SIZE, offset=offset, may_propose=viewer.may(Action.MANAGE_ALLIANCE, code))
 
 
 @router.get("/alliances/{code}/agreements/new", response_class=HTMLResponse)
