@@ -440,3 +440,14 @@ def test_templates_hold_no_text_outside_gettext(template: str) -> None:
     parser.feed(bare)
     parser.close()
     assert [t.strip() for t in parser.found if re.search(r"[^\W\d_]", t)] == []
+
+
+def test_the_views_list_comes_in_pages(world: World) -> None:
+    for n in range(21):  # 22 views in all with the world's own
+        datashare.publish(world.store, "nb", "M0001", f"视图{n:02d}", "sales", {"channel": "visible"}, 5, "t", world.clock)
+    first = world.browser("coord").get(LIST)
+    assert "offset=20" in first.text
+    rest = world.browser("coord").get(LIST, params={"offset": 20})
+    assert rest.status_code == 200 and "offset=0" in rest.text
+    shown = [re.findall(r'id="view-(\d+)"', page.text) for page in (first, rest)]
+    assert len(shown[0]) == 20 and len(shown[1]) == 2 and not set(shown[0]) & set(shown[1])

@@ -97,18 +97,23 @@ def _company(store: StoreDep, code: str, member: str) -> str:
     return registry.get_member(store, code, member).legal_name
 
 
+VIEWS_PAGE = 20
+
+
 @router.get("/alliances/{code}/sharing", response_class=HTMLResponse)
 def sharing_list(request: Request, code: Code, store: StoreDep, viewer: PageViewer,
                  published: Annotated[int | None, Query(ge=1)] = None,
-                 revoked: Annotated[int | None, Query(ge=1)] = None) -> HTMLResponse:
+                 revoked: Annotated[int | None, Query(ge=1)] = None,
+                 offset: Annotated[int, Query(ge=0, le=10**7)] = 0) -> HTMLResponse:
     alliance = registry.get_alliance(store, code)
     companies = {m.code: m.legal_name for m in registry.list_members(store, code, include_left=True)}
-    cards = [_card(store, viewer, alliance, v, companies) for v in service.views(store, code)]
+    views = service.views(store, code)
+    cards = [_card(store, viewer, alliance, v, companies) for v in views[offset:offset + VIEWS_PAGE]]
     own = viewer.principal.member
     may_publish = own is not None and viewer.may(Action.ACT_FOR_MEMBER, code, own)
     return render(request, "sharing/list.html", alliance=alliance, section="sharing", cards=cards,
                   field_labels=FIELD_LABELS, dataset_labels=DATASET_LABELS, own_member=own if may_publish else None,
-                  published=published, revoked=revoked)
+                  published=published, revoked=revoked, total=len(views), limit=VIEWS_PAGE, offset=offset)
 
 
 def _form_page(request: Request, alliance: Alliance, member: str, company: str, *, status: int = 200,
