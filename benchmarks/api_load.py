@@ -10,7 +10,9 @@ generator (wrk, from Debian's package) on loopback, bounded in time:
      run, under the same server settings;
   2. p99 latency of that read at most 20 ms at 64 concurrent connections;
   3. bulk order ingestion over HTTP at least 50,000 lines per second.
-Both servers are uvicorn with one worker; each runs alone while it is measured.
+Both servers are uvicorn with one worker; each runs alone while it is measured. For comparison
+the read is also measured through FastAPI's routing alone (without api.statement_reads, the layer
+that serves a kept closed-day statement in front of it): a third server, the same app otherwise.
 """
 
 from __future__ import annotations
@@ -67,6 +69,11 @@ from alliance.server import create_app
 from alliance.store.database import Store
 
 app = create_app(Store.open(os.environ["BENCH_DB"]), facts_path=Path(os.environ["BENCH_FACTS"]))
+if os.environ.get("BENCH_ROUTE_ONLY"):
+    # For comparison only: without the layer that serves kept statements in front of the routing.
+    from alliance.api.statement_reads import CachedStatementReads
+
+    app.user_middleware = [m for m in app.user_middleware if m.cls is not CachedStatementReads]
 """
 
 
@@ -202,9 +209,19 @@ def main() -> None:
         finally:
             platform.stop()
 
+        routed = Server(folder, "platform_app", {**env, "BENCH_ROUTE_ONLY": "1"})
+        try:
+            statement = f"http://127.0.0.1:{routed.port}/api/v1/alliances/bench/statements/M000?day={DAY}"
+            wrk(statement, 2, args.connections, auth)
+            routed_rate, routed_p99 = wrk(statement, args.seconds, args.connections, auth)
+        finally:
+            routed.stop()
+
     print(f"\nAPI under load: one uvicorn worker, wrk -t2 -c{args.connections} -d{args.seconds}s on loopback")
     print(f"  bare FastAPI hello world:           {hello_rate:9,.0f} req/s   p99 {hello_p99:6.2f} ms")
     print(f"  authenticated statement read:       {read_rate:9,.0f} req/s   p99 {read_p99:6.2f} ms")
+    print(f"  (the same read through the routing: {routed_rate:9,.0f} req/s   p99 {routed_p99:6.2f} ms;"
+          f" {routed_rate / hello_rate:.2f}x hello world)")
     print(f"  bulk order ingestion over HTTP:     {args.lines / ingest:9,.0f} lines/s ({args.lines:,} lines in {ingest:.1f} s;"
           f" inserted {result.get('inserted', 0):,}, rejected {result.get('rejected_count', 0):,})")
 

@@ -16,6 +16,7 @@ from alliance.api import problems
 from alliance.access.policy import ROUTES, Action
 from alliance.api.deps import BEARER_SCHEME, authorize_route
 from alliance.api.guards import BodyLimit, IdempotentWrites, RateLimiter, SecurityHeaders
+from alliance.api.statement_reads import CachedStatementReads, ClosedDayStatements
 from alliance.api.routers import agreements, alliances, auth, datashare, games, health, ledger, screening, settlement
 from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
@@ -84,7 +85,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.state.store = store
     app.state.facts_path = facts
     app.state.clock = clock
-    app.state.closed_day_statements = settlement.ClosedDayStatements()
+    app.state.closed_day_statements = ClosedDayStatements()
     problems.install(app, pages=errors.page_problem)
     # Every API route authenticates and is authorised by access.policy (the health check is public).
     app.include_router(health.router)
@@ -111,5 +112,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.state.sign_in_limiter = RateLimiter(rate=1.0, burst=20)
     app.add_middleware(IdempotentWrites, store=store, clock=clock)
     app.add_middleware(BodyLimit, limit=settings.max_body_mb * 2**20)
+    # In front of the routing: a kept closed-day statement, served to a key allowed to read it.
+    app.add_middleware(CachedStatementReads, store=store, clock=clock)
     app.add_middleware(SecurityHeaders)
     return app

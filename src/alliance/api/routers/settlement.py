@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-from collections import OrderedDict
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +15,7 @@ from alliance.api.schemas import Body, SettlementOut, StatementOut
 from alliance.api.deps import ActorDep, ClockDep, Code, FactsDep, StoreDep
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.idempotent import respond
+from alliance.api.statement_reads import ClosedDayStatements
 from alliance.api.uploads import read_capped
 from alliance.core.errors import InvalidInput
 from alliance.core.money import Money
@@ -104,30 +104,6 @@ def settle(code: Code, actor: ActorDep, body: SettleIn, store: StoreDep, facts: 
         })
 
     return respond(idempotency.once(store, code, idempotency_key, digest, clock, run))
-
-
-class ClosedDayStatements:
-    """The JSON of statements already served, by (alliance, member, day), most recent 4,096.
-
-    Safe without invalidation because a closed day is never rewritten (late lines settle into a
-    later day as adjustments), and a statement exists only for a closed day; so the answer for a key
-    never changes once given. Authorisation still runs on every request, before this is consulted.
-    """
-
-    def __init__(self, size: int = 4096) -> None:
-        self.size = size
-        self._bodies: OrderedDict[tuple[str, str, date], bytes] = OrderedDict()
-
-    def get(self, key: tuple[str, str, date]) -> bytes | None:
-        body = self._bodies.get(key)
-        if body is not None:
-            self._bodies.move_to_end(key)
-        return body
-
-    def put(self, key: tuple[str, str, date], body: bytes) -> None:
-        self._bodies[key] = body
-        if len(self._bodies) > self.size:
-            self._bodies.popitem(last=False)
 
 
 @router.get("/alliances/{code}/statements/{member}", responses=ERRORS, response_model=StatementOut)
