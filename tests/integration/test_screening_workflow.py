@@ -165,3 +165,28 @@ def test_prospect_refusals(store: Store, clock: FrozenClock, alliance: str) -> N
     with pytest.raises(InvalidInput):
         service.add_prospect(store, alliance, " ", Source.OTHER, "a", clock)
     assert [p.name for p in service.list_prospects(store, alliance)] == ["甲"]
+
+
+def test_notes_with_control_characters_are_refused_and_nothing_is_saved(store: Store, clock: FrozenClock,
+                                                                        alliance: str) -> None:
+    # PostgreSQL refuses a NUL outright and SQLite would keep it: both refuse it here, before saving.
+    p = service.add_prospect(store, alliance, "台州某注塑", Source.OTHER, "a", clock)
+    with pytest.raises(InvalidInput, match="control characters"):
+        service.move_prospect(store, alliance, p.id, Stage.DUE_DILIGENCE, "c", clock, note="见\x00附件")
+    with pytest.raises(InvalidInput, match="longer than 2000"):
+        service.move_prospect(store, alliance, p.id, Stage.DUE_DILIGENCE, "c", clock, note="长" * 2001)
+    assert service.prospect_file(store, alliance, p.id).prospect.stage is Stage.SCREENED
+    service.move_prospect(store, alliance, p.id, Stage.DUE_DILIGENCE, "c", clock, note="  第一行\n第二行  ")
+    assert service.prospect_file(store, alliance, p.id).events[-1].note == "第一行\n第二行"
+    for item in service.prospect_file(store, alliance, p.id).checklist:
+        service.update_item(store, alliance, item.id, "c", clock, status=ItemStatus.WAIVED, waiver_reason="小批量")
+    pilot = service.start_pilot(store, alliance, p.id, "试产", date(2026, 12, 1), date(2026, 12, 31), Cadence.WEEKLY,
+                                "c", clock)
+    kpi = service.add_kpi(store, alliance, pilot.id, "良率", "%", KpiDirection.HIGHER, Decimal("95"))
+    with pytest.raises(InvalidInput, match="control characters"):
+        service.record_measurement(store, alliance, kpi.id, date(2026, 12, 7), Decimal("96"), clock, note="\x00")
+    with pytest.raises(InvalidInput, match="control characters"):
+        service.decide_pilot(store, alliance, pilot.id, Decision.GO, "好\x1b[31m", "c", clock)
+    review = service.review_pilot(store, alliance, pilot.id)
+    assert review.history == {} or all(not values for values in review.history.values())
+    assert review.pilot.decision is None and review.prospect.stage is Stage.PILOT

@@ -65,6 +65,7 @@ MAX_SAVED_CANDIDATES = 200_000
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 MAX_PILOT_DAYS = 3 * 365  # a pilot is a small project, not an open-ended programme
 TEXT_LIMIT = 100  # owners, actors, signers: the column length
+NOTE_LIMIT = 2000  # notes on a move, a measurement, a decision (as the API declares)
 
 
 class ProspectNotFound(NotFound):
@@ -278,6 +279,7 @@ def move_prospect(store: Store, alliance_code: str, prospect_id: int, target: St
     """Move a prospect to due_diligence or rejected (the pilot and partner stages have their own steps)."""
     if target is Stage.PILOT:
         raise StageRefused("a prospect enters the pilot stage by starting its pilot (name, dates, cadence)")
+    note = check_text(note, "a note", NOTE_LIMIT, required=False, multiline=True)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         prospect = _prospect(uow, alliance, prospect_id, for_update=True)
@@ -416,6 +418,7 @@ def add_kpi(store: Store, alliance_code: str, pilot_id: int, name: str, unit: st
 def record_measurement(store: Store, alliance_code: str, kpi_id: int, measured_on: date, value: Decimal,
                        clock: Clock, note: str = "") -> Measurement:
     check_decimal(value, "value")
+    note = check_text(note, "a note", NOTE_LIMIT, required=False, multiline=True)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         kpi = uow.screening.kpi(alliance.id, kpi_id)
@@ -471,6 +474,7 @@ def _review(uow: UnitOfWork, alliance: Alliance, pilot_id: int) -> PilotReview:
 def decide_pilot(store: Store, alliance_code: str, pilot_id: int, decision: Decision, note: str, actor: str,
                  clock: Clock) -> PilotReview:
     """Record the go / no-go decision; go makes the prospect a partner, no-go rejects it."""
+    note = check_text(note, "a note", NOTE_LIMIT, required=False, multiline=True)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         pilot = _pilot(uow, alliance, pilot_id)
