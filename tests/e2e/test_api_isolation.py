@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from alliance.access.policy import ALLOWED, MEMBER_SCOPED, ROUTES
+from alliance.access.policy import ALLOWED, MEMBER_SCOPED, ROUTES, Action
 from alliance.access.roles import Role
 from alliance.access.service import create_api_key, revoke_api_key
 from alliance.core.clock import FrozenClock
@@ -105,6 +105,28 @@ def test_roles_within_their_alliance(world) -> None:  # type: ignore[no-untyped-
                 assert r.status_code not in (401, 403), (role, method, template, r.text)
             else:
                 assert r.status_code == 403 and r.json()["code"] == "forbidden", (role, method, template, r.text)
+
+
+def test_a_scoped_key_does_only_what_its_scopes_list(world, store: Store, clock: FrozenClock) -> None:  # type: ignore[no-untyped-def]
+    client, _, alliance = world
+    for role, scope in ((Role.COORDINATOR, Action.READ_DIRECTORY), (Role.MEMBER_ADMIN, Action.READ_MEMBER_DATA)):
+        member = "M0001" if role is Role.MEMBER_ADMIN else None
+        key = create_api_key(store, role=role, alliance=alliance, member=member, name="scoped", created_by="t",
+                             clock=clock, scopes=[scope.value]).key
+        for (method, template), action in ROUTES.items():
+            if action is None or template.startswith("/api/v1/auth/"):  # who am I, sign-out: for anyone
+                continue
+            r = call(client, method, path_for(template, alliance, member="M0001"), key)
+            if action is scope:
+                assert r.status_code not in (401, 403), (role, method, template, r.text)
+            else:
+                assert r.status_code == 403 and r.json()["code"] == "forbidden", (role, method, template, r.text)
+            # Another alliance is still not there at all: the scope check reveals nothing either.
+            if "{code}" in template:
+                r = call(client, method, path_for(template, "other"), key)
+                assert r.status_code == 404 and r.json()["code"] == "alliance_not_found", (role, method, template)
+        me = call(client, "GET", "/api/v1/auth/me", key).json()
+        assert me["role"] == role.value and me["scopes"] == [scope.value]
 
 
 def test_a_member_never_reaches_another_members_data(world) -> None:  # type: ignore[no-untyped-def]

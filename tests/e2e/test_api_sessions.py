@@ -42,7 +42,7 @@ def test_sign_in_sets_a_safe_cookie_and_reads_work(client: TestClient) -> None:
     cookie = r.headers["set-cookie"]
     assert "alliance_session=" in cookie and "HttpOnly" in cookie and "Secure" in cookie and "SameSite=lax" in cookie
     me = client.get("/api/v1/auth/me").json()
-    assert me == {"subject": "zhang", "role": "coordinator", "alliance": "nb", "member": None}
+    assert me == {"subject": "zhang", "role": "coordinator", "alliance": "nb", "member": None, "scopes": None}
     assert client.get("/api/v1/alliances/nb/members").status_code == 200
     problem(client.get("/api/v1/alliances/other/members"), 404, "alliance_not_found")
 

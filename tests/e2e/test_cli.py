@@ -352,3 +352,29 @@ def test_ledger_through_the_cli(cli, tmp_path: Path) -> None:  # type: ignore[no
     assert cli("ledger", "proof", "-a", "nb", "--index", "99").exit_code == 2
     assert cli("ledger", "verify").exit_code == 2
     assert cli("ledger", "checkpoint", "-a", "nope").exit_code == 1
+
+
+def test_api_keys_through_the_cli(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from alliance.cli.output import console
+
+    monkeypatch.setattr(console, "width", 160)  # the table unwrapped, whatever the test's terminal
+    assert cli("member", "add", "-a", "nb", "--code", "M1", "--name", "甲公司", "--credit-code", credit_code(1)).exit_code == 0
+    made = cli("apikey", "create", "--role", "member_analyst", "--alliance", "nb", "--member", "M1", "--name", "ERP",
+               "--scope", "read_member_data", "--scope", "read_records", "--expires", "90d")
+    assert made.exit_code == 0, made.output
+    key = made.stdout.strip().splitlines()[0]
+    assert key.startswith("al_")
+    refused = cli("apikey", "create", "--role", "member_analyst", "--alliance", "nb", "--member", "M1",
+                  "--scope", "import_orders")
+    assert refused.exit_code == 2 and "may not import orders" in refused.output
+    whole = cli("apikey", "create", "--role", "auditor", "--alliance", "nb")
+    assert whole.exit_code == 0, whole.output
+    listed = json.loads(cli("apikey", "list", "--alliance", "nb", "--json").stdout)
+    assert len(listed) == 2  # the refused key was not made
+    by_name = {k["name"]: k for k in listed}
+    assert by_name["ERP"]["scopes"] == ["read_member_data", "read_records"] and by_name["ERP"]["prefix"] == key[3:11]
+    assert [k["scopes"] for k in listed if k["name"] != "ERP"] == [None]
+    table = cli("apikey", "list", "--alliance", "nb").stdout
+    assert "read_member_data" in table and "(all of the role)" in table
+    assert cli("apikey", "revoke", key[3:11]).exit_code == 0
+    assert cli("apikey", "revoke", key[3:11]).exit_code != 0

@@ -171,3 +171,15 @@ def test_a_keys_first_use_is_recorded_when_the_kept_answer_serves_it(setting: Se
     prefix = fresh.split("_")[1]
     used = {k.prefix: k.last_used_at for k in list_api_keys(setting.store, "cloud-hw")}
     assert used[prefix] is not None
+
+
+def test_a_key_without_the_scope_is_refused_even_when_the_answer_is_kept(setting: Setting) -> None:
+    setting.read("sw")  # kept
+    setting.keys["records-only"] = _key(setting.store, setting.clock, Role.MEMBER_ANALYST, "cloud-hw", "SW",
+                                        scopes=["read_records"])
+    setting.keys["statements-only"] = _key(setting.store, setting.clock, Role.MEMBER_ANALYST, "cloud-hw", "SW",
+                                           scopes=["read_member_data"])
+    served = setting.served
+    assert "limited to read_records" in problem(setting.read("records-only"), 403, "forbidden")["detail"]
+    assert setting.read("statements-only").json()["total"] == "300.00"
+    assert setting.served == served + 1

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from alliance.access.credentials import hash_password, new_api_key, password_matches, secret_matches, split_key
-from alliance.access.policy import ALLOWED, Action, Forbidden, authorize
+from alliance.access.policy import ALLOWED, Action, Forbidden, authorize, check_scopes
 from alliance.access.roles import Principal, Role
 from alliance.access.service import parse_duration
 from alliance.core.errors import AllianceNotFound, InvalidInput, NotFound
@@ -68,3 +70,37 @@ def test_what_each_role_is_for() -> None:
     assert Action.MANAGE_ALLIANCE not in ALLOWED[Role.AUDITOR] and Action.IMPORT_ORDERS not in ALLOWED[Role.AUDITOR]
     assert ALLOWED[Role.MEMBER_ANALYST] < ALLOWED[Role.MEMBER_ADMIN]
     assert not any(a.value.startswith(("manage", "import")) for a in ALLOWED[Role.MEMBER_ANALYST])
+
+
+@given(role=st.sampled_from([Role.COORDINATOR, Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST]),
+       data=st.data())
+def test_a_scoped_key_may_do_exactly_its_scopes(role: Role, data: st.DataObject) -> None:
+    allowed = sorted(ALLOWED[role])
+    scopes = data.draw(st.lists(st.sampled_from(allowed), min_size=1, unique=True))
+    limited = check_scopes(role, [s.value for s in scopes])
+    member = "M1" if role in (Role.MEMBER_ADMIN, Role.MEMBER_ANALYST) else None
+    principal = Principal("k", role, "nb", member, frozenset(limited))
+    for action in Action:
+        if action in limited:
+            authorize(principal, action, "nb", member)
+        else:
+            with pytest.raises(Forbidden):
+                authorize(principal, action, "nb", member)
+        # Another alliance is not there, whatever the scopes: nothing is revealed by them.
+        with pytest.raises(AllianceNotFound):
+            authorize(principal, action, "other", member)
+
+
+def test_scopes_are_checked_when_a_key_is_made() -> None:
+    assert check_scopes(Role.MEMBER_ANALYST, ["READ_MEMBER_DATA", " read_shared"]) == {
+        Action.READ_MEMBER_DATA, Action.READ_SHARED}
+    with pytest.raises(InvalidInput) as refused:
+        check_scopes(Role.MEMBER_ANALYST, ["import_orders", "statements", "read_records"])
+    message = refused.value.message
+    assert "may not import orders" in message and "'statements' is not an action" in message
+    with pytest.raises(InvalidInput, match="at least one scope"):
+        check_scopes(Role.AUDITOR, [])
+    admin = Principal("k", Role.PLATFORM_ADMIN, scopes=frozenset(check_scopes(Role.PLATFORM_ADMIN, ["manage_platform"])))
+    authorize(admin, Action.MANAGE_PLATFORM)
+    with pytest.raises(Forbidden, match="limited to manage_platform"):
+        authorize(admin, Action.READ_FINANCE, "nb")

@@ -7,7 +7,9 @@
   if it did not exist (404 `alliance_not_found`), so a key cannot probe which alliances exist;
 - within its alliance, a role may do what `ALLOWED` lists; anything else is 403 `forbidden`;
 - a member role reaches member data only for its own member: another member's data is answered
-  as not found (404), so a member cannot learn what another member has.
+  as not found (404), so a member cannot learn what another member has;
+- a key made with scopes may do only the actions listed (each one its role allows): anything
+  else is 403 `forbidden`, after the alliance check so that it reveals nothing either.
 
 The API routes are mapped to actions in `ROUTES` (a test fails if a route is missing), so a new
 route cannot be reached before someone decides who may use it.
@@ -15,10 +17,11 @@ route cannot be reached before someone decides who may use it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 from alliance.access.roles import Principal, Role
-from alliance.core.errors import AllianceError, AllianceNotFound, NotFound
+from alliance.core.errors import AllianceError, AllianceNotFound, InvalidInput, NotFound
 
 
 class Forbidden(AllianceError):
@@ -57,6 +60,7 @@ MEMBER_SCOPED = frozenset({Action.READ_MEMBER_DATA, Action.ACT_FOR_MEMBER})
 def authorize(principal: Principal, action: Action, alliance: str | None = None, member: str | None = None) -> None:
     """Return if `principal` may do `action` (on `alliance`, and `member`'s data); raise otherwise."""
     if principal.role is Role.PLATFORM_ADMIN:
+        _within_scopes(principal, action)
         return
     if alliance is not None and alliance != principal.alliance:
         raise AllianceNotFound(alliance)
@@ -64,8 +68,35 @@ def authorize(principal: Principal, action: Action, alliance: str | None = None,
         raise Forbidden(f"{principal.role.value} keys act within their alliance only")
     if action not in ALLOWED[principal.role]:
         raise Forbidden(f"a {principal.role.value} may not {action.value.replace('_', ' ')}")
+    _within_scopes(principal, action)
     if action in MEMBER_SCOPED and principal.member is not None and member is not None and member != principal.member:
         raise NotFound(f"no such {'statement' if action is Action.READ_MEMBER_DATA else 'member'} for this key")
+
+
+def _within_scopes(principal: Principal, action: Action) -> None:
+    if principal.scopes is not None and action not in principal.scopes:
+        raise Forbidden(f"this key is limited to {', '.join(sorted(principal.scopes))}: "
+                        f"it may not {action.value.replace('_', ' ')}")
+
+
+def check_scopes(role: Role, names: Sequence[str]) -> frozenset[Action]:
+    """The actions a new key is limited to: each a known action its role allows (every problem at once)."""
+    problems, scopes = [], set()
+    allowed = frozenset(Action) if role is Role.PLATFORM_ADMIN else ALLOWED[role]
+    for name in names:
+        try:
+            action = Action(name.strip().lower())
+        except ValueError:
+            problems.append(f"{name!r} is not an action (one of {', '.join(a.value for a in Action)})")
+            continue
+        if action not in allowed:
+            problems.append(f"a {role.value} may not {action.value.replace('_', ' ')}, so it cannot be a scope of its key")
+        scopes.add(action)
+    if not names:
+        problems.append("name at least one scope, or none at all for everything the role allows")
+    if problems:
+        raise InvalidInput("; ".join(problems))
+    return frozenset(scopes)
 
 
 # The API: (method, path template) -> the action it is. Alliance-scoped paths take the alliance

@@ -20,12 +20,14 @@ MEMBER_ROLES = (Role.MEMBER_ADMIN, Role.MEMBER_ANALYST)
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who a request acts as: a role, and the alliance and member the role is held in."""
+    """Who a request acts as: a role, and the alliance and member the role is held in; for a key
+    limited to some of its role's actions, those actions (access.policy.Action values)."""
 
     subject: str                 # the key's prefix or the user's name, for logs and records
     role: Role
     alliance: str | None = None  # None only for a platform admin
     member: str | None = None    # set for member roles
+    scopes: frozenset[str] | None = None  # None: everything the role allows
 
     @property
     def actor(self) -> str:

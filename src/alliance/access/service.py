@@ -6,6 +6,7 @@ import re
 import threading
 import time
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -13,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from alliance.access.credentials import (hash_password, new_api_key, password_matches, secret_digest, secret_matches,
                                          split_key)
+from alliance.access.policy import check_scopes
 from alliance.access.roles import MEMBER_ROLES, Principal, Role
 from alliance.core.clock import Clock
 from alliance.core.errors import AllianceError, Conflict, InvalidInput, MemberNotFound, NotFound
@@ -66,10 +68,14 @@ class IssuedKey:
     alliance: str | None
     member: str | None
     expires_at: datetime | None
+    scopes: frozenset[str] | None = None  # None: everything the role allows
 
 
 def create_api_key(store: Store, *, role: Role, alliance: str | None, member: str | None, name: str, created_by: str,
-                   clock: Clock, lifetime: timedelta | None = None) -> IssuedKey:
+                   clock: Clock, lifetime: timedelta | None = None, scopes: Sequence[str] | None = None) -> IssuedKey:
+    """A new key, returned once. With `scopes` (access.policy actions), the key may do only those
+    of the actions its role allows."""
+    limited = check_scopes(role, scopes) if scopes is not None else None
     if role is Role.PLATFORM_ADMIN:
         if alliance is not None or member is not None:
             raise InvalidInput("a platform admin key belongs to no alliance or member")
@@ -90,9 +96,10 @@ def create_api_key(store: Store, *, role: Role, alliance: str | None, member: st
             if member is not None and member not in set(uow.members.existing_keys(found.id).values()):
                 raise MemberNotFound(alliance, member)
         uow.access.add_key(prefix=prefix, secret_sha256=digest, name=name.strip()[:100] or prefix, role=role.value,
-                           alliance_id=alliance_id, member=member, created_by=created_by, at=now, expires_at=expires)
+                           alliance_id=alliance_id, member=member, created_by=created_by, at=now, expires_at=expires,
+                           scopes=" ".join(sorted(limited)) if limited is not None else None)
         uow.commit()
-    return IssuedKey(key, prefix, role, alliance, member, expires)
+    return IssuedKey(key, prefix, role, alliance, member, expires, limited)
 
 
 def list_api_keys(store: Store, alliance: str | None) -> list[StoredKey]:
@@ -174,7 +181,8 @@ def check_key(store: Store, token: str, clock: Clock) -> tuple[Principal, bool]:
     due = key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1)
     if due:
         _KEYS.touched(store, key, now)
-    return Principal(prefix, Role(key.role), key.alliance, key.member), due
+    scopes = frozenset(key.scopes.split()) if key.scopes is not None else None
+    return Principal(prefix, Role(key.role), key.alliance, key.member, scopes), due
 
 
 def record_use(store: Store, prefix: str, clock: Clock) -> None:

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from alliance.access import service
+from alliance.access.policy import Action
 from alliance.access.roles import Role
 from alliance.cli.output import console, current_actor, err_console, fails_cleanly, open_store
 from alliance.core.clock import SystemClock
@@ -46,14 +47,19 @@ def create_key(
     member: Annotated[str | None, typer.Option("--member", "-m", help="The member, for member roles.")] = None,
     name: Annotated[str, typer.Option("--name", help="What the key is for (e.g. the shop's ERP).")] = "",
     expires: Annotated[str | None, typer.Option("--expires", help="Lifetime: 90d, 12h, 30m (default: none).")] = None,
+    scope: Annotated[list[str] | None, typer.Option(
+        "--scope", help="Limit the key to this action (repeat for several; default: all its role allows): "
+                        + ", ".join(a.value for a in Action) + ".")] = None,
 ) -> None:
     """Create an API key and print it once: it cannot be shown again."""
     lifetime = service.parse_duration(expires) if expires else None
     issued = service.create_api_key(open_store(), role=role, alliance=alliance, member=member, name=name,
-                                    created_by=current_actor(), clock=SystemClock(), lifetime=lifetime)
+                                    created_by=current_actor(), clock=SystemClock(), lifetime=lifetime,
+                                    scopes=[s for many in scope for s in many.replace(",", " ").split()] if scope else None)
     sys.stdout.write(issued.key + "\n")
     until = f", expires {issued.expires_at:%Y-%m-%d %H:%M} UTC" if issued.expires_at else ""
-    err_console.print(f"API key {issued.prefix} for {role.value}{until}. Keep it now: it is stored only as a hash.",
+    limited = f", limited to {', '.join(sorted(issued.scopes))}" if issued.scopes is not None else ""
+    err_console.print(f"API key {issued.prefix} for {role.value}{limited}{until}. Keep it now: it is stored only as a hash.",
                       highlight=False, soft_wrap=True)
 
 
@@ -63,21 +69,23 @@ def list_keys(
     alliance: Annotated[str | None, typer.Option("--alliance", "-a", help="The alliance (omit for platform admin keys).")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """The keys of an alliance: prefix, role, member, created, last used, expiry, revocation."""
+    """The keys of an alliance: prefix, role, member, scopes, created, last used, expiry, revocation."""
     keys = service.list_api_keys(open_store(), alliance)
     rows = [{"prefix": k.prefix, "name": k.name, "role": k.role, "member": k.member, "created_by": k.created_by,
              "created_at": k.created_at.isoformat(), "last_used_at": k.last_used_at.isoformat() if k.last_used_at else None,
              "expires_at": k.expires_at.isoformat() if k.expires_at else None,
-             "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None} for k in keys]
+             "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
+             "scopes": k.scopes.split() if k.scopes is not None else None} for k in keys]
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
     table = Table(title=f"API keys of {alliance or 'the platform'}", header_style="bold cyan")
-    for column in ("prefix", "name", "role", "member", "last used", "expires", "revoked"):
+    for column in ("prefix", "name", "role", "member", "scopes", "last used", "expires", "revoked"):
         table.add_column(column)
     for r in rows:
-        table.add_row(r["prefix"], r["name"], r["role"], r["member"] or "", (r["last_used_at"] or "never")[:16],
-                      (r["expires_at"] or "never")[:16], (r["revoked_at"] or "")[:16])
+        table.add_row(r["prefix"], r["name"], r["role"], r["member"] or "",
+                      " ".join(r["scopes"]) if r["scopes"] is not None else "(all of the role)",
+                      (r["last_used_at"] or "never")[:16], (r["expires_at"] or "never")[:16], (r["revoked_at"] or "")[:16])
     console.print(table)
 
 

@@ -23,6 +23,7 @@ class StoredKey:
     expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
+    scopes: str | None  # space-separated actions; None: all the role allows
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,7 @@ class StoredUser:
 
 _KEY_COLUMNS = (api_keys.c.prefix, api_keys.c.secret_sha256, api_keys.c.name, api_keys.c.role, alliances.c.code,
                 api_keys.c.member_code, api_keys.c.created_by, api_keys.c.created_at, api_keys.c.expires_at,
-                api_keys.c.last_used_at, api_keys.c.revoked_at)
+                api_keys.c.last_used_at, api_keys.c.revoked_at, api_keys.c.scopes)
 
 
 class AccessRepository:
@@ -65,10 +66,11 @@ class AccessRepository:
         self._c.execute(update(users).where(users.c.username == username).values(failed_sign_ins=0, locked_until=None))
 
     def add_key(self, *, prefix: str, secret_sha256: str, name: str, role: str, alliance_id: int | None,
-                member: str | None, created_by: str, at: datetime, expires_at: datetime | None) -> None:
+                member: str | None, created_by: str, at: datetime, expires_at: datetime | None,
+                scopes: str | None = None) -> None:
         self._c.execute(insert(api_keys).values(
             prefix=prefix, secret_sha256=secret_sha256, name=name, role=role, alliance_id=alliance_id,
-            member_code=member, created_by=created_by, created_at=at, expires_at=expires_at))
+            member_code=member, created_by=created_by, created_at=at, expires_at=expires_at, scopes=scopes))
 
     def key(self, prefix: str) -> StoredKey | None:
         row = self._c.execute(select(*_KEY_COLUMNS).select_from(api_keys.outerjoin(alliances))

@@ -419,6 +419,8 @@ api_keys = Table(
     Column("expires_at", UtcDateTime, nullable=True),
     Column("last_used_at", UtcDateTime, nullable=True),
     Column("revoked_at", UtcDateTime, nullable=True),
+    # Space-separated access.policy actions the key is limited to; NULL: all its role allows.
+    Column("scopes", String(400), nullable=True),
 )
 
 # -- data sharing: views members publish, and every query made of them ------------------------------------

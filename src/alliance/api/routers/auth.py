@@ -12,7 +12,6 @@ from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
 from alliance.access import service
-from alliance.access.policy import Action, authorize
 from alliance.api.deps import SESSION_COOKIE, ClockDep, PrincipalDep, StoreDep
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.schemas import Body
@@ -43,10 +42,10 @@ def sign_in(body: SignIn, request: Request, response: Response, store: StoreDep,
 
 @router.get("/me", responses=ERRORS)
 def me(principal: PrincipalDep) -> dict[str, Any]:
-    """Who the request acts as."""
-    authorize(principal, Action.COMPUTE)
+    """Who the request acts as, and the actions its key is limited to (null: all its role allows).
+    Any principal may ask, whatever its scopes."""
     return {"subject": principal.subject, "role": principal.role.value, "alliance": principal.alliance,
-            "member": principal.member}
+            "member": principal.member, "scopes": sorted(principal.scopes) if principal.scopes is not None else None}
 
 
 @router.post("/sign-out", status_code=204, responses=ERRORS)
