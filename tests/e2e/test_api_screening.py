@@ -57,6 +57,25 @@ def test_screening_run_saved_listed_recomputed(client: TestClient) -> None:
     assert again["identical"] is True and again["inputs"]["candidates"]["names"] == ["伙伴A", "伙伴B", "伙伴C"]
 
 
+def test_runs_and_prospects_are_listed_a_page_at_a_time(client: TestClient) -> None:
+    for _ in range(3):
+        assert client.post(f"{V1}/screenings", json={"criteria": "article", "candidates": CANDIDATES, "draws": 50}
+                           ).status_code == 201
+    page = client.get(f"{V1}/screenings", params={"limit": 2}).json()
+    assert [r["id"] for r in page["items"]] == [1, 2] and (page["total"], page["limit"], page["offset"]) == (3, 2, 0)
+    rest = client.get(f"{V1}/screenings", params={"limit": 2, "offset": 2}).json()
+    assert [r["id"] for r in rest["items"]] == [3] and rest["total"] == 3
+    assert client.get(f"{V1}/screenings", params={"offset": 9}).json()["items"] == []
+    for name in ("甲", "乙", "丙"):
+        client.post(f"{V1}/prospects", json={"name": name, "source": "referral"})
+    prospects = client.get(f"{V1}/prospects", params={"limit": 2, "offset": 1}).json()
+    assert [p["name"] for p in prospects["items"]] == ["乙", "丙"] and prospects["total"] == 3
+    assert client.get(f"{V1}/prospects", params={"stage": "pilot"}).json()["total"] == 0
+    for bad in ({"limit": 0}, {"limit": 1001}, {"offset": -1}, {"limit": "x"}):
+        problem(client.get(f"{V1}/screenings", params=bad), 422, "invalid_request")
+        problem(client.get(f"{V1}/prospects", params=bad), 422, "invalid_request")
+
+
 def test_screening_input_problems(client: TestClient) -> None:
     weights = {"战略匹配度": 3, "资源互补性": 2, "财务健康度": 2, "市场声誉": 2, "文化兼容性": 1}
     body = problem(client.post(f"{V1}/screenings", json={"criteria": weights, "candidates": CANDIDATES}), 422, "invalid_input")

@@ -223,6 +223,23 @@ def test_save_this_run_stores_the_ranking_shown(world: World) -> None:
     assert f"{BASE}/runs/{run.id}" in c.get(BASE).text
 
 
+def test_saved_runs_are_listed_newest_first_a_page_at_a_time(world: World) -> None:
+    c = world.client("coord")
+    csrf = csrf_of(c.get(BASE).text)
+    form = {"preset": "financial", "source": "members", "method": "topsis", "csrf_token": csrf, **weights(revenue=60)}
+    for _ in range(12):
+        assert c.post(BASE + "/runs", data=form, follow_redirects=False).status_code == 303
+    ids = [r.id for r in service.list_runs(world.store, CODE)]
+    first = c.get(BASE, params={"method": "topsis"}).text
+    listed = [int(m) for m in re.findall(r'href="[^"]*/screening/runs/(\d+)"', first)]
+    assert listed == sorted(ids, reverse=True)[:10]
+    # The next page keeps the workspace's own parameters (the sliders, the method) as they were.
+    assert 'href="/alliances/' + CODE + '/screening?method=topsis&amp;runs=10"' in first
+    older = c.get(BASE, params={"method": "topsis", "runs": "10"}).text
+    assert [int(m) for m in re.findall(r'href="[^"]*/screening/runs/(\d+)"', older)] == sorted(ids)[:2][::-1]
+    assert c.get(BASE, params={"runs": "nonsense"}).status_code == 200  # a bad offset is the first page
+
+
 # -- AHP ---------------------------------------------------------------------------------------------
 
 def ahp_query(cells: dict[str, str]) -> str:

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from alliance.access.policy import ROUTES, Forbidden, authorize
@@ -52,6 +52,9 @@ FactsDep = Annotated[FactStore, Depends(get_facts)]
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 Code = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+# A page of a list: at most 1,000 items at a time.
+Limit = Annotated[int, Query(ge=1, le=1000, description="items on this page (at most 1,000)")]
+Offset = Annotated[int, Query(ge=0, le=2_147_483_647, description="items to skip")]
 
 
 # The scheme as the OpenAPI document declares it (server.py adds it to every operation that needs a

@@ -44,6 +44,8 @@ class AllianceOut(BaseModel):
 class AllianceList(BaseModel):
     items: list[AllianceOut]
     total: int
+    limit: int
+    offset: int
 
 
 class ResourceOut(BaseModel):

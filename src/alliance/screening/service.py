@@ -21,6 +21,7 @@ from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.core.clock import Clock
 from alliance.core.decimals import check_decimal
+from alliance.core.paging import Page
 from alliance.core.text import check_text
 from alliance.core.errors import Conflict, InvalidInput, NotFound, Problem
 from alliance.registry import service as registry
@@ -131,6 +132,14 @@ def list_runs(store: Store, alliance_code: str) -> list[SavedRun]:
         return uow.screening.runs(uow.alliances.require(alliance_code).id)
 
 
+def page_runs(store: Store, alliance_code: str, *, limit: int, offset: int, newest_first: bool = False) -> Page[SavedRun]:
+    """One page of the saved runs, oldest first (or newest first), and how many there are."""
+    with store.unit_of_work() as uow:
+        alliance_id = uow.alliances.require(alliance_code).id
+        items = uow.screening.runs(alliance_id, limit=limit, offset=offset, newest_first=newest_first)
+        return Page(items, uow.screening.count_runs(alliance_id), limit, offset)
+
+
 def get_run(store: Store, alliance_code: str, run_id: int) -> SavedRun:
     with store.unit_of_work() as uow:
         run = uow.screening.run(uow.alliances.require(alliance_code).id, run_id)
@@ -234,6 +243,15 @@ def shortlist(store: Store, alliance_code: str, run_id: int, top: int, actor: st
 def list_prospects(store: Store, alliance_code: str, stage: Stage | None = None) -> list[Prospect]:
     with store.unit_of_work() as uow:
         return uow.screening.prospects(uow.alliances.require(alliance_code).id, stage)
+
+
+def page_prospects(store: Store, alliance_code: str, stage: Stage | None = None, *, limit: int,
+                   offset: int) -> Page[Prospect]:
+    """One page of the prospects (of one stage, if given), in the order they were added."""
+    with store.unit_of_work() as uow:
+        alliance_id = uow.alliances.require(alliance_code).id
+        items = uow.screening.prospects(alliance_id, stage, limit=limit, offset=offset)
+        return Page(items, uow.screening.count_prospects(alliance_id, stage), limit, offset)
 
 
 def open_items(store: Store, alliance_code: str) -> int:

@@ -10,6 +10,7 @@ from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import Conflict, InvalidInput, NotFound
+from alliance.core.paging import Page
 from alliance.core.text import check_text
 from alliance.registry.model import Alliance
 from alliance.sharing.agreement import Agreement, canonical_json, digest, load_agreement_text
@@ -96,6 +97,16 @@ def list_agreements(store: Store, alliance_code: str) -> dict[str, list[Agreemen
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         return {code: uow.sharing.versions(alliance.id, code) for code in uow.sharing.codes(alliance.id)}
+
+
+def page_agreements(store: Store, alliance_code: str, *, limit: int,
+                    offset: int) -> Page[tuple[str, list[AgreementVersion]]]:
+    """One page of the agreements (in the order of their codes), each with all its versions."""
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        codes = uow.sharing.codes(alliance.id)
+        items = [(code, uow.sharing.versions(alliance.id, code)) for code in codes[offset:offset + limit]]
+        return Page(items, len(codes), limit, offset)
 
 
 def versions(store: Store, alliance_code: str, agreement_code: str) -> list[AgreementVersion]:

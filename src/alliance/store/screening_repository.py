@@ -48,9 +48,16 @@ class ScreeningRepository:
     def add_run(self, alliance_id: int, **values: Any) -> int:
         return _id(self._c.execute(insert(screening_runs).values(alliance_id=alliance_id, **values)))
 
-    def runs(self, alliance_id: int) -> list[SavedRun]:
-        query = select(screening_runs).where(screening_runs.c.alliance_id == alliance_id).order_by(screening_runs.c.id)
+    def runs(self, alliance_id: int, *, limit: int | None = None, offset: int = 0,
+             newest_first: bool = False) -> list[SavedRun]:
+        order = screening_runs.c.id.desc() if newest_first else screening_runs.c.id
+        query = (select(screening_runs).where(screening_runs.c.alliance_id == alliance_id).order_by(order)
+                 .limit(limit).offset(offset))
         return [_run(r) for r in self._c.execute(query)]
+
+    def count_runs(self, alliance_id: int) -> int:
+        return int(self._c.execute(select(func.count()).select_from(screening_runs)
+                                   .where(screening_runs.c.alliance_id == alliance_id)).scalar_one())
 
     def run(self, alliance_id: int, run_id: int) -> SavedRun | None:
         row = self._c.execute(
@@ -65,11 +72,18 @@ class ScreeningRepository:
     def prospect_names(self, alliance_id: int) -> set[str]:
         return set(self._c.execute(select(prospects.c.name).where(prospects.c.alliance_id == alliance_id)).scalars())
 
-    def prospects(self, alliance_id: int, stage: Stage | None = None) -> list[Prospect]:
+    def prospects(self, alliance_id: int, stage: Stage | None = None, *, limit: int | None = None,
+                  offset: int = 0) -> list[Prospect]:
         query = select(prospects).where(prospects.c.alliance_id == alliance_id).order_by(prospects.c.id)
         if stage is not None:
             query = query.where(prospects.c.stage == stage.value)
-        return [_prospect(r) for r in self._c.execute(query)]
+        return [_prospect(r) for r in self._c.execute(query.limit(limit).offset(offset))]
+
+    def count_prospects(self, alliance_id: int, stage: Stage | None = None) -> int:
+        query = select(func.count()).select_from(prospects).where(prospects.c.alliance_id == alliance_id)
+        if stage is not None:
+            query = query.where(prospects.c.stage == stage.value)
+        return int(self._c.execute(query).scalar_one())
 
     def prospect(self, alliance_id: int, prospect_id: int, *, for_update: bool = False) -> Prospect | None:
         query = select(prospects).where(prospects.c.alliance_id == alliance_id, prospects.c.id == prospect_id)

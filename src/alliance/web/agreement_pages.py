@@ -74,10 +74,9 @@ PAGE_SIZE = 25
 def agreements_page(request: Request, code: Code, store: StoreDep, viewer: PageViewer,
                     offset: Annotated[int, Query(ge=0, le=10**7)] = 0) -> HTMLResponse:
     alliance = registry.get_alliance(store, code)
-    listing = service.list_agreements(store, code)
-    shown = dict(list(listing.items())[offset:offset + PAGE_SIZE])
-    return render(request, "agreements/list.html", alliance=alliance, section="agreements", listing=shown,
-                  total=len(listing), limit=PAGE_SIZE, offset=offset, may_propose=viewer.may(Action.MANAGE_ALLIANCE, code))
+    page = service.page_agreements(store, code, limit=PAGE_SIZE, offset=offset)
+    return render(request, "agreements/list.html", alliance=alliance, section="agreements", listing=dict(page.items),
+                  total=page.total, limit=PAGE_SIZE, offset=offset, may_propose=viewer.may(Action.MANAGE_ALLIANCE, code))
 
 
 @router.get("/alliances/{code}/agreements/new", response_class=HTMLResponse)

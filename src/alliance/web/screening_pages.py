@@ -321,13 +321,19 @@ def _result_context(request: Request, report: dict[str, Any] | None, problems: S
             "labels": labels, "problems": shown}
 
 
+RUN_PAGE = 10  # saved runs listed under the workspace, newest first
+
+
 async def _workspace_page(request: Request, code: str, store: StoreDep, viewer: PageViewer, workspace: Workspace,
                           outcome: Outcome, status: int = 200) -> HTMLResponse:
     alliance = registry.get_alliance(store, code)
-    runs = service.list_runs(store, code)
+    runs = service.page_runs(store, code, limit=RUN_PAGE, offset=_offset(request.query_params.get("runs", "")),
+                             newest_first=True)
+    # The pager keeps the sliders where they are: every other parameter of this page goes along.
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "runs"]
     return render(request, "screening/workspace.html", status=status, alliance=alliance, section="screening",
                   ws=workspace, criteria=PRESETS[workspace.preset], presets=PRESET_LABELS, methods=METHOD_LABELS,
-                  runs=runs[:10], may_manage=viewer.may(Action.MANAGE_ALLIANCE, code),
+                  runs=runs, runs_query=kept, may_manage=viewer.may(Action.MANAGE_ALLIANCE, code),
                   weight_field=WEIGHT_FIELD, **_result_context(request, outcome.report, outcome.problems))
 
 

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from alliance.access.policy import Action, authorize
 from alliance.api.schemas import Body
-from alliance.api.deps import ActorDep, ClockDep, Code, Id, PrincipalDep, StoreDep
+from alliance.api.deps import ActorDep, ClockDep, Code, Id, Limit, Offset, PrincipalDep, StoreDep
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.uploads import read_capped
 from alliance.api.idempotent import respond
@@ -49,9 +49,10 @@ async def propose(code: Code, actor: ActorDep, request: Request, store: StoreDep
 
 
 @router.get("/alliances/{code}/agreements", responses=ERRORS)
-def list_agreements(code: Code, store: StoreDep) -> dict[str, Any]:
-    found = service.list_agreements(store, code)
-    return {"items": [{"agreement": c, "versions": [version_record(v) for v in vs]} for c, vs in found.items()]}
+def list_agreements(code: Code, store: StoreDep, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    """The agreements by code, each with every version, a page of agreements at a time."""
+    page = service.page_agreements(store, code, limit=limit, offset=offset)
+    return page.as_json([{"agreement": c, "versions": [version_record(v) for v in vs]} for c, vs in page.items])
 
 
 @router.get("/alliances/{code}/agreements/{agreement}/versions/{version}", responses=ERRORS)

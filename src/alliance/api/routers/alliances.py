@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from alliance.access.roles import Role
-from alliance.api.deps import Code, PrincipalDep, StoreDep
+from alliance.api.deps import Code, Limit, Offset, PrincipalDep, StoreDep
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.schemas import AllianceList, AllianceOut, MemberList, MemberOut
 from alliance.registry import service
@@ -18,11 +18,12 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such alli
 
 
 @router.get("", response_model=AllianceList)
-def list_alliances(store: StoreDep, principal: PrincipalDep) -> AllianceList:
-    """The alliances the key may see: all for a platform admin, else its own."""
-    items = [AllianceOut.of(a) for a in service.list_alliances(store)
-             if principal.role is Role.PLATFORM_ADMIN or a.code == principal.alliance]
-    return AllianceList(items=items, total=len(items))
+def list_alliances(store: StoreDep, principal: PrincipalDep, limit: Limit = 100, offset: Offset = 0) -> AllianceList:
+    """The alliances the key may see (all for a platform admin, else its own), by code, a page at a time."""
+    visible = [a for a in service.list_alliances(store)
+               if principal.role is Role.PLATFORM_ADMIN or a.code == principal.alliance]
+    return AllianceList(items=[AllianceOut.of(a) for a in visible[offset:offset + limit]], total=len(visible),
+                        limit=limit, offset=offset)
 
 
 @router.get("/{code}", response_model=AllianceOut, responses=NOT_FOUND)
@@ -34,8 +35,8 @@ def get_alliance(code: Code, store: StoreDep) -> AllianceOut:
 def list_members(
     code: Code,
     store: StoreDep,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> MemberList:
     page = service.page_members(store, code, limit=limit, offset=offset)
     return MemberList(

@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
 from alliance.api.schemas import Body
-from alliance.api.deps import ActorDep, ClockDep, Code, Id, StoreDep
+from alliance.api.deps import ActorDep, ClockDep, Code, Id, Limit, Offset, StoreDep
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.uploads import read_capped
 from alliance.core.decimals import parse_decimal
@@ -99,9 +99,10 @@ def create_screening(code: Code, actor: ActorDep, body: ScreeningIn, store: Stor
 
 
 @router.get("/alliances/{code}/screenings", responses=ERRORS)
-def list_screenings(code: Code, store: StoreDep) -> dict[str, Any]:
-    items = [_run_summary(r) for r in service.list_runs(store, code)]
-    return {"items": items, "total": len(items)}
+def list_screenings(code: Code, store: StoreDep, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    """The saved runs, oldest first, a page at a time (`total`: how many in all)."""
+    page = service.page_runs(store, code, limit=limit, offset=offset)
+    return page.as_json([_run_summary(r) for r in page.items])
 
 
 @router.get("/alliances/{code}/screenings/{run_id}", responses=ERRORS)
@@ -142,9 +143,11 @@ def add_prospect(code: Code, actor: ActorDep, body: ProspectIn, store: StoreDep,
 
 
 @router.get("/alliances/{code}/prospects", responses=ERRORS)
-def list_prospects(code: Code, store: StoreDep, stage: Stage | None = None) -> dict[str, Any]:
-    items = [_prospect(p) for p in service.list_prospects(store, code, stage)]
-    return {"items": items, "total": len(items)}
+def list_prospects(code: Code, store: StoreDep, stage: Stage | None = None, limit: Limit = 100,
+                   offset: Offset = 0) -> dict[str, Any]:
+    """The prospects (of one stage, if given) in the order they were added, a page at a time."""
+    page = service.page_prospects(store, code, stage, limit=limit, offset=offset)
+    return page.as_json([_prospect(p) for p in page.items])
 
 
 def _item(i: DdItem) -> dict[str, Any]:
