@@ -28,7 +28,7 @@ from alliance.screening.scoring import Method
 from alliance.screening.service import pilot_kpis
 from alliance.server import create_app
 from alliance.store.database import Store
-from alliance.web import screening_pages
+from alliance.web import prospect_pages, screening_pages
 from alliance.web.screening_pages import (
     SAATY,
     contribution_chart,
@@ -748,7 +748,7 @@ def test_pipeline_forms_need_the_csrf_token_and_work_with_it(world: World) -> No
 def test_every_page_route_is_in_the_page_map() -> None:
     from alliance.web.viewer import PAGES
 
-    for route in screening_pages.router.routes:
+    for route in (*screening_pages.router.routes, *prospect_pages.router.routes):
         for method in route.methods:  # type: ignore[attr-defined]
             assert (method, route.path) in PAGES, (method, route.path)  # type: ignore[attr-defined]
 
