@@ -136,6 +136,14 @@ def test_a_coordinators_day_in_chromium(served: tuple[str, Store], clock: Frozen
             page.goto(base + "/alliances/tea/agreements/new")
             page.get_by_label("协议（YAML）").fill(AGREEMENT.replace("0.70", "0.60"))
             expect(page.locator("#check-verdict")).to_have_class("alert alert--error")  # checked as typed
+            # "Line N" beside the problem selects that line of the editor.
+            bad = AGREEMENT.replace("0.70", "0.60")
+            goto = page.locator("#check-verdict [data-goto-line]").first
+            line = int(goto.get_attribute("data-goto-line") or 0)
+            goto.click()
+            selected = page.get_by_label("协议（YAML）").evaluate("e => e.value.slice(e.selectionStart, e.selectionEnd)")
+            assert selected == bad.splitlines()[line - 1] and "0.60" in selected
+            assert contrast_failures(page) == []
             page.get_by_label("协议（YAML）").fill(AGREEMENT)
             expect(page.locator("#check-verdict")).to_contain_text("协议文本有效")
             # A second rule written with the form lands in the YAML and is checked with it.

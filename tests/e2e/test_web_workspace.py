@@ -257,6 +257,14 @@ def test_agreement_editor_checks_on_the_spot_and_refuses_bad_documents(app_clien
     bad = AGREEMENT.replace("0.70", "0.60").replace("[SW, HW]", "[SW, HW, XX]")
     checked = app_client.post(f"{A}/agreements/check", data={"document": bad}, headers=headers)
     assert "check-verdict" in checked.text and "XX" in checked.text and "sum" in checked.text.lower()
+    # Each problem says on which line of the editor it is, and the button selects that line.
+    lines = bad.splitlines()
+    pointed = [int(n) for n in re.findall(r'data-goto-line="(\d+)"', checked.text)]
+    assert pointed and all(1 <= n <= len(lines) for n in pointed)
+    assert any("XX" in lines[n - 1] for n in pointed) and any("shares" in lines[n - 1] for n in pointed)
+    broken = app_client.post(f"{A}/agreements/check", data={"document": "agreement: x\nparties: [A\nrules: []\n"},
+                             headers=headers)
+    assert 'data-goto-line="3"' in broken.text and "第 3 行" in broken.text
     refused = app_client.post(f"{A}/agreements/new", data={"document": bad, "csrf_token": token})
     assert refused.status_code == 422 and "XX" in refused.text and "hw-split" in refused.text  # text kept
     assert app_client.get(f"{A}/agreements/hw-split").status_code == 404

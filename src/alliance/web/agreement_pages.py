@@ -26,6 +26,7 @@ from alliance.registry import service as registry
 from alliance.settlement import service as settlement
 from alliance.sharing import service
 from alliance.sharing.agreement import Agreement
+from alliance.sharing.document_lines import problem_line, syntax_error_line
 from alliance.sharing.rule_form import RuleForm, RuleFormInvalid, add_rule, parse_form, rule_yaml
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
@@ -55,6 +56,14 @@ def _problems(exc: AllianceError) -> list[str]:
     if isinstance(exc, InvalidInput) and exc.problems:
         return [str(p) for p in exc.problems]
     return [exc.message]
+
+
+def located_problems(document: str, exc: AllianceError) -> list[tuple[str, int | None]]:
+    """Each problem with the line of the document it is about (None where none can be named), so
+    the editor can point at it; a YAML syntax error at the line where parsing stopped."""
+    if isinstance(exc, InvalidInput) and exc.problems:
+        return [(str(p), problem_line(document, p)) for p in exc.problems]
+    return [(exc.message, syntax_error_line(document))]
 
 
 def side_by_side(old: str, new: str, old_label: str, new_label: str) -> Markup:
@@ -107,9 +116,9 @@ async def check_version(request: Request, code: Code, store: StoreDep, clock: Cl
     document = str(form.get("document", ""))
     try:
         parsed: Agreement | None = await run_in_threadpool(service.check_document, store, code, document, clock)
-        problems: list[str] = []
+        problems: list[tuple[str, int | None]] = []
     except AllianceError as exc:
-        parsed, problems = None, _problems(exc)
+        parsed, problems = None, located_problems(document, exc)
     return render(request, "fragments/agreement_check.html", alliance=registry.get_alliance(store, code),
                   parsed=parsed, problems=problems)
 

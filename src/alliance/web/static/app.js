@@ -58,6 +58,22 @@
     });
   }
 
+  // "Line N" beside an agreement's problem: select that line in the editor and bring it into view.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-goto-line]") : null;
+    if (!button) return;
+    var editor = document.getElementById(button.dataset.target);
+    if (!editor) return;
+    var lines = editor.value.split("\n");
+    var line = Math.min(parseInt(button.dataset.gotoLine, 10), lines.length);
+    var start = 0;
+    for (var i = 0; i < line - 1; i++) start += lines[i].length + 1;
+    editor.focus();
+    editor.setSelectionRange(start, start + lines[line - 1].length);
+    var lineHeight = parseFloat(window.getComputedStyle(editor).lineHeight) || 20;
+    editor.scrollTop = Math.max(0, (line - 3) * lineHeight);
+  });
+
   function init(root) {
     draw(root);
     bindOutputs(root);
