@@ -242,8 +242,30 @@ def test_member_search_filters_and_profile(app_client: TestClient) -> None:
     none = app_client.get(f"{A}/members", params={"region": "北京"})
     assert "找到 0 个成员" in none.text
     profile = app_client.get(f"{A}/members/HW")
-    assert profile.status_code == 200 and '"type": "radar"' in profile.text
+    assert profile.status_code == 200 and 'id="profile-withheld"' in profile.text  # another member's profile
     assert app_client.get(f"{A}/members/NOPE").status_code == 404
+
+
+def test_a_members_profile_figures_and_contact_are_its_own(app_client: TestClient, store: Store,
+                                                           clock: FrozenClock) -> None:
+    registry.add_member(store, "cloud-hw", {"code": "YP", "name": "甬品贸易有限公司", "credit_code": credit_code(7),
+                                            "contact_name": "王经理", "revenue": "8,765,432.10", "debt_ratio": "0.45"},
+                        clock)
+    add_user(store, clock, "yp", Role.MEMBER_ANALYST, "cloud-hw", "YP")
+    # Another member: the directory's facts and resources, never the figures, the radar or the contact.
+    sign_in(app_client, "analyst")
+    other = app_client.get(f"{A}/members/YP").text
+    assert "甬品贸易有限公司" in other and 'id="profile-withheld"' in other
+    assert "王经理" not in other and "8,765,432.10" not in other and '"type": "radar"' not in other
+    # The member itself: its own figures as entered, and its contact; no comparison with the others.
+    sign_in(app_client, "yp")
+    own = app_client.get(f"{A}/members/YP").text
+    assert "王经理" in own and "8,765,432.10" in own and "0.45" in own and '"type": "radar"' not in own
+    # The roles that screen partners: the radar against the alliance's best member.
+    for user in ("coord", "auditor", "admin"):
+        sign_in(app_client, user)
+        seen = app_client.get(f"{A}/members/YP").text
+        assert '"type": "radar"' in seen and "王经理" in seen, user
 
 
 # --- agreements ----------------------------------------------------------------------------------

@@ -203,12 +203,20 @@ async def import_members(request: Request, code: Code, store: StoreDep, clock: C
 
 @router.get("/alliances/{code}/members/{member}", response_class=HTMLResponse)
 def member_profile(request: Request, code: Code, member: Code, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+    """The directory's facts and resources for everyone in the alliance. The profile (financial
+    figures) and the contact are the member's own data: its own roles see its figures, the roles
+    that screen partners (coordinator, auditor) the radar against the alliance's best member, and
+    other members neither (a score against the best would tell them the best's figures)."""
     _ = gettext_for(request)
     alliance = service.get_alliance(store, code)
     found = service.get_member(store, code, member)
-    everyone = service.list_members(store, code)
-    scores = profile_scores(found, everyone)
-    option = charts.radar([(_(label), Decimal(10)) for _a, label, _h in PROFILE_AXES], scores, found.legal_name)
+    own_data = viewer.sees_member(code, member)
+    compares = viewer.may(Action.READ_PIPELINE, code)
+    option, axes = None, []
+    if compares:
+        scores = profile_scores(found, service.list_members(store, code))
+        option = charts.radar([(_(label), Decimal(10)) for _a, label, _h in PROFILE_AXES], scores, found.legal_name)
+        axes = [(_(label), score) for (_a, label, _h), score in zip(PROFILE_AXES, scores, strict=True)]
+    figures = [(_(label), getattr(found.profile, attribute)) for attribute, label, _h in PROFILE_AXES] if own_data else []
     return render(request, "alliance/member.html", alliance=alliance, section="members", member=found,
-                  radar=option, axes=[(_(label), score) for (_a, label, _h), score in zip(PROFILE_AXES, scores, strict=True)],
-                  sees_statements=viewer.sees_member(code, member))
+                  radar=option, axes=axes, figures=figures, own_data=own_data, sees_statements=own_data)
