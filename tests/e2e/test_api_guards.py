@@ -77,6 +77,10 @@ def test_any_write_is_idempotent_with_a_key(client: TestClient, store: Store) ->
     assert len(client.get("/api/v1/alliances/nb/prospects").json()["items"]) == 1
     problem(client.post("/api/v1/alliances/nb/prospects", json={**body, "name": "乙公司"}, headers={"Idempotency-Key": "p-1"}),
             409, "idempotency_key_reused")
+    # The scheme in lower case is the same key to the app, so the same retry: replayed, not run again.
+    lower = {"Authorization": client.headers["Authorization"].replace("Bearer", "bearer"), "Idempotency-Key": "p-1"}
+    replay = client.post("/api/v1/alliances/nb/prospects", json=body, headers=lower)
+    assert replay.headers.get("idempotent-replayed") == "true" and replay.json() == first.json()
     # Another API key's "p-1" is its own.
     other = client.post("/api/v1/alliances/nb/prospects", json={**body, "name": "乙公司"},
                         headers={"Idempotency-Key": "p-1", **admin_headers(store)})

@@ -127,6 +127,12 @@ def test_a_scoped_key_does_only_what_its_scopes_list(world, store: Store, clock:
                 assert r.status_code == 404 and r.json()["code"] == "alliance_not_found", (role, method, template)
         me = call(client, "GET", "/api/v1/auth/me", key).json()
         assert me["role"] == role.value and me["scopes"] == [scope.value]
+    # The alliance list is the alliances' records: a key without read_directory lists none.
+    for role, member in ((Role.COORDINATOR, None), (Role.MEMBER_ANALYST, "M0001"), (Role.PLATFORM_ADMIN, None)):
+        key = create_api_key(store, role=role, alliance=None if role is Role.PLATFORM_ADMIN else alliance, member=member,
+                             name="compute-only", created_by="t", clock=clock, scopes=["compute"]).key
+        listed = call(client, "GET", "/api/v1/alliances", key).json()
+        assert listed["items"] == [] and listed["total"] == 0, role
 
 
 def test_a_member_never_reaches_another_members_data(world) -> None:  # type: ignore[no-untyped-def]

@@ -183,3 +183,29 @@ def test_a_key_without_the_scope_is_refused_even_when_the_answer_is_kept(setting
     assert "limited to read_records" in problem(setting.read("records-only"), 403, "forbidden")["detail"]
     assert setting.read("statements-only").json()["total"] == "300.00"
     assert setting.served == served + 1
+
+
+def test_requests_the_route_reads_differently_are_left_to_it(setting: Setting) -> None:
+    setting.read("coordinator")  # kept
+    served = setting.served
+    sw, hw = setting.keys["sw"], setting.keys["hw"]
+    # Two Authorization headers: the route takes the first (HW's key: not its statement).
+    two = setting.client.get(SW_STATEMENT, params=DAY, headers=[("Authorization", f"Bearer {hw}"),
+                                                                ("Authorization", f"Bearer {sw}")])
+    problem(two, 404, "not_found")
+    # A line break at the end of the member's code is no code at all for the route.
+    for who, status in (("sw", 404), ("coordinator", 422)):
+        odd = setting.client.get(SW_STATEMENT + "%0A", params=DAY, headers={"Authorization": f"Bearer {setting.keys[who]}"})
+        assert odd.status_code == status, (who, odd.text)
+    # A GET with a body is the body limit's and the route's to answer.
+    with_body = setting.client.request("GET", SW_STATEMENT, params=DAY, content=b"{}",
+                                       headers={"Authorization": f"Bearer {sw}"})
+    assert with_body.status_code == 200 and with_body.json()["total"] == "300.00"
+    assert setting.served == served
+
+
+def test_a_mounted_app_is_routed_on_its_own_paths() -> None:
+    from alliance.api.statement_reads import _route_path
+
+    assert _route_path({"path": "/api/v1/x", "root_path": ""}) == "/api/v1/x"
+    assert _route_path({"path": "/prefix/api/v1/x", "root_path": "/prefix"}) == "/api/v1/x"

@@ -233,11 +233,18 @@ def test_saved_runs_are_listed_newest_first_a_page_at_a_time(world: World) -> No
     first = c.get(BASE, params={"method": "topsis"}).text
     listed = [int(m) for m in re.findall(r'href="[^"]*/screening/runs/(\d+)"', first)]
     assert listed == sorted(ids, reverse=True)[:10]
-    # The next page keeps the workspace's own parameters (the sliders, the method) as they were.
-    assert 'href="/alliances/' + CODE + '/screening?method=topsis&amp;runs=10"' in first
+    # The next page keeps the workspace's own parameters (the sliders, the method) as they were,
+    # after a GET or after a POST (a re-ranking).
+    [following] = re.findall(r'<a rel="next" href="([^"]+)"', first)
+    assert "method=topsis" in following and "runs=10" in following and "w%3Arevenue=" in following
+    reranked = c.post(BASE, data=form).text
+    assert any("method=topsis" in link and "runs=10" in link
+               for link in re.findall(r'<a rel="next" href="([^"]+)"', reranked))
     older = c.get(BASE, params={"method": "topsis", "runs": "10"}).text
     assert [int(m) for m in re.findall(r'href="[^"]*/screening/runs/(\d+)"', older)] == sorted(ids)[:2][::-1]
     assert c.get(BASE, params={"runs": "nonsense"}).status_code == 200  # a bad offset is the first page
+    beyond = c.get(BASE, params={"runs": "500"}).text  # past the end: the last page, not "no runs"
+    assert [int(m) for m in re.findall(r'href="[^"]*/screening/runs/(\d+)"', beyond)] == sorted(ids)[:2][::-1]
 
 
 # -- AHP ---------------------------------------------------------------------------------------------

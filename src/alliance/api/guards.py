@@ -172,7 +172,7 @@ class IdempotentWrites:
     WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
     PATH = re.compile(r"^/api/v1/alliances/([^/]+)/")
     SELF_HANDLED = re.compile(r"^/api/v1/alliances/[^/]+/(order-lines|settlements)$")
-    PREFIX = re.compile(rb"^Bearer\s+al_([a-z0-9]{8})_")
+    PREFIX = re.compile(rb"^[Bb][Ee][Aa][Rr][Ee][Rr]\s+al_([a-z0-9]{8})_")  # the scheme in any case, as the app reads it
 
     def __init__(self, app: ASGIApp, store: Any, clock: Any) -> None:
         self.app, self.store, self.clock = app, store, clock
@@ -192,7 +192,10 @@ class IdempotentWrites:
         return principal.role is Role.PLATFORM_ADMIN or principal.alliance == alliance
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}
+        # The first of a repeated header, as the app reads it (Starlette's Headers.get).
+        headers: dict[bytes, bytes] = {}
+        for name, value in scope.get("headers", []) if scope["type"] == "http" else ():
+            headers.setdefault(name, value)
         key = headers.get(b"idempotency-key")
         path = scope.get("path", "")
         match = self.PATH.match(path)

@@ -7,7 +7,8 @@ matching the path among ~150 routes and solving the route's dependencies were ab
 under load (docs/access.md, "Performance"). `CachedStatementReads` is a plain ASGI layer in front
 of the app that serves exactly that case and nothing else:
 
-- only a well-formed GET with a bearer key, a day in `YYYY-MM-DD` and no other query parameter;
+- only a well-formed GET with one bearer key, no body, a day in `YYYY-MM-DD` and no other query
+  parameter;
 - the key is checked by `access.service.check_key` and the request authorised by
   `access.policy.authorize` with the route's own action from `access.policy.ROUTES`: the same
   single place that decides for the route itself;
@@ -39,6 +40,13 @@ PATH = re.compile(rf"^/api/v1/alliances/({_CODE})/statements/({_CODE})$")
 QUERY = re.compile(rb"^day=(\d{4}-\d{2}-\d{2})$")
 ACTION = ROUTES[("GET", ROUTE)]
 assert ACTION is not None
+
+
+def _route_path(scope: Any) -> str:
+    """The path the app routes on: without the root path it is mounted under (as Starlette does)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root):] if root and path.startswith(root) else path
 
 
 class ClosedDayStatements:
@@ -74,7 +82,7 @@ class CachedStatementReads:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
-            match = PATH.match(scope["path"])
+            match = PATH.fullmatch(_route_path(scope))
             if match is not None:
                 body = await self._kept_answer(scope, match.group(1), match.group(2))
                 if body is not None:
@@ -87,17 +95,18 @@ class CachedStatementReads:
 
     async def _kept_answer(self, scope: Any, code: str, member: str) -> bytes | None:
         """The kept statement if this request may have it and is sure to be allowed; else None."""
-        query = QUERY.match(scope.get("query_string", b""))
-        token = None
+        query = QUERY.fullmatch(scope.get("query_string", b""))
+        token, authorizations = None, 0
         for name, value in scope["headers"]:
             if name == b"authorization":
+                authorizations += 1
                 scheme, _, rest = value.decode("latin-1").partition(" ")
                 if scheme.lower() == "bearer":
                     token = rest.strip()
-            elif name == b"cookie":
-                return None  # a session is the route's to check (CSRF, the cookie's role)
-        if query is None or not token:
-            return None
+            elif name in (b"cookie", b"content-length", b"transfer-encoding"):
+                return None  # a session is the route's to check (CSRF, its role); a body, the body limit's
+        if query is None or not token or authorizations != 1:
+            return None  # several Authorization headers: the route decides which one counts
         try:
             day = date.fromisoformat(query.group(1).decode())
         except ValueError:

@@ -93,11 +93,14 @@ class Workspace:
     filename: str = ""
     content: str = ""  # the uploaded candidate file, base64; "" for the alliance's members
 
+    def query_pairs(self) -> list[tuple[str, str]]:
+        """The workspace's fields as query parameters (a candidate file does not travel in a link)."""
+        pairs = [("preset", self.preset), ("method", self.method.value)]
+        return pairs + [(WEIGHT_FIELD + name, f"{value:g}") for name, value in self.weights.items()]
+
     def query(self) -> str:
         """The workspace as a query string (the members' workspace can be linked to)."""
-        pairs = [("preset", self.preset), ("method", self.method.value)]
-        pairs += [(WEIGHT_FIELD + name, f"{value:g}") for name, value in self.weights.items()]
-        return urlencode(pairs)
+        return urlencode(self.query_pairs())
 
 
 def _slider(text: object, default: float) -> float:
@@ -274,8 +277,11 @@ async def _workspace_page(request: Request, code: str, store: StoreDep, viewer: 
     alliance = registry.get_alliance(store, code)
     runs = service.page_runs(store, code, limit=RUN_PAGE, offset=page_offset(request.query_params.get("runs", "")),
                              newest_first=True)
-    # The pager keeps the sliders where they are: every other parameter of this page goes along.
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "runs"]
+    if not runs.items and runs.total:  # past the end (runs were deleted, or a link was edited): the last page
+        runs = service.page_runs(store, code, limit=RUN_PAGE, offset=(runs.total - 1) // RUN_PAGE * RUN_PAGE,
+                                 newest_first=True)
+    # The pager keeps the sliders where they are, after a GET or a POST alike.
+    kept = workspace.query_pairs()
     return render(request, "screening/workspace.html", status=status, alliance=alliance, section="screening",
                   ws=workspace, criteria=PRESETS[workspace.preset], presets=PRESET_LABELS, methods=METHOD_LABELS,
                   runs=runs, runs_query=kept, may_manage=viewer.may(Action.MANAGE_ALLIANCE, code),
