@@ -10,20 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from alliance.core.clock import FrozenClock
-from alliance.registry import service as registry
 from alliance.server import create_app
-from alliance.sharing import service as sharing
 from alliance.store.database import Store
-from tests.support.factories import credit_code, make_alliance
+from tests.support.factories import HW_SPLIT, hardware_split
 from tests.support.http import admin_headers
 
-AGREEMENT = """
-agreement: hw-split
-effective_from: 2026-12-01
-parties: [SW, HW]
-rules:
-  - {id: hw-profit, kind: fixed_split, select: {product_owner: HW}, shares: {SW: 0.30, HW: 0.70}}
-"""
 HEADER = "line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,currency\n"
 LINE = "L1,O1,2026-12-05T10:00:00+08:00,HW,HW,store,HW-1,1,1000.01,CNY\n"
 V1 = "/api/v1/alliances/cloud-hw"
@@ -32,13 +23,7 @@ CSV = {"Content-Type": "text/csv"}
 
 @pytest.fixture
 def client(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[TestClient]:
-    for code in ("cloud-hw", "other"):
-        make_alliance(store, clock, code=code)
-        for n, member in ((1, "SW"), (2, "HW")):
-            registry.add_member(store, code, {"code": member, "name": f"{member} 公司", "credit_code": credit_code(n)}, clock)
-    sharing.propose_version(store, "cloud-hw", AGREEMENT, "秘书长", clock)
-    for member in ("SW", "HW"):
-        sharing.sign(store, "cloud-hw", "hw-split", 1, member, "代表", clock)
+    hardware_split(store, clock)
     later = FrozenClock(datetime(2026, 12, 6, 2, tzinfo=UTC))
     with TestClient(create_app(store, later, tmp_path / "facts.duckdb")) as c:
         c.headers.update(admin_headers(store))
@@ -94,7 +79,7 @@ def test_metrics_over_http_and_idempotent_agreement_proposals(client: TestClient
     assert again.status_code == 422 and "not rewritten" in str(again.json()["errors"])
     bad = client.post(f"{V1}/metrics", json={"values": [{"period": "2026-13", "metric": "x", "member": "ZZ", "value": "a"}]})
     assert {e["field"] for e in bad.json()["errors"]} == {"period", "member", "value"}
-    document = AGREEMENT.replace("hw-split", "hw-split-2").replace("2026-12-01", "2027-02-01").encode()
+    document = HW_SPLIT.replace("hw-split", "hw-split-2").replace("2026-12-01", "2027-02-01").encode()
     headers = {"Content-Type": "application/yaml", "Idempotency-Key": "propose-1"}
     first = client.post(f"{V1}/agreements", content=document, headers=headers)
     assert first.status_code == 201 and first.json()["version"] == 1

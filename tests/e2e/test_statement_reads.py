@@ -17,21 +17,12 @@ from alliance.access.service import create_api_key, list_api_keys, revoke_api_ke
 from alliance.api.guards import RateLimiter
 from alliance.api.statement_reads import CachedStatementReads
 from alliance.core.clock import FrozenClock
-from alliance.registry import service as registry
 from alliance.server import create_app
-from alliance.sharing import service as sharing
 from alliance.store.database import Store
-from tests.support.factories import credit_code, make_alliance
+from tests.support.factories import hardware_split
 from tests.support.http import problem
 from tests.support.web import add_user, sign_in
 
-AGREEMENT = """
-agreement: hw-split
-effective_from: 2026-12-01
-parties: [SW, HW]
-rules:
-  - {id: hw-profit, kind: fixed_split, select: {product_owner: HW}, shares: {SW: 0.30, HW: 0.70}}
-"""
 LINES = ("line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,currency\n"
          "L1,O1,2026-12-05T10:00:00+08:00,HW,HW,store,HW-1,1,1000.01,CNY\n")
 SW_STATEMENT = "/api/v1/alliances/cloud-hw/statements/SW"
@@ -69,13 +60,7 @@ def _key(store: Store, clock: FrozenClock, role: Role, alliance: str | None, mem
 
 @pytest.fixture
 def setting(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[Setting]:
-    for code in ("cloud-hw", "other"):
-        make_alliance(store, clock, code=code)
-        for n, member in ((1, "SW"), (2, "HW")):
-            registry.add_member(store, code, {"code": member, "name": f"{member} 公司", "credit_code": credit_code(n)}, clock)
-    sharing.propose_version(store, "cloud-hw", AGREEMENT, "秘书长", clock)
-    for member in ("SW", "HW"):
-        sharing.sign(store, "cloud-hw", "hw-split", 1, member, "代表", clock)
+    hardware_split(store, clock)
     later = FrozenClock(datetime(2026, 12, 6, 2, tzinfo=UTC))
     keys = {
         "coordinator": _key(store, clock, Role.COORDINATOR, "cloud-hw"),

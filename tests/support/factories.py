@@ -27,3 +27,26 @@ def member_values(n: int, **changes: str) -> dict[str, str]:
     values = {"code": f"M{n:04d}", "name": f"测试企业{n}有限公司", "credit_code": credit_code(n)}
     values.update(changes)
     return values
+
+
+HW_SPLIT = """
+agreement: hw-split
+effective_from: 2026-12-01
+parties: [SW, HW]
+rules:
+  - {id: hw-profit, kind: fixed_split, select: {product_owner: HW}, shares: {SW: 0.30, HW: 0.70}}
+"""
+
+
+def hardware_split(store: Store, clock: Clock) -> None:
+    """Two alliances, `cloud-hw` and `other`, each with members SW and HW; in `cloud-hw` the 30/70
+    hardware-profit agreement (HW_SPLIT), signed by both."""
+    from alliance.sharing import service as sharing
+
+    for code in ("cloud-hw", "other"):
+        make_alliance(store, clock, code=code)
+        for n, member in ((1, "SW"), (2, "HW")):
+            service.add_member(store, code, {"code": member, "name": f"{member} 公司", "credit_code": credit_code(n)}, clock)
+    sharing.propose_version(store, "cloud-hw", HW_SPLIT, "秘书长", clock)
+    for member in ("SW", "HW"):
+        sharing.sign(store, "cloud-hw", "hw-split", 1, member, "代表", clock)
