@@ -4,7 +4,7 @@ every query in the publisher's access log, revocation at once, and who may do wh
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -147,3 +147,36 @@ def test_small_groups_cannot_be_recovered_by_subtraction(world) -> None:  # type
     shown = sum(g["count"] for g in by_channel["groups"])
     assert 30 - shown >= 4 and by_channel["withheld_groups"] >= 2  # mini-program (3) hidden with referral (2)
     assert "filter" not in str(client.get(f"{V}/{view}/groups", headers=keys["partner"], params={"filter": "channel=store"}).json())
+
+
+def test_a_member_that_left_shares_nothing_and_sees_nothing_shared(  # type: ignore[no-untyped-def]
+        world, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from alliance.access import service as access
+
+    monkeypatch.setattr(access._KEYS, "seconds", 0.0)  # a departure reaches cached keys within a second
+    client, keys = world
+    theirs = publish(client, keys)
+    ours = client.post(V, headers=keys["partner_admin"], json={
+        "member": "M0002", "name": "M0002 销售", "fields": {"business_day": "visible", "channel": "visible"}, "k": 2})
+    assert ours.status_code == 201, ours.text
+    # A departure recorded for a day still ahead changes nothing yet.
+    registry.end_membership(store, "nb", "M0001", date(2027, 2, 1), FrozenClock(datetime(2027, 1, 20, tzinfo=UTC)))
+    assert client.get(f"{V}/{theirs}/rows", headers=keys["partner"]).status_code == 200
+    assert client.get(f"{V}/{ours.json()['id']}/rows", headers=keys["publisher"]).status_code == 200
+    client.app.state.clock = FrozenClock(datetime(2027, 2, 1, 2, tzinfo=UTC))  # 10:00 on 1 February in Ningbo
+    # Its views are gone for the partners, as if revoked.
+    assert [v["id"] for v in client.get(V, headers=keys["partner"]).json()] == [ours.json()["id"]]
+    problem(client.get(f"{V}/{theirs}/rows", headers=keys["partner"]), 404, "view_not_found")
+    problem(client.get(f"{V}/{theirs}/groups", headers=keys["partner"], params={"group_by": "channel"}), 404,
+            "view_not_found")
+    # It sees no partner's data, publishes and signs nothing; it still reads the alliance's records,
+    # its own statements and who read its data.
+    problem(client.get(f"{V}/{ours.json()['id']}/rows", headers=keys["publisher"]), 403, "forbidden")
+    refused = client.post(V, headers=keys["publisher"], json={
+        "member": "M0001", "name": "again", "fields": {"business_day": "visible"}, "k": 5})
+    assert refused.status_code == 403 and "has left" in refused.json()["detail"]
+    assert client.get("/api/v1/alliances/nb", headers=keys["publisher"]).status_code == 200
+    assert client.get(f"{V}/{theirs}/access-log", headers=keys["publisher"]).status_code == 200
+    # The coordinator cannot publish for it either.
+    problem(client.post(V, headers=keys["coordinator"], json={
+        "member": "M0001", "name": "again", "fields": {"business_day": "visible"}, "k": 5}), 409, "conflict")

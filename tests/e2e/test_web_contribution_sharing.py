@@ -391,7 +391,7 @@ def test_a_member_admin_publishes_a_view_of_its_own_member(world: World) -> None
     done = partner_admin.post(new, data={"name": "渠道汇总", "dataset": "sales", "k": "20", "policy-channel": "visible",
                                          "policy-quantity": "aggregate", "policy-cost": "hidden"})
     assert done.status_code == 303, done.text
-    created = max(v.id for v in datashare.views(world.store, "nb"))
+    created = max(v.id for v in datashare.views(world.store, "nb", world.clock))
     assert datashare.view(world.store, "nb", created).policies["channel"] == "visible"
     card = text(partner_admin.get(done.headers["location"]).text, f"view-{created}")
     assert "渠道汇总" in card and "Quantity quantity Aggregate only, in groups of at least 20 records" in card
@@ -401,6 +401,17 @@ def test_a_member_admin_publishes_a_view_of_its_own_member(world: World) -> None
     assert partner_admin.post(f"{LIST}/members/M0001/views", data=body).status_code == 404
     assert world.browser("auditor").post(new, data=body).status_code == 403
     assert partner_admin.post(new, data=body, csrf=False).status_code == 403
+
+
+def test_a_member_that_left_publishes_nothing_and_its_views_are_gone(world: World) -> None:
+    registry.end_membership(world.store, "nb", "M0001", None, world.clock)
+    publisher = world.browser("pub")
+    page = publisher.get(LIST)
+    assert page.status_code == 200 and "Publish a view" not in text(page.text)  # the records stay readable
+    assert publisher.get(f"{LIST}/members/M0001/views/new").status_code == 403
+    assert publisher.get(f"{view_path(world)}/log").status_code == 200  # who read its data, still its own
+    # For the partners its view is gone from the list.
+    assert f"view-{world.view}" not in world.browser("partner").get(LIST).text
 
 
 def test_a_user_of_another_alliance_sees_nothing(world: World) -> None:

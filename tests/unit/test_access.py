@@ -104,3 +104,21 @@ def test_scopes_are_checked_when_a_key_is_made() -> None:
     authorize(admin, Action.MANAGE_PLATFORM)
     with pytest.raises(Forbidden, match="limited to manage_platform"):
         authorize(admin, Action.READ_FINANCE, "nb")
+
+
+@pytest.mark.parametrize("role", [Role.MEMBER_ADMIN, Role.MEMBER_ANALYST])
+def test_a_member_that_left_keeps_reading_its_own_and_nothing_more(role: Role) -> None:
+    from alliance.access.policy import DEPARTED_MAY
+
+    gone = Principal("k", role, "nb", "M1", departed=True)
+    for action in ALLOWED[role]:
+        if action in DEPARTED_MAY:
+            authorize(gone, action, "nb", "M1")
+        else:
+            with pytest.raises(Forbidden, match="has left the alliance"):
+                authorize(gone, action, "nb", "M1")
+    with pytest.raises(NotFound):  # another member's statements: still not there for it
+        authorize(gone, Action.READ_MEMBER_DATA, "nb", "M2")
+    with pytest.raises(AllianceNotFound):
+        authorize(gone, Action.READ_RECORDS, "other")
+    assert {Action.READ_SHARED, Action.ACT_FOR_MEMBER} & DEPARTED_MAY == set()

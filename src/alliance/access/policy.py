@@ -9,7 +9,10 @@
 - a member role reaches member data only for its own member: another member's data is answered
   as not found (404), so a member cannot learn what another member has;
 - a key made with scopes may do only the actions listed (each one its role allows): anything
-  else is 403 `forbidden`, after the alliance check so that it reveals nothing either.
+  else is 403 `forbidden`, after the alliance check so that it reveals nothing either;
+- a member role held for a member that has left the alliance keeps reading its own statements and
+  the alliance's records (`DEPARTED_MAY`: for the final settlement, the audit trail and its own
+  export), and nothing else: no partner's shared data, no signing or publishing (403).
 
 The API routes are mapped to actions in `ROUTES` (a test fails if a route is missing), so a new
 route cannot be reached before someone decides who may use it.
@@ -55,6 +58,7 @@ ALLOWED: dict[Role, frozenset[Action]] = {
                                     Action.READ_MEMBER_DATA, Action.READ_SHARED}),
 }
 MEMBER_SCOPED = frozenset({Action.READ_MEMBER_DATA, Action.ACT_FOR_MEMBER})
+DEPARTED_MAY = frozenset({Action.COMPUTE, Action.READ_DIRECTORY, Action.READ_RECORDS, Action.READ_MEMBER_DATA})
 
 
 def authorize(principal: Principal, action: Action, alliance: str | None = None, member: str | None = None) -> None:
@@ -69,6 +73,9 @@ def authorize(principal: Principal, action: Action, alliance: str | None = None,
     if action not in ALLOWED[principal.role]:
         raise Forbidden(f"a {principal.role.value} may not {action.value.replace('_', ' ')}")
     _within_scopes(principal, action)
+    if principal.departed and action not in DEPARTED_MAY:
+        raise Forbidden(f"member {principal.member} has left the alliance: it may still read its own statements "
+                        f"and the alliance's records, but not {action.value.replace('_', ' ')}")
     if action in MEMBER_SCOPED and principal.member is not None and member is not None and member != principal.member:
         raise NotFound(f"no such {'statement' if action is Action.READ_MEMBER_DATA else 'member'} for this key")
 

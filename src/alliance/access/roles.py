@@ -28,6 +28,7 @@ class Principal:
     alliance: str | None = None  # None only for a platform admin
     member: str | None = None    # set for member roles
     scopes: frozenset[str] | None = None  # None: everything the role allows
+    departed: bool = False  # the member the role is held for has left the alliance
 
     @property
     def actor(self) -> str:

@@ -8,7 +8,7 @@ import time
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
@@ -16,7 +16,7 @@ from alliance.access.credentials import (hash_password, new_api_key, password_ma
                                          split_key)
 from alliance.access.policy import check_scopes
 from alliance.access.roles import MEMBER_ROLES, Principal, Role
-from alliance.core.clock import Clock
+from alliance.core.clock import Clock, local_today
 from alliance.core.errors import AllianceError, Conflict, InvalidInput, MemberNotFound, NotFound
 from alliance.store.access_repository import Grant, StoredKey
 from alliance.store.database import Store
@@ -182,7 +182,13 @@ def check_key(store: Store, token: str, clock: Clock) -> tuple[Principal, bool]:
     if due:
         _KEYS.touched(store, key, now)
     scopes = frozenset(key.scopes.split()) if key.scopes is not None else None
-    return Principal(prefix, Role(key.role), key.alliance, key.member, scopes), due
+    departed = has_left(key.member_left_on, key.timezone, clock)
+    return Principal(prefix, Role(key.role), key.alliance, key.member, scopes, departed), due
+
+
+def has_left(left_on: date | None, timezone: str | None, clock: Clock) -> bool:
+    """Whether a member that leaves (or left) on `left_on` is gone by today, in its alliance's time zone."""
+    return left_on is not None and timezone is not None and left_on <= local_today(clock, timezone)
 
 
 def record_use(store: Store, prefix: str, clock: Clock) -> None:
@@ -291,6 +297,7 @@ class SessionInfo:
     username: str
     csrf_token: str
     grants: list[Grant]
+    departed: frozenset[tuple[str | None, str | None]] = frozenset()  # (alliance, member) of grants whose member left
 
     def principal(self, alliance: str | None) -> Principal:
         """The principal the session acts as in `alliance`: a platform admin's role wins, then the
@@ -299,7 +306,8 @@ class SessionInfo:
         chosen = next((g for g in self.grants if g.role == Role.PLATFORM_ADMIN.value), None)
         chosen = chosen or next((g for g in self.grants if alliance is not None and g.alliance == alliance), None)
         chosen = chosen or self.grants[0]
-        return Principal(self.username, Role(chosen.role), chosen.alliance, chosen.member)
+        return Principal(self.username, Role(chosen.role), chosen.alliance, chosen.member,
+                         departed=(chosen.alliance, chosen.member) in self.departed)
 
 
 def session_info(store: Store, token: str, clock: Clock) -> SessionInfo:
@@ -312,7 +320,8 @@ def session_info(store: Store, token: str, clock: Clock) -> SessionInfo:
         grants = uow.sessions.grants(found.user_id)
     if not grants:
         raise NotAuthenticated(f"{found.username!r} holds no role yet")
-    return SessionInfo(found.username, found.csrf_token, grants)
+    departed = frozenset((g.alliance, g.member) for g in grants if has_left(g.member_left_on, g.timezone, clock))
+    return SessionInfo(found.username, found.csrf_token, grants, departed)
 
 
 def session_principal(store: Store, token: str, alliance: str | None, clock: Clock) -> tuple[Principal, str]:

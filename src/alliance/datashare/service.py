@@ -1,10 +1,15 @@
-"""Publish, list, revoke and query shared views; every query is written to the publisher's access log."""
+"""Publish, list, revoke and query shared views; every query is written to the publisher's access log.
+
+A member that has left the alliance shares nothing any more: its views drop out of the list and
+answer as not found, and it cannot publish (its own access log stays readable to it).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from alliance.access.service import has_left
 from alliance.core.clock import Clock
 from alliance.core.errors import Conflict, InvalidInput, MemberNotFound, NotFound
 from alliance.datashare.views import (DATASETS, MAX_PAGE, NUMERIC, Policy, ViewSpec, check_spec, decode_cursor,
@@ -26,6 +31,8 @@ def publish(store: Store, alliance_code: str, member: str, name: str, dataset: s
         alliance = uow.alliances.require(alliance_code)
         if member not in set(uow.members.existing_keys(alliance.id).values()):
             raise MemberNotFound(alliance_code, member)
+        if member in _departed(uow, alliance, clock):
+            raise Conflict(f"{member!r} has left the alliance: it shares nothing any more")
         view_id = uow.datashare.add(alliance.id, member, spec.name, spec.dataset,
                                     {f: p.value for f, p in spec.policies.items()}, spec.k, actor, clock.now())
         uow.commit()
@@ -34,9 +41,27 @@ def publish(store: Store, alliance_code: str, member: str, name: str, dataset: s
     return view
 
 
-def views(store: Store, alliance_code: str) -> list[StoredView]:
+def views(store: Store, alliance_code: str, clock: Clock) -> list[StoredView]:
+    """The views shared now: neither revoked nor published by a member that has left."""
     with store.unit_of_work() as uow:
-        return uow.datashare.views(uow.alliances.require(alliance_code).id)
+        alliance = uow.alliances.require(alliance_code)
+        gone = _departed(uow, alliance, clock)
+        return [v for v in uow.datashare.views(alliance.id) if v.member not in gone]
+
+
+def _departed(uow: Any, alliance: Any, clock: Clock) -> set[str]:
+    """The codes of the alliance's members that have left by today (in its time zone)."""
+    return {code for code, left_on in uow.members.departures(alliance.id).items()
+            if has_left(left_on, alliance.timezone, clock)}
+
+
+def _shared(store: Store, alliance_code: str, view_id: int, clock: Clock) -> StoredView:
+    """A view that is shared now: not revoked, and its publisher still a member."""
+    found = view(store, alliance_code, view_id)
+    with store.unit_of_work() as uow:
+        if found.member in _departed(uow, uow.alliances.require(alliance_code), clock):
+            raise ViewNotFound(f"alliance {alliance_code!r} shares no view {view_id}: its member has left")
+    return found
 
 
 def view(store: Store, alliance_code: str, view_id: int, *, revoked_ok: bool = False) -> StoredView:
@@ -70,7 +95,7 @@ class Page:
 def rows(store: Store, facts: FactStore, alliance_code: str, view_id: int, *, filters: list[str], sort: str | None,
          limit: int, cursor: str | None, actor: str, clock: Clock) -> Page:
     """Rows of a view: visible fields only, filtered and sorted on visible fields, a page at a time."""
-    found = view(store, alliance_code, view_id)
+    found = _shared(store, alliance_code, view_id, clock)
     spec = _spec(found)
     fields = spec.fields(Policy.VISIBLE)
     if not fields:
@@ -92,7 +117,7 @@ def groups(store: Store, facts: FactStore, alliance_code: str, view_id: int, *, 
     """Group counts and sums over at most one field, only for groups of at least k lines, with
     complementary suppression (see `FactStore.view_groups`); no filters, so that two answers
     cannot be subtracted to isolate a few lines."""
-    found = view(store, alliance_code, view_id)
+    found = _shared(store, alliance_code, view_id, clock)
     spec = _spec(found)
     keys = parse_group_by(spec, group_by)
     if len(keys) > 1:

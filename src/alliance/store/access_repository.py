@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Connection, case, insert, select, update
+from sqlalchemy import Connection, and_, case, insert, select, update
 
-from alliance.store.tables import alliances, api_keys, user_roles, users, web_sessions
+from alliance.store.tables import alliances, api_keys, members, user_roles, users, web_sessions
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,8 @@ class StoredKey:
     last_used_at: datetime | None
     revoked_at: datetime | None
     scopes: str | None  # space-separated actions; None: all the role allows
+    member_left_on: date | None = None  # when the key's member left (or leaves) the alliance
+    timezone: str | None = None  # the alliance's, for that date
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +40,11 @@ class StoredUser:
 
 _KEY_COLUMNS = (api_keys.c.prefix, api_keys.c.secret_sha256, api_keys.c.name, api_keys.c.role, alliances.c.code,
                 api_keys.c.member_code, api_keys.c.created_by, api_keys.c.created_at, api_keys.c.expires_at,
-                api_keys.c.last_used_at, api_keys.c.revoked_at, api_keys.c.scopes)
+                api_keys.c.last_used_at, api_keys.c.revoked_at, api_keys.c.scopes, members.c.left_on,
+                alliances.c.timezone)
+# A key with its alliance and, for a member role, its member (whose leaving ends most of its rights).
+_KEYS_JOINED = api_keys.outerjoin(alliances).outerjoin(
+    members, and_(members.c.alliance_id == api_keys.c.alliance_id, members.c.code == api_keys.c.member_code))
 
 
 class AccessRepository:
@@ -73,12 +79,12 @@ class AccessRepository:
             member_code=member, created_by=created_by, created_at=at, expires_at=expires_at, scopes=scopes))
 
     def key(self, prefix: str) -> StoredKey | None:
-        row = self._c.execute(select(*_KEY_COLUMNS).select_from(api_keys.outerjoin(alliances))
+        row = self._c.execute(select(*_KEY_COLUMNS).select_from(_KEYS_JOINED)
                               .where(api_keys.c.prefix == prefix)).first()
         return None if row is None else StoredKey(*row)
 
     def keys(self, alliance_id: int | None) -> list[StoredKey]:
-        query = select(*_KEY_COLUMNS).select_from(api_keys.outerjoin(alliances)).order_by(api_keys.c.created_at,
+        query = select(*_KEY_COLUMNS).select_from(_KEYS_JOINED).order_by(api_keys.c.created_at,
                                                                                           api_keys.c.prefix)
         query = query.where(api_keys.c.alliance_id.is_(None) if alliance_id is None else api_keys.c.alliance_id == alliance_id)
         return [StoredKey(*row) for row in self._c.execute(query)]
@@ -97,6 +103,8 @@ class Grant:
     role: str
     alliance: str | None
     member: str | None
+    member_left_on: date | None = None  # when the member left (or leaves) the alliance
+    timezone: str | None = None  # the alliance's, for that date
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +134,11 @@ class SessionRepository:
         self._c.execute(insert(user_roles).values(user_id=user_id, role=role, alliance_id=alliance_id, member_code=member))
 
     def grants(self, user_id: int) -> list[Grant]:
-        rows = self._c.execute(select(user_roles.c.role, alliances.c.code, user_roles.c.member_code)
-                               .select_from(user_roles.outerjoin(alliances))
+        rows = self._c.execute(select(user_roles.c.role, alliances.c.code, user_roles.c.member_code, members.c.left_on,
+                                      alliances.c.timezone)
+                               .select_from(user_roles.outerjoin(alliances).outerjoin(
+                                   members, and_(members.c.alliance_id == user_roles.c.alliance_id,
+                                                 members.c.code == user_roles.c.member_code)))
                                .where(user_roles.c.user_id == user_id).order_by(user_roles.c.id))
         return [Grant(*row) for row in rows]
 

@@ -139,6 +139,12 @@ class MemberRepository:
                 self._c.execute(insert(member_resources), values[start : start + _BATCH])
         return len(drafts)
 
+    def departures(self, alliance_id: int) -> dict[str, date]:
+        """Member code -> the day it left (or leaves), for every member with a departure recorded."""
+        rows = self._c.execute(select(members.c.code, members.c.left_on)
+                               .where(members.c.alliance_id == alliance_id, members.c.left_on.is_not(None)))
+        return {r.code: r.left_on for r in rows}
+
     def count(self, alliance_id: int, *, include_left: bool = False) -> int:
         query = select(func.count()).select_from(members).where(members.c.alliance_id == alliance_id)
         if not include_left:

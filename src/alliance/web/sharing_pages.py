@@ -101,13 +101,13 @@ VIEWS_PAGE = 20
 
 
 @router.get("/alliances/{code}/sharing", response_class=HTMLResponse)
-def sharing_list(request: Request, code: Code, store: StoreDep, viewer: PageViewer,
+def sharing_list(request: Request, code: Code, store: StoreDep, viewer: PageViewer, clock: ClockDep,
                  published: Annotated[int | None, Query(ge=1)] = None,
                  revoked: Annotated[int | None, Query(ge=1)] = None,
                  offset: Annotated[int, Query(ge=0, le=10**7)] = 0) -> HTMLResponse:
     alliance = registry.get_alliance(store, code)
     companies = {m.code: m.legal_name for m in registry.list_members(store, code, include_left=True)}
-    views = service.views(store, code)
+    views = service.views(store, code, clock)
     cards = [_card(store, viewer, alliance, v, companies) for v in views[offset:offset + VIEWS_PAGE]]
     own = viewer.principal.member
     may_publish = own is not None and viewer.may(Action.ACT_FOR_MEMBER, code, own)

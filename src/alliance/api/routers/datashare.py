@@ -44,9 +44,9 @@ def publish(code: Code, body: ViewIn, store: StoreDep, clock: ClockDep, principa
 
 
 @router.get("/alliances/{code}/views", responses=ERRORS)
-def list_views(code: Code, store: StoreDep) -> list[dict[str, Any]]:
-    """The views shared in the alliance now (revoked ones are gone at once)."""
-    return [_out(v) for v in service.views(store, code)]
+def list_views(code: Code, store: StoreDep, clock: ClockDep) -> list[dict[str, Any]]:
+    """The views shared in the alliance now (revoked ones, and those of members who left, are gone at once)."""
+    return [_out(v) for v in service.views(store, code, clock)]
 
 
 @router.get("/alliances/{code}/views/{view_id}/rows", responses=ERRORS)
