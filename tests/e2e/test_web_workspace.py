@@ -193,6 +193,19 @@ def test_a_member_admin_signs_only_for_its_own_member(app_client: TestClient) ->
     assert "/signatures/HW" in app_client.get(f"{A}/agreements/hw-split").text  # still unsigned
 
 
+def test_a_party_that_left_is_flagged_and_signs_nothing(app_client: TestClient, store: Store,
+                                                         clock: FrozenClock) -> None:
+    token = sign_in(app_client, "coord")
+    app_client.post(f"{A}/agreements/new", data={"document": AGREEMENT, "csrf_token": token})
+    assert 'id="departed-HW"' not in app_client.get(f"{A}/agreements/hw-split").text
+    registry.end_membership(store, "cloud-hw", "HW", None, clock)
+    page = app_client.get(f"{A}/agreements/hw-split").text
+    assert 'id="departed-HW"' in page and "HW 科技有限公司" in page
+    refused = app_client.post(f"{A}/agreements/hw-split/versions/1/signatures/HW", data={"csrf_token": token})
+    assert refused.status_code == 409 and "propose a version without it" in refused.text
+    assert 'id="departed-HW"' in app_client.get(f"{A}/agreements/hw-split").text  # nothing was signed
+
+
 # --- members -------------------------------------------------------------------------------------
 
 MEMBER_FILE = "code,name,credit_code,industry,region,role\nCHIP,宁波芯片有限公司,{good},芯片,浙江宁波,member\nBAD,坏行公司,{bad},,,member\n"

@@ -8,7 +8,7 @@ import time
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
@@ -16,7 +16,8 @@ from alliance.access.credentials import (hash_password, new_api_key, password_ma
                                          split_key)
 from alliance.access.policy import check_scopes
 from alliance.access.roles import MEMBER_ROLES, Principal, Role
-from alliance.core.clock import Clock, local_today
+from alliance.core.clock import Clock
+from alliance.registry.model import has_left
 from alliance.core.errors import AllianceError, Conflict, InvalidInput, MemberNotFound, NotFound
 from alliance.store.access_repository import Grant, StoredKey
 from alliance.store.database import Store
@@ -185,10 +186,6 @@ def check_key(store: Store, token: str, clock: Clock) -> tuple[Principal, bool]:
     departed = has_left(key.member_left_on, key.timezone, clock)
     return Principal(prefix, Role(key.role), key.alliance, key.member, scopes, departed), due
 
-
-def has_left(left_on: date | None, timezone: str | None, clock: Clock) -> bool:
-    """Whether a member that leaves (or left) on `left_on` is gone by today, in its alliance's time zone."""
-    return left_on is not None and timezone is not None and left_on <= local_today(clock, timezone)
 
 
 def record_use(store: Store, prefix: str, clock: Clock) -> None:

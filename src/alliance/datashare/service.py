@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from alliance.access.service import has_left
 from alliance.core.clock import Clock
 from alliance.core.errors import Conflict, InvalidInput, MemberNotFound, NotFound
 from alliance.datashare.views import (DATASETS, MAX_PAGE, NUMERIC, Policy, ViewSpec, check_spec, decode_cursor,
                                       encode_cursor, parse_filters, parse_group_by, parse_sort)
+from alliance.registry.model import has_left
 from alliance.store.database import Store
 from alliance.store.datashare_repository import Access, StoredView
 from alliance.store.facts import FactStore

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from alliance.core.clock import Clock, local_today
 from alliance.core.money import Money
 
 
@@ -191,3 +192,8 @@ def check_alliance_spec(spec: AllianceSpec) -> list[str]:
     if spec.parent_code is not None and spec.parent_code == spec.code:
         reasons.append("an alliance cannot be its own parent")
     return reasons
+
+
+def has_left(left_on: date | None, timezone: str | None, clock: Clock) -> bool:
+    """Whether a member that leaves (or left) on `left_on` is gone by today, in its alliance's time zone."""
+    return left_on is not None and timezone is not None and left_on <= local_today(clock, timezone)

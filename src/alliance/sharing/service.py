@@ -15,6 +15,7 @@ from alliance.core.text import check_text
 from alliance.registry.model import Alliance
 from alliance.sharing.agreement import Agreement, canonical_json, digest, load_agreement_text
 from alliance.sharing.versions import AgreementVersion, in_force
+from alliance.registry.model import has_left
 from alliance.store.database import Store
 
 MAX_DOCUMENT_BYTES = 512 * 1024
@@ -142,6 +143,10 @@ def sign(store: Store, alliance_code: str, agreement_code: str, version: int, me
             raise InvalidInput(f"{member_code!r} is not a party to version {version} ({', '.join(current.parties)})")
         if member_code not in current.unsigned:
             raise Conflict(f"{member_code!r} has already signed version {version}")
+        left_on = uow.members.departures(alliance.id).get(member_code)
+        if has_left(left_on, alliance.timezone, clock):
+            raise Conflict(f"{member_code!r} left the alliance on {left_on}: it signs nothing any more; "
+                           f"propose a version without it")
         try:
             uow.sharing.add_signature(alliance.id, version_id, member_code, signer.strip(), current.sha256, clock.now())
         except IntegrityError:

@@ -23,6 +23,7 @@ from alliance.api.deps import ClockDep, Code, Id, StoreDep
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.registry import service as registry
+from alliance.registry.model import has_left
 from alliance.settlement import service as settlement
 from alliance.sharing import service
 from alliance.sharing.agreement import Agreement
@@ -235,9 +236,14 @@ def agreement_page(request: Request, code: Code, agreement: Code, store: StoreDe
         diff = side_by_side(old.document, new.document, _("Version %(n)s") % {"n": old.version},
                            _("Version %(n)s") % {"n": new.version})
     may_sign = {p: viewer.may(Action.ACT_FOR_MEMBER, code, p) for p in shown.unsigned}
-    members = {m.code: m.legal_name for m in registry.list_members(store, code, include_left=True)}
+    everyone = registry.list_members(store, code, include_left=True)
+    members = {m.code: m.legal_name for m in everyone}
+    # Parties that have left: only the latest version matters (a new one would leave them out).
+    departed = [(m.code, m.left_on) for m in everyone if m.code in shown.parties and shown.version == versions[-1].version
+                and has_left(m.left_on, alliance.timezone, clock)]
     return render(request, "agreements/detail.html", alliance=alliance, section="agreements", agreement=agreement,
                   versions=versions, shown=shown, other=other, diff=diff, may_sign=may_sign, members=members,
+                  departed=departed,
                   may_propose=viewer.may(Action.MANAGE_ALLIANCE, code), signed=request.query_params.get("signed"))
 
 
