@@ -17,6 +17,7 @@ from alliance.sharing.agreement import Agreement, canonical_json, digest, load_a
 from alliance.sharing.versions import AgreementVersion, in_force
 from alliance.registry.model import has_left
 from alliance.store.database import Store
+from alliance.store.unit_of_work import UnitOfWork
 
 MAX_DOCUMENT_BYTES = 512 * 1024
 
@@ -34,13 +35,9 @@ def propose_version(store: Store, alliance_code: str, document: str, actor: str,
     currency other than the alliance's, an effective date in the past (in the alliance's time
     zone) or not after the previous version's, and a document identical to the latest version.
     """
-    if len(document.encode("utf-8")) > MAX_DOCUMENT_BYTES:
-        raise InvalidInput(f"an agreement document may be at most {MAX_DOCUMENT_BYTES // 1024} KiB")
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
-        members = [m.code for m in uow.members.of_alliance(alliance.id, alliance.code, alliance.currency)]
-        agreement = load_agreement_text(document, members=members)
-        _check_against_alliance(agreement, alliance, clock)
+        agreement = _checked(uow, alliance, document, clock)
         existing = uow.sharing.versions(alliance.id, agreement.code)
         if existing:
             latest = existing[-1]
@@ -73,11 +70,16 @@ def propose_version(store: Store, alliance_code: str, document: str, actor: str,
 
 def check_document(store: Store, alliance_code: str, document: str, clock: Clock) -> Agreement:
     """Check a document as `propose_version` would (every problem listed), storing nothing."""
+    with store.unit_of_work() as uow:
+        return _checked(uow, uow.alliances.require(alliance_code), document, clock)
+
+
+def _checked(uow: UnitOfWork, alliance: Alliance, document: str, clock: Clock) -> Agreement:
+    """The document read and validated against the alliance: its current members as the only
+    possible parties, its currency, and an effective date not in the past."""
     if len(document.encode("utf-8")) > MAX_DOCUMENT_BYTES:
         raise InvalidInput(f"an agreement document may be at most {MAX_DOCUMENT_BYTES // 1024} KiB")
-    with store.unit_of_work() as uow:
-        alliance = uow.alliances.require(alliance_code)
-        members = [m.code for m in uow.members.of_alliance(alliance.id, alliance.code, alliance.currency)]
+    members = [m.code for m in uow.members.of_alliance(alliance.id, alliance.code, alliance.currency)]
     agreement = load_agreement_text(document, members=members)
     _check_against_alliance(agreement, alliance, clock)
     return agreement
