@@ -71,6 +71,10 @@ def test_api_propose_sign_and_isolation(store: Store, clock: FrozenClock) -> Non
         assert bad.json()["code"] == "invalid_agreement" and len(bad.json()["errors"]) >= 3
         garbage = c.post(base, content=b"\xff\xfe\x00", headers={"Content-Type": "application/yaml"})
         assert garbage.status_code == 422
+        for unreadable in (b"agreement: x\neffective_from: 2027-02-30\n", b"a: &a [1]\nb: *a\n",
+                           b"agreement: x\ntitle: " + b"[" * 5000 + b"]" * 5000):
+            refused = c.post(base, content=unreadable, headers={"Content-Type": "application/yaml"})
+            assert refused.status_code == 422 and refused.json()["code"] == "invalid_agreement", refused.text
         sign = f"{base}/yuejia-sharing/versions/1/signatures"
         assert c.post(sign, json={"member": "YJ", "signer": "王总"}).json()["unsigned"] == PARTIES[1:]
         again = c.post(sign, json={"member": "YJ", "signer": "王总"})

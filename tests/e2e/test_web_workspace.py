@@ -203,6 +203,7 @@ def test_a_party_that_left_is_flagged_and_signs_nothing(app_client: TestClient, 
     assert 'id="departed-HW"' in page and "HW 科技有限公司" in page
     refused = app_client.post(f"{A}/agreements/hw-split/versions/1/signatures/HW", data={"csrf_token": token})
     assert refused.status_code == 409 and "propose a version without it" in refused.text
+    assert "/signatures/HW" not in page  # no button for a signature that can only be refused
     assert 'id="departed-HW"' in app_client.get(f"{A}/agreements/hw-split").text  # nothing was signed
 
 
@@ -300,6 +301,14 @@ def test_agreement_editor_checks_on_the_spot_and_refuses_bad_documents(app_clien
     broken = app_client.post(f"{A}/agreements/check", data={"document": "agreement: x\nparties: [A\nrules: []\n"},
                              headers=headers)
     assert 'data-goto-line="3"' in broken.text and "第 3 行" in broken.text
+    impossible = app_client.post(f"{A}/agreements/check", data={"document": AGREEMENT.replace("2026-12-01", "2026-02-30")},
+                                 headers=headers)
+    assert impossible.status_code == 200 and "check-verdict" in impossible.text  # a problem, not a crash
+    # Many problems: each one listed, the first ones with their lines (the check stays quick).
+    many = AGREEMENT + "".join(f"  - {{id: r{i}, kind: fixed_split, select: {{channel: c{i}}}, shares: {{SW: 0.5, HW: 0.4}}}}\n"
+                               for i in range(300))
+    listed = app_client.post(f"{A}/agreements/check", data={"document": many}, headers=headers).text
+    assert listed.count("<li>") >= 300 and 0 < listed.count("data-goto-line") <= 200
     refused = app_client.post(f"{A}/agreements/new", data={"document": bad, "csrf_token": token})
     assert refused.status_code == 422 and "XX" in refused.text and "hw-split" in refused.text  # text kept
     assert app_client.get(f"{A}/agreements/hw-split").status_code == 404

@@ -38,7 +38,7 @@ def log(store: Store, clock: FrozenClock) -> str:
         registry.add_member(store, "nb", member_values(n), clock)
     sharing.propose_version(store, "nb", AGREEMENT, "秘书长", clock)
     sharing.sign(store, "nb", "split", 1, "M0001", "张三", clock)
-    registry.end_membership(store, "nb", "M0005", date(2026, 12, 31), clock)
+    registry.end_membership(store, "nb", "M0005", None, clock)
     return "nb"
 
 

@@ -165,6 +165,8 @@ def test_leaving_keeps_the_record_and_the_code(store: Store, clock: FrozenClock)
     service.add_member(store, "nb-precision", member_values(1, joined_on="2025-01-01"), clock)
     with pytest.raises(InvalidInput, match="cannot leave"):
         service.end_membership(store, "nb-precision", "M0001", date(2024, 12, 31), clock)
+    with pytest.raises(InvalidInput, match="a day still ahead"):  # recorded when it happens, not planned
+        service.end_membership(store, "nb-precision", "M0001", date(2026, 11, 23), clock)
     left = service.end_membership(store, "nb-precision", "M0001", None, clock)
     assert left.left_on == date(2026, 11, 22) and not left.active
     assert service.list_members(store, "nb-precision") == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -160,3 +161,20 @@ rules:
 def test_contribution_methods_are_checked() -> None:
     text = "agreement: x\neffective_from: 2027-01-01\nparties: [A, B]\nrules:\n  - {id: r, kind: contribution, method: nucleolus}\n"
     assert ("rule 'r'", "method", "'nucleolus' is not a contribution method (equal, shapley, banzhaf)") in problems(text, ["A", "B"])
+
+
+@pytest.mark.parametrize(("document", "says"), [
+    ("agreement: x\neffective_from: 2027-02-30\n", "a value cannot be read"),      # no such day
+    ("agreement: x\nparties: &p [A, B]\ntitle: *p\n", "aliases (*name) are not allowed"),
+    ("agreement: x\ntitle: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+])
+def test_unreadable_documents_are_invalid_never_a_crash(document: str, says: str) -> None:
+    with pytest.raises(AgreementInvalid, match=re.escape(says)):
+        load_agreement_text(document)
+
+
+def test_an_alias_bomb_is_refused_before_it_expands() -> None:
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 12)]
+    with pytest.raises(AgreementInvalid, match="aliases"):
+        load_agreement_text("\n".join(levels) + "\ntitle: *a11\n")

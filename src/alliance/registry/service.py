@@ -121,7 +121,9 @@ def end_membership(store: Store, alliance_code: str, member_code: str, left_on: 
     """Record that a member left the alliance (default: today in the alliance's time zone).
 
     The record stays (history, settlements and its code keep their meaning); the member no longer
-    counts as current. Leaving twice, or before joining, is refused.
+    counts as current, and its keys and users keep only what the exit needs (access.policy). Leaving
+    twice, before joining, or on a day still ahead is refused: a departure is recorded when it
+    happens, so that every part of the platform agrees on who is a member today.
     """
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
@@ -130,7 +132,11 @@ def end_membership(store: Store, alliance_code: str, member_code: str, left_on: 
             raise MemberNotFound(alliance_code, member_code)
         if member.left_on is not None:
             raise Conflict(f"{member_code!r} already left {alliance_code!r} on {member.left_on}")
-        day = left_on or local_today(clock, alliance.timezone)
+        today = local_today(clock, alliance.timezone)
+        day = left_on or today
+        if day > today:
+            raise InvalidInput(f"{member_code!r} cannot leave on {day}, a day still ahead (today is {today} in "
+                               f"{alliance.timezone}): record the departure on its day")
         if day < member.joined_on:
             raise InvalidInput(f"{member_code!r} joined on {member.joined_on}; it cannot leave on {day}")
         uow.members.end_membership(alliance.id, member_code, day)

@@ -27,7 +27,7 @@ from alliance.registry.model import has_left
 from alliance.settlement import service as settlement
 from alliance.sharing import service
 from alliance.sharing.agreement import Agreement
-from alliance.sharing.document_lines import problem_line, syntax_error_line
+from alliance.sharing.document_lines import DocumentLines
 from alliance.sharing.rule_form import RuleForm, RuleFormInvalid, add_rule, parse_form, rule_yaml
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
@@ -61,10 +61,14 @@ def _problems(exc: AllianceError) -> list[str]:
 
 def located_problems(document: str, exc: AllianceError) -> list[tuple[str, int | None]]:
     """Each problem with the line of the document it is about (None where none can be named), so
-    the editor can point at it; a YAML syntax error at the line where parsing stopped."""
+    the editor can point at it; a YAML syntax error at the line where parsing stopped. A document
+    over the size limit is not read again (its one problem is its size)."""
+    if len(document.encode("utf-8")) > service.MAX_DOCUMENT_BYTES:
+        return [(exc.message, None)]
+    lines = DocumentLines(document)
     if isinstance(exc, InvalidInput) and exc.problems:
-        return [(str(p), problem_line(document, p)) for p in exc.problems]
-    return [(exc.message, syntax_error_line(document))]
+        return list(zip([str(p) for p in exc.problems], lines.lines_of(exc.problems), strict=True))
+    return [(exc.message, lines.syntax_error_line)]
 
 
 def side_by_side(old: str, new: str, old_label: str, new_label: str) -> Markup:
@@ -119,7 +123,7 @@ async def check_version(request: Request, code: Code, store: StoreDep, clock: Cl
         parsed: Agreement | None = await run_in_threadpool(service.check_document, store, code, document, clock)
         problems: list[tuple[str, int | None]] = []
     except AllianceError as exc:
-        parsed, problems = None, located_problems(document, exc)
+        parsed, problems = None, await run_in_threadpool(located_problems, document, exc)
     return render(request, "fragments/agreement_check.html", alliance=registry.get_alliance(store, code),
                   parsed=parsed, problems=problems)
 
@@ -235,12 +239,12 @@ def agreement_page(request: Request, code: Code, agreement: Code, store: StoreDe
         old, new = sorted((other, shown), key=lambda v: v.version)
         diff = side_by_side(old.document, new.document, _("Version %(n)s") % {"n": old.version},
                            _("Version %(n)s") % {"n": new.version})
-    may_sign = {p: viewer.may(Action.ACT_FOR_MEMBER, code, p) for p in shown.unsigned}
     everyone = registry.list_members(store, code, include_left=True)
     members = {m.code: m.legal_name for m in everyone}
-    # Parties that have left: only the latest version matters (a new one would leave them out).
-    departed = [(m.code, m.left_on) for m in everyone if m.code in shown.parties and shown.version == versions[-1].version
-                and has_left(m.left_on, alliance.timezone, clock)]
+    gone = {m.code: m.left_on for m in everyone if has_left(m.left_on, alliance.timezone, clock)}
+    # A party that has left signs nothing; it is flagged on the latest version (a new one leaves it out).
+    may_sign = {p: p not in gone and viewer.may(Action.ACT_FOR_MEMBER, code, p) for p in shown.unsigned}
+    departed = [(p, gone[p]) for p in shown.parties if p in gone and shown.version == versions[-1].version]
     return render(request, "agreements/detail.html", alliance=alliance, section="agreements", agreement=agreement,
                   versions=versions, shown=shown, other=other, diff=diff, may_sign=may_sign, members=members,
                   departed=departed,

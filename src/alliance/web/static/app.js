@@ -64,14 +64,18 @@
     if (!button) return;
     var editor = document.getElementById(button.dataset.target);
     if (!editor) return;
-    var lines = editor.value.split("\n");
-    var line = Math.min(parseInt(button.dataset.gotoLine, 10), lines.length);
-    var start = 0;
-    for (var i = 0; i < line - 1; i++) start += lines[i].length + 1;
+    // Lines end where YAML says they do (the server counts the same breaks).
+    var text = editor.value, breaks = /\r\n|[\n\r\u0085\u2028\u2029]/g;
+    var wanted = parseInt(button.dataset.gotoLine, 10), line = 1, start = 0, end = text.length, found;
+    while ((found = breaks.exec(text)) !== null) {
+      if (line === wanted) { end = found.index; break; }
+      line += 1;
+      start = found.index + found[0].length;
+    }
     editor.focus();
-    editor.setSelectionRange(start, start + lines[line - 1].length);
+    editor.setSelectionRange(start, end);
     var lineHeight = parseFloat(window.getComputedStyle(editor).lineHeight) || 20;
-    editor.scrollTop = Math.max(0, (line - 3) * lineHeight);
+    editor.scrollTop = Math.max(0, (wanted - 3) * lineHeight);
   });
 
   function init(root) {
