@@ -410,8 +410,12 @@ def test_a_member_that_left_publishes_nothing_and_its_views_are_gone(world: Worl
     assert page.status_code == 200 and "Publish a view" not in text(page.text)  # the records stay readable
     assert publisher.get(f"{LIST}/members/M0001/views/new").status_code == 403
     assert publisher.get(f"{view_path(world)}/log").status_code == 200  # who read its data, still its own
-    # For the partners its view is gone from the list.
+    # For the partners its view is gone from the list; the member and the coordinator find its log.
     assert f"view-{world.view}" not in world.browser("partner").get(LIST).text
+    assert 'id="withdrawn-views"' not in world.browser("partner").get(LIST).text
+    for who in ("pub", "coord"):
+        withdrawn = text(world.browser(who).get(LIST).text, "withdrawn-views")
+        assert "M0001 门店销售" in withdrawn, who
 
 
 def test_a_user_of_another_alliance_sees_nothing(world: World) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -49,6 +50,15 @@ def test_saved_run_keeps_inputs_and_recomputes_identically(store: Store, clock: 
     assert service.list_runs(store, "other") == []
     with pytest.raises(NotFound):
         service.get_run(store, "other", run.id)
+    # The ledger (which every member reads) holds the ranking's digest, never who ranks where.
+    from alliance.ledger import service as ledger
+
+    [entry] = [e["entry"] for e in ledger.entries(store, alliance) if e["type"] == "screening.run_saved"]
+    assert "伙伴" not in json.dumps(entry, ensure_ascii=False)
+    order = [[row["name"], row["score"]] for row in report["ranking"]]
+    assert len(entry["payload"]["ranking_sha256"]) == 64
+    assert entry["payload"]["ranking_sha256"] == hashlib.sha256(json.dumps(
+        {"ranking": order}, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
 
 
 def test_altered_inputs_are_detected(store: Store, clock: FrozenClock, alliance: str) -> None:

@@ -49,6 +49,15 @@ def views(store: Store, alliance_code: str, clock: Clock) -> list[StoredView]:
         return [v for v in uow.datashare.views(alliance.id) if v.member not in gone]
 
 
+def withdrawn_views(store: Store, alliance_code: str, clock: Clock) -> list[StoredView]:
+    """Views no longer shared because their member left (not revoked): their access logs stay
+    readable to that member and to the alliance's coordinator and auditors."""
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        gone = _departed(uow, alliance, clock)
+        return [v for v in uow.datashare.views(alliance.id) if v.member in gone]
+
+
 def _departed(uow: Any, alliance: Any, clock: Clock) -> set[str]:
     """The codes of the alliance's members that have left by today (in its time zone)."""
     return {code for code, left_on in uow.members.departures(alliance.id).items()

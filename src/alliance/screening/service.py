@@ -117,10 +117,12 @@ def run_screening(
             alliance.id, created_at=clock.now(), actor=actor, method=method.value,
             candidate_count=len(table.names), inputs_sha256=_digest(inputs), inputs=inputs, report=kept,
         )
-        top = [row["name"] for row in report["ranking"][:3]]
+        # The ranking's digest, not its names: every member may read the ledger, and a run over the
+        # members' own figures must not tell them who ranks first (the run itself stays the coordinator's).
+        order = [[row["name"], row["score"]] for row in report["ranking"]]
         ledger.record(uow, alliance.id, alliance.code, events.SCREENING_RUN, actor, clock.now(), {
             "run": run_id, "method": method.value, "candidates": len(table.names), "inputs_sha256": _digest(inputs),
-            "first": top})
+            "ranking_sha256": _digest({"ranking": order})})
         uow.commit()
         saved = uow.screening.run(alliance.id, run_id)
     assert saved is not None

@@ -111,7 +111,10 @@ def sharing_list(request: Request, code: Code, store: StoreDep, viewer: PageView
     cards = [_card(store, viewer, alliance, v, companies) for v in views[offset:offset + VIEWS_PAGE]]
     own = viewer.principal.member
     may_publish = own is not None and viewer.may(Action.ACT_FOR_MEMBER, code, own)
-    return render(request, "sharing/list.html", alliance=alliance, section="sharing", cards=cards,
+    # Views of members who left: no longer shared, their logs still readable to whom they concern.
+    withdrawn = [(v, companies.get(v.member, v.member)) for v in service.withdrawn_views(store, code, clock)
+                 if viewer.may(Action.READ_MEMBER_DATA, code, v.member)]
+    return render(request, "sharing/list.html", alliance=alliance, section="sharing", cards=cards, withdrawn=withdrawn,
                   field_labels=FIELD_LABELS, dataset_labels=DATASET_LABELS, own_member=own if may_publish else None,
                   published=published, revoked=revoked, total=len(views), limit=VIEWS_PAGE, offset=offset)
 
