@@ -20,6 +20,7 @@ import yaml
 from alliance.core.errors import Problem
 
 _RULE = re.compile(r"^rule (?:(\d+)|'(.*)')(?: tier (\d+))?$")
+_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # YAML's line breaks
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_LOCATED = 200  # problems given a line; the rest are listed without one
 
@@ -34,7 +35,9 @@ class DocumentLines:
             self._root = yaml.compose(text, Loader=_Loader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            self.syntax_error_line = mark.line + 1 if mark is not None else None
+            # An error at the end of the text (an unclosed bracket) is marked past its last line.
+            last = len(_BREAK.findall(text)) + 1
+            self.syntax_error_line = min(mark.line + 1, last) if mark is not None else None
         except (yaml.YAMLError, RecursionError, ValueError):
             pass
 
