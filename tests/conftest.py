@@ -4,6 +4,10 @@
 SQLite and on a real PostgreSQL server. The server is the one at ALLIANCE_TEST_POSTGRES_URL, or
 one this suite starts on 127.0.0.1 and stops at the end. Without PostgreSQL binaries those tests
 are skipped, unless ALLIANCE_REQUIRE_POSTGRES=1 (set by scripts/test and CI), where they fail.
+
+Property tests (hypothesis) draw the same examples on every run, so a landing cannot fail on a
+lucky draw; ALLIANCE_FUZZ=1 explores new ones (as for the API's schemathesis run), which is how a
+property's edge is found and then kept as an explicit example.
 """
 
 from __future__ import annotations
@@ -16,11 +20,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 # Ledger keys are sealed with the configured passphrase; tests use a fixed one (and so never write
 # the development passphrase file into the working directory).
 os.environ.setdefault("ALLIANCE_LEDGER_PASSPHRASE", "test-suite ledger passphrase, not a secret")
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("fuzz", max_examples=1000)
+settings.load_profile("fuzz" if os.environ.get("ALLIANCE_FUZZ") == "1" else "repeatable")
 from sqlalchemy.engine import make_url
 
 from alliance.core.clock import FrozenClock

@@ -80,3 +80,8 @@ def test_any_text_gives_a_line_in_it_or_none(text: str, where: str, field: str) 
     assert line is None or 1 <= line <= lines
     error = syntax_error_line(text)
     assert error is None or 1 <= error <= lines
+
+
+def test_an_unclosed_bracket_at_the_end_points_at_the_last_line() -> None:
+    # Found by exploring (ALLIANCE_FUZZ=1): libyaml marks the end of the text one line past it.
+    assert syntax_error_line("[") == 1 and syntax_error_line("a: 1\nb: [") == 2
