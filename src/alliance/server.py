@@ -114,6 +114,6 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.add_middleware(IdempotentWrites, store=store, clock=clock)
     app.add_middleware(BodyLimit, limit=settings.max_body_mb * 2**20)
     # In front of the routing: a kept closed-day statement, served to a key allowed to read it.
-    app.add_middleware(CachedStatementReads, store=store, clock=clock)
+    app.add_middleware(CachedStatementReads)
     app.add_middleware(SecurityHeaders)
     return app

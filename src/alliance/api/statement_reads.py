@@ -76,8 +76,8 @@ class ClosedDayStatements:
 class CachedStatementReads:
     """ASGI layer: a kept statement served to an authorised key; everything else passed on."""
 
-    def __init__(self, app: Any, store: Any, clock: Any) -> None:
-        self.app, self.store, self.clock = app, store, clock
+    def __init__(self, app: Any) -> None:
+        self.app = app
         self.served = 0  # answers given here rather than by the route (read by tests and benchmarks)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -111,14 +111,14 @@ class CachedStatementReads:
             day = date.fromisoformat(query.group(1).decode())
         except ValueError:
             return None
-        state = scope["app"].state
+        state = scope["app"].state  # the store and clock the routes use (alliance.api.deps)
         try:
-            principal, due = check_key(self.store, token, self.clock)
+            principal, due = check_key(state.store, token, state.clock)
         except AllianceError:
             return None
         if due:
             # check_key has marked the use as recorded; record it here, or nobody will.
-            await run_in_threadpool(record_use, self.store, principal.subject, self.clock)
+            await run_in_threadpool(record_use, state.store, principal.subject, state.clock)
         try:
             authorize(principal, ACTION, code, member)
         except AllianceError:
