@@ -13,10 +13,11 @@ from alliance.core.clock import Clock
 from alliance.core.errors import Conflict, InvalidInput, MemberNotFound, NotFound
 from alliance.datashare.views import (DATASETS, MAX_PAGE, NUMERIC, Policy, ViewSpec, check_spec, decode_cursor,
                                       encode_cursor, parse_filters, parse_group_by, parse_sort)
-from alliance.registry.model import has_left
+from alliance.registry.model import Alliance, has_left
 from alliance.store.database import Store
 from alliance.store.datashare_repository import Access, StoredView
 from alliance.store.facts import FactStore
+from alliance.store.unit_of_work import UnitOfWork
 
 
 class ViewNotFound(NotFound):
@@ -43,32 +44,37 @@ def publish(store: Store, alliance_code: str, member: str, name: str, dataset: s
 
 def views(store: Store, alliance_code: str, clock: Clock) -> list[StoredView]:
     """The views shared now: neither revoked nor published by a member that has left."""
-    with store.unit_of_work() as uow:
-        alliance = uow.alliances.require(alliance_code)
-        gone = _departed(uow, alliance, clock)
-        return [v for v in uow.datashare.views(alliance.id) if v.member not in gone]
+    return [v for v, gone in _with_departure(store, alliance_code, clock) if not gone]
 
 
 def withdrawn_views(store: Store, alliance_code: str, clock: Clock) -> list[StoredView]:
     """Views no longer shared because their member left (not revoked): their access logs stay
     readable to that member and to the alliance's coordinator and auditors."""
+    return [v for v, gone in _with_departure(store, alliance_code, clock) if gone]
+
+
+def _with_departure(store: Store, alliance_code: str, clock: Clock) -> list[tuple[StoredView, bool]]:
+    """The unrevoked views, each with whether its member has left."""
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         gone = _departed(uow, alliance, clock)
-        return [v for v in uow.datashare.views(alliance.id) if v.member in gone]
+        return [(v, v.member in gone) for v in uow.datashare.views(alliance.id)]
 
 
-def _departed(uow: Any, alliance: Any, clock: Clock) -> set[str]:
+def _departed(uow: UnitOfWork, alliance: Alliance, clock: Clock) -> set[str]:
     """The codes of the alliance's members that have left by today (in its time zone)."""
     return {code for code, left_on in uow.members.departures(alliance.id).items()
             if has_left(left_on, alliance.timezone, clock)}
 
 
 def _shared(store: Store, alliance_code: str, view_id: int, clock: Clock) -> StoredView:
-    """A view that is shared now: not revoked, and its publisher still a member."""
-    found = view(store, alliance_code, view_id)
+    """A view that is shared now: not revoked, and its publisher still a member (one read)."""
     with store.unit_of_work() as uow:
-        if found.member in _departed(uow, uow.alliances.require(alliance_code), clock):
+        alliance = uow.alliances.require(alliance_code)
+        found = uow.datashare.view(alliance.id, view_id)
+        if found is None or found.revoked_at is not None:
+            raise ViewNotFound(f"alliance {alliance_code!r} shares no view {view_id}")
+        if found.member in _departed(uow, alliance, clock):
             raise ViewNotFound(f"alliance {alliance_code!r} shares no view {view_id}: its member has left")
     return found
 
