@@ -100,3 +100,19 @@ def test_statements_of_closed_days_are_answered_the_same_every_time(client: Test
     assert first.headers["content-type"] == "application/json" and first.json()["total"] == "300.00"
     assert client.get(f"{V1}/statements/HW", params={"day": "2026-12-05"}).json()["total"] == "-300.00"
     assert client.get("/api/v1/alliances/other/statements/SW", params={"day": "2026-12-05"}).status_code == 404
+
+
+def test_a_run_names_parties_of_its_versions_that_had_left(client: TestClient, store: Store) -> None:
+    from datetime import date
+
+    from alliance.registry import service as registry
+
+    client.post(f"{V1}/order-lines", content=HEADER + LINE, headers=CSV)
+    later = FrozenClock(datetime(2026, 12, 6, 2, tzinfo=UTC))
+    registry.end_membership(store, "cloud-hw", "HW", date(2026, 12, 5), later)
+    run = client.post(f"{V1}/settlements", json={"day": "2026-12-05"})
+    assert run.status_code == 201, run.text
+    # The version was signed with HW as a party: it still allocates to it, and the run says so.
+    assert run.json()["net"] == {"HW": "-300.00", "SW": "300.00"}
+    assert run.json()["departed_parties"] == [{"agreement": "hw-split", "version": 1, "member": "HW",
+                                               "left_on": "2026-12-05"}]

@@ -277,6 +277,25 @@ def test_settle_and_statement_through_the_cli(cli, tmp_path: Path, monkeypatch: 
     assert r.exit_code == 1 and "has not been settled" in r.stderr
 
 
+
+def test_settle_warns_of_a_party_paid_after_it_left(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    # The CLI runs on the real clock (see above), so the run itself is the service's, tested in
+    # tests/e2e/test_api_settlement.py; this checks what the command prints of it.
+    from datetime import date
+
+    from alliance.core.money import Money
+    from alliance.settlement import service
+    from alliance.sharing.versions import DepartedParty
+
+    result = service.SettlementResult(date(2027, 1, 15), 3, 0, [{"agreement": "split", "version": 2, "sha256": "0"}],
+                                      {"A": Money(-100, "CNY"), "B": Money(100, "CNY")},
+                                      [DepartedParty("split", 2, "B", date(2027, 1, 10))])
+    monkeypatch.setattr(service, "settle", lambda *args: result)
+    r = cli("settle", "-a", "nb", "--day", "2027-01-15")
+    assert r.exit_code == 0, r.output
+    assert "split v2 still allocates to B, which left on 2027-01-10" in r.stdout
+
+
 def test_contribution_report_through_the_cli(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     from datetime import date, timedelta
 

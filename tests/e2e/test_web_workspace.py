@@ -207,6 +207,30 @@ def test_a_party_that_left_is_flagged_and_signs_nothing(app_client: TestClient, 
     assert 'id="departed-HW"' in app_client.get(f"{A}/agreements/hw-split").text  # nothing was signed
 
 
+
+def test_overview_calendar_and_day_warn_of_a_party_paid_after_it_left(app_client: TestClient, store: Store,
+                                                                       clock: FrozenClock) -> None:
+    settle_one_day(app_client, clock)  # 2026-12-05 closed; today is 2026-12-06
+    sign_in(app_client, "coord")
+    for page in (A, f"{A}/settlement", f"{A}/settlement/2026-12-05"):
+        assert "data-departed" not in app_client.get(page).text
+    registry.end_membership(store, "cloud-hw", "HW", None, clock)  # leaves today, 2026-12-06
+    for user in ("coord", "auditor", "sw"):
+        sign_in(app_client, user)
+        for page in (A, f"{A}/settlement"):
+            shown = app_client.get(page).text
+            assert shown.count('data-departed="HW"') == 1, (user, page)
+            assert "HW 科技有限公司" in shown and f'href="{A}/agreements/hw-split"' in shown
+    # 2026-12-05 was settled before HW left: nothing to say about it.
+    assert "data-departed" not in app_client.get(f"{A}/settlement/2026-12-05").text
+    clock.advance(timedelta(days=1))
+    token = sign_in(app_client, "coord")
+    settled = app_client.post(f"{A}/settlement", data={"day": "2026-12-06", "csrf_token": token}, follow_redirects=False)
+    assert settled.status_code == 303
+    assert 'data-departed="HW"' in app_client.get(f"{A}/settlement/2026-12-06").text
+    assert "data-departed" not in app_client.get(f"{A}/settlement/2026-12-05").text
+
+
 # --- members -------------------------------------------------------------------------------------
 
 MEMBER_FILE = "code,name,credit_code,industry,region,role\nCHIP,宁波芯片有限公司,{good},芯片,浙江宁波,member\nBAD,坏行公司,{bad},,,member\n"

@@ -121,9 +121,21 @@ class StatementOut(BaseModel):
     lines: list[StatementLineOut]
 
 
+class DepartedPartyOut(BaseModel):
+    """A party of a version applied that had left the alliance by the day: still paid, as signed."""
+
+    agreement: str
+    version: int
+    member: str
+    left_on: date
+
+
 class SettlementOut(BaseModel):
     day: date
     lines: int
     late_lines: int
     agreements: list[dict[str, Any]]
     net: dict[str, MoneyText]
+    departed_parties: list[DepartedPartyOut] = Field(
+        default_factory=list, description="Parties of the versions applied that had left by the day; "
+        "the versions still allocate to them until one without them takes effect.")

@@ -37,6 +37,10 @@ def settle(
     applied = ", ".join(f"{a['agreement']} v{a['version']}" for a in result.agreements) or "no agreement in force"
     console.print(f"Settled {alliance} {result.day}: {result.lines} line(s), {result.late_lines} late line(s); {applied}.",
                   highlight=False, soft_wrap=True)
+    for gone in result.departed:
+        console.print(f"[yellow]Warning:[/yellow] {gone.agreement_code} v{gone.version} still allocates to "
+                      f"{gone.member_code}, which left on {gone.left_on}; propose a version without it.",
+                      highlight=False, soft_wrap=True)
     table = Table("account", "net", title="Net for the day (+ receives, - pays)", header_style="bold cyan")
     for account, amount in result.net.items():
         table.add_row(account, amount.amount_text())

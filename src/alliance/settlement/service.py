@@ -7,7 +7,7 @@ import logging
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -25,7 +25,7 @@ from alliance.settlement.engine import DayContext, SettlementInputMissing, rewei
 from alliance.settlement.journal import JournalEntry
 from alliance.settlement.schedule import due_day
 from alliance.sharing.agreement import Agreement, RuleKind, load_agreement_text
-from alliance.sharing.versions import AgreementVersion, in_force
+from alliance.sharing.versions import AgreementVersion, DepartedParty, departed_parties, in_force
 from alliance.store.database import Store
 from alliance.store.facts import FactStore, IngestReport
 from alliance.store.settlement_repository import SettlementFailure, StoredRun, StoredStatementLine
@@ -72,6 +72,8 @@ class SettlementResult:
     late_lines: int
     agreements: list[dict[str, Any]]
     net: dict[str, Money]  # per account, over the day's rules and adjustments
+    # Parties of the day's versions that had left by the day: still paid, as signed (see `departed_parties`).
+    departed: list[DepartedParty] = field(default_factory=list)
 
 
 def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None, actor: str, clock: Clock) -> SettlementResult:
@@ -99,6 +101,7 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         codes = uow.sharing.codes(alliance.id)
         versions = {code: uow.sharing.versions(alliance.id, code) for code in codes}
         metrics = uow.settlement.metrics(alliance.id)
+        departures = uow.members.departures(alliance.id)
 
     try:
         lines_today = facts.count(alliance.code, day)
@@ -165,8 +168,10 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         ledger.checkpoint(store, alliance.code, clock)
     except LedgerKeyLocked:
         pass
+    day_versions = [v for history in versions.values() if (v := in_force(history, day)) is not None]
     return SettlementResult(day, lines_today, sum(late.values()), applied,
-                            {a: Money(m, alliance.currency) for a, m in sorted(net.items()) if m})
+                            {a: Money(m, alliance.currency) for a, m in sorted(net.items()) if m},
+                            departed_parties(day_versions, departures, day))
 
 
 def _record_failure(store: Store, alliance_code: str, day: date, actor: str, clock: Clock, exc: Exception) -> None:
@@ -232,6 +237,7 @@ class DayTotals:
     order_lines: int
     late_lines: int
     accounts: dict[str, tuple[int, int]]  # account -> (net minor units, statement lines)
+    departed: list[DepartedParty] = field(default_factory=list)  # parties paid after they had left
 
     @property
     def settled_minor(self) -> int:
@@ -269,7 +275,10 @@ def day_totals(store: Store, alliance_code: str, day: date) -> DayTotals | None:
         if run is None:
             return None
         accounts = {account: (net, count) for _d, account, net, count in uow.settlement.account_totals(alliance.id, day, day)}
-    return DayTotals(day, run.currency, run.closed_at, run.actor, run.lines, run.late_lines, accounts)
+        applied = [v for a in run.agreements for v in uow.sharing.versions(alliance.id, a["agreement"])
+                   if v.version == a["version"]]
+        departed = departed_parties(applied, uow.members.departures(alliance.id), day)
+    return DayTotals(day, run.currency, run.closed_at, run.actor, run.lines, run.late_lines, accounts, departed)
 
 
 def journal(store: Store, alliance_code: str, first: date, last: date) -> tuple[str, list[JournalEntry]]:

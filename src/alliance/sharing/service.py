@@ -14,7 +14,7 @@ from alliance.core.paging import Page
 from alliance.core.text import check_text
 from alliance.registry.model import Alliance
 from alliance.sharing.agreement import Agreement, canonical_json, digest, load_agreement_text
-from alliance.sharing.versions import AgreementVersion, in_force
+from alliance.sharing.versions import AgreementVersion, DepartedParty, departed_parties, in_force
 from alliance.registry.model import has_left
 from alliance.store.database import Store
 from alliance.store.unit_of_work import UnitOfWork
@@ -161,3 +161,13 @@ def sign(store: Store, alliance_code: str, agreement_code: str, version: int, me
 
 def version_in_force(store: Store, alliance_code: str, agreement_code: str, day: date) -> AgreementVersion | None:
     return in_force(versions(store, alliance_code, agreement_code), day)
+
+
+def departed_parties_in_force(store: Store, alliance_code: str, day: date) -> list[DepartedParty]:
+    """Parties that had left by `day` of the versions in force on it: they are still paid by them."""
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        in_force_on_day = [v for code in uow.sharing.codes(alliance.id)
+                           if (v := in_force(uow.sharing.versions(alliance.id, code), day)) is not None]
+        departures = uow.members.departures(alliance.id)
+    return departed_parties(in_force_on_day, departures, day)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
@@ -71,3 +72,28 @@ def version_record(v: AgreementVersion, *, document: bool = False) -> dict[str, 
     if document:
         body["document"] = v.document
     return body
+
+
+@dataclass(frozen=True, slots=True)
+class DepartedParty:
+    """A party of a version in force that had left the alliance by the day in question."""
+
+    agreement_code: str
+    version: int
+    member_code: str
+    left_on: date
+
+
+def departed_parties(versions: Iterable[AgreementVersion], departures: Mapping[str, date],
+                     day: date) -> list[DepartedParty]:
+    """The parties of these versions that had left by `day` (their leaving day included).
+
+    A signed version keeps allocating to its parties as it was signed: leaving the alliance
+    does not rewrite an agreement. Until a version without them takes effect, the coordinator
+    must be told, which is what this list is for.
+    """
+    return [
+        DepartedParty(v.agreement_code, v.version, p, departures[p])
+        for v in sorted(versions, key=lambda v: (v.agreement_code, v.version))
+        for p in v.parties if p in departures and departures[p] <= day
+    ]

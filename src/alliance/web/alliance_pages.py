@@ -28,6 +28,7 @@ from alliance.screening import service as screening
 from alliance.settlement import service as settlement
 from alliance.web import charts
 from alliance.web.i18n import N_
+from alliance.web.notices import departed_in_force
 from alliance.web.render import gettext_for, render
 from alliance.web.viewer import PageViewer
 
@@ -59,7 +60,9 @@ def overview(request: Request, code: Code, store: StoreDep, clock: ClockDep, vie
             log = None
     return render(request, "alliance/overview.html", alliance=alliance, section="overview", members=members,
                   subs=subs, graph=graph, yesterday=yesterday, settled=settled, own_member=own, open_items=open_items,
-                  log=log, may_import=viewer.may(Action.MANAGE_ALLIANCE, code))
+                  log=log, may_import=viewer.may(Action.MANAGE_ALLIANCE, code),
+                  departed=departed_in_force(store, code, yesterday + timedelta(days=1), viewer),
+                  names={m.code: m.legal_name for m in service.list_members(store, code, include_left=True)})
 
 
 @router.get("/alliances/{code}/ledger/verify", response_class=HTMLResponse)

@@ -33,6 +33,7 @@ from alliance.settlement.journal import beancount, to_csv
 from alliance.store.facts import FactStore
 from alliance.web import charts
 from alliance.web.i18n import N_
+from alliance.web.notices import departed_in_force
 from alliance.web.render import is_htmx, render
 from alliance.web.viewer import PageViewer, Viewer
 
@@ -83,7 +84,8 @@ def settlement_calendar(request: Request, code: Code, store: StoreDep, clock: Cl
                   has_trend=bool(visible and period.runs), previous=previous, following=following,
                   yesterday=today - timedelta(days=1), settled=settled,
                   may_settle=viewer.may(Action.MANAGE_ALLIANCE, code), may_import=viewer.may(Action.IMPORT_ORDERS, code),
-                  may_journal=viewer.may(Action.READ_FINANCE, code))
+                  may_journal=viewer.may(Action.READ_FINANCE, code),
+                  departed=departed_in_force(store, code, today, viewer), names={c: m.legal_name for c, m in members.items()})
 
 
 @router.post("/alliances/{code}/settlement", response_class=HTMLResponse)
@@ -130,7 +132,9 @@ def settled_day(request: Request, code: Code, day: date, store: StoreDep, viewer
                          {day.isoformat(): [_decimal(totals.accounts[a][0], totals.currency) for a in visible]},
                          horizontal=True, unit=totals.currency, mark_zero=True)
     return render(request, "settlement/day.html", alliance=alliance, section="settlement", day=day, totals=totals,
-                  rows=rows, chart=option, member_view=viewer.principal.member is not None)
+                  rows=rows, chart=option, member_view=viewer.principal.member is not None,
+                  departed=totals.departed if viewer.may(Action.READ_RECORDS, code) else [],
+                  names={c: m.legal_name for c, m in members.items()})
 
 
 @router.get("/alliances/{code}/settlement/{day}/members/{member}", response_class=HTMLResponse)

@@ -101,6 +101,8 @@ def settle(code: Code, actor: ActorDep, body: SettleIn, store: StoreDep, facts: 
         return idempotency.Outcome(201, {
             "day": result.day.isoformat(), "lines": result.lines, "late_lines": result.late_lines,
             "agreements": result.agreements, "net": {k: v.amount_text() for k, v in result.net.items()},
+            "departed_parties": [{"agreement": d.agreement_code, "version": d.version, "member": d.member_code,
+                                  "left_on": d.left_on.isoformat()} for d in result.departed],
         })
 
     return respond(idempotency.once(store, code, idempotency_key, digest, clock, run))
