@@ -119,7 +119,7 @@ def test_access_log_revocation_and_who_may_do_what(world) -> None:  # type: igno
     problem(client.delete(f"{V}/{view}", headers=keys["partner"]), 403, "forbidden")
     assert client.delete(f"{V}/{view}", headers=keys["publisher"]).status_code == 204
     problem(client.get(f"{V}/{view}/rows", headers=keys["partner"]), 404, "view_not_found")
-    assert client.get(V, headers=keys["partner"]).json() == []
+    assert client.get(V, headers=keys["partner"]).json()["items"] == []
     assert client.get(V, headers=keys["auditor"]).status_code == 200  # what is shared, not the data
     problem(client.delete(f"{V}/{view}", headers=keys["coordinator"]), 409, "conflict")  # already revoked
 
@@ -131,7 +131,7 @@ def test_a_view_is_checked_before_it_is_stored(world) -> None:  # type: ignore[n
         422, "invalid_input")
     reasons = {e["field"]: e["reason"] for e in body["errors"]}
     assert "no such field" in reasons["fields.colour"] and "not visible, aggregate or hidden" in reasons["fields.amount"]
-    assert client.get(V, headers=keys["publisher"]).json() == []
+    assert client.get(V, headers=keys["publisher"]).json()["items"] == []
 
 
 def test_small_groups_cannot_be_recovered_by_subtraction(world) -> None:  # type: ignore[no-untyped-def]
@@ -163,7 +163,7 @@ def test_a_member_that_left_shares_nothing_and_sees_nothing_shared(  # type: ign
     assert client.get(f"{V}/{ours.json()['id']}/rows", headers=keys["publisher"]).status_code == 200
     registry.end_membership(store, "nb", "M0001", None, FrozenClock(datetime(2027, 1, 20, tzinfo=UTC)))
     # Its views are gone for the partners, as if revoked.
-    assert [v["id"] for v in client.get(V, headers=keys["partner"]).json()] == [ours.json()["id"]]
+    assert [v["id"] for v in client.get(V, headers=keys["partner"]).json()["items"]] == [ours.json()["id"]]
     problem(client.get(f"{V}/{theirs}/rows", headers=keys["partner"]), 404, "view_not_found")
     problem(client.get(f"{V}/{theirs}/groups", headers=keys["partner"], params={"group_by": "channel"}), 404,
             "view_not_found")
@@ -178,3 +178,17 @@ def test_a_member_that_left_shares_nothing_and_sees_nothing_shared(  # type: ign
     # The coordinator cannot publish for it either.
     problem(client.post(V, headers=keys["coordinator"], json={
         "member": "M0001", "name": "again", "fields": {"business_day": "visible"}, "k": 5}), 409, "conflict")
+
+
+def test_the_list_of_views_comes_a_page_at_a_time(world) -> None:  # type: ignore[no-untyped-def]
+    client, keys = world
+    ids = [publish(client, keys) for _ in range(3)]
+    first = client.get(V, headers=keys["partner"], params={"limit": 2}).json()
+    assert [v["id"] for v in first["items"]] == ids[:2]
+    assert (first["total"], first["limit"], first["offset"]) == (3, 2, 0)
+    rest = client.get(V, headers=keys["partner"], params={"limit": 2, "offset": 2}).json()
+    assert [v["id"] for v in rest["items"]] == ids[2:] and rest["total"] == 3
+    assert client.get(V, headers=keys["partner"], params={"offset": 9}).json()["items"] == []
+    for bad in ({"limit": 0}, {"limit": 1001}, {"offset": -1}, {"limit": "x"}):
+        refused = client.get(V, headers=keys["partner"], params=bad)
+        assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"

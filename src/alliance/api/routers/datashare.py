@@ -8,9 +8,11 @@ from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
 from alliance.access.policy import Action, authorize
-from alliance.api.deps import ActorDep, ClockDep, Code, FactsDep, Id, PrincipalDep, StoreDep, require_csrf_for_sessions
+from alliance.api.deps import (ActorDep, ClockDep, Code, FactsDep, Id, Limit, Offset, PrincipalDep, StoreDep,
+                               require_csrf_for_sessions)
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.schemas import Body
+from alliance.core.paging import Page
 from alliance.datashare import service
 from alliance.datashare.views import DEFAULT_K, MAX_PAGE
 from alliance.store.datashare_repository import StoredView
@@ -44,9 +46,12 @@ def publish(code: Code, body: ViewIn, store: StoreDep, clock: ClockDep, principa
 
 
 @router.get("/alliances/{code}/views", responses=ERRORS)
-def list_views(code: Code, store: StoreDep, clock: ClockDep) -> list[dict[str, Any]]:
-    """The views shared in the alliance now (revoked ones, and those of members who left, are gone at once)."""
-    return [_out(v) for v in service.views(store, code, clock)]
+def list_views(code: Code, store: StoreDep, clock: ClockDep, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    """The views shared in the alliance now, oldest first, a page at a time (revoked ones, and
+    those of members who left, are gone at once)."""
+    shared = service.views(store, code, clock)
+    page = Page(shared[offset:offset + limit], len(shared), limit, offset)
+    return page.as_json([_out(v) for v in page.items])
 
 
 @router.get("/alliances/{code}/views/{view_id}/rows", responses=ERRORS)
