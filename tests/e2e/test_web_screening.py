@@ -303,6 +303,26 @@ def test_prospects_are_listed_by_stage(world: World) -> None:
     assert r.status_code == 200 and f"{BASE}/prospects/{p.id}" in r.text and 'id="stage-screened"' in r.text
 
 
+
+def test_each_stage_pages_on_its_own_and_a_page_past_the_end_shows_the_last(world: World) -> None:
+    added = [service.add_prospect(world.store, CODE, f"候选企业{n:02d}", Source.TRADE_SHOW, "seed", world.clock)
+             for n in range(30)]
+    service.move_prospect(world.store, CODE, added[0].id, Stage.DUE_DILIGENCE, "seed", world.clock)
+    c = world.client("coord")
+
+    def screened(query: str) -> list[str]:
+        page = c.get(f"{BASE}/prospects{query}").text
+        section = page.split('id="stage-screened"', 1)[1].split("</section>", 1)[0]
+        return re.findall(r'href="[^"]*/prospects/(\d+)"', section)
+
+    first = screened("")
+    assert first == [str(p.id) for p in added[1:26]]
+    assert screened("?offset_screened=25") == [str(p.id) for p in added[26:]]
+    assert screened("?offset_screened=500") == [str(p.id) for p in added[26:]]  # the list shrank: its last page
+    page = c.get(f"{BASE}/prospects").text
+    assert "(29)" in page and "(1)" in page and f"{BASE}/prospects/{added[0].id}" in page
+
+
 def test_a_checklist_update_is_saved(world: World) -> None:
     p = service.add_prospect(world.store, CODE, "甬城包装", Source.TRADE_SHOW, "seed", world.clock)
     item = service.prospect_file(world.store, CODE, p.id).checklist[0]

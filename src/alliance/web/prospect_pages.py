@@ -18,10 +18,11 @@ from starlette.concurrency import run_in_threadpool
 from alliance.access.policy import Action
 from alliance.api.deps import ClockDep, Code, Id, StoreDep
 from alliance.core.errors import Conflict, InvalidInput, NotFound
+from alliance.core.paging import Page
 from alliance.registry import service as registry
 from alliance.registry.credit_code import InvalidCreditCode, normalise_credit_code
 from alliance.screening import service
-from alliance.screening.entities import Cadence, Decision
+from alliance.screening.entities import Cadence, Decision, Prospect
 from alliance.screening.pipeline import NEXT, Area, ItemStatus, KpiDirection, KpiResult, Source, Stage, StageRefused
 from alliance.store.database import Store
 from alliance.web import charts
@@ -138,17 +139,25 @@ def _prospects_page(request: Request, code: str, store: Store, viewer: PageViewe
                     adding: FormView | None = None) -> HTMLResponse:
     _ = gettext_for(request)
     alliance = registry.get_alliance(store, code)
-    everyone = service.list_prospects(store, code)
-    by_stage = [(stage, [p for p in everyone if p.stage is stage]) for stage in Stage]
-    # Each stage's list pages on its own (`offset_<stage>`), PROSPECT_PAGE at a time.
-    offsets = {stage: page_offset(request.query_params.get(f"offset_{stage.value}", "")) for stage in Stage}
+    # Each stage's list pages on its own (`offset_<stage>`), PROSPECT_PAGE at a time, in SQL.
+    by_stage = [(stage, _stage_page(request, store, code, stage)) for stage in Stage]
     shortlisted = request.query_params.get("shortlisted", "")
     return render(request, "screening/prospects.html", status=status, alliance=alliance, section="screening",
-                  by_stage=by_stage, offsets=offsets, page_size=PROSPECT_PAGE, total=len(everyone),
+                  by_stage=by_stage, page_size=PROSPECT_PAGE, total=sum(page.total for _s, page in by_stage),
                   stage_labels=STAGE_LABELS, source_labels=SOURCE_LABELS,
                   may_manage=viewer.may(Action.MANAGE_ALLIANCE, code), adding=adding or FormView(),
                   source_options=options(_, SOURCE_LABELS),
                   shortlisted=int(shortlisted) if shortlisted.isdigit() and len(shortlisted) < 6 else None)
+
+
+def _stage_page(request: Request, store: Store, code: str, stage: Stage) -> Page[Prospect]:
+    """The stage's page the link asks for; a page past the end (the list shrank) shows the last one."""
+    offset = page_offset(request.query_params.get(f"offset_{stage.value}", ""))
+    page = service.page_prospects(store, code, stage, limit=PROSPECT_PAGE, offset=offset)
+    if not page.items and page.total:
+        last = (page.total - 1) // PROSPECT_PAGE * PROSPECT_PAGE
+        page = service.page_prospects(store, code, stage, limit=PROSPECT_PAGE, offset=last)
+    return page
 
 
 @router.get("/alliances/{code}/screening/prospects", response_class=HTMLResponse)
