@@ -278,6 +278,30 @@ def test_settle_and_statement_through_the_cli(cli, tmp_path: Path, monkeypatch: 
 
 
 
+
+def test_settle_through_catches_up_in_order(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date, timedelta
+
+    monkeypatch.setenv("ALLIANCE_FACTS_PATH", str(tmp_path / "facts.duckdb"))
+    cli("member", "add", "-a", "nb", "--code", "A", "--name", "A 公司", "--credit-code", credit_code(1))
+    yesterday = date.today() - timedelta(days=1)
+    first = yesterday - timedelta(days=2)
+    lines = tmp_path / "lines.csv"
+    lines.write_text("line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,currency\n"
+                     f"L1,O1,{first.isoformat()}T10:00:00+08:00,A,A,store,S1,1,10.00,CNY\n", encoding="utf-8")
+    assert cli("orders", "import", str(lines), "-a", "nb").exit_code == 0
+    r = cli("settle", "-a", "nb")  # yesterday, but an earlier day holds lines
+    assert r.exit_code == 2 and f"settles {first.isoformat()} first" in r.stderr, r.output
+    r = cli("settle", "-a", "nb", "--through", yesterday.isoformat())
+    assert r.exit_code == 0, r.output
+    assert [l.split(":")[0] for l in r.stdout.splitlines() if l.startswith("Settled")] == [
+        f"Settled nb {(first + timedelta(days=i)).isoformat()}" for i in range(3)]
+    r = cli("settle", "-a", "nb", "--through", yesterday.isoformat())
+    assert r.exit_code == 0 and "Nothing to settle" in r.stdout
+    r = cli("settle", "-a", "nb", "--day", yesterday.isoformat(), "--through", yesterday.isoformat())
+    assert r.exit_code == 2 and "not both" in r.stderr
+
+
 def test_settle_warns_of_a_party_paid_after_it_left(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     # The CLI runs on the real clock (see above), so the run itself is the service's, tested in
     # tests/e2e/test_api_settlement.py; this checks what the command prints of it.

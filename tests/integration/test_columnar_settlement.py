@@ -23,7 +23,7 @@ from alliance.core.money import Money
 from alliance.settlement.engine import DayContext, settle_day, settle_totals
 from alliance.settlement.lines import OrderLine
 from alliance.sharing.agreement import Agreement, load_agreement_text
-from alliance.store.facts import COLUMNS, FactStore
+from alliance.store.facts import COLUMNS, Adjusting, FactStore
 
 ROOT = Path(__file__).parents[2]
 YUEJIA = load_agreement_text((ROOT / "docs" / "examples" / "agreement-yuejia.yaml").read_text("utf-8"))
@@ -132,10 +132,17 @@ def test_late_lines_are_totalled_apart_from_the_lines_already_settled(facts: Fac
     late = [_line(DAY, "YJ", "MILK", "store", "HW-", 2500, None, (), False)]
     facts.ingest("late", "CNY", "Asia/Shanghai", MEMBERS, write_csv(tmp_path / "a.csv", first),
                  now=datetime(2027, 1, 21, tzinfo=UTC))
-    closed_at = datetime(2027, 1, 21, 1, tzinfo=UTC)
+    seen = facts.watermark("late")  # what a run of DAY saw
     facts.ingest("late", "CNY", "Asia/Shanghai", MEMBERS, write_csv(tmp_path / "b.csv", late),
                  now=datetime(2027, 1, 22, tzinfo=UTC))
-    assert facts.late_days("late", {DAY: closed_at}) == {DAY: 1}
+    adjusting = Adjusting(DAY, seen)
+    assert facts.late_days("late", adjusting) == {DAY: 1}
     (milk,) = [r for r in YUEJIA.rules if r.id == "milk-consignment"]
     assert facts.rule_totals("late", [milk], DAY)["milk-consignment"].by_seller == {"YJ": 12500}
-    assert facts.rule_totals("late", [milk], DAY, arrived_after=closed_at)["milk-consignment"].by_seller == {"YJ": 2500}
+    assert facts.rule_totals("late", [milk], DAY, adjusting=adjusting)["milk-consignment"].by_seller == {"YJ": 2500}
+    # A batch stamped by a clock that stood still (or stepped back) still comes after the watermark.
+    facts.ingest("late", "CNY", "Asia/Shanghai", MEMBERS,
+                 write_csv(tmp_path / "c.csv", [_line(DAY, "YJ", "MILK", "store", "HW-", 100, None, (), False)]),
+                 now=datetime(2027, 1, 20, tzinfo=UTC))
+    assert facts.late_days("late", adjusting) == {DAY: 2}
+    assert facts.late_days("late", Adjusting(DAY, facts.watermark("late"))) == {}

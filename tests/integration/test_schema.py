@@ -41,3 +41,35 @@ def test_every_table_of_member_data_has_row_level_security_on_postgresql() -> No
     member_data = {t.name for t in metadata.sorted_tables
                    if "alliance_id" in t.c and t.name not in TENANT_ROOTS and t.name not in PLATFORM_TABLES}
     assert covered == member_data
+
+
+def test_runs_made_before_watermarks_get_their_closing_time_as_one(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from alliance.store.database import MIGRATIONS
+
+    store = Store.open(f"sqlite:///{tmp_path / 'old.db'}", migrate=False)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0014_key_scopes")
+        with store.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO alliances (id, code, name, kind, structure, currency, timezone, charter, status, created_at) "
+                "VALUES (1, 'old', 'Old', 'sme', 'mesh', 'CNY', 'Asia/Shanghai', '', 'active', '2026-11-01 00:00:00.000000')"))
+            connection.execute(text(
+                "INSERT INTO settlement_runs (alliance_id, day, currency, lines, late_lines, agreements, closed_at, actor) "
+                "VALUES (1, '2026-12-05', 'CNY', 0, 0, '[]', '2026-12-06 01:00:00.000000', 'fin')"))
+        store.migrate()
+        with store.engine.connect() as connection:
+            (watermark,) = connection.execute(text("SELECT watermark_us FROM settlement_runs")).one()
+        closed_at = datetime(2026, 12, 6, 1, tzinfo=UTC)
+        assert watermark == int(closed_at.timestamp()) * 1_000_000
+    finally:
+        store.close()

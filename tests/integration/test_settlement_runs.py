@@ -234,7 +234,10 @@ def test_period_metrics_feed_three_level_and_dynamic_rules(store: Store, setup: 
     three = [l for l in service.statement(store, "cloud-hw", "SW", date(2026, 12, 5)).lines if l.rule_id == "three"]
     assert [l.amount_minor for l in three] == [0, 0, 2250]
     # January's dynamic shares: from 50:50 towards 90:10, capped at +0.10 -> SW 0.60, HW 0.40.
-    january = service.settle(store, facts, "cloud-hw", date(2027, 1, 5), "财务", FrozenClock(datetime(2027, 1, 6, 2, tzinfo=UTC)))
+    with pytest.raises(service.DayOutOfOrder, match="settles 2026-12-06 first"):
+        service.settle(store, facts, "cloud-hw", date(2027, 1, 5), "财务", FrozenClock(datetime(2027, 1, 6, 2, tzinfo=UTC)))
+    *_, january = service.settle_through(store, facts, "cloud-hw", date(2027, 1, 5), "财务",
+                                         FrozenClock(datetime(2027, 1, 6, 2, tzinfo=UTC)))
     club = [l for l in service.statement(store, "cloud-hw", "SW", date(2027, 1, 5)).lines if l.rule_id == "members-club"]
     assert [(l.rate, l.amount_minor) for l in club] == [("0.6", 6000)]
     assert december.day == date(2026, 12, 5) and january.day == date(2027, 1, 5)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alliance.core.money import CurrencyMismatch, Money, MoneyError, allocate, minor_digits
+from alliance.core.money import CurrencyMismatch, Money, MoneyError, allocate, apportion, minor_digits
 
 
 @pytest.mark.parametrize(("currency", "digits"), [("CNY", 2), ("JPY", 0), ("KWD", 3), ("USD", 2)])
@@ -154,3 +155,21 @@ def test_parse_and_text_round_trip(text: Decimal) -> None:
     money = Money.parse(str(text), "CNY")
     assert Money.parse(money.amount_text(), "CNY") == money
     assert money.amount == text
+
+
+@given(total=st.integers(min_value=-10**12, max_value=10**12),
+       shares=st.lists(st.integers(min_value=-1000, max_value=1000), min_size=1, max_size=8).filter(lambda s: sum(s) != 0))
+def test_apportioning_the_opposite_total_gives_the_opposite_parts(total: int, shares: list[int]) -> None:
+    # A refund on a later day is apportioned on its own: it must take back exactly what the sale gave.
+    quotas = {f"m{i}": Fraction(total * s, sum(shares)) for i, s in enumerate(shares)}
+    sale = apportion(Money(total, "CNY"), quotas)
+    refund = apportion(Money(-total, "CNY"), {k: -q for k, q in quotas.items()})
+    assert {k: -p.minor for k, p in sale.items()} == {k: p.minor for k, p in refund.items()}
+    assert sum(p.minor for p in sale.values()) == total
+    assert all(abs(sale[k].minor - q) < 1 for k, q in quotas.items())
+
+
+def test_a_refund_of_a_tied_split_mirrors_the_sale() -> None:
+    half = Fraction(101, 2)
+    assert apportion(Money(101, "CNY"), {"A": half, "B": half}) == {"A": Money(51, "CNY"), "B": Money(50, "CNY")}
+    assert apportion(Money(-101, "CNY"), {"A": -half, "B": -half}) == {"A": Money(-51, "CNY"), "B": Money(-50, "CNY")}

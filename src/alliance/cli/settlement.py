@@ -27,13 +27,31 @@ def _day(text: str | None, option: str = "--day") -> date | None:
 def settle(
     alliance: AllianceOpt,
     day: Annotated[str | None, typer.Option(help="Business day YYYY-MM-DD; default yesterday (T+1).")] = None,
+    through: Annotated[str | None, typer.Option(
+        help="Settle every open day, in order, through this day YYYY-MM-DD (catching up).")] = None,
 ) -> None:
-    """Settle a business day under the agreements in force, and close it."""
+    """Settle a business day under the agreements in force, and close it. Days close in order."""
+    if day is not None and through is not None:
+        raise InvalidInput("give --day or --through, not both")
     facts = open_facts()
     try:
-        result = service.settle(open_store(), facts, alliance, _day(day), current_actor(), SystemClock())
+        if through is None:
+            _report(alliance, service.settle(open_store(), facts, alliance, _day(day), current_actor(), SystemClock()),
+                    net=True)
+        else:
+            last = _day(through, "--through")
+            assert last is not None
+            settled = 0
+            for result in service.settle_through(open_store(), facts, alliance, last, current_actor(), SystemClock()):
+                _report(alliance, result, net=False)
+                settled += 1
+            if not settled:
+                console.print(f"Nothing to settle: {alliance} is closed through {last}.", highlight=False)
     finally:
         facts.close()
+
+
+def _report(alliance: str, result: service.SettlementResult, *, net: bool) -> None:
     applied = ", ".join(f"{a['agreement']} v{a['version']}" for a in result.agreements) or "no agreement in force"
     console.print(f"Settled {alliance} {result.day}: {result.lines} line(s), {result.late_lines} late line(s); {applied}.",
                   highlight=False, soft_wrap=True)
@@ -41,6 +59,8 @@ def settle(
         console.print(f"[yellow]Warning:[/yellow] {gone.agreement_code} v{gone.version} still allocates to "
                       f"{gone.member_code}, which left on {gone.left_on}; propose a version without it.",
                       highlight=False, soft_wrap=True)
+    if not net:
+        return
     table = Table("account", "net", title="Net for the day (+ receives, - pays)", header_style="bold cyan")
     for account, amount in result.net.items():
         table.add_row(account, amount.amount_text())

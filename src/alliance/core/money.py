@@ -209,9 +209,16 @@ def apportion(total: Money, quotas: Mapping[K, Fraction]) -> dict[K, Money]:
     (larger quota first, then the key whose `str()` sorts first). This is the largest-remainder
     method for quotas that may be negative (refunds), so amounts are rounded once, per rule, day
     and member, and always add back to the total.
+
+    A negative total is apportioned as its opposite and negated (quotas negated too), as
+    `allocate` does, so a refund on a later day takes back exactly what its sale gave each key:
+    `apportion(-t, -q) == -apportion(t, q)`.
     """
     if sum(quotas.values(), Fraction(0)) != total.minor:
         raise MoneyError("quotas do not add up to the total being apportioned")
+    if total.minor < 0:
+        mirrored = apportion(Money(-total.minor, total.currency), {key: -q for key, q in quotas.items()})
+        return {key: Money(-part.minor, total.currency) for key, part in mirrored.items()}
     floors = {key: q.numerator // q.denominator for key, q in quotas.items()}
     leftover = total.minor - sum(floors.values())
     order = sorted(quotas, key=lambda k: (-(quotas[k] - floors[k]), -quotas[k], str(k)))

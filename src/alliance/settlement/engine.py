@@ -114,6 +114,9 @@ class Need(Enum):
     SHARERS = "sharers"  # today's lines, by the members each line's base is shared among (contribution)
     SELLER_BEFORE = "seller_before"  # the month's lines before today, by seller
     OWNER_BEFORE = "product_owner_before"  # the month's lines before today, by product owner
+    # Adjusting a closed day only: its lines accounted before its late ones, by seller (a daily
+    # growth-fund target counts them; on time, nothing of the day comes before the day).
+    SELLER_DAY_BEFORE = "seller_day_before"
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,7 +358,9 @@ def _three_level(b: _Builder, t: RuleTotals, ctx: DayContext) -> None:
 def _growth_fund(b: _Builder, t: RuleTotals) -> None:
     p = b.rule.params
     by_seller = t.by_seller
-    before = sum(t.before_by_seller.values()) if p["period"].value == "month" else 0
+    # The period's profit accounted before these lines: the month's before the day (monthly
+    # targets), or, when adjusting a closed day, the day's lines settled before its late ones.
+    before = sum(t.before_by_seller.values())
     target, rate = p["target"].minor, Fraction(p["rate"])
 
     def accrued(profit: int) -> int:
@@ -449,8 +454,11 @@ def _in_key_order(t: RuleTotals) -> RuleTotals:
 
 
 def settle_totals(agreement: Agreement, day: date, totals: Mapping[str, RuleTotals],
-                  ctx: DayContext | None = None) -> DaySettlement:
+                  ctx: DayContext | None = None, *, adjustment: bool = False) -> DaySettlement:
     """Apply every rule of `agreement` to the day, given each rule's totals (by rule id).
+
+    An `adjustment` settles late lines of a day already closed: only what they change, so a cost
+    shared on that day (which no line carries) was settled with the day and is not shared again.
 
     The postings of each rule and of the whole day balance, or JournalUnbalanced is raised.
     Raises SettlementInputMissing when a rule needs an input not given.
@@ -480,7 +488,8 @@ def settle_totals(agreement: Agreement, day: date, totals: Mapping[str, RuleTota
         elif rule.kind is RuleKind.REBATE:
             _rebate(b, t)
         elif rule.kind is RuleKind.COST_SHARE:
-            _cost_share(b, day)
+            if not adjustment:
+                _cost_share(b, day)
         elif rule.kind is RuleKind.CONTRIBUTION:
             _contribution(b, t)
         outcomes.append(b.outcome())

@@ -1,6 +1,6 @@
 """The daily settlement loop run by `alliance serve` when ALLIANCE_SETTLE_AT is set.
 
-A small thread that wakes every minute and settles whatever `schedule.due_day` says is due. We do
+A small thread that wakes every minute and settles whatever `schedule.due_days` says is due. We do
 not use APScheduler here: one job, whose due-ness depends on each alliance's own time zone and on
 what is already closed, is clearer as a loop over a pure function, and catching up after the
 server was down comes for free (yesterday is still due until it is closed).

@@ -6,13 +6,15 @@ import hashlib
 import logging
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.exc import IntegrityError
 
 from alliance.ledger import events
 from alliance.ledger import service as ledger
@@ -23,11 +25,11 @@ from alliance.core.errors import AllianceError, AllianceNotFound, Conflict, Inva
 from alliance.core.money import Money
 from alliance.settlement.engine import DayContext, SettlementInputMissing, reweight, settle_totals
 from alliance.settlement.journal import JournalEntry
-from alliance.settlement.schedule import due_day
+from alliance.settlement.schedule import due_days, next_day
 from alliance.sharing.agreement import Agreement, RuleKind, load_agreement_text
 from alliance.sharing.versions import AgreementVersion, DepartedParty, departed_parties, in_force
 from alliance.store.database import Store
-from alliance.store.facts import FactStore, IngestReport
+from alliance.store.facts import Adjusting, FactStore, IngestReport
 from alliance.store.settlement_repository import SettlementFailure, StoredRun, StoredStatementLine
 
 
@@ -79,11 +81,14 @@ class SettlementResult:
 def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None, actor: str, clock: Clock) -> SettlementResult:
     """Settle one business day (default yesterday, T+1) and close it; a closed day is never redone.
 
-    Every agreement version in force on the day settles the day's order lines. Lines of days
-    already closed that arrived after their close (late lines, late refunds) are settled now as
-    adjustments, under the version in force on their own day, and reference that day. The run and
-    its statement lines are saved in one transaction, after the postings were checked to balance;
-    two runs of the same day at once end with exactly one saved (a unique key on alliance and day).
+    Days close in order (see `next_day`), so a month's volume is counted in one order and every
+    cumulative rule (tiers, growth targets) pays each unit of it once. Every agreement version in
+    force on the day settles the day's order lines. Lines of closed days that arrived after the
+    runs before saw the store (late lines, late refunds) are settled now as adjustments, under the
+    version in force on their own day, on top of what their month had accounted, and reference
+    that day. The run reads the fact store in one snapshot and keeps its watermark; it is saved
+    with its statement lines in one transaction, after the postings were checked to balance. Two
+    runs of the same day at once end with exactly one saved (a unique key on alliance and day).
     """
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
@@ -93,52 +98,59 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
             raise InvalidInput(f"{day} is not over yet in {alliance.timezone} (today is {today}); settle past days only")
         if uow.settlement.run(alliance.id, day) is not None:
             raise DayClosed(f"{day} is already settled for {alliance.code!r}; a closed day is never rewritten")
-        all_closed = uow.settlement.closed(alliance.id)
-        # A late line is adjusted once: by the first run closed after it arrived. So look for lines
-        # that came after their own day closed and after the latest run of any day.
-        latest = max(all_closed.values(), default=None)
-        closed = {d: max(t, latest) for d, t in all_closed.items() if d < day} if latest else {}
+        latest = max(uow.settlement.closed(alliance.id), default=None)
+        seen_before = uow.settlement.watermark(alliance.id)
         codes = uow.sharing.codes(alliance.id)
         versions = {code: uow.sharing.versions(alliance.id, code) for code in codes}
         metrics = uow.settlement.metrics(alliance.id)
         departures = uow.members.departures(alliance.id)
+    expected = next_day(latest, facts.first_day(alliance.code), day)
+    if day < expected:
+        raise DayOutOfOrder(f"{day} comes before {latest}, the last day {alliance.code!r} closed: days close in "
+                            "order, and its lines are settled as adjustments by the next run")
+    if day > expected:
+        raise DayOutOfOrder(f"{alliance.code!r} settles {expected} first: days close in order ("
+                            + (f"the last closed day is {latest})" if latest else "its first day with order lines)"))
 
     try:
-        lines_today = facts.count(alliance.code, day)
-        late = facts.late_days(alliance.code, closed)
-
         statement: list[dict[str, Any]] = []
         applied: list[dict[str, Any]] = []
         net: dict[str, int] = {}
+        with facts.snapshot():
+            watermark = facts.watermark(alliance.code)
+            lines_today = facts.count(alliance.code, day)
+            adjusting = Adjusting(latest, seen_before) if latest is not None else None
+            late = facts.late_days(alliance.code, adjusting) if adjusting else {}
 
-        def apply(version: AgreementVersion, on: date, adjustment_of: date | None) -> None:
-            agreement = load_agreement_text(version.document)
-            if agreement.currency != alliance.currency:
-                raise InvalidInput(f"agreement {version.agreement_code!r} v{version.version} is in {agreement.currency}, "
-                                   f"the alliance settles in {alliance.currency}")
-            # The rules' totals come from the fact store in SQL (late lines: only those that arrived
-            # after their day's cutoff); the money arithmetic is the reference engine's.
-            totals = facts.rule_totals(alliance.code, agreement.rules, on,
-                                       arrived_after=None if adjustment_of is None else closed[adjustment_of])
-            outcome = settle_totals(agreement, on, totals, period_context(agreement, on, metrics))
-            for rule in outcome.outcomes:
-                for line in rule.lines:
-                    statement.append({
-                        "account": line.account, "agreement": version.agreement_code, "version": version.version,
-                        "rule_id": line.rule_id, "kind": line.kind.value, "base_minor": line.base.minor,
-                        "rate": line.rate[:200], "amount_minor": line.amount.minor, "adjustment_of": adjustment_of,
-                    })
-                    net[line.account] = net.get(line.account, 0) + line.amount.minor
+            def apply(version: AgreementVersion, on: date, late_of: Adjusting | None) -> None:
+                agreement = load_agreement_text(version.document)
+                if agreement.currency != alliance.currency:
+                    raise InvalidInput(f"agreement {version.agreement_code!r} v{version.version} is in "
+                                       f"{agreement.currency}, the alliance settles in {alliance.currency}")
+                # The rules' totals come from the fact store in SQL (late lines: those the runs
+                # before did not see); the money arithmetic is the reference engine's.
+                totals = facts.rule_totals(alliance.code, agreement.rules, on, adjusting=late_of)
+                outcome = settle_totals(agreement, on, totals, period_context(agreement, on, metrics),
+                                        adjustment=late_of is not None)
+                for rule in outcome.outcomes:
+                    for line in rule.lines:
+                        statement.append({
+                            "account": line.account, "agreement": version.agreement_code, "version": version.version,
+                            "rule_id": line.rule_id, "kind": line.kind.value, "base_minor": line.base.minor,
+                            "rate": line.rate[:200], "amount_minor": line.amount.minor,
+                            "adjustment_of": None if late_of is None else on,
+                        })
+                        net[line.account] = net.get(line.account, 0) + line.amount.minor
 
-        for code, history in versions.items():
-            version = in_force(history, day)
-            if version is not None:
-                applied.append({"agreement": code, "version": version.version, "sha256": version.sha256})
-                apply(version, day, None)
-            for late_day in late:
-                late_version = in_force(history, late_day)
-                if late_version is not None:
-                    apply(late_version, late_day, late_day)
+            for code, history in versions.items():
+                version = in_force(history, day)
+                if version is not None:
+                    applied.append({"agreement": code, "version": version.version, "sha256": version.sha256})
+                    apply(version, day, None)
+                for late_day in late:
+                    late_version = in_force(history, late_day)
+                    if late_version is not None:
+                        apply(late_version, late_day, adjusting)
         # Never skipped: the run's postings balance, or nothing is saved.
         if sum(net.values()) != 0:
             raise AssertionError(f"settlement of {day} does not balance: {sum(net.values())}")
@@ -148,15 +160,20 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         _record_failure(store, alliance_code, day, actor, clock, exc)
         raise
 
+    closed = DayClosed(f"{day} is already settled for {alliance_code!r}; a closed day is never rewritten")
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         if uow.settlement.run(alliance.id, day) is not None:
-            raise DayClosed(f"{day} is already settled for {alliance.code!r}; a closed day is never rewritten")
-        uow.settlement.add(alliance.id, {
-            "day": day, "currency": alliance.currency, "lines": lines_today,
-            "late_lines": sum(late.values()), "agreements": applied,
-            "closed_at": clock.now(), "actor": actor,
-        }, statement)
+            raise closed
+        try:
+            uow.settlement.add(alliance.id, {
+                "day": day, "currency": alliance.currency, "lines": lines_today,
+                "late_lines": sum(late.values()), "agreements": applied,
+                "closed_at": clock.now(), "actor": actor,
+                "watermark_us": watermark if watermark is not None else seen_before,
+            }, statement)
+        except IntegrityError:
+            raise closed from None  # the other run of the same day saved first (the unique key)
         ledger.record(uow, alliance.id, alliance.code, events.DAY_SETTLED, actor, clock.now(), {
             "day": day.isoformat(), "lines": lines_today, "late_lines": sum(late.values()), "agreements": applied,
             "statements_sha256": ledger.digest(statement),
@@ -172,6 +189,25 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
     return SettlementResult(day, lines_today, sum(late.values()), applied,
                             {a: Money(m, alliance.currency) for a, m in sorted(net.items()) if m},
                             departed_parties(day_versions, departures, day))
+
+
+def settle_through(store: Store, facts: FactStore, alliance_code: str, last: date, actor: str,
+                   clock: Clock) -> Iterator[SettlementResult]:
+    """Settle every open day from the next one (see `next_day`) through `last`, in order, yielding
+    each run as it closes. The first run that fails raises its error; the days before it stay closed.
+    """
+    while True:
+        with store.unit_of_work() as uow:
+            latest = max(uow.settlement.closed(uow.alliances.require(alliance_code).id), default=None)
+        day = next_day(latest, facts.first_day(alliance_code), last)
+        if day > last or (latest is not None and latest >= last):
+            return
+        yield settle(store, facts, alliance_code, day, actor, clock)
+
+
+class DayOutOfOrder(Conflict):
+    code = "day_out_of_order"
+    title = "Days are settled in order"
 
 
 def _record_failure(store: Store, alliance_code: str, day: date, actor: str, clock: Clock, exc: Exception) -> None:
@@ -369,21 +405,22 @@ class ScheduledRun:
 
 
 def settle_due(store: Store, facts: FactStore, settle_at: time, actor: str, clock: Clock) -> list[ScheduledRun]:
-    """Settle yesterday for every alliance with an agreement, where it is due (see `schedule`).
+    """Settle every day due (see `schedule.due_days`) for every alliance with an agreement, in order.
 
-    One alliance's failure (say, a missing period metric) is reported and does not stop the others.
+    One alliance's failure (say, a missing period metric) is reported, stops that alliance's
+    catch-up (the days after it cannot close before it) and does not stop the others.
     """
     with store.unit_of_work() as uow:
-        candidates = [(a, set(uow.settlement.closed(a.id))) for a in uow.alliances.all() if uow.sharing.codes(a.id)]
+        candidates = [(a, max(uow.settlement.closed(a.id), default=None))
+                      for a in uow.alliances.all() if uow.sharing.codes(a.id)]
     runs = []
-    for alliance, closed in candidates:
-        day = due_day(clock.now(), alliance.timezone, settle_at, closed)
-        if day is None:
-            continue
-        try:
-            runs.append(ScheduledRun(alliance.code, day, settle(store, facts, alliance.code, day, actor, clock), None))
-        except AllianceError as exc:
-            runs.append(ScheduledRun(alliance.code, day, None, exc.message))
+    for alliance, latest in candidates:
+        for day in due_days(clock.now(), alliance.timezone, settle_at, latest, facts.first_day(alliance.code)):
+            try:
+                runs.append(ScheduledRun(alliance.code, day, settle(store, facts, alliance.code, day, actor, clock), None))
+            except AllianceError as exc:
+                runs.append(ScheduledRun(alliance.code, day, None, exc.message))
+                break
     return runs
 
 

@@ -20,9 +20,11 @@ DuckDB lets one process write a file at a time; a second writer gets a clear err
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import Enum
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,7 @@ from alliance.core.errors import InvalidInput, Problem, StoreUnavailable
 from alliance.core.money import Money, minor_digits
 from alliance.settlement.engine import Need, RuleTotals, needs, sharers
 from alliance.settlement.lines import OrderLine
-from alliance.sharing.agreement import Base, Rule, Selector
+from alliance.sharing.agreement import Base, Rule, RuleKind, Selector
 
 COLUMNS = ("line_id", "order_id", "occurred_at", "seller", "product_owner", "channel", "sku", "quantity",
            "amount", "cost", "attributed_to", "refund_of", "currency")
@@ -96,6 +98,34 @@ class IngestReport:
     kept: bool  # whether the good lines were stored (False: all-or-nothing with bad lines)
 
 
+@dataclass(frozen=True, slots=True)
+class Adjusting:
+    """Which lines of a closed day a run settles as an adjustment, and what they come after.
+
+    Every line of a closed day (a day up to `through`, the latest closed day) that arrived after
+    `after` (the watermark of the runs so far, epoch microseconds; None: no line was seen yet) is
+    late. A cumulative rule takes a late line's volume on top of what its period has accounted:
+    the lines up to `through` seen by earlier runs, and the late lines of earlier days (late days
+    are settled in day order), so every unit of a month's volume is counted exactly once.
+    """
+
+    through: date
+    after: int | None
+
+
+# Ingestion is serialised per fact store file in this process (DuckDB lets only one process open a
+# file for writing): every batch then gets an `ingested_at` later than every line already stored,
+# so a settlement run's watermark (the latest `ingested_at` it saw) splits the lines exactly into
+# those the run saw and those that came after it.
+_INGEST_LOCKS: dict[str, threading.Lock] = {}
+_INGEST_LOCKS_GUARD = threading.Lock()
+
+
+def _ingest_lock(path: Path) -> threading.Lock:
+    with _INGEST_LOCKS_GUARD:
+        return _INGEST_LOCKS.setdefault(str(path.resolve()), threading.Lock())
+
+
 def _epoch_us(moment: datetime) -> int:
     """An aware time as DuckDB's epoch_us() gives it: compared as integers, no TIMESTAMPTZ binding."""
     return (moment - EPOCH) // timedelta(microseconds=1)
@@ -122,6 +152,7 @@ class FactStore:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = duckdb.connect(str(path))
+            self._snapshots = threading.local()
             self._db.execute(SCHEMA)
             self._upgrade()
         except duckdb.IOException as exc:
@@ -190,7 +221,7 @@ class FactStore:
         digits = minor_digits(currency)
         # At most 15 integer digits: every amount fits a BIGINT of minor units with room to sum.
         amount_pattern = rf"^-?[0-9]{{1,15}}(\.[0-9]{{1,{digits}}})?$" if digits else r"^-?[0-9]{1,15}$"
-        with self._transaction() as db:
+        with _ingest_lock(self.path), self._transaction() as db:
             self._stage(path, fmt)
             db.execute("CREATE OR REPLACE TEMP TABLE members AS SELECT unnest(?::VARCHAR[]) AS code", [list(members)])
             # A view cannot take prepared parameters: the values are quoted literals (the pattern is
@@ -208,7 +239,12 @@ class FactStore:
             kept = not (all_or_nothing and (rejected_count or conflict_count))
             inserted = 0
             if kept:
-                db.execute(_INSERT_SQL, [alliance, now])
+                latest_us = db.execute("SELECT max(epoch_us(ingested_at)) FROM order_lines WHERE alliance = ?",
+                                       [alliance]).fetchone()[0]
+                # Later than every stored line, even if the clock stood still or stepped back.
+                stamp = now if latest_us is None or _epoch_us(now) > latest_us else \
+                    EPOCH + timedelta(microseconds=int(latest_us) + 1)
+                db.execute(_INSERT_SQL, [alliance, stamp])
                 inserted = counts.get("new", 0)
             db.execute("DROP TABLE IF EXISTS classified; DROP VIEW IF EXISTS checked; DROP VIEW IF EXISTS staged;"
                        " DROP TABLE IF EXISTS members")
@@ -228,6 +264,9 @@ class FactStore:
 
     # -- reading ------------------------------------------------------------------------------------
     def _read(self, sql: str, parameters: list[Any]) -> list[Any]:
+        held = getattr(self._snapshots, "cursor", None)
+        if held is not None:
+            return held.execute(sql, parameters).fetchall()
         # A cursor per call: DuckDB connections must not be shared between threads (the server's).
         cursor = self._db.cursor()
         try:
@@ -235,18 +274,39 @@ class FactStore:
         finally:
             cursor.close()
 
-    def late_days(self, alliance: str, closed: dict[date, datetime]) -> dict[date, int]:
-        """How many lines each closed day received after its cutoff (`closed`: day -> cutoff)."""
-        if not closed:
-            return {}
-        days = sorted(closed)
-        cutoffs = [_epoch_us(closed[d]) for d in days]
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read in this thread inside the block sees the same lines: one DuckDB transaction.
+
+        A settlement run reads its watermark, counts and totals in one snapshot, so a batch that
+        lands meanwhile is wholly after the watermark (a late line for the next run), never half
+        seen."""
+        cursor = self._db.cursor()
+        cursor.execute("BEGIN TRANSACTION")
+        self._snapshots.cursor = cursor
+        try:
+            yield
+        finally:
+            self._snapshots.cursor = None
+            cursor.execute("ROLLBACK")
+            cursor.close()
+
+    def watermark(self, alliance: str) -> int | None:
+        """The latest `ingested_at` of the alliance's lines (epoch microseconds), or None."""
+        found = self._read("SELECT max(epoch_us(ingested_at)) FROM order_lines WHERE alliance = ?", [alliance])[0][0]
+        return None if found is None else int(found)
+
+    def first_day(self, alliance: str) -> date | None:
+        """The earliest business day holding any of the alliance's lines."""
+        found = self._read("SELECT min(business_day) FROM order_lines WHERE alliance = ?", [alliance])[0][0]
+        return found
+
+    def late_days(self, alliance: str, adjusting: Adjusting) -> dict[date, int]:
+        """How many late lines (see `Adjusting`) each closed day holds, in day order."""
         rows = self._read(
-            """SELECT o.business_day, count(*)
-               FROM order_lines o JOIN (SELECT unnest(?::DATE[]) AS day, unnest(?::BIGINT[]) AS cutoff) c
-                 ON o.business_day = c.day AND epoch_us(o.ingested_at) > c.cutoff
-               WHERE o.alliance = ? GROUP BY o.business_day ORDER BY o.business_day""",
-            [days, cutoffs, alliance])
+            f"""SELECT business_day, count(*) FROM order_lines
+                WHERE alliance = ? AND business_day <= ? AND {_after('>')} GROUP BY business_day ORDER BY business_day""",
+            [alliance, adjusting.through, _mark(adjusting.after)])
         return {r[0]: int(r[1]) for r in rows}
 
     def count(self, alliance: str, day: date | None = None) -> int:
@@ -258,30 +318,36 @@ class FactStore:
 
     # -- settlement ---------------------------------------------------------------------------------
     def rule_totals(self, alliance: str, rules: Sequence[Rule], day: date, *,
-                    arrived_after: datetime | None = None) -> dict[str, RuleTotals]:
+                    adjusting: Adjusting | None = None) -> dict[str, RuleTotals]:
         """Each rule's totals (see `settlement.engine.RuleTotals`) over the stored lines, in SQL.
 
-        Today's totals cover the lines of `day` (only those ingested after `arrived_after`, when
-        given: late lines); the totals before cover the lines of the day's month before it. All the
-        groupings rules need over the same selection and period come from one aggregate query
-        (GROUPING SETS when there are several: one scan), with the selection as its WHERE clause,
-        so each query reads only the columns and row groups it needs.
+        Today's totals cover the lines of `day`; the totals before cover the lines of the day's
+        month before it. When `adjusting`, `day` is a closed day: today's totals cover its late
+        lines only, and the totals before what its period accounted before them (see
+        `Adjusting`); a growth fund with a daily target then needs the day's accounted lines too.
+        All the groupings rules need over the same selection and period come from one aggregate
+        query (GROUPING SETS when there are several: one scan), with the selection as its WHERE
+        clause, so each query reads only the columns and row groups it needs.
         """
         month_start = day.replace(day=1)
-        queries: dict[tuple[bool, Selector], dict[Need, list[Rule]]] = {}
+        queries: dict[tuple[_Period, Selector], dict[Need, list[Rule]]] = {}
         for rule in rules:
-            for need in needs(rule):
-                before = need in (Need.SELLER_BEFORE, Need.OWNER_BEFORE)
-                if before and day == month_start:
+            wanted = set(needs(rule))
+            if adjusting is not None and rule.kind is RuleKind.GROWTH_FUND and rule.params["period"].value == "day":
+                wanted.add(Need.SELLER_DAY_BEFORE)
+            for need in wanted:
+                period = (_Period.DAY_BEFORE if need is Need.SELLER_DAY_BEFORE
+                          else _Period.MONTH_BEFORE if need in (Need.SELLER_BEFORE, Need.OWNER_BEFORE) else _Period.TODAY)
+                if period is _Period.MONTH_BEFORE and day == month_start and adjusting is None:
                     continue
-                queries.setdefault((before, rule.select), {}).setdefault(need, []).append(rule)
+                queries.setdefault((period, rule.select), {}).setdefault(need, []).append(rule)
         found: dict[str, dict[Need, dict[Any, int]]] = {rule.id: {} for rule in rules}
-        for (before, selector), wanted in queries.items():
+        for (period, selector), wanted in queries.items():
             # A seller total is the sum of the sharers rows of its seller: no grouping of its own.
             sets = sorted({_KEYS[need] for need in wanted if not (need is Need.SELLER and Need.SHARERS in wanted)})
             profit = any(rule.base is Base.PROFIT for using in wanted.values() for rule in using)
-            rows = self._read(_totals_sql(sets, selector, profit, before, arrived_after is not None),
-                              _totals_parameters(before, alliance, day, month_start, arrived_after))
+            where, parameters = _period_where(period, alliance, day, month_start, adjusting)
+            rows = self._read(_totals_sql(sets, selector, profit, where), parameters)
             for row in rows:
                 keys = dict(zip(_COLUMNS_OF_SETS, row[:3], strict=True))
                 grouping = tuple(c for c in _COLUMNS_OF_SETS if keys[c] is not None)
@@ -306,6 +372,9 @@ class FactStore:
                 by_sharers=found[rule.id].get(Need.SHARERS, {}),
                 before_by_seller=found[rule.id].get(Need.SELLER_BEFORE, {}),
                 before_by_owner=found[rule.id].get(Need.OWNER_BEFORE, {}),
+            ) if Need.SELLER_DAY_BEFORE not in found[rule.id] else RuleTotals(
+                by_seller=found[rule.id].get(Need.SELLER, {}),
+                before_by_seller=found[rule.id][Need.SELLER_DAY_BEFORE],
             )
             for rule in rules
         }
@@ -366,7 +435,7 @@ class FactStore:
 # the columns of the other sets NULL, and no stored key is NULL, which tells the sets apart.
 _KEYS = {
     Need.SELLER: ("seller",), Need.OWNER: ("product_owner",), Need.SHARERS: ("attributed_to", "seller"),
-    Need.SELLER_BEFORE: ("seller",), Need.OWNER_BEFORE: ("product_owner",),
+    Need.SELLER_BEFORE: ("seller",), Need.OWNER_BEFORE: ("product_owner",), Need.SELLER_DAY_BEFORE: ("seller",),
 }
 _COLUMNS_OF_SETS = ("attributed_to", "seller", "product_owner")
 
@@ -375,19 +444,49 @@ def _in(column: str, values: Sequence[str]) -> str:
     return f"{column} IN ({', '.join(_literal(v) for v in values)})"
 
 
-def _totals_sql(sets: Sequence[tuple[str, ...]], selector: Selector, profit: bool, before: bool, late: bool) -> str:
-    """One aggregate over the lines a selector picks: the sum of amounts (and costs) per key of each set.
+class _Period(Enum):
+    TODAY = "today"  # the day's lines (when adjusting: its late lines)
+    MONTH_BEFORE = "month_before"  # the month's volume before them
+    DAY_BEFORE = "day_before"  # when adjusting: the day's volume before its late lines
+
+
+_NOTHING_SEEN = -(2**62)  # a watermark before every line
+
+
+def _mark(after: int | None) -> int:
+    return _NOTHING_SEEN if after is None else after
+
+
+def _after(op: str) -> str:
+    """Whether a line arrived after (`>`) or by (`<=`) a watermark given as a parameter."""
+    return f"epoch_us(ingested_at) {op} ?"
+
+
+def _period_where(period: _Period, alliance: str, day: date, month_start: date,
+                  adjusting: Adjusting | None) -> tuple[list[str], list[Any]]:
+    """The WHERE clauses (and their parameters) picking a period's lines; see `Adjusting`."""
+    if adjusting is None:
+        if period is _Period.TODAY:
+            return ["alliance = ?", "business_day = ?"], [alliance, day]
+        return ["alliance = ?", "business_day >= ?", "business_day < ?"], [alliance, month_start, day]
+    after = _mark(adjusting.after)
+    if period is _Period.TODAY:
+        return ["alliance = ?", "business_day = ?", _after(">")], [alliance, day, after]
+    if period is _Period.DAY_BEFORE:
+        return ["alliance = ?", "business_day = ?", _after("<=")], [alliance, day, after]
+    # The month's lines of closed days seen before, and the late lines of its earlier days.
+    return (["alliance = ?", "business_day >= ?", "business_day <= ?", f"({_after('<=')} OR business_day < ?)"],
+            [alliance, month_start, adjusting.through, after, day])
+
+
+def _totals_sql(sets: Sequence[tuple[str, ...]], selector: Selector, profit: bool, period: list[str]) -> str:
+    """One aggregate over the lines a selector picks in a period: the sum of amounts (and costs)
+    per key of each set.
 
     The selection is written as literals (member codes, channels and prefixes were validated with
     the agreement) so that DuckDB can push it into the scan.
     """
-    where = ["alliance = ?"]
-    if before:
-        where.append("business_day >= ? AND business_day < ?")
-    else:
-        where.append("business_day = ?")
-        if late:
-            where.append("epoch_us(ingested_at) > ?")
+    where = list(period)
     if selector.seller:
         where.append(_in("seller", selector.seller))
     if selector.product_owner:
@@ -404,14 +503,6 @@ def _totals_sql(sets: Sequence[tuple[str, ...]], selector: Selector, profit: boo
     else:
         group = "GROUPING SETS (" + ", ".join(f"({', '.join(keys)})" for keys in sets) + ")"
     return f"SELECT {columns}, sum(amount_minor), {cost} FROM order_lines WHERE {' AND '.join(where)} GROUP BY {group}"
-
-
-def _totals_parameters(before: bool, alliance: str, day: date, month_start: date, arrived_after: datetime | None) -> list[Any]:
-    if before:
-        return [alliance, month_start, day]
-    if arrived_after is None:
-        return [alliance, day]
-    return [alliance, day, _epoch_us(arrived_after)]
 
 
 _LINE_COLUMNS = """o.line_id, o.order_id, epoch_us(o.occurred_at), o.seller, o.product_owner, o.channel, o.sku,

@@ -55,6 +55,11 @@ class SettlementRepository:
         )
         return {r.day: r.closed_at for r in rows}
 
+    def watermark(self, alliance_id: int) -> int | None:
+        """The latest watermark of the alliance's runs (see `settlement_runs.watermark_us`)."""
+        return self._c.execute(select(func.max(settlement_runs.c.watermark_us))
+                               .where(settlement_runs.c.alliance_id == alliance_id)).scalar_one()
+
     def run(self, alliance_id: int, day: date) -> StoredRun | None:
         r = self._c.execute(
             select(settlement_runs).where(settlement_runs.c.alliance_id == alliance_id, settlement_runs.c.day == day)

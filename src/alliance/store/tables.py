@@ -277,6 +277,9 @@ settlement_runs = Table(
     Column("agreements", JSON, nullable=False),  # [{agreement, version, sha256}] applied
     Column("closed_at", UtcDateTime, nullable=False),
     Column("actor", String(100), nullable=False),
+    # The latest ingestion time (epoch microseconds) of the order lines the run saw: a line of a
+    # closed day that arrived after every run's watermark is late (NULL: the run saw no line).
+    Column("watermark_us", BigInteger, nullable=True),
     UniqueConstraint("alliance_id", "day", name="uq_settlement_runs_alliance_day"),
 )
 
