@@ -192,3 +192,14 @@ def test_the_list_of_views_comes_a_page_at_a_time(world) -> None:  # type: ignor
     for bad in ({"limit": 0}, {"limit": 1001}, {"offset": -1}, {"limit": "x"}):
         refused = client.get(V, headers=keys["partner"], params=bad)
         assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+
+
+def test_a_filter_value_out_of_range_is_a_422(world) -> None:  # type: ignore[no-untyped-def]
+    client, keys = world
+    view = client.post(V, headers=keys["publisher"], json={
+        "member": "M0001", "name": "金额", "fields": {"business_day": "visible", "amount": "visible"}, "k": 5}).json()["id"]
+    for value in ("1e99999999", "1e20", "NaN", "9" * 70):
+        r = client.get(f"{V}/{view}/rows", headers=keys["partner"], params={"filter": f"amount>={value}"})
+        assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json", (value, r.text)
+    ok = client.get(f"{V}/{view}/rows", headers=keys["partner"], params={"filter": "amount>=1e3"})
+    assert ok.status_code == 200

@@ -59,3 +59,15 @@ def test_voting_power(client: TestClient) -> None:
     assert members["BE"]["weight_share"] == pytest.approx(2 / 17)
     problem(client.post("/api/v1/voting-power", json={"quota": "3", "weights": {"A": 1}, "veto": ["B"]}), 422, "game_invalid")
     assert client.post("/api/v1/voting-power", json={"quota": "-1", "weights": {"A": 1}}).status_code == 422
+
+
+@pytest.mark.parametrize("number", ["1e99999999", "-1e99999999", "1e400", "NaN", "Infinity", 1e300, "9" * 80])
+def test_numbers_out_of_range_are_refused_at_once(client: TestClient, number: object) -> None:
+    # A 100-byte body once made the server build a 100-million-digit integer and stop answering.
+    solve = client.post("/api/v1/games/solve", json={"game": {"type": "table", "players": ["A", "B"],
+                                                              "values": {"A": number, "B": "1", "A;B": "3"}}})
+    body = problem(solve, 422, "game_invalid")
+    assert any("is not a number" in p["reason"] for p in body["errors"])
+    voting = client.post("/api/v1/voting-power", json={"quota": "2", "weights": {"A": number, "B": "1"}})
+    assert voting.status_code == 422
+    assert client.get("/healthz").status_code == 200

@@ -106,8 +106,9 @@ def _value(kind: Kind, text: str, where: str) -> Any:
                 raise ValueError(text)
             return number
         if kind is Kind.MONEY:
-            value = Decimal(text)
-            if not value.is_finite() or abs(value) >= Decimal(10) ** 15:
+            value = Decimal(text[:64])
+            # adjusted() first: abs() of "1e99999999" overflows the decimal context.
+            if len(text) > 64 or not value.is_finite() or (value != 0 and value.adjusted() >= 15):
                 raise ValueError(text)
             return value
     except (ValueError, InvalidOperation):

@@ -23,16 +23,25 @@ from alliance.games.game import (MAX_ENUMERATED, AirportGame, AttributionGame, G
 TYPES = ("table", "weighted_voting", "airport", "attribution")
 
 
+# A worth, weight, quota or order value: the solvers work in floats (about 15 significant digits),
+# so anything beyond these bounds is a typo, not a game.
+MAX_DIGITS = 18
+MIN_EXPONENT = -30
+
+
 def _number(raw: Any, where: str, problems: list[Problem]) -> Fraction | None:
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
         problems.append(Problem(where, "", f"expected a number, got {json.dumps(raw, ensure_ascii=False)}"))
         return None
     try:
-        value = Fraction(Decimal(raw.strip())) if isinstance(raw, str) else Fraction(raw)
-    except (InvalidOperation, ValueError, OverflowError):
-        problems.append(Problem(where, "", f"{raw!r} is not a number"))
+        exact = Decimal(raw.strip()) if isinstance(raw, str) and len(raw) <= 64 else Decimal(raw)
+        # Bounded before any arithmetic: "1e99999999" would become a 100-million-digit integer.
+        if not exact.is_finite() or (exact != 0 and not MIN_EXPONENT <= exact.adjusted() < MAX_DIGITS):
+            raise ValueError(raw)
+        return Fraction(exact)
+    except (InvalidOperation, ValueError, OverflowError, TypeError):
+        problems.append(Problem(where, "", f"{str(raw)[:40]!r} is not a number between -1e{MAX_DIGITS} and 1e{MAX_DIGITS}"))
         return None
-    return value
 
 
 def _names(raw: Any, where: str, problems: list[Problem]) -> list[str]:
