@@ -116,3 +116,23 @@ def test_a_run_names_parties_of_its_versions_that_had_left(client: TestClient, s
     assert run.json()["net"] == {"HW": "-300.00", "SW": "300.00"}
     assert run.json()["departed_parties"] == [{"agreement": "hw-split", "version": 1, "member": "HW",
                                                "left_on": "2026-12-05"}]
+
+
+@pytest.mark.parametrize("day", [0, "1699920000", "2026-11-20T00:00:00", "20261205", "2026-12-5", True])
+def test_a_day_is_written_yyyy_mm_dd_and_nothing_else(client: TestClient, day: object) -> None:
+    r = client.post(f"{V1}/settlements", json={"day": day})
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json", r.text
+    assert client.get(f"{V1}/statements/SW", params={"day": "1699920000"}).status_code == 422
+    # Nothing was closed by the refused requests.
+    assert client.post(f"{V1}/settlements", json={"day": "2026-12-05"}).status_code == 201
+
+
+def test_days_before_the_alliance_and_its_lines_and_unknown_accounts_are_refused(client: TestClient) -> None:
+    ancient = client.post(f"{V1}/settlements", json={"day": "0001-01-01"})
+    assert ancient.status_code == 422 and "before 'cloud-hw' was founded" in ancient.json()["detail"]
+    client.post(f"{V1}/order-lines", content=HEADER + LINE, headers=CSV)
+    assert client.post(f"{V1}/settlements", json={"day": "2026-12-05"}).status_code == 201
+    unknown = client.get(f"{V1}/statements/NOPE", params={"day": "2026-12-05"})
+    assert unknown.status_code == 404 and "no member or account 'NOPE'" in unknown.json()["detail"]
+    backwards = client.get(f"{V1}/journal", params={"from": "2026-12-30", "to": "2026-12-01"})
+    assert backwards.status_code == 422 and "--" not in backwards.json()["detail"]

@@ -267,10 +267,16 @@ def test_settle_and_statement_through_the_cli(cli, tmp_path: Path, monkeypatch: 
     # not possible here, so only the refusals and an empty day are exercised through the CLI.
     r = cli("settle", "-a", "nb", "--day", (today + timedelta(days=1)).isoformat())
     assert r.exit_code == 2 and "not over yet" in r.stderr
+    yesterday = (today - timedelta(days=1)).isoformat()
+    r = cli("settle", "-a", "nb")  # the alliance was founded today: yesterday holds nothing to settle
+    assert r.exit_code == 2 and "before 'nb' was founded" in r.stderr
+    lines = tmp_path / "lines.csv"
+    lines.write_text("line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,currency\n"
+                     f"L1,O1,{yesterday}T10:00:00+08:00,SW,HW,store,S1,1,10.00,CNY\n", encoding="utf-8")
+    assert cli("orders", "import", str(lines), "-a", "nb").exit_code == 0
     r = cli("settle", "-a", "nb")
     assert r.exit_code == 0 and "no agreement in force" in r.stdout
     assert cli("settle", "-a", "nb").exit_code == 2  # yesterday is now closed
-    yesterday = (today - timedelta(days=1)).isoformat()
     r = cli("statement", "-a", "nb", "--member", "SW", "--day", yesterday, "-f", "json")
     assert r.exit_code == 0 and json.loads(r.stdout)["total"] == "0.00"
     r = cli("statement", "-a", "nb", "--member", "SW", "--day", "2020-01-01")

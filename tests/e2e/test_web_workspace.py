@@ -533,3 +533,60 @@ def test_long_lists_come_in_pages(app_client: TestClient, store: Store, clock: F
     assert prospects.text.count("候选企业") == 25 and "offset_screened=25" in prospects.text
     more = app_client.get(f"{A}/screening/prospects", params={"offset_screened": 25})
     assert more.text.count("候选企业") == 5 and "候选企业29" in more.text
+
+
+# --- what reviewers found walking the workspace ------------------------------------------------------
+
+def test_the_sandbox_page_renders_in_both_languages(app_client: TestClient) -> None:
+    sign_in(app_client, "coord")
+    for lang, text in (("zh_CN", "±5% 的成员"), ("en", "more than ±5% away")):
+        page = app_client.get(f"{A}/agreements/sandbox", params={"lang": lang})
+        assert page.status_code == 200 and text in page.text, lang
+    backwards = app_client.get(f"{A}/agreements/sandbox", params={"from": "2026-11-30", "to": "2026-11-01",
+                                                                 "candidate": "none:1", "lang": "en"})
+    assert backwards.status_code == 200  # an unknown candidate is simply not chosen
+
+
+def test_a_percent_sign_in_a_file_name_or_message_is_just_text(app_client: TestClient) -> None:
+    token = sign_in(app_client, "coord")
+    orders = app_client.post(f"{A}/orders/import", files={"file": ("订单100%.csv", "line_id,extra\n1,2\n", "text/csv")},
+                             data={"csrf_token": token})
+    assert orders.status_code == 422 and "订单100%.csv" in orders.text and "/tmp" not in orders.text
+    members = app_client.post(f"{A}/members/import", files={"file": ("members 100%done.txt", b"x", "text/plain")},
+                              data={"csrf_token": token, "step": "preview"})
+    assert members.status_code == 422 and "100%done" in members.text
+
+
+def test_members_see_no_menu_entry_that_would_refuse_them(app_client: TestClient) -> None:
+    sign_in(app_client, "hw")
+    menu = app_client.get(A).text.split('class="alliance-nav"', 1)[1].split("</nav>", 1)[0]
+    assert f'href="{A}/screening"' not in menu and f'href="{A}/settlement"' in menu
+    assert app_client.get(f"{A}/screening").status_code == 403
+    sign_in(app_client, "coord")
+    menu = app_client.get(A).text.split('class="alliance-nav"', 1)[1].split("</nav>", 1)[0]
+    assert f'href="{A}/screening"' in menu
+
+
+def test_one_members_days_and_unknown_statements(app_client: TestClient, clock: FrozenClock) -> None:
+    settle_one_day(app_client, clock)
+    sign_in(app_client, "coord")
+    only = app_client.get(f"{A}/settlement", params={"member": "SW", "month": "2026-12"})
+    assert only.status_code == 200 and 'data-only="SW"' in only.text and "month=2026-11&amp;member=SW" in only.text
+    trend = json.loads(re.search(r'<script type="application/json" id="trend-chart-option">(.*?)</script>', only.text).group(1))
+    assert [s["name"] for s in trend["series"]] == ["SW 科技有限公司"]
+    assert app_client.get(f"{A}/settlement", params={"member": "NOPE"}).status_code == 404
+    assert app_client.get(f"{A}/settlement/2026-12-05/members/NOPE").status_code == 404
+    assert app_client.get(f"{A}/settlement/2026-12-05/members/SW").status_code == 200
+    sign_in(app_client, "hw")  # a member sees its own days only
+    assert app_client.get(f"{A}/settlement", params={"member": "SW"}).status_code == 404
+
+
+def test_a_settle_form_posted_without_script_shows_the_calendar_with_the_error(app_client: TestClient,
+                                                                              clock: FrozenClock) -> None:
+    settle_one_day(app_client, clock)
+    token = sign_in(app_client, "coord")
+    for day, status in (("23/11/2026", 422), ("2026-12-05", 409)):
+        page = app_client.post(f"{A}/settlement", data={"day": day, "csrf_token": token})
+        assert page.status_code == status
+        assert 'class="alliance-nav"' in page.text and 'id="settle-result"' in page.text and "alert--error" in page.text
+        assert f'value="{day[:10]}"' in page.text  # what was typed stays in the field

@@ -162,3 +162,95 @@ def test_file_problems(store: Store, facts: FactStore, clock: FrozenClock, allia
     with pytest.raises(AllianceNotFound):
         import_order_lines(store, facts, "nope", csv_file(tmp_path, GOOD), None, clock)
     assert facts.count(alliance) == 0
+
+
+def test_a_conflict_shows_the_fields_that_differ(store: Store, facts: FactStore, clock: FrozenClock, alliance: str,
+                                                 tmp_path: Path) -> None:
+    import_order_lines(store, facts, alliance, csv_file(tmp_path, GOOD), None, clock)
+    changed = [GOOD[0].replace("SKU-1,2,", "SKU-7,3,")]
+    (conflict,) = import_order_lines(store, facts, alliance, csv_file(tmp_path, changed, "c.csv"), None, clock).conflicts
+    assert conflict.stored == {"sku": "SKU-1", "quantity": 2} and conflict.incoming == {"sku": "SKU-7", "quantity": 3}
+    moved = [GOOD[0].replace("23:30:00+08:00", "23:31:00+08:00")]
+    (conflict,) = import_order_lines(store, facts, alliance, csv_file(tmp_path, moved, "m.csv"), None, clock).conflicts
+    assert conflict.stored == {"occurred_at": "2027-01-15T15:30:00Z"} and conflict.incoming == {"occurred_at": "2027-01-15T15:31:00Z"}
+
+
+@pytest.mark.parametrize("quantity", ["2.5", "1e3", "0x10", "1_000", "3000000000", ""])
+def test_a_quantity_must_be_a_plain_whole_number(store: Store, facts: FactStore, clock: FrozenClock, alliance: str,
+                                                 tmp_path: Path, quantity: str) -> None:
+    line = f"L1,O1,2027-01-15T10:00:00+08:00,M0001,M0002,store,SKU-1,{quantity},10.00,,,,CNY"
+    report = import_order_lines(store, facts, alliance, csv_file(tmp_path, [line]), None, clock)
+    assert report.rejected_count == 1 and "quantity" in report.rejected[0].reason and facts.count(alliance) == 0
+
+
+def test_amounts_up_to_fourteen_integer_digits_are_exact_and_more_are_refused(store: Store, facts: FactStore, clock: FrozenClock,
+                                                                    alliance: str, tmp_path: Path) -> None:
+    lines = ["L1,O1,2027-01-15T10:00:00+08:00,M0001,M0002,store,SKU-1,1,99999999999999.99,12345678901234.56,,,CNY",
+             "L2,O2,2027-01-15T10:00:00+08:00,M0001,M0002,store,SKU-1,1,100000000000000.00,,,,CNY"]
+    report = import_order_lines(store, facts, alliance, csv_file(tmp_path, lines), None, clock, all_or_nothing=False)
+    assert report.inserted == 1 and report.rejected[0].line_id == "L2"
+    (line,) = facts.lines(alliance, "CNY", date(2027, 1, 15), date(2027, 1, 15))
+    assert line.amount.minor == 9999999999999999 and line.cost is not None and line.cost.minor == 1234567890123456
+
+
+def test_a_currency_of_four_places_keeps_all_four(store: Store, facts: FactStore, clock: FrozenClock, tmp_path: Path) -> None:
+    make_alliance(store, clock, code="clf", currency="CLF")
+    for n in (1, 2):
+        registry.add_member(store, "clf", member_values(n), clock)
+    lines = ["L1,O1,2027-01-15T10:00:00+08:00,M0001,M0002,store,SKU-1,1,1.2345,,,,CLF",
+             "L2,O2,2027-01-15T10:00:00+08:00,M0001,M0002,store,SKU-1,1,9999999999.9999,,,,CLF"]
+    assert import_order_lines(store, facts, "clf", csv_file(tmp_path, lines), None, clock).inserted == 2
+    assert sorted(l.amount.minor for l in facts.lines("clf", "CLF", date(2027, 1, 15), date(2027, 1, 15))) == [
+        12345, 99999999999999]
+
+
+def test_files_duckdb_cannot_read_are_clear_errors_that_store_nothing(store: Store, facts: FactStore, clock: FrozenClock,
+                                                                      alliance: str, tmp_path: Path) -> None:
+    extra = tmp_path / "extra.csv"
+    extra.write_text(HEADER + "\n" + GOOD[0] + "\n" + GOOD[2] + ",surplus,cells\n", encoding="utf-8")
+    arrays = tmp_path / "arrays.jsonl"
+    arrays.write_text("[1, 2]\n[3, 4]\n", encoding="utf-8")
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes((HEADER + "\n" + GOOD[0].replace("store", "门店") + "\n").encode("gbk"))
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    for path, expected in ((extra, "cannot read as csv"), (arrays, "cannot read as jsonl"), (gbk, "UTF-8"),
+                           (empty, "empty")):
+        with pytest.raises(InvalidInput, match=expected):
+            import_order_lines(store, facts, alliance, path, None, clock)
+    assert facts.count(alliance) == 0
+
+
+def test_json_lines_values_are_read_as_written_whatever_their_json_type(store: Store, facts: FactStore, clock: FrozenClock,
+                                                                        alliance: str, tmp_path: Path) -> None:
+    base = {"order_id": "O", "occurred_at": "2027-01-15T10:00:00+08:00", "seller": "M0001", "product_owner": "M0002",
+            "channel": "store", "sku": "S", "currency": "CNY"}
+    rows = [{**base, "line_id": f"N{i}", "quantity": 1, "amount": 10.1} for i in range(30)]
+    rows += [{**base, "line_id": "S1", "quantity": "2", "amount": "10.00"},
+             {**base, "line_id": "S2", "quantity": "2.7", "amount": "1.00"}]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    report = import_order_lines(store, facts, alliance, path, None, clock, all_or_nothing=False)
+    assert report.inserted == 31 and [r.line_id for r in report.rejected] == ["S2"]
+    assert report.rejected[0].reason.startswith("quantity '2.7' is not a whole number")
+
+
+def test_parquet_with_typed_columns(store: Store, facts: FactStore, clock: FrozenClock, alliance: str, tmp_path: Path) -> None:
+    parquet = tmp_path / "typed.parquet"
+    duckdb.sql(f"""COPY (SELECT 'P1' AS line_id, 'O1' AS order_id, TIMESTAMPTZ '2027-01-15 02:00:00+00' AS occurred_at,
+                       'M0001' AS seller, 'M0002' AS product_owner, 'store' AS channel, 'S' AS sku, 2 AS quantity,
+                       10.5::DOUBLE AS amount, 'CNY' AS currency) TO '{parquet}' (FORMAT parquet)""")
+    report = import_order_lines(store, facts, alliance, parquet, None, clock)
+    assert report.inserted == 1, report.rejected
+    (line,) = facts.lines(alliance, "CNY", date(2027, 1, 15), date(2027, 1, 15))
+    assert line.amount.minor == 1050 and line.quantity == 2
+
+
+def test_an_upload_is_named_by_its_own_name_not_the_servers_path(store: Store, facts: FactStore, clock: FrozenClock,
+                                                                 alliance: str, tmp_path: Path) -> None:
+    odd = tmp_path / "tmpabc123" / "upload.csv"
+    odd.parent.mkdir()
+    odd.write_text("line_id,price\nL1,5\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        import_order_lines(store, facts, alliance, odd, None, clock, shown_as="订单.csv")
+    assert caught.value.message.startswith("订单.csv: ") and "tmpabc123" not in caught.value.message

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from alliance.registry.model import Alliance, Member, ResourceDeclaration
 from alliance.registry.records import resource_record
+
+
+def _calendar_day(value: Any) -> Any:
+    """Only YYYY-MM-DD: pydantic would also read 0, "1699920000" or a date-time as a day, and a
+    day sent by mistake may close a settlement day for good."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("a day is written YYYY-MM-DD")
+    return value
+
+
+# A calendar day in a request: a string YYYY-MM-DD and nothing else.
+Day = Annotated[date, BeforeValidator(_calendar_day)]
 
 
 class Body(BaseModel):

@@ -13,6 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
@@ -23,6 +24,7 @@ from alliance.core.clock import Clock, local_today
 from alliance.core.decimals import parse_decimal
 from alliance.core.errors import AllianceError, AllianceNotFound, Conflict, InvalidInput, NotFound, Problem
 from alliance.core.money import Money
+from alliance.registry.model import Alliance
 from alliance.settlement.engine import DayContext, SettlementInputMissing, reweight, settle_totals
 from alliance.settlement.journal import JournalEntry
 from alliance.settlement.schedule import due_days, next_day
@@ -34,8 +36,11 @@ from alliance.store.settlement_repository import SettlementFailure, StoredRun, S
 
 
 def import_order_lines(store: Store, facts: FactStore, alliance_code: str, path: Path, fmt: str | None,
-                       clock: Clock, *, all_or_nothing: bool = True) -> IngestReport:
+                       clock: Clock, *, all_or_nothing: bool = True, shown_as: str | None = None) -> IngestReport:
     """Check a file of order lines against the alliance and store the accepted ones.
+
+    `shown_as` names the file in messages and in the ledger (an upload's own name; never the
+    server's temporary path).
 
     Sellers, product owners and attributed members must be members of the alliance (past members
     included: a line may predate a departure); the currency must be the alliance's; business days
@@ -45,7 +50,7 @@ def import_order_lines(store: Store, facts: FactStore, alliance_code: str, path:
         alliance = uow.alliances.require(alliance_code)
         members = sorted(set(uow.members.existing_keys(alliance.id).values()))
     report = facts.ingest(alliance.code, alliance.currency, alliance.timezone, members, path, fmt,
-                          all_or_nothing=all_or_nothing, now=clock.now())
+                          all_or_nothing=all_or_nothing, now=clock.now(), shown_as=shown_as)
     if report.inserted:
         # The lines are in the fact store, a different database: the ledger records the file right
         # after, by its digest and counts (never its content).
@@ -55,7 +60,7 @@ def import_order_lines(store: Store, facts: FactStore, alliance_code: str, path:
                 sha256.update(chunk)
         with store.unit_of_work() as uow:
             ledger.record(uow, alliance.id, alliance.code, events.ORDERS_IMPORTED, PLATFORM, clock.now(), {
-                "file": path.name, "sha256": sha256.hexdigest(), "inserted": report.inserted,
+                "file": shown_as or path.name, "sha256": sha256.hexdigest(), "inserted": report.inserted,
                 "duplicates": report.duplicates, "rejected": report.rejected_count, "conflicts": report.conflict_count})
             uow.commit()
     return report
@@ -104,7 +109,12 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         versions = {code: uow.sharing.versions(alliance.id, code) for code in codes}
         metrics = uow.settlement.metrics(alliance.id)
         departures = uow.members.departures(alliance.id)
-    expected = next_day(latest, facts.first_day(alliance.code), day)
+    first_line_day = facts.first_day(alliance.code)
+    earliest = earliest_day(alliance, first_line_day)
+    if day < earliest:
+        raise InvalidInput(f"{day} is before {alliance.code!r} was founded and before its first order line "
+                           f"({earliest}): there is nothing to settle")
+    expected = next_day(latest, first_line_day, day)
     if day < expected:
         raise DayOutOfOrder(f"{day} comes before {latest}, the last day {alliance.code!r} closed: days close in "
                             "order, and its lines are settled as adjustments by the next run")
@@ -205,6 +215,13 @@ def settle_through(store: Store, facts: FactStore, alliance_code: str, last: dat
         yield settle(store, facts, alliance_code, day, actor, clock)
 
 
+def earliest_day(alliance: Alliance, first_line_day: date | None) -> date:
+    """The first day an alliance may settle: its founding day in its time zone, or its first order
+    line's day when its lines go back further (history imported when it was founded)."""
+    founded = alliance.created_at.astimezone(ZoneInfo(alliance.timezone)).date()
+    return min(founded, first_line_day) if first_line_day is not None else founded
+
+
 class DayOutOfOrder(Conflict):
     code = "day_out_of_order"
     title = "Days are settled in order"
@@ -259,7 +276,12 @@ def statement(store: Store, alliance_code: str, account: str, day: date) -> Stat
         run = uow.settlement.run(alliance_id, day)
         if run is None:
             raise NotFound(f"{day} has not been settled for {alliance_code!r}")
-        return Statement(day, account, run.currency, uow.settlement.lines(alliance_id, run.id, account))
+        lines = uow.settlement.lines(alliance_id, run.id, account)
+        # An empty statement is a real answer only for a member or an account (a fund) that exists.
+        if not lines and account not in uow.members.existing_keys(alliance_id).values() \
+                and not uow.settlement.has_account(alliance_id, account):
+            raise NotFound(f"{alliance_code!r} has no member or account {account!r}")
+        return Statement(day, account, run.currency, lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,7 +342,7 @@ def day_totals(store: Store, alliance_code: str, day: date) -> DayTotals | None:
 def journal(store: Store, alliance_code: str, first: date, last: date) -> tuple[str, list[JournalEntry]]:
     """The closed days' postings between two dates as journal entries (and the alliance's currency)."""
     if last < first:
-        raise InvalidInput(f"--to {last} is before --from {first}")
+        raise InvalidInput(f"the period ends ({last}) before it begins ({first})")
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         entries: list[JournalEntry] = []
@@ -361,7 +383,7 @@ def simulate(store: Store, facts: FactStore, alliance_code: str, documents: Sequ
     non-zero outcome.
     """
     if last < first:
-        raise InvalidInput(f"--to {last} is before --from {first}")
+        raise InvalidInput(f"the period ends ({last}) before it begins ({first})")
     if (last - first).days > 366:
         raise InvalidInput("simulate at most a year at a time")
     with store.unit_of_work() as uow:
@@ -415,7 +437,11 @@ def settle_due(store: Store, facts: FactStore, settle_at: time, actor: str, cloc
                       for a in uow.alliances.all() if uow.sharing.codes(a.id)]
     runs = []
     for alliance, latest in candidates:
-        for day in due_days(clock.now(), alliance.timezone, settle_at, latest, facts.first_day(alliance.code)):
+        first_line_day = facts.first_day(alliance.code)
+        earliest = earliest_day(alliance, first_line_day)
+        for day in due_days(clock.now(), alliance.timezone, settle_at, latest, first_line_day):
+            if day < earliest:
+                continue
             try:
                 runs.append(ScheduledRun(alliance.code, day, settle(store, facts, alliance.code, day, actor, clock), None))
             except AllianceError as exc:

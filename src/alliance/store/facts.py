@@ -4,8 +4,8 @@ Order lines arrive by the million, so they live in a columnar store, not row by 
 relational one. A whole file is loaded into a staging table as text, every rule of
 `docs/formats/order-lines.md` is checked there with set-based SQL (one pass, no Python per row),
 and only then are the accepted lines appended to `order_lines`. Amounts are stored as BIGINT minor
-units: a decimal string is validated with a pattern first, so the cast to DECIMAL(18, 3) and the
-scaling are exact, and no float is ever involved.
+units: a decimal string is validated with a pattern first, so the cast to a DECIMAL of the
+currency's places and the scaling are exact, and no float is ever involved.
 
 A line's `line_id` is its idempotency key within an alliance: the same content again is a
 duplicate (a no-op); different content under a known `line_id` is a conflict, rejected with both
@@ -20,6 +20,7 @@ DuckDB lets one process write a file at a time; a second writer gets a clear err
 
 from __future__ import annotations
 
+import csv
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -136,12 +137,45 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def format_of(path: Path, declared: str | None) -> str:
+def format_of(path: Path, declared: str | None, shown: str | None = None) -> str:
     fmt = (declared or {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl", "ndjson": "jsonl"}.get(
         path.suffix.lower().lstrip("."), "")).lower()
     if fmt not in FORMATS:
-        raise InvalidInput(f"{path}: unsupported order-line file type; use .csv, .parquet or .jsonl (or --format)")
+        raise InvalidInput(f"{shown or path}: unsupported order-line file type; use .csv, .parquet or .jsonl (or --format)")
     return fmt
+
+
+def _csv_header(path: Path, shown: str) -> tuple[list[str], str]:
+    """The names of a CSV file's first line and its delimiter (comma, semicolon, tab or bar)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            first = f.readline(1 << 16).rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{shown}: the file is not UTF-8 text; save it from Excel as \"CSV UTF-8\"") from None
+    if not first.strip():
+        raise InvalidInput(f"{shown}: the file is empty or its first line is blank; it starts with the column names")
+    delimiter = max(",;\t|", key=first.count)
+    names = [name.strip() for name in next(csv.reader([first], delimiter=delimiter))]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated or "" in names:
+        raise InvalidInput(f"{shown}: the first line names columns twice or leaves one unnamed",
+                           [Problem("header", n or "(blank)", "named twice" if n else "no name") for n in duplicated or [""]])
+    return names, delimiter
+
+
+@contextmanager
+def _readable(shown: str, fmt: str) -> Iterator[None]:
+    """DuckDB's errors about the file itself (bad encoding, a row with extra cells, JSON lines that
+    are not objects, values of two types) as a clear InvalidInput naming the file, never a 500."""
+    try:
+        yield
+    except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException,
+            duckdb.BinderException) as exc:
+        first = str(exc).splitlines()[0]
+        for prefix in ("Invalid Input Error: ", "Conversion Error: ", "Binder Error: ", "IO Error: "):
+            first = first.removeprefix(prefix)
+        hint = " (is it UTF-8? save it from Excel as \"CSV UTF-8\")" if fmt == "csv" and "unicode" in first.lower() else ""
+        raise InvalidInput(f"{shown}: cannot read as {fmt}: {first}{hint}") from None
 
 
 class FactStore:
@@ -181,25 +215,33 @@ class FactStore:
         self._db.execute("COMMIT")
 
     # -- ingestion ----------------------------------------------------------------------------------
-    def _stage(self, path: Path, fmt: str) -> list[str]:
+    def _stage(self, path: Path, fmt: str, shown: str) -> list[str]:
         """Expose the file as the view `staged`: text cells and row numbers; return its columns."""
         source = _literal(str(path))
         if fmt == "csv":
-            reader = f"read_csv({source}, all_varchar = true, header = true, auto_detect = true)"
+            # The header is the first line, always: DuckDB's sniffer, left to guess, takes the row
+            # with the most cells for the header (a row with surplus cells) and drops the rows above.
+            header, delimiter = _csv_header(path, shown)
+            typed = ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in header)
+            reader = (f"read_csv({source}, header = true, auto_detect = false, delim = {_literal(delimiter)}, "
+                      f"quote = '\"', escape = '\"', strict_mode = true, columns = {{{typed}}})")
         elif fmt == "parquet":
             reader = f"read_parquet({source}, file_row_number = true)"
         else:
             reader = f"read_json({source}, format = 'newline_delimited', records = true)"
-        try:
+        with _readable(shown, fmt):
             columns = [d[0] for d in self._db.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()]
-        except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException) as exc:
-            first = str(exc).splitlines()[0]
-            raise InvalidInput(f"{path}: cannot read as {fmt}: {first}") from None
         columns = [c for c in columns if c != "file_row_number"]
         problems = [Problem("header", c, "unknown column") for c in columns if c not in COLUMNS]
         problems += [Problem("header", c, "required column missing") for c in REQUIRED if c not in columns]
         if problems:
-            raise InvalidInput(f"{path}: the columns are not those of order lines", problems)
+            raise InvalidInput(f"{shown}: the columns are not those of order lines (expected {', '.join(REQUIRED)}; "
+                               f"optional {', '.join(c for c in COLUMNS if c not in REQUIRED)})", problems)
+        if fmt == "jsonl":
+            # Every value read as text, as it was written: a JSON number and a JSON string in the
+            # same field on different lines are both checked, never cast to one inferred type.
+            types = ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in columns)
+            reader = f"read_json({source}, format = 'newline_delimited', records = true, columns = {{{types}}})"
         # The header is row 1 of a CSV; the first line of JSON Lines or Parquet row group is row 1.
         first_row = 2 if fmt == "csv" else 1
         select = ", ".join(
@@ -213,21 +255,28 @@ class FactStore:
         return columns
 
     def ingest(self, alliance: str, currency: str, timezone: str, members: Sequence[str], path: Path,
-               fmt: str | None = None, *, all_or_nothing: bool = True, now: datetime) -> IngestReport:
-        """Check every line of a file, then store the accepted ones (or none, when all-or-nothing)."""
-        fmt = format_of(path, fmt)
+               fmt: str | None = None, *, all_or_nothing: bool = True, now: datetime,
+               shown_as: str | None = None) -> IngestReport:
+        """Check every line of a file, then store the accepted ones (or none, when all-or-nothing).
+
+        Messages name the file `shown_as` (an upload's own name), or its path."""
+        shown = shown_as or str(path)
+        fmt = format_of(path, fmt, shown)
         if not path.exists():
-            raise InvalidInput(f"{path}: no such file")
+            raise InvalidInput(f"{shown}: no such file")
         digits = minor_digits(currency)
-        # At most 15 integer digits: every amount fits a BIGINT of minor units with room to sum.
-        amount_pattern = rf"^-?[0-9]{{1,15}}(\.[0-9]{{1,{digits}}})?$" if digits else r"^-?[0-9]{1,15}$"
-        with _ingest_lock(self.path), self._transaction() as db:
-            self._stage(path, fmt)
+        # DuckDB scales a DECIMAL in 64 bits, holding the amount times 10^(2 * places) on the way:
+        # at most 15 integer digits, fewer for currencies with places (14 for CNY, 12 for KWD), so
+        # every amount is exact and its minor units leave room to sum billions of lines.
+        whole = min(15, 18 - 2 * digits)
+        amount_pattern = rf"^-?[0-9]{{1,{whole}}}(\.[0-9]{{1,{digits}}})?$" if digits else rf"^-?[0-9]{{1,{whole}}}$"
+        with _ingest_lock(self.path), self._transaction() as db, _readable(shown, fmt):
+            self._stage(path, fmt, shown)
             db.execute("CREATE OR REPLACE TEMP TABLE members AS SELECT unnest(?::VARCHAR[]) AS code", [list(members)])
             # A view cannot take prepared parameters: the values are quoted literals (the pattern is
             # ours; currency and time zone were validated when the alliance was founded).
             db.execute(_CHECK_SQL.format(scale=10**digits, amount=_literal(amount_pattern), currency=_literal(currency),
-                                         timezone=_literal(timezone)))
+                                         timezone=_literal(timezone), decimal=f"DECIMAL({whole + digits}, {digits})"))
             db.execute(_CLASSIFY_SQL, [alliance])
             counts = dict(db.execute("SELECT status, count(*) FROM classified GROUP BY status").fetchall())
             rejected_count = counts.get("rejected", 0)
@@ -252,15 +301,25 @@ class FactStore:
                             conflict_count, kept)
 
     def _conflicts(self, alliance: str) -> list[Conflict]:
+        """The lines sent again with other content: for each, the fields that differ, both ways."""
+        def shown(column: str) -> str:  # instants leave DuckDB as text (its Python TIMESTAMPTZ needs pytz)
+            return f"strftime({column} AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ')" if column.endswith("occurred") or \
+                column.endswith("occurred_at") else column
+
+        stored = ", ".join(shown(f"o.{c}") for c in _COMPARED)
+        incoming = ", ".join(shown("c.occurred" if c == "occurred_at" else f"c.{c}") for c in _COMPARED)
         rows = self._db.execute(
-            """SELECT c.line_id, o.order_id, strftime(o.occurred_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ'),
-                      o.seller, o.amount_minor, c.order_id, strftime(c.occurred AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ'),
-                      c.seller, c.amount_minor
+            f"""SELECT c.line_id, {stored}, {incoming}
                FROM classified c JOIN order_lines o ON o.alliance = ? AND o.line_id = c.line_id
                WHERE c.status = 'conflict' ORDER BY c.row_no LIMIT ?""",
             [alliance, SHOWN_PROBLEMS]).fetchall()
-        keys = ("order_id", "occurred_at", "seller", "amount_minor")
-        return [Conflict(r[0], dict(zip(keys, r[1:5], strict=True)), dict(zip(keys, r[5:9], strict=True))) for r in rows]
+        conflicts = []
+        for r in rows:
+            old = dict(zip(_COMPARED, r[1:1 + len(_COMPARED)], strict=True))
+            new = dict(zip(_COMPARED, r[1 + len(_COMPARED):], strict=True))
+            differ = [k for k in _COMPARED if old[k] != new[k]] or list(_COMPARED)
+            conflicts.append(Conflict(r[0], {k: old[k] for k in differ}, {k: new[k] for k in differ}))
+        return conflicts
 
     # -- reading ------------------------------------------------------------------------------------
     def _read(self, sql: str, parameters: list[Any]) -> list[Any]:
@@ -505,6 +564,11 @@ def _totals_sql(sets: Sequence[tuple[str, ...]], selector: Selector, profit: boo
     return f"SELECT {columns}, sum(amount_minor), {cost} FROM order_lines WHERE {' AND '.join(where)} GROUP BY {group}"
 
 
+# What a line sent again is compared on (`_CLASSIFY_SQL`), and shown by when it differs.
+_COMPARED = ("order_id", "occurred_at", "seller", "product_owner", "channel", "sku", "quantity", "amount_minor",
+             "cost_minor", "currency", "attributed_to", "refund_of")
+
+
 _LINE_COLUMNS = """o.line_id, o.order_id, epoch_us(o.occurred_at), o.seller, o.product_owner, o.channel, o.sku,
     o.quantity, o.amount_minor, o.cost_minor, o.attributed_to, o.refund_of"""
 
@@ -517,9 +581,10 @@ def _line(r: Sequence[Any], currency: str) -> OrderLine:
 
 # Every check of docs/formats/order-lines.md, as one set-based pass (a str.format template: the
 # amount pattern, currency and time zone as SQL literals; scale is 10 ** the currency's minor
-# digits; literal braces doubled). The
-# patterns admit at most 15 integer digits and 3 decimal places, so DECIMAL(18, 3) holds every
-# amount exactly (and is ~75x faster to cast than DECIMAL(38, s), which needs 128-bit arithmetic).
+# digits; decimal the DECIMAL type of the currency's amounts; literal braces doubled). The
+# patterns admit so few digits (see `ingest`) that DECIMAL(whole + places, places) holds every
+# amount exactly and its product with the scale, the count of minor units, stays in 64 bits (~75x
+# faster to cast than DECIMAL(38, s), which needs 128-bit arithmetic).
 _CHECK_SQL = """
 CREATE OR REPLACE TEMP VIEW checked AS
 WITH repeats AS (
@@ -538,8 +603,10 @@ typed AS (
     SELECT s.*,
         trim(line_id) AS lid,
         TRY_CAST(occurred_at AS TIMESTAMPTZ) AS occurred,
-        regexp_matches(occurred_at, '(Z|[+-][0-9]{{2}}:?[0-9]{{2}})$') AS has_offset,
-        TRY_CAST(quantity AS INTEGER) AS qty,
+        regexp_matches(trim(occurred_at),
+            '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[T ][0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}}([.][0-9]+)?)?(Z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$')
+            AS has_offset,
+        CASE WHEN regexp_matches(trim(quantity), '^-?[0-9]{{1,9}}$') THEN CAST(trim(quantity) AS INTEGER) END AS qty,
         regexp_matches(trim(amount), {amount}) AS amount_ok,
         (cost IS NULL OR trim(cost) = '' OR regexp_matches(trim(cost), {amount})) AS cost_ok,
         trim(currency) = {currency} AS currency_ok,
@@ -549,9 +616,9 @@ typed AS (
     FROM staged s LEFT JOIN strangers st USING (row_no) LEFT JOIN repeats rp ON rp.lid = trim(s.line_id)
 )
 SELECT *,
-    CASE WHEN amount_ok THEN CAST(CAST(trim(amount) AS DECIMAL(18, 3)) * {scale} AS BIGINT) END AS amount_minor,
+    CASE WHEN amount_ok THEN CAST(CAST(trim(amount) AS {decimal}) * {scale} AS BIGINT) END AS amount_minor,
     CASE WHEN cost_ok AND cost IS NOT NULL AND trim(cost) <> ''
-         THEN CAST(CAST(trim(cost) AS DECIMAL(18, 3)) * {scale} AS BIGINT) END AS cost_minor,
+         THEN CAST(CAST(trim(cost) AS {decimal}) * {scale} AS BIGINT) END AS cost_minor,
     CASE WHEN occurred IS NOT NULL THEN CAST(occurred AT TIME ZONE {timezone} AS DATE) END AS business_day,
     concat_ws('; ',
         CASE WHEN lid IS NULL OR lid = '' THEN 'line_id is required' END,
@@ -570,7 +637,7 @@ SELECT *,
         CASE WHEN amount_ok AND starts_with(trim(amount), '-') AND (refund_of IS NULL OR trim(refund_of) = '')
              THEN 'a negative amount is a refund and needs refund_of' END,
         CASE WHEN amount_ok AND NOT starts_with(trim(amount), '-') AND refund_of IS NOT NULL AND trim(refund_of) <> ''
-             AND CAST(trim(amount) AS DECIMAL(18, 3)) <> 0 THEN 'a refund (refund_of) has a negative amount' END
+             AND CAST(trim(amount) AS {decimal}) <> 0 THEN 'a refund (refund_of) has a negative amount' END
     ) AS reason
 FROM typed
 """

@@ -95,6 +95,11 @@ class SettlementRepository:
         )
         return [StoredRun(r.id, r.day, r.currency, r.lines, r.late_lines, r.agreements, r.closed_at, r.actor) for r in rows]
 
+    def has_account(self, alliance_id: int, account: str) -> bool:
+        """Whether any statement line of the alliance was ever posted to `account`."""
+        return self._c.execute(select(statement_lines.c.id).where(
+            statement_lines.c.alliance_id == alliance_id, statement_lines.c.account == account).limit(1)).first() is not None
+
     def lines(self, alliance_id: int, run_id: int, account: str | None = None) -> list[StoredStatementLine]:
         query = (
             select(statement_lines)

@@ -220,7 +220,8 @@ def sandbox(request: Request, code: Code, store: StoreDep, clock: ClockDep, view
     option = charts.bars([members.get(p, p) for p in parties],
                          {s.name: [s.totals[p].amount if p in s.totals else None for p in parties] for s in scenarios},
                          unit=alliance.currency, mark_zero=True) if scenarios else None
-    return render(request, "agreements/sandbox.html", alliance=alliance, section="agreements", choices=choices,
+    return render(request, "agreements/sandbox.html", status=422 if problems else 200, alliance=alliance,
+                  section="agreements", choices=choices,
                   chosen=chosen, first=first, last=last, scenarios=scenarios, parties=parties, members=members,
                   chart=option, problems=problems)
 

@@ -260,6 +260,9 @@ def get_environment(locale: str) -> jinja2.Environment:
     env.filters["money"] = _money_formatter(locale)
     env.filters["number"] = _number_formatter(locale)
     env.filters["pairs"] = lambda values: [(v, v) for v in values]  # select options whose text is the value
+    # A message built at run time (an error naming a file or a value): translated when it is a
+    # known message, shown as it is otherwise, and never %-formatted (a "%" in it is just a "%").
+    env.filters["message"] = translations.gettext
     return env
 
 

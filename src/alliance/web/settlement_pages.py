@@ -23,13 +23,14 @@ from starlette.datastructures import UploadFile
 
 from alliance.access.policy import Action
 from alliance.api.deps import ClockDep, Code, StoreDep
-from alliance.core.clock import local_today
+from alliance.core.clock import Clock, local_today
 from alliance.core.errors import AllianceError, InvalidInput, NotFound
 from alliance.core.money import minor_digits
 from alliance.registry import service as registry
 from alliance.registry.spreadsheets import write_table
 from alliance.settlement import service
 from alliance.settlement.journal import beancount, to_csv
+from alliance.store.database import Store
 from alliance.store.facts import FactStore
 from alliance.web import charts
 from alliance.web.i18n import N_
@@ -58,7 +59,15 @@ def _decimal(minor: int, currency: str) -> Decimal:
 
 @router.get("/alliances/{code}/settlement", response_class=HTMLResponse)
 def settlement_calendar(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer,
-                        month: Month = None, settled: Annotated[str | None, Query(max_length=10)] = None) -> HTMLResponse:
+                        month: Month = None, settled: Annotated[str | None, Query(max_length=10)] = None,
+                        member: Annotated[str | None, Query(max_length=32)] = None) -> HTMLResponse:
+    return _calendar(request, code, store, clock, viewer, month, settled, member=member or None)
+
+
+def _calendar(request: Request, code: str, store: Store, clock: Clock, viewer: Viewer, month: str | None,
+              settled: str | None, *, member: str | None = None, settle_error: str | None = None,
+              day_asked: str | None = None, status: int = 200) -> HTMLResponse:
+    """The month's calendar; with `settle_error`, after a settle form posted without htmx failed."""
     alliance = registry.get_alliance(store, code)
     today = local_today(clock, alliance.timezone)
     first, last = _month_bounds(month, today)
@@ -66,6 +75,10 @@ def settlement_calendar(request: Request, code: Code, store: StoreDep, clock: Cl
     members = {m.code: m for m in registry.list_members(store, code, include_left=True)}
     accounts = {a for nets in period.nets.values() for a in nets}
     visible = _visible_accounts(viewer, code, accounts, set(members))
+    if member is not None:  # one member's days (from its profile page), if the viewer may see them
+        if member not in members or not viewer.sees_member(code, member):
+            raise NotFound(f"{code!r} has no member {member!r}")
+        visible = [a for a in visible if a == member]
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
     states = {d: ("settled" if d in period.runs else "failed" if d in period.failures else "open" if d < today
@@ -79,13 +92,14 @@ def settlement_calendar(request: Request, code: Code, store: StoreDep, clock: Cl
     )
     previous = (first - timedelta(days=1)).strftime("%Y-%m")
     following = (last + timedelta(days=1)).strftime("%Y-%m")
-    return render(request, "settlement/calendar.html", alliance=alliance, section="settlement", first=first,
+    return render(request, "settlement/calendar.html", status=status, alliance=alliance, section="settlement", first=first,
                   last=last, weeks=weeks, states=states, runs=period.runs, failures=period.failures, today=today, trend=trend,
                   has_trend=bool(visible and period.runs), previous=previous, following=following,
                   yesterday=today - timedelta(days=1), settled=settled,
                   may_settle=viewer.may(Action.MANAGE_ALLIANCE, code), may_import=viewer.may(Action.IMPORT_ORDERS, code),
                   may_journal=viewer.may(Action.READ_FINANCE, code),
-                  departed=departed_in_force(store, code, today, viewer), names={c: m.legal_name for c, m in members.items()})
+                  departed=departed_in_force(store, code, today, viewer), names={c: m.legal_name for c, m in members.items()},
+                  settle_error=settle_error, day_asked=day_asked, only=members[member] if member else None)
 
 
 @router.post("/alliances/{code}/settlement", response_class=HTMLResponse)
@@ -94,11 +108,19 @@ async def settle_day(request: Request, code: Code, store: StoreDep, clock: Clock
     form = await request.form()
     text = str(form.get("day", "")).strip()
     alliance = registry.get_alliance(store, code)
+
+    def refused(status: int, error: str) -> HTMLResponse:
+        if is_htmx(request):
+            return render(request, "fragments/settle_result.html", status=status, alliance=alliance, error=error,
+                          result=None)
+        # A plain form post (no script): the whole calendar again, the error beside the form.
+        return _calendar(request, code, store, clock, viewer, None, None, settle_error=error, day_asked=text[:10],
+                         status=status)
+
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        return render(request, "fragments/settle_result.html", status=422, alliance=alliance, error=N_(
-            "Enter the business day as YYYY-MM-DD."), result=None)
+        return refused(422, N_("Enter the business day as YYYY-MM-DD."))
 
     def run() -> service.SettlementResult:
         facts = FactStore(request.app.state.facts_path)
@@ -110,8 +132,7 @@ async def settle_day(request: Request, code: Code, store: StoreDep, clock: Clock
     try:
         result = await run_in_threadpool(run)
     except AllianceError as exc:
-        return render(request, "fragments/settle_result.html", status=exc.status, alliance=alliance,
-                      error=exc.message, result=None)
+        return refused(exc.status, exc.message)
     target = f"/alliances/{code}/settlement/{result.day.isoformat()}"
     if is_htmx(request):
         return render(request, "fragments/settle_result.html", alliance=alliance, error=None, result=result,
@@ -211,14 +232,15 @@ async def import_orders(request: Request, code: Code, store: StoreDep, clock: Cl
 
     def ingest() -> service.IngestReport:
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / Path(upload.filename or "orders").name
+            path = Path(folder) / f"upload.{fmt}"  # the user's file name only in messages (shown_as)
             with path.open("wb") as out:
                 upload.file.seek(0)
                 while chunk := upload.file.read(1 << 20):
                     out.write(chunk)
             facts = FactStore(request.app.state.facts_path)
             try:
-                return service.import_order_lines(store, facts, code, path, fmt, clock, all_or_nothing=not keep_good)
+                return service.import_order_lines(store, facts, code, path, fmt, clock, all_or_nothing=not keep_good,
+                                                  shown_as=Path(upload.filename or "orders").name[:200])
             finally:
                 facts.close()
 

@@ -116,6 +116,12 @@ class Viewer:
             return False
         return True
 
+    def may_open(self, page: str, alliance: str) -> bool:
+        """Whether this viewer may open the page `page` (a path template of PAGES, GET) of `alliance`:
+        menus show only the sections that would open."""
+        action = PAGES[("GET", page)]
+        return action is None or self.may(action, alliance)
+
     def sees_member(self, alliance: str, member: str) -> bool:
         """Whether this viewer may see `member`'s own data (statements) in `alliance`."""
         return self.may(Action.READ_MEMBER_DATA, alliance, member)

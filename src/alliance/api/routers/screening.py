@@ -5,7 +5,6 @@ Every write is recorded with the actor the request's API key stands for.
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -13,7 +12,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
-from alliance.api.schemas import Body
+from alliance.api.schemas import Body, Day
 from alliance.api.deps import ActorDep, ClockDep, Code, Id, Limit, Offset, StoreDep
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.uploads import read_capped
@@ -192,7 +191,7 @@ class ItemIn(Body):
     title: str = Field(min_length=1, max_length=200)
     required: bool = True
     owner: str = Field(default="", max_length=100)
-    due_on: date | None = None
+    due_on: Day | None = None
 
 
 @router.post("/alliances/{code}/prospects/{prospect_id}/checklist", status_code=201, responses=ERRORS)
@@ -205,7 +204,7 @@ class ItemPatch(Body):
     status: ItemStatus | None = None
     waiver_reason: str | None = Field(default=None, max_length=2000)
     owner: str | None = Field(default=None, max_length=100)
-    due_on: date | None = None
+    due_on: Day | None = None
 
 
 @router.patch("/alliances/{code}/dd-items/{item_id}", responses=ERRORS)
@@ -240,8 +239,8 @@ def download_evidence(code: Code, item_id: Id, store: StoreDep) -> Response:
 
 class PilotIn(Body):
     name: str = Field(min_length=1, max_length=200)
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
     cadence: Cadence = Cadence.BIWEEKLY
 
 
@@ -267,7 +266,7 @@ def add_kpi(code: Code, pilot_id: Id, body: KpiIn, store: StoreDep) -> dict[str,
 
 
 class MeasurementIn(Body):
-    measured_on: date
+    measured_on: Day
     value: str = Field(max_length=64, description='A decimal as a string, e.g. "3.85".')
     note: str = Field(default="", max_length=2000)
 

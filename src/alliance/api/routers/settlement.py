@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +10,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from alliance.api.schemas import Body, SettlementOut, StatementOut
+from alliance.api.schemas import Body, Day, SettlementOut, StatementOut
 from alliance.api.deps import ActorDep, ClockDep, Code, FactsDep, StoreDep
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.idempotent import respond
@@ -74,7 +73,8 @@ async def import_lines(
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"upload.{fmt}"
             path.write_bytes(body)
-            report = service.import_order_lines(store, facts, code, path, fmt, clock, all_or_nothing=all_or_nothing)
+            report = service.import_order_lines(store, facts, code, path, fmt, clock, all_or_nothing=all_or_nothing,
+                                                shown_as=f"the uploaded {fmt} file")
         if not report.kept:
             return idempotency.Outcome(422, {
                 "code": "order_lines_rejected", "title": "Order lines rejected",
@@ -87,7 +87,7 @@ async def import_lines(
 
 
 class SettleIn(Body):
-    day: date | None = None
+    day: Day | None = None
 
 
 @router.post("/alliances/{code}/settlements", status_code=201, responses={**ERRORS, 201: {"model": SettlementOut}})
@@ -109,7 +109,7 @@ def settle(code: Code, actor: ActorDep, body: SettleIn, store: StoreDep, facts: 
 
 
 @router.get("/alliances/{code}/statements/{member}", responses=ERRORS, response_model=StatementOut)
-async def statement(request: Request, code: Code, member: Code, store: StoreDep, day: date) -> Response:
+async def statement(request: Request, code: Code, member: Code, store: StoreDep, day: Day) -> Response:
     # On the event loop: a cached answer costs nothing, and the first read is two indexed reads
     # (well under a millisecond), less than a thread hop; this is the read members' systems make most.
     cache: ClosedDayStatements = request.app.state.closed_day_statements
@@ -132,8 +132,8 @@ async def statement(request: Request, code: Code, member: Code, store: StoreDep,
 
 
 @router.get("/alliances/{code}/journal", responses=ERRORS, response_class=Response)
-def journal(code: Code, store: StoreDep, first: Annotated[date, Query(alias="from")],
-            last: Annotated[date, Query(alias="to")], format: str = "beancount") -> Response:  # noqa: A002
+def journal(code: Code, store: StoreDep, first: Annotated[Day, Query(alias="from")],
+            last: Annotated[Day, Query(alias="to")], format: str = "beancount") -> Response:  # noqa: A002
     if format not in ("beancount", "csv"):
         raise InvalidInput(f"format must be beancount or csv, not {format!r}")
     currency, entries = service.journal(store, code, first, last)
@@ -166,7 +166,7 @@ def record_metrics(code: Code, body: MetricsIn, store: StoreDep, clock: ClockDep
 @router.get("/alliances/{code}/agreements/{agreement}/rules/{rule}/contribution-report", responses=ERRORS,
             response_class=Response)
 def contribution_report(code: Code, agreement: Code, rule: Code, store: StoreDep, facts: FactsDep,
-                        first: Annotated[date, Query(alias="from")], last: Annotated[date, Query(alias="to")],
+                        first: Annotated[Day, Query(alias="from")], last: Annotated[Day, Query(alias="to")],
                         format: str = "json") -> Response:  # noqa: A002
     """A contribution rule's split over a period, recomputed from recorded data and explained per
     member (JSON, Markdown or HTML); every member's values, so for the coordinator and auditors."""
