@@ -539,9 +539,9 @@ def test_long_lists_come_in_pages(app_client: TestClient, store: Store, clock: F
 
 def test_the_sandbox_page_renders_in_both_languages(app_client: TestClient) -> None:
     sign_in(app_client, "coord")
-    for lang, text in (("zh_CN", "±5% 的成员"), ("en", "more than ±5% away")):
+    for lang, sentence in (("zh_CN", "±5% 的成员"), ("en", "more than ±5% away")):
         page = app_client.get(f"{A}/agreements/sandbox", params={"lang": lang})
-        assert page.status_code == 200 and text in page.text, lang
+        assert page.status_code == 200 and sentence in page.text, lang
     backwards = app_client.get(f"{A}/agreements/sandbox", params={"from": "2026-11-30", "to": "2026-11-01",
                                                                  "candidate": "none:1", "lang": "en"})
     assert backwards.status_code == 200  # an unknown candidate is simply not chosen

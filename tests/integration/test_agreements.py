@@ -72,8 +72,13 @@ def test_refusals_store_nothing(store: Store, clock: FrozenClock, alliance: str)
     assert [p.reason for p in caught.value.problems] == ["shares sum to 0.9, not 1"]
     with pytest.raises(AgreementInvalid, match="problem"):
         service.propose_version(store, alliance, doc().replace("M0002]", "M0009]"), "x", clock)
+    with pytest.raises(InvalidInput, match="timezone Europe/Berlin differs from the alliance's Asia/Shanghai"):
+        service.propose_version(store, alliance, doc().replace("title:", "timezone: Europe/Berlin\ntitle:"), "x", clock)
     assert service.list_agreements(store, alliance) == {}
 
+    # Naming the alliance's own time zone is fine (leaving it out too, below).
+    named = doc().replace("title:", "timezone: Asia/Shanghai\ntitle:").replace("agreement: hw-split", "agreement: tz-named")
+    assert service.propose_version(store, alliance, named, "x", clock).version == 1
     service.propose_version(store, alliance, doc(), "x", clock)
     with pytest.raises(Conflict, match="already says exactly this"):
         service.propose_version(store, alliance, doc(), "x", clock)

@@ -136,6 +136,29 @@ def test_journal_exports_balance_and_pass_bean_check(store: Store, setup: FactSt
         service.journal(store, "cloud-hw", date(2026, 12, 31), date(2026, 12, 1))
 
 
+def test_accounts_that_clean_to_one_name_stay_apart_in_beancount(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from alliance.core.money import Money
+    from alliance.settlement.journal import JournalEntry, beancount, components
+
+    names = components(["sh.hw", "sh_hw", "sw", "SW", "HW", "成长基金"])
+    assert len(set(names.values())) == 6 and names["HW"] == "HW"
+    assert names["sh.hw"].startswith("SH-HW-") and names["sh_hw"].startswith("SH-HW-")
+    assert components(["sh.hw", "HW"])["sh.hw"] == "SH-HW"  # no clash, no suffix
+    postings = (("sh.hw", Money(-100, "CNY")), ("sh_hw", Money(60, "CNY")), ("sw", Money(20, "CNY")),
+                ("SW", Money(10, "CNY")), ("成长基金", Money(10, "CNY")))
+    entry = JournalEntry(date(2026, 12, 5), "split", 1, "s", "fixed_split", None, postings)
+    ledger = tmp_path / "clash.beancount"
+    ledger.write_text(beancount("cloud-hw", "CNY", [entry]), encoding="utf-8")
+    bean_check = shutil.which("bean-check", path=str(Path(sys.executable).parent))
+    assert bean_check, "beancount is a test dependency"
+    done = subprocess.run([bean_check, str(ledger)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def money_minor(text: str) -> int:
     from alliance.core.money import Money
 

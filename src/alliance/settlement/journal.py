@@ -8,18 +8,21 @@ books; the test suite runs `bean-check` on it) or CSV.
 Beancount accounts live under `Liabilities:Alliance:<ALLIANCE>:<ACCOUNT>` from the clearing
 point of view: money owed to a member is a liability (negative), money a member owes reduces it
 (positive). Codes become account components by upper-casing and replacing characters Beancount
-does not allow with "-"; the original code is kept as posting metadata.
+does not allow with "-" (codes that would meet in one component each get a suffix from their
+digest); the original code is kept as posting metadata.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from alliance.core.errors import InvalidInput
 from alliance.core.money import Money
 
 
@@ -49,14 +52,37 @@ def component(code: str) -> str:
     return cleaned if cleaned[:1].isalnum() else "X" + cleaned
 
 
+def components(codes: Sequence[str]) -> dict[str, str]:
+    """Each account code's Beancount component, distinct for distinct codes.
+
+    Codes that clean to the same component (`sh.hw` and `sh_hw`, `sw` and `SW`) each get a
+    suffix from a digest of the code itself, so an account's name does not depend on the order
+    of the export; every other code keeps its plain component.
+    """
+    plain = {code: component(code) for code in codes}
+    taken: dict[str, list[str]] = {}
+    for code, name in plain.items():
+        taken.setdefault(name, []).append(code)
+    names = {code: name if len(taken[name]) == 1 else f"{name}-{hashlib.sha256(code.encode()).hexdigest()[:8].upper()}"
+             for code, name in plain.items()}
+    if len(set(names.values())) != len(names):  # a plain code that looks like a suffixed one: refuse, never merge
+        raise JournalAccountsClash("two accounts would share one Beancount account; export the journal as CSV")
+    return names
+
+
+class JournalAccountsClash(InvalidInput):
+    code = "journal_accounts_clash"
+
+
 def beancount(alliance: str, currency: str, entries: Sequence[JournalEntry]) -> str:
     """The journal as a Beancount file that `bean-check` accepts."""
     check(entries)
     root = f"Liabilities:Alliance:{component(alliance)}"
     accounts = sorted({code for e in entries for code, _ in e.postings})
+    names = components(accounts)
     opened = min((e.day for e in entries), default=date(2000, 1, 1))
     out = [f'option "title" "Alliance {alliance} settlement journal"', f'option "operating_currency" "{currency}"', ""]
-    out += [f"{opened.isoformat()} open {root}:{component(a)} {currency}" for a in accounts]
+    out += [f"{opened.isoformat()} open {root}:{names[a]} {currency}" for a in accounts]
     for e in entries:
         note = f"{e.rule_id} ({e.kind})" + (f", adjustment of {e.adjustment_of}" if e.adjustment_of else "")
         out += ["", f'{e.day.isoformat()} * "{e.agreement} v{e.version}" "{_quote(note)}"',
@@ -65,7 +91,7 @@ def beancount(alliance: str, currency: str, entries: Sequence[JournalEntry]) -> 
             out.append(f"  adjustment-of: {e.adjustment_of.isoformat()}")
         for code, money in e.postings:
             # Owed to the account (+) is a liability of the clearing: negative in Beancount.
-            out.append(f"  {root}:{component(code)}  {(-money).amount_text()} {money.currency}")
+            out.append(f"  {root}:{names[code]}  {(-money).amount_text()} {money.currency}")
             out.append(f'    member: "{_quote(code)}"')
     return "\n".join(out) + "\n"
 

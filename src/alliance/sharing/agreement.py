@@ -106,6 +106,7 @@ class Agreement:
     rules: tuple[Rule, ...]
     expectations: Mapping[str, Money]  # what each party was led to expect (for the sandbox)
     accounts: Mapping[str, str]  # non-member accounts, e.g. a growth fund: code -> description
+    declares_timezone: bool = False  # whether the document names its time zone (else the default)
 
 
 # -- small typed readers that record problems instead of raising ------------------------------------
@@ -532,7 +533,8 @@ def parse_agreement(raw: Any, *, members: Sequence[str] | None = None) -> Agreem
     if r.problems:
         raise AgreementInvalid(f"{len(r.problems)} problem(s) in the agreement", r.problems)
     assert code is not None and currency is not None and starts is not None
-    return Agreement(code, title, currency, timezone, starts, ends, tuple(parties), tuple(rules), expectations, accounts)
+    return Agreement(code, title, currency, timezone, starts, ends, tuple(parties), tuple(rules), expectations, accounts,
+                     "timezone" in raw)
 
 
 def load_agreement_text(text: str, source: str = "agreement", *, members: Sequence[str] | None = None) -> Agreement:

@@ -89,6 +89,11 @@ def _check_against_alliance(agreement: Agreement, alliance: Alliance, clock: Clo
     reasons = []
     if agreement.currency != alliance.currency:
         reasons.append(f"currency {agreement.currency} differs from the alliance's {alliance.currency}")
+    if agreement.declares_timezone and agreement.timezone != alliance.timezone:
+        # Business days are the alliance's: one day, one run, for every agreement. A document
+        # saying otherwise would be signed for days it is not settled on.
+        reasons.append(f"timezone {agreement.timezone} differs from the alliance's {alliance.timezone} "
+                       "(business days are the alliance's; leave timezone out or give the alliance's)")
     today = local_today(clock, alliance.timezone)
     if agreement.effective_from < today:
         reasons.append(f"effective_from {agreement.effective_from} is in the past (today is {today} in {alliance.timezone})")
