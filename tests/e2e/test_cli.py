@@ -425,5 +425,7 @@ def test_api_keys_through_the_cli(cli, monkeypatch: pytest.MonkeyPatch) -> None:
     assert [k["scopes"] for k in listed if k["name"] != "ERP"] == [None]
     table = cli("apikey", "list", "--alliance", "nb").stdout
     assert "read_member_data" in table and "(all of the role)" in table
-    assert cli("apikey", "revoke", key[3:11]).exit_code == 0
-    assert cli("apikey", "revoke", key[3:11]).exit_code != 0
+    assert cli("apikey", "revoke", key[:11]).exit_code == 0  # "al_" and the prefix, as listed elsewhere
+    assert cli("apikey", "revoke", key[3:11]).exit_code != 0  # already revoked
+    other = whole.stdout.strip().splitlines()[-1].strip()
+    assert cli("apikey", "revoke", other).exit_code == 0, other  # the whole key does too

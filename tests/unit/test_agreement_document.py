@@ -164,7 +164,7 @@ def test_contribution_methods_are_checked() -> None:
 
 
 @pytest.mark.parametrize(("document", "says"), [
-    ("agreement: x\neffective_from: 2027-02-30\n", "a value cannot be read"),      # no such day
+    ("agreement: x\neffective_from: 2027-02-30\n", "2027-02-30 is not a date (day is out of range for month)\n  in \"<unicode string>\", line 2"),      # no such day
     ("agreement: x\nparties: &p [A, B]\ntitle: *p\n", "aliases (*name) are not allowed"),
     ("agreement: x\ntitle: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
 ])

@@ -91,8 +91,11 @@ def list_keys(
 
 @key_app.command("revoke")
 @fails_cleanly
-def revoke_key(prefix: Annotated[str, typer.Argument(help="The key's prefix (the 8 characters after al_).")]) -> None:
+def revoke_key(prefix: Annotated[str, typer.Argument(
+        help="The key's prefix (the 8 characters after al_; al_ itself, or the whole key, also do).")]) -> None:
     """Revoke a key: it stops working at once."""
+    # Whatever the user has at hand: "i4agpk2m", "al_i4agpk2m" or the whole key.
+    prefix = prefix.strip().removeprefix("al_").split("_", 1)[0]
     service.revoke_api_key(open_store(), prefix, SystemClock())
     console.print(f"API key {prefix} revoked.", highlight=False)
 

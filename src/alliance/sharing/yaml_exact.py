@@ -36,7 +36,16 @@ def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
     return Decimal(text)
 
 
+def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
+    except ValueError as exc:  # 2027-02-30: a date that does not exist, said where it is
+        raise yaml.constructor.ConstructorError(None, None, f"{node.value} is not a date ({exc})",
+                                                node.start_mark) from None
+
+
 ExactLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
+ExactLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 def load(text: str) -> Any:
