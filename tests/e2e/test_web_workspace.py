@@ -590,3 +590,12 @@ def test_a_settle_form_posted_without_script_shows_the_calendar_with_the_error(a
         assert page.status_code == status
         assert 'class="alliance-nav"' in page.text and 'id="settle-result"' in page.text and "alert--error" in page.text
         assert f'value="{day[:10]}"' in page.text  # what was typed stays in the field
+
+
+def test_a_statement_names_rule_kinds_and_notes_in_the_pages_language(app_client: TestClient, clock: FrozenClock) -> None:
+    settle_one_day(app_client, clock)
+    sign_in(app_client, "coord")
+    chinese = app_client.get(f"{A}/settlement/2026-12-05/members/HW", params={"lang": "zh_CN"}).text
+    assert "固定比例分成" in chinese and "归集" in chinese and "fixed_split" not in chinese
+    english = app_client.get(f"{A}/settlement/2026-12-05/members/HW", params={"lang": "en"}).text
+    assert "Fixed split" in english and "collected" in english

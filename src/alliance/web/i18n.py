@@ -35,6 +35,7 @@ from alliance.registry.model import (
     ResourceCategory,
     ResourceDirection,
 )
+from alliance.sharing.agreement import Base, RuleKind
 from alliance.web import TEMPLATES_DIR, TRANSLATIONS_DIR
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("zh_CN", "en")
@@ -90,6 +91,17 @@ ENUM_LABELS: Mapping[type[StrEnum], Mapping[str, str]] = {
         ResourceDirection.OFFER: N_("Offers"),
         ResourceDirection.NEED: N_("Needs"),
     },
+    Base: {Base.REVENUE: N_("Revenue"), Base.PROFIT: N_("Profit")},
+    RuleKind: {
+        RuleKind.FIXED_SPLIT: N_("Fixed split"),
+        RuleKind.TIERED: N_("Tiered incentive"),
+        RuleKind.THREE_LEVEL: N_("Three-level pool"),
+        RuleKind.DYNAMIC: N_("Dynamic split"),
+        RuleKind.GROWTH_FUND: N_("Growth fund"),
+        RuleKind.REBATE: N_("Rebate"),
+        RuleKind.COST_SHARE: N_("Cost share"),
+        RuleKind.CONTRIBUTION: N_("Contribution pool"),
+    },
     ResourceCategory: {
         ResourceCategory.CUSTOMERS: N_("Customers"),
         ResourceCategory.TECHNOLOGY: N_("Technology"),
@@ -102,6 +114,12 @@ ENUM_LABELS: Mapping[type[StrEnum], Mapping[str, str]] = {
         ResourceCategory.OTHER: N_("Other"),
     },
 }
+
+
+# The fixed notes the settlement engine writes in a statement line's "rate or share" (the others
+# carry figures and stay as written): msgids here so the `message` filter can translate them.
+STATEMENT_NOTES = (N_("collected"), N_("pays tier incentives"), N_("funds the growth fund"), N_("pro rata to sales"),
+                   N_("paid the cost"), N_("Shapley value (equal per attributed line)"), N_("normalised Banzhaf value"))
 
 
 def normalise_locale(text: str | None) -> str | None:
@@ -253,6 +271,8 @@ def get_environment(locale: str) -> jinja2.Environment:
         return enum_label(translations, value)
 
     env.globals["label"] = label
+    # A rule kind as stored (a statement line, a checked document): its label when it is one.
+    env.globals["kind_label"] = lambda text: label(RuleKind(text)) if text in RuleKind.__members__.values() else text
     env.globals["options"] = lambda values: [(v.value, label(v)) for v in values]
     env.globals["locale"] = locale
     env.globals["html_lang"] = html_lang(locale)
