@@ -599,3 +599,16 @@ def test_a_statement_names_rule_kinds_and_notes_in_the_pages_language(app_client
     assert "固定比例分成" in chinese and "归集" in chinese and "fixed_split" not in chinese
     english = app_client.get(f"{A}/settlement/2026-12-05/members/HW", params={"lang": "en"}).text
     assert "Fixed split" in english and "collected" in english
+
+
+def test_the_ledger_names_the_account_that_recorded_a_signature(app_client: TestClient, store: Store) -> None:
+    from alliance.ledger import service as ledger
+
+    token = sign_in(app_client, "coord")
+    app_client.post(f"{A}/agreements/new", data={"document": AGREEMENT, "csrf_token": token})
+    token = sign_in(app_client, "hw")
+    signed = app_client.post(f"{A}/agreements/hw-split/versions/1/signatures/HW", data={"signer": "王总", "csrf_token": token},
+                             follow_redirects=False)
+    assert signed.status_code == 303
+    (entry,) = [e["entry"] for e in ledger.entries(store, "cloud-hw") if e["type"] == "agreement.signed"]
+    assert entry["actor"] != "王总" and "hw" in entry["actor"] and entry["payload"]["signer"] == "王总"

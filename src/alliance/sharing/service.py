@@ -137,8 +137,11 @@ def get_version(store: Store, alliance_code: str, agreement_code: str, version: 
 
 
 def sign(store: Store, alliance_code: str, agreement_code: str, version: int, member_code: str, signer: str,
-         clock: Clock) -> AgreementVersion:
-    """Record that `member_code` (through `signer`) signs exactly this version's content."""
+         clock: Clock, *, actor: str | None = None) -> AgreementVersion:
+    """Record that `member_code` (through `signer`) signs exactly this version's content.
+
+    `signer` is the person named as signing (typed by the user); `actor` the account that recorded
+    it (the signed-in user or API key). The ledger names the account and keeps the name typed."""
     signer = check_text(signer, "the signer's name", 100)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
@@ -158,8 +161,9 @@ def sign(store: Store, alliance_code: str, agreement_code: str, version: int, me
             uow.sharing.add_signature(alliance.id, version_id, member_code, signer.strip(), current.sha256, clock.now())
         except IntegrityError:
             raise Conflict(f"{member_code!r} has already signed version {version}") from None
-        ledger.record(uow, alliance.id, alliance.code, events.AGREEMENT_SIGNED, signer.strip(), clock.now(), {
-            "agreement": agreement_code, "version": version, "member": member_code, "sha256": current.sha256})
+        ledger.record(uow, alliance.id, alliance.code, events.AGREEMENT_SIGNED, actor or signer.strip(), clock.now(), {
+            "agreement": agreement_code, "version": version, "member": member_code, "sha256": current.sha256,
+            **({"signer": signer.strip()} if actor and actor != signer.strip() else {})})
         uow.commit()
         return next(v for v in uow.sharing.versions(alliance.id, agreement_code) if v.version == version)
 

@@ -258,7 +258,8 @@ async def sign_version(request: Request, code: Code, agreement: Code, version: I
     form = await request.form()
     signer = str(form.get("signer", "")).strip() or viewer.username
     try:
-        await run_in_threadpool(service.sign, store, code, agreement, version, member, signer, clock)
+        await run_in_threadpool(lambda: service.sign(store, code, agreement, version, member, signer, clock,
+                                                     actor=viewer.principal.actor))
     except AllianceError as exc:
         if is_htmx(request):
             raise

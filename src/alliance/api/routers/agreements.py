@@ -69,4 +69,5 @@ class SignatureIn(Body):
 def sign(code: Code, agreement: Code, version: Id, body: SignatureIn, store: StoreDep, clock: ClockDep,
          principal: PrincipalDep) -> dict[str, Any]:
     authorize(principal, Action.ACT_FOR_MEMBER, code, body.member)  # a member admin signs for its own member only
-    return version_record(service.sign(store, code, agreement, version, body.member, body.signer, clock))
+    return version_record(service.sign(store, code, agreement, version, body.member, body.signer, clock,
+                                       actor=principal.actor))
