@@ -612,3 +612,16 @@ def test_the_ledger_names_the_account_that_recorded_a_signature(app_client: Test
     assert signed.status_code == 303
     (entry,) = [e["entry"] for e in ledger.entries(store, "cloud-hw") if e["type"] == "agreement.signed"]
     assert entry["actor"] != "王总" and "hw" in entry["actor"] and entry["payload"]["signer"] == "王总"
+
+
+def test_error_pages_explain_in_the_pages_language_and_keep_the_details(app_client: TestClient, clock: FrozenClock) -> None:
+    sign_in(app_client, "hw")
+    chinese = app_client.get(f"{A}/screening", params={"lang": "zh_CN"})
+    assert chinese.status_code == 403 and "您的角色无权在此执行该操作。" in chinese.text and "详情：" in chinese.text
+    english = app_client.get(f"{A}/screening", params={"lang": "en"})
+    assert english.status_code == 403 and "Details:" not in english.text and "may not" in english.text
+    settle_one_day(app_client, clock)
+    token = sign_in(app_client, "coord")
+    again = app_client.post(f"{A}/settlement?lang=zh_CN", data={"day": "2026-12-05", "csrf_token": token},
+                            headers={"HX-Request": "true"})
+    assert again.status_code == 409 and "已结算关账" in again.text and "already settled" in again.text

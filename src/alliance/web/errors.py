@@ -33,6 +33,32 @@ TITLES = {
 }
 
 
+# What an error means, by its stable code, for readers of a language other than the English of
+# the error's own message (which names the specifics and is shown beneath, as details).
+EXPLANATIONS = {
+    "forbidden": N_("Your role does not allow this here."),
+    "csrf_failed": N_("The form was too old or sent from elsewhere: reload the page and send it again."),
+    "not_found": N_("There is nothing at this address, or it is not yours to see."),
+    "alliance_not_found": N_("There is no such alliance, or it is not yours to see."),
+    "member_not_found": N_("There is no such member in this alliance."),
+    "agreement_not_found": N_("There is no such agreement or version in this alliance."),
+    "prospect_not_found": N_("There is no such prospect in this alliance."),
+    "view_not_found": N_("This view is not shared (any more)."),
+    "day_closed": N_("This business day is already settled and closed; a closed day is never settled again."),
+    "day_out_of_order": N_("Business days are settled in order: settle the day named below first."),
+    "settlement_input_missing": N_("A rule needs a figure that has not been recorded yet (a period metric)."),
+    "invalid_agreement": N_("The agreement document cannot be read; see the line named below."),
+    "stage_refused": N_("The prospect cannot move to that stage yet."),
+    "rate_limited": N_("Too many requests in a short time: wait a moment and try again."),
+    "body_too_large": N_("The upload is larger than the server accepts."),
+    "store_unavailable": N_("The database cannot be reached right now; nothing was changed."),
+    "fact_store_unavailable": N_("The order-line store cannot be opened right now; nothing was changed."),
+    "ledger_key_locked": N_("The ledger's signing key is locked on this server."),
+    "invalid_input": N_("Some of the input is not valid; nothing was saved."),
+    "conflict": N_("This clashes with what is already recorded; nothing was saved."),
+}
+
+
 def is_page(request: Request) -> bool:
     """Whether the request is for a page (errors as HTML) rather than the API (problem+json)."""
     return not request.url.path.startswith(API_PATHS)
@@ -56,4 +82,4 @@ def page_problem(request: Request, status: int, code: str, detail: str, exc: Exc
     template = "fragments/error.html" if is_htmx(request) else "error.html"
     # An htmx fragment is swapped in place (htmx-config swaps 4xx/5xx answers), with its status kept.
     return render(request, template, status=status, error_title=title, error_detail=detail, error_code=code,
-                  error_status=status)
+                  error_status=status, error_explanation=EXPLANATIONS.get(code))

@@ -33,6 +33,7 @@ from alliance.settlement.journal import beancount, to_csv
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
 from alliance.web import charts
+from alliance.web.errors import EXPLANATIONS
 from alliance.web.i18n import N_
 from alliance.web.notices import departed_in_force
 from alliance.web.render import is_htmx, render
@@ -109,10 +110,10 @@ async def settle_day(request: Request, code: Code, store: StoreDep, clock: Clock
     text = str(form.get("day", "")).strip()
     alliance = registry.get_alliance(store, code)
 
-    def refused(status: int, error: str) -> HTMLResponse:
+    def refused(status: int, error: str, code: str = "") -> HTMLResponse:
         if is_htmx(request):
             return render(request, "fragments/settle_result.html", status=status, alliance=alliance, error=error,
-                          result=None)
+                          result=None, explanation=EXPLANATIONS.get(code))
         # A plain form post (no script): the whole calendar again, the error beside the form.
         return _calendar(request, code, store, clock, viewer, None, None, settle_error=error, day_asked=text[:10],
                          status=status)
@@ -132,7 +133,7 @@ async def settle_day(request: Request, code: Code, store: StoreDep, clock: Clock
     try:
         result = await run_in_threadpool(run)
     except AllianceError as exc:
-        return refused(exc.status, exc.message)
+        return refused(exc.status, exc.message, exc.code)
     target = f"/alliances/{code}/settlement/{result.day.isoformat()}"
     if is_htmx(request):
         return render(request, "fragments/settle_result.html", alliance=alliance, error=None, result=result,
