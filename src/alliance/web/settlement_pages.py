@@ -110,10 +110,10 @@ async def settle_day(request: Request, code: Code, store: StoreDep, clock: Clock
     text = str(form.get("day", "")).strip()
     alliance = registry.get_alliance(store, code)
 
-    def refused(status: int, error: str, code: str = "") -> HTMLResponse:
+    def refused(status: int, error: str, error_code: str = "") -> HTMLResponse:
         if is_htmx(request):
             return render(request, "fragments/settle_result.html", status=status, alliance=alliance, error=error,
-                          result=None, explanation=EXPLANATIONS.get(code))
+                          result=None, explanation=EXPLANATIONS.get(error_code))
         # A plain form post (no script): the whole calendar again, the error beside the form.
         return _calendar(request, code, store, clock, viewer, None, None, settle_error=error, day_asked=text[:10],
                          status=status)
