@@ -6,7 +6,7 @@ import hashlib
 import logging
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -103,33 +103,31 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
             raise InvalidInput(f"{day} is not over yet in {alliance.timezone} (today is {today}); settle past days only")
         if uow.settlement.run(alliance.id, day) is not None:
             raise DayClosed(f"{day} is already settled for {alliance.code!r}; a closed day is never rewritten")
-        latest = max(uow.settlement.closed(alliance.id), default=None)
+        closed_days = set(uow.settlement.closed(alliance.id))
         seen_before = uow.settlement.watermark(alliance.id)
         codes = uow.sharing.codes(alliance.id)
         versions = {code: uow.sharing.versions(alliance.id, code) for code in codes}
         metrics = uow.settlement.metrics(alliance.id)
         departures = uow.members.departures(alliance.id)
+    latest = max(closed_days, default=None)
+    gaps = legacy_gaps(closed_days)
     first_line_day = facts.first_day(alliance.code)
     earliest = earliest_day(alliance, first_line_day)
     if day < earliest:
         raise InvalidInput(f"{day} is before {alliance.code!r} was founded and before its first order line "
                            f"({earliest}): there is nothing to settle")
-    expected = next_day(latest, first_line_day, day)
-    if day < expected:
-        raise DayOutOfOrder(f"{day} comes before {latest}, the last day {alliance.code!r} closed: days close in "
-                            "order, and its lines are settled as adjustments by the next run")
-    if day > expected:
-        raise DayOutOfOrder(f"{alliance.code!r} settles {expected} first: days close in order ("
-                            + (f"the last closed day is {latest})" if latest else "its first day with order lines)"))
+    _check_order(alliance.code, day, latest, first_due(first_line_day, versions), gaps)
 
     try:
         statement: list[dict[str, Any]] = []
         applied: list[dict[str, Any]] = []
         net: dict[str, int] = {}
         with facts.snapshot():
+            if latest is None:  # an earlier day's lines may have landed since the check: look again
+                _check_order(alliance.code, day, latest, first_due(facts.first_day(alliance.code), versions), gaps)
             watermark = facts.watermark(alliance.code)
             lines_today = facts.count(alliance.code, day)
-            adjusting = Adjusting(latest, seen_before) if latest is not None else None
+            adjusting = Adjusting(latest, seen_before, tuple(g for g in gaps if g != day)) if latest is not None else None
             late = facts.late_days(alliance.code, adjusting) if adjusting else {}
 
             def apply(version: AgreementVersion, on: date, late_of: Adjusting | None) -> None:
@@ -208,11 +206,46 @@ def settle_through(store: Store, facts: FactStore, alliance_code: str, last: dat
     """
     while True:
         with store.unit_of_work() as uow:
-            latest = max(uow.settlement.closed(uow.alliances.require(alliance_code).id), default=None)
-        day = next_day(latest, facts.first_day(alliance_code), last)
+            alliance_id = uow.alliances.require(alliance_code).id
+            latest = max(uow.settlement.closed(alliance_id), default=None)
+            versions = {code: uow.sharing.versions(alliance_id, code) for code in uow.sharing.codes(alliance_id)}
+        day = next_day(latest, first_due(facts.first_day(alliance_code), versions), last)
         if day > last or (latest is not None and latest >= last):
             return
         yield settle(store, facts, alliance_code, day, actor, clock)
+
+
+def first_due(first_line_day: date | None, versions: Mapping[str, Sequence[AgreementVersion]]) -> date | None:
+    """Where an alliance's first run starts: its first day holding order lines, or the first day a
+    signed version shares a cost (`cost_share`), if earlier: the only thing owed without a line."""
+    costs = [rule.params["incurred_on"]
+             for history in versions.values() for v in history if v.fully_signed
+             for rule in load_agreement_text(v.document).rules
+             if rule.kind is RuleKind.COST_SHARE and in_force(list(history), rule.params["incurred_on"]) == v]
+    return min([d for d in (first_line_day, min(costs, default=None)) if d is not None], default=None)
+
+
+def legacy_gaps(closed: set[date]) -> tuple[date, ...]:
+    """Days left open between closed days by versions before days closed in order (2026-11): each
+    may still be settled once, out of order, as it would have been then. None arise any more."""
+    if not closed:
+        return ()
+    first, last = min(closed), max(closed)
+    return tuple(first + timedelta(days=i) for i in range((last - first).days) if first + timedelta(days=i) not in closed)
+
+
+def _check_order(code: str, day: date, latest: date | None, first: date | None, gaps: tuple[date, ...]) -> None:
+    """Refuse any day but the next (see `next_day`), or a day a version before 2026-11 left open."""
+    if day in gaps:
+        return
+    expected = next_day(latest, first, day)
+    if day < expected:
+        raise DayOutOfOrder(f"{day} comes before {latest}, the last day {code!r} closed: days close in "
+                            "order, and its lines are settled as adjustments by the next run")
+    if day > expected:
+        raise DayOutOfOrder(f"{code!r} settles {expected} first: days close in order ("
+                            + (f"the last closed day is {latest})" if latest else
+                               "its first day with order lines or a shared cost)"))
 
 
 def earliest_day(alliance: Alliance, first_line_day: date | None) -> date:
@@ -433,19 +466,24 @@ def settle_due(store: Store, facts: FactStore, settle_at: time, actor: str, cloc
     catch-up (the days after it cannot close before it) and does not stop the others.
     """
     with store.unit_of_work() as uow:
-        candidates = [(a, max(uow.settlement.closed(a.id), default=None))
+        candidates = [(a, max(uow.settlement.closed(a.id), default=None),
+                       {code: uow.sharing.versions(a.id, code) for code in uow.sharing.codes(a.id)})
                       for a in uow.alliances.all() if uow.sharing.codes(a.id)]
     runs = []
-    for alliance, latest in candidates:
+    for alliance, latest, versions in candidates:
         first_line_day = facts.first_day(alliance.code)
         earliest = earliest_day(alliance, first_line_day)
-        for day in due_days(clock.now(), alliance.timezone, settle_at, latest, first_line_day):
+        for day in due_days(clock.now(), alliance.timezone, settle_at, latest, first_due(first_line_day, versions)):
             if day < earliest:
                 continue
             try:
                 runs.append(ScheduledRun(alliance.code, day, settle(store, facts, alliance.code, day, actor, clock), None))
             except AllianceError as exc:
                 runs.append(ScheduledRun(alliance.code, day, None, exc.message))
+                break
+            except Exception as exc:  # noqa: BLE001 - one alliance's defect must not stop the others' settlement
+                logger.exception("settling %s %s failed unexpectedly", alliance.code, day)
+                runs.append(ScheduledRun(alliance.code, day, None, f"unexpected error ({type(exc).__name__})"))
                 break
     return runs
 

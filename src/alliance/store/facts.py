@@ -112,6 +112,8 @@ class Adjusting:
 
     through: date
     after: int | None
+    # Days an older version left open between closed days: settled on their own, never late.
+    open_days: tuple[date, ...] = ()
 
 
 # Ingestion is serialised per fact store file in this process (DuckDB lets only one process open a
@@ -364,7 +366,8 @@ class FactStore:
         """How many late lines (see `Adjusting`) each closed day holds, in day order."""
         rows = self._read(
             f"""SELECT business_day, count(*) FROM order_lines
-                WHERE alliance = ? AND business_day <= ? AND {_after('>')} GROUP BY business_day ORDER BY business_day""",
+                WHERE alliance = ? AND business_day <= ? AND {_after('>')} {_not_open(adjusting)}
+                GROUP BY business_day ORDER BY business_day""",
             [alliance, adjusting.through, _mark(adjusting.after)])
         return {r[0]: int(r[1]) for r in rows}
 
@@ -516,6 +519,13 @@ def _mark(after: int | None) -> int:
     return _NOTHING_SEEN if after is None else after
 
 
+def _not_open(adjusting: Adjusting) -> str:
+    """SQL leaving out the days an older version left open (dates are ours: literals are safe)."""
+    if not adjusting.open_days:
+        return ""
+    return "AND business_day NOT IN (" + ", ".join(f"DATE '{d.isoformat()}'" for d in adjusting.open_days) + ")"
+
+
 def _after(op: str) -> str:
     """Whether a line arrived after (`>`) or by (`<=`) a watermark given as a parameter."""
     return f"epoch_us(ingested_at) {op} ?"
@@ -529,13 +539,15 @@ def _period_where(period: _Period, alliance: str, day: date, month_start: date,
             return ["alliance = ?", "business_day = ?"], [alliance, day]
         return ["alliance = ?", "business_day >= ?", "business_day < ?"], [alliance, month_start, day]
     after = _mark(adjusting.after)
-    if period is _Period.TODAY:
+    if period is _Period.TODAY:  # a late day is never an open one (see late_days)
         return ["alliance = ?", "business_day = ?", _after(">")], [alliance, day, after]
     if period is _Period.DAY_BEFORE:
         return ["alliance = ?", "business_day = ?", _after("<=")], [alliance, day, after]
-    # The month's lines of closed days seen before, and the late lines of its earlier days.
+    # The month's lines of closed days seen before, and the late lines of its earlier days; never
+    # the next month's (a late line of the 31st adjusted after the 1st closed).
+    month_end = (month_start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     return (["alliance = ?", "business_day >= ?", "business_day <= ?", f"({_after('<=')} OR business_day < ?)"],
-            [alliance, month_start, adjusting.through, after, day])
+            [alliance, month_start, min(adjusting.through, month_end), after, day])
 
 
 def _totals_sql(sets: Sequence[tuple[str, ...]], selector: Selector, profit: bool, period: list[str]) -> str:
