@@ -615,9 +615,8 @@ typed AS (
     SELECT s.*,
         trim(line_id) AS lid,
         TRY_CAST(occurred_at AS TIMESTAMPTZ) AS occurred,
-        regexp_matches(trim(occurred_at),
-            '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[T ][0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}}([.][0-9]+)?)?(Z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$')
-            AS has_offset,
+        -- a time (more than a date) with an offset; a full-match pattern costs ~1 s per 10M lines more
+        length(trim(occurred_at)) > 10 AND regexp_matches(occurred_at, '(Z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$') AS has_offset,
         CASE WHEN regexp_matches(trim(quantity), '^-?[0-9]{{1,9}}$') THEN CAST(trim(quantity) AS INTEGER) END AS qty,
         regexp_matches(trim(amount), {amount}) AS amount_ok,
         (cost IS NULL OR trim(cost) = '' OR regexp_matches(trim(cost), {amount})) AS cost_ok,
