@@ -254,3 +254,50 @@ def test_an_upload_is_named_by_its_own_name_not_the_servers_path(store: Store, f
     with pytest.raises(InvalidInput) as caught:
         import_order_lines(store, facts, alliance, odd, None, clock, shown_as="订单.csv")
     assert caught.value.message.startswith("订单.csv: ") and "tmpabc123" not in caught.value.message
+
+
+def test_two_imports_at_once_both_reach_the_ledger(store: Store, clock: FrozenClock, alliance: str, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from alliance.ledger import service as ledger
+    from alliance.store.ledger_repository import LedgerRepository
+
+    real_append = LedgerRepository.append
+    meet = threading.Barrier(2, timeout=10)
+    waited: set[int] = set()
+
+    def append_together(self: LedgerRepository, alliance_id: int, events: object) -> int:
+        if threading.get_ident() not in waited:  # both read the log's head before either writes
+            waited.add(threading.get_ident())
+            try:
+                meet.wait()
+            except threading.BrokenBarrierError:
+                pass
+        return real_append(self, alliance_id, events)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(LedgerRepository, "append", append_together)
+    errors: list[BaseException] = []
+
+    def run(n: int) -> None:
+        try:
+            facts = FactStore(tmp_path / "facts.duckdb")  # two stores opened at once on a new file, too
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+            return
+        try:
+            line = f"T{n},O{n},2027-01-15T10:00:00+08:00,M0001,M0002,store,SKU-1,1,10.00,,,,CNY"
+            import_order_lines(store, facts, alliance, csv_file(tmp_path, [line], f"t{n}.csv"), None, clock)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            facts.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    imported = [e for e in ledger.entries(store, alliance) if e["type"] == "orders.imported"]
+    assert sorted(e["entry"]["payload"]["file"] for e in imported) == ["t1.csv", "t2.csv"]

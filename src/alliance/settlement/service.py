@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time as time_module
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -58,11 +59,22 @@ def import_order_lines(store: Store, facts: FactStore, alliance_code: str, path:
         with path.open("rb") as f:
             while chunk := f.read(1 << 20):
                 sha256.update(chunk)
-        with store.unit_of_work() as uow:
-            ledger.record(uow, alliance.id, alliance.code, events.ORDERS_IMPORTED, PLATFORM, clock.now(), {
-                "file": shown_as or path.name, "sha256": sha256.hexdigest(), "inserted": report.inserted,
-                "duplicates": report.duplicates, "rejected": report.rejected_count, "conflicts": report.conflict_count})
-            uow.commit()
+        # The lines are stored whatever happens next, so the entry must be written: a concurrent
+        # writer of the same log (another import, a run) may take its next index first (SQLite
+        # has no row lock to wait on), and the entry is then simply appended again after it.
+        for attempt in range(5):
+            try:
+                with store.unit_of_work() as uow:
+                    ledger.record(uow, alliance.id, alliance.code, events.ORDERS_IMPORTED, PLATFORM, clock.now(), {
+                        "file": shown_as or path.name, "sha256": sha256.hexdigest(), "inserted": report.inserted,
+                        "duplicates": report.duplicates, "rejected": report.rejected_count,
+                        "conflicts": report.conflict_count})
+                    uow.commit()
+                break
+            except Conflict:
+                if attempt == 4:
+                    raise
+                time_module.sleep(0.05 * (attempt + 1))
     return report
 
 

@@ -124,9 +124,16 @@ _INGEST_LOCKS: dict[str, threading.Lock] = {}
 _INGEST_LOCKS_GUARD = threading.Lock()
 
 
-def _ingest_lock(path: Path) -> threading.Lock:
+_SCHEMA_LOCKS: dict[str, threading.Lock] = {}
+
+
+def _path_lock(locks: dict[str, threading.Lock], path: Path) -> threading.Lock:
     with _INGEST_LOCKS_GUARD:
-        return _INGEST_LOCKS.setdefault(str(path.resolve()), threading.Lock())
+        return locks.setdefault(str(path.resolve()), threading.Lock())
+
+
+def _ingest_lock(path: Path) -> threading.Lock:
+    return _path_lock(_INGEST_LOCKS, path)
 
 
 def _epoch_us(moment: datetime) -> int:
@@ -189,8 +196,12 @@ class FactStore:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = duckdb.connect(str(path))
             self._snapshots = threading.local()
-            self._db.execute(SCHEMA)
-            self._upgrade()
+            # Two stores opened at once on a new file (two requests) would both create the table:
+            # a write-write conflict in DuckDB's catalog. One at a time (a lock of its own: opening
+            # must not wait for an import).
+            with _path_lock(_SCHEMA_LOCKS, path):
+                self._db.execute(SCHEMA)
+                self._upgrade()
         except duckdb.IOException as exc:
             raise FactStoreError(f"cannot open the fact store {path}: {str(exc).splitlines()[0]}") from None
         except OSError as exc:
