@@ -88,6 +88,9 @@ def test_add_member_refusals_change_nothing(store: Store, clock: FrozenClock) ->
     assert {p.where for p in caught.value.problems} == {"member"}
     with pytest.raises(AllianceNotFound):
         service.add_member(store, "nope", member_values(4), clock)
+    with pytest.raises(InvalidInput) as caught:  # shown reversed: "宁波发票gnp.exe" is not what it says
+        service.add_member(store, "nb-precision", member_values(5, name="宁波发票\u202egnp.exe"), clock)
+    assert any("text-direction" in p.reason for p in caught.value.problems)
     assert [m.code for m in service.list_members(store, "nb-precision")] == ["M0001"]
 
 

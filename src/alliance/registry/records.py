@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from alliance.core.text import BIDI_CONTROLS
 from alliance.core.errors import Problem
 from alliance.core.money import Money, MoneyError
 from alliance.registry.credit_code import InvalidCreditCode, normalise_credit_code
@@ -50,6 +51,8 @@ def _text(limit: int) -> Parser:
             raise FieldError(f"longer than {limit} characters")
         if any(ord(ch) < 32 and ch not in "\t" for ch in value):
             raise FieldError("contains control characters (line breaks, NUL...)")
+        if any(ch in BIDI_CONTROLS for ch in value):
+            raise FieldError("contains invisible text-direction characters (U+202A-U+202E, U+2066-U+2069)")
         return value
 
     return parse
