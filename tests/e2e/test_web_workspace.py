@@ -373,7 +373,9 @@ def test_settle_then_read_and_download_statements(app_client: TestClient, clock:
     as_json = app_client.get(f"{A}/settlement/2026-12-05/members/SW/download", params={"format": "json"}).json()
     assert as_json["total"] == "300.00" and as_json["lines"][0]["amount"] == "300.00"
     journal = app_client.get(f"{A}/journal", params={"from": "2026-12-01", "to": "2026-12-31"})
-    assert "Liabilities:Alliance:CLOUD-HW:SW  -300.00 CNY" in journal.text
+    assert "Liabilities:Alliance:CLOUD-HW:SW  -300.00 CNY" in journal.text and not journal.content.startswith(b"\xef\xbb\xbf")
+    journal_csv = app_client.get(f"{A}/journal", params={"from": "2026-12-01", "to": "2026-12-31", "format": "csv"})
+    assert journal_csv.content.startswith(b"\xef\xbb\xbfday,agreement,")  # Excel reads it as UTF-8
     again = app_client.post(f"{A}/settlement", data={"day": "2026-12-05", "csrf_token": csrf_of(day.text)},
                             headers={"HX-Request": "true"})
     assert again.status_code == 409 and "该日未能结算" in again.text and "<html" not in again.text

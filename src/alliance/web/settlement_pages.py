@@ -202,7 +202,10 @@ def download_journal(code: Code, store: StoreDep, viewer: PageViewer, first: Ann
     suffix = "beancount" if format == "beancount" else "csv"
     media = "text/plain; charset=utf-8" if format == "beancount" else "text/csv; charset=utf-8"
     name = f"journal-{code}-{first.isoformat()}-{last.isoformat()}.{suffix}"
-    return Response(text.encode(), media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    # The CSV opens in Excel: a BOM tells it UTF-8 (agreement and member codes may be Chinese), as
+    # for statements; Beancount files stay plain UTF-8 for bean-check.
+    body = text.encode("utf-8-sig") if format == "csv" else text.encode()
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/alliances/{code}/orders/import", response_class=HTMLResponse)
