@@ -26,7 +26,7 @@ from alliance.sharing import service as sharing
 from alliance.sharing.agreement import load_agreement_text
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
-from tests.support.factories import credit_code, make_alliance
+from tests.support.factories import HW_SPLIT, credit_code, make_alliance
 
 HEADER = "line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,refund_of,currency"
 TIERS = """
@@ -53,13 +53,7 @@ accounts: {fund: 成长基金}
 rules:
   - {id: g, kind: growth_fund, rate: 0.10, target: "1000.00", period: day, fund: fund}
 """
-SPLIT = """
-agreement: hw-split
-effective_from: 2026-12-01
-parties: [SW, HW]
-rules:
-  - {id: hw-profit, kind: fixed_split, select: {product_owner: HW}, shares: {SW: 0.30, HW: 0.70}}
-"""
+SPLIT = HW_SPLIT  # the 30/70 hardware-profit split: SW gets 30% of HW's lines
 _ids = itertools.count(1)
 
 

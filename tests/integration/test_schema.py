@@ -46,19 +46,11 @@ def test_every_table_of_member_data_has_row_level_security_on_postgresql() -> No
 def test_runs_made_before_watermarks_get_their_closing_time_as_one(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from alembic import command
-    from alembic.config import Config
     from sqlalchemy import text
 
-    from alliance.store.database import MIGRATIONS
-
     store = Store.open(f"sqlite:///{tmp_path / 'old.db'}", migrate=False)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
     try:
-        with store.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0014_key_scopes")
+        store.migrate("0014_key_scopes")
         with store.engine.begin() as connection:
             connection.execute(text(
                 "INSERT INTO alliances (id, code, name, kind, structure, currency, timezone, charter, status, created_at) "

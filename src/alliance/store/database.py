@@ -132,8 +132,8 @@ class Store:
             store.migrate()
         return store
 
-    def migrate(self) -> None:
-        """Upgrade the schema to the newest Alembic revision (a no-op when already there)."""
+    def migrate(self, revision: str = "head") -> None:
+        """Upgrade the schema to the newest Alembic revision, or to `revision` (a no-op when already there)."""
         from alembic import command
         from alembic.config import Config
         from alembic.util import CommandError
@@ -143,7 +143,7 @@ class Store:
         try:
             with self.engine.begin() as connection:
                 config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+                command.upgrade(config, revision)
         except (OperationalError, DBAPIError) as exc:
             raise StoreUnavailable(f"cannot migrate database {self.describe()}: {_cause(exc)}") from None
         except CommandError as exc:
