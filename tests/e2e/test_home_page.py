@@ -25,6 +25,7 @@ from alliance.server import create_app
 from alliance.store.database import Store
 from alliance.web import STATIC_DIR, TEMPLATES_DIR, TRANSLATIONS_DIR
 from alliance.web.i18n import ENUM_LABELS, SUPPORTED_LOCALES, negotiate_locale
+from tests.support.web import sign_in_form
 
 WEB_DIR = TEMPLATES_DIR.parent
 ONE_YEAR = 365 * 24 * 60 * 60
@@ -72,8 +73,7 @@ def client(store: Store, clock: FrozenClock) -> Iterator[TestClient]:
     create_user(store, "admin", ADMIN_PASSWORD, "Admin", clock)
     grant_role(store, "admin", Role.PLATFORM_ADMIN, None, None)
     with TestClient(create_app(store, clock), base_url="https://testserver") as c:
-        signed = c.post("/sign-in", data={"username": "admin", "password": ADMIN_PASSWORD, "next": "/"},
-                        follow_redirects=False)
+        signed = c.post("/sign-in", data=sign_in_form(c, "admin", ADMIN_PASSWORD), follow_redirects=False)
         assert signed.status_code == 303, signed.text
         yield c
 

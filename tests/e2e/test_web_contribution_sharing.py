@@ -32,6 +32,7 @@ from alliance.store.facts import FactStore
 from alliance.web import TEMPLATES_DIR
 from alliance.web.contribution_pages import EXAMPLES
 from tests.support.factories import make_alliance, member_values
+from tests.support.web import sign_in_form
 
 PASSWORD = "a long enough password"
 HEADER = "line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,cost,currency"
@@ -150,7 +151,7 @@ def world(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[World]:
         client.__enter__()
         clients.append(client)
         client.cookies.set("lang", "en")
-        signed = client.post("/sign-in", data={"username": username, "password": PASSWORD, "next": "/alliances/nb"})
+        signed = client.post("/sign-in", data=sign_in_form(client, username, PASSWORD, "/alliances/nb"))
         assert signed.status_code in (200, 404), signed.text  # the outsider lands on a 404: nb is not theirs
         home = client.get("/")
         return Browser(client, csrf_of(home.text))

@@ -29,6 +29,7 @@ from alliance.screening.service import pilot_kpis
 from alliance.server import create_app
 from alliance.store.database import Store
 from alliance.web import prospect_pages, screening_pages
+from tests.support.web import sign_in_form
 from alliance.web.screening_pages import (
     SAATY,
     contribution_chart,
@@ -54,7 +55,7 @@ class World:
     def client(self, username: str) -> TestClient:
         """A client signed in as `username` (each client keeps its own session cookie)."""
         c = TestClient(self.app, base_url="https://testserver")  # type: ignore[arg-type]
-        r = c.post("/sign-in", data={"username": username, "password": PASSWORD, "next": "/"}, follow_redirects=False)
+        r = c.post("/sign-in", data=sign_in_form(c, username, PASSWORD), follow_redirects=False)
         assert r.status_code == 303, r.text
         return c
 

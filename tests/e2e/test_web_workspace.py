@@ -27,7 +27,7 @@ from alliance.server import create_app
 from alliance.store.database import Store
 from alliance.web.viewer import PAGES
 from tests.support.factories import credit_code, make_alliance
-from tests.support.web import add_user, csrf_of, sign_in
+from tests.support.web import add_user, csrf_of, sign_in, sign_in_form
 
 AGREEMENT = """agreement: hw-split
 title: 硬件利润分成
@@ -92,14 +92,31 @@ def test_pages_need_a_session_and_remember_where_they_were_going(app_client: Tes
     assert page.status_code == 200 and 'name="password"' in page.text and 'type="password"' in page.text
 
 
+
+def test_a_sign_in_form_from_another_site_signs_no_one_in(app_client: TestClient) -> None:
+    # Login CSRF: another site's form posting the attacker's credentials carries no token this
+    # site set (the token cookie is SameSite=Strict, so another site's post never sends it).
+    forged = app_client.post("/sign-in", data={"username": "coord", "password": "a long enough test password", "next": "/"},
+                             follow_redirects=False)
+    assert forged.status_code == 403 and "alliance_session" not in app_client.cookies
+    assert "登录表单已过期或来自其他网站" in forged.text
+    form = sign_in_form(app_client, "coord")
+    app_client.cookies.delete("alliance_sign_in")
+    assert app_client.post("/sign-in", data=form, follow_redirects=False).status_code == 403
+    form = sign_in_form(app_client, "coord")
+    cookie = app_client.get("/sign-in").headers["set-cookie"].lower()
+    assert "samesite=strict" in cookie and "httponly" in cookie and "secure" in cookie
+    assert app_client.post("/sign-in", data=form, follow_redirects=False).status_code == 403  # an older form's token
+    assert app_client.post("/sign-in", data=sign_in_form(app_client, "coord"), follow_redirects=False).status_code == 303
+
 def test_sign_in_failure_says_so_and_success_sets_a_safe_cookie(app_client: TestClient) -> None:
-    wrong = app_client.post("/sign-in", data={"username": "coord", "password": "nope", "next": "/"})
+    wrong = app_client.post("/sign-in", data=sign_in_form(app_client, "coord", "nope"))
     assert wrong.status_code == 401 and "用户名或密码错误" in wrong.text
     assert "alliance_session" not in app_client.cookies
-    unknown = app_client.post("/sign-in", data={"username": "nobody", "password": "nope", "next": "/"})
+    unknown = app_client.post("/sign-in", data=sign_in_form(app_client, "nobody", "nope"))
     assert unknown.status_code == 401 and unknown.text.count("用户名或密码错误") == 1
-    ok = app_client.post("/sign-in", data={"username": "coord", "password": "a long enough test password",
-                                           "next": "//evil.example/steal"}, follow_redirects=False)
+    ok = app_client.post("/sign-in", data=sign_in_form(app_client, "coord", next="//evil.example/steal"),
+                         follow_redirects=False)
     assert ok.status_code == 303 and ok.headers["location"] == "/"  # never off-site
     cookie = ok.headers["set-cookie"].lower()
     assert "httponly" in cookie and "secure" in cookie and "samesite=lax" in cookie

@@ -25,10 +25,19 @@ def add_user(store: Store, clock: Clock, username: str, role: Role, alliance: st
 def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
     """Sign in with the form; return the session's CSRF token (from a page's meta tag)."""
     client.cookies.clear()
-    answer = client.post("/sign-in", data={"username": username, "password": password, "next": "/"},
-                         follow_redirects=False)
+    answer = client.post("/sign-in", data=sign_in_form(client, username, password), follow_redirects=False)
     assert answer.status_code == 303, answer.text
     return csrf_of(client.get("/").text)
+
+
+SIGN_IN_TOKEN = re.compile(r'name="sign_in_token" value="([^"]+)"')
+
+
+def sign_in_form(client: TestClient, username: str, password: str = PASSWORD, next: str = "/") -> dict[str, str]:
+    """The sign-in form's fields as a browser sends them: the page is fetched first for its token."""
+    found = SIGN_IN_TOKEN.search(client.get("/sign-in").text)
+    assert found, "the sign-in page carries no form token"
+    return {"username": username, "password": password, "next": next, "sign_in_token": found.group(1)}
 
 
 def csrf_of(html: str) -> str:

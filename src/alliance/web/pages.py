@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -71,23 +73,44 @@ async def optional_viewer(request: Request, store: StoreDep, clock: ClockDep) ->
         return None
 
 
+# Login CSRF: a form on another site could sign a visitor in to the attacker's account (and what
+# they then type would be the attacker's to read). The form carries a token that must match a
+# cookie only this site sets, SameSite=Strict so no other site's form sends it.
+SIGN_IN_COOKIE = "alliance_sign_in"
+
+
+def _sign_in_form(request: Request, status: int = 200, *, next: str, username: str, failed: bool,
+                  expired: bool = False) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = render(request, "sign_in.html", status=status, next=next, username=username, failed=failed,
+                      expired=expired, sign_in_token=token)
+    response.set_cookie(SIGN_IN_COOKIE, token, max_age=3600, httponly=True, secure=True, samesite="strict", path="/")
+    return response
+
+
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_page(request: Request, viewer: Annotated[Viewer | None, Depends(optional_viewer)],
                  next: str | None = None) -> Response:
     if viewer is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return render(request, "sign_in.html", next=safe_next(next), username="", failed=False)
+    return _sign_in_form(request, next=safe_next(next), username="", failed=False)
 
 
 @router.post("/sign-in", response_class=HTMLResponse)
 def sign_in(request: Request, store: StoreDep, clock: ClockDep, username: Annotated[str, Form(max_length=64)] = "",
-            password: Annotated[str, Form(max_length=1000)] = "", next: Annotated[str, Form()] = "/") -> Response:
+            password: Annotated[str, Form(max_length=1000)] = "", next: Annotated[str, Form()] = "/",
+            sign_in_token: Annotated[str, Form(max_length=100)] = "") -> Response:
     request.app.state.sign_in_limiter.take(request.client.host if request.client else "?")
+    expected = request.cookies.get(SIGN_IN_COOKIE, "")
+    if not expected or not hmac.compare_digest(sign_in_token.encode(), expected.encode()):
+        # No password is checked (nor counted against the account): the form came from elsewhere, or expired.
+        return _sign_in_form(request, 403, next=safe_next(next), username=username, failed=False, expired=True)
     try:
         session = access.sign_in(store, username.strip(), password, clock)
     except access.NotAuthenticated:
-        return render(request, "sign_in.html", status=401, next=safe_next(next), username=username, failed=True)
+        return _sign_in_form(request, 401, next=safe_next(next), username=username, failed=True)
     response = RedirectResponse(safe_next(next), status_code=303)
+    response.delete_cookie(SIGN_IN_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
     response.set_cookie(SESSION_COOKIE, session.token, max_age=access.SESSION_HOURS * 3600, httponly=True,
                         secure=True, samesite="lax", path="/")
     return response
