@@ -128,7 +128,7 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
     if day < earliest:
         raise InvalidInput(f"{day} is before {alliance.code!r} was founded and before its first order line "
                            f"({earliest}): there is nothing to settle")
-    _check_order(alliance.code, day, latest, first_due(first_line_day, versions), gaps)
+    _check_order(alliance.code, day, latest, first_due(first_line_day, versions) if latest is None else None, gaps)
 
     try:
         statement: list[dict[str, Any]] = []
@@ -220,8 +220,10 @@ def settle_through(store: Store, facts: FactStore, alliance_code: str, last: dat
         with store.unit_of_work() as uow:
             alliance_id = uow.alliances.require(alliance_code).id
             latest = max(uow.settlement.closed(alliance_id), default=None)
-            versions = {code: uow.sharing.versions(alliance_id, code) for code in uow.sharing.codes(alliance_id)}
-        day = next_day(latest, first_due(facts.first_day(alliance_code), versions), last)
+            # Where a first run starts matters only before any day closed (it reads every version).
+            versions = {} if latest is not None else {
+                code: uow.sharing.versions(alliance_id, code) for code in uow.sharing.codes(alliance_id)}
+        day = next_day(latest, first_due(facts.first_day(alliance_code), versions) if latest is None else None, last)
         if day > last or (latest is not None and latest >= last):
             return
         yield settle(store, facts, alliance_code, day, actor, clock)
@@ -485,7 +487,8 @@ def settle_due(store: Store, facts: FactStore, settle_at: time, actor: str, cloc
     for alliance, latest, versions in candidates:
         first_line_day = facts.first_day(alliance.code)
         earliest = earliest_day(alliance, first_line_day)
-        for day in due_days(clock.now(), alliance.timezone, settle_at, latest, first_due(first_line_day, versions)):
+        first = first_due(first_line_day, versions) if latest is None else None
+        for day in due_days(clock.now(), alliance.timezone, settle_at, latest, first):
             if day < earliest:
                 continue
             try:

@@ -443,11 +443,9 @@ class FactStore:
                 by_seller=found[rule.id].get(Need.SELLER, {}),
                 by_owner=found[rule.id].get(Need.OWNER, {}),
                 by_sharers=found[rule.id].get(Need.SHARERS, {}),
-                before_by_seller=found[rule.id].get(Need.SELLER_BEFORE, {}),
+                # A rule's volume before is its month's or (a daily target, adjusting) its day's: never both.
+                before_by_seller=found[rule.id].get(Need.SELLER_BEFORE) or found[rule.id].get(Need.SELLER_DAY_BEFORE, {}),
                 before_by_owner=found[rule.id].get(Need.OWNER_BEFORE, {}),
-            ) if Need.SELLER_DAY_BEFORE not in found[rule.id] else RuleTotals(
-                by_seller=found[rule.id].get(Need.SELLER, {}),
-                before_by_seller=found[rule.id][Need.SELLER_DAY_BEFORE],
             )
             for rule in rules
         }

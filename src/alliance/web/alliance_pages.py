@@ -41,7 +41,8 @@ MAX_MEMBER_FILE = 5 * 2**20  # a member file of 5 MiB holds tens of thousands of
 def overview(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> HTMLResponse:
     _ = gettext_for(request)
     alliance = service.get_alliance(store, code)
-    members = service.list_members(store, code)
+    everyone = service.list_members(store, code, include_left=True)  # names for the warnings below
+    members = [m for m in everyone if m.left_on is None]
     subs = {s: (service.get_alliance(store, s).name, service.list_members(store, s)) for s in alliance.sub_alliance_codes}
     graph = charts.structure_graph(alliance, members, subs, charts.GraphLabels(
         _("Alliance"), _("Hub company"), _("Member"), _("Observer"), _("Sub-alliance")))
@@ -62,7 +63,7 @@ def overview(request: Request, code: Code, store: StoreDep, clock: ClockDep, vie
                   subs=subs, graph=graph, yesterday=yesterday, settled=settled, own_member=own, open_items=open_items,
                   log=log, may_import=viewer.may(Action.MANAGE_ALLIANCE, code),
                   departed=departed_in_force(store, code, yesterday + timedelta(days=1), viewer),
-                  names={m.code: m.legal_name for m in service.list_members(store, code, include_left=True)})
+                  names={m.code: m.legal_name for m in everyone})
 
 
 @router.get("/alliances/{code}/ledger/verify", response_class=HTMLResponse)
