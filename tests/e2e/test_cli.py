@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
 from alliance.cli.main import app
+from alliance.core.clock import SystemClock, local_today
 from tests.support.factories import credit_code
 
 runner = CliRunner()
@@ -257,14 +259,25 @@ def test_member_leave(cli) -> None:  # type: ignore[no-untyped-def]
     assert cli("member", "leave", "A", "-a", "nb", "--on", "someday").exit_code == 2
 
 
-def test_settle_and_statement_through_the_cli(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    from datetime import date, timedelta
+@pytest.fixture(params=["02:00", "23:30"])
+def cli_clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """The CLI's clock frozen at a time of today (UTC): 23:30 UTC is already tomorrow in the
+    alliance's Asia/Shanghai, where a machine's `date.today()` is not the business day."""
+    at = datetime.combine(datetime.now(UTC).date(), time.fromisoformat(request.param), UTC)
+    monkeypatch.setattr(SystemClock, "now", lambda self: at)
+    return at
+
+
+def test_settle_and_statement_through_the_cli(cli_clock: datetime, cli, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
 
     monkeypatch.setenv("ALLIANCE_FACTS_PATH", str(tmp_path / "facts.duckdb"))
     for n, code in ((1, "SW"), (2, "HW")):
         cli("member", "add", "-a", "nb", "--code", code, "--name", f"{code} 公司", "--credit-code", credit_code(n))
-    today = date.today()  # the CLI runs on the real clock: an agreement from tomorrow, settled days later is
-    # not possible here, so only the refusals and an empty day are exercised through the CLI.
+    # The business day of the clock the CLI uses (an agreement from tomorrow, settled days later,
+    # is the service's to test: here only the refusals and an empty day go through the CLI).
+    today = local_today(SystemClock(), "Asia/Shanghai")
     r = cli("settle", "-a", "nb", "--day", (today + timedelta(days=1)).isoformat())
     assert r.exit_code == 2 and "not over yet" in r.stderr
     yesterday = (today - timedelta(days=1)).isoformat()
@@ -285,12 +298,13 @@ def test_settle_and_statement_through_the_cli(cli, tmp_path: Path, monkeypatch: 
 
 
 
-def test_settle_through_catches_up_in_order(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    from datetime import date, timedelta
+def test_settle_through_catches_up_in_order(cli_clock: datetime, cli, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
 
     monkeypatch.setenv("ALLIANCE_FACTS_PATH", str(tmp_path / "facts.duckdb"))
     cli("member", "add", "-a", "nb", "--code", "A", "--name", "A 公司", "--credit-code", credit_code(1))
-    yesterday = date.today() - timedelta(days=1)
+    yesterday = local_today(SystemClock(), "Asia/Shanghai") - timedelta(days=1)
     first = yesterday - timedelta(days=2)
     lines = tmp_path / "lines.csv"
     lines.write_text("line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,currency\n"
