@@ -372,7 +372,7 @@ def test_contribution_report_through_the_cli(cli, tmp_path: Path, monkeypatch: p
     assert r.exit_code == 2 and "--to 'soon' is not a date" in r.stderr
 
 
-def test_ledger_through_the_cli(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ledger_through_the_cli(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -383,7 +383,8 @@ def test_ledger_through_the_cli(cli, tmp_path: Path) -> None:  # type: ignore[no
     r = cli("ledger", "checkpoint", "-a", "nb")
     assert r.exit_code == 0, r.output
     lines = r.stdout.split("\n")
-    assert lines[0] == "alliance.local/ledger/nb" and lines[1] == "4" and lines[4].startswith("\u2014 alliance.local/ledger/nb ")
+    assert lines[0] == "alliance.local/ledger/nb" and lines[1] == "4" and lines[3] == "previous 3"  # chained
+    assert lines[5].startswith("\u2014 alliance.local/ledger/nb ")
     key = cli("ledger", "public-key", "-a", "nb").stdout.strip()
     assert key.startswith("alliance.local/ledger/nb+")
     proof = json.loads(cli("ledger", "proof", "-a", "nb", "--index", "2", "--format", "json").stdout)
@@ -398,7 +399,20 @@ def test_ledger_through_the_cli(cli, tmp_path: Path) -> None:  # type: ignore[no
     assert verify_consistency(4, 5, [bytes.fromhex(p) for p in c["proof"]], bytes.fromhex(c["from_root"]),
                               bytes.fromhex(c["to_root"]))
     r = cli("ledger", "verify", "-a", "nb", "--checkpoint", str(kept))
-    assert r.exit_code == 0 and "OK: 5 entries" in r.stdout
+    assert r.exit_code == 0 and "OK: 5 entries" in r.stdout and "read from the database itself" in r.stderr
+    r = cli("ledger", "verify", "-a", "nb", "--key", key)
+    assert r.exit_code == 0 and "OK: 5 entries" in r.stdout and "warning" not in r.stderr
+    pinned = tmp_path / "trusted-keys.txt"
+    pinned.write_text(f"# kept by M1\n{key}\n", encoding="utf-8")
+    monkeypatch.setenv("ALLIANCE_LEDGER_TRUSTED_KEYS", str(pinned))
+    assert cli("ledger", "verify", "-a", "nb").exit_code == 0
+    from alliance.ledger.note import Signer
+
+    forged = str(Signer("alliance.local/ledger/nb", Ed25519PrivateKey.generate()).verifier)  # another key, same name
+    pinned.write_text(forged + "\n", encoding="utf-8")
+    r = cli("ledger", "verify", "-a", "nb")
+    assert r.exit_code == 3 and "is not the pinned one" in r.stderr
+    monkeypatch.delenv("ALLIANCE_LEDGER_TRUSTED_KEYS")
     out = tmp_path / "export"
     assert cli("ledger", "export", "-a", "nb", "--out", str(out)).exit_code == 0
     r = cli("ledger", "verify", "--export", str(out), "--key", key)
@@ -406,7 +420,7 @@ def test_ledger_through_the_cli(cli, tmp_path: Path) -> None:  # type: ignore[no
     entries = (out / "entries.jsonl").read_text(encoding="utf-8").replace("企业2", "企业X")
     (out / "entries.jsonl").write_text(entries, encoding="utf-8")
     r = cli("ledger", "verify", "--export", str(out), "--key", key)
-    assert r.exit_code == 3 and "checkpoint of size 4" in r.stderr
+    assert r.exit_code == 3 and "checkpoint of size 3" in r.stderr  # the one signed with entry 2
     witness_key = tmp_path / "witness.pem"
     witness_key.write_bytes(Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))

@@ -86,13 +86,17 @@ def test_proofs_and_checkpoints_verify_with_the_pure_functions(store: Store, log
         ledger.inclusion(store, log, 9)
 
 
-def test_signing_needs_the_right_passphrase(database_url: str, log: str, clock: FrozenClock) -> None:
+def test_signing_needs_the_right_passphrase(store: Store, database_url: str, log: str, clock: FrozenClock) -> None:
     other = Store.open(database_url, migrate=False, ledger_passphrase="not the one")
     try:
+        registry.add_member(other, "nb", member_values(6), clock)  # recorded all the same, but not signed
         with pytest.raises(LedgerKeyLocked, match="wrong passphrase"):
             ledger.checkpoint(other, log, clock)
     finally:
         other.close()
+    assert first_mismatch(store, log).startswith("entries 9..9: are covered by no signed checkpoint")
+    ledger.checkpoint(store, log, clock)
+    assert ledger.verify_store(store, log).ok
 
 
 def test_untouched_log_verifies_and_its_export_too(store: Store, log: str, clock: FrozenClock, tmp_path: Path) -> None:
@@ -100,9 +104,9 @@ def test_untouched_log_verifies_and_its_export_too(store: Store, log: str, clock
     registry.add_member(store, "nb", member_values(6), clock)
     ledger.checkpoint(store, log, clock)
     report = ledger.verify_store(store, log)
-    assert report.ok and (report.entries, report.checkpoints) == (10, 2)
+    assert report.ok and (report.entries, report.checkpoints) == (10, 10)  # one signed with every write
     count, notes = ledger.export(store, log, tmp_path / "export")
-    assert (count, notes) == (10, 2)
+    assert (count, notes) == (10, 10)
     key = ledger.public_key(store, log)
     assert ledger.verify_export(tmp_path / "export", key).ok
     lines = (tmp_path / "export" / "entries.jsonl").read_bytes().split(b"\n")
@@ -110,7 +114,7 @@ def test_untouched_log_verifies_and_its_export_too(store: Store, log: str, clock
     (tmp_path / "export" / "entries.jsonl").write_bytes(b"\n".join(lines))
     broken = ledger.verify_export(tmp_path / "export", key)
     assert not broken.ok and broken.first_mismatch is not None
-    assert broken.first_mismatch.where == "checkpoint of size 9" and "[0, 9)" in broken.first_mismatch.why
+    assert broken.first_mismatch.where == "checkpoint of size 4" and "[3, 4)" in broken.first_mismatch.why
 
 
 def tamper(store: Store, statement: object) -> None:
@@ -146,8 +150,9 @@ def test_an_entry_rehashed_is_caught_by_the_stored_subtree_above_it(store: Store
     edited = leaf_of(store, aid, 4).replace(b"M0004", b"M0044")
     tamper(store, update(ledger_entries).where(ledger_entries.c.alliance_id == aid, ledger_entries.c.idx == 4)
            .values(leaf=edited, leaf_hash=leaf_hash(edited)))
-    assert first_mismatch(store, log) == ("node level 4 index 0: stored hash differs from the one recomputed "
-                                          "from entries 0..15")
+    # The checkpoint signed with the entry's own write names it first.
+    assert first_mismatch(store, log).startswith("checkpoint of size 5: signs a root the entries do not give: "
+                                                 "an entry in [4, 5)")
 
 
 def test_an_entry_rehashed_under_no_stored_subtree_is_caught_by_the_checkpoint(store: Store, log: str,
@@ -157,7 +162,8 @@ def test_an_entry_rehashed_under_no_stored_subtree_is_caught_by_the_checkpoint(s
     edited = leaf_of(store, aid, 4).replace(b"M0004", b"M0044")
     tamper(store, update(ledger_entries).where(ledger_entries.c.alliance_id == aid, ledger_entries.c.idx == 4)
            .values(leaf=edited, leaf_hash=leaf_hash(edited)))
-    assert first_mismatch(store, log).startswith("checkpoint of size 9: signs a root the entries do not give")
+    assert first_mismatch(store, log).startswith("checkpoint of size 5: signs a root the entries do not give: "
+                                                 "an entry in [4, 5)")
 
 
 def test_history_rewritten_with_every_hash_is_caught_by_the_checkpoint(store: Store, log: str, clock: FrozenClock) -> None:
@@ -180,7 +186,7 @@ def test_history_rewritten_with_every_hash_is_caught_by_the_checkpoint(store: St
         uow.commit()
     assert hashes[2] == leaf_hash(leaves[2])
     mismatch = first_mismatch(store, log)
-    assert mismatch.startswith("checkpoint of size 9: signs a root the entries do not give: an entry in [0, 9)")
+    assert mismatch.startswith("checkpoint of size 3: signs a root the entries do not give: an entry in [2, 3)")
 
 
 def test_a_deleted_entry_is_named(store: Store, log: str) -> None:
@@ -197,7 +203,7 @@ def test_reordered_entries_are_caught(store: Store, log: str, clock: FrozenClock
         for index, leaf in ((5, b), (6, a)):
             c.execute(update(ledger_entries).where(ledger_entries.c.alliance_id == aid, ledger_entries.c.idx == index)
                       .values(leaf=leaf, leaf_hash=leaf_hash(leaf)))
-    assert first_mismatch(store, log).startswith("checkpoint of size 9: signs a root the entries do not give")
+    assert first_mismatch(store, log).startswith("checkpoint of size 6: signs a root the entries do not give")
 
 
 def test_an_inserted_entry_is_caught(store: Store, log: str, clock: FrozenClock) -> None:
@@ -212,7 +218,8 @@ def test_a_swapped_checkpoint_is_named(store: Store, log: str, clock: FrozenCloc
     note = ledger.checkpoint(store, log, clock)
     aid = alliance_id(store, log)
     forged = note.replace("\n9\n", "\n8\n", 1)
-    tamper(store, update(ledger_checkpoints).where(ledger_checkpoints.c.alliance_id == aid).values(note=forged))
+    tamper(store, update(ledger_checkpoints).where(ledger_checkpoints.c.alliance_id == aid,
+                                                   ledger_checkpoints.c.tree_size == 9).values(note=forged))
     assert first_mismatch(store, log) == "checkpoint of size 9: the signature of 'alliance.local/ledger/nb' does not verify"
 
 

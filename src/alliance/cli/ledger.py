@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from alliance.cli.output import console, err_console, fails_cleanly, open_store, read_text_file
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
+from alliance.core.settings import get_settings
 from alliance.ledger import service
 from alliance.ledger.note import Signer
 from alliance.ledger.verify import VerifyReport
@@ -88,6 +89,8 @@ def export(alliance: AllianceOpt, out: Annotated[Path, typer.Option("--out", "-o
 
 
 def _report(report: VerifyReport) -> None:
+    for warning in report.warnings:
+        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     if report.ok:
         console.print(f"OK: {report.entries} entries, {report.checkpoints} checkpoint(s), root {report.root.hex()}",
                       highlight=False, soft_wrap=True)
@@ -102,7 +105,8 @@ def _report(report: VerifyReport) -> None:
 def verify(alliance: Annotated[str | None, typer.Option("--alliance", "-a", help="Verify the stored log.")] = None,
            export_dir: Annotated[Path | None, typer.Option("--export", help="Verify an export, offline.")] = None,
            checkpoint_file: Annotated[Path | None, typer.Option("--checkpoint", help="Also check this checkpoint (e.g. one you kept).")] = None,
-           key: Annotated[str | None, typer.Option("--key", help="The published verifier key (for --export).")] = None,
+           key: Annotated[str | None, typer.Option("--key", help="The published verifier key (default for --alliance: "
+                                                  "the keys pinned in ALLIANCE_LEDGER_TRUSTED_KEYS).")] = None,
            strict: Annotated[bool, typer.Option("--strict", help="For --export: also check every entry is canonical JSON.")] = False) -> None:
     """Recompute everything; exit 0, or 3 naming the first entry or checkpoint that does not match."""
     if (alliance is None) == (export_dir is None):
@@ -116,9 +120,11 @@ def verify(alliance: Annotated[str | None, typer.Option("--alliance", "-a", help
         return
     assert alliance is not None
     store = open_store()
-    report = service.verify_store(store, alliance)
+    trusted = [key] if key else service.trusted_keys_from(get_settings().ledger_trusted_keys)
+    report = service.verify_store(store, alliance, trusted)
     if report.ok and kept is not None:
-        report = service.check_kept(store, alliance, kept)
+        kept_report = service.check_kept(store, alliance, kept)
+        report = report if kept_report.ok else kept_report
     _report(report)
 
 

@@ -32,6 +32,12 @@ class Settings(BaseSettings):
                     "a random one is created in home/ledger.passphrase.",
     )
 
+    ledger_trusted_keys: Path | None = Field(
+        default=None,
+        description="A file of pinned ledger verifier keys, one a line (as `alliance ledger public-key` prints "
+                    "them), kept outside the database: verification checks each alliance's stored key against it.",
+    )
+
     max_body_mb: int = Field(default=64, ge=1, le=4096, description="Largest request body accepted, in MiB.")
     rate_limit: float = Field(default=200.0, gt=0, description="Requests a second per API key, on average.")
     rate_burst: int = Field(default=400, ge=1, description="Requests an API key may make at once above the rate.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,12 +21,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from alliance.core.clock import Clock
 from alliance.core.errors import InvalidInput, NotFound
 from alliance.ledger import keys
+from alliance.ledger import events
+from alliance.ledger.coverage import RecordedAgreements, Claims, compare as coverage_compare, value_digest
 from alliance.ledger.events import LEDGER_OPENED, canonical_event
+from alliance.ledger.keys import LedgerKeyLocked
 from alliance.ledger.merkle import EMPTY_ROOT, ProofError, consistency_plan, inclusion_plan, perfect_nodes, prove, range_hash
 from alliance.ledger.note import Checkpoint, Signer, Verifier, cosign, key_id, sign
-from alliance.ledger.verify import VerifyReport, verify_log
+from alliance.ledger.verify import LedgerDamaged, Mismatch, VerifyReport, verify_log
 from alliance.store.database import Store
-from alliance.store.ledger_repository import NODE_STRIDE, StoredCheckpoint
+from alliance.store.recorded_rows import kept_files, read_rows
+from alliance.store.ledger_repository import NODE_STRIDE, StoredCheckpoint, StoredKey
 from alliance.store.unit_of_work import UnitOfWork
 
 ORIGIN_PREFIX = "alliance.local/ledger"
@@ -45,7 +50,9 @@ def open_log(uow: UnitOfWork, alliance_id: int, alliance_code: str, passphrase: 
     """Create the alliance's key (sealed) and its empty log."""
     name = origin_of(alliance_code)
     private = Ed25519PrivateKey.generate()
-    uow.ledger.add_key(alliance_id, name, private.public_key().public_bytes_raw(), keys.seal(private, name, passphrase), at)
+    sealed = keys.seal(private, name, passphrase)
+    uow.ledger.add_key(alliance_id, name, private.public_key().public_bytes_raw(), sealed, at)
+    _UNSEALED[(name, sealed, _passphrase_id(passphrase))] = private
 
 
 def record(uow: UnitOfWork, alliance_id: int, alliance_code: str, event_type: str, actor: str, at: datetime,
@@ -66,14 +73,62 @@ def record_many(uow: UnitOfWork, alliance_id: int, alliance_code: str, actor: st
         open_log(uow, alliance_id, alliance_code, uow.ledger_passphrase(), at)
         uow.ledger.append(alliance_id, [(LEDGER_OPENED, canonical_event(
             LEDGER_OPENED, alliance_code, actor, at, {"reason": "the alliance was founded before its ledger"}))])
-    return uow.ledger.append(alliance_id, [(kind, canonical_event(kind, alliance_code, actor, at, payload))
-                                           for kind, payload in events])
+    first = uow.ledger.append(alliance_id, [(kind, canonical_event(kind, alliance_code, actor, at, payload))
+                                            for kind, payload in events])
+    # Every write batch is covered by a signed checkpoint at once, in the same transaction: entries
+    # after the last checkpoint could otherwise be changed or truncated unnoticed.
+    if uow.ledger_passphrase is not None:
+        try:
+            _sign_head(uow, alliance_id, uow.ledger_passphrase(), at)
+        except LedgerKeyLocked:
+            pass  # the fact is recorded all the same; verification reports the entries no checkpoint covers
+    return first
 
 
-def digest(data: Any) -> str:
-    """SHA-256 (hex) of a JSON-able value in a stable form: what entries say about bulky facts."""
-    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                                     default=str).encode()).hexdigest()
+def recorded_agreements(uow: UnitOfWork, alliance_id: int) -> RecordedAgreements:
+    """What the alliance's log recorded of its agreement versions and signatures."""
+    return RecordedAgreements.of(
+        (e.index, e.event_type, json.loads(e.leaf).get("payload") or {})
+        for e in uow.ledger.entries_of(alliance_id, [LEDGER_OPENED, events.AGREEMENT_VERSION, events.AGREEMENT_SIGNED]))
+
+
+digest = value_digest  # what entries say about bulky facts (the one definition is in `coverage`)
+
+# Unsealing a key runs scrypt (tens of milliseconds): a process keeps the keys it opened.
+_UNSEALED: dict[tuple[str, str, str], Ed25519PrivateKey] = {}
+
+
+def _passphrase_id(passphrase: str) -> str:
+    return hashlib.sha256(passphrase.encode()).hexdigest()
+
+
+def _signer(key: StoredKey, passphrase: str) -> Signer:
+    cache = (key.name, key.private_key_sealed, _passphrase_id(passphrase))
+    private = _UNSEALED.get(cache)
+    if private is None:
+        private = _UNSEALED[cache] = keys.unseal(key.private_key_sealed, key.name, passphrase)
+    return Signer(key.name, private)
+
+
+PREVIOUS = "previous "  # the checkpoint extension line naming the size of the checkpoint signed before
+
+
+def _sign_head(uow: UnitOfWork, alliance_id: int, passphrase: str, at: datetime) -> StoredCheckpoint | None:
+    """Sign a checkpoint of the log as it now stands (its frontier checked first), chained to the
+    checkpoint before it; None when the latest checkpoint already covers the whole log."""
+    key = uow.ledger.key(alliance_id)
+    head = uow.ledger.checked_head(alliance_id, lock=True)
+    if key is None or head is None:
+        return None
+    size, frontier = head
+    latest = uow.ledger.checkpoint(alliance_id)
+    if latest is not None and latest.tree_size >= size:
+        return None
+    extensions = (f"{PREVIOUS}{latest.tree_size}",) if latest is not None else ()
+    root = range_hash(frontier) if frontier else EMPTY_ROOT
+    note = sign(Checkpoint(key.name, size, root, extensions).text(), [_signer(key, passphrase)])
+    uow.ledger.add_checkpoint(alliance_id, size, note, at)
+    return StoredCheckpoint(size, note, at)
 
 
 # -- reading, signing, proving ----------------------------------------------------------------------
@@ -112,15 +167,12 @@ def checkpoint(store: Store, alliance_code: str, clock: Clock) -> str:
     """The latest signed checkpoint; a new one is signed first if the log grew since."""
     with store.unit_of_work() as uow:
         info = _info(uow, alliance_code)
+        signed = _sign_head(uow, info.alliance_id, store.ledger_passphrase, clock.now())
+        if signed is not None:
+            uow.commit()
         latest = uow.ledger.checkpoint(info.alliance_id)
-        if latest is not None and latest.tree_size == info.size:
-            return latest.note
-        key = uow.ledger.key(info.alliance_id)
-        assert key is not None
-        signer = Signer(key.name, keys.unseal(key.private_key_sealed, key.name, store.ledger_passphrase))
-        note = sign(Checkpoint(info.origin, info.size, info.root).text(), [signer])
-        uow.ledger.add_checkpoint(info.alliance_id, info.size, note, clock.now())
-        uow.commit()
+        assert latest is not None
+        note = latest.note
     if store.kind == "sqlite":
         # Everything a checkpoint signs must be on disk before anyone sees it: a WAL checkpoint
         # first syncs the WAL, holding every commit so far (see the SQLite settings in store.database).
@@ -135,12 +187,13 @@ class LogStatus:
 
     size: int
     checkpoint: StoredCheckpoint | None
+    public_key: str = ""  # the verifier key, for members to keep outside the platform
 
 
 def status(store: Store, alliance_code: str) -> LogStatus:
     with store.unit_of_work() as uow:
         info = _info(uow, alliance_code)
-        return LogStatus(info.size, uow.ledger.checkpoint(info.alliance_id))
+        return LogStatus(info.size, uow.ledger.checkpoint(info.alliance_id), str(info.verifier))
 
 
 def witness(store: Store, alliance_code: str, tree_size: int, signer: Signer) -> str:
@@ -244,16 +297,109 @@ def export(store: Store, alliance_code: str, out: Path) -> tuple[int, int]:
     return count, len(stored)
 
 
-def verify_store(store: Store, alliance_code: str) -> VerifyReport:
-    """Recompute the alliance's whole log from its stored entries and check every stored hash and
-    every checkpoint against the alliance's key."""
+def verify_store(store: Store, alliance_code: str, trusted_keys: Sequence[str] | None = None) -> VerifyReport:
+    """Recompute the alliance's whole log and everything it vouches for, and name the first thing
+    that differs (see docs/ledger.md, "Verification"):
+
+    - the verifier key stored with the log is one of `trusted_keys` (kept outside the database:
+      `ALLIANCE_LEDGER_TRUSTED_KEYS`, or given), which then verify the checkpoints; without any, the
+      report warns that the database's own key was trusted;
+    - every entry, its type column, every stored subtree, the head's size and frontier, every
+      checkpoint's signature and root, the chain of checkpoints (none deleted), and a checkpoint
+      covering the last entry;
+    - every object the entries record, recomputed from its stored rows (`coverage`), and every kept
+      evidence file against its recorded SHA-256.
+    """
     with store.unit_of_work() as uow:
         info = _info(uow, alliance_code)
+        pinned = [k for k in (_parse_key(t) for t in (trusted_keys or ())) if k is not None and k.name == info.origin]
+        warnings: tuple[str, ...] = ()
+        verifier = info.verifier
+        if pinned:
+            if str(info.verifier) not in {str(k) for k in pinned}:
+                return VerifyReport(0, 0, b"", Mismatch(
+                    "key", "the verifier key", f"the key stored with the log ({info.verifier}) is not the pinned "
+                    "one: the log and its checkpoints were re-signed with another key"))
+        else:
+            warnings = ("the verifier key was read from the database itself, so a rewrite of the whole "
+                        "database re-signed with a new key would pass: pin the published key "
+                        "(`alliance ledger public-key`) in ALLIANCE_LEDGER_TRUSTED_KEYS or give --key",)
         nodes = {(level, i): h for level, i, h in uow.ledger.all_nodes(info.alliance_id)}
-        notes = {c.tree_size: c.note for c in uow.ledger.checkpoints(info.alliance_id)}
-        rows = ((e.index, e.leaf, e.leaf_hash) for e in uow.ledger.entries(info.alliance_id))
-        return verify_log(rows, notes, info.verifier, info.origin, stored_nodes=nodes, node_stride=NODE_STRIDE,
-                          expected_size=info.size)
+        stored_checkpoints = uow.ledger.checkpoints(info.alliance_id)
+        notes = {c.tree_size: c.note for c in stored_checkpoints}
+        claims = Claims()
+        typed: list[Mismatch] = []
+
+        def read() -> Iterator[tuple[int, bytes, bytes | None]]:
+            for e in uow.ledger.entries(info.alliance_id):
+                yield e.index, e.leaf, e.leaf_hash
+                # Only reached for entries the log check accepted (their bytes are canonical JSON).
+                entry = json.loads(e.leaf)
+                if not isinstance(entry, dict):
+                    entry = {}
+                if entry.get("type") != e.event_type and not typed:
+                    typed.append(Mismatch("entry", f"entry {e.index}", f"its stored type {e.event_type!r} is not "
+                                                                        f"the entry's own {entry.get('type')!r}"))
+                claims.add(e.index, str(entry.get("type")), entry.get("payload") or {})
+
+        report = verify_log(read(), notes, verifier, info.origin, stored_nodes=nodes, node_stride=NODE_STRIDE,
+                            expected_size=info.size)
+        found = report.first_mismatch or (typed[0] if typed else None)
+        found = found or _frontier_mismatch(uow, info) or _chain_mismatch(stored_checkpoints, info.size)
+        found = found or coverage_compare(claims, read_rows(uow.connection, info.alliance_id))
+        found = found or _kept_file_mismatch(uow, info.alliance_id)
+        return VerifyReport(report.entries, report.checkpoints, report.root, found, warnings)
+
+
+def _parse_key(text: str) -> Verifier | None:
+    text = text.strip()
+    if not text or text.startswith("#"):
+        return None
+    return Verifier.parse(text)
+
+
+def trusted_keys_from(path: Path | None) -> list[str]:
+    """The verifier keys pinned in a file (one a line, # comments), kept outside the database."""
+    if path is None:
+        return []
+    try:
+        return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except FileNotFoundError:
+        raise InvalidInput(f"{path}: no such file of trusted ledger keys (ALLIANCE_LEDGER_TRUSTED_KEYS)") from None
+
+
+def _frontier_mismatch(uow: UnitOfWork, info: LogInfo) -> Mismatch | None:
+    try:
+        uow.ledger.checked_head(info.alliance_id)
+    except LedgerDamaged as exc:
+        return Mismatch("log", "the log's head", exc.message)
+    return None
+
+
+def _chain_mismatch(stored: Sequence[StoredCheckpoint], size: int) -> Mismatch | None:
+    """Each checkpoint names the one signed before it: a deleted checkpoint breaks the chain. The last
+    must cover every entry (one is signed with every write)."""
+    sizes = {c.tree_size for c in stored}
+    for c in stored:
+        text = c.note[: c.note.rfind("\n\n") + 1]
+        for line in Checkpoint.parse(text).extensions:
+            if line.startswith(PREVIOUS) and line[len(PREVIOUS):].isdigit() and int(line[len(PREVIOUS):]) not in sizes:
+                return Mismatch("checkpoint", f"checkpoint of size {line[len(PREVIOUS):]}",
+                                f"is missing (deleted): the checkpoint of size {c.tree_size} was signed after it")
+    latest = max(sizes, default=0)
+    if latest < size:
+        return Mismatch("checkpoint", f"entries {latest}..{size - 1}",
+                        "are covered by no signed checkpoint: the latest checkpoint was deleted, or signing failed "
+                        "(`alliance ledger checkpoint` signs one once the entries are checked)")
+    return None
+
+
+def _kept_file_mismatch(uow: UnitOfWork, alliance_id: int) -> Mismatch | None:
+    for file_id, recorded, size, content in kept_files(uow.connection, alliance_id):
+        if hashlib.sha256(content).hexdigest() != recorded or len(content) != size:
+            return Mismatch("kept file", f"evidence file {file_id}",
+                            f"its content no longer has its recorded SHA-256 {recorded} and size {size}")
+    return None
 
 
 def verify_export(folder: Path, verifier_key: str | None = None, extra_checkpoint: str | None = None, *,

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 from hashlib import sha256
 
+from alliance.core.errors import AllianceError
+
 from alliance.ledger.events import is_canonical
 from alliance.ledger.merkle import EMPTY_ROOT, range_hash
 from alliance.ledger.note import Checkpoint, NoteInvalid, Verifier, open_checkpoint
@@ -37,12 +39,23 @@ class Mismatch:
         return f"{self.where}: {self.why}"
 
 
+class LedgerDamaged(AllianceError):
+    """The stored log no longer agrees with itself (its head, its nodes): nothing more is appended
+    or signed on top of it until an operator restores it."""
+
+    code = "ledger_damaged"
+    title = "Ledger failed its integrity check"
+    status = 503
+    exit_code = 3
+
+
 @dataclass(frozen=True)
 class VerifyReport:
     entries: int
     checkpoints: int
     root: bytes
     first_mismatch: Mismatch | None
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:

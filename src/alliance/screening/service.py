@@ -507,7 +507,10 @@ def decide_pilot(store: Store, alliance_code: str, pilot_id: int, decision: Deci
         target = Stage.PARTNER if decision is Decision.GO else Stage.REJECTED
         _move(uow, alliance, prospect, target, actor, clock, f"pilot {decision.value}: {note}".strip(), via_review=True)
         review = _review(uow, alliance, pilot_id)  # built before the commit: a failure here saves nothing
+        # Every member reads the ledger; the prospect's name and the go / no-go note are the
+        # coordinator's: the entry keeps the prospect's id and the note's digest.
         ledger.record(uow, alliance.id, alliance.code, events.PILOT_DECIDED, actor, clock.now(), {
-            "pilot": pilot_id, "prospect": prospect.name, "decision": decision.value, "note": note})
+            "pilot": pilot_id, "prospect": prospect.id, "decision": decision.value,
+            "note_sha256": hashlib.sha256(note.encode("utf-8")).hexdigest()})
         uow.commit()
     return review

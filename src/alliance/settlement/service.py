@@ -119,6 +119,7 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         seen_before = uow.settlement.watermark(alliance.id)
         codes = uow.sharing.codes(alliance.id)
         versions = {code: uow.sharing.versions(alliance.id, code) for code in codes}
+        recorded = ledger.recorded_agreements(uow, alliance.id)
         metrics = uow.settlement.metrics(alliance.id)
         departures = uow.members.departures(alliance.id)
     latest = max(closed_days, default=None)
@@ -143,6 +144,11 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
             late = facts.late_days(alliance.code, adjusting) if adjusting else {}
 
             def apply(version: AgreementVersion, on: date, late_of: Adjusting | None) -> None:
+                # Only terms the parties signed are applied: the stored version is checked against
+                # its own digest and what the ledger recorded of it and of every signature.
+                why = recorded.mismatch(version)
+                if why is not None:
+                    raise AgreementNotAsSigned(version.agreement_code, version.version, why)
                 agreement = load_agreement_text(version.document)
                 if agreement.currency != alliance.currency:
                     raise InvalidInput(f"agreement {version.agreement_code!r} v{version.version} is in "
@@ -282,6 +288,20 @@ def _record_failure(store: Store, alliance_code: str, day: date, actor: str, clo
             uow.commit()
     except Exception:  # noqa: BLE001 - recording must never hide the failure being reported
         logger.exception("could not record the failed settlement of %s %s", alliance_code, day)
+
+
+class AgreementNotAsSigned(Conflict):
+    """A version in force is not what its parties signed (its stored content or signatures were
+    changed behind the platform's back): settling with it would pay by terms nobody agreed."""
+
+    code = "agreement_not_as_signed"
+    title = "Agreement version differs from what was signed"
+
+    def __init__(self, agreement: str, version: int, why: str) -> None:
+        super().__init__(f"agreement {agreement!r} version {version} is not what its parties signed: {why}. "
+                         "The day stays open; restore the version from a backup (`alliance ledger verify` names "
+                         "every stored object that differs from the ledger)")
+        self.agreement, self.version, self.why = agreement, version, why
 
 
 class DayClosed(Conflict):

@@ -19,7 +19,8 @@ import hashlib
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from alliance.ledger.merkle import HASH_SIZE, node_hash
+from alliance.ledger.merkle import HASH_SIZE, node_hash, perfect_nodes
+from alliance.ledger.verify import LedgerDamaged
 from alliance.store.tables import ledger_checkpoints, ledger_entries, ledger_heads, ledger_keys, ledger_nodes
 
 
@@ -86,10 +87,31 @@ class LedgerRepository:
                                       (alliance_id,)).first()
         return None if row is None else (int(row[0]), _split_frontier(_bytes(row[1])))
 
+    def checked_head(self, alliance_id: int, *, lock: bool = False) -> tuple[int, list[bytes]] | None:
+        """The head, after checking its frontier against the stored subtrees it stands for.
+
+        Everything appended or signed builds on the frontier: a damaged one would extend a history
+        the entries do not give and sign a root the platform's own verifier rejects. Checking costs
+        two small queries (at most eight stored subtrees per bit of the size)."""
+        head = self.head(alliance_id, lock=lock)
+        if head is None or head[0] == 0:
+            if head is not None and head[1]:
+                raise LedgerDamaged(f"the ledger of alliance {alliance_id} is empty but its head holds hashes")
+            return head
+        size, frontier = head
+        wanted = perfect_nodes(0, size)
+        stored = self.nodes(alliance_id, wanted)
+        if [stored.get(n) for n in wanted] != frontier:
+            raise LedgerDamaged(
+                "the ledger's head (its size and frontier) does not match its stored entries and subtrees: "
+                "nothing is recorded or signed until an operator restores the database (`alliance ledger verify` "
+                "names what differs)")
+        return head
+
     # -- appending ------------------------------------------------------------------------------
     def append(self, alliance_id: int, events: Sequence[tuple[str, bytes]]) -> int:
         """Append (event type, canonical leaf bytes) entries; return the index of the first."""
-        head = self.head(alliance_id, lock=True)
+        head = self.checked_head(alliance_id, lock=True)
         if head is None:
             raise LookupError(f"alliance {alliance_id} has no ledger")
         size, frontier = head
@@ -175,6 +197,17 @@ class LedgerRepository:
             for i, kind, leaf, h in rows:
                 yield StoredEntry(int(i), kind, _bytes(leaf), _bytes(h))
             at = int(rows[-1][0]) + 1
+
+    def entries_of(self, alliance_id: int, event_types: Sequence[str]) -> Iterator[StoredEntry]:
+        """The entries of the given types, in index order (by the stored type column: verification
+        checks that column against each entry's own type)."""
+        rows = self._c.execute(select(ledger_entries.c.idx, ledger_entries.c.event_type, ledger_entries.c.leaf,
+                                      ledger_entries.c.leaf_hash)
+                               .where(ledger_entries.c.alliance_id == alliance_id,
+                                      ledger_entries.c.event_type.in_(list(event_types)))
+                               .order_by(ledger_entries.c.idx))
+        for i, kind, leaf, h in rows:
+            yield StoredEntry(int(i), kind, _bytes(leaf), _bytes(h))
 
     def entry_count(self, alliance_id: int) -> int:
         return int(self._c.execute(select(func.count()).select_from(ledger_entries)

@@ -19,6 +19,7 @@ from alliance.access.policy import Action
 from alliance.api.deps import ClockDep, Code, StoreDep
 from alliance.core.clock import local_today
 from alliance.core.errors import AllianceError, InvalidInput
+from alliance.core.settings import get_settings
 from alliance.ledger import service as ledger
 from alliance.ledger.service import LedgerMissing
 from alliance.registry import service
@@ -69,7 +70,7 @@ def overview(request: Request, code: Code, store: StoreDep, clock: ClockDep, vie
 @router.get("/alliances/{code}/ledger/verify", response_class=HTMLResponse)
 def verify_ledger(request: Request, code: Code, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
     """Recompute the whole log and check every hash and signature (an htmx fragment)."""
-    report = ledger.verify_store(store, code)
+    report = ledger.verify_store(store, code, ledger.trusted_keys_from(get_settings().ledger_trusted_keys))
     return render(request, "fragments/ledger_verify.html", report=report)
 
 

@@ -1,0 +1,363 @@
+"""Whether the stored objects still say what the ledger recorded about them. Pure.
+
+The log proves its own entries were not rewritten; this module proves the database rows they speak
+of were not either. Each kind of recorded object (a member, an agreement version, a signature, a
+closed day, ...) is one class below, registered in `KINDS`: it reads what the entries claim about
+its objects (a later entry may add to an earlier one: a member's departure) and what the stored
+rows say now, both as plain field dicts, recomputing every digest from the stored content (an
+agreement's canonical form from its YAML, a day's statements and journal from its statement
+lines). `compare` then names the first object that differs, in ledger order, with the index of the
+entry that recorded it; then any stored object that no entry records (a signature or a settlement
+run inserted behind the ledger's back), where the log has been complete from the alliance's
+founding.
+
+The store adapter hands over the rows (`Rows`); nothing here reads a database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from alliance.ledger import events
+from alliance.ledger.verify import Mismatch
+from alliance.sharing.agreement import AgreementInvalid, digest as agreement_digest, load_agreement_text
+from alliance.sharing.versions import AgreementVersion
+
+Key = tuple[str, ...]
+Fields = dict[str, Any]
+
+
+def value_digest(data: Any) -> str:
+    """SHA-256 (hex) of a JSON-able value in a stable form: what entries say about bulky facts."""
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                                     default=str).encode()).hexdigest()
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The stored rows of one alliance that the ledger speaks of, as plain values."""
+
+    alliance: Mapping[str, Any] | None = None
+    members: list[Mapping[str, Any]] = field(default_factory=list)
+    versions: list[Mapping[str, Any]] = field(default_factory=list)     # agreement, version, document, sha256, ...
+    signatures: list[Mapping[str, Any]] = field(default_factory=list)   # agreement, version, member, sha256
+    runs: list[Mapping[str, Any]] = field(default_factory=list)         # day, lines, ..., statement: [line dicts]
+    screening_runs: list[Mapping[str, Any]] = field(default_factory=list)
+    pilots: list[Mapping[str, Any]] = field(default_factory=list)       # decided pilots only
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What the log says of one object: its fields, and the entry that said it last."""
+
+    fields: Fields
+    index: int
+    event_type: str
+
+
+class RecordedKind:
+    """One kind of recorded object. Subclasses name the events that speak of it and read both sides."""
+
+    name: ClassVar[str]
+    events: ClassVar[tuple[str, ...]]
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        raise NotImplementedError
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        raise NotImplementedError
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        raise NotImplementedError
+
+    def differences(self, claimed: Fields, stored: Fields) -> list[str]:
+        """What differs, in words; by default every claimed field compared as it is."""
+        return [f"{name} is {stored.get(name)!r}, the ledger recorded {value!r}"
+                for name, value in claimed.items() if stored.get(name) != value]
+
+    def describe(self, key: Key) -> str:
+        return f"{self.name} {'/'.join(key)}"
+
+
+class AllianceKind(RecordedKind):
+    name = "alliance"
+    events = (events.ALLIANCE_CREATED,)
+    FIELDS = ("code", "name", "kind", "structure", "currency", "timezone", "parent")
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("code")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        return {name: payload.get(name) for name in self.FIELDS}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        if rows.alliance is None:
+            return {}
+        return {(str(rows.alliance["code"]),): {name: rows.alliance.get(name) for name in self.FIELDS}}
+
+
+class MemberKind(RecordedKind):
+    name = "member"
+    events = (events.MEMBER_JOINED, events.MEMBER_LEFT)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("member")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        if event_type == events.MEMBER_LEFT:
+            return {**(before or {}), "left_on": payload.get("left_on")}
+        claimed = {"legal_name": payload.get("legal_name"), "credit_code": payload.get("credit_code"),
+                   "role": payload.get("role"), "left_on": None}
+        if payload.get("joined_on") is not None:  # entries of undated imports left the day to the store
+            claimed["joined_on"] = payload["joined_on"]
+        return claimed
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(m["code"]),): {"legal_name": m["legal_name"], "credit_code": m["credit_code"], "role": m["role"],
+                                   "joined_on": m["joined_on"], "left_on": m["left_on"]} for m in rows.members}
+
+
+class AgreementVersionKind(RecordedKind):
+    name = "agreement version"
+    events = (events.AGREEMENT_VERSION,)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("agreement")), str(payload.get("version")))
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        return {"sha256": payload.get("sha256"), "effective_from": payload.get("effective_from"),
+                "parties": list(payload.get("parties") or [])}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(v["agreement"]), str(v["version"])): {
+            "sha256": v["sha256"], "content_sha256": content_sha256(v["document"]),
+            "effective_from": v["effective_from"], "parties": list(v["parties"])} for v in rows.versions}
+
+    def differences(self, claimed: Fields, stored: Fields) -> list[str]:
+        found = []
+        if stored["content_sha256"] != claimed["sha256"]:
+            found.append("its stored document no longer has the content that was recorded (SHA-256 "
+                         f"{stored['content_sha256'] or 'unreadable'}, recorded {claimed['sha256']})")
+        return found + super().differences(claimed, stored)
+
+    def describe(self, key: Key) -> str:
+        return f"agreement {key[0]} version {key[1]}"
+
+
+def content_sha256(document: str) -> str | None:
+    """The SHA-256 of a version's canonical content, recomputed from its stored YAML (None: unreadable)."""
+    try:
+        return agreement_digest(load_agreement_text(document))
+    except AgreementInvalid:
+        return None
+
+
+class SignatureKind(RecordedKind):
+    name = "signature"
+    events = (events.AGREEMENT_SIGNED,)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("agreement")), str(payload.get("version")), str(payload.get("member")))
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        return {"sha256": payload.get("sha256")}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(s["agreement"]), str(s["version"]), str(s["member"])): {"sha256": s["sha256"]}
+                for s in rows.signatures}
+
+    def describe(self, key: Key) -> str:
+        return f"{key[2]}'s signature of agreement {key[0]} version {key[1]}"
+
+
+def statement_digests(statement: list[Mapping[str, Any]]) -> tuple[str, str]:
+    """(statements SHA-256, journal SHA-256) of a day's statement lines, as the run recorded them."""
+    net: dict[str, int] = {}
+    for line in statement:
+        net[line["account"]] = net.get(line["account"], 0) + int(line["amount_minor"])
+    return value_digest(list(statement)), value_digest({a: m for a, m in sorted(net.items()) if m})
+
+
+class ClosedDayKind(RecordedKind):
+    name = "settled day"
+    events = (events.DAY_SETTLED,)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("day")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        return {name: payload.get(name) for name in
+                ("lines", "late_lines", "agreements", "statements_sha256", "journal_sha256")}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        found = {}
+        for run in rows.runs:
+            statements, journal = statement_digests(run["statement"])
+            found[(str(run["day"]),)] = {"lines": run["lines"], "late_lines": run["late_lines"],
+                                         "agreements": run["agreements"], "statements_sha256": statements,
+                                         "journal_sha256": journal}
+        return found
+
+    def describe(self, key: Key) -> str:
+        return f"settled day {key[0]}"
+
+
+class ScreeningRunKind(RecordedKind):
+    name = "screening run"
+    events = (events.SCREENING_RUN,)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("run")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        return {"method": payload.get("method"), "candidates": payload.get("candidates"),
+                "inputs_sha256": payload.get("inputs_sha256")}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(r["id"]),): {"method": r["method"], "candidates": r["candidate_count"],
+                                  "inputs_sha256": r["inputs_sha256"], "recomputed": inputs_digest(r["inputs"])}
+                for r in rows.screening_runs}
+
+    def differences(self, claimed: Fields, stored: Fields) -> list[str]:
+        found = super().differences(claimed, stored)
+        if stored["recomputed"] != claimed["inputs_sha256"]:
+            found.insert(0, "its stored inputs no longer hash to the recorded inputs_sha256")
+        return found
+
+
+def inputs_digest(inputs: Any) -> str:
+    """A screening run's inputs digest, as `screening.service` computes it."""
+    return text_digest(json.dumps(inputs, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+
+
+class PilotDecisionKind(RecordedKind):
+    name = "pilot decision"
+    events = (events.PILOT_DECIDED,)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("pilot")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        # Entries before the note was replaced by its digest carry the note itself.
+        note = payload.get("note_sha256") or text_digest(str(payload.get("note", "")))
+        return {"decision": payload.get("decision"), "note_sha256": note}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(p["id"]),): {"decision": p["decision"], "note_sha256": text_digest(p["decision_note"] or "")}
+                for p in rows.pilots}
+
+    def describe(self, key: Key) -> str:
+        return f"the decision of pilot {key[0]}"
+
+
+KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersionKind(), SignatureKind(),
+                                   ClosedDayKind(), ScreeningRunKind(), PilotDecisionKind())
+_BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
+
+
+@dataclass
+class Claims:
+    """Everything a log claims about stored objects, folded in ledger order."""
+
+    by_kind: dict[str, dict[Key, Claim]] = field(default_factory=lambda: {k.name: {} for k in KINDS})
+    complete: bool = True  # the log starts at the alliance's founding (not a later `ledger.opened`)
+
+    def add(self, index: int, event_type: str, payload: Mapping[str, Any]) -> None:
+        if index == 0 and event_type == events.LEDGER_OPENED:
+            self.complete = False
+        kind = _BY_EVENT.get(event_type)
+        if kind is None:
+            return
+        claims = self.by_kind[kind.name]
+        key = kind.key(payload)
+        before = claims.get(key)
+        claims[key] = Claim(kind.claim(event_type, payload, before.fields if before else None), index, event_type)
+
+
+def claims_of(entries: Iterable[tuple[int, str, Mapping[str, Any]]]) -> Claims:
+    """Fold (index, type, payload) entries, in index order."""
+    claims = Claims()
+    for index, event_type, payload in entries:
+        claims.add(index, event_type, payload)
+    return claims
+
+
+def compare(claims: Claims, rows: Rows) -> Mismatch | None:
+    """The first recorded object whose stored rows differ from the log (in ledger order), else the
+    first stored object the log never recorded (only where the log is complete)."""
+    found: list[tuple[int, Mismatch]] = []
+    unrecorded: list[Mismatch] = []
+    for kind in KINDS:
+        stored = kind.stored(rows)
+        claimed = claims.by_kind[kind.name]
+        for key, claim in claimed.items():
+            where = f"entry {claim.index} ({claim.event_type})"
+            now = stored.get(key)
+            if now is None:
+                found.append((claim.index, Mismatch(kind.name, where, f"{kind.describe(key)} was recorded but is "
+                                                                      "no longer stored (deleted)")))
+                continue
+            differences = kind.differences(claim.fields, now)
+            if differences:
+                found.append((claim.index, Mismatch(kind.name, where,
+                                                    f"{kind.describe(key)} differs from what was recorded: "
+                                                    + "; ".join(differences))))
+        if claims.complete:
+            # Everything of the alliance was recorded from its founding: an object without its entry
+            # was added behind the ledger's back (a signature that puts a version in force).
+            for key in sorted(set(stored) - set(claimed)):
+                unrecorded.append(Mismatch(kind.name, kind.describe(key),
+                                           "is stored but no ledger entry records it (added outside the platform)"))
+    if found:
+        return min(found, key=lambda pair: pair[0])[1]
+    return unrecorded[0] if unrecorded else None
+
+
+@dataclass(frozen=True)
+class RecordedAgreements:
+    """What the log recorded of an alliance's agreement versions and signatures: what settlement
+    checks a version against before applying it."""
+
+    complete: bool  # the log starts at the founding: a version or signature it lacks was never recorded
+    versions: Mapping[tuple[str, int], str]           # (agreement, version) -> recorded SHA-256
+    signatures: Mapping[tuple[str, int, str], str]    # (agreement, version, member) -> SHA-256 signed
+
+    @classmethod
+    def of(cls, entries: Iterable[tuple[int, str, Mapping[str, Any]]]) -> RecordedAgreements:
+        complete, versions, signatures = True, {}, {}
+        for index, event_type, payload in entries:
+            if index == 0 and event_type == events.LEDGER_OPENED:
+                complete = False
+            elif event_type == events.AGREEMENT_VERSION:
+                versions[(str(payload.get("agreement")), int(payload.get("version") or 0))] = payload.get("sha256")
+            elif event_type == events.AGREEMENT_SIGNED:
+                signatures[(str(payload.get("agreement")), int(payload.get("version") or 0),
+                            str(payload.get("member")))] = payload.get("sha256")
+        return cls(complete, versions, signatures)
+
+    def mismatch(self, version: AgreementVersion) -> str | None:
+        """Why `version` is not what its parties signed, in words; None when it is."""
+        code, number = version.agreement_code, version.version
+        content = content_sha256(version.document)
+        if content != version.sha256:
+            return "its stored document no longer has the content its digest names (edited after it was proposed)"
+        recorded = self.versions.get((code, number))
+        if recorded is None and self.complete:
+            return "no ledger entry records it"
+        if recorded is not None and recorded != version.sha256:
+            return f"its content differs from what the ledger recorded (SHA-256 {recorded})"
+        for signature in version.signatures:
+            signed = self.signatures.get((code, number, signature.member_code))
+            if signed is None and (self.complete or recorded is not None):
+                return f"{signature.member_code}'s signature is stored but no ledger entry records it"
+            if signed is not None and signed != version.sha256:
+                return f"{signature.member_code} signed other content (SHA-256 {signed})"
+        return None

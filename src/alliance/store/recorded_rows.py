@@ -1,0 +1,79 @@
+"""The stored rows the ledger speaks of, read for verification (`ledger.coverage`).
+
+Read as they are, with no cleaning: dates become ISO text and JSON columns plain values, so the
+pure comparison sees exactly what settlement and the pages would read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from alliance.ledger.coverage import Rows
+from alliance.store.tables import (
+    agreement_signatures, agreement_versions, agreements, alliances, evidence_files, members, pilots, screening_runs,
+    settlement_runs, statement_lines,
+)
+
+STATEMENT_FIELDS = ("account", "agreement", "version", "rule_id", "kind", "base_minor", "rate", "amount_minor",
+                    "adjustment_of")
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def read_rows(c: Connection, alliance_id: int) -> Rows:
+    a = c.execute(select(alliances).where(alliances.c.id == alliance_id)).one_or_none()
+    parent = None
+    if a is not None and a.parent_id is not None:
+        parent = c.execute(select(alliances.c.code).where(alliances.c.id == a.parent_id)).scalar_one_or_none()
+    alliance = None if a is None else {"code": a.code, "name": a.name, "kind": a.kind, "structure": a.structure,
+                                       "currency": a.currency, "timezone": a.timezone, "parent": parent}
+    member_rows = [{"code": m.code, "legal_name": m.legal_name, "credit_code": m.credit_code, "role": m.role,
+                    "joined_on": _iso(m.joined_on), "left_on": _iso(m.left_on)}
+                   for m in c.execute(select(members).where(members.c.alliance_id == alliance_id).order_by(members.c.id))]
+    version_rows = [{"agreement": v.code, "version": v.version, "document": v.document, "sha256": v.sha256,
+                     "effective_from": _iso(v.effective_from), "parties": list(v.parties)}
+                    for v in c.execute(select(agreement_versions, agreements.c.code)
+                                       .join(agreements, agreements.c.id == agreement_versions.c.agreement_id)
+                                       .where(agreement_versions.c.alliance_id == alliance_id)
+                                       .order_by(agreement_versions.c.id))]
+    signature_rows = [{"agreement": s.code, "version": s.version, "member": s.member_code, "sha256": s.sha256}
+                      for s in c.execute(select(agreement_signatures.c.member_code, agreement_signatures.c.sha256,
+                                                agreement_versions.c.version, agreements.c.code)
+                                         .join(agreement_versions,
+                                               agreement_versions.c.id == agreement_signatures.c.version_id)
+                                         .join(agreements, agreements.c.id == agreement_versions.c.agreement_id)
+                                         .where(agreement_signatures.c.alliance_id == alliance_id)
+                                         .order_by(agreement_signatures.c.id))]
+    statements: dict[int, list[dict[str, Any]]] = {}
+    # In the order they were written: the recorded digest is of the list as the run built it.
+    for line in c.execute(select(statement_lines).where(statement_lines.c.alliance_id == alliance_id)
+                          .order_by(statement_lines.c.id)):
+        statements.setdefault(line.run_id, []).append({f: getattr(line, f) for f in STATEMENT_FIELDS})
+    run_rows = [{"day": _iso(r.day), "lines": r.lines, "late_lines": r.late_lines, "agreements": r.agreements,
+                 "statement": statements.get(r.id, [])}
+                for r in c.execute(select(settlement_runs).where(settlement_runs.c.alliance_id == alliance_id)
+                                   .order_by(settlement_runs.c.day))]
+    screening_rows = [{"id": r.id, "method": r.method, "candidate_count": r.candidate_count,
+                       "inputs_sha256": r.inputs_sha256, "inputs": r.inputs}
+                      for r in c.execute(select(screening_runs).where(screening_runs.c.alliance_id == alliance_id)
+                                         .order_by(screening_runs.c.id))]
+    pilot_rows = [{"id": p.id, "decision": p.decision, "decision_note": p.decision_note}
+                  for p in c.execute(select(pilots).where(pilots.c.alliance_id == alliance_id,
+                                                          pilots.c.decision.is_not(None)).order_by(pilots.c.id))]
+    return Rows(alliance, member_rows, version_rows, signature_rows, run_rows, screening_rows, pilot_rows)
+
+
+def kept_files(c: Connection, alliance_id: int) -> Iterator[tuple[int, str, int, bytes]]:
+    """(id, recorded SHA-256, recorded size, content) of every evidence file kept for the alliance,
+    one at a time (a file is read whole only while it is checked)."""
+    ids = c.execute(select(evidence_files.c.id).where(evidence_files.c.alliance_id == alliance_id)
+                    .order_by(evidence_files.c.id)).scalars().all()
+    for file_id in ids:
+        r = c.execute(select(evidence_files).where(evidence_files.c.id == file_id)).one()
+        yield int(r.id), r.sha256, int(r.size), bytes(r.content)
