@@ -1,0 +1,417 @@
+"""The mutation catalogue: every kind of stored row the ledger covers is altered, deleted, reordered
+or added behind the platform's back, on SQLite and PostgreSQL, and verification must fail naming
+it. The log's own rows (entries, subtrees, head, checkpoints, key) and every object it records
+(the alliance, members, agreement versions, signatures, settled days and their statement lines,
+screening runs, pilot decisions, kept evidence files) each have their mutations here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Connection, delete, insert, select, update
+
+from alliance.core.clock import FrozenClock
+from alliance.ledger import service as ledger
+from alliance.ledger.merkle import leaf_hash
+from alliance.ledger.note import Signer
+from alliance.registry import service as registry
+from alliance.screening import service as screening
+from alliance.screening.candidates import CandidateTable
+from alliance.screening.criteria import preset
+from alliance.screening.entities import Cadence, Decision
+from alliance.screening.pipeline import ItemStatus, KpiDirection, Source, Stage
+from alliance.screening.report import SensitivitySettings
+from alliance.screening.scoring import Method
+from alliance.settlement import service as settlement
+from alliance.sharing import service as sharing
+from alliance.store.database import Store
+from alliance.store.facts import FactStore
+from alliance.store.tables import (
+    agreement_signatures, agreement_versions, alliances, evidence_files, ledger_checkpoints, ledger_entries,
+    ledger_heads, ledger_keys, ledger_nodes, members, pilots, screening_runs, settlement_runs, statement_lines,
+)
+from tests.support.factories import credit_code, make_alliance, member_values
+
+AGREEMENT = """
+agreement: split
+effective_from: 2027-01-01
+parties: [M0001, M0002]
+rules:
+  - {id: r, kind: fixed_split, select: {channel: store}, base: revenue, shares: {M0001: 0.3, M0002: 0.7}}
+"""
+LATER = AGREEMENT.replace("2027-01-01", "2027-03-01").replace("0.3,", "0.4,").replace("0.7}", "0.6}")
+TABLE = CandidateTable(["伙伴A", "伙伴B", "伙伴C"],
+                       np.asfortranarray(np.array([[8, 9, 7, 8, 6], [9, 7, 9, 9, 8], [7, 8, 6, 7, 9]], dtype=np.float64)))
+SETTLED_AT = FrozenClock(datetime(2027, 1, 16, 3, tzinfo=UTC))
+
+
+@dataclass
+class Recorded:
+    store: Store
+    aid: int
+
+    def row(self, table: object, *where: object) -> object:
+        with self.store.engine.connect() as c:
+            return c.execute(select(table).where(*where)).first()  # type: ignore[call-overload]
+
+
+@pytest.fixture
+def recorded(store: Store, clock: FrozenClock, tmp_path: Path) -> Recorded:
+    """An alliance whose log records one of everything: 18 entries, a stored subtree at level 4."""
+    make_alliance(store, clock, code="nb")
+    for n in range(1, 9):
+        registry.add_member(store, "nb", member_values(n), clock)
+    registry.end_membership(store, "nb", "M0008", None, clock)
+    sharing.propose_version(store, "nb", AGREEMENT, "秘书长", clock)
+    for member in ("M0001", "M0002"):
+        sharing.sign(store, "nb", "split", 1, member, "代表", clock)
+    sharing.propose_version(store, "nb", LATER, "秘书长", clock)
+    sharing.sign(store, "nb", "split", 2, "M0001", "代表", clock)  # M0002 has not signed version 2
+    screening.run_screening(store, "nb", preset("article"), Method.WEIGHTED, TABLE, SensitivitySettings(draws=50),
+                            "analyst", clock)
+    prospect = screening.add_prospect(store, "nb", "候选伙伴", Source.REFERRAL, "coordinator", clock)
+    screening.move_prospect(store, "nb", prospect.id, Stage.DUE_DILIGENCE, "coordinator", clock)
+    items = screening.prospect_file(store, "nb", prospect.id).checklist
+    for i, item in enumerate(i for i in items if i.required):
+        screening.update_item(store, "nb", item.id, "auditor", clock, status=ItemStatus.DONE,
+                              evidence=(f"evidence-{i}.pdf", f"审计报告 {i}".encode()) if i < 2 else None)
+    pilot = screening.start_pilot(store, "nb", prospect.id, "联合促销", date(2026, 12, 1), date(2027, 1, 31),
+                                  Cadence.MONTHLY, "coordinator", clock)
+    kpi = screening.add_kpi(store, "nb", pilot.id, "转化率", "%", KpiDirection.HIGHER, Decimal("3"))
+    screening.record_measurement(store, "nb", kpi.id, date(2027, 1, 31), Decimal("4"), clock)
+    screening.decide_pilot(store, "nb", pilot.id, Decision.GO, "机密：价格底线 12 元", "committee", clock)
+    lines = tmp_path / "lines.csv"
+    lines.write_text("line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,currency\n"
+                     "L1,O1,2027-01-15T10:00:00+08:00,M0001,M0002,store,S1,1,99.90,CNY\n"
+                     "L2,O2,2027-01-15T11:00:00+08:00,M0002,M0001,store,S2,2,10.01,CNY\n", encoding="utf-8")
+    facts = FactStore(tmp_path / "facts.duckdb")
+    try:
+        settlement.import_order_lines(store, facts, "nb", lines, None, clock)
+        settlement.settle(store, facts, "nb", date(2027, 1, 15), "财务", SETTLED_AT)
+    finally:
+        facts.close()
+    with store.unit_of_work() as uow:
+        aid = uow.alliances.require("nb").id
+    report = ledger.verify_store(store, "nb")
+    assert report.ok, report.first_mismatch
+    assert report.entries >= 17 and report.checkpoints == report.entries  # one checkpoint a write
+    return Recorded(store, aid)
+
+
+Mutation = Callable[[Connection, int], None]
+
+
+def _swap(c: Connection, table: object, column: str, where_a: object, where_b: object) -> None:
+    a = c.execute(select(getattr(table.c, column)).where(where_a)).scalar_one()  # type: ignore[attr-defined]
+    b = c.execute(select(getattr(table.c, column)).where(where_b)).scalar_one()  # type: ignore[attr-defined]
+    c.execute(update(table).where(where_a).values({column: b}))  # type: ignore[arg-type]
+    c.execute(update(table).where(where_b).values({column: a}))  # type: ignore[arg-type]
+
+
+def _entry(aid: int, index: int) -> object:
+    return (ledger_entries.c.alliance_id == aid) & (ledger_entries.c.idx == index)
+
+
+def _leaf(c: Connection, aid: int, index: int) -> bytes:
+    return bytes(c.execute(select(ledger_entries.c.leaf).where(_entry(aid, index))).scalar_one())
+
+
+def _edit_leaf(c: Connection, aid: int) -> None:
+    leaf = _leaf(c, aid, 3).replace(b"M0003", b"M0033")
+    c.execute(update(ledger_entries).where(_entry(aid, 3)).values(leaf=leaf))
+
+
+def _rehash_leaf(c: Connection, aid: int) -> None:
+    leaf = _leaf(c, aid, 3).replace(b"M0003", b"M0033")
+    c.execute(update(ledger_entries).where(_entry(aid, 3)).values(leaf=leaf, leaf_hash=leaf_hash(leaf)))
+
+
+def _reorder_entries(c: Connection, aid: int) -> None:
+    a, b = _leaf(c, aid, 4), _leaf(c, aid, 5)
+    c.execute(update(ledger_entries).where(_entry(aid, 4)).values(leaf=b, leaf_hash=leaf_hash(b)))
+    c.execute(update(ledger_entries).where(_entry(aid, 5)).values(leaf=a, leaf_hash=leaf_hash(a)))
+
+
+def _head_size(c: Connection, aid: int) -> int:
+    return int(c.execute(select(ledger_heads.c.size).where(ledger_heads.c.alliance_id == aid)).scalar_one())
+
+
+def _truncate(c: Connection, aid: int) -> None:
+    """The last entry removed with everything that speaks of it: head, checkpoint (the frontier
+    left as it was, since recomputing it needs only the hashes an attacker has anyway)."""
+    size = _head_size(c, aid)
+    c.execute(delete(ledger_entries).where(_entry(aid, size - 1)))
+    c.execute(delete(ledger_checkpoints).where(ledger_checkpoints.c.alliance_id == aid,
+                                               ledger_checkpoints.c.tree_size == size))
+    c.execute(update(ledger_heads).where(ledger_heads.c.alliance_id == aid).values(size=size - 1))
+
+
+def _frontier(c: Connection, aid: int) -> None:
+    raw = bytes(c.execute(select(ledger_heads.c.frontier).where(ledger_heads.c.alliance_id == aid)).scalar_one())
+    c.execute(update(ledger_heads).where(ledger_heads.c.alliance_id == aid).values(frontier=bytes(32) + raw[32:]))
+
+
+def _checkpoint(size: int) -> object:
+    return ledger_checkpoints.c.tree_size == size
+
+
+def _rekey(c: Connection, aid: int) -> None:
+    """A full rewrite: a new key, and every checkpoint re-signed with it (the entries untouched)."""
+    name = c.execute(select(ledger_keys.c.name).where(ledger_keys.c.alliance_id == aid)).scalar_one()
+    signer = Signer(name, Ed25519PrivateKey.generate())
+    c.execute(update(ledger_keys).where(ledger_keys.c.alliance_id == aid).values(
+        public_key=signer.private_key.public_key().public_bytes_raw()))
+    from alliance.ledger.note import sign, split
+
+    for size, note in c.execute(select(ledger_checkpoints.c.tree_size, ledger_checkpoints.c.note)
+                                .where(ledger_checkpoints.c.alliance_id == aid)).all():
+        text, _ = split(note)
+        c.execute(update(ledger_checkpoints).where(ledger_checkpoints.c.alliance_id == aid, _checkpoint(size))
+                  .values(note=sign(text, [signer])))
+
+
+def _member(code: str) -> object:
+    return members.c.code == code
+
+
+def _version(number: int) -> object:
+    return agreement_versions.c.version == number
+
+
+def _signature(c: Connection, aid: int, member: str, version: int) -> object:
+    version_id = c.execute(select(agreement_versions.c.id).where(agreement_versions.c.alliance_id == aid,
+                                                                 _version(version))).scalar_one()
+    return (agreement_signatures.c.version_id == version_id) & (agreement_signatures.c.member_code == member)
+
+
+def _forge_signature(c: Connection, aid: int) -> None:
+    """M0002 'signs' version 2 behind the platform's back: the version would come into force."""
+    row = c.execute(select(agreement_versions.c.id, agreement_versions.c.sha256)
+                    .where(agreement_versions.c.alliance_id == aid, _version(2))).one()
+    c.execute(insert(agreement_signatures).values(alliance_id=aid, version_id=row.id, member_code="M0002",
+                                                  signer="伪造", sha256=row.sha256, signed_at=datetime.now(UTC)))
+
+
+def _drop_signature(c: Connection, aid: int) -> None:
+    c.execute(delete(agreement_signatures).where(_signature(c, aid, "M0002", 1)))
+
+
+def _lines(c: Connection, aid: int) -> list[int]:
+    return list(c.execute(select(statement_lines.c.id).where(statement_lines.c.alliance_id == aid)
+                          .order_by(statement_lines.c.id)).scalars())
+
+
+def _delete_run(c: Connection, aid: int) -> None:
+    c.execute(delete(statement_lines).where(statement_lines.c.alliance_id == aid))
+    c.execute(delete(settlement_runs).where(settlement_runs.c.alliance_id == aid))
+
+
+def _add_run(c: Connection, aid: int) -> None:
+    c.execute(insert(settlement_runs).values(alliance_id=aid, day=date(2027, 1, 16), currency="CNY", lines=0,
+                                             late_lines=0, agreements=[], closed_at=datetime.now(UTC), actor="x"))
+
+
+def _add_member(c: Connection, aid: int) -> None:
+    c.execute(insert(members).values(alliance_id=aid, code="M0099", legal_name="影子公司", credit_code=credit_code(99),
+                                     role="member", joined_on=date(2026, 11, 1), created_at=datetime.now(UTC)))
+
+
+def _evidence(c: Connection, aid: int) -> object:
+    first = c.execute(select(evidence_files.c.id).where(evidence_files.c.alliance_id == aid)
+                      .order_by(evidence_files.c.id)).scalars().first()
+    return evidence_files.c.id == first
+
+
+def _pilot(aid: int) -> object:
+    return pilots.c.alliance_id == aid
+
+
+def _run(aid: int) -> object:
+    return screening_runs.c.alliance_id == aid
+
+
+# (name, mutation, what the first mismatch must say)
+CATALOGUE: list[tuple[str, Mutation, str]] = [
+    # the log's own rows
+    ("entry edited", _edit_leaf, "entry 3: its content does not hash to its stored leaf hash"),
+    ("entry edited and rehashed", _rehash_leaf, "checkpoint of size 4: signs a root the entries do not give"),
+    ("entry deleted", lambda c, aid: c.execute(delete(ledger_entries).where(_entry(aid, 3))),
+     "entry 3: missing: the next stored entry is 4"),
+    ("entries reordered", _reorder_entries, "checkpoint of size 5: signs a root the entries do not give"),
+    ("entry added", lambda c, aid: c.execute(insert(ledger_entries).values(
+        alliance_id=aid, idx=_head_size(c, aid), event_type="x", leaf=b'{"type":"x"}', leaf_hash=leaf_hash(b'{"type":"x"}'))),
+     "is beyond the log's head"),
+    ("entry's type column changed", lambda c, aid: c.execute(update(ledger_entries).where(_entry(aid, 9))
+                                                             .values(event_type="member.joined")),
+     "entry 9: its stored type 'member.joined' is not the entry's own 'member.left'"),
+    ("last entry truncated", _truncate, "the log's head: the ledger's head (its size and frontier) does not match"),
+    ("stored subtree edited", lambda c, aid: c.execute(update(ledger_nodes).where(ledger_nodes.c.alliance_id == aid)
+                                                       .values(hash=bytes(32))),
+     "node level 4 index 0: stored hash differs"),
+    ("stored subtree deleted", lambda c, aid: c.execute(delete(ledger_nodes).where(ledger_nodes.c.alliance_id == aid)),
+     "node level 4 index 0: stored hash differs"),
+    ("head frontier corrupted", _frontier, "the log's head: the ledger's head (its size and frontier) does not match"),
+    ("head size lowered", lambda c, aid: c.execute(update(ledger_heads).where(ledger_heads.c.alliance_id == aid)
+                                                   .values(size=_head_size(c, aid) - 1)),
+     "is beyond the log's head"),
+    ("checkpoint edited", lambda c, aid: c.execute(update(ledger_checkpoints).where(
+        ledger_checkpoints.c.alliance_id == aid, _checkpoint(6)).values(note=c.execute(select(ledger_checkpoints.c.note).where(
+            ledger_checkpoints.c.alliance_id == aid, _checkpoint(6))).scalar_one().replace("\n6\n", "\n5\n", 1))),
+     "checkpoint of size 6: the signature of 'alliance.local/ledger/nb' does not verify"),
+    ("checkpoint deleted", lambda c, aid: c.execute(delete(ledger_checkpoints).where(
+        ledger_checkpoints.c.alliance_id == aid, _checkpoint(6))),
+     "checkpoint of size 6: is missing (deleted): the checkpoint of size 7 was signed after it"),
+    ("latest checkpoint deleted", lambda c, aid: c.execute(delete(ledger_checkpoints).where(
+        ledger_checkpoints.c.alliance_id == aid, _checkpoint(_head_size(c, aid)))),
+     "are covered by no signed checkpoint"),
+    ("checkpoints reordered", lambda c, aid: _swap(c, ledger_checkpoints, "note",
+                                                   (ledger_checkpoints.c.alliance_id == aid) & _checkpoint(4),
+                                                   (ledger_checkpoints.c.alliance_id == aid) & _checkpoint(5)),
+     "checkpoint of size 4: its signed text says size 5"),
+    ("key replaced", lambda c, aid: c.execute(update(ledger_keys).where(ledger_keys.c.alliance_id == aid).values(
+        public_key=Ed25519PrivateKey.generate().public_key().public_bytes_raw())),
+     "checkpoint of size 1: no signature from a known key"),
+    # the objects the log records
+    ("alliance renamed", lambda c, aid: c.execute(update(alliances).where(alliances.c.id == aid).values(name="别的联盟")),
+     "entry 0 (alliance.created): alliance nb differs from what was recorded: name"),
+    ("member renamed", lambda c, aid: c.execute(update(members).where(members.c.alliance_id == aid, _member("M0002"))
+                                                .values(legal_name="冒名公司")),
+     "entry 2 (member.joined): member M0002 differs from what was recorded: legal_name"),
+    ("member's departure undone", lambda c, aid: c.execute(update(members).where(members.c.alliance_id == aid,
+                                                                                 _member("M0008")).values(left_on=None)),
+     "entry 9 (member.left): member M0008 differs from what was recorded: left_on"),
+    ("member deleted", lambda c, aid: c.execute(delete(members).where(members.c.alliance_id == aid, _member("M0007"))),
+     "entry 7 (member.joined): member M0007 was recorded but is no longer stored"),
+    ("member added", _add_member, "member M0099: is stored but no ledger entry records it"),
+    ("agreement version: signed document edited", lambda c, aid: c.execute(update(agreement_versions).where(
+        agreement_versions.c.alliance_id == aid, _version(1)).values(document=AGREEMENT.replace("0.3,", "0.0004,").replace(
+            "0.7}", "0.9996}"))),
+     "entry 10 (agreement.version_created): agreement split version 1 differs from what was recorded: its stored "
+     "document no longer has the content that was recorded"),
+    ("version digest edited", lambda c, aid: c.execute(update(agreement_versions).where(
+        agreement_versions.c.alliance_id == aid, _version(1)).values(sha256="0" * 64)),
+     "agreement split version 1 differs from what was recorded: sha256"),
+    ("version parties edited", lambda c, aid: c.execute(update(agreement_versions).where(
+        agreement_versions.c.alliance_id == aid, _version(2)).values(parties=["M0001"])),
+     "agreement split version 2 differs from what was recorded: parties"),
+    ("signature deleted", _drop_signature,
+     "entry 12 (agreement.signed): M0002's signature of agreement split version 1 was recorded but is no longer stored"),
+    ("signature forged", _forge_signature, "M0002's signature of agreement split version 2: is stored but no ledger entry"),
+    ("signature's digest edited", lambda c, aid: c.execute(update(agreement_signatures).where(
+        _signature(c, aid, "M0001", 1)).values(sha256="f" * 64)),
+     "entry 11 (agreement.signed): M0001's signature of agreement split version 1 differs from what was recorded: sha256"),
+    ("screening run: inputs edited", lambda c, aid: c.execute(update(screening_runs).where(_run(aid)).values(
+        inputs={"method": "topsis"})), "screening run"),
+    ("screening run deleted", lambda c, aid: c.execute(delete(screening_runs).where(_run(aid))),
+     "was recorded but is no longer stored"),
+    ("pilot decision changed", lambda c, aid: c.execute(update(pilots).where(_pilot(aid)).values(decision="no_go")),
+     "the decision of pilot"),
+    ("pilot note rewritten", lambda c, aid: c.execute(update(pilots).where(_pilot(aid)).values(decision_note="改写")),
+     "note_sha256"),
+    ("settled day's run deleted", _delete_run, "settled day 2027-01-15 was recorded but is no longer stored"),
+    ("settled day's line count edited", lambda c, aid: c.execute(update(settlement_runs).where(
+        settlement_runs.c.alliance_id == aid).values(lines=7)), "settled day 2027-01-15 differs from what was recorded: lines"),
+    ("statement line amount edited", lambda c, aid: c.execute(update(statement_lines).where(
+        statement_lines.c.id == _lines(c, aid)[0]).values(amount_minor=statement_lines.c.amount_minor + 1)),
+     "settled day 2027-01-15 differs from what was recorded: statements_sha256"),
+    ("statement line deleted", lambda c, aid: c.execute(delete(statement_lines).where(
+        statement_lines.c.id == _lines(c, aid)[-1])), "statements_sha256"),
+    ("statement lines reordered", lambda c, aid: _swap(c, statement_lines, "account",
+                                                       statement_lines.c.id == _lines(c, aid)[0],
+                                                       statement_lines.c.id == _lines(c, aid)[1]),
+     "statements_sha256"),
+    ("settled day added", _add_run, "settled day 2027-01-16: is stored but no ledger entry records it"),
+    ("kept file edited", lambda c, aid: c.execute(update(evidence_files).where(_evidence(c, aid)).values(content=b"forged")),
+     "evidence file 1: its content no longer has its recorded SHA-256"),
+]
+
+
+def test_the_catalogue_covers_every_ledger_table_and_recorded_kind() -> None:
+    from alliance.ledger.coverage import KINDS
+
+    touched = " ".join(name for name, _, _ in CATALOGUE)
+    for word in ("entry", "subtree", "head", "checkpoint", "key"):
+        assert word in touched
+    for kind in KINDS:
+        assert kind.name in touched, f"no mutation of a {kind.name}"
+
+
+@pytest.mark.parametrize(("name", "mutate", "expected"), CATALOGUE, ids=[c[0] for c in CATALOGUE])
+def test_every_mutation_is_caught_and_named(recorded: Recorded, name: str, mutate: Mutation, expected: str) -> None:
+    with recorded.store.engine.begin() as c:
+        mutate(c, recorded.aid)
+    report = ledger.verify_store(recorded.store, "nb")
+    assert not report.ok, name
+    assert expected in str(report.first_mismatch), (name, str(report.first_mismatch))
+
+
+def test_a_full_rewrite_with_a_new_key_passes_only_without_a_pinned_key(recorded: Recorded) -> None:
+    pinned = ledger.public_key(recorded.store, "nb")
+    with recorded.store.engine.begin() as c:
+        _rekey(c, recorded.aid)
+    unpinned = ledger.verify_store(recorded.store, "nb")
+    assert unpinned.ok and "read from the database itself" in unpinned.warnings[0]  # says it cannot tell
+    report = ledger.verify_store(recorded.store, "nb", [pinned])
+    assert not report.ok and "is not the pinned one" in str(report.first_mismatch)
+
+
+def test_entries_never_reveal_the_confidential_go_no_go_note(recorded: Recorded) -> None:
+    text = "\n".join(str(e["entry"]) for e in ledger.entries(recorded.store, "nb", 0, 100))
+    assert "机密" not in text and "候选伙伴" not in text
+
+
+def test_settlement_refuses_terms_nobody_signed(recorded: Recorded, tmp_path: Path) -> None:
+    edited = AGREEMENT.replace("0.3,", "0.0004,").replace("0.7}", "0.9996}")
+    with recorded.store.engine.begin() as c:
+        c.execute(update(agreement_versions).where(agreement_versions.c.alliance_id == recorded.aid, _version(1))
+                  .values(document=edited))
+    _settle_next_day_refused(recorded, tmp_path, "agreement 'split' version 1 is not what its parties signed: its "
+                                                 "stored document no longer has the content its digest names")
+
+
+def test_settlement_refuses_a_version_edited_with_its_digests(recorded: Recorded, tmp_path: Path) -> None:
+    from alliance.sharing.agreement import digest, load_agreement_text
+
+    edited = AGREEMENT.replace("0.3,", "0.0004,").replace("0.7}", "0.9996}")
+    sha = digest(load_agreement_text(edited))
+    with recorded.store.engine.begin() as c:
+        c.execute(update(agreement_versions).where(agreement_versions.c.alliance_id == recorded.aid, _version(1))
+                  .values(document=edited, sha256=sha))
+        c.execute(update(agreement_signatures).where(agreement_signatures.c.alliance_id == recorded.aid)
+                  .values(sha256=sha))
+    _settle_next_day_refused(recorded, tmp_path, "its content differs from what the ledger recorded")
+
+
+def test_settlement_refuses_a_forged_signature(recorded: Recorded, tmp_path: Path) -> None:
+    with recorded.store.engine.begin() as c:
+        _forge_signature(c, recorded.aid)
+        # version 2 takes effect on the day settled next
+        c.execute(update(agreement_versions).where(agreement_versions.c.alliance_id == recorded.aid, _version(2))
+                  .values(effective_from=date(2027, 1, 16)))
+    _settle_next_day_refused(recorded, tmp_path, "M0002's signature is stored but no ledger entry records it")
+
+
+def _settle_next_day_refused(recorded: Recorded, tmp_path: Path, why: str) -> None:
+    facts = FactStore(tmp_path / "facts.duckdb")
+    lines = tmp_path / "more.csv"
+    lines.write_text("line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,currency\n"
+                     "L3,O3,2027-01-16T10:00:00+08:00,M0001,M0002,store,S1,1,50.00,CNY\n", encoding="utf-8")
+    later = FrozenClock(datetime(2027, 1, 17, 3, tzinfo=UTC))
+    try:
+        settlement.import_order_lines(recorded.store, facts, "nb", lines, None, later)
+        with pytest.raises(settlement.AgreementNotAsSigned) as refused:
+            settlement.settle(recorded.store, facts, "nb", date(2027, 1, 16), "财务", later)
+    finally:
+        facts.close()
+    assert why in refused.value.message and refused.value.code == "agreement_not_as_signed"
+    with recorded.store.unit_of_work() as uow:
+        assert uow.settlement.run(recorded.aid, date(2027, 1, 16)) is None  # the day stays open
+        failures = uow.settlement.failures_between(recorded.aid, date(2027, 1, 16), date(2027, 1, 16))
+    assert why in failures[date(2027, 1, 16)].reason  # the calendar says why
