@@ -415,3 +415,27 @@ def _settle_next_day_refused(recorded: Recorded, tmp_path: Path, why: str) -> No
         assert uow.settlement.run(recorded.aid, date(2027, 1, 16)) is None  # the day stays open
         failures = uow.settlement.failures_between(recorded.aid, date(2027, 1, 16), date(2027, 1, 16))
     assert why in failures[date(2027, 1, 16)].reason  # the calendar says why
+
+
+def test_pages_say_when_a_version_or_the_ledger_no_longer_matches(recorded: Recorded, clock: FrozenClock,
+                                                                   tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from alliance.access.roles import Role
+    from alliance.server import create_app
+    from tests.support.web import add_user, sign_in
+
+    add_user(recorded.store, clock, "coord", Role.COORDINATOR, "nb")
+    with TestClient(create_app(recorded.store, clock, tmp_path / "facts.duckdb"), base_url="https://testserver") as c:
+        sign_in(c, "coord")
+        assert 'id="not-as-signed"' not in c.get("/alliances/nb/agreements/split?version=1").text
+        overview = c.get("/alliances/nb").text
+        assert ledger.public_key(recorded.store, "nb") in overview  # the key members keep
+        assert 'class="alert alert--ok"' in c.get("/alliances/nb/ledger/verify").text
+        with recorded.store.engine.begin() as conn:
+            _forge_signature(conn, recorded.aid)
+        page = c.get("/alliances/nb/agreements/split?version=2", headers={"Accept-Language": "zh-CN"}).text
+        assert 'id="not-as-signed"' in page and "此版本已不再是各方签署的内容" in page
+        assert "M0002&#39;s signature is stored but no ledger entry records it" in page
+        verdict = c.get("/alliances/nb/ledger/verify").text
+        assert 'class="alert alert--error"' in verdict and "is stored but no ledger entry records it" in verdict

@@ -28,6 +28,7 @@ from alliance.ledger.keys import LedgerKeyLocked
 from alliance.ledger.merkle import EMPTY_ROOT, ProofError, consistency_plan, inclusion_plan, perfect_nodes, prove, range_hash
 from alliance.ledger.note import Checkpoint, Signer, Verifier, cosign, key_id, sign
 from alliance.ledger.verify import LedgerDamaged, Mismatch, VerifyReport, verify_log
+from alliance.sharing.versions import AgreementVersion
 from alliance.store.database import Store
 from alliance.store.recorded_rows import kept_files, read_rows
 from alliance.store.ledger_repository import NODE_STRIDE, StoredCheckpoint, StoredKey
@@ -79,7 +80,7 @@ def record_many(uow: UnitOfWork, alliance_id: int, alliance_code: str, actor: st
     # after the last checkpoint could otherwise be changed or truncated unnoticed.
     if uow.ledger_passphrase is not None:
         try:
-            _sign_head(uow, alliance_id, uow.ledger_passphrase(), at)
+            _sign_head(uow, alliance_id, uow.ledger_passphrase(), at, frontier_checked=True)
         except LedgerKeyLocked:
             pass  # the fact is recorded all the same; verification reports the entries no checkpoint covers
     return first
@@ -90,6 +91,13 @@ def recorded_agreements(uow: UnitOfWork, alliance_id: int) -> RecordedAgreements
     return RecordedAgreements.of(
         (e.index, e.event_type, json.loads(e.leaf).get("payload") or {})
         for e in uow.ledger.entries_of(alliance_id, [LEDGER_OPENED, events.AGREEMENT_VERSION, events.AGREEMENT_SIGNED]))
+
+
+def version_mismatch(store: Store, alliance_code: str, version: AgreementVersion) -> str | None:
+    """Why a stored agreement version is not what its parties signed (its content against its own
+    digest and the ledger, its signatures against the ledger), in words; None when it is."""
+    with store.unit_of_work() as uow:
+        return recorded_agreements(uow, uow.alliances.require(alliance_code).id).mismatch(version)
 
 
 digest = value_digest  # what entries say about bulky facts (the one definition is in `coverage`)
@@ -113,11 +121,13 @@ def _signer(key: StoredKey, passphrase: str) -> Signer:
 PREVIOUS = "previous "  # the checkpoint extension line naming the size of the checkpoint signed before
 
 
-def _sign_head(uow: UnitOfWork, alliance_id: int, passphrase: str, at: datetime) -> StoredCheckpoint | None:
-    """Sign a checkpoint of the log as it now stands (its frontier checked first), chained to the
-    checkpoint before it; None when the latest checkpoint already covers the whole log."""
+def _sign_head(uow: UnitOfWork, alliance_id: int, passphrase: str, at: datetime, *,
+               frontier_checked: bool = False) -> StoredCheckpoint | None:
+    """Sign a checkpoint of the log as it now stands (its frontier checked first, unless this
+    transaction just appended after checking it), chained to the checkpoint before it; None when
+    the latest checkpoint already covers the whole log."""
     key = uow.ledger.key(alliance_id)
-    head = uow.ledger.checked_head(alliance_id, lock=True)
+    head = uow.ledger.head(alliance_id, lock=True) if frontier_checked else uow.ledger.checked_head(alliance_id, lock=True)
     if key is None or head is None:
         return None
     size, frontier = head

@@ -22,6 +22,7 @@ from alliance.access.policy import Action
 from alliance.api.deps import ClockDep, Code, Id, StoreDep
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import AllianceError, InvalidInput
+from alliance.ledger import service as ledger
 from alliance.registry import service as registry
 from alliance.registry.model import has_left
 from alliance.settlement import service as settlement
@@ -248,7 +249,7 @@ def agreement_page(request: Request, code: Code, agreement: Code, store: StoreDe
     departed = [(p, gone[p]) for p in shown.parties if p in gone and shown.version == versions[-1].version]
     return render(request, "agreements/detail.html", alliance=alliance, section="agreements", agreement=agreement,
                   versions=versions, shown=shown, other=other, diff=diff, may_sign=may_sign, members=members,
-                  departed=departed,
+                  departed=departed, not_as_signed=ledger.version_mismatch(store, code, shown),
                   may_propose=viewer.may(Action.MANAGE_ALLIANCE, code), signed=request.query_params.get("signed"))
 
 
