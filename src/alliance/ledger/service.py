@@ -126,15 +126,19 @@ def _sign_head(uow: UnitOfWork, alliance_id: int, passphrase: str, at: datetime,
     """Sign a checkpoint of the log as it now stands (its frontier checked first, unless this
     transaction just appended after checking it), chained to the checkpoint before it; None when
     the latest checkpoint already covers the whole log."""
-    key = uow.ledger.key(alliance_id)
-    head = uow.ledger.head(alliance_id, lock=True) if frontier_checked else uow.ledger.checked_head(alliance_id, lock=True)
-    if key is None or head is None:
+    appended = uow.ledger.appended
+    if frontier_checked and appended is not None and appended[0] == alliance_id:
+        head: tuple[int, list[bytes]] | None = (appended[1], appended[2])
+    else:
+        head = uow.ledger.checked_head(alliance_id, lock=True)
+    signing = uow.ledger.signing(alliance_id)
+    if signing is None or head is None:
         return None
+    key, latest = signing
     size, frontier = head
-    latest = uow.ledger.checkpoint(alliance_id)
-    if latest is not None and latest.tree_size >= size:
+    if latest is not None and latest >= size:
         return None
-    extensions = (f"{PREVIOUS}{latest.tree_size}",) if latest is not None else ()
+    extensions = (f"{PREVIOUS}{latest}",) if latest is not None else ()
     root = range_hash(frontier) if frontier else EMPTY_ROOT
     note = sign(Checkpoint(key.name, size, root, extensions).text(), [_signer(key, passphrase)])
     uow.ledger.add_checkpoint(alliance_id, size, note, at)

@@ -64,6 +64,9 @@ def _split_frontier(raw: bytes) -> list[bytes]:
 class LedgerRepository:
     def __init__(self, connection: Connection) -> None:
         self._c = connection
+        # (alliance id, size, frontier) as this transaction's last append left the head: signing
+        # right after needs no second read.
+        self.appended: tuple[int, int, list[bytes]] | None = None
 
     # -- keys and head --------------------------------------------------------------------------
     def add_key(self, alliance_id: int, name: str, public_key: bytes, sealed: str, at: datetime) -> None:
@@ -141,7 +144,17 @@ class LedgerRepository:
                                     nodes)
         self._c.exec_driver_sql(self._sql("UPDATE ledger_heads SET size = ?, frontier = ? WHERE alliance_id = ?"),
                                 (size, b"".join(frontier), alliance_id))
+        self.appended = (alliance_id, size, list(frontier))
         return first
+
+    def signing(self, alliance_id: int) -> tuple[StoredKey, int | None] | None:
+        """The key and the latest checkpoint's size, in one query (signing runs with every write)."""
+        row = self._c.exec_driver_sql(self._sql(
+            "SELECT name, public_key, private_key_pem, (SELECT max(tree_size) FROM ledger_checkpoints "
+            "WHERE alliance_id = ?) FROM ledger_keys WHERE alliance_id = ?"), (alliance_id, alliance_id)).first()
+        if row is None:
+            return None
+        return StoredKey(row[0], _bytes(row[1]), row[2]), None if row[3] is None else int(row[3])
 
     # -- reading --------------------------------------------------------------------------------
     def nodes(self, alliance_id: int, wanted: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
