@@ -220,7 +220,7 @@ def rule_st(draw: st.DrawFn, kind: str) -> dict[str, Any]:
                     members=members, long_term_metric="user_assets",
                     baseline={m: draw(cents_st) for i, m in enumerate(members) if i == 0 or draw(st.booleans())})
     elif kind == "growth_fund":
-        rule.update(rate=draw(rate_st), target=draw(cents_st), period=draw(st.sampled_from(["month", "day"])), fund=FUND)
+        rule.update(rate=draw(rate_st), target=draw(st.sampled_from(["0.00", "10.00"]) | cents_st), period=draw(st.sampled_from(["month", "day"])), fund=FUND)
     elif kind == "rebate":
         rule.update(rate=draw(rate_st), payer=draw(st.sampled_from(PARTIES)), recipients=draw(subset_st))
     elif kind == "cost_share":
@@ -279,11 +279,11 @@ THREE_LEVEL = {"id": "three-level", "kind": "three_level", "pool_rate": "0.10",
                "long_term_metric": "user_assets", "baseline": {"A": "0.00", "B": "0.00", "C": "0.00"}}
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(data=st.data(), kind=st.sampled_from(KINDS))
 def test_every_kind_posts_the_documented_cents(data: st.DataObject, kind: str) -> None:
     rule = data.draw(rule_st(kind), label="rule")
-    today = data.draw(st.lists(line_st(DAY), max_size=8), label="today")
+    today = data.draw(st.lists(line_st(DAY), min_size=1, max_size=8), label="today")
     earlier = data.draw(st.lists(line_st(date(2027, 1, 5)), max_size=5), label="earlier")
     metrics = data.draw(st.fixed_dictionaries({m: st.integers(0, 9) for m in PARTIES}), label="user_assets")
     check(rule, today, earlier, metrics)
