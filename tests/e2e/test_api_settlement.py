@@ -136,3 +136,36 @@ def test_days_before_the_alliance_and_its_lines_and_unknown_accounts_are_refused
     assert unknown.status_code == 404 and "no member or account 'NOPE'" in unknown.json()["detail"]
     backwards = client.get(f"{V1}/journal", params={"from": "2026-12-30", "to": "2026-12-01"})
     assert backwards.status_code == 422 and "--" not in backwards.json()["detail"]
+
+
+# Rule ids and account codes are free text: a spreadsheet must show them, never run them.
+FORMULA_AGREEMENT = """
+agreement: hw-split
+effective_from: 2026-12-01
+parties: [SW, HW]
+accounts: {'=HYPERLINK("//e.vil","x")': fund}
+rules:
+  - {id: "=1+1", kind: fixed_split, select: {product_owner: HW}, shares: {SW: 0.30, HW: 0.70}}
+  - {id: "@SUM(A1:A9)", kind: growth_fund, rate: 0.10, target: "0.00", period: day, fund: '=HYPERLINK("//e.vil","x")'}
+"""
+
+
+def test_journal_csv_shows_formula_like_ids_as_text_and_amounts_as_numbers(store: Store, clock: FrozenClock,
+                                                                           tmp_path: Path) -> None:
+    import csv
+    import io
+    from decimal import Decimal
+
+    hardware_split(store, clock, FORMULA_AGREEMENT)
+    with TestClient(create_app(store, FrozenClock(datetime(2026, 12, 6, 2, tzinfo=UTC)), tmp_path / "facts.duckdb")) as c:
+        c.headers.update(admin_headers(store))
+        c.post(f"{V1}/order-lines", content=HEADER + LINE, headers=CSV)
+        run = c.post(f"{V1}/settlements", json={})
+        assert run.status_code == 201, run.text
+        body = c.get(f"{V1}/journal", params={"from": "2026-12-01", "to": "2026-12-31", "format": "csv"}).text
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert {r["rule"] for r in rows} == {"'=1+1", "'@SUM(A1:A9)"}
+    assert '\'=HYPERLINK("//e.vil","x")' in {r["account"] for r in rows}
+    # 10% of 1000.01 above 0.00 goes to the fund; HW owes it and 30% of its sale to SW.
+    assert sorted(r["amount"] for r in rows) == ["-100.00", "-300.00", "100.00", "300.00"]
+    assert sum(Decimal(r["amount"]) for r in rows) == 0  # plain numbers, negative ones included

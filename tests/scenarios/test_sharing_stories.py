@@ -85,11 +85,13 @@ def test_three_level_40_30_30() -> None:
     # Incremental 30.00 by growth over 1000.00 the day added: A 900->1500: 500; B 1500->1800: 300; C: 0
     #   -> 18.75 / 11.25 / 0.00.
     # Long-term 30.00 by user assets 1:1:2 -> 7.50 / 7.50 / 15.00.
-    received = {}
-    for l in outcome.lines:
-        if l.amount.minor > 0:
-            received.setdefault(l.account, []).append(l.amount.amount_text())
-    assert received == {"A": ["24.00", "18.75", "7.50"], "B": ["12.00", "11.25", "7.50"], "C": ["4.00", "15.00"]}
+    # Each member's parts are added up and the pool apportioned once: one line per member.
+    received = {l.account: (l.amount.amount_text(), l.rate) for l in outcome.lines if l.amount.minor > 0}
+    assert received == {
+        "A": ("50.25", "0.5025 of pool: base 0.24 + incremental 0.1875 + long_term 0.075"),
+        "B": ("30.75", "0.3075 of pool: base 0.12 + incremental 0.1125 + long_term 0.075"),
+        "C": ("19.00", "0.19 of pool: base 0.04 + incremental 0 + long_term 0.15"),
+    }
     assert net(s) == {"A": "-9.75", "B": "0.75", "C": "9.00"}
 
 

@@ -38,15 +38,15 @@ rules:
 """
 
 
-def hardware_split(store: Store, clock: Clock) -> None:
+def hardware_split(store: Store, clock: Clock, document: str = HW_SPLIT) -> None:
     """Two alliances, `cloud-hw` and `other`, each with members SW and HW; in `cloud-hw` the 30/70
-    hardware-profit agreement (HW_SPLIT), signed by both."""
+    hardware-profit agreement (HW_SPLIT, or `document`, whose code must be hw-split), signed by both."""
     from alliance.sharing import service as sharing
 
     for code in ("cloud-hw", "other"):
         make_alliance(store, clock, code=code)
         for n, member in ((1, "SW"), (2, "HW")):
             service.add_member(store, code, {"code": member, "name": f"{member} 公司", "credit_code": credit_code(n)}, clock)
-    sharing.propose_version(store, "cloud-hw", HW_SPLIT, "秘书长", clock)
+    sharing.propose_version(store, "cloud-hw", document, "秘书长", clock)
     for member in ("SW", "HW"):
         sharing.sign(store, "cloud-hw", "hw-split", 1, member, "代表", clock)

@@ -9,14 +9,16 @@ from openpyxl import load_workbook
 
 from alliance.registry.spreadsheets import read_table, write_table
 
-ROW = ['=HYPERLINK("http://evil","点我")', "-10.50", "@SUM(A1)", "+86 571", "-abc", "普通名称", "91330200MA2H1234K0"]
+ROW = ['=HYPERLINK("http://evil","点我")', "-10.50", "@SUM(A1)", "+86 571", "-abc", "普通名称", "91330200MA2H1234K0",
+       "'=typed with an apostrophe", "\t=1+1"]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_formula_like_text_round_trips_as_text(tmp_path: Path, fmt: str) -> None:
     path = tmp_path / f"t.{fmt}"
-    write_table(path, fmt, [f"c{i}" for i in range(len(ROW))], [ROW])
-    assert read_table(path).rows == [ROW]
+    write_table(path, fmt, ["=criterion", *(f"c{i}" for i in range(1, len(ROW)))], [ROW])
+    table = read_table(path)
+    assert table.rows == [ROW] and table.header[0] == "=criterion"
 
 
 def test_csv_cells_that_excel_would_evaluate_are_prefixed(tmp_path: Path) -> None:
@@ -26,8 +28,18 @@ def test_csv_cells_that_excel_would_evaluate_are_prefixed(tmp_path: Path) -> Non
     assert line.startswith("\"'=HYPERLINK") and ",-10.50," in line and ",'@SUM(A1)," in line and line.endswith(",'-abc")
 
 
-def test_xlsx_cells_are_text_not_formulas(tmp_path: Path) -> None:
+def test_csv_headers_are_defused_too(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"  # e.g. a screening export, whose columns are the criteria's names
+    write_table(path, "csv", ["name", "=1+1"], [["x", "-0.25"]])
+    assert path.read_text(encoding="utf-8-sig").splitlines() == ["name,'=1+1", "x,-0.25"]
+
+
+def test_xlsx_cells_are_defused_text_and_amounts_are_left_alone(tmp_path: Path) -> None:
     path = tmp_path / "t.xlsx"
-    write_table(path, "xlsx", ["a"], [[ROW[0]]])
-    cell = load_workbook(path).active["A2"]
-    assert cell.data_type == "s" and cell.value == ROW[0]
+    write_table(path, "xlsx", ["@a", "amount"], [[ROW[0], "-10.50"]])
+    sheet = load_workbook(path).active
+    formula, amount = sheet["A2"], sheet["B2"]
+    # Text cells, never formulas; the apostrophe keeps a cell that someone edits, or a sheet saved
+    # as CSV, from turning into a formula. Amounts are plain text without it ("-10.50").
+    assert formula.data_type == "s" and formula.value == "'" + ROW[0] and sheet["A1"].value == "'@a"
+    assert amount.data_type == "s" and amount.value == "-10.50"

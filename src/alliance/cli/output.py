@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from alliance.core.cells import defused_row
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.core.settings import get_settings
 from alliance.registry.spreadsheets import TableFileError, write_table
@@ -96,9 +97,10 @@ def emit(fmt: OutputFormat, header: Sequence[str], rows: Sequence[Sequence[Any]]
     if fmt is OutputFormat.JSON:
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2, default=str) + "\n")
     elif fmt is OutputFormat.CSV:
+        # Every cell defused (core.cells): a member named "=HYPERLINK(...)" is text in a spreadsheet.
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows([["" if v is None else str(v) for v in row] for row in rows])
+        writer.writerow(defused_row(header))
+        writer.writerows(defused_row(row) for row in rows)
     else:
         table = Table(title=title or None, header_style="bold cyan")
         for name in header:

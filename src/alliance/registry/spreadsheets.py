@@ -22,6 +22,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils.exceptions import InvalidFileException
 
+from alliance.core.cells import defused_row, undefuse
 from alliance.core.errors import InvalidInput
 
 FORMATS = ("csv", "xlsx")
@@ -84,7 +85,7 @@ def _csv_rows(path: Path, data: bytes) -> list[list[str]]:
     except csv.Error:
         dialect = csv.excel
     try:
-        return [[_undefused(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+        return [[undefuse(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline=""), dialect)]
     except csv.Error as exc:
         raise TableFileError(f"{path}: not a valid CSV file ({exc})") from None
 
@@ -96,7 +97,7 @@ def _xlsx_rows(path: Path, data: bytes) -> list[list[str]]:
         raise TableFileError(f"{path}: not a valid XLSX workbook") from None
     try:
         sheet = workbook.worksheets[0]
-        return [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        return [[undefuse(cell_text(v)) for v in row] for row in sheet.iter_rows(values_only=True)]
     finally:
         workbook.close()
 
@@ -121,35 +122,18 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-# A cell starting with one of these is a formula to Excel and WPS ("=HYPERLINK(...)"): CSV
-# injection. Such text cells get a leading apostrophe on export, which spreadsheets show as text
-# and `read_table` removes again. Numbers ("-10.50") are left alone.
-_FORMULA_START = ("=", "+", "@", "\t", "\r")
-
-
-def _defused(cell: str) -> str:
-    return "'" + cell if cell.startswith(_FORMULA_START) or (cell.startswith("-") and not _is_number(cell)) else cell
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        Decimal(cell)
-    except ArithmeticError:
-        return False
-    return True
-
-
-def _undefused(cell: str) -> str:
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA_START + ("-",)) else cell
-
-
 def write_table(target: Path | IO[bytes], fmt: str, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
-    """Write a table as CSV (UTF-8 with BOM) or XLSX to a path or a binary stream."""
+    """Write a table as CSV (UTF-8 with BOM) or XLSX to a path or a binary stream.
+
+    Every cell, header included, goes through `core.cells.defuse`: text a spreadsheet would take
+    for a formula gets a leading apostrophe (and `read_table` removes it again); plain numbers
+    ("-12.50") are written as they are.
+    """
     if fmt == "csv":
         buffer = io.StringIO(newline="")
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(header)
-        writer.writerows([_defused(str(cell)) for cell in row] for row in rows)
+        writer.writerow(defused_row(header))
+        writer.writerows(defused_row(row) for row in rows)
         payload = buffer.getvalue().encode("utf-8-sig")
         if isinstance(target, Path):
             target.write_bytes(payload)
@@ -160,13 +144,14 @@ def write_table(target: Path | IO[bytes], fmt: str, header: Sequence[str], rows:
         raise TableFileError(f"unsupported format {fmt!r}; use csv or xlsx")
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("members")
-    sheet.append(list(header))
+    sheet.append(defused_row(header))
     for row in rows:
         # Explicit text cells throughout: a credit code or a long amount must never become a float,
-        # and "=..." must never become a formula.
+        # and "=..." must never become a formula (and is defused too, should someone edit the cell
+        # or save the sheet as CSV).
         cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=str(value))
+        for value in defused_row(row):
+            cell = WriteOnlyCell(sheet, value=value)
             cell.data_type = "s"
             cells.append(cell)
         sheet.append(cells)

@@ -25,8 +25,9 @@ Per kind (see docs/formats/agreement.md for the fields):
   reached); volumes at or below zero earn nothing.
 - three_level: a pool of pool_rate x B, funded by the sellers in proportion to their base, split
   into its parts; base part by the members' sales (as seller) today, incremental part by the
-  growth over baseline the day added, long-term part by the period metric; a part with no weight
-  at all falls back to equal shares.
+  growth over baseline the day added, long-term part by the period metric; a part whose weights
+  sum to zero falls back to equal shares. Each member's exact quotas of the three parts are added
+  up and the pool is apportioned once over those sums (one statement line per member).
 - growth_fund: rate x (profit month-to-date above target) accrues to the fund; the day's change is
   funded by the day's sellers in proportion to their base.
 - rebate: rate x B, paid by the payer to the recipients in proportion to their sales (as product
@@ -325,7 +326,7 @@ def _three_level(b: _Builder, t: RuleTotals, ctx: DayContext) -> None:
     pool = _round(Fraction(base_total) * Fraction(p["pool_rate"]))
     for seller, part in apportion(b.money(pool), _by_weight(pool, by_seller)).items():
         b.post(seller, -part.minor, by_seller[seller], f"funds pool at {_fmt(p['pool_rate'])}")
-    parts = apportion(b.money(pool), {name: pool * Fraction(share) for name, share in p["parts"].items()})
+    parts = {name: pool * Fraction(share) for name, share in p["parts"].items()}  # exact, never rounded
     sales_today = {m: by_seller.get(m, 0) for m in members}
     sales_before = {m: t.before_by_seller.get(m, 0) for m in members}
     baseline = {m: (p["baseline"][m].minor if m in p["baseline"] else 0) for m in members}
@@ -336,7 +337,7 @@ def _three_level(b: _Builder, t: RuleTotals, ctx: DayContext) -> None:
     metric_name = p["long_term_metric"]
     values = ctx.metrics.get(metric_name, {})
     missing = [m for m in members if m not in values]
-    if missing and parts["long_term"].minor:
+    if missing and parts["long_term"]:
         raise SettlementInputMissing(
             f"rule {b.rule.id!r} needs the period metric {metric_name!r} for {', '.join(missing)}",
             [Problem(f"rule {b.rule.id!r}", metric_name, f"no value for {m}") for m in missing],
@@ -346,13 +347,21 @@ def _three_level(b: _Builder, t: RuleTotals, ctx: DayContext) -> None:
         "incremental": growth if any(growth.values()) else sales_today,
         "long_term": {m: Fraction(values.get(m, Decimal(0))) for m in members},
     }
-    for name in ("base", "incremental", "long_term"):
-        amount = parts[name].minor
-        if amount == 0:
-            continue
-        quotas = _by_weight(amount, weights[name])
-        for member, part in apportion(parts[name], quotas).items():
-            b.post(member, part.minor, amount, f"{name} part by {'sales' if name == 'base' else 'growth' if name == 'incremental' else metric_name}")
+    # Each member's exact quota is the sum of its quotas of the three parts; the pool is then
+    # apportioned once over those sums, so a member's amount is rounded once (rounding each part
+    # first and then each member's part would round twice and could be a cent off).
+    by_part = {name: _by_weight(parts[name], weights[name]) if parts[name] else {} for name in parts}
+    quotas = {m: sum((by_part[name].get(m, Fraction(0)) for name in parts), Fraction(0)) for m in members}
+    rates = {m: _part_rate(pool, {name: by_part[name].get(m, Fraction(0)) for name in parts}) for m in members}
+    b.share_out(pool, quotas, pool, rates)
+
+
+def _part_rate(pool: int, quotas: Mapping[str, Fraction]) -> str:
+    """A three-level member's exact share of the pool, and of it, what each part gave."""
+    if pool == 0:
+        return ""
+    whole = _fmt(sum(quotas.values(), Fraction(0)) / pool)
+    return f"{whole} of pool: " + " + ".join(f"{name} {_fmt(q / pool)}" for name, q in quotas.items())
 
 
 def _growth_fund(b: _Builder, t: RuleTotals) -> None:

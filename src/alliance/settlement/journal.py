@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from alliance.core.cells import defused_row
 from alliance.core.errors import InvalidInput
 from alliance.core.money import Money
 
@@ -97,14 +98,18 @@ def beancount(alliance: str, currency: str, entries: Sequence[JournalEntry]) -> 
 
 
 def to_csv(entries: Sequence[JournalEntry]) -> str:
+    """One row per posting. Every cell goes through `core.cells.defuse`, so a rule id or account
+    code a spreadsheet would take for a formula ("=1+1") is written as text ("'=1+1"), while
+    amounts stay plain numbers ("-12.50")."""
     check(entries)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["day", "agreement", "version", "rule", "kind", "adjustment_of", "account", "amount", "currency"])
     for e in entries:
         for code, money in e.postings:
-            writer.writerow([e.day.isoformat(), e.agreement, e.version, e.rule_id, e.kind,
-                             e.adjustment_of.isoformat() if e.adjustment_of else "", code, money.amount_text(), money.currency])
+            writer.writerow(defused_row([e.day.isoformat(), e.agreement, e.version, e.rule_id, e.kind,
+                                         e.adjustment_of.isoformat() if e.adjustment_of else "", code,
+                                         money.amount_text(), money.currency]))
     return buffer.getvalue()
 
 
