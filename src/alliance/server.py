@@ -22,6 +22,7 @@ from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
 from alliance.settlement.scheduler import DailySettlement
 from alliance.store.database import Store
+from alliance.store.shared_facts import shared_facts
 from alliance.web import (STATIC_DIR, agreement_pages, alliance_pages, contribution_pages, errors, i18n, pages,
                           prospect_pages, screening_pages, settlement_pages, sharing_pages)
 
@@ -56,7 +57,8 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
                settle_at: time | None = None) -> FastAPI:
     """Build the app around an open store; the caller owns the store's lifetime.
 
-    The fact store (DuckDB) is opened per request at `facts_path` (default from the settings).
+    The fact store (DuckDB) at `facts_path` (default from the settings) is opened once for the
+    requests running at a time and closed when none uses it (store.shared_facts).
     With `settle_at`, a background loop settles each alliance's yesterday after that local time.
     """
     clock = clock or SystemClock()
@@ -84,6 +86,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
         i18n.get_environment(locale)  # a broken catalogue fails here, at start-up, not on a request
     app.state.store = store
     app.state.facts_path = facts
+    app.state.facts = shared_facts(facts)
     app.state.clock = clock
     app.state.closed_day_statements = ClosedDayStatements()
     problems.install(app, pages=errors.page_problem)
