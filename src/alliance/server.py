@@ -15,11 +15,12 @@ from alliance import __version__
 from alliance.api import problems
 from alliance.access.policy import ROUTES, Action
 from alliance.api.deps import BEARER_SCHEME, authorize_route
-from alliance.api.guards import BodyLimit, IdempotentWrites, RateLimiter, SecurityHeaders
+from alliance.api.guards import BodyLimit, RateLimiter, SecurityHeaders
 from alliance.api.statement_reads import CachedStatementReads, ClosedDayStatements
 from alliance.api.routers import agreements, alliances, auth, datashare, games, health, ledger, screening, settlement
 from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
+from alliance.edge.idempotency import IdempotentWrites
 from alliance.settlement.scheduler import DailySettlement
 from alliance.store.database import Store
 from alliance.store.shared_facts import shared_facts
