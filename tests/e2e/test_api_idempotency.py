@@ -147,3 +147,18 @@ def test_a_long_key_is_kept_whole(world: World) -> None:
     assert settle(world, key).headers["idempotent-replayed"] == "true"
     problem(world.client.post(f"{V1}/settlements", json={}, headers={**world.first, "Idempotency-Key": key + "k"}),
             422, "invalid_input")
+
+
+def test_a_reservation_left_by_a_stopped_server_is_let_go(world: World, store: Store) -> None:
+    from alliance.edge.idempotency import request_digest, scoped_key
+
+    key = world.first["Authorization"].split(" ")[1]
+    digest = request_digest(b"POST", f"{V1}/settlements".encode(), b"", b'{"day":"2026-12-01"}')
+    with store.unit_of_work() as uow:  # as if a server had stopped while running this very request
+        uow.idempotency.reserve(uow.alliances.require("cloud-hw").id, scoped_key(key[3:11], b"orphan"), digest,
+                                world.clock.now())
+        uow.commit()
+    problem(settle(world, "orphan"), 409, "idempotency_key_in_use")
+    world.clock.advance(timedelta(minutes=16))
+    ran = settle(world, "orphan")
+    assert ran.status_code == 201 and "idempotent-replayed" not in ran.headers

@@ -207,11 +207,11 @@ def sandbox(request: Request, code: Code, store: StoreDep, clock: ClockDep, view
         for choice in chosen:
             agreement, _sep, number = choice.partition(":")
             documents.append((f"{agreement} v{number}", service.get_version(store, code, agreement, int(number)).document))
-        try:
-            with request.app.state.facts.using() as facts:
+        with request.app.state.facts.using() as facts:
+            try:
                 scenarios = settlement.simulate(store, facts, code, documents, first, last)
-        except AllianceError as exc:
-            problems = _problems(exc)
+            except AllianceError as exc:
+                problems = _problems(exc)
     members = {m.code: m.legal_name for m in registry.list_members(store, code, include_left=True)}
     parties = sorted({p for s in scenarios for p in s.totals})
     option = charts.bars([members.get(p, p) for p in parties],
