@@ -15,13 +15,15 @@ from alliance import __version__
 from alliance.api import problems
 from alliance.access.policy import ROUTES, Action
 from alliance.api.deps import BEARER_SCHEME, authorize_route
-from alliance.api.guards import BodyLimit, IdempotentWrites, RateLimiter, SecurityHeaders
+from alliance.api.guards import BodyLimit, RateLimiter, SecurityHeaders
 from alliance.api.statement_reads import CachedStatementReads, ClosedDayStatements
 from alliance.api.routers import agreements, alliances, auth, datashare, games, health, ledger, screening, settlement
 from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
+from alliance.edge.idempotency import IdempotentWrites
 from alliance.settlement.scheduler import DailySettlement
 from alliance.store.database import Store
+from alliance.store.shared_facts import shared_facts
 from alliance.web import (STATIC_DIR, agreement_pages, alliance_pages, contribution_pages, errors, i18n, pages,
                           prospect_pages, screening_pages, settlement_pages, sharing_pages)
 
@@ -56,7 +58,8 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
                settle_at: time | None = None) -> FastAPI:
     """Build the app around an open store; the caller owns the store's lifetime.
 
-    The fact store (DuckDB) is opened per request at `facts_path` (default from the settings).
+    The fact store (DuckDB) at `facts_path` (default from the settings) is opened once for the
+    requests running at a time and closed when none uses it (store.shared_facts).
     With `settle_at`, a background loop settles each alliance's yesterday after that local time.
     """
     clock = clock or SystemClock()
@@ -84,6 +87,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
         i18n.get_environment(locale)  # a broken catalogue fails here, at start-up, not on a request
     app.state.store = store
     app.state.facts_path = facts
+    app.state.facts = shared_facts(facts)
     app.state.clock = clock
     app.state.closed_day_statements = ClosedDayStatements()
     problems.install(app, pages=errors.page_problem)

@@ -115,19 +115,23 @@ def test_a_streamed_body_over_the_limit_is_413_with_an_idempotency_key(client: T
 
 
 def test_a_key_still_running_is_not_run_twice(client: TestClient, store: Store, clock: FrozenClock) -> None:
-    from alliance.settlement import idempotency
+    from alliance.edge.idempotency import request_digest, scoped_key
 
     key = client.headers["Authorization"].split(" ")[1]
-    with store.unit_of_work() as uow:
-        alliance_id = uow.alliances.require("nb").id
+
+    def reserve(idempotency_key: bytes, digest: str) -> None:
+        with store.unit_of_work() as uow:
+            uow.idempotency.reserve(uow.alliances.require("nb").id, scoped_key(key[3:11], idempotency_key), digest,
+                                    clock.now())
+            uow.commit()
+
     # As if the same request were in flight on another connection: the key is reserved.
-    assert idempotency.reserve(store, alliance_id, f"{key[3:11]}:same", "digest", clock)
+    reserve(b"same", "digest")
     body = {"name": "甲公司", "source": "referral"}
     problem(client.post("/api/v1/alliances/nb/prospects", json=body, headers={"Idempotency-Key": "same"}),
             409, "idempotency_key_reused")  # a different request digest
     raw = json.dumps(body).encode()
-    digest = idempotency.request_digest(b"POST", b"/api/v1/alliances/nb/prospects", b"", raw)
-    assert idempotency.reserve(store, alliance_id, f"{key[3:11]}:running", digest, clock)
+    reserve(b"running", request_digest(b"POST", b"/api/v1/alliances/nb/prospects", b"", raw))
     problem(client.post("/api/v1/alliances/nb/prospects", content=raw,
                         headers={"Idempotency-Key": "running", "content-type": "application/json"}),
             409, "idempotency_key_in_use")  # the same request, still in flight elsewhere

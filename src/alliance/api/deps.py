@@ -39,12 +39,10 @@ StoreDep = Annotated[Store, Depends(get_store)]
 
 
 def get_facts(request: Request) -> Iterator[FactStore]:
-    # Opened per request and closed after, so the CLI can use the file between requests.
-    facts = FactStore(request.app.state.facts_path)
-    try:
+    # The process's one connection, shared by the requests running now (store.shared_facts): open
+    # while any request uses it, closed after the last, so the CLI can use the file between them.
+    with request.app.state.facts.using() as facts:
         yield facts
-    finally:
-        facts.close()
 
 
 FactsDep = Annotated[FactStore, Depends(get_facts)]

@@ -1,14 +1,14 @@
 """Protections around every request: security headers, a body size limit, a rate limit per key.
 
+(`Idempotency-Key` is handled in alliance.edge.idempotency.)
+
 Plain ASGI middleware (not Starlette's BaseHTTPMiddleware, which costs a task per request). CORS
 stays closed: no CORS middleware is installed, so browsers refuse cross-origin reads of the API.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import re
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -145,135 +145,3 @@ class RateLimiter:
                 wait = math.ceil((1.0 - tokens) / self.rate)
                 raise RateLimited(f"more than {self.rate:g} requests a second for this key; retry in {wait} s", wait)
             self._buckets[key] = (tokens - 1.0, now)
-
-
-def receive_again(body: bytes) -> Receive:
-    """A `receive` that hands the app a body already read, once."""
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive
-
-
-class IdempotentWrites:
-    """`Idempotency-Key` on every write to an alliance (POST, PUT, PATCH, DELETE under
-    /api/v1/alliances/{code}/): the first complete answer (2xx or 4xx, not 401/403/404/429) is kept
-    with the SHA-256 of the request; a repeat with the same request replays it (marked
-    `Idempotent-Replayed: true`), with a different request answers 409. Keys are scoped to the
-    alliance and to the API key that sent them, so one key cannot replay another's answers.
-    Routes that handle the header themselves (bulk order lines, settlement runs) are left to it."""
-
-    WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-    PATH = re.compile(r"^/api/v1/alliances/([^/]+)/")
-    SELF_HANDLED = re.compile(r"^/api/v1/alliances/[^/]+/(order-lines|settlements)$")
-    PREFIX = re.compile(rb"^[Bb][Ee][Aa][Rr][Ee][Rr]\s+al_([a-z0-9]{8})_")  # the scheme in any case, as the app reads it
-
-    def __init__(self, app: ASGIApp, store: Any, clock: Any) -> None:
-        self.app, self.store, self.clock = app, store, clock
-
-    async def _key_holds(self, headers: dict[bytes, bytes], alliance: str) -> bool:
-        """Whether the request's bearer key is valid and held in `alliance` (or a platform admin's)."""
-        from starlette.concurrency import run_in_threadpool
-
-        from alliance.access.roles import Role
-        from alliance.access.service import NotAuthenticated, check_key
-
-        token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")[2].strip()
-        try:
-            principal, _ = await run_in_threadpool(check_key, self.store, token, self.clock)
-        except NotAuthenticated:
-            return False
-        return principal.role is Role.PLATFORM_ADMIN or principal.alliance == alliance
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # The first of a repeated header, as the app reads it (Starlette's Headers.get).
-        headers: dict[bytes, bytes] = {}
-        for name, value in scope.get("headers", []) if scope["type"] == "http" else ():
-            headers.setdefault(name, value)
-        key = headers.get(b"idempotency-key")
-        path = scope.get("path", "")
-        match = self.PATH.match(path)
-        prefix = self.PREFIX.match(headers.get(b"authorization", b""))
-        if (scope["type"] != "http" or scope["method"] not in self.WRITES or key is None or match is None
-                or prefix is None or self.SELF_HANDLED.match(path)):
-            await self.app(scope, receive, send)
-            return
-        from starlette.concurrency import run_in_threadpool
-
-        from alliance.settlement import idempotency
-
-        if len(key) > 200:
-            await _send_problem(send, 422, "invalid_input", "Invalid input", "the Idempotency-Key header is over 200 characters")
-            return
-        chunks = []
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return  # the client left, or BodyLimit stopped an oversized body (and answers 413)
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        request_body = b"".join(chunks)
-        digest = idempotency.request_digest(scope["method"].encode(), path.encode(), scope.get("query_string", b""),
-                                            request_body)
-        scoped = f"{prefix.group(1).decode()}:{key.decode('utf-8', 'replace')}"
-        found = await run_in_threadpool(idempotency.lookup, self.store, match.group(1), scoped)
-        # Only a key that holds, in this alliance, has answers stored or replayed: anything else is
-        # left to the app to refuse (a key's prefix is not a secret; its answers are).
-        if found is None or not await self._key_holds(headers, match.group(1)):
-            await self.app(scope, receive_again(request_body), send)
-            return
-        alliance_id, row = found
-        if row is None and not await run_in_threadpool(idempotency.reserve, self.store, alliance_id, scoped, digest,
-                                                       self.clock):
-            row = (await run_in_threadpool(idempotency.lookup, self.store, match.group(1), scoped) or (0, None))[1]
-        if row is not None:
-            await self._answer_from(row, digest, send)
-            return
-
-        captured: dict[str, Any] = {"status": 500, "content_type": "", "body": bytearray()}
-
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                captured["status"] = message["status"]
-                captured["content_type"] = dict(message.get("headers", [])).get(b"content-type", b"").decode()
-            elif message["type"] == "http.response.body":
-                captured["body"].extend(message.get("body", b""))
-            await send(message)
-
-        kept = False
-        try:
-            await self.app(scope, receive_again(request_body), capture)
-            status, content_type = captured["status"], captured["content_type"]
-            raw = bytes(captured["body"])
-            # Not kept: failures to run (5xx), the key's refusals (401, 403, 429), 404s (which would
-            # tell an alliance the key may not see from one that does not exist), non-JSON answers.
-            if status < 500 and status not in (401, 403, 404, 429) and (not raw or "json" in content_type):
-                stored = {"content_type": content_type or "application/json", "body": json.loads(raw) if raw else None}
-                await run_in_threadpool(idempotency.complete, self.store, alliance_id, scoped,
-                                        idempotency.Outcome(status, stored))
-                kept = True
-        finally:
-            if not kept:
-                await run_in_threadpool(idempotency.release, self.store, alliance_id, scoped)
-
-    async def _answer_from(self, row: Any, digest: str, send: Send) -> None:
-        """Replay a stored answer, or refuse: another request, or the same one still running."""
-        if row.request_sha256 != digest:
-            await _send_problem(send, 409, "idempotency_key_reused", "Idempotency key reused",
-                                "this Idempotency-Key was used for a different request")
-        elif row.status == 0:
-            await _send_problem(send, 409, "idempotency_key_in_use", "Request still running",
-                                "a request with this Idempotency-Key is still running; retry in a moment")
-        else:
-            body = json.dumps(row.response["body"]).encode() if row.response.get("body") is not None else b""
-            await send({"type": "http.response.start", "status": row.status, "headers": [
-                (b"content-type", row.response.get("content_type", "application/json").encode()),
-                (b"content-length", str(len(body)).encode()), (b"idempotent-replayed", b"true")]})
-            await send({"type": "http.response.body", "body": body})

@@ -16,7 +16,7 @@ from pathlib import Path
 from alliance.core.clock import Clock
 from alliance.settlement import service
 from alliance.store.database import Store
-from alliance.store.facts import FactStore
+from alliance.store.shared_facts import shared_facts
 
 logger = logging.getLogger("alliance.settlement")
 
@@ -37,11 +37,9 @@ class DailySettlement:
         self._thread.join(timeout=30)
 
     def tick(self) -> list[service.ScheduledRun]:
-        facts = FactStore(self.facts_path)
-        try:
+        # The server's shared handle: a run never opens the file a second time beside the requests.
+        with shared_facts(self.facts_path).using() as facts:
             runs = service.settle_due(self.store, facts, self.settle_at, "scheduler", self.clock)
-        finally:
-            facts.close()
         for run in runs:
             if run.error:
                 logger.error("settling %s %s failed: %s", run.alliance, run.day, run.error)

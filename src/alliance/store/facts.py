@@ -21,6 +21,7 @@ DuckDB lets one process write a file at a time; a second writer gets a clear err
 from __future__ import annotations
 
 import csv
+import logging
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -44,6 +45,7 @@ REQUIRED = ("line_id", "order_id", "occurred_at", "seller", "product_owner", "ch
             "amount", "currency")
 FORMATS = ("csv", "parquet", "jsonl")
 SHOWN_PROBLEMS = 200
+logger = logging.getLogger("alliance.facts")
 # Timestamps leave DuckDB as integer microseconds (its Python conversion of TIMESTAMPTZ needs pytz).
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -70,8 +72,14 @@ CREATE TABLE IF NOT EXISTS order_lines (
 
 
 class FactStoreError(StoreUnavailable):
+    """The file cannot be opened now, most often because another process holds it for writing.
+
+    The message is for anyone (an API client gets it in a 503): DuckDB's own, which names the
+    file, the other process's program and its PID, goes to the log only."""
+
     code = "fact_store_unavailable"
     title = "Fact store unavailable"
+    retry_after = 5  # seconds: another process's import or settlement run is usually over by then
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,9 +211,12 @@ class FactStore:
                 self._db.execute(SCHEMA)
                 self._upgrade()
         except duckdb.IOException as exc:
-            raise FactStoreError(f"cannot open the fact store {path}: {str(exc).splitlines()[0]}") from None
+            logger.warning("cannot open the fact store %s: %s", path, str(exc).splitlines()[0])
+            raise FactStoreError("the order-line store is busy (another process, such as an import from the command "
+                                 "line, is using it) or cannot be opened; retry in a moment") from None
         except OSError as exc:
-            raise FactStoreError(f"cannot open the fact store {path}: {exc.strerror}") from None
+            logger.warning("cannot open the fact store %s: %s", path, exc.strerror)
+            raise FactStoreError("the order-line store cannot be opened; retry in a moment") from None
 
     def _upgrade(self) -> None:
         """Bring a file written by an older version to the current schema."""

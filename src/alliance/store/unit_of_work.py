@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 
 from alliance.store.access_repository import AccessRepository, SessionRepository
 from alliance.store.datashare_repository import DataShareRepository
+from alliance.store.idempotency_repository import IdempotencyRepository
 from alliance.store.ledger_repository import LedgerRepository
 from alliance.store.registry_repository import AllianceRepository, MemberRepository
 from alliance.store.screening_repository import ScreeningRepository
@@ -31,6 +32,7 @@ class UnitOfWork:
         self.access = AccessRepository(connection)
         self.sessions = SessionRepository(connection)
         self.datashare = DataShareRepository(connection)
+        self.idempotency = IdempotencyRepository(connection)
         self.committed = False
 
     def commit(self) -> None:

@@ -31,7 +31,6 @@ from alliance.sharing.agreement import Agreement
 from alliance.sharing.document_lines import DocumentLines
 from alliance.sharing.rule_form import RuleForm, RuleFormInvalid, add_rule, parse_form, rule_yaml
 from alliance.store.database import Store
-from alliance.store.facts import FactStore
 from alliance.web import charts
 from alliance.web.i18n import N_
 from alliance.web.render import gettext_for, is_htmx, render
@@ -209,13 +208,11 @@ def sandbox(request: Request, code: Code, store: StoreDep, clock: ClockDep, view
         for choice in chosen:
             agreement, _sep, number = choice.partition(":")
             documents.append((f"{agreement} v{number}", service.get_version(store, code, agreement, int(number)).document))
-        facts = FactStore(request.app.state.facts_path)
-        try:
-            scenarios = settlement.simulate(store, facts, code, documents, first, last)
-        except AllianceError as exc:
-            problems = _problems(exc)
-        finally:
-            facts.close()
+        with request.app.state.facts.using() as facts:
+            try:
+                scenarios = settlement.simulate(store, facts, code, documents, first, last)
+            except AllianceError as exc:
+                problems = _problems(exc)
     members = {m.code: m.legal_name for m in registry.list_members(store, code, include_left=True)}
     parties = sorted({p for s in scenarios for p in s.totals})
     option = charts.bars([members.get(p, p) for p in parties],

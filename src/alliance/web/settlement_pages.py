@@ -31,7 +31,6 @@ from alliance.registry.spreadsheets import write_table
 from alliance.settlement import service
 from alliance.settlement.journal import beancount, to_csv
 from alliance.store.database import Store
-from alliance.store.facts import FactStore
 from alliance.web import charts
 from alliance.web.errors import EXPLANATIONS
 from alliance.web.i18n import N_
@@ -124,11 +123,8 @@ async def settle_day(request: Request, code: Code, store: StoreDep, clock: Clock
         return refused(422, N_("Enter the business day as YYYY-MM-DD."))
 
     def run() -> service.SettlementResult:
-        facts = FactStore(request.app.state.facts_path)
-        try:
+        with request.app.state.facts.using() as facts:
             return service.settle(store, facts, code, day, viewer.principal.actor, clock)
-        finally:
-            facts.close()
 
     try:
         result = await run_in_threadpool(run)
@@ -241,12 +237,9 @@ async def import_orders(request: Request, code: Code, store: StoreDep, clock: Cl
                 upload.file.seek(0)
                 while chunk := upload.file.read(1 << 20):
                     out.write(chunk)
-            facts = FactStore(request.app.state.facts_path)
-            try:
+            with request.app.state.facts.using() as facts:
                 return service.import_order_lines(store, facts, code, path, fmt, clock, all_or_nothing=not keep_good,
                                                   shown_as=Path(upload.filename or "orders").name[:200])
-            finally:
-                facts.close()
 
     try:
         report = await run_in_threadpool(ingest)

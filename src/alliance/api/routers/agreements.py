@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
 from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
@@ -14,9 +14,7 @@ from alliance.api.schemas import Body
 from alliance.api.deps import ActorDep, ClockDep, Code, Id, Limit, Offset, PrincipalDep, StoreDep
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.uploads import read_capped
-from alliance.api.idempotent import respond
 from alliance.core.errors import InvalidInput
-from alliance.settlement import idempotency
 from alliance.sharing import service
 from alliance.sharing.versions import version_record
 
@@ -29,9 +27,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.post("/alliances/{code}/agreements", status_code=status.HTTP_201_CREATED, responses=ERRORS,
              openapi_extra={"requestBody": {"content": {"application/yaml": {}}, "required": True}})
-async def propose(code: Code, actor: ActorDep, request: Request, store: StoreDep, clock: ClockDep,
-                  idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
-                  ) -> JSONResponse:
+async def propose(code: Code, actor: ActorDep, request: Request, store: StoreDep, clock: ClockDep) -> JSONResponse:
     """The request body is the agreement document as YAML (UTF-8); it becomes the next version."""
     raw = await read_capped(request, service.MAX_DOCUMENT_BYTES, "an agreement document")
     try:
@@ -39,13 +35,8 @@ async def propose(code: Code, actor: ActorDep, request: Request, store: StoreDep
     except UnicodeDecodeError:
         raise InvalidInput("the agreement document must be UTF-8 text") from None
 
-    def run() -> idempotency.Outcome:
-        proposed = service.propose_version(store, code, text, actor, clock)
-        return idempotency.Outcome(201, version_record(proposed, document=True))
-
-    digest = idempotency.request_digest(code.encode(), raw)
-    outcome = await run_in_threadpool(idempotency.once, store, code, idempotency_key, digest, clock, run)
-    return respond(outcome)
+    proposed = await run_in_threadpool(service.propose_version, store, code, text, actor, clock)
+    return JSONResponse(version_record(proposed, document=True), status_code=status.HTTP_201_CREATED)
 
 
 @router.get("/alliances/{code}/agreements", responses=ERRORS)

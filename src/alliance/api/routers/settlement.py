@@ -6,20 +6,19 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from alliance.api.schemas import Body, Day, SettlementOut, StatementOut
 from alliance.api.deps import ActorDep, ClockDep, Code, FactsDep, StoreDep
-from alliance.api.problems import PROBLEM_JSON
-from alliance.api.idempotent import respond
+from alliance.api.problems import PROBLEM_JSON, problem
 from alliance.api.statement_reads import ClosedDayStatements
 from alliance.api.uploads import read_capped
 from alliance.core.errors import InvalidInput
 from alliance.core.money import Money
 from alliance.registry import service as registry
-from alliance.settlement import idempotency, service
+from alliance.settlement import service
 from alliance.settlement.journal import beancount, to_csv
 from alliance.store.facts import IngestReport
 
@@ -54,9 +53,7 @@ def _report(r: IngestReport, currency: str) -> dict[str, Any]:
 @router.post("/alliances/{code}/order-lines", responses=ERRORS,
              openapi_extra={"requestBody": {"content": {t: {} for t in FORMATS}, "required": True}})
 async def import_lines(
-    code: Code, request: Request, store: StoreDep, facts: FactsDep, clock: ClockDep,
-    all_or_nothing: bool = True,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+    code: Code, request: Request, store: StoreDep, facts: FactsDep, clock: ClockDep, all_or_nothing: bool = True,
 ) -> JSONResponse:
     """Bulk import: the body is CSV, JSON Lines or Parquet (by Content-Type). With bad lines and
     `all_or_nothing` (default) nothing is stored and the answer is a 422 listing them."""
@@ -65,25 +62,20 @@ async def import_lines(
     if fmt is None:
         raise InvalidInput(f"Content-Type must be one of {', '.join(FORMATS)}")
     body = await read_capped(request, MAX_UPLOAD, "an order-line upload")
-    digest = idempotency.request_digest(code.encode(), fmt.encode(), str(all_or_nothing).encode(), body)
-
     currency = registry.get_alliance(store, code).currency
 
-    def run() -> idempotency.Outcome:
+    def run() -> IngestReport:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"upload.{fmt}"
             path.write_bytes(body)
-            report = service.import_order_lines(store, facts, code, path, fmt, clock, all_or_nothing=all_or_nothing,
-                                                shown_as=f"the uploaded {fmt} file")
-        if not report.kept:
-            return idempotency.Outcome(422, {
-                "code": "order_lines_rejected", "title": "Order lines rejected",
-                "detail": "nothing was imported: some lines are bad or conflict with stored ones", **_report(report, currency),
-            })
-        return idempotency.Outcome(200, _report(report, currency))
+            return service.import_order_lines(store, facts, code, path, fmt, clock, all_or_nothing=all_or_nothing,
+                                              shown_as=f"the uploaded {fmt} file")
 
-    outcome = await run_in_threadpool(idempotency.once, store, code, idempotency_key, digest, clock, run)
-    return respond(outcome)
+    report = await run_in_threadpool(run)
+    if not report.kept:
+        return problem(422, "order_lines_rejected", "Order lines rejected",
+                       "nothing was imported: some lines are bad or conflict with stored ones", **_report(report, currency))
+    return JSONResponse(_report(report, currency))
 
 
 class SettleIn(Body):
@@ -91,21 +83,15 @@ class SettleIn(Body):
 
 
 @router.post("/alliances/{code}/settlements", status_code=201, responses={**ERRORS, 201: {"model": SettlementOut}})
-def settle(code: Code, actor: ActorDep, body: SettleIn, store: StoreDep, facts: FactsDep, clock: ClockDep,
-           idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None) -> JSONResponse:
+def settle(code: Code, actor: ActorDep, body: SettleIn, store: StoreDep, facts: FactsDep, clock: ClockDep) -> JSONResponse:
     """Settle and close a business day (default yesterday in the alliance's time zone)."""
-    digest = idempotency.request_digest(code.encode(), str(body.day).encode())
-
-    def run() -> idempotency.Outcome:
-        result = service.settle(store, facts, code, body.day, actor, clock)
-        return idempotency.Outcome(201, {
-            "day": result.day.isoformat(), "lines": result.lines, "late_lines": result.late_lines,
-            "agreements": result.agreements, "net": {k: v.amount_text() for k, v in result.net.items()},
-            "departed_parties": [{"agreement": d.agreement_code, "version": d.version, "member": d.member_code,
-                                  "left_on": d.left_on.isoformat()} for d in result.departed],
-        })
-
-    return respond(idempotency.once(store, code, idempotency_key, digest, clock, run))
+    result = service.settle(store, facts, code, body.day, actor, clock)
+    return JSONResponse({
+        "day": result.day.isoformat(), "lines": result.lines, "late_lines": result.late_lines,
+        "agreements": result.agreements, "net": {k: v.amount_text() for k, v in result.net.items()},
+        "departed_parties": [{"agreement": d.agreement_code, "version": d.version, "member": d.member_code,
+                              "left_on": d.left_on.isoformat()} for d in result.departed],
+    }, status_code=201)
 
 
 @router.get("/alliances/{code}/statements/{member}", responses=ERRORS, response_model=StatementOut)

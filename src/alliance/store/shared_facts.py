@@ -1,0 +1,56 @@
+"""The server's one connection to the fact store, shared by every request of the process.
+
+DuckDB is one connection per process and a cursor per thread: opening the file once per request,
+from many threads at once, has two openings race in DuckDB's own instance cache ("Unique file
+handle conflict", a 500). Here the process opens the file when the first request needs it, every
+request at the same time uses that one `FactStore` (each read on a cursor of its own, imports one
+at a time: `FactStore.ingest`), and the file is closed again when the last of them is done, so the
+command line can import or settle between requests (DuckDB lets one process at a time open a file
+for writing).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alliance.store.facts import FactStore
+
+
+class SharedFactStore:
+    """One `FactStore` per file in this process, open while anything uses it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._facts: FactStore | None = None
+        self._users = 0
+
+    @contextmanager
+    def using(self) -> Iterator[FactStore]:
+        """The open fact store for the block (FactStoreError, a 503, when another process holds it)."""
+        with self._lock:
+            if self._facts is None:
+                self._facts = FactStore(self.path)
+            facts = self._facts
+            self._users += 1
+        try:
+            yield facts
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0 and self._facts is facts:
+                    self._facts = None
+                    facts.close()
+
+
+_SHARED: dict[Path, SharedFactStore] = {}
+_SHARED_GUARD = threading.Lock()
+
+
+def shared_facts(path: Path) -> SharedFactStore:
+    """The process's one handle on the fact store at `path` (every app and loop of it uses the same)."""
+    with _SHARED_GUARD:
+        return _SHARED.setdefault(path.resolve(), SharedFactStore(path.resolve()))
