@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from alliance.core.clock import FrozenClock
+from alliance.core.errors import InvalidInput
 from alliance.core.limits import DAY_LIMIT_MINOR, LINE_LIMIT_MINOR
 from alliance.settlement import service
 from alliance.store.database import Store
@@ -156,3 +158,50 @@ def test_two_partial_refunds_that_exceed_their_sale_together_are_refused(store: 
     # A refund whose sale is refused (here: its amount) is refused with it, even when partial.
     orphan = send(store, facts, tmp_path, [line("BAD", "1.001"), line("R-BAD", "-1.00", refund_of="BAD")], partial=True)
     assert set(reasons(orphan)) == {"BAD", "R-BAD"} and orphan.inserted == 0
+
+
+# -- a store written before import bounded its lines: the failure is shown, and the way out -----------
+def stored_before_the_bounds(path: Path, rows: list[tuple[str, str, int]]) -> None:
+    """Lines (line_id, occurred_at, amount in minor units) written as an older version could store them."""
+    db = duckdb.connect(str(path))
+    try:
+        for line_id, occurred, minor in rows:
+            db.execute("""INSERT INTO order_lines VALUES ('cloud-hw', ?, 'O', CAST(? AS TIMESTAMPTZ),
+                          CAST(CAST(? AS TIMESTAMPTZ) AT TIME ZONE 'Asia/Shanghai' AS DATE), 'HW', 'HW', 'store',
+                          'HW-1', 1, ?, NULL, 'CNY', '', NULL, TIMESTAMPTZ '2026-12-05 12:00:00+00')""",
+                       [line_id, occurred, occurred, minor])
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize(("rows", "says"), [
+    ([("YEAR1", "0001-01-01T00:00:00+14:00", 100)], "outside the years 2000 to 2099"),
+    ([(f"HUGE{n}", "2026-12-05T11:00:00+08:00", 9999999999999999) for n in range(923)],
+     "beyond what a statement holds"),
+])
+def test_lines_stored_before_the_bounds_fail_the_day_visibly_and_can_be_set_aside(
+        store: Store, alliance: str, tmp_path: Path, rows: list[tuple[str, str, int]], says: str) -> None:
+    path = tmp_path / "old.duckdb"
+    facts = FactStore(path)
+    send(store, facts, tmp_path, [line("GOOD", "10.00"), line("NEXT-DAY", "10.00", at="2026-12-06T09:00:00+08:00")])
+    facts.close()
+    stored_before_the_bounds(path, rows)
+    facts = FactStore(path)
+    try:
+        with pytest.raises(service.DayUnsettleable) as failed:
+            service.settle(store, facts, "cloud-hw", DAY, "财务", AFTER)
+        assert says in failed.value.message and "alliance orders check" in failed.value.message
+        # The calendar shows the day failed, with the reason (before: a TypeError or a database
+        # overflow, on every run, and nothing recorded).
+        assert says in service.period_totals(store, "cloud-hw", DAY, DAY).failures[DAY].reason
+        listed = service.unsettleable_lines(store, facts, "cloud-hw")
+        # Every line of a day over the limit is listed (the first 200): setting aside enough of them will do.
+        assert listed and {l for l, _day, _why in listed} <= {"GOOD"} | {r[0] for r in rows}
+        with pytest.raises(InvalidInput) as refused:  # a line that settles is never set aside
+            service.set_aside_order_lines(store, facts, "cloud-hw", ["NEXT-DAY", rows[0][0]], "typo", "秘书长", AFTER)
+        assert "settles as it is" in str(refused.value.problems)
+        moved = service.set_aside_order_lines(store, facts, "cloud-hw", [r[0] for r in rows], "feed bug", "秘书长", AFTER)
+        assert moved == len(rows) and service.unsettleable_lines(store, facts, "cloud-hw") == []
+        assert service.settle(store, facts, "cloud-hw", DAY, "财务", AFTER).net["SW"].minor == 300
+    finally:
+        facts.close()

@@ -345,6 +345,26 @@ class FactStore:
             conflicts.append(Conflict(r[0], {k: old[k] for k in differ}, {k: new[k] for k in differ}))
         return conflicts
 
+    # -- lines stored before import bounded them (2026-12): listing them, setting them aside ----------
+    def unsettleable(self, alliance: str, limit: int = SHOWN_PROBLEMS) -> list[tuple[str, str, str]]:
+        """The stored lines that break the bounds import checks now (alliance.core.limits), which only
+        a store written before it did can hold: (line_id, business day, why), at most `limit`."""
+        return [(r[0], str(r[1]), r[2]) for r in self._read(
+            _UNSETTLEABLE_SQL.format(first=_instant(FIRST_INSTANT), end=_instant(END_INSTANT), line=LINE_LIMIT_MINOR,
+                                     day=DAY_LIMIT_MINOR), [alliance, alliance, limit])]
+
+    def set_aside(self, alliance: str, line_ids: Sequence[str], reason: str, now: datetime) -> int:
+        """Move the given lines out of `order_lines` into `order_lines_set_aside` (kept, with when and
+        why, never settled); how many were moved."""
+        with _ingest_lock(self.path), self._transaction() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS order_lines_set_aside AS SELECT *, NULL::TIMESTAMPTZ AS set_aside_at,"
+                       " NULL::VARCHAR AS reason FROM order_lines LIMIT 0")
+            wanted = "alliance = ? AND line_id IN (SELECT unnest(?::VARCHAR[]))"
+            moved = db.execute(f"INSERT INTO order_lines_set_aside SELECT *, ?, ? FROM order_lines WHERE {wanted}",
+                               [now, reason, alliance, list(line_ids)]).fetchone()[0]
+            db.execute(f"DELETE FROM order_lines WHERE {wanted}", [alliance, list(line_ids)])
+        return int(moved)
+
     # -- reading ------------------------------------------------------------------------------------
     def _read(self, sql: str, parameters: list[Any]) -> list[Any]:
         held = getattr(self._snapshots, "cursor", None)
@@ -803,6 +823,25 @@ FROM (
     FROM judged
 ) r
 WHERE classified.row_no = r.row_no AND r.why IS NOT NULL
+"""
+
+
+# Stored lines outside the bounds of alliance.core.limits (format: first and end instants, the line
+# and day limits); a business day is cast to text, since one before year 1 has no Python date.
+_UNSETTLEABLE_SQL = """
+WITH heavy AS (
+    SELECT business_day FROM order_lines WHERE alliance = ?
+    GROUP BY business_day HAVING sum(abs(amount_minor) + abs(coalesce(cost_minor, 0))) > {day}
+),
+judged AS (
+    SELECT line_id, CAST(business_day AS VARCHAR) AS day, CASE
+        WHEN occurred_at < {first} OR occurred_at >= {end} THEN 'occurred outside the years 2000 to 2099'
+        WHEN abs(amount_minor) > {line} OR abs(coalesce(cost_minor, 0)) > {line} THEN 'amount or cost over the line limit'
+        WHEN business_day IN (SELECT business_day FROM heavy) THEN 'its business day carries more than the day limit'
+        END AS why
+    FROM order_lines WHERE alliance = ?
+)
+SELECT line_id, day, why FROM judged WHERE why IS NOT NULL ORDER BY line_id LIMIT ?
 """
 
 
