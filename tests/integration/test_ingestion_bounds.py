@@ -8,7 +8,7 @@ and the extremes that are accepted settle. On SQLite and PostgreSQL (the stateme
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import duckdb
@@ -203,5 +203,22 @@ def test_lines_stored_before_the_bounds_fail_the_day_visibly_and_can_be_set_asid
         moved = service.set_aside_order_lines(store, facts, "cloud-hw", [r[0] for r in rows], "feed bug", "秘书长", AFTER)
         assert moved == len(rows) and service.unsettleable_lines(store, facts, "cloud-hw") == []
         assert service.settle(store, facts, "cloud-hw", DAY, "财务", AFTER).net["SW"].minor == 300
+    finally:
+        facts.close()
+
+
+def test_a_line_of_year_one_stored_before_does_not_stop_scheduled_or_catch_up_runs(store: Store, alliance: str,
+                                                                                    tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    FactStore(path).close()
+    stored_before_the_bounds(path, [("YEAR1", "0001-01-01T00:00:00+14:00", 100)])
+    facts = FactStore(path)
+    try:
+        with pytest.raises(service.DayUnsettleable):
+            list(service.settle_through(store, facts, "cloud-hw", DAY, "财务", AFTER))
+        runs = service.settle_due(store, facts, time(1, 0), "scheduler", AFTER)
+        (failed,) = [r for r in runs if r.alliance == "cloud-hw"]
+        assert failed.result is None and "outside the years 2000 to 2099" in (failed.error or "")
+        assert DAY in service.period_totals(store, "cloud-hw", DAY, DAY).failures
     finally:
         facts.close()

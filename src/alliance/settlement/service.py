@@ -235,7 +235,11 @@ def settle_through(store: Store, facts: FactStore, alliance_code: str, last: dat
             # Where a first run starts matters only before any day closed (it reads every version).
             versions = {} if latest is not None else {
                 code: uow.sharing.versions(alliance_id, code) for code in uow.sharing.codes(alliance_id)}
-        day = next_day(latest, first_due(facts.first_day(alliance_code), versions) if latest is None else None, last)
+        first_line_day = facts.first_day(alliance_code)
+        if not _settleable(first_line_day):
+            yield settle(store, facts, alliance_code, last, actor, clock)  # fails: day_unsettleable, recorded
+            return
+        day = next_day(latest, first_due(first_line_day, versions) if latest is None else None, last)
         if day > last or (latest is not None and latest >= last):
             return
         yield settle(store, facts, alliance_code, day, actor, clock)
@@ -280,13 +284,19 @@ def earliest_day(alliance: Alliance, first_line_day: date | None) -> date:
 
     A first line outside the years import accepts (stored before it checked them; one before year 1
     has no Python date at all) is a DayUnsettleable naming the way out, never a TypeError."""
-    if first_line_day is not None and not (isinstance(first_line_day, date)
-                                           and FIRST_INSTANT.date() - timedelta(days=1) <= first_line_day):
+    if not _settleable(first_line_day):
         raise DayUnsettleable(f"{alliance.code!r} holds order lines dated {first_line_day}, outside the years 2000 to "
                               "2099 that import accepts (stored before it checked them): list them with `alliance "
                               "orders check`, set them aside, then settle again (docs/settlement.md)")
     founded = alliance.created_at.astimezone(ZoneInfo(alliance.timezone)).date()
     return min(founded, first_line_day) if first_line_day is not None else founded
+
+
+def _settleable(first_line_day: date | None) -> bool:
+    """Whether an alliance's first line day lies where import accepts lines (the day before 2000-01-01
+    UTC, east of it, included); one before year 1 comes from DuckDB as text, not a date."""
+    return first_line_day is None or (isinstance(first_line_day, date)
+                                      and FIRST_INSTANT.date() - timedelta(days=1) <= first_line_day)
 
 
 class DayUnsettleable(InvalidInput):
@@ -550,6 +560,13 @@ def settle_due(store: Store, facts: FactStore, settle_at: time, actor: str, cloc
     runs = []
     for alliance, latest, versions in candidates:
         first_line_day = facts.first_day(alliance.code)
+        if not _settleable(first_line_day):  # one alliance's stored lines must not stop the others
+            yesterday = local_today(clock, alliance.timezone) - timedelta(days=1)
+            try:
+                settle(store, facts, alliance.code, yesterday, actor, clock)  # fails: day_unsettleable, recorded
+            except AllianceError as exc:
+                runs.append(ScheduledRun(alliance.code, yesterday, None, exc.message))
+            continue
         earliest = earliest_day(alliance, first_line_day)
         first = first_due(first_line_day, versions) if latest is None else None
         for day in due_days(clock.now(), alliance.timezone, settle_at, latest, first):
