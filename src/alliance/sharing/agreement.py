@@ -156,7 +156,7 @@ class _Reader:
                                         f"{NUMBER_PLACES} after it")
                 return None
             if text.endswith("%"):
-                number = number.scaleb(-2)
+                number = number / 100  # as before (2026-11): the digest signs the exact text of the result
         if (low is not None and number < low) or (high is not None and number > high):
             bounds = f"between {low} and {high}" if low is not None and high is not None else (f"at least {low}" if low is not None else f"at most {high}")
             self.add(where, field_, f"{value} must be {bounds}")
