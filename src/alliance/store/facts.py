@@ -731,6 +731,7 @@ SELECT h.*,
 FROM shaped h LEFT JOIN (SELECT * FROM order_lines WHERE alliance = ?) o ON o.line_id = h.line_id
 """
 
+
 def _check_day_totals(db: duckdb.DuckDBPyConnection, alliance: str, currency: str) -> None:
     """Reject the new lines that would take their business day past DAY_LIMIT_MINOR (see
     alliance.core.limits): in file order, the lines from the first that crosses it.
