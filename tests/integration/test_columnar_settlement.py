@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+from dataclasses import replace
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -106,6 +107,12 @@ _alliances = itertools.count(1)
 def both_ways(facts: FactStore, folder: Path, agreement: Agreement, today: list[OrderLine],
               earlier: list[OrderLine]) -> tuple[object, object]:
     alliance = f"a{next(_alliances)}"  # one alliance per example: examples never see each other's lines
+    # A refund reverses a sale of its seller (docs/formats/order-lines.md#refunds): each gets its own,
+    # earlier in the month, that both ways see; the refunds of the day still make its volumes negative.
+    today = [replace(l, refund_of=f"S{l.line_id}") if l.refund_of else l for l in today]
+    earlier = [replace(l, refund_of=f"S{l.line_id}") if l.refund_of else l for l in earlier]
+    earlier += [replace(l, line_id=f"S{l.line_id}", occurred_at=datetime(2027, 1, 2, 4, tzinfo=UTC), amount=-l.amount,
+                        refund_of=None) for l in today + earlier if l.refund_of]
     report = facts.ingest(alliance, "CNY", "Asia/Shanghai", MEMBERS, write_csv(folder / f"{alliance}.csv", today + earlier),
                           now=datetime(2027, 2, 1, tzinfo=UTC))
     assert report.kept and report.inserted == len(today) + len(earlier), report.rejected[:3]

@@ -284,6 +284,9 @@ def _posted(store: Store) -> list[tuple[str, str, int, date]]:
     return out
 
 
+ANCHOR = "SALE-FOR-REFUNDS"
+
+
 def _run_schedule(tmp_path: Path, batches: list[list[tuple[int, int]]], settle_after: list[int]) -> None:
     store = Store.open(f"sqlite:///{tmp_path / 'alliance.db'}")
     facts = FactStore(tmp_path / "facts.duckdb")
@@ -292,13 +295,15 @@ def _run_schedule(tmp_path: Path, batches: list[list[tuple[int, int]]], settle_a
         sold: dict[date, int] = {}
         closed = FIRST - timedelta(days=1)
         moment = datetime(2027, 3, 1, tzinfo=UTC)
-        for batch, runs in zip(batches, settle_after, strict=True):
-            rows = []
+        for number, (batch, runs) in enumerate(zip(batches, settle_after, strict=True)):
+            # A refund reverses a sale of its seller, within what is left of it (docs/formats/order-lines.md):
+            # every refund here names one large sale of a day that no run reaches, so volumes are as drawn.
+            rows = [f"{ANCHOR},OA,2027-06-01T10:00:00+08:00,SW,SW,store,S-1,1,100000000.00,,CNY"] if number == 0 else []
             for offset, cents in batch:
                 day = FIRST + timedelta(days=offset)
                 sold[day] = sold.get(day, 0) + cents
                 text = line(day, "SW", f"{'-' if cents < 0 else ''}{abs(cents) // 100}.{abs(cents) % 100:02d}")
-                rows.append(text.replace(",,CNY", ",L1,CNY") if cents < 0 else text)  # a refund names a line
+                rows.append(text.replace(",,CNY", f",{ANCHOR},CNY") if cents < 0 else text)
             moment += timedelta(minutes=1)
             ingest(store, facts, tmp_path, rows, FrozenClock(moment))
             if runs:

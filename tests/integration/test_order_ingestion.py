@@ -183,14 +183,16 @@ def test_a_quantity_must_be_a_plain_whole_number(store: Store, facts: FactStore,
     assert report.rejected_count == 1 and "quantity" in report.rejected[0].reason and facts.count(alliance) == 0
 
 
-def test_amounts_up_to_fourteen_integer_digits_are_exact_and_more_are_refused(store: Store, facts: FactStore, clock: FrozenClock,
+def test_amounts_up_to_the_line_limit_are_exact_and_more_are_refused(store: Store, facts: FactStore, clock: FrozenClock,
                                                                     alliance: str, tmp_path: Path) -> None:
-    lines = ["L1,O1,2027-01-15T10:00:00+08:00,M0001,M0002,store,SKU-1,1,99999999999999.99,12345678901234.56,,,CNY",
-             "L2,O2,2027-01-15T10:00:00+08:00,M0001,M0002,store,SKU-1,1,100000000000000.00,,,,CNY"]
+    lines = ["L1,O1,2027-01-15T10:00:00+08:00,M0001,M0002,store,SKU-1,1,999999999999.99,123456789012.34,,,CNY",
+             "L2,O2,2027-01-15T10:00:00+08:00,M0001,M0002,store,SKU-1,1,1000000000000.01,,,,CNY",
+             "L3,O3,2027-01-15T10:00:00+08:00,M0001,M0002,store,SKU-1,1,100000000000000.00,,,,CNY"]
     report = import_order_lines(store, facts, alliance, csv_file(tmp_path, lines), None, clock, all_or_nothing=False)
-    assert report.inserted == 1 and report.rejected[0].line_id == "L2"
+    assert report.inserted == 1 and [r.line_id for r in report.rejected] == ["L2", "L3"]
+    assert "the most a line may carry" in report.rejected[0].reason
     (line,) = facts.lines(alliance, "CNY", date(2027, 1, 15), date(2027, 1, 15))
-    assert line.amount.minor == 9999999999999999 and line.cost is not None and line.cost.minor == 1234567890123456
+    assert line.amount.minor == 99999999999999 and line.cost is not None and line.cost.minor == 12345678901234
 
 
 def test_a_currency_of_four_places_keeps_all_four(store: Store, facts: FactStore, clock: FrozenClock, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""`alliance orders import|count`: order lines into the fact store."""
+"""`alliance orders import|count|check|set-aside`: order lines into the fact store."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from alliance.cli.output import console, err_console, fails_cleanly, open_store
+from alliance.cli.output import console, current_actor, err_console, fails_cleanly, open_store
 from alliance.core.clock import SystemClock
 from alliance.core.settings import get_settings
 from alliance.registry import service as registry
@@ -76,3 +76,41 @@ def count(alliance: AllianceOpt) -> None:
         console.print(str(facts.count(alliance)))
     finally:
         facts.close()
+
+
+@app.command("check")
+@fails_cleanly
+def check(alliance: AllianceOpt) -> None:
+    """List stored lines no run can settle (stored before import bounded them); exit 2 if any."""
+    facts = open_facts()
+    try:
+        found = service.unsettleable_lines(open_store(), facts, alliance)
+    finally:
+        facts.close()
+    if not found:
+        console.print("Every stored line is within the import bounds.")
+        return
+    table = Table("line_id", "business day", "why", title="Lines no run can settle", header_style="bold red")
+    for line_id, day, why in found:
+        table.add_row(line_id, day, why)
+    err_console.print(table)
+    err_console.print("Set them aside with `alliance orders set-aside --alliance "
+                      f"{alliance} --reason ... LINE_ID...` (docs/settlement.md).", highlight=False)
+    raise typer.Exit(2)
+
+
+@app.command("set-aside")
+@fails_cleanly
+def set_aside(
+    line_ids: Annotated[list[str], typer.Argument(help="The line_ids, as `alliance orders check` lists them.")],
+    alliance: AllianceOpt,
+    reason: Annotated[str, typer.Option("--reason", help="Why, for the ledger.")],
+) -> None:
+    """Move lines that break the import bounds out of settlement (kept aside; the ledger records it)."""
+    facts = open_facts()
+    try:
+        moved = service.set_aside_order_lines(open_store(), facts, alliance, line_ids, reason, current_actor(),
+                                              SystemClock())
+    finally:
+        facts.close()
+    console.print(f"{moved} line(s) set aside.")

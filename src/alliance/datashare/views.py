@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from alliance.core.errors import InvalidInput, Problem
+from alliance.core.text import check_text
 
 MIN_K = 2
 DEFAULT_K = 10
@@ -68,6 +69,11 @@ def check_spec(name: str, dataset: str, policies: dict[str, str], k: int) -> Vie
     problems = []
     if not name.strip() or len(name) > 100:
         problems.append(Problem("view", "name", "a view needs a name of 1-100 characters"))
+    else:
+        try:  # shown to other members: no NUL, no text-direction overrides
+            check_text(name, "the view's name", 100)
+        except InvalidInput as exc:
+            problems.append(Problem("view", "name", exc.message))
     fields = DATASETS.get(dataset)
     if fields is None:
         problems.append(Problem("view", "dataset", f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}"))

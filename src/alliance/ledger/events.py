@@ -28,6 +28,7 @@ MEMBER_LEFT = "member.left"
 AGREEMENT_VERSION = "agreement.version_created"
 AGREEMENT_SIGNED = "agreement.signed"
 ORDERS_IMPORTED = "orders.imported"
+ORDERS_SET_ASIDE = "orders.set_aside"  # lines stored before import bounded them, moved out of settlement
 DAY_SETTLED = "settlement.day_closed"
 SCREENING_RUN = "screening.run_saved"
 PILOT_DECIDED = "pilot.decided"

@@ -23,6 +23,8 @@ from alliance.ledger import service as ledger
 from alliance.ledger.keys import LedgerKeyLocked
 from alliance.core.clock import Clock, local_today
 from alliance.core.decimals import parse_decimal
+from alliance.core.limits import FIRST_INSTANT
+from alliance.core.text import check_text
 from alliance.core.errors import AllianceError, AllianceNotFound, Conflict, InvalidInput, NotFound, Problem
 from alliance.core.money import Money
 from alliance.registry.model import Alliance
@@ -124,8 +126,12 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         departures = uow.members.departures(alliance.id)
     latest = max(closed_days, default=None)
     gaps = legacy_gaps(closed_days)
-    first_line_day = facts.first_day(alliance.code)
-    earliest = earliest_day(alliance, first_line_day)
+    try:
+        first_line_day = facts.first_day(alliance.code)
+        earliest = earliest_day(alliance, first_line_day)
+    except Exception as exc:
+        _record_failure(store, alliance_code, day, actor, clock, exc)
+        raise
     if day < earliest:
         raise InvalidInput(f"{day} is before {alliance.code!r} was founded and before its first order line "
                            f"({earliest}): there is nothing to settle")
@@ -180,6 +186,12 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         # Never skipped: the run's postings balance, or nothing is saved.
         if sum(net.values()) != 0:
             raise AssertionError(f"settlement of {day} does not balance: {sum(net.values())}")
+        # Import bounds every line and day so that this cannot happen (alliance.core.limits); lines
+        # stored before it did can still overflow the statement's 64-bit columns: say so, and how out.
+        if any(max(abs(l["base_minor"]), abs(l["amount_minor"])) >= 2**63 for l in statement):
+            raise DayUnsettleable(f"{day}: a statement amount is beyond what a statement holds (64-bit minor units): "
+                                  f"{alliance.code!r} holds lines stored before import bounded them; list them with "
+                                  f"`alliance orders check`, set them aside, then settle again (docs/settlement.md)")
 
     except Exception as exc:
         # The day stays open; the attempt is kept so the calendar can say it failed, and why.
@@ -229,7 +241,11 @@ def settle_through(store: Store, facts: FactStore, alliance_code: str, last: dat
             # Where a first run starts matters only before any day closed (it reads every version).
             versions = {} if latest is not None else {
                 code: uow.sharing.versions(alliance_id, code) for code in uow.sharing.codes(alliance_id)}
-        day = next_day(latest, first_due(facts.first_day(alliance_code), versions) if latest is None else None, last)
+        first_line_day = facts.first_day(alliance_code)
+        if not _settleable(first_line_day):
+            yield settle(store, facts, alliance_code, last, actor, clock)  # fails: day_unsettleable, recorded
+            return
+        day = next_day(latest, first_due(first_line_day, versions) if latest is None else None, last)
         if day > last or (latest is not None and latest >= last):
             return
         yield settle(store, facts, alliance_code, day, actor, clock)
@@ -270,9 +286,67 @@ def _check_order(code: str, day: date, latest: date | None, first: date | None, 
 
 def earliest_day(alliance: Alliance, first_line_day: date | None) -> date:
     """The first day an alliance may settle: its founding day in its time zone, or its first order
-    line's day when its lines go back further (history imported when it was founded)."""
+    line's day when its lines go back further (history imported when it was founded).
+
+    A first line outside the years import accepts (stored before it checked them; one before year 1
+    has no Python date at all) is a DayUnsettleable naming the way out, never a TypeError."""
+    if not _settleable(first_line_day):
+        raise DayUnsettleable(f"{alliance.code!r} holds order lines dated {first_line_day}, outside the years 2000 to "
+                              "2099 that import accepts (stored before it checked them): list them with `alliance "
+                              "orders check`, set them aside, then settle again (docs/settlement.md)")
     founded = alliance.created_at.astimezone(ZoneInfo(alliance.timezone)).date()
     return min(founded, first_line_day) if first_line_day is not None else founded
+
+
+def _settleable(first_line_day: date | None) -> bool:
+    """Whether an alliance's first line day lies where import accepts lines (the day before 2000-01-01
+    UTC, east of it, included); one before year 1 comes from DuckDB as text, not a date."""
+    return first_line_day is None or (isinstance(first_line_day, date)
+                                      and FIRST_INSTANT.date() - timedelta(days=1) <= first_line_day)
+
+
+class DayUnsettleable(InvalidInput):
+    """The alliance's stored lines cannot be settled (stored before import bounded them)."""
+
+    code = "day_unsettleable"
+    title = "Day cannot be settled"
+
+
+def unsettleable_lines(store: Store, facts: FactStore, alliance_code: str) -> list[tuple[str, str, str]]:
+    """The alliance's stored lines that break the import bounds: (line_id, business day, why)."""
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+    return facts.unsettleable(alliance.code)
+
+
+def set_aside_order_lines(store: Store, facts: FactStore, alliance_code: str, line_ids: Sequence[str], reason: str,
+                          actor: str, clock: Clock) -> int:
+    """The coordinator's way out of a day no run can settle: move the named lines, each one that
+    breaks the import bounds (see `unsettleable_lines`) and none of a closed day, out of settlement.
+
+    They are kept in the fact store (`order_lines_set_aside`, with when and why) and the ledger
+    records which and why; a corrected line can then be imported again under a new line_id.
+    """
+    reason = check_text(reason, "the reason", 500)
+    wanted = sorted({l.strip() for l in line_ids if l.strip()})
+    if not wanted:
+        raise InvalidInput("name the lines to set aside (their line_id)")
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        closed = {d.isoformat() for d in uow.settlement.closed(alliance.id)}
+    found = {line_id: (day, why) for line_id, day, why in facts.unsettleable(alliance.code, limit=1_000_000)}
+    problems = [Problem(f"line {l}", "", "settles as it is: only lines that break the import bounds are set aside")
+                for l in wanted if l not in found]
+    problems += [Problem(f"line {l}", "", f"its day {found[l][0]} is closed, and a closed day is never rewritten")
+                 for l in wanted if l in found and found[l][0] in closed]
+    if problems:
+        raise InvalidInput(f"{len(problems)} line(s) cannot be set aside; nothing was", problems)
+    moved = facts.set_aside(alliance.code, wanted, reason, clock.now())
+    with store.unit_of_work() as uow:
+        ledger.record(uow, alliance.id, alliance.code, events.ORDERS_SET_ASIDE, actor, clock.now(),
+                      {"lines": wanted, "reason": reason, "why": {l: found[l][1] for l in wanted}})
+        uow.commit()
+    return moved
 
 
 class DayOutOfOrder(Conflict):
@@ -506,6 +580,13 @@ def settle_due(store: Store, facts: FactStore, settle_at: time, actor: str, cloc
     runs = []
     for alliance, latest, versions in candidates:
         first_line_day = facts.first_day(alliance.code)
+        if not _settleable(first_line_day):  # one alliance's stored lines must not stop the others
+            yesterday = local_today(clock, alliance.timezone) - timedelta(days=1)
+            try:
+                settle(store, facts, alliance.code, yesterday, actor, clock)  # fails: day_unsettleable, recorded
+            except AllianceError as exc:
+                runs.append(ScheduledRun(alliance.code, yesterday, None, exc.message))
+            continue
         earliest = earliest_day(alliance, first_line_day)
         first = first_due(first_line_day, versions) if latest is None else None
         for day in due_days(clock.now(), alliance.timezone, settle_at, latest, first):

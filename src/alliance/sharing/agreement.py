@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation, localcontext
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,11 +22,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from alliance.core.errors import InvalidInput, Problem
+from alliance.core.limits import DAY_LIMIT_MINOR
 from alliance.core.money import Money, MoneyError, check_currency
 from alliance.registry.records import CODE_PATTERN
 from alliance.sharing import yaml_exact
 
 ONE = Decimal(1)
+# A share, rate or weight is held exactly with at most this many digits before and after the point.
+NUMBER_DIGITS = 18
+NUMBER_PLACES = 28
 
 
 # How a contribution rule values members on the day's attribution game: "equal" and "shapley" are
@@ -134,14 +138,25 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
             self.add(where, field_, f"{value!r} is not a number" + (" (write it as a decimal, e.g. 0.3)" if isinstance(value, float) else ""))
             return None
+        text = str(value).strip()
         try:
-            number = Decimal(str(value).strip().rstrip("%")) / (100 if str(value).strip().endswith("%") else 1)
+            number = Decimal(text.rstrip("%"))  # exact: building a Decimal from text never rounds
         except InvalidOperation:
             self.add(where, field_, f"{value!r} is not a number")
             return None
         if not number.is_finite():
             self.add(where, field_, f"{value!r} is not a number")
             return None
+        # Arithmetic on a Decimal rounds to the context's 28 digits, and 1e999999999 overflows it:
+        # refuse what cannot be held exactly rather than round it (a share of 1e-999999999 came
+        # out as 0, one of 31 places rounded, 1e999999999 raised decimal.Overflow, a 500).
+        with localcontext(Context(prec=NUMBER_DIGITS + NUMBER_PLACES + 2)):
+            if number != 0 and (number.adjusted() >= NUMBER_DIGITS or number != round(number, NUMBER_PLACES)):
+                self.add(where, field_, f"{value} has more than {NUMBER_DIGITS} digits before the point or "
+                                        f"{NUMBER_PLACES} after it")
+                return None
+            if text.endswith("%"):
+                number = number / 100  # as before (2026-11): the digest signs the exact text of the result
         if (low is not None and number < low) or (high is not None and number > high):
             bounds = f"between {low} and {high}" if low is not None and high is not None else (f"at least {low}" if low is not None else f"at most {high}")
             self.add(where, field_, f"{value} must be {bounds}")
@@ -155,10 +170,15 @@ class _Reader:
             self.add(where, field_, f"{value!r} is not an amount")
             return None
         try:
-            return Money.parse(str(value), currency)
+            amount = Money.parse(str(value), currency)
         except MoneyError as exc:
             self.add(where, field_, exc.message)
             return None
+        if abs(amount.minor) > DAY_LIMIT_MINOR:  # a shared cost is a statement amount: 64 bits
+            self.add(where, field_, f"{value} is more than {Money(DAY_LIMIT_MINOR, currency).amount_text()}, "
+                                    "the most an agreement amount may be")
+            return None
+        return amount
 
     def day(self, raw: Mapping[str, Any], key: str, where: str, *, required: bool) -> date | None:
         value = raw.get(key)

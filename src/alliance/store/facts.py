@@ -34,6 +34,7 @@ from typing import Any
 import duckdb
 
 from alliance.core.errors import InvalidInput, Problem, StoreUnavailable
+from alliance.core.limits import DAY_LIMIT_MINOR, END_INSTANT, FIRST_INSTANT, LINE_LIMIT_MINOR, MAX_OFFSET_MINUTES
 from alliance.core.money import Money, minor_digits
 from alliance.settlement.engine import Need, RuleTotals, needs, sharers
 from alliance.settlement.lines import OrderLine
@@ -152,6 +153,11 @@ def _epoch_us(moment: datetime) -> int:
 def _literal(text: str) -> str:
     """A SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def _instant(moment: datetime) -> str:
+    """A SQL TIMESTAMPTZ literal of an aware time."""
+    return f"TIMESTAMPTZ '{moment.astimezone(UTC).isoformat()}'"
 
 
 def format_of(path: Path, declared: str | None, shown: str | None = None) -> str:
@@ -300,8 +306,13 @@ class FactStore:
             # A view cannot take prepared parameters: the values are quoted literals (the pattern is
             # ours; currency and time zone were validated when the alliance was founded).
             db.execute(_CHECK_SQL.format(scale=10**digits, amount=_literal(amount_pattern), currency=_literal(currency),
-                                         timezone=_literal(timezone), decimal=f"DECIMAL({whole + digits}, {digits})"))
+                                         timezone=_literal(timezone), decimal=f"DECIMAL({whole + digits}, {digits})",
+                                         max_offset=MAX_OFFSET_MINUTES, first_instant=_instant(FIRST_INSTANT),
+                                         end_instant=_instant(END_INSTANT), line_limit=LINE_LIMIT_MINOR,
+                                         line_limit_text=_literal(Money(LINE_LIMIT_MINOR, currency).amount_text())))
             db.execute(_CLASSIFY_SQL, [alliance])
+            _check_day_totals(db, alliance, currency)
+            _check_refunds(db, alliance)
             counts = dict(db.execute("SELECT status, count(*) FROM classified GROUP BY status").fetchall())
             rejected_count = counts.get("rejected", 0)
             conflict_count = counts.get("conflict", 0)
@@ -320,7 +331,7 @@ class FactStore:
                 db.execute(_INSERT_SQL, [alliance, stamp])
                 inserted = counts.get("new", 0)
             db.execute("DROP TABLE IF EXISTS classified; DROP VIEW IF EXISTS checked; DROP VIEW IF EXISTS staged;"
-                       " DROP TABLE IF EXISTS members")
+                       " DROP TABLE IF EXISTS members; DROP TABLE IF EXISTS over_days")
         return IngestReport(inserted, counts.get("duplicate", 0), rejected, rejected_count, conflicts,
                             conflict_count, kept)
 
@@ -344,6 +355,26 @@ class FactStore:
             differ = [k for k in _COMPARED if old[k] != new[k]] or list(_COMPARED)
             conflicts.append(Conflict(r[0], {k: old[k] for k in differ}, {k: new[k] for k in differ}))
         return conflicts
+
+    # -- lines stored before import bounded them (2026-12): listing them, setting them aside ----------
+    def unsettleable(self, alliance: str, limit: int = SHOWN_PROBLEMS) -> list[tuple[str, str, str]]:
+        """The stored lines that break the bounds import checks now (alliance.core.limits), which only
+        a store written before it did can hold: (line_id, business day, why), at most `limit`."""
+        return [(r[0], str(r[1]), r[2]) for r in self._read(
+            _UNSETTLEABLE_SQL.format(first=_instant(FIRST_INSTANT), end=_instant(END_INSTANT), line=LINE_LIMIT_MINOR,
+                                     day=DAY_LIMIT_MINOR), [alliance, alliance, limit])]
+
+    def set_aside(self, alliance: str, line_ids: Sequence[str], reason: str, now: datetime) -> int:
+        """Move the given lines out of `order_lines` into `order_lines_set_aside` (kept, with when and
+        why, never settled); how many were moved."""
+        with _ingest_lock(self.path), self._transaction() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS order_lines_set_aside AS SELECT *, NULL::TIMESTAMPTZ AS set_aside_at,"
+                       " NULL::VARCHAR AS reason FROM order_lines LIMIT 0")
+            wanted = "alliance = ? AND line_id IN (SELECT unnest(?::VARCHAR[]))"
+            moved = db.execute(f"INSERT INTO order_lines_set_aside SELECT *, ?, ? FROM order_lines WHERE {wanted}",
+                               [now, reason, alliance, list(line_ids)]).fetchone()[0]
+            db.execute(f"DELETE FROM order_lines WHERE {wanted}", [alliance, list(line_ids)])
+        return int(moved)
 
     # -- reading ------------------------------------------------------------------------------------
     def _read(self, sql: str, parameters: list[Any]) -> list[Any]:
@@ -637,6 +668,8 @@ typed AS (
         TRY_CAST(occurred_at AS TIMESTAMPTZ) AS occurred,
         -- a time (more than a date) with an offset; a full-match pattern costs ~1 s per 10M lines more
         length(trim(occurred_at)) > 10 AND regexp_matches(occurred_at, '(Z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$') AS has_offset,
+        -- the offset's hours and minutes ('' without one): DuckDB takes any "+99:59", no clock shows it
+        regexp_extract(occurred_at, '[+-]([0-9]{{2}}):?([0-9]{{2}})?$', ['hh', 'mm']) AS offset_parts,
         CASE WHEN regexp_matches(trim(quantity), '^-?[0-9]{{1,9}}$') THEN CAST(trim(quantity) AS INTEGER) END AS qty,
         regexp_matches(trim(amount), {amount}) AS amount_ok,
         (cost IS NULL OR trim(cost) = '' OR regexp_matches(trim(cost), {amount})) AS cost_ok,
@@ -645,17 +678,26 @@ typed AS (
         st.names AS strangers,
         rp.first_row
     FROM staged s LEFT JOIN strangers st USING (row_no) LEFT JOIN repeats rp ON rp.lid = trim(s.line_id)
+),
+scaled AS (
+    SELECT *,
+        CASE WHEN amount_ok THEN CAST(CAST(trim(amount) AS {decimal}) * {scale} AS BIGINT) END AS amount_minor,
+        CASE WHEN cost_ok AND cost IS NOT NULL AND trim(cost) <> ''
+             THEN CAST(CAST(trim(cost) AS {decimal}) * {scale} AS BIGINT) END AS cost_minor,
+        CASE WHEN occurred IS NOT NULL THEN CAST(occurred AT TIME ZONE {timezone} AS DATE) END AS business_day,
+        coalesce(TRY_CAST(offset_parts.hh AS INTEGER) * 60 + coalesce(TRY_CAST(offset_parts.mm AS INTEGER), 0)
+                 <= {max_offset} AND coalesce(TRY_CAST(offset_parts.mm AS INTEGER), 0) < 60, true) AS offset_ok
+    FROM typed
 )
 SELECT *,
-    CASE WHEN amount_ok THEN CAST(CAST(trim(amount) AS {decimal}) * {scale} AS BIGINT) END AS amount_minor,
-    CASE WHEN cost_ok AND cost IS NOT NULL AND trim(cost) <> ''
-         THEN CAST(CAST(trim(cost) AS {decimal}) * {scale} AS BIGINT) END AS cost_minor,
-    CASE WHEN occurred IS NOT NULL THEN CAST(occurred AT TIME ZONE {timezone} AS DATE) END AS business_day,
     concat_ws('; ',
         CASE WHEN lid IS NULL OR lid = '' THEN 'line_id is required' END,
         CASE WHEN first_row IS NOT NULL AND row_no > first_row THEN 'line_id repeats row ' || first_row END,
         CASE WHEN order_id IS NULL OR trim(order_id) = '' THEN 'order_id is required' END,
-        CASE WHEN occurred IS NULL OR NOT has_offset THEN 'occurred_at ' || coalesce('''' || occurred_at || '''', 'is missing') || ' is not an ISO 8601 time with an offset' END,
+        CASE WHEN occurred IS NULL OR NOT has_offset THEN 'occurred_at ' || coalesce('''' || occurred_at || '''', 'is missing') || ' is not an ISO 8601 time with an offset'
+             WHEN NOT offset_ok THEN 'occurred_at ''' || occurred_at || ''' has an offset beyond 14:00, which no clock shows'
+             WHEN occurred < {first_instant} OR occurred >= {end_instant}
+             THEN 'occurred_at ''' || occurred_at || ''' is outside the years 2000 to 2099' END,
         CASE WHEN seller IS NULL OR trim(seller) NOT IN (SELECT code FROM members) THEN 'seller ' || coalesce('''' || seller || '''', '(missing)') || ' is not a member' END,
         CASE WHEN product_owner IS NULL OR trim(product_owner) NOT IN (SELECT code FROM members) THEN 'product_owner ' || coalesce('''' || product_owner || '''', '(missing)') || ' is not a member' END,
         CASE WHEN channel IS NULL OR trim(channel) = '' THEN 'channel is required' END,
@@ -663,6 +705,8 @@ SELECT *,
         CASE WHEN qty IS NULL THEN 'quantity ' || coalesce('''' || quantity || '''', '(missing)') || ' is not a whole number' END,
         CASE WHEN NOT coalesce(amount_ok, false) THEN 'amount ' || coalesce('''' || amount || '''', '(missing)') || ' is not a decimal with the currency''s places' END,
         CASE WHEN NOT cost_ok THEN 'cost ''' || cost || ''' is not a decimal with the currency''s places' END,
+        CASE WHEN abs(amount_minor) > {line_limit} THEN 'amount ''' || amount || ''' is more than ' || {line_limit_text} || ', the most a line may carry' END,
+        CASE WHEN abs(cost_minor) > {line_limit} THEN 'cost ''' || cost || ''' is more than ' || {line_limit_text} || ', the most a line may carry' END,
         CASE WHEN NOT coalesce(currency_ok, false) THEN 'currency ' || coalesce('''' || currency || '''', '(missing)') || ' is not the alliance''s' END,
         CASE WHEN strangers IS NOT NULL THEN 'attributed_to names non-members: ' || strangers END,
         CASE WHEN amount_ok AND starts_with(trim(amount), '-') AND (refund_of IS NULL OR trim(refund_of) = '')
@@ -670,7 +714,7 @@ SELECT *,
         CASE WHEN amount_ok AND NOT starts_with(trim(amount), '-') AND refund_of IS NOT NULL AND trim(refund_of) <> ''
              AND CAST(trim(amount) AS {decimal}) <> 0 THEN 'a refund (refund_of) has a negative amount' END
     ) AS reason
-FROM typed
+FROM scaled
 """
 
 # Each accepted line is new, a duplicate (the same content under a known line_id), or a conflict.
@@ -697,6 +741,121 @@ SELECT h.*,
          ELSE 'conflict' END AS status
 FROM shaped h LEFT JOIN (SELECT * FROM order_lines WHERE alliance = ?) o ON o.line_id = h.line_id
 """
+
+
+def _check_day_totals(db: duckdb.DuckDBPyConnection, alliance: str, currency: str) -> None:
+    """Reject the new lines that would take their business day past DAY_LIMIT_MINOR (see
+    alliance.core.limits): in file order, the lines from the first that crosses it.
+
+    One aggregate per file; running totals are computed only for a day over the limit (rare)."""
+    db.execute(_OVER_DAYS_SQL, [alliance, DAY_LIMIT_MINOR])
+    if not db.execute("SELECT count(*) FROM over_days").fetchone()[0]:
+        return
+    limit = Money(DAY_LIMIT_MINOR, currency).amount_text()
+    why = (f"'business day ' || c.business_day || ' would carry more than {limit} {currency} of amounts and "
+           "costs together, the most one alliance''s day may (' || o.stored || ' minor units stored before)'")
+    db.execute(_OVER_LIMIT_SQL.format(why=why), [DAY_LIMIT_MINOR])
+
+
+def _check_refunds(db: duckdb.DuckDBPyConnection, alliance: str) -> None:
+    """Reject the new refunds that do not reverse a sale of theirs (see _REFUNDS_SQL), if there are any."""
+    if not db.execute("SELECT count(*) FROM classified WHERE status = 'new' AND refund_of IS NOT NULL").fetchone()[0]:
+        return
+    db.execute(_REFUNDS_SQL, [alliance, alliance])
+
+
+# The business days whose new lines, with what is stored, carry more than the limit: (day, stored).
+_OVER_DAYS_SQL = """
+CREATE OR REPLACE TEMP TABLE over_days AS
+WITH incoming AS (
+    SELECT business_day, sum(abs(amount_minor) + abs(coalesce(cost_minor, 0))) AS volume
+    FROM classified WHERE status = 'new' GROUP BY business_day
+),
+stored AS (
+    SELECT business_day, sum(abs(amount_minor) + abs(coalesce(cost_minor, 0))) AS volume
+    FROM order_lines WHERE alliance = ? AND business_day IN (SELECT business_day FROM incoming) GROUP BY business_day
+)
+SELECT i.business_day, coalesce(s.volume, 0) AS stored
+FROM incoming i LEFT JOIN stored s USING (business_day)
+WHERE coalesce(s.volume, 0) + i.volume > ?
+"""
+
+# The new lines of those days from the first that crosses the limit, in file order, are rejected
+# (`why` is a SQL expression of ours over the day and what it stored before).
+_OVER_LIMIT_SQL = """
+UPDATE classified SET status = 'rejected', reason = r.why
+FROM (
+    SELECT c.row_no, {why} AS why,
+           o.stored + sum(abs(c.amount_minor) + abs(coalesce(c.cost_minor, 0)))
+               OVER (PARTITION BY c.business_day ORDER BY c.row_no) AS running
+    FROM classified c JOIN over_days o USING (business_day)
+    WHERE c.status = 'new'
+) r
+WHERE classified.row_no = r.row_no AND r.running > ?
+"""
+
+# A refund (a line with refund_of) reverses a sale of the same alliance: a line stored before or new
+# in this file, not itself a refund, sold by the same seller (an alliance has one currency), and a
+# sale's refunds together (those stored first, then this file's in file order) never exceed it. A
+# refund sent before its sale is rejected: send it again with or after the sale (its line_id makes
+# sending it twice harmless). See docs/settlement.md.
+_REFUNDS_SQL = """
+UPDATE classified SET status = 'rejected', reason = r.why
+FROM (
+    WITH refunds AS (
+        SELECT row_no, refund_of, seller, amount_minor FROM classified WHERE status = 'new' AND refund_of IS NOT NULL
+    ),
+    sales AS (
+        SELECT line_id, seller, amount_minor, refund_of FROM order_lines
+        WHERE alliance = ? AND line_id IN (SELECT refund_of FROM refunds)
+        UNION ALL
+        SELECT line_id, seller, amount_minor, refund_of FROM classified
+        WHERE status = 'new' AND line_id IN (SELECT refund_of FROM refunds)
+    ),
+    refunded AS (
+        SELECT refund_of, sum(amount_minor) AS amount_minor FROM order_lines
+        WHERE alliance = ? AND refund_of IN (SELECT refund_of FROM refunds) GROUP BY refund_of
+    ),
+    judged AS (
+        SELECT r.row_no, r.refund_of, r.seller, s.seller AS sold_by, s.refund_of AS sale_refund_of,
+               s.amount_minor AS sold, -coalesce(b.amount_minor, 0) AS refunded_before, s.line_id IS NOT NULL AS found,
+               s.amount_minor + coalesce(b.amount_minor, 0)
+                   + sum(CASE WHEN s.seller = r.seller THEN r.amount_minor ELSE 0 END)
+                     OVER (PARTITION BY r.refund_of ORDER BY r.row_no) AS remaining
+        FROM refunds r LEFT JOIN sales s ON s.line_id = r.refund_of LEFT JOIN refunded b ON b.refund_of = r.refund_of
+    )
+    SELECT row_no, CASE
+        WHEN NOT found THEN 'refund_of ''' || refund_of || ''' names no sale of the alliance, stored or in this '
+                            || 'file (send a refund with or after its sale)'
+        WHEN sale_refund_of IS NOT NULL THEN 'refund_of ''' || refund_of || ''' is itself a refund, not a sale'
+        WHEN sold_by <> seller THEN 'refund_of ''' || refund_of || ''' was sold by ' || sold_by || ', not ' || seller
+        WHEN remaining < 0 THEN 'refunds of ''' || refund_of || ''' would exceed the sale (' || sold
+                                || ' minor units, ' || refunded_before || ' refunded before this file)'
+        END AS why
+    FROM judged
+) r
+WHERE classified.row_no = r.row_no AND r.why IS NOT NULL
+"""
+
+
+# Stored lines outside the bounds of alliance.core.limits (format: first and end instants, the line
+# and day limits); a business day is cast to text, since one before year 1 has no Python date.
+_UNSETTLEABLE_SQL = """
+WITH heavy AS (
+    SELECT business_day FROM order_lines WHERE alliance = ?
+    GROUP BY business_day HAVING sum(abs(amount_minor) + abs(coalesce(cost_minor, 0))) > {day}
+),
+judged AS (
+    SELECT line_id, CAST(business_day AS VARCHAR) AS day, CASE
+        WHEN occurred_at < {first} OR occurred_at >= {end} THEN 'occurred outside the years 2000 to 2099'
+        WHEN abs(amount_minor) > {line} OR abs(coalesce(cost_minor, 0)) > {line} THEN 'amount or cost over the line limit'
+        WHEN business_day IN (SELECT business_day FROM heavy) THEN 'its business day carries more than the day limit'
+        END AS why
+    FROM order_lines WHERE alliance = ?
+)
+SELECT line_id, day, why FROM judged WHERE why IS NOT NULL ORDER BY line_id LIMIT ?
+"""
+
 
 # Stored in business-day order (file order within a day): a day's lines sit in few row groups, so
 # settlement queries skip the others by their min/max, and the columns compress better, which more
