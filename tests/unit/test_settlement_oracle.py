@@ -111,7 +111,9 @@ def expected(rule: dict[str, Any], today: list[OrderLine], earlier: list[OrderLi
     sellers = by(rule, today, "seller")
     total = sum(sellers.values())
     if kind in ("fixed_split", "dynamic"):
-        shares = {m: Fraction(s) for m, s in (rule["shares"] if kind == "fixed_split" else rule["initial"]).items()}
+        # A dynamic rule's shares: `initial` in the first month, else the period's (re-weighted) shares.
+        written = rule["shares"] if kind == "fixed_split" else rule.get("_period_shares", rule["initial"])
+        shares = {m: Fraction(s) for m, s in written.items()}
         add(postings, sellers, -1)
         add(postings, largest_remainder(total, {m: total * s for m, s in shares.items()}))
     elif kind == "tiered":
@@ -211,6 +213,11 @@ def rule_st(draw: st.DrawFn, kind: str) -> dict[str, Any]:
         rule["shares"] = draw(split_st(draw(subset_st)))
     elif kind == "dynamic":
         rule.update(initial=draw(split_st(draw(subset_st))), metrics={"repurchase_rate": "1"}, max_change="0.1")
+        if draw(st.booleans()):  # shares re-weighted for the period: any exact fractions summing to 1
+            sevenths = draw(st.lists(st.integers(0, 7), min_size=len(rule["initial"]) - 1,
+                                     max_size=len(rule["initial"]) - 1).map(sorted))
+            edges = [0, *sevenths, 7]
+            rule["_period_shares"] = {m: Fraction(edges[i + 1] - edges[i], 7) for i, m in enumerate(rule["initial"])}
     elif kind == "tiered":
         rule.update(volume_of=draw(st.sampled_from(["seller", "product_owner"])), payer=draw(st.sampled_from(PARTIES)),
                     mode=draw(st.sampled_from(["marginal", "whole"])), tiers=draw(tiers_st()))
@@ -247,7 +254,7 @@ def line_st(day: date) -> st.SearchStrategy[OrderLine]:
 
 
 def document(rule: dict[str, Any]) -> str:
-    body = "\n".join(f"    {k}: {_yaml(k, v)}" for k, v in rule.items() if k != "id")
+    body = "\n".join(f"    {k}: {_yaml(k, v)}" for k, v in rule.items() if k != "id" and not k.startswith("_"))
     return (f"agreement: oracle\neffective_from: 2027-01-01\nparties: [{', '.join(PARTIES)}]\n"
             f"accounts: {{{FUND}: Growth fund}}\nrules:\n  - id: {rule['id']}\n{body}\n")
 
@@ -291,7 +298,8 @@ def test_every_kind_posts_the_documented_cents(data: st.DataObject, kind: str) -
 
 def check(rule: dict[str, Any], today: list[OrderLine], earlier: list[OrderLine], metrics: Mapping[str, int]) -> None:
     agreement = load_agreement_text(document(rule))
-    ctx = DayContext(earlier=earlier, metrics={"user_assets": {m: Decimal(v) for m, v in metrics.items()}})
+    ctx = DayContext(earlier=earlier, metrics={"user_assets": {m: Decimal(v) for m, v in metrics.items()}},
+                     dynamic_shares={rule["id"]: rule["_period_shares"]} if "_period_shares" in rule else {})
     (outcome,) = settle_day(agreement, DAY, today, ctx).outcomes
     posted = {account: money.minor for account, money in outcome.postings.items()}
     assert posted == expected(rule, today, earlier, {m: Fraction(v) for m, v in metrics.items()})
