@@ -178,3 +178,21 @@ def test_an_alias_bomb_is_refused_before_it_expands() -> None:
     levels += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 12)]
     with pytest.raises(AgreementInvalid, match="aliases"):
         load_agreement_text("\n".join(levels) + "\ntitle: *a11\n")
+
+
+def test_names_a_statement_cannot_hold_are_refused_up_front() -> None:
+    """An account, rule id or title longer than its stored column was accepted, and every later
+    settlement of the day failed on PostgreSQL ("value too long"): refused when proposed."""
+    account = "F" * 33
+    text = (f"agreement: x\ntitle: {'题' * 201}\neffective_from: 2027-01-01\nparties: [A, B]\n"
+            f"accounts: {{{account}: fund, 'bad code': x}}\n"
+            f"rules:\n  - {{id: {'r' * 65}, kind: fixed_split, shares: {{A: 0.5, B: 0.5}}}}\n")
+    found = problems(text)
+    reasons = {f: r for _, f, r in found}
+    assert "is not a valid account code" in reasons[f"accounts.{account}"]
+    assert "is not a valid account code" in reasons["accounts.bad code"]
+    assert "a rule id has at most 64" in reasons["id"]
+    assert "a title has at most 200" in reasons["title"]
+    fine = text.replace("题" * 201, "题" * 200).replace(account, "F" * 32).replace("r" * 65, "r" * 64).replace(
+        ", 'bad code': x", "")
+    assert load_agreement_text(fine).rules[0].id == "r" * 64

@@ -244,6 +244,7 @@ class _Reader:
 
 SELECT_KEYS = ("seller", "product_owner", "channel", "sku_prefix")
 COMMON_KEYS = {"id", "kind", "select", "base", "description"}
+MAX_RULE_ID = 64  # a statement line keeps its rule's id in 64 characters
 KIND_KEYS: dict[RuleKind, set[str]] = {
     RuleKind.FIXED_SPLIT: {"shares"},
     RuleKind.TIERED: {"volume_of", "payer", "mode", "tiers"},
@@ -316,6 +317,9 @@ def _rule(r: _Reader, raw: Any, index: int, parties: set[str], accounts: set[str
         r.add(where, "", "must be a mapping")
         return None
     rule_id = r.text(raw, "id", where)
+    if rule_id is not None and len(rule_id) > MAX_RULE_ID:
+        r.add(where, "id", f"is {len(rule_id)} characters long; a rule id has at most {MAX_RULE_ID}")
+        rule_id = rule_id[:MAX_RULE_ID]
     if rule_id is not None:
         where = f"rule {rule_id!r}"
         if rule_id in seen:
@@ -489,6 +493,8 @@ def parse_agreement(raw: Any, *, members: Sequence[str] | None = None) -> Agreem
     if code is not None and not CODE_PATTERN.match(code):
         r.add("agreement", "agreement", f"{code!r} is not a valid code")
     title = r.text(raw, "title", "agreement", required=False) or ""
+    if len(title) > 200:
+        r.add("agreement", "title", f"is {len(title)} characters long; a title has at most 200")
     currency: str | None = None
     try:
         currency = check_currency(str(raw.get("currency", "CNY")))
@@ -527,6 +533,11 @@ def parse_agreement(raw: Any, *, members: Sequence[str] | None = None) -> Agreem
         for name, description in accounts_raw.items():
             if str(name) in party_set:
                 r.add("agreement", f"accounts.{name}", "is also a party's code")
+            elif not CODE_PATTERN.match(str(name)):
+                # An account is a statement line's account, held like a member code: a longer one
+                # would be accepted here and fail every settlement of the day on PostgreSQL.
+                r.add("agreement", f"accounts.{str(name)[:40]}", "is not a valid account code (a letter or digit, then "
+                      "up to 31 letters, digits, '_', '.' or '-')")
             accounts[str(name)] = str(description or "")
 
     rules_raw = raw.get("rules")
