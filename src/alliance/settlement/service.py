@@ -115,9 +115,11 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         day = day or today - timedelta(days=1)
         if day >= today:
             raise InvalidInput(f"{day} is not over yet in {alliance.timezone} (today is {today}); settle past days only")
-        if uow.settlement.run(alliance.id, day) is not None:
-            raise DayClosed(f"{day} is already settled for {alliance.code!r}; a closed day is never rewritten")
+        # One read: on PostgreSQL each statement sees what committed before it, so a run of the same
+        # day saved between two reads would make this day look out of order rather than closed.
         closed_days = set(uow.settlement.closed(alliance.id))
+        if day in closed_days:
+            raise DayClosed(f"{day} is already settled for {alliance.code!r}; a closed day is never rewritten")
         seen_before = uow.settlement.watermark(alliance.id)
         codes = uow.sharing.codes(alliance.id)
         versions = {code: uow.sharing.versions(alliance.id, code) for code in codes}
