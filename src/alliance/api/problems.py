@@ -51,7 +51,7 @@ def _domain_error(request: Request, exc: Exception) -> Response:
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="alliance"'
     retry_after = getattr(exc, "retry_after", None)
-    if exc.status == 429 and retry_after is not None:
+    if exc.status in (429, 503) and retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
     return response
 
