@@ -15,7 +15,8 @@ from alliance import __version__
 from alliance.api import problems
 from alliance.access.policy import ROUTES, Action
 from alliance.api.deps import BEARER_SCHEME, authorize_route
-from alliance.api.guards import BodyLimit, IdempotentWrites, RateLimiter, SecurityHeaders
+from alliance.api.guards import (AuthenticateFirst, BodyLimit, ClientAddress, IdempotentWrites, RateLimiter,
+                                 SecurityHeaders)
 from alliance.api.statement_reads import CachedStatementReads, ClosedDayStatements
 from alliance.api.routers import agreements, alliances, auth, datashare, games, health, ledger, screening, settlement
 from alliance.core.clock import Clock, SystemClock
@@ -115,5 +116,11 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.add_middleware(BodyLimit, limit=settings.max_body_mb * 2**20)
     # In front of the routing: a kept closed-day statement, served to a key allowed to read it.
     app.add_middleware(CachedStatementReads)
+    # Before any of that, and before a body is read: a request without a key that holds is refused,
+    # and such refusals are limited per address.
+    app.add_middleware(AuthenticateFirst, store=store, clock=clock,
+                       limiter=RateLimiter(settings.anonymous_rate_limit, settings.anonymous_rate_burst))
     app.add_middleware(SecurityHeaders)
+    # Outermost: the client's address and scheme, from forwarded headers only through trusted proxies.
+    app.add_middleware(ClientAddress, proxies=settings.trusted_proxy_networks())
     return app

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     rate_limit: float = Field(default=200.0, gt=0, description="Requests a second per API key, on average.")
     rate_burst: int = Field(default=400, ge=1, description="Requests an API key may make at once above the rate.")
 
+    anonymous_rate_limit: float = Field(
+        default=5.0, gt=0, description="API requests a second per client address that carry no valid key (answered "
+                                       "401), on average; past it they are answered 429.")
+    anonymous_rate_burst: int = Field(default=60, ge=1, description="Such requests an address may make at once.")
     compute_workers: int = Field(default=2, ge=1, le=64,
                                  description="Heavy computations (games, voting power, screening, sandbox) at once "
                                              "per server process; more wait a moment, then get 503.")
