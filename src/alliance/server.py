@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from alliance import __version__
 from alliance.api import problems
 from alliance.access.policy import ROUTES, Action
+from alliance.access.throttle import AddressBackOff
 from alliance.api.deps import BEARER_SCHEME, authorize_route
 from alliance.api.guards import (AuthenticateFirst, BodyLimit, ClientAddress, IdempotentWrites, RateLimiter,
                                  SecurityHeaders)
@@ -112,6 +113,8 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.state.rate_limiter = RateLimiter(settings.rate_limit, settings.rate_burst)
     # Sign-in attempts per client address: one a second on average, twenty at once.
     app.state.sign_in_limiter = RateLimiter(rate=1.0, burst=20)
+    # ... and failed ones back off per address (access.throttle; the account's own is stored).
+    app.state.sign_in_backoff = AddressBackOff()
     app.add_middleware(IdempotentWrites, store=store, clock=clock)
     app.add_middleware(BodyLimit, limit=settings.max_body_mb * 2**20)
     # In front of the routing: a kept closed-day statement, served to a key allowed to read it.
