@@ -137,3 +137,10 @@ def test_hsts_only_when_the_request_came_over_https(store: Store, clock: FrozenC
 def test_refusals_say_what_is_wrong(app: Any) -> None:
     client = TestClient(app)
     problem(client.post("/api/v1/voting-power", json={"quota": "1", "weights": {"a": "1"}}), 401, "not_authenticated")
+
+
+def test_a_page_write_without_a_session_is_sent_to_sign_in_unread(app: Any) -> None:
+    status, headers, pulled = _call(app, "POST", "/alliances/fd/contribution", [])
+    assert (status, pulled) == (303, 0) and headers[b"location"].startswith(b"/sign-in?next=")
+    status, _, pulled = _call(app, "POST", "/alliances/fd/contribution", [(b"cookie", b"alliance_session=forged")])
+    assert (status, pulled) == (303, 0)

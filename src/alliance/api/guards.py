@@ -139,21 +139,24 @@ def client_host(scope: Scope) -> str:
 class AuthenticateFirst:
     """An API request that needs a key is refused (401) before its body is read, unless it carries
     an API key that holds or a live session cookie; so a request without them costs the server
-    nothing however large its body. Requests refused so are counted against their address: past
-    `limiter`'s rate they are answered 429 with Retry-After.
+    nothing however large its body. A page write (a form post, an upload) without a live session is
+    sent to the sign-in page the same way, unread. Requests refused so are counted against their
+    address: past `limiter`'s rate they are answered 429 with Retry-After.
 
     Who the request acts as, and whether it may, is still decided by the app (deps.current_principal,
     authorize_route): this is the cheap front door, not the authorisation."""
 
     PREFIX = "/api/v1/"
     PUBLIC = frozenset({"/api/v1/auth/sign-in", "/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/oauth2-redirect"})
+    PUBLIC_PAGES = frozenset({"/sign-in"})
+    SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
     def __init__(self, app: ASGIApp, store: Any, clock: Any, limiter: RateLimiter) -> None:
         self.app, self.store, self.clock, self.limiter = app, store, clock, limiter
 
-    async def _holds(self, headers: dict[bytes, bytes]) -> bool:
-        """Whether the request carries a key that holds or a live session; True too when that cannot
-        be told now (the database is down): the app then answers as it does for that (503)."""
+    async def _refusal(self, headers: dict[bytes, bytes]) -> str | None:
+        """Why the request holds no key or live session, in the app's own words; None when it holds
+        one, or when that cannot be told now (the database is down: the app then answers 503)."""
         from http.cookies import CookieError, SimpleCookie
 
         from starlette.concurrency import run_in_threadpool
@@ -169,31 +172,34 @@ class AuthenticateFirst:
                 principal, due = check_key(self.store, token.strip(), self.clock)
                 if due:
                     await run_in_threadpool(record_use, self.store, principal.subject, self.clock)
-                return True
+                return None
             cookies: SimpleCookie = SimpleCookie()
             try:
                 cookies.load(headers.get(b"cookie", b"").decode("latin-1"))
             except CookieError:
-                return False
+                cookies = SimpleCookie()
             session = cookies.get(SESSION_COOKIE)
             if session is None or not session.value:
-                return False
+                return "send the API key as Authorization: Bearer <key> (or sign in)"
             await run_in_threadpool(session_info, self.store, session.value, self.clock)
-            return True
-        except NotAuthenticated:
-            return False
+            return None
+        except NotAuthenticated as exc:
+            return exc.message
         except AllianceError:
-            return True
+            return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or not path.startswith(self.PREFIX) or path in self.PUBLIC:
+        api = path.startswith(self.PREFIX)
+        page_write = not api and scope.get("method") not in self.SAFE and path not in self.PUBLIC_PAGES
+        if scope["type"] != "http" or not (api or page_write) or path in self.PUBLIC:
             await self.app(scope, receive, send)
             return
         headers: dict[bytes, bytes] = {}
         for name, value in scope.get("headers", []):
             headers.setdefault(name, value)
-        if await self._holds(headers):
+        refusal = await self._refusal(headers)
+        if refusal is None:
             await self.app(scope, receive, send)
             return
         try:
@@ -202,8 +208,14 @@ class AuthenticateFirst:
             await _send_problem(send, 429, exc.code, exc.title, "too many requests without a valid key from this "
                                 f"address; retry in {exc.retry_after} s", [(b"retry-after", str(exc.retry_after).encode())])
             return
-        await _send_problem(send, 401, "not_authenticated", "Authentication required",
-                            "send a valid API key as Authorization: Bearer <key> (or sign in)",
+        if page_write:
+            from starlette.requests import Request
+
+            from alliance.web.errors import sign_in_redirect
+
+            await sign_in_redirect(Request(scope))(scope, receive, send)  # answers without reading the body
+            return
+        await _send_problem(send, 401, "not_authenticated", "Authentication required", refusal,
                             [(b"www-authenticate", b'Bearer realm="alliance"')])
 
 

@@ -104,6 +104,24 @@ def check_cost(voters: int, nodes: int, room: int) -> None:
                            "fewer distinct values, or count fewer voters")
 
 
+def _room(game: WeightedVotingGame, weights: np.ndarray, quota: int) -> int:
+    """The weight the free (non-veto) voters must reach with the vetoes present: only weights below
+    it matter, as a coalition of free voters weighing that much already wins."""
+    veto = sorted(game.veto)
+    return quota - (int(weights[veto].sum()) if veto else 0)
+
+
+def _nodes(n: int) -> int:
+    return max(1, (n + 1) // 2) + 1  # the quadrature's, and p = 1/2 for Banzhaf
+
+
+def require_countable(game: WeightedVotingGame) -> None:
+    """GameTooLarge when counting `game` would pass the bounds (cheap: callers check this before
+    handing the game to a worker)."""
+    weights, quota = game.scaled()
+    check_cost(game.n, _nodes(game.n), _room(game, weights, quota))
+
+
 def voting_power(game: WeightedVotingGame) -> VotingPower:
     """Shapley-Shubik and Banzhaf power of every voter (see the module docstring)."""
     weights, quota = game.scaled()
@@ -113,14 +131,12 @@ def voting_power(game: WeightedVotingGame) -> VotingPower:
     veto = sorted(game.veto)
     veto_weight = int(weights[veto].sum()) if veto else 0
     free = [i for i in range(n) if i not in game.veto]
-    # Only weights of the free voters below `room` matter: with the vetoes present, a coalition of
-    # free voters weighing `room` or more already wins.
-    room = quota - veto_weight
+    room = _room(game, weights, quota)
+    check_cost(n, _nodes(n), room)
 
     nodes, node_weights = np.polynomial.legendre.leggauss(max(1, (n + 1) // 2))
     p = np.concatenate([(nodes + 1) / 2, [0.5]])  # the last "node" is p = 1/2, for Banzhaf
     quadrature = np.concatenate([node_weights / 2, [0.0]])
-    check_cost(n, len(p), room)
 
     swing = np.zeros((n, len(p)))  # P_i at each node
     if room > 0:

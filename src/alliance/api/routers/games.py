@@ -19,7 +19,7 @@ from alliance.core import budget
 from alliance.games.files import parse_game, parse_weights
 from alliance.games.game import WeightedVotingGame
 from alliance.games.solve import SOLUTIONS, solve
-from alliance.games.voting import voting_power
+from alliance.games.voting import require_countable, voting_power
 
 router = APIRouter(tags=["games"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -46,6 +46,8 @@ def solve_game(body: SolveIn) -> dict[str, Any]:
     """Each player's value under the chosen solutions (values are numbers, not money)."""
     game = parse_game(json.dumps(body.game))
     allocation = {k: float(v) for k, v in body.allocation.items()} if body.allocation is not None else None
+    if isinstance(game, WeightedVotingGame):
+        require_countable(game)
     return budget.run(solve, game, body.solutions, allocation=allocation, target_error=body.target_error,
                       max_samples=body.samples, seed=body.seed).as_json()
 
@@ -62,6 +64,7 @@ def power(body: VotingPowerIn) -> dict[str, Any]:
     """Shapley-Shubik and Banzhaf power of each member, beside its weight (shares sum to 1)."""
     game = parse_weights(json.dumps({k: str(v) for k, v in body.weights.items()}), str(body.quota), body.veto)
     assert isinstance(game, WeightedVotingGame)
+    require_countable(game)  # the bounds first, here: a 422 needs no worker
     result = budget.run(voting_power, game)
     total = sum(game.weights)
     return {"quota": str(body.quota), "members": [
