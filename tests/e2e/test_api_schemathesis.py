@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (content_type_conformance, ignored_auth, not_a_server_error,
@@ -38,7 +39,11 @@ def _describe(exc: BaseException) -> str:
     return str(exc)
 
 
-def test_every_operation_conforms_to_the_schema(store: Store, clock: FrozenClock, tmp_path: Path) -> None:
+def test_every_operation_conforms_to_the_schema(store: Store, clock: FrozenClock, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # Its requests without a key all come from one address: the limit on those is tested elsewhere
+    # (test_api_front_door), here it would only turn the expected 401s into 429s.
+    monkeypatch.setenv("ALLIANCE_ANONYMOUS_RATE_BURST", "1000000")
     make_alliance(store, clock, code="nb")
     for n in (1, 2):
         registry.add_member(store, "nb", member_values(n), clock)
