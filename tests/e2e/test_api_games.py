@@ -71,3 +71,19 @@ def test_numbers_out_of_range_are_refused_at_once(client: TestClient, number: ob
     voting = client.post("/api/v1/voting-power", json={"quota": "2", "weights": {"A": number, "B": "1"}})
     assert voting.status_code == 422
     assert client.get("/healthz").status_code == 200
+
+
+def test_voting_power_over_the_work_bound_is_refused_up_front(client: TestClient) -> None:
+    weights = {f"v{i}": str(400 + i % 200) for i in range(200)}
+    body = problem(client.post("/api/v1/voting-power", json={"quota": "99000", "weights": weights}), 422, "game_too_large")
+    assert "limit" in body["detail"]
+
+
+def test_a_computation_over_its_time_budget_answers_503_with_retry_after(client: TestClient,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALLIANCE_COMPUTE_SECONDS", "0.000001")
+    r = client.post("/api/v1/voting-power", json={"quota": "3", "weights": {"a": "2", "b": "1", "c": "1"}})
+    problem(r, 503, "compute_over_budget")
+    assert int(r.headers["retry-after"]) >= 1
+    monkeypatch.setenv("ALLIANCE_COMPUTE_SECONDS", "60")
+    assert client.post("/api/v1/games/solve", json={"game": GLOVE, "solutions": ["shapley"]}).status_code == 200

@@ -78,19 +78,77 @@ def test_wrong_passwords_and_roleless_users(client: TestClient, store: Store) ->
         grant_role(store, "ghost", Role.AUDITOR, "nb", None)
 
 
-def test_repeated_failures_lock_the_user_for_a_while(client: TestClient, clock: FrozenClock) -> None:
+def test_repeated_failures_make_the_account_wait_longer_each_time_but_never_long(client: TestClient,
+                                                                               clock: FrozenClock) -> None:
     from datetime import timedelta
 
     for _ in range(5):
         problem(sign_in(client, password="wrong password!"), 401, "not_authenticated")
-    locked = problem(sign_in(client), 401, "not_authenticated")  # even the right password, for now
+    waiting = problem(sign_in(client), 401, "not_authenticated")  # even the right password, for a second
     unknown = problem(sign_in(client, username="nobody"), 401, "not_authenticated")
-    assert locked["detail"] == unknown["detail"]  # a locked account looks like any failure
-    clock.advance(timedelta(minutes=16))
+    assert waiting["detail"] == unknown["detail"]  # a waiting account looks like any failure
+    clock.advance(timedelta(seconds=1))
     assert sign_in(client).status_code == 200
     for _ in range(4):
         sign_in(client, password="wrong password!")
     assert sign_in(client).status_code == 200  # a success resets the count
+
+
+
+def test_a_guesser_waits_longer_each_time_but_the_user_is_never_kept_out_long(client: TestClient,
+                                                                              clock: FrozenClock) -> None:
+    from datetime import timedelta
+
+    from alliance.access.throttle import AddressBackOff
+    from alliance.api.guards import RateLimiter
+
+    # Only the account's back-off here: the address's limits are tested on their own.
+    client.app.state.sign_in_limiter = RateLimiter(rate=1000, burst=1000)  # type: ignore[attr-defined]
+    client.app.state.sign_in_backoff = AddressBackOff(free=10**6)  # type: ignore[attr-defined]
+    for _ in range(5):
+        sign_in(client, password="wrong password!")
+    for wait in (1, 2, 4, 8, 16, 32, 60, 60, 60):
+        for _ in range(3):  # while waiting: refused, even the right password, and not counted
+            problem(sign_in(client, password="another wrong one"), 401, "not_authenticated")
+        clock.advance(timedelta(seconds=wait - 1))
+        problem(sign_in(client), 401, "not_authenticated")
+        clock.advance(timedelta(seconds=1))
+        problem(sign_in(client, password="wrong password!"), 401, "not_authenticated")  # counted: the next wait
+    clock.advance(timedelta(seconds=60))  # at most a minute after the guesser's last try
+    assert sign_in(client).status_code == 200
+
+
+def test_an_admin_unlocks_a_user(client: TestClient, store: Store, clock: FrozenClock) -> None:
+    from alliance.access.service import unlock_user
+
+    for _ in range(5):
+        sign_in(client, password="wrong password!")
+    problem(sign_in(client), 401, "not_authenticated")
+    unlock_user(store, "zhang")
+    assert sign_in(client).status_code == 200
+    with pytest.raises(NotFound):
+        unlock_user(store, "ghost")
+
+
+def test_failed_sign_ins_back_off_per_address(client: TestClient, clock: FrozenClock) -> None:
+    from datetime import timedelta
+
+    from alliance.access.throttle import AddressBackOff
+    from alliance.api.guards import RateLimiter
+
+    client.app.state.sign_in_limiter = RateLimiter(rate=1000, burst=1000)  # type: ignore[attr-defined]
+    client.app.state.sign_in_backoff = AddressBackOff(free=3, cap=timedelta(minutes=15))  # type: ignore[attr-defined]
+    # Guesses spread over many accounts from one address: each account is below its own limit.
+    answers = [sign_in(client, username=f"user{i}").status_code for i in range(3)]
+    assert answers == [401, 401, 401]
+    r = sign_in(client)  # the address now waits a second, whoever it tries
+    assert r.status_code == 429 and r.headers["retry-after"] == "1" and r.json()["code"] == "rate_limited"
+    # A spoofed X-Forwarded-For is not another address (no proxy is trusted).
+    spoofed = client.post("/api/v1/auth/sign-in", json={"username": "zhang", "password": PASSWORD},
+                          headers={"X-Forwarded-For": "203.0.113.9"})
+    assert spoofed.status_code == 429
+    clock.advance(timedelta(seconds=1))
+    assert sign_in(client).status_code == 200
 
 
 def test_parallel_guesses_still_lock(client: TestClient, store: Store, clock: FrozenClock) -> None:

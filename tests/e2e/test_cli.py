@@ -468,3 +468,27 @@ def test_api_keys_through_the_cli(cli, monkeypatch: pytest.MonkeyPatch) -> None:
     assert cli("apikey", "revoke", key[3:11]).exit_code != 0  # already revoked
     other = whole.stdout.strip().splitlines()[-1].strip()
     assert cli("apikey", "revoke", other).exit_code == 0, other  # the whole key does too
+
+
+def test_user_unlock_clears_failed_sign_ins(cli, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    from alliance.access.service import NotAuthenticated, sign_in
+    from alliance.core.clock import SystemClock
+    from alliance.store.database import Store
+
+    result = runner.invoke(app, ["user", "create", "wu", "--password-stdin"], input="a long enough password\n")
+    assert result.exit_code == 0, result.output
+    cli("user", "grant", "wu", "--role", "auditor", "--alliance", "nb")
+    store = Store.open(database_url)
+    try:
+        for _ in range(5):
+            with pytest.raises(NotAuthenticated):
+                sign_in(store, "wu", "a wrong password!", SystemClock())
+        with pytest.raises(NotAuthenticated):
+            sign_in(store, "wu", "a long enough password", SystemClock())  # waiting
+        result = cli("user", "unlock", "wu")
+        assert result.exit_code == 0 and "wu may sign in again" in result.output
+        assert sign_in(store, "wu", "a long enough password", SystemClock()).token
+        result = runner.invoke(app, ["user", "unlock", "ghost"])
+        assert result.exit_code != 0 and "ghost" in result.output
+    finally:
+        store.close()

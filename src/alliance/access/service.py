@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from alliance.access.credentials import (hash_password, new_api_key, password_matches, secret_digest, secret_matches,
                                          split_key)
 from alliance.access.policy import check_scopes
+from alliance.access.throttle import account_waits
 from alliance.access.roles import MEMBER_ROLES, Principal, Role
 from alliance.core.clock import Clock
 from alliance.registry.model import has_left
@@ -204,12 +205,8 @@ def authenticate(store: Store, token: str, clock: Clock) -> Principal:
 
 # -- users: roles and web sessions ------------------------------------------------------------------
 SESSION_HOURS = 12
-MAX_FAILED_SIGN_INS = 5          # in a row: then the user is locked for a while
-LOCKOUT = timedelta(minutes=15)
-
-
-SIGN_IN_FAILED = ("the username or password is wrong (after five failed sign-ins in a row an account "
-                  "waits 15 minutes)")
+SIGN_IN_FAILED = ("the username or password is wrong (after five failed sign-ins in a row, each further try "
+                  "must wait a little longer, up to a minute)")
 _DUMMY_HASH = hash_password("an account that does not exist")
 _ARGON2_SLOTS = threading.BoundedSemaphore(4)
 
@@ -253,7 +250,11 @@ class WebSession:
 
 
 def sign_in(store: Store, username: str, password: str, clock: Clock) -> WebSession:
-    """A new session for a user whose password matches (NotAuthenticated otherwise, saying no more)."""
+    """A new session for a user whose password matches (NotAuthenticated otherwise, saying no more).
+
+    Failures back off per account (access.throttle): after five in a row an attempt must wait
+    2^k seconds, up to a minute; one made sooner fails without its password being counted, and
+    does not lengthen the wait. The client address has its own back-off (api.deps.sign_in_from)."""
     import secrets
 
     now = clock.now()
@@ -265,11 +266,11 @@ def sign_in(store: Store, username: str, password: str, clock: Clock) -> WebSess
     stored = user.password_hash if user is not None else _DUMMY_HASH
     with _ARGON2_SLOTS:  # each check takes 64 MiB: a flood of sign-ins queues instead of exhausting memory
         matches = password_matches(stored, password)
-    locked = user is not None and user.locked_until is not None and user.locked_until > now
-    if not matches or locked or user is None or user.disabled_at is not None or user_id is None:
-        if user is not None:
+    waiting = user is not None and user.locked_until is not None and user.locked_until > now
+    if not matches or waiting or user is None or user.disabled_at is not None or user_id is None:
+        if user is not None and not waiting:
             with store.unit_of_work() as uow:
-                uow.access.sign_in_failed(username, MAX_FAILED_SIGN_INS, now + LOCKOUT)
+                uow.access.sign_in_failed(username, account_waits(now))
                 uow.commit()
         raise NotAuthenticated(SIGN_IN_FAILED)
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
@@ -279,6 +280,14 @@ def sign_in(store: Store, username: str, password: str, clock: Clock) -> WebSess
         uow.access.sign_in_succeeded(username)
         uow.commit()
     return WebSession(token, csrf, expires)
+
+
+def unlock_user(store: Store, username: str) -> None:
+    """Clear a user's failed sign-ins and any wait they set (the platform admin's remedy)."""
+    with store.unit_of_work() as uow:
+        if not uow.access.sign_in_succeeded(username):
+            raise NotFound(f"no user {username!r}")
+        uow.commit()
 
 
 def sign_out(store: Store, token: str, clock: Clock) -> None:

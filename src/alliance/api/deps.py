@@ -12,7 +12,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from alliance.access.policy import ROUTES, Forbidden, authorize
 from alliance.access.roles import Principal, Role
-from alliance.access.service import CsrfFailed, NotAuthenticated, check_key, record_use, session_principal
+from alliance.access.service import (CsrfFailed, NotAuthenticated, WebSession, check_key, record_use,
+                                     session_principal, sign_in)
 from alliance.core.clock import Clock
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
@@ -145,6 +146,26 @@ async def current_actor(principal: PrincipalDep) -> str:
 
 
 ActorDep = Annotated[str, Depends(current_actor)]
+
+
+def sign_in_from(request: Request, store: Store, username: str, password: str, clock: Clock) -> WebSession:
+    """Sign in from the request's client address (api.guards.ClientAddress): at most one attempt a
+    second from an address on average, and after many failures from it, a wait that doubles with
+    each further one (access.throttle); 429 with Retry-After while it lasts. The account's own
+    back-off is in access.service.sign_in."""
+    from alliance.api.guards import RateLimited, client_host
+
+    address = client_host(request.scope)
+    request.app.state.sign_in_limiter.take(address)
+    backoff = request.app.state.sign_in_backoff
+    wait = backoff.retry_after(address, clock.now())
+    if wait:
+        raise RateLimited(f"too many failed sign-ins from this address; retry in {wait} s", wait)
+    try:
+        return sign_in(store, username, password, clock)
+    except NotAuthenticated:
+        backoff.failed(address, clock.now())
+        raise
 
 
 def require_csrf_for_sessions(request: Request) -> None:

@@ -1,4 +1,6 @@
-"""Protections around every request: security headers, a body size limit, a rate limit per key.
+"""Protections around every request: the client's address (forwarded headers believed only from
+trusted proxies), security and caching headers, authentication before the body is read, a body
+size limit, and rate limits per key and per address.
 
 (`Idempotency-Key` is handled in alliance.edge.idempotency.)
 
@@ -8,6 +10,7 @@ stays closed: no CORS middleware is installed, so browsers refuse cross-origin r
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import threading
 import time
@@ -35,7 +38,18 @@ HEADERS = [
 DOCS_PATHS = ("/api/v1/docs",)
 
 
+# Assets are the same for everyone and may be cached; every other answer may carry statements,
+# journals, exports or someone's session, and is kept by no cache, shared or the browser's.
+CACHEABLE_PATHS = ("/static/",)
+HSTS = b"max-age=31536000; includeSubDomains"
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
 class SecurityHeaders:
+    """Headers on every answer: no sniffing, no framing, the CSP; `Cache-Control: no-store` on all
+    but static assets (unless the app chose its own); `Strict-Transport-Security` when the request
+    came over https (directly, or through a trusted proxy: see ClientAddress, which runs first)."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -46,22 +60,163 @@ class SecurityHeaders:
         extra = list(HEADERS)
         if not scope["path"].startswith(DOCS_PATHS):
             extra.append((b"content-security-policy", CSP.encode()))
+        if scope.get("scheme") == "https":
+            extra.append((b"strict-transport-security", HSTS))
+        cacheable = scope["path"].startswith(CACHEABLE_PATHS)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *extra]
+                headers = [*message.get("headers", []), *extra]
+                if not cacheable and not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, with_headers)
 
 
-async def _send_problem(send: Send, status: int, code: str, title: str, detail: str) -> None:
+async def _send_problem(send: Send, status: int, code: str, title: str, detail: str,
+                        headers: list[tuple[bytes, bytes]] | None = None) -> None:
     """The API's problem+json answer (api.problems), sent from outside the app."""
     from alliance.api.problems import problem
 
     response = problem(status, code, title, detail)
-    await send({"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers})
+    await send({"type": "http.response.start", "status": response.status_code,
+                "headers": [*response.raw_headers, *(headers or [])]})
     await send({"type": "http.response.body", "body": response.body})
+
+
+def _trusted(host: str, proxies: tuple[Network, ...]) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(address in network for network in proxies)
+
+
+class ClientAddress:
+    """The client's address and scheme as the app sees them (`request.client`, `request.url`).
+
+    `X-Forwarded-For` and `X-Forwarded-Proto` are believed only when the direct peer is one of the
+    configured trusted proxies (ALLIANCE_TRUSTED_PROXIES); from anyone else they are ignored, so a
+    client cannot pick the address its attempts are counted against. Through a chain of trusted
+    proxies the client is the right-most forwarded address that is not itself a trusted proxy."""
+
+    def __init__(self, app: ASGIApp, proxies: tuple[Network, ...]) -> None:
+        self.app, self.proxies = app, proxies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
+        if scope["type"] not in ("http", "websocket") or not self.proxies or not client or not _trusted(
+                client[0], self.proxies):
+            await self.app(scope, receive, send)
+            return
+        forwarded: list[str] = []
+        proto = None
+        for name, value in scope.get("headers", []):
+            if name == b"x-forwarded-for":
+                forwarded += [part.strip() for part in value.decode("latin-1").split(",") if part.strip()]
+            elif name == b"x-forwarded-proto":
+                proto = value.decode("latin-1").split(",")[-1].strip().lower()
+        host = client[0]
+        for hop in reversed(forwarded):
+            host = hop
+            if not _trusted(hop, self.proxies):
+                break
+        scope = dict(scope)
+        scope["client"] = (host, 0 if host != client[0] else client[1])
+        if proto in ("http", "https") and scope["type"] == "http":
+            scope["scheme"] = proto
+        await self.app(scope, receive, send)
+
+
+def client_host(scope: Scope) -> str:
+    """The request's client address, as ClientAddress settled it ("?" when the server does not say)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "?"
+
+
+class AuthenticateFirst:
+    """An API request that needs a key is refused (401) before its body is read, unless it carries
+    an API key that holds or a live session cookie; so a request without them costs the server
+    nothing however large its body. A page write (a form post, an upload) without a live session is
+    sent to the sign-in page the same way, unread. Requests refused so are counted against their
+    address: past `limiter`'s rate they are answered 429 with Retry-After.
+
+    Who the request acts as, and whether it may, is still decided by the app (deps.current_principal,
+    authorize_route): this is the cheap front door, not the authorisation."""
+
+    PREFIX = "/api/v1/"
+    PUBLIC = frozenset({"/api/v1/auth/sign-in", "/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/oauth2-redirect"})
+    PUBLIC_PAGES = frozenset({"/sign-in"})
+    SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+
+    def __init__(self, app: ASGIApp, store: Any, clock: Any, limiter: RateLimiter) -> None:
+        self.app, self.store, self.clock, self.limiter = app, store, clock, limiter
+
+    async def _refusal(self, headers: dict[bytes, bytes]) -> str | None:
+        """Why the request holds no key or live session, in the app's own words; None when it holds
+        one, or when that cannot be told now (the database is down: the app then answers 503)."""
+        from http.cookies import CookieError, SimpleCookie
+
+        from starlette.concurrency import run_in_threadpool
+
+        from alliance.access.service import NotAuthenticated, check_key, record_use, session_info
+        from alliance.api.deps import SESSION_COOKIE
+
+        scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+        try:
+            if scheme.lower() == "bearer" and token.strip():
+                # The key cache: a dictionary look-up. A use due to be recorded is recorded here, as
+                # the check marks it recorded (deps.current_principal would otherwise skip it).
+                principal, due = check_key(self.store, token.strip(), self.clock)
+                if due:
+                    await run_in_threadpool(record_use, self.store, principal.subject, self.clock)
+                return None
+            cookies: SimpleCookie = SimpleCookie()
+            try:
+                cookies.load(headers.get(b"cookie", b"").decode("latin-1"))
+            except CookieError:
+                cookies = SimpleCookie()
+            session = cookies.get(SESSION_COOKIE)
+            if session is None or not session.value:
+                return "send the API key as Authorization: Bearer <key> (or sign in)"
+            await run_in_threadpool(session_info, self.store, session.value, self.clock)
+            return None
+        except NotAuthenticated as exc:
+            return exc.message
+        except AllianceError:
+            return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        api = path.startswith(self.PREFIX)
+        page_write = not api and scope.get("method") not in self.SAFE and path not in self.PUBLIC_PAGES
+        if scope["type"] != "http" or not (api or page_write) or path in self.PUBLIC:
+            await self.app(scope, receive, send)
+            return
+        headers: dict[bytes, bytes] = {}
+        for name, value in scope.get("headers", []):
+            headers.setdefault(name, value)
+        refusal = await self._refusal(headers)
+        if refusal is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            self.limiter.take(client_host(scope))
+        except RateLimited as exc:
+            await _send_problem(send, 429, exc.code, exc.title, "too many requests without a valid key from this "
+                                f"address; retry in {exc.retry_after} s", [(b"retry-after", str(exc.retry_after).encode())])
+            return
+        if page_write:
+            from starlette.requests import Request
+
+            from alliance.web.errors import sign_in_redirect
+
+            await sign_in_redirect(Request(scope))(scope, receive, send)  # answers without reading the body
+            return
+        await _send_problem(send, 401, "not_authenticated", "Authentication required", refusal,
+                            [(b"www-authenticate", b'Bearer realm="alliance"')])
 
 
 class BodyLimit:
@@ -126,9 +281,11 @@ class RateLimited(AllianceError):
 
 
 class RateLimiter:
-    """A token bucket per API key: `rate` requests a second on average, bursts up to `burst`.
+    """A token bucket per API key (or address): `rate` requests a second on average, bursts up to
+    `burst`.
 
-    In this process's memory: with several server processes each keeps its own buckets."""
+    In this process's memory: with several server processes each keeps its own buckets. Full buckets
+    are dropped when there are many, so unknown keys or addresses cannot grow it without bound."""
 
     def __init__(self, rate: float, burst: int) -> None:
         self.rate, self.burst = rate, burst
@@ -140,8 +297,18 @@ class RateLimiter:
         with self._lock:
             tokens, last = self._buckets.get(key, (float(self.burst), now))
             tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+            if len(self._buckets) > 100_000:
+                self._prune(now)
             if tokens < 1.0:
                 self._buckets[key] = (tokens, now)
                 wait = math.ceil((1.0 - tokens) / self.rate)
                 raise RateLimited(f"more than {self.rate:g} requests a second for this key; retry in {wait} s", wait)
             self._buckets[key] = (tokens - 1.0, now)
+
+    def _prune(self, now: float) -> None:
+        """Forget the buckets that have refilled (they are as if new); the lock is held."""
+        full = [key for key, (tokens, last) in self._buckets.items()
+                if tokens + (now - last) * self.rate >= self.burst]
+        for key in full:
+            del self._buckets[key]
+

@@ -112,3 +112,11 @@ def grant(
     service.grant_role(open_store(), username, role, alliance, member)
     where = f" in {alliance}" + (f" for {member}" if member else "") if alliance else ""
     console.print(f"{username} is {role.value}{where}.", highlight=False)
+
+
+@user_app.command("unlock")
+@fails_cleanly
+def unlock(username: Annotated[str, typer.Argument(help="The user.")]) -> None:
+    """Clear a user's failed sign-ins, so they may sign in again at once (see docs/access.md)."""
+    service.unlock_user(open_store(), username)
+    console.print(f"{username} may sign in again.", highlight=False)

@@ -96,7 +96,8 @@ def serve(
     daily = f"; daily settlement after {settle_at:%H:%M} local" if settle_at else ""
     console.print(f"Alliance on http://{host}:{port}/  (database: {store.describe()}{daily}; Ctrl+C stops)",
                   highlight=False)
-    uvicorn.run(create_app(store, settle_at=settle_at), host=host, port=port, log_level="info")
+    # proxy_headers off: the app believes X-Forwarded-* only from ALLIANCE_TRUSTED_PROXIES (api.guards.ClientAddress).
+    uvicorn.run(create_app(store, settle_at=settle_at), host=host, port=port, log_level="info", proxy_headers=False)
 
 
 @app.command("db-upgrade")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -41,6 +42,29 @@ class Settings(BaseSettings):
     max_body_mb: int = Field(default=64, ge=1, le=4096, description="Largest request body accepted, in MiB.")
     rate_limit: float = Field(default=200.0, gt=0, description="Requests a second per API key, on average.")
     rate_burst: int = Field(default=400, ge=1, description="Requests an API key may make at once above the rate.")
+
+    anonymous_rate_limit: float = Field(
+        default=5.0, gt=0, description="API requests a second per client address that carry no valid key (answered "
+                                       "401), on average; past it they are answered 429.")
+    anonymous_rate_burst: int = Field(default=60, ge=1, description="Such requests an address may make at once.")
+    compute_workers: int = Field(default=2, ge=1, le=64,
+                                 description="Heavy computations (games, voting power, screening, sandbox) at once "
+                                             "per server process; more wait a moment, then get 503.")
+    compute_seconds: float = Field(default=60.0, gt=0, description="Time budget of one heavy computation, in seconds.")
+    compute_memory_mb: int = Field(default=1024, ge=64, description="Memory budget of one heavy computation, in MiB.")
+    trusted_proxies: str = Field(
+        default="",
+        description="Addresses or networks (comma-separated, e.g. 127.0.0.1,10.0.0.0/8) of the reverse proxies "
+                    "whose X-Forwarded-For and X-Forwarded-Proto are believed; from anyone else they are ignored.",
+    )
+
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """The trusted proxies as networks (a bare address is a network of one)."""
+        try:
+            return tuple(ipaddress.ip_network(part.strip(), strict=False)
+                         for part in self.trusted_proxies.split(",") if part.strip())
+        except ValueError as exc:
+            raise ValueError(f"ALLIANCE_TRUSTED_PROXIES: {exc}") from None
 
     def resolved_ledger_passphrase(self) -> str:
         if self.ledger_passphrase is not None and self.ledger_passphrase.get_secret_value():

@@ -14,7 +14,14 @@ enumeration and a published table), and every distribution is a probability: no 
 no cancellation. For each node the weight distribution of "everyone but i" is needed for every
 voter i; building them by divide and conquer (add the right half's voters, recurse into the left
 half, and the other way round) costs n log2 n voter additions, each one shift-and-blend of an
-array over weights below the quota, done for all nodes at once.
+array over weights below the quota, done for all nodes at once. Each voter's swing is read off as
+soon as its distribution is built, so only the arrays along one path of the recursion are alive
+at once (about 2 log2 n of them), never one per voter.
+
+The cost is bounded before anything is computed: one array (nodes x weights below the quota) is
+at most MAX_CELLS cells (16 MiB), and the whole count at most MAX_WORK cell updates (a few
+seconds); past either the game is refused with GameTooLarge (a 422 naming the limit), and the
+caller is told to round the weights or the quota to fewer distinct values.
 
 Veto members must be in every winning coalition: for a non-veto voter they are simply present
 (a factor p each), and a veto voter swings exactly when the others, vetoes included, reach the
@@ -23,6 +30,8 @@ quota with it. Weights are made integers with the same ratios (`WeightedVotingGa
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -30,8 +39,11 @@ import numpy as np
 
 from alliance.games.game import GameInvalid, GameTooLarge, WeightedVotingGame
 
-# Nodes x weights cells in one distribution array: 5e7 float64 is 400 MB.
-MAX_CELLS = 50_000_000
+# Nodes x weights cells in one distribution array: 2e6 float64 is 16 MiB, and about 2 log2 n of them
+# are alive at once (under 400 MiB for a thousand voters).
+MAX_CELLS = 2_000_000
+# Cell updates in the whole count (voter additions x cells): 1e9 is about two seconds of numpy.
+MAX_WORK = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -58,21 +70,56 @@ def _add(dist: np.ndarray, weight: int, p: np.ndarray) -> np.ndarray:
 
 
 def _leave_one_out(voters: list[int], weights: np.ndarray, dist: np.ndarray, p: np.ndarray,
-                   out: dict[int, np.ndarray]) -> None:
-    """out[i] = distribution of `dist` plus every voter of `voters` but i."""
+                   visit: Callable[[int, np.ndarray], None]) -> None:
+    """visit(i, distribution of `dist` plus every voter of `voters` but i) for each voter i; the
+    distribution is dropped as soon as it was visited, so memory stays at one recursion path."""
     if len(voters) == 1:
-        out[voters[0]] = dist
+        visit(voters[0], dist)
         return
     middle = len(voters) // 2
     left, right = voters[:middle], voters[middle:]
     with_right = dist
     for j in right:
         with_right = _add(with_right, int(weights[j]), p)
-    _leave_one_out(left, weights, with_right, p, out)
+    _leave_one_out(left, weights, with_right, p, visit)
+    del with_right
     with_left = dist
     for j in left:
         with_left = _add(with_left, int(weights[j]), p)
-    _leave_one_out(right, weights, with_left, p, out)
+    _leave_one_out(right, weights, with_left, p, visit)
+
+
+def check_cost(voters: int, nodes: int, room: int) -> None:
+    """GameTooLarge, before any work, when one distribution array or the whole count is over its
+    bound (see the module docstring)."""
+    cells = nodes * max(room, 1)
+    if cells > MAX_CELLS:
+        raise GameTooLarge(f"{voters} voters and a quota of {max(room, 1):,} weight units need {cells:,} cells per "
+                           f"distribution, over the limit of {MAX_CELLS:,}; round the weights and the quota to "
+                           "fewer distinct values (fewer decimal places, or coarser units)")
+    work = cells * (voters * max(1, math.ceil(math.log2(max(voters, 2)))) + voters)
+    if work > MAX_WORK:
+        raise GameTooLarge(f"{voters} voters and a quota of {max(room, 1):,} weight units need about {work:,} "
+                           f"cell updates, over the limit of {MAX_WORK:,}; round the weights and the quota to "
+                           "fewer distinct values, or count fewer voters")
+
+
+def _room(game: WeightedVotingGame, weights: np.ndarray, quota: int) -> int:
+    """The weight the free (non-veto) voters must reach with the vetoes present: only weights below
+    it matter, as a coalition of free voters weighing that much already wins."""
+    veto = sorted(game.veto)
+    return quota - (int(weights[veto].sum()) if veto else 0)
+
+
+def _nodes(n: int) -> int:
+    return max(1, (n + 1) // 2) + 1  # the quadrature's, and p = 1/2 for Banzhaf
+
+
+def require_countable(game: WeightedVotingGame) -> None:
+    """GameTooLarge when counting `game` would pass the bounds (cheap: callers check this before
+    handing the game to a worker)."""
+    weights, quota = game.scaled()
+    check_cost(game.n, _nodes(game.n), _room(game, weights, quota))
 
 
 def voting_power(game: WeightedVotingGame) -> VotingPower:
@@ -84,28 +131,25 @@ def voting_power(game: WeightedVotingGame) -> VotingPower:
     veto = sorted(game.veto)
     veto_weight = int(weights[veto].sum()) if veto else 0
     free = [i for i in range(n) if i not in game.veto]
-    # Only weights of the free voters below `room` matter: with the vetoes present, a coalition of
-    # free voters weighing `room` or more already wins.
-    room = quota - veto_weight
+    room = _room(game, weights, quota)
+    check_cost(n, _nodes(n), room)
 
     nodes, node_weights = np.polynomial.legendre.leggauss(max(1, (n + 1) // 2))
     p = np.concatenate([(nodes + 1) / 2, [0.5]])  # the last "node" is p = 1/2, for Banzhaf
     quadrature = np.concatenate([node_weights / 2, [0.0]])
-    if len(p) * max(room, 1) > MAX_CELLS:
-        raise GameTooLarge(f"the weights and quota need {max(room, 1):,} distinct weights to count over; "
-                           "round them to fewer decimal places")
 
     swing = np.zeros((n, len(p)))  # P_i at each node
     if room > 0:
         start = np.zeros((len(p), room))
         start[:, 0] = 1.0
-        others: dict[int, np.ndarray] = {}
-        if free:
-            _leave_one_out(free, weights, start, p, others)
         present = p ** len(veto)
-        for i in free:
+
+        def swings(i: int, others: np.ndarray) -> None:
             low = max(0, room - int(weights[i]))
-            swing[i] = present * others[i][:, low:room].sum(axis=1)
+            swing[i] = present * others[:, low:room].sum(axis=1)
+
+        if free:
+            _leave_one_out(free, weights, start, p, swings)
         if veto:
             everyone = start
             for j in free:

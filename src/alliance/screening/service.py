@@ -97,6 +97,20 @@ def _digest(inputs: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def ranked_report(spec: CriteriaSpec, table: CandidateTable, method: Method, settings: SensitivitySettings,
+                  limit: int | None = None) -> dict[str, Any]:
+    """Rank and report: the pure computation, run within the computing budget (core.budget)."""
+    return screening_report(rank(spec, table, method), settings, limit=limit)
+
+
+def budgeted_report(spec: CriteriaSpec, table: CandidateTable, method: Method, settings: SensitivitySettings,
+                    limit: int | None = None) -> dict[str, Any]:
+    """`ranked_report` in a child process with the memory and time budget (503 past it)."""
+    from alliance.core import budget
+
+    return budget.run(ranked_report, spec, table, method, settings, limit)
+
+
 def run_screening(
     store: Store, alliance_code: str, spec: CriteriaSpec, method: Method, table: CandidateTable,
     settings: SensitivitySettings, actor: str, clock: Clock,
@@ -107,8 +121,7 @@ def run_screening(
             f"{len(table.names)} candidates is more than a saved run keeps ({MAX_SAVED_CANDIDATES}); "
             "screen without saving, or shortlist first"
         )
-    ranking = rank(spec, table, method)
-    report = screening_report(ranking, settings)
+    report = budgeted_report(spec, table, method, settings)
     inputs = _inputs(spec, method, table, settings)
     kept = {**report, "ranking": report["ranking"][:REPORT_ROWS_KEPT]}
     with store.unit_of_work() as uow:
@@ -160,7 +173,7 @@ def recompute_run(store: Store, alliance_code: str, run_id: int) -> tuple[SavedR
     values = np.asfortranarray(np.array(candidates["values"], dtype=np.float64).reshape(len(candidates["names"]), -1))
     table = CandidateTable(list(candidates["names"]), values)
     settings = SensitivitySettings(**run.inputs["sensitivity"])
-    report = screening_report(rank(spec, table, Method(run.inputs["method"])), settings)
+    report = budgeted_report(spec, table, Method(run.inputs["method"]), settings)
     report["notes"] = run.inputs.get("notes", [])
     same = {**report, "ranking": report["ranking"][:REPORT_ROWS_KEPT]} == run.report
     return run, report, same

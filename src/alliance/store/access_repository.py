@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -61,15 +62,21 @@ class AccessRepository:
                               .where(users.c.username == username)).first()
         return None if row is None else StoredUser(*row)
 
-    def sign_in_failed(self, username: str, limit: int, locked_until: datetime) -> None:
-        """Count a failure and lock at `limit` in a row, in one statement: parallel guesses cannot
-        each read a stale count, and a failure never clears a lock another one set."""
+    def sign_in_failed(self, username: str, waits: Sequence[tuple[int, datetime]]) -> None:
+        """Count a failure and set when the next attempt may come (`locked_until`): the first of
+        `waits` (failures in a row, not before), most failures first, that the new count reaches.
+        One statement: parallel guesses cannot each read a stale count."""
+        count = users.c.failed_sign_ins + 1
         self._c.execute(update(users).where(users.c.username == username).values(
-            failed_sign_ins=users.c.failed_sign_ins + 1,
-            locked_until=case((users.c.failed_sign_ins + 1 >= limit, locked_until), else_=users.c.locked_until)))
+            failed_sign_ins=count,
+            locked_until=case(*[(count >= failures, until) for failures, until in waits],
+                              else_=users.c.locked_until) if waits else users.c.locked_until))
 
-    def sign_in_succeeded(self, username: str) -> None:
-        self._c.execute(update(users).where(users.c.username == username).values(failed_sign_ins=0, locked_until=None))
+    def sign_in_succeeded(self, username: str) -> bool:
+        """Reset the failures (a success, or an admin's unlock); False if there is no such user."""
+        done = self._c.execute(update(users).where(users.c.username == username).values(failed_sign_ins=0,
+                                                                                        locked_until=None))
+        return bool(done.rowcount)
 
     def add_key(self, *, prefix: str, secret_sha256: str, name: str, role: str, alliance_id: int | None,
                 member: str | None, created_by: str, at: datetime, expires_at: datetime | None,

@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from alliance.api.deps import Code, StoreDep
+from alliance.core import budget
 from alliance.core.errors import InvalidInput
 from alliance.core.settings import get_settings
 from alliance.games.files import parse_game, parse_worth_csv
@@ -181,7 +182,8 @@ def _voting(game: WeightedVotingGame, power: VotingPower, figure: Figures, gette
 
 
 def outcome(game: Game, source: str, locale: str) -> Outcome:
-    """Solve `game` and format what the page shows (runs in a worker thread: it may take seconds)."""
+    """Solve `game` and format what the page shows (runs in a child process within the computing
+    budget, core.budget: it may take seconds)."""
     gettext = get_translations(locale).gettext
     figure = Figures(locale)
     large = game.n > PAGE_PLAYERS  # a weighted vote or attribution: closed forms only, no coalition enumerated
@@ -246,7 +248,7 @@ async def solve_game(request: Request, code: Code, store: StoreDep, viewer: Page
         else:
             raise FileRefused(N_("Choose a game file (.json or .csv), or one of the examples."))
         game = await run_in_threadpool(read_game, text, filename, monotone)
-        result = await run_in_threadpool(outcome, game, source, locale)
+        result = await run_in_threadpool(budget.run, outcome, game, source, locale)
     except FileRefused as exc:
         return _page(request, store, code, status=422, error=exc.message, chosen=chosen)
     except InvalidInput as exc:  # GameInvalid and GameTooLarge: the reader's and solver's own words

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from alliance.access import service as access
 from alliance.access.policy import Action
 from alliance.access.roles import Role
-from alliance.api.deps import SESSION_COOKIE, ClockDep, StoreDep
+from alliance.api.deps import SESSION_COOKIE, ClockDep, StoreDep, sign_in_from
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.registry import service
 from alliance.registry.model import Alliance, AllianceKind, AllianceSpec, AllianceStructure, Member
@@ -100,13 +100,12 @@ def sign_in_page(request: Request, viewer: Annotated[Viewer | None, Depends(opti
 def sign_in(request: Request, store: StoreDep, clock: ClockDep, username: Annotated[str, Form(max_length=64)] = "",
             password: Annotated[str, Form(max_length=1000)] = "", next: Annotated[str, Form()] = "/",
             sign_in_token: Annotated[str, Form(max_length=100)] = "") -> Response:
-    request.app.state.sign_in_limiter.take(request.client.host if request.client else "?")
     expected = request.cookies.get(SIGN_IN_COOKIE, "")
     if not expected or not hmac.compare_digest(sign_in_token.encode(), expected.encode()):
         # No password is checked (nor counted against the account): the form came from elsewhere, or expired.
         return _sign_in_form(request, 403, next=safe_next(next), username=username, failed=False, expired=True)
     try:
-        session = access.sign_in(store, username.strip(), password, clock)
+        session = sign_in_from(request, store, username.strip(), password, clock)
     except access.NotAuthenticated:
         return _sign_in_form(request, 401, next=safe_next(next), username=username, failed=True)
     response = RedirectResponse(safe_next(next), status_code=303)

@@ -34,8 +34,8 @@ from alliance.screening import service
 from alliance.screening.ahp import CR_LIMIT, AhpResult, ahp_weights, parse_matrix
 from alliance.screening.candidates import CandidateTable, table_from_rows
 from alliance.screening.criteria import PRESETS, CriteriaSpec, parse_spec
-from alliance.screening.report import SensitivitySettings, screening_report
-from alliance.screening.scoring import Method, rank
+from alliance.screening.report import SensitivitySettings
+from alliance.screening.scoring import Method
 from alliance.store.database import Store
 from alliance.web import charts
 from alliance.web.forms import FormView, PostedForm, page_offset
@@ -251,7 +251,7 @@ def _rank(store: Store, code: str, workspace: Workspace) -> Outcome:
     try:
         spec = workspace_spec(workspace)
         table = _candidates(store, code, workspace, spec)
-        report = screening_report(rank(spec, table, workspace.method), SensitivitySettings(), limit=TABLE_ROWS)
+        report = service.budgeted_report(spec, table, workspace.method, SensitivitySettings(), limit=TABLE_ROWS)
     except InvalidInput as exc:
         return Outcome(problems=problem_lines(exc))
     return Outcome(report, [], spec, table)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
 from alliance.access import service
-from alliance.api.deps import SESSION_COOKIE, ClockDep, PrincipalDep, StoreDep
+from alliance.api.deps import SESSION_COOKIE, ClockDep, PrincipalDep, StoreDep, sign_in_from
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.schemas import Body
 
@@ -33,8 +33,7 @@ class SignIn(Body):
 @router.post("/sign-in", responses=ERRORS)
 def sign_in(body: SignIn, request: Request, response: Response, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
     """Start a session: sets the session cookie; answers the CSRF token to send on writes."""
-    request.app.state.sign_in_limiter.take(request.client.host if request.client else "?")  # per address, first
-    session = service.sign_in(store, body.username, body.password, clock)
+    session = sign_in_from(request, store, body.username, body.password, clock)
     response.set_cookie(SESSION_COOKIE, session.token, max_age=service.SESSION_HOURS * 3600, httponly=True,
                         secure=True, samesite="lax", path="/")
     return {"csrf_token": session.csrf_token, "expires_at": session.expires_at.isoformat()}

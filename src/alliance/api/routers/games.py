@@ -1,7 +1,8 @@
 """Cooperative games over HTTP: solve a game document, and voting power under a weighted vote.
 
 Both are pure computations on the request body (nothing is stored or read), so they need no
-alliance; the alliance-scoped contribution report comes with the ledger and roles (issues 6, 7).
+alliance; each runs in a child process within the computing budget (core.budget: 503 past it),
+after the game's own up-front bounds (422 naming the limit); the alliance-scoped contribution report comes with the ledger and roles (issues 6, 7).
 """
 
 from __future__ import annotations
@@ -14,13 +15,17 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from alliance.api.problems import PROBLEM_JSON
+from alliance.core import budget
 from alliance.games.files import parse_game, parse_weights
 from alliance.games.game import WeightedVotingGame
 from alliance.games.solve import SOLUTIONS, solve
-from alliance.games.voting import voting_power
+from alliance.games.voting import require_countable, voting_power
 
 router = APIRouter(tags=["games"])
-ERRORS: dict[int | str, dict[str, Any]] = {422: {"description": "invalid game or options", "content": {PROBLEM_JSON: {}}}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"description": "invalid game or options, or a game over the work bounds", "content": {PROBLEM_JSON: {}}},
+    503: {"description": "over the time or memory budget, or every computing slot busy (see Retry-After)",
+          "content": {PROBLEM_JSON: {}}}}
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
@@ -41,8 +46,10 @@ def solve_game(body: SolveIn) -> dict[str, Any]:
     """Each player's value under the chosen solutions (values are numbers, not money)."""
     game = parse_game(json.dumps(body.game))
     allocation = {k: float(v) for k, v in body.allocation.items()} if body.allocation is not None else None
-    return solve(game, body.solutions, allocation=allocation, target_error=body.target_error,
-                 max_samples=body.samples, seed=body.seed).as_json()
+    if isinstance(game, WeightedVotingGame):
+        require_countable(game)
+    return budget.run(solve, game, body.solutions, allocation=allocation, target_error=body.target_error,
+                      max_samples=body.samples, seed=body.seed).as_json()
 
 
 class VotingPowerIn(BaseModel):
@@ -57,7 +64,8 @@ def power(body: VotingPowerIn) -> dict[str, Any]:
     """Shapley-Shubik and Banzhaf power of each member, beside its weight (shares sum to 1)."""
     game = parse_weights(json.dumps({k: str(v) for k, v in body.weights.items()}), str(body.quota), body.veto)
     assert isinstance(game, WeightedVotingGame)
-    result = voting_power(game)
+    require_countable(game)  # the bounds first, here: a 422 needs no worker
+    result = budget.run(voting_power, game)
     total = sum(game.weights)
     return {"quota": str(body.quota), "members": [
         {"member": player, "weight": str(body.weights[player]), "veto": i in game.veto,
