@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from alliance.cli.output import console, err_console, fails_cleanly, open_store
+from alliance.cli.output import console, current_actor, err_console, fails_cleanly, open_store
 from alliance.core.clock import SystemClock
 from alliance.core.settings import get_settings
 from alliance.registry import service as registry
@@ -36,7 +36,7 @@ def import_(
     facts = open_facts()
     try:
         report = service.import_order_lines(open_store(), facts, alliance, file, file_format, SystemClock(),
-                                            all_or_nothing=all_or_nothing)
+                                            all_or_nothing=all_or_nothing, actor=current_actor())
     finally:
         facts.close()
     summary = Table("inserted", "duplicates (no-op)", "rejected", "conflicts", header_style="bold cyan")

@@ -244,7 +244,8 @@ async def import_orders(request: Request, code: Code, store: StoreDep, clock: Cl
             facts = FactStore(request.app.state.facts_path)
             try:
                 return service.import_order_lines(store, facts, code, path, fmt, clock, all_or_nothing=not keep_good,
-                                                  shown_as=Path(upload.filename or "orders").name[:200])
+                                                  shown_as=Path(upload.filename or "orders").name[:200],
+                                                  actor=viewer.principal.actor)
             finally:
                 facts.close()
 

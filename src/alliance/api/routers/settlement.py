@@ -54,7 +54,7 @@ def _report(r: IngestReport, currency: str) -> dict[str, Any]:
 @router.post("/alliances/{code}/order-lines", responses=ERRORS,
              openapi_extra={"requestBody": {"content": {t: {} for t in FORMATS}, "required": True}})
 async def import_lines(
-    code: Code, request: Request, store: StoreDep, facts: FactsDep, clock: ClockDep,
+    code: Code, request: Request, store: StoreDep, facts: FactsDep, clock: ClockDep, actor: ActorDep,
     all_or_nothing: bool = True,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> JSONResponse:
@@ -74,7 +74,7 @@ async def import_lines(
             path = Path(folder) / f"upload.{fmt}"
             path.write_bytes(body)
             report = service.import_order_lines(store, facts, code, path, fmt, clock, all_or_nothing=all_or_nothing,
-                                                shown_as=f"the uploaded {fmt} file")
+                                                shown_as=f"the uploaded {fmt} file", actor=actor)
         if not report.kept:
             return idempotency.Outcome(422, {
                 "code": "order_lines_rejected", "title": "Order lines rejected",
