@@ -46,6 +46,9 @@ PAGES: dict[tuple[str, str], Action | None] = {
     ("GET", "/alliances/{code}/members/import"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/members/import"): Action.MANAGE_ALLIANCE,
     ("GET", "/alliances/{code}/members/{member}"): Action.READ_DIRECTORY,
+    # A member's own accounts grant and revoke its powers of attorney (sharing.attorneys).
+    ("POST", "/alliances/{code}/members/{member}/powers-of-attorney"): Action.ACT_FOR_MEMBER,
+    ("POST", "/alliances/{code}/members/{member}/powers-of-attorney/{power_id}/revoke"): Action.ACT_FOR_MEMBER,
     ("GET", "/alliances/{code}/settlement"): Action.READ_MEMBER_DATA,  # rows narrowed per member
     ("POST", "/alliances/{code}/settlement"): Action.MANAGE_ALLIANCE,
     ("GET", "/alliances/{code}/settlement/{day}"): Action.READ_MEMBER_DATA,  # rows narrowed per member
