@@ -126,3 +126,9 @@ def test_a_power_of_attorney_to_one_account(store: Store, clock: FrozenClock, al
     sign(store, clock, "M0002", COORDINATOR)
     (signature,) = service.get_version(store, "nb", "split", 1).signatures
     assert (signature.signer, signature.attorney_id) == ("张秘书长", power.id)  # no name typed: the account's
+
+
+def test_a_grantee_with_control_characters_is_refused_cleanly(store: Store, clock: FrozenClock, alliance: str) -> None:
+    with pytest.raises(InvalidInput, match="control characters"):
+        attorneys.grant(store, "nb", "M0001", "user:a\x00b", admin_of("nb", "M0001"), clock)
+    assert attorneys.powers(store, "nb") == []

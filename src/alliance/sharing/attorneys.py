@@ -15,6 +15,7 @@ from alliance.access.policy import Action, authorize
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import Clock
 from alliance.core.errors import AllianceError, Conflict, InvalidInput, MemberNotFound, NotFound
+from alliance.core.text import check_text
 from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.registry.model import has_left
@@ -109,7 +110,7 @@ def held_power(uow: UnitOfWork, alliance_id: int, principal: Principal, member: 
 def _checked_grantee(uow: UnitOfWork, alliance_code: str, alliance_id: int, grantee: str) -> str:
     """The grantee as stored: an existing user holding a role in this alliance, a live key of this
     alliance, or the alliance's coordinator role."""
-    text = grantee.strip()
+    text = check_text(grantee, "the account given the power of attorney", 200)  # no NUL for PostgreSQL
     if text in ("coordinator", COORDINATOR_ROLE):
         return COORDINATOR_ROLE
     kind, _, name = text.partition(":")
