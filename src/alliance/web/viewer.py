@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from alliance.access.policy import Action, authorize
 from alliance.access.roles import Principal, Role
@@ -189,7 +190,8 @@ async def page_access(request: Request, viewer: ViewerDep, store: StoreDep) -> V
     code, member = request.path_params.get("code"), request.path_params.get("member")
     # Signing for a member may be done under its power of attorney (the other acts for a member not).
     attorney = ((request.method, path) in ATTORNEY_PAGES and code is not None and member is not None
-                and viewer.principal.member != member and attorneys.holds(store, viewer.principal, code, member))
+                and viewer.principal.member != member
+                and await run_in_threadpool(attorneys.holds, store, viewer.principal, code, member))
     try:
         authorize(viewer.principal, action, code, member, attorney=attorney)
     except AllianceError as exc:
