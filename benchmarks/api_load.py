@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from order_data import write_order_lines  # noqa: E402
 
-from alliance.access.roles import Role  # noqa: E402
+from alliance.access.roles import Principal, Role  # noqa: E402
 from alliance.access.service import create_api_key  # noqa: E402
 from alliance.core.clock import FrozenClock  # noqa: E402
 from alliance.registry import service as registry  # noqa: E402
@@ -144,7 +144,7 @@ def seed(folder: Path) -> tuple[str, str]:
             "  - {id: r, kind: fixed_split, select: {channel: store}, base: revenue, shares: {M000: 0.5, M001: 0.5}}\n")
     sharing.propose_version(store, "bench", text, "秘书长", clock)
     for member in ("M000", "M001"):
-        sharing.sign(store, "bench", "split", 1, member, "代表", clock)
+        sharing.sign(store, "bench", "split", 1, member, "代表", clock, principal=Principal(f"{member}adm"[:8], Role.MEMBER_ADMIN, "bench", member))
     lines = folder / "day.csv"
     lines.write_text("line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,currency\n" + "".join(
         f"SEED{i},SO{i},2027-01-15T10:00:00+08:00,M00{i % 2},M000,store,S{i},1,{10 + i}.00,CNY\n" for i in range(200)),

@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from order_data import member_codes, write_order_lines  # noqa: E402
 
+from alliance.access.roles import Principal, Role  # noqa: E402
 from alliance.core.clock import FrozenClock  # noqa: E402
 from alliance.registry import service as registry  # noqa: E402
 from alliance.registry.credit_code import with_check_character  # noqa: E402
@@ -90,7 +91,7 @@ def prepare(folder: Path, lines: int, members: int) -> tuple[Store, FactStore, A
     text = agreement_text(codes)
     version = sharing.propose_version(store, ALLIANCE, text, "秘书长", founding)
     for party in load_agreement_text(text).parties:
-        sharing.sign(store, ALLIANCE, version.agreement_code, version.version, party, "代表", founding)
+        sharing.sign(store, ALLIANCE, version.agreement_code, version.version, party, "代表", founding, principal=Principal(f"{party}adm"[:8], Role.MEMBER_ADMIN, ALLIANCE, party))
     service.record_metrics(store, ALLIANCE, ["period", "metric", "member", "value"],
                            [["2027-01", "user_assets", m, str(1000 + 37 * n)] for n, m in enumerate(codes[3:13])], founding)
     parquet = folder / "lines.parquet"

@@ -10,8 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from alliance.access.roles import Role
+from alliance.access.service import create_api_key, create_user, grant_role
 from alliance.cli.main import app
-from alliance.core.clock import FrozenClock
+from alliance.core.clock import FrozenClock, SystemClock
+from alliance.core.errors import Conflict
 from alliance.registry.demo import load_demo
 from alliance.server import create_app
 from alliance.store.database import Store
@@ -20,6 +23,12 @@ from tests.support.http import admin_headers
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "agreement-yuejia.yaml"
 PARTIES = ["YJ", "MILK", "SNACK", "CLEAN", "BABY", "BEAUTY"]
 runner = CliRunner()
+
+
+def member_headers(store: Store, alliance: str, member: str) -> dict[str, str]:
+    issued = create_api_key(store, role=Role.MEMBER_ADMIN, alliance=alliance, member=member, name=f"{member} admin",
+                            created_by="tests", clock=SystemClock())
+    return {"Authorization": f"Bearer {issued.key}"}
 
 
 def test_cli_propose_show_sign(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -44,13 +53,50 @@ def test_cli_propose_show_sign(database_url: str, monkeypatch: pytest.MonkeyPatc
     assert r.exit_code == 2 and "shares sum to 0.90, not 1" in r.stderr
     r = invoke("agreement", "propose", str(tmp_path / "none.yaml"), "-a", "yuejia-retail")
     assert r.exit_code == 2 and "no such file" in r.stderr
+    # Each party signs as one of its own users (`--as`); the demo made YJ's admin, the rest are made here.
+    accounts = Store.open(database_url)
+    try:
+        for member in PARTIES:
+            user = f"yuejia-retail.{member.lower()}"
+            try:  # the demo made the first member's admin already
+                create_user(accounts, user, "a long password 1", f"{member} 法务", SystemClock())
+                grant_role(accounts, user, Role.MEMBER_ADMIN, "yuejia-retail", member)
+            except Conflict:
+                pass
+    finally:
+        accounts.close()
+    sign = ("agreement", "sign", "yuejia-sharing", "-a", "yuejia-retail", "--version", "1")
+    # The operator cannot sign for a party as the coordinator, nor as another party's user.
+    r = invoke(*sign, "--member", "YJ", "--as", "yuejia-retail.coordinator")
+    assert r.exit_code == 1 and "own accounts" in r.stderr
+    r = invoke(*sign, "--member", "YJ", "--as", "yuejia-retail.milk")
+    assert r.exit_code == 1
+    r = invoke(*sign, "--member", "YJ", "--signer", "YJ 代表")  # no account named: refused by the CLI
+    assert r.exit_code == 2
     for member in PARTIES[:-1]:
-        assert invoke("agreement", "sign", "yuejia-sharing", "-a", "yuejia-retail", "--version", "1",
-                      "--member", member, "--signer", f"{member} 代表").exit_code == 0
-    r = invoke("agreement", "sign", "yuejia-sharing", "-a", "yuejia-retail", "--version", "1", "--member", "BEAUTY")
+        r = invoke(*sign, "--member", member, "--signer", f"{member} 代表", "--as", f"yuejia-retail.{member.lower()}")
+        assert r.exit_code == 0, r.output
+    # BEAUTY lets the coordinator sign for it (a power of attorney), which then signs.
+    r = invoke("agreement", "attorney", "grant", "-a", "yuejia-retail", "--member", "BEAUTY", "--to", "coordinator",
+               "--as", "yuejia-retail.coordinator")
+    assert r.exit_code == 1  # the coordinator cannot grant itself BEAUTY's power
+    r = invoke("agreement", "attorney", "grant", "-a", "yuejia-retail", "--member", "BEAUTY", "--to", "coordinator",
+               "--as", "yuejia-retail.beauty")
+    assert r.exit_code == 0 and "Power of attorney 1" in r.stdout, r.output
+    assert "BEAUTY" in invoke("agreement", "attorney", "list", "-a", "yuejia-retail").stdout
+    r = invoke(*sign, "--member", "BEAUTY", "--as", "yuejia-retail.coordinator")
     assert r.exit_code == 0 and "signed by all parties" in r.stdout
+    r = invoke("agreement", "attorney", "revoke", "1", "-a", "yuejia-retail", "--member", "BEAUTY",
+               "--as", "yuejia-retail.beauty")
+    assert r.exit_code == 0, r.output
+    powers = json.loads(invoke("agreement", "attorney", "list", "-a", "yuejia-retail", "--json").stdout)
+    assert [(p["grantee"], p["in_force"], p["revoked_by"]) for p in powers] == [
+        ("role:coordinator", False, "user:yuejia-retail.beauty")]
     shown = json.loads(invoke("agreement", "show", "yuejia-sharing", "-a", "yuejia-retail", "--json").stdout)
     assert shown["status"] == "signed" and len(shown["signatures"]) == 6
+    accounts_signed = {s["member"]: (s["account"], s["power_of_attorney"]) for s in shown["signatures"]}
+    assert accounts_signed["YJ"] == ("user:yuejia-retail.yj", None)
+    assert accounts_signed["BEAUTY"] == ("user:yuejia-retail.coordinator", 1)
     assert shown["document"] == text
     listed = invoke("agreement", "list", "-a", "yuejia-retail")
     assert "yuejia-sharing" in listed.stdout and "signed" in listed.stdout
@@ -76,13 +122,17 @@ def test_api_propose_sign_and_isolation(store: Store, clock: FrozenClock) -> Non
             refused = c.post(base, content=unreadable, headers={"Content-Type": "application/yaml"})
             assert refused.status_code == 422 and refused.json()["code"] == "invalid_agreement", refused.text
         sign = f"{base}/yuejia-sharing/versions/1/signatures"
-        assert c.post(sign, json={"member": "YJ", "signer": "王总"}).json()["unsigned"] == PARTIES[1:]
-        again = c.post(sign, json={"member": "YJ", "signer": "王总"})
+        refused = c.post(sign, json={"member": "YJ", "signer": "王总"})  # a platform admin signs for nobody
+        assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+        yj = member_headers(store, "yuejia-retail", "YJ")
+        assert c.post(sign, json={"member": "YJ", "signer": "王总"}, headers=yj).json()["unsigned"] == PARTIES[1:]
+        again = c.post(sign, json={"member": "YJ", "signer": "王总"}, headers=yj)
         assert again.status_code == 409 and again.json()["code"] == "conflict"
-        assert c.post(sign, json={"member": "ZZ", "signer": "x"}).status_code == 422
+        assert c.post(sign, json={"member": "ZZ", "signer": "x"}, headers=yj).status_code == 404  # not YJ's to sign
         assert c.get(f"{base}/yuejia-sharing/versions/1").json()["document"] == EXAMPLE.read_text(encoding="utf-8")
         assert c.get(base).json()["items"][0]["agreement"] == "yuejia-sharing"
         other = "/api/v1/alliances/cloud-hw/agreements"
         assert c.get(f"{other}/yuejia-sharing/versions/1").status_code == 404
-        assert c.post(f"{other}/yuejia-sharing/versions/1/signatures", json={"member": "YJ", "signer": "x"}).status_code == 404
+        assert c.post(f"{other}/yuejia-sharing/versions/1/signatures", json={"member": "YJ", "signer": "x"},
+                      headers=yj).status_code == 404
         assert c.get(other).json()["items"] == []

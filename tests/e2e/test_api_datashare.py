@@ -121,7 +121,11 @@ def test_access_log_revocation_and_who_may_do_what(world) -> None:  # type: igno
     problem(client.get(f"{V}/{view}/rows", headers=keys["partner"]), 404, "view_not_found")
     assert client.get(V, headers=keys["partner"]).json()["items"] == []
     assert client.get(V, headers=keys["auditor"]).status_code == 200  # what is shared, not the data
-    problem(client.delete(f"{V}/{view}", headers=keys["coordinator"]), 409, "conflict")  # already revoked
+    problem(client.delete(f"{V}/{view}", headers=keys["publisher"]), 409, "conflict")  # already revoked
+    # The view is M0001's data: the coordinator neither revokes nor publishes it (issue 16).
+    problem(client.delete(f"{V}/{view}", headers=keys["coordinator"]), 403, "forbidden")
+    problem(client.post(V, headers=keys["coordinator"], json={"member": "M0001", "name": "x",
+                                                             "fields": {"channel": "visible"}}), 403, "forbidden")
 
 
 def test_a_view_is_checked_before_it_is_stored(world) -> None:  # type: ignore[no-untyped-def]
@@ -175,9 +179,9 @@ def test_a_member_that_left_shares_nothing_and_sees_nothing_shared(  # type: ign
     assert refused.status_code == 403 and "has left" in refused.json()["detail"]
     assert client.get("/api/v1/alliances/nb", headers=keys["publisher"]).status_code == 200
     assert client.get(f"{V}/{theirs}/access-log", headers=keys["publisher"]).status_code == 200
-    # The coordinator cannot publish for it either.
+    # The coordinator cannot publish for it either (it never publishes a member's data).
     problem(client.post(V, headers=keys["coordinator"], json={
-        "member": "M0001", "name": "again", "fields": {"business_day": "visible"}, "k": 5}), 409, "conflict")
+        "member": "M0001", "name": "again", "fields": {"business_day": "visible"}, "k": 5}), 403, "forbidden")
 
 
 def test_the_list_of_views_comes_a_page_at_a_time(world) -> None:  # type: ignore[no-untyped-def]

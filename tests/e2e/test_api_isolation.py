@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from alliance.access.policy import ALLOWED, MEMBER_SCOPED, ROUTES, Action
-from alliance.access.roles import Role
+from alliance.access.roles import MEMBER_ROLES, Role
 from alliance.access.service import create_api_key, revoke_api_key
 from alliance.core.clock import FrozenClock
 from alliance.registry import service as registry
@@ -29,7 +29,7 @@ rules:
   - {id: r, kind: fixed_split, select: {channel: store}, base: revenue, shares: {M0001: 0.5, M0002: 0.5}}
 """
 FILL = {"agreement": "split", "version": "1", "rule": "r", "run_id": "1", "prospect_id": "1", "item_id": "1", "pilot_id": "1",
-        "kpi_id": "1", "view_id": "1", "member": "M0002"}
+        "kpi_id": "1", "view_id": "1", "member": "M0002", "power_id": "1"}
 ROLES = (Role.COORDINATOR, Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST)
 
 
@@ -101,7 +101,10 @@ def test_roles_within_their_alliance(world) -> None:  # type: ignore[no-untyped-
             continue
         for role in ROLES:
             r = call(client, method, path_for(template, alliance, member="M0001"), keys[role])
-            if action in ALLOWED[role]:
+            # Acting for a member the path names is that member's own act: an alliance role may
+            # not (issue 16), though it may reach the routes where the member is in the body.
+            for_member = action is Action.ACT_FOR_MEMBER and "{member}" in template and role not in MEMBER_ROLES
+            if action in ALLOWED[role] and not for_member:
                 assert r.status_code not in (401, 403), (role, method, template, r.text)
             else:
                 assert r.status_code == 403 and r.json()["code"] == "forbidden", (role, method, template, r.text)
@@ -142,6 +145,9 @@ def test_a_member_never_reaches_another_members_data(world) -> None:  # type: ig
             continue
         for role in (Role.MEMBER_ADMIN, Role.MEMBER_ANALYST):
             r = call(client, method, path_for(template, alliance, member="M0002"), keys[role])
+            if action not in ALLOWED[role]:  # an analyst never acts for a member, its own or not
+                assert r.status_code == 403, (role, template, r.text)
+                continue
             assert r.status_code == 404 and "for this key" in r.json()["detail"], (role, template, r.text)
     sign = f"/api/v1/alliances/{alliance}/agreements/split/versions/1/signatures"
     r = client.post(sign, json={"member": "M0002", "signer": "x"}, headers={"Authorization": f"Bearer {keys[Role.MEMBER_ADMIN]}"})
@@ -150,6 +156,50 @@ def test_a_member_never_reaches_another_members_data(world) -> None:  # type: ig
     assert r.status_code == 200, r.text
     r = client.post(sign, json={"member": "M0002", "signer": "x"}, headers={"Authorization": f"Bearer {keys[Role.MEMBER_ANALYST]}"})
     assert r.status_code == 403
+
+
+
+def test_only_a_member_signs_and_publishes_for_itself(world) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16: a coordinator (or platform admin) signing or publishing for a member is refused;
+    the member's power of attorney lets the coordinator sign, until the member revokes it."""
+    client, keys, alliance = world
+    sign = f"/api/v1/alliances/{alliance}/agreements/split/versions/1/signatures"
+    as_ = {role: {"Authorization": f"Bearer {key}"} for role, key in keys.items()}
+    for role in (Role.COORDINATOR, Role.PLATFORM_ADMIN):
+        r = client.post(sign, json={"member": "M0001", "signer": "M0001 代表"}, headers=as_[role])
+        assert r.status_code == 403 and r.json()["code"] == "forbidden", (role, r.text)
+        view = {"member": "M0001", "name": "sales", "fields": {"channel": "visible"}}
+        r = client.post(f"/api/v1/alliances/{alliance}/views", json=view, headers=as_[role])
+        assert r.status_code == 403 and r.json()["code"] == "forbidden", (role, r.text)
+        r = client.post(f"/api/v1/alliances/{alliance}/members/M0001/powers-of-attorney",
+                        json={"grantee": "coordinator"}, headers=as_[role])
+        assert r.status_code == 403, (role, r.text)  # nor grant itself the power
+    assert client.get(f"/api/v1/alliances/{alliance}/agreements/split/versions/1",
+                      headers=as_[Role.AUDITOR]).json()["signatures"] == []
+
+    granted = client.post(f"/api/v1/alliances/{alliance}/members/M0001/powers-of-attorney",
+                          json={"grantee": "coordinator"}, headers=as_[Role.MEMBER_ADMIN])
+    assert granted.status_code == 201, granted.text
+    power = granted.json()
+    assert (power["member"], power["grantee"], power["in_force"]) == ("M0001", "role:coordinator", True)
+    listed = client.get(f"/api/v1/alliances/{alliance}/powers-of-attorney", headers=as_[Role.AUDITOR]).json()
+    assert [p["id"] for p in listed["items"]] == [power["id"]]
+    r = client.post(sign, json={"member": "M0002", "signer": "x"}, headers=as_[Role.COORDINATOR])
+    assert r.status_code == 403  # M0001's power, not M0002's
+    r = client.post(sign, json={"member": "M0001", "signer": "受托人"}, headers=as_[Role.COORDINATOR])
+    assert r.status_code == 200, r.text
+    (signature,) = r.json()["signatures"]
+    coordinator_prefix = keys[Role.COORDINATOR][3:11]
+    assert signature["account"] == f"key:{coordinator_prefix}" and signature["power_of_attorney"] == power["id"]
+    assert signature["signer"] == "受托人"
+    entry = client.get(f"/api/v1/alliances/{alliance}/ledger/entries", headers=as_[Role.AUDITOR]).json()
+    assert entry[-1]["entry"]["payload"]["account"] == f"key:{coordinator_prefix}"
+
+    revoke = f"/api/v1/alliances/{alliance}/members/M0001/powers-of-attorney/{power['id']}"
+    assert client.delete(revoke, headers=as_[Role.COORDINATOR]).status_code == 403  # the attorney cannot end it
+    ended = client.delete(revoke, headers=as_[Role.MEMBER_ADMIN])
+    assert ended.status_code == 200 and ended.json()["in_force"] is False
+    assert client.delete(revoke, headers=as_[Role.MEMBER_ADMIN]).status_code == 409
 
 
 def test_the_alliance_list_shows_only_what_the_key_may_see(world) -> None:  # type: ignore[no-untyped-def]

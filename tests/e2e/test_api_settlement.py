@@ -42,6 +42,15 @@ def test_idempotent_bulk_import(client: TestClient) -> None:
     assert plain_retry.json()["duplicates"] == 1 and plain_retry.json()["inserted"] == 0
 
 
+def test_an_import_is_recorded_with_the_key_that_sent_it(client: TestClient, store: Store) -> None:
+    from alliance.ledger import service as ledger
+
+    assert client.post(f"{V1}/order-lines", content=HEADER + LINE, headers=CSV).status_code == 200
+    prefix = client.headers["Authorization"].removeprefix("Bearer ")[3:11]
+    (entry,) = [e["entry"] for e in ledger.entries(store, "cloud-hw") if e["type"] == "orders.imported"]
+    assert entry["actor"] == f"{prefix} (platform_admin of platform)"  # the key, not a bare "platform"
+
+
 def test_bad_lines_are_a_422_listing_them(client: TestClient) -> None:
     bad = HEADER + LINE + "L2,O2,2026-12-05 10:00,HW,XX,store,S,1,1.001,CNY\n"
     r = client.post(f"{V1}/order-lines", content=bad, headers=CSV)

@@ -351,8 +351,14 @@ def test_settle_warns_of_a_party_paid_after_it_left(cli, monkeypatch: pytest.Mon
     assert "split v2 still allocates to B, which left on 2027-01-10" in r.stdout
 
 
-def test_contribution_report_through_the_cli(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_contribution_report_through_the_cli(cli, database_url: str, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import date, timedelta
+
+    from alliance.access.roles import Role
+    from alliance.access.service import create_user, grant_role
+    from alliance.core.clock import SystemClock
+    from alliance.store.database import Store
 
     monkeypatch.setenv("ALLIANCE_FACTS_PATH", str(tmp_path / "facts.duckdb"))
     day = (date.today() + timedelta(days=3)).isoformat()  # proposals take effect in the future
@@ -363,8 +369,16 @@ def test_contribution_report_through_the_cli(cli, tmp_path: Path, monkeypatch: p
                          "  - {id: r, kind: contribution, select: {channel: referral}}\n", encoding="utf-8")
     r = cli("agreement", "propose", str(agreement), "-a", "nb")
     assert r.exit_code == 0, r.stderr
+    accounts = Store.open(database_url)  # each party signs as its own admin (issue 16)
+    try:
+        for member in ("A", "B"):
+            create_user(accounts, f"{member.lower()}-admin", "a long password 1", f"{member} 法务", SystemClock())
+            grant_role(accounts, f"{member.lower()}-admin", Role.MEMBER_ADMIN, "nb", member)
+    finally:
+        accounts.close()
     for member in ("A", "B"):
-        r = cli("agreement", "sign", "refer", "-a", "nb", "--version", "1", "--member", member, "--signer", "代表")
+        r = cli("agreement", "sign", "refer", "-a", "nb", "--version", "1", "--member", member, "--signer", "代表",
+                "--as", f"{member.lower()}-admin")
         assert r.exit_code == 0, r.output
     lines = tmp_path / "lines.csv"
     lines.write_text("line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,attributed_to,currency\n"

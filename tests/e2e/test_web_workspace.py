@@ -161,7 +161,7 @@ def test_every_page_route_is_in_the_access_map_and_nothing_else_is(app_client: T
 
 def _concrete(path: str) -> str:
     return (path.replace("{code}", "cloud-hw").replace("{member}", "HW").replace("{day}", "2026-12-05")
-            .replace("{agreement}", "hw-split").replace("{version}", "1"))
+            .replace("{agreement}", "hw-split").replace("{version}", "1").replace("{power_id}", "1"))
 
 
 @pytest.mark.parametrize("user", ["stranger"])
@@ -212,11 +212,79 @@ def test_a_member_admin_signs_only_for_its_own_member(app_client: TestClient) ->
     assert "/signatures/HW" in app_client.get(f"{A}/agreements/hw-split").text  # still unsigned
 
 
+def test_the_coordinator_signs_for_a_member_only_by_its_power_of_attorney(app_client: TestClient, store: Store,
+                                                                         clock: FrozenClock) -> None:
+    from alliance.access.roles import Principal
+    from alliance.ledger import service as ledger
+    from alliance.sharing import attorneys
+
+    token = sign_in(app_client, "coord")
+    app_client.post(f"{A}/agreements/new", data={"document": AGREEMENT, "csrf_token": token})
+    page = app_client.get(f"{A}/agreements/hw-split").text
+    assert "/signatures/HW" not in page and "/signatures/SW" not in page  # no button to sign for anyone
+    refused = app_client.post(f"{A}/agreements/hw-split/versions/1/signatures/HW",
+                              data={"signer": "HW 代表", "csrf_token": token})
+    assert refused.status_code == 403
+    hw_admin = Principal("hw", Role.MEMBER_ADMIN, "cloud-hw", "HW", kind="user")
+    power = attorneys.grant(store, "cloud-hw", "HW", "coordinator", hw_admin, clock)
+    page = app_client.get(f"{A}/agreements/hw-split").text
+    assert "/signatures/HW" in page and "/signatures/SW" not in page
+    signed = app_client.post(f"{A}/agreements/hw-split/versions/1/signatures/HW",
+                             data={"signer": "HW 代表", "csrf_token": token}, follow_redirects=False)
+    assert signed.status_code == 303, signed.text
+    assert "user:coord" in app_client.get(f"{A}/agreements/hw-split").text  # the account, shown with the name
+    (entry,) = [e["entry"] for e in ledger.entries(store, "cloud-hw") if e["type"] == "agreement.signed"]
+    assert entry["payload"]["account"] == "user:coord" and entry["payload"]["attorney_id"] == power.id
+    attorneys.revoke(store, "cloud-hw", "HW", power.id, hw_admin, clock)
+    assert "/signatures/SW" not in app_client.get(f"{A}/agreements/hw-split").text
+    refused = app_client.post(f"{A}/agreements/hw-split/versions/1/signatures/SW", data={"csrf_token": token})
+    assert refused.status_code == 403
+
+
+def test_a_member_grants_and_revokes_its_power_of_attorney_on_its_page(app_client: TestClient, store: Store) -> None:
+    token = sign_in(app_client, "coord")
+    page = app_client.get(f"{A}/members/HW").text
+    assert 'id="grantee"' not in page  # the coordinator cannot grant itself the power
+    refused = app_client.post(f"{A}/members/HW/powers-of-attorney", data={"grantee": "coordinator", "csrf_token": token})
+    assert refused.status_code == 403
+    token = sign_in(app_client, "sw")
+    assert app_client.post(f"{A}/members/HW/powers-of-attorney",
+                           data={"grantee": "coordinator", "csrf_token": token}).status_code == 404  # not SW's
+    token = sign_in(app_client, "hw")
+    assert 'id="grantee"' in app_client.get(f"{A}/members/HW").text
+    granted = app_client.post(f"{A}/members/HW/powers-of-attorney", data={"grantee": "coordinator", "csrf_token": token},
+                              follow_redirects=False)
+    assert granted.status_code == 303, granted.text
+    page = app_client.get(f"{A}/members/HW").text
+    assert "role:coordinator" in page and "user:hw" in page and "/powers-of-attorney/1/revoke" in page
+    bad = app_client.post(f"{A}/members/HW/powers-of-attorney", data={"grantee": "nobody", "csrf_token": token})
+    assert bad.status_code == 422 and "names no account" in bad.text
+    revoked = app_client.post(f"{A}/members/HW/powers-of-attorney/1/revoke", data={"csrf_token": token},
+                              follow_redirects=False)
+    assert revoked.status_code == 303
+    assert "/powers-of-attorney/1/revoke" not in app_client.get(f"{A}/members/HW").text
+    sign_in(app_client, "auditor")  # every role that reads the records sees who may sign for a member
+    assert "role:coordinator" in app_client.get(f"{A}/members/HW").text
+
+
+def test_the_coordinator_cannot_publish_a_members_data(app_client: TestClient) -> None:
+    token = sign_in(app_client, "coord")
+    assert app_client.get(f"{A}/sharing/members/SW/views/new").status_code == 403
+    refused = app_client.post(f"{A}/sharing/members/SW/views", data={
+        "name": "sales", "dataset": "sales", "k": "5", "policy_channel": "visible", "csrf_token": token})
+    assert refused.status_code == 403
+
+
 def test_a_party_that_left_is_flagged_and_signs_nothing(app_client: TestClient, store: Store,
                                                          clock: FrozenClock) -> None:
     token = sign_in(app_client, "coord")
     app_client.post(f"{A}/agreements/new", data={"document": AGREEMENT, "csrf_token": token})
     assert 'id="departed-HW"' not in app_client.get(f"{A}/agreements/hw-split").text
+    # HW let the coordinator sign for it (issue 16: nobody else may), then left.
+    from alliance.access.roles import Principal
+    from alliance.sharing import attorneys
+    attorneys.grant(store, "cloud-hw", "HW", "coordinator", Principal("hw", Role.MEMBER_ADMIN, "cloud-hw", "HW",
+                                                                      kind="user"), clock)
     registry.end_membership(store, "cloud-hw", "HW", None, clock)
     page = app_client.get(f"{A}/agreements/hw-split").text
     assert 'id="departed-HW"' in page and "HW 科技有限公司" in page

@@ -12,7 +12,7 @@ from alliance.registry import service as registry
 from alliance.sharing import service
 from alliance.sharing.agreement import AgreementInvalid
 from alliance.store.database import Store
-from tests.support.factories import make_alliance, member_values
+from tests.support.factories import admin_of, make_alliance, member_values
 
 DOC = """
 agreement: hw-split
@@ -47,8 +47,8 @@ def test_propose_sign_and_version_in_force(store: Store, clock: FrozenClock, all
     assert (v1.version, v1.status, v1.unsigned) == (1, "awaiting signatures", ["M0001", "M0002"])
     assert v1.document == doc() and v1.proposed_by == "秘书长"
     assert service.version_in_force(store, alliance, "hw-split", date(2026, 12, 5)) is None
-    service.sign(store, alliance, "hw-split", 1, "M0001", "张总", clock)
-    signed = service.sign(store, alliance, "hw-split", 1, "M0002", "李总", clock)
+    service.sign(store, alliance, "hw-split", 1, "M0001", "张总", clock, principal=admin_of(alliance, "M0001"))
+    signed = service.sign(store, alliance, "hw-split", 1, "M0002", "李总", clock, principal=admin_of(alliance, "M0002"))
     assert signed.fully_signed and [s.sha256 for s in signed.signatures] == [v1.sha256, v1.sha256]
     assert service.version_in_force(store, alliance, "hw-split", date(2026, 11, 30)) is None
     assert service.version_in_force(store, alliance, "hw-split", date(2026, 12, 1)).version == 1  # type: ignore[union-attr]
@@ -58,7 +58,7 @@ def test_propose_sign_and_version_in_force(store: Store, clock: FrozenClock, all
     # Unsigned, version 2 changes nothing; signed, it takes over from its own date only.
     assert service.version_in_force(store, alliance, "hw-split", date(2027, 1, 5)).version == 1  # type: ignore[union-attr]
     for member in ("M0001", "M0002"):
-        service.sign(store, alliance, "hw-split", 2, member, "代表", clock)
+        service.sign(store, alliance, "hw-split", 2, member, "代表", clock, principal=admin_of(alliance, member))
     assert service.version_in_force(store, alliance, "hw-split", date(2026, 12, 31)).version == 1  # type: ignore[union-attr]
     assert service.version_in_force(store, alliance, "hw-split", date(2027, 1, 1)).version == 2  # type: ignore[union-attr]
     assert [v.version for v in service.list_agreements(store, alliance)["hw-split"]] == [1, 2]
@@ -85,12 +85,12 @@ def test_refusals_store_nothing(store: Store, clock: FrozenClock, alliance: str)
     with pytest.raises(InvalidInput, match="must be after version 1"):
         service.propose_version(store, alliance, doc("2026-12-01", "0.4", "0.6"), "x", clock)
     with pytest.raises(InvalidInput, match="not a party"):
-        service.sign(store, alliance, "hw-split", 1, "M0009", "x", clock)
-    service.sign(store, alliance, "hw-split", 1, "M0001", "x", clock)
+        service.sign(store, alliance, "hw-split", 1, "M0009", "x", clock, principal=admin_of(alliance, "M0009"))
+    service.sign(store, alliance, "hw-split", 1, "M0001", "x", clock, principal=admin_of(alliance, "M0001"))
     with pytest.raises(Conflict, match="already signed"):
-        service.sign(store, alliance, "hw-split", 1, "M0001", "x", clock)
+        service.sign(store, alliance, "hw-split", 1, "M0001", "x", clock, principal=admin_of(alliance, "M0001"))
     with pytest.raises(service.AgreementNotFound):
-        service.sign(store, alliance, "hw-split", 7, "M0001", "x", clock)
+        service.sign(store, alliance, "hw-split", 7, "M0001", "x", clock, principal=admin_of(alliance, "M0001"))
     assert len(service.versions(store, alliance, "hw-split")) == 1
 
 
@@ -99,7 +99,7 @@ def test_agreements_are_scoped_to_their_alliance(store: Store, clock: FrozenCloc
     with pytest.raises(service.AgreementNotFound):
         service.versions(store, "other", "hw-split")
     with pytest.raises(service.AgreementNotFound):
-        service.sign(store, "other", "hw-split", 1, "M0001", "x", clock)
+        service.sign(store, "other", "hw-split", 1, "M0001", "x", clock, principal=admin_of("other", "M0001"))
     assert service.list_agreements(store, "other") == {}
     # The other alliance may have its own agreement with the same code, numbered on its own.
     assert service.propose_version(store, "other", doc(), "x", clock).version == 1

@@ -16,7 +16,7 @@ from alliance.settlement.disputes import contribution_report
 from alliance.sharing import service as sharing
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
-from tests.support.factories import credit_code, make_alliance
+from tests.support.factories import admin_of, credit_code, make_alliance
 
 AGREEMENT = """
 agreement: referrals
@@ -42,7 +42,7 @@ def facts(store: Store, clock: FrozenClock, tmp_path: Path) -> FactStore:
         registry.add_member(store, "refer", {"code": code, "name": f"{code} 公司", "credit_code": credit_code(n)}, clock)
     sharing.propose_version(store, "refer", AGREEMENT, "秘书长", clock)
     for member in ("A", "B", "C"):
-        sharing.sign(store, "refer", "referrals", 1, member, "代表", clock)
+        sharing.sign(store, "refer", "referrals", 1, member, "代表", clock, principal=admin_of("refer", member))
     store_facts = FactStore(tmp_path / "facts.duckdb")
     path = tmp_path / "lines.csv"
     path.write_text("\n".join([HEADER, *LINES]) + "\n", encoding="utf-8")

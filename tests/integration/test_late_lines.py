@@ -26,7 +26,7 @@ from alliance.sharing import service as sharing
 from alliance.sharing.agreement import load_agreement_text
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
-from tests.support.factories import HW_SPLIT, credit_code, make_alliance
+from tests.support.factories import HW_SPLIT, admin_of, credit_code, make_alliance
 
 HEADER = "line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,refund_of,currency"
 TIERS = """
@@ -69,7 +69,7 @@ def alliance_with(store: Store, document: str) -> None:
     agreement = load_agreement_text(document)
     sharing.propose_version(store, "late", document, "秘书长", clock)
     for member in ("SW", "HW"):
-        sharing.sign(store, "late", agreement.code, 1, member, "代表", clock)
+        sharing.sign(store, "late", agreement.code, 1, member, "代表", clock, principal=admin_of("late", member))
 
 
 def line(day: date, seller: str, amount: str, owner: str | None = None) -> str:

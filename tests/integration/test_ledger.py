@@ -20,7 +20,7 @@ from alliance.registry import service as registry
 from alliance.sharing import service as sharing
 from alliance.store.database import Store
 from alliance.store.tables import ledger_checkpoints, ledger_entries, ledger_heads, ledger_nodes
-from tests.support.factories import make_alliance, member_values
+from tests.support.factories import admin_of, make_alliance, member_values
 
 AGREEMENT = """
 agreement: split
@@ -37,7 +37,7 @@ def log(store: Store, clock: FrozenClock) -> str:
     for n in range(1, 6):
         registry.add_member(store, "nb", member_values(n), clock)
     sharing.propose_version(store, "nb", AGREEMENT, "秘书长", clock)
-    sharing.sign(store, "nb", "split", 1, "M0001", "张三", clock)
+    sharing.sign(store, "nb", "split", 1, "M0001", "张三", clock, principal=admin_of("nb", "M0001"))
     registry.end_membership(store, "nb", "M0005", None, clock)
     return "nb"
 
@@ -52,13 +52,16 @@ def test_events_are_recorded_with_their_facts(store: Store, log: str) -> None:
     assert types == [events.ALLIANCE_CREATED] + [events.MEMBER_JOINED] * 5 + [
         events.AGREEMENT_VERSION, events.AGREEMENT_SIGNED, events.MEMBER_LEFT]
     signed = ledger.entries(store, log, 7, 1)[0]["entry"]
-    assert signed["actor"] == "张三" and signed["payload"]["member"] == "M0001" and signed["alliance"] == "nb"
+    # The ledger names the account that signed (an M0001 admin's key), never only the name typed.
+    assert signed["actor"] == "m0001adm (member_admin of nb/M0001)" and signed["alliance"] == "nb"
+    assert signed["payload"]["member"] == "M0001" and signed["payload"]["account"] == "key:m0001adm"
+    assert signed["payload"]["signer"] == "张三" and signed["payload"]["attorney_id"] is None
     assert signed["time"].endswith("Z")
 
 
 def test_a_failed_change_records_nothing(store: Store, log: str, clock: FrozenClock) -> None:
     with pytest.raises(Exception):
-        sharing.sign(store, "nb", "split", 1, "M0001", "again", clock)  # already signed
+        sharing.sign(store, "nb", "split", 1, "M0001", "again", clock, principal=admin_of("nb", "M0001"))  # already signed
     assert len(ledger.entries(store, log)) == 9
 
 
@@ -252,7 +255,7 @@ def test_imports_and_closed_days_are_recorded_and_checkpointed(store: Store, log
     from alliance.settlement import service as settlement
     from alliance.store.facts import FactStore
 
-    sharing.sign(store, "nb", "split", 1, "M0002", "李四", clock)
+    sharing.sign(store, "nb", "split", 1, "M0002", "李四", clock, principal=admin_of("nb", "M0002"))
     lines = tmp_path / "lines.csv"
     lines.write_text("line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,currency\n"
                      "L1,O1,2027-01-15T10:00:00+08:00,M0001,M0002,store,S1,1,99.90,CNY\n", encoding="utf-8")

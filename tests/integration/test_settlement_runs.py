@@ -15,7 +15,7 @@ from alliance.settlement import service
 from alliance.sharing import service as sharing
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
-from tests.support.factories import credit_code, make_alliance
+from tests.support.factories import admin_of, credit_code, make_alliance
 
 AGREEMENT = """
 agreement: hw-split
@@ -38,7 +38,7 @@ def setup(store: Store, clock: FrozenClock, tmp_path: Path) -> FactStore:
         registry.add_member(store, "cloud-hw", {"code": code, "name": f"{code} 公司", "credit_code": credit_code(n)}, clock)
     sharing.propose_version(store, "cloud-hw", AGREEMENT, "秘书长", clock)
     for member in ("SW", "HW"):
-        sharing.sign(store, "cloud-hw", "hw-split", 1, member, "代表", clock)
+        sharing.sign(store, "cloud-hw", "hw-split", 1, member, "代表", clock, principal=admin_of("cloud-hw", member))
     facts = FactStore(tmp_path / "facts.duckdb")
     yield facts  # type: ignore[misc]
     facts.close()
@@ -230,7 +230,7 @@ def test_period_metrics_feed_three_level_and_dynamic_rules(store: Store, setup: 
     facts = setup
     sharing.propose_version(store, "cloud-hw", THREE_AND_DYNAMIC, "秘书长", FrozenClock(datetime(2026, 11, 22, tzinfo=UTC)))
     for member in ("SW", "HW"):
-        sharing.sign(store, "cloud-hw", "pools", 1, member, "代表", at(1))
+        sharing.sign(store, "cloud-hw", "pools", 1, member, "代表", at(1), principal=admin_of("cloud-hw", member))
     ingest(store, facts, tmp_path, ["L1,O1,2026-12-05T10:00:00+08:00,HW,HW,mini-program,S,1,1000.00,,CNY",
                                     "L2,O2,2027-01-05T10:00:00+08:00,HW,HW,membership,S,1,100.00,,CNY"], at(5, 12), "m.csv")
     with pytest.raises(service.SettlementInputMissing, match="user_assets"):

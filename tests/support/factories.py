@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from alliance.access.roles import Principal, Role
 from alliance.core.clock import Clock
 from alliance.registry import service
 from alliance.registry.credit_code import with_check_character
@@ -49,4 +50,9 @@ def hardware_split(store: Store, clock: Clock, document: str = HW_SPLIT) -> None
             service.add_member(store, code, {"code": member, "name": f"{member} 公司", "credit_code": credit_code(n)}, clock)
     sharing.propose_version(store, "cloud-hw", document, "秘书长", clock)
     for member in ("SW", "HW"):
-        sharing.sign(store, "cloud-hw", "hw-split", 1, member, "代表", clock)
+        sharing.sign(store, "cloud-hw", "hw-split", 1, member, "代表", clock, principal=admin_of("cloud-hw", member))
+
+
+def admin_of(alliance: str, member: str) -> Principal:
+    """A member admin's API key principal for `member` of `alliance`: the account that signs for it."""
+    return Principal(f"{member.lower()[:5]}adm", Role.MEMBER_ADMIN, alliance, member)

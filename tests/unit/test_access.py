@@ -38,10 +38,41 @@ def test_durations() -> None:
             parse_duration(bad)
 
 
-def test_platform_admin_may_do_everything() -> None:
+def test_platform_admin_may_do_everything_but_act_for_a_member() -> None:
     admin = Principal("k", Role.PLATFORM_ADMIN)
-    for action in Action:
+    for action in set(Action) - {Action.ACT_FOR_MEMBER}:
         authorize(admin, action, "any", "M9")
+    authorize(admin, Action.ACT_FOR_MEMBER, "any")  # a route's coarse check: no member named yet
+    with pytest.raises(Forbidden, match="own accounts"):
+        authorize(admin, Action.ACT_FOR_MEMBER, "any", "M9")
+    authorize(admin, Action.ACT_FOR_MEMBER, "any", "M9", attorney=True)
+
+
+def test_acting_for_a_member_is_its_own_act_or_by_its_power_of_attorney() -> None:
+    coordinator = Principal("k", Role.COORDINATOR, "nb")
+    authorize(coordinator, Action.ACT_FOR_MEMBER, "nb")  # may reach the sign route at all
+    with pytest.raises(Forbidden, match="own accounts"):
+        authorize(coordinator, Action.ACT_FOR_MEMBER, "nb", "M1")
+    authorize(coordinator, Action.ACT_FOR_MEMBER, "nb", "M1", attorney=True)
+    other = Principal("k", Role.MEMBER_ADMIN, "nb", "M2")
+    with pytest.raises(NotFound):
+        authorize(other, Action.ACT_FOR_MEMBER, "nb", "M1")
+    authorize(other, Action.ACT_FOR_MEMBER, "nb", "M1", attorney=True)
+    authorize(Principal("k", Role.MEMBER_ADMIN, "nb", "M1"), Action.ACT_FOR_MEMBER, "nb", "M1")
+    # A power of attorney widens nothing else: not another alliance, not a role that may not act,
+    # not a key scoped away from acting, not a member that has left.
+    with pytest.raises(AllianceNotFound):
+        authorize(coordinator, Action.ACT_FOR_MEMBER, "other", "M1", attorney=True)
+    with pytest.raises(Forbidden):
+        authorize(Principal("k", Role.MEMBER_ANALYST, "nb", "M2"), Action.ACT_FOR_MEMBER, "nb", "M1", attorney=True)
+    with pytest.raises(Forbidden):
+        authorize(Principal("k", Role.COORDINATOR, "nb", scopes=frozenset({Action.READ_RECORDS})),
+                  Action.ACT_FOR_MEMBER, "nb", "M1", attorney=True)
+    with pytest.raises(Forbidden):
+        authorize(Principal("k", Role.MEMBER_ADMIN, "nb", "M2", departed=True), Action.ACT_FOR_MEMBER, "nb", "M1",
+                  attorney=True)
+    with pytest.raises(NotFound):  # the attorney flag is only for acting, never for reading
+        authorize(other, Action.READ_MEMBER_DATA, "nb", "M1", attorney=True)
 
 
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST])

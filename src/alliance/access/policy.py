@@ -13,6 +13,11 @@
 - a member role held for a member that has left the alliance keeps reading its own statements and
   the alliance's records (`DEPARTED_MAY`: for the final settlement, the audit trail and its own
   export), and nothing else: no partner's shared data, no signing or publishing (403).
+- acting for a member (`ACT_FOR_MEMBER`: signing its agreements, publishing or revoking a view of
+  its data, granting a power of attorney) is the member's own act: only an account held for that
+  member may do it, or, for signing only, an account the member gave a power of attorney that is
+  in force (`attorney=True`, looked up by the caller). A coordinator or platform admin acting for a
+  member without one is refused (403); another member's account is answered as not found (404).
 
 The API routes are mapped to actions in `ROUTES` (a test fails if a route is missing), so a new
 route cannot be reached before someone decides who may use it.
@@ -61,10 +66,15 @@ MEMBER_SCOPED = frozenset({Action.READ_MEMBER_DATA, Action.ACT_FOR_MEMBER})
 DEPARTED_MAY = frozenset({Action.COMPUTE, Action.READ_DIRECTORY, Action.READ_RECORDS, Action.READ_MEMBER_DATA})
 
 
-def authorize(principal: Principal, action: Action, alliance: str | None = None, member: str | None = None) -> None:
-    """Return if `principal` may do `action` (on `alliance`, and `member`'s data); raise otherwise."""
+def authorize(principal: Principal, action: Action, alliance: str | None = None, member: str | None = None, *,
+              attorney: bool = False) -> None:
+    """Return if `principal` may do `action` (on `alliance`, and `member`'s data); raise otherwise.
+
+    `attorney`: the principal holds a power of attorney of `member`'s in force for this act (the
+    caller looked it up); it matters only for `ACT_FOR_MEMBER` by an account not held for `member`."""
     if principal.role is Role.PLATFORM_ADMIN:
         _within_scopes(principal, action)
+        _acts_for_own(principal, action, member, attorney)
         return
     if alliance is not None and alliance != principal.alliance:
         raise AllianceNotFound(alliance)
@@ -76,8 +86,17 @@ def authorize(principal: Principal, action: Action, alliance: str | None = None,
     if principal.departed and action not in DEPARTED_MAY:
         raise Forbidden(f"member {principal.member} has left the alliance: it may still read its own statements "
                         f"and the alliance's records, but not {action.value.replace('_', ' ')}")
-    if action in MEMBER_SCOPED and principal.member is not None and member is not None and member != principal.member:
+    if (action in MEMBER_SCOPED and principal.member is not None and member is not None and member != principal.member
+            and not (attorney and action is Action.ACT_FOR_MEMBER)):
         raise NotFound(f"no such {'statement' if action is Action.READ_MEMBER_DATA else 'member'} for this key")
+    _acts_for_own(principal, action, member, attorney)
+
+
+def _acts_for_own(principal: Principal, action: Action, member: str | None, attorney: bool) -> None:
+    """An alliance-wide or platform account acts for a member only with that member's power of attorney."""
+    if action is Action.ACT_FOR_MEMBER and member is not None and principal.member is None and not attorney:
+        raise Forbidden(f"only {member}'s own accounts act for {member} (sign, publish its data), or an account "
+                        f"{member} gave a power of attorney; a {principal.role.value} does not")
 
 
 def _within_scopes(principal: Principal, action: Action) -> None:
@@ -124,6 +143,10 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("GET", "/api/v1/alliances/{code}/agreements/{agreement}/versions/{version}"): Action.READ_RECORDS,
     # The member signing is in the body: the handler authorises ACT_FOR_MEMBER for it.
     ("POST", "/api/v1/alliances/{code}/agreements/{agreement}/versions/{version}/signatures"): Action.ACT_FOR_MEMBER,
+    # Powers of attorney: granted and revoked only by the member's own accounts (no attorney).
+    ("POST", "/api/v1/alliances/{code}/members/{member}/powers-of-attorney"): Action.ACT_FOR_MEMBER,
+    ("GET", "/api/v1/alliances/{code}/powers-of-attorney"): Action.READ_RECORDS,
+    ("DELETE", "/api/v1/alliances/{code}/members/{member}/powers-of-attorney/{power_id}"): Action.ACT_FOR_MEMBER,
     ("GET", "/api/v1/alliances/{code}/ledger/checkpoint"): Action.READ_RECORDS,
     ("GET", "/api/v1/alliances/{code}/ledger/public-key"): Action.READ_RECORDS,
     ("GET", "/api/v1/alliances/{code}/ledger/entries"): Action.READ_RECORDS,

@@ -29,6 +29,12 @@ class Principal:
     member: str | None = None    # set for member roles
     scopes: frozenset[str] | None = None  # None: everything the role allows
     departed: bool = False  # the member the role is held for has left the alliance
+    kind: str = "key"  # "key" (subject is its prefix) or "user" (subject is the username)
+
+    @property
+    def account(self) -> str:
+        """The authenticated account, as signatures and powers of attorney name it: `user:NAME` or `key:PREFIX`."""
+        return f"{self.kind}:{self.subject}"
 
     @property
     def actor(self) -> str:

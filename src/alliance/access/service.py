@@ -313,7 +313,7 @@ class SessionInfo:
         chosen = chosen or next((g for g in self.grants if alliance is not None and g.alliance == alliance), None)
         chosen = chosen or self.grants[0]
         return Principal(self.username, Role(chosen.role), chosen.alliance, chosen.member,
-                         departed=(chosen.alliance, chosen.member) in self.departed)
+                         departed=(chosen.alliance, chosen.member) in self.departed, kind="user")
 
 
 def session_info(store: Store, token: str, clock: Clock) -> SessionInfo:

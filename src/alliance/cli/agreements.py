@@ -12,7 +12,8 @@ from rich.table import Table
 
 from alliance.cli.output import console, current_actor, fails_cleanly, open_store, read_text_file
 from alliance.core.clock import SystemClock
-from alliance.sharing import service
+from alliance.access.accounts import user_principal
+from alliance.sharing import attorneys, service
 from alliance.sharing.versions import version_record
 
 app = typer.Typer(help="Revenue-sharing agreements: propose versions, sign them, see which is in force.",
@@ -73,6 +74,10 @@ def show(
     console.print(v.document, highlight=False, markup=False, soft_wrap=True)
 
 
+AsUserOpt = Annotated[str, typer.Option(
+    "--as", help="The user account acting: a user of the member (a member admin), or one holding its power of attorney.")]
+
+
 @app.command("sign")
 @fails_cleanly
 def sign(
@@ -80,9 +85,70 @@ def sign(
     alliance: AllianceOpt,
     version: Annotated[int, typer.Option(help="The version being signed.")],
     member: Annotated[str, typer.Option(help="The member (party) signing.")],
-    signer: Annotated[str | None, typer.Option(help="Who signs for the member; default $ALLIANCE_ACTOR or the OS user.")] = None,
+    as_user: AsUserOpt,
+    signer: Annotated[str | None, typer.Option(help="The name shown for the signature; default the user's display name.")] = None,
 ) -> None:
-    """Sign a version on a member's behalf; it settles once every party has signed."""
-    v = service.sign(open_store(), alliance, agreement, version, member, signer or current_actor(), SystemClock())
+    """Sign a version for a member as one of its user accounts; it settles once every party has signed.
+
+    The signature is the account's (`--as`): the member's own admin, or a user holding the member's
+    power of attorney to sign; nobody else, whoever runs the command."""
+    store, clock = open_store(), SystemClock()
+    principal = user_principal(store, as_user, alliance, clock)
+    v = service.sign(store, alliance, agreement, version, member, signer or "", clock, principal=principal)
     rest = f"still awaiting {', '.join(v.unsigned)}" if v.unsigned else f"signed by all parties; in force from {v.effective_from}"
-    console.print(f"{member} signed {agreement} version {version}: {rest}.", highlight=False, soft_wrap=True)
+    console.print(f"{member} signed {agreement} version {version} (account user:{as_user}): {rest}.",
+                  highlight=False, soft_wrap=True)
+
+
+attorney_app = typer.Typer(help="Powers of attorney: a member lets another account sign its agreements.",
+                           no_args_is_help=True)
+app.add_typer(attorney_app, name="attorney")
+
+
+@attorney_app.command("grant")
+@fails_cleanly
+def grant_attorney(
+    alliance: AllianceOpt,
+    member: Annotated[str, typer.Option(help="The member giving the power.")],
+    to: Annotated[str, typer.Option("--to", help="user:NAME, key:PREFIX, or coordinator (the alliance's coordinator role).")],
+    as_user: AsUserOpt,
+) -> None:
+    """Give an account the member's power of attorney to sign its agreements (by the member's own admin)."""
+    store, clock = open_store(), SystemClock()
+    made = attorneys.grant(store, alliance, member, to, user_principal(store, as_user, alliance, clock), clock)
+    console.print(f"Power of attorney {made.id}: {made.grantee} may sign for {member} until it is revoked.",
+                  highlight=False, soft_wrap=True)
+
+
+@attorney_app.command("revoke")
+@fails_cleanly
+def revoke_attorney(
+    power_id: Annotated[int, typer.Argument(help="The power of attorney's number (see `attorney list`).")],
+    alliance: AllianceOpt,
+    member: Annotated[str, typer.Option(help="The member that gave it.")],
+    as_user: AsUserOpt,
+) -> None:
+    """End a power of attorney (by the member's own admin); signatures already made stay."""
+    store, clock = open_store(), SystemClock()
+    ended = attorneys.revoke(store, alliance, member, power_id, user_principal(store, as_user, alliance, clock), clock)
+    console.print(f"Power of attorney {ended.id} ({ended.grantee} for {member}) revoked.", highlight=False, soft_wrap=True)
+
+
+@attorney_app.command("list")
+@fails_cleanly
+def list_attorneys(
+    alliance: AllianceOpt,
+    member: Annotated[str | None, typer.Option(help="Only this member's.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The powers of attorney members gave, revoked ones included."""
+    found = attorneys.powers(open_store(), alliance, member)
+    if as_json:
+        sys.stdout.write(json.dumps([attorneys.record(p) for p in found], ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table("id", "member", "grantee", "power", "granted by", "granted", "revoked", header_style="bold cyan")
+    for p in found:
+        table.add_row(str(p.id), p.member_code, p.grantee, p.power, p.granted_by,
+                      p.granted_at.isoformat(timespec="minutes"),
+                      f"{p.revoked_at.isoformat(timespec='minutes')} by {p.revoked_by}" if p.revoked_at else "-")
+    console.print(table)

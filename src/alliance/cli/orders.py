@@ -36,7 +36,7 @@ def import_(
     facts = open_facts()
     try:
         report = service.import_order_lines(open_store(), facts, alliance, file, file_format, SystemClock(),
-                                            all_or_nothing=all_or_nothing)
+                                            all_or_nothing=all_or_nothing, actor=current_actor())
     finally:
         facts.close()
     summary = Table("inserted", "duplicates (no-op)", "rejected", "conflicts", header_style="bold cyan")

@@ -39,8 +39,12 @@ from alliance.store.settlement_repository import SettlementFailure, StoredRun, S
 
 
 def import_order_lines(store: Store, facts: FactStore, alliance_code: str, path: Path, fmt: str | None,
-                       clock: Clock, *, all_or_nothing: bool = True, shown_as: str | None = None) -> IngestReport:
+                       clock: Clock, *, all_or_nothing: bool = True, shown_as: str | None = None,
+                       actor: str = "platform") -> IngestReport:
     """Check a file of order lines against the alliance and store the accepted ones.
+
+    `actor` is who the ledger names as importing: the user or API key of the request, or the
+    operator of the CLI (`platform` only for imports nobody in particular made, such as tests).
 
     `shown_as` names the file in messages and in the ledger (an upload's own name; never the
     server's temporary path).
@@ -67,7 +71,7 @@ def import_order_lines(store: Store, facts: FactStore, alliance_code: str, path:
         for attempt in range(5):
             try:
                 with store.unit_of_work() as uow:
-                    ledger.record(uow, alliance.id, alliance.code, events.ORDERS_IMPORTED, PLATFORM, clock.now(), {
+                    ledger.record(uow, alliance.id, alliance.code, events.ORDERS_IMPORTED, actor, clock.now(), {
                         "file": shown_as or path.name, "sha256": sha256.hexdigest(), "inserted": report.inserted,
                         "duplicates": report.duplicates, "rejected": report.rejected_count,
                         "conflicts": report.conflict_count})

@@ -6,6 +6,8 @@ from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 
+from alliance.access.policy import Action, authorize
+from alliance.access.roles import Principal
 from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.core.clock import Clock, local_today
@@ -13,6 +15,7 @@ from alliance.core.errors import Conflict, InvalidInput, NotFound
 from alliance.core.paging import Page
 from alliance.core.text import check_text
 from alliance.registry.model import Alliance
+from alliance.sharing.attorneys import held_power
 from alliance.sharing.agreement import Agreement, canonical_json, digest, load_agreement_text
 from alliance.sharing.versions import AgreementVersion, DepartedParty, departed_parties, in_force
 from alliance.registry.model import has_left
@@ -137,14 +140,18 @@ def get_version(store: Store, alliance_code: str, agreement_code: str, version: 
 
 
 def sign(store: Store, alliance_code: str, agreement_code: str, version: int, member_code: str, signer: str,
-         clock: Clock, *, actor: str | None = None) -> AgreementVersion:
-    """Record that `member_code` (through `signer`) signs exactly this version's content.
+         clock: Clock, *, principal: Principal) -> AgreementVersion:
+    """Record that `member_code` signs exactly this version's content, by the account `principal`.
 
-    `signer` is the person named as signing (typed by the user); `actor` the account that recorded
-    it (the signed-in user or API key). The ledger names the account and keeps the name typed."""
-    signer = check_text(signer, "the signer's name", 100)
+    The account must be held for `member_code` (a member admin's user or key), or hold a power of
+    attorney of `member_code`'s for signing that is in force (sharing.attorneys); anything else is
+    refused by `access.policy.authorize`. `signer` is the name shown ("Zhang San, CEO"; empty: the
+    account's own name): display only. The ledger and the stored signature name the account."""
+    signer = check_text(signer, "the signer's name", 100, required=False)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
+        attorney = held_power(uow, alliance.id, principal, member_code)
+        authorize(principal, Action.ACT_FOR_MEMBER, alliance_code, member_code, attorney=attorney is not None)
         current = next((v for v in uow.sharing.versions(alliance.id, agreement_code) if v.version == version), None)
         version_id = uow.sharing.version_id(alliance.id, agreement_code, version)
         if current is None or version_id is None:
@@ -157,15 +164,31 @@ def sign(store: Store, alliance_code: str, agreement_code: str, version: int, me
         if has_left(left_on, alliance.timezone, clock):
             raise Conflict(f"{member_code!r} left the alliance on {left_on}: it signs nothing any more; "
                            f"propose a version without it")
+        account_name = _account_name(uow, principal)
+        shown = signer or account_name
+        now = clock.now()
         try:
-            uow.sharing.add_signature(alliance.id, version_id, member_code, signer.strip(), current.sha256, clock.now())
+            uow.sharing.add_signature(alliance.id, version_id, member_code, shown, current.sha256, now,
+                                      account=principal.account, account_name=account_name,
+                                      attorney_id=attorney.id if attorney else None)
         except IntegrityError:
             raise Conflict(f"{member_code!r} has already signed version {version}") from None
-        ledger.record(uow, alliance.id, alliance.code, events.AGREEMENT_SIGNED, actor or signer.strip(), clock.now(), {
+        # Every column of the agreement_signatures row, so verification can recompute it.
+        ledger.record(uow, alliance.id, alliance.code, events.AGREEMENT_SIGNED, principal.actor, now, {
             "agreement": agreement_code, "version": version, "member": member_code, "sha256": current.sha256,
-            **({"signer": signer.strip()} if actor and actor != signer.strip() else {})})
+            "signer": shown, "signed_at": events.utc_text(now), "account": principal.account,
+            "account_name": account_name, "attorney_id": attorney.id if attorney else None})
         uow.commit()
         return next(v for v in uow.sharing.versions(alliance.id, agreement_code) if v.version == version)
+
+
+def _account_name(uow: UnitOfWork, principal: Principal) -> str:
+    """A user's display name or a key's name (the account's own subject if it is no longer stored)."""
+    if principal.kind == "user":
+        user = uow.access.user(principal.subject)
+        return user.display_name[:100] if user is not None else principal.subject
+    key = uow.access.key(principal.subject)
+    return key.name[:100] if key is not None else principal.subject
 
 
 def version_in_force(store: Store, alliance_code: str, agreement_code: str, day: date) -> AgreementVersion | None:

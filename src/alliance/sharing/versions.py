@@ -11,9 +11,30 @@ from typing import Any
 @dataclass(frozen=True, slots=True)
 class Signature:
     member_code: str
-    signer: str
+    signer: str             # the name typed to show ("Zhang San, CEO"): display only
     sha256: str
     signed_at: datetime
+    account: str | None = None       # the account that signed: `user:NAME` or `key:PREFIX` (None: signed before accounts were recorded)
+    account_name: str | None = None  # its display name (a user's) or name (a key's)
+    attorney_id: int | None = None   # the power of attorney it signed under, if not the member's own account
+
+
+@dataclass(frozen=True, slots=True)
+class PowerOfAttorney:
+    """A member's leave for `grantee` (`user:NAME`, `key:PREFIX` or `role:coordinator`) to do `power` for it."""
+
+    id: int
+    member_code: str
+    grantee: str
+    power: str
+    granted_by: str
+    granted_at: datetime
+    revoked_by: str | None = None
+    revoked_at: datetime | None = None
+
+    @property
+    def in_force(self) -> bool:
+        return self.revoked_at is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +88,8 @@ def version_record(v: AgreementVersion, *, document: bool = False) -> dict[str, 
         "parties": list(v.parties), "sha256": v.sha256, "status": v.status, "unsigned": v.unsigned,
         "proposed_by": v.proposed_by, "proposed_at": v.proposed_at.isoformat(),
         "signatures": [{"member": s.member_code, "signer": s.signer, "sha256": s.sha256,
-                        "signed_at": s.signed_at.isoformat()} for s in v.signatures],
+                        "signed_at": s.signed_at.isoformat(), "account": s.account, "account_name": s.account_name,
+                        "power_of_attorney": s.attorney_id} for s in v.signatures],
     }
     if document:
         body["document"] = v.document
@@ -97,3 +119,19 @@ def departed_parties(versions: Iterable[AgreementVersion], departures: Mapping[s
         for v in sorted(versions, key=lambda v: (v.agreement_code, v.version))
         for p in v.parties if p in departures and departures[p] <= day
     ]
+
+
+SIGN = "sign"  # the only power of attorney so far: sign agreements for the member
+POWERS = (SIGN,)
+COORDINATOR_ROLE = "role:coordinator"
+
+
+def power_held(powers: Iterable[PowerOfAttorney], *, account: str, is_coordinator: bool, member: str,
+               power: str) -> PowerOfAttorney | None:
+    """The power of attorney in force by which `account` may do `power` for `member`, if any: one
+    granted to the account itself, or to the alliance's coordinator role when it is a coordinator."""
+    for p in powers:
+        if p.in_force and p.member_code == member and p.power == power and (
+                p.grantee == account or (is_coordinator and p.grantee == COORDINATOR_ROLE)):
+            return p
+    return None

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
-from alliance.sharing.versions import AgreementVersion, Signature
-from alliance.store.tables import agreement_signatures, agreement_versions, agreements
+from alliance.sharing.versions import AgreementVersion, PowerOfAttorney, Signature
+from alliance.store.tables import agreement_signatures, agreement_versions, agreements, powers_of_attorney
 
 
 class SharingRepository:
@@ -60,7 +60,8 @@ class SharingRepository:
                        agreement_signatures.c.version_id.in_([r.id for r in rows]))
                 .order_by(agreement_signatures.c.id)
             ):
-                signatures.setdefault(s.version_id, []).append(Signature(s.member_code, s.signer, s.sha256, s.signed_at))
+                signatures.setdefault(s.version_id, []).append(Signature(
+                    s.member_code, s.signer, s.sha256, s.signed_at, s.account, s.account_name, s.attorney_id))
         return [
             AgreementVersion(
                 r.code, r.version, r.title, r.effective_from, r.effective_until, tuple(r.parties), r.document,
@@ -78,8 +79,35 @@ class SharingRepository:
         ).scalar_one_or_none()
 
     def add_signature(self, alliance_id: int, version_id: int, member_code: str, signer: str, sha256: str,
-                      at: datetime) -> None:
+                      at: datetime, *, account: str, account_name: str, attorney_id: int | None) -> None:
         self._c.execute(insert(agreement_signatures).values(
             alliance_id=alliance_id, version_id=version_id, member_code=member_code, signer=signer, sha256=sha256,
-            signed_at=at,
+            signed_at=at, account=account, account_name=account_name, attorney_id=attorney_id,
         ))
+
+    # -- powers of attorney -------------------------------------------------------------------------
+
+    def add_power(self, alliance_id: int, member_code: str, grantee: str, power: str, granted_by: str,
+                  at: datetime) -> int:
+        result = self._c.execute(insert(powers_of_attorney).values(
+            alliance_id=alliance_id, member_code=member_code, grantee=grantee, power=power, granted_by=granted_by,
+            granted_at=at))
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def powers(self, alliance_id: int, member_code: str | None = None) -> list[PowerOfAttorney]:
+        """The alliance's powers of attorney (of one member if given), revoked ones included, oldest first."""
+        query = select(powers_of_attorney).where(powers_of_attorney.c.alliance_id == alliance_id)
+        if member_code is not None:
+            query = query.where(powers_of_attorney.c.member_code == member_code)
+        return [PowerOfAttorney(r.id, r.member_code, r.grantee, r.power, r.granted_by, r.granted_at, r.revoked_by,
+                                r.revoked_at)
+                for r in self._c.execute(query.order_by(powers_of_attorney.c.id))]
+
+    def revoke_power(self, alliance_id: int, power_id: int, revoked_by: str, at: datetime) -> bool:
+        """Revoke a power in force; False if there is none in force with that id."""
+        result = self._c.execute(update(powers_of_attorney).where(
+            powers_of_attorney.c.alliance_id == alliance_id, powers_of_attorney.c.id == power_id,
+            powers_of_attorney.c.revoked_at.is_(None)).values(revoked_by=revoked_by, revoked_at=at))
+        return result.rowcount == 1

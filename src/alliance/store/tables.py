@@ -260,7 +260,29 @@ agreement_signatures = Table(
     Column("signer", String(100), nullable=False),
     Column("sha256", String(64), nullable=False),  # the version's digest the signer saw
     Column("signed_at", UtcDateTime, nullable=False),
+    # The authenticated account that signed (`user:NAME` or `key:PREFIX`) and its display name;
+    # NULL for signatures recorded before accounts were (migration 0016). `signer` is a typed name.
+    Column("account", String(200), nullable=True),
+    Column("account_name", String(100), nullable=True),
+    Column("attorney_id", Integer, ForeignKey("powers_of_attorney.id"), nullable=True),  # signed under it
     UniqueConstraint("version_id", "member_code", name="uq_agreement_signatures_version_member"),
+)
+
+# A member's power of attorney: `grantee` (`user:NAME`, `key:PREFIX` or `role:coordinator`) may do
+# `power` (only `sign`: sign agreements) for the member until revoked. Granted and revoked by the
+# member's own accounts; each recorded in the ledger.
+powers_of_attorney = Table(
+    "powers_of_attorney",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("member_code", String(32), nullable=False),
+    Column("grantee", String(200), nullable=False),
+    Column("power", String(32), nullable=False),
+    Column("granted_by", String(200), nullable=False),
+    Column("granted_at", UtcDateTime, nullable=False),
+    Column("revoked_by", String(200), nullable=True),
+    Column("revoked_at", UtcDateTime, nullable=True),
 )
 
 # -- settlement: one closed run per alliance and business day, its postings -------------------------------

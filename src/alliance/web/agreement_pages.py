@@ -26,7 +26,7 @@ from alliance.ledger import service as ledger
 from alliance.registry import service as registry
 from alliance.registry.model import has_left
 from alliance.settlement import service as settlement
-from alliance.sharing import service
+from alliance.sharing import attorneys, service
 from alliance.sharing.agreement import Agreement
 from alliance.sharing.document_lines import DocumentLines
 from alliance.sharing.rule_form import RuleForm, RuleFormInvalid, add_rule, parse_form, rule_yaml
@@ -242,7 +242,8 @@ def agreement_page(request: Request, code: Code, agreement: Code, store: StoreDe
     members = {m.code: m.legal_name for m in everyone}
     gone = {m.code: m.left_on for m in everyone if has_left(m.left_on, alliance.timezone, clock)}
     # A party that has left signs nothing; it is flagged on the latest version (a new one leaves it out).
-    may_sign = {p: p not in gone and viewer.may(Action.ACT_FOR_MEMBER, code, p) for p in shown.unsigned}
+    signable = attorneys.may_sign_for(store, viewer.principal, code, [p for p in shown.unsigned if p not in gone])
+    may_sign = {p: p in signable for p in shown.unsigned}
     departed = [(p, gone[p]) for p in shown.parties if p in gone and shown.version == versions[-1].version]
     return render(request, "agreements/detail.html", alliance=alliance, section="agreements", agreement=agreement,
                   versions=versions, shown=shown, other=other, diff=diff, may_sign=may_sign, members=members,
@@ -254,10 +255,10 @@ def agreement_page(request: Request, code: Code, agreement: Code, store: StoreDe
 async def sign_version(request: Request, code: Code, agreement: Code, version: Id, member: Code, store: StoreDep,
                        clock: ClockDep, viewer: PageViewer) -> Response:
     form = await request.form()
-    signer = str(form.get("signer", "")).strip() or viewer.username
+    signer = str(form.get("signer", "")).strip()  # the name shown; the signature is the signed-in account's
     try:
         await run_in_threadpool(lambda: service.sign(store, code, agreement, version, member, signer, clock,
-                                                     actor=viewer.principal.actor))
+                                                     principal=viewer.principal))
     except AllianceError as exc:
         if is_htmx(request):
             raise

@@ -27,6 +27,7 @@ from alliance.registry.model import Member, MemberRole
 from alliance.registry.spreadsheets import read_table
 from alliance.screening import service as screening
 from alliance.settlement import service as settlement
+from alliance.sharing import attorneys
 from alliance.web import charts
 from alliance.web.i18n import N_
 from alliance.web.notices import departed_in_force
@@ -223,5 +224,9 @@ def member_profile(request: Request, code: Code, member: Code, store: StoreDep, 
         option = charts.radar([(_(label), Decimal(10)) for _a, label, _h in PROFILE_AXES], scores, found.legal_name)
         axes = [(_(label), score) for (_a, label, _h), score in zip(PROFILE_AXES, scores, strict=True)]
     figures = [(_(label), getattr(found.profile, attribute)) for attribute, label, _h in PROFILE_AXES] if own_data else []
+    # The powers of attorney it gave are records (every role that reads agreements sees who may sign
+    # for it); only its own accounts may grant or revoke them.
+    powers = attorneys.powers(store, code, member) if viewer.may(Action.READ_RECORDS, code) else []
     return render(request, "alliance/member.html", alliance=alliance, section="members", member=found,
-                  radar=option, axes=axes, figures=figures, own_data=own_data, sees_statements=own_data)
+                  radar=option, axes=axes, figures=figures, own_data=own_data, sees_statements=own_data,
+                  powers=powers, may_grant=viewer.may(Action.ACT_FOR_MEMBER, code, member))

@@ -239,7 +239,8 @@ async def import_orders(request: Request, code: Code, store: StoreDep, clock: Cl
                     out.write(chunk)
             with request.app.state.facts.using() as facts:
                 return service.import_order_lines(store, facts, code, path, fmt, clock, all_or_nothing=not keep_good,
-                                                  shown_as=Path(upload.filename or "orders").name[:200])
+                                                  shown_as=Path(upload.filename or "orders").name[:200],
+                                                  actor=viewer.principal.actor)
 
     try:
         report = await run_in_threadpool(ingest)

@@ -19,12 +19,14 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from alliance.access.policy import Action, authorize
 from alliance.access.roles import Principal, Role
 from alliance.access.service import CsrfFailed, NotAuthenticated, SessionInfo, session_info
 from alliance.api.deps import SAFE_METHODS, SESSION_COOKIE, ClockDep, StoreDep
 from alliance.core.errors import AllianceError, NotFound
+from alliance.sharing import attorneys
 from alliance.store.access_repository import Grant
 from alliance.store.scope import request_scope
 
@@ -45,6 +47,9 @@ PAGES: dict[tuple[str, str], Action | None] = {
     ("GET", "/alliances/{code}/members/import"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/members/import"): Action.MANAGE_ALLIANCE,
     ("GET", "/alliances/{code}/members/{member}"): Action.READ_DIRECTORY,
+    # A member's own accounts grant and revoke its powers of attorney (sharing.attorneys).
+    ("POST", "/alliances/{code}/members/{member}/powers-of-attorney"): Action.ACT_FOR_MEMBER,
+    ("POST", "/alliances/{code}/members/{member}/powers-of-attorney/{power_id}/revoke"): Action.ACT_FOR_MEMBER,
     ("GET", "/alliances/{code}/settlement"): Action.READ_MEMBER_DATA,  # rows narrowed per member
     ("POST", "/alliances/{code}/settlement"): Action.MANAGE_ALLIANCE,
     ("GET", "/alliances/{code}/settlement/{day}"): Action.READ_MEMBER_DATA,  # rows narrowed per member
@@ -86,6 +91,8 @@ PAGES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/agreements/{agreement}/versions/{version}/signatures/{member}"):
         Action.ACT_FOR_MEMBER,
 }
+
+ATTORNEY_PAGES = frozenset({("POST", "/alliances/{code}/agreements/{agreement}/versions/{version}/signatures/{member}")})
 
 
 class SignInRequired(AllianceError):
@@ -166,7 +173,7 @@ async def check_csrf(request: Request, viewer: Viewer) -> None:
         raise CsrfFailed("this form has expired or came from another site: reload the page and try again")
 
 
-async def page_access(request: Request, viewer: ViewerDep) -> Viewer:
+async def page_access(request: Request, viewer: ViewerDep, store: StoreDep) -> Viewer:
     """Authorise the page's action (`PAGES`) for the path's alliance and member; check CSRF on writes."""
     route = request.scope.get("route")
     path = getattr(route, "path", request.url.path)
@@ -180,8 +187,13 @@ async def page_access(request: Request, viewer: ViewerDep) -> Viewer:
         return viewer
     if viewer.principal.role is not Role.PLATFORM_ADMIN and viewer.principal.alliance is not None:
         request_scope.set(viewer.principal.alliance)  # row-level security on PostgreSQL, as for the API
+    code, member = request.path_params.get("code"), request.path_params.get("member")
+    # Signing for a member may be done under its power of attorney (the other acts for a member not).
+    attorney = ((request.method, path) in ATTORNEY_PAGES and code is not None and member is not None
+                and viewer.principal.member != member
+                and await run_in_threadpool(attorneys.holds, store, viewer.principal, code, member))
     try:
-        authorize(viewer.principal, action, request.path_params.get("code"), request.path_params.get("member"))
+        authorize(viewer.principal, action, code, member, attorney=attorney)
     except AllianceError as exc:
         logger.info("denied page: %s %s for %s: %s", request.method, request.url.path, viewer.principal.actor, exc)
         raise

@@ -9,13 +9,13 @@ from fastapi.responses import JSONResponse
 from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
-from alliance.access.policy import Action, authorize
 from alliance.api.schemas import Body
 from alliance.api.deps import ActorDep, ClockDep, Code, Id, Limit, Offset, PrincipalDep, StoreDep
 from alliance.api.problems import PROBLEM_JSON
 from alliance.api.uploads import read_capped
 from alliance.core.errors import InvalidInput
-from alliance.sharing import service
+from alliance.core.paging import Page
+from alliance.sharing import attorneys, service
 from alliance.sharing.versions import version_record
 
 router = APIRouter(tags=["agreements"])
@@ -53,12 +53,42 @@ def get_version(code: Code, agreement: Code, version: Id, store: StoreDep) -> di
 
 class SignatureIn(Body):
     member: str = Field(min_length=1, max_length=32)
-    signer: str = Field(min_length=1, max_length=100)
+    signer: str = Field(default="", max_length=100, description=(
+        "The name shown for the signature (e.g. 'Zhang San, CEO'); empty: the account's own name. Display only: "
+        "the signature is the authenticated account's, which must be the member's own or hold its power of attorney."))
 
 
 @router.post("/alliances/{code}/agreements/{agreement}/versions/{version}/signatures", responses=ERRORS)
 def sign(code: Code, agreement: Code, version: Id, body: SignatureIn, store: StoreDep, clock: ClockDep,
          principal: PrincipalDep) -> dict[str, Any]:
-    authorize(principal, Action.ACT_FOR_MEMBER, code, body.member)  # a member admin signs for its own member only
+    # The service authorises ACT_FOR_MEMBER for body.member, with the principal's power of attorney if any.
     return version_record(service.sign(store, code, agreement, version, body.member, body.signer, clock,
-                                       actor=principal.actor))
+                                       principal=principal))
+
+
+class PowerIn(Body):
+    grantee: str = Field(min_length=1, max_length=200, description=(
+        "Who may sign for the member: user:NAME, key:PREFIX, or coordinator (the alliance's coordinator role)."))
+
+
+@router.post("/alliances/{code}/members/{member}/powers-of-attorney", status_code=status.HTTP_201_CREATED,
+             responses=ERRORS)
+def grant_power(code: Code, member: Code, body: PowerIn, store: StoreDep, clock: ClockDep,
+                principal: PrincipalDep) -> dict[str, Any]:
+    """The member (by one of its own accounts) lets another account sign its agreements until revoked."""
+    return attorneys.record(attorneys.grant(store, code, member, body.grantee, principal, clock))
+
+
+@router.get("/alliances/{code}/powers-of-attorney", responses=ERRORS)
+def list_powers(code: Code, store: StoreDep, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    """Every power of attorney the alliance's members gave, revoked ones included, oldest first."""
+    found = attorneys.powers(store, code)
+    page = Page(found[offset:offset + limit], len(found), limit, offset)
+    return page.as_json([attorneys.record(p) for p in page.items])
+
+
+@router.delete("/alliances/{code}/members/{member}/powers-of-attorney/{power_id}", responses=ERRORS)
+def revoke_power(code: Code, member: Code, power_id: Id, store: StoreDep, clock: ClockDep,
+                 principal: PrincipalDep) -> dict[str, Any]:
+    """End a power of attorney the member gave (by one of its own accounts); signatures made stay."""
+    return attorneys.record(attorneys.revoke(store, code, member, power_id, principal, clock))

@@ -53,7 +53,8 @@ def _report(r: IngestReport, currency: str) -> dict[str, Any]:
 @router.post("/alliances/{code}/order-lines", responses=ERRORS,
              openapi_extra={"requestBody": {"content": {t: {} for t in FORMATS}, "required": True}})
 async def import_lines(
-    code: Code, request: Request, store: StoreDep, facts: FactsDep, clock: ClockDep, all_or_nothing: bool = True,
+    code: Code, request: Request, store: StoreDep, facts: FactsDep, clock: ClockDep, actor: ActorDep,
+    all_or_nothing: bool = True,
 ) -> JSONResponse:
     """Bulk import: the body is CSV, JSON Lines or Parquet (by Content-Type). With bad lines and
     `all_or_nothing` (default) nothing is stored and the answer is a 422 listing them."""
@@ -69,7 +70,7 @@ async def import_lines(
             path = Path(folder) / f"upload.{fmt}"
             path.write_bytes(body)
             return service.import_order_lines(store, facts, code, path, fmt, clock, all_or_nothing=all_or_nothing,
-                                              shown_as=f"the uploaded {fmt} file")
+                                              shown_as=f"the uploaded {fmt} file", actor=actor)
 
     report = await run_in_threadpool(run)
     if not report.kept:

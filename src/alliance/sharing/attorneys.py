@@ -1,0 +1,150 @@
+"""Powers of attorney: a member lets another account sign its agreements, until it revokes that.
+
+Granted and revoked only by the member's own accounts (`access.policy.authorize`, ACT_FOR_MEMBER
+without attorney: a power of attorney cannot grant another). Each grant and revocation is a ledger
+event whose payload is the stored row (`ledger_payload`), so verification can recompute it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from alliance.access.policy import Action, authorize
+from alliance.access.roles import Principal, Role
+from alliance.core.clock import Clock
+from alliance.core.errors import AllianceError, Conflict, InvalidInput, MemberNotFound, NotFound
+from alliance.core.text import check_text
+from alliance.ledger import events
+from alliance.ledger import service as ledger
+from alliance.registry.model import has_left
+from alliance.sharing.versions import COORDINATOR_ROLE, POWERS, SIGN, PowerOfAttorney, power_held
+from alliance.store.database import Store
+from alliance.store.unit_of_work import UnitOfWork
+
+
+class PowerNotFound(NotFound):
+    code = "power_of_attorney_not_found"
+    title = "No such power of attorney"
+
+
+def ledger_payload(p: PowerOfAttorney) -> dict[str, Any]:
+    """The ledger payload of a grant or revocation: exactly the columns of its powers_of_attorney row."""
+    return {"id": p.id, "member_code": p.member_code, "grantee": p.grantee, "power": p.power,
+            "granted_by": p.granted_by, "granted_at": events.utc_text(p.granted_at),
+            "revoked_by": p.revoked_by, "revoked_at": events.utc_text(p.revoked_at) if p.revoked_at else None}
+
+
+def record(p: PowerOfAttorney) -> dict[str, Any]:
+    """A power of attorney as JSON-ready data (what the CLI prints and the API returns)."""
+    return {"id": p.id, "member": p.member_code, "grantee": p.grantee, "power": p.power, "granted_by": p.granted_by,
+            "granted_at": p.granted_at.isoformat(), "revoked_by": p.revoked_by,
+            "revoked_at": p.revoked_at.isoformat() if p.revoked_at else None, "in_force": p.in_force}
+
+
+def grant(store: Store, alliance_code: str, member: str, grantee: str, principal: Principal, clock: Clock,
+          power: str = SIGN) -> PowerOfAttorney:
+    """`member` lets `grantee` (`user:NAME`, `key:PREFIX`, or `coordinator` for the alliance's
+    coordinator role) do `power` for it. Only `member`'s own accounts may grant."""
+    authorize(principal, Action.ACT_FOR_MEMBER, alliance_code, member)
+    if power not in POWERS:
+        raise InvalidInput(f"{power!r} is not a power of attorney (one of {', '.join(POWERS)})")
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        if member not in set(uow.members.existing_keys(alliance.id).values()):
+            raise MemberNotFound(alliance_code, member)
+        if has_left(uow.members.departures(alliance.id).get(member), alliance.timezone, clock):
+            raise Conflict(f"{member!r} has left the alliance: it grants nothing any more")
+        account = _checked_grantee(uow, alliance_code, alliance.id, grantee)
+        if any(p.in_force and p.grantee == account and p.power == power
+               for p in uow.sharing.powers(alliance.id, member)):
+            raise Conflict(f"{account} already holds {member}'s power of attorney to {power}")
+        now = clock.now()
+        try:
+            power_id = uow.sharing.add_power(alliance.id, member, account, power, principal.account, now)
+        except IntegrityError:
+            raise Conflict("the power of attorney could not be stored; try again") from None
+        made = next(p for p in uow.sharing.powers(alliance.id, member) if p.id == power_id)
+        ledger.record(uow, alliance.id, alliance.code, events.ATTORNEY_GRANTED, principal.actor, now,
+                      ledger_payload(made))
+        uow.commit()
+    return made
+
+
+def revoke(store: Store, alliance_code: str, member: str, power_id: int, principal: Principal,
+           clock: Clock) -> PowerOfAttorney:
+    """End a power of attorney `member` gave; only `member`'s own accounts may."""
+    authorize(principal, Action.ACT_FOR_MEMBER, alliance_code, member)
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        found = next((p for p in uow.sharing.powers(alliance.id, member) if p.id == power_id), None)
+        if found is None:
+            raise PowerNotFound(f"{member} gave no power of attorney {power_id} in {alliance_code!r}")
+        now = clock.now()
+        if not uow.sharing.revoke_power(alliance.id, power_id, principal.account, now):
+            raise Conflict(f"power of attorney {power_id} was already revoked")
+        ended = next(p for p in uow.sharing.powers(alliance.id, member) if p.id == power_id)
+        ledger.record(uow, alliance.id, alliance.code, events.ATTORNEY_REVOKED, principal.actor, now,
+                      ledger_payload(ended))
+        uow.commit()
+    return ended
+
+
+def powers(store: Store, alliance_code: str, member: str | None = None) -> list[PowerOfAttorney]:
+    """The alliance's powers of attorney (one member's if given), revoked ones included, oldest first."""
+    with store.unit_of_work() as uow:
+        return uow.sharing.powers(uow.alliances.require(alliance_code).id, member)
+
+
+def held_power(uow: UnitOfWork, alliance_id: int, principal: Principal, member: str,
+               power: str = SIGN) -> PowerOfAttorney | None:
+    """The power of attorney in force by which `principal` may do `power` for `member` (None: none,
+    or the principal is the member's own account and needs none)."""
+    if principal.member == member:
+        return None
+    return power_held(uow.sharing.powers(alliance_id, member), account=principal.account,
+                      is_coordinator=principal.role is Role.COORDINATOR, member=member, power=power)
+
+
+def _checked_grantee(uow: UnitOfWork, alliance_code: str, alliance_id: int, grantee: str) -> str:
+    """The grantee as stored: an existing user holding a role in this alliance, a live key of this
+    alliance, or the alliance's coordinator role."""
+    text = check_text(grantee, "the account given the power of attorney", 200)  # no NUL for PostgreSQL
+    if text in ("coordinator", COORDINATOR_ROLE):
+        return COORDINATOR_ROLE
+    kind, _, name = text.partition(":")
+    if kind == "user" and name:
+        user_id = uow.sessions.user_id(name)
+        if user_id is None or not any(g.alliance == alliance_code for g in uow.sessions.grants(user_id)):
+            raise InvalidInput(f"no user {name!r} holds a role in {alliance_code!r}")
+        return f"user:{name}"
+    if kind == "key" and name:
+        key = uow.access.key(name)
+        if key is None or key.alliance != alliance_code or key.revoked_at is not None:
+            raise InvalidInput(f"no live API key {name!r} in {alliance_code!r}")
+        return f"key:{name}"
+    raise InvalidInput(f"{grantee!r} names no account: give user:NAME, key:PREFIX or coordinator")
+
+
+def holds(store: Store, principal: Principal, alliance_code: str, member: str, power: str = SIGN) -> bool:
+    """Whether `principal` holds a power of attorney of `member`'s for `power` in force (edges ask
+    this before `authorize` when a path names the member)."""
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.get(alliance_code)
+        return alliance is not None and held_power(uow, alliance.id, principal, member, power) is not None
+
+
+def may_sign_for(store: Store, principal: Principal, alliance_code: str, members: list[str]) -> set[str]:
+    """Which of `members` `principal` may sign for: its own member, or by a power of attorney in force."""
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        allowed = set()
+        for member in members:
+            attorney = held_power(uow, alliance.id, principal, member)
+            try:
+                authorize(principal, Action.ACT_FOR_MEMBER, alliance_code, member, attorney=attorney is not None)
+            except AllianceError:
+                continue
+            allowed.add(member)
+        return allowed

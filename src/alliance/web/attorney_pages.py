@@ -1,0 +1,52 @@
+"""Powers of attorney in the browser: a member's admin lets another account (or the alliance's
+coordinator role) sign its agreements, and revokes that, from the member's page.
+
+Both forms post to paths naming the member, so `PAGES` and `access.policy.authorize` hold them to
+the member's own accounts (`ACT_FOR_MEMBER`, never under a power of attorney); the service checks
+again. The list itself is shown on the member page (`alliance_pages.member_profile`).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from alliance.api.deps import ClockDep, Code, Id, StoreDep
+from alliance.core.errors import AllianceError
+from alliance.sharing import attorneys
+from alliance.web.i18n import N_
+from alliance.web.render import is_htmx, render
+from alliance.web.viewer import PageViewer
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.post("/alliances/{code}/members/{member}/powers-of-attorney", response_class=HTMLResponse)
+async def grant(request: Request, code: Code, member: Code, store: StoreDep, clock: ClockDep,
+                viewer: PageViewer) -> Response:
+    form = await request.form()
+    grantee = str(form.get("grantee", ""))[:200]
+    try:
+        await run_in_threadpool(attorneys.grant, store, code, member, grantee, viewer.principal, clock)
+    except AllianceError as exc:
+        if is_htmx(request):
+            raise
+        return render(request, "error.html", status=exc.status, error_title=N_("The power of attorney was not changed"),
+                      error_detail=exc.message, error_code=exc.code, error_status=exc.status)
+    return RedirectResponse(f"{request.scope.get('root_path', '')}/alliances/{code}/members/{member}#attorneys",
+                            status_code=303)
+
+
+@router.post("/alliances/{code}/members/{member}/powers-of-attorney/{power_id}/revoke", response_class=HTMLResponse)
+async def revoke(request: Request, code: Code, member: Code, power_id: Id, store: StoreDep, clock: ClockDep,
+                 viewer: PageViewer) -> Response:
+    try:
+        await run_in_threadpool(attorneys.revoke, store, code, member, power_id, viewer.principal, clock)
+    except AllianceError as exc:
+        if is_htmx(request):
+            raise
+        return render(request, "error.html", status=exc.status, error_title=N_("The power of attorney was not changed"),
+                      error_detail=exc.message, error_code=exc.code, error_status=exc.status)
+    return RedirectResponse(f"{request.scope.get('root_path', '')}/alliances/{code}/members/{member}#attorneys",
+                            status_code=303)
