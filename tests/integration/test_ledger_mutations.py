@@ -30,14 +30,16 @@ from alliance.screening.pipeline import ItemStatus, KpiDirection, Source, Stage
 from alliance.screening.report import SensitivitySettings
 from alliance.screening.scoring import Method
 from alliance.settlement import service as settlement
+from alliance.sharing import attorneys
 from alliance.sharing import service as sharing
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
 from alliance.store.tables import (
     agreement_signatures, agreement_versions, alliances, evidence_files, ledger_checkpoints, ledger_entries,
-    ledger_heads, ledger_keys, ledger_nodes, members, pilots, screening_runs, settlement_runs, statement_lines,
+    ledger_heads, ledger_keys, ledger_nodes, members, pilots, powers_of_attorney, screening_runs, settlement_runs,
+    statement_lines,
 )
-from tests.support.factories import credit_code, make_alliance, member_values
+from tests.support.factories import admin_of, credit_code, make_alliance, member_values
 
 AGREEMENT = """
 agreement: split
@@ -71,9 +73,9 @@ def recorded(store: Store, clock: FrozenClock, tmp_path: Path) -> Recorded:
     registry.end_membership(store, "nb", "M0008", None, clock)
     sharing.propose_version(store, "nb", AGREEMENT, "秘书长", clock)
     for member in ("M0001", "M0002"):
-        sharing.sign(store, "nb", "split", 1, member, "代表", clock)
+        sharing.sign(store, "nb", "split", 1, member, "代表", clock, principal=admin_of("nb", member))
     sharing.propose_version(store, "nb", LATER, "秘书长", clock)
-    sharing.sign(store, "nb", "split", 2, "M0001", "代表", clock)  # M0002 has not signed version 2
+    sharing.sign(store, "nb", "split", 2, "M0001", "代表", clock, principal=admin_of("nb", "M0001"))  # M0002 has not signed version 2
     screening.run_screening(store, "nb", preset("article"), Method.WEIGHTED, TABLE, SensitivitySettings(draws=50),
                             "analyst", clock)
     prospect = screening.add_prospect(store, "nb", "候选伙伴", Source.REFERRAL, "coordinator", clock)
@@ -97,6 +99,11 @@ def recorded(store: Store, clock: FrozenClock, tmp_path: Path) -> Recorded:
         settlement.settle(store, facts, "nb", date(2027, 1, 15), "财务", SETTLED_AT)
     finally:
         facts.close()
+    # Powers of attorney: one in force, one granted and revoked (recorded last, so the entries above
+    # keep their indices).
+    attorneys.grant(store, "nb", "M0003", "coordinator", admin_of("nb", "M0003"), clock)
+    ended = attorneys.grant(store, "nb", "M0004", "coordinator", admin_of("nb", "M0004"), clock)
+    attorneys.revoke(store, "nb", "M0004", ended.id, admin_of("nb", "M0004"), clock)
     with store.unit_of_work() as uow:
         aid = uow.alliances.require("nb").id
     report = ledger.verify_store(store, "nb")
@@ -328,6 +335,19 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
                                                        statement_lines.c.id == _lines(c, aid)[1]),
      "statements_sha256"),
     ("settled day added", _add_run, "settled day 2027-01-16: is stored but no ledger entry records it"),
+    ("signature's account edited", lambda c, aid: c.execute(update(agreement_signatures).where(
+        _signature(c, aid, "M0001", 1)).values(account="user:someone-else")),
+     "M0001's signature of agreement split version 1 differs from what was recorded: account"),
+    ("power of attorney: revocation undone", lambda c, aid: c.execute(update(powers_of_attorney).where(
+        powers_of_attorney.c.alliance_id == aid, powers_of_attorney.c.member_code == "M0004").values(
+            revoked_at=None, revoked_by=None)),
+     "(attorney.revoked): power of attorney"),
+    ("power of attorney: forged", lambda c, aid: c.execute(insert(powers_of_attorney).values(
+        alliance_id=aid, member_code="M0002", grantee="coordinator", power="sign", granted_by="user:x",
+        granted_at=datetime.now(UTC))), "is stored but no ledger entry records it"),
+    ("power of attorney: deleted", lambda c, aid: c.execute(delete(powers_of_attorney).where(
+        powers_of_attorney.c.alliance_id == aid, powers_of_attorney.c.member_code == "M0003")),
+     "(attorney.granted): power of attorney"),
     ("kept file edited", lambda c, aid: c.execute(update(evidence_files).where(_evidence(c, aid)).values(content=b"forged")),
      "evidence file 1: its content no longer has its recorded SHA-256"),
 ]

@@ -52,6 +52,7 @@ class Rows:
     runs: list[Mapping[str, Any]] = field(default_factory=list)         # day, lines, ..., statement: [line dicts]
     screening_runs: list[Mapping[str, Any]] = field(default_factory=list)
     pilots: list[Mapping[str, Any]] = field(default_factory=list)       # decided pilots only
+    powers: list[Mapping[str, Any]] = field(default_factory=list)       # powers of attorney, as their entries say
 
 
 @dataclass(frozen=True)
@@ -167,12 +168,18 @@ class SignatureKind(RecordedKind):
     def key(self, payload: Mapping[str, Any]) -> Key:
         return (str(payload.get("agreement")), str(payload.get("version")), str(payload.get("member")))
 
+    # Entries since signatures name their account carry every column of the row; older ones the digest.
+    COLUMNS = ("signer", "signed_at", "account", "account_name", "attorney_id")
+
     def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
-        return {"sha256": payload.get("sha256")}
+        claimed = {"sha256": payload.get("sha256")}
+        if "account" in payload:
+            claimed.update({name: payload.get(name) for name in self.COLUMNS})
+        return claimed
 
     def stored(self, rows: Rows) -> dict[Key, Fields]:
-        return {(str(s["agreement"]), str(s["version"]), str(s["member"])): {"sha256": s["sha256"]}
-                for s in rows.signatures}
+        return {(str(s["agreement"]), str(s["version"]), str(s["member"])):
+                {"sha256": s["sha256"], **{name: s.get(name) for name in self.COLUMNS}} for s in rows.signatures}
 
     def describe(self, key: Key) -> str:
         return f"{key[2]}'s signature of agreement {key[0]} version {key[1]}"
@@ -258,8 +265,27 @@ class PilotDecisionKind(RecordedKind):
         return f"the decision of pilot {key[0]}"
 
 
+class PowerOfAttorneyKind(RecordedKind):
+    name = "power of attorney"
+    events = (events.ATTORNEY_GRANTED, events.ATTORNEY_REVOKED)
+    COLUMNS = ("member_code", "grantee", "power", "granted_by", "granted_at", "revoked_by", "revoked_at")
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("id")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        # A grant's entry says the power is in force; its revocation's, when and by whom it ended.
+        return {name: payload.get(name) for name in self.COLUMNS}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(p["id"]),): {name: p.get(name) for name in self.COLUMNS} for p in rows.powers}
+
+    def describe(self, key: Key) -> str:
+        return f"power of attorney {key[0]}"
+
+
 KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersionKind(), SignatureKind(),
-                                   ClosedDayKind(), ScreeningRunKind(), PilotDecisionKind())
+                                   PowerOfAttorneyKind(), ClosedDayKind(), ScreeningRunKind(), PilotDecisionKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 
 

@@ -14,9 +14,10 @@ from sqlalchemy import Connection, select
 
 from alliance.ledger.coverage import Rows
 from alliance.store.tables import (
-    agreement_signatures, agreement_versions, agreements, alliances, evidence_files, members, pilots, screening_runs,
-    settlement_runs, statement_lines,
+    agreement_signatures, agreement_versions, agreements, alliances, evidence_files, members, pilots,
+    powers_of_attorney, screening_runs, settlement_runs, statement_lines,
 )
+from alliance.ledger.events import utc_text
 
 STATEMENT_FIELDS = ("account", "agreement", "version", "rule_id", "kind", "base_minor", "rate", "amount_minor",
                     "adjustment_of")
@@ -42,8 +43,13 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                                        .join(agreements, agreements.c.id == agreement_versions.c.agreement_id)
                                        .where(agreement_versions.c.alliance_id == alliance_id)
                                        .order_by(agreement_versions.c.id))]
-    signature_rows = [{"agreement": s.code, "version": s.version, "member": s.member_code, "sha256": s.sha256}
+    signature_rows = [{"agreement": s.code, "version": s.version, "member": s.member_code, "sha256": s.sha256,
+                       "signer": s.signer, "signed_at": utc_text(s.signed_at), "account": s.account,
+                       "account_name": s.account_name, "attorney_id": s.attorney_id}
                       for s in c.execute(select(agreement_signatures.c.member_code, agreement_signatures.c.sha256,
+                                                agreement_signatures.c.signer, agreement_signatures.c.signed_at,
+                                                agreement_signatures.c.account, agreement_signatures.c.account_name,
+                                                agreement_signatures.c.attorney_id,
                                                 agreement_versions.c.version, agreements.c.code)
                                          .join(agreement_versions,
                                                agreement_versions.c.id == agreement_signatures.c.version_id)
@@ -66,7 +72,12 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
     pilot_rows = [{"id": p.id, "decision": p.decision, "decision_note": p.decision_note}
                   for p in c.execute(select(pilots).where(pilots.c.alliance_id == alliance_id,
                                                           pilots.c.decision.is_not(None)).order_by(pilots.c.id))]
-    return Rows(alliance, member_rows, version_rows, signature_rows, run_rows, screening_rows, pilot_rows)
+    power_rows = [{"id": p.id, "member_code": p.member_code, "grantee": p.grantee, "power": p.power,
+                   "granted_by": p.granted_by, "granted_at": utc_text(p.granted_at), "revoked_by": p.revoked_by,
+                   "revoked_at": None if p.revoked_at is None else utc_text(p.revoked_at)}
+                  for p in c.execute(select(powers_of_attorney).where(powers_of_attorney.c.alliance_id == alliance_id)
+                                     .order_by(powers_of_attorney.c.id))]
+    return Rows(alliance, member_rows, version_rows, signature_rows, run_rows, screening_rows, pilot_rows, power_rows)
 
 
 def kept_files(c: Connection, alliance_id: int) -> Iterator[tuple[int, str, int, bytes]]:
