@@ -8,6 +8,8 @@ again. The list itself is shown on the member page (`alliance_pages.member_profi
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -22,31 +24,30 @@ from alliance.web.viewer import PageViewer
 router = APIRouter(include_in_schema=False)
 
 
+async def _change(request: Request, code: str, member: str, change: Callable[[], object]) -> Response:
+    """Run a grant or revocation; back to the member's page, or an error page saying why not."""
+    try:
+        await run_in_threadpool(change)
+    except AllianceError as exc:
+        if is_htmx(request):
+            raise
+        return render(request, "error.html", status=exc.status, error_title=N_("The power of attorney was not changed"),
+                      error_detail=exc.message, error_code=exc.code, error_status=exc.status)
+    return RedirectResponse(f"{request.scope.get('root_path', '')}/alliances/{code}/members/{member}#attorneys",
+                            status_code=303)
+
+
 @router.post("/alliances/{code}/members/{member}/powers-of-attorney", response_class=HTMLResponse)
 async def grant(request: Request, code: Code, member: Code, store: StoreDep, clock: ClockDep,
                 viewer: PageViewer) -> Response:
     form = await request.form()
     grantee = str(form.get("grantee", ""))[:200]
-    try:
-        await run_in_threadpool(attorneys.grant, store, code, member, grantee, viewer.principal, clock)
-    except AllianceError as exc:
-        if is_htmx(request):
-            raise
-        return render(request, "error.html", status=exc.status, error_title=N_("The power of attorney was not changed"),
-                      error_detail=exc.message, error_code=exc.code, error_status=exc.status)
-    return RedirectResponse(f"{request.scope.get('root_path', '')}/alliances/{code}/members/{member}#attorneys",
-                            status_code=303)
+    return await _change(request, code, member,
+                         lambda: attorneys.grant(store, code, member, grantee, viewer.principal, clock))
 
 
 @router.post("/alliances/{code}/members/{member}/powers-of-attorney/{power_id}/revoke", response_class=HTMLResponse)
 async def revoke(request: Request, code: Code, member: Code, power_id: Id, store: StoreDep, clock: ClockDep,
                  viewer: PageViewer) -> Response:
-    try:
-        await run_in_threadpool(attorneys.revoke, store, code, member, power_id, viewer.principal, clock)
-    except AllianceError as exc:
-        if is_htmx(request):
-            raise
-        return render(request, "error.html", status=exc.status, error_title=N_("The power of attorney was not changed"),
-                      error_detail=exc.message, error_code=exc.code, error_status=exc.status)
-    return RedirectResponse(f"{request.scope.get('root_path', '')}/alliances/{code}/members/{member}#attorneys",
-                            status_code=303)
+    return await _change(request, code, member,
+                         lambda: attorneys.revoke(store, code, member, power_id, viewer.principal, clock))
