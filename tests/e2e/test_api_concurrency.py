@@ -20,7 +20,7 @@ from alliance.settlement.service import import_order_lines
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
 from tests.support.factories import hardware_split
-from tests.support.http import admin_headers, problem
+from tests.support.http import admin_headers, member_headers, problem
 
 V1 = "/api/v1/alliances/cloud-hw"
 HEADER = "line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,cost,currency\n"
@@ -45,11 +45,12 @@ def world(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[tuple[Te
         yield client, tmp_path / "facts.duckdb"
 
 
-def test_a_hundred_concurrent_reads_and_settles_answer_no_5xx(world: tuple[TestClient, Path]) -> None:
+def test_a_hundred_concurrent_reads_and_settles_answer_no_5xx(world: tuple[TestClient, Path], store: Store) -> None:
     client, _ = world
     view = client.post(f"{V1}/views", json={"member": "HW", "name": "HW sales", "k": 2,
                                              "fields": {"business_day": "visible", "channel": "visible",
-                                                        "amount": "aggregate"}})
+                                                        "amount": "aggregate"}},
+                       headers=member_headers(store, "cloud-hw", "HW"))  # only HW's own account publishes its data
     assert view.status_code == 201, view.text
     rows = f"{V1}/views/{view.json()['id']}/rows"
     groups = f"{V1}/views/{view.json()['id']}/groups"

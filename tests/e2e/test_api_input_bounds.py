@@ -13,7 +13,7 @@ from alliance.core.clock import FrozenClock
 from alliance.server import create_app
 from alliance.store.database import Store
 from tests.support.factories import HW_SPLIT, hardware_split
-from tests.support.http import admin_headers
+from tests.support.http import admin_headers, member_headers
 
 HEADER = "line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,currency\n"
 LINE = "L1,O1,2026-12-05T10:00:00+08:00,HW,HW,store,HW-1,1,1000.01,CNY\n"
@@ -67,7 +67,8 @@ rules:
 
 
 @pytest.mark.parametrize("name", ["sales\x00", "sales \u202egnp.exe", "\u2066hidden\u2069"])
-def test_a_view_name_with_control_or_direction_characters_is_a_422(client: TestClient, name: str) -> None:
-    r = client.post(f"{V1}/views", json={"member": "SW", "name": name, "fields": {"channel": "visible"}, "k": 5})
+def test_a_view_name_with_control_or_direction_characters_is_a_422(client: TestClient, store: Store, name: str) -> None:
+    r = client.post(f"{V1}/views", json={"member": "SW", "name": name, "fields": {"channel": "visible"}, "k": 5},
+                    headers=member_headers(store, "cloud-hw", "SW"))  # only SW's own account publishes its data
     assert r.status_code == 422, r.text
     assert any(e["field"] == "name" for e in r.json()["errors"])

@@ -152,10 +152,10 @@ FORMULA_AGREEMENT = """
 agreement: hw-split
 effective_from: 2026-12-01
 parties: [SW, HW]
-accounts: {'=HYPERLINK("//e.vil","x")': fund}
+accounts: {growth: fund}
 rules:
   - {id: "=1+1", kind: fixed_split, select: {product_owner: HW}, shares: {SW: 0.30, HW: 0.70}}
-  - {id: "@SUM(A1:A9)", kind: growth_fund, rate: 0.10, target: "0.00", period: day, fund: '=HYPERLINK("//e.vil","x")'}
+  - {id: "@SUM(A1:A9)", kind: growth_fund, rate: 0.10, target: "0.00", period: day, fund: growth}
 """
 
 
@@ -174,7 +174,9 @@ def test_journal_csv_shows_formula_like_ids_as_text_and_amounts_as_numbers(store
         body = c.get(f"{V1}/journal", params={"from": "2026-12-01", "to": "2026-12-31", "format": "csv"}).text
     rows = list(csv.DictReader(io.StringIO(body)))
     assert {r["rule"] for r in rows} == {"'=1+1", "'@SUM(A1:A9)"}
-    assert '\'=HYPERLINK("//e.vil","x")' in {r["account"] for r in rows}
+    # (An account such as =HYPERLINK(...) is refused when the agreement is proposed: accounts are
+    # codes, test_agreement_document; the escaping covers any cell all the same, test_cells.)
+    assert "growth" in {r["account"] for r in rows}
     # 10% of 1000.01 above 0.00 goes to the fund; HW owes it and 30% of its sale to SW.
     assert sorted(r["amount"] for r in rows) == ["-100.00", "-300.00", "100.00", "300.00"]
     assert sum(Decimal(r["amount"]) for r in rows) == 0  # plain numbers, negative ones included
