@@ -7,6 +7,8 @@ Message ids are English; `zh_CN` is the default language, `en` the other one.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -243,9 +245,19 @@ def _number_formatter(locale: str) -> Callable[[object], str]:
     def format_number(value: object) -> str:
         if value is None:
             return ""
-        return format_decimal(value if isinstance(value, (int, Decimal)) else Decimal(str(value)), locale=locale)
+        number = value if isinstance(value, (int, Decimal)) else Decimal(str(value))
+        return _NEGATIVE_ZERO.sub("", format_decimal(number, locale=locale))
 
     return format_number
+
+
+# A minus sign before nothing but zeros ("-0.000", "-0.0%"): what a tiny negative number rounds to.
+_NEGATIVE_ZERO = re.compile(r"(?<![\w.])-(?=0(?:\.0+)?(?![\d.]))")
+
+
+def format_without_negative_zero(pattern: str, *args: object, **kwargs: object) -> str:
+    """Jinja's `format` (printf-style), showing a number that rounds to zero as 0, never -0.000."""
+    return _NEGATIVE_ZERO.sub("", pattern % (kwargs or args))
 
 
 @lru_cache(maxsize=len(SUPPORTED_LOCALES))
@@ -279,6 +291,7 @@ def get_environment(locale: str) -> jinja2.Environment:
     env.filters["local_date"] = _date_formatter(locale)
     env.filters["money"] = _money_formatter(locale)
     env.filters["number"] = _number_formatter(locale)
+    env.filters["format"] = format_without_negative_zero
     env.filters["pairs"] = lambda values: [(v, v) for v in values]  # select options whose text is the value
     # A message built at run time (an error naming a file or a value): translated when it is a
     # known message, shown as it is otherwise, and never %-formatted (a "%" in it is just a "%").
