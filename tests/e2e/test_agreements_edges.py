@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,24 +11,18 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from alliance.access.roles import Role
-from alliance.access.service import create_api_key, create_user, grant_role
+from alliance.access.service import create_user, grant_role
 from alliance.cli.main import app
-from alliance.core.clock import FrozenClock, SystemClock
+from alliance.core.clock import FrozenClock, SystemClock, local_today
 from alliance.core.errors import Conflict
 from alliance.registry.demo import load_demo
 from alliance.server import create_app
 from alliance.store.database import Store
-from tests.support.http import admin_headers
+from tests.support.http import admin_headers, member_headers
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "agreement-yuejia.yaml"
 PARTIES = ["YJ", "MILK", "SNACK", "CLEAN", "BABY", "BEAUTY"]
 runner = CliRunner()
-
-
-def member_headers(store: Store, alliance: str, member: str) -> dict[str, str]:
-    issued = create_api_key(store, role=Role.MEMBER_ADMIN, alliance=alliance, member=member, name=f"{member} admin",
-                            created_by="tests", clock=SystemClock())
-    return {"Authorization": f"Bearer {issued.key}"}
 
 
 def test_cli_propose_show_sign(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -39,7 +33,7 @@ def test_cli_propose_show_sign(database_url: str, monkeypatch: pytest.MonkeyPatc
 
     assert invoke("demo").exit_code == 0
     # The CLI runs on the real clock, and a version may not take effect in the past: start it next month.
-    start = (date.today() + timedelta(days=40)).isoformat()
+    start = (local_today(SystemClock(), "Asia/Shanghai") + timedelta(days=40)).isoformat()  # the CLI's clock
     text = EXAMPLE.read_text(encoding="utf-8").replace("effective_from: 2027-01-01", f"effective_from: {start}")
     example = tmp_path / "agreement.yaml"
     example.write_text(text, encoding="utf-8")

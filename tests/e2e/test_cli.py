@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -272,9 +272,9 @@ def test_member_leave(cli) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(params=["02:00", "23:30"])
 def cli_clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> datetime:
-    """The CLI's clock frozen at a time of today (UTC): 23:30 UTC is already tomorrow in the
-    alliance's Asia/Shanghai, where a machine's `date.today()` is not the business day."""
-    at = datetime.combine(datetime.now(UTC).date(), time.fromisoformat(request.param), UTC)
+    """The CLI's clock, frozen before the alliance is founded, at a time of day in UTC: 23:30 UTC is
+    already the next day in the alliance's Asia/Shanghai, where the machine's date is not the business day."""
+    at = datetime.combine(date(2026, 11, 22), time.fromisoformat(request.param), UTC)
     monkeypatch.setattr(SystemClock, "now", lambda self: at)
     return at
 
@@ -353,7 +353,7 @@ def test_settle_warns_of_a_party_paid_after_it_left(cli, monkeypatch: pytest.Mon
 
 def test_contribution_report_through_the_cli(cli, database_url: str, tmp_path: Path,  # type: ignore[no-untyped-def]
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from alliance.access.roles import Role
     from alliance.access.service import create_user, grant_role
@@ -361,7 +361,7 @@ def test_contribution_report_through_the_cli(cli, database_url: str, tmp_path: P
     from alliance.store.database import Store
 
     monkeypatch.setenv("ALLIANCE_FACTS_PATH", str(tmp_path / "facts.duckdb"))
-    day = (date.today() + timedelta(days=3)).isoformat()  # proposals take effect in the future
+    day = (local_today(SystemClock(), "Asia/Shanghai") + timedelta(days=3)).isoformat()  # proposals take effect later
     for n, code in ((1, "A"), (2, "B")):
         cli("member", "add", "-a", "nb", "--code", code, "--name", f"{code} 公司", "--credit-code", credit_code(n))
     agreement = tmp_path / "refer.yaml"

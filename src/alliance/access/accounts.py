@@ -7,6 +7,7 @@ from alliance.core.clock import Clock
 from alliance.core.errors import NotFound
 from alliance.registry.model import has_left
 from alliance.store.database import Store
+from alliance.store.unit_of_work import UnitOfWork
 
 
 def user_principal(store: Store, username: str, alliance: str, clock: Clock) -> Principal:
@@ -24,3 +25,13 @@ def user_principal(store: Store, username: str, alliance: str, clock: Clock) -> 
         raise NotFound(f"user {username!r} holds no role in {alliance!r}")
     return Principal(username, Role(chosen.role), chosen.alliance, chosen.member,
                      departed=has_left(chosen.member_left_on, chosen.timezone, clock), kind="user")
+
+
+def display_name(uow: UnitOfWork, principal: Principal) -> str:
+    """The name an account goes by: a user's display name or a key's name (its subject if it is no
+    longer stored), at most 100 characters."""
+    if principal.kind == "user":
+        user = uow.access.user(principal.subject)
+        return user.display_name[:100] if user is not None else principal.subject
+    key = uow.access.key(principal.subject)
+    return key.name[:100] if key is not None else principal.subject

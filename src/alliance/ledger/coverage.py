@@ -230,7 +230,7 @@ class ScreeningRunKind(RecordedKind):
 
     def stored(self, rows: Rows) -> dict[Key, Fields]:
         return {(str(r["id"]),): {"method": r["method"], "candidates": r["candidate_count"],
-                                  "inputs_sha256": r["inputs_sha256"], "recomputed": inputs_digest(r["inputs"])}
+                                  "inputs_sha256": r["inputs_sha256"], "recomputed": value_digest(r["inputs"])}
                 for r in rows.screening_runs}
 
     def differences(self, claimed: Fields, stored: Fields) -> list[str]:
@@ -238,11 +238,6 @@ class ScreeningRunKind(RecordedKind):
         if stored["recomputed"] != claimed["inputs_sha256"]:
             found.insert(0, "its stored inputs no longer hash to the recorded inputs_sha256")
         return found
-
-
-def inputs_digest(inputs: Any) -> str:
-    """A screening run's inputs digest, as `screening.service` computes it."""
-    return text_digest(json.dumps(inputs, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
 
 
 class PilotDecisionKind(RecordedKind):

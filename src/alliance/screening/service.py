@@ -7,7 +7,6 @@ another alliance is simply not found), applies the pure rules of `pipeline`, and
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from alliance.ledger import events
 from alliance.ledger import service as ledger
+from alliance.ledger.coverage import text_digest
 from alliance.core.clock import Clock
 from alliance.core.decimals import check_decimal
 from alliance.core.paging import Page
@@ -92,11 +92,6 @@ def _inputs(spec: CriteriaSpec, method: Method, table: CandidateTable, settings:
     }
 
 
-def _digest(inputs: dict[str, Any]) -> str:
-    canonical = json.dumps(inputs, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
 def ranked_report(spec: CriteriaSpec, table: CandidateTable, method: Method, settings: SensitivitySettings,
                   limit: int | None = None) -> dict[str, Any]:
     """Rank and report: the pure computation, run within the computing budget (core.budget)."""
@@ -128,14 +123,14 @@ def run_screening(
         alliance = uow.alliances.require(alliance_code)
         run_id = uow.screening.add_run(
             alliance.id, created_at=clock.now(), actor=actor, method=method.value,
-            candidate_count=len(table.names), inputs_sha256=_digest(inputs), inputs=inputs, report=kept,
+            candidate_count=len(table.names), inputs_sha256=ledger.digest(inputs), inputs=inputs, report=kept,
         )
         # The ranking's digest, not its names: every member may read the ledger, and a run over the
         # members' own figures must not tell them who ranks first (the run itself stays the coordinator's).
         order = [[row["name"], row["score"]] for row in report["ranking"]]
         ledger.record(uow, alliance.id, alliance.code, events.SCREENING_RUN, actor, clock.now(), {
-            "run": run_id, "method": method.value, "candidates": len(table.names), "inputs_sha256": _digest(inputs),
-            "ranking_sha256": _digest({"ranking": order})})
+            "run": run_id, "method": method.value, "candidates": len(table.names), "inputs_sha256": ledger.digest(inputs),
+            "ranking_sha256": ledger.digest({"ranking": order})})
         uow.commit()
         saved = uow.screening.run(alliance.id, run_id)
     assert saved is not None
@@ -166,7 +161,7 @@ def get_run(store: Store, alliance_code: str, run_id: int) -> SavedRun:
 def recompute_run(store: Store, alliance_code: str, run_id: int) -> tuple[SavedRun, dict[str, Any], bool]:
     """Recompute a saved run from its stored inputs; the flag says whether the result is identical."""
     run = get_run(store, alliance_code, run_id)
-    if _digest(run.inputs) != run.inputs_sha256:
+    if ledger.digest(run.inputs) != run.inputs_sha256:
         raise Conflict(f"screening run {run_id}'s stored inputs do not match their SHA-256; they were altered")
     spec = parse_spec(run.inputs["criteria"])
     candidates = run.inputs["candidates"]
@@ -524,6 +519,6 @@ def decide_pilot(store: Store, alliance_code: str, pilot_id: int, decision: Deci
         # coordinator's: the entry keeps the prospect's id and the note's digest.
         ledger.record(uow, alliance.id, alliance.code, events.PILOT_DECIDED, actor, clock.now(), {
             "pilot": pilot_id, "prospect": prospect.id, "decision": decision.value,
-            "note_sha256": hashlib.sha256(note.encode("utf-8")).hexdigest()})
+            "note_sha256": text_digest(note)})
         uow.commit()
     return review

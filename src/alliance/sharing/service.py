@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 
+from alliance.access import accounts
 from alliance.access.policy import Action, authorize
 from alliance.access.roles import Principal
 from alliance.ledger import events
@@ -164,7 +165,7 @@ def sign(store: Store, alliance_code: str, agreement_code: str, version: int, me
         if has_left(left_on, alliance.timezone, clock):
             raise Conflict(f"{member_code!r} left the alliance on {left_on}: it signs nothing any more; "
                            f"propose a version without it")
-        account_name = _account_name(uow, principal)
+        account_name = accounts.display_name(uow, principal)
         shown = signer or account_name
         now = clock.now()
         try:
@@ -180,15 +181,6 @@ def sign(store: Store, alliance_code: str, agreement_code: str, version: int, me
             "account_name": account_name, "attorney_id": attorney.id if attorney else None})
         uow.commit()
         return next(v for v in uow.sharing.versions(alliance.id, agreement_code) if v.version == version)
-
-
-def _account_name(uow: UnitOfWork, principal: Principal) -> str:
-    """A user's display name or a key's name (the account's own subject if it is no longer stored)."""
-    if principal.kind == "user":
-        user = uow.access.user(principal.subject)
-        return user.display_name[:100] if user is not None else principal.subject
-    key = uow.access.key(principal.subject)
-    return key.name[:100] if key is not None else principal.subject
 
 
 def version_in_force(store: Store, alliance_code: str, agreement_code: str, day: date) -> AgreementVersion | None:

@@ -33,7 +33,7 @@ from alliance.sharing.rule_form import RuleForm, RuleFormInvalid, add_rule, pars
 from alliance.store.database import Store
 from alliance.web import charts
 from alliance.web.i18n import N_
-from alliance.web.render import gettext_for, is_htmx, render
+from alliance.web.render import gettext_for, is_htmx, refused_page, render
 from alliance.web.viewer import PageViewer
 
 router = APIRouter(include_in_schema=False)
@@ -262,7 +262,6 @@ async def sign_version(request: Request, code: Code, agreement: Code, version: I
     except AllianceError as exc:
         if is_htmx(request):
             raise
-        return render(request, "error.html", status=exc.status, error_title=N_("The version was not signed"),
-                      error_detail=exc.message, error_code=exc.code, error_status=exc.status)
+        return refused_page(request, exc, N_("The version was not signed"))
     return RedirectResponse(f"/alliances/{code}/agreements/{agreement}?version={version}&signed={member}",
                             status_code=303)

@@ -18,7 +18,7 @@ from alliance.api.deps import ClockDep, Code, Id, StoreDep
 from alliance.core.errors import AllianceError
 from alliance.sharing import attorneys
 from alliance.web.i18n import N_
-from alliance.web.render import is_htmx, render
+from alliance.web.render import is_htmx, refused_page
 from alliance.web.viewer import PageViewer
 
 router = APIRouter(include_in_schema=False)
@@ -31,8 +31,7 @@ async def _change(request: Request, code: str, member: str, change: Callable[[],
     except AllianceError as exc:
         if is_htmx(request):
             raise
-        return render(request, "error.html", status=exc.status, error_title=N_("The power of attorney was not changed"),
-                      error_detail=exc.message, error_code=exc.code, error_status=exc.status)
+        return refused_page(request, exc, N_("The power of attorney was not changed"))
     return RedirectResponse(f"{request.scope.get('root_path', '')}/alliances/{code}/members/{member}#attorneys",
                             status_code=303)
 

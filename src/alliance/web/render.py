@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from alliance import __version__
+from alliance.core.errors import AllianceError
 from alliance.core.settings import get_settings
 from alliance.web.i18n import (LANG_QUERY, LANGUAGE_NAMES, SUPPORTED_LOCALES, apply_locale_headers, get_environment,
                                get_translations, request_locale)
@@ -54,3 +55,10 @@ def render(request: Request, template: str, *, status: int = 200, viewer: Viewer
     response = HTMLResponse(html, status_code=status, headers=headers)
     apply_locale_headers(response, choice)
     return response
+
+
+def refused_page(request: Request, exc: AllianceError, title: str) -> HTMLResponse:
+    """A form post the service refused, as a whole page: `title` (an N_ message) and the error's
+    code, status and specifics (htmx requests get the error raised instead, as fragments)."""
+    return render(request, "error.html", status=exc.status, error_title=title, error_detail=exc.message,
+                  error_code=exc.code, error_status=exc.status)
