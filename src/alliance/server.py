@@ -19,6 +19,7 @@ from alliance.api.deps import BEARER_SCHEME, authorize_route
 from alliance.api.guards import AuthenticateFirst, BodyLimit, ClientAddress, RateLimiter, SecurityHeaders
 from alliance.api.statement_reads import CachedStatementReads, ClosedDayStatements
 from alliance.api.routers import agreements, alliances, auth, datashare, games, health, ledger, screening, settlement
+from alliance.api.routers import docs as api_docs
 from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
 from alliance.edge.idempotency import IdempotentWrites
@@ -80,7 +81,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
         version=__version__,
         description="Form, run and end business alliances.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served by api.routers.docs from local files (works offline)
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -94,6 +95,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     problems.install(app, pages=errors.page_problem)
     # Every API route authenticates and is authorised by access.policy (the health check is public).
     app.include_router(health.router)
+    app.include_router(api_docs.router)
     app.include_router(auth.router, prefix="/api/v1", responses=AUTH_ERRORS)
     app.include_router(alliances.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(screening.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)

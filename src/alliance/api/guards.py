@@ -34,8 +34,10 @@ HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
-# The interactive API docs page is FastAPI's Swagger UI, whose script and styles come from a CDN.
-DOCS_PATHS = ("/api/v1/docs",)
+# The interactive API docs page (api.routers.docs) runs Swagger UI from local files; it sets inline
+# styles as it renders, so its policy allows those, and nothing else more than every other page's.
+DOCS_PATH = "/api/v1/docs"
+DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 
 # Assets are the same for everyone and may be cached; every other answer may carry statements,
@@ -58,8 +60,8 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         extra = list(HEADERS)
-        if not scope["path"].startswith(DOCS_PATHS):
-            extra.append((b"content-security-policy", CSP.encode()))
+        policy = DOCS_CSP if scope["path"] == DOCS_PATH else CSP
+        extra.append((b"content-security-policy", policy.encode()))
         if scope.get("scheme") == "https":
             extra.append((b"strict-transport-security", HSTS))
         cacheable = scope["path"].startswith(CACHEABLE_PATHS)
@@ -147,7 +149,7 @@ class AuthenticateFirst:
     authorize_route): this is the cheap front door, not the authorisation."""
 
     PREFIX = "/api/v1/"
-    PUBLIC = frozenset({"/api/v1/auth/sign-in", "/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/oauth2-redirect"})
+    PUBLIC = frozenset({"/api/v1/auth/sign-in", "/api/v1/openapi.json", "/api/v1/docs"})
     PUBLIC_PAGES = frozenset({"/sign-in"})
     SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
