@@ -124,6 +124,8 @@ def test_pipeline_over_http(client: TestClient) -> None:
             assert client.patch(f"{V1}/dd-items/{item['id']}", json={"status": "done"}).status_code == 200
     pilot = client.post(f"{V1}/prospects/{pid}/pilot", json={"name": "试点", "starts_on": "2026-12-01",
                                                             "ends_on": "2027-01-31", "cadence": "monthly"}).json()
+    body = problem(client.post(f"{V1}/pilots/{pilot['id']}/decision", json={"decision": "go"}), 422, "pilot_without_kpis")
+    assert "no KPI" in body["detail"]
     kpi = client.post(f"{V1}/pilots/{pilot['id']}/kpis", json={"name": "转化率", "unit": "%", "target": "3.5"}).json()
     assert kpi["target"] == "3.5"
     client.post(f"{V1}/kpis/{kpi['id']}/measurements", json={"measured_on": "2027-01-15", "value": "3.85"})

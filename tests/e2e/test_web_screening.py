@@ -377,6 +377,28 @@ def test_the_pilot_shows_attainment_and_records_the_decision(world: World) -> No
     assert 'id="decision"' in after.text and 'id="decision-form"' not in after.text
 
 
+def test_a_pilot_without_kpis_asks_for_a_reason_before_go_or_no_go(world: World) -> None:
+    s, clock = world.store, world.clock
+    p = service.add_prospect(s, CODE, "甬江冷链", Source.REFERRAL, "seed", clock)
+    service.move_prospect(s, CODE, p.id, Stage.DUE_DILIGENCE, "seed", clock)
+    for item in service.prospect_file(s, CODE, p.id).checklist:
+        service.update_item(s, CODE, item.id, "seed", clock, status=ItemStatus.DONE)
+    pilot = service.start_pilot(s, CODE, p.id, "试运行", date(2026, 12, 1), date(2027, 2, 28), Cadence.MONTHLY,
+                                "seed", clock)
+    c = world.client("coord")
+    page = c.get(f"{BASE}/prospects/{p.id}")
+    assert 'id="decision-no-kpi"' in page.text and "还没有 KPI" in page.text
+    refused = c.post(f"{BASE}/prospects/{p.id}/decision",
+                     data={"csrf_token": csrf_of(page.text), "decision": "go", "note": ""})
+    assert refused.status_code == 422
+    assert "这个试点没有 KPI" in refused.text.split('id="f-note-error"', 1)[1].split("</p>", 1)[0]
+    assert service.review_pilot(s, CODE, pilot.id).pilot.decision is None
+    done = c.post(f"{BASE}/prospects/{p.id}/decision", follow_redirects=False,
+                  data={"csrf_token": csrf_of(page.text), "decision": "go", "note": "试运行零差错，理事会一致同意"})
+    assert done.status_code == 303
+    assert service.review_pilot(s, CODE, pilot.id).pilot.decision is Decision.GO
+
+
 # -- the pipeline's forms ------------------------------------------------------------------------------
 
 CREDIT_CODE = "91330200MA2H4K7PXB"  # a valid unified social credit code (check character B)

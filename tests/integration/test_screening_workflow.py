@@ -137,6 +137,23 @@ def test_shortlist_then_due_diligence_gate_then_pilot_go(store: Store, clock: Fr
         service.decide_pilot(store, alliance, pilot.id, Decision.NO_GO, "改主意", "committee", clock)
 
 
+def test_a_pilot_without_kpis_is_decided_only_with_a_written_reason(store: Store, clock: FrozenClock,
+                                                                    alliance: str) -> None:
+    p = service.add_prospect(store, alliance, "宁波某模具", Source.TRADE_SHOW, "analyst", clock)
+    service.move_prospect(store, alliance, p.id, Stage.DUE_DILIGENCE, "c", clock)
+    for item in service.prospect_file(store, alliance, p.id).checklist:
+        service.update_item(store, alliance, item.id, "c", clock, status=ItemStatus.DONE)
+    pilot = service.start_pilot(store, alliance, p.id, "样件试制", date(2026, 12, 1), date(2026, 12, 31),
+                                Cadence.WEEKLY, "c", clock)
+    with pytest.raises(service.PilotWithoutKpis) as refused:
+        service.decide_pilot(store, alliance, pilot.id, Decision.GO, "  ", "c", clock)
+    assert refused.value.code == "pilot_without_kpis" and refused.value.problems[0].field == "note"
+    unchanged = service.prospect_file(store, alliance, p.id)
+    assert unchanged.prospect.stage is Stage.PILOT and unchanged.pilot is not None and unchanged.pilot.decision is None
+    decided = service.decide_pilot(store, alliance, pilot.id, Decision.GO, "样件一次通过，客户已下单，无需再设指标", "c", clock)
+    assert decided.pilot.decision is Decision.GO and decided.prospect.stage is Stage.PARTNER
+
+
 def test_no_go_rejects_and_final_stages_stay_final(store: Store, clock: FrozenClock, alliance: str) -> None:
     p = service.add_prospect(store, alliance, "苏州某精密", Source.TRADE_SHOW, "analyst", clock)
     service.move_prospect(store, alliance, p.id, Stage.DUE_DILIGENCE, "c", clock)

@@ -69,6 +69,17 @@ TEXT_LIMIT = 100  # owners, actors, signers: the column length
 NOTE_LIMIT = 2000  # notes on a move, a measurement, a decision (as the API declares)
 
 
+class PilotWithoutKpis(InvalidInput):
+    """A go / no-go on a pilot with no KPI to judge it by needs the reason written down."""
+
+    code = "pilot_without_kpis"
+
+    def __init__(self, pilot_id: int) -> None:
+        super().__init__(f"pilot {pilot_id} has no KPI: add one, or give the reason for deciding without any",
+                         [Problem(f"pilot {pilot_id}", "note", "required when the pilot has no KPI")])
+        self.pilot_id = pilot_id
+
+
 class ProspectNotFound(NotFound):
     code = "prospect_not_found"
     title = "Prospect not found"
@@ -510,6 +521,9 @@ def decide_pilot(store: Store, alliance_code: str, pilot_id: int, decision: Deci
             raise Conflict(f"pilot {pilot_id} was already decided: {pilot.decision.value}")
         if not note.strip() and decision is Decision.NO_GO:
             raise InvalidInput("a no-go decision needs a note saying why")
+        # A go / no-go is a judgement on measured KPIs; without any, only a written reason stands in.
+        if not note.strip() and not uow.screening.kpis(alliance.id, pilot_id):
+            raise PilotWithoutKpis(pilot_id)
         prospect = _prospect(uow, alliance, pilot.prospect_id, for_update=True)
         uow.screening.decide(alliance.id, pilot_id, decision, note, actor, clock.now())
         target = Stage.PARTNER if decision is Decision.GO else Stage.REJECTED

@@ -68,6 +68,7 @@ DIRECTION_LABELS = {KpiDirection.HIGHER: N_("Higher is better"), KpiDirection.LO
 CADENCE_LABELS = {Cadence.WEEKLY: N_("Weekly"), Cadence.BIWEEKLY: N_("Every two weeks"), Cadence.MONTHLY: N_("Monthly")}
 WAIVER_NEEDS_REASON = N_("A waiver needs a reason.")
 NO_GO_NEEDS_NOTE = N_("A no-go decision needs a note saying why.")
+NO_KPI_NEEDS_REASON = N_("This pilot has no KPI: add one first, or write here why you decide without any.")
 CHOOSE_SOURCE = N_("Choose where the prospect came from.")
 CHOOSE_STAGE = N_("Choose a stage.")
 CHOOSE_CADENCE = N_("Choose how often the pilot is reviewed.")
@@ -272,6 +273,8 @@ async def decide(request: Request, code: Code, prospect_id: Id, store: StoreDep,
     if decision is not None:
         try:
             service.decide_pilot(store, code, found.pilot.id, decision, values["note"], viewer.principal.actor, clock)
+        except service.PilotWithoutKpis:
+            errors["note"] = NO_KPI_NEEDS_REASON
         except InvalidInput as exc:
             missing_note = decision is Decision.NO_GO and not values["note"].strip()
             errors["note"] = NO_GO_NEEDS_NOTE if missing_note else exc.message
