@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from alliance.screening.candidates import CandidateTable
 from alliance.screening.criteria import CriteriaSpec, Criterion, Direction, Scale, parse_spec
-from alliance.screening.scoring import Method, TopsisModel, WeightedModel, order_and_ranks, rank
+from alliance.screening.scoring import (DOT_BLOCK_ROWS, Method, TopsisModel, WeightedModel, descending_order, exact_dot,
+                                        order_and_ranks, rank)
 from alliance.screening.sensitivity import first_place_probabilities, weight_margins
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -323,6 +324,53 @@ def test_order_and_ranks_give_competition_ranks_and_keep_ties_in_input_order(val
             assert order[k] < order[k + 1], "tied candidates must keep input order"
     for k in range(n):
         assert ranks[k] == 1 + int(np.sum(scores > ordered[k]))
+
+
+def near_ties(draw: st.DrawFn) -> np.ndarray:
+    """Scores many of which are equal, or one or a few units in the last place apart (what the
+    integer keys of `descending_order` cannot tell apart), with signed zeros and negatives."""
+    base = draw(st.lists(st.floats(-1e3, 1e3, allow_nan=False) | st.sampled_from([0.0, -0.0, 5.0]), min_size=1,
+                         max_size=6))
+    picks = draw(st.lists(st.tuples(st.integers(0, len(base) - 1), st.integers(-3, 3)), max_size=120))
+    values = []
+    for k, steps in picks:
+        x = base[k]
+        for _ in range(abs(steps)):
+            x = float(np.nextafter(x, np.inf if steps > 0 else -np.inf))
+        values.append(x)
+    return np.array(values, dtype=np.float64)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.composite(near_ties)())
+def test_descending_order_is_the_stable_argsort_of_the_negated_scores(scores: np.ndarray) -> None:
+    assert descending_order(scores).tolist() == np.argsort(-scores, kind="stable").tolist()
+
+
+def test_descending_order_on_a_million_close_scores_and_on_infinities() -> None:
+    rng = np.random.default_rng(7)
+    # 2^20 scores in [1, 1 + 2^-20): the index bits replace most of each key, so almost every
+    # neighbour goes through the exact repair.
+    scores = 1.0 + rng.integers(0, 1 << 32, 1 << 20) * 2.0**-52
+    assert np.array_equal(descending_order(scores), np.argsort(-scores, kind="stable"))
+    with_inf = np.array([1.0, np.inf, -np.inf, 1.0, 0.0])
+    assert descending_order(with_inf).tolist() == [1, 0, 3, 4, 2]
+
+
+def test_blocked_exact_dot_sums_each_row_as_the_column_loop_does() -> None:
+    rng = np.random.default_rng(3)
+    matrix = np.asfortranarray(rng.uniform(-50, 50, (DOT_BLOCK_ROWS * 2 + 17, 7)))
+    weights = rng.uniform(0, 1, 7)
+    reference = np.zeros(len(matrix))
+    for j in range(7):
+        reference += matrix[:, j] * weights[j]
+    assert np.array_equal(exact_dot(matrix, weights), reference)
+    assert np.array_equal(exact_dot(matrix, weights, 2.5), reference + 2.5)
+    columns = rng.uniform(0, 1, (7, 5))
+    many = np.zeros((len(matrix), 5))
+    for j in range(7):
+        many += matrix[:, j, None] * columns[j]
+    assert np.array_equal(exact_dot(matrix, columns), many)
 
 
 # -- weight margins ----------------------------------------------------------------------------

@@ -45,21 +45,36 @@ class Exclusion:
     reason: str
 
 
-def exact_dot(matrix: Array, vectors: Array) -> Array:
-    """`matrix @ vectors`, accumulated criterion by criterion with plain element-wise operations.
+# Rows per block in `exact_dot`: the running total and the scratch column of a block (2 x 128 KiB)
+# stay in a core's L2 cache across the criteria, instead of streaming through memory once a criterion.
+DOT_BLOCK_ROWS = 16_384
+
+
+def exact_dot(matrix: Array, vectors: Array, constant: float | None = None) -> Array:
+    """`matrix @ vectors` (then `+ constant`), accumulated criterion by criterion with plain
+    element-wise operations.
 
     BLAS products round differently in their vector body and their remainder loop (and may fuse
     multiply-adds), so two identical candidates can come out one unit in the last place apart and
     stop tying. Element-wise multiply and add are each correctly rounded, so equal rows always give
-    equal results. `vectors` is (m,) for one weight vector or (m, k) for k of them.
+    equal results. `vectors` is (m,) for one weight vector or (m, k) for k of them. Rows are taken in
+    blocks (the sum for each row is the same, in the same order), which measured 1.8x faster than
+    whole columns at a million rows (benchmarks/screening.py).
     """
-    columns = matrix.shape[1]
-    shape = (matrix.shape[0],) if vectors.ndim == 1 else (matrix.shape[0], vectors.shape[1])
-    total, scratch = np.zeros(shape), np.empty(shape)
-    for j in range(columns):
-        column = matrix[:, j] if vectors.ndim == 1 else matrix[:, j, None]
-        np.multiply(column, vectors[j], out=scratch)
-        total += scratch
+    n, columns = matrix.shape
+    shape = (n,) if vectors.ndim == 1 else (n, vectors.shape[1])
+    total = np.zeros(shape)
+    rows = max(1, DOT_BLOCK_ROWS // (1 if vectors.ndim == 1 else vectors.shape[1]))
+    scratch = np.empty((min(rows, n), *shape[1:]))
+    for start in range(0, n, rows):
+        stop = min(n, start + rows)
+        part, work = total[start:stop], scratch[: stop - start]
+        for j in range(columns):
+            column = matrix[start:stop, j] if vectors.ndim == 1 else matrix[start:stop, j, None]
+            np.multiply(column, vectors[j], out=work)
+            part += work
+        if constant is not None:
+            part += constant
     return total
 
 
@@ -92,9 +107,7 @@ class WeightedModel:
 
     def scores(self, values: Array, weights: Array) -> Array:
         # 10 * sum_j w_j (a_j x_ij + b_j), folded into one coefficient per criterion plus a constant.
-        scores = exact_dot(values, SCORE_MAX * weights * self.slope)
-        scores += SCORE_MAX * float(weights @ self.offset)
-        return scores
+        return exact_dot(values, SCORE_MAX * weights * self.slope, SCORE_MAX * float(weights @ self.offset))
 
     def utilities(self, values: Array) -> Array:
         return values * self.slope + self.offset
@@ -232,19 +245,58 @@ def _exclusions(spec: CriteriaSpec, table: CandidateTable) -> tuple[NDArray[np.b
     return keep, excluded
 
 
+def descending_order(scores: Array) -> NDArray[np.intp]:
+    """Indices of `scores` best first, equal scores in input order: the same as
+    `np.argsort(-scores, kind="stable")`, about twice as fast on a million scores.
+
+    NumPy sorts 64-bit integers with SIMD several times faster than it argsorts floats, so each
+    score becomes an integer that orders like it, best first (its IEEE 754 bits, mapped so that
+    integer order is float order, then inverted), whose low bits are replaced by the candidate's
+    index; one sort of those keys gives the order. Scores that differ only in the bits the index
+    replaced come out in input order, and are put right afterwards by an exact sort of just those
+    runs of neighbours (few: they differ by less than 2^-31 of their value at a million scores).
+    """
+    n = len(scores)
+    if n < 2 or not np.isfinite(scores).all():
+        return np.argsort(-scores, kind="stable")
+    bits = np.uint64((n - 1).bit_length())
+    sign = np.uint64(1 << 63)
+    raw = (scores + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0: equal scores, one key
+    # Non-negative: all bits but the sign flipped (larger first); negative: as is (after them,
+    # larger magnitude later).
+    best_first = raw >> np.uint64(63)
+    best_first -= np.uint64(1)
+    best_first &= ~sign
+    best_first ^= raw
+    low = np.uint64((1 << int(bits)) - 1)
+    keys = best_first & ~low
+    keys |= np.arange(n, dtype=np.uint64)
+    keys.sort()
+    high = keys >> bits
+    order = (keys & low).view(np.intp)
+    shared = high[1:] == high[:-1]
+    if shared.any():
+        in_run = np.zeros(n, dtype=bool)
+        in_run[:-1] |= shared
+        in_run[1:] |= shared
+        where = np.flatnonzero(in_run)
+        starts = np.ones(len(where), dtype=bool)
+        starts[1:] = ~shared[where[1:] - 1]
+        members = order[where]
+        # Within each run (runs stay where they are): full key first, then the index.
+        order[where] = members[np.lexsort((members, best_first[members], np.cumsum(starts)))]
+    return order
+
+
 def order_and_ranks(scores: Array) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """Indices best first (ties in input order) and competition ranks (1, 2, 2, 4)."""
     n = len(scores)
-    order = np.argsort(-scores, kind="quicksort")
-    ordered = scores[order]
-    tied = ordered[1:] == ordered[:-1]
-    if not tied.any():
-        return order, np.arange(1, n + 1)
-    # Quicksort is not stable; redo with a stable sort only when some scores are equal.
-    order = np.argsort(-scores, kind="stable")
+    order = descending_order(scores)
     ordered = scores[order]
     starts = np.ones(n, dtype=bool)
     starts[1:] = ordered[1:] != ordered[:-1]
+    if starts.all():
+        return order, np.arange(1, n + 1)
     ranks = np.maximum.accumulate(np.where(starts, np.arange(1, n + 1), 0))
     return order, ranks
 
