@@ -27,7 +27,7 @@ from alliance.settlement.scheduler import DailySettlement
 from alliance.store.database import Store
 from alliance.store.shared_facts import shared_facts
 from alliance.web import (STATIC_DIR, agreement_pages, alliance_pages, attorney_pages, contribution_pages, errors, i18n,
-                          pages, prospect_pages, screening_pages, settlement_pages, sharing_pages)
+                          pages, prospect_pages, screening_pages, settlement_pages, sharing_pages, view_query_pages)
 
 
 API_ACCESS = [Depends(authorize_route)]
@@ -109,6 +109,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(settlement_pages.router)
     app.include_router(contribution_pages.router)
     app.include_router(sharing_pages.router)
+    app.include_router(view_query_pages.router)
     app.include_router(screening_pages.router)
     app.include_router(prospect_pages.router)
     app.include_router(agreement_pages.router)

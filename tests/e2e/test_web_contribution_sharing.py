@@ -437,6 +437,8 @@ class _VisibleText(HTMLParser):
         self.found: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if ("type", "hidden") in attrs:  # a hidden field's value is sent, never shown or spoken
+            return
         self.found += [v for k, v in attrs if k in self.SPOKEN_ATTRS and v]
 
     def handle_data(self, data: str) -> None:
@@ -467,3 +469,106 @@ def test_the_views_list_comes_in_pages(world: World) -> None:
     assert rest.status_code == 200 and "offset=0" in rest.text
     shown = [re.findall(r'id="view-(\d+)"', page.text) for page in (first, rest)]
     assert len(shown[0]) == 20 and len(shown[1]) == 2 and not set(shown[0]) & set(shown[1])
+
+
+# --- querying a shared view (the partner's side) --------------------------------------------------
+
+
+def query_path(world: World, view: int | None = None) -> str:
+    return f"{LIST}/views/{view or world.view}"
+
+
+def logged(world: World) -> list[tuple[str, str]]:
+    return [(a.accessed_by, a.kind) for a in datashare.access_log(world.store, "nb", world.view, 100, 0)]
+
+
+def test_a_partner_queries_rows_of_a_view_in_the_browser(world: World) -> None:
+    partner = world.browser("partner")
+    listed = partner.get(LIST)
+    assert f'href="{query_path(world)}"' in listed.text and "Query this view" in text(listed.text)
+    form = partner.get(query_path(world))
+    assert form.status_code == 200 and 'id="rows-form"' in form.text and logged(world) == []
+    # The filter and sort offer the visible fields only: no aggregate or hidden one.
+    options = re.findall(r'<option value="(\w+)"', form.text.split('id="f-filter_field_0"', 1)[1].split("</select>", 1)[0])
+    assert options == ["business_day", "channel"]
+
+    r = partner.post(query_path(world), data={"mode": "rows", "filter_field_0": "channel", "filter_op_0": "=",
+                                              "filter_value_0": "store", "filter_field_1": "business_day",
+                                              "filter_op_1": ">=", "filter_value_1": "2027-01-12",
+                                              "sort_field": "business_day", "sort_dir": "desc"})
+    assert r.status_code == 200, r.text
+    table = r.text.split('id="answer-rows"', 1)[1].split("</table>", 1)[0]
+    days = re.findall(r"<td>(2027-01-\d\d)</td>", table)
+    assert len(days) == 6 and days == sorted(days, reverse=True) and min(days) == "2027-01-12"
+    assert "referral" not in table and "Amount" not in table and SECRET_COST not in r.text
+    assert "6 records" in text(r.text, "query-answer")
+    assert logged(world) == [("partner (member_analyst of nb/M0002)", "rows")]
+
+
+def test_group_totals_withhold_groups_smaller_than_k(world: World) -> None:
+    partner = world.browser("partner")
+    whole = partner.post(query_path(world), data={"mode": "groups", "group_by": ""})
+    assert whole.status_code == 200, whole.text
+    table = whole.text.split('id="answer-groups"', 1)[1].split("</table>", 1)[0]
+    # All 14 lines (100.50, 101.50, ... 113.50) in one group of at least k = 5.
+    assert re.findall(r'<td class="num">([\d.,]+)</td>', table) == ["14", "1498.00"]
+    assert "Sum of Amount (CNY)" in table and "Cost" not in table and SECRET_COST not in whole.text
+    # By channel: 12 store lines and 2 referral ones; the referral group is under k, and the store
+    # group goes with it, or subtracting it from the whole would reveal the 2 lines.
+    split = partner.post(query_path(world), data={"mode": "groups", "group_by": "channel"})
+    assert split.status_code == 200 and 'id="answer-groups"' not in split.text
+    assert "No group is large enough to show." in text(split.text, "query-answer")
+    assert "2 smaller groups are withheld." in text(split.text, "withheld")
+    assert logged(world) == [("partner (member_analyst of nb/M0002)", "groups")] * 2
+
+
+def test_a_wrong_query_is_shown_beside_its_field_and_logs_nothing(world: World) -> None:
+    partner = world.browser("partner")
+    bad = partner.post(query_path(world), data={"mode": "rows", "filter_field_0": "business_day", "filter_op_0": ">=",
+                                                "filter_value_0": "last week", "filter_field_1": "cost",
+                                                "filter_value_1": SECRET_COST, "filter_field_2": "channel",
+                                                "filter_value_2": "", "sort_field": "amount"})
+    assert bad.status_code == 422
+    assert text(bad.text, "f-filter_value_0-error") == "Enter a date as YYYY-MM-DD."
+    assert text(bad.text, "f-filter_field_1-error") == "Choose one of the view's visible fields."
+    assert text(bad.text, "f-filter_value_2-error") == "Enter the value to compare with."
+    assert text(bad.text, "f-sort_field-error") == "Choose one of the view's visible fields."
+    assert 'value="last week"' in bad.text
+    group = partner.post(query_path(world), data={"mode": "groups", "group_by": "amount"})
+    assert group.status_code == 422 and text(group.text, "f-group_by-error") == "Choose one of the view's visible fields."
+    forged = partner.post(query_path(world), data={"mode": "rows", "cursor": "eyJvIjogLTF9"})
+    assert forged.status_code == 422 and "not one this form gave" in text(forged.text, "query-refused")
+    assert logged(world) == []
+
+
+def test_querying_needs_csrf_and_is_refused_to_the_auditor_and_outsiders(world: World) -> None:
+    partner = world.browser("partner")
+    assert partner.post(query_path(world), csrf=False, data={"mode": "groups"}).status_code == 403
+    assert partner.post(query_path(world), csrf=False, data={"mode": "groups", "csrf_token": "forged"}).status_code == 403
+    auditor = world.browser("auditor")  # reads records, never a member's raw data
+    assert auditor.get(query_path(world)).status_code == 403
+    assert auditor.post(query_path(world), data={"mode": "groups"}).status_code == 403
+    assert "Query this view" not in auditor.get(LIST).text
+    outsider = world.browser("outsider")
+    assert outsider.get(query_path(world)).status_code == 404
+    assert outsider.post(query_path(world), data={"mode": "groups"}).status_code == 404
+    assert partner.get(query_path(world, 9999)).status_code == 404
+    assert logged(world) == []
+    datashare.revoke(world.store, "nb", world.view, world.clock)
+    assert partner.get(query_path(world)).status_code == 404
+    assert partner.post(query_path(world), data={"mode": "groups"}).status_code == 404
+    assert logged(world) == []
+
+
+def test_rows_come_a_page_at_a_time(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from alliance.web import view_query_pages
+    monkeypatch.setattr(view_query_pages, "ROWS_PAGE", 10)
+    partner = world.browser("partner")
+    first = partner.post(query_path(world), data={"mode": "rows", "sort_field": "channel", "sort_dir": "asc"})
+    assert "10 records" in text(first.text, "query-answer") and 'id="next-page"' in first.text
+    nxt = first.text.split('id="next-page"', 1)[1].split("</form>", 1)[0]
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', nxt))
+    assert fields["sort_field"] == "channel" and fields["mode"] == "rows"
+    second = partner.post(query_path(world), data=fields)
+    assert "4 records" in text(second.text, "query-answer") and 'id="next-page"' not in second.text
+    assert len(logged(world)) == 2

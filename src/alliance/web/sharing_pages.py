@@ -57,6 +57,7 @@ class ViewCard:
     names_hidden: bool  # whether this viewer may see which fields are hidden
     may_log: bool
     may_revoke: bool
+    may_query: bool
     latest: list[dict[str, Any]]  # the latest access-log entries, for those who may read the log
 
 
@@ -81,7 +82,8 @@ def _card(store: StoreDep, viewer: Viewer, alliance: Alliance, found: StoredView
     latest = _log_rows(service.access_log(store, alliance.code, found.id, LOG_ON_LIST, 0), alliance.timezone) if reads else []
     return ViewCard(found, companies.get(found.member, found.member), split[Policy.VISIBLE], split[Policy.AGGREGATE],
                     split[Policy.HIDDEN] if reads else [], reads, reads,
-                    viewer.may(Action.ACT_FOR_MEMBER, alliance.code, found.member), latest)
+                    viewer.may(Action.ACT_FOR_MEMBER, alliance.code, found.member),
+                    viewer.may(Action.READ_SHARED, alliance.code), latest)
 
 
 def _members_view(store: StoreDep, code: str, member: str, view_id: int) -> StoredView:

@@ -70,6 +70,8 @@ PAGES: dict[tuple[str, str], Action | None] = {
     ("GET", "/alliances/{code}/contribution"): Action.COMPUTE,  # a pure computation on the upload
     ("POST", "/alliances/{code}/contribution"): Action.COMPUTE,
     ("GET", "/alliances/{code}/sharing"): Action.READ_RECORDS,  # what is shared, never the data
+    ("GET", "/alliances/{code}/sharing/views/{view_id}"): Action.READ_SHARED,  # the query form
+    ("POST", "/alliances/{code}/sharing/views/{view_id}"): Action.READ_SHARED,  # run it (logged)
     ("GET", "/alliances/{code}/sharing/members/{member}/views/new"): Action.ACT_FOR_MEMBER,
     ("POST", "/alliances/{code}/sharing/members/{member}/views"): Action.ACT_FOR_MEMBER,
     ("GET", "/alliances/{code}/sharing/members/{member}/views/{view_id}/log"): Action.READ_MEMBER_DATA,

@@ -1,0 +1,172 @@
+"""Querying a shared view in the browser: the partner's side of data sharing (数据共享查询).
+
+The API's `GET …/views/{id}/rows` and `…/groups`, as a form: up to three filters and a sort on the
+view's visible fields, or group totals by one field, with the answer as a table under the form.
+Every query goes through the same service as the API (`datashare.service`), so it is checked
+against the view's policy, counted in its access log, and groups smaller than k are withheld.
+The query is a POST carrying the CSRF token: it writes an access-log entry under the viewer's name,
+which a link from another site must not be able to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from alliance.api.deps import ClockDep, Code, FactsDep, Id, StoreDep
+from alliance.core.errors import InvalidInput
+from alliance.datashare import service
+from alliance.datashare.views import DATASETS, NUMERIC, Kind, Policy, ViewSpec, parse_filters
+from alliance.registry import service as registry
+from alliance.store.datashare_repository import StoredView
+from alliance.store.facts import FactStore
+from alliance.web.forms import CHOOSE, PostedForm
+from alliance.web.i18n import N_
+from alliance.web.render import gettext_for, render
+from alliance.web.sharing_pages import FIELD_LABELS
+from alliance.web.viewer import PageViewer, Viewer
+
+router = APIRouter(include_in_schema=False)
+FILTERS = 3  # filter rows on the form
+ROWS_PAGE = 50
+OPERATORS = {"=": N_("equals"), ">=": N_("at least"), "<=": N_("at most")}
+VALUE_HINTS = {
+    Kind.DAY: N_("Enter a date as YYYY-MM-DD."),
+    Kind.COUNT: N_("Enter a whole number."),
+    Kind.MONEY: N_("Enter an amount such as 120 or 99.50."),
+    Kind.TEXT: N_("Enter the text to match exactly."),
+}
+CHOOSE_FIELD = N_("Choose one of the view's visible fields.")
+CHOOSE_OPERATOR = N_("Choose equals, at least or at most.")
+GIVE_VALUE = N_("Enter the value to compare with.")
+AGGREGATES_ONLY = N_("This view shares only aggregates: ask for group totals.")
+NOT_OURS = N_("This page of results is not one this form gave: run the query again.")
+
+
+@dataclass(frozen=True)
+class QueryForm:
+    """What the form shows: the view's usable fields and the values as typed."""
+
+    visible: list[str]
+    groupable: list[str]
+    sums: list[str]
+
+
+def _shared_view(store: StoreDep, code: str, view_id: int, clock: ClockDep) -> StoredView:
+    """The view if it is shared now (not revoked, its member still in): ViewNotFound otherwise."""
+    for found in service.views(store, code, clock):
+        if found.id == view_id:
+            return found
+    raise service.ViewNotFound(f"alliance {code!r} shares no view {view_id}")
+
+
+def _spec(found: StoredView) -> ViewSpec:
+    return ViewSpec(found.name, found.dataset, {f: Policy(p) for f, p in found.policies.items()}, found.k)
+
+
+def _shape(spec: ViewSpec) -> QueryForm:
+    kinds = DATASETS[spec.dataset]
+    usable = spec.fields(Policy.VISIBLE, Policy.AGGREGATE)
+    return QueryForm(spec.fields(Policy.VISIBLE), [f for f in usable if kinds[f] not in NUMERIC],
+                     [f for f in usable if kinds[f] in NUMERIC])
+
+
+def _page(request: Request, store: StoreDep, code: str, found: StoredView, viewer: Viewer, *, status: int = 200,
+          form: PostedForm | None = None, answer: dict[str, Any] | None = None) -> HTMLResponse:
+    _ = gettext_for(request)
+    spec = _spec(found)
+    shape = _shape(spec)
+    label = {f: _(FIELD_LABELS[f]) if f in FIELD_LABELS else f for f in DATASETS[spec.dataset]}
+    posted = form or PostedForm({"mode": "rows" if shape.visible else "groups"})
+    view = posted.view(request)
+    return render(
+        request, "sharing/query.html", status=status, viewer=viewer, alliance=registry.get_alliance(store, code),
+        section="sharing", view=found, company=registry.get_member(store, code, found.member).legal_name,
+        shape=shape, labels=label, values=view.values, errors=view.errors, answer=answer, filters=range(FILTERS),
+        field_options=[("", _(CHOOSE)), *((f, label[f]) for f in shape.visible)],
+        group_options=[("", _("The whole view")), *((f, label[f]) for f in shape.groupable)],
+        operator_options=[(op, _(text)) for op, text in OPERATORS.items()],
+        hints={f: _(VALUE_HINTS[DATASETS[spec.dataset][f]]) for f in shape.visible},
+        money_fields=[f for f in DATASETS[spec.dataset] if DATASETS[spec.dataset][f] is Kind.MONEY],
+    )
+
+
+@router.get("/alliances/{code}/sharing/views/{view_id}", response_class=HTMLResponse)
+def query_form(request: Request, code: Code, view_id: Id, store: StoreDep, clock: ClockDep,
+               viewer: PageViewer) -> HTMLResponse:
+    """The query form for a view shared now; nothing is read or logged until it is run."""
+    return _page(request, store, code, _shared_view(store, code, view_id, clock), viewer)
+
+
+def _filters(form: PostedForm, spec: ViewSpec, visible: list[str]) -> list[str]:
+    """The filled filter rows as the API's `field<op>value` strings; a wrong row is noted on its field."""
+    out: list[str] = []
+    for i in range(FILTERS):
+        field, op = form.values.get(f"filter_field_{i}", ""), form.values.get(f"filter_op_{i}", "=")
+        value = form.values.get(f"filter_value_{i}", "").strip()
+        if not field and not value:
+            continue
+        if field not in visible:
+            form.fail(f"filter_field_{i}", CHOOSE_FIELD)
+            continue
+        if op not in OPERATORS:
+            form.fail(f"filter_op_{i}", CHOOSE_OPERATOR)
+            continue
+        if not value:
+            form.fail(f"filter_value_{i}", GIVE_VALUE)
+            continue
+        try:
+            parse_filters(spec, [f"{field}{op}{value}"])
+        except InvalidInput:
+            form.fail(f"filter_value_{i}", VALUE_HINTS[DATASETS[spec.dataset][field]])
+            continue
+        out.append(f"{field}{op}{value}")
+    return out
+
+
+@router.post("/alliances/{code}/sharing/views/{view_id}", response_class=HTMLResponse)
+async def run_query(request: Request, code: Code, view_id: Id, store: StoreDep, facts: FactsDep, clock: ClockDep,
+                    viewer: PageViewer) -> HTMLResponse:
+    """Run the query: rows a page at a time, or group totals; the answer is logged for the publisher."""
+    found = _shared_view(store, code, view_id, clock)
+    spec = _spec(found)
+    shape = _shape(spec)
+    form = await PostedForm.read(request)
+    mode = form.values.get("mode") if form.values.get("mode") in ("rows", "groups") else "rows"
+    form.values["mode"] = mode
+    if mode == "rows":
+        return await _rows(request, store, facts, code, found, spec, shape, form, viewer, clock)
+    group_by = form.values.get("group_by", "")
+    if group_by and group_by not in shape.groupable:
+        form.fail("group_by", CHOOSE_FIELD)
+        return _page(request, store, code, found, viewer, status=422, form=form)
+    answer = await run_in_threadpool(service.groups, store, facts, code, view_id, group_by=[group_by] if group_by else [],
+                                     actor=viewer.principal.actor, clock=clock)
+    return _page(request, store, code, found, viewer, form=form, answer={"mode": "groups", **answer})
+
+
+async def _rows(request: Request, store: StoreDep, facts: FactStore, code: str, found: StoredView, spec: ViewSpec,
+                shape: QueryForm, form: PostedForm, viewer: Viewer, clock: ClockDep) -> HTMLResponse:
+    if not shape.visible:
+        form.fail("mode", AGGREGATES_ONLY)
+    filters = _filters(form, spec, shape.visible)
+    sort_field = form.values.get("sort_field", "")
+    if sort_field and sort_field not in shape.visible:
+        form.fail("sort_field", CHOOSE_FIELD)
+    if not form.ok:
+        return _page(request, store, code, found, viewer, status=422, form=form)
+    sort = None if not sort_field else ("-" if form.values.get("sort_dir") == "desc" else "") + sort_field
+    try:
+        page = await run_in_threadpool(service.rows, store, facts, code, found.id, filters=filters, sort=sort,
+                                       limit=ROWS_PAGE, cursor=form.values.get("cursor") or None,
+                                       actor=viewer.principal.actor, clock=clock)
+    except InvalidInput:  # only the cursor is left unchecked here: a tampered one
+        form.values.pop("cursor", None)
+        form.fail("mode", NOT_OURS)
+        return _page(request, store, code, found, viewer, status=422, form=form)
+    return _page(request, store, code, found, viewer, form=form,
+                 answer={"mode": "rows", "fields": shape.visible, "items": page.items, "next_cursor": page.next_cursor})
