@@ -10,6 +10,7 @@ Labels are passed in already translated: these functions know no language.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,77 +30,125 @@ class GraphLabels:
     sub_alliance: str
 
 
+# The structure graph's label box: company names wrap onto lines this wide, and the series keeps
+# this much room on each side, so no label is cut at the chart's edge.
+LABEL_WIDTH = 104
+GRAPH_SIDE_ROOM = LABEL_WIDTH + 28
+NARROW_CHART = 420  # px of the chart (not the window): narrower, no labels beside the nodes
+
+
+def _ring(count: int, radius: float, start: float = -math.pi / 2, spread: float = 2 * math.pi) -> list[tuple[float, float]]:
+    """`count` points on a circle (or an arc of `spread` radians centred on `start`), evenly spaced."""
+    if count == 0:
+        return []
+    if spread >= 2 * math.pi - 1e-9:
+        angles = [start + spread * i / count for i in range(count)]
+    else:
+        step = spread / count
+        angles = [start - spread / 2 + step * (i + 0.5) for i in range(count)]
+    return [(radius * math.cos(a), radius * math.sin(a)) for a in angles]
+
+
+def _label_side(x: float, y: float) -> str:
+    """Where a node's label goes: away from the centre, so labels and edges do not cross."""
+    if abs(x) < 1e-6 and abs(y) < 1e-6:
+        return "bottom"
+    angle = math.atan2(y, x)
+    if abs(math.cos(angle)) > 0.5:
+        return "right" if x > 0 else "left"
+    return "bottom" if y > 0 else "top"
+
+
 def structure_graph(alliance: Alliance, members: Sequence[Member], subs: Mapping[str, tuple[str, Sequence[Member]]],
                     labels: GraphLabels) -> dict[str, Any]:
-    """The alliance's shape as a graph.
+    """The alliance's shape as a graph, laid out in rings (fixed, the same on every load).
 
     - star: the hub companies in the middle, every other member tied to each hub (联营: the
       retailer at the centre);
-    - mesh: every member tied to every other (peers, no centre);
-    - umbrella: the alliance itself in the middle, its direct members and its sub-alliances around
-      it, each sub-alliance with its own members (企业小联盟 with working groups).
+    - mesh: every member on one ring, tied to every other (peers, no centre);
+    - umbrella: the alliance itself in the middle, its direct members and its sub-alliances on a
+      ring around it, each sub-alliance's own members on an arc outside it (企业小联盟 with
+      working groups).
     A star without a hub falls back to the alliance node in the middle.
     `subs`: sub-alliance code -> (its name, its current members).
+
+    A force layout (the earlier choice) drew labels over each other and past the chart's edge and
+    moved on every load; rings put every label outside its node, away from the centre, wrapped to
+    `LABEL_WIDTH`, with room kept on both sides.
     """
     categories = [labels.alliance, labels.hub, labels.member, labels.observer, labels.sub_alliance]
     role_category = {MemberRole.HUB: 1, MemberRole.MEMBER: 2, MemberRole.OBSERVER: 3}
     nodes: list[dict[str, Any]] = []
     links: list[dict[str, str]] = []
 
-    def member_node(m: Member, prefix: str = "") -> str:
-        node_id = f"{prefix}m:{m.code}"
-        nodes.append({"id": node_id, "name": m.legal_name, "category": role_category[m.role],
-                      "symbolSize": 46 if m.role is MemberRole.HUB else 30, "value": m.code})
+    def add(node_id: str, name: str, category: int, size: int, code: str, at: tuple[float, float]) -> str:
+        x, y = at
+        nodes.append({"id": node_id, "name": name, "category": category, "symbolSize": size, "value": code,
+                      "x": round(x, 3), "y": round(y, 3), "label": {"position": _label_side(x, y)}})
         return node_id
 
+    def member_node(m: Member, at: tuple[float, float], prefix: str = "") -> str:
+        return add(f"{prefix}m:{m.code}", m.legal_name, role_category[m.role], 46 if m.role is MemberRole.HUB else 30,
+                   m.code, at)
+
     hubs = [m for m in members if m.role is MemberRole.HUB]
-    if alliance.structure is AllianceStructure.STAR and hubs:
-        hub_ids = [member_node(m) for m in hubs]
-        for m in members:
-            if m.role is not MemberRole.HUB:
-                member_id = member_node(m)
-                links.extend({"source": h, "target": member_id} for h in hub_ids)
-        for i, a in enumerate(hub_ids):
-            links.extend({"source": a, "target": b} for b in hub_ids[i + 1:])
-    elif alliance.structure is AllianceStructure.MESH:
-        ids = [member_node(m) for m in members]
+    sub_items = list(subs.items())
+    if alliance.structure is AllianceStructure.MESH:
+        ids = [member_node(m, at) for m, at in zip(members, _ring(len(members), 100), strict=True)]
         for i, a in enumerate(ids):
             links.extend({"source": a, "target": b} for b in ids[i + 1:])
+        centres: list[str] = ids[:1]
     else:
-        centre = f"a:{alliance.code}"
-        nodes.append({"id": centre, "name": alliance.name, "category": 0, "symbolSize": 56, "value": alliance.code})
-        links.extend({"source": centre, "target": member_node(m)} for m in members)
-    for code, (name, sub_members) in subs.items():
-        sub_id = f"a:{code}"
-        nodes.append({"id": sub_id, "name": name, "category": 4, "symbolSize": 40, "value": code})
-        anchor = f"a:{alliance.code}" if any(n["id"] == f"a:{alliance.code}" for n in nodes) else None
-        for m in sub_members:
-            own = f"m:{m.code}"
-            if any(n["id"] == own for n in nodes):
-                links.append({"source": sub_id, "target": own})  # a member of both: tie it, do not copy it
-            else:
-                links.append({"source": sub_id, "target": member_node(m, prefix=f"{code}/")})
-        if anchor is not None:
-            links.append({"source": anchor, "target": sub_id})
+        centre_members = hubs if alliance.structure is AllianceStructure.STAR and hubs else []
+        if centre_members:
+            inner = _ring(len(centre_members), 0 if len(centre_members) == 1 else 28)
+            centres = [member_node(m, at) for m, at in zip(centre_members, inner, strict=True)]
+            for i, a in enumerate(centres):
+                links.extend({"source": a, "target": b} for b in centres[i + 1:])
         else:
-            links.extend({"source": f"m:{h.code}", "target": sub_id} for h in (hubs or members[:1]))
-    return {
+            centres = [add(f"a:{alliance.code}", alliance.name, 0, 56, alliance.code, (0.0, 0.0))]
+        others = [m for m in members if m not in centre_members]
+        ring = _ring(len(others) + len(sub_items), 100)
+        for m, at in zip(others, ring, strict=False):
+            member_id = member_node(m, at)
+            links.extend({"source": c, "target": member_id} for c in centres)
+        ring = ring[len(others):]
+        for (code, (name, sub_members)), at in zip(sub_items, ring, strict=True):
+            sub_id = add(f"a:{code}", name, 4, 40, code, at)
+            links.extend({"source": c, "target": sub_id} for c in centres)
+            angle = math.atan2(at[1], at[0])
+            arc = 2 * math.pi / max(1, len(ring)) * 0.9
+            fresh = [m for m in sub_members if not any(n["id"] == f"m:{m.code}" for n in nodes)]
+            spots = dict(zip((m.code for m in fresh), _ring(len(fresh), 175, angle, arc), strict=True))
+            for m in sub_members:
+                if m.code in spots:
+                    links.append({"source": sub_id, "target": member_node(m, spots[m.code], prefix=f"{code}/")})
+                else:
+                    links.append({"source": sub_id, "target": f"m:{m.code}"})  # a member of both: tie, not copy
+        sub_items = []
+    base = {
         "color": PALETTE,
         "tooltip": {"formatter": "{b}"},
         "legend": [{"data": categories, "bottom": 0}],
         "series": [{
             "type": "graph",
-            "layout": "force",
+            "layout": "none",
+            "preserveAspect": "contain",  # a ring stays round, nodes stay circles
             "roam": True,
             "draggable": True,
-            "label": {"show": True, "position": "right", "fontSize": 12},
-            "force": {"repulsion": 260, "edgeLength": [60, 140]},
+            "left": GRAPH_SIDE_ROOM, "right": GRAPH_SIDE_ROOM, "top": 60, "bottom": 90,
+            "label": {"show": True, "fontSize": 12, "width": LABEL_WIDTH, "overflow": "break", "lineHeight": 15},
+            "labelLayout": {"hideOverlap": True},
             "categories": [{"name": c} for c in categories],
             "data": nodes,
             "links": links,
             "lineStyle": {"opacity": 0.6, "width": 1.5},
         }],
     }
+    # On a phone there is no room for names beside the nodes: they go to the tooltip (and the
+    # member list under the chart names every member).
+    narrow = {"series": [{"left": 24, "right": 24, "top": 24, "bottom": 90, "label": {"show": False}}]}
+    return {"baseOption": base, "media": [{"query": {"maxWidth": NARROW_CHART}, "option": narrow}]}
 
 
 def radar(indicators: Sequence[tuple[str, Decimal]], values: Sequence[Decimal | None], series_name: str) -> dict[str, Any]:
