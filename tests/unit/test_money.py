@@ -173,3 +173,32 @@ def test_a_refund_of_a_tied_split_mirrors_the_sale() -> None:
     half = Fraction(101, 2)
     assert apportion(Money(101, "CNY"), {"A": half, "B": half}) == {"A": Money(51, "CNY"), "B": Money(50, "CNY")}
     assert apportion(Money(-101, "CNY"), {"A": -half, "B": -half}) == {"A": Money(-51, "CNY"), "B": Money(-50, "CNY")}
+
+
+def test_the_add_back_check_survives_python_dash_O() -> None:
+    """`allocate` and `apportion` check that parts add back with a plain `if`, which `python -O`
+    keeps (an `assert` would be stripped there)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "from alliance.core.money import Money, SplitDoesNotAddUp, check_adds_back\n"
+        "assert False, 'asserts are on: not -O'\n"
+    )
+    probe = (
+        "import sys\n"
+        "from alliance.core.money import Money, SplitDoesNotAddUp, check_adds_back\n"
+        "check_adds_back(Money(100, 'CNY'), {'a': Money(60, 'CNY'), 'b': Money(40, 'CNY')})\n"
+        "try:\n"
+        "    check_adds_back(Money(100, 'CNY'), {'a': Money(60, 'CNY'), 'b': Money(39, 'CNY')})\n"
+        "except SplitDoesNotAddUp as exc:\n"
+        "    print('caught:', exc)\n"
+        "    sys.exit(0)\n"
+        "sys.exit(3)\n"
+    )
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    stripped = subprocess.run([sys.executable, "-O", "-c", script], capture_output=True, text=True, env={"PYTHONPATH": src})
+    assert stripped.returncode == 0, "python -O must strip asserts for this test to mean anything"
+    run = subprocess.run([sys.executable, "-O", "-c", probe], capture_output=True, text=True, env={"PYTHONPATH": src})
+    assert run.returncode == 0 and "caught: parts add up to 99 minor units, not 100 (CNY)" in run.stdout, run.stderr

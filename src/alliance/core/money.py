@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from babel.numbers import get_currency_precision, list_currencies
 
@@ -146,6 +146,21 @@ class Money:
         return self.minor >= self._same(other).minor
 
 
+class SplitDoesNotAddUp(Exception):
+    """Parts of a split that do not add back to what was split: a defect in this module, never the
+    user's input. Raised by a plain check, not an `assert`, so that `python -O` keeps it."""
+
+    def __init__(self, total: Money, parts_sum: int) -> None:
+        super().__init__(f"parts add up to {parts_sum} minor units, not {total.minor} ({total.currency})")
+
+
+def check_adds_back(total: Money, parts: Mapping[Any, Money]) -> None:
+    """Raise SplitDoesNotAddUp unless `parts` sum to `total` exactly (never skipped)."""
+    parts_sum = sum(p.minor for p in parts.values())
+    if parts_sum != total.minor:
+        raise SplitDoesNotAddUp(total, parts_sum)
+
+
 def _exact_weight(key: object, weight: Decimal | int | str) -> Fraction:
     if isinstance(weight, float) or isinstance(weight, bool):
         raise MoneyError(f"weight of {key!r} must be a Decimal, int or string, not {type(weight).__name__}")
@@ -196,7 +211,7 @@ def allocate(total: Money, weights: Mapping[K, Decimal | int | str]) -> dict[K, 
 
     parts = {key: Money(sign * floors[key], total.currency) for key in weights}
     # Never skipped: the whole point of this function is that parts add back to the total.
-    assert sum(p.minor for p in parts.values()) == total.minor
+    check_adds_back(total, parts)
     return parts
 
 
@@ -226,5 +241,5 @@ def apportion(total: Money, quotas: Mapping[K, Fraction]) -> dict[K, Money]:
         floors[key] += 1
     parts = {key: Money(floors[key], total.currency) for key in quotas}
     # Never skipped: parts always add back to the total.
-    assert sum(p.minor for p in parts.values()) == total.minor
+    check_adds_back(total, parts)
     return parts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -9,6 +10,10 @@ from enum import StrEnum
 
 from alliance.core.clock import Clock, local_today
 from alliance.core.money import Money
+
+# What a code (an alliance's, a member's, a rule's) may be: short, safe in paths, files and ledgers.
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+CODE_RULE = "1-32 letters, digits, '_', '.' or '-', starting with a letter or digit"
 
 
 class AllianceKind(StrEnum):
@@ -172,7 +177,6 @@ def check_alliance_spec(spec: AllianceSpec) -> list[str]:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     from alliance.core.money import MoneyError, check_currency
-    from alliance.registry.records import CODE_PATTERN, CODE_RULE
 
     reasons: list[str] = []
     if not CODE_PATTERN.match(spec.code):

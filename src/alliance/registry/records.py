@@ -8,7 +8,6 @@ with either header language (or a mix) are read alike.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +19,8 @@ from alliance.core.errors import Problem
 from alliance.core.money import Money, MoneyError
 from alliance.registry.credit_code import InvalidCreditCode, normalise_credit_code
 from alliance.registry.model import (
+    CODE_PATTERN,
+    CODE_RULE,
     CompanySize,
     Member,
     MemberDraft,
@@ -27,10 +28,6 @@ from alliance.registry.model import (
     MemberRole,
     ResourceDeclaration,
 )
-
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
-CODE_RULE = "1-32 letters, digits, '_', '.' or '-', starting with a letter or digit"
-
 
 class FieldError(ValueError):
     """A single value could not be parsed; the message is the reason shown to the user."""

@@ -24,7 +24,7 @@ import yaml
 from alliance.core.errors import InvalidInput, Problem
 from alliance.core.limits import DAY_LIMIT_MINOR
 from alliance.core.money import Money, MoneyError, check_currency
-from alliance.registry.records import CODE_PATTERN
+from alliance.registry.model import CODE_PATTERN
 from alliance.sharing import yaml_exact
 
 ONE = Decimal(1)
