@@ -8,6 +8,7 @@ with either header language (or a mix) are read alike.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
