@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from alliance.cli import access, agreements, alliances, games, ledger, members, orders, prospects, screening, settlement
+from alliance.cli import (access, agreements, alliances, backup, games, ledger, members, orders, prospects, screening,
+                          settlement)
 from alliance.cli.output import OutputFormat, console, emit, fails_cleanly, open_store
 from alliance.core.clock import SystemClock
 from alliance.store.database import Store
@@ -38,6 +39,8 @@ app.add_typer(games.contribution_app, name="contribution")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(access.user_app, name="user")
 app.add_typer(access.key_app, name="apikey")
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
 
 
 @app.command()

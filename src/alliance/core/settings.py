@@ -66,6 +66,13 @@ class Settings(BaseSettings):
         except ValueError as exc:
             raise ValueError(f"ALLIANCE_TRUSTED_PROXIES: {exc}") from None
 
+    def development_passphrase_file(self) -> Path | None:
+        """The passphrase file in the data directory, when no ALLIANCE_LEDGER_PASSPHRASE is set
+        (development); None when the passphrase is configuration, kept outside the data."""
+        if self.ledger_passphrase is not None and self.ledger_passphrase.get_secret_value():
+            return None
+        return self.home / "ledger.passphrase"
+
     def resolved_ledger_passphrase(self) -> str:
         if self.ledger_passphrase is not None and self.ledger_passphrase.get_secret_value():
             return self.ledger_passphrase.get_secret_value()
