@@ -27,7 +27,6 @@ from rich.table import Table
 from alliance.core.cells import defused_row
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.core.settings import get_settings
-from alliance.registry.spreadsheets import TableFileError, write_table
 from alliance.store.database import Store
 
 P = ParamSpec("P")
@@ -121,6 +120,7 @@ def parse_day(text: str, option: str) -> date:
 
 def read_text_file(path: Path) -> str:
     """A UTF-8 text file (a BOM is fine), or one clear error naming the file."""
+    from alliance.registry.spreadsheets import TableFileError  # openpyxl: only when a file is read or written
     try:
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -131,6 +131,7 @@ def read_text_file(path: Path) -> str:
 
 def write_output(output: Path | None, payload: bytes) -> None:
     """Write bytes to a file, or to stdout when `output` is None; a write failure is one clear line."""
+    from alliance.registry.spreadsheets import TableFileError  # openpyxl: only when a file is read or written
     if output is None:
         sys.stdout.buffer.write(payload)
         sys.stdout.buffer.flush()
@@ -143,6 +144,7 @@ def write_output(output: Path | None, payload: bytes) -> None:
 
 def write_rows(output: Path | None, fmt: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     """A table as CSV or XLSX, to a file or (CSV) to stdout."""
+    from alliance.registry.spreadsheets import write_table  # openpyxl: only when a file is read or written
     buffer = io.BytesIO()
     write_table(buffer, fmt, header, rows)
     write_output(output, buffer.getvalue())

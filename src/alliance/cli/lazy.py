@@ -1,0 +1,110 @@
+"""Sub-commands imported only when they run, so that `alliance --help` and a quick command do not
+pay for the whole platform (SciPy, DuckDB, FastAPI, ...) before printing anything.
+
+The top-level group knows each command's name, where it lives and its one-line help; the module is
+imported when the command is run or its own help is asked for. `alliance --help` lists the commands
+from this table alone. tests/e2e/test_cli_startup.py keeps the table's help equal to each command's
+own and checks that every entry loads. Click has no lazy groups of its own; this is the pattern its
+documentation gives ("Lazily Loading Subcommands"), on Typer's group.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+import click
+import typer
+from typer.core import TyperGroup
+
+
+@dataclass(frozen=True)
+class Entry:
+    target: str  # "module:attribute": a Typer app, or a command function
+    help: str
+
+
+COMMANDS: dict[str, Entry] = {
+    "alliance": Entry("alliance.cli.alliances:app", "Found and inspect alliances."),
+    "member": Entry("alliance.cli.members:app", "Add, list, import and export an alliance's member companies."),
+    "screen": Entry("alliance.cli.screening:screen",
+                    "Rank partner candidates; every score is explained by its criteria, with how sure the order is."),
+    "ahp": Entry("alliance.cli.screening:ahp",
+                 "Derive criterion weights from pairwise judgements (AHP), with the consistency ratio."),
+    "screening": Entry("alliance.cli.screening:runs", "Saved screening runs: list, show, recompute."),
+    "prospect": Entry("alliance.cli.prospects:prospect_app", "Prospective partners and their stage."),
+    "dd": Entry("alliance.cli.prospects:dd_app", "Due-diligence checklists."),
+    "pilot": Entry("alliance.cli.prospects:pilot_app", "Pilots, their KPIs, the review and the go / no-go decision."),
+    "agreement": Entry("alliance.cli.agreements:app",
+                       "Revenue-sharing agreements: propose versions, sign them, see which is in force."),
+    "orders": Entry("alliance.cli.orders:app", "Order lines: import them into the fact store."),
+    "settle": Entry("alliance.cli.settlement:settle", "Settle a business day under the agreements in force, and close it."),
+    "statement": Entry("alliance.cli.settlement:statement",
+                       "A member's statement for a settled day: each line's rule, base, rate and amount."),
+    "journal": Entry("alliance.cli.settlement:journal_app", "The settlement journal of closed days."),
+    "simulate": Entry("alliance.cli.settlement:simulate",
+                      "Sandbox (沙盘推演): replay stored lines under candidate agreements; nothing is written."),
+    "metrics": Entry("alliance.cli.settlement:metrics_app",
+                     "Period metrics rules weigh by (user assets, repurchase rate...)."),
+    "game": Entry("alliance.cli.games:app", "Cooperative games: Shapley, Banzhaf, core and nucleolus."),
+    "voting-power": Entry("alliance.cli.games:voting_power_command",
+                          "Shapley-Shubik and Banzhaf power of each member under a weighted voting rule, beside its "
+                          "weight."),
+    "contribution": Entry("alliance.cli.games:contribution_app", "Contribution splits recomputed from recorded data."),
+    "ledger": Entry("alliance.cli.ledger:app", "The alliance's tamper-evident ledger (docs/ledger.md)."),
+    "user": Entry("alliance.cli.access:user_app", "Users of the web workspace."),
+    "apikey": Entry("alliance.cli.access:key_app", "API keys for members' systems (shown once, stored as a hash)."),
+    "backup": Entry("alliance.cli.backup:backup",
+                    "Back up the database, the order-line store and (in development) the ledger passphrase."),
+    "restore": Entry("alliance.cli.backup:restore",
+                     "Restore a backup into an empty data directory (ALLIANCE_HOME) or empty database, then verify "
+                     "every alliance's ledger."),
+    "demo": Entry("alliance.cli.platform:demo",
+                  "Load the demo alliances (safe to run again: existing ones are left as they are)."),
+    "serve": Entry("alliance.cli.platform:serve", "Serve the web UI and the API."),
+    "db-upgrade": Entry("alliance.cli.platform:db_upgrade",
+                        "Create or upgrade the database schema (other commands do this on their own too)."),
+}
+
+
+def load(name: str) -> click.Command:
+    """The click command for `name`, importing its module now."""
+    module, _, attribute = COMMANDS[name].target.partition(":")
+    found = getattr(importlib.import_module(module), attribute)
+    if isinstance(found, typer.Typer):
+        command = typer.main.get_group(found)  # a group even with one sub-command, as add_typer made it
+    else:
+        single = typer.Typer()
+        single.command(name)(found)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class LazyCommands(TyperGroup):
+    """Typer's group, with the sub-commands of `COMMANDS` loaded on first use."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._listing = False
+        self._loaded: dict[str, click.Command] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in COMMANDS if n not in self.commands)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None or cmd_name not in COMMANDS:
+            return found
+        if self._listing:  # the group's own help: the table's line is enough
+            return click.Command(cmd_name, help=COMMANDS[cmd_name].help, short_help=COMMANDS[cmd_name].help)
+        if cmd_name not in self._loaded:
+            self._loaded[cmd_name] = load(cmd_name)
+        return self._loaded[cmd_name]
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
