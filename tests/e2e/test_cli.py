@@ -234,9 +234,27 @@ def test_unopenable_sqlite_path(tmp_path: Path) -> None:
     blocker.write_text("")
     env = {**os.environ, "ALLIANCE_HOME": str(blocker / "sub")}
     env.pop("ALLIANCE_DATABASE_URL", None)
-    done = subprocess.run([sys.executable, "-m", "alliance", "alliance", "list"], env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-m", "alliance", "alliance", "create", "nb", "--name", "宁波联盟", "--kind",
+                           "sme"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "cannot create data directory" in done.stderr
+
+
+def test_a_misspelled_data_directory_is_refused_not_created(tmp_path: Path) -> None:
+    env = {**os.environ, "ALLIANCE_HOME": str(tmp_path / "dta")}
+    env.pop("ALLIANCE_DATABASE_URL", None)
+    for argv in (["alliance", "list"], ["member", "list", "-a", "nb"], ["ledger", "verify", "-a", "nb"]):
+        done = subprocess.run([sys.executable, "-m", "alliance", *argv], env=env, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.count("\n") == 1 and "no data directory at" in done.stderr and "dta" in done.stderr
+        assert not (tmp_path / "dta").exists()
+    made = subprocess.run([sys.executable, "-m", "alliance", "alliance", "create", "nb", "--name", "宁波联盟", "--kind",
+                           "sme"], env=env, capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    listed = subprocess.run([sys.executable, "-m", "alliance", "alliance", "list"], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert listed.returncode == 0 and "nb" in listed.stdout
 
 
 def test_orders_import_through_the_cli(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

@@ -35,7 +35,7 @@ def create_user(
         password = getpass.getpass("Password: ")
         if getpass.getpass("Again: ") != password:
             raise InvalidInput("the two passwords differ")
-    service.create_user(open_store(), username, password, name, SystemClock())
+    service.create_user(open_store(create=True), username, password, name, SystemClock())
     console.print(f"User {username} created.", highlight=False)
 
 

@@ -63,7 +63,7 @@ def create(
         code=code, name=name, kind=kind, structure=structure, currency=currency, timezone=timezone,
         charter=charter, parent_code=parent, status=status,
     )
-    created = service.create_alliance(open_store(), spec, SystemClock())
+    created = service.create_alliance(open_store(create=True), spec, SystemClock())
     console.print(f"Created alliance [bold]{created.code}[/] ({created.name}).", highlight=False)
 
 

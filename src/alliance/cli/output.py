@@ -25,7 +25,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from alliance.core.cells import defused_row
-from alliance.core.errors import AllianceError, InvalidInput
+from alliance.core.errors import AllianceError, InvalidInput, StoreUnavailable
 from alliance.core.settings import get_settings
 from alliance.store.database import Store
 
@@ -49,8 +49,25 @@ def current_actor() -> str:
     return os.environ.get("ALLIANCE_ACTOR") or getpass.getuser()
 
 
-def open_store() -> Store:
-    return Store.open(get_settings().resolved_database_url())
+class NoDataDirectory(StoreUnavailable):
+    """The data directory named by ALLIANCE_HOME does not exist, and the command would only read or
+    change data already there: a misspelled ALLIANCE_HOME must not quietly make a new, empty database."""
+
+    code = "no_data_directory"
+    title = "No data directory"
+
+    def __init__(self, home: Path) -> None:
+        super().__init__(f"no data directory at {home.resolve()} (ALLIANCE_HOME): check the name, or create one "
+                         "with `alliance demo` or `alliance alliance create`")
+
+
+def open_store(*, create: bool = False) -> Store:
+    """The configured store. Without `create` (only the commands that start a platform pass it), a
+    default SQLite store whose data directory does not exist is refused: nothing was ever kept there."""
+    settings = get_settings()
+    if not create and not settings.database_url and not settings.home.exists():
+        raise NoDataDirectory(settings.home)
+    return Store.open(settings.resolved_database_url())
 
 
 def fails_cleanly(command: Callable[P, R]) -> Callable[P, R]:

@@ -16,7 +16,7 @@ def demo() -> None:
     """Load the demo alliances (safe to run again: existing ones are left as they are)."""
     from alliance.registry.demo import load_demo
 
-    store = open_store()
+    store = open_store(create=True)
     result = load_demo(store, SystemClock())
     rows = [[code, "created"] for code in result.created] + [[code, "already there"] for code in result.existing]
     emit(OutputFormat.TABLE, ["alliance", "demo"], rows, None, title=f"Demo data in {store.describe()}")
@@ -61,7 +61,7 @@ def serve(
             settle_at = parse_time(settings.settle_at)
         except ValueError as exc:
             raise InvalidInput(f"ALLIANCE_SETTLE_AT: {exc}") from None
-    store = open_store()
+    store = open_store(create=True)
     daily = f"; daily settlement after {settle_at:%H:%M} local" if settle_at else ""
     console.print(f"Alliance on http://{host}:{port}/  (database: {store.describe()}{daily}; Ctrl+C stops)",
                   highlight=False)
@@ -72,5 +72,5 @@ def serve(
 @fails_cleanly
 def db_upgrade() -> None:
     """Create or upgrade the database schema (other commands do this on their own too)."""
-    store = open_store()
+    store = open_store(create=True)
     console.print(f"Schema is up to date in {store.describe()}.", highlight=False)
