@@ -72,7 +72,8 @@ def load_living_demo(store: Store, facts: FactStore, clock: Clock) -> LivingDemo
     now = clock.now()
     t = timeline(now, TIMEZONE)
     load = load_demo(store, FrozenClock(t.founded))
-    made = demo_credentials(store, load.created, FrozenClock(t.founded + timedelta(hours=1)))
+    # Sign-ins only with new alliances: a second load makes nothing, not even another admin key.
+    made = demo_credentials(store, load.created, FrozenClock(t.founded + timedelta(hours=1))) if load.created else []
     histories = [load_history(store, facts, code, t) for code in load.created]
     return LivingDemo(load, made, histories, time_module.perf_counter() - started)
 
