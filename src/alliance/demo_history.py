@@ -65,16 +65,17 @@ class LivingDemo:
     seconds: float = 0.0
 
 
-def load_living_demo(store: Store, facts: FactStore, clock: Clock) -> LivingDemo:
-    """Create the demo alliances that are not there yet, their sign-ins and keys, and their history
-    up to yesterday as seen by `clock` (SystemClock in `alliance demo`; a frozen clock in tests)."""
+def load_living_demo(store: Store, facts: FactStore, clock: Clock, *, history: bool = True) -> LivingDemo:
+    """Create the demo alliances that are not there yet, their sign-ins and keys, and (unless not
+    `history`) their history up to yesterday as seen by `clock` (SystemClock in `alliance demo`; a
+    frozen clock in tests)."""
     started = time_module.perf_counter()
     now = clock.now()
     t = timeline(now, TIMEZONE)
     load = load_demo(store, FrozenClock(t.founded))
     # Sign-ins only with new alliances: a second load makes nothing, not even another admin key.
     made = demo_credentials(store, load.created, FrozenClock(t.founded + timedelta(hours=1))) if load.created else []
-    histories = [load_history(store, facts, code, t) for code in load.created]
+    histories = [load_history(store, facts, code, t) for code in load.created] if history else []
     return LivingDemo(load, made, histories, time_module.perf_counter() - started)
 
 

@@ -71,9 +71,9 @@ class Timeline:
         return self.at(day, 22, 30)
 
     def settled(self, day: date) -> datetime:
-        """When a day is settled: the next morning (T+1), or just before `now` for yesterday if the
-        morning has not come yet (still after the day's lines arrived, which was before midnight)."""
-        return min(self.at(day + timedelta(days=1), 9), self.now - timedelta(minutes=1))
+        """When a day is settled: the next morning (T+1), or `now` for yesterday if the morning has
+        not come yet (still after the day ended and its lines arrived, which was before midnight)."""
+        return self.at(day + timedelta(days=1), 9)
 
 
 def timeline(now: datetime, timezone: str, business_days: int = BUSINESS_DAYS) -> Timeline:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from alliance.cli import access, agreements, alliances, games, ledger, members, orders, prospects, screening, settlement
-from alliance.cli.output import OutputFormat, console, emit, fails_cleanly, open_store
+from alliance.cli.output import console, fails_cleanly, open_store
 from alliance.core.clock import SystemClock
 
 if TYPE_CHECKING:
@@ -44,7 +44,12 @@ app.add_typer(access.key_app, name="apikey")
 
 @app.command()
 @fails_cleanly
-def demo() -> None:
+def demo(
+    history: Annotated[bool, typer.Option(
+        "--history/--without-history",
+        help="Also load six weeks of history up to yesterday (default), or only the alliances, members and sign-ins.",
+    )] = True,
+) -> None:
     """Load the demo alliances with six weeks of history up to yesterday: signed agreements, order
     lines, every day settled, statements, a screening run, a pilot, shared views (safe to run again:
     existing ones are left as they are)."""
@@ -58,14 +63,18 @@ def demo() -> None:
     facts = FactStore(settings.resolved_facts_path())
     clock = SystemClock()
     try:
-        result = load_living_demo(store, facts, clock)
+        result = load_living_demo(store, facts, clock, history=history)
     finally:
         facts.close()
     histories = {h.alliance: h for h in result.histories}
-    rows = [[code, "created", f"{h.first} to {h.last}: {h.lines} order lines, {h.settled_days} days settled"]
-            for code in result.load.created if (h := histories[code])]
-    rows += [[code, "already there", "left as it is"] for code in result.load.existing]
-    emit(OutputFormat.TABLE, ["alliance", "demo", "history"], rows, None, title=f"Demo data in {store.describe()}")
+    # Plain lines, not a table: they stay whole in a narrow terminal.
+    console.print(f"Demo data in {store.describe()}:", highlight=False, soft_wrap=True)
+    for code in result.load.created:
+        h = histories.get(code)
+        told = f", history {h.first} to {h.last}: {h.lines} order lines, {h.settled_days} days settled" if h else ""
+        console.print(f"  {code:<18} created{told}", highlight=False, soft_wrap=True)
+    for code in result.load.existing:
+        console.print(f"  {code:<18} already there, left as it is", highlight=False, soft_wrap=True)
     kept = settings.home.resolve() / SIGN_INS_FILE
     if result.credentials:
         _demo_keys(result.credentials)
