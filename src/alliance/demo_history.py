@@ -63,6 +63,9 @@ class LivingDemo:
     credentials: list[Credential]
     histories: list[HistorySummary] = field(default_factory=list)
     seconds: float = 0.0
+    # For each alliance that was already there: the last day it has settled (None: none), so a demo
+    # loaded before it had a history, or interrupted, can be told apart from a complete one.
+    settled_through: dict[str, date | None] = field(default_factory=dict)
 
 
 def load_living_demo(store: Store, facts: FactStore, clock: Clock, *, history: bool = True) -> LivingDemo:
@@ -76,7 +79,13 @@ def load_living_demo(store: Store, facts: FactStore, clock: Clock, *, history: b
     # Sign-ins only with new alliances: a second load makes nothing, not even another admin key.
     made = demo_credentials(store, load.created, FrozenClock(t.founded + timedelta(hours=1))) if load.created else []
     histories = [load_history(store, facts, code, t) for code in load.created] if history else []
-    return LivingDemo(load, made, histories, time_module.perf_counter() - started)
+    return LivingDemo(load, made, histories, time_module.perf_counter() - started,
+                      {code: last_settled(store, code) for code in load.existing})
+
+
+def last_settled(store: Store, code: str) -> date | None:
+    with store.unit_of_work() as uow:
+        return max(uow.settlement.closed(uow.alliances.require(code).id), default=None)
 
 
 def username(alliance: str, member: str | None) -> str:

@@ -112,6 +112,7 @@ def test_the_demo_has_a_settled_history_up_to_yesterday(store: Store, facts: Fac
     again = load_living_demo(store, facts, FrozenClock(clock.now() + timedelta(hours=1)))
     assert again.load.created == [] and again.load.existing == CODES
     assert again.credentials == [] and again.histories == []
+    assert again.settled_through == {code: yesterday for code in CODES}
     assert {code: (facts.count(code), ledger.status(store, code).size) for code in CODES} == before
 
     _public_commands_still_refuse_the_past(store, facts, clock, yesterday)
@@ -146,6 +147,7 @@ def test_an_alliance_already_there_is_left_alone_and_gets_no_history(store: Stor
     demo = load_living_demo(store, facts, clock)
 
     assert demo.load.existing == ["cloud-hw"] and "cloud-hw" not in demo.load.created
+    assert demo.settled_through == {"cloud-hw": None}  # told apart from a complete demo
     assert sharing.list_agreements(store, "cloud-hw") == {} and facts.count("cloud-hw") == 0
     assert [h.alliance for h in demo.histories] == demo.load.created
     assert not any(c.alliance == "cloud-hw" for c in demo.credentials)

@@ -74,7 +74,10 @@ def demo(
         told = f", history {h.first} to {h.last}: {h.lines} order lines, {h.settled_days} days settled" if h else ""
         console.print(f"  {code:<18} created{told}", highlight=False, soft_wrap=True)
     for code in result.load.existing:
-        console.print(f"  {code:<18} already there, left as it is", highlight=False, soft_wrap=True)
+        through = result.settled_through.get(code)
+        told = f"settled through {through}" if through else \
+            "no settled day: to load its history, stop the server, delete the data directory and run this again"
+        console.print(f"  {code:<18} already there, left as it is ({told})", highlight=False, soft_wrap=True)
     kept = settings.home.resolve() / SIGN_INS_FILE
     if result.credentials:
         _demo_keys(result.credentials)
