@@ -57,6 +57,15 @@ def test_the_demo_command_loads_a_history_and_keeps_the_sign_ins(database_url: s
     assert "al_" not in again.stdout and f"kept in {kept}" in again.stdout.replace("\n", "")
     assert kept.read_text(encoding="utf-8") == text
 
+    # The server says where the sign-ins are each time it starts (after the demo's output scrolled away).
+    import uvicorn
+
+    served: list[object] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(app))
+    r = invoke("serve", "--port", "8765")
+    assert r.exit_code == 0 and served, r.output
+    assert f"Demo sign-ins and keys: {kept}" in r.stdout.replace("\n", "")
+
     # The public command on the real clock still refuses an agreement that starts in the past.
     late = tmp_path / "late.yaml"
     late.write_text("agreement: late\neffective_from: 2020-01-06\nparties: [YQ, ZL]\nrules:\n"
