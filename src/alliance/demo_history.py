@@ -30,7 +30,7 @@ from alliance.access.demo import Credential, demo_credentials
 from alliance.access.roles import Principal
 from alliance.core.clock import Clock, FrozenClock
 from alliance.datashare import service as datashare
-from alliance.demo_timeline import HEADER, Timeline, agreements, day_lines, metrics, timeline
+from alliance.demo_timeline import HEADER, PILOTS, VIEWS, Timeline, agreements, day_lines, metrics, timeline
 from alliance.ledger import service as ledger
 from alliance.registry.demo import DEMO_ALLIANCES, DemoLoad, load_demo
 from alliance.screening import service as screening
@@ -169,15 +169,9 @@ def _agreements(replay: _Replay, store: Store, code: str, t: Timeline, coordinat
             replay.at(proposed + timedelta(hours=1, minutes=17 * k), sign)
 
 
-# A candidate the SME alliance is piloting (fictional, like every demo company).
-PROSPECT = "嘉兴恒岳精密轴承有限公司"
-
-
 def _screening(replay: _Replay, store: Store, code: str, t: Timeline, coordinator: Principal) -> None:
-    """The quarterly star rating of the retail brands, and the SME alliance's screening, due
-    diligence and pilot of a new member."""
-    if code not in ("yuejia-retail", "nb-precision"):
-        return
+    """A screening run of the members (the quarterly rating), and a candidate partner taken
+    through due diligence into a pilot that is still running, measured every Monday."""
     actor = coordinator.actor
 
     def run(clock: Clock) -> None:
@@ -185,45 +179,43 @@ def _screening(replay: _Replay, store: Store, code: str, t: Timeline, coordinato
         table = screening.member_candidates(store, code, spec)
         screening.run_screening(store, code, spec, Method.WEIGHTED, table, SensitivitySettings(draws=500), actor, clock)
     replay.at(t.founded + timedelta(days=2, hours=1), run)
-    if code != "nb-precision":
+    story = PILOTS.get(code)
+    if story is None:
         return
     pilot: dict[str, int] = {}
 
     def diligence(clock: Clock) -> None:
-        prospect = screening.add_prospect(store, code, PROSPECT, Source.ASSOCIATION, actor, clock)
+        prospect = screening.add_prospect(store, code, story.prospect, Source(story.source), actor, clock)
         pilot["prospect"] = prospect.id
-        screening.move_prospect(store, code, prospect.id, Stage.DUE_DILIGENCE, actor, clock, "宁波市模具行业协会推荐")
+        screening.move_prospect(store, code, prospect.id, Stage.DUE_DILIGENCE, actor, clock, story.note)
         for item in screening.prospect_file(store, code, prospect.id).checklist:
             if item.required:
-                screening.update_item(store, code, item.id, actor, clock, status=ItemStatus.DONE, owner="陈国栋")
-        screening.add_item(store, code, prospect.id, Area.TECHNICAL, "试制样件三坐标全尺寸检测", False, actor, clock,
-                           owner="郑宇航")
+                screening.update_item(store, code, item.id, actor, clock, status=ItemStatus.DONE, owner=story.owner)
+        screening.add_item(store, code, prospect.id, Area.TECHNICAL, "试点方案评审", False, actor, clock,
+                           owner=story.owner)
     replay.at(t.founded + timedelta(days=3), diligence)
 
     def start(clock: Clock) -> None:
-        started = screening.start_pilot(store, code, pilot["prospect"], "轴承套圈联合试制", t.first,
+        started = screening.start_pilot(store, code, pilot["prospect"], story.pilot, t.first,
                                         t.first + timedelta(days=63), Cadence.BIWEEKLY, actor, clock)
         pilot["pilot"] = started.id
-        for name, unit, direction, target in (("准时交付率", "%", KpiDirection.HIGHER, "98"),
-                                              ("来料不良率", "ppm", KpiDirection.LOWER, "500")):
-            kpi = screening.add_kpi(store, code, started.id, name, unit, direction, Decimal(target))
-            pilot[name] = kpi.id
+        for k in story.kpis:
+            direction = KpiDirection.HIGHER if k.higher_is_better else KpiDirection.LOWER
+            pilot[k.name] = screening.add_kpi(store, code, started.id, k.name, k.unit, direction, Decimal(k.target)).id
     replay.at(t.at(t.first - timedelta(days=2), 11), start)
     mondays = [d for d in t.business_days if d.weekday() == 0]
     for week, monday in enumerate(mondays):
         def measure(clock: Clock, monday: date = monday, week: int = week) -> None:
-            on_time = Decimal("95.5") + Decimal(week) * Decimal("0.6")
-            defects = 820 - 70 * week
-            screening.record_measurement(store, code, pilot["准时交付率"], monday, on_time, clock)
-            screening.record_measurement(store, code, pilot["来料不良率"], monday, Decimal(defects), clock)
+            for k in story.kpis:
+                value = Decimal(k.first) + week * Decimal(k.step)
+                screening.record_measurement(store, code, pilot[k.name], monday, value, clock)
         replay.at(t.at(monday, 18), measure)
 
 
 def _views(replay: _Replay, store: Store, facts: FactStore, code: str, t: Timeline,
            member: Callable[[str, Clock], Principal]) -> None:
     """A member publishes a view of its sales; other members query it (each query in its access log)."""
-    shared = {"yuejia-retail": ("YJ", "门店与小程序销售（按品牌、渠道汇总）", ["MILK", "SNACK", "BABY"]),
-              "nb-precision": ("SZJR", "精锐联合接单明细", ["NBHX", "DGMK"])}.get(code)
+    shared = VIEWS.get(code)
     if shared is None:
         return
     publisher, name, readers = shared

@@ -429,3 +429,51 @@ def history_lines(code: str, t: Timeline) -> Iterator[tuple[date, list[tuple[str
     """Each day of the history with its lines (possibly none)."""
     for day in t.days:
         yield day, day_lines(code, t, day)
+
+
+# -- partner selection and data sharing ------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Kpi:
+    name: str
+    unit: str
+    higher_is_better: bool
+    target: str
+    first: str  # the first Monday's measurement
+    step: str   # its change each week after (exact decimals)
+
+
+@dataclass(frozen=True, slots=True)
+class PilotStory:
+    """A candidate partner taken through due diligence into a pilot that is still running."""
+
+    prospect: str  # fictional, like every demo company
+    source: str    # a screening.pipeline.Source value
+    note: str
+    owner: str     # who did the due diligence
+    pilot: str
+    kpis: tuple[Kpi, ...]
+
+
+PILOTS: dict[str, PilotStory] = {
+    "yuejia-retail": PilotStory(
+        "杭州茗香茶业有限公司", "trade_show", "2026 杭州食品博览会洽谈，拟作为第六个联营品牌", "周立群", "茶饮礼盒 12 家门店试销",
+        (Kpi("试点门店周销售额", "元", True, "30000", "18500", "2600"), Kpi("动销率", "%", True, "85", "71", "3.2"))),
+    "cloud-hw": PilotStory(
+        "苏州芯联通信模组有限公司", "b2b_platform", "5G 网关需要第二家通信模组供应商", "林嘉豪", "5G 模组联合验证",
+        (Kpi("模组良品率", "%", True, "99.5", "98.6", "0.2"), Kpi("平均交付周期", "天", False, "14", "21", "-1.5"))),
+    "nb-precision": PilotStory(
+        "嘉兴恒岳精密轴承有限公司", "association", "宁波市模具行业协会推荐", "陈国栋", "轴承套圈联合试制",
+        (Kpi("准时交付率", "%", True, "98", "95.5", "0.6"), Kpi("来料不良率", "ppm", False, "500", "820", "-70"))),
+    "nb-precision-buy": PilotStory(
+        "宁波北仑精冲件有限公司", "referral", "锦达介绍，冷轧钢卷用量大，拟加入集采", "王海燕", "冷轧钢卷集采试单",
+        (Kpi("采购单价降幅", "%", True, "3", "1.8", "0.35"), Kpi("到货及时率", "%", True, "97", "93", "1.1"))),
+}
+
+# Per alliance: the member that shares a view of its sales, the view's name, the members who query it.
+VIEWS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "yuejia-retail": ("YJ", "门店与小程序销售（按品牌、渠道汇总）", ("MILK", "SNACK", "BABY")),
+    "cloud-hw": ("ZL", "网关与云平台年费销售（按渠道）", ("YQ",)),
+    "nb-precision": ("SZJR", "精锐联合接单明细", ("NBHX", "DGMK")),
+    "nb-precision-buy": ("NBHX", "联合采购到货明细", ("NBJD", "NBYT")),
+}

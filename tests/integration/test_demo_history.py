@@ -12,8 +12,8 @@ import pytest
 from alliance.core.clock import FrozenClock, local_today
 from alliance.core.errors import InvalidInput
 from alliance.datashare import service as datashare
-from alliance.demo_history import PROSPECT, load_living_demo
-from alliance.demo_timeline import BUSINESS_DAYS, timeline
+from alliance.demo_history import load_living_demo
+from alliance.demo_timeline import BUSINESS_DAYS, PILOTS, timeline
 from alliance.ledger import service as ledger
 from alliance.registry.demo import DEMO_ALLIANCES
 from alliance.screening import service as screening
@@ -93,19 +93,21 @@ def test_the_demo_has_a_settled_history_up_to_yesterday(store: Store, facts: Fac
     assert [v.version for v in versions] == [1, 2]
     assert t.first < versions[1].effective_from <= yesterday
 
-    # The screening run, the pilot with its measurements, the shared view and its access log.
-    assert screening.list_runs(store, "nb-precision") and screening.list_runs(store, "yuejia-retail")
-    (prospect,) = screening.list_prospects(store, "nb-precision")
-    assert (prospect.name, prospect.stage) == (PROSPECT, Stage.PILOT)
-    pilot = screening.prospect_file(store, "nb-precision", prospect.id).pilot
-    assert pilot is not None and pilot.decision is None
-    review = screening.review_pilot(store, "nb-precision", pilot.id)
-    assert all(len(history) >= 4 for history in review.history.values())
-    for code in ("yuejia-retail", "nb-precision"):
+    # In each alliance: a screening run, a pilot still running with its weekly measurements, and a
+    # shared view whose access log shows other members' queries.
+    for code in CODES:
+        assert screening.list_runs(store, code), code
+        (prospect,) = screening.list_prospects(store, code)
+        assert (prospect.name, prospect.stage) == (PILOTS[code].prospect, Stage.PILOT)
+        pilot = screening.prospect_file(store, code, prospect.id).pilot
+        assert pilot is not None and pilot.decision is None and pilot.ends_on > yesterday
+        review = screening.review_pilot(store, code, pilot.id)
+        assert len(review.kpis) == 2 and all(len(history) >= 4 for history in review.history.values())
         (view,) = datashare.views(store, code, clock)
         log = datashare.access_log(store, code, view.id, 100, 0)
         assert len(log) >= 4 and all(a.accessed_at <= clock.now() for a in log)
-        assert all(view.member.lower() not in a.accessed_by for a in log)  # read by other members
+        assert all(f"{code}/{view.member})" not in a.accessed_by for a in log)  # read by other members
+        assert {a.kind for a in log} == {"rows", "groups"}
 
     # Loading again changes nothing and makes no new sign-in or key.
     before = {code: (facts.count(code), ledger.status(store, code).size) for code in CODES}

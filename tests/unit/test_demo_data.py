@@ -227,3 +227,18 @@ def test_history_dates_move_with_the_moment_of_loading() -> None:
     a, b = timeline(MOMENTS[3], "Asia/Shanghai"), timeline(MOMENTS[3] + timedelta(days=7), "Asia/Shanghai")
     assert b.first == a.first + timedelta(days=7) and b.yesterday == a.yesterday + timedelta(days=7)
     assert isinstance(a.first, date)
+
+
+def test_every_alliance_has_a_pilot_and_a_shared_view_among_its_own_members() -> None:
+    from alliance.demo_timeline import PILOTS, VIEWS
+    from alliance.screening.pipeline import Source
+
+    for demo in DEMO_ALLIANCES:
+        members = {m.code for m in demo.members}
+        story = PILOTS[demo.spec.code]
+        assert Source(story.source) and story.prospect not in {m.legal_name for m in demo.members}
+        for k in story.kpis:  # every KPI moves towards its target week by week
+            assert (Decimal(k.step) > 0) == k.higher_is_better
+            assert (Decimal(k.first) < Decimal(k.target)) == k.higher_is_better
+        publisher, name, readers = VIEWS[demo.spec.code]
+        assert publisher in members and set(readers) <= members - {publisher} and name.strip()
