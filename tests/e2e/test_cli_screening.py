@@ -104,9 +104,10 @@ def test_screen_refusals(args: tuple[str, ...], message: str) -> None:
     assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output
 
 
-def test_screen_an_alliances_members(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_screen_an_alliances_members(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("ALLIANCE_DATABASE_URL", database_url)
-    assert invoke("demo").exit_code == 0
+    monkeypatch.setenv("ALLIANCE_HOME", str(tmp_path))  # the demo's order lines and sign-ins file go there
+    assert invoke("demo", "--without-history").exit_code == 0  # members suffice here
     r = invoke("screen", "--alliance", "nb-precision", "--criteria", "financial", "-f", "json")
     assert r.exit_code == 0, r.output
     body = json.loads(r.stdout)

@@ -60,7 +60,9 @@ COMMANDS: dict[str, Entry] = {
                      "Restore a backup into an empty data directory (ALLIANCE_HOME) or empty database, then verify "
                      "every alliance's ledger."),
     "demo": Entry("alliance.cli.platform:demo",
-                  "Load the demo alliances (safe to run again: existing ones are left as they are)."),
+                  "Load the demo alliances with six weeks of history up to yesterday: signed agreements, order lines, "
+                  "every day settled, statements, a screening run, a pilot, shared views (safe to run again: existing "
+                  "ones are left as they are)."),
     "serve": Entry("alliance.cli.platform:serve", "Serve the web UI and the API."),
     "db-upgrade": Entry("alliance.cli.platform:db_upgrade",
                         "Create or upgrade the database schema (other commands do this on their own too)."),
