@@ -113,3 +113,20 @@ def test_a_plain_form_post_asks_on_a_whole_page(client: TestClient, store: Store
         assert asked.status_code == 409 and "would close with nothing shared" in asked.text and "<html" in asked.text
         done = web.post("/alliances/cloud-hw/settlement", data={**form, "allow_unshared": "1"}, follow_redirects=False)
         assert done.status_code == 303 and done.headers["location"].endswith("/settlement/2026-11-23")
+
+
+def test_the_calendar_shows_while_another_process_holds_the_order_lines(client: TestClient, store: Store,
+                                                                        tmp_path: Path) -> None:
+    from alliance.store.facts import FactStoreError
+
+    app = create_app(store, LATER, tmp_path / "facts.duckdb")
+    with TestClient(app, base_url="https://testserver") as web:
+        coordinator(web, store)
+
+        def busy() -> object:
+            raise FactStoreError("the order-line store is busy")
+
+        app.state.facts.using = busy
+        page = web.get("/alliances/cloud-hw/settlement?lang=en")
+        assert page.status_code == 200  # no day is marked never-settleable; yesterday is offered
+        assert "calendar__day--never" not in page.text and 'value="2026-11-25"' in page.text

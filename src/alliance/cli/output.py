@@ -166,10 +166,10 @@ def alliance_zone(alliance_code: str) -> str:
 
 
 def local_time(moment: datetime, zone: str) -> str:
-    """An instant in the alliance's time zone, with the zone: "2026-11-22 10:00 +08:00 (Asia/Shanghai)"."""
+    """An instant in the alliance's time zone, with its offset: "2026-11-22 10:00 +08:00" (Asia/Shanghai)."""
     local = moment.astimezone(ZoneInfo(zone))
     offset = f"{local:%z}"
-    return f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:5]} ({zone})"
+    return f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:5]}"
 
 
 def local_day(moment: datetime, zone: str) -> str:

@@ -32,7 +32,8 @@ from alliance.registry.spreadsheets import write_table
 from alliance.settlement import service
 from alliance.settlement.journal import beancount, to_csv
 from alliance.settlement.unshared import UnsharedDay
-from alliance.settlement.window import settlement_window
+from alliance.settlement.window import SettlementWindow, settlement_window
+from alliance.store.facts import FactStoreError
 from alliance.store.database import Store
 from alliance.web import charts
 from alliance.web.errors import EXPLANATIONS
@@ -83,8 +84,11 @@ def _calendar_context(request: Request, code: str, store: Store, clock: Clock, v
     alliance = registry.get_alliance(store, code)
     today = local_today(clock, alliance.timezone)
     first, last = _month_bounds(month, today)
-    with request.app.state.facts.using() as facts:
-        window = settlement_window(store, facts, code, clock)
+    try:
+        with request.app.state.facts.using() as facts:
+            window = settlement_window(store, facts, code, clock)
+    except FactStoreError:  # another process holds the order lines: the calendar still shows
+        window = SettlementWindow(None, today - timedelta(days=1))
     period = service.period_totals(store, code, first, last)
     members = {m.code: m for m in registry.list_members(store, code, include_left=True)}
     accounts = {a for nets in period.nets.values() for a in nets}
