@@ -130,3 +130,20 @@ def test_the_calendar_shows_while_another_process_holds_the_order_lines(client: 
         page = web.get("/alliances/cloud-hw/settlement?lang=en")
         assert page.status_code == 200  # no day is marked never-settleable; yesterday is offered
         assert "calendar__day--never" not in page.text and 'value="2026-11-25"' in page.text
+
+
+def test_only_the_alliances_coordinator_is_asked_or_may_confirm(client: TestClient, store: Store,
+                                                                 tmp_path: Path) -> None:
+    add_user(store, LATER, "hw", Role.MEMBER_ADMIN, "cloud-hw", "HW")
+    add_user(store, LATER, "stranger", Role.COORDINATOR, "other")
+    with TestClient(create_app(store, LATER, tmp_path / "facts.duckdb"), base_url="https://testserver") as web:
+        for user, status in (("hw", 403), ("stranger", 404)):
+            token = sign_in(web, user)
+            answer = web.post("/alliances/cloud-hw/settlement?lang=en", headers={"HX-Request": "true"},
+                              data={"day": "2026-11-23", "allow_unshared": "1", "csrf_token": token})
+            assert answer.status_code == status, (user, answer.text)
+            assert "would close with nothing shared" not in answer.text and "calendar__day" not in answer.text
+        page = web.get("/alliances/cloud-hw/settlement")
+        assert page.status_code == 404  # the stranger: as if the alliance did not exist
+    # Nothing was closed by either.
+    assert client.get(f"{V1}/statements/SW", params={"day": "2026-11-23"}).status_code == 404
