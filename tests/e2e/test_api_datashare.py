@@ -112,10 +112,15 @@ def test_access_log_revocation_and_who_may_do_what(world) -> None:  # type: igno
     assert [(e["kind"], e["returned"]) for e in log] == [("groups", 1), ("rows", 5)]
     assert "member_analyst of nb/M0002" in log[0]["accessed_by"]
     assert client.get(f"{V}/{view}/access-log", headers=keys["auditor"]).status_code == 200
-    problem(client.get(f"{V}/{view}/access-log", headers=keys["partner"]), 404, "not_found")
+    # Another member's view answers as a view that does not exist, naming the view (not a "statement").
+    hidden = problem(client.get(f"{V}/{view}/access-log", headers=keys["partner"]), 404, "view_not_found")
+    assert hidden["detail"] == f"alliance 'nb' shares no view {view}"
+    assert problem(client.get(f"{V}/999999/access-log", headers=keys["partner"]), 404, "view_not_found")["detail"] == \
+        "alliance 'nb' shares no view 999999"
     problem(client.post(V, headers=keys["partner_admin"], json={"member": "M0001", "name": "x", "fields": {"channel": "visible"}}),
             404, "not_found")  # publishing someone else's data
-    problem(client.delete(f"{V}/{view}", headers=keys["partner_admin"]), 404, "not_found")
+    revoking = problem(client.delete(f"{V}/{view}", headers=keys["partner_admin"]), 404, "view_not_found")
+    assert revoking["detail"] == f"alliance 'nb' shares no view {view}"  # the view, not a "member"
     problem(client.delete(f"{V}/{view}", headers=keys["partner"]), 403, "forbidden")
     assert client.delete(f"{V}/{view}", headers=keys["publisher"]).status_code == 204
     problem(client.get(f"{V}/{view}/rows", headers=keys["partner"]), 404, "view_not_found")

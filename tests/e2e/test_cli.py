@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -9,10 +10,13 @@ import os
 import subprocess
 import sys
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from rich.table import Table
 from typer.testing import CliRunner
 
 from alliance.cli.main import app
@@ -272,7 +276,9 @@ def test_orders_import_through_the_cli(cli, tmp_path: Path, monkeypatch: pytest.
                    f"L1,O1,2027-01-15T10:00:00+08:00,M1,M2,store,S1,1,99.00,CNY\n", encoding="utf-8")
     r = cli("orders", "import", str(bad), "-a", "nb")
     assert r.exit_code == 2
-    assert "product_owner 'XX' is not a member" in r.stderr and "amount_minor=9990" in r.stderr
+    # Amounts as money, never the stored minor units.
+    assert "product_owner 'XX' is not a member" in r.stderr and "amount=99.90 CNY" in " ".join(r.stderr.split())
+    assert "amount=99.00 CNY" in " ".join(r.stderr.split()) and "amount_minor" not in r.stderr and "9990" not in r.stderr
     assert "nothing was imported" in r.stderr
     assert cli("orders", "count", "-a", "nb").stdout.strip() == "1"
     r = cli("orders", "count", "-a", "nope")
@@ -316,8 +322,13 @@ def test_settle_and_statement_through_the_cli(cli_clock: datetime, cli, tmp_path
     lines.write_text("line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,currency\n"
                      f"L1,O1,{yesterday}T10:00:00+08:00,SW,HW,store,S1,1,10.00,CNY\n", encoding="utf-8")
     assert cli("orders", "import", str(lines), "-a", "nb").exit_code == 0
+    # Lines and no agreement in force: closing the day would share nothing, so it asks first.
     r = cli("settle", "-a", "nb")
+    assert r.exit_code == 2 and "1 order line(s) but no agreement" in r.stderr, r.output
+    assert "nothing shared" in r.stderr and "--allow-unshared" in r.stderr and "Settled" not in r.stdout
+    r = cli("settle", "-a", "nb", "--allow-unshared")
     assert r.exit_code == 0 and "no agreement in force" in r.stdout
+    assert "Nothing was shared" in r.stdout
     assert cli("settle", "-a", "nb").exit_code == 2  # yesterday is now closed
     r = cli("statement", "-a", "nb", "--member", "SW", "--day", yesterday, "-f", "json")
     assert r.exit_code == 0 and json.loads(r.stdout)["total"] == "0.00"
@@ -342,6 +353,8 @@ def test_settle_through_catches_up_in_order(cli_clock: datetime, cli, tmp_path: 
     r = cli("settle", "-a", "nb")  # yesterday, but an earlier day holds lines
     assert r.exit_code == 2 and f"settles {first.isoformat()} first" in r.stderr, r.output
     r = cli("settle", "-a", "nb", "--through", yesterday.isoformat())
+    assert r.exit_code == 2 and f"{first.isoformat()} has 1 order line(s) but no agreement" in r.stderr, r.output
+    r = cli("settle", "-a", "nb", "--through", yesterday.isoformat(), "--allow-unshared")
     assert r.exit_code == 0, r.output
     assert [l.split(":")[0] for l in r.stdout.splitlines() if l.startswith("Settled")] == [
         f"Settled nb {(first + timedelta(days=i)).isoformat()}" for i in range(3)]
@@ -363,7 +376,7 @@ def test_settle_warns_of_a_party_paid_after_it_left(cli, monkeypatch: pytest.Mon
     result = service.SettlementResult(date(2027, 1, 15), 3, 0, [{"agreement": "split", "version": 2, "sha256": "0"}],
                                       {"A": Money(-100, "CNY"), "B": Money(100, "CNY")},
                                       [DepartedParty("split", 2, "B", date(2027, 1, 10))])
-    monkeypatch.setattr(service, "settle", lambda *args: result)
+    monkeypatch.setattr(service, "settle", lambda *args, **kwargs: result)
     r = cli("settle", "-a", "nb", "--day", "2027-01-15")
     assert r.exit_code == 0, r.output
     assert "split v2 still allocates to B, which left on 2027-01-10" in r.stdout
@@ -496,6 +509,7 @@ def test_api_keys_through_the_cli(cli, monkeypatch: pytest.MonkeyPatch) -> None:
     assert [k["scopes"] for k in listed if k["name"] != "ERP"] == [None]
     table = cli("apikey", "list", "--alliance", "nb").stdout
     assert "read_member_data" in table and "(all of the role)" in table
+    assert "+08:00" in table  # the expiry in the alliance's zone, with it
     assert cli("apikey", "revoke", key[:11]).exit_code == 0  # "al_" and the prefix, as listed elsewhere
     assert cli("apikey", "revoke", key[3:11]).exit_code != 0  # already revoked
     other = whole.stdout.strip().splitlines()[-1].strip()
@@ -524,3 +538,41 @@ def test_user_unlock_clears_failed_sign_ins(cli, database_url: str) -> None:  # 
         assert result.exit_code != 0 and "ghost" in result.output
     finally:
         store.close()
+
+
+def test_the_cli_shows_business_dates_and_times_in_the_alliances_zone(cli_clock: datetime, cli) -> None:  # type: ignore[no-untyped-def]
+    # At 23:30 UTC on the 22nd it is already the 23rd in Asia/Shanghai: the business day, not the UTC date.
+    local = cli_clock.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert cli("prospect", "add", "伙伴甲", "-a", "nb").exit_code == 0
+    listed = cli("prospect", "list", "-a", "nb")
+    assert listed.exit_code == 0 and local.date().isoformat() in listed.stdout, listed.stdout
+    if local.date() != cli_clock.date():
+        assert cli_clock.date().isoformat() not in listed.stdout
+    shown = cli("prospect", "show", "1", "-a", "nb")
+    flat = " ".join(shown.stdout.split())
+    assert f"{local:%Y-%m-%d %H:%M} +08:00" in flat, shown.stdout
+    assert "+00:00" not in shown.stdout
+
+
+def test_the_cli_never_prints_a_negative_zero(cli) -> None:  # type: ignore[no-untyped-def]
+    from alliance.cli import output
+
+    assert output.fixed(-1e-12, 3) == "0.000" and output.fixed(-0.0, 2) == "0.00" and output.fixed(-0.004, 2) == "0.00"
+    assert output.fixed(-0.005001, 2) == "-0.01" and output.fixed(Decimal("-0.0000"), 4) == "0.0000"
+    assert output.unsigned_zero("ratio -0.000, -0.00 CNY, -0.001, 2026-01-05, L-0, -05") == \
+        "ratio 0.000, 0.00 CNY, -0.001, 2026-01-05, L-0, -05"
+    with output.console.capture() as text:
+        output.console.print(f"consistency ratio {-1e-9:.3f}", highlight=False)
+        table = Table("score", "name")
+        table.add_row(f"{-1e-12:.6f}", "a")
+        table.add_row("-1.500000", "b")
+        output.console.print(table)
+    printed = text.get()
+    assert "-0.0" not in printed and "consistency ratio 0.000" in printed and "-1.500000" in printed
+    widths = {len(line) for line in printed.splitlines()[1:] if line.strip()}
+    assert len(widths) == 1  # the table's borders still line up
+    for fmt in (output.OutputFormat.JSON, output.OutputFormat.CSV):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            output.emit(fmt, ["score"], [[-0.0], [Decimal("-0.00")], ["-0.000"]], [{"score": -0.0, "text": "-0.00"}])
+        assert "-0" not in out.getvalue(), (fmt, out.getvalue())

@@ -325,6 +325,9 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
     ("settled day's run deleted", _delete_run, "settled day 2027-01-15 was recorded but is no longer stored"),
     ("settled day's line count edited", lambda c, aid: c.execute(update(settlement_runs).where(
         settlement_runs.c.alliance_id == aid).values(lines=7)), "settled day 2027-01-15 differs from what was recorded: lines"),
+    ("settled day said to share nothing", lambda c, aid: c.execute(update(settlement_runs).where(
+        settlement_runs.c.alliance_id == aid).values(unshared_reason="no_agreement_in_force")),
+     "settled day 2027-01-15 differs from what was recorded: unshared_reason"),
     ("statement line amount edited", lambda c, aid: c.execute(update(statement_lines).where(
         statement_lines.c.id == _lines(c, aid)[0]).values(amount_minor=statement_lines.c.amount_minor + 1)),
      "settled day 2027-01-15 differs from what was recorded: statements_sha256"),

@@ -69,7 +69,8 @@ def test_same_content_is_a_no_op_and_different_content_a_conflict(store: Store, 
     clash = import_order_lines(store, facts, alliance, csv_file(tmp_path, changed, "changed.csv"), None, clock)
     assert (clash.inserted, clash.conflict_count, clash.kept) == (0, 1, False)
     (conflict,) = clash.conflicts
-    assert conflict.stored["amount_minor"] == 10050 and conflict.incoming["amount_minor"] == 10060
+    # Shown as money, never as stored minor units (amount_minor=10050).
+    assert conflict.stored == {"amount": "100.50 CNY"} and conflict.incoming == {"amount": "100.60 CNY"}
     assert facts.count(alliance) == 3
     # The same content written differently is still the same line: another offset for the same
     # instant, attributions in another order, spaces, trailing zeros of the amount.

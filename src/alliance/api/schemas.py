@@ -154,3 +154,6 @@ class SettlementOut(BaseModel):
     departed_parties: list[DepartedPartyOut] = Field(
         default_factory=list, description="Parties of the versions applied that had left by the day; "
         "the versions still allocate to them until one without them takes effect.")
+    unshared_reason: str | None = Field(
+        default=None, description="Why the day's order lines were shared with nobody (`no_agreement_in_force`), "
+        "as confirmed with `allow_unshared`; null when they were shared.")

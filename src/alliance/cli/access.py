@@ -14,6 +14,7 @@ from alliance.access import service
 from alliance.access.policy import Action
 from alliance.access.roles import Role
 from alliance.cli.output import console, current_actor, err_console, fails_cleanly, open_store
+from alliance.cli.output import alliance_zone, local_time
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
 
@@ -82,10 +83,13 @@ def list_keys(
     table = Table(title=f"API keys of {alliance or 'the platform'}", header_style="bold cyan")
     for column in ("prefix", "name", "role", "member", "scopes", "last used", "expires", "revoked"):
         table.add_column(column)
-    for r in rows:
+    zone = alliance_zone(alliance) if alliance else "UTC"  # times with their zone, the alliance's own
+    for k, r in zip(keys, rows, strict=True):
         table.add_row(r["prefix"], r["name"], r["role"], r["member"] or "",
                       " ".join(r["scopes"]) if r["scopes"] is not None else "(all of the role)",
-                      (r["last_used_at"] or "never")[:16], (r["expires_at"] or "never")[:16], (r["revoked_at"] or "")[:16])
+                      local_time(k.last_used_at, zone) if k.last_used_at else "never",
+                      local_time(k.expires_at, zone) if k.expires_at else "never",
+                      local_time(k.revoked_at, zone) if k.revoked_at else "")
     console.print(table)
 
 

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from alliance.cli.output import console, current_actor, fails_cleanly, open_store, read_text_file
+from alliance.cli.output import alliance_zone, local_time
 from alliance.core.clock import SystemClock
 from alliance.access.accounts import user_principal
 from alliance.sharing import attorneys, service
@@ -66,10 +67,11 @@ def show(
     console.print(f"[bold]{v.title or v.agreement_code}[/] version {v.version}, effective {v.effective_from}: {v.status}",
                   highlight=False, soft_wrap=True)
     signatures = Table("party", "signed by", "at", title="Signatures", header_style="bold cyan")
+    zone = alliance_zone(alliance)  # times in the alliance's own zone, as its business days
     signed = {s.member_code: s for s in v.signatures}
     for party in v.parties:
         s = signed.get(party)
-        signatures.add_row(party, s.signer if s else "-", s.signed_at.isoformat(timespec="minutes") if s else "-")
+        signatures.add_row(party, s.signer if s else "-", local_time(s.signed_at, zone) if s else "-")
     console.print(signatures)
     console.print(v.document, highlight=False, markup=False, soft_wrap=True)
 
@@ -147,8 +149,8 @@ def list_attorneys(
         sys.stdout.write(json.dumps([attorneys.record(p) for p in found], ensure_ascii=False, indent=2) + "\n")
         return
     table = Table("id", "member", "grantee", "power", "granted by", "granted", "revoked", header_style="bold cyan")
+    zone = alliance_zone(alliance)
     for p in found:
-        table.add_row(str(p.id), p.member_code, p.grantee, p.power, p.granted_by,
-                      p.granted_at.isoformat(timespec="minutes"),
-                      f"{p.revoked_at.isoformat(timespec='minutes')} by {p.revoked_by}" if p.revoked_at else "-")
+        table.add_row(str(p.id), p.member_code, p.grantee, p.power, p.granted_by, local_time(p.granted_at, zone),
+                      f"{local_time(p.revoked_at, zone)} by {p.revoked_by}" if p.revoked_at else "-")
     console.print(table)

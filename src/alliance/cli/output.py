@@ -11,9 +11,12 @@ import functools
 import io
 import os
 import json
+import re
 import sys
-from collections.abc import Callable, Sequence
-from datetime import date
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -22,6 +25,7 @@ import click
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.segment import Segment
 from rich.table import Table
 
 from alliance.core.cells import defused_row
@@ -32,8 +36,38 @@ from alliance.store.database import Store
 P = ParamSpec("P")
 R = TypeVar("R")
 
-console = Console()
-err_console = Console(stderr=True)
+# A minus sign before nothing but zeros ("-0", "-0.000"; not "-0.001", "2026-01", "L-0"): what a
+# tiny negative number rounds to, shown as the zero it is.
+_NEGATIVE_ZERO = re.compile(r"(?<![\w.])-(0+(?:\.0+)?)(?![\w.])")
+
+
+def unsigned_zero(text: str) -> str:
+    """`text` with every negative zero ("-0.000", "-0.00 CNY") printed as zero."""
+    return _NEGATIVE_ZERO.sub(r"\1", text) if "-0" in text else text
+
+
+def fixed(value: float | Decimal | int, places: int) -> str:
+    """A number with `places` decimals, never a negative zero (-1e-9 is "0.000", not "-0.000")."""
+    return unsigned_zero(f"{value:.{places}f}")
+
+
+class _Console(Console):
+    """Rich's console, printing no negative zero: every command's text and tables pass through it,
+    whichever module formatted the number (one place for the rule, not one per format string).
+
+    Text is cleaned before it is laid out; what reaches the screen otherwise (a table's cells,
+    measured before this sees them) keeps its width, the minus sign turned into a space."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        super().print(*(unsigned_zero(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        return super()._render_buffer(Segment(_NEGATIVE_ZERO.sub(r" \1", s.text) if "-0" in s.text else s.text,
+                                              s.style, s.control) for s in buffer)
+
+
+console = _Console()
+err_console = _Console(stderr=True)
 
 
 class OutputFormat(StrEnum):
@@ -108,15 +142,28 @@ def report_error(exc: AllianceError) -> None:
         err_console.print(table)
 
 
+def _unsigned(value: Any) -> Any:
+    """A record with no negative zero in it: -0.0 is 0.0, "-0.000" is "0.000" (JSON and CSV)."""
+    if isinstance(value, float | Decimal) and value == 0:
+        return abs(value)
+    if isinstance(value, str):
+        return unsigned_zero(value)
+    if isinstance(value, dict):
+        return {k: _unsigned(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_unsigned(v) for v in value]
+    return value
+
+
 def emit(fmt: OutputFormat, header: Sequence[str], rows: Sequence[Sequence[Any]], records: Any, title: str = "") -> None:
-    """Print rows as a Rich table, `records` as JSON, or rows as CSV."""
+    """Print rows as a Rich table, `records` as JSON, or rows as CSV (never a negative zero)."""
     if fmt is OutputFormat.JSON:
-        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2, default=str) + "\n")
+        sys.stdout.write(json.dumps(_unsigned(records), ensure_ascii=False, indent=2, default=str) + "\n")
     elif fmt is OutputFormat.CSV:
         # Every cell defused (core.cells): a member named "=HYPERLINK(...)" is text in a spreadsheet.
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(defused_row(header))
-        writer.writerows(defused_row(row) for row in rows)
+        writer.writerows(defused_row(_unsigned(list(row))) for row in rows)
     else:
         table = Table(title=title or None, header_style="bold cyan")
         for name in header:
@@ -125,6 +172,25 @@ def emit(fmt: OutputFormat, header: Sequence[str], rows: Sequence[Sequence[Any]]
         for row in rows:
             table.add_row(*("" if v is None else str(v) for v in row))
         console.print(table)
+
+
+def alliance_zone(alliance_code: str) -> str:
+    """The alliance's time zone (IANA name), in which the CLI shows its dates and times."""
+    from alliance.registry import service as registry
+
+    return registry.get_alliance(open_store(), alliance_code).timezone
+
+
+def local_time(moment: datetime, zone: str) -> str:
+    """An instant in the alliance's time zone, with its offset: "2026-11-22 10:00 +08:00" (Asia/Shanghai)."""
+    local = moment.astimezone(ZoneInfo(zone))
+    offset = f"{local:%z}"
+    return f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:5]}"
+
+
+def local_day(moment: datetime, zone: str) -> str:
+    """The business day an instant falls on in the alliance's time zone (not the UTC date)."""
+    return moment.astimezone(ZoneInfo(zone)).date().isoformat()
 
 
 def parse_day(text: str, option: str) -> date:

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from alliance.cli.output import console, current_actor, fails_cleanly, open_store, parse_day
+from alliance.cli.output import alliance_zone, local_day, local_time
 from alliance.core.clock import SystemClock
 from alliance.core.decimals import parse_decimal
 from alliance.registry.spreadsheets import TableFileError
@@ -70,9 +71,10 @@ def prospect_list(alliance: AllianceOpt, stage: Annotated[Stage | None, typer.Op
                 "screening_run": p.screening_run_id} for p in found])
         return
     table = Table("id", "name", "stage", "source", "score", "since", header_style="bold cyan")
+    zone = alliance_zone(alliance)  # the business day in the alliance's zone, not the UTC date
     for p in found:
         table.add_row(str(p.id), p.name, p.stage.value, p.source.value, "-" if p.score is None else f"{p.score:.4f}",
-                      p.updated_at.date().isoformat())
+                      local_day(p.updated_at, zone))
     console.print(table)
 
 
@@ -93,8 +95,9 @@ def prospect_show(prospect_id: Annotated[int, typer.Argument()], alliance: Allia
         return
     console.print(f"[bold]{f.prospect.name}[/]  stage: {f.prospect.stage.value}", highlight=False)
     history = Table("at", "from", "to", "who", "note", title="Stage history", header_style="bold cyan")
+    zone = alliance_zone(alliance)
     for e in f.events:
-        history.add_row(e.at.isoformat(timespec="minutes"), e.from_stage or "", e.to_stage, e.actor, e.note)
+        history.add_row(local_time(e.at, zone), e.from_stage or "", e.to_stage, e.actor, e.note)
     console.print(history)
     _print_items(f.checklist)
     if f.pilot:

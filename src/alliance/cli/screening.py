@@ -20,6 +20,7 @@ from alliance.cli.output import (
     write_output,
     write_rows,
 )
+from alliance.cli.output import alliance_zone, local_time
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
 from alliance.registry.spreadsheets import TableFileError, read_table
@@ -167,9 +168,10 @@ runs = typer.Typer(help="Saved screening runs: list, show, recompute.", no_args_
 def runs_list(alliance: Annotated[str, typer.Option("--alliance", "-a")]) -> None:
     """List an alliance's saved screening runs."""
     table = Table("run", "when", "who", "method", "candidates", "leader", "inputs sha256", header_style="bold cyan")
+    zone = alliance_zone(alliance)  # times in the alliance's own zone, with it
     for run in service.list_runs(open_store(), alliance):
         leader = run.report["ranking"][0]["name"] if run.report["ranking"] else "-"
-        table.add_row(str(run.id), run.created_at.isoformat(timespec="seconds"), run.actor, run.method,
+        table.add_row(str(run.id), local_time(run.created_at, zone), run.actor, run.method,
                       str(run.candidate_count), leader, run.inputs_sha256[:16])
     console.print(table)
 

@@ -15,6 +15,7 @@ from alliance.cli.output import console, current_actor, fails_cleanly, open_stor
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
 from alliance.settlement import service
+from alliance.settlement.unshared import UnsharedDay
 
 AllianceOpt = Annotated[str, typer.Option("--alliance", "-a", help="The alliance's code.")]
 
@@ -29,6 +30,9 @@ def settle(
     day: Annotated[str | None, typer.Option(help="Business day YYYY-MM-DD; default yesterday (T+1).")] = None,
     through: Annotated[str | None, typer.Option(
         help="Settle every open day, in order, through this day YYYY-MM-DD (catching up).")] = None,
+    allow_unshared: Annotated[bool, typer.Option(
+        "--allow-unshared", help="Confirm that a day with order lines but no agreement in force closes for good "
+        "with nothing shared (without it such a day is refused and stays open).")] = False,
 ) -> None:
     """Settle a business day under the agreements in force, and close it. Days close in order."""
     if day is not None and through is not None:
@@ -36,17 +40,21 @@ def settle(
     facts = open_facts()
     try:
         if through is None:
-            _report(alliance, service.settle(open_store(), facts, alliance, _day(day), current_actor(), SystemClock()),
-                    net=True)
+            _report(alliance, service.settle(open_store(), facts, alliance, _day(day), current_actor(), SystemClock(),
+                                             allow_unshared=allow_unshared), net=True)
         else:
             last = _day(through, "--through")
             assert last is not None
             settled = 0
-            for result in service.settle_through(open_store(), facts, alliance, last, current_actor(), SystemClock()):
+            for result in service.settle_through(open_store(), facts, alliance, last, current_actor(), SystemClock(),
+                                                 allow_unshared=allow_unshared):
                 _report(alliance, result, net=False)
                 settled += 1
             if not settled:
                 console.print(f"Nothing to settle: {alliance} is closed through {last}.", highlight=False)
+    except UnsharedDay as exc:
+        # The service asks; the CLI names its way to answer (the days before it, if any, stay closed).
+        raise UnsharedDay(exc.alliance, exc.day, exc.lines, ": run again with --allow-unshared") from None
     finally:
         facts.close()
 
@@ -55,6 +63,10 @@ def _report(alliance: str, result: service.SettlementResult, *, net: bool) -> No
     applied = ", ".join(f"{a['agreement']} v{a['version']}" for a in result.agreements) or "no agreement in force"
     console.print(f"Settled {alliance} {result.day}: {result.lines} line(s), {result.late_lines} late line(s); {applied}.",
                   highlight=False, soft_wrap=True)
+    if result.unshared_reason:
+        console.print(f"[yellow]Nothing was shared:[/yellow] {result.day} closed for good with its {result.lines} "
+                      "order line(s) shared with nobody (no agreement in force), as confirmed with --allow-unshared.",
+                      highlight=False, soft_wrap=True)
     for gone in result.departed:
         console.print(f"[yellow]Warning:[/yellow] {gone.agreement_code} v{gone.version} still allocates to "
                       f"{gone.member_code}, which left on {gone.left_on}; propose a version without it.",

@@ -201,8 +201,10 @@ class ClosedDayKind(RecordedKind):
         return (str(payload.get("day")),)
 
     def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        # `unshared_reason`: entries name it only for a day closed with nothing shared (2026-12);
+        # before, and for every other day, it is absent, and the stored run holds NULL.
         return {name: payload.get(name) for name in
-                ("lines", "late_lines", "agreements", "statements_sha256", "journal_sha256")}
+                ("lines", "late_lines", "agreements", "statements_sha256", "journal_sha256", "unshared_reason")}
 
     def stored(self, rows: Rows) -> dict[Key, Fields]:
         found = {}
@@ -210,7 +212,7 @@ class ClosedDayKind(RecordedKind):
             statements, journal = statement_digests(run["statement"])
             found[(str(run["day"]),)] = {"lines": run["lines"], "late_lines": run["late_lines"],
                                          "agreements": run["agreements"], "statements_sha256": statements,
-                                         "journal_sha256": journal}
+                                         "journal_sha256": journal, "unshared_reason": run.get("unshared_reason")}
         return found
 
     def describe(self, key: Key) -> str:

@@ -4,6 +4,11 @@ A small thread that wakes every minute and settles whatever `schedule.due_days` 
 not use APScheduler here: one job, whose due-ness depends on each alliance's own time zone and on
 what is already closed, is clearer as a loop over a pure function, and catching up after the
 server was down comes for free (yesterday is still due until it is closed).
+
+It never closes a day with order lines but no agreement in force: that would share nothing for
+good, which only a person may confirm. Such a day is left open and reported (a warning in the log,
+one recorded attempt the calendar shows), and the alliance's catch-up waits at it until a
+coordinator settles it by hand (web, API `allow_unshared`, CLI `--allow-unshared`).
 """
 
 from __future__ import annotations
@@ -41,7 +46,9 @@ class DailySettlement:
         with shared_facts(self.facts_path).using() as facts:
             runs = service.settle_due(self.store, facts, self.settle_at, "scheduler", self.clock)
         for run in runs:
-            if run.error:
+            if run.waiting:  # not a failure: the day waits for a person to confirm it shares nothing
+                logger.warning("left %s %s open: %s", run.alliance, run.day, run.error)
+            elif run.error:
                 logger.error("settling %s %s failed: %s", run.alliance, run.day, run.error)
             else:
                 logger.info("settled %s %s", run.alliance, run.day)

@@ -31,6 +31,7 @@ from alliance.registry.model import Alliance
 from alliance.settlement.engine import DayContext, SettlementInputMissing, reweight, settle_totals
 from alliance.settlement.journal import JournalEntry
 from alliance.settlement.schedule import due_days, next_day
+from alliance.settlement.unshared import UnsharedDay, unshared_reason
 from alliance.sharing.agreement import Agreement, RuleKind, load_agreement_text
 from alliance.sharing.versions import AgreementVersion, DepartedParty, departed_parties, in_force
 from alliance.store.database import Store
@@ -99,10 +100,16 @@ class SettlementResult:
     net: dict[str, Money]  # per account, over the day's rules and adjustments
     # Parties of the day's versions that had left by the day: still paid, as signed (see `departed_parties`).
     departed: list[DepartedParty] = field(default_factory=list)
+    unshared_reason: str | None = None  # why the day's lines were shared with nobody (see `unshared`)
 
 
-def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None, actor: str, clock: Clock) -> SettlementResult:
+def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None, actor: str, clock: Clock, *,
+           allow_unshared: bool = False) -> SettlementResult:
     """Settle one business day (default yesterday, T+1) and close it; a closed day is never redone.
+
+    A day with order lines but no agreement in force is refused (`UnsharedDay`, nothing saved, no
+    failure recorded) unless `allow_unshared` confirms it is to close with nothing shared; the run
+    then keeps the reason (see `alliance.settlement.unshared`).
 
     Days close in order (see `next_day`), so a month's volume is counted in one order and every
     cumulative rule (tiers, growth targets) pays each unit of it once. Every agreement version in
@@ -204,6 +211,11 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         _record_failure(store, alliance_code, day, actor, clock, exc)
         raise
 
+    # Asked before anything is saved, and not a failure: the day stays open until someone confirms.
+    reason = unshared_reason(lines_today, applied)
+    if reason is not None and not allow_unshared:
+        raise UnsharedDay(alliance_code, day, lines_today)
+
     closed = DayClosed(f"{day} is already settled for {alliance_code!r}; a closed day is never rewritten")
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
@@ -214,14 +226,15 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
                 "day": day, "currency": alliance.currency, "lines": lines_today,
                 "late_lines": sum(late.values()), "agreements": applied,
                 "closed_at": clock.now(), "actor": actor,
-                "watermark_us": watermark if watermark is not None else seen_before,
+                "watermark_us": watermark if watermark is not None else seen_before, "unshared_reason": reason,
             }, statement)
         except IntegrityError:
             raise closed from None  # the other run of the same day saved first (the unique key)
         ledger.record(uow, alliance.id, alliance.code, events.DAY_SETTLED, actor, clock.now(), {
             "day": day.isoformat(), "lines": lines_today, "late_lines": sum(late.values()), "agreements": applied,
             "statements_sha256": ledger.digest(statement),
-            "journal_sha256": ledger.digest({a: m for a, m in sorted(net.items()) if m})})
+            "journal_sha256": ledger.digest({a: m for a, m in sorted(net.items()) if m}),
+            **({"unshared_reason": reason} if reason else {})})
         uow.commit()
     # A closed day is a fact members check: sign a checkpoint covering it (the day stays closed even
     # if the key cannot be opened here; `alliance ledger checkpoint` signs later).
@@ -232,13 +245,14 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
     day_versions = [v for history in versions.values() if (v := in_force(history, day)) is not None]
     return SettlementResult(day, lines_today, sum(late.values()), applied,
                             {a: Money(m, alliance.currency) for a, m in sorted(net.items()) if m},
-                            departed_parties(day_versions, departures, day))
+                            departed_parties(day_versions, departures, day), reason)
 
 
 def settle_through(store: Store, facts: FactStore, alliance_code: str, last: date, actor: str,
-                   clock: Clock) -> Iterator[SettlementResult]:
+                   clock: Clock, *, allow_unshared: bool = False) -> Iterator[SettlementResult]:
     """Settle every open day from the next one (see `next_day`) through `last`, in order, yielding
     each run as it closes. The first run that fails raises its error; the days before it stay closed.
+    `allow_unshared` confirms every day of the catch-up that would close with nothing shared.
     """
     while True:
         with store.unit_of_work() as uow:
@@ -254,7 +268,7 @@ def settle_through(store: Store, facts: FactStore, alliance_code: str, last: dat
         day = next_day(latest, first_due(first_line_day, versions) if latest is None else None, last)
         if day > last or (latest is not None and latest >= last):
             return
-        yield settle(store, facts, alliance_code, day, actor, clock)
+        yield settle(store, facts, alliance_code, day, actor, clock, allow_unshared=allow_unshared)
 
 
 def first_due(first_line_day: date | None, versions: Mapping[str, Sequence[AgreementVersion]]) -> date | None:
@@ -360,6 +374,17 @@ class DayOutOfOrder(Conflict):
     title = "Days are settled in order"
 
 
+def _record_failure_once(store: Store, alliance_code: str, day: date, actor: str, clock: Clock, reason: str) -> None:
+    """Record why a day was left open, unless its latest attempt already says so (the scheduler
+    tries every minute: one line in the calendar, not one a minute)."""
+    with store.unit_of_work() as uow:
+        alliance_id = uow.alliances.require(alliance_code).id
+        latest = uow.settlement.failures_between(alliance_id, day, day).get(day)
+        if latest is None or latest.reason != reason:
+            uow.settlement.add_failure(alliance_id, day, clock.now(), actor, reason)
+            uow.commit()
+
+
 def _record_failure(store: Store, alliance_code: str, day: date, actor: str, clock: Clock, exc: Exception) -> None:
     reason = exc.message if isinstance(exc, AllianceError) else f"unexpected error ({type(exc).__name__}); see the server log"
     try:
@@ -443,6 +468,8 @@ class DayTotals:
     late_lines: int
     accounts: dict[str, tuple[int, int]]  # account -> (net minor units, statement lines)
     departed: list[DepartedParty] = field(default_factory=list)  # parties paid after they had left
+    unshared_reason: str | None = None  # why the day's order lines were shared with nobody
+    unshared_confirmed: bool = False  # whoever closed it confirmed that (runs before 2026-12 were not asked)
 
     @property
     def settled_minor(self) -> int:
@@ -483,7 +510,10 @@ def day_totals(store: Store, alliance_code: str, day: date) -> DayTotals | None:
         applied = [v for a in run.agreements for v in uow.sharing.versions(alliance.id, a["agreement"])
                    if v.version == a["version"]]
         departed = departed_parties(applied, uow.members.departures(alliance.id), day)
-    return DayTotals(day, run.currency, run.closed_at, run.actor, run.lines, run.late_lines, accounts, departed)
+    # Runs before 2026-12 kept no reason: theirs is what their lines and agreements say.
+    reason = run.unshared_reason or unshared_reason(run.lines, run.agreements)
+    return DayTotals(day, run.currency, run.closed_at, run.actor, run.lines, run.late_lines, accounts, departed, reason,
+                     run.unshared_reason is not None)
 
 
 def journal(store: Store, alliance_code: str, first: date, last: date) -> tuple[str, list[JournalEntry]]:
@@ -571,6 +601,7 @@ class ScheduledRun:
     day: date
     result: SettlementResult | None
     error: str | None
+    waiting: bool = False  # left open: it would close with nothing shared, which only a person confirms
 
 
 def settle_due(store: Store, facts: FactStore, settle_at: time, actor: str, clock: Clock) -> list[ScheduledRun]:
@@ -578,6 +609,11 @@ def settle_due(store: Store, facts: FactStore, settle_at: time, actor: str, cloc
 
     One alliance's failure (say, a missing period metric) is reported, stops that alliance's
     catch-up (the days after it cannot close before it) and does not stop the others.
+
+    A day with order lines but no agreement in force is never closed here: nobody is there to
+    confirm that it shares nothing (see `alliance.settlement.unshared`). It is left open and
+    reported, its attempt recorded once (the calendar says why it waits), and the alliance's
+    catch-up stops at it until a coordinator settles it by hand.
     """
     with store.unit_of_work() as uow:
         candidates = [(a, max(uow.settlement.closed(a.id), default=None),
@@ -600,6 +636,12 @@ def settle_due(store: Store, facts: FactStore, settle_at: time, actor: str, cloc
                 continue
             try:
                 runs.append(ScheduledRun(alliance.code, day, settle(store, facts, alliance.code, day, actor, clock), None))
+            except UnsharedDay as exc:
+                waiting = (f"left open by the scheduler: {exc.lines} order line(s) and no agreement in force; "
+                           "closing it shares nothing, so a coordinator must settle it by hand and confirm that")
+                _record_failure_once(store, alliance.code, day, actor, clock, waiting)
+                runs.append(ScheduledRun(alliance.code, day, None, exc.message, waiting=True))
+                break
             except AllianceError as exc:
                 runs.append(ScheduledRun(alliance.code, day, None, exc.message))
                 break

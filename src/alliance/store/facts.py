@@ -353,7 +353,7 @@ class FactStore:
             old = dict(zip(_COMPARED, r[1:1 + len(_COMPARED)], strict=True))
             new = dict(zip(_COMPARED, r[1 + len(_COMPARED):], strict=True))
             differ = [k for k in _COMPARED if old[k] != new[k]] or list(_COMPARED)
-            conflicts.append(Conflict(r[0], {k: old[k] for k in differ}, {k: new[k] for k in differ}))
+            conflicts.append(Conflict(r[0], _as_shown(old, differ), _as_shown(new, differ)))
         return conflicts
 
     # -- lines stored before import bounded them (2026-12): listing them, setting them aside ----------
@@ -625,6 +625,22 @@ def _totals_sql(sets: Sequence[tuple[str, ...]], selector: Selector, profit: boo
     else:
         group = "GROUPING SETS (" + ", ".join(f"({', '.join(keys)})" for keys in sets) + ")"
     return f"SELECT {columns}, sum(amount_minor), {cost} FROM order_lines WHERE {' AND '.join(where)} GROUP BY {group}"
+
+
+def _as_shown(line: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]:
+    """A conflicting line's differing fields as people read them: amounts as money ("376.00 CNY",
+    under `amount` and `cost`), never the stored minor units (`amount_minor=37600`)."""
+    shown: dict[str, Any] = {}
+    for name in fields:
+        value = line[name]
+        if name in ("amount_minor", "cost_minor"):
+            name = name.removesuffix("_minor")
+            try:
+                value = None if value is None else str(Money(int(value), str(line["currency"])))
+            except (InvalidInput, ValueError, TypeError):  # a currency stored before import checked it
+                value = f"{value} minor units"
+        shown[name] = value
+    return shown
 
 
 # What a line sent again is compared on (`_CLASSIFY_SQL`), and shown by when it differs.

@@ -62,7 +62,7 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                           .order_by(statement_lines.c.id)):
         statements.setdefault(line.run_id, []).append({f: getattr(line, f) for f in STATEMENT_FIELDS})
     run_rows = [{"day": _iso(r.day), "lines": r.lines, "late_lines": r.late_lines, "agreements": r.agreements,
-                 "statement": statements.get(r.id, [])}
+                 "unshared_reason": r.unshared_reason, "statement": statements.get(r.id, [])}
                 for r in c.execute(select(settlement_runs).where(settlement_runs.c.alliance_id == alliance_id)
                                    .order_by(settlement_runs.c.day))]
     screening_rows = [{"id": r.id, "method": r.method, "candidate_count": r.candidate_count,

@@ -22,6 +22,7 @@ class StoredRun:
     agreements: list[dict[str, Any]]
     closed_at: datetime
     actor: str
+    unshared_reason: str | None = None  # why a day with lines closed with nothing shared (confirmed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,7 @@ class SettlementRepository:
             select(settlement_runs).where(settlement_runs.c.alliance_id == alliance_id, settlement_runs.c.day == day)
         ).one_or_none()
         return None if r is None else StoredRun(r.id, r.day, r.currency, r.lines, r.late_lines, r.agreements,
-                                                r.closed_at, r.actor)
+                                                r.closed_at, r.actor, r.unshared_reason)
 
     def add(self, alliance_id: int, run: dict[str, Any], lines: list[dict[str, Any]]) -> int:
         result = self._c.execute(insert(settlement_runs).values(alliance_id=alliance_id, **run))
@@ -93,7 +94,8 @@ class SettlementRepository:
             .where(settlement_runs.c.alliance_id == alliance_id, settlement_runs.c.day.between(first, last))
             .order_by(settlement_runs.c.day)
         )
-        return [StoredRun(r.id, r.day, r.currency, r.lines, r.late_lines, r.agreements, r.closed_at, r.actor) for r in rows]
+        return [StoredRun(r.id, r.day, r.currency, r.lines, r.late_lines, r.agreements, r.closed_at, r.actor,
+                          r.unshared_reason) for r in rows]
 
     def has_account(self, alliance_id: int, account: str) -> bool:
         """Whether any statement line of the alliance was ever posted to `account`."""

@@ -302,6 +302,9 @@ settlement_runs = Table(
     # The latest ingestion time (epoch microseconds) of the order lines the run saw: a line of a
     # closed day that arrived after every run's watermark is late (NULL: the run saw no line).
     Column("watermark_us", BigInteger, nullable=True),
+    # Why a day with order lines closed with nothing shared (e.g. "no_agreement_in_force"), which
+    # whoever settled it confirmed; NULL: the day's lines were shared (or it had none).
+    Column("unshared_reason", String(40), nullable=True),
     UniqueConstraint("alliance_id", "day", name="uq_settlement_runs_alliance_day"),
 )
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import calendar
 import io
 import json
+import re
 import tempfile
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -30,6 +31,9 @@ from alliance.registry import service as registry
 from alliance.registry.spreadsheets import write_table
 from alliance.settlement import service
 from alliance.settlement.journal import beancount, to_csv
+from alliance.settlement.unshared import UnsharedDay
+from alliance.settlement.window import SettlementWindow, settlement_window
+from alliance.store.facts import FactStoreError
 from alliance.store.database import Store
 from alliance.web import charts
 from alliance.web.errors import EXPLANATIONS
@@ -66,11 +70,25 @@ def settlement_calendar(request: Request, code: Code, store: StoreDep, clock: Cl
 
 def _calendar(request: Request, code: str, store: Store, clock: Clock, viewer: Viewer, month: str | None,
               settled: str | None, *, member: str | None = None, settle_error: str | None = None,
-              day_asked: str | None = None, status: int = 200) -> HTMLResponse:
-    """The month's calendar; with `settle_error`, after a settle form posted without htmx failed."""
+              day_asked: str | None = None, status: int = 200, unshared: UnsharedDay | None = None) -> HTMLResponse:
+    """The month's calendar; with `settle_error` (or `unshared`, the question whether to close a day
+    with nothing shared), after a settle form posted without htmx."""
+    context = _calendar_context(request, code, store, clock, viewer, month, member)
+    return render(request, "settlement/calendar.html", status=status, section="settlement", settled=settled,
+                  settle_error=settle_error, day_asked=day_asked, unshared=unshared, month=month, **context)
+
+
+def _calendar_context(request: Request, code: str, store: Store, clock: Clock, viewer: Viewer, month: str | None,
+                      member: str | None = None) -> dict[str, Any]:
+    """What the calendar card and the settle form's day field show (also after a run, out of band)."""
     alliance = registry.get_alliance(store, code)
     today = local_today(clock, alliance.timezone)
     first, last = _month_bounds(month, today)
+    try:
+        with request.app.state.facts.using() as facts:
+            window = settlement_window(store, facts, code, clock)
+    except FactStoreError:  # another process holds the order lines: the calendar still shows
+        window = SettlementWindow(None, today - timedelta(days=1))
     period = service.period_totals(store, code, first, last)
     members = {m.code: m for m in registry.list_members(store, code, include_left=True)}
     accounts = {a for nets in period.nets.values() for a in nets}
@@ -81,7 +99,9 @@ def _calendar(request: Request, code: str, store: Store, clock: Clock, viewer: V
         visible = [a for a in visible if a == member]
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
-    states = {d: ("settled" if d in period.runs else "failed" if d in period.failures else "open" if d < today
+    # A day before the first one the alliance can settle never will be: not "open" forever.
+    states = {d: ("settled" if d in period.runs else "failed" if d in period.failures
+                  else "never" if window.first is not None and d < window.first else "open" if d < today
                   else "future") for d in days}
     trend = charts.lines(
         [d.isoformat()[5:] for d in days],
@@ -92,14 +112,14 @@ def _calendar(request: Request, code: str, store: Store, clock: Clock, viewer: V
     )
     previous = (first - timedelta(days=1)).strftime("%Y-%m")
     following = (last + timedelta(days=1)).strftime("%Y-%m")
-    return render(request, "settlement/calendar.html", status=status, alliance=alliance, section="settlement", first=first,
-                  last=last, weeks=weeks, states=states, runs=period.runs, failures=period.failures, today=today, trend=trend,
-                  has_trend=bool(visible and period.runs), previous=previous, following=following,
-                  yesterday=today - timedelta(days=1), settled=settled,
-                  may_settle=viewer.may(Action.MANAGE_ALLIANCE, code), may_import=viewer.may(Action.IMPORT_ORDERS, code),
-                  may_journal=viewer.may(Action.READ_FINANCE, code),
-                  departed=departed_in_force(store, code, today, viewer), names={c: m.legal_name for c, m in members.items()},
-                  settle_error=settle_error, day_asked=day_asked, only=members[member] if member else None)
+    return dict(alliance=alliance, first=first, last=last, weeks=weeks, states=states, runs=period.runs,
+                failures=period.failures, today=today, trend=trend, has_trend=bool(visible and period.runs),
+                previous=previous, following=following, yesterday=today - timedelta(days=1),
+                next_day=window.next, first_day=window.first,
+                may_settle=viewer.may(Action.MANAGE_ALLIANCE, code), may_import=viewer.may(Action.IMPORT_ORDERS, code),
+                may_journal=viewer.may(Action.READ_FINANCE, code),
+                departed=departed_in_force(store, code, today, viewer), names={c: m.legal_name for c, m in members.items()},
+                only=members[member] if member else None)
 
 
 @router.post("/alliances/{code}/settlement", response_class=HTMLResponse)
@@ -107,33 +127,46 @@ async def settle_day(request: Request, code: Code, store: StoreDep, clock: Clock
     """Settle one business day. Runs in a worker thread: the server keeps answering other pages."""
     form = await request.form()
     text = str(form.get("day", "")).strip()
-    alliance = registry.get_alliance(store, code)
+    allow_unshared = form.get("allow_unshared") in ("1", "on", "true")
+    month = str(form.get("month", ""))
+    month = month if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month) else None
 
-    def refused(status: int, error: str, error_code: str = "") -> HTMLResponse:
+    def refreshed() -> dict[str, Any]:
+        # The calendar card and the day field of the page the form is on, swapped in out of band:
+        # the day just closed (or just failed) shows as such, and the field offers the next day.
+        return {**_calendar_context(request, code, store, clock, viewer, month), "refresh": True, "month": month}
+
+    async def refused(status: int, error: str | None, error_code: str = "",
+                      unshared: UnsharedDay | None = None) -> HTMLResponse:
         if is_htmx(request):
-            return render(request, "fragments/settle_result.html", status=status, alliance=alliance, error=error,
-                          result=None, explanation=EXPLANATIONS.get(error_code))
-        # A plain form post (no script): the whole calendar again, the error beside the form.
-        return _calendar(request, code, store, clock, viewer, None, None, settle_error=error, day_asked=text[:10],
-                         status=status)
+            return render(request, "fragments/settle_result.html", status=status, error=error, result=None,
+                          explanation=EXPLANATIONS.get(error_code), unshared=unshared,
+                          **await run_in_threadpool(refreshed))
+        # A plain form post (no script): the whole calendar again, the error (or the question) beside the form.
+        return await run_in_threadpool(lambda: _calendar(
+            request, code, store, clock, viewer, month, None, settle_error=error, day_asked=text[:10],
+            status=status, unshared=unshared))
 
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        return refused(422, N_("Enter the business day as YYYY-MM-DD."))
+        return await refused(422, N_("Enter the business day as YYYY-MM-DD."))
 
     def run() -> service.SettlementResult:
         with request.app.state.facts.using() as facts:
-            return service.settle(store, facts, code, day, viewer.principal.actor, clock)
+            return service.settle(store, facts, code, day, viewer.principal.actor, clock, allow_unshared=allow_unshared)
 
     try:
         result = await run_in_threadpool(run)
+    except UnsharedDay as exc:
+        # Not an error: a question. The day stays open until the coordinator confirms.
+        return await refused(exc.status, None, exc.code, unshared=exc)
     except AllianceError as exc:
-        return refused(exc.status, exc.message, exc.code)
+        return await refused(exc.status, exc.message, exc.code)
     target = f"/alliances/{code}/settlement/{result.day.isoformat()}"
     if is_htmx(request):
-        return render(request, "fragments/settle_result.html", alliance=alliance, error=None, result=result,
-                      target=target)
+        return render(request, "fragments/settle_result.html", error=None, result=result, target=target,
+                      **await run_in_threadpool(refreshed))
     return RedirectResponse(target, status_code=303)
 
 

@@ -16,6 +16,9 @@ from alliance.core.paging import Page
 from alliance.datashare import service
 from alliance.datashare.views import DEFAULT_K, MAX_PAGE
 from alliance.store.datashare_repository import StoredView
+from alliance.access.roles import Principal
+from alliance.core.errors import AllianceNotFound, NotFound
+from alliance.datashare.service import ViewNotFound
 
 router = APIRouter(tags=["data sharing"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -75,10 +78,21 @@ def groups(code: Code, view_id: Id, request: Request, store: StoreDep, facts: Fa
     return service.groups(store, facts, code, view_id, group_by=group_by, actor=actor, clock=clock)
 
 
+def _authorize_for_view(principal: Principal, action: Action, code: str, view: StoredView) -> None:
+    """Authorise an act on another member's view; refused, the 404 names the view (the object the
+    path names), exactly as for a view that does not exist, never the policy's "statement" or "member"."""
+    try:
+        authorize(principal, action, code, view.member)
+    except NotFound as exc:
+        if isinstance(exc, AllianceNotFound):
+            raise
+        raise ViewNotFound(f"alliance {code!r} shares no view {view.id}") from None
+
+
 @router.delete("/alliances/{code}/views/{view_id}", status_code=204, responses=ERRORS)
 def revoke(code: Code, view_id: Id, store: StoreDep, clock: ClockDep, principal: PrincipalDep) -> None:
     """Stop sharing a view, at once."""
-    authorize(principal, Action.ACT_FOR_MEMBER, code, service.view(store, code, view_id, revoked_ok=True).member)
+    _authorize_for_view(principal, Action.ACT_FOR_MEMBER, code, service.view(store, code, view_id, revoked_ok=True))
     service.revoke(store, code, view_id, clock)
 
 
@@ -87,6 +101,6 @@ def access_log(code: Code, view_id: Id, store: StoreDep, principal: PrincipalDep
                limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
                offset: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0) -> list[dict[str, Any]]:
     """Who queried the view, when, how, and how much came back (for the publishing member)."""
-    authorize(principal, Action.READ_MEMBER_DATA, code, service.view(store, code, view_id, revoked_ok=True).member)
+    _authorize_for_view(principal, Action.READ_MEMBER_DATA, code, service.view(store, code, view_id, revoked_ok=True))
     return [{"accessed_by": a.accessed_by, "accessed_at": a.accessed_at.isoformat(), "kind": a.kind, "query": a.query,
              "returned": a.returned} for a in service.access_log(store, code, view_id, limit, offset)]

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from pydantic import Field
 
 from alliance.api.schemas import Body, Day, SettlementOut, StatementOut
 from alliance.api.deps import ActorDep, ClockDep, Code, FactsDep, StoreDep
@@ -20,6 +21,7 @@ from alliance.core.money import Money
 from alliance.registry import service as registry
 from alliance.settlement import service
 from alliance.settlement.journal import beancount, to_csv
+from alliance.settlement.unshared import NO_AGREEMENT_IN_FORCE, UnsharedDay
 from alliance.store.facts import IngestReport
 
 router = APIRouter(tags=["settlement"])
@@ -32,21 +34,13 @@ FORMATS = {"text/csv": "csv", "application/x-ndjson": "jsonl", "application/json
            "application/vnd.apache.parquet": "parquet", "application/x-parquet": "parquet"}
 
 
-def _shown(version: dict[str, Any], currency: str) -> dict[str, Any]:
-    """A stored or incoming line of a conflict, its amount as a decimal string."""
-    out = {k: v for k, v in version.items() if k != "amount_minor"}
-    if version.get("amount_minor") is not None:
-        out["amount"] = Money(int(version["amount_minor"]), currency).amount_text()
-    return out
-
-
-def _report(r: IngestReport, currency: str) -> dict[str, Any]:
+def _report(r: IngestReport) -> dict[str, Any]:
     return {
         "inserted": r.inserted, "duplicates": r.duplicates, "rejected_count": r.rejected_count,
         "conflict_count": r.conflict_count, "kept": r.kept,
         "rejected": [{"row": x.row, "line_id": x.line_id, "reason": x.reason} for x in r.rejected],
-        "conflicts": [{"line_id": c.line_id, "stored": _shown(c.stored, currency), "incoming": _shown(c.incoming, currency)}
-                      for c in r.conflicts],
+        # Amounts as money, "376.00 CNY" (the fact store shows them so: alliance.store.facts._as_shown).
+        "conflicts": [{"line_id": c.line_id, "stored": c.stored, "incoming": c.incoming} for c in r.conflicts],
     }
 
 
@@ -63,7 +57,7 @@ async def import_lines(
     if fmt is None:
         raise InvalidInput(f"Content-Type must be one of {', '.join(FORMATS)}")
     body = await read_capped(request, MAX_UPLOAD, "an order-line upload")
-    currency = registry.get_alliance(store, code).currency
+    registry.get_alliance(store, code)  # an unknown alliance is a 404 before the body is stored
 
     def run() -> IngestReport:
         with tempfile.TemporaryDirectory() as folder:
@@ -75,23 +69,35 @@ async def import_lines(
     report = await run_in_threadpool(run)
     if not report.kept:
         return problem(422, "order_lines_rejected", "Order lines rejected",
-                       "nothing was imported: some lines are bad or conflict with stored ones", **_report(report, currency))
-    return JSONResponse(_report(report, currency))
+                       "nothing was imported: some lines are bad or conflict with stored ones", **_report(report))
+    return JSONResponse(_report(report))
 
 
 class SettleIn(Body):
     day: Day | None = None
+    allow_unshared: bool = Field(
+        default=False, description="Confirm that a day with order lines but no agreement in force closes with "
+        "nothing shared; without it such a day is refused (409 `day_unshared`) and stays open.")
 
 
 @router.post("/alliances/{code}/settlements", status_code=201, responses={**ERRORS, 201: {"model": SettlementOut}})
 def settle(code: Code, actor: ActorDep, body: SettleIn, store: StoreDep, facts: FactsDep, clock: ClockDep) -> JSONResponse:
-    """Settle and close a business day (default yesterday in the alliance's time zone)."""
-    result = service.settle(store, facts, code, body.day, actor, clock)
+    """Settle and close a business day (default yesterday in the alliance's time zone).
+
+    A day with order lines but no agreement in force would close for good with nothing shared: it is
+    refused with 409 `day_unshared` (saying how many lines) unless the body has `allow_unshared: true`."""
+    try:
+        result = service.settle(store, facts, code, body.day, actor, clock, allow_unshared=body.allow_unshared)
+    except UnsharedDay as exc:
+        asked = UnsharedDay(exc.alliance, exc.day, exc.lines, ': send "allow_unshared": true')
+        return problem(exc.status, exc.code, exc.title, asked.message, day=exc.day.isoformat(), lines=exc.lines,
+                       reason=NO_AGREEMENT_IN_FORCE)
     return JSONResponse({
         "day": result.day.isoformat(), "lines": result.lines, "late_lines": result.late_lines,
         "agreements": result.agreements, "net": {k: v.amount_text() for k, v in result.net.items()},
         "departed_parties": [{"agreement": d.agreement_code, "version": d.version, "member": d.member_code,
                               "left_on": d.left_on.isoformat()} for d in result.departed],
+        "unshared_reason": result.unshared_reason,
     }, status_code=201)
 
 
