@@ -95,7 +95,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     problems.install(app, pages=errors.page_problem)
     # Every API route authenticates and is authorised by access.policy (the health check is public).
     app.include_router(health.router)
-    app.include_router(api_docs.router)
+    api_docs.install(app)
     app.include_router(auth.router, prefix="/api/v1", responses=AUTH_ERRORS)
     app.include_router(alliances.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(screening.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)

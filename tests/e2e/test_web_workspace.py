@@ -517,7 +517,7 @@ def test_overview_shows_structure_figures_and_verifies_the_ledger(app_client: Te
     assert page.status_code == 200 and '"type": "graph"' in page.text
     graph = json.loads(re.search(r'<script type="application/json" id="structure-graph-option">(.*?)</script>',
                                  page.text, re.DOTALL).group(1))
-    assert {n["value"] for n in graph["series"][0]["data"]} >= {"SW", "HW"}
+    assert {n["value"] for n in graph["baseOption"]["series"][0]["data"]} >= {"SW", "HW"}
     assert re.search(r'id="figure-members">2<', page.text)
     assert re.search(r'id="figure-settled">¥300\.00<', page.text)  # 2026-12-05 is yesterday
     verdict = app_client.get(f"{A}/ledger/verify", headers={"HX-Request": "true"})

@@ -9,13 +9,13 @@ Swagger UI sets inline styles (see guards.DOCS_PATH).
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
+from starlette.requests import Request
 
 from alliance import __version__
 
 SWAGGER_UI = "5.35.0"
-router = APIRouter(include_in_schema=False)
+PATH = "/api/v1/docs"
 
 PAGE = f"""<!doctype html>
 <html lang="en">
@@ -34,7 +34,11 @@ PAGE = f"""<!doctype html>
 """
 
 
-@router.get("/api/v1/docs", response_class=HTMLResponse)
-def api_docs() -> HTMLResponse:
+async def api_docs(_: Request) -> HTMLResponse:
     """Swagger UI over `/api/v1/openapi.json`; "Authorize" takes an API key (docs/access.md)."""
     return HTMLResponse(PAGE)
+
+
+def install(app: object) -> None:
+    """Serve the page as a plain route: it is neither an API operation nor a workspace page."""
+    app.add_route(PATH, api_docs, methods=["GET"], include_in_schema=False)  # type: ignore[attr-defined]
