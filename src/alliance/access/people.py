@@ -178,10 +178,10 @@ def revoke(store: Store, principal: Principal, username: str, alliance: str | No
         user_id = uow.sessions.user_id(username)
         held = next((g for g in (uow.sessions.grants(user_id) if user_id is not None else [])
                      if g.alliance == alliance), None)
-        if held is None:
-            raise NotFound(f"{username!r} holds no role in {alliance or 'the platform'}")
+        # A role out of reach is answered as one that is not there (as for an account: authorize_account).
+        if held is None or not _reaches(principal, held):
+            raise NotFound(f"{username!r} holds no role you manage in {alliance or 'the platform'}")
         role = Role(held.role)
-        authorize_grant(principal, role, held.alliance, held.member)
         if principal.kind == "user" and principal.subject == username:
             raise Conflict("you cannot take away your own role: ask another administrator")
         alliance_id = uow.alliances.require(alliance).id if alliance is not None else None
