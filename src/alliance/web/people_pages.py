@@ -59,12 +59,13 @@ def when(value: datetime | None, tz: str | None) -> str:
 
 
 def _roles_for(viewer: Viewer, alliance: Alliance | None) -> list[Role]:
-    """The roles the viewer may give here (policy.authorize_grant decides again on the post)."""
+    """The roles the viewer may give here (policy.authorize_grant decides again on the post), the
+    least powerful first: the form's default gives the least."""
     if alliance is None:
-        return list(Role)
+        return [Role.MEMBER_ANALYST, Role.MEMBER_ADMIN, Role.AUDITOR, Role.COORDINATOR, Role.PLATFORM_ADMIN]
     if viewer.principal.role in (Role.PLATFORM_ADMIN, Role.COORDINATOR):
-        return [Role.COORDINATOR, Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST]
-    return [Role.MEMBER_ADMIN, Role.MEMBER_ANALYST]
+        return [Role.MEMBER_ANALYST, Role.MEMBER_ADMIN, Role.AUDITOR, Role.COORDINATOR]
+    return [Role.MEMBER_ANALYST, Role.MEMBER_ADMIN]
 
 
 def _list_page(request: Request, store: Store, clock: ClockDep, viewer: Viewer, alliance: Alliance | None, *,
