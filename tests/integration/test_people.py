@@ -173,3 +173,15 @@ def test_founding_appoints_the_coordinator_in_the_same_transaction(nb: Store, cl
         people.CoordinatorChoice("li", new=True).check(nb)
     with pytest.raises(InvalidInput):
         people.CoordinatorChoice("No Good", new=True).check(nb)
+
+
+def test_each_act_is_logged_with_who_did_it_and_never_the_code(nb: Store, clock: FrozenClock,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("INFO", logger="alliance.access"):
+        issued = people.issue_reset(nb, COORD, "li", clock)
+        people.redeem(nb, issued.code, NEW, clock)
+        people.unlock(nb, COORD, "li")
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "alliance.access")
+    assert "issued a one-time code for li" in logged and "coord (coordinator of nb)" in logged
+    assert "li set a new password" in logged and "unlocked li" in logged
+    assert issued.code not in logged

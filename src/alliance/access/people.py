@@ -13,6 +13,7 @@ the failed sign-ins, ends every other session of the account and signs the perso
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from alliance.store.access_repository import Grant
 from alliance.store.database import Store
 from alliance.store.unit_of_work import UnitOfWork
 
+logger = logging.getLogger("alliance.access")
 RESET_LIFETIME = timedelta(hours=24)    # a reset code: the person is usually at hand
 INVITE_LIFETIME = timedelta(days=7)     # an invitation: the person may first have to be reached
 
@@ -155,6 +157,8 @@ def add_person(store: Store, principal: Principal, username: str, display_name: 
         grant_in(uow, username, role, alliance, member)
         invitation = _issue(uow, username, principal.actor, now, INVITE_LIFETIME) if password is None else None
         uow.commit()
+    logger.info("%s added user %s as %s in %s%s", principal.actor, username, role.value, alliance or "the platform",
+                f" for {member}" if member else "")
     return invitation
 
 
@@ -165,6 +169,8 @@ def grant(store: Store, principal: Principal, username: str, role: Role, allianc
     with store.unit_of_work() as uow:
         grant_in(uow, username, role, alliance, member)
         uow.commit()
+    logger.info("%s gave %s the role %s in %s%s", principal.actor, username, role.value, alliance or "the platform",
+                f" for {member}" if member else "")
 
 
 def revoke(store: Store, principal: Principal, username: str, alliance: str | None) -> Role:
@@ -187,6 +193,7 @@ def revoke(store: Store, principal: Principal, username: str, alliance: str | No
         alliance_id = uow.alliances.require(alliance).id if alliance is not None else None
         uow.sessions.revoke(user_id, role.value, alliance_id)
         uow.commit()
+    logger.info("%s took away %s's role %s in %s", principal.actor, username, role.value, alliance or "the platform")
     return role
 
 
@@ -204,6 +211,7 @@ def unlock(store: Store, principal: Principal, username: str) -> None:
         _account(uow, principal, username)
         uow.access.sign_in_succeeded(username)
         uow.commit()
+    logger.info("%s unlocked %s", principal.actor, username)
 
 
 def issue_reset(store: Store, principal: Principal, username: str, clock: Clock,
@@ -220,6 +228,7 @@ def issue_reset(store: Store, principal: Principal, username: str, clock: Clock,
             raise Conflict(f"user {username!r} is disabled")
         issued = _issue(uow, username, principal.actor, now, lifetime)
         uow.commit()
+    logger.info("%s issued a one-time code for %s, valid until %s", principal.actor, username, issued.expires_at)
     return issued
 
 
@@ -240,6 +249,7 @@ def redeem(store: Store, code: str, password: str, clock: Clock) -> tuple[str, W
         uow.sessions.end_sessions(user_id, now)
         session = open_session(uow, user_id, now)
         uow.commit()
+    logger.info("%s set a new password with a one-time code", found.username)
     return found.username, session
 
 
