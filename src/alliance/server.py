@@ -27,7 +27,8 @@ from alliance.settlement.scheduler import DailySettlement
 from alliance.store.database import Store
 from alliance.store.shared_facts import shared_facts
 from alliance.web import (STATIC_DIR, agreement_pages, alliance_pages, attorney_pages, contribution_pages, errors, i18n,
-                          pages, prospect_pages, screening_pages, settlement_pages, sharing_pages, view_query_pages)
+                          pages, people_pages, prospect_pages, screening_pages, settlement_pages, sharing_pages,
+                          view_query_pages)
 
 
 API_ACCESS = [Depends(authorize_route)]
@@ -114,6 +115,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(prospect_pages.router)
     app.include_router(agreement_pages.router)
     app.include_router(attorney_pages.router)
+    app.include_router(people_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _declare_bearer_scheme(app)
     settings = get_settings()

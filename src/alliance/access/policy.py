@@ -27,8 +27,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import Protocol
 
-from alliance.access.roles import Principal, Role
+from alliance.access.roles import MEMBER_ROLES, Principal, Role
 from alliance.core.errors import AllianceError, AllianceNotFound, InvalidInput, NotFound
 
 
@@ -50,6 +51,7 @@ class Action(StrEnum):
     MANAGE_ALLIANCE = "manage_alliance"       # propose agreements, settle, metrics, the pipeline
     ACT_FOR_MEMBER = "act_for_member"         # sign an agreement for a member
     IMPORT_ORDERS = "import_orders"           # order lines in bulk
+    MANAGE_PEOPLE = "manage_people"           # users and their roles: a coordinator its alliance's, a member admin its member's
     MANAGE_PLATFORM = "manage_platform"       # found alliances, keys for any alliance
 
 
@@ -58,7 +60,8 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     Role.AUDITOR: frozenset({Action.COMPUTE, Action.READ_DIRECTORY, Action.READ_RECORDS, Action.READ_MEMBER_DATA,
                              Action.READ_FINANCE, Action.READ_PIPELINE}),
     Role.MEMBER_ADMIN: frozenset({Action.COMPUTE, Action.READ_DIRECTORY, Action.READ_RECORDS,
-                                  Action.READ_MEMBER_DATA, Action.ACT_FOR_MEMBER, Action.READ_SHARED}),
+                                  Action.READ_MEMBER_DATA, Action.ACT_FOR_MEMBER, Action.READ_SHARED,
+                                  Action.MANAGE_PEOPLE}),
     Role.MEMBER_ANALYST: frozenset({Action.COMPUTE, Action.READ_DIRECTORY, Action.READ_RECORDS,
                                     Action.READ_MEMBER_DATA, Action.READ_SHARED}),
 }
@@ -103,6 +106,63 @@ def _within_scopes(principal: Principal, action: Action) -> None:
     if principal.scopes is not None and action not in principal.scopes:
         raise Forbidden(f"this key is limited to {', '.join(sorted(principal.scopes))}: "
                         f"it may not {action.value.replace('_', ' ')}")
+
+
+class GrantLike(Protocol):
+    role: str
+    alliance: str | None
+    member: str | None
+
+
+def authorize_grant(principal: Principal, role: Role, alliance: str | None, member: str | None) -> None:
+    """Return if `principal` may give (or take away) the role `role` held in `alliance` for `member`.
+
+    Nobody reaches above their own role: a platform admin manages every role; a coordinator the
+    roles of its own alliance, never the platform admin's; a member admin only the member roles of
+    its own member (another member's are not there for it: 404, as its data). Every other role, and
+    an account of a member that left, manages no one."""
+    if principal.role is Role.PLATFORM_ADMIN:
+        _within_scopes(principal, Action.MANAGE_PEOPLE)
+        return
+    if role is Role.PLATFORM_ADMIN:
+        raise Forbidden("only a platform admin gives, takes away or manages the platform admin role")
+    if alliance is None:
+        raise Forbidden(f"a {role.value} role is held in an alliance: name it")
+    authorize(principal, Action.MANAGE_PEOPLE, alliance)
+    if principal.role is Role.COORDINATOR:
+        return
+    if role not in MEMBER_ROLES:
+        raise Forbidden(f"a {principal.role.value} manages only the member roles of its own member, "
+                        f"not a {role.value}")
+    if member != principal.member:
+        raise NotFound(f"no such member for this account: {member}")
+
+
+def authorize_account(principal: Principal, username: str, grants: Sequence[GrantLike]) -> None:
+    """Return if `principal` may manage the account `username` (unlock it, reset its password),
+    given every role it holds. A platform admin may manage anyone. Anyone else may manage only an
+    account all of whose roles are within its reach (`authorize_grant`): an account it reaches
+    none of is not there for it (404), one that also holds a role elsewhere (another alliance,
+    another member, the platform) is refused (403), so no one takes over an account that can do
+    more than they can."""
+    if principal.role is Role.PLATFORM_ADMIN:
+        _within_scopes(principal, Action.MANAGE_PEOPLE)
+        return
+    reached = [g for g in grants if _reaches(principal, g)]
+    if not reached:
+        authorize(principal, Action.MANAGE_PEOPLE, principal.alliance)  # the role itself first: 403
+        raise NotFound(f"no user {username!r} among the people you manage")
+    if len(reached) < len(grants):
+        raise Forbidden(f"{username!r} also holds a role you do not manage: ask a platform admin "
+                        f"(or whoever manages that role) to do this")
+
+
+def _reaches(principal: Principal, grant: GrantLike) -> bool:
+    try:
+        authorize_grant(principal, Role(grant.role), grant.alliance, grant.member)
+    except AllianceError:
+        return False
+    return True
 
 
 def check_scopes(role: Role, names: Sequence[str]) -> frozenset[Action]:

@@ -22,6 +22,7 @@ from alliance.registry.model import has_left
 from alliance.core.errors import AllianceError, Conflict, InvalidInput, MemberNotFound, NotFound
 from alliance.store.access_repository import Grant, StoredKey
 from alliance.store.database import Store
+from alliance.store.unit_of_work import UnitOfWork
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
 MIN_PASSWORD = 12
@@ -33,11 +34,24 @@ class NotAuthenticated(AllianceError):
     status = 401
 
 
-def create_user(store: Store, username: str, password: str, display_name: str, clock: Clock) -> None:
+MAX_PASSWORD = 1000
+
+
+def check_username(username: str) -> None:
     if not USERNAME.match(username):
         raise InvalidInput("a username is 2-64 lowercase letters, digits, '_', '.' or '-'")
+
+
+def check_new_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"a password has at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise InvalidInput(f"a password has at most {MAX_PASSWORD} characters")
+
+
+def create_user(store: Store, username: str, password: str, display_name: str, clock: Clock) -> None:
+    check_username(username)
+    check_new_password(password)
     with store.unit_of_work() as uow:
         if uow.access.user(username) is not None:
             raise Conflict(f"user {username!r} already exists")
@@ -219,27 +233,39 @@ class CsrfFailed(AllianceError):
 
 def grant_role(store: Store, username: str, role: Role, alliance: str | None, member: str | None) -> None:
     """Give a user a role in an alliance (one role per user and alliance)."""
+    with store.unit_of_work() as uow:
+        grant_in(uow, username, role, alliance, member)
+        uow.commit()
+
+
+def check_grant(role: Role, alliance: str | None, member: str | None) -> None:
+    """A role's shape: the platform admin's in no alliance, an alliance role in one, a member role for one member."""
     if role is Role.PLATFORM_ADMIN and (alliance is not None or member is not None):
         raise InvalidInput("a platform admin role belongs to no alliance or member")
     if role is not Role.PLATFORM_ADMIN and alliance is None:
         raise InvalidInput(f"a {role.value} role needs --alliance")
     if (role in MEMBER_ROLES) != (member is not None):
         raise InvalidInput(f"a {role.value} role {'needs' if role in MEMBER_ROLES else 'takes no'} --member")
-    with store.unit_of_work() as uow:
-        user_id = uow.sessions.user_id(username)
-        if user_id is None:
-            raise NotFound(f"no user {username!r}")
-        alliance_id = None
-        if alliance is not None:
-            found = uow.alliances.require(alliance)
-            alliance_id = found.id
-            if member is not None and member not in set(uow.members.existing_keys(found.id).values()):
-                raise MemberNotFound(alliance, member)
-        try:
-            uow.sessions.grant(user_id, role.value, alliance_id, member)
-        except IntegrityError:
-            raise Conflict(f"{username!r} already has a role in {alliance or 'the platform'}") from None
-        uow.commit()
+
+
+def grant_in(uow: UnitOfWork, username: str, role: Role, alliance: str | None, member: str | None) -> None:
+    """`grant_role` inside the caller's unit of work (which commits)."""
+    check_grant(role, alliance, member)
+    user_id = uow.sessions.user_id(username)
+    if user_id is None:
+        raise NotFound(f"no user {username!r}")
+    alliance_id = None
+    if alliance is not None:
+        found = uow.alliances.require(alliance)
+        alliance_id = found.id
+        if member is not None and member not in set(uow.members.existing_keys(found.id).values()):
+            raise MemberNotFound(alliance, member)
+    if any(g.alliance == alliance for g in uow.sessions.grants(user_id)):
+        raise Conflict(f"{username!r} already has a role in {alliance or 'the platform'}")
+    try:
+        uow.sessions.grant(user_id, role.value, alliance_id, member)
+    except IntegrityError:
+        raise Conflict(f"{username!r} already has a role in {alliance or 'the platform'}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,8 +281,6 @@ def sign_in(store: Store, username: str, password: str, clock: Clock) -> WebSess
     Failures back off per account (access.throttle): after five in a row an attempt must wait
     2^k seconds, up to a minute; one made sooner fails without its password being counted, and
     does not lengthen the wait. The client address has its own back-off (api.deps.sign_in_from)."""
-    import secrets
-
     now = clock.now()
     with store.unit_of_work() as uow:
         user = uow.access.user(username)
@@ -273,12 +297,21 @@ def sign_in(store: Store, username: str, password: str, clock: Clock) -> WebSess
                 uow.access.sign_in_failed(username, account_waits(now))
                 uow.commit()
         raise NotAuthenticated(SIGN_IN_FAILED)
-    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    expires = now + timedelta(hours=SESSION_HOURS)
     with store.unit_of_work() as uow:
-        uow.sessions.add_session(user_id, secret_digest(token), csrf, now, expires)
+        session = open_session(uow, user_id, now)
         uow.access.sign_in_succeeded(username)
         uow.commit()
+    return session
+
+
+def open_session(uow: UnitOfWork, user_id: int, now: datetime) -> WebSession:
+    """A new web session for the user (the caller commits): after a password matched, or a
+    one-time code was used to set a new one."""
+    import secrets
+
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    expires = now + timedelta(hours=SESSION_HOURS)
+    uow.sessions.add_session(user_id, secret_digest(token), csrf, now, expires)
     return WebSession(token, csrf, expires)
 
 

@@ -150,7 +150,7 @@ class AuthenticateFirst:
 
     PREFIX = "/api/v1/"
     PUBLIC = frozenset({"/api/v1/auth/sign-in", "/api/v1/openapi.json", "/api/v1/docs"})
-    PUBLIC_PAGES = frozenset({"/sign-in"})
+    PUBLIC_PAGES = frozenset({"/sign-in", "/reset-password"})  # a one-time code is the credential there
     SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
     def __init__(self, app: ASGIApp, store: Any, clock: Any, limiter: RateLimiter) -> None:

@@ -1,4 +1,9 @@
-"""`alliance user create` and `alliance apikey create|list|revoke`: who may use the platform."""
+"""`alliance user create|list|grant|revoke|unlock|reset-password` and `alliance apikey create|list|revoke`:
+who may use the platform.
+
+The CLI is the operator's tool and acts as the platform admin, unless `--as USER` names a user
+account: then it may do only what that user's web session could (access.policy), e.g. a
+coordinator managing its own alliance's people."""
 
 from __future__ import annotations
 
@@ -10,16 +15,22 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from alliance.access import service
+from alliance.access import people, service
+from alliance.access.accounts import user_principal
 from alliance.access.policy import Action
-from alliance.access.roles import Role
+from alliance.access.roles import Principal, Role
 from alliance.cli.output import console, current_actor, err_console, fails_cleanly, open_store
 from alliance.cli.output import alliance_zone, local_time
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
+from alliance.store.database import Store
 
 user_app = typer.Typer(help="Users of the web workspace.", no_args_is_help=True)
 key_app = typer.Typer(help="API keys for members' systems (shown once, stored as a hash).", no_args_is_help=True)
+
+AsUserOpt = Annotated[str | None, typer.Option(
+    "--as", help="Act as this user account (its role in --alliance): only what its web session may do. "
+                 "Default: the operator, as platform admin.")]
 
 
 @user_app.command("create")
@@ -28,8 +39,16 @@ def create_user(
     username: Annotated[str, typer.Argument(help="2-64 lowercase letters, digits, '_', '.' or '-'.")],
     name: Annotated[str, typer.Option("--name", help="Display name.")] = "",
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
+    invite: Annotated[bool, typer.Option("--invite", help="Set no password: print a one-time code the person "
+                                                          "uses to choose one (valid 7 days).")] = False,
 ) -> None:
     """Create a user; the password is asked for (or read from stdin), never given as an argument."""
+    if invite:
+        store, clock = open_store(create=True), SystemClock()
+        service.create_user(store, username, _unguessable(), name, clock)
+        issued = people.issue_reset(store, _operator(), username, clock, people.INVITE_LIFETIME)
+        _print_code(issued, f"User {username} created.")
+        return
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -111,16 +130,112 @@ def grant(
     role: Annotated[Role, typer.Option("--role", help="platform_admin, coordinator, member_admin, member_analyst or auditor.")],
     alliance: Annotated[str | None, typer.Option("--alliance", "-a")] = None,
     member: Annotated[str | None, typer.Option("--member", "-m")] = None,
+    as_user: AsUserOpt = None,
 ) -> None:
     """Give a user a role (one per alliance): what the web workspace lets them do."""
-    service.grant_role(open_store(), username, role, alliance, member)
+    store = open_store()
+    people.grant(store, _acting(store, as_user, alliance), username, role, alliance, member)
     where = f" in {alliance}" + (f" for {member}" if member else "") if alliance else ""
     console.print(f"{username} is {role.value}{where}.", highlight=False)
 
 
+def _operator() -> Principal:
+    return Principal(current_actor(), Role.PLATFORM_ADMIN, kind="operator")
+
+
+def _acting(store: Store, as_user: str | None, alliance: str | None) -> Principal:
+    return _operator() if as_user is None else user_principal(store, as_user, alliance or "", SystemClock())
+
+
+def _unguessable() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(32)
+
+
+def _print_code(issued: people.OneTimeCode, done: str) -> None:
+    sys.stdout.write(issued.code + "\n")
+    err_console.print(f"{done} One-time code for {issued.username} (above), valid until "
+                      f"{issued.expires_at:%Y-%m-%d %H:%M} UTC: they enter it on the sign-in page's "
+                      "\"set a password with a code\" link (/reset-password) and choose a password. "
+                      "It works once and is stored only as a hash.", highlight=False, soft_wrap=True)
+
+
+@user_app.command("list")
+@fails_cleanly
+def list_users(
+    alliance: Annotated[str | None, typer.Option("--alliance", "-a", help="Only the people holding a role in it.")] = None,
+    as_user: AsUserOpt = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The users (and their roles) you manage: whether one must wait after failed sign-ins, and
+    whether a one-time code is pending."""
+    store, clock = open_store(), SystemClock()
+    found = people.people(store, _acting(store, as_user, alliance), clock)
+    if alliance is not None:
+        found = [p for p in found if any(g.alliance == alliance for g in p.grants)]
+    now = clock.now()
+    rows = [{"username": p.username, "name": p.display_name,
+             "roles": [{"role": g.role, "alliance": g.alliance, "member": g.member} for g in p.grants],
+             "failed_sign_ins": p.failed_sign_ins,
+             "waiting_until": p.locked_until.isoformat() if p.waiting(now) and p.locked_until else None,
+             "code_expires_at": p.code_expires_at.isoformat() if p.code_expires_at else None,
+             "disabled": p.disabled, "roles_elsewhere": p.elsewhere} for p in found]
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"People of {alliance or 'the platform'}", header_style="bold cyan")
+    for column in ("username", "name", "roles", "failed sign-ins", "waiting until (UTC)", "code pending"):
+        table.add_column(column)
+    for r in rows:
+        roles = ", ".join(g["role"] + (f" in {g['alliance']}" if g["alliance"] else "")
+                          + (f" for {g['member']}" if g["member"] else "") for g in r["roles"])
+        table.add_row(r["username"], r["name"], roles + (" (+ roles elsewhere)" if r["roles_elsewhere"] else ""),
+                      str(r["failed_sign_ins"]), (r["waiting_until"] or "")[:16].replace("T", " "),
+                      "until " + r["code_expires_at"][:16].replace("T", " ") if r["code_expires_at"] else "")
+    console.print(table)
+
+
+@user_app.command("revoke")
+@fails_cleanly
+def revoke(
+    username: Annotated[str, typer.Argument(help="The user.")],
+    alliance: Annotated[str | None, typer.Option("--alliance", "-a", help="The alliance the role is held in.")] = None,
+    platform: Annotated[bool, typer.Option("--platform", help="Take away the platform admin role.")] = False,
+    as_user: AsUserOpt = None,
+) -> None:
+    """Take away the role a user holds in an alliance (or the platform admin role): at once, for
+    every session of theirs."""
+    if (alliance is None) == (not platform):
+        raise InvalidInput("name the role's --alliance, or --platform for the platform admin role (one of them)")
+    store = open_store()
+    role = people.revoke(store, _acting(store, as_user, alliance), username, alliance)
+    console.print(f"{username} is no longer {role.value}{f' in {alliance}' if alliance else ''}.", highlight=False)
+
+
 @user_app.command("unlock")
 @fails_cleanly
-def unlock(username: Annotated[str, typer.Argument(help="The user.")]) -> None:
+def unlock(
+    username: Annotated[str, typer.Argument(help="The user.")],
+    alliance: Annotated[str | None, typer.Option("--alliance", "-a", help="With --as: the alliance it acts in.")] = None,
+    as_user: AsUserOpt = None,
+) -> None:
     """Clear a user's failed sign-ins, so they may sign in again at once (see docs/access.md)."""
-    service.unlock_user(open_store(), username)
+    store = open_store()
+    people.unlock(store, _acting(store, as_user, alliance), username)
     console.print(f"{username} may sign in again.", highlight=False)
+
+
+@user_app.command("reset-password")
+@fails_cleanly
+def reset_password(
+    username: Annotated[str, typer.Argument(help="The user.")],
+    expires: Annotated[str, typer.Option("--expires", help="How long the code works: 24h (default), 30m, 7d.")] = "24h",
+    alliance: Annotated[str | None, typer.Option("--alliance", "-a", help="With --as: the alliance it acts in.")] = None,
+    as_user: AsUserOpt = None,
+) -> None:
+    """Print a one-time code with which the user sets a new password (the old one works until then)."""
+    store, clock = open_store(), SystemClock()
+    issued = people.issue_reset(store, _acting(store, as_user, alliance), username, clock,
+                                service.parse_duration(expires))
+    _print_code(issued, "Password reset started.")

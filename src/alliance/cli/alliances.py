@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from alliance.cli.output import OutputFormat, console, emit, fails_cleanly, open_store
+from alliance.access import people
+from alliance.cli.output import OutputFormat, console, current_actor, emit, err_console, fails_cleanly, open_store
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
 from alliance.registry import service
@@ -51,8 +53,14 @@ def create(
     timezone: Annotated[str, typer.Option(help="IANA time zone of the business day.")] = DEFAULT_TIMEZONE,
     charter_file: Annotated[Path | None, typer.Option("--charter-file", help="UTF-8 text file with the charter.")] = None,
     status: Annotated[AllianceStatus, typer.Option(help="forming, active, dissolving or dissolved.")] = AllianceStatus.ACTIVE,
+    coordinator: Annotated[str | None, typer.Option(
+        "--coordinator", help="An existing user account to be its coordinator.")] = None,
+    new_coordinator: Annotated[str | None, typer.Option(
+        "--new-coordinator", help="Create this user account as its coordinator (a one-time code is printed "
+                                  "with which the person sets a password).")] = None,
+    coordinator_name: Annotated[str, typer.Option("--coordinator-name", help="The new coordinator's display name.")] = "",
 ) -> None:
-    """Found a new alliance."""
+    """Found a new alliance, with its coordinator (or grant one later: alliance user grant)."""
     charter = ""
     if charter_file is not None:
         try:
@@ -63,8 +71,28 @@ def create(
         code=code, name=name, kind=kind, structure=structure, currency=currency, timezone=timezone,
         charter=charter, parent_code=parent, status=status,
     )
-    created = service.create_alliance(open_store(create=True), spec, SystemClock())
+    if coordinator is not None and new_coordinator is not None:
+        raise InvalidInput("name --coordinator (an existing account) or --new-coordinator (a new one), not both")
+    store, clock = open_store(create=True), SystemClock()
+    choice = None
+    if coordinator is not None or new_coordinator is not None:
+        choice = people.CoordinatorChoice(new_coordinator or coordinator or "", new=new_coordinator is not None,
+                                          display_name=coordinator_name)
+        choice.check(store)
+    issued: list[people.OneTimeCode] = []
+    created = service.create_alliance(store, spec, clock, then=people.appoint_coordinator(
+        choice, current_actor(), clock, issued) if choice is not None else None)
     console.print(f"Created alliance [bold]{created.code}[/] ({created.name}).", highlight=False)
+    if choice is None:
+        console.print("It has no coordinator yet: alliance user grant USER --role coordinator "
+                      f"--alliance {created.code}", highlight=False)
+    elif not issued:
+        console.print(f"{choice.username} is its coordinator.", highlight=False)
+    for code in issued:
+        sys.stdout.write(code.code + "\n")
+        err_console.print(f"{code.username} is its coordinator. One-time code (above) for {code.username}, "
+                          f"valid until {code.expires_at:%Y-%m-%d %H:%M} UTC: they enter it at /reset-password "
+                          "and choose a password. It works once.", highlight=False, soft_wrap=True)
 
 
 @app.command("list")

@@ -5,7 +5,7 @@ The CLI, the API and the web UI call these functions and nothing below them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -26,9 +26,12 @@ PLATFORM = "platform"
 
 
 def create_alliance(
-    store: Store, spec: AllianceSpec, clock: Clock, members: Sequence[MemberDraft] = ()
+    store: Store, spec: AllianceSpec, clock: Clock, members: Sequence[MemberDraft] = (),
+    then: Callable[[UnitOfWork, Alliance], None] | None = None,
 ) -> Alliance:
-    """Found an alliance, with its first `members` if given, in one transaction.
+    """Found an alliance, with its first `members` if given, in one transaction; `then` does more
+    in that transaction (appointing its coordinator: access.people.appoint_coordinator), so an
+    alliance is never founded without the coordinator chosen for it.
 
     Raises InvalidInput, Conflict (code taken, or duplicate members) or AllianceNotFound (parent).
     """
@@ -58,6 +61,8 @@ def create_alliance(
             "currency": created.currency, "timezone": created.timezone, "parent": spec.parent_code})
         if members:
             _add_drafts(uow, created, members, clock)
+        if then is not None:
+            then(uow, created)
         uow.commit()
         created = uow.alliances.require(spec.code)
     return created

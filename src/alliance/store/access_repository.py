@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, and_, case, insert, select, update
+from sqlalchemy import Connection, and_, case, delete, insert, select, update
 
-from alliance.store.tables import alliances, api_keys, members, user_roles, users, web_sessions
+from alliance.store.tables import alliances, api_keys, members, password_resets, user_roles, users, web_sessions
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,20 @@ class StoredUser:
     disabled_at: datetime | None
     failed_sign_ins: int
     locked_until: datetime | None
+    created_at: datetime | None = None
+
+
+_USER_COLUMNS = (users.c.username, users.c.password_hash, users.c.display_name, users.c.disabled_at,
+                 users.c.failed_sign_ins, users.c.locked_until, users.c.created_at)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReset:
+    id: int
+    username: str
+    expires_at: datetime
+    used_at: datetime | None
+    disabled_at: datetime | None
 
 
 _KEY_COLUMNS = (api_keys.c.prefix, api_keys.c.secret_sha256, api_keys.c.name, api_keys.c.role, alliances.c.code,
@@ -57,10 +71,46 @@ class AccessRepository:
                                              display_name=display_name, created_at=at))
 
     def user(self, username: str) -> StoredUser | None:
-        row = self._c.execute(select(users.c.username, users.c.password_hash, users.c.display_name,
-                                     users.c.disabled_at, users.c.failed_sign_ins, users.c.locked_until)
-                              .where(users.c.username == username)).first()
+        row = self._c.execute(select(*_USER_COLUMNS).where(users.c.username == username)).first()
         return None if row is None else StoredUser(*row)
+
+    def users(self) -> list[StoredUser]:
+        """Every user, by username (the people pages narrow them by their grants)."""
+        return [StoredUser(*row) for row in self._c.execute(select(*_USER_COLUMNS).order_by(users.c.username))]
+
+    def set_password(self, username: str, password_hash: str) -> bool:
+        """A new password; the failed sign-ins and their wait are cleared with it."""
+        done = self._c.execute(update(users).where(users.c.username == username).values(
+            password_hash=password_hash, failed_sign_ins=0, locked_until=None))
+        return bool(done.rowcount)
+
+    def add_reset(self, user_id: int, code_sha256: str, created_by: str, at: datetime, expires_at: datetime) -> None:
+        """A new one-time code for the user; any older unused code of theirs stops working."""
+        self._c.execute(update(password_resets).where(password_resets.c.user_id == user_id,
+                                                      password_resets.c.used_at.is_(None))
+                        .values(used_at=at))
+        self._c.execute(insert(password_resets).values(user_id=user_id, code_sha256=code_sha256,
+                                                       created_by=created_by, created_at=at, expires_at=expires_at))
+
+    def reset(self, code_sha256: str) -> StoredReset | None:
+        row = self._c.execute(select(password_resets.c.id, users.c.username, password_resets.c.expires_at,
+                                     password_resets.c.used_at, users.c.disabled_at)
+                              .select_from(password_resets.join(users))
+                              .where(password_resets.c.code_sha256 == code_sha256)).first()
+        return None if row is None else StoredReset(*row)
+
+    def use_reset(self, reset_id: int, at: datetime) -> bool:
+        """Mark a code used; False if it already was (one statement: two tabs cannot both use it)."""
+        done = self._c.execute(update(password_resets).where(password_resets.c.id == reset_id,
+                                                             password_resets.c.used_at.is_(None)).values(used_at=at))
+        return bool(done.rowcount)
+
+    def pending_resets(self, at: datetime) -> dict[str, datetime]:
+        """username -> when its unused code expires, for the codes still valid at `at`."""
+        rows = self._c.execute(select(users.c.username, password_resets.c.expires_at)
+                               .select_from(password_resets.join(users))
+                               .where(password_resets.c.used_at.is_(None), password_resets.c.expires_at > at))
+        return {name: until for name, until in rows}
 
     def sign_in_failed(self, username: str, waits: Sequence[tuple[int, datetime]]) -> None:
         """Count a failure and set when the next attempt may come (`locked_until`): the first of
@@ -148,6 +198,30 @@ class SessionRepository:
                                                  members.c.code == user_roles.c.member_code)))
                                .where(user_roles.c.user_id == user_id).order_by(user_roles.c.id))
         return [Grant(*row) for row in rows]
+
+    def all_grants(self) -> dict[str, list[Grant]]:
+        """username -> its grants, for every user holding one."""
+        rows = self._c.execute(select(users.c.username, user_roles.c.role, alliances.c.code, user_roles.c.member_code)
+                               .select_from(user_roles.join(users).outerjoin(alliances))
+                               .order_by(users.c.username, user_roles.c.id))
+        found: dict[str, list[Grant]] = {}
+        for username, role, alliance, member in rows:
+            found.setdefault(username, []).append(Grant(role, alliance, member))
+        return found
+
+    def revoke(self, user_id: int, role: str, alliance_id: int | None) -> bool:
+        """Take away the user's role held in `alliance_id` (None: the platform admin role)."""
+        where = user_roles.c.alliance_id.is_(None) if alliance_id is None else user_roles.c.alliance_id == alliance_id
+        done = self._c.execute(delete(user_roles).where(user_roles.c.user_id == user_id, user_roles.c.role == role, where))
+        return bool(done.rowcount)
+
+    def end_sessions(self, user_id: int, at: datetime, keep_sha256: str | None = None) -> None:
+        """End every live session of the user (but `keep_sha256`'s): after a new password, a
+        session someone else opened with the old one stops at once."""
+        query = update(web_sessions).where(web_sessions.c.user_id == user_id, web_sessions.c.ended_at.is_(None))
+        if keep_sha256 is not None:
+            query = query.where(web_sessions.c.token_sha256 != keep_sha256)
+        self._c.execute(query.values(ended_at=at))
 
     def add_session(self, user_id: int, token_sha256: str, csrf_token: str, at: datetime, expires_at: datetime) -> None:
         self._c.execute(insert(web_sessions).values(user_id=user_id, token_sha256=token_sha256, csrf_token=csrf_token,

@@ -100,7 +100,7 @@ member_resources = Table(
 TENANT_ROOTS = frozenset({"alliances"})
 # Identity, not member data: who may act, held per alliance where the role is (a platform admin's
 # key belongs to no alliance).
-PLATFORM_TABLES = frozenset({"users", "api_keys", "user_roles", "web_sessions"})
+PLATFORM_TABLES = frozenset({"users", "api_keys", "user_roles", "web_sessions", "password_resets"})
 
 # -- screening: saved runs, prospects and their way to partnership ---------------------------------
 
@@ -503,4 +503,19 @@ web_sessions = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
     Column("ended_at", UtcDateTime, nullable=True),
+)
+
+
+# One-time codes an admin hands a person to set a password (a reset, or the first one of an
+# invited account): kept only as the SHA-256 of the code, used at most once, until they expire.
+password_resets = Table(
+    "password_resets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("code_sha256", String(64), nullable=False, unique=True),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime, nullable=True),
 )

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from alliance.access import people
 from alliance.access import service as access
 from alliance.access.policy import Action
 from alliance.access.roles import Role
@@ -152,7 +153,8 @@ def home(request: Request, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
     )
 
 
-ALLIANCE_FIELDS = ("code", "name", "kind", "structure", "currency", "timezone", "parent_code", "charter")
+ALLIANCE_FIELDS = ("code", "name", "kind", "structure", "currency", "timezone", "parent_code", "charter",
+                   "coordinator_mode", "coordinator", "coordinator_name")
 
 
 def _alliance_form(request: Request, store: Store, values: dict[str, str], errors: list[str],
@@ -165,7 +167,7 @@ def _alliance_form(request: Request, store: Store, values: dict[str, str], error
 @router.get("/alliances/new", response_class=HTMLResponse)
 def new_alliance_page(request: Request, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
     return _alliance_form(request, store, {"currency": "CNY", "timezone": "Asia/Shanghai", "kind": "market",
-                                    "structure": "star"}, [])
+                                    "structure": "star", "coordinator_mode": "new"}, [])
 
 
 @router.post("/alliances/new", response_class=HTMLResponse)
@@ -177,7 +179,15 @@ async def found_alliance(request: Request, store: StoreDep, clock: ClockDep, vie
                             AllianceStructure(values["structure"]), currency=values["currency"] or "CNY",
                             timezone=values["timezone"] or "Asia/Shanghai", charter=values["charter"],
                             parent_code=values["parent_code"] or None)
-        created = await run_in_threadpool(service.create_alliance, store, spec, clock)
+        # The coordinator is chosen with the founding (an existing account or a new, invited one),
+        # and appointed in the same transaction; left empty, one is granted later on the people page.
+        choice = (people.CoordinatorChoice(values["coordinator"], new=values["coordinator_mode"] != "existing",
+                                           display_name=values["coordinator_name"]) if values["coordinator"] else None)
+        if choice is not None:
+            await run_in_threadpool(choice.check, store)
+        issued: list[people.OneTimeCode] = []
+        appoint = people.appoint_coordinator(choice, viewer.principal.actor, clock, issued) if choice else None
+        created = await run_in_threadpool(service.create_alliance, store, spec, clock, (), appoint)
     except ValueError as exc:  # an unknown kind or structure from a tampered form
         return _alliance_form(request, store, values, [str(exc)], status=422)
     except InvalidInput as exc:
@@ -185,4 +195,8 @@ async def found_alliance(request: Request, store: StoreDep, clock: ClockDep, vie
         return _alliance_form(request, store, values, reasons, status=422)
     except AllianceError as exc:
         return _alliance_form(request, store, values, [exc.message], status=exc.status)
+    if issued:  # a new coordinator: its one-time code, shown once
+        link = f"{str(request.base_url).rstrip('/')}/reset-password?code={issued[0].code}"
+        return render(request, "people/code.html", alliance=created, section="people", issued=issued[0], link=link,
+                      invited=True, until=f"{issued[0].expires_at:%Y-%m-%d %H:%M} (UTC)")
     return RedirectResponse(f"/alliances/{created.code}", status_code=303)

@@ -92,6 +92,23 @@ PAGES: dict[tuple[str, str], Action | None] = {
     ("GET", "/alliances/{code}/agreements/{agreement}"): Action.READ_RECORDS,
     ("POST", "/alliances/{code}/agreements/{agreement}/versions/{version}/signatures/{member}"):
         Action.ACT_FOR_MEMBER,
+    # People (web.people_pages): each act is decided again, per role and account, by access.policy.
+    ("GET", "/alliances/{code}/people"): Action.MANAGE_PEOPLE,
+    ("POST", "/alliances/{code}/people"): Action.MANAGE_PEOPLE,
+    ("POST", "/alliances/{code}/people/grants"): Action.MANAGE_PEOPLE,
+    ("POST", "/alliances/{code}/people/{username}/revoke"): Action.MANAGE_PEOPLE,
+    ("POST", "/alliances/{code}/people/{username}/unlock"): Action.MANAGE_PEOPLE,
+    ("POST", "/alliances/{code}/people/{username}/reset"): Action.MANAGE_PEOPLE,
+    ("GET", "/people"): Action.MANAGE_PLATFORM,
+    ("POST", "/people"): Action.MANAGE_PLATFORM,
+    ("POST", "/people/grants"): Action.MANAGE_PLATFORM,
+    ("POST", "/people/{username}/revoke"): Action.MANAGE_PLATFORM,
+    ("POST", "/people/{username}/unlock"): Action.MANAGE_PLATFORM,
+    ("POST", "/people/{username}/reset"): Action.MANAGE_PLATFORM,
+    ("GET", "/account"): Action.COMPUTE,  # one's own account: any signed-in person
+    ("POST", "/account/password"): Action.COMPUTE,
+    ("GET", "/reset-password"): None,  # a one-time code is the credential
+    ("POST", "/reset-password"): None,
 }
 
 ATTORNEY_PAGES = frozenset({("POST", "/alliances/{code}/agreements/{agreement}/versions/{version}/signatures/{member}")})

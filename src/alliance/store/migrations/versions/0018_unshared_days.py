@@ -5,7 +5,7 @@ nothing will be shared; the run keeps the reason, so the day's page can say so f
 before keep NULL (their pages derive the reason from their lines and agreements).
 
 Revision ID: 0018_unshared_days
-Revises: 0016_signatures
+Revises: 0017_password_resets
 Create Date: 2026-12-04
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018_unshared_days"
-down_revision = "0016_signatures"
+down_revision = "0017_password_resets"
 branch_labels = None
 depends_on = None
 
