@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -33,18 +34,20 @@ from typing import Any
 
 import duckdb
 
+from alliance.core.dates import iso_date_sql
 from alliance.core.errors import InvalidInput, Problem, StoreUnavailable
 from alliance.core.limits import DAY_LIMIT_MINOR, END_INSTANT, FIRST_INSTANT, LINE_LIMIT_MINOR, MAX_OFFSET_MINUTES
 from alliance.core.money import Money, minor_digits
 from alliance.settlement.engine import Need, RuleTotals, needs, sharers
 from alliance.settlement.lines import OrderLine
 from alliance.sharing.agreement import Base, Rule, RuleKind, Selector
+from alliance.store.order_sheets import xlsx_to_csv
 
 COLUMNS = ("line_id", "order_id", "occurred_at", "seller", "product_owner", "channel", "sku", "quantity",
            "amount", "cost", "attributed_to", "refund_of", "currency")
 REQUIRED = ("line_id", "order_id", "occurred_at", "seller", "product_owner", "channel", "sku", "quantity",
             "amount", "currency")
-FORMATS = ("csv", "parquet", "jsonl")
+FORMATS = ("csv", "parquet", "jsonl", "xlsx")
 SHOWN_PROBLEMS = 200
 logger = logging.getLogger("alliance.facts")
 # Timestamps leave DuckDB as integer microseconds (its Python conversion of TIMESTAMPTZ needs pytz).
@@ -161,10 +164,11 @@ def _instant(moment: datetime) -> str:
 
 
 def format_of(path: Path, declared: str | None, shown: str | None = None) -> str:
-    fmt = (declared or {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl", "ndjson": "jsonl"}.get(
-        path.suffix.lower().lstrip("."), "")).lower()
+    fmt = (declared or {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl", "ndjson": "jsonl", "xlsx": "xlsx",
+                        "xlsm": "xlsx"}.get(path.suffix.lower().lstrip("."), "")).lower()
     if fmt not in FORMATS:
-        raise InvalidInput(f"{shown or path}: unsupported order-line file type; use .csv, .parquet or .jsonl (or --format)")
+        raise InvalidInput(f"{shown or path}: unsupported order-line file type; use .csv, .xlsx, .parquet or .jsonl "
+                           "(or --format)")
     return fmt
 
 
@@ -276,7 +280,7 @@ class FactStore:
         first_row = 2 if fmt == "csv" else 1
         select = ", ".join(
             f"CAST({c} AS VARCHAR) AS {c}" if c in columns else f"CAST(NULL AS VARCHAR) AS {c}" for c in COLUMNS
-        )
+        ).replace("CAST(occurred_at AS VARCHAR) AS", f"{iso_date_sql('CAST(occurred_at AS VARCHAR)')} AS")
         # Parquet numbers its rows itself, which keeps the scan parallel; the others need a window.
         numbering = "file_row_number + 1" if fmt == "parquet" else f"row_number() OVER () + {first_row - 1}"
         self._db.execute(
@@ -294,6 +298,13 @@ class FactStore:
         fmt = format_of(path, fmt, shown)
         if not path.exists():
             raise InvalidInput(f"{shown}: no such file")
+        if fmt == "xlsx":
+            # A workbook becomes the CSV of its first sheet, then goes through every check of a CSV.
+            with tempfile.TemporaryDirectory() as folder:
+                sheet = Path(folder) / "sheet.csv"
+                xlsx_to_csv(path, sheet, timezone, shown)
+                return self.ingest(alliance, currency, timezone, members, sheet, "csv", all_or_nothing=all_or_nothing,
+                                   now=now, shown_as=shown)
         digits = minor_digits(currency)
         # DuckDB scales a DECIMAL in 64 bits, holding the amount times 10^(2 * places) on the way:
         # at most 15 integer digits, fewer for currencies with places (14 for CNY, 12 for KWD), so
