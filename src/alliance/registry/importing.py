@@ -1,14 +1,20 @@
 """Checking a whole member file before anything is written: all rows, all problems, or nothing.
 
+A file is checked as it streams (`check_member_rows`): a 200 MB file is never held in memory, and
+its problems are counted, the first `SHOWN_PROBLEMS` kept to be shown (`ProblemLog`).
+
 Row numbers are spreadsheet row numbers: the header is row 1, the first member is row 2, so a user
 can go straight to the cell in Excel or WPS.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import csv
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import IO
 
+from alliance.core.cells import defuse
 from alliance.core.errors import InvalidInput, Problem
 from alliance.registry.model import MemberDraft
 from alliance.registry.records import (
@@ -18,6 +24,8 @@ from alliance.registry.records import (
     column_for_header,
     parse_member_record,
 )
+
+SHOWN_PROBLEMS = 100  # problems a failed import lists; the rest are counted (and written on request)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,30 +62,67 @@ def map_header(header: Sequence[str]) -> HeaderMap:
     return HeaderMap(positions, labels)
 
 
-def plan_member_import(
+class ProblemLog:
+    """The problems of a file, as they are found: the first `shown` kept to be shown, all counted,
+    and every one written to `full_list` (a CSV of row, column, problem) when one is given.
+
+    A file of a million bad rows must not become a million problems in memory, nor on a screen:
+    the rest is a count (and, on request, a file)."""
+
+    def __init__(self, shown: int | None = SHOWN_PROBLEMS, full_list: IO[str] | None = None) -> None:
+        self.limit = shown
+        self.shown: list[Problem] = []
+        self.count = 0
+        self.bad_rows = 0
+        self._writer = csv.writer(full_list, lineterminator="\n") if full_list is not None else None
+        if self._writer is not None:
+            self._writer.writerow(["where", "column", "problem"])
+
+    def add(self, problems: Sequence[Problem]) -> None:
+        self.bad_rows += 1
+        self.count += len(problems)
+        room = len(problems) if self.limit is None else max(0, self.limit - len(self.shown))
+        self.shown.extend(problems[:room])
+        if self._writer is not None:
+            self._writer.writerows([p.where, defuse(p.field), defuse(p.reason)] for p in problems)
+
+    def error(self) -> InvalidInput:
+        """The InvalidInput that reports the file: how many rows and problems, the first ones listed."""
+        message = f"{self.bad_rows} bad row(s); nothing was imported"
+        if self.count > len(self.shown):
+            message += f" (the first {len(self.shown)} of {self.count} problems are listed)"
+        return InvalidInput(message, list(self.shown))
+
+
+def check_member_rows(
     header: Sequence[str],
     rows: Iterable[Sequence[str]],
     ctx: ParseContext,
     existing: dict[str, str],
+    log: ProblemLog,
+    on_draft: Callable[[MemberDraft], None],
     header_row: int = 1,
-) -> list[MemberDraft]:
-    """Parse and check every row; return the drafts, or raise InvalidInput with every bad row.
+) -> int:
+    """Parse and check every row in one pass, handing each good row's draft to `on_draft` and each
+    bad row's problems to `log`; return how many rows were good.
 
     A row is bad if a field does not parse, or its code or credit code repeats an earlier row of
     the file or a member already in the alliance (`existing`: credit code -> member code, of
-    every member the alliance ever had). Entirely blank rows are skipped.
+    every member the alliance ever had). Entirely blank rows are skipped. Only the codes seen so
+    far are kept, never the rows: memory grows with the codes, not with the file.
     """
     existing_codes = set(existing.values())
     columns = map_header(header)
-    drafts: list[MemberDraft] = []
-    problems: list[Problem] = []
+    items = list(columns.positions.items())
     first_row_of_code: dict[str, int] = {}
     first_row_of_credit: dict[str, int] = {}
+    good = 0
     for number, row in enumerate(rows, start=header_row + 1):
         if not any((cell or "").strip() for cell in row):
             continue
         where = f"row {number}"
-        values = {key: row[pos] if pos < len(row) else "" for key, pos in columns.positions.items()}
+        width = len(row)
+        values = {key: row[pos] if pos < width else "" for key, pos in items}
         draft, row_problems = parse_member_record(values, ctx, where, columns.labels)
         if draft is not None:
             row_problems = _duplicates(
@@ -85,13 +130,28 @@ def plan_member_import(
                 existing_codes, existing, first_row_of_code, first_row_of_credit,
             )
         if row_problems:
-            problems.extend(row_problems)
+            log.add(row_problems)
         else:
             assert draft is not None
-            drafts.append(draft)
-    if problems:
-        bad_rows = len({p.where for p in problems})
-        raise InvalidInput(f"{bad_rows} bad row(s); nothing was imported", problems)
+            good += 1
+            on_draft(draft)
+    return good
+
+
+def plan_member_import(
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    ctx: ParseContext,
+    existing: dict[str, str],
+    header_row: int = 1,
+) -> list[MemberDraft]:
+    """Every row's draft, or InvalidInput listing every problem of every bad row (for files small
+    enough to hold: a preview, a single record)."""
+    drafts: list[MemberDraft] = []
+    log = ProblemLog(shown=None)
+    check_member_rows(header, rows, ctx, existing, log, drafts.append, header_row)
+    if log.count:
+        raise log.error()
     return drafts
 
 
