@@ -10,6 +10,7 @@ can go straight to the cell in Excel or WPS.
 from __future__ import annotations
 
 import csv
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO
@@ -26,6 +27,7 @@ from alliance.registry.records import (
 )
 
 SHOWN_PROBLEMS = 100  # problems a failed import lists; the rest are counted (and written on request)
+SPILL_AFTER = 100_000  # codes kept in memory to find repeats; beyond, in a temporary SQLite file
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,13 +111,21 @@ def check_member_rows(
     A row is bad if a field does not parse, or its code or credit code repeats an earlier row of
     the file or a member already in the alliance (`existing`: credit code -> member code, of
     every member the alliance ever had). Entirely blank rows are skipped. Only the codes seen so
-    far are kept, never the rows: memory grows with the codes, not with the file.
+    far are kept, never the rows, and past `SPILL_AFTER` of them on disk (`RowIndex`): memory
+    stays bounded whatever the file's size.
     """
     existing_codes = set(existing.values())
     columns = map_header(header)
     items = list(columns.positions.items())
-    first_row_of_code: dict[str, int] = {}
-    first_row_of_credit: dict[str, int] = {}
+    with RowIndex() as first_row_of_code, RowIndex() as first_row_of_credit:
+        return _check_rows(rows, ctx, existing, existing_codes, columns, items, log, on_draft, header_row,
+                           first_row_of_code, first_row_of_credit)
+
+
+def _check_rows(rows: Iterable[Sequence[str]], ctx: ParseContext, existing: dict[str, str], existing_codes: set[str],
+                columns: HeaderMap, items: list[tuple[str, int]], log: ProblemLog,
+                on_draft: Callable[[MemberDraft], None], header_row: int,
+                first_row_of_code: RowIndex, first_row_of_credit: RowIndex) -> int:
     good = 0
     for number, row in enumerate(rows, start=header_row + 1):
         if not any((cell or "").strip() for cell in row):
@@ -162,8 +172,8 @@ def _duplicates(
     labels: dict[str, str],
     existing_codes: set[str],
     existing_credit_codes: dict[str, str],
-    first_row_of_code: dict[str, int],
-    first_row_of_credit: dict[str, int],
+    first_row_of_code: RowIndex,
+    first_row_of_credit: RowIndex,
 ) -> list[Problem]:
     problems: list[Problem] = []
     if draft.code in existing_codes:
@@ -179,8 +189,46 @@ def _duplicates(
     for key, value, existing, seen in checks:
         if value in existing:
             continue
-        if value in seen:
-            problems.append(Problem(where, labels.get(key, key), f"{value!r} repeats row {seen[value]}"))
+        earlier = seen.get(value)
+        if earlier is not None:
+            problems.append(Problem(where, labels.get(key, key), f"{value!r} repeats row {earlier}"))
         else:
-            seen[value] = number
+            seen.add(value, number)
     return problems
+
+
+class RowIndex:
+    """The first row of each value seen (a code, a credit code): in memory up to `spill` values,
+    then in a temporary SQLite file, so that a file of millions of rows keeps its memory bounded
+    (two dictionaries of 1.4 million short strings are ~350 MB) while every repeat is still found
+    exactly and named by its row."""
+
+    def __init__(self, spill: int = SPILL_AFTER) -> None:
+        self._memory: dict[str, int] = {}
+        self._spill = spill
+        self._db: sqlite3.Connection | None = None
+
+    def __enter__(self) -> RowIndex:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._db is not None:
+            self._db.close()  # a temporary database: its file goes with it
+
+    def get(self, value: str) -> int | None:
+        if self._db is None:
+            return self._memory.get(value)
+        found = self._db.execute("SELECT r FROM seen WHERE v = ?", (value,)).fetchone()
+        return None if found is None else int(found[0])
+
+    def add(self, value: str, row: int) -> None:
+        if self._db is not None:
+            self._db.execute("INSERT INTO seen VALUES (?, ?)", (value, row))
+            return
+        self._memory[value] = row
+        if len(self._memory) >= self._spill:
+            self._db = sqlite3.connect("")  # "": a private temporary file, deleted when closed
+            self._db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; "
+                                   "CREATE TABLE seen (v TEXT PRIMARY KEY, r INTEGER NOT NULL) WITHOUT ROWID;")
+            self._db.executemany("INSERT INTO seen VALUES (?, ?)", self._memory.items())
+            self._memory = {}
