@@ -81,3 +81,28 @@ def test_the_api_takes_a_workbook_all_or_nothing(client: TestClient) -> None:
     good = client.post(url, content=sheet_bytes(line), headers=XLSX)
     assert good.status_code == 200 and good.json()["inserted"] == 1
     assert client.post(url, content=b"no workbook", headers=XLSX).status_code == 422
+
+
+def test_the_web_page_takes_a_workbook(store: Store, clock: FrozenClock, tmp_path: Path) -> None:
+    from alliance.access.roles import Role
+    from alliance.access.service import create_user, grant_role
+    from tests.support.web import sign_in_form
+
+    hardware_split(store, clock)
+    create_user(store, "coord", "a long enough password", "coord", clock)
+    grant_role(store, "coord", Role.COORDINATOR, "cloud-hw", None)
+    app = create_app(store, FrozenClock(datetime(2026, 12, 6, 2, tzinfo=UTC)), tmp_path / "facts.duckdb")
+    with TestClient(app, base_url="https://testserver") as c:
+        signed = c.post("/sign-in", data=sign_in_form(c, "coord", "a long enough password"), follow_redirects=False)
+        assert signed.status_code == 303
+        page = c.get("/alliances/cloud-hw/orders/import")
+        assert ".xlsx" in page.text
+        csrf = page.text.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+        line: list[object] = ["L1", "O1", "2026/12/5 10:00+08:00", "HW", "HW", "store", "HW-1", 1, "1000.01", "CNY"]
+        bad = c.post("/alliances/cloud-hw/orders/import", data={"csrf_token": csrf},
+                     files={"file": ("订单.xlsx", sheet_bytes(line, ["L2", "O2", "2026/2/30 10:00+08:00", "HW", "HW",
+                                                                   "store", "HW-1", 1, "1", "CNY"]), "application/octet-stream")})
+        assert bad.status_code == 422 and "2026/2/30 10:00+08:00&#39; is not a date and time" in bad.text
+        good = c.post("/alliances/cloud-hw/orders/import", data={"csrf_token": csrf},
+                      files={"file": ("订单.xlsx", sheet_bytes(line), "application/octet-stream")})
+        assert good.status_code == 200, good.text

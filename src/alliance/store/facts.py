@@ -280,7 +280,9 @@ class FactStore:
         first_row = 2 if fmt == "csv" else 1
         select = ", ".join(
             f"CAST({c} AS VARCHAR) AS {c}" if c in columns else f"CAST(NULL AS VARCHAR) AS {c}" for c in COLUMNS
-        ).replace("CAST(occurred_at AS VARCHAR) AS", f"{iso_date_sql('CAST(occurred_at AS VARCHAR)')} AS")
+        )
+        # occurred_at as written (for messages), and with a spreadsheet's date rewritten to ISO (to cast).
+        select += f", {iso_date_sql('CAST(occurred_at AS VARCHAR)')} AS occurred_iso"
         # Parquet numbers its rows itself, which keeps the scan parallel; the others need a window.
         numbering = "file_row_number + 1" if fmt == "parquet" else f"row_number() OVER () + {first_row - 1}"
         self._db.execute(
@@ -676,7 +678,7 @@ strangers AS (
 typed AS (
     SELECT s.*,
         trim(line_id) AS lid,
-        TRY_CAST(occurred_at AS TIMESTAMPTZ) AS occurred,
+        TRY_CAST(occurred_iso AS TIMESTAMPTZ) AS occurred,
         -- a time (more than a date) with an offset; a full-match pattern costs ~1 s per 10M lines more
         length(trim(occurred_at)) > 10 AND regexp_matches(occurred_at, '(Z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$') AS has_offset,
         -- the offset's hours and minutes ('' without one): DuckDB takes any "+99:59", no clock shows it
@@ -705,7 +707,8 @@ SELECT *,
         CASE WHEN lid IS NULL OR lid = '' THEN 'line_id is required' END,
         CASE WHEN first_row IS NOT NULL AND row_no > first_row THEN 'line_id repeats row ' || first_row END,
         CASE WHEN order_id IS NULL OR trim(order_id) = '' THEN 'order_id is required' END,
-        CASE WHEN occurred IS NULL OR NOT has_offset THEN 'occurred_at ' || coalesce('''' || occurred_at || '''', 'is missing') || ' is not an ISO 8601 time with an offset'
+        CASE WHEN occurred IS NULL AND has_offset THEN 'occurred_at ''' || occurred_at || ''' is not a date and time (no such day or hour)'
+             WHEN occurred IS NULL OR NOT has_offset THEN 'occurred_at ' || coalesce('''' || occurred_at || '''', 'is missing') || ' is not an ISO 8601 time with an offset'
              WHEN NOT offset_ok THEN 'occurred_at ''' || occurred_at || ''' has an offset beyond 14:00, which no clock shows'
              WHEN occurred < {first_instant} OR occurred >= {end_instant}
              THEN 'occurred_at ''' || occurred_at || ''' is outside the years 2000 to 2099' END,
