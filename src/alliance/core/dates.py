@@ -90,5 +90,5 @@ def iso_date_sql(column: str) -> str:
              f"coalesce(nullif({time_part(3)}, ''), ':00') || {time_part(4)}")
     rest = f"CASE WHEN regexp_matches({rest}, {clock}) THEN {timed} ELSE {rest} END"
     rewritten = f"{part(1)} || '-' || {month} || '-' || {day} || {rest}"
-    return (f"CASE WHEN {column} IS NULL OR (substr({column}, 5, 1) = '-' AND substr({column}, 8, 1) = '-') "
-            f"OR NOT regexp_matches({column}, {pattern}) THEN {column} ELSE {rewritten} END")
+    return (f"CASE WHEN substr({column}, 5, 1) = '-' AND substr({column}, 8, 1) = '-' THEN {column} "
+            f"WHEN regexp_matches({column}, {pattern}) THEN {rewritten} ELSE {column} END")
