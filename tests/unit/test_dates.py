@@ -53,3 +53,13 @@ def test_duckdb_reads_the_date_part_as_python_does(written: str) -> None:
         assert rewritten == expected
     else:  # left as written (the cast then refuses it), or rewritten to an ISO day that does not exist
         assert rewritten in (written + " 10:00+08:00", "2026-02-30 10:00:00+08:00")
+
+
+@pytest.mark.parametrize(("written", "month"), [
+    ("2026-11", "2026-11"), ("2026/11", "2026-11"), ("2026/1", "2026-01"), ("2026年1月", "2026-01"),
+    ("2026-11-01", "2026-11"), ("2026/11/1", "2026-11"),
+    ("2026-11-05", "2026-11-05"), ("2026/13", "2026/13"), ("1999/12", "1999/12"), ("Nov 2026", "Nov 2026")])
+def test_months_as_spreadsheets_write_them(written: str, month: str) -> None:
+    from alliance.core.dates import month_text
+
+    assert month_text(written) == month  # what is not a month is left for the importer to refuse, by row

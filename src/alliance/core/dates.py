@@ -92,3 +92,22 @@ def iso_date_sql(column: str) -> str:
     rewritten = f"{part(1)} || '-' || {month} || '-' || {day} || {rest}"
     return (f"CASE WHEN substr({column}, 5, 1) = '-' AND substr({column}, 8, 1) = '-' THEN {column} "
             f"WHEN regexp_matches({column}, {pattern}) THEN {rewritten} ELSE {column} END")
+
+
+_MONTH = re.compile(r"\s*([0-9]{4})(?:[-/]([0-9]{1,2})|年 *([0-9]{1,2}) *月)\s*")
+
+
+def month_text(value: str) -> str:
+    """A month written in a spreadsheet (`2026-11`, `2026/11`, `2026年11月`, or the date Excel makes
+    of `2026-11` in a date cell: its 1st, `2026-11-01`) as `YYYY-MM`; anything else as it is, for
+    the caller's own check to refuse with its row."""
+    match = _MONTH.fullmatch(value)
+    if match is not None:
+        month = int(match[2] or match[3])
+        year = int(match[1])
+        return f"{year:04d}-{month:02d}" if 1 <= month <= 12 and FIRST_YEAR <= year <= LAST_YEAR else value
+    try:
+        day = parse_date(value)
+    except DateError:
+        return value
+    return f"{day.year:04d}-{day.month:02d}" if day.day == 1 else value
