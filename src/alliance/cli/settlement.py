@@ -182,9 +182,8 @@ def metrics_import(
     """Record period metrics: every row or none; recorded values are never changed."""
     from pathlib import Path
 
-    from alliance.registry.spreadsheets import read_table
-
     from alliance.core.dates import month_text
+    from alliance.registry.spreadsheets import read_table
 
     table = read_table(Path(file))
     # A file's months as spreadsheets write them (2026/11, 2026年11月, a date cell on the 1st): YYYY-MM.
