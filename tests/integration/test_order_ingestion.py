@@ -153,7 +153,7 @@ def test_file_problems(store: Store, facts: FactStore, clock: FrozenClock, allia
     with pytest.raises(InvalidInput, match="no such file"):
         import_order_lines(store, facts, alliance, tmp_path / "none.csv", None, clock)
     with pytest.raises(InvalidInput, match="unsupported"):
-        import_order_lines(store, facts, alliance, tmp_path / "x.xlsx", None, clock)
+        import_order_lines(store, facts, alliance, tmp_path / "x.pdf", None, clock)
     odd = tmp_path / "odd.csv"
     odd.write_text("line_id,price\nL1,5\n", encoding="utf-8")
     with pytest.raises(InvalidInput) as caught:

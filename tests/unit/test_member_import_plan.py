@@ -124,3 +124,20 @@ def test_field_reasons(column: str, value: str, reason: str) -> None:
 def test_map_header_ignores_case_and_spaces() -> None:
     mapped = map_header(["Code", " Name ", "Credit Code"])
     assert mapped.positions == {"code": 0, "name": 1, "credit_code": 2}
+
+
+def test_repeats_are_found_exactly_once_the_codes_seen_spill_to_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    from alliance.registry import importing
+    from alliance.registry.importing import RowIndex
+
+    with RowIndex(spill=3) as index:
+        for row, value in enumerate("abcde", start=2):
+            index.add(value, row)
+        assert [index.get(v) for v in "abcdez"] == [2, 3, 4, 5, 6, None]
+    monkeypatch.setattr(importing, "SPILL_AFTER", 2)
+    codes = [with_check_character(f"91330200MA2H{n:04d}K") for n in range(1, 7)]
+    rows = [[f"NB{n}", f"企业{n}", codes[n - 1]] for n in range(1, 7)]
+    rows += [["NB2", "重复", codes[4]], ["NB9", "又一个", codes[0]]]
+    found = problems_of(["code", "name", "credit_code"], rows)
+    assert found == [("row 8", "code", "'NB2' repeats row 3"), ("row 8", "credit_code", f"{codes[4]!r} repeats row 6"),
+                     ("row 9", "credit_code", f"{codes[0]!r} repeats row 2")]

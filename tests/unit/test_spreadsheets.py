@@ -43,3 +43,31 @@ def test_xlsx_cells_are_defused_text_and_amounts_are_left_alone(tmp_path: Path) 
     # as CSV, from turning into a formula. Amounts are plain text without it ("-10.50").
     assert formula.data_type == "s" and formula.value == "'" + ROW[0] and sheet["A1"].value == "'@a"
     assert amount.data_type == "s" and amount.value == "-10.50"
+
+
+@pytest.mark.parametrize("content", [b"", b"not a workbook", b"PK\x03\x04broken"])
+def test_a_bad_workbook_is_refused_naming_the_file(tmp_path: Path, content: bytes) -> None:
+    from alliance.registry.spreadsheets import TableFileError, open_table
+
+    path = tmp_path / "members.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(TableFileError, match=r"members\.xlsx: not a valid XLSX workbook"):
+        with open_table(path):
+            pass
+
+
+def test_a_table_streams_and_a_csv_broken_midway_is_refused(tmp_path: Path) -> None:
+    from alliance.registry.spreadsheets import TableFileError, open_table
+
+    path = tmp_path / "m.csv"
+    path.write_text("code,name\nM1,甲\n", encoding="utf-8")
+    with open_table(path) as table:
+        assert table.header == ["code", "name"] and next(table.rows) == ["M1", "甲"]
+        assert list(table.rows) == []
+    path.write_bytes(b'code,name\nM1,"' + b"x" * 200_000 + b'"\n')  # a cell beyond the csv module's limit
+    with pytest.raises(TableFileError, match="not a valid CSV file"), open_table(path) as table:
+        list(table.rows)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(TableFileError, match="the file is empty"), open_table(empty):
+        pass

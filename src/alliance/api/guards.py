@@ -233,7 +233,7 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(send)
+            await self._refuse(scope, send)
             return
         seen, too_big, started = 0, False, False
 
@@ -265,9 +265,21 @@ class BodyLimit:
             if not too_big:
                 raise
         if too_big and not started:
-            await self._refuse(send)
+            await self._refuse(scope, send)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        from starlette.requests import Request
+
+        from alliance.web.errors import too_large_page, wants_page
+
+        request = Request(scope)
+        if wants_page(request):
+            # A browser's upload: a page in the user's language with the limit and the way round it.
+            async def nothing() -> Message:
+                return {"type": "http.disconnect"}
+
+            await too_large_page(request, self.limit)(scope, nothing, send)
+            return
         await _send_problem(send, 413, "body_too_large", "Request body too large",
                             f"the request body is over {self.limit // 2**20} MiB")
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
 from alliance.cli.output import (
     OutputFormat,
@@ -17,14 +18,17 @@ from alliance.cli.output import (
     fails_cleanly,
     open_store,
     parse_day,
+    report_error,
     write_output,
     write_rows,
 )
 from alliance.core.clock import SystemClock
+from alliance.core.errors import InvalidInput
 from alliance.registry import service
+from alliance.registry.importing import ProblemLog
 from alliance.registry.model import Member
 from alliance.registry.records import MEMBER_COLUMNS, decimal_text, member_record, resource_record
-from alliance.registry.spreadsheets import TableFileError, read_table
+from alliance.registry.spreadsheets import TableFileError, open_table
 
 app = typer.Typer(help="Add, list, import and export an alliance's member companies.", no_args_is_help=True)
 
@@ -32,8 +36,8 @@ AllianceOpt = Annotated[str, typer.Option("--alliance", "-a", help="The alliance
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json or csv.")]
 
 LIST_HEADER = ["code", "name", "credit_code", "industry", "region", "size", "role", "joined_on"]
-# Show a progress bar when a file has more rows than this.
-PROGRESS_THRESHOLD = 2000
+# Show progress (rows checked so far) for files larger than this.
+PROGRESS_BYTES = 1 << 20
 
 
 def _json(m: Member) -> dict[str, Any]:
@@ -125,23 +129,43 @@ def import_(
     file: Annotated[Path, typer.Argument(help="A .csv or .xlsx file, English or Chinese headers.")],
     alliance: AllianceOpt,
     file_format: Annotated[str | None, typer.Option("--file-format", help="csv or xlsx; default from the suffix.")] = None,
+    problems_file: Annotated[Path | None, typer.Option(
+        "--problems-file", help="Write every problem of a refused file here (CSV: where, column, problem).")] = None,
 ) -> None:
-    """Import members from a file: every row is added, or none (bad rows are listed, exit 2)."""
-    table = read_table(file, file_format)
+    """Import members from a file: every row is added, or none (bad rows are listed, exit 2).
+
+    The file is read as it streams; at most the first 100 problems are printed, with how many
+    there are (--problems-file writes them all)."""
     store = open_store()
     service.get_alliance(store, alliance)  # fail fast on an unknown alliance, before any progress bar
-    if len(table.rows) > PROGRESS_THRESHOLD:
-        with Progress(
-            TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeRemainingColumn(), console=err_console, transient=True,
-        ) as progress:
-            task = progress.add_task("Checking rows", total=len(table.rows))
-            rows = progress.track(table.rows, task_id=task)
+    with ExitStack() as stack:
+        table = stack.enter_context(open_table(file, file_format))
+        full_list = None
+        if problems_file is not None:
+            try:
+                full_list = stack.enter_context(problems_file.open("w", encoding="utf-8-sig", newline=""))
+            except OSError as exc:
+                raise TableFileError(f"--problems-file {problems_file}: cannot write ({exc.strerror})") from None
+        log = ProblemLog(full_list=full_list)
+        rows = table.rows
+        if file.stat().st_size > PROGRESS_BYTES:
+            progress = stack.enter_context(Progress(
+                TextColumn("[progress.description]{task.description}"), TextColumn("{task.completed:,} rows"),
+                TimeElapsedColumn(), console=err_console, transient=True))
+            rows = progress.track(rows, description="Checking rows")
+        try:
             result = service.import_members(store, alliance, table.header, rows, SystemClock(),
-                                            header_row=table.header_row)
-    else:
-        result = service.import_members(store, alliance, table.header, table.rows, SystemClock(),
-                                        header_row=table.header_row)
+                                            header_row=table.header_row, problems=log)
+        except InvalidInput as exc:
+            report_error(exc)
+            if log.count > len(log.shown):
+                where = (f"all {log.count:,} are in {problems_file}" if problems_file is not None else
+                         f"pass --problems-file PATH to write all {log.count:,} to a file")
+                err_console.print(f"... and {log.count - len(log.shown):,} more problem(s): {where}.",
+                                  highlight=False, soft_wrap=True)
+            elif problems_file is not None:
+                err_console.print(f"The problems are also in {problems_file}.", highlight=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
     console.print(f"Imported {result.added} member(s) into {alliance}.", highlight=False)
 
 

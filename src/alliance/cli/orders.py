@@ -26,9 +26,9 @@ def open_facts() -> FactStore:
 @app.command("import")
 @fails_cleanly
 def import_(
-    file: Annotated[Path, typer.Argument(help="CSV, Parquet or JSON Lines (docs/formats/order-lines.md).")],
+    file: Annotated[Path, typer.Argument(help="CSV, XLSX, Parquet or JSON Lines (docs/formats/order-lines.md).")],
     alliance: AllianceOpt,
-    file_format: Annotated[str | None, typer.Option("--format", help="csv, parquet or jsonl; default from the suffix.")] = None,
+    file_format: Annotated[str | None, typer.Option("--format", help="csv, xlsx, parquet or jsonl; default from the suffix.")] = None,
     all_or_nothing: Annotated[bool, typer.Option("--all-or-nothing/--partial",
                                                  help="With bad lines, store none (default) or the good ones.")] = True,
 ) -> None:

@@ -25,6 +25,7 @@ from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
 from alliance.registry.spreadsheets import TableFileError, read_table
 from alliance.screening.ahp import ahp_weights, parse_matrix
+from alliance.screening.blanks import BlankChoice
 from alliance.screening.candidates import table_from_rows
 from alliance.screening.criteria import PRESETS, CriteriaSpec, load_spec_text, preset
 from alliance.screening.report import SensitivitySettings, screening_report
@@ -60,6 +61,9 @@ def screen(
     draws: Annotated[int, typer.Option(help="Random weight perturbations for the first-place probability.", min=1, max=100_000)] = 2000,
     seed: Annotated[int, typer.Option(help="Seed of the perturbations (same seed, same result).", min=0, max=2**32 - 1)] = 0,
     record: Annotated[str | None, typer.Option("--record", help="Save the run, with its inputs, under this alliance (implied by --alliance).")] = None,
+    blanks: Annotated[BlankChoice | None, typer.Option(
+        "--blanks", help="With --alliance, members with a blank metric: leave out those members (exclude-members) or "
+                         "those criteria (exclude-criteria); without it, the blanks are listed and nothing is ranked.")] = None,
 ) -> None:
     """Rank partner candidates; every score is explained by its criteria, with how sure the order is."""
     if fmt not in FORMATS:
@@ -69,16 +73,21 @@ def screen(
     if fmt == "xlsx" and output is None:
         raise InvalidInput("XLSX is binary: give --output FILE.xlsx")
     spec = _spec(criteria, normalize)
+    outcome = None
+    if blanks is not None and alliance is None:
+        raise InvalidInput("--blanks applies to screening an alliance's members (--alliance)")
     if candidates is not None:
         text = read_table(candidates)
         table = table_from_rows(spec, text.header, text.rows, header_row=text.header_row)
     else:
         assert alliance is not None
-        table = service.member_candidates(open_store(), alliance, spec)
+        screening = service.member_screening(open_store(), alliance, spec, blanks)
+        spec, table, outcome = screening.spec, screening.table, screening.blanks
     settings = SensitivitySettings(draws=draws, seed=seed)
     record = record or alliance
     if record is not None:
-        run, report = service.run_screening(open_store(), record, spec, method, table, settings, current_actor(), SystemClock())
+        run, report = service.run_screening(open_store(), record, spec, method, table, settings, current_actor(), SystemClock(),
+                                            blanks=outcome)
         err_console.print(f"Saved as screening run {run.id} of {record}.", highlight=False, soft_wrap=True)
         if top is not None:
             report = {**report, "ranking": report["ranking"][:top]}

@@ -194,8 +194,15 @@ def metrics_import(
     """Record period metrics: every row or none; recorded values are never changed."""
     from pathlib import Path
 
+    from alliance.core.dates import month_text
     from alliance.registry.spreadsheets import read_table
 
     table = read_table(Path(file))
-    count = service.record_metrics(open_store(), alliance, table.header, table.rows, SystemClock(), table.header_row)
+    # A file's months as spreadsheets write them (2026/11, 2026年11月, a date cell on the 1st): YYYY-MM.
+    names = [h.strip().lower() for h in table.header]
+    rows = table.rows
+    if "period" in names:
+        at = names.index("period")
+        rows = [[month_text(c) if i == at else c for i, c in enumerate(row)] for row in rows]
+    count = service.record_metrics(open_store(), alliance, table.header, rows, SystemClock(), table.header_row)
     console.print(f"Recorded {count} metric value(s) for {alliance}.", highlight=False)

@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import NoReturn
 
 from sqlalchemy.exc import IntegrityError
 
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import AllianceNotFound, Conflict, InvalidInput, MemberNotFound, Problem
-from alliance.registry.importing import plan_member_import
+from alliance.registry.importing import ProblemLog, check_member_rows, plan_member_import
 from alliance.registry.model import Alliance, AllianceSpec, Member, MemberDraft, check_alliance_spec
 from alliance.registry.records import ParseContext
 from alliance.ledger import events
@@ -159,6 +160,9 @@ class ImportResult:
     added: int
 
 
+IMPORT_BATCH = 10_000  # members written (and recorded in the ledger) at a time, within the one transaction
+
+
 def import_members(
     store: Store,
     alliance_code: str,
@@ -168,26 +172,51 @@ def import_members(
     *,
     where: str | None = None,
     header_row: int = 1,
+    problems: ProblemLog | None = None,
 ) -> ImportResult:
-    """Add every row as a member, or none: any bad row raises InvalidInput listing all bad rows.
+    """Add every row as a member, or none: any bad row raises InvalidInput listing the bad rows
+    (the first `SHOWN_PROBLEMS` problems, and how many there are; `problems` may also write them all).
 
-    `rows` may be a progress-reporting iterator; it is consumed once, inside the transaction.
+    `rows` is consumed once, as it comes, inside the one transaction: good rows are written a
+    batch at a time while none was bad, so memory stays bounded whatever the file's size; after the
+    first bad row nothing more is written, the rest is only checked (to count its problems), and
+    the transaction is rolled back.
     """
+    log = problems or ProblemLog()
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         existing = uow.members.existing_keys(alliance.id)
         ctx = ParseContext(currency=alliance.currency, today=local_today(clock, alliance.timezone))
+        batch: list[MemberDraft] = []
+        added = 0
+
+        def take(draft: MemberDraft) -> None:
+            nonlocal added
+            if log.count:
+                return  # a row was bad: nothing will be stored, the rows are only checked
+            batch.append(draft)
+            if len(batch) >= IMPORT_BATCH:
+                added += _save_members(uow, alliance, batch, clock)
+                batch.clear()
+
         try:
-            drafts = plan_member_import(header, rows, ctx, existing, header_row)
-        except InvalidInput as exc:
-            if where is None:
-                raise
-            # A single record, not a file: "row 2" would mislead.
-            problems = [replace(p, where=where) for p in exc.problems]
-            raise InvalidInput("; ".join(f"{p.field}: {p.reason}" for p in problems), problems) from None
-        added = _save_members(uow, alliance, drafts, clock)
+            check_member_rows(header, rows, ctx, existing, log, take, header_row)
+        except InvalidInput as exc:  # the header
+            _single_record(exc, where)
+        if log.count:
+            _single_record(log.error(), where)
+        if batch:
+            added += _save_members(uow, alliance, batch, clock)
         uow.commit()
     return ImportResult(alliance.code, added)
+
+
+def _single_record(exc: InvalidInput, where: str | None) -> NoReturn:
+    if where is None:
+        raise exc
+    # A single record, not a file: "row 2" would mislead.
+    problems = [replace(p, where=where) for p in exc.problems]
+    raise InvalidInput("; ".join(f"{p.field}: {p.reason}" for p in problems), problems) from None
 
 
 def check_member_import(store: Store, alliance_code: str, header: Sequence[str], rows: Iterable[Sequence[str]],

@@ -1,22 +1,25 @@
 """Reading and writing member tables as CSV and XLSX files.
 
 CSV is read as UTF-8 (with or without the BOM Excel writes) and, failing that, as GB18030, the
-encoding Excel and WPS use for "CSV" on Chinese Windows. CSV is written with a UTF-8 BOM so Excel
+encoding Excel and WPS use for "CSV" on Chinese Windows. Tables are read as a stream
+(`open_table`), a row at a time, so a file of any size is read in little memory. CSV is written with a UTF-8 BOM so Excel
 shows Chinese correctly. XLSX goes through openpyxl (read-only / write-only modes, so large files
 stream). Every failure is a `TableFileError` naming the file and the cause.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -51,55 +54,106 @@ def format_of(path: Path, declared: str | None = None) -> str:
 
 
 def read_table(path: Path, declared_format: str | None = None) -> TextTable:
-    """Read the first sheet (or the CSV) as text cells; the first non-empty row is the header."""
+    """Read the first sheet (or the CSV) as text cells; the first non-empty row is the header.
+
+    The whole table in memory: for files of a known, modest size. `open_table` streams."""
+    with open_table(path, declared_format) as table:
+        return TextTable(header=table.header, rows=list(table.rows), header_row=table.header_row)
+
+
+@dataclass(slots=True)
+class TableStream:
+    """A table being read: its header, and its rows as an iterator (read once, as they come)."""
+
+    header: list[str]
+    rows: Iterator[list[str]]
+    header_row: int
+
+
+@contextmanager
+def open_table(path: Path, declared_format: str | None = None) -> Iterator[TableStream]:
+    """The table of a CSV or of a workbook's first sheet, streamed: memory stays small whatever the
+    file's size. A file that turns out unreadable midway raises TableFileError while iterating."""
     fmt = format_of(path, declared_format)
     try:
-        data = path.read_bytes()
+        handle = path.open("rb")
     except FileNotFoundError:
         raise TableFileError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise TableFileError(f"{path}: is a directory, not a file") from None
     except OSError as exc:
         raise TableFileError(f"{path}: cannot read ({exc.strerror})") from None
-    rows = _csv_rows(path, data) if fmt == "csv" else _xlsx_rows(path, data)
-    skipped = 0
-    while skipped < len(rows) and not any(cell.strip() for cell in rows[skipped]):
-        skipped += 1
-    if skipped == len(rows):
-        raise TableFileError(f"{path}: the file is empty")
-    return TextTable(header=[c.strip() for c in rows[skipped]], rows=rows[skipped + 1:], header_row=skipped + 1)
-
-
-def _csv_rows(path: Path, data: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):
+    with handle:
+        if fmt == "csv":
+            rows = _csv_rows(path, handle)
+            closer = None
+        else:
+            workbook = _workbook(path, handle)
+            rows, closer = _xlsx_rows(path, workbook), workbook.close
         try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte sequence
-        raise TableFileError(f"{path}: not UTF-8 or GB18030 text")
-    sample = text[:4096]
+            skipped = 0
+            for first in rows:
+                skipped += 1
+                if any(cell.strip() for cell in first):
+                    break
+            else:
+                raise TableFileError(f"{path}: the file is empty")
+            yield TableStream(header=[c.strip() for c in first], rows=rows, header_row=skipped)
+        finally:
+            if closer is not None:
+                closer()
+
+
+def _encoding(path: Path, handle: BinaryIO) -> str:
+    """UTF-8 (BOM or not) if the whole file decodes as UTF-8, else GB18030: decoded a chunk at a time."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        while chunk := handle.read(1 << 20):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        return "gb18030"
+    finally:
+        handle.seek(0)
+
+
+def _csv_rows(path: Path, handle: BinaryIO) -> Iterator[list[str]]:
+    text = io.TextIOWrapper(handle, encoding=_encoding(path, handle), newline="")
+    sample = text.read(4096)
+    text.seek(0)
     try:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    try:
-        return [[undefuse(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline=""), dialect)]
-    except csv.Error as exc:
-        raise TableFileError(f"{path}: not a valid CSV file ({exc})") from None
+
+    def rows() -> Iterator[list[str]]:
+        try:
+            for row in csv.reader(text, dialect):
+                yield [undefuse(cell) for cell in row]
+        except csv.Error as exc:
+            raise TableFileError(f"{path}: not a valid CSV file ({exc})") from None
+
+    return rows()
 
 
-def _xlsx_rows(path: Path, data: bytes) -> list[list[str]]:
+def _workbook(path: Path, handle: BinaryIO) -> Any:
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
+        return load_workbook(handle, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
         raise TableFileError(f"{path}: not a valid XLSX workbook") from None
+
+
+def _xlsx_rows(path: Path, workbook: Any) -> Iterator[list[str]]:
     try:
         sheet = workbook.worksheets[0]
-        return [[undefuse(cell_text(v)) for v in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+    except IndexError:
+        raise TableFileError(f"{path}: the workbook has no sheet") from None
+    try:
+        for row in sheet.iter_rows(values_only=True):
+            yield [undefuse(cell_text(v)) for v in row]
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError):
+        raise TableFileError(f"{path}: not a valid XLSX workbook (it breaks off midway)") from None
 
 
 def cell_text(value: object) -> str:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
 from alliance.core.errors import InvalidInput, Problem
 from alliance.registry.model import Member
+from alliance.screening.blanks import BlankChoice, BlankMetrics, BlankOutcome
 from alliance.screening.criteria import SCORE_MAX, CriteriaSpec, Scale
 
 NAME_HEADERS = ("name", "名称")
@@ -162,8 +163,7 @@ MEMBER_METRICS: dict[str, str] = {
 }
 
 
-def table_from_members(spec: CriteriaSpec, members: Sequence[Member]) -> CandidateTable:
-    """Candidates from an alliance's members' stored profiles; an unknown metric is an error."""
+def _metrics_of(spec: CriteriaSpec) -> list[str]:
     problems: list[Problem] = []
     metrics: list[str] = []
     for name in spec.names:
@@ -174,10 +174,70 @@ def table_from_members(spec: CriteriaSpec, members: Sequence[Member]) -> Candida
         metrics.append(metric or "")
     if problems:
         raise InvalidInput("the criteria spec names metrics members do not have", problems)
+    return metrics
+
+
+def _label(m: Member) -> str:
+    return f"{m.legal_name} ({m.code})"
+
+
+@dataclass(frozen=True, slots=True)
+class MemberScreening:
+    """The spec and candidate table a members' screening ranks, after the user's choice on blanks."""
+
+    spec: CriteriaSpec
+    table: CandidateTable
+    blanks: BlankOutcome | None = None  # None: no member had a blank metric
+
+
+def screen_members(spec: CriteriaSpec, members: Sequence[Member], choice: BlankChoice | None = None) -> MemberScreening:
+    """Members as candidates on their stored profile metrics.
+
+    A blank metric (never given) is reported, every one (BlankMetrics), unless `choice` says what
+    to leave out: the members with a blank, or the criteria with one (see `screening.blanks`)."""
+    metrics = _metrics_of(spec)
+    blanks = [(_label(m), name) for m in members for name, metric in zip(spec.names, metrics)
+              if getattr(m.profile, metric) is None]
+    if not blanks:
+        return MemberScreening(spec, table_from_members(spec, members))
+    if choice is None:
+        members_with = len({member for member, _ in blanks})
+        raise BlankMetrics(
+            f"{members_with} member(s) have blank metrics ({len(blanks)} blank(s)): choose to leave out those members "
+            f"or those criteria (exclude-members or exclude-criteria)",
+            [Problem(member, criterion, "is blank") for member, criterion in blanks])
+    blank_members = {member for member, _ in blanks}
+    blank_criteria = {criterion for _, criterion in blanks}
+    if choice is BlankChoice.EXCLUDE_MEMBERS:
+        kept = [m for m in members if _label(m) not in blank_members]
+        if not kept:
+            raise BlankMetrics("every member has a blank metric: leave out the criteria instead",
+                               [Problem(member, criterion, "is blank") for member, criterion in blanks])
+        outcome = BlankOutcome(choice, tuple(blanks), tuple(_label(m) for m in members if _label(m) in blank_members), ())
+        note = (f"{len(outcome.excluded_members)} member(s) with blank metrics were left out: "
+                f"{', '.join(outcome.excluded_members)}")
+        reduced = replace(spec, notes=(*spec.notes, note))
+        return MemberScreening(reduced, table_from_members(reduced, kept), outcome)
+    left = tuple(c for c in spec.criteria if c.name not in blank_criteria)
+    total = math.fsum(c.weight for c in left)
+    if not left or total <= 0:
+        raise BlankMetrics("every weighted criterion has a blank: leave out the members instead",
+                           [Problem(member, criterion, "is blank") for member, criterion in blanks])
+    dropped = tuple(name for name in spec.names if name in blank_criteria)
+    note = (f"criteria with blank metrics were left out: {', '.join(dropped)}; the weights of the others "
+            f"(summing to {total:.10g}) were divided by their sum")
+    reduced = CriteriaSpec(tuple(replace(c, weight=c.weight / total) for c in left), (*spec.notes, note))
+    outcome = BlankOutcome(choice, tuple(blanks), (), dropped)
+    return MemberScreening(reduced, table_from_members(reduced, members), outcome)
+
+
+def table_from_members(spec: CriteriaSpec, members: Sequence[Member]) -> CandidateTable:
+    """Candidates from an alliance's members' stored profiles; an unknown metric is an error."""
+    metrics = _metrics_of(spec)
     header = ["name", *spec.names]
     rows: list[list[str]] = []
     for m in members:
-        row = [f"{m.legal_name} ({m.code})"]
+        row = [_label(m)]
         for metric in metrics:
             value = getattr(m.profile, metric)
             row.append("" if value is None else str(value.amount if hasattr(value, "amount") else value))

@@ -26,7 +26,8 @@ from alliance.core.text import check_text
 from alliance.core.errors import Conflict, InvalidInput, NotFound, Problem
 from alliance.registry import service as registry
 from alliance.registry.model import Alliance
-from alliance.screening.candidates import CandidateTable, table_from_members
+from alliance.screening.blanks import BlankChoice, BlankOutcome
+from alliance.screening.candidates import CandidateTable, MemberScreening, screen_members
 from alliance.screening.criteria import CriteriaSpec, parse_spec
 from alliance.screening.entities import (
     Cadence,
@@ -86,21 +87,35 @@ class ProspectNotFound(NotFound):
 
 
 def member_candidates(store: Store, alliance_code: str, spec: CriteriaSpec) -> CandidateTable:
-    """The alliance's current members as candidates, valued by their stored profile metrics."""
-    return table_from_members(spec, registry.list_members(store, alliance_code))
+    """The alliance's current members as candidates, valued by their stored profile metrics
+    (BlankMetrics if any is blank: `member_screening` takes the user's choice)."""
+    return member_screening(store, alliance_code, spec).table
+
+
+def member_screening(store: Store, alliance_code: str, spec: CriteriaSpec,
+                     blanks: BlankChoice | None = None) -> MemberScreening:
+    """The alliance's current members as candidates; blank metrics are reported (BlankMetrics), or
+    their members or criteria left out as `blanks` chooses (see `screening.blanks`)."""
+    return screen_members(spec, registry.list_members(store, alliance_code), blanks)
 
 
 
 # -- saved runs ------------------------------------------------------------------------------------
 
-def _inputs(spec: CriteriaSpec, method: Method, table: CandidateTable, settings: SensitivitySettings) -> dict[str, Any]:
-    return {
+def _inputs(spec: CriteriaSpec, method: Method, table: CandidateTable, settings: SensitivitySettings,
+            blanks: BlankOutcome | None = None) -> dict[str, Any]:
+    inputs = {
         "criteria": spec.to_mapping(),
         "notes": list(spec.notes),
         "method": method.value,
         "candidates": {"names": list(table.names), "values": table.values.tolist()},
         "sensitivity": {"draws": settings.draws, "spread": settings.spread, "seed": settings.seed},
     }
+    if blanks is not None:
+        # The user's choice on blank metrics and what it left out: in the inputs, so in their digest
+        # (and the ledger's record of it). Runs without blanks keep the shape they always had.
+        inputs["blanks"] = blanks.record()
+    return inputs
 
 
 def ranked_report(spec: CriteriaSpec, table: CandidateTable, method: Method, settings: SensitivitySettings,
@@ -119,16 +134,20 @@ def budgeted_report(spec: CriteriaSpec, table: CandidateTable, method: Method, s
 
 def run_screening(
     store: Store, alliance_code: str, spec: CriteriaSpec, method: Method, table: CandidateTable,
-    settings: SensitivitySettings, actor: str, clock: Clock,
+    settings: SensitivitySettings, actor: str, clock: Clock, blanks: BlankOutcome | None = None,
 ) -> tuple[SavedRun, dict[str, Any]]:
-    """Rank, save the run with all its inputs under the alliance, and return it with the full report."""
+    """Rank, save the run with all its inputs under the alliance, and return it with the full report.
+
+    `blanks`: what the user chose to leave out for blank member metrics (`member_screening`)."""
     if len(table.names) > MAX_SAVED_CANDIDATES:
         raise InvalidInput(
             f"{len(table.names)} candidates is more than a saved run keeps ({MAX_SAVED_CANDIDATES}); "
             "screen without saving, or shortlist first"
         )
     report = budgeted_report(spec, table, method, settings)
-    inputs = _inputs(spec, method, table, settings)
+    if blanks is not None:
+        report["blanks"] = blanks.record()
+    inputs = _inputs(spec, method, table, settings, blanks)
     kept = {**report, "ranking": report["ranking"][:REPORT_ROWS_KEPT]}
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
@@ -181,6 +200,8 @@ def recompute_run(store: Store, alliance_code: str, run_id: int) -> tuple[SavedR
     settings = SensitivitySettings(**run.inputs["sensitivity"])
     report = budgeted_report(spec, table, Method(run.inputs["method"]), settings)
     report["notes"] = run.inputs.get("notes", [])
+    if "blanks" in run.inputs:
+        report["blanks"] = run.inputs["blanks"]
     same = {**report, "ranking": report["ranking"][:REPORT_ROWS_KEPT]} == run.report
     return run, report, same
 

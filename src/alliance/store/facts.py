@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -33,18 +34,20 @@ from typing import Any
 
 import duckdb
 
+from alliance.core.dates import iso_date_sql
 from alliance.core.errors import InvalidInput, Problem, StoreUnavailable
 from alliance.core.limits import DAY_LIMIT_MINOR, END_INSTANT, FIRST_INSTANT, LINE_LIMIT_MINOR, MAX_OFFSET_MINUTES
 from alliance.core.money import Money, minor_digits
 from alliance.settlement.engine import Need, RuleTotals, needs, sharers
 from alliance.settlement.lines import OrderLine
 from alliance.sharing.agreement import Base, Rule, RuleKind, Selector
+from alliance.store.order_sheets import xlsx_to_csv
 
 COLUMNS = ("line_id", "order_id", "occurred_at", "seller", "product_owner", "channel", "sku", "quantity",
            "amount", "cost", "attributed_to", "refund_of", "currency")
 REQUIRED = ("line_id", "order_id", "occurred_at", "seller", "product_owner", "channel", "sku", "quantity",
             "amount", "currency")
-FORMATS = ("csv", "parquet", "jsonl")
+FORMATS = ("csv", "parquet", "jsonl", "xlsx")
 SHOWN_PROBLEMS = 200
 logger = logging.getLogger("alliance.facts")
 # Timestamps leave DuckDB as integer microseconds (its Python conversion of TIMESTAMPTZ needs pytz).
@@ -161,10 +164,11 @@ def _instant(moment: datetime) -> str:
 
 
 def format_of(path: Path, declared: str | None, shown: str | None = None) -> str:
-    fmt = (declared or {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl", "ndjson": "jsonl"}.get(
-        path.suffix.lower().lstrip("."), "")).lower()
+    fmt = (declared or {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl", "ndjson": "jsonl", "xlsx": "xlsx",
+                        "xlsm": "xlsx"}.get(path.suffix.lower().lstrip("."), "")).lower()
     if fmt not in FORMATS:
-        raise InvalidInput(f"{shown or path}: unsupported order-line file type; use .csv, .parquet or .jsonl (or --format)")
+        raise InvalidInput(f"{shown or path}: unsupported order-line file type; use .csv, .xlsx, .parquet or .jsonl "
+                           "(or --format)")
     return fmt
 
 
@@ -277,6 +281,8 @@ class FactStore:
         select = ", ".join(
             f"CAST({c} AS VARCHAR) AS {c}" if c in columns else f"CAST(NULL AS VARCHAR) AS {c}" for c in COLUMNS
         )
+        # occurred_at as written (for messages), and with a spreadsheet's date rewritten to ISO (to cast).
+        select += f", {iso_date_sql('CAST(occurred_at AS VARCHAR)')} AS occurred_iso"
         # Parquet numbers its rows itself, which keeps the scan parallel; the others need a window.
         numbering = "file_row_number + 1" if fmt == "parquet" else f"row_number() OVER () + {first_row - 1}"
         self._db.execute(
@@ -294,6 +300,13 @@ class FactStore:
         fmt = format_of(path, fmt, shown)
         if not path.exists():
             raise InvalidInput(f"{shown}: no such file")
+        if fmt == "xlsx":
+            # A workbook becomes the CSV of its first sheet, then goes through every check of a CSV.
+            with tempfile.TemporaryDirectory() as folder:
+                sheet = Path(folder) / "sheet.csv"
+                xlsx_to_csv(path, sheet, timezone, shown)
+                return self.ingest(alliance, currency, timezone, members, sheet, "csv", all_or_nothing=all_or_nothing,
+                                   now=now, shown_as=shown)
         digits = minor_digits(currency)
         # DuckDB scales a DECIMAL in 64 bits, holding the amount times 10^(2 * places) on the way:
         # at most 15 integer digits, fewer for currencies with places (14 for CNY, 12 for KWD), so
@@ -681,7 +694,7 @@ strangers AS (
 typed AS (
     SELECT s.*,
         trim(line_id) AS lid,
-        TRY_CAST(occurred_at AS TIMESTAMPTZ) AS occurred,
+        TRY_CAST(occurred_iso AS TIMESTAMPTZ) AS occurred,
         -- a time (more than a date) with an offset; a full-match pattern costs ~1 s per 10M lines more
         length(trim(occurred_at)) > 10 AND regexp_matches(occurred_at, '(Z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$') AS has_offset,
         -- the offset's hours and minutes ('' without one): DuckDB takes any "+99:59", no clock shows it
@@ -710,7 +723,8 @@ SELECT *,
         CASE WHEN lid IS NULL OR lid = '' THEN 'line_id is required' END,
         CASE WHEN first_row IS NOT NULL AND row_no > first_row THEN 'line_id repeats row ' || first_row END,
         CASE WHEN order_id IS NULL OR trim(order_id) = '' THEN 'order_id is required' END,
-        CASE WHEN occurred IS NULL OR NOT has_offset THEN 'occurred_at ' || coalesce('''' || occurred_at || '''', 'is missing') || ' is not an ISO 8601 time with an offset'
+        CASE WHEN occurred IS NULL AND has_offset THEN 'occurred_at ''' || occurred_at || ''' is not a date and time (no such day or hour)'
+             WHEN occurred IS NULL OR NOT has_offset THEN 'occurred_at ' || coalesce('''' || occurred_at || '''', 'is missing') || ' is not an ISO 8601 time with an offset'
              WHEN NOT offset_ok THEN 'occurred_at ''' || occurred_at || ''' has an offset beyond 14:00, which no clock shows'
              WHEN occurred < {first_instant} OR occurred >= {end_instant}
              THEN 'occurred_at ''' || occurred_at || ''' is outside the years 2000 to 2099' END,

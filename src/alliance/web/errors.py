@@ -83,3 +83,17 @@ def page_problem(request: Request, status: int, code: str, detail: str, exc: Exc
     # An htmx fragment is swapped in place (htmx-config swaps 4xx/5xx answers), with its status kept.
     return render(request, template, status=status, error_title=title, error_detail=detail, error_code=code,
                   error_status=status, error_explanation=EXPLANATIONS.get(code))
+
+
+def wants_page(request: Request) -> bool:
+    """A browser's page or htmx request (HTML answers), not an API client's (problem+json)."""
+    return is_page(request) and ("text/html" in request.headers.get("accept", "")
+                                 or request.headers.get("hx-request") == "true")
+
+
+def too_large_page(request: Request, limit: int) -> Response:
+    """413 for an upload over the body limit, in the user's language: the limit, and the command
+    line for larger files (a whole page; the message alone for htmx, swapped where the form's
+    result goes)."""
+    template = "fragments/too_large.html" if request.headers.get("hx-request") == "true" else "too_large.html"
+    return render(request, template, status=413, limit_mib=limit // 2**20)

@@ -32,7 +32,8 @@ from alliance.registry import service as registry
 from alliance.registry.spreadsheets import read_table
 from alliance.screening import service
 from alliance.screening.ahp import CR_LIMIT, AhpResult, ahp_weights, parse_matrix
-from alliance.screening.candidates import CandidateTable, table_from_rows
+from alliance.screening.blanks import BlankChoice, BlankMetrics, BlankOutcome
+from alliance.screening.candidates import CandidateTable, MemberScreening, table_from_rows
 from alliance.screening.criteria import PRESETS, CriteriaSpec, parse_spec
 from alliance.screening.report import SensitivitySettings
 from alliance.screening.scoring import Method
@@ -75,6 +76,12 @@ CRITERION_LABELS: dict[str, str] = {
     "分利记录": N_("Benefit-sharing record"),
 }
 METHOD_LABELS = {Method.WEIGHTED: N_("Weighted sum"), Method.TOPSIS: N_("TOPSIS")}
+# What to do with members whose profile leaves a criterion blank ("": stop and list them).
+BLANK_LABELS: dict[str, str] = {
+    "": N_("Stop and list them"),
+    BlankChoice.EXCLUDE_MEMBERS.value: N_("Leave those members out"),
+    BlankChoice.EXCLUDE_CRITERIA.value: N_("Leave those criteria out"),
+}
 # Saaty's scale: how much more important the row criterion is than the column criterion.
 SAATY = ("9", "8", "7", "6", "5", "4", "3", "2", "1", "1/2", "1/3", "1/4", "1/5", "1/6", "1/7", "1/8", "1/9")
 MAX_SHORTLIST = 1000  # as the API's shortlist
@@ -92,10 +99,13 @@ class Workspace:
     source: str = "members"
     filename: str = ""
     content: str = ""  # the uploaded candidate file, base64; "" for the alliance's members
+    blanks: BlankChoice | None = None  # members with a blank metric: list them (None) or leave out members/criteria
 
     def query_pairs(self) -> list[tuple[str, str]]:
         """The workspace's fields as query parameters (a candidate file does not travel in a link)."""
         pairs = [("preset", self.preset), ("method", self.method.value)]
+        if self.blanks is not None:
+            pairs.append(("blanks", self.blanks.value))
         return pairs + [(WEIGHT_FIELD + name, f"{value:g}") for name, value in self.weights.items()]
 
     def query(self) -> str:
@@ -127,8 +137,10 @@ def read_workspace(fields: Mapping[str, object]) -> Workspace:
     }
     source = str(fields.get("source", "members"))
     content = str(fields.get("content", "")) if source == "file" else ""
+    blanks = str(fields.get("blanks", ""))
     return Workspace(preset, method, weights, source if source in SOURCES else "members",
-                     str(fields.get("filename", ""))[:255] if content else "", content)
+                     str(fields.get("filename", ""))[:255] if content else "", content,
+                     BlankChoice(blanks) if blanks and blanks in BLANK_LABELS else None)
 
 
 def workspace_spec(workspace: Workspace) -> CriteriaSpec:
@@ -232,29 +244,38 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
     spec: CriteriaSpec | None = None
     table: CandidateTable | None = None
+    blanks: BlankOutcome | None = None
 
 
-def _candidates(store: Store, code: str, workspace: Workspace, spec: CriteriaSpec) -> CandidateTable:
+def _candidates(store: Store, code: str, workspace: Workspace, spec: CriteriaSpec) -> MemberScreening:
     if workspace.source == "members":
-        return service.member_candidates(store, code, spec)
+        return service.member_screening(store, code, spec, workspace.blanks)
     try:
         data = base64.b64decode(workspace.content, validate=True)
     except (binascii.Error, ValueError):
         data = b""
     if not data:
         raise InvalidInput(N_("Choose a .csv or .xlsx file of candidates."))
-    return candidate_file(spec, data, workspace.filename)
+    return MemberScreening(spec, candidate_file(spec, data, workspace.filename))
 
 
 def _rank(store: Store, code: str, workspace: Workspace) -> Outcome:
     """Rank without saving: the report the fragment shows, or the problems that stopped it."""
     try:
         spec = workspace_spec(workspace)
-        table = _candidates(store, code, workspace, spec)
-        report = service.budgeted_report(spec, table, workspace.method, SensitivitySettings(), limit=TABLE_ROWS)
+        screening = _candidates(store, code, workspace, spec)
+        report = service.budgeted_report(screening.spec, screening.table, workspace.method, SensitivitySettings(),
+                                         limit=TABLE_ROWS)
+    except BlankMetrics as exc:
+        # Each blank as "member: criterion", under a line saying what the user may choose.
+        lines = [N_("Some members have blank metrics (listed below). Under Blank metrics, choose to leave those "
+                    "members out or those criteria.")]
+        return Outcome(problems=lines + [f"{p.where}: {p.field}" for p in exc.problems])
     except InvalidInput as exc:
         return Outcome(problems=problem_lines(exc))
-    return Outcome(report, [], spec, table)
+    if screening.blanks is not None:
+        report["blanks"] = screening.blanks.record()
+    return Outcome(report, [], screening.spec, screening.table, screening.blanks)
 
 
 def _result_context(request: Request, report: dict[str, Any] | None, problems: Sequence[str] = ()) -> dict[str, Any]:
@@ -284,7 +305,7 @@ async def _workspace_page(request: Request, code: str, store: StoreDep, viewer: 
     kept = workspace.query_pairs()
     return render(request, "screening/workspace.html", status=status, alliance=alliance, section="screening",
                   ws=workspace, criteria=PRESETS[workspace.preset], presets=PRESET_LABELS, methods=METHOD_LABELS,
-                  runs=runs, runs_query=kept, may_manage=viewer.may(Action.MANAGE_ALLIANCE, code),
+                  runs=runs, runs_query=kept, may_manage=viewer.may(Action.MANAGE_ALLIANCE, code), blank_choices=BLANK_LABELS,
                   weight_field=WEIGHT_FIELD, **_result_context(request, outcome.report, outcome.problems))
 
 
@@ -331,7 +352,8 @@ async def save_run(request: Request, code: Code, store: StoreDep, clock: ClockDe
         return await _workspace_page(request, code, store, viewer, workspace, outcome, 422)
     try:
         run, _report = await run_in_threadpool(service.run_screening, store, code, outcome.spec, workspace.method,
-                                               outcome.table, SensitivitySettings(), viewer.principal.actor, clock)
+                                               outcome.table, SensitivitySettings(), viewer.principal.actor, clock,
+                                               outcome.blanks)
     except InvalidInput as exc:
         return await _workspace_page(request, code, store, viewer, workspace, Outcome(problems=problem_lines(exc)), 422)
     return RedirectResponse(f"/alliances/{code}/screening/runs/{run.id}", status_code=303)

@@ -244,7 +244,8 @@ def orders_page(request: Request, code: Code, store: StoreDep, viewer: PageViewe
                   error=None)
 
 
-ORDER_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+ORDER_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".jsonl": "jsonl",
+                  ".ndjson": "jsonl"}
 
 
 @router.post("/alliances/{code}/orders/import", response_class=HTMLResponse)
@@ -256,11 +257,11 @@ async def import_orders(request: Request, code: Code, store: StoreDep, clock: Cl
     template = "fragments/orders_result.html" if is_htmx(request) else "settlement/orders.html"
     if not isinstance(upload, UploadFile) or not upload.filename:
         return render(request, template, status=422, alliance=alliance, section="settlement", report=None,
-                      error=N_("Choose a file of order lines (.csv, .parquet or .jsonl)."))
+                      error=N_("Choose a file of order lines (.csv, .xlsx, .parquet or .jsonl)."))
     fmt = ORDER_SUFFIXES.get(Path(upload.filename).suffix.lower())
     if fmt is None:
         return render(request, template, status=422, alliance=alliance, section="settlement", report=None,
-                      error=N_("Order lines come as .csv, .parquet or .jsonl files."))
+                      error=N_("Order lines come as .csv, .xlsx, .parquet or .jsonl files."))
     keep_good = form.get("keep_good") == "on"
 
     def ingest() -> service.IngestReport:

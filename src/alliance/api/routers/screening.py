@@ -20,6 +20,7 @@ from alliance.core.decimals import parse_decimal
 from alliance.core.errors import InvalidInput, Problem
 from alliance.screening import service
 from alliance.screening.ahp import ahp_weights
+from alliance.screening.blanks import BlankChoice
 from alliance.screening.candidates import CandidateTable, table_from_records
 from alliance.screening.criteria import parse_spec, preset
 from alliance.screening.entities import Cadence, DdItem, Decision, Pilot, Prospect
@@ -71,6 +72,10 @@ class ScreeningIn(Body):
     draws: int = Field(default=2000, ge=1, le=100_000)
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
     top: int | None = Field(default=None, ge=1)
+    blanks: BlankChoice | None = Field(
+        default=None, description="Screening the members, what to leave out for a blank metric: the members with one "
+                                  "(exclude-members) or the criteria with one (exclude-criteria). Without it, blanks "
+                                  "are a 422 (blank_metrics) listing each member and criterion.")
 
 
 def _run_summary(run: Any) -> dict[str, Any]:
@@ -86,12 +91,17 @@ def create_screening(code: Code, actor: ActorDep, body: ScreeningIn, store: Stor
     spec = preset(body.criteria, normalize=body.normalize) if isinstance(body.criteria, str) else parse_spec(
         body.criteria, normalize=body.normalize)
     table: CandidateTable
+    outcome = None
     if body.candidates is None:
-        table = service.member_candidates(store, code, spec)
+        screening = service.member_screening(store, code, spec, body.blanks)
+        spec, table, outcome = screening.spec, screening.table, screening.blanks
+    elif body.blanks is not None:
+        raise InvalidInput("blanks applies to screening the alliance's members (omit candidates)")
     else:
         table = table_from_records(spec, [(c.name, c.values) for c in body.candidates])
     run, report = service.run_screening(store, code, spec, body.method, table,
-                                        SensitivitySettings(draws=body.draws, seed=body.seed), actor, clock)
+                                        SensitivitySettings(draws=body.draws, seed=body.seed), actor, clock,
+                                        blanks=outcome)
     if body.top is not None:
         report = {**report, "ranking": report["ranking"][: body.top]}
     return {"run": _run_summary(run), **report}

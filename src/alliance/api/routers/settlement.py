@@ -31,7 +31,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     for code, text in ((404, "not found"), (409, "conflict"), (413, "too large"), (422, "invalid input"))
 }
 FORMATS = {"text/csv": "csv", "application/x-ndjson": "jsonl", "application/jsonl": "jsonl",
-           "application/vnd.apache.parquet": "parquet", "application/x-parquet": "parquet"}
+           "application/vnd.apache.parquet": "parquet", "application/x-parquet": "parquet",
+           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx"}
 
 
 def _report(r: IngestReport) -> dict[str, Any]:
@@ -50,7 +51,7 @@ async def import_lines(
     code: Code, request: Request, store: StoreDep, facts: FactsDep, clock: ClockDep, actor: ActorDep,
     all_or_nothing: bool = True,
 ) -> JSONResponse:
-    """Bulk import: the body is CSV, JSON Lines or Parquet (by Content-Type). With bad lines and
+    """Bulk import: the body is CSV, XLSX, JSON Lines or Parquet (by Content-Type). With bad lines and
     `all_or_nothing` (default) nothing is stored and the answer is a 422 listing them."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     fmt = FORMATS.get(content_type)
