@@ -59,7 +59,7 @@ _METRIC_HINT = N_("The name of a period metric recorded for each month (Settleme
 
 KIND_FORMS: dict[str, KindForm] = {
     "fixed_split": KindForm("fixed_split", N_("Fixed split"), N_(
-        "The base of the selected lines is shared in fixed proportions, e.g. hardware profit 30% / 70%."), (
+        "The base of the selected lines is shared in fixed proportions, e.g. hardware profit, three tenths to one member and seven tenths to the other."), (
         FormField("shares", N_("Shares"), Widget.MEMBER_DECIMALS, required=True, hint=_SHARE_HINT),
     )),
     "tiered": KindForm("tiered", N_("Tiered"), N_(

@@ -85,7 +85,8 @@ PAGES: dict[tuple[str, str], Action | None] = {
     ("GET", "/alliances/{code}/agreements/new"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/agreements/new"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/agreements/check"): Action.MANAGE_ALLIANCE,
-    ("POST", "/alliances/{code}/agreements/rule"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/agreements/builder"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/agreements/builder/load"): Action.MANAGE_ALLIANCE,
     ("GET", "/alliances/{code}/agreements/sandbox"): Action.MANAGE_ALLIANCE,
     ("GET", "/alliances/{code}/agreements/{agreement}"): Action.READ_RECORDS,
     ("POST", "/alliances/{code}/agreements/{agreement}/versions/{version}/signatures/{member}"):
