@@ -25,7 +25,18 @@ from typing import Any
 import yaml
 
 from alliance.sharing import yaml_exact
-from alliance.sharing.rule_form import KIND_FORMS, N_, SELECT_KEYS, FormField, Widget
+from alliance.sharing.rule_form import (
+    KIND_FORMS,
+    NOT_A_CODE,
+    NOT_A_DATE,
+    NOT_A_NUMBER,
+    NOT_AN_AMOUNT,
+    NOT_AN_OPTION,
+    REQUIRED,
+    SELECT_KEYS,
+    FormField,
+    Widget,
+)
 
 MAX_RULES = 40
 MAX_ROWS = 20          # tiers, metrics, accounts
@@ -34,14 +45,6 @@ PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
 PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-# Messages naming what is wrong with one field (message ids, translated where shown).
-REQUIRED = N_("Required.")
-NOT_A_NUMBER = N_("Not a number: write a decimal such as 0.30 (or 30%).")
-NOT_AN_AMOUNT = N_("Not an amount: write it like 120000.00.")
-NOT_A_DATE = N_("Not a date: write it as YYYY-MM-DD.")
-NOT_A_CODE = N_("Letters, digits, '-', '_' or '.' only, at most 64.")
-NOT_AN_OPTION = N_("Choose one of the options.")
 
 Value = Any  # str | list[str] | dict[str, str] | list[tuple[str, str]], by the field's widget
 

@@ -123,6 +123,14 @@ KIND_FORMS: dict[str, KindForm] = {
     )),
 }
 
+# Messages naming what is wrong with one field (message ids, translated where shown).
+REQUIRED = N_("Required.")
+NOT_A_NUMBER = N_("Not a number: write a decimal such as 0.30 (or 30%).")
+NOT_AN_AMOUNT = N_("Not an amount: write it like 120000.00.")
+NOT_A_DATE = N_("Not a date: write it as YYYY-MM-DD.")
+NOT_A_CODE = N_("Letters, digits, '-', '_' or '.' only, at most 64.")
+NOT_AN_OPTION = N_("Choose one of the options.")
+
 COMMON_LABELS = {"id": N_("Rule id"), "kind": N_("Rule kind"), "description": N_("Description"), "base": N_("Base"),
                  "select-seller": N_("Sellers"), "select-product_owner": N_("Product owners"),
                  "select-channel": N_("Channels"), "select-sku_prefix": N_("SKU prefixes")}
