@@ -211,6 +211,17 @@ def test_bad_fields_are_named_in_the_pages_language_and_the_yaml_is_left_alone(c
     assert 'aria-invalid="true"' in page.text
 
 
+def test_the_checkers_problems_are_shown_beside_the_fields_they_are_about(client: TestClient) -> None:
+    token = sign_in(client, "coord")
+    fields = form_fields(post(client, "builder/load", [("document", EXAMPLE)], token).text)
+    fields = set_field(set_field(fields, "r0-shares-MILK", "0.60"), "expect-MILK", "52000.001")
+    answer = post(client, "builder", [*fields, ("document", EXAMPLE)], token)
+    assert answer.status_code == 200 and 'hx-swap-oob="true"' in answer.text  # written: the checker judges it
+    assert "检查发现协议中有以下问题" in answer.text
+    assert 'href="#f-r0-shares"' in answer.text and "规则 1 (milk-consignment) · 分成比例" in answer.text
+    assert "shares sum to 0.90, not 1" in answer.text and 'href="#f-expect-MILK"' in answer.text
+
+
 def test_yaml_the_form_cannot_read_leaves_the_form_as_it_was(client: TestClient) -> None:
     token = sign_in(client, "coord")
     answer = post(client, "builder/load", [("document", "agreement: x\nparties: [A\n")], token)

@@ -116,6 +116,25 @@ def test_before_anything_is_settled_the_page_says_what_to_do(client: TestClient)
     assert "Nothing has been settled yet" in client.get(PAGE, params={"lang": "en"}).text
 
 
+def test_settled_days_without_a_contribution_rule_say_how_to_add_one(client: TestClient, store: Store,
+                                                                    clock: FrozenClock, tmp_path: Path) -> None:
+    split = AGREEMENT.replace("referrals", "plain").splitlines()
+    sharing.propose_version(store, "other", "\n".join(line for line in split if "kind: contribution" not in line), "秘书长",
+                            clock)
+    for member in ("A", "B", "C"):
+        sharing.sign(store, "other", "plain", 1, member, "代表", clock, principal=admin_of("other", member))
+    path = tmp_path / "store-lines.csv"
+    path.write_text(HEADER + "\nS1,O9,2026-12-05T10:00:00+08:00,A,A,store,S-1,1,10.00,,CNY\n", encoding="utf-8")
+    with client.app.state.facts.using() as facts:  # type: ignore[attr-defined]
+        at = FrozenClock(datetime(2026, 12, 7, 12, tzinfo=UTC))
+        settlement.import_order_lines(store, facts, "other", path, None, at)
+        settlement.settle(store, facts, "other", date(2026, 12, 5), "财务", at)
+    sign_in(client, "outsider")  # the coordinator of "other"
+    page = client.get("/alliances/other/contribution")
+    assert page.status_code == 200 and 'id="contribution-empty"' in page.text and "没有协议包含贡献分配规则" in page.text
+    assert 'href="/alliances/other/agreements/new"' in page.text and "contribution-table" not in page.text
+
+
 def test_the_report_is_for_those_who_may_read_every_members_figures(client: TestClient, store: Store,
                                                                     tmp_path: Path) -> None:
     settle_both_days(client, store, tmp_path)

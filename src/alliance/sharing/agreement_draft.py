@@ -83,10 +83,11 @@ class AgreementDraft:
             if code not in seen:
                 seen.append(code)
         for rule in self.rules:
-            for v in rule.values.values():
-                for code in (v if isinstance(v, dict) else {}):
-                    if code not in seen:
-                        seen.append(code)
+            kind_form = KIND_FORMS.get(rule.kind)
+            for f in kind_form.fields if kind_form else ():
+                value = rule.value(f)
+                named = value if f.widget in (Widget.MEMBER_DECIMALS, Widget.MEMBER_MONEY, Widget.MEMBERS) else []
+                seen += [code for code in named if code not in seen]
         return seen
 
 
@@ -448,3 +449,50 @@ def draft_from_document(text: str) -> tuple[AgreementDraft, list[str]]:
     if len(rules) > MAX_RULES:
         notes.append(f"rule {MAX_RULES + 1}…")
     return draft, notes
+
+
+# -- the loader's problems, located in the form -------------------------------------------------------
+
+_RULE_WHERE = re.compile(r"^rule (?:'(?P<id>.*)'|(?P<n>\d+))(?: tier (?P<tier>\d+))?$")
+
+
+def field_of(where: str, field_: str, draft: AgreementDraft) -> str | None:
+    """The form field a problem of the agreement loader (`Problem.where`, `Problem.field`) is about,
+    as a posted field name, or None when no one field is (the message is then shown on its own)."""
+    head, _dot, tail = field_.partition(".")
+    if where == "agreement":
+        if field_ in ("agreement", "title", "effective_from", "effective_until"):
+            return field_
+        if field_ == "parties":
+            return "party"
+        if head == "expectations" and tail:
+            return f"expect-{tail}"
+        if head == "accounts" and tail:
+            return next((f"account-{j}-code" for j, (code, _n) in enumerate(draft.accounts) if code.strip() == tail), None)
+        return None
+    found = _RULE_WHERE.match(where)
+    if not found:
+        return None
+    if found.group("n") is not None:
+        index = int(found.group("n")) - 1
+    else:
+        index = next((i for i, r in enumerate(draft.rules) if r.id.strip() == found.group("id")), -1)
+    if not 0 <= index < len(draft.rules):
+        return None
+    p = f"r{index}"
+    if found.group("tier"):
+        return f"{p}-tiers-{int(found.group('tier')) - 1}-{field_ or 'rate'}"
+    if head == "select" and tail:
+        return f"{p}-select-{tail}"
+    if head in ("id", "kind", "description", "base"):
+        return f"{p}-{head}"
+    kind_form = KIND_FORMS.get(draft.rules[index].kind)
+    known = {f.key: f for f in kind_form.fields} if kind_form else {}
+    if head not in known:
+        return None
+    if tail and known[head].widget in (Widget.MEMBER_DECIMALS, Widget.MEMBER_MONEY, Widget.PARTS):
+        return f"{p}-{head}-{tail}"
+    if tail and known[head].widget is Widget.WEIGHTS:
+        return next((f"{p}-{head}-{j}-weight" for j, (name, _w) in enumerate(draft.rules[index].value(known[head]))
+                     if name.strip() == tail), f"{p}-{head}")
+    return f"{p}-{head}"

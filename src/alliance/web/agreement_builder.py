@@ -20,7 +20,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from alliance.api.deps import Code, StoreDep
+from alliance.api.deps import ClockDep, Code, StoreDep
+from alliance.core.clock import Clock
+from alliance.core.errors import AllianceError, InvalidInput
 from alliance.registry import service as registry
 from alliance.sharing.agreement_draft import (
     MAX_RULES,
@@ -29,11 +31,13 @@ from alliance.sharing.agreement_draft import (
     Posted,
     check,
     draft_from_document,
+    field_of,
     new_rule,
     read_posted,
     write_yaml,
 )
 from alliance.sharing.metric_names import metric_names
+from alliance.sharing.service import check_document
 from alliance.sharing.rule_form import BASES, COMMON_LABELS, KIND_FORMS, SELECT_KEYS, Widget
 from alliance.store.database import Store
 from alliance.web.i18n import N_
@@ -45,6 +49,7 @@ router = APIRouter(include_in_schema=False)
 UNREADABLE = N_("The YAML cannot be read, so the form was left as it was: %(why)s")
 NOT_WRITTEN = N_("The YAML was not changed: correct the fields below first.")
 WRITTEN = N_("The YAML was updated from the form.")
+WRITTEN_WITH_PROBLEMS = N_("The YAML was updated from the form. The check found these problems in the agreement:")
 LOADED = N_("The form was filled from the YAML.")
 NOT_SHOWN = N_("The form cannot show these parts of the YAML; changing the form will drop them: %(parts)s")
 
@@ -57,7 +62,7 @@ def field_label(name: str, draft: AgreementDraft, gettext: Callable[[str], str])
     """The field a posted name stands for, in words: "Rule 2 (volume) · Tiers · row 1 · Rate"."""
     _ = gettext
     top = {"agreement": _("Agreement code"), "effective_from": _("Effective from"),
-           "effective_until": _("Effective until"), "title": _("Title")}
+           "effective_until": _("Effective until"), "title": _("Title"), "party": _("Parties")}
     if name in top:
         return top[name]
     head, _sep, rest = name.partition("-")
@@ -90,9 +95,22 @@ def field_label(name: str, draft: AgreementDraft, gettext: Callable[[str], str])
     return " · ".join(parts)
 
 
+def _checked(store: Store, code: str, document: str, draft: AgreementDraft, clock: Clock) -> list[tuple[str | None, str]]:
+    """The checker's problems with the written document, each with the form field it is about."""
+    try:
+        check_document(store, code, document, clock)
+    except AllianceError as exc:
+        if isinstance(exc, InvalidInput) and exc.problems:
+            return [(field_of(p.where, p.field, draft), f"{p.field}: {p.reason}" if p.field else p.reason)
+                    for p in exc.problems]
+        return [(None, exc.message)]
+    return []
+
+
 def builder_context(request: Request, store: Store, code: str, draft: AgreementDraft, *,
                     field_errors: dict[str, str] | None = None, status_note: str = "",
-                    notes: Sequence[str] = (), status_error: bool = False) -> dict[str, Any]:
+                    notes: Sequence[str] = (), status_error: bool = False,
+                    checked: Sequence[tuple[str | None, str]] = ()) -> dict[str, Any]:
     """What the builder's templates need: the draft, the codes offered, the kinds, the problems in words."""
     _ = gettext_for(request)
     problems = {name: _(message) for name, message in (field_errors or {}).items()}
@@ -101,6 +119,9 @@ def builder_context(request: Request, store: Store, code: str, draft: AgreementD
         "select_keys": SELECT_KEYS, "bases": BASES, "widgets": Widget, "blank_rows": 2,
         "field_problems": problems, "labelled": lambda options: [(v, _(label)) for v, label in options], "max_rules": MAX_RULES,
         "problem_list": [(name, field_label(name, draft, _), message) for name, message in problems.items()],
+        # The checker's findings on the YAML written, each beside the field it is about (its reason
+        # is the checker's own words, as in the check beside the YAML).
+        "checked_list": [(name, field_label(name, draft, _) if name else "", reason) for name, reason in checked],
         "status_note": _(status_note) if status_note else "", "not_shown": list(notes), "status_error": status_error,
         "known_metrics": metric_names(store, code),
         "accounts": [c for c, _name in draft.accounts],
@@ -145,20 +166,24 @@ def _apply(draft: AgreementDraft, posted: Posted) -> bool:
 
 
 @router.post("/alliances/{code}/agreements/builder", response_class=HTMLResponse)
-async def form_to_yaml(request: Request, code: Code, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+async def form_to_yaml(request: Request, code: Code, store: StoreDep, clock: ClockDep,
+                       viewer: PageViewer) -> HTMLResponse:
     """The YAML of the form as posted (or the fields that cannot be written, by name)."""
     posted, document = await _posted(request)
     members = await run_in_threadpool(_members, store, code)
     draft = read_posted(posted, members)
     reshaped = _apply(draft, posted)
     problems = check(draft)
+    checked: list[tuple[str | None, str]] = []
     if not problems or not is_htmx(request):
         document = write_yaml(draft)  # without htmx the page shows it: the form's text is kept either way
-    note = NOT_WRITTEN if problems else WRITTEN
+    if not problems:
+        checked = await run_in_threadpool(_checked, store, code, document, draft, clock)
+    note = NOT_WRITTEN if problems else (WRITTEN_WITH_PROBLEMS if checked else WRITTEN)
     if not is_htmx(request):
         return editor(request, store, code, document, status=422 if problems else 200, draft=draft,
-                      field_errors=problems, status_note=note)
-    context = builder_context(request, store, code, draft, field_errors=problems, status_note=note)
+                      field_errors=problems, status_note=note, checked=checked)
+    context = builder_context(request, store, code, draft, field_errors=problems, status_note=note, checked=checked)
     return render(request, "agreements/builder_answer.html", status=200, alliance=registry.get_alliance(store, code),
                   document=document, whole=reshaped, updated=not problems, **context)
 

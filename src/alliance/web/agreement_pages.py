@@ -1,5 +1,6 @@
-"""Agreements in the browser: versions with their signatures, a side-by-side diff, a YAML editor
-checked on the spot, signing, and the sandbox (沙盘推演) comparing candidate versions.
+"""Agreements in the browser: versions with their signatures, a side-by-side diff, the editor (the
+agreement form beside its YAML, `web.agreement_builder`, checked on the spot), signing, and the
+sandbox (沙盘推演) comparing candidate versions.
 
 The diff uses the standard library's `difflib.HtmlDiff` (a table of the two texts with changed
 lines marked): no dependency is needed for line diffs of documents of a few kilobytes.
@@ -20,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from alliance.access.policy import Action
 from alliance.api.deps import ClockDep, Code, Id, StoreDep
-from alliance.core.clock import Clock, local_today
+from alliance.core.clock import local_today
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.ledger import service as ledger
 from alliance.registry import service as registry
@@ -29,7 +30,6 @@ from alliance.settlement import service as settlement
 from alliance.sharing import attorneys, service
 from alliance.sharing.agreement import Agreement
 from alliance.sharing.document_lines import DocumentLines
-from alliance.store.database import Store
 from alliance.web import agreement_builder as builder
 from alliance.web import charts
 from alliance.web.i18n import N_
@@ -131,7 +131,6 @@ async def check_version(request: Request, code: Code, store: StoreDep, clock: Cl
 async def propose(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> Response:
     form = await request.form()
     document = str(form.get("document", ""))
-    alliance = registry.get_alliance(store, code)
     try:
         created = await run_in_threadpool(service.propose_version, store, code, document, viewer.principal.actor, clock)
     except AllianceError as exc:
