@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
@@ -349,6 +349,9 @@ def used_msgids() -> dict[str | tuple[str, ...], str]:
     found: dict[str | tuple[str, ...], str] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(WEB_DIR, method_map, options_map):
         found[message if isinstance(message, str) else tuple(message)] = f"{filename}:{lineno}"
+    rule_form = WEB_DIR.parent / "sharing" / "rule_form.py"  # each rule kind's form fields, shown by the web
+    for lineno, message, _comments, _context in extract_from_file("python", rule_form):
+        found[message if isinstance(message, str) else tuple(message)] = f"sharing/rule_form.py:{lineno}"
     return found
 
 

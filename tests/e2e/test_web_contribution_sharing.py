@@ -175,7 +175,7 @@ def upload(b: Browser, name: str, content: bytes, **extra: str):  # type: ignore
 
 def test_glove_market_values_side_by_side_and_not_in_the_core(world: World) -> None:
     analyst = world.browser("partner")
-    page = analyst.get("/alliances/nb/contribution")
+    page = analyst.get("/alliances/nb/contribution/solver")  # the solver is the tool beside the report
     assert page.status_code == 200
     assert 'hx-encoding="multipart/form-data"' in page.text and 'id="contribution-busy"' in page.text
     assert '<a href="/alliances/nb/contribution" aria-current="page">' in page.text

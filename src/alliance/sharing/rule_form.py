@@ -1,165 +1,142 @@
-"""A sharing rule from form fields, as YAML added to an agreement document. Pure: no I/O.
+"""The form fields of each sharing rule kind: one description per kind, in one registry.
 
-The web editor offers a form for the rule kinds whose parameters are a few values or one share
-per member (fixed_split, cost_share, rebate, contribution); the others (tiered, three_level,
-dynamic, growth_fund) are written in the YAML itself. The rule is written as text and inserted at
-the end of the document's `rules:` list, so the rest of the document (comments, order, layout)
-stays exactly as the user wrote it; the agreement loader then checks the whole document as usual.
-Numbers are written unquoted from their exact decimal text, as the loader reads them
-(`alliance.sharing.yaml_exact`).
+The agreement builder (`alliance.sharing.agreement_draft`) draws every rule's form from these
+descriptions, reads posted fields with them, checks what was typed and writes the YAML; nothing
+else knows a kind's fields, so adding a kind (or moving each kind into its own module, as the
+kinds' own modules will hold their form fields) is one entry here. Labels and hints are message
+ids, translated by the web edge. A test fails if a rule kind of the agreement format has no entry,
+or an entry names a field the loader does not know (`agreement.KIND_KEYS`).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
+from enum import StrEnum
 
-FORM_KINDS = ("fixed_split", "cost_share", "rebate", "contribution")
+
+def N_(message: str) -> str:  # a message id, marked for extraction; translated where shown
+    return message
+
+
+class Widget(StrEnum):
+    """How one field is typed, read back from YAML and written to it."""
+
+    TEXT = "text"                # free text (quoted in the YAML)
+    NAME = "name"                # a code-like name: a metric, an account
+    DECIMAL = "decimal"          # an exact decimal: a share, a rate (0.30 or 30%)
+    MONEY = "money"              # an amount in the agreement's currency (quoted in the YAML)
+    DATE = "date"                # YYYY-MM-DD
+    CHOICE = "choice"            # one of `options`
+    MEMBER = "member"            # one party
+    MEMBERS = "members"          # some parties (a list)
+    MEMBER_DECIMALS = "member_decimals"  # {member: share}
+    MEMBER_MONEY = "member_money"        # {member: amount}
+    PARTS = "parts"              # {option: decimal} for fixed option names
+    TIERS = "tiers"              # [{up_to: amount, rate: decimal}, ..., {rate}]
+    WEIGHTS = "weights"          # {name: decimal} for names the user types (period metrics)
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    key: str                     # the rule's YAML key
+    label: str                   # message id
+    widget: Widget
+    required: bool = False
+    hint: str = ""               # message id
+    options: tuple[tuple[str, str], ...] = ()  # (value, message id) for CHOICE and PARTS
+
+
+@dataclass(frozen=True, slots=True)
+class KindForm:
+    kind: str
+    label: str                   # message id
+    explanation: str             # message id: what the rule does, in plain words
+    fields: tuple[FormField, ...]
+
+
+_SHARE_HINT = N_("One decimal per member, e.g. 0.30; leave a member empty to leave it out. They must add up to 1.")
+_METRIC_HINT = N_("The name of a period metric recorded for each month (Settlement → period metrics), e.g. user_assets.")
+
+KIND_FORMS: dict[str, KindForm] = {
+    "fixed_split": KindForm("fixed_split", N_("Fixed split"), N_(
+        "The base of the selected lines is shared in fixed proportions, e.g. hardware profit, three tenths to one member and seven tenths to the other."), (
+        FormField("shares", N_("Shares"), Widget.MEMBER_DECIMALS, required=True, hint=_SHARE_HINT),
+    )),
+    "tiered": KindForm("tiered", N_("Tiered"), N_(
+        "On each member's volume in the month, the payer pays the rate of the tier reached."), (
+        FormField("volume_of", N_("Volume of"), Widget.CHOICE, options=(
+            ("seller", N_("the seller")), ("product_owner", N_("the product owner")))),
+        FormField("payer", N_("Paid by"), Widget.MEMBER, required=True),
+        FormField("mode", N_("Tier mode"), Widget.CHOICE, required=True, options=(
+            ("marginal", N_("marginal: each slice of volume at its own tier's rate")),
+            ("whole", N_("whole: all of the volume at the rate of the tier reached")))),
+        FormField("tiers", N_("Tiers"), Widget.TIERS, required=True, hint=N_(
+            "Ascending monthly volumes; leave the last tier's upper bound empty (no limit).")),
+    )),
+    "three_level": KindForm("three_level", N_("Three-level"), N_(
+        "A pool drawn from the base is split in three parts: by each member's sales, by its growth over "
+        "its baseline, and by a period metric for the long term."), (
+        FormField("pool_rate", N_("Pool rate"), Widget.DECIMAL, hint=N_("The part of the base put in the pool; empty: all of it.")),
+        FormField("parts", N_("Parts"), Widget.PARTS, required=True, hint=N_("Three decimals that add up to 1."), options=(
+            ("base", N_("Base (sales)")), ("incremental", N_("Incremental (growth)")),
+            ("long_term", N_("Long term (period metric)")))),
+        FormField("members", N_("Members"), Widget.MEMBERS, hint=N_("None ticked: every party.")),
+        FormField("baseline", N_("Baseline"), Widget.MEMBER_MONEY, required=True,
+                  hint=N_("Each member's monthly sales before the agreement, e.g. 100000.00.")),
+        FormField("long_term_metric", N_("Long-term metric"), Widget.NAME, required=True, hint=_METRIC_HINT),
+    )),
+    "dynamic": KindForm("dynamic", N_("Dynamic"), N_(
+        "The initial split in the first month, then re-weighted every month from period metrics, each share "
+        "moving by at most the given change."), (
+        FormField("initial", N_("Initial shares"), Widget.MEMBER_DECIMALS, required=True, hint=_SHARE_HINT),
+        FormField("metrics", N_("Period metrics and their weights"), Widget.WEIGHTS, required=True, hint=N_(
+            "Names of period metrics recorded each month, each with a weight; the weights add up to 1.")),
+        FormField("max_change", N_("Largest change per month"), Widget.DECIMAL, required=True, hint=N_("e.g. 0.05")),
+    )),
+    "growth_fund": KindForm("growth_fund", N_("Growth fund"), N_(
+        "A rate of the profit above a target in the period goes to a fund account."), (
+        FormField("rate", N_("Rate"), Widget.DECIMAL, required=True, hint=N_("e.g. 0.15")),
+        FormField("target", N_("Target"), Widget.MONEY, required=True),
+        FormField("period", N_("Period"), Widget.CHOICE, options=(("month", N_("month")), ("day", N_("day")))),
+        FormField("fund", N_("Fund account"), Widget.NAME, required=True,
+                  hint=N_("One of the agreement's accounts (see Accounts above).")),
+    )),
+    "rebate": KindForm("rebate", N_("Rebate"), N_(
+        "A rate of the selected revenue is returned by the payer to the recipients, in proportion to their sales."), (
+        FormField("rate", N_("Rate"), Widget.DECIMAL, required=True, hint=N_("e.g. 0.15")),
+        FormField("payer", N_("Paid by"), Widget.MEMBER, required=True),
+        FormField("recipients", N_("Recipients"), Widget.MEMBERS, required=True),
+    )),
+    "cost_share": KindForm("cost_share", N_("Cost share"), N_(
+        "A cost paid by one member (e.g. a joint campaign) is shared by ratio."), (
+        FormField("amount", N_("Amount"), Widget.MONEY, required=True, hint=N_("e.g. 120000.00")),
+        FormField("incurred_on", N_("Incurred on"), Widget.DATE, required=True),
+        FormField("paid_by", N_("Paid by"), Widget.MEMBER, required=True),
+        FormField("ratios", N_("Ratios"), Widget.MEMBER_DECIMALS, required=True, hint=_SHARE_HINT),
+    )),
+    "contribution": KindForm("contribution", N_("Contribution pool"), N_(
+        "Each line's base is shared among the members attributed on it (or its seller)."), (
+        FormField("members", N_("Members"), Widget.MEMBERS, hint=N_("None ticked: every party.")),
+        FormField("method", N_("Method"), Widget.CHOICE, options=(
+            ("equal", N_("Equal among the attributed members")), ("shapley", N_("Shapley")),
+            ("banzhaf", N_("Banzhaf")))),
+    )),
+}
+
+# Messages naming what is wrong with one field (message ids, translated where shown).
+REQUIRED = N_("Required.")
+NOT_A_NUMBER = N_("Not a number: write a decimal such as 0.30 (or 30%).")
+NOT_AN_AMOUNT = N_("Not an amount: write it like 120000.00.")
+NOT_A_DATE = N_("Not a date: write it as YYYY-MM-DD.")
+NOT_A_CODE = N_("Letters, digits, '-', '_' or '.' only, at most 64.")
+NOT_AN_OPTION = N_("Choose one of the options.")
+
+COMMON_LABELS = {"id": N_("Rule id"), "kind": N_("Rule kind"), "description": N_("Description"), "base": N_("Base"),
+                 "select-seller": N_("Sellers"), "select-product_owner": N_("Product owners"),
+                 "select-channel": N_("Channels"), "select-sku_prefix": N_("SKU prefixes")}
 SELECT_KEYS = ("seller", "product_owner", "channel", "sku_prefix")
-CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-TOP_LEVEL_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\s*:")
+BASES = (("revenue", N_("Revenue")), ("profit", N_("Profit (amount less cost)")))
 
 
-@dataclass(slots=True)
-class RuleForm:
-    """What the form sent; every value as typed."""
-
-    rule_id: str = ""
-    kind: str = "fixed_split"
-    base: str = "revenue"
-    description: str = ""
-    select: dict[str, str] = field(default_factory=dict)  # key -> comma-separated values
-    shares: dict[str, str] = field(default_factory=dict)  # member -> share or ratio (blank: none)
-    rate: str = ""
-    payer: str = ""
-    recipients: list[str] = field(default_factory=list)
-    method: str = "equal"
-    amount: str = ""
-    incurred_on: str = ""
-
-
-class RuleFormInvalid(ValueError):
-    """The form's problems, by field name."""
-
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
-        self.problems = problems
-
-
-def _decimal(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
-
-
-def _codes(text: str) -> list[str]:
-    return [part.strip() for part in re.split(r"[,，;；\s]+", text) if part.strip()]
-
-
-def _flow(values: Sequence[str]) -> str:
-    return values[0] if len(values) == 1 else "[" + ", ".join(values) + "]"
-
-
-def _text(value: str) -> str:
-    """A YAML double-quoted scalar (JSON's escaping is valid YAML)."""
-    import json
-
-    return json.dumps(value, ensure_ascii=False)
-
-
-def rule_yaml(form: RuleForm, members: Sequence[str]) -> str:
-    """The rule as a YAML list item (indented for a top-level `rules:`), or RuleFormInvalid."""
-    problems: dict[str, str] = {}
-    if not CODE.match(form.rule_id.strip()):
-        problems["rule_id"] = "letters, digits, '-', '_' or '.', at most 64"
-    if form.kind not in FORM_KINDS:
-        problems["kind"] = f"the form writes {', '.join(FORM_KINDS)}; write other kinds in the YAML"
-    if form.base not in ("revenue", "profit"):
-        problems["base"] = "revenue or profit"
-    select: dict[str, list[str]] = {}
-    for key in SELECT_KEYS:
-        values = _codes(form.select.get(key, ""))
-        if any(not CODE.match(v) for v in values):
-            problems[f"select_{key}"] = "codes separated by commas"
-        elif values:
-            select[key] = values
-    lines = [f"  - id: {form.rule_id.strip()}", f"    kind: {form.kind}"]
-    if form.description.strip():
-        lines.append(f"    description: {_text(form.description.strip())}")
-    if form.kind != "cost_share":
-        if not select:
-            problems["select_seller"] = "choose the order lines: at least one of seller, product owner, channel, SKU prefix"
-        lines.append("    select: {" + ", ".join(f"{k}: {_flow(v)}" for k, v in select.items()) + "}")
-        lines.append(f"    base: {form.base}")
-    shares = {m: _decimal(form.shares.get(m, "")) for m in members if form.shares.get(m, "").strip()}
-    if any(v is None for v in shares.values()):
-        problems["shares"] = "each share is a decimal number, e.g. 0.30"
-    share_text = "{" + ", ".join(f"{m}: {v}" for m, v in shares.items()) + "}"
-    if form.kind in ("fixed_split", "cost_share") and not shares:
-        problems["shares"] = "give at least two members a share"
-    if form.kind == "fixed_split":
-        lines.append(f"    shares: {share_text}")
-    elif form.kind == "cost_share":
-        amount = _decimal(form.amount)
-        if amount is None or amount <= 0:
-            problems["amount"] = "an amount above zero, e.g. 120000.00"
-        try:
-            date.fromisoformat(form.incurred_on.strip())
-        except ValueError:
-            problems["incurred_on"] = "a date, YYYY-MM-DD"
-        if form.payer not in members:
-            problems["payer"] = "the member who paid"
-        lines += [f'    amount: "{amount}"', f"    incurred_on: {form.incurred_on.strip()}",
-                  f"    paid_by: {form.payer}", f"    ratios: {share_text}"]
-    elif form.kind == "rebate":
-        rate = _decimal(form.rate)
-        if rate is None or not 0 < rate <= 1:
-            problems["rate"] = "a rate above 0 and at most 1, e.g. 0.15"
-        if form.payer not in members:
-            problems["payer"] = "the member who pays the rebate"
-        recipients = [r for r in form.recipients if r in members and r != form.payer]
-        if not recipients:
-            problems["recipients"] = "at least one member besides the payer"
-        lines += [f"    rate: {rate}", f"    payer: {form.payer}", f"    recipients: [{', '.join(recipients)}]"]
-    elif form.kind == "contribution":
-        if form.method not in ("equal", "shapley", "banzhaf"):
-            problems["method"] = "equal, shapley or banzhaf"
-        lines.append(f"    method: {form.method}")
-    if problems:
-        raise RuleFormInvalid(problems)
-    return "\n".join(lines) + "\n"
-
-
-def add_rule(document: str, rule: str) -> str:
-    """`document` with `rule` appended to its top-level `rules:` list (one is added if missing)."""
-    lines = document.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    start = next((i for i, line in enumerate(lines) if re.match(r"^rules\s*:", line)), None)
-    if start is None:
-        return "".join(lines) + "rules:\n" + rule
-    if re.match(r"^rules\s*:\s*\[\s*\]\s*(#.*)?$", lines[start].rstrip("\n")):
-        lines[start] = "rules:\n"  # an empty flow list becomes a block list
-    end = start + 1
-    while end < len(lines) and not TOP_LEVEL_KEY.match(lines[end]):
-        end += 1
-    while end > start + 1 and not lines[end - 1].strip():
-        end -= 1  # keep the blank lines that separate the next key after the new rule
-    return "".join(lines[:end]) + rule + "".join(lines[end:])
-
-
-def parse_form(fields: Mapping[str, str], recipients: Sequence[str], members: Sequence[str]) -> RuleForm:
-    """A RuleForm from the posted fields (`share_<member>`, `select_<key>`, ...)."""
-    return RuleForm(
-        rule_id=fields.get("rule_id", ""), kind=fields.get("kind", ""), base=fields.get("base", "revenue"),
-        description=fields.get("description", "")[:500],
-        select={k: fields.get(f"select_{k}", "") for k in SELECT_KEYS},
-        shares={m: fields.get(f"share_{m}", "") for m in members},
-        rate=fields.get("rate", ""), payer=fields.get("payer", ""), recipients=list(recipients),
-        method=fields.get("method", "equal"), amount=fields.get("amount", ""), incurred_on=fields.get("incurred_on", ""),
-    )
+def kind_form(kind: str) -> KindForm | None:
+    return KIND_FORMS.get(kind)

@@ -1,5 +1,6 @@
-"""Agreements in the browser: versions with their signatures, a side-by-side diff, a YAML editor
-checked on the spot, signing, and the sandbox (沙盘推演) comparing candidate versions.
+"""Agreements in the browser: versions with their signatures, a side-by-side diff, the editor (the
+agreement form beside its YAML, `web.agreement_builder`, checked on the spot), signing, and the
+sandbox (沙盘推演) comparing candidate versions.
 
 The diff uses the standard library's `difflib.HtmlDiff` (a table of the two texts with changed
 lines marked): no dependency is needed for line diffs of documents of a few kilobytes.
@@ -20,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from alliance.access.policy import Action
 from alliance.api.deps import ClockDep, Code, Id, StoreDep
-from alliance.core.clock import Clock, local_today
+from alliance.core.clock import local_today
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.ledger import service as ledger
 from alliance.registry import service as registry
@@ -29,8 +30,7 @@ from alliance.settlement import service as settlement
 from alliance.sharing import attorneys, service
 from alliance.sharing.agreement import Agreement
 from alliance.sharing.document_lines import DocumentLines
-from alliance.sharing.rule_form import RuleForm, RuleFormInvalid, add_rule, parse_form, rule_yaml
-from alliance.store.database import Store
+from alliance.web import agreement_builder as builder
 from alliance.web import charts
 from alliance.web.i18n import N_
 from alliance.web.render import gettext_for, is_htmx, refused_page, render
@@ -110,8 +110,7 @@ def new_version_page(request: Request, code: Code, store: StoreDep, clock: Clock
             code=code, currency=alliance.currency, timezone=alliance.timezone,
             start=(local_today(clock, alliance.timezone) + timedelta(days=1)).isoformat(),
             parties=", ".join(codes), first=codes[0], shares=", ".join(f"{c}: {v}" for c, v in shares.items()))
-    return render(request, "agreements/edit.html", alliance=alliance, section="agreements", document=document,
-                  problems=[], parsed=None, **_rule_form_context(request, store, code))
+    return builder.editor(request, store, code, document)
 
 
 @router.post("/alliances/{code}/agreements/check", response_class=HTMLResponse)
@@ -128,61 +127,14 @@ async def check_version(request: Request, code: Code, store: StoreDep, clock: Cl
                   parsed=parsed, problems=problems)
 
 
-RULE_KINDS = [("fixed_split", N_("Fixed split")), ("cost_share", N_("Cost share")), ("rebate", N_("Rebate")),
-              ("contribution", N_("Contribution pool"))]
-
-
-def _rule_form_context(request: Request, store: Store, code: str, form: RuleForm | None = None,
-                       errors: dict[str, str] | None = None, added: str | None = None) -> dict[str, object]:
-    _ = gettext_for(request)
-    return {"rule": form or RuleForm(), "rule_errors": errors or {}, "rule_added": added,
-            "rule_members": [m.code for m in registry.list_members(store, code)],
-            "rule_kinds": [(value, _(text)) for value, text in RULE_KINDS]}
-
-
-def _problems_of(store: Store, code: str, document: str, clock: Clock) -> set[str]:
-    try:
-        service.check_document(store, code, document, clock)
-    except AllianceError as exc:
-        return set(_problems(exc))
-    return set()
-
-
-@router.post("/alliances/{code}/agreements/rule", response_class=HTMLResponse)
-async def add_rule_from_form(request: Request, code: Code, store: StoreDep, clock: ClockDep,
-                             viewer: PageViewer) -> HTMLResponse:
-    """Add a rule written with the form to the editor's document (an htmx fragment; nothing is
-    stored: the document is proposed as usual). A rule that brings new problems is not added."""
-    posted = await request.form()
-    document = str(posted.get("document", ""))
-    members = [m.code for m in registry.list_members(store, code)]
-    fields = {k: v for k, v in posted.items() if isinstance(v, str)}
-    form = parse_form(fields, [r for r in posted.getlist("recipient") if isinstance(r, str)], members)
-    alliance = registry.get_alliance(store, code)
-    try:
-        updated = add_rule(document, rule_yaml(form, members))
-    except RuleFormInvalid as exc:
-        return render(request, "fragments/rule_form.html", status=422, alliance=alliance, document=document,
-                      **_rule_form_context(request, store, code, form, exc.problems))
-    before, after = await run_in_threadpool(lambda: (_problems_of(store, code, document, clock),
-                                                     _problems_of(store, code, updated, clock)))
-    if after - before:
-        return render(request, "fragments/rule_form.html", status=422, alliance=alliance, document=document,
-                      **_rule_form_context(request, store, code, form, {"document": "; ".join(sorted(after - before))}))
-    return render(request, "fragments/rule_form.html", alliance=alliance, document=updated,
-                  **_rule_form_context(request, store, code, None, None, form.rule_id.strip()))
-
-
 @router.post("/alliances/{code}/agreements/new", response_class=HTMLResponse)
 async def propose(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> Response:
     form = await request.form()
     document = str(form.get("document", ""))
-    alliance = registry.get_alliance(store, code)
     try:
         created = await run_in_threadpool(service.propose_version, store, code, document, viewer.principal.actor, clock)
     except AllianceError as exc:
-        return render(request, "agreements/edit.html", status=exc.status, alliance=alliance, section="agreements",
-                      document=document, problems=_problems(exc), parsed=None, **_rule_form_context(request, store, code))
+        return builder.editor(request, store, code, document, status=exc.status, problems=_problems(exc))
     return RedirectResponse(f"/alliances/{code}/agreements/{created.agreement_code}?version={created.version}",
                             status_code=303)
 
@@ -265,3 +217,6 @@ async def sign_version(request: Request, code: Code, agreement: Code, version: I
         return refused_page(request, exc, N_("The version was not signed"))
     return RedirectResponse(f"/alliances/{code}/agreements/{agreement}?version={version}&signed={member}",
                             status_code=303)
+
+
+router.include_router(builder.router)  # the builder's routes, under the same pages

@@ -1,4 +1,7 @@
-"""Contribution in the browser: solve a cooperative game (an uploaded file or a built-in example).
+"""Contribution in the browser: the generic game solver (an uploaded file or a built-in example).
+
+The section opens on the alliance's own contribution report (`contribution_report_page`); the
+solver is the tool beside it, at `/contribution/solver`.
 
 Shapley, Banzhaf and the nucleolus side by side (a grouped bar chart and a table), the core check
 in words, and for a weighted vote each member's voting power beside its weight. The computation is
@@ -35,6 +38,7 @@ from alliance.games.solve import GameSolution, solve
 from alliance.games.voting import VotingPower, voting_power
 from alliance.registry import service as registry
 from alliance.web import charts
+from alliance.web.contribution_report_page import router as report_router
 from alliance.web.i18n import N_, get_translations, request_locale
 from alliance.web.render import is_htmx, render
 from alliance.web.viewer import PageViewer
@@ -213,8 +217,9 @@ def _page(request: Request, store: StoreDep, code: str, *, status: int = 200, **
                   section="contribution", examples=[(k, e.label) for k, e in EXAMPLES.items()], **context)
 
 
-@router.get("/alliances/{code}/contribution", response_class=HTMLResponse)
-def contribution_page(request: Request, code: Code, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+@router.get("/alliances/{code}/contribution/solver", response_class=HTMLResponse)
+def contribution_solver(request: Request, code: Code, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+    """The generic game solver, a tool beside the alliance's own report."""
     return render(request, "contribution/solve.html", alliance=registry.get_alliance(store, code),
                   section="contribution", examples=[(k, e.label) for k, e in EXAMPLES.items()], result=None,
                   error=None, detail=None, problems=[], chosen="")
@@ -255,3 +260,6 @@ async def solve_game(request: Request, code: Code, store: StoreDep, viewer: Page
         return _page(request, store, code, status=422, error=N_("The game could not be solved. Nothing was computed."),
                      detail=exc.message, problems=[str(p) for p in exc.problems], chosen=chosen)
     return _page(request, store, code, result=result, chosen=chosen)
+
+
+router.include_router(report_router)  # the section opens on the alliance's own report

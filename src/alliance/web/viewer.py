@@ -67,8 +67,9 @@ PAGES: dict[tuple[str, str], Action | None] = {
     ("GET", "/alliances/{code}/screening/prospects/{prospect_id}"): Action.READ_PIPELINE,
     ("POST", "/alliances/{code}/screening/prospects/{prospect_id}/items/{item_id}"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/screening/prospects/{prospect_id}/decision"): Action.MANAGE_ALLIANCE,
-    ("GET", "/alliances/{code}/contribution"): Action.COMPUTE,  # a pure computation on the upload
+    ("GET", "/alliances/{code}/contribution"): Action.COMPUTE,  # the report shows only members the viewer sees
     ("POST", "/alliances/{code}/contribution"): Action.COMPUTE,
+    ("GET", "/alliances/{code}/contribution/solver"): Action.COMPUTE,
     ("GET", "/alliances/{code}/sharing"): Action.READ_RECORDS,  # what is shared, never the data
     ("GET", "/alliances/{code}/sharing/views/{view_id}"): Action.READ_SHARED,  # the query form
     ("POST", "/alliances/{code}/sharing/views/{view_id}"): Action.READ_SHARED,  # run it (logged)
@@ -87,7 +88,8 @@ PAGES: dict[tuple[str, str], Action | None] = {
     ("GET", "/alliances/{code}/agreements/new"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/agreements/new"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/agreements/check"): Action.MANAGE_ALLIANCE,
-    ("POST", "/alliances/{code}/agreements/rule"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/agreements/builder"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/agreements/builder/load"): Action.MANAGE_ALLIANCE,
     ("GET", "/alliances/{code}/agreements/sandbox"): Action.MANAGE_ALLIANCE,
     ("GET", "/alliances/{code}/agreements/{agreement}"): Action.READ_RECORDS,
     ("POST", "/alliances/{code}/agreements/{agreement}/versions/{version}/signatures/{member}"):
