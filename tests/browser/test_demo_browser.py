@@ -94,5 +94,9 @@ def test_a_newcomer_reads_yesterdays_statement_from_the_demo(served: tuple[str, 
             assert total == expected.amount > 0
             screenshot(page, "demo-02-statement")
             assert contrast_failures(page) == []
+            # A long rate (the three-level rule's pool arithmetic) wraps in its cell: the amounts stay
+            # in view on a laptop's screen, with no sideways scrolling of the table.
+            wrap = page.locator("#statement-lines").locator("xpath=..")
+            assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth"), "the statement scrolls sideways"
         finally:
             browser.close()

@@ -67,7 +67,7 @@ def test_a_coordinator_resets_a_member_users_password_in_chromium(served: tuple[
             li.get_by_label("新密码", exact=True).fill(NEW_PASSWORD)
             li.get_by_label("再次输入新密码").fill(NEW_PASSWORD + "x")
             li.get_by_role("button", name="设置密码并登录").click()
-            expect(li.get_by_role("alert")).to_contain_text("differ")
+            expect(li.get_by_role("alert")).to_contain_text("两次输入的密码不一致")
             li.get_by_label("新密码", exact=True).fill(NEW_PASSWORD)
             li.get_by_label("再次输入新密码").fill(NEW_PASSWORD)
             li.get_by_role("button", name="设置密码并登录").click()

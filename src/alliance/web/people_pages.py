@@ -39,6 +39,7 @@ from alliance.web.render import gettext_for, render
 from alliance.web.viewer import PageViewer, Viewer
 
 router = APIRouter(include_in_schema=False)
+PASSWORDS_DIFFER = N_("The two passwords differ: type the same one twice.")
 Username = Annotated[str, Path(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]{1,63}$")]
 RESET_COOKIE = "alliance_reset"
 
@@ -126,7 +127,7 @@ async def _add(request: Request, store: Store, clock: ClockDep, viewer: Viewer, 
         if form.get("mode") == "password":
             password = form.get("password", "")
             if password != form.get("password_again", ""):
-                raise InvalidInput("the two passwords differ")
+                raise InvalidInput(PASSWORDS_DIFFER)
         where = code if code is not None else (form.get("alliance") or None)
         member = (form.get("member") or "").strip() or None if role in MEMBER_ROLES else None
         issued = await run_in_threadpool(people.add_person, store, viewer.principal, form.get("username", "").strip(),
@@ -275,7 +276,7 @@ async def change_password(request: Request, store: StoreDep, clock: ClockDep, vi
     form = await _posted(request)
     try:
         if form.get("new_password", "") != form.get("new_password_again", ""):
-            raise InvalidInput("the two new passwords differ")
+            raise InvalidInput(PASSWORDS_DIFFER)
         token = request.cookies.get(SESSION_COOKIE, "")
         await run_in_threadpool(people.change_password, store, viewer.username, form.get("current_password", ""),
                                 form.get("new_password", ""), clock, secret_digest(token))
@@ -309,7 +310,7 @@ async def reset_password(request: Request, store: StoreDep, clock: ClockDep) -> 
         return _reset_form(request, 403, code=code, errors=[N_("The form had expired or was sent from another "
                                                                "site. Please enter the code again.")])
     if form.get("password", "") != form.get("password_again", ""):
-        return _reset_form(request, 422, code=code, errors=["the two passwords differ"])
+        return _reset_form(request, 422, code=code, errors=[PASSWORDS_DIFFER])
     address = client_host(request.scope)
     request.app.state.sign_in_limiter.take(address)
     backoff = request.app.state.sign_in_backoff
