@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
 
 from alliance.access.credentials import (hash_password, new_api_key, password_matches, secret_digest, secret_matches,
                                          split_key)
@@ -19,7 +18,7 @@ from alliance.access.throttle import account_waits
 from alliance.access.roles import MEMBER_ROLES, Principal, Role
 from alliance.core.clock import Clock
 from alliance.registry.model import has_left
-from alliance.core.errors import AllianceError, Conflict, InvalidInput, MemberNotFound, NotFound
+from alliance.core.errors import AllianceError, AlreadyStored, Conflict, InvalidInput, MemberNotFound, NotFound
 from alliance.store.access_repository import Grant, StoredKey
 from alliance.store.database import Store
 from alliance.store.unit_of_work import UnitOfWork
@@ -57,7 +56,7 @@ def create_user(store: Store, username: str, password: str, display_name: str, c
             raise Conflict(f"user {username!r} already exists")
         try:
             uow.access.add_user(username, hash_password(password), display_name.strip() or username, clock.now())
-        except IntegrityError:
+        except AlreadyStored:
             raise Conflict(f"user {username!r} already exists") from None
         uow.commit()
 
@@ -264,7 +263,7 @@ def grant_in(uow: UnitOfWork, username: str, role: Role, alliance: str | None, m
         raise Conflict(f"{username!r} already has a role in {alliance or 'the platform'}")
     try:
         uow.sessions.grant(user_id, role.value, alliance_id, member)
-    except IntegrityError:
+    except AlreadyStored:
         raise Conflict(f"{username!r} already has a role in {alliance or 'the platform'}") from None
 
 

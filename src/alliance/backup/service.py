@@ -77,13 +77,6 @@ class RestoreReport:
         return all(entry.ok for entry in self.ledgers)
 
 
-def _schema_revision(store: Store) -> str:
-    from sqlalchemy import text
-
-    with store.engine.connect() as connection:
-        return str(connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one())
-
-
 def create_backup(sources: Sources, target: Path, clock: Clock, progress: Progress | None = None) -> BackupReport:
     """Write a backup of everything in `sources` to `target` (a new file; an existing one is refused)."""
     if target.exists():
@@ -108,7 +101,7 @@ def create_backup(sources: Sources, target: Path, clock: Clock, progress: Progre
                 with (folder / "tables" / f"{table.name}.jsonl").open("w", encoding="utf-8") as out:
                     counts[table.name] = backup_tables.dump_table(connection, table, out)
                 say(f"table {table.name}: {counts[table.name]} rows")
-            revision = _schema_revision(store)
+            revision = backup_tables.schema_revision(store)
         finally:
             snapshot.close()
         order_lines: int | None = None
@@ -173,7 +166,7 @@ def restore_backup(source: Path, store: Store, facts_path: Path, passphrase_file
         except BaseException:
             for path in created:
                 path.unlink(missing_ok=True)
-            _empty(store)
+            backup_tables.empty(store)
             raise
     report = RestoreReport(manifest, counts, order_lines)
     for code, recorded in sorted(manifest.ledgers.items()):
@@ -190,20 +183,3 @@ def restore_backup(source: Path, store: Store, facts_path: Path, passphrase_file
 def _lines_of(table, path: Path):  # type: ignore[no-untyped-def]
     with path.open(encoding="utf-8") as lines:
         yield from backup_tables.read_rows(table, lines)
-
-
-def _empty(store: Store) -> None:
-    """Undo a failed restore's rows (its load is one transaction, so there are none unless the
-    failure came after it): the target is empty again and the restore can be run again."""
-    from sqlalchemy import delete
-
-    with store.engine.begin() as connection:
-        for table in reversed(backup_tables.tables()):
-            if table.name in _existing(store):
-                connection.execute(delete(table))
-
-
-def _existing(store: Store) -> set[str]:
-    from sqlalchemy import inspect
-
-    return set(inspect(store.engine).get_table_names())

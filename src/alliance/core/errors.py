@@ -65,6 +65,14 @@ class Conflict(AllianceError):
     exit_code = 2
 
 
+class AlreadyStored(Conflict):
+    """A row kept once (a unique key) was saved first by another writer. Raised by the store in place
+    of the database driver's error; services catch it and say what it means."""
+
+    code = "already_stored"
+    title = "Saved at the same moment"
+
+
 class InvalidInput(AllianceError):
     """User input was wrong; carries every problem found, not just the first."""
 

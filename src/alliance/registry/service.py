@@ -10,10 +10,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import NoReturn
 
-from sqlalchemy.exc import IntegrityError
 
 from alliance.core.clock import Clock, local_today
-from alliance.core.errors import AllianceNotFound, Conflict, InvalidInput, MemberNotFound, Problem
+from alliance.core.errors import AllianceNotFound, AlreadyStored, Conflict, InvalidInput, MemberNotFound, Problem
 from alliance.registry.importing import ProblemLog, check_member_rows, plan_member_import
 from alliance.registry.model import Alliance, AllianceSpec, Member, MemberDraft, check_alliance_spec
 from alliance.registry.records import ParseContext
@@ -53,7 +52,7 @@ def create_alliance(
                 raise AllianceNotFound(spec.parent_code)
         try:
             uow.alliances.add(spec, parent_id, clock.now())
-        except IntegrityError:
+        except AlreadyStored:
             raise Conflict(f"an alliance with code {spec.code!r} already exists") from None
         created = uow.alliances.require(spec.code)
         ledger.open_log(uow, created.id, created.code, store.ledger_passphrase, clock.now())
@@ -264,7 +263,7 @@ def _save_members(uow: UnitOfWork, alliance: Alliance, drafts: Sequence[MemberDr
         for d in drafts])
     try:
         return uow.members.add_many(alliance.id, drafts, clock.now())
-    except IntegrityError:
+    except AlreadyStored:
         # Another writer added the same code between our check and our insert.
         raise Conflict(
             f"members were added to {alliance.code!r} at the same time; nothing was imported, try again"

@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy.exc import IntegrityError
 
 from alliance.ledger import events
 from alliance.ledger import service as ledger
@@ -23,7 +22,7 @@ from alliance.core.clock import Clock
 from alliance.core.decimals import check_decimal
 from alliance.core.paging import Page
 from alliance.core.text import check_text
-from alliance.core.errors import Conflict, InvalidInput, NotFound, Problem
+from alliance.core.errors import AlreadyStored, Conflict, InvalidInput, NotFound, Problem
 from alliance.registry import service as registry
 from alliance.registry.model import Alliance
 from alliance.screening.blanks import BlankChoice, BlankOutcome
@@ -255,7 +254,7 @@ def add_prospect(store: Store, alliance_code: str, name: str, source: Source, ac
             raise Conflict(f"{name!r} is already a prospect of {alliance_code!r}")
         try:
             prospect_id = _new_prospect(uow, alliance, name, source, credit_code or None, actor, clock)
-        except IntegrityError:
+        except AlreadyStored:
             raise Conflict(f"{name!r} is already a prospect of {alliance_code!r}") from None
         uow.commit()
         found = uow.screening.prospect(alliance.id, prospect_id)

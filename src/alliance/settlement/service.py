@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
 
 from alliance.ledger import events
 from alliance.ledger import service as ledger
@@ -25,7 +24,7 @@ from alliance.core.clock import Clock, local_today
 from alliance.core.decimals import parse_decimal
 from alliance.core.limits import FIRST_INSTANT
 from alliance.core.text import check_text
-from alliance.core.errors import AllianceError, AllianceNotFound, Conflict, InvalidInput, NotFound, Problem
+from alliance.core.errors import AllianceError, AllianceNotFound, AlreadyStored, Conflict, InvalidInput, NotFound, Problem
 from alliance.core.money import Money
 from alliance.registry.model import Alliance
 from alliance.settlement.engine import DayContext, SettlementInputMissing, reweight, settle_totals
@@ -228,7 +227,7 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
                 "closed_at": clock.now(), "actor": actor,
                 "watermark_us": watermark if watermark is not None else seen_before, "unshared_reason": reason,
             }, statement)
-        except IntegrityError:
+        except AlreadyStored:
             raise closed from None  # the other run of the same day saved first (the unique key)
         ledger.record(uow, alliance.id, alliance.code, events.DAY_SETTLED, actor, clock.now(), {
             "day": day.isoformat(), "lines": lines_today, "late_lines": sum(late.values()), "agreements": applied,

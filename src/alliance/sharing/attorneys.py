@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 
 from alliance.access.policy import Action, authorize
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import Clock
-from alliance.core.errors import AllianceError, Conflict, InvalidInput, MemberNotFound, NotFound
+from alliance.core.errors import AllianceError, AlreadyStored, Conflict, InvalidInput, MemberNotFound, NotFound
 from alliance.core.text import check_text
 from alliance.ledger import events
 from alliance.ledger import service as ledger
@@ -63,7 +62,7 @@ def grant(store: Store, alliance_code: str, member: str, grantee: str, principal
         now = clock.now()
         try:
             power_id = uow.sharing.add_power(alliance.id, member, account, power, principal.account, now)
-        except IntegrityError:
+        except AlreadyStored:
             raise Conflict("the power of attorney could not be stored; try again") from None
         made = next(p for p in uow.sharing.powers(alliance.id, member) if p.id == power_id)
         ledger.record(uow, alliance.id, alliance.code, events.ATTORNEY_GRANTED, principal.actor, now,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy.exc import IntegrityError
 
 from alliance.access import accounts
 from alliance.access.policy import Action, authorize
@@ -12,7 +11,7 @@ from alliance.access.roles import Principal
 from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.core.clock import Clock, local_today
-from alliance.core.errors import Conflict, InvalidInput, NotFound
+from alliance.core.errors import AlreadyStored, Conflict, InvalidInput, NotFound
 from alliance.core.paging import Page
 from alliance.core.text import check_text
 from alliance.registry.model import Alliance
@@ -62,7 +61,7 @@ def propose_version(store: Store, alliance_code: str, document: str, actor: str,
                 parties=list(agreement.parties), document=document, canonical=canonical_json(agreement),
                 sha256=digest(agreement), proposed_by=actor, proposed_at=now,
             )
-        except IntegrityError:
+        except AlreadyStored:
             raise Conflict(f"another version of {agreement.code!r} was proposed at the same time; try again") from None
         created = uow.sharing.versions(alliance.id, agreement.code)[-1]
         ledger.record(uow, alliance.id, alliance.code, events.AGREEMENT_VERSION, actor, now, {
@@ -172,7 +171,7 @@ def sign(store: Store, alliance_code: str, agreement_code: str, version: int, me
             uow.sharing.add_signature(alliance.id, version_id, member_code, shown, current.sha256, now,
                                       account=principal.account, account_name=account_name,
                                       attorney_id=attorney.id if attorney else None)
-        except IntegrityError:
+        except AlreadyStored:
             raise Conflict(f"{member_code!r} has already signed version {version}") from None
         # Every column of the agreement_signatures row, so verification can recompute it.
         ledger.record(uow, alliance.id, alliance.code, events.AGREEMENT_SIGNED, principal.actor, now, {

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, and_, case, delete, insert, select, update
 
 from alliance.store.tables import alliances, api_keys, members, password_resets, user_roles, users, web_sessions
+from alliance.store.duplicates import refuses_duplicates
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,7 @@ class AccessRepository:
     def __init__(self, connection: Connection) -> None:
         self._c = connection
 
+    @refuses_duplicates
     def add_user(self, username: str, password_hash: str, display_name: str, at: datetime) -> None:
         self._c.execute(insert(users).values(username=username, password_hash=password_hash,
                                              display_name=display_name, created_at=at))
@@ -187,6 +189,7 @@ class SessionRepository:
     def user_id(self, username: str) -> int | None:
         return _user_id(self._c, username)
 
+    @refuses_duplicates
     def grant(self, user_id: int, role: str, alliance_id: int | None, member: str | None) -> None:
         self._c.execute(insert(user_roles).values(user_id=user_id, role=role, alliance_id=alliance_id, member_code=member))
 

@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
 
-from sqlalchemy import Column, Date, Integer, LargeBinary, Table, func, insert, inspect, select, text
+from sqlalchemy import Column, Date, Integer, LargeBinary, Table, delete, func, insert, inspect, select, text
 from sqlalchemy.engine import Connection
 
 from alliance.store.database import Store
@@ -153,3 +153,19 @@ def _move_sequences(connection: Connection) -> None:
             continue
         connection.execute(text(f"SELECT setval(:s, COALESCE((SELECT max({column.name}) FROM {table.name}), 0) + 1, "
                                 "false)"), {"s": sequence})
+
+
+def schema_revision(store: Store) -> str:
+    """The schema revision the database is at (Alembic's own table)."""
+    with store.engine.connect() as connection:
+        return str(connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one())
+
+
+def empty(store: Store) -> None:
+    """Delete every row a failed restore may have left (its load is one transaction, so there are
+    none unless the failure came after it): the target is empty again and the restore can run again."""
+    existing = set(inspect(store.engine).get_table_names())
+    with store.engine.begin() as connection:
+        for table in reversed(tables()):
+            if table.name in existing:
+                connection.execute(delete(table))

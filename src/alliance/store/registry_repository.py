@@ -27,6 +27,7 @@ from alliance.registry.model import (
     ResourceDirection,
 )
 from alliance.store.tables import alliances, member_resources, members
+from alliance.store.duplicates import refuses_duplicates
 
 # Rows per INSERT statement on bulk imports: large enough to amortise round trips, small enough
 # to stay under SQLite's and psycopg's bound-parameter limits (~25 columns per row).
@@ -40,6 +41,7 @@ class AllianceRepository:
     def id_of(self, code: str) -> int | None:
         return self._c.execute(select(alliances.c.id).where(alliances.c.code == code)).scalar_one_or_none()
 
+    @refuses_duplicates
     def add(self, spec: AllianceSpec, parent_id: int | None, created_at: datetime) -> int:
         result = self._c.execute(
             insert(alliances).values(
@@ -118,6 +120,7 @@ class MemberRepository:
         ).all()
         return {r.credit_code: r.code for r in rows}
 
+    @refuses_duplicates
     def add_many(self, alliance_id: int, drafts: Sequence[MemberDraft], created_at: datetime) -> int:
         """Insert members and their resources in batches; returns how many members were added."""
         for start in range(0, len(drafts), _BATCH):

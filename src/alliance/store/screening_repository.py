@@ -22,6 +22,7 @@ from alliance.screening.entities import (
     StageEvent,
 )
 from alliance.screening.pipeline import Area, ItemStatus, KpiDirection, Source, Stage
+from alliance.store.duplicates import refuses_duplicates
 from alliance.store.tables import (
     dd_items,
     evidence_files,
@@ -66,6 +67,7 @@ class ScreeningRepository:
         return None if row is None else _run(row)
 
     # -- prospects --------------------------------------------------------------------------------
+    @refuses_duplicates
     def add_prospect(self, alliance_id: int, **values: Any) -> int:
         return _id(self._c.execute(insert(prospects).values(alliance_id=alliance_id, **values)))
 

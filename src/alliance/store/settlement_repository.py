@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 
 from alliance.store.tables import period_metrics, settlement_failures, settlement_runs, statement_lines
+from alliance.store.duplicates import refuses_duplicates
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,7 @@ class SettlementRepository:
         return None if r is None else StoredRun(r.id, r.day, r.currency, r.lines, r.late_lines, r.agreements,
                                                 r.closed_at, r.actor, r.unshared_reason)
 
+    @refuses_duplicates
     def add(self, alliance_id: int, run: dict[str, Any], lines: list[dict[str, Any]]) -> int:
         result = self._c.execute(insert(settlement_runs).values(alliance_id=alliance_id, **run))
         key = result.inserted_primary_key

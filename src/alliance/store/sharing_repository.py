@@ -9,6 +9,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from alliance.sharing.versions import AgreementVersion, PowerOfAttorney, Signature
 from alliance.store.tables import agreement_signatures, agreement_versions, agreements, powers_of_attorney
+from alliance.store.duplicates import refuses_duplicates
 
 
 class SharingRepository:
@@ -36,6 +37,7 @@ class SharingRepository:
         ).scalar_one_or_none()
         return int(latest or 0) + 1
 
+    @refuses_duplicates
     def add_version(self, alliance_id: int, agreement_id: int, **values: Any) -> int:
         result = self._c.execute(
             insert(agreement_versions).values(alliance_id=alliance_id, agreement_id=agreement_id, **values)
@@ -78,6 +80,7 @@ class SharingRepository:
                    agreement_versions.c.version == version)
         ).scalar_one_or_none()
 
+    @refuses_duplicates
     def add_signature(self, alliance_id: int, version_id: int, member_code: str, signer: str, sha256: str,
                       at: datetime, *, account: str, account_name: str, attorney_id: int | None) -> None:
         self._c.execute(insert(agreement_signatures).values(
@@ -87,6 +90,7 @@ class SharingRepository:
 
     # -- powers of attorney -------------------------------------------------------------------------
 
+    @refuses_duplicates
     def add_power(self, alliance_id: int, member_code: str, grantee: str, power: str, granted_by: str,
                   at: datetime) -> int:
         result = self._c.execute(insert(powers_of_attorney).values(
