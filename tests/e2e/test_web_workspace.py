@@ -459,6 +459,10 @@ def test_settle_then_read_and_download_statements(app_client: TestClient, clock:
     assert [c.value for c in sheet[2]][:7] == ["hw-split", "1", "hw-profit", "fixed_split", "1000.01", "0.3", "300.00"]
     as_json = app_client.get(f"{A}/settlement/2026-12-05/members/SW/download", params={"format": "json"}).json()
     assert as_json["total"] == "300.00" and as_json["lines"][0]["amount"] == "300.00"
+    # One statement document everywhere: the download is byte for byte the API's shape (version a number).
+    api = app_client.get("/api/v1/alliances/cloud-hw/statements/SW", params={"day": "2026-12-05"})
+    assert api.status_code == 200 and api.json() == as_json and as_json["lines"][0]["version"] == 1
+    assert as_json["lines"][0]["adjustment_of"] is None
     journal = app_client.get(f"{A}/journal", params={"from": "2026-12-01", "to": "2026-12-31"})
     assert "Liabilities:Alliance:CLOUD-HW:SW  -300.00 CNY" in journal.text and not journal.content.startswith(b"\xef\xbb\xbf")
     journal_csv = app_client.get(f"{A}/journal", params={"from": "2026-12-01", "to": "2026-12-31", "format": "csv"})

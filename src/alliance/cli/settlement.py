@@ -93,13 +93,10 @@ def statement(
     parsed = _day(day)
     assert parsed is not None
     s = service.statement(open_store(), alliance, member, parsed)
-
-    rows, header = service.statement_rows(s), service.STATEMENT_HEADER
+    document = service.statement_document(alliance, member, s)
+    rows, header = service.statement_rows(document), service.STATEMENT_HEADER
     if fmt == "json":
-        sys.stdout.write(json.dumps({
-            "alliance": alliance, "member": member, "day": s.day.isoformat(), "currency": s.currency,
-            "total": s.total.amount_text(), "lines": [dict(zip(header, r, strict=True)) for r in rows],
-        }, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
     elif fmt in ("csv", "xlsx"):
         from pathlib import Path
 

@@ -428,13 +428,25 @@ class Statement:
 STATEMENT_HEADER = ["agreement", "version", "rule", "kind", "base", "rate", "amount", "adjustment_of"]
 
 
-def statement_rows(s: Statement) -> list[list[str]]:
-    """A statement's lines as text cells under STATEMENT_HEADER (amounts as exact decimal strings)."""
+def statement_document(alliance_code: str, account: str, s: Statement) -> dict[str, Any]:
+    """A statement as the API, the CLI and the web's download all give it, one shape everywhere:
+    amounts as exact decimal strings in the statement's currency, `version` a number, `adjustment_of`
+    an ISO date or null."""
     def money(minor: int) -> str:
         return Money(minor, s.currency).amount_text()
 
-    return [[l.agreement, str(l.version), l.rule_id, l.kind, money(l.base_minor), l.rate, money(l.amount_minor),
-             l.adjustment_of.isoformat() if l.adjustment_of else ""] for l in s.lines]
+    return {
+        "alliance": alliance_code, "member": account, "day": s.day.isoformat(), "currency": s.currency,
+        "total": s.total.amount_text(),
+        "lines": [{"agreement": l.agreement, "version": l.version, "rule": l.rule_id, "kind": l.kind,
+                   "base": money(l.base_minor), "rate": l.rate, "amount": money(l.amount_minor),
+                   "adjustment_of": l.adjustment_of.isoformat() if l.adjustment_of else None} for l in s.lines],
+    }
+
+
+def statement_rows(document: dict[str, Any]) -> list[list[str]]:
+    """A statement document's lines as text cells under STATEMENT_HEADER (for CSV, XLSX, tables)."""
+    return [["" if line[k] is None else str(line[k]) for k in STATEMENT_HEADER] for line in document["lines"]]
 
 
 def statement(store: Store, alliance_code: str, account: str, day: date) -> Statement:

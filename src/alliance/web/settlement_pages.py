@@ -204,14 +204,11 @@ def member_statement(request: Request, code: Code, day: date, member: Code, stor
 @router.get("/alliances/{code}/settlement/{day}/members/{member}/download")
 def download_statement(code: Code, day: date, member: Code, store: StoreDep, viewer: PageViewer,
                        format: Annotated[str, Query(pattern="^(csv|xlsx|json)$")] = "csv") -> Response:
-    s = service.statement(store, code, member, day)
-    rows = service.statement_rows(s)
+    document = service.statement_document(code, member, service.statement(store, code, member, day))
+    rows = service.statement_rows(document)
     name = f"statement-{code}-{member}-{day.isoformat()}"
     if format == "json":
-        body = json.dumps({"alliance": code, "member": member, "day": day.isoformat(), "currency": s.currency,
-                           "total": s.total.amount_text(),
-                           "lines": [dict(zip(service.STATEMENT_HEADER, r, strict=True)) for r in rows]},
-                          ensure_ascii=False, indent=2).encode()
+        body = json.dumps(document, ensure_ascii=False, indent=2).encode()
         media = "application/json"
     else:
         buffer = io.BytesIO()

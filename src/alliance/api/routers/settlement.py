@@ -17,7 +17,6 @@ from alliance.api.problems import PROBLEM_JSON, problem
 from alliance.api.statement_reads import ClosedDayStatements
 from alliance.api.uploads import read_capped
 from alliance.core.errors import InvalidInput
-from alliance.core.money import Money
 from alliance.registry import service as registry
 from alliance.settlement import service
 from alliance.settlement.journal import beancount, to_csv
@@ -109,18 +108,8 @@ async def statement(request: Request, code: Code, member: Code, store: StoreDep,
     cache: ClosedDayStatements = request.app.state.closed_day_statements
     body = cache.get((code, member, day))
     if body is None:
-        s = service.statement(store, code, member, day)
-
-        def money(minor: int) -> str:
-            return Money(minor, s.currency).amount_text()
-
-        body = StatementOut.model_validate({
-            "alliance": code, "member": member, "day": s.day, "currency": s.currency,
-            "total": s.total.amount_text(),
-            "lines": [{"agreement": l.agreement, "version": l.version, "rule": l.rule_id, "kind": l.kind,
-                       "base": money(l.base_minor), "rate": l.rate, "amount": money(l.amount_minor),
-                       "adjustment_of": l.adjustment_of} for l in s.lines],
-        }).model_dump_json().encode()
+        document = service.statement_document(code, member, service.statement(store, code, member, day))
+        body = StatementOut.model_validate(document).model_dump_json().encode()
         cache.put((code, member, day), body)
     return Response(body, media_type="application/json")
 
