@@ -182,7 +182,7 @@ def test_a_single_candidate_gets_full_utility_on_raw_metrics() -> None:
 def test_weights_must_sum_to_one() -> None:
     with pytest.raises(InvalidInput) as caught:
         parse_spec({"a": 0.5, "b": 0.4})
-    assert "0.9" in caught.value.message and "normalize" in caught.value.message
+    assert "0.9" in caught.value.message and "divided by their sum" in caught.value.message
     assert [(p.where, p.field, p.reason) for p in caught.value.problems] == [("criteria", "weight", "sum is 0.9")]
 
 
@@ -462,7 +462,7 @@ def test_ahp_cyclic_judgements_are_refused_then_forced() -> None:
         ahp_weights(names, matrix)
     error = caught.value
     assert isinstance(error, InvalidInput) and error.code == "inconsistent_judgements"
-    assert "consistency ratio" in error.message and "above 0.1" in error.message and "--force" in error.message
+    assert "consistency ratio" in error.message and "above 0.1" in error.message and "accept the weights" in error.message
     (problem,) = error.problems
     # By symmetry every judgement is equally wrong (weights 1/3 each); one of them is named.
     assert problem.where in {"A vs B", "B vs C", "A vs C"}

@@ -95,11 +95,11 @@ def create_api_key(store: Store, *, role: Role, alliance: str | None, member: st
         if alliance is not None or member is not None:
             raise InvalidInput("a platform admin key belongs to no alliance or member")
     elif alliance is None:
-        raise InvalidInput(f"a {role.value} key needs --alliance")
+        raise InvalidInput(f"a {role.value} key needs an alliance")
     if role in MEMBER_ROLES and member is None:
-        raise InvalidInput(f"a {role.value} key needs --member")
+        raise InvalidInput(f"a {role.value} key needs a member")
     if role not in MEMBER_ROLES and member is not None:
-        raise InvalidInput(f"a {role.value} key is for the whole alliance: no --member")
+        raise InvalidInput(f"a {role.value} key is for the whole alliance: it names no member")
     key, prefix, digest = new_api_key()
     now = clock.now()
     expires = now + lifetime if lifetime else None
@@ -242,9 +242,9 @@ def check_grant(role: Role, alliance: str | None, member: str | None) -> None:
     if role is Role.PLATFORM_ADMIN and (alliance is not None or member is not None):
         raise InvalidInput("a platform admin role belongs to no alliance or member")
     if role is not Role.PLATFORM_ADMIN and alliance is None:
-        raise InvalidInput(f"a {role.value} role needs --alliance")
+        raise InvalidInput(f"a {role.value} role needs an alliance")
     if (role in MEMBER_ROLES) != (member is not None):
-        raise InvalidInput(f"a {role.value} role {'needs' if role in MEMBER_ROLES else 'takes no'} --member")
+        raise InvalidInput(f"a {role.value} role {'needs a' if role in MEMBER_ROLES else 'takes no'} member")
 
 
 def grant_in(uow: UnitOfWork, username: str, role: Role, alliance: str | None, member: str | None) -> None:

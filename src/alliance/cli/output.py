@@ -134,6 +134,8 @@ SINGLE_RECORD = frozenset({"member", "alliance"})
 
 def report_error(exc: AllianceError) -> None:
     err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
+    if exc.hint:
+        err_console.print(f"hint: {escape(exc.hint)}", highlight=False, soft_wrap=True)
     # Problems of a single record are already in the message; a file's rows get a table.
     if isinstance(exc, InvalidInput) and any(p.where not in SINGLE_RECORD for p in exc.problems):
         table = Table("where", "field", "problem", header_style="bold", box=None, pad_edge=False)

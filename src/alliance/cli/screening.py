@@ -24,10 +24,10 @@ from alliance.cli.output import alliance_zone, local_time
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
 from alliance.registry.spreadsheets import TableFileError, read_table
-from alliance.screening.ahp import ahp_weights, parse_matrix
+from alliance.screening.ahp import InconsistentJudgements, ahp_weights, parse_matrix
 from alliance.screening.blanks import BlankChoice
 from alliance.screening.candidates import table_from_rows
-from alliance.screening.criteria import PRESETS, CriteriaSpec, load_spec_text, preset
+from alliance.screening.criteria import PRESETS, CriteriaSpec, WeightsDoNotSumToOne, load_spec_text, preset
 from alliance.screening.report import SensitivitySettings, screening_report
 from alliance.screening import service
 from alliance.screening.scoring import Method, rank
@@ -37,10 +37,14 @@ FORMATS = ("table", "json", "csv", "xlsx")
 
 def _spec(source: str, normalize: bool) -> CriteriaSpec:
     path = Path(source)
-    if path.exists():
-        return load_spec_text(read_text_file(path), str(path), normalize=normalize)
-    if source in PRESETS:
-        return preset(source, normalize=normalize)
+    try:
+        if path.exists():
+            return load_spec_text(read_text_file(path), str(path), normalize=normalize)
+        if source in PRESETS:
+            return preset(source, normalize=normalize)
+    except WeightsDoNotSumToOne as exc:
+        exc.hint = "pass --normalize to divide the weights by their sum"
+        raise
     raise TableFileError(f"{source}: no such file, and not a ready-made criteria set ({', '.join(PRESETS)})")
 
 
@@ -149,7 +153,11 @@ def ahp(
         raise InvalidInput(f"--format must be table or json, not {fmt!r}")
     text = read_table(matrix)
     names, values = parse_matrix(text.header, text.rows, text.header_row)
-    result = ahp_weights(names, values, force=force)
+    try:
+        result = ahp_weights(names, values, force=force)
+    except InconsistentJudgements as exc:
+        exc.hint = "pass --force to accept the weights anyway"
+        raise
     document = {
         "weights": result.weights,
         "consistency_ratio": result.consistency_ratio,

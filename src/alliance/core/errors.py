@@ -30,6 +30,9 @@ class AllianceError(Exception):
     status = 400
     exit_code = 1
 
+    # What the edge showing the error adds (the CLI: the flag that does it); services set none.
+    hint = ""
+
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message

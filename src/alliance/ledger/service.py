@@ -273,7 +273,7 @@ def consistency(store: Store, alliance_code: str, first: int, second: int | None
         alliance_id, log_size = _head(uow, alliance_code)
         m = _size(alliance_code, log_size, second)
         if not 0 <= first <= m:
-            raise InvalidInput(f"--from {first} must be between 0 and --to {m}")
+            raise InvalidInput(f"the first tree size ({first}) must be between 0 and the second ({m})")
         plan = [] if first == 0 else consistency_plan(first, m)
         proof, (first_root, second_root), _ = _fetch(uow, alliance_id, plan, [first, m])
         return {"from": first, "to": m, "from_root": first_root.hex(), "to_root": second_root.hex(),
@@ -337,7 +337,7 @@ def verify_store(store: Store, alliance_code: str, trusted_keys: Sequence[str] |
         else:
             warnings = ("the verifier key was read from the database itself, so a rewrite of the whole "
                         "database re-signed with a new key would pass: pin the published key "
-                        "(`alliance ledger public-key`) in ALLIANCE_LEDGER_TRUSTED_KEYS or give --key",)
+                        "(`alliance ledger public-key`) in ALLIANCE_LEDGER_TRUSTED_KEYS or give it to the check",)
         nodes = {(level, i): h for level, i, h in uow.ledger.all_nodes(info.alliance_id)}
         stored_checkpoints = uow.ledger.checkpoints(info.alliance_id)
         notes = {c.tree_size: c.note for c in stored_checkpoints}

@@ -142,7 +142,7 @@ def ahp_weights(names: Sequence[str], matrix: np.ndarray, *, force: bool = False
         raise InconsistentJudgements(
             f"consistency ratio {cr:.3f} is above {CR_LIMIT}; the judgement that disagrees most is "
             f"{worst.row} vs {worst.column}: stated {worst.stated:g}, the weights imply {worst.implied:.2f}. "
-            "Revise it, or pass --force to accept the weights anyway",
+            "Revise it, or accept the weights as they are",
             [Problem(f"{worst.row} vs {worst.column}", "", f"stated {worst.stated:g}, implied {worst.implied:.2f}")],
         )
     return result

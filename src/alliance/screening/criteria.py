@@ -24,6 +24,15 @@ WEIGHT_TOLERANCE = 1e-9
 SCORE_MAX = 10.0
 
 
+
+class WeightsDoNotSumToOne(InvalidInput):
+    """Criterion weights that do not add up to 1 (they may be divided by their sum, if the user says so)."""
+
+    def __init__(self, total: float) -> None:
+        super().__init__(f"the criteria weights sum to {total:.10g}, not 1; fix them, or have them divided by their sum",
+                         [Problem("criteria", "weight", f"sum is {total:.10g}")])
+        self.total = total
+
 class Direction(StrEnum):
     BENEFIT = "benefit"  # more is better
     COST = "cost"  # less is better (debt ratio, price, compliance incidents)
@@ -151,10 +160,7 @@ def parse_spec(raw: object, *, normalize: bool = False) -> CriteriaSpec:
         raise InvalidInput("the criteria weights sum to 0; at least one weight must be positive")
     if abs(total - 1.0) > WEIGHT_TOLERANCE:
         if not normalize:
-            raise InvalidInput(
-                f"the criteria weights sum to {total:.10g}, not 1; fix them or pass --normalize to divide them by their sum",
-                [Problem("criteria", "weight", f"sum is {total:.10g}")],
-            )
+            raise WeightsDoNotSumToOne(total)
         found = [replace(c, weight=c.weight / total) for c in found]
         notes.append(f"weights summed to {total:.10g} and were divided by it")
     return CriteriaSpec(tuple(found), tuple(notes))

@@ -265,7 +265,7 @@ def add_prospect(store: Store, alliance_code: str, name: str, source: Source, ac
 def shortlist(store: Store, alliance_code: str, run_id: int, top: int, actor: str, clock: Clock) -> list[Prospect]:
     """Add the best `top` candidates of a saved run as prospects (those already there are skipped)."""
     if top < 1:
-        raise InvalidInput("--top must be at least 1")
+        raise InvalidInput("the number of candidates to shortlist (top) must be at least 1")
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         run = uow.screening.run(alliance.id, run_id)

@@ -24,7 +24,7 @@ def contribution_report(store: Store, facts: FactStore, alliance_code: str, agre
                         first: date, last: date) -> ContributionReport:
     """The contribution rule `rule_id` of an agreement over [first, last], recomputed and explained."""
     if last < first:
-        raise InvalidInput(f"--to {last} is before --from {first}")
+        raise InvalidInput(f"the period ends ({last}) before it starts ({first})")
     if (last - first).days >= MAX_DAYS:
         raise InvalidInput(f"a report covers at most {MAX_DAYS} days")
     with store.unit_of_work() as uow:

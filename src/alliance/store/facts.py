@@ -168,7 +168,7 @@ def format_of(path: Path, declared: str | None, shown: str | None = None) -> str
                         "xlsm": "xlsx"}.get(path.suffix.lower().lstrip("."), "")).lower()
     if fmt not in FORMATS:
         raise InvalidInput(f"{shown or path}: unsupported order-line file type; use .csv, .xlsx, .parquet or .jsonl "
-                           "(or --format)")
+                           "(or name the format)")
     return fmt
 
 
