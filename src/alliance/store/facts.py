@@ -213,7 +213,7 @@ def _readable(shown: str, fmt: str) -> Iterator[None]:
 class FactStore:
     """One DuckDB file holding every alliance's order lines."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, log_busy: bool = True) -> None:
         import duckdb
 
         self.path = path
@@ -228,7 +228,8 @@ class FactStore:
                 self._db.execute(SCHEMA)
                 self._upgrade()
         except duckdb.IOException as exc:
-            logger.warning("cannot open the fact store %s: %s", path, str(exc).splitlines()[0])
+            if log_busy:  # (a caller that retries says so itself, once)
+                logger.warning("cannot open the fact store %s: %s", path, str(exc).splitlines()[0])
             raise FactStoreError("the order-line store is busy (another process, such as an import from the command "
                                  "line, is using it) or cannot be opened; retry in a moment") from None
         except OSError as exc:
