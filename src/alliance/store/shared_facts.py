@@ -39,9 +39,12 @@ class SharedFactStore:
     @contextmanager
     def using(self) -> Iterator[FactStore]:
         """The open fact store for the block (FactStoreError, a 503, when another process holds it)."""
+        # The wait counts from the request's arrival, not from its turn at the lock: requests queued
+        # behind one that is waiting give up with it, not one after another.
+        deadline = time.monotonic() + self.wait
         with self._lock:
             if self._facts is None:
-                self._facts = self._open()
+                self._facts = self._open(deadline)
             facts = self._facts
             self._users += 1
         try:
@@ -53,10 +56,8 @@ class SharedFactStore:
                     self._facts = None
                     facts.close()
 
-
-    def _open(self) -> FactStore:
-        """Open the file, retrying while another process holds it, up to `wait` seconds."""
-        deadline = time.monotonic() + self.wait
+    def _open(self, deadline: float) -> FactStore:
+        """Open the file, retrying while another process holds it, until `deadline` (monotonic)."""
         while True:
             last = time.monotonic() >= deadline
             try:
