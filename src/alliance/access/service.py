@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -220,7 +221,13 @@ def authenticate(store: Store, token: str, clock: Clock) -> Principal:
 SESSION_HOURS = 12
 SIGN_IN_FAILED = ("the username or password is wrong (after five failed sign-ins in a row, each further try "
                   "must wait a little longer, up to a minute)")
-_DUMMY_HASH = hash_password("an account that does not exist")
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check unknown usernames against, made on the first sign-in: an argon2 hash costs a
+    fifth of a second and 64 MiB, which importing this module (every CLI command) must not pay."""
+    return hash_password("an account that does not exist")
+
 _ARGON2_SLOTS = threading.BoundedSemaphore(4)
 
 
@@ -286,7 +293,7 @@ def sign_in(store: Store, username: str, password: str, clock: Clock) -> WebSess
         user_id = uow.sessions.user_id(username)
     # The same work and the same answer whether the user is unknown, locked or the password wrong:
     # neither timing nor wording tells which usernames exist.
-    stored = user.password_hash if user is not None else _DUMMY_HASH
+    stored = user.password_hash if user is not None else _dummy_hash()
     with _ARGON2_SLOTS:  # each check takes 64 MiB: a flood of sign-ins queues instead of exhausting memory
         matches = password_matches(stored, password)
     waiting = user is not None and user.locked_until is not None and user.locked_until > now

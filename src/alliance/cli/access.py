@@ -10,12 +10,12 @@ from __future__ import annotations
 import getpass
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from alliance.access import people, service
+from alliance.cli.lazy import Deferred
 from alliance.access.accounts import user_principal
 from alliance.access.policy import Action
 from alliance.access.roles import Principal, Role
@@ -24,6 +24,15 @@ from alliance.cli.output import alliance_zone, local_time
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
 from alliance.store.database import Store
+
+# The services are imported when a command calls them (cli.lazy.Deferred): --help and the
+# light sub-commands start without them.
+if TYPE_CHECKING:
+    from alliance.access import people
+    from alliance.access import service
+else:
+    people = Deferred("alliance.access.people")
+    service = Deferred("alliance.access.service")
 
 user_app = typer.Typer(help="Users of the web workspace.", no_args_is_help=True)
 key_app = typer.Typer(help="API keys for members' systems (shown once, stored as a hash).", no_args_is_help=True)

@@ -5,17 +5,26 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
+from alliance.cli.lazy import Deferred
 from alliance.cli.output import console, current_actor, fails_cleanly, open_store, read_text_file
 from alliance.cli.output import alliance_zone, local_time
 from alliance.core.clock import SystemClock
 from alliance.access.accounts import user_principal
-from alliance.sharing import attorneys, service
 from alliance.sharing.versions import version_record
+
+# The services are imported when a command calls them (cli.lazy.Deferred): --help and the
+# light sub-commands start without them.
+if TYPE_CHECKING:
+    from alliance.sharing import attorneys
+    from alliance.sharing import service
+else:
+    attorneys = Deferred("alliance.sharing.attorneys")
+    service = Deferred("alliance.sharing.service")
 
 app = typer.Typer(help="Revenue-sharing agreements: propose versions, sign them, see which is in force.",
                   no_args_is_help=True)

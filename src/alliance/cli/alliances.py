@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from alliance.access import people
+from alliance.cli.lazy import Deferred
 from alliance.cli.output import OutputFormat, console, current_actor, emit, err_console, fails_cleanly, open_store
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
-from alliance.registry import service
 from alliance.registry.model import (
     DEFAULT_TIMEZONE,
     Alliance,
@@ -21,6 +20,13 @@ from alliance.registry.model import (
     AllianceStatus,
     AllianceStructure,
 )
+
+# The services are imported when a command calls them (cli.lazy.Deferred): --help and the
+# light sub-commands start without them.
+if TYPE_CHECKING:
+    from alliance.registry import service
+else:
+    service = Deferred("alliance.registry.service")
 
 app = typer.Typer(help="Found and inspect alliances.", no_args_is_help=True)
 
@@ -73,6 +79,8 @@ def create(
     )
     if coordinator is not None and new_coordinator is not None:
         raise InvalidInput("name --coordinator (an existing account) or --new-coordinator (a new one), not both")
+    from alliance.access import people  # here, not at the top: `alliance list` need not import access
+
     store, clock = open_store(create=True), SystemClock()
     choice = None
     if coordinator is not None or new_coordinator is not None:

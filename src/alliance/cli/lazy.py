@@ -110,3 +110,32 @@ class LazyCommands(TyperGroup):
             super().format_help(ctx, formatter)
         finally:
             self._listing = False
+
+
+class Deferred:
+    """A module imported on first use of one of its names: `service = Deferred("alliance.x.service")`
+    at the top of a CLI module, so that the command's --help and its other sub-commands do not pay
+    for the service (and SciPy, DuckDB, openpyxl... behind it) until a command calls it.
+
+    Setting a name sets it on the module (tests patch services through it). Declare the real module
+    under `if TYPE_CHECKING:` beside it, so that type checkers see the service's functions."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        object.__setattr__(self, "_name", name)
+
+    def _module(self) -> object:
+        return importlib.import_module(object.__getattribute__(self, "_name"))
+
+    def __getattr__(self, attribute: str) -> object:
+        return getattr(self._module(), attribute)
+
+    def __setattr__(self, attribute: str, value: object) -> None:
+        setattr(self._module(), attribute, value)
+
+    def __delattr__(self, attribute: str) -> None:
+        delattr(self._module(), attribute)
+
+    def __repr__(self) -> str:
+        return f"<deferred module {object.__getattribute__(self, '_name')}>"

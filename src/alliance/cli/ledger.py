@@ -5,18 +5,25 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from cryptography.hazmat.primitives import serialization
 
+from alliance.cli.lazy import Deferred
 from alliance.cli.output import console, err_console, fails_cleanly, open_store, read_text_file
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
 from alliance.core.settings import get_settings
-from alliance.ledger import service
 from alliance.ledger.note import Signer
 from alliance.ledger.verify import VerifyReport
+
+# The services are imported when a command calls them (cli.lazy.Deferred): --help and the
+# light sub-commands start without them.
+if TYPE_CHECKING:
+    from alliance.ledger import service
+else:
+    service = Deferred("alliance.ledger.service")
 
 app = typer.Typer(help="The alliance's tamper-evident ledger (docs/ledger.md).", no_args_is_help=True)
 AllianceOpt = Annotated[str, typer.Option("--alliance", "-a", help="The alliance's code.")]

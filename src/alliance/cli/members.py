@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
+from alliance.cli.lazy import Deferred
 from alliance.cli.output import (
     OutputFormat,
     console,
@@ -24,11 +25,17 @@ from alliance.cli.output import (
 )
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
-from alliance.registry import service
 from alliance.registry.importing import ProblemLog
 from alliance.registry.model import Member
 from alliance.registry.records import MEMBER_COLUMNS, decimal_text, member_record, resource_record
 from alliance.registry.spreadsheets import TableFileError, open_table
+
+# The services are imported when a command calls them (cli.lazy.Deferred): --help and the
+# light sub-commands start without them.
+if TYPE_CHECKING:
+    from alliance.registry import service
+else:
+    service = Deferred("alliance.registry.service")
 
 app = typer.Typer(help="Add, list, import and export an alliance's member companies.", no_args_is_help=True)
 

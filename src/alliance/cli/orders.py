@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
+from alliance.cli.lazy import Deferred
 from alliance.cli.output import console, current_actor, err_console, fails_cleanly, open_store
 from alliance.core.clock import SystemClock
 from alliance.core.settings import get_settings
-from alliance.registry import service as registry
-from alliance.settlement import service
-from alliance.store.facts import FactStore
+
+# The services are imported when a command calls them (cli.lazy.Deferred): --help and the
+# light sub-commands start without them.
+if TYPE_CHECKING:
+    from alliance.settlement import service
+    from alliance.store.facts import FactStore
+    from alliance.registry import service as registry
+else:
+    service = Deferred("alliance.settlement.service")
+    registry = Deferred("alliance.registry.service")
 
 app = typer.Typer(help="Order lines: import them into the fact store.", no_args_is_help=True)
 AllianceOpt = Annotated[str, typer.Option("--alliance", "-a", help="The alliance's code.")]
 
 
 def open_facts() -> FactStore:
+    from alliance.store.facts import FactStore
+
     return FactStore(get_settings().resolved_facts_path())
 
 

@@ -75,34 +75,41 @@ def _demo_keys(made: list[Credential]) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(
+        help="Worker processes (production: about one per CPU core, on PostgreSQL; docs/operations.md).",
+        min=1, max=64)] = 1,
 ) -> None:
     """Serve the web UI and the API."""
     import uvicorn
 
-    from alliance.server import create_app
-
-    from alliance.core.errors import InvalidInput
     from alliance.core.settings import get_settings
-    from alliance.settlement.schedule import parse_time
+    from alliance.serving import TARGET, log_to_stderr, settle_time
 
     settings = get_settings()
-    settle_at = None
-    if settings.settle_at:
-        try:
-            settle_at = parse_time(settings.settle_at)
-        except ValueError as exc:
-            raise InvalidInput(f"ALLIANCE_SETTLE_AT: {exc}") from None
-    store = open_store(create=True)
+    settle_at = settle_time()
+    store = open_store(create=True)  # creates or upgrades the schema once, before any worker starts
     daily = f"; daily settlement after {settle_at:%H:%M} local" if settle_at else ""
-    console.print(f"Alliance on http://{host}:{port}/  (database: {store.describe()}{daily}; Ctrl+C stops)",
+    several = f"; {workers} worker processes" if workers > 1 else ""
+    console.print(f"Alliance on http://{host}:{port}/  (database: {store.describe()}{daily}{several}; Ctrl+C stops)",
                   highlight=False)
+    if workers > 1 and store.kind == "sqlite":
+        console.print("Several workers on SQLite: fine for a trial; for production use PostgreSQL "
+                      "(docs/operations.md).", highlight=False)
     from alliance.access.demo import SIGN_INS_FILE
 
     kept = settings.home.resolve() / SIGN_INS_FILE
     if kept.exists():  # the demo's sign-ins scrolled away long ago: say where they are
         console.print(f"Demo sign-ins and keys: {kept}", highlight=False, soft_wrap=True)
     # proxy_headers off: the app believes X-Forwarded-* only from ALLIANCE_TRUSTED_PROXIES (api.guards.ClientAddress).
-    uvicorn.run(create_app(store, settle_at=settle_at), host=host, port=port, log_level="info", proxy_headers=False)
+    if workers == 1:
+        from alliance.server import create_app
+
+        log_to_stderr()
+        uvicorn.run(create_app(store, settle_at=settle_at), host=host, port=port, log_level="info",
+                    proxy_headers=False)
+        return
+    store.close()  # each worker opens its own (alliance.serving)
+    uvicorn.run(TARGET, factory=True, workers=workers, host=host, port=port, log_level="info", proxy_headers=False)
 
 
 @fails_cleanly

@@ -5,19 +5,26 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
+from alliance.cli.lazy import Deferred
 from alliance.cli.output import console, current_actor, fails_cleanly, open_store, parse_day
 from alliance.cli.output import alliance_zone, local_day, local_time
 from alliance.core.clock import SystemClock
 from alliance.core.decimals import parse_decimal
 from alliance.registry.spreadsheets import TableFileError
-from alliance.screening import service
 from alliance.screening.entities import Cadence, Decision
 from alliance.screening.pipeline import Area, ItemStatus, KpiDirection, Source, Stage
+
+# The services are imported when a command calls them (cli.lazy.Deferred): --help and the
+# light sub-commands start without them.
+if TYPE_CHECKING:
+    from alliance.screening import service
+else:
+    service = Deferred("alliance.screening.service")
 
 prospect_app = typer.Typer(help="Prospective partners and their stage.", no_args_is_help=True)
 dd_app = typer.Typer(help="Due-diligence checklists.", no_args_is_help=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
+from alliance.cli.lazy import Deferred
 from alliance.cli.output import (
     console,
     current_actor,
@@ -29,8 +30,14 @@ from alliance.screening.blanks import BlankChoice
 from alliance.screening.candidates import table_from_rows
 from alliance.screening.criteria import PRESETS, CriteriaSpec, WeightsDoNotSumToOne, load_spec_text, preset
 from alliance.screening.report import SensitivitySettings, screening_report
-from alliance.screening import service
 from alliance.screening.scoring import Method, rank
+
+# The services are imported when a command calls them (cli.lazy.Deferred): --help and the
+# light sub-commands start without them.
+if TYPE_CHECKING:
+    from alliance.screening import service
+else:
+    service = Deferred("alliance.screening.service")
 
 FORMATS = ("table", "json", "csv", "xlsx")
 

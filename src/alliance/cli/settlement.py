@@ -5,17 +5,24 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
+from alliance.cli.lazy import Deferred
 from alliance.cli.orders import open_facts
 from alliance.cli.output import console, current_actor, fails_cleanly, open_store, parse_day, read_text_file, write_rows
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
-from alliance.settlement import service
 from alliance.settlement.unshared import UnsharedDay
+
+# The services are imported when a command calls them (cli.lazy.Deferred): --help and the
+# light sub-commands start without them.
+if TYPE_CHECKING:
+    from alliance.settlement import service
+else:
+    service = Deferred("alliance.settlement.service")
 
 AllianceOpt = Annotated[str, typer.Option("--alliance", "-a", help="The alliance's code.")]
 

@@ -6,14 +6,18 @@ import ipaddress
 import os
 from pathlib import Path
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+PREFIX = "ALLIANCE_"
 
 
-class Settings(BaseSettings):
-    """Platform configuration, read from the environment (see README, "Configuration")."""
+class Settings(BaseModel):
+    """Platform configuration, read from the environment (see README, "Configuration").
 
-    model_config = SettingsConfigDict(env_prefix="ALLIANCE_", extra="ignore")
+    A plain model filled by `get_settings` from the `ALLIANCE_*` variables (names in any case, as
+    pydantic-settings read them): pydantic-settings cost every command a tenth of a second to import."""
+
+    model_config = ConfigDict(extra="ignore")
 
     home: Path = Field(default=Path("data"), description="Data directory; holds the SQLite file.")
     database_url: str | None = Field(
@@ -100,5 +104,12 @@ class Settings(BaseSettings):
 
 
 def get_settings() -> Settings:
-    """Settings as the environment says now (cheap; not cached, so tests and tools can change it)."""
-    return Settings()
+    """Settings as the environment says now (cheap; not cached, so tests and tools can change it).
+
+    Raises pydantic's ValidationError naming the setting when a value is not valid."""
+    values: dict[str, str] = {}
+    for key, value in os.environ.items():
+        name = key[len(PREFIX):].lower() if key.upper().startswith(PREFIX) else ""
+        if name in Settings.model_fields:
+            values[name] = value
+    return Settings.model_validate(values)

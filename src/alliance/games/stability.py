@@ -26,8 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import csr_matrix, hstack
 
 from alliance.games.game import Game, GameInvalid, mask_matrix, require_enumerable
 
@@ -118,6 +116,11 @@ class _Programme:
 
     def solve(self) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
         """min eps over the active rows: (eps, x, duals of the active rows, duals of x's bounds)."""
+        # SciPy is imported here, by the first linear programme: importing it costs a third of a
+        # second, which whatever merely imports the games (the CLI, the web app) should not pay.
+        from scipy.optimize import linprog
+        from scipy.sparse import csr_matrix, hstack
+
         index = np.flatnonzero(self.active)
         rows = csr_matrix(self.rows[index])
         a_ub = hstack([-rows, csr_matrix(-np.ones((len(index), 1)))]).tocsr()

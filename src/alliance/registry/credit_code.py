@@ -6,8 +6,8 @@ exceptions into the reasons a user reads.
 
 from __future__ import annotations
 
-from stdnum.cn import uscc
-from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
+# python-stdnum is imported by the functions (its import reaches pydoc: a twentieth of a second
+# that listing members, which checks no code, should not pay).
 
 
 class InvalidCreditCode(ValueError):
@@ -16,6 +16,9 @@ class InvalidCreditCode(ValueError):
 
 def normalise_credit_code(text: str) -> str:
     """Return the 18-character code in canonical form, or raise InvalidCreditCode with a reason."""
+    from stdnum.cn import uscc
+    from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
+
     try:
         return uscc.validate(text)
     except InvalidLength:
@@ -34,6 +37,8 @@ def normalise_credit_code(text: str) -> str:
 
 def with_check_character(first17: str) -> str:
     """Complete a 17-character body with its check character (used to make demo and test data)."""
+    from stdnum.cn import uscc
+
     body = uscc.compact(first17)
     if len(body) != 17:
         raise InvalidCreditCode(f"a code body has 17 characters, got {len(body)}")

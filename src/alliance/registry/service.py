@@ -8,18 +8,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import AllianceNotFound, AlreadyStored, Conflict, InvalidInput, MemberNotFound, Problem
-from alliance.registry.importing import ProblemLog, check_member_rows, plan_member_import
 from alliance.registry.model import Alliance, AllianceSpec, Member, MemberDraft, check_alliance_spec
-from alliance.registry.records import ParseContext
 from alliance.ledger import events
-from alliance.ledger import service as ledger
 from alliance.store.database import Store
 from alliance.store.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from alliance.registry.importing import ProblemLog
+
+# The ledger's service and the member import's parsing are imported by the functions that write or
+# import (each a tenth of a second): listing and showing alliances and members needs neither.
 
 # Who the ledger names for registry changes until users and API keys exist (issue 7).
 PLATFORM = "platform"
@@ -55,6 +58,8 @@ def create_alliance(
         except AlreadyStored:
             raise Conflict(f"an alliance with code {spec.code!r} already exists") from None
         created = uow.alliances.require(spec.code)
+        from alliance.ledger import service as ledger
+
         ledger.open_log(uow, created.id, created.code, store.ledger_passphrase, clock.now())
         ledger.record(uow, created.id, created.code, events.ALLIANCE_CREATED, PLATFORM, clock.now(), {
             "code": created.code, "name": created.name, "kind": created.kind.value, "structure": created.structure.value,
@@ -145,6 +150,8 @@ def end_membership(store: Store, alliance_code: str, member_code: str, left_on: 
         if day < member.joined_on:
             raise InvalidInput(f"{member_code!r} joined on {member.joined_on}; it cannot leave on {day}")
         uow.members.end_membership(alliance.id, member_code, day)
+        from alliance.ledger import service as ledger
+
         ledger.record(uow, alliance.id, alliance.code, events.MEMBER_LEFT, PLATFORM, clock.now(),
                       {"member": member_code, "left_on": day.isoformat()})
         uow.commit()
@@ -181,6 +188,9 @@ def import_members(
     first bad row nothing more is written, the rest is only checked (to count its problems), and
     the transaction is rolled back.
     """
+    from alliance.registry.importing import ProblemLog, check_member_rows
+    from alliance.registry.records import ParseContext
+
     log = problems or ProblemLog()
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
@@ -222,6 +232,9 @@ def check_member_import(store: Store, alliance_code: str, header: Sequence[str],
                         clock: Clock, *, header_row: int = 1) -> list[MemberDraft]:
     """What `import_members` would add, without adding it: the drafts, or InvalidInput listing
     every bad row (a preview; the import itself checks everything again)."""
+    from alliance.registry.importing import plan_member_import
+    from alliance.registry.records import ParseContext
+
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         existing = uow.members.existing_keys(alliance.id)
@@ -256,6 +269,8 @@ def _add_drafts(uow: UnitOfWork, alliance: Alliance, drafts: Sequence[MemberDraf
 
 
 def _save_members(uow: UnitOfWork, alliance: Alliance, drafts: Sequence[MemberDraft], clock: Clock) -> int:
+    from alliance.ledger import service as ledger
+
     # The ledger records who joined and when, not contact details: it can never be edited.
     ledger.record_many(uow, alliance.id, alliance.code, PLATFORM, clock.now(), [
         (events.MEMBER_JOINED, {"member": d.code, "legal_name": d.legal_name, "credit_code": d.credit_code,

@@ -21,9 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils.exceptions import InvalidFileException
+# openpyxl (with NumPy, a fifth of a second) is imported where a workbook is read or written, so
+# that modules naming TableFileError or open_table load quickly.
 
 from alliance.core.cells import defused_row, undefuse
 from alliance.core.errors import InvalidInput
@@ -138,6 +137,9 @@ def _csv_rows(path: Path, handle: BinaryIO) -> Iterator[list[str]]:
 
 
 def _workbook(path: Path, handle: BinaryIO) -> Any:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         return load_workbook(handle, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
@@ -196,6 +198,9 @@ def write_table(target: Path | IO[bytes], fmt: str, header: Sequence[str], rows:
         return
     if fmt != "xlsx":
         raise TableFileError(f"unsupported format {fmt!r}; use csv or xlsx")
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("members")
     sheet.append(defused_row(header))

@@ -19,13 +19,10 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from alliance.core.errors import InvalidInput, Problem
 from alliance.core.limits import DAY_LIMIT_MINOR
 from alliance.core.money import Money, MoneyError, check_currency
 from alliance.registry.model import CODE_PATTERN
-from alliance.sharing import yaml_exact
 
 ONE = Decimal(1)
 # A share, rate or weight is held exactly with at most this many digits before and after the point.
@@ -570,6 +567,10 @@ def parse_agreement(raw: Any, *, members: Sequence[str] | None = None) -> Agreem
 
 def load_agreement_text(text: str, source: str = "agreement", *, members: Sequence[str] | None = None) -> Agreement:
     """Parse YAML (or JSON) text with exact decimals, then validate it."""
+    import yaml  # here: PyYAML costs a tenth of a second to import, which what only names agreements
+
+    from alliance.sharing import yaml_exact  # (the ledger's public key, a statement) should not pay
+
     try:
         raw = yaml_exact.load(text)
     except yaml.YAMLError as exc:

@@ -30,9 +30,7 @@ from dataclasses import dataclass
 from enum import Enum
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from alliance.core.dates import iso_date_sql
 from alliance.core.errors import InvalidInput, Problem, StoreUnavailable
@@ -42,6 +40,11 @@ from alliance.settlement.engine import Need, RuleTotals, needs, sharers
 from alliance.settlement.lines import OrderLine
 from alliance.sharing.agreement import Base, Rule, RuleKind, Selector
 from alliance.store.order_sheets import xlsx_to_csv
+
+if TYPE_CHECKING:
+    import duckdb
+# Otherwise DuckDB is imported where a fact store is opened or read: a command or page that only
+# names this module (a statement, the settlement journal) does not pay for it.
 
 COLUMNS = ("line_id", "order_id", "occurred_at", "seller", "product_owner", "channel", "sku", "quantity",
            "amount", "cost", "attributed_to", "refund_of", "currency")
@@ -194,6 +197,8 @@ def _csv_header(path: Path, shown: str) -> tuple[list[str], str]:
 def _readable(shown: str, fmt: str) -> Iterator[None]:
     """DuckDB's errors about the file itself (bad encoding, a row with extra cells, JSON lines that
     are not objects, values of two types) as a clear InvalidInput naming the file, never a 500."""
+    import duckdb
+
     try:
         yield
     except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException,
@@ -208,7 +213,9 @@ def _readable(shown: str, fmt: str) -> Iterator[None]:
 class FactStore:
     """One DuckDB file holding every alliance's order lines."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, log_busy: bool = True) -> None:
+        import duckdb
+
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -221,7 +228,8 @@ class FactStore:
                 self._db.execute(SCHEMA)
                 self._upgrade()
         except duckdb.IOException as exc:
-            logger.warning("cannot open the fact store %s: %s", path, str(exc).splitlines()[0])
+            if log_busy:  # (a caller that retries says so itself, once)
+                logger.warning("cannot open the fact store %s: %s", path, str(exc).splitlines()[0])
             raise FactStoreError("the order-line store is busy (another process, such as an import from the command "
                                  "line, is using it) or cannot be opened; retry in a moment") from None
         except OSError as exc:

@@ -19,9 +19,6 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
 from alliance.core.cells import undefuse
 from alliance.core.errors import InvalidInput
 from alliance.registry.spreadsheets import cell_text
@@ -29,6 +26,9 @@ from alliance.registry.spreadsheets import cell_text
 
 def xlsx_to_csv(source: Path, target: Path, timezone: str, shown: str) -> None:
     """Write the first sheet of `source` to `target` as UTF-8 CSV; InvalidInput if it is no workbook."""
+    from openpyxl import load_workbook  # here: importing openpyxl (and NumPy) costs a fifth of a second
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         workbook = load_workbook(source, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):

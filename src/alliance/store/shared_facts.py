@@ -7,23 +7,31 @@ request at the same time uses that one `FactStore` (each read on a cursor of its
 at a time: `FactStore.ingest`), and the file is closed again when the last of them is done, so the
 command line can import or settle between requests (DuckDB lets one process at a time open a file
 for writing).
+
+When another process holds the file (another `alliance serve` worker, or the command line), opening
+is retried for up to `OPEN_WAIT` seconds before the request gets its 503: a worker holds the file only
+while its own requests use it, usually for milliseconds (docs/operations.md, "Several workers").
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from alliance.store.facts import FactStore
+from alliance.store.facts import FactStore, FactStoreError
+
+OPEN_WAIT = 2.0  # seconds a request waits for another process to let go of the file
+_RETRY_EVERY = 0.02
 
 
 class SharedFactStore:
     """One `FactStore` per file in this process, open while anything uses it."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path, wait: float = OPEN_WAIT) -> None:
+        self.path, self.wait = path, wait
         self._lock = threading.Lock()
         self._facts: FactStore | None = None
         self._users = 0
@@ -31,9 +39,12 @@ class SharedFactStore:
     @contextmanager
     def using(self) -> Iterator[FactStore]:
         """The open fact store for the block (FactStoreError, a 503, when another process holds it)."""
+        # The wait counts from the request's arrival, not from its turn at the lock: requests queued
+        # behind one that is waiting give up with it, not one after another.
+        deadline = time.monotonic() + self.wait
         with self._lock:
             if self._facts is None:
-                self._facts = FactStore(self.path)
+                self._facts = self._open(deadline)
             facts = self._facts
             self._users += 1
         try:
@@ -44,6 +55,17 @@ class SharedFactStore:
                 if self._users == 0 and self._facts is facts:
                     self._facts = None
                     facts.close()
+
+    def _open(self, deadline: float) -> FactStore:
+        """Open the file, retrying while another process holds it, until `deadline` (monotonic)."""
+        while True:
+            last = time.monotonic() >= deadline
+            try:
+                return FactStore(self.path, log_busy=last)  # logged once, when the request gives up
+            except FactStoreError:
+                if last:
+                    raise
+                time.sleep(_RETRY_EVERY)
 
 
 _SHARED: dict[Path, SharedFactStore] = {}
