@@ -12,11 +12,11 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from alliance import __version__
-from alliance.api import problems
+from alliance.edge import problems
 from alliance.access.policy import ROUTES, Action
 from alliance.access.throttle import AddressBackOff
-from alliance.api.deps import BEARER_SCHEME, authorize_route
-from alliance.api.guards import AuthenticateFirst, BodyLimit, ClientAddress, RateLimiter, SecurityHeaders
+from alliance.edge.deps import BEARER_SCHEME, authorize_route
+from alliance.edge.guards import AuthenticateFirst, BodyLimit, ClientAddress, RateLimiter, SecurityHeaders
 from alliance.api.statement_reads import CachedStatementReads, ClosedDayStatements
 from alliance.api.routers import agreements, alliances, auth, datashare, games, health, ledger, screening, settlement
 from alliance.api.routers import docs as api_docs
@@ -125,13 +125,14 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     # ... and failed ones back off per address (access.throttle; the account's own is stored).
     app.state.sign_in_backoff = AddressBackOff()
     app.add_middleware(IdempotentWrites, store=store, clock=clock)
-    app.add_middleware(BodyLimit, limit=settings.max_body_mb * 2**20)
+    app.add_middleware(BodyLimit, limit=settings.max_body_mb * 2**20, too_large_page=errors.too_large_page)
     # In front of the routing: a kept closed-day statement, served to a key allowed to read it.
     app.add_middleware(CachedStatementReads)
     # Before any of that, and before a body is read: a request without a key that holds is refused,
     # and such refusals are limited per address.
     app.add_middleware(AuthenticateFirst, store=store, clock=clock,
-                       limiter=RateLimiter(settings.anonymous_rate_limit, settings.anonymous_rate_burst))
+                       limiter=RateLimiter(settings.anonymous_rate_limit, settings.anonymous_rate_burst),
+                       sign_in_page=errors.sign_in_redirect)
     app.add_middleware(SecurityHeaders)
     # Outermost: the client's address and scheme, from forwarded headers only through trusted proxies.
     app.add_middleware(ClientAddress, proxies=settings.trusted_proxy_networks())

@@ -280,7 +280,7 @@ def sign_in(store: Store, username: str, password: str, clock: Clock) -> WebSess
 
     Failures back off per account (access.throttle): after five in a row an attempt must wait
     2^k seconds, up to a minute; one made sooner fails without its password being counted, and
-    does not lengthen the wait. The client address has its own back-off (api.deps.sign_in_from)."""
+    does not lengthen the wait. The client address has its own back-off (edge.deps.sign_in_from)."""
     now = clock.now()
     with store.unit_of_work() as uow:
         user = uow.access.user(username)

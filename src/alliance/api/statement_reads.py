@@ -28,10 +28,9 @@ from collections import OrderedDict
 from datetime import date
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 
 from alliance.access.policy import ROUTES, authorize
-from alliance.access.service import check_key, record_use
+from alliance.edge.auth import bearer_token, key_principal
 from alliance.core.errors import AllianceError
 
 ROUTE = "/api/v1/alliances/{code}/statements/{member}"
@@ -100,9 +99,7 @@ class CachedStatementReads:
         for name, value in scope["headers"]:
             if name == b"authorization":
                 authorizations += 1
-                scheme, _, rest = value.decode("latin-1").partition(" ")
-                if scheme.lower() == "bearer":
-                    token = rest.strip()
+                token = bearer_token(value.decode("latin-1"))
             elif name in (b"cookie", b"content-length", b"transfer-encoding"):
                 return None  # a session is the route's to check (CSRF, its role); a body, the body limit's
         if query is None or not token or authorizations != 1:
@@ -111,14 +108,11 @@ class CachedStatementReads:
             day = date.fromisoformat(query.group(1).decode())
         except ValueError:
             return None
-        state = scope["app"].state  # the store and clock the routes use (alliance.api.deps)
+        state = scope["app"].state  # the store and clock the routes use (alliance.edge.deps)
         try:
-            principal, due = check_key(state.store, token, state.clock)
+            principal = await key_principal(state.store, token, state.clock)
         except AllianceError:
             return None
-        if due:
-            # check_key has marked the use as recorded; record it here, or nobody will.
-            await run_in_threadpool(record_use, state.store, principal.subject, state.clock)
         try:
             authorize(principal, ACTION, code, member)
         except AllianceError:

@@ -13,7 +13,6 @@ form field `csrf_token` or the `X-CSRF-Token` header (htmx sends it from the pag
 
 from __future__ import annotations
 
-import hmac
 import logging
 from dataclasses import dataclass
 from typing import Annotated
@@ -23,8 +22,9 @@ from starlette.concurrency import run_in_threadpool
 
 from alliance.access.policy import Action, authorize
 from alliance.access.roles import Principal, Role
-from alliance.access.service import CsrfFailed, NotAuthenticated, SessionInfo, session_info
-from alliance.api.deps import SAFE_METHODS, SESSION_COOKIE, ClockDep, StoreDep
+from alliance.access.service import CsrfFailed, NotAuthenticated, SessionInfo
+from alliance.edge.auth import SAFE_METHODS, SESSION_COOKIE, cookie_session, csrf_header, tokens_match
+from alliance.edge.deps import ClockDep, StoreDep
 from alliance.core.errors import AllianceError, NotFound
 from alliance.sharing import attorneys
 from alliance.store.access_repository import Grant
@@ -172,7 +172,7 @@ async def current_viewer(request: Request, store: StoreDep, clock: ClockDep) -> 
     if not token:
         raise SignInRequired("sign in to continue")
     try:
-        info = session_info(store, token, clock)
+        info = cookie_session(store, token, clock)
     except NotAuthenticated as exc:
         raise SignInRequired(exc.message) from None
     viewer = _viewer(info, request.path_params.get("code"))
@@ -185,12 +185,12 @@ ViewerDep = Annotated[Viewer, Depends(current_viewer)]
 
 async def check_csrf(request: Request, viewer: Viewer) -> None:
     """A write must carry the session's CSRF token (header from htmx, or the form's hidden field)."""
-    sent = request.headers.get("x-csrf-token")
+    sent = csrf_header(request.headers)
     if sent is None:
         form = await request.form()  # Starlette keeps the parsed form: the route reads it again for free
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else ""
-    if not hmac.compare_digest(sent.encode("utf-8", "replace"), viewer.csrf_token.encode()):
+    if not tokens_match(sent, viewer.csrf_token):
         raise CsrfFailed("this form has expired or came from another site: reload the page and try again")
 
 

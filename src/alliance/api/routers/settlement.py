@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from alliance.api.schemas import Body, Day, SettlementOut, StatementOut
-from alliance.api.deps import ActorDep, ClockDep, Code, FactsDep, StoreDep
-from alliance.api.problems import PROBLEM_JSON, problem
+from alliance.edge.deps import ActorDep, ClockDep, Code, FactsDep, StoreDep
+from alliance.edge.problems import PROBLEM_JSON, problem
 from alliance.api.statement_reads import ClosedDayStatements
 from alliance.api.uploads import read_capped
 from alliance.core.errors import InvalidInput
