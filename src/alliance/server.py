@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from alliance import __version__
 from alliance.edge import problems
-from alliance.access.policy import ROUTES, Action
+from alliance.access.policy import Action
 from alliance.access.throttle import AddressBackOff
 from alliance.edge.deps import BEARER_SCHEME, authorize_route
 from alliance.edge.guards import AuthenticateFirst, BodyLimit, ClientAddress, RateLimiter, SecurityHeaders
@@ -23,6 +23,7 @@ from alliance.api.routers import docs as api_docs
 from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
 from alliance.edge.idempotency import IdempotentWrites
+from alliance.edge.routes import ROUTES
 from alliance.settlement.scheduler import DailySettlement
 from alliance.store.database import Store
 from alliance.store.shared_facts import shared_facts

@@ -29,8 +29,9 @@ from datetime import date
 from typing import Any
 
 
-from alliance.access.policy import ROUTES, authorize
+from alliance.access.policy import authorize
 from alliance.edge.auth import bearer_token, key_principal
+from alliance.edge.routes import ROUTES
 from alliance.core.errors import AllianceError
 
 ROUTE = "/api/v1/alliances/{code}/statements/{member}"

@@ -5,23 +5,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
-from alliance.access.policy import ROUTES, Forbidden, authorize
-from alliance.access.roles import Principal, Role
+from alliance.access.policy import Forbidden
+from alliance.access.roles import Principal
 from alliance.access.service import CsrfFailed, NotAuthenticated, WebSession, sign_in
 from alliance.core.clock import Clock
 from alliance.edge.guards import RateLimited, client_host
+from alliance.edge.routes import API_PREFIX, ROUTES, authorize_request, route_template
 from alliance.edge.auth import (SAFE_METHODS, SESSION_COOKIE, bearer_token, cookie_session, csrf_header,
                                 key_principal, tokens_match)
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
-from alliance.store.scope import request_scope
 
 logger = logging.getLogger("alliance.access")
-API_PREFIX = "/api/v1"
 
 
 # Trivial dependencies are async: FastAPI runs a sync one in the thread pool, a hop per request.
@@ -104,31 +104,12 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
 async def authorize_route(request: Request, principal: PrincipalDep) -> None:
-    """The route's action (access.policy.ROUTES), authorised for the path's alliance and member.
-
-    Async on purpose: the alliance scope it sets (row-level security, alliance.store.scope) is a
-    context variable, which the request's later steps inherit only if set in the request's task."""
-    route = request.scope.get("route")
-    path = getattr(route, "path", request.url.path)
-    # The API routers are included under /api/v1, which this FastAPI leaves out of a route's path.
-    if not path.startswith(API_PREFIX):
-        path = API_PREFIX + path
-    try:
-        action = ROUTES[(request.method, path)]
-    except KeyError:
-        raise Forbidden(f"{request.method} {path} is not open to any role yet") from None
-    if action is None:
-        return
-    if principal.role is not Role.PLATFORM_ADMIN and principal.alliance is not None:
-        request_scope.set(principal.alliance)
-    limiter = getattr(request.app.state, "rate_limiter", None)
-    if limiter is not None:
-        limiter.take(principal.subject)
-    try:
-        authorize(principal, action, request.path_params.get("code"), request.path_params.get("member"))
-    except Exception as exc:
-        logger.info("denied: %s %s for %s: %s", request.method, request.url.path, principal.actor, exc)
-        raise
+    """The API route's action (edge.routes.ROUTES), authorised for the path's alliance and member,
+    within the key's rate (a route missing from the table is refused, 403)."""
+    template = route_template(request, API_PREFIX)
+    if (request.method, template) not in ROUTES:
+        raise Forbidden(f"{request.method} {template} is not open to any role yet")
+    await authorize_request(request, principal, template, limiter=getattr(request.app.state, "rate_limiter", None))
 
 
 async def current_actor(principal: PrincipalDep) -> str:
@@ -139,22 +120,30 @@ async def current_actor(principal: PrincipalDep) -> str:
 ActorDep = Annotated[str, Depends(current_actor)]
 
 
-def sign_in_from(request: Request, store: Store, username: str, password: str, clock: Clock) -> WebSession:
-    """Sign in from the request's client address (edge.guards.ClientAddress): at most one attempt a
-    second from an address on average, and after many failures from it, a wait that doubles with
-    each further one (access.throttle); 429 with Retry-After while it lasts. The account's own
-    back-off is in access.service.sign_in."""
+@contextmanager
+def attempt_from_address(request: Request, clock: Clock, refused: type[Exception], what: str) -> Iterator[None]:
+    """A credential tried from the request's client address (edge.guards.ClientAddress): at most one
+    attempt a second from an address on average, and after many refused ones (`refused` raised in
+    the block) a wait that doubles with each further one (access.throttle); 429 with Retry-After
+    while it lasts. Signing in and redeeming a one-time code share it."""
     address = client_host(request.scope)
     request.app.state.sign_in_limiter.take(address)
     backoff = request.app.state.sign_in_backoff
     wait = backoff.retry_after(address, clock.now())
     if wait:
-        raise RateLimited(f"too many failed sign-ins from this address; retry in {wait} s", wait)
+        raise RateLimited(f"too many {what} from this address; retry in {wait} s", wait)
     try:
-        return sign_in(store, username, password, clock)
-    except NotAuthenticated:
+        yield
+    except refused:
         backoff.failed(address, clock.now())
         raise
+
+
+def sign_in_from(request: Request, store: Store, username: str, password: str, clock: Clock) -> WebSession:
+    """Sign in, throttled per client address (`attempt_from_address`); the account's own back-off
+    is in access.service.sign_in."""
+    with attempt_from_address(request, clock, NotAuthenticated, "failed sign-ins"):
+        return sign_in(store, username, password, clock)
 
 
 def require_csrf_for_sessions(request: Request) -> None:

@@ -27,8 +27,7 @@ from alliance.access.policy import Forbidden
 from alliance.access.roles import MEMBER_ROLES, Role
 from alliance.edge.auth import (SESSION_COOKIE, clear_form_token, form_token_matches, new_form_token, set_form_token,
                                 set_session_cookie)
-from alliance.edge.deps import ClockDep, Code, StoreDep
-from alliance.edge.guards import RateLimited, client_host
+from alliance.edge.deps import ClockDep, Code, StoreDep, attempt_from_address
 from alliance.core.errors import AllianceError, AllianceNotFound, InvalidInput
 from alliance.registry import service as registry
 from alliance.registry.model import Alliance
@@ -308,16 +307,10 @@ async def reset_password(request: Request, store: StoreDep, clock: ClockDep) -> 
                                                                "site. Please enter the code again.")])
     if form.get("password", "") != form.get("password_again", ""):
         return _reset_form(request, 422, code=code, errors=[PASSWORDS_DIFFER])
-    address = client_host(request.scope)
-    request.app.state.sign_in_limiter.take(address)
-    backoff = request.app.state.sign_in_backoff
-    wait = backoff.retry_after(address, clock.now())
-    if wait:
-        raise RateLimited(f"too many refused attempts from this address; retry in {wait} s", wait)
     try:
-        _username, session = await run_in_threadpool(people.redeem, store, code, form.get("password", ""), clock)
+        with attempt_from_address(request, clock, people.CodeRefused, "refused attempts"):
+            _username, session = await run_in_threadpool(people.redeem, store, code, form.get("password", ""), clock)
     except people.CodeRefused as exc:
-        backoff.failed(address, clock.now())
         return _reset_form(request, exc.status, code=code, errors=[exc.message])
     except InvalidInput as exc:
         return _reset_form(request, exc.status, code=code, errors=[exc.message])
