@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import time
@@ -32,6 +33,7 @@ from alliance.web import (STATIC_DIR, agreement_pages, alliance_pages, attorney_
                           view_query_pages)
 
 
+logger = logging.getLogger("alliance.server")
 API_ACCESS = [Depends(authorize_route)]
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "no key, or a malformed, unknown, revoked or expired key", "content": {problems.PROBLEM_JSON: {}}},
@@ -68,9 +70,13 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     """
     clock = clock or SystemClock()
     facts = facts_path or get_settings().resolved_facts_path()
+    insecure_http = get_settings().insecure_http
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if insecure_http:
+            logger.warning("ALLIANCE_INSECURE_HTTP=1: sign-in and session cookies are sent over plain HTTP; passwords "
+                           "and sessions cross the network unencrypted (a closed office network only; docs/operations.md)")
         daily = DailySettlement(store, facts, settle_at, clock) if settle_at is not None else None
         if daily is not None:
             daily.start()

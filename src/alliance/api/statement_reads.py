@@ -10,7 +10,7 @@ of the app that serves exactly that case and nothing else:
 - only a well-formed GET with one bearer key, no body, a day in `YYYY-MM-DD` and no other query
   parameter;
 - the key is checked by `access.service.check_key` and the request authorised by
-  `access.policy.authorize` with the route's own action from `access.policy.ROUTES`: the same
+  `access.policy.authorize` with the route's own action from `edge.routes.ROUTES`: the same
   single place that decides for the route itself;
 - the key's rate limit is taken as the route would take it;
 - only a statement already kept is served.

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from alliance.access.roles import Principal
 from alliance.access.service import SESSION_HOURS, SessionInfo, check_key, record_use, session_info
 from alliance.core.clock import Clock
+from alliance.core.settings import get_settings
 from alliance.store.database import Store
 
 SESSION_COOKIE = "alliance_session"
@@ -63,8 +64,22 @@ def csrf_header(headers: Mapping[str, str]) -> str | None:
 # -- cookies ---------------------------------------------------------------------------------------
 
 def cookies_secure() -> bool:
-    """Whether cookies carry `Secure` (browsers then send them over https only)."""
-    return True
+    """Whether cookies carry `Secure` (browsers then send them over https, or to localhost, only):
+    always, unless the operator set ALLIANCE_INSECURE_HTTP=1 for a closed office network."""
+    return not get_settings().insecure_http
+
+
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+
+def sign_in_over_http_fails(scheme: str, host: str | None) -> bool:
+    """Whether a browser that reached this site at `scheme`://`host` will drop the Secure session
+    cookie, so that signing in cannot work: plain http to anything but the machine itself (browsers
+    treat http://localhost as secure) while cookies are Secure."""
+    if scheme != "http" or not cookies_secure():
+        return False
+    name = (host or "").lower()
+    return not (name in LOOPBACK_NAMES or name.endswith(".localhost") or name.startswith("127."))
 
 
 def set_session_cookie(response: Response, token: str) -> None:

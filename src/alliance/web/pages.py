@@ -14,8 +14,9 @@ from alliance.access import people
 from alliance.access import service as access
 from alliance.access.policy import Action
 from alliance.access.roles import Role
-from alliance.edge.auth import (SESSION_COOKIE, clear_form_token, clear_session_cookie, form_token_matches,
-                                new_form_token, set_form_token, set_session_cookie)
+from alliance.edge.auth import (SESSION_COOKIE, clear_form_token, clear_session_cookie, cookies_secure,
+                                form_token_matches, new_form_token, set_form_token, set_session_cookie,
+                                sign_in_over_http_fails)
 from alliance.edge.deps import ClockDep, StoreDep, sign_in_from
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.registry import service
@@ -83,7 +84,8 @@ def _sign_in_form(request: Request, status: int = 200, *, next: str, username: s
                   expired: bool = False) -> Response:
     token = new_form_token()
     response = render(request, "sign_in.html", status=status, next=next, username=username, failed=failed,
-                      expired=expired, sign_in_token=token)
+                      expired=expired, sign_in_token=token, insecure_http=not cookies_secure(),
+                      http_cannot_sign_in=sign_in_over_http_fails(request.url.scheme, request.url.hostname))
     set_form_token(response, SIGN_IN_COOKIE, token)
     return response
 
