@@ -64,6 +64,12 @@ def test_over_https_or_on_the_machine_itself_the_page_says_nothing_of_it(secure_
     assert "; secure" in _set_cookie(page, "alliance_sign_in")
 
 
+def test_behind_a_tls_proxy_the_page_says_nothing_of_it(secure_app: FastAPI) -> None:
+    page = TestClient(secure_app, base_url="http://192.168.1.20:8000").get("/sign-in",
+                                                                        headers={"X-Forwarded-Proto": "https"})
+    assert NEEDS_HTTPS not in page.text and INSECURE not in page.text
+
+
 def test_over_https_the_session_cookie_is_secure(secure_app: FastAPI) -> None:
     c = TestClient(secure_app, base_url="https://office.example")
     answer = c.post("/sign-in", data=sign_in_form(c, "coord", PASSWORD), follow_redirects=False)

@@ -72,11 +72,12 @@ def cookies_secure() -> bool:
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
 
-def sign_in_over_http_fails(scheme: str, host: str | None) -> bool:
+def sign_in_over_http_fails(scheme: str, host: str | None, forwarded_proto: str | None = None) -> bool:
     """Whether a browser that reached this site at `scheme`://`host` will drop the Secure session
     cookie, so that signing in cannot work: plain http to anything but the machine itself (browsers
-    treat http://localhost as secure) while cookies are Secure."""
-    if scheme != "http" or not cookies_secure():
+    treat http://localhost as secure) while cookies are Secure. A proxy's `X-Forwarded-Proto:
+    https` counts even from a proxy not (yet) trusted: it only spares the warning, it grants nothing."""
+    if scheme != "http" or not cookies_secure() or (forwarded_proto or "").split(",")[-1].strip().lower() == "https":
         return False
     name = (host or "").lower()
     return not (name in LOOPBACK_NAMES or name.endswith(".localhost") or name.startswith("127."))

@@ -85,7 +85,8 @@ def _sign_in_form(request: Request, status: int = 200, *, next: str, username: s
     token = new_form_token()
     response = render(request, "sign_in.html", status=status, next=next, username=username, failed=failed,
                       expired=expired, sign_in_token=token, insecure_http=not cookies_secure(),
-                      http_cannot_sign_in=sign_in_over_http_fails(request.url.scheme, request.url.hostname))
+                      http_cannot_sign_in=sign_in_over_http_fails(request.url.scheme, request.url.hostname,
+                                                                  request.headers.get("x-forwarded-proto")))
     set_form_token(response, SIGN_IN_COOKIE, token)
     return response
 
