@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
 
 from alliance.access.credentials import (hash_password, new_api_key, password_matches, secret_digest, secret_matches,
                                          split_key)
@@ -21,7 +20,7 @@ from alliance.core.clock import Clock
 from alliance.registry.model import has_left
 from alliance.core.errors import AllianceError, Conflict, InvalidInput, MemberNotFound, NotFound
 from alliance.store.access_repository import Grant, StoredKey
-from alliance.store.database import Store
+from alliance.store.database import Store, on_duplicate
 from alliance.store.unit_of_work import UnitOfWork
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
@@ -55,10 +54,8 @@ def create_user(store: Store, username: str, password: str, display_name: str, c
     with store.unit_of_work() as uow:
         if uow.access.user(username) is not None:
             raise Conflict(f"user {username!r} already exists")
-        try:
+        with on_duplicate(Conflict(f"user {username!r} already exists")):
             uow.access.add_user(username, hash_password(password), display_name.strip() or username, clock.now())
-        except IntegrityError:
-            raise Conflict(f"user {username!r} already exists") from None
         uow.commit()
 
 
@@ -262,10 +259,8 @@ def grant_in(uow: UnitOfWork, username: str, role: Role, alliance: str | None, m
             raise MemberNotFound(alliance, member)
     if any(g.alliance == alliance for g in uow.sessions.grants(user_id)):
         raise Conflict(f"{username!r} already has a role in {alliance or 'the platform'}")
-    try:
+    with on_duplicate(Conflict(f"{username!r} already has a role in {alliance or 'the platform'}")):
         uow.sessions.grant(user_id, role.value, alliance_id, member)
-    except IntegrityError:
-        raise Conflict(f"{username!r} already has a role in {alliance or 'the platform'}") from None
 
 
 @dataclass(frozen=True, slots=True)

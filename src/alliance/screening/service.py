@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy.exc import IntegrityError
 
 from alliance.ledger import events
 from alliance.ledger import service as ledger
@@ -58,7 +57,7 @@ from alliance.screening.pipeline import (
 )
 from alliance.screening.report import SensitivitySettings, screening_report
 from alliance.screening.scoring import Method, rank
-from alliance.store.database import Store
+from alliance.store.database import Store, on_duplicate
 from alliance.store.unit_of_work import UnitOfWork
 
 # A saved run keeps every input (so it can be recomputed) but only the top of its report.
@@ -253,10 +252,8 @@ def add_prospect(store: Store, alliance_code: str, name: str, source: Source, ac
         alliance = uow.alliances.require(alliance_code)
         if name in uow.screening.prospect_names(alliance.id):
             raise Conflict(f"{name!r} is already a prospect of {alliance_code!r}")
-        try:
+        with on_duplicate(Conflict(f"{name!r} is already a prospect of {alliance_code!r}")):
             prospect_id = _new_prospect(uow, alliance, name, source, credit_code or None, actor, clock)
-        except IntegrityError:
-            raise Conflict(f"{name!r} is already a prospect of {alliance_code!r}") from None
         uow.commit()
         found = uow.screening.prospect(alliance.id, prospect_id)
     assert found is not None

@@ -76,6 +76,18 @@ def _translate(exc: BaseException, database: str) -> BaseException:
     return exc
 
 
+@contextmanager
+def on_duplicate(error: Exception) -> Iterator[None]:
+    """Run a write; a unique key already taken (the driver's IntegrityError) becomes `error`.
+
+    Services say what a duplicate means in their own words, but never see the driver's exception:
+    driver errors are translated here, in the store, and nowhere else (docs/architecture.md)."""
+    try:
+        yield
+    except IntegrityError:
+        raise error from None
+
+
 class Store:
     """A connection pool to one database plus the knowledge of which kind it is."""
 
