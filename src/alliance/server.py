@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import time
@@ -12,17 +13,18 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from alliance import __version__
-from alliance.api import problems
-from alliance.access.policy import ROUTES, Action
+from alliance.edge import problems
+from alliance.access.policy import Action
 from alliance.access.throttle import AddressBackOff
-from alliance.api.deps import BEARER_SCHEME, authorize_route
-from alliance.api.guards import AuthenticateFirst, BodyLimit, ClientAddress, RateLimiter, SecurityHeaders
+from alliance.edge.deps import BEARER_SCHEME, authorize_route
+from alliance.edge.guards import AuthenticateFirst, BodyLimit, ClientAddress, RateLimiter, SecurityHeaders
 from alliance.api.statement_reads import CachedStatementReads, ClosedDayStatements
 from alliance.api.routers import agreements, alliances, auth, datashare, games, health, ledger, screening, settlement
 from alliance.api.routers import docs as api_docs
 from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
 from alliance.edge.idempotency import IdempotentWrites
+from alliance.edge.routes import ROUTES
 from alliance.settlement.scheduler import DailySettlement
 from alliance.store.database import Store
 from alliance.store.shared_facts import shared_facts
@@ -31,6 +33,7 @@ from alliance.web import (STATIC_DIR, agreement_pages, alliance_pages, attorney_
                           view_query_pages)
 
 
+logger = logging.getLogger("alliance.server")
 API_ACCESS = [Depends(authorize_route)]
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "no key, or a malformed, unknown, revoked or expired key", "content": {problems.PROBLEM_JSON: {}}},
@@ -67,9 +70,13 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     """
     clock = clock or SystemClock()
     facts = facts_path or get_settings().resolved_facts_path()
+    insecure_http = get_settings().insecure_http
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if insecure_http:
+            logger.warning("ALLIANCE_INSECURE_HTTP=1: sign-in and session cookies are sent over plain HTTP; passwords "
+                           "and sessions cross the network unencrypted (a closed office network only; docs/operations.md)")
         daily = DailySettlement(store, facts, settle_at, clock) if settle_at is not None else None
         if daily is not None:
             daily.start()
@@ -125,13 +132,14 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     # ... and failed ones back off per address (access.throttle; the account's own is stored).
     app.state.sign_in_backoff = AddressBackOff()
     app.add_middleware(IdempotentWrites, store=store, clock=clock)
-    app.add_middleware(BodyLimit, limit=settings.max_body_mb * 2**20)
+    app.add_middleware(BodyLimit, limit=settings.max_body_mb * 2**20, too_large_page=errors.too_large_page)
     # In front of the routing: a kept closed-day statement, served to a key allowed to read it.
     app.add_middleware(CachedStatementReads)
     # Before any of that, and before a body is read: a request without a key that holds is refused,
     # and such refusals are limited per address.
     app.add_middleware(AuthenticateFirst, store=store, clock=clock,
-                       limiter=RateLimiter(settings.anonymous_rate_limit, settings.anonymous_rate_burst))
+                       limiter=RateLimiter(settings.anonymous_rate_limit, settings.anonymous_rate_burst),
+                       sign_in_page=errors.sign_in_redirect)
     app.add_middleware(SecurityHeaders)
     # Outermost: the client's address and scheme, from forwarded headers only through trusted proxies.
     app.add_middleware(ClientAddress, proxies=settings.trusted_proxy_networks())

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from alliance.api.guards import ClientAddress
+from alliance.edge.guards import ClientAddress
 from alliance.core.clock import FrozenClock
 from alliance.core.settings import Settings
 from alliance.server import create_app

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from alliance.api.guards import RateLimited, RateLimiter
+from alliance.edge.guards import RateLimited, RateLimiter
 from alliance.core.clock import FrozenClock
 from alliance.server import create_app
 from alliance.store.database import Store

@@ -11,7 +11,8 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from alliance.access.policy import ALLOWED, MEMBER_SCOPED, ROUTES, Action
+from alliance.access.policy import ALLOWED, MEMBER_SCOPED, Action
+from alliance.edge.routes import API_ROUTES as ROUTES
 from alliance.access.roles import MEMBER_ROLES, Role
 from alliance.access.service import create_api_key, revoke_api_key
 from alliance.core.clock import FrozenClock

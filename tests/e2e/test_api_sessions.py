@@ -100,7 +100,7 @@ def test_a_guesser_waits_longer_each_time_but_the_user_is_never_kept_out_long(cl
     from datetime import timedelta
 
     from alliance.access.throttle import AddressBackOff
-    from alliance.api.guards import RateLimiter
+    from alliance.edge.guards import RateLimiter
 
     # Only the account's back-off here: the address's limits are tested on their own.
     client.app.state.sign_in_limiter = RateLimiter(rate=1000, burst=1000)  # type: ignore[attr-defined]
@@ -134,7 +134,7 @@ def test_failed_sign_ins_back_off_per_address(client: TestClient, clock: FrozenC
     from datetime import timedelta
 
     from alliance.access.throttle import AddressBackOff
-    from alliance.api.guards import RateLimiter
+    from alliance.edge.guards import RateLimiter
 
     client.app.state.sign_in_limiter = RateLimiter(rate=1000, burst=1000)  # type: ignore[attr-defined]
     client.app.state.sign_in_backoff = AddressBackOff(free=3, cap=timedelta(minutes=15))  # type: ignore[attr-defined]
@@ -171,7 +171,7 @@ def test_parallel_guesses_still_lock(client: TestClient, store: Store, clock: Fr
 
 
 def test_sign_in_attempts_are_limited_per_address(client: TestClient) -> None:
-    from alliance.api.guards import RateLimiter
+    from alliance.edge.guards import RateLimiter
 
     client.app.state.sign_in_limiter = RateLimiter(rate=0.001, burst=3)  # type: ignore[attr-defined]
     answers = [sign_in(client, username="nobody").status_code for _ in range(4)]

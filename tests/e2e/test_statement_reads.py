@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from alliance.access.roles import Role
 from alliance.access.service import create_api_key, list_api_keys, revoke_api_key
-from alliance.api.guards import RateLimiter
+from alliance.edge.guards import RateLimiter
 from alliance.api.statement_reads import CachedStatementReads
 from alliance.core.clock import FrozenClock
 from alliance.server import create_app

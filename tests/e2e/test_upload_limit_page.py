@@ -76,3 +76,40 @@ def test_the_api_keeps_problem_json(app: object, store: Store) -> None:
                headers={**admin_headers(store), "Content-Type": "text/csv", "Accept": "text/html"})
     assert r.status_code == 413 and r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["code"] == "body_too_large"
+
+
+# One body limit (ALLIANCE_MAX_BODY_MB, edge.guards.BodyLimit) for the API and the pages: a body of
+# exactly the limit reaches the route, one byte more is refused before it does (issue 18).
+LIMIT = 2**20
+
+
+def _multipart(size: int) -> tuple[bytes, str]:
+    """A multipart form with one CSV file, `size` bytes in all."""
+    head = (b'--b\r\nContent-Disposition: form-data; name="file"; filename="members.csv"\r\n'
+            b"Content-Type: text/csv\r\n\r\n")
+    tail = b"\r\n--b--\r\n"
+    return head + b"x" * (size - len(head) - len(tail)) + tail, "multipart/form-data; boundary=b"
+
+
+def test_an_api_upload_at_the_limit_reaches_the_route_and_one_byte_more_does_not(app: object, store: Store) -> None:
+    c = TestClient(app)  # type: ignore[arg-type]
+    headers = {**admin_headers(store), "Content-Type": "text/csv"}
+    at = c.post("/api/v1/alliances/nb/order-lines", content=b"x" * LIMIT, headers=headers)
+    assert at.status_code == 422 and at.json()["code"] != "body_too_large"  # read whole: its lines are refused
+    over = c.post("/api/v1/alliances/nb/order-lines", content=b"x" * (LIMIT + 1), headers=headers)
+    assert over.status_code == 413 and over.json()["code"] == "body_too_large"
+
+
+def test_a_page_upload_at_the_limit_reaches_the_page_and_one_byte_more_does_not(app: object) -> None:
+    c = browser(app)
+    page = c.get("/alliances/nb/members/import", headers=HTML)
+    csrf = page.text.split('name="csrf-token" content="')[1].split('"')[0]
+    body, content_type = _multipart(LIMIT)
+    assert len(body) == LIMIT
+    at = c.post(URL, content=body, headers={**HTML, "Content-Type": content_type, "X-CSRF-Token": csrf,
+                                            "Accept-Language": "en"})
+    assert at.status_code in (200, 422) and "at most 1 MiB" not in unescape(at.text)  # the page read it
+    body, content_type = _multipart(LIMIT + 1)
+    over = c.post(URL, content=body, headers={**HTML, "Content-Type": content_type, "X-CSRF-Token": csrf,
+                                              "Accept-Language": "en"})
+    assert over.status_code == 413 and "at most 1 MiB" in unescape(over.text)

@@ -796,7 +796,7 @@ def test_pipeline_forms_need_the_csrf_token_and_work_with_it(world: World) -> No
 
 
 def test_every_page_route_is_in_the_page_map() -> None:
-    from alliance.web.viewer import PAGES
+    from alliance.edge.routes import PAGES
 
     for route in (*screening_pages.router.routes, *prospect_pages.router.routes):
         for method in route.methods:  # type: ignore[attr-defined]

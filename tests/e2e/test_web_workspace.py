@@ -26,7 +26,7 @@ from alliance.core.clock import FrozenClock
 from alliance.registry import service as registry
 from alliance.server import create_app
 from alliance.store.database import Store
-from alliance.web.viewer import PAGES
+from alliance.edge.routes import PAGES
 from tests.support.factories import credit_code, make_alliance
 from tests.support.web import add_user, csrf_of, sign_in, sign_in_form
 

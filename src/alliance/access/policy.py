@@ -19,8 +19,9 @@
   in force (`attorney=True`, looked up by the caller). A coordinator or platform admin acting for a
   member without one is refused (403); another member's account is answered as not found (404).
 
-The API routes are mapped to actions in `ROUTES` (a test fails if a route is missing), so a new
-route cannot be reached before someone decides who may use it.
+Every API route and page is mapped to its action in one table, `alliance.edge.routes.ROUTES` (a
+test fails if a route is missing), so a new route cannot be reached before someone decides who may
+use it.
 """
 
 from __future__ import annotations
@@ -183,63 +184,3 @@ def check_scopes(role: Role, names: Sequence[str]) -> frozenset[Action]:
     if problems:
         raise InvalidInput("; ".join(problems))
     return frozenset(scopes)
-
-
-# The API: (method, path template) -> the action it is. Alliance-scoped paths take the alliance
-# from {code}; {member} (where present) is the member whose data it is.
-ROUTES: dict[tuple[str, str], Action | None] = {
-    ("GET", "/healthz"): None,  # public
-    ("POST", "/api/v1/auth/sign-in"): None,  # public: it is how a person gets a session
-    ("GET", "/api/v1/auth/me"): Action.COMPUTE,  # any signed-in principal (checked in the handler)
-    ("POST", "/api/v1/auth/sign-out"): Action.COMPUTE,
-    ("GET", "/api/v1/alliances"): Action.COMPUTE,  # lists only the alliances the principal may see
-    ("GET", "/api/v1/alliances/{code}"): Action.READ_DIRECTORY,
-    ("GET", "/api/v1/alliances/{code}/members"): Action.READ_DIRECTORY,
-    ("POST", "/api/v1/ahp"): Action.COMPUTE,
-    ("POST", "/api/v1/games/solve"): Action.COMPUTE,
-    ("POST", "/api/v1/voting-power"): Action.COMPUTE,
-    ("POST", "/api/v1/alliances/{code}/agreements"): Action.MANAGE_ALLIANCE,
-    ("GET", "/api/v1/alliances/{code}/agreements"): Action.READ_RECORDS,
-    ("GET", "/api/v1/alliances/{code}/agreements/{agreement}/versions/{version}"): Action.READ_RECORDS,
-    # The member signing is in the body: the handler authorises ACT_FOR_MEMBER for it.
-    ("POST", "/api/v1/alliances/{code}/agreements/{agreement}/versions/{version}/signatures"): Action.ACT_FOR_MEMBER,
-    # Powers of attorney: granted and revoked only by the member's own accounts (no attorney).
-    ("POST", "/api/v1/alliances/{code}/members/{member}/powers-of-attorney"): Action.ACT_FOR_MEMBER,
-    ("GET", "/api/v1/alliances/{code}/powers-of-attorney"): Action.READ_RECORDS,
-    ("DELETE", "/api/v1/alliances/{code}/members/{member}/powers-of-attorney/{power_id}"): Action.ACT_FOR_MEMBER,
-    ("GET", "/api/v1/alliances/{code}/ledger/checkpoint"): Action.READ_RECORDS,
-    ("GET", "/api/v1/alliances/{code}/ledger/public-key"): Action.READ_RECORDS,
-    ("GET", "/api/v1/alliances/{code}/ledger/entries"): Action.READ_RECORDS,
-    ("GET", "/api/v1/alliances/{code}/ledger/proof"): Action.READ_RECORDS,
-    ("GET", "/api/v1/alliances/{code}/ledger/consistency"): Action.READ_RECORDS,
-    ("POST", "/api/v1/alliances/{code}/screenings"): Action.MANAGE_ALLIANCE,
-    ("GET", "/api/v1/alliances/{code}/screenings"): Action.READ_PIPELINE,
-    ("GET", "/api/v1/alliances/{code}/screenings/{run_id}"): Action.READ_PIPELINE,
-    ("POST", "/api/v1/alliances/{code}/screenings/{run_id}/shortlist"): Action.MANAGE_ALLIANCE,
-    ("POST", "/api/v1/alliances/{code}/prospects"): Action.MANAGE_ALLIANCE,
-    ("GET", "/api/v1/alliances/{code}/prospects"): Action.READ_PIPELINE,
-    ("GET", "/api/v1/alliances/{code}/prospects/{prospect_id}"): Action.READ_PIPELINE,
-    ("POST", "/api/v1/alliances/{code}/prospects/{prospect_id}/stage"): Action.MANAGE_ALLIANCE,
-    ("POST", "/api/v1/alliances/{code}/prospects/{prospect_id}/checklist"): Action.MANAGE_ALLIANCE,
-    ("PATCH", "/api/v1/alliances/{code}/dd-items/{item_id}"): Action.MANAGE_ALLIANCE,
-    ("PUT", "/api/v1/alliances/{code}/dd-items/{item_id}/evidence"): Action.MANAGE_ALLIANCE,
-    ("GET", "/api/v1/alliances/{code}/dd-items/{item_id}/evidence"): Action.READ_PIPELINE,
-    ("POST", "/api/v1/alliances/{code}/prospects/{prospect_id}/pilot"): Action.MANAGE_ALLIANCE,
-    ("POST", "/api/v1/alliances/{code}/pilots/{pilot_id}/kpis"): Action.MANAGE_ALLIANCE,
-    ("POST", "/api/v1/alliances/{code}/kpis/{kpi_id}/measurements"): Action.MANAGE_ALLIANCE,
-    ("GET", "/api/v1/alliances/{code}/pilots/{pilot_id}/review"): Action.READ_PIPELINE,
-    ("POST", "/api/v1/alliances/{code}/pilots/{pilot_id}/decision"): Action.MANAGE_ALLIANCE,
-    ("POST", "/api/v1/alliances/{code}/order-lines"): Action.IMPORT_ORDERS,
-    ("POST", "/api/v1/alliances/{code}/settlements"): Action.MANAGE_ALLIANCE,
-    ("GET", "/api/v1/alliances/{code}/statements/{member}"): Action.READ_MEMBER_DATA,
-    ("GET", "/api/v1/alliances/{code}/journal"): Action.READ_FINANCE,
-    ("GET", "/api/v1/alliances/{code}/agreements/{agreement}/rules/{rule}/contribution-report"): Action.READ_FINANCE,
-    ("POST", "/api/v1/alliances/{code}/metrics"): Action.MANAGE_ALLIANCE,
-    # Shared views: the publishing member is in the body or is the view's; handlers authorise it.
-    ("POST", "/api/v1/alliances/{code}/views"): Action.ACT_FOR_MEMBER,
-    ("GET", "/api/v1/alliances/{code}/views"): Action.READ_RECORDS,  # what is shared, not the data
-    ("GET", "/api/v1/alliances/{code}/views/{view_id}/rows"): Action.READ_SHARED,
-    ("GET", "/api/v1/alliances/{code}/views/{view_id}/groups"): Action.READ_SHARED,
-    ("DELETE", "/api/v1/alliances/{code}/views/{view_id}"): Action.ACT_FOR_MEMBER,
-    ("GET", "/api/v1/alliances/{code}/views/{view_id}/access-log"): Action.READ_MEMBER_DATA,
-}

@@ -19,9 +19,9 @@ from alliance.access.throttle import account_waits
 from alliance.access.roles import MEMBER_ROLES, Principal, Role
 from alliance.core.clock import Clock
 from alliance.registry.model import has_left
-from alliance.core.errors import AllianceError, AlreadyStored, Conflict, InvalidInput, MemberNotFound, NotFound
+from alliance.core.errors import AllianceError, Conflict, InvalidInput, MemberNotFound, NotFound
 from alliance.store.access_repository import Grant, StoredKey
-from alliance.store.database import Store
+from alliance.store.database import Store, on_duplicate
 from alliance.store.unit_of_work import UnitOfWork
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
@@ -55,10 +55,8 @@ def create_user(store: Store, username: str, password: str, display_name: str, c
     with store.unit_of_work() as uow:
         if uow.access.user(username) is not None:
             raise Conflict(f"user {username!r} already exists")
-        try:
+        with on_duplicate(Conflict(f"user {username!r} already exists")):
             uow.access.add_user(username, hash_password(password), display_name.strip() or username, clock.now())
-        except AlreadyStored:
-            raise Conflict(f"user {username!r} already exists") from None
         uow.commit()
 
 
@@ -268,10 +266,8 @@ def grant_in(uow: UnitOfWork, username: str, role: Role, alliance: str | None, m
             raise MemberNotFound(alliance, member)
     if any(g.alliance == alliance for g in uow.sessions.grants(user_id)):
         raise Conflict(f"{username!r} already has a role in {alliance or 'the platform'}")
-    try:
+    with on_duplicate(Conflict(f"{username!r} already has a role in {alliance or 'the platform'}")):
         uow.sessions.grant(user_id, role.value, alliance_id, member)
-    except AlreadyStored:
-        raise Conflict(f"{username!r} already has a role in {alliance or 'the platform'}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,7 +282,7 @@ def sign_in(store: Store, username: str, password: str, clock: Clock) -> WebSess
 
     Failures back off per account (access.throttle): after five in a row an attempt must wait
     2^k seconds, up to a minute; one made sooner fails without its password being counted, and
-    does not lengthen the wait. The client address has its own back-off (api.deps.sign_in_from)."""
+    does not lengthen the wait. The client address has its own back-off (edge.deps.sign_in_from)."""
     now = clock.now()
     with store.unit_of_work() as uow:
         user = uow.access.user(username)

@@ -10,7 +10,7 @@ of the app that serves exactly that case and nothing else:
 - only a well-formed GET with one bearer key, no body, a day in `YYYY-MM-DD` and no other query
   parameter;
 - the key is checked by `access.service.check_key` and the request authorised by
-  `access.policy.authorize` with the route's own action from `access.policy.ROUTES`: the same
+  `access.policy.authorize` with the route's own action from `edge.routes.ROUTES`: the same
   single place that decides for the route itself;
 - the key's rate limit is taken as the route would take it;
 - only a statement already kept is served.
@@ -28,10 +28,10 @@ from collections import OrderedDict
 from datetime import date
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 
-from alliance.access.policy import ROUTES, authorize
-from alliance.access.service import check_key, record_use
+from alliance.access.policy import authorize
+from alliance.edge.auth import bearer_token, key_principal
+from alliance.edge.routes import ROUTES
 from alliance.core.errors import AllianceError
 
 ROUTE = "/api/v1/alliances/{code}/statements/{member}"
@@ -100,9 +100,7 @@ class CachedStatementReads:
         for name, value in scope["headers"]:
             if name == b"authorization":
                 authorizations += 1
-                scheme, _, rest = value.decode("latin-1").partition(" ")
-                if scheme.lower() == "bearer":
-                    token = rest.strip()
+                token = bearer_token(value.decode("latin-1"))
             elif name in (b"cookie", b"content-length", b"transfer-encoding"):
                 return None  # a session is the route's to check (CSRF, its role); a body, the body limit's
         if query is None or not token or authorizations != 1:
@@ -111,14 +109,11 @@ class CachedStatementReads:
             day = date.fromisoformat(query.group(1).decode())
         except ValueError:
             return None
-        state = scope["app"].state  # the store and clock the routes use (alliance.api.deps)
+        state = scope["app"].state  # the store and clock the routes use (alliance.edge.deps)
         try:
-            principal, due = check_key(state.store, token, state.clock)
+            principal = await key_principal(state.store, token, state.clock)
         except AllianceError:
             return None
-        if due:
-            # check_key has marked the use as recorded; record it here, or nobody will.
-            await run_in_threadpool(record_use, state.store, principal.subject, state.clock)
         try:
             authorize(principal, ACTION, code, member)
         except AllianceError:

@@ -100,7 +100,7 @@ def serve(
     kept = settings.home.resolve() / SIGN_INS_FILE
     if kept.exists():  # the demo's sign-ins scrolled away long ago: say where they are
         console.print(f"Demo sign-ins and keys: {kept}", highlight=False, soft_wrap=True)
-    # proxy_headers off: the app believes X-Forwarded-* only from ALLIANCE_TRUSTED_PROXIES (api.guards.ClientAddress).
+    # proxy_headers off: the app believes X-Forwarded-* only from ALLIANCE_TRUSTED_PROXIES (edge.guards.ClientAddress).
     if workers == 1:
         from alliance.server import create_app
 

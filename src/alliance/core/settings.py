@@ -56,6 +56,11 @@ class Settings(BaseModel):
                                              "per server process; more wait a moment, then get 503.")
     compute_seconds: float = Field(default=60.0, gt=0, description="Time budget of one heavy computation, in seconds.")
     compute_memory_mb: int = Field(default=1024, ge=64, description="Memory budget of one heavy computation, in MiB.")
+    insecure_http: bool = Field(
+        default=False,
+        description="1: session and sign-in cookies without Secure, so browsers sign in over plain HTTP (a closed "
+                    "office network only: passwords and sessions then cross the network unencrypted).",
+    )
     trusted_proxies: str = Field(
         default="",
         description="Addresses or networks (comma-separated, e.g. 127.0.0.1,10.0.0.0/8) of the reverse proxies "

@@ -17,7 +17,7 @@ Given back, so that a retry runs: server failures (5xx), the key's refusals (401
 (which would tell an alliance the key may not see from one that does not exist), non-JSON answers,
 and requests interrupted before they answered. An answer is kept for `ANSWER_LIFETIME` after its
 request arrived; a reservation whose process stopped mid-request is let go after
-`RESERVATION_LIFETIME`. Plain ASGI middleware, like api.guards.
+`RESERVATION_LIFETIME`. Plain ASGI middleware, like edge.guards.
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def receive_again(body: bytes) -> Receive:
 
 
 async def _send_problem(send: Send, status: int, code: str, title: str, detail: str) -> None:
-    from alliance.api.problems import problem
+    from alliance.edge.problems import problem
 
     response = problem(status, code, title, detail)
     await send({"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers})

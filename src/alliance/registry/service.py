@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, NoReturn
 
 
 from alliance.core.clock import Clock, local_today
-from alliance.core.errors import AllianceNotFound, AlreadyStored, Conflict, InvalidInput, MemberNotFound, Problem
+from alliance.core.errors import AllianceNotFound, Conflict, InvalidInput, MemberNotFound, Problem
 from alliance.registry.model import Alliance, AllianceSpec, Member, MemberDraft, check_alliance_spec
 from alliance.ledger import events
-from alliance.store.database import Store
+from alliance.store.database import Store, on_duplicate
 from alliance.store.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -53,10 +53,8 @@ def create_alliance(
             parent_id = uow.alliances.id_of(spec.parent_code)
             if parent_id is None:
                 raise AllianceNotFound(spec.parent_code)
-        try:
+        with on_duplicate(Conflict(f"an alliance with code {spec.code!r} already exists")):
             uow.alliances.add(spec, parent_id, clock.now())
-        except AlreadyStored:
-            raise Conflict(f"an alliance with code {spec.code!r} already exists") from None
         created = uow.alliances.require(spec.code)
         from alliance.ledger import service as ledger
 
@@ -276,13 +274,11 @@ def _save_members(uow: UnitOfWork, alliance: Alliance, drafts: Sequence[MemberDr
         (events.MEMBER_JOINED, {"member": d.code, "legal_name": d.legal_name, "credit_code": d.credit_code,
                                 "role": d.role.value, "joined_on": d.joined_on.isoformat() if d.joined_on else None})
         for d in drafts])
-    try:
+    # Another writer added the same code between our check and our insert.
+    with on_duplicate(Conflict(
+        f"members were added to {alliance.code!r} at the same time; nothing was imported, try again"
+    )):
         return uow.members.add_many(alliance.id, drafts, clock.now())
-    except AlreadyStored:
-        # Another writer added the same code between our check and our insert.
-        raise Conflict(
-            f"members were added to {alliance.code!r} at the same time; nothing was imported, try again"
-        ) from None
 
 
 

@@ -22,7 +22,7 @@ from alliance.core.clock import Clock
 from alliance.core.decimals import check_decimal
 from alliance.core.paging import Page
 from alliance.core.text import check_text
-from alliance.core.errors import AlreadyStored, Conflict, InvalidInput, NotFound, Problem
+from alliance.core.errors import Conflict, InvalidInput, NotFound, Problem
 from alliance.registry import service as registry
 from alliance.registry.model import Alliance
 from alliance.screening.blanks import BlankChoice, BlankOutcome
@@ -57,7 +57,7 @@ from alliance.screening.pipeline import (
 )
 from alliance.screening.report import SensitivitySettings, screening_report
 from alliance.screening.scoring import Method, rank
-from alliance.store.database import Store
+from alliance.store.database import Store, on_duplicate
 from alliance.store.unit_of_work import UnitOfWork
 
 # A saved run keeps every input (so it can be recomputed) but only the top of its report.
@@ -252,10 +252,8 @@ def add_prospect(store: Store, alliance_code: str, name: str, source: Source, ac
         alliance = uow.alliances.require(alliance_code)
         if name in uow.screening.prospect_names(alliance.id):
             raise Conflict(f"{name!r} is already a prospect of {alliance_code!r}")
-        try:
+        with on_duplicate(Conflict(f"{name!r} is already a prospect of {alliance_code!r}")):
             prospect_id = _new_prospect(uow, alliance, name, source, credit_code or None, actor, clock)
-        except AlreadyStored:
-            raise Conflict(f"{name!r} is already a prospect of {alliance_code!r}") from None
         uow.commit()
         found = uow.screening.prospect(alliance.id, prospect_id)
     assert found is not None

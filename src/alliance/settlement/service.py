@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-
 from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.ledger.keys import LedgerKeyLocked
@@ -24,7 +23,7 @@ from alliance.core.clock import Clock, local_today
 from alliance.core.decimals import parse_decimal
 from alliance.core.limits import FIRST_INSTANT
 from alliance.core.text import check_text
-from alliance.core.errors import AllianceError, AllianceNotFound, AlreadyStored, Conflict, InvalidInput, NotFound, Problem
+from alliance.core.errors import AllianceError, AllianceNotFound, Conflict, InvalidInput, NotFound, Problem
 from alliance.core.money import Money
 from alliance.registry.model import Alliance
 from alliance.settlement.engine import DayContext, SettlementInputMissing, reweight, settle_totals
@@ -33,7 +32,7 @@ from alliance.settlement.schedule import due_days, next_day
 from alliance.settlement.unshared import UnsharedDay, unshared_reason
 from alliance.sharing.agreement import Agreement, RuleKind, load_agreement_text
 from alliance.sharing.versions import AgreementVersion, DepartedParty, departed_parties, in_force
-from alliance.store.database import Store
+from alliance.store.database import Store, on_duplicate
 from alliance.store.facts import Adjusting, FactStore, IngestReport
 from alliance.store.settlement_repository import SettlementFailure, StoredRun, StoredStatementLine
 
@@ -220,15 +219,14 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         alliance = uow.alliances.require(alliance_code)
         if uow.settlement.run(alliance.id, day) is not None:
             raise closed
-        try:
+        # the other run of the same day saved first (the unique key)
+        with on_duplicate(closed):
             uow.settlement.add(alliance.id, {
                 "day": day, "currency": alliance.currency, "lines": lines_today,
                 "late_lines": sum(late.values()), "agreements": applied,
                 "closed_at": clock.now(), "actor": actor,
                 "watermark_us": watermark if watermark is not None else seen_before, "unshared_reason": reason,
             }, statement)
-        except AlreadyStored:
-            raise closed from None  # the other run of the same day saved first (the unique key)
         ledger.record(uow, alliance.id, alliance.code, events.DAY_SETTLED, actor, clock.now(), {
             "day": day.isoformat(), "lines": lines_today, "late_lines": sum(late.values()), "agreements": applied,
             "statements_sha256": ledger.digest(statement),

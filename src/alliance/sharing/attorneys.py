@@ -13,13 +13,13 @@ from typing import Any
 from alliance.access.policy import Action, authorize
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import Clock
-from alliance.core.errors import AllianceError, AlreadyStored, Conflict, InvalidInput, MemberNotFound, NotFound
+from alliance.core.errors import AllianceError, Conflict, InvalidInput, MemberNotFound, NotFound
 from alliance.core.text import check_text
 from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.registry.model import has_left
 from alliance.sharing.versions import COORDINATOR_ROLE, POWERS, SIGN, PowerOfAttorney, power_held
-from alliance.store.database import Store
+from alliance.store.database import Store, on_duplicate
 from alliance.store.unit_of_work import UnitOfWork
 
 
@@ -60,10 +60,8 @@ def grant(store: Store, alliance_code: str, member: str, grantee: str, principal
                for p in uow.sharing.powers(alliance.id, member)):
             raise Conflict(f"{account} already holds {member}'s power of attorney to {power}")
         now = clock.now()
-        try:
+        with on_duplicate(Conflict("the power of attorney could not be stored; try again")):
             power_id = uow.sharing.add_power(alliance.id, member, account, power, principal.account, now)
-        except AlreadyStored:
-            raise Conflict("the power of attorney could not be stored; try again") from None
         made = next(p for p in uow.sharing.powers(alliance.id, member) if p.id == power_id)
         ledger.record(uow, alliance.id, alliance.code, events.ATTORNEY_GRANTED, principal.actor, now,
                       ledger_payload(made))

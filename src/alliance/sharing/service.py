@@ -11,7 +11,7 @@ from alliance.access.roles import Principal
 from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.core.clock import Clock, local_today
-from alliance.core.errors import AlreadyStored, Conflict, InvalidInput, NotFound
+from alliance.core.errors import Conflict, InvalidInput, NotFound
 from alliance.core.paging import Page
 from alliance.core.text import check_text
 from alliance.registry.model import Alliance
@@ -19,7 +19,7 @@ from alliance.sharing.attorneys import held_power
 from alliance.sharing.agreement import Agreement, canonical_json, digest, load_agreement_text
 from alliance.sharing.versions import AgreementVersion, DepartedParty, departed_parties, in_force
 from alliance.registry.model import has_left
-from alliance.store.database import Store
+from alliance.store.database import Store, on_duplicate
 from alliance.store.unit_of_work import UnitOfWork
 
 MAX_DOCUMENT_BYTES = 512 * 1024
@@ -54,15 +54,14 @@ def propose_version(store: Store, alliance_code: str, document: str, actor: str,
         now = clock.now()
         agreement_id = uow.sharing.agreement_id(alliance.id, agreement.code, create_at=now)
         assert agreement_id is not None
-        try:
+        with on_duplicate(Conflict(f"another version of {agreement.code!r} was proposed at the same time; "
+                                   "try again")):
             uow.sharing.add_version(
                 alliance.id, agreement_id, version=uow.sharing.next_version(agreement_id), title=agreement.title,
                 effective_from=agreement.effective_from, effective_until=agreement.effective_until,
                 parties=list(agreement.parties), document=document, canonical=canonical_json(agreement),
                 sha256=digest(agreement), proposed_by=actor, proposed_at=now,
             )
-        except AlreadyStored:
-            raise Conflict(f"another version of {agreement.code!r} was proposed at the same time; try again") from None
         created = uow.sharing.versions(alliance.id, agreement.code)[-1]
         ledger.record(uow, alliance.id, alliance.code, events.AGREEMENT_VERSION, actor, now, {
             "agreement": agreement.code, "version": created.version, "sha256": created.sha256,
@@ -167,12 +166,10 @@ def sign(store: Store, alliance_code: str, agreement_code: str, version: int, me
         account_name = accounts.display_name(uow, principal)
         shown = signer or account_name
         now = clock.now()
-        try:
+        with on_duplicate(Conflict(f"{member_code!r} has already signed version {version}")):
             uow.sharing.add_signature(alliance.id, version_id, member_code, shown, current.sha256, now,
                                       account=principal.account, account_name=account_name,
                                       attorney_id=attorney.id if attorney else None)
-        except AlreadyStored:
-            raise Conflict(f"{member_code!r} has already signed version {version}") from None
         # Every column of the agreement_signatures row, so verification can recompute it.
         ledger.record(uow, alliance.id, alliance.code, events.AGREEMENT_SIGNED, principal.actor, now, {
             "agreement": agreement_code, "version": version, "member": member_code, "sha256": current.sha256,

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, NoSuchModuleError, OperationalError
 
-from alliance.core.errors import Conflict, InvalidInput, StoreUnavailable
+from alliance.core.errors import AlreadyStored, Conflict, InvalidInput, StoreUnavailable
 from alliance.store import scope
 from alliance.store.unit_of_work import UnitOfWork
 
@@ -74,6 +74,19 @@ def _translate(exc: BaseException, database: str) -> BaseException:
     if isinstance(exc, (OperationalError, DBAPIError)):
         return StoreUnavailable(f"database {database} failed: {_cause(exc)}")
     return exc
+
+
+@contextmanager
+def on_duplicate(error: Exception) -> Iterator[None]:
+    """Run a write; a unique key already taken becomes `error`: the driver's IntegrityError, or
+    AlreadyStored from a repository insert of a row kept once (store.duplicates).
+
+    Services say what a duplicate means in their own words, but never see the driver's exception:
+    driver errors are translated here, in the store, and nowhere else (docs/architecture.md)."""
+    try:
+        yield
+    except (IntegrityError, AlreadyStored):
+        raise error from None
 
 
 class Store:

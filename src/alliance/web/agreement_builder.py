@@ -20,7 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from alliance.api.deps import ClockDep, Code, StoreDep
+from alliance.edge.deps import ClockDep, Code, StoreDep
 from alliance.core.clock import Clock
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.registry import service as registry

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from alliance.access.policy import Action
-from alliance.api.deps import ClockDep, Code, Id, StoreDep
+from alliance.edge.deps import ClockDep, Code, Id, StoreDep
 from alliance.core.clock import local_today
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.ledger import service as ledger

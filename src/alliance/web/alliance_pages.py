@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from alliance.access.policy import Action
-from alliance.api.deps import ClockDep, Code, StoreDep
+from alliance.edge.deps import ClockDep, Code, StoreDep
 from alliance.core.clock import local_today
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.core.settings import get_settings

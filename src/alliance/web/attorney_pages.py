@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from alliance.api.deps import ClockDep, Code, Id, StoreDep
+from alliance.edge.deps import ClockDep, Code, Id, StoreDep
 from alliance.core.errors import AllianceError
 from alliance.sharing import attorneys
 from alliance.web.i18n import N_

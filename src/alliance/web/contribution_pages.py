@@ -28,7 +28,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from alliance.api.deps import Code, StoreDep
+from alliance.edge.deps import Code, StoreDep
 from alliance.core import budget
 from alliance.core.errors import InvalidInput
 from alliance.core.settings import get_settings

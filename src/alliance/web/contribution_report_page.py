@@ -22,7 +22,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from alliance.access.policy import Action
-from alliance.api.deps import Code, StoreDep
+from alliance.edge.deps import Code, StoreDep
 from alliance.core.errors import AllianceError, NotFound
 from alliance.games.report import ContributionReport
 from alliance.registry import service as registry

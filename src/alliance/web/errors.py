@@ -91,9 +91,11 @@ def wants_page(request: Request) -> bool:
                                  or request.headers.get("hx-request") == "true")
 
 
-def too_large_page(request: Request, limit: int) -> Response:
+def too_large_page(request: Request, limit: int) -> Response | None:
     """413 for an upload over the body limit, in the user's language: the limit, and the command
     line for larger files (a whole page; the message alone for htmx, swapped where the form's
-    result goes)."""
+    result goes). None for an API client's request (edge.guards.BodyLimit answers problem+json)."""
+    if not wants_page(request):
+        return None
     template = "fragments/too_large.html" if request.headers.get("hx-request") == "true" else "too_large.html"
     return render(request, template, status=413, limit_mib=limit // 2**20)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -16,7 +14,10 @@ from alliance.access import people
 from alliance.access import service as access
 from alliance.access.policy import Action
 from alliance.access.roles import Role
-from alliance.api.deps import SESSION_COOKIE, ClockDep, StoreDep, sign_in_from
+from alliance.edge.auth import (SESSION_COOKIE, clear_form_token, clear_session_cookie, cookies_secure,
+                                form_token_matches, new_form_token, set_form_token, set_session_cookie,
+                                sign_in_over_http_fails)
+from alliance.edge.deps import ClockDep, StoreDep, sign_in_from
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.registry import service
 from alliance.registry.model import Alliance, AllianceKind, AllianceSpec, AllianceStructure, Member
@@ -75,17 +76,18 @@ async def optional_viewer(request: Request, store: StoreDep, clock: ClockDep) ->
 
 
 # Login CSRF: a form on another site could sign a visitor in to the attacker's account (and what
-# they then type would be the attacker's to read). The form carries a token that must match a
-# cookie only this site sets, SameSite=Strict so no other site's form sends it.
+# they then type would be the attacker's to read): the form carries a token (edge.auth's form tokens).
 SIGN_IN_COOKIE = "alliance_sign_in"
 
 
 def _sign_in_form(request: Request, status: int = 200, *, next: str, username: str, failed: bool,
                   expired: bool = False) -> Response:
-    token = secrets.token_urlsafe(24)
+    token = new_form_token()
     response = render(request, "sign_in.html", status=status, next=next, username=username, failed=failed,
-                      expired=expired, sign_in_token=token)
-    response.set_cookie(SIGN_IN_COOKIE, token, max_age=3600, httponly=True, secure=True, samesite="strict", path="/")
+                      expired=expired, sign_in_token=token, insecure_http=not cookies_secure(),
+                      http_cannot_sign_in=sign_in_over_http_fails(request.url.scheme, request.url.hostname,
+                                                                  request.headers.get("x-forwarded-proto")))
+    set_form_token(response, SIGN_IN_COOKIE, token)
     return response
 
 
@@ -101,8 +103,7 @@ def sign_in_page(request: Request, viewer: Annotated[Viewer | None, Depends(opti
 def sign_in(request: Request, store: StoreDep, clock: ClockDep, username: Annotated[str, Form(max_length=64)] = "",
             password: Annotated[str, Form(max_length=1000)] = "", next: Annotated[str, Form()] = "/",
             sign_in_token: Annotated[str, Form(max_length=100)] = "") -> Response:
-    expected = request.cookies.get(SIGN_IN_COOKIE, "")
-    if not expected or not hmac.compare_digest(sign_in_token.encode(), expected.encode()):
+    if not form_token_matches(request.cookies, SIGN_IN_COOKIE, sign_in_token):
         # No password is checked (nor counted against the account): the form came from elsewhere, or expired.
         return _sign_in_form(request, 403, next=safe_next(next), username=username, failed=False, expired=True)
     try:
@@ -110,9 +111,8 @@ def sign_in(request: Request, store: StoreDep, clock: ClockDep, username: Annota
     except access.NotAuthenticated:
         return _sign_in_form(request, 401, next=safe_next(next), username=username, failed=True)
     response = RedirectResponse(safe_next(next), status_code=303)
-    response.delete_cookie(SIGN_IN_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
-    response.set_cookie(SESSION_COOKIE, session.token, max_age=access.SESSION_HOURS * 3600, httponly=True,
-                        secure=True, samesite="lax", path="/")
+    clear_form_token(response, SIGN_IN_COOKIE)
+    set_session_cookie(response, session.token)
     return response
 
 
@@ -122,7 +122,7 @@ async def sign_out(request: Request, store: StoreDep, clock: ClockDep, viewer: P
     if token:
         access.sign_out(store, token, clock)
     response = RedirectResponse("/sign-in", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="lax")
+    clear_session_cookie(response)
     return response
 
 

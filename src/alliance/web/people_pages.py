@@ -13,8 +13,6 @@ password, and one's own password.
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -27,8 +25,9 @@ from alliance.access import people
 from alliance.access.credentials import secret_digest
 from alliance.access.policy import Forbidden
 from alliance.access.roles import MEMBER_ROLES, Role
-from alliance.access.service import SESSION_HOURS
-from alliance.api.deps import SESSION_COOKIE, ClockDep, Code, StoreDep
+from alliance.edge.auth import (SESSION_COOKIE, clear_form_token, form_token_matches, new_form_token, set_form_token,
+                                set_session_cookie)
+from alliance.edge.deps import ClockDep, Code, StoreDep, attempt_from_address
 from alliance.core.errors import AllianceError, AllianceNotFound, InvalidInput
 from alliance.registry import service as registry
 from alliance.registry.model import Alliance
@@ -288,9 +287,9 @@ async def change_password(request: Request, store: StoreDep, clock: ClockDep, vi
 # -- setting a password with a one-time code (no session needed) -------------------------------------
 
 def _reset_form(request: Request, status: int = 200, *, code: str = "", errors: list[str] | None = None) -> Response:
-    token = secrets.token_urlsafe(24)
+    token = new_form_token()
     response = render(request, "people/reset.html", status=status, code=code, errors=errors or [], reset_token=token)
-    response.set_cookie(RESET_COOKIE, token, max_age=3600, httponly=True, secure=True, samesite="strict", path="/")
+    set_form_token(response, RESET_COOKIE, token)
     return response
 
 
@@ -301,31 +300,21 @@ def reset_page(request: Request) -> Response:
 
 @router.post("/reset-password", response_class=HTMLResponse)
 async def reset_password(request: Request, store: StoreDep, clock: ClockDep) -> Response:
-    from alliance.api.guards import RateLimited, client_host
-
     form = await _posted(request)
     code = form.get("code", "").strip()[:100]
-    expected = request.cookies.get(RESET_COOKIE, "")
-    if not expected or not hmac.compare_digest(form.get("reset_token", "").encode(), expected.encode()):
+    if not form_token_matches(request.cookies, RESET_COOKIE, form.get("reset_token", "")):
         return _reset_form(request, 403, code=code, errors=[N_("The form had expired or was sent from another "
                                                                "site. Please enter the code again.")])
     if form.get("password", "") != form.get("password_again", ""):
         return _reset_form(request, 422, code=code, errors=[PASSWORDS_DIFFER])
-    address = client_host(request.scope)
-    request.app.state.sign_in_limiter.take(address)
-    backoff = request.app.state.sign_in_backoff
-    wait = backoff.retry_after(address, clock.now())
-    if wait:
-        raise RateLimited(f"too many refused attempts from this address; retry in {wait} s", wait)
     try:
-        _username, session = await run_in_threadpool(people.redeem, store, code, form.get("password", ""), clock)
+        with attempt_from_address(request, clock, people.CodeRefused, "refused attempts"):
+            _username, session = await run_in_threadpool(people.redeem, store, code, form.get("password", ""), clock)
     except people.CodeRefused as exc:
-        backoff.failed(address, clock.now())
         return _reset_form(request, exc.status, code=code, errors=[exc.message])
     except InvalidInput as exc:
         return _reset_form(request, exc.status, code=code, errors=[exc.message])
     response = RedirectResponse(f"{request.scope.get('root_path', '')}/account?password=set", status_code=303)
-    response.delete_cookie(RESET_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
-    response.set_cookie(SESSION_COOKIE, session.token, max_age=SESSION_HOURS * 3600, httponly=True, secure=True,
-                        samesite="lax", path="/")
+    clear_form_token(response, RESET_COOKIE)
+    set_session_cookie(response, session.token)
     return response

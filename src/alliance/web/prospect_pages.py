@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from alliance.access.policy import Action
-from alliance.api.deps import ClockDep, Code, Id, StoreDep
+from alliance.edge.deps import ClockDep, Code, Id, StoreDep
 from alliance.core.errors import Conflict, InvalidInput, NotFound
 from alliance.core.paging import Page
 from alliance.registry import service as registry

@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from alliance.access.policy import Action
-from alliance.api.deps import ClockDep, Code, Id, StoreDep
+from alliance.edge.deps import ClockDep, Code, Id, StoreDep
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.registry import service as registry
 from alliance.registry.spreadsheets import read_table

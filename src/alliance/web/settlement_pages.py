@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from alliance.access.policy import Action
-from alliance.api.deps import ClockDep, Code, StoreDep
+from alliance.edge.deps import ClockDep, Code, StoreDep
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import AllianceError, InvalidInput, NotFound
 from alliance.core.money import minor_digits

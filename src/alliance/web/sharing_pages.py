@@ -21,7 +21,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from alliance.access.policy import Action
-from alliance.api.deps import ClockDep, Code, Id, StoreDep
+from alliance.edge.deps import ClockDep, Code, Id, StoreDep
 from alliance.core.errors import InvalidInput
 from alliance.datashare import service
 from alliance.datashare.views import DATASETS, DEFAULT_K, MIN_K, Policy

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from alliance.api.deps import ClockDep, Code, FactsDep, Id, StoreDep
+from alliance.edge.deps import ClockDep, Code, FactsDep, Id, StoreDep
 from alliance.core.errors import InvalidInput
 from alliance.datashare import service
 from alliance.datashare.views import DATASETS, NUMERIC, Kind, Policy, ViewSpec, parse_filters

@@ -10,8 +10,8 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
 from alliance.api.schemas import Body
-from alliance.api.deps import ActorDep, ClockDep, Code, Id, Limit, Offset, PrincipalDep, StoreDep
-from alliance.api.problems import PROBLEM_JSON
+from alliance.edge.deps import ActorDep, ClockDep, Code, Id, Limit, Offset, PrincipalDep, StoreDep
+from alliance.edge.problems import PROBLEM_JSON
 from alliance.api.uploads import read_capped
 from alliance.core.errors import InvalidInput
 from alliance.core.paging import Page

@@ -8,8 +8,8 @@ from fastapi import APIRouter
 
 from alliance.access.policy import Action, authorize
 from alliance.access.roles import Principal
-from alliance.api.deps import Code, Limit, Offset, PrincipalDep, StoreDep
-from alliance.api.problems import PROBLEM_JSON
+from alliance.edge.deps import Code, Limit, Offset, PrincipalDep, StoreDep
+from alliance.edge.problems import PROBLEM_JSON
 from alliance.api.schemas import AllianceList, AllianceOut, MemberList, MemberOut
 from alliance.core.errors import AllianceError
 from alliance.registry import service

@@ -12,8 +12,9 @@ from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
 from alliance.access import service
-from alliance.api.deps import SESSION_COOKIE, ClockDep, PrincipalDep, StoreDep, sign_in_from
-from alliance.api.problems import PROBLEM_JSON
+from alliance.edge.auth import SESSION_COOKIE, clear_session_cookie, set_session_cookie
+from alliance.edge.deps import ClockDep, PrincipalDep, StoreDep, sign_in_from
+from alliance.edge.problems import PROBLEM_JSON
 from alliance.api.schemas import Body
 
 router = APIRouter(prefix="/auth", tags=["sign-in"])
@@ -34,8 +35,7 @@ class SignIn(Body):
 def sign_in(body: SignIn, request: Request, response: Response, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
     """Start a session: sets the session cookie; answers the CSRF token to send on writes."""
     session = sign_in_from(request, store, body.username, body.password, clock)
-    response.set_cookie(SESSION_COOKIE, session.token, max_age=service.SESSION_HOURS * 3600, httponly=True,
-                        secure=True, samesite="lax", path="/")
+    set_session_cookie(response, session.token)
     return {"csrf_token": session.csrf_token, "expires_at": session.expires_at.isoformat()}
 
 
@@ -53,4 +53,4 @@ def sign_out(request: Request, response: Response, store: StoreDep, clock: Clock
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         service.sign_out(store, token, clock)
-    response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="lax")
+    clear_session_cookie(response)

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
 from alliance.access.policy import Action, authorize
-from alliance.api.deps import (ActorDep, ClockDep, Code, FactsDep, Id, Limit, Offset, PrincipalDep, StoreDep,
+from alliance.edge.deps import (ActorDep, ClockDep, Code, FactsDep, Id, Limit, Offset, PrincipalDep, StoreDep,
                                require_csrf_for_sessions)
-from alliance.api.problems import PROBLEM_JSON
+from alliance.edge.problems import PROBLEM_JSON
 from alliance.api.schemas import Body
 from alliance.core.paging import Page
 from alliance.datashare import service

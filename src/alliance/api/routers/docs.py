@@ -4,7 +4,7 @@ FastAPI's built-in docs page loads Swagger UI from a CDN and starts it with an i
 is blank offline and needs its own content-security policy. This page loads the npm package's files
 (`swagger-ui-dist`, vendored under web/static/vendor with its licence) and a small start-up script
 of ours, so it works with no network and under the same CSP as every other page, except that
-Swagger UI sets inline styles (see guards.DOCS_PATH).
+Swagger UI sets inline styles (see edge.guards.DOCS_PATH).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from alliance.api.problems import PROBLEM_JSON
+from alliance.edge.problems import PROBLEM_JSON
 from alliance.core import budget
 from alliance.games.files import parse_game, parse_weights
 from alliance.games.game import WeightedVotingGame

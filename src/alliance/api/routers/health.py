@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from alliance import __version__
-from alliance.api.deps import StoreDep
+from alliance.edge.deps import StoreDep
 
 router = APIRouter(tags=["health"])
 

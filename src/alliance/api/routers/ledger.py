@@ -11,8 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
-from alliance.api.deps import ClockDep, Code, StoreDep
-from alliance.api.problems import PROBLEM_JSON
+from alliance.edge.deps import ClockDep, Code, StoreDep
+from alliance.edge.problems import PROBLEM_JSON
 from alliance.ledger import service
 
 router = APIRouter(tags=["ledger"])

@@ -13,8 +13,8 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
 from alliance.api.schemas import Body, Day
-from alliance.api.deps import ActorDep, ClockDep, Code, Id, Limit, Offset, StoreDep
-from alliance.api.problems import PROBLEM_JSON
+from alliance.edge.deps import ActorDep, ClockDep, Code, Id, Limit, Offset, StoreDep
+from alliance.edge.problems import PROBLEM_JSON
 from alliance.api.uploads import read_capped
 from alliance.core.decimals import parse_decimal
 from alliance.core.errors import InvalidInput, Problem

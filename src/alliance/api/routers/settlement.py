@@ -12,10 +12,9 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from alliance.api.schemas import Body, Day, SettlementOut, StatementOut
-from alliance.api.deps import ActorDep, ClockDep, Code, FactsDep, StoreDep
-from alliance.api.problems import PROBLEM_JSON, problem
+from alliance.edge.deps import ActorDep, ClockDep, Code, FactsDep, StoreDep
+from alliance.edge.problems import PROBLEM_JSON, problem
 from alliance.api.statement_reads import ClosedDayStatements
-from alliance.api.uploads import read_capped
 from alliance.core.errors import InvalidInput
 from alliance.registry import service as registry
 from alliance.settlement import service
@@ -24,7 +23,6 @@ from alliance.settlement.unshared import NO_AGREEMENT_IN_FORCE, UnsharedDay
 from alliance.store.facts import IngestReport
 
 router = APIRouter(tags=["settlement"])
-MAX_UPLOAD = 512 * 1024 * 1024
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {PROBLEM_JSON: {}}}
     for code, text in ((404, "not found"), (409, "conflict"), (413, "too large"), (422, "invalid input"))
@@ -56,7 +54,8 @@ async def import_lines(
     fmt = FORMATS.get(content_type)
     if fmt is None:
         raise InvalidInput(f"Content-Type must be one of {', '.join(FORMATS)}")
-    body = await read_capped(request, MAX_UPLOAD, "an order-line upload")
+    # Bounded by the one body limit (ALLIANCE_MAX_BODY_MB, edge.guards.BodyLimit) before it is read.
+    body = await request.body()
     registry.get_alliance(store, code)  # an unknown alliance is a 404 before the body is stored
 
     def run() -> IngestReport:

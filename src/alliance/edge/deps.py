@@ -1,28 +1,27 @@
-"""Typed dependencies shared by the routers and pages."""
+"""Typed dependencies shared by the API's routers and the pages: the store, the clock, path types, and
+who an API request acts as (the checks themselves are edge.auth's)."""
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
-from fastapi.concurrency import run_in_threadpool
 
-from alliance.access.policy import ROUTES, Forbidden, authorize
-from alliance.access.roles import Principal, Role
-from alliance.access.service import (CsrfFailed, NotAuthenticated, WebSession, check_key, record_use,
-                                     session_principal, sign_in)
+from alliance.access.policy import Forbidden
+from alliance.access.roles import Principal
+from alliance.access.service import CsrfFailed, NotAuthenticated, WebSession, sign_in
 from alliance.core.clock import Clock
+from alliance.edge.guards import RateLimited, client_host
+from alliance.edge.routes import API_PREFIX, ROUTES, authorize_request, route_template
+from alliance.edge.auth import (SAFE_METHODS, SESSION_COOKIE, bearer_token, cookie_session, csrf_header,
+                                key_principal, tokens_match)
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
-from alliance.store.scope import request_scope
 
 logger = logging.getLogger("alliance.access")
-SESSION_COOKIE = "alliance_session"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-API_PREFIX = "/api/v1"
 
 
 # Trivial dependencies are async: FastAPI runs a sync one in the thread pool, a hop per request.
@@ -64,12 +63,6 @@ BEARER_SCHEME = {"HTTPBearer": {"type": "http", "scheme": "bearer",
                                 "description": "An API key: `alliance apikey create` (docs/access.md)."}}
 
 
-def _bearer_token(request: Request) -> str | None:
-    """The key of an `Authorization: Bearer <key>` header; None without one (or another scheme)."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
-
-
 async def current_principal(request: Request) -> Principal:
     """Who the request acts as, from `Authorization: Bearer <API key>` or the session cookie (401
     otherwise).
@@ -81,25 +74,23 @@ async def current_principal(request: Request) -> Principal:
         return cached
     store: Store = request.app.state.store
     clock: Clock = request.app.state.clock
-    token = _bearer_token(request)
+    token = bearer_token(request.headers.get("authorization", ""))
     try:
         cookie = request.cookies.get(SESSION_COOKIE)
         if token is None and cookie:
-            principal, csrf = session_principal(store, cookie, request.path_params.get("code"), clock)
+            session = cookie_session(store, cookie, clock)
+            principal = session.principal(request.path_params.get("code"))
             # A write made with the cookie must carry the session's CSRF token, which a page of
             # this origin can read and another site cannot.
-            if request.method not in SAFE_METHODS and not hmac.compare_digest(
-                    request.headers.get("x-csrf-token", "").encode("utf-8", "replace"), csrf.encode()):
+            if request.method not in SAFE_METHODS and not tokens_match(csrf_header(request.headers),
+                                                                       session.csrf_token):
                 raise CsrfFailed("a write with the session cookie needs its X-CSRF-Token header")
             request.state.principal = principal
-            request.state.session_csrf = csrf
+            request.state.session_csrf = session.csrf_token
             return principal
         if not token:
             raise NotAuthenticated("send the API key as Authorization: Bearer <key> (or sign in)")
-        principal, due = check_key(store, token, clock)
-        if due:
-            # A write: in a thread, so that waiting for SQLite's write lock never holds the loop.
-            await run_in_threadpool(record_use, store, principal.subject, clock)
+        principal = await key_principal(store, token, clock)
     except NotAuthenticated as exc:
         # Logged without the key: who tried what, and why it failed.
         logger.warning("authentication failed: %s %s from %s: %s", request.method, request.url.path,
@@ -113,31 +104,12 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
 async def authorize_route(request: Request, principal: PrincipalDep) -> None:
-    """The route's action (access.policy.ROUTES), authorised for the path's alliance and member.
-
-    Async on purpose: the alliance scope it sets (row-level security, alliance.store.scope) is a
-    context variable, which the request's later steps inherit only if set in the request's task."""
-    route = request.scope.get("route")
-    path = getattr(route, "path", request.url.path)
-    # The API routers are included under /api/v1, which this FastAPI leaves out of a route's path.
-    if not path.startswith(API_PREFIX):
-        path = API_PREFIX + path
-    try:
-        action = ROUTES[(request.method, path)]
-    except KeyError:
-        raise Forbidden(f"{request.method} {path} is not open to any role yet") from None
-    if action is None:
-        return
-    if principal.role is not Role.PLATFORM_ADMIN and principal.alliance is not None:
-        request_scope.set(principal.alliance)
-    limiter = getattr(request.app.state, "rate_limiter", None)
-    if limiter is not None:
-        limiter.take(principal.subject)
-    try:
-        authorize(principal, action, request.path_params.get("code"), request.path_params.get("member"))
-    except Exception as exc:
-        logger.info("denied: %s %s for %s: %s", request.method, request.url.path, principal.actor, exc)
-        raise
+    """The API route's action (edge.routes.ROUTES), authorised for the path's alliance and member,
+    within the key's rate (a route missing from the table is refused, 403)."""
+    template = route_template(request, API_PREFIX)
+    if (request.method, template) not in ROUTES:
+        raise Forbidden(f"{request.method} {template} is not open to any role yet")
+    await authorize_request(request, principal, template, limiter=getattr(request.app.state, "rate_limiter", None))
 
 
 async def current_actor(principal: PrincipalDep) -> str:
@@ -148,24 +120,30 @@ async def current_actor(principal: PrincipalDep) -> str:
 ActorDep = Annotated[str, Depends(current_actor)]
 
 
-def sign_in_from(request: Request, store: Store, username: str, password: str, clock: Clock) -> WebSession:
-    """Sign in from the request's client address (api.guards.ClientAddress): at most one attempt a
-    second from an address on average, and after many failures from it, a wait that doubles with
-    each further one (access.throttle); 429 with Retry-After while it lasts. The account's own
-    back-off is in access.service.sign_in."""
-    from alliance.api.guards import RateLimited, client_host
-
+@contextmanager
+def attempt_from_address(request: Request, clock: Clock, refused: type[Exception], what: str) -> Iterator[None]:
+    """A credential tried from the request's client address (edge.guards.ClientAddress): at most one
+    attempt a second from an address on average, and after many refused ones (`refused` raised in
+    the block) a wait that doubles with each further one (access.throttle); 429 with Retry-After
+    while it lasts. Signing in and redeeming a one-time code share it."""
     address = client_host(request.scope)
     request.app.state.sign_in_limiter.take(address)
     backoff = request.app.state.sign_in_backoff
     wait = backoff.retry_after(address, clock.now())
     if wait:
-        raise RateLimited(f"too many failed sign-ins from this address; retry in {wait} s", wait)
+        raise RateLimited(f"too many {what} from this address; retry in {wait} s", wait)
     try:
-        return sign_in(store, username, password, clock)
-    except NotAuthenticated:
+        yield
+    except refused:
         backoff.failed(address, clock.now())
         raise
+
+
+def sign_in_from(request: Request, store: Store, username: str, password: str, clock: Clock) -> WebSession:
+    """Sign in, throttled per client address (`attempt_from_address`); the account's own back-off
+    is in access.service.sign_in."""
+    with attempt_from_address(request, clock, NotAuthenticated, "failed sign-ins"):
+        return sign_in(store, username, password, clock)
 
 
 def require_csrf_for_sessions(request: Request) -> None:
@@ -173,6 +151,5 @@ def require_csrf_for_sessions(request: Request) -> None:
     with a session cookie they need the CSRF token too, so another site cannot make a signed-in
     browser run them."""
     csrf: str | None = getattr(request.state, "session_csrf", None)
-    if csrf is not None and not hmac.compare_digest(request.headers.get("x-csrf-token", "").encode("utf-8", "replace"),
-                                                    csrf.encode()):
+    if csrf is not None and not tokens_match(csrf_header(request.headers), csrf):
         raise CsrfFailed("a shared view's query made with the session cookie needs its X-CSRF-Token header")

@@ -17,6 +17,8 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
+
 from alliance.core.errors import AllianceError
 
 Scope = MutableMapping[str, Any]
@@ -24,6 +26,9 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+# A page the web answers with, built from the request (a starlette Request): the composition root
+# (server.py) passes the web's, so that the edge imports neither the API nor the web.
+PageAnswer = Callable[[Any], ASGIApp]
 
 # Pages and API answers load nothing from elsewhere, run no inline script and are never framed.
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
@@ -79,8 +84,8 @@ class SecurityHeaders:
 
 async def _send_problem(send: Send, status: int, code: str, title: str, detail: str,
                         headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    """The API's problem+json answer (api.problems), sent from outside the app."""
-    from alliance.api.problems import problem
+    """The API's problem+json answer (edge.problems), sent from outside the app."""
+    from alliance.edge.problems import problem
 
     response = problem(status, code, title, detail)
     await send({"type": "http.response.start", "status": response.status_code,
@@ -153,27 +158,23 @@ class AuthenticateFirst:
     PUBLIC_PAGES = frozenset({"/sign-in", "/reset-password"})  # a one-time code is the credential there
     SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
-    def __init__(self, app: ASGIApp, store: Any, clock: Any, limiter: RateLimiter) -> None:
+    def __init__(self, app: ASGIApp, store: Any, clock: Any, limiter: RateLimiter,
+                 sign_in_page: PageAnswer | None = None) -> None:
         self.app, self.store, self.clock, self.limiter = app, store, clock, limiter
+        self.sign_in_page = sign_in_page
 
     async def _refusal(self, headers: dict[bytes, bytes]) -> str | None:
         """Why the request holds no key or live session, in the app's own words; None when it holds
         one, or when that cannot be told now (the database is down: the app then answers 503)."""
         from http.cookies import CookieError, SimpleCookie
 
-        from starlette.concurrency import run_in_threadpool
+        from alliance.access.service import NotAuthenticated
+        from alliance.edge.auth import SESSION_COOKIE, bearer_token, cookie_session, key_principal
 
-        from alliance.access.service import NotAuthenticated, check_key, record_use, session_info
-        from alliance.api.deps import SESSION_COOKIE
-
-        scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+        token = bearer_token(headers.get(b"authorization", b"").decode("latin-1"))
         try:
-            if scheme.lower() == "bearer" and token.strip():
-                # The key cache: a dictionary look-up. A use due to be recorded is recorded here, as
-                # the check marks it recorded (deps.current_principal would otherwise skip it).
-                principal, due = check_key(self.store, token.strip(), self.clock)
-                if due:
-                    await run_in_threadpool(record_use, self.store, principal.subject, self.clock)
+            if token is not None:
+                await key_principal(self.store, token, self.clock)
                 return None
             cookies: SimpleCookie = SimpleCookie()
             try:
@@ -183,7 +184,7 @@ class AuthenticateFirst:
             session = cookies.get(SESSION_COOKIE)
             if session is None or not session.value:
                 return "send the API key as Authorization: Bearer <key> (or sign in)"
-            await run_in_threadpool(session_info, self.store, session.value, self.clock)
+            await run_in_threadpool(cookie_session, self.store, session.value, self.clock)
             return None
         except NotAuthenticated as exc:
             return exc.message
@@ -210,22 +211,25 @@ class AuthenticateFirst:
             await _send_problem(send, 429, exc.code, exc.title, "too many requests without a valid key from this "
                                 f"address; retry in {exc.retry_after} s", [(b"retry-after", str(exc.retry_after).encode())])
             return
-        if page_write:
+        if page_write and self.sign_in_page is not None:
             from starlette.requests import Request
 
-            from alliance.web.errors import sign_in_redirect
-
-            await sign_in_redirect(Request(scope))(scope, receive, send)  # answers without reading the body
+            await self.sign_in_page(Request(scope))(scope, receive, send)  # answers without reading the body
             return
         await _send_problem(send, 401, "not_authenticated", "Authentication required", refusal,
                             [(b"www-authenticate", b'Bearer realm="alliance"')])
 
 
 class BodyLimit:
-    """Refuse request bodies over `limit` bytes with 413, by Content-Length or while streaming."""
+    """Refuse request bodies over `limit` bytes with 413, by Content-Length or while streaming.
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    The one limit on a request's size (ALLIANCE_MAX_BODY_MB): routes read their bodies whole
+    behind it. A browser's request is answered by `too_large_page` (the web's page in the user's
+    language, given by the composition root) when it returns one; else the API's problem."""
+
+    def __init__(self, app: ASGIApp, limit: int,
+                 too_large_page: Callable[[Any, int], Any | None] | None = None) -> None:
+        self.app, self.limit, self.too_large_page = app, limit, too_large_page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -270,15 +274,13 @@ class BodyLimit:
     async def _refuse(self, scope: Scope, send: Send) -> None:
         from starlette.requests import Request
 
-        from alliance.web.errors import too_large_page, wants_page
-
-        request = Request(scope)
-        if wants_page(request):
+        page = self.too_large_page(Request(scope), self.limit) if self.too_large_page is not None else None
+        if page is not None:
             # A browser's upload: a page in the user's language with the limit and the way round it.
             async def nothing() -> Message:
                 return {"type": "http.disconnect"}
 
-            await too_large_page(request, self.limit)(scope, nothing, send)
+            await page(scope, nothing, send)
             return
         await _send_problem(send, 413, "body_too_large", "Request body too large",
                             f"the request body is over {self.limit // 2**20} MiB")

@@ -1,0 +1,209 @@
+"""The one route -> action map of the edge, and the one way a request is authorised by it.
+
+Every API route and every page is listed in `ROUTES` with the `access.policy.Action` it is (None:
+open to anyone); `authorize_request` asks `access.policy.authorize` (the one place decisions are
+made) with the path's alliance and member, for the API's dependency (edge.deps.authorize_route)
+and the pages' (web.viewer.page_access) alike. A route missing from the table is refused: a new
+route cannot be reached before someone decides who may use it (tests check both directions).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from alliance.access.policy import Action, authorize
+from alliance.access.roles import Principal, Role
+from alliance.core.errors import AllianceError
+from alliance.sharing import attorneys
+from alliance.store.scope import request_scope
+
+logger = logging.getLogger("alliance.access")
+API_PREFIX = "/api/v1"
+
+# (method, path template) -> the action it is. Alliance-scoped paths take the alliance from {code};
+# {member} (where present) is the member whose data it is.
+ROUTES: dict[tuple[str, str], Action | None] = {
+    # -- the API ----------------------------------------------------------------------------------
+    ("GET", "/healthz"): None,  # public
+    ("POST", "/api/v1/auth/sign-in"): None,  # public: it is how a person gets a session
+    ("GET", "/api/v1/auth/me"): Action.COMPUTE,  # any signed-in principal (checked in the handler)
+    ("POST", "/api/v1/auth/sign-out"): Action.COMPUTE,
+    ("GET", "/api/v1/alliances"): Action.COMPUTE,  # lists only the alliances the principal may see
+    ("GET", "/api/v1/alliances/{code}"): Action.READ_DIRECTORY,
+    ("GET", "/api/v1/alliances/{code}/members"): Action.READ_DIRECTORY,
+    ("POST", "/api/v1/ahp"): Action.COMPUTE,
+    ("POST", "/api/v1/games/solve"): Action.COMPUTE,
+    ("POST", "/api/v1/voting-power"): Action.COMPUTE,
+    ("POST", "/api/v1/alliances/{code}/agreements"): Action.MANAGE_ALLIANCE,
+    ("GET", "/api/v1/alliances/{code}/agreements"): Action.READ_RECORDS,
+    ("GET", "/api/v1/alliances/{code}/agreements/{agreement}/versions/{version}"): Action.READ_RECORDS,
+    # The member signing is in the body: the handler authorises ACT_FOR_MEMBER for it.
+    ("POST", "/api/v1/alliances/{code}/agreements/{agreement}/versions/{version}/signatures"): Action.ACT_FOR_MEMBER,
+    # Powers of attorney: granted and revoked only by the member's own accounts (no attorney).
+    ("POST", "/api/v1/alliances/{code}/members/{member}/powers-of-attorney"): Action.ACT_FOR_MEMBER,
+    ("GET", "/api/v1/alliances/{code}/powers-of-attorney"): Action.READ_RECORDS,
+    ("DELETE", "/api/v1/alliances/{code}/members/{member}/powers-of-attorney/{power_id}"): Action.ACT_FOR_MEMBER,
+    ("GET", "/api/v1/alliances/{code}/ledger/checkpoint"): Action.READ_RECORDS,
+    ("GET", "/api/v1/alliances/{code}/ledger/public-key"): Action.READ_RECORDS,
+    ("GET", "/api/v1/alliances/{code}/ledger/entries"): Action.READ_RECORDS,
+    ("GET", "/api/v1/alliances/{code}/ledger/proof"): Action.READ_RECORDS,
+    ("GET", "/api/v1/alliances/{code}/ledger/consistency"): Action.READ_RECORDS,
+    ("POST", "/api/v1/alliances/{code}/screenings"): Action.MANAGE_ALLIANCE,
+    ("GET", "/api/v1/alliances/{code}/screenings"): Action.READ_PIPELINE,
+    ("GET", "/api/v1/alliances/{code}/screenings/{run_id}"): Action.READ_PIPELINE,
+    ("POST", "/api/v1/alliances/{code}/screenings/{run_id}/shortlist"): Action.MANAGE_ALLIANCE,
+    ("POST", "/api/v1/alliances/{code}/prospects"): Action.MANAGE_ALLIANCE,
+    ("GET", "/api/v1/alliances/{code}/prospects"): Action.READ_PIPELINE,
+    ("GET", "/api/v1/alliances/{code}/prospects/{prospect_id}"): Action.READ_PIPELINE,
+    ("POST", "/api/v1/alliances/{code}/prospects/{prospect_id}/stage"): Action.MANAGE_ALLIANCE,
+    ("POST", "/api/v1/alliances/{code}/prospects/{prospect_id}/checklist"): Action.MANAGE_ALLIANCE,
+    ("PATCH", "/api/v1/alliances/{code}/dd-items/{item_id}"): Action.MANAGE_ALLIANCE,
+    ("PUT", "/api/v1/alliances/{code}/dd-items/{item_id}/evidence"): Action.MANAGE_ALLIANCE,
+    ("GET", "/api/v1/alliances/{code}/dd-items/{item_id}/evidence"): Action.READ_PIPELINE,
+    ("POST", "/api/v1/alliances/{code}/prospects/{prospect_id}/pilot"): Action.MANAGE_ALLIANCE,
+    ("POST", "/api/v1/alliances/{code}/pilots/{pilot_id}/kpis"): Action.MANAGE_ALLIANCE,
+    ("POST", "/api/v1/alliances/{code}/kpis/{kpi_id}/measurements"): Action.MANAGE_ALLIANCE,
+    ("GET", "/api/v1/alliances/{code}/pilots/{pilot_id}/review"): Action.READ_PIPELINE,
+    ("POST", "/api/v1/alliances/{code}/pilots/{pilot_id}/decision"): Action.MANAGE_ALLIANCE,
+    ("POST", "/api/v1/alliances/{code}/order-lines"): Action.IMPORT_ORDERS,
+    ("POST", "/api/v1/alliances/{code}/settlements"): Action.MANAGE_ALLIANCE,
+    ("GET", "/api/v1/alliances/{code}/statements/{member}"): Action.READ_MEMBER_DATA,
+    ("GET", "/api/v1/alliances/{code}/journal"): Action.READ_FINANCE,
+    ("GET", "/api/v1/alliances/{code}/agreements/{agreement}/rules/{rule}/contribution-report"): Action.READ_FINANCE,
+    ("POST", "/api/v1/alliances/{code}/metrics"): Action.MANAGE_ALLIANCE,
+    # Shared views: the publishing member is in the body or is the view's; handlers authorise it.
+    ("POST", "/api/v1/alliances/{code}/views"): Action.ACT_FOR_MEMBER,
+    ("GET", "/api/v1/alliances/{code}/views"): Action.READ_RECORDS,  # what is shared, not the data
+    ("GET", "/api/v1/alliances/{code}/views/{view_id}/rows"): Action.READ_SHARED,
+    ("GET", "/api/v1/alliances/{code}/views/{view_id}/groups"): Action.READ_SHARED,
+    ("DELETE", "/api/v1/alliances/{code}/views/{view_id}"): Action.ACT_FOR_MEMBER,
+    ("GET", "/api/v1/alliances/{code}/views/{view_id}/access-log"): Action.READ_MEMBER_DATA,
+    # -- the pages (web) ----------------------------------------------------------------------------
+    ("GET", "/sign-in"): None,
+    ("POST", "/sign-in"): None,
+    ("POST", "/sign-out"): Action.COMPUTE,
+    ("GET", "/"): Action.COMPUTE,  # the viewer's own alliances
+    ("GET", "/alliances/new"): Action.MANAGE_PLATFORM,
+    ("POST", "/alliances/new"): Action.MANAGE_PLATFORM,
+    ("GET", "/alliances/{code}"): Action.READ_DIRECTORY,
+    ("GET", "/alliances/{code}/ledger/verify"): Action.READ_RECORDS,
+    ("GET", "/alliances/{code}/members"): Action.READ_DIRECTORY,
+    ("GET", "/alliances/{code}/members/import"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/members/import"): Action.MANAGE_ALLIANCE,
+    ("GET", "/alliances/{code}/members/{member}"): Action.READ_DIRECTORY,
+    # A member's own accounts grant and revoke its powers of attorney (sharing.attorneys).
+    ("POST", "/alliances/{code}/members/{member}/powers-of-attorney"): Action.ACT_FOR_MEMBER,
+    ("POST", "/alliances/{code}/members/{member}/powers-of-attorney/{power_id}/revoke"): Action.ACT_FOR_MEMBER,
+    ("GET", "/alliances/{code}/settlement"): Action.READ_MEMBER_DATA,  # rows narrowed per member
+    ("POST", "/alliances/{code}/settlement"): Action.MANAGE_ALLIANCE,
+    ("GET", "/alliances/{code}/settlement/{day}"): Action.READ_MEMBER_DATA,  # rows narrowed per member
+    ("GET", "/alliances/{code}/settlement/{day}/members/{member}"): Action.READ_MEMBER_DATA,
+    ("GET", "/alliances/{code}/settlement/{day}/members/{member}/download"): Action.READ_MEMBER_DATA,
+    ("GET", "/alliances/{code}/journal"): Action.READ_FINANCE,
+    ("GET", "/alliances/{code}/orders/import"): Action.IMPORT_ORDERS,
+    ("POST", "/alliances/{code}/orders/import"): Action.IMPORT_ORDERS,
+    ("GET", "/alliances/{code}/screening"): Action.READ_PIPELINE,
+    ("POST", "/alliances/{code}/screening"): Action.READ_PIPELINE,  # re-rank only: nothing is saved
+    ("POST", "/alliances/{code}/screening/runs"): Action.MANAGE_ALLIANCE,
+    ("GET", "/alliances/{code}/screening/runs/{run_id}"): Action.READ_PIPELINE,
+    ("GET", "/alliances/{code}/screening/ahp"): Action.READ_PIPELINE,
+    ("GET", "/alliances/{code}/screening/prospects"): Action.READ_PIPELINE,
+    ("GET", "/alliances/{code}/screening/prospects/{prospect_id}"): Action.READ_PIPELINE,
+    ("POST", "/alliances/{code}/screening/prospects/{prospect_id}/items/{item_id}"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/screening/prospects/{prospect_id}/decision"): Action.MANAGE_ALLIANCE,
+    ("GET", "/alliances/{code}/contribution"): Action.COMPUTE,  # the report shows only members the viewer sees
+    ("POST", "/alliances/{code}/contribution"): Action.COMPUTE,
+    ("GET", "/alliances/{code}/contribution/solver"): Action.COMPUTE,
+    ("GET", "/alliances/{code}/sharing"): Action.READ_RECORDS,  # what is shared, never the data
+    ("GET", "/alliances/{code}/sharing/views/{view_id}"): Action.READ_SHARED,  # the query form
+    ("POST", "/alliances/{code}/sharing/views/{view_id}"): Action.READ_SHARED,  # run it (logged)
+    ("GET", "/alliances/{code}/sharing/members/{member}/views/new"): Action.ACT_FOR_MEMBER,
+    ("POST", "/alliances/{code}/sharing/members/{member}/views"): Action.ACT_FOR_MEMBER,
+    ("GET", "/alliances/{code}/sharing/members/{member}/views/{view_id}/log"): Action.READ_MEMBER_DATA,
+    ("GET", "/alliances/{code}/sharing/members/{member}/views/{view_id}/revoke"): Action.ACT_FOR_MEMBER,
+    ("POST", "/alliances/{code}/sharing/members/{member}/views/{view_id}/revoke"): Action.ACT_FOR_MEMBER,
+    ("POST", "/alliances/{code}/screening/runs/{run_id}/shortlist"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/screening/prospects"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/screening/prospects/{prospect_id}/stage"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/screening/prospects/{prospect_id}/pilot"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/screening/prospects/{prospect_id}/kpis"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/screening/prospects/{prospect_id}/measurements"): Action.MANAGE_ALLIANCE,
+    ("GET", "/alliances/{code}/agreements"): Action.READ_RECORDS,
+    ("GET", "/alliances/{code}/agreements/new"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/agreements/new"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/agreements/check"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/agreements/builder"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/agreements/builder/load"): Action.MANAGE_ALLIANCE,
+    ("GET", "/alliances/{code}/agreements/sandbox"): Action.MANAGE_ALLIANCE,
+    ("GET", "/alliances/{code}/agreements/{agreement}"): Action.READ_RECORDS,
+    ("POST", "/alliances/{code}/agreements/{agreement}/versions/{version}/signatures/{member}"):
+        Action.ACT_FOR_MEMBER,
+    # People (web.people_pages): each act is decided again, per role and account, by access.policy.
+    ("GET", "/alliances/{code}/people"): Action.MANAGE_PEOPLE,
+    ("POST", "/alliances/{code}/people"): Action.MANAGE_PEOPLE,
+    ("POST", "/alliances/{code}/people/grants"): Action.MANAGE_PEOPLE,
+    ("POST", "/alliances/{code}/people/{username}/revoke"): Action.MANAGE_PEOPLE,
+    ("POST", "/alliances/{code}/people/{username}/unlock"): Action.MANAGE_PEOPLE,
+    ("POST", "/alliances/{code}/people/{username}/reset"): Action.MANAGE_PEOPLE,
+    ("GET", "/people"): Action.MANAGE_PLATFORM,
+    ("POST", "/people"): Action.MANAGE_PLATFORM,
+    ("POST", "/people/grants"): Action.MANAGE_PLATFORM,
+    ("POST", "/people/{username}/revoke"): Action.MANAGE_PLATFORM,
+    ("POST", "/people/{username}/unlock"): Action.MANAGE_PLATFORM,
+    ("POST", "/people/{username}/reset"): Action.MANAGE_PLATFORM,
+    ("GET", "/account"): Action.COMPUTE,  # one's own account: any signed-in person
+    ("POST", "/account/password"): Action.COMPUTE,
+    ("GET", "/reset-password"): None,  # a one-time code is the credential
+    ("POST", "/reset-password"): None,
+}
+
+# Signing for a member may be done under its power of attorney (the other acts for a member not);
+# the API's signing route looks the power up in the service (sharing.service).
+ATTORNEY_ROUTES = frozenset({("POST", "/alliances/{code}/agreements/{agreement}/versions/{version}/signatures/{member}")})
+
+
+def is_api(path: str) -> bool:
+    return path.startswith(API_PREFIX + "/") or path == "/healthz"
+
+
+# The two halves, for the OpenAPI document and the tests that hold each edge to the table.
+API_ROUTES = {route: action for route, action in ROUTES.items() if is_api(route[1])}
+PAGES = {route: action for route, action in ROUTES.items() if not is_api(route[1])}
+
+
+def route_template(request: Request, prefix: str = "") -> str:
+    """The path template the request was routed by (`prefix`: where its router was included, which
+    this FastAPI leaves out of a route's path)."""
+    path: str = getattr(request.scope.get("route"), "path", request.url.path)
+    return path if path.startswith(prefix) else prefix + path
+
+
+async def authorize_request(request: Request, principal: Principal, template: str, *, store: Any = None,
+                            limiter: Any = None) -> None:
+    """Authorise the route's action (`ROUTES[(method, template)]`, which the caller has found) for
+    the path's alliance and member: set the alliance scope (row-level security on PostgreSQL), take
+    from `limiter` (the API's per-key rate), look up a power of attorney for `ATTORNEY_ROUTES`.
+
+    Async on purpose: the alliance scope (alliance.store.scope) is a context variable, which the
+    request's later steps inherit only if set in the request's task."""
+    method = request.method
+    action = ROUTES[(method, template)]
+    if action is None:
+        return
+    if principal.role is not Role.PLATFORM_ADMIN and principal.alliance is not None:
+        request_scope.set(principal.alliance)
+    if limiter is not None:
+        limiter.take(principal.subject)
+    code, member = request.path_params.get("code"), request.path_params.get("member")
+    attorney = ((method, template) in ATTORNEY_ROUTES and store is not None and code is not None
+                and member is not None and principal.member != member
+                and await run_in_threadpool(attorneys.holds, store, principal, code, member))
+    try:
+        authorize(principal, action, code, member, attorney=attorney)
+    except AllianceError as exc:
+        logger.info("denied: %s %s for %s: %s", method, request.url.path, principal.actor, exc)
+        raise
