@@ -72,7 +72,7 @@ def test_wrong_passwords_and_roleless_users(client: TestClient, store: Store) ->
     assert problem(sign_in(client, username="nobody"), 401, "not_authenticated")["detail"] == body["detail"]
     assert sign_in(client, username="li").status_code == 200
     problem(client.get("/api/v1/auth/me"), 401, "not_authenticated")  # no role yet
-    with pytest.raises(InvalidInput, match="needs --member"):
+    with pytest.raises(InvalidInput, match="needs a member"):
         grant_role(store, "li", Role.MEMBER_ADMIN, "nb", None)
     with pytest.raises(NotFound):
         grant_role(store, "ghost", Role.AUDITOR, "nb", None)
