@@ -56,7 +56,34 @@ EXPLANATIONS = {
     "ledger_key_locked": N_("The ledger's signing key is locked on this server."),
     "invalid_input": N_("Some of the input is not valid; nothing was saved."),
     "conflict": N_("This clashes with what is already recorded; nothing was saved."),
+    "agreement_not_as_signed": N_("The agreement in force differs from what its parties signed; nothing was settled. Ask the coordinator to check the ledger."),
+    "already_stored": N_("The same record was saved at the same moment by someone else; nothing was changed. Reload and check."),
+    "backup_damaged": N_("The backup file cannot be restored: it is damaged, edited or not a backup of this platform."),
+    "blank_metrics": N_("Some members have blank figures for the chosen criteria: choose to leave out those members or those criteria."),
+    "code_refused": N_("The one-time code is unknown, already used or expired: ask your administrator for a new one."),
+    "compute_busy": N_("The server is busy with other calculations: wait a moment and try again."),
+    "compute_over_budget": N_("The calculation needs more time or memory than the server allows; choose a smaller case or another method."),
+    "currency_mismatch": N_("Amounts in different currencies cannot be combined here."),
+    "day_unsettleable": N_("This day's stored order lines cannot be settled as they are; see the details and set the named lines aside."),
+    "day_unshared": N_("The day has order lines but no agreement in force: closing it shares nothing, so it must be confirmed first."),
+    "game_invalid": N_("The game's description is not valid; see the details below."),
+    "game_too_large": N_("The game has too many players for this method; choose a sampling or closed-form method."),
+    "inconsistent_judgements": N_("The pairwise judgements contradict each other too much; revise the one named below."),
+    "invalid_money": N_("An amount is not valid; see the details below."),
+    "journal_accounts_clash": N_("Two accounts of the journal would be written the same way in the export; rename one of them."),
+    "ledger_damaged": N_("The ledger failed its integrity check: nothing more is recorded until it is repaired. Tell the platform's operator."),
+    "ledger_missing": N_("This alliance has no ledger yet: it opens with its next recorded change."),
+    "not_authenticated": N_("Signing in failed: check the username and password."),
+    "note_invalid": N_("The signed note is not valid: its text or signature does not check."),
+    "pilot_without_kpis": N_("This pilot has no KPI: add one, or write down why you decide without any."),
+    "power_of_attorney_not_found": N_("There is no such power of attorney for this member."),
+    "restore_target_not_empty": N_("A backup is restored only into an empty platform; this one already holds data."),
+    "solver_failed": N_("The calculation could not be completed for this game; see the details below."),
+    "unreadable_file": N_("The file cannot be read: check its type and that it is not damaged."),
+    "wrong_password": N_("The current password is not right; nothing was changed."),
 }
+# Codes that never reach a page: the command line's own, and the sign-in redirect.
+NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})
 
 
 def is_page(request: Request) -> bool:
