@@ -105,6 +105,7 @@ def test_a_coordinator_writes_an_agreement_with_the_form_only(served: tuple[str,
             yaml.blur()
             expect(page.locator("#f-r1-long_term_metric")).to_have_value("repurchase_rate")
             expect(status).to_contain_text("表单已按 YAML 填好")
+            expect(yaml).to_have_value(re.compile(r"long_term_metric: repurchase_rate\n"))
             screenshot(page, "agreement-builder")
             assert contrast_failures(page) == []
 
