@@ -67,7 +67,7 @@ def _departed(uow: UnitOfWork, alliance: Alliance, clock: Clock) -> set[str]:
             if has_left(left_on, alliance.timezone, clock)}
 
 
-def _shared(store: Store, alliance_code: str, view_id: int, clock: Clock) -> StoredView:
+def shared_view(store: Store, alliance_code: str, view_id: int, clock: Clock) -> StoredView:
     """A view that is shared now: not revoked, and its publisher still a member (one read)."""
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
@@ -97,7 +97,7 @@ def revoke(store: Store, alliance_code: str, view_id: int, clock: Clock) -> None
         uow.commit()
 
 
-def _spec(found: StoredView) -> ViewSpec:
+def spec_of(found: StoredView) -> ViewSpec:
     return ViewSpec(found.name, found.dataset, {f: Policy(p) for f, p in found.policies.items()}, found.k)
 
 
@@ -110,8 +110,8 @@ class Page:
 def rows(store: Store, facts: FactStore, alliance_code: str, view_id: int, *, filters: list[str], sort: str | None,
          limit: int, cursor: str | None, actor: str, clock: Clock) -> Page:
     """Rows of a view: visible fields only, filtered and sorted on visible fields, a page at a time."""
-    found = _shared(store, alliance_code, view_id, clock)
-    spec = _spec(found)
+    found = shared_view(store, alliance_code, view_id, clock)
+    spec = spec_of(found)
     fields = spec.fields(Policy.VISIBLE)
     if not fields:
         raise InvalidInput("this view shares only aggregates: ask for groups")
@@ -132,8 +132,8 @@ def groups(store: Store, facts: FactStore, alliance_code: str, view_id: int, *, 
     """Group counts and sums over at most one field, only for groups of at least k lines, with
     complementary suppression (see `FactStore.view_groups`); no filters, so that two answers
     cannot be subtracted to isolate a few lines."""
-    found = _shared(store, alliance_code, view_id, clock)
-    spec = _spec(found)
+    found = shared_view(store, alliance_code, view_id, clock)
+    spec = spec_of(found)
     keys = parse_group_by(spec, group_by)
     if len(keys) > 1:
         raise InvalidInput("group by one field at a time: finer groupings could be subtracted from coarser ones")

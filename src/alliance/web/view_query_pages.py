@@ -56,18 +56,6 @@ class QueryForm:
     sums: list[str]
 
 
-def _shared_view(store: StoreDep, code: str, view_id: int, clock: ClockDep) -> StoredView:
-    """The view if it is shared now (not revoked, its member still in): ViewNotFound otherwise."""
-    for found in service.views(store, code, clock):
-        if found.id == view_id:
-            return found
-    raise service.ViewNotFound(f"alliance {code!r} shares no view {view_id}")
-
-
-def _spec(found: StoredView) -> ViewSpec:
-    return ViewSpec(found.name, found.dataset, {f: Policy(p) for f, p in found.policies.items()}, found.k)
-
-
 def _shape(spec: ViewSpec) -> QueryForm:
     kinds = DATASETS[spec.dataset]
     usable = spec.fields(Policy.VISIBLE, Policy.AGGREGATE)
@@ -78,7 +66,7 @@ def _shape(spec: ViewSpec) -> QueryForm:
 def _page(request: Request, store: StoreDep, code: str, found: StoredView, viewer: Viewer, *, status: int = 200,
           form: PostedForm | None = None, answer: dict[str, Any] | None = None) -> HTMLResponse:
     _ = gettext_for(request)
-    spec = _spec(found)
+    spec = service.spec_of(found)
     shape = _shape(spec)
     label = {f: _(FIELD_LABELS[f]) if f in FIELD_LABELS else f for f in DATASETS[spec.dataset]}
     posted = form or PostedForm({"mode": "rows" if shape.visible else "groups"})
@@ -99,7 +87,7 @@ def _page(request: Request, store: StoreDep, code: str, found: StoredView, viewe
 def query_form(request: Request, code: Code, view_id: Id, store: StoreDep, clock: ClockDep,
                viewer: PageViewer) -> HTMLResponse:
     """The query form for a view shared now; nothing is read or logged until it is run."""
-    return _page(request, store, code, _shared_view(store, code, view_id, clock), viewer)
+    return _page(request, store, code, service.shared_view(store, code, view_id, clock), viewer)
 
 
 def _filters(form: PostedForm, spec: ViewSpec, visible: list[str]) -> list[str]:
@@ -132,8 +120,8 @@ def _filters(form: PostedForm, spec: ViewSpec, visible: list[str]) -> list[str]:
 async def run_query(request: Request, code: Code, view_id: Id, store: StoreDep, facts: FactsDep, clock: ClockDep,
                     viewer: PageViewer) -> HTMLResponse:
     """Run the query: rows a page at a time, or group totals; the answer is logged for the publisher."""
-    found = _shared_view(store, code, view_id, clock)
-    spec = _spec(found)
+    found = service.shared_view(store, code, view_id, clock)
+    spec = service.spec_of(found)
     shape = _shape(spec)
     form = await PostedForm.read(request)
     mode = form.values.get("mode") if form.values.get("mode") in ("rows", "groups") else "rows"
