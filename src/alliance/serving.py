@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from alliance.core.errors import InvalidInput
 from alliance.core.settings import get_settings
+from alliance.core.messages import Message
 from alliance.server import create_app
 from alliance.store.database import Store
 
@@ -31,7 +32,7 @@ def settle_time() -> time | None:
     try:
         return parse_time(settings.settle_at)
     except ValueError as exc:
-        raise InvalidInput(f"ALLIANCE_SETTLE_AT: {exc}") from None
+        raise InvalidInput(Message("ALLIANCE_SETTLE_AT: {exc}", exc=exc)) from None
 
 
 def log_to_stderr() -> None:

@@ -9,8 +9,6 @@ from html.parser import HTMLParser
 
 import pytest
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir, extract_from_file
-from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
@@ -23,7 +21,9 @@ from alliance.registry.credit_code import with_check_character
 from alliance.registry.model import AllianceKind, AllianceSpec, AllianceStructure
 from alliance.server import create_app
 from alliance.store.database import Store
-from alliance.web import STATIC_DIR, TEMPLATES_DIR, TRANSLATIONS_DIR
+from alliance.language import TRANSLATIONS_DIR
+from alliance.language.sources import found_messages
+from alliance.web import STATIC_DIR, TEMPLATES_DIR
 from alliance.web.i18n import ENUM_LABELS, SUPPORTED_LOCALES, negotiate_locale
 from tests.support.web import sign_in_form
 
@@ -343,23 +343,17 @@ def catalogue(locale: str) -> Catalog:
 
 
 def used_msgids() -> dict[str | tuple[str, ...], str]:
-    """Every msgid in the web templates and .py files, extracted as pybabel would, with where it is."""
-    with (WEB_DIR / "babel.cfg").open(encoding="utf-8") as cfg:
-        method_map, options_map = parse_mapping_cfg(cfg)
-    found: dict[str | tuple[str, ...], str] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(WEB_DIR, method_map, options_map):
-        found[message if isinstance(message, str) else tuple(message)] = f"{filename}:{lineno}"
-    rule_form = WEB_DIR.parent / "sharing" / "rule_form.py"  # each rule kind's form fields, shown by the web
-    for lineno, message, _comments, _context in extract_from_file("python", rule_form):
-        found[message if isinstance(message, str) else tuple(message)] = f"sharing/rule_form.py:{lineno}"
-    return found
+    """Every msgid in the templates and the Python code (gettext marks, Message templates), with where it is."""
+    return {found.msgid: f"{found.where}:{found.line}" for found in found_messages()}
 
 
 def test_extraction_covers_templates_and_python() -> None:
     places = used_msgids().values()
-    assert any(p.startswith("templates/home.html") for p in places)
-    assert any(p.startswith("templates/base.html") for p in places)
-    assert any(p.startswith("i18n.py") for p in places)
+    assert any(p.startswith("web/templates/home.html") for p in places)
+    assert any(p.startswith("web/templates/base.html") for p in places)
+    assert any(p.startswith("web/i18n.py") for p in places)
+    assert any(p.startswith("sharing/rule_form.py") for p in places)
+    assert any(p.startswith("core/errors.py") for p in places)  # error Message templates
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import Clock
 from alliance.core.errors import NotFound
+from alliance.core.messages import Message
 from alliance.registry.model import has_left
 from alliance.store.database import Store
 from alliance.store.unit_of_work import UnitOfWork
@@ -18,11 +19,12 @@ def user_principal(store: Store, username: str, alliance: str, clock: Clock) -> 
         user_id = uow.sessions.user_id(username)
         grants = uow.sessions.grants(user_id) if user_id is not None else []
     if user is None or user.disabled_at is not None:
-        raise NotFound(f"no active user {username!r}")
+        raise NotFound(Message("no active user {username!r}", username=username))
     chosen = (next((g for g in grants if g.alliance == alliance), None)
               or next((g for g in grants if g.role == Role.PLATFORM_ADMIN.value), None))
     if chosen is None:
-        raise NotFound(f"user {username!r} holds no role in {alliance!r}")
+        raise NotFound(Message("user {username!r} holds no role in {alliance!r}",
+                               username=username, alliance=alliance))
     return Principal(username, Role(chosen.role), chosen.alliance, chosen.member,
                      departed=has_left(chosen.member_left_on, chosen.timezone, clock), kind="user")
 

@@ -33,6 +33,7 @@ from alliance.access.service import (
 from alliance.access.throttle import account_waits
 from alliance.core.clock import Clock
 from alliance.core.errors import AllianceError, Conflict, InvalidInput, NotFound
+from alliance.core.messages import Message
 from alliance.registry.model import Alliance
 from alliance.store.access_repository import Grant
 from alliance.store.database import Store
@@ -47,13 +48,13 @@ class CodeRefused(AllianceError):
     """A one-time code that is unknown, used, expired or for a disabled account (one answer for all)."""
 
     code = "code_refused"
-    title = "One-time code refused"
+    title = Message("One-time code refused")
     status = 400
 
 
 class WrongPassword(AllianceError):
     code = "wrong_password"
-    title = "Wrong password"
+    title = Message("Wrong password")
     status = 403
 
 
@@ -140,7 +141,7 @@ def _add_user(uow: UnitOfWork, username: str, display_name: str, password: str |
     if password is not None:
         check_new_password(password)
     if uow.access.user(username) is not None:
-        raise Conflict(f"user {username!r} already exists")
+        raise Conflict(Message("user {username!r} already exists", username=username))
     # An invited person has no password anyone knows until they use their code.
     stored = hash_password(password if password is not None else secrets.token_urlsafe(32))
     uow.access.add_user(username, stored, display_name.strip()[:100] or username, now)
@@ -186,10 +187,11 @@ def revoke(store: Store, principal: Principal, username: str, alliance: str | No
                      if g.alliance == alliance), None)
         # A role out of reach is answered as one that is not there (as for an account: authorize_account).
         if held is None or not _reaches(principal, held):
-            raise NotFound(f"{username!r} holds no role you manage in {alliance or 'the platform'}")
+            raise NotFound(Message("{username!r} holds no role you manage in {value}",
+                                   username=username, value=alliance or 'the platform'))
         role = Role(held.role)
         if principal.kind == "user" and principal.subject == username:
-            raise Conflict("you cannot take away your own role: ask another administrator")
+            raise Conflict(Message("you cannot take away your own role: ask another administrator"))
         alliance_id = uow.alliances.require(alliance).id if alliance is not None else None
         uow.sessions.revoke(user_id, role.value, alliance_id)
         uow.commit()
@@ -201,7 +203,7 @@ def _account(uow: UnitOfWork, principal: Principal, username: str) -> None:
     """Raise unless `principal` may manage the whole account `username` (policy.authorize_account)."""
     exists = uow.access.user(username) is not None
     if principal.role is Role.PLATFORM_ADMIN and not exists:
-        raise NotFound(f"no user {username!r}")
+        raise NotFound(Message("no user {username!r}", username=username))
     authorize_account(principal, username, _grants_of(uow, username) if exists else [])
 
 
@@ -219,13 +221,13 @@ def issue_reset(store: Store, principal: Principal, username: str, clock: Clock,
     """A one-time code for `username` to set a new password (any older code of theirs stops
     working). The current password keeps working until the code is used."""
     if not timedelta(minutes=5) <= lifetime <= timedelta(days=30):
-        raise InvalidInput("a one-time code lasts from 5 minutes to 30 days")
+        raise InvalidInput(Message("a one-time code lasts from 5 minutes to 30 days"))
     now = clock.now()
     with store.unit_of_work() as uow:
         _account(uow, principal, username)
         user = uow.access.user(username)
         if user is not None and user.disabled_at is not None:
-            raise Conflict(f"user {username!r} is disabled")
+            raise Conflict(Message("user {username!r} is disabled", username=username))
         issued = _issue(uow, username, principal.actor, now, lifetime)
         uow.commit()
     logger.info("%s issued a one-time code for %s, valid until %s", principal.actor, username, issued.expires_at)
@@ -263,16 +265,16 @@ def change_password(store: Store, username: str, current: str, new: str, clock: 
     with store.unit_of_work() as uow:
         user = uow.access.user(username)
     if user is None or user.disabled_at is not None:
-        raise NotAuthenticated("the session has ended: sign in again")
+        raise NotAuthenticated(Message("the session has ended: sign in again"))
     waiting = user.locked_until is not None and user.locked_until > now
     if waiting or not password_matches(user.password_hash, current):
         if not waiting:
             with store.unit_of_work() as uow:
                 uow.access.sign_in_failed(username, account_waits(now))
                 uow.commit()
-        raise WrongPassword("the current password is wrong (or the account must wait after failed tries)")
+        raise WrongPassword(Message("the current password is wrong (or the account must wait after failed tries)"))
     if new == current:
-        raise InvalidInput("the new password is the same as the current one")
+        raise InvalidInput(Message("the new password is the same as the current one"))
     stored = hash_password(new)
     with store.unit_of_work() as uow:
         uow.access.set_password(username, stored)
@@ -298,9 +300,10 @@ class CoordinatorChoice:
         with store.unit_of_work() as uow:
             exists = uow.access.user(self.username) is not None
         if self.new and exists:
-            raise Conflict(f"user {self.username!r} already exists: choose it as an existing account")
+            raise Conflict(Message("user {username!r} already exists: choose it as an existing account",
+                                   username=self.username))
         if not self.new and not exists:
-            raise NotFound(f"no user {self.username!r}: create it as a new account")
+            raise NotFound(Message("no user {username!r}: create it as a new account", username=self.username))
 
 
 def appoint_coordinator(choice: CoordinatorChoice, actor: str, clock: Clock,

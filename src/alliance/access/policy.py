@@ -32,11 +32,12 @@ from typing import Protocol
 
 from alliance.access.roles import MEMBER_ROLES, Principal, Role
 from alliance.core.errors import AllianceError, AllianceNotFound, InvalidInput, NotFound
+from alliance.core.messages import Message
 
 
 class Forbidden(AllianceError):
     code = "forbidden"
-    title = "Forbidden"
+    title = Message("Forbidden")
     status = 403
     exit_code = 1
 
@@ -83,30 +84,34 @@ def authorize(principal: Principal, action: Action, alliance: str | None = None,
     if alliance is not None and alliance != principal.alliance:
         raise AllianceNotFound(alliance)
     if alliance is None and action not in (Action.COMPUTE,):
-        raise Forbidden(f"{principal.role.value} keys act within their alliance only")
+        raise Forbidden(Message("{value} keys act within their alliance only", value=principal.role.value))
     if action not in ALLOWED[principal.role]:
-        raise Forbidden(f"a {principal.role.value} may not {action.value.replace('_', ' ')}")
+        raise Forbidden(Message("a {value} may not {replace}",
+                                value=principal.role.value, replace=action.value.replace('_', ' ')))
     _within_scopes(principal, action)
     if principal.departed and action not in DEPARTED_MAY:
-        raise Forbidden(f"member {principal.member} has left the alliance: it may still read its own statements "
-                        f"and the alliance's records, but not {action.value.replace('_', ' ')}")
+        raise Forbidden(Message("member {member} has left the alliance: it may still read its own statements and "
+                                "the alliance's records, but not {replace}",
+                                member=principal.member, replace=action.value.replace('_', ' ')))
     if (action in MEMBER_SCOPED and principal.member is not None and member is not None and member != principal.member
             and not (attorney and action is Action.ACT_FOR_MEMBER)):
-        raise NotFound(f"no such {'statement' if action is Action.READ_MEMBER_DATA else 'member'} for this key")
+        raise NotFound(Message("no such {value} for this key",
+                               value='statement' if action is Action.READ_MEMBER_DATA else 'member'))
     _acts_for_own(principal, action, member, attorney)
 
 
 def _acts_for_own(principal: Principal, action: Action, member: str | None, attorney: bool) -> None:
     """An alliance-wide or platform account acts for a member only with that member's power of attorney."""
     if action is Action.ACT_FOR_MEMBER and member is not None and principal.member is None and not attorney:
-        raise Forbidden(f"only {member}'s own accounts act for {member} (sign, publish its data), or an account "
-                        f"{member} gave a power of attorney; a {principal.role.value} does not")
+        raise Forbidden(Message("only {member}'s own accounts act for {member} (sign, publish its data), or an "
+                                "account {member} gave a power of attorney; a {value} does not",
+                                member=member, value=principal.role.value))
 
 
 def _within_scopes(principal: Principal, action: Action) -> None:
     if principal.scopes is not None and action not in principal.scopes:
-        raise Forbidden(f"this key is limited to {', '.join(sorted(principal.scopes))}: "
-                        f"it may not {action.value.replace('_', ' ')}")
+        raise Forbidden(Message("this key is limited to {scopes}: it may not {replace}",
+                                scopes=', '.join(sorted(principal.scopes)), replace=action.value.replace('_', ' ')))
 
 
 class GrantLike(Protocol):
@@ -126,17 +131,17 @@ def authorize_grant(principal: Principal, role: Role, alliance: str | None, memb
         _within_scopes(principal, Action.MANAGE_PEOPLE)
         return
     if role is Role.PLATFORM_ADMIN:
-        raise Forbidden("only a platform admin gives, takes away or manages the platform admin role")
+        raise Forbidden(Message("only a platform admin gives, takes away or manages the platform admin role"))
     if alliance is None:
-        raise Forbidden(f"a {role.value} role is held in an alliance: name it")
+        raise Forbidden(Message("a {value} role is held in an alliance: name it", value=role.value))
     authorize(principal, Action.MANAGE_PEOPLE, alliance)
     if principal.role is Role.COORDINATOR:
         return
     if role not in MEMBER_ROLES:
-        raise Forbidden(f"a {principal.role.value} manages only the member roles of its own member, "
-                        f"not a {role.value}")
+        raise Forbidden(Message("a {value} manages only the member roles of its own member, not a {value_2}",
+                                value=principal.role.value, value_2=role.value))
     if member != principal.member:
-        raise NotFound(f"no such member for this account: {member}")
+        raise NotFound(Message("no such member for this account: {member}", member=member))
 
 
 def authorize_account(principal: Principal, username: str, grants: Sequence[GrantLike]) -> None:
@@ -152,10 +157,10 @@ def authorize_account(principal: Principal, username: str, grants: Sequence[Gran
     reached = [g for g in grants if _reaches(principal, g)]
     if not reached:
         authorize(principal, Action.MANAGE_PEOPLE, principal.alliance)  # the role itself first: 403
-        raise NotFound(f"no user {username!r} among the people you manage")
+        raise NotFound(Message("no user {username!r} among the people you manage", username=username))
     if len(reached) < len(grants):
-        raise Forbidden(f"{username!r} also holds a role you do not manage: ask a platform admin "
-                        f"(or whoever manages that role) to do this")
+        raise Forbidden(Message("{username!r} also holds a role you do not manage: ask a platform admin (or "
+                                "whoever manages that role) to do this", username=username))
 
 
 def _reaches(principal: Principal, grant: GrantLike) -> bool:

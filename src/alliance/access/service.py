@@ -20,6 +20,7 @@ from alliance.access.roles import MEMBER_ROLES, Principal, Role
 from alliance.core.clock import Clock
 from alliance.registry.model import has_left
 from alliance.core.errors import AllianceError, Conflict, InvalidInput, MemberNotFound, NotFound
+from alliance.core.messages import Message
 from alliance.store.access_repository import Grant, StoredKey
 from alliance.store.database import Store, on_duplicate
 from alliance.store.unit_of_work import UnitOfWork
@@ -30,7 +31,7 @@ MIN_PASSWORD = 12
 
 class NotAuthenticated(AllianceError):
     code = "not_authenticated"
-    title = "Authentication required"
+    title = Message("Authentication required")
     status = 401
 
 
@@ -39,14 +40,14 @@ MAX_PASSWORD = 1000
 
 def check_username(username: str) -> None:
     if not USERNAME.match(username):
-        raise InvalidInput("a username is 2-64 lowercase letters, digits, '_', '.' or '-'")
+        raise InvalidInput(Message("a username is 2-64 lowercase letters, digits, '_', '.' or '-'"))
 
 
 def check_new_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"a password has at least {MIN_PASSWORD} characters")
+        raise InvalidInput(Message("a password has at least {min_password} characters", min_password=MIN_PASSWORD))
     if len(password) > MAX_PASSWORD:
-        raise InvalidInput(f"a password has at most {MAX_PASSWORD} characters")
+        raise InvalidInput(Message("a password has at most {max_password} characters", max_password=MAX_PASSWORD))
 
 
 def create_user(store: Store, username: str, password: str, display_name: str, clock: Clock) -> None:
@@ -54,8 +55,8 @@ def create_user(store: Store, username: str, password: str, display_name: str, c
     check_new_password(password)
     with store.unit_of_work() as uow:
         if uow.access.user(username) is not None:
-            raise Conflict(f"user {username!r} already exists")
-        with on_duplicate(Conflict(f"user {username!r} already exists")):
+            raise Conflict(Message("user {username!r} already exists", username=username))
+        with on_duplicate(Conflict(Message("user {username!r} already exists", username=username))):
             uow.access.add_user(username, hash_password(password), display_name.strip() or username, clock.now())
         uow.commit()
 
@@ -70,7 +71,7 @@ def parse_duration(text: str) -> timedelta:
     """`90d`, `12h`, `30m`: the lifetime of a key."""
     match = re.fullmatch(r"\s*(\d{1,5})\s*([dhm])\s*", text)
     if not match or int(match.group(1)) == 0:
-        raise InvalidInput(f"{text!r} is not a duration like 90d, 12h or 30m")
+        raise InvalidInput(Message("{text!r} is not a duration like 90d, 12h or 30m", text=text))
     return timedelta(**{{"d": "days", "h": "hours", "m": "minutes"}[match.group(2)]: int(match.group(1))})
 
 
@@ -92,13 +93,13 @@ def create_api_key(store: Store, *, role: Role, alliance: str | None, member: st
     limited = check_scopes(role, scopes) if scopes is not None else None
     if role is Role.PLATFORM_ADMIN:
         if alliance is not None or member is not None:
-            raise InvalidInput("a platform admin key belongs to no alliance or member")
+            raise InvalidInput(Message("a platform admin key belongs to no alliance or member"))
     elif alliance is None:
-        raise InvalidInput(f"a {role.value} key needs an alliance")
+        raise InvalidInput(Message("a {value} key needs an alliance", value=role.value))
     if role in MEMBER_ROLES and member is None:
-        raise InvalidInput(f"a {role.value} key needs a member")
+        raise InvalidInput(Message("a {value} key needs a member", value=role.value))
     if role not in MEMBER_ROLES and member is not None:
-        raise InvalidInput(f"a {role.value} key is for the whole alliance: it names no member")
+        raise InvalidInput(Message("a {value} key is for the whole alliance: it names no member", value=role.value))
     key, prefix, digest = new_api_key()
     now = clock.now()
     expires = now + lifetime if lifetime else None
@@ -127,9 +128,9 @@ def revoke_api_key(store: Store, prefix: str, clock: Clock) -> None:
     with store.unit_of_work() as uow:
         key = uow.access.key(prefix)
         if key is None:
-            raise NotFound(f"no API key with prefix {prefix!r}")
+            raise NotFound(Message("no API key with prefix {prefix!r}", prefix=prefix))
         if not uow.access.revoke(prefix, clock.now()):
-            raise Conflict(f"API key {prefix!r} was already revoked")
+            raise Conflict(Message("API key {prefix!r} was already revoked", prefix=prefix))
         uow.commit()
     _KEYS.forget(store, prefix)
 
@@ -184,13 +185,13 @@ def check_key(store: Store, token: str, clock: Clock) -> tuple[Principal, bool]:
     NotAuthenticated otherwise, never saying which part was wrong. Reads only."""
     parts = split_key(token)
     if parts is None:
-        raise NotAuthenticated("the API key is malformed")
+        raise NotAuthenticated(Message("the API key is malformed"))
     prefix, secret = parts
     now = clock.now()
     key = _KEYS.get(store, prefix)
     if (key is None or not secret_matches(key.secret_sha256, secret) or key.revoked_at is not None
             or (key.expires_at is not None and key.expires_at <= now)):
-        raise NotAuthenticated("the API key is unknown, revoked or expired")
+        raise NotAuthenticated(Message("the API key is unknown, revoked or expired"))
     # Recorded at most once a minute: a busy key must not write on every request.
     due = key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1)
     if due:
@@ -231,7 +232,7 @@ _ARGON2_SLOTS = threading.BoundedSemaphore(4)
 
 class CsrfFailed(AllianceError):
     code = "csrf_failed"
-    title = "CSRF check failed"
+    title = Message("CSRF check failed")
     status = 403
 
 
@@ -245,11 +246,12 @@ def grant_role(store: Store, username: str, role: Role, alliance: str | None, me
 def check_grant(role: Role, alliance: str | None, member: str | None) -> None:
     """A role's shape: the platform admin's in no alliance, an alliance role in one, a member role for one member."""
     if role is Role.PLATFORM_ADMIN and (alliance is not None or member is not None):
-        raise InvalidInput("a platform admin role belongs to no alliance or member")
+        raise InvalidInput(Message("a platform admin role belongs to no alliance or member"))
     if role is not Role.PLATFORM_ADMIN and alliance is None:
-        raise InvalidInput(f"a {role.value} role needs an alliance")
+        raise InvalidInput(Message("a {value} role needs an alliance", value=role.value))
     if (role in MEMBER_ROLES) != (member is not None):
-        raise InvalidInput(f"a {role.value} role {'needs a' if role in MEMBER_ROLES else 'takes no'} member")
+        raise InvalidInput(Message("a {value} role {value_2} member",
+                                   value=role.value, value_2='needs a' if role in MEMBER_ROLES else 'takes no'))
 
 
 def grant_in(uow: UnitOfWork, username: str, role: Role, alliance: str | None, member: str | None) -> None:
@@ -257,7 +259,7 @@ def grant_in(uow: UnitOfWork, username: str, role: Role, alliance: str | None, m
     check_grant(role, alliance, member)
     user_id = uow.sessions.user_id(username)
     if user_id is None:
-        raise NotFound(f"no user {username!r}")
+        raise NotFound(Message("no user {username!r}", username=username))
     alliance_id = None
     if alliance is not None:
         found = uow.alliances.require(alliance)
@@ -265,8 +267,10 @@ def grant_in(uow: UnitOfWork, username: str, role: Role, alliance: str | None, m
         if member is not None and member not in set(uow.members.existing_keys(found.id).values()):
             raise MemberNotFound(alliance, member)
     if any(g.alliance == alliance for g in uow.sessions.grants(user_id)):
-        raise Conflict(f"{username!r} already has a role in {alliance or 'the platform'}")
-    with on_duplicate(Conflict(f"{username!r} already has a role in {alliance or 'the platform'}")):
+        raise Conflict(Message("{username!r} already has a role in {value}",
+                               username=username, value=alliance or 'the platform'))
+    with on_duplicate(Conflict(Message("{username!r} already has a role in {value}",
+                                       username=username, value=alliance or 'the platform'))):
         uow.sessions.grant(user_id, role.value, alliance_id, member)
 
 
@@ -321,7 +325,7 @@ def unlock_user(store: Store, username: str) -> None:
     """Clear a user's failed sign-ins and any wait they set (the platform admin's remedy)."""
     with store.unit_of_work() as uow:
         if not uow.access.sign_in_succeeded(username):
-            raise NotFound(f"no user {username!r}")
+            raise NotFound(Message("no user {username!r}", username=username))
         uow.commit()
 
 
@@ -357,10 +361,10 @@ def session_info(store: Store, token: str, clock: Clock) -> SessionInfo:
         found = uow.sessions.session(secret_digest(token))
         if (found is None or found.ended_at is not None or found.disabled_at is not None
                 or found.expires_at <= clock.now()):
-            raise NotAuthenticated("the session has ended: sign in again")
+            raise NotAuthenticated(Message("the session has ended: sign in again"))
         grants = uow.sessions.grants(found.user_id)
     if not grants:
-        raise NotAuthenticated(f"{found.username!r} holds no role yet")
+        raise NotAuthenticated(Message("{username!r} holds no role yet", username=found.username))
     departed = frozenset((g.alliance, g.member) for g in grants if has_left(g.member_left_on, g.timezone, clock))
     return SessionInfo(found.username, found.csrf_token, grants, departed)
 

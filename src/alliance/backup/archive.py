@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from alliance.core.errors import InvalidInput
+from alliance.core.messages import Message
 
 FORMAT = "alliance-backup"
 VERSION = 1
@@ -30,10 +31,10 @@ class BackupDamaged(InvalidInput):
     """The file is not a backup this version can read, or a file in it differs from its manifest."""
 
     code = "backup_damaged"
-    title = "Backup damaged or unreadable"
+    title = Message("Backup damaged or unreadable")
 
     def __init__(self, what: str) -> None:
-        super().__init__(f"the backup cannot be restored: {what}")
+        super().__init__(Message("the backup cannot be restored: {what}", what=what))
 
 
 @dataclass(frozen=True)
@@ -87,29 +88,30 @@ def read(source: Path, folder: Path) -> Manifest:
         with tarfile.open(source, "r:*") as tar:
             tar.extractall(folder, filter="data")
     except (tarfile.TarError, OSError, EOFError) as exc:
-        raise BackupDamaged(f"{source.name} is not a readable backup archive ({exc})") from None
+        raise BackupDamaged(Message("{name} is not a readable backup archive ({exc})", name=source.name, exc=exc)) from None
     try:
         raw = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise BackupDamaged("it has no readable manifest.json") from None
+        raise BackupDamaged(Message("it has no readable manifest.json")) from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise BackupDamaged("manifest.json does not describe an Alliance backup")
+        raise BackupDamaged(Message("manifest.json does not describe an Alliance backup"))
     if raw.get("version") != VERSION:
-        raise BackupDamaged(f"it is format version {raw.get('version')!r}; this version reads {VERSION}")
+        raise BackupDamaged(Message("it is format version {get!r}; this version reads {version}",
+                                    get=raw.get('version'), version=VERSION))
     try:
         manifest = Manifest(raw["created_at"], raw["platform_version"], raw["schema_revision"], raw["database"],
                             dict(raw["tables"]), raw["order_lines"], dict(raw["ledgers"]), raw["passphrase"],
                             dict(raw["files"]))
     except (KeyError, TypeError, ValueError):
-        raise BackupDamaged("manifest.json lacks a field") from None
+        raise BackupDamaged(Message("manifest.json lacks a field")) from None
     found = file_digests(folder)
     for name, expected in manifest.files.items():
         if name not in found:
-            raise BackupDamaged(f"{name} is missing")
+            raise BackupDamaged(Message("{name} is missing", name=name))
         if found[name] != expected:
-            raise BackupDamaged(f"{name} differs from the manifest (SHA-256 {found[name][:12]}…, "
-                                f"expected {expected[:12]}…)")
+            raise BackupDamaged(Message("{name} differs from the manifest (SHA-256 {found}…, expected {expected}…)",
+                                        name=name, found=found[name][:12], expected=expected[:12]))
     extra = sorted(set(found) - set(manifest.files))
     if extra:
-        raise BackupDamaged(f"{extra[0]} is not in the manifest")
+        raise BackupDamaged(Message("{extra} is not in the manifest", extra=extra[0]))
     return manifest

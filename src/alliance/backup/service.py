@@ -22,6 +22,7 @@ from alliance import __version__
 from alliance.backup import archive
 from alliance.core.clock import Clock
 from alliance.core.errors import Conflict
+from alliance.core.messages import Message
 from alliance.ledger import service as ledger
 from alliance.registry import service as registry
 from alliance.store import backup_tables
@@ -35,10 +36,11 @@ class RestoreTargetNotEmpty(Conflict):
     """A restore goes into an empty store only: it never merges into or replaces live data."""
 
     code = "restore_target_not_empty"
-    title = "Restore target not empty"
+    title = Message("Restore target not empty")
 
     def __init__(self, what: str) -> None:
-        super().__init__(f"{what}: restore into an empty data directory (ALLIANCE_HOME) or an empty database")
+        super().__init__(Message("{what}: restore into an empty data directory (ALLIANCE_HOME) or an empty database",
+                                 what=what))
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ class RestoreReport:
 def create_backup(sources: Sources, target: Path, clock: Clock, progress: Progress | None = None) -> BackupReport:
     """Write a backup of everything in `sources` to `target` (a new file; an existing one is refused)."""
     if target.exists():
-        raise Conflict(f"{target} exists already: choose a new file name for the backup")
+        raise Conflict(Message("{target} exists already: choose a new file name for the backup", target=target))
     say = progress or (lambda _: None)
     store = sources.store
     ledgers: dict[str, dict[str, object]] = {}
@@ -125,9 +127,10 @@ def restore_backup(source: Path, store: Store, facts_path: Path, passphrase_file
     """Restore `source` into the empty `store` and a new fact store at `facts_path`; then verify."""
     say = progress or (lambda _: None)
     if not backup_tables.is_empty(store):
-        raise RestoreTargetNotEmpty(f"the database {store.describe()} already holds alliances or users")
+        raise RestoreTargetNotEmpty(Message("the database {describe} already holds alliances or users",
+                                            describe=store.describe()))
     if facts_path.exists():
-        raise RestoreTargetNotEmpty(f"the fact store {facts_path} exists already")
+        raise RestoreTargetNotEmpty(Message("the fact store {facts_path} exists already", facts_path=facts_path))
     created: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="alliance-restore-") as work:
         folder = Path(work)
@@ -136,13 +139,15 @@ def restore_backup(source: Path, store: Store, facts_path: Path, passphrase_file
             "checked")
         if manifest.passphrase == "included" and passphrase_file.exists():
             if passphrase_file.read_bytes() != (folder / "secrets" / "ledger.passphrase").read_bytes():
-                raise RestoreTargetNotEmpty(f"{passphrase_file} holds another ledger passphrase")
+                raise RestoreTargetNotEmpty(Message("{passphrase_file} holds another ledger passphrase",
+                                                    passphrase_file=passphrase_file))
         try:
             store.migrate(manifest.schema_revision)
             tables = {t.name: t for t in backup_tables.tables()}
             missing = sorted(set(manifest.tables) - set(tables))
             if missing:
-                raise archive.BackupDamaged(f"it has tables this version does not know: {', '.join(missing)}")
+                raise archive.BackupDamaged(Message("it has tables this version does not know: {missing}",
+                                                    missing=', '.join(missing)))
 
             def rows_of(table):  # type: ignore[no-untyped-def]
                 path = folder / "tables" / f"{table.name}.jsonl"

@@ -23,6 +23,7 @@ from alliance.cli.output import console, current_actor, err_console, fails_clean
 from alliance.cli.output import alliance_zone, local_time
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
+from alliance.core.messages import Message
 from alliance.store.database import Store
 
 # The services are imported when a command calls them (cli.lazy.Deferred): --help and the
@@ -63,7 +64,7 @@ def create_user(
     else:
         password = getpass.getpass("Password: ")
         if getpass.getpass("Again: ") != password:
-            raise InvalidInput("the two passwords differ")
+            raise InvalidInput(Message("the two passwords differ"))
     service.create_user(open_store(create=True), username, password, name, SystemClock())
     console.print(f"User {username} created.", highlight=False)
 
@@ -216,7 +217,8 @@ def revoke(
     """Take away the role a user holds in an alliance (or the platform admin role): at once, for
     every session of theirs."""
     if (alliance is None) == (not platform):
-        raise InvalidInput("name the role's --alliance, or --platform for the platform admin role (one of them)")
+        raise InvalidInput(Message("name the role's --alliance, or --platform for the platform admin role (one of "
+                                   "them)"))
     store = open_store()
     role = people.revoke(store, _acting(store, as_user, alliance), username, alliance)
     console.print(f"{username} is no longer {role.value}{f' in {alliance}' if alliance else ''}.", highlight=False)

@@ -12,6 +12,7 @@ from alliance.cli.lazy import Deferred
 from alliance.cli.output import OutputFormat, console, current_actor, emit, err_console, fails_cleanly, open_store
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
+from alliance.core.messages import Message
 from alliance.registry.model import (
     DEFAULT_TIMEZONE,
     Alliance,
@@ -72,13 +73,15 @@ def create(
         try:
             charter = charter_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise InvalidInput(f"{charter_file}: cannot read charter ({exc})") from None
+            raise InvalidInput(Message("{charter_file}: cannot read charter ({exc})",
+                                       charter_file=charter_file, exc=exc)) from None
     spec = AllianceSpec(
         code=code, name=name, kind=kind, structure=structure, currency=currency, timezone=timezone,
         charter=charter, parent_code=parent, status=status,
     )
     if coordinator is not None and new_coordinator is not None:
-        raise InvalidInput("name --coordinator (an existing account) or --new-coordinator (a new one), not both")
+        raise InvalidInput(Message("name --coordinator (an existing account) or --new-coordinator (a new one), not "
+                                   "both"))
     from alliance.access import people  # here, not at the top: `alliance list` need not import access
 
     store, clock = open_store(create=True), SystemClock()

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from alliance.cli.output import console, fails_cleanly, read_text_file
 from alliance.core.errors import InvalidInput
+from alliance.core.messages import Message
 from alliance.games.files import parse_game, parse_worth_csv, parse_weights
 from alliance.games.solve import SOLUTIONS, GameSolution, solve
 from alliance.games.voting import voting_power
@@ -64,9 +65,10 @@ def _allocation(text: str, where: str) -> dict[str, float]:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{where}: not valid JSON: line {exc.lineno}: {exc.msg}") from None
+        raise InvalidInput(Message("{where}: not valid JSON: line {lineno}: {msg}",
+                                   where=where, lineno=exc.lineno, msg=exc.msg)) from None
     if not isinstance(raw, dict):
-        raise InvalidInput(f"{where}: expected a JSON object of player -> value")
+        raise InvalidInput(Message("{where}: expected a JSON object of player -> value", where=where))
     out: dict[str, float] = {}
     for player, value in raw.items():
         try:
@@ -74,7 +76,8 @@ def _allocation(text: str, where: str) -> dict[str, float]:
         except InvalidOperation:
             out[player] = float("nan")
         if out[player] != out[player]:
-            raise InvalidInput(f"{where}: the value of {player!r} is not a number: {value!r}")
+            raise InvalidInput(Message("{where}: the value of {player!r} is not a number: {value!r}",
+                                       where=where, player=player, value=value))
     return out
 
 
@@ -92,7 +95,7 @@ def solve_command(
 ) -> None:
     """Solve a cooperative game: each player's value under the chosen solutions."""
     if fmt not in ("table", "json"):
-        raise InvalidInput(f"--format must be table or json, not {fmt!r}")
+        raise InvalidInput(Message("--format must be table or json, not {fmt!r}", fmt=fmt))
     text = read_text_file(game_file)
     game = parse_worth_csv(text, monotone=monotone) if game_file.suffix.lower() == ".csv" else parse_game(text)
     proposed = _allocation(read_text_file(allocation), str(allocation)) if allocation is not None else None
@@ -113,7 +116,7 @@ def voting_power_command(
 ) -> None:
     """Shapley-Shubik and Banzhaf power of each member under a weighted voting rule, beside its weight."""
     if fmt not in ("table", "json"):
-        raise InvalidInput(f"--format must be table or json, not {fmt!r}")
+        raise InvalidInput(Message("--format must be table or json, not {fmt!r}", fmt=fmt))
     game = parse_weights(read_text_file(weights), quota, veto or [])
     power = voting_power(game)
     total = sum(game.weights)
@@ -163,7 +166,7 @@ def contribution_report_command(
     from alliance.settlement.disputes import contribution_report
 
     if fmt not in ("markdown", "html", "json"):
-        raise InvalidInput(f"--format must be markdown, html or json, not {fmt!r}")
+        raise InvalidInput(Message("--format must be markdown, html or json, not {fmt!r}", fmt=fmt))
     start, end = parse_day(first, "--from"), parse_day(last, "--to")
     facts = open_facts()
     try:

@@ -15,6 +15,7 @@ from alliance.cli.output import console, err_console, fails_cleanly, open_store,
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
 from alliance.core.settings import get_settings
+from alliance.core.messages import Message
 from alliance.ledger.note import Signer
 from alliance.ledger.verify import VerifyReport
 
@@ -42,7 +43,7 @@ def _print(data: dict[str, object], fmt: str) -> None:
             else:
                 console.print(f"{key}: {value}", highlight=False)
     else:
-        raise InvalidInput(f"--format must be json or text, not {fmt!r}")
+        raise InvalidInput(Message("--format must be json or text, not {fmt!r}", fmt=fmt))
 
 
 @app.command("checkpoint")
@@ -117,7 +118,7 @@ def verify(alliance: Annotated[str | None, typer.Option("--alliance", "-a", help
            strict: Annotated[bool, typer.Option("--strict", help="For --export: also check every entry is canonical JSON.")] = False) -> None:
     """Recompute everything; exit 0, or 3 naming the first entry or checkpoint that does not match."""
     if (alliance is None) == (export_dir is None):
-        raise InvalidInput("give either --alliance CODE or --export DIR")
+        raise InvalidInput(Message("give either --alliance CODE or --export DIR"))
     kept = read_text_file(checkpoint_file) if checkpoint_file else None
     if export_dir is not None:
         if key is None:
@@ -145,11 +146,12 @@ def witness(alliance: AllianceOpt,
     try:
         private = serialization.load_pem_private_key(key_file.read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as exc:
-        raise InvalidInput(f"{key_file}: not an unencrypted PEM private key ({exc})") from None
+        raise InvalidInput(Message("{key_file}: not an unencrypted PEM private key ({exc})",
+                                   key_file=key_file, exc=exc)) from None
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     if not isinstance(private, Ed25519PrivateKey):
-        raise InvalidInput(f"{key_file}: an Ed25519 key is needed")
+        raise InvalidInput(Message("{key_file}: an Ed25519 key is needed", key_file=key_file))
     signer = Signer(name, private)
     sys.stdout.write(service.witness(open_store(), alliance, size, signer))
     err_console.print(f"witness key: {signer.verifier}", highlight=False, soft_wrap=True)

@@ -25,6 +25,7 @@ from alliance.cli.output import (
 )
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
+from alliance.core.messages import Message
 from alliance.registry.importing import ProblemLog
 from alliance.registry.model import Member
 from alliance.registry.records import MEMBER_COLUMNS, decimal_text, member_record, resource_record
@@ -152,7 +153,8 @@ def import_(
             try:
                 full_list = stack.enter_context(problems_file.open("w", encoding="utf-8-sig", newline=""))
             except OSError as exc:
-                raise TableFileError(f"--problems-file {problems_file}: cannot write ({exc.strerror})") from None
+                raise TableFileError(Message("--problems-file {problems_file}: cannot write ({strerror})",
+                                             problems_file=problems_file, strerror=exc.strerror)) from None
         log = ProblemLog(full_list=full_list)
         rows = table.rows
         if file.stat().st_size > PROGRESS_BYTES:
@@ -186,13 +188,13 @@ def export(
 ) -> None:
     """Export an alliance's members in the same layout `member import` reads."""
     if headers not in ("en", "zh"):
-        raise TableFileError(f"--headers must be en or zh, not {headers!r}")
+        raise TableFileError(Message("--headers must be en or zh, not {headers!r}", headers=headers))
     suffix = output.suffix.lstrip(".") if output is not None and output.suffix else "csv"
     chosen = (fmt or suffix).lower()
     if chosen not in ("csv", "xlsx", "json"):
-        raise TableFileError(f"unsupported export format {chosen!r}; use csv, xlsx or json")
+        raise TableFileError(Message("unsupported export format {chosen!r}; use csv, xlsx or json", chosen=chosen))
     if chosen == "xlsx" and output is None:
-        raise TableFileError("XLSX is binary: give --output FILE.xlsx")
+        raise TableFileError(Message("XLSX is binary: give --output FILE.xlsx"))
     found = service.list_members(open_store(), alliance)
     if chosen == "json":
         text = json.dumps([_json(m) for m in found], ensure_ascii=False, indent=2) + "\n"

@@ -31,6 +31,7 @@ from rich.table import Table
 from alliance.core.cells import defused_row
 from alliance.core.errors import AllianceError, InvalidInput, StoreUnavailable
 from alliance.core.settings import get_settings
+from alliance.core.messages import Message
 from alliance.store.database import Store
 
 P = ParamSpec("P")
@@ -88,11 +89,11 @@ class NoDataDirectory(StoreUnavailable):
     change data already there: a misspelled ALLIANCE_HOME must not quietly make a new, empty database."""
 
     code = "no_data_directory"
-    title = "No data directory"
+    title = Message("No data directory")
 
     def __init__(self, home: Path) -> None:
-        super().__init__(f"no data directory at {home.resolve()} (ALLIANCE_HOME): check the name, or create one "
-                         "with `alliance demo` or `alliance alliance create`")
+        super().__init__(Message("no data directory at {resolve} (ALLIANCE_HOME): check the name, or create one "
+                                 "with `alliance demo` or `alliance alliance create`", resolve=home.resolve()))
 
 
 def open_store(*, create: bool = False) -> Store:
@@ -200,7 +201,7 @@ def parse_day(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
+        raise InvalidInput(Message("{option} {text!r} is not a date (YYYY-MM-DD)", option=option, text=text)) from None
 
 
 def read_text_file(path: Path) -> str:
@@ -209,9 +210,9 @@ def read_text_file(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise TableFileError(f"{path}: no such file") from None
+        raise TableFileError(Message("{path}: no such file", path=path)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise TableFileError(f"{path}: cannot read ({exc})") from None
+        raise TableFileError(Message("{path}: cannot read ({exc})", path=path, exc=exc)) from None
 
 
 def write_output(output: Path | None, payload: bytes) -> None:
@@ -224,7 +225,7 @@ def write_output(output: Path | None, payload: bytes) -> None:
     try:
         output.write_bytes(payload)
     except OSError as exc:
-        raise TableFileError(f"{output}: cannot write ({exc.strerror})") from None
+        raise TableFileError(Message("{output}: cannot write ({strerror})", output=output, strerror=exc.strerror)) from None
 
 
 def write_rows(output: Path | None, fmt: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:

@@ -15,6 +15,7 @@ from alliance.cli.output import console, current_actor, fails_cleanly, open_stor
 from alliance.cli.output import alliance_zone, local_day, local_time
 from alliance.core.clock import SystemClock
 from alliance.core.decimals import parse_decimal
+from alliance.core.messages import Message
 from alliance.registry.spreadsheets import TableFileError
 from alliance.screening.entities import Cadence, Decision
 from alliance.screening.pipeline import Area, ItemStatus, KpiDirection, Source, Stage
@@ -189,7 +190,8 @@ def dd_set(
         try:
             attached = (evidence.name, evidence.read_bytes())
         except OSError as exc:
-            raise TableFileError(f"{evidence}: cannot read ({exc.strerror})") from None
+            raise TableFileError(Message("{evidence}: cannot read ({strerror})",
+                                         evidence=evidence, strerror=exc.strerror)) from None
     item = service.update_item(open_store(), alliance, item_id, current_actor(), SystemClock(), status=status,
                                waiver_reason=reason, owner=owner, due_on=parse_day(due, "--due") if due else None,
                                evidence=attached)
@@ -209,7 +211,7 @@ def dd_evidence(
     try:
         output.write_bytes(content)
     except OSError as exc:
-        raise TableFileError(f"{output}: cannot write ({exc.strerror})") from None
+        raise TableFileError(Message("{output}: cannot write ({strerror})", output=output, strerror=exc.strerror)) from None
     console.print(f"Wrote {name} ({len(content)} bytes, sha256 {digest}) to {output}.", highlight=False, soft_wrap=True)
 
 

@@ -24,6 +24,7 @@ from alliance.cli.output import (
 from alliance.cli.output import alliance_zone, local_time
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
+from alliance.core.messages import Message
 from alliance.registry.spreadsheets import TableFileError, read_table
 from alliance.screening.ahp import InconsistentJudgements, ahp_weights, parse_matrix
 from alliance.screening.blanks import BlankChoice
@@ -52,7 +53,8 @@ def _spec(source: str, normalize: bool) -> CriteriaSpec:
     except WeightsDoNotSumToOne as exc:
         exc.hint = "pass --normalize to divide the weights by their sum"
         raise
-    raise TableFileError(f"{source}: no such file, and not a ready-made criteria set ({', '.join(PRESETS)})")
+    raise TableFileError(Message("{source}: no such file, and not a ready-made criteria set ({presets})",
+                                 source=source, presets=', '.join(PRESETS)))
 
 
 def _fmt(value: float | None, digits: int = 4) -> str:
@@ -78,15 +80,16 @@ def screen(
 ) -> None:
     """Rank partner candidates; every score is explained by its criteria, with how sure the order is."""
     if fmt not in FORMATS:
-        raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        raise InvalidInput(Message("--format must be one of {formats}, not {fmt!r}",
+                                   formats=', '.join(FORMATS), fmt=fmt))
     if (candidates is None) == (alliance is None):
-        raise InvalidInput("give either a CANDIDATES file or --alliance CODE")
+        raise InvalidInput(Message("give either a CANDIDATES file or --alliance CODE"))
     if fmt == "xlsx" and output is None:
-        raise InvalidInput("XLSX is binary: give --output FILE.xlsx")
+        raise InvalidInput(Message("XLSX is binary: give --output FILE.xlsx"))
     spec = _spec(criteria, normalize)
     outcome = None
     if blanks is not None and alliance is None:
-        raise InvalidInput("--blanks applies to screening an alliance's members (--alliance)")
+        raise InvalidInput(Message("--blanks applies to screening an alliance's members (--alliance)"))
     if candidates is not None:
         text = read_table(candidates)
         table = table_from_rows(spec, text.header, text.rows, header_row=text.header_row)
@@ -157,7 +160,7 @@ def ahp(
 ) -> None:
     """Derive criterion weights from pairwise judgements (AHP), with the consistency ratio."""
     if fmt not in ("table", "json"):
-        raise InvalidInput(f"--format must be table or json, not {fmt!r}")
+        raise InvalidInput(Message("--format must be table or json, not {fmt!r}", fmt=fmt))
     text = read_table(matrix)
     names, values = parse_matrix(text.header, text.rows, text.header_row)
     try:
@@ -210,7 +213,7 @@ def runs_show(
 ) -> None:
     """Show a saved run (optionally recomputed from its inputs, which must give the same result)."""
     if fmt not in ("table", "json"):
-        raise InvalidInput(f"--format must be table or json, not {fmt!r}")
+        raise InvalidInput(Message("--format must be table or json, not {fmt!r}", fmt=fmt))
     if recompute:
         run, report, same = service.recompute_run(open_store(), alliance, run_id)
         verdict = "identical to the saved result" if same else "DIFFERENT from the saved result"

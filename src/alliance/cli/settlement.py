@@ -15,6 +15,7 @@ from alliance.cli.orders import open_facts
 from alliance.cli.output import console, current_actor, fails_cleanly, open_store, parse_day, read_text_file, write_rows
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
+from alliance.core.messages import Message
 from alliance.settlement.unshared import UnsharedDay
 
 # The services are imported when a command calls them (cli.lazy.Deferred): --help and the
@@ -43,7 +44,7 @@ def settle(
 ) -> None:
     """Settle a business day under the agreements in force, and close it. Days close in order."""
     if day is not None and through is not None:
-        raise InvalidInput("give --day or --through, not both")
+        raise InvalidInput(Message("give --day or --through, not both"))
     facts = open_facts()
     try:
         if through is None:
@@ -96,7 +97,7 @@ def statement(
 ) -> None:
     """A member's statement for a settled day: each line's rule, base, rate and amount."""
     if fmt not in ("table", "json", "csv", "xlsx"):
-        raise InvalidInput(f"--format must be table, json, csv or xlsx, not {fmt!r}")
+        raise InvalidInput(Message("--format must be table, json, csv or xlsx, not {fmt!r}", fmt=fmt))
     parsed = _day(day)
     assert parsed is not None
     s = service.statement(open_store(), alliance, member, parsed)
@@ -108,7 +109,7 @@ def statement(
         from pathlib import Path
 
         if fmt == "xlsx" and output is None:
-            raise InvalidInput("XLSX is binary: give --output FILE.xlsx")
+            raise InvalidInput(Message("XLSX is binary: give --output FILE.xlsx"))
         write_rows(Path(output) if output else None, fmt, header, rows)
     else:
         table = Table(*header, title=f"{member} — {alliance} — {s.day} ({s.currency})", header_style="bold cyan")
@@ -137,7 +138,7 @@ def journal_export(
     from alliance.settlement.journal import beancount, to_csv
 
     if fmt not in ("beancount", "csv"):
-        raise InvalidInput(f"--format must be beancount or csv, not {fmt!r}")
+        raise InvalidInput(Message("--format must be beancount or csv, not {fmt!r}", fmt=fmt))
     start, end = _day(first, "--from"), _day(last, "--to")
     assert start is not None and end is not None
     currency, entries = service.journal(open_store(), alliance, start, end)

@@ -32,6 +32,7 @@ from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
 from alliance.core.errors import AllianceError, InvalidInput
+from alliance.core.messages import Message
 
 T = TypeVar("T")
 # Imported once in the fork server, so that each child starts with them loaded.
@@ -42,7 +43,7 @@ _PAGE = resource.getpagesize()
 
 class ComputeBusy(AllianceError):
     code = "compute_busy"
-    title = "Busy computing"
+    title = Message("Busy computing")
     status = 503
 
     def __init__(self, message: str, retry_after: int = RETRY_AFTER) -> None:
@@ -52,7 +53,7 @@ class ComputeBusy(AllianceError):
 
 class OverBudget(AllianceError):
     code = "compute_over_budget"
-    title = "Computation over its budget"
+    title = Message("Computation over its budget")
     status = 503
 
     def __init__(self, message: str, retry_after: int = RETRY_AFTER) -> None:
@@ -105,7 +106,8 @@ class Budget:
         """fn(*args, **kwargs) in a child; ComputeBusy or OverBudget past the budget. `fn`, its
         arguments and its result must pickle (a module-level function of plain data)."""
         if not self._slots.acquire(timeout=1.0):
-            raise ComputeBusy(f"all {self.workers} computing slots are busy; retry in a few seconds")
+            raise ComputeBusy(Message("all {workers} computing slots are busy; retry in a few seconds",
+                                      workers=self.workers))
         try:
             return self._run(fn, args, kwargs)
         finally:
@@ -119,8 +121,9 @@ class Budget:
         sending.close()
         try:
             if not receiving.poll(self.seconds):
-                raise OverBudget(f"the computation took over {self.seconds:g} s, its time budget; "
-                                 "ask for less (fewer players, voters or candidates), or retry later")
+                raise OverBudget(Message("the computation took over {seconds:g} s, its time budget; ask for less "
+                                         "(fewer players, voters or candidates), or retry later",
+                                         seconds=self.seconds))
             try:
                 kind, value = receiving.recv()
             except EOFError:
@@ -131,8 +134,8 @@ class Budget:
                 child.kill()
             child.join()
         if kind == "memory":
-            raise OverBudget(f"the computation needed over {self.memory_mb} MiB, its memory budget; "
-                             "ask for less (fewer players, voters or candidates)")
+            raise OverBudget(Message("the computation needed over {memory_mb} MiB, its memory budget; ask for less "
+                                     "(fewer players, voters or candidates)", memory_mb=self.memory_mb))
         if kind == "error":
             raise value
         if kind == "crash":

@@ -3,11 +3,16 @@
 Adapters turn these into their own shape: the CLI prints one line (or a table of problems) and
 exits non-zero, the API answers `application/problem+json` with `code` as an extension member.
 Programming errors are not modelled here: they stay assertions and ordinary exceptions.
+
+Messages, titles and a problem's parts are `Message`s (core/messages.py): English as strings, and
+said in the user's language by the web and the API.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from alliance.core.messages import Message
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,15 +23,21 @@ class Problem:
     field: str
     reason: str
 
+    def text(self) -> Message:
+        """The whole problem as one message ("line 3: amount: not a number"), in any language."""
+        if self.field:
+            return Message("{where}: {field}: {reason}", where=self.where, field=self.field, reason=self.reason)
+        return Message("{where}: {reason}", where=self.where, reason=self.reason)
+
     def __str__(self) -> str:
-        return f"{self.where}: {self.field}: {self.reason}" if self.field else f"{self.where}: {self.reason}"
+        return str(self.text())
 
 
 class AllianceError(Exception):
     """Base of every error the platform reports to a user."""
 
     code = "alliance_error"
-    title = "Request failed"
+    title = Message("Request failed")
     status = 400
     exit_code = 1
 
@@ -40,30 +51,31 @@ class AllianceError(Exception):
 
 class NotFound(AllianceError):
     code = "not_found"
-    title = "Not found"
+    title = Message("Not found")
     status = 404
 
 
 class AllianceNotFound(NotFound):
     code = "alliance_not_found"
-    title = "Alliance not found"
+    title = Message("Alliance not found")
 
     def __init__(self, code: str) -> None:
-        super().__init__(f"no alliance with code {code!r}")
+        super().__init__(Message("no alliance with code {code!r}", code=code))
         self.alliance_code = code
 
 
 class MemberNotFound(NotFound):
     code = "member_not_found"
-    title = "Member not found"
+    title = Message("Member not found")
 
     def __init__(self, alliance_code: str, member_code: str) -> None:
-        super().__init__(f"alliance {alliance_code!r} has no member with code {member_code!r}")
+        super().__init__(Message("alliance {alliance_code!r} has no member with code {member_code!r}",
+                                 alliance_code=alliance_code, member_code=member_code))
 
 
 class Conflict(AllianceError):
     code = "conflict"
-    title = "Conflict"
+    title = Message("Conflict")
     status = 409
     exit_code = 2
 
@@ -73,14 +85,14 @@ class AlreadyStored(Conflict):
     of the database driver's error; services catch it and say what it means."""
 
     code = "already_stored"
-    title = "Saved at the same moment"
+    title = Message("Saved at the same moment")
 
 
 class InvalidInput(AllianceError):
     """User input was wrong; carries every problem found, not just the first."""
 
     code = "invalid_input"
-    title = "Invalid input"
+    title = Message("Invalid input")
     status = 422
     exit_code = 2
 
@@ -93,5 +105,5 @@ class StoreUnavailable(AllianceError):
     """The database cannot be reached or opened."""
 
     code = "store_unavailable"
-    title = "Database unavailable"
+    title = Message("Database unavailable")
     status = 503

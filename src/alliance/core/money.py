@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from babel.numbers import get_currency_precision, list_currencies
 
 from alliance.core.errors import InvalidInput
+from alliance.core.messages import Message
 
 K = TypeVar("K", bound=Hashable)
 
@@ -32,12 +33,12 @@ _AMOUNT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 class MoneyError(InvalidInput):
     code = "invalid_money"
-    title = "Invalid amount"
+    title = Message("Invalid amount")
 
 
 class CurrencyMismatch(MoneyError):
     code = "currency_mismatch"
-    title = "Currencies differ"
+    title = Message("Currencies differ")
 
 
 @lru_cache(maxsize=None)
@@ -49,7 +50,8 @@ def _known_currencies() -> frozenset[str]:
 def minor_digits(currency: str) -> int:
     """Number of decimal places of `currency`'s minor unit (ISO 4217 via CLDR)."""
     if currency not in _known_currencies():
-        raise MoneyError(f"unknown currency {currency!r}: use an ISO 4217 code such as CNY")
+        raise MoneyError(Message("unknown currency {currency!r}: use an ISO 4217 code such as CNY",
+                                 currency=currency))
     return int(get_currency_precision(currency))
 
 
@@ -69,7 +71,7 @@ class Money:
 
     def __post_init__(self) -> None:
         if type(self.minor) is not int:
-            raise MoneyError(f"minor units must be an int, got {type(self.minor).__name__}")
+            raise MoneyError(Message("minor units must be an int, got {name}", name=type(self.minor).__name__))
         minor_digits(self.currency)
 
     # -- construction -------------------------------------------------------------------------
@@ -81,19 +83,20 @@ class Money:
         than the currency has is an error, never a silent rounding.
         """
         if not isinstance(text, str):
-            raise MoneyError(f"amounts are parsed from strings, got {type(text).__name__}")
+            raise MoneyError(Message("amounts are parsed from strings, got {name}", name=type(text).__name__))
         currency = check_currency(currency)
         cleaned = text.strip().replace(",", "").replace("_", "")
         if not _AMOUNT.match(cleaned):
-            raise MoneyError(f"{text!r} is not an amount")
+            raise MoneyError(Message("{text!r} is not an amount", text=text))
         try:
             value = Decimal(cleaned)
         except InvalidOperation as exc:  # pragma: no cover - the regex already guards this
-            raise MoneyError(f"{text!r} is not an amount") from exc
+            raise MoneyError(Message("{text!r} is not an amount", text=text)) from exc
         digits = minor_digits(currency)
         scaled = value.scaleb(digits)
         if scaled != scaled.to_integral_value():
-            raise MoneyError(f"{text!r} has more than {digits} decimal places for {currency}")
+            raise MoneyError(Message("{text!r} has more than {digits} decimal places for {currency}",
+                                     text=text, digits=digits, currency=currency))
         return cls(int(scaled), currency)
 
     @classmethod
@@ -121,7 +124,8 @@ class Money:
         if not isinstance(other, Money):
             raise TypeError(f"cannot combine Money with {type(other).__name__}")
         if other.currency != self.currency:
-            raise CurrencyMismatch(f"cannot combine {self.currency} with {other.currency}")
+            raise CurrencyMismatch(Message("cannot combine {currency} with {currency_2}",
+                                           currency=self.currency, currency_2=other.currency))
         return other
 
     def __add__(self, other: Money) -> Money:
@@ -163,13 +167,14 @@ def check_adds_back(total: Money, parts: Mapping[Any, Money]) -> None:
 
 def _exact_weight(key: object, weight: Decimal | int | str) -> Fraction:
     if isinstance(weight, float) or isinstance(weight, bool):
-        raise MoneyError(f"weight of {key!r} must be a Decimal, int or string, not {type(weight).__name__}")
+        raise MoneyError(Message("weight of {key!r} must be a Decimal, int or string, not {name}",
+                                 key=key, name=type(weight).__name__))
     try:
         value = Fraction(Decimal(weight)) if isinstance(weight, str) else Fraction(weight)
     except (InvalidOperation, ValueError, TypeError) as exc:
-        raise MoneyError(f"weight of {key!r} is not a number: {weight!r}") from exc
+        raise MoneyError(Message("weight of {key!r} is not a number: {weight!r}", key=key, weight=weight)) from exc
     if value < 0:
-        raise MoneyError(f"weight of {key!r} is negative ({weight})")
+        raise MoneyError(Message("weight of {key!r} is negative ({weight})", key=key, weight=weight))
     return value
 
 
@@ -189,11 +194,11 @@ def allocate(total: Money, weights: Mapping[K, Decimal | int | str]) -> dict[K, 
     Raises MoneyError for no keys, a negative or non-numeric weight, or weights summing to zero.
     """
     if not weights:
-        raise MoneyError("cannot allocate among no parties")
+        raise MoneyError(Message("cannot allocate among no parties"))
     exact = {key: _exact_weight(key, w) for key, w in weights.items()}
     weight_sum = sum(exact.values(), Fraction(0))
     if weight_sum == 0:
-        raise MoneyError("cannot allocate: weights sum to zero")
+        raise MoneyError(Message("cannot allocate: weights sum to zero"))
 
     units = abs(total.minor)
     sign = -1 if total.minor < 0 else 1
@@ -230,7 +235,7 @@ def apportion(total: Money, quotas: Mapping[K, Fraction]) -> dict[K, Money]:
     `apportion(-t, -q) == -apportion(t, q)`.
     """
     if sum(quotas.values(), Fraction(0)) != total.minor:
-        raise MoneyError("quotas do not add up to the total being apportioned")
+        raise MoneyError(Message("quotas do not add up to the total being apportioned"))
     if total.minor < 0:
         mirrored = apportion(Money(-total.minor, total.currency), {key: -q for key, q in quotas.items()})
         return {key: Money(-part.minor, total.currency) for key, part in mirrored.items()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alliance.core.errors import InvalidInput
+from alliance.core.messages import Message
 
 
 def check_text(value: str, what: str, limit: int, *, required: bool = True, multiline: bool = False) -> str:
@@ -11,14 +12,15 @@ def check_text(value: str, what: str, limit: int, *, required: bool = True, mult
     text-direction overrides (see BIDI_CONTROLS)."""
     cleaned = value.strip()
     if required and not cleaned:
-        raise InvalidInput(f"{what} is required")
+        raise InvalidInput(Message("{what} is required", what=what))
     if len(cleaned) > limit:
-        raise InvalidInput(f"{what} is longer than {limit} characters")
+        raise InvalidInput(Message("{what} is longer than {limit} characters", what=what, limit=limit))
     allowed = "\t\n\r" if multiline else "\t"
     if any(ord(ch) < 32 and ch not in allowed for ch in cleaned) or "\x7f" in cleaned:
-        raise InvalidInput(f"{what} contains control characters")
+        raise InvalidInput(Message("{what} contains control characters", what=what))
     if any(ch in BIDI_CONTROLS for ch in cleaned):
-        raise InvalidInput(f"{what} contains invisible text-direction characters (U+202A-U+202E, U+2066-U+2069)")
+        raise InvalidInput(Message("{what} contains invisible text-direction characters (U+202A-U+202E, "
+                                   "U+2066-U+2069)", what=what))
     return cleaned
 
 

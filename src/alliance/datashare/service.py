@@ -11,6 +11,7 @@ from typing import Any
 
 from alliance.core.clock import Clock
 from alliance.core.errors import Conflict, InvalidInput, MemberNotFound, NotFound
+from alliance.core.messages import Message
 from alliance.datashare.views import (DATASETS, MAX_PAGE, NUMERIC, Policy, ViewSpec, check_spec, decode_cursor,
                                       encode_cursor, parse_filters, parse_group_by, parse_sort)
 from alliance.registry.model import Alliance, has_left
@@ -22,7 +23,7 @@ from alliance.store.unit_of_work import UnitOfWork
 
 class ViewNotFound(NotFound):
     code = "view_not_found"
-    title = "No such shared view"
+    title = Message("No such shared view")
 
 
 def publish(store: Store, alliance_code: str, member: str, name: str, dataset: str, policies: dict[str, str], k: int,
@@ -33,7 +34,7 @@ def publish(store: Store, alliance_code: str, member: str, name: str, dataset: s
         if member not in set(uow.members.existing_keys(alliance.id).values()):
             raise MemberNotFound(alliance_code, member)
         if member in _departed(uow, alliance, clock):
-            raise Conflict(f"{member!r} has left the alliance: it shares nothing any more")
+            raise Conflict(Message("{member!r} has left the alliance: it shares nothing any more", member=member))
         view_id = uow.datashare.add(alliance.id, member, spec.name, spec.dataset,
                                     {f: p.value for f, p in spec.policies.items()}, spec.k, actor, clock.now())
         uow.commit()
@@ -73,9 +74,11 @@ def shared_view(store: Store, alliance_code: str, view_id: int, clock: Clock) ->
         alliance = uow.alliances.require(alliance_code)
         found = uow.datashare.view(alliance.id, view_id)
         if found is None or found.revoked_at is not None:
-            raise ViewNotFound(f"alliance {alliance_code!r} shares no view {view_id}")
+            raise ViewNotFound(Message("alliance {alliance_code!r} shares no view {view_id}",
+                                       alliance_code=alliance_code, view_id=view_id))
         if found.member in _departed(uow, alliance, clock):
-            raise ViewNotFound(f"alliance {alliance_code!r} shares no view {view_id}: its member has left")
+            raise ViewNotFound(Message("alliance {alliance_code!r} shares no view {view_id}: its member has left",
+                                       alliance_code=alliance_code, view_id=view_id))
     return found
 
 
@@ -83,7 +86,8 @@ def view(store: Store, alliance_code: str, view_id: int, *, revoked_ok: bool = F
     with store.unit_of_work() as uow:
         found = uow.datashare.view(uow.alliances.require(alliance_code).id, view_id)
     if found is None or (found.revoked_at is not None and not revoked_ok):
-        raise ViewNotFound(f"alliance {alliance_code!r} shares no view {view_id}")
+        raise ViewNotFound(Message("alliance {alliance_code!r} shares no view {view_id}",
+                                   alliance_code=alliance_code, view_id=view_id))
     return found
 
 
@@ -92,8 +96,9 @@ def revoke(store: Store, alliance_code: str, view_id: int, clock: Clock) -> None
         alliance = uow.alliances.require(alliance_code)
         if not uow.datashare.revoke(alliance.id, view_id, clock.now()):
             if uow.datashare.view(alliance.id, view_id) is None:
-                raise ViewNotFound(f"alliance {alliance_code!r} shares no view {view_id}")
-            raise Conflict(f"view {view_id} is already revoked")
+                raise ViewNotFound(Message("alliance {alliance_code!r} shares no view {view_id}",
+                                           alliance_code=alliance_code, view_id=view_id))
+            raise Conflict(Message("view {view_id} is already revoked", view_id=view_id))
         uow.commit()
 
 
@@ -114,9 +119,9 @@ def rows(store: Store, facts: FactStore, alliance_code: str, view_id: int, *, fi
     spec = spec_of(found)
     fields = spec.fields(Policy.VISIBLE)
     if not fields:
-        raise InvalidInput("this view shares only aggregates: ask for groups")
+        raise InvalidInput(Message("this view shares only aggregates: ask for groups"))
     if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput(f"limit is 1 to {MAX_PAGE}")
+        raise InvalidInput(Message("limit is 1 to {max_page}", max_page=MAX_PAGE))
     checked, order, offset = parse_filters(spec, filters), parse_sort(spec, sort), decode_cursor(cursor)
     currency = _currency(store, alliance_code)
     items = facts.view_rows(alliance_code, found.member, currency, fields, checked, order, limit + 1, offset)
@@ -136,7 +141,8 @@ def groups(store: Store, facts: FactStore, alliance_code: str, view_id: int, *, 
     spec = spec_of(found)
     keys = parse_group_by(spec, group_by)
     if len(keys) > 1:
-        raise InvalidInput("group by one field at a time: finer groupings could be subtracted from coarser ones")
+        raise InvalidInput(Message("group by one field at a time: finer groupings could be subtracted from coarser "
+                                   "ones"))
     sums = [f for f in spec.fields(Policy.VISIBLE, Policy.AGGREGATE) if DATASETS[spec.dataset][f] in NUMERIC]
     items, withheld = facts.view_groups(alliance_code, found.member, _currency(store, alliance_code), keys, sums, spec.k)
     _log(store, alliance_code, found, actor, clock, "groups", {"group_by": keys}, len(items))
@@ -147,7 +153,8 @@ def access_log(store: Store, alliance_code: str, view_id: int, limit: int, offse
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         if uow.datashare.view(alliance.id, view_id) is None:
-            raise ViewNotFound(f"alliance {alliance_code!r} shares no view {view_id}")
+            raise ViewNotFound(Message("alliance {alliance_code!r} shares no view {view_id}",
+                                       alliance_code=alliance_code, view_id=view_id))
         return uow.datashare.accesses(alliance.id, view_id, limit, offset)
 
 

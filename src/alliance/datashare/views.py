@@ -25,6 +25,7 @@ from typing import Any
 
 from alliance.core.errors import InvalidInput, Problem
 from alliance.core.text import check_text
+from alliance.core.messages import Message
 
 MIN_K = 2
 DEFAULT_K = 10
@@ -68,7 +69,7 @@ class ViewSpec:
 def check_spec(name: str, dataset: str, policies: dict[str, str], k: int) -> ViewSpec:
     problems = []
     if not name.strip() or len(name) > 100:
-        problems.append(Problem("view", "name", "a view needs a name of 1-100 characters"))
+        problems.append(Problem("view", "name", Message("a view needs a name of 1-100 characters")))
     else:
         try:  # shown to other members: no NUL, no text-direction overrides
             check_text(name, "the view's name", 100)
@@ -76,22 +77,26 @@ def check_spec(name: str, dataset: str, policies: dict[str, str], k: int) -> Vie
             problems.append(Problem("view", "name", exc.message))
     fields = DATASETS.get(dataset)
     if fields is None:
-        problems.append(Problem("view", "dataset", f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}"))
+        problems.append(Problem("view", "dataset", Message("unknown dataset {dataset!r}; known: {datasets}",
+                                                           dataset=dataset, datasets=', '.join(DATASETS))))
         fields = {}
     checked: dict[str, Policy] = {}
     for field, policy in policies.items():
         if fields and field not in fields:
-            problems.append(Problem("view", f"fields.{field}", f"no such field; the {dataset} dataset has {', '.join(fields)}"))
+            problems.append(Problem("view", f"fields.{field}", Message("no such field; the {dataset} dataset has "
+                                                                       "{fields}",
+                                                                       dataset=dataset, fields=', '.join(fields))))
         try:
             checked[field] = Policy(policy)
         except ValueError:
-            problems.append(Problem("view", f"fields.{field}", f"{policy!r} is not visible, aggregate or hidden"))
+            problems.append(Problem("view", f"fields.{field}", Message("{policy!r} is not visible, aggregate or hidden",
+                                                                       policy=policy)))
     if k < MIN_K:
-        problems.append(Problem("view", "k", f"groups must hold at least {MIN_K} records"))
+        problems.append(Problem("view", "k", Message("groups must hold at least {min_k} records", min_k=MIN_K)))
     if fields and not any(p in (Policy.VISIBLE, Policy.AGGREGATE) for p in checked.values()):
-        problems.append(Problem("view", "fields", "the view shares no field: make one visible or aggregate"))
+        problems.append(Problem("view", "fields", Message("the view shares no field: make one visible or aggregate")))
     if problems:
-        raise InvalidInput(f"the view has {len(problems)} problem(s)", problems)
+        raise InvalidInput(Message("the view has {count} problem(s)", count=len(problems)), problems)
     return ViewSpec(name.strip(), dataset, checked, k)
 
 
@@ -118,7 +123,7 @@ def _value(kind: Kind, text: str, where: str) -> Any:
                 raise ValueError(text)
             return value
     except (ValueError, InvalidOperation):
-        raise InvalidInput(f"{where}: {text!r} is not a {kind.value}") from None
+        raise InvalidInput(Message("{where}: {text!r} is not a {value}", where=where, text=text, value=kind.value)) from None
     return text
 
 
@@ -132,10 +137,11 @@ def parse_filters(spec: ViewSpec, raw: list[str]) -> list[Filter]:
             if found:
                 break
         else:
-            raise InvalidInput(f"filter {item!r} is not field=value, field>=value or field<=value")
+            raise InvalidInput(Message("filter {item!r} is not field=value, field>=value or field<=value", item=item))
         field = field.strip()
         if field not in visible:
-            raise InvalidInput(f"filter on {field!r}: only visible fields can be filtered ({', '.join(visible) or 'none'})")
+            raise InvalidInput(Message("filter on {field!r}: only visible fields can be filtered ({value})",
+                                       field=field, value=', '.join(visible) or 'none'))
         out.append(Filter(field, op, _value(DATASETS[spec.dataset][field], value.strip(), f"filter on {field!r}")))
     return out
 
@@ -145,7 +151,7 @@ def parse_sort(spec: ViewSpec, raw: str | None) -> tuple[str, bool] | None:
         return None
     field, descending = (raw[1:], True) if raw.startswith("-") else (raw, False)
     if field not in spec.fields(Policy.VISIBLE):
-        raise InvalidInput(f"sort on {field!r}: only visible fields can be sorted on")
+        raise InvalidInput(Message("sort on {field!r}: only visible fields can be sorted on", field=field))
     return field, descending
 
 
@@ -153,7 +159,8 @@ def parse_group_by(spec: ViewSpec, raw: list[str]) -> list[str]:
     allowed = [f for f in spec.fields(Policy.VISIBLE, Policy.AGGREGATE) if DATASETS[spec.dataset][f] not in NUMERIC]
     for field in raw:
         if field not in allowed:
-            raise InvalidInput(f"group by {field!r}: groups can be formed on {', '.join(allowed) or 'no field'}")
+            raise InvalidInput(Message("group by {field!r}: groups can be formed on {value}",
+                                       field=field, value=', '.join(allowed) or 'no field'))
     return list(dict.fromkeys(raw))
 
 
@@ -167,7 +174,7 @@ def decode_cursor(cursor: str | None) -> int:
     try:
         offset = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["o"]
     except (binascii.Error, ValueError, KeyError, TypeError):
-        raise InvalidInput("the cursor is not one this API gave") from None
+        raise InvalidInput(Message("the cursor is not one this API gave")) from None
     if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
-        raise InvalidInput("the cursor is not one this API gave")
+        raise InvalidInput(Message("the cursor is not one this API gave"))
     return offset

@@ -14,6 +14,7 @@ from alliance.access.policy import Forbidden
 from alliance.access.roles import Principal
 from alliance.access.service import CsrfFailed, NotAuthenticated, WebSession, sign_in
 from alliance.core.clock import Clock
+from alliance.core.messages import Message
 from alliance.edge.guards import RateLimited, client_host
 from alliance.edge.routes import API_PREFIX, ROUTES, authorize_request, route_template
 from alliance.edge.auth import (SAFE_METHODS, SESSION_COOKIE, bearer_token, cookie_session, csrf_header,
@@ -84,12 +85,12 @@ async def current_principal(request: Request) -> Principal:
             # this origin can read and another site cannot.
             if request.method not in SAFE_METHODS and not tokens_match(csrf_header(request.headers),
                                                                        session.csrf_token):
-                raise CsrfFailed("a write with the session cookie needs its X-CSRF-Token header")
+                raise CsrfFailed(Message("a write with the session cookie needs its X-CSRF-Token header"))
             request.state.principal = principal
             request.state.session_csrf = session.csrf_token
             return principal
         if not token:
-            raise NotAuthenticated("send the API key as Authorization: Bearer <key> (or sign in)")
+            raise NotAuthenticated(Message("send the API key as Authorization: Bearer <key> (or sign in)"))
         principal = await key_principal(store, token, clock)
     except NotAuthenticated as exc:
         # Logged without the key: who tried what, and why it failed.
@@ -108,7 +109,8 @@ async def authorize_route(request: Request, principal: PrincipalDep) -> None:
     within the key's rate (a route missing from the table is refused, 403)."""
     template = route_template(request, API_PREFIX)
     if (request.method, template) not in ROUTES:
-        raise Forbidden(f"{request.method} {template} is not open to any role yet")
+        raise Forbidden(Message("{method} {template} is not open to any role yet",
+                                method=request.method, template=template))
     await authorize_request(request, principal, template, limiter=getattr(request.app.state, "rate_limiter", None))
 
 
@@ -131,7 +133,7 @@ def attempt_from_address(request: Request, clock: Clock, refused: type[Exception
     backoff = request.app.state.sign_in_backoff
     wait = backoff.retry_after(address, clock.now())
     if wait:
-        raise RateLimited(f"too many {what} from this address; retry in {wait} s", wait)
+        raise RateLimited(Message("too many {what} from this address; retry in {wait} s", what=what, wait=wait), wait)
     try:
         yield
     except refused:
@@ -152,4 +154,4 @@ def require_csrf_for_sessions(request: Request) -> None:
     browser run them."""
     csrf: str | None = getattr(request.state, "session_csrf", None)
     if csrf is not None and not tokens_match(csrf_header(request.headers), csrf):
-        raise CsrfFailed("a shared view's query made with the session cookie needs its X-CSRF-Token header")
+        raise CsrfFailed(Message("a shared view's query made with the session cookie needs its X-CSRF-Token header"))

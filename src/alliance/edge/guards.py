@@ -20,11 +20,12 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from alliance.core.errors import AllianceError
+from alliance.core.messages import Message
 
 Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+AsgiMessage = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[AsgiMessage]]
+Send = Callable[[AsgiMessage], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 # A page the web answers with, built from the request (a starlette Request): the composition root
 # (server.py) passes the web's, so that the edge imports neither the API nor the web.
@@ -71,7 +72,7 @@ class SecurityHeaders:
             extra.append((b"strict-transport-security", HSTS))
         cacheable = scope["path"].startswith(CACHEABLE_PATHS)
 
-        async def with_headers(message: Message) -> None:
+        async def with_headers(message: AsgiMessage) -> None:
             if message["type"] == "http.response.start":
                 headers = [*message.get("headers", []), *extra]
                 if not cacheable and not any(name.lower() == b"cache-control" for name, _ in headers):
@@ -241,7 +242,7 @@ class BodyLimit:
             return
         seen, too_big, started = 0, False, False
 
-        async def counted() -> Message:
+        async def counted() -> AsgiMessage:
             # Past the limit the app is told the client left, and its answer is replaced by ours:
             # raising here would surface inside the app as a parse error (400), not a 413.
             nonlocal seen, too_big
@@ -255,7 +256,7 @@ class BodyLimit:
                     return {"type": "http.disconnect"}
             return message
 
-        async def guarded(message: Message) -> None:
+        async def guarded(message: AsgiMessage) -> None:
             nonlocal started
             if too_big:
                 return
@@ -277,7 +278,7 @@ class BodyLimit:
         page = self.too_large_page(Request(scope), self.limit) if self.too_large_page is not None else None
         if page is not None:
             # A browser's upload: a page in the user's language with the limit and the way round it.
-            async def nothing() -> Message:
+            async def nothing() -> AsgiMessage:
                 return {"type": "http.disconnect"}
 
             await page(scope, nothing, send)
@@ -288,7 +289,7 @@ class BodyLimit:
 
 class RateLimited(AllianceError):
     code = "rate_limited"
-    title = "Too many requests"
+    title = Message("Too many requests")
     status = 429
 
     def __init__(self, message: str, retry_after: int) -> None:
@@ -318,7 +319,8 @@ class RateLimiter:
             if tokens < 1.0:
                 self._buckets[key] = (tokens, now)
                 wait = math.ceil((1.0 - tokens) / self.rate)
-                raise RateLimited(f"more than {self.rate:g} requests a second for this key; retry in {wait} s", wait)
+                raise RateLimited(Message("more than {rate:g} requests a second for this key; retry in {wait} s",
+                                          rate=self.rate, wait=wait), wait)
             self._buckets[key] = (tokens - 1.0, now)
 
     def _prune(self, now: float) -> None:

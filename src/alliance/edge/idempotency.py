@@ -38,9 +38,9 @@ from alliance.store.database import Store
 from alliance.store.idempotency_repository import KeptAnswer
 
 Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+AsgiMessage = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[AsgiMessage]]
+Send = Callable[[AsgiMessage], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 ANSWER_LIFETIME = timedelta(hours=24)
@@ -107,7 +107,7 @@ def receive_again(body: bytes) -> Receive:
     """A `receive` that hands the app a body already read, once."""
     sent = False
 
-    async def receive() -> Message:
+    async def receive() -> AsgiMessage:
         nonlocal sent
         if sent:
             return {"type": "http.disconnect"}
@@ -189,7 +189,7 @@ class IdempotentWrites:
         """Run the request on a reserved key; keep its answer, or give the key back."""
         captured: dict[str, Any] = {"status": 500, "content_type": "", "body": bytearray()}
 
-        async def capture(message: Message) -> None:
+        async def capture(message: AsgiMessage) -> None:
             if message["type"] == "http.response.start":
                 captured["status"] = message["status"]
                 captured["content_type"] = dict(message.get("headers", [])).get(b"content-type", b"").decode()

@@ -2,7 +2,8 @@
 
 Every error answer is `application/problem+json` with `type`, `title`, `status`, `detail`, and a
 stable `code` extension member clients can switch on; validation errors add `errors`, a list of
-`{where, field, reason}`.
+`{where, field, reason}`. A domain error's title, detail and problems are said in the language
+`Accept-Language` asks for (English unless it asks for Chinese), with `Content-Language` saying which.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from alliance.core.errors import AllianceError, InvalidInput
+from alliance.core.messages import in_language
+from alliance.language import accepted_locale, get_translations
 
 logger = logging.getLogger("alliance.api")
 PROBLEM_JSON = "application/problem+json"
@@ -44,10 +47,19 @@ def _domain_error(request: Request, exc: Exception) -> Response:
     page = _page(request, exc.status, exc.code, exc.message, exc)
     if page is not None:
         return page
+    locale = accepted_locale(request.headers.get("accept-language"))
+    translate = get_translations(locale).gettext
+
+    def say(text: str) -> object:
+        return in_language(text, translate)
+
     extra: dict[str, Any] = {}
     if isinstance(exc, InvalidInput) and exc.problems:
-        extra["errors"] = [{"where": p.where, "field": p.field, "reason": p.reason} for p in exc.problems]
-    response = problem(exc.status, exc.code, exc.title, exc.message, **extra)
+        extra["errors"] = [{"where": say(p.where), "field": say(p.field), "reason": say(p.reason)}
+                           for p in exc.problems]
+    response = problem(exc.status, exc.code, str(say(exc.title)), str(say(exc.message)), **extra)
+    response.headers["Content-Language"] = locale.replace("_", "-")
+    response.headers["Vary"] = "Accept-Language"
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="alliance"'
     retry_after = getattr(exc, "retry_after", None)

@@ -20,6 +20,7 @@ from fractions import Fraction
 import numpy as np
 
 from alliance.core.errors import InvalidInput, Problem
+from alliance.core.messages import Message
 
 # 2^25 worths are 256 MiB of float64: the largest table the exact methods enumerate.
 MAX_ENUMERATED = 25
@@ -27,12 +28,12 @@ MAX_ENUMERATED = 25
 
 class GameInvalid(InvalidInput):
     code = "game_invalid"
-    title = "Game is invalid"
+    title = Message("Game is invalid")
 
 
 class GameTooLarge(InvalidInput):
     code = "game_too_large"
-    title = "Game too large for this method"
+    title = Message("Game too large for this method")
 
 
 def _check_players(players: Sequence[str]) -> tuple[str, ...]:
@@ -40,14 +41,14 @@ def _check_players(players: Sequence[str]) -> tuple[str, ...]:
     seen: set[str] = set()
     for n, name in enumerate(players):
         if not isinstance(name, str) or not name.strip():
-            problems.append(Problem(f"players[{n}]", "", "a player needs a non-empty name"))
+            problems.append(Problem(Message("players[{n}]", n=n), "", Message("a player needs a non-empty name")))
         elif name in seen:
-            problems.append(Problem(f"players[{n}]", "", f"player {name!r} is listed twice"))
+            problems.append(Problem(Message("players[{n}]", n=n), "", Message("player {name!r} is listed twice", name=name)))
         seen.add(name)
     if not players:
-        problems.append(Problem("players", "", "a game needs at least one player"))
+        problems.append(Problem("players", "", Message("a game needs at least one player")))
     if problems:
-        raise GameInvalid("the players of the game are invalid", problems)
+        raise GameInvalid(Message("the players of the game are invalid"), problems)
     return tuple(players)
 
 
@@ -74,8 +75,8 @@ def mask_matrix(masks: np.ndarray, n: int) -> np.ndarray:
 
 def require_enumerable(n: int, method: str, limit: int = MAX_ENUMERATED) -> None:
     if n > limit:
-        raise GameTooLarge(f"{method} enumerates all 2^n coalitions and takes at most {limit} players; "
-                           f"this game has {n}")
+        raise GameTooLarge(Message("{method} enumerates all 2^n coalitions and takes at most {limit} players; this "
+                                   "game has {n}", method=method, limit=limit, n=n))
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class Game:
         try:
             return self.players.index(player)
         except ValueError:
-            raise GameInvalid(f"{player!r} is not a player of this game") from None
+            raise GameInvalid(Message("{player!r} is not a player of this game", player=player)) from None
 
     def value(self, coalition: Iterable[str]) -> float:
         row = np.zeros((1, self.n), dtype=bool)
@@ -163,8 +164,8 @@ class WeightedVotingGame(Game):
         # Counting works on machine integers: weights whose exact ratios need more than 2^53
         # (huge numbers, or many decimals) are refused rather than overflowed.
         if any(abs(x) > 2**53 for x in ints) or sum(ints[:-1]) > 2**53:
-            raise GameTooLarge("the weights and quota need integers beyond 2^53 to keep their exact ratios; "
-                               "round them to fewer decimal places or smaller units")
+            raise GameTooLarge(Message("the weights and quota need integers beyond 2^53 to keep their exact "
+                                       "ratios; round them to fewer decimal places or smaller units"))
         return np.array(ints[:-1], dtype=np.int64), ints[-1]
 
     def worth(self, members: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from alliance.core.messages import Message
 from alliance.games.game import Game, GameInvalid
 
 Z95 = 1.959963984540054
@@ -42,9 +43,9 @@ class Estimate:
 
 def _check(target_error: float | None, budget: int) -> None:
     if target_error is not None and not target_error > 0:
-        raise GameInvalid("the target error must be positive")
+        raise GameInvalid(Message("the target error must be positive"))
     if budget < 1:
-        raise GameInvalid("the sampling budget must be at least 1")
+        raise GameInvalid(Message("the sampling budget must be at least 1"))
 
 
 def _summary(observations: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from alliance.core.money import Money, MoneyError, apportion
+from alliance.core.messages import Message
 from alliance.games.game import (MAX_ENUMERATED, AirportGame, AttributionGame, Game, GameInvalid, GameTooLarge,
                                  WeightedVotingGame)
 from alliance.games.sampling import banzhaf_sampled, shapley_sampled
@@ -82,7 +83,8 @@ def solve(game: Game, wanted: Iterable[str], *, allocation: Mapping[str, float] 
     asked = list(wanted)
     unknown = [w for w in asked if w not in (*SOLUTIONS, "all")]
     if unknown:
-        raise GameInvalid(f"unknown solution(s) {', '.join(unknown)}; expected {', '.join(SOLUTIONS)} or all")
+        raise GameInvalid(Message("unknown solution(s) {unknown}; expected {solutions} or all",
+                                  unknown=', '.join(unknown), solutions=', '.join(SOLUTIONS)))
     everything = "all" in asked
     todo = list(SOLUTIONS) if everything else asked
     result = GameSolution(game.players, game.cost, game.grand_worth())
@@ -118,8 +120,10 @@ def solve(game: Game, wanted: Iterable[str], *, allocation: Mapping[str, float] 
             result.skipped["banzhaf"] = "the raw Banzhaf values sum to zero: there is nothing to normalise"
     if "nucleolus" in todo:
         if game.n > MAX_LP_PLAYERS:
-            skip_or_raise("nucleolus", GameTooLarge(f"the nucleolus solves linear programmes over every coalition "
-                                                    f"and takes at most {MAX_LP_PLAYERS} players; this game has {game.n}"))
+            skip_or_raise("nucleolus", GameTooLarge(Message("the nucleolus solves linear programmes over every "
+                                                            "coalition and takes at most {max_lp_players} players; "
+                                                            "this game has {n}",
+                                                            max_lp_players=MAX_LP_PLAYERS, n=game.n)))
         elif game.n < 2:
             result.values["nucleolus"] = _named(game, np.array([result.grand_worth]))
         else:
@@ -128,8 +132,9 @@ def solve(game: Game, wanted: Iterable[str], *, allocation: Mapping[str, float] 
             result.methods["nucleolus"] = f"sequential linear programmes over {found.domain}"
     if "core" in todo:
         if game.n > MAX_ENUMERATED:
-            skip_or_raise("core", GameTooLarge(f"the core check enumerates every coalition and takes at most "
-                                               f"{MAX_ENUMERATED} players; this game has {game.n}"))
+            skip_or_raise("core", GameTooLarge(Message("the core check enumerates every coalition and takes at "
+                                                       "most {max_enumerated} players; this game has {n}",
+                                                       max_enumerated=MAX_ENUMERATED, n=game.n)))
         else:
             result.core = _core(game, allocation or result.values["shapley"])
     if "equal" in todo:
@@ -149,10 +154,10 @@ def solve(game: Game, wanted: Iterable[str], *, allocation: Mapping[str, float] 
 def _core(game: Game, allocation: Mapping[str, float]) -> dict[str, Any]:
     missing = [p for p in game.players if p not in allocation]
     if missing:
-        raise GameInvalid(f"the allocation to check has no value for {', '.join(missing)}")
+        raise GameInvalid(Message("the allocation to check has no value for {missing}", missing=', '.join(missing)))
     strangers = [p for p in allocation if p not in game.players]
     if strangers:
-        raise GameInvalid(f"the allocation names non-players: {', '.join(strangers)}")
+        raise GameInvalid(Message("the allocation names non-players: {strangers}", strangers=', '.join(strangers)))
     check = core_check(game, np.array([allocation[p] for p in game.players], dtype=np.float64))
     out: dict[str, Any] = {"allocation": {p: _round(float(allocation[p])) for p in game.players},
                            "in_core": check.in_core, "efficient": check.efficient,
@@ -172,10 +177,10 @@ def split_money(pool: Money, values: Mapping[str, float | Fraction | Decimal]) -
     a value may be negative (a player whose presence costs the others), but the values may not
     sum to zero."""
     if not values:
-        raise MoneyError("cannot split among no players")
+        raise MoneyError(Message("cannot split among no players"))
     exact = {p: Fraction(v).limit_denominator(10**9) if isinstance(v, float) else Fraction(v)
              for p, v in values.items()}
     total = sum(exact.values(), Fraction(0))
     if total == 0:
-        raise MoneyError("cannot split in proportion to values that sum to zero")
+        raise MoneyError(Message("cannot split in proportion to values that sum to zero"))
     return apportion(pool, {p: pool.minor * v / total for p, v in exact.items()})

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from alliance.core.messages import Message
 from alliance.games.game import Game, GameInvalid, mask_matrix, require_enumerable
 
 MAX_LP_PLAYERS = 16
@@ -35,7 +36,7 @@ TOLERANCE = 1e-9
 
 class SolverFailed(GameInvalid):
     code = "solver_failed"
-    title = "The linear programme could not be solved"
+    title = Message("The linear programme could not be solved")
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def core_check(game: Game, allocation: np.ndarray) -> CoreCheck:
     """Is `allocation` (per player, in `game.players` order) in the core? (n <= 25)"""
     require_enumerable(game.n, "the core check")
     if allocation.shape != (game.n,):
-        raise GameInvalid(f"the allocation needs one value per player ({game.n})")
+        raise GameInvalid(Message("the allocation needs one value per player ({n})", n=game.n))
     table, x = _profit_form(game, np.asarray(allocation, dtype=np.float64))
     assert x is not None
     from alliance.games.game import subset_sums
@@ -99,7 +100,7 @@ class _Programme:
     def __init__(self, game: Game) -> None:
         require_enumerable(game.n, "the least core and the nucleolus", MAX_LP_PLAYERS)
         if game.n < 2:
-            raise GameInvalid("a game of one player has no coalitions to balance")
+            raise GameInvalid(Message("a game of one player has no coalitions to balance"))
         table, _ = _profit_form(game)
         self.cost = game.cost
         self.n = game.n
@@ -130,7 +131,7 @@ class _Programme:
         result = linprog(np.r_[np.zeros(self.n), 1.0], A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=np.array(self.fixed_rhs),
                          bounds=[*bounds, (None, None)], method="highs")
         if result.status != 0:
-            raise SolverFailed(f"HiGHS could not solve the programme: {result.message}")
+            raise SolverFailed(Message("HiGHS could not solve the programme: {message}", message=result.message))
         lower_duals = np.asarray(result.lower.marginals[: self.n]) if self.lower is not None else np.zeros(self.n)
         return float(result.x[-1]), np.asarray(result.x[: self.n]), np.asarray(result.ineqlin.marginals), lower_duals
 

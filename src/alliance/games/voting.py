@@ -37,6 +37,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from alliance.core.messages import Message
 from alliance.games.game import GameInvalid, GameTooLarge, WeightedVotingGame
 
 # Nodes x weights cells in one distribution array: 2e6 float64 is 16 MiB, and about 2 log2 n of them
@@ -94,14 +95,16 @@ def check_cost(voters: int, nodes: int, room: int) -> None:
     bound (see the module docstring)."""
     cells = nodes * max(room, 1)
     if cells > MAX_CELLS:
-        raise GameTooLarge(f"{voters} voters and a quota of {max(room, 1):,} weight units need {cells:,} cells per "
-                           f"distribution, over the limit of {MAX_CELLS:,}; round the weights and the quota to "
-                           "fewer distinct values (fewer decimal places, or coarser units)")
+        raise GameTooLarge(Message("{voters} voters and a quota of {max:,} weight units need {cells:,} cells per "
+                                   "distribution, over the limit of {max_cells:,}; round the weights and the quota "
+                                   "to fewer distinct values (fewer decimal places, or coarser units)",
+                                   voters=voters, max=max(room, 1), cells=cells, max_cells=MAX_CELLS))
     work = cells * (voters * max(1, math.ceil(math.log2(max(voters, 2)))) + voters)
     if work > MAX_WORK:
-        raise GameTooLarge(f"{voters} voters and a quota of {max(room, 1):,} weight units need about {work:,} "
-                           f"cell updates, over the limit of {MAX_WORK:,}; round the weights and the quota to "
-                           "fewer distinct values, or count fewer voters")
+        raise GameTooLarge(Message("{voters} voters and a quota of {max:,} weight units need about {work:,} cell "
+                                   "updates, over the limit of {max_work:,}; round the weights and the quota to "
+                                   "fewer distinct values, or count fewer voters",
+                                   voters=voters, max=max(room, 1), work=work, max_work=MAX_WORK))
 
 
 def _room(game: WeightedVotingGame, weights: np.ndarray, quota: int) -> int:
@@ -127,7 +130,7 @@ def voting_power(game: WeightedVotingGame) -> VotingPower:
     weights, quota = game.scaled()
     n = game.n
     if quota <= 0:
-        raise GameInvalid("the quota must be positive")
+        raise GameInvalid(Message("the quota must be positive"))
     veto = sorted(game.veto)
     veto_weight = int(weights[veto].sum()) if veto else 0
     free = [i for i in range(n) if i not in game.veto]

@@ -23,13 +23,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from alliance.core.errors import AllianceError
+from alliance.core.messages import Message
 
 SALT = b"alliance-ledger-key/v1"
 
 
 class LedgerKeyLocked(AllianceError):
     code = "ledger_key_locked"
-    title = "The ledger key cannot be opened"
+    title = Message("The ledger key cannot be opened")
     status = 503
 
 
@@ -46,12 +47,12 @@ def seal(private_key: Ed25519PrivateKey, name: str, passphrase: str) -> str:
 
 def unseal(text: str, name: str, passphrase: str | None) -> Ed25519PrivateKey:
     if not passphrase:
-        raise LedgerKeyLocked("signing needs the ledger passphrase: set ALLIANCE_LEDGER_PASSPHRASE")
+        raise LedgerKeyLocked(Message("signing needs the ledger passphrase: set ALLIANCE_LEDGER_PASSPHRASE"))
     if not text.startswith("v1:"):
-        raise LedgerKeyLocked("the stored ledger key is in an unknown format")
+        raise LedgerKeyLocked(Message("the stored ledger key is in an unknown format"))
     try:
         raw = base64.b64decode(text[3:], validate=True)
         secret = AESGCM(_kek(passphrase)).decrypt(raw[:12], raw[12:], name.encode())
     except (binascii.Error, InvalidTag, ValueError):
-        raise LedgerKeyLocked("the ledger passphrase does not open this alliance's key (wrong passphrase?)") from None
+        raise LedgerKeyLocked(Message("the ledger passphrase does not open this alliance's key (wrong passphrase?)")) from None
     return Ed25519PrivateKey.from_private_bytes(secret)

@@ -28,6 +28,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from alliance.core.errors import InvalidInput
+from alliance.core.messages import Message
 
 ED25519 = 0x01
 DASH = "\u2014 "
@@ -36,7 +37,7 @@ MAX_SIGNATURES = 100
 
 class NoteInvalid(InvalidInput):
     code = "note_invalid"
-    title = "Signed note is invalid"
+    title = Message("Signed note is invalid")
 
 
 def key_id(name: str, public_key: bytes) -> bytes:
@@ -45,7 +46,7 @@ def key_id(name: str, public_key: bytes) -> bytes:
 
 def check_name(name: str) -> str:
     if not name or any(c.isspace() for c in name) or "+" in name:
-        raise NoteInvalid(f"key name {name!r} must be non-empty, without spaces or '+'")
+        raise NoteInvalid(Message("key name {name!r} must be non-empty, without spaces or '+'", name=name))
     return name
 
 
@@ -60,17 +61,17 @@ class Verifier:
         """A verifier key `name+hex(key ID)+base64(0x01 || public key)`."""
         parts = text.strip().split("+", 2)  # the base64 key may itself contain '+'
         if len(parts) != 3:
-            raise NoteInvalid("a verifier key is name+keyid+key")
+            raise NoteInvalid(Message("a verifier key is name+keyid+key"))
         name, hex_id, encoded = parts
         try:
             raw = base64.b64decode(encoded, validate=True)
             wanted = bytes.fromhex(hex_id)
         except (binascii.Error, ValueError):
-            raise NoteInvalid("the verifier key's ID or key is not valid hex / base64") from None
+            raise NoteInvalid(Message("the verifier key's ID or key is not valid hex / base64")) from None
         if len(raw) != 33 or raw[0] != ED25519 or len(wanted) != 4:
-            raise NoteInvalid("only Ed25519 verifier keys (type 0x01, 32 bytes) are supported")
+            raise NoteInvalid(Message("only Ed25519 verifier keys (type 0x01, 32 bytes) are supported"))
         if key_id(check_name(name), raw[1:]) != wanted:
-            raise NoteInvalid("the verifier key's ID does not match its name and key")
+            raise NoteInvalid(Message("the verifier key's ID does not match its name and key"))
         return cls(name, wanted, Ed25519PublicKey.from_public_bytes(raw[1:]))
 
     def __str__(self) -> str:
@@ -95,7 +96,7 @@ class Signer:
 
 def _check_text(text: str) -> None:
     if not text.endswith("\n") or "\n\n" in text or any(ord(c) < 0x20 and c != "\n" for c in text):
-        raise NoteInvalid("a note's text ends with a newline and has no blank lines or control characters")
+        raise NoteInvalid(Message("a note's text ends with a newline and has no blank lines or control characters"))
 
 
 def sign(text: str, signers: Sequence[Signer]) -> str:
@@ -115,25 +116,25 @@ def split(note: str) -> tuple[str, list[Signature]]:
     """The text and the signature lines of a note (nothing verified yet)."""
     at = note.rfind("\n\n")
     if at < 0:
-        raise NoteInvalid("a signed note has a blank line before its signatures")
+        raise NoteInvalid(Message("a signed note has a blank line before its signatures"))
     text, block = note[: at + 1], note[at + 2:]
     _check_text(text)
     if not block.endswith("\n"):
-        raise NoteInvalid("the signature block must end with a newline")
+        raise NoteInvalid(Message("the signature block must end with a newline"))
     signatures = []
     for line in block[:-1].split("\n"):
         if not line.startswith(DASH):
-            raise NoteInvalid(f"not a signature line: {line[:60]!r}")
+            raise NoteInvalid(Message("not a signature line: {line!r}", line=line[:60]))
         name, _, encoded = line[len(DASH):].partition(" ")
         try:
             raw = base64.b64decode(encoded, validate=True)
         except binascii.Error:
-            raise NoteInvalid(f"the signature of {name!r} is not base64") from None
+            raise NoteInvalid(Message("the signature of {name!r} is not base64", name=name)) from None
         if len(raw) < 5 or " " in encoded:
-            raise NoteInvalid(f"the signature line of {name!r} is malformed")
+            raise NoteInvalid(Message("the signature line of {name!r} is malformed", name=name))
         signatures.append(Signature(name, raw[:4], raw[4:]))
     if not signatures or len(signatures) > MAX_SIGNATURES:
-        raise NoteInvalid(f"a note carries 1 to {MAX_SIGNATURES} signatures")
+        raise NoteInvalid(Message("a note carries 1 to {max_signatures} signatures", max_signatures=MAX_SIGNATURES))
     return text, signatures
 
 
@@ -152,11 +153,11 @@ def open_note(note: str, verifiers: Sequence[Verifier]) -> tuple[str, list[str]]
         try:
             verifier.public_key.verify(sig.signature, text.encode())
         except InvalidSignature:
-            raise NoteInvalid(f"the signature of {sig.name!r} does not verify") from None
+            raise NoteInvalid(Message("the signature of {name!r} does not verify", name=sig.name)) from None
         if sig.name not in verified:
             verified.append(sig.name)
     if not verified:
-        raise NoteInvalid("no signature from a known key")
+        raise NoteInvalid(Message("no signature from a known key"))
     return text, verified
 
 
@@ -175,16 +176,16 @@ class Checkpoint:
     def parse(cls, text: str) -> Checkpoint:
         lines = text.split("\n")
         if len(lines) < 4 or lines[-1] != "":
-            raise NoteInvalid("a checkpoint has an origin, a size and a root hash, one per line")
+            raise NoteInvalid(Message("a checkpoint has an origin, a size and a root hash, one per line"))
         origin, size, root = lines[0], lines[1], lines[2]
         if not origin or not size.isdigit() or (size != "0" and size.startswith("0")):
-            raise NoteInvalid("a checkpoint's origin is non-empty and its size a decimal number")
+            raise NoteInvalid(Message("a checkpoint's origin is non-empty and its size a decimal number"))
         try:
             digest = base64.b64decode(root, validate=True)
         except binascii.Error:
-            raise NoteInvalid("a checkpoint's root hash is not base64") from None
+            raise NoteInvalid(Message("a checkpoint's root hash is not base64")) from None
         if len(digest) != 32:
-            raise NoteInvalid("a checkpoint's root hash is 32 bytes")
+            raise NoteInvalid(Message("a checkpoint's root hash is 32 bytes"))
         return cls(origin, int(size), digest, tuple(lines[3:-1]))
 
 
@@ -194,7 +195,8 @@ def open_checkpoint(note: str, verifier: Verifier, origin: str | None = None) ->
     assert verifier.name in names
     checkpoint = Checkpoint.parse(text)
     if origin is not None and checkpoint.origin != origin:
-        raise NoteInvalid(f"the checkpoint is of {checkpoint.origin!r}, not {origin!r}")
+        raise NoteInvalid(Message("the checkpoint is of {origin!r}, not {origin_2!r}",
+                                  origin=checkpoint.origin, origin_2=origin))
     return checkpoint
 
 

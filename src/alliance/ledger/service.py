@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from alliance.core.clock import Clock
 from alliance.core.errors import InvalidInput, NotFound
+from alliance.core.messages import Message
 from alliance.ledger import keys
 from alliance.ledger import events
 from alliance.ledger.coverage import RecordedAgreements, Claims, compare as coverage_compare, value_digest
@@ -39,7 +40,7 @@ ORIGIN_PREFIX = "alliance.local/ledger"
 
 class LedgerMissing(NotFound):
     code = "ledger_missing"
-    title = "No ledger"
+    title = Message("No ledger")
 
 
 def origin_of(alliance_code: str) -> str:
@@ -70,7 +71,8 @@ def record_many(uow: UnitOfWork, alliance_id: int, alliance_code: str, actor: st
     that says so (its earlier history is in the database, not in the log)."""
     if uow.ledger.head(alliance_id) is None:
         if uow.ledger_passphrase is None:
-            raise LedgerMissing(f"alliance {alliance_code!r} has no ledger and no passphrase is configured to open one")
+            raise LedgerMissing(Message("alliance {alliance_code!r} has no ledger and no passphrase is configured "
+                                        "to open one", alliance_code=alliance_code))
         open_log(uow, alliance_id, alliance_code, uow.ledger_passphrase(), at)
         uow.ledger.append(alliance_id, [(LEDGER_OPENED, canonical_event(
             LEDGER_OPENED, alliance_code, actor, at, {"reason": "the alliance was founded before its ledger"}))])
@@ -165,8 +167,8 @@ def _info(uow: UnitOfWork, alliance_code: str) -> LogInfo:
     key = uow.ledger.key(alliance.id)
     head = uow.ledger.head(alliance.id)
     if key is None or head is None:
-        raise LedgerMissing(f"alliance {alliance_code!r} has no ledger yet (founded before it existed): it opens "
-                            "with the alliance's next recorded change")
+        raise LedgerMissing(Message("alliance {alliance_code!r} has no ledger yet (founded before it existed): it "
+                                    "opens with the alliance's next recorded change", alliance_code=alliance_code))
     public = Ed25519PublicKey.from_public_bytes(key.public_key)
     verifier = Verifier(key.name, key_id(key.name, key.public_key), public)
     return LogInfo(alliance.id, alliance.code, key.name, verifier, head[0], head[1])
@@ -218,7 +220,8 @@ def witness(store: Store, alliance_code: str, tree_size: int, signer: Signer) ->
         info = _info(uow, alliance_code)
         stored = uow.ledger.checkpoint(info.alliance_id, tree_size)
         if stored is None:
-            raise NotFound(f"no checkpoint of size {tree_size} for {alliance_code!r}")
+            raise NotFound(Message("no checkpoint of size {tree_size} for {alliance_code!r}",
+                                   tree_size=tree_size, alliance_code=alliance_code))
         open_checkpoint(stored.note, info.verifier, info.origin)
         note = cosign(stored.note, signer)
         uow.ledger.replace_checkpoint_note(info.alliance_id, tree_size, note)
@@ -231,7 +234,7 @@ def _head(uow: UnitOfWork, alliance_code: str) -> tuple[int, int]:
     alliance = uow.alliances.require(alliance_code)
     head = uow.ledger.head(alliance.id)
     if head is None:
-        raise LedgerMissing(f"alliance {alliance_code!r} has no ledger")
+        raise LedgerMissing(Message("alliance {alliance_code!r} has no ledger", alliance_code=alliance_code))
     return alliance.id, head[0]
 
 
@@ -239,7 +242,8 @@ def _size(code: str, log_size: int, size: int | None) -> int:
     if size is None:
         return log_size
     if not 0 <= size <= log_size:
-        raise InvalidInput(f"the log of {code!r} has {log_size} entries; no tree of size {size}")
+        raise InvalidInput(Message("the log of {code!r} has {log_size} entries; no tree of size {size}",
+                                   code=code, log_size=log_size, size=size))
     return size
 
 
@@ -273,7 +277,8 @@ def consistency(store: Store, alliance_code: str, first: int, second: int | None
         alliance_id, log_size = _head(uow, alliance_code)
         m = _size(alliance_code, log_size, second)
         if not 0 <= first <= m:
-            raise InvalidInput(f"the first tree size ({first}) must be between 0 and the second ({m})")
+            raise InvalidInput(Message("the first tree size ({first}) must be between 0 and the second ({m})",
+                                       first=first, m=m))
         plan = [] if first == 0 else consistency_plan(first, m)
         proof, (first_root, second_root), _ = _fetch(uow, alliance_id, plan, [first, m])
         return {"from": first, "to": m, "from_root": first_root.hex(), "to_root": second_root.hex(),
@@ -379,7 +384,8 @@ def trusted_keys_from(path: Path | None) -> list[str]:
     try:
         return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     except FileNotFoundError:
-        raise InvalidInput(f"{path}: no such file of trusted ledger keys (ALLIANCE_LEDGER_TRUSTED_KEYS)") from None
+        raise InvalidInput(Message("{path}: no such file of trusted ledger keys (ALLIANCE_LEDGER_TRUSTED_KEYS)",
+                                   path=path)) from None
 
 
 def _frontier_mismatch(uow: UnitOfWork, info: LogInfo) -> Mismatch | None:
@@ -424,7 +430,8 @@ def verify_export(folder: Path, verifier_key: str | None = None, extra_checkpoin
         key_text = verifier_key or (folder / KEY_FILE).read_text(encoding="utf-8")
         lines = (folder / ENTRIES_FILE).read_bytes().split(b"\n")
     except FileNotFoundError as exc:
-        raise InvalidInput(f"{folder}: not a ledger export ({exc.filename} is missing)") from None
+        raise InvalidInput(Message("{folder}: not a ledger export ({filename} is missing)",
+                                   folder=folder, filename=exc.filename)) from None
     verifier = Verifier.parse(key_text)
     if lines and lines[-1] == b"":
         lines.pop()

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from hashlib import sha256
 
 from alliance.core.errors import AllianceError
+from alliance.core.messages import Message
 
 from alliance.ledger.events import is_canonical
 from alliance.ledger.merkle import EMPTY_ROOT, range_hash
@@ -44,7 +45,7 @@ class LedgerDamaged(AllianceError):
     or signed on top of it until an operator restores it."""
 
     code = "ledger_damaged"
-    title = "Ledger failed its integrity check"
+    title = Message("Ledger failed its integrity check")
     status = 503
     exit_code = 3
 

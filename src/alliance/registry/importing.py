@@ -17,6 +17,7 @@ from typing import IO
 
 from alliance.core.cells import defuse
 from alliance.core.errors import InvalidInput, Problem
+from alliance.core.messages import Message
 from alliance.registry.model import MemberDraft
 from alliance.registry.records import (
     MEMBER_COLUMNS,
@@ -50,17 +51,19 @@ def map_header(header: Sequence[str]) -> HeaderMap:
         column = column_for_header(name)
         if column is None:
             known = ", ".join(f"{c.key}/{c.zh}" for c in MEMBER_COLUMNS)
-            problems.append(Problem("header", name, f"unknown column (known: {known})"))
+            problems.append(Problem("header", name, Message("unknown column (known: {known})", known=known)))
         elif column.key in positions:
-            problems.append(Problem("header", name, f"repeats the column {labels[column.key]!r}"))
+            problems.append(Problem("header", name, Message("repeats the column {labels!r}",
+                                                            labels=labels[column.key])))
         else:
             positions[column.key] = index
             labels[column.key] = name
     missing: list[Column] = [c for c in MEMBER_COLUMNS if c.required and c.key not in positions]
     for column in missing:
-        problems.append(Problem("header", column.key, f"required column missing ({column.key} or {column.zh})"))
+        problems.append(Problem("header", column.key, Message("required column missing ({key} or {zh})",
+                                                              key=column.key, zh=column.zh)))
     if problems:
-        raise InvalidInput("the file's header is not a member table", problems)
+        raise InvalidInput(Message("the file's header is not a member table"), problems)
     return HeaderMap(positions, labels)
 
 
@@ -191,7 +194,8 @@ def _duplicates(
             continue
         earlier = seen.get(value)
         if earlier is not None:
-            problems.append(Problem(where, labels.get(key, key), f"{value!r} repeats row {earlier}"))
+            problems.append(Problem(where, labels.get(key, key), Message("{value!r} repeats row {earlier}",
+                                                                         value=value, earlier=earlier)))
         else:
             seen.add(value, number)
     return problems

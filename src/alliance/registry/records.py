@@ -19,6 +19,7 @@ from alliance.core.dates import DateError, parse_date
 from alliance.core.text import BIDI_CONTROLS
 from alliance.core.errors import Problem
 from alliance.core.money import Money, MoneyError
+from alliance.core.messages import Message
 from alliance.registry.credit_code import InvalidCreditCode, normalise_credit_code
 from alliance.registry.model import (
     CODE_PATTERN,
@@ -207,7 +208,7 @@ def parse_member_record(
         label = labels.get(column.key, column.key)
         if not raw:
             if column.required:
-                problems.append(Problem(where, label, "is required"))
+                problems.append(Problem(where, label, Message("is required")))
             continue
         try:
             parsed[column.key] = column.parse(raw, ctx)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import AllianceNotFound, Conflict, InvalidInput, MemberNotFound, Problem
+from alliance.core.messages import Message
 from alliance.registry.model import Alliance, AllianceSpec, Member, MemberDraft, check_alliance_spec
 from alliance.ledger import events
 from alliance.store.database import Store, on_duplicate
@@ -47,13 +48,13 @@ def create_alliance(
     spec = replace(spec, currency=spec.currency.strip().upper())
     with store.unit_of_work() as uow:
         if uow.alliances.id_of(spec.code) is not None:
-            raise Conflict(f"an alliance with code {spec.code!r} already exists")
+            raise Conflict(Message("an alliance with code {code!r} already exists", code=spec.code))
         parent_id = None
         if spec.parent_code is not None:
             parent_id = uow.alliances.id_of(spec.parent_code)
             if parent_id is None:
                 raise AllianceNotFound(spec.parent_code)
-        with on_duplicate(Conflict(f"an alliance with code {spec.code!r} already exists")):
+        with on_duplicate(Conflict(Message("an alliance with code {code!r} already exists", code=spec.code))):
             uow.alliances.add(spec, parent_id, clock.now())
         created = uow.alliances.require(spec.code)
         from alliance.ledger import service as ledger
@@ -139,14 +140,17 @@ def end_membership(store: Store, alliance_code: str, member_code: str, left_on: 
         if member is None:
             raise MemberNotFound(alliance_code, member_code)
         if member.left_on is not None:
-            raise Conflict(f"{member_code!r} already left {alliance_code!r} on {member.left_on}")
+            raise Conflict(Message("{member_code!r} already left {alliance_code!r} on {left_on}",
+                                   member_code=member_code, alliance_code=alliance_code, left_on=member.left_on))
         today = local_today(clock, alliance.timezone)
         day = left_on or today
         if day > today:
-            raise InvalidInput(f"{member_code!r} cannot leave on {day}, a day still ahead (today is {today} in "
-                               f"{alliance.timezone}): record the departure on its day")
+            raise InvalidInput(Message("{member_code!r} cannot leave on {day}, a day still ahead (today is {today} "
+                                       "in {timezone}): record the departure on its day",
+                                       member_code=member_code, day=day, today=today, timezone=alliance.timezone))
         if day < member.joined_on:
-            raise InvalidInput(f"{member_code!r} joined on {member.joined_on}; it cannot leave on {day}")
+            raise InvalidInput(Message("{member_code!r} joined on {joined_on}; it cannot leave on {day}",
+                                       member_code=member_code, joined_on=member.joined_on, day=day))
         uow.members.end_membership(alliance.id, member_code, day)
         from alliance.ledger import service as ledger
 
@@ -260,7 +264,8 @@ def _add_drafts(uow: UnitOfWork, alliance: Alliance, drafts: Sequence[MemberDraf
         seen_codes.add(d.code)
         seen_credit.add(d.credit_code)
     if clashes:
-        raise Conflict(f"duplicate members for {alliance.code!r}: {', '.join(clashes)}")
+        raise Conflict(Message("duplicate members for {code!r}: {clashes}",
+                               code=alliance.code, clashes=', '.join(clashes)))
     today = local_today(clock, alliance.timezone)
     dated = [d if d.joined_on else replace(d, joined_on=today) for d in drafts]
     return _save_members(uow, alliance, dated, clock)
@@ -276,7 +281,8 @@ def _save_members(uow: UnitOfWork, alliance: Alliance, drafts: Sequence[MemberDr
         for d in drafts])
     # Another writer added the same code between our check and our insert.
     with on_duplicate(Conflict(
-        f"members were added to {alliance.code!r} at the same time; nothing was imported, try again"
+        Message("members were added to {code!r} at the same time; nothing was imported, try again",
+                code=alliance.code)
     )):
         return uow.members.add_many(alliance.id, drafts, clock.now())
 

@@ -26,13 +26,14 @@ from typing import IO, Any, BinaryIO
 
 from alliance.core.cells import defused_row, undefuse
 from alliance.core.errors import InvalidInput
+from alliance.core.messages import Message
 
 FORMATS = ("csv", "xlsx")
 
 
 class TableFileError(InvalidInput):
     code = "unreadable_file"
-    title = "Unreadable file"
+    title = Message("Unreadable file")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,8 @@ def format_of(path: Path, declared: str | None = None) -> str:
     if fmt in ("xlsm",):
         fmt = "xlsx"
     if fmt not in FORMATS:
-        raise TableFileError(f"{path}: unsupported file type {fmt or '(none)'!r}; use .csv or .xlsx")
+        raise TableFileError(Message("{path}: unsupported file type {value!r}; use .csv or .xlsx",
+                                     path=path, value=fmt or '(none)'))
     return fmt
 
 
@@ -77,11 +79,11 @@ def open_table(path: Path, declared_format: str | None = None) -> Iterator[Table
     try:
         handle = path.open("rb")
     except FileNotFoundError:
-        raise TableFileError(f"{path}: no such file") from None
+        raise TableFileError(Message("{path}: no such file", path=path)) from None
     except IsADirectoryError:
-        raise TableFileError(f"{path}: is a directory, not a file") from None
+        raise TableFileError(Message("{path}: is a directory, not a file", path=path)) from None
     except OSError as exc:
-        raise TableFileError(f"{path}: cannot read ({exc.strerror})") from None
+        raise TableFileError(Message("{path}: cannot read ({strerror})", path=path, strerror=exc.strerror)) from None
     with handle:
         if fmt == "csv":
             rows = _csv_rows(path, handle)
@@ -96,7 +98,7 @@ def open_table(path: Path, declared_format: str | None = None) -> Iterator[Table
                 if any(cell.strip() for cell in first):
                     break
             else:
-                raise TableFileError(f"{path}: the file is empty")
+                raise TableFileError(Message("{path}: the file is empty", path=path))
             yield TableStream(header=[c.strip() for c in first], rows=rows, header_row=skipped)
         finally:
             if closer is not None:
@@ -131,7 +133,7 @@ def _csv_rows(path: Path, handle: BinaryIO) -> Iterator[list[str]]:
             for row in csv.reader(text, dialect):
                 yield [undefuse(cell) for cell in row]
         except csv.Error as exc:
-            raise TableFileError(f"{path}: not a valid CSV file ({exc})") from None
+            raise TableFileError(Message("{path}: not a valid CSV file ({exc})", path=path, exc=exc)) from None
 
     return rows()
 
@@ -143,19 +145,19 @@ def _workbook(path: Path, handle: BinaryIO) -> Any:
     try:
         return load_workbook(handle, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise TableFileError(f"{path}: not a valid XLSX workbook") from None
+        raise TableFileError(Message("{path}: not a valid XLSX workbook", path=path)) from None
 
 
 def _xlsx_rows(path: Path, workbook: Any) -> Iterator[list[str]]:
     try:
         sheet = workbook.worksheets[0]
     except IndexError:
-        raise TableFileError(f"{path}: the workbook has no sheet") from None
+        raise TableFileError(Message("{path}: the workbook has no sheet", path=path)) from None
     try:
         for row in sheet.iter_rows(values_only=True):
             yield [undefuse(cell_text(v)) for v in row]
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError):
-        raise TableFileError(f"{path}: not a valid XLSX workbook (it breaks off midway)") from None
+        raise TableFileError(Message("{path}: not a valid XLSX workbook (it breaks off midway)", path=path)) from None
 
 
 def cell_text(value: object) -> str:
@@ -197,7 +199,7 @@ def write_table(target: Path | IO[bytes], fmt: str, header: Sequence[str], rows:
             target.write(payload)
         return
     if fmt != "xlsx":
-        raise TableFileError(f"unsupported format {fmt!r}; use csv or xlsx")
+        raise TableFileError(Message("unsupported format {fmt!r}; use csv or xlsx", fmt=fmt))
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 

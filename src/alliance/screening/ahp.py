@@ -17,6 +17,7 @@ from fractions import Fraction
 import numpy as np
 
 from alliance.core.errors import InvalidInput, Problem
+from alliance.core.messages import Message
 
 # Saaty's random consistency index by matrix size (1-based); sizes 1 and 2 are always consistent.
 SAATY_RI = (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59)
@@ -26,7 +27,7 @@ RECIPROCAL_TOLERANCE = 1e-6
 
 class InconsistentJudgements(InvalidInput):
     code = "inconsistent_judgements"
-    title = "Pairwise judgements are inconsistent"
+    title = Message("Pairwise judgements are inconsistent")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,46 +73,51 @@ def parse_matrix(header: Sequence[str], rows: Sequence[Sequence[str]], header_ro
     n = len(names)
     problems: list[Problem] = []
     if n < 2:
-        raise InvalidInput("a pairwise comparison matrix needs at least two criteria")
+        raise InvalidInput(Message("a pairwise comparison matrix needs at least two criteria"))
     if len(set(names)) != n:
-        problems.append(Problem("header", "", "criterion names repeat"))
+        problems.append(Problem("header", "", Message("criterion names repeat")))
     if len(rows) != n:
-        problems.append(Problem("matrix", "", f"{n} criteria in the header but {len(rows)} rows"))
+        problems.append(Problem("matrix", "", Message("{n} criteria in the header but {count} rows",
+                                                      n=n, count=len(rows))))
     if problems:
-        raise InvalidInput("the comparison matrix is not square", problems)
+        raise InvalidInput(Message("the comparison matrix is not square"), problems)
     matrix = np.full((n, n), np.nan)
     for i, row in enumerate(rows):
         where = f"row {i + header_row + 1}"
         label = (row[0] if row else "").strip()
         if label != names[i]:
-            problems.append(Problem(where, label, f"row name should be {names[i]!r}, like column {i + 1}"))
+            problems.append(Problem(where, label, Message("row name should be {names!r}, like column {value}",
+                                                          names=names[i], value=i + 1)))
         for j in range(n):
             text = row[j + 1] if j + 1 < len(row) else ""
             if not text.strip():
                 if j < i:
                     continue  # filled from the mirror below
-                problems.append(Problem(where, names[j], "is empty"))
+                problems.append(Problem(where, names[j], Message("is empty")))
                 continue
             value = _cell(text)
             if value is None:
-                problems.append(Problem(where, names[j], f"{text!r} is not a positive number or fraction"))
+                problems.append(Problem(where, names[j], Message("{text!r} is not a positive number or fraction",
+                                                                 text=text)))
             else:
                 matrix[i, j] = value
     if problems:
-        raise InvalidInput("the comparison matrix has bad cells", problems)
+        raise InvalidInput(Message("the comparison matrix has bad cells"), problems)
     for i in range(n):
         if not math.isclose(matrix[i, i], 1.0, rel_tol=RECIPROCAL_TOLERANCE):
-            problems.append(Problem(f"row {i + header_row + 1}", names[i], f"the diagonal must be 1, not {matrix[i, i]:g}"))
+            problems.append(Problem(Message("row {value}", value=i + header_row + 1), names[i], Message("the diagonal must be 1, not {matrix:g}",
+                                                                                   matrix=matrix[i, i])))
         for j in range(i):
             if np.isnan(matrix[i, j]):
                 matrix[i, j] = 1.0 / matrix[j, i]
             elif not math.isclose(matrix[i, j] * matrix[j, i], 1.0, rel_tol=RECIPROCAL_TOLERANCE):
                 problems.append(Problem(
-                    f"row {i + header_row + 1}", names[j],
-                    f"{matrix[i, j]:g} is not the reciprocal of {names[j]} vs {names[i]} ({matrix[j, i]:g})",
+                    Message("row {value}", value=i + header_row + 1), names[j],
+                    Message("{matrix:g} is not the reciprocal of {names} vs {names_2} ({matrix_2:g})",
+                            matrix=matrix[i, j], names=names[j], names_2=names[i], matrix_2=matrix[j, i]),
                 ))
     if problems:
-        raise InvalidInput("the comparison matrix is not reciprocal", problems)
+        raise InvalidInput(Message("the comparison matrix is not reciprocal"), problems)
     return names, matrix
 
 
@@ -140,9 +146,12 @@ def ahp_weights(names: Sequence[str], matrix: np.ndarray, *, force: bool = False
     if not result.consistent and not force:
         assert worst is not None
         raise InconsistentJudgements(
-            f"consistency ratio {cr:.3f} is above {CR_LIMIT}; the judgement that disagrees most is "
-            f"{worst.row} vs {worst.column}: stated {worst.stated:g}, the weights imply {worst.implied:.2f}. "
-            "Revise it, or accept the weights as they are",
-            [Problem(f"{worst.row} vs {worst.column}", "", f"stated {worst.stated:g}, implied {worst.implied:.2f}")],
+            Message("consistency ratio {cr:.3f} is above {cr_limit}; the judgement that disagrees most is {row} vs "
+                    "{column}: stated {stated:g}, the weights imply {implied:.2f}. Revise it, or accept the "
+                    "weights as they are",
+                    cr=cr, cr_limit=CR_LIMIT, row=worst.row, column=worst.column, stated=worst.stated,
+                    implied=worst.implied),
+            [Problem(Message("{row} vs {column}", row=worst.row, column=worst.column), "", Message("stated {stated:g}, implied {implied:.2f}",
+                                                                   stated=worst.stated, implied=worst.implied))],
         )
     return result

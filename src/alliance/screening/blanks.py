@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from alliance.core.errors import InvalidInput
+from alliance.core.messages import Message
 
 
 class BlankChoice(StrEnum):
@@ -29,7 +30,7 @@ class BlankChoice(StrEnum):
 
 class BlankMetrics(InvalidInput):
     code = "blank_metrics"
-    title = "Members with blank metrics"
+    title = Message("Members with blank metrics")
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alliance.core.errors import InvalidInput, Problem
+from alliance.core.messages import Message
 from alliance.registry.model import Member
 from alliance.screening.blanks import BlankChoice, BlankMetrics, BlankOutcome
 from alliance.screening.criteria import SCORE_MAX, CriteriaSpec, Scale
@@ -77,28 +78,29 @@ def table_from_rows(
     problems: list[Problem] = []
     if not header or header[0].lower() not in NAME_HEADERS:
         first = header[0] if header else ""
-        problems.append(Problem("header", first, "the first column must be `name` or `名称`"))
+        problems.append(Problem("header", first, Message("the first column must be `name` or `名称`")))
     columns: dict[str, int] = {}
     for i, h in enumerate(header[1:], start=1):
         if not h:
             continue
         if h in columns:
-            problems.append(Problem("header", h, f"repeats column {columns[h] + 1}"))
+            problems.append(Problem("header", h, Message("repeats column {value}", value=columns[h] + 1)))
         else:
             columns[h] = i
     positions: list[int] = []
     for name in spec.names:
         column = name if name in columns else aliases.get(name)
         if column is None or column not in columns:
-            problems.append(Problem("header", name, "criterion in the spec but not a column of the table"))
+            problems.append(Problem("header", name, Message("criterion in the spec but not a column of the table")))
         else:
             positions.append(columns[column])
     used = {header[p] for p in positions}
     for h in columns:
         if h not in used:
-            problems.append(Problem("header", h, "column not in the criteria spec (add it with weight 0, or remove it)"))
+            problems.append(Problem("header", h, Message("column not in the criteria spec (add it with weight 0, "
+                                                         "or remove it)")))
     if problems:
-        raise InvalidInput("the candidate table does not match the criteria spec", problems)
+        raise InvalidInput(Message("the candidate table does not match the criteria spec"), problems)
 
     n, m = len(rows), len(positions)
     values = np.empty((n, m), dtype=np.float64, order="F")
@@ -109,33 +111,36 @@ def table_from_rows(
         where = f"row {i + header_row + 1}"
         name = (row[0] if row else "").strip()
         if not name:
-            problems.append(Problem(where, header[0], "is empty"))
+            problems.append(Problem(where, header[0], Message("is empty")))
         elif len(name) > NAME_LIMIT:
-            problems.append(Problem(where, header[0], f"is longer than {NAME_LIMIT} characters"))
+            problems.append(Problem(where, header[0], Message("is longer than {name_limit} characters",
+                                                              name_limit=NAME_LIMIT)))
         elif name in first_row:
-            problems.append(Problem(where, header[0], f"{name!r} repeats row {first_row[name]}"))
+            problems.append(Problem(where, header[0], Message("{name!r} repeats row {first_row}",
+                                                              name=name, first_row=first_row[name])))
         else:
             first_row[name] = i + header_row + 1
         names.append(name)
         for j, pos in enumerate(positions):
             text = row[pos] if pos < len(row) else ""
             if not text.strip():
-                problems.append(Problem(where, header[pos], "is empty"))
+                problems.append(Problem(where, header[pos], Message("is empty")))
                 continue
             value = _parse_cell(text)
             if value is None:
-                problems.append(Problem(where, header[pos], f"{text!r} is not a number"))
+                problems.append(Problem(where, header[pos], Message("{text!r} is not a number", text=text)))
             elif abs(value) > VALUE_LIMIT:
-                problems.append(Problem(where, header[pos], f"{text} is outside ±1e15"))
+                problems.append(Problem(where, header[pos], Message("{text} is outside ±1e15", text=text)))
             elif scores[j] and not 0 <= value <= SCORE_MAX:
-                problems.append(Problem(where, header[pos], f"{text} is outside the 0-10 score scale"))
+                problems.append(Problem(where, header[pos], Message("{text} is outside the 0-10 score scale",
+                                                                    text=text)))
             else:
                 values[i, j] = value
     if problems:
         bad = len({p.where for p in problems})
-        raise InvalidInput(f"{bad} bad row(s) in the candidate table", problems)
+        raise InvalidInput(Message("{bad} bad row(s) in the candidate table", bad=bad), problems)
     if n == 0:
-        raise InvalidInput("the candidate table has no rows")
+        raise InvalidInput(Message("the candidate table has no rows"))
     return CandidateTable(names, values)
 
 
@@ -170,10 +175,11 @@ def _metrics_of(spec: CriteriaSpec) -> list[str]:
         metric = MEMBER_METRICS.get(name)
         if metric is None:
             known = ", ".join(sorted(set(MEMBER_METRICS)))
-            problems.append(Problem("criteria", name, f"members have no such metric (known: {known})"))
+            problems.append(Problem("criteria", name, Message("members have no such metric (known: {known})",
+                                                              known=known)))
         metrics.append(metric or "")
     if problems:
-        raise InvalidInput("the criteria spec names metrics members do not have", problems)
+        raise InvalidInput(Message("the criteria spec names metrics members do not have"), problems)
     return metrics
 
 
@@ -203,16 +209,17 @@ def screen_members(spec: CriteriaSpec, members: Sequence[Member], choice: BlankC
     if choice is None:
         members_with = len({member for member, _ in blanks})
         raise BlankMetrics(
-            f"{members_with} member(s) have blank metrics ({len(blanks)} blank(s)): choose to leave out those members "
-            f"or those criteria (exclude-members or exclude-criteria)",
-            [Problem(member, criterion, "is blank") for member, criterion in blanks])
+            Message("{members_with} member(s) have blank metrics ({count} blank(s)): choose to leave out those "
+                    "members or those criteria (exclude-members or exclude-criteria)",
+                    members_with=members_with, count=len(blanks)),
+            [Problem(member, criterion, Message("is blank")) for member, criterion in blanks])
     blank_members = {member for member, _ in blanks}
     blank_criteria = {criterion for _, criterion in blanks}
     if choice is BlankChoice.EXCLUDE_MEMBERS:
         kept = [m for m in members if _label(m) not in blank_members]
         if not kept:
-            raise BlankMetrics("every member has a blank metric: leave out the criteria instead",
-                               [Problem(member, criterion, "is blank") for member, criterion in blanks])
+            raise BlankMetrics(Message("every member has a blank metric: leave out the criteria instead"),
+                               [Problem(member, criterion, Message("is blank")) for member, criterion in blanks])
         outcome = BlankOutcome(choice, tuple(blanks), tuple(_label(m) for m in members if _label(m) in blank_members), ())
         note = (f"{len(outcome.excluded_members)} member(s) with blank metrics were left out: "
                 f"{', '.join(outcome.excluded_members)}")
@@ -221,8 +228,8 @@ def screen_members(spec: CriteriaSpec, members: Sequence[Member], choice: BlankC
     left = tuple(c for c in spec.criteria if c.name not in blank_criteria)
     total = math.fsum(c.weight for c in left)
     if not left or total <= 0:
-        raise BlankMetrics("every weighted criterion has a blank: leave out the members instead",
-                           [Problem(member, criterion, "is blank") for member, criterion in blanks])
+        raise BlankMetrics(Message("every weighted criterion has a blank: leave out the members instead"),
+                           [Problem(member, criterion, Message("is blank")) for member, criterion in blanks])
     dropped = tuple(name for name in spec.names if name in blank_criteria)
     note = (f"criteria with blank metrics were left out: {', '.join(dropped)}; the weights of the others "
             f"(summing to {total:.10g}) were divided by their sum")

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from alliance.core.errors import InvalidInput, Problem
+from alliance.core.messages import Message
 
 WEIGHT_TOLERANCE = 1e-9
 SCORE_MAX = 10.0
@@ -29,8 +30,9 @@ class WeightsDoNotSumToOne(InvalidInput):
     """Criterion weights that do not add up to 1 (they may be divided by their sum, if the user says so)."""
 
     def __init__(self, total: float) -> None:
-        super().__init__(f"the criteria weights sum to {total:.10g}, not 1; fix them, or have them divided by their sum",
-                         [Problem("criteria", "weight", f"sum is {total:.10g}")])
+        super().__init__(Message("the criteria weights sum to {total:.10g}, not 1; fix them, or have them divided "
+                                 "by their sum", total=total),
+                         [Problem("criteria", "weight", Message("sum is {total:.10g}", total=total))])
         self.total = total
 
 class Direction(StrEnum):
@@ -81,15 +83,15 @@ class CriteriaSpec:
 
 def _number(value: object, where: str, field: str, problems: list[Problem]) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        problems.append(Problem(where, field, f"{value!r} is not a number"))
+        problems.append(Problem(where, field, Message("{value!r} is not a number", value=value)))
         return None
     try:
         number = float(value)
     except (ValueError, OverflowError):
-        problems.append(Problem(where, field, f"{value!r} is not a number"))
+        problems.append(Problem(where, field, Message("{value!r} is not a number", value=value)))
         return None
     if not math.isfinite(number):
-        problems.append(Problem(where, field, f"{value!r} is not a finite number"))
+        problems.append(Problem(where, field, Message("{value!r} is not a finite number", value=value)))
         return None
     return number
 
@@ -101,20 +103,21 @@ def _criterion(name: str, raw: object, problems: list[Problem]) -> Criterion | N
         return None if weight is None else _checked(Criterion(name, weight), where, problems)
     unknown = set(raw) - {"weight", "direction", "scale", "min", "max"}
     for key in sorted(map(str, unknown)):
-        problems.append(Problem(where, key, "unknown key (use weight, direction, scale, min, max)"))
+        problems.append(Problem(where, key, Message("unknown key (use weight, direction, scale, min, max)")))
     if "weight" not in raw:
-        problems.append(Problem(where, "weight", "is required"))
+        problems.append(Problem(where, "weight", Message("is required")))
         return None
     weight = _number(raw["weight"], where, "weight", problems)
     direction = scale = None
     try:
         direction = Direction(str(raw.get("direction", "benefit")).lower())
     except ValueError:
-        problems.append(Problem(where, "direction", f"{raw.get('direction')!r} is not benefit or cost"))
+        problems.append(Problem(where, "direction", Message("{get!r} is not benefit or cost",
+                                                            get=raw.get('direction'))))
     try:
         scale = Scale(str(raw.get("scale", "score")).lower())
     except ValueError:
-        problems.append(Problem(where, "scale", f"{raw.get('scale')!r} is not score or raw"))
+        problems.append(Problem(where, "scale", Message("{get!r} is not score or raw", get=raw.get('scale'))))
     minimum = _number(raw["min"], where, "min", problems) if raw.get("min") is not None else None
     maximum = _number(raw["max"], where, "max", problems) if raw.get("max") is not None else None
     if weight is None or direction is None or scale is None:
@@ -125,9 +128,10 @@ def _criterion(name: str, raw: object, problems: list[Problem]) -> Criterion | N
 def _checked(c: Criterion, where: str, problems: list[Problem]) -> Criterion | None:
     before = len(problems)
     if c.weight < 0:
-        problems.append(Problem(where, "weight", f"{c.weight} is negative"))
+        problems.append(Problem(where, "weight", Message("{weight} is negative", weight=c.weight)))
     if c.minimum is not None and c.maximum is not None and c.minimum > c.maximum:
-        problems.append(Problem(where, "min", f"min {c.minimum} is above max {c.maximum}"))
+        problems.append(Problem(where, "min", Message("min {minimum} is above max {maximum}",
+                                                      minimum=c.minimum, maximum=c.maximum)))
     return c if len(problems) == before else None
 
 
@@ -140,24 +144,25 @@ def parse_spec(raw: object, *, normalize: bool = False) -> CriteriaSpec:
     if isinstance(raw, Mapping) and "criteria" in raw and isinstance(raw["criteria"], Mapping):
         raw = raw["criteria"]
     if not isinstance(raw, Mapping) or not raw:
-        raise InvalidInput("a criteria spec maps each criterion to a weight (or to {weight, direction, ...})")
+        raise InvalidInput(Message("a criteria spec maps each criterion to a weight (or to {weight, direction, "
+                                   "...})"))
     problems: list[Problem] = []
     seen: set[str] = set()
     for name in raw:
         cleaned = str(name).strip()
         if not cleaned:
-            problems.append(Problem("criteria", repr(name), "a criterion needs a name"))
+            problems.append(Problem("criteria", repr(name), Message("a criterion needs a name")))
         elif cleaned in seen:
-            problems.append(Problem("criteria", cleaned, "is named twice"))
+            problems.append(Problem("criteria", cleaned, Message("is named twice")))
         seen.add(cleaned)
     criteria = [_criterion(str(name).strip(), value, problems) for name, value in raw.items()]
     if problems:
-        raise InvalidInput(f"{len(problems)} problem(s) in the criteria spec", problems)
+        raise InvalidInput(Message("{count} problem(s) in the criteria spec", count=len(problems)), problems)
     found = [c for c in criteria if c is not None]
     total = math.fsum(c.weight for c in found)
     notes: list[str] = []
     if total <= 0:
-        raise InvalidInput("the criteria weights sum to 0; at least one weight must be positive")
+        raise InvalidInput(Message("the criteria weights sum to 0; at least one weight must be positive"))
     if abs(total - 1.0) > WEIGHT_TOLERANCE:
         if not normalize:
             raise WeightsDoNotSumToOne(total)
@@ -171,7 +176,9 @@ def load_spec_text(text: str, source: str, *, normalize: bool = False) -> Criter
     try:
         raw = json.loads(text) if source.lower().endswith(".json") else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise InvalidInput(f"{source}: not valid {'JSON' if source.lower().endswith('.json') else 'YAML'}: {exc}") from None
+        raise InvalidInput(Message("{source}: not valid {value}: {exc}",
+                                   source=source, value='JSON' if source.lower().endswith('.json') else 'YAML',
+                                   exc=exc)) from None
     return parse_spec(raw, normalize=normalize)
 
 
@@ -223,5 +230,6 @@ PRESETS: dict[str, dict[str, Any]] = {
 def preset(name: str, *, normalize: bool = False) -> CriteriaSpec:
     """A ready-made criteria set by name."""
     if name not in PRESETS:
-        raise InvalidInput(f"no criteria set named {name!r}; ready-made sets: {', '.join(PRESETS)}")
+        raise InvalidInput(Message("no criteria set named {name!r}; ready-made sets: {presets}",
+                                   name=name, presets=', '.join(PRESETS)))
     return parse_spec(PRESETS[name], normalize=normalize)

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from enum import StrEnum
 
 from alliance.core.errors import Conflict, InvalidInput, Problem
+from alliance.core.messages import Message
 
 
 class Stage(StrEnum):
@@ -66,7 +67,7 @@ SETTLED = frozenset({ItemStatus.DONE, ItemStatus.WAIVED})
 
 class StageRefused(Conflict):
     code = "stage_refused"
-    title = "Stage change refused"
+    title = Message("Stage change refused")
 
     def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
         super().__init__(message)
@@ -100,21 +101,22 @@ def check_transition(current: Stage, target: Stage, checklist: Sequence[Checklis
     """Raise StageRefused unless `current -> target` is allowed now."""
     if target not in NEXT[current]:
         allowed = ", ".join(sorted(s.value for s in NEXT[current])) or "none (final stage)"
-        raise StageRefused(f"cannot move from {current.value} to {target.value}; allowed: {allowed}")
+        raise StageRefused(Message("cannot move from {value} to {value_2}; allowed: {allowed}",
+                                   value=current.value, value_2=target.value, allowed=allowed))
     if target is Stage.PILOT:
         blocking = [i for i in checklist if i.required and i.status not in SETTLED]
         if blocking:
             raise StageRefused(
-                f"{len(blocking)} required due-diligence item(s) are not done or waived",
+                Message("{count} required due-diligence item(s) are not done or waived", count=len(blocking)),
                 [Problem(i.area.value, i.title, i.status.value) for i in blocking],
             )
     if target is Stage.PARTNER and not via_review:
-        raise StageRefused("a candidate becomes a partner through a pilot review decided as go")
+        raise StageRefused(Message("a candidate becomes a partner through a pilot review decided as go"))
 
 
 def check_item_update(status: ItemStatus, waiver_reason: str) -> None:
     if status is ItemStatus.WAIVED and not waiver_reason.strip():
-        raise InvalidInput("a waiver needs a reason", [Problem("item", "waiver_reason", "is required to waive")])
+        raise InvalidInput(Message("a waiver needs a reason"), [Problem("item", "waiver_reason", Message("is required to waive"))])
 
 
 class KpiDirection(StrEnum):

@@ -23,6 +23,7 @@ from alliance.core.decimals import check_decimal
 from alliance.core.paging import Page
 from alliance.core.text import check_text
 from alliance.core.errors import Conflict, InvalidInput, NotFound, Problem
+from alliance.core.messages import Message
 from alliance.registry import service as registry
 from alliance.registry.model import Alliance
 from alliance.screening.blanks import BlankChoice, BlankOutcome
@@ -75,14 +76,15 @@ class PilotWithoutKpis(InvalidInput):
     code = "pilot_without_kpis"
 
     def __init__(self, pilot_id: int) -> None:
-        super().__init__(f"pilot {pilot_id} has no KPI: add one, or give the reason for deciding without any",
-                         [Problem(f"pilot {pilot_id}", "note", "required when the pilot has no KPI")])
+        super().__init__(Message("pilot {pilot_id} has no KPI: add one, or give the reason for deciding without any",
+                                 pilot_id=pilot_id),
+                         [Problem(Message("pilot {pilot_id}", pilot_id=pilot_id), "note", Message("required when the pilot has no KPI"))])
         self.pilot_id = pilot_id
 
 
 class ProspectNotFound(NotFound):
     code = "prospect_not_found"
-    title = "Prospect not found"
+    title = Message("Prospect not found")
 
 
 def member_candidates(store: Store, alliance_code: str, spec: CriteriaSpec) -> CandidateTable:
@@ -140,8 +142,8 @@ def run_screening(
     `blanks`: what the user chose to leave out for blank member metrics (`member_screening`)."""
     if len(table.names) > MAX_SAVED_CANDIDATES:
         raise InvalidInput(
-            f"{len(table.names)} candidates is more than a saved run keeps ({MAX_SAVED_CANDIDATES}); "
-            "screen without saving, or shortlist first"
+            Message("{count} candidates is more than a saved run keeps ({max_saved_candidates}); screen without "
+                    "saving, or shortlist first", count=len(table.names), max_saved_candidates=MAX_SAVED_CANDIDATES)
         )
     report = budgeted_report(spec, table, method, settings)
     if blanks is not None:
@@ -183,7 +185,8 @@ def get_run(store: Store, alliance_code: str, run_id: int) -> SavedRun:
     with store.unit_of_work() as uow:
         run = uow.screening.run(uow.alliances.require(alliance_code).id, run_id)
     if run is None:
-        raise NotFound(f"alliance {alliance_code!r} has no screening run {run_id}")
+        raise NotFound(Message("alliance {alliance_code!r} has no screening run {run_id}",
+                               alliance_code=alliance_code, run_id=run_id))
     return run
 
 
@@ -191,7 +194,8 @@ def recompute_run(store: Store, alliance_code: str, run_id: int) -> tuple[SavedR
     """Recompute a saved run from its stored inputs; the flag says whether the result is identical."""
     run = get_run(store, alliance_code, run_id)
     if ledger.digest(run.inputs) != run.inputs_sha256:
-        raise Conflict(f"screening run {run_id}'s stored inputs do not match their SHA-256; they were altered")
+        raise Conflict(Message("screening run {run_id}'s stored inputs do not match their SHA-256; they were "
+                               "altered", run_id=run_id))
     spec = parse_spec(run.inputs["criteria"])
     candidates = run.inputs["candidates"]
     values = np.asfortranarray(np.array(candidates["values"], dtype=np.float64).reshape(len(candidates["names"]), -1))
@@ -247,12 +251,15 @@ def add_prospect(store: Store, alliance_code: str, name: str, source: Source, ac
         try:
             credit_code = normalise_credit_code(credit_code)
         except InvalidCreditCode as exc:
-            raise InvalidInput(f"credit code {credit_code!r} is not valid: {exc}") from None
+            raise InvalidInput(Message("credit code {credit_code!r} is not valid: {exc}",
+                                       credit_code=credit_code, exc=exc)) from None
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         if name in uow.screening.prospect_names(alliance.id):
-            raise Conflict(f"{name!r} is already a prospect of {alliance_code!r}")
-        with on_duplicate(Conflict(f"{name!r} is already a prospect of {alliance_code!r}")):
+            raise Conflict(Message("{name!r} is already a prospect of {alliance_code!r}",
+                                   name=name, alliance_code=alliance_code))
+        with on_duplicate(Conflict(Message("{name!r} is already a prospect of {alliance_code!r}",
+                                           name=name, alliance_code=alliance_code))):
             prospect_id = _new_prospect(uow, alliance, name, source, credit_code or None, actor, clock)
         uow.commit()
         found = uow.screening.prospect(alliance.id, prospect_id)
@@ -263,12 +270,13 @@ def add_prospect(store: Store, alliance_code: str, name: str, source: Source, ac
 def shortlist(store: Store, alliance_code: str, run_id: int, top: int, actor: str, clock: Clock) -> list[Prospect]:
     """Add the best `top` candidates of a saved run as prospects (those already there are skipped)."""
     if top < 1:
-        raise InvalidInput("the number of candidates to shortlist (top) must be at least 1")
+        raise InvalidInput(Message("the number of candidates to shortlist (top) must be at least 1"))
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         run = uow.screening.run(alliance.id, run_id)
         if run is None:
-            raise NotFound(f"alliance {alliance_code!r} has no screening run {run_id}")
+            raise NotFound(Message("alliance {alliance_code!r} has no screening run {run_id}",
+                                   alliance_code=alliance_code, run_id=run_id))
         existing = uow.screening.prospect_names(alliance.id)
         added = [
             _new_prospect(uow, alliance, row["name"], Source.SCREENING, None, actor, clock, run.id, row["score"])
@@ -304,7 +312,8 @@ def open_items(store: Store, alliance_code: str) -> int:
 def _prospect(uow: UnitOfWork, alliance: Alliance, prospect_id: int, *, for_update: bool = False) -> Prospect:
     found = uow.screening.prospect(alliance.id, prospect_id, for_update=for_update)
     if found is None:
-        raise ProspectNotFound(f"alliance {alliance.code!r} has no prospect {prospect_id}")
+        raise ProspectNotFound(Message("alliance {code!r} has no prospect {prospect_id}",
+                                       code=alliance.code, prospect_id=prospect_id))
     return found
 
 
@@ -335,7 +344,7 @@ def move_prospect(store: Store, alliance_code: str, prospect_id: int, target: St
                   note: str = "") -> Prospect:
     """Move a prospect to due_diligence or rejected (the pilot and partner stages have their own steps)."""
     if target is Stage.PILOT:
-        raise StageRefused("a prospect enters the pilot stage by starting its pilot (name, dates, cadence)")
+        raise StageRefused(Message("a prospect enters the pilot stage by starting its pilot (name, dates, cadence)"))
     note = check_text(note, "a note", NOTE_LIMIT, required=False, multiline=True)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
@@ -378,7 +387,8 @@ def update_item(
         alliance = uow.alliances.require(alliance_code)
         item = uow.screening.item(alliance.id, item_id)
         if item is None:
-            raise NotFound(f"alliance {alliance_code!r} has no due-diligence item {item_id}")
+            raise NotFound(Message("alliance {alliance_code!r} has no due-diligence item {item_id}",
+                                   alliance_code=alliance_code, item_id=item_id))
         new_status = status or item.status
         reason = waiver_reason if waiver_reason is not None else (item.waiver_reason if new_status is ItemStatus.WAIVED else "")
         check_item_update(new_status, reason)
@@ -395,7 +405,9 @@ def update_item(
         if evidence is not None:
             name, content = evidence
             if len(content) > MAX_EVIDENCE_BYTES:
-                raise InvalidInput(f"evidence file {name!r} is {len(content)} bytes; the limit is {MAX_EVIDENCE_BYTES}")
+                raise InvalidInput(Message("evidence file {name!r} is {count} bytes; the limit is "
+                                           "{max_evidence_bytes}",
+                                           name=name, count=len(content), max_evidence_bytes=MAX_EVIDENCE_BYTES))
             digest = hashlib.sha256(content).hexdigest()
             uow.screening.store_evidence(alliance.id, digest, content)
             values.update(evidence_name=name[:255], evidence_sha256=digest)
@@ -412,7 +424,8 @@ def evidence_of(store: Store, alliance_code: str, item_id: int) -> tuple[str, st
         alliance = uow.alliances.require(alliance_code)
         item = uow.screening.item(alliance.id, item_id)
         if item is None or item.evidence_sha256 is None or item.evidence_name is None:
-            raise NotFound(f"due-diligence item {item_id} of {alliance_code!r} has no evidence")
+            raise NotFound(Message("due-diligence item {item_id} of {alliance_code!r} has no evidence",
+                                   item_id=item_id, alliance_code=alliance_code))
         content = uow.screening.evidence(alliance.id, item.evidence_sha256)
     assert content is not None
     return item.evidence_name, item.evidence_sha256, content
@@ -426,9 +439,11 @@ def start_pilot(store: Store, alliance_code: str, prospect_id: int, name: str, s
     name = check_text(name, "a pilot's name", 200)
     problems = []
     if ends_on < starts_on:
-        problems.append(Problem("pilot", "ends_on", f"{ends_on} is before the start {starts_on}"))
+        problems.append(Problem("pilot", "ends_on", Message("{ends_on} is before the start {starts_on}",
+                                                            ends_on=ends_on, starts_on=starts_on)))
     elif (ends_on - starts_on).days > MAX_PILOT_DAYS:
-        problems.append(Problem("pilot", "ends_on", f"a pilot runs at most {MAX_PILOT_DAYS // 365} years"))
+        problems.append(Problem("pilot", "ends_on", Message("a pilot runs at most {value} years",
+                                                            value=MAX_PILOT_DAYS // 365)))
     if problems:
         raise InvalidInput("; ".join(f"{p.field} {p.reason}" for p in problems), problems)
     with store.unit_of_work() as uow:
@@ -448,7 +463,7 @@ def start_pilot(store: Store, alliance_code: str, prospect_id: int, name: str, s
 def _pilot(uow: UnitOfWork, alliance: Alliance, pilot_id: int) -> Pilot:
     found = uow.screening.pilot(alliance.id, pilot_id)
     if found is None:
-        raise NotFound(f"alliance {alliance.code!r} has no pilot {pilot_id}")
+        raise NotFound(Message("alliance {code!r} has no pilot {pilot_id}", code=alliance.code, pilot_id=pilot_id))
     return found
 
 
@@ -461,9 +476,11 @@ def add_kpi(store: Store, alliance_code: str, pilot_id: int, name: str, unit: st
         alliance = uow.alliances.require(alliance_code)
         pilot = _pilot(uow, alliance, pilot_id)
         if pilot.decision is not None:
-            raise Conflict(f"pilot {pilot_id} was already decided ({pilot.decision.value})")
+            raise Conflict(Message("pilot {pilot_id} was already decided ({value})",
+                                   pilot_id=pilot_id, value=pilot.decision.value))
         if any(k.name == name.strip() for k in uow.screening.kpis(alliance.id, pilot_id)):
-            raise Conflict(f"pilot {pilot_id} already has a KPI named {name.strip()!r}")
+            raise Conflict(Message("pilot {pilot_id} already has a KPI named {strip!r}",
+                                   pilot_id=pilot_id, strip=name.strip()))
         kpi_id = uow.screening.add_kpi(alliance.id, pilot_id=pilot_id, name=name.strip(), unit=unit,
                                        direction=direction.value, target=target)
         uow.commit()
@@ -480,9 +497,11 @@ def record_measurement(store: Store, alliance_code: str, kpi_id: int, measured_o
         alliance = uow.alliances.require(alliance_code)
         kpi = uow.screening.kpi(alliance.id, kpi_id)
         if kpi is None:
-            raise NotFound(f"alliance {alliance_code!r} has no KPI {kpi_id}")
+            raise NotFound(Message("alliance {alliance_code!r} has no KPI {kpi_id}",
+                                   alliance_code=alliance_code, kpi_id=kpi_id))
         if any(m.measured_on == measured_on for m in uow.screening.measurements(alliance.id, [kpi_id])):
-            raise Conflict(f"KPI {kpi.name!r} already has a value for {measured_on}")
+            raise Conflict(Message("KPI {name!r} already has a value for {measured_on}",
+                                   name=kpi.name, measured_on=measured_on))
         uow.screening.add_measurement(alliance.id, kpi_id, measured_on, value, note, clock.now())
         uow.commit()
     return Measurement(kpi_id, measured_on, value, note)
@@ -536,9 +555,10 @@ def decide_pilot(store: Store, alliance_code: str, pilot_id: int, decision: Deci
         alliance = uow.alliances.require(alliance_code)
         pilot = _pilot(uow, alliance, pilot_id)
         if pilot.decision is not None:
-            raise Conflict(f"pilot {pilot_id} was already decided: {pilot.decision.value}")
+            raise Conflict(Message("pilot {pilot_id} was already decided: {value}",
+                                   pilot_id=pilot_id, value=pilot.decision.value))
         if not note.strip() and decision is Decision.NO_GO:
-            raise InvalidInput("a no-go decision needs a note saying why")
+            raise InvalidInput(Message("a no-go decision needs a note saying why"))
         # A go / no-go is a judgement on measured KPIs; without any, only a written reason stands in.
         if not note.strip() and not uow.screening.kpis(alliance.id, pilot_id):
             raise PilotWithoutKpis(pilot_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from alliance.core.errors import InvalidInput, NotFound
+from alliance.core.messages import Message
 from alliance.games.report import ContributionReport, build_report
 from alliance.settlement.engine import COLLECTED
 from alliance.sharing.agreement import RuleKind, load_agreement_text
@@ -24,14 +25,15 @@ def contribution_report(store: Store, facts: FactStore, alliance_code: str, agre
                         first: date, last: date) -> ContributionReport:
     """The contribution rule `rule_id` of an agreement over [first, last], recomputed and explained."""
     if last < first:
-        raise InvalidInput(f"the period ends ({last}) before it starts ({first})")
+        raise InvalidInput(Message("the period ends ({last}) before it starts ({first})", last=last, first=first))
     if (last - first).days >= MAX_DAYS:
-        raise InvalidInput(f"a report covers at most {MAX_DAYS} days")
+        raise InvalidInput(Message("a report covers at most {max_days} days", max_days=MAX_DAYS))
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         history = uow.sharing.versions(alliance.id, agreement_code)
         if not history:
-            raise NotFound(f"alliance {alliance_code!r} has no agreement {agreement_code!r}")
+            raise NotFound(Message("alliance {alliance_code!r} has no agreement {agreement_code!r}",
+                                   alliance_code=alliance_code, agreement_code=agreement_code))
         runs = uow.settlement.runs_between(alliance.id, first, last)
         settled: dict[str, int] = {}
         for run in runs:
@@ -53,8 +55,10 @@ def contribution_report(store: Store, facts: FactStore, alliance_code: str, agre
             if rule is not None:
                 found_rule = True
                 if rule.kind is not RuleKind.CONTRIBUTION:
-                    raise InvalidInput(f"rule {rule_id!r} of {agreement_code!r} is a {rule.kind.value} rule, "
-                                       "not a contribution rule")
+                    raise InvalidInput(Message("rule {rule_id!r} of {agreement_code!r} is a {value} rule, not a "
+                                               "contribution rule",
+                                               rule_id=rule_id, agreement_code=agreement_code,
+                                               value=rule.kind.value))
                 method = "banzhaf" if rule.params.get("method") == "banzhaf" else "shapley"  # equal = shapley
                 methods.add(method)
                 days += 1
@@ -63,7 +67,9 @@ def contribution_report(store: Store, facts: FactStore, alliance_code: str, agre
                     sets[members] = sets.get(members, 0) + base
         day += timedelta(days=1)
     if not found_rule:
-        raise NotFound(f"no version of {agreement_code!r} in force between {first} and {last} has a rule {rule_id!r}")
+        raise NotFound(Message("no version of {agreement_code!r} in force between {first} and {last} has a rule "
+                               "{rule_id!r}",
+                               agreement_code=agreement_code, first=first, last=last, rule_id=rule_id))
     notes = []
     if len(methods) > 1:
         notes.append(f"The rule's method changed within the period ({', '.join(sorted(methods))}); "

@@ -53,6 +53,7 @@ from zoneinfo import ZoneInfo
 
 from alliance.core.errors import InvalidInput, Problem
 from alliance.core.money import Money, apportion
+from alliance.core.messages import Message
 from alliance.settlement.lines import OrderLine
 from alliance.sharing.agreement import Agreement, Base, Rule, RuleKind, Selector, Tier, TierMode
 
@@ -66,7 +67,7 @@ COLLECTED = "collected"
 
 class SettlementInputMissing(InvalidInput):
     code = "settlement_input_missing"
-    title = "Settlement input missing"
+    title = Message("Settlement input missing")
 
 
 class JournalUnbalanced(AssertionError):
@@ -339,8 +340,9 @@ def _three_level(b: _Builder, t: RuleTotals, ctx: DayContext) -> None:
     missing = [m for m in members if m not in values]
     if missing and parts["long_term"]:
         raise SettlementInputMissing(
-            f"rule {b.rule.id!r} needs the period metric {metric_name!r} for {', '.join(missing)}",
-            [Problem(f"rule {b.rule.id!r}", metric_name, f"no value for {m}") for m in missing],
+            Message("rule {id!r} needs the period metric {metric_name!r} for {missing}",
+                    id=b.rule.id, metric_name=metric_name, missing=', '.join(missing)),
+            [Problem(Message("rule {id!r}", id=b.rule.id), metric_name, Message("no value for {m}", m=m)) for m in missing],
         )
     weights: dict[str, Mapping[str, int | Fraction]] = {
         "base": sales_today,
@@ -446,7 +448,8 @@ def reweight(previous: Mapping[str, Fraction], metrics: Mapping[str, Mapping[str
         values = metrics.get(name, {})
         missing = [m for m in members if m not in values]
         if missing:
-            raise SettlementInputMissing(f"metric {name!r} has no value for {', '.join(missing)}")
+            raise SettlementInputMissing(Message("metric {name!r} has no value for {missing}",
+                                                 name=name, missing=', '.join(missing)))
         total = sum((Fraction(values[m]) for m in members), Fraction(0))
         for m in members:
             target[m] += Fraction(weight) * (Fraction(values[m]) / total if total else Fraction(1, len(members)))
@@ -486,7 +489,8 @@ def settle_totals(agreement: Agreement, day: date, totals: Mapping[str, RuleTota
             elif first_period:
                 shares = {m: Fraction(s) for m, s in rule.params["initial"].items()}
             else:
-                raise SettlementInputMissing(f"dynamic rule {rule.id!r} needs its shares for {day:%Y-%m} (see reweight)")
+                raise SettlementInputMissing(Message("dynamic rule {id!r} needs its shares for {day:%Y-%m} (see "
+                                                     "reweight)", id=rule.id, day=day))
             _shares_rule(b, t, shares)
         elif rule.kind is RuleKind.TIERED:
             _tiered(b, t)
@@ -518,6 +522,7 @@ def settle_day(agreement: Agreement, day: date, lines: Sequence[OrderLine], ctx:
     ctx = ctx or DayContext()
     foreign = sorted({l.amount.currency for l in [*lines, *ctx.earlier] if l.amount.currency != agreement.currency})
     if foreign:
-        raise InvalidInput(f"lines in {', '.join(foreign)} cannot settle under a {agreement.currency} agreement")
+        raise InvalidInput(Message("lines in {foreign} cannot settle under a {currency} agreement",
+                                   foreign=', '.join(foreign), currency=agreement.currency))
     totals = {rule.id: totals_from_lines(rule, lines, ctx.earlier) for rule in agreement.rules}
     return settle_totals(agreement, day, totals, ctx)

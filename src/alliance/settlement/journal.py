@@ -25,6 +25,7 @@ from datetime import date
 from alliance.core.cells import defused_row
 from alliance.core.errors import InvalidInput
 from alliance.core.money import Money
+from alliance.core.messages import Message
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,8 @@ def components(codes: Sequence[str]) -> dict[str, str]:
     names = {code: name if len(taken[name]) == 1 else f"{name}-{hashlib.sha256(code.encode()).hexdigest()[:8].upper()}"
              for code, name in plain.items()}
     if len(set(names.values())) != len(names):  # a plain code that looks like a suffixed one: refuse, never merge
-        raise JournalAccountsClash("two accounts would share one Beancount account; export the journal as CSV")
+        raise JournalAccountsClash(Message("two accounts would share one Beancount account; export the journal as "
+                                           "CSV"))
     return names
 
 

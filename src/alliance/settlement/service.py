@@ -25,6 +25,7 @@ from alliance.core.limits import FIRST_INSTANT
 from alliance.core.text import check_text
 from alliance.core.errors import AllianceError, AllianceNotFound, Conflict, InvalidInput, NotFound, Problem
 from alliance.core.money import Money
+from alliance.core.messages import Message
 from alliance.registry.model import Alliance
 from alliance.settlement.engine import DayContext, SettlementInputMissing, reweight, settle_totals
 from alliance.settlement.journal import JournalEntry
@@ -123,12 +124,14 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         today = local_today(clock, alliance.timezone)
         day = day or today - timedelta(days=1)
         if day >= today:
-            raise InvalidInput(f"{day} is not over yet in {alliance.timezone} (today is {today}); settle past days only")
+            raise InvalidInput(Message("{day} is not over yet in {timezone} (today is {today}); settle past days "
+                                       "only", day=day, timezone=alliance.timezone, today=today))
         # One read: on PostgreSQL each statement sees what committed before it, so a run of the same
         # day saved between two reads would make this day look out of order rather than closed.
         closed_days = set(uow.settlement.closed(alliance.id))
         if day in closed_days:
-            raise DayClosed(f"{day} is already settled for {alliance.code!r}; a closed day is never rewritten")
+            raise DayClosed(Message("{day} is already settled for {code!r}; a closed day is never rewritten",
+                                    day=day, code=alliance.code))
         seen_before = uow.settlement.watermark(alliance.id)
         codes = uow.sharing.codes(alliance.id)
         versions = {code: uow.sharing.versions(alliance.id, code) for code in codes}
@@ -144,8 +147,9 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         _record_failure(store, alliance_code, day, actor, clock, exc)
         raise
     if day < earliest:
-        raise InvalidInput(f"{day} is before {alliance.code!r} was founded and before its first order line "
-                           f"({earliest}): there is nothing to settle")
+        raise InvalidInput(Message("{day} is before {code!r} was founded and before its first order line "
+                                   "({earliest}): there is nothing to settle",
+                                   day=day, code=alliance.code, earliest=earliest))
     _check_order(alliance.code, day, latest, first_due(first_line_day, versions) if latest is None else None, gaps)
 
     try:
@@ -168,8 +172,10 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
                     raise AgreementNotAsSigned(version.agreement_code, version.version, why)
                 agreement = load_agreement_text(version.document)
                 if agreement.currency != alliance.currency:
-                    raise InvalidInput(f"agreement {version.agreement_code!r} v{version.version} is in "
-                                       f"{agreement.currency}, the alliance settles in {alliance.currency}")
+                    raise InvalidInput(Message("agreement {agreement_code!r} v{version} is in {currency}, the "
+                                               "alliance settles in {currency_2}",
+                                               agreement_code=version.agreement_code, version=version.version,
+                                               currency=agreement.currency, currency_2=alliance.currency))
                 # The rules' totals come from the fact store in SQL (late lines: those the runs
                 # before did not see); the money arithmetic is the reference engine's.
                 totals = facts.rule_totals(alliance.code, agreement.rules, on, adjusting=late_of)
@@ -200,9 +206,10 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         # Import bounds every line and day so that this cannot happen (alliance.core.limits); lines
         # stored before it did can still overflow the statement's 64-bit columns: say so, and how out.
         if any(max(abs(l["base_minor"]), abs(l["amount_minor"])) >= 2**63 for l in statement):
-            raise DayUnsettleable(f"{day}: a statement amount is beyond what a statement holds (64-bit minor units): "
-                                  f"{alliance.code!r} holds lines stored before import bounded them; list them with "
-                                  f"`alliance orders check`, set them aside, then settle again (docs/settlement.md)")
+            raise DayUnsettleable(Message("{day}: a statement amount is beyond what a statement holds (64-bit "
+                                          "minor units): {code!r} holds lines stored before import bounded them; "
+                                          "list them with `alliance orders check`, set them aside, then settle "
+                                          "again (docs/settlement.md)", day=day, code=alliance.code))
 
     except Exception as exc:
         # The day stays open; the attempt is kept so the calendar can say it failed, and why.
@@ -214,7 +221,8 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
     if reason is not None and not allow_unshared:
         raise UnsharedDay(alliance_code, day, lines_today)
 
-    closed = DayClosed(f"{day} is already settled for {alliance_code!r}; a closed day is never rewritten")
+    closed = DayClosed(Message("{day} is already settled for {alliance_code!r}; a closed day is never rewritten",
+                               day=day, alliance_code=alliance_code))
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         if uow.settlement.run(alliance.id, day) is not None:
@@ -293,8 +301,9 @@ def _check_order(code: str, day: date, latest: date | None, first: date | None, 
         return
     expected = next_day(latest, first, day)
     if day < expected:
-        raise DayOutOfOrder(f"{day} comes before {latest}, the last day {code!r} closed: days close in "
-                            "order, and its lines are settled as adjustments by the next run")
+        raise DayOutOfOrder(Message("{day} comes before {latest}, the last day {code!r} closed: days close in "
+                                    "order, and its lines are settled as adjustments by the next run",
+                                    day=day, latest=latest, code=code))
     if day > expected:
         raise DayOutOfOrder(f"{code!r} settles {expected} first: days close in order ("
                             + (f"the last closed day is {latest})" if latest else
@@ -308,9 +317,10 @@ def earliest_day(alliance: Alliance, first_line_day: date | None) -> date:
     A first line outside the years import accepts (stored before it checked them; one before year 1
     has no Python date at all) is a DayUnsettleable naming the way out, never a TypeError."""
     if not _settleable(first_line_day):
-        raise DayUnsettleable(f"{alliance.code!r} holds order lines dated {first_line_day}, outside the years 2000 to "
-                              "2099 that import accepts (stored before it checked them): list them with `alliance "
-                              "orders check`, set them aside, then settle again (docs/settlement.md)")
+        raise DayUnsettleable(Message("{code!r} holds order lines dated {first_line_day}, outside the years 2000 "
+                                      "to 2099 that import accepts (stored before it checked them): list them with "
+                                      "`alliance orders check`, set them aside, then settle again "
+                                      "(docs/settlement.md)", code=alliance.code, first_line_day=first_line_day))
     founded = alliance.created_at.astimezone(ZoneInfo(alliance.timezone)).date()
     return min(founded, first_line_day) if first_line_day is not None else founded
 
@@ -326,7 +336,7 @@ class DayUnsettleable(InvalidInput):
     """The alliance's stored lines cannot be settled (stored before import bounded them)."""
 
     code = "day_unsettleable"
-    title = "Day cannot be settled"
+    title = Message("Day cannot be settled")
 
 
 def unsettleable_lines(store: Store, facts: FactStore, alliance_code: str) -> list[tuple[str, str, str]]:
@@ -347,17 +357,19 @@ def set_aside_order_lines(store: Store, facts: FactStore, alliance_code: str, li
     reason = check_text(reason, "the reason", 500)
     wanted = sorted({l.strip() for l in line_ids if l.strip()})
     if not wanted:
-        raise InvalidInput("name the lines to set aside (their line_id)")
+        raise InvalidInput(Message("name the lines to set aside (their line_id)"))
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         closed = {d.isoformat() for d in uow.settlement.closed(alliance.id)}
     found = {line_id: (day, why) for line_id, day, why in facts.unsettleable(alliance.code, limit=1_000_000)}
-    problems = [Problem(f"line {l}", "", "settles as it is: only lines that break the import bounds are set aside")
+    problems = [Problem(Message("line {l}", l=l), "", Message("settles as it is: only lines that break the import bounds are "
+                                                 "set aside"))
                 for l in wanted if l not in found]
-    problems += [Problem(f"line {l}", "", f"its day {found[l][0]} is closed, and a closed day is never rewritten")
+    problems += [Problem(Message("line {l}", l=l), "", Message("its day {found} is closed, and a closed day is never rewritten",
+                                                  found=found[l][0]))
                  for l in wanted if l in found and found[l][0] in closed]
     if problems:
-        raise InvalidInput(f"{len(problems)} line(s) cannot be set aside; nothing was", problems)
+        raise InvalidInput(Message("{count} line(s) cannot be set aside; nothing was", count=len(problems)), problems)
     moved = facts.set_aside(alliance.code, wanted, reason, clock.now())
     with store.unit_of_work() as uow:
         ledger.record(uow, alliance.id, alliance.code, events.ORDERS_SET_ASIDE, actor, clock.now(),
@@ -368,7 +380,7 @@ def set_aside_order_lines(store: Store, facts: FactStore, alliance_code: str, li
 
 class DayOutOfOrder(Conflict):
     code = "day_out_of_order"
-    title = "Days are settled in order"
+    title = Message("Days are settled in order")
 
 
 def _record_failure_once(store: Store, alliance_code: str, day: date, actor: str, clock: Clock, reason: str) -> None:
@@ -397,18 +409,19 @@ class AgreementNotAsSigned(Conflict):
     changed behind the platform's back): settling with it would pay by terms nobody agreed."""
 
     code = "agreement_not_as_signed"
-    title = "Agreement version differs from what was signed"
+    title = Message("Agreement version differs from what was signed")
 
     def __init__(self, agreement: str, version: int, why: str) -> None:
-        super().__init__(f"agreement {agreement!r} version {version} is not what its parties signed: {why}. "
-                         "The day stays open; restore the version from a backup (`alliance ledger verify` names "
-                         "every stored object that differs from the ledger)")
+        super().__init__(Message("agreement {agreement!r} version {version} is not what its parties signed: {why}. "
+                                 "The day stays open; restore the version from a backup (`alliance ledger verify` "
+                                 "names every stored object that differs from the ledger)",
+                                 agreement=agreement, version=version, why=why))
         self.agreement, self.version, self.why = agreement, version, why
 
 
 class DayClosed(Conflict):
     code = "day_closed"
-    title = "Day already settled"
+    title = Message("Day already settled")
 
 
 @dataclass(frozen=True, slots=True)
@@ -456,12 +469,14 @@ def statement(store: Store, alliance_code: str, account: str, day: date) -> Stat
             raise AllianceNotFound(alliance_code)
         run = uow.settlement.run(alliance_id, day)
         if run is None:
-            raise NotFound(f"{day} has not been settled for {alliance_code!r}")
+            raise NotFound(Message("{day} has not been settled for {alliance_code!r}",
+                                   day=day, alliance_code=alliance_code))
         lines = uow.settlement.lines(alliance_id, run.id, account)
         # An empty statement is a real answer only for a member or an account (a fund) that exists.
         if not lines and account not in uow.members.existing_keys(alliance_id).values() \
                 and not uow.settlement.has_account(alliance_id, account):
-            raise NotFound(f"{alliance_code!r} has no member or account {account!r}")
+            raise NotFound(Message("{alliance_code!r} has no member or account {account!r}",
+                                   alliance_code=alliance_code, account=account))
         return Statement(day, account, run.currency, lines)
 
 
@@ -528,7 +543,7 @@ def day_totals(store: Store, alliance_code: str, day: date) -> DayTotals | None:
 def journal(store: Store, alliance_code: str, first: date, last: date) -> tuple[str, list[JournalEntry]]:
     """The closed days' postings between two dates as journal entries (and the alliance's currency)."""
     if last < first:
-        raise InvalidInput(f"the period ends ({last}) before it begins ({first})")
+        raise InvalidInput(Message("the period ends ({last}) before it begins ({first})", last=last, first=first))
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         entries: list[JournalEntry] = []
@@ -569,9 +584,9 @@ def simulate(store: Store, facts: FactStore, alliance_code: str, documents: Sequ
     non-zero outcome.
     """
     if last < first:
-        raise InvalidInput(f"the period ends ({last}) before it begins ({first})")
+        raise InvalidInput(Message("the period ends ({last}) before it begins ({first})", last=last, first=first))
     if (last - first).days > 366:
-        raise InvalidInput("simulate at most a year at a time")
+        raise InvalidInput(Message("simulate at most a year at a time"))
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         members = sorted(set(uow.members.existing_keys(alliance.id).values()))
@@ -579,7 +594,8 @@ def simulate(store: Store, facts: FactStore, alliance_code: str, documents: Sequ
     agreements = [(name, load_agreement_text(text, name, members=members)) for name, text in documents]
     for name, agreement in agreements:
         if agreement.currency != alliance.currency:
-            raise InvalidInput(f"{name}: currency {agreement.currency} differs from the alliance's {alliance.currency}")
+            raise InvalidInput(Message("{name}: currency {currency} differs from the alliance's {currency_2}",
+                                       name=name, currency=agreement.currency, currency_2=alliance.currency))
     scenarios = []
     for name, agreement in agreements:
         totals: dict[str, int] = {p: 0 for p in agreement.parties}
@@ -673,7 +689,8 @@ def record_metrics(store: Store, alliance_code: str, header: Sequence[str], rows
     names = [h.strip().lower() for h in header]
     missing = [c for c in METRIC_COLUMNS if c not in names]
     if missing or len(names) != len(set(names)) or set(names) - set(METRIC_COLUMNS):
-        raise InvalidInput(f"the columns must be exactly {', '.join(METRIC_COLUMNS)}")
+        raise InvalidInput(Message("the columns must be exactly {metric_columns}",
+                                   metric_columns=', '.join(METRIC_COLUMNS)))
     position = {c: names.index(c) for c in METRIC_COLUMNS}
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
@@ -686,11 +703,13 @@ def record_metrics(store: Store, alliance_code: str, header: Sequence[str], rows
             cell = {c: (row[i].strip() if i < len(row) else "") for c, i in position.items()}
             where = f"row {number}"
             if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", cell["period"]):
-                problems.append(Problem(where, "period", f"{cell['period']!r} is not a month (YYYY-MM)"))
+                problems.append(Problem(where, "period", Message("{cell!r} is not a month (YYYY-MM)",
+                                                                 cell=cell['period'])))
             if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", cell["metric"]):
-                problems.append(Problem(where, "metric", f"{cell['metric']!r} is not a metric name"))
+                problems.append(Problem(where, "metric", Message("{cell!r} is not a metric name",
+                                                                 cell=cell['metric'])))
             if cell["member"] not in members:
-                problems.append(Problem(where, "member", f"{cell['member']!r} is not a member"))
+                problems.append(Problem(where, "member", Message("{cell!r} is not a member", cell=cell['member'])))
             try:
                 value = parse_decimal(cell["value"], "value")
             except InvalidInput as exc:
@@ -698,14 +717,16 @@ def record_metrics(store: Store, alliance_code: str, header: Sequence[str], rows
                 continue
             key = (cell["period"], cell["metric"], cell["member"])
             if key in seen:
-                problems.append(Problem(where, "", f"{'/'.join(key)} repeats an earlier row"))
+                problems.append(Problem(where, "", Message("{key} repeats an earlier row", key='/'.join(key))))
             elif cell["member"] in recorded.get(key[0], {}).get(key[1], {}):
-                problems.append(Problem(where, "", f"{'/'.join(key)} is already recorded; a period's metrics are not rewritten"))
+                problems.append(Problem(where, "", Message("{key} is already recorded; a period's metrics are not "
+                                                           "rewritten", key='/'.join(key))))
             seen.add(key)
             values.append({"period": key[0], "metric": key[1], "member_code": key[2], "value": value,
                            "recorded_at": clock.now()})
         if problems:
-            raise InvalidInput(f"{len({p.where for p in problems})} bad row(s); nothing was recorded", problems)
+            raise InvalidInput(Message("{count} bad row(s); nothing was recorded",
+                                       count=len({p.where for p in problems})), problems)
         uow.settlement.add_metrics(alliance.id, values)
         uow.commit()
     return len(values)
@@ -737,6 +758,7 @@ def period_context(agreement: Agreement, day: date, metrics: dict[str, dict[str,
             try:
                 current = reweight(current, metrics.get(previous, {}), rule.params["metrics"], rule.params["max_change"])
             except SettlementInputMissing as exc:
-                raise SettlementInputMissing(f"rule {rule.id!r}, {previous}: {exc.message}") from None
+                raise SettlementInputMissing(Message("rule {id!r}, {previous}: {message}",
+                                                     id=rule.id, previous=previous, message=exc.message)) from None
         shares[rule.id] = current
     return DayContext(metrics=metrics.get(period, {}), dynamic_shares=shares)

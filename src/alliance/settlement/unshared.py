@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from alliance.core.errors import Conflict
+from alliance.core.messages import Message
 
 # The reasons a run stores (settlement_runs.unshared_reason); stable codes, shown in words by edges.
 NO_AGREEMENT_IN_FORCE = "no_agreement_in_force"
@@ -27,7 +28,7 @@ class UnsharedDay(Conflict):
     """Settling the day would close it with nothing shared, and nobody confirmed that."""
 
     code = "day_unshared"
-    title = "Day would close with nothing shared"
+    title = Message("Day would close with nothing shared")
 
     def __init__(self, alliance: str, day: date, lines: int, how_to_confirm: str = "") -> None:
         """`how_to_confirm`: an edge's own words for its way to confirm (a flag, a field)."""

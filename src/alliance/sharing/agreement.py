@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from alliance.core.errors import InvalidInput, Problem
 from alliance.core.limits import DAY_LIMIT_MINOR
 from alliance.core.money import Money, MoneyError, check_currency
+from alliance.core.messages import Message
 from alliance.registry.model import CODE_PATTERN
 
 ONE = Decimal(1)
@@ -38,7 +39,7 @@ CONTRIBUTION_METHODS = ("equal", "shapley", "banzhaf")
 
 class AgreementInvalid(InvalidInput):
     code = "invalid_agreement"
-    title = "Invalid agreement"
+    title = Message("Invalid agreement")
 
 
 class Base(StrEnum):
@@ -482,7 +483,7 @@ def parse_agreement(raw: Any, *, members: Sequence[str] | None = None) -> Agreem
     """
     r = _Reader()
     if not isinstance(raw, Mapping):
-        raise AgreementInvalid("an agreement is a YAML mapping with agreement, parties, rules ...")
+        raise AgreementInvalid(Message("an agreement is a YAML mapping with agreement, parties, rules ..."))
     for key in raw:
         if key not in TOP_KEYS:
             r.add("agreement", str(key), f"unknown field (known: {', '.join(sorted(TOP_KEYS))})")
@@ -559,7 +560,7 @@ def parse_agreement(raw: Any, *, members: Sequence[str] | None = None) -> Agreem
                 expectations[str(name)] = m
 
     if r.problems:
-        raise AgreementInvalid(f"{len(r.problems)} problem(s) in the agreement", r.problems)
+        raise AgreementInvalid(Message("{count} problem(s) in the agreement", count=len(r.problems)), r.problems)
     assert code is not None and currency is not None and starts is not None
     return Agreement(code, title, currency, timezone, starts, ends, tuple(parties), tuple(rules), expectations, accounts,
                      "timezone" in raw)
@@ -574,7 +575,7 @@ def load_agreement_text(text: str, source: str = "agreement", *, members: Sequen
     try:
         raw = yaml_exact.load(text)
     except yaml.YAMLError as exc:
-        raise AgreementInvalid(f"{source}: not valid YAML: {exc}") from None
+        raise AgreementInvalid(Message("{source}: not valid YAML: {exc}", source=source, exc=exc)) from None
     return parse_agreement(raw, members=members)
 
 

@@ -15,6 +15,7 @@ from alliance.access.roles import Principal, Role
 from alliance.core.clock import Clock
 from alliance.core.errors import AllianceError, Conflict, InvalidInput, MemberNotFound, NotFound
 from alliance.core.text import check_text
+from alliance.core.messages import Message
 from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.registry.model import has_left
@@ -25,7 +26,7 @@ from alliance.store.unit_of_work import UnitOfWork
 
 class PowerNotFound(NotFound):
     code = "power_of_attorney_not_found"
-    title = "No such power of attorney"
+    title = Message("No such power of attorney")
 
 
 def ledger_payload(p: PowerOfAttorney) -> dict[str, Any]:
@@ -48,19 +49,21 @@ def grant(store: Store, alliance_code: str, member: str, grantee: str, principal
     coordinator role) do `power` for it. Only `member`'s own accounts may grant."""
     authorize(principal, Action.ACT_FOR_MEMBER, alliance_code, member)
     if power not in POWERS:
-        raise InvalidInput(f"{power!r} is not a power of attorney (one of {', '.join(POWERS)})")
+        raise InvalidInput(Message("{power!r} is not a power of attorney (one of {powers})",
+                                   power=power, powers=', '.join(POWERS)))
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         if member not in set(uow.members.existing_keys(alliance.id).values()):
             raise MemberNotFound(alliance_code, member)
         if has_left(uow.members.departures(alliance.id).get(member), alliance.timezone, clock):
-            raise Conflict(f"{member!r} has left the alliance: it grants nothing any more")
+            raise Conflict(Message("{member!r} has left the alliance: it grants nothing any more", member=member))
         account = _checked_grantee(uow, alliance_code, alliance.id, grantee)
         if any(p.in_force and p.grantee == account and p.power == power
                for p in uow.sharing.powers(alliance.id, member)):
-            raise Conflict(f"{account} already holds {member}'s power of attorney to {power}")
+            raise Conflict(Message("{account} already holds {member}'s power of attorney to {power}",
+                                   account=account, member=member, power=power))
         now = clock.now()
-        with on_duplicate(Conflict("the power of attorney could not be stored; try again")):
+        with on_duplicate(Conflict(Message("the power of attorney could not be stored; try again"))):
             power_id = uow.sharing.add_power(alliance.id, member, account, power, principal.account, now)
         made = next(p for p in uow.sharing.powers(alliance.id, member) if p.id == power_id)
         ledger.record(uow, alliance.id, alliance.code, events.ATTORNEY_GRANTED, principal.actor, now,
@@ -77,10 +80,11 @@ def revoke(store: Store, alliance_code: str, member: str, power_id: int, princip
         alliance = uow.alliances.require(alliance_code)
         found = next((p for p in uow.sharing.powers(alliance.id, member) if p.id == power_id), None)
         if found is None:
-            raise PowerNotFound(f"{member} gave no power of attorney {power_id} in {alliance_code!r}")
+            raise PowerNotFound(Message("{member} gave no power of attorney {power_id} in {alliance_code!r}",
+                                        member=member, power_id=power_id, alliance_code=alliance_code))
         now = clock.now()
         if not uow.sharing.revoke_power(alliance.id, power_id, principal.account, now):
-            raise Conflict(f"power of attorney {power_id} was already revoked")
+            raise Conflict(Message("power of attorney {power_id} was already revoked", power_id=power_id))
         ended = next(p for p in uow.sharing.powers(alliance.id, member) if p.id == power_id)
         ledger.record(uow, alliance.id, alliance.code, events.ATTORNEY_REVOKED, principal.actor, now,
                       ledger_payload(ended))
@@ -114,14 +118,17 @@ def _checked_grantee(uow: UnitOfWork, alliance_code: str, alliance_id: int, gran
     if kind == "user" and name:
         user_id = uow.sessions.user_id(name)
         if user_id is None or not any(g.alliance == alliance_code for g in uow.sessions.grants(user_id)):
-            raise InvalidInput(f"no user {name!r} holds a role in {alliance_code!r}")
+            raise InvalidInput(Message("no user {name!r} holds a role in {alliance_code!r}",
+                                       name=name, alliance_code=alliance_code))
         return f"user:{name}"
     if kind == "key" and name:
         key = uow.access.key(name)
         if key is None or key.alliance != alliance_code or key.revoked_at is not None:
-            raise InvalidInput(f"no live API key {name!r} in {alliance_code!r}")
+            raise InvalidInput(Message("no live API key {name!r} in {alliance_code!r}",
+                                       name=name, alliance_code=alliance_code))
         return f"key:{name}"
-    raise InvalidInput(f"{grantee!r} names no account: give user:NAME, key:PREFIX or coordinator")
+    raise InvalidInput(Message("{grantee!r} names no account: give user:NAME, key:PREFIX or coordinator",
+                               grantee=grantee))
 
 
 def holds(store: Store, principal: Principal, alliance_code: str, member: str, power: str = SIGN) -> bool:

@@ -14,6 +14,7 @@ from alliance.core.clock import Clock, local_today
 from alliance.core.errors import Conflict, InvalidInput, NotFound
 from alliance.core.paging import Page
 from alliance.core.text import check_text
+from alliance.core.messages import Message
 from alliance.registry.model import Alliance
 from alliance.sharing.attorneys import held_power
 from alliance.sharing.agreement import Agreement, canonical_json, digest, load_agreement_text
@@ -27,7 +28,7 @@ MAX_DOCUMENT_BYTES = 512 * 1024
 
 class AgreementNotFound(NotFound):
     code = "agreement_not_found"
-    title = "Agreement not found"
+    title = Message("Agreement not found")
 
 
 
@@ -45,17 +46,20 @@ def propose_version(store: Store, alliance_code: str, document: str, actor: str,
         if existing:
             latest = existing[-1]
             if latest.sha256 == digest(agreement):
-                raise Conflict(f"version {latest.version} of {agreement.code!r} already says exactly this")
+                raise Conflict(Message("version {version} of {code!r} already says exactly this",
+                                       version=latest.version, code=agreement.code))
             if agreement.effective_from <= latest.effective_from:
                 raise InvalidInput(
-                    f"effective_from {agreement.effective_from} must be after version {latest.version}'s "
-                    f"{latest.effective_from}: a new version takes effect later, it never rewrites the past"
+                    Message("effective_from {effective_from} must be after version {version}'s {effective_from_2}: "
+                            "a new version takes effect later, it never rewrites the past",
+                            effective_from=agreement.effective_from, version=latest.version,
+                            effective_from_2=latest.effective_from)
                 )
         now = clock.now()
         agreement_id = uow.sharing.agreement_id(alliance.id, agreement.code, create_at=now)
         assert agreement_id is not None
-        with on_duplicate(Conflict(f"another version of {agreement.code!r} was proposed at the same time; "
-                                   "try again")):
+        with on_duplicate(Conflict(Message("another version of {code!r} was proposed at the same time; try again",
+                                           code=agreement.code))):
             uow.sharing.add_version(
                 alliance.id, agreement_id, version=uow.sharing.next_version(agreement_id), title=agreement.title,
                 effective_from=agreement.effective_from, effective_until=agreement.effective_until,
@@ -80,7 +84,8 @@ def _checked(uow: UnitOfWork, alliance: Alliance, document: str, clock: Clock) -
     """The document read and validated against the alliance: its current members as the only
     possible parties, its currency, and an effective date not in the past."""
     if len(document.encode("utf-8")) > MAX_DOCUMENT_BYTES:
-        raise InvalidInput(f"an agreement document may be at most {MAX_DOCUMENT_BYTES // 1024} KiB")
+        raise InvalidInput(Message("an agreement document may be at most {value} KiB",
+                                   value=MAX_DOCUMENT_BYTES // 1024))
     members = [m.code for m in uow.members.of_alliance(alliance.id, alliance.code, alliance.currency)]
     agreement = load_agreement_text(document, members=members)
     _check_against_alliance(agreement, alliance, clock)
@@ -123,7 +128,8 @@ def versions(store: Store, alliance_code: str, agreement_code: str) -> list[Agre
     with store.unit_of_work() as uow:
         found = uow.sharing.versions(uow.alliances.require(alliance_code).id, agreement_code)
     if not found:
-        raise AgreementNotFound(f"alliance {alliance_code!r} has no agreement {agreement_code!r}")
+        raise AgreementNotFound(Message("alliance {alliance_code!r} has no agreement {agreement_code!r}",
+                                        alliance_code=alliance_code, agreement_code=agreement_code))
     return found
 
 
@@ -135,7 +141,8 @@ def get_version(store: Store, alliance_code: str, agreement_code: str, version: 
     for v in found:
         if v.version == version:
             return v
-    raise AgreementNotFound(f"agreement {agreement_code!r} of {alliance_code!r} has no version {version}")
+    raise AgreementNotFound(Message("agreement {agreement_code!r} of {alliance_code!r} has no version {version}",
+                                    agreement_code=agreement_code, alliance_code=alliance_code, version=version))
 
 
 def sign(store: Store, alliance_code: str, agreement_code: str, version: int, member_code: str, signer: str,
@@ -154,19 +161,25 @@ def sign(store: Store, alliance_code: str, agreement_code: str, version: int, me
         current = next((v for v in uow.sharing.versions(alliance.id, agreement_code) if v.version == version), None)
         version_id = uow.sharing.version_id(alliance.id, agreement_code, version)
         if current is None or version_id is None:
-            raise AgreementNotFound(f"agreement {agreement_code!r} of {alliance_code!r} has no version {version}")
+            raise AgreementNotFound(Message("agreement {agreement_code!r} of {alliance_code!r} has no version "
+                                            "{version}",
+                                            agreement_code=agreement_code, alliance_code=alliance_code,
+                                            version=version))
         if member_code not in current.parties:
-            raise InvalidInput(f"{member_code!r} is not a party to version {version} ({', '.join(current.parties)})")
+            raise InvalidInput(Message("{member_code!r} is not a party to version {version} ({parties})",
+                                       member_code=member_code, version=version, parties=', '.join(current.parties)))
         if member_code not in current.unsigned:
-            raise Conflict(f"{member_code!r} has already signed version {version}")
+            raise Conflict(Message("{member_code!r} has already signed version {version}",
+                                   member_code=member_code, version=version))
         left_on = uow.members.departures(alliance.id).get(member_code)
         if has_left(left_on, alliance.timezone, clock):
-            raise Conflict(f"{member_code!r} left the alliance on {left_on}: it signs nothing any more; "
-                           f"propose a version without it")
+            raise Conflict(Message("{member_code!r} left the alliance on {left_on}: it signs nothing any more; "
+                                   "propose a version without it", member_code=member_code, left_on=left_on))
         account_name = accounts.display_name(uow, principal)
         shown = signer or account_name
         now = clock.now()
-        with on_duplicate(Conflict(f"{member_code!r} has already signed version {version}")):
+        with on_duplicate(Conflict(Message("{member_code!r} has already signed version {version}",
+                                           member_code=member_code, version=version))):
             uow.sharing.add_signature(alliance.id, version_id, member_code, shown, current.sha256, now,
                                       account=principal.account, account_name=account_name,
                                       attorney_id=attorney.id if attorney else None)

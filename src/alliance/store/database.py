@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, NoSuchModuleError, OperationalError
 
 from alliance.core.errors import AlreadyStored, Conflict, InvalidInput, StoreUnavailable
+from alliance.core.messages import Message
 from alliance.store import scope
 from alliance.store.unit_of_work import UnitOfWork
 
@@ -66,13 +67,14 @@ def _translate(exc: BaseException, database: str) -> BaseException:
     beyond 64 bits, a unique key taken by a concurrent writer, a connection lost mid-way.
     """
     if isinstance(exc, IntegrityError):
-        return Conflict("the change clashes with data saved at the same moment (a duplicate); nothing was saved, try again")
+        return Conflict(Message("the change clashes with data saved at the same moment (a duplicate); nothing was "
+                                "saved, try again"))
     if isinstance(exc, DataError):
-        return InvalidInput(f"a value does not fit the database: {_cause(exc)}")
+        return InvalidInput(Message("a value does not fit the database: {cause}", cause=_cause(exc)))
     if isinstance(exc, OverflowError):
-        return InvalidInput("a number is too large to store")
+        return InvalidInput(Message("a number is too large to store"))
     if isinstance(exc, (OperationalError, DBAPIError)):
-        return StoreUnavailable(f"database {database} failed: {_cause(exc)}")
+        return StoreUnavailable(Message("database {database} failed: {cause}", database=database, cause=_cause(exc)))
     return exc
 
 
@@ -117,7 +119,7 @@ class Store:
         try:
             parsed = make_url(url)
         except ArgumentError:
-            raise StoreUnavailable(f"ALLIANCE_DATABASE_URL is not a database URL: {url!r}") from None
+            raise StoreUnavailable(Message("ALLIANCE_DATABASE_URL is not a database URL: {url!r}", url=url)) from None
         if parsed.drivername in ("postgresql", "postgres"):
             # The plain scheme people copy from other tools means psycopg 3 here (psycopg2 is not installed).
             parsed = parsed.set(drivername="postgresql+psycopg")
@@ -126,7 +128,8 @@ class Store:
             try:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreUnavailable(f"cannot create data directory for {parsed.database}: {exc.strerror}") from None
+                raise StoreUnavailable(Message("cannot create data directory for {database}: {strerror}",
+                                               database=parsed.database, strerror=exc.strerror)) from None
             # Enough pooled connections for the server's thread pool (40): a connection opened
             # beyond the pool is closed after use, and opening one (with its pragmas) costs more
             # than most queries.
@@ -140,7 +143,8 @@ class Store:
         try:
             engine = create_engine(parsed, **kwargs)
         except (NoSuchModuleError, ImportError) as exc:
-            raise StoreUnavailable(f"unsupported database URL {_describe(url)}: {exc}") from None
+            raise StoreUnavailable(Message("unsupported database URL {describe}: {exc}",
+                                           describe=_describe(url), exc=exc)) from None
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         store = cls(engine, ledger_passphrase)
@@ -149,7 +153,8 @@ class Store:
                 pass
         except (OperationalError, DBAPIError) as exc:
             engine.dispose()
-            raise StoreUnavailable(f"cannot open database {_describe(url)}: {_cause(exc)}") from None
+            raise StoreUnavailable(Message("cannot open database {describe}: {cause}",
+                                           describe=_describe(url), cause=_cause(exc))) from None
         if migrate:
             store.migrate()
         return store
@@ -169,10 +174,12 @@ class Store:
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
         except (OperationalError, DBAPIError) as exc:
-            raise StoreUnavailable(f"cannot migrate database {self.describe()}: {_cause(exc)}") from None
+            raise StoreUnavailable(Message("cannot migrate database {describe}: {cause}",
+                                           describe=self.describe(), cause=_cause(exc))) from None
         except CommandError as exc:
             # Typically a database migrated by a newer release than this one.
-            raise StoreUnavailable(f"database {self.describe()} has a schema this version does not know: {exc}") from None
+            raise StoreUnavailable(Message("database {describe} has a schema this version does not know: {exc}",
+                                           describe=self.describe(), exc=exc)) from None
 
     def _revision(self) -> str | None:
         """The schema revision the database is at (None: none yet, or it cannot be read now)."""
@@ -194,7 +201,8 @@ class Store:
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("SELECT 1")
         except (OperationalError, DBAPIError) as exc:
-            raise StoreUnavailable(f"database {self.describe()} does not answer: {_cause(exc)}") from None
+            raise StoreUnavailable(Message("database {describe} does not answer: {cause}",
+                                           describe=self.describe(), cause=_cause(exc))) from None
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
@@ -202,7 +210,8 @@ class Store:
         try:
             connection = self.engine.connect()
         except (OperationalError, DBAPIError) as exc:
-            raise StoreUnavailable(f"cannot open database {self.describe()}: {_cause(exc)}") from None
+            raise StoreUnavailable(Message("cannot open database {describe}: {cause}",
+                                           describe=self.describe(), cause=_cause(exc))) from None
         with connection:
             transaction = connection.begin()
             narrowed = scope.request_scope.get()

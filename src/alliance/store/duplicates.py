@@ -16,6 +16,7 @@ from typing import ParamSpec, TypeVar
 from sqlalchemy.exc import IntegrityError
 
 from alliance.core.errors import AlreadyStored
+from alliance.core.messages import Message
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -29,6 +30,7 @@ def refuses_duplicates(insert: Callable[P, R]) -> Callable[P, R]:
         try:
             return insert(*args, **kwargs)
         except IntegrityError as exc:
-            raise AlreadyStored(f"{insert.__qualname__}: a row with the same key was saved first") from exc
+            raise AlreadyStored(Message("{qualname}: a row with the same key was saved first",
+                                        qualname=insert.__qualname__)) from exc
 
     return guarded

@@ -36,6 +36,7 @@ from alliance.core.dates import iso_date_sql
 from alliance.core.errors import InvalidInput, Problem, StoreUnavailable
 from alliance.core.limits import DAY_LIMIT_MINOR, END_INSTANT, FIRST_INSTANT, LINE_LIMIT_MINOR, MAX_OFFSET_MINUTES
 from alliance.core.money import Money, minor_digits
+from alliance.core.messages import Message
 from alliance.settlement.engine import Need, RuleTotals, needs, sharers
 from alliance.settlement.lines import OrderLine
 from alliance.sharing.agreement import Base, Rule, RuleKind, Selector
@@ -85,7 +86,7 @@ class FactStoreError(StoreUnavailable):
     file, the other process's program and its PID, goes to the log only."""
 
     code = "fact_store_unavailable"
-    title = "Fact store unavailable"
+    title = Message("Fact store unavailable")
     retry_after = 5  # seconds: another process's import or settlement run is usually over by then
 
 
@@ -170,8 +171,8 @@ def format_of(path: Path, declared: str | None, shown: str | None = None) -> str
     fmt = (declared or {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl", "ndjson": "jsonl", "xlsx": "xlsx",
                         "xlsm": "xlsx"}.get(path.suffix.lower().lstrip("."), "")).lower()
     if fmt not in FORMATS:
-        raise InvalidInput(f"{shown or path}: unsupported order-line file type; use .csv, .xlsx, .parquet or .jsonl "
-                           "(or name the format)")
+        raise InvalidInput(Message("{value}: unsupported order-line file type; use .csv, .xlsx, .parquet or .jsonl "
+                                   "(or name the format)", value=shown or path))
     return fmt
 
 
@@ -181,14 +182,16 @@ def _csv_header(path: Path, shown: str) -> tuple[list[str], str]:
         with path.open(encoding="utf-8-sig", newline="") as f:
             first = f.readline(1 << 16).rstrip("\r\n")
     except UnicodeDecodeError:
-        raise InvalidInput(f"{shown}: the file is not UTF-8 text; save it from Excel as \"CSV UTF-8\"") from None
+        raise InvalidInput(Message('{shown}: the file is not UTF-8 text; save it from Excel as "CSV UTF-8"',
+                                   shown=shown)) from None
     if not first.strip():
-        raise InvalidInput(f"{shown}: the file is empty or its first line is blank; it starts with the column names")
+        raise InvalidInput(Message("{shown}: the file is empty or its first line is blank; it starts with the "
+                                   "column names", shown=shown))
     delimiter = max(",;\t|", key=first.count)
     names = [name.strip() for name in next(csv.reader([first], delimiter=delimiter))]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated or "" in names:
-        raise InvalidInput(f"{shown}: the first line names columns twice or leaves one unnamed",
+        raise InvalidInput(Message("{shown}: the first line names columns twice or leaves one unnamed", shown=shown),
                            [Problem("header", n or "(blank)", "named twice" if n else "no name") for n in duplicated or [""]])
     return names, delimiter
 
@@ -207,7 +210,8 @@ def _readable(shown: str, fmt: str) -> Iterator[None]:
         for prefix in ("Invalid Input Error: ", "Conversion Error: ", "Binder Error: ", "IO Error: "):
             first = first.removeprefix(prefix)
         hint = " (is it UTF-8? save it from Excel as \"CSV UTF-8\")" if fmt == "csv" and "unicode" in first.lower() else ""
-        raise InvalidInput(f"{shown}: cannot read as {fmt}: {first}{hint}") from None
+        raise InvalidInput(Message("{shown}: cannot read as {fmt}: {first}{hint}",
+                                   shown=shown, fmt=fmt, first=first, hint=hint)) from None
 
 
 class FactStore:
@@ -230,11 +234,11 @@ class FactStore:
         except duckdb.IOException as exc:
             if log_busy:  # (a caller that retries says so itself, once)
                 logger.warning("cannot open the fact store %s: %s", path, str(exc).splitlines()[0])
-            raise FactStoreError("the order-line store is busy (another process, such as an import from the command "
-                                 "line, is using it) or cannot be opened; retry in a moment") from None
+            raise FactStoreError(Message("the order-line store is busy (another process, such as an import from "
+                                         "the command line, is using it) or cannot be opened; retry in a moment")) from None
         except OSError as exc:
             logger.warning("cannot open the fact store %s: %s", path, exc.strerror)
-            raise FactStoreError("the order-line store cannot be opened; retry in a moment") from None
+            raise FactStoreError(Message("the order-line store cannot be opened; retry in a moment")) from None
 
     def _upgrade(self) -> None:
         """Bring a file written by an older version to the current schema."""
@@ -274,11 +278,13 @@ class FactStore:
         with _readable(shown, fmt):
             columns = [d[0] for d in self._db.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()]
         columns = [c for c in columns if c != "file_row_number"]
-        problems = [Problem("header", c, "unknown column") for c in columns if c not in COLUMNS]
-        problems += [Problem("header", c, "required column missing") for c in REQUIRED if c not in columns]
+        problems = [Problem("header", c, Message("unknown column")) for c in columns if c not in COLUMNS]
+        problems += [Problem("header", c, Message("required column missing")) for c in REQUIRED if c not in columns]
         if problems:
-            raise InvalidInput(f"{shown}: the columns are not those of order lines (expected {', '.join(REQUIRED)}; "
-                               f"optional {', '.join(c for c in COLUMNS if c not in REQUIRED)})", problems)
+            raise InvalidInput(Message("{shown}: the columns are not those of order lines (expected {required}; "
+                                       "optional {items})",
+                                       shown=shown, required=', '.join(REQUIRED),
+                                       items=', '.join(c for c in COLUMNS if c not in REQUIRED)), problems)
         if fmt == "jsonl":
             # Every value read as text, as it was written: a JSON number and a JSON string in the
             # same field on different lines are both checked, never cast to one inferred type.
@@ -307,7 +313,7 @@ class FactStore:
         shown = shown_as or str(path)
         fmt = format_of(path, fmt, shown)
         if not path.exists():
-            raise InvalidInput(f"{shown}: no such file")
+            raise InvalidInput(Message("{shown}: no such file", shown=shown))
         if fmt == "xlsx":
             # A workbook becomes the CSV of its first sheet, then goes through every check of a CSV.
             with tempfile.TemporaryDirectory() as folder:
@@ -924,7 +930,8 @@ def _view_where(filters: Sequence[Any], digits: int) -> tuple[str, list[Any]]:
         if f.field in _MONEY_FIELDS:
             scaled = value * 10**digits
             if scaled != scaled.to_integral_value():
-                raise InvalidInput(f"filter on {f.field!r}: {value} has more places than the currency")
+                raise InvalidInput(Message("filter on {field!r}: {value} has more places than the currency",
+                                           field=f.field, value=value))
             value = int(scaled)
         clauses.append(f"{_VIEW_COLUMNS[f.field]} {f.op} ?")
         parameters.append(value)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from alliance.core.messages import Message
 from alliance.store.facts import FactStore, FactStoreError
 
 WAIT_SECONDS = 30.0
@@ -32,8 +33,8 @@ def export_facts(path: Path, folder: Path, wait: float = WAIT_SECONDS) -> int:
             break
         except duckdb.IOException:
             if time.monotonic() > deadline:
-                raise FactStoreError(f"the order-line store {path.name} is in use by another process: "
-                                     "try again when its import or settlement is done") from None
+                raise FactStoreError(Message("the order-line store {name} is in use by another process: try again "
+                                             "when its import or settlement is done", name=path.name)) from None
             time.sleep(0.5)
     try:
         db.execute(f"EXPORT DATABASE {_quoted(folder)} (FORMAT parquet)")
@@ -46,7 +47,7 @@ def export_facts(path: Path, folder: Path, wait: float = WAIT_SECONDS) -> int:
 def import_facts(folder: Path, path: Path) -> int:
     """Create the fact store at `path` (which must not exist) from `folder`; its order lines."""
     if path.exists():
-        raise FactStoreError(f"{path} exists already: a restore writes a new fact store only")
+        raise FactStoreError(Message("{path} exists already: a restore writes a new fact store only", path=path))
     path.parent.mkdir(parents=True, exist_ok=True)
     db = duckdb.connect(str(path))
     try:

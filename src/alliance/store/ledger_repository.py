@@ -19,6 +19,7 @@ import hashlib
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from alliance.core.messages import Message
 from alliance.ledger.merkle import HASH_SIZE, node_hash, perfect_nodes
 from alliance.ledger.verify import LedgerDamaged
 from alliance.store.tables import ledger_checkpoints, ledger_entries, ledger_heads, ledger_keys, ledger_nodes
@@ -99,16 +100,17 @@ class LedgerRepository:
         head = self.head(alliance_id, lock=lock)
         if head is None or head[0] == 0:
             if head is not None and head[1]:
-                raise LedgerDamaged(f"the ledger of alliance {alliance_id} is empty but its head holds hashes")
+                raise LedgerDamaged(Message("the ledger of alliance {alliance_id} is empty but its head holds "
+                                            "hashes", alliance_id=alliance_id))
             return head
         size, frontier = head
         wanted = perfect_nodes(0, size)
         stored = self.nodes(alliance_id, wanted)
         if [stored.get(n) for n in wanted] != frontier:
             raise LedgerDamaged(
-                "the ledger's head (its size and frontier) does not match its stored entries and subtrees: "
-                "nothing is recorded or signed until an operator restores the database (`alliance ledger verify` "
-                "names what differs)")
+                Message("the ledger's head (its size and frontier) does not match its stored entries and subtrees: "
+                        "nothing is recorded or signed until an operator restores the database (`alliance ledger "
+                        "verify` names what differs)"))
         return head
 
     # -- appending ------------------------------------------------------------------------------

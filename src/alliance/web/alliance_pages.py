@@ -20,6 +20,7 @@ from alliance.edge.deps import ClockDep, Code, StoreDep
 from alliance.core.clock import local_today
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.core.settings import get_settings
+from alliance.core.messages import Message
 from alliance.ledger import service as ledger
 from alliance.ledger.service import LedgerMissing
 from alliance.registry import service
@@ -148,7 +149,7 @@ def import_page(request: Request, code: Code, store: StoreDep, viewer: PageViewe
 def _read_upload(data: bytes, filename: str) -> tuple[list[str], list[list[str]], int]:
     suffix = Path(filename).suffix.lower()
     if suffix not in (".csv", ".xlsx", ".xlsm"):
-        raise InvalidInput(f"{filename or 'the file'}: use a .csv or .xlsx file")
+        raise InvalidInput(Message("{value}: use a .csv or .xlsx file", value=filename or 'the file'))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"members{suffix}"
         path.write_bytes(data)

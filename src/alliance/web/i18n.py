@@ -15,19 +15,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
-from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import jinja2
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.support import Translations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from alliance.core.messages import Message, in_language
 from alliance.core.money import minor_digits
+from alliance.language import (FALLBACK_LOCALE, SUPPORTED_LOCALES, get_translations, normalise_locale,
+                               parse_accept_language)
 from alliance.registry.model import (
     AllianceKind,
     AllianceStatus,
@@ -38,11 +38,7 @@ from alliance.registry.model import (
     ResourceDirection,
 )
 from alliance.sharing.agreement import Base, RuleKind
-from alliance.web import TEMPLATES_DIR, TRANSLATIONS_DIR
-
-SUPPORTED_LOCALES: tuple[str, ...] = ("zh_CN", "en")
-FALLBACK_LOCALE = "zh_CN"
-DOMAIN = "messages"
+from alliance.web import TEMPLATES_DIR
 
 LANG_QUERY = "lang"
 LANG_COOKIE = "lang"
@@ -124,45 +120,6 @@ STATEMENT_NOTES = (N_("collected"), N_("pays tier incentives"), N_("funds the gr
                    N_("paid the cost"), N_("Shapley value (equal per attributed line)"), N_("normalised Banzhaf value"))
 
 
-def normalise_locale(text: str | None) -> str | None:
-    """The supported locale a language tag asks for ("en-GB" -> "en", "zh-Hans" -> "zh_CN"), or None.
-
-    Every Chinese tag maps to zh_CN: it is the only Chinese catalogue, and closer than English.
-    """
-    if not text:
-        return None
-    tag = text.strip().replace("-", "_").lower()
-    primary = tag.split("_", 1)[0]
-    if primary == "zh":
-        return "zh_CN"
-    if primary == "en":
-        return "en"
-    return None
-
-
-def parse_accept_language(header: str | None) -> list[str]:
-    """Language tags from an Accept-Language header, most preferred first (q=0 dropped)."""
-    if not header:
-        return []
-    weighted: list[tuple[float, int, str]] = []
-    for index, part in enumerate(header.split(",")):
-        tag, _, params = part.strip().partition(";")
-        tag = tag.strip()
-        if not tag:
-            continue
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if quality > 0:
-            weighted.append((-quality, index, tag))
-    return [tag for _, _, tag in sorted(weighted)]
-
-
 @dataclass(frozen=True, slots=True)
 class LocaleChoice:
     """The locale for one request, and whether the request asked for it explicitly (`?lang=`)."""
@@ -194,20 +151,6 @@ def negotiate_locale(
 def html_lang(locale: str) -> str:
     """The BCP 47 tag for `<html lang>` and Content-Language: "zh_CN" -> "zh-CN"."""
     return locale.replace("_", "-")
-
-
-@lru_cache(maxsize=len(SUPPORTED_LOCALES))
-def get_translations(locale: str) -> Translations:
-    """The compiled catalogue of a supported locale. Raises ValueError for any other locale."""
-    if locale not in SUPPORTED_LOCALES:
-        raise ValueError(f"unsupported locale {locale!r} (supported: {', '.join(SUPPORTED_LOCALES)})")
-    path = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
-    with path.open("rb") as po:
-        catalog = read_po(po, locale=locale, domain=DOMAIN)
-    compiled = BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(fp=compiled, domain=DOMAIN)
 
 
 def enum_label(translations: Translations, value: StrEnum | None) -> str:
@@ -276,6 +219,9 @@ def get_environment(locale: str) -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        # Every `{{ value }}` that is a Message (an error's text, a problem's reason) is said in the
+        # page's language: handlers pass messages as they are, never their English strings.
+        finalize=lambda value: in_language(value, translations.gettext),
     )
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
 
@@ -295,7 +241,10 @@ def get_environment(locale: str) -> jinja2.Environment:
     env.filters["pairs"] = lambda values: [(v, v) for v in values]  # select options whose text is the value
     # A message built at run time (an error naming a file or a value): translated when it is a
     # known message, shown as it is otherwise, and never %-formatted (a "%" in it is just a "%").
-    env.filters["message"] = translations.gettext
+    # `x is message`: said in the page's language (anything else is English, marked lang="en").
+    env.tests["message"] = lambda value: isinstance(value, Message)
+    env.filters["message"] = lambda text: (text.in_language(translations.gettext) if isinstance(text, Message)
+                                           else translations.gettext(text))
     return env
 
 

@@ -29,6 +29,7 @@ from alliance.edge.auth import (SESSION_COOKIE, clear_form_token, form_token_mat
                                 set_session_cookie)
 from alliance.edge.deps import ClockDep, Code, StoreDep, attempt_from_address
 from alliance.core.errors import AllianceError, AllianceNotFound, InvalidInput
+from alliance.core.messages import Message
 from alliance.registry import service as registry
 from alliance.registry.model import Alliance
 from alliance.store.database import Store
@@ -108,7 +109,7 @@ def _form_role(form: dict[str, str]) -> Role:
     try:
         return Role(form.get("role", ""))
     except ValueError:
-        raise InvalidInput("choose a role") from None
+        raise InvalidInput(Message("choose a role")) from None
 
 
 async def _posted(request: Request) -> dict[str, str]:

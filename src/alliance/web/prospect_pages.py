@@ -19,6 +19,7 @@ from alliance.access.policy import Action
 from alliance.edge.deps import ClockDep, Code, Id, StoreDep
 from alliance.core.errors import Conflict, InvalidInput, NotFound
 from alliance.core.paging import Page
+from alliance.core.messages import Message
 from alliance.registry import service as registry
 from alliance.registry.credit_code import InvalidCreditCode, normalise_credit_code
 from alliance.screening import service
@@ -231,7 +232,8 @@ async def update_item(request: Request, code: Code, prospect_id: Id, item_id: Id
     values = {"status": str(form.get("status", "")), "waiver_reason": str(form.get("waiver_reason", ""))[:2000]}
     found = service.prospect_file(store, code, prospect_id)
     if not any(i.id == item_id for i in found.checklist):
-        raise NotFound(f"prospect {prospect_id} has no due-diligence item {item_id}")
+        raise NotFound(Message("prospect {prospect_id} has no due-diligence item {item_id}",
+                               prospect_id=prospect_id, item_id=item_id))
     errors: dict[str, str] = {}
     try:
         status = ItemStatus(values["status"])
@@ -263,7 +265,7 @@ async def decide(request: Request, code: Code, prospect_id: Id, store: StoreDep,
     values = {"decision": str(form.get("decision", "")), "note": str(form.get("note", ""))[:2000]}
     found = service.prospect_file(store, code, prospect_id)
     if found.pilot is None:
-        raise NotFound(f"prospect {prospect_id} has no pilot")
+        raise NotFound(Message("prospect {prospect_id} has no pilot", prospect_id=prospect_id))
     errors: dict[str, str] = {}
     try:
         decision = Decision(values["decision"])
@@ -342,7 +344,7 @@ async def start_pilot(request: Request, code: Code, prospect_id: Id, store: Stor
 def _pilot_id(store: Store, code: str, prospect_id: int) -> int:
     pilot = service.prospect_file(store, code, prospect_id).pilot
     if pilot is None:
-        raise NotFound(f"prospect {prospect_id} has no pilot")
+        raise NotFound(Message("prospect {prospect_id} has no pilot", prospect_id=prospect_id))
     return pilot.id
 
 

@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from alliance.access.policy import Action
 from alliance.edge.deps import ClockDep, Code, Id, StoreDep
 from alliance.core.errors import InvalidInput
+from alliance.core.messages import Message
 from alliance.datashare import service
 from alliance.datashare.views import DATASETS, DEFAULT_K, MIN_K, Policy
 from alliance.registry import service as registry
@@ -91,7 +92,8 @@ def _members_view(store: StoreDep, code: str, member: str, view_id: int) -> Stor
     so a path naming one's own member cannot reach another member's view."""
     found = service.view(store, code, view_id, revoked_ok=True)
     if found.member != member:
-        raise service.ViewNotFound(f"alliance {code!r} shares no view {view_id} of member {member!r}")
+        raise service.ViewNotFound(Message("alliance {code!r} shares no view {view_id} of member {member!r}",
+                                           code=code, view_id=view_id, member=member))
     return found
 
 

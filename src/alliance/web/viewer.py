@@ -26,6 +26,7 @@ from alliance.access.service import CsrfFailed, NotAuthenticated, SessionInfo
 from alliance.edge.auth import SAFE_METHODS, SESSION_COOKIE, cookie_session, csrf_header, tokens_match
 from alliance.edge.deps import ClockDep, StoreDep
 from alliance.core.errors import AllianceError, NotFound
+from alliance.core.messages import Message
 from alliance.store.access_repository import Grant
 
 CSRF_FIELD = "csrf_token"
@@ -36,7 +37,7 @@ class SignInRequired(AllianceError):
     """No live session: the page answers with the sign-in page (see `web.errors`)."""
 
     code = "sign_in_required"
-    title = "Sign in"
+    title = Message("Sign in")
     status = 401
 
 
@@ -86,7 +87,7 @@ async def current_viewer(request: Request, store: StoreDep, clock: ClockDep) -> 
         return cached
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
-        raise SignInRequired("sign in to continue")
+        raise SignInRequired(Message("sign in to continue"))
     try:
         info = cookie_session(store, token, clock)
     except NotAuthenticated as exc:
@@ -107,14 +108,14 @@ async def check_csrf(request: Request, viewer: Viewer) -> None:
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else ""
     if not tokens_match(sent, viewer.csrf_token):
-        raise CsrfFailed("this form has expired or came from another site: reload the page and try again")
+        raise CsrfFailed(Message("this form has expired or came from another site: reload the page and try again"))
 
 
 async def page_access(request: Request, viewer: ViewerDep, store: StoreDep) -> Viewer:
     """Authorise the page's action (edge.routes) for the path's alliance and member; check CSRF on writes."""
     template = route_template(request)
     if (request.method, template) not in PAGES:
-        raise NotFound(f"{request.method} {template} is not a page")
+        raise NotFound(Message("{method} {template} is not a page", method=request.method, template=template))
     if request.method not in SAFE_METHODS:
         await check_csrf(request, viewer)
     await authorize_request(request, viewer.principal, template, store=store)

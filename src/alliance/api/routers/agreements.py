@@ -15,6 +15,7 @@ from alliance.edge.problems import PROBLEM_JSON
 from alliance.api.uploads import read_capped
 from alliance.core.errors import InvalidInput
 from alliance.core.paging import Page
+from alliance.core.messages import Message
 from alliance.sharing import attorneys, service
 from alliance.sharing.versions import version_record
 
@@ -33,7 +34,7 @@ async def propose(code: Code, actor: ActorDep, request: Request, store: StoreDep
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput("the agreement document must be UTF-8 text") from None
+        raise InvalidInput(Message("the agreement document must be UTF-8 text")) from None
 
     proposed = await run_in_threadpool(service.propose_version, store, code, text, actor, clock)
     return JSONResponse(version_record(proposed, document=True), status_code=status.HTTP_201_CREATED)

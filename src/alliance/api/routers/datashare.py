@@ -18,6 +18,7 @@ from alliance.datashare.views import DEFAULT_K, MAX_PAGE
 from alliance.store.datashare_repository import StoredView
 from alliance.access.roles import Principal
 from alliance.core.errors import AllianceNotFound, NotFound
+from alliance.core.messages import Message
 from alliance.datashare.service import ViewNotFound
 
 router = APIRouter(tags=["data sharing"])
@@ -86,7 +87,7 @@ def _authorize_for_view(principal: Principal, action: Action, code: str, view: S
     except NotFound as exc:
         if isinstance(exc, AllianceNotFound):
             raise
-        raise ViewNotFound(f"alliance {code!r} shares no view {view.id}") from None
+        raise ViewNotFound(Message("alliance {code!r} shares no view {id}", code=code, id=view.id)) from None
 
 
 @router.delete("/alliances/{code}/views/{view_id}", status_code=204, responses=ERRORS)

@@ -18,6 +18,7 @@ from alliance.edge.problems import PROBLEM_JSON
 from alliance.api.uploads import read_capped
 from alliance.core.decimals import parse_decimal
 from alliance.core.errors import InvalidInput, Problem
+from alliance.core.messages import Message
 from alliance.screening import service
 from alliance.screening.ahp import ahp_weights
 from alliance.screening.blanks import BlankChoice
@@ -48,7 +49,7 @@ def ahp(body: AhpIn) -> dict[str, Any]:
 
     n = len(body.criteria)
     if len(body.matrix) != n or any(len(row) != n for row in body.matrix):
-        raise InvalidInput(f"the matrix must be {n} x {n}, one row and one column per criterion")
+        raise InvalidInput(Message("the matrix must be {n} x {n}, one row and one column per criterion", n=n))
     header = ["", *body.criteria]
     rows = [[name, *(str(v) for v in row)] for name, row in zip(body.criteria, body.matrix, strict=True)]
     names, matrix = parse_matrix(header, rows)
@@ -96,7 +97,7 @@ def create_screening(code: Code, actor: ActorDep, body: ScreeningIn, store: Stor
         screening = service.member_screening(store, code, spec, body.blanks)
         spec, table, outcome = screening.spec, screening.table, screening.blanks
     elif body.blanks is not None:
-        raise InvalidInput("blanks applies to screening the alliance's members (omit candidates)")
+        raise InvalidInput(Message("blanks applies to screening the alliance's members (omit candidates)"))
     else:
         table = table_from_records(spec, [(c.name, c.values) for c in body.candidates])
     run, report = service.run_screening(store, code, spec, body.method, table,
@@ -230,7 +231,7 @@ async def upload_evidence(code: Code, actor: ActorDep, item_id: Id, request: Req
     """The request body is the file itself; it is stored once per alliance under its SHA-256."""
     content = await read_capped(request, service.MAX_EVIDENCE_BYTES, "an evidence file")
     if not content:
-        raise InvalidInput("the evidence file is empty", [Problem("body", "", "no bytes were sent")])
+        raise InvalidInput(Message("the evidence file is empty"), [Problem("body", "", Message("no bytes were sent"))])
     # The store is synchronous: keep it off the event loop so other requests are served meanwhile.
     item = await run_in_threadpool(service.update_item, store, code, item_id, actor, clock, evidence=(filename, content))
     return _item(item)

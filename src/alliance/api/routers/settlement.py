@@ -16,6 +16,7 @@ from alliance.edge.deps import ActorDep, ClockDep, Code, FactsDep, StoreDep
 from alliance.edge.problems import PROBLEM_JSON, problem
 from alliance.api.statement_reads import ClosedDayStatements
 from alliance.core.errors import InvalidInput
+from alliance.core.messages import Message
 from alliance.registry import service as registry
 from alliance.settlement import service
 from alliance.settlement.journal import beancount, to_csv
@@ -53,7 +54,7 @@ async def import_lines(
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     fmt = FORMATS.get(content_type)
     if fmt is None:
-        raise InvalidInput(f"Content-Type must be one of {', '.join(FORMATS)}")
+        raise InvalidInput(Message("Content-Type must be one of {formats}", formats=', '.join(FORMATS)))
     # Bounded by the one body limit (ALLIANCE_MAX_BODY_MB, edge.guards.BodyLimit) before it is read.
     body = await request.body()
     registry.get_alliance(store, code)  # an unknown alliance is a 404 before the body is stored
@@ -117,7 +118,7 @@ async def statement(request: Request, code: Code, member: Code, store: StoreDep,
 def journal(code: Code, store: StoreDep, first: Annotated[Day, Query(alias="from")],
             last: Annotated[Day, Query(alias="to")], format: str = "beancount") -> Response:  # noqa: A002
     if format not in ("beancount", "csv"):
-        raise InvalidInput(f"format must be beancount or csv, not {format!r}")
+        raise InvalidInput(Message("format must be beancount or csv, not {format!r}", format=format))
     currency, entries = service.journal(store, code, first, last)
     if format == "csv":
         return Response(to_csv(entries), media_type="text/csv; charset=utf-8")
@@ -139,7 +140,7 @@ class MetricsIn(Body):
 def record_metrics(code: Code, body: MetricsIn, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
     """Record period metrics (values as decimal strings); every row or none, never rewritten."""
     if len(body.values) > 100_000:
-        raise InvalidInput("at most 100,000 values per request")
+        raise InvalidInput(Message("at most 100,000 values per request"))
     rows = [[v.period, v.metric, v.member, v.value] for v in body.values]
     count = service.record_metrics(store, code, ["period", "metric", "member", "value"], rows, clock, header_row=0)
     return {"recorded": count}
@@ -155,7 +156,7 @@ def contribution_report(code: Code, agreement: Code, rule: Code, store: StoreDep
     from alliance.settlement.disputes import contribution_report as report_of
 
     if format not in ("json", "markdown", "html"):
-        raise InvalidInput(f"format must be json, markdown or html, not {format!r}")
+        raise InvalidInput(Message("format must be json, markdown or html, not {format!r}", format=format))
     report = report_of(store, facts, code, agreement, rule, first, last)
     if format == "markdown":
         return Response(report.markdown(), media_type="text/markdown; charset=utf-8")

@@ -1,0 +1,69 @@
+"""Text shown to a user, kept as a template and its parameters so an edge can say it in any language.
+
+    raise MemberNotFound(Message("alliance {alliance!r} has no member with code {member!r}",
+                                 alliance=alliance_code, member=member_code))
+
+A `Message` *is* its English text (a `str` subclass, like `markupsafe.Markup`): logs, the CLI, tests
+and any code that formats it further keep working unchanged. It also remembers its `template` (an
+English message id in the Babel catalogues, `str.format` placeholders) and `params`, so the web can
+show it in the page's language and the API in the one `Accept-Language` asks for (`in_language`).
+Parameters that are themselves messages are said in the same language. Anything built from a
+message by ordinary string operations is plain English again: translation is kept only while the
+message travels as itself.
+
+Extraction: `scripts/update-translations` collects every `Message("...")` whose template is a
+literal into the catalogues; a test fails when a template has no Chinese translation, or a
+translation whose placeholders differ from its template's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from string import Formatter
+from typing import Any
+
+
+class Message(str):
+    """English text that can be said again in another language (see the module docstring)."""
+
+    template: str
+    params: Mapping[str, Any]
+
+    def __new__(cls, template: str, /, **params: Any) -> Message:
+        text = template.format(**params) if params else template
+        self = super().__new__(cls, text)
+        self.template = template
+        self.params = params
+        return self
+
+    def in_language(self, translate: Callable[[str], str]) -> str:
+        """This message in the language of `translate` (a catalogue's gettext); English when the
+        translation is missing or does not fit the parameters (a catalogue mistake shows, never fails)."""
+        params = {name: value.in_language(translate) if isinstance(value, Message) else value
+                  for name, value in self.params.items()}
+        translated = translate(self.template)
+        if not params:
+            return translated
+        try:
+            return translated.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return self.template.format(**params)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled (a worker process, a cache) as what it is, not as a plain str.
+        return (_rebuild, (self.template, dict(self.params)))
+
+
+def _rebuild(template: str, params: dict[str, Any]) -> Message:
+    return Message(template, **params)
+
+
+def placeholders(template: str) -> set[str]:
+    """The parameter names a template uses: "{name!r}" and "{amount:.2f}" give name and amount."""
+    return {field.split(".", 1)[0].split("[", 1)[0]
+            for _, field, _, _ in Formatter().parse(template) if field is not None and field != ""}
+
+
+def in_language(text: object, translate: Callable[[str], str]) -> object:
+    """`text` said with `translate` when it is a Message; anything else as it is."""
+    return text.in_language(translate) if isinstance(text, Message) else text
