@@ -29,6 +29,13 @@ class Problem:
             return Message("{where}: {field}: {reason}", where=self.where, field=self.field, reason=self.reason)
         return Message("{where}: {reason}", where=self.where, reason=self.reason)
 
+    def detail(self) -> Message | str:
+        """The problem without where it is ("amount: not a number"), for a form that shows it beside
+        the field it is about."""
+        if self.field:
+            return Message("{field}: {reason}", field=self.field, reason=self.reason)
+        return self.reason
+
     def __str__(self) -> str:
         return str(self.text())
 

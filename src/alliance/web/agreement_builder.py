@@ -41,7 +41,7 @@ from alliance.sharing.service import check_document
 from alliance.sharing.rule_form import BASES, COMMON_LABELS, KIND_FORMS, SELECT_KEYS, Widget
 from alliance.store.database import Store
 from alliance.web.i18n import N_
-from alliance.web.render import gettext_for, is_htmx, render
+from alliance.web.render import gettext_for, is_htmx, render, say_for
 from alliance.web.viewer import PageViewer
 
 router = APIRouter(include_in_schema=False)
@@ -101,7 +101,7 @@ def _checked(store: Store, code: str, document: str, draft: AgreementDraft, cloc
         check_document(store, code, document, clock)
     except AllianceError as exc:
         if isinstance(exc, InvalidInput) and exc.problems:
-            return [(field_of(p.where, p.field, draft), f"{p.field}: {p.reason}" if p.field else p.reason)
+            return [(field_of(p.where, p.field, draft), p.detail())
                     for p in exc.problems]
         return [(None, exc.message)]
     return []
@@ -196,7 +196,7 @@ async def yaml_to_form(request: Request, code: Code, store: StoreDep, viewer: Pa
     try:
         draft, notes = draft_from_document(document)
     except DraftUnreadable as exc:
-        message = _(UNREADABLE) % {"why": str(exc)}
+        message = _(UNREADABLE) % {"why": say_for(request)(exc.args[0] if exc.args else str(exc))}
         if not is_htmx(request):
             return editor(request, store, code, document, status=422, status_note=message, status_error=True,
                           draft=read_posted(posted, await run_in_threadpool(_members, store, code)))

@@ -55,7 +55,7 @@ rules:
 
 def _problems(exc: AllianceError) -> list[str]:
     if isinstance(exc, InvalidInput) and exc.problems:
-        return [str(p) for p in exc.problems]
+        return [p.text() for p in exc.problems]
     return [exc.message]
 
 
@@ -67,7 +67,7 @@ def located_problems(document: str, exc: AllianceError) -> list[tuple[str, int |
         return [(exc.message, None)]
     lines = DocumentLines(document)
     if isinstance(exc, InvalidInput) and exc.problems:
-        return list(zip([str(p) for p in exc.problems], lines.lines_of(exc.problems), strict=True))
+        return list(zip([p.text() for p in exc.problems], lines.lines_of(exc.problems), strict=True))
     return [(exc.message, lines.syntax_error_line)]
 
 

@@ -198,7 +198,7 @@ async def import_members(request: Request, code: Code, store: StoreDep, clock: C
         problems = {}
         for p in exc.problems:
             number = int(p.where.split()[-1]) if p.where.startswith("row ") and p.where.split()[-1].isdigit() else 0
-            problems.setdefault(number, []).append(f"{p.field}: {p.reason}" if p.field else p.reason)
+            problems.setdefault(number, []).append(p.detail())
         if not problems:
             problems[0] = [exc.message]
     numbered = [(header_row + 1 + i, row) for i, row in enumerate(rows) if any(c.strip() for c in row)]

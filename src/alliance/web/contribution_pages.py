@@ -258,7 +258,7 @@ async def solve_game(request: Request, code: Code, store: StoreDep, viewer: Page
         return _page(request, store, code, status=422, error=exc.message, chosen=chosen)
     except InvalidInput as exc:  # GameInvalid and GameTooLarge: the reader's and solver's own words
         return _page(request, store, code, status=422, error=N_("The game could not be solved. Nothing was computed."),
-                     detail=exc.message, problems=[str(p) for p in exc.problems], chosen=chosen)
+                     detail=exc.message, problems=[p.text() for p in exc.problems], chosen=chosen)
     return _page(request, store, code, result=result, chosen=chosen)
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from alliance import __version__
 from alliance.core.errors import AllianceError
+from alliance.core.messages import in_language
 from alliance.core.settings import get_settings
 from alliance.web.i18n import (LANG_QUERY, LANGUAGE_NAMES, SUPPORTED_LOCALES, apply_locale_headers, get_environment,
                                get_translations, request_locale)
@@ -25,6 +26,13 @@ def is_htmx(request: Request) -> bool:
 def gettext_for(request: Request) -> Callable[[str], str]:
     """Translate in the request's language, for text a handler builds (chart labels, messages)."""
     return get_translations(request_locale(request, get_settings().default_locale).locale).gettext
+
+
+def say_for(request: Request) -> Callable[[object], str]:
+    """Say a Message (an error's text) in the request's language, for text a handler composes; a plain
+    string is returned as it is."""
+    translate = gettext_for(request)
+    return lambda text: str(in_language(text, translate))
 
 
 def language_links(request: Request) -> list[tuple[str, str, str]]:

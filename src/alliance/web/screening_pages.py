@@ -28,6 +28,7 @@ from starlette.datastructures import UploadFile
 from alliance.access.policy import Action
 from alliance.edge.deps import ClockDep, Code, Id, StoreDep
 from alliance.core.errors import AllianceError, InvalidInput
+from alliance.core.messages import Message
 from alliance.registry import service as registry
 from alliance.registry.spreadsheets import read_table
 from alliance.screening import service
@@ -166,7 +167,7 @@ def candidate_file(spec: CriteriaSpec, data: bytes, filename: str) -> CandidateT
 def problem_lines(exc: AllianceError) -> list[str]:
     """An error's problems as lines for the page (its message when it lists none)."""
     problems = getattr(exc, "problems", [])
-    return [str(p) for p in problems] or [exc.message]
+    return [p.text() for p in problems] or [exc.message]
 
 
 # -- what the ranking fragment shows ---------------------------------------------------------------
@@ -270,7 +271,7 @@ def _rank(store: Store, code: str, workspace: Workspace) -> Outcome:
         # Each blank as "member: criterion", under a line saying what the user may choose.
         lines = [N_("Some members have blank metrics (listed below). Under Blank metrics, choose to leave those "
                     "members out or those criteria.")]
-        return Outcome(problems=lines + [f"{p.where}: {p.field}" for p in exc.problems])
+        return Outcome(problems=lines + [Message("{where}: {field}", where=p.where, field=p.field) for p in exc.problems])
     except InvalidInput as exc:
         return Outcome(problems=problem_lines(exc))
     if screening.blanks is not None:
