@@ -18,7 +18,7 @@ import pytest
 
 import alliance
 from alliance.core.errors import AllianceError, AllianceNotFound, InvalidInput, Problem
-from alliance.core.messages import Message, in_language, placeholders
+from alliance.core.messages import Message, in_language, joined, placeholders
 from alliance.language import accepted_locale, get_translations, say
 from alliance.language.sources import found_messages
 
@@ -162,3 +162,12 @@ def test_every_translation_keeps_its_templates_placeholders() -> None:
         if placeholders(chinese) != placeholders(found.msgid):
             problems.append(f"{found.where}:{found.line}: {found.msgid!r} -> {chinese!r}")
     assert problems == []
+
+
+def test_joined_parts_are_each_said_in_the_readers_language() -> None:
+    parts = [Message("{what} is required", what="name"), "plain", Message("{what} is required", what="code")]
+    text = joined(parts)
+    assert text == "name is required; plain; code is required"
+    chinese = {"{what} is required": "{what}为必填项", "{first}; {rest}": "{first}；{rest}"}
+    assert text.in_language(lambda t: chinese.get(t, t)) == "name为必填项；plain；code为必填项"
+    assert joined([]) == "" and joined(["one"]) == "one"

@@ -18,7 +18,7 @@ translation whose placeholders differ from its template's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from string import Formatter
 from typing import Any
 
@@ -50,12 +50,26 @@ class Message(str):
             return self.template.format(**params)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # Pickled (a worker process, a cache) as what it is, not as a plain str.
-        return (_rebuild, (self.template, dict(self.params)))
+        # Pickled (a worker process, a cache) as what it is, not as a plain str; the text travels
+        # as it is, so a million reasons coming back from a computing child are not formatted again.
+        return (_rebuild, (str(self), self.template, dict(self.params)))
 
 
-def _rebuild(template: str, params: dict[str, Any]) -> Message:
-    return Message(template, **params)
+def _rebuild(text: str, template: str, params: dict[str, Any]) -> Message:
+    self = str.__new__(Message, text)
+    self.template = template
+    self.params = params
+    return self
+
+
+def joined(parts: Sequence[str]) -> str:
+    """`"; ".join(parts)`, kept a Message whose parts are each said in the reader's language."""
+    if not parts:
+        return ""
+    text = parts[0]
+    for part in parts[1:]:
+        text = Message("{first}; {rest}", first=text, rest=part)
+    return text
 
 
 def placeholders(template: str) -> set[str]:

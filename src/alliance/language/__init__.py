@@ -10,6 +10,7 @@ pages' default language, `en` the other one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -92,3 +93,13 @@ def accepted_locale(header: str | None, default: str = "en") -> str:
         if locale is not None:
             return locale
     return default
+
+
+def environment_locale(environ: Mapping[str, str]) -> str:
+    """The language a terminal user reads, from the POSIX variables gettext reads (LANGUAGE, then
+    LC_ALL, LC_MESSAGES, LANG: the first one set decides): Chinese for any zh locale, else English."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "").split(":", 1)[0].split(".", 1)[0]
+        if value:
+            return normalise_locale(value) or "en"
+    return "en"
