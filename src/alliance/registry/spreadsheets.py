@@ -199,7 +199,7 @@ def write_table(target: Path | IO[bytes], fmt: str, header: Sequence[str], rows:
             target.write(payload)
         return
     if fmt != "xlsx":
-        raise TableFileError(Message("unsupported format {fmt!r}; use csv or xlsx", fmt=fmt))
+        raise TableFileError(Message("unsupported format {format!r}; use csv or xlsx", format=fmt))
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
