@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from alliance.core.errors import InvalidInput
+from alliance.core.messages import Message
 from alliance.screening.ahp import InconsistentJudgements, ahp_weights, parse_matrix
 from alliance.screening.candidates import CandidateTable, table_from_rows
 from alliance.screening.criteria import (
@@ -533,7 +534,8 @@ def walk_types(value: object, path: str = "$") -> None:
         for k, item in enumerate(value):
             walk_types(item, f"{path}[{k}]")
     else:
-        assert value is None or type(value) in (str, int, float, bool), f"{path} is {type(value).__name__}"
+        # A Message (a reason, a note) is a str to json.dumps, and said in the page's language by the web.
+        assert value is None or type(value) in (str, int, float, bool, Message), f"{path} is {type(value).__name__}"
 
 
 @pytest.mark.parametrize("method", list(Method))

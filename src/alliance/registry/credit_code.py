@@ -6,12 +6,18 @@ exceptions into the reasons a user reads.
 
 from __future__ import annotations
 
+from alliance.core.messages import Message
+
 # python-stdnum is imported by the functions (its import reaches pydoc: a twentieth of a second
 # that listing members, which checks no code, should not pay).
 
 
 class InvalidCreditCode(ValueError):
-    """The text is not a valid unified social credit code; the message says why."""
+    """The text is not a valid unified social credit code; `reason` says why (a Message)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def normalise_credit_code(text: str) -> str:
@@ -23,14 +29,14 @@ def normalise_credit_code(text: str) -> str:
         return uscc.validate(text)
     except InvalidLength:
         length = len(uscc.compact(text))
-        raise InvalidCreditCode(f"must be 18 characters, got {length}") from None
+        raise InvalidCreditCode(Message("must be 18 characters, got {length}", length=length)) from None
     except InvalidChecksum:
         expected = uscc.calc_check_digit(uscc.compact(text))
-        raise InvalidCreditCode(f"check character is wrong (expected {expected})") from None
+        raise InvalidCreditCode(Message("check character is wrong (expected {expected})", expected=expected)) from None
     except InvalidFormat:
-        raise InvalidCreditCode(
+        raise InvalidCreditCode(Message(
             "characters 1-8 must be digits and 9-18 digits or letters other than I, O, Z, S, V"
-        ) from None
+        )) from None
     except ValidationError as exc:  # pragma: no cover - stdnum raises only the three above
         raise InvalidCreditCode(str(exc)) from None
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO
 
 from alliance.core.cells import defuse
@@ -27,6 +27,7 @@ from alliance.registry.records import (
     parse_member_record,
 )
 
+HEADER = Message("header")  # where a problem of the file's first row is
 SHOWN_PROBLEMS = 100  # problems a failed import lists; the rest are counted (and written on request)
 SPILL_AFTER = 100_000  # codes kept in memory to find repeats; beyond, in a temporary SQLite file
 
@@ -51,20 +52,25 @@ def map_header(header: Sequence[str]) -> HeaderMap:
         column = column_for_header(name)
         if column is None:
             known = ", ".join(f"{c.key}/{c.zh}" for c in MEMBER_COLUMNS)
-            problems.append(Problem("header", name, Message("unknown column (known: {known})", known=known)))
+            problems.append(Problem(HEADER, name, Message("unknown column (known: {known})", known=known)))
         elif column.key in positions:
-            problems.append(Problem("header", name, Message("repeats the column {labels!r}",
-                                                            labels=labels[column.key])))
+            problems.append(Problem(HEADER, name, Message("repeats the column {column!r}",
+                                                          column=labels[column.key])))
         else:
             positions[column.key] = index
             labels[column.key] = name
     missing: list[Column] = [c for c in MEMBER_COLUMNS if c.required and c.key not in positions]
     for column in missing:
-        problems.append(Problem("header", column.key, Message("required column missing ({key} or {zh})",
-                                                              key=column.key, zh=column.zh)))
+        problems.append(Problem(HEADER, column.key, Message("required column missing ({english} or {chinese})",
+                                                            english=column.key, chinese=column.zh)))
     if problems:
         raise InvalidInput(Message("the file's header is not a member table"), problems)
     return HeaderMap(positions, labels)
+
+
+def row_label(number: int) -> Message:
+    """Where a problem of a spreadsheet row is: "row 7" (the header is row 1)."""
+    return Message("row {row}", row=number)
 
 
 class ProblemLog:
@@ -93,9 +99,11 @@ class ProblemLog:
 
     def error(self) -> InvalidInput:
         """The InvalidInput that reports the file: how many rows and problems, the first ones listed."""
-        message = f"{self.bad_rows} bad row(s); nothing was imported"
         if self.count > len(self.shown):
-            message += f" (the first {len(self.shown)} of {self.count} problems are listed)"
+            message = Message("{bad_rows} bad row(s); nothing was imported (the first {shown} of {count} problems "
+                              "are listed)", bad_rows=self.bad_rows, shown=len(self.shown), count=self.count)
+        else:
+            message = Message("{bad_rows} bad row(s); nothing was imported", bad_rows=self.bad_rows)
         return InvalidInput(message, list(self.shown))
 
 
@@ -143,7 +151,9 @@ def _check_rows(rows: Iterable[Sequence[str]], ctx: ParseContext, existing: dict
                 existing_codes, existing, first_row_of_code, first_row_of_credit,
             )
         if row_problems:
-            log.add(row_problems)
+            # Said as "row N" in the user's language: built for bad rows only (a file has millions).
+            at = row_label(number)
+            log.add([replace(p, where=at) for p in row_problems])
         else:
             assert draft is not None
             good += 1
@@ -180,10 +190,11 @@ def _duplicates(
 ) -> list[Problem]:
     problems: list[Problem] = []
     if draft.code in existing_codes:
-        clash = f"{draft.code!r} is already the code of a member of this alliance"
+        clash = Message("{code!r} is already the code of a member of this alliance", code=draft.code)
         problems.append(Problem(where, labels.get("code", "code"), clash))
     if draft.credit_code in existing_credit_codes:
-        clash = f"{draft.credit_code!r} is already registered as member {existing_credit_codes[draft.credit_code]!r}"
+        clash = Message("{credit_code!r} is already registered as member {member!r}",
+                        credit_code=draft.credit_code, member=existing_credit_codes[draft.credit_code])
         problems.append(Problem(where, labels.get("credit_code", "credit_code"), clash))
     checks = (
         ("code", draft.code, existing_codes, first_row_of_code),

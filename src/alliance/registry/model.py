@@ -9,11 +9,12 @@ from decimal import Decimal
 from enum import StrEnum
 
 from alliance.core.clock import Clock, local_today
+from alliance.core.messages import Message
 from alliance.core.money import Money
 
 # What a code (an alliance's, a member's, a rule's) may be: short, safe in paths, files and ledgers.
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
-CODE_RULE = "1-32 letters, digits, '_', '.' or '-', starting with a letter or digit"
+CODE_RULE = Message("1-32 letters, digits, '_', '.' or '-', starting with a letter or digit")
 
 
 class AllianceKind(StrEnum):
@@ -67,6 +68,7 @@ class ResourceCategory(StrEnum):
 
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+NAME_LIMIT = 200  # an alliance's name
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,18 +175,18 @@ class Member:
 
 
 def check_alliance_spec(spec: AllianceSpec) -> list[str]:
-    """Every reason `spec` cannot found an alliance (empty when it can). Pure: no lookups."""
+    """Every reason `spec` cannot found an alliance (empty when it can), as Messages. Pure: no lookups."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     from alliance.core.money import MoneyError, check_currency
 
     reasons: list[str] = []
     if not CODE_PATTERN.match(spec.code):
-        reasons.append(f"code {spec.code!r} is not valid ({CODE_RULE})")
+        reasons.append(Message("code {code!r} is not valid ({rule})", code=spec.code, rule=CODE_RULE))
     if not spec.name.strip():
-        reasons.append("name is required")
-    elif len(spec.name) > 200:
-        reasons.append("name is longer than 200 characters")
+        reasons.append(Message("name is required"))
+    elif len(spec.name) > NAME_LIMIT:
+        reasons.append(Message("name is longer than {limit} characters", limit=NAME_LIMIT))
     try:
         check_currency(spec.currency)
     except MoneyError as exc:
@@ -192,9 +194,10 @@ def check_alliance_spec(spec: AllianceSpec) -> list[str]:
     try:
         ZoneInfo(spec.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        reasons.append(f"unknown time zone {spec.timezone!r} (use an IANA name such as Asia/Shanghai)")
+        reasons.append(Message("unknown time zone {timezone!r} (use an IANA name such as Asia/Shanghai)",
+                               timezone=spec.timezone))
     if spec.parent_code is not None and spec.parent_code == spec.code:
-        reasons.append("an alliance cannot be its own parent")
+        reasons.append(Message("an alliance cannot be its own parent"))
     return reasons
 
 

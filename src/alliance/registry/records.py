@@ -33,7 +33,11 @@ from alliance.registry.model import (
 )
 
 class FieldError(ValueError):
-    """A single value could not be parsed; the message is the reason shown to the user."""
+    """A single value could not be parsed; `reason` is what the user reads (a Message)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +54,12 @@ _BIDI = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")
 def _text(limit: int) -> Parser:
     def parse(value: str, _: ParseContext) -> str:
         if len(value) > limit:
-            raise FieldError(f"longer than {limit} characters")
+            raise FieldError(Message("longer than {limit} characters", limit=limit))
         # One regular expression per check, not a Python loop per character: a file has millions of cells.
         if _CONTROL.search(value):
-            raise FieldError("contains control characters (line breaks, NUL...)")
+            raise FieldError(Message("contains control characters (line breaks, NUL...)"))
         if _BIDI.search(value):
-            raise FieldError("contains invisible text-direction characters (U+202A-U+202E, U+2066-U+2069)")
+            raise FieldError(Message("contains invisible text-direction characters (U+202A-U+202E, U+2066-U+2069)"))
         return value
 
     return parse
@@ -63,17 +67,18 @@ def _text(limit: int) -> Parser:
 
 def _code(value: str, _: ParseContext) -> str:
     if not CODE_PATTERN.match(value):
-        raise FieldError(f"{value!r} is not a valid code ({CODE_RULE})")
+        raise FieldError(Message("{value!r} is not a valid code ({rule})", value=value, rule=CODE_RULE))
     return value
 
 
 def _credit_code(value: str, _: ParseContext) -> str:
     if re.fullmatch(r"\d(\.\d+)?[eE]\+\d+", value):
-        raise FieldError("stored as a number (the spreadsheet lost digits); format the column as text")
+        raise FieldError(Message("stored as a number (the spreadsheet lost digits); format the column as text"))
     try:
         return normalise_credit_code(value)
     except InvalidCreditCode as exc:
-        raise FieldError(f"{value!r} is not a valid unified social credit code: {exc}") from None
+        raise FieldError(Message("{value!r} is not a valid unified social credit code: {reason}",
+                                 value=value, reason=exc.reason)) from None
 
 
 def _decimal(value: str) -> Decimal:
@@ -81,12 +86,12 @@ def _decimal(value: str) -> Decimal:
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
-        raise FieldError(f"{value!r} is not a number") from None
+        raise FieldError(Message("{value!r} is not a number", value=value)) from None
     if not number.is_finite():
-        raise FieldError(f"{value!r} is not a number")
+        raise FieldError(Message("{value!r} is not a number", value=value))
     # Checked before any int() or formatting: "1e999999999" would otherwise build a huge integer.
     if number != 0 and number.adjusted() > 15:
-        raise FieldError(f"{value!r} is too large")
+        raise FieldError(Message("{value!r} is too large", value=value))
     return number
 
 
@@ -99,7 +104,7 @@ def _money(value: str, ctx: ParseContext) -> Money:
     except MoneyError as exc:
         raise FieldError(exc.message) from None
     if abs(money.minor) >= MONEY_LIMIT:
-        raise FieldError(f"{value!r} is too large")
+        raise FieldError(Message("{value!r} is too large", value=value))
     return money
 
 
@@ -107,23 +112,23 @@ def _ratio(value: str, _: ParseContext) -> Decimal:
     number = _decimal(value[:-1]) / 100 if value.endswith("%") else _decimal(value)
     # Above 1 is possible (liabilities exceed assets); above 10 is a typo for a percentage.
     if not 0 <= number <= 10:
-        raise FieldError(f"{value!r} is not a ratio (such as 0.45, or 45%)")
+        raise FieldError(Message("{value!r} is not a ratio (such as 0.45, or 45%)", value=value))
     return number
 
 
 def _score(value: str, _: ParseContext) -> Decimal:
     number = _decimal(value)
     if not 0 <= number <= 10:
-        raise FieldError(f"{value!r} is outside the 0-10 score range")
+        raise FieldError(Message("{value!r} is outside the 0-10 score range", value=value))
     return number
 
 
 def _count(value: str, _: ParseContext) -> int:
     number = _decimal(value)
     if number != number.to_integral_value() or number < 0:
-        raise FieldError(f"{value!r} is not a whole, non-negative count")
+        raise FieldError(Message("{value!r} is not a whole, non-negative count", value=value))
     if number > 2_147_483_647:
-        raise FieldError(f"{value!r} is too large")
+        raise FieldError(Message("{value!r} is too large", value=value))
     return int(number)
 
 
@@ -131,7 +136,8 @@ def _date(value: str, _: ParseContext) -> date:
     try:
         return parse_date(value)
     except DateError as exc:
-        raise FieldError(str(exc)) from None
+        # The reason as core.dates gives it (a Message there is translated with the rest).
+        raise FieldError(exc.args[0] if exc.args else str(exc)) from None
 
 
 def _choice(enum: type[StrEnum], labels: Mapping[str, str]) -> Parser:
@@ -141,7 +147,7 @@ def _choice(enum: type[StrEnum], labels: Mapping[str, str]) -> Parser:
             return enum(key)
         except ValueError:
             allowed = ", ".join(m.value for m in enum)
-            raise FieldError(f"{value!r} is not one of: {allowed}") from None
+            raise FieldError(Message("{value!r} is not one of: {allowed}", value=value, allowed=allowed)) from None
 
     return parse
 
@@ -213,7 +219,7 @@ def parse_member_record(
         try:
             parsed[column.key] = column.parse(raw, ctx)
         except FieldError as exc:
-            problems.append(Problem(where, label, str(exc)))
+            problems.append(Problem(where, label, exc.reason))
     if problems:
         return None, problems
     profile = MemberProfile(

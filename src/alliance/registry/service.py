@@ -42,7 +42,7 @@ def create_alliance(
     reasons = check_alliance_spec(spec)
     if reasons:
         raise InvalidInput(
-            f"cannot create alliance {spec.code!r}: " + "; ".join(reasons),
+            Message("cannot create alliance {code!r}: {reasons}", code=spec.code, reasons=joined(reasons)),
             [Problem("alliance", "", r) for r in reasons],
         )
     spec = replace(spec, currency=spec.currency.strip().upper())
@@ -70,6 +70,16 @@ def create_alliance(
         uow.commit()
         created = uow.alliances.require(spec.code)
     return created
+
+
+def joined(parts: Sequence[str]) -> str:
+    """`"; ".join(parts)`, kept a Message (each part said in the user's language, nested)."""
+    if not parts:
+        return ""
+    message = parts[0]
+    for part in parts[1:]:
+        message = Message("{first}; {rest}", first=message, rest=part)
+    return message
 
 
 def list_alliances(store: Store) -> list[Alliance]:
@@ -227,7 +237,8 @@ def _single_record(exc: InvalidInput, where: str | None) -> NoReturn:
         raise exc
     # A single record, not a file: "row 2" would mislead.
     problems = [replace(p, where=where) for p in exc.problems]
-    raise InvalidInput("; ".join(f"{p.field}: {p.reason}" for p in problems), problems) from None
+    message = joined([Message("{field}: {reason}", field=p.field, reason=p.reason) for p in problems])
+    raise InvalidInput(message, problems) from None
 
 
 def check_member_import(store: Store, alliance_code: str, header: Sequence[str], rows: Iterable[Sequence[str]],

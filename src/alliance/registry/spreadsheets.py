@@ -49,8 +49,8 @@ def format_of(path: Path, declared: str | None = None) -> str:
     if fmt in ("xlsm",):
         fmt = "xlsx"
     if fmt not in FORMATS:
-        raise TableFileError(Message("{path}: unsupported file type {value!r}; use .csv or .xlsx",
-                                     path=path, value=fmt or '(none)'))
+        raise TableFileError(Message("{path}: unsupported file type {file_type!r}; use .csv or .xlsx",
+                                     path=path, file_type=fmt or '(none)'))
     return fmt
 
 
@@ -83,7 +83,7 @@ def open_table(path: Path, declared_format: str | None = None) -> Iterator[Table
     except IsADirectoryError:
         raise TableFileError(Message("{path}: is a directory, not a file", path=path)) from None
     except OSError as exc:
-        raise TableFileError(Message("{path}: cannot read ({strerror})", path=path, strerror=exc.strerror)) from None
+        raise TableFileError(Message("{path}: cannot read ({reason})", path=path, reason=exc.strerror)) from None
     with handle:
         if fmt == "csv":
             rows = _csv_rows(path, handle)
@@ -133,7 +133,7 @@ def _csv_rows(path: Path, handle: BinaryIO) -> Iterator[list[str]]:
             for row in csv.reader(text, dialect):
                 yield [undefuse(cell) for cell in row]
         except csv.Error as exc:
-            raise TableFileError(Message("{path}: not a valid CSV file ({exc})", path=path, exc=exc)) from None
+            raise TableFileError(Message("{path}: not a valid CSV file ({error})", path=path, error=exc)) from None
 
     return rows()
 
@@ -199,7 +199,7 @@ def write_table(target: Path | IO[bytes], fmt: str, header: Sequence[str], rows:
             target.write(payload)
         return
     if fmt != "xlsx":
-        raise TableFileError(Message("unsupported format {fmt!r}; use csv or xlsx", fmt=fmt))
+        raise TableFileError(Message("unsupported format {format!r}; use csv or xlsx", format=fmt))
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 

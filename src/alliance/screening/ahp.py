@@ -23,6 +23,8 @@ from alliance.core.messages import Message
 SAATY_RI = (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59)
 CR_LIMIT = 0.10
 RECIPROCAL_TOLERANCE = 1e-6
+HEADER = Message("header")  # where: the table's first row
+MATRIX = Message("matrix")  # where: the comparison matrix as a whole
 
 
 class InconsistentJudgements(InvalidInput):
@@ -75,19 +77,19 @@ def parse_matrix(header: Sequence[str], rows: Sequence[Sequence[str]], header_ro
     if n < 2:
         raise InvalidInput(Message("a pairwise comparison matrix needs at least two criteria"))
     if len(set(names)) != n:
-        problems.append(Problem("header", "", Message("criterion names repeat")))
+        problems.append(Problem(HEADER, "", Message("criterion names repeat")))
     if len(rows) != n:
-        problems.append(Problem("matrix", "", Message("{n} criteria in the header but {count} rows",
-                                                      n=n, count=len(rows))))
+        problems.append(Problem(MATRIX, "", Message("{criteria} criteria in the header but {rows} rows",
+                                                    criteria=n, rows=len(rows))))
     if problems:
         raise InvalidInput(Message("the comparison matrix is not square"), problems)
     matrix = np.full((n, n), np.nan)
     for i, row in enumerate(rows):
-        where = f"row {i + header_row + 1}"
+        where = Message("row {row}", row=i + header_row + 1)
         label = (row[0] if row else "").strip()
         if label != names[i]:
-            problems.append(Problem(where, label, Message("row name should be {names!r}, like column {value}",
-                                                          names=names[i], value=i + 1)))
+            problems.append(Problem(where, label, Message("row name should be {name!r}, like column {column}",
+                                                          name=names[i], column=i + 1)))
         for j in range(n):
             text = row[j + 1] if j + 1 < len(row) else ""
             if not text.strip():
@@ -105,16 +107,16 @@ def parse_matrix(header: Sequence[str], rows: Sequence[Sequence[str]], header_ro
         raise InvalidInput(Message("the comparison matrix has bad cells"), problems)
     for i in range(n):
         if not math.isclose(matrix[i, i], 1.0, rel_tol=RECIPROCAL_TOLERANCE):
-            problems.append(Problem(Message("row {value}", value=i + header_row + 1), names[i], Message("the diagonal must be 1, not {matrix:g}",
-                                                                                   matrix=matrix[i, i])))
+            problems.append(Problem(Message("row {row}", row=i + header_row + 1), names[i],
+                                    Message("the diagonal must be 1, not {value:g}", value=matrix[i, i])))
         for j in range(i):
             if np.isnan(matrix[i, j]):
                 matrix[i, j] = 1.0 / matrix[j, i]
             elif not math.isclose(matrix[i, j] * matrix[j, i], 1.0, rel_tol=RECIPROCAL_TOLERANCE):
                 problems.append(Problem(
-                    Message("row {value}", value=i + header_row + 1), names[j],
-                    Message("{matrix:g} is not the reciprocal of {names} vs {names_2} ({matrix_2:g})",
-                            matrix=matrix[i, j], names=names[j], names_2=names[i], matrix_2=matrix[j, i]),
+                    Message("row {row}", row=i + header_row + 1), names[j],
+                    Message("{value:g} is not the reciprocal of {criterion} vs {other} ({mirror:g})",
+                            value=matrix[i, j], criterion=names[j], other=names[i], mirror=matrix[j, i]),
                 ))
     if problems:
         raise InvalidInput(Message("the comparison matrix is not reciprocal"), problems)
@@ -146,12 +148,12 @@ def ahp_weights(names: Sequence[str], matrix: np.ndarray, *, force: bool = False
     if not result.consistent and not force:
         assert worst is not None
         raise InconsistentJudgements(
-            Message("consistency ratio {cr:.3f} is above {cr_limit}; the judgement that disagrees most is {row} vs "
+            Message("consistency ratio {cr:.3f} is above {limit}; the judgement that disagrees most is {row} vs "
                     "{column}: stated {stated:g}, the weights imply {implied:.2f}. Revise it, or accept the "
                     "weights as they are",
-                    cr=cr, cr_limit=CR_LIMIT, row=worst.row, column=worst.column, stated=worst.stated,
+                    cr=cr, limit=CR_LIMIT, row=worst.row, column=worst.column, stated=worst.stated,
                     implied=worst.implied),
-            [Problem(Message("{row} vs {column}", row=worst.row, column=worst.column), "", Message("stated {stated:g}, implied {implied:.2f}",
-                                                                   stated=worst.stated, implied=worst.implied))],
+            [Problem(Message("{row} vs {column}", row=worst.row, column=worst.column), "",
+                     Message("stated {stated:g}, implied {implied:.2f}", stated=worst.stated, implied=worst.implied))],
         )
     return result

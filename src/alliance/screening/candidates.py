@@ -25,6 +25,8 @@ NAME_HEADERS = ("name", "名称")
 # Beyond this, spans and squares of values lose all precision (or overflow) in float64.
 VALUE_LIMIT = 1e15
 NAME_LIMIT = 200
+HEADER = Message("header")  # where: the table's first row
+CRITERIA = Message("criteria")  # where: the criteria spec
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,27 +80,27 @@ def table_from_rows(
     problems: list[Problem] = []
     if not header or header[0].lower() not in NAME_HEADERS:
         first = header[0] if header else ""
-        problems.append(Problem("header", first, Message("the first column must be `name` or `名称`")))
+        problems.append(Problem(HEADER, first, Message("the first column must be `name` or `名称`")))
     columns: dict[str, int] = {}
     for i, h in enumerate(header[1:], start=1):
         if not h:
             continue
         if h in columns:
-            problems.append(Problem("header", h, Message("repeats column {value}", value=columns[h] + 1)))
+            problems.append(Problem(HEADER, h, Message("repeats column {column}", column=columns[h] + 1)))
         else:
             columns[h] = i
     positions: list[int] = []
     for name in spec.names:
         column = name if name in columns else aliases.get(name)
         if column is None or column not in columns:
-            problems.append(Problem("header", name, Message("criterion in the spec but not a column of the table")))
+            problems.append(Problem(HEADER, name, Message("criterion in the spec but not a column of the table")))
         else:
             positions.append(columns[column])
     used = {header[p] for p in positions}
     for h in columns:
         if h not in used:
-            problems.append(Problem("header", h, Message("column not in the criteria spec (add it with weight 0, "
-                                                         "or remove it)")))
+            problems.append(Problem(HEADER, h, Message("column not in the criteria spec (add it with weight 0, "
+                                                       "or remove it)")))
     if problems:
         raise InvalidInput(Message("the candidate table does not match the criteria spec"), problems)
 
@@ -108,40 +110,45 @@ def table_from_rows(
     first_row: dict[str, int] = {}
     scores = [c.scale is Scale.SCORE for c in spec.criteria]
     for i, row in enumerate(rows):
-        where = f"row {i + header_row + 1}"
+        # "row N" in the user's language, built only for a row with a problem (a table may have millions).
+        number = i + header_row + 1
         name = (row[0] if row else "").strip()
         if not name:
-            problems.append(Problem(where, header[0], Message("is empty")))
+            problems.append(Problem(_row(number), header[0], Message("is empty")))
         elif len(name) > NAME_LIMIT:
-            problems.append(Problem(where, header[0], Message("is longer than {name_limit} characters",
-                                                              name_limit=NAME_LIMIT)))
+            problems.append(Problem(_row(number), header[0], Message("is longer than {limit} characters",
+                                                                     limit=NAME_LIMIT)))
         elif name in first_row:
-            problems.append(Problem(where, header[0], Message("{name!r} repeats row {first_row}",
-                                                              name=name, first_row=first_row[name])))
+            problems.append(Problem(_row(number), header[0], Message("{name!r} repeats row {first_row}",
+                                                                     name=name, first_row=first_row[name])))
         else:
-            first_row[name] = i + header_row + 1
+            first_row[name] = number
         names.append(name)
         for j, pos in enumerate(positions):
             text = row[pos] if pos < len(row) else ""
             if not text.strip():
-                problems.append(Problem(where, header[pos], Message("is empty")))
+                problems.append(Problem(_row(number), header[pos], Message("is empty")))
                 continue
             value = _parse_cell(text)
             if value is None:
-                problems.append(Problem(where, header[pos], Message("{text!r} is not a number", text=text)))
+                problems.append(Problem(_row(number), header[pos], Message("{text!r} is not a number", text=text)))
             elif abs(value) > VALUE_LIMIT:
-                problems.append(Problem(where, header[pos], Message("{text} is outside ±1e15", text=text)))
+                problems.append(Problem(_row(number), header[pos], Message("{text} is outside ±1e15", text=text)))
             elif scores[j] and not 0 <= value <= SCORE_MAX:
-                problems.append(Problem(where, header[pos], Message("{text} is outside the 0-10 score scale",
-                                                                    text=text)))
+                problems.append(Problem(_row(number), header[pos], Message("{text} is outside the 0-10 score scale",
+                                                                          text=text)))
             else:
                 values[i, j] = value
     if problems:
         bad = len({p.where for p in problems})
-        raise InvalidInput(Message("{bad} bad row(s) in the candidate table", bad=bad), problems)
+        raise InvalidInput(Message("{rows} bad row(s) in the candidate table", rows=bad), problems)
     if n == 0:
         raise InvalidInput(Message("the candidate table has no rows"))
     return CandidateTable(names, values)
+
+
+def _row(number: int) -> Message:
+    return Message("row {row}", row=number)
 
 
 def table_from_records(spec: CriteriaSpec, records: Sequence[tuple[str, Mapping[str, object]]]) -> CandidateTable:
@@ -175,8 +182,8 @@ def _metrics_of(spec: CriteriaSpec) -> list[str]:
         metric = MEMBER_METRICS.get(name)
         if metric is None:
             known = ", ".join(sorted(set(MEMBER_METRICS)))
-            problems.append(Problem("criteria", name, Message("members have no such metric (known: {known})",
-                                                              known=known)))
+            problems.append(Problem(CRITERIA, name, Message("members have no such metric (known: {known})",
+                                                            known=known)))
         metrics.append(metric or "")
     if problems:
         raise InvalidInput(Message("the criteria spec names metrics members do not have"), problems)
@@ -209,9 +216,9 @@ def screen_members(spec: CriteriaSpec, members: Sequence[Member], choice: BlankC
     if choice is None:
         members_with = len({member for member, _ in blanks})
         raise BlankMetrics(
-            Message("{members_with} member(s) have blank metrics ({count} blank(s)): choose to leave out those "
+            Message("{members} member(s) have blank metrics ({blanks} blank(s)): choose to leave out those "
                     "members or those criteria (exclude-members or exclude-criteria)",
-                    members_with=members_with, count=len(blanks)),
+                    members=members_with, blanks=len(blanks)),
             [Problem(member, criterion, Message("is blank")) for member, criterion in blanks])
     blank_members = {member for member, _ in blanks}
     blank_criteria = {criterion for _, criterion in blanks}
@@ -221,8 +228,8 @@ def screen_members(spec: CriteriaSpec, members: Sequence[Member], choice: BlankC
             raise BlankMetrics(Message("every member has a blank metric: leave out the criteria instead"),
                                [Problem(member, criterion, Message("is blank")) for member, criterion in blanks])
         outcome = BlankOutcome(choice, tuple(blanks), tuple(_label(m) for m in members if _label(m) in blank_members), ())
-        note = (f"{len(outcome.excluded_members)} member(s) with blank metrics were left out: "
-                f"{', '.join(outcome.excluded_members)}")
+        note = Message("{count} member(s) with blank metrics were left out: {members}",
+                       count=len(outcome.excluded_members), members=", ".join(outcome.excluded_members))
         reduced = replace(spec, notes=(*spec.notes, note))
         return MemberScreening(reduced, table_from_members(reduced, kept), outcome)
     left = tuple(c for c in spec.criteria if c.name not in blank_criteria)
@@ -231,8 +238,8 @@ def screen_members(spec: CriteriaSpec, members: Sequence[Member], choice: BlankC
         raise BlankMetrics(Message("every weighted criterion has a blank: leave out the members instead"),
                            [Problem(member, criterion, Message("is blank")) for member, criterion in blanks])
     dropped = tuple(name for name in spec.names if name in blank_criteria)
-    note = (f"criteria with blank metrics were left out: {', '.join(dropped)}; the weights of the others "
-            f"(summing to {total:.10g}) were divided by their sum")
+    note = Message("criteria with blank metrics were left out: {criteria}; the weights of the others "
+                   "(summing to {total:.10g}) were divided by their sum", criteria=", ".join(dropped), total=total)
     reduced = CriteriaSpec(tuple(replace(c, weight=c.weight / total) for c in left), (*spec.notes, note))
     outcome = BlankOutcome(choice, tuple(blanks), (), dropped)
     return MemberScreening(reduced, table_from_members(reduced, members), outcome)
@@ -257,4 +264,17 @@ def table_from_members(spec: CriteriaSpec, members: Sequence[Member]) -> Candida
             Problem(rows[int(p.where.split()[1]) - 2][0] if p.where.startswith("row ") else p.where, p.field, p.reason)
             for p in exc.problems
         ]
-        raise InvalidInput(exc.message.replace("candidate table", "alliance's member profiles"), renamed) from None
+        raise InvalidInput(_of_members(exc.message), renamed) from None
+
+
+def _of_members(message: str) -> str:
+    """A candidate table's error said of the alliance's member profiles instead."""
+    template = getattr(message, "template", None)
+    params = getattr(message, "params", {})
+    if template == "the candidate table does not match the criteria spec":
+        return Message("the alliance's member profiles do not match the criteria spec")
+    if template == "{rows} bad row(s) in the candidate table":
+        return Message("{rows} bad row(s) in the alliance's member profiles", **params)
+    if template == "the candidate table has no rows":
+        return Message("the alliance has no members to screen")
+    return message

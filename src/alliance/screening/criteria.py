@@ -23,7 +23,7 @@ from alliance.core.messages import Message
 
 WEIGHT_TOLERANCE = 1e-9
 SCORE_MAX = 10.0
-
+CRITERIA = Message("criteria")  # where: the spec as a whole
 
 
 class WeightsDoNotSumToOne(InvalidInput):
@@ -32,7 +32,7 @@ class WeightsDoNotSumToOne(InvalidInput):
     def __init__(self, total: float) -> None:
         super().__init__(Message("the criteria weights sum to {total:.10g}, not 1; fix them, or have them divided "
                                  "by their sum", total=total),
-                         [Problem("criteria", "weight", Message("sum is {total:.10g}", total=total))])
+                         [Problem(CRITERIA, "weight", Message("sum is {total:.10g}", total=total))])
         self.total = total
 
 class Direction(StrEnum):
@@ -82,6 +82,7 @@ class CriteriaSpec:
 
 
 def _number(value: object, where: str, field: str, problems: list[Problem]) -> float | None:
+    # `where` names the criterion (a Message); `field` is the key (weight, min, max), not translated.
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         problems.append(Problem(where, field, Message("{value!r} is not a number", value=value)))
         return None
@@ -97,7 +98,7 @@ def _number(value: object, where: str, field: str, problems: list[Problem]) -> f
 
 
 def _criterion(name: str, raw: object, problems: list[Problem]) -> Criterion | None:
-    where = f"criterion {name!r}"
+    where = Message("criterion {name!r}", name=name)
     if not isinstance(raw, Mapping):
         weight = _number(raw, where, "weight", problems)
         return None if weight is None else _checked(Criterion(name, weight), where, problems)
@@ -112,12 +113,12 @@ def _criterion(name: str, raw: object, problems: list[Problem]) -> Criterion | N
     try:
         direction = Direction(str(raw.get("direction", "benefit")).lower())
     except ValueError:
-        problems.append(Problem(where, "direction", Message("{get!r} is not benefit or cost",
-                                                            get=raw.get('direction'))))
+        problems.append(Problem(where, "direction", Message("{value!r} is not benefit or cost",
+                                                            value=raw.get("direction"))))
     try:
         scale = Scale(str(raw.get("scale", "score")).lower())
     except ValueError:
-        problems.append(Problem(where, "scale", Message("{get!r} is not score or raw", get=raw.get('scale'))))
+        problems.append(Problem(where, "scale", Message("{value!r} is not score or raw", value=raw.get("scale"))))
     minimum = _number(raw["min"], where, "min", problems) if raw.get("min") is not None else None
     maximum = _number(raw["max"], where, "max", problems) if raw.get("max") is not None else None
     if weight is None or direction is None or scale is None:
@@ -151,9 +152,9 @@ def parse_spec(raw: object, *, normalize: bool = False) -> CriteriaSpec:
     for name in raw:
         cleaned = str(name).strip()
         if not cleaned:
-            problems.append(Problem("criteria", repr(name), Message("a criterion needs a name")))
+            problems.append(Problem(CRITERIA, repr(name), Message("a criterion needs a name")))
         elif cleaned in seen:
-            problems.append(Problem("criteria", cleaned, Message("is named twice")))
+            problems.append(Problem(CRITERIA, cleaned, Message("is named twice")))
         seen.add(cleaned)
     criteria = [_criterion(str(name).strip(), value, problems) for name, value in raw.items()]
     if problems:
@@ -167,7 +168,7 @@ def parse_spec(raw: object, *, normalize: bool = False) -> CriteriaSpec:
         if not normalize:
             raise WeightsDoNotSumToOne(total)
         found = [replace(c, weight=c.weight / total) for c in found]
-        notes.append(f"weights summed to {total:.10g} and were divided by it")
+        notes.append(Message("weights summed to {total:.10g} and were divided by it", total=total))
     return CriteriaSpec(tuple(found), tuple(notes))
 
 
@@ -176,9 +177,9 @@ def load_spec_text(text: str, source: str, *, normalize: bool = False) -> Criter
     try:
         raw = json.loads(text) if source.lower().endswith(".json") else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise InvalidInput(Message("{source}: not valid {value}: {exc}",
-                                   source=source, value='JSON' if source.lower().endswith('.json') else 'YAML',
-                                   exc=exc)) from None
+        raise InvalidInput(Message("{source}: not valid {format}: {error}",
+                                   source=source, format="JSON" if source.lower().endswith(".json") else "YAML",
+                                   error=exc)) from None
     return parse_spec(raw, normalize=normalize)
 
 

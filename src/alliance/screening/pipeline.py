@@ -100,9 +100,9 @@ DEFAULT_CHECKLIST: tuple[tuple[Area, str, bool], ...] = (
 def check_transition(current: Stage, target: Stage, checklist: Sequence[ChecklistItem], *, via_review: bool = False) -> None:
     """Raise StageRefused unless `current -> target` is allowed now."""
     if target not in NEXT[current]:
-        allowed = ", ".join(sorted(s.value for s in NEXT[current])) or "none (final stage)"
-        raise StageRefused(Message("cannot move from {value} to {value_2}; allowed: {allowed}",
-                                   value=current.value, value_2=target.value, allowed=allowed))
+        allowed = ", ".join(sorted(s.value for s in NEXT[current])) or Message("none (final stage)")
+        raise StageRefused(Message("cannot move from {current} to {target}; allowed: {allowed}",
+                                   current=current.value, target=target.value, allowed=allowed))
     if target is Stage.PILOT:
         blocking = [i for i in checklist if i.required and i.status not in SETTLED]
         if blocking:

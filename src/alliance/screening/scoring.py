@@ -28,6 +28,7 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import NDArray
 
+from alliance.core.messages import Message
 from alliance.screening.candidates import CandidateTable
 from alliance.screening.criteria import SCORE_MAX, CriteriaSpec, Direction, Scale
 
@@ -42,7 +43,15 @@ class Method(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Exclusion:
     name: str
-    reason: str
+    reason: str  # a Message: the web says it in the page's language
+
+
+def _joined(reasons: list[Message]) -> Message:
+    """`"; ".join(reasons)`, kept a Message whose parts are said in the user's language."""
+    message = reasons[0]
+    for reason in reasons[1:]:
+        message = Message("{first}; {rest}", first=message, rest=reason)
+    return message
 
 
 # Rows per block in `exact_dot`: the running total and the scratch column of a block (2 x 128 KiB)
@@ -229,19 +238,24 @@ def _exclusions(spec: CriteriaSpec, table: CandidateTable) -> tuple[NDArray[np.b
     if not bounded:
         return None, []
     keep = np.ones(len(table.names), dtype=bool)
-    reasons: dict[int, list[str]] = {}
+    reasons: dict[int, list[Message]] = {}
     for j, c in bounded:
         column = table.values[:, j]
-        checks = []
         if c.minimum is not None:
-            checks.append((column < c.minimum, "below the minimum", c.minimum))
+            below = column < c.minimum
+            keep &= ~below
+            for i in np.flatnonzero(below):
+                reasons.setdefault(int(i), []).append(Message(
+                    "{criterion} = {value:g} is below the minimum {minimum:g}",
+                    criterion=c.name, value=float(column[i]), minimum=c.minimum))
         if c.maximum is not None:
-            checks.append((column > c.maximum, "above the maximum", c.maximum))
-        for outside, word, bound in checks:
-            keep &= ~outside
-            for i in np.flatnonzero(outside):
-                reasons.setdefault(int(i), []).append(f"{c.name} = {column[i]:g} is {word} {bound:g}")
-    excluded = [Exclusion(table.names[i], "; ".join(r)) for i, r in sorted(reasons.items())]
+            above = column > c.maximum
+            keep &= ~above
+            for i in np.flatnonzero(above):
+                reasons.setdefault(int(i), []).append(Message(
+                    "{criterion} = {value:g} is above the maximum {maximum:g}",
+                    criterion=c.name, value=float(column[i]), maximum=c.maximum))
+    excluded = [Exclusion(table.names[i], _joined(r)) for i, r in sorted(reasons.items())]
     return keep, excluded
 
 

@@ -142,8 +142,8 @@ def run_screening(
     `blanks`: what the user chose to leave out for blank member metrics (`member_screening`)."""
     if len(table.names) > MAX_SAVED_CANDIDATES:
         raise InvalidInput(
-            Message("{count} candidates is more than a saved run keeps ({max_saved_candidates}); screen without "
-                    "saving, or shortlist first", count=len(table.names), max_saved_candidates=MAX_SAVED_CANDIDATES)
+            Message("{count} candidates is more than a saved run keeps ({limit}); screen without "
+                    "saving, or shortlist first", count=len(table.names), limit=MAX_SAVED_CANDIDATES)
         )
     report = budgeted_report(spec, table, method, settings)
     if blanks is not None:
@@ -244,15 +244,15 @@ def _new_prospect(uow: UnitOfWork, alliance: Alliance, name: str, source: Source
 def add_prospect(store: Store, alliance_code: str, name: str, source: Source, actor: str, clock: Clock,
                  credit_code: str | None = None) -> Prospect:
     """Record a candidate partner at the `screened` stage, with the default due-diligence checklist."""
-    name = check_text(name, "a prospect's name", 200)
+    name = check_text(name, Message("a prospect's name"), 200)
     if credit_code:
         from alliance.registry.credit_code import InvalidCreditCode, normalise_credit_code
 
         try:
             credit_code = normalise_credit_code(credit_code)
         except InvalidCreditCode as exc:
-            raise InvalidInput(Message("credit code {credit_code!r} is not valid: {exc}",
-                                       credit_code=credit_code, exc=exc)) from None
+            raise InvalidInput(Message("credit code {credit_code!r} is not valid: {reason}",
+                                       credit_code=credit_code, reason=exc.reason)) from None
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         if name in uow.screening.prospect_names(alliance.id):
@@ -345,7 +345,7 @@ def move_prospect(store: Store, alliance_code: str, prospect_id: int, target: St
     """Move a prospect to due_diligence or rejected (the pilot and partner stages have their own steps)."""
     if target is Stage.PILOT:
         raise StageRefused(Message("a prospect enters the pilot stage by starting its pilot (name, dates, cadence)"))
-    note = check_text(note, "a note", NOTE_LIMIT, required=False, multiline=True)
+    note = check_text(note, Message("a note"), NOTE_LIMIT, required=False, multiline=True)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         prospect = _prospect(uow, alliance, prospect_id, for_update=True)
@@ -358,8 +358,8 @@ def move_prospect(store: Store, alliance_code: str, prospect_id: int, target: St
 
 def add_item(store: Store, alliance_code: str, prospect_id: int, area: Area, title: str, required: bool,
              actor: str, clock: Clock, owner: str = "", due_on: date | None = None) -> DdItem:
-    title = check_text(title, "a checklist item's title", 200)
-    owner = check_text(owner, "an owner's name", TEXT_LIMIT, required=False)
+    title = check_text(title, Message("a checklist item's title"), 200)
+    owner = check_text(owner, Message("an owner's name"), TEXT_LIMIT, required=False)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         _prospect(uow, alliance, prospect_id)
@@ -393,9 +393,9 @@ def update_item(
         reason = waiver_reason if waiver_reason is not None else (item.waiver_reason if new_status is ItemStatus.WAIVED else "")
         check_item_update(new_status, reason)
         if owner is not None:
-            owner = check_text(owner, "an owner's name", TEXT_LIMIT, required=False)
+            owner = check_text(owner, Message("an owner's name"), TEXT_LIMIT, required=False)
         if waiver_reason is not None:
-            reason = check_text(reason, "a waiver reason", 2000, required=False, multiline=True)
+            reason = check_text(reason, Message("a waiver reason"), 2000, required=False, multiline=True)
         values: dict[str, Any] = {"status": new_status.value, "waiver_reason": reason,
                                   "updated_at": clock.now(), "updated_by": actor}
         if owner is not None:
@@ -405,9 +405,8 @@ def update_item(
         if evidence is not None:
             name, content = evidence
             if len(content) > MAX_EVIDENCE_BYTES:
-                raise InvalidInput(Message("evidence file {name!r} is {count} bytes; the limit is "
-                                           "{max_evidence_bytes}",
-                                           name=name, count=len(content), max_evidence_bytes=MAX_EVIDENCE_BYTES))
+                raise InvalidInput(Message("evidence file {name!r} is {size} bytes; the limit is {limit}",
+                                           name=name, size=len(content), limit=MAX_EVIDENCE_BYTES))
             digest = hashlib.sha256(content).hexdigest()
             uow.screening.store_evidence(alliance.id, digest, content)
             values.update(evidence_name=name[:255], evidence_sha256=digest)
@@ -436,16 +435,16 @@ def evidence_of(store: Store, alliance_code: str, item_id: int) -> tuple[str, st
 def start_pilot(store: Store, alliance_code: str, prospect_id: int, name: str, starts_on: date, ends_on: date,
                 cadence: Cadence, actor: str, clock: Clock) -> Pilot:
     """Move the prospect into the pilot stage (due-diligence gate applies) and open its pilot."""
-    name = check_text(name, "a pilot's name", 200)
-    problems = []
+    name = check_text(name, Message("a pilot's name"), 200)
+    wrong: Problem | None = None
     if ends_on < starts_on:
-        problems.append(Problem("pilot", "ends_on", Message("{ends_on} is before the start {starts_on}",
-                                                            ends_on=ends_on, starts_on=starts_on)))
+        wrong = Problem("pilot", "ends_on", Message("{ends_on} is before the start {starts_on}",
+                                                    ends_on=ends_on, starts_on=starts_on))
     elif (ends_on - starts_on).days > MAX_PILOT_DAYS:
-        problems.append(Problem("pilot", "ends_on", Message("a pilot runs at most {value} years",
-                                                            value=MAX_PILOT_DAYS // 365)))
-    if problems:
-        raise InvalidInput("; ".join(f"{p.field} {p.reason}" for p in problems), problems)
+        wrong = Problem("pilot", "ends_on", Message("a pilot runs at most {years} years",
+                                                    years=MAX_PILOT_DAYS // 365))
+    if wrong is not None:
+        raise InvalidInput(Message("{field} {reason}", field=wrong.field, reason=wrong.reason), [wrong])
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         prospect = _prospect(uow, alliance, prospect_id, for_update=True)
@@ -469,18 +468,18 @@ def _pilot(uow: UnitOfWork, alliance: Alliance, pilot_id: int) -> Pilot:
 
 def add_kpi(store: Store, alliance_code: str, pilot_id: int, name: str, unit: str, direction: KpiDirection,
             target: Decimal) -> Kpi:
-    name = check_text(name, "a KPI's name", 100)
-    unit = check_text(unit, "a KPI's unit", 32, required=False)
-    check_decimal(target, "target")
+    name = check_text(name, Message("a KPI's name"), 100)
+    unit = check_text(unit, Message("a KPI's unit"), 32, required=False)
+    check_decimal(target, Message("target"))
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         pilot = _pilot(uow, alliance, pilot_id)
         if pilot.decision is not None:
-            raise Conflict(Message("pilot {pilot_id} was already decided ({value})",
-                                   pilot_id=pilot_id, value=pilot.decision.value))
+            raise Conflict(Message("pilot {pilot_id} was already decided ({decision})",
+                                   pilot_id=pilot_id, decision=pilot.decision.value))
         if any(k.name == name.strip() for k in uow.screening.kpis(alliance.id, pilot_id)):
-            raise Conflict(Message("pilot {pilot_id} already has a KPI named {strip!r}",
-                                   pilot_id=pilot_id, strip=name.strip()))
+            raise Conflict(Message("pilot {pilot_id} already has a KPI named {name!r}",
+                                   pilot_id=pilot_id, name=name.strip()))
         kpi_id = uow.screening.add_kpi(alliance.id, pilot_id=pilot_id, name=name.strip(), unit=unit,
                                        direction=direction.value, target=target)
         uow.commit()
@@ -491,8 +490,8 @@ def add_kpi(store: Store, alliance_code: str, pilot_id: int, name: str, unit: st
 
 def record_measurement(store: Store, alliance_code: str, kpi_id: int, measured_on: date, value: Decimal,
                        clock: Clock, note: str = "") -> Measurement:
-    check_decimal(value, "value")
-    note = check_text(note, "a note", NOTE_LIMIT, required=False, multiline=True)
+    check_decimal(value, Message("value"))
+    note = check_text(note, Message("a note"), NOTE_LIMIT, required=False, multiline=True)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         kpi = uow.screening.kpi(alliance.id, kpi_id)
@@ -550,13 +549,13 @@ def _review(uow: UnitOfWork, alliance: Alliance, pilot_id: int) -> PilotReview:
 def decide_pilot(store: Store, alliance_code: str, pilot_id: int, decision: Decision, note: str, actor: str,
                  clock: Clock) -> PilotReview:
     """Record the go / no-go decision; go makes the prospect a partner, no-go rejects it."""
-    note = check_text(note, "a note", NOTE_LIMIT, required=False, multiline=True)
+    note = check_text(note, Message("a note"), NOTE_LIMIT, required=False, multiline=True)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         pilot = _pilot(uow, alliance, pilot_id)
         if pilot.decision is not None:
-            raise Conflict(Message("pilot {pilot_id} was already decided: {value}",
-                                   pilot_id=pilot_id, value=pilot.decision.value))
+            raise Conflict(Message("pilot {pilot_id} was already decided: {decision}",
+                                   pilot_id=pilot_id, decision=pilot.decision.value))
         if not note.strip() and decision is Decision.NO_GO:
             raise InvalidInput(Message("a no-go decision needs a note saying why"))
         # A go / no-go is a judgement on measured KPIs; without any, only a written reason stands in.
