@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import AllianceNotFound, Conflict, InvalidInput, MemberNotFound, Problem
-from alliance.core.messages import Message
+from alliance.core.messages import Message, joined
 from alliance.registry.model import Alliance, AllianceSpec, Member, MemberDraft, check_alliance_spec
 from alliance.ledger import events
 from alliance.store.database import Store, on_duplicate
@@ -70,16 +70,6 @@ def create_alliance(
         uow.commit()
         created = uow.alliances.require(spec.code)
     return created
-
-
-def joined(parts: Sequence[str]) -> str:
-    """`"; ".join(parts)`, kept a Message (each part said in the user's language, nested)."""
-    if not parts:
-        return ""
-    message = parts[0]
-    for part in parts[1:]:
-        message = Message("{first}; {rest}", first=message, rest=part)
-    return message
 
 
 def list_alliances(store: Store) -> list[Alliance]:

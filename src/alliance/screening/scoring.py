@@ -28,7 +28,7 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import NDArray
 
-from alliance.core.messages import Message
+from alliance.core.messages import Message, joined
 from alliance.screening.candidates import CandidateTable
 from alliance.screening.criteria import SCORE_MAX, CriteriaSpec, Direction, Scale
 
@@ -44,14 +44,6 @@ class Method(StrEnum):
 class Exclusion:
     name: str
     reason: str  # a Message: the web says it in the page's language
-
-
-def _joined(reasons: list[Message]) -> Message:
-    """`"; ".join(reasons)`, kept a Message whose parts are said in the user's language."""
-    message = reasons[0]
-    for reason in reasons[1:]:
-        message = Message("{first}; {rest}", first=message, rest=reason)
-    return message
 
 
 # Rows per block in `exact_dot`: the running total and the scratch column of a block (2 x 128 KiB)
@@ -255,7 +247,7 @@ def _exclusions(spec: CriteriaSpec, table: CandidateTable) -> tuple[NDArray[np.b
                 reasons.setdefault(int(i), []).append(Message(
                     "{criterion} = {value:g} is above the maximum {maximum:g}",
                     criterion=c.name, value=float(column[i]), maximum=c.maximum))
-    excluded = [Exclusion(table.names[i], _joined(r)) for i, r in sorted(reasons.items())]
+    excluded = [Exclusion(table.names[i], joined(r)) for i, r in sorted(reasons.items())]
     return keep, excluded
 
 
