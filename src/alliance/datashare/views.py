@@ -72,7 +72,7 @@ def check_spec(name: str, dataset: str, policies: dict[str, str], k: int) -> Vie
         problems.append(Problem("view", "name", Message("a view needs a name of 1-100 characters")))
     else:
         try:  # shown to other members: no NUL, no text-direction overrides
-            check_text(name, "the view's name", 100)
+            check_text(name, Message("the view's name"), 100)
         except InvalidInput as exc:
             problems.append(Problem("view", "name", exc.message))
     fields = DATASETS.get(dataset)
@@ -107,7 +107,12 @@ class Filter:
     value: Any
 
 
-def _value(kind: Kind, text: str, where: str) -> Any:
+# What a filter value must be, by its field's kind (text is never refused), in the user's language.
+KIND_NAMES = {Kind.DAY: Message("a date (YYYY-MM-DD)"), Kind.COUNT: Message("a whole number"),
+              Kind.MONEY: Message("an amount")}
+
+
+def _value(kind: Kind, text: str, field: str) -> Any:
     try:
         if kind is Kind.DAY:
             return date.fromisoformat(text)
@@ -123,7 +128,8 @@ def _value(kind: Kind, text: str, where: str) -> Any:
                 raise ValueError(text)
             return value
     except (ValueError, InvalidOperation):
-        raise InvalidInput(Message("{where}: {text!r} is not a {value}", where=where, text=text, value=kind.value)) from None
+        raise InvalidInput(Message("filter on {field!r}: {text!r} is not {kind}", field=field, text=text,
+                                   kind=KIND_NAMES[kind])) from None
     return text
 
 
@@ -140,9 +146,9 @@ def parse_filters(spec: ViewSpec, raw: list[str]) -> list[Filter]:
             raise InvalidInput(Message("filter {item!r} is not field=value, field>=value or field<=value", item=item))
         field = field.strip()
         if field not in visible:
-            raise InvalidInput(Message("filter on {field!r}: only visible fields can be filtered ({value})",
-                                       field=field, value=', '.join(visible) or 'none'))
-        out.append(Filter(field, op, _value(DATASETS[spec.dataset][field], value.strip(), f"filter on {field!r}")))
+            raise InvalidInput(Message("filter on {field!r}: only visible fields can be filtered ({fields})",
+                                       field=field, fields=', '.join(visible) or Message("none")))
+        out.append(Filter(field, op, _value(DATASETS[spec.dataset][field], value.strip(), field)))
     return out
 
 
@@ -159,8 +165,8 @@ def parse_group_by(spec: ViewSpec, raw: list[str]) -> list[str]:
     allowed = [f for f in spec.fields(Policy.VISIBLE, Policy.AGGREGATE) if DATASETS[spec.dataset][f] not in NUMERIC]
     for field in raw:
         if field not in allowed:
-            raise InvalidInput(Message("group by {field!r}: groups can be formed on {value}",
-                                       field=field, value=', '.join(allowed) or 'no field'))
+            raise InvalidInput(Message("group by {field!r}: groups can be formed on {fields}",
+                                       field=field, fields=', '.join(allowed) or Message("no field")))
     return list(dict.fromkeys(raw))
 
 

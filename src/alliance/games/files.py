@@ -32,8 +32,8 @@ MIN_EXPONENT = -30
 
 def _number(raw: Any, where: str, problems: list[Problem]) -> Fraction | None:
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
-        problems.append(Problem(where, "", Message("expected a number, got {dumps}",
-                                                   dumps=json.dumps(raw, ensure_ascii=False))))
+        problems.append(Problem(where, "", Message("expected a number, got {value}",
+                                                   value=json.dumps(raw, ensure_ascii=False))))
         return None
     try:
         exact = Decimal(raw.strip()) if isinstance(raw, str) and len(raw) <= 64 else Decimal(raw)
@@ -42,8 +42,8 @@ def _number(raw: Any, where: str, problems: list[Problem]) -> Fraction | None:
             raise ValueError(raw)
         return Fraction(exact)
     except (InvalidOperation, ValueError, OverflowError, TypeError):
-        problems.append(Problem(where, "", Message("{raw!r} is not a number between -1e{max_digits} and "
-                                                   "1e{max_digits}", raw=str(raw)[:40], max_digits=MAX_DIGITS)))
+        problems.append(Problem(where, "", Message("{value!r} is not a number between -1e{max_digits} and "
+                                                   "1e{max_digits}", value=str(raw)[:40], max_digits=MAX_DIGITS)))
         return None
 
 
@@ -121,7 +121,7 @@ def _worth_table(players: list[str], entries: list[tuple[str, Any]], monotone: b
     return TableGame(tuple(players), values=table)
 
 
-def _amounts(document: dict[str, Any], key: str, noun: str, problems: list[Problem]) -> tuple[list[str], list[Fraction]] | None:
+def _amounts(document: dict[str, Any], key: str, noun: Message, problems: list[Problem]) -> tuple[list[str], list[Fraction]] | None:
     """An object player -> non-negative number (weights, requirements): the players and the numbers."""
     raw = document.get(key)
     if not isinstance(raw, dict) or not raw:
@@ -132,12 +132,12 @@ def _amounts(document: dict[str, Any], key: str, noun: str, problems: list[Probl
     numbers = [_number(value, f"{key}[{name!r}]", problems) for name, value in raw.items()]
     for name, value in zip(players, numbers, strict=True):
         if value is not None and value < 0:
-            problems.append(Problem(Message("{key}[{name!r}]", key=key, name=name), "", Message("a {noun} cannot be negative", noun=noun)))
+            problems.append(Problem(f"{key}[{name!r}]", "", Message("a {noun} cannot be negative", noun=noun)))
     return players, [x for x in numbers if x is not None]
 
 
 def _weighted(document: dict[str, Any], problems: list[Problem]) -> Game | None:
-    found = _amounts(document, "weights", "weight", problems)
+    found = _amounts(document, "weights", Message("weight"), problems)
     quota = _number(document.get("quota"), "quota", problems)
     if quota is not None and quota <= 0:
         problems.append(Problem("quota", "", Message("the quota must be positive")))
@@ -153,7 +153,7 @@ def _weighted(document: dict[str, Any], problems: list[Problem]) -> Game | None:
 
 
 def _airport(document: dict[str, Any], problems: list[Problem]) -> Game | None:
-    found = _amounts(document, "requirements", "requirement", problems)
+    found = _amounts(document, "requirements", Message("requirement"), problems)
     if problems or found is None:
         return None
     return AirportGame(tuple(found[0]), requirements=tuple(float(c) for c in found[1]), cost=True)
@@ -176,13 +176,13 @@ def _attribution(document: dict[str, Any], problems: list[Problem]) -> Game | No
         members = _names(order.get("members"), f"{where}.members", problems)
         value = _number(order.get("value"), f"{where}.value", problems)
         if not members:
-            problems.append(Problem(Message("{where}.members", where=where), "", Message("an order needs at least one attributed member")))
+            problems.append(Problem(f"{where}.members", "", Message("an order needs at least one attributed member")))
             continue
         block = set()
         for name in members:
             if name not in index:
                 if declared is not None:
-                    problems.append(Problem(Message("{where}.members", where=where), "", Message("{name!r} is not one of the players", name=name)))
+                    problems.append(Problem(f"{where}.members", "", Message("{name!r} is not one of the players", name=name)))
                     continue
                 index[name] = len(players)
                 players.append(name)
@@ -200,8 +200,8 @@ def parse_game(text: str) -> Game:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise GameInvalid(Message("the game file is not valid JSON: line {lineno}, column {colno}: {msg}",
-                                  lineno=exc.lineno, colno=exc.colno, msg=exc.msg)) from None
+        raise GameInvalid(Message("the game file is not valid JSON: line {line}, column {column}: {error}",
+                                  line=exc.lineno, column=exc.colno, error=exc.msg)) from None
     if not isinstance(document, dict):
         raise GameInvalid(Message('a game file is a JSON object with a "type"'))
     kind = document.get("type")
@@ -248,8 +248,8 @@ def parse_weights(text: str, quota: str, veto: list[str]) -> WeightedVotingGame:
         try:
             weights = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise GameInvalid(Message("the weights file is not valid JSON: line {lineno}: {msg}",
-                                      lineno=exc.lineno, msg=exc.msg)) from None
+            raise GameInvalid(Message("the weights file is not valid JSON: line {line}: {error}",
+                                      line=exc.lineno, error=exc.msg)) from None
     else:
         reader = csv.DictReader(io.StringIO(text))
         fields = [f.strip() for f in reader.fieldnames or []]
@@ -261,7 +261,7 @@ def parse_weights(text: str, quota: str, veto: list[str]) -> WeightedVotingGame:
             values = list(row.values())
             name = (values[0] or "").strip()
             if name in weights:
-                problems.append(Problem(Message("row {n}", n=n), "member", Message("{name!r} is listed twice", name=name)))
+                problems.append(Problem(Message("row {row}", row=n), "member", Message("{name!r} is listed twice", name=name)))
             weights[name] = (values[1] or "").strip()
         if problems:
             raise GameInvalid(Message("the weights file has problems"), problems)

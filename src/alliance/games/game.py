@@ -41,9 +41,9 @@ def _check_players(players: Sequence[str]) -> tuple[str, ...]:
     seen: set[str] = set()
     for n, name in enumerate(players):
         if not isinstance(name, str) or not name.strip():
-            problems.append(Problem(Message("players[{n}]", n=n), "", Message("a player needs a non-empty name")))
+            problems.append(Problem(f"players[{n}]", "", Message("a player needs a non-empty name")))
         elif name in seen:
-            problems.append(Problem(Message("players[{n}]", n=n), "", Message("player {name!r} is listed twice", name=name)))
+            problems.append(Problem(f"players[{n}]", "", Message("player {name!r} is listed twice", name=name)))
         seen.add(name)
     if not players:
         problems.append(Problem("players", "", Message("a game needs at least one player")))
@@ -73,7 +73,7 @@ def mask_matrix(masks: np.ndarray, n: int) -> np.ndarray:
     return ((masks[:, None] >> np.arange(n, dtype=np.int64)) & 1).astype(bool)
 
 
-def require_enumerable(n: int, method: str, limit: int = MAX_ENUMERATED) -> None:
+def require_enumerable(n: int, method: Message, limit: int = MAX_ENUMERATED) -> None:
     if n > limit:
         raise GameTooLarge(Message("{method} enumerates all 2^n coalitions and takes at most {limit} players; this "
                                    "game has {n}", method=method, limit=limit, n=n))
@@ -99,7 +99,7 @@ class Game:
 
     def table(self) -> np.ndarray:
         """The worth of every coalition, indexed by mask (2^n float64). At most 25 players."""
-        require_enumerable(self.n, "the worth table")
+        require_enumerable(self.n, Message("the worth table"))
         size = 1 << self.n
         out = np.empty(size, dtype=np.float64)
         chunk = 1 << 16
@@ -176,7 +176,7 @@ class WeightedVotingGame(Game):
         return wins.astype(np.float64)
 
     def table(self) -> np.ndarray:
-        require_enumerable(self.n, "the worth table")
+        require_enumerable(self.n, Message("the worth table"))
         weights, quota = self.scaled()
         wins = subset_sums(weights) >= quota
         for v in self.veto:
@@ -213,7 +213,7 @@ class AttributionGame(Game):
         return out
 
     def table(self) -> np.ndarray:
-        require_enumerable(self.n, "the worth table")
+        require_enumerable(self.n, Message("the worth table"))
         # A unanimity game's worths, summed: its block's mask is a subset of the coalition's.
         masks = np.arange(1 << self.n, dtype=np.int64)
         out = np.zeros(1 << self.n, dtype=np.float64)

@@ -23,6 +23,7 @@ from typing import Any
 
 from jinja2 import Environment
 
+from alliance.core.messages import Message
 from alliance.core.money import Money, apportion
 
 SHOWN_SETS = 10  # sets listed per member; the rest are summed on one line
@@ -105,7 +106,7 @@ def build_report(*, alliance: str, agreement: str, rule: str, method: str, first
                      if everyone and raw_total != 0 else None)
     notes_out = list(notes)
     if banzhaf_money is None and everyone:
-        notes_out.append("The Banzhaf value is undefined for this period: the raw values sum to zero.")
+        notes_out.append(Message("The Banzhaf value is undefined for this period: the raw values sum to zero."))
     chosen = banzhaf_money if method == "banzhaf" and banzhaf_money is not None else shapley_money
     values = []
     for m in everyone:

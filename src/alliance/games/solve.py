@@ -117,7 +117,7 @@ def solve(game: Game, wanted: Iterable[str], *, allocation: Mapping[str, float] 
         if scaled is not None:
             result.values["banzhaf"] = _named(game, scaled)
         else:
-            result.skipped["banzhaf"] = "the raw Banzhaf values sum to zero: there is nothing to normalise"
+            result.skipped["banzhaf"] = Message("the raw Banzhaf values sum to zero: there is nothing to normalise")
     if "nucleolus" in todo:
         if game.n > MAX_LP_PLAYERS:
             skip_or_raise("nucleolus", GameTooLarge(Message("the nucleolus solves linear programmes over every "
@@ -142,7 +142,7 @@ def solve(game: Game, wanted: Iterable[str], *, allocation: Mapping[str, float] 
     if "proportional" in todo:
         split = proportional_split(game)
         if split is None:
-            result.skipped["proportional"] = "the players' stand-alone worths sum to zero"
+            result.skipped["proportional"] = Message("the players' stand-alone worths sum to zero")
         else:
             result.values["proportional"] = _named(game, split)
     if "shapley" not in todo:

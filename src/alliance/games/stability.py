@@ -71,7 +71,7 @@ def _profit_form(game: Game, allocation: np.ndarray | None = None) -> tuple[np.n
 
 def core_check(game: Game, allocation: np.ndarray) -> CoreCheck:
     """Is `allocation` (per player, in `game.players` order) in the core? (n <= 25)"""
-    require_enumerable(game.n, "the core check")
+    require_enumerable(game.n, Message("the core check"))
     if allocation.shape != (game.n,):
         raise GameInvalid(Message("the allocation needs one value per player ({n})", n=game.n))
     table, x = _profit_form(game, np.asarray(allocation, dtype=np.float64))
@@ -98,7 +98,7 @@ class _Programme:
     """The coalition rows of a game, scaled, with the fixed (equality) rows found so far."""
 
     def __init__(self, game: Game) -> None:
-        require_enumerable(game.n, "the least core and the nucleolus", MAX_LP_PLAYERS)
+        require_enumerable(game.n, Message("the least core and the nucleolus"), MAX_LP_PLAYERS)
         if game.n < 2:
             raise GameInvalid(Message("a game of one player has no coalitions to balance"))
         table, _ = _profit_form(game)
@@ -131,7 +131,7 @@ class _Programme:
         result = linprog(np.r_[np.zeros(self.n), 1.0], A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=np.array(self.fixed_rhs),
                          bounds=[*bounds, (None, None)], method="highs")
         if result.status != 0:
-            raise SolverFailed(Message("HiGHS could not solve the programme: {message}", message=result.message))
+            raise SolverFailed(Message("HiGHS could not solve the programme: {detail}", detail=result.message))
         lower_duals = np.asarray(result.lower.marginals[: self.n]) if self.lower is not None else np.zeros(self.n)
         return float(result.x[-1]), np.asarray(result.x[: self.n]), np.asarray(result.ineqlin.marginals), lower_duals
 

@@ -95,16 +95,16 @@ def check_cost(voters: int, nodes: int, room: int) -> None:
     bound (see the module docstring)."""
     cells = nodes * max(room, 1)
     if cells > MAX_CELLS:
-        raise GameTooLarge(Message("{voters} voters and a quota of {max:,} weight units need {cells:,} cells per "
+        raise GameTooLarge(Message("{voters} voters and a quota of {quota:,} weight units need {cells:,} cells per "
                                    "distribution, over the limit of {max_cells:,}; round the weights and the quota "
                                    "to fewer distinct values (fewer decimal places, or coarser units)",
-                                   voters=voters, max=max(room, 1), cells=cells, max_cells=MAX_CELLS))
+                                   voters=voters, quota=max(room, 1), cells=cells, max_cells=MAX_CELLS))
     work = cells * (voters * max(1, math.ceil(math.log2(max(voters, 2)))) + voters)
     if work > MAX_WORK:
-        raise GameTooLarge(Message("{voters} voters and a quota of {max:,} weight units need about {work:,} cell "
+        raise GameTooLarge(Message("{voters} voters and a quota of {quota:,} weight units need about {work:,} cell "
                                    "updates, over the limit of {max_work:,}; round the weights and the quota to "
                                    "fewer distinct values, or count fewer voters",
-                                   voters=voters, max=max(room, 1), work=work, max_work=MAX_WORK))
+                                   voters=voters, quota=max(room, 1), work=work, max_work=MAX_WORK))
 
 
 def _room(game: WeightedVotingGame, weights: np.ndarray, quota: int) -> int:

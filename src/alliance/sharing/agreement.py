@@ -113,6 +113,27 @@ class Agreement:
 
 # -- small typed readers that record problems instead of raising ------------------------------------
 
+# A problem's place in the document (`Problem.where`): "agreement", "rule 3", "rule 'x'", "rule 'x' tier 2".
+# Said in the user's language; their English is what `document_lines` and `agreement_draft.field_of` read.
+AGREEMENT = Message("agreement")
+
+
+def _tier(rule: str, number: int) -> Message:
+    return Message("{rule} tier {tier}", rule=rule, tier=number)
+
+
+def _not_a_party(code: str) -> Message:
+    return Message("{code!r} is not a party to the agreement", code=code)
+
+
+def _either(choices: Sequence[str]) -> str:
+    """The choices as "a or b or c", in the user's language."""
+    said = choices[0]
+    for choice in choices[1:]:
+        said = Message("{choices} or {choice}", choices=said, choice=choice)
+    return said
+
+
 class _Reader:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
@@ -124,40 +145,46 @@ class _Reader:
         value = raw.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.add(where, key, "is required")
+                self.add(where, key, Message("is required"))
             return None
         if not isinstance(value, (str, int)):
-            self.add(where, key, f"{value!r} is not text")
+            self.add(where, key, Message("{value!r} is not text", value=value))
             return None
         return str(value).strip()
 
     def decimal(self, value: Any, where: str, field_: str, *, low: Decimal | None = None,
                 high: Decimal | None = None) -> Decimal | None:
         if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
-            self.add(where, field_, f"{value!r} is not a number" + (" (write it as a decimal, e.g. 0.3)" if isinstance(value, float) else ""))
+            self.add(where, field_, Message("{value!r} is not a number (write it as a decimal, e.g. 0.3)", value=value)
+                     if isinstance(value, float) else Message("{value!r} is not a number", value=value))
             return None
         text = str(value).strip()
         try:
             number = Decimal(text.rstrip("%"))  # exact: building a Decimal from text never rounds
         except InvalidOperation:
-            self.add(where, field_, f"{value!r} is not a number")
+            self.add(where, field_, Message("{value!r} is not a number", value=value))
             return None
         if not number.is_finite():
-            self.add(where, field_, f"{value!r} is not a number")
+            self.add(where, field_, Message("{value!r} is not a number", value=value))
             return None
         # Arithmetic on a Decimal rounds to the context's 28 digits, and 1e999999999 overflows it:
         # refuse what cannot be held exactly rather than round it (a share of 1e-999999999 came
         # out as 0, one of 31 places rounded, 1e999999999 raised decimal.Overflow, a 500).
         with localcontext(Context(prec=NUMBER_DIGITS + NUMBER_PLACES + 2)):
             if number != 0 and (number.adjusted() >= NUMBER_DIGITS or number != round(number, NUMBER_PLACES)):
-                self.add(where, field_, f"{value} has more than {NUMBER_DIGITS} digits before the point or "
-                                        f"{NUMBER_PLACES} after it")
+                self.add(where, field_, Message("{value} has more than {digits} digits before the point or "
+                                                "{places} after it", value=value, digits=NUMBER_DIGITS,
+                                                places=NUMBER_PLACES))
                 return None
             if text.endswith("%"):
                 number = number / 100  # as before (2026-11): the digest signs the exact text of the result
         if (low is not None and number < low) or (high is not None and number > high):
-            bounds = f"between {low} and {high}" if low is not None and high is not None else (f"at least {low}" if low is not None else f"at most {high}")
-            self.add(where, field_, f"{value} must be {bounds}")
+            if low is not None and high is not None:
+                self.add(where, field_, Message("{value} must be between {low} and {high}", value=value, low=low, high=high))
+            elif low is not None:
+                self.add(where, field_, Message("{value} must be at least {low}", value=value, low=low))
+            else:
+                self.add(where, field_, Message("{value} must be at most {high}", value=value, high=high))
             return None
         return number
 
@@ -165,7 +192,7 @@ class _Reader:
         if currency is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
-            self.add(where, field_, f"{value!r} is not an amount")
+            self.add(where, field_, Message("{value!r} is not an amount", value=value))
             return None
         try:
             amount = Money.parse(str(value), currency)
@@ -173,8 +200,8 @@ class _Reader:
             self.add(where, field_, exc.message)
             return None
         if abs(amount.minor) > DAY_LIMIT_MINOR:  # a shared cost is a statement amount: 64 bits
-            self.add(where, field_, f"{value} is more than {Money(DAY_LIMIT_MINOR, currency).amount_text()}, "
-                                    "the most an agreement amount may be")
+            self.add(where, field_, Message("{value} is more than {limit}, the most an agreement amount may be",
+                                            value=value, limit=Money(DAY_LIMIT_MINOR, currency).amount_text()))
             return None
         return amount
 
@@ -182,37 +209,37 @@ class _Reader:
         value = raw.get(key)
         if value is None:
             if required:
-                self.add(where, key, "is required (YYYY-MM-DD)")
+                self.add(where, key, Message("is required (YYYY-MM-DD)"))
             return None
         if isinstance(value, date):
             return value
         try:
             return date.fromisoformat(str(value))
         except ValueError:
-            self.add(where, key, f"{value!r} is not a date (YYYY-MM-DD)")
+            self.add(where, key, Message("{value!r} is not a date (YYYY-MM-DD)", value=value))
             return None
 
     def mapping(self, raw: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> Mapping[str, Any] | None:
         value = raw.get(key)
         if value is None:
             if required:
-                self.add(where, key, "is required")
+                self.add(where, key, Message("is required"))
             return None
         if not isinstance(value, Mapping) or not value:
-            self.add(where, key, "must be a non-empty mapping")
+            self.add(where, key, Message("must be a non-empty mapping"))
             return None
         return value
 
     def members(self, values: Any, where: str, field_: str, parties: set[str]) -> tuple[str, ...]:
         items = [values] if isinstance(values, str) else values
         if not isinstance(items, list) or not items:
-            self.add(where, field_, "must be a member code or a non-empty list of them")
+            self.add(where, field_, Message("must be a member code or a non-empty list of them"))
             return ()
         found: list[str] = []
         for item in items:
             code = str(item).strip()
             if code not in parties:
-                self.add(where, field_, f"{code!r} is not a party to the agreement")
+                self.add(where, field_, _not_a_party(code))
             else:
                 found.append(code)
         return tuple(found)
@@ -226,7 +253,7 @@ class _Reader:
         for name, value in raw.items():
             code = str(name).strip()
             if code not in parties and code not in extra_accounts:
-                self.add(where, f"{field_}.{code}", f"{code!r} is not a party to the agreement")
+                self.add(where, f"{field_}.{code}", _not_a_party(code))
                 continue
             share = self.decimal(value, where, f"{field_}.{code}", low=Decimal(0), high=ONE)
             if share is not None:
@@ -234,7 +261,7 @@ class _Reader:
         if len(shares) == len(raw):
             total = sum(shares.values(), Decimal(0))
             if total != ONE:
-                self.add(where, field_, f"shares sum to {total}, not 1")
+                self.add(where, field_, Message("shares sum to {total}, not 1", total=total))
         return shares
 
 
@@ -259,11 +286,11 @@ def _selector(r: _Reader, raw: Any, where: str, parties: set[str]) -> Selector:
     if raw is None:
         return Selector()
     if not isinstance(raw, Mapping):
-        r.add(where, "select", "must be a mapping of seller / product_owner / channel / sku_prefix")
+        r.add(where, "select", Message("must be a mapping of seller / product_owner / channel / sku_prefix"))
         return Selector()
     for key in raw:
         if key not in SELECT_KEYS:
-            r.add(where, f"select.{key}", f"unknown selector (use {', '.join(SELECT_KEYS)})")
+            r.add(where, f"select.{key}", Message("unknown selector (use {keys})", keys=', '.join(SELECT_KEYS)))
     picked: dict[str, tuple[str, ...]] = {}
     for key in SELECT_KEYS:
         if key not in raw:
@@ -271,7 +298,7 @@ def _selector(r: _Reader, raw: Any, where: str, parties: set[str]) -> Selector:
         values = raw[key]
         items = [values] if isinstance(values, str) else values
         if not isinstance(items, list) or not items or any(not str(v).strip() for v in items):
-            r.add(where, f"select.{key}", "selects nothing: give a value or a non-empty list")
+            r.add(where, f"select.{key}", Message("selects nothing: give a value or a non-empty list"))
             continue
         if key in ("seller", "product_owner"):
             picked[key] = r.members(items, where, f"select.{key}", parties)
@@ -282,59 +309,62 @@ def _selector(r: _Reader, raw: Any, where: str, parties: set[str]) -> Selector:
 
 def _tiers(r: _Reader, raw: Any, where: str, currency: str | None) -> tuple[Tier, ...]:
     if not isinstance(raw, list) or not raw:
-        r.add(where, "tiers", "must be a non-empty list of {up_to, rate}")
+        r.add(where, "tiers", Message("must be a non-empty list of {up_to, rate}"))
         return ()
     tiers: list[Tier] = []
     for i, item in enumerate(raw, start=1):
-        spot = f"{where} tier {i}"
+        spot = _tier(where, i)
         if not isinstance(item, Mapping):
-            r.add(spot, "", "must be a mapping {up_to, rate}")
+            r.add(spot, "", Message("must be a mapping {up_to, rate}"))
             continue
         rate = r.decimal(item.get("rate"), spot, "rate", low=Decimal(0), high=ONE) if "rate" in item else None
         if "rate" not in item:
-            r.add(spot, "rate", "is required")
+            r.add(spot, "rate", Message("is required"))
         up_to = r.money(item["up_to"], currency, spot, "up_to") if item.get("up_to") is not None else None
         if rate is not None:
             tiers.append(Tier(up_to, rate))
     if len(tiers) == len(raw):
         for i, (lower, upper) in enumerate(zip(tiers, tiers[1:]), start=1):
             if lower.up_to is None:
-                r.add(f"{where} tier {i}", "up_to", "only the last tier may be open-ended")
+                r.add(_tier(where, i), "up_to", Message("only the last tier may be open-ended"))
             elif upper.up_to is not None and upper.up_to <= lower.up_to:
-                r.add(f"{where} tier {i + 1}", "up_to",
-                      f"tiers overlap or are out of order: {upper.up_to.amount_text()} is not above {lower.up_to.amount_text()}")
+                r.add(_tier(where, i + 1), "up_to",
+                      Message("tiers overlap or are out of order: {up_to} is not above {previous}",
+                              up_to=upper.up_to.amount_text(), previous=lower.up_to.amount_text()))
         if tiers and tiers[-1].up_to is not None:
-            r.add(f"{where} tier {len(tiers)}", "up_to", "the last tier must be open-ended (no up_to)")
+            r.add(_tier(where, len(tiers)), "up_to", Message("the last tier must be open-ended (no up_to)"))
     return tuple(tiers)
 
 
 def _rule(r: _Reader, raw: Any, index: int, parties: set[str], accounts: set[str], currency: str | None,
           seen: set[str]) -> Rule | None:
-    where = f"rule {index}"
+    where = Message("rule {index}", index=index)
     if not isinstance(raw, Mapping):
-        r.add(where, "", "must be a mapping")
+        r.add(where, "", Message("must be a mapping"))
         return None
     rule_id = r.text(raw, "id", where)
     if rule_id is not None and len(rule_id) > MAX_RULE_ID:
-        r.add(where, "id", f"is {len(rule_id)} characters long; a rule id has at most {MAX_RULE_ID}")
+        r.add(where, "id", Message("is {length} characters long; a rule id has at most {max_length}",
+                                   length=len(rule_id), max_length=MAX_RULE_ID))
         rule_id = rule_id[:MAX_RULE_ID]
     if rule_id is not None:
-        where = f"rule {rule_id!r}"
+        where = Message("rule {rule_id!r}", rule_id=rule_id)
         if rule_id in seen:
-            r.add(where, "id", "is used by an earlier rule")
+            r.add(where, "id", Message("is used by an earlier rule"))
         seen.add(rule_id)
     try:
         kind = RuleKind(str(raw.get("kind")))
     except ValueError:
-        r.add(where, "kind", f"{raw.get('kind')!r} is not one of: {', '.join(k.value for k in RuleKind)}")
+        r.add(where, "kind", Message("{value!r} is not one of: {choices}", value=raw.get("kind"),
+                                     choices=', '.join(k.value for k in RuleKind)))
         return None
     for key in raw:
         if key not in COMMON_KEYS and key not in KIND_KEYS[kind]:
-            r.add(where, str(key), f"is not a field of a {kind.value} rule")
+            r.add(where, str(key), Message("is not a field of a {kind} rule", kind=kind.value))
     try:
         base = Base(str(raw.get("base", "revenue")))
     except ValueError:
-        r.add(where, "base", f"{raw.get('base')!r} is not revenue or profit")
+        r.add(where, "base", Message("{value!r} is not revenue or profit", value=raw.get("base")))
         base = Base.REVENUE
     select = _selector(r, raw.get("select"), where, parties)
     params: dict[str, Any] = {}
@@ -366,7 +396,8 @@ def _rule(r: _Reader, raw: Any, index: int, parties: set[str], accounts: set[str
         params["period"] = _choice(r, raw, "period", where, Period, Period.MONTH)
         fund = r.text(raw, "fund", where)
         if fund is not None and fund not in accounts:
-            r.add(where, "fund", f"{fund!r} is not one of the agreement's accounts ({', '.join(sorted(accounts)) or 'none declared'})")
+            r.add(where, "fund", Message("{fund!r} is not one of the agreement's accounts ({accounts})", fund=fund,
+                                         accounts=', '.join(sorted(accounts)) or Message("none declared")))
         params["fund"] = fund
     elif kind is RuleKind.REBATE:
         params["rate"] = _required_decimal(r, raw, "rate", where)
@@ -381,7 +412,8 @@ def _rule(r: _Reader, raw: Any, index: int, parties: set[str], accounts: set[str
         params["members"] = r.members(raw["members"], where, "members", parties) if "members" in raw else ()
         method = str(raw.get("method", "equal"))
         if method not in CONTRIBUTION_METHODS:
-            r.add(where, "method", f"{method!r} is not a contribution method ({', '.join(CONTRIBUTION_METHODS)})")
+            r.add(where, "method", Message("{method!r} is not a contribution method ({methods})", method=method,
+                                           methods=', '.join(CONTRIBUTION_METHODS)))
         params["method"] = method
     description = r.text(raw, "description", where, required=False) or ""
     return Rule(rule_id or f"#{index}", kind, select, base, params, description)
@@ -392,21 +424,21 @@ def _party(r: _Reader, raw: Mapping[str, Any], key: str, where: str, parties: se
     if code is None:
         return None
     if code not in parties:
-        r.add(where, key, f"{code!r} is not a party to the agreement")
+        r.add(where, key, _not_a_party(code))
         return None
     return code
 
 
 def _required_decimal(r: _Reader, raw: Mapping[str, Any], key: str, where: str) -> Decimal | None:
     if key not in raw:
-        r.add(where, key, "is required (a decimal between 0 and 1, e.g. 0.15)")
+        r.add(where, key, Message("is required (a decimal between 0 and 1, e.g. 0.15)"))
         return None
     return r.decimal(raw[key], where, key, low=Decimal(0), high=ONE)
 
 
 def _required_money(r: _Reader, raw: Mapping[str, Any], key: str, where: str, currency: str | None) -> Money | None:
     if key not in raw:
-        r.add(where, key, "is required (an amount, e.g. \"100000.00\")")
+        r.add(where, key, Message('is required (an amount, e.g. "100000.00")'))
         return None
     return r.money(raw[key], currency, where, key)
 
@@ -419,12 +451,13 @@ class Period(StrEnum):
 def _choice(r: _Reader, raw: Mapping[str, Any], key: str, where: str, enum: type[StrEnum], default: StrEnum | None) -> StrEnum | None:
     if key not in raw:
         if default is None:
-            r.add(where, key, f"is required ({' or '.join(m.value for m in enum)})")
+            r.add(where, key, Message("is required ({choices})", choices=_either([m.value for m in enum])))
         return default
     try:
         return enum(str(raw[key]))
     except ValueError:
-        r.add(where, key, f"{raw[key]!r} is not one of: {', '.join(m.value for m in enum)}")
+        r.add(where, key, Message("{value!r} is not one of: {choices}", value=raw[key],
+                                  choices=', '.join(m.value for m in enum)))
         return default
 
 
@@ -435,16 +468,16 @@ def _parts(r: _Reader, raw: Mapping[str, Any] | None, where: str) -> dict[str, D
     parts: dict[str, Decimal] = {}
     for key in raw:
         if key not in names:
-            r.add(where, f"parts.{key}", f"unknown part (use {', '.join(names)})")
+            r.add(where, f"parts.{key}", Message("unknown part (use {parts})", parts=', '.join(names)))
     for name in names:
         if name not in raw:
-            r.add(where, f"parts.{name}", "is required")
+            r.add(where, f"parts.{name}", Message("is required"))
             continue
         value = r.decimal(raw[name], where, f"parts.{name}", low=Decimal(0), high=ONE)
         if value is not None:
             parts[name] = value
     if len(parts) == 3 and sum(parts.values(), Decimal(0)) != ONE:
-        r.add(where, "parts", f"parts sum to {sum(parts.values(), Decimal(0))}, not 1")
+        r.add(where, "parts", Message("parts sum to {total}, not 1", total=sum(parts.values(), Decimal(0))))
     return parts
 
 
@@ -457,7 +490,7 @@ def _weights(r: _Reader, raw: Mapping[str, Any] | None, where: str, field_: str)
         if weight is not None:
             weights[str(name)] = weight
     if len(weights) == len(raw) and sum(weights.values(), Decimal(0)) != ONE:
-        r.add(where, field_, f"weights sum to {sum(weights.values(), Decimal(0))}, not 1")
+        r.add(where, field_, Message("weights sum to {total}, not 1", total=sum(weights.values(), Decimal(0))))
     return weights
 
 
@@ -465,7 +498,7 @@ def _member_money(r: _Reader, member: Any, value: Any, currency: str | None, whe
                   members: set[str]) -> Money | None:
     code = str(member).strip()
     if code not in members:
-        r.add(where, f"{field_}.{code}", f"{code!r} is not one of the rule's members")
+        r.add(where, f"{field_}.{code}", Message("{code!r} is not one of the rule's members", code=code))
         return None
     return r.money(value, currency, where, f"{field_}.{code}")
 
@@ -486,39 +519,41 @@ def parse_agreement(raw: Any, *, members: Sequence[str] | None = None) -> Agreem
         raise AgreementInvalid(Message("an agreement is a YAML mapping with agreement, parties, rules ..."))
     for key in raw:
         if key not in TOP_KEYS:
-            r.add("agreement", str(key), f"unknown field (known: {', '.join(sorted(TOP_KEYS))})")
-    code = r.text(raw, "agreement", "agreement")
+            r.add(AGREEMENT, str(key), Message("unknown field (known: {fields})", fields=', '.join(sorted(TOP_KEYS))))
+    code = r.text(raw, "agreement", AGREEMENT)
     if code is not None and not CODE_PATTERN.match(code):
-        r.add("agreement", "agreement", f"{code!r} is not a valid code")
-    title = r.text(raw, "title", "agreement", required=False) or ""
+        r.add(AGREEMENT, "agreement", Message("{code!r} is not a valid code", code=code))
+    title = r.text(raw, "title", AGREEMENT, required=False) or ""
     if len(title) > 200:
-        r.add("agreement", "title", f"is {len(title)} characters long; a title has at most 200")
+        r.add(AGREEMENT, "title", Message("is {length} characters long; a title has at most {max_length}",
+                                           length=len(title), max_length=200))
     currency: str | None = None
     try:
         currency = check_currency(str(raw.get("currency", "CNY")))
     except MoneyError as exc:
-        r.add("agreement", "currency", exc.message)
+        r.add(AGREEMENT, "currency", exc.message)
     timezone = str(raw.get("timezone", "Asia/Shanghai"))
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        r.add("agreement", "timezone", f"unknown time zone {timezone!r}")
-    starts = r.day(raw, "effective_from", "agreement", required=True)
-    ends = r.day(raw, "effective_until", "agreement", required=False)
+        r.add(AGREEMENT, "timezone", Message("unknown time zone {timezone!r}", timezone=timezone))
+    starts = r.day(raw, "effective_from", AGREEMENT, required=True)
+    ends = r.day(raw, "effective_until", AGREEMENT, required=False)
     if starts and ends and ends < starts:
-        r.add("agreement", "effective_until", f"{ends} is before effective_from {starts}")
+        r.add(AGREEMENT, "effective_until", Message("{effective_until} is before effective_from {effective_from}",
+                                                     effective_until=ends, effective_from=starts))
 
     raw_parties = raw.get("parties")
     parties: list[str] = []
     if not isinstance(raw_parties, list) or len(raw_parties) < 2:
-        r.add("agreement", "parties", "must list at least two member codes")
+        r.add(AGREEMENT, "parties", Message("must list at least two member codes"))
     else:
         for p in raw_parties:
             code_p = str(p).strip()
             if code_p in parties:
-                r.add("agreement", "parties", f"{code_p!r} is listed twice")
+                r.add(AGREEMENT, "parties", Message("{code!r} is listed twice", code=code_p))
             elif members is not None and code_p not in members:
-                r.add("agreement", "parties", f"{code_p!r} is not a current member of the alliance")
+                r.add(AGREEMENT, "parties", Message("{code!r} is not a current member of the alliance", code=code_p))
             else:
                 parties.append(code_p)
     party_set = set(parties)
@@ -526,22 +561,22 @@ def parse_agreement(raw: Any, *, members: Sequence[str] | None = None) -> Agreem
     accounts_raw = raw.get("accounts") or {}
     accounts: dict[str, str] = {}
     if not isinstance(accounts_raw, Mapping):
-        r.add("agreement", "accounts", "must map account codes to descriptions")
+        r.add(AGREEMENT, "accounts", Message("must map account codes to descriptions"))
     else:
         for name, description in accounts_raw.items():
             if str(name) in party_set:
-                r.add("agreement", f"accounts.{name}", "is also a party's code")
+                r.add(AGREEMENT, f"accounts.{name}", Message("is also a party's code"))
             elif not CODE_PATTERN.match(str(name)):
                 # An account is a statement line's account, held like a member code: a longer one
                 # would be accepted here and fail every settlement of the day on PostgreSQL.
-                r.add("agreement", f"accounts.{str(name)[:40]}", "is not a valid account code (a letter or digit, then "
-                      "up to 31 letters, digits, '_', '.' or '-')")
+                r.add(AGREEMENT, f"accounts.{str(name)[:40]}", Message("is not a valid account code (a letter or digit, "
+                      "then up to 31 letters, digits, '_', '.' or '-')"))
             accounts[str(name)] = str(description or "")
 
     rules_raw = raw.get("rules")
     rules: list[Rule] = []
     if not isinstance(rules_raw, list) or not rules_raw:
-        r.add("agreement", "rules", "must be a non-empty list")
+        r.add(AGREEMENT, "rules", Message("must be a non-empty list"))
     else:
         seen: set[str] = set()
         for index, item in enumerate(rules_raw, start=1):
@@ -552,10 +587,10 @@ def parse_agreement(raw: Any, *, members: Sequence[str] | None = None) -> Agreem
     expectations: dict[str, Money] = {}
     expected_raw = raw.get("expectations") or {}
     if not isinstance(expected_raw, Mapping):
-        r.add("agreement", "expectations", "must map member codes to expected amounts")
+        r.add(AGREEMENT, "expectations", Message("must map member codes to expected amounts"))
     else:
         for name, value in expected_raw.items():
-            m = _member_money(r, name, value, currency, "agreement", "expectations", party_set)
+            m = _member_money(r, name, value, currency, AGREEMENT, "expectations", party_set)
             if m is not None:
                 expectations[str(name)] = m
 
@@ -566,7 +601,7 @@ def parse_agreement(raw: Any, *, members: Sequence[str] | None = None) -> Agreem
                      "timezone" in raw)
 
 
-def load_agreement_text(text: str, source: str = "agreement", *, members: Sequence[str] | None = None) -> Agreement:
+def load_agreement_text(text: str, source: str = Message("agreement"), *, members: Sequence[str] | None = None) -> Agreement:
     """Parse YAML (or JSON) text with exact decimals, then validate it."""
     import yaml  # here: PyYAML costs a tenth of a second to import, which what only names agreements
 
@@ -575,7 +610,7 @@ def load_agreement_text(text: str, source: str = "agreement", *, members: Sequen
     try:
         raw = yaml_exact.load(text)
     except yaml.YAMLError as exc:
-        raise AgreementInvalid(Message("{source}: not valid YAML: {exc}", source=source, exc=exc)) from None
+        raise AgreementInvalid(Message("{source}: not valid YAML: {error}", source=source, error=exc)) from None
     return parse_agreement(raw, members=members)
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from alliance.core.messages import Message
 from alliance.sharing import yaml_exact
 from alliance.sharing.rule_form import (
     KIND_FORMS,
@@ -407,9 +408,9 @@ def draft_from_document(text: str) -> tuple[AgreementDraft, list[str]]:
     try:
         raw = yaml_exact.load(text)
     except yaml.YAMLError as exc:
-        raise DraftUnreadable(str(exc).splitlines()[0] if str(exc) else "not YAML") from None
+        raise DraftUnreadable(str(exc).splitlines()[0] if str(exc) else Message("not YAML")) from None
     if not isinstance(raw, Mapping):
-        raise DraftUnreadable("not a mapping")
+        raise DraftUnreadable(Message("not a mapping"))
     notes: list[str] = []
     known = {"agreement", "title", "currency", "timezone", "effective_from", "effective_until", "parties",
              "accounts", "expectations", "rules"}
@@ -424,7 +425,7 @@ def draft_from_document(text: str) -> tuple[AgreementDraft, list[str]]:
         expectations={_text(k): _text(v) for k, v in expectations.items()} if isinstance(expectations, Mapping) else {})
     rules = raw.get("rules") or []
     if not isinstance(rules, list):
-        raise DraftUnreadable("rules is not a list")
+        raise DraftUnreadable(Message("rules is not a list"))
     for index, item in enumerate(rules[:MAX_RULES], start=1):
         where = f"rule {index}"
         kind_form = KIND_FORMS.get(_text(item.get("kind"))) if isinstance(item, Mapping) else None

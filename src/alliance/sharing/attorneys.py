@@ -111,7 +111,7 @@ def held_power(uow: UnitOfWork, alliance_id: int, principal: Principal, member: 
 def _checked_grantee(uow: UnitOfWork, alliance_code: str, alliance_id: int, grantee: str) -> str:
     """The grantee as stored: an existing user holding a role in this alliance, a live key of this
     alliance, or the alliance's coordinator role."""
-    text = check_text(grantee, "the account given the power of attorney", 200)  # no NUL for PostgreSQL
+    text = check_text(grantee, Message("the account given the power of attorney"), 200)  # no NUL for PostgreSQL
     if text in ("coordinator", COORDINATOR_ROLE):
         return COORDINATOR_ROLE
     kind, _, name = text.partition(":")

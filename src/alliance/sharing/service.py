@@ -50,10 +50,10 @@ def propose_version(store: Store, alliance_code: str, document: str, actor: str,
                                        version=latest.version, code=agreement.code))
             if agreement.effective_from <= latest.effective_from:
                 raise InvalidInput(
-                    Message("effective_from {effective_from} must be after version {version}'s {effective_from_2}: "
+                    Message("effective_from {effective_from} must be after version {version}'s {previous_from}: "
                             "a new version takes effect later, it never rewrites the past",
                             effective_from=agreement.effective_from, version=latest.version,
-                            effective_from_2=latest.effective_from)
+                            previous_from=latest.effective_from)
                 )
         now = clock.now()
         agreement_id = uow.sharing.agreement_id(alliance.id, agreement.code, create_at=now)
@@ -84,8 +84,8 @@ def _checked(uow: UnitOfWork, alliance: Alliance, document: str, clock: Clock) -
     """The document read and validated against the alliance: its current members as the only
     possible parties, its currency, and an effective date not in the past."""
     if len(document.encode("utf-8")) > MAX_DOCUMENT_BYTES:
-        raise InvalidInput(Message("an agreement document may be at most {value} KiB",
-                                   value=MAX_DOCUMENT_BYTES // 1024))
+        raise InvalidInput(Message("an agreement document may be at most {max_kib} KiB",
+                                   max_kib=MAX_DOCUMENT_BYTES // 1024))
     members = [m.code for m in uow.members.of_alliance(alliance.id, alliance.code, alliance.currency)]
     agreement = load_agreement_text(document, members=members)
     _check_against_alliance(agreement, alliance, clock)
@@ -93,19 +93,25 @@ def _checked(uow: UnitOfWork, alliance: Alliance, document: str, clock: Clock) -
 
 
 def _check_against_alliance(agreement: Agreement, alliance: Alliance, clock: Clock) -> None:
-    reasons = []
+    reasons: list[Message] = []
     if agreement.currency != alliance.currency:
-        reasons.append(f"currency {agreement.currency} differs from the alliance's {alliance.currency}")
+        reasons.append(Message("currency {currency} differs from the alliance's {alliance_currency}",
+                               currency=agreement.currency, alliance_currency=alliance.currency))
     if agreement.declares_timezone and agreement.timezone != alliance.timezone:
         # Business days are the alliance's: one day, one run, for every agreement. A document
         # saying otherwise would be signed for days it is not settled on.
-        reasons.append(f"timezone {agreement.timezone} differs from the alliance's {alliance.timezone} "
-                       "(business days are the alliance's; leave timezone out or give the alliance's)")
+        reasons.append(Message("timezone {timezone} differs from the alliance's {alliance_timezone} (business days "
+                               "are the alliance's; leave timezone out or give the alliance's)",
+                               timezone=agreement.timezone, alliance_timezone=alliance.timezone))
     today = local_today(clock, alliance.timezone)
     if agreement.effective_from < today:
-        reasons.append(f"effective_from {agreement.effective_from} is in the past (today is {today} in {alliance.timezone})")
+        reasons.append(Message("effective_from {effective_from} is in the past (today is {today} in {timezone})",
+                               effective_from=agreement.effective_from, today=today, timezone=alliance.timezone))
     if reasons:
-        raise InvalidInput("; ".join(reasons))
+        said = reasons[0]
+        for reason in reasons[1:]:
+            said = Message("{reasons}; {reason}", reasons=said, reason=reason)
+        raise InvalidInput(said)
 
 
 def list_agreements(store: Store, alliance_code: str) -> dict[str, list[AgreementVersion]]:
@@ -153,7 +159,7 @@ def sign(store: Store, alliance_code: str, agreement_code: str, version: int, me
     attorney of `member_code`'s for signing that is in force (sharing.attorneys); anything else is
     refused by `access.policy.authorize`. `signer` is the name shown ("Zhang San, CEO"; empty: the
     account's own name): display only. The ledger and the stored signature name the account."""
-    signer = check_text(signer, "the signer's name", 100, required=False)
+    signer = check_text(signer, Message("the signer's name"), 100, required=False)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         attorney = held_power(uow, alliance.id, principal, member_code)
