@@ -62,7 +62,7 @@ def settle(
                 console.print(f"Nothing to settle: {alliance} is closed through {last}.", highlight=False)
     except UnsharedDay as exc:
         # The service asks; the CLI names its way to answer (the days before it, if any, stay closed).
-        raise UnsharedDay(exc.alliance, exc.day, exc.lines, ": run again with --allow-unshared") from None
+        raise UnsharedDay(exc.alliance, exc.day, exc.lines, Message("run again with --allow-unshared")) from None
     finally:
         facts.close()
 

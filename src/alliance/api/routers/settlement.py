@@ -17,6 +17,7 @@ from alliance.edge.problems import PROBLEM_JSON, problem
 from alliance.api.statement_reads import ClosedDayStatements
 from alliance.core.errors import InvalidInput
 from alliance.core.messages import Message
+from alliance.language import accepted_locale, say
 from alliance.registry import service as registry
 from alliance.settlement import service
 from alliance.settlement.journal import beancount, to_csv
@@ -68,9 +69,20 @@ async def import_lines(
 
     report = await run_in_threadpool(run)
     if not report.kept:
-        return problem(422, "order_lines_rejected", "Order lines rejected",
-                       "nothing was imported: some lines are bad or conflict with stored ones", **_report(report))
+        return _problem(request, 422, "order_lines_rejected", Message("Order lines rejected"),
+                        Message("nothing was imported: some lines are bad or conflict with stored ones"),
+                        **_report(report))
     return JSONResponse(_report(report))
+
+
+def _problem(request: Request, status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    """A problem answer of this router's own, said in the language Accept-Language asks for (as
+    edge.problems says a domain error)."""
+    locale = accepted_locale(request.headers.get("accept-language"))
+    response = problem(status, code, str(say(title, locale)), str(say(detail, locale)), **extra)
+    response.headers["Content-Language"] = locale.replace("_", "-")
+    response.headers["Vary"] = "Accept-Language"
+    return response
 
 
 class SettleIn(Body):
@@ -81,7 +93,8 @@ class SettleIn(Body):
 
 
 @router.post("/alliances/{code}/settlements", status_code=201, responses={**ERRORS, 201: {"model": SettlementOut}})
-def settle(code: Code, actor: ActorDep, body: SettleIn, store: StoreDep, facts: FactsDep, clock: ClockDep) -> JSONResponse:
+def settle(request: Request, code: Code, actor: ActorDep, body: SettleIn, store: StoreDep, facts: FactsDep,
+           clock: ClockDep) -> JSONResponse:
     """Settle and close a business day (default yesterday in the alliance's time zone).
 
     A day with order lines but no agreement in force would close for good with nothing shared: it is
@@ -89,9 +102,9 @@ def settle(code: Code, actor: ActorDep, body: SettleIn, store: StoreDep, facts: 
     try:
         result = service.settle(store, facts, code, body.day, actor, clock, allow_unshared=body.allow_unshared)
     except UnsharedDay as exc:
-        asked = UnsharedDay(exc.alliance, exc.day, exc.lines, ': send "allow_unshared": true')
-        return problem(exc.status, exc.code, exc.title, asked.message, day=exc.day.isoformat(), lines=exc.lines,
-                       reason=NO_AGREEMENT_IN_FORCE)
+        asked = UnsharedDay(exc.alliance, exc.day, exc.lines, Message('send "allow_unshared": true'))
+        return _problem(request, exc.status, exc.code, exc.title, asked.message, day=exc.day.isoformat(),
+                        lines=exc.lines, reason=NO_AGREEMENT_IN_FORCE)
     return JSONResponse({
         "day": result.day.isoformat(), "lines": result.lines, "late_lines": result.late_lines,
         "agreements": result.agreements, "net": {k: v.amount_text() for k, v in result.net.items()},
