@@ -34,11 +34,12 @@ FORMATS = {"text/csv": "csv", "application/x-ndjson": "jsonl", "application/json
            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx"}
 
 
-def _report(r: IngestReport) -> dict[str, Any]:
+def _report(r: IngestReport, locale: str) -> dict[str, Any]:
+    """An import's report; each rejected line's reason said in `locale` (when it is a Message)."""
     return {
         "inserted": r.inserted, "duplicates": r.duplicates, "rejected_count": r.rejected_count,
         "conflict_count": r.conflict_count, "kept": r.kept,
-        "rejected": [{"row": x.row, "line_id": x.line_id, "reason": x.reason} for x in r.rejected],
+        "rejected": [{"row": x.row, "line_id": x.line_id, "reason": say(x.reason, locale)} for x in r.rejected],
         # Amounts as money, "376.00 CNY" (the fact store shows them so: alliance.store.facts._as_shown).
         "conflicts": [{"line_id": c.line_id, "stored": c.stored, "incoming": c.incoming} for c in r.conflicts],
     }
@@ -68,11 +69,15 @@ async def import_lines(
                                               shown_as=f"the uploaded {fmt} file", actor=actor)
 
     report = await run_in_threadpool(run)
+    locale = accepted_locale(request.headers.get("accept-language"))
     if not report.kept:
         return _problem(request, 422, "order_lines_rejected", Message("Order lines rejected"),
                         Message("nothing was imported: some lines are bad or conflict with stored ones"),
-                        **_report(report))
-    return JSONResponse(_report(report))
+                        **_report(report, locale))
+    response = JSONResponse(_report(report, locale))
+    response.headers["Content-Language"] = locale.replace("_", "-")
+    response.headers["Vary"] = "Accept-Language"
+    return response
 
 
 def _problem(request: Request, status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
