@@ -72,7 +72,7 @@ def import_order_lines(store: Store, facts: FactStore, alliance_code: str, path:
             try:
                 with store.unit_of_work() as uow:
                     ledger.record(uow, alliance.id, alliance.code, events.ORDERS_IMPORTED, actor, clock.now(), {
-                        "file": shown_as or path.name, "sha256": sha256.hexdigest(), "inserted": report.inserted,
+                        "file": str(shown_as or path.name), "sha256": sha256.hexdigest(), "inserted": report.inserted,
                         "duplicates": report.duplicates, "rejected": report.rejected_count,
                         "conflicts": report.conflict_count})
                     uow.commit()

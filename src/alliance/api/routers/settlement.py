@@ -66,7 +66,8 @@ async def import_lines(
             path = Path(folder) / f"upload.{fmt}"
             path.write_bytes(body)
             return service.import_order_lines(store, facts, code, path, fmt, clock, all_or_nothing=all_or_nothing,
-                                              shown_as=f"the uploaded {fmt} file", actor=actor)
+                                              shown_as=Message("the uploaded {format} file", format=fmt),
+                                              actor=actor)
 
     report = await run_in_threadpool(run)
     locale = accepted_locale(request.headers.get("accept-language"))
