@@ -31,8 +31,9 @@ def settle_time() -> time | None:
         return None
     try:
         return parse_time(settings.settle_at)
-    except ValueError as exc:
-        raise InvalidInput(Message("ALLIANCE_SETTLE_AT: {exc}", exc=exc)) from None
+    except ValueError:
+        raise InvalidInput(Message("ALLIANCE_SETTLE_AT: {value!r} is not a time of day (HH:MM)",
+                                   value=settings.settle_at)) from None
 
 
 def log_to_stderr() -> None:

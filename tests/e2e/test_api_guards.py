@@ -45,6 +45,21 @@ def test_body_limit_and_unknown_fields(client: TestClient) -> None:
     assert r.status_code == 422 and any(e["field"] == "colour" for e in r.json()["errors"])
 
 
+def test_the_front_door_answers_in_the_language_asked_for(client: TestClient) -> None:
+    """Problems sent by the middleware, before the app, are said in Accept-Language's language too."""
+    big = "x" * (2 * 2**20)
+    english = problem(client.post("/api/v1/alliances/nb/prospects", content=big,
+                                  headers={"content-type": "application/json"}), 413, "body_too_large")
+    assert english["title"] == "Request body too large" and english["detail"] == "the request body is over 1 MiB"
+    r = client.post("/api/v1/alliances/nb/prospects", content=big,
+                    headers={"content-type": "application/json", "accept-language": "zh-CN,zh;q=0.9"})
+    assert problem(r, 413, "body_too_large")["title"] == "请求内容过大"
+    assert r.headers["content-language"] == "zh-CN"
+    anonymous = TestClient(client.app)
+    r = anonymous.get("/api/v1/alliances/nb", headers={"accept-language": "zh-CN"})
+    assert problem(r, 401, "not_authenticated")["title"] == "需要登录"
+
+
 def test_rate_limit_answers_429_with_retry_after(client: TestClient, store: Store, clock: FrozenClock,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     # A slow refill, so that a busy machine's slow requests do not earn tokens back mid-test.

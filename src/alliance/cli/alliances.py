@@ -73,8 +73,7 @@ def create(
         try:
             charter = charter_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise InvalidInput(Message("{charter_file}: cannot read charter ({exc})",
-                                       charter_file=charter_file, exc=exc)) from None
+            raise InvalidInput(Message("{path}: cannot read charter ({error})", path=charter_file, error=exc)) from None
     spec = AllianceSpec(
         code=code, name=name, kind=kind, structure=structure, currency=currency, timezone=timezone,
         charter=charter, parent_code=parent, status=status,

@@ -65,8 +65,8 @@ def _allocation(text: str, where: str) -> dict[str, float]:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(Message("{where}: not valid JSON: line {lineno}: {msg}",
-                                   where=where, lineno=exc.lineno, msg=exc.msg)) from None
+        raise InvalidInput(Message("{where}: not valid JSON: line {line}: {error}",
+                                   where=where, line=exc.lineno, error=exc.msg)) from None
     if not isinstance(raw, dict):
         raise InvalidInput(Message("{where}: expected a JSON object of player -> value", where=where))
     out: dict[str, float] = {}
@@ -95,7 +95,7 @@ def solve_command(
 ) -> None:
     """Solve a cooperative game: each player's value under the chosen solutions."""
     if fmt not in ("table", "json"):
-        raise InvalidInput(Message("--format must be table or json, not {fmt!r}", fmt=fmt))
+        raise InvalidInput(Message("--format must be table or json, not {format!r}", format=fmt))
     text = read_text_file(game_file)
     game = parse_worth_csv(text, monotone=monotone) if game_file.suffix.lower() == ".csv" else parse_game(text)
     proposed = _allocation(read_text_file(allocation), str(allocation)) if allocation is not None else None
@@ -116,7 +116,7 @@ def voting_power_command(
 ) -> None:
     """Shapley-Shubik and Banzhaf power of each member under a weighted voting rule, beside its weight."""
     if fmt not in ("table", "json"):
-        raise InvalidInput(Message("--format must be table or json, not {fmt!r}", fmt=fmt))
+        raise InvalidInput(Message("--format must be table or json, not {format!r}", format=fmt))
     game = parse_weights(read_text_file(weights), quota, veto or [])
     power = voting_power(game)
     total = sum(game.weights)
@@ -166,7 +166,7 @@ def contribution_report_command(
     from alliance.settlement.disputes import contribution_report
 
     if fmt not in ("markdown", "html", "json"):
-        raise InvalidInput(Message("--format must be markdown, html or json, not {fmt!r}", fmt=fmt))
+        raise InvalidInput(Message("--format must be markdown, html or json, not {format!r}", format=fmt))
     start, end = parse_day(first, "--from"), parse_day(last, "--to")
     facts = open_facts()
     try:

@@ -43,7 +43,7 @@ def _print(data: dict[str, object], fmt: str) -> None:
             else:
                 console.print(f"{key}: {value}", highlight=False)
     else:
-        raise InvalidInput(Message("--format must be json or text, not {fmt!r}", fmt=fmt))
+        raise InvalidInput(Message("--format must be json or text, not {format!r}", format=fmt))
 
 
 @app.command("checkpoint")
@@ -146,12 +146,12 @@ def witness(alliance: AllianceOpt,
     try:
         private = serialization.load_pem_private_key(key_file.read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as exc:
-        raise InvalidInput(Message("{key_file}: not an unencrypted PEM private key ({exc})",
-                                   key_file=key_file, exc=exc)) from None
+        raise InvalidInput(Message("{path}: not an unencrypted PEM private key ({error})",
+                                   path=key_file, error=exc)) from None
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     if not isinstance(private, Ed25519PrivateKey):
-        raise InvalidInput(Message("{key_file}: an Ed25519 key is needed", key_file=key_file))
+        raise InvalidInput(Message("{path}: an Ed25519 key is needed", path=key_file))
     signer = Signer(name, private)
     sys.stdout.write(service.witness(open_store(), alliance, size, signer))
     err_console.print(f"witness key: {signer.verifier}", highlight=False, soft_wrap=True)

@@ -153,8 +153,8 @@ def import_(
             try:
                 full_list = stack.enter_context(problems_file.open("w", encoding="utf-8-sig", newline=""))
             except OSError as exc:
-                raise TableFileError(Message("--problems-file {problems_file}: cannot write ({strerror})",
-                                             problems_file=problems_file, strerror=exc.strerror)) from None
+                raise TableFileError(Message("--problems-file {path}: cannot write ({error})",
+                                             path=problems_file, error=exc.strerror)) from None
         log = ProblemLog(full_list=full_list)
         rows = table.rows
         if file.stat().st_size > PROGRESS_BYTES:
@@ -192,7 +192,7 @@ def export(
     suffix = output.suffix.lstrip(".") if output is not None and output.suffix else "csv"
     chosen = (fmt or suffix).lower()
     if chosen not in ("csv", "xlsx", "json"):
-        raise TableFileError(Message("unsupported export format {chosen!r}; use csv, xlsx or json", chosen=chosen))
+        raise TableFileError(Message("unsupported export format {format!r}; use csv, xlsx or json", format=chosen))
     if chosen == "xlsx" and output is None:
         raise TableFileError(Message("XLSX is binary: give --output FILE.xlsx"))
     found = service.list_members(open_store(), alliance)

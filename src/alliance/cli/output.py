@@ -92,8 +92,8 @@ class NoDataDirectory(StoreUnavailable):
     title = Message("No data directory")
 
     def __init__(self, home: Path) -> None:
-        super().__init__(Message("no data directory at {resolve} (ALLIANCE_HOME): check the name, or create one "
-                                 "with `alliance demo` or `alliance alliance create`", resolve=home.resolve()))
+        super().__init__(Message("no data directory at {home} (ALLIANCE_HOME): check the name, or create one "
+                                 "with `alliance demo` or `alliance alliance create`", home=home.resolve()))
 
 
 def open_store(*, create: bool = False) -> Store:
@@ -212,7 +212,7 @@ def read_text_file(path: Path) -> str:
     except FileNotFoundError:
         raise TableFileError(Message("{path}: no such file", path=path)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise TableFileError(Message("{path}: cannot read ({exc})", path=path, exc=exc)) from None
+        raise TableFileError(Message("{path}: cannot read ({error})", path=path, error=exc)) from None
 
 
 def write_output(output: Path | None, payload: bytes) -> None:
@@ -225,7 +225,7 @@ def write_output(output: Path | None, payload: bytes) -> None:
     try:
         output.write_bytes(payload)
     except OSError as exc:
-        raise TableFileError(Message("{output}: cannot write ({strerror})", output=output, strerror=exc.strerror)) from None
+        raise TableFileError(Message("{path}: cannot write ({error})", path=output, error=exc.strerror)) from None
 
 
 def write_rows(output: Path | None, fmt: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:

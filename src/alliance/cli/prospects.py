@@ -190,8 +190,7 @@ def dd_set(
         try:
             attached = (evidence.name, evidence.read_bytes())
         except OSError as exc:
-            raise TableFileError(Message("{evidence}: cannot read ({strerror})",
-                                         evidence=evidence, strerror=exc.strerror)) from None
+            raise TableFileError(Message("{path}: cannot read ({error})", path=evidence, error=exc.strerror)) from None
     item = service.update_item(open_store(), alliance, item_id, current_actor(), SystemClock(), status=status,
                                waiver_reason=reason, owner=owner, due_on=parse_day(due, "--due") if due else None,
                                evidence=attached)
@@ -211,7 +210,7 @@ def dd_evidence(
     try:
         output.write_bytes(content)
     except OSError as exc:
-        raise TableFileError(Message("{output}: cannot write ({strerror})", output=output, strerror=exc.strerror)) from None
+        raise TableFileError(Message("{path}: cannot write ({error})", path=output, error=exc.strerror)) from None
     console.print(f"Wrote {name} ({len(content)} bytes, sha256 {digest}) to {output}.", highlight=False, soft_wrap=True)
 
 

@@ -80,8 +80,8 @@ def screen(
 ) -> None:
     """Rank partner candidates; every score is explained by its criteria, with how sure the order is."""
     if fmt not in FORMATS:
-        raise InvalidInput(Message("--format must be one of {formats}, not {fmt!r}",
-                                   formats=', '.join(FORMATS), fmt=fmt))
+        raise InvalidInput(Message("--format must be one of {formats}, not {format!r}",
+                                   formats=", ".join(FORMATS), format=fmt))
     if (candidates is None) == (alliance is None):
         raise InvalidInput(Message("give either a CANDIDATES file or --alliance CODE"))
     if fmt == "xlsx" and output is None:
@@ -160,7 +160,7 @@ def ahp(
 ) -> None:
     """Derive criterion weights from pairwise judgements (AHP), with the consistency ratio."""
     if fmt not in ("table", "json"):
-        raise InvalidInput(Message("--format must be table or json, not {fmt!r}", fmt=fmt))
+        raise InvalidInput(Message("--format must be table or json, not {format!r}", format=fmt))
     text = read_table(matrix)
     names, values = parse_matrix(text.header, text.rows, text.header_row)
     try:
@@ -213,7 +213,7 @@ def runs_show(
 ) -> None:
     """Show a saved run (optionally recomputed from its inputs, which must give the same result)."""
     if fmt not in ("table", "json"):
-        raise InvalidInput(Message("--format must be table or json, not {fmt!r}", fmt=fmt))
+        raise InvalidInput(Message("--format must be table or json, not {format!r}", format=fmt))
     if recompute:
         run, report, same = service.recompute_run(open_store(), alliance, run_id)
         verdict = "identical to the saved result" if same else "DIFFERENT from the saved result"

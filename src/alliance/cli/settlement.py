@@ -62,7 +62,7 @@ def settle(
                 console.print(f"Nothing to settle: {alliance} is closed through {last}.", highlight=False)
     except UnsharedDay as exc:
         # The service asks; the CLI names its way to answer (the days before it, if any, stay closed).
-        raise UnsharedDay(exc.alliance, exc.day, exc.lines, ": run again with --allow-unshared") from None
+        raise UnsharedDay(exc.alliance, exc.day, exc.lines, Message("run again with --allow-unshared")) from None
     finally:
         facts.close()
 
@@ -97,7 +97,7 @@ def statement(
 ) -> None:
     """A member's statement for a settled day: each line's rule, base, rate and amount."""
     if fmt not in ("table", "json", "csv", "xlsx"):
-        raise InvalidInput(Message("--format must be table, json, csv or xlsx, not {fmt!r}", fmt=fmt))
+        raise InvalidInput(Message("--format must be table, json, csv or xlsx, not {format!r}", format=fmt))
     parsed = _day(day)
     assert parsed is not None
     s = service.statement(open_store(), alliance, member, parsed)
@@ -138,7 +138,7 @@ def journal_export(
     from alliance.settlement.journal import beancount, to_csv
 
     if fmt not in ("beancount", "csv"):
-        raise InvalidInput(Message("--format must be beancount or csv, not {fmt!r}", fmt=fmt))
+        raise InvalidInput(Message("--format must be beancount or csv, not {format!r}", format=fmt))
     start, end = _day(first, "--from"), _day(last, "--to")
     assert start is not None and end is not None
     currency, entries = service.journal(open_store(), alliance, start, end)

@@ -23,6 +23,7 @@ import re
 from datetime import date, datetime
 
 from alliance.core.limits import END_INSTANT, FIRST_INSTANT
+from alliance.core.messages import Message
 
 FIRST_YEAR = FIRST_INSTANT.year  # 2000
 LAST_YEAR = END_INSTANT.year - 1  # 2099
@@ -36,7 +37,12 @@ _DATE = re.compile(rf"\s*{DATE_PART}{_TIME_OF_DAY}\s*")
 
 
 class DateError(ValueError):
-    """Not a date this platform reads; the message says why, for the user (the caller names the row)."""
+    """Not a date this platform reads; `message` says why, for the user (the caller names the row),
+    in any language (a Message: `str(exc)` is its English only)."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def parse_date(value: object) -> date:
@@ -49,14 +55,16 @@ def parse_date(value: object) -> date:
         text = str(value)
         match = _DATE.fullmatch(text)
         if match is None:
-            raise DateError(f"{text!r} is not a date (write it as {ACCEPTED})")
+            raise DateError(Message("{text!r} is not a date (write it as {accepted})", text=text, accepted=ACCEPTED))
         year, month, dd = int(match[1]), int(match[2] or match[4]), int(match[3] or match[5])
         try:
             day = date(year, month, dd)
         except ValueError:
-            raise DateError(f"{text!r} is not a date: {year} has no day {dd} of month {month}") from None
+            raise DateError(Message("{text!r} is not a date: {year} has no day {day} of month {month}",
+                                    text=text, year=year, day=dd, month=month)) from None
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise DateError(f"{_shown(value)!r} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
+        raise DateError(Message("{value!r} is outside the years {first_year} to {last_year}",
+                                value=_shown(value), first_year=FIRST_YEAR, last_year=LAST_YEAR))
     return day
 
 

@@ -71,7 +71,7 @@ class Money:
 
     def __post_init__(self) -> None:
         if type(self.minor) is not int:
-            raise MoneyError(Message("minor units must be an int, got {name}", name=type(self.minor).__name__))
+            raise MoneyError(Message("minor units must be an int, got {type}", type=type(self.minor).__name__))
         minor_digits(self.currency)
 
     # -- construction -------------------------------------------------------------------------
@@ -83,7 +83,7 @@ class Money:
         than the currency has is an error, never a silent rounding.
         """
         if not isinstance(text, str):
-            raise MoneyError(Message("amounts are parsed from strings, got {name}", name=type(text).__name__))
+            raise MoneyError(Message("amounts are parsed from strings, got {type}", type=type(text).__name__))
         currency = check_currency(currency)
         cleaned = text.strip().replace(",", "").replace("_", "")
         if not _AMOUNT.match(cleaned):
@@ -124,8 +124,8 @@ class Money:
         if not isinstance(other, Money):
             raise TypeError(f"cannot combine Money with {type(other).__name__}")
         if other.currency != self.currency:
-            raise CurrencyMismatch(Message("cannot combine {currency} with {currency_2}",
-                                           currency=self.currency, currency_2=other.currency))
+            raise CurrencyMismatch(Message("cannot combine {currency} with {other}",
+                                           currency=self.currency, other=other.currency))
         return other
 
     def __add__(self, other: Money) -> Money:
@@ -167,8 +167,8 @@ def check_adds_back(total: Money, parts: Mapping[Any, Money]) -> None:
 
 def _exact_weight(key: object, weight: Decimal | int | str) -> Fraction:
     if isinstance(weight, float) or isinstance(weight, bool):
-        raise MoneyError(Message("weight of {key!r} must be a Decimal, int or string, not {name}",
-                                 key=key, name=type(weight).__name__))
+        raise MoneyError(Message("weight of {key!r} must be a Decimal, int or string, not {type}",
+                                 key=key, type=type(weight).__name__))
     try:
         value = Fraction(Decimal(weight)) if isinstance(weight, str) else Fraction(weight)
     except (InvalidOperation, ValueError, TypeError) as exc:

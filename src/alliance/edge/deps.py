@@ -133,7 +133,8 @@ def attempt_from_address(request: Request, clock: Clock, refused: type[Exception
     backoff = request.app.state.sign_in_backoff
     wait = backoff.retry_after(address, clock.now())
     if wait:
-        raise RateLimited(Message("too many {what} from this address; retry in {wait} s", what=what, wait=wait), wait)
+        raise RateLimited(Message("too many {attempts} from this address; retry in {wait} s", attempts=what,
+                                  wait=wait), wait)
     try:
         yield
     except refused:
@@ -144,7 +145,7 @@ def attempt_from_address(request: Request, clock: Clock, refused: type[Exception
 def sign_in_from(request: Request, store: Store, username: str, password: str, clock: Clock) -> WebSession:
     """Sign in, throttled per client address (`attempt_from_address`); the account's own back-off
     is in access.service.sign_in."""
-    with attempt_from_address(request, clock, NotAuthenticated, "failed sign-ins"):
+    with attempt_from_address(request, clock, NotAuthenticated, Message("failed sign-ins")):
         return sign_in(store, username, password, clock)
 
 

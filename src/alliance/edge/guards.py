@@ -83,14 +83,19 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-async def _send_problem(send: Send, status: int, code: str, title: str, detail: str,
-                        headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    """The API's problem+json answer (edge.problems), sent from outside the app."""
+async def send_problem(scope: Scope, send: Send, status: int, code: str, title: str, detail: str,
+                       headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """The API's problem+json answer (edge.problems), sent from outside the app: its title and
+    detail (Messages) said in the language the request's Accept-Language asks for."""
     from alliance.edge.problems import problem
+    from alliance.language import accepted_locale, say
 
-    response = problem(status, code, title, detail)
+    asked = next((v for k, v in scope.get("headers", []) if k == b"accept-language"), b"")
+    locale = accepted_locale(asked.decode("latin-1") or None)
+    response = problem(status, code, str(say(title, locale)), str(say(detail, locale)))
+    language = [(b"content-language", locale.replace("_", "-").encode()), (b"vary", b"Accept-Language")]
     await send({"type": "http.response.start", "status": response.status_code,
-                "headers": [*response.raw_headers, *(headers or [])]})
+                "headers": [*response.raw_headers, *language, *(headers or [])]})
     await send({"type": "http.response.body", "body": response.body})
 
 
@@ -184,7 +189,7 @@ class AuthenticateFirst:
                 cookies = SimpleCookie()
             session = cookies.get(SESSION_COOKIE)
             if session is None or not session.value:
-                return "send the API key as Authorization: Bearer <key> (or sign in)"
+                return Message("send the API key as Authorization: Bearer <key> (or sign in)")
             await run_in_threadpool(cookie_session, self.store, session.value, self.clock)
             return None
         except NotAuthenticated as exc:
@@ -209,16 +214,17 @@ class AuthenticateFirst:
         try:
             self.limiter.take(client_host(scope))
         except RateLimited as exc:
-            await _send_problem(send, 429, exc.code, exc.title, "too many requests without a valid key from this "
-                                f"address; retry in {exc.retry_after} s", [(b"retry-after", str(exc.retry_after).encode())])
+            await send_problem(scope, send, 429, exc.code, exc.title,
+                               Message("too many requests without a valid key from this address; retry in {wait} s",
+                                       wait=exc.retry_after), [(b"retry-after", str(exc.retry_after).encode())])
             return
         if page_write and self.sign_in_page is not None:
             from starlette.requests import Request
 
             await self.sign_in_page(Request(scope))(scope, receive, send)  # answers without reading the body
             return
-        await _send_problem(send, 401, "not_authenticated", "Authentication required", refusal,
-                            [(b"www-authenticate", b'Bearer realm="alliance"')])
+        await send_problem(scope, send, 401, "not_authenticated", Message("Authentication required"), refusal,
+                           [(b"www-authenticate", b'Bearer realm="alliance"')])
 
 
 class BodyLimit:
@@ -283,8 +289,8 @@ class BodyLimit:
 
             await page(scope, nothing, send)
             return
-        await _send_problem(send, 413, "body_too_large", "Request body too large",
-                            f"the request body is over {self.limit // 2**20} MiB")
+        await send_problem(scope, send, 413, "body_too_large", Message("Request body too large"),
+                           Message("the request body is over {limit} MiB", limit=self.limit // 2**20))
 
 
 class RateLimited(AllianceError):

@@ -34,6 +34,8 @@ from starlette.concurrency import run_in_threadpool
 
 from alliance.core.clock import Clock
 from alliance.core.errors import Conflict
+from alliance.core.messages import Message
+from alliance.edge.guards import send_problem
 from alliance.store.database import Store
 from alliance.store.idempotency_repository import KeptAnswer
 
@@ -117,14 +119,6 @@ def receive_again(body: bytes) -> Receive:
     return receive
 
 
-async def _send_problem(send: Send, status: int, code: str, title: str, detail: str) -> None:
-    from alliance.edge.problems import problem
-
-    response = problem(status, code, title, detail)
-    await send({"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers})
-    await send({"type": "http.response.body", "body": response.body})
-
-
 class IdempotentWrites:
     """The middleware: see the module's docstring."""
 
@@ -156,8 +150,8 @@ class IdempotentWrites:
             await self.app(scope, receive, send)
             return
         if len(key) > MAX_KEY:
-            await _send_problem(send, 422, "invalid_input", "Invalid input",
-                                f"the Idempotency-Key header is over {MAX_KEY} characters")
+            await send_problem(scope, send, 422, "invalid_input", Message("Invalid input"),
+                               Message("the Idempotency-Key header is over {limit} characters", limit=MAX_KEY))
             return
         chunks = []
         while True:
@@ -181,7 +175,7 @@ class IdempotentWrites:
             return
         alliance_id, held = claimed
         if held is not None:
-            await self._answer_from(held, digest, send)
+            await self._answer_from(scope, held, digest, send)
             return
         await self._run(scope, body, send, alliance_id, scoped)
 
@@ -212,14 +206,14 @@ class IdempotentWrites:
                     await run_in_threadpool(release, self.store, alliance_id, scoped)
 
     @staticmethod
-    async def _answer_from(held: KeptAnswer, digest: str, send: Send) -> None:
+    async def _answer_from(scope: Scope, held: KeptAnswer, digest: str, send: Send) -> None:
         """Replay a kept answer, or refuse: another request, or the same one still running."""
         if held.request_sha256 != digest:
-            await _send_problem(send, 409, "idempotency_key_reused", "Idempotency key reused",
-                                "this Idempotency-Key was used for a different request")
+            await send_problem(scope, send, 409, "idempotency_key_reused", Message("Idempotency key reused"),
+                               Message("this Idempotency-Key was used for a different request"))
         elif held.running:
-            await _send_problem(send, 409, "idempotency_key_in_use", "Request still running",
-                                "a request with this Idempotency-Key is still running; retry in a moment")
+            await send_problem(scope, send, 409, "idempotency_key_in_use", Message("Request still running"),
+                               Message("a request with this Idempotency-Key is still running; retry in a moment"))
         else:
             body = json.dumps(held.response["body"]).encode() if held.response.get("body") is not None else b""
             await send({"type": "http.response.start", "status": held.status, "headers": [

@@ -32,8 +32,8 @@ def contribution_report(store: Store, facts: FactStore, alliance_code: str, agre
         alliance = uow.alliances.require(alliance_code)
         history = uow.sharing.versions(alliance.id, agreement_code)
         if not history:
-            raise NotFound(Message("alliance {alliance_code!r} has no agreement {agreement_code!r}",
-                                   alliance_code=alliance_code, agreement_code=agreement_code))
+            raise NotFound(Message("alliance {alliance!r} has no agreement {agreement!r}",
+                                   alliance=alliance_code, agreement=agreement_code))
         runs = uow.settlement.runs_between(alliance.id, first, last)
         settled: dict[str, int] = {}
         for run in runs:
@@ -55,10 +55,9 @@ def contribution_report(store: Store, facts: FactStore, alliance_code: str, agre
             if rule is not None:
                 found_rule = True
                 if rule.kind is not RuleKind.CONTRIBUTION:
-                    raise InvalidInput(Message("rule {rule_id!r} of {agreement_code!r} is a {value} rule, not a "
+                    raise InvalidInput(Message("rule {rule!r} of {agreement!r} is a {kind} rule, not a "
                                                "contribution rule",
-                                               rule_id=rule_id, agreement_code=agreement_code,
-                                               value=rule.kind.value))
+                                               rule=rule_id, agreement=agreement_code, kind=rule.kind.value))
                 method = "banzhaf" if rule.params.get("method") == "banzhaf" else "shapley"  # equal = shapley
                 methods.add(method)
                 days += 1
@@ -67,15 +66,15 @@ def contribution_report(store: Store, facts: FactStore, alliance_code: str, agre
                     sets[members] = sets.get(members, 0) + base
         day += timedelta(days=1)
     if not found_rule:
-        raise NotFound(Message("no version of {agreement_code!r} in force between {first} and {last} has a rule "
-                               "{rule_id!r}",
-                               agreement_code=agreement_code, first=first, last=last, rule_id=rule_id))
+        raise NotFound(Message("no version of {agreement!r} in force between {first} and {last} has a rule "
+                               "{rule!r}",
+                               agreement=agreement_code, first=first, last=last, rule=rule_id))
     notes = []
     if len(methods) > 1:
-        notes.append(f"The rule's method changed within the period ({', '.join(sorted(methods))}); "
-                     f"the difference column compares with the last one ({method}).")
+        notes.append(Message("The rule's method changed within the period ({methods}); the difference column "
+                             "compares with the last one ({method}).", methods=", ".join(sorted(methods)), method=method))
     if not runs:
-        notes.append("No day of the period has been settled yet: the settled column is zero.")
+        notes.append(Message("No day of the period has been settled yet: the settled column is zero."))
     return build_report(alliance=alliance.code, agreement=agreement_code, rule=rule_id, method=method, first=first,
                         last=last, currency=alliance.currency, days=days, sets=sets, settled=settled,
                         notes=tuple(notes))

@@ -340,9 +340,10 @@ def _three_level(b: _Builder, t: RuleTotals, ctx: DayContext) -> None:
     missing = [m for m in members if m not in values]
     if missing and parts["long_term"]:
         raise SettlementInputMissing(
-            Message("rule {id!r} needs the period metric {metric_name!r} for {missing}",
-                    id=b.rule.id, metric_name=metric_name, missing=', '.join(missing)),
-            [Problem(Message("rule {id!r}", id=b.rule.id), metric_name, Message("no value for {m}", m=m)) for m in missing],
+            Message("rule {rule!r} needs the period metric {metric!r} for {members}",
+                    rule=b.rule.id, metric=metric_name, members=", ".join(missing)),
+            [Problem(Message("rule {rule!r}", rule=b.rule.id), metric_name, Message("no value for {member}", member=m))
+             for m in missing],
         )
     weights: dict[str, Mapping[str, int | Fraction]] = {
         "base": sales_today,
@@ -448,8 +449,8 @@ def reweight(previous: Mapping[str, Fraction], metrics: Mapping[str, Mapping[str
         values = metrics.get(name, {})
         missing = [m for m in members if m not in values]
         if missing:
-            raise SettlementInputMissing(Message("metric {name!r} has no value for {missing}",
-                                                 name=name, missing=', '.join(missing)))
+            raise SettlementInputMissing(Message("metric {metric!r} has no value for {members}",
+                                                 metric=name, members=", ".join(missing)))
         total = sum((Fraction(values[m]) for m in members), Fraction(0))
         for m in members:
             target[m] += Fraction(weight) * (Fraction(values[m]) / total if total else Fraction(1, len(members)))
@@ -489,8 +490,8 @@ def settle_totals(agreement: Agreement, day: date, totals: Mapping[str, RuleTota
             elif first_period:
                 shares = {m: Fraction(s) for m, s in rule.params["initial"].items()}
             else:
-                raise SettlementInputMissing(Message("dynamic rule {id!r} needs its shares for {day:%Y-%m} (see "
-                                                     "reweight)", id=rule.id, day=day))
+                raise SettlementInputMissing(Message("dynamic rule {rule!r} needs its shares for {month:%Y-%m} (see "
+                                                     "reweight)", rule=rule.id, month=day))
             _shares_rule(b, t, shares)
         elif rule.kind is RuleKind.TIERED:
             _tiered(b, t)
@@ -522,7 +523,7 @@ def settle_day(agreement: Agreement, day: date, lines: Sequence[OrderLine], ctx:
     ctx = ctx or DayContext()
     foreign = sorted({l.amount.currency for l in [*lines, *ctx.earlier] if l.amount.currency != agreement.currency})
     if foreign:
-        raise InvalidInput(Message("lines in {foreign} cannot settle under a {currency} agreement",
-                                   foreign=', '.join(foreign), currency=agreement.currency))
+        raise InvalidInput(Message("lines in {currencies} cannot settle under a {currency} agreement",
+                                   currencies=", ".join(foreign), currency=agreement.currency))
     totals = {rule.id: totals_from_lines(rule, lines, ctx.earlier) for rule in agreement.rules}
     return settle_totals(agreement, day, totals, ctx)

@@ -72,7 +72,7 @@ def import_order_lines(store: Store, facts: FactStore, alliance_code: str, path:
             try:
                 with store.unit_of_work() as uow:
                     ledger.record(uow, alliance.id, alliance.code, events.ORDERS_IMPORTED, actor, clock.now(), {
-                        "file": shown_as or path.name, "sha256": sha256.hexdigest(), "inserted": report.inserted,
+                        "file": str(shown_as or path.name), "sha256": sha256.hexdigest(), "inserted": report.inserted,
                         "duplicates": report.duplicates, "rejected": report.rejected_count,
                         "conflicts": report.conflict_count})
                     uow.commit()
@@ -130,8 +130,8 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         # day saved between two reads would make this day look out of order rather than closed.
         closed_days = set(uow.settlement.closed(alliance.id))
         if day in closed_days:
-            raise DayClosed(Message("{day} is already settled for {code!r}; a closed day is never rewritten",
-                                    day=day, code=alliance.code))
+            raise DayClosed(Message("{day} is already settled for {alliance!r}; a closed day is never rewritten",
+                                    day=day, alliance=alliance.code))
         seen_before = uow.settlement.watermark(alliance.id)
         codes = uow.sharing.codes(alliance.id)
         versions = {code: uow.sharing.versions(alliance.id, code) for code in codes}
@@ -147,9 +147,9 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         _record_failure(store, alliance_code, day, actor, clock, exc)
         raise
     if day < earliest:
-        raise InvalidInput(Message("{day} is before {code!r} was founded and before its first order line "
+        raise InvalidInput(Message("{day} is before {alliance!r} was founded and before its first order line "
                                    "({earliest}): there is nothing to settle",
-                                   day=day, code=alliance.code, earliest=earliest))
+                                   day=day, alliance=alliance.code, earliest=earliest))
     _check_order(alliance.code, day, latest, first_due(first_line_day, versions) if latest is None else None, gaps)
 
     try:
@@ -172,10 +172,10 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
                     raise AgreementNotAsSigned(version.agreement_code, version.version, why)
                 agreement = load_agreement_text(version.document)
                 if agreement.currency != alliance.currency:
-                    raise InvalidInput(Message("agreement {agreement_code!r} v{version} is in {currency}, the "
-                                               "alliance settles in {currency_2}",
-                                               agreement_code=version.agreement_code, version=version.version,
-                                               currency=agreement.currency, currency_2=alliance.currency))
+                    raise InvalidInput(Message("agreement {agreement!r} v{version} is in {currency}, the "
+                                               "alliance settles in {alliance_currency}",
+                                               agreement=version.agreement_code, version=version.version,
+                                               currency=agreement.currency, alliance_currency=alliance.currency))
                 # The rules' totals come from the fact store in SQL (late lines: those the runs
                 # before did not see); the money arithmetic is the reference engine's.
                 totals = facts.rule_totals(alliance.code, agreement.rules, on, adjusting=late_of)
@@ -207,9 +207,9 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
         # stored before it did can still overflow the statement's 64-bit columns: say so, and how out.
         if any(max(abs(l["base_minor"]), abs(l["amount_minor"])) >= 2**63 for l in statement):
             raise DayUnsettleable(Message("{day}: a statement amount is beyond what a statement holds (64-bit "
-                                          "minor units): {code!r} holds lines stored before import bounded them; "
+                                          "minor units): {alliance!r} holds lines stored before import bounded them; "
                                           "list them with `alliance orders check`, set them aside, then settle "
-                                          "again (docs/settlement.md)", day=day, code=alliance.code))
+                                          "again (docs/settlement.md)", day=day, alliance=alliance.code))
 
     except Exception as exc:
         # The day stays open; the attempt is kept so the calendar can say it failed, and why.
@@ -221,8 +221,8 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
     if reason is not None and not allow_unshared:
         raise UnsharedDay(alliance_code, day, lines_today)
 
-    closed = DayClosed(Message("{day} is already settled for {alliance_code!r}; a closed day is never rewritten",
-                               day=day, alliance_code=alliance_code))
+    closed = DayClosed(Message("{day} is already settled for {alliance!r}; a closed day is never rewritten",
+                               day=day, alliance=alliance_code))
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         if uow.settlement.run(alliance.id, day) is not None:
@@ -301,13 +301,15 @@ def _check_order(code: str, day: date, latest: date | None, first: date | None, 
         return
     expected = next_day(latest, first, day)
     if day < expected:
-        raise DayOutOfOrder(Message("{day} comes before {latest}, the last day {code!r} closed: days close in "
+        raise DayOutOfOrder(Message("{day} comes before {latest}, the last day {alliance!r} closed: days close in "
                                     "order, and its lines are settled as adjustments by the next run",
-                                    day=day, latest=latest, code=code))
+                                    day=day, latest=latest, alliance=code))
     if day > expected:
-        raise DayOutOfOrder(f"{code!r} settles {expected} first: days close in order ("
-                            + (f"the last closed day is {latest})" if latest else
-                               "its first day with order lines or a shared cost)"))
+        if latest:
+            raise DayOutOfOrder(Message("{alliance!r} settles {expected} first: days close in order (the last "
+                                        "closed day is {latest})", alliance=code, expected=expected, latest=latest))
+        raise DayOutOfOrder(Message("{alliance!r} settles {expected} first: days close in order (its first day "
+                                    "with order lines or a shared cost)", alliance=code, expected=expected))
 
 
 def earliest_day(alliance: Alliance, first_line_day: date | None) -> date:
@@ -317,10 +319,10 @@ def earliest_day(alliance: Alliance, first_line_day: date | None) -> date:
     A first line outside the years import accepts (stored before it checked them; one before year 1
     has no Python date at all) is a DayUnsettleable naming the way out, never a TypeError."""
     if not _settleable(first_line_day):
-        raise DayUnsettleable(Message("{code!r} holds order lines dated {first_line_day}, outside the years 2000 "
+        raise DayUnsettleable(Message("{alliance!r} holds order lines dated {day}, outside the years 2000 "
                                       "to 2099 that import accepts (stored before it checked them): list them with "
                                       "`alliance orders check`, set them aside, then settle again "
-                                      "(docs/settlement.md)", code=alliance.code, first_line_day=first_line_day))
+                                      "(docs/settlement.md)", alliance=alliance.code, day=first_line_day))
     founded = alliance.created_at.astimezone(ZoneInfo(alliance.timezone)).date()
     return min(founded, first_line_day) if first_line_day is not None else founded
 
@@ -354,7 +356,7 @@ def set_aside_order_lines(store: Store, facts: FactStore, alliance_code: str, li
     They are kept in the fact store (`order_lines_set_aside`, with when and why) and the ledger
     records which and why; a corrected line can then be imported again under a new line_id.
     """
-    reason = check_text(reason, "the reason", 500)
+    reason = check_text(reason, Message("the reason"), 500)
     wanted = sorted({l.strip() for l in line_ids if l.strip()})
     if not wanted:
         raise InvalidInput(Message("name the lines to set aside (their line_id)"))
@@ -362,11 +364,11 @@ def set_aside_order_lines(store: Store, facts: FactStore, alliance_code: str, li
         alliance = uow.alliances.require(alliance_code)
         closed = {d.isoformat() for d in uow.settlement.closed(alliance.id)}
     found = {line_id: (day, why) for line_id, day, why in facts.unsettleable(alliance.code, limit=1_000_000)}
-    problems = [Problem(Message("line {l}", l=l), "", Message("settles as it is: only lines that break the import bounds are "
-                                                 "set aside"))
+    problems = [Problem(Message("line {line_id}", line_id=l), "",
+                        Message("settles as it is: only lines that break the import bounds are set aside"))
                 for l in wanted if l not in found]
-    problems += [Problem(Message("line {l}", l=l), "", Message("its day {found} is closed, and a closed day is never rewritten",
-                                                  found=found[l][0]))
+    problems += [Problem(Message("line {line_id}", line_id=l), "",
+                         Message("its day {day} is closed, and a closed day is never rewritten", day=found[l][0]))
                  for l in wanted if l in found and found[l][0] in closed]
     if problems:
         raise InvalidInput(Message("{count} line(s) cannot be set aside; nothing was", count=len(problems)), problems)
@@ -469,14 +471,13 @@ def statement(store: Store, alliance_code: str, account: str, day: date) -> Stat
             raise AllianceNotFound(alliance_code)
         run = uow.settlement.run(alliance_id, day)
         if run is None:
-            raise NotFound(Message("{day} has not been settled for {alliance_code!r}",
-                                   day=day, alliance_code=alliance_code))
+            raise NotFound(Message("{day} has not been settled for {alliance!r}", day=day, alliance=alliance_code))
         lines = uow.settlement.lines(alliance_id, run.id, account)
         # An empty statement is a real answer only for a member or an account (a fund) that exists.
         if not lines and account not in uow.members.existing_keys(alliance_id).values() \
                 and not uow.settlement.has_account(alliance_id, account):
-            raise NotFound(Message("{alliance_code!r} has no member or account {account!r}",
-                                   alliance_code=alliance_code, account=account))
+            raise NotFound(Message("{alliance!r} has no member or account {account!r}",
+                                   alliance=alliance_code, account=account))
         return Statement(day, account, run.currency, lines)
 
 
@@ -594,8 +595,8 @@ def simulate(store: Store, facts: FactStore, alliance_code: str, documents: Sequ
     agreements = [(name, load_agreement_text(text, name, members=members)) for name, text in documents]
     for name, agreement in agreements:
         if agreement.currency != alliance.currency:
-            raise InvalidInput(Message("{name}: currency {currency} differs from the alliance's {currency_2}",
-                                       name=name, currency=agreement.currency, currency_2=alliance.currency))
+            raise InvalidInput(Message("{name}: currency {currency} differs from the alliance's {alliance_currency}",
+                                       name=name, currency=agreement.currency, alliance_currency=alliance.currency))
     scenarios = []
     for name, agreement in agreements:
         totals: dict[str, int] = {p: 0 for p in agreement.parties}
@@ -615,7 +616,8 @@ def simulate(store: Store, facts: FactStore, alliance_code: str, documents: Sequ
             else:
                 off = abs(Decimal(actual.minor - expected.minor)) > TOLERANCE * abs(Decimal(expected.minor))
             if off:
-                flagged[party] = f"{actual.amount_text()} vs expected {expected.amount_text()} (beyond ±5%)"
+                flagged[party] = Message("{actual} vs expected {expected} (beyond ±5%)",
+                                         actual=actual.amount_text(), expected=expected.amount_text())
         scenarios.append(Scenario(name, agreement.code, money_totals, dict(agreement.expectations), flagged))
     return scenarios
 
@@ -689,8 +691,7 @@ def record_metrics(store: Store, alliance_code: str, header: Sequence[str], rows
     names = [h.strip().lower() for h in header]
     missing = [c for c in METRIC_COLUMNS if c not in names]
     if missing or len(names) != len(set(names)) or set(names) - set(METRIC_COLUMNS):
-        raise InvalidInput(Message("the columns must be exactly {metric_columns}",
-                                   metric_columns=', '.join(METRIC_COLUMNS)))
+        raise InvalidInput(Message("the columns must be exactly {columns}", columns=", ".join(METRIC_COLUMNS)))
     position = {c: names.index(c) for c in METRIC_COLUMNS}
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
@@ -701,26 +702,26 @@ def record_metrics(store: Store, alliance_code: str, header: Sequence[str], rows
         seen: set[tuple[str, str, str]] = set()
         for number, row in enumerate(rows, start=header_row + 1):
             cell = {c: (row[i].strip() if i < len(row) else "") for c, i in position.items()}
-            where = f"row {number}"
+            where = Message("row {number}", number=number)
             if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", cell["period"]):
-                problems.append(Problem(where, "period", Message("{cell!r} is not a month (YYYY-MM)",
-                                                                 cell=cell['period'])))
+                problems.append(Problem(where, "period", Message("{value!r} is not a month (YYYY-MM)",
+                                                                 value=cell["period"])))
             if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", cell["metric"]):
-                problems.append(Problem(where, "metric", Message("{cell!r} is not a metric name",
-                                                                 cell=cell['metric'])))
+                problems.append(Problem(where, "metric", Message("{value!r} is not a metric name",
+                                                                 value=cell["metric"])))
             if cell["member"] not in members:
-                problems.append(Problem(where, "member", Message("{cell!r} is not a member", cell=cell['member'])))
+                problems.append(Problem(where, "member", Message("{value!r} is not a member", value=cell["member"])))
             try:
-                value = parse_decimal(cell["value"], "value")
+                value = parse_decimal(cell["value"], Message("value"))
             except InvalidInput as exc:
                 problems.append(Problem(where, "value", exc.message))
                 continue
             key = (cell["period"], cell["metric"], cell["member"])
             if key in seen:
-                problems.append(Problem(where, "", Message("{key} repeats an earlier row", key='/'.join(key))))
+                problems.append(Problem(where, "", Message("{key} repeats an earlier row", key="/".join(key))))
             elif cell["member"] in recorded.get(key[0], {}).get(key[1], {}):
                 problems.append(Problem(where, "", Message("{key} is already recorded; a period's metrics are not "
-                                                           "rewritten", key='/'.join(key))))
+                                                           "rewritten", key="/".join(key))))
             seen.add(key)
             values.append({"period": key[0], "metric": key[1], "member_code": key[2], "value": value,
                            "recorded_at": clock.now()})
@@ -758,7 +759,7 @@ def period_context(agreement: Agreement, day: date, metrics: dict[str, dict[str,
             try:
                 current = reweight(current, metrics.get(previous, {}), rule.params["metrics"], rule.params["max_change"])
             except SettlementInputMissing as exc:
-                raise SettlementInputMissing(Message("rule {id!r}, {previous}: {message}",
-                                                     id=rule.id, previous=previous, message=exc.message)) from None
+                raise SettlementInputMissing(Message("rule {rule!r}, {month}: {reason}",
+                                                     rule=rule.id, month=previous, reason=exc.message)) from None
         shares[rule.id] = current
     return DayContext(metrics=metrics.get(period, {}), dynamic_shares=shares)

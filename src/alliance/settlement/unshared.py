@@ -31,9 +31,18 @@ class UnsharedDay(Conflict):
     title = Message("Day would close with nothing shared")
 
     def __init__(self, alliance: str, day: date, lines: int, how_to_confirm: str = "") -> None:
-        """`how_to_confirm`: an edge's own words for its way to confirm (a flag, a field)."""
-        super().__init__(
-            f"{day} has {lines} order line(s) but no agreement of {alliance!r} is in force on it: settling it "
-            "closes the day for good with nothing shared (no member receives or pays anything for these lines, "
-            "now or later). Nothing was settled; confirm to close it with nothing shared" + how_to_confirm)
+        """`how_to_confirm`: an edge's own words for its way to confirm (a flag, a field), a Message."""
+        if how_to_confirm:
+            message = Message(
+                "{day} has {lines} order line(s) but no agreement of {alliance!r} is in force on it: settling it "
+                "closes the day for good with nothing shared (no member receives or pays anything for these lines, "
+                "now or later). Nothing was settled; confirm to close it with nothing shared: {how_to_confirm}",
+                day=day, lines=lines, alliance=alliance, how_to_confirm=how_to_confirm)
+        else:
+            message = Message(
+                "{day} has {lines} order line(s) but no agreement of {alliance!r} is in force on it: settling it "
+                "closes the day for good with nothing shared (no member receives or pays anything for these lines, "
+                "now or later). Nothing was settled; confirm to close it with nothing shared",
+                day=day, lines=lines, alliance=alliance)
+        super().__init__(message)
         self.alliance, self.day, self.lines = alliance, day, lines

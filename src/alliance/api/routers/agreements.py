@@ -30,7 +30,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
              openapi_extra={"requestBody": {"content": {"application/yaml": {}}, "required": True}})
 async def propose(code: Code, actor: ActorDep, request: Request, store: StoreDep, clock: ClockDep) -> JSONResponse:
     """The request body is the agreement document as YAML (UTF-8); it becomes the next version."""
-    raw = await read_capped(request, service.MAX_DOCUMENT_BYTES, "an agreement document")
+    raw = await read_capped(request, service.MAX_DOCUMENT_BYTES, Message("an agreement document"))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

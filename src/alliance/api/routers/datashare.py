@@ -87,7 +87,7 @@ def _authorize_for_view(principal: Principal, action: Action, code: str, view: S
     except NotFound as exc:
         if isinstance(exc, AllianceNotFound):
             raise
-        raise ViewNotFound(Message("alliance {code!r} shares no view {id}", code=code, id=view.id)) from None
+        raise ViewNotFound(Message("alliance {alliance!r} shares no view {view}", alliance=code, view=view.id)) from None
 
 
 @router.delete("/alliances/{code}/views/{view_id}", status_code=204, responses=ERRORS)

@@ -49,7 +49,7 @@ def ahp(body: AhpIn) -> dict[str, Any]:
 
     n = len(body.criteria)
     if len(body.matrix) != n or any(len(row) != n for row in body.matrix):
-        raise InvalidInput(Message("the matrix must be {n} x {n}, one row and one column per criterion", n=n))
+        raise InvalidInput(Message("the matrix must be {size} x {size}, one row and one column per criterion", size=n))
     header = ["", *body.criteria]
     rows = [[name, *(str(v) for v in row)] for name, row in zip(body.criteria, body.matrix, strict=True)]
     names, matrix = parse_matrix(header, rows)
@@ -229,7 +229,7 @@ def update_item(code: Code, actor: ActorDep, item_id: Id, body: ItemPatch, store
 async def upload_evidence(code: Code, actor: ActorDep, item_id: Id, request: Request, store: StoreDep, clock: ClockDep,
                           filename: Annotated[str, Query(min_length=1, max_length=255)]) -> dict[str, Any]:
     """The request body is the file itself; it is stored once per alliance under its SHA-256."""
-    content = await read_capped(request, service.MAX_EVIDENCE_BYTES, "an evidence file")
+    content = await read_capped(request, service.MAX_EVIDENCE_BYTES, Message("an evidence file"))
     if not content:
         raise InvalidInput(Message("the evidence file is empty"), [Problem("body", "", Message("no bytes were sent"))])
     # The store is synchronous: keep it off the event loop so other requests are served meanwhile.

@@ -17,6 +17,7 @@ from alliance.edge.problems import PROBLEM_JSON, problem
 from alliance.api.statement_reads import ClosedDayStatements
 from alliance.core.errors import InvalidInput
 from alliance.core.messages import Message
+from alliance.language import accepted_locale, say
 from alliance.registry import service as registry
 from alliance.settlement import service
 from alliance.settlement.journal import beancount, to_csv
@@ -33,11 +34,12 @@ FORMATS = {"text/csv": "csv", "application/x-ndjson": "jsonl", "application/json
            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx"}
 
 
-def _report(r: IngestReport) -> dict[str, Any]:
+def _report(r: IngestReport, locale: str) -> dict[str, Any]:
+    """An import's report; each rejected line's reason said in `locale` (when it is a Message)."""
     return {
         "inserted": r.inserted, "duplicates": r.duplicates, "rejected_count": r.rejected_count,
         "conflict_count": r.conflict_count, "kept": r.kept,
-        "rejected": [{"row": x.row, "line_id": x.line_id, "reason": x.reason} for x in r.rejected],
+        "rejected": [{"row": x.row, "line_id": x.line_id, "reason": say(x.reason, locale)} for x in r.rejected],
         # Amounts as money, "376.00 CNY" (the fact store shows them so: alliance.store.facts._as_shown).
         "conflicts": [{"line_id": c.line_id, "stored": c.stored, "incoming": c.incoming} for c in r.conflicts],
     }
@@ -64,13 +66,29 @@ async def import_lines(
             path = Path(folder) / f"upload.{fmt}"
             path.write_bytes(body)
             return service.import_order_lines(store, facts, code, path, fmt, clock, all_or_nothing=all_or_nothing,
-                                              shown_as=f"the uploaded {fmt} file", actor=actor)
+                                              shown_as=Message("the uploaded {format} file", format=fmt),
+                                              actor=actor)
 
     report = await run_in_threadpool(run)
+    locale = accepted_locale(request.headers.get("accept-language"))
     if not report.kept:
-        return problem(422, "order_lines_rejected", "Order lines rejected",
-                       "nothing was imported: some lines are bad or conflict with stored ones", **_report(report))
-    return JSONResponse(_report(report))
+        return _problem(request, 422, "order_lines_rejected", Message("Order lines rejected"),
+                        Message("nothing was imported: some lines are bad or conflict with stored ones"),
+                        **_report(report, locale))
+    response = JSONResponse(_report(report, locale))
+    response.headers["Content-Language"] = locale.replace("_", "-")
+    response.headers["Vary"] = "Accept-Language"
+    return response
+
+
+def _problem(request: Request, status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    """A problem answer of this router's own, said in the language Accept-Language asks for (as
+    edge.problems says a domain error)."""
+    locale = accepted_locale(request.headers.get("accept-language"))
+    response = problem(status, code, str(say(title, locale)), str(say(detail, locale)), **extra)
+    response.headers["Content-Language"] = locale.replace("_", "-")
+    response.headers["Vary"] = "Accept-Language"
+    return response
 
 
 class SettleIn(Body):
@@ -81,7 +99,8 @@ class SettleIn(Body):
 
 
 @router.post("/alliances/{code}/settlements", status_code=201, responses={**ERRORS, 201: {"model": SettlementOut}})
-def settle(code: Code, actor: ActorDep, body: SettleIn, store: StoreDep, facts: FactsDep, clock: ClockDep) -> JSONResponse:
+def settle(request: Request, code: Code, actor: ActorDep, body: SettleIn, store: StoreDep, facts: FactsDep,
+           clock: ClockDep) -> JSONResponse:
     """Settle and close a business day (default yesterday in the alliance's time zone).
 
     A day with order lines but no agreement in force would close for good with nothing shared: it is
@@ -89,9 +108,9 @@ def settle(code: Code, actor: ActorDep, body: SettleIn, store: StoreDep, facts: 
     try:
         result = service.settle(store, facts, code, body.day, actor, clock, allow_unshared=body.allow_unshared)
     except UnsharedDay as exc:
-        asked = UnsharedDay(exc.alliance, exc.day, exc.lines, ': send "allow_unshared": true')
-        return problem(exc.status, exc.code, exc.title, asked.message, day=exc.day.isoformat(), lines=exc.lines,
-                       reason=NO_AGREEMENT_IN_FORCE)
+        asked = UnsharedDay(exc.alliance, exc.day, exc.lines, Message('send "allow_unshared": true'))
+        return _problem(request, exc.status, exc.code, exc.title, asked.message, day=exc.day.isoformat(),
+                        lines=exc.lines, reason=NO_AGREEMENT_IN_FORCE)
     return JSONResponse({
         "day": result.day.isoformat(), "lines": result.lines, "late_lines": result.late_lines,
         "agreements": result.agreements, "net": {k: v.amount_text() for k, v in result.net.items()},
