@@ -87,15 +87,12 @@ async def send_problem(scope: Scope, send: Send, status: int, code: str, title: 
                        headers: list[tuple[bytes, bytes]] | None = None) -> None:
     """The API's problem+json answer (edge.problems), sent from outside the app: its title and
     detail (Messages) said in the language the request's Accept-Language asks for."""
-    from alliance.edge.problems import problem
-    from alliance.language import accepted_locale, say
+    from alliance.edge.problems import problem_in_language
 
     asked = next((v for k, v in scope.get("headers", []) if k == b"accept-language"), b"")
-    locale = accepted_locale(asked.decode("latin-1") or None)
-    response = problem(status, code, str(say(title, locale)), str(say(detail, locale)))
-    language = [(b"content-language", locale.replace("_", "-").encode()), (b"vary", b"Accept-Language")]
+    response = problem_in_language(asked.decode("latin-1") or None, status, code, title, detail)
     await send({"type": "http.response.start", "status": response.status_code,
-                "headers": [*response.raw_headers, *language, *(headers or [])]})
+                "headers": [*response.raw_headers, *(headers or [])]})
     await send({"type": "http.response.body", "body": response.body})
 
 

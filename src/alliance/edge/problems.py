@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from alliance.core.errors import AllianceError, InvalidInput
+from alliance.core.errors import AllianceError, InvalidInput, Problem
 from alliance.core.messages import in_language
 from alliance.language import accepted_locale, get_translations
 
@@ -30,6 +30,25 @@ def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JS
     body = {"type": PROBLEM_BASE + code, "title": title, "status": status, "detail": detail, "code": code}
     body.update(extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def problem_in_language(accept_language: str | None, status: int, code: str, title: str, detail: str,
+                        problems: list[Problem] | tuple[Problem, ...] = (), **extra: Any) -> JSONResponse:
+    """A problem answer whose title, detail and problems (Messages) are said in the language an
+    Accept-Language header asks for (English unless it asks for Chinese), saying which it is. The
+    one way the API's errors are said: domain errors, a router's own problems, the front door's."""
+    locale = accepted_locale(accept_language)
+    translate = get_translations(locale).gettext
+
+    def say(text: str) -> str:
+        return str(in_language(text, translate))
+
+    if problems:
+        extra["errors"] = [{"where": say(p.where), "field": say(p.field), "reason": say(p.reason)} for p in problems]
+    response = problem(status, code, say(title), say(detail), **extra)
+    response.headers["Content-Language"] = locale.replace("_", "-")
+    response.headers["Vary"] = "Accept-Language"
+    return response
 
 
 # The pages' own rendering of an error: (request, status, code, detail, exception) -> an HTML
@@ -47,19 +66,8 @@ def _domain_error(request: Request, exc: Exception) -> Response:
     page = _page(request, exc.status, exc.code, exc.message, exc)
     if page is not None:
         return page
-    locale = accepted_locale(request.headers.get("accept-language"))
-    translate = get_translations(locale).gettext
-
-    def say(text: str) -> object:
-        return in_language(text, translate)
-
-    extra: dict[str, Any] = {}
-    if isinstance(exc, InvalidInput) and exc.problems:
-        extra["errors"] = [{"where": say(p.where), "field": say(p.field), "reason": say(p.reason)}
-                           for p in exc.problems]
-    response = problem(exc.status, exc.code, str(say(exc.title)), str(say(exc.message)), **extra)
-    response.headers["Content-Language"] = locale.replace("_", "-")
-    response.headers["Vary"] = "Accept-Language"
+    response = problem_in_language(request.headers.get("accept-language"), exc.status, exc.code, exc.title,
+                                   exc.message, exc.problems if isinstance(exc, InvalidInput) else ())
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="alliance"'
     retry_after = getattr(exc, "retry_after", None)

@@ -309,7 +309,7 @@ async def reset_password(request: Request, store: StoreDep, clock: ClockDep) -> 
     if form.get("password", "") != form.get("password_again", ""):
         return _reset_form(request, 422, code=code, errors=[PASSWORDS_DIFFER])
     try:
-        with attempt_from_address(request, clock, people.CodeRefused, "refused attempts"):
+        with attempt_from_address(request, clock, people.CodeRefused, Message("refused attempts")):
             _username, session = await run_in_threadpool(people.redeem, store, code, form.get("password", ""), clock)
     except people.CodeRefused as exc:
         return _reset_form(request, exc.status, code=code, errors=[exc.message])

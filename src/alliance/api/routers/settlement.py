@@ -13,7 +13,7 @@ from pydantic import Field
 
 from alliance.api.schemas import Body, Day, SettlementOut, StatementOut
 from alliance.edge.deps import ActorDep, ClockDep, Code, FactsDep, StoreDep
-from alliance.edge.problems import PROBLEM_JSON, problem
+from alliance.edge.problems import PROBLEM_JSON, problem_in_language
 from alliance.api.statement_reads import ClosedDayStatements
 from alliance.core.errors import InvalidInput
 from alliance.core.messages import Message
@@ -84,11 +84,7 @@ async def import_lines(
 def _problem(request: Request, status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
     """A problem answer of this router's own, said in the language Accept-Language asks for (as
     edge.problems says a domain error)."""
-    locale = accepted_locale(request.headers.get("accept-language"))
-    response = problem(status, code, str(say(title, locale)), str(say(detail, locale)), **extra)
-    response.headers["Content-Language"] = locale.replace("_", "-")
-    response.headers["Vary"] = "Accept-Language"
-    return response
+    return problem_in_language(request.headers.get("accept-language"), status, code, title, detail, **extra)
 
 
 class SettleIn(Body):
