@@ -26,6 +26,9 @@ from sqlalchemy import create_engine, text
 # Ledger keys are sealed with the configured passphrase; tests use a fixed one (and so never write
 # the development passphrase file into the working directory).
 os.environ.setdefault("ALLIANCE_LEDGER_PASSPHRASE", "test-suite ledger passphrase, not a secret")
+# The CLI speaks the terminal's language (LANGUAGE, LC_ALL, LC_MESSAGES, LANG); tests read English
+# whatever the machine's locale is, and set these themselves to hear Chinese.
+os.environ["LANGUAGE"] = "en"
 settings.register_profile("repeatable", derandomize=True, database=None)
 settings.register_profile("fuzz", max_examples=1000)
 settings.load_profile("fuzz" if os.environ.get("ALLIANCE_FUZZ") == "1" else "repeatable")

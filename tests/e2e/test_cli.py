@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from alliance.cli.main import app
 from alliance.core.clock import SystemClock, local_today
+from alliance.language import get_translations
 from tests.support.factories import credit_code
 
 runner = CliRunner()
@@ -71,6 +72,19 @@ def test_alliance_commands(cli) -> None:  # type: ignore[no-untyped-def]
     assert rows[0][:2] == ["code", "name"] and rows[2][0] == "nb-buy"
     table = cli("alliance", "list").stdout
     assert "nb-buy" in table and "umbrel" in table
+
+
+def test_errors_are_said_in_the_terminals_language(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    zh = get_translations("zh_CN").gettext
+    monkeypatch.setenv("LANGUAGE", "")
+    monkeypatch.setenv("LC_ALL", "")
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    r = cli("member", "list", "--alliance", "nope")
+    assert r.exit_code == 1 and zh("no alliance with code {code!r}").format(code="nope") in r.stderr
+    assert zh("error:") in r.stderr and "no alliance" not in r.stderr
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    r = cli("member", "list", "--alliance", "nope")
+    assert r.exit_code == 1 and "error: no alliance with code 'nope'" in r.stderr
 
 
 def test_alliance_create_refusals(cli) -> None:  # type: ignore[no-untyped-def]

@@ -134,15 +134,30 @@ SINGLE_RECORD = frozenset({"member", "alliance"})
 
 
 def report_error(exc: AllianceError) -> None:
-    err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
+    """The error on stderr in the terminal's language (LANGUAGE, LC_ALL, LC_MESSAGES, LANG: Chinese
+    for a zh locale, English otherwise), a file's problems as a table."""
+    say = _terminal_language()
+    err_console.print(f"[bold red]{say(Message('error:'))}[/] {escape(say(exc.message))}", highlight=False,
+                      soft_wrap=True)
     if exc.hint:
-        err_console.print(f"hint: {escape(exc.hint)}", highlight=False, soft_wrap=True)
+        err_console.print(f"{say(Message('hint:'))} {escape(say(exc.hint))}", highlight=False, soft_wrap=True)
     # Problems of a single record are already in the message; a file's rows get a table.
     if isinstance(exc, InvalidInput) and any(p.where not in SINGLE_RECORD for p in exc.problems):
-        table = Table("where", "field", "problem", header_style="bold", box=None, pad_edge=False)
+        table = Table(say(Message("where")), say(Message("field")), say(Message("problem")), header_style="bold",
+                      box=None, pad_edge=False)
         for p in exc.problems:
-            table.add_row(p.where, p.field, p.reason)
+            table.add_row(say(p.where), p.field, say(p.reason))
         err_console.print(table)
+
+
+def _terminal_language() -> Callable[[str], str]:
+    """Say a Message in the terminal's language; English needs no catalogue (a Message is English)."""
+    from alliance.language import environment_locale, say
+
+    locale = environment_locale(os.environ)
+    if locale == "en":
+        return str
+    return lambda text: str(say(text, locale))
 
 
 def _unsigned(value: Any) -> Any:
