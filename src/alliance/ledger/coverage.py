@@ -87,7 +87,8 @@ class RecordedKind:
                 for name, value in claimed.items() if stored.get(name) != value]
 
     def describe(self, key: Key) -> Message:
-        return Message("{kind} {key}", kind=self.name, key="/".join(key))
+        """The object, in words ("member M0001")."""
+        raise NotImplementedError
 
 
 class AllianceKind(RecordedKind):
