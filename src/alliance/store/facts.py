@@ -689,39 +689,39 @@ def _line(r: Sequence[Any], currency: str) -> OrderLine:
                      tuple(a for a in r[10].split(";") if a), r[11])
 
 
-# Each check of a line: its reason when it fails, in codes (store.rejections; `R` writes one).
-R = sql_reason
+# Each check of a line: its reason when it fails, in codes (store.rejections; `_R` writes one).
+_R = sql_reason
 _LINE_ID, _ORDER_ID, _CHANNEL, _SKU, _AMOUNT, _COST = ("'line_id'", "'order_id'", "'channel'", "'sku'", "'amount'",
                                                        "'cost'")
 _LINE_CHECKS = ",\n".join("        " + check for check in (
-    f"CASE WHEN lid IS NULL OR lid = '' THEN {R('required', _LINE_ID)} END",
-    f"CASE WHEN first_row IS NOT NULL AND row_no > first_row THEN {R('repeats', 'first_row')} END",
-    f"CASE WHEN order_id IS NULL OR trim(order_id) = '' THEN {R('required', _ORDER_ID)} END",
-    f"CASE WHEN occurred IS NULL AND has_offset THEN {R('no_such_time', 'occurred_at')}"
-    f" WHEN occurred_at IS NULL THEN {R('time_missing')}"
-    f" WHEN occurred IS NULL OR NOT has_offset THEN {R('no_offset', 'occurred_at')}"
-    f" WHEN NOT offset_ok THEN {R('offset_too_far', 'occurred_at')}"
+    f"CASE WHEN lid IS NULL OR lid = '' THEN {_R('required', _LINE_ID)} END",
+    f"CASE WHEN first_row IS NOT NULL AND row_no > first_row THEN {_R('repeats', 'first_row')} END",
+    f"CASE WHEN order_id IS NULL OR trim(order_id) = '' THEN {_R('required', _ORDER_ID)} END",
+    f"CASE WHEN occurred IS NULL AND has_offset THEN {_R('no_such_time', 'occurred_at')}"
+    f" WHEN occurred_at IS NULL THEN {_R('time_missing')}"
+    f" WHEN occurred IS NULL OR NOT has_offset THEN {_R('no_offset', 'occurred_at')}"
+    f" WHEN NOT offset_ok THEN {_R('offset_too_far', 'occurred_at')}"
     " WHEN occurred < {first_instant} OR occurred >= {end_instant}"
-    f" THEN {R('outside_years', 'occurred_at')} END",
-    *(f"CASE WHEN {field} IS NULL THEN {R('no_member', repr(field))}"
-      f" WHEN trim({field}) NOT IN (SELECT code FROM members) THEN {R('no_member', repr(field), field)} END"
+    f" THEN {_R('outside_years', 'occurred_at')} END",
+    *(f"CASE WHEN {field} IS NULL THEN {_R('no_member', repr(field))}"
+      f" WHEN trim({field}) NOT IN (SELECT code FROM members) THEN {_R('no_member', repr(field), field)} END"
       for field in ("seller", "product_owner")),
-    f"CASE WHEN channel IS NULL OR trim(channel) = '' THEN {R('required', _CHANNEL)} END",
-    f"CASE WHEN sku IS NULL OR trim(sku) = '' THEN {R('required', _SKU)} END",
-    f"CASE WHEN qty IS NULL AND quantity IS NULL THEN {R('quantity_missing')}"
-    f" WHEN qty IS NULL THEN {R('not_whole', 'quantity')} END",
-    f"CASE WHEN NOT coalesce(amount_ok, false) AND amount IS NULL THEN {R('not_decimal', _AMOUNT)}"
-    f" WHEN NOT coalesce(amount_ok, false) THEN {R('not_decimal', _AMOUNT, 'amount')} END",
-    f"CASE WHEN NOT cost_ok THEN {R('not_decimal', _COST, 'cost')} END",
+    f"CASE WHEN channel IS NULL OR trim(channel) = '' THEN {_R('required', _CHANNEL)} END",
+    f"CASE WHEN sku IS NULL OR trim(sku) = '' THEN {_R('required', _SKU)} END",
+    f"CASE WHEN qty IS NULL AND quantity IS NULL THEN {_R('quantity_missing')}"
+    f" WHEN qty IS NULL THEN {_R('not_whole', 'quantity')} END",
+    f"CASE WHEN NOT coalesce(amount_ok, false) AND amount IS NULL THEN {_R('not_decimal', _AMOUNT)}"
+    f" WHEN NOT coalesce(amount_ok, false) THEN {_R('not_decimal', _AMOUNT, 'amount')} END",
+    f"CASE WHEN NOT cost_ok THEN {_R('not_decimal', _COST, 'cost')} END",
     *(f"CASE WHEN abs({field}_minor) > {{line_limit}}"
-      f" THEN {R('over_line_limit', repr(field), field, '{line_limit_text}')} END" for field in ("amount", "cost")),
-    f"CASE WHEN currency IS NULL THEN {R('currency_missing')}"
-    f" WHEN NOT coalesce(currency_ok, false) THEN {R('other_currency', 'currency')} END",
-    f"CASE WHEN strangers IS NOT NULL THEN {R('strangers', 'strangers')} END",
+      f" THEN {_R('over_line_limit', repr(field), field, '{line_limit_text}')} END" for field in ("amount", "cost")),
+    f"CASE WHEN currency IS NULL THEN {_R('currency_missing')}"
+    f" WHEN NOT coalesce(currency_ok, false) THEN {_R('other_currency', 'currency')} END",
+    f"CASE WHEN strangers IS NOT NULL THEN {_R('strangers', 'strangers')} END",
     "CASE WHEN amount_ok AND starts_with(trim(amount), '-') AND (refund_of IS NULL OR trim(refund_of) = '')"
-    f" THEN {R('refund_needs_sale')} END",
+    f" THEN {_R('refund_needs_sale')} END",
     "CASE WHEN amount_ok AND NOT starts_with(trim(amount), '-') AND refund_of IS NOT NULL AND trim(refund_of) <> ''"
-    f" AND CAST(trim(amount) AS {{decimal}}) <> 0 THEN {R('refund_positive')} END",
+    f" AND CAST(trim(amount) AS {{decimal}}) <> 0 THEN {_R('refund_positive')} END",
 ))
 
 # Every check of docs/formats/order-lines.md, as one set-based pass (a str.format template: the
