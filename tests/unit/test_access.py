@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from alliance.access.credentials import hash_password, new_api_key, password_matches, secret_matches, split_key
-from alliance.access.policy import ALLOWED, Action, Forbidden, authorize, check_scopes
+from alliance.access.policy import A_ROLE, ACTION_NAMES, ALLOWED, ROLE_NAMES, Action, Forbidden, authorize, check_scopes
 from alliance.access.roles import Principal, Role
 from alliance.access.service import parse_duration
 from alliance.core.errors import AllianceNotFound, InvalidInput, NotFound
@@ -153,3 +153,15 @@ def test_a_member_that_left_keeps_reading_its_own_and_nothing_more(role: Role) -
     with pytest.raises(AllianceNotFound):
         authorize(gone, Action.READ_RECORDS, "other")
     assert {Action.READ_SHARED, Action.ACT_FOR_MEMBER} & DEPARTED_MAY == set()
+
+
+def test_every_role_and_action_has_a_name_messages_can_say() -> None:
+    # Refusals name the role and the action in the user's language: a new one needs its words too.
+    assert set(ROLE_NAMES) == set(A_ROLE) == set(Role) and set(ACTION_NAMES) == set(Action)
+    assert all(str(ACTION_NAMES[a]) == a.value.replace("_", " ") for a in Action)
+    analyst = Principal("k", Role.MEMBER_ANALYST, "nb", "M1")
+    with pytest.raises(Forbidden) as refused:
+        authorize(analyst, Action.IMPORT_ORDERS, "nb")
+    zh = {"{role} may not {action}": "{role}无权{action}", "a member analyst": "成员分析员", "import orders": "导入订单"}
+    assert refused.value.message == "a member analyst may not import orders"
+    assert refused.value.message.in_language(lambda t: zh.get(t, t)) == "成员分析员无权导入订单"

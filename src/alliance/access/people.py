@@ -29,6 +29,7 @@ from alliance.access.service import (
     check_username,
     grant_in,
     open_session,
+    THE_PLATFORM,
 )
 from alliance.access.throttle import account_waits
 from alliance.core.clock import Clock
@@ -58,7 +59,7 @@ class WrongPassword(AllianceError):
     status = 403
 
 
-CODE_REFUSED = "this one-time code is unknown, already used or expired: ask your administrator for a new one"
+CODE_REFUSED = Message("this one-time code is unknown, already used or expired: ask your administrator for a new one")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,8 +188,8 @@ def revoke(store: Store, principal: Principal, username: str, alliance: str | No
                      if g.alliance == alliance), None)
         # A role out of reach is answered as one that is not there (as for an account: authorize_account).
         if held is None or not _reaches(principal, held):
-            raise NotFound(Message("{username!r} holds no role you manage in {value}",
-                                   username=username, value=alliance or 'the platform'))
+            raise NotFound(Message("{username!r} holds no role you manage in {where}",
+                                   username=username, where=alliance or THE_PLATFORM))
         role = Role(held.role)
         if principal.kind == "user" and principal.subject == username:
             raise Conflict(Message("you cannot take away your own role: ask another administrator"))

@@ -67,6 +67,36 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     Role.MEMBER_ANALYST: frozenset({Action.COMPUTE, Action.READ_DIRECTORY, Action.READ_RECORDS,
                                     Action.READ_MEMBER_DATA, Action.READ_SHARED}),
 }
+# How messages name a role and an action (said in the user's language; the English is the identifier
+# as a CLI user types it, with spaces).
+ROLE_NAMES: dict[Role, Message] = {
+    Role.PLATFORM_ADMIN: Message("platform admin"),
+    Role.COORDINATOR: Message("coordinator"),
+    Role.MEMBER_ADMIN: Message("member admin"),
+    Role.MEMBER_ANALYST: Message("member analyst"),
+    Role.AUDITOR: Message("auditor"),
+}
+A_ROLE: dict[Role, Message] = {  # the same with its article, for sentences
+    Role.PLATFORM_ADMIN: Message("a platform admin"),
+    Role.COORDINATOR: Message("a coordinator"),
+    Role.MEMBER_ADMIN: Message("a member admin"),
+    Role.MEMBER_ANALYST: Message("a member analyst"),
+    Role.AUDITOR: Message("an auditor"),
+}
+ACTION_NAMES: dict[Action, Message] = {
+    Action.COMPUTE: Message("compute"),
+    Action.READ_DIRECTORY: Message("read directory"),
+    Action.READ_RECORDS: Message("read records"),
+    Action.READ_MEMBER_DATA: Message("read member data"),
+    Action.READ_FINANCE: Message("read finance"),
+    Action.READ_PIPELINE: Message("read pipeline"),
+    Action.READ_SHARED: Message("read shared"),
+    Action.MANAGE_ALLIANCE: Message("manage alliance"),
+    Action.ACT_FOR_MEMBER: Message("act for member"),
+    Action.IMPORT_ORDERS: Message("import orders"),
+    Action.MANAGE_PEOPLE: Message("manage people"),
+    Action.MANAGE_PLATFORM: Message("manage platform"),
+}
 MEMBER_SCOPED = frozenset({Action.READ_MEMBER_DATA, Action.ACT_FOR_MEMBER})
 DEPARTED_MAY = frozenset({Action.COMPUTE, Action.READ_DIRECTORY, Action.READ_RECORDS, Action.READ_MEMBER_DATA})
 
@@ -84,19 +114,19 @@ def authorize(principal: Principal, action: Action, alliance: str | None = None,
     if alliance is not None and alliance != principal.alliance:
         raise AllianceNotFound(alliance)
     if alliance is None and action not in (Action.COMPUTE,):
-        raise Forbidden(Message("{value} keys act within their alliance only", value=principal.role.value))
+        raise Forbidden(Message("{role} keys act within their alliance only", role=ROLE_NAMES[principal.role]))
     if action not in ALLOWED[principal.role]:
-        raise Forbidden(Message("a {value} may not {replace}",
-                                value=principal.role.value, replace=action.value.replace('_', ' ')))
+        raise Forbidden(Message("{role} may not {action}", role=A_ROLE[principal.role],
+                                action=ACTION_NAMES[action]))
     _within_scopes(principal, action)
     if principal.departed and action not in DEPARTED_MAY:
         raise Forbidden(Message("member {member} has left the alliance: it may still read its own statements and "
-                                "the alliance's records, but not {replace}",
-                                member=principal.member, replace=action.value.replace('_', ' ')))
+                                "the alliance's records, but not {action}",
+                                member=principal.member, action=ACTION_NAMES[action]))
     if (action in MEMBER_SCOPED and principal.member is not None and member is not None and member != principal.member
             and not (attorney and action is Action.ACT_FOR_MEMBER)):
-        raise NotFound(Message("no such {value} for this key",
-                               value='statement' if action is Action.READ_MEMBER_DATA else 'member'))
+        raise NotFound(Message("no such statement for this key") if action is Action.READ_MEMBER_DATA
+                       else Message("no such member for this key"))
     _acts_for_own(principal, action, member, attorney)
 
 
@@ -104,14 +134,22 @@ def _acts_for_own(principal: Principal, action: Action, member: str | None, atto
     """An alliance-wide or platform account acts for a member only with that member's power of attorney."""
     if action is Action.ACT_FOR_MEMBER and member is not None and principal.member is None and not attorney:
         raise Forbidden(Message("only {member}'s own accounts act for {member} (sign, publish its data), or an "
-                                "account {member} gave a power of attorney; a {value} does not",
-                                member=member, value=principal.role.value))
+                                "account {member} gave a power of attorney; {role} does not",
+                                member=member, role=A_ROLE[principal.role]))
 
 
 def _within_scopes(principal: Principal, action: Action) -> None:
     if principal.scopes is not None and action not in principal.scopes:
-        raise Forbidden(Message("this key is limited to {scopes}: it may not {replace}",
-                                scopes=', '.join(sorted(principal.scopes)), replace=action.value.replace('_', ' ')))
+        raise Forbidden(Message("this key is limited to {scopes}: it may not {action}",
+                                scopes=', '.join(sorted(principal.scopes)), action=ACTION_NAMES[action]))
+
+
+def joined(parts: Sequence[Message]) -> Message:
+    """Messages one after another, separated by semicolons, as one message (each said in the user's language)."""
+    result = parts[0]
+    for part in parts[1:]:
+        result = Message("{before}; {after}", before=result, after=part)
+    return result
 
 
 class GrantLike(Protocol):
@@ -133,13 +171,13 @@ def authorize_grant(principal: Principal, role: Role, alliance: str | None, memb
     if role is Role.PLATFORM_ADMIN:
         raise Forbidden(Message("only a platform admin gives, takes away or manages the platform admin role"))
     if alliance is None:
-        raise Forbidden(Message("a {value} role is held in an alliance: name it", value=role.value))
+        raise Forbidden(Message("{role} role is held in an alliance: name it", role=A_ROLE[role]))
     authorize(principal, Action.MANAGE_PEOPLE, alliance)
     if principal.role is Role.COORDINATOR:
         return
     if role not in MEMBER_ROLES:
-        raise Forbidden(Message("a {value} manages only the member roles of its own member, not a {value_2}",
-                                value=principal.role.value, value_2=role.value))
+        raise Forbidden(Message("{manager} manages only the member roles of its own member, not {role}",
+                                manager=A_ROLE[principal.role], role=A_ROLE[role]))
     if member != principal.member:
         raise NotFound(Message("no such member for this account: {member}", member=member))
 
@@ -173,19 +211,22 @@ def _reaches(principal: Principal, grant: GrantLike) -> bool:
 
 def check_scopes(role: Role, names: Sequence[str]) -> frozenset[Action]:
     """The actions a new key is limited to: each a known action its role allows (every problem at once)."""
-    problems, scopes = [], set()
+    problems: list[Message] = []
+    scopes = set()
     allowed = frozenset(Action) if role is Role.PLATFORM_ADMIN else ALLOWED[role]
     for name in names:
         try:
             action = Action(name.strip().lower())
         except ValueError:
-            problems.append(f"{name!r} is not an action (one of {', '.join(a.value for a in Action)})")
+            problems.append(Message("{name!r} is not an action (one of {actions})",
+                                    name=name, actions=", ".join(a.value for a in Action)))
             continue
         if action not in allowed:
-            problems.append(f"a {role.value} may not {action.value.replace('_', ' ')}, so it cannot be a scope of its key")
+            problems.append(Message("{role} may not {action}, so it cannot be a scope of its key",
+                                    role=A_ROLE[role], action=ACTION_NAMES[action]))
         scopes.add(action)
     if not names:
-        problems.append("name at least one scope, or none at all for everything the role allows")
+        problems.append(Message("name at least one scope, or none at all for everything the role allows"))
     if problems:
-        raise InvalidInput("; ".join(problems))
+        raise InvalidInput(joined(problems))
     return frozenset(scopes)

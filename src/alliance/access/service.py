@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from alliance.access.credentials import (hash_password, new_api_key, password_matches, secret_digest, secret_matches,
                                          split_key)
-from alliance.access.policy import check_scopes
+from alliance.access.policy import A_ROLE, check_scopes
 from alliance.access.throttle import account_waits
 from alliance.access.roles import MEMBER_ROLES, Principal, Role
 from alliance.core.clock import Clock
@@ -95,11 +95,11 @@ def create_api_key(store: Store, *, role: Role, alliance: str | None, member: st
         if alliance is not None or member is not None:
             raise InvalidInput(Message("a platform admin key belongs to no alliance or member"))
     elif alliance is None:
-        raise InvalidInput(Message("a {value} key needs an alliance", value=role.value))
+        raise InvalidInput(Message("{role} key needs an alliance", role=A_ROLE[role]))
     if role in MEMBER_ROLES and member is None:
-        raise InvalidInput(Message("a {value} key needs a member", value=role.value))
+        raise InvalidInput(Message("{role} key needs a member", role=A_ROLE[role]))
     if role not in MEMBER_ROLES and member is not None:
-        raise InvalidInput(Message("a {value} key is for the whole alliance: it names no member", value=role.value))
+        raise InvalidInput(Message("{role} key is for the whole alliance: it names no member", role=A_ROLE[role]))
     key, prefix, digest = new_api_key()
     now = clock.now()
     expires = now + lifetime if lifetime else None
@@ -218,8 +218,9 @@ def authenticate(store: Store, token: str, clock: Clock) -> Principal:
 
 # -- users: roles and web sessions ------------------------------------------------------------------
 SESSION_HOURS = 12
-SIGN_IN_FAILED = ("the username or password is wrong (after five failed sign-ins in a row, each further try "
-                  "must wait a little longer, up to a minute)")
+SIGN_IN_FAILED = Message("the username or password is wrong (after five failed sign-ins in a row, each further try "
+                         "must wait a little longer, up to a minute)")
+THE_PLATFORM = Message("the platform")  # where the platform admin role is held (it names no alliance)
 
 @functools.cache
 def _dummy_hash() -> str:
@@ -248,10 +249,10 @@ def check_grant(role: Role, alliance: str | None, member: str | None) -> None:
     if role is Role.PLATFORM_ADMIN and (alliance is not None or member is not None):
         raise InvalidInput(Message("a platform admin role belongs to no alliance or member"))
     if role is not Role.PLATFORM_ADMIN and alliance is None:
-        raise InvalidInput(Message("a {value} role needs an alliance", value=role.value))
+        raise InvalidInput(Message("{role} role needs an alliance", role=A_ROLE[role]))
     if (role in MEMBER_ROLES) != (member is not None):
-        raise InvalidInput(Message("a {value} role {value_2} member",
-                                   value=role.value, value_2='needs a' if role in MEMBER_ROLES else 'takes no'))
+        raise InvalidInput(Message("{role} role needs a member", role=A_ROLE[role]) if role in MEMBER_ROLES
+                           else Message("{role} role takes no member", role=A_ROLE[role]))
 
 
 def grant_in(uow: UnitOfWork, username: str, role: Role, alliance: str | None, member: str | None) -> None:
@@ -267,10 +268,10 @@ def grant_in(uow: UnitOfWork, username: str, role: Role, alliance: str | None, m
         if member is not None and member not in set(uow.members.existing_keys(found.id).values()):
             raise MemberNotFound(alliance, member)
     if any(g.alliance == alliance for g in uow.sessions.grants(user_id)):
-        raise Conflict(Message("{username!r} already has a role in {value}",
-                               username=username, value=alliance or 'the platform'))
-    with on_duplicate(Conflict(Message("{username!r} already has a role in {value}",
-                                       username=username, value=alliance or 'the platform'))):
+        raise Conflict(Message("{username!r} already has a role in {where}",
+                               username=username, where=alliance or THE_PLATFORM))
+    with on_duplicate(Conflict(Message("{username!r} already has a role in {where}",
+                                       username=username, where=alliance or THE_PLATFORM))):
         uow.sessions.grant(user_id, role.value, alliance_id, member)
 
 

@@ -88,7 +88,8 @@ def read(source: Path, folder: Path) -> Manifest:
         with tarfile.open(source, "r:*") as tar:
             tar.extractall(folder, filter="data")
     except (tarfile.TarError, OSError, EOFError) as exc:
-        raise BackupDamaged(Message("{name} is not a readable backup archive ({exc})", name=source.name, exc=exc)) from None
+        raise BackupDamaged(Message("{name} is not a readable backup archive ({error})", name=source.name,
+                                    error=exc)) from None
     try:
         raw = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -96,8 +97,8 @@ def read(source: Path, folder: Path) -> Manifest:
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise BackupDamaged(Message("manifest.json does not describe an Alliance backup"))
     if raw.get("version") != VERSION:
-        raise BackupDamaged(Message("it is format version {get!r}; this version reads {version}",
-                                    get=raw.get('version'), version=VERSION))
+        raise BackupDamaged(Message("it is format version {version!r}; this version reads {supported}",
+                                    version=raw.get("version"), supported=VERSION))
     try:
         manifest = Manifest(raw["created_at"], raw["platform_version"], raw["schema_revision"], raw["database"],
                             dict(raw["tables"]), raw["order_lines"], dict(raw["ledgers"]), raw["passphrase"],
@@ -113,5 +114,5 @@ def read(source: Path, folder: Path) -> Manifest:
                                         name=name, found=found[name][:12], expected=expected[:12]))
     extra = sorted(set(found) - set(manifest.files))
     if extra:
-        raise BackupDamaged(Message("{extra} is not in the manifest", extra=extra[0]))
+        raise BackupDamaged(Message("{name} is not in the manifest", name=extra[0]))
     return manifest

@@ -127,10 +127,10 @@ def restore_backup(source: Path, store: Store, facts_path: Path, passphrase_file
     """Restore `source` into the empty `store` and a new fact store at `facts_path`; then verify."""
     say = progress or (lambda _: None)
     if not backup_tables.is_empty(store):
-        raise RestoreTargetNotEmpty(Message("the database {describe} already holds alliances or users",
-                                            describe=store.describe()))
+        raise RestoreTargetNotEmpty(Message("the database {database} already holds alliances or users",
+                                            database=store.describe()))
     if facts_path.exists():
-        raise RestoreTargetNotEmpty(Message("the fact store {facts_path} exists already", facts_path=facts_path))
+        raise RestoreTargetNotEmpty(Message("the fact store {path} exists already", path=facts_path))
     created: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="alliance-restore-") as work:
         folder = Path(work)
@@ -139,15 +139,14 @@ def restore_backup(source: Path, store: Store, facts_path: Path, passphrase_file
             "checked")
         if manifest.passphrase == "included" and passphrase_file.exists():
             if passphrase_file.read_bytes() != (folder / "secrets" / "ledger.passphrase").read_bytes():
-                raise RestoreTargetNotEmpty(Message("{passphrase_file} holds another ledger passphrase",
-                                                    passphrase_file=passphrase_file))
+                raise RestoreTargetNotEmpty(Message("{path} holds another ledger passphrase", path=passphrase_file))
         try:
             store.migrate(manifest.schema_revision)
             tables = {t.name: t for t in backup_tables.tables()}
             missing = sorted(set(manifest.tables) - set(tables))
             if missing:
-                raise archive.BackupDamaged(Message("it has tables this version does not know: {missing}",
-                                                    missing=', '.join(missing)))
+                raise archive.BackupDamaged(Message("it has tables this version does not know: {tables}",
+                                                    tables=", ".join(missing)))
 
             def rows_of(table):  # type: ignore[no-untyped-def]
                 path = folder / "tables" / f"{table.name}.jsonl"
@@ -177,9 +176,10 @@ def restore_backup(source: Path, store: Store, facts_path: Path, passphrase_file
     for code, recorded in sorted(manifest.ledgers.items()):
         keys = trusted_keys or [str(recorded["public_key"])]
         found = ledger.verify_store(store, code, keys)
-        problem = "" if found.ok else str(found.first_mismatch)
+        problem = found.first_mismatch.text() if found.first_mismatch is not None else ""
         if found.ok and found.entries < int(recorded["size"]):
-            problem = f"{found.entries} entries, but the backup recorded {recorded['size']}"
+            problem = Message("{entries} entries, but the backup recorded {recorded}", entries=found.entries,
+                              recorded=recorded["size"])
         report.ledgers.append(RestoredLedger(code, found.entries, not problem, problem))
         say(f"ledger of {code}: {found.entries} entries, {'verified' if not problem else 'NOT verified: ' + problem}")
     return report

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from alliance.core.messages import Message
 from alliance.ledger import events
 from alliance.ledger.verify import Mismatch
 from alliance.sharing.agreement import AgreementInvalid, digest as agreement_digest, load_agreement_text
@@ -79,13 +80,15 @@ class RecordedKind:
     def stored(self, rows: Rows) -> dict[Key, Fields]:
         raise NotImplementedError
 
-    def differences(self, claimed: Fields, stored: Fields) -> list[str]:
+    def differences(self, claimed: Fields, stored: Fields) -> list[Message]:
         """What differs, in words; by default every claimed field compared as it is."""
-        return [f"{name} is {stored.get(name)!r}, the ledger recorded {value!r}"
+        return [Message("{field} is {stored!r}, the ledger recorded {recorded!r}",
+                        field=name, stored=stored.get(name), recorded=value)
                 for name, value in claimed.items() if stored.get(name) != value]
 
-    def describe(self, key: Key) -> str:
-        return f"{self.name} {'/'.join(key)}"
+    def describe(self, key: Key) -> Message:
+        """The object, in words ("member M0001")."""
+        raise NotImplementedError
 
 
 class AllianceKind(RecordedKind):
@@ -103,6 +106,9 @@ class AllianceKind(RecordedKind):
         if rows.alliance is None:
             return {}
         return {(str(rows.alliance["code"]),): {name: rows.alliance.get(name) for name in self.FIELDS}}
+
+    def describe(self, key: Key) -> Message:
+        return Message("alliance {alliance}", alliance=key[0])
 
 
 class MemberKind(RecordedKind):
@@ -125,6 +131,9 @@ class MemberKind(RecordedKind):
         return {(str(m["code"]),): {"legal_name": m["legal_name"], "credit_code": m["credit_code"], "role": m["role"],
                                    "joined_on": m["joined_on"], "left_on": m["left_on"]} for m in rows.members}
 
+    def describe(self, key: Key) -> Message:
+        return Message("member {member}", member=key[0])
+
 
 class AgreementVersionKind(RecordedKind):
     name = "agreement version"
@@ -142,15 +151,16 @@ class AgreementVersionKind(RecordedKind):
             "sha256": v["sha256"], "content_sha256": content_sha256(v["document"]),
             "effective_from": v["effective_from"], "parties": list(v["parties"])} for v in rows.versions}
 
-    def differences(self, claimed: Fields, stored: Fields) -> list[str]:
+    def differences(self, claimed: Fields, stored: Fields) -> list[Message]:
         found = []
         if stored["content_sha256"] != claimed["sha256"]:
-            found.append("its stored document no longer has the content that was recorded (SHA-256 "
-                         f"{stored['content_sha256'] or 'unreadable'}, recorded {claimed['sha256']})")
+            found.append(Message("its stored document no longer has the content that was recorded (SHA-256 "
+                                 "{stored}, recorded {recorded})",
+                                 stored=stored["content_sha256"] or Message("unreadable"), recorded=claimed["sha256"]))
         return found + super().differences(claimed, stored)
 
-    def describe(self, key: Key) -> str:
-        return f"agreement {key[0]} version {key[1]}"
+    def describe(self, key: Key) -> Message:
+        return Message("agreement {agreement} version {version}", agreement=key[0], version=key[1])
 
 
 def content_sha256(document: str) -> str | None:
@@ -181,8 +191,9 @@ class SignatureKind(RecordedKind):
         return {(str(s["agreement"]), str(s["version"]), str(s["member"])):
                 {"sha256": s["sha256"], **{name: s.get(name) for name in self.COLUMNS}} for s in rows.signatures}
 
-    def describe(self, key: Key) -> str:
-        return f"{key[2]}'s signature of agreement {key[0]} version {key[1]}"
+    def describe(self, key: Key) -> Message:
+        return Message("{member}'s signature of agreement {agreement} version {version}",
+                       member=key[2], agreement=key[0], version=key[1])
 
 
 def statement_digests(statement: list[Mapping[str, Any]]) -> tuple[str, str]:
@@ -215,8 +226,8 @@ class ClosedDayKind(RecordedKind):
                                          "journal_sha256": journal, "unshared_reason": run.get("unshared_reason")}
         return found
 
-    def describe(self, key: Key) -> str:
-        return f"settled day {key[0]}"
+    def describe(self, key: Key) -> Message:
+        return Message("settled day {day}", day=key[0])
 
 
 class ScreeningRunKind(RecordedKind):
@@ -235,11 +246,14 @@ class ScreeningRunKind(RecordedKind):
                                   "inputs_sha256": r["inputs_sha256"], "recomputed": value_digest(r["inputs"])}
                 for r in rows.screening_runs}
 
-    def differences(self, claimed: Fields, stored: Fields) -> list[str]:
+    def differences(self, claimed: Fields, stored: Fields) -> list[Message]:
         found = super().differences(claimed, stored)
         if stored["recomputed"] != claimed["inputs_sha256"]:
-            found.insert(0, "its stored inputs no longer hash to the recorded inputs_sha256")
+            found.insert(0, Message("its stored inputs no longer hash to the recorded inputs_sha256"))
         return found
+
+    def describe(self, key: Key) -> Message:
+        return Message("screening run {run}", run=key[0])
 
 
 class PilotDecisionKind(RecordedKind):
@@ -258,8 +272,8 @@ class PilotDecisionKind(RecordedKind):
         return {(str(p["id"]),): {"decision": p["decision"], "note_sha256": text_digest(p["decision_note"] or "")}
                 for p in rows.pilots}
 
-    def describe(self, key: Key) -> str:
-        return f"the decision of pilot {key[0]}"
+    def describe(self, key: Key) -> Message:
+        return Message("the decision of pilot {pilot}", pilot=key[0])
 
 
 class PowerOfAttorneyKind(RecordedKind):
@@ -277,8 +291,8 @@ class PowerOfAttorneyKind(RecordedKind):
     def stored(self, rows: Rows) -> dict[Key, Fields]:
         return {(str(p["id"]),): {name: p.get(name) for name in self.COLUMNS} for p in rows.powers}
 
-    def describe(self, key: Key) -> str:
-        return f"power of attorney {key[0]}"
+    def describe(self, key: Key) -> Message:
+        return Message("power of attorney {power}", power=key[0])
 
 
 KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersionKind(), SignatureKind(),
@@ -322,26 +336,34 @@ def compare(claims: Claims, rows: Rows) -> Mismatch | None:
         stored = kind.stored(rows)
         claimed = claims.by_kind[kind.name]
         for key, claim in claimed.items():
-            where = f"entry {claim.index} ({claim.event_type})"
+            where = Message("entry {index} ({type})", index=claim.index, type=claim.event_type)
             now = stored.get(key)
             if now is None:
-                found.append((claim.index, Mismatch(kind.name, where, f"{kind.describe(key)} was recorded but is "
-                                                                      "no longer stored (deleted)")))
+                found.append((claim.index, Mismatch(kind.name, where, Message(
+                    "{object} was recorded but is no longer stored (deleted)", object=kind.describe(key)))))
                 continue
             differences = kind.differences(claim.fields, now)
             if differences:
-                found.append((claim.index, Mismatch(kind.name, where,
-                                                    f"{kind.describe(key)} differs from what was recorded: "
-                                                    + "; ".join(differences))))
+                found.append((claim.index, Mismatch(kind.name, where, Message(
+                    "{object} differs from what was recorded: {differences}", object=kind.describe(key),
+                    differences=_joined(differences)))))
         if claims.complete:
             # Everything of the alliance was recorded from its founding: an object without its entry
             # was added behind the ledger's back (a signature that puts a version in force).
             for key in sorted(set(stored) - set(claimed)):
-                unrecorded.append(Mismatch(kind.name, kind.describe(key),
-                                           "is stored but no ledger entry records it (added outside the platform)"))
+                unrecorded.append(Mismatch(kind.name, kind.describe(key), Message(
+                    "is stored but no ledger entry records it (added outside the platform)")))
     if found:
         return min(found, key=lambda pair: pair[0])[1]
     return unrecorded[0] if unrecorded else None
+
+
+def _joined(parts: list[Message]) -> Message:
+    """Messages separated by semicolons, as one message (each said in the user's language)."""
+    result = parts[0]
+    for part in parts[1:]:
+        result = Message("{before}; {after}", before=result, after=part)
+    return result
 
 
 @dataclass(frozen=True)
@@ -366,21 +388,24 @@ class RecordedAgreements:
                             str(payload.get("member")))] = payload.get("sha256")
         return cls(complete, versions, signatures)
 
-    def mismatch(self, version: AgreementVersion) -> str | None:
+    def mismatch(self, version: AgreementVersion) -> Message | None:
         """Why `version` is not what its parties signed, in words; None when it is."""
         code, number = version.agreement_code, version.version
         content = content_sha256(version.document)
         if content != version.sha256:
-            return "its stored document no longer has the content its digest names (edited after it was proposed)"
+            return Message("its stored document no longer has the content its digest names (edited after it was "
+                           "proposed)")
         recorded = self.versions.get((code, number))
         if recorded is None and self.complete:
-            return "no ledger entry records it"
+            return Message("no ledger entry records it")
         if recorded is not None and recorded != version.sha256:
-            return f"its content differs from what the ledger recorded (SHA-256 {recorded})"
+            return Message("its content differs from what the ledger recorded (SHA-256 {sha256})", sha256=recorded)
         for signature in version.signatures:
             signed = self.signatures.get((code, number, signature.member_code))
             if signed is None and (self.complete or recorded is not None):
-                return f"{signature.member_code}'s signature is stored but no ledger entry records it"
+                return Message("{member}'s signature is stored but no ledger entry records it",
+                               member=signature.member_code)
             if signed is not None and signed != version.sha256:
-                return f"{signature.member_code} signed other content (SHA-256 {signed})"
+                return Message("{member} signed other content (SHA-256 {sha256})", member=signature.member_code,
+                               sha256=signed)
         return None

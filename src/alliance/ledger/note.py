@@ -195,8 +195,8 @@ def open_checkpoint(note: str, verifier: Verifier, origin: str | None = None) ->
     assert verifier.name in names
     checkpoint = Checkpoint.parse(text)
     if origin is not None and checkpoint.origin != origin:
-        raise NoteInvalid(Message("the checkpoint is of {origin!r}, not {origin_2!r}",
-                                  origin=checkpoint.origin, origin_2=origin))
+        raise NoteInvalid(Message("the checkpoint is of {found!r}, not {expected!r}",
+                                  found=checkpoint.origin, expected=origin))
     return checkpoint
 
 

@@ -95,7 +95,7 @@ def recorded_agreements(uow: UnitOfWork, alliance_id: int) -> RecordedAgreements
         for e in uow.ledger.entries_of(alliance_id, [LEDGER_OPENED, events.AGREEMENT_VERSION, events.AGREEMENT_SIGNED]))
 
 
-def version_mismatch(store: Store, alliance_code: str, version: AgreementVersion) -> str | None:
+def version_mismatch(store: Store, alliance_code: str, version: AgreementVersion) -> Message | None:
     """Why a stored agreement version is not what its parties signed (its content against its own
     digest and the ledger, its signatures against the ledger), in words; None when it is."""
     with store.unit_of_work() as uow:
@@ -242,8 +242,8 @@ def _size(code: str, log_size: int, size: int | None) -> int:
     if size is None:
         return log_size
     if not 0 <= size <= log_size:
-        raise InvalidInput(Message("the log of {code!r} has {log_size} entries; no tree of size {size}",
-                                   code=code, log_size=log_size, size=size))
+        raise InvalidInput(Message("the log of {alliance!r} has {log_size} entries; no tree of size {size}",
+                                   alliance=code, log_size=log_size, size=size))
     return size
 
 
@@ -265,8 +265,8 @@ def inclusion(store: Store, alliance_code: str, index: int, size: int | None = N
         n = _size(alliance_code, log_size, size)
         try:
             plan = inclusion_plan(index, n)
-        except ProofError as exc:
-            raise InvalidInput(str(exc)) from None
+        except ProofError:
+            raise InvalidInput(Message("leaf {index} is not in a tree of {size}", index=index, size=n)) from None
         proof, (root,), found = _fetch(uow, alliance_id, plan, [n], [index])
         return {"leaf_index": index, "tree_size": n, "leaf_hash": found[(0, index)].hex(), "root_hash": root.hex(),
                 "proof": [p.hex() for p in proof]}
@@ -277,8 +277,8 @@ def consistency(store: Store, alliance_code: str, first: int, second: int | None
         alliance_id, log_size = _head(uow, alliance_code)
         m = _size(alliance_code, log_size, second)
         if not 0 <= first <= m:
-            raise InvalidInput(Message("the first tree size ({first}) must be between 0 and the second ({m})",
-                                       first=first, m=m))
+            raise InvalidInput(Message("the first tree size ({first}) must be between 0 and the second ({second})",
+                                       first=first, second=m))
         plan = [] if first == 0 else consistency_plan(first, m)
         proof, (first_root, second_root), _ = _fetch(uow, alliance_id, plan, [first, m])
         return {"from": first, "to": m, "from_root": first_root.hex(), "to_root": second_root.hex(),
@@ -332,17 +332,19 @@ def verify_store(store: Store, alliance_code: str, trusted_keys: Sequence[str] |
     with store.unit_of_work() as uow:
         info = _info(uow, alliance_code)
         pinned = [k for k in (_parse_key(t) for t in (trusted_keys or ())) if k is not None and k.name == info.origin]
-        warnings: tuple[str, ...] = ()
+        warnings: tuple[Message, ...] = ()
         verifier = info.verifier
         if pinned:
             if str(info.verifier) not in {str(k) for k in pinned}:
                 return VerifyReport(0, 0, b"", Mismatch(
-                    "key", "the verifier key", f"the key stored with the log ({info.verifier}) is not the pinned "
-                    "one: the log and its checkpoints were re-signed with another key"))
+                    "key", Message("the verifier key"), Message(
+                        "the key stored with the log ({key}) is not the pinned one: the log and its checkpoints "
+                        "were re-signed with another key", key=str(info.verifier))))
         else:
-            warnings = ("the verifier key was read from the database itself, so a rewrite of the whole "
-                        "database re-signed with a new key would pass: pin the published key "
-                        "(`alliance ledger public-key`) in ALLIANCE_LEDGER_TRUSTED_KEYS or give it to the check",)
+            warnings = (Message("the verifier key was read from the database itself, so a rewrite of the whole "
+                                "database re-signed with a new key would pass: pin the published key "
+                                "(`alliance ledger public-key`) in ALLIANCE_LEDGER_TRUSTED_KEYS or give it to the "
+                                "check"),)
         nodes = {(level, i): h for level, i, h in uow.ledger.all_nodes(info.alliance_id)}
         stored_checkpoints = uow.ledger.checkpoints(info.alliance_id)
         notes = {c.tree_size: c.note for c in stored_checkpoints}
@@ -357,8 +359,9 @@ def verify_store(store: Store, alliance_code: str, trusted_keys: Sequence[str] |
                 if not isinstance(entry, dict):
                     entry = {}
                 if entry.get("type") != e.event_type and not typed:
-                    typed.append(Mismatch("entry", f"entry {e.index}", f"its stored type {e.event_type!r} is not "
-                                                                        f"the entry's own {entry.get('type')!r}"))
+                    typed.append(Mismatch("entry", Message("entry {index}", index=e.index),
+                                          Message("its stored type {stored!r} is not the entry's own {own!r}",
+                                                  stored=e.event_type, own=entry.get("type"))))
                 claims.add(e.index, str(entry.get("type")), entry.get("payload") or {})
 
         report = verify_log(read(), notes, verifier, info.origin, stored_nodes=nodes, node_stride=NODE_STRIDE,
@@ -392,7 +395,7 @@ def _frontier_mismatch(uow: UnitOfWork, info: LogInfo) -> Mismatch | None:
     try:
         uow.ledger.checked_head(info.alliance_id)
     except LedgerDamaged as exc:
-        return Mismatch("log", "the log's head", exc.message)
+        return Mismatch("log", Message("the log's head"), exc.message)
     return None
 
 
@@ -404,21 +407,23 @@ def _chain_mismatch(stored: Sequence[StoredCheckpoint], size: int) -> Mismatch |
         text = c.note[: c.note.rfind("\n\n") + 1]
         for line in Checkpoint.parse(text).extensions:
             if line.startswith(PREVIOUS) and line[len(PREVIOUS):].isdigit() and int(line[len(PREVIOUS):]) not in sizes:
-                return Mismatch("checkpoint", f"checkpoint of size {line[len(PREVIOUS):]}",
-                                f"is missing (deleted): the checkpoint of size {c.tree_size} was signed after it")
+                return Mismatch("checkpoint", Message("checkpoint of size {size}", size=line[len(PREVIOUS):]),
+                                Message("is missing (deleted): the checkpoint of size {later} was signed after it",
+                                        later=c.tree_size))
     latest = max(sizes, default=0)
     if latest < size:
-        return Mismatch("checkpoint", f"entries {latest}..{size - 1}",
-                        "are covered by no signed checkpoint: the latest checkpoint was deleted, or signing failed "
-                        "(`alliance ledger checkpoint` signs one once the entries are checked)")
+        return Mismatch("checkpoint", Message("entries {first}..{last}", first=latest, last=size - 1),
+                        Message("are covered by no signed checkpoint: the latest checkpoint was deleted, or signing "
+                                "failed (`alliance ledger checkpoint` signs one once the entries are checked)"))
     return None
 
 
 def _kept_file_mismatch(uow: UnitOfWork, alliance_id: int) -> Mismatch | None:
     for file_id, recorded, size, content in kept_files(uow.connection, alliance_id):
         if hashlib.sha256(content).hexdigest() != recorded or len(content) != size:
-            return Mismatch("kept file", f"evidence file {file_id}",
-                            f"its content no longer has its recorded SHA-256 {recorded} and size {size}")
+            return Mismatch("kept file", Message("evidence file {file}", file=file_id),
+                            Message("its content no longer has its recorded SHA-256 {sha256} and size {size}",
+                                    sha256=recorded, size=size))
     return None
 
 
@@ -456,10 +461,11 @@ def check_kept(store: Store, alliance_code: str, note: str) -> VerifyReport:
     try:
         kept = open_checkpoint(note, verifier, verifier.name)
     except NoteInvalid as exc:
-        return VerifyReport(0, 0, b"", Mismatch("checkpoint", "the given checkpoint", exc.message))
+        return VerifyReport(0, 0, b"", Mismatch("checkpoint", Message("the given checkpoint"), exc.message))
     now = consistency(store, alliance_code, kept.size)
     proof = [bytes.fromhex(p) for p in now["proof"]]
     if not verify_consistency(kept.size, now["to"], proof, kept.root, bytes.fromhex(now["to_root"])):
-        return VerifyReport(0, 0, b"", Mismatch("checkpoint", f"the given checkpoint of size {kept.size}",
-                                                "is not consistent with the stored log: history was rewritten"))
+        return VerifyReport(0, 0, b"", Mismatch(
+            "checkpoint", Message("the given checkpoint of size {size}", size=kept.size),
+            Message("is not consistent with the stored log: history was rewritten")))
     return VerifyReport(now["to"], 1, bytes.fromhex(now["to_root"]), None)

@@ -32,12 +32,24 @@ from alliance.ledger.note import Checkpoint, NoteInvalid, Verifier, open_checkpo
 
 @dataclass(frozen=True)
 class Mismatch:
-    what: str   # "entry", "node", "checkpoint" or "log"
-    where: str  # "entry 41", "node level 3 index 5", "checkpoint of size 120"
+    what: str   # "entry", "node", "checkpoint" or "log" (an identifier)
+    where: str  # "entry 41", "node level 3 index 5", "checkpoint of size 120" (Messages: said in the user's language)
     why: str
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.why}"
+        return self.text()
+
+    def text(self) -> Message:
+        """"where: why" as one message, in any language."""
+        return Message("{where}: {reason}", where=self.where, reason=self.why)
+
+
+def _entry(index: int) -> Message:
+    return Message("entry {index}", index=index)
+
+
+def _checkpoint(size: int) -> Message:
+    return Message("checkpoint of size {size}", size=size)
 
 
 class LedgerDamaged(AllianceError):
@@ -73,10 +85,10 @@ def verify_log(entries: Iterable[tuple[int, bytes, bytes | None]], checkpoint_no
         try:
             checkpoint = open_checkpoint(note, verifier, origin)
         except NoteInvalid as exc:
-            return VerifyReport(0, 0, b"", Mismatch("checkpoint", f"checkpoint of size {size}", exc.message))
+            return VerifyReport(0, 0, b"", Mismatch("checkpoint", _checkpoint(size), exc.message))
         if checkpoint.size != size:
-            return VerifyReport(0, 0, b"", Mismatch("checkpoint", f"checkpoint of size {size}",
-                                                    f"its signed text says size {checkpoint.size}"))
+            return VerifyReport(0, 0, b"", Mismatch("checkpoint", _checkpoint(size), Message(
+                "its signed text says size {signed}", signed=checkpoint.size)))
         checkpoints[size] = checkpoint
     pending = sorted(checkpoints)
     frontier: list[bytes] = []
@@ -89,9 +101,9 @@ def verify_log(entries: Iterable[tuple[int, bytes, bytes | None]], checkpoint_no
             checkpoint = checkpoints[pending.pop(0)]
             root = range_hash(frontier) if frontier else EMPTY_ROOT
             if root != checkpoint.root:
-                return Mismatch("checkpoint", f"checkpoint of size {size}",
-                                f"signs a root the entries do not give: an entry in [{previous_checked}, {size}) "
-                                "was changed, removed, added or moved")
+                return Mismatch("checkpoint", _checkpoint(size), Message(
+                    "signs a root the entries do not give: an entry in [{first}, {end}) was changed, removed, "
+                    "added or moved", first=previous_checked, end=size))
             previous_checked = size
         return None
 
@@ -99,36 +111,41 @@ def verify_log(entries: Iterable[tuple[int, bytes, bytes | None]], checkpoint_no
         return VerifyReport(0, len(checkpoints), EMPTY_ROOT, found)
     for index, leaf, stored in entries:
         if expected_size is not None and index >= expected_size:
-            return VerifyReport(count, len(checkpoints), b"", Mismatch(
-                "entry", f"entry {index}", f"is beyond the log's head ({expected_size} entries): added outside the log"))
+            return VerifyReport(count, len(checkpoints), b"", Mismatch("entry", _entry(index), Message(
+                "is beyond the log's head ({size} entries): added outside the log", size=expected_size)))
         if index != count:
             return VerifyReport(count, len(checkpoints), b"", Mismatch(
-                "entry", f"entry {count}", f"missing: the next stored entry is {index}" if index > count
-                else f"out of order: entry {index} comes after entry {count - 1}"))
+                "entry", _entry(count),
+                Message("missing: the next stored entry is {index}", index=index) if index > count
+                else Message("out of order: entry {index} comes after entry {previous}", index=index,
+                             previous=count - 1)))
         if check_canonical and not is_canonical(leaf):
-            return VerifyReport(count, len(checkpoints), b"", Mismatch("entry", f"entry {index}",
-                                                                       "is not canonical JSON (RFC 8785)"))
+            return VerifyReport(count, len(checkpoints), b"", Mismatch("entry", _entry(index),
+                                                                       Message("is not canonical JSON (RFC 8785)")))
         h = sha256(b"\x00" + leaf).digest()
         if stored is not None and stored != h:
-            return VerifyReport(count, len(checkpoints), b"", Mismatch("entry", f"entry {index}",
-                                                                       "its content does not hash to its stored leaf hash"))
+            return VerifyReport(count, len(checkpoints), b"", Mismatch(
+                "entry", _entry(index), Message("its content does not hash to its stored leaf hash")))
         level, i = 0, index
         while i & 1:
             h = sha256(b"\x01" + frontier.pop() + h).digest()
             level, i = level + 1, i >> 1
             if stored_nodes is not None and level % node_stride == 0 and stored_nodes.get((level, i)) != h:
                 return VerifyReport(count, len(checkpoints), b"", Mismatch(
-                    "node", f"node level {level} index {i}",
-                    f"stored hash differs from the one recomputed from entries {i << level}..{((i + 1) << level) - 1}"))
+                    "node", Message("node level {level} index {index}", level=level, index=i),
+                    Message("stored hash differs from the one recomputed from entries {first}..{last}",
+                            first=i << level, last=((i + 1) << level) - 1)))
         frontier.append(h)
         count += 1
         if pending and pending[0] == count and (found := check_checkpoints(count)) is not None:
             return VerifyReport(count, len(checkpoints), b"", found)
     if pending:
         return VerifyReport(count, len(checkpoints), b"", Mismatch(
-            "checkpoint", f"checkpoint of size {pending[0]}", f"signs {pending[0]} entries but the log has {count}"))
+            "checkpoint", _checkpoint(pending[0]),
+            Message("signs {size} entries but the log has {count}", size=pending[0], count=count)))
     if expected_size is not None and expected_size != count:
         return VerifyReport(count, len(checkpoints), b"", Mismatch(
-            "log", f"entry {count}", f"the log's head says {expected_size} entries, {count} are stored"))
+            "log", _entry(count), Message("the log's head says {size} entries, {count} are stored",
+                                          size=expected_size, count=count)))
     return VerifyReport(count, len(checkpoints), range_hash(frontier) if frontier else EMPTY_ROOT, None)
 

@@ -128,8 +128,8 @@ class Store:
             try:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreUnavailable(Message("cannot create data directory for {database}: {strerror}",
-                                               database=parsed.database, strerror=exc.strerror)) from None
+                raise StoreUnavailable(Message("cannot create data directory for {database}: {error}",
+                                               database=parsed.database, error=exc.strerror)) from None
             # Enough pooled connections for the server's thread pool (40): a connection opened
             # beyond the pool is closed after use, and opening one (with its pragmas) costs more
             # than most queries.
@@ -143,8 +143,8 @@ class Store:
         try:
             engine = create_engine(parsed, **kwargs)
         except (NoSuchModuleError, ImportError) as exc:
-            raise StoreUnavailable(Message("unsupported database URL {describe}: {exc}",
-                                           describe=_describe(url), exc=exc)) from None
+            raise StoreUnavailable(Message("unsupported database URL {url}: {error}",
+                                           url=_describe(url), error=exc)) from None
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         store = cls(engine, ledger_passphrase)
@@ -153,8 +153,8 @@ class Store:
                 pass
         except (OperationalError, DBAPIError) as exc:
             engine.dispose()
-            raise StoreUnavailable(Message("cannot open database {describe}: {cause}",
-                                           describe=_describe(url), cause=_cause(exc))) from None
+            raise StoreUnavailable(Message("cannot open database {database}: {cause}",
+                                           database=_describe(url), cause=_cause(exc))) from None
         if migrate:
             store.migrate()
         return store
@@ -174,12 +174,12 @@ class Store:
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
         except (OperationalError, DBAPIError) as exc:
-            raise StoreUnavailable(Message("cannot migrate database {describe}: {cause}",
-                                           describe=self.describe(), cause=_cause(exc))) from None
+            raise StoreUnavailable(Message("cannot migrate database {database}: {cause}",
+                                           database=self.describe(), cause=_cause(exc))) from None
         except CommandError as exc:
             # Typically a database migrated by a newer release than this one.
-            raise StoreUnavailable(Message("database {describe} has a schema this version does not know: {exc}",
-                                           describe=self.describe(), exc=exc)) from None
+            raise StoreUnavailable(Message("database {database} has a schema this version does not know: {error}",
+                                           database=self.describe(), error=exc)) from None
 
     def _revision(self) -> str | None:
         """The schema revision the database is at (None: none yet, or it cannot be read now)."""
@@ -201,8 +201,8 @@ class Store:
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("SELECT 1")
         except (OperationalError, DBAPIError) as exc:
-            raise StoreUnavailable(Message("database {describe} does not answer: {cause}",
-                                           describe=self.describe(), cause=_cause(exc))) from None
+            raise StoreUnavailable(Message("database {database} does not answer: {cause}",
+                                           database=self.describe(), cause=_cause(exc))) from None
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
@@ -210,8 +210,8 @@ class Store:
         try:
             connection = self.engine.connect()
         except (OperationalError, DBAPIError) as exc:
-            raise StoreUnavailable(Message("cannot open database {describe}: {cause}",
-                                           describe=self.describe(), cause=_cause(exc))) from None
+            raise StoreUnavailable(Message("cannot open database {database}: {cause}",
+                                           database=self.describe(), cause=_cause(exc))) from None
         with connection:
             transaction = connection.begin()
             narrowed = scope.request_scope.get()

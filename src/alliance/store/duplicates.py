@@ -30,7 +30,7 @@ def refuses_duplicates(insert: Callable[P, R]) -> Callable[P, R]:
         try:
             return insert(*args, **kwargs)
         except IntegrityError as exc:
-            raise AlreadyStored(Message("{qualname}: a row with the same key was saved first",
-                                        qualname=insert.__qualname__)) from exc
+            raise AlreadyStored(Message("{writer}: a row with the same key was saved first",
+                                        writer=insert.__qualname__)) from exc
 
     return guarded

@@ -41,6 +41,7 @@ from alliance.settlement.engine import Need, RuleTotals, needs, sharers
 from alliance.settlement.lines import OrderLine
 from alliance.sharing.agreement import Base, Rule, RuleKind, Selector
 from alliance.store.order_sheets import xlsx_to_csv
+from alliance.store.rejections import UNSETTLEABLE, reason as rejection_reason, sql_reason
 
 if TYPE_CHECKING:
     import duckdb
@@ -94,7 +95,7 @@ class FactStoreError(StoreUnavailable):
 class Rejection:
     row: int  # 1-based row of the file's data (CSV: the spreadsheet row, header = 1)
     line_id: str
-    reason: str
+    reason: Message  # every check it failed (store.rejections), in the user's language
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,8 +172,8 @@ def format_of(path: Path, declared: str | None, shown: str | None = None) -> str
     fmt = (declared or {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl", "ndjson": "jsonl", "xlsx": "xlsx",
                         "xlsm": "xlsx"}.get(path.suffix.lower().lstrip("."), "")).lower()
     if fmt not in FORMATS:
-        raise InvalidInput(Message("{value}: unsupported order-line file type; use .csv, .xlsx, .parquet or .jsonl "
-                                   "(or name the format)", value=shown or path))
+        raise InvalidInput(Message("{file}: unsupported order-line file type; use .csv, .xlsx, .parquet or .jsonl "
+                                   "(or name the format)", file=shown or str(path)))
     return fmt
 
 
@@ -182,17 +183,18 @@ def _csv_header(path: Path, shown: str) -> tuple[list[str], str]:
         with path.open(encoding="utf-8-sig", newline="") as f:
             first = f.readline(1 << 16).rstrip("\r\n")
     except UnicodeDecodeError:
-        raise InvalidInput(Message('{shown}: the file is not UTF-8 text; save it from Excel as "CSV UTF-8"',
-                                   shown=shown)) from None
+        raise InvalidInput(Message('{file}: the file is not UTF-8 text; save it from Excel as "CSV UTF-8"',
+                                   file=shown)) from None
     if not first.strip():
-        raise InvalidInput(Message("{shown}: the file is empty or its first line is blank; it starts with the "
-                                   "column names", shown=shown))
+        raise InvalidInput(Message("{file}: the file is empty or its first line is blank; it starts with the "
+                                   "column names", file=shown))
     delimiter = max(",;\t|", key=first.count)
     names = [name.strip() for name in next(csv.reader([first], delimiter=delimiter))]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated or "" in names:
-        raise InvalidInput(Message("{shown}: the first line names columns twice or leaves one unnamed", shown=shown),
-                           [Problem("header", n or "(blank)", "named twice" if n else "no name") for n in duplicated or [""]])
+        raise InvalidInput(Message("{file}: the first line names columns twice or leaves one unnamed", file=shown),
+                           [Problem("header", n or "(blank)", Message("named twice") if n else Message("no name"))
+                            for n in duplicated or [""]])
     return names, delimiter
 
 
@@ -209,9 +211,11 @@ def _readable(shown: str, fmt: str) -> Iterator[None]:
         first = str(exc).splitlines()[0]
         for prefix in ("Invalid Input Error: ", "Conversion Error: ", "Binder Error: ", "IO Error: "):
             first = first.removeprefix(prefix)
-        hint = " (is it UTF-8? save it from Excel as \"CSV UTF-8\")" if fmt == "csv" and "unicode" in first.lower() else ""
-        raise InvalidInput(Message("{shown}: cannot read as {fmt}: {first}{hint}",
-                                   shown=shown, fmt=fmt, first=first, hint=hint)) from None
+        if fmt == "csv" and "unicode" in first.lower():
+            raise InvalidInput(Message('{file}: cannot read as {format}: {error} (is it UTF-8? save it from Excel as '
+                                       '"CSV UTF-8")', file=shown, format=fmt, error=first)) from None
+        raise InvalidInput(Message("{file}: cannot read as {format}: {error}",
+                                   file=shown, format=fmt, error=first)) from None
 
 
 class FactStore:
@@ -281,10 +285,10 @@ class FactStore:
         problems = [Problem("header", c, Message("unknown column")) for c in columns if c not in COLUMNS]
         problems += [Problem("header", c, Message("required column missing")) for c in REQUIRED if c not in columns]
         if problems:
-            raise InvalidInput(Message("{shown}: the columns are not those of order lines (expected {required}; "
-                                       "optional {items})",
-                                       shown=shown, required=', '.join(REQUIRED),
-                                       items=', '.join(c for c in COLUMNS if c not in REQUIRED)), problems)
+            raise InvalidInput(Message("{file}: the columns are not those of order lines (expected {required}; "
+                                       "optional {optional})",
+                                       file=shown, required=", ".join(REQUIRED),
+                                       optional=", ".join(c for c in COLUMNS if c not in REQUIRED)), problems)
         if fmt == "jsonl":
             # Every value read as text, as it was written: a JSON number and a JSON string in the
             # same field on different lines are both checked, never cast to one inferred type.
@@ -313,7 +317,7 @@ class FactStore:
         shown = shown_as or str(path)
         fmt = format_of(path, fmt, shown)
         if not path.exists():
-            raise InvalidInput(Message("{shown}: no such file", shown=shown))
+            raise InvalidInput(Message("{file}: no such file", file=shown))
         if fmt == "xlsx":
             # A workbook becomes the CSV of its first sheet, then goes through every check of a CSV.
             with tempfile.TemporaryDirectory() as folder:
@@ -343,7 +347,7 @@ class FactStore:
             counts = dict(db.execute("SELECT status, count(*) FROM classified GROUP BY status").fetchall())
             rejected_count = counts.get("rejected", 0)
             conflict_count = counts.get("conflict", 0)
-            rejected = [Rejection(r, lid or "", reason) for r, lid, reason in db.execute(
+            rejected = [Rejection(r, lid or "", rejection_reason(reason)) for r, lid, reason in db.execute(
                 "SELECT row_no, line_id, reason FROM classified WHERE status = 'rejected' ORDER BY row_no LIMIT ?",
                 [SHOWN_PROBLEMS]).fetchall()]
             conflicts = self._conflicts(alliance)
@@ -384,10 +388,10 @@ class FactStore:
         return conflicts
 
     # -- lines stored before import bounded them (2026-12): listing them, setting them aside ----------
-    def unsettleable(self, alliance: str, limit: int = SHOWN_PROBLEMS) -> list[tuple[str, str, str]]:
+    def unsettleable(self, alliance: str, limit: int = SHOWN_PROBLEMS) -> list[tuple[str, str, Message]]:
         """The stored lines that break the bounds import checks now (alliance.core.limits), which only
         a store written before it did can hold: (line_id, business day, why), at most `limit`."""
-        return [(r[0], str(r[1]), r[2]) for r in self._read(
+        return [(r[0], str(r[1]), UNSETTLEABLE[r[2]]) for r in self._read(
             _UNSETTLEABLE_SQL.format(first=_instant(FIRST_INSTANT), end=_instant(END_INSTANT), line=LINE_LIMIT_MINOR,
                                      day=DAY_LIMIT_MINOR), [alliance, alliance, limit])]
 
@@ -685,6 +689,41 @@ def _line(r: Sequence[Any], currency: str) -> OrderLine:
                      tuple(a for a in r[10].split(";") if a), r[11])
 
 
+# Each check of a line: its reason when it fails, in codes (store.rejections; `_R` writes one).
+_R = sql_reason
+_LINE_ID, _ORDER_ID, _CHANNEL, _SKU, _AMOUNT, _COST = ("'line_id'", "'order_id'", "'channel'", "'sku'", "'amount'",
+                                                       "'cost'")
+_LINE_CHECKS = ",\n".join("        " + check for check in (
+    f"CASE WHEN lid IS NULL OR lid = '' THEN {_R('required', _LINE_ID)} END",
+    f"CASE WHEN first_row IS NOT NULL AND row_no > first_row THEN {_R('repeats', 'first_row')} END",
+    f"CASE WHEN order_id IS NULL OR trim(order_id) = '' THEN {_R('required', _ORDER_ID)} END",
+    f"CASE WHEN occurred IS NULL AND has_offset THEN {_R('no_such_time', 'occurred_at')}"
+    f" WHEN occurred_at IS NULL THEN {_R('time_missing')}"
+    f" WHEN occurred IS NULL OR NOT has_offset THEN {_R('no_offset', 'occurred_at')}"
+    f" WHEN NOT offset_ok THEN {_R('offset_too_far', 'occurred_at')}"
+    " WHEN occurred < {first_instant} OR occurred >= {end_instant}"
+    f" THEN {_R('outside_years', 'occurred_at')} END",
+    *(f"CASE WHEN {field} IS NULL THEN {_R('no_member', repr(field))}"
+      f" WHEN trim({field}) NOT IN (SELECT code FROM members) THEN {_R('no_member', repr(field), field)} END"
+      for field in ("seller", "product_owner")),
+    f"CASE WHEN channel IS NULL OR trim(channel) = '' THEN {_R('required', _CHANNEL)} END",
+    f"CASE WHEN sku IS NULL OR trim(sku) = '' THEN {_R('required', _SKU)} END",
+    f"CASE WHEN qty IS NULL AND quantity IS NULL THEN {_R('quantity_missing')}"
+    f" WHEN qty IS NULL THEN {_R('not_whole', 'quantity')} END",
+    f"CASE WHEN NOT coalesce(amount_ok, false) AND amount IS NULL THEN {_R('not_decimal', _AMOUNT)}"
+    f" WHEN NOT coalesce(amount_ok, false) THEN {_R('not_decimal', _AMOUNT, 'amount')} END",
+    f"CASE WHEN NOT cost_ok THEN {_R('not_decimal', _COST, 'cost')} END",
+    *(f"CASE WHEN abs({field}_minor) > {{line_limit}}"
+      f" THEN {_R('over_line_limit', repr(field), field, '{line_limit_text}')} END" for field in ("amount", "cost")),
+    f"CASE WHEN currency IS NULL THEN {_R('currency_missing')}"
+    f" WHEN NOT coalesce(currency_ok, false) THEN {_R('other_currency', 'currency')} END",
+    f"CASE WHEN strangers IS NOT NULL THEN {_R('strangers', 'strangers')} END",
+    "CASE WHEN amount_ok AND starts_with(trim(amount), '-') AND (refund_of IS NULL OR trim(refund_of) = '')"
+    f" THEN {_R('refund_needs_sale')} END",
+    "CASE WHEN amount_ok AND NOT starts_with(trim(amount), '-') AND refund_of IS NOT NULL AND trim(refund_of) <> ''"
+    f" AND CAST(trim(amount) AS {{decimal}}) <> 0 THEN {_R('refund_positive')} END",
+))
+
 # Every check of docs/formats/order-lines.md, as one set-based pass (a str.format template: the
 # amount pattern, currency and time zone as SQL literals; scale is 10 ** the currency's minor
 # digits; decimal the DECIMAL type of the currency's amounts; literal braces doubled). The
@@ -733,30 +772,8 @@ scaled AS (
     FROM typed
 )
 SELECT *,
-    concat_ws('; ',
-        CASE WHEN lid IS NULL OR lid = '' THEN 'line_id is required' END,
-        CASE WHEN first_row IS NOT NULL AND row_no > first_row THEN 'line_id repeats row ' || first_row END,
-        CASE WHEN order_id IS NULL OR trim(order_id) = '' THEN 'order_id is required' END,
-        CASE WHEN occurred IS NULL AND has_offset THEN 'occurred_at ''' || occurred_at || ''' is not a date and time (no such day or hour)'
-             WHEN occurred IS NULL OR NOT has_offset THEN 'occurred_at ' || coalesce('''' || occurred_at || '''', 'is missing') || ' is not an ISO 8601 time with an offset'
-             WHEN NOT offset_ok THEN 'occurred_at ''' || occurred_at || ''' has an offset beyond 14:00, which no clock shows'
-             WHEN occurred < {first_instant} OR occurred >= {end_instant}
-             THEN 'occurred_at ''' || occurred_at || ''' is outside the years 2000 to 2099' END,
-        CASE WHEN seller IS NULL OR trim(seller) NOT IN (SELECT code FROM members) THEN 'seller ' || coalesce('''' || seller || '''', '(missing)') || ' is not a member' END,
-        CASE WHEN product_owner IS NULL OR trim(product_owner) NOT IN (SELECT code FROM members) THEN 'product_owner ' || coalesce('''' || product_owner || '''', '(missing)') || ' is not a member' END,
-        CASE WHEN channel IS NULL OR trim(channel) = '' THEN 'channel is required' END,
-        CASE WHEN sku IS NULL OR trim(sku) = '' THEN 'sku is required' END,
-        CASE WHEN qty IS NULL THEN 'quantity ' || coalesce('''' || quantity || '''', '(missing)') || ' is not a whole number' END,
-        CASE WHEN NOT coalesce(amount_ok, false) THEN 'amount ' || coalesce('''' || amount || '''', '(missing)') || ' is not a decimal with the currency''s places' END,
-        CASE WHEN NOT cost_ok THEN 'cost ''' || cost || ''' is not a decimal with the currency''s places' END,
-        CASE WHEN abs(amount_minor) > {line_limit} THEN 'amount ''' || amount || ''' is more than ' || {line_limit_text} || ', the most a line may carry' END,
-        CASE WHEN abs(cost_minor) > {line_limit} THEN 'cost ''' || cost || ''' is more than ' || {line_limit_text} || ', the most a line may carry' END,
-        CASE WHEN NOT coalesce(currency_ok, false) THEN 'currency ' || coalesce('''' || currency || '''', '(missing)') || ' is not the alliance''s' END,
-        CASE WHEN strangers IS NOT NULL THEN 'attributed_to names non-members: ' || strangers END,
-        CASE WHEN amount_ok AND starts_with(trim(amount), '-') AND (refund_of IS NULL OR trim(refund_of) = '')
-             THEN 'a negative amount is a refund and needs refund_of' END,
-        CASE WHEN amount_ok AND NOT starts_with(trim(amount), '-') AND refund_of IS NOT NULL AND trim(refund_of) <> ''
-             AND CAST(trim(amount) AS {decimal}) <> 0 THEN 'a refund (refund_of) has a negative amount' END
+    concat_ws(chr(30),
+""" + _LINE_CHECKS + """
     ) AS reason
 FROM scaled
 """
@@ -796,8 +813,7 @@ def _check_day_totals(db: duckdb.DuckDBPyConnection, alliance: str, currency: st
     if not db.execute("SELECT count(*) FROM over_days").fetchone()[0]:
         return
     limit = Money(DAY_LIMIT_MINOR, currency).amount_text()
-    why = (f"'business day ' || c.business_day || ' would carry more than {limit} {currency} of amounts and "
-           "costs together, the most one alliance''s day may (' || o.stored || ' minor units stored before)'")
+    why = sql_reason("over_day_limit", "c.business_day", _literal(limit), _literal(currency), "o.stored")
     db.execute(_OVER_LIMIT_SQL.format(why=why), [DAY_LIMIT_MINOR])
 
 
@@ -869,12 +885,10 @@ FROM (
         FROM refunds r LEFT JOIN sales s ON s.line_id = r.refund_of LEFT JOIN refunded b ON b.refund_of = r.refund_of
     )
     SELECT row_no, CASE
-        WHEN NOT found THEN 'refund_of ''' || refund_of || ''' names no sale of the alliance, stored or in this '
-                            || 'file (send a refund with or after its sale)'
-        WHEN sale_refund_of IS NOT NULL THEN 'refund_of ''' || refund_of || ''' is itself a refund, not a sale'
-        WHEN sold_by <> seller THEN 'refund_of ''' || refund_of || ''' was sold by ' || sold_by || ', not ' || seller
-        WHEN remaining < 0 THEN 'refunds of ''' || refund_of || ''' would exceed the sale (' || sold
-                                || ' minor units, ' || refunded_before || ' refunded before this file)'
+        WHEN NOT found THEN """ + sql_reason("no_sale", "refund_of") + """
+        WHEN sale_refund_of IS NOT NULL THEN """ + sql_reason("refunds_refund", "refund_of") + """
+        WHEN sold_by <> seller THEN """ + sql_reason("other_seller", "refund_of", "sold_by", "seller") + """
+        WHEN remaining < 0 THEN """ + sql_reason("refunds_exceed", "refund_of", "sold", "refunded_before") + """
         END AS why
     FROM judged
 ) r
@@ -891,9 +905,9 @@ WITH heavy AS (
 ),
 judged AS (
     SELECT line_id, CAST(business_day AS VARCHAR) AS day, CASE
-        WHEN occurred_at < {first} OR occurred_at >= {end} THEN 'occurred outside the years 2000 to 2099'
-        WHEN abs(amount_minor) > {line} OR abs(coalesce(cost_minor, 0)) > {line} THEN 'amount or cost over the line limit'
-        WHEN business_day IN (SELECT business_day FROM heavy) THEN 'its business day carries more than the day limit'
+        WHEN occurred_at < {first} OR occurred_at >= {end} THEN 'outside_years'
+        WHEN abs(amount_minor) > {line} OR abs(coalesce(cost_minor, 0)) > {line} THEN 'over_line_limit'
+        WHEN business_day IN (SELECT business_day FROM heavy) THEN 'over_day_limit'
         END AS why
     FROM order_lines WHERE alliance = ?
 )

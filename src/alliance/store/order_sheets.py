@@ -33,13 +33,13 @@ def xlsx_to_csv(source: Path, target: Path, timezone: str, shown: str) -> None:
     try:
         workbook = load_workbook(source, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise InvalidInput(Message("{shown}: not a valid XLSX workbook (save it from Excel or WPS as .xlsx)",
-                                   shown=shown)) from None
+        raise InvalidInput(Message("{file}: not a valid XLSX workbook (save it from Excel or WPS as .xlsx)",
+                                   file=shown)) from None
     zone = ZoneInfo(timezone)
     try:
         sheets = workbook.worksheets
         if not sheets:
-            raise InvalidInput(Message("{shown}: the workbook has no sheet", shown=shown))
+            raise InvalidInput(Message("{file}: the workbook has no sheet", file=shown))
         with target.open("w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out, lineterminator="\n")
             header: list[str] | None = None
@@ -52,8 +52,8 @@ def xlsx_to_csv(source: Path, target: Path, timezone: str, shown: str) -> None:
                         while header and not header[-1]:
                             header.pop()  # formatted but empty cells right of the table
                         if not any(header):
-                            raise InvalidInput(Message("{shown}: the sheet's first row is blank; it holds the "
-                                                       "column names", shown=shown))
+                            raise InvalidInput(Message("{file}: the sheet's first row is blank; it holds the "
+                                                       "column names", file=shown))
                         occurred = header.index("occurred_at") if "occurred_at" in header else -1
                         writer.writerow(header)
                         continue
@@ -66,11 +66,11 @@ def xlsx_to_csv(source: Path, target: Path, timezone: str, shown: str) -> None:
                     blank_run = 0
                     writer.writerow(row + [""] * (len(header) - len(row)))
             except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
-                raise InvalidInput(Message("{shown}: the workbook cannot be read ({name})",
-                                           shown=shown, name=type(exc).__name__)) from None
+                raise InvalidInput(Message("{file}: the workbook cannot be read ({error})",
+                                           file=shown, error=type(exc).__name__)) from None
             if header is None:
-                raise InvalidInput(Message("{shown}: the sheet is empty; its first row holds the column names",
-                                           shown=shown))
+                raise InvalidInput(Message("{file}: the sheet is empty; its first row holds the column names",
+                                           file=shown))
     finally:
         workbook.close()
 
