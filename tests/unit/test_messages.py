@@ -103,7 +103,8 @@ def formatted_text(node: ast.expr | None) -> bool:
 
 
 def unmessaged(tree: ast.AST, errors: set[str]) -> list[int]:
-    """Lines where an error (or a Problem's where/reason) gets formatted text instead of a Message."""
+    """Lines where an error (or a Problem's reason) gets formatted text instead of a Message. (A
+    Problem's `where` may be an identifier, such as a path into a JSON document: not checked.)"""
     error_classes = {n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)
                      and (n.name in errors or any(_name(b) in errors for b in n.bases))}
     inside: dict[ast.AST, ast.ClassDef] = {}
@@ -122,7 +123,6 @@ def unmessaged(tree: ast.AST, errors: set[str]) -> list[int]:
         elif name == "Problem":
             texts = [node.args[2] if len(node.args) > 2 else None]
             texts += [k.value for k in node.keywords if k.arg == "reason"]
-            texts += [node.args[0]] if node.args and isinstance(node.args[0], ast.JoinedStr) else []
         if any(formatted_text(t) for t in texts):
             lines.append(node.lineno)
     return lines

@@ -14,7 +14,7 @@ def test_codes_become_the_english_reasons_joined_and_translatable() -> None:
     assert said == ("line_id is required; seller (missing) is not a member; product_owner 'XX' is not a member; "
                     "line_id repeats row 2")
     assert isinstance(said, Message)
-    zh = {"{before}; {after}": "{before}；{after}", "{field} is required": "{field} 为必填项",
+    zh = {"{first}; {rest}": "{first}；{rest}", "{field} is required": "{field} 为必填项",
           "{field} (missing) is not a member": "{field}（缺失）不是成员",
           "{field} '{value}' is not a member": "{field}“{value}”不是成员",
           "line_id repeats row {row}": "line_id 与第 {row} 行重复"}

@@ -32,7 +32,7 @@ from typing import Protocol
 
 from alliance.access.roles import MEMBER_ROLES, Principal, Role
 from alliance.core.errors import AllianceError, AllianceNotFound, InvalidInput, NotFound
-from alliance.core.messages import Message
+from alliance.core.messages import Message, joined
 
 
 class Forbidden(AllianceError):
@@ -142,14 +142,6 @@ def _within_scopes(principal: Principal, action: Action) -> None:
     if principal.scopes is not None and action not in principal.scopes:
         raise Forbidden(Message("this key is limited to {scopes}: it may not {action}",
                                 scopes=', '.join(sorted(principal.scopes)), action=ACTION_NAMES[action]))
-
-
-def joined(parts: Sequence[Message]) -> Message:
-    """Messages one after another, separated by semicolons, as one message (each said in the user's language)."""
-    result = parts[0]
-    for part in parts[1:]:
-        result = Message("{before}; {after}", before=result, after=part)
-    return result
 
 
 class GrantLike(Protocol):

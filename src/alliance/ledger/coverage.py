@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from alliance.core.messages import Message
+from alliance.core.messages import Message, joined
 from alliance.ledger import events
 from alliance.ledger.verify import Mismatch
 from alliance.sharing.agreement import AgreementInvalid, digest as agreement_digest, load_agreement_text
@@ -346,7 +346,7 @@ def compare(claims: Claims, rows: Rows) -> Mismatch | None:
             if differences:
                 found.append((claim.index, Mismatch(kind.name, where, Message(
                     "{object} differs from what was recorded: {differences}", object=kind.describe(key),
-                    differences=_joined(differences)))))
+                    differences=joined(differences)))))
         if claims.complete:
             # Everything of the alliance was recorded from its founding: an object without its entry
             # was added behind the ledger's back (a signature that puts a version in force).
@@ -356,14 +356,6 @@ def compare(claims: Claims, rows: Rows) -> Mismatch | None:
     if found:
         return min(found, key=lambda pair: pair[0])[1]
     return unrecorded[0] if unrecorded else None
-
-
-def _joined(parts: list[Message]) -> Message:
-    """Messages separated by semicolons, as one message (each said in the user's language)."""
-    result = parts[0]
-    for part in parts[1:]:
-        result = Message("{before}; {after}", before=result, after=part)
-    return result
 
 
 @dataclass(frozen=True)

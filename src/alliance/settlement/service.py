@@ -702,7 +702,7 @@ def record_metrics(store: Store, alliance_code: str, header: Sequence[str], rows
         seen: set[tuple[str, str, str]] = set()
         for number, row in enumerate(rows, start=header_row + 1):
             cell = {c: (row[i].strip() if i < len(row) else "") for c, i in position.items()}
-            where = Message("row {number}", number=number)
+            where = Message("row {row}", row=number)
             if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", cell["period"]):
                 problems.append(Problem(where, "period", Message("{value!r} is not a month (YYYY-MM)",
                                                                  value=cell["period"])))

@@ -14,7 +14,7 @@ from alliance.core.clock import Clock, local_today
 from alliance.core.errors import Conflict, InvalidInput, NotFound
 from alliance.core.paging import Page
 from alliance.core.text import check_text
-from alliance.core.messages import Message
+from alliance.core.messages import Message, joined
 from alliance.registry.model import Alliance
 from alliance.sharing.attorneys import held_power
 from alliance.sharing.agreement import Agreement, canonical_json, digest, load_agreement_text
@@ -108,10 +108,7 @@ def _check_against_alliance(agreement: Agreement, alliance: Alliance, clock: Clo
         reasons.append(Message("effective_from {effective_from} is in the past (today is {today} in {timezone})",
                                effective_from=agreement.effective_from, today=today, timezone=alliance.timezone))
     if reasons:
-        said = reasons[0]
-        for reason in reasons[1:]:
-            said = Message("{reasons}; {reason}", reasons=said, reason=reason)
-        raise InvalidInput(said)
+        raise InvalidInput(joined(reasons))
 
 
 def list_agreements(store: Store, alliance_code: str) -> dict[str, list[AgreementVersion]]:

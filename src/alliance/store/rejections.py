@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from alliance.core.messages import Message
+from alliance.core.messages import Message, joined
 
 US = "\x1f"  # between a code and its values
 RS = "\x1e"  # between the reasons of one line
@@ -87,14 +87,13 @@ UNSETTLEABLE: dict[str, Message] = {
 }
 
 
-def reason(coded: str) -> Message:
+def reason(coded: str) -> str:
     """The message for a rejected line's coded reasons (see the module docstring), joined by "; "."""
-    said: Message | None = None
+    said: list[str] = []
     for one in coded.split(RS):
         code, *values = one.split(US)
         try:
-            message = _REASONS[code](*values)
+            said.append(_REASONS[code](*values))
         except (KeyError, TypeError):  # not written by these checks: shown as it is, never lost
-            message = Message(one.replace(US, " "))
-        said = message if said is None else Message("{before}; {after}", before=said, after=message)
-    return said if said is not None else Message(coded)
+            said.append(Message(one.replace(US, " ")))
+    return joined(said) if said else Message(coded)

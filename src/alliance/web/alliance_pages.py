@@ -149,7 +149,7 @@ def import_page(request: Request, code: Code, store: StoreDep, viewer: PageViewe
 def _read_upload(data: bytes, filename: str) -> tuple[list[str], list[list[str]], int]:
     suffix = Path(filename).suffix.lower()
     if suffix not in (".csv", ".xlsx", ".xlsm"):
-        raise InvalidInput(Message("{value}: use a .csv or .xlsx file", value=filename or 'the file'))
+        raise InvalidInput(Message("{file}: use a .csv or .xlsx file", file=filename or Message("the file")))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"members{suffix}"
         path.write_bytes(data)

@@ -25,7 +25,7 @@ from starlette.datastructures import UploadFile
 from alliance.access.policy import Action
 from alliance.edge.deps import ClockDep, Code, StoreDep
 from alliance.core.clock import Clock, local_today
-from alliance.core.errors import AllianceError, InvalidInput, NotFound
+from alliance.core.errors import AllianceError, InvalidInput, MemberNotFound, NotFound
 from alliance.core.money import minor_digits
 from alliance.core.messages import Message
 from alliance.registry import service as registry
@@ -96,7 +96,7 @@ def _calendar_context(request: Request, code: str, store: Store, clock: Clock, v
     visible = _visible_accounts(viewer, code, accounts, set(members))
     if member is not None:  # one member's days (from its profile page), if the viewer may see them
         if member not in members or not viewer.sees_member(code, member):
-            raise NotFound(Message("{code!r} has no member {member!r}", code=code, member=member))
+            raise MemberNotFound(code, member)
         visible = [a for a in visible if a == member]
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
@@ -176,7 +176,7 @@ def settled_day(request: Request, code: Code, day: date, store: StoreDep, viewer
     alliance = registry.get_alliance(store, code)
     totals = service.day_totals(store, code, day)
     if totals is None:
-        raise NotFound(Message("{isoformat} has not been settled for {code}", isoformat=day.isoformat(), code=code))
+        raise NotFound(Message("{day} has not been settled for {alliance!r}", day=day.isoformat(), alliance=code))
     members = {m.code: m for m in registry.list_members(store, code, include_left=True)}
     visible = _visible_accounts(viewer, code, set(totals.accounts), set(members))
     rows = [(a, members.get(a), totals.accounts[a][0], totals.accounts[a][1]) for a in visible]
