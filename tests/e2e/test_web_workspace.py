@@ -12,17 +12,20 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from openpyxl import load_workbook
 from sqlalchemy import text
 
 from alliance.access.roles import Role
 from alliance.core.clock import FrozenClock
+from alliance.core.messages import Message
+from alliance.language import get_translations
 from alliance.registry import service as registry
 from alliance.server import create_app
 from alliance.store.database import Store
@@ -597,6 +600,15 @@ def test_a_failed_settlement_shows_in_the_calendar_with_its_reason(app_client: T
     cell = re.search(r'<td class="calendar__day calendar__day--(\w+)" data-day="2026-12-05">', calendar.text)
     assert cell and cell.group(1) == "failed"
     assert 'id="failure-2026-12-05"' in calendar.text and "user_assets" in calendar.text
+    # The reason is kept as a message: the Chinese calendar says it in Chinese, the English one in English.
+    with store.unit_of_work() as uow:
+        reason = uow.settlement.failures_between(uow.alliances.require("cloud-hw").id, date(2026, 12, 5),
+                                                 date(2026, 12, 5))[date(2026, 12, 5)].reason
+    assert isinstance(reason, Message)
+    chinese = reason.in_language(get_translations("zh_CN").gettext)
+    assert chinese != reason and str(escape(chinese)) in calendar.text and str(escape(reason)) not in calendar.text
+    english = app_client.get(f"{A}/settlement", params={"month": "2026-12", "lang": "en"})
+    assert str(escape(reason)) in english.text
     sign_in(app_client, "analyst")  # member roles see the day failed too: it is the alliance's record
     assert "calendar__day--failed" in app_client.get(f"{A}/settlement", params={"month": "2026-12"}).text
 

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import ast
 import importlib
+import json
 import pickle
 import pkgutil
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 import alliance
 from alliance.core.errors import AllianceError, AllianceNotFound, InvalidInput, Problem
-from alliance.core.messages import Message, in_language, joined, placeholders
+from alliance.core.messages import Message, from_document, in_language, joined, placeholders, to_document
 from alliance.language import accepted_locale, get_translations, say
 from alliance.language.sources import found_messages
 
@@ -171,3 +174,28 @@ def test_joined_parts_are_each_said_in_the_readers_language() -> None:
     chinese = {"{what} is required": "{what}为必填项", "{first}; {rest}": "{first}；{rest}"}
     assert text.in_language(lambda t: chinese.get(t, t)) == "name为必填项；plain；code为必填项"
     assert joined([]) == "" and joined(["one"]) == "one"
+
+
+# --- a message kept in the database -------------------------------------------------------------
+
+
+def test_a_kept_message_comes_back_as_it_was_and_json_keeps_it() -> None:
+    text = Message("{day} needs {metric!r} ({amount} on {when}): {why}", day="2026-12-05", metric="user_assets",
+                   amount=Decimal("12.50"), when=date(2026, 12, 4), why=Message("{what} is required", what="x"))
+    document = json.loads(json.dumps(to_document(text)))
+    again = from_document(document, "ignored")
+    assert isinstance(again, Message) and again == text and again.template == text.template
+    assert again.params["amount"] == Decimal("12.50") and again.params["when"] == date(2026, 12, 4)
+    assert isinstance(again.params["why"], Message)
+
+
+def test_what_a_document_cannot_keep_exactly_is_kept_as_english_only() -> None:
+    assert to_document("plain text") is None
+    assert to_document(Message("{ratio} too high", ratio=0.5)) is None  # a float would not come back exact
+    assert to_document(Message("{value}", value=object())) is None
+
+
+@pytest.mark.parametrize("document", [None, {}, {"template": "{a}"}, {"template": "{a}", "params": {}},
+                                      {"template": "x", "params": {"a": {"what": 1}}}, "text", [1]])
+def test_a_damaged_or_unknown_document_shows_the_stored_english(document: object) -> None:
+    assert from_document(document, "the stored English") == "the stored English"

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from string import Formatter
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 
@@ -81,3 +83,67 @@ def placeholders(template: str) -> set[str]:
 def in_language(text: object, translate: Callable[[str], str]) -> object:
     """`text` said with `translate` when it is a Message; anything else as it is."""
     return text.in_language(translate) if isinstance(text, Message) else text
+
+
+# --- keeping a message: its template and parameters as JSON, to say it again when it is shown -----
+
+Document = dict[str, Any]
+
+
+class NotKept(ValueError):
+    """A parameter of a type a document does not keep exactly (the message is then kept as English)."""
+
+
+def to_document(text: str) -> Document | None:
+    """A Message as JSON-ready data ({"template", "params"}) to store beside its English text, so a
+    page shows it later in the reader's language; None for plain text, or for a message with a
+    parameter that would not come back as it was (then only the English is kept)."""
+    if not isinstance(text, Message):
+        return None
+    try:
+        return {"template": text.template, "params": {name: _kept(value) for name, value in text.params.items()}}
+    except NotKept:
+        return None
+
+
+def from_document(document: object, english: str) -> str:
+    """The message a document keeps, or `english` (the stored text) when the document is missing or
+    not one this version reads (a template whose parameters no longer fit is shown as it was)."""
+    try:
+        if not isinstance(document, dict):
+            raise NotKept(document)
+        params = {name: _restored(value) for name, value in document["params"].items()}
+        if not placeholders(document["template"]) <= set(params):
+            raise NotKept(document["template"])
+        return Message(document["template"], **params)
+    except (NotKept, KeyError, TypeError, AttributeError, IndexError, ValueError):
+        return english
+
+
+def _kept(value: object) -> object:
+    if isinstance(value, Message):
+        return {"message": to_document(value) or _refuse(value)}
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    if isinstance(value, date) and type(value) is date:
+        return {"date": value.isoformat()}
+    return _refuse(value)
+
+
+def _refuse(value: object) -> Any:
+    raise NotKept(type(value).__name__)
+
+
+def _restored(value: object) -> object:
+    if not isinstance(value, dict):
+        return value
+    if "message" in value:
+        return Message(value["message"]["template"],
+                       **{name: _restored(v) for name, v in value["message"]["params"].items()})
+    if "decimal" in value:
+        return Decimal(value["decimal"])
+    if "date" in value:
+        return date.fromisoformat(value["date"])
+    raise NotKept(value)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
+from alliance.core.messages import from_document, to_document
 from alliance.store.tables import period_metrics, settlement_failures, settlement_runs, statement_lines
 from alliance.store.duplicates import refuses_duplicates
 
@@ -44,7 +45,7 @@ class SettlementFailure:
     day: date
     attempted_at: datetime
     actor: str
-    reason: str
+    reason: str  # a Message when it was recorded as one (said in the reader's language)
 
 
 class SettlementRepository:
@@ -133,7 +134,8 @@ class SettlementRepository:
 
     def add_failure(self, alliance_id: int, day: date, at: datetime, actor: str, reason: str) -> None:
         self._c.execute(insert(settlement_failures).values(alliance_id=alliance_id, day=day, attempted_at=at,
-                                                           actor=actor[:200], reason=reason[:1000]))
+                                                           actor=actor[:200], reason=reason[:1000],
+                                                           reason_message=to_document(reason)))
 
     def failures_between(self, alliance_id: int, first: date, last: date) -> dict[date, SettlementFailure]:
         """The latest failed attempt of each day in [first, last] that had one."""
@@ -142,4 +144,5 @@ class SettlementRepository:
             .where(settlement_failures.c.alliance_id == alliance_id, settlement_failures.c.day.between(first, last))
             .order_by(settlement_failures.c.attempted_at, settlement_failures.c.id)
         )
-        return {r.day: SettlementFailure(r.day, r.attempted_at, r.actor, r.reason) for r in rows}
+        return {r.day: SettlementFailure(r.day, r.attempted_at, r.actor,
+                                          from_document(r.reason_message, r.reason)) for r in rows}

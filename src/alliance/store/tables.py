@@ -317,7 +317,10 @@ settlement_failures = Table(
     Column("day", Date, nullable=False),
     Column("attempted_at", UtcDateTime, nullable=False),
     Column("actor", String(200), nullable=False),
-    Column("reason", String(1000), nullable=False),
+    Column("reason", String(1000), nullable=False),  # in English
+    # The reason as a message (core.messages.to_document), said in the reader's language when shown;
+    # NULL for a reason that is plain text or was recorded before.
+    Column("reason_message", JSON, nullable=True),
 )
 
 statement_lines = Table(
