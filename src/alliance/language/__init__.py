@@ -15,11 +15,12 @@ from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
+from typing import TYPE_CHECKING
 
 from alliance.core.messages import in_language
+
+if TYPE_CHECKING:
+    from babel.support import Translations
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 SUPPORTED_LOCALES: tuple[str, ...] = ("zh_CN", "en")
@@ -71,6 +72,12 @@ def get_translations(locale: str) -> Translations:
     """The compiled catalogue of a supported locale. Raises ValueError for any other locale."""
     if locale not in SUPPORTED_LOCALES:
         raise ValueError(f"unsupported locale {locale!r} (supported: {', '.join(SUPPORTED_LOCALES)})")
+    # Babel is imported here, not above: the CLI reads the terminal's language on every error and
+    # needs no catalogue for English.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import Translations
+
     path = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
     with path.open("rb") as po:
         catalog = read_po(po, locale=locale, domain=DOMAIN)
