@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
+from decimal import Decimal
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -21,7 +23,7 @@ from alliance.sharing.agreement import canonical_json, load_agreement_text
 from alliance.sharing.rule_form import KIND_FORMS
 from alliance.store.database import Store
 from tests.support.factories import credit_code, make_alliance
-from tests.support.web import add_user, sign_in
+from tests.support.web import add_user, in_chinese, sign_in
 
 EXAMPLE = (Path(__file__).resolve().parents[2] / "docs" / "examples" / "agreement-yuejia.yaml").read_text(encoding="utf-8")
 MEMBERS = ["YJ", "MILK", "SNACK", "CLEAN", "BABY", "BEAUTY"]
@@ -219,7 +221,8 @@ def test_the_checkers_problems_are_shown_beside_the_fields_they_are_about(client
     assert answer.status_code == 200 and 'hx-swap-oob="true"' in answer.text  # written: the checker judges it
     assert "检查发现协议中有以下问题" in answer.text
     assert 'href="#f-r0-shares"' in answer.text and "规则 1 (milk-consignment) · 分成比例" in answer.text
-    assert "shares sum to 0.90, not 1" in answer.text and 'href="#f-expect-MILK"' in answer.text
+    assert in_chinese("shares sum to {total}, not 1", total=Decimal("0.90")) in answer.text
+    assert 'href="#f-expect-MILK"' in answer.text
 
 
 def test_yaml_the_form_cannot_read_leaves_the_form_as_it_was(client: TestClient) -> None:

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
+from decimal import Decimal
+
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -31,7 +33,7 @@ from alliance.server import create_app
 from alliance.store.database import Store
 from alliance.edge.routes import PAGES
 from tests.support.factories import credit_code, make_alliance
-from tests.support.web import add_user, csrf_of, sign_in, sign_in_form
+from tests.support.web import add_user, csrf_of, in_chinese, sign_in, sign_in_form
 
 AGREEMENT = """agreement: hw-split
 title: 硬件利润分成
@@ -261,7 +263,8 @@ def test_a_member_grants_and_revokes_its_power_of_attorney_on_its_page(app_clien
     page = app_client.get(f"{A}/members/HW").text
     assert "role:coordinator" in page and "user:hw" in page and "/powers-of-attorney/1/revoke" in page
     bad = app_client.post(f"{A}/members/HW/powers-of-attorney", data={"grantee": "nobody", "csrf_token": token})
-    assert bad.status_code == 422 and "names no account" in bad.text
+    assert bad.status_code == 422 and in_chinese("{grantee!r} names no account: give user:NAME, key:PREFIX or "
+                                                     "coordinator", grantee="nobody") in bad.text
     revoked = app_client.post(f"{A}/members/HW/powers-of-attorney/1/revoke", data={"csrf_token": token},
                               follow_redirects=False)
     assert revoked.status_code == 303
@@ -292,7 +295,9 @@ def test_a_party_that_left_is_flagged_and_signs_nothing(app_client: TestClient, 
     page = app_client.get(f"{A}/agreements/hw-split").text
     assert 'id="departed-HW"' in page and "HW 科技有限公司" in page
     refused = app_client.post(f"{A}/agreements/hw-split/versions/1/signatures/HW", data={"csrf_token": token})
-    assert refused.status_code == 409 and "propose a version without it" in refused.text
+    assert refused.status_code == 409 and in_chinese(
+        "{member_code!r} left the alliance on {left_on}: it signs nothing any more; propose a version without it",
+        member_code="HW", left_on=date(2026, 11, 22)) in refused.text
     assert "/signatures/HW" not in page  # no button for a signature that can only be refused
     assert 'id="departed-HW"' in app_client.get(f"{A}/agreements/hw-split").text  # nothing was signed
 
@@ -406,7 +411,8 @@ def test_agreement_editor_checks_on_the_spot_and_refuses_bad_documents(app_clien
     assert ok.status_code == 200 and "协议文本有效" in ok.text and "hw-profit" in ok.text
     bad = AGREEMENT.replace("0.70", "0.60").replace("[SW, HW]", "[SW, HW, XX]")
     checked = app_client.post(f"{A}/agreements/check", data={"document": bad}, headers=headers)
-    assert "check-verdict" in checked.text and "XX" in checked.text and "sum" in checked.text.lower()
+    assert "check-verdict" in checked.text and "XX" in checked.text
+    assert in_chinese("shares sum to {total}, not 1", total=Decimal("0.90")) in checked.text
     # Each problem says on which line of the editor it is, and the button selects that line.
     lines = bad.splitlines()
     pointed = [int(n) for n in re.findall(r'data-goto-line="(\d+)"', checked.text)]
@@ -536,7 +542,7 @@ def test_overview_shows_structure_figures_and_verifies_the_ledger(app_client: Te
                                  "(SELECT id FROM alliances WHERE code = 'cloud-hw')"), {"x": b'{"tampered": true}'})
         assert changed.rowcount == 1
     verdict = app_client.get(f"{A}/ledger/verify", headers={"HX-Request": "true"})
-    assert "账本已被改动" in verdict.text and "entry 1" in verdict.text
+    assert "账本已被改动" in verdict.text and in_chinese("entry {index}", index=1) in verdict.text
 
 
 def test_errors_are_pages_in_the_users_language(app_client: TestClient) -> None:
@@ -722,4 +728,6 @@ def test_error_pages_explain_in_the_pages_language_and_keep_the_details(app_clie
     token = sign_in(app_client, "coord")
     again = app_client.post(f"{A}/settlement?lang=zh_CN", data={"day": "2026-12-05", "csrf_token": token},
                             headers={"HX-Request": "true"})
-    assert again.status_code == 409 and "已结算关账" in again.text and "already settled" in again.text
+    assert again.status_code == 409 and "已结算关账" in again.text  # what the error means, by its code
+    assert in_chinese("{day} is already settled for {alliance!r}; a closed day is never rewritten", day="2026-12-05",
+                      alliance="cloud-hw") in again.text  # and its specifics, in Chinese too

@@ -40,6 +40,7 @@ from alliance.store.tables import (
     statement_lines,
 )
 from tests.support.factories import admin_of, credit_code, make_alliance, member_values
+from tests.support.web import in_chinese
 
 AGREEMENT = """
 agreement: split
@@ -459,6 +460,7 @@ def test_pages_say_when_a_version_or_the_ledger_no_longer_matches(recorded: Reco
             _forge_signature(conn, recorded.aid)
         page = c.get("/alliances/nb/agreements/split?version=2", headers={"Accept-Language": "zh-CN"}).text
         assert 'id="not-as-signed"' in page and "此版本已不再是各方签署的内容" in page
-        assert "M0002&#39;s signature is stored but no ledger entry records it" in page
+        assert in_chinese("{member}'s signature is stored but no ledger entry records it", member="M0002") in page
         verdict = c.get("/alliances/nb/ledger/verify").text
-        assert 'class="alert alert--error"' in verdict and "is stored but no ledger entry records it" in verdict
+        assert 'class="alert alert--error"' in verdict
+        assert in_chinese("is stored but no ledger entry records it (added outside the platform)") in verdict

@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from alliance.access.roles import Role
 from alliance.access.service import create_user, grant_role
 from alliance.core.clock import Clock
+from alliance.core.messages import Message
+from alliance.language import get_translations
 from alliance.store.database import Store
 
 PASSWORD = "a long enough test password"
@@ -44,3 +47,10 @@ def csrf_of(html: str) -> str:
     found = CSRF_META.search(html)
     assert found, "the page carries no CSRF token"
     return found.group(1)
+
+
+def in_chinese(text: str, /, **params: object) -> str:
+    """A message (a Message, or a template and its parameters) as a Chinese page shows it: translated
+    by the catalogue and HTML-escaped as Jinja escapes it."""
+    message = text if isinstance(text, Message) and not params else Message(text, **params)
+    return str(escape(message.in_language(get_translations("zh_CN").gettext)))

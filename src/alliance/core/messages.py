@@ -115,9 +115,14 @@ def from_document(document: object, english: str) -> str:
         params = {name: _restored(value) for name, value in document["params"].items()}
         if not placeholders(document["template"]) <= set(params):
             raise NotKept(document["template"])
-        return Message(document["template"], **params)
+        return _stored(document["template"], **params)
     except (NotKept, KeyError, TypeError, AttributeError, IndexError, ValueError):
         return english
+
+
+# A stored template is not a message id of the code: called by another name, so that the catalogue's
+# extraction (which collects the literals in `Message(...)` calls) does not take "template" for one.
+_stored = Message
 
 
 def _kept(value: object) -> object:
@@ -140,7 +145,7 @@ def _restored(value: object) -> object:
     if not isinstance(value, dict):
         return value
     if "message" in value:
-        return Message(value["message"]["template"],
+        return _stored(value["message"]["template"],
                        **{name: _restored(v) for name, v in value["message"]["params"].items()})
     if "decimal" in value:
         return Decimal(value["decimal"])
