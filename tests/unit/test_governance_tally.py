@@ -14,7 +14,12 @@ from hypothesis import strategies as st
 
 from alliance.governance.ballots import Ballot, Choice
 from alliance.governance.electorate import freeze, one_vote_each
-from alliance.governance.errors import BallotRefused, ProxyRefused, RuleInvalid, WeightsInvalid
+from alliance.governance.errors import (
+    BallotRefused,
+    ProxyRefused,
+    RuleInvalid,
+    WeightsInvalid,
+)
 from alliance.governance.numbers import as_percent, exact
 from alliance.governance.proxies import Proxies, Proxy, check_proxies
 from alliance.governance.rules import RULES, Status, rule_from_params

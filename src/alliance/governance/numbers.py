@@ -32,7 +32,7 @@ def exact(value: object, where: str, error: type[InvalidInput] = InvalidInput) -
 
 
 def _exact(value: object) -> Fraction:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise TypeError(value)  # True is not 1 vote, and 0.1 is not one tenth
     if isinstance(value, (int, Fraction)):
         return Fraction(value)

@@ -13,7 +13,15 @@ from alliance.core.errors import Problem
 from alliance.core.messages import Message
 from alliance.governance.errors import RuleInvalid
 from alliance.governance.rules.absolute_majority import AbsoluteMajority
-from alliance.governance.rules.base import Base, Count, DecisionRule, Parameter, Status, Verdict, from_params
+from alliance.governance.rules.base import (
+    Base,
+    Count,
+    DecisionRule,
+    Parameter,
+    Status,
+    Verdict,
+    from_params,
+)
 from alliance.governance.rules.consensus import Consensus
 from alliance.governance.rules.consent import Consent
 from alliance.governance.rules.simple_majority import SimpleMajority

@@ -9,7 +9,14 @@ from fractions import Fraction
 
 from alliance.core.messages import Message
 from alliance.governance.ballots import Choice
-from alliance.governance.rules.base import QUORUM, Base, Count, DecisionRule, Verdict, compare
+from alliance.governance.rules.base import (
+    QUORUM,
+    Base,
+    Count,
+    DecisionRule,
+    Verdict,
+    compare,
+)
 
 
 @dataclass(frozen=True)

@@ -248,10 +248,10 @@ def _check(parameter: Parameter, value: Any) -> list[Problem]:
         if not 0 <= value <= 1:
             return [Problem(where, "", Message("{name} must be between 0 and 100% (got {value})",
                                                name=parameter.name, value=shown(Fraction(value))))]
-    if parameter.kind is Kind.TOTAL and value is not None:
-        if not isinstance(value, (Fraction, int)) or isinstance(value, bool) or value <= 0:
-            return [Problem(where, "", Message("the total the weights must add up to must be a positive exact "
-                                               "number (got {value!r})", value=value))]
+    if parameter.kind is Kind.TOTAL and value is not None and (
+            not isinstance(value, (Fraction, int)) or isinstance(value, bool) or value <= 0):
+        return [Problem(where, "", Message("the total the weights must add up to must be a positive exact "
+                                           "number (got {value!r})", value=value))]
     if parameter.kind is Kind.BASE and value not in parameter.bases:
         return [Problem(where, "", Message("{value!r} is not one of {allowed}", value=value,
                                            allowed=", ".join(parameter.bases)))]

@@ -13,7 +13,15 @@ from fractions import Fraction
 
 from alliance.core.messages import Message
 from alliance.governance.ballots import Choice
-from alliance.governance.rules.base import QUORUM, Count, DecisionRule, Status, Verdict, compare, threshold_parameter
+from alliance.governance.rules.base import (
+    QUORUM,
+    Count,
+    DecisionRule,
+    Status,
+    Verdict,
+    compare,
+    threshold_parameter,
+)
 
 
 @dataclass(frozen=True)

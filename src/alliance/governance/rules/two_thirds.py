@@ -19,7 +19,16 @@ from fractions import Fraction
 
 from alliance.core.messages import Message
 from alliance.governance.ballots import Choice
-from alliance.governance.rules.base import QUORUM, Base, Count, DecisionRule, Kind, Parameter, Verdict, compare
+from alliance.governance.rules.base import (
+    QUORUM,
+    Base,
+    Count,
+    DecisionRule,
+    Kind,
+    Parameter,
+    Verdict,
+    compare,
+)
 
 TWO_THIRDS = Fraction(2, 3)
 

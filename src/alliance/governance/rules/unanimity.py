@@ -15,7 +15,16 @@ from fractions import Fraction
 from alliance.core.messages import Message
 from alliance.governance.ballots import Choice
 from alliance.governance.numbers import shown
-from alliance.governance.rules.base import QUORUM, Base, Count, DecisionRule, Kind, Parameter, Status, Verdict
+from alliance.governance.rules.base import (
+    QUORUM,
+    Base,
+    Count,
+    DecisionRule,
+    Kind,
+    Parameter,
+    Status,
+    Verdict,
+)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,17 @@ from alliance.governance.ballots import Choice
 from alliance.governance.electorate import Electorate
 from alliance.governance.errors import RuleInvalid, WeightsInvalid
 from alliance.governance.numbers import fraction_text
-from alliance.governance.rules.base import (QUORUM, Count, DecisionRule, Kind, Parameter, Status, Verdict, compare,
-                                            threshold_parameter)
+from alliance.governance.rules.base import (
+    QUORUM,
+    Count,
+    DecisionRule,
+    Kind,
+    Parameter,
+    Status,
+    Verdict,
+    compare,
+    threshold_parameter,
+)
 
 
 @dataclass(frozen=True)
