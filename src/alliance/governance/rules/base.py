@@ -184,14 +184,15 @@ def compare(measure: Fraction | None, name: Message, threshold: Fraction, *, at_
                                                "the threshold {threshold}", name=name, threshold=shown(threshold)),),
                        None, threshold)
     passed = measure >= threshold if at_least else measure > threshold
-    if passed:
-        template = ("{name} {measure} is at least the threshold {threshold}" if at_least
-                    else "{name} {measure} is above the threshold {threshold}")
+    figures = {"name": name, "measure": shown(measure), "threshold": shown(threshold)}
+    # Each sentence a literal template, so the catalogue extracts and translates it.
+    if at_least:
+        reason = (Message("{name} {measure} is at least the threshold {threshold}", **figures) if passed
+                  else Message("{name} {measure} is below the threshold {threshold}", **figures))
     else:
-        template = ("{name} {measure} is below the threshold {threshold}" if at_least
-                    else "{name} {measure} is not above the threshold {threshold}")
-    return Verdict(Status.PASSED if passed else Status.FAILED,
-                   (Message(template, name=name, measure=shown(measure), threshold=shown(threshold)),),
+        reason = (Message("{name} {measure} is above the threshold {threshold}", **figures) if passed
+                  else Message("{name} {measure} is not above the threshold {threshold}", **figures))
+    return Verdict(Status.PASSED if passed else Status.FAILED, (reason,),
                    measure, threshold)
 
 
