@@ -115,3 +115,19 @@ def test_margin_out_of_range_is_refused_and_a_table_too_fine_is_refused_by_the_g
     fine = freeze({f"M{i}": f"{i + 1}.{i:07d}1" for i in range(100)})
     with pytest.raises(GameTooLarge):
         power_report(rule_from_params("weighted"), fine)
+
+
+def test_the_investment_share_example_of_docs_governance() -> None:
+    shares = freeze({"HUB": 45, "LOGI": 30, "PACK": 15, "SHOP": 10})
+    report = power_report(rule_from_params("weighted"), shares)
+    assert report.quota == 51
+    assert [str(m.shapley_shubik) for m in report.members] == ["0.500000000", "0.166666667", "0.166666667",
+                                                               "0.166666667"]
+    assert {(w.kind, w.member) for w in report.warnings} == {(WarningKind.POWER_DIFFERS, "LOGI")}
+    report = power_report(rule_from_params("weighted", {"threshold": "2/3"}), shares)
+    assert report.quota == 67
+    assert [str(m.shapley_shubik) for m in report.members] == ["0.583333333", "0.250000000", "0.083333333",
+                                                               "0.083333333"]
+    assert [str(m.banzhaf) for m in report.members] == ["0.500000000", "0.300000000", "0.100000000", "0.100000000"]
+    assert {(w.kind, w.member) for w in report.warnings} == {(WarningKind.BLOCKS_ALONE, "HUB"),
+                                                            (WarningKind.POWER_DIFFERS, "HUB")}
