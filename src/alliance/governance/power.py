@@ -142,7 +142,7 @@ def _warnings(row: MemberPower, margin: Fraction, others: Fraction, quota: Fract
     for name, index in ((Message("Shapley-Shubik"), row.shapley_shubik), (Message("Banzhaf"), row.banzhaf)):
         if abs(Fraction(index) - row.weight_share) > margin:
             out.append(PowerWarning(WarningKind.POWER_DIFFERS, row.member, Message(
-                "{member!r} has {power}% of the voting power ({index}) but {share} of the weight: more than {margin} "
-                "apart", member=row.member, power=str((index * 100).quantize(Decimal("0.01"))), index=name,
+                "{member!r} has {power} of the voting power ({index}) but {share} of the weight: more than {margin} "
+                "apart", member=row.member, power=f"{(index * 100).quantize(Decimal('0.01'))}%", index=name,
                 share=shown(row.weight_share), margin=shown(margin))))
     return out

@@ -56,8 +56,8 @@ class WeightedVote(DecisionRule):
     def check(self) -> list[Problem]:
         if self.threshold == 1:
             # Support can never be strictly above 100%: such a rule could never pass.
-            return [Problem("rule.threshold", "", Message("a threshold of 100% can never be passed (support must "
-                                                          "be strictly above it); use unanimity instead"))]
+            return [Problem("rule.threshold", "", Message("a 100% threshold can never be passed (support must be "
+                                                          "strictly above it); use unanimity instead"))]
         return []
 
     def check_electorate(self, electorate: Electorate) -> None:
