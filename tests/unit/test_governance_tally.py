@@ -365,3 +365,18 @@ def test_member_present_bases_and_proxies_are_counted_as_present() -> None:
 
 def test_no_proxies_at_all() -> None:
     assert Proxies.none().holder_of == {}
+
+
+def test_an_anonymised_outcome_names_nobody_but_keeps_every_figure() -> None:
+    proxies = check_proxies([Proxy("A", "C"), Proxy("B", "D")], PEOPLE)
+    ballots = [Ballot("C", Y, 1), Ballot("D", Choice.BLOCK, 2), Ballot("E", Y, 3)]
+    named = tally(rule_from_params("consensus"), PEOPLE, ballots, proxies)
+    assert named.status is Status.BLOCKED and named.stopped_by == ("B", "D")
+    hidden = named.anonymised()
+    assert (hidden.status, hidden.yes, hidden.block, hidden.participation, hidden.heads) == (
+        named.status, named.yes, named.block, named.participation, named.heads)
+    assert (hidden.voters, hidden.proxy_votes, hidden.proxy_votes_lost) == (5, 2, 0) and hidden.anonymous
+    assert hidden.choices == {} and hidden.by_proxy == () and hidden.stopped_by == ()
+    text = repr(hidden) + " ".join(hidden.reasons)
+    assert not any(f"'{m}'" in text or f" {m}" in text for m in "ABCDE")
+    assert str(hidden.reasons[-1]) == "blocked by 2 voters"

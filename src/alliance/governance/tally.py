@@ -14,13 +14,14 @@ Steps, the same for every rule (a rule only judges the counted figures, see rule
 4. Sum by choice: by the frozen weights for a weighted rule, by head otherwise (integers over the
    electorate's common denominator, so ten thousand ballots are integer additions).
 5. Participation = cast / eligible against the quorum (at least), then the rule's judgement.
-The Outcome keeps every figure as an exact Fraction, with `percentages()` to show them.
+The Outcome keeps every figure as an exact Fraction, with `percentages()` to show them, and names
+the members behind them; `anonymised()` drops every name for an anonymous vote.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -64,6 +65,10 @@ class Outcome:
     proxy_not_counted: tuple[tuple[str, str], ...]   # (member, holder who did not vote)
     choices: Mapping[str, Choice] = field(repr=False)
     reasons: tuple[Message, ...] = ()
+    voters: int = 0                 # how many members' votes were counted (in person or by proxy)
+    proxy_votes: int = 0            # how many of them a proxy cast
+    proxy_votes_lost: int = 0       # delegated votes not counted: the holder did not vote
+    anonymous: bool = False
 
     @property
     def passed(self) -> bool:
@@ -73,9 +78,14 @@ class Outcome:
     def quorum_met(self) -> bool:
         return self.participation >= self.quorum
 
-    @property
-    def voters(self) -> int:
-        return len(self.choices)
+    def anonymised(self) -> Outcome:
+        """The outcome of an anonymous vote: every figure and count (turnout stays verifiable), but no
+        member named: not who chose what, who cast by proxy, nor who blocked, objected or vetoed."""
+        hidden = Message("{count} voters", count=len(self.stopped_by))
+        reasons = tuple(Message(r.template, **{**r.params, "members": hidden})
+                        if isinstance(r, Message) and "members" in r.params else r for r in self.reasons)
+        return replace(self, stopped_by=(), by_proxy=(), proxy_not_counted=(), choices={}, reasons=reasons,
+                       anonymous=True)
 
     def figures(self) -> dict[str, Fraction | None]:
         """Every share that led to the outcome, exact (of 1)."""
@@ -205,4 +215,5 @@ def _judge(rule: DecisionRule, electorate: Electorate, choices: dict[str, Choice
                    eligible=count.eligible, present=present, participation=count.participation, quorum=rule.quorum,
                    support=count.support, measure=verdict.measure, threshold=verdict.threshold, heads=heads,
                    eligible_voters=len(electorate), stopped_by=verdict.stopped_by, by_proxy=by_proxy,
-                   proxy_not_counted=not_counted, choices=choices, reasons=reasons)
+                   proxy_not_counted=not_counted, choices=choices, reasons=reasons, voters=len(choices),
+                   proxy_votes=len(by_proxy), proxy_votes_lost=len(not_counted))
