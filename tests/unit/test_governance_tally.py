@@ -175,6 +175,9 @@ def test_a_proxy_to_oneself_or_along_a_chain_is_refused() -> None:
         check_proxies([Proxy("A", "B"), Proxy("A", "C")], PEOPLE)
     with pytest.raises(ProxyRefused, match="'Z' is not an eligible voter"):
         check_proxies([Proxy("A", "Z")], PEOPLE)
+    with pytest.raises(ProxyRefused) as refused:  # a loop is a chain both ways
+        check_proxies([Proxy("A", "B"), Proxy("B", "A")], PEOPLE)
+    assert [p.where for p in refused.value.problems] == ["proxies[0]", "proxies[1]"]
     # A holder may hold several votes, and two members may hold each other's only if neither gave one.
     assert check_proxies([Proxy("A", "C"), Proxy("B", "C")], PEOPLE).held_by() == {"C": ["A", "B"]}
 
@@ -228,8 +231,10 @@ def test_two_different_ballots_with_one_sequence_are_refused_the_same_one_twice_
 
 def test_every_bad_ballot_is_reported_at_once() -> None:
     ballots = [Ballot("Z", Y, 1), Ballot("A", Choice.BLOCK, 2), Ballot("B", Y, 3), Ballot("Q", N, 4)]
+    kept = list(ballots)
     with pytest.raises(BallotRefused) as refused:
         tally(rule_from_params("simple_majority"), PEOPLE, ballots, present=["A", "X"])
+    assert ballots == kept  # the input is left as it was
     assert [(p.where, p.field) for p in refused.value.problems] == [
         ("ballots[0]", "voter"), ("ballots[1]", "choice"), ("ballots[3]", "voter"), ("present", "")]
     assert refused.value.code == "ballot_refused" and refused.value.status == 422
@@ -239,6 +244,13 @@ def test_a_flood_of_bad_ballots_is_summarised() -> None:
     with pytest.raises(BallotRefused) as refused:
         tally(rule_from_params("simple_majority"), PEOPLE, [Ballot(f"X{i}", Y, i) for i in range(80)])
     assert len(refused.value.problems) == 51 and "and 30 more problems" in str(refused.value.problems[-1])
+
+
+def test_figures_without_any_yes_or_no_vote() -> None:
+    outcome = tally(rule_from_params("simple_majority"), PEOPLE, [Ballot("A", A, 1)])
+    assert outcome.support is None and outcome.percentages()["support"] is None
+    assert outcome.percentages()["participation"] == Decimal("20.00") and outcome.status is Status.FAILED
+    assert "nobody voted yes or no" in str(outcome.reasons[-1])
 
 
 def test_percentages_are_rounded_half_even_for_display_only() -> None:
