@@ -81,6 +81,10 @@ EXPLANATIONS = {
     "solver_failed": N_("The calculation could not be completed for this game; see the details below."),
     "unreadable_file": N_("The file cannot be read: check its type and that it is not damaged."),
     "wrong_password": N_("The current password is not right; nothing was changed."),
+    "decision_rule_invalid": N_("The decision rule's settings are not valid (a threshold or quorum outside 0 to 100%, an unknown rule or setting); see the details below."),
+    "vote_weights_invalid": N_("The voting weights cannot be used: a weight is negative or not exact, all are zero, or they do not add up to the required total. Nothing was counted."),
+    "proxy_refused": N_("This proxy is not allowed: a member cannot give its vote to itself, to a non-voter, or to a member who gave its own vote away. Nothing was changed."),
+    "ballot_refused": N_("A ballot cannot be counted: the voter is not eligible, the choice does not exist under this rule, or it was cast without holding the member's proxy. Nothing was counted."),
 }
 # Codes that never reach a page: the command line's own, and the sign-in redirect.
 NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})
