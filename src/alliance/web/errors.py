@@ -81,6 +81,9 @@ EXPLANATIONS = {
     "solver_failed": N_("The calculation could not be completed for this game; see the details below."),
     "unreadable_file": N_("The file cannot be read: check its type and that it is not damaged."),
     "wrong_password": N_("The current password is not right; nothing was changed."),
+    "body_not_found": N_("There is no such body in this alliance."),
+    "meeting_not_found": N_("There is no such meeting in this alliance, or its body does not include your member."),
+    "meeting_in_past": N_("A new meeting must be in the future: choose a later date; nothing was scheduled."),
 }
 # Codes that never reach a page: the command line's own, and the sign-in redirect.
 NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})
