@@ -34,7 +34,6 @@ from alliance.store.governance_repository import GovernanceRepository
 from alliance.store.unit_of_work import UnitOfWork
 
 UPCOMING = 10          # meetings shown as "next" on the overview
-CALENDAR_DAYS = 400    # how far ahead the .ics file reaches
 
 
 class BodyNotFound(NotFound):
@@ -427,8 +426,7 @@ def calendar_file(store: Store, alliance_code: str, principal: Principal, body_i
         alliance = uow.alliances.require(alliance_code)
         body = _body(uow, alliance, body_id)
         _guard(principal, Action.READ_MEETINGS, alliance, body)
-        meetings = [m for m in _repo(uow).meetings(alliance.id, body_ids=[body_id], since=now)
-                    if m.starts_at <= now + timedelta(days=CALENDAR_DAYS)]
+        meetings = _repo(uow).meetings(alliance.id, body_ids=[body_id], since=now)
         actions = _repo(uow).actions(alliance.id, body_ids=[body_id], status=ActionStatus.OPEN)
     host = f"{alliance.code}.alliance.invalid"  # UIDs are unique by alliance and row, stable across downloads
     events = [ics.Event(f"meeting-{m.id}@{host}", m.title, m.starts_at, m.starts_at + timedelta(minutes=m.duration_minutes),
