@@ -38,7 +38,7 @@ KIND_LABELS = {BodyKind.JOINT_COMMITTEE: N_("Joint management committee"), BodyK
 ROLE_LABELS = {SeatRole.CHAIR: N_("Chair"), SeatRole.SECRETARY: N_("Secretary"), SeatRole.MEMBER: N_("Member"),
                SeatRole.OBSERVER: N_("Observer")}
 PRESENCE_LABELS = {Presence.PRESENT: N_("Present"), Presence.PROXY: N_("By proxy"), Presence.ABSENT: N_("Absent")}
-STATUS_LABELS = {ActionStatus.OPEN: N_("Open"), ActionStatus.DONE: N_("Done"), ActionStatus.CANCELLED: N_("Cancelled")}
+STATUS_LABELS = {ActionStatus.OPEN: N_("To do"), ActionStatus.DONE: N_("Done"), ActionStatus.CANCELLED: N_("Cancelled")}
 CADENCE_LABELS = {"weekly": N_("Weekly"), "biweekly": N_("Every two weeks"), "monthly": N_("Monthly"),
                   "quarterly": N_("Quarterly"), "half_yearly": N_("Every six months"), "yearly": N_("Yearly")}
 assert set(CADENCE_LABELS) == set(CADENCES), "every cadence has its label"
