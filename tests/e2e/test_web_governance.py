@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, time
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -159,3 +159,17 @@ def test_who_sees_which_pages(world: Any) -> None:
         for path in (G, f"{G}/bodies/{body_id}", f"{G}/meetings/{meeting}", f"{G}/bodies/{body_id}/calendar.ics"):
             assert client.get(path).status_code == 404, (outsider, path)
         assert client.get(f"/alliances/other/governance/meetings/{meeting}").status_code in (403, 404)
+
+
+def test_the_governance_page_lists_the_most_urgent_action_items_and_counts_them_all(world: Any, store: Store,
+                                                                                   clock: FrozenClock) -> None:
+    client, body_id, meeting = world
+    for n in range(52):
+        service.add_action(store, "nb", COORDINATOR, meeting, title=f"事项 {n:02d}", owner="M1",
+                           due_on=date(2027, 2, 1) + timedelta(days=n), clock=clock)
+    sign_in(client, "coord")
+    page = client.get(G + "?lang=en").text
+    listed = re.findall(r">事项 (\d\d)</a>", page)
+    assert listed == [f"{n:02d}" for n in range(50)]  # the earliest due first
+    assert "The 50 due first of 52 open action items." in page
+    assert re.search(r"<td>M1 公司 <code>M1</code></td><td>52</td>", page)  # the counts cover all

@@ -43,6 +43,7 @@ CADENCE_LABELS = {"weekly": N_("Weekly"), "biweekly": N_("Every two weeks"), "mo
                   "quarterly": N_("Quarterly"), "half_yearly": N_("Every six months"), "yearly": N_("Yearly")}
 assert set(CADENCE_LABELS) == set(CADENCES), "every cadence has its label"
 NOT_A_NUMBER = N_("Enter a whole number.")
+ACTIONS_SHOWN = 50  # on the governance page, the most urgent (earliest due) first; the counts cover all
 NOT_A_DATE = N_("Enter a date (YYYY-MM-DD).")
 
 
@@ -95,7 +96,7 @@ def _overview_page(request: Request, store: StoreDep, code: str, viewer: Viewer,
     members = registry.list_members(store, code)
     names = {b.id: b.name for b in found.bodies}
     return render(request, "governance/overview.html", status=status, alliance=alliance, section="governance",
-                  overview=found, body_names=names, zone=alliance.timezone, local=_local,
+                  overview=found, body_names=names, shown_actions=found.actions[:ACTIONS_SHOWN], zone=alliance.timezone, local=_local,
                   companies={m.code: m.legal_name for m in members}, members=members,
                   may_manage=viewer.may(Action.MANAGE_BODIES, code), errors=errors or {},
                   values={"body-name": "", "body-kind": BodyKind.JOINT_COMMITTEE.value, "body-term_from": "",
