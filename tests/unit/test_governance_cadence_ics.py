@@ -16,7 +16,7 @@ from alliance.core.errors import AllianceNotFound, NotFound
 from alliance.governance import ics
 from alliance.governance.bodies import DECISION_RULES, Body, BodyKind, Seat, SeatRole, held_roles, parse_rules
 from alliance.governance.cadence import CADENCES, local_instant, occurrences
-from alliance.governance.meetings import ActionItem, ActionStatus, action_overview
+from alliance.governance.meetings import ActionItem, ActionStatus, Presence, action_overview
 
 
 def test_quarterly_in_shanghai_is_the_same_utc_hour_all_year() -> None:
@@ -142,3 +142,29 @@ def test_overview_counts_open_and_overdue_per_member_and_body() -> None:
     ], today=date(2027, 2, 1))
     assert {m: (c.open, c.overdue) for m, c in by_member.items()} == {"M1": (2, 1), "M2": (2, 1)}
     assert {b: (c.open, c.overdue) for b, c in by_body.items()} == {1: (3, 2), 2: (1, 0)}
+
+
+def test_an_attendance_sheet_is_checked_as_a_whole() -> None:
+    from alliance.governance.meetings import Attendance, attendance_sheet
+
+    body = _body(Seat("M1", SeatRole.CHAIR), Seat("M2", SeatRole.MEMBER), Seat("M3", SeatRole.MEMBER),
+                 Seat("M4", SeatRole.OBSERVER))
+    sheet, problems = attendance_sheet(body, {}, [("M1", "present", None), ("M2", "proxy", "M1"), ("M3", "absent", "")])
+    assert problems == [] and sheet["M2"] == Attendance("M2", Presence.PROXY, "M1")
+
+    def reasons(changes: list[tuple[str, str, str | None]], recorded: dict[str, Attendance] | None = None) -> list[str]:
+        return [str(p.reason) for p in attendance_sheet(body, recorded or {}, changes)[1]]
+
+    assert reasons([("M9", "present", None)]) == ["'M9' has no seat in JMC"]
+    assert reasons([("M2", "late", None)]) == ["'late' is not present, proxy or absent"]
+    assert reasons([("M2", "proxy", None)]) == ["name the member of the body who holds the proxy"]
+    assert reasons([("M2", "proxy", "M2")]) == ["M2 cannot hold its own proxy"]
+    assert reasons([("M2", "proxy", "M9")]) == ["'M9' has no seat in JMC, so cannot hold a proxy"]
+    assert reasons([("M2", "proxy", "M3"), ("M3", "absent", None)]) == ["M3 holds the proxy but is not recorded as present"]
+    assert reasons([("M2", "proxy", "M3"), ("M3", "proxy", "M1"), ("M1", "present", None)]) == [
+        "M3 holds the proxy but is not recorded as present"]  # no chains
+    assert reasons([("M4", "present", None), ("M2", "proxy", "M4")]) == ["an observer neither gives nor holds a proxy"]
+    assert reasons([("M1", "present", None), ("M4", "proxy", "M1")]) == ["an observer neither gives nor holds a proxy"]
+    assert reasons([("M2", "present", "M1")]) == ["only a member represented by proxy names who holds it"]
+    # A holder marked absent afterwards leaves a proxy without a present holder.
+    assert reasons([("M1", "absent", None)], dict(sheet)) == ["M1 holds the proxy but is not recorded as present"]

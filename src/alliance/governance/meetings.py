@@ -2,7 +2,8 @@
 
 Attendance is what quorum is counted on later: each seat is present, absent, or represented by
 proxy by another member of the body who is present (a proxy is never held by oneself, by an absent
-member, nor by one who is itself represented: no chains). The whole sheet is checked at once, so
+member, nor by one who is itself represented: no chains; observers, who have no vote, neither give
+nor hold one). The whole sheet is checked at once, so
 marking the holder of a proxy absent afterwards is refused as well.
 """
 
@@ -15,7 +16,7 @@ from enum import StrEnum
 
 from alliance.core.errors import Problem
 from alliance.core.messages import Message
-from alliance.governance.bodies import Body, text_field
+from alliance.governance.bodies import Body, SeatRole, text_field
 
 TITLE_LIMIT = 200
 MINUTES_LIMIT = 20_000
@@ -151,6 +152,9 @@ def _proxy_problems(body: Body, sheet: Mapping[str, Attendance]) -> list[Problem
         elif body.seat_of(holder) is None:
             problems.append(Problem(where, "proxy", Message("{holder!r} has no seat in {body}, so cannot hold a proxy",
                                                             holder=holder, body=body.name)))
+        elif SeatRole.OBSERVER in (body.seat_of(holder).role, body.seat_of(entry.member).role):  # type: ignore[union-attr]
+            # An observer has no vote to give or to cast for another: a proxy would count for nothing.
+            problems.append(Problem(where, "proxy", Message("an observer neither gives nor holds a proxy")))
         elif holder not in sheet or sheet[holder].presence is not Presence.PRESENT:
             problems.append(Problem(where, "proxy", Message("{holder} holds the proxy but is not recorded as present",
                                                             holder=holder)))
