@@ -17,7 +17,7 @@ from alliance.governance.meetings import Presence
 from alliance.registry import service as registry
 from alliance.server import create_app
 from alliance.store.database import Store
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, require_chromium, screenshot, serve
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, contrast_failures, require_chromium, screenshot, serve
 from tests.support.factories import credit_code, make_alliance
 from tests.support.web import PASSWORD, add_user
 
@@ -69,8 +69,12 @@ def test_the_secretary_runs_a_quarterly_meeting_in_chinese(served: tuple[str, St
             page.get_by_label("密码").fill(PASSWORD)
             page.get_by_role("button", name="登录").click()
             page.goto(f"{base}/alliances/nb/governance")
+            expect(page.locator("#next-meetings li")).to_have_count(4)
+            assert contrast_failures(page) == []
+            screenshot(page, "governance-00-overview")
             page.get_by_role("link", name="联合管理委员会", exact=True).click()
             expect(page.locator("#ics-link")).to_be_visible()
+            assert contrast_failures(page) == []
             page.locator("#meetings a[href$='/meetings/%d']" % meeting_id).click()
             page.wait_for_url(f"{base}/alliances/nb/governance/meetings/{meeting_id}")
             expect(page.get_by_role("heading", name="议程和纪要")).to_be_visible()
@@ -102,6 +106,7 @@ def test_the_secretary_runs_a_quarterly_meeting_in_chinese(served: tuple[str, St
             page.locator("#f-action-due_on").fill("2027-01-31")
             submit("添加行动事项")
             expect(page.locator("#actions table")).to_contain_text("提交预算明细")
+            assert contrast_failures(page) == []
             screenshot(page, "governance-01-meeting")
 
             record = service.meeting_record(store, "nb", COORDINATOR, meeting_id)
@@ -112,6 +117,7 @@ def test_the_secretary_runs_a_quarterly_meeting_in_chinese(served: tuple[str, St
 
             page.get_by_role("link", name="可打印的会议纪要和出席记录").click()
             expect(page.locator("#minutes-document")).to_contain_text("委托出席")
+            assert contrast_failures(page) == []
             screenshot(page, "governance-02-print")
         finally:
             browser.close()
