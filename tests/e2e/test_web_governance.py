@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +173,22 @@ def test_the_governance_page_lists_the_most_urgent_action_items_and_counts_them_
     assert listed == [f"{n:02d}" for n in range(50)]  # the earliest due first
     assert "The 50 due first of 52 open action items." in page
     assert re.search(r"<td>M1 公司 <code>M1</code></td><td>52</td>", page)  # the counts cover all
+
+
+def test_an_extraordinary_meeting_by_hand(world: Any, store: Store) -> None:
+    client, body_id, meeting = world
+    token = sign_in(client, "wang")
+    refused = client.post(f"{G}/bodies/{body_id}/meetings", data=_form(token, **{
+        "meeting-day": "2026-11-21", "meeting-at": "14:00", "meeting-title": "临时会议"}))
+    assert refused.status_code == 422 and 'id="f-meeting-day-error"' in refused.text
+    refused = client.post(f"{G}/bodies/{body_id}/meetings", data=_form(token, **{"meeting-day": "2027-02-01",
+                                                                                   "meeting-at": "2pm"}))
+    assert refused.status_code == 422 and 'id="f-meeting-at-error"' in refused.text
+    upcoming, _ = service.body_meetings(store, "nb", COORDINATOR, body_id, FrozenClock(datetime(2026, 11, 22, tzinfo=UTC)))
+    assert len(upcoming) == 2  # nothing stored by the refusals
+    made = client.post(f"{G}/bodies/{body_id}/meetings", data=_form(token, **{
+        "meeting-day": "2027-02-01", "meeting-at": "14:00", "meeting-title": "临时会议", "meeting-location": "宁波"}),
+        follow_redirects=False)
+    assert made.status_code == 303, made.text
+    page = client.get(made.headers["location"])
+    assert page.status_code == 200 and "临时会议" in page.text and "2027-02-01 14:00" in page.text

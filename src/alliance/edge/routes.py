@@ -181,6 +181,7 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/governance/bodies"): Action.MANAGE_BODIES,
     ("GET", "/alliances/{code}/governance/bodies/{body_id}"): Action.READ_DIRECTORY,
     ("POST", "/alliances/{code}/governance/bodies/{body_id}/schedule"): Action.RUN_MEETINGS,
+    ("POST", "/alliances/{code}/governance/bodies/{body_id}/meetings"): Action.RUN_MEETINGS,
     ("GET", "/alliances/{code}/governance/bodies/{body_id}/calendar.ics"): Action.READ_MEETINGS,
     ("GET", "/alliances/{code}/governance/meetings/{meeting_id}"): Action.READ_MEETINGS,
     ("GET", "/alliances/{code}/governance/meetings/{meeting_id}/print"): Action.READ_MEETINGS,

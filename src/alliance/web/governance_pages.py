@@ -165,7 +165,9 @@ def _body_page(request: Request, store: StoreDep, code: str, body_id: int, viewe
                   reads=reads, may_run=service.may(viewer.principal, Action.RUN_MEETINGS, code, body),
                   upcoming=upcoming, past=past, actions=actions, today=today, companies=companies,
                   zone=alliance.timezone, local=_local, errors=errors or {},
-                  values={"schedule-starts_on": "", "schedule-count": "4", "schedule-location": "", **(values or {})},
+                  values={"schedule-starts_on": "", "schedule-count": "4", "schedule-location": "", "meeting-day": "",
+                          "meeting-at": f"{body.meeting_time:%H:%M}", "meeting-title": "", "meeting-location": "",
+                          **(values or {})},
                   **_labels(request))
 
 
@@ -196,6 +198,32 @@ async def schedule(request: Request, code: Code, body_id: Id, store: StoreDep, v
     if errors:
         return _body_page(request, store, code, body_id, viewer, clock, status=422, errors=errors, values=values)
     return RedirectResponse(f"{_base(request)}/alliances/{code}/governance/bodies/{body_id}#meetings", status_code=303)
+
+
+@router.post("/alliances/{code}/governance/bodies/{body_id}/meetings", response_class=HTMLResponse)
+async def add_meeting(request: Request, code: Code, body_id: Id, store: StoreDep, viewer: PageViewer,
+                      clock: ClockDep) -> Response:
+    """One meeting by hand (an extraordinary meeting): a day, a local time, a title and a place."""
+    form = await request.form()
+    values = {f"meeting-{k}": str(form.get(f"meeting-{k}", ""))[:200] for k in ("day", "at", "title", "location")}
+    day = _day(values["meeting-day"])
+    errors: dict[str, Any] = {}
+    if day is None:
+        errors["meeting-day"] = gettext_for(request)(NOT_A_DATE)
+    try:
+        at = time.fromisoformat(values["meeting-at"].strip())
+    except ValueError:
+        at = time(10, 0)
+        errors["meeting-at"] = gettext_for(request)(N_("Enter a time of day (HH:MM)."))
+    if not errors:
+        assert day is not None
+        try:
+            made = service.add_meeting(store, code, viewer.principal, body_id, day, at, clock,
+                                       title=values["meeting-title"], location=values["meeting-location"])
+            return RedirectResponse(f"{_base(request)}/alliances/{code}/governance/meetings/{made.id}", status_code=303)
+        except InvalidInput as exc:
+            errors = {("meeting-day" if k == "meeting-starts_on" else k): v for k, v in _errors(exc, "meeting").items()}
+    return _body_page(request, store, code, body_id, viewer, clock, status=422, errors=errors, values=values)
 
 
 @router.get("/alliances/{code}/governance/bodies/{body_id}/calendar.ics")
