@@ -21,6 +21,7 @@ from alliance.edge.guards import AuthenticateFirst, BodyLimit, ClientAddress, Ra
 from alliance.api.statement_reads import CachedStatementReads, ClosedDayStatements
 from alliance.api.routers import agreements, alliances, auth, datashare, games, health, ledger, screening, settlement
 from alliance.api.routers import docs as api_docs
+from alliance.api.routers import governance as governance_api
 from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
 from alliance.edge.idempotency import IdempotentWrites
@@ -31,6 +32,7 @@ from alliance.store.shared_facts import shared_facts
 from alliance.web import (STATIC_DIR, agreement_pages, alliance_pages, attorney_pages, contribution_pages, errors, i18n,
                           pages, people_pages, prospect_pages, screening_pages, settlement_pages, sharing_pages,
                           view_query_pages)
+from alliance.web import governance_pages
 
 
 logger = logging.getLogger("alliance.server")
@@ -112,6 +114,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(games.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(ledger.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(datashare.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(governance_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(pages.router)
     app.include_router(alliance_pages.router)
     app.include_router(settlement_pages.router)
@@ -123,6 +126,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(agreement_pages.router)
     app.include_router(attorney_pages.router)
     app.include_router(people_pages.router)
+    app.include_router(governance_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _declare_bearer_scheme(app)
     settings = get_settings()

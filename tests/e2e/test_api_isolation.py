@@ -30,12 +30,16 @@ rules:
   - {id: r, kind: fixed_split, select: {channel: store}, base: revenue, shares: {M0001: 0.5, M0002: 0.5}}
 """
 FILL = {"agreement": "split", "version": "1", "rule": "r", "run_id": "1", "prospect_id": "1", "item_id": "1", "pilot_id": "1",
-        "kpi_id": "1", "view_id": "1", "member": "M0002", "power_id": "1"}
+        "kpi_id": "1", "view_id": "1", "member": "M0002", "power_id": "1",
+        "body_id": "1", "meeting_id": "1", "action_id": "1"}
 ROLES = (Role.COORDINATOR, Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST)
 
 
 @pytest.fixture
-def world(store: Store, clock: FrozenClock) -> Iterator[tuple[TestClient, dict[Role, str], str]]:
+def world(store: Store, clock: FrozenClock,
+          monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, dict[Role, str], str]]:
+    # Every route is called once without a key: more than the default burst of such calls per address.
+    monkeypatch.setenv("ALLIANCE_ANONYMOUS_RATE_BURST", "1000")
     for code in ("nb", "other"):
         make_alliance(store, clock, code=code)
         for n in (1, 2):

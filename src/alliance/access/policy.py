@@ -55,6 +55,9 @@ class Action(StrEnum):
     IMPORT_ORDERS = "import_orders"           # order lines in bulk
     MANAGE_PEOPLE = "manage_people"           # users and their roles: a coordinator its alliance's, a member admin its member's
     MANAGE_PLATFORM = "manage_platform"       # found alliances, keys for any alliance
+    READ_MEETINGS = "read_meetings"           # a body's meetings, minutes, attendance, action items (members: their bodies')
+    RUN_MEETINGS = "run_meetings"             # agenda, attendance, minutes, action items (members: as chair or secretary)
+    MANAGE_BODIES = "manage_bodies"           # set up bodies, their seats, cadence and decision rules
 
 
 ALLOWED: dict[Role, frozenset[Action]] = {
@@ -222,3 +225,33 @@ def check_scopes(role: Role, names: Sequence[str]) -> frozenset[Action]:
     if problems:
         raise InvalidInput(joined(problems))
     return frozenset(scopes)
+
+
+# -- governance bodies (governance.service_meetings) ---------------------------------------------------
+# Auditors read meetings; member roles read those of the bodies their member sits in, and a member
+# admin runs them where its member holds the chair or the secretary (`authorize_body`); analysts change nothing.
+ALLOWED[Role.AUDITOR] = ALLOWED[Role.AUDITOR] | {Action.READ_MEETINGS}
+ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.READ_MEETINGS, Action.RUN_MEETINGS}
+ALLOWED[Role.MEMBER_ANALYST] = ALLOWED[Role.MEMBER_ANALYST] | {Action.READ_MEETINGS}
+ACTION_NAMES[Action.READ_MEETINGS] = Message("read meetings")
+ACTION_NAMES[Action.RUN_MEETINGS] = Message("run meetings")
+ACTION_NAMES[Action.MANAGE_BODIES] = Message("manage bodies")
+BODY_RUNNERS = frozenset({"chair", "secretary"})  # governance.bodies.RUNS_MEETINGS, as plain names
+
+
+def authorize_body(principal: Principal, action: Action, alliance: str, body: str, roles: frozenset[str]) -> None:
+    """Return if `principal` may do `action` (READ_MEETINGS or RUN_MEETINGS) on the body `body` of
+    `alliance`, in which it holds the seat roles `roles` (looked up by the caller); raise otherwise.
+
+    The alliance's roles (platform admin, coordinator, auditor) decide as `authorize` does. A member
+    role reaches a body only through a seat of its member: a body it has no seat in is known to exist
+    (the directory lists bodies and seats) but its meetings, minutes and action items are not there
+    for it (404); with a seat it reads them, and runs them only as chair or secretary (403 otherwise)."""
+    authorize(principal, action, alliance)
+    if principal.member is None:
+        return
+    if not roles:
+        raise NotFound(Message("{body} keeps no meetings you may see", body=body))
+    if action is Action.RUN_MEETINGS and not roles & BODY_RUNNERS:
+        raise Forbidden(Message("only the chair, the secretary or the coordinator runs the meetings of {body}",
+                                body=body))

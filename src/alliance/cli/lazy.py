@@ -66,6 +66,10 @@ COMMANDS: dict[str, Entry] = {
     "serve": Entry("alliance.cli.platform:serve", "Serve the web UI and the API."),
     "db-upgrade": Entry("alliance.cli.platform:db_upgrade",
                         "Create or upgrade the database schema (other commands do this on their own too)."),
+    "body": Entry("alliance.cli.governance:body_app",
+                  "Governing bodies: committees, working groups, arbitration panels."),
+    "meeting": Entry("alliance.cli.governance:meeting_app",
+                     "Meetings of a body: agenda, attendance, minutes and action items."),
 }
 
 

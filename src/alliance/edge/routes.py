@@ -159,6 +159,37 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/account/password"): Action.COMPUTE,
     ("GET", "/reset-password"): None,  # a one-time code is the credential
     ("POST", "/reset-password"): None,
+    # -- governance bodies and meetings (api.routers.governance, web.governance_pages): the service
+    # narrows READ_MEETINGS / RUN_MEETINGS per body for member roles (access.policy.authorize_body).
+    ("GET", "/api/v1/alliances/{code}/bodies"): Action.READ_DIRECTORY,
+    ("POST", "/api/v1/alliances/{code}/bodies"): Action.MANAGE_BODIES,
+    ("GET", "/api/v1/alliances/{code}/bodies/{body_id}"): Action.READ_DIRECTORY,
+    ("PUT", "/api/v1/alliances/{code}/bodies/{body_id}/seats"): Action.MANAGE_BODIES,
+    ("PUT", "/api/v1/alliances/{code}/bodies/{body_id}/rules"): Action.MANAGE_BODIES,
+    ("GET", "/api/v1/alliances/{code}/bodies/{body_id}/meetings"): Action.READ_MEETINGS,
+    ("POST", "/api/v1/alliances/{code}/bodies/{body_id}/schedule"): Action.RUN_MEETINGS,
+    ("POST", "/api/v1/alliances/{code}/bodies/{body_id}/meetings"): Action.RUN_MEETINGS,
+    ("GET", "/api/v1/alliances/{code}/bodies/{body_id}/calendar.ics"): Action.READ_MEETINGS,
+    ("GET", "/api/v1/alliances/{code}/meetings/{meeting_id}"): Action.READ_MEETINGS,
+    ("POST", "/api/v1/alliances/{code}/meetings/{meeting_id}/agenda"): Action.RUN_MEETINGS,
+    ("PUT", "/api/v1/alliances/{code}/meetings/{meeting_id}/agenda/{item_id}/minutes"): Action.RUN_MEETINGS,
+    ("PUT", "/api/v1/alliances/{code}/meetings/{meeting_id}/attendance"): Action.RUN_MEETINGS,
+    ("POST", "/api/v1/alliances/{code}/meetings/{meeting_id}/actions"): Action.RUN_MEETINGS,
+    ("GET", "/api/v1/alliances/{code}/actions"): Action.READ_DIRECTORY,  # only the bodies the caller sees
+    ("PATCH", "/api/v1/alliances/{code}/actions/{action_id}"): Action.RUN_MEETINGS,
+    ("GET", "/alliances/{code}/governance"): Action.READ_DIRECTORY,  # meetings and actions of the bodies one sees
+    ("POST", "/alliances/{code}/governance/bodies"): Action.MANAGE_BODIES,
+    ("GET", "/alliances/{code}/governance/bodies/{body_id}"): Action.READ_DIRECTORY,
+    ("POST", "/alliances/{code}/governance/bodies/{body_id}/schedule"): Action.RUN_MEETINGS,
+    ("POST", "/alliances/{code}/governance/bodies/{body_id}/meetings"): Action.RUN_MEETINGS,
+    ("GET", "/alliances/{code}/governance/bodies/{body_id}/calendar.ics"): Action.READ_MEETINGS,
+    ("GET", "/alliances/{code}/governance/meetings/{meeting_id}"): Action.READ_MEETINGS,
+    ("GET", "/alliances/{code}/governance/meetings/{meeting_id}/print"): Action.READ_MEETINGS,
+    ("POST", "/alliances/{code}/governance/meetings/{meeting_id}/agenda"): Action.RUN_MEETINGS,
+    ("POST", "/alliances/{code}/governance/meetings/{meeting_id}/attendance"): Action.RUN_MEETINGS,
+    ("POST", "/alliances/{code}/governance/meetings/{meeting_id}/minutes/{item_id}"): Action.RUN_MEETINGS,
+    ("POST", "/alliances/{code}/governance/meetings/{meeting_id}/actions"): Action.RUN_MEETINGS,
+    ("POST", "/alliances/{code}/governance/actions/{action_id}"): Action.RUN_MEETINGS,
 }
 
 # Signing for a member may be done under its power of attorney (the other acts for a member not);

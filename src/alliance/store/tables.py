@@ -522,3 +522,95 @@ password_resets = Table(
     Column("expires_at", UtcDateTime, nullable=False),
     Column("used_at", UtcDateTime, nullable=True),
 )
+
+# -- governance: bodies, their seats, meetings, agendas, attendance and action items (migration 0021) --------
+
+gov_bodies = Table(
+    "gov_bodies",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("term_from", Date, nullable=False),
+    Column("term_to", Date, nullable=True),
+    Column("cadence", String(32), nullable=False),
+    Column("meeting_time", String(5), nullable=False),  # HH:MM in the alliance's time zone
+    Column("duration_minutes", Integer, nullable=False),
+    Column("rules", JSON, nullable=False),  # proposal type -> {"rule": name, "params": {...}}
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("alliance_id", "name", name="uq_gov_bodies_alliance_name"),
+)
+
+gov_seats = Table(
+    "gov_seats",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("body_id", Integer, ForeignKey("gov_bodies.id"), nullable=False, index=True),
+    Column("member_code", String(32), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("person", String(100), nullable=True),  # the account sitting for the member, if named
+    UniqueConstraint("body_id", "member_code", name="uq_gov_seats_body_member"),
+)
+
+gov_meetings = Table(
+    "gov_meetings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("body_id", Integer, ForeignKey("gov_bodies.id"), nullable=False, index=True),
+    Column("title", String(200), nullable=False),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("duration_minutes", Integer, nullable=False),
+    Column("location", String(200), nullable=False),
+    Column("origin", String(16), nullable=False),  # cadence | hand
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("body_id", "starts_at", name="uq_gov_meetings_body_starts"),
+)
+
+gov_agenda_items = Table(
+    "gov_agenda_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("meeting_id", Integer, ForeignKey("gov_meetings.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("time_box", Integer, nullable=False),  # minutes
+    Column("owner", String(32), nullable=False),  # a member code, or "" for none
+    Column("proposal", String(64), nullable=True),
+    Column("minutes", Text, nullable=False),
+)
+
+gov_attendance = Table(
+    "gov_attendance",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("meeting_id", Integer, ForeignKey("gov_meetings.id"), nullable=False, index=True),
+    Column("member_code", String(32), nullable=False),
+    Column("presence", String(16), nullable=False),  # present | proxy | absent
+    Column("proxy", String(32), nullable=True),  # the member holding the proxy
+    UniqueConstraint("meeting_id", "member_code", name="uq_gov_attendance_meeting_member"),
+)
+
+gov_actions = Table(
+    "gov_actions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("body_id", Integer, ForeignKey("gov_bodies.id"), nullable=False, index=True),
+    Column("meeting_id", Integer, ForeignKey("gov_meetings.id"), nullable=False, index=True),
+    Column("agenda_item_id", Integer, ForeignKey("gov_agenda_items.id"), nullable=True),
+    Column("decision", String(64), nullable=True),
+    Column("title", String(200), nullable=False),
+    Column("owner", String(32), nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime, nullable=True),
+)

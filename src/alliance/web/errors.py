@@ -85,6 +85,9 @@ EXPLANATIONS = {
     "vote_weights_invalid": N_("The voting weights cannot be used: a weight is negative or not exact, all are zero, or they do not add up to the required total. Nothing was counted."),
     "proxy_refused": N_("This proxy is not allowed: a member cannot give its vote to itself, to a non-voter, or to a member who gave its own vote away. Nothing was changed."),
     "ballot_refused": N_("A ballot cannot be counted: the voter is not eligible, the choice does not exist under this rule, or it was cast without holding the member's proxy. Nothing was counted."),
+    "body_not_found": N_("There is no such body in this alliance."),
+    "meeting_not_found": N_("There is no such meeting in this alliance, or its body does not include your member."),
+    "meeting_in_past": N_("A new meeting must be in the future: choose a later date; nothing was scheduled."),
 }
 # Codes that never reach a page: the command line's own, and the sign-in redirect.
 NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})
