@@ -66,6 +66,8 @@ COMMANDS: dict[str, Entry] = {
     "serve": Entry("alliance.cli.platform:serve", "Serve the web UI and the API."),
     "db-upgrade": Entry("alliance.cli.platform:db_upgrade",
                         "Create or upgrade the database schema (other commands do this on their own too)."),
+    "dispute": Entry("alliance.cli.disputes:app",
+                     "Disputes between members: the claim, the neutral data report, the escalation ladder."),
 }
 
 
