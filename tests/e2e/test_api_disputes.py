@@ -154,7 +154,8 @@ def test_the_pages(app: TestClient, store: Store, clock: FrozenClock) -> None:
     fields = {"csrf_token": csrf_of(form), "claimant": "A", "respondents": "B", "rule": "referrals:1:refer",
               "days": "2026-12-05", "amount": "-3", "statement": "有误"}
     before = counts(store)
-    refused = app.post("/alliances/refer/disputes/new", data=fields, files={"evidence": ("e.txt", b"x")})
+    refused = app.post("/alliances/refer/disputes/new", data=fields, files={"evidence": ("e.txt", b"x")},
+                       headers={"Accept-Language": "en"})
     assert refused.status_code == 422 and "more than zero" in refused.text and counts(store) == before
     done = app.post("/alliances/refer/disputes/new", data={**fields, "amount": "12.50"},
                     files={"evidence": ("证据.txt", "证据".encode())}, follow_redirects=False)

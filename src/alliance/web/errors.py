@@ -81,6 +81,8 @@ EXPLANATIONS = {
     "solver_failed": N_("The calculation could not be completed for this game; see the details below."),
     "unreadable_file": N_("The file cannot be read: check its type and that it is not damaged."),
     "wrong_password": N_("The current password is not right; nothing was changed."),
+    "dispute_not_found": N_("There is no such dispute in this alliance, or you are not one of its parties."),
+    "dispute_closed": N_("This dispute is already withdrawn or resolved; it can no longer change."),
 }
 # Codes that never reach a page: the command line's own, and the sign-in redirect.
 NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})
