@@ -102,6 +102,10 @@ def test_opening_keeps_and_records_the_neutral_report(store: Store, facts: FactS
     opened = [json.loads(e.leaf) for e in entries.values() if e.event_type == "dispute.opened"]
     assert opened[0]["payload"]["report_sha256"] == view.stored.report_sha256
     assert ledger.verify_store(store, "refer").ok
+    # Every role of the alliance reads the entries: they say that dispute 1 exists, nothing of the claim.
+    text = json.dumps(opened, ensure_ascii=False)
+    for secret in ('"A"', '"B"', "12.50", "1250", "推荐分成", "合同", "adm"):
+        assert secret not in text, secret
 
 
 def test_verification_catches_a_tampered_report(store: Store, facts: FactStore) -> None:
@@ -195,3 +199,34 @@ def test_the_scheduler_escalates_at_the_deadline(store: Store, facts: FactStore)
     assert view.stored.status == "escalated" and view.level.key == "joint_committee"
     assert view.position.due == datetime(2027, 1, 12, 2, tzinfo=UTC)  # 21 days in Beijing time
     assert ledger.verify_store(store, "refer").ok
+
+
+def test_the_daily_loop_runs_the_escalation_clock_in_the_lease_holder_only(store: Store, facts: FactStore,
+                                                                            tmp_path: Path) -> None:
+    import uuid
+    from datetime import time
+
+    from alliance.settlement.scheduler import DailySettlement
+    from alliance.store.lease import lease
+
+    disputes.open_dispute(store, facts, "refer", CLAIM, admin_of("refer", "A"), OPENED)
+    later = FrozenClock(datetime(2026, 12, 22, 2, 1, tzinfo=UTC))
+    failing_ran: list[int] = []
+
+    def failing() -> None:
+        failing_ran.append(1)
+        raise RuntimeError("a defect in another clock")
+
+    moved: list[object] = []
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    held = DailySettlement(store, tmp_path / "none.duckdb", time(23, 59), later, held=lease(store, name),
+                           also=[failing, lambda: moved.extend(disputes.escalate_due(store, later))])
+    standby = DailySettlement(store, tmp_path / "none.duckdb", time(23, 59), later, held=lease(store, name),
+                              also=[lambda: moved.append("standby ran")])
+    try:
+        held.step()
+        assert standby.step() is None
+    finally:
+        held.stop()
+        standby.stop()
+    assert failing_ran == [1] and [(m.number, m.level) for m in moved] == [(1, 1)]  # type: ignore[attr-defined]

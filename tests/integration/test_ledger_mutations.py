@@ -366,7 +366,7 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
         dispute_rows.c.alliance_id == aid).values(report=dispute_rows.c.report + " ")),
      "dispute 1 differs from what was recorded: its kept neutral data report no longer hashes"),
     ("dispute's amount edited", lambda c, aid: c.execute(update(dispute_rows).where(
-        dispute_rows.c.alliance_id == aid).values(amount_minor=99)), "dispute 1 differs from what was recorded: amount"),
+        dispute_rows.c.alliance_id == aid).values(amount_minor=99)), "dispute 1 differs from what was recorded: claim_sha256"),
     ("dispute's evidence removed", lambda c, aid: c.execute(delete(dispute_evidence).where(
         dispute_evidence.c.alliance_id == aid)), "dispute 1 differs from what was recorded: evidence"),
     ("kept file edited", lambda c, aid: c.execute(update(evidence_files).where(_evidence(c, aid)).values(content=b"forged")),

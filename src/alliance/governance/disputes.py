@@ -35,6 +35,7 @@ from alliance.governance import escalation, neutral_report
 from alliance.governance.escalation import DEFAULT_LADDER, Ladder, Position, ladder_from
 from alliance.ledger import events
 from alliance.ledger import service as ledger
+from alliance.ledger.coverage import dispute_claim_sha256
 from alliance.settlement.engine import COLLECTED
 from alliance.sharing.agreement import RuleKind, load_agreement_text
 from alliance.store.database import Store
@@ -47,6 +48,9 @@ MAX_EVIDENCE_FILES = 10
 MAX_DAYS = 31
 MAX_STATEMENT = 20_000
 READ_ALL = frozenset({Role.PLATFORM_ADMIN, Role.COORDINATOR, Role.AUDITOR})
+# Who the ledger says acted, for a party's act: every role of the alliance reads the entries, and
+# the account's name would say which member is in a dispute. The dispute's row keeps the account.
+PARTY = "a party to the dispute"
 
 
 class DisputeNotFound(NotFound):
@@ -296,12 +300,14 @@ def open_dispute(store: Store, facts: FactStore, alliance_code: str, claim: Clai
         for (name, content), item in zip(claim.evidence, evidence):
             uow.screening.store_evidence(alliance.id, item.sha256, content)
             repo.add_evidence(alliance.id, dispute_id, item)
-        ledger.record(uow, alliance.id, alliance_code, events.DISPUTE_OPENED, principal.actor, now, {
-            "number": number, "claimant": claim.claimant, "respondents": list(claim.respondents),
-            "agreement": claim.agreement, "version": claim.version, "rule": claim.rule,
-            "days": [d.isoformat() for d in days], "amount": amount.amount_text(), "currency": amount.currency,
-            "statement_sha256": _sha256(claim.statement.encode("utf-8")),
-            "evidence": [e.sha256 for e in evidence], "report_sha256": report_sha256, "status": "open", "level": 0,
+        # The entry is read by every role of the alliance: the claim goes in as its digest only.
+        claim_sha256 = dispute_claim_sha256({
+            "claimant": claim.claimant, "respondents": list(claim.respondents), "agreement": claim.agreement,
+            "version": claim.version, "rule": claim.rule, "days": [d.isoformat() for d in days],
+            "amount": amount.amount_text(), "currency": amount.currency, "statement": claim.statement})
+        ledger.record(uow, alliance.id, alliance_code, events.DISPUTE_OPENED, PARTY, now, {
+            "number": number, "claim_sha256": claim_sha256, "report_sha256": report_sha256,
+            "evidence": [e.sha256 for e in evidence], "status": "open", "level": 0,
         })
         uow.commit()
     return show(store, alliance_code, number, principal, clock)
@@ -408,10 +414,10 @@ def answer(store: Store, alliance_code: str, number: int, respondent: str, text:
         for (_, content), item in zip(evidence, added):
             uow.screening.store_evidence(alliance.id, item.sha256, content)
             repo.add_evidence(alliance.id, view.stored.id, item)
-        _persist_position(uow, alliance, repo, view, principal.actor, now)
+        _persist_position(uow, alliance, repo, view, "scheduler", now)
         repo.update(alliance.id, number, answer=text, answered_by=principal.actor, answered_at=now, status=status)
-        ledger.record(uow, alliance.id, alliance_code, events.DISPUTE_ANSWERED, principal.actor, now, {
-            "number": number, "respondent": respondent, "answer_sha256": _sha256(text.encode("utf-8")),
+        ledger.record(uow, alliance.id, alliance_code, events.DISPUTE_ANSWERED, PARTY, now, {
+            "number": number, "answer_sha256": _sha256(text.encode("utf-8")),
             "evidence": [e.sha256 for e in added], "status": status})
         uow.commit()
     return show(store, alliance_code, number, principal, clock)
@@ -425,7 +431,7 @@ def withdraw(store: Store, alliance_code: str, number: int, principal: Principal
         _running(view)
         now = clock.now()
         repo.update(alliance.id, number, status="withdrawn", closed_at=now)
-        ledger.record(uow, alliance.id, alliance_code, events.DISPUTE_WITHDRAWN, principal.actor, now,
+        ledger.record(uow, alliance.id, alliance_code, events.DISPUTE_WITHDRAWN, PARTY, now,
                       {"number": number, "status": "withdrawn"})
         uow.commit()
     return show(store, alliance_code, number, principal, clock)

@@ -16,7 +16,7 @@ time is kept, so such a day may be 23 or 25 hours long: people read deadlines on
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
