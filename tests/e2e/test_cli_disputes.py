@@ -103,3 +103,18 @@ def test_refusals_are_one_line_and_store_nothing(cli, store: Store, args: tuple[
     refused = cli(*OPEN, *args)
     assert refused.exit_code != 0 and said in refused.output, refused.output
     assert count(store) == before
+
+
+def test_the_ladder_from_the_command_line(cli, store: Store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    shown = json.loads(cli("dispute", "ladder", "-a", "refer").stdout)
+    assert [level["days"] for level in shown["levels"]] == [14, 21, 30, None]
+    made = tmp_path / "ladder.json"
+    made.write_text(json.dumps({"levels": [{"key": "wg", "name": "工作组", "days": 7}, {"key": "x", "name": "仲裁"}]}),
+                    encoding="utf-8")
+    refused = cli("dispute", "ladder", "-a", "refer", "--set", str(made), "--as", "adm-a")
+    assert refused.exit_code != 0 and "may not manage alliance" in refused.output
+    assert cli("dispute", "ladder", "-a", "refer", "--set", str(made)).exit_code == 0  # the operator
+    assert json.loads(cli("dispute", "ladder", "-a", "refer").stdout)["levels"][0]["days"] == 7
+    made.write_text("[1]", encoding="utf-8")
+    bad = cli("dispute", "ladder", "-a", "refer", "--set", str(made))
+    assert bad.exit_code != 0 and "a ladder is a JSON object" in bad.output

@@ -167,3 +167,29 @@ def withdraw(number: Annotated[int, typer.Argument(help="The dispute's number.")
     """The claimant withdraws its dispute."""
     store, clock = open_store(), SystemClock()
     _print(disputes.withdraw(store, alliance, number, _principal(store, as_user, alliance, clock), clock), as_json)
+
+
+@app.command("ladder")
+@fails_cleanly
+def ladder(
+    alliance: AllianceOpt,
+    set_from: Annotated[Path | None, typer.Option(
+        "--set", help="A JSON file {levels: [{key, name, days}], response_days, ruling_days} to make the ladder "
+                      "(the coordinator; open disputes keep theirs).")] = None,
+    as_user: ReadAsOpt = None,
+) -> None:
+    """The alliance's escalation ladder (the default until the coordinator sets one)."""
+    store, clock = open_store(), SystemClock()
+    if set_from is not None:
+        from alliance.cli.output import read_text_file
+
+        try:
+            data = json.loads(read_text_file(set_from))
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(Message("{path}: not JSON ({reason})", path=set_from, reason=str(exc))) from None
+        if not isinstance(data, dict):
+            raise InvalidInput(Message("{path}: a ladder is a JSON object", path=set_from))
+        found = disputes.set_ladder(store, alliance, data, _principal(store, as_user, alliance, clock), clock)
+    else:
+        found = disputes.ladder_of(store, alliance)
+    print(json.dumps(found.as_json(), ensure_ascii=False, indent=2))
