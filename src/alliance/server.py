@@ -22,10 +22,12 @@ from alliance.api.statement_reads import CachedStatementReads, ClosedDayStatemen
 from alliance.api.routers import agreements, alliances, auth, datashare, games, health, ledger, screening, settlement
 from alliance.api.routers import docs as api_docs
 from alliance.api.routers import governance as governance_api
+from alliance.api.routers import disputes
 from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
 from alliance.edge.idempotency import IdempotentWrites
 from alliance.edge.routes import ROUTES
+from alliance.governance.disputes import escalate_due
 from alliance.settlement.scheduler import DailySettlement
 from alliance.store.database import Store
 from alliance.store.shared_facts import shared_facts
@@ -33,6 +35,7 @@ from alliance.web import (STATIC_DIR, agreement_pages, alliance_pages, attorney_
                           pages, people_pages, prospect_pages, screening_pages, settlement_pages, sharing_pages,
                           view_query_pages)
 from alliance.web import governance_pages
+from alliance.web import dispute_pages
 
 
 logger = logging.getLogger("alliance.server")
@@ -79,7 +82,9 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
         if insecure_http:
             logger.warning("ALLIANCE_INSECURE_HTTP=1: sign-in and session cookies are sent over plain HTTP; passwords "
                            "and sessions cross the network unencrypted (a closed office network only; docs/operations.md)")
-        daily = DailySettlement(store, facts, settle_at, clock) if settle_at is not None else None
+        # The dispute ladder's clock rides on the daily loop (its lease, every minute).
+        daily = (DailySettlement(store, facts, settle_at, clock, also=[lambda: escalate_due(store, clock)])
+                 if settle_at is not None else None)
         if daily is not None:
             daily.start()
         yield
@@ -115,6 +120,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(ledger.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(datashare.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(governance_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(disputes.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(pages.router)
     app.include_router(alliance_pages.router)
     app.include_router(settlement_pages.router)
@@ -127,6 +133,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(attorney_pages.router)
     app.include_router(people_pages.router)
     app.include_router(governance_pages.router)
+    app.include_router(dispute_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _declare_bearer_scheme(app)
     settings = get_settings()

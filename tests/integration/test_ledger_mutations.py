@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, delete, insert, select, update
 
 from alliance.core.clock import FrozenClock
+from alliance.governance import disputes
 from alliance.ledger import service as ledger
 from alliance.ledger.merkle import leaf_hash
 from alliance.ledger.note import Signer
@@ -39,6 +40,7 @@ from alliance.store.tables import (
     ledger_heads, ledger_keys, ledger_nodes, members, pilots, powers_of_attorney, screening_runs, settlement_runs,
     statement_lines,
 )
+from alliance.store.tables import dispute_evidence, disputes as dispute_rows
 from tests.support.factories import admin_of, credit_code, make_alliance, member_values
 from tests.support.web import in_chinese
 
@@ -105,6 +107,15 @@ def recorded(store: Store, clock: FrozenClock, tmp_path: Path) -> Recorded:
     attorneys.grant(store, "nb", "M0003", "coordinator", admin_of("nb", "M0003"), clock)
     ended = attorneys.grant(store, "nb", "M0004", "coordinator", admin_of("nb", "M0004"), clock)
     attorneys.revoke(store, "nb", "M0004", ended.id, admin_of("nb", "M0004"), clock)
+    # A dispute, with its neutral data report and an evidence file (recorded last as well).
+    facts = FactStore(tmp_path / "facts.duckdb")
+    try:
+        disputes.open_dispute(store, facts, "nb", disputes.Claim(
+            claimant="M0001", respondents=["M0002"], agreement="split", version=1, rule="r", days=[date(2027, 1, 15)],
+            amount="10.00", statement="分成比例有误", evidence=[("发票.pdf", b"%PDF invoice")]),
+            admin_of("nb", "M0001"), SETTLED_AT)
+    finally:
+        facts.close()
     with store.unit_of_work() as uow:
         aid = uow.alliances.require("nb").id
     report = ledger.verify_store(store, "nb")
@@ -352,6 +363,13 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
     ("power of attorney: deleted", lambda c, aid: c.execute(delete(powers_of_attorney).where(
         powers_of_attorney.c.alliance_id == aid, powers_of_attorney.c.member_code == "M0003")),
      "(attorney.granted): power of attorney"),
+    ("dispute's neutral report edited", lambda c, aid: c.execute(update(dispute_rows).where(
+        dispute_rows.c.alliance_id == aid).values(report=dispute_rows.c.report + " ")),
+     "dispute 1 differs from what was recorded: its kept neutral data report no longer hashes"),
+    ("dispute's amount edited", lambda c, aid: c.execute(update(dispute_rows).where(
+        dispute_rows.c.alliance_id == aid).values(amount_minor=99)), "dispute 1 differs from what was recorded: claim_sha256"),
+    ("dispute's evidence removed", lambda c, aid: c.execute(delete(dispute_evidence).where(
+        dispute_evidence.c.alliance_id == aid)), "dispute 1 differs from what was recorded: evidence"),
     ("kept file edited", lambda c, aid: c.execute(update(evidence_files).where(_evidence(c, aid)).values(content=b"forged")),
      "evidence file 1: its content no longer has its recorded SHA-256"),
 ]

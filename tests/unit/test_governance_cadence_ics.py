@@ -118,12 +118,13 @@ def test_seat_roles_and_body_authorisation() -> None:
 
 
 def test_decision_rules_are_plain_data_checked_against_the_one_list() -> None:
-    rules = parse_rules({"approve_budget": {"rule": "two_thirds", "params": {"quorum": "0.5", "count_abstain": False}},
+    rules = parse_rules({"approve_budget": {"rule": "two_thirds", "params": {"quorum": "0.5", "at_least": False}},
                          "admit_member": {"rule": "consensus"}})
     assert rules["approve_budget"].to_mapping() == {"rule": "two_thirds", "params": {"quorum": "0.5",
-                                                                                       "count_abstain": False}}
+                                                                                       "at_least": False}}
     assert {"consensus", "weighted", "two_thirds"} <= DECISION_RULES
     for wrong in ({"approve_budget": {"rule": "coin_toss"}}, {"party": {"rule": "consensus"}},
+                  {"approve_budget": {"rule": "two_thirds", "params": {"quorum": "150%"}}},  # the rule refuses it
                   {"approve_budget": {"rule": "weighted", "params": {"threshold": 0.5}}},  # floats refused
                   {"approve_budget": "two_thirds"}):
         with pytest.raises(Exception) as caught:

@@ -70,6 +70,8 @@ COMMANDS: dict[str, Entry] = {
                   "Governing bodies: committees, working groups, arbitration panels."),
     "meeting": Entry("alliance.cli.governance:meeting_app",
                      "Meetings of a body: agenda, attendance, minutes and action items."),
+    "dispute": Entry("alliance.cli.disputes:app",
+                     "Disputes between members: the claim, the neutral data report, the escalation ladder."),
 }
 
 

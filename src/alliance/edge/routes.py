@@ -190,6 +190,24 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/governance/meetings/{meeting_id}/minutes/{item_id}"): Action.RUN_MEETINGS,
     ("POST", "/alliances/{code}/governance/meetings/{meeting_id}/actions"): Action.RUN_MEETINGS,
     ("POST", "/alliances/{code}/governance/actions/{action_id}"): Action.RUN_MEETINGS,
+    # Disputes (governance.disputes decides per dispute: its parties, the coordinator and auditors read
+    # it, anyone else gets a 404; only a party's own accounts act for it).
+    ("GET", "/api/v1/alliances/{code}/disputes"): Action.READ_RECORDS,
+    ("POST", "/api/v1/alliances/{code}/disputes"): Action.ACT_FOR_MEMBER,
+    ("GET", "/api/v1/alliances/{code}/disputes/ladder"): Action.READ_RECORDS,
+    ("PUT", "/api/v1/alliances/{code}/disputes/ladder"): Action.MANAGE_ALLIANCE,
+    ("GET", "/api/v1/alliances/{code}/disputes/{number}"): Action.READ_RECORDS,
+    ("GET", "/api/v1/alliances/{code}/disputes/{number}/report"): Action.READ_RECORDS,
+    ("GET", "/api/v1/alliances/{code}/disputes/{number}/evidence/{sha256}"): Action.READ_RECORDS,
+    ("POST", "/api/v1/alliances/{code}/disputes/{number}/answer"): Action.ACT_FOR_MEMBER,
+    ("POST", "/api/v1/alliances/{code}/disputes/{number}/withdrawal"): Action.ACT_FOR_MEMBER,
+    ("GET", "/alliances/{code}/disputes"): Action.READ_RECORDS,
+    ("GET", "/alliances/{code}/disputes/new"): Action.ACT_FOR_MEMBER,
+    ("POST", "/alliances/{code}/disputes/new"): Action.ACT_FOR_MEMBER,
+    ("GET", "/alliances/{code}/disputes/{number}"): Action.READ_RECORDS,
+    ("GET", "/alliances/{code}/disputes/{number}/evidence/{sha256}"): Action.READ_RECORDS,
+    ("POST", "/alliances/{code}/disputes/{number}/answer"): Action.ACT_FOR_MEMBER,
+    ("POST", "/alliances/{code}/disputes/{number}/withdraw"): Action.ACT_FOR_MEMBER,
 }
 
 # Signing for a member may be done under its power of attorney (the other acts for a member not);

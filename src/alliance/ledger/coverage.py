@@ -54,6 +54,7 @@ class Rows:
     screening_runs: list[Mapping[str, Any]] = field(default_factory=list)
     pilots: list[Mapping[str, Any]] = field(default_factory=list)       # decided pilots only
     powers: list[Mapping[str, Any]] = field(default_factory=list)       # powers of attorney, as their entries say
+    disputes: list[Mapping[str, Any]] = field(default_factory=list)     # number, ..., report, evidence: [sha256]
 
 
 @dataclass(frozen=True)
@@ -295,8 +296,60 @@ class PowerOfAttorneyKind(RecordedKind):
         return Message("power of attorney {power}", power=key[0])
 
 
+def dispute_claim_sha256(dispute: Mapping[str, Any]) -> str:
+    """The digest a `dispute.opened` entry records of the claim: who claims what from whom about
+    which days, rule and amount, and the statement. Entries are read by every role of the alliance,
+    a dispute only by its parties, the coordinator and auditors: so the claim is recorded as this
+    digest, never in the clear."""
+    return value_digest({name: dispute[name] for name in
+                         ("claimant", "respondents", "agreement", "version", "rule", "days", "amount", "currency")}
+                        | {"statement_sha256": text_digest(dispute["statement"])})
+
+
+class DisputeKind(RecordedKind):
+    """A dispute: the digests of its claim and of its neutral data report (recomputed from the kept
+    text), its evidence files' SHA-256, its answer's digest and where it stands (status, ladder
+    level), as the entries of its acts say."""
+
+    name = "dispute"
+    events = (events.DISPUTE_OPENED, events.DISPUTE_ANSWERED, events.DISPUTE_ESCALATED, events.DISPUTE_WITHDRAWN)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("number")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        claimed = dict(before or {"answer_sha256": None, "level": 0})
+        if event_type == events.DISPUTE_OPENED:
+            claimed.update(claim_sha256=payload.get("claim_sha256"), report_sha256=payload.get("report_sha256"),
+                           evidence=list(payload.get("evidence") or []))
+        elif event_type == events.DISPUTE_ANSWERED:
+            claimed["answer_sha256"] = payload.get("answer_sha256")
+            claimed["evidence"] = list(claimed.get("evidence") or []) + list(payload.get("evidence") or [])
+        elif event_type == events.DISPUTE_ESCALATED:
+            claimed["level"] = payload.get("level")
+        claimed["status"] = payload.get("status")
+        return claimed
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(d["number"]),): {
+            "claim_sha256": dispute_claim_sha256(d), "report_sha256": d["report_sha256"],
+            "recomputed": text_digest(d["report"]), "evidence": list(d["evidence"]),
+            "answer_sha256": None if d["answer"] is None else text_digest(d["answer"]),
+            "status": d["status"], "level": d["level"]} for d in rows.disputes}
+
+    def differences(self, claimed: Fields, stored: Fields) -> list[Message]:
+        found = super().differences(claimed, stored)
+        if stored["recomputed"] != claimed.get("report_sha256"):
+            found.insert(0, Message("its kept neutral data report no longer hashes to the recorded report_sha256"))
+        return found
+
+    def describe(self, key: Key) -> Message:
+        return Message("dispute {number}", number=key[0])
+
+
 KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersionKind(), SignatureKind(),
-                                   PowerOfAttorneyKind(), ClosedDayKind(), ScreeningRunKind(), PilotDecisionKind())
+                                   PowerOfAttorneyKind(), ClosedDayKind(), ScreeningRunKind(), PilotDecisionKind(),
+                                   DisputeKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 
 

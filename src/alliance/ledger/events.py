@@ -34,6 +34,10 @@ ORDERS_SET_ASIDE = "orders.set_aside"  # lines stored before import bounded them
 DAY_SETTLED = "settlement.day_closed"
 SCREENING_RUN = "screening.run_saved"
 PILOT_DECIDED = "pilot.decided"
+DISPUTE_OPENED = "dispute.opened"  # with the SHA-256 of its neutral data report (governance.disputes)
+DISPUTE_ANSWERED = "dispute.answered"
+DISPUTE_ESCALATED = "dispute.escalated"  # moved up the escalation ladder when its clock ran out
+DISPUTE_WITHDRAWN = "dispute.withdrawn"
 
 
 def utc_text(moment: datetime) -> str:

@@ -14,6 +14,10 @@ Several processes may run this loop (`alliance serve --workers N`, or two server
 database): each minute the loop asks for the `daily-settlement` lease (store.lease), and only the
 process holding it settles. If the holder dies, the lease is free again and another process takes
 it at its next minute.
+
+Other platform clocks that must move by themselves (a dispute's escalation ladder) ride on the same
+loop and lease as `also` jobs: each runs every minute after the settlement, in the lease holder
+only, and one failing is logged without stopping the others.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable, Sequence
 from datetime import time, timedelta
 from pathlib import Path
 
@@ -35,7 +40,9 @@ logger = logging.getLogger("alliance.settlement")
 
 class DailySettlement:
     def __init__(self, store: Store, facts_path: Path, settle_at: time, clock: Clock,
-                 interval: timedelta = timedelta(minutes=1), held: Lease | None = None) -> None:
+                 interval: timedelta = timedelta(minutes=1), held: Lease | None = None,
+                 also: Sequence[Callable[[], object]] = ()) -> None:
+        self.also = tuple(also)
         self.store, self.facts_path, self.settle_at, self.clock, self.interval = store, facts_path, settle_at, clock, interval
         self.lease = held if held is not None else lease(store, "daily-settlement")
         self._stop = threading.Event()
@@ -64,6 +71,11 @@ class DailySettlement:
             else:
                 logger.info("settled %s %s", run.alliance, run.day)
         self.runs.extend(runs)
+        for job in self.also:
+            try:
+                job()
+            except Exception:  # one clock's defect must not stop the settlement or the other clocks
+                logger.exception("scheduled job %s failed", getattr(job, "__name__", job))
         return runs
 
     def step(self) -> list[service.ScheduledRun] | None:

@@ -77,7 +77,25 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                    "revoked_at": None if p.revoked_at is None else utc_text(p.revoked_at)}
                   for p in c.execute(select(powers_of_attorney).where(powers_of_attorney.c.alliance_id == alliance_id)
                                      .order_by(powers_of_attorney.c.id))]
-    return Rows(alliance, member_rows, version_rows, signature_rows, run_rows, screening_rows, pilot_rows, power_rows)
+    return Rows(alliance, member_rows, version_rows, signature_rows, run_rows, screening_rows, pilot_rows, power_rows,
+                disputes=_dispute_rows(c, alliance_id))
+
+
+def _dispute_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.core.money import Money
+    from alliance.store.tables import dispute_evidence, disputes
+
+    evidence: dict[int, list[str]] = {}
+    for e in c.execute(select(dispute_evidence.c.dispute_id, dispute_evidence.c.sha256)
+                       .where(dispute_evidence.c.alliance_id == alliance_id).order_by(dispute_evidence.c.id)):
+        evidence.setdefault(e.dispute_id, []).append(e.sha256)
+    return [{"number": d.number, "claimant": d.claimant, "respondents": list(d.respondents),
+             "agreement": d.agreement, "version": d.version, "rule": d.rule_id, "days": list(d.days),
+             "amount": Money(int(d.amount_minor), d.currency).amount_text(), "currency": d.currency,
+             "statement": d.statement, "report": d.report, "report_sha256": d.report_sha256,
+             "answer": d.answer, "status": d.status, "level": d.level, "evidence": evidence.get(d.id, [])}
+            for d in c.execute(select(disputes).where(disputes.c.alliance_id == alliance_id)
+                               .order_by(disputes.c.number))]
 
 
 def kept_files(c: Connection, alliance_id: int) -> Iterator[tuple[int, str, int, bytes]]:

@@ -614,3 +614,66 @@ gov_actions = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("closed_at", UtcDateTime, nullable=True),
 )
+
+# Disputes between members (governance.disputes): the claim, where it stands on the alliance's
+# escalation ladder (a copy of the ladder as it was at the opening), and its neutral data report
+# kept as canonical JSON whose SHA-256 the ledger records. `ruling_ref` will name the arbitration
+# body's proposal that rules on it (issue 19, a later part).
+dispute_ladders = Table(
+    "dispute_ladders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, unique=True),
+    Column("ladder", JSON, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("claimant", String(32), nullable=False),
+    Column("respondents", JSON, nullable=False),
+    Column("agreement", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("rule_id", String(64), nullable=False),
+    Column("days", JSON, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("statement", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("level", SmallInteger, nullable=False),
+    Column("level_since", UtcDateTime, nullable=False),
+    Column("ladder", JSON, nullable=False),
+    Column("opened_by", String(200), nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("response_due", UtcDateTime, nullable=False),
+    Column("ruling_due", UtcDateTime, nullable=False),
+    Column("answer", Text, nullable=True),
+    Column("answered_by", String(200), nullable=True),
+    Column("answered_at", UtcDateTime, nullable=True),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Column("report", Text, nullable=False),
+    Column("report_sha256", String(64), nullable=False),
+    Column("ruling_ref", String(64), nullable=True),
+    UniqueConstraint("alliance_id", "number", name="uq_disputes_alliance_number"),
+)
+
+# Evidence of a dispute: the file itself is kept once per alliance by its SHA-256 in
+# `evidence_files` (as due diligence keeps its evidence), which verification re-hashes.
+dispute_evidence = Table(
+    "dispute_evidence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("dispute_id", Integer, ForeignKey("disputes.id"), nullable=False, index=True),
+    Column("party", String(32), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("added_by", String(200), nullable=False),
+    Column("added_at", UtcDateTime, nullable=False),
+)

@@ -88,6 +88,8 @@ EXPLANATIONS = {
     "body_not_found": N_("There is no such body in this alliance."),
     "meeting_not_found": N_("There is no such meeting in this alliance, or its body does not include your member."),
     "meeting_in_past": N_("A new meeting must be in the future: choose a later date; nothing was scheduled."),
+    "dispute_not_found": N_("There is no such dispute in this alliance, or you are not one of its parties."),
+    "dispute_closed": N_("This dispute is already withdrawn or resolved; it can no longer change."),
 }
 # Codes that never reach a page: the command line's own, and the sign-in redirect.
 NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})
