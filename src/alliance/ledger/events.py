@@ -34,6 +34,8 @@ ORDERS_SET_ASIDE = "orders.set_aside"  # lines stored before import bounded them
 DAY_SETTLED = "settlement.day_closed"
 SCREENING_RUN = "screening.run_saved"
 PILOT_DECIDED = "pilot.decided"
+ALLIANCE_STATUS_CHANGED = "alliance.status_changed"  # the lifecycle: from, to, decided_by
+ALLIANCE_EDITED = "alliance.edited"  # details changed after founding: the new values (charter by digest)
 
 
 def utc_text(moment: datetime) -> str:
