@@ -55,6 +55,7 @@ class Action(StrEnum):
     IMPORT_ORDERS = "import_orders"           # order lines in bulk
     MANAGE_PEOPLE = "manage_people"           # users and their roles: a coordinator its alliance's, a member admin its member's
     MANAGE_PLATFORM = "manage_platform"       # found alliances, keys for any alliance
+    CHANGE_ALLIANCE = "change_alliance"       # its details and its lifecycle status (registry/lifecycle.py)
 
 
 ALLOWED: dict[Role, frozenset[Action]] = {
@@ -96,6 +97,7 @@ ACTION_NAMES: dict[Action, Message] = {
     Action.IMPORT_ORDERS: Message("import orders"),
     Action.MANAGE_PEOPLE: Message("manage people"),
     Action.MANAGE_PLATFORM: Message("manage platform"),
+    Action.CHANGE_ALLIANCE: Message("change alliance"),
 }
 MEMBER_SCOPED = frozenset({Action.READ_MEMBER_DATA, Action.ACT_FOR_MEMBER})
 DEPARTED_MAY = frozenset({Action.COMPUTE, Action.READ_DIRECTORY, Action.READ_RECORDS, Action.READ_MEMBER_DATA})
