@@ -81,6 +81,10 @@ EXPLANATIONS = {
     "solver_failed": N_("The calculation could not be completed for this game; see the details below."),
     "unreadable_file": N_("The file cannot be read: check its type and that it is not damaged."),
     "wrong_password": N_("The current password is not right; nothing was changed."),
+    "alliance_not_writable": N_("The alliance's status does not allow this change (a dissolved alliance accepts "
+                                "none); everything can still be read."),
+    "status_change_not_allowed": N_("The alliance cannot move to that status from the one it has; the message "
+                                    "names the ones it can."),
 }
 # Codes that never reach a page: the command line's own, and the sign-in redirect.
 NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})
