@@ -48,7 +48,7 @@ def test_details_are_edited_and_bad_input_is_one_line(cli, tmp_path: Path) -> No
     charter.write_text("第一条 联盟宗旨\n", encoding="utf-8")
     r = cli("alliance", "edit", "nb", "--name", "宁波精密联盟", "--charter-file", str(charter), "--no-planned-end")
     assert r.exit_code == 0 and "Changed name, charter, planned_end of nb." in r.stdout
-    assert (shown(cli)["name"], shown(cli)["charter"], shown(cli)["planned_end"]) == ("宁波精密联盟", "第一条 联盟宗旨\n", None)
+    assert (shown(cli)["name"], shown(cli)["charter"], shown(cli)["planned_end"]) == ("宁波精密联盟", "第一条 联盟宗旨", None)
     before = shown(cli)
     for args, expected in ((("--planned-end", "2000-01-01"), "is in the past"),
                            (("--planned-end", "soon"), "--planned-end: 'soon' is not a date"),

@@ -190,6 +190,10 @@ def test_details_are_edited_logged_and_recorded_and_bad_input_changes_nothing(
                                clock)  # the clock's today is 2026-11-22 in Asia/Shanghai
     with pytest.raises(InvalidInput, match="name is required"):
         registry.edit_alliance(store, "cloud-hw", AllianceEdit(name="  "), "秘书长", clock)
+    with pytest.raises(InvalidInput, match="the charter contains control characters"):
+        registry.edit_alliance(store, "cloud-hw", AllianceEdit(charter="第一条\x00"), "秘书长", clock)
+    with pytest.raises(InvalidInput, match="the reason is longer than 1000 characters"):
+        registry.change_status(store, "cloud-hw", "suspended", "秘书长", clock, reason="因" * 1001)
     with pytest.raises(InvalidInput, match="unknown status 'paused'"):
         registry.edit_alliance(store, "cloud-hw", AllianceEdit(name="新"), "秘书长", clock, status="paused")
     with pytest.raises(TransitionRefused):  # refused change of state: the name stays too

@@ -305,6 +305,9 @@ def _save_members(uow: UnitOfWork, alliance: Alliance, drafts: Sequence[MemberDr
 # -- the lifecycle: details and status after founding (registry/lifecycle.py) ------------------------
 
 
+CHARTER_LIMIT = 100_000  # characters: a charter (章程) of a few dozen pages
+
+
 @dataclass(frozen=True, slots=True)
 class AllianceEdit:
     """What to change of an alliance's details; None leaves a field as it is. `planned_end`:
@@ -333,20 +336,28 @@ def edit_alliance(store: Store, alliance_code: str, edit: AllianceEdit, actor: s
     (a dissolved alliance is not edited any more) and TransitionRefused."""
     from alliance.registry.model import NAME_LIMIT
 
+    from alliance.core.text import check_text
+
     target = lifecycle_rules.parse_status(status) if isinstance(status, str) else status
     reasons: list[Message] = []
-    if edit.name is not None and not edit.name.strip():
-        reasons.append(Message("name is required"))
-    elif edit.name is not None and len(edit.name.strip()) > NAME_LIMIT:
-        reasons.append(Message("name is longer than {limit} characters", limit=NAME_LIMIT))
+
+    def checked(value: str | None, what: Message, limit: int, **how: bool) -> str | None:
+        if value is None:
+            return None
+        try:
+            return check_text(value, what, limit, **how)
+        except InvalidInput as exc:
+            reasons.append(exc.message)
+            return None
+
+    name = checked(edit.name, Message("name"), NAME_LIMIT)
+    charter = checked(edit.charter, Message("the charter"), CHARTER_LIMIT, required=False, multiline=True)
+    decided_by = checked(decided_by, Message("the decision's reference"), 200, required=False) or None
+    reason = checked(reason, Message("the reason"), 1000, required=False) or ""
     if edit.planned_end is not None and edit.clear_planned_end:
         reasons.append(Message("give a planned end date or remove it, not both"))
-    decided_by = (decided_by or "").strip() or None
-    reason = reason.strip()
-    if decided_by is not None and len(decided_by) > 200:
-        reasons.append(Message("the decision's reference is longer than {limit} characters", limit=200))
-    if len(reason) > 1000:
-        reasons.append(Message("the reason is longer than {limit} characters", limit=1000))
+    edit = replace(edit, name=name if edit.name is not None else None,
+                   charter=charter if edit.charter is not None else None)
     if reasons:
         raise InvalidInput(Message("cannot change alliance {code!r}: {reasons}", code=alliance_code,
                                    reasons=joined(reasons)), [Problem("alliance", "", r) for r in reasons])
