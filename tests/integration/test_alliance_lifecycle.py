@@ -222,3 +222,44 @@ def test_a_project_alliance_is_founded_with_its_planned_end_and_forming(store: S
         make_alliance(store, clock, code="gone", status=AllianceStatus.DISSOLVED)
     assert registry.change_status(store, "proj", "active", "秘书长", clock).status is AllianceStatus.ACTIVE
     assert ledger.verify_store(store, "proj").ok
+
+
+def waiting_on_a_lock(store: Store) -> bool:
+    from sqlalchemy import text
+
+    with store.engine.connect() as c:
+        return bool(c.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                   "AND datname = current_database()")).scalar())
+
+
+def test_a_write_that_checks_while_a_status_change_is_under_way_waits_and_sees_the_new_state(
+        store: Store, alliance: FactStore, clock: FrozenClock) -> None:
+    """PostgreSQL: the write does not act on the status committed before the change (no lost dissolution)."""
+    import threading
+    import time
+
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the second waits for the whole first transaction")
+    outcome: list[BaseException | None] = []
+    with store.unit_of_work() as uow:  # a change of status, not committed yet
+        target = uow.alliances.require("cloud-hw")
+        uow.alliances.lock(target.id)
+        uow.alliances.update(target.id, {"status": "dissolved"})
+
+        def add() -> None:
+            try:
+                registry.add_member(store, "cloud-hw", member_values(9), clock)
+                outcome.append(None)
+            except BaseException as exc:  # noqa: BLE001 - the thread's result, checked below
+                outcome.append(exc)
+
+        writer = threading.Thread(target=add)
+        writer.start()
+        # The writer must reach its check while the change is under way: wait until it waits on the
+        # row (it finishes instead, as if the check were not locked, and then the test fails).
+        while writer.is_alive() and not waiting_on_a_lock(store):
+            time.sleep(0.01)
+        uow.commit()
+    writer.join()
+    assert isinstance(outcome[0], AllianceNotWritable), outcome
+    assert [m.code for m in registry.list_members(store, "cloud-hw")] == ["HW", "SW"]

@@ -362,6 +362,9 @@ def edit_alliance(store: Store, alliance_code: str, edit: AllianceEdit, actor: s
         raise InvalidInput(Message("cannot change alliance {code!r}: {reasons}", code=alliance_code,
                                    reasons=joined(reasons)), [Problem("alliance", "", r) for r in reasons])
     with store.unit_of_work() as uow:
+        # Locked first, then read: the writes that checked the state before this change finish
+        # first, and those after wait and see the new state (AllianceRepository.status_of).
+        uow.alliances.lock(uow.alliances.require(alliance_code).id)
         alliance = uow.alliances.require(alliance_code)
         if target is not None:  # asked first: a refused change of state leaves the details as they are
             lifecycle_rules.check_transition(alliance.code, alliance.status, target)

@@ -70,9 +70,17 @@ class AllianceRepository:
         return self._load(None)
 
     def status_of(self, alliance_id: int) -> AllianceStatus | None:
-        """The alliance's status as this transaction sees it (the lifecycle's check on every write)."""
-        found = self._c.execute(select(alliances.c.status).where(alliances.c.id == alliance_id)).scalar_one_or_none()
+        """The alliance's status, for the lifecycle's check on every write. Read FOR SHARE on
+        PostgreSQL: a change of status (which locks the row FOR UPDATE, `lock`) waits for the writes
+        that checked the status before it to commit, and a write that checks while a change is under
+        way waits for it and then sees the new status (not the one committed before it)."""
+        query = select(alliances.c.status).where(alliances.c.id == alliance_id).with_for_update(read=True)
+        found = self._c.execute(query).scalar_one_or_none()
         return None if found is None else AllianceStatus(found)
+
+    def lock(self, alliance_id: int) -> None:
+        """Hold the alliance's row until the transaction ends (a change of its details or status)."""
+        self._c.execute(select(alliances.c.id).where(alliances.c.id == alliance_id).with_for_update())
 
     def update(self, alliance_id: int, values: dict[str, Any]) -> None:
         """Change the alliance's own columns (name, charter, status, planned_end)."""
