@@ -108,3 +108,18 @@ def test_the_page_speaks_chinese(c: TestClient) -> None:
     sign_in(c, "coord")
     page = c.get(f"{A}/settings", headers={"Accept-Language": "zh-CN"}).text
     assert "详情与状态" in page and "历史" in page
+
+
+def test_a_project_alliance_past_its_planned_end_says_so_until_it_winds_down(c: TestClient, store: Store,
+                                                                            clock: FrozenClock) -> None:
+    from datetime import date, timedelta
+
+    registry.edit_alliance(store, "cloud-hw", registry.AllianceEdit(planned_end=date(2026, 11, 30)), "coord", clock)
+    sign_in(c, "coord")
+    assert 'id="planned-end-passed"' not in c.get(A).text
+    clock.advance(timedelta(days=9))  # 2026-12-01 in Asia/Shanghai
+    sign_in(c, "coord")  # the session of nine days ago has ended
+    assert 'id="planned-end-passed"' in c.get(A).text
+    registry.change_status(store, "cloud-hw", "dissolving", "coord", clock)
+    page = c.get(A).text
+    assert 'id="planned-end-passed"' not in page and 'id="lifecycle-notice"' in page

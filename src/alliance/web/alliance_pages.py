@@ -69,7 +69,8 @@ def overview(request: Request, code: Code, store: StoreDep, clock: ClockDep, vie
                   subs=subs, graph=graph, yesterday=yesterday, settled=settled, own_member=own, open_items=open_items,
                   log=log, may_import=viewer.may(Action.MANAGE_ALLIANCE, code),
                   departed=departed_in_force(store, code, yesterday + timedelta(days=1), viewer),
-                  names={m.code: m.legal_name for m in everyone}, state_meaning=STATE_MEANINGS[alliance.status])
+                  names={m.code: m.legal_name for m in everyone}, state_meaning=STATE_MEANINGS[alliance.status],
+                  overdue=_overdue(alliance, yesterday + timedelta(days=1)))
 
 
 @router.get("/alliances/{code}/ledger/verify", response_class=HTMLResponse)
@@ -251,6 +252,12 @@ STATE_MEANINGS = {
 }
 FIELD_NAMES = {"name": N_("Name"), "charter": N_("Charter"), "planned_end": N_("Planned end"), "status": N_("Status")}
 SAVED = {"details": N_("The details are saved."), "status": N_("The status is changed.")}
+
+
+def _overdue(alliance: Alliance, today: date) -> bool:
+    """A project alliance past its planned end and not yet winding down: the page says so."""
+    return (alliance.planned_end is not None and alliance.planned_end < today
+            and alliance.status in (AllianceStatus.FORMING, AllianceStatus.ACTIVE, AllianceStatus.SUSPENDED))
 
 
 def _changed_at(change: AllianceChange, tz: str) -> str:
