@@ -77,16 +77,20 @@ def test_a_status_change_is_confirmed_before_it_is_made(c: TestClient, store: St
 
 def test_a_dissolved_alliance_reads_but_refuses_writes_as_a_page(c: TestClient, store: Store,
                                                                clock: FrozenClock) -> None:
+    sign_in(c, "coord")
+    assert "/members/import" in c.get(f"{A}/members").text
     registry.change_status(store, "cloud-hw", "dissolving", "coord", clock)
     registry.change_status(store, "cloud-hw", "dissolved", "coord", clock)
     token = sign_in(c, "coord")
+    assert "/members/import" not in c.get(f"{A}/members").text  # not offered: it would be refused
+    assert "/members/import" not in c.get(A).text
     page = c.get(f"{A}/settings").text
     assert "This status is final." in page and 'id="details-form"' not in page
     r = c.post(f"{A}/settings", data={"name": "复活", "charter": "", "planned_end": "", "csrf_token": token})
     assert r.status_code == 409 and "is dissolved" in r.text
     zh = c.post(f"{A}/settings", data={"name": "复活", "charter": "", "planned_end": "", "csrf_token": token},
                 headers={"Accept-Language": "zh-CN"})
-    assert zh.status_code == 409 and "已解散" in zh.text
+    assert zh.status_code == 409 and "已解散：不再接受基本信息变更" in zh.text
     assert c.get(f"{A}/members").status_code == 200
     assert registry.get_alliance(store, "cloud-hw").name == "宁波精密零部件企业联盟"
 

@@ -67,7 +67,7 @@ def overview(request: Request, code: Code, store: StoreDep, clock: ClockDep, vie
             log = None
     return render(request, "alliance/overview.html", alliance=alliance, section="overview", members=members,
                   subs=subs, graph=graph, yesterday=yesterday, settled=settled, own_member=own, open_items=open_items,
-                  log=log, may_import=viewer.may(Action.MANAGE_ALLIANCE, code),
+                  log=log, may_import=_may_admit(viewer, alliance),
                   departed=departed_in_force(store, code, yesterday + timedelta(days=1), viewer),
                   names={m.code: m.legal_name for m in everyone}, state_meaning=STATE_MEANINGS[alliance.status],
                   overdue=_overdue(alliance, yesterday + timedelta(days=1)))
@@ -141,7 +141,7 @@ def members_page(request: Request, code: Code, store: StoreDep, viewer: PageView
     return render(request, template, alliance=alliance, section="members", members=found[offset:offset + PAGE_SIZE],
                   total=len(found), limit=PAGE_SIZE, offset=offset, q=q, role=role, region=region, regions=regions,
                   roles=list(MemberRole), params=params, imported=imported,
-                  may_import=viewer.may(Action.MANAGE_ALLIANCE, code))
+                  may_import=_may_admit(viewer, alliance))
 
 
 @router.get("/alliances/{code}/members/import", response_class=HTMLResponse)
@@ -252,6 +252,12 @@ STATE_MEANINGS = {
 }
 FIELD_NAMES = {"name": N_("Name"), "charter": N_("Charter"), "planned_end": N_("Planned end"), "status": N_("Status")}
 SAVED = {"details": N_("The details are saved."), "status": N_("The status is changed.")}
+
+
+def _may_admit(viewer: PageViewer, alliance: Alliance) -> bool:
+    """Whether to offer the member import: the viewer's role, and the alliance's state (lifecycle)."""
+    return (viewer.may(Action.MANAGE_ALLIANCE, alliance.code)
+            and lifecycle.allows(alliance.status, lifecycle.Write.ADMIT_MEMBER))
 
 
 def _overdue(alliance: Alliance, today: date) -> bool:
