@@ -372,6 +372,9 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
         dispute_evidence.c.alliance_id == aid)), "dispute 1 differs from what was recorded: evidence"),
     ("kept file edited", lambda c, aid: c.execute(update(evidence_files).where(_evidence(c, aid)).values(content=b"forged")),
      "evidence file 1: its content no longer has its recorded SHA-256"),
+    ("alliance's status changed behind the ledger", lambda c, aid: c.execute(update(alliances).where(
+        alliances.c.id == aid).values(status="dissolved")),
+     "entry 0 (alliance.created): alliance nb differs from what was recorded: status"),
 ]
 
 
@@ -482,3 +485,29 @@ def test_pages_say_when_a_version_or_the_ledger_no_longer_matches(recorded: Reco
         verdict = c.get("/alliances/nb/ledger/verify").text
         assert 'class="alert alert--error"' in verdict
         assert in_chinese("is stored but no ledger entry records it (added outside the platform)") in verdict
+
+
+def test_lifecycle_changes_are_recorded_and_rewriting_them_is_caught(store: Store, clock: FrozenClock) -> None:
+    """Status changes and detail edits are entries: verification recomputes the alliance from them."""
+    make_alliance(store, clock, code="life")
+    registry.change_status(store, "life", "suspended", "秘书长", clock, decided_by="proposal 3")
+    registry.edit_alliance(store, "life", registry.AllianceEdit(name="新名字", charter="章程", planned_end=date(2027, 6, 30)),
+                           "秘书长", clock)
+    assert ledger.verify_store(store, "life").ok
+    with store.unit_of_work() as uow:
+        aid = uow.alliances.require("life").id
+    # The entry named is the latest that speaks of the alliance (an object's claim is where it stands).
+    for values, expected in (({"status": "active"}, "status is 'active', the ledger recorded 'suspended'"),
+                             ({"name": "旧名字"}, "entry 2 (alliance.edited): alliance life differs from what was "
+                                                "recorded: name"),
+                             ({"charter": "改写的章程"}, "charter_sha256"),
+                             ({"planned_end": date(2028, 1, 1)}, "planned_end")):
+        with store.engine.begin() as c:
+            before = c.execute(select(alliances).where(alliances.c.id == aid)).one()._asdict()
+            c.execute(update(alliances).where(alliances.c.id == aid).values(**values))
+        report = ledger.verify_store(store, "life")
+        assert not report.ok and expected in str(report.first_mismatch), (values, str(report.first_mismatch))
+        with store.engine.begin() as c:
+            c.execute(update(alliances).where(alliances.c.id == aid).values(
+                **{k: before[k] for k in values}))
+    assert ledger.verify_store(store, "life").ok

@@ -58,6 +58,7 @@ class Action(StrEnum):
     READ_MEETINGS = "read_meetings"           # a body's meetings, minutes, attendance, action items (members: their bodies')
     RUN_MEETINGS = "run_meetings"             # agenda, attendance, minutes, action items (members: as chair or secretary)
     MANAGE_BODIES = "manage_bodies"           # set up bodies, their seats, cadence and decision rules
+    CHANGE_ALLIANCE = "change_alliance"       # its details and its lifecycle status (registry/lifecycle.py)
 
 
 ALLOWED: dict[Role, frozenset[Action]] = {
@@ -99,6 +100,7 @@ ACTION_NAMES: dict[Action, Message] = {
     Action.IMPORT_ORDERS: Message("import orders"),
     Action.MANAGE_PEOPLE: Message("manage people"),
     Action.MANAGE_PLATFORM: Message("manage platform"),
+    Action.CHANGE_ALLIANCE: Message("change alliance"),
 }
 MEMBER_SCOPED = frozenset({Action.READ_MEMBER_DATA, Action.ACT_FOR_MEMBER})
 DEPARTED_MAY = frozenset({Action.COMPUTE, Action.READ_DIRECTORY, Action.READ_RECORDS, Action.READ_MEMBER_DATA})

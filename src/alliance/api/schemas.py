@@ -45,6 +45,7 @@ class AllianceOut(BaseModel):
     sub_alliances: list[str]
     member_count: int
     created_at: datetime
+    planned_end: date | None = None  # a task / project alliance's planned end
 
     @classmethod
     def of(cls, a: Alliance) -> AllianceOut:
@@ -52,7 +53,7 @@ class AllianceOut(BaseModel):
             code=a.code, name=a.name, kind=a.kind.value, structure=a.structure.value,
             status=a.status.value, currency=a.currency, timezone=a.timezone, charter=a.charter,
             parent=a.parent_code, sub_alliances=list(a.sub_alliance_codes),
-            member_count=a.member_count, created_at=a.created_at,
+            member_count=a.member_count, created_at=a.created_at, planned_end=a.planned_end,
         )
 
 

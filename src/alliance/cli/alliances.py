@@ -1,8 +1,9 @@
-"""`alliance alliance create|list|show`."""
+"""`alliance alliance create|list|show|edit|status|history`."""
 
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -45,6 +46,7 @@ def _record(a: Alliance) -> dict[str, Any]:
         "status": a.status.value, "parent": a.parent_code, "sub_alliances": list(a.sub_alliance_codes),
         "member_count": a.member_count, "currency": a.currency, "timezone": a.timezone,
         "charter": a.charter, "created_at": a.created_at.isoformat(),
+        "planned_end": a.planned_end.isoformat() if a.planned_end else None,
     }
 
 
@@ -59,7 +61,9 @@ def create(
     currency: Annotated[str, typer.Option(help="ISO 4217 settlement currency.")] = "CNY",
     timezone: Annotated[str, typer.Option(help="IANA time zone of the business day.")] = DEFAULT_TIMEZONE,
     charter_file: Annotated[Path | None, typer.Option("--charter-file", help="UTF-8 text file with the charter.")] = None,
-    status: Annotated[AllianceStatus, typer.Option(help="forming, active, dissolving or dissolved.")] = AllianceStatus.ACTIVE,
+    status: Annotated[AllianceStatus, typer.Option(help="forming or active (an alliance is founded in one of them).")] = AllianceStatus.ACTIVE,
+    planned_end: Annotated[str | None, typer.Option(
+        "--planned-end", help="A task / project alliance's planned end, YYYY-MM-DD (today or later).")] = None,
     coordinator: Annotated[str | None, typer.Option(
         "--coordinator", help="An existing user account to be its coordinator.")] = None,
     new_coordinator: Annotated[str | None, typer.Option(
@@ -68,15 +72,10 @@ def create(
     coordinator_name: Annotated[str, typer.Option("--coordinator-name", help="The new coordinator's display name.")] = "",
 ) -> None:
     """Found a new alliance, with its coordinator (or grant one later: alliance user grant)."""
-    charter = ""
-    if charter_file is not None:
-        try:
-            charter = charter_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InvalidInput(Message("{path}: cannot read charter ({error})", path=charter_file, error=exc)) from None
+    charter = _read_charter(charter_file) if charter_file is not None else ""
     spec = AllianceSpec(
         code=code, name=name, kind=kind, structure=structure, currency=currency, timezone=timezone,
-        charter=charter, parent_code=parent, status=status,
+        charter=charter, parent_code=parent, status=status, planned_end=_day(planned_end, "--planned-end"),
     )
     if coordinator is not None and new_coordinator is not None:
         raise InvalidInput(Message("name --coordinator (an existing account) or --new-coordinator (a new one), not "
@@ -105,6 +104,23 @@ def create(
                           "and choose a password. It works once.", highlight=False, soft_wrap=True)
 
 
+def _day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(Message("{option}: {value!r} is not a date (YYYY-MM-DD)", option=option,
+                                   value=text)) from None
+
+
+def _read_charter(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(Message("{path}: cannot read charter ({error})", path=path, error=exc)) from None
+
+
 @app.command("list")
 @fails_cleanly
 def list_(fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE) -> None:
@@ -131,3 +147,75 @@ def show(
         emit(fmt, ["field", "value"], pairs, record, title=a.name)
     else:
         emit(fmt, list(record), [[", ".join(v) if isinstance(v, list) else v for v in record.values()]], record)
+
+
+@app.command("edit")
+@fails_cleanly
+def edit(
+    code: Annotated[str, typer.Argument(help="The alliance's code.")],
+    name: Annotated[str | None, typer.Option("--name", help="Its new display name.")] = None,
+    charter_file: Annotated[Path | None, typer.Option("--charter-file", help="UTF-8 text file with the new charter.")] = None,
+    planned_end: Annotated[str | None, typer.Option(
+        "--planned-end", help="Its planned end, YYYY-MM-DD (today or later): a task / project alliance.")] = None,
+    no_planned_end: Annotated[bool, typer.Option(
+        "--no-planned-end", help="Remove the planned end (no longer a project alliance).")] = False,
+) -> None:
+    """Change an alliance's details after founding; each change is logged (alliance history) and
+    recorded in its ledger."""
+    edit_values = service.AllianceEdit(
+        name=name, charter=_read_charter(charter_file) if charter_file is not None else None,
+        planned_end=_day(planned_end, "--planned-end"), clear_planned_end=no_planned_end)
+    store, clock = open_store(), SystemClock()
+    before = service.get_alliance(store, code)
+    after = service.edit_alliance(store, code, edit_values, current_actor(), clock)
+    changed = [f for f in ("name", "charter", "planned_end") if getattr(before, f) != getattr(after, f)]
+    if changed:
+        console.print(f"Changed {', '.join(changed)} of [bold]{after.code}[/].", highlight=False)
+    else:
+        console.print(f"Nothing to change: {after.code} already says that.", highlight=False)
+
+
+@app.command("status")
+@fails_cleanly
+def status_command(
+    code: Annotated[str, typer.Argument(help="The alliance's code.")],
+    state: Annotated[str, typer.Argument(help="forming, active, suspended, dissolving or dissolved.")],
+    decided_by: Annotated[str | None, typer.Option(
+        "--decided-by", help="The decision that made the change, e.g. 'proposal 12' (every change but "
+                             "forming -> active is decided by the alliance).")] = None,
+    reason: Annotated[str, typer.Option("--reason", help="Why, in a sentence (kept in the history).")] = "",
+) -> None:
+    """Move an alliance along its lifecycle: forming -> active -> suspended -> dissolving -> dissolved.
+    A dissolved alliance accepts no more writes; its records stay readable."""
+    store = open_store()
+    before = service.get_alliance(store, code)
+    after = service.change_status(store, code, state, current_actor(), SystemClock(), decided_by=decided_by,
+                                  reason=reason)
+    console.print(f"[bold]{after.code}[/] is now {after.status.value} (was {before.status.value}).", highlight=False)
+
+
+@app.command("history")
+@fails_cleanly
+def history(
+    code: Annotated[str, typer.Argument(help="The alliance's code.")],
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
+) -> None:
+    """Every change of the alliance's details and status, the latest first."""
+    changes = service.alliance_history(open_store(), code)
+    header = ["changed_at", "actor", "field", "old", "new", "decided_by", "reason"]
+    rows = [[c.changed_at.strftime("%Y-%m-%d %H:%M"), c.actor, c.field,
+             _shown(c.field, c.old_value), _shown(c.field, c.new_value), c.decided_by or "", c.reason]
+            for c in changes]
+    records = [{"changed_at": c.changed_at.isoformat(), "actor": c.actor, "field": c.field, "old": c.old_value,
+                "new": c.new_value, "decided_by": c.decided_by, "reason": c.reason} for c in changes]
+    emit(fmt, header, rows, records, title=f"{code}: history")
+
+
+def _shown(field: str, value: str | None) -> str:
+    """A value for a table cell: a charter is long, so its first line only."""
+    if value is None:
+        return ""
+    if field == "charter":
+        first = value.strip().splitlines()[0] if value.strip() else ""
+        return first[:40] + ("…" if len(first) > 40 or "\n" in value.strip() else "")
+    return value

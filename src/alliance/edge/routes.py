@@ -208,6 +208,13 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("GET", "/alliances/{code}/disputes/{number}/evidence/{sha256}"): Action.READ_RECORDS,
     ("POST", "/alliances/{code}/disputes/{number}/answer"): Action.ACT_FOR_MEMBER,
     ("POST", "/alliances/{code}/disputes/{number}/withdraw"): Action.ACT_FOR_MEMBER,
+    # -- an alliance's lifecycle: details and status after founding (registry/lifecycle.py) -----------
+    ("PATCH", "/api/v1/alliances/{code}"): Action.CHANGE_ALLIANCE,
+    ("POST", "/api/v1/alliances/{code}/status"): Action.CHANGE_ALLIANCE,
+    ("GET", "/api/v1/alliances/{code}/history"): Action.READ_DIRECTORY,
+    ("GET", "/alliances/{code}/settings"): Action.READ_DIRECTORY,  # details and history; forms for those who may
+    ("POST", "/alliances/{code}/settings"): Action.CHANGE_ALLIANCE,
+    ("POST", "/alliances/{code}/status"): Action.CHANGE_ALLIANCE,
 }
 
 # Signing for a member may be done under its power of attorney (the other acts for a member not);

@@ -28,6 +28,7 @@ from typing import Any
 from alliance.access.policy import Action, authorize
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import Clock
+from alliance.registry.lifecycle import ALLOWED, Write
 from alliance.core.errors import AllianceError, Conflict, InvalidInput, NotFound
 from alliance.core.messages import Message, joined
 from alliance.core.money import Money
@@ -466,8 +467,8 @@ def escalate_due(store: Store, clock: Clock, actor: str = "scheduler") -> list[E
     moved: list[Escalated] = []
     for aid, number in due:
         alliance = codes.get(aid)
-        if alliance is None:
-            continue
+        if alliance is None or Write.VOTE not in ALLOWED[alliance.status]:
+            continue  # a dissolved alliance's disputes stand where they were
         try:
             with store.unit_of_work() as uow:
                 repo = DisputeRepository(uow.connection)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from alliance.access.policy import Action, authorize, authorize_body
 from alliance.access.roles import Principal
 from alliance.core.clock import Clock, local_today
+from alliance.registry.lifecycle import Write, check_writable
 from alliance.core.errors import AllianceError, Conflict, InvalidInput, NotFound, Problem
 from alliance.core.messages import Message
 from alliance.governance import ics
@@ -74,6 +75,15 @@ def may(principal: Principal, action: Action, alliance: str, body: Body) -> bool
     return True
 
 
+def _writable(uow: UnitOfWork, alliance_code: str) -> Alliance:
+    """The alliance, if its lifecycle state accepts governance writes (not once it is dissolved:
+    registry/lifecycle.py); AllianceNotWritable (409) otherwise. Meetings write no ledger entry, so
+    the ledger's own check does not see them: this is theirs."""
+    alliance = uow.alliances.require(alliance_code)
+    check_writable(alliance.code, alliance.status, Write.VOTE)
+    return alliance
+
+
 def _body(uow: UnitOfWork, alliance: Alliance, body_id: int) -> Body:
     found = _repo(uow).body(alliance.id, body_id)
     if found is None:
@@ -103,7 +113,7 @@ def create_body(store: Store, alliance_code: str, principal: Principal, *, name:
     except InvalidInput as exc:
         problems += exc.problems or [Problem(Message("body"), "rules", exc.message)]
     with store.unit_of_work() as uow:
-        alliance = uow.alliances.require(alliance_code)
+        alliance = _writable(uow, alliance_code)
         found, seat_problems = check_seats(seats, _members(uow, alliance))
         problems += seat_problems
         if name in _repo(uow).body_names(alliance.id):
@@ -123,7 +133,7 @@ def set_seats(store: Store, alliance_code: str, principal: Principal, body_id: i
     """Replace the body's seats (e.g. a new term's members and roles)."""
     authorize(principal, Action.MANAGE_BODIES, alliance_code)
     with store.unit_of_work() as uow:
-        alliance = uow.alliances.require(alliance_code)
+        alliance = _writable(uow, alliance_code)
         _body(uow, alliance, body_id)
         found, problems = check_seats(seats, _members(uow, alliance))
         refuse(problems)
@@ -137,7 +147,7 @@ def set_rules(store: Store, alliance_code: str, principal: Principal, body_id: i
     authorize(principal, Action.MANAGE_BODIES, alliance_code)
     parsed = parse_rules(rules)
     with store.unit_of_work() as uow:
-        alliance = uow.alliances.require(alliance_code)
+        alliance = _writable(uow, alliance_code)
         _body(uow, alliance, body_id)
         _repo(uow).set_rules(alliance.id, body_id, {k: c.to_mapping() for k, c in parsed.items()})
         uow.commit()
@@ -194,7 +204,7 @@ def schedule(store: Store, alliance_code: str, principal: Principal, body_id: in
                           TITLE_LIMIT, required=False)
     refuse(problems)
     with store.unit_of_work() as uow:
-        alliance = uow.alliances.require(alliance_code)
+        alliance = _writable(uow, alliance_code)
         body = _body(uow, alliance, body_id)
         _guard(principal, Action.RUN_MEETINGS, alliance, body)
         step = CADENCES[body.cadence]
@@ -216,7 +226,7 @@ def add_meeting(store: Store, alliance_code: str, principal: Principal, body_id:
                                                                                 limit=24 * 60)))
     refuse(problems)
     with store.unit_of_work() as uow:
-        alliance = uow.alliances.require(alliance_code)
+        alliance = _writable(uow, alliance_code)
         body = _body(uow, alliance, body_id)
         _guard(principal, Action.RUN_MEETINGS, alliance, body)
         start = local_instant(day, at, alliance.timezone)
@@ -283,7 +293,7 @@ def add_agenda_item(store: Store, alliance_code: str, principal: Principal, meet
                     time_box: int, owner: str = "", proposal: str | None = None) -> AgendaItem:
     """Add an item at the end of the meeting's agenda."""
     with store.unit_of_work() as uow:
-        alliance = uow.alliances.require(alliance_code)
+        alliance = _writable(uow, alliance_code)
         meeting, body = _meeting(uow, alliance, meeting_id, principal, Action.RUN_MEETINGS)
         title, owner, link, problems = check_agenda_item(body, title, time_box, owner, proposal)
         agenda = _repo(uow).agenda(alliance.id, meeting_id)
@@ -305,7 +315,7 @@ def write_minutes(store: Store, alliance_code: str, principal: Principal, meetin
                          Message("the minutes"), MINUTES_LIMIT, required=False, multiline=True)
     refuse(problems)
     with store.unit_of_work() as uow:
-        alliance = uow.alliances.require(alliance_code)
+        alliance = _writable(uow, alliance_code)
         meeting, _ = _meeting(uow, alliance, meeting_id, principal, Action.RUN_MEETINGS)
         item = next((i for i in _repo(uow).agenda(alliance.id, meeting_id) if i.id == item_id), None)
         if item is None:
@@ -321,7 +331,7 @@ def record_attendance(store: Store, alliance_code: str, principal: Principal, me
     """Record present / proxy / absent for some members of the body; the whole sheet is checked after
     the change (a proxy holder must be present), and nothing is changed if anything is wrong."""
     with store.unit_of_work() as uow:
-        alliance = uow.alliances.require(alliance_code)
+        alliance = _writable(uow, alliance_code)
         meeting, body = _meeting(uow, alliance, meeting_id, principal, Action.RUN_MEETINGS)
         sheet, problems = attendance_sheet(body, _repo(uow).attendance(alliance.id, meeting_id), list(changes))
         refuse(problems)
@@ -334,7 +344,7 @@ def add_action(store: Store, alliance_code: str, principal: Principal, meeting_i
                due_on: date, clock: Clock, agenda_item_id: int | None = None, decision: str | None = None) -> ActionItem:
     """An action item decided at the meeting: owner (a member of the body), due on or after the meeting's day."""
     with store.unit_of_work() as uow:
-        alliance = uow.alliances.require(alliance_code)
+        alliance = _writable(uow, alliance_code)
         meeting, body = _meeting(uow, alliance, meeting_id, principal, Action.RUN_MEETINGS)
         day = meeting.starts_at.astimezone(ZoneInfo(alliance.timezone)).date()
         agenda = _repo(uow).agenda(alliance.id, meeting_id)
@@ -361,7 +371,7 @@ def set_action_status(store: Store, alliance_code: str, principal: Principal, ac
                                    statuses=", ".join(ActionStatus)),
                            [Problem(Message("action item"), "status", Message("open, done or cancelled"))]) from None
     with store.unit_of_work() as uow:
-        alliance = uow.alliances.require(alliance_code)
+        alliance = _writable(uow, alliance_code)
         found = _repo(uow).action(alliance.id, action_id)
         if found is None:
             raise NotFound(Message("alliance {code!r} has no action item {action_id}", code=alliance_code,

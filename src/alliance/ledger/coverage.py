@@ -94,19 +94,30 @@ class RecordedKind:
 
 class AllianceKind(RecordedKind):
     name = "alliance"
-    events = (events.ALLIANCE_CREATED,)
+    events = (events.ALLIANCE_CREATED, events.ALLIANCE_STATUS_CHANGED, events.ALLIANCE_EDITED)
     FIELDS = ("code", "name", "kind", "structure", "currency", "timezone", "parent")
+    # Recorded at founding since the lifecycle (0020); older founding entries leave them unclaimed
+    # until a later entry states them.
+    LATER_FIELDS = ("status", "planned_end")
+    EDITABLE = ("name", "planned_end", "charter_sha256")  # what an `alliance.edited` entry may state
 
     def key(self, payload: Mapping[str, Any]) -> Key:
         return (str(payload.get("code")),)
 
     def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
-        return {name: payload.get(name) for name in self.FIELDS}
+        if event_type == events.ALLIANCE_STATUS_CHANGED:
+            return {**(before or {}), "status": payload.get("to")}
+        if event_type == events.ALLIANCE_EDITED:
+            return {**(before or {}), **{name: payload[name] for name in self.EDITABLE if name in payload}}
+        claimed = {name: payload.get(name) for name in self.FIELDS}
+        claimed.update({name: payload[name] for name in self.LATER_FIELDS if name in payload})
+        return claimed
 
     def stored(self, rows: Rows) -> dict[Key, Fields]:
         if rows.alliance is None:
             return {}
-        return {(str(rows.alliance["code"]),): {name: rows.alliance.get(name) for name in self.FIELDS}}
+        return {(str(rows.alliance["code"]),): {name: rows.alliance.get(name)
+                                                for name in (*self.FIELDS, *self.LATER_FIELDS, *self.EDITABLE)}}
 
     def describe(self, key: Key) -> Message:
         return Message("alliance {alliance}", alliance=key[0])

@@ -38,6 +38,8 @@ DISPUTE_OPENED = "dispute.opened"  # with the SHA-256 of its neutral data report
 DISPUTE_ANSWERED = "dispute.answered"
 DISPUTE_ESCALATED = "dispute.escalated"  # moved up the escalation ladder when its clock ran out
 DISPUTE_WITHDRAWN = "dispute.withdrawn"
+ALLIANCE_STATUS_CHANGED = "alliance.status_changed"  # the lifecycle: from, to, decided_by
+ALLIANCE_EDITED = "alliance.edited"  # details changed after founding: the new values (charter by digest)
 
 
 def utc_text(moment: datetime) -> str:

@@ -29,6 +29,7 @@ from alliance.ledger.keys import LedgerKeyLocked
 from alliance.ledger.merkle import EMPTY_ROOT, ProofError, consistency_plan, inclusion_plan, perfect_nodes, prove, range_hash
 from alliance.ledger.note import Checkpoint, Signer, Verifier, cosign, key_id, sign
 from alliance.ledger.verify import LedgerDamaged, Mismatch, VerifyReport, verify_log
+from alliance.registry import lifecycle
 from alliance.sharing.versions import AgreementVersion
 from alliance.store.database import Store
 from alliance.store.recorded_rows import kept_files, read_rows
@@ -68,7 +69,18 @@ def record_many(uow: UnitOfWork, alliance_id: int, alliance_code: str, actor: st
     """Append several events of one transaction at once; returns the index of the first.
 
     An alliance founded before the ledger existed gets its log here, opened by a first entry
-    that says so (its earlier history is in the database, not in the log)."""
+    that says so (its earlier history is in the database, not in the log).
+
+    Every write to an alliance records what it wrote here, so this is where the alliance's
+    lifecycle is enforced (registry/lifecycle.py): an event of a kind its state does not accept
+    raises AllianceNotWritable before anything is appended, and the caller's transaction, which
+    holds the write itself, is rolled back."""
+    status = uow.alliances.status_of(alliance_id)
+    if status is not None:
+        for kind, _payload in events:
+            write = lifecycle.write_of(kind)
+            if write is not None:
+                lifecycle.check_writable(alliance_code, status, write)
     if uow.ledger.head(alliance_id) is None:
         if uow.ledger_passphrase is None:
             raise LedgerMissing(Message("alliance {alliance_code!r} has no ledger and no passphrase is configured "

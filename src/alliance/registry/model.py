@@ -33,6 +33,7 @@ class AllianceStructure(StrEnum):
 class AllianceStatus(StrEnum):
     FORMING = "forming"
     ACTIVE = "active"
+    SUSPENDED = "suspended"  # cooperation paused; see registry/lifecycle.py for what each state allows
     DISSOLVING = "dissolving"
     DISSOLVED = "dissolved"
 
@@ -84,6 +85,8 @@ class AllianceSpec:
     charter: str = ""
     parent_code: str | None = None
     status: AllianceStatus = AllianceStatus.ACTIVE
+    # A task / project alliance (founded for one project, dissolved after) has a planned end.
+    planned_end: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +104,20 @@ class Alliance:
     created_at: datetime
     member_count: int = 0
     sub_alliance_codes: tuple[str, ...] = ()
+    planned_end: date | None = None  # set: a task / project alliance, to be dissolved after its project
+
+
+@dataclass(frozen=True, slots=True)
+class AllianceChange:
+    """One logged change of an alliance's details or status: who, when, old -> new (values as text)."""
+
+    changed_at: datetime
+    actor: str
+    field: str  # name, charter, planned_end, status
+    old_value: str | None
+    new_value: str | None
+    decided_by: str | None = None  # the decision (a proposal's reference) that made a status change
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +213,8 @@ def check_alliance_spec(spec: AllianceSpec) -> list[str]:
     except (ZoneInfoNotFoundError, ValueError):
         reasons.append(Message("unknown time zone {timezone!r} (use an IANA name such as Asia/Shanghai)",
                                timezone=spec.timezone))
+    if spec.status not in (AllianceStatus.FORMING, AllianceStatus.ACTIVE):
+        reasons.append(Message("an alliance is founded forming or active, not {status}", status=spec.status.value))
     if spec.parent_code is not None and spec.parent_code == spec.code:
         reasons.append(Message("an alliance cannot be its own parent"))
     return reasons

@@ -14,7 +14,11 @@ from typing import TYPE_CHECKING, NoReturn
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import AllianceNotFound, Conflict, InvalidInput, MemberNotFound, Problem
 from alliance.core.messages import Message, joined
-from alliance.registry.model import Alliance, AllianceSpec, Member, MemberDraft, check_alliance_spec
+from alliance.registry import lifecycle as lifecycle_rules
+from alliance.registry.lifecycle import Write
+from alliance.registry.model import (
+    Alliance, AllianceChange, AllianceSpec, AllianceStatus, Member, MemberDraft, check_alliance_spec,
+)
 from alliance.ledger import events
 from alliance.store.database import Store, on_duplicate
 from alliance.store.unit_of_work import UnitOfWork
@@ -46,6 +50,8 @@ def create_alliance(
             [Problem("alliance", "", r) for r in reasons],
         )
     spec = replace(spec, currency=spec.currency.strip().upper())
+    if spec.planned_end is not None:
+        lifecycle_rules.check_planned_end(spec.code, spec.planned_end, local_today(clock, spec.timezone))
     with store.unit_of_work() as uow:
         if uow.alliances.id_of(spec.code) is not None:
             raise Conflict(Message("an alliance with code {code!r} already exists", code=spec.code))
@@ -62,7 +68,9 @@ def create_alliance(
         ledger.open_log(uow, created.id, created.code, store.ledger_passphrase, clock.now())
         ledger.record(uow, created.id, created.code, events.ALLIANCE_CREATED, PLATFORM, clock.now(), {
             "code": created.code, "name": created.name, "kind": created.kind.value, "structure": created.structure.value,
-            "currency": created.currency, "timezone": created.timezone, "parent": spec.parent_code})
+            "currency": created.currency, "timezone": created.timezone, "parent": spec.parent_code,
+            "status": created.status.value,
+            "planned_end": created.planned_end.isoformat() if created.planned_end else None})
         if members:
             _add_drafts(uow, created, members, clock)
         if then is not None:
@@ -139,6 +147,7 @@ def end_membership(store: Store, alliance_code: str, member_code: str, left_on: 
         member = uow.members.get(alliance.id, alliance.code, alliance.currency, member_code)
         if member is None:
             raise MemberNotFound(alliance_code, member_code)
+        lifecycle_rules.check_writable(alliance.code, alliance.status, Write.MEMBER_EXIT)
         if member.left_on is not None:
             raise Conflict(Message("{member_code!r} already left {alliance_code!r} on {left_on}",
                                    member_code=member_code, alliance_code=alliance_code, left_on=member.left_on))
@@ -196,6 +205,7 @@ def import_members(
     log = problems or ProblemLog()
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
+        lifecycle_rules.check_writable(alliance.code, alliance.status, Write.ADMIT_MEMBER)
         existing = uow.members.existing_keys(alliance.id)
         ctx = ParseContext(currency=alliance.currency, today=local_today(clock, alliance.timezone))
         batch: list[MemberDraft] = []
@@ -254,6 +264,7 @@ def add_member_drafts(store: Store, alliance_code: str, drafts: Sequence[MemberD
 
 
 def _add_drafts(uow: UnitOfWork, alliance: Alliance, drafts: Sequence[MemberDraft], clock: Clock) -> int:
+    lifecycle_rules.check_writable(alliance.code, alliance.status, Write.ADMIT_MEMBER)
     existing = uow.members.existing_keys(alliance.id)
     codes = set(existing.values())
     seen_codes: set[str] = set()
@@ -289,3 +300,140 @@ def _save_members(uow: UnitOfWork, alliance: Alliance, drafts: Sequence[MemberDr
 
 
 
+
+
+# -- the lifecycle: details and status after founding (registry/lifecycle.py) ------------------------
+
+
+CHARTER_LIMIT = 100_000  # characters: a charter (章程) of a few dozen pages
+
+
+@dataclass(frozen=True, slots=True)
+class AllianceEdit:
+    """What to change of an alliance's details; None leaves a field as it is. `planned_end`:
+    a date sets it, `clear_planned_end` removes it (the alliance is no longer a project alliance)."""
+
+    name: str | None = None
+    charter: str | None = None
+    planned_end: date | None = None
+    clear_planned_end: bool = False
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def edit_alliance(store: Store, alliance_code: str, edit: AllianceEdit, actor: str, clock: Clock, *,
+                  status: AllianceStatus | str | None = None, decided_by: str | None = None,
+                  reason: str = "") -> Alliance:
+    """Change an alliance's details (name, charter, planned end) and, if `status` is given, its
+    state (see `change_status`), all in one transaction: everything or, on any error, nothing.
+    Each changed field is logged (who, when, old -> new) and recorded in the ledger. Asking for
+    what is already there changes and logs nothing. Raises InvalidInput (a blank or too long name,
+    a planned end before today in the alliance's time zone, an unknown state), AllianceNotWritable
+    (a dissolved alliance is not edited any more) and TransitionRefused."""
+    from alliance.registry.model import NAME_LIMIT
+
+    from alliance.core.text import check_text
+
+    target = lifecycle_rules.parse_status(status) if isinstance(status, str) else status
+    reasons: list[Message] = []
+
+    def checked(value: str | None, what: Message, limit: int, **how: bool) -> str | None:
+        if value is None:
+            return None
+        try:
+            return check_text(value, what, limit, **how)
+        except InvalidInput as exc:
+            reasons.append(exc.message)
+            return None
+
+    name = checked(edit.name, Message("name"), NAME_LIMIT)
+    charter = checked(edit.charter, Message("the charter"), CHARTER_LIMIT, required=False, multiline=True)
+    decided_by = checked(decided_by, Message("the decision's reference"), 200, required=False) or None
+    reason = checked(reason, Message("the reason"), 1000, required=False) or ""
+    if edit.planned_end is not None and edit.clear_planned_end:
+        reasons.append(Message("give a planned end date or remove it, not both"))
+    edit = replace(edit, name=name if edit.name is not None else None,
+                   charter=charter if edit.charter is not None else None)
+    if reasons:
+        raise InvalidInput(Message("cannot change alliance {code!r}: {reasons}", code=alliance_code,
+                                   reasons=joined(reasons)), [Problem("alliance", "", r) for r in reasons])
+    with store.unit_of_work() as uow:
+        # Locked first, then read: the writes that checked the state before this change finish
+        # first, and those after wait and see the new state (AllianceRepository.status_of).
+        uow.alliances.lock(uow.alliances.require(alliance_code).id)
+        alliance = uow.alliances.require(alliance_code)
+        if target is not None:  # asked first: a refused change of state leaves the details as they are
+            lifecycle_rules.check_transition(alliance.code, alliance.status, target)
+        wanted: dict[str, object] = {}
+        if edit.name is not None and edit.name.strip() != alliance.name:
+            wanted["name"] = edit.name.strip()
+        if edit.charter is not None and edit.charter != alliance.charter:
+            wanted["charter"] = edit.charter
+        if edit.planned_end is not None and edit.planned_end != alliance.planned_end:
+            lifecycle_rules.check_planned_end(alliance.code, edit.planned_end, local_today(clock, alliance.timezone))
+            wanted["planned_end"] = edit.planned_end
+        if edit.clear_planned_end and alliance.planned_end is not None:
+            wanted["planned_end"] = None
+        if not wanted and target is None:
+            lifecycle_rules.check_writable(alliance.code, alliance.status, Write.DETAILS)
+            return alliance
+        from alliance.ledger import service as ledger
+
+        now = clock.now()
+        if wanted:
+            lifecycle_rules.check_writable(alliance.code, alliance.status, Write.DETAILS)
+            from alliance.ledger.coverage import text_digest
+
+            payload: dict[str, object] = {"code": alliance.code}
+            for name, value in wanted.items():
+                # The charter by its digest: the text is long, and the database keeps it.
+                payload["charter_sha256" if name == "charter" else name] = (
+                    text_digest(str(value)) if name == "charter" else _text(value))
+            ledger.record(uow, alliance.id, alliance.code, events.ALLIANCE_EDITED, actor, now, payload)
+            uow.alliances.update(alliance.id, dict(wanted))
+            uow.alliances.add_changes(alliance.id, [
+                {"changed_at": now, "actor": actor, "field": name, "old_value": _text(getattr(alliance, name)),
+                 "new_value": _text(value), "decided_by": None, "reason": ""} for name, value in wanted.items()])
+        if target is not None:
+            # Recorded before the row changes: the ledger checks the change against the state it leaves.
+            ledger.record(uow, alliance.id, alliance.code, events.ALLIANCE_STATUS_CHANGED, actor, now, {
+                "code": alliance.code, "from": alliance.status.value, "to": target.value, "decided_by": decided_by,
+                **({"reason": reason} if reason else {})})
+            uow.alliances.update(alliance.id, {"status": target.value})
+            uow.alliances.add_changes(alliance.id, [{
+                "changed_at": now, "actor": actor, "field": "status", "old_value": alliance.status.value,
+                "new_value": target.value, "decided_by": decided_by, "reason": reason}])
+        uow.commit()
+        return uow.alliances.require(alliance_code)
+
+
+def change_status(store: Store, alliance_code: str, target: AllianceStatus | str, actor: str, clock: Clock, *,
+                  decided_by: str | None = None, reason: str = "") -> Alliance:
+    """Move the alliance to another state of its lifecycle (registry/lifecycle.py TRANSITIONS),
+    logged (who, when, old -> new, the decision) and recorded in the ledger in one transaction.
+
+    `decided_by` names the decision that made the change (a proposal's reference): every change but
+    forming -> active is decided by a proposal (issue 19); the proposal's outcome calls this with
+    its reference (e.g. "proposal 12"), and until then the coordinator or the platform admin calls
+    it (the edges check who may). Raises InvalidInput (an unknown state), TransitionRefused (409:
+    a change the lifecycle does not allow, such as dissolved -> active)."""
+    return edit_alliance(store, alliance_code, AllianceEdit(), actor, clock, status=target, decided_by=decided_by,
+                         reason=reason)
+
+
+def alliance_history(store: Store, alliance_code: str, limit: int = 200) -> list[AllianceChange]:
+    """The logged changes of the alliance's details and status, the latest first."""
+    with store.unit_of_work() as uow:
+        return uow.alliances.changes(uow.alliances.require(alliance_code).id, limit)
+
+
+def require_writable(store: Store, alliance_code: str, write: Write) -> Alliance:
+    """The alliance, if its state accepts `write`; AllianceNotWritable (409) otherwise. For services
+    to refuse early, before work or writes outside the ledger's transaction (order lines)."""
+    alliance = get_alliance(store, alliance_code)
+    lifecycle_rules.check_writable(alliance.code, alliance.status, write)
+    return alliance

@@ -27,6 +27,7 @@ from alliance.core.errors import AllianceError, AllianceNotFound, Conflict, Inva
 from alliance.core.money import Money
 from alliance.core.messages import Message
 from alliance.registry.model import Alliance
+from alliance.registry.lifecycle import Write, allows, check_writable
 from alliance.settlement.engine import DayContext, SettlementInputMissing, reweight, settle_totals
 from alliance.settlement.journal import JournalEntry
 from alliance.settlement.schedule import due_days, next_day
@@ -55,6 +56,8 @@ def import_order_lines(store: Store, facts: FactStore, alliance_code: str, path:
     """
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
+        # Here, not only in the ledger: the lines go to the fact store before their entry is written.
+        check_writable(alliance.code, alliance.status, Write.ORDERS)
         members = sorted(set(uow.members.existing_keys(alliance.id).values()))
     report = facts.ingest(alliance.code, alliance.currency, alliance.timezone, members, path, fmt,
                           all_or_nothing=all_or_nothing, now=clock.now(), shown_as=shown_as)
@@ -121,6 +124,8 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
     """
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
+        # Before the run and before any failure is recorded: a dissolved alliance's calendar stays as it was.
+        check_writable(alliance.code, alliance.status, Write.SETTLEMENT)
         today = local_today(clock, alliance.timezone)
         day = day or today - timedelta(days=1)
         if day >= today:
@@ -362,6 +367,7 @@ def set_aside_order_lines(store: Store, facts: FactStore, alliance_code: str, li
         raise InvalidInput(Message("name the lines to set aside (their line_id)"))
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
+        check_writable(alliance.code, alliance.status, Write.SETTLEMENT)  # the fact store is written first
         closed = {d.isoformat() for d in uow.settlement.closed(alliance.id)}
     found = {line_id: (day, why) for line_id, day, why in facts.unsettleable(alliance.code, limit=1_000_000)}
     problems = [Problem(Message("line {line_id}", line_id=l), "",
@@ -645,7 +651,7 @@ def settle_due(store: Store, facts: FactStore, settle_at: time, actor: str, cloc
     with store.unit_of_work() as uow:
         candidates = [(a, max(uow.settlement.closed(a.id), default=None),
                        {code: uow.sharing.versions(a.id, code) for code in uow.sharing.codes(a.id)})
-                      for a in uow.alliances.all() if uow.sharing.codes(a.id)]
+                      for a in uow.alliances.all() if allows(a.status, Write.SETTLEMENT) and uow.sharing.codes(a.id)]
     runs = []
     for alliance, latest, versions in candidates:
         first_line_day = facts.first_day(alliance.code)
@@ -695,6 +701,7 @@ def record_metrics(store: Store, alliance_code: str, header: Sequence[str], rows
     position = {c: names.index(c) for c in METRIC_COLUMNS}
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
+        check_writable(alliance.code, alliance.status, Write.METRICS)  # metrics are not in the ledger
         members = set(uow.members.existing_keys(alliance.id).values())
         recorded = uow.settlement.metrics(alliance.id)
         problems: list[Problem] = []

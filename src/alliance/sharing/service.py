@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 
+from alliance.registry.lifecycle import Write, check_writable
 from alliance.access import accounts
 from alliance.access.policy import Action, authorize
 from alliance.access.roles import Principal
@@ -41,6 +42,7 @@ def propose_version(store: Store, alliance_code: str, document: str, actor: str,
     """
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
+        check_writable(alliance.code, alliance.status, Write.AGREEMENT)  # before the document's checks: 409 first
         agreement = _checked(uow, alliance, document, clock)
         existing = uow.sharing.versions(alliance.id, agreement.code)
         if existing:
@@ -161,6 +163,7 @@ def sign(store: Store, alliance_code: str, agreement_code: str, version: int, me
         alliance = uow.alliances.require(alliance_code)
         attorney = held_power(uow, alliance.id, principal, member_code)
         authorize(principal, Action.ACT_FOR_MEMBER, alliance_code, member_code, attorney=attorney is not None)
+        check_writable(alliance.code, alliance.status, Write.SIGNATURE)
         current = next((v for v in uow.sharing.versions(alliance.id, agreement_code) if v.version == version), None)
         version_id = uow.sharing.version_id(alliance.id, agreement_code, version)
         if current is None or version_id is None:

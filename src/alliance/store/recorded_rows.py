@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from alliance.ledger.coverage import Rows
+from alliance.ledger.coverage import Rows, text_digest
 from alliance.store.tables import (
     agreement_signatures, agreement_versions, agreements, alliances, evidence_files, members, pilots,
     powers_of_attorney, screening_runs, settlement_runs, statement_lines,
@@ -33,7 +33,9 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
     if a is not None and a.parent_id is not None:
         parent = c.execute(select(alliances.c.code).where(alliances.c.id == a.parent_id)).scalar_one_or_none()
     alliance = None if a is None else {"code": a.code, "name": a.name, "kind": a.kind, "structure": a.structure,
-                                       "currency": a.currency, "timezone": a.timezone, "parent": parent}
+                                       "currency": a.currency, "timezone": a.timezone, "parent": parent,
+                                       "status": a.status, "planned_end": _iso(a.planned_end),
+                                       "charter_sha256": text_digest(a.charter or "")}
     member_rows = [{"code": m.code, "legal_name": m.legal_name, "credit_code": m.credit_code, "role": m.role,
                     "joined_on": _iso(m.joined_on), "left_on": _iso(m.left_on)}
                    for m in c.execute(select(members).where(members.c.alliance_id == alliance_id).order_by(members.c.id))]

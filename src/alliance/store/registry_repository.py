@@ -13,6 +13,7 @@ from alliance.core.errors import AllianceNotFound
 from alliance.core.money import Money
 from alliance.registry.model import (
     Alliance,
+    AllianceChange,
     AllianceKind,
     AllianceSpec,
     AllianceStatus,
@@ -26,7 +27,7 @@ from alliance.registry.model import (
     ResourceDeclaration,
     ResourceDirection,
 )
-from alliance.store.tables import alliances, member_resources, members
+from alliance.store.tables import alliance_changes, alliances, member_resources, members
 from alliance.store.duplicates import refuses_duplicates
 
 # Rows per INSERT statement on bulk imports: large enough to amortise round trips, small enough
@@ -47,7 +48,7 @@ class AllianceRepository:
             insert(alliances).values(
                 code=spec.code, name=spec.name, kind=spec.kind.value, structure=spec.structure.value,
                 parent_id=parent_id, currency=spec.currency, timezone=spec.timezone,
-                charter=spec.charter, status=spec.status.value, created_at=created_at,
+                charter=spec.charter, status=spec.status.value, created_at=created_at, planned_end=spec.planned_end,
             )
         )
         key = result.inserted_primary_key
@@ -67,6 +68,35 @@ class AllianceRepository:
 
     def all(self) -> list[Alliance]:
         return self._load(None)
+
+    def status_of(self, alliance_id: int) -> AllianceStatus | None:
+        """The alliance's status, for the lifecycle's check on every write. Read FOR SHARE on
+        PostgreSQL: a change of status (which locks the row FOR UPDATE, `lock`) waits for the writes
+        that checked the status before it to commit, and a write that checks while a change is under
+        way waits for it and then sees the new status (not the one committed before it)."""
+        query = select(alliances.c.status).where(alliances.c.id == alliance_id).with_for_update(read=True)
+        found = self._c.execute(query).scalar_one_or_none()
+        return None if found is None else AllianceStatus(found)
+
+    def lock(self, alliance_id: int) -> None:
+        """Hold the alliance's row until the transaction ends (a change of its details or status)."""
+        self._c.execute(select(alliances.c.id).where(alliances.c.id == alliance_id).with_for_update())
+
+    def update(self, alliance_id: int, values: dict[str, Any]) -> None:
+        """Change the alliance's own columns (name, charter, status, planned_end)."""
+        self._c.execute(update(alliances).where(alliances.c.id == alliance_id).values(**values))
+
+    def add_changes(self, alliance_id: int, changes: Sequence[dict[str, Any]]) -> None:
+        """Log changes of its details or status: field, old_value, new_value, actor, changed_at, decided_by, reason."""
+        if changes:
+            self._c.execute(insert(alliance_changes), [{"alliance_id": alliance_id, **c} for c in changes])
+
+    def changes(self, alliance_id: int, limit: int = 200) -> list[AllianceChange]:
+        """Its logged changes, the latest first."""
+        rows = self._c.execute(select(alliance_changes).where(alliance_changes.c.alliance_id == alliance_id)
+                               .order_by(alliance_changes.c.id.desc()).limit(limit)).all()
+        return [AllianceChange(r.changed_at, r.actor, r.field, r.old_value, r.new_value, r.decided_by, r.reason)
+                for r in rows]
 
     def _load(self, where: Any) -> list[Alliance]:
         parent = alliances.alias("parent")
@@ -101,6 +131,7 @@ def _alliance(row: Row[Any], sub_codes: tuple[str, ...]) -> Alliance:
         structure=AllianceStructure(row.structure), currency=row.currency, timezone=row.timezone,
         charter=row.charter, status=AllianceStatus(row.status), parent_code=row.parent_code,
         created_at=row.created_at, member_count=row.member_count, sub_alliance_codes=sub_codes,
+        planned_end=row.planned_end,
     )
 
 

@@ -50,6 +50,7 @@ alliances = Table(
     Column("charter", Text, nullable=False, default=""),
     Column("status", String(16), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("planned_end", Date, nullable=True),  # a task / project alliance's planned end (0020)
 )
 
 members = Table(
@@ -676,4 +677,22 @@ dispute_evidence = Table(
     Column("size", BigInteger, nullable=False),
     Column("added_by", String(200), nullable=False),
     Column("added_at", UtcDateTime, nullable=False),
+)
+
+# -- the alliance's lifecycle: every change of its details or status after founding (0020) ------------
+
+# One row per field changed: who, when, old -> new (the alliance page's history). Status changes
+# name the decision that made them (a proposal's reference) when there is one.
+alliance_changes = Table(
+    "alliance_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("changed_at", UtcDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("field", String(32), nullable=False),
+    Column("old_value", Text, nullable=True),
+    Column("new_value", Text, nullable=True),
+    Column("decided_by", String(200), nullable=True),
+    Column("reason", String(1000), nullable=False, default=""),
 )

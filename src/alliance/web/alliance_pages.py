@@ -1,11 +1,13 @@
-"""An alliance's overview (structure graph, key figures, ledger check) and its members' pages."""
+"""An alliance's overview (structure graph, key figures, ledger check), its settings (details, status and
+their history: the lifecycle) and its members' pages."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import tempfile
-from datetime import timedelta
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
@@ -24,7 +26,8 @@ from alliance.core.messages import Message
 from alliance.ledger import service as ledger
 from alliance.ledger.service import LedgerMissing
 from alliance.registry import service
-from alliance.registry.model import Member, MemberRole
+from alliance.registry import lifecycle
+from alliance.registry.model import Alliance, AllianceChange, AllianceStatus, Member, MemberRole
 from alliance.registry.spreadsheets import read_table
 from alliance.screening import service as screening
 from alliance.settlement import service as settlement
@@ -64,9 +67,10 @@ def overview(request: Request, code: Code, store: StoreDep, clock: ClockDep, vie
             log = None
     return render(request, "alliance/overview.html", alliance=alliance, section="overview", members=members,
                   subs=subs, graph=graph, yesterday=yesterday, settled=settled, own_member=own, open_items=open_items,
-                  log=log, may_import=viewer.may(Action.MANAGE_ALLIANCE, code),
+                  log=log, may_import=_may_admit(viewer, alliance),
                   departed=departed_in_force(store, code, yesterday + timedelta(days=1), viewer),
-                  names={m.code: m.legal_name for m in everyone})
+                  names={m.code: m.legal_name for m in everyone}, state_meaning=STATE_MEANINGS[alliance.status],
+                  overdue=_overdue(alliance, yesterday + timedelta(days=1)))
 
 
 @router.get("/alliances/{code}/ledger/verify", response_class=HTMLResponse)
@@ -137,7 +141,7 @@ def members_page(request: Request, code: Code, store: StoreDep, viewer: PageView
     return render(request, template, alliance=alliance, section="members", members=found[offset:offset + PAGE_SIZE],
                   total=len(found), limit=PAGE_SIZE, offset=offset, q=q, role=role, region=region, regions=regions,
                   roles=list(MemberRole), params=params, imported=imported,
-                  may_import=viewer.may(Action.MANAGE_ALLIANCE, code))
+                  may_import=_may_admit(viewer, alliance))
 
 
 @router.get("/alliances/{code}/members/import", response_class=HTMLResponse)
@@ -231,3 +235,113 @@ def member_profile(request: Request, code: Code, member: Code, store: StoreDep, 
     return render(request, "alliance/member.html", alliance=alliance, section="members", member=found,
                   radar=option, axes=axes, figures=figures, own_data=own_data, sees_statements=own_data,
                   powers=powers, may_grant=viewer.may(Action.ACT_FOR_MEMBER, code, member))
+
+
+# -- the lifecycle: details, status and their history (registry/lifecycle.py) --------------------------
+
+# What each state means for the people using the alliance: shown beside the status and before a change.
+STATE_MEANINGS = {
+    AllianceStatus.FORMING: N_("Being formed: members, agreements and signatures are added; no order lines are "
+                               "imported or settled yet."),
+    AllianceStatus.ACTIVE: N_("Active: everything the platform offers."),
+    AllianceStatus.SUSPENDED: N_("Suspended: no new members, agreements or signatures; order lines already traded "
+                                 "are still imported and settled, and members may leave."),
+    AllianceStatus.DISSOLVING: N_("Dissolving: only the remaining days are imported and settled, and members leave; "
+                                  "nothing new starts."),
+    AllianceStatus.DISSOLVED: N_("Dissolved: nothing more is written; every record stays readable."),
+}
+FIELD_NAMES = {"name": N_("Name"), "charter": N_("Charter"), "planned_end": N_("Planned end"), "status": N_("Status")}
+SAVED = {"details": N_("The details are saved."), "status": N_("The status is changed.")}
+
+
+def _may_admit(viewer: PageViewer, alliance: Alliance) -> bool:
+    """Whether to offer the member import: the viewer's role, and the alliance's state (lifecycle)."""
+    return (viewer.may(Action.MANAGE_ALLIANCE, alliance.code)
+            and lifecycle.allows(alliance.status, lifecycle.Write.ADMIT_MEMBER))
+
+
+def _overdue(alliance: Alliance, today: date) -> bool:
+    """A project alliance past its planned end and not yet winding down: the page says so."""
+    return (alliance.planned_end is not None and alliance.planned_end < today
+            and alliance.status in (AllianceStatus.FORMING, AllianceStatus.ACTIVE, AllianceStatus.SUSPENDED))
+
+
+def _changed_at(change: AllianceChange, tz: str) -> str:
+    return f"{change.changed_at.astimezone(ZoneInfo(tz)):%Y-%m-%d %H:%M}"
+
+
+def _settings_page(request: Request, store: StoreDep, viewer: PageViewer, alliance: Alliance, *, status: int = 200,
+                   errors: list[object] | None = None, values: dict[str, str] | None = None,
+                   confirm: dict[str, str] | None = None, saved: str | None = None) -> HTMLResponse:
+    may_change = viewer.may(Action.CHANGE_ALLIANCE, alliance.code)
+    nexts = [s for s in AllianceStatus if s in lifecycle.TRANSITIONS[alliance.status]]
+    shown = values or {"name": alliance.name, "charter": alliance.charter,
+                       "planned_end": alliance.planned_end.isoformat() if alliance.planned_end else ""}
+    return render(request, "alliance/settings.html", status=status, alliance=alliance, section="overview",
+                  may_change=may_change, nexts=nexts, meanings=STATE_MEANINGS, field_names=FIELD_NAMES,
+                  history=service.alliance_history(store, alliance.code), changed_at=_changed_at, values=shown,
+                  errors=errors or [], confirm=confirm, status_enum=AllianceStatus,
+                  writable=lifecycle.allows(alliance.status, lifecycle.Write.DETAILS),
+                  saved=SAVED.get(saved or ""))
+
+
+@router.get("/alliances/{code}/settings", response_class=HTMLResponse)
+def settings_page(request: Request, code: Code, store: StoreDep, viewer: PageViewer,
+                  saved: Annotated[str, Query(max_length=16)] = "") -> HTMLResponse:
+    """The alliance's details and status with their history, for everyone who reads its directory;
+    the forms for those who may change it (the coordinator, the platform admin)."""
+    return _settings_page(request, store, viewer, service.get_alliance(store, code), saved=saved)
+
+
+async def _posted(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: v for k, v in form.multi_items() if isinstance(v, str)}
+
+
+def _form_day(text: str) -> date | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(Message("{field}: {value!r} is not a date (YYYY-MM-DD)", field=Message("planned end"),
+                                   value=text)) from None
+
+
+@router.post("/alliances/{code}/settings", response_class=HTMLResponse)
+async def save_settings(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> Response:
+    alliance = service.get_alliance(store, code)
+    form = await _posted(request)
+    values = {k: form.get(k, "") for k in ("name", "charter", "planned_end")}
+    try:
+        planned_end = _form_day(values["planned_end"])
+        edit = service.AllianceEdit(name=values["name"], charter=values["charter"].replace("\r\n", "\n"),
+                                    planned_end=planned_end, clear_planned_end=planned_end is None)
+        await run_in_threadpool(service.edit_alliance, store, code, edit, viewer.principal.actor, clock)
+    except (InvalidInput, lifecycle.AllianceNotWritable) as exc:
+        return _settings_page(request, store, viewer, alliance, status=exc.status, errors=[exc.message],
+                              values=values)
+    return RedirectResponse(f"{request.scope.get('root_path', '')}/alliances/{code}/settings?saved=details",
+                            status_code=303)
+
+
+@router.post("/alliances/{code}/status", response_class=HTMLResponse)
+async def change_status(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> Response:
+    """Two steps: the chosen state is shown with what it means, and changes only when confirmed."""
+    alliance = service.get_alliance(store, code)
+    form = await _posted(request)
+    chosen = {k: form.get(k, "").strip() for k in ("status", "decided_by", "reason")}
+    try:
+        target = lifecycle.parse_status(chosen["status"])
+        lifecycle.check_transition(alliance.code, alliance.status, target)
+        if form.get("confirm") != "yes":
+            return _settings_page(request, store, viewer, alliance, confirm={**chosen, "status": target.value,
+                                                                              "target": target,
+                                                                              "meaning": STATE_MEANINGS[target]})
+        await run_in_threadpool(service.change_status, store, code, target, viewer.principal.actor, clock,
+                                decided_by=chosen["decided_by"], reason=chosen["reason"])
+    except (InvalidInput, lifecycle.TransitionRefused, lifecycle.AllianceNotWritable) as exc:
+        return _settings_page(request, store, viewer, alliance, status=exc.status, errors=[exc.message])
+    return RedirectResponse(f"{request.scope.get('root_path', '')}/alliances/{code}/settings?saved=status",
+                            status_code=303)

@@ -90,6 +90,10 @@ EXPLANATIONS = {
     "meeting_in_past": N_("A new meeting must be in the future: choose a later date; nothing was scheduled."),
     "dispute_not_found": N_("There is no such dispute in this alliance, or you are not one of its parties."),
     "dispute_closed": N_("This dispute is already withdrawn or resolved; it can no longer change."),
+    "alliance_not_writable": N_("The alliance's status does not allow this change (a dissolved alliance accepts "
+                                "none); everything can still be read."),
+    "status_change_not_allowed": N_("The alliance cannot move to that status from the one it has; the message "
+                                    "names the ones it can."),
 }
 # Codes that never reach a page: the command line's own, and the sign-in redirect.
 NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})

@@ -71,6 +71,7 @@ ENUM_LABELS: Mapping[type[StrEnum], Mapping[str, str]] = {
     AllianceStatus: {
         AllianceStatus.FORMING: N_("Forming"),
         AllianceStatus.ACTIVE: N_("Active"),
+        AllianceStatus.SUSPENDED: N_("Suspended"),
         AllianceStatus.DISSOLVING: N_("Dissolving"),
         AllianceStatus.DISSOLVED: N_("Dissolved"),
     },

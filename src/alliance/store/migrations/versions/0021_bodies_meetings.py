@@ -1,7 +1,7 @@
 """Governance bodies and their meetings: seats, agendas, attendance, minutes and action items.
 
 Revision ID: 0021_bodies_meetings
-Revises: 0019_failure_messages
+Revises: 0020_alliance_lifecycle
 Create Date: 2026-12-04
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from alliance.store.types import UtcDateTime
 
 revision = "0021_bodies_meetings"
-down_revision = "0019_failure_messages"
+down_revision = "0020_alliance_lifecycle"
 branch_labels = None
 depends_on = None
 
