@@ -145,6 +145,8 @@ def test_who_sees_which_pages(world: Any) -> None:
     token = sign_in(client, "m3")
     assert client.post(f"{G}/meetings/{meeting}/agenda", data=_form(token, **{
         "agenda-title": "x", "agenda-time_box": "5"})).status_code == 403
+    menu = client.get(G).text.split('class="alliance-nav"', 1)[1].split("</nav>", 1)[0]
+    assert f'href="{G}" aria-current="page"' in menu  # the section is in the alliance's menu
     sign_in(client, "m4")  # no seat: the body exists, its meetings are not there
     body = client.get(f"{G}/bodies/{body_id}")
     assert body.status_code == 200 and "联合管理委员会" in body.text and "calendar.ics" not in body.text
