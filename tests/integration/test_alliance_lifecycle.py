@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import FrozenClock
+from alliance.datashare import service as datashare
 from alliance.governance import service_meetings as meetings
 from alliance.core.errors import InvalidInput
 from alliance.ledger import events
@@ -23,6 +24,8 @@ from alliance.registry import service as registry
 from alliance.registry.lifecycle import AllianceNotWritable, TransitionRefused
 from alliance.registry.model import AllianceStatus
 from alliance.registry.service import AllianceEdit
+from alliance.screening import service as screening
+from alliance.screening.pipeline import Source, Stage
 from alliance.settlement import service as settlement
 from alliance.sharing import attorneys
 from alliance.sharing import service as sharing
@@ -120,6 +123,11 @@ def refusals(store: Store, facts: FactStore, tmp_path: Path) -> dict[str, Callab
                                                      [["2026-12", "units", "SW", "1"]], clock),
         "edit": lambda: registry.edit_alliance(store, "cloud-hw", AllianceEdit(name="新名字"), "秘书长", clock),
         "member exit": lambda: registry.end_membership(store, "cloud-hw", "SW", None, clock),
+        # The partner pipeline and data sharing write no ledger entry: their services check the state.
+        "prospect": lambda: screening.add_prospect(store, "cloud-hw", "新伙伴有限公司", Source.REFERRAL, "秘书长", clock),
+        "prospect stage": lambda: screening.move_prospect(store, "cloud-hw", 1, Stage.DUE_DILIGENCE, "秘书长", clock),
+        "shared view": lambda: datashare.publish(store, "cloud-hw", "SW", "SW 销售", "sales", {"channel": "visible"}, 5,
+                                                 "SW", clock),
         # Governance writes no ledger entry for a body or a meeting: its service checks the state itself.
         "governing body": lambda: meetings.create_body(
             store, "cloud-hw", Principal("coord", Role.COORDINATOR, "cloud-hw"), name="工作组", kind="working_group",
@@ -146,6 +154,8 @@ def test_a_dissolved_alliance_refuses_every_write_and_changes_nothing(
     assert [v.version for v in sharing.versions(store, "cloud-hw", "hw-split")] == [1]
     assert ledger.verify_store(store, "cloud-hw").ok
     assert registry.alliance_history(store, "cloud-hw")[0].new_value == "dissolved"
+    with pytest.raises(AllianceNotWritable, match="new shared views"):  # says what it refused
+        datashare.publish(store, "cloud-hw", "SW", "SW 销售", "sales", {"channel": "visible"}, 5, "SW", at(10))
 
 
 def test_the_scheduler_does_not_settle_a_dissolved_alliance_nor_record_a_failure(

@@ -14,7 +14,9 @@ from alliance.core.errors import Conflict, InvalidInput, MemberNotFound, NotFoun
 from alliance.core.messages import Message
 from alliance.datashare.views import (DATASETS, MAX_PAGE, NUMERIC, Policy, ViewSpec, check_spec, decode_cursor,
                                       encode_cursor, parse_filters, parse_group_by, parse_sort)
+from alliance.registry.lifecycle import Write
 from alliance.registry.model import Alliance, has_left
+from alliance.registry.service import require_writable
 from alliance.store.database import Store
 from alliance.store.datashare_repository import Access, StoredView
 from alliance.store.facts import FactStore
@@ -28,6 +30,7 @@ class ViewNotFound(NotFound):
 
 def publish(store: Store, alliance_code: str, member: str, name: str, dataset: str, policies: dict[str, str], k: int,
             actor: str, clock: Clock) -> StoredView:
+    require_writable(store, alliance_code, Write.SHARING)  # withdrawing a view stays possible in every state
     spec = check_spec(name, dataset, policies, k)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)

@@ -51,7 +51,8 @@ class Write(StrEnum):
     ORDERS = "orders"
     SETTLEMENT = "settlement"
     METRICS = "metrics"
-    SCREENING = "screening"
+    SCREENING = "screening"  # screening runs and the partner pipeline: prospects, due diligence, pilots
+    SHARING = "sharing"  # a member publishing a shared view (withdrawing one is always allowed)
     DETAILS = "details"
     STATUS = "status"
     VOTE = "vote"  # governance: ballots, proposals, rulings
@@ -129,7 +130,8 @@ WRITE_NAMES: Mapping[Write, Message] = {
     W.ORDERS: Message("order lines"),
     W.SETTLEMENT: Message("settlement runs"),
     W.METRICS: Message("period metrics"),
-    W.SCREENING: Message("screening runs or pilot decisions"),
+    W.SCREENING: Message("screening, prospects or pilots"),
+    W.SHARING: Message("new shared views"),
     W.DETAILS: Message("changes to its details"),
     W.STATUS: Message("status changes"),
     W.VOTE: Message("votes or proposals"),

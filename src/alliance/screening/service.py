@@ -25,6 +25,8 @@ from alliance.core.text import check_text
 from alliance.core.errors import Conflict, InvalidInput, NotFound, Problem
 from alliance.core.messages import Message
 from alliance.registry import service as registry
+from alliance.registry.lifecycle import Write
+from alliance.registry.service import require_writable
 from alliance.registry.model import Alliance
 from alliance.screening.blanks import BlankChoice, BlankOutcome
 from alliance.screening.candidates import CandidateTable, MemberScreening, screen_members
@@ -244,6 +246,7 @@ def _new_prospect(uow: UnitOfWork, alliance: Alliance, name: str, source: Source
 def add_prospect(store: Store, alliance_code: str, name: str, source: Source, actor: str, clock: Clock,
                  credit_code: str | None = None) -> Prospect:
     """Record a candidate partner at the `screened` stage, with the default due-diligence checklist."""
+    require_writable(store, alliance_code, Write.SCREENING)  # not once the alliance is dissolved
     name = check_text(name, Message("a prospect's name"), 200)
     if credit_code:
         from alliance.registry.credit_code import InvalidCreditCode, normalise_credit_code
@@ -269,6 +272,7 @@ def add_prospect(store: Store, alliance_code: str, name: str, source: Source, ac
 
 def shortlist(store: Store, alliance_code: str, run_id: int, top: int, actor: str, clock: Clock) -> list[Prospect]:
     """Add the best `top` candidates of a saved run as prospects (those already there are skipped)."""
+    require_writable(store, alliance_code, Write.SCREENING)  # not once the alliance is dissolved
     if top < 1:
         raise InvalidInput(Message("the number of candidates to shortlist (top) must be at least 1"))
     with store.unit_of_work() as uow:
@@ -343,6 +347,7 @@ def _move(uow: UnitOfWork, alliance: Alliance, prospect: Prospect, target: Stage
 def move_prospect(store: Store, alliance_code: str, prospect_id: int, target: Stage, actor: str, clock: Clock,
                   note: str = "") -> Prospect:
     """Move a prospect to due_diligence or rejected (the pilot and partner stages have their own steps)."""
+    require_writable(store, alliance_code, Write.SCREENING)  # not once the alliance is dissolved
     if target is Stage.PILOT:
         raise StageRefused(Message("a prospect enters the pilot stage by starting its pilot (name, dates, cadence)"))
     note = check_text(note, Message("a note"), NOTE_LIMIT, required=False, multiline=True)
@@ -358,6 +363,7 @@ def move_prospect(store: Store, alliance_code: str, prospect_id: int, target: St
 
 def add_item(store: Store, alliance_code: str, prospect_id: int, area: Area, title: str, required: bool,
              actor: str, clock: Clock, owner: str = "", due_on: date | None = None) -> DdItem:
+    require_writable(store, alliance_code, Write.SCREENING)  # not once the alliance is dissolved
     title = check_text(title, Message("a checklist item's title"), 200)
     owner = check_text(owner, Message("an owner's name"), TEXT_LIMIT, required=False)
     with store.unit_of_work() as uow:
@@ -383,6 +389,7 @@ def update_item(
 
     Evidence is stored once per alliance by its SHA-256 and the item records the file's name and hash.
     """
+    require_writable(store, alliance_code, Write.SCREENING)  # not once the alliance is dissolved
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         item = uow.screening.item(alliance.id, item_id)
@@ -435,6 +442,7 @@ def evidence_of(store: Store, alliance_code: str, item_id: int) -> tuple[str, st
 def start_pilot(store: Store, alliance_code: str, prospect_id: int, name: str, starts_on: date, ends_on: date,
                 cadence: Cadence, actor: str, clock: Clock) -> Pilot:
     """Move the prospect into the pilot stage (due-diligence gate applies) and open its pilot."""
+    require_writable(store, alliance_code, Write.SCREENING)  # not once the alliance is dissolved
     name = check_text(name, Message("a pilot's name"), 200)
     wrong: Problem | None = None
     if ends_on < starts_on:
@@ -468,6 +476,7 @@ def _pilot(uow: UnitOfWork, alliance: Alliance, pilot_id: int) -> Pilot:
 
 def add_kpi(store: Store, alliance_code: str, pilot_id: int, name: str, unit: str, direction: KpiDirection,
             target: Decimal) -> Kpi:
+    require_writable(store, alliance_code, Write.SCREENING)  # not once the alliance is dissolved
     name = check_text(name, Message("a KPI's name"), 100)
     unit = check_text(unit, Message("a KPI's unit"), 32, required=False)
     check_decimal(target, Message("target"))
@@ -490,6 +499,7 @@ def add_kpi(store: Store, alliance_code: str, pilot_id: int, name: str, unit: st
 
 def record_measurement(store: Store, alliance_code: str, kpi_id: int, measured_on: date, value: Decimal,
                        clock: Clock, note: str = "") -> Measurement:
+    require_writable(store, alliance_code, Write.SCREENING)  # not once the alliance is dissolved
     check_decimal(value, Message("value"))
     note = check_text(note, Message("a note"), NOTE_LIMIT, required=False, multiline=True)
     with store.unit_of_work() as uow:
