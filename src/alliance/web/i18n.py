@@ -26,8 +26,8 @@ from starlette.responses import Response
 
 from alliance.core.messages import Message, in_language
 from alliance.core.money import minor_digits
-from alliance.language import (FALLBACK_LOCALE, SUPPORTED_LOCALES, get_translations, normalise_locale,
-                               parse_accept_language)
+from alliance.language import (FALLBACK_LOCALE, SUPPORTED_LOCALES, accepted_locale, get_translations,
+                               normalise_locale)
 from alliance.registry.model import (
     AllianceKind,
     AllianceStatus,
@@ -142,11 +142,7 @@ def negotiate_locale(
     remembered = normalise_locale(cookie)
     if remembered is not None:
         return LocaleChoice(remembered)
-    for tag in parse_accept_language(accept_language):
-        accepted = normalise_locale(tag)
-        if accepted is not None:
-            return LocaleChoice(accepted)
-    return LocaleChoice(normalise_locale(default) or FALLBACK_LOCALE)
+    return LocaleChoice(accepted_locale(accept_language, normalise_locale(default) or FALLBACK_LOCALE))
 
 
 def html_lang(locale: str) -> str:
@@ -244,7 +240,7 @@ def get_environment(locale: str) -> jinja2.Environment:
     # known message, shown as it is otherwise, and never %-formatted (a "%" in it is just a "%").
     # `x is message`: said in the page's language (anything else is English, marked lang="en").
     env.tests["message"] = lambda value: isinstance(value, Message)
-    env.filters["message"] = lambda text: (text.in_language(translations.gettext) if isinstance(text, Message)
+    env.filters["message"] = lambda text: (in_language(text, translations.gettext) if isinstance(text, Message)
                                            else translations.gettext(text))
     return env
 
