@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +18,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, delete, insert, select, update
 
 from alliance.core.clock import FrozenClock
+from alliance.access.roles import Principal, Role
 from alliance.governance import disputes
+from alliance.governance import service_meetings as meetings
+from alliance.governance import service_proposals as proposals
 from alliance.ledger import service as ledger
 from alliance.ledger.merkle import leaf_hash
 from alliance.ledger.note import Signer
@@ -40,7 +43,7 @@ from alliance.store.tables import (
     ledger_heads, ledger_keys, ledger_nodes, members, pilots, powers_of_attorney, screening_runs, settlement_runs,
     statement_lines,
 )
-from alliance.store.tables import dispute_evidence, disputes as dispute_rows
+from alliance.store.tables import dispute_evidence, disputes as dispute_rows, gov_ballots, gov_proposals
 from tests.support.factories import admin_of, credit_code, make_alliance, member_values
 from tests.support.web import in_chinese
 
@@ -55,6 +58,7 @@ LATER = AGREEMENT.replace("2027-01-01", "2027-03-01").replace("0.3,", "0.4,").re
 TABLE = CandidateTable(["伙伴A", "伙伴B", "伙伴C"],
                        np.asfortranarray(np.array([[8, 9, 7, 8, 6], [9, 7, 9, 9, 8], [7, 8, 6, 7, 9]], dtype=np.float64)))
 SETTLED_AT = FrozenClock(datetime(2027, 1, 16, 3, tzinfo=UTC))
+COORDINATOR = Principal("coord", Role.COORDINATOR, "nb", kind="user")
 
 
 @dataclass
@@ -116,6 +120,16 @@ def recorded(store: Store, clock: FrozenClock, tmp_path: Path) -> Recorded:
             admin_of("nb", "M0001"), SETTLED_AT)
     finally:
         facts.close()
+    # A proposal put straight to the vote, with one ballot (recorded last as well).
+    body = meetings.create_body(
+        store, "nb", COORDINATOR, name="联合管理委员会", kind="joint_committee", term_from=date(2027, 1, 1),
+        term_to=None, cadence="quarterly", meeting_time=time(10, 0), duration_minutes=120,
+        seats=[("M0001", "chair", None), ("M0002", "member", None)], rules=None, clock=SETTLED_AT)
+    number = proposals.draft(store, "nb", COORDINATOR, proposals.Draft(
+        body_id=body.id, type="other", title="年度计划", text="通过年度计划。", no_discussion=True,
+        voting_until=SETTLED_AT.now() + timedelta(days=7)), SETTLED_AT).number
+    proposals.submit(store, "nb", number, COORDINATOR, SETTLED_AT)
+    proposals.cast(store, "nb", number, admin_of("nb", "M0001"), "yes", SETTLED_AT)
     with store.unit_of_work() as uow:
         aid = uow.alliances.require("nb").id
     report = ledger.verify_store(store, "nb")
@@ -372,6 +386,16 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
         dispute_evidence.c.alliance_id == aid)), "dispute 1 differs from what was recorded: evidence"),
     ("kept file edited", lambda c, aid: c.execute(update(evidence_files).where(_evidence(c, aid)).values(content=b"forged")),
      "evidence file 1: its content no longer has its recorded SHA-256"),
+    ("proposal's text edited after submission", lambda c, aid: c.execute(update(gov_proposals).where(
+        gov_proposals.c.alliance_id == aid).values(text="通过年度计划，并加薪。")),
+     "proposal 1 differs from what was recorded: text_sha256"),
+    ("proposal's ballot changed", lambda c, aid: c.execute(update(gov_ballots).where(
+        gov_ballots.c.alliance_id == aid).values(choice="no")),
+     "proposal 1 differs from what was recorded: its kept ballots (1) no longer match"),
+    ("proposal's ballot forged", lambda c, aid: c.execute(insert(gov_ballots).values(
+        alliance_id=aid, proposal_id=c.execute(select(gov_proposals.c.id).where(gov_proposals.c.alliance_id == aid))
+        .scalar_one(), voter="M0002", choice="yes", cast_by="x", cast_at=datetime.now(UTC), salt="0" * 32)),
+     "proposal 1 differs from what was recorded: its kept ballots (2) no longer match the 1"),
     ("alliance's status changed behind the ledger", lambda c, aid: c.execute(update(alliances).where(
         alliances.c.id == aid).values(status="dissolved")),
      "entry 0 (alliance.created): alliance nb differs from what was recorded: status"),

@@ -48,8 +48,10 @@ RUNS_MEETINGS = frozenset({SeatRole.CHAIR, SeatRole.SECRETARY})
 # The decision rules a body may name: the rules registry's (governance/rules/), and the proposal
 # types it names them for.
 DECISION_RULES: frozenset[str] = frozenset(RULES)
+# The proposal types: exactly the keys of governance.effects.EFFECTS (what each does when accepted;
+# a test checks the two agree, so this pure module need not import the effects' adapters).
 PROPOSAL_TYPES: frozenset[str] = frozenset({
-    "admit_member", "change_agreement", "approve_budget", "sanction", "ruling", "dissolve", "other",
+    "admit_member", "change_agreement", "approve_budget", "sanction", "ruling", "dissolve", "change_status", "other",
 })
 MAX_PARAMETERS = 20
 PARAMETER_LIMIT = 200  # the length of a parameter's name or text value

@@ -55,6 +55,7 @@ class Rows:
     pilots: list[Mapping[str, Any]] = field(default_factory=list)       # decided pilots only
     powers: list[Mapping[str, Any]] = field(default_factory=list)       # powers of attorney, as their entries say
     disputes: list[Mapping[str, Any]] = field(default_factory=list)     # number, ..., report, evidence: [sha256]
+    proposals: list[Mapping[str, Any]] = field(default_factory=list)    # number, title, text, outcome, ballots, ...
 
 
 @dataclass(frozen=True)
@@ -358,9 +359,87 @@ class DisputeKind(RecordedKind):
         return Message("dispute {number}", number=key[0])
 
 
+def proposal_text_sha256(title: str, text: str) -> str:
+    """What a `proposal.submitted` entry records of what is voted: its title and text."""
+    return value_digest({"text": text, "title": title})
+
+
+def ballot_digest(number: int, voter: str, choice: str, sequence: int, by: str | None, salt: str) -> str:
+    """What a `proposal.ballot_cast` entry records of a ballot. The random salt means the digest
+    tells nothing of the choice (there are only a few to guess from) to those who may not see it."""
+    return value_digest({"by": by, "choice": str(choice), "proposal": number, "salt": salt, "sequence": sequence,
+                         "voter": voter})
+
+
+def outcome_sha256(outcome: Mapping[str, Any]) -> str:
+    """What a `proposal.closed` entry records of the kept outcome: its status and every figure."""
+    return value_digest({name: outcome.get(name) for name in
+                         ("status", "rule", "settings", "figures", "heads", "voters", "proxy_votes",
+                          "proxy_votes_lost", "stopped_by", "by_proxy", "choices")})
+
+
+# Where each proposal entry leaves the proposal.
+_PROPOSAL_STATUS = {events.PROPOSAL_SUBMITTED: "discussion", events.PROPOSAL_VOTING_OPENED: "voting",
+                    events.PROPOSAL_CLOSED: "closed", events.PROPOSAL_IMPLEMENTED: "implemented",
+                    events.PROPOSAL_WITHDRAWN: "withdrawn"}
+
+
+class ProposalKind(RecordedKind):
+    """A proposal: its text's digest (recomputed from the kept title and text), the weights frozen
+    when voting opened, each ballot's digest (recomputed from the kept ballots; an anonymous vote
+    records only how many), its outcome's digest and where it stands."""
+
+    name = "proposal"
+    events = (events.PROPOSAL_SUBMITTED, events.PROPOSAL_VOTING_OPENED, events.PROPOSAL_BALLOT,
+              events.PROPOSAL_CLOSED, events.PROPOSAL_IMPLEMENTED, events.PROPOSAL_WITHDRAWN)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("number")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        claimed = dict(before or {})
+        if event_type == events.PROPOSAL_SUBMITTED:
+            claimed.update(text_sha256=payload.get("text_sha256"), ballots=[])
+        elif event_type == events.PROPOSAL_VOTING_OPENED:
+            claimed.update(rule=payload.get("rule"), electorate=value_digest(payload.get("electorate")))
+        elif event_type == events.PROPOSAL_BALLOT:
+            claimed["ballots"] = [*claimed.get("ballots", []), payload.get("ballot")]
+        elif event_type == events.PROPOSAL_CLOSED:
+            claimed.update(outcome_sha256=payload.get("outcome_sha256"), ballots_sha256=payload.get("ballots_sha256"),
+                           ballot_count=payload.get("ballots"))
+        if event_type in _PROPOSAL_STATUS:
+            claimed["status"] = _PROPOSAL_STATUS[event_type]
+        return claimed
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        out: dict[Key, Fields] = {}
+        for p in rows.proposals:
+            number = int(p["number"])
+            digests = [ballot_digest(number, b.voter, b.choice, b.id, b.by, b.salt) for b in p["ballots"]]
+            out[(str(number),)] = {
+                "text_sha256": proposal_text_sha256(p["title"], p["text"]), "status": p["status"], "rule": p["rule"],
+                "electorate": None if p["electorate"] is None else value_digest(p["electorate"]),
+                "ballots": [] if p["secrecy"] == "anonymous" else digests,
+                "outcome_sha256": None if p["outcome"] is None else outcome_sha256(p["outcome"]),
+                "ballots_sha256": value_digest(digests), "ballot_count": len(digests)}
+        return out
+
+    def differences(self, claimed: Fields, stored: Fields) -> list[Message]:
+        found = [Message("{field} is {stored!r}, the ledger recorded {recorded!r}",
+                         field=name, stored=stored.get(name), recorded=value)
+                 for name, value in claimed.items() if name != "ballots" and stored.get(name) != value]
+        if "ballots" in claimed and claimed["ballots"] != stored["ballots"]:
+            found.insert(0, Message("its kept ballots ({stored}) no longer match the {recorded} recorded ballot digests",
+                                    stored=len(stored["ballots"]), recorded=len(claimed["ballots"])))
+        return found
+
+    def describe(self, key: Key) -> Message:
+        return Message("proposal {number}", number=key[0])
+
+
 KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersionKind(), SignatureKind(),
                                    PowerOfAttorneyKind(), ClosedDayKind(), ScreeningRunKind(), PilotDecisionKind(),
-                                   DisputeKind())
+                                   DisputeKind(), ProposalKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 
 

@@ -40,6 +40,17 @@ DISPUTE_ESCALATED = "dispute.escalated"  # moved up the escalation ladder when i
 DISPUTE_WITHDRAWN = "dispute.withdrawn"
 ALLIANCE_STATUS_CHANGED = "alliance.status_changed"  # the lifecycle: from, to, decided_by
 ALLIANCE_EDITED = "alliance.edited"  # details changed after founding: the new values (charter by digest)
+# Proposals and votes (governance.service_proposals): what is voted (its text's SHA-256), the rule and
+# weights frozen at the opening, each ballot's salted digest (not for anonymous votes), proxies given
+# and revoked, and the outcome with its tally; what acting on it did.
+PROPOSAL_SUBMITTED = "proposal.submitted"
+PROPOSAL_VOTING_OPENED = "proposal.voting_opened"
+PROPOSAL_BALLOT = "proposal.ballot_cast"
+PROPOSAL_PROXY_GIVEN = "proposal.proxy_given"
+PROPOSAL_PROXY_REVOKED = "proposal.proxy_revoked"
+PROPOSAL_CLOSED = "proposal.closed"
+PROPOSAL_IMPLEMENTED = "proposal.implemented"
+PROPOSAL_WITHDRAWN = "proposal.withdrawn"
 
 
 def utc_text(moment: datetime) -> str:

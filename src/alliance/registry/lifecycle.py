@@ -107,6 +107,16 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     events.DISPUTE_ANSWERED: W.VOTE,
     events.DISPUTE_ESCALATED: W.VOTE,
     events.DISPUTE_WITHDRAWN: W.VOTE,
+    events.PROPOSAL_SUBMITTED: W.VOTE,
+    events.PROPOSAL_VOTING_OPENED: W.VOTE,
+    events.PROPOSAL_BALLOT: W.VOTE,
+    events.PROPOSAL_PROXY_GIVEN: W.VOTE,
+    events.PROPOSAL_PROXY_REVOKED: W.VOTE,
+    events.PROPOSAL_CLOSED: W.VOTE,
+    events.PROPOSAL_WITHDRAWN: W.VOTE,
+    # Comes with what the accepted proposal did (which checked the state itself): after a decided
+    # dissolution the alliance no longer takes votes, but the decision's own record must follow.
+    events.PROPOSAL_IMPLEMENTED: None,
 }
 
 # The states an alliance may be founded in.

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from alliance.ledger.coverage import Rows, text_digest
+from alliance.store.proposal_repository import ProposalRepository
 from alliance.store.tables import (
     agreement_signatures, agreement_versions, agreements, alliances, evidence_files, members, pilots,
     powers_of_attorney, screening_runs, settlement_runs, statement_lines,
@@ -80,7 +81,7 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                   for p in c.execute(select(powers_of_attorney).where(powers_of_attorney.c.alliance_id == alliance_id)
                                      .order_by(powers_of_attorney.c.id))]
     return Rows(alliance, member_rows, version_rows, signature_rows, run_rows, screening_rows, pilot_rows, power_rows,
-                disputes=_dispute_rows(c, alliance_id))
+                disputes=_dispute_rows(c, alliance_id), proposals=ProposalRepository(c).recorded(alliance_id))
 
 
 def _dispute_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:

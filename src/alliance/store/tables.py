@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -695,4 +696,97 @@ alliance_changes = Table(
     Column("new_value", Text, nullable=True),
     Column("decided_by", String(200), nullable=True),
     Column("reason", String(1000), nullable=False, default=""),
+)
+
+# Proposals and votes (governance.service_proposals, migration 0023): the proposal with its frozen
+# rule, electorate and outcome; attachments by SHA-256 (content in evidence_files); every ballot
+# ever cast (the latest per voter counts) with a salt that hides it in the ledger's digest; proxies
+# never deleted (a revocation is dated): the audit trail; the in-app reminders sent before closing.
+gov_proposals = Table(
+    "gov_proposals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("body_id", Integer, ForeignKey("gov_bodies.id"), nullable=False, index=True),
+    Column("type", String(32), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("secrecy", String(16), nullable=False),
+    Column("vote_changes", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("author_member", String(32), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("discussion_until", UtcDateTime, nullable=True),
+    Column("voting_until", UtcDateTime, nullable=True),
+    Column("reminder_minutes", Integer, nullable=False),
+    Column("meeting_id", Integer, ForeignKey("gov_meetings.id"), nullable=True),
+    Column("submitted_at", UtcDateTime, nullable=True),
+    Column("voting_opened_at", UtcDateTime, nullable=True),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Column("implemented_at", UtcDateTime, nullable=True),
+    Column("reminded_at", UtcDateTime, nullable=True),
+    Column("text_sha256", String(64), nullable=True),
+    Column("rule", String(32), nullable=True),
+    Column("rule_params", JSON, nullable=True),
+    Column("electorate", JSON, nullable=True),
+    Column("outcome", JSON, nullable=True),
+    Column("effect", JSON, nullable=True),
+    UniqueConstraint("alliance_id", "number", name="uq_gov_proposals_alliance_number"),
+    Index("ix_gov_proposals_due", "status", "voting_until"),
+)
+
+gov_proposal_attachments = Table(
+    "gov_proposal_attachments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("proposal_id", Integer, ForeignKey("gov_proposals.id"), nullable=False, index=True),
+    Column("name", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("added_by", String(200), nullable=False),
+    Column("added_at", UtcDateTime, nullable=False),
+)
+
+gov_ballots = Table(
+    "gov_ballots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("proposal_id", Integer, ForeignKey("gov_proposals.id"), nullable=False, index=True),
+    Column("voter", String(32), nullable=False),
+    Column("choice", String(16), nullable=False),
+    Column("by_member", String(32), nullable=True),
+    Column("cast_by", String(200), nullable=False),
+    Column("cast_at", UtcDateTime, nullable=False),
+    Column("salt", String(32), nullable=False),
+)
+
+gov_vote_proxies = Table(
+    "gov_vote_proxies",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("proposal_id", Integer, ForeignKey("gov_proposals.id"), nullable=False, index=True),
+    Column("giver", String(32), nullable=False),
+    Column("holder", String(32), nullable=False),
+    Column("given_by", String(200), nullable=False),
+    Column("given_at", UtcDateTime, nullable=False),
+    Column("revoked_by", String(200), nullable=True),
+    Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+gov_reminders = Table(
+    "gov_reminders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("proposal_id", Integer, ForeignKey("gov_proposals.id"), nullable=False, index=True),
+    Column("member", String(32), nullable=False),
+    Column("sent_at", UtcDateTime, nullable=False),
+    Column("read_at", UtcDateTime, nullable=True),
+    UniqueConstraint("proposal_id", "member", name="uq_gov_reminders_proposal_member"),
 )

@@ -88,6 +88,15 @@ EXPLANATIONS = {
     "body_not_found": N_("There is no such body in this alliance."),
     "meeting_not_found": N_("There is no such meeting in this alliance, or its body does not include your member."),
     "meeting_in_past": N_("A new meeting must be in the future: choose a later date; nothing was scheduled."),
+    "proposal_not_found": N_("There is no such proposal in this alliance, or it belongs to a body you do not sit in "
+                             "(a draft is seen only by its author)."),
+    "voting_closed": N_("Voting on this proposal is not open: it has not started yet or its window has ended. "
+                        "Nothing was recorded."),
+    "already_voted": N_("This member has already voted, and this proposal does not allow changing a vote."),
+    "proposal_state": N_("The proposal's stage does not allow this (a submitted proposal is not edited, only an "
+                         "accepted one is implemented); nothing changed."),
+    "proposal_invalid": N_("The proposal cannot be saved as entered: each field in question says what is wrong; "
+                           "nothing was saved."),
     "dispute_not_found": N_("There is no such dispute in this alliance, or you are not one of its parties."),
     "dispute_closed": N_("This dispute is already withdrawn or resolved; it can no longer change."),
     "alliance_not_writable": N_("The alliance's status does not allow this change (a dissolved alliance accepts "
