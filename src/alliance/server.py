@@ -23,11 +23,13 @@ from alliance.api.routers import agreements, alliances, auth, datashare, games, 
 from alliance.api.routers import docs as api_docs
 from alliance.api.routers import governance as governance_api
 from alliance.api.routers import disputes
+from alliance.api.routers import proposals as proposals_api
 from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
 from alliance.edge.idempotency import IdempotentWrites
 from alliance.edge.routes import ROUTES
 from alliance.governance.disputes import escalate_due
+from alliance.governance.service_proposals import advance_due
 from alliance.settlement.scheduler import DailySettlement
 from alliance.store.database import Store
 from alliance.store.shared_facts import shared_facts
@@ -82,8 +84,10 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
         if insecure_http:
             logger.warning("ALLIANCE_INSECURE_HTTP=1: sign-in and session cookies are sent over plain HTTP; passwords "
                            "and sessions cross the network unencrypted (a closed office network only; docs/operations.md)")
-        # The dispute ladder's clock rides on the daily loop (its lease, every minute).
-        daily = (DailySettlement(store, facts, settle_at, clock, also=[lambda: escalate_due(store, clock)])
+        # The dispute ladder's clock and the proposals' (votes opening, closing, reminders) ride on the
+        # daily loop (its lease, every minute).
+        daily = (DailySettlement(store, facts, settle_at, clock, also=[lambda: escalate_due(store, clock),
+                                                                            lambda: advance_due(store, clock)])
                  if settle_at is not None else None)
         if daily is not None:
             daily.start()
@@ -121,6 +125,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(datashare.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(governance_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(disputes.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(proposals_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(pages.router)
     app.include_router(alliance_pages.router)
     app.include_router(settlement_pages.router)

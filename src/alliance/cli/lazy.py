@@ -72,6 +72,10 @@ COMMANDS: dict[str, Entry] = {
                      "Meetings of a body: agenda, attendance, minutes and action items."),
     "dispute": Entry("alliance.cli.disputes:app",
                      "Disputes between members: the claim, the neutral data report, the escalation ladder."),
+    "proposal": Entry("alliance.cli.proposals:proposal_app",
+                      "Proposals a body decides: draft, submit, discuss, vote, close, implement."),
+    "vote": Entry("alliance.cli.proposals:vote_app",
+                  "Vote on a proposal, or give your vote to another member (a proxy)."),
 }
 
 

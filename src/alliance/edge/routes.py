@@ -190,6 +190,21 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/governance/meetings/{meeting_id}/minutes/{item_id}"): Action.RUN_MEETINGS,
     ("POST", "/alliances/{code}/governance/meetings/{meeting_id}/actions"): Action.RUN_MEETINGS,
     ("POST", "/alliances/{code}/governance/actions/{action_id}"): Action.RUN_MEETINGS,
+    # Proposals and votes (governance.service_proposals decides per proposal: READ_MEETINGS of its body,
+    # ballots and proxies only through the voting member's own account).
+    ("GET", "/api/v1/alliances/{code}/proposals"): Action.READ_MEETINGS,
+    ("POST", "/api/v1/alliances/{code}/proposals"): Action.READ_MEETINGS,
+    ("GET", "/api/v1/alliances/{code}/proposals/{number}"): Action.READ_MEETINGS,
+    ("PATCH", "/api/v1/alliances/{code}/proposals/{number}"): Action.READ_MEETINGS,
+    ("POST", "/api/v1/alliances/{code}/proposals/{number}/submission"): Action.READ_MEETINGS,
+    ("POST", "/api/v1/alliances/{code}/proposals/{number}/withdrawal"): Action.READ_MEETINGS,
+    ("POST", "/api/v1/alliances/{code}/proposals/{number}/voting"): Action.RUN_MEETINGS,
+    ("POST", "/api/v1/alliances/{code}/proposals/{number}/ballots"): Action.ACT_FOR_MEMBER,
+    ("POST", "/api/v1/alliances/{code}/proposals/{number}/proxies"): Action.ACT_FOR_MEMBER,
+    ("DELETE", "/api/v1/alliances/{code}/proposals/{number}/proxies/{giver}"): Action.ACT_FOR_MEMBER,
+    ("POST", "/api/v1/alliances/{code}/proposals/{number}/implementation"): Action.RUN_MEETINGS,
+    ("GET", "/api/v1/alliances/{code}/proposals/{number}/attachments/{sha256}"): Action.READ_MEETINGS,
+    ("GET", "/api/v1/alliances/{code}/reminders"): Action.READ_MEETINGS,
     # Disputes (governance.disputes decides per dispute: its parties, the coordinator and auditors read
     # it, anyone else gets a 404; only a party's own accounts act for it).
     ("GET", "/api/v1/alliances/{code}/disputes"): Action.READ_RECORDS,

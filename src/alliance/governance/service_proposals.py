@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from alliance.access.policy import Action, Forbidden, authorize, authorize_body
 from alliance.access.roles import Principal
@@ -308,9 +309,12 @@ def _check_draft(store: Store, uow_alliance: Alliance, body: Body, draft: Draft,
         values["reminder_minutes"] = int(DEFAULT_REMINDER.total_seconds() // 60)
     discussion_until = None if draft.no_discussion else pick("discussion_until", None)
     voting_until = pick("voting_until", None)
-    for name, moment in (("discussion_until", discussion_until), ("voting_until", voting_until)):
-        if moment is not None and moment.tzinfo is None:
-            problems.append(Problem(where, name, Message("give the time with its time zone offset")))
+    # A time without an offset is the alliance's local time, as its members read the clock.
+    zone = ZoneInfo(uow_alliance.timezone)
+    if discussion_until is not None and discussion_until.tzinfo is None:
+        discussion_until = discussion_until.replace(tzinfo=zone)
+    if voting_until is not None and voting_until.tzinfo is None:
+        voting_until = voting_until.replace(tzinfo=zone)
     values["discussion_until"], values["voting_until"] = discussion_until, voting_until
     if submitting or voting_until is not None:
         check_window(clock.now(), discussion_until, voting_until, problems)
@@ -439,8 +443,6 @@ def _electorate(uow: UnitOfWork, alliance: Alliance, body: Body, rule: DecisionR
 
 
 def local_today_at(alliance: Alliance, now: datetime) -> Any:
-    from zoneinfo import ZoneInfo
-
     return now.astimezone(ZoneInfo(alliance.timezone)).date()
 
 
