@@ -248,7 +248,7 @@ def check_window(now: datetime, discussion_until: datetime | None, voting_until:
                  problems: list[Problem]) -> None:
     """A discussion that ends after now (or none: voting opens on submission), and a voting window
     that ends at least MIN_VOTING after voting opens, neither longer than a year."""
-    opens = discussion_until or now
+    opens = max(discussion_until or now, now)
     if discussion_until is not None:
         if discussion_until <= now:
             problems.append(Problem(Message("proposal"), "discussion_until", Message(
