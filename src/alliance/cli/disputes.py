@@ -193,3 +193,15 @@ def ladder(
     else:
         found = disputes.ladder_of(store, alliance)
     print(json.dumps(found.as_json(), ensure_ascii=False, indent=2))
+
+
+@app.command("appeal")
+@fails_cleanly
+def appeal(number: Annotated[int, typer.Argument(help="The dispute's number.")], alliance: AllianceOpt,
+           member: Annotated[str, typer.Option(help="The party appealing (one you act for).")],
+           reason: Annotated[str, typer.Option(help="Why the ruling is appealed.")], as_user: ActAsOpt,
+           as_json: JsonOpt = False) -> None:
+    """Appeal a ruling within its appeal window: the dispute goes up one level of its ladder."""
+    store, clock = open_store(), SystemClock()
+    _print(disputes.appeal(store, alliance, number, member, reason, _principal(store, as_user, alliance, clock), clock),
+           as_json)

@@ -213,6 +213,7 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("PUT", "/api/v1/alliances/{code}/disputes/ladder"): Action.MANAGE_ALLIANCE,
     ("GET", "/api/v1/alliances/{code}/disputes/{number}"): Action.READ_RECORDS,
     ("GET", "/api/v1/alliances/{code}/disputes/{number}/report"): Action.READ_RECORDS,
+    ("POST", "/api/v1/alliances/{code}/disputes/{number}/appeal"): Action.ACT_FOR_MEMBER,
     ("GET", "/api/v1/alliances/{code}/disputes/{number}/evidence/{sha256}"): Action.READ_RECORDS,
     ("POST", "/api/v1/alliances/{code}/disputes/{number}/answer"): Action.ACT_FOR_MEMBER,
     ("POST", "/api/v1/alliances/{code}/disputes/{number}/withdrawal"): Action.ACT_FOR_MEMBER,

@@ -36,7 +36,7 @@ from alliance.governance import escalation, neutral_report
 from alliance.governance.escalation import DEFAULT_LADDER, Ladder, Position, ladder_from
 from alliance.ledger import events
 from alliance.ledger import service as ledger
-from alliance.ledger.coverage import dispute_claim_sha256
+from alliance.ledger.coverage import dispute_claim_sha256, text_digest
 from alliance.settlement.engine import COLLECTED
 from alliance.sharing.agreement import RuleKind, load_agreement_text
 from alliance.store.database import Store
@@ -120,6 +120,7 @@ class DisputeView:
                       "since": events.utc_text(self.position.since),
                       "due": None if self.position.due is None else events.utc_text(self.position.due)},
             "ladder": self.ladder.as_json(), "report_sha256": s.report_sha256, "ruling_ref": s.ruling_ref,
+            "appeal_until": None if s.appeal_until is None else events.utc_text(s.appeal_until),
             "evidence": [{"party": e.party, "name": e.name, "sha256": e.sha256, "size": e.size} for e in self.evidence],
         }
 
@@ -434,6 +435,34 @@ def withdraw(store: Store, alliance_code: str, number: int, principal: Principal
         repo.update(alliance.id, number, status="withdrawn", closed_at=now)
         ledger.record(uow, alliance.id, alliance_code, events.DISPUTE_WITHDRAWN, PARTY, now,
                       {"number": number, "status": "withdrawn"})
+        uow.commit()
+    return show(store, alliance_code, number, principal, clock)
+
+
+def appeal(store: Store, alliance_code: str, number: int, member: str, reason: str, principal: Principal,
+           clock: Clock) -> DisputeView:
+    """A party appeals a ruling within its appeal window: the dispute goes up one level of its ladder
+    (it runs again, `escalated`) and the ruling there may award a correction of the correction. The
+    ruling's corrections already booked stay: closed days are never rewritten."""
+    from alliance.core.text import check_text
+
+    reason = check_text(reason, Message("the reason"), MAX_STATEMENT, multiline=True)
+    with store.unit_of_work() as uow:
+        alliance, repo, view = _load(uow, alliance_code, number, principal, clock)
+        if member not in (view.stored.claimant, *view.stored.respondents):
+            raise DisputeNotFound(Message("{member} is not a party to dispute {number}", member=member, number=number))
+        _acts_for(principal, alliance_code, member)
+        now = clock.now()
+        until = view.stored.appeal_until
+        if view.stored.status != "ruled" or until is None or now >= until:
+            raise DisputeClosed(Message("dispute {number} cannot be appealed: only a ruling within its appeal window "
+                                        "can", number=number))
+        level = min(view.stored.level + 1, len(view.ladder.levels) - 1)
+        repo.update(alliance.id, number, status="escalated", level=level, level_since=now, appeal_until=None,
+                    closed_at=None)
+        ledger.record(uow, alliance.id, alliance_code, events.DISPUTE_APPEALED, PARTY, now, {
+            "number": number, "status": "escalated", "level": level, "ruling": view.stored.ruling_ref,
+            "reason_sha256": text_digest(reason)})
         uow.commit()
     return show(store, alliance_code, number, principal, clock)
 

@@ -324,7 +324,8 @@ class DisputeKind(RecordedKind):
     level), as the entries of its acts say."""
 
     name = "dispute"
-    events = (events.DISPUTE_OPENED, events.DISPUTE_ANSWERED, events.DISPUTE_ESCALATED, events.DISPUTE_WITHDRAWN)
+    events = (events.DISPUTE_OPENED, events.DISPUTE_ANSWERED, events.DISPUTE_ESCALATED, events.DISPUTE_WITHDRAWN,
+              events.DISPUTE_RULED, events.DISPUTE_APPEALED)
 
     def key(self, payload: Mapping[str, Any]) -> Key:
         return (str(payload.get("number")),)
@@ -337,7 +338,7 @@ class DisputeKind(RecordedKind):
         elif event_type == events.DISPUTE_ANSWERED:
             claimed["answer_sha256"] = payload.get("answer_sha256")
             claimed["evidence"] = list(claimed.get("evidence") or []) + list(payload.get("evidence") or [])
-        elif event_type == events.DISPUTE_ESCALATED:
+        elif event_type in (events.DISPUTE_ESCALATED, events.DISPUTE_APPEALED):
             claimed["level"] = payload.get("level")
         claimed["status"] = payload.get("status")
         return claimed

@@ -38,6 +38,8 @@ DISPUTE_OPENED = "dispute.opened"  # with the SHA-256 of its neutral data report
 DISPUTE_ANSWERED = "dispute.answered"
 DISPUTE_ESCALATED = "dispute.escalated"  # moved up the escalation ladder when its clock ran out
 DISPUTE_WITHDRAWN = "dispute.withdrawn"
+DISPUTE_RULED = "dispute.ruled"  # an accepted ruling proposal: its reference, the award's digest, the appeal window
+DISPUTE_APPEALED = "dispute.appealed"  # a party appealed within the window: up one level of the ladder
 ALLIANCE_STATUS_CHANGED = "alliance.status_changed"  # the lifecycle: from, to, decided_by
 ALLIANCE_EDITED = "alliance.edited"  # details changed after founding: the new values (charter by digest)
 # Proposals and votes (governance.service_proposals): what is voted (its text's SHA-256), the rule and

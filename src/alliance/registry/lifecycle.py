@@ -107,6 +107,8 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     events.DISPUTE_ANSWERED: W.VOTE,
     events.DISPUTE_ESCALATED: W.VOTE,
     events.DISPUTE_WITHDRAWN: W.VOTE,
+    events.DISPUTE_RULED: W.VOTE,
+    events.DISPUTE_APPEALED: W.VOTE,
     events.PROPOSAL_SUBMITTED: W.VOTE,
     events.PROPOSAL_VOTING_OPENED: W.VOTE,
     events.PROPOSAL_BALLOT: W.VOTE,

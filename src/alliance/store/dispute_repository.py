@@ -54,6 +54,7 @@ class StoredDispute:
     report: str
     report_sha256: str
     ruling_ref: str | None
+    appeal_until: datetime | None = None
 
 
 def _dispute(row: Row[Any]) -> StoredDispute:

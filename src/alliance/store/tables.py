@@ -661,6 +661,7 @@ disputes = Table(
     Column("report", Text, nullable=False),
     Column("report_sha256", String(64), nullable=False),
     Column("ruling_ref", String(64), nullable=True),
+    Column("appeal_until", UtcDateTime, nullable=True),
     UniqueConstraint("alliance_id", "number", name="uq_disputes_alliance_number"),
 )
 

@@ -129,3 +129,15 @@ def answer(code: Code, number: Id, body: AnswerIn, store: StoreDep, clock: Clock
 @router.post("/alliances/{code}/disputes/{number}/withdrawal", responses=ERRORS)
 def withdraw(code: Code, number: Id, store: StoreDep, clock: ClockDep, principal: PrincipalDep) -> JSONResponse:
     return JSONResponse(disputes.withdraw(store, code, number, principal, clock).as_json())
+
+
+class AppealIn(Body):
+    member: str = Field(min_length=1, max_length=32, description="The party appealing (yours).")
+    reason: str = Field(max_length=disputes.MAX_STATEMENT)
+
+
+@router.post("/alliances/{code}/disputes/{number}/appeal", responses=ERRORS)
+def appeal(code: Code, number: Id, body: AppealIn, store: StoreDep, clock: ClockDep,
+           principal: PrincipalDep) -> dict[str, Any]:
+    """A party appeals the ruling within its appeal window: the dispute goes up one level of its ladder."""
+    return disputes.appeal(store, code, number, body.member, body.reason, principal, clock).as_json()

@@ -12,8 +12,9 @@ from alliance.governance.effects.base import Effect, EffectContext
 from alliance.governance.effects.change_agreement import ChangeAgreement
 from alliance.governance.effects.change_status import ChangeStatus, Dissolve
 from alliance.governance.effects.no_effect import ApproveBudget, Other, Sanction
+from alliance.governance.effects.ruling import Ruling
 
 EFFECTS: dict[str, Effect] = {effect.type: effect for effect in (
-    AdmitMember(), ChangeAgreement(), ApproveBudget(), Sanction(), Dissolve(), ChangeStatus(), Other())}
+    AdmitMember(), ChangeAgreement(), ApproveBudget(), Sanction(), Ruling(), Dissolve(), ChangeStatus(), Other())}
 
 __all__ = ["EFFECTS", "Effect", "EffectContext"]

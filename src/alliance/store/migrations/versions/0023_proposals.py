@@ -1,5 +1,6 @@
 """Proposals and votes: the proposals a body decides, their attachments, ballots, proxies with
-their audit trail, and the reminders sent before a vote closes.
+their audit trail, and the reminders sent before a vote closes; a dispute's appeal window after
+its ruling.
 
 Revision ID: 0023_proposals
 Revises: 0022_disputes
@@ -111,8 +112,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("proposal_id", "member", name="uq_gov_reminders_proposal_member"),
     )
     row_security.enable(RLS_TABLES)
+    # A ruling is followed by an appeal window (governance.effects.ruling).
+    with op.batch_alter_table("disputes") as batch:
+        batch.add_column(sa.Column("appeal_until", UtcDateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("disputes") as batch:
+        batch.drop_column("appeal_until")
     for table in reversed(RLS_TABLES):
         op.drop_table(table)
