@@ -271,3 +271,88 @@ def test_voting_at_a_dissolved_alliance_is_refused(store: Store, clock: FrozenCl
 
 def _utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
+
+
+def _pass(store: Store, clock: FrozenClock, number: int) -> None:
+    proposals.submit(store, "nb", number, COORDINATOR, clock)
+    for member in ("M1", "M2", "M3"):
+        proposals.cast(store, "nb", number, admin_of(member), "yes", clock)
+    clock.advance(timedelta(days=10))
+    proposals.advance_due(store, clock)
+
+
+def test_a_partner_prospect_is_admitted_by_the_bodys_decision(store: Store, clock: FrozenClock) -> None:
+    from alliance.screening import service as screening
+    from alliance.screening.entities import Cadence, Decision
+    from alliance.screening.pipeline import ItemStatus, Source, Stage
+
+    body_id = _setup(store, clock)
+    prospect = screening.add_prospect(store, "nb", "宁波某模具", Source.TRADE_SHOW, "analyst", clock)
+    with pytest.raises(InvalidInput, match="only a partner is admitted"):
+        _draft(store, clock, body_id, type="admit_member", params={"code": "M8", "prospect": prospect.id})
+    screening.move_prospect(store, "nb", prospect.id, Stage.DUE_DILIGENCE, "c", clock)
+    for item in screening.prospect_file(store, "nb", prospect.id).checklist:
+        screening.update_item(store, "nb", item.id, "c", clock, status=ItemStatus.DONE)
+    pilot = screening.start_pilot(store, "nb", prospect.id, "样件试制", date(2026, 12, 1), date(2026, 12, 31),
+                                  Cadence.WEEKLY, "c", clock)
+    screening.decide_pilot(store, "nb", pilot.id, Decision.GO, "样件一次通过，客户已下单，无需再设指标", "c", clock)
+    # The name and the credit code come from the prospect; the decision needs only the member's code.
+    number = _draft(store, clock, body_id, type="admit_member", title="接纳宁波某模具",
+                    params={"code": "M8", "prospect": prospect.id, "credit_code": credit_code(8)},
+                    discussion_until=None, no_discussion=True)
+    _pass(store, clock, number)
+    assert registry.get_member(store, "nb", "M8").legal_name == "宁波某模具"
+
+
+def test_an_effect_refused_when_the_vote_passes_is_kept_and_can_be_retried(store: Store, clock: FrozenClock) -> None:
+    body_id = _setup(store, clock)
+    number = _draft(store, clock, body_id, type="admit_member", title="接纳 M9",
+                    params={"code": "M9", "name": "M9 公司", "credit_code": credit_code(9)},
+                    discussion_until=None, no_discussion=True)
+    proposals.submit(store, "nb", number, COORDINATOR, clock)
+    for member in ("M1", "M2", "M3"):
+        proposals.cast(store, "nb", number, admin_of(member), "yes", clock)
+    # Meanwhile the alliance is suspended (it admits nobody then): acting must be refused.
+    registry.change_status(store, "nb", "suspended", "ops", clock, decided_by="emergency")
+    clock.advance(timedelta(days=10))
+    proposals.advance_due(store, clock)
+    kept = proposals.show(store, "nb", number, COORDINATOR, clock).proposal
+    assert kept.status is ProposalStatus.CLOSED and kept.passed and "error" in (kept.effect or {})
+    assert ledger.verify_store(store, "nb").ok
+    # The scheduler does not try again by itself (it would fail each minute); the coordinator does.
+    assert proposals.advance_due(store, clock) == []
+    with pytest.raises(Forbidden):
+        proposals.implement(store, "nb", number, admin_of("M3"), clock)   # a plain member does not
+    assert proposals.implement(store, "nb", number, COORDINATOR, clock).status is ProposalStatus.CLOSED  # refused again
+    registry.change_status(store, "nb", "active", "ops", clock, decided_by="emergency over")
+    done = proposals.implement(store, "nb", number, COORDINATOR, clock)
+    assert done.status is ProposalStatus.IMPLEMENTED and registry.get_member(store, "nb", "M9").active
+    assert ledger.verify_store(store, "nb").ok
+
+
+def test_a_suspension_and_an_agreement_approval_by_proposal(store: Store, clock: FrozenClock) -> None:
+    from alliance.sharing import service as sharing
+
+    body_id = _setup(store, clock)
+    sharing.propose_version(store, "nb", """
+agreement: split
+effective_from: 2026-12-01
+parties: [M1, M2]
+rules:
+  - {id: r, kind: fixed_split, select: {product_owner: M2}, shares: {M1: 0.30, M2: 0.70}}
+""", "秘书长", clock)
+    with pytest.raises(InvalidInput, match="has no version 2"):
+        _draft(store, clock, body_id, type="change_agreement", params={"agreement": "split", "version": 2})
+    approve = _draft(store, clock, body_id, type="change_agreement", title="批准分成协议",
+                     params={"agreement": "split", "version": "1"}, discussion_until=None, no_discussion=True)
+    _pass(store, clock, approve)
+    done = proposals.show(store, "nb", approve, COORDINATOR, clock).proposal
+    assert done.status is ProposalStatus.IMPLEMENTED and "version 1 of agreement split" in done.effect["done"]
+
+    with pytest.raises(InvalidInput, match="cannot go from active to dissolved"):
+        _draft(store, clock, body_id, type="change_status", params={"to": "dissolved"})
+    suspend = _draft(store, clock, body_id, type="change_status", title="暂停合作", params={"to": "suspended"},
+                     discussion_until=None, no_discussion=True)
+    _pass(store, clock, suspend)
+    assert registry.get_alliance(store, "nb").status.value == "suspended"
+    assert ledger.verify_store(store, "nb").ok
