@@ -59,6 +59,7 @@ def test_the_coordinator_suspends_the_alliance_and_edits_its_details_in_chromium
             assert contrast_failures(page) == []
 
             page.get_by_label("New status").select_option("suspended")
+            page.get_by_label("Decided by").fill("proposal 4")
             page.get_by_label("Reason (optional)").fill("Dispute over the May settlement")
             page.get_by_role("button", name="Change the status…").click()
             confirm = page.locator("#status-confirm")

@@ -44,7 +44,7 @@ def test_the_coordinator_edits_details_and_moves_the_status_logged_in_the_histor
     r = client.patch(V1, json={"name": "云硬件联盟", "planned_end": "2027-06-30", "charter": "章程"})
     assert r.status_code == 200, r.text
     assert (r.json()["name"], r.json()["planned_end"]) == ("云硬件联盟", "2027-06-30")
-    r = client.post(f"{V1}/status", json={"status": "suspended", "reason": "dispute"})
+    r = client.post(f"{V1}/status", json={"status": "suspended", "reason": "dispute", "decided_by": "proposal 1"})
     assert r.status_code == 200 and r.json()["status"] == "suspended"
     r = client.patch(V1, json={"planned_end": None, "status": "active", "decided_by": "proposal 2"})
     assert r.status_code == 200 and r.json()["planned_end"] is None and r.json()["status"] == "active"
@@ -88,7 +88,7 @@ def test_a_dissolved_alliance_refuses_writes_with_409_and_answers_reads(client: 
 
 def test_the_answer_is_in_the_readers_language(client: TestClient) -> None:
     for state in ("dissolving", "dissolved"):
-        client.post(f"{V1}/status", json={"status": state})
+        client.post(f"{V1}/status", json={"status": state, "decided_by": "proposal 5"})
     r = client.patch(V1, json={"name": "x"}, headers={"Accept-Language": "zh-CN"})
     assert r.status_code == 409 and "已解散" in r.json()["detail"]
 
@@ -115,6 +115,7 @@ def test_another_alliance_and_no_key_get_nothing(client: TestClient, store: Stor
 
 def test_the_platform_admin_may_change_any_alliance(client: TestClient, store: Store) -> None:
     admin = key(store, Role.PLATFORM_ADMIN, alliance=None)
-    r = client.post("/api/v1/alliances/other/status", json={"status": "suspended"}, headers=admin)
+    r = client.post("/api/v1/alliances/other/status", json={"status": "suspended", "decided_by": "court order"},
+                    headers=admin)
     assert r.status_code == 200 and r.json()["status"] == "suspended"
     registry.add_member(store, "cloud-hw", member_values(9), LATER)  # the other alliance is untouched

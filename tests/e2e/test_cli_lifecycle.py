@@ -61,8 +61,10 @@ def test_details_are_edited_and_bad_input_is_one_line(cli, tmp_path: Path) -> No
 
 
 def test_a_dissolved_alliance_refuses_writes_in_one_line_and_still_reads(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    r = cli("alliance", "status", "nb", "dissolving")
+    assert r.exit_code == 2 and "only by the alliance's decision" in r.stderr
     for state in ("dissolving", "dissolved"):
-        assert cli("alliance", "status", "nb", state).exit_code == 0
+        assert cli("alliance", "status", "nb", state, "--decided-by", "proposal 7").exit_code == 0
     r = cli("member", "add", "--alliance", "nb", "--code", "M1", "--name", "测试公司", "--credit-code", credit_code(1))
     assert r.exit_code == 2
     assert r.stderr.strip() == ("error: alliance 'nb' is dissolved: it accepts no more new members; its records can "

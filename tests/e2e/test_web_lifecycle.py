@@ -60,11 +60,14 @@ def test_a_bad_planned_end_is_shown_on_the_form_and_changes_nothing(c: TestClien
 
 def test_a_status_change_is_confirmed_before_it_is_made(c: TestClient, store: Store) -> None:
     token = sign_in(c, "coord")
-    asked = c.post(f"{A}/status", data={"status": "suspended", "reason": "争议", "csrf_token": token})
+    undecided = c.post(f"{A}/status", data={"status": "suspended", "reason": "争议", "csrf_token": token})
+    assert undecided.status_code == 422 and "only by the alliance" in undecided.text
+    asked = c.post(f"{A}/status", data={"status": "suspended", "reason": "争议", "decided_by": "proposal 4",
+                                        "csrf_token": token})
     assert asked.status_code == 200 and 'id="status-confirm"' in asked.text and "no new members, agreements" in asked.text
     assert registry.get_alliance(store, "cloud-hw").status.value == "active"  # not yet
     done = c.post(f"{A}/status", data={"status": "suspended", "reason": "争议", "confirm": "yes",
-                                       "csrf_token": token}, follow_redirects=False)
+                                       "decided_by": "proposal 4", "csrf_token": token}, follow_redirects=False)
     assert done.status_code == 303
     assert registry.get_alliance(store, "cloud-hw").status.value == "suspended"
     assert 'id="lifecycle-notice"' in c.get(A).text
@@ -79,8 +82,8 @@ def test_a_dissolved_alliance_reads_but_refuses_writes_as_a_page(c: TestClient, 
                                                                clock: FrozenClock) -> None:
     sign_in(c, "coord")
     assert "/members/import" in c.get(f"{A}/members").text
-    registry.change_status(store, "cloud-hw", "dissolving", "coord", clock)
-    registry.change_status(store, "cloud-hw", "dissolved", "coord", clock)
+    registry.change_status(store, "cloud-hw", "dissolving", "coord", clock, decided_by="proposal 5")
+    registry.change_status(store, "cloud-hw", "dissolved", "coord", clock, decided_by="proposal 6")
     token = sign_in(c, "coord")
     assert "/members/import" not in c.get(f"{A}/members").text  # not offered: it would be refused
     assert "/members/import" not in c.get(A).text
@@ -124,6 +127,6 @@ def test_a_project_alliance_past_its_planned_end_says_so_until_it_winds_down(c: 
     clock.advance(timedelta(days=9))  # 2026-12-01 in Asia/Shanghai
     sign_in(c, "coord")  # the session of nine days ago has ended
     assert 'id="planned-end-passed"' in c.get(A).text
-    registry.change_status(store, "cloud-hw", "dissolving", "coord", clock)
+    registry.change_status(store, "cloud-hw", "dissolving", "coord", clock, decided_by="proposal 5")
     page = c.get(A).text
     assert 'id="planned-end-passed"' not in page and 'id="lifecycle-notice"' in page

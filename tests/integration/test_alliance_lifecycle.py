@@ -87,18 +87,19 @@ def dissolve(store: Store, clock: FrozenClock) -> None:
 
 def test_the_status_moves_along_the_lifecycle_logged_and_recorded_in_the_ledger(
         store: Store, alliance: FactStore, clock: FrozenClock) -> None:
-    changed = registry.change_status(store, "cloud-hw", "suspended", "秘书长", clock, reason="dispute over May")
+    changed = registry.change_status(store, "cloud-hw", "suspended", "秘书长", clock, reason="dispute over May",
+                                     decided_by="proposal 6")
     assert changed.status is AllianceStatus.SUSPENDED
     dissolve(store, clock)
     assert registry.get_alliance(store, "cloud-hw").status is AllianceStatus.DISSOLVED
     history = registry.alliance_history(store, "cloud-hw")
     assert [(h.field, h.old_value, h.new_value, h.decided_by) for h in history] == [
         ("status", "dissolving", "dissolved", "proposal 8"), ("status", "suspended", "dissolving", "proposal 7"),
-        ("status", "active", "suspended", None)]
+        ("status", "active", "suspended", "proposal 6")]
     assert history[-1].reason == "dispute over May" and history[0].actor == "秘书长"
     entries = [e for e in ledger.entries(store, "cloud-hw", 0, 100) if e["type"] == events.ALLIANCE_STATUS_CHANGED]
     assert [(e["entry"]["payload"]["from"], e["entry"]["payload"]["to"], e["entry"]["payload"]["decided_by"]) for e in entries] == [
-        ("active", "suspended", None), ("suspended", "dissolving", "proposal 7"),
+        ("active", "suspended", "proposal 6"), ("suspended", "dissolving", "proposal 7"),
         ("dissolving", "dissolved", "proposal 8")]
     assert ledger.verify_store(store, "cloud-hw").ok
 
@@ -147,7 +148,7 @@ def test_a_dissolved_alliance_refuses_every_write_and_changes_nothing(
         assert "'cloud-hw' is dissolved" in str(refused.value), name
         assert snapshot(store, alliance) == before, f"{name} changed stored rows"
     with pytest.raises(TransitionRefused, match="final"):
-        registry.change_status(store, "cloud-hw", "active", "秘书长", clock)
+        registry.change_status(store, "cloud-hw", "active", "秘书长", clock, decided_by="proposal 9")
     assert snapshot(store, alliance) == before
     # Reads still work.
     assert [m.code for m in registry.list_members(store, "cloud-hw")] == ["HW", "SW"]
@@ -170,7 +171,7 @@ def test_the_scheduler_does_not_settle_a_dissolved_alliance_nor_record_a_failure
 
 def test_a_suspended_alliance_settles_its_days_and_takes_no_new_members_or_agreements(
         store: Store, alliance: FactStore, clock: FrozenClock, tmp_path: Path) -> None:
-    registry.change_status(store, "cloud-hw", "suspended", "秘书长", clock)
+    registry.change_status(store, "cloud-hw", "suspended", "秘书长", clock, decided_by="proposal 3")
     before = snapshot(store, alliance)
     writes = refusals(store, alliance, tmp_path)
     for name in ("member add", "member import", "agreement propose", "agreement sign", "power of attorney"):
@@ -180,7 +181,7 @@ def test_a_suspended_alliance_settles_its_days_and_takes_no_new_members_or_agree
     writes["order import"]()
     assert settlement.settle(store, alliance, "cloud-hw", date(2026, 12, 5), "财务", at(10)).lines == 1
     writes["member exit"]()
-    registry.change_status(store, "cloud-hw", "active", "秘书长", clock)
+    registry.change_status(store, "cloud-hw", "active", "秘书长", clock, decided_by="proposal 4")
     writes["member add"]()  # active again: everything
     assert ledger.verify_store(store, "cloud-hw").ok
 

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 
-from alliance.core.errors import Conflict, InvalidInput
+from alliance.core.errors import Conflict, InvalidInput, Problem
 from alliance.core.messages import Message
 from alliance.ledger import events
 from alliance.registry.model import AllianceStatus
@@ -199,6 +199,31 @@ def parse_status(text: str) -> AllianceStatus:
     except ValueError:
         raise InvalidInput(Message("unknown status {status!r}: use one of {choices}", status=text,
                                    choices=", ".join(s.value for s in AllianceStatus))) from None
+
+
+# The one change of state the coordinator makes alone: the alliance it founded starts working. Every
+# other is the alliance's decision (issue 19): a proposal's outcome names itself ("proposal 12"), and
+# whoever changes the state by hand (the coordinator, a platform admin acting on a court order) must
+# name the decision that made it.
+UNDECIDED = frozenset({(S.FORMING, S.ACTIVE)})
+
+
+class DecisionRequired(InvalidInput):
+    code = "decision_required"
+    title = Message("Name the decision")
+
+
+def needs_decision(current: AllianceStatus, target: AllianceStatus) -> bool:
+    return (current, target) not in UNDECIDED
+
+
+def check_decided(alliance_code: str, current: AllianceStatus, target: AllianceStatus, decided_by: str | None) -> None:
+    """DecisionRequired when the change must be decided by the alliance and names no decision."""
+    if needs_decision(current, target) and not (decided_by or "").strip():
+        reason = Message("alliance {alliance!r} goes from {state} to {target} only by the alliance's decision: name it "
+                         "(e.g. 'proposal 12', the proposal that decided it)", alliance=alliance_code,
+                         state=STATE_NAMES[current], target=STATE_NAMES[target])
+        raise DecisionRequired(reason, [Problem(Message("alliance"), "decided_by", reason)])
 
 
 def check_transition(alliance_code: str, current: AllianceStatus, target: AllianceStatus) -> None:

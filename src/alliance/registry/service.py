@@ -368,6 +368,7 @@ def edit_alliance(store: Store, alliance_code: str, edit: AllianceEdit, actor: s
         alliance = uow.alliances.require(alliance_code)
         if target is not None:  # asked first: a refused change of state leaves the details as they are
             lifecycle_rules.check_transition(alliance.code, alliance.status, target)
+            lifecycle_rules.check_decided(alliance.code, alliance.status, target, decided_by)
         wanted: dict[str, object] = {}
         if edit.name is not None and edit.name.strip() != alliance.name:
             wanted["name"] = edit.name.strip()

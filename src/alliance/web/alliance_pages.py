@@ -335,6 +335,7 @@ async def change_status(request: Request, code: Code, store: StoreDep, clock: Cl
     try:
         target = lifecycle.parse_status(chosen["status"])
         lifecycle.check_transition(alliance.code, alliance.status, target)
+        lifecycle.check_decided(alliance.code, alliance.status, target, chosen["decided_by"])
         if form.get("confirm") != "yes":
             return _settings_page(request, store, viewer, alliance, confirm={**chosen, "status": target.value,
                                                                               "target": target,

@@ -88,6 +88,8 @@ EXPLANATIONS = {
     "body_not_found": N_("There is no such body in this alliance."),
     "meeting_not_found": N_("There is no such meeting in this alliance, or its body does not include your member."),
     "meeting_in_past": N_("A new meeting must be in the future: choose a later date; nothing was scheduled."),
+    "decision_required": N_("Every status change but forming to active is decided by the alliance (a proposal): "
+                            "name the decision, e.g. proposal 12."),
     "proposal_not_found": N_("There is no such proposal in this alliance, or it belongs to a body you do not sit in "
                              "(a draft is seen only by its author)."),
     "voting_closed": N_("Voting on this proposal is not open: it has not started yet or its window has ended. "
