@@ -214,6 +214,7 @@ class DecisionRequired(InvalidInput):
 
 
 def needs_decision(current: AllianceStatus, target: AllianceStatus) -> bool:
+    """Whether the change is one the alliance decides (by a proposal): every change but forming -> active."""
     return (current, target) not in UNDECIDED
 
 
@@ -247,10 +248,3 @@ def check_planned_end(alliance_code: str, planned_end: date, today: date) -> Non
     if planned_end < today:
         raise InvalidInput(Message("planned end {day} of {alliance!r} is in the past (today is {today} in the "
                                    "alliance's time zone)", day=planned_end, alliance=alliance_code, today=today))
-
-
-def needs_decision(current: AllianceStatus, target: AllianceStatus) -> bool:
-    """Whether the change is one the alliance decides by a proposal (issue 19: every change but
-    forming -> active). Until proposals act by themselves, the coordinator or the platform admin
-    makes the change, naming the decision in `decided_by` when there is one."""
-    return not (current is S.FORMING and target is S.ACTIVE)
