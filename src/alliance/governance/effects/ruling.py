@@ -108,9 +108,9 @@ class Ruling(Effect):
                 if member not in parties:
                     problems.append(Problem(where, "params.award", Message(
                         "{member} is not a party to dispute {number}", member=member, number=number)))
-        problems += [Problem(where, "params.award", p.reason if hasattr(p, "reason") else p)
-                     for p in check_transfers([(a, b, Decimal(c)) if _decimal(c) else (a, b, c)
-                                               for a, b, c in award], members & parties, ctx.alliance.currency)]
+        if award:
+            problems += [Problem(where, "params.award", p.text())
+                         for p in check_transfers(award, members & parties, ctx.alliance.currency)]
         return {"dispute": number, "award": [list(t) for t in award], "appeal_days": appeal_days}, problems
 
     def apply(self, ctx: EffectContext, params: Mapping[str, Any]) -> Message:
@@ -152,11 +152,3 @@ class Ruling(Effect):
             return Message("rules on dispute {number}: no correction", number=params.get("dispute", ""))
         return Message("rules on dispute {number}: {transfers}", number=params.get("dispute", ""),
                        transfers="; ".join(f"{a} → {b} {c}" for a, b, c in award))
-
-
-def _decimal(text: str) -> bool:
-    try:
-        Decimal(text)
-    except ArithmeticError:
-        return False
-    return True
