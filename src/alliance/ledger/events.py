@@ -40,6 +40,7 @@ DISPUTE_ESCALATED = "dispute.escalated"  # moved up the escalation ladder when i
 DISPUTE_WITHDRAWN = "dispute.withdrawn"
 ALLIANCE_STATUS_CHANGED = "alliance.status_changed"  # the lifecycle: from, to, decided_by
 ALLIANCE_EDITED = "alliance.edited"  # details changed after founding: the new values (charter by digest)
+WEIGHTS_SET = "governance.weights_set"  # the explicit voting weight table, set as a whole: every member and weight
 
 
 def utc_text(moment: datetime) -> str:

@@ -107,6 +107,8 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     events.DISPUTE_ANSWERED: W.VOTE,
     events.DISPUTE_ESCALATED: W.VOTE,
     events.DISPUTE_WITHDRAWN: W.VOTE,
+    # The voting weights are among the alliance's details (issue 19): set while it can still decide.
+    events.WEIGHTS_SET: W.DETAILS,
 }
 
 # The states an alliance may be founded in.
