@@ -47,6 +47,22 @@ def weight_text(value: Fraction) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def exact_text(value: Fraction) -> str:
+    """A weight or share as exact text: a decimal when it has one ("30.5", "0.25"), else a ratio
+    ("1/3"): what the API and the CLI print, and what `numbers.exact` reads back unchanged."""
+    d = value.denominator
+    for prime in (2, 5):
+        while d % prime == 0:
+            d //= prime
+    if d != 1:
+        return f"{value.numerator}/{value.denominator}"
+    places = 0
+    while (value * 10**places).denominator != 1:
+        places += 1
+    text = format(Decimal((value * 10**places).numerator).scaleb(-places), "f")
+    return text
+
+
 def check_table(entries: Iterable[tuple[object, object]], active: Collection[str]) -> tuple[WeightEntry, ...]:
     """The table as entries sorted by member, or WeightsInvalid listing every problem.
 
