@@ -18,7 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, delete, insert, select, update
 
 from alliance.core.clock import FrozenClock
-from alliance.governance import disputes
+from alliance.access.roles import Principal, Role
+from alliance.governance import disputes, service_weights
 from alliance.ledger import service as ledger
 from alliance.ledger.merkle import leaf_hash
 from alliance.ledger.note import Signer
@@ -41,6 +42,7 @@ from alliance.store.tables import (
     statement_lines,
 )
 from alliance.store.tables import dispute_evidence, disputes as dispute_rows
+from alliance.store.tables import vote_weights
 from tests.support.factories import admin_of, credit_code, make_alliance, member_values
 from tests.support.web import in_chinese
 
@@ -116,6 +118,9 @@ def recorded(store: Store, clock: FrozenClock, tmp_path: Path) -> Recorded:
             admin_of("nb", "M0001"), SETTLED_AT)
     finally:
         facts.close()
+    # The explicit voting weight table (recorded last as well).
+    service_weights.set_weight_table(store, "nb", Principal("coord", Role.COORDINATOR, "nb"),
+                                     [("M0001", "60"), ("M0002", "40")], clock)
     with store.unit_of_work() as uow:
         aid = uow.alliances.require("nb").id
     report = ledger.verify_store(store, "nb")
@@ -372,6 +377,14 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
         dispute_evidence.c.alliance_id == aid)), "dispute 1 differs from what was recorded: evidence"),
     ("kept file edited", lambda c, aid: c.execute(update(evidence_files).where(_evidence(c, aid)).values(content=b"forged")),
      "evidence file 1: its content no longer has its recorded SHA-256"),
+    ("voting weight table: a weight edited", lambda c, aid: c.execute(update(vote_weights).where(
+        vote_weights.c.alliance_id == aid, vote_weights.c.member_code == "M0002").values(weight="90")),
+     "the voting weight table differs from what was recorded: weights"),
+    ("voting weight table: a member added", lambda c, aid: c.execute(insert(vote_weights).values(
+        alliance_id=aid, member_code="M0003", weight="1", set_by="x", set_at=datetime.now(UTC))),
+     "the voting weight table differs from what was recorded: weights"),
+    ("voting weight table: deleted", lambda c, aid: c.execute(delete(vote_weights).where(
+        vote_weights.c.alliance_id == aid)), "the voting weight table was recorded but is no longer stored"),
     ("alliance's status changed behind the ledger", lambda c, aid: c.execute(update(alliances).where(
         alliances.c.id == aid).values(status="dissolved")),
      "entry 0 (alliance.created): alliance nb differs from what was recorded: status"),
