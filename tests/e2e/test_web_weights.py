@@ -60,7 +60,7 @@ def test_the_coordinator_sets_the_table_and_members_read_it(client: TestClient, 
     assert page.status_code == 200 and 'id="weights-form"' not in page.text  # members read, never set
     assert 'lang="zh-CN"' in page.text or "zh" in page.headers.get("content-language", "")
     assert 'data-member="M1"' in page.text and "45 <span" in page.text and "(59.60%)" in page.text  # 45 of 75.5
-    assert 'data-chart="weights-chart-option"' in page.text
+    assert 'data-chart="weights-chart-option"' in page.text and "/vendor/echarts-" in page.text
     assert 'data-unavailable="settled"' in page.text
     assert in_chinese("Voting weights") in page.text
     history = page.text.split('id="history"')[1]
