@@ -265,7 +265,8 @@ class WeightIn(Body):
     member: str = Field(max_length=32)
     # Text ("45", "12.5") or a whole number; a JSON float is taken only to be refused by name, as
     # binary floats have already lost the value written.
-    weight: str | int | float = Field(description='an exact decimal as text, e.g. "45" or "12.5" (at most 4 places)')
+    weight: Annotated[str, Field(max_length=64)] | int | float = Field(
+        description='an exact decimal as text, e.g. "45" or "12.5" (at most 4 places)')
 
 
 class WeightsIn(Body):
