@@ -83,6 +83,16 @@ def test_the_weighted_rule_takes_its_weights_from_a_named_source() -> None:
         rule_from_params("weighted").__class__(weights="investment")  # built directly: validated too
 
 
+def test_a_body_may_give_its_weighted_rule_a_source_and_an_unknown_one_is_refused() -> None:
+    from alliance.core.errors import InvalidInput
+    from alliance.governance.bodies import parse_rules
+
+    rules = parse_rules({"approve_budget": {"rule": "weighted", "params": {"weights": "settled", "must_total": "1"}}})
+    assert rules["approve_budget"].to_mapping()["params"] == {"weights": "settled", "must_total": "1"}
+    with pytest.raises(InvalidInput, match="'investment' is not one of table, settled, equal"):
+        parse_rules({"approve_budget": {"rule": "weighted", "params": {"weights": "investment"}}})
+
+
 # --- the explicit table ----------------------------------------------------------------------------
 
 def test_a_table_is_kept_as_exact_decimals_sorted_by_member() -> None:

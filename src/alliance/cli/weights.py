@@ -14,7 +14,7 @@ from rich.table import Table
 
 from alliance.cli.governance import AllianceOpt, JsonOpt, _dump, _operator, body_app, one_line
 from alliance.cli.lazy import Deferred
-from alliance.cli.output import console, fails_cleanly, open_store, parse_day
+from alliance.cli.output import console, fails_cleanly, local_time, open_store, parse_day
 from alliance.core.clock import SystemClock
 
 if TYPE_CHECKING:
@@ -74,7 +74,8 @@ def body_weights(
         return
     if view.table:
         latest = view.table[0]
-        console.print(f"Explicit table, set by {latest.set_by} at {latest.set_at:%Y-%m-%d %H:%M} UTC:", highlight=False)
+        console.print(f"Explicit table, set by {latest.set_by} at {local_time(latest.set_at, view.timezone)}:",
+                      highlight=False)
     else:
         console.print("No explicit table is set (alliance body weights -a CODE --set MEMBER=WEIGHT ...).",
                       highlight=False)
