@@ -129,6 +129,8 @@ def test_a_refused_table_leaves_the_table_and_the_ledger_as_they_were(
 
 
 def test_a_dissolved_alliance_takes_no_new_table_but_still_shows_its_weights(world: Store) -> None:
+    registry.change_status(world, "w", "suspended", ADMIN.actor, LATER, decided_by="proposal 1")
+    # Suspended or winding down, the alliance still decides: its weights are among its details.
     service.set_weight_table(world, "w", COORDINATOR, [("A", "60"), ("B", "40")], LATER)
     for status in ("dissolving", "dissolved"):
         registry.change_status(world, "w", status, ADMIN.actor, LATER, decided_by="proposal 1")
