@@ -37,6 +37,7 @@ from alliance.web import (STATIC_DIR, agreement_pages, alliance_pages, attorney_
                           pages, people_pages, prospect_pages, screening_pages, settlement_pages, sharing_pages,
                           view_query_pages)
 from alliance.web import governance_pages
+from alliance.web import weights_pages
 from alliance.web import dispute_pages
 
 
@@ -138,6 +139,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(attorney_pages.router)
     app.include_router(people_pages.router)
     app.include_router(governance_pages.router)
+    app.include_router(weights_pages.router)
     app.include_router(dispute_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _declare_bearer_scheme(app)

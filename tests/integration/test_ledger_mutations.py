@@ -19,7 +19,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from alliance.core.clock import FrozenClock
 from alliance.access.roles import Principal, Role
-from alliance.governance import disputes
+from alliance.governance import disputes, service_weights
 from alliance.governance import service_meetings as meetings
 from alliance.governance import service_proposals as proposals
 from alliance.ledger import service as ledger
@@ -44,6 +44,7 @@ from alliance.store.tables import (
     statement_lines,
 )
 from alliance.store.tables import dispute_evidence, disputes as dispute_rows, gov_ballots, gov_proposals
+from alliance.store.tables import vote_weights
 from tests.support.factories import admin_of, credit_code, make_alliance, member_values
 from tests.support.web import in_chinese
 
@@ -130,6 +131,9 @@ def recorded(store: Store, clock: FrozenClock, tmp_path: Path) -> Recorded:
         voting_until=SETTLED_AT.now() + timedelta(days=7)), SETTLED_AT).number
     proposals.submit(store, "nb", number, COORDINATOR, SETTLED_AT)
     proposals.cast(store, "nb", number, admin_of("nb", "M0001"), "yes", SETTLED_AT)
+    # The explicit voting weight table (recorded last as well).
+    service_weights.set_weight_table(store, "nb", Principal("coord", Role.COORDINATOR, "nb"),
+                                     [("M0001", "60"), ("M0002", "40")], clock)
     with store.unit_of_work() as uow:
         aid = uow.alliances.require("nb").id
     report = ledger.verify_store(store, "nb")
@@ -396,6 +400,14 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
         alliance_id=aid, proposal_id=c.execute(select(gov_proposals.c.id).where(gov_proposals.c.alliance_id == aid))
         .scalar_one(), voter="M0002", choice="yes", cast_by="x", cast_at=datetime.now(UTC), salt="0" * 32)),
      "proposal 1 differs from what was recorded: its kept ballots (2) no longer match the 1"),
+    ("voting weight table: a weight edited", lambda c, aid: c.execute(update(vote_weights).where(
+        vote_weights.c.alliance_id == aid, vote_weights.c.member_code == "M0002").values(weight="90")),
+     "the voting weight table differs from what was recorded: weights"),
+    ("voting weight table: a member added", lambda c, aid: c.execute(insert(vote_weights).values(
+        alliance_id=aid, member_code="M0003", weight="1", set_by="x", set_at=datetime.now(UTC))),
+     "the voting weight table differs from what was recorded: weights"),
+    ("voting weight table: deleted", lambda c, aid: c.execute(delete(vote_weights).where(
+        vote_weights.c.alliance_id == aid)), "the voting weight table was recorded but is no longer stored"),
     ("alliance's status changed behind the ledger", lambda c, aid: c.execute(update(alliances).where(
         alliances.c.id == aid).values(status="dissolved")),
      "entry 0 (alliance.created): alliance nb differs from what was recorded: status"),

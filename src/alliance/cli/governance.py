@@ -332,3 +332,7 @@ def meeting_close_action(action_id: Annotated[int, typer.Argument()], alliance: 
     """Mark an action item done or cancelled."""
     a = service.set_action_status(open_store(), alliance, _operator(), action_id, status, SystemClock())
     console.print(f"Action item {a.id}: {a.status.value}.", highlight=False)
+
+
+# `alliance body weights` lives in its own module and registers itself on `body_app`.
+from alliance.cli import weights as _weights  # noqa: E402,F401

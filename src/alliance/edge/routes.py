@@ -231,6 +231,12 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("GET", "/alliances/{code}/settings"): Action.READ_DIRECTORY,  # details and history; forms for those who may
     ("POST", "/alliances/{code}/settings"): Action.CHANGE_ALLIANCE,
     ("POST", "/alliances/{code}/status"): Action.CHANGE_ALLIANCE,
+    # -- voting weights (governance.service_weights): every role of the alliance reads them, the
+    # coordinator sets the explicit table ------------------------------------------------------------
+    ("GET", "/api/v1/alliances/{code}/weights"): Action.READ_DIRECTORY,
+    ("PUT", "/api/v1/alliances/{code}/weights"): Action.MANAGE_BODIES,
+    ("GET", "/alliances/{code}/governance/weights"): Action.READ_DIRECTORY,
+    ("POST", "/alliances/{code}/governance/weights"): Action.MANAGE_BODIES,
 }
 
 # Signing for a member may be done under its power of attorney (the other acts for a member not);

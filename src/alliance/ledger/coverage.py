@@ -56,6 +56,7 @@ class Rows:
     powers: list[Mapping[str, Any]] = field(default_factory=list)       # powers of attorney, as their entries say
     disputes: list[Mapping[str, Any]] = field(default_factory=list)     # number, ..., report, evidence: [sha256]
     proposals: list[Mapping[str, Any]] = field(default_factory=list)    # number, title, text, outcome, ballots, ...
+    weights: list[Mapping[str, Any]] = field(default_factory=list)      # the voting weight table: member, weight (text)
 
 
 @dataclass(frozen=True)
@@ -436,11 +437,33 @@ class ProposalKind(RecordedKind):
 
     def describe(self, key: Key) -> Message:
         return Message("proposal {number}", number=key[0])
+class WeightTableKind(RecordedKind):
+    """The alliance's explicit voting weight table: each `governance.weights_set` entry states the
+    whole table, so the latest one must equal the stored rows, member by member."""
+
+    name = "voting weight table"
+    events = (events.WEIGHTS_SET,)
+    KEY: ClassVar[Key] = ("weights",)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return self.KEY
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        # Sorted here as in `stored`: a database's collation does not decide whether they match.
+        return {"weights": sorted([str(w.get("member")), str(w.get("weight"))] for w in payload.get("weights") or [])}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        if not rows.weights:
+            return {}
+        return {self.KEY: {"weights": sorted([str(w["member"]), str(w["weight"])] for w in rows.weights)}}
+
+    def describe(self, key: Key) -> Message:
+        return Message("the voting weight table")
 
 
 KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersionKind(), SignatureKind(),
                                    PowerOfAttorneyKind(), ClosedDayKind(), ScreeningRunKind(), PilotDecisionKind(),
-                                   DisputeKind(), ProposalKind())
+                                   DisputeKind(), ProposalKind(), WeightTableKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 
 

@@ -53,6 +53,7 @@ PROPOSAL_PROXY_REVOKED = "proposal.proxy_revoked"
 PROPOSAL_CLOSED = "proposal.closed"
 PROPOSAL_IMPLEMENTED = "proposal.implemented"
 PROPOSAL_WITHDRAWN = "proposal.withdrawn"
+WEIGHTS_SET = "governance.weights_set"  # the explicit voting weight table, set as a whole: every member and weight
 
 
 def utc_text(moment: datetime) -> str:

@@ -119,6 +119,8 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     # Comes with what the accepted proposal did (which checked the state itself): after a decided
     # dissolution the alliance no longer takes votes, but the decision's own record must follow.
     events.PROPOSAL_IMPLEMENTED: None,
+    # The voting weights are among the alliance's details (issue 19): set while it can still decide.
+    events.WEIGHTS_SET: W.DETAILS,
 }
 
 # The states an alliance may be founded in.

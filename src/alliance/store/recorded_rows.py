@@ -81,7 +81,8 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                   for p in c.execute(select(powers_of_attorney).where(powers_of_attorney.c.alliance_id == alliance_id)
                                      .order_by(powers_of_attorney.c.id))]
     return Rows(alliance, member_rows, version_rows, signature_rows, run_rows, screening_rows, pilot_rows, power_rows,
-                disputes=_dispute_rows(c, alliance_id), proposals=ProposalRepository(c).recorded(alliance_id))
+                disputes=_dispute_rows(c, alliance_id), proposals=ProposalRepository(c).recorded(alliance_id),
+                weights=_weight_rows(c, alliance_id))
 
 
 def _dispute_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
@@ -99,6 +100,14 @@ def _dispute_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
              "answer": d.answer, "status": d.status, "level": d.level, "evidence": evidence.get(d.id, [])}
             for d in c.execute(select(disputes).where(disputes.c.alliance_id == alliance_id)
                                .order_by(disputes.c.number))]
+
+
+def _weight_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.tables import vote_weights
+
+    return [{"member": w.member_code, "weight": w.weight}
+            for w in c.execute(select(vote_weights).where(vote_weights.c.alliance_id == alliance_id)
+                               .order_by(vote_weights.c.member_code))]
 
 
 def kept_files(c: Connection, alliance_id: int) -> Iterator[tuple[int, str, int, bytes]]:

@@ -791,3 +791,20 @@ gov_reminders = Table(
     Column("read_at", UtcDateTime, nullable=True),
     UniqueConstraint("proposal_id", "member", name="uq_gov_reminders_proposal_member"),
 )
+
+# -- governance: the alliance's explicit voting weight table (0024) ------------------------------------
+
+# Replaced as a whole when the coordinator sets it; each setting is a `governance.weights_set` ledger
+# entry with the whole table, which is the history (who, when, old -> new). The weight is the exact
+# decimal as text (governance/weight_table.py), never a float.
+vote_weights = Table(
+    "vote_weights",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("member_code", String(32), nullable=False),
+    Column("weight", String(32), nullable=False),
+    Column("set_by", String(200), nullable=False),
+    Column("set_at", UtcDateTime, nullable=False),
+    UniqueConstraint("alliance_id", "member_code", name="uq_vote_weights_alliance_member"),
+)

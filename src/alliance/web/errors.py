@@ -105,6 +105,10 @@ EXPLANATIONS = {
                                 "none); everything can still be read."),
     "status_change_not_allowed": N_("The alliance cannot move to that status from the one it has; the message "
                                     "names the ones it can."),
+    "weights_unavailable": N_("This source has no voting weights to give yet (no explicit table set, nothing settled "
+                              "in the last 365 days, or the table names a member who left); the message says what to "
+                              "do. Nothing was changed."),
+    "weight_source_unknown": N_("There is no such source of voting weights: use table, settled or equal."),
 }
 # Codes that never reach a page: the command line's own, and the sign-in redirect.
 NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})

@@ -20,6 +20,8 @@ from alliance.edge.problems import PROBLEM_JSON
 from alliance.governance import service_meetings as service
 from alliance.governance.bodies import Body as GovBody
 from alliance.governance.meetings import ActionItem, AgendaItem, Meeting
+from alliance.governance import service_weights
+from alliance.governance.weight_table import exact_text
 
 router = APIRouter(tags=["governance"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -255,3 +257,57 @@ def list_actions(code: Code, store: StoreDep, principal: PrincipalDep, clock: Cl
 def set_action_status(code: Code, action_id: Id, body: ActionStatusIn, store: StoreDep, principal: PrincipalDep,
                       clock: ClockDep) -> dict[str, Any]:
     return action_record(service.set_action_status(store, code, principal, action_id, body.status, clock))
+
+
+# -- voting weights (governance.service_weights) -------------------------------------------------------------
+
+class WeightIn(Body):
+    member: str = Field(max_length=32)
+    # Text ("45", "12.5") or a whole number; a JSON float is taken only to be refused by name, as
+    # binary floats have already lost the value written.
+    weight: Annotated[str, Field(max_length=64)] | int | float = Field(
+        description='an exact decimal as text, e.g. "45" or "12.5" (at most 4 places)')
+
+
+class WeightsIn(Body):
+    weights: list[WeightIn] = Field(max_length=2000, description="the whole table: every member once")
+
+
+def _weights_text(weights: dict[str, Any]) -> dict[str, str]:
+    return {member: exact_text(w) for member, w in sorted(weights.items())}
+
+
+def table_record(table: list[Any]) -> list[dict[str, Any]]:
+    return [{"member": w.member, "weight": w.weight, "set_by": w.set_by, "set_at": w.set_at.isoformat()}
+            for w in table]
+
+
+@router.get("/alliances/{code}/weights", responses=ERRORS)
+def get_weights(code: Code, store: StoreDep, principal: PrincipalDep, clock: ClockDep,
+                source: Annotated[str | None, Query(max_length=32, description="table, settled or equal")] = None,
+                on: Annotated[Day | None, Query(description="the day a vote would open (default today)")] = None
+                ) -> dict[str, Any]:
+    """The alliance's voting weights: the explicit table, what each source gives today (or why not) and
+    the table's history; with `source`, only that source's weights on `on` (422 weights_unavailable
+    when it has none). Weights are exact text ("30.5", "1/3")."""
+    if source is not None:
+        found = service_weights.source_weights(store, code, principal, source, clock, on=on)
+        return {"source": source.strip(), "weights": _weights_text(found)}
+    view = service_weights.weights_view(store, code, principal, clock)
+    return {
+        "today": view.today.isoformat(), "table": table_record(view.table), "unweighted": view.unweighted,
+        "sources": {s.source.key: {"weights": None if s.weights is None else _weights_text(s.weights),
+                                   "shares": _weights_text(s.shares) if s.weights is not None else None,
+                                   "unavailable": s.unavailable} for s in view.sources},
+        "history": [{"entry": c.index, "at": c.at.isoformat(), "actor": c.actor,
+                     "weights": [{"member": m, "weight": w} for m, w in c.weights],
+                     "before": [{"member": m, "weight": w} for m, w in c.before]} for c in view.history],
+    }
+
+
+@router.put("/alliances/{code}/weights", responses=ERRORS)
+def put_weights(code: Code, body: WeightsIn, store: StoreDep, principal: PrincipalDep, clock: ClockDep) -> dict[str, Any]:
+    """Replace the explicit weight table as a whole (the coordinator or a platform admin); recorded in the
+    ledger. Every problem at once (422 vote_weights_invalid); nothing is stored then."""
+    table = service_weights.set_weight_table(store, code, principal, [(w.member, w.weight) for w in body.weights], clock)
+    return {"table": table_record(table)}

@@ -108,6 +108,7 @@ class Kind(StrEnum):
     BOOL = "bool"
     MEMBERS = "members"     # member codes (a list, or text separated by commas)
     TOTAL = "total"         # an optional positive exact number the weights must add up to
+    CHOICE = "choice"       # one of the parameter's `options` (text), e.g. where a weighted vote's weights come from
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ class Parameter:
     kind: Kind
     default: Any
     bases: tuple[Base, ...] = ()
+    options: tuple[str, ...] = ()  # the values a CHOICE parameter may take
 
 
 QUORUM = Parameter("quorum", Message("Quorum (share of eligible votes that must take part)"), Kind.FRACTION,
@@ -236,6 +238,8 @@ def _parse(parameter: Parameter, value: object) -> Any:
         if text in ("false", "no", "0", "off"):
             return False
         return value  # reported by _check
+    if parameter.kind is Kind.CHOICE:
+        return str(value).strip()  # an unknown option is reported by _check, naming the options
     if isinstance(value, str):
         return tuple(sorted({m.strip() for m in value.split(",") if m.strip()}))
     return tuple(sorted(set(value)))  # type: ignore[call-overload]
@@ -256,6 +260,9 @@ def _check(parameter: Parameter, value: Any) -> list[Problem]:
     if parameter.kind is Kind.BASE and value not in parameter.bases:
         return [Problem(where, "", Message("{value!r} is not one of {allowed}", value=value,
                                            allowed=", ".join(parameter.bases)))]
+    if parameter.kind is Kind.CHOICE and value not in parameter.options:
+        return [Problem(where, "", Message("{value!r} is not one of {allowed}", value=value,
+                                           allowed=", ".join(parameter.options)))]
     if parameter.kind is Kind.BOOL and not isinstance(value, bool):
         return [Problem(where, "", Message("{value!r} is neither true nor false", value=value))]
     if parameter.kind is Kind.MEMBERS and (isinstance(value, str) or not all(isinstance(m, str) for m in value)):

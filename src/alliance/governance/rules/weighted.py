@@ -6,6 +6,9 @@ participation, against the quorum, is weight cast / all eligible weight. A membe
 stops the proposal by voting no (status vetoed, naming it); abstaining or not voting is not a veto.
 `must_total`, when set ("1" or "100"), refuses a weight table that does not add up to it, so a
 typo in a share table is caught rather than silently renormalised.
+`weights` names where the weights come from when voting opens (governance/weight_sources/: the
+alliance's explicit table, settled contribution, or one vote each); the tally itself only ever
+reads the frozen electorate.
 
 Beside a weighted vote, governance/power.py shows the voting power the weights really give.
 """
@@ -21,6 +24,7 @@ from alliance.governance.ballots import Choice
 from alliance.governance.electorate import Electorate
 from alliance.governance.errors import RuleInvalid, WeightsInvalid
 from alliance.governance.numbers import fraction_text
+from alliance.governance.weight_sources import DEFAULT_SOURCE, WEIGHT_SOURCES
 from alliance.governance.rules.base import (
     QUORUM,
     Count,
@@ -46,12 +50,15 @@ class WeightedVote(DecisionRule):
         threshold_parameter(Fraction(1, 2)),
         Parameter("vetoes", Message("Members holding a veto"), Kind.MEMBERS, ()),
         Parameter("must_total", Message("The weights must add up to (empty: any total)"), Kind.TOTAL, None),
+        Parameter("weights", Message("Where the weights come from"), Kind.CHOICE, DEFAULT_SOURCE,
+                  options=tuple(WEIGHT_SOURCES)),
     )
     weighted = True
 
     threshold: Fraction = Fraction(1, 2)
     vetoes: tuple[str, ...] = ()
     must_total: Fraction | None = None
+    weights: str = DEFAULT_SOURCE  # a key of WEIGHT_SOURCES
 
     def check(self) -> list[Problem]:
         if self.threshold == 1:
