@@ -356,3 +356,33 @@ rules:
     _pass(store, clock, suspend)
     assert registry.get_alliance(store, "nb").status.value == "suspended"
     assert ledger.verify_store(store, "nb").ok
+
+
+def test_a_weighted_vote_counts_the_weights_frozen_at_the_opening(store: Store, clock: FrozenClock) -> None:
+    from alliance.governance import service_weights
+
+    body_id = _setup(store, clock, rules={"approve_budget": {"rule": "weighted", "params": {
+        "threshold": "1/2", "quorum": "1/2", "weights": "table", "must_total": "100"}}})
+    number = _draft(store, clock, body_id, discussion_until=None, no_discussion=True)
+    with pytest.raises(InvalidInput):          # no weight table yet: nothing to freeze
+        proposals.submit(store, "nb", number, COORDINATOR, clock)
+    service_weights.set_weight_table(store, "nb", COORDINATOR, [("M1", "45"), ("M2", "30"), ("M3", "15"),
+                                                                ("M4", "10"), ("M5", "0")], clock)
+    # The observer M5 does not vote; the voters' weights add up to 100 as the rule requires.
+    proposals.submit(store, "nb", number, COORDINATOR, clock)
+    view = proposals.show(store, "nb", number, admin_of("M1"), clock)
+    assert view.proposal.electorate == {"M1": "45", "M2": "30", "M3": "15", "M4": "10"}
+    assert view.power is not None and [m.member for m in view.power.members] == ["M1", "M2", "M3", "M4"]
+    proposals.give_proxy(store, "nb", number, admin_of("M4"), "M3", clock)
+    proposals.cast(store, "nb", number, admin_of("M1"), "yes", clock)
+    proposals.cast(store, "nb", number, admin_of("M2"), "no", clock)
+    proposals.cast(store, "nb", number, admin_of("M3"), "yes", clock)
+    # The table changes during the vote: the count does not.
+    service_weights.set_weight_table(store, "nb", COORDINATOR, [("M1", "10"), ("M2", "70"), ("M3", "10"),
+                                                                ("M4", "10")], clock)
+    clock.advance(timedelta(days=10))
+    proposals.advance_due(store, clock)
+    outcome = proposals.show(store, "nb", number, COORDINATOR, clock).proposal.outcome
+    assert outcome["status"] == "passed" and outcome["figures"]["yes"] == "70" and outcome["figures"]["no"] == "30"
+    assert outcome["by_proxy"] == [["M4", "M3"]] and outcome["figures"]["support"] == "7/10"
+    assert ledger.verify_store(store, "nb").ok
