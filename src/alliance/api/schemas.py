@@ -126,6 +126,8 @@ class StatementLineOut(BaseModel):
     rate: str
     amount: MoneyText
     adjustment_of: date | None
+    correction_of: str | None = Field(default=None, description="A ruling's correcting entry (kind `correction`): "
+                                      "the ruling it books, e.g. \"dispute 3, ruling proposal 12\"; null otherwise.")
 
 
 class StatementOut(BaseModel):

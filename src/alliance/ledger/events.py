@@ -40,6 +40,10 @@ DISPUTE_ESCALATED = "dispute.escalated"  # moved up the escalation ladder when i
 DISPUTE_WITHDRAWN = "dispute.withdrawn"
 ALLIANCE_STATUS_CHANGED = "alliance.status_changed"  # the lifecycle: from, to, decided_by
 ALLIANCE_EDITED = "alliance.edited"  # details changed after founding: the new values (charter by digest)
+# A ruling's correcting entries: scheduled when the ruling is accepted (transfers by digest), and
+# booked by the settlement run that closes the next day (settlement.corrections).
+CORRECTION_SCHEDULED = "settlement.correction_scheduled"
+CORRECTION_BOOKED = "settlement.correction_booked"
 
 
 def utc_text(moment: datetime) -> str:

@@ -107,6 +107,9 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     events.DISPUTE_ANSWERED: W.VOTE,
     events.DISPUTE_ESCALATED: W.VOTE,
     events.DISPUTE_WITHDRAWN: W.VOTE,
+    # A ruling's correction is scheduled with the ruling (governance) and booked by a settlement run.
+    events.CORRECTION_SCHEDULED: W.VOTE,
+    events.CORRECTION_BOOKED: W.SETTLEMENT,
 }
 
 # The states an alliance may be founded in.
