@@ -160,3 +160,6 @@ class SettlementOut(BaseModel):
     unshared_reason: str | None = Field(
         default=None, description="Why the day's order lines were shared with nobody (`no_agreement_in_force`), "
         "as confirmed with `allow_unshared`; null when they were shared.")
+    corrections: list[dict[str, Any]] = Field(
+        default_factory=list, description="Rulings' corrections booked on the day: `id` and `correction_of` "
+        "(the ruling, e.g. \"dispute 3, ruling proposal 12\").")

@@ -215,6 +215,8 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("GET", "/alliances/{code}/settings"): Action.READ_DIRECTORY,  # details and history; forms for those who may
     ("POST", "/alliances/{code}/settings"): Action.CHANGE_ALLIANCE,
     ("POST", "/alliances/{code}/status"): Action.CHANGE_ALLIANCE,
+    # -- rulings' corrections (settlement.service_corrections: a member's people read only their member's)
+    ("GET", "/api/v1/alliances/{code}/corrections"): Action.READ_MEMBER_DATA,
 }
 
 # Signing for a member may be done under its power of attorney (the other acts for a member not);

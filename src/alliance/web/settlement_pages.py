@@ -32,6 +32,7 @@ from alliance.registry import service as registry
 from alliance.registry.spreadsheets import write_table
 from alliance.settlement import service
 from alliance.settlement.journal import beancount, to_csv
+from alliance.settlement.corrections import parse_reference
 from alliance.settlement.unshared import UnsharedDay
 from alliance.settlement.window import SettlementWindow, settlement_window
 from alliance.store.facts import FactStoreError
@@ -198,8 +199,10 @@ def member_statement(request: Request, code: Code, day: date, member: Code, stor
         company = registry.get_member(store, code, member).legal_name
     except AllianceError:
         company = member  # a non-member account, e.g. a growth fund
+    # A ruling's correcting entries name it as "dispute 3, ruling proposal 12": said in the page's language.
+    rulings = {l.correction_of: parse_reference(l.correction_of) for l in s.lines if l.correction_of}
     return render(request, "settlement/statement.html", alliance=alliance, section="settlement", day=day,
-                  statement=s, member=member, company=company)
+                  statement=s, member=member, company=company, rulings=rulings)
 
 
 @router.get("/alliances/{code}/settlement/{day}/members/{member}/download")
