@@ -94,6 +94,10 @@ EXPLANATIONS = {
                                 "none); everything can still be read."),
     "status_change_not_allowed": N_("The alliance cannot move to that status from the one it has; the message "
                                     "names the ones it can."),
+    "correction_not_as_recorded": N_("A ruling's correction is not what the ledger recorded when it was scheduled: "
+                                     "the day stays open until it is restored (see the ledger's verification)."),
+    "correction_already_booked": N_("Another settlement run booked a ruling's correction at the same moment; "
+                                    "nothing was saved: settle the day again."),
 }
 # Codes that never reach a page: the command line's own, and the sign-in redirect.
 NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})
