@@ -6,6 +6,9 @@ booked once even when runs race; each reader sees only what is theirs."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
@@ -115,8 +118,8 @@ def _leaves(store: Store, event_type: str) -> list[dict[str, Any]]:
             .order_by(ledger_entries.c.idx)).scalars()]
 
 
-def test_the_next_run_books_the_correction_on_both_statements_naming_the_ruling(store: Store,
-                                                                                facts: FactStore) -> None:
+def test_the_next_run_books_the_correction_on_both_statements_naming_the_ruling(store: Store, facts: FactStore,
+                                                                                tmp_path: Path) -> None:
     closed_before = value_digest(_day_lines(store, date(2026, 12, 5)))
     correction = _schedule(store)
     # Recorded at once, by digest: every role reads the ledger, the transfers are the parties'.
@@ -153,6 +156,12 @@ def test_the_next_run_books_the_correction_on_both_statements_naming_the_ruling(
     assert dict((a, m.minor) for a, m in entry.postings) == {"A": 1251, "B": -1250, "C": -1}
     assert f'"correction: {NAMED}"' in beancount("refer", currency, entries)
     assert f',CNY,"{NAMED}"' in to_csv(entries)
+    books = tmp_path / "journal.beancount"
+    books.write_text(beancount("refer", currency, entries), encoding="utf-8")
+    bean_check = shutil.which("bean-check", path=str(Path(sys.executable).parent))
+    assert bean_check, "beancount is a test dependency"
+    done = subprocess.run([bean_check, str(books)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
     # Closed days are never rewritten; the correction is booked with its day, once.
     assert value_digest(_day_lines(store, date(2026, 12, 5))) == closed_before
     (booked,) = list_corrections(store, "refer", None)
