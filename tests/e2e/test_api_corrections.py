@@ -147,3 +147,21 @@ def test_the_cli_lists_the_corrections(app: TestClient, store: Store, database_u
         {"payer": "B", "payee": "A", "amount": "12.50"}, {"payer": "C", "payee": "B", "amount": "3.00"}]
     missing = runner.invoke(cli_app, ["settle", "corrections", "-a", "nope"])
     assert missing.exit_code != 0 and "nope" in missing.output
+
+
+def test_the_settlement_page_lists_the_corrections_each_reader_may_see(app: TestClient, store: Store) -> None:
+    add_user(store, NOW, "coord", Role.COORDINATOR, "refer")
+    add_user(store, NOW, "a-admin", Role.MEMBER_ADMIN, "refer", "A")
+    add_user(store, NOW, "d-admin", Role.MEMBER_ADMIN, "refer", "D")
+    sign_in(app, "coord")
+    page = app.get("/alliances/refer/settlement", params={"month": "2026-12"}, headers={"Accept-Language": "en"}).text
+    assert page.count('class="correction-row"') == 2 and "Dispute 1, ruling proposal 12" in page
+    assert "Pending: booked by the next run" in page
+    app.post("/api/v1/alliances/refer/settlements", json={"day": "2026-12-06"}, headers=key(store, Role.COORDINATOR))
+    page = app.get("/alliances/refer/settlement", params={"month": "2026-12"}).text
+    assert "/alliances/refer/settlement/2026-12-06" in page and "Pending: booked" not in page
+    sign_in(app, "a-admin")  # only A's own transfer: C pays B is not A's to see
+    page = app.get("/alliances/refer/settlement", params={"month": "2026-12"}).text
+    assert page.count('class="correction-row"') == 1 and "3.00" not in page.split('id="corrections"')[1]
+    sign_in(app, "d-admin")
+    assert 'id="corrections"' not in app.get("/alliances/refer/settlement", params={"month": "2026-12"}).text

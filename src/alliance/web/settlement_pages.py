@@ -33,6 +33,7 @@ from alliance.registry.spreadsheets import write_table
 from alliance.settlement import service
 from alliance.settlement.journal import beancount, to_csv
 from alliance.settlement.corrections import parse_reference
+from alliance.settlement.service_corrections import list_corrections
 from alliance.settlement.unshared import UnsharedDay
 from alliance.settlement.window import SettlementWindow, settlement_window
 from alliance.store.facts import FactStoreError
@@ -76,8 +77,11 @@ def _calendar(request: Request, code: str, store: Store, clock: Clock, viewer: V
     """The month's calendar; with `settle_error` (or `unshared`, the question whether to close a day
     with nothing shared), after a settle form posted without htmx."""
     context = _calendar_context(request, code, store, clock, viewer, month, member)
+    # Rulings' corrections the viewer may read (a member's people: their member's transfers only).
+    corrections = list_corrections(store, code, viewer.principal)
     return render(request, "settlement/calendar.html", status=status, section="settlement", settled=settled,
-                  settle_error=settle_error, day_asked=day_asked, unshared=unshared, month=month, **context)
+                  settle_error=settle_error, day_asked=day_asked, unshared=unshared, month=month,
+                  corrections=corrections, **context)
 
 
 def _calendar_context(request: Request, code: str, store: Store, clock: Clock, viewer: Viewer, month: str | None,
