@@ -47,6 +47,7 @@ def test_the_api_and_the_cli_give_one_statement_document(store: Store, database_
     document = json.loads(as_json.stdout)
     assert document == api.json()
     assert document["lines"] == [{"agreement": "hw-split", "version": 1, "rule": "hw-profit", "kind": "fixed_split",
-                                  "base": "1000.01", "rate": "0.3", "amount": "300.00", "adjustment_of": None}]
+                                  "base": "1000.01", "rate": "0.3", "amount": "300.00", "adjustment_of": None,
+                                  "correction_of": None}]
     as_csv = runner.invoke(cli_app, ["statement", "-a", "cloud-hw", "--member", "SW", "--day", "2026-12-05", "-f", "csv"])
-    assert as_csv.stdout.splitlines()[-1].lstrip("\ufeff") == "hw-split,1,hw-profit,fixed_split,1000.01,0.3,300.00,"
+    assert as_csv.stdout.splitlines()[-1].lstrip("\ufeff") == "hw-split,1,hw-profit,fixed_split,1000.01,0.3,300.00,,"

@@ -45,6 +45,7 @@ from alliance.store.tables import (
 )
 from alliance.store.tables import dispute_evidence, disputes as dispute_rows, gov_ballots, gov_proposals
 from alliance.store.tables import vote_weights
+from alliance.store.tables import correction_transfers, corrections
 from tests.support.factories import admin_of, credit_code, make_alliance, member_values
 from tests.support.web import in_chinese
 
@@ -414,10 +415,75 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
 ]
 
 
+@pytest.fixture
+def corrected(recorded: Recorded, tmp_path: Path) -> Recorded:
+    """`recorded`, with a ruling of dispute 1 ordering M0002 to pay M0001 12.50 and M0003 0.01,
+    booked by the run of 2027-01-16 (a day without order lines); recorded after everything above."""
+    from alliance.settlement.service_corrections import schedule_correction
+
+    ruled = FrozenClock(datetime(2027, 1, 16, 3, tzinfo=UTC))
+    with recorded.store.unit_of_work() as uow:
+        schedule_correction(uow, uow.alliances.require("nb"), dispute=1, ruling="proposal 1",
+                            transfers=[("M0002", "M0001", Decimal("12.50")), ("M0002", "M0003", Decimal("0.01"))],
+                            actor="仲裁庭", clock=ruled)
+        uow.commit()
+    facts = FactStore(tmp_path / "facts.duckdb")
+    try:
+        settlement.settle(recorded.store, facts, "nb", date(2027, 1, 16), "财务", FrozenClock(datetime(2027, 1, 17, 3,
+                                                                                                      tzinfo=UTC)))
+    finally:
+        facts.close()
+    report = ledger.verify_store(recorded.store, "nb")
+    assert report.ok, report.first_mismatch
+    return recorded
+
+
+def _correction_line(c: Connection, aid: int) -> object:
+    first = c.execute(select(statement_lines.c.id).where(statement_lines.c.alliance_id == aid,
+                                                         statement_lines.c.correction_of.is_not(None))
+                      .order_by(statement_lines.c.id)).scalars().first()
+    return statement_lines.c.id == first
+
+
+# Mutations of a ruling's correction, on `corrected` (name, mutation, what the first mismatch must say).
+CORRECTION_CATALOGUE: list[tuple[str, Mutation, str]] = [
+    ("booked correction line's amount edited", lambda c, aid: c.execute(update(statement_lines).where(
+        _correction_line(c, aid)).values(amount_minor=statement_lines.c.amount_minor - 100)),
+     "settled day 2027-01-16 differs from what was recorded: statements_sha256"),
+    ("booked correction line's ruling renamed", lambda c, aid: c.execute(update(statement_lines).where(
+        _correction_line(c, aid)).values(correction_of="dispute 1, ruling proposal 2")),
+     "settled day 2027-01-16 differs from what was recorded: statements_sha256"),
+    ("correction's transfer edited", lambda c, aid: c.execute(update(correction_transfers).where(
+        correction_transfers.c.alliance_id == aid, correction_transfers.c.position == 1).values(amount_minor=1)),
+     "differs from what was recorded: transfers_sha256"),
+    ("correction unbooked (to be paid twice)", lambda c, aid: c.execute(update(corrections).where(
+        corrections.c.alliance_id == aid).values(booked_on=None)),
+     "differs from what was recorded: booked_on"),
+    ("correction deleted", lambda c, aid: (c.execute(delete(correction_transfers).where(
+        correction_transfers.c.alliance_id == aid)), c.execute(delete(corrections).where(
+            corrections.c.alliance_id == aid))), "was recorded but is no longer stored"),
+    ("correction forged", lambda c, aid: c.execute(insert(corrections).values(
+        alliance_id=aid, dispute_number=1, ruling_ref="proposal 9", currency="CNY", created_at=datetime.now(UTC),
+        created_by="x")), "is stored but no ledger entry records it"),
+]
+
+
+@pytest.mark.parametrize(("name", "mutate", "expected"), CORRECTION_CATALOGUE, ids=[c[0] for c in CORRECTION_CATALOGUE])
+def test_every_mutation_of_a_correction_is_caught_and_named(corrected: Recorded, name: str, mutate: Mutation,
+                                                            expected: str) -> None:
+    with corrected.store.engine.begin() as c:
+        mutate(c, corrected.aid)
+    report = ledger.verify_store(corrected.store, "nb")
+    assert not report.ok, name
+    assert expected in str(report.first_mismatch), (name, str(report.first_mismatch))
+    if "correction" in name and "line" not in name:
+        assert "correction " in str(report.first_mismatch), (name, str(report.first_mismatch))
+
+
 def test_the_catalogue_covers_every_ledger_table_and_recorded_kind() -> None:
     from alliance.ledger.coverage import KINDS
 
-    touched = " ".join(name for name, _, _ in CATALOGUE)
+    touched = " ".join(name for name, _, _ in [*CATALOGUE, *CORRECTION_CATALOGUE])
     for word in ("entry", "subtree", "head", "checkpoint", "key"):
         assert word in touched
     for kind in KINDS:

@@ -126,6 +126,8 @@ class StatementLineOut(BaseModel):
     rate: str
     amount: MoneyText
     adjustment_of: date | None
+    correction_of: str | None = Field(default=None, description="A ruling's correcting entry (kind `correction`): "
+                                      "the ruling it books, e.g. \"dispute 3, ruling proposal 12\"; null otherwise.")
 
 
 class StatementOut(BaseModel):
@@ -158,3 +160,6 @@ class SettlementOut(BaseModel):
     unshared_reason: str | None = Field(
         default=None, description="Why the day's order lines were shared with nobody (`no_agreement_in_force`), "
         "as confirmed with `allow_unshared`; null when they were shared.")
+    corrections: list[dict[str, Any]] = Field(
+        default_factory=list, description="Rulings' corrections booked on the day: `id` and `correction_of` "
+        "(the ruling, e.g. \"dispute 3, ruling proposal 12\").")

@@ -32,9 +32,15 @@ def _day(text: str | None, option: str = "--day") -> date | None:
     return None if text is None else parse_day(text, option)
 
 
-@fails_cleanly
-def settle(
-    alliance: AllianceOpt,
+# `alliance settle [-a CODE --day D | --through D]` settles; `alliance settle corrections -a CODE` lists
+# the rulings' corrections. One group: its callback settles when no sub-command is named.
+settle = typer.Typer(help="Settle a business day under the agreements in force, and close it. Days close in order.")
+
+
+@settle.callback(invoke_without_command=True)
+def settle_day(
+    ctx: typer.Context,
+    alliance: Annotated[str | None, typer.Option("--alliance", "-a", help="The alliance's code.")] = None,
     day: Annotated[str | None, typer.Option(help="Business day YYYY-MM-DD; default yesterday (T+1).")] = None,
     through: Annotated[str | None, typer.Option(
         help="Settle every open day, in order, through this day YYYY-MM-DD (catching up).")] = None,
@@ -43,6 +49,15 @@ def settle(
         "with nothing shared (without it such a day is refused and stays open).")] = False,
 ) -> None:
     """Settle a business day under the agreements in force, and close it. Days close in order."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if alliance is None:  # a usage error, as a missing required option is (exit 2)
+        raise typer.BadParameter("missing: name the alliance to settle", ctx=ctx, param_hint="'--alliance' / '-a'")
+    _settle(alliance, day, through, allow_unshared)
+
+
+@fails_cleanly
+def _settle(alliance: str, day: str | None, through: str | None, allow_unshared: bool) -> None:
     if day is not None and through is not None:
         raise InvalidInput(Message("give --day or --through, not both"))
     facts = open_facts()
@@ -75,6 +90,8 @@ def _report(alliance: str, result: service.SettlementResult, *, net: bool) -> No
         console.print(f"[yellow]Nothing was shared:[/yellow] {result.day} closed for good with its {result.lines} "
                       "order line(s) shared with nobody (no agreement in force), as confirmed with --allow-unshared.",
                       highlight=False, soft_wrap=True)
+    for correction, named in result.corrections:
+        console.print(f"Booked correction {correction} ({named}) on {result.day}.", highlight=False, soft_wrap=True)
     for gone in result.departed:
         console.print(f"[yellow]Warning:[/yellow] {gone.agreement_code} v{gone.version} still allocates to "
                       f"{gone.member_code}, which left on {gone.left_on}; propose a version without it.",
@@ -117,6 +134,33 @@ def statement(
             table.add_row(*r)
         console.print(table)
         console.print(f"Total: {s.total.amount_text()} {s.currency}", highlight=False)
+
+
+@settle.command("corrections")
+@fails_cleanly
+def corrections(
+    alliance: AllianceOpt,
+    as_json: Annotated[bool, typer.Option("--json", help="The corrections as JSON (as the API gives them).")] = False,
+) -> None:
+    """Rulings' corrections of an alliance: pending, or booked on the day shown."""
+    from alliance.settlement.service_corrections import list_corrections
+
+    found = list_corrections(open_store(), alliance, None)
+    if as_json:
+        sys.stdout.write(json.dumps({"corrections": [c.as_json() for c in found]}, ensure_ascii=False, indent=2) + "\n")
+        return
+    if not found:
+        console.print(f"{alliance} has no ruling's correction.", highlight=False)
+        return
+    table = Table("id", "ruling", "status", "booked on", "payer", "payee", "amount",
+                  title=f"{alliance}: rulings' corrections", header_style="bold cyan")
+    for c in found:
+        for n, t in enumerate(c.transfers):
+            first = n == 0
+            table.add_row(str(c.id) if first else "", c.reference if first else "", c.status if first else "",
+                          (c.booked_on.isoformat() if c.booked_on else "-") if first else "",
+                          t.payer, t.payee, f"{t.amount.amount_text()} {t.amount.currency}")
+    console.print(table)
 
 
 journal_app = typer.Typer(help="The settlement journal of closed days.", no_args_is_help=True)

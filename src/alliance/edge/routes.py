@@ -237,6 +237,8 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("PUT", "/api/v1/alliances/{code}/weights"): Action.MANAGE_BODIES,
     ("GET", "/alliances/{code}/governance/weights"): Action.READ_DIRECTORY,
     ("POST", "/alliances/{code}/governance/weights"): Action.MANAGE_BODIES,
+    # -- rulings' corrections (settlement.service_corrections: a member's people read only their member's)
+    ("GET", "/api/v1/alliances/{code}/corrections"): Action.READ_MEMBER_DATA,
 }
 
 # Signing for a member may be done under its power of attorney (the other acts for a member not);

@@ -57,6 +57,7 @@ class Rows:
     disputes: list[Mapping[str, Any]] = field(default_factory=list)     # number, ..., report, evidence: [sha256]
     proposals: list[Mapping[str, Any]] = field(default_factory=list)    # number, title, text, outcome, ballots, ...
     weights: list[Mapping[str, Any]] = field(default_factory=list)      # the voting weight table: member, weight (text)
+    corrections: list[Mapping[str, Any]] = field(default_factory=list)  # id, dispute, ruling, booked_on, transfers
 
 
 @dataclass(frozen=True)
@@ -459,11 +460,45 @@ class WeightTableKind(RecordedKind):
 
     def describe(self, key: Key) -> Message:
         return Message("the voting weight table")
+def correction_transfers_sha256(transfers: list[Mapping[str, Any]], currency: str) -> str:
+    """The digest `settlement.correction_scheduled` records of a correction's transfers (in order):
+    `settlement.corrections.transfers_digest` of the stored rows, amounts as decimal text."""
+    from alliance.settlement.corrections import Transfer, transfers_digest
+    from alliance.core.money import Money
+
+    return transfers_digest([Transfer(t["payer"], t["payee"], Money(int(t["amount_minor"]), currency))
+                             for t in transfers])
+
+
+class CorrectionKind(RecordedKind):
+    """A ruling's correction: its dispute, ruling and the digest of its transfers as scheduled, and the
+    day it was booked (`settlement.correction_booked`, written with that day's `day_closed`). The
+    booked lines themselves are covered by the day's statements digest."""
+
+    name = "correction"
+    events = (events.CORRECTION_SCHEDULED, events.CORRECTION_BOOKED)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("correction")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        if event_type == events.CORRECTION_BOOKED:
+            return {**(before or {}), "booked_on": payload.get("day")}
+        return {"dispute": payload.get("dispute"), "ruling": payload.get("ruling"),
+                "transfers_sha256": payload.get("transfers_sha256"), "booked_on": None}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(c["id"]),): {"dispute": c["dispute"], "ruling": c["ruling"], "booked_on": c["booked_on"],
+                                  "transfers_sha256": correction_transfers_sha256(c["transfers"], c["currency"])}
+                for c in rows.corrections}
+
+    def describe(self, key: Key) -> Message:
+        return Message("correction {correction}", correction=key[0])
 
 
 KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersionKind(), SignatureKind(),
                                    PowerOfAttorneyKind(), ClosedDayKind(), ScreeningRunKind(), PilotDecisionKind(),
-                                   DisputeKind(), ProposalKind(), WeightTableKind())
+                                   DisputeKind(), ProposalKind(), WeightTableKind(), CorrectionKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 
 

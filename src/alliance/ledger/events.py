@@ -54,6 +54,10 @@ PROPOSAL_CLOSED = "proposal.closed"
 PROPOSAL_IMPLEMENTED = "proposal.implemented"
 PROPOSAL_WITHDRAWN = "proposal.withdrawn"
 WEIGHTS_SET = "governance.weights_set"  # the explicit voting weight table, set as a whole: every member and weight
+# A ruling's correcting entries: scheduled when the ruling is accepted (transfers by digest), and
+# booked by the settlement run that closes the next day (settlement.corrections).
+CORRECTION_SCHEDULED = "settlement.correction_scheduled"
+CORRECTION_BOOKED = "settlement.correction_booked"
 
 
 def utc_text(moment: datetime) -> str:

@@ -121,6 +121,9 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     events.PROPOSAL_IMPLEMENTED: None,
     # The voting weights are among the alliance's details (issue 19): set while it can still decide.
     events.WEIGHTS_SET: W.DETAILS,
+    # A ruling's correction is scheduled with the ruling (governance) and booked by a settlement run.
+    events.CORRECTION_SCHEDULED: W.VOTE,
+    events.CORRECTION_BOOKED: W.SETTLEMENT,
 }
 
 # The states an alliance may be founded in.

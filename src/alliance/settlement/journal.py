@@ -1,6 +1,7 @@
 """The settlement journal: every closed day's postings as double-entry transactions. Pure.
 
-One transaction per run, agreement version, rule and (for adjustments) original day; its
+One transaction per run, agreement version, rule and (for adjustments) original day, and one per
+ruling's correction booked on the day (naming the ruling: `correction_of`); its
 postings are the accounts' amounts summed, and they balance (the run was checked before it was
 saved; this module checks again: never skipped). Exported as Beancount (for finance teams'
 books; the test suite runs `bean-check` on it) or CSV.
@@ -37,6 +38,7 @@ class JournalEntry:
     kind: str
     adjustment_of: date | None
     postings: tuple[tuple[str, Money], ...]  # (account code, + owed to it / - owed by it)
+    correction_of: str | None = None  # a ruling's correcting entry: "dispute 3, ruling proposal 12"
 
 
 class JournalUnbalanced(AssertionError):
@@ -87,6 +89,14 @@ def beancount(alliance: str, currency: str, entries: Sequence[JournalEntry]) -> 
     out = [f'option "title" "Alliance {alliance} settlement journal"', f'option "operating_currency" "{currency}"', ""]
     out += [f"{opened.isoformat()} open {root}:{names[a]} {currency}" for a in accounts]
     for e in entries:
+        if e.correction_of is not None:
+            # No agreement or rule made it: the ruling did, and the transaction says which.
+            out += ["", f'{e.day.isoformat()} * "correction" "{_quote(f"correction: {e.correction_of}")}"',
+                    f'  correction-of: "{_quote(e.correction_of)}"']
+            for code, money in e.postings:
+                out.append(f"  {root}:{names[code]}  {(-money).amount_text()} {money.currency}")
+                out.append(f'    member: "{_quote(code)}"')
+            continue
         note = f"{e.rule_id} ({e.kind})" + (f", adjustment of {e.adjustment_of}" if e.adjustment_of else "")
         out += ["", f'{e.day.isoformat()} * "{e.agreement} v{e.version}" "{_quote(note)}"',
                 f'  agreement: "{_quote(e.agreement)}"', f"  version: {e.version}", f'  rule: "{_quote(e.rule_id)}"']
@@ -106,12 +116,13 @@ def to_csv(entries: Sequence[JournalEntry]) -> str:
     check(entries)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["day", "agreement", "version", "rule", "kind", "adjustment_of", "account", "amount", "currency"])
+    writer.writerow(["day", "agreement", "version", "rule", "kind", "adjustment_of", "account", "amount", "currency",
+                     "correction_of"])
     for e in entries:
         for code, money in e.postings:
             writer.writerow(defused_row([e.day.isoformat(), e.agreement, e.version, e.rule_id, e.kind,
                                          e.adjustment_of.isoformat() if e.adjustment_of else "", code,
-                                         money.amount_text(), money.currency]))
+                                         money.amount_text(), money.currency, e.correction_of or ""]))
     return buffer.getvalue()
 
 

@@ -30,6 +30,9 @@ from alliance.registry.model import Alliance
 from alliance.registry.lifecycle import Write, allows, check_writable
 from alliance.settlement.engine import DayContext, SettlementInputMissing, reweight, settle_totals
 from alliance.settlement.journal import JournalEntry
+from alliance.settlement import corrections as correcting
+from alliance.settlement.service_corrections import CorrectionAlreadyBooked, pending_for_booking, stored_transfers
+from alliance.store.correction_repository import CorrectionRepository
 from alliance.settlement.schedule import due_days, next_day
 from alliance.settlement.unshared import UnsharedDay, unshared_reason
 from alliance.sharing.agreement import Agreement, RuleKind, load_agreement_text
@@ -103,6 +106,8 @@ class SettlementResult:
     # Parties of the day's versions that had left by the day: still paid, as signed (see `departed_parties`).
     departed: list[DepartedParty] = field(default_factory=list)
     unshared_reason: str | None = None  # why the day's lines were shared with nobody (see `unshared`)
+    # The rulings' corrections booked on the day: (correction id, "dispute 3, ruling proposal 12").
+    corrections: list[tuple[int, str]] = field(default_factory=list)
 
 
 def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None, actor: str, clock: Clock, *,
@@ -205,6 +210,16 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
                     late_version = in_force(history, late_day)
                     if late_version is not None:
                         apply(late_version, late_day, adjusting)
+        # Rulings' corrections scheduled and not yet booked are booked on this day, after the rules'
+        # lines (settlement.corrections): each transfer's two lines sum to zero. Each is first checked
+        # against what the ledger recorded when it was scheduled.
+        with store.unit_of_work() as uow:
+            pending = pending_for_booking(uow, alliance.id, alliance.code)
+        for correction in pending:
+            for line in correcting.statement_lines(correction.dispute_number, correction.ruling_ref,
+                                                   stored_transfers(correction)):
+                statement.append(line)
+                net[line["account"]] = net.get(line["account"], 0) + line["amount_minor"]
         # Never skipped: the run's postings balance, or nothing is saved.
         if sum(net.values()) != 0:
             raise AssertionError(f"settlement of {day} does not balance: {sum(net.values())}")
@@ -240,11 +255,19 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
                 "closed_at": clock.now(), "actor": actor,
                 "watermark_us": watermark if watermark is not None else seen_before, "unshared_reason": reason,
             }, statement)
-        ledger.record(uow, alliance.id, alliance.code, events.DAY_SETTLED, actor, clock.now(), {
+        # Booked in the run's own transaction, each once: a run of another day that booked one first
+        # (committed, or holding its row) leaves fewer pending here, and this run saves nothing.
+        booked = [(c.id, correcting.reference(c.dispute_number, c.ruling_ref)) for c in pending]
+        if CorrectionRepository(uow.connection).mark_booked(alliance.id, [c.id for c in pending], day) != len(pending):
+            raise CorrectionAlreadyBooked(Message("another settlement run booked a ruling's correction first; "
+                                                  "{day} stays open: settle it again", day=day))
+        ledger.record_many(uow, alliance.id, alliance.code, actor, clock.now(), [(events.DAY_SETTLED, {
             "day": day.isoformat(), "lines": lines_today, "late_lines": sum(late.values()), "agreements": applied,
             "statements_sha256": ledger.digest(statement),
             "journal_sha256": ledger.digest({a: m for a, m in sorted(net.items()) if m}),
-            **({"unshared_reason": reason} if reason else {})})
+            **({"unshared_reason": reason} if reason else {})}), *(
+            (events.CORRECTION_BOOKED, {"correction": c.id, "dispute": c.dispute_number, "ruling": c.ruling_ref,
+                                        "day": day.isoformat()}) for c in pending)])
         uow.commit()
     # A closed day is a fact members check: sign a checkpoint covering it (the day stays closed even
     # if the key cannot be opened here; `alliance ledger checkpoint` signs later).
@@ -255,7 +278,7 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
     day_versions = [v for history in versions.values() if (v := in_force(history, day)) is not None]
     return SettlementResult(day, lines_today, sum(late.values()), applied,
                             {a: Money(m, alliance.currency) for a, m in sorted(net.items()) if m},
-                            departed_parties(day_versions, departures, day), reason)
+                            departed_parties(day_versions, departures, day), reason, booked)
 
 
 def settle_through(store: Store, facts: FactStore, alliance_code: str, last: date, actor: str,
@@ -444,13 +467,14 @@ class Statement:
         return Money(sum(l.amount_minor for l in self.lines), self.currency)
 
 
-STATEMENT_HEADER = ["agreement", "version", "rule", "kind", "base", "rate", "amount", "adjustment_of"]
+STATEMENT_HEADER = ["agreement", "version", "rule", "kind", "base", "rate", "amount", "adjustment_of", "correction_of"]
 
 
 def statement_document(alliance_code: str, account: str, s: Statement) -> dict[str, Any]:
     """A statement as the API, the CLI and the web's download all give it, one shape everywhere:
     amounts as exact decimal strings in the statement's currency, `version` a number, `adjustment_of`
-    an ISO date or null."""
+    an ISO date or null, `correction_of` the ruling a correcting entry books ("dispute 3, ruling
+    proposal 12") or null (docs/settlement.md, "Statements")."""
     def money(minor: int) -> str:
         return Money(minor, s.currency).amount_text()
 
@@ -459,7 +483,8 @@ def statement_document(alliance_code: str, account: str, s: Statement) -> dict[s
         "total": s.total.amount_text(),
         "lines": [{"agreement": l.agreement, "version": l.version, "rule": l.rule_id, "kind": l.kind,
                    "base": money(l.base_minor), "rate": l.rate, "amount": money(l.amount_minor),
-                   "adjustment_of": l.adjustment_of.isoformat() if l.adjustment_of else None} for l in s.lines],
+                   "adjustment_of": l.adjustment_of.isoformat() if l.adjustment_of else None,
+                   "correction_of": l.correction_of} for l in s.lines],
     }
 
 
@@ -555,15 +580,17 @@ def journal(store: Store, alliance_code: str, first: date, last: date) -> tuple[
         alliance = uow.alliances.require(alliance_code)
         entries: list[JournalEntry] = []
         for run in uow.settlement.runs_between(alliance.id, first, last):
-            grouped: dict[tuple[str, int, str, str, date | None], dict[str, int]] = {}
+            # A ruling's correction is a transaction of its own, naming the ruling (`correction_of`).
+            grouped: dict[tuple[str, int, str, str, date | None, str | None], dict[str, int]] = {}
             for line in uow.settlement.lines(alliance.id, run.id):
-                key = (line.agreement, line.version, line.rule_id, line.kind, line.adjustment_of)
+                key = (line.agreement, line.version, line.rule_id, line.kind, line.adjustment_of, line.correction_of)
                 accounts = grouped.setdefault(key, {})
                 accounts[line.account] = accounts.get(line.account, 0) + line.amount_minor
-            for (agreement, version, rule_id, kind, adjustment_of), accounts in grouped.items():
+            for (agreement, version, rule_id, kind, adjustment_of, correction_of), accounts in grouped.items():
                 postings = tuple((a, Money(m, run.currency)) for a, m in sorted(accounts.items()) if m)
                 if postings:
-                    entries.append(JournalEntry(run.day, agreement, version, rule_id, kind, adjustment_of, postings))
+                    entries.append(JournalEntry(run.day, agreement, version, rule_id, kind, adjustment_of, postings,
+                                                correction_of))
     return alliance.currency, entries
 
 

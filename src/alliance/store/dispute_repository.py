@@ -117,3 +117,14 @@ class DisputeRepository:
                 for r in self._c.execute(select(dispute_evidence).where(
                     dispute_evidence.c.alliance_id == alliance_id, dispute_evidence.c.dispute_id == dispute_id)
                     .order_by(dispute_evidence.c.id))]
+
+    # -- rulings (for the governance service: an accepted ruling proposal) ---------------------------
+    def mark_ruled(self, alliance_id: int, number: int, ruling_ref: str, at: datetime) -> bool:
+        """Mark a running dispute (open, answered, escalated) `ruled` by `ruling_ref`, resolved at `at`
+        (its clock stops: `running` no longer yields it). False if it was not running (already ruled,
+        closed or withdrawn, or no such dispute): nothing changed. The caller records `dispute.ruled`."""
+        done = self._c.execute(update(disputes).where(
+            disputes.c.alliance_id == alliance_id, disputes.c.number == number,
+            disputes.c.status.in_(("open", "answered", "escalated"))).values(
+                status="ruled", ruling_ref=ruling_ref[:64], closed_at=at))
+        return bool(done.rowcount)

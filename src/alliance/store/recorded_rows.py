@@ -63,7 +63,10 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
     # In the order they were written: the recorded digest is of the list as the run built it.
     for line in c.execute(select(statement_lines).where(statement_lines.c.alliance_id == alliance_id)
                           .order_by(statement_lines.c.id)):
-        statements.setdefault(line.run_id, []).append({f: getattr(line, f) for f in STATEMENT_FIELDS})
+        # A correction's lines carry `correction_of` (and were digested with it); others were digested without.
+        statements.setdefault(line.run_id, []).append({f: getattr(line, f) for f in STATEMENT_FIELDS}
+                                                      | ({"correction_of": line.correction_of}
+                                                         if line.correction_of is not None else {}))
     run_rows = [{"day": _iso(r.day), "lines": r.lines, "late_lines": r.late_lines, "agreements": r.agreements,
                  "unshared_reason": r.unshared_reason, "statement": statements.get(r.id, [])}
                 for r in c.execute(select(settlement_runs).where(settlement_runs.c.alliance_id == alliance_id)
@@ -82,7 +85,16 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                                      .order_by(powers_of_attorney.c.id))]
     return Rows(alliance, member_rows, version_rows, signature_rows, run_rows, screening_rows, pilot_rows, power_rows,
                 disputes=_dispute_rows(c, alliance_id), proposals=ProposalRepository(c).recorded(alliance_id),
-                weights=_weight_rows(c, alliance_id))
+                weights=_weight_rows(c, alliance_id), corrections=_correction_rows(c, alliance_id))
+
+
+def _correction_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.correction_repository import CorrectionRepository
+
+    return [{"id": r.id, "dispute": r.dispute_number, "ruling": r.ruling_ref, "currency": r.currency,
+             "booked_on": _iso(r.booked_on),
+             "transfers": [{"payer": t.payer, "payee": t.payee, "amount_minor": t.amount_minor} for t in r.transfers]}
+            for r in CorrectionRepository(c).of_alliance(alliance_id)]
 
 
 def _dispute_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:

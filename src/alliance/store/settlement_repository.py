@@ -38,6 +38,7 @@ class StoredStatementLine:
     rate: str
     amount_minor: int
     adjustment_of: date | None
+    correction_of: str | None = None  # a ruling's correcting entry: the ruling it books (settlement.corrections)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,9 @@ class SettlementRepository:
         assert key is not None
         run_id = int(key[0])
         if lines:
-            self._c.execute(insert(statement_lines), [{"alliance_id": alliance_id, "run_id": run_id, **l} for l in lines])
+            # Only a correction's lines name a ruling; every other line stores NULL there.
+            self._c.execute(insert(statement_lines), [{"alliance_id": alliance_id, "run_id": run_id,
+                                                       "correction_of": None, **l} for l in lines])
         return run_id
 
     def metrics(self, alliance_id: int) -> dict[str, dict[str, dict[str, Decimal]]]:
@@ -115,7 +118,7 @@ class SettlementRepository:
             query = query.where(statement_lines.c.account == account)
         return [
             StoredStatementLine(r.account, r.agreement, r.version, r.rule_id, r.kind, r.base_minor, r.rate,
-                                r.amount_minor, r.adjustment_of)
+                                r.amount_minor, r.adjustment_of, r.correction_of)
             for r in self._c.execute(query)
         ]
 

@@ -340,6 +340,8 @@ statement_lines = Table(
     Column("rate", String(200), nullable=False),
     Column("amount_minor", BigInteger, nullable=False),
     Column("adjustment_of", Date, nullable=True),  # the closed day a late line belonged to
+    # A correcting entry's ruling ("dispute 3, ruling proposal 12"; settlement.corrections); NULL otherwise.
+    Column("correction_of", String(200), nullable=True),
 )
 
 # -- API idempotency: the first response to each Idempotency-Key, replayed on retries ---------------------
@@ -807,4 +809,34 @@ vote_weights = Table(
     Column("set_by", String(200), nullable=False),
     Column("set_at", UtcDateTime, nullable=False),
     UniqueConstraint("alliance_id", "member_code", name="uq_vote_weights_alliance_member"),
+)
+
+# -- correcting adjustment entries of accepted rulings (0025; settlement.corrections) ---------------------
+
+# A ruling's correction: scheduled when the ruling is accepted, booked (as statement lines naming the
+# ruling) by the next settlement run that closes a day; `booked_on` is that day, NULL until then.
+corrections = Table(
+    "corrections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("dispute_number", Integer, nullable=False),
+    Column("ruling_ref", String(64), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("booked_on", Date, nullable=True),
+)
+
+# Its transfers, in the ruling's order: the payer owes the payee the amount (exact minor units, > 0).
+correction_transfers = Table(
+    "correction_transfers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("correction_id", Integer, ForeignKey("corrections.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("payer", String(32), nullable=False),
+    Column("payee", String(32), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
 )

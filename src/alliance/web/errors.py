@@ -109,6 +109,10 @@ EXPLANATIONS = {
                               "in the last 365 days, or the table names a member who left); the message says what to "
                               "do. Nothing was changed."),
     "weight_source_unknown": N_("There is no such source of voting weights: use table, settled or equal."),
+    "correction_not_as_recorded": N_("A ruling's correction is not what the ledger recorded when it was scheduled: "
+                                     "the day stays open until it is restored (see the ledger's verification)."),
+    "correction_already_booked": N_("Another settlement run booked a ruling's correction at the same moment; "
+                                    "nothing was saved: settle the day again."),
 }
 # Codes that never reach a page: the command line's own, and the sign-in redirect.
 NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})

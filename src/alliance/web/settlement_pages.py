@@ -32,6 +32,8 @@ from alliance.registry import service as registry
 from alliance.registry.spreadsheets import write_table
 from alliance.settlement import service
 from alliance.settlement.journal import beancount, to_csv
+from alliance.settlement.corrections import parse_reference
+from alliance.settlement.service_corrections import list_corrections
 from alliance.settlement.unshared import UnsharedDay
 from alliance.settlement.window import SettlementWindow, settlement_window
 from alliance.store.facts import FactStoreError
@@ -75,8 +77,11 @@ def _calendar(request: Request, code: str, store: Store, clock: Clock, viewer: V
     """The month's calendar; with `settle_error` (or `unshared`, the question whether to close a day
     with nothing shared), after a settle form posted without htmx."""
     context = _calendar_context(request, code, store, clock, viewer, month, member)
+    # Rulings' corrections the viewer may read (a member's people: their member's transfers only).
+    corrections = list_corrections(store, code, viewer.principal)
     return render(request, "settlement/calendar.html", status=status, section="settlement", settled=settled,
-                  settle_error=settle_error, day_asked=day_asked, unshared=unshared, month=month, **context)
+                  settle_error=settle_error, day_asked=day_asked, unshared=unshared, month=month,
+                  corrections=corrections, **context)
 
 
 def _calendar_context(request: Request, code: str, store: Store, clock: Clock, viewer: Viewer, month: str | None,
@@ -198,8 +203,10 @@ def member_statement(request: Request, code: Code, day: date, member: Code, stor
         company = registry.get_member(store, code, member).legal_name
     except AllianceError:
         company = member  # a non-member account, e.g. a growth fund
+    # A ruling's correcting entries name it as "dispute 3, ruling proposal 12": said in the page's language.
+    rulings = {l.correction_of: parse_reference(l.correction_of) for l in s.lines if l.correction_of}
     return render(request, "settlement/statement.html", alliance=alliance, section="settlement", day=day,
-                  statement=s, member=member, company=company)
+                  statement=s, member=member, company=company, rulings=rulings)
 
 
 @router.get("/alliances/{code}/settlement/{day}/members/{member}/download")

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from alliance.api.schemas import Body, Day, SettlementOut, StatementOut
-from alliance.edge.deps import ActorDep, ClockDep, Code, FactsDep, StoreDep
+from alliance.edge.deps import ActorDep, ClockDep, Code, FactsDep, PrincipalDep, StoreDep
 from alliance.edge.problems import PROBLEM_JSON, problem_in_language
 from alliance.api.statement_reads import ClosedDayStatements
 from alliance.core.errors import InvalidInput
@@ -20,6 +20,7 @@ from alliance.core.messages import Message
 from alliance.language import accepted_locale, say
 from alliance.registry import service as registry
 from alliance.settlement import service
+from alliance.settlement import service_corrections
 from alliance.settlement.journal import beancount, to_csv
 from alliance.settlement.unshared import NO_AGREEMENT_IN_FORCE, UnsharedDay
 from alliance.store.facts import IngestReport
@@ -113,6 +114,7 @@ def settle(request: Request, code: Code, actor: ActorDep, body: SettleIn, store:
         "departed_parties": [{"agreement": d.agreement_code, "version": d.version, "member": d.member_code,
                               "left_on": d.left_on.isoformat()} for d in result.departed],
         "unshared_reason": result.unshared_reason,
+        "corrections": [{"id": c, "correction_of": named} for c, named in result.corrections],
     }, status_code=201)
 
 
@@ -178,3 +180,11 @@ def contribution_report(code: Code, agreement: Code, rule: Code, store: StoreDep
     if format == "html":
         return Response(report.html(), media_type="text/html; charset=utf-8")
     return JSONResponse(report.as_json())
+
+
+@router.get("/alliances/{code}/corrections", responses=ERRORS)
+def corrections(code: Code, store: StoreDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Rulings' corrections, pending and booked (with the day they were booked on), in the order they
+    were scheduled. The coordinator, auditors and the platform admin see all of them; a member's
+    keys only those its member pays or receives in, with only those transfers."""
+    return {"corrections": [c.as_json() for c in service_corrections.list_corrections(store, code, principal)]}

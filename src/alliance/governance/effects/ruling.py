@@ -110,7 +110,7 @@ class Ruling(Effect):
                         "{member} is not a party to dispute {number}", member=member, number=number)))
         if award:
             problems += [Problem(where, "params.award", p.text())
-                         for p in check_transfers(award, members & parties, ctx.alliance.currency)]
+                         for p in check_transfers(award, members, ctx.alliance.currency)]
         return {"dispute": number, "award": [list(t) for t in award], "appeal_days": appeal_days}, problems
 
     def apply(self, ctx: EffectContext, params: Mapping[str, Any]) -> Message:
