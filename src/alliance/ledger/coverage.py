@@ -55,6 +55,7 @@ class Rows:
     pilots: list[Mapping[str, Any]] = field(default_factory=list)       # decided pilots only
     powers: list[Mapping[str, Any]] = field(default_factory=list)       # powers of attorney, as their entries say
     disputes: list[Mapping[str, Any]] = field(default_factory=list)     # number, ..., report, evidence: [sha256]
+    signoffs: list[Mapping[str, Any]] = field(default_factory=list)     # minutes sign-offs: id, meeting, member, ...
 
 
 @dataclass(frozen=True)
@@ -358,9 +359,31 @@ class DisputeKind(RecordedKind):
         return Message("dispute {number}", number=key[0])
 
 
+class MinutesSignOffKind(RecordedKind):
+    """A member's sign-off of a meeting's minutes: the meeting, the member, the SHA-256 of the minutes
+    document it signed, the account and the time. The minutes may change after it (the pages then say
+    "signed an earlier version"), so the digest is compared with the stored sign-off, not the minutes."""
+
+    name = "minutes sign-off"
+    events = (events.MINUTES_SIGNED,)
+    COLUMNS = ("meeting", "member", "sha256", "account", "signed_at")
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("signoff")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        return {name: payload.get(name) for name in self.COLUMNS}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(s["id"]),): {name: s.get(name) for name in self.COLUMNS} for s in rows.signoffs}
+
+    def describe(self, key: Key) -> Message:
+        return Message("minutes sign-off {signoff}", signoff=key[0])
+
+
 KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersionKind(), SignatureKind(),
                                    PowerOfAttorneyKind(), ClosedDayKind(), ScreeningRunKind(), PilotDecisionKind(),
-                                   DisputeKind())
+                                   DisputeKind(), MinutesSignOffKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 
 

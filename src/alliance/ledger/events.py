@@ -40,6 +40,7 @@ DISPUTE_ESCALATED = "dispute.escalated"  # moved up the escalation ladder when i
 DISPUTE_WITHDRAWN = "dispute.withdrawn"
 ALLIANCE_STATUS_CHANGED = "alliance.status_changed"  # the lifecycle: from, to, decided_by
 ALLIANCE_EDITED = "alliance.edited"  # details changed after founding: the new values (charter by digest)
+MINUTES_SIGNED = "governance.minutes_signed"  # a member signed a meeting's minutes: their document's SHA-256
 
 
 def utc_text(moment: datetime) -> str:

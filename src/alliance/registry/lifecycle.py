@@ -107,6 +107,7 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     events.DISPUTE_ANSWERED: W.VOTE,
     events.DISPUTE_ESCALATED: W.VOTE,
     events.DISPUTE_WITHDRAWN: W.VOTE,
+    events.MINUTES_SIGNED: W.VOTE,  # as the meetings whose minutes are signed (governance.service_meetings)
 }
 
 # The states an alliance may be founded in.

@@ -80,7 +80,7 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                   for p in c.execute(select(powers_of_attorney).where(powers_of_attorney.c.alliance_id == alliance_id)
                                      .order_by(powers_of_attorney.c.id))]
     return Rows(alliance, member_rows, version_rows, signature_rows, run_rows, screening_rows, pilot_rows, power_rows,
-                disputes=_dispute_rows(c, alliance_id))
+                disputes=_dispute_rows(c, alliance_id), signoffs=_signoff_rows(c, alliance_id))
 
 
 def _dispute_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
@@ -98,6 +98,14 @@ def _dispute_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
              "answer": d.answer, "status": d.status, "level": d.level, "evidence": evidence.get(d.id, [])}
             for d in c.execute(select(disputes).where(disputes.c.alliance_id == alliance_id)
                                .order_by(disputes.c.number))]
+
+
+def _signoff_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.tables import gov_minutes_signoffs as t
+
+    return [{"id": s.id, "meeting": s.meeting_id, "member": s.member_code, "sha256": s.sha256, "account": s.account,
+             "signed_at": utc_text(s.signed_at)}
+            for s in c.execute(select(t).where(t.c.alliance_id == alliance_id).order_by(t.c.id))]
 
 
 def kept_files(c: Connection, alliance_id: int) -> Iterator[tuple[int, str, int, bytes]]:

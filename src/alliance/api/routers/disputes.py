@@ -94,7 +94,18 @@ def set_ladder(code: Code, body: LadderIn, store: StoreDep, clock: ClockDep, pri
 
 @router.get("/alliances/{code}/disputes/{number}", responses=ERRORS)
 def show(code: Code, number: Id, store: StoreDep, clock: ClockDep, principal: PrincipalDep) -> dict[str, Any]:
-    return disputes.show(store, code, number, principal, clock).as_json()
+    """The dispute, where it stands, and the body that hears its current level (`level.body`: id and name, or null)."""
+    view = disputes.show(store, code, number, principal, clock)
+    return _with_body(view.as_json(), view, store, code, principal)
+
+
+def _with_body(out: dict[str, Any], view: disputes.DisputeView, store: Any, code: str, principal: Any) -> dict[str, Any]:
+    from alliance.governance import service_meetings
+
+    body = view.level.body
+    names = {b.id: b.name for b in service_meetings.list_bodies(store, code, principal)} if body is not None else {}
+    out["level"]["body"] = None if body is None else {"id": body, "name": names.get(body)}
+    return out
 
 
 @router.get("/alliances/{code}/disputes/{number}/report", responses=ERRORS)
