@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +18,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, delete, insert, select, update
 
 from alliance.core.clock import FrozenClock
+from alliance.access.roles import Principal, Role
 from alliance.governance import disputes
+from alliance.governance import service_meetings as meetings
 from alliance.ledger import service as ledger
 from alliance.ledger.merkle import leaf_hash
 from alliance.ledger.note import Signer
@@ -41,6 +43,7 @@ from alliance.store.tables import (
     statement_lines,
 )
 from alliance.store.tables import dispute_evidence, disputes as dispute_rows
+from alliance.store.tables import gov_minutes_signoffs
 from tests.support.factories import admin_of, credit_code, make_alliance, member_values
 from tests.support.web import in_chinese
 
@@ -116,6 +119,14 @@ def recorded(store: Store, clock: FrozenClock, tmp_path: Path) -> Recorded:
             admin_of("nb", "M0001"), SETTLED_AT)
     finally:
         facts.close()
+    # A member's sign-off of a held meeting's minutes (recorded last as well).
+    coordinator = Principal("coord", Role.COORDINATOR, "nb")
+    body = meetings.create_body(store, "nb", coordinator, name="联合管理委员会", kind="joint_committee",
+                                term_from=date(2026, 12, 1), term_to=None, cadence="quarterly", meeting_time=time(10, 0),
+                                duration_minutes=120, seats=[("M0001", "chair", None), ("M0002", "member", None)],
+                                rules={}, clock=clock)
+    meeting = meetings.schedule(store, "nb", coordinator, body.id, date(2027, 1, 10), 1, clock)[0]
+    meetings.sign_minutes(store, "nb", admin_of("nb", "M0002"), meeting.id, SETTLED_AT)
     with store.unit_of_work() as uow:
         aid = uow.alliances.require("nb").id
     report = ledger.verify_store(store, "nb")
@@ -372,6 +383,17 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
         dispute_evidence.c.alliance_id == aid)), "dispute 1 differs from what was recorded: evidence"),
     ("kept file edited", lambda c, aid: c.execute(update(evidence_files).where(_evidence(c, aid)).values(content=b"forged")),
      "evidence file 1: its content no longer has its recorded SHA-256"),
+    ("minutes sign-off: digest edited", lambda c, aid: c.execute(update(gov_minutes_signoffs).where(
+        gov_minutes_signoffs.c.alliance_id == aid).values(sha256="0" * 64)),
+     "minutes sign-off 1 differs from what was recorded: sha256"),
+    ("minutes sign-off: member changed", lambda c, aid: c.execute(update(gov_minutes_signoffs).where(
+        gov_minutes_signoffs.c.alliance_id == aid).values(member_code="M0001")),
+     "minutes sign-off 1 differs from what was recorded: member"),
+    ("minutes sign-off forged", lambda c, aid: c.execute(insert(gov_minutes_signoffs).values(
+        alliance_id=aid, meeting_id=c.execute(select(gov_minutes_signoffs.c.meeting_id).where(
+            gov_minutes_signoffs.c.alliance_id == aid)).scalar_one(), member_code="M0001", sha256="1" * 64,
+        account="m0001-admin", signed_at=datetime(2027, 1, 16, tzinfo=UTC))),
+     "is stored but no ledger entry records it"),
     ("alliance's status changed behind the ledger", lambda c, aid: c.execute(update(alliances).where(
         alliances.c.id == aid).values(status="dissolved")),
      "entry 0 (alliance.created): alliance nb differs from what was recorded: status"),
