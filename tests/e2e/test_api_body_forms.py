@@ -7,14 +7,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from alliance.core.clock import FrozenClock
 from alliance.store.database import Store
 from alliance.store.tables import dispute_ladders, gov_minutes_signoffs, ledger_entries
-from tests.e2e.test_api_governance import BODY, V1, _meeting, world  # noqa: F401  (the fixture)
+from tests.e2e import test_api_governance as governance_api
+from tests.e2e.test_api_governance import BODY, V1, _meeting
 from tests.support.http import problem
+
+
+world = governance_api.world  # the fixture: two alliances, their members and keys
 
 
 def _counts(store: Store) -> tuple[int, int]:

@@ -19,11 +19,15 @@ from alliance.core.clock import FrozenClock
 from alliance.governance import disputes
 from alliance.governance import service_meetings as service
 from alliance.store.database import Store
-from tests.e2e.test_api_disputes import CLAIM, URL, app, key  # noqa: F401  (the fixture)
-from tests.e2e.test_web_governance import COORDINATOR, G, _form, world  # noqa: F401  (the fixture)
+from tests.e2e import test_api_disputes as disputes_api
+from tests.e2e import test_web_governance as governance_web
+from tests.e2e.test_api_disputes import CLAIM, URL, key
+from tests.e2e.test_web_governance import COORDINATOR, G, _form
 from tests.support.web import add_user, csrf_of, sign_in
 
 
+world = governance_web.world  # the fixtures: an alliance with a body and its meeting; one with a settled day
+app = disputes_api.app
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
