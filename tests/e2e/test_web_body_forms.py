@@ -125,7 +125,7 @@ def test_the_coordinator_sets_decision_rules_from_a_form(world: Any, store: Stor
     page = client.get(f"{G}/bodies/{body_id}").text  # the stored settings are shown in the form again
     assert 'name="param-approve_budget-quorum" type="text" value="50%"' in page
     assert re.search(r'name="param-sanction-vetoes" value="M3" checked', page)
-    assert re.search(r'name="param-approve_budget-at_least" value="true" checked', page)
+    assert re.search(r'name="param-approve_budget-at_least" value="1" checked', page)
 
 
 def test_members_sign_off_the_minutes_in_the_browser(world: Any, store: Store, clock: FrozenClock) -> None:
@@ -196,9 +196,9 @@ def test_the_ladder_form_names_the_body_that_hears_each_level(app: TestClient, s
               "level-0-body": str(committee.id), "level-1-key": "", "level-1-name": "仲裁", "level-1-days": "abc",
               "level-1-body": "", "level-2-key": "", "level-2-name": "外部仲裁", "level-2-days": "",
               "level-2-body": "", "response_days": "10", "ruling_days": "60"}
-    refused = app.post("/alliances/refer/disputes/ladder", data=fields, headers={"HX-Request": "true"})
+    refused = app.post("/alliances/refer/disputes/ladder?lang=en", data=fields, headers={"HX-Request": "true"})
     assert refused.status_code == 422 and 'id="ladder-error"' in refused.text and "level 2" in refused.text
-    refused = app.post("/alliances/refer/disputes/ladder", data={**fields, "level-1-days": "21", "level-1-body": "999"})
+    refused = app.post("/alliances/refer/disputes/ladder?lang=en", data={**fields, "level-1-days": "21", "level-1-body": "999"})
     assert refused.status_code == 422 and "level 2 (仲裁): body 999 is not a body" in refused.text
     assert disputes.ladder_of(store, "refer") == before
     saved = app.post("/alliances/refer/disputes/ladder", data={**fields, "level-1-days": "21"}, follow_redirects=False)

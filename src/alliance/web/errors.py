@@ -94,6 +94,9 @@ EXPLANATIONS = {
                                 "none); everything can still be read."),
     "status_change_not_allowed": N_("The alliance cannot move to that status from the one it has; the message "
                                     "names the ones it can."),
+    "meeting_not_held": N_("The minutes are signed once the meeting has been held; come back after it."),
+    "minutes_already_signed": N_("Your member already signed this version of the minutes; it signs again only "
+                                 "if they change."),
 }
 # Codes that never reach a page: the command line's own, and the sign-in redirect.
 NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})
