@@ -420,14 +420,15 @@ def sign_minutes(store: Store, alliance_code: str, principal: Principal, meeting
     a member without a voting seat, an account other than the seat's named person (403), a meeting not
     held yet, the same version signed twice (409)."""
     member = (member or principal.member or "").strip()
-    if not member:
-        raise Forbidden(Message("the minutes are signed by a member's own account, for its member; "
-                                "{actor} acts for no member", actor=principal.actor))
-    authorize(principal, Action.ACT_FOR_MEMBER, alliance_code, member)
     now = clock.now()
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code)
+        # The meeting first: one the reader may not see is not there (404), whoever asks.
         meeting, body = _meeting(uow, alliance, meeting_id, principal, Action.READ_MEETINGS)
+        if not member:
+            raise Forbidden(Message("the minutes are signed by a member's own account, for its member; "
+                                    "{actor} acts for no member", actor=principal.actor))
+        authorize(principal, Action.ACT_FOR_MEMBER, alliance_code, member)
         repo, signed_repo = _repo(uow), SignOffRepository(uow.connection)
         document = signoff.minutes_document(alliance.code, body, meeting, repo.agenda(alliance.id, meeting_id),
                                             repo.attendance(alliance.id, meeting_id),
