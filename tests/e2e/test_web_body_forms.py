@@ -215,6 +215,8 @@ def test_the_ladder_form_names_the_body_that_hears_each_level(app: TestClient, s
     number = opened.json()["number"]
     shown = app.get(f"{URL}/{number}", headers=key(store, Role.MEMBER_ADMIN, member="B")).json()
     assert shown["level"]["body"] == {"id": committee.id, "name": "联合管理委员会"}
+    listed = app.get(URL, headers=key(store, Role.COORDINATOR)).json()["disputes"]
+    assert [d["level"]["body"] for d in listed] == [{"id": committee.id, "name": "联合管理委员会"}]
     sign_in(app, "a-admin")
     page = app.get(f"/alliances/refer/disputes/{number}").text
     assert re.search(rf'id="dispute-body"><a href="/alliances/refer/governance/bodies/{committee.id}">联合管理委员会</a>',
