@@ -46,6 +46,7 @@ from alliance.store.tables import (
 from alliance.store.tables import dispute_evidence, disputes as dispute_rows, gov_ballots, gov_proposals
 from alliance.store.tables import vote_weights
 from alliance.store.tables import correction_transfers, corrections
+from alliance.store.tables import gov_minutes_signoffs
 from tests.support.factories import admin_of, credit_code, make_alliance, member_values
 from tests.support.web import in_chinese
 
@@ -135,6 +136,14 @@ def recorded(store: Store, clock: FrozenClock, tmp_path: Path) -> Recorded:
     # The explicit voting weight table (recorded last as well).
     service_weights.set_weight_table(store, "nb", Principal("coord", Role.COORDINATOR, "nb"),
                                      [("M0001", "60"), ("M0002", "40")], clock)
+    # A member's sign-off of a held meeting's minutes (recorded last as well).
+    coordinator = Principal("coord", Role.COORDINATOR, "nb")
+    body = meetings.create_body(store, "nb", coordinator, name="监督委员会", kind="joint_committee",
+                                term_from=date(2026, 12, 1), term_to=None, cadence="quarterly", meeting_time=time(10, 0),
+                                duration_minutes=120, seats=[("M0001", "chair", None), ("M0002", "member", None)],
+                                rules={}, clock=clock)
+    meeting = meetings.schedule(store, "nb", coordinator, body.id, date(2027, 1, 10), 1, clock)[0]
+    meetings.sign_minutes(store, "nb", admin_of("nb", "M0002"), meeting.id, SETTLED_AT)
     with store.unit_of_work() as uow:
         aid = uow.alliances.require("nb").id
     report = ledger.verify_store(store, "nb")
@@ -409,6 +418,17 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
      "the voting weight table differs from what was recorded: weights"),
     ("voting weight table: deleted", lambda c, aid: c.execute(delete(vote_weights).where(
         vote_weights.c.alliance_id == aid)), "the voting weight table was recorded but is no longer stored"),
+    ("minutes sign-off: digest edited", lambda c, aid: c.execute(update(gov_minutes_signoffs).where(
+        gov_minutes_signoffs.c.alliance_id == aid).values(sha256="0" * 64)),
+     "minutes sign-off 1 differs from what was recorded: sha256"),
+    ("minutes sign-off: member changed", lambda c, aid: c.execute(update(gov_minutes_signoffs).where(
+        gov_minutes_signoffs.c.alliance_id == aid).values(member_code="M0001")),
+     "minutes sign-off 1 differs from what was recorded: member"),
+    ("minutes sign-off forged", lambda c, aid: c.execute(insert(gov_minutes_signoffs).values(
+        alliance_id=aid, meeting_id=c.execute(select(gov_minutes_signoffs.c.meeting_id).where(
+            gov_minutes_signoffs.c.alliance_id == aid)).scalar_one(), member_code="M0001", sha256="1" * 64,
+        account="m0001-admin", signed_at=datetime(2027, 1, 16, tzinfo=UTC))),
+     "is stored but no ledger entry records it"),
     ("alliance's status changed behind the ledger", lambda c, aid: c.execute(update(alliances).where(
         alliances.c.id == aid).values(status="dissolved")),
      "entry 0 (alliance.created): alliance nb differs from what was recorded: status"),

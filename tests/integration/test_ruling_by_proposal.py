@@ -6,8 +6,7 @@ statements naming the ruling; a party appeals within the window and the dispute 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
+from datetime import date, time, timedelta
 
 import pytest
 

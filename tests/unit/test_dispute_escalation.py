@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from alliance.core.errors import InvalidInput
 from alliance.governance import neutral_report
-from alliance.governance.escalation import DEFAULT_LADDER, Ladder, Level, after_days, deadlines, ladder_from, position
+from alliance.governance.escalation import (DEFAULT_LADDER, Ladder, Level, after_days, body_problems, deadlines,
+                                          ladder_from, position)
 
 SHANGHAI = "Asia/Shanghai"
 OPENED = datetime(2027, 3, 1, 7, 30, tzinfo=UTC)  # 15:30 in Beijing
@@ -75,9 +76,10 @@ def test_deadlines_of_an_opening() -> None:
 
 def test_a_ladder_is_read_back_and_bad_ones_are_refused_all_at_once() -> None:
     assert ladder_from(DEFAULT_LADDER.as_json()) == DEFAULT_LADDER
-    custom = ladder_from({"levels": [{"key": "wg", "name": "工作组", "days": 7, "body": "B1"},
-                                     {"key": "panel", "name": "仲裁庭"}]})
-    assert custom.levels == (Level("wg", "工作组", 7, "B1"), Level("panel", "仲裁庭", None))
+    custom = ladder_from({"levels": [{"key": "wg", "name": "工作组", "days": 7, "body": "3"},
+                                     {"key": "panel", "name": "仲裁庭", "body": ""}]})
+    assert custom.levels == (Level("wg", "工作组", 7, 3), Level("panel", "仲裁庭", None))
+    assert ladder_from(custom.as_json()) == custom and custom.as_json()["levels"][0]["body"] == 3
     with pytest.raises(InvalidInput) as refused:
         ladder_from({"levels": [{"key": "Bad Key", "days": 0}, {"key": "x", "days": "3"}, {"key": "x", "days": None}],
                      "ruling_days": -1})
@@ -85,6 +87,18 @@ def test_a_ladder_is_read_back_and_bad_ones_are_refused_all_at_once() -> None:
     for part in ("level 1: key 'Bad Key'", "level 1: a clock", "level 2: a clock", "level 3: key 'x' is used twice",
                  "ruling_days"):
         assert part in text
+    # A level's body is a body's id or empty; the service checks the alliance has it (body_problems).
+    with pytest.raises(InvalidInput) as refused:
+        ladder_from({"levels": [{"key": "wg", "days": 7, "body": "B1"}, {"key": "jc", "days": 7, "body": 0},
+                                {"key": "x", "body": True}]})
+    text = str(refused.value.message)
+    for part in ("level 1: body 'B1' is not a body's id", "level 2: body 0", "level 3: body True"):
+        assert part in text
+    ladder = ladder_from({"levels": [{"key": "wg", "name": "工作组", "days": 7, "body": 1},
+                                     {"key": "panel", "name": "仲裁庭", "body": 9}]})
+    problems = [str(p) for p in body_problems(ladder, {1: "工作组", 2: "仲裁小组"}, "nb")]
+    assert problems == ["level 2 (仲裁庭): body 9 is not a body of alliance 'nb' (its bodies: 1 工作组, 2 仲裁小组)"]
+    assert body_problems(ladder, {1: "工作组", 9: "仲裁小组"}, "nb") == []
     with pytest.raises(InvalidInput, match="at least one level"):
         ladder_from({"levels": []})
 

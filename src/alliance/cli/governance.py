@@ -336,3 +336,46 @@ def meeting_close_action(action_id: Annotated[int, typer.Argument()], alliance: 
 
 # `alliance body weights` lives in its own module and registers itself on `body_app`.
 from alliance.cli import weights as _weights  # noqa: E402,F401
+# -- minutes sign-off ---------------------------------------------------------------------------------------
+
+@meeting_app.command("sign")
+@fails_cleanly
+@one_line
+def meeting_sign(
+    alliance: AllianceOpt,
+    meeting_id: Annotated[int, typer.Option("--meeting", help="The meeting whose minutes are signed.")],
+    as_user: Annotated[str, typer.Option("--as", help="The user account signing: an admin of a member with a "
+                                                      "voting seat in the body (the seat's named person, if any).")],
+    member: Annotated[str | None, typer.Option(help="The member signing (default: the account's own).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Sign off a held meeting's minutes and attendance for your member (recorded in the ledger)."""
+    from alliance.access.accounts import user_principal
+
+    store, clock = open_store(), SystemClock()
+    principal = user_principal(store, as_user, alliance, clock)
+    made = service.sign_minutes(store, alliance, principal, meeting_id, clock, member=member)
+    if as_json:
+        _dump({"id": made.id, "meeting": made.meeting_id, "member": made.member, "sha256": made.sha256,
+               "account": made.account, "signed_at": made.signed_at.isoformat()})
+        return
+    console.print(f"{made.member} signed the minutes of meeting {made.meeting_id} (SHA-256 {made.sha256}).",
+                  highlight=False)
+
+
+@meeting_app.command("signoffs")
+@fails_cleanly
+def meeting_signoffs(meeting_id: Annotated[int, typer.Argument()], alliance: AllianceOpt,
+                     as_json: JsonOpt = False) -> None:
+    """The sign-offs of a meeting's minutes, each current or of an earlier version."""
+    sha256, found = service.minutes_signoffs(open_store(), alliance, _operator(), meeting_id)
+    if as_json:
+        _dump({"meeting": meeting_id, "sha256": sha256, "signoffs": [
+            {"member": s.signoff.member, "sha256": s.signoff.sha256, "account": s.signoff.account,
+             "signed_at": s.signoff.signed_at.isoformat(), "current": s.current} for s in found]})
+        return
+    console.print(f"Minutes of meeting {meeting_id}: SHA-256 {sha256}", highlight=False)
+    for s in found:
+        mark = "" if s.current else " (signed an earlier version)"
+        console.print(f"  {s.signoff.member} · {s.signoff.account} · {s.signoff.signed_at:%Y-%m-%d %H:%M} UTC{mark}",
+                      highlight=False)

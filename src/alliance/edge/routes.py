@@ -224,6 +224,14 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("GET", "/alliances/{code}/disputes/{number}/evidence/{sha256}"): Action.READ_RECORDS,
     ("POST", "/alliances/{code}/disputes/{number}/answer"): Action.ACT_FOR_MEMBER,
     ("POST", "/alliances/{code}/disputes/{number}/withdraw"): Action.ACT_FOR_MEMBER,
+    # -- bodyforms: a body's seats and rules from the browser, the ladder form, minutes sign-off ------------
+    ("POST", "/alliances/{code}/governance/bodies/{body_id}/seats"): Action.MANAGE_BODIES,
+    ("POST", "/alliances/{code}/governance/bodies/{body_id}/rules"): Action.MANAGE_BODIES,
+    ("POST", "/alliances/{code}/disputes/ladder"): Action.MANAGE_ALLIANCE,
+    ("POST", "/api/v1/alliances/{code}/meetings/{meeting_id}/signoff"): Action.ACT_FOR_MEMBER,  # the service checks the seat
+    ("GET", "/api/v1/alliances/{code}/meetings/{meeting_id}/signoffs"): Action.READ_MEETINGS,
+    ("POST", "/alliances/{code}/governance/meetings/{meeting_id}/signoff"): Action.ACT_FOR_MEMBER,
+    ("GET", "/alliances/{code}/governance/meetings/{meeting_id}/minutes.json"): Action.READ_MEETINGS,
     # -- an alliance's lifecycle: details and status after founding (registry/lifecycle.py) -----------
     ("PATCH", "/api/v1/alliances/{code}"): Action.CHANGE_ALLIANCE,
     ("POST", "/api/v1/alliances/{code}/status"): Action.CHANGE_ALLIANCE,

@@ -41,6 +41,7 @@ from alliance.settlement.engine import COLLECTED
 from alliance.sharing.agreement import RuleKind, load_agreement_text
 from alliance.store.database import Store
 from alliance.store.dispute_repository import DisputeRepository, StoredDispute, StoredEvidence
+from alliance.store.governance_repository import GovernanceRepository
 from alliance.store.facts import FactStore
 from alliance.store.unit_of_work import UnitOfWork
 
@@ -143,6 +144,11 @@ def set_ladder(store: Store, alliance_code: str, data: dict[str, Any], principal
     ladder = ladder_from(data)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
+        # Each level's body must be one of this alliance's (another alliance's id names nothing here).
+        bodies = {b.id: b.name for b in GovernanceRepository(uow.connection).bodies(alliance.id)}
+        problems = escalation.body_problems(ladder, bodies, alliance.code)
+        if problems:
+            raise InvalidInput(joined(problems))
         DisputeRepository(uow.connection).set_ladder(alliance.id, ladder.as_json(), principal.actor, clock.now())
         uow.commit()
     return ladder

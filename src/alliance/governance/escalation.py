@@ -34,7 +34,7 @@ class Level:
     key: str                 # stable identifier ("joint_committee")
     name: str                # how people call it ("联合委员会")
     days: int | None         # the clock; None: the last level, nothing above it
-    body: str | None = None  # the governance body that hears it, once bodies exist (linked at merge)
+    body: int | None = None  # the id of the alliance's governance body that hears it (None: none named)
 
     def as_json(self) -> dict[str, Any]:
         return {"key": self.key, "name": self.name, "days": self.days, "body": self.body}
@@ -69,6 +69,28 @@ def _days(value: Any, where: str, problems: list[Message], *, optional: bool = F
     return value
 
 
+def _body(value: Any, where: str, problems: list[Message]) -> int | None:
+    """A level's body: empty, or a body's id (a whole number, or its digits as text). Whether the
+    alliance has that body is the service's check (`governance.disputes.set_ladder`)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        problems.append(Message("{where}: body {value!r} is not a body's id (a whole number) nor empty",
+                                where=where, value=value))
+        return None
+    return value
+
+
+def body_problems(ladder: Ladder, bodies: Mapping[int, str], alliance: str) -> list[Message]:
+    """A problem for each level naming a body that `alliance` does not have (`bodies`: its bodies' ids and names)."""
+    return [Message("level {n} ({name}): body {body} is not a body of alliance {alliance!r} (its bodies: {known})",
+                    n=n, name=level.name, body=level.body, alliance=alliance,
+                    known=", ".join(f"{i} {b}" for i, b in sorted(bodies.items())) or "none")
+            for n, level in enumerate(ladder.levels, start=1) if level.body is not None and level.body not in bodies]
+
+
 def ladder_from(data: Mapping[str, Any]) -> Ladder:
     """A ladder from its JSON form (as `Ladder.as_json` writes it); every problem at once (InvalidInput)."""
     problems: list[Message] = []
@@ -91,8 +113,7 @@ def ladder_from(data: Mapping[str, Any]) -> Ladder:
         name = str(raw.get("name") or key).strip()[:100]
         last = n == len(raw_levels)
         days = _days(raw.get("days"), where, problems, optional=last)
-        body = raw.get("body")
-        levels.append(Level(key, name, days, None if body is None else str(body)))
+        levels.append(Level(key, name, days, _body(raw.get("body"), where, problems)))
     response = _days(data.get("response_days", 14), "response_days", problems)
     ruling = _days(data.get("ruling_days", 90), "ruling_days", problems)
     if problems:

@@ -16,13 +16,15 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from alliance.access.policy import Action, authorize, authorize_body
+from alliance.access.policy import Action, Forbidden, authorize, authorize_body
 from alliance.access.roles import Principal
 from alliance.core.clock import Clock, local_today
 from alliance.registry.lifecycle import Write, check_writable
-from alliance.core.errors import AllianceError, Conflict, InvalidInput, NotFound, Problem
+from alliance.core.errors import AllianceError, AlreadyStored, Conflict, InvalidInput, NotFound, Problem
+from alliance.ledger import events
+from alliance.ledger import service as ledger
 from alliance.core.messages import Message
-from alliance.governance import ics
+from alliance.governance import ics, signoff
 from alliance.governance.bodies import (Body, RuleConfig, SeatRole, check_body, check_seats, held_roles, parse_rules,
                                         refuse, text_field)
 from alliance.governance.cadence import CADENCES, MAX_OCCURRENCES, local_instant
@@ -32,6 +34,7 @@ from alliance.governance.meetings import (MAX_AGENDA_ITEMS, MINUTES_LIMIT, TITLE
 from alliance.registry.model import Alliance
 from alliance.store.database import Store
 from alliance.store.governance_repository import GovernanceRepository
+from alliance.store.signoff_repository import SignOffRepository
 from alliance.store.unit_of_work import UnitOfWork
 
 UPCOMING = 10          # meetings shown as "next" on the overview
@@ -245,6 +248,8 @@ class MeetingRecord:
     actions: list[ActionItem]
     may_run: bool
     timezone: str
+    sha256: str = ""                                  # of the minutes document as it is now (governance.signoff)
+    signoffs: tuple[signoff.SignOffState, ...] = ()   # each marked current or of an earlier version
 
     @property
     def day(self) -> date:
@@ -272,9 +277,13 @@ def meeting_record(store: Store, alliance_code: str, principal: Principal, meeti
         alliance = uow.alliances.require(alliance_code)
         meeting, body = _meeting(uow, alliance, meeting_id, principal, Action.READ_MEETINGS)
         repo = _repo(uow)
-        return MeetingRecord(meeting, body, repo.agenda(alliance.id, meeting_id), repo.attendance(alliance.id, meeting_id),
-                             repo.actions(alliance.id, meeting_id=meeting_id),
-                             may(principal, Action.RUN_MEETINGS, alliance.code, body), alliance.timezone)
+        agenda, attendance = repo.agenda(alliance.id, meeting_id), repo.attendance(alliance.id, meeting_id)
+        actions = repo.actions(alliance.id, meeting_id=meeting_id)
+        sha256 = signoff.digest(signoff.minutes_document(alliance.code, body, meeting, agenda, attendance, actions))
+        signed = SignOffRepository(uow.connection).of_meeting(alliance.id, meeting_id)
+        return MeetingRecord(meeting, body, agenda, attendance, actions,
+                             may(principal, Action.RUN_MEETINGS, alliance.code, body), alliance.timezone,
+                             sha256, tuple(signoff.states(signed, sha256)))
 
 
 def body_meetings(store: Store, alliance_code: str, principal: Principal, body_id: int,
@@ -386,6 +395,75 @@ def set_action_status(store: Store, alliance_code: str, principal: Principal, ac
         changed = _repo(uow).action(alliance.id, action_id)
     assert changed is not None
     return changed
+
+
+# -- signing off the minutes ---------------------------------------------------------------------------
+
+def signer_for(principal: Principal) -> str | None:
+    """The member whose minutes `principal` would sign: its own member, when it acts for one (a member
+    admin's account; `sign_minutes` checks the seat, its named person and the meeting)."""
+    try:
+        if principal.member is not None:
+            authorize(principal, Action.ACT_FOR_MEMBER, principal.alliance, principal.member)
+            return principal.member
+    except AllianceError:
+        pass
+    return None
+
+
+def sign_minutes(store: Store, alliance_code: str, principal: Principal, meeting_id: int, clock: Clock, *,
+                 member: str | None = None) -> signoff.SignOff:
+    """`member` (default: the principal's own) signs the meeting's minutes and attendance as they are
+    now: the SHA-256 of their canonical document is stored with the account and the time, and recorded
+    in the ledger (`governance.minutes_signed`) in the same transaction. The member's own act (a member
+    admin of it; a coordinator or another member's account does not reach it); refused, storing nothing:
+    a member without a voting seat, an account other than the seat's named person (403), a meeting not
+    held yet, the same version signed twice (409)."""
+    member = (member or principal.member or "").strip()
+    now = clock.now()
+    with store.unit_of_work() as uow:
+        alliance = _writable(uow, alliance_code)
+        # The meeting first: one the reader may not see is not there (404), whoever asks.
+        meeting, body = _meeting(uow, alliance, meeting_id, principal, Action.READ_MEETINGS)
+        if not member:
+            raise Forbidden(Message("the minutes are signed by a member's own account, for its member; "
+                                    "{actor} acts for no member", actor=principal.actor))
+        authorize(principal, Action.ACT_FOR_MEMBER, alliance_code, member)
+        repo, signed_repo = _repo(uow), SignOffRepository(uow.connection)
+        document = signoff.minutes_document(alliance.code, body, meeting, repo.agenda(alliance.id, meeting_id),
+                                            repo.attendance(alliance.id, meeting_id),
+                                            repo.actions(alliance.id, meeting_id=meeting_id))
+        sha256 = signoff.digest(document)
+        signed = signed_repo.of_meeting(alliance.id, meeting_id)
+        signoff.check_signer(body, member, _account(principal), meeting, now, signed, sha256)
+        try:
+            signoff_id = signed_repo.add(alliance.id, meeting_id, member, sha256, principal.actor, now)
+        except AlreadyStored:
+            raise signoff.AlreadySigned(Message("{member} already signed this version of the minutes (SHA-256 "
+                                                "{sha256})", member=member, sha256=sha256)) from None
+        ledger.record(uow, alliance.id, alliance.code, events.MINUTES_SIGNED, principal.actor, now, {
+            "signoff": signoff_id, "meeting": meeting_id, "member": member, "sha256": sha256,
+            "account": principal.actor, "signed_at": events.utc_text(now)})
+        uow.commit()
+    return signoff.SignOff(signoff_id, meeting_id, member, sha256, principal.actor, now)
+
+
+def minutes_signoffs(store: Store, alliance_code: str, principal: Principal,
+                     meeting_id: int) -> tuple[str, list[signoff.SignOffState]]:
+    """(the minutes document's SHA-256 now, every sign-off marked current or of an earlier version)."""
+    record = meeting_record(store, alliance_code, principal, meeting_id)
+    return record.sha256, list(record.signoffs)
+
+
+def minutes_document(store: Store, alliance_code: str, principal: Principal, meeting_id: int) -> bytes:
+    """The canonical bytes of the meeting's minutes document: what a sign-off's SHA-256 is of."""
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        meeting, body = _meeting(uow, alliance, meeting_id, principal, Action.READ_MEETINGS)
+        repo = _repo(uow)
+        return signoff.encode(signoff.minutes_document(alliance.code, body, meeting, repo.agenda(alliance.id, meeting_id),
+                                                       repo.attendance(alliance.id, meeting_id),
+                                                       repo.actions(alliance.id, meeting_id=meeting_id)))
 
 
 # -- the overview and the calendar ---------------------------------------------------------------------

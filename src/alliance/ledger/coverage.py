@@ -58,6 +58,7 @@ class Rows:
     proposals: list[Mapping[str, Any]] = field(default_factory=list)    # number, title, text, outcome, ballots, ...
     weights: list[Mapping[str, Any]] = field(default_factory=list)      # the voting weight table: member, weight (text)
     corrections: list[Mapping[str, Any]] = field(default_factory=list)  # id, dispute, ruling, booked_on, transfers
+    signoffs: list[Mapping[str, Any]] = field(default_factory=list)     # minutes sign-offs: id, meeting, member, ...
 
 
 @dataclass(frozen=True)
@@ -494,11 +495,32 @@ class CorrectionKind(RecordedKind):
 
     def describe(self, key: Key) -> Message:
         return Message("correction {correction}", correction=key[0])
+class MinutesSignOffKind(RecordedKind):
+    """A member's sign-off of a meeting's minutes: the meeting, the member, the SHA-256 of the minutes
+    document it signed, the account and the time. The minutes may change after it (the pages then say
+    "signed an earlier version"), so the digest is compared with the stored sign-off, not the minutes."""
+
+    name = "minutes sign-off"
+    events = (events.MINUTES_SIGNED,)
+    COLUMNS = ("meeting", "member", "sha256", "account", "signed_at")
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("signoff")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        return {name: payload.get(name) for name in self.COLUMNS}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(s["id"]),): {name: s.get(name) for name in self.COLUMNS} for s in rows.signoffs}
+
+    def describe(self, key: Key) -> Message:
+        return Message("minutes sign-off {signoff}", signoff=key[0])
 
 
 KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersionKind(), SignatureKind(),
                                    PowerOfAttorneyKind(), ClosedDayKind(), ScreeningRunKind(), PilotDecisionKind(),
-                                   DisputeKind(), ProposalKind(), WeightTableKind(), CorrectionKind())
+                                   DisputeKind(), ProposalKind(), WeightTableKind(), CorrectionKind(),
+                                   MinutesSignOffKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 
 

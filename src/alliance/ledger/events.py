@@ -58,6 +58,7 @@ WEIGHTS_SET = "governance.weights_set"  # the explicit voting weight table, set 
 # booked by the settlement run that closes the next day (settlement.corrections).
 CORRECTION_SCHEDULED = "settlement.correction_scheduled"
 CORRECTION_BOOKED = "settlement.correction_booked"
+MINUTES_SIGNED = "governance.minutes_signed"  # a member signed a meeting's minutes: their document's SHA-256
 
 
 def utc_text(moment: datetime) -> str:

@@ -124,6 +124,7 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     # A ruling's correction is scheduled with the ruling (governance) and booked by a settlement run.
     events.CORRECTION_SCHEDULED: W.VOTE,
     events.CORRECTION_BOOKED: W.SETTLEMENT,
+    events.MINUTES_SIGNED: W.VOTE,  # as the meetings whose minutes are signed (governance.service_meetings)
 }
 
 # The states an alliance may be founded in.

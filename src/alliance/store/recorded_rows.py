@@ -85,7 +85,8 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                                      .order_by(powers_of_attorney.c.id))]
     return Rows(alliance, member_rows, version_rows, signature_rows, run_rows, screening_rows, pilot_rows, power_rows,
                 disputes=_dispute_rows(c, alliance_id), proposals=ProposalRepository(c).recorded(alliance_id),
-                weights=_weight_rows(c, alliance_id), corrections=_correction_rows(c, alliance_id))
+                weights=_weight_rows(c, alliance_id), corrections=_correction_rows(c, alliance_id),
+                signoffs=_signoff_rows(c, alliance_id))
 
 
 def _correction_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
@@ -120,6 +121,14 @@ def _weight_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
     return [{"member": w.member_code, "weight": w.weight}
             for w in c.execute(select(vote_weights).where(vote_weights.c.alliance_id == alliance_id)
                                .order_by(vote_weights.c.member_code))]
+
+
+def _signoff_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.tables import gov_minutes_signoffs as t
+
+    return [{"id": s.id, "meeting": s.meeting_id, "member": s.member_code, "sha256": s.sha256, "account": s.account,
+             "signed_at": utc_text(s.signed_at)}
+            for s in c.execute(select(t).where(t.c.alliance_id == alliance_id).order_by(t.c.id))]
 
 
 def kept_files(c: Connection, alliance_id: int) -> Iterator[tuple[int, str, int, bytes]]:

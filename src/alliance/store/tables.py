@@ -840,3 +840,19 @@ correction_transfers = Table(
     Column("payee", String(32), nullable=False),
     Column("amount_minor", BigInteger, nullable=False),
 )
+
+# Sign-offs of a meeting's minutes (governance.signoff, migration 0026): a member with a voting seat
+# signs the SHA-256 of the canonical document of the minutes and attendance as they were then; the
+# minutes may change afterwards, and the pages mark such a sign-off as of an earlier version.
+gov_minutes_signoffs = Table(
+    "gov_minutes_signoffs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("meeting_id", Integer, ForeignKey("gov_meetings.id"), nullable=False, index=True),
+    Column("member_code", String(32), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("account", String(200), nullable=False),
+    Column("signed_at", UtcDateTime, nullable=False),
+    UniqueConstraint("meeting_id", "member_code", "sha256", name="uq_gov_minutes_signoffs_meeting_member_sha"),
+)

@@ -59,9 +59,85 @@ async def dispute_list(request: Request, code: Code, store: StoreDep, clock: Clo
                 disputes.ladder_of(store, code))
 
     alliance, found, ladder = await run_in_threadpool(load)
-    return render(request, "disputes/list.html", alliance=alliance, section="disputes", disputes=found,
+    return await _list_page(request, store, code, viewer, alliance, found, ladder)
+
+
+async def _list_page(request: Request, store: Any, code: str, viewer: Viewer, alliance: Any,
+                     found: list[disputes.DisputeView], ladder: Any, *, status: int = 200,
+                     ladder_form: dict[str, Any] | None = None, ladder_error: Any = None) -> HTMLResponse:
+    bodies = await run_in_threadpool(_bodies, store, code, viewer)
+    return render(request, "disputes/list.html", status=status, alliance=alliance, section="disputes", disputes=found,
                   ladder=ladder, may_open=_acts_for(viewer, code) is not None,
-                  when=lambda moment: local_time(moment, alliance.timezone))
+                  when=lambda moment: local_time(moment, alliance.timezone), bodies=bodies,
+                  may_set_ladder=viewer.may(Action.MANAGE_ALLIANCE, code),
+                  ladder_form=ladder_form or _ladder_rows(ladder), ladder_error=ladder_error)
+
+
+def _bodies(store: Any, code: str, viewer: Viewer) -> dict[int, str]:
+    """The alliance's bodies by id (the directory every role of the alliance reads), for the ladder."""
+    from alliance.governance import service_meetings
+
+    try:
+        return {b.id: b.name for b in service_meetings.list_bodies(store, code, viewer.principal)}
+    except AllianceError:
+        return {}
+
+
+LADDER_ROWS = 8  # the levels the form offers at most (the stored ones and empty rows to add)
+
+
+def _ladder_rows(ladder: Any) -> dict[str, Any]:
+    """The ladder as the form's values: each level's name, clock and body, then empty rows to add levels."""
+    rows = [{"key": level.key, "name": level.name, "days": "" if level.days is None else str(level.days),
+             "body": "" if level.body is None else str(level.body)} for level in ladder.levels]
+    rows += [{"key": "", "name": "", "days": "", "body": ""} for _ in range(max(1, LADDER_ROWS - len(rows)))]
+    return {"levels": rows, "response_days": str(ladder.response_days), "ruling_days": str(ladder.ruling_days)}
+
+
+def _whole(text: str) -> int | str | None:
+    text = text.strip()
+    if not text:
+        return None
+    return int(text) if text.isdigit() else text  # anything else is named by the ladder's own check
+
+
+@router.post("/alliances/{code}/disputes/ladder", response_class=HTMLResponse)
+async def set_ladder(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> Response:
+    """The coordinator's ladder form: per level a name, a clock in days (empty on the last level) and the
+    body that hears it; a row left without a name is left out. Refused: every problem above the form,
+    nothing stored."""
+    form = await request.form()
+    rows = []
+    for n in range(LADDER_ROWS + 10):
+        name = str(form.get(f"level-{n}-name", ""))[:100].strip()
+        if f"level-{n}-name" not in form:
+            break
+        rows.append({"key": str(form.get(f"level-{n}-key", ""))[:32].strip(), "name": name,
+                     "days": str(form.get(f"level-{n}-days", ""))[:10], "body": str(form.get(f"level-{n}-body", ""))[:10]})
+    kept = [r for r in rows if r["name"]]
+    used = {r["key"] for r in kept if r["key"]}
+    levels = []
+    for n, r in enumerate(kept, start=1):
+        key = r["key"] or next(k for k in (f"level_{i}" for i in range(n, n + 100)) if k not in used)
+        used.add(key)
+        levels.append({"key": key, "name": r["name"], "days": _whole(r["days"]), "body": r["body"] or None})
+    data = {"levels": levels, "response_days": _whole(str(form.get("response_days", ""))[:10]) or 14,
+            "ruling_days": _whole(str(form.get("ruling_days", ""))[:10]) or 90}
+    try:
+        await run_in_threadpool(disputes.set_ladder, store, code, data, viewer.principal, clock)
+    except InvalidInput as exc:
+        def load() -> tuple[Any, list[disputes.DisputeView], Any]:
+            return (registry.get_alliance(store, code), disputes.list_disputes(store, code, viewer.principal, clock),
+                    disputes.ladder_of(store, code))
+
+        alliance, found, ladder = await run_in_threadpool(load)
+        values = {"levels": rows + [{"key": "", "name": "", "days": "", "body": ""}],
+                  "response_days": str(form.get("response_days", ""))[:10],
+                  "ruling_days": str(form.get("ruling_days", ""))[:10]}
+        return await _list_page(request, store, code, viewer, alliance, found, ladder, status=422,
+                                ladder_form=values, ladder_error=exc.message)
+    root = request.scope.get("root_path", "")
+    return RedirectResponse(f"{root}/alliances/{code}/disputes#ladder", status_code=303)
 
 
 def _form_context(store: Any, code: str) -> dict[str, Any]:
@@ -152,13 +228,14 @@ async def dispute_page(request: Request, code: Code, number: Id, store: StoreDep
         return registry.get_alliance(store, code), disputes.show(store, code, number, viewer.principal, clock)
 
     alliance, view = await run_in_threadpool(load)
+    bodies = await run_in_threadpool(_bodies, store, code, viewer)
     report = json.loads(view.stored.report)
     mine = _acts_for(viewer, code)
     running = view.stored.status in ("open", "answered", "escalated")
     return render(request, "disputes/show.html", alliance=alliance, section="disputes", d=view, s=view.stored,
                   report=report, report_json=json.dumps(report, ensure_ascii=False, indent=2),
                   may_answer=running and mine in view.stored.respondents,
-                  may_withdraw=running and mine == view.stored.claimant, respondent=mine,
+                  may_withdraw=running and mine == view.stored.claimant, respondent=mine, bodies=bodies,
                   when=lambda moment: local_time(moment, alliance.timezone),
                   **_report_tables(report, gettext_for(request)))
 

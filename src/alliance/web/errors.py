@@ -113,6 +113,9 @@ EXPLANATIONS = {
                                      "the day stays open until it is restored (see the ledger's verification)."),
     "correction_already_booked": N_("Another settlement run booked a ruling's correction at the same moment; "
                                     "nothing was saved: settle the day again."),
+    "meeting_not_held": N_("The minutes are signed once the meeting has been held; come back after it."),
+    "minutes_already_signed": N_("Your member already signed this version of the minutes; it signs again only "
+                                 "if they change."),
 }
 # Codes that never reach a page: the command line's own, and the sign-in redirect.
 NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})

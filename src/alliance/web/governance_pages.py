@@ -11,6 +11,7 @@ swapped in place. A refused form is shown again with each problem beside its fie
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,11 +20,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from alliance.access.policy import Action
-from alliance.core.errors import InvalidInput
+from alliance.core.clock import Clock
+from alliance.core.errors import AllianceError, InvalidInput, NotFound
 from alliance.core.messages import Message
 from alliance.edge.deps import ClockDep, Code, Id, StoreDep
 from alliance.governance import service_meetings as service
-from alliance.governance.bodies import BodyKind, SeatRole
+from alliance.governance import signoff
+from alliance.governance.bodies import PROPOSAL_TYPES, Body, BodyKind, SeatRole
+from alliance.governance.errors import RuleInvalid
+from alliance.governance.rules import RULES, rule_from_params
+from alliance.governance.rules.base import Base, Kind
+from alliance.governance.rules.base import _text as rules_text
 from alliance.governance.cadence import CADENCES
 from alliance.governance.meetings import ActionStatus, Presence
 from alliance.registry import service as registry
@@ -161,10 +168,12 @@ def _body_page(request: Request, store: StoreDep, code: str, body_id: int, viewe
     actions, today = (service.open_actions(store, code, viewer.principal, clock, body_id=body_id) if reads
                       else ([], clock.now().date()))
     companies = {m.code: m.legal_name for m in registry.list_members(store, code, include_left=True)}
+    manages = viewer.may(Action.MANAGE_BODIES, code)
+    setup = _setup_context(request, store, code, body, viewer, clock, values or {}) if manages else {}
     return render(request, "governance/body.html", status=status, alliance=alliance, section="governance", body=body,
                   reads=reads, may_run=service.may(viewer.principal, Action.RUN_MEETINGS, code, body),
                   upcoming=upcoming, past=past, actions=actions, today=today, companies=companies,
-                  zone=alliance.timezone, local=_local, errors=errors or {},
+                  zone=alliance.timezone, local=_local, errors=errors or {}, manages=manages, **setup,
                   values={"schedule-starts_on": "", "schedule-count": "4", "schedule-location": "", "meeting-day": "",
                           "meeting-at": f"{body.meeting_time:%H:%M}", "meeting-title": "", "meeting-location": "",
                           **(values or {})},
@@ -174,7 +183,10 @@ def _body_page(request: Request, store: StoreDep, code: str, body_id: int, viewe
 @router.get("/alliances/{code}/governance/bodies/{body_id}", response_class=HTMLResponse)
 def body_page(request: Request, code: Code, body_id: Id, store: StoreDep, viewer: PageViewer,
               clock: ClockDep) -> HTMLResponse:
-    return _body_page(request, store, code, body_id, viewer, clock)
+    # The rules form asks for the page again when a rule is picked (htmx, or its "Show the settings"
+    # button without script): the choices so far come as the query and are shown, nothing is stored.
+    chosen = {k: v[:200] for k, v in request.query_params.items() if k.startswith(("rule-", "param-"))}
+    return _body_page(request, store, code, body_id, viewer, clock, values=chosen)
 
 
 @router.post("/alliances/{code}/governance/bodies/{body_id}/schedule", response_class=HTMLResponse)
@@ -237,11 +249,13 @@ def calendar(code: Code, body_id: Id, store: StoreDep, viewer: PageViewer, clock
 
 def _meeting_page(request: Request, store: StoreDep, code: str, meeting_id: int, viewer: Viewer, *,
                   template: str = "governance/meeting.html", status: int = 200, errors: dict[str, Any] | None = None,
-                  values: dict[str, str] | None = None) -> HTMLResponse:
+                  values: dict[str, str] | None = None, clock: Clock | None = None) -> HTMLResponse:
     alliance = registry.get_alliance(store, code)
     record = service.meeting_record(store, code, viewer.principal, meeting_id)
     companies = {m.code: m.legal_name for m in registry.list_members(store, code, include_left=True)}
+    signer = _signer(viewer, record, clock)
     return render(request, template, status=status, alliance=alliance, section="governance", record=record,
+                  signer=signer, held=clock is not None and record.meeting.starts_at < clock.now(),
                   body=record.body, meeting=record.meeting, companies=companies, zone=alliance.timezone, local=_local,
                   errors=errors or {}, values={"agenda-title": "", "agenda-time_box": "15", "agenda-owner": "",
                                                "agenda-proposal": "", "action-title": "", "action-owner": "",
@@ -255,14 +269,16 @@ def _back(request: Request, code: str, meeting_id: int, anchor: str) -> Redirect
 
 
 @router.get("/alliances/{code}/governance/meetings/{meeting_id}", response_class=HTMLResponse)
-def meeting_page(request: Request, code: Code, meeting_id: Id, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
-    return _meeting_page(request, store, code, meeting_id, viewer)
+def meeting_page(request: Request, code: Code, meeting_id: Id, store: StoreDep, viewer: PageViewer,
+                 clock: ClockDep) -> HTMLResponse:
+    return _meeting_page(request, store, code, meeting_id, viewer, clock=clock)
 
 
 @router.get("/alliances/{code}/governance/meetings/{meeting_id}/print", response_class=HTMLResponse)
-def print_minutes(request: Request, code: Code, meeting_id: Id, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+def print_minutes(request: Request, code: Code, meeting_id: Id, store: StoreDep, viewer: PageViewer,
+                  clock: ClockDep) -> HTMLResponse:
     """Minutes and attendance as a page to print (or save as PDF from the browser's print dialog)."""
-    return _meeting_page(request, store, code, meeting_id, viewer, template="governance/print.html")
+    return _meeting_page(request, store, code, meeting_id, viewer, template="governance/print.html", clock=clock)
 
 
 @router.post("/alliances/{code}/governance/meetings/{meeting_id}/agenda", response_class=HTMLResponse)
@@ -347,3 +363,211 @@ async def action_status(request: Request, code: Code, action_id: Id, store: Stor
                                         clock)
     return _back(request, code, changed.meeting_id, "actions")
 
+
+
+# -- a body's seats and decision rules, set up from forms (the coordinator) -------------------------------
+
+BASE_LABELS = {Base.VOTES_CAST: N_("the votes cast (yes and no)"), Base.MEMBERS_PRESENT: N_("the members present"),
+               Base.ALL_MEMBERS: N_("all members")}
+TYPE_LABELS = {"admit_member": N_("Admit a member"), "change_agreement": N_("Change an agreement"),
+               "approve_budget": N_("Approve a budget"), "sanction": N_("Sanction"), "ruling": N_("Ruling"),
+               "dissolve": N_("Dissolve the alliance"), "other": N_("Other proposals")}
+assert set(TYPE_LABELS) == PROPOSAL_TYPES, "every proposal type has its label"
+TYPES = [t for t in TYPE_LABELS]  # in the order a coordinator reads them
+NEW = "new"  # the key of the form's row that adds a seat
+
+
+def _member_accounts(store: StoreDep, code: str, viewer: Viewer, clock: Clock) -> dict[str, list[str]]:
+    """Member code -> the user names of its member admins (who may sit for it and run or sign), as the
+    viewer manages them (a coordinator: its alliance's people)."""
+    from alliance.access import people
+
+    try:
+        found = people.people(store, viewer.principal, clock)
+    except AllianceError:
+        return {}
+    accounts: dict[str, list[str]] = {}
+    for person in found:
+        for g in person.grants:
+            if g.alliance == code and g.member and g.role == "member_admin" and not person.disabled:
+                accounts.setdefault(g.member, []).append(person.username)
+    return accounts
+
+
+def _text_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else ""
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def _setup_context(request: Request, store: StoreDep, code: str, body: Body, viewer: Viewer, clock: Clock,
+                   values: dict[str, str]) -> dict[str, Any]:
+    """What the seat and rule forms show: the members, their accounts, the rules and their parameters,
+    with the values stored (or those just refused, or picked in the form so far)."""
+    gettext = gettext_for(request)
+    members = registry.list_members(store, code)
+    chosen: dict[str, str] = {}
+    params: dict[str, str] = {}
+    for kind in TYPES:
+        stored = body.rules.get(kind)
+        chosen[kind] = values.get(f"rule-{kind}", stored.rule if stored else "")
+        for rule in RULES.values():
+            for p in rule.parameters:
+                key = f"param-{kind}-{p.name}"
+                if key in values:
+                    params[key] = values[key]
+                elif stored is not None and stored.rule == rule.kind and p.name in stored.params:
+                    params[key] = _text_of(stored.params[p.name])
+    return {"members": members, "accounts": _member_accounts(store, code, viewer, clock), "rules": RULES,
+            "types": TYPES, "type_labels": {k: gettext(v) for k, v in TYPE_LABELS.items()},
+            "base_labels": {k.value: gettext(v) for k, v in BASE_LABELS.items()}, "chosen_rules": chosen,
+            "params": params, "kinds": Kind, "seat_values": values, "NEW": NEW,
+            "default_text": lambda p: _text_of(p.default.value if isinstance(p.default, Base) else
+                                               rules_text(p.default))}
+
+
+@router.post("/alliances/{code}/governance/bodies/{body_id}/seats", response_class=HTMLResponse)
+async def set_seats(request: Request, code: Code, body_id: Id, store: StoreDep, viewer: PageViewer,
+                    clock: ClockDep) -> Response:
+    """Replace the body's seats from the form: each seat kept (its role and person changed) or removed,
+    and optionally one added. Refused seats are shown with their problem beside them; nothing stored."""
+    form = await request.form()
+    body = service.get_body(store, code, viewer.principal, body_id)
+    values = {k: str(v)[:200] for k, v in form.items() if k.startswith("seat-")}
+    rows: list[tuple[str, tuple[str, str, str | None]]] = []
+    for s in body.seats:
+        if form.get(f"seat-remove-{s.member}"):
+            continue
+        rows.append((s.member, (s.member, values.get(f"seat-role-{s.member}", s.role.value),
+                                values.get(f"seat-person-{s.member}", "") or None)))
+    if values.get(f"seat-member-{NEW}", "").strip():
+        rows.append((NEW, (values[f"seat-member-{NEW}"], values.get(f"seat-role-{NEW}", ""),
+                           values.get(f"seat-person-{NEW}", "") or None)))
+    errors: dict[str, Any] = {}
+    accounts = _member_accounts(store, code, viewer, clock)
+    for key, (member, _, person) in rows:
+        if person is not None and person not in accounts.get(member.strip(), []):
+            errors[f"seat-person-{key}"] = Message("{person!r} is not an account of a member admin of {member}",
+                                                   person=person, member=member)
+    if not errors:
+        try:
+            service.set_seats(store, code, viewer.principal, body_id, [seat for _, seat in rows])
+        except InvalidInput as exc:
+            for p in exc.problems:
+                key = next((k for n, (k, _) in enumerate(rows, start=1) if p.where == Message("seat {n}", n=n)), None)
+                name = f"seat-{p.field}-{key}" if key is not None and p.field in ("member", "role", "person") else "seats"
+                errors.setdefault(name, p.reason if name != "seats" else p.text())
+            if not errors:
+                errors["seats"] = exc.message
+    if errors:
+        return _body_page(request, store, code, body_id, viewer, clock, status=422, errors=errors, values=values)
+    return RedirectResponse(f"{_base(request)}/alliances/{code}/governance/bodies/{body_id}#seats", status_code=303)
+
+
+def _rules_from_form(form: Any, members: set[str]) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
+    """(decision rules as the service takes them, the values to show again, problems per field) from
+    the rules form: per proposal type a rule and the parameters of that rule only."""
+    values: dict[str, str] = {}
+    rules: dict[str, Any] = {}
+    errors: dict[str, Any] = {}
+    for kind in TYPES:
+        name = str(form.get(f"rule-{kind}", ""))[:64].strip()
+        values[f"rule-{kind}"] = name
+        if not name:
+            continue
+        rule = RULES.get(name)
+        if rule is None:
+            errors[f"rule-{kind}"] = Message("{name!r} is not a decision rule (one of {rules})", name=name,
+                                             rules=", ".join(sorted(RULES)))
+            continue
+        params: dict[str, Any] = {}
+        for p in rule.parameters:
+            key = f"param-{kind}-{p.name}"
+            if p.kind is Kind.MEMBERS:
+                picked = sorted({str(m)[:32] for m in form.getlist(key)})
+                values[key] = ",".join(picked)
+                if picked:
+                    params[p.name] = ",".join(picked)
+                strangers = [m for m in picked if m not in members]
+                if strangers:
+                    errors[key] = Message("{members} has no seat in this body", members=", ".join(strangers))
+            elif p.kind is Kind.BOOL:
+                values[key] = "true" if form.get(key) else ""
+                if form.get(key):
+                    params[p.name] = "true"
+            else:
+                text = str(form.get(key, ""))[:200].strip()
+                values[key] = text
+                if text:
+                    params[p.name] = text
+        try:
+            rule_from_params(name, params)
+        except RuleInvalid as exc:
+            for problem in exc.problems:
+                field = str(problem.where).removeprefix("rule.")
+                target = f"param-{kind}-{field}" if any(p.name == field for p in rule.parameters) else f"rule-{kind}"
+                errors.setdefault(target, problem.reason)
+        rules[kind] = {"rule": name, "params": params}
+    return rules, values, errors
+
+
+@router.post("/alliances/{code}/governance/bodies/{body_id}/rules", response_class=HTMLResponse)
+async def set_rules(request: Request, code: Code, body_id: Id, store: StoreDep, viewer: PageViewer,
+                    clock: ClockDep) -> Response:
+    """Replace the body's decision rules from the form (a rule per proposal type, none: not decided by
+    this body); each refused parameter is shown beside its field and nothing is stored."""
+    form = await request.form()
+    body = service.get_body(store, code, viewer.principal, body_id)
+    rules, values, errors = _rules_from_form(form, set(body.members))
+    if not errors:
+        try:
+            service.set_rules(store, code, viewer.principal, body_id, rules)
+        except InvalidInput as exc:
+            for p in exc.problems:
+                kind = next((k for k in TYPES if p.where == Message("decision rule for {kind}", kind=k)), None)
+                errors.setdefault(f"rule-{kind}" if kind else "rules", p.reason)
+            errors = errors or {"rules": exc.message}
+    if errors:
+        return _body_page(request, store, code, body_id, viewer, clock, status=422, errors=errors, values=values)
+    return RedirectResponse(f"{_base(request)}/alliances/{code}/governance/bodies/{body_id}#rules", status_code=303)
+
+
+# -- signing off the minutes -----------------------------------------------------------------------------
+
+def _signer(viewer: Viewer, record: service.MeetingRecord, clock: Clock | None) -> str | None:
+    """The member this viewer may sign the minutes for now (None: no form to show)."""
+    member = service.signer_for(viewer.principal)
+    if member is None or clock is None:
+        return None
+    try:
+        signoff.check_signer(record.body, member, viewer.principal.subject, record.meeting, clock.now(),
+                             [s.signoff for s in record.signoffs], record.sha256)
+    except AllianceError:
+        return None
+    return member
+
+
+@router.post("/alliances/{code}/governance/meetings/{meeting_id}/signoff", response_class=HTMLResponse)
+async def sign_minutes(request: Request, code: Code, meeting_id: Id, store: StoreDep, viewer: PageViewer,
+                       clock: ClockDep) -> Response:
+    """Sign the minutes and attendance as they are now, for the viewer's own member."""
+    await request.form()
+    try:
+        service.sign_minutes(store, code, viewer.principal, meeting_id, clock)
+    except NotFound:
+        raise
+    except AllianceError as exc:
+        return _meeting_page(request, store, code, meeting_id, viewer, status=exc.status,
+                             errors={"signoff": exc.message}, clock=clock)
+    return _back(request, code, meeting_id, "signoff")
+
+
+@router.get("/alliances/{code}/governance/meetings/{meeting_id}/minutes.json")
+def minutes_json(code: Code, meeting_id: Id, store: StoreDep, viewer: PageViewer) -> Response:
+    """The canonical document of the minutes and attendance (RFC 8785): what a sign-off's SHA-256 is of."""
+    content = service.minutes_document(store, code, viewer.principal, meeting_id)
+    return Response(content, media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{code}-meeting-{meeting_id}-minutes.json"',
+                             "X-Minutes-SHA256": hashlib.sha256(content).hexdigest()})

@@ -68,7 +68,9 @@ def _files(items: list[EvidenceIn]) -> list[tuple[str, bytes]]:
 
 @router.get("/alliances/{code}/disputes", responses=ERRORS)
 def list_disputes(code: Code, store: StoreDep, clock: ClockDep, principal: PrincipalDep) -> dict[str, Any]:
-    return {"disputes": [d.as_json() for d in disputes.list_disputes(store, code, principal, clock)]}
+    found = disputes.list_disputes(store, code, principal, clock)
+    names = _body_names(store, code, principal) if any(d.level.body is not None for d in found) else {}
+    return {"disputes": [_with_body(d.as_json(), d, names) for d in found]}
 
 
 @router.post("/alliances/{code}/disputes", responses=ERRORS, status_code=201)
@@ -94,7 +96,23 @@ def set_ladder(code: Code, body: LadderIn, store: StoreDep, clock: ClockDep, pri
 
 @router.get("/alliances/{code}/disputes/{number}", responses=ERRORS)
 def show(code: Code, number: Id, store: StoreDep, clock: ClockDep, principal: PrincipalDep) -> dict[str, Any]:
-    return disputes.show(store, code, number, principal, clock).as_json()
+    """The dispute, where it stands, and the body that hears its current level (`level.body`: id and name, or null)."""
+    view = disputes.show(store, code, number, principal, clock)
+    return _with_body(view.as_json(), view, _body_names(store, code, principal) if view.level.body else {})
+
+
+def _body_names(store: Any, code: str, principal: Any) -> dict[int, str]:
+    """The alliance's bodies by id (its directory, which every role of the alliance reads)."""
+    from alliance.governance import service_meetings
+
+    return {b.id: b.name for b in service_meetings.list_bodies(store, code, principal)}
+
+
+def _with_body(out: dict[str, Any], view: disputes.DisputeView, names: dict[int, str]) -> dict[str, Any]:
+    """The dispute's JSON with the body that hears its current level: {"id", "name"}, or null."""
+    body = view.level.body
+    out["level"]["body"] = None if body is None else {"id": body, "name": names.get(body)}
+    return out
 
 
 @router.get("/alliances/{code}/disputes/{number}/report", responses=ERRORS)

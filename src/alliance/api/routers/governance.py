@@ -311,3 +311,31 @@ def put_weights(code: Code, body: WeightsIn, store: StoreDep, principal: Princip
     ledger. Every problem at once (422 vote_weights_invalid); nothing is stored then."""
     table = service_weights.set_weight_table(store, code, principal, [(w.member, w.weight) for w in body.weights], clock)
     return {"table": table_record(table)}
+# -- minutes sign-off (governance.signoff) ------------------------------------------------------------------
+
+class SignOffIn(Body):
+    member: str | None = Field(default=None, max_length=32,
+                               description="the member signing (default: the caller's own; another member's: 404)")
+
+
+def signoff_record(state: Any) -> dict[str, Any]:
+    s = state.signoff
+    return {"id": s.id, "meeting": s.meeting_id, "member": s.member, "sha256": s.sha256, "account": s.account,
+            "signed_at": s.signed_at.isoformat(), "current": state.current}
+
+
+@router.post("/alliances/{code}/meetings/{meeting_id}/signoff", status_code=201, responses=ERRORS)
+def sign_minutes(code: Code, meeting_id: Id, store: StoreDep, principal: PrincipalDep, clock: ClockDep,
+                 body: SignOffIn | None = None) -> dict[str, Any]:
+    """Sign the meeting's minutes and attendance for your member (a voting seat in the body, after the
+    meeting): the SHA-256 of their canonical document is kept and recorded in the ledger."""
+    made = service.sign_minutes(store, code, principal, meeting_id, clock, member=body.member if body else None)
+    return signoff_record(service.signoff.SignOffState(made, True))
+
+
+@router.get("/alliances/{code}/meetings/{meeting_id}/signoffs", responses=ERRORS)
+def minutes_signoffs(code: Code, meeting_id: Id, store: StoreDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Every sign-off of the minutes, each marked `current` or signed on an earlier version, with the
+    SHA-256 of the minutes document now."""
+    sha256, found = service.minutes_signoffs(store, code, principal, meeting_id)
+    return {"meeting": meeting_id, "sha256": sha256, "signoffs": [signoff_record(s) for s in found]}
