@@ -215,6 +215,23 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("GET", "/alliances/{code}/settings"): Action.READ_DIRECTORY,  # details and history; forms for those who may
     ("POST", "/alliances/{code}/settings"): Action.CHANGE_ALLIANCE,
     ("POST", "/alliances/{code}/status"): Action.CHANGE_ALLIANCE,
+    # -- proposals and votes in the browser (web.proposal_pages): governance.service_proposals decides
+    # per body and per proposal (a body one has no seat in, or another's draft, is a 404); a ballot or
+    # proxy only by the voting member's own accounts.
+    ("GET", "/alliances/{code}/proposals"): Action.READ_MEETINGS,
+    ("GET", "/alliances/{code}/proposals/new"): Action.READ_MEETINGS,
+    ("POST", "/alliances/{code}/proposals/new"): Action.READ_MEETINGS,
+    ("GET", "/alliances/{code}/proposals/{number}"): Action.READ_MEETINGS,
+    ("GET", "/alliances/{code}/proposals/{number}/edit"): Action.READ_MEETINGS,
+    ("POST", "/alliances/{code}/proposals/{number}/edit"): Action.READ_MEETINGS,
+    ("GET", "/alliances/{code}/proposals/{number}/attachments/{sha256}"): Action.READ_MEETINGS,
+    ("POST", "/alliances/{code}/proposals/{number}/submit"): Action.READ_MEETINGS,
+    ("POST", "/alliances/{code}/proposals/{number}/withdraw"): Action.READ_MEETINGS,
+    ("POST", "/alliances/{code}/proposals/{number}/open-voting"): Action.RUN_MEETINGS,
+    ("POST", "/alliances/{code}/proposals/{number}/implement"): Action.RUN_MEETINGS,
+    ("POST", "/alliances/{code}/proposals/{number}/vote"): Action.ACT_FOR_MEMBER,
+    ("POST", "/alliances/{code}/proposals/{number}/proxy"): Action.ACT_FOR_MEMBER,
+    ("POST", "/alliances/{code}/proposals/{number}/proxy/revoke"): Action.ACT_FOR_MEMBER,
 }
 
 # Signing for a member may be done under its power of attorney (the other acts for a member not);
