@@ -86,6 +86,7 @@ def test_drafted_in_chinese_voted_with_a_proxy_and_closed_by_the_clock(world: An
     token = sign_in(client, "coord")
     form = client.get(f"{P}/new?lang=zh_CN")
     assert form.status_code == 200 and 'type="datetime-local"' in form.text and 'name="p-params-code"' in form.text
+    assert '<html lang="zh-CN">' in form.text
     assert in_chinese("New proposal") in form.text and in_chinese("approve a budget") in form.text
     fields = {"p-body": str(body_id), "p-type": "approve_budget", "p-title": "2027 年度预算",
               "p-text": "预算总额 120 万元。\n分两期拨付。", "p-secrecy": "open", "p-vote_changes": "on",
@@ -145,7 +146,7 @@ def test_drafted_in_chinese_voted_with_a_proxy_and_closed_by_the_clock(world: An
     # The chair opens the vote early.
     token = sign_in(client, "m1")
     assert client.post(f"{P}/{number}/open-voting", data=_form(token), follow_redirects=False).status_code == 303
-    page = client.get(f"{P}/{number}").text
+    page = client.get(f"{P}/{number}?lang=en").text
     assert 'id="vote-form"' in page and 'id="vote-for-M3"' in page and 'id="rule-frozen"' in page
     assert "You may change your vote until 2026-11-30 18:00 +08:00." in page
 
@@ -155,7 +156,7 @@ def test_drafted_in_chinese_voted_with_a_proxy_and_closed_by_the_clock(world: An
         assert answer.status_code == 303 and answer.headers["location"].endswith(f"/{number}#vote")
     assert client.post(f"{P}/{number}/vote", data=_form(token, choice="yes", **{"for": "M3"}),
                        follow_redirects=False).status_code == 303
-    page = client.get(f"{P}/{number}").text
+    page = client.get(f"{P}/{number}?lang=en").text
     assert "Your vote: yes." in page
     assert re.search(r'id="running-yes">2<', page) and re.search(r'id="running-no">0<', page)
     assert "Turnout: 2 of 3 voters have voted." in page and 'data-chart="tally-chart-option"' in page
@@ -196,7 +197,7 @@ def _anonymous_page(client: TestClient, store: Store, clock: FrozenClock, body_i
         token = sign_in(client, member.lower())
         assert client.post(f"{P}/{number}/vote", data=_form(token, choice=choice),
                            follow_redirects=False).status_code == 303
-        running = client.get(f"{P}/{number}").text
+        running = client.get(f"{P}/{number}?lang=en").text
         if secrecy == "anonymous":
             assert 'id="running"' not in running and 'id="ballots"' not in running
             assert "You have voted." in running and "Your vote:" not in running
