@@ -390,8 +390,9 @@ async def _act(request: Request, code: str, number: int, store: Any, viewer: Vie
     try:
         await run_in_threadpool(act)
     except (InvalidInput, Conflict) as exc:
+        message, status = exc.message, exc.status
         return await run_in_threadpool(lambda: _proposal_page(request, store, code, number, viewer, clock,
-                                                              errors={form: exc.message}, status=exc.status))
+                                                              errors={form: message}, status=status))
     except AllianceError as exc:
         if is_htmx(request):
             raise
