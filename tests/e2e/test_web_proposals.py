@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import FrozenClock
+from alliance.edge.routes import PAGES
 from alliance.governance import service_meetings as meetings
 from alliance.governance import service_proposals as proposals
 from alliance.governance.proposals import ProposalStatus
@@ -251,10 +252,17 @@ def test_who_sees_which_proposals(world: Any, store: Store, clock: FrozenClock) 
     assert client.post(f"{P}/{number}/vote", data=_form(token, choice="yes")).status_code == 404
     assert client.post(f"{P}/{number}/proxy", data=_form(token, holder="M1")).status_code == 404
     assert _counts(store) == before
+    sha = proposals.show(store, "nb", number, COORDINATOR, clock).proposal.text_sha256
+    routes = [(method, path.replace("{code}", "nb").replace("{number}", str(number)).replace("{sha256}", str(sha)))
+              for method, path in PAGES if path.startswith("/alliances/{code}/proposals")]
+    assert len(routes) == 14
     for outsider in ("far", "farm"):
         token = sign_in(client, outsider)
-        for path in (P, f"{P}/new", *pages):
-            assert client.get(path).status_code == 404, (outsider, path)
+        for method, path in routes:   # every proposal page and form, as another alliance's people
+            answer = client.request(method, path, data=_form(token, choice="yes", holder="M1")
+                                    if method == "POST" else None, follow_redirects=False)
+            assert answer.status_code == 404, (outsider, method, path, answer.status_code)
+            assert "2027 年度预算" not in answer.text
         assert client.post(f"{P}/{number}/vote", data=_form(token, choice="yes")).status_code == 404
         assert client.get(f"/alliances/other/proposals/{number}").status_code == 404
     assert _counts(store) == before
