@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import FrozenClock
+from alliance.core.messages import Message, to_document
 from alliance.edge.routes import PAGES
 from alliance.governance import service_meetings as meetings
 from alliance.governance import service_proposals as proposals
@@ -25,6 +26,7 @@ from alliance.governance.proposals import ProposalStatus
 from alliance.registry import service as registry
 from alliance.server import create_app
 from alliance.store.database import Store
+from alliance.store.proposal_repository import ProposalRepository
 from alliance.store.tables import gov_ballots, gov_proposals, gov_vote_proxies, ledger_entries
 from tests.support.factories import credit_code, make_alliance
 from tests.support.web import add_user, in_chinese, sign_in
@@ -104,7 +106,6 @@ def test_drafted_in_chinese_voted_with_a_proxy_and_closed_by_the_clock(world: An
         assert f'id="{error_id}"' in refused.text, changes
         assert _counts(store) == before
     refused = client.post(f"{P}/new?lang=zh_CN", data=_form(token, **{**fields, "p-title": ""}))
-    from alliance.core.messages import Message
     assert f'id="f-p-title-error">{in_chinese(Message("{what} is required", what=Message("the title")))}<' in refused.text
 
     made = client.post(f"{P}/new", data=_form(token, **fields),
@@ -298,3 +299,52 @@ def test_the_list_pages_filters_and_reminds(world: Any, store: Store, clock: Fro
     page = client.get(P + "?lang=en").text
     assert f"Vote on proposal {tech} before 2026-11-22 22:00 +08:00" in page
     assert numbers and "Vote on proposal 1 " not in page
+
+
+def test_a_weighted_vote_shows_voting_power_beside_the_weights(world: Any, store: Store, clock: FrozenClock) -> None:
+    client, body_id = world
+    number = _draft(store, clock, body_id)
+    # The vote as frozen at its opening under a weighted rule (weights 49, 49 and 2).
+    with store.unit_of_work() as uow:
+        repo = ProposalRepository(uow.connection)
+        alliance = uow.alliances.require("nb")
+        found = repo.by_number(alliance.id, number)
+        assert found is not None
+        repo.update(alliance.id, found.id, rule="weighted", rule_params={"threshold": "1/2"},
+                    electorate={"M1": "49", "M2": "49", "M3": "2"})
+        uow.commit()
+    token = sign_in(client, "m3")
+    page = client.get(f"{P}/{number}?lang=en").text
+    table = page.split('id="power-table"', 1)[1].split("</table>", 1)[0]
+    # Each of the three can make a majority with either other: a third of the power each, not 2%.
+    assert re.search(r"<code>M3</code></th><td class=\"num\">2</td>\s*<td class=\"num\">2.00%</td>"
+                     r"<td class=\"num\">33.33%</td><td class=\"num\">33.33%</td>", table), table
+    assert 'data-warning="power_differs"' in page and 'data-chart="power-chart-option"' in page
+    assert client.post(f"{P}/{number}/vote", data=_form(token, choice="yes"), follow_redirects=False).status_code == 303
+    page = client.get(f"{P}/{number}?lang=en").text
+    assert re.search(r'id="running-yes">2<', page) and "Participation</dt><dd>2.00%" in page
+    # An outcome the platform could not act on shows its reason (kept as a message document).
+    reason = Message("alliance {code!r} has no prospect {prospect}", code="nb", prospect=7)
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require("nb")
+        ProposalRepository(uow.connection).update(alliance.id, found.id, effect={
+            "error": str(reason), "message": to_document(reason)})
+        uow.commit()
+    page = client.get(f"{P}/{number}?lang=en").text
+    assert "alliance &#39;nb&#39; has no prospect 7" in page.split('id="effect-error"', 1)[1].split("</div>", 1)[0]
+
+
+def test_a_proposal_under_discussion_is_withdrawn_by_its_author(world: Any, store: Store, clock: FrozenClock) -> None:
+    client, body_id = world
+    number = _draft(store, clock, body_id, no_discussion=False, discussion_until=clock.now() + timedelta(days=1))
+    sign_in(client, "m1")   # the chair: may open the vote early, not withdraw another's proposal
+    page = client.get(f"{P}/{number}").text
+    assert 'id="withdraw-form"' not in page and 'id="open-voting-form"' in page
+    token = sign_in(client, "coord")
+    assert client.post(f"{P}/{number}/withdraw", data=_form(token), follow_redirects=False).status_code == 303
+    page = client.get(f"{P}/{number}?lang=en").text
+    assert 'id="withdrawn"' in page and 'id="withdraw-form"' not in page and 'id="open-voting-form"' not in page
+    before = _counts(store)
+    refused = client.post(f"{P}/{number}/open-voting?lang=en", data=_form(token))
+    assert refused.status_code == 409 and 'id="run-error"' in refused.text and "withdrawn" in refused.text
+    assert _counts(store) == before
