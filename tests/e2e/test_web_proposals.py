@@ -134,6 +134,7 @@ def test_drafted_in_chinese_voted_with_a_proxy_and_closed_by_the_clock(world: An
     assert client.post(f"{P}/{number}/submit", data=_form(token), follow_redirects=False).status_code == 303
     page = client.get(f"{P}/{number}?lang=zh_CN").text
     assert in_chinese("open for discussion") in page and 'id="submit-form"' not in page
+    assert client.get(f"{P}/{number}/edit", follow_redirects=False).status_code == 303   # no longer editable
     assert "2026-11-23 10:00 +08:00" in page          # times shown in the alliance's zone
     download = client.get(f"{P}/{number}/attachments/{stored.attachments[0].sha256}")
     assert download.status_code == 200 and download.content == "一期 60 万；二期 60 万。".encode()

@@ -265,9 +265,11 @@ async def create(request: Request, code: Code, store: StoreDep, viewer: PageView
 
 @router.get("/alliances/{code}/proposals/{number}/edit", response_class=HTMLResponse)
 async def edit_form(request: Request, code: Code, number: Id, store: StoreDep, viewer: PageViewer,
-                    clock: ClockDep) -> HTMLResponse:
-    def load() -> HTMLResponse:
+                    clock: ClockDep) -> Response:
+    def load() -> Response:
         view = service.show(store, code, number, viewer.principal, clock)
+        if not view.may_edit:  # a submitted proposal is never edited: its page says where it stands
+            return RedirectResponse(f"{_home(request, code)}/{number}", status_code=303)
         return _form_page(request, store, code, viewer, proposal=view.proposal)
 
     return await run_in_threadpool(load)
