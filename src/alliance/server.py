@@ -39,6 +39,7 @@ from alliance.web import (STATIC_DIR, agreement_pages, alliance_pages, attorney_
 from alliance.web import governance_pages
 from alliance.web import weights_pages
 from alliance.web import dispute_pages
+from alliance.web import proposal_pages
 
 
 logger = logging.getLogger("alliance.server")
@@ -141,6 +142,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(governance_pages.router)
     app.include_router(weights_pages.router)
     app.include_router(dispute_pages.router)
+    app.include_router(proposal_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _declare_bearer_scheme(app)
     settings = get_settings()

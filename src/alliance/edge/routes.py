@@ -247,6 +247,23 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/governance/weights"): Action.MANAGE_BODIES,
     # -- rulings' corrections (settlement.service_corrections: a member's people read only their member's)
     ("GET", "/api/v1/alliances/{code}/corrections"): Action.READ_MEMBER_DATA,
+    # -- proposals and votes in the browser (web.proposal_pages): governance.service_proposals decides
+    # per body and per proposal (a body one has no seat in, or another's draft, is a 404); a ballot or
+    # proxy only by the voting member's own accounts.
+    ("GET", "/alliances/{code}/proposals"): Action.READ_MEETINGS,
+    ("GET", "/alliances/{code}/proposals/new"): Action.READ_MEETINGS,
+    ("POST", "/alliances/{code}/proposals/new"): Action.READ_MEETINGS,
+    ("GET", "/alliances/{code}/proposals/{number}"): Action.READ_MEETINGS,
+    ("GET", "/alliances/{code}/proposals/{number}/edit"): Action.READ_MEETINGS,
+    ("POST", "/alliances/{code}/proposals/{number}/edit"): Action.READ_MEETINGS,
+    ("GET", "/alliances/{code}/proposals/{number}/attachments/{sha256}"): Action.READ_MEETINGS,
+    ("POST", "/alliances/{code}/proposals/{number}/submit"): Action.READ_MEETINGS,
+    ("POST", "/alliances/{code}/proposals/{number}/withdraw"): Action.READ_MEETINGS,
+    ("POST", "/alliances/{code}/proposals/{number}/open-voting"): Action.RUN_MEETINGS,
+    ("POST", "/alliances/{code}/proposals/{number}/implement"): Action.RUN_MEETINGS,
+    ("POST", "/alliances/{code}/proposals/{number}/vote"): Action.ACT_FOR_MEMBER,
+    ("POST", "/alliances/{code}/proposals/{number}/proxy"): Action.ACT_FOR_MEMBER,
+    ("POST", "/alliances/{code}/proposals/{number}/proxy/revoke"): Action.ACT_FOR_MEMBER,
 }
 
 # Signing for a member may be done under its power of attorney (the other acts for a member not);
