@@ -677,6 +677,20 @@ def open_voting(store: Store, alliance_code: str, number: int, principal: Princi
     return found
 
 
+def _member_act(uow: UnitOfWork, alliance_code: str, number: int, principal: Principal, member: str | None,
+                now: datetime) -> tuple[Alliance, Body, Proposal, str]:
+    """The alliance, body and proposal (after what the clock made due) for an act of `member`'s own
+    account in the vote (a ballot, a proxy): refused for an account acting for no member, another
+    member (404) or a seat's other person (403), and in an alliance that takes no votes (409)."""
+    alliance = _alliance(uow, alliance_code)
+    body, current = _load(uow, alliance, number, principal)
+    if member is None:
+        raise Forbidden(Message("only a member's own accounts vote or give its proxy; this account acts for no member"))
+    _check_voter(principal, alliance, body, member)
+    _writable(alliance)
+    return alliance, body, _catch_up(uow, alliance, body, current, now, "scheduler"), member
+
+
 def cast(store: Store, alliance_code: str, number: int, principal: Principal, choice: str, clock: Clock, *,
          member: str | None = None, for_member: str | None = None) -> StoredBallot:
     """Cast `member`'s ballot (the principal's own member by default), or, with `for_member`, the
@@ -686,13 +700,7 @@ def cast(store: Store, alliance_code: str, number: int, principal: Principal, ch
     now = clock.now()
     member = member or principal.member
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
-        body, current = _load(uow, alliance, number, principal)
-        if member is None:
-            raise Forbidden(Message("only a member's own accounts vote; this account acts for no member"))
-        _check_voter(principal, alliance, body, member)
-        _writable(alliance)
-        current = _catch_up(uow, alliance, body, current, now, "scheduler")
+        alliance, body, current, member = _member_act(uow, alliance_code, number, principal, member, now)
         if not voting_open(current, now):
             when = current.voting_until.isoformat(timespec="minutes") if current.voting_until else "-"
             raise VotingClosed(Message("voting on proposal {number} is not open (it is {status}; the window ends "
@@ -745,13 +753,7 @@ def give_proxy(store: Store, alliance_code: str, number: int, principal: Princip
     now = clock.now()
     giver = giver or principal.member
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
-        body, current = _load(uow, alliance, number, principal)
-        if giver is None:
-            raise Forbidden(Message("only a member's own accounts give its proxy"))
-        _check_voter(principal, alliance, body, giver)
-        _writable(alliance)
-        current = _catch_up(uow, alliance, body, current, now, "scheduler")
+        alliance, body, current, giver = _member_act(uow, alliance_code, number, principal, giver, now)
         if current.status is not ProposalStatus.DISCUSSION and not voting_open(current, now):
             raise VotingClosed(Message("proposal {number} is {status}: proxies are given while it is discussed or "
                                        "voted", number=number, status=current.status.value))
@@ -774,13 +776,7 @@ def revoke_proxy(store: Store, alliance_code: str, number: int, principal: Princ
     now = clock.now()
     giver = giver or principal.member
     with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
-        body, current = _load(uow, alliance, number, principal)
-        if giver is None:
-            raise Forbidden(Message("only a member's own accounts revoke its proxy"))
-        _check_voter(principal, alliance, body, giver)
-        _writable(alliance)
-        current = _catch_up(uow, alliance, body, current, now, "scheduler")
+        alliance, body, current, giver = _member_act(uow, alliance_code, number, principal, giver, now)
         if current.status is not ProposalStatus.DISCUSSION and not voting_open(current, now):
             raise VotingClosed(Message("proposal {number} is {status}: its proxies can no longer change",
                                        number=number, status=current.status.value))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from alliance.store import row_security
 from alliance.store.types import UtcDateTime
 
 revision = "0024_vote_weights"
@@ -19,8 +20,6 @@ depends_on = None
 
 # Member data: row-level security on PostgreSQL, as in 0010 (tests/integration/test_schema.py).
 RLS_TABLES = ("vote_weights",)
-RULE = ("current_setting('alliance.scope', true) = '*' OR alliance_id IN "
-        "(SELECT id FROM alliances WHERE code = current_setting('alliance.scope', true))")
 
 
 def upgrade() -> None:
@@ -34,11 +33,7 @@ def upgrade() -> None:
         sa.Column("set_at", UtcDateTime(), nullable=False),
         sa.UniqueConstraint("alliance_id", "member_code", name="uq_vote_weights_alliance_member"),
     )
-    if op.get_bind().dialect.name == "postgresql":
-        for table in RLS_TABLES:
-            op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-            op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-            op.execute(f"CREATE POLICY alliance_scope ON {table} USING ({RULE}) WITH CHECK ({RULE})")
+    row_security.enable(RLS_TABLES)
 
 
 def downgrade() -> None:

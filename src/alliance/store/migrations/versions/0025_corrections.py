@@ -15,6 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from alliance.store import row_security
 from alliance.store.types import UtcDateTime
 
 revision = "0025_corrections"
@@ -24,8 +25,6 @@ depends_on = None
 
 # Member data: row-level security on PostgreSQL, as in 0010 (tests/integration/test_schema.py).
 RLS_TABLES = ("corrections", "correction_transfers")
-RULE = ("current_setting('alliance.scope', true) = '*' OR alliance_id IN "
-        "(SELECT id FROM alliances WHERE code = current_setting('alliance.scope', true))")
 
 
 def upgrade() -> None:
@@ -52,11 +51,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("statement_lines") as batch:
         batch.add_column(sa.Column("correction_of", sa.String(200), nullable=True))
-    if op.get_bind().dialect.name == "postgresql":
-        for table in RLS_TABLES:
-            op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-            op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-            op.execute(f"CREATE POLICY alliance_scope ON {table} USING ({RULE}) WITH CHECK ({RULE})")
+    row_security.enable(RLS_TABLES)
 
 
 def downgrade() -> None:

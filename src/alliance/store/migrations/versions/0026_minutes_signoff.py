@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from alliance.store import row_security
 from alliance.store.types import UtcDateTime
 
 revision = "0026_minutes_signoff"
@@ -20,8 +21,6 @@ depends_on = None
 
 # Member data: row-level security on PostgreSQL, as in 0010 (tests/integration/test_schema.py).
 RLS_TABLES = ("gov_minutes_signoffs",)
-RULE = ("current_setting('alliance.scope', true) = '*' OR alliance_id IN "
-        "(SELECT id FROM alliances WHERE code = current_setting('alliance.scope', true))")
 
 
 def upgrade() -> None:
@@ -36,11 +35,7 @@ def upgrade() -> None:
         sa.Column("signed_at", UtcDateTime(), nullable=False),
         sa.UniqueConstraint("meeting_id", "member_code", "sha256", name="uq_gov_minutes_signoffs_meeting_member_sha"),
     )
-    if op.get_bind().dialect.name == "postgresql":
-        for table in RLS_TABLES:
-            op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-            op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-            op.execute(f"CREATE POLICY alliance_scope ON {table} USING ({RULE}) WITH CHECK ({RULE})")
+    row_security.enable(RLS_TABLES)
 
 
 def downgrade() -> None:
