@@ -386,3 +386,20 @@ def test_a_weighted_vote_counts_the_weights_frozen_at_the_opening(store: Store, 
     assert outcome["status"] == "passed" and outcome["figures"]["yes"] == "70" and outcome["figures"]["no"] == "30"
     assert outcome["by_proxy"] == [["M4", "M3"]] and outcome["figures"]["support"] == "7/10"
     assert ledger.verify_store(store, "nb").ok
+
+
+def test_the_power_warning_margin_is_the_bodys_setting(store: Store, clock: FrozenClock) -> None:
+    from alliance.governance import service_weights
+    from alliance.governance.power import WarningKind
+
+    body_id = _setup(store, clock, rules={
+        "approve_budget": {"rule": "weighted", "params": {"weights": "table", "power_margin": "0.2"}},
+        "other": {"rule": "weighted", "params": {"weights": "table", "power_margin": "0"}}})
+    service_weights.set_weight_table(store, "nb", COORDINATOR, [("M1", "45"), ("M2", "30"), ("M3", "15"),
+                                                                ("M4", "10")], clock)
+    wide = _draft(store, clock, body_id)
+    tight = _draft(store, clock, body_id, type="other")
+    differs = {n: [w.member for w in proposals.show(store, "nb", n, COORDINATOR, clock).power.warnings
+                   if w.kind is WarningKind.POWER_DIFFERS] for n in (wide, tight)}
+    # 45/30/15/10 at a simple majority: 50/16.67/16.67/16.67; logistics is 13.3 points off its weight.
+    assert differs[wide] == [] and set(differs[tight]) == {"M1", "M2", "M3", "M4"}

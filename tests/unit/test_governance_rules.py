@@ -74,7 +74,8 @@ def test_settings_are_read_from_text_exactly() -> None:
     rule = rule_from_params("two_thirds", {"quorum": "50%", "base": "members_present", "at_least": "true"})
     assert rule.quorum == Fraction(1, 2) and rule.base is Base.MEMBERS_PRESENT and rule.at_least is True
     assert rule_from_params("weighted", {"threshold": "2/3", "vetoes": "B, A"}).settings() == {
-        "quorum": "0", "threshold": "2/3", "vetoes": "A,B", "must_total": "", "weights": "table"}
+        "quorum": "0", "threshold": "2/3", "vetoes": "A,B", "must_total": "", "weights": "table",
+        "power_margin": "1/10"}
     with pytest.raises(RuleInvalid, match="'most' is not one of"):
         rule_from_params("two_thirds", {"base": "most"})
     with pytest.raises(RuleInvalid, match="is not one of"):

@@ -909,7 +909,7 @@ def show(store: Store, alliance_code: str, number: int, principal: Principal, cl
         power = None
         if rule.weighted and electorate and any(electorate.values()):
             try:
-                power = power_report(rule, freeze(electorate))
+                power = power_report(rule, freeze(electorate), margin=getattr(rule, "power_margin", "1/10"))
             except AllianceError:
                 power = None
         reminded = repo.reminded(alliance.id, proposal.id)

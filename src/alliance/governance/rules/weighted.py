@@ -52,6 +52,9 @@ class WeightedVote(DecisionRule):
         Parameter("must_total", Message("The weights must add up to (empty: any total)"), Kind.TOTAL, None),
         Parameter("weights", Message("Where the weights come from"), Kind.CHOICE, DEFAULT_SOURCE,
                   options=tuple(WEIGHT_SOURCES)),
+        # Shown beside the vote, never part of its count (governance/power.py).
+        Parameter("power_margin", Message("Warn when a member's voting power differs from its weight share by more "
+                                          "than"), Kind.FRACTION, Fraction(1, 10)),
     )
     weighted = True
 
@@ -59,6 +62,7 @@ class WeightedVote(DecisionRule):
     vetoes: tuple[str, ...] = ()
     must_total: Fraction | None = None
     weights: str = DEFAULT_SOURCE  # a key of WEIGHT_SOURCES
+    power_margin: Fraction = Fraction(1, 10)
 
     def check(self) -> list[Problem]:
         if self.threshold == 1:
