@@ -105,6 +105,14 @@ def _show(store: Any, alliance: str, number: int, principal: Principal, clock: S
     _print(proposals.show(store, alliance, number, principal, clock), as_json)
 
 
+def _step(act: Any, number: int, alliance: str, as_user: str | None, as_json: bool) -> None:
+    """Do one step of the proposal's lifecycle (`act(store, alliance, number, principal, clock)`), then show it."""
+    store, clock = open_store(), SystemClock()
+    principal = _principal(store, as_user, alliance, clock)
+    act(store, alliance, number, principal, clock)
+    _show(store, alliance, number, principal, clock, as_json)
+
+
 @proposal_app.command("draft")
 @fails_cleanly
 def draft(
@@ -150,10 +158,7 @@ def draft(
 @fails_cleanly
 def submit(number: NumberArg, alliance: AllianceOpt, as_user: AsOpt = None, as_json: JsonOpt = False) -> None:
     """Put a draft to its body: discussion, then the vote (at once when it has no discussion period)."""
-    store, clock = open_store(), SystemClock()
-    principal = _principal(store, as_user, alliance, clock)
-    proposals.submit(store, alliance, number, principal, clock)
-    _show(store, alliance, number, principal, clock, as_json)
+    _step(proposals.submit, number, alliance, as_user, as_json)
 
 
 @proposal_app.command("withdraw")
@@ -169,20 +174,14 @@ def withdraw(number: NumberArg, alliance: AllianceOpt, as_user: AsOpt = None) ->
 @fails_cleanly
 def open_voting(number: NumberArg, alliance: AllianceOpt, as_user: AsOpt = None, as_json: JsonOpt = False) -> None:
     """Open the vote now, before the discussion period ends (chair, secretary or coordinator)."""
-    store, clock = open_store(), SystemClock()
-    principal = _principal(store, as_user, alliance, clock)
-    proposals.open_voting(store, alliance, number, principal, clock)
-    _show(store, alliance, number, principal, clock, as_json)
+    _step(proposals.open_voting, number, alliance, as_user, as_json)
 
 
 @proposal_app.command("implement")
 @fails_cleanly
 def implement(number: NumberArg, alliance: AllianceOpt, as_user: AsOpt = None, as_json: JsonOpt = False) -> None:
     """Mark an accepted proposal implemented (or act on it again after a refusal)."""
-    store, clock = open_store(), SystemClock()
-    principal = _principal(store, as_user, alliance, clock)
-    proposals.implement(store, alliance, number, principal, clock)
-    _show(store, alliance, number, principal, clock, as_json)
+    _step(proposals.implement, number, alliance, as_user, as_json)
 
 
 @proposal_app.command("show")

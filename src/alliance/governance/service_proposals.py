@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -215,6 +215,15 @@ def _check_proposer(principal: Principal, alliance: Alliance, body: Body) -> Non
                                 "one) or the coordinator puts proposals to it", body=body.name))
 
 
+def may_propose(principal: Principal, alliance: Alliance, body: Body) -> bool:
+    """Whether `principal` may put proposals to `body`: pages offer only the bodies where it would work."""
+    try:
+        _check_proposer(principal, alliance, body)
+    except AllianceError:
+        return False
+    return True
+
+
 def _check_voter(principal: Principal, alliance: Alliance, body: Body, member: str) -> None:
     """`principal` acts for `member` in person: its own account, the seat's named person if any."""
     authorize(principal, Action.ACT_FOR_MEMBER, alliance.code, member)
@@ -230,9 +239,8 @@ def _members(uow: UnitOfWork, alliance: Alliance) -> set[str]:
     return {m.code for m in uow.members.of_alliance(alliance.id, alliance.code, alliance.currency)}
 
 
-def _effect_context(store: Store, alliance: Alliance, body: Body, clock: Clock, reference: str,
-                    actor: str) -> EffectContext:
-    return EffectContext(store, alliance, clock, reference, actor, body.kind.value)
+def _effect_context(store: Store, alliance: Alliance, clock: Clock, reference: str, actor: str) -> EffectContext:
+    return EffectContext(store, alliance, clock, reference, actor)
 
 
 def _reference(number: int) -> str:
@@ -272,7 +280,7 @@ class Draft:
     attachments: Sequence[tuple[str, bytes]] = ()
 
 
-def _check_draft(store: Store, uow_alliance: Alliance, body: Body, draft: Draft, base: Proposal | None,
+def _check_draft(store: Store, alliance: Alliance, body: Body, draft: Draft, base: Proposal | None,
                  clock: Clock, *, submitting: bool) -> tuple[dict[str, Any], list[Problem]]:
     """The proposal's column values from `draft` over `base`, and every problem."""
     problems: list[Problem] = []
@@ -310,7 +318,7 @@ def _check_draft(store: Store, uow_alliance: Alliance, body: Body, draft: Draft,
     discussion_until = None if draft.no_discussion else pick("discussion_until", None)
     voting_until = pick("voting_until", None)
     # A time without an offset is the alliance's local time, as its members read the clock.
-    zone = ZoneInfo(uow_alliance.timezone)
+    zone = ZoneInfo(alliance.timezone)
     if discussion_until is not None and discussion_until.tzinfo is None:
         discussion_until = discussion_until.replace(tzinfo=zone)
     if voting_until is not None and voting_until.tzinfo is None:
@@ -322,20 +330,23 @@ def _check_draft(store: Store, uow_alliance: Alliance, body: Body, draft: Draft,
     values["meeting_id"] = meeting_id
     if meeting_id is not None:
         with store.unit_of_work() as uow:
-            meeting = _bodies(uow).meeting(uow_alliance.id, meeting_id)
+            meeting = _bodies(uow).meeting(alliance.id, meeting_id)
         if meeting is None or meeting.body_id != body.id:
             problems.append(Problem(where, "meeting", Message("{body} has no meeting {meeting}", body=body.name,
                                                               meeting=meeting_id)))
     if kind in EFFECTS:
         params = draft.params if draft.params is not None else (base.params if base is not None else {})
         effect = EFFECTS[kind]
-        ctx = _effect_context(store, uow_alliance, body, clock, "", "")
+        if effect.body_kinds is not None and body.kind.value not in effect.body_kinds:
+            problems.append(Problem(where, "body", effect.wrong_body))
+        ctx = _effect_context(store, alliance, clock, "", "")
         normalised, found = effect.check(ctx, params)
         problems += found
         values["params"] = normalised
         values["type"] = kind
         try:
-            rule, _ = _rule_of(replace(_placeholder(body.id, kind), rule=None), body)
+            config = rule_config(body, kind)
+            rule = rule_from_params(config.rule, config.params)
             if rule.needs_attendance and meeting_id is None:
                 problems.append(Problem(where, "meeting", Message(
                     "{rule} counts the members present: name the meeting that votes it", rule=rule.title)))
@@ -350,12 +361,6 @@ def _check_draft(store: Store, uow_alliance: Alliance, body: Body, draft: Draft,
         if not name.strip():
             problems.append(Problem(where, "attachments", Message("an attachment needs a file name")))
     return values, problems
-
-
-def _placeholder(body_id: int, kind: str) -> Proposal:
-    epoch = datetime.fromtimestamp(0).astimezone()
-    return Proposal(0, 0, body_id, kind, "", "", {}, Secrecy.OPEN, True, ProposalStatus.DRAFT, "", None, epoch, None,
-                    None, DEFAULT_REMINDER)
 
 
 def _refuse(problems: list[Problem]) -> None:
@@ -442,7 +447,7 @@ def _electorate(uow: UnitOfWork, alliance: Alliance, body: Body, rule: DecisionR
     return freeze({m: table.get(m, Fraction(0)) for m in voters})
 
 
-def local_today_at(alliance: Alliance, now: datetime) -> Any:
+def local_today_at(alliance: Alliance, now: datetime) -> date:
     return now.astimezone(ZoneInfo(alliance.timezone)).date()
 
 
@@ -590,29 +595,24 @@ def _catch_up(uow: UnitOfWork, alliance: Alliance, body: Body, proposal: Proposa
     return fresh
 
 
-def _advance(store: Store, alliance_code: str, number: int, clock: Clock, actor: str = "scheduler") -> None:
-    """Commit what the clock made due for one proposal, then act on an accepted outcome."""
+def _advance(store: Store, alliance_code: str, number: int, clock: Clock,
+             actor: str = "scheduler") -> tuple[str, str]:
+    """Commit what the clock made due for one proposal, then act on an accepted outcome that acts by
+    itself and has not been acted on. Returns its status before and after ("" when there is none)."""
     with store.unit_of_work() as uow:
         alliance = _alliance(uow, alliance_code)
         proposal = _repo(uow).by_number(alliance.id, number)
-        if proposal is None or not due(proposal, clock.now()) or Write.VOTE not in ALLOWED[alliance.status]:
-            pass
-        else:
-            body = _body(uow, alliance, proposal.body_id)
-            _catch_up(uow, alliance, body, proposal, clock.now(), actor)
-            uow.commit()
-    _act_if_due(store, alliance_code, number, clock)
-
-
-def _act_if_due(store: Store, alliance_code: str, number: int, clock: Clock) -> None:
-    with store.unit_of_work() as uow:
-        alliance = _alliance(uow, alliance_code)
-        proposal = _repo(uow).by_number(alliance.id, number)
-        if proposal is None or proposal.status is not ProposalStatus.CLOSED or not proposal.passed \
-                or proposal.effect is not None or not EFFECTS[proposal.type].acts:
-            return
+        if proposal is None:
+            return "", ""
+        before = proposal.status.value
         body = _body(uow, alliance, proposal.body_id)
-    _act(store, alliance, body, proposal, clock)
+        if due(proposal, clock.now()) and Write.VOTE in ALLOWED[alliance.status]:
+            proposal = _catch_up(uow, alliance, body, proposal, clock.now(), actor)
+            uow.commit()
+    if proposal.status is ProposalStatus.CLOSED and proposal.passed and proposal.effect is None \
+            and EFFECTS[proposal.type].acts:
+        proposal = _act(store, alliance, body, proposal, clock)
+    return before, proposal.status.value
 
 
 def _act(store: Store, alliance: Alliance, body: Body, proposal: Proposal, clock: Clock) -> Proposal:
@@ -620,7 +620,7 @@ def _act(store: Store, alliance: Alliance, body: Body, proposal: Proposal, clock
     refusal is kept with the proposal (the outcome stands) and the coordinator may try again."""
     effect = EFFECTS[proposal.type]
     reference = _reference(proposal.number)
-    ctx = _effect_context(store, alliance, body, clock, reference, reference)
+    ctx = _effect_context(store, alliance, clock, reference, reference)
     now = clock.now()
     try:
         result = effect.apply(ctx, proposal.params)
@@ -840,22 +840,14 @@ def advance_due(store: Store, clock: Clock, actor: str = "scheduler") -> list[Mo
         if alliance is None or Write.VOTE not in ALLOWED[alliance.status]:
             continue
         try:
-            before = _status(store, alliance.code, number)
-            _advance(store, alliance.code, number, clock, actor)
+            before, after = _advance(store, alliance.code, number, clock, actor)
             if _remind(store, alliance.code, number, clock):
                 moved.append(Moved(alliance.code, number, "reminded"))
-            after = _status(store, alliance.code, number)
             if after != before:
                 moved.append(Moved(alliance.code, number, after))
         except AllianceError:
             continue  # e.g. a weight table that cannot be used: tried again at the next tick, shown on the page
     return moved
-
-
-def _status(store: Store, alliance_code: str, number: int) -> str:
-    with store.unit_of_work() as uow:
-        proposal = _repo(uow).by_number(_alliance(uow, alliance_code).id, number)
-        return "" if proposal is None else proposal.status.value
 
 
 def _remind(store: Store, alliance_code: str, number: int, clock: Clock) -> bool:

@@ -113,7 +113,7 @@ async def proposal_list(request: Request, code: Code, store: StoreDep, viewer: P
     alliance, page, bodies, reminders = await run_in_threadpool(load)
     return render(request, "proposals/list.html", alliance=alliance, section="proposals", page=page, bodies=bodies,
                   body_filter=body_id, status_filter=chosen or "", reminders=reminders,
-                  may_propose=bool(_proposable(viewer, alliance.code, bodies)),
+                  may_propose=bool(_proposable(viewer, alliance, bodies)),
                   when=lambda moment: local_time(moment, alliance.timezone),
                   params={k: v for k, v in (("body", body_id or ""), ("status", chosen or "")) if v},
                   **_messages(request))
@@ -121,20 +121,9 @@ async def proposal_list(request: Request, code: Code, store: StoreDep, viewer: P
 
 # -- the form ---------------------------------------------------------------------------------------------
 
-def _proposable(viewer: Viewer, code: str, bodies: list[Body]) -> list[Body]:
-    """The bodies the viewer may put a proposal to: all of them for the coordinator, else those where
-    its member holds a voting seat (the seat's named person, where it names one)."""
-    principal = viewer.principal
-    if principal.member is None:
-        return bodies if viewer.may(Action.MANAGE_BODIES, code) else []
-    if not viewer.may(Action.ACT_FOR_MEMBER, code, principal.member):
-        return []
-    found = []
-    for b in bodies:
-        seat = b.seat_of(principal.member)
-        if seat is not None and seat.role in service.VOTING_SEATS and seat.person in (None, principal.subject):
-            found.append(b)
-    return found
+def _proposable(viewer: Viewer, alliance: Any, bodies: list[Body]) -> list[Body]:
+    """The bodies the viewer may put a proposal to (the service decides: governance.service_proposals)."""
+    return [b for b in bodies if service.may_propose(viewer.principal, alliance, b)]
 
 
 def _form_values(proposal: Proposal | None, alliance_zone: str) -> dict[str, str]:
@@ -163,7 +152,7 @@ def _form_page(request: Request, store: Any, code: str, viewer: Viewer, *, propo
               if meetings.may(viewer.principal, Action.READ_MEETINGS, alliance.code, b)]
     agreements = sharing.list_agreements(store, code)
     return render(request, "proposals/form.html", status=status, alliance=alliance, section="proposals",
-                  proposal=proposal, bodies=_proposable(viewer, code, bodies),
+                  proposal=proposal, bodies=_proposable(viewer, alliance, bodies),
                   values={**_form_values(proposal, alliance.timezone), **(values or {})}, errors=errors or {},
                   general=general or [], agreements=sorted(agreements), param_fields=PARAM_FIELDS,
                   states=[(s.value, STATE_NAMES[s]) for s in AllianceStatus], zone=alliance.timezone,

@@ -29,13 +29,15 @@ class EffectContext:
     clock: Clock
     reference: str          # "proposal 12": how the acts it causes name their decision
     actor: str              # who the ledger says acted ("proposal 12" for the body's decision)
-    body_kind: str = ""     # the deciding body's kind (a ruling is the arbitration panel's)
 
 
 class Effect:
     type: ClassVar[str]
     acts: ClassVar[bool] = True
     title: ClassVar[Message]
+    # The kinds of body that decide this type (None: any body); the service refuses a draft to another.
+    body_kinds: ClassVar[frozenset[str] | None] = None
+    wrong_body: ClassVar[Message] = Message("this body does not decide this type of proposal")
 
     def check(self, ctx: EffectContext, params: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
         """The parameters normalised, and every problem with them (nothing is written)."""

@@ -68,6 +68,8 @@ def parse_award(raw: Any) -> tuple[list[tuple[str, str, str]], list[Message]]:
 class Ruling(Effect):
     type = "ruling"
     title = Message("ruling on a dispute")
+    body_kinds = frozenset({"arbitration_panel"})
+    wrong_body = Message("a ruling is decided by the arbitration panel")
 
     def check(self, ctx: EffectContext, params: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
         from alliance.settlement.corrections import check_transfers
@@ -75,8 +77,6 @@ class Ruling(Effect):
 
         where = Message("proposal")
         problems = unknown_parameters(params, {"dispute", "award", "appeal_days"})
-        if ctx.body_kind and ctx.body_kind != "arbitration_panel":
-            problems.append(Problem(where, "body", Message("a ruling is decided by the arbitration panel")))
         try:
             number = int(str(params.get("dispute", "")).strip())
         except ValueError:
