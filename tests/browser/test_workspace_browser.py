@@ -150,6 +150,8 @@ def test_a_coordinators_day_in_chromium(served: tuple[str, Store], clock: Frozen
             # the YAML and is checked with it (tests/browser/test_agreement_builder_browser.py does more).
             page.get_by_label("协议（YAML）").blur()
             expect(page.locator("#f-r0-id")).to_have_value("gift-box")
+            # The form holds the corrected YAML (an earlier blur filled it from the 0.60 draft).
+            expect(page.locator("#f-r0-shares-YP")).to_have_value("0.70")
             page.locator("#f-new_kind").select_option(label="固定比例分成")
             page.get_by_role("button", name="添加规则").click()
             page.locator("#f-r1-id").fill("online-split")
