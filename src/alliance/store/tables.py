@@ -856,3 +856,29 @@ gov_minutes_signoffs = Table(
     Column("signed_at", UtcDateTime, nullable=False),
     UniqueConstraint("meeting_id", "member_code", "sha256", name="uq_gov_minutes_signoffs_meeting_member_sha"),
 )
+
+# -- notify: the transactional outbox (0027) --------------------------------------------------------
+
+# A notice is written in the transaction of the event that caused it and delivered later (inbox,
+# SMTP, webhooks). Title and body are kept as English text beside their message documents
+# (core.messages.to_document) so each reader gets them in their language. While undelivered, a
+# notice with the same (alliance, event, key) is the same row: `repeats` counts the repeats.
+notify_outbox = Table(
+    "notify_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("event", String(40), nullable=False),
+    Column("audience", String(20), nullable=False),
+    Column("member", String(32), nullable=True),
+    Column("title", Text, nullable=False),
+    Column("title_doc", JSON, nullable=True),
+    Column("body", Text, nullable=False),
+    Column("body_doc", JSON, nullable=True),
+    Column("link", String(500), nullable=False),
+    Column("group_key", String(200), nullable=False),
+    Column("repeats", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("dispatched_at", UtcDateTime, nullable=True, index=True),
+)
