@@ -47,6 +47,7 @@ from alliance.store.tables import dispute_evidence, disputes as dispute_rows, go
 from alliance.store.tables import vote_weights
 from alliance.store.tables import correction_transfers, corrections
 from alliance.store.tables import gov_minutes_signoffs
+from tests.support import snapshots
 from tests.support.factories import admin_of, credit_code, make_alliance, member_values
 from tests.support.web import in_chinese
 
@@ -76,7 +77,14 @@ class Recorded:
 
 @pytest.fixture
 def recorded(store: Store, clock: FrozenClock, tmp_path: Path) -> Recorded:
-    """An alliance whose log records one of everything: 18 entries, a stored subtree at level 4."""
+    """An alliance whose log records one of everything: 18 entries, a stored subtree at level 4
+    (built once per test process and database kind, then copied: tests/support/snapshots.py)."""
+    snapshots.once("recorded", store, lambda: _record_everything(store, clock, tmp_path))
+    with store.unit_of_work() as uow:
+        return Recorded(store, uow.alliances.require("nb").id)
+
+
+def _record_everything(store: Store, clock: FrozenClock, tmp_path: Path) -> None:
     make_alliance(store, clock, code="nb")
     for n in range(1, 9):
         registry.add_member(store, "nb", member_values(n), clock)
@@ -144,12 +152,9 @@ def recorded(store: Store, clock: FrozenClock, tmp_path: Path) -> Recorded:
                                 rules={}, clock=clock)
     meeting = meetings.schedule(store, "nb", coordinator, body.id, date(2027, 1, 10), 1, clock)[0]
     meetings.sign_minutes(store, "nb", admin_of("nb", "M0002"), meeting.id, SETTLED_AT)
-    with store.unit_of_work() as uow:
-        aid = uow.alliances.require("nb").id
     report = ledger.verify_store(store, "nb")
     assert report.ok, report.first_mismatch
     assert report.entries >= 17 and report.checkpoints == report.entries  # one checkpoint a write
-    return Recorded(store, aid)
 
 
 Mutation = Callable[[Connection, int], None]
@@ -436,9 +441,20 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
 
 
 @pytest.fixture
-def corrected(recorded: Recorded, tmp_path: Path) -> Recorded:
+def corrected(store: Store, clock: FrozenClock, tmp_path: Path) -> Recorded:
     """`recorded`, with a ruling of dispute 1 ordering M0002 to pay M0001 12.50 and M0003 0.01,
     booked by the run of 2027-01-16 (a day without order lines); recorded after everything above."""
+    def build() -> None:
+        snapshots.once("recorded", store, lambda: _record_everything(store, clock, tmp_path))
+        with store.unit_of_work() as uow:
+            _correct(Recorded(store, uow.alliances.require("nb").id), tmp_path)
+
+    snapshots.once("corrected", store, build)
+    with store.unit_of_work() as uow:
+        return Recorded(store, uow.alliances.require("nb").id)
+
+
+def _correct(recorded: Recorded, tmp_path: Path) -> None:
     from alliance.settlement.service_corrections import schedule_correction
 
     ruled = FrozenClock(datetime(2027, 1, 16, 3, tzinfo=UTC))
@@ -455,7 +471,6 @@ def corrected(recorded: Recorded, tmp_path: Path) -> Recorded:
         facts.close()
     report = ledger.verify_store(recorded.store, "nb")
     assert report.ok, report.first_mismatch
-    return recorded
 
 
 def _correction_line(c: Connection, aid: int) -> object:
