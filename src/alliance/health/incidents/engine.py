@@ -104,14 +104,14 @@ def parse_severity(value: str) -> Severity:
     try:
         return Severity(value.strip().upper())
     except ValueError:
-        raise InvalidInput(Message("severity: {value!r} is not SEV1, SEV2 or SEV3", value=value)) from None
+        raise InvalidInput(Message("{value!r} is not a severity (SEV1, SEV2 or SEV3)", value=value)) from None
 
 
 def kind_of(key: str) -> IncidentKind:
     try:
         return KINDS[key.strip()]
     except KeyError:
-        raise InvalidInput(Message("kind: {kind!r} is not an incident kind (one of {kinds})", kind=key,
+        raise InvalidInput(Message("{kind!r} is not an incident kind (one of {kinds})", kind=key,
                                    kinds=", ".join(KINDS))) from None
 
 
