@@ -63,7 +63,7 @@ class Status(StrEnum):
 
 
 STATUS_NAMES: dict[Status, Message] = {
-    Status.OPEN: Message("Open"),
+    Status.OPEN: Message("Not yet acknowledged"),
     Status.ACKNOWLEDGED: Message("Acknowledged"),
     Status.MITIGATED: Message("Mitigated"),
     Status.RESOLVED: Message("Resolved"),
@@ -277,11 +277,12 @@ def check_review(summary: str, causes: str, went_well: str, went_badly: str,
     problems: list[Problem] = []
     where = Message("review")
     texts = {}
-    for name, value, required in (("summary", summary, True), ("causes", causes, True),
-                                  ("went_well", went_well, False), ("went_badly", went_badly, False)):
+    for name, value, what, required in (("summary", summary, Message("the summary"), True),
+                                        ("causes", causes, Message("the causes"), True),
+                                        ("went_well", went_well, Message("what went well"), False),
+                                        ("went_badly", went_badly, Message("what went badly"), False)):
         try:
-            texts[name] = check_text(value, Message("the {field}", field=name), TEXT_LIMIT, required=required,
-                                     multiline=True)
+            texts[name] = check_text(value, what, TEXT_LIMIT, required=required, multiline=True)
         except InvalidInput as exc:
             problems.append(Problem(where, name, exc.message))
     known = set(members)

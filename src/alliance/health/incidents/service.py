@@ -466,6 +466,7 @@ def tick(store: Store, alliance_code: str, number: int, step: int, done: bool, p
 
 
 ROLES = ("lead", "scribe")
+ROLE_NAMES = {"lead": Message("incident lead"), "scribe": Message("scribe")}
 
 
 def assign(store: Store, alliance_code: str, number: int, role: str, person: str | None, principal: Principal,
@@ -479,8 +480,8 @@ def assign(store: Store, alliance_code: str, number: int, role: str, person: str
     def work(uow: UnitOfWork, alliance: Any, stored: StoredIncident, repo: IncidentRepository, now: datetime) -> None:
         _refuse(_check_account(uow, alliance.code, person, role))
         repo.update(alliance.id, number, **{role: person})
-        text = (Message("{person} is the {role}", person=person, role=role) if person
-                else Message("Nobody is the {role} now", role=role))
+        text = (Message("{person} is the {role}", person=person, role=ROLE_NAMES[role]) if person
+                else Message("Nobody is the {role} now", role=ROLE_NAMES[role]))
         _event(uow, stored, principal.actor, now, "role", text, role=role, person=person,
                previous=getattr(stored, role))
 
