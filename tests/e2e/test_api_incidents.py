@@ -5,7 +5,7 @@ may not act); refused requests change nothing."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from alliance.store.database import Store
 from alliance.store.tables import incident_events, incidents, notify_outbox
 from tests.support.factories import credit_code, make_alliance
 from tests.support.http import problem
-from tests.support.web import add_user, csrf_of, sign_in
+from tests.support.web import add_user, sign_in
 
 NOW = FrozenClock(datetime(2026, 12, 8, 2, tzinfo=UTC))
 URL = "/api/v1/alliances/tea/incidents"
@@ -150,8 +150,32 @@ def test_the_pages_and_who_sees_them(app: TestClient, store: Store, clock: Froze
     saved = app.post("/alliances/tea/incidents/settings/clock", follow_redirects=False,
                      data={"csrf_token": token, "priority": "2", "acknowledge_minutes": "30", "resolve_minutes": "x"})
     assert saved.status_code == 422 and 'id="settings-error"' in saved.text
-    NOW.advance(__import__("datetime").timedelta(hours=2))
+    NOW.advance(timedelta(hours=2))
     try:
         assert 'data-clock="overdue"' in app.get("/alliances/tea/incidents").text
     finally:
-        NOW.advance(-__import__("datetime").timedelta(hours=2))
+        NOW.advance(-timedelta(hours=2))
+
+
+def test_the_health_dashboard_panel_lists_the_open_incidents_the_reader_sees(app: TestClient, store: Store,
+                                                                             clock: FrozenClock) -> None:
+    from alliance.access.roles import Principal
+    from alliance.health.incidents import service as incidents
+    from alliance.web.i18n import get_environment
+    from alliance.web.incident_pages import time_left
+
+    coordinator = Principal("c", Role.COORDINATOR, "tea")
+    for title, members in (("A 的投诉", ["A"]), ("C 的故障", ["C"]), ("已解决", ["A"])):
+        incidents.open_incident(store, "tea", coordinator, NOW, title=title, kind="user_complaint", severity="SEV2",
+                                members=members)
+    incidents.move(store, "tea", 3, "acknowledged", coordinator, NOW)
+    incidents.move(store, "tea", 3, "resolved", coordinator, NOW)
+    reader = Principal("a", Role.MEMBER_ANALYST, "tea", "A")
+    found = incidents.open_incidents(store, "tea", reader, NOW)
+    assert [v.number for v in found] == [1]
+    html = get_environment("zh_CN").get_template("health/_incidents_panel.html").render(
+        alliance=registry.get_alliance(store, "tea"), open_incidents=found, time_left=time_left, root="")
+    assert "A 的投诉" in html and "C 的故障" not in html and "/alliances/tea/incidents/1" in html
+    empty = get_environment("en").get_template("health/_incidents_panel.html").render(
+        alliance=registry.get_alliance(store, "tea"), open_incidents=[], time_left=time_left, root="")
+    assert 'id="no-open-incidents"' in empty
