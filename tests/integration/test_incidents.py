@@ -260,3 +260,18 @@ def test_a_warnings_incident_lives_and_dies_with_its_callers_transaction(tea: St
     assert "warning rule public_sentiment" in view.events[0].text
     with tea.unit_of_work() as uow, pytest.raises(InvalidInput):
         incidents.open_from_warning(uow, aid, title=title, kind="flood", severity="SEV2", source="x", now=clock.now())
+
+
+def test_a_dissolved_alliances_incidents_stand_as_they_were(tea: Store, clock: FrozenClock) -> None:
+    number = incidents.open_incident(tea, "tea", COORDINATOR, clock, title="t", kind="user_complaint",
+                                     severity="SEV1").number
+    registry.change_status(tea, "tea", "dissolving", "秘书长", clock, decided_by="proposal 2")
+    registry.change_status(tea, "tea", "dissolved", "秘书长", clock, decided_by="proposal 3")
+    clock.advance(timedelta(days=3))
+    before = _rows(tea)
+    assert incidents.escalate_late(tea, clock) == []
+    from alliance.registry.lifecycle import AllianceNotWritable
+    with pytest.raises(AllianceNotWritable):
+        incidents.move(tea, "tea", number, "acknowledged", COORDINATOR, clock)
+    assert _rows(tea) == before
+    assert incidents.show(tea, "tea", number, COORDINATOR, clock).stored.status == "open"  # still readable

@@ -80,9 +80,11 @@ class IncidentRepository:
         assert key is not None
         return int(key[0])
 
-    def get(self, alliance_id: int, number: int) -> StoredIncident | None:
-        row = self._c.execute(select(incidents).where(incidents.c.alliance_id == alliance_id,
-                                                      incidents.c.number == number)).first()
+    def get(self, alliance_id: int, number: int, *, lock: bool = False) -> StoredIncident | None:
+        """The incident; with `lock`, its row held until the transaction ends (a change read-modify-writes
+        its checklist and escalation marks: two at once must not overwrite each other)."""
+        query = select(incidents).where(incidents.c.alliance_id == alliance_id, incidents.c.number == number)
+        row = self._c.execute(query.with_for_update() if lock else query).first()
         return None if row is None else StoredIncident(**row._mapping)
 
     def of_alliance(self, alliance_id: int) -> list[StoredIncident]:

@@ -32,7 +32,7 @@ from alliance.health.incidents.engine import (IncidentNotFound, Lateness, Respon
 from alliance.health.incidents.kinds import KINDS, IncidentKind, Step
 from alliance.notify.notice import Audience, EventKind, Notice
 from alliance.notify.outbox import publish
-from alliance.registry.lifecycle import Write, check_writable
+from alliance.registry.lifecycle import ALLOWED, Write, check_writable
 from alliance.store.database import Store
 from alliance.store.governance_repository import GovernanceRepository
 from alliance.store.incident_repository import IncidentRepository, StoredEvent, StoredIncident
@@ -131,10 +131,11 @@ def _require_responder(principal: Principal, stored: StoredIncident) -> None:
                                 number=stored.number))
 
 
-def _load(uow: UnitOfWork, alliance_code: str, number: int, principal: Principal) -> tuple[Any, StoredIncident]:
+def _load(uow: UnitOfWork, alliance_code: str, number: int, principal: Principal, *,
+          lock: bool = False) -> tuple[Any, StoredIncident]:
     authorize(principal, Action.READ_INCIDENTS, alliance_code)
     alliance = uow.alliances.require(alliance_code)
-    stored = IncidentRepository(uow.connection).get(alliance.id, number)
+    stored = IncidentRepository(uow.connection).get(alliance.id, number, lock=lock)
     if stored is None or not _visible(principal, stored):
         raise IncidentNotFound(Message("alliance {alliance!r} has no incident {number}", alliance=alliance_code,
                                        number=number))
@@ -226,6 +227,7 @@ def _open(uow: UnitOfWork, alliance: Any, *, title: str, kind: IncidentKind, sev
     version, steps = _sop(repo, alliance.id, kind)
     response = _clocks(repo, alliance.id)[kind.priority]
     acknowledge_due, resolve_due = engine.deadlines(now, response)
+    uow.alliances.lock(alliance.id)  # numbers are given one at a time per alliance
     number = repo.next_number(alliance.id)
     repo.add(alliance.id, {
         "number": number, "title": str(title), "title_doc": to_document(title), "kind": kind.key,
@@ -376,7 +378,7 @@ def may_report(principal: Principal, alliance_code: str) -> bool:
 def _act(store: Store, alliance_code: str, number: int, principal: Principal, clock: Clock, work: Any,
          *, responder: bool = True) -> IncidentView:
     with store.unit_of_work() as uow:
-        alliance, stored = _load(uow, alliance_code, number, principal)
+        alliance, stored = _load(uow, alliance_code, number, principal, lock=True)
         _writable(alliance)
         if responder:
             _require_responder(principal, stored)
@@ -608,11 +610,11 @@ def escalate_late(store: Store, clock: Clock) -> list[Escalated]:
         due = engine.to_escalate(Status(candidate.status), candidate.acknowledge_due, candidate.resolve_due, now,
                                  candidate.escalated)
         alliance = alliances.get(candidate.alliance_id)
-        if not due or alliance is None:
-            continue
+        if not due or alliance is None or Write.VOTE not in ALLOWED[alliance.status]:
+            continue  # a dissolved alliance's incidents stand as they were
         try:
             with store.unit_of_work() as uow:
-                stored = IncidentRepository(uow.connection).get(alliance.id, candidate.number)
+                stored = IncidentRepository(uow.connection).get(alliance.id, candidate.number, lock=True)
                 if stored is None:
                     continue
                 # Read again inside the transaction: another worker may have escalated it meanwhile.
