@@ -179,3 +179,17 @@ def test_the_health_dashboard_panel_lists_the_open_incidents_the_reader_sees(app
     empty = get_environment("en").get_template("health/_incidents_panel.html").render(
         alliance=registry.get_alliance(store, "tea"), open_incidents=[], time_left=time_left, root="")
     assert 'id="no-open-incidents"' in empty
+
+
+def test_an_escalated_incident_says_so_on_its_page(app: TestClient, store: Store, clock: FrozenClock) -> None:
+    from alliance.access.roles import Principal
+    from alliance.health.incidents import service as incidents
+
+    add_user(store, clock, "coord", Role.COORDINATOR, "tea")
+    incidents.open_incident(store, "tea", Principal("c", Role.COORDINATOR, "tea"), FrozenClock(datetime(2026, 12, 1,
+                            tzinfo=UTC)), title="老问题", kind="other", severity="SEV3")
+    incidents.escalate_late(store, NOW)
+    sign_in(app, "coord")
+    page = app.get("/alliances/tea/incidents/1?lang=en").text
+    assert '<dd id="incident-escalated">acknowledge</dd>' in page and 'data-kind="escalated"' in page
+    assert "no meeting ahead" in page

@@ -55,7 +55,8 @@ def time_left(seconds: int) -> Message:
 def _helpers(alliance: Any) -> dict[str, Any]:
     return {"when": lambda moment: local_time(moment, alliance.timezone), "time_left": time_left,
             "said": lambda e: from_document(e.text_doc, e.text), "kinds": KINDS,
-            "status_names": engine.STATUS_NAMES, "statuses": list(engine.Status)}
+            "status_names": engine.STATUS_NAMES, "statuses": list(engine.Status),
+            "late_names": {late.value: name for late, name in incidents.LATE_WHAT.items()}}
 
 
 @router.get("/alliances/{code}/incidents", response_class=HTMLResponse)

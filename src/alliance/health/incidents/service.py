@@ -460,8 +460,10 @@ def tick(store: Store, alliance_code: str, number: int, step: int, done: bool, p
             return  # already so: nothing to record
         item["done_by"], item["done_at"] = (principal.actor, now.isoformat()) if done else (None, None)
         repo.update(alliance.id, number, checklist=checklist)
-        what = (Message("Step {step} done: {text}", step=step, text=item["en"]) if done
-                else Message("Step {step} not done after all: {text}", step=step, text=item["en"]))
+        # The step as both languages say it: the timeline is read by people of either.
+        said = item["en"] if item["en"] == item["zh"] else f"{item['en']} / {item['zh']}"
+        what = (Message("Step {step} done: {text}", step=step, text=said) if done
+                else Message("Step {step} not done after all: {text}", step=step, text=said))
         _event(uow, stored, principal.actor, now, "tick", what, step=step, done=done)
 
     return _act(store, alliance_code, number, principal, clock, work)
