@@ -275,3 +275,10 @@ def test_a_dissolved_alliances_incidents_stand_as_they_were(tea: Store, clock: F
         incidents.move(tea, "tea", number, "acknowledged", COORDINATOR, clock)
     assert _rows(tea) == before
     assert incidents.show(tea, "tea", number, COORDINATOR, clock).stored.status == "open"  # still readable
+
+
+def test_an_account_name_with_control_characters_is_refused_not_looked_up(tea: Store, clock: FrozenClock) -> None:
+    number = incidents.open_incident(tea, "tea", COORDINATOR, clock, title="t", kind="other", severity="SEV3").number
+    with pytest.raises(InvalidInput) as refused:
+        incidents.assign(tea, "tea", number, "lead", "wa\x00ng", COORDINATOR, clock)
+    assert "control characters" in refused.value.message

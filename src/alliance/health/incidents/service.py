@@ -268,6 +268,10 @@ def _check_account(uow: UnitOfWork, alliance_code: str, username: str | None, ro
 
     if username is None:
         return []
+    try:
+        username = check_text(username, Message("the account"), 150)
+    except InvalidInput as exc:
+        return [Problem(Message("incident"), role, exc.message)]
     sessions = SessionRepository(uow.connection)
     user_id = sessions.user_id(username)
     grants = [] if user_id is None else sessions.grants(user_id)
