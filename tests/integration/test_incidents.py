@@ -282,3 +282,36 @@ def test_an_account_name_with_control_characters_is_refused_not_looked_up(tea: S
     with pytest.raises(InvalidInput) as refused:
         incidents.assign(tea, "tea", number, "lead", "wa\x00ng", COORDINATOR, clock)
     assert "control characters" in refused.value.message
+
+
+def test_two_reports_at_once_get_two_numbers_and_two_escalations_at_once_escalate_once(tea: Store,
+                                                                                      clock: FrozenClock) -> None:
+    import threading
+
+    meet = threading.Barrier(2, timeout=10)
+    errors: list[BaseException] = []
+
+    def together(work):  # type: ignore[no-untyped-def]
+        def run() -> None:
+            try:
+                meet.wait()
+                work()
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    together(lambda: incidents.open_incident(tea, "tea", COORDINATOR, clock, title="同时", kind="user_complaint",
+                                             severity="SEV1"))
+    assert errors == []
+    assert sorted(v.number for v in incidents.list_incidents(tea, "tea", COORDINATOR, clock)) == [1, 2]
+    clock.advance(timedelta(hours=2))
+    together(lambda: incidents.escalate_late(tea, clock))
+    assert errors == []
+    with tea.engine.connect() as c:
+        late = c.execute(select(func.count()).select_from(incident_events)
+                         .where(incident_events.c.kind == "late")).scalar_one()
+    assert late == 2  # one per incident, though two rounds ran at once

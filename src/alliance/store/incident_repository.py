@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from alliance.store.tables import incident_clocks, incident_events, incident_sops, incidents
+from alliance.store.tables import alliances, incident_clocks, incident_events, incident_sops, incidents
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +70,11 @@ class IncidentRepository:
         self._c = connection
 
     # -- incidents
+    def hold_numbers(self, alliance_id: int) -> None:
+        """Hold the alliance's numbering until the transaction ends (a write that changes nothing: the
+        alliance row's lock on PostgreSQL, the write lock on SQLite), so two reports get two numbers."""
+        self._c.execute(update(alliances).where(alliances.c.id == alliance_id).values(id=alliances.c.id))
+
     def next_number(self, alliance_id: int) -> int:
         top = self._c.execute(select(func.max(incidents.c.number))
                               .where(incidents.c.alliance_id == alliance_id)).scalar_one_or_none()
@@ -83,8 +88,13 @@ class IncidentRepository:
     def get(self, alliance_id: int, number: int, *, lock: bool = False) -> StoredIncident | None:
         """The incident; with `lock`, its row held until the transaction ends (a change read-modify-writes
         its checklist and escalation marks: two at once must not overwrite each other)."""
-        query = select(incidents).where(incidents.c.alliance_id == alliance_id, incidents.c.number == number)
-        row = self._c.execute(query.with_for_update() if lock else query).first()
+        where = (incidents.c.alliance_id == alliance_id, incidents.c.number == number)
+        if lock:
+            # A write that changes nothing takes the row's lock on PostgreSQL and the database's write
+            # lock on SQLite (where SELECT ... FOR UPDATE does not exist), so what is read next is what
+            # a concurrent writer committed, and it waits for this transaction in turn.
+            self._c.execute(update(incidents).where(*where).values(number=incidents.c.number))
+        row = self._c.execute(select(incidents).where(*where)).first()
         return None if row is None else StoredIncident(**row._mapping)
 
     def of_alliance(self, alliance_id: int) -> list[StoredIncident]:

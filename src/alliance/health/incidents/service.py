@@ -227,7 +227,7 @@ def _open(uow: UnitOfWork, alliance: Any, *, title: str, kind: IncidentKind, sev
     version, steps = _sop(repo, alliance.id, kind)
     response = _clocks(repo, alliance.id)[kind.priority]
     acknowledge_due, resolve_due = engine.deadlines(now, response)
-    uow.alliances.lock(alliance.id)  # numbers are given one at a time per alliance
+    repo.hold_numbers(alliance.id)  # numbers are given one at a time per alliance
     number = repo.next_number(alliance.id)
     repo.add(alliance.id, {
         "number": number, "title": str(title), "title_doc": to_document(title), "kind": kind.key,
@@ -311,19 +311,27 @@ def open_incident(store: Store, alliance_code: str, principal: Principal, clock:
     if (lead or scribe) and principal.role not in MANAGERS:
         raise Forbidden(Message("only the coordinator names an incident's lead and scribe"))
     now = clock.now()
-    with store.unit_of_work() as uow:
-        alliance = uow.alliances.require(alliance_code)
-        _writable(alliance)
-        cleaned, member_problems = _check_members(uow, alliance, members)
-        problems += member_problems
-        problems += _check_account(uow, alliance_code, lead, "lead") + _check_account(uow, alliance_code, scribe,
-                                                                                       "scribe")
-        _refuse(problems)
-        assert found_kind is not None and found_severity is not None
-        stored = _open(uow, alliance, title=title, kind=found_kind, severity=found_severity, members=cleaned,
-                       reporter=principal.actor, reporter_member=principal.member, lead=lead, scribe=scribe,
-                       source="", now=now)
-        uow.commit()
+    for attempt in range(3):
+        try:
+            with store.unit_of_work() as uow:
+                alliance = uow.alliances.require(alliance_code)
+                _writable(alliance)
+                cleaned, member_problems = _check_members(uow, alliance, members)
+                problems += member_problems
+                problems += (_check_account(uow, alliance_code, lead, "lead")
+                             + _check_account(uow, alliance_code, scribe, "scribe"))
+                _refuse(problems)
+                assert found_kind is not None and found_severity is not None
+                stored = _open(uow, alliance, title=title, kind=found_kind, severity=found_severity,
+                               members=cleaned, reporter=principal.actor, reporter_member=principal.member,
+                               lead=lead, scribe=scribe, source="", now=now)
+                uow.commit()
+            break
+        except Conflict as exc:
+            # Another report took the same number at the same moment (SQLite has no row lock to wait
+            # on; PostgreSQL waits on the alliance's row): take the next one.
+            if type(exc) is not Conflict or attempt == 2:
+                raise
     return show(store, alliance_code, stored.number, principal, clock)
 
 
