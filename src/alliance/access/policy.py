@@ -59,6 +59,9 @@ class Action(StrEnum):
     RUN_MEETINGS = "run_meetings"             # agenda, attendance, minutes, action items (members: as chair or secretary)
     MANAGE_BODIES = "manage_bodies"           # set up bodies, their seats, cadence and decision rules
     CHANGE_ALLIANCE = "change_alliance"       # its details and its lifecycle status (registry/lifecycle.py)
+    READ_INCIDENTS = "read_incidents"         # incidents (members: those they reported or that concern them)
+    REPORT_INCIDENT = "report_incident"       # open an incident (a member admin for its own member)
+    MANAGE_INCIDENTS = "manage_incidents"     # the SOP checklists and response clocks of incidents
 
 
 ALLOWED: dict[Role, frozenset[Action]] = {
@@ -257,3 +260,12 @@ def authorize_body(principal: Principal, action: Action, alliance: str, body: st
     if action is Action.RUN_MEETINGS and not roles & BODY_RUNNERS:
         raise Forbidden(Message("only the chair, the secretary or the coordinator runs the meetings of {body}",
                                 body=body))
+
+
+# -- incidents (health.incidents.service decides per incident who sees it and who responds) -----------
+ALLOWED[Role.AUDITOR] = ALLOWED[Role.AUDITOR] | {Action.READ_INCIDENTS}
+ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.READ_INCIDENTS, Action.REPORT_INCIDENT}
+ALLOWED[Role.MEMBER_ANALYST] = ALLOWED[Role.MEMBER_ANALYST] | {Action.READ_INCIDENTS}
+ACTION_NAMES[Action.READ_INCIDENTS] = Message("read incidents")
+ACTION_NAMES[Action.REPORT_INCIDENT] = Message("report incident")
+ACTION_NAMES[Action.MANAGE_INCIDENTS] = Message("manage incidents")

@@ -264,6 +264,33 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/proposals/{number}/vote"): Action.ACT_FOR_MEMBER,
     ("POST", "/alliances/{code}/proposals/{number}/proxy"): Action.ACT_FOR_MEMBER,
     ("POST", "/alliances/{code}/proposals/{number}/proxy/revoke"): Action.ACT_FOR_MEMBER,
+    # -- incidents (health.incidents.service decides per incident: who sees it, 404 for anyone else; its
+    # responders act: the coordinator and the accounts named lead or scribe, 403 for anyone else) ------
+    ("GET", "/api/v1/alliances/{code}/incidents"): Action.READ_INCIDENTS,
+    ("POST", "/api/v1/alliances/{code}/incidents"): Action.REPORT_INCIDENT,
+    ("GET", "/api/v1/alliances/{code}/incidents/settings"): Action.READ_INCIDENTS,
+    ("PUT", "/api/v1/alliances/{code}/incidents/sops"): Action.MANAGE_INCIDENTS,
+    ("PUT", "/api/v1/alliances/{code}/incidents/clocks"): Action.MANAGE_INCIDENTS,
+    ("GET", "/api/v1/alliances/{code}/incidents/{number}"): Action.READ_INCIDENTS,
+    ("POST", "/api/v1/alliances/{code}/incidents/{number}/status"): Action.READ_INCIDENTS,
+    ("POST", "/api/v1/alliances/{code}/incidents/{number}/updates"): Action.READ_INCIDENTS,
+    ("POST", "/api/v1/alliances/{code}/incidents/{number}/comments"): Action.READ_INCIDENTS,
+    ("POST", "/api/v1/alliances/{code}/incidents/{number}/checklist"): Action.READ_INCIDENTS,
+    ("POST", "/api/v1/alliances/{code}/incidents/{number}/roles"): Action.READ_INCIDENTS,
+    ("POST", "/api/v1/alliances/{code}/incidents/{number}/review"): Action.READ_INCIDENTS,
+    ("GET", "/alliances/{code}/incidents"): Action.READ_INCIDENTS,
+    ("GET", "/alliances/{code}/incidents/new"): Action.REPORT_INCIDENT,
+    ("POST", "/alliances/{code}/incidents/new"): Action.REPORT_INCIDENT,
+    ("GET", "/alliances/{code}/incidents/settings"): Action.READ_INCIDENTS,
+    ("POST", "/alliances/{code}/incidents/settings/sop"): Action.MANAGE_INCIDENTS,
+    ("POST", "/alliances/{code}/incidents/settings/clock"): Action.MANAGE_INCIDENTS,
+    ("GET", "/alliances/{code}/incidents/{number}"): Action.READ_INCIDENTS,
+    ("POST", "/alliances/{code}/incidents/{number}/status"): Action.READ_INCIDENTS,
+    ("POST", "/alliances/{code}/incidents/{number}/update"): Action.READ_INCIDENTS,
+    ("POST", "/alliances/{code}/incidents/{number}/comment"): Action.READ_INCIDENTS,
+    ("POST", "/alliances/{code}/incidents/{number}/tick"): Action.READ_INCIDENTS,
+    ("POST", "/alliances/{code}/incidents/{number}/role"): Action.READ_INCIDENTS,
+    ("POST", "/alliances/{code}/incidents/{number}/review"): Action.READ_INCIDENTS,
 }
 
 # Signing for a member may be done under its power of attorney (the other acts for a member not);

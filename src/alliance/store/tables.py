@@ -882,3 +882,82 @@ notify_outbox = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("dispatched_at", UtcDateTime, nullable=True, index=True),
 )
+
+# -- health: incidents (0032) -----------------------------------------------------------------------
+
+# An alliance's own SOP checklist per incident kind, each edit a new version (an incident keeps a
+# copy of the steps it started with); no row: the kind's default (health.incidents.kinds).
+incident_sops = Table(
+    "incident_sops",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("steps", JSON, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("alliance_id", "kind", "version", name="uq_incident_sops_alliance_kind_version"),
+)
+
+# An alliance's response clock per priority (no row: the default of health.incidents.engine).
+incident_clocks = Table(
+    "incident_clocks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("priority", SmallInteger, nullable=False),
+    Column("acknowledge_minutes", Integer, nullable=False),
+    Column("resolve_minutes", Integer, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("alliance_id", "priority", name="uq_incident_clocks_alliance_priority"),
+)
+
+# The incident as it stands now; everything that happened to it is in `incident_events`.
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("title_doc", JSON, nullable=True),
+    Column("kind", String(32), nullable=False),
+    Column("priority", SmallInteger, nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("members", JSON, nullable=False),
+    Column("reporter", String(200), nullable=False),
+    Column("reporter_member", String(32), nullable=True),
+    Column("lead", String(200), nullable=True),
+    Column("scribe", String(200), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("sop_version", Integer, nullable=False),
+    Column("checklist", JSON, nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("acknowledge_due", UtcDateTime, nullable=False),
+    Column("resolve_due", UtcDateTime, nullable=False),
+    Column("acknowledged_at", UtcDateTime, nullable=True),
+    Column("mitigated_at", UtcDateTime, nullable=True),
+    Column("resolved_at", UtcDateTime, nullable=True),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Column("escalated", JSON, nullable=False),
+    Column("review", JSON, nullable=True),
+    UniqueConstraint("alliance_id", "number", name="uq_incidents_alliance_number"),
+)
+
+# The timeline: every change, status update, tick, role change and comment, append-only.
+incident_events = Table(
+    "incident_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False, index=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("text_doc", JSON, nullable=True),
+    Column("data", JSON, nullable=False),
+)

@@ -116,6 +116,12 @@ EXPLANATIONS = {
     "meeting_not_held": N_("The minutes are signed once the meeting has been held; come back after it."),
     "minutes_already_signed": N_("Your member already signed this version of the minutes; it signs again only "
                                  "if they change."),
+    "incident_not_found": N_("There is no such incident in this alliance, or it neither concerns your member nor "
+                             "was reported by it."),
+    "incident_transition_refused": N_("The incident cannot move to that status from the one it has; the message "
+                                      "names the ones it can."),
+    "incident_review_required": N_("An incident is closed only after its closing review is written."),
+    "incident_already_reviewed": N_("This incident's closing review is already written; it is kept as it is."),
 }
 # Codes that never reach a page: the command line's own, and the sign-in redirect.
 NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})
