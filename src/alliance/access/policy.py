@@ -59,6 +59,8 @@ class Action(StrEnum):
     RUN_MEETINGS = "run_meetings"             # agenda, attendance, minutes, action items (members: as chair or secretary)
     MANAGE_BODIES = "manage_bodies"           # set up bodies, their seats, cadence and decision rules
     CHANGE_ALLIANCE = "change_alliance"       # its details and its lifecycle status (registry/lifecycle.py)
+    READ_WARNINGS = "read_warnings"           # warning rules and firings (members: their member's and alliance-wide)
+    MANAGE_WARNINGS = "manage_warnings"       # warning rules and silences
 
 
 ALLOWED: dict[Role, frozenset[Action]] = {
@@ -257,3 +259,14 @@ def authorize_body(principal: Principal, action: Action, alliance: str, body: st
     if action is Action.RUN_MEETINGS and not roles & BODY_RUNNERS:
         raise Forbidden(Message("only the chair, the secretary or the coordinator runs the meetings of {body}",
                                 body=body))
+
+
+
+# -- warning rules (health.warnings.service) ------------------------------------------------------------
+# Every role of the alliance reads the warnings (a member's people only the firings of their member and
+# the alliance-wide ones: the service filters); the coordinator manages rules and silences.
+for _role in (Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST):
+    ALLOWED[_role] = ALLOWED[_role] | {Action.READ_WARNINGS}
+DEPARTED_MAY = DEPARTED_MAY | {Action.READ_WARNINGS}
+ACTION_NAMES[Action.READ_WARNINGS] = Message("read warnings")
+ACTION_NAMES[Action.MANAGE_WARNINGS] = Message("manage warnings")
