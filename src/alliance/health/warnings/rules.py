@@ -95,7 +95,8 @@ def load(text: str, fmt: str | None = None) -> tuple[Any, Any]:
     if len(text.encode()) > MAX_DOCUMENT:
         raise InvalidInput(Message("the rules document is larger than {limit} KiB", limit=MAX_DOCUMENT // 1024))
     try:
-        if fmt == "json" or (fmt is None and text.lstrip()[:1] in ("[", "{") and _is_json(text)):
+        # A document that opens a bracket and quotes its keys is JSON (so its mistakes are JSON's).
+        if fmt == "json" or (fmt is None and text.lstrip()[:1] in ("[", "{") and '"' in text):
             data = json.loads(text, parse_float=Decimal)
         else:
             data = yaml.safe_load(text)
@@ -111,14 +112,6 @@ def load(text: str, fmt: str | None = None) -> tuple[Any, Any]:
     except yaml.YAMLError:
         nodes = None
     return data, nodes
-
-
-def _is_json(text: str) -> bool:
-    try:
-        json.loads(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _line(node: Any, path: tuple[Any, ...]) -> int | None:
@@ -168,7 +161,7 @@ def parse_rules(text: str, known_kpis: Collection[str] = DEFAULT_KPIS, fmt: str 
     elif isinstance(data, dict):
         items, nodes, prefix = [data], _wrap(nodes), ()
     else:
-        raise InvalidInput(Message("a rules document is a rule, a list of rules or {{rules: [...]}}"))
+        raise InvalidInput(Message("a rules document is a rule, a list of rules or {example}", example="{rules: [...]}"))
     if len(items) > MAX_RULES:
         raise InvalidInput(Message("a rules document holds at most {limit} rules", limit=MAX_RULES))
     return check_rules(items, known_kpis, nodes, prefix)

@@ -45,7 +45,9 @@ class _Drop:
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = window_sum / window_count
             limit = mean * (1.0 - float(params.percent) / 100.0)
-            return (window_count > 0) & present & (values < limit)
+            # "More than N %": a value exactly N % down does not hold, whatever the binary rounding
+            # of the mean and the limit (1e-12 relative is far above it, far below any real change).
+            return (window_count > 0) & present & (values < limit - 1e-12 * np.abs(limit))
 
     def describe(self, params: DropParams) -> Message:
         return Message("falling more than {percent}% below the mean of the previous {periods} periods",
