@@ -40,6 +40,9 @@ from alliance.web import governance_pages
 from alliance.web import weights_pages
 from alliance.web import dispute_pages
 from alliance.web import proposal_pages
+from alliance.api.routers import warnings as warnings_api
+from alliance.health.warnings.service import evaluate_due as evaluate_warnings
+from alliance.web import warning_pages
 
 
 logger = logging.getLogger("alliance.server")
@@ -89,7 +92,8 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
         # The dispute ladder's clock and the proposals' (votes opening, closing, reminders) ride on the
         # daily loop (its lease, every minute).
         daily = (DailySettlement(store, facts, settle_at, clock, also=[lambda: escalate_due(store, clock),
-                                                                            lambda: advance_due(store, clock)])
+                                                                            lambda: advance_due(store, clock),
+                                                                            lambda: evaluate_warnings(store, clock)])
                  if settle_at is not None else None)
         if daily is not None:
             daily.start()
@@ -143,6 +147,8 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(weights_pages.router)
     app.include_router(dispute_pages.router)
     app.include_router(proposal_pages.router)
+    app.include_router(warnings_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(warning_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _declare_bearer_scheme(app)
     settings = get_settings()

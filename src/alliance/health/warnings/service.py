@@ -22,7 +22,7 @@ from alliance.access.policy import Action, authorize
 from alliance.access.roles import Principal
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import AllianceError, Conflict, InvalidInput, NotFound, Problem
-from alliance.core.messages import Message
+from alliance.core.messages import Message, from_document
 from alliance.health.warnings import engine, periods
 from alliance.health.warnings.actions import ACTIONS, ActionRecord, Firing
 from alliance.health.warnings.conditions import CONDITIONS
@@ -85,6 +85,12 @@ class FiringView:
     @property
     def member(self) -> str | None:
         return self.firing.member or None
+
+    @property
+    def done(self) -> list[tuple[bool, str]]:
+        """What each action did: (done, the sentence, a Message again so each reader has it in their language)."""
+        return [(bool(a.get("done")), from_document(a.get("said_doc"), str(a.get("said", ""))))
+                for a in self.firing.actions]
 
     def as_json(self) -> dict[str, Any]:
         f = self.firing
@@ -373,38 +379,42 @@ def evaluate(store: Store, code: str, clock: Clock, *, source: SeriesSource | No
     """Evaluate every enabled rule of the alliance for its latest completed period (or the period
     containing `period`), catching up on periods missed since the last evaluation. A period already
     evaluated is not evaluated again (idempotent). Returns every transition and what actions did."""
-    source = source or make_source(store)
     report = Evaluation(code)
     now = clock.now()
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(code)
         repo = _repo(uow)
-        members = _members(uow, alliance)
         today = local_today(clock, alliance.timezone)
-        rules = [RuleView(_spec(r.document), r.version, r.created_by, r.created_at) for r in repo.rules(alliance.id)
-                 if r.enabled]
-        if not rules:
-            return report
+        due = []
+        for stored in repo.rules(alliance.id):
+            if not stored.enabled:
+                continue
+            view = RuleView(_spec(stored.document), stored.version, stored.created_by, stored.created_at)
+            g = view.rule.granularity
+            last = periods.start_of(period, g) if period is not None else periods.latest_completed(today, g)
+            done = repo.evaluated(alliance.id, view.rule.id)
+            if done is None or done < last:  # a period evaluated already is not evaluated again
+                due.append((view, last, done))
+        if not due:
+            return report  # nothing due: the series source is not even asked (the scheduler runs every minute)
+        source = source or make_source(store)
+        members = _members(uow, alliance)
         bands = source.bands(code)
         silences = [s for s in repo.silences(alliance.id) if s.active(now)]
         states = {(s.rule_id, s.member): s for s in repo.states(alliance.id)}
-        for view in rules:
-            _evaluate_rule(uow, repo, alliance, view, members, source, bands, silences, states, today, period, now,
+        for view, last, done in due:
+            _evaluate_rule(uow, repo, alliance, view, last, done, members, source, bands, silences, states, now,
                            report)
         uow.commit()
     return report
 
 
-def _evaluate_rule(uow: UnitOfWork, repo: WarningRepository, alliance: Any, view: RuleView, members: list[str],
-                   source: SeriesSource, bands: Mapping[str, Any], silences: list[StoredSilence],
-                   states: dict[tuple[str, str], AlertState], today: date, period: date | None, now: datetime,
+def _evaluate_rule(uow: UnitOfWork, repo: WarningRepository, alliance: Any, view: RuleView, last: date,
+                   done: date | None, members: list[str], source: SeriesSource, bands: Mapping[str, Any],
+                   silences: list[StoredSilence], states: dict[tuple[str, str], AlertState], now: datetime,
                    report: Evaluation) -> None:
     rule = view.rule
     g = rule.granularity
-    last = periods.start_of(period, g) if period is not None else periods.latest_completed(today, g)
-    done = repo.evaluated(alliance.id, rule.id)
-    if done is not None and done >= last:
-        return  # evaluated already: nothing changes
     if done is not None:
         first = max(periods.shift(done, g, 1), periods.shift(last, g, -(CATCH_UP - 1)))
         warm = first
@@ -527,3 +537,9 @@ def evaluate_due(store: Store, clock: Clock, source: SeriesSource | None = None)
         except (AllianceError, ImportError) as exc:
             logging.getLogger("alliance.health.warnings").warning("warning rules of %s not evaluated: %s", code, exc)
     return done
+
+
+def evaluate_as(store: Store, code: str, principal: Principal, clock: Clock) -> Evaluation:
+    """`evaluate`, asked for by a person (the coordinator) rather than the scheduler."""
+    authorize(principal, Action.MANAGE_WARNINGS, code)
+    return evaluate(store, code, clock)
