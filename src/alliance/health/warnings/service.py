@@ -57,6 +57,14 @@ class SilenceNotFound(NotFound):
     title = Message("Silence not found")
 
 
+class SeriesUnavailable(AllianceError):
+    """The KPI series cannot be read (the KPI catalogue is not installed in this build)."""
+
+    code = "warning_series_unavailable"
+    title = Message("Indicator series unavailable")
+    status = 503
+
+
 class SilenceEnded(Conflict):
     code = "warning_silence_ended"
     title = Message("Silence already over")
@@ -399,7 +407,11 @@ def evaluate(store: Store, code: str, clock: Clock, *, source: SeriesSource | No
             return report  # nothing due: the series source is not even asked (the scheduler runs every minute)
         source = source or make_source(store)
         members = _members(uow, alliance)
-        bands = source.bands(code)
+        try:
+            bands = source.bands(code)
+        except ImportError:
+            raise SeriesUnavailable(Message("the indicator series of alliance {code!r} cannot be read: the KPI "
+                                            "catalogue is not installed", code=code)) from None
         silences = [s for s in repo.silences(alliance.id) if s.active(now)]
         states = {(s.rule_id, s.member): s for s in repo.states(alliance.id)}
         for view, last, done in due:
@@ -534,7 +546,7 @@ def evaluate_due(store: Store, clock: Clock, source: SeriesSource | None = None)
     for code in codes:
         try:
             done.append(evaluate(store, code, clock, source=source))
-        except (AllianceError, ImportError) as exc:
+        except AllianceError as exc:
             logging.getLogger("alliance.health.warnings").warning("warning rules of %s not evaluated: %s", code, exc)
     return done
 
