@@ -76,6 +76,7 @@ COMMANDS: dict[str, Entry] = {
                       "Proposals a body decides: draft, submit, discuss, vote, close, implement."),
     "vote": Entry("alliance.cli.proposals:vote_app",
                   "Vote on a proposal, or give your vote to another member (a proxy)."),
+    "warning": Entry("alliance.cli.warnings:app", "Warning rules: conditions on indicators, their firings and silences."),
 }
 
 

@@ -241,11 +241,14 @@ def set_enabled(store: Store, code: str, principal: Principal, rule_id: str, ena
 
 
 def import_rules(store: Store, code: str, principal: Principal, text: str, clock: Clock,
-                 fmt: str | None = None) -> list[RuleView]:
-    """Every rule of a YAML / JSON document, all or nothing (problems name rule, field and line)."""
+                 fmt: str | None = None, *, mode: str = "upsert", rule_id: str | None = None) -> list[RuleView]:
+    """Every rule of a YAML / JSON document, all or nothing (problems name rule, field and line).
+    `mode` as for `save_rules`; `rule_id`: the document's rule is that rule (an edit by file)."""
     authorize(principal, Action.MANAGE_WARNINGS, code)
     rules = parse_rules(text, _known_kpis(store, code), fmt)
-    return save_rules(store, code, principal, rules, clock)
+    if rule_id is not None:
+        rules = [r.model_copy(update={"id": rule_id}) for r in rules]
+    return save_rules(store, code, principal, rules, clock, mode=mode)
 
 
 def export_rules(store: Store, code: str, principal: Principal, fmt: str = "yaml") -> str:
