@@ -69,7 +69,7 @@ def test_the_coordinator_runs_warnings_from_the_pages(world: Any, store: Store, 
                        follow_redirects=False).status_code == 303
     assert service.list_silences(store, "tea", COORDINATOR)[0].ended_at is not None
     assert client.post(f"{W}/rules/idle/disable", data={"csrf_token": token}, follow_redirects=False).status_code == 303
-    edit = client.get(f"{W}/rules/idle")
+    edit = client.get(f"{W}/rules/idle?lang=en")
     assert edit.status_code == 200 and "version 2" in edit.text
     exported = client.get(f"{W}/export")
     assert "id: idle" in exported.text and "attachment" in exported.headers["content-disposition"]
