@@ -235,3 +235,48 @@ def test_agenda_item_goes_to_the_next_meeting_of_the_body(store: Store, clock: F
     assert [i.title for i in record.agenda] == ["召开资源再分配会议 / Resource reallocation meeting (M3)"]
     [group] = service.firing_now(store, "tea", COORDINATOR, clock)
     assert group.firings[0].firing.actions[0]["ref"]["meeting"] == made[0].id
+
+
+_runs = 0
+
+
+def test_evaluating_week_by_week_gives_the_engines_states(store: Store, clock: FrozenClock) -> None:
+    """The states the scheduler stores week after week (carried through the database) are those the
+    vectorised engine computes over the whole history at once, on random series with damping."""
+    import numpy as np
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from alliance.health.warnings import engine
+
+    @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(cells=st.lists(st.sampled_from(["0.1", "0.5", None]), min_size=2 * 10, max_size=2 * 10),
+           for_periods=st.integers(1, 3), keep=st.integers(0, 2))
+    def check(cells: list[str | None], for_periods: int, keep: int) -> None:
+        global _runs
+        _runs += 1
+        code = f"h{_runs}"
+        setup_alliance(store, clock, code=code, members=("A", "B"))
+        principal = Principal("coord", Role.COORDINATOR, code)
+        service.save_rules(store, code, principal, [idle_rule(**{"for": for_periods, "keep_firing_for": keep})],
+                           clock)
+        series = source()
+        at = FrozenClock(clock.now())
+        seen = {"A": [], "B": []}  # type: dict[str, list[str]]
+        for week in range(10):
+            day = periods.latest_completed(at.now().date(), "week")
+            for i, member in enumerate(("A", "B")):
+                value = cells[2 * week + i]
+                series.put("resource_idle_rate", member, day, None if value is None else Decimal(value))
+            service.evaluate(store, code, at, source=series)
+            with store.unit_of_work() as uow:
+                from alliance.store.warning_repository import WarningRepository
+
+                for s in WarningRepository(uow.connection).states(uow.alliances.require(code).id):
+                    seen[s.member].append(s.status)
+            at.advance(WEEK)
+        held = np.array([[cells[2 * w + i] == "0.5" for w in range(10)] for i in range(2)])
+        expected = engine.run(held, for_periods, keep).states
+        assert [[engine.STATE_NAMES[int(x)] for x in row] for row in expected] == [seen["A"], seen["B"]]
+
+    check()
