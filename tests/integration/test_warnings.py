@@ -280,3 +280,14 @@ def test_evaluating_week_by_week_gives_the_engines_states(store: Store, clock: F
         assert [[engine.STATE_NAMES[int(x)] for x in row] for row in expected] == [seen["A"], seen["B"]]
 
     check()
+
+
+def test_a_new_alliance_gets_the_standard_rules_when_founded(store: Store, clock: FrozenClock) -> None:
+    from alliance.registry import service as registry
+    from alliance.registry.model import AllianceKind, AllianceSpec, AllianceStructure
+
+    spec = AllianceSpec(code="new", name="新联盟", kind=AllianceKind.SME, structure=AllianceStructure.MESH)
+    registry.create_alliance(store, spec, clock, then=lambda uow, alliance: service.install_defaults_in(
+        uow, alliance.id, "founder", clock.now()))
+    views = service.list_rules(store, "new", Principal("c", Role.COORDINATOR, "new"))
+    assert len(views) == 7 and {v.changed_by for v in views} == {"founder"}

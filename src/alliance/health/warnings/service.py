@@ -558,3 +558,16 @@ def evaluate_as(store: Store, code: str, principal: Principal, clock: Clock) -> 
     """`evaluate`, asked for by a person (the coordinator) rather than the scheduler."""
     authorize(principal, Action.MANAGE_WARNINGS, code)
     return evaluate(store, code, clock)
+
+
+def install_defaults_in(uow: UnitOfWork, alliance_id: int, actor: str, now: datetime) -> int:
+    """The standard rules for a new alliance, in the founding transaction (registry.create_alliance's
+    `then`, chained after appointing its coordinator); the number of rules added (ids it has are kept)."""
+    repo = _repo(uow)
+    have = {r.rule_id for r in repo.rules(alliance_id)}
+    added = 0
+    for rule in default_rules():
+        if rule.id not in have:
+            repo.add_version(alliance_id, rule.id, rule.document(), rule.enabled, actor, now)
+            added += 1
+    return added
