@@ -94,7 +94,8 @@ def import_rules(code: Code, body: ImportIn, store: StoreDep, clock: ClockDep, p
     return {"rules": [v.as_json() for v in views]}
 
 
-@router.get("/alliances/{code}/warnings/export", responses=ERRORS)
+@router.get("/alliances/{code}/warnings/export", response_class=Response,
+            responses={**ERRORS, 200: {"content": {"application/yaml": {}, "application/json": {}}}})
 def export_rules(code: Code, store: StoreDep, principal: PrincipalDep, format: Literal["yaml", "json"] = "yaml") -> Response:
     text = service.export_rules(store, code, principal, format)
     return Response(text, media_type="application/json" if format == "json" else "application/yaml")
@@ -139,7 +140,8 @@ def end_silence(code: Code, silence_id: Id, store: StoreDep, clock: ClockDep, pr
     return _silence(service.end_silence(store, code, principal, silence_id, clock), clock.now())
 
 
-@router.post("/alliances/{code}/warnings/evaluation", responses=ERRORS)
+@router.post("/alliances/{code}/warnings/evaluation", responses={
+    **ERRORS, 503: {"description": "the indicator series cannot be read", "content": {PROBLEM_JSON: {}}}})
 def evaluate(code: Code, store: StoreDep, clock: ClockDep, principal: PrincipalDep) -> dict[str, Any]:
     """Evaluate the alliance's rules for the latest completed period now (a period already evaluated: nothing)."""
     return service.evaluate_as(store, code, principal, clock).as_json()
