@@ -41,7 +41,7 @@ from alliance.web import weights_pages
 from alliance.web import dispute_pages
 from alliance.web import proposal_pages
 from alliance.api.routers import warnings as warnings_api
-from alliance.health.warnings.service import evaluate_due as evaluate_warnings
+from alliance.health.warnings.evaluation import evaluate_due as evaluate_warnings
 from alliance.web import warning_pages
 
 

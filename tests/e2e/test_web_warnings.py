@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from alliance.access.roles import Role
 from alliance.core.clock import FrozenClock
-from alliance.health.warnings import periods, service
+from alliance.health.warnings import evaluation, periods, service
 from alliance.server import create_app
 from alliance.store.database import Store
 from tests.support.web import add_user, sign_in
@@ -101,7 +101,7 @@ def test_members_see_their_own_and_outsiders_nothing(world: Any, store: Store, c
     week = periods.latest_completed(clock.now().date(), "week")
     series.put("resource_idle_rate", "M1", week, Decimal("0.3"))
     series.put("resource_idle_rate", "M2", week, Decimal("0.7"))
-    service.evaluate(store, "tea", clock)
+    evaluation.evaluate(store, "tea", clock)
     token = sign_in(client, "m1")
     page = client.get(W).text
     assert "M1 (0.3)" in page and "M2" not in page.split('id="warnings-now"')[1].split("</section>")[0]

@@ -16,7 +16,7 @@ from alliance.access.policy import Forbidden
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import FrozenClock
 from alliance.core.errors import InvalidInput, NotFound
-from alliance.health.warnings import periods, service
+from alliance.health.warnings import evaluation, periods, service
 from alliance.store.database import Store
 from alliance.store.notify_repository import OutboxRepository
 from alliance.store.tables import (health_warning_firings, health_warning_rules, health_warning_silences,
@@ -50,7 +50,7 @@ def test_pending_then_firing_then_resolved_with_one_grouped_notice(store: Store,
     def week(values: dict[str, Decimal]) -> Any:
         for member, value in values.items():
             series.put("resource_idle_rate", member, _week(clock), value)
-        return service.evaluate(store, "tea", clock, source=series)
+        return evaluation.evaluate(store, "tea", clock, source=series)
 
     first = week(high)
     assert [(t.member, t.after) for t in first.transitions] == [("M1", "pending"), ("M2", "pending")]
@@ -71,7 +71,7 @@ def test_pending_then_firing_then_resolved_with_one_grouped_notice(store: Store,
 
     # Evaluating the same week again changes nothing.
     before = _rows(store)
-    assert service.evaluate(store, "tea", clock, source=series).transitions == []
+    assert evaluation.evaluate(store, "tea", clock, source=series).transitions == []
     assert _rows(store) == before
 
     clock.advance(WEEK)
@@ -88,7 +88,7 @@ def test_a_member_sees_only_its_own_firings(store: Store, clock: FrozenClock) ->
     service.save_rules(store, "tea", COORDINATOR, [idle_rule(**{"for": 1})], clock)
     for member in ("M1", "M2"):
         series.put("resource_idle_rate", member, _week(clock), Decimal("0.5"))
-    service.evaluate(store, "tea", clock, source=series)
+    evaluation.evaluate(store, "tea", clock, source=series)
     m1 = Principal("m1", Role.MEMBER_ANALYST, "tea", "M1")
     assert [g.members for g in service.firing_now(store, "tea", m1, clock)] == [["M1"]]
     assert [f.member for f in service.history(store, "tea", m1, clock)] == ["M1"]
@@ -104,17 +104,17 @@ def test_a_silenced_firing_is_told_after_its_silence_expires(store: Store, clock
     service.add_silence(store, "tea", COORDINATOR, rule_id="idle", member="M1", reason="维修中",
                         expires_at=clock.now() + WEEK + timedelta(days=1), clock=clock)
     series.put("resource_idle_rate", "M1", _week(clock), Decimal("0.5"))
-    service.evaluate(store, "tea", clock, source=series)
+    evaluation.evaluate(store, "tea", clock, source=series)
     assert _outbox(store) == []
     [group] = service.firing_now(store, "tea", COORDINATOR, clock)
     assert group.silenced and not group.firings[0].firing.notified
     clock.advance(WEEK)  # still silenced
     series.put("resource_idle_rate", "M1", _week(clock), Decimal("0.5"))
-    service.evaluate(store, "tea", clock, source=series)
+    evaluation.evaluate(store, "tea", clock, source=series)
     assert _outbox(store) == []
     clock.advance(WEEK)  # the silence has expired: the firing is told now
     series.put("resource_idle_rate", "M1", _week(clock), Decimal("0.5"))
-    service.evaluate(store, "tea", clock, source=series)
+    evaluation.evaluate(store, "tea", clock, source=series)
     assert [n.event for n in _outbox(store) if n.audience == "coordinators"] == ["warning.fired"]
 
 
@@ -168,7 +168,7 @@ def test_an_edit_keeps_the_old_version(store: Store, clock: FrozenClock) -> None
         (1, "warning", True), (2, "critical", True), (3, "critical", False)]
     assert current.version == 3
     # A disabled rule is not evaluated.
-    assert service.evaluate(store, "tea", clock, source=source()).evaluated == []
+    assert evaluation.evaluate(store, "tea", clock, source=source()).evaluated == []
     text = service.export_rules(store, "tea", COORDINATOR)
     assert service.import_rules(store, "tea", COORDINATOR, text, clock)[0].version == 3  # unchanged: no new version
 
@@ -180,7 +180,7 @@ def test_defaults_install_once_and_the_scheduler_is_idempotent(store: Store, clo
     series = source()
     series.put("public_sentiment", "M2", _week(clock), Decimal("10"))
     series.put("collaboration_entropy", None, _week(clock), Decimal("5"))
-    [done] = service.evaluate_due(store, clock, source=series)
+    [done] = evaluation.evaluate_due(store, clock, source=series)
     assert {(t.rule, t.member, t.after) for t in done.transitions} == {
         ("public-sentiment-red", "M2", "firing"), ("collaboration-entropy", None, "firing")}
     actions = {(a["rule"], a["kind"]): a for a in done.actions}
@@ -188,7 +188,7 @@ def test_defaults_install_once_and_the_scheduler_is_idempotent(store: Store, clo
     assert not actions[("collaboration-entropy", "agenda_item")]["done"]
     assert "no meeting" in actions[("collaboration-entropy", "agenda_item")]["said"]
     before = _rows(store)
-    assert service.evaluate_due(store, clock, source=series)[0].evaluated == []
+    assert evaluation.evaluate_due(store, clock, source=series)[0].evaluated == []
     assert _rows(store) == before
 
 
@@ -207,7 +207,7 @@ def test_open_incident_calls_the_incident_service(store: Store, clock: FrozenClo
     series = source()
     for member in ("M1", "M3"):
         series.put("public_sentiment", member, _week(clock), Decimal("10"))
-    service.evaluate(store, "tea", clock, source=series)
+    evaluation.evaluate(store, "tea", clock, source=series)
     [call] = calls  # one incident for the rule, listing both members
     assert (call["kind"], call["severity"], call["source"]) == ("supplier_risk", "critical", "warning:public-sentiment-red")
     assert "M1, M3" in call["title"]
@@ -230,7 +230,7 @@ def test_agenda_item_goes_to_the_next_meeting_of_the_body(store: Store, clock: F
     service.save_rules(store, "tea", COORDINATOR, [rule], clock)
     series = source()
     series.put("resource_idle_rate", "M3", _week(clock), Decimal("0.4"))
-    service.evaluate(store, "tea", clock, source=series)
+    evaluation.evaluate(store, "tea", clock, source=series)
     record = meetings.meeting_record(store, "tea", COORDINATOR, made[0].id)
     assert [i.title for i in record.agenda] == ["召开资源再分配会议 / Resource reallocation meeting (M3)"]
     [group] = service.firing_now(store, "tea", COORDINATOR, clock)
@@ -268,7 +268,7 @@ def test_evaluating_week_by_week_gives_the_engines_states(store: Store, clock: F
             for i, member in enumerate(("A", "B")):
                 value = cells[2 * week + i]
                 series.put("resource_idle_rate", member, day, None if value is None else Decimal(value))
-            service.evaluate(store, code, at, source=series)
+            evaluation.evaluate(store, code, at, source=series)
             with store.unit_of_work() as uow:
                 from alliance.store.warning_repository import WarningRepository
 

@@ -21,9 +21,10 @@ from alliance.core.errors import InvalidInput
 from alliance.core.messages import Message
 
 if TYPE_CHECKING:
-    from alliance.health.warnings import service
+    from alliance.health.warnings import evaluation, service
 else:
     service = Deferred("alliance.health.warnings.service")
+    evaluation = Deferred("alliance.health.warnings.evaluation")
 
 app = typer.Typer(help="Warning rules: conditions on indicators, their firings and silences.", no_args_is_help=True)
 AllianceOpt = Annotated[str, typer.Option("--alliance", "-a", help="The alliance's code.")]
@@ -187,7 +188,7 @@ def evaluate(alliance: Annotated[str | None, typer.Option("--alliance", "-a", he
              as_json: JsonOpt = False) -> None:
     """Evaluate every enabled rule for the latest completed period, once (what the scheduler does)."""
     store, clock = open_store(), make_clock()
-    done = [service.evaluate(store, alliance, clock)] if alliance else service.evaluate_due(store, clock)
+    done = [evaluation.evaluate(store, alliance, clock)] if alliance else evaluation.evaluate_due(store, clock)
     if as_json:
         print(json.dumps([e.as_json() for e in done], ensure_ascii=False, indent=2))
         return

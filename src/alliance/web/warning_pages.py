@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from alliance.access.policy import Action
 from alliance.core.errors import InvalidInput
 from alliance.edge.deps import ClockDep, Code, Id, StoreDep
-from alliance.health.warnings import service
+from alliance.health.warnings import evaluation, service
 from alliance.health.warnings.actions import ACTIONS
 from alliance.health.warnings.conditions import CONDITIONS
 from alliance.health.warnings.rules import DEFAULT_KPIS, GRANULARITIES, SEVERITIES
@@ -261,7 +261,7 @@ async def install_defaults(request: Request, code: Code, store: StoreDep, clock:
 
 @router.post("/alliances/{code}/health/warnings/evaluate", response_class=HTMLResponse)
 async def evaluate(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> Response:
-    await run_in_threadpool(service.evaluate_as, store, code, viewer.principal, clock)
+    await run_in_threadpool(evaluation.evaluate_as, store, code, viewer.principal, clock)
     return RedirectResponse(f"{request.scope.get('root_path', '')}{_base(code)}", status_code=303)
 
 

@@ -17,7 +17,7 @@ from pydantic import Field
 from alliance.api.schemas import Body
 from alliance.edge.deps import ClockDep, Code, Id, PrincipalDep, StoreDep
 from alliance.edge.problems import PROBLEM_JSON
-from alliance.health.warnings import service
+from alliance.health.warnings import evaluation, service
 from alliance.store.warning_repository import StoredSilence
 
 router = APIRouter(tags=["warnings"])
@@ -144,4 +144,4 @@ def end_silence(code: Code, silence_id: Id, store: StoreDep, clock: ClockDep, pr
     **ERRORS, 503: {"description": "the indicator series cannot be read", "content": {PROBLEM_JSON: {}}}})
 def evaluate(code: Code, store: StoreDep, clock: ClockDep, principal: PrincipalDep) -> dict[str, Any]:
     """Evaluate the alliance's rules for the latest completed period now (a period already evaluated: nothing)."""
-    return service.evaluate_as(store, code, principal, clock).as_json()
+    return evaluation.evaluate_as(store, code, principal, clock).as_json()

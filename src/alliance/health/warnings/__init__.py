@@ -2,6 +2,6 @@
 
 `rules` is the documented rule format; `conditions/` and `actions/` hold one module per kind behind
 a registry; `engine` is the pure, vectorised state machine (inactive -> pending -> firing ->
-resolved); `service` the use cases (rules, silences, firings, evaluation and the scheduler's
-`evaluate_due`); `source` where series come from (the KPI catalogue, or memory).
+resolved); `service` the use cases (rules, silences, firings); `evaluation` evaluating them (the
+scheduler's `evaluate_due`); `source` where series come from (the KPI catalogue, or memory).
 """
