@@ -114,3 +114,41 @@ def test_who_may_do_what(world: Any) -> None:
                          ("POST", f"{W}/defaults"), ("GET", f"{W}/export")):
         problem(client.request(method, path, headers=keys["far"]), 404, "alliance_not_found")
     assert client.get(f"{W}/rules").status_code == 401
+
+
+def test_the_servers_daily_loop_evaluates_the_rules(store: Store, clock: FrozenClock, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """`alliance serve` with ALLIANCE_SETTLE_AT runs the warning evaluation among its minute jobs."""
+    from datetime import time
+
+    import alliance.server as server
+    from alliance.health.warnings import evaluation
+
+    setup_alliance(store, clock)
+    series = source()
+    monkeypatch.setattr(service, "make_source", lambda _store: series)
+    service.save_rules(store, "tea", service_coordinator(), [idle_rule(**{"for": 1})], clock)
+    series.put("resource_idle_rate", "M1", periods.latest_completed(clock.now().date(), "week"), Decimal("0.9"))
+    jobs: list[Any] = []
+
+    class Loop:
+        def __init__(self, *args: Any, also: Any = (), **kwargs: Any) -> None:
+            jobs.extend(also)
+
+        def start(self) -> None: ...
+
+        def stop(self) -> None: ...
+
+    monkeypatch.setattr(server, "DailySettlement", Loop)
+    with TestClient(server.create_app(store, clock, tmp_path / "facts.duckdb", settle_at=time(1, 0))):
+        for job in jobs:
+            job()
+    [group] = service.firing_now(store, "tea", service_coordinator(), clock)
+    assert group.members == ["M1"]
+    assert evaluation.evaluate(store, "tea", clock, source=series).evaluated == []  # done by the loop already
+
+
+def service_coordinator() -> Any:
+    from tests.support.warnings import COORDINATOR
+
+    return COORDINATOR
