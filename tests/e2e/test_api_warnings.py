@@ -20,7 +20,7 @@ from alliance.health.warnings import periods, service
 from alliance.server import create_app
 from alliance.store.database import Store
 from tests.support.http import problem
-from tests.support.warnings import idle_rule, setup_alliance, source
+from tests.support.warnings import COORDINATOR, idle_rule, setup_alliance, source
 
 W = "/api/v1/alliances/tea/warnings"
 
@@ -127,7 +127,7 @@ def test_the_servers_daily_loop_evaluates_the_rules(store: Store, clock: FrozenC
     setup_alliance(store, clock)
     series = source()
     monkeypatch.setattr(service, "make_source", lambda _store: series)
-    service.save_rules(store, "tea", service_coordinator(), [idle_rule(**{"for": 1})], clock)
+    service.save_rules(store, "tea", COORDINATOR, [idle_rule(**{"for": 1})], clock)
     series.put("resource_idle_rate", "M1", periods.latest_completed(clock.now().date(), "week"), Decimal("0.9"))
     jobs: list[Any] = []
 
@@ -143,12 +143,7 @@ def test_the_servers_daily_loop_evaluates_the_rules(store: Store, clock: FrozenC
     with TestClient(server.create_app(store, clock, tmp_path / "facts.duckdb", settle_at=time(1, 0))):
         for job in jobs:
             job()
-    [group] = service.firing_now(store, "tea", service_coordinator(), clock)
+    [group] = service.firing_now(store, "tea", COORDINATOR, clock)
     assert group.members == ["M1"]
     assert evaluation.evaluate(store, "tea", clock, source=series).evaluated == []  # done by the loop already
 
-
-def service_coordinator() -> Any:
-    from tests.support.warnings import COORDINATOR
-
-    return COORDINATOR
