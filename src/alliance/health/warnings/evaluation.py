@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -32,7 +32,7 @@ from alliance.health.warnings.service import RuleView, _members, _repo, _spec
 from alliance.health.warnings.source import SeriesSource
 from alliance.store.database import Store
 from alliance.store.unit_of_work import UnitOfWork
-from alliance.store.warning_repository import AlertState, StoredSilence, WarningRepository
+from alliance.store.warning_repository import AlertState, StoredFiring, StoredSilence, WarningRepository
 
 CATCH_UP = 8  # periods a late evaluation catches up on (older ones only warm the state up)
 logger = logging.getLogger("alliance.health.warnings")
@@ -162,6 +162,12 @@ def _evaluate_rule(uow: UnitOfWork, repo: WarningRepository, alliance: Any, view
     open_firing = {m: (s.firing_id if s and done is not None else None) for m, s in zip(scope_members, stored)}
     before = [STATE_NAMES[State.FIRING] if f else (s.status if s else "inactive")
               for s, f in zip(stored, carry.firing)]
+    # The rule's open firings, read once (not one query per member and period).
+    known = {f.id: f for f in repo.firings(alliance.id, rule_id=rule.id, open_only=True, limit=1_000_000)}
+
+    def firing_of(firing_id: int) -> StoredFiring | None:
+        return known.get(firing_id) or repo.firing(alliance.id, firing_id)
+
     recorded = window.index(first)
     for j in range(len(window)):
         column = outcome.states[:, j]
@@ -186,12 +192,13 @@ def _evaluate_rule(uow: UnitOfWork, repo: WarningRepository, alliance: Any, view
                     fired.append((member, open_firing[member], value))
             elif column[i] == State.FIRING and not silenced:
                 # Firing through a silence that has now expired (or ended): it is told now.
-                firing = repo.firing(alliance.id, open_firing[member])  # type: ignore[arg-type]
+                firing = firing_of(open_firing[member])  # type: ignore[arg-type]
                 if firing is not None and not firing.notified:
                     repo.update_firing(alliance.id, firing.id, notified=True)
+                    known[firing.id] = replace(firing, notified=True)
                     fired.append((member, firing.id, value))
             elif column[i] == State.RESOLVED and open_firing[member] is not None:
-                firing = repo.firing(alliance.id, open_firing[member])  # type: ignore[arg-type]
+                firing = firing_of(open_firing[member])  # type: ignore[arg-type]
                 repo.update_firing(alliance.id, open_firing[member], resolved_period=window[j], resolved_at=now)  # type: ignore[arg-type]
                 if firing is not None and firing.notified:
                     resolved.append((member, firing.id, value))
@@ -207,7 +214,7 @@ def _evaluate_rule(uow: UnitOfWork, repo: WarningRepository, alliance: Any, view
         if status == "pending":
             since = periods.shift(last, g, -(int(final.run[i]) - 1))
         elif status == "firing" and open_firing[member] is not None:
-            since = repo.firing(alliance.id, open_firing[member]).started_period  # type: ignore[arg-type,union-attr]
+            since = firing_of(open_firing[member]).started_period  # type: ignore[arg-type,union-attr]
         saved.append(AlertState(rule.id, member or "", last, status, int(final.run[i]), int(final.clean[i]), since,
                                 _text(values[i, -1]), open_firing[member]))
     repo.save_states(alliance.id, saved, now)
