@@ -261,7 +261,6 @@ def authorize_body(principal: Principal, action: Action, alliance: str, body: st
                                 body=body))
 
 
-
 # -- warning rules (health.warnings.service) ------------------------------------------------------------
 # Every role of the alliance reads the warnings (a member's people only the firings of their member and
 # the alliance-wide ones: the service filters); the coordinator manages rules and silences.
