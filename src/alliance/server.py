@@ -43,6 +43,9 @@ from alliance.web import proposal_pages
 from alliance.api.routers import incidents as incidents_api
 from alliance.health.incidents.service import escalate_late
 from alliance.web import incident_pages
+from alliance.api.routers import warnings as warnings_api
+from alliance.health.warnings.evaluation import evaluate_due as evaluate_warnings
+from alliance.web import warning_pages
 
 
 logger = logging.getLogger("alliance.server")
@@ -93,7 +96,8 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
         # daily loop (its lease, every minute).
         daily = (DailySettlement(store, facts, settle_at, clock, also=[lambda: escalate_due(store, clock),
                                                                             lambda: advance_due(store, clock),
-                                                                            lambda: escalate_late(store, clock)])
+                                                                            lambda: escalate_late(store, clock),
+                                                                            lambda: evaluate_warnings(store, clock)])
                  if settle_at is not None else None)
         if daily is not None:
             daily.start()
@@ -149,6 +153,8 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(dispute_pages.router)
     app.include_router(proposal_pages.router)
     app.include_router(incident_pages.router)
+    app.include_router(warnings_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(warning_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _declare_bearer_scheme(app)
     settings = get_settings()

@@ -62,6 +62,8 @@ class Action(StrEnum):
     READ_INCIDENTS = "read_incidents"         # incidents (members: those they reported or that concern them)
     REPORT_INCIDENT = "report_incident"       # open an incident (a member admin for its own member)
     MANAGE_INCIDENTS = "manage_incidents"     # the SOP checklists and response clocks of incidents
+    READ_WARNINGS = "read_warnings"           # warning rules and firings (members: their member's and alliance-wide)
+    MANAGE_WARNINGS = "manage_warnings"       # warning rules and silences
 
 
 ALLOWED: dict[Role, frozenset[Action]] = {
@@ -269,3 +271,11 @@ ALLOWED[Role.MEMBER_ANALYST] = ALLOWED[Role.MEMBER_ANALYST] | {Action.READ_INCID
 ACTION_NAMES[Action.READ_INCIDENTS] = Message("read incidents")
 ACTION_NAMES[Action.REPORT_INCIDENT] = Message("report incident")
 ACTION_NAMES[Action.MANAGE_INCIDENTS] = Message("manage incidents")
+# -- warning rules (health.warnings.service) ------------------------------------------------------------
+# Every role of the alliance reads the warnings (a member's people only the firings of their member and
+# the alliance-wide ones: the service filters); the coordinator manages rules and silences.
+for _role in (Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST):
+    ALLOWED[_role] = ALLOWED[_role] | {Action.READ_WARNINGS}
+DEPARTED_MAY = DEPARTED_MAY | {Action.READ_WARNINGS}
+ACTION_NAMES[Action.READ_WARNINGS] = Message("read warnings")
+ACTION_NAMES[Action.MANAGE_WARNINGS] = Message("manage warnings")

@@ -78,6 +78,7 @@ COMMANDS: dict[str, Entry] = {
                   "Vote on a proposal, or give your vote to another member (a proxy)."),
     "incident": Entry("alliance.cli.incidents:app",
                       "Incidents: priority by kind, SOP checklists, response clocks, timeline and closing review."),
+    "warning": Entry("alliance.cli.warnings:app", "Warning rules: conditions on indicators, their firings and silences."),
 }
 
 

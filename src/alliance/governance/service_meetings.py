@@ -524,3 +524,28 @@ def calendar_file(store: Store, alliance_code: str, principal: Principal, body_i
         events.append(ics.Event(f"action-{a.id}@{host}", f"[{body.name}] {a.title} ({a.owner})", start, end,
                                 description=f"action item {a.id}, owner {a.owner}, due {a.due_on}"))
     return f"{alliance.code}-body-{body_id}.ics", ics.calendar(f"{alliance.name} · {body.name}", events, now)
+
+
+# -- for other capabilities' services (health.warnings): an agenda item in the caller's transaction --
+
+def propose_agenda_item(uow: UnitOfWork, alliance_id: int, body: str, title: str, time_box: int,
+                        now: datetime) -> tuple[int, int, datetime] | None:
+    """Add `title` at the end of the agenda of the next meeting (starting after `now`) of the body
+    named `body` (its name, or else its kind, e.g. "joint_committee"), in the caller's unit of work:
+    (meeting id, item id, the meeting's start). None, with nothing written, when there is no such
+    body, no meeting of it ahead, or its agenda is full: the caller records that it could not."""
+    repo = _repo(uow)
+    bodies = repo.bodies(alliance_id)
+    chosen = [b for b in bodies if b.name == body] or [b for b in bodies if b.kind.value == body]
+    if not chosen:
+        return None
+    upcoming = [m for m in repo.meetings(alliance_id, body_ids=[b.id for b in chosen], since=now) if m.starts_at > now]
+    if not upcoming:
+        return None
+    meeting = upcoming[0]
+    agenda = repo.agenda(alliance_id, meeting.id)
+    if len(agenda) >= MAX_AGENDA_ITEMS:
+        return None
+    item_id = repo.add_agenda_item(alliance_id, meeting_id=meeting.id, position=len(agenda) + 1,
+                                   title=title.strip()[:TITLE_LIMIT], time_box=time_box, owner="", proposal=None)
+    return meeting.id, item_id, meeting.starts_at

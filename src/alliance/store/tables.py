@@ -961,3 +961,92 @@ incident_events = Table(
     Column("text_doc", JSON, nullable=True),
     Column("data", JSON, nullable=False),
 )
+
+# -- health.warnings: warning rules, alert states, firings, silences (0030) --------------------------
+
+# A rule is versioned: an edit (or enabling, disabling) adds a version, the old ones are kept; the
+# rule in force is its highest version. `document` is the rule as written (health/warnings/rules.py).
+health_warning_rules = Table(
+    "health_warning_rules",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("rule_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("document", JSON, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("alliance_id", "rule_id", "version", name="uq_health_warning_rules_version"),
+)
+
+# Where each (rule, member) alert stands after the last period evaluated (member "" = the alliance
+# as a whole): the carried counts let the next evaluation continue without recomputing history.
+health_warning_states = Table(
+    "health_warning_states",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("rule_id", String(64), nullable=False),
+    Column("member", String(32), nullable=False),
+    Column("period", Date, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("run", Integer, nullable=False),
+    Column("clean", Integer, nullable=False),
+    Column("since", Date, nullable=True),
+    Column("value", String(60), nullable=True),
+    Column("firing_id", Integer, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("alliance_id", "rule_id", "member", name="uq_health_warning_states_alert"),
+)
+
+# Every firing, kept: the rule (and version), the member ("" = alliance-wide), when it started and
+# resolved (period and time), the values that triggered it, whether a silence held its notices, and
+# what each action did (a list of health.warnings.actions.ActionRecord documents).
+health_warning_firings = Table(
+    "health_warning_firings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("rule_id", String(64), nullable=False, index=True),
+    Column("rule_version", Integer, nullable=False),
+    Column("member", String(32), nullable=False),
+    Column("severity", String(12), nullable=False),
+    Column("started_period", Date, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("resolved_period", Date, nullable=True),
+    Column("resolved_at", UtcDateTime, nullable=True),
+    Column("values", JSON, nullable=False),
+    Column("silenced", Boolean, nullable=False),
+    Column("notified", Boolean, nullable=False),
+    Column("actions", JSON, nullable=False),
+)
+
+# Silences: a matcher (rule, optionally one member), a reason, a window; ended early by hand.
+health_warning_silences = Table(
+    "health_warning_silences",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("rule_id", String(64), nullable=False),
+    Column("member", String(32), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime, nullable=True),
+    Column("ended_by", String(200), nullable=True),
+)
+
+# One row per (rule, period) evaluated: a second evaluation of the same period changes nothing.
+health_warning_evaluations = Table(
+    "health_warning_evaluations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("rule_id", String(64), nullable=False),
+    Column("period", Date, nullable=False),
+    Column("evaluated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("alliance_id", "rule_id", "period", name="uq_health_warning_evaluations_period"),
+)

@@ -122,6 +122,12 @@ EXPLANATIONS = {
                                       "names the ones it can."),
     "incident_review_required": N_("An incident is closed only after its closing review is written."),
     "incident_already_reviewed": N_("This incident's closing review is already written; it is kept as it is."),
+    "warning_rule_not_found": N_("There is no warning rule with this id in this alliance."),
+    "warning_rule_exists": N_("A warning rule with this id exists already: edit it instead, or choose another id."),
+    "warning_silence_not_found": N_("There is no such silence in this alliance."),
+    "warning_silence_ended": N_("This silence is already over (ended or expired); set a new one if needed."),
+    "warning_series_unavailable": N_("The indicator series cannot be read right now, so the warning rules were not "
+                                     "evaluated; nothing was changed."),
 }
 # Codes that never reach a page: the command line's own, and the sign-in redirect.
 NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})

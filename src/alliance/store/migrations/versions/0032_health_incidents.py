@@ -1,7 +1,7 @@
 """Incidents: SOP versions and response clocks per alliance, incidents and their timeline.
 
 Revision ID: 0032_health_incidents
-Revises: 0027_notify_outbox
+Revises: 0030_health_warnings
 Create Date: 2026-12-04
 """
 
@@ -14,7 +14,7 @@ from alliance.store import row_security
 from alliance.store.types import UtcDateTime
 
 revision = "0032_health_incidents"
-down_revision = "0027_notify_outbox"
+down_revision = "0030_health_warnings"
 branch_labels = None
 depends_on = None
 

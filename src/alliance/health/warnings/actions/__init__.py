@@ -1,0 +1,36 @@
+"""What a firing rule does, one module per action kind, registered here.
+
+An action kind holds its typed parameters (a Pydantic model whose `kind` names it), its label and
+form fields for the rule editor, and `perform`, called in the evaluation's unit of work once per
+rule and evaluation with every member that began firing (grouping: one notice, one agenda item,
+one incident per rule, not one per member). `perform` returns what it did as an `ActionRecord`,
+kept on each firing it acted for. A kind whose work needs another capability imports it inside
+`perform`, so the rule format stays pure.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+from alliance.core.messages import Message
+from alliance.health.warnings.actions import agenda_item, notify, open_incident
+from alliance.health.warnings.actions.base import ActionRecord, Firing
+
+
+class ActionKind(Protocol):
+    kind: str
+    Params: type[BaseModel]
+    label: Message
+    fields: tuple[str, ...]
+    on_resolve: bool  # also acts when the alert resolves
+
+    def perform(self, params: Any, firing: Firing) -> ActionRecord: ...
+
+    def describe(self, params: Any) -> Message: ...
+
+
+ACTIONS: dict[str, ActionKind] = {a.kind: a for a in (notify.NOTIFY, agenda_item.AGENDA_ITEM, open_incident.OPEN_INCIDENT)}
+
+__all__ = ["ACTIONS", "ActionKind", "ActionRecord", "Firing"]

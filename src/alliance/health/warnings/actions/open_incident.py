@@ -1,0 +1,45 @@
+"""`open_incident`: open an incident (health.incidents) titled by the action, of the kind it names,
+with the rule's severity, its source being the warning rule."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from alliance.core.messages import Message
+from alliance.health.warnings.actions.base import ActionRecord, Firing
+from alliance.health.warnings.text import Text
+
+
+class OpenIncidentParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["open_incident"] = "open_incident"
+    incident_kind: str = Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")
+    title: Text
+
+
+class _OpenIncident:
+    kind = "open_incident"
+    Params = OpenIncidentParams
+    label = Message("open an incident")
+    fields = ("incident_kind", "title")
+    on_resolve = False
+
+    def perform(self, params: OpenIncidentParams, firing: Firing) -> ActionRecord:
+        try:
+            from alliance.health.incidents.service import open_from_warning
+        except ImportError:  # the incidents capability is not installed in this build
+            return ActionRecord(self.kind, False, Message("incidents are not available: no incident was opened"))
+        members = ", ".join(m for m in firing.members if m is not None)
+        title = Message("{title} ({members})", title=params.title.both(), members=members) if members \
+            else Message("{title}", title=params.title.both())
+        number = open_from_warning(firing.uow, firing.alliance_id, title=title, kind=params.incident_kind,
+                                   severity=firing.rule.severity, source=f"warning:{firing.rule.id}", now=firing.now)
+        return ActionRecord(self.kind, True, Message("incident {number} opened", number=number), {"incident": number})
+
+    def describe(self, params: OpenIncidentParams) -> Message:
+        return Message("open incident ({kind})", kind=params.incident_kind)
+
+
+OPEN_INCIDENT = _OpenIncident()
