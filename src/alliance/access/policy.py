@@ -59,6 +59,8 @@ class Action(StrEnum):
     RUN_MEETINGS = "run_meetings"             # agenda, attendance, minutes, action items (members: as chair or secretary)
     MANAGE_BODIES = "manage_bodies"           # set up bodies, their seats, cadence and decision rules
     CHANGE_ALLIANCE = "change_alliance"       # its details and its lifecycle status (registry/lifecycle.py)
+    OWN_NOTIFICATIONS = "own_notifications"   # the account's own inbox and notification preferences
+    MANAGE_WEBHOOKS = "manage_webhooks"       # webhooks: a coordinator its alliance's, a member admin its member's
 
 
 ALLOWED: dict[Role, frozenset[Action]] = {
@@ -257,3 +259,11 @@ def authorize_body(principal: Principal, action: Action, alliance: str, body: st
     if action is Action.RUN_MEETINGS and not roles & BODY_RUNNERS:
         raise Forbidden(Message("only the chair, the secretary or the coordinator runs the meetings of {body}",
                                 body=body))
+
+# notify: every account reads its own notifications; a member admin manages its own member's webhooks
+# (notify.service_webhooks keeps it to them).
+for _role in (Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST):
+    ALLOWED[_role] = ALLOWED[_role] | {Action.OWN_NOTIFICATIONS}
+ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.MANAGE_WEBHOOKS}
+ACTION_NAMES[Action.OWN_NOTIFICATIONS] = Message("own notifications")
+ACTION_NAMES[Action.MANAGE_WEBHOOKS] = Message("manage webhooks")
