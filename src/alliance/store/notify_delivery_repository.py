@@ -96,6 +96,14 @@ class NotifyRepository:
         row = self._c.execute(select(alliances.c.code, alliances.c.timezone).where(alliances.c.id == alliance_id)).one()
         return row.code, row.timezone
 
+    def published(self, alliance_id: int, event: str, key: str) -> bool:
+        """Whether a notice with this event and key was ever published in the alliance (delivered or not)."""
+        from alliance.store.tables import notify_outbox
+
+        return self._c.execute(select(notify_outbox.c.id).where(
+            notify_outbox.c.alliance_id == alliance_id, notify_outbox.c.event == event,
+            notify_outbox.c.group_key == key).limit(1)).first() is not None
+
     def user_id(self, username: str) -> int | None:
         return self._c.execute(select(users.c.id).where(users.c.username == username)).scalar_one_or_none()
 
