@@ -76,6 +76,8 @@ COMMANDS: dict[str, Entry] = {
                       "Proposals a body decides: draft, submit, discuss, vote, close, implement."),
     "vote": Entry("alliance.cli.proposals:vote_app",
                   "Vote on a proposal, or give your vote to another member (a proxy)."),
+    "notify": Entry("alliance.cli.notify:app",
+                    "Notifications: your inbox and preferences, webhooks, and delivering what is due."),
 }
 
 

@@ -128,3 +128,16 @@ def set_preferences(store: Store, principal: Principal, email: str | None, langu
         repo.replace_choices(user_id, differing)
         uow.commit()
     return preferences(store, principal)
+
+
+def user_principal(store: Store, username: str, clock: Clock) -> Principal:
+    """The principal a user acts as for its own notifications (the CLI's `--as USER`): its first role,
+    wherever it is held (the inbox spans every alliance the user belongs to). NotFound when the user
+    does not exist, is disabled or holds no role."""
+    from alliance.access.accounts import user_principal as in_alliance
+
+    with store.unit_of_work() as uow:
+        user_id = uow.sessions.user_id(username)
+        grants = uow.sessions.grants(user_id) if user_id is not None else []
+    alliance = grants[0].alliance if grants else None
+    return in_alliance(store, username, alliance or "", clock)
