@@ -66,7 +66,7 @@ def test_action_items_due_and_meetings_tomorrow_are_told_once(store: Store, cloc
 
 
 def test_a_closed_day_and_a_failed_one_are_published(store: Store, setup: FactStore, tmp_path: Path) -> None:  # noqa: F811
-    facts = setup
+    facts = setup  # noqa: F811
     ingest(store, facts, tmp_path, ["L1,O1,2026-12-05T10:00:00+08:00,HW,HW,store,HW-1,1,1000.01,,CNY"], at(5, 12),
            "d5.csv")
     settlement.settle(store, facts, "cloud-hw", date(2026, 12, 5), "财务", at(6))

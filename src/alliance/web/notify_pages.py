@@ -145,8 +145,9 @@ async def add_webhook(request: Request, code: Code, store: StoreDep, clock: Cloc
     except AllianceError as exc:
         if not _refused_as_form(exc):
             raise
-        return await run_in_threadpool(lambda: _hooks_page(request, store, code, viewer, status=exc.status,
-                                                           errors=[exc.message], values={"url": url, "events": events}))
+        status, message = exc.status, exc.message
+        return await run_in_threadpool(lambda: _hooks_page(request, store, code, viewer, status=status,
+                                                           errors=[message], values={"url": url, "events": events}))
     # The secret is shown on this answer only (never stored in a page that can be reloaded).
     return await run_in_threadpool(lambda: _hooks_page(request, store, code, viewer, status=201, added=added))
 
