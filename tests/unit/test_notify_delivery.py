@@ -51,7 +51,8 @@ def test_back_off_doubles_then_gives_up() -> None:
     assert delivery.next_attempt(1, NOW) is not None
 
 
-@pytest.mark.parametrize("url", ["ftp://x.cn/a", "javascript:alert(1)", "x.cn/hook", "http:///a", "", "https://" + "a" * 600])
+@pytest.mark.parametrize("url", ["ftp://x.cn/a", "javascript:alert(1)", "x.cn/hook", "http:///a", "", "https://" + "a" * 600,
+                                 "http://[::1", "http://a.cn:99999/", "http://a b.cn/"])
 def test_webhook_urls_that_are_not_http_are_refused(url: str) -> None:
     with pytest.raises(InvalidInput):
         delivery.check_url(url)

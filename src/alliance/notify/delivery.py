@@ -113,8 +113,12 @@ SIGNATURE_TOLERANCE = timedelta(minutes=5)
 def check_url(url: str) -> str:
     """The webhook URL, stripped; InvalidInput unless it is an absolute http or https URL with a host."""
     url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 500:
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port  # a malformed host or port raises here, not when calling
+    except ValueError:
+        host = None
+    if host is None or parts.scheme not in ("http", "https") or len(url) > 500 or any(c.isspace() for c in url):
         raise InvalidInput(Message("a webhook URL must be an http:// or https:// address (at most 500 "
                                    "characters), not {url!r}", url=url[:100]),
                            [Problem("webhook", "url", Message("not an http(s) URL"))])
