@@ -101,3 +101,24 @@ def test_webhook_add_test_deliveries_disable_remove(cli: Store) -> None:
     assert "disabled" in run("notify", "webhook", "list", "-a", "tea", "--as", "coord").output
     assert "removed" in run("notify", "webhook", "remove", "-a", "tea", "--as", "coord", hook).output
     assert "no webhooks" in run("notify", "webhook", "list", "-a", "tea", "--as", "coord").output
+
+
+def test_dispatch_publishes_the_reminders_that_came_due(cli: Store, clock: FrozenClock) -> None:
+    from datetime import date, datetime, time, timedelta, UTC
+
+    from alliance.access.roles import Principal
+    from alliance.governance import service_meetings as meetings
+
+    coordinator = Principal("coord", Role.COORDINATOR, "tea", kind="user")
+    body = meetings.create_body(cli, "tea", coordinator, name="联合管理委员会", kind="joint_committee",
+                                term_from=date(2026, 11, 1), term_to=None, cadence="quarterly", meeting_time=time(10, 0),
+                                duration_minutes=60, seats=[("A", "chair", None), ("B", "member", None)], rules=None,
+                                clock=clock)
+    soon = datetime.now(UTC) + timedelta(hours=3)  # the CLI runs on the real clock
+    local = soon.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
+    meetings.add_meeting(cli, "tea", coordinator, body.id, local.date(), local.time().replace(second=0, microsecond=0),
+                         clock, title="临时会议")
+    result = run("notify", "dispatch")
+    assert result.exit_code == 0, result.output
+    listed = json.loads(run("notify", "inbox", "--as", "b-admin", "--json").stdout)
+    assert [i["event"] for i in listed] == ["meeting.reminder"]

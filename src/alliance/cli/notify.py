@@ -52,9 +52,13 @@ def _json(value: Any) -> None:
 @fails_cleanly
 def dispatch() -> None:
     """Deliver once what is waiting: new notices to inboxes, e-mails and webhooks, and due retries."""
+    from alliance.governance.reminders import notify_due
+
     store = open_store()
     try:
-        r = service.run_once(store, SystemClock())
+        clock = SystemClock()
+        notify_due(store, clock)  # the action items and meetings that came due: as the scheduler does
+        r = service.run_once(store, clock)
     finally:
         store.close()
     console.print(f"{r.notices} notices dispatched ({r.inbox} inbox, {r.emails} e-mail, {r.webhooks} webhook); "
