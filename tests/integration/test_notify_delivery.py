@@ -287,3 +287,14 @@ def test_disable_test_event_and_delete(store: Store, clock: FrozenClock, tea: in
     assert service_webhooks.webhooks(store, user("coord"), "tea") == []
     with store.unit_of_work() as uow:
         assert NotifyRepository(uow.connection).deliveries_of_alliance(tea) == []
+
+
+def test_a_notice_told_to_each_party_reaches_a_coordinator_and_an_alliance_webhook_once(
+        store: Store, clock: FrozenClock, tea: int) -> None:
+    hook = service_webhooks.add_webhook(store, user("coord"), "tea", "https://a.example.cn/h", ["dispute.opened"], clock)
+    publish_all(store, clock, *(notice(tea, EventKind.DISPUTE_OPENED, Audience.MEMBER, member=m, key=f"d1-{m}")
+                                for m in ("A", "B")))
+    service.dispatch(store, clock, service.Postman())
+    assert inbox_events(store, "coord") == ["dispute.opened"]
+    assert inbox_events(store, "a-admin") == inbox_events(store, "b-admin") == ["dispute.opened"]
+    assert len(service_webhooks.deliveries(store, user("coord"), "tea", hook.webhook.id)) == 1

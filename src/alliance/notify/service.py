@@ -71,6 +71,9 @@ class Report:
     failed: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    # What this run already told whom: a notice published once per party (a dispute, a meeting) with
+    # the same text and link reaches a coordinator or an alliance webhook once, not once per party.
+    told: set[tuple[object, ...]] = field(default_factory=set, repr=False)
 
 
 def say(text: str, document: object, locale: str) -> str:
@@ -93,6 +96,7 @@ def dispatch(store: Store, clock: Clock, postman: Postman | None = None, report:
     with store.unit_of_work() as uow:
         pending = OutboxRepository(uow.connection).undispatched()
     for row in pending:
+        told = set(report.told)  # as it was, should this row's transaction not commit
         try:
             with store.unit_of_work() as uow:
                 _fan_out(NotifyRepository(uow.connection), row, postman, clock, report)
@@ -100,6 +104,7 @@ def dispatch(store: Store, clock: Clock, postman: Postman | None = None, report:
                 uow.commit()
             report.notices += 1
         except Exception as exc:  # one bad row must not stop the others; it is tried again next minute
+            report.told = told
             logger.exception("dispatching notice %s failed", row.id)
             report.errors.append(f"notice {row.id}: {exc}")
     return report
@@ -111,7 +116,11 @@ def _fan_out(repo: NotifyRepository, row: OutboxRow, postman: Postman, clock: Cl
     code, timezone = repo.alliance_of(row.alliance_id)
     people = [delivery.Person(h.user_id, h.username, h.role, h.member) for h in repo.role_holders(row.alliance_id)
               if not h.disabled and not has_left(h.member_left_on, timezone, clock)]
+    same = (row.alliance_id, row.event, row.title, row.body, row.link)
     for person in delivery.audience(people, kind, row.member):
+        if ("user", person.user_id, *same) in report.told:
+            continue
+        report.told.add(("user", person.user_id, *same))
         choices = repo.choices(person.user_id)
         if delivery.wanted(choices, event, Channel.INBOX):
             repo.add_to_inbox({"alliance_id": row.alliance_id, "user_id": person.user_id, "outbox_id": row.id,
@@ -131,7 +140,9 @@ def _fan_out(repo: NotifyRepository, row: OutboxRow, postman: Postman, clock: Cl
                                user_id=person.user_id, payload={"subject": subject, "body": body, "language": locale}))
         report.emails += 1
     for hook in repo.webhooks(row.alliance_id):
-        if hook.enabled and row.event in hook.events and delivery.webhook_hears(hook.member, kind, row.member):
+        if (hook.enabled and row.event in hook.events and delivery.webhook_hears(hook.member, kind, row.member)
+                and ("hook", hook.id, *same) not in report.told):
+            report.told.add(("hook", hook.id, *same))
             payload = {"id": f"ntc_{row.id}", "event": row.event, "alliance": code, "member": row.member,
                        "title": say(row.title, row.title_doc, postman.webhook_locale),
                        "body": say(row.body, row.body_doc, postman.webhook_locale),
