@@ -24,12 +24,15 @@ from alliance.api.routers import docs as api_docs
 from alliance.api.routers import governance as governance_api
 from alliance.api.routers import disputes
 from alliance.api.routers import proposals as proposals_api
+from alliance.api.routers import notifications as notifications_api
 from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
 from alliance.edge.idempotency import IdempotentWrites
 from alliance.edge.routes import ROUTES
 from alliance.governance.disputes import escalate_due
+from alliance.governance.reminders import notify_due
 from alliance.governance.service_proposals import advance_due
+from alliance.notify.service import run_once as deliver_notices
 from alliance.settlement.scheduler import DailySettlement
 from alliance.store.database import Store
 from alliance.store.shared_facts import shared_facts
@@ -46,6 +49,7 @@ from alliance.web import incident_pages
 from alliance.api.routers import warnings as warnings_api
 from alliance.health.warnings.evaluation import evaluate_due as evaluate_warnings
 from alliance.web import warning_pages
+from alliance.web import notify_pages
 
 
 logger = logging.getLogger("alliance.server")
@@ -97,7 +101,10 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
         daily = (DailySettlement(store, facts, settle_at, clock, also=[lambda: escalate_due(store, clock),
                                                                             lambda: advance_due(store, clock),
                                                                             lambda: escalate_late(store, clock),
-                                                                            lambda: evaluate_warnings(store, clock)])
+                                                                            lambda: evaluate_warnings(store, clock),
+                                                                            # last: what the steps above published goes out in the same minute
+                                                                            lambda: notify_due(store, clock),
+                                                                            lambda: deliver_notices(store, clock)])
                  if settle_at is not None else None)
         if daily is not None:
             daily.start()
@@ -137,6 +144,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(disputes.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(proposals_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(incidents_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(notifications_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(pages.router)
     app.include_router(alliance_pages.router)
     app.include_router(settlement_pages.router)
@@ -155,6 +163,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(incident_pages.router)
     app.include_router(warnings_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(warning_pages.router)
+    app.include_router(notify_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _declare_bearer_scheme(app)
     settings = get_settings()

@@ -167,7 +167,8 @@ def test_every_page_route_is_in_the_access_map_and_nothing_else_is(app_client: T
 def _concrete(path: str) -> str:
     return (path.replace("{code}", "cloud-hw").replace("{member}", "HW").replace("{day}", "2026-12-05")
             .replace("{agreement}", "hw-split").replace("{version}", "1").replace("{power_id}", "1")
-            .replace("{number}", "1").replace("{sha256}", "0" * 64).replace("{rule_id}", "r").replace("{silence_id}", "1"))
+            .replace("{number}", "1").replace("{sha256}", "0" * 64).replace("{rule_id}", "r").replace("{silence_id}", "1")
+            .replace("{webhook_id}", "1").replace("{notice_id}", "1"))
 
 
 @pytest.mark.parametrize("user", ["stranger"])

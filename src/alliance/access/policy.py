@@ -64,6 +64,8 @@ class Action(StrEnum):
     MANAGE_INCIDENTS = "manage_incidents"     # the SOP checklists and response clocks of incidents
     READ_WARNINGS = "read_warnings"           # warning rules and firings (members: their member's and alliance-wide)
     MANAGE_WARNINGS = "manage_warnings"       # warning rules and silences
+    OWN_NOTIFICATIONS = "own_notifications"   # the account's own inbox and notification preferences
+    MANAGE_WEBHOOKS = "manage_webhooks"       # webhooks: a coordinator its alliance's, a member admin its member's
 
 
 ALLOWED: dict[Role, frozenset[Action]] = {
@@ -279,3 +281,10 @@ for _role in (Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST):
 DEPARTED_MAY = DEPARTED_MAY | {Action.READ_WARNINGS}
 ACTION_NAMES[Action.READ_WARNINGS] = Message("read warnings")
 ACTION_NAMES[Action.MANAGE_WARNINGS] = Message("manage warnings")
+# notify: every account reads its own notifications; a member admin manages its own member's webhooks
+# (notify.service_webhooks keeps it to them).
+for _role in (Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST):
+    ALLOWED[_role] = ALLOWED[_role] | {Action.OWN_NOTIFICATIONS}
+ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.MANAGE_WEBHOOKS}
+ACTION_NAMES[Action.OWN_NOTIFICATIONS] = Message("own notifications")
+ACTION_NAMES[Action.MANAGE_WEBHOOKS] = Message("manage webhooks")

@@ -79,6 +79,8 @@ COMMANDS: dict[str, Entry] = {
     "incident": Entry("alliance.cli.incidents:app",
                       "Incidents: priority by kind, SOP checklists, response clocks, timeline and closing review."),
     "warning": Entry("alliance.cli.warnings:app", "Warning rules: conditions on indicators, their firings and silences."),
+    "notify": Entry("alliance.cli.notify:app",
+                    "Notifications: your inbox and preferences, webhooks, and delivering what is due."),
 }
 
 

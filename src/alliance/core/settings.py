@@ -67,6 +67,15 @@ class Settings(BaseModel):
                     "whose X-Forwarded-For and X-Forwarded-Proto are believed; from anyone else they are ignored.",
     )
 
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="SMTP server for notification e-mail, e.g. smtp://user:password@host:587?starttls=1 or "
+                    "smtps://user:password@host:465; unset: e-mails are recorded as skipped (docs/notifications.md).",
+    )
+    mail_from: str = Field(default="Alliance <alliance@localhost>", description="From address of notification e-mail.")
+    public_url: str = Field(default="http://127.0.0.1:8000",
+                            description="The workspace's address as users reach it, for links in e-mails and webhooks.")
+
     def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
         """The trusted proxies as networks (a bare address is a network of one)."""
         try:

@@ -323,6 +323,31 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/health/warnings/silences"): Action.MANAGE_WARNINGS,
     ("POST", "/alliances/{code}/health/warnings/silences/{silence_id}/end"): Action.MANAGE_WARNINGS,
     ("POST", "/alliances/{code}/health/warnings/evaluate"): Action.MANAGE_WARNINGS,
+    # Notifications (notify): one's own inbox and preferences need no alliance (the service checks
+    # OWN_NOTIFICATIONS and that a person, not a key, asks); webhooks are managed per alliance or member.
+    ("GET", "/api/v1/inbox"): Action.COMPUTE,
+    ("POST", "/api/v1/inbox/{notice_id}/read"): Action.COMPUTE,
+    ("POST", "/api/v1/inbox/read-all"): Action.COMPUTE,
+    ("GET", "/api/v1/account/notifications"): Action.COMPUTE,
+    ("PUT", "/api/v1/account/notifications"): Action.COMPUTE,
+    ("GET", "/api/v1/alliances/{code}/webhooks"): Action.MANAGE_WEBHOOKS,
+    ("POST", "/api/v1/alliances/{code}/webhooks"): Action.MANAGE_WEBHOOKS,
+    ("POST", "/api/v1/alliances/{code}/webhooks/{webhook_id}/disable"): Action.MANAGE_WEBHOOKS,
+    ("POST", "/api/v1/alliances/{code}/webhooks/{webhook_id}/enable"): Action.MANAGE_WEBHOOKS,
+    ("DELETE", "/api/v1/alliances/{code}/webhooks/{webhook_id}"): Action.MANAGE_WEBHOOKS,
+    ("GET", "/api/v1/alliances/{code}/webhooks/{webhook_id}/deliveries"): Action.MANAGE_WEBHOOKS,
+    ("POST", "/api/v1/alliances/{code}/webhooks/{webhook_id}/test"): Action.MANAGE_WEBHOOKS,
+    ("GET", "/inbox"): Action.COMPUTE,
+    ("POST", "/inbox/{notice_id}/read"): Action.COMPUTE,
+    ("POST", "/inbox/read-all"): Action.COMPUTE,
+    ("GET", "/account/notifications"): Action.COMPUTE,
+    ("POST", "/account/notifications"): Action.COMPUTE,
+    ("GET", "/alliances/{code}/webhooks"): Action.MANAGE_WEBHOOKS,
+    ("POST", "/alliances/{code}/webhooks"): Action.MANAGE_WEBHOOKS,
+    ("POST", "/alliances/{code}/webhooks/{webhook_id}/enabled"): Action.MANAGE_WEBHOOKS,
+    ("POST", "/alliances/{code}/webhooks/{webhook_id}/delete"): Action.MANAGE_WEBHOOKS,
+    ("POST", "/alliances/{code}/webhooks/{webhook_id}/test"): Action.MANAGE_WEBHOOKS,
+    ("GET", "/alliances/{code}/webhooks/{webhook_id}"): Action.MANAGE_WEBHOOKS,
 }
 
 # Signing for a member may be done under its power of attorney (the other acts for a member not);

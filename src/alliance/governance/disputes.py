@@ -32,6 +32,8 @@ from alliance.registry.lifecycle import ALLOWED, Write
 from alliance.core.errors import AllianceError, Conflict, InvalidInput, NotFound
 from alliance.core.messages import Message, joined
 from alliance.core.money import Money
+from alliance.governance.dispute_notices import tell_parties
+from alliance.notify.notice import EventKind
 from alliance.governance import escalation, neutral_report
 from alliance.governance.escalation import DEFAULT_LADDER, Ladder, Position, ladder_from
 from alliance.ledger import events
@@ -317,6 +319,8 @@ def open_dispute(store: Store, facts: FactStore, alliance_code: str, claim: Clai
             "number": number, "claim_sha256": claim_sha256, "report_sha256": report_sha256,
             "evidence": [e.sha256 for e in evidence], "status": "open", "level": 0,
         })
+        tell_parties(uow, alliance.id, alliance_code, number, [claim.claimant, *claim.respondents],
+                     EventKind.DISPUTE_OPENED, now)
         uow.commit()
     return show(store, alliance_code, number, principal, clock)
 

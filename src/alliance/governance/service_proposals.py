@@ -52,6 +52,8 @@ from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.ledger.coverage import outcome_sha256
 from alliance.registry.lifecycle import ALLOWED, Write, check_writable
+from alliance.notify.notice import Audience, EventKind, Notice
+from alliance.notify.outbox import publish
 from alliance.registry.model import Alliance
 from alliance.store.database import Store
 from alliance.store.governance_repository import GovernanceRepository
@@ -864,6 +866,13 @@ def _remind(store: Store, alliance_code: str, number: int, clock: Clock) -> bool
         waiting = [m for m in (proposal.electorate or {}) if m not in voted]
         repo.add_reminders(alliance.id, proposal.id, waiting, now)
         repo.update(alliance.id, proposal.id, reminded_at=now)
+        for member in waiting:  # told by the platform's notifications too (inbox, e-mail, webhooks)
+            publish(uow, Notice(EventKind.VOTE_REMINDER, alliance.id, Audience.MEMBER,
+                                Message("Your vote on proposal {number} is awaited", number=number),
+                                Message("Proposal {number}: {title}. Voting closes at {closes} (UTC).", number=number,
+                                        title=proposal.title, closes=f"{proposal.voting_until:%Y-%m-%d %H:%M}"),
+                                link=f"/alliances/{alliance.code}/proposals/{number}", member=member,
+                                key=f"proposal-{number}-{member}"), now)
         uow.commit()
     return True
 

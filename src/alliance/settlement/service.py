@@ -26,7 +26,10 @@ from alliance.core.text import check_text
 from alliance.core.errors import AllianceError, AllianceNotFound, Conflict, InvalidInput, NotFound, Problem
 from alliance.core.money import Money
 from alliance.core.messages import Message
+from alliance.notify.notice import Audience, EventKind, Notice
+from alliance.notify.outbox import publish
 from alliance.registry.model import Alliance
+from alliance.store.unit_of_work import UnitOfWork
 from alliance.registry.lifecycle import Write, allows, check_writable
 from alliance.settlement.engine import DayContext, SettlementInputMissing, reweight, settle_totals
 from alliance.settlement.journal import JournalEntry
@@ -268,6 +271,11 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
             **({"unshared_reason": reason} if reason else {})}), *(
             (events.CORRECTION_BOOKED, {"correction": c.id, "dispute": c.dispute_number, "ruling": c.ruling_ref,
                                         "day": day.isoformat()}) for c in pending)])
+        publish(uow, Notice(EventKind.SETTLEMENT_CLOSED, alliance.id, Audience.MEMBERS,
+                            Message("Settlement day {day} closed", day=day),
+                            Message("{lines} order lines settled; each member's statement is ready.", lines=lines_today),
+                            link=f"/alliances/{alliance.code}/settlement/{day.isoformat()}", key=f"day-{day}"),
+                clock.now())
         uow.commit()
     # A closed day is a fact members check: sign a checkpoint covering it (the day stays closed even
     # if the key cannot be opened here; `alliance ledger checkpoint` signs later).
@@ -422,14 +430,25 @@ def _record_failure_once(store: Store, alliance_code: str, day: date, actor: str
         latest = uow.settlement.failures_between(alliance_id, day, day).get(day)
         if latest is None or latest.reason != reason:
             uow.settlement.add_failure(alliance_id, day, clock.now(), actor, reason)
+            _publish_failure(uow, alliance_id, alliance_code, day, reason, clock)
             uow.commit()
+
+
+def _publish_failure(uow: UnitOfWork, alliance_id: int, alliance_code: str, day: date, reason: str,
+                     clock: Clock) -> None:
+    publish(uow, Notice(EventKind.SETTLEMENT_FAILED, alliance_id, Audience.COORDINATORS,
+                        Message("Settlement day {day} failed", day=day),
+                        Message("Day {day} stays open: {reason}", day=day, reason=reason),
+                        link=f"/alliances/{alliance_code}/settlement", key=f"day-{day}"), clock.now())
 
 
 def _record_failure(store: Store, alliance_code: str, day: date, actor: str, clock: Clock, exc: Exception) -> None:
     reason = exc.message if isinstance(exc, AllianceError) else f"unexpected error ({type(exc).__name__}); see the server log"
     try:
         with store.unit_of_work() as uow:
-            uow.settlement.add_failure(uow.alliances.require(alliance_code).id, day, clock.now(), actor, reason)
+            alliance_id = uow.alliances.require(alliance_code).id
+            uow.settlement.add_failure(alliance_id, day, clock.now(), actor, reason)
+            _publish_failure(uow, alliance_id, alliance_code, day, reason, clock)
             uow.commit()
     except Exception:  # noqa: BLE001 - recording must never hide the failure being reported
         logger.exception("could not record the failed settlement of %s %s", alliance_code, day)

@@ -102,7 +102,8 @@ member_resources = Table(
 TENANT_ROOTS = frozenset({"alliances"})
 # Identity, not member data: who may act, held per alliance where the role is (a platform admin's
 # key belongs to no alliance).
-PLATFORM_TABLES = frozenset({"users", "api_keys", "user_roles", "web_sessions", "password_resets"})
+PLATFORM_TABLES = frozenset({"users", "api_keys", "user_roles", "web_sessions", "password_resets",
+                             "notify_accounts", "notify_preferences"})
 
 # -- screening: saved runs, prospects and their way to partnership ---------------------------------
 
@@ -1049,4 +1050,82 @@ health_warning_evaluations = Table(
     Column("period", Date, nullable=False),
     Column("evaluated_at", UtcDateTime, nullable=False),
     UniqueConstraint("alliance_id", "rule_id", "period", name="uq_health_warning_evaluations_period"),
+)
+
+# Delivering notices (notify): a user's notification settings (e-mail address, language) and the
+# channels chosen per event (only what differs from the defaults is stored), each user's inbox,
+# webhooks of an alliance (member NULL) or of one member, and every e-mail or webhook call with its
+# attempts (status pending, delivered, failed or skipped; `log` lists each attempt).
+notify_accounts = Table(
+    "notify_accounts",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("email", String(254), nullable=True),
+    Column("language", String(10), nullable=False),
+)
+
+notify_preferences = Table(
+    "notify_preferences",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("event", String(40), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    UniqueConstraint("user_id", "event", "channel", name="uq_notify_preferences_user_event_channel"),
+)
+
+notify_inbox = Table(
+    "notify_inbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("outbox_id", Integer, ForeignKey("notify_outbox.id"), nullable=False),
+    Column("event", String(40), nullable=False),
+    Column("member", String(32), nullable=True),
+    Column("title", Text, nullable=False),
+    Column("title_doc", JSON, nullable=True),
+    Column("body", Text, nullable=False),
+    Column("body_doc", JSON, nullable=True),
+    Column("link", String(500), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("read_at", UtcDateTime, nullable=True),
+    UniqueConstraint("user_id", "outbox_id", name="uq_notify_inbox_user_outbox"),
+)
+
+notify_webhooks = Table(
+    "notify_webhooks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("member", String(32), nullable=True),
+    Column("url", String(500), nullable=False),
+    Column("secret", String(100), nullable=False),
+    Column("events", JSON, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+notify_deliveries = Table(
+    "notify_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("channel", String(16), nullable=False),
+    Column("outbox_id", Integer, ForeignKey("notify_outbox.id"), nullable=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("webhook_id", Integer, ForeignKey("notify_webhooks.id"), nullable=True, index=True),
+    Column("event", String(40), nullable=False),
+    Column("recipient", String(500), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("status_code", Integer, nullable=True),
+    Column("log", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=True, index=True),
+    Column("delivered_at", UtcDateTime, nullable=True),
 )

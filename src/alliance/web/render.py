@@ -58,6 +58,7 @@ def render(request: Request, template: str, *, status: int = 200, viewer: Viewer
         csrf_field=CSRF_FIELD,
         csrf_token=viewer.csrf_token if viewer is not None else "",
         current_path=request.url.path,
+        unread_count=_unread(request, viewer),
         **context,
     )
     response = HTMLResponse(html, status_code=status, headers=headers)
@@ -70,3 +71,17 @@ def refused_page(request: Request, exc: AllianceError, title: str) -> HTMLRespon
     code, status and specifics (htmx requests get the error raised instead, as fragments)."""
     return render(request, "error.html", status=exc.status, error_title=title, error_detail=exc.message,
                   error_code=exc.code, error_status=exc.status)
+
+
+def _unread(request: Request, viewer: Viewer | None) -> int:
+    """The viewer's unread notices for the header's inbox link (0 when it cannot be said: a page never
+    fails for the count)."""
+    store = getattr(request.app.state, "store", None)
+    if viewer is None or store is None:
+        return 0
+    from alliance.notify import service_account
+
+    try:
+        return service_account.unread_count(store, viewer.principal)
+    except Exception:  # noqa: BLE001 - the count is a courtesy of the header
+        return 0

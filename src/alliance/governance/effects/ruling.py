@@ -117,6 +117,8 @@ class Ruling(Effect):
         from alliance.ledger import events
         from alliance.ledger import service as ledger
         from alliance.ledger.coverage import value_digest
+        from alliance.governance.dispute_notices import tell_parties
+        from alliance.notify.notice import EventKind
         from alliance.settlement.service_corrections import schedule_correction
         from alliance.store.dispute_repository import DisputeRepository
 
@@ -140,6 +142,8 @@ class Ruling(Effect):
                 "number": number, "ruling": ctx.reference, "status": "ruled", "correction": correction,
                 "award_sha256": value_digest([[a, b, str(c)] for a, b, c in award]),
                 "appeal_until": events.utc_text(appeal_until)})
+            tell_parties(uow, ctx.alliance.id, ctx.alliance.code, number, [dispute.claimant, *dispute.respondents],
+                         EventKind.DISPUTE_RULED, now)
             uow.commit()
         if not award:
             return Message("dispute {number} is ruled: no correction is owed", number=number)
