@@ -62,7 +62,9 @@ def test_pending_then_firing_then_resolved_with_one_grouped_notice(store: Store,
     [notice] = [n for n in _outbox(store) if n.audience == "coordinators"]
     assert (notice.event, notice.group_key) == ("warning.fired", "idle")
     assert "M1 (0.2), M2 (0.3)" in notice.body
-    assert sorted(n.member for n in _outbox(store) if n.audience == "member") == ["M1", "M2"]
+    # Each member hears of its own case only, never which other members are concerned.
+    own = {n.member: n.body for n in _outbox(store) if n.audience == "member_only"}
+    assert sorted(own) == ["M1", "M2"] and "M1 (0.2)" in own["M1"] and "M2" not in own["M1"]
     groups = service.firing_now(store, "tea", COORDINATOR, clock)
     assert [(g.rule.id, g.members) for g in groups] == [("idle", ["M1", "M2"])]
     [m2] = [f for f in groups[0].firings if f.member == "M2"]
@@ -192,27 +194,26 @@ def test_defaults_install_once_and_the_scheduler_is_idempotent(store: Store, clo
     assert _rows(store) == before
 
 
-def test_open_incident_calls_the_incident_service(store: Store, clock: FrozenClock,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
-    import types
+def test_open_incident_opens_one_real_incident_the_members_concerned_see(store: Store, clock: FrozenClock) -> None:
+    from alliance.health.incidents import service as incidents
 
-    calls: list[dict[str, Any]] = []
-    fake = types.ModuleType("alliance.health.incidents.service")
-    fake.open_from_warning = lambda uow, alliance_id, **kw: calls.append(kw) or 41  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "alliance.health.incidents.service", fake)
-    monkeypatch.setitem(sys.modules, "alliance.health.incidents", types.ModuleType("alliance.health.incidents"))
     setup_alliance(store, clock)
     service.install_defaults(store, "tea", COORDINATOR, clock)
     series = source()
     for member in ("M1", "M3"):
         series.put("public_sentiment", member, _week(clock), Decimal("10"))
     evaluation.evaluate(store, "tea", clock, source=series)
-    [call] = calls  # one incident for the rule, listing both members
-    assert (call["kind"], call["severity"], call["source"]) == ("supplier_risk", "critical", "warning:public-sentiment-red")
-    assert "M1, M3" in call["title"]
+    [opened] = incidents.list_incidents(store, "tea", COORDINATOR, clock)  # one incident for the rule, both members
+    assert (opened.kind.key, opened.stored.severity) == ("supplier_risk", "SEV1")  # a critical rule opens a SEV1
+    assert "M1, M3" in opened.title
+    m3 = Principal("m3", Role.MEMBER_ANALYST, "tea", "M3")
+    m2 = Principal("m2", Role.MEMBER_ANALYST, "tea", "M2")
+    assert [i.number for i in incidents.list_incidents(store, "tea", m3, clock)] == [opened.number]
+    assert incidents.list_incidents(store, "tea", m2, clock) == []  # not concerned
     [group] = service.firing_now(store, "tea", COORDINATOR, clock)
-    assert group.firings[0].firing.actions[0]["ref"] == {"incident": 41}
+    assert group.firings[0].firing.actions[0]["ref"] == {"incident": opened.number}
+    evaluation.evaluate(store, "tea", clock, source=series)  # the same period again: no second incident
+    assert len(incidents.list_incidents(store, "tea", COORDINATOR, clock)) == 1
 
 
 def test_agenda_item_goes_to_the_next_meeting_of_the_body(store: Store, clock: FrozenClock) -> None:

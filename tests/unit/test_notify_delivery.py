@@ -32,6 +32,7 @@ def test_defaults_inbox_for_all_email_for_urgent_and_choices_win() -> None:
     (Audience.MEMBER, "A", [1, 2, 3]),
     (Audience.MEMBER, "B", [1, 4]),
     (Audience.MEMBERS, None, [1, 2, 3, 4]),
+    (Audience.MEMBER_ONLY, "A", [2, 3]),
 ])
 def test_audiences(kind: Audience, member: str | None, heard: list[int]) -> None:
     assert [p.user_id for p in delivery.audience(PEOPLE, kind, member)] == heard
@@ -42,6 +43,8 @@ def test_a_members_webhook_hears_only_its_own_and_everyones_news() -> None:
     assert delivery.webhook_hears("A", Audience.MEMBER, "A") and delivery.webhook_hears("A", Audience.MEMBERS, None)
     assert not delivery.webhook_hears("A", Audience.MEMBER, "B")
     assert not delivery.webhook_hears("A", Audience.COORDINATORS, None)
+    assert delivery.webhook_hears("A", Audience.MEMBER_ONLY, "A") and not delivery.webhook_hears("B", Audience.MEMBER_ONLY, "A")
+    assert not delivery.webhook_hears(None, Audience.MEMBER_ONLY, "A")  # the alliance's webhook had the grouped notice
 
 
 def test_back_off_doubles_then_gives_up() -> None:

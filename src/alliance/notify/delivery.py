@@ -66,23 +66,26 @@ class Person:
 def audience(people: Iterable[Person], kind: Audience, member: str | None) -> list[Person]:
     """The people a notice for `kind` (and `member`) reaches, each once, in user id order.
 
-    A MEMBER notice reaches that member's people and the coordinators, never another member's people."""
+    A MEMBER notice reaches that member's people and the coordinators, never another member's people;
+    a MEMBER_ONLY notice only that member's people."""
     chosen: dict[int, Person] = {}
     for person in people:
         if person.role in COORDINATOR_ROLES:
-            chosen.setdefault(person.user_id, person)
-        elif person.role in MEMBER_ROLES and (kind is Audience.MEMBERS
-                                              or (kind is Audience.MEMBER and person.member == member)):
+            if kind is not Audience.MEMBER_ONLY:
+                chosen.setdefault(person.user_id, person)
+        elif person.role in MEMBER_ROLES and (kind is Audience.MEMBERS or (
+                kind in (Audience.MEMBER, Audience.MEMBER_ONLY) and person.member == member)):
             chosen.setdefault(person.user_id, person)
     return [chosen[k] for k in sorted(chosen)]
 
 
 def webhook_hears(webhook_member: str | None, kind: Audience, member: str | None) -> bool:
-    """An alliance's webhook (no member) hears every notice of its alliance; a member's webhook only
-    what that member's people would hear (its own MEMBER notices and notices to every member)."""
+    """An alliance's webhook (no member) hears every notice of its alliance but those for one member's
+    people only; a member's webhook only what that member's people would hear (its own MEMBER and
+    MEMBER_ONLY notices and notices to every member)."""
     if webhook_member is None:
-        return True
-    return kind is Audience.MEMBERS or (kind is Audience.MEMBER and member == webhook_member)
+        return kind is not Audience.MEMBER_ONLY
+    return kind is Audience.MEMBERS or (kind in (Audience.MEMBER, Audience.MEMBER_ONLY) and member == webhook_member)
 
 
 # -- retries ---------------------------------------------------------------------------------------

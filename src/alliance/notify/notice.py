@@ -32,6 +32,8 @@ class Audience(StrEnum):
     COORDINATORS = "coordinators"  # the alliance's coordinators (and platform admins who follow it)
     MEMBER = "member"              # the people of `Notice.member`, and the coordinators
     MEMBERS = "members"            # the people of every member, and the coordinators
+    MEMBER_ONLY = "member_only"    # the people of `Notice.member` only: the coordinators hear of it
+                                   # another way (e.g. one grouped notice for all the members concerned)
 
 
 @dataclass(frozen=True)
@@ -50,5 +52,5 @@ class Notice:
     key: str = ""
 
     def __post_init__(self) -> None:
-        if self.audience is Audience.MEMBER and not self.member:
+        if self.audience in (Audience.MEMBER, Audience.MEMBER_ONLY) and not self.member:
             raise ValueError("a notice for a member names the member")

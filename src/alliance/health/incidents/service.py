@@ -336,17 +336,18 @@ def open_incident(store: Store, alliance_code: str, principal: Principal, clock:
 
 
 def open_from_warning(uow: UnitOfWork, alliance_id: int, *, title: Message, kind: str, severity: str, source: str,
-                      now: datetime) -> int:
+                      now: datetime, members: Sequence[str] = ()) -> int:
     """Open an incident inside the caller's unit of work (the warning rules': committed or rolled back
     with the caller's write); its number. The timeline says it came from `source` (e.g. "warning rule
-    public_sentiment"). InvalidInput for an unknown kind or severity, before anything is written."""
+    public_sentiment"); the members concerned see it. InvalidInput for an unknown kind or severity, before
+    anything is written."""
     found_kind = kind_of(kind)
     found_severity = engine.parse_severity(severity)
     source = check_text(source, Message("the source"), 200)
     alliance = next((a for a in uow.alliances.all() if a.id == alliance_id), None)
     if alliance is None:
         raise NotFound(Message("no alliance with id {alliance_id}", alliance_id=alliance_id))
-    return _open(uow, alliance, title=title, kind=found_kind, severity=found_severity, members=[],
+    return _open(uow, alliance, title=title, kind=found_kind, severity=found_severity, members=list(members),
                  reporter=source, reporter_member=None, lead=None, scribe=None, source=source, now=now).number
 
 

@@ -51,9 +51,17 @@ class _Notify:
         link = f"/alliances/{firing.alliance_code}/health/warnings"
         ids = [publish(firing.uow, Notice(event, firing.alliance_id, Audience.COORDINATORS, title, body, link=link,
                                           key=rule.id), firing.now)]
+        # Each member concerned hears of its own case only (never which other members are concerned);
+        # the coordinators had the grouped notice above.
         for member in firing.members:
             if member is not None:
-                ids.append(publish(firing.uow, Notice(event, firing.alliance_id, Audience.MEMBER, title, body,
+                own = (Message("{rule} no longer holds for: {members} (period from {period}).", rule=name,
+                               members=f"{member} ({firing.values.get(member, '')})", period=firing.period)
+                       if firing.resolved else
+                       Message("{rule} holds for: {members} (period from {period}). What to do: {runbook}", rule=name,
+                               members=f"{member} ({firing.values.get(member, '')})", period=firing.period,
+                               runbook=rule.runbook.both()))
+                ids.append(publish(firing.uow, Notice(event, firing.alliance_id, Audience.MEMBER_ONLY, title, own,
                                                       link=link, member=member, key=f"{rule.id}/{member}"), firing.now))
         return ActionRecord(self.kind, True, Message("notice published ({count})", count=len(ids)), {"outbox": ids})
 

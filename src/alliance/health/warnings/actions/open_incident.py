@@ -19,6 +19,10 @@ class OpenIncidentParams(BaseModel):
     title: Text
 
 
+# A rule's severity as an incident's (SEV1 is the most severe).
+INCIDENT_SEVERITY = {"critical": "SEV1", "warning": "SEV2", "info": "SEV3"}
+
+
 class _OpenIncident:
     kind = "open_incident"
     Params = OpenIncidentParams
@@ -27,15 +31,15 @@ class _OpenIncident:
     on_resolve = False
 
     def perform(self, params: OpenIncidentParams, firing: Firing) -> ActionRecord:
-        try:
-            from alliance.health.incidents.service import open_from_warning
-        except ImportError:  # the incidents capability is not installed in this build
-            return ActionRecord(self.kind, False, Message("incidents are not available: no incident was opened"))
-        members = ", ".join(m for m in firing.members if m is not None)
+        from alliance.health.incidents.service import open_from_warning
+
+        concerned = [m for m in firing.members if m is not None]
+        members = ", ".join(concerned)
         title = Message("{title} ({members})", title=params.title.both(), members=members) if members \
             else Message("{title}", title=params.title.both())
         number = open_from_warning(firing.uow, firing.alliance_id, title=title, kind=params.incident_kind,
-                                   severity=firing.rule.severity, source=f"warning:{firing.rule.id}", now=firing.now)
+                                   severity=INCIDENT_SEVERITY[firing.rule.severity], source=f"warning:{firing.rule.id}",
+                                   members=concerned, now=firing.now)
         return ActionRecord(self.kind, True, Message("incident {number} opened", number=number), {"incident": number})
 
     def describe(self, params: OpenIncidentParams) -> Message:
