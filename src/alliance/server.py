@@ -24,6 +24,7 @@ from alliance.api.routers import docs as api_docs
 from alliance.api.routers import governance as governance_api
 from alliance.api.routers import disputes
 from alliance.api.routers import proposals as proposals_api
+from alliance.api.routers import kpis as kpis_api
 from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
 from alliance.edge.idempotency import IdempotentWrites
@@ -40,6 +41,7 @@ from alliance.web import governance_pages
 from alliance.web import weights_pages
 from alliance.web import dispute_pages
 from alliance.web import proposal_pages
+from alliance.web import health_pages
 
 
 logger = logging.getLogger("alliance.server")
@@ -128,6 +130,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(governance_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(disputes.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(proposals_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(kpis_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(pages.router)
     app.include_router(alliance_pages.router)
     app.include_router(settlement_pages.router)
@@ -143,6 +146,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(weights_pages.router)
     app.include_router(dispute_pages.router)
     app.include_router(proposal_pages.router)
+    app.include_router(health_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _declare_bearer_scheme(app)
     settings = get_settings()

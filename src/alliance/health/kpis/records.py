@@ -320,3 +320,11 @@ def schedule_review(store: Store, alliance_code: str, principal: Principal, meet
     title = f"季度健康度评审 / Quarterly health review {chosen.label}: {review_link(alliance_code, chosen.label)}"
     return service_meetings.add_agenda_item(store, alliance_code, principal, meeting_id, title=title,
                                             time_box=REVIEW_MINUTES)
+
+
+def alliance_today(store: Store, alliance_code: str, clock: Clock) -> date:
+    """Today in the alliance's time zone: the day pledges are judged as of."""
+    from alliance.core.clock import local_today
+
+    with store.unit_of_work() as uow:
+        return local_today(clock, uow.alliances.require(alliance_code).timezone)

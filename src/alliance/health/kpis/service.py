@@ -33,7 +33,8 @@ from alliance.store.database import Store
 from alliance.store.unit_of_work import UnitOfWork
 
 TREND_QUARTERS = 4
-SERIES_GRANULARITIES = ("week", "month", "quarter")  # the scorecard's trend: this period and the ones before it
+SERIES_GRANULARITIES = ("week", "month", "quarter")
+MOST_PERIODS = 520  # ten years of weeks  # the scorecard's trend: this period and the ones before it
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +162,9 @@ def series(store: Store, alliance_code: str, kpi_codes: Sequence[str], *, granul
     if granularity not in SERIES_GRANULARITIES:
         raise PeriodInvalid(Message("{granularity!r} is not week, month or quarter", granularity=str(granularity)))
     periods = between(granularity, since, until)
+    if len(periods) > MOST_PERIODS:
+        raise PeriodInvalid(Message("a series holds at most {most} periods; {count} asked for",
+                                    most=MOST_PERIODS, count=len(periods)))
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         catalogue = loader.current_catalogue(uow, alliance.id)
