@@ -114,7 +114,9 @@ def test_meeting_attendance_decision_speed_entropy_and_frequency(world: Store, c
             title="late", owner="B", due_on=date(2026, 10, 21), status="done", created_by="t", created_at=T0,
             closed_at=at(25))
     # Proposal 1 (A): 10 days to close; proposal 2 (B): 4.5 days to implementation.
-    _proposal(world, h, body, 1, "A", at(1, 10, 0), closed=at(11, 10, 0))
+    first = _proposal(world, h, body, 1, "A", at(1, 10, 0), closed=at(11, 10, 0))
+    _insert(world, gov_ballots, alliance_id=h, proposal_id=first, voter="A", choice="yes", cast_by="t", cast_at=at(8),
+            salt="x")
     _proposal(world, h, body, 2, "B", at(2, 10, 0), closed=at(4, 10, 0), implemented=at(6, 10, 12))
     found = _scores(world, clock)
     assert found["meeting_attendance"].value == Decimal("50.00")  # 6 / 12
@@ -128,8 +130,10 @@ def test_meeting_attendance_decision_speed_entropy_and_frequency(world: Store, c
     assert found["collaboration_entropy"].value == 4
     assert _scores(world, clock, "B")["collaboration_entropy"].value == 4
     assert _scores(world, clock, "A")["collaboration_entropy"].value == 0
-    # 4 meetings + 1 with minutes + 2 proposals = 7 events over 92 days (13.14 weeks)
-    assert found["communication_frequency"].value == (Decimal(7) / (Decimal(92) / 7)).quantize(Decimal("0.01"))
+    # 4 meetings + 1 with minutes + 2 proposals + 1 ballot = 8 events over 92 days (13.14 weeks)
+    assert found["communication_frequency"].value == (Decimal(8) / (Decimal(92) / 7)).quantize(Decimal("0.01"))
+    # A: 4 meetings attended + the minutes of one + its proposal + its ballot = 7
+    assert _scores(world, clock, "A")["communication_frequency"].details["events"] == 7
 
 
 def test_information_sharing_and_disputes(world: Store, clock: FrozenClock) -> None:

@@ -24,7 +24,7 @@ from alliance.core.messages import Message
 from alliance.health.kpis.errors import PeriodInvalid
 from alliance.health.kpis import loader
 from alliance.health.kpis.catalogue import SCORED, Catalogue, Dimension, KpiDefinition
-from alliance.health.kpis.indicators.base import IndicatorData, Window
+from alliance.health.kpis.indicators.base import Window
 from alliance.health.kpis.periods import Granularity, Period, between, containing, parse_period
 from alliance.health.kpis.scorecard import scorecards
 from alliance.health.kpis.scoring import Scores
