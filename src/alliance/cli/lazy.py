@@ -76,6 +76,10 @@ COMMANDS: dict[str, Entry] = {
                       "Proposals a body decides: draft, submit, discuss, vote, close, implement."),
     "vote": Entry("alliance.cli.proposals:vote_app",
                   "Vote on a proposal, or give your vote to another member (a proxy)."),
+    "health": Entry("alliance.cli.kpis:health_app",
+                    "The alliance's health: the scorecard of 12 indicators, per member or alliance-wide."),
+    "kpi": Entry("alliance.cli.kpis:kpi_app", "The KPI catalogue and the values entered for it."),
+    "pledge": Entry("alliance.cli.kpis:pledge_app", "Members' pledges of resources and their deliveries."),
 }
 
 
