@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from alliance.health.kpis.catalogue import SCORED, Band, Catalogue, Dimension, Direction, KpiDefinition
 
@@ -42,11 +43,19 @@ def _between(value: Fraction, low: Fraction, high: Fraction, score_low: Fraction
     return score_low + (score_high - score_low) * (value - low) / (high - low)
 
 
+@lru_cache(maxsize=1024)
+def _thresholds(kpi: KpiDefinition) -> tuple[int, Fraction, Fraction, Fraction, Fraction]:
+    """(sign, amber, green, target, floor) as exact fractions on the "higher is better" side, made
+    once per definition (a scorecard of 500 members scores each KPI 500 times)."""
+    sign = 1 if kpi.direction is Direction.HIGHER else -1
+    a, g, t = (sign * Fraction(x) for x in (kpi.amber, kpi.green, kpi.target))
+    return sign, a, g, t, a - (g - a)
+
+
 def normalise(value: Decimal, kpi: KpiDefinition) -> Fraction:
     """The value's score from 0 to 100 (see the module docstring); exact."""
-    sign = 1 if kpi.direction is Direction.HIGHER else -1
-    v, a, g, t = (sign * Fraction(x) for x in (value, kpi.amber, kpi.green, kpi.target))
-    floor = a - (g - a)
+    sign, a, g, t, floor = _thresholds(kpi)
+    v = sign * Fraction(value)
     if v >= g:
         return HUNDRED if v >= t or t <= g else _between(v, g, t, GREEN_FROM, HUNDRED)
     if v >= a:
