@@ -50,7 +50,8 @@ def test_the_coordinator_edits_enters_and_pledges(client: TestClient, store: Sto
     page = client.get(P + "?lang=en")
     assert page.status_code == 200
     for part in ('id="alliance-radar"', 'id="alliance-trend-process"', 'id="alliance-scorecard"', 'id="member-picker"',
-                 'data-kpi="meeting_attendance"', 'id="quarterly-review"', f'href="{P}"'):
+                 'data-kpi="meeting_attendance"', 'id="quarterly-review"', f'href="{P}"', f'action="{P}"',
+                 f'href="{P}/catalogue"', f'href="{P}/pledges"'):
         assert part in page.text, part
     assert "Health" in client.get("/alliances/nb?lang=en").text
     picked = client.get(P + "?member=M2&period=2026Q3", follow_redirects=False)
@@ -63,6 +64,7 @@ def test_the_coordinator_edits_enters_and_pledges(client: TestClient, store: Sto
                         follow_redirects=False)
     assert saved.status_code == 303
     versions = client.get(f"{P}/catalogue").text
+    assert f'action="{P}/catalogue"' in versions
     assert 'data-version="1"' in versions and "重视学习" in versions
     before = _counts(store)
     refused = client.post(f"{P}/catalogue", data={"csrf_token": token, "code": "learning", "name_zh": "学习成长",
@@ -76,7 +78,8 @@ def test_the_coordinator_edits_enters_and_pledges(client: TestClient, store: Sto
                                                "member": "M1", "value": "3", "evidence": "专利号 ZL2026..."},
                           follow_redirects=False)
     assert entered.status_code == 303
-    assert "ZL2026" in client.get(f"{P}/values").text
+    listed = client.get(f"{P}/values").text
+    assert "ZL2026" in listed and f'action="{P}/values"' in listed
     bad = client.post(f"{P}/values", data={"csrf_token": token, "kpi": "joint_patents", "period": "2026Q9",
                                            "member": "M1", "value": "x"})
     assert bad.status_code == 422 and 'id="value-error"' in bad.text
@@ -88,6 +91,7 @@ def test_the_coordinator_edits_enters_and_pledges(client: TestClient, store: Sto
                                                    "note": ""})
     listing = client.get(f"{P}/pledges").text
     assert 'data-status="short"' in listing and "联合展会" in listing
+    assert f'action="{P}/pledges"' in listing and f'action="{P}/pledges/1/deliveries"' in listing
     assert _counts(store) == (1, 1, 1, 1)
     nope = client.post(f"{P}/pledges", data={"csrf_token": token, "member": "M1", "kind": "money", "amount": "8",
                                              "due_on": "soon"})

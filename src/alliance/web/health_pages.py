@@ -91,7 +91,7 @@ def dashboard(request: Request, code: Code, store: StoreDep, viewer: PageViewer,
     meetings = _upcoming_meetings(store, code, viewer, clock) if viewer.may(Action.MANAGE_ALLIANCE, code) else []
     return render(request, "health/dashboard.html", status=422 if error else 200, alliance=alliance, section="health",
                   board=board, companies=companies, period_error=error, meetings=meetings,
-                  may_manage=viewer.may(Action.MANAGE_ALLIANCE, code), base=_base(request, code),
+                  may_manage=viewer.may(Action.MANAGE_ALLIANCE, code), health_base=_base(request, code),
                   **_card_context(request, board.alliance, "alliance"))
 
 
@@ -114,7 +114,7 @@ def member_page(request: Request, code: Code, member: str, store: StoreDep, view
     companies = {m.code: m.legal_name for m in registry.list_members(store, code, include_left=True)}
     pledges = records.list_pledges(store, code, viewer.principal, member=card.member)
     return render(request, "health/member.html", alliance=alliance, section="health", companies=companies,
-                  pledges=pledges, today=records.alliance_today(store, code, clock), base=_base(request, code),
+                  pledges=pledges, today=records.alliance_today(store, code, clock), health_base=_base(request, code),
                   **_card_context(request, card, "member"))
 
 
@@ -133,7 +133,7 @@ def _catalogue_page(request: Request, store: Any, code: str, viewer: Viewer, *, 
     gettext = gettext_for(request)
     return render(request, "health/catalogue.html", status=status, alliance=alliance, section="health",
                   catalogue=current, history=history, values=shown_values, errors=errors or {}, message=message,
-                  may_edit=viewer.may(Action.MANAGE_ALLIANCE, code), base=_base(request, code),
+                  may_edit=viewer.may(Action.MANAGE_ALLIANCE, code), health_base=_base(request, code),
                   dimension_names=_dimension_names(gettext),
                   dimension_options=[(d.value, name) for d, name in _dimension_names(gettext).items()],
                   sources=["entered", *INDICATORS], locale_code=_locale(request))
@@ -172,7 +172,7 @@ def _values_page(request: Request, store: Any, code: str, viewer: Viewer, clock:
                   entered=[d for d in catalogue.definitions if d.entered], names=catalogue.by_code(),
                   history=history, members=members, errors=errors or {}, message=message,
                   values=values or {"period": quarter.label}, may_enter=viewer.may(Action.MANAGE_ALLIANCE, code),
-                  base=_base(request, code), locale_code=_locale(request))
+                  health_base=_base(request, code), locale_code=_locale(request))
 
 
 @router.get("/alliances/{code}/health/values", response_class=HTMLResponse)
@@ -206,7 +206,7 @@ def _pledges_page(request: Request, store: Any, code: str, viewer: Viewer, clock
                   today=records.alliance_today(store, code, clock),
                   members=[m.code for m in registry.list_members(store, code)], kinds=list(PledgeKind),
                   errors=errors or {}, values=values or {}, message=message,
-                  may_record=viewer.may(Action.MANAGE_ALLIANCE, code), base=_base(request, code))
+                  may_record=viewer.may(Action.MANAGE_ALLIANCE, code), health_base=_base(request, code))
 
 
 @router.get("/alliances/{code}/health/pledges", response_class=HTMLResponse)
