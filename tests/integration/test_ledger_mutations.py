@@ -45,7 +45,7 @@ from alliance.store.tables import (
 )
 from alliance.store.tables import dispute_evidence, disputes as dispute_rows, gov_ballots, gov_proposals
 from alliance.store.tables import vote_weights
-from alliance.store.tables import health_kpi_catalogues, health_kpi_values
+from alliance.store.tables import health_kpi_catalogues
 from alliance.health.kpis import records as kpi_records
 from alliance.store.tables import correction_transfers, corrections
 from alliance.store.tables import gov_minutes_signoffs
@@ -146,10 +146,8 @@ def recorded(store: Store, clock: FrozenClock, tmp_path: Path) -> Recorded:
                                 rules={}, clock=clock)
     meeting = meetings.schedule(store, "nb", coordinator, body.id, date(2027, 1, 10), 1, clock)[0]
     meetings.sign_minutes(store, "nb", admin_of("nb", "M0002"), meeting.id, SETTLED_AT)
-    # The KPI scorecard: a catalogue version and an entered value (recorded last as well).
+    # The KPI scorecard: a catalogue version (recorded last as well).
     kpi_records.edit_kpi(store, "nb", coordinator, "learning", {"weight": "2"}, clock, note="重视学习")
-    kpi_records.enter_value(store, "nb", coordinator, "joint_patents", "2027Q1", "3.50", clock, member="M0001",
-                            evidence="专利 ZL2027")
     with store.unit_of_work() as uow:
         aid = uow.alliances.require("nb").id
     report = ledger.verify_store(store, "nb")
@@ -438,17 +436,6 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
     ("KPI catalogue version: a definition edited", lambda c, aid: c.execute(update(health_kpi_catalogues).where(
         health_kpi_catalogues.c.alliance_id == aid).values(definitions=[])),
      "KPI catalogue version 1 differs from what was recorded: sha256"),
-    ("entered KPI value: the value edited", lambda c, aid: c.execute(update(health_kpi_values).where(
-        health_kpi_values.c.alliance_id == aid).values(value=Decimal("9"))),
-     "entered KPI value 1 differs from what was recorded: value"),
-    ("entered KPI value: the evidence edited", lambda c, aid: c.execute(update(health_kpi_values).where(
-        health_kpi_values.c.alliance_id == aid).values(evidence="别的")),
-     "entered KPI value 1 differs from what was recorded: evidence_sha256"),
-    ("entered KPI value forged", lambda c, aid: c.execute(insert(health_kpi_values).values(
-        alliance_id=aid, kpi_code="learning", period="2027Q1", period_start=date(2027, 1, 1),
-        period_end=date(2027, 4, 1), member_code="M0002", value=Decimal("9"), evidence="", entered_by="x",
-        entered_at=datetime(2027, 1, 16, tzinfo=UTC))),
-     "is stored but no ledger entry records it"),
     ("alliance's status changed behind the ledger", lambda c, aid: c.execute(update(alliances).where(
         alliances.c.id == aid).values(status="dissolved")),
      "entry 0 (alliance.created): alliance nb differs from what was recorded: status"),

@@ -60,7 +60,6 @@ class Rows:
     corrections: list[Mapping[str, Any]] = field(default_factory=list)  # id, dispute, ruling, booked_on, transfers
     signoffs: list[Mapping[str, Any]] = field(default_factory=list)     # minutes sign-offs: id, meeting, member, ...
     kpi_catalogues: list[Mapping[str, Any]] = field(default_factory=list)  # KPI catalogue versions: version, definitions
-    kpi_values: list[Mapping[str, Any]] = field(default_factory=list)      # entered KPI values: id, kpi, period, ...
 
 
 @dataclass(frozen=True)
@@ -539,31 +538,10 @@ class KpiCatalogueKind(RecordedKind):
         return Message("KPI catalogue version {version}", version=key[0])
 
 
-class KpiValueKind(RecordedKind):
-    """An entered KPI value (health.kpis): append-only, so every stored row must be as its entry said."""
-
-    name = "entered KPI value"
-    events = (events.KPI_VALUE_ENTERED,)
-    COLUMNS = ("kpi", "period", "member", "value", "evidence_sha256")
-
-    def key(self, payload: Mapping[str, Any]) -> Key:
-        return (str(payload.get("value_id")),)
-
-    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
-        return {name: payload.get(name) for name in self.COLUMNS}
-
-    def stored(self, rows: Rows) -> dict[Key, Fields]:
-        return {(str(v["id"]),): {"kpi": v["kpi"], "period": v["period"], "member": v["member"], "value": v["value"],
-                                  "evidence_sha256": text_digest(v["evidence"])} for v in rows.kpi_values}
-
-    def describe(self, key: Key) -> Message:
-        return Message("entered KPI value {id}", id=key[0])
-
-
 KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersionKind(), SignatureKind(),
                                    PowerOfAttorneyKind(), ClosedDayKind(), ScreeningRunKind(), PilotDecisionKind(),
                                    DisputeKind(), ProposalKind(), WeightTableKind(), CorrectionKind(),
-                                   MinutesSignOffKind(), KpiCatalogueKind(), KpiValueKind())
+                                   MinutesSignOffKind(), KpiCatalogueKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 
 

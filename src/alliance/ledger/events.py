@@ -60,9 +60,8 @@ CORRECTION_SCHEDULED = "settlement.correction_scheduled"
 CORRECTION_BOOKED = "settlement.correction_booked"
 MINUTES_SIGNED = "governance.minutes_signed"  # a member signed a meeting's minutes: their document's SHA-256
 # The KPI scorecard (health.kpis): a new version of the catalogue (its number and the SHA-256 of its
-# definitions), and an entered value (its KPI, period, member, value and its evidence's SHA-256).
+# definitions).
 KPI_CATALOGUE_CHANGED = "health.kpi_catalogue_changed"
-KPI_VALUE_ENTERED = "health.kpi_value_entered"
 
 
 def utc_text(moment: datetime) -> str:

@@ -126,7 +126,6 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     events.CORRECTION_BOOKED: W.SETTLEMENT,
     events.MINUTES_SIGNED: W.VOTE,  # as the meetings whose minutes are signed (governance.service_meetings)
     events.KPI_CATALOGUE_CHANGED: W.DETAILS,  # the scorecard's catalogue is among the alliance's details
-    events.KPI_VALUE_ENTERED: W.METRICS,  # entered KPI values are period metrics
 }
 
 # The states an alliance may be founded in.

@@ -86,8 +86,7 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
     return Rows(alliance, member_rows, version_rows, signature_rows, run_rows, screening_rows, pilot_rows, power_rows,
                 disputes=_dispute_rows(c, alliance_id), proposals=ProposalRepository(c).recorded(alliance_id),
                 weights=_weight_rows(c, alliance_id), corrections=_correction_rows(c, alliance_id),
-                signoffs=_signoff_rows(c, alliance_id), kpi_catalogues=_kpi_catalogue_rows(c, alliance_id),
-                kpi_values=_kpi_value_rows(c, alliance_id))
+                signoffs=_signoff_rows(c, alliance_id), kpi_catalogues=_kpi_catalogue_rows(c, alliance_id))
 
 
 def _correction_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
@@ -137,15 +136,6 @@ def _kpi_catalogue_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]
 
     return [{"version": r.version, "definitions": r.definitions}
             for r in c.execute(select(t).where(t.c.alliance_id == alliance_id).order_by(t.c.version))]
-
-
-def _kpi_value_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
-    from alliance.store.tables import health_kpi_values as t
-
-    # The value as the entry states it: the exact decimal without trailing zeros (NUMERIC keeps 8 places).
-    return [{"id": r.id, "kpi": r.kpi_code, "period": r.period, "member": r.member_code,
-             "value": format(r.value.normalize(), "f"), "evidence": r.evidence}
-            for r in c.execute(select(t).where(t.c.alliance_id == alliance_id).order_by(t.c.id))]
 
 
 def kept_files(c: Connection, alliance_id: int) -> Iterator[tuple[int, str, int, bytes]]:

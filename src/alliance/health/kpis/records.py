@@ -6,11 +6,12 @@ Reading the catalogue and its history is every role of the alliance (`READ_DIREC
 it, entering values and recording pledges and deliveries is the coordinator's (`MANAGE_ALLIANCE`).
 A member's accounts read the entered values and pledges of their own member and the alliance's,
 never another member's. Catalogue versions, entered values and deliveries are append-only rows (a
-correction is a new row that wins); each catalogue version and each entered value is also a ledger
-entry in the same transaction (`health.kpi_catalogue_changed`, `health.kpi_value_entered`), so
-`alliance ledger verify` catches a stored version or value rewritten behind the log's back.
-Pledges and deliveries are not ledger entries: they are the coordinator's bookkeeping of what
-members promised, corrected by new deliveries.
+correction is a new row that wins). Each catalogue version is also a ledger entry in the same
+transaction (`health.kpi_catalogue_changed`: its number and its definitions' SHA-256), so `alliance
+ledger verify` catches a version rewritten behind the log's back. Entered values are not: every
+role of the alliance reads every ledger entry, a member's value is that member's data, and a
+digest of a small number without a salt would not hide it. Pledges and deliveries are not either:
+the coordinator's bookkeeping of what members promised, corrected by new deliveries.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from alliance.core.money import Money, MoneyError
 from alliance.health.kpis import loader
 from alliance.ledger import events
 from alliance.ledger import service as ledger
-from alliance.ledger.coverage import text_digest, value_digest
+from alliance.ledger.coverage import value_digest
 from alliance.health.kpis.catalogue import Catalogue, check_catalogue, edited, from_document
 from alliance.health.kpis.errors import CatalogueInvalid, KpiValueInvalid, PledgeInvalid, PledgeNotFound
 from alliance.health.kpis.indicators import INDICATORS
@@ -183,9 +184,6 @@ def enter_value(store: Store, alliance_code: str, principal: Principal, kpi: str
         value_id = repo.add_value(alliance.id, kpi_code=kpi, period=parsed_period.label,
                                   period_start=parsed_period.start, period_end=parsed_period.end, member_code=member,
                                   value=number, evidence=evidence, entered_by=principal.actor, entered_at=now)
-        ledger.record(uow, alliance.id, alliance.code, events.KPI_VALUE_ENTERED, principal.actor, now,
-                      {"value_id": value_id, "kpi": kpi, "period": parsed_period.label, "member": member,
-                       "value": format(number.normalize(), "f"), "evidence_sha256": text_digest(evidence)})
         uow.commit()
         return next(v for v in repo.values(alliance.id, kpis=[kpi]) if v.id == value_id)
 
