@@ -119,3 +119,14 @@ def test_a_member_sees_its_own_scorecard_only(client: TestClient, store: Store) 
 def test_another_alliance_gets_404(client: TestClient, path: str) -> None:
     sign_in(client, "far")
     assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("path", [f"{P}/catalogue", f"{P}/values", f"{P}/pledges", f"{P}/pledges/1/deliveries",
+                                  f"{P}/review"])
+def test_another_alliances_coordinator_cannot_post(client: TestClient, store: Store, path: str) -> None:
+    token = sign_in(client, "far")
+    answer = client.post(path, data={"csrf_token": token, "code": "learning", "weight": "3", "kpi": "learning",
+                                     "period": "2026Q4", "value": "1", "member": "M1", "kind": "money", "amount": "1",
+                                     "due_on": "2026-12-01", "delivered_on": "2026-12-01", "meeting": "1"})
+    assert answer.status_code == 404
+    assert _counts(store) == (0, 0, 0, 0)
