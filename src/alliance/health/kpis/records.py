@@ -33,7 +33,7 @@ from alliance.health.kpis import loader
 from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.ledger.coverage import value_digest
-from alliance.health.kpis.catalogue import Catalogue, check_catalogue, edited, from_document
+from alliance.health.kpis.catalogue import DEFAULT, Catalogue, check_catalogue, edited, from_document
 from alliance.health.kpis.errors import CatalogueInvalid, KpiValueInvalid, PledgeInvalid, PledgeNotFound
 from alliance.health.kpis.indicators import INDICATORS
 from alliance.health.kpis.periods import parse_period
@@ -78,7 +78,6 @@ def catalogue_history(store: Store, alliance_code: str, principal: Principal) ->
     authorize(principal, Action.READ_DIRECTORY, alliance_code)
     with store.unit_of_work() as uow:
         stored = loader.repo(uow).catalogues(uow.alliances.require(alliance_code).id)
-    from alliance.health.kpis.catalogue import DEFAULT
     return [*(CatalogueVersion(s.version, Catalogue(s.version, from_document(s.definitions)), s.note, s.changed_by,
                                s.changed_at) for s in stored),
             CatalogueVersion(0, DEFAULT, "", "", None)]

@@ -23,7 +23,7 @@ from alliance.core.errors import MemberNotFound
 from alliance.core.messages import Message
 from alliance.health.kpis.errors import PeriodInvalid
 from alliance.health.kpis import loader
-from alliance.health.kpis.catalogue import SCORED, Catalogue, Dimension, KpiDefinition
+from alliance.health.kpis.catalogue import Catalogue, Dimension, KpiDefinition
 from alliance.health.kpis.indicators.base import Window
 from alliance.health.kpis.periods import Granularity, Period, between, containing, parse_period
 from alliance.health.kpis.scorecard import scorecards
@@ -197,5 +197,5 @@ def bands(store: Store, alliance_code: str) -> dict[str, KpiDefinition]:
         return loader.current_catalogue(uow, alliance.id).by_code()
 
 
-__all__ = ["SCORED", "Dashboard", "Scorecard", "TrendPoint", "bands", "current_quarter", "dashboard",
+__all__ = ["Dashboard", "Scorecard", "TrendPoint", "bands", "current_quarter", "dashboard",
            "member_scorecards", "scorecard", "series"]
