@@ -25,6 +25,7 @@ from alliance.api.routers import governance as governance_api
 from alliance.api.routers import disputes
 from alliance.api.routers import proposals as proposals_api
 from alliance.api.routers import notifications as notifications_api
+from alliance.api.routers import kpis as kpis_api
 from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
 from alliance.edge.idempotency import IdempotentWrites
@@ -50,6 +51,7 @@ from alliance.api.routers import warnings as warnings_api
 from alliance.health.warnings.evaluation import evaluate_due as evaluate_warnings
 from alliance.web import warning_pages
 from alliance.web import notify_pages
+from alliance.web import health_pages
 
 
 logger = logging.getLogger("alliance.server")
@@ -145,6 +147,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(proposals_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(incidents_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(notifications_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(kpis_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(pages.router)
     app.include_router(alliance_pages.router)
     app.include_router(settlement_pages.router)
@@ -164,6 +167,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(warnings_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(warning_pages.router)
     app.include_router(notify_pages.router)
+    app.include_router(health_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _declare_bearer_scheme(app)
     settings = get_settings()

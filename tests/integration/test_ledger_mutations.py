@@ -45,6 +45,8 @@ from alliance.store.tables import (
 )
 from alliance.store.tables import dispute_evidence, disputes as dispute_rows, gov_ballots, gov_proposals
 from alliance.store.tables import vote_weights
+from alliance.store.tables import health_kpi_catalogues
+from alliance.health.kpis import records as kpi_records
 from alliance.store.tables import correction_transfers, corrections
 from alliance.store.tables import gov_minutes_signoffs
 from tests.support import snapshots
@@ -152,6 +154,8 @@ def _record_everything(store: Store, clock: FrozenClock, tmp_path: Path) -> None
                                 rules={}, clock=clock)
     meeting = meetings.schedule(store, "nb", coordinator, body.id, date(2027, 1, 10), 1, clock)[0]
     meetings.sign_minutes(store, "nb", admin_of("nb", "M0002"), meeting.id, SETTLED_AT)
+    # The KPI scorecard: a catalogue version (recorded last as well).
+    kpi_records.edit_kpi(store, "nb", coordinator, "learning", {"weight": "2"}, clock, note="重视学习")
     report = ledger.verify_store(store, "nb")
     assert report.ok, report.first_mismatch
     assert report.entries >= 17 and report.checkpoints == report.entries  # one checkpoint a write
@@ -434,6 +438,9 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
             gov_minutes_signoffs.c.alliance_id == aid)).scalar_one(), member_code="M0001", sha256="1" * 64,
         account="m0001-admin", signed_at=datetime(2027, 1, 16, tzinfo=UTC))),
      "is stored but no ledger entry records it"),
+    ("KPI catalogue version: a definition edited", lambda c, aid: c.execute(update(health_kpi_catalogues).where(
+        health_kpi_catalogues.c.alliance_id == aid).values(definitions=[])),
+     "KPI catalogue version 1 differs from what was recorded: sha256"),
     ("alliance's status changed behind the ledger", lambda c, aid: c.execute(update(alliances).where(
         alliances.c.id == aid).values(status="dissolved")),
      "entry 0 (alliance.created): alliance nb differs from what was recorded: status"),

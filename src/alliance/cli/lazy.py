@@ -81,6 +81,10 @@ COMMANDS: dict[str, Entry] = {
     "warning": Entry("alliance.cli.warnings:app", "Warning rules: conditions on indicators, their firings and silences."),
     "notify": Entry("alliance.cli.notify:app",
                     "Notifications: your inbox and preferences, webhooks, and delivering what is due."),
+    "health": Entry("alliance.cli.kpis:health_app",
+                    "The alliance's health: the scorecard of 12 indicators, per member or alliance-wide."),
+    "kpi": Entry("alliance.cli.kpis:kpi_app", "The KPI catalogue and the values entered for it."),
+    "pledge": Entry("alliance.cli.kpis:pledge_app", "Members' pledges of resources and their deliveries."),
 }
 
 

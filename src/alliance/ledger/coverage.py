@@ -59,6 +59,7 @@ class Rows:
     weights: list[Mapping[str, Any]] = field(default_factory=list)      # the voting weight table: member, weight (text)
     corrections: list[Mapping[str, Any]] = field(default_factory=list)  # id, dispute, ruling, booked_on, transfers
     signoffs: list[Mapping[str, Any]] = field(default_factory=list)     # minutes sign-offs: id, meeting, member, ...
+    kpi_catalogues: list[Mapping[str, Any]] = field(default_factory=list)  # KPI catalogue versions: version, definitions
 
 
 @dataclass(frozen=True)
@@ -517,10 +518,30 @@ class MinutesSignOffKind(RecordedKind):
         return Message("minutes sign-off {signoff}", signoff=key[0])
 
 
+class KpiCatalogueKind(RecordedKind):
+    """A version of the KPI catalogue (health.kpis): its entry states the SHA-256 of its definitions,
+    recomputed from the stored version (versions are never changed: an edit is a new version)."""
+
+    name = "KPI catalogue version"
+    events = (events.KPI_CATALOGUE_CHANGED,)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("version")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        return {"sha256": payload.get("sha256")}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(r["version"]),): {"sha256": value_digest(r["definitions"])} for r in rows.kpi_catalogues}
+
+    def describe(self, key: Key) -> Message:
+        return Message("KPI catalogue version {version}", version=key[0])
+
+
 KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersionKind(), SignatureKind(),
                                    PowerOfAttorneyKind(), ClosedDayKind(), ScreeningRunKind(), PilotDecisionKind(),
                                    DisputeKind(), ProposalKind(), WeightTableKind(), CorrectionKind(),
-                                   MinutesSignOffKind())
+                                   MinutesSignOffKind(), KpiCatalogueKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 
 

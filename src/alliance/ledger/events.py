@@ -59,6 +59,9 @@ WEIGHTS_SET = "governance.weights_set"  # the explicit voting weight table, set 
 CORRECTION_SCHEDULED = "settlement.correction_scheduled"
 CORRECTION_BOOKED = "settlement.correction_booked"
 MINUTES_SIGNED = "governance.minutes_signed"  # a member signed a meeting's minutes: their document's SHA-256
+# The KPI scorecard (health.kpis): a new version of the catalogue (its number and the SHA-256 of its
+# definitions).
+KPI_CATALOGUE_CHANGED = "health.kpi_catalogue_changed"
 
 
 def utc_text(moment: datetime) -> str:

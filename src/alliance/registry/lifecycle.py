@@ -125,6 +125,7 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     events.CORRECTION_SCHEDULED: W.VOTE,
     events.CORRECTION_BOOKED: W.SETTLEMENT,
     events.MINUTES_SIGNED: W.VOTE,  # as the meetings whose minutes are signed (governance.service_meetings)
+    events.KPI_CATALOGUE_CHANGED: W.DETAILS,  # the scorecard's catalogue is among the alliance's details
 }
 
 # The states an alliance may be founded in.

@@ -86,7 +86,7 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
     return Rows(alliance, member_rows, version_rows, signature_rows, run_rows, screening_rows, pilot_rows, power_rows,
                 disputes=_dispute_rows(c, alliance_id), proposals=ProposalRepository(c).recorded(alliance_id),
                 weights=_weight_rows(c, alliance_id), corrections=_correction_rows(c, alliance_id),
-                signoffs=_signoff_rows(c, alliance_id))
+                signoffs=_signoff_rows(c, alliance_id), kpi_catalogues=_kpi_catalogue_rows(c, alliance_id))
 
 
 def _correction_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
@@ -129,6 +129,13 @@ def _signoff_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
     return [{"id": s.id, "meeting": s.meeting_id, "member": s.member_code, "sha256": s.sha256, "account": s.account,
              "signed_at": utc_text(s.signed_at)}
             for s in c.execute(select(t).where(t.c.alliance_id == alliance_id).order_by(t.c.id))]
+
+
+def _kpi_catalogue_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.tables import health_kpi_catalogues as t
+
+    return [{"version": r.version, "definitions": r.definitions}
+            for r in c.execute(select(t).where(t.c.alliance_id == alliance_id).order_by(t.c.version))]
 
 
 def kept_files(c: Connection, alliance_id: int) -> Iterator[tuple[int, str, int, bytes]]:

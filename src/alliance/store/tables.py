@@ -1129,3 +1129,73 @@ notify_deliveries = Table(
     Column("next_attempt_at", UtcDateTime, nullable=True, index=True),
     Column("delivered_at", UtcDateTime, nullable=True),
 )
+
+# -- health: the KPI scorecard (0029; health.kpis) ---------------------------------------------------
+
+# Every edit of an alliance's KPI catalogue is a new version holding the whole catalogue (no row
+# is ever changed): the history, and what each scorecard names as the version it used. An alliance
+# with no row uses the default catalogue (version 0).
+health_kpi_catalogues = Table(
+    "health_kpi_catalogues",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("definitions", JSON, nullable=False),  # [{code, name_zh, ..., target, amber, green, weight}] as text
+    Column("note", String(500), nullable=False),
+    Column("changed_by", String(200), nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+    UniqueConstraint("alliance_id", "version", name="uq_health_kpi_catalogues_alliance_version"),
+)
+
+# Entered KPI values, append-only: a correction is a new row for the same (KPI, period, member),
+# and the latest row wins. member_code NULL: the alliance as a whole.
+health_kpi_values = Table(
+    "health_kpi_values",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("kpi_code", String(40), nullable=False),
+    Column("period", String(32), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("member_code", String(32), nullable=True),
+    Column("value", ExactDecimal, nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("entered_by", String(200), nullable=False),
+    Column("entered_at", UtcDateTime, nullable=False),
+)
+
+# A member's pledge of resources: money in minor units of `unit` (a currency), any other kind as an
+# exact decimal of its unit.
+health_pledges = Table(
+    "health_pledges",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("member_code", String(32), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("quantity", ExactDecimal, nullable=True),       # every kind but money
+    Column("amount_minor", BigInteger, nullable=True),     # money
+    Column("unit", String(32), nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("pledged_by", String(200), nullable=False),
+    Column("pledged_at", UtcDateTime, nullable=False),
+    UniqueConstraint("alliance_id", "number", name="uq_health_pledges_alliance_number"),
+)
+
+health_deliveries = Table(
+    "health_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("pledge_id", Integer, ForeignKey("health_pledges.id"), nullable=False, index=True),
+    Column("quantity", ExactDecimal, nullable=True),
+    Column("amount_minor", BigInteger, nullable=True),
+    Column("delivered_on", Date, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+)

@@ -128,6 +128,15 @@ EXPLANATIONS = {
     "warning_silence_ended": N_("This silence is already over (ended or expired); set a new one if needed."),
     "warning_series_unavailable": N_("The indicator series cannot be read right now, so the warning rules were not "
                                      "evaluated; nothing was changed."),
+    "kpi_catalogue_invalid": N_("The KPI definition cannot be used as entered (its bands must order for its "
+                                "direction); the message names the indicator. The catalogue was not changed."),
+    "kpi_value_invalid": N_("The value cannot be recorded: only entered indicators of the catalogue take values, for "
+                            "a period such as 2026Q4 and a number. Nothing was stored."),
+    "kpi_period_invalid": N_("The period is not understood: write 2026Q4, 2026-11, 2026-W48 or "
+                             "2026-10-01..2027-01-01."),
+    "pledge_invalid": N_("The pledge or delivery cannot be recorded as entered; the message says what is wrong. "
+                         "Nothing was stored."),
+    "pledge_not_found": N_("There is no such pledge in this alliance, or it is not yours to see."),
 }
 # Codes that never reach a page: the command line's own, and the sign-in redirect.
 NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})

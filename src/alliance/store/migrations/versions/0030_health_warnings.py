@@ -1,7 +1,7 @@
 """Warning rules (versioned), alert states, firings, silences and evaluated periods (health.warnings).
 
 Revision ID: 0030_health_warnings
-Revises: 0028_notify_delivery
+Revises: 0029_health_kpis
 Create Date: 2026-12-04
 """
 
@@ -14,7 +14,7 @@ from alliance.store import row_security
 from alliance.store.types import UtcDateTime
 
 revision = "0030_health_warnings"
-down_revision = "0028_notify_delivery"
+down_revision = "0029_health_kpis"
 branch_labels = None
 depends_on = None
 
