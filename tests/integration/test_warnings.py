@@ -292,3 +292,28 @@ def test_a_new_alliance_gets_the_standard_rules_when_founded(store: Store, clock
         uow, alliance.id, "founder", clock.now()))
     views = service.list_rules(store, "new", Principal("c", Role.COORDINATOR, "new"))
     assert len(views) == 7 and {v.changed_by for v in views} == {"founder"}
+
+
+def test_the_standard_rules_read_the_real_kpi_catalogue(store: Store, clock: FrozenClock) -> None:
+    """No in-memory source: the KPI catalogue's entered values and bands (health.kpis) drive the
+    standard rules. A red public-sentiment index opens the backup-supplier incident for that member
+    only (the catalogue's amber threshold, 50, is the red bound); an idle rate of 12 (the catalogue's unit is
+    per cent) stays quiet under the 15 of the standard rule."""
+    from alliance.health.incidents import service as incidents
+    from alliance.health.kpis import records
+    from alliance.health.warnings.source import KpiSeries
+
+    setup_alliance(store, clock)
+    service.install_defaults(store, "tea", COORDINATOR, clock)
+    bands = KpiSeries(store).bands("tea")
+    assert (bands["public_sentiment"].higher_is_better, bands["public_sentiment"].red) == (True, Decimal("50"))
+    week = _week(clock)
+    iso = week.isocalendar()
+    period = f"{iso.year}-W{iso.week:02d}"
+    records.enter_value(store, "tea", COORDINATOR, "public_sentiment", period, "45", clock, member="M2")
+    records.enter_value(store, "tea", COORDINATOR, "public_sentiment", period, "50", clock, member="M1")  # amber, not red
+    records.enter_value(store, "tea", COORDINATOR, "resource_idle_rate", period, "12", clock, member="M3")
+    evaluation.evaluate(store, "tea", clock)
+    [opened] = incidents.list_incidents(store, "tea", COORDINATOR, clock)
+    assert opened.stored.members == ["M2"] and opened.kind.key == "supplier_risk"
+    assert not any(f.rule.id == "resource-idle" for f in service.firing_now(store, "tea", COORDINATOR, clock))

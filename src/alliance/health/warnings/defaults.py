@@ -14,7 +14,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
                  "en": "Redesign the process: more than 4 cross-team meetings without consensus on one topic"},
      "actions": [{"kind": "agenda_item", "body": "joint_committee"}, {"kind": "notify"}]},
     {"id": "resource-idle", "name": {"zh": "资源闲置率过高", "en": "Resources idle"},
-     "kpi": "resource_idle_rate", "scope": "member", "condition": {"kind": "above", "threshold": "0.15"},
+     "kpi": "resource_idle_rate", "scope": "member", "condition": {"kind": "above", "threshold": "15"},
      "for": 2, "severity": "warning",
      "runbook": {"zh": "召开资源再分配会议：资源闲置率连续两周超过15%",
                  "en": "Resource reallocation meeting: idle rate above 15% two weeks running"},

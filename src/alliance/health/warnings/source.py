@@ -49,8 +49,7 @@ class KpiSeries:
     def bands(self, alliance_code: str) -> dict[str, Bands]:
         from alliance.health.kpis import service
 
-        return {code: b for code, d in service.bands(self._store, alliance_code).items()
-                if (b := bands_of(d)) is not None}
+        return {code: bands_of(d) for code, d in service.bands(self._store, alliance_code).items()}
 
     def kpi_codes(self, alliance_code: str) -> set[str]:
         from alliance.health.kpis import service
@@ -58,45 +57,15 @@ class KpiSeries:
         return set(service.bands(self._store, alliance_code))
 
 
-def _attr(obj: Any, *names: str) -> Any:
-    for name in names:
-        if isinstance(obj, Mapping) and name in obj:
-            return obj[name]
-        if hasattr(obj, name):
-            return getattr(obj, name)
-    return None
+def bands_of(definition: Any) -> Bands:
+    """The bands of a KPI definition of the catalogue (health.kpis.catalogue.KpiDefinition).
 
-
-def bands_of(definition: Any) -> Bands | None:
-    """The bands of a KPI definition of the catalogue: its direction ("higher" / "lower" is better)
-    and the red and amber bounds (attributes `red`/`amber`, or `bands.red`/`bands.amber`, each a
-    number or a (low, high) pair whose inner bound is taken). None if it has none."""
-    direction = str(_attr(definition, "direction") or "higher")
-    higher = not direction.lower().startswith("lower")
-    holder = _attr(definition, "bands") or definition
-    red, amber = _attr(holder, "red", "red_bound"), _attr(holder, "amber", "amber_bound")
-    red, amber = _bound(red, higher), _bound(amber, higher)
-    if red is None or amber is None:
-        return None
-    return Bands(higher, red, amber)
-
-
-def _bound(value: Any, higher: bool) -> Decimal | None:
-    if value is None:
-        return None
-    if isinstance(value, (tuple, list)):
-        low, high = (value + [None, None])[:2] if isinstance(value, list) else (tuple(value) + (None, None))[:2]
-        # Higher is better: red is below its upper bound; lower is better: red is above its lower bound.
-        value = high if higher else low
-        if value is None:
-            return None
-    low_high = _attr(value, "high" if higher else "low")
-    if low_high is not None:
-        value = low_high
-    try:
-        return Decimal(str(value))
-    except ArithmeticError:
-        return None
+    The catalogue has two thresholds, `amber` and `green`, inclusive on the good side: higher is
+    better, below `amber` is red and below `green` amber; lower is better, above `amber` red and
+    above `green` amber. So the warning bands' red bound is the catalogue's amber threshold and
+    their amber bound its green one, whichever way is better."""
+    higher = str(definition.direction) == "higher"
+    return Bands(higher, Decimal(definition.amber), Decimal(definition.green))
 
 
 class MemorySeries:
