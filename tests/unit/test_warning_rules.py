@@ -88,7 +88,7 @@ def test_the_defaults_are_the_articles() -> None:
     by_id = {r.id: r for r in default_rules()}
     assert len(by_id) == len(DEFAULT_RULES) == 7
     idle = by_id["resource-idle"]
-    assert (idle.kpi, str(idle.condition.threshold), idle.for_periods) == ("resource_idle_rate", "0.15", 2)
+    assert (idle.kpi, str(idle.condition.threshold), idle.for_periods) == ("resource_idle_rate", "15", 2)  # per cent, as the catalogue
     assert by_id["public-sentiment-red"].actions[0].incident_kind == "supplier_risk"
     assert (by_id["communication-falling"].condition.kind, str(by_id["communication-falling"].condition.percent)) == (
         "drop", "30")
