@@ -130,3 +130,31 @@ def test_another_alliances_coordinator_cannot_post(client: TestClient, store: St
                                      "due_on": "2026-12-01", "delivered_on": "2026-12-01", "meeting": "1"})
     assert answer.status_code == 404
     assert _counts(store) == (0, 0, 0, 0)
+
+
+def test_the_dashboard_shows_firing_warnings_and_open_incidents_each_to_whom_they_concern(
+        client: TestClient, store: Store, clock: FrozenClock) -> None:
+    from alliance.access.roles import Principal
+    from alliance.health.incidents import service as incidents
+    from alliance.health.kpis import records
+    from alliance.health.warnings import evaluation
+    from alliance.health.warnings import service as warnings
+
+    coordinator = Principal("coord", Role.COORDINATOR, "nb")
+    warnings.install_defaults(store, "nb", coordinator, clock)
+    week = evaluation.periods.latest_completed(clock.now().date(), "week")
+    iso = week.isocalendar()
+    records.enter_value(store, "nb", coordinator, "public_sentiment", f"{iso.year}-W{iso.week:02d}", "30", clock,
+                        member="M2")
+    evaluation.evaluate(store, "nb", clock)
+    [opened] = incidents.list_incidents(store, "nb", coordinator, clock)
+    sign_in(client, "coord")
+    page = client.get(P).text
+    assert 'id="warnings-now-table"' in page and "舆情指数红灯" in page and "M2 (30" in page
+    assert f"/alliances/nb/incidents/{opened.number}" in page
+    sign_in(client, "m1")  # not concerned: neither the warning nor the incident
+    page = client.get(P).text
+    assert 'id="no-warnings"' in page and 'id="no-open-incidents"' in page and "M2 (30" not in page
+    sign_in(client, "m2")
+    page = client.get(P).text
+    assert "M2 (30" in page and f"/alliances/nb/incidents/{opened.number}" in page

@@ -22,12 +22,15 @@ from alliance.access.policy import Action
 from alliance.core.dates import DateError, parse_date
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.edge.deps import ClockDep, Code, StoreDep
+from alliance.health.incidents import service as incidents
 from alliance.health.kpis import records, service
+from alliance.health.warnings import service as warnings
 from alliance.health.kpis.catalogue import FIELDS, SCORED, Dimension
 from alliance.health.kpis.pledges import PledgeKind
 from alliance.health.kpis.scoring import shown
 from alliance.registry import service as registry
 from alliance.web import charts
+from alliance.web.incident_pages import time_left
 from alliance.web.render import gettext_for, render
 from alliance.web.viewer import PageViewer, Viewer
 
@@ -92,7 +95,18 @@ def dashboard(request: Request, code: Code, store: StoreDep, viewer: PageViewer,
     return render(request, "health/dashboard.html", status=422 if error else 200, alliance=alliance, section="health",
                   board=board, companies=companies, period_error=error, meetings=meetings,
                   may_manage=viewer.may(Action.MANAGE_ALLIANCE, code), health_base=_base(request, code),
-                  **_card_context(request, board.alliance, "alliance"))
+                  **_panels(store, code, viewer, clock), **_card_context(request, board.alliance, "alliance"))
+
+
+def _panels(store: Any, code: str, viewer: Viewer, clock: Any) -> dict[str, Any]:
+    """The other health capabilities' panels on the dashboard (None: not the viewer's to read)."""
+    return {
+        "warning_groups": (warnings.firing_now(store, code, viewer.principal, clock)
+                           if viewer.may(Action.READ_WARNINGS, code) else None),
+        "open_incidents": (incidents.open_incidents(store, code, viewer.principal, clock)
+                           if viewer.may(Action.READ_INCIDENTS, code) else None),
+        "time_left": time_left,
+    }
 
 
 def _upcoming_meetings(store: Any, code: str, viewer: Viewer, clock: Any) -> list[Any]:
