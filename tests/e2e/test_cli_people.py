@@ -144,3 +144,4 @@ def test_founding_with_a_coordinator(cli) -> None:  # type: ignore[no-untyped-de
     assert both.exit_code != 0
     bare = cli("alliance", "create", "tea5", "--name", "茶业五")
     assert bare.exit_code == 0 and "no coordinator yet" in bare.output
+    assert "resource-idle" in cli("warning", "list", "-a", "tea5", "--json").output  # the standard rules came with it

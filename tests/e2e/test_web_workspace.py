@@ -573,6 +573,13 @@ def test_found_an_alliance(app_client: TestClient, store: Store) -> None:
                            follow_redirects=False)
     assert good.status_code == 303 and good.headers["location"] == "/alliances/tea"
     assert registry.get_alliance(store, "tea").name == "杭州茶业联盟"
+    # Watched from its first day: the article's standard warning rules came with the founding.
+    from alliance.access.roles import Principal, Role
+    from alliance.health.warnings import service as warnings
+    from alliance.health.warnings.defaults import DEFAULT_RULES
+
+    rules = warnings.list_rules(store, "tea", Principal("admin", Role.PLATFORM_ADMIN))
+    assert sorted(r.rule.id for r in rules) == sorted(r["id"] for r in DEFAULT_RULES)
 
 
 NEEDS_METRICS = """agreement: pools

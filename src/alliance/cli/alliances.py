@@ -89,8 +89,10 @@ def create(
                                           display_name=coordinator_name)
         choice.check(store)
     issued: list[people.OneTimeCode] = []
-    created = service.create_alliance(store, spec, clock, then=people.appoint_coordinator(
-        choice, current_actor(), clock, issued) if choice is not None else None)
+    from alliance.health.warnings.service import with_standard_rules
+
+    created = service.create_alliance(store, spec, clock, then=with_standard_rules(people.appoint_coordinator(
+        choice, current_actor(), clock, issued) if choice is not None else None, current_actor(), clock))
     console.print(f"Created alliance [bold]{created.code}[/] ({created.name}).", highlight=False)
     if choice is None:
         console.print("It has no coordinator yet: alliance user grant USER --role coordinator "

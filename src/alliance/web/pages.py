@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from alliance.health.warnings import service as warnings
 from alliance.access import people
 from alliance.access import service as access
 from alliance.access.policy import Action
@@ -187,7 +188,8 @@ async def found_alliance(request: Request, store: StoreDep, clock: ClockDep, vie
             await run_in_threadpool(choice.check, store)
         issued: list[people.OneTimeCode] = []
         appoint = people.appoint_coordinator(choice, viewer.principal.actor, clock, issued) if choice else None
-        created = await run_in_threadpool(service.create_alliance, store, spec, clock, (), appoint)
+        founding = warnings.with_standard_rules(appoint, viewer.principal.actor, clock)
+        created = await run_in_threadpool(service.create_alliance, store, spec, clock, (), founding)
     except ValueError as exc:  # an unknown kind or structure from a tampered form
         return _alliance_form(request, store, values, [str(exc)], status=422)
     except InvalidInput as exc:

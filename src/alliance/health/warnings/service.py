@@ -336,3 +336,16 @@ def install_defaults_in(uow: UnitOfWork, alliance_id: int, actor: str, now: date
             repo.add_version(alliance_id, rule.id, rule.document(), rule.enabled, actor, now)
             added += 1
     return added
+
+
+def with_standard_rules(then: Callable[[UnitOfWork, Any], None] | None, actor: str,
+                        clock: Clock) -> Callable[[UnitOfWork, Any], None]:
+    """A founding step for registry.create_alliance's `then`: `then` (appointing the coordinator),
+    and the article's standard warning rules, in the founding transaction, so a new alliance is
+    watched from its first day."""
+    def founding(uow: UnitOfWork, alliance: Any) -> None:
+        if then is not None:
+            then(uow, alliance)
+        install_defaults_in(uow, alliance.id, actor, clock.now())
+
+    return founding
