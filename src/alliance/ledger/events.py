@@ -59,6 +59,10 @@ WEIGHTS_SET = "governance.weights_set"  # the explicit voting weight table, set 
 CORRECTION_SCHEDULED = "settlement.correction_scheduled"
 CORRECTION_BOOKED = "settlement.correction_booked"
 MINUTES_SIGNED = "governance.minutes_signed"  # a member signed a meeting's minutes: their document's SHA-256
+# Partner star ratings (health.ratings): a rating taking effect (its score, stars and the SHA-256 of its
+# explanation, who approved it when it needed approval), and the tier change it brings with the benefits.
+RATING_EFFECTIVE = "rating.took_effect"
+TIER_CHANGED = "rating.tier_changed"
 
 
 def utc_text(moment: datetime) -> str:

@@ -125,6 +125,9 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     events.CORRECTION_SCHEDULED: W.VOTE,
     events.CORRECTION_BOOKED: W.SETTLEMENT,
     events.MINUTES_SIGNED: W.VOTE,  # as the meetings whose minutes are signed (governance.service_meetings)
+    # Ratings judge partners of a working alliance: only while forming or active.
+    events.RATING_EFFECTIVE: W.OTHER,
+    events.TIER_CHANGED: W.OTHER,
 }
 
 # The states an alliance may be founded in.
