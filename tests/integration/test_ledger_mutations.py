@@ -47,6 +47,7 @@ from alliance.store.tables import dispute_evidence, disputes as dispute_rows, go
 from alliance.store.tables import vote_weights
 from alliance.store.tables import correction_transfers, corrections
 from alliance.store.tables import gov_minutes_signoffs
+from alliance.store.tables import ratings as rating_rows
 from tests.support.factories import admin_of, credit_code, make_alliance, member_values
 from tests.support.web import in_chinese
 
@@ -144,6 +145,10 @@ def recorded(store: Store, clock: FrozenClock, tmp_path: Path) -> Recorded:
                                 rules={}, clock=clock)
     meeting = meetings.schedule(store, "nb", coordinator, body.id, date(2027, 1, 10), 1, clock)[0]
     meetings.sign_minutes(store, "nb", admin_of("nb", "M0002"), meeting.id, SETTLED_AT)
+    # A star rating that took effect, with its tier change (recorded last as well).
+    from alliance.health.ratings import service as ratings
+
+    ratings.run(store, "nb", coordinator, "2026Q4", clock, members=["M0001"])
     with store.unit_of_work() as uow:
         aid = uow.alliances.require("nb").id
     report = ledger.verify_store(store, "nb")
@@ -429,6 +434,18 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
             gov_minutes_signoffs.c.alliance_id == aid)).scalar_one(), member_code="M0001", sha256="1" * 64,
         account="m0001-admin", signed_at=datetime(2027, 1, 16, tzinfo=UTC))),
      "is stored but no ledger entry records it"),
+    ("star rating: stars edited", lambda c, aid: c.execute(update(rating_rows).where(
+        rating_rows.c.alliance_id == aid).values(stars=5)), "star rating 1 differs from what was recorded: stars"),
+    ("star rating: explanation edited", lambda c, aid: c.execute(update(rating_rows).where(
+        rating_rows.c.alliance_id == aid).values(explanation={"score": "99", "lines": []})),
+     "star rating 1 differs from what was recorded: explanation_sha256"),
+    ("star rating: tier it came from edited", lambda c, aid: c.execute(update(rating_rows).where(
+        rating_rows.c.alliance_id == aid).values(previous_stars=4)),
+     "star rating 1 differs from what was recorded: previous_stars"),
+    ("star rating forged", lambda c, aid: c.execute(insert(rating_rows).values(
+        alliance_id=aid, member_code="M0002", period="2026Q4", score="90", stars=5, explanation={}, status="effective",
+        needs_approval=False, run_by="user:x", run_at=datetime(2027, 1, 16, tzinfo=UTC),
+        effective_at=datetime(2027, 1, 16, tzinfo=UTC))), "is stored but no ledger entry records it"),
     ("alliance's status changed behind the ledger", lambda c, aid: c.execute(update(alliances).where(
         alliances.c.id == aid).values(status="dissolved")),
      "entry 0 (alliance.created): alliance nb differs from what was recorded: status"),

@@ -260,7 +260,8 @@ def _take_effect(uow: UnitOfWork, alliance: Alliance, rating: StoredRating, prin
         for benefit in tier:
             if tier_benefits.entitlement(benefit) is not None:
                 repo.add_entitlement(alliance.id, rating.member, rating.id, benefit, now)
-    ledger.record_many(uow, alliance.id, alliance.code, principal.actor, now, entries)
+    for event_type, payload in entries:  # one entry (and checkpoint) each, as every write of the ledger
+        ledger.record(uow, alliance.id, alliance.code, event_type, principal.actor, now, payload)
     publish(uow, Notice(EventKind.RATING_CHANGED, alliance.id, Audience.MEMBER,
                         Message("Rating for {period}: {stars} stars", period=rating.period, stars=rating.stars),
                         Message("{member} is rated {stars} stars for {period} (before: {before}).",
