@@ -40,6 +40,8 @@ from alliance.web import governance_pages
 from alliance.web import weights_pages
 from alliance.web import dispute_pages
 from alliance.web import proposal_pages
+from alliance.web import ratings_pages
+from alliance.api.routers import ratings as ratings_api
 
 
 logger = logging.getLogger("alliance.server")
@@ -128,6 +130,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(governance_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(disputes.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(proposals_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(ratings_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(pages.router)
     app.include_router(alliance_pages.router)
     app.include_router(settlement_pages.router)
@@ -143,6 +146,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(weights_pages.router)
     app.include_router(dispute_pages.router)
     app.include_router(proposal_pages.router)
+    app.include_router(ratings_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _declare_bearer_scheme(app)
     settings = get_settings()
