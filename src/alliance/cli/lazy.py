@@ -76,6 +76,8 @@ COMMANDS: dict[str, Entry] = {
                       "Proposals a body decides: draft, submit, discuss, vote, close, implement."),
     "vote": Entry("alliance.cli.proposals:vote_app",
                   "Vote on a proposal, or give your vote to another member (a proxy)."),
+    "rating": Entry("alliance.cli.ratings:app",
+                    "Partner star ratings: inputs, weights, runs, approvals, tiers and the elimination procedure."),
 }
 
 
