@@ -247,3 +247,68 @@ def test_tier_benefits_record_entitlements_and_the_ledger_catches_an_edited_rati
     found = ledger.verify_store(store, "nb").first_mismatch
     assert found is not None and "star rating" in str(found)
     assert json.dumps(view.current.explanation)  # the explanation is plain JSON
+
+
+def test_an_exclusion_names_a_current_member(store: Store, clock: FrozenClock) -> None:
+    from alliance.governance.effects import EFFECTS, EffectContext
+
+    _setup(store, clock)
+    registry.end_membership(store, "nb", "M2", None, clock)
+    ctx = EffectContext(store, registry.get_alliance(store, "nb"), clock, "proposal 1", "proposal 1")
+    effect = EFFECTS["exclude_member"]
+    assert effect.check(ctx, {"member": "M1", "reason": "r"}) == ({"member": "M1", "reason": "r"}, [])
+    for params, said in (({"member": "M9"}, "has no member"), ({"member": "M2"}, "already left"),
+                         ({}, "name the member"), ({"member": "M1", "colour": "red"}, "not a parameter")):
+        _, problems = effect.check(ctx, params)
+        assert any(said in str(p.reason) for p in problems), (params, problems)
+    assert "M1" in effect.describe({"member": "M1"})
+    effect.apply(ctx, {"member": "M1"})
+    assert registry.get_member(store, "nb", "M1").left_on is not None
+
+
+def test_the_dashboard_panel_counts_stars_and_the_coordinators_work(store: Store, clock: FrozenClock) -> None:
+    from alliance.web.i18n import get_environment
+
+    _setup(store, clock)
+    _one_star(store, clock, "M4")
+    _reviews(store, clock, "M1", 5)
+    ratings.run(store, "nb", COORDINATOR, "2026Q4", clock, members=["M1", "M2"])
+    panel = ratings.panel(store, "nb", COORDINATOR, clock)
+    assert panel.by_stars == {1: 1, 2: 0, 3: 1, 4: 1, 5: 0} and panel.unrated == 1
+    assert panel.pending == 0 and panel.open_procedures == 1
+    member_view = ratings.panel(store, "nb", admin_of("M1"), clock)
+    assert member_view.by_stars == panel.by_stars and member_view.open_procedures == 0
+    html = get_environment("en").get_template("health/_ratings_panel.html").render(
+        ratings_panel=panel, ratings_manage=True, alliance=registry.get_alliance(store, "nb"), root="")
+    assert 'id="ratings-panel"' in html and 'href="/alliances/nb/ratings"' in html and "Elimination procedures: 1" in html
+
+
+def test_delivery_comes_from_the_scorecard_series(store: Store, clock: FrozenClock,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a stand-in `health.kpis.service.series` (the scorecard is built beside ratings: rerun this
+    after the merge with the real one in place of the stand-in, as tests/unit/test_ratings_inputs.py)."""
+    import sys
+    import types
+
+    calls = []
+
+    def series(store_: Store, alliance_code: str, kpis: list[str], *, granularity: str, since: date, until: date,
+               members: list[str]) -> list[dict[str, str]]:
+        calls.append((alliance_code, kpis[0], granularity, since, until, tuple(members)))
+        if kpis[0] == "resource_contribution" and members == ["M1"]:
+            return [{"kpi": "resource_contribution", "member": "M1", "value": "100"}]
+        return []
+
+    module = types.ModuleType("alliance.health.kpis.service")
+    module.series = series  # type: ignore[attr-defined]
+    package = types.ModuleType("alliance.health.kpis")
+    package.service = module  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "alliance.health.kpis", package)
+    monkeypatch.setitem(sys.modules, "alliance.health.kpis.service", module)
+    _setup(store, clock)
+    made = {r.member: r for r in ratings.run(store, "nb", COORDINATOR, "2026Q4", clock, members=["M1", "M2"])}
+    delivery = {m: next(ln for ln in r.explanation["lines"] if ln["input"] == "delivery") for m, r in made.items()}
+    assert delivery["M1"]["raw"] == {"kpi": "resource_contribution", "values": "1", "on_time_pct": "100.00"}
+    assert delivery["M2"]["score_shown"] == "50.00" and "neutral" in delivery["M2"]["note"]
+    assert made["M1"].explanation["score_shown"] == "65.00"   # 50*0.5 + 100*0.21 + 100*0.09 + 50*0.2
+    assert ("nb", "resource_contribution", "quarter", date(2026, 10, 1), date(2026, 12, 31), ("M1",)) in calls

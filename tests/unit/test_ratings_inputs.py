@@ -102,3 +102,17 @@ def test_innovation_prefers_the_entered_score_then_joint_patents(kpis: dict[str,
     assert scored.score == 75 and scored.raw["joint_patents"] == "3.00"
     kpis["answers"]["joint_patents"] = [{"value": "9"}]
     assert INPUTS["innovation"].score(FakeSource(), "M1", PERIOD).score == 100
+
+
+def test_a_dispute_is_lost_by_who_pays_or_by_a_claimant_whose_claim_was_rejected() -> None:
+    from alliance.health.ratings.inputs.disputes import RuledDispute, count_lost
+
+    ruled = [RuledDispute(1, "M1", ("M2",), date(2027, 2, 1)),      # M2 pays M1: M2 lost
+             RuledDispute(2, "M2", ("M1", "M3"), date(2027, 3, 31)),  # no award: the claimant M2 lost
+             RuledDispute(3, "M1", ("M3",), date(2027, 4, 1)),      # ruled after the period
+             RuledDispute(4, "M3", ("M1",), date(2027, 1, 1))]      # M3 pays (a counter-award): M3 lost
+    payers = {1: {"M2"}, 3: {"M3"}, 4: {"M3"}}
+    assert count_lost(ruled, payers, "M1", PERIOD.first, PERIOD.last) == (3, 0)
+    assert count_lost(ruled, payers, "M2", PERIOD.first, PERIOD.last) == (2, 2)
+    assert count_lost(ruled, payers, "M3", PERIOD.first, PERIOD.last) == (2, 1)
+    assert count_lost(ruled, payers, "M4", PERIOD.first, PERIOD.last) == (0, 0)

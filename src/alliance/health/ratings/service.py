@@ -33,6 +33,7 @@ from alliance.core.messages import Message
 from alliance.health.ratings import benefits as tier_benefits, engine
 from alliance.health.ratings.engine import Rated, Settings
 from alliance.health.ratings.inputs import INPUTS, Period
+from alliance.health.ratings.inputs.disputes import RuledDispute, count_lost
 from alliance.health.ratings.reviews import check_reviews
 from alliance.ledger import events
 from alliance.ledger.coverage import value_digest
@@ -207,18 +208,9 @@ class _Source:
             for correction in CorrectionRepository(uow.connection).of_alliance(self.alliance.id):
                 payers.setdefault(correction.dispute_number, set()).update(t.payer for t in correction.transfers)
         zone = ZoneInfo(self.alliance.timezone)
-        count = lost = 0
-        for d in ruled:
-            if member != d.claimant and member not in list(d.respondents or []):
-                continue
-            if d.closed_at is None or not first <= d.closed_at.astimezone(zone).date() <= last:
-                continue
-            count += 1
-            paying = payers.get(d.number)
-            # Against the member: it pays under the award, or the award is empty and it was the claimant.
-            if (paying and member in paying) or (not paying and member == d.claimant):
-                lost += 1
-        return count, lost
+        found = [RuledDispute(d.number, d.claimant, tuple(d.respondents or ()), d.closed_at.astimezone(zone).date())
+                 for d in ruled if d.closed_at is not None]
+        return count_lost(found, payers, member, first, last)
 
     def innovation_entry(self, member: str, period: str) -> Fraction | None:
         with self.store.unit_of_work() as uow:
