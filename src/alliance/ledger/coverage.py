@@ -519,13 +519,13 @@ class MinutesSignOffKind(RecordedKind):
 
 
 class StarRatingKind(RecordedKind):
-    """A star rating that took effect: its member, period, exact score, stars and the SHA-256 of its
-    explanation (recomputed from the stored explanation), who decided it; a tier change adds the
-    stars it came from (the stored rating's `previous_stars`)."""
+    """A star rating that took effect: its member, period, stars and the SHA-256 of its explanation
+    (recomputed from the stored explanation, which holds the exact score), who decided it; a tier
+    change adds the stars it came from (the stored rating's `previous_stars`)."""
 
     name = "star rating"
     events = (events.RATING_EFFECTIVE, events.TIER_CHANGED)
-    COLUMNS = ("member", "period", "score", "stars", "explanation_sha256", "decided_by")
+    COLUMNS = ("member", "period", "stars", "explanation_sha256", "decided_by")
 
     def key(self, payload: Mapping[str, Any]) -> Key:
         return (str(payload.get("rating")),)
@@ -536,8 +536,7 @@ class StarRatingKind(RecordedKind):
         return {name: payload.get(name) for name in self.COLUMNS}
 
     def stored(self, rows: Rows) -> dict[Key, Fields]:
-        return {(str(r["id"]),): {"member": r["member"], "period": r["period"], "score": r["score"],
-                                  "stars": r["stars"], "explanation_sha256": value_digest(r["explanation"]),
+        return {(str(r["id"]),): {"member": r["member"], "period": r["period"], "stars": r["stars"], "explanation_sha256": value_digest(r["explanation"]),
                                   "decided_by": r["decided_by"], "previous_stars": r["previous_stars"]}
                 for r in rows.ratings}
 

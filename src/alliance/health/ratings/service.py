@@ -243,8 +243,8 @@ def _take_effect(uow: UnitOfWork, alliance: Alliance, rating: StoredRating, prin
     decided_by = rating.decided_by
     repo.set_status(alliance.id, rating.id, status="effective", effective_at=now, previous_stars=previous_stars)
     entries: list[tuple[str, dict[str, Any]]] = [(events.RATING_EFFECTIVE, {
-        "rating": rating.id, "member": rating.member, "period": rating.period, "score": rating.score,
-        "stars": rating.stars, "explanation_sha256": value_digest(rating.explanation), "decided_by": decided_by})]
+        # The score and the inputs are the member's own (others see its stars): only their digest.
+        "rating": rating.id, "member": rating.member, "period": rating.period, "stars": rating.stars, "explanation_sha256": value_digest(rating.explanation), "decided_by": decided_by})]
     tier = tier_benefits.of_tier(settings.benefits, rating.stars)
     if previous_stars != rating.stars:
         entries.append((events.TIER_CHANGED, {"rating": rating.id, "member": rating.member, "from": previous_stars,
