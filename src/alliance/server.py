@@ -30,6 +30,7 @@ from alliance.edge.idempotency import IdempotentWrites
 from alliance.edge.routes import ROUTES
 from alliance.governance.disputes import escalate_due
 from alliance.governance.service_proposals import advance_due
+from alliance.health.ratings.service import review_all_due
 from alliance.settlement.scheduler import DailySettlement
 from alliance.store.database import Store
 from alliance.store.shared_facts import shared_facts
@@ -91,7 +92,8 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
         # The dispute ladder's clock and the proposals' (votes opening, closing, reminders) ride on the
         # daily loop (its lease, every minute).
         daily = (DailySettlement(store, facts, settle_at, clock, also=[lambda: escalate_due(store, clock),
-                                                                            lambda: advance_due(store, clock)])
+                                                                            lambda: advance_due(store, clock),
+                                                                            lambda: review_all_due(store, clock)])
                  if settle_at is not None else None)
         if daily is not None:
             daily.start()

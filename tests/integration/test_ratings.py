@@ -312,3 +312,20 @@ def test_delivery_comes_from_the_scorecard_series(store: Store, clock: FrozenClo
     assert delivery["M2"]["score_shown"] == "50.00" and "neutral" in delivery["M2"]["note"]
     assert made["M1"].explanation["score_shown"] == "65.00"   # 50*0.5 + 100*0.21 + 100*0.09 + 50*0.2
     assert ("nb", "resource_contribution", "quarter", date(2026, 10, 1), date(2026, 12, 31), ("M1",)) in calls
+
+
+def test_the_scheduler_reviews_due_procedures_once(store: Store, clock: FrozenClock) -> None:
+    _setup(store, clock)
+    _one_star(store, clock, "M4")
+    assert ratings.review_all_due(store, clock) == []       # not yet due
+    clock.advance(timedelta(days=31))
+    (done,) = ratings.review_all_due(store, clock)
+    code, reviewed = done
+    # No body to decide the exclusion: the procedure waits for the coordinator, and the scheduler leaves it.
+    assert code == "nb" and reviewed.problem is not None and reviewed.procedure.stage == "improvement"
+    assert ratings.review_all_due(store, clock) == []
+    body_id = _body(store, clock)
+    (again,) = ratings.review_due(store, "nb", COORDINATOR, clock)
+    assert again.procedure.stage == "proposed"
+    proposal = proposals.show(store, "nb", again.procedure.proposal_number, COORDINATOR, clock).proposal
+    assert proposal.body_id == body_id and proposal.status is ProposalStatus.DRAFT

@@ -173,3 +173,9 @@ class RatingsRepository:
     def update_procedure(self, alliance_id: int, procedure_id: int, **values: Any) -> None:
         self._c.execute(update(rating_procedures).where(rating_procedures.c.alliance_id == alliance_id,
                                                         rating_procedures.c.id == procedure_id).values(**values))
+
+    def open_procedures(self) -> list[tuple[int, StoredProcedure]]:
+        """(alliance id, procedure) of every alliance's procedures in their improvement period (the scheduler's)."""
+        return [(r.alliance_id, _procedure(r)) for r in self._c.execute(
+            select(rating_procedures).where(rating_procedures.c.stage == "improvement")
+            .order_by(rating_procedures.c.id))]

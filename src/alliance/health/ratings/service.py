@@ -26,7 +26,7 @@ from fractions import Fraction
 from typing import Any
 
 from alliance.access.policy import Action, Forbidden, authorize
-from alliance.access.roles import Principal
+from alliance.access.roles import Principal, Role
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import Conflict, InvalidInput, MemberNotFound, NotFound, Problem
 from alliance.core.messages import Message
@@ -632,3 +632,28 @@ def _draft_exclusion(store: Store, alliance_code: str, principal: Principal, pro
         # A discussion week and a voting week by default; the coordinator revises the draft at will.
         discussion_until=clock.now() + timedelta(days=7), voting_until=clock.now() + timedelta(days=14)), clock)
     return proposal.number, None
+
+
+def review_all_due(store: Store, clock: Clock, actor: str = "scheduler") -> list[tuple[str, Reviewed]]:
+    """`review_due` for every alliance with a procedure whose improvement period has ended, run by the
+    platform's scheduler as the alliance's coordinator would (the drafted exclusion proposal names the
+    scheduler as its author; the coordinators see, revise and submit it). One alliance's failure does
+    not stop the others."""
+    from alliance.core.errors import AllianceError
+
+    with store.unit_of_work() as uow:
+        alliances = {a.id: a for a in uow.alliances.all()}
+        waiting = _repo(uow).open_procedures()
+    # A procedure reviewed already but left waiting (no body to put the exclusion to) is the
+    # coordinator's to review again: the scheduler would otherwise rate it again every minute.
+    due_codes = sorted({alliances[aid].code for aid, p in waiting if aid in alliances and p.review_rating_id is None
+                        and engine.review_due(engine.Stage(p.stage), p.improvement_until,
+                                              _today(alliances[aid], clock))})
+    done: list[tuple[str, Reviewed]] = []
+    for code in due_codes:
+        try:
+            done += [(code, r) for r in review_due(store, code, Principal(actor, Role.COORDINATOR, code, kind="scheduler"),
+                                                   clock)]
+        except AllianceError:
+            continue  # e.g. a dissolved alliance: its procedures stand where they were
+    return done
