@@ -79,8 +79,15 @@ def test_weights_reviews_run_approve_show_appeal(cli, database_url: str, tmp_pat
     refused = cli("rating", "import-reviews", str(reviews), "-a", "nb")
     assert refused.exit_code == 2 and "row 3" in refused.output, refused.output
     assert _count(database_url, rating_reviews) == 0
-    reviews.write_text("成员,日期,星级,评语\nM3,2026-01-05,1,差\nM3,2026-01-06,1,差\n", encoding="utf-8")
-    assert cli("rating", "import-reviews", str(reviews), "-a", "nb").exit_code == 0
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in (["成员", "日期", "星级", "评语"], ["M3", "2026-01-05", "1", "差"], ["M3", "2026-01-06", "1", "差"]):
+        sheet.append(row)
+    book.save(tmp_path / "reviews.xlsx")
+    imported = cli("rating", "import-reviews", str(tmp_path / "reviews.xlsx"), "-a", "nb")
+    assert imported.exit_code == 0 and "Imported 2 reviews" in imported.output, imported.output
     assert cli("rating", "innovation", "-a", "nb", "-m", "M3", "--period", "2026Q1", "--score", "0").exit_code == 0
 
     ran = cli("rating", "run", "-a", "nb", "--period", "2026Q1", "--json")
