@@ -185,6 +185,10 @@ def test_the_elimination_procedure_ends_in_an_exclusion_voted_by_the_committee(s
     assert reviewed.outcome.value == "exclusion_proposed" and reviewed.rating.stars == 1
     assert reviewed.procedure.stage == "proposed" and reviewed.procedure.proposal_number is not None
     number = reviewed.procedure.proposal_number
+    with store.engine.connect() as c:   # the procedure's notices repeat one undelivered notice, the latest text
+        titles = [t for (t,) in c.execute(select(notify_outbox.c.title).where(notify_outbox.c.member == "M4",
+                                                                               notify_outbox.c.group_key == "procedure:M4"))]
+    assert titles == ["Exclusion proposed"]
     shown = proposals.show(store, "nb", number, COORDINATOR, clock).proposal
     assert shown.type == "exclude_member" and shown.params["member"] == "M4" and shown.body_id == body_id
     proposals.submit(store, "nb", number, COORDINATOR, clock)

@@ -290,6 +290,16 @@ def _open_procedure(uow: UnitOfWork, alliance: Alliance, rating: StoredRating, n
                         key=f"procedure:{rating.member}"), now)
 
 
+def _tell(uow: UnitOfWork, alliance: Alliance, member: str, title: Message, body: Message, now: datetime) -> None:
+    """A `rating.changed` notice about the member's procedure, to it and the coordinators."""
+    from alliance.notify.notice import Audience, EventKind, Notice
+    from alliance.notify.outbox import publish
+
+    publish(uow, Notice(EventKind.RATING_CHANGED, alliance.id, Audience.MEMBER, title, body,
+                        link=f"/alliances/{alliance.code}/ratings/members/{member}", member=member,
+                        key=f"procedure:{member}"), now)
+
+
 def _store_rating(uow: UnitOfWork, alliance: Alliance, member: str, period: Period, rated: Rated, settings: Settings,
                   principal: Principal, now: datetime) -> StoredRating:
     repo = _repo(uow)
@@ -563,11 +573,14 @@ def decide_appeal(store: Store, alliance_code: str, procedure_id: int, grant: bo
                                   appeal_decision="granted", appeal_decided_by=principal.account,
                                   outcome=engine.Outcome.APPEAL_GRANTED.value, closed_at=clock.now())
         else:
+            until = engine.resumed_until(procedure.improvement_until, procedure.paused_on, today)
             repo.update_procedure(alliance.id, procedure_id, stage=engine.Stage.IMPROVEMENT.value,
                                   appeal_decision="refused", appeal_decided_by=principal.account,
-                                  improvement_until=engine.resumed_until(procedure.improvement_until,
-                                                                         procedure.paused_on, today),
-                                  paused_on=None)
+                                  improvement_until=until, paused_on=None)
+        _tell(uow, alliance, procedure.member,
+              Message("Appeal granted: the elimination procedure is closed") if grant
+              else Message("Appeal refused: improve by {until}", until=until.isoformat()),
+              Message("The coordinator decided the appeal of {member}.", member=procedure.member), clock.now())
         uow.commit()
         return _procedure(repo, alliance, procedure_id)
 
@@ -604,9 +617,15 @@ def review_due(store: Store, alliance_code: str, principal: Principal, clock: Cl
             if outcome is engine.Outcome.IMPROVED:
                 repo.update_procedure(alliance.id, procedure.id, stage=engine.Stage.CLOSED.value,
                                       review_rating_id=rating.id, outcome=outcome.value, closed_at=clock.now())
+                _tell(uow, alliance, procedure.member, Message("Elimination procedure closed: the rating improved"),
+                      Message("{member} is rated {stars} stars at the review.", member=procedure.member,
+                              stars=rating.stars), clock.now())
             elif number is not None:
                 repo.update_procedure(alliance.id, procedure.id, stage=engine.Stage.PROPOSED.value,
                                       review_rating_id=rating.id, proposal_number=number, outcome=outcome.value)
+                _tell(uow, alliance, procedure.member, Message("Exclusion proposed"),
+                      Message("{member} is still rated one star at the review: proposal {number} to exclude it is "
+                              "drafted for the alliance's body.", member=procedure.member, number=number), clock.now())
             else:
                 repo.update_procedure(alliance.id, procedure.id, review_rating_id=rating.id)
             uow.commit()
