@@ -110,6 +110,8 @@ def test_ratings_over_http_with_approval_and_isolation(world: Any, store: Store)
         problem(client.get(R, headers=keys[outsider]), 404, "alliance_not_found")
         problem(client.get(f"{R}/members/M3", headers=keys[outsider]), 404, "alliance_not_found")
     problem(client.get(f"{R}/procedures", headers=keys["m3"]), 403, "forbidden")
+    problem(client.get(f"{R}/entitlements", headers=keys["m3"]), 403, "forbidden")
+    assert client.get(f"{R}/entitlements", headers=keys["coordinator"]).json() == {"items": []}
 
     # The member appeals; another member cannot appeal for it.
     problem(client.post(f"{R}/members/M3/appeal", json={"reason": "x"}, headers=keys["m1"]), 404, "not_found")

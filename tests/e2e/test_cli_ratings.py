@@ -114,3 +114,4 @@ def test_weights_reviews_run_approve_show_appeal(cli, database_url: str, tmp_pat
     decided = cli("rating", "procedure", "decide-appeal", str(listed[0]["id"]), "-a", "nb", "--grant")
     assert decided.exit_code == 0 and "closed" in decided.output
     assert "No procedure is due" in cli("rating", "procedure", "review", "-a", "nb").output
+    assert "No entitlement is recorded" in cli("rating", "entitlements", "-a", "nb").output

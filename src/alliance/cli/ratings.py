@@ -277,6 +277,18 @@ def appeal(alliance: AllianceOpt, member: Annotated[str, typer.Option("--member"
     console.print(f"Procedure {done.id} of {member} is paused for the appeal.", highlight=False)
 
 
+@app.command("entitlements")
+@fails_cleanly
+def entitlements(alliance: AllianceOpt, as_user: AsOpt = None) -> None:
+    """What tiers entitle members to and someone must carry out (a subsidy, a share for the next agreement version)."""
+    store, clock = open_store(), SystemClock()
+    found = service.entitlements(store, alliance, _principal(store, as_user, alliance, clock))
+    for member, todo in found:
+        console.print(f"{member}: {todo}", highlight=False)
+    if not found:
+        console.print("No entitlement is recorded.", highlight=False)
+
+
 @procedure_app.command("list")
 @fails_cleanly
 def procedure_list(alliance: AllianceOpt, as_user: AsOpt = None, as_json: JsonOpt = False) -> None:

@@ -281,6 +281,7 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("GET", "/api/v1/alliances/{code}/ratings/pending"): Action.MANAGE_ALLIANCE,
     ("POST", "/api/v1/alliances/{code}/ratings/approvals/{number}"): Action.MANAGE_ALLIANCE,
     ("GET", "/api/v1/alliances/{code}/ratings/procedures"): Action.MANAGE_ALLIANCE,
+    ("GET", "/api/v1/alliances/{code}/ratings/entitlements"): Action.MANAGE_ALLIANCE,
     ("POST", "/api/v1/alliances/{code}/ratings/procedures/{number}/appeal-decision"): Action.MANAGE_ALLIANCE,
     ("POST", "/api/v1/alliances/{code}/ratings/procedures/review"): Action.MANAGE_ALLIANCE,
     ("GET", "/alliances/{code}/ratings"): Action.READ_DIRECTORY,

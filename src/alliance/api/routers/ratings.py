@@ -189,6 +189,13 @@ def post_decision(code: Code, number: Id, body: DecisionIn, store: StoreDep, pri
     return rating_record(service.decide(store, code, principal, number, body.approve, clock))
 
 
+@router.get("/alliances/{code}/ratings/entitlements", responses=ERRORS)
+def get_entitlements(code: Code, store: StoreDep, principal: PrincipalDep) -> dict[str, Any]:
+    """What tiers entitle members to and someone must carry out (a subsidy to pay, a higher share to put
+    into the next agreement version), the latest first."""
+    return {"items": [{"member": m, "todo": str(t)} for m, t in service.entitlements(store, code, principal)]}
+
+
 @router.get("/alliances/{code}/ratings/procedures", responses=ERRORS)
 def get_procedures(code: Code, store: StoreDep, principal: PrincipalDep) -> dict[str, Any]:
     return {"items": [procedure_record(p) for p in service.procedures(store, code, principal)]}
