@@ -34,6 +34,7 @@ from alliance.governance.disputes import escalate_due
 from alliance.governance.reminders import notify_due
 from alliance.governance.service_proposals import advance_due
 from alliance.notify.service import run_once as deliver_notices
+from alliance.health.ratings.service import review_all_due
 from alliance.settlement.scheduler import DailySettlement
 from alliance.store.database import Store
 from alliance.store.shared_facts import shared_facts
@@ -52,6 +53,8 @@ from alliance.health.warnings.evaluation import evaluate_due as evaluate_warning
 from alliance.web import warning_pages
 from alliance.web import notify_pages
 from alliance.web import health_pages
+from alliance.web import ratings_pages
+from alliance.api.routers import ratings as ratings_api
 
 
 logger = logging.getLogger("alliance.server")
@@ -104,6 +107,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
                                                                             lambda: advance_due(store, clock),
                                                                             lambda: escalate_late(store, clock),
                                                                             lambda: evaluate_warnings(store, clock),
+                                                                            lambda: review_all_due(store, clock),
                                                                             # last: what the steps above published goes out in the same minute
                                                                             lambda: notify_due(store, clock),
                                                                             lambda: deliver_notices(store, clock)])
@@ -148,6 +152,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(incidents_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(notifications_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(kpis_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(ratings_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(pages.router)
     app.include_router(alliance_pages.router)
     app.include_router(settlement_pages.router)
@@ -168,6 +173,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(warning_pages.router)
     app.include_router(notify_pages.router)
     app.include_router(health_pages.router)
+    app.include_router(ratings_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _declare_bearer_scheme(app)
     settings = get_settings()

@@ -50,6 +50,7 @@ from alliance.health.kpis import records as kpi_records
 from alliance.store.tables import correction_transfers, corrections
 from alliance.store.tables import gov_minutes_signoffs
 from tests.support import snapshots
+from alliance.store.tables import ratings as rating_rows
 from tests.support.factories import admin_of, credit_code, make_alliance, member_values
 from tests.support.web import in_chinese
 
@@ -156,6 +157,10 @@ def _record_everything(store: Store, clock: FrozenClock, tmp_path: Path) -> None
     meetings.sign_minutes(store, "nb", admin_of("nb", "M0002"), meeting.id, SETTLED_AT)
     # The KPI scorecard: a catalogue version (recorded last as well).
     kpi_records.edit_kpi(store, "nb", coordinator, "learning", {"weight": "2"}, clock, note="重视学习")
+    # A star rating that took effect, with its tier change (recorded last as well).
+    from alliance.health.ratings import service as ratings
+
+    ratings.run(store, "nb", coordinator, "2026Q4", clock, members=["M0001"])
     report = ledger.verify_store(store, "nb")
     assert report.ok, report.first_mismatch
     assert report.entries >= 17 and report.checkpoints == report.entries  # one checkpoint a write
@@ -441,6 +446,18 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
     ("KPI catalogue version: a definition edited", lambda c, aid: c.execute(update(health_kpi_catalogues).where(
         health_kpi_catalogues.c.alliance_id == aid).values(definitions=[])),
      "KPI catalogue version 1 differs from what was recorded: sha256"),
+    ("star rating: stars edited", lambda c, aid: c.execute(update(rating_rows).where(
+        rating_rows.c.alliance_id == aid).values(stars=5)), "star rating 1 differs from what was recorded: stars"),
+    ("star rating: explanation edited", lambda c, aid: c.execute(update(rating_rows).where(
+        rating_rows.c.alliance_id == aid).values(explanation={"score": "99", "lines": []})),
+     "star rating 1 differs from what was recorded: explanation_sha256"),
+    ("star rating: tier it came from edited", lambda c, aid: c.execute(update(rating_rows).where(
+        rating_rows.c.alliance_id == aid).values(previous_stars=4)),
+     "star rating 1 differs from what was recorded: previous_stars"),
+    ("star rating forged", lambda c, aid: c.execute(insert(rating_rows).values(
+        alliance_id=aid, member_code="M0002", period="2026Q4", score="90", stars=5, explanation={}, status="effective",
+        needs_approval=False, run_by="user:x", run_at=datetime(2027, 1, 16, tzinfo=UTC),
+        effective_at=datetime(2027, 1, 16, tzinfo=UTC))), "is stored but no ledger entry records it"),
     ("alliance's status changed behind the ledger", lambda c, aid: c.execute(update(alliances).where(
         alliances.c.id == aid).values(status="dissolved")),
      "entry 0 (alliance.created): alliance nb differs from what was recorded: status"),

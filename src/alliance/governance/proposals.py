@@ -89,6 +89,7 @@ TYPE_NAMES: Mapping[str, Message] = {
     "dissolve": Message("dissolve the alliance"),
     "change_status": Message("change the alliance's state"),
     "other": Message("other decision"),
+    "exclude_member": Message("exclude a member"),
 }
 CHOICE_NAMES: Mapping[Choice, Message] = {
     Choice.YES: Message("yes"),

@@ -60,6 +60,7 @@ class Rows:
     corrections: list[Mapping[str, Any]] = field(default_factory=list)  # id, dispute, ruling, booked_on, transfers
     signoffs: list[Mapping[str, Any]] = field(default_factory=list)     # minutes sign-offs: id, meeting, member, ...
     kpi_catalogues: list[Mapping[str, Any]] = field(default_factory=list)  # KPI catalogue versions: version, definitions
+    ratings: list[Mapping[str, Any]] = field(default_factory=list)      # effective star ratings: id, member, stars, ...
 
 
 @dataclass(frozen=True)
@@ -538,10 +539,36 @@ class KpiCatalogueKind(RecordedKind):
         return Message("KPI catalogue version {version}", version=key[0])
 
 
+class StarRatingKind(RecordedKind):
+    """A star rating that took effect: its member, period, stars and the SHA-256 of its explanation
+    (recomputed from the stored explanation, which holds the exact score), who decided it; a tier
+    change adds the stars it came from (the stored rating's `previous_stars`)."""
+
+    name = "star rating"
+    events = (events.RATING_EFFECTIVE, events.TIER_CHANGED)
+    COLUMNS = ("member", "period", "stars", "explanation_sha256", "decided_by")
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("rating")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        if event_type == events.TIER_CHANGED:
+            return {**(before or {}), "previous_stars": payload.get("from")}
+        return {name: payload.get(name) for name in self.COLUMNS}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(r["id"]),): {"member": r["member"], "period": r["period"], "stars": r["stars"],
+                                  "explanation_sha256": value_digest(r["explanation"]), "decided_by": r["decided_by"], "previous_stars": r["previous_stars"]}
+                for r in rows.ratings}
+
+    def describe(self, key: Key) -> Message:
+        return Message("star rating {rating}", rating=key[0])
+
+
 KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersionKind(), SignatureKind(),
                                    PowerOfAttorneyKind(), ClosedDayKind(), ScreeningRunKind(), PilotDecisionKind(),
                                    DisputeKind(), ProposalKind(), WeightTableKind(), CorrectionKind(),
-                                   MinutesSignOffKind(), KpiCatalogueKind())
+                                   MinutesSignOffKind(), KpiCatalogueKind(), StarRatingKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 
 

@@ -62,6 +62,10 @@ MINUTES_SIGNED = "governance.minutes_signed"  # a member signed a meeting's minu
 # The KPI scorecard (health.kpis): a new version of the catalogue (its number and the SHA-256 of its
 # definitions).
 KPI_CATALOGUE_CHANGED = "health.kpi_catalogue_changed"
+# Partner star ratings (health.ratings): a rating taking effect (its score, stars and the SHA-256 of its
+# explanation, who approved it when it needed approval), and the tier change it brings with the benefits.
+RATING_EFFECTIVE = "rating.took_effect"
+TIER_CHANGED = "rating.tier_changed"
 
 
 def utc_text(moment: datetime) -> str:

@@ -126,6 +126,9 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     events.CORRECTION_BOOKED: W.SETTLEMENT,
     events.MINUTES_SIGNED: W.VOTE,  # as the meetings whose minutes are signed (governance.service_meetings)
     events.KPI_CATALOGUE_CHANGED: W.DETAILS,  # the scorecard's catalogue is among the alliance's details
+    # Ratings judge partners of a working alliance: only while forming or active.
+    events.RATING_EFFECTIVE: W.OTHER,
+    events.TIER_CHANGED: W.OTHER,
 }
 
 # The states an alliance may be founded in.

@@ -86,7 +86,8 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
     return Rows(alliance, member_rows, version_rows, signature_rows, run_rows, screening_rows, pilot_rows, power_rows,
                 disputes=_dispute_rows(c, alliance_id), proposals=ProposalRepository(c).recorded(alliance_id),
                 weights=_weight_rows(c, alliance_id), corrections=_correction_rows(c, alliance_id),
-                signoffs=_signoff_rows(c, alliance_id), kpi_catalogues=_kpi_catalogue_rows(c, alliance_id))
+                signoffs=_signoff_rows(c, alliance_id), kpi_catalogues=_kpi_catalogue_rows(c, alliance_id),
+                ratings=_rating_rows(c, alliance_id))
 
 
 def _correction_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
@@ -146,3 +147,13 @@ def kept_files(c: Connection, alliance_id: int) -> Iterator[tuple[int, str, int,
     for file_id in ids:
         r = c.execute(select(evidence_files).where(evidence_files.c.id == file_id)).one()
         yield int(r.id), r.sha256, int(r.size), bytes(r.content)
+
+
+def _rating_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.tables import ratings as t
+
+    return [{"id": r.id, "member": r.member_code, "period": r.period, "score": r.score, "stars": int(r.stars),
+             "previous_stars": None if r.previous_stars is None else int(r.previous_stars),
+             "explanation": r.explanation, "decided_by": r.decided_by}
+            for r in c.execute(select(t).where(t.c.alliance_id == alliance_id, t.c.effective_at.is_not(None))
+                               .order_by(t.c.id))]

@@ -1199,3 +1199,107 @@ health_deliveries = Table(
     Column("recorded_by", String(200), nullable=False),
     Column("recorded_at", UtcDateTime, nullable=False),
 )
+
+# -- partner star ratings (0031; health.ratings) ----------------------------------------------------------
+
+# What the alliance sets for its ratings (weights, thresholds, risk rule, procedure days, tier
+# benefits) as one JSON document; no row: the documented defaults.
+rating_settings = Table(
+    "rating_settings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, unique=True),
+    Column("settings", JSON, nullable=False),
+    Column("set_by", String(200), nullable=False),
+    Column("set_at", UtcDateTime, nullable=False),
+)
+
+# Imported user reviews (1-5 stars), append-only; `batch` groups one import.
+rating_reviews = Table(
+    "rating_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("member_code", String(32), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("stars", SmallInteger, nullable=False),
+    Column("reviewer", String(200), nullable=True),
+    Column("comment", Text, nullable=True),
+    Column("batch", String(64), nullable=False),
+    Column("imported_by", String(200), nullable=False),
+    Column("imported_at", UtcDateTime, nullable=False),
+    Index("ix_rating_reviews_member_day", "alliance_id", "member_code", "day"),
+)
+
+# Innovation scores the coordinator enters per member and period, append-only (the latest counts).
+rating_innovation = Table(
+    "rating_innovation",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("member_code", String(32), nullable=False),
+    Column("period", String(8), nullable=False),
+    Column("score", String(32), nullable=False),
+    Column("entered_by", String(200), nullable=False),
+    Column("entered_at", UtcDateTime, nullable=False),
+)
+
+# A member's rating for a period: pending (awaiting approval), effective, rejected, or superseded (a
+# later run of the same period took its place before it took effect).
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("member_code", String(32), nullable=False),
+    Column("period", String(8), nullable=False),
+    Column("score", String(64), nullable=False),
+    Column("stars", SmallInteger, nullable=False),
+    Column("previous_stars", SmallInteger, nullable=True),
+    Column("explanation", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("needs_approval", Boolean, nullable=False),
+    Column("run_by", String(200), nullable=False),
+    Column("run_at", UtcDateTime, nullable=False),
+    Column("decided_by", String(200), nullable=True),
+    Column("decided_at", UtcDateTime, nullable=True),
+    Column("effective_at", UtcDateTime, nullable=True),
+    Index("ix_ratings_member", "alliance_id", "member_code", "id"),
+)
+
+# Entitlements a tier brings that someone must act on (a higher share for the next agreement version,
+# a subsidy to pay), written when the rating that reached the tier takes effect.
+rating_entitlements = Table(
+    "rating_entitlements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("member_code", String(32), nullable=False),
+    Column("rating_id", Integer, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("benefit", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# The elimination procedure of a one-star member (engine.Stage).
+rating_procedures = Table(
+    "rating_procedures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("member_code", String(32), nullable=False),
+    Column("rating_id", Integer, nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("opened_on", Date, nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("improvement_until", Date, nullable=False),
+    Column("paused_on", Date, nullable=True),
+    Column("appeal_reason", Text, nullable=True),
+    Column("appealed_by", String(200), nullable=True),
+    Column("appeal_decision", String(16), nullable=True),
+    Column("appeal_decided_by", String(200), nullable=True),
+    Column("review_rating_id", Integer, nullable=True),
+    Column("proposal_number", Integer, nullable=True),
+    Column("outcome", String(32), nullable=True),
+    Column("closed_at", UtcDateTime, nullable=True),
+)

@@ -137,6 +137,21 @@ EXPLANATIONS = {
     "pledge_invalid": N_("The pledge or delivery cannot be recorded as entered; the message says what is wrong. "
                          "Nothing was stored."),
     "pledge_not_found": N_("There is no such pledge in this alliance, or it is not yours to see."),
+    "rating_weights_invalid": N_("The rating weights must be exact decimals between 0 and 1, each table summing to "
+                                 "exactly 1; the message names the sum. Nothing was saved."),
+    "rating_thresholds_invalid": N_("The star thresholds must be four scores above 0 and at most 100, each above the "
+                                    "one before. Nothing was saved."),
+    "rating_benefits_invalid": N_("A tier benefit is not valid: each line names the tier, a known kind and its "
+                                  "parameters. Nothing was saved."),
+    "review_import_invalid": N_("The review file has bad rows, each listed with its row number; no review was "
+                                "imported."),
+    "rating_not_found": N_("There is no such rating in this alliance."),
+    "rating_procedure_not_found": N_("There is no such elimination procedure in this alliance."),
+    "rating_decision_refused": N_("This rating cannot be decided now: it is not pending, or you ran it yourself and "
+                                  "another person must approve it."),
+    "rating_appeal_refused": N_("The appeal cannot be made or decided now: there is no procedure in its improvement "
+                                "period, it was already appealed, or the appeal period has ended."),
+    "rating_period_invalid": N_("The period is not valid: write a quarter as 2027Q1."),
 }
 # Codes that never reach a page: the command line's own, and the sign-in redirect.
 NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})

@@ -58,6 +58,7 @@ PARAM_FIELDS: Mapping[str, tuple[str, ...]] = {
     "admit_member": ("code", "name", "credit_code", "prospect"),
     "change_agreement": ("agreement", "version"),
     "change_status": ("to",),
+    "exclude_member": ("member", "reason"),
 }
 FORM_FIELDS = ("body", "type", "title", "text", "secrecy", "discussion_until", "voting_until", "reminder_hours")
 NOT_A_TIME = N_("Enter a date and time (YYYY-MM-DD HH:MM).")

@@ -1,7 +1,7 @@
 """Incidents: SOP versions and response clocks per alliance, incidents and their timeline.
 
 Revision ID: 0032_health_incidents
-Revises: 0030_health_warnings
+Revises: 0031_health_ratings
 Create Date: 2026-12-04
 """
 
@@ -14,7 +14,7 @@ from alliance.store import row_security
 from alliance.store.types import UtcDateTime
 
 revision = "0032_health_incidents"
-down_revision = "0030_health_warnings"
+down_revision = "0031_health_ratings"
 branch_labels = None
 depends_on = None
 
