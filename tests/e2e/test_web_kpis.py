@@ -151,7 +151,7 @@ def test_the_dashboard_shows_firing_warnings_and_open_incidents_each_to_whom_the
     sign_in(client, "coord")
     page = client.get(P).text
     assert 'id="warnings-now-table"' in page and "舆情指数红灯" in page and "M2 (30" in page
-    assert f"/alliances/nb/incidents/{opened.number}" in page
+    assert f"/alliances/nb/incidents/{opened.number}" in page and 'id="ratings-panel"' in page
     sign_in(client, "m1")  # not concerned: neither the warning nor the incident
     page = client.get(P).text
     assert 'id="no-warnings"' in page and 'id="no-open-incidents"' in page and "M2 (30" not in page

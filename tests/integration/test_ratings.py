@@ -287,35 +287,19 @@ def test_the_dashboard_panel_counts_stars_and_the_coordinators_work(store: Store
     assert 'id="ratings-panel"' in html and 'href="/alliances/nb/ratings"' in html and "Elimination procedures: 1" in html
 
 
-def test_delivery_comes_from_the_scorecard_series(store: Store, clock: FrozenClock,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """With a stand-in `health.kpis.service.series` (the scorecard is built beside ratings: rerun this
-    after the merge with the real one in place of the stand-in, as tests/unit/test_ratings_inputs.py)."""
-    import sys
-    import types
+def test_delivery_comes_from_the_scorecard_series(store: Store, clock: FrozenClock) -> None:
+    """The real scorecard (health.kpis): M1 delivered its pledge on time, M2 pledged nothing."""
+    from alliance.health.kpis import records
 
-    calls = []
-
-    def series(store_: Store, alliance_code: str, kpis: list[str], *, granularity: str, since: date, until: date,
-               members: list[str]) -> list[dict[str, str]]:
-        calls.append((alliance_code, kpis[0], granularity, since, until, tuple(members)))
-        if kpis[0] == "resource_contribution" and members == ["M1"]:
-            return [{"kpi": "resource_contribution", "member": "M1", "value": "100"}]
-        return []
-
-    module = types.ModuleType("alliance.health.kpis.service")
-    module.series = series  # type: ignore[attr-defined]
-    package = types.ModuleType("alliance.health.kpis")
-    package.service = module  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "alliance.health.kpis", package)
-    monkeypatch.setitem(sys.modules, "alliance.health.kpis.service", module)
     _setup(store, clock)
+    pledge = records.add_pledge(store, "nb", COORDINATOR, member="M1", kind="people_days", amount="10",
+                                due_on=date(2026, 11, 10), clock=clock, unit="人天")
+    records.deliver(store, "nb", COORDINATOR, pledge.number, amount="10", delivered_on=date(2026, 11, 5), clock=clock)
     made = {r.member: r for r in ratings.run(store, "nb", COORDINATOR, "2026Q4", clock, members=["M1", "M2"])}
     delivery = {m: next(ln for ln in r.explanation["lines"] if ln["input"] == "delivery") for m, r in made.items()}
     assert delivery["M1"]["raw"] == {"kpi": "resource_contribution", "values": "1", "on_time_pct": "100.00"}
     assert delivery["M2"]["score_shown"] == "50.00" and "neutral" in delivery["M2"]["note"]
     assert made["M1"].explanation["score_shown"] == "65.00"   # 50*0.5 + 100*0.21 + 100*0.09 + 50*0.2
-    assert ("nb", "resource_contribution", "quarter", date(2026, 10, 1), date(2026, 12, 31), ("M1",)) in calls
 
 
 def test_the_scheduler_reviews_due_procedures_once(store: Store, clock: FrozenClock) -> None:

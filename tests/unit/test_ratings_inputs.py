@@ -1,5 +1,6 @@
-"""The rating inputs, each over a fake source. The scorecard (`alliance.health.kpis.service.series`)
-is built beside ratings (issue 20): here it is a stand-in module; rerun these tests once it is merged."""
+"""The rating inputs, each over a fake source; the scorecard's series (`alliance.health.kpis.service.series`)
+is a stand-in here answering in its shape, {(kpi, member): [(period start, value or None)]}
+(tests/integration/test_ratings.py reads the real one)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sys
 import types
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -44,7 +46,7 @@ def kpis(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     def series(store: Any, alliance_code: str, kpis: list[str], *, granularity: str, since: date, until: date,
                members: list[str]) -> Any:
         state["calls"].append((alliance_code, tuple(kpis), granularity, since, until, tuple(members)))
-        return state["answers"].get(kpis[0], [])
+        return {(kpis[0], m): state["answers"].get((kpis[0], m), []) for m in members}
 
     package = types.ModuleType("alliance.health.kpis")
     module = types.ModuleType("alliance.health.kpis.service")
@@ -72,35 +74,26 @@ def test_disputes_lost_cost_25_points_each() -> None:
 
 
 def test_delivery_reads_resource_contribution_from_the_scorecard(kpis: dict[str, Any]) -> None:
-    kpis["answers"]["resource_contribution"] = [
-        {"kpi": "resource_contribution", "member": "M1", "period": "2027Q1", "value": "80"},
-        {"kpi": "resource_contribution", "member": "M1", "period": "2027Q1", "value": "90"},
-        {"kpi": "resource_contribution", "member": "M2", "period": "2027Q1", "value": "10"}]
+    q = date(2027, 1, 1)
+    kpis["answers"][("resource_contribution", "M1")] = [(q, Decimal("85"))]
+    kpis["answers"][("resource_contribution", "M2")] = [(q, Decimal("10"))]
     scored = INPUTS["delivery"].score(FakeSource(), "M1", PERIOD)
     assert scored.score == 85 and scored.raw["on_time_pct"] == "85.00"
-    assert kpis["calls"] == [("nb", ("resource_contribution",), "quarter", PERIOD.first, PERIOD.last, ("M1",))]
-    # Nested by member, as objects: the same values are found.
-    Point = types.SimpleNamespace
-    kpis["answers"]["resource_contribution"] = {"M1": [Point(value=120), Point(value=60)]}
-    assert INPUTS["delivery"].score(FakeSource(), "M1", PERIOD).score == 90  # 120 clamped to 100 only after the mean
-    kpis["answers"]["resource_contribution"] = []
+    # The quarter asked as [first day, day after the last): the series' half-open periods.
+    assert kpis["calls"] == [("nb", ("resource_contribution",), "quarter", PERIOD.first, date(2027, 4, 1), ("M1",))]
+    kpis["answers"][("resource_contribution", "M1")] = [(q, Decimal("120"))]
+    assert INPUTS["delivery"].score(FakeSource(), "M1", PERIOD).score == 100  # clamped
+    kpis["answers"][("resource_contribution", "M1")] = [(q, None)]  # no pledge due: no value
     assert INPUTS["delivery"].score(FakeSource(), "M1", PERIOD).score == NEUTRAL
-
-
-def test_delivery_without_the_scorecard_is_neutral(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "alliance.health.kpis.service", None)  # an import of it raises ImportError
-    scored = INPUTS["delivery"].score(FakeSource(), "M1", PERIOD)
-    assert scored.score == NEUTRAL and "not available" in scored.note
 
 
 def test_innovation_prefers_the_entered_score_then_joint_patents(kpis: dict[str, Any]) -> None:
     assert INPUTS["innovation"].score(FakeSource(entered=Fraction(70)), "M1", PERIOD).score == 70
     assert kpis["calls"] == []
-    kpis["answers"]["joint_patents"] = [{"kpi": "joint_patents", "member": "M1", "value": "1"},
-                                        {"kpi": "joint_patents", "member": "M1", "value": "2"}]
+    kpis["answers"][("joint_patents", "M1")] = [(date(2027, 1, 1), Decimal("3"))]
     scored = INPUTS["innovation"].score(FakeSource(), "M1", PERIOD)
     assert scored.score == 75 and scored.raw["joint_patents"] == "3.00"
-    kpis["answers"]["joint_patents"] = [{"value": "9"}]
+    kpis["answers"][("joint_patents", "M1")] = [(date(2027, 1, 1), Decimal("9"))]
     assert INPUTS["innovation"].score(FakeSource(), "M1", PERIOD).score == 100
 
 

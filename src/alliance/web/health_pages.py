@@ -31,6 +31,7 @@ from alliance.health.kpis.scoring import shown
 from alliance.registry import service as registry
 from alliance.web import charts
 from alliance.web.incident_pages import time_left
+from alliance.web.ratings_pages import panel_context as ratings_panel
 from alliance.web.render import gettext_for, render
 from alliance.web.viewer import PageViewer, Viewer
 
@@ -106,6 +107,7 @@ def _panels(store: Any, code: str, viewer: Viewer, clock: Any) -> dict[str, Any]
         "open_incidents": (incidents.open_incidents(store, code, viewer.principal, clock)
                            if viewer.may(Action.READ_INCIDENTS, code) else None),
         "time_left": time_left,
+        **ratings_panel(store, code, viewer, clock),
     }
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any, ClassVar, Protocol
 
@@ -53,53 +53,13 @@ def neutral(code: str, raw: Mapping[str, str], note: str) -> InputScore:
 
 
 def kpi_values(source: Source, kpi: str, member: str, period: Period) -> list[Fraction]:
-    """The member's values of `kpi` in the period, from the scorecard (health.kpis, imported here so
-    that ratings work, with neutral scores, where the scorecard is not installed)."""
-    from alliance.health.kpis import service as kpis  # built beside ratings (issue 20)
+    """The member's values of `kpi` in the period, from the scorecard's quarterly series
+    (health.kpis.service.series: entered values carried forward, computed ones for the quarter)."""
+    from alliance.health.kpis import service as kpis
 
-    result = kpis.series(source.store, source.alliance_code, [kpi], granularity="quarter", since=period.first,
-                         until=period.last, members=[member])
-    return [v for v in _values(result, kpi, member)]
-
-
-def _field(item: Any, *names: str) -> Any:
-    for name in names:
-        if isinstance(item, Mapping) and name in item:
-            return item[name]
-        if hasattr(item, name):
-            return getattr(item, name)
-    return None
-
-
-def _values(result: Any, kpi: str, member: str) -> Iterable[Fraction]:
-    """Values from what `series` answers: points (objects or mappings with a value and, optionally, a
-    kpi/code and a member), possibly nested in mappings by kpi and member, or a `.points` list."""
-    if result is None:
-        return
-    if hasattr(result, "points") and not isinstance(result, Mapping):
-        result = result.points
-    if isinstance(result, Mapping):
-        for key in (kpi, member):
-            if key in result:
-                yield from _values(result[key], kpi, member)
-                return
-        for value in result.values():
-            yield from _values(value, kpi, member)
-        return
-    if isinstance(result, (str, bytes)):
-        return
-    if isinstance(result, Iterable):
-        for item in result:
-            value = _field(item, "value")
-            if value is None and not isinstance(item, (Mapping, list, tuple)):
-                continue
-            if value is None:
-                yield from _values(item, kpi, member)
-                continue
-            code = _field(item, "kpi", "code", "kpi_code")
-            who = _field(item, "member", "member_code")
-            if (code is None or code == kpi) and (who is None or who == member):
-                yield Fraction(str(value))
+    found = kpis.series(source.store, source.alliance_code, [kpi], granularity="quarter", since=period.first,
+                        until=period.last + timedelta(days=1), members=[member])
+    return [Fraction(str(value)) for _, value in found.get((kpi, member), []) if value is not None]
 
 
 def raw_number(value: Fraction) -> str:

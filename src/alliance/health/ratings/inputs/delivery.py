@@ -17,10 +17,7 @@ class Delivery(RatingInput):
     title = Message("on-time delivery (pledges kept)")
 
     def score(self, source: Source, member: str, period: Period) -> InputScore:
-        try:
-            values = kpi_values(source, KPI, member, period)
-        except ImportError:
-            return neutral(self.code, {"kpi": KPI}, Message("the scorecard is not available: neutral 50"))
+        values = kpi_values(source, KPI, member, period)
         if not values:
             return neutral(self.code, {"kpi": KPI, "values": "0"}, Message("no pledges due in the period: neutral 50"))
         mean = sum(values, Fraction(0)) / len(values)

@@ -21,10 +21,7 @@ class Innovation(RatingInput):
         entered = source.innovation_entry(member, period.name)
         if entered is not None:
             return InputScore(self.code, clamp(entered), {"entered_score": shown(entered)})
-        try:
-            values = kpi_values(source, KPI, member, period)
-        except ImportError:
-            return neutral(self.code, {"kpi": KPI}, Message("no innovation score entered: neutral 50"))
+        values = kpi_values(source, KPI, member, period)
         if not values:
             return neutral(self.code, {"kpi": KPI}, Message("no innovation score entered: neutral 50"))
         patents = sum(values, Fraction(0))
