@@ -109,3 +109,19 @@ CONTRAST_SCRIPT = """
 def contrast_failures(page: Any) -> list[str]:
     """Texts on the page whose contrast with their background is below WCAG AA."""
     return list(page.evaluate(CONTRAST_SCRIPT))
+
+
+def signed_in(browser: Any, base: str, username: str, locale: str = "zh-CN") -> Any:
+    """A page in a new browser context (its own cookies), signed in as `username` with the tests'
+    password, once the sign-in has landed: a navigation started before that would abort the sign-in
+    request (the server sees the client go away) and leave the page signed out."""
+    from tests.support.web import PASSWORD
+
+    lang = "zh_CN" if locale.startswith("zh") else "en"
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale).new_page()
+    page.goto(f"{base}/sign-in?lang={lang}")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url(lambda url: "/sign-in" not in url)
+    return page

@@ -16,9 +16,9 @@ from alliance.health.kpis import records
 from alliance.registry import service as registry
 from alliance.server import create_app
 from alliance.store.database import Store
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, require_chromium, screenshot, serve
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, require_chromium, screenshot, serve, signed_in
 from tests.support.factories import credit_code, make_alliance
-from tests.support.web import PASSWORD, add_user
+from tests.support.web import add_user
 
 pytestmark = pytest.mark.browser
 COORDINATOR = Principal("coord", Role.COORDINATOR, "nb")
@@ -47,12 +47,7 @@ def test_the_dashboard_draws_the_radar_and_opens_a_members_scorecard(served: str
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
             expect = sync_api.expect
-            page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
-            page.goto(base + "/sign-in")
-            page.get_by_label("用户名").fill("coord")
-            page.get_by_label("密码").fill(PASSWORD)
-            page.get_by_role("button", name="登录").click()
-            expect(page).not_to_have_url(base + "/sign-in")
+            page = signed_in(browser, base, "coord")
             page.goto(f"{base}/alliances/nb/health?lang=en")
             expect(page.locator("#alliance-radar[data-chart-ready=true]")).to_have_count(1)
             expect(page.locator("#alliance-radar canvas, #alliance-radar svg").first).to_be_visible()

@@ -15,9 +15,9 @@ from alliance.core.clock import FrozenClock
 from alliance.registry import service as registry
 from alliance.server import create_app
 from alliance.store.database import Store
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, require_chromium, screenshot, serve
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, require_chromium, screenshot, serve, signed_in
 from tests.support.factories import credit_code, make_alliance
-from tests.support.web import PASSWORD, add_user
+from tests.support.web import add_user
 
 pytestmark = pytest.mark.browser
 NOW = FrozenClock(datetime(2026, 12, 8, 2, tzinfo=UTC))
@@ -37,14 +37,6 @@ def served(tmp_path: Path) -> Iterator[str]:
     store.close()
 
 
-def _sign_in(page, base: str, user: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(base + "/sign-in?lang=en")
-    page.locator("input[name=username]").fill(user)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_load_state()
-
-
 def test_an_incident_is_reported_ticked_and_updated_in_chromium(served: str) -> None:
     require_chromium()
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -53,8 +45,7 @@ def test_an_incident_is_reported_ticked_and_updated_in_chromium(served: str) -> 
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
             expect = sync_api.expect
-            reporter = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US").new_page()
-            _sign_in(reporter, base, "adm-a")
+            reporter = signed_in(browser, base, "adm-a", "en-US")
             reporter.goto(base + "/alliances/tea/incidents")
             reporter.locator("#report-incident").click()
             reporter.wait_for_url(base + "/alliances/tea/incidents/new")
@@ -64,8 +55,7 @@ def test_an_incident_is_reported_ticked_and_updated_in_chromium(served: str) -> 
             reporter.locator("#incident-form button[type=submit]").click()
             reporter.wait_for_url(base + "/alliances/tea/incidents/1")
 
-            lead = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US").new_page()
-            _sign_in(lead, base, "coord")
+            lead = signed_in(browser, base, "coord", "en-US")
             lead.goto(base + "/alliances/tea/incidents")
             card = lead.locator("[data-column=open] #incident-1")
             expect(card).to_contain_text("Customer complaint: late delivery")

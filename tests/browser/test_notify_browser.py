@@ -19,9 +19,9 @@ from alliance.notify.outbox import publish
 from alliance.registry import service as registry
 from alliance.server import create_app
 from alliance.store.database import Store
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, require_chromium, screenshot, serve
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, require_chromium, screenshot, serve, signed_in
 from tests.support.factories import credit_code, make_alliance
-from tests.support.web import PASSWORD, add_user
+from tests.support.web import add_user
 
 pytestmark = pytest.mark.browser
 
@@ -54,12 +54,7 @@ def test_inbox_and_preferences_in_chromium(served: tuple[str, Store]) -> None:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
             expect = sync_api.expect
-            page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US").new_page()
-            page.goto(base + "/sign-in?lang=en")
-            page.locator("#f-username").fill("li")
-            page.locator("#f-password").fill(PASSWORD)
-            page.locator("form button[type=submit]").click()
-            page.wait_for_load_state()
+            page = signed_in(browser, base, "li", "en-US")
             expect(page.locator("#unread-count")).to_have_text("2")
             page.locator("#inbox-link").click()
             page.wait_for_url(base + "/inbox")

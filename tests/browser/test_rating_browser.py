@@ -16,9 +16,9 @@ from alliance.health.ratings import service as ratings
 from alliance.registry import service as registry
 from alliance.server import create_app
 from alliance.store.database import Store
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, contrast_failures, require_chromium, screenshot, serve
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, contrast_failures, require_chromium, screenshot, serve, signed_in
 from tests.support.factories import credit_code, make_alliance
-from tests.support.web import PASSWORD, add_user
+from tests.support.web import add_user
 
 pytestmark = pytest.mark.browser
 COORD = Principal("coord", Role.COORDINATOR, "nb", kind="user")
@@ -57,11 +57,7 @@ def test_a_member_reads_its_rating_and_appeals(served: tuple[str, Store]) -> Non
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
             expect = sync_api.expect
-            page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US").new_page()
-            page.goto(base + "/sign-in")
-            page.get_by_label("Username").fill("m3")
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            page = signed_in(browser, base, "m3", "en-US")
             page.goto(f"{base}/alliances/nb/ratings")
             expect(page.locator('#ratings-table tr[data-member="M1"] [data-stars]')).to_have_attribute("data-stars", "4")
             expect(page.locator('#ratings-table tr[data-member="M1"] a')).to_have_count(0)   # not its rating to read

@@ -15,9 +15,9 @@ from alliance.core.clock import FrozenClock
 from alliance.health.warnings import service
 from alliance.server import create_app
 from alliance.store.database import Store
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve, signed_in
 from tests.support.warnings import COORDINATOR, setup_alliance
-from tests.support.web import PASSWORD, add_user
+from tests.support.web import add_user
 
 pytestmark = pytest.mark.browser
 
@@ -40,12 +40,7 @@ def test_a_coordinator_makes_a_rule_from_the_form_in_chinese(served: tuple[str, 
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
-            page.goto(base + "/sign-in?lang=zh_CN")
-            page.locator("input[name=username]").fill("coord")
-            page.locator("input[name=password]").fill(PASSWORD)
-            page.locator("form button[type=submit]").first.click()
-            page.wait_for_load_state()
+            page = signed_in(browser, base, "coord")
             page.goto(base + "/alliances/tea/health/warnings?lang=zh_CN")
             assert page.locator("html").get_attribute("lang", timeout=5000).startswith("zh")
             page.locator("#new-rule").click()
