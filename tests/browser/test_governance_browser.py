@@ -68,6 +68,7 @@ def test_the_secretary_runs_a_quarterly_meeting_in_chinese(served: tuple[str, St
             page.get_by_label("用户名").fill("wang")
             page.get_by_label("密码").fill(PASSWORD)
             page.get_by_role("button", name="登录").click()
+            page.wait_for_url(lambda url: "/sign-in" not in url)  # the sign-in lands before the next navigation
             page.goto(f"{base}/alliances/nb/governance")
             expect(page.locator("#next-meetings li")).to_have_count(4)
             assert contrast_failures(page) == []

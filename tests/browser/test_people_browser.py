@@ -48,6 +48,7 @@ def test_a_coordinator_resets_a_member_users_password_in_chromium(served: tuple[
             coordinator.get_by_label("用户名").fill("zhang")
             coordinator.get_by_label("密码").fill(PASSWORD)
             coordinator.get_by_role("button", name="登录").click()
+            coordinator.wait_for_url(lambda url: "/sign-in" not in url)  # the sign-in lands before the next navigation
             coordinator.goto(base + "/alliances/tea")
             coordinator.get_by_role("navigation", name="联盟栏目").get_by_role("link", name="人员").click()
             coordinator.wait_for_url(base + "/alliances/tea/people")

@@ -62,6 +62,7 @@ def test_a_member_votes_and_sees_the_running_count(served: tuple[str, Store, int
             page.get_by_label("用户名").fill("m1")
             page.get_by_label("密码").fill(PASSWORD)
             page.get_by_role("button", name="登录").click()
+            page.wait_for_url(lambda url: "/sign-in" not in url)  # the sign-in lands before the next navigation
             page.goto(f"{base}/alliances/nb/proposals")
             expect(page.locator("#proposal-table tbody tr")).to_have_count(1)
             assert contrast_failures(page) == []

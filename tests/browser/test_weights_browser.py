@@ -50,6 +50,7 @@ def test_the_coordinator_sets_the_weights_in_chinese(served: tuple[str, Store]) 
             page.get_by_label("用户名").fill("coord")
             page.get_by_label("密码").fill(PASSWORD)
             page.get_by_role("button", name="登录").click()
+            page.wait_for_url(lambda url: "/sign-in" not in url)  # the sign-in lands before the next navigation
             page.goto(f"{base}/alliances/nb/governance")
             page.locator("#weights-link").click()
             expect(page.locator("#weights-form")).to_be_visible()

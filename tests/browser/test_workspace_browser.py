@@ -252,6 +252,7 @@ def test_a_coordinators_day_in_chromium(served: tuple[str, Store], clock: Frozen
             page.get_by_label("Username").fill("yp.analyst")
             page.get_by_label("Password").fill(PASSWORD)
             page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(lambda url: "/sign-in" not in url)  # the sign-in lands before the next navigation
             page.goto(base + "/alliances/tea/settlement/2026-12-05")
             expect(page.locator("main table tbody tr")).to_have_count(1)
             expect(page.locator("main")).not_to_contain_text("杭州龙井茶业有限公司")
