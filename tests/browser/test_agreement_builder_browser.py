@@ -58,11 +58,13 @@ def test_a_coordinator_writes_an_agreement_with_the_form_only(served: tuple[str,
 
             page.locator("#f-agreement").fill("tea-deal")
             page.locator("#f-title").fill("茶礼盒阶梯与三级分配")
+            page.wait_for_load_state("networkidle")  # as a person would: the last change has been answered
             page.get_by_role("button", name="删除此规则").click()
             expect(page.locator("#f-r0-id")).to_have_count(0)
 
             # A tiered rule: the payer pays the rate of the tier each member's monthly volume reaches.
             page.locator("#f-new_kind").select_option(label="阶梯式分成")
+            page.wait_for_load_state("networkidle")  # as a person would: the last change has been answered
             page.get_by_role("button", name="添加规则").click()
             expect(page.locator("#f-r0-id")).to_have_value("tiered-1")
             page.locator("#f-r0-select-seller").fill("LJ")
@@ -85,6 +87,7 @@ def test_a_coordinator_writes_an_agreement_with_the_form_only(served: tuple[str,
 
             # A three-level rule, with the period metric the long-term part is weighed by.
             page.locator("#f-new_kind").select_option(label="三级利益分配")
+            page.wait_for_load_state("networkidle")  # as a person would: the last change has been answered
             page.get_by_role("button", name="添加规则").click()
             expect(page.locator("#f-r1-id")).to_have_value("three-level-1")
             expect(page.locator("#f-r0-tiers-1-rate")).to_have_value("0.05")  # the rule above is kept

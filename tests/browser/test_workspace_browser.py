@@ -153,6 +153,7 @@ def test_a_coordinators_day_in_chromium(served: tuple[str, Store], clock: Frozen
             # The form holds the corrected YAML (an earlier blur filled it from the 0.60 draft).
             expect(page.locator("#f-r0-shares-YP")).to_have_value("0.70")
             page.locator("#f-new_kind").select_option(label="固定比例分成")
+            page.wait_for_load_state("networkidle")  # as a person would: the last change has been answered
             page.get_by_role("button", name="添加规则").click()
             page.locator("#f-r1-id").fill("online-split")
             page.locator("#f-r1-select-channel").fill("online")
