@@ -125,11 +125,7 @@ def _form_of(rule: Any | None) -> dict[str, Any]:
         form[name] = str(getattr(c, name))
     for action in rule.actions:
         form[action.kind] = "on"
-        if action.kind == "agenda_item":
-            form["body"] = action.body
-        if action.kind == "open_incident":
-            form["incident_kind"] = action.incident_kind
-            form["incident_title_zh"], form["incident_title_en"] = action.title.zh, action.title.en
+        form.update(ACTIONS[action.kind].to_form(action))
     return form
 
 
@@ -140,15 +136,7 @@ def _rule_of(form: dict[str, str], rule_id: str | None) -> dict[str, Any]:
     for name in CONDITIONS[kind].fields if kind in CONDITIONS else ():
         if form.get(name, "").strip():
             condition[name] = form[name].strip()
-    actions: list[dict[str, Any]] = []
-    if form.get("agenda_item"):
-        actions.append({"kind": "agenda_item", "body": form.get("body", "").strip()})
-    if form.get("open_incident"):
-        actions.append({"kind": "open_incident", "incident_kind": form.get("incident_kind", "").strip(),
-                        "title": {"zh": form.get("incident_title_zh", "").strip(),
-                                  "en": form.get("incident_title_en", "").strip()}})
-    if form.get("notify"):
-        actions.append({"kind": "notify"})
+    actions = [kind.from_form(form) for name, kind in ACTIONS.items() if form.get(name)]
 
     def whole(name: str) -> Any:
         text = form.get(name, "").strip()

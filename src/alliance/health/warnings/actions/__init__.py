@@ -10,6 +10,7 @@ kept on each firing it acted for. A kind whose work needs another capability imp
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from pydantic import BaseModel
@@ -30,7 +31,17 @@ class ActionKind(Protocol):
 
     def describe(self, params: Any) -> Message: ...
 
+    def to_form(self, params: Any) -> dict[str, str]:
+        """The rule editor's fields holding these parameters (beside the kind's own checkbox)."""
+        ...
 
-ACTIONS: dict[str, ActionKind] = {a.kind: a for a in (notify.NOTIFY, agenda_item.AGENDA_ITEM, open_incident.OPEN_INCIDENT)}
+    def from_form(self, form: Mapping[str, str]) -> dict[str, Any]:
+        """The action's document from the rule editor's fields (the rule's check names what is wrong)."""
+        ...
+
+
+# In the order the rule editor lists a rule's actions (a firing performs them in the rule's order).
+ACTIONS: dict[str, ActionKind] = {a.kind: a for a in (agenda_item.AGENDA_ITEM, open_incident.OPEN_INCIDENT,
+                                                      notify.NOTIFY)}
 
 __all__ = ["ACTIONS", "ActionKind", "ActionRecord", "Firing"]

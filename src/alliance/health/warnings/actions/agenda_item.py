@@ -4,7 +4,8 @@ is added and the firing's record says so: the coordinator then schedules one."""
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +26,12 @@ class _AgendaItem:
     label = Message("propose an agenda item to a governance body")
     fields = ("body",)
     on_resolve = False
+
+    def to_form(self, params: AgendaItemParams) -> dict[str, str]:
+        return {"body": params.body}
+
+    def from_form(self, form: Mapping[str, str]) -> dict[str, Any]:
+        return {"kind": self.kind, "body": form.get("body", "").strip()}
 
     def perform(self, params: AgendaItemParams, firing: Firing) -> ActionRecord:
         from alliance.governance.service_meetings import propose_agenda_item

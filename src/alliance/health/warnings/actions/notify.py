@@ -7,7 +7,8 @@ coordinators' one)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -31,6 +32,12 @@ class _Notify:
     label = Message("notify the coordinators and the members concerned")
     fields: tuple[str, ...] = ()
     on_resolve = True
+
+    def to_form(self, params: NotifyParams) -> dict[str, str]:
+        return {}
+
+    def from_form(self, form: Mapping[str, str]) -> dict[str, Any]:
+        return {"kind": self.kind}
 
     def perform(self, params: NotifyParams, firing: Firing) -> ActionRecord:
         from alliance.notify.notice import Audience, EventKind, Notice

@@ -3,7 +3,8 @@ with the rule's severity, its source being the warning rule."""
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,6 +30,14 @@ class _OpenIncident:
     label = Message("open an incident")
     fields = ("incident_kind", "title")
     on_resolve = False
+
+    def to_form(self, params: OpenIncidentParams) -> dict[str, str]:
+        return {"incident_kind": params.incident_kind, "incident_title_zh": params.title.zh,
+                "incident_title_en": params.title.en}
+
+    def from_form(self, form: Mapping[str, str]) -> dict[str, Any]:
+        return {"kind": self.kind, "incident_kind": form.get("incident_kind", "").strip(),
+                "title": {"zh": form.get("incident_title_zh", "").strip(), "en": form.get("incident_title_en", "").strip()}}
 
     def perform(self, params: OpenIncidentParams, firing: Firing) -> ActionRecord:
         from alliance.health.incidents.service import open_from_warning
