@@ -43,6 +43,7 @@ from alliance.registry.credit_code import with_check_character  # noqa: E402
 from alliance.registry.model import AllianceKind, AllianceSpec, AllianceStructure  # noqa: E402
 from alliance.settlement import service  # noqa: E402
 from alliance.settlement.disputes import contribution_report  # noqa: E402
+from alliance.settlement.totals import rule_totals  # noqa: E402
 from alliance.settlement.engine import settle_day, settle_totals  # noqa: E402
 from alliance.sharing import service as sharing  # noqa: E402
 from alliance.sharing.agreement import Agreement, Base, load_agreement_text  # noqa: E402
@@ -189,7 +190,7 @@ def main() -> None:
         baseline = best_of(3, lambda: facts._read(
             "SELECT seller, sum(amount_minor) FROM order_lines WHERE alliance = ? AND business_day = ? GROUP BY seller",
             [ALLIANCE, DAY]))
-        rule_stage = best_of(3, lambda: settle_totals(agreement, DAY, facts.rule_totals(ALLIANCE, agreement.rules, DAY), ctx))
+        rule_stage = best_of(3, lambda: settle_totals(agreement, DAY, rule_totals(facts, ALLIANCE, agreement.rules, DAY), ctx))
         month = (DAY.replace(day=1), DAY.replace(day=31))
         dispute = best_of(1, lambda: contribution_report(store, facts, ALLIANCE, "bench", "referrals", *month).markdown())
 

@@ -1,7 +1,7 @@
 """The columnar path (rule totals in DuckDB SQL) gives exactly what the reference engine gives.
 
 Random order lines of a day and of the month before it are ingested into a real fact store; every
-rule's totals are then gathered in SQL (`FactStore.rule_totals`) and settled, and the outcome,
+rule's totals are then gathered in SQL (`settlement.totals.rule_totals` over `FactStore.totals`) and settled, and the outcome,
 statement lines included, must equal the reference engine's (`settle_day`, line by line in
 Python) on the same lines, cent for cent.
 """
@@ -23,8 +23,10 @@ from hypothesis import strategies as st
 from alliance.core.money import Money
 from alliance.settlement.engine import DayContext, settle_day, settle_totals
 from alliance.settlement.lines import OrderLine
+from alliance.settlement.totals import rule_totals
 from alliance.sharing.agreement import Agreement, load_agreement_text
-from alliance.store.facts import COLUMNS, Adjusting, FactStore
+from alliance.settlement.facts import Adjusting
+from alliance.store.facts import COLUMNS, FactStore
 
 ROOT = Path(__file__).parents[2]
 YUEJIA = load_agreement_text((ROOT / "docs" / "examples" / "agreement-yuejia.yaml").read_text("utf-8"))
@@ -117,7 +119,7 @@ def both_ways(facts: FactStore, folder: Path, agreement: Agreement, today: list[
                           now=datetime(2027, 2, 1, tzinfo=UTC))
     assert report.kept and report.inserted == len(today) + len(earlier), report.rejected[:3]
     ctx = DayContext(metrics=METRICS)
-    columnar = settle_totals(agreement, DAY, facts.rule_totals(alliance, agreement.rules, DAY), ctx)
+    columnar = settle_totals(agreement, DAY, rule_totals(facts, alliance, agreement.rules, DAY), ctx)
     reference = settle_day(agreement, DAY, today, DayContext(earlier=earlier, metrics=METRICS))
     return columnar, reference
 
@@ -145,8 +147,8 @@ def test_late_lines_are_totalled_apart_from_the_lines_already_settled(facts: Fac
     adjusting = Adjusting(DAY, seen)
     assert facts.late_days("late", adjusting) == {DAY: 1}
     (milk,) = [r for r in YUEJIA.rules if r.id == "milk-consignment"]
-    assert facts.rule_totals("late", [milk], DAY)["milk-consignment"].by_seller == {"YJ": 12500}
-    assert facts.rule_totals("late", [milk], DAY, adjusting=adjusting)["milk-consignment"].by_seller == {"YJ": 2500}
+    assert rule_totals(facts, "late", [milk], DAY)["milk-consignment"].by_seller == {"YJ": 12500}
+    assert rule_totals(facts, "late", [milk], DAY, adjusting=adjusting)["milk-consignment"].by_seller == {"YJ": 2500}
     # A batch stamped by a clock that stood still (or stepped back) still comes after the watermark.
     facts.ingest("late", "CNY", "Asia/Shanghai", MEMBERS,
                  write_csv(tmp_path / "c.csv", [_line(DAY, "YJ", "MILK", "store", "HW-", 100, None, (), False)]),

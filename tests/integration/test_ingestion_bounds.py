@@ -19,7 +19,8 @@ from alliance.core.errors import InvalidInput
 from alliance.core.limits import DAY_LIMIT_MINOR, LINE_LIMIT_MINOR
 from alliance.settlement import service
 from alliance.store.database import Store
-from alliance.store.facts import FactStore, IngestReport
+from alliance.settlement.facts import IngestReport
+from alliance.store.facts import FactStore
 from tests.support.factories import hardware_split
 
 HEADER = "line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,cost,refund_of,currency"

@@ -13,6 +13,7 @@ from alliance.core.errors import InvalidInput, NotFound
 from alliance.core.messages import Message
 from alliance.games.report import ContributionReport, build_report
 from alliance.settlement.engine import COLLECTED
+from alliance.settlement.totals import rule_totals
 from alliance.sharing.agreement import RuleKind, load_agreement_text
 from alliance.sharing.versions import in_force
 from alliance.store.database import Store
@@ -61,7 +62,7 @@ def contribution_report(store: Store, facts: FactStore, alliance_code: str, agre
                 method = "banzhaf" if rule.params.get("method") == "banzhaf" else "shapley"  # equal = shapley
                 methods.add(method)
                 days += 1
-                totals = facts.rule_totals(alliance.code, [rule], day)[rule.id]
+                totals = rule_totals(facts, alliance.code, [rule], day)[rule.id]
                 for members, base in totals.by_sharers.items():
                     sets[members] = sets.get(members, 0) + base
         day += timedelta(days=1)

@@ -132,8 +132,11 @@ class RuleTotals:
     before_by_owner: Mapping[str, int] = field(default_factory=dict)
 
 
-def needs(rule: Rule) -> frozenset[Need]:
-    """The totals `settle_totals` reads for this rule (the columnar path gathers only these)."""
+def needs(rule: Rule, *, adjusting: bool = False) -> frozenset[Need]:
+    """The totals `settle_totals` reads for this rule (the columnar path gathers only these).
+
+    When `adjusting` (late lines of a closed day), a growth fund with a daily target also needs the
+    day's lines accounted before the late ones."""
     kind = rule.kind
     if kind in (RuleKind.FIXED_SPLIT, RuleKind.DYNAMIC):
         return frozenset({Need.SELLER})
@@ -144,7 +147,8 @@ def needs(rule: Rule) -> frozenset[Need]:
         return frozenset({Need.SELLER, Need.SELLER_BEFORE})
     if kind is RuleKind.GROWTH_FUND:
         monthly = rule.params["period"].value == "month"
-        return frozenset({Need.SELLER, Need.SELLER_BEFORE} if monthly else {Need.SELLER})
+        return frozenset({Need.SELLER, Need.SELLER_BEFORE} if monthly else
+                         {Need.SELLER, Need.SELLER_DAY_BEFORE} if adjusting else {Need.SELLER})
     if kind is RuleKind.REBATE:
         return frozenset({Need.SELLER, Need.OWNER})
     if kind is RuleKind.CONTRIBUTION:

@@ -41,7 +41,9 @@ from alliance.settlement.unshared import UnsharedDay, unshared_reason
 from alliance.sharing.agreement import Agreement, RuleKind, load_agreement_text
 from alliance.sharing.versions import AgreementVersion, DepartedParty, departed_parties, in_force
 from alliance.store.database import Store, on_duplicate
-from alliance.store.facts import Adjusting, FactStore, IngestReport
+from alliance.settlement.facts import Adjusting, IngestReport
+from alliance.settlement.totals import rule_totals
+from alliance.store.facts import FactStore
 from alliance.store.settlement_repository import SettlementFailure, StoredRun, StoredStatementLine
 
 
@@ -191,7 +193,7 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
                                                currency=agreement.currency, alliance_currency=alliance.currency))
                 # The rules' totals come from the fact store in SQL (late lines: those the runs
                 # before did not see); the money arithmetic is the reference engine's.
-                totals = facts.rule_totals(alliance.code, agreement.rules, on, adjusting=late_of)
+                totals = rule_totals(facts, alliance.code, agreement.rules, on, adjusting=late_of, seen_by=watermark)
                 outcome = settle_totals(agreement, on, totals, period_context(agreement, on, metrics),
                                         adjustment=late_of is not None)
                 for rule in outcome.outcomes:
@@ -654,8 +656,8 @@ def simulate(store: Store, facts: FactStore, alliance_code: str, documents: Sequ
         totals: dict[str, int] = {p: 0 for p in agreement.parties}
         day = first
         while day <= last:
-            rule_totals = facts.rule_totals(alliance.code, agreement.rules, day)
-            outcome = settle_totals(agreement, day, rule_totals, period_context(agreement, day, metrics))
+            day_totals = rule_totals(facts, alliance.code, agreement.rules, day)
+            outcome = settle_totals(agreement, day, day_totals, period_context(agreement, day, metrics))
             for account, money in outcome.net().items():
                 totals[account] = totals.get(account, 0) + money.minor
             day += timedelta(days=1)

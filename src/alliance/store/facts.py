@@ -26,8 +26,6 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from enum import Enum
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,9 +35,10 @@ from alliance.core.errors import InvalidInput, Problem, StoreUnavailable
 from alliance.core.limits import DAY_LIMIT_MINOR, END_INSTANT, FIRST_INSTANT, LINE_LIMIT_MINOR, MAX_OFFSET_MINUTES
 from alliance.core.money import Money, minor_digits
 from alliance.core.messages import Message
-from alliance.settlement.engine import Need, RuleTotals, needs, sharers
+from alliance.settlement.facts import (GROUP_COLUMNS, NOTHING_SEEN, Adjusting, Arrival, Conflict, IngestReport,
+                                       Rejection, TotalsQuery, TotalsRow, Window)
 from alliance.settlement.lines import OrderLine
-from alliance.sharing.agreement import Base, Rule, RuleKind, Selector
+from alliance.sharing.agreement import Selector
 from alliance.store.order_sheets import xlsx_to_csv
 from alliance.store.rejections import UNSETTLEABLE, reason as rejection_reason, sql_reason
 
@@ -89,48 +88,6 @@ class FactStoreError(StoreUnavailable):
     code = "fact_store_unavailable"
     title = Message("Fact store unavailable")
     retry_after = 5  # seconds: another process's import or settlement run is usually over by then
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    row: int  # 1-based row of the file's data (CSV: the spreadsheet row, header = 1)
-    line_id: str
-    reason: Message  # every check it failed (store.rejections), in the user's language
-
-
-@dataclass(frozen=True, slots=True)
-class Conflict:
-    line_id: str
-    stored: dict[str, Any]
-    incoming: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class IngestReport:
-    inserted: int
-    duplicates: int
-    rejected: list[Rejection]
-    rejected_count: int
-    conflicts: list[Conflict]
-    conflict_count: int
-    kept: bool  # whether the good lines were stored (False: all-or-nothing with bad lines)
-
-
-@dataclass(frozen=True, slots=True)
-class Adjusting:
-    """Which lines of a closed day a run settles as an adjustment, and what they come after.
-
-    Every line of a closed day (a day up to `through`, the latest closed day) that arrived after
-    `after` (the watermark of the runs so far, epoch microseconds; None: no line was seen yet) is
-    late. A cumulative rule takes a late line's volume on top of what its period has accounted:
-    the lines up to `through` seen by earlier runs, and the late lines of earlier days (late days
-    are settled in day order), so every unit of a month's volume is counted exactly once.
-    """
-
-    through: date
-    after: int | None
-    # Days an older version left open between closed days: settled on their own, never late.
-    open_days: tuple[date, ...] = ()
 
 
 # Ingestion is serialised per fact store file in this process (DuckDB lets only one process open a
@@ -463,65 +420,27 @@ class FactStore:
                               [alliance, day])[0][0])
 
     # -- settlement ---------------------------------------------------------------------------------
-    def rule_totals(self, alliance: str, rules: Sequence[Rule], day: date, *,
-                    adjusting: Adjusting | None = None) -> dict[str, RuleTotals]:
-        """Each rule's totals (see `settlement.engine.RuleTotals`) over the stored lines, in SQL.
+    def totals(self, queries: Sequence[TotalsQuery]) -> list[list[TotalsRow]]:
+        """Each query's sums (see `settlement.facts.TotalsQuery`), one aggregate per query.
 
-        Today's totals cover the lines of `day`; the totals before cover the lines of the day's
-        month before it. When `adjusting`, `day` is a closed day: today's totals cover its late
-        lines only, and the totals before what its period accounted before them (see
-        `Adjusting`); a growth fund with a daily target then needs the day's accounted lines too.
-        All the groupings rules need over the same selection and period come from one aggregate
-        query (GROUPING SETS when there are several: one scan), with the selection as its WHERE
-        clause, so each query reads only the columns and row groups it needs.
+        All the groupings of a query come from one scan (GROUPING SETS when there are several),
+        with its selection and window as the WHERE clause, so each query reads only the columns
+        and row groups it needs. Inside a `snapshot` no line after the run's watermark is visible,
+        so a window's `seen_by` is applied only outside one.
         """
-        month_start = day.replace(day=1)
-        queries: dict[tuple[_Period, Selector], dict[Need, list[Rule]]] = {}
-        for rule in rules:
-            wanted = set(needs(rule))
-            if adjusting is not None and rule.kind is RuleKind.GROWTH_FUND and rule.params["period"].value == "day":
-                wanted.add(Need.SELLER_DAY_BEFORE)
-            for need in wanted:
-                period = (_Period.DAY_BEFORE if need is Need.SELLER_DAY_BEFORE
-                          else _Period.MONTH_BEFORE if need in (Need.SELLER_BEFORE, Need.OWNER_BEFORE) else _Period.TODAY)
-                if period is _Period.MONTH_BEFORE and day == month_start and adjusting is None:
-                    continue
-                queries.setdefault((period, rule.select), {}).setdefault(need, []).append(rule)
-        found: dict[str, dict[Need, dict[Any, int]]] = {rule.id: {} for rule in rules}
-        for (period, selector), wanted in queries.items():
-            # A seller total is the sum of the sharers rows of its seller: no grouping of its own.
-            sets = sorted({_KEYS[need] for need in wanted if not (need is Need.SELLER and Need.SHARERS in wanted)})
-            profit = any(rule.base is Base.PROFIT for using in wanted.values() for rule in using)
-            where, parameters = _period_where(period, alliance, day, month_start, adjusting)
-            rows = self._read(_totals_sql(sets, selector, profit, where), parameters)
+        inside = getattr(self._snapshots, "cursor", None) is not None
+        answers: list[list[TotalsRow]] = []
+        for query in queries:
+            where, parameters = _window_where(query.window, bounded=not inside)
+            rows = self._read(_totals_sql(query.groupings, query.select, query.with_cost, where), parameters)
+            out: list[TotalsRow] = []
             for row in rows:
-                keys = dict(zip(_COLUMNS_OF_SETS, row[:3], strict=True))
-                grouping = tuple(c for c in _COLUMNS_OF_SETS if keys[c] is not None)
-                amount, cost = int(row[3]), int(row[4] or 0)
-                for need, using in wanted.items():
-                    key: Any
-                    if _KEYS[need] == grouping:
-                        key = keys[grouping[-1]] if need is not Need.SHARERS else None
-                    elif need is Need.SELLER and grouping == _KEYS[Need.SHARERS]:
-                        key = keys["seller"]
-                    else:
-                        continue
-                    for rule in using:
-                        if need is Need.SHARERS:
-                            key = sharers(rule, tuple(a for a in keys["attributed_to"].split(";") if a), keys["seller"])
-                        sums = found[rule.id].setdefault(need, {})
-                        sums[key] = sums.get(key, 0) + (amount - cost if rule.base is Base.PROFIT else amount)
-        return {
-            rule.id: RuleTotals(
-                by_seller=found[rule.id].get(Need.SELLER, {}),
-                by_owner=found[rule.id].get(Need.OWNER, {}),
-                by_sharers=found[rule.id].get(Need.SHARERS, {}),
-                # A rule's volume before is its month's or (a daily target, adjusting) its day's: never both.
-                before_by_seller=found[rule.id].get(Need.SELLER_BEFORE) or found[rule.id].get(Need.SELLER_DAY_BEFORE, {}),
-                before_by_owner=found[rule.id].get(Need.OWNER_BEFORE, {}),
-            )
-            for rule in rules
-        }
+                keys = dict(zip(GROUP_COLUMNS, row[:3], strict=True))
+                # A grouping-sets row leaves the columns of the other sets NULL (no stored key is NULL).
+                grouping = tuple(c for c in GROUP_COLUMNS if keys[c] is not None)
+                out.append(TotalsRow(grouping, tuple(keys[c] for c in grouping), int(row[3]), int(row[4] or 0)))
+            answers.append(out)
+        return answers
 
     # -- shared views (alliance.datashare): a member's sales, only what its policy lets out -------------
     def view_rows(self, alliance: str, seller: str, currency: str, fields: Sequence[str], filters: Sequence[Any],
@@ -575,30 +494,12 @@ class FactStore:
         return [_line(r, currency) for r in rows]
 
 
-# The columns a grouping keys on (in the order of _COLUMNS_OF_SETS); a grouping-sets row leaves
-# the columns of the other sets NULL, and no stored key is NULL, which tells the sets apart.
-_KEYS = {
-    Need.SELLER: ("seller",), Need.OWNER: ("product_owner",), Need.SHARERS: ("attributed_to", "seller"),
-    Need.SELLER_BEFORE: ("seller",), Need.OWNER_BEFORE: ("product_owner",), Need.SELLER_DAY_BEFORE: ("seller",),
-}
-_COLUMNS_OF_SETS = ("attributed_to", "seller", "product_owner")
-
-
 def _in(column: str, values: Sequence[str]) -> str:
     return f"{column} IN ({', '.join(_literal(v) for v in values)})"
 
 
-class _Period(Enum):
-    TODAY = "today"  # the day's lines (when adjusting: its late lines)
-    MONTH_BEFORE = "month_before"  # the month's volume before them
-    DAY_BEFORE = "day_before"  # when adjusting: the day's volume before its late lines
-
-
-_NOTHING_SEEN = -(2**62)  # a watermark before every line
-
-
 def _mark(after: int | None) -> int:
-    return _NOTHING_SEEN if after is None else after
+    return NOTHING_SEEN if after is None else after
 
 
 def _not_open(adjusting: Adjusting) -> str:
@@ -613,23 +514,22 @@ def _after(op: str) -> str:
     return f"epoch_us(ingested_at) {op} ?"
 
 
-def _period_where(period: _Period, alliance: str, day: date, month_start: date,
-                  adjusting: Adjusting | None) -> tuple[list[str], list[Any]]:
-    """The WHERE clauses (and their parameters) picking a period's lines; see `Adjusting`."""
-    if adjusting is None:
-        if period is _Period.TODAY:
-            return ["alliance = ?", "business_day = ?"], [alliance, day]
-        return ["alliance = ?", "business_day >= ?", "business_day < ?"], [alliance, month_start, day]
-    after = _mark(adjusting.after)
-    if period is _Period.TODAY:  # a late day is never an open one (see late_days)
-        return ["alliance = ?", "business_day = ?", _after(">")], [alliance, day, after]
-    if period is _Period.DAY_BEFORE:
-        return ["alliance = ?", "business_day = ?", _after("<=")], [alliance, day, after]
-    # The month's lines of closed days seen before, and the late lines of its earlier days; never
-    # the next month's (a late line of the 31st adjusted after the 1st closed).
-    month_end = (month_start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    return (["alliance = ?", "business_day >= ?", "business_day <= ?", f"({_after('<=')} OR business_day < ?)"],
-            [alliance, month_start, min(adjusting.through, month_end), after, day])
+def _window_where(window: Window, *, bounded: bool) -> tuple[list[str], list[Any]]:
+    """The WHERE clauses (and their parameters) picking a window's lines (`bounded`: apply its
+    `seen_by`)."""
+    where = ["alliance = ?", "business_day BETWEEN ? AND ?"]
+    parameters: list[Any] = [window.alliance, window.first_day, window.last_day]
+    if window.arrival is not Arrival.ANY:
+        seen = _after(">" if window.arrival is Arrival.AFTER else "<=")
+        parameters.append(window.mark)
+        if window.or_day_before is not None:
+            seen = f"({seen} OR business_day < ?)"
+            parameters.append(window.or_day_before)
+        where.append(seen)
+    if bounded and window.seen_by is not None:
+        where.append(_after("<="))
+        parameters.append(window.seen_by)
+    return where, parameters
 
 
 def _totals_sql(sets: Sequence[tuple[str, ...]], selector: Selector, profit: bool, period: list[str]) -> str:
@@ -649,7 +549,7 @@ def _totals_sql(sets: Sequence[tuple[str, ...]], selector: Selector, profit: boo
     if selector.sku_prefix:
         where.append("(" + " OR ".join(f"starts_with(sku, {_literal(p)})" for p in selector.sku_prefix) + ")")
     used = {c for keys in sets for c in keys}
-    columns = ", ".join(c if c in used else f"NULL::VARCHAR AS {c}" for c in _COLUMNS_OF_SETS)
+    columns = ", ".join(c if c in used else f"NULL::VARCHAR AS {c}" for c in GROUP_COLUMNS)
     cost = "sum(cost_minor)" if profit else "NULL"
     if len(sets) == 1:
         group = ", ".join(sets[0])

@@ -23,7 +23,7 @@ from alliance.settlement import service
 from alliance.settlement import service_corrections
 from alliance.settlement.journal import beancount, to_csv
 from alliance.settlement.unshared import NO_AGREEMENT_IN_FORCE, UnsharedDay
-from alliance.store.facts import IngestReport
+from alliance.settlement.facts import IngestReport
 
 router = APIRouter(tags=["settlement"])
 ERRORS: dict[int | str, dict[str, Any]] = {
