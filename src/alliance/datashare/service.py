@@ -19,6 +19,7 @@ from alliance.registry.model import Alliance, has_left
 from alliance.registry.service import require_writable
 from alliance.store.database import Store
 from alliance.store.datashare_repository import Access, StoredView
+from alliance.datashare.facts import floor
 from alliance.store.facts import FactStore
 from alliance.store.unit_of_work import UnitOfWork
 
@@ -138,7 +139,7 @@ def rows(store: Store, facts: FactStore, alliance_code: str, view_id: int, *, fi
 def groups(store: Store, facts: FactStore, alliance_code: str, view_id: int, *, group_by: list[str],
            actor: str, clock: Clock) -> dict[str, Any]:
     """Group counts and sums over at most one field, only for groups of at least k lines, with
-    complementary suppression (see `FactStore.view_groups`); no filters, so that two answers
+    complementary suppression (see `datashare.facts.floor`); no filters, so that two answers
     cannot be subtracted to isolate a few lines."""
     found = shared_view(store, alliance_code, view_id, clock)
     spec = spec_of(found)
@@ -147,7 +148,9 @@ def groups(store: Store, facts: FactStore, alliance_code: str, view_id: int, *, 
         raise InvalidInput(Message("group by one field at a time: finer groupings could be subtracted from coarser "
                                    "ones"))
     sums = [f for f in spec.fields(Policy.VISIBLE, Policy.AGGREGATE) if DATASETS[spec.dataset][f] in NUMERIC]
-    items, withheld = facts.view_groups(alliance_code, found.member, _currency(store, alliance_code), keys, sums, spec.k)
+    shown, withheld = floor(facts.view_groups(alliance_code, found.member, _currency(store, alliance_code), keys, sums),
+                            spec.k)
+    items = [{**g.keys, "count": g.count, **{f"sum_{f}": v for f, v in g.sums.items()}} for g in shown]
     _log(store, alliance_code, found, actor, clock, "groups", {"group_by": keys}, len(items))
     return {"view": found.id, "k": spec.k, "group_by": keys, "groups": items, "withheld_groups": withheld}
 

@@ -41,7 +41,7 @@ def _report(r: IngestReport, locale: str) -> dict[str, Any]:
         "inserted": r.inserted, "duplicates": r.duplicates, "rejected_count": r.rejected_count,
         "conflict_count": r.conflict_count, "kept": r.kept,
         "rejected": [{"row": x.row, "line_id": x.line_id, "reason": say(x.reason, locale)} for x in r.rejected],
-        # Amounts as money, "376.00 CNY" (the fact store shows them so: alliance.store.facts._as_shown).
+        # Amounts as money, "376.00 CNY" (the fact store shows them so: alliance.store.facts.intake_sql.as_shown).
         "conflicts": [{"line_id": c.line_id, "stored": c.stored, "incoming": c.incoming} for c in r.conflicts],
     }
 

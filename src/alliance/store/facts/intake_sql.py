@@ -1,0 +1,279 @@
+"""The SQL that checks a file of order lines and judges each line (docs/formats/order-lines.md).
+
+Set-based: one pass over a staged file, no Python per row (see `FactStore.ingest`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from alliance.core.errors import InvalidInput
+from alliance.core.limits import DAY_LIMIT_MINOR
+from alliance.core.money import Money
+from alliance.store.facts import sql
+from alliance.store.rejections import sql_reason
+
+if TYPE_CHECKING:
+    import duckdb
+
+
+# Each check of a line: its reason when it fails, in codes (store.rejections; `_R` writes one).
+_R = sql_reason
+_LINE_ID, _ORDER_ID, _CHANNEL, _SKU, _AMOUNT, _COST = ("'line_id'", "'order_id'", "'channel'", "'sku'", "'amount'",
+                                                       "'cost'")
+_LINE_CHECKS = ",\n".join("        " + check for check in (
+    f"CASE WHEN lid IS NULL OR lid = '' THEN {_R('required', _LINE_ID)} END",
+    f"CASE WHEN first_row IS NOT NULL AND row_no > first_row THEN {_R('repeats', 'first_row')} END",
+    f"CASE WHEN order_id IS NULL OR trim(order_id) = '' THEN {_R('required', _ORDER_ID)} END",
+    f"CASE WHEN occurred IS NULL AND has_offset THEN {_R('no_such_time', 'occurred_at')}"
+    f" WHEN occurred_at IS NULL THEN {_R('time_missing')}"
+    f" WHEN occurred IS NULL OR NOT has_offset THEN {_R('no_offset', 'occurred_at')}"
+    f" WHEN NOT offset_ok THEN {_R('offset_too_far', 'occurred_at')}"
+    " WHEN occurred < {first_instant} OR occurred >= {end_instant}"
+    f" THEN {_R('outside_years', 'occurred_at')} END",
+    *(f"CASE WHEN {field} IS NULL THEN {_R('no_member', repr(field))}"
+      f" WHEN trim({field}) NOT IN (SELECT code FROM members) THEN {_R('no_member', repr(field), field)} END"
+      for field in ("seller", "product_owner")),
+    f"CASE WHEN channel IS NULL OR trim(channel) = '' THEN {_R('required', _CHANNEL)} END",
+    f"CASE WHEN sku IS NULL OR trim(sku) = '' THEN {_R('required', _SKU)} END",
+    f"CASE WHEN qty IS NULL AND quantity IS NULL THEN {_R('quantity_missing')}"
+    f" WHEN qty IS NULL THEN {_R('not_whole', 'quantity')} END",
+    f"CASE WHEN NOT coalesce(amount_ok, false) AND amount IS NULL THEN {_R('not_decimal', _AMOUNT)}"
+    f" WHEN NOT coalesce(amount_ok, false) THEN {_R('not_decimal', _AMOUNT, 'amount')} END",
+    f"CASE WHEN NOT cost_ok THEN {_R('not_decimal', _COST, 'cost')} END",
+    *(f"CASE WHEN abs({field}_minor) > {{line_limit}}"
+      f" THEN {_R('over_line_limit', repr(field), field, '{line_limit_text}')} END" for field in ("amount", "cost")),
+    f"CASE WHEN currency IS NULL THEN {_R('currency_missing')}"
+    f" WHEN NOT coalesce(currency_ok, false) THEN {_R('other_currency', 'currency')} END",
+    f"CASE WHEN strangers IS NOT NULL THEN {_R('strangers', 'strangers')} END",
+    "CASE WHEN amount_ok AND starts_with(trim(amount), '-') AND (refund_of IS NULL OR trim(refund_of) = '')"
+    f" THEN {_R('refund_needs_sale')} END",
+    "CASE WHEN amount_ok AND NOT starts_with(trim(amount), '-') AND refund_of IS NOT NULL AND trim(refund_of) <> ''"
+    f" AND CAST(trim(amount) AS {{decimal}}) <> 0 THEN {_R('refund_positive')} END",
+))
+
+# Every check of docs/formats/order-lines.md, as one set-based pass (a str.format template: the
+# amount pattern, currency and time zone as SQL literals; scale is 10 ** the currency's minor
+# digits; decimal the DECIMAL type of the currency's amounts; literal braces doubled). The
+# patterns admit so few digits (see `ingest`) that DECIMAL(whole + places, places) holds every
+# amount exactly and its product with the scale, the count of minor units, stays in 64 bits (~75x
+# faster to cast than DECIMAL(38, s), which needs 128-bit arithmetic).
+CHECK_SQL = """
+CREATE OR REPLACE TEMP VIEW checked AS
+WITH repeats AS (
+    -- line_ids given more than once in the file, and the first row that gave each
+    SELECT trim(line_id) AS lid, min(row_no) AS first_row FROM staged GROUP BY trim(line_id) HAVING count(*) > 1
+),
+strangers AS (
+    -- attributed codes that are not members, one row per line that has any
+    SELECT row_no, string_agg(code, ', ' ORDER BY code) AS names
+    FROM (SELECT row_no, trim(unnest(string_split(attributed_to, ';'))) AS code
+          FROM staged WHERE attributed_to IS NOT NULL AND attributed_to <> '')
+    WHERE code <> '' AND code NOT IN (SELECT code FROM members)
+    GROUP BY row_no
+),
+typed AS (
+    SELECT s.*,
+        trim(line_id) AS lid,
+        TRY_CAST(occurred_iso AS TIMESTAMPTZ) AS occurred,
+        -- a time (more than a date) with an offset; a full-match pattern costs ~1 s per 10M lines more
+        length(trim(occurred_at)) > 10 AND regexp_matches(occurred_at, '(Z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$') AS has_offset,
+        -- the offset's hours and minutes ('' without one): DuckDB takes any "+99:59", no clock shows it
+        regexp_extract(occurred_at, '[+-]([0-9]{{2}}):?([0-9]{{2}})?$', ['hh', 'mm']) AS offset_parts,
+        CASE WHEN regexp_matches(trim(quantity), '^-?[0-9]{{1,9}}$') THEN CAST(trim(quantity) AS INTEGER) END AS qty,
+        regexp_matches(trim(amount), {amount}) AS amount_ok,
+        (cost IS NULL OR trim(cost) = '' OR regexp_matches(trim(cost), {amount})) AS cost_ok,
+        trim(currency) = {currency} AS currency_ok,
+        list_filter(string_split(coalesce(attributed_to, ''), ';'), x -> trim(x) <> '') AS attributed,
+        st.names AS strangers,
+        rp.first_row
+    FROM staged s LEFT JOIN strangers st USING (row_no) LEFT JOIN repeats rp ON rp.lid = trim(s.line_id)
+),
+scaled AS (
+    SELECT *,
+        CASE WHEN amount_ok THEN CAST(CAST(trim(amount) AS {decimal}) * {scale} AS BIGINT) END AS amount_minor,
+        CASE WHEN cost_ok AND cost IS NOT NULL AND trim(cost) <> ''
+             THEN CAST(CAST(trim(cost) AS {decimal}) * {scale} AS BIGINT) END AS cost_minor,
+        CASE WHEN occurred IS NOT NULL THEN CAST(occurred AT TIME ZONE {timezone} AS DATE) END AS business_day,
+        coalesce(TRY_CAST(offset_parts.hh AS INTEGER) * 60 + coalesce(TRY_CAST(offset_parts.mm AS INTEGER), 0)
+                 <= {max_offset} AND coalesce(TRY_CAST(offset_parts.mm AS INTEGER), 0) < 60, true) AS offset_ok
+    FROM typed
+)
+SELECT *,
+    concat_ws(chr(30),
+""" + _LINE_CHECKS + """
+    ) AS reason
+FROM scaled
+"""
+
+# Each accepted line is new, a duplicate (the same content under a known line_id), or a conflict.
+CLASSIFY_SQL = """
+CREATE OR REPLACE TEMP TABLE classified AS
+WITH shaped AS (
+    -- only what is stored or reported, already trimmed: a narrow table is cheap to materialise
+    SELECT row_no, reason, lid AS line_id, trim(order_id) AS order_id, occurred, business_day,
+           trim(seller) AS seller, trim(product_owner) AS product_owner, trim(channel) AS channel,
+           trim(sku) AS sku, qty AS quantity, amount_minor, cost_minor, trim(currency) AS currency,
+           coalesce(array_to_string(list_sort(list_transform(attributed, x -> trim(x))), ';'), '') AS attributed_to,
+           nullif(trim(refund_of), '') AS refund_of
+    FROM checked
+)
+SELECT h.*,
+    CASE WHEN h.reason <> '' THEN 'rejected'
+         WHEN o.line_id IS NULL THEN 'new'
+         WHEN o.order_id = h.order_id AND o.occurred_at = h.occurred AND o.seller = h.seller
+              AND o.product_owner = h.product_owner AND o.channel = h.channel AND o.sku = h.sku
+              AND o.quantity = h.quantity AND o.amount_minor = h.amount_minor
+              AND o.cost_minor IS NOT DISTINCT FROM h.cost_minor AND o.currency = h.currency
+              AND o.attributed_to = h.attributed_to AND o.refund_of IS NOT DISTINCT FROM h.refund_of
+         THEN 'duplicate'
+         ELSE 'conflict' END AS status
+FROM shaped h LEFT JOIN (SELECT * FROM order_lines WHERE alliance = ?) o ON o.line_id = h.line_id
+"""
+
+
+def check_day_totals(db: duckdb.DuckDBPyConnection, alliance: str, currency: str) -> None:
+    """Reject the new lines that would take their business day past DAY_LIMIT_MINOR (see
+    alliance.core.limits): in file order, the lines from the first that crosses it.
+
+    One aggregate per file; running totals are computed only for a day over the limit (rare)."""
+    db.execute(_OVER_DAYS_SQL, [alliance, DAY_LIMIT_MINOR])
+    if not db.execute("SELECT count(*) FROM over_days").fetchone()[0]:
+        return
+    limit = Money(DAY_LIMIT_MINOR, currency).amount_text()
+    why = sql_reason("over_day_limit", "c.business_day", sql.literal(limit), sql.literal(currency), "o.stored")
+    db.execute(_OVER_LIMIT_SQL.format(why=why), [DAY_LIMIT_MINOR])
+
+
+def check_refunds(db: duckdb.DuckDBPyConnection, alliance: str) -> None:
+    """Reject the new refunds that do not reverse a sale of theirs (see _REFUNDS_SQL), if there are any."""
+    if not db.execute("SELECT count(*) FROM classified WHERE status = 'new' AND refund_of IS NOT NULL").fetchone()[0]:
+        return
+    db.execute(_REFUNDS_SQL, [alliance, alliance])
+
+
+# The business days whose new lines, with what is stored, carry more than the limit: (day, stored).
+_OVER_DAYS_SQL = """
+CREATE OR REPLACE TEMP TABLE over_days AS
+WITH incoming AS (
+    SELECT business_day, sum(abs(amount_minor) + abs(coalesce(cost_minor, 0))) AS volume
+    FROM classified WHERE status = 'new' GROUP BY business_day
+),
+stored AS (
+    SELECT business_day, sum(abs(amount_minor) + abs(coalesce(cost_minor, 0))) AS volume
+    FROM order_lines WHERE alliance = ? AND business_day IN (SELECT business_day FROM incoming) GROUP BY business_day
+)
+SELECT i.business_day, coalesce(s.volume, 0) AS stored
+FROM incoming i LEFT JOIN stored s USING (business_day)
+WHERE coalesce(s.volume, 0) + i.volume > ?
+"""
+
+# The new lines of those days from the first that crosses the limit, in file order, are rejected
+# (`why` is a SQL expression of ours over the day and what it stored before).
+_OVER_LIMIT_SQL = """
+UPDATE classified SET status = 'rejected', reason = r.why
+FROM (
+    SELECT c.row_no, {why} AS why,
+           o.stored + sum(abs(c.amount_minor) + abs(coalesce(c.cost_minor, 0)))
+               OVER (PARTITION BY c.business_day ORDER BY c.row_no) AS running
+    FROM classified c JOIN over_days o USING (business_day)
+    WHERE c.status = 'new'
+) r
+WHERE classified.row_no = r.row_no AND r.running > ?
+"""
+
+# A refund (a line with refund_of) reverses a sale of the same alliance: a line stored before or new
+# in this file, not itself a refund, sold by the same seller (an alliance has one currency), and a
+# sale's refunds together (those stored first, then this file's in file order) never exceed it. A
+# refund sent before its sale is rejected: send it again with or after the sale (its line_id makes
+# sending it twice harmless). See docs/settlement.md.
+_REFUNDS_SQL = """
+UPDATE classified SET status = 'rejected', reason = r.why
+FROM (
+    WITH refunds AS (
+        SELECT row_no, refund_of, seller, amount_minor FROM classified WHERE status = 'new' AND refund_of IS NOT NULL
+    ),
+    sales AS (
+        SELECT line_id, seller, amount_minor, refund_of FROM order_lines
+        WHERE alliance = ? AND line_id IN (SELECT refund_of FROM refunds)
+        UNION ALL
+        SELECT line_id, seller, amount_minor, refund_of FROM classified
+        WHERE status = 'new' AND line_id IN (SELECT refund_of FROM refunds)
+    ),
+    refunded AS (
+        SELECT refund_of, sum(amount_minor) AS amount_minor FROM order_lines
+        WHERE alliance = ? AND refund_of IN (SELECT refund_of FROM refunds) GROUP BY refund_of
+    ),
+    judged AS (
+        SELECT r.row_no, r.refund_of, r.seller, s.seller AS sold_by, s.refund_of AS sale_refund_of,
+               s.amount_minor AS sold, -coalesce(b.amount_minor, 0) AS refunded_before, s.line_id IS NOT NULL AS found,
+               s.amount_minor + coalesce(b.amount_minor, 0)
+                   + sum(CASE WHEN s.seller = r.seller THEN r.amount_minor ELSE 0 END)
+                     OVER (PARTITION BY r.refund_of ORDER BY r.row_no) AS remaining
+        FROM refunds r LEFT JOIN sales s ON s.line_id = r.refund_of LEFT JOIN refunded b ON b.refund_of = r.refund_of
+    )
+    SELECT row_no, CASE
+        WHEN NOT found THEN """ + sql_reason("no_sale", "refund_of") + """
+        WHEN sale_refund_of IS NOT NULL THEN """ + sql_reason("refunds_refund", "refund_of") + """
+        WHEN sold_by <> seller THEN """ + sql_reason("other_seller", "refund_of", "sold_by", "seller") + """
+        WHEN remaining < 0 THEN """ + sql_reason("refunds_exceed", "refund_of", "sold", "refunded_before") + """
+        END AS why
+    FROM judged
+) r
+WHERE classified.row_no = r.row_no AND r.why IS NOT NULL
+"""
+
+
+# Stored lines outside the bounds of alliance.core.limits (format: first and end instants, the line
+# and day limits); a business day is cast to text, since one before year 1 has no Python date.
+UNSETTLEABLE_SQL = """
+WITH heavy AS (
+    SELECT business_day FROM order_lines WHERE alliance = ?
+    GROUP BY business_day HAVING sum(abs(amount_minor) + abs(coalesce(cost_minor, 0))) > {day}
+),
+judged AS (
+    SELECT line_id, CAST(business_day AS VARCHAR) AS day, CASE
+        WHEN occurred_at < {first} OR occurred_at >= {end} THEN 'outside_years'
+        WHEN abs(amount_minor) > {line} OR abs(coalesce(cost_minor, 0)) > {line} THEN 'over_line_limit'
+        WHEN business_day IN (SELECT business_day FROM heavy) THEN 'over_day_limit'
+        END AS why
+    FROM order_lines WHERE alliance = ?
+)
+SELECT line_id, day, why FROM judged WHERE why IS NOT NULL ORDER BY line_id LIMIT ?
+"""
+
+
+# Stored in business-day order (file order within a day): a day's lines sit in few row groups, so
+# settlement queries skip the others by their min/max, and the columns compress better, which more
+# than pays for the sort (10M lines: 11 s instead of 16 s for the insert). Clustering further by
+# channel and SKU would let rule selections skip row groups too (measured: rule stage 2.6x faster)
+# but sorting on those strings costs ~6 s of ingestion per 10M lines (see docs/settlement.md).
+INSERT_SQL = """
+INSERT INTO order_lines
+SELECT ?, line_id, order_id, occurred, business_day, seller, product_owner, channel, sku, quantity, amount_minor,
+       cost_minor, currency, attributed_to, refund_of, ?
+FROM classified WHERE status = 'new'
+ORDER BY business_day, row_no
+"""
+
+
+def as_shown(line: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]:
+    """A conflicting line's differing fields as people read them: amounts as money ("376.00 CNY",
+    under `amount` and `cost`), never the stored minor units (`amount_minor=37600`)."""
+    shown: dict[str, Any] = {}
+    for name in fields:
+        value = line[name]
+        if name in ("amount_minor", "cost_minor"):
+            name = name.removesuffix("_minor")
+            try:
+                value = None if value is None else str(Money(int(value), str(line["currency"])))
+            except (InvalidInput, ValueError, TypeError):  # a currency stored before import checked it
+                value = f"{value} minor units"
+        shown[name] = value
+    return shown
+
+
+# What a line sent again is compared on (`CLASSIFY_SQL`), and shown by when it differs.
+COMPARED = ("order_id", "occurred_at", "seller", "product_owner", "channel", "sku", "quantity", "amount_minor",
+             "cost_minor", "currency", "attributed_to", "refund_of")
+
