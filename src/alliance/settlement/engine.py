@@ -12,7 +12,7 @@ Every rule depends on the lines only through a few sums of its base over the lin
 earlier in the month). The engine is therefore split in two: gathering those totals, and the money
 arithmetic on them. `totals_from_lines` gathers them line by line in Python (the specification and
 test oracle); the fact store gathers them with one SQL aggregate per need over millions of lines
-(`FactStore.rule_totals`). Both feed the same `settle_totals`, so rounding is identical whatever
+(`settlement.totals.rule_totals`). Both feed the same `settle_totals`, so rounding is identical whatever
 gathered the totals.
 
 What each kind needs and how it settles lives in its own module (`alliance.sharing.rules`, one
