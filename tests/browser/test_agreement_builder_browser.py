@@ -119,5 +119,5 @@ def test_a_coordinator_writes_an_agreement_with_the_form_only(served: tuple[str,
     stored = load_agreement_text(sharing.get_version(store, "tea", "tea-deal").document)
     assert [r.kind for r in stored.rules] == [RuleKind.TIERED, RuleKind.THREE_LEVEL]
     assert stored.title == "茶礼盒阶梯与三级分配" and set(stored.parties) == {"LJ", "YP", "MJ"}
-    assert stored.rules[1].params["long_term_metric"] == "repurchase_rate"
-    assert [str(t.rate) for t in stored.rules[0].params["tiers"]] == ["0.02", "0.05"]
+    assert stored.rules[1].params.long_term_metric == "repurchase_rate"
+    assert [str(t.rate) for t in stored.rules[0].params.tiers] == ["0.02", "0.05"]

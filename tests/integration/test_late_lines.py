@@ -316,13 +316,13 @@ def _run_schedule(tmp_path: Path, batches: list[list[tuple[int, int]]], settle_a
         posted = _posted(store)
         for month in sorted({(d.year, d.month) for d in sold}):
             volume = sum(v for d, v in sold.items() if (d.year, d.month) == month)
-            owed_tiers = _round(tier_amount(rules["volume"].params["tiers"], rules["volume"].params["mode"], volume))
-            owed_fund = _round(Fraction(max(0, volume - 80000)) * Fraction(rules["gm"].params["rate"]))
+            owed_tiers = _round(tier_amount(rules["volume"].params.tiers, rules["volume"].params.mode, volume))
+            owed_fund = _round(Fraction(max(0, volume - 80000)) * Fraction(rules["gm"].params.rate))
             paid_tiers = sum(a for acc, rule, a, of in posted if (acc, rule) == ("SW", "volume") and (of.year, of.month) == month)
             paid_fund = sum(a for acc, rule, a, of in posted if (acc, rule) == ("mfund", "gm") and (of.year, of.month) == month)
             assert (month, paid_tiers, paid_fund) == (month, owed_tiers, owed_fund)
         for day, volume in sold.items():
-            owed = _round(Fraction(max(0, volume - 30000)) * Fraction(rules["gd"].params["rate"]))
+            owed = _round(Fraction(max(0, volume - 30000)) * Fraction(rules["gd"].params.rate))
             assert (day, sum(a for acc, rule, a, of in posted if (acc, rule, of) == ("dfund", "gd", day))) == (day, owed)
     finally:
         facts.close()

@@ -32,11 +32,11 @@ def test_the_documented_example_parses_with_every_rule_kind() -> None:
     assert a.code == "yuejia-sharing" and a.currency == "CNY"
     assert {r.kind for r in a.rules} == set(RuleKind)
     split = a.rules[0]
-    assert split.params["shares"] == {"YJ": Decimal("0.30"), "MILK": Decimal("0.70")}
+    assert split.params.shares == {"YJ": Decimal("0.30"), "MILK": Decimal("0.70")}
     assert split.select.seller == ("YJ",) and split.select.product_owner == ("MILK",)
     tiered = a.rules[1]
-    assert tiered.params["mode"] is TierMode.MARGINAL
-    assert [t.up_to for t in tiered.params["tiers"]] == [Money(10000000, "CNY"), Money(50000000, "CNY"), None]
+    assert tiered.params.mode is TierMode.MARGINAL
+    assert [t.up_to for t in tiered.params.tiers] == [Money(10000000, "CNY"), Money(50000000, "CNY"), None]
     assert a.expectations["YJ"] == Money(18000000, "CNY")
     assert a.accounts == {"growth-fund": "联合营销成长基金"}
 
@@ -51,7 +51,7 @@ rules:
 """
     a = load_agreement_text(text)
     # A binary float would make 0.1 + 0.9 differ from 1 in the last bits; Decimals are exact.
-    assert a.rules[0].params["shares"] == {"SW": Decimal("0.1"), "HW": Decimal("0.9")}
+    assert a.rules[0].params.shares == {"SW": Decimal("0.1"), "HW": Decimal("0.9")}
 
 
 def test_every_problem_is_listed_at_once() -> None:

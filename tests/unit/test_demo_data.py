@@ -216,7 +216,7 @@ def test_the_agreements_are_valid_from_the_first_day_and_use_every_rule_kind(now
             for rule in agreement.rules:
                 kinds.add(rule.kind)
                 if rule.kind is RuleKind.COST_SHARE:  # a shared cost falls inside the history
-                    assert t.first <= rule.params["incurred_on"] <= t.yesterday
+                    assert t.first <= rule.params.incurred_on <= t.yesterday
     assert kinds == set(RuleKind)
     # The period metrics cover every month a three-level or dynamic rule settles, and the month before.
     periods = {row[0] for row in metrics("yuejia-retail", t)}

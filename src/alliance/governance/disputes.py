@@ -40,7 +40,8 @@ from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.ledger.coverage import dispute_claim_sha256, text_digest
 from alliance.settlement.engine import COLLECTED
-from alliance.sharing.agreement import RuleKind, load_agreement_text
+from alliance.sharing.agreement import load_agreement_text
+from alliance.sharing.rules import spec
 from alliance.store.database import Store
 from alliance.store.dispute_repository import DisputeRepository, StoredDispute, StoredEvidence
 from alliance.store.governance_repository import GovernanceRepository
@@ -263,7 +264,7 @@ def _report(store: Store, facts: FactStore, alliance_code: str, claim: Claim, da
         records.append(neutral_report.DayRecord(day.isoformat(), lines[day], index,
                                                 payload.get("statements_sha256"), proof))
     recomputed = None
-    if rule.kind is RuleKind.CONTRIBUTION:
+    if spec(rule.kind).game_value(rule.params) is not None:  # a contribution rule: its game is recomputed
         explained = contribution_report(store, facts, alliance_code, claim.agreement, claim.rule, days[0], days[-1])
         recomputed = explained.as_json()
     else:

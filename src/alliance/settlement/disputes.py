@@ -14,7 +14,8 @@ from alliance.core.messages import Message
 from alliance.games.report import ContributionReport, build_report
 from alliance.settlement.engine import COLLECTED
 from alliance.settlement.totals import rule_totals
-from alliance.sharing.agreement import RuleKind, load_agreement_text
+from alliance.sharing.agreement import load_agreement_text
+from alliance.sharing.rules import spec
 from alliance.sharing.versions import in_force
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
@@ -55,11 +56,12 @@ def contribution_report(store: Store, facts: FactStore, alliance_code: str, agre
             rule = next((r for r in agreement.rules if r.id == rule_id), None)
             if rule is not None:
                 found_rule = True
-                if rule.kind is not RuleKind.CONTRIBUTION:
+                value = spec(rule.kind).game_value(rule.params)  # the game it pays out, if any
+                if value is None:
                     raise InvalidInput(Message("rule {rule!r} of {agreement!r} is a {kind} rule, not a "
                                                "contribution rule",
                                                rule=rule_id, agreement=agreement_code, kind=rule.kind.value))
-                method = "banzhaf" if rule.params.get("method") == "banzhaf" else "shapley"  # equal = shapley
+                method = value
                 methods.add(method)
                 days += 1
                 totals = rule_totals(facts, alliance.code, [rule], day)[rule.id]

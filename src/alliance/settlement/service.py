@@ -31,14 +31,15 @@ from alliance.notify.outbox import publish
 from alliance.registry.model import Alliance
 from alliance.store.unit_of_work import UnitOfWork
 from alliance.registry.lifecycle import Write, allows, check_writable
-from alliance.settlement.engine import DayContext, SettlementInputMissing, reweight, settle_totals
+from alliance.settlement.engine import DayContext, SettlementInputMissing, settle_totals  # noqa: F401 (callers catch service.SettlementInputMissing)
 from alliance.settlement.journal import JournalEntry
 from alliance.settlement import corrections as correcting
 from alliance.settlement.service_corrections import CorrectionAlreadyBooked, pending_for_booking, stored_transfers
 from alliance.store.correction_repository import CorrectionRepository
 from alliance.settlement.schedule import due_days, next_day
 from alliance.settlement.unshared import UnsharedDay, unshared_reason
-from alliance.sharing.agreement import Agreement, RuleKind, load_agreement_text
+from alliance.sharing.agreement import Agreement, load_agreement_text
+from alliance.sharing.rules import spec
 from alliance.sharing.versions import AgreementVersion, DepartedParty, departed_parties, in_force
 from alliance.store.database import Store, on_duplicate
 from alliance.settlement.facts import Adjusting, IngestReport
@@ -317,10 +318,10 @@ def settle_through(store: Store, facts: FactStore, alliance_code: str, last: dat
 def first_due(first_line_day: date | None, versions: Mapping[str, Sequence[AgreementVersion]]) -> date | None:
     """Where an alliance's first run starts: its first day holding order lines, or the first day a
     signed version shares a cost (`cost_share`), if earlier: the only thing owed without a line."""
-    costs = [rule.params["incurred_on"]
+    costs = [owed
              for history in versions.values() for v in history if v.fully_signed
              for rule in load_agreement_text(v.document).rules
-             if rule.kind is RuleKind.COST_SHARE and in_force(list(history), rule.params["incurred_on"]) == v]
+             if (owed := spec(rule.kind).settles_on(rule.params)) is not None and in_force(list(history), owed) == v]
     return min([d for d in (first_line_day, min(costs, default=None)) if d is not None], default=None)
 
 
@@ -788,16 +789,9 @@ def record_metrics(store: Store, alliance_code: str, header: Sequence[str], rows
     return len(values)
 
 
-def _months(first: date, last: date) -> list[str]:
-    months, year, month = [], first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
-
-
 def period_context(agreement: Agreement, day: date, metrics: dict[str, dict[str, dict[str, Decimal]]]) -> DayContext:
-    """The day's inputs: the month's metrics, and each dynamic rule's shares for the month.
+    """The day's inputs: the month's metrics, and each dynamic rule's shares for the month
+    (`period_shares` of its kind; see `sharing.rules.dynamic`).
 
     Dynamic shares are replayed from the agreement's first month: each month's shares are
     `reweight(previous month's shares, previous month's metrics)`. So nothing but the metrics is
@@ -806,15 +800,7 @@ def period_context(agreement: Agreement, day: date, metrics: dict[str, dict[str,
     period = f"{day.year:04d}-{day.month:02d}"
     shares: dict[str, dict[str, Fraction]] = {}
     for rule in agreement.rules:
-        if rule.kind is not RuleKind.DYNAMIC:
-            continue
-        current = {m: Fraction(s) for m, s in rule.params["initial"].items()}
-        months = _months(agreement.effective_from, day)
-        for previous in months[:-1]:
-            try:
-                current = reweight(current, metrics.get(previous, {}), rule.params["metrics"], rule.params["max_change"])
-            except SettlementInputMissing as exc:
-                raise SettlementInputMissing(Message("rule {rule!r}, {month}: {reason}",
-                                                     rule=rule.id, month=previous, reason=exc.message)) from None
-        shares[rule.id] = current
+        current = spec(rule.kind).period_shares(rule.id, rule.params, agreement.effective_from, day, metrics)
+        if current is not None:
+            shares[rule.id] = current
     return DayContext(metrics=metrics.get(period, {}), dynamic_shares=shares)

@@ -5,6 +5,10 @@ codes), currency, time zone, the date it takes effect, and its rules. Each rule 
 lines (by seller, product owner, channel, SKU prefix), takes their revenue or profit as its base,
 and says how that base, or a pool drawn from it, is shared. Numbers are exact: shares and rates
 are Decimals, amounts are `Money`.
+
+This module reads what every rule has (id, kind, select, base, description) and the document
+around the rules; each kind's own fields are read by its module (`sharing.rules`), which this
+parser finds through the registry without knowing any kind.
 """
 
 from __future__ import annotations
@@ -12,29 +16,27 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from decimal import Context, Decimal, InvalidOperation, localcontext
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from alliance.core.errors import InvalidInput, Problem
-from alliance.core.limits import DAY_LIMIT_MINOR
+from alliance.core.errors import InvalidInput
 from alliance.core.money import Money, MoneyError, check_currency
 from alliance.core.messages import Message
 from alliance.registry.model import CODE_PATTERN
+from alliance.sharing.reader import NUMBER_DIGITS, NUMBER_PLACES, ONE, Reader
+from alliance.sharing.rules import KINDS, spec
+from alliance.sharing.rules.base import ParseContext
+from alliance.sharing.rules.contribution import CONTRIBUTION_METHODS
+from alliance.sharing.terms import Base, Period, RuleKind, Selector, Tier, TierMode, VolumeOf
 
-ONE = Decimal(1)
-# A share, rate or weight is held exactly with at most this many digits before and after the point.
-NUMBER_DIGITS = 18
-NUMBER_PLACES = 28
-
-
-# How a contribution rule values members on the day's attribution game: "equal" and "shapley" are
-# the same thing (the Shapley value of a sum of unanimity games shares each line equally among
-# its attributed members); "banzhaf" is the normalised Banzhaf value (docs/games.md).
-CONTRIBUTION_METHODS = ("equal", "shapley", "banzhaf")
+# The vocabulary (`sharing.terms`) and the contribution methods stay importable from here.
+__all__ = ["AGREEMENT", "Agreement", "AgreementInvalid", "Base", "CONTRIBUTION_METHODS", "KIND_KEYS", "NUMBER_DIGITS",
+           "NUMBER_PLACES", "ONE", "Period", "Rule", "RuleKind", "Selector", "Tier", "TierMode", "VolumeOf",
+           "canonical_json", "digest", "load_agreement_text", "parse_agreement"]
 
 
 class AgreementInvalid(InvalidInput):
@@ -42,57 +44,16 @@ class AgreementInvalid(InvalidInput):
     title = Message("Invalid agreement")
 
 
-class Base(StrEnum):
-    REVENUE = "revenue"  # the line's amount
-    PROFIT = "profit"  # amount - cost
-
-
-class RuleKind(StrEnum):
-    FIXED_SPLIT = "fixed_split"
-    TIERED = "tiered"
-    THREE_LEVEL = "three_level"
-    DYNAMIC = "dynamic"
-    GROWTH_FUND = "growth_fund"
-    REBATE = "rebate"
-    COST_SHARE = "cost_share"
-    CONTRIBUTION = "contribution"
-
-
-class TierMode(StrEnum):
-    MARGINAL = "marginal"  # each slice of volume at its own tier's rate
-    WHOLE = "whole"  # all of the volume at the rate of the tier reached
-
-
-class VolumeOf(StrEnum):
-    SELLER = "seller"
-    PRODUCT_OWNER = "product_owner"
-
-
-@dataclass(frozen=True, slots=True)
-class Selector:
-    """Which order lines a rule applies to: every given key must match (a list matches any item)."""
-
-    seller: tuple[str, ...] = ()
-    product_owner: tuple[str, ...] = ()
-    channel: tuple[str, ...] = ()
-    sku_prefix: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Tier:
-    up_to: Money | None  # exclusive upper bound of the monthly volume; None: no bound (last tier)
-    rate: Decimal
-
-
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One sharing rule; `params` holds the kind's own fields, already checked and typed."""
+    """One sharing rule; `params` holds the kind's own fields, already checked and typed: the kind's
+    `Params` dataclass (`sharing.rules.<kind>`), whose fields are the kind's YAML keys."""
 
     id: str
     kind: RuleKind
     select: Selector
     base: Base
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Any
     description: str = ""
 
 
@@ -111,158 +72,9 @@ class Agreement:
     declares_timezone: bool = False  # whether the document names its time zone (else the default)
 
 
-# -- small typed readers that record problems instead of raising ------------------------------------
-
 # A problem's place in the document (`Problem.where`): "agreement", "rule 3", "rule 'x'", "rule 'x' tier 2".
 # Said in the user's language; their English is what `document_lines` and `agreement_draft.field_of` read.
 AGREEMENT = Message("agreement")
-
-
-def _tier(rule: str, number: int) -> Message:
-    return Message("{rule} tier {tier}", rule=rule, tier=number)
-
-
-def _not_a_party(code: str) -> Message:
-    return Message("{code!r} is not a party to the agreement", code=code)
-
-
-def _either(choices: Sequence[str]) -> str:
-    """The choices as "a or b or c", in the user's language."""
-    said = choices[0]
-    for choice in choices[1:]:
-        said = Message("{choices} or {choice}", choices=said, choice=choice)
-    return said
-
-
-class _Reader:
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def add(self, where: str, field_: str, reason: str) -> None:
-        self.problems.append(Problem(where, field_, reason))
-
-    def text(self, raw: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> str | None:
-        value = raw.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.add(where, key, Message("is required"))
-            return None
-        if not isinstance(value, (str, int)):
-            self.add(where, key, Message("{value!r} is not text", value=value))
-            return None
-        return str(value).strip()
-
-    def decimal(self, value: Any, where: str, field_: str, *, low: Decimal | None = None,
-                high: Decimal | None = None) -> Decimal | None:
-        if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
-            self.add(where, field_, Message("{value!r} is not a number (write it as a decimal, e.g. 0.3)", value=value)
-                     if isinstance(value, float) else Message("{value!r} is not a number", value=value))
-            return None
-        text = str(value).strip()
-        try:
-            number = Decimal(text.rstrip("%"))  # exact: building a Decimal from text never rounds
-        except InvalidOperation:
-            self.add(where, field_, Message("{value!r} is not a number", value=value))
-            return None
-        if not number.is_finite():
-            self.add(where, field_, Message("{value!r} is not a number", value=value))
-            return None
-        # Arithmetic on a Decimal rounds to the context's 28 digits, and 1e999999999 overflows it:
-        # refuse what cannot be held exactly rather than round it (a share of 1e-999999999 came
-        # out as 0, one of 31 places rounded, 1e999999999 raised decimal.Overflow, a 500).
-        with localcontext(Context(prec=NUMBER_DIGITS + NUMBER_PLACES + 2)):
-            if number != 0 and (number.adjusted() >= NUMBER_DIGITS or number != round(number, NUMBER_PLACES)):
-                self.add(where, field_, Message("{value} has more than {digits} digits before the point or "
-                                                "{places} after it", value=value, digits=NUMBER_DIGITS,
-                                                places=NUMBER_PLACES))
-                return None
-            if text.endswith("%"):
-                number = number / 100  # as before (2026-11): the digest signs the exact text of the result
-        if (low is not None and number < low) or (high is not None and number > high):
-            if low is not None and high is not None:
-                self.add(where, field_, Message("{value} must be between {low} and {high}", value=value, low=low, high=high))
-            elif low is not None:
-                self.add(where, field_, Message("{value} must be at least {low}", value=value, low=low))
-            else:
-                self.add(where, field_, Message("{value} must be at most {high}", value=value, high=high))
-            return None
-        return number
-
-    def money(self, value: Any, currency: str | None, where: str, field_: str) -> Money | None:
-        if currency is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
-            self.add(where, field_, Message("{value!r} is not an amount", value=value))
-            return None
-        try:
-            amount = Money.parse(str(value), currency)
-        except MoneyError as exc:
-            self.add(where, field_, exc.message)
-            return None
-        if abs(amount.minor) > DAY_LIMIT_MINOR:  # a shared cost is a statement amount: 64 bits
-            self.add(where, field_, Message("{value} is more than {limit}, the most an agreement amount may be",
-                                            value=value, limit=Money(DAY_LIMIT_MINOR, currency).amount_text()))
-            return None
-        return amount
-
-    def day(self, raw: Mapping[str, Any], key: str, where: str, *, required: bool) -> date | None:
-        value = raw.get(key)
-        if value is None:
-            if required:
-                self.add(where, key, Message("is required (YYYY-MM-DD)"))
-            return None
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            self.add(where, key, Message("{value!r} is not a date (YYYY-MM-DD)", value=value))
-            return None
-
-    def mapping(self, raw: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> Mapping[str, Any] | None:
-        value = raw.get(key)
-        if value is None:
-            if required:
-                self.add(where, key, Message("is required"))
-            return None
-        if not isinstance(value, Mapping) or not value:
-            self.add(where, key, Message("must be a non-empty mapping"))
-            return None
-        return value
-
-    def members(self, values: Any, where: str, field_: str, parties: set[str]) -> tuple[str, ...]:
-        items = [values] if isinstance(values, str) else values
-        if not isinstance(items, list) or not items:
-            self.add(where, field_, Message("must be a member code or a non-empty list of them"))
-            return ()
-        found: list[str] = []
-        for item in items:
-            code = str(item).strip()
-            if code not in parties:
-                self.add(where, field_, _not_a_party(code))
-            else:
-                found.append(code)
-        return tuple(found)
-
-    def shares(self, raw: Mapping[str, Any] | None, where: str, field_: str, parties: set[str],
-               extra_accounts: set[str] = frozenset()) -> dict[str, Decimal]:  # type: ignore[assignment]
-        """A {member: share} mapping whose shares are in [0, 1] and sum to exactly 1."""
-        if raw is None:
-            return {}
-        shares: dict[str, Decimal] = {}
-        for name, value in raw.items():
-            code = str(name).strip()
-            if code not in parties and code not in extra_accounts:
-                self.add(where, f"{field_}.{code}", _not_a_party(code))
-                continue
-            share = self.decimal(value, where, f"{field_}.{code}", low=Decimal(0), high=ONE)
-            if share is not None:
-                shares[code] = share
-        if len(shares) == len(raw):
-            total = sum(shares.values(), Decimal(0))
-            if total != ONE:
-                self.add(where, field_, Message("shares sum to {total}, not 1", total=total))
-        return shares
 
 
 # -- rules -----------------------------------------------------------------------------------------
@@ -270,19 +82,11 @@ class _Reader:
 SELECT_KEYS = ("seller", "product_owner", "channel", "sku_prefix")
 COMMON_KEYS = {"id", "kind", "select", "base", "description"}
 MAX_RULE_ID = 64  # a statement line keeps its rule's id in 64 characters
-KIND_KEYS: dict[RuleKind, set[str]] = {
-    RuleKind.FIXED_SPLIT: {"shares"},
-    RuleKind.TIERED: {"volume_of", "payer", "mode", "tiers"},
-    RuleKind.THREE_LEVEL: {"pool_rate", "parts", "members", "baseline", "long_term_metric"},
-    RuleKind.DYNAMIC: {"initial", "metrics", "max_change"},
-    RuleKind.GROWTH_FUND: {"rate", "target", "period", "fund"},
-    RuleKind.REBATE: {"rate", "payer", "recipients"},
-    RuleKind.COST_SHARE: {"amount", "incurred_on", "paid_by", "ratios"},
-    RuleKind.CONTRIBUTION: {"members", "method"},
-}
+# Each kind's own keys, from its module (sharing/rules/).
+KIND_KEYS: dict[RuleKind, set[str]] = {kind: set(kind_spec.keys) for kind, kind_spec in KINDS.items()}
 
 
-def _selector(r: _Reader, raw: Any, where: str, parties: set[str]) -> Selector:
+def _selector(r: Reader, raw: Any, where: str, parties: set[str]) -> Selector:
     if raw is None:
         return Selector()
     if not isinstance(raw, Mapping):
@@ -307,36 +111,7 @@ def _selector(r: _Reader, raw: Any, where: str, parties: set[str]) -> Selector:
     return Selector(**picked)
 
 
-def _tiers(r: _Reader, raw: Any, where: str, currency: str | None) -> tuple[Tier, ...]:
-    if not isinstance(raw, list) or not raw:
-        r.add(where, "tiers", Message("must be a non-empty list of {up_to, rate}"))
-        return ()
-    tiers: list[Tier] = []
-    for i, item in enumerate(raw, start=1):
-        spot = _tier(where, i)
-        if not isinstance(item, Mapping):
-            r.add(spot, "", Message("must be a mapping {up_to, rate}"))
-            continue
-        rate = r.decimal(item.get("rate"), spot, "rate", low=Decimal(0), high=ONE) if "rate" in item else None
-        if "rate" not in item:
-            r.add(spot, "rate", Message("is required"))
-        up_to = r.money(item["up_to"], currency, spot, "up_to") if item.get("up_to") is not None else None
-        if rate is not None:
-            tiers.append(Tier(up_to, rate))
-    if len(tiers) == len(raw):
-        for i, (lower, upper) in enumerate(zip(tiers, tiers[1:]), start=1):
-            if lower.up_to is None:
-                r.add(_tier(where, i), "up_to", Message("only the last tier may be open-ended"))
-            elif upper.up_to is not None and upper.up_to <= lower.up_to:
-                r.add(_tier(where, i + 1), "up_to",
-                      Message("tiers overlap or are out of order: {up_to} is not above {previous}",
-                              up_to=upper.up_to.amount_text(), previous=lower.up_to.amount_text()))
-        if tiers and tiers[-1].up_to is not None:
-            r.add(_tier(where, len(tiers)), "up_to", Message("the last tier must be open-ended (no up_to)"))
-    return tuple(tiers)
-
-
-def _rule(r: _Reader, raw: Any, index: int, parties: set[str], accounts: set[str], currency: str | None,
+def _rule(r: Reader, raw: Any, index: int, parties: set[str], accounts: set[str], currency: str | None,
           seen: set[str]) -> Rule | None:
     where = Message("rule {index}", index=index)
     if not isinstance(raw, Mapping):
@@ -367,140 +142,9 @@ def _rule(r: _Reader, raw: Any, index: int, parties: set[str], accounts: set[str
         r.add(where, "base", Message("{value!r} is not revenue or profit", value=raw.get("base")))
         base = Base.REVENUE
     select = _selector(r, raw.get("select"), where, parties)
-    params: dict[str, Any] = {}
-    if kind is RuleKind.FIXED_SPLIT:
-        params["shares"] = r.shares(r.mapping(raw, "shares", where), where, "shares", parties)
-    elif kind is RuleKind.TIERED:
-        params["volume_of"] = _choice(r, raw, "volume_of", where, VolumeOf, VolumeOf.SELLER)
-        params["mode"] = _choice(r, raw, "mode", where, TierMode, None)
-        params["payer"] = _party(r, raw, "payer", where, parties)
-        params["tiers"] = _tiers(r, raw.get("tiers"), where, currency)
-    elif kind is RuleKind.THREE_LEVEL:
-        params["pool_rate"] = r.decimal(raw.get("pool_rate", 1), where, "pool_rate", low=Decimal(0), high=ONE)
-        params["parts"] = _parts(r, r.mapping(raw, "parts", where), where)
-        members = r.members(raw.get("members", sorted(parties)), where, "members", parties)
-        params["members"] = members
-        baseline = r.mapping(raw, "baseline", where)
-        params["baseline"] = {} if baseline is None else {
-            str(k): m for k, v in baseline.items()
-            if (m := _member_money(r, k, v, currency, where, "baseline", set(members))) is not None
-        }
-        params["long_term_metric"] = r.text(raw, "long_term_metric", where)
-    elif kind is RuleKind.DYNAMIC:
-        params["initial"] = r.shares(r.mapping(raw, "initial", where), where, "initial", parties)
-        params["metrics"] = _weights(r, r.mapping(raw, "metrics", where), where, "metrics")
-        params["max_change"] = _required_decimal(r, raw, "max_change", where)
-    elif kind is RuleKind.GROWTH_FUND:
-        params["rate"] = _required_decimal(r, raw, "rate", where)
-        params["target"] = _required_money(r, raw, "target", where, currency)
-        params["period"] = _choice(r, raw, "period", where, Period, Period.MONTH)
-        fund = r.text(raw, "fund", where)
-        if fund is not None and fund not in accounts:
-            r.add(where, "fund", Message("{fund!r} is not one of the agreement's accounts ({accounts})", fund=fund,
-                                         accounts=', '.join(sorted(accounts)) or Message("none declared")))
-        params["fund"] = fund
-    elif kind is RuleKind.REBATE:
-        params["rate"] = _required_decimal(r, raw, "rate", where)
-        params["payer"] = _party(r, raw, "payer", where, parties)
-        params["recipients"] = r.members(raw.get("recipients"), where, "recipients", parties)
-    elif kind is RuleKind.COST_SHARE:
-        params["amount"] = _required_money(r, raw, "amount", where, currency)
-        params["incurred_on"] = r.day(raw, "incurred_on", where, required=True)
-        params["paid_by"] = _party(r, raw, "paid_by", where, parties)
-        params["ratios"] = r.shares(r.mapping(raw, "ratios", where), where, "ratios", parties)
-    elif kind is RuleKind.CONTRIBUTION:
-        params["members"] = r.members(raw["members"], where, "members", parties) if "members" in raw else ()
-        method = str(raw.get("method", "equal"))
-        if method not in CONTRIBUTION_METHODS:
-            r.add(where, "method", Message("{method!r} is not a contribution method ({methods})", method=method,
-                                           methods=', '.join(CONTRIBUTION_METHODS)))
-        params["method"] = method
+    params = spec(kind).parse(r, raw, where, ParseContext(parties, accounts, currency))
     description = r.text(raw, "description", where, required=False) or ""
     return Rule(rule_id or f"#{index}", kind, select, base, params, description)
-
-
-def _party(r: _Reader, raw: Mapping[str, Any], key: str, where: str, parties: set[str]) -> str | None:
-    code = r.text(raw, key, where)
-    if code is None:
-        return None
-    if code not in parties:
-        r.add(where, key, _not_a_party(code))
-        return None
-    return code
-
-
-def _required_decimal(r: _Reader, raw: Mapping[str, Any], key: str, where: str) -> Decimal | None:
-    if key not in raw:
-        r.add(where, key, Message("is required (a decimal between 0 and 1, e.g. 0.15)"))
-        return None
-    return r.decimal(raw[key], where, key, low=Decimal(0), high=ONE)
-
-
-def _required_money(r: _Reader, raw: Mapping[str, Any], key: str, where: str, currency: str | None) -> Money | None:
-    if key not in raw:
-        r.add(where, key, Message('is required (an amount, e.g. "100000.00")'))
-        return None
-    return r.money(raw[key], currency, where, key)
-
-
-class Period(StrEnum):
-    DAY = "day"
-    MONTH = "month"
-
-
-def _choice(r: _Reader, raw: Mapping[str, Any], key: str, where: str, enum: type[StrEnum], default: StrEnum | None) -> StrEnum | None:
-    if key not in raw:
-        if default is None:
-            r.add(where, key, Message("is required ({choices})", choices=_either([m.value for m in enum])))
-        return default
-    try:
-        return enum(str(raw[key]))
-    except ValueError:
-        r.add(where, key, Message("{value!r} is not one of: {choices}", value=raw[key],
-                                  choices=', '.join(m.value for m in enum)))
-        return default
-
-
-def _parts(r: _Reader, raw: Mapping[str, Any] | None, where: str) -> dict[str, Decimal]:
-    if raw is None:
-        return {}
-    names = ("base", "incremental", "long_term")
-    parts: dict[str, Decimal] = {}
-    for key in raw:
-        if key not in names:
-            r.add(where, f"parts.{key}", Message("unknown part (use {parts})", parts=', '.join(names)))
-    for name in names:
-        if name not in raw:
-            r.add(where, f"parts.{name}", Message("is required"))
-            continue
-        value = r.decimal(raw[name], where, f"parts.{name}", low=Decimal(0), high=ONE)
-        if value is not None:
-            parts[name] = value
-    if len(parts) == 3 and sum(parts.values(), Decimal(0)) != ONE:
-        r.add(where, "parts", Message("parts sum to {total}, not 1", total=sum(parts.values(), Decimal(0))))
-    return parts
-
-
-def _weights(r: _Reader, raw: Mapping[str, Any] | None, where: str, field_: str) -> dict[str, Decimal]:
-    if raw is None:
-        return {}
-    weights: dict[str, Decimal] = {}
-    for name, value in raw.items():
-        weight = r.decimal(value, where, f"{field_}.{name}", low=Decimal(0), high=ONE)
-        if weight is not None:
-            weights[str(name)] = weight
-    if len(weights) == len(raw) and sum(weights.values(), Decimal(0)) != ONE:
-        r.add(where, field_, Message("weights sum to {total}, not 1", total=sum(weights.values(), Decimal(0))))
-    return weights
-
-
-def _member_money(r: _Reader, member: Any, value: Any, currency: str | None, where: str, field_: str,
-                  members: set[str]) -> Money | None:
-    code = str(member).strip()
-    if code not in members:
-        r.add(where, f"{field_}.{code}", Message("{code!r} is not one of the rule's members", code=code))
-        return None
-    return r.money(value, currency, where, f"{field_}.{code}")
 
 
 # -- the document ----------------------------------------------------------------------------------
@@ -514,7 +158,7 @@ def parse_agreement(raw: Any, *, members: Sequence[str] | None = None) -> Agreem
 
     `members`, when given, are the alliance's current member codes: every party must be one.
     """
-    r = _Reader()
+    r = Reader()
     if not isinstance(raw, Mapping):
         raise AgreementInvalid(Message("an agreement is a YAML mapping with agreement, parties, rules ..."))
     for key in raw:
@@ -590,7 +234,7 @@ def parse_agreement(raw: Any, *, members: Sequence[str] | None = None) -> Agreem
         r.add(AGREEMENT, "expectations", Message("must map member codes to expected amounts"))
     else:
         for name, value in expected_raw.items():
-            m = _member_money(r, name, value, currency, AGREEMENT, "expectations", party_set)
+            m = r.member_money(name, value, currency, AGREEMENT, "expectations", party_set)
             if m is not None:
                 expectations[str(name)] = m
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from alliance.core.errors import AllianceError
-from alliance.sharing.agreement import RuleKind, load_agreement_text
+from alliance.sharing.agreement import load_agreement_text
+from alliance.sharing.rules import spec
 from alliance.store.database import Store
 
 
@@ -49,7 +50,7 @@ def report_scope(store: Store, alliance_code: str) -> ReportScope:
         except AllianceError:  # a stored version is valid; a future format change must not hide the page
             continue
         for rule in agreement.rules:
-            if rule.kind is RuleKind.CONTRIBUTION:
+            if spec(rule.kind).game_value(rule.params) is not None:  # its attribution game is reported on
                 found[(version.agreement_code, rule.id)] = ContributionRule(version.agreement_code, rule.id,
                                                                             rule.description)
     return ReportScope(tuple(found[k] for k in sorted(found)), settled)

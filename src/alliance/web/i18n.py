@@ -38,6 +38,7 @@ from alliance.registry.model import (
     ResourceDirection,
 )
 from alliance.sharing.agreement import Base, RuleKind
+from alliance.sharing.rules import KINDS, statement_notes
 from alliance.web import TEMPLATES_DIR
 
 LANG_QUERY = "lang"
@@ -91,16 +92,7 @@ ENUM_LABELS: Mapping[type[StrEnum], Mapping[str, str]] = {
         ResourceDirection.NEED: N_("Needs"),
     },
     Base: {Base.REVENUE: N_("Revenue"), Base.PROFIT: N_("Profit")},
-    RuleKind: {
-        RuleKind.FIXED_SPLIT: N_("Fixed split"),
-        RuleKind.TIERED: N_("Tiered incentive"),
-        RuleKind.THREE_LEVEL: N_("Three-level pool"),
-        RuleKind.DYNAMIC: N_("Dynamic split"),
-        RuleKind.GROWTH_FUND: N_("Growth fund"),
-        RuleKind.REBATE: N_("Rebate"),
-        RuleKind.COST_SHARE: N_("Cost share"),
-        RuleKind.CONTRIBUTION: N_("Contribution pool"),
-    },
+    RuleKind: {kind: kind_spec.label for kind, kind_spec in KINDS.items()},  # each kind's module marks its label
     ResourceCategory: {
         ResourceCategory.CUSTOMERS: N_("Customers"),
         ResourceCategory.TECHNOLOGY: N_("Technology"),
@@ -116,9 +108,9 @@ ENUM_LABELS: Mapping[type[StrEnum], Mapping[str, str]] = {
 
 
 # The fixed notes the settlement engine writes in a statement line's "rate or share" (the others
-# carry figures and stay as written): msgids here so the `message` filter can translate them.
-STATEMENT_NOTES = (N_("collected"), N_("pays tier incentives"), N_("funds the growth fund"), N_("pro rata to sales"),
-                   N_("paid the cost"), N_("Shapley value (equal per attributed line)"), N_("normalised Banzhaf value"))
+# carry figures and stay as written): each kind's `Note`, marked as msgids in its module
+# (sharing/rules/), so the `message` filter can translate them.
+STATEMENT_NOTES = statement_notes()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,61 @@
+"""The agreement format's vocabulary: rule kinds, bases, selectors, tiers and their choices.
+
+Its own module so that both the document parser (`sharing.agreement`) and the rule kinds
+(`sharing.rules`), which the parser calls, can name them without importing each other.
+`sharing.agreement` re-exports every name here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from alliance.core.money import Money
+
+
+class Base(StrEnum):
+    REVENUE = "revenue"  # the line's amount
+    PROFIT = "profit"  # amount - cost
+
+
+class RuleKind(StrEnum):
+    FIXED_SPLIT = "fixed_split"
+    TIERED = "tiered"
+    THREE_LEVEL = "three_level"
+    DYNAMIC = "dynamic"
+    GROWTH_FUND = "growth_fund"
+    REBATE = "rebate"
+    COST_SHARE = "cost_share"
+    CONTRIBUTION = "contribution"
+
+
+class TierMode(StrEnum):
+    MARGINAL = "marginal"  # each slice of volume at its own tier's rate
+    WHOLE = "whole"  # all of the volume at the rate of the tier reached
+
+
+class VolumeOf(StrEnum):
+    SELLER = "seller"
+    PRODUCT_OWNER = "product_owner"
+
+
+class Period(StrEnum):
+    DAY = "day"
+    MONTH = "month"
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    """Which order lines a rule applies to: every given key must match (a list matches any item)."""
+
+    seller: tuple[str, ...] = ()
+    product_owner: tuple[str, ...] = ()
+    channel: tuple[str, ...] = ()
+    sku_prefix: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    up_to: Money | None  # exclusive upper bound of the monthly volume; None: no bound (last tier)
+    rate: Decimal
