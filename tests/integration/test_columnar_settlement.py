@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from alliance.core.money import Money
 from alliance.settlement.engine import DayContext, settle_day, settle_totals
 from alliance.settlement.lines import OrderLine
-from alliance.settlement.totals import rule_totals
+from alliance.settlement.totals import replay_totals, rule_totals
 from alliance.sharing.agreement import Agreement, load_agreement_text
 from alliance.settlement.facts import Adjusting
 from alliance.store.facts import COLUMNS, FactStore
@@ -134,6 +134,32 @@ def test_sql_totals_settle_exactly_like_the_reference_engine(facts: FactStore, t
     for ours, theirs in zip(columnar.outcomes, reference.outcomes, strict=True):  # type: ignore[attr-defined]
         assert ours == theirs
     assert columnar == reference
+
+
+REPLAYED = [date(2027, 1, 3), date(2027, 1, 29), date(2027, 1, 30), date(2027, 1, 31), date(2027, 2, 1),
+            date(2027, 2, 3)]
+
+
+@pytest.mark.parametrize("agreement", [YUEJIA, MIXED], ids=["yuejia", "mixed"])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(days=st.tuples(*(lines_of(day) for day in REPLAYED)), first=st.sampled_from([date(2027, 1, 1), date(2027, 1, 30)]))
+def test_a_replay_carries_the_month_before_and_totals_each_day_as_rule_totals_does(
+        facts: FactStore, tmp_path_factory: pytest.TempPathFactory, agreement: Agreement,
+        days: tuple[list[OrderLine], ...], first: date) -> None:
+    # The sandbox's replay sums the days before instead of reading the month again each day; across
+    # a month's end, and from the middle of a month (read once), every day's totals are the same.
+    alliance = f"a{next(_alliances)}"
+    lines = [replace(l, refund_of=f"S{l.line_id}") if l.refund_of else l for ls in days for l in ls]
+    lines += [replace(l, line_id=f"S{l.line_id}", amount=-l.amount, refund_of=None) for l in lines if l.refund_of]
+    report = facts.ingest(alliance, "CNY", "Asia/Shanghai", MEMBERS,
+                          write_csv(tmp_path_factory.mktemp("replay") / "lines.csv", lines),
+                          now=datetime(2027, 2, 5, tzinfo=UTC))
+    assert report.kept, report.rejected[:3]
+    replayed = list(replay_totals(facts, alliance, agreement.rules, first, date(2027, 2, 4)))
+    assert [day for day, _ in replayed] == [first + timedelta(days=n) for n in range(len(replayed))]
+    assert replayed[-1][0] == date(2027, 2, 4)
+    for day, totals in replayed:
+        assert totals == rule_totals(facts, alliance, agreement.rules, day), day
 
 
 def test_late_lines_are_totalled_apart_from_the_lines_already_settled(facts: FactStore, tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ from alliance.sharing.rules import spec
 from alliance.sharing.versions import AgreementVersion, DepartedParty, departed_parties, in_force
 from alliance.store.database import Store, on_duplicate
 from alliance.settlement.facts import Adjusting, IngestReport
-from alliance.settlement.totals import rule_totals
+from alliance.settlement.totals import replay_totals, rule_totals
 from alliance.store.facts import FactStore
 from alliance.store.settlement_repository import SettlementFailure, StoredRun, StoredStatementLine
 
@@ -655,13 +655,12 @@ def simulate(store: Store, facts: FactStore, alliance_code: str, documents: Sequ
     scenarios = []
     for name, agreement in agreements:
         totals: dict[str, int] = {p: 0 for p in agreement.parties}
-        day = first
-        while day <= last:
-            day_totals = rule_totals(facts, alliance.code, agreement.rules, day)
-            outcome = settle_totals(agreement, day, day_totals, period_context(agreement, day, metrics))
-            for account, money in outcome.net().items():
-                totals[account] = totals.get(account, 0) + money.minor
-            day += timedelta(days=1)
+        # One snapshot: the running sums of a replay (`replay_totals`) all come from the same lines.
+        with facts.snapshot():
+            for day, day_totals in replay_totals(facts, alliance.code, agreement.rules, first, last):
+                outcome = settle_totals(agreement, day, day_totals, period_context(agreement, day, metrics))
+                for account, money in outcome.net().items():
+                    totals[account] = totals.get(account, 0) + money.minor
         money_totals = {a: Money(m, alliance.currency) for a, m in sorted(totals.items())}
         flagged = {}
         for party, expected in agreement.expectations.items():
