@@ -28,7 +28,7 @@ from alliance.settlement.engine import DayContext, DaySettlement, settle_totals
 from alliance.settlement.facts import Adjusting, Arrival, LineTotals, TotalsQuery, TotalsRow, Window
 from alliance.settlement.lines import OrderLine
 from alliance.settlement.totals import rule_totals
-from alliance.sharing.agreement import Agreement, Selector, load_agreement_text
+from alliance.sharing.agreement import Selector, load_agreement_text
 from alliance.store.facts import FactStore
 from alliance.store.facts.parquet import MARKER, append_batch, export_parquet, import_parquet
 from tests.integration.test_columnar_settlement import write_csv
@@ -232,7 +232,7 @@ def test_a_days_query_reads_only_that_days_partition(tmp_path: Path, spark_over:
     root = tmp_path / "lines"
     export_parquet(facts, root)
     spark = spark_over(root)
-    query = TotalsQuery(Window("a", date(2027, 1, 5), date(2027, 1, 5), seen_by=2**62), Selector(channel=("store",)),
+    query = TotalsQuery(Window("a", date(2027, 1, 5), date(2027, 1, 5), seen_by=2**62), Selector(),
                         (("seller",),), True)
     aggregate(spark.lines(), [query]).explain()  # type: ignore[attr-defined]
     scan = next(line for line in capsys.readouterr().out.splitlines() if "FileScan parquet" in line)
@@ -251,6 +251,8 @@ def test_a_days_query_reads_only_that_days_partition(tmp_path: Path, spark_over:
 # -- (b) a month settled day by day -----------------------------------------------------------------------
 def test_a_month_with_refunds_and_late_lines_settles_to_the_cent_on_both_engines(
         tmp_path: Path, spark_over: Callable[[Path], LineTotals]) -> None:
+    """Settled day by day as the service does, on each engine as the lines arrive: DuckDB in the
+    run's snapshot, Spark over the Parquet mirror (the export, then each batch appended as it lands)."""
     facts = FactStore(tmp_path / "facts.duckdb")
     lines = Lines(random.Random(2027))
     root = tmp_path / "lines"

@@ -36,7 +36,7 @@ import os
 import threading
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from alliance.settlement.facts import GROUP_COLUMNS, Arrival, TotalsQuery, TotalsRow, Window
 from alliance.sharing.agreement import Selector
@@ -198,8 +198,9 @@ def aggregate(lines: DataFrame, queries: Sequence[TotalsQuery]) -> DataFrame:
     """
     from pyspark.sql import functions as F
 
-    days = _any([(F.col("alliance") == F.lit(q.window.alliance))
-                 & F.col("business_day").between(F.lit(q.window.first_day), F.lit(q.window.last_day)) for q in queries])
+    spans = sorted({(q.window.alliance, q.window.first_day, q.window.last_day) for q in queries})
+    days = _any([(F.col("alliance") == F.lit(alliance)) & F.col("business_day").between(F.lit(first), F.lit(last))
+                 for alliance, first, last in spans])
     tags = []
     for number, query in enumerate(queries):
         picks = window_filter(query.window)
@@ -215,10 +216,12 @@ def aggregate(lines: DataFrame, queries: Sequence[TotalsQuery]) -> DataFrame:
 
 
 def _any(parts: list[Column]) -> Column:
-    out = parts[0]
-    for part in parts[1:]:
-        out = out | part
-    return out
+    """parts[0] | parts[1] | ..., as a balanced tree: a call's hundreds of windows, chained, would
+    nest deep enough to overflow the JVM's stack when Spark walks the expression."""
+    if len(parts) == 1:
+        return parts[0]
+    half = len(parts) // 2
+    return _any(parts[:half]) | _any(parts[half:])
 
 
 def _all(parts: list[Column]) -> Column:
