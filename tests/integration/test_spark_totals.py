@@ -238,6 +238,7 @@ def test_a_days_query_reads_only_that_days_partition(tmp_path: Path, spark_over:
     scan = next(line for line in capsys.readouterr().out.splitlines() if "FileScan parquet" in line)
     # The window's alliance and days are partition filters: Spark lists and opens only that folder.
     assert "PartitionFilters: [" in scan and "(alliance#" in scan and "(business_day#" in scan, scan
+    assert "LessThanOrEqual(ingested_us," in scan.split("PushedFilters:")[1], scan  # the run's watermark, in the reader
     expected = facts.totals([query])
     for file in root.rglob("*.parquet"):  # every other day's file becomes unreadable
         if "business_day=2027-01-05" not in str(file):
