@@ -15,8 +15,9 @@ FACTS_ENGINES = ("duckdb", "spark")
 # more host:port, for standby masters), YARN, Kubernetes.
 SPARK_MASTER = re.compile(r"local(\[(\d+|\*)(,\d+)?\])?|local-cluster\[\d+,\d+,\d+\]|"
                           r"spark://[^\s/:]+:\d+(,[^\s/:]+:\d+)*|yarn|k8s://\S+")
-# Where a Parquet copy may live: Hadoop file systems Spark reads with the operator's jars.
-PARQUET_SCHEMES = ("file", "hdfs", "s3a", "s3", "gs", "abfs", "abfss", "wasbs")
+# Where a Parquet copy may live: what Spark reads (with the operator's jars) and the platform writes
+# too (DuckDB's httpfs: s3a:// is written as s3://).
+PARQUET_SCHEMES = ("file", "s3a", "s3", "gs")
 
 
 class Settings(BaseModel):
@@ -47,7 +48,7 @@ class Settings(BaseModel):
     facts_parquet: str | None = Field(
         default=None,
         description="With the spark engine: the Parquet copy of the order lines, a directory or an object-store URL "
-                    "(s3a://bucket/prefix, hdfs://...); default facts-parquet in home.",
+                    "(s3a://bucket/prefix, gs://...); default facts-parquet in home.",
     )
     settle_at: str | None = Field(
         default=None,
