@@ -68,8 +68,10 @@ def test_export_then_import_into_a_fresh_home_gives_the_same_lines(tmp_path: Pat
     assert days == ["business_day=2027-01-14", "business_day=2027-01-15"]
     assert list((copy / "_batches" / "alliance=nb").glob("*.csv"))
 
+    # Exported again into the same directory, the lines are replaced, not added twice.
     again = cli("facts", "export", str(copy))
-    assert again.exit_code == 2 and "is not empty" in again.stderr
+    assert again.exit_code == 0 and "3 order lines of 1 alliance(s) exported" in again.stdout
+    assert len(list((copy / "alliance=nb").rglob("*.parquet"))) == 2
 
     fresh = home(monkeypatch, tmp_path / "two")
     r = cli("facts", "import", str(copy))
@@ -82,15 +84,17 @@ def test_export_then_import_into_a_fresh_home_gives_the_same_lines(tmp_path: Pat
     assert stored(fresh) == stored(facts)
 
 
-def test_one_alliance_exported_into_a_location_holding_another(tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_export_refuses_a_directory_holding_something_else(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     founded_with_lines(monkeypatch, tmp_path / "one", LINES)
     copy = tmp_path / "copy"
-    (copy / "alliance=other").mkdir(parents=True)
+    copy.mkdir()
+    (copy / "notes.txt").write_text("not order lines", encoding="utf-8")
     r = cli("facts", "export", str(copy), "--alliance", "nb")
-    assert r.exit_code == 0, r.stderr
-    r = cli("facts", "export", str(copy), "--alliance", "nb")
-    assert r.exit_code == 2 and "already holds order lines of 'nb'" in r.stderr
+    assert r.exit_code == 2 and "is not empty and is not an earlier export" in r.stderr
+    assert sorted(p.name for p in copy.iterdir()) == ["notes.txt"]
+    r = cli("facts", "export", "s3a://bucket/lines")
+    assert r.exit_code == 2 and "name a directory" in r.stderr
 
 
 def test_a_conflicting_import_changes_nothing_and_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -104,5 +108,5 @@ def test_a_conflicting_import_changes_nothing_and_says_why(tmp_path: Path, monke
     before = stored(other)
     r = cli("facts", "import", str(copy))
     assert r.exit_code != 0
-    assert "L2" in r.stderr and "conflict" in r.stderr.lower()
+    assert "nb/L2" in r.stderr and "other content" in r.stderr and "nothing was imported" in r.stderr
     assert stored(other) == before  # all or nothing: not even L1 and L3 were added

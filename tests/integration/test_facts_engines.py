@@ -56,12 +56,12 @@ def query() -> TotalsQuery:
 
 def test_settings_name_the_engine_and_refuse_what_spark_would_not_take(tmp_path: Path) -> None:
     assert Settings().facts_engine == "duckdb" and Settings().spark_master == "local[2]"
-    assert Settings(home=tmp_path).resolved_facts_parquet() == str((tmp_path / "facts-parquet").resolve())
-    assert settings(tmp_path, facts_parquet="s3a://bucket/lines").resolved_facts_parquet() == "s3a://bucket/lines"
+    assert Settings(home=tmp_path).resolved_facts_parquet() == (tmp_path / "facts-parquet").resolve()
+    assert settings(tmp_path, facts_parquet="file:///srv/lines").resolved_facts_parquet() == Path("/srv/lines")
     assert settings(tmp_path, spark_master="spark://a:7077,b:7077").spark_master == "spark://a:7077,b:7077"
     for bad, said in (({"facts_engine": "hive"}, "ALLIANCE_FACTS_ENGINE is 'hive'"),
                       ({"spark_master": "local[two]"}, "ALLIANCE_SPARK_MASTER is 'local[two]'"),
-                      ({"facts_parquet": "ftp://host/x"}, "ALLIANCE_FACTS_PARQUET is 'ftp://host/x'")):
+                      ({"facts_parquet": "s3a://bucket/x"}, "ALLIANCE_FACTS_PARQUET is 's3a://bucket/x'")):
         with pytest.raises(pydantic.ValidationError, match=said.replace("[", r"\[")):
             Settings.model_validate(bad)
     duckdb_store = engines.open_facts(Settings(home=tmp_path))
@@ -106,7 +106,7 @@ def test_a_batch_missing_from_the_copy_stops_spark_until_exported_again(tmp_path
             facts.totals([query()])
         assert spark.asked == []
         # The repair: a fresh copy, and the settings pointing at it.
-        export_copy(facts, str(tmp_path / "again"), "nb")
+        export_copy(facts, tmp_path / "again", "nb")
     finally:
         facts.close()
     facts = engines.open_facts(settings(tmp_path, facts_parquet=str(tmp_path / "again")))

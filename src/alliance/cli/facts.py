@@ -7,6 +7,7 @@ a copy back into a DuckDB fact store (a fresh home, or moving back from Spark).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -15,6 +16,8 @@ from rich.table import Table
 from alliance.cli.lazy import Deferred
 from alliance.cli.orders import open_facts
 from alliance.cli.output import console, fails_cleanly
+from alliance.core.errors import InvalidInput
+from alliance.core.messages import Message
 
 if TYPE_CHECKING:
     from alliance.store.facts import copies
@@ -23,7 +26,15 @@ else:
 
 app = typer.Typer(help="The fact store's order lines to and from Parquet (the Spark engine's copy).",
                   no_args_is_help=True)
-Location = Annotated[str, typer.Argument(help="A directory, or an object-store URL (s3a://bucket/prefix).")]
+Location = Annotated[str, typer.Argument(help="A directory (the Spark engine's: ALLIANCE_FACTS_PARQUET).")]
+
+
+def directory(location: str) -> Path:
+    """A directory named on the command line; an object-store URL is refused (nothing writes one yet)."""
+    if "://" in location:
+        raise InvalidInput(Message("{location}: name a directory (on storage the Spark workers share); object-store "
+                                   "URLs are not supported yet", location=location))
+    return Path(location)
 
 
 @app.command("export")
@@ -32,12 +43,12 @@ def export(
     target: Location,
     alliance: Annotated[str | None, typer.Option("--alliance", "-a", help="Only this alliance's lines.")] = None,
 ) -> None:
-    """Write the order lines as hive-partitioned Parquet (a new or empty location), with each batch's
-    marker, so the Spark engine can settle on it."""
+    """Write the order lines as hive-partitioned Parquet, with each batch's marker, for the Spark
+    engine: into a new or empty directory, or this store's earlier export (its lines replaced)."""
     facts = open_facts()
     try:
         with console.status("Exporting ...") as status:
-            done = copies.export_copy(facts, target, alliance,
+            done = copies.export_copy(facts, directory(target), alliance,
                                       progress=lambda code: status.update(f"Exporting the lines of {code} ..."))
     finally:
         facts.close()
@@ -52,7 +63,7 @@ def import_(source: Location) -> None:
     facts = open_facts()
     try:
         with console.status("Importing ..."):
-            done = copies.import_copy(facts, source)
+            done = copies.import_copy(facts, directory(source))
     finally:
         facts.close()
     _summary(done, "imported from", source)

@@ -15,9 +15,6 @@ FACTS_ENGINES = ("duckdb", "spark")
 # more host:port, for standby masters), YARN, Kubernetes.
 SPARK_MASTER = re.compile(r"local(\[(\d+|\*)(,\d+)?\])?|local-cluster\[\d+,\d+,\d+\]|"
                           r"spark://[^\s/:]+:\d+(,[^\s/:]+:\d+)*|yarn|k8s://\S+")
-# Where a Parquet copy may live: what Spark reads (with the operator's jars) and the platform writes
-# too (DuckDB's httpfs: s3a:// is written as s3://).
-PARQUET_SCHEMES = ("file", "s3a", "s3", "gs")
 
 
 class Settings(BaseModel):
@@ -47,8 +44,8 @@ class Settings(BaseModel):
     )
     facts_parquet: str | None = Field(
         default=None,
-        description="With the spark engine: the Parquet copy of the order lines, a directory or an object-store URL "
-                    "(s3a://bucket/prefix, gs://...); default facts-parquet in home.",
+        description="With the spark engine: the directory of the Parquet copy of the order lines, on storage every "
+                    "Spark worker reads at the same path; default facts-parquet in home.",
     )
     settle_at: str | None = Field(
         default=None,
@@ -123,20 +120,19 @@ class Settings(BaseModel):
         if value is None or not value.strip():
             return None
         location = value.strip()
-        scheme = location.split("://", 1)[0].lower() if "://" in location else ""
-        if scheme and scheme not in PARQUET_SCHEMES:
-            raise ValueError(f"ALLIANCE_FACTS_PARQUET is {value!r}: a directory, or a URL of "
-                             f"{', '.join(s + '://' for s in PARQUET_SCHEMES)}")
+        if location.lower().startswith("file://"):
+            location = location[len("file://"):]
+        if "://" in location:
+            # The platform writes the copy with renames (each file appears whole), which an object
+            # store does not have; Spark alone could read one.
+            raise ValueError(f"ALLIANCE_FACTS_PARQUET is {value!r}: it must be a directory (on storage the Spark "
+                             "workers share, mounted at the same path, such as NFS); object-store URLs are not "
+                             "supported yet")
         return location
 
-    def resolved_facts_parquet(self) -> str:
-        """The Parquet copy's location: a URL as given, or an absolute directory path."""
-        location = self.facts_parquet
-        if location and location.lower().startswith("file://"):
-            location = location[len("file://"):]  # a local directory, as every reader takes it
-        if location and "://" in location:
-            return location
-        return str((Path(location) if location else self.home / "facts-parquet").resolve())
+    def resolved_facts_parquet(self) -> Path:
+        """The Parquet copy's directory (absolute)."""
+        return (Path(self.facts_parquet) if self.facts_parquet else self.home / "facts-parquet").resolve()
 
     def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
         """The trusted proxies as networks (a bare address is a network of one)."""

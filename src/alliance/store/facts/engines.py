@@ -49,6 +49,7 @@ class CheckedSparkTotals:
         assert self.facts is not None, "bound by open_facts"
         bounded: list[TotalsQuery] = []
         checked: dict[tuple[str, int | None], int | None] = {}
+        held: dict[tuple[str, int | None], int] = {}
         for query in queries:
             window = query.window
             key = (window.alliance, window.seen_by)
@@ -56,10 +57,12 @@ class CheckedSparkTotals:
                 # Outside a run (a dispute's report, the sandbox): what the store holds now, and no
                 # later batch either, however soon it is copied.
                 seen_by = window.seen_by if window.seen_by is not None else self.facts.watermark(window.alliance)
-                self.mirror.check(self.facts, window.alliance, seen_by)
+                held[key] = self.mirror.check(self.facts, window.alliance, seen_by)
                 checked[key] = seen_by
             bounded.append(replace(query, window=replace(window, seen_by=checked[key])))
-        return spark_engine(self.mirror.root, self.master).totals(bounded)
+        if not any(lines for lines in held.values()):
+            return [[] for _ in queries]  # no line to sum: no Spark session for it (nor a copy to read)
+        return spark_engine(str(self.mirror.root), self.master).totals(bounded)
 
 
 # One Spark engine per (location, master) in this process, started on first use.
