@@ -62,7 +62,8 @@ class CheckedSparkTotals:
             bounded.append(replace(query, window=replace(window, seen_by=checked[key])))
         if not any(lines for lines in held.values()):
             return [[] for _ in queries]  # no line to sum: no Spark session for it (nor a copy to read)
-        return spark_engine(str(self.mirror.root), self.master).totals(bounded)
+        # As a file: URI: on a cluster whose default file system is HDFS a bare path would be read there.
+        return spark_engine(self.mirror.root.as_uri(), self.master).totals(bounded)
 
 
 # One Spark engine per (location, master) in this process, started on first use.
