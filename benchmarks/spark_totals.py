@@ -145,10 +145,11 @@ def main() -> None:
         store, facts, agreement, _ = prepare(folder, n, args.members)
         store.close()
         print(f"prepared {n:,} lines of {args.members} members in {time.perf_counter() - started:.1f} s", flush=True)
-        root = str(folder / "parquet")
+        root = folder / "parquet"
         export_s, _ = timed(lambda: export_copy(facts, root, ALLIANCE))
-        size = sum(p.stat().st_size for p in Path(root).rglob("*.parquet"))
-        print(f"exported to Parquet in {export_s:.1f} s ({size / 2**20:,.0f} MiB)", flush=True)
+        size = sum(p.stat().st_size for p in root.rglob("*.parquet"))
+        files = len(list(root.rglob("*.parquet")))
+        print(f"exported to Parquet in {export_s:.1f} s ({size / 2**20:,.0f} MiB in {files} files)", flush=True)
 
         recorder = Recorder(facts)
         rule_totals(recorder, ALLIANCE, agreement.rules, DAY)
@@ -165,8 +166,9 @@ def main() -> None:
         from alliance.store.facts.spark import SparkLineTotals
 
         with PeakSampler() as sampler:
-            start_s, spark = timed(lambda: SparkLineTotals(root, args.master))
+            spark = SparkLineTotals(str(root), args.master)
             try:
+                start_s, _ = timed(spark.session)  # the JVM and the session (the engine starts it on first use)
                 spark_cold, spark_answers = timed(lambda: spark.totals(queries))
                 spark_warm = best_of(3, lambda: spark.totals(queries))
                 fixed = best_of(3, lambda: spark.totals(on_empty_day(queries)))
