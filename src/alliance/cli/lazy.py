@@ -38,6 +38,8 @@ COMMANDS: dict[str, Entry] = {
     "agreement": Entry("alliance.cli.agreements:app",
                        "Revenue-sharing agreements: propose versions, sign them, see which is in force."),
     "orders": Entry("alliance.cli.orders:app", "Order lines: import them into the fact store."),
+    "facts": Entry("alliance.cli.facts:app",
+                   "The fact store's order lines to and from Parquet (the Spark engine's copy)."),
     "settle": Entry("alliance.cli.settlement:settle", "Settle a business day under the agreements in force, and close it."),
     "statement": Entry("alliance.cli.settlement:statement",
                        "A member's statement for a settled day: each line's rule, base, rate and amount."),

@@ -28,9 +28,10 @@ AllianceOpt = Annotated[str, typer.Option("--alliance", "-a", help="The alliance
 
 
 def open_facts() -> FactStore:
-    from alliance.store.facts import FactStore
+    """The fact store, with the totals engine the settings choose (store.facts.engines)."""
+    from alliance.store.facts.engines import open_facts as opened
 
-    return FactStore(get_settings().resolved_facts_path())
+    return opened(get_settings())
 
 
 @app.command("import")

@@ -26,11 +26,11 @@ def demo(
     from alliance.access.demo import SIGN_INS_FILE, keep_credentials
     from alliance.core.settings import get_settings
     from alliance.demo_history import load_living_demo
-    from alliance.store.facts import FactStore
+    from alliance.store.facts.engines import open_facts
 
     store = open_store(create=True)
     settings = get_settings()
-    facts = FactStore(settings.resolved_facts_path())
+    facts = open_facts(settings)
     clock = SystemClock()
     try:
         result = load_living_demo(store, facts, clock, history=history)

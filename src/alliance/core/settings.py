@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 PREFIX = "ALLIANCE_"
+FACTS_ENGINES = ("duckdb", "spark")
+# What Spark itself accepts as a master URL (SparkContext): local modes, a standalone cluster (one or
+# more host:port, for standby masters), YARN, Kubernetes.
+SPARK_MASTER = re.compile(r"local(\[(\d+|\*)(,\d+)?\])?|local-cluster\[\d+,\d+,\d+\]|"
+                          r"spark://[^\s/:]+:\d+(,[^\s/:]+:\d+)*|yarn|k8s://\S+")
 
 
 class Settings(BaseModel):
@@ -26,6 +32,21 @@ class Settings(BaseModel):
     )
     default_locale: str = Field(default="zh_CN", description="Language of the web UI: zh_CN or en.")
     facts_path: Path | None = Field(default=None, description="DuckDB file of order lines; default facts.duckdb in home.")
+    facts_engine: str = Field(
+        default="duckdb",
+        description="What computes settlement totals: duckdb (the fact store itself) or spark (Apache Spark over a "
+                    "Parquet copy of the order lines, kept up to date by every import; docs/settlement.md).",
+    )
+    spark_master: str = Field(
+        default="local[2]",
+        description="With the spark engine: where Spark runs: local[N] (in this process's JVM, N cores), "
+                    "spark://host:7077, yarn or k8s://https://host:port.",
+    )
+    facts_parquet: str | None = Field(
+        default=None,
+        description="With the spark engine: the directory of the Parquet copy of the order lines, on storage every "
+                    "Spark worker reads at the same path; default facts-parquet in home.",
+    )
     settle_at: str | None = Field(
         default=None,
         description="HH:MM local to each alliance: `alliance serve` settles yesterday after this time daily.",
@@ -75,6 +96,43 @@ class Settings(BaseModel):
     mail_from: str = Field(default="Alliance <alliance@localhost>", description="From address of notification e-mail.")
     public_url: str = Field(default="http://127.0.0.1:8000",
                             description="The workspace's address as users reach it, for links in e-mails and webhooks.")
+
+    @field_validator("facts_engine")
+    @classmethod
+    def _known_engine(cls, value: str) -> str:
+        engine = value.strip().lower()
+        if engine not in FACTS_ENGINES:
+            raise ValueError(f"ALLIANCE_FACTS_ENGINE is {value!r}: it must be one of {', '.join(FACTS_ENGINES)}")
+        return engine
+
+    @field_validator("spark_master")
+    @classmethod
+    def _spark_master(cls, value: str) -> str:
+        master = value.strip()
+        if not SPARK_MASTER.fullmatch(master):
+            raise ValueError(f"ALLIANCE_SPARK_MASTER is {value!r}: expected local, local[N], local[*], "
+                             "spark://host:port, yarn or k8s://https://host:port")
+        return master
+
+    @field_validator("facts_parquet")
+    @classmethod
+    def _parquet_location(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        location = value.strip()
+        if location.lower().startswith("file://"):
+            location = location[len("file://"):]
+        if "://" in location:
+            # The platform writes the copy with renames (each file appears whole), which an object
+            # store does not have; Spark alone could read one.
+            raise ValueError(f"ALLIANCE_FACTS_PARQUET is {value!r}: it must be a directory (on storage the Spark "
+                             "workers share, mounted at the same path, such as NFS); object-store URLs are not "
+                             "supported yet")
+        return location
+
+    def resolved_facts_parquet(self) -> Path:
+        """The Parquet copy's directory (absolute)."""
+        return (Path(self.facts_parquet) if self.facts_parquet else self.home / "facts-parquet").resolve()
 
     def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
         """The trusted proxies as networks (a bare address is a network of one)."""

@@ -21,7 +21,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from alliance.core.settings import get_settings
 from alliance.store.facts import FactStore, FactStoreError
+from alliance.store.facts.engines import open_facts
 
 OPEN_WAIT = 2.0  # seconds a request waits for another process to let go of the file
 _RETRY_EVERY = 0.02
@@ -61,7 +63,8 @@ class SharedFactStore:
         while True:
             last = time.monotonic() >= deadline
             try:
-                return FactStore(self.path, log_busy=last)  # logged once, when the request gives up
+                # With the engine the settings choose (store.facts.engines); logged once, when the request gives up.
+                return open_facts(get_settings(), path=self.path, log_busy=last)
             except FactStoreError:
                 if last:
                     raise

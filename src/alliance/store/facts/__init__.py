@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -39,8 +39,8 @@ from alliance.core.limits import DAY_LIMIT_MINOR, END_INSTANT, FIRST_INSTANT, LI
 from alliance.core.money import Money, minor_digits
 from alliance.core.messages import Message
 from alliance.datashare.facts import Group
-from alliance.settlement.facts import (GROUP_COLUMNS, Adjusting, Conflict, IngestReport, Rejection, TotalsQuery,
-                                       TotalsRow)
+from alliance.settlement.facts import (GROUP_COLUMNS, Adjusting, Conflict, IngestReport, LineTotals, Rejection,
+                                       TotalsQuery, TotalsRow)
 from alliance.settlement.lines import OrderLine
 from alliance.store.order_sheets import xlsx_to_csv
 from alliance.store.facts import files, intake_sql, sql, totals_sql, views_sql
@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 __all__ = ["COLUMNS", "FactStore", "FactStoreError", "format_of"]
 
 SHOWN_PROBLEMS = 200
+# Told of each batch stored (the store, the alliance, the batch's `ingested_at`), after its commit.
+Mirror = Callable[["FactStore", str, datetime], None]
 logger = logging.getLogger("alliance.facts")
 
 SCHEMA = """
@@ -113,10 +115,15 @@ def _ingest_lock(path: Path) -> threading.Lock:
 class FactStore:
     """One DuckDB file holding every alliance's order lines."""
 
-    def __init__(self, path: Path, *, log_busy: bool = True) -> None:
+    def __init__(self, path: Path, *, log_busy: bool = True, totals_engine: LineTotals | None = None,
+                 mirror: Mirror | None = None) -> None:
+        """Open (or create) the file. `totals_engine`, when given, answers `totals` in its place (Spark
+        over a copy of the lines: `store.facts.engines`), and `mirror` is told of every batch stored,
+        after its commit, so that copy stays complete."""
         import duckdb
 
         self.path = path
+        self._totals_engine, self._mirror = totals_engine, mirror
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = duckdb.connect(str(path))
@@ -255,6 +262,8 @@ class FactStore:
                 inserted = counts.get("new", 0)
             db.execute("DROP TABLE IF EXISTS classified; DROP VIEW IF EXISTS checked; DROP VIEW IF EXISTS staged;"
                        " DROP TABLE IF EXISTS members; DROP TABLE IF EXISTS over_days")
+        if self._mirror is not None and inserted:  # committed: the copy follows (store.facts.mirror)
+            self._mirror(self, alliance, stamp)
         return IngestReport(inserted, counts.get("duplicate", 0), rejected, rejected_count, conflicts,
                             conflict_count, kept)
 
@@ -361,8 +370,10 @@ class FactStore:
         All the groupings of a query come from one scan (GROUPING SETS when there are several),
         with its selection and window as the WHERE clause, so each query reads only the columns
         and row groups it needs. Inside a `snapshot` no line after the run's watermark is visible,
-        so a window's `seen_by` is applied only outside one.
+        so a window's `seen_by` is applied only outside one. With a `totals_engine`, it answers.
         """
+        if self._totals_engine is not None:
+            return self._totals_engine.totals(queries)
         inside = getattr(self._snapshots, "cursor", None) is not None
         answers: list[list[TotalsRow]] = []
         for query in queries:
