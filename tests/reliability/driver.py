@@ -26,7 +26,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from alliance.core.clock import FrozenClock
-from alliance.core.errors import Conflict
 from alliance.registry import service as registry
 from alliance.settlement import service
 from alliance.sharing import service as sharing
