@@ -12,7 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from alliance.settlement.engine import (
-    COLLECTED, DayContext, RuleTotals, _round, base_of, reweight, selects, settle_day, settle_totals,
+    COLLECTED, DayContext, RuleTotals, base_of, reweight, round_half_even, selects, settle_day, settle_totals,
     tier_amount, totals_from_lines,
 )
 from alliance.settlement.lines import OrderLine
@@ -53,11 +53,11 @@ def context(agreement: Agreement, day: date, metrics: Mapping[str, Mapping[str, 
     shares = {}
     for rule in agreement.rules:
         if rule.kind is RuleKind.DYNAMIC:
-            current = {m: Fraction(s) for m, s in rule.params["initial"].items()}
+            current = {m: Fraction(s) for m, s in rule.params.initial.items()}
             cursor = agreement.effective_from.replace(day=1)
             while month(cursor) < month(day):
-                current = reweight(current, metrics.get(f"{cursor:%Y-%m}", {}), rule.params["metrics"],
-                                   rule.params["max_change"])
+                current = reweight(current, metrics.get(f"{cursor:%Y-%m}", {}), rule.params.metrics,
+                                   rule.params.max_change)
                 cursor = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
             shares[rule.id] = current
     return DayContext(earlier=tuple(earlier), metrics=metrics.get(f"{day:%Y-%m}", {}), dynamic_shares=shares)
@@ -97,7 +97,7 @@ def expected_run(agreement: Agreement, run: Run, stored: Sequence[Stored],
         totals: dict[str, RuleTotals] = {}
         for rule in agreement.rules:
             t = totals_from_lines(rule, late[day], accounted)
-            if rule.kind is RuleKind.GROWTH_FUND and rule.params["period"].value == "day":
+            if rule.kind is RuleKind.GROWTH_FUND and rule.params.period.value == "day":
                 t = RuleTotals(by_seller=t.by_seller, before_by_seller=_by(rule, day_before, "seller"))
             totals[rule.id] = t
         adjusted = settle_totals(agreement, day, totals, context(agreement, day, metrics), adjustment=True)
@@ -157,15 +157,15 @@ def period_invariants(agreement: Agreement, rows_by_run: Mapping[date, Sequence[
             mine = [r for r in rows if r[1] == rule_id and (r[6] or run_day) == day]
             if rule.kind is RuleKind.THREE_LEVEL:
                 funding = [r for r in mine if r[4].startswith("funds pool")]
-                pool = _round(Fraction(sum(r[3] for r in funding)) * Fraction(rule.params["pool_rate"]))
+                pool = round_half_even(Fraction(sum(r[3] for r in funding)) * Fraction(rule.params.pool_rate))
                 if -sum(r[5] for r in funding) != pool:
                     problems.append(f"run {run_day}, {day}: pool funded {-sum(r[5] for r in funding)}, "
                                     f"not round(pool_rate x base) = {pool}")
             if rule.kind is RuleKind.REBATE:
                 (paying,) = [r for r in mine if r[4].startswith("pays")] or [None]
-                if paying is not None and -paying[5] != _round(Fraction(paying[3]) * Fraction(rule.params["rate"])):
+                if paying is not None and -paying[5] != round_half_even(Fraction(paying[3]) * Fraction(rule.params.rate)):
                     problems.append(f"run {run_day}, {day}: rebate {-paying[5]} is not round(rate x {paying[3]})")
-            if rule.kind is RuleKind.COST_SHARE and (day != run_day or day != rule.params["incurred_on"]):
+            if rule.kind is RuleKind.COST_SHARE and (day != run_day or day != rule.params.incurred_on):
                 problems.append(f"run {run_day}: the cost is shared for {day}, not on its own day only")
     months: dict[tuple[int, int], list[date]] = defaultdict(list)
     for day in sorted(by_day):
@@ -196,7 +196,7 @@ def period_invariants(agreement: Agreement, rows_by_run: Mapping[date, Sequence[
                             if l.rate != COLLECTED:
                                 reference[l.account] += l.amount.minor
                 k = len(runs_of.get((day, rule.id), ()))
-                if rule.kind is RuleKind.CONTRIBUTION and rule.params.get("method") == "banzhaf" and k > 1:
+                if rule.kind is RuleKind.CONTRIBUTION and rule.params.method == "banzhaf" and k > 1:
                     continue  # normalised Banzhaf is not linear in the lines: only whole-day sums hold
                 for account in set(shared) | set(reference):
                     off = abs(shared.get(account, 0) - reference.get(account, 0))
@@ -204,7 +204,7 @@ def period_invariants(agreement: Agreement, rows_by_run: Mapping[date, Sequence[
                         problems.append(f"{rule.id} {day}: {account} got {shared.get(account, 0)} over {k} run(s), "
                                         f"the reference on the whole day {reference.get(account, 0)}")
         elif rule.kind is RuleKind.TIERED:
-            key = "seller" if rule.params["volume_of"].value == "seller" else "product_owner"
+            key = "seller" if rule.params.volume_of.value == "seller" else "product_owner"
             for days in months.values():
                 volume = _by(rule, [l for d in days for l in by_day[d]], key)
                 got: dict[str, int] = defaultdict(int)
@@ -215,22 +215,22 @@ def period_invariants(agreement: Agreement, rows_by_run: Mapping[date, Sequence[
                             paid += r[5]
                         else:
                             got[r[0]] += r[5]
-                want = {m: _round(tier_amount(rule.params["tiers"], rule.params["mode"], v)) for m, v in volume.items()}
+                want = {m: round_half_even(tier_amount(rule.params.tiers, rule.params.mode, v)) for m, v in volume.items()}
                 if {m: v for m, v in got.items() if v} != {m: v for m, v in want.items() if v} or paid != -sum(got.values()):
                     problems.append(f"{rule.id} {days[0]:%Y-%m}: members got {dict(got)} (payer {paid}), "
                                     f"the month's volumes earn {want}")
         elif rule.kind is RuleKind.GROWTH_FUND:
-            periods = months.values() if rule.params["period"].value == "month" else [[d] for d in by_day]
+            periods = months.values() if rule.params.period.value == "month" else [[d] for d in by_day]
             for days in periods:
                 profit = sum(_by(rule, [l for d in days for l in by_day[d]], "seller").values())
-                want = _round(max(Fraction(0), Fraction(profit - rule.params["target"].minor)) * Fraction(rule.params["rate"]))
-                fund = sum(r[5] for d in days for r in groups.get((d, rule.id), []) if r[0] == rule.params["fund"])
+                want = round_half_even(max(Fraction(0), Fraction(profit - rule.params.target.minor)) * Fraction(rule.params.rate))
+                fund = sum(r[5] for d in days for r in groups.get((d, rule.id), []) if r[0] == rule.params.fund)
                 if fund != want:
                     problems.append(f"{rule.id} from {days[0]}: the fund got {fund}, rate x (profit {profit} above "
                                     f"target) is {want}")
         elif rule.kind is RuleKind.COST_SHARE:
-            incurred = rule.params["incurred_on"]
+            incurred = rule.params.incurred_on
             paid = sum(r[5] for r in groups.get((incurred, rule.id), []) if r[4] == "paid the cost")
-            if incurred in rows_by_run and paid != rule.params["amount"].minor:
-                problems.append(f"{rule.id}: {paid} paid back for a cost of {rule.params['amount'].minor}")
+            if incurred in rows_by_run and paid != rule.params.amount.minor:
+                problems.append(f"{rule.id}: {paid} paid back for a cost of {rule.params.amount.minor}")
     return problems
