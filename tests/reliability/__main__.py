@@ -78,7 +78,7 @@ def summary(console: Console, seed: int, reports: list[Report], seconds: float) 
         "concurrent pairs": sum(r.concurrent for r in reports),
         "late lines adjusted": sum(r.late_lines for r in reports),
         "closed days adjusted": sum(r.adjusted_days for r in reports),
-        "imports (retried lines)": f"{sum(r.imports for r in reports)} ({sum(r.duplicates for r in reports)})",
+        "imports (retried lines)": f"{sum(r.imports for r in reports):,} ({sum(r.duplicates for r in reports):,})",
         "statement lines checked": sum(r.lines_checked for r in reports),
         "cents checked": sum(r.cents_checked for r in reports),
         "failures": sum(1 for r in reports if r.failures),
