@@ -1,0 +1,122 @@
+"""`python -m tests.reliability --settlements 100000 --seed 1 [--workers 2]`, or `--seed S --world N`
+to replay one world; exits 1 on any failure (see docs/settlement.md, "Reliability")."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+
+from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
+from rich.table import Table
+
+from tests.reliability.driver import Report, run_world
+from tests.reliability.world import world_size
+
+
+def plan(seed: int, settlements: int) -> Iterator[int]:
+    """World numbers from 0 until their days add up to `settlements` (known before playing them)."""
+    total, number = 0, 0
+    while total < settlements:
+        yield number
+        total += world_size(seed, number)
+        number += 1
+
+
+class Ticker:
+    """Advances the bar; where it cannot be drawn (a log, CI), prints a line every 5% instead."""
+
+    def __init__(self, progress: Progress, task: TaskID, console: Console, total: int) -> None:
+        self.progress, self.task, self.console, self.total = progress, task, console, total
+        self.done, self.shown = 0, 0
+        self.started = time.perf_counter()
+
+    def advance(self, settlements: int) -> None:
+        self.progress.advance(self.task, settlements)
+        self.done += settlements
+        if not self.console.is_terminal and self.done * 20 // self.total > self.shown:
+            self.shown = self.done * 20 // self.total
+            self.console.print(f"settled {self.done:,} of {self.total:,} "
+                               f"({time.perf_counter() - self.started:.0f} s)", highlight=False)
+
+
+def play(seed: int, worlds: list[int], workers: int, ticker: Ticker) -> list[Report]:
+    reports: list[Report] = []
+    if workers <= 1:
+        for number in worlds:
+            reports.append(run_world(seed, number))
+            ticker.advance(world_size(seed, number))
+        return reports
+    with ProcessPoolExecutor(workers) as pool:
+        pending: set[Future[Report]] = set()
+        queue = iter(worlds)
+        for number in queue:  # a few worlds ahead per worker, no more (memory stays small)
+            pending.add(pool.submit(run_world, seed, number))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                report = future.result()
+                reports.append(report)
+                ticker.advance(world_size(seed, report.world))
+                if (number := next(queue, None)) is not None:
+                    pending.add(pool.submit(run_world, seed, number))
+    return reports
+
+
+def summary(console: Console, seed: int, reports: list[Report], seconds: float) -> None:
+    table = Table(title=f"settlement reliability, seed {seed}", show_header=False)
+    figures = {
+        "worlds": len(reports), "settlements (days closed)": sum(r.settlements for r in reports),
+        "runs refused as they must be": sum(r.refused for r in reports),
+        "concurrent pairs": sum(r.concurrent for r in reports),
+        "late lines adjusted": sum(r.late_lines for r in reports),
+        "closed days adjusted": sum(r.adjusted_days for r in reports),
+        "imports (retried lines)": f"{sum(r.imports for r in reports):,} ({sum(r.duplicates for r in reports):,})",
+        "statement lines checked": sum(r.lines_checked for r in reports),
+        "cents checked": sum(r.cents_checked for r in reports),
+        "failures": sum(1 for r in reports if r.failures),
+        "time": f"{seconds:.0f} s",
+        "CPU time in the workers": f"{sum(r.cpu_seconds for r in reports):.0f} s "
+                                   f"({sum(r.cpu_seconds for r in reports) / max(1, sum(r.settlements for r in reports)):.3f} s "
+                                   "a settlement)",
+    }
+    for name, value in figures.items():
+        table.add_row(name, f"{value:,}" if isinstance(value, int) else str(value))
+    console.print(table)
+    for r in sorted(reports, key=lambda r: r.world):
+        if r.failures:
+            console.print(f"[red]FAILED[/red] world {r.world}: reproduce with "
+                          f"`python -m tests.reliability --seed {seed} --world {r.world}`")
+            for failure in r.failures[:5]:
+                console.print(f"  {failure}", markup=False, highlight=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.reliability", description=__doc__)
+    parser.add_argument("--settlements", type=int, default=100_000, help="days to settle, over as many worlds")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--world", type=int, help="replay this world only (from a failure's report)")
+    parser.add_argument("--workers", type=int, default=2, help="processes, each with its own stores (default 2)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("LANGUAGE", "en")
+    worlds = [args.world] if args.world is not None else list(plan(args.seed, args.settlements))
+    total = sum(world_size(args.seed, n) for n in worlds)
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    columns = (TextColumn("settling"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("settling", total=total)
+        reports = play(args.seed, worlds, max(1, args.workers), Ticker(progress, task, console, total))
+    summary(Console(), args.seed, reports, time.perf_counter() - started)
+    return 1 if any(r.failures for r in reports) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
