@@ -33,7 +33,8 @@ from alliance.store.facts import FactStore
 from alliance.store.facts.parquet import MARKER, append_batch, export_parquet, import_parquet
 from tests.integration.test_columnar_settlement import write_csv
 
-pytestmark = pytest.mark.spark
+# One worker runs every Spark test (`--dist loadgroup`): one JVM, started once, not one per worker.
+pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
 
 MEMBERS = ["YJ", "MILK", "SNACK", "CLEAN", "BABY", "BEAUTY"]
 CHANNELS = ["store", "mini-program", "membership", "referral"]

@@ -45,8 +45,8 @@ from alliance.sharing.rules import spec
 from alliance.store.database import Store
 from alliance.store.dispute_repository import DisputeRepository, StoredDispute, StoredEvidence
 from alliance.store.governance_repository import GovernanceRepository
-from alliance.store.facts import FactStore
 from alliance.store.unit_of_work import UnitOfWork
+from alliance.settlement.facts import SettlementFacts
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024  # as due diligence's (screening.service)
 MAX_EVIDENCE_FILES = 10
@@ -235,7 +235,7 @@ def _line(line: Any) -> dict[str, Any]:
             "adjustment_of": None if line.adjustment_of is None else line.adjustment_of.isoformat()}
 
 
-def _report(store: Store, facts: FactStore, alliance_code: str, claim: Claim, days: list[date], version: Any,
+def _report(store: Store, facts: SettlementFacts, alliance_code: str, claim: Claim, days: list[date], version: Any,
             rule: Any, currency: str) -> dict[str, Any]:
     """The neutral data report of a checked claim, from what the platform recorded."""
     from alliance.settlement.disputes import contribution_report
@@ -277,7 +277,7 @@ def _report(store: Store, facts: FactStore, alliance_code: str, claim: Claim, da
         collected=COLLECTED, notes=notes)
 
 
-def open_dispute(store: Store, facts: FactStore, alliance_code: str, claim: Claim, principal: Principal,
+def open_dispute(store: Store, facts: SettlementFacts, alliance_code: str, claim: Claim, principal: Principal,
                  clock: Clock) -> DisputeView:
     """Open a dispute for the claimant, build and keep its neutral data report, and record both in
     the ledger. Refused (nothing stored, nothing recorded): an account not acting for the claimant

@@ -18,12 +18,12 @@ from alliance.sharing.agreement import load_agreement_text
 from alliance.sharing.rules import spec
 from alliance.sharing.versions import in_force
 from alliance.store.database import Store
-from alliance.store.facts import FactStore
+from alliance.settlement.facts import SettlementFacts
 
 MAX_DAYS = 366
 
 
-def contribution_report(store: Store, facts: FactStore, alliance_code: str, agreement_code: str, rule_id: str,
+def contribution_report(store: Store, facts: SettlementFacts, alliance_code: str, agreement_code: str, rule_id: str,
                         first: date, last: date) -> ContributionReport:
     """The contribution rule `rule_id` of an agreement over [first, last], recomputed and explained."""
     if last < first:

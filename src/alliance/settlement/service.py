@@ -42,13 +42,12 @@ from alliance.sharing.agreement import Agreement, load_agreement_text
 from alliance.sharing.rules import spec
 from alliance.sharing.versions import AgreementVersion, DepartedParty, departed_parties, in_force
 from alliance.store.database import Store, on_duplicate
-from alliance.settlement.facts import Adjusting, IngestReport
+from alliance.settlement.facts import Adjusting, IngestReport, SettlementFacts
 from alliance.settlement.totals import replay_totals, rule_totals
-from alliance.store.facts import FactStore
 from alliance.store.settlement_repository import SettlementFailure, StoredRun, StoredStatementLine
 
 
-def import_order_lines(store: Store, facts: FactStore, alliance_code: str, path: Path, fmt: str | None,
+def import_order_lines(store: Store, facts: SettlementFacts, alliance_code: str, path: Path, fmt: str | None,
                        clock: Clock, *, all_or_nothing: bool = True, shown_as: str | None = None,
                        actor: str = "platform") -> IngestReport:
     """Check a file of order lines against the alliance and store the accepted ones.
@@ -116,7 +115,7 @@ class SettlementResult:
     corrections: list[tuple[int, str]] = field(default_factory=list)
 
 
-def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None, actor: str, clock: Clock, *,
+def settle(store: Store, facts: SettlementFacts, alliance_code: str, day: date | None, actor: str, clock: Clock, *,
            allow_unshared: bool = False) -> SettlementResult:
     """Settle one business day (default yesterday, T+1) and close it; a closed day is never redone.
 
@@ -292,7 +291,7 @@ def settle(store: Store, facts: FactStore, alliance_code: str, day: date | None,
                             departed_parties(day_versions, departures, day), reason, booked)
 
 
-def settle_through(store: Store, facts: FactStore, alliance_code: str, last: date, actor: str,
+def settle_through(store: Store, facts: SettlementFacts, alliance_code: str, last: date, actor: str,
                    clock: Clock, *, allow_unshared: bool = False) -> Iterator[SettlementResult]:
     """Settle every open day from the next one (see `next_day`) through `last`, in order, yielding
     each run as it closes. The first run that fails raises its error; the days before it stay closed.
@@ -380,14 +379,14 @@ class DayUnsettleable(InvalidInput):
     title = Message("Day cannot be settled")
 
 
-def unsettleable_lines(store: Store, facts: FactStore, alliance_code: str) -> list[tuple[str, str, str]]:
+def unsettleable_lines(store: Store, facts: SettlementFacts, alliance_code: str) -> list[tuple[str, str, str]]:
     """The alliance's stored lines that break the import bounds: (line_id, business day, why)."""
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
     return facts.unsettleable(alliance.code)
 
 
-def set_aside_order_lines(store: Store, facts: FactStore, alliance_code: str, line_ids: Sequence[str], reason: str,
+def set_aside_order_lines(store: Store, facts: SettlementFacts, alliance_code: str, line_ids: Sequence[str], reason: str,
                           actor: str, clock: Clock) -> int:
     """The coordinator's way out of a day no run can settle: move the named lines, each one that
     breaks the import bounds (see `unsettleable_lines`) and none of a closed day, out of settlement.
@@ -630,7 +629,7 @@ class Scenario:
 TOLERANCE = Decimal("0.05")  # the domain page's ±5%
 
 
-def simulate(store: Store, facts: FactStore, alliance_code: str, documents: Sequence[tuple[str, str]],
+def simulate(store: Store, facts: SettlementFacts, alliance_code: str, documents: Sequence[tuple[str, str]],
              first: date, last: date) -> list[Scenario]:
     """沙盘推演: replay the stored lines of [first, last] under candidate agreements; write nothing.
 
@@ -685,7 +684,7 @@ class ScheduledRun:
     waiting: bool = False  # left open: it would close with nothing shared, which only a person confirms
 
 
-def settle_due(store: Store, facts: FactStore, settle_at: time, actor: str, clock: Clock) -> list[ScheduledRun]:
+def settle_due(store: Store, facts: SettlementFacts, settle_at: time, actor: str, clock: Clock) -> list[ScheduledRun]:
     """Settle every day due (see `schedule.due_days`) for every alliance with an agreement, in order.
 
     One alliance's failure (say, a missing period metric) is reported, stops that alliance's

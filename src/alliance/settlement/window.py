@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from alliance.core.clock import Clock, local_today
 from alliance.settlement.service import _settleable, earliest_day, first_due
 from alliance.store.database import Store
-from alliance.store.facts import FactStore
+from alliance.settlement.facts import SettlementFacts
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +21,7 @@ class SettlementWindow:
     next: date | None   # the day the next run settles, if that day is over (None: nothing to settle yet)
 
 
-def settlement_window(store: Store, facts: FactStore, alliance_code: str, clock: Clock) -> SettlementWindow:
+def settlement_window(store: Store, facts: SettlementFacts, alliance_code: str, clock: Clock) -> SettlementWindow:
     """The first day `alliance_code` may ever settle, and the next day it settles, as the runs decide.
 
     Days close in order: before any run, the first is the first day holding order lines (or a

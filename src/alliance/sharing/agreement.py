@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -246,7 +247,23 @@ def parse_agreement(raw: Any, *, members: Sequence[str] | None = None) -> Agreem
 
 
 def load_agreement_text(text: str, source: str = Message("agreement"), *, members: Sequence[str] | None = None) -> Agreement:
-    """Parse YAML (or JSON) text with exact decimals, then validate it."""
+    """Parse YAML (or JSON) text with exact decimals, then validate it.
+
+    A stored version's text is parsed again by every settlement run, twice (to check it against
+    the ledger and to apply it): about half of a small day's run. Without `members` to check
+    against, the result depends on the text alone and is immutable, so it is kept (by text, a few
+    hundred at most); a document that fails raises every time, and is never kept."""
+    if members is None:
+        return _parsed(text, source)
+    return _parse_text(text, source, members)
+
+
+@lru_cache(maxsize=256)
+def _parsed(text: str, source: str) -> Agreement:
+    return _parse_text(text, source, None)
+
+
+def _parse_text(text: str, source: str, members: Sequence[str] | None) -> Agreement:
     import yaml  # here: PyYAML costs a tenth of a second to import, which what only names agreements
 
     from alliance.sharing import yaml_exact  # (the ledger's public key, a statement) should not pay
