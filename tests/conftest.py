@@ -40,6 +40,7 @@ from alliance.core.clock import FrozenClock
 from alliance.store.database import Store
 from alliance.store.tables import metadata
 from tests.support.postgres import start_postgres
+from tests.support.spark import spark_session  # noqa: F401  (a fixture: one Spark session per run)
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai
 

@@ -26,14 +26,14 @@ from alliance.store.facts.engines import close_engines, open_facts  # noqa: E402
 from tests.integration.test_late_lines import COST, TIERS, at, ingest, line  # noqa: E402
 from tests.support.factories import HW_SPLIT, admin_of, credit_code, make_alliance  # noqa: E402
 
-# One worker runs every Spark test (`--dist loadgroup`): one JVM, started once, not one per worker.
-pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
+pytestmark = pytest.mark.spark
 
 D5, D6, D7 = date(2026, 12, 5), date(2026, 12, 6), date(2026, 12, 7)
 
 
 @pytest.fixture(autouse=True)
-def no_spark_left_running() -> Iterator[None]:
+def no_spark_left_running(spark_session: None) -> Iterator[None]:
+    """The engines join the run's one Spark session; what they opened is closed after each test."""
     yield
     close_engines()
 

@@ -11,10 +11,8 @@ Spark tests are skipped, unless ALLIANCE_REQUIRE_SPARK=1 (scripts/test in CI), w
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -33,8 +31,7 @@ from alliance.store.facts import FactStore
 from alliance.store.facts.parquet import MARKER, append_batch, export_parquet, import_parquet
 from tests.integration.test_columnar_settlement import write_csv
 
-# One worker runs every Spark test (`--dist loadgroup`): one JVM, started once, not one per worker.
-pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
+pytestmark = pytest.mark.spark
 
 MEMBERS = ["YJ", "MILK", "SNACK", "CLEAN", "BABY", "BEAUTY"]
 CHANNELS = ["store", "mini-program", "membership", "referral"]
@@ -76,33 +73,13 @@ CONTEXT = DayContext(metrics={"user_assets": {"MILK": Decimal(5), "SNACK": Decim
 MONTH = [date(2027, 1, 1) + timedelta(days=n) for n in range(31)]
 
 
-# -- Spark, once for the module --------------------------------------------------------------------------
-def _missing() -> str | None:
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        return "pyspark is not installed (pip install 'alliance[spark]')"
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        return "no Java runtime for Spark (install openjdk-17-jre-headless)"
-    return None
-
-
+# -- Spark: one session for the whole run (tests/support/spark.py) -------------------------------------
 @pytest.fixture(scope="module")
-def spark_over() -> Iterator[Callable[[Path], LineTotals]]:
-    """SparkLineTotals over a folder, all on one session (started here, stopped at the end)."""
-    missing = _missing()
-    if missing:
-        if os.environ.get("ALLIANCE_REQUIRE_SPARK") == "1":
-            pytest.fail(f"Spark is required but cannot run: {missing}")
-        pytest.skip(missing)
+def spark_over(spark_session: None) -> Callable[[Path], LineTotals]:
+    """SparkLineTotals over a folder, all on the run's one session."""
     from alliance.store.facts.spark import SparkLineTotals
 
-    owner = SparkLineTotals("unused")
-    owner.session()
-    try:
-        yield lambda root: SparkLineTotals(str(root))
-    finally:
-        owner.close()
+    return lambda root: SparkLineTotals(str(root))
 
 
 # -- generated lines --------------------------------------------------------------------------------------
