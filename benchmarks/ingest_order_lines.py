@@ -2,13 +2,17 @@
 
 Run: .venv/bin/python benchmarks/ingest_order_lines.py [--lines 10000000] [--members 200]
 
-Target (the settlement issue): ingest a 10-million-line Parquet file in at most 30 s on the 2-core
-reference machine. Generates a realistic file (see order_data.py: skewed sellers, 5% refunds, 30%
-with attributions, amounts as decimal strings), then measures, each into a fresh DuckDB file:
+Targets: ingest a 10-million-line Parquet file in at most 30 s on the 2-core reference machine
+(the settlement issue), at a rate at least 0.6x that of a bare DuckDB copy of the same file (issue
+21): the rate is the copy's time over the ingest's, both measured in the same run, since the
+machine's other work makes either time alone vary by 2x or more. Generates a realistic file (see
+order_data.py: skewed sellers, 5% refunds, 30% with attributions, amounts as decimal strings),
+then measures, each into a fresh DuckDB file:
   * baseline - CREATE TABLE AS SELECT * FROM read_parquet(...): reading and storing, no checks;
-  * alliance - FactStore.ingest: every check of docs/formats/order-lines.md, content hashes,
-               idempotency join, business days in Asia/Shanghai, insert in day order.
-Prints both times, lines per second and the ratio. Timings are noisy here: compare ratios.
+  * alliance - FactStore.ingest: every check of docs/formats/order-lines.md, idempotency join,
+               day limits and refunds, business days in Asia/Shanghai, insert in day order.
+Prints both times, lines per second and the rate vs the bare copy. Timings are noisy here: compare
+rates.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from order_data import member_codes, write_order_lines  # noqa: E402
 
 from alliance.store.facts import FactStore  # noqa: E402
+
+RATE_TARGET = 0.6  # issue 21: the ingest's rate at least 0.6x the bare copy's
 
 
 def main() -> None:
@@ -58,7 +64,8 @@ def main() -> None:
     assert report.kept and stored == args.lines, (report.rejected[:3], stored)
     print(f"baseline (DuckDB copy, no checks):   {baseline:7.2f} s  {args.lines / baseline:12,.0f} lines/s")
     print(f"alliance ingest (all checks):        {ours:7.2f} s  {args.lines / ours:12,.0f} lines/s")
-    print(f"ratio ingest/baseline: {ours / baseline:.1f}x")
+    rate = baseline / ours
+    print(f"rate vs bare copy: {rate:.2f}x (target >= {RATE_TARGET}x): {'PASS' if rate >= RATE_TARGET else 'FAIL'}")
     target = 30.0 * args.lines / 10_000_000
     print(f"target: 10,000,000 lines in 30 s (scaled: {target:.1f} s): {'PASS' if ours <= target else 'FAIL'}")
 
