@@ -53,6 +53,8 @@ EXPLANATIONS = {
     "body_too_large": N_("The upload is larger than the server accepts."),
     "store_unavailable": N_("The database cannot be reached right now; nothing was changed."),
     "fact_store_unavailable": N_("The order-line store cannot be opened right now; nothing was changed."),
+    "parquet_copy_incomplete": N_("The Parquet copy of the order lines that Spark reads lacks some lines; nothing was "
+                                  "settled. An operator re-exports it with `alliance facts export`."),
     "ledger_key_locked": N_("The ledger's signing key is locked on this server."),
     "invalid_input": N_("Some of the input is not valid; nothing was saved."),
     "conflict": N_("This clashes with what is already recorded; nothing was saved."),
