@@ -2,8 +2,8 @@
 
 Pure and exact: amounts are integer minor units, intermediate quotas are Fractions, and every
 amount is rounded once, per rule, run (a day, or a closed day's late lines) and member, by
-`core.money.apportion` (largest remainder), so a rule's amounts add back to what it shares. Each rule yields **postings** (account -> amount)
-that sum to zero: money owed to an account is positive, money it owes negative. Members' accounts
+`core.money.apportion` (largest remainder), so a rule's amounts add back to what it shares. Each
+rule yields **postings** (account -> amount) that sum to zero: money owed to an account is positive, money it owes negative. Members' accounts
 are their codes; non-member accounts (a growth fund) their declared codes. After all rules, the
 day's postings are checked to balance; this check is never skipped.
 
