@@ -1,11 +1,12 @@
 """The reference rule engine: one business day's order lines under one agreement version.
 
-Pure and exact: amounts are integer minor units, intermediate quotas are Fractions, and every
-amount is rounded once, per rule, run (a day, or a closed day's late lines) and member, by
+Pure and exact: amounts are integer minor units, intermediate quotas are Fractions, and every amount
+is rounded once, per rule, run (a day, or a closed day's late lines) and member, by
 `core.money.apportion` (largest remainder), so a rule's amounts add back to what it shares. Each
-rule yields **postings** (account -> amount) that sum to zero: money owed to an account is positive, money it owes negative. Members' accounts
-are their codes; non-member accounts (a growth fund) their declared codes. After all rules, the
-day's postings are checked to balance; this check is never skipped.
+rule yields **postings** (account -> amount) that sum to zero: money owed to an account is positive,
+money it owes negative. Members' accounts are their codes; non-member accounts (a growth fund) their
+declared codes. After all rules, the day's postings are checked to balance; this check is never
+skipped.
 
 Every rule depends on the lines only through a few sums of its base over the lines it selects
 (`RuleTotals`: by seller, by product owner, by the members a line is shared among, today and
