@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from alliance.core.clock import FrozenClock
 from alliance.registry import service as registry
 from alliance.settlement import service
-from alliance.settlement.engine import _round, tier_amount
+from alliance.settlement.engine import round_half_even as _round, tier_amount
 from alliance.sharing import service as sharing
 from alliance.sharing.agreement import load_agreement_text
 from alliance.store.database import Store

@@ -52,9 +52,6 @@ __all__ = [
 
 K = TypeVar("K", str, tuple[str, ...])
 
-# The one rounding rule, under its old name (tests compute expected amounts with it).
-_round = round_half_even
-
 
 def needs(rule: Rule, *, adjusting: bool = False) -> frozenset[Need]:
     """The totals `settle_totals` reads for this rule (the columnar path gathers only these).
