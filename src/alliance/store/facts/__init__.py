@@ -236,7 +236,7 @@ class FactStore:
             # A view cannot take prepared parameters: the values are quoted literals (the pattern is
             # ours; currency and time zone were validated when the alliance was founded).
             db.execute(intake_sql.CHECK_SQL.format(scale=10**digits, amount=sql.literal(amount_pattern), currency=sql.literal(currency),
-                                         timezone=sql.literal(timezone), decimal=f"DECIMAL({whole + digits}, {digits})",
+                                         business_day=intake_sql.business_day_sql(timezone), decimal=f"DECIMAL({whole + digits}, {digits})",
                                          max_offset=MAX_OFFSET_MINUTES, first_instant=sql.instant(FIRST_INSTANT),
                                          end_instant=sql.instant(END_INSTANT), line_limit=LINE_LIMIT_MINOR,
                                          line_limit_text=sql.literal(Money(LINE_LIMIT_MINOR, currency).amount_text())))
