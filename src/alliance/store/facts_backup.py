@@ -56,7 +56,6 @@ def import_facts(folder: Path, path: Path) -> int:
         db.close()
     facts = FactStore(path)  # brings the schema to this version's (it may be newer than the backup's)
     try:
-        row = facts._db.execute("SELECT count(*) FROM order_lines").fetchone()  # noqa: SLF001 - the store's own file
-        return int(row[0]) if row else 0
+        return int(facts.query("SELECT count(*) FROM order_lines")[0][0])
     finally:
         facts.close()

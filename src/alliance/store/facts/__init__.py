@@ -230,7 +230,7 @@ class FactStore:
         # every amount is exact and its minor units leave room to sum billions of lines.
         whole = min(15, 18 - 2 * digits)
         amount_pattern = rf"^-?[0-9]{{1,{whole}}}(\.[0-9]{{1,{digits}}})?$" if digits else rf"^-?[0-9]{{1,{whole}}}$"
-        with _ingest_lock(self.path), self._transaction() as db, files.readable(shown, fmt):
+        with self.writing() as db, files.readable(shown, fmt):
             self._stage(path, fmt, shown)
             db.execute("CREATE OR REPLACE TEMP TABLE members AS SELECT unnest(?::VARCHAR[]) AS code", [list(members)])
             # A view cannot take prepared parameters: the values are quoted literals (the pattern is
@@ -299,7 +299,7 @@ class FactStore:
     def set_aside(self, alliance: str, line_ids: Sequence[str], reason: str, now: datetime) -> int:
         """Move the given lines out of `order_lines` into `order_lines_set_aside` (kept, with when and
         why, never settled); how many were moved."""
-        with _ingest_lock(self.path), self._transaction() as db:
+        with self.writing() as db:
             db.execute("CREATE TABLE IF NOT EXISTS order_lines_set_aside AS SELECT *, NULL::TIMESTAMPTZ AS set_aside_at,"
                        " NULL::VARCHAR AS reason FROM order_lines LIMIT 0")
             wanted = "alliance = ? AND line_id IN (SELECT unnest(?::VARCHAR[]))"
@@ -307,6 +307,29 @@ class FactStore:
                                [now, reason, alliance, list(line_ids)]).fetchone()[0]
             db.execute(f"DELETE FROM order_lines WHERE {wanted}", [alliance, list(line_ids)])
         return int(moved)
+
+    # -- the store's own SQL modules (parquet copies, the mirror, backups) and benchmarks ----------
+    # Services never see SQL: they ask through the methods above and below (settlement.facts,
+    # datashare.facts). These three are the seam for the SQL that lives beside this module.
+    def query(self, text: str, parameters: Sequence[Any] = ()) -> list[Any]:
+        """The rows of one statement, read in this thread's snapshot when one is open."""
+        return self._read(text, list(parameters))
+
+    @contextmanager
+    def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction, and the only one of this process on the file while it lasts
+        (ingestion's lock: every batch's `ingested_at` stays later than every line stored)."""
+        with _ingest_lock(self.path), self._transaction() as db:
+            yield db
+
+    @property
+    def mirror(self) -> Mirror | None:
+        """What is told of every batch stored (the Spark engine's Parquet copy), if anything."""
+        return self._mirror
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of its own (a thread's, or a relation read in batches); the caller closes it."""
+        return self._db.cursor()
 
     # -- reading ------------------------------------------------------------------------------------
     def _read(self, sql: str, parameters: list[Any]) -> list[Any]:

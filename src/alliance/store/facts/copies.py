@@ -46,7 +46,7 @@ def import_copy(facts: FactStore, root: Path) -> list[Copied]:
 
     before = {code: stored_batches(facts, code, None) for code in stored_alliances(facts)}
     import_parquet(facts, root)
-    mirror = facts._mirror
+    mirror = facts.mirror
     done = []
     for code in stored_alliances(facts):
         new = {k: n for k, n in stored_batches(facts, code, None).items() if k not in before.get(code, {})}

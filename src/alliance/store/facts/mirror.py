@@ -77,7 +77,7 @@ class ParquetMirror:
                 for code in stored_alliances(facts):
                     self.export(facts, code)
                 return
-            cursor = facts._db.cursor()
+            cursor = facts.cursor()
             try:
                 batch = cursor.sql(f"SELECT * FROM order_lines WHERE alliance = {sql.literal(alliance)} "
                                    f"AND epoch_us(ingested_at) = {sql.epoch_us(stamp)}")
@@ -151,12 +151,12 @@ class ParquetMirror:
 
 
 def stored_alliances(facts: FactStore) -> list[str]:
-    return [r[0] for r in facts._read("SELECT DISTINCT alliance FROM order_lines ORDER BY 1", [])]
+    return [r[0] for r in facts.query("SELECT DISTINCT alliance FROM order_lines ORDER BY 1", [])]
 
 
 def stored_batches(facts: FactStore, alliance: str, seen_by: int | None) -> dict[int, int]:
     """The alliance's batches in the fact store (inside a snapshot: as it sees them): `ingested_us` -> lines."""
     bound = "" if seen_by is None else " AND epoch_us(ingested_at) <= ?"
-    rows = facts._read(f"SELECT epoch_us(ingested_at), count(*) FROM order_lines WHERE alliance = ?{bound} "
+    rows = facts.query(f"SELECT epoch_us(ingested_at), count(*) FROM order_lines WHERE alliance = ?{bound} "
                        "GROUP BY 1", [alliance] if seen_by is None else [alliance, seen_by])
     return {int(k): int(v) for k, v in rows}

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from alliance.core.errors import InvalidInput
 from alliance.core.messages import Message
-from alliance.store.facts import _ingest_lock, sql
+from alliance.store.facts import sql
 
 if TYPE_CHECKING:
     import duckdb
@@ -110,7 +110,7 @@ def export_parquet(facts: FactStore, root: Path, alliance: str | None = None) ->
     staging = _staging(root, "export")
     where = "" if alliance is None else f" WHERE alliance = {sql.literal(alliance)}"
     try:
-        written = int(facts._read(f"COPY (SELECT {_AS_FILE} FROM order_lines{where}) {_copy_to(staging)}", [])[0][0])
+        written = int(facts.query(f"COPY (SELECT {_AS_FILE} FROM order_lines{where}) {_copy_to(staging)}")[0][0])
         replaced = [alliance] if alliance is not None else sorted(
             {p.name.removeprefix("alliance=") for folder in (root, staging) if folder.exists()
              for p in folder.glob("alliance=*")})
@@ -184,7 +184,7 @@ def import_parquet(facts: FactStore, root: Path) -> int:
     pattern = sql.literal(str(root / "alliance=*" / "business_day=*" / "*.parquet"))
     reader = (f"read_parquet({pattern}, hive_partitioning = true, "
               "hive_types = {'alliance': VARCHAR, 'business_day': DATE})")
-    with _ingest_lock(facts.path), facts._transaction() as db:
+    with facts.writing() as db:
         try:
             db.execute(f"CREATE OR REPLACE TEMP TABLE imported AS SELECT DISTINCT {_AS_STORED} FROM {reader}")
         except (duckdb.IOException, duckdb.InvalidInputException, duckdb.BinderException,
