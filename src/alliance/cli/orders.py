@@ -14,7 +14,6 @@ from alliance.cli.lazy import Deferred
 from alliance.cli.output import console, current_actor, err_console, fails_cleanly, open_store
 from alliance.core.clock import SystemClock
 from alliance.core.settings import get_settings
-from alliance.store.stores import Stores
 
 # The services are imported when a command calls them (cli.lazy.Deferred): --help and the
 # light sub-commands start without them.
@@ -22,6 +21,7 @@ if TYPE_CHECKING:
     from alliance.settlement import service
     from alliance.store.database import Store
     from alliance.store.facts import FactStore
+    from alliance.store.stores import Stores
     from alliance.registry import service as registry
 else:
     service = Deferred("alliance.settlement.service")
@@ -42,6 +42,8 @@ def open_facts() -> FactStore:
 def opened_stores(store: Store | None = None) -> Iterator[Stores]:
     """Both stores for one command: the fact store opened first and closed at the end of the block,
     even when opening the configured store (unless `store` is given) fails."""
+    from alliance.store.stores import Stores
+
     facts = open_facts()
     try:
         yield Stores(open_store() if store is None else store, facts)

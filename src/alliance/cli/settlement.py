@@ -17,7 +17,6 @@ from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
 from alliance.core.messages import Message
 from alliance.settlement.unshared import UnsharedDay
-from alliance.store.stores import Stores
 
 # The services are imported when a command calls them (cli.lazy.Deferred): --help and the
 # light sub-commands start without them.
@@ -61,6 +60,8 @@ def settle_day(
 def _settle(alliance: str, day: str | None, through: str | None, allow_unshared: bool) -> None:
     if day is not None and through is not None:
         raise InvalidInput(Message("give --day or --through, not both"))
+    from alliance.store.stores import Stores
+
     # Not `opened_stores`: a bad --through is refused before the store is opened, as it always was.
     facts = open_facts()
     try:
