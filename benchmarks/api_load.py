@@ -49,6 +49,7 @@ from alliance.settlement import service as settlement  # noqa: E402
 from alliance.sharing import service as sharing  # noqa: E402
 from alliance.store.database import Store  # noqa: E402
 from alliance.store.facts import FactStore  # noqa: E402
+from alliance.store.stores import Stores  # noqa: E402
 
 DAY = date(2027, 1, 15)
 HELLO = """
@@ -150,8 +151,9 @@ def seed(folder: Path) -> tuple[str, str]:
         f"SEED{i},SO{i},2027-01-15T10:00:00+08:00,M00{i % 2},M000,store,S{i},1,{10 + i}.00,CNY\n" for i in range(200)),
         encoding="utf-8")
     facts = FactStore(folder / "facts.duckdb")
-    settlement.import_order_lines(store, facts, "bench", lines, None, clock)
-    settlement.settle(store, facts, "bench", DAY, "bench", FrozenClock(datetime(2027, 1, 16, 3, tzinfo=UTC)))
+    stores = Stores(store, facts)
+    settlement.import_order_lines(stores, "bench", lines, None, clock)
+    settlement.settle(stores, "bench", DAY, "bench", FrozenClock(datetime(2027, 1, 16, 3, tzinfo=UTC)))
     facts.close()
     key = create_api_key(store, role=Role.MEMBER_ANALYST, alliance="bench", member="M000", name="bench",
                          created_by="bench", clock=clock).key

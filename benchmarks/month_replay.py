@@ -46,6 +46,7 @@ from alliance.settlement.totals import rule_totals  # noqa: E402
 from alliance.sharing.agreement import Agreement, load_agreement_text  # noqa: E402
 from alliance.store.database import Store  # noqa: E402
 from alliance.store.facts import FactStore  # noqa: E402
+from alliance.store.stores import Stores  # noqa: E402
 
 FIRST_DAY = date(2027, 1, 1)
 SHANGHAI = timezone(timedelta(hours=8))
@@ -260,7 +261,7 @@ def main() -> None:
         reset = reset_peak_rss()
         with Sampler(facts) as sampler, Stopwatch(facts) as spent:
             started = time.perf_counter()
-            (scenario,) = service.simulate(store, facts, ALLIANCE, [("candidate.yaml", text)], FIRST_DAY, last_day)
+            (scenario,) = service.simulate(Stores(store, facts), ALLIANCE, [("candidate.yaml", text)], FIRST_DAY, last_day)
             replay = time.perf_counter() - started
         replay_peak_kib = rss_kib("VmHWM")
         duckdb_peak = sampler.peak

@@ -49,6 +49,7 @@ from alliance.sharing import service as sharing  # noqa: E402
 from alliance.sharing.agreement import Agreement, Base, load_agreement_text  # noqa: E402
 from alliance.store.database import Store  # noqa: E402
 from alliance.store.facts import FactStore  # noqa: E402
+from alliance.store.stores import Stores  # noqa: E402
 
 DAY = date(2027, 1, 15)
 ALLIANCE = "bench"
@@ -99,7 +100,7 @@ def prepare(folder: Path, lines: int, members: int) -> tuple[Store, FactStore, A
     write_order_lines(parquet, lines, members, DAY)
     facts = FactStore(folder / "facts.duckdb")
     started = time.perf_counter()
-    report = service.import_order_lines(store, facts, ALLIANCE, parquet, None,
+    report = service.import_order_lines(Stores(store, facts), ALLIANCE, parquet, None,
                                         FrozenClock(datetime(2027, 1, 15, 12, tzinfo=UTC)))
     ingest = time.perf_counter() - started
     assert report.kept and report.inserted == lines, report.rejected[:3]
@@ -111,7 +112,7 @@ def settle_in_child(folder: str, queue: Any) -> None:
     store = Store.open(f"sqlite:///{Path(folder) / 'alliance.db'}")
     facts = FactStore(Path(folder) / "facts.duckdb")
     started = time.perf_counter()
-    result = service.settle(store, facts, ALLIANCE, DAY, "benchmark", FrozenClock(datetime(2027, 1, 16, 3, tzinfo=UTC)))
+    result = service.settle(Stores(store, facts), ALLIANCE, DAY, "benchmark", FrozenClock(datetime(2027, 1, 16, 3, tzinfo=UTC)))
     seconds = time.perf_counter() - started
     statement_lines = sum(len(service.statement(store, ALLIANCE, a, DAY).lines) for a in result.net)
     queue.put((seconds, peak_memory_kib(), result.lines, statement_lines, sum(m.minor for m in result.net.values())))
@@ -192,7 +193,7 @@ def main() -> None:
             [ALLIANCE, DAY]))
         rule_stage = best_of(3, lambda: settle_totals(agreement, DAY, rule_totals(facts, ALLIANCE, agreement.rules, DAY), ctx))
         month = (DAY.replace(day=1), DAY.replace(day=31))
-        dispute = best_of(1, lambda: contribution_report(store, facts, ALLIANCE, "bench", "referrals", *month).markdown())
+        dispute = best_of(1, lambda: contribution_report(Stores(store, facts), ALLIANCE, "bench", "referrals", *month).markdown())
 
         # 3. Python on a sample: the Decimal loop, and the reference engine.
         sample_rows = facts._read(

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings
@@ -38,9 +39,13 @@ from sqlalchemy.engine import make_url
 
 from alliance.core.clock import FrozenClock
 from alliance.store.database import Store
+from alliance.store.stores import Stores
 from alliance.store.tables import metadata
 from tests.support.postgres import start_postgres
 from tests.support.spark import spark_session  # noqa: F401  (a fixture: one Spark session per run)
+
+if TYPE_CHECKING:
+    from alliance.store.facts import FactStore
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai
 
@@ -118,3 +123,9 @@ def store(database_url: str) -> Iterator[Store]:
     s = Store.open(database_url, migrate=False)
     yield s
     s.close()
+
+
+@pytest.fixture
+def stores(store: Store, facts: FactStore) -> Stores:
+    """The handle the services take: `store` and the `facts` fixture of the test's own module."""
+    return Stores(store, facts)

@@ -43,7 +43,7 @@ from alliance.settlement import service as settlement
 from alliance.sharing import service as sharing
 from alliance.sharing.agreement import load_agreement_text
 from alliance.store.database import Store
-from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 
 TIMEZONE = DEMO_ALLIANCES[0].spec.timezone
 
@@ -68,17 +68,18 @@ class LivingDemo:
     settled_through: dict[str, date | None] = field(default_factory=dict)
 
 
-def load_living_demo(store: Store, facts: FactStore, clock: Clock, *, history: bool = True) -> LivingDemo:
+def load_living_demo(stores: Stores, clock: Clock, *, history: bool = True) -> LivingDemo:
     """Create the demo alliances that are not there yet, their sign-ins and keys, and (unless not
     `history`) their history up to yesterday as seen by `clock` (SystemClock in `alliance demo`; a
     frozen clock in tests)."""
+    store = stores.records
     started = time_module.perf_counter()
     now = clock.now()
     t = timeline(now, TIMEZONE)
     load = load_demo(store, FrozenClock(t.founded))
     # Sign-ins only with new alliances: a second load makes nothing, not even another admin key.
     made = demo_credentials(store, load.created, FrozenClock(t.founded + timedelta(hours=1))) if load.created else []
-    histories = [load_history(store, facts, code, t) for code in load.created] if history else []
+    histories = [load_history(stores, code, t) for code in load.created] if history else []
     return LivingDemo(load, made, histories, time_module.perf_counter() - started,
                       {code: last_settled(store, code) for code in load.existing})
 
@@ -107,9 +108,10 @@ class _Replay:
             step(FrozenClock(moment))
 
 
-def load_history(store: Store, facts: FactStore, code: str, t: Timeline) -> HistorySummary:
+def load_history(stores: Stores, code: str, t: Timeline) -> HistorySummary:
     """Write one demo alliance's history (see the module's docstring). The alliance and its demo
     users must exist (load_demo, demo_credentials)."""
+    store = stores.records
     replay = _Replay()
     coordinator = user_principal(store, username(code, None), code, FrozenClock(t.founded + timedelta(hours=2)))
 
@@ -118,7 +120,7 @@ def load_history(store: Store, facts: FactStore, code: str, t: Timeline) -> Hist
 
     _agreements(replay, store, code, t, coordinator, member)
     _screening(replay, store, code, t, coordinator)
-    _views(replay, store, facts, code, t, member)
+    _views(replay, stores, code, t, member)
     counts = {"lines": 0, "days": 0}
     with tempfile.TemporaryDirectory(prefix="alliance-demo-") as folder:
         for day in t.days:
@@ -131,7 +133,7 @@ def load_history(store: Store, facts: FactStore, code: str, t: Timeline) -> Hist
                         writer = csv.writer(f)
                         writer.writerow(HEADER)
                         writer.writerows(rows)
-                    report = settlement.import_order_lines(store, facts, code, path, "csv", clock,
+                    report = settlement.import_order_lines(stores, code, path, "csv", clock,
                                                            shown_as=path.name, actor=coordinator.actor)
                     if not report.kept or report.rejected_count:  # a defect of the demo's data, never the user's
                         raise AssertionError(f"demo lines of {day} refused: {report.rejected[:3]}")
@@ -139,7 +141,7 @@ def load_history(store: Store, facts: FactStore, code: str, t: Timeline) -> Hist
                 replay.at(t.imported(day), ingest)
 
             def settle(clock: Clock, day: date = day) -> None:
-                settlement.settle(store, facts, code, day, coordinator.actor, clock)
+                settlement.settle(stores, code, day, coordinator.actor, clock)
                 counts["days"] += 1
             replay.at(t.settled(day), settle)
         replay.run()
@@ -212,9 +214,10 @@ def _screening(replay: _Replay, store: Store, code: str, t: Timeline, coordinato
         replay.at(t.at(monday, 18), measure)
 
 
-def _views(replay: _Replay, store: Store, facts: FactStore, code: str, t: Timeline,
+def _views(replay: _Replay, stores: Stores, code: str, t: Timeline,
            member: Callable[[str, Clock], Principal]) -> None:
     """A member publishes a view of its sales; other members query it (each query in its access log)."""
+    store = stores.records
     shared = VIEWS.get(code)
     if shared is None:
         return
@@ -232,8 +235,8 @@ def _views(replay: _Replay, store: Store, facts: FactStore, code: str, t: Timeli
             def query(clock: Clock, reader: str = reader, week: int = week) -> None:
                 actor = member(reader, clock).actor
                 if week % 2 == 0:
-                    datashare.groups(store, facts, code, view["id"], group_by=["channel"], actor=actor, clock=clock)
+                    datashare.groups(stores, code, view["id"], group_by=["channel"], actor=actor, clock=clock)
                 else:
-                    datashare.rows(store, facts, code, view["id"], filters=[], sort=None, limit=50, cursor=None,
+                    datashare.rows(stores, code, view["id"], filters=[], sort=None, limit=50, cursor=None,
                                    actor=actor, clock=clock)
             replay.at(t.at(day, 10, 5 + 11 * k), query)

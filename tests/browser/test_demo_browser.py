@@ -22,6 +22,7 @@ from alliance.server import create_app
 from alliance.settlement import service as settlement
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, contrast_failures, require_chromium, screenshot, serve
 
 pytestmark = pytest.mark.browser
@@ -36,7 +37,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Store, LivingDemo]]:
     store = Store.open(f"sqlite:///{tmp_path}/a.db")
     facts = FactStore(tmp_path / "facts.duckdb")
     try:
-        demo = load_living_demo(store, facts, SystemClock())
+        demo = load_living_demo(Stores(store, facts), SystemClock())
     finally:
         facts.close()  # the app opens it again for its requests
     with serve(create_app(store, SystemClock(), tmp_path / "facts.duckdb")) as url:

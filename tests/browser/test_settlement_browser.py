@@ -18,6 +18,7 @@ from alliance.settlement import service as settlement
 from alliance.sharing import service as sharing
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, contrast_failures, require_chromium, screenshot, serve
 from tests.support.factories import admin_of, credit_code, make_alliance
 from tests.support.web import PASSWORD, add_user
@@ -50,7 +51,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, FrozenClock]]:
     orders.write_text(ORDERS, encoding="utf-8")
     facts = FactStore(tmp_path / "facts.duckdb")
     try:
-        assert settlement.import_order_lines(store, facts, "tea", orders, None, clock).kept
+        assert settlement.import_order_lines(Stores(store, facts), "tea", orders, None, clock).kept
     finally:
         facts.close()
     add_user(store, clock, "coord", Role.COORDINATOR, "tea")

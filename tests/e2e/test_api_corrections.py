@@ -27,6 +27,7 @@ from alliance.settlement.service_corrections import schedule_correction
 from alliance.sharing import service as sharing
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 from alliance.web.i18n import get_translations
 from markupsafe import escape
 from tests.integration.test_corrections import AGREEMENT, HEADER, LINES, NAMED
@@ -50,12 +51,13 @@ def app(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[TestClient
     for member in ("A", "B", "C", "D"):
         sharing.sign(store, "refer", "referrals", 1, member, "代表", clock, principal=admin_of("refer", member))
     facts = FactStore(tmp_path / "facts.duckdb")
+    stores = Stores(store, facts)
     path = tmp_path / "lines.csv"
     path.write_text("\n".join([HEADER, *LINES]) + "\n", encoding="utf-8")
     try:
-        settlement.import_order_lines(store, facts, "refer", path, None, FrozenClock(datetime(2026, 12, 6, 12, tzinfo=UTC)))
-        settlement.settle(store, facts, "refer", date(2026, 12, 5), "财务", FrozenClock(datetime(2026, 12, 6, 2, tzinfo=UTC)))
-        disputes.open_dispute(store, facts, "refer", Claim(
+        settlement.import_order_lines(stores, "refer", path, None, FrozenClock(datetime(2026, 12, 6, 12, tzinfo=UTC)))
+        settlement.settle(stores, "refer", date(2026, 12, 5), "财务", FrozenClock(datetime(2026, 12, 6, 2, tzinfo=UTC)))
+        disputes.open_dispute(stores, "refer", Claim(
             claimant="A", respondents=["B"], agreement="referrals", version=1, rule="store",
             days=[date(2026, 12, 5)], amount="12.50", statement="分成有误"), admin_of("refer", "A"), NOW)
     finally:

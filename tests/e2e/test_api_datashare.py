@@ -18,6 +18,7 @@ from alliance.server import create_app
 from alliance.settlement.service import import_order_lines
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 from tests.support.factories import make_alliance, member_values
 from tests.support.http import problem
 
@@ -36,7 +37,7 @@ def world(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[tuple[Te
     path = tmp_path / "lines.csv"
     path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
     facts = FactStore(tmp_path / "facts.duckdb")
-    import_order_lines(store, facts, "nb", path, None, clock)
+    import_order_lines(Stores(store, facts), "nb", path, None, clock)
     facts.close()
 
     def key(role: Role, member: str | None = None) -> dict[str, str]:

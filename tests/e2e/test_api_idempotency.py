@@ -24,6 +24,7 @@ from alliance.settlement import service
 from alliance.settlement.service import import_order_lines
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 from tests.support.factories import HW_SPLIT, hardware_split
 from tests.support.http import problem
 
@@ -48,7 +49,7 @@ def world(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[World]:
     lines.write_text(HEADER + "".join(f"L{d},O{d},2026-12-0{d}T10:00:00+08:00,HW,HW,store,HW-1,1,100.00,CNY\n"
                                       for d in (1, 2)), encoding="utf-8")
     facts = FactStore(tmp_path / "facts.duckdb")
-    import_order_lines(store, facts, "cloud-hw", lines, None, clock)
+    import_order_lines(Stores(store, facts), "cloud-hw", lines, None, clock)
     facts.close()
 
     def key(name: str) -> dict[str, str]:

@@ -22,6 +22,7 @@ from alliance.settlement import service as settlement
 from alliance.sharing import service as sharing
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 from alliance.store.tables import disputes, ledger_entries
 from tests.integration.test_disputes import AGREEMENT, HEADER, LINES
 from tests.support.factories import admin_of, credit_code, make_alliance
@@ -41,11 +42,12 @@ def cli(store: Store, clock: FrozenClock, database_url: str, tmp_path: Path, mon
     for member in ("A", "B", "C"):
         sharing.sign(store, "refer", "referrals", 1, member, "代表", clock, principal=admin_of("refer", member))
     facts = FactStore(tmp_path / "facts.duckdb")
+    stores = Stores(store, facts)
     path = tmp_path / "lines.csv"
     path.write_text("\n".join([HEADER, *LINES]) + "\n", encoding="utf-8")
     try:
-        settlement.import_order_lines(store, facts, "refer", path, None, FrozenClock(datetime(2026, 12, 6, 12, tzinfo=UTC)))
-        settlement.settle(store, facts, "refer", date(2026, 12, 5), "财务", FrozenClock(datetime(2026, 12, 7, tzinfo=UTC)))
+        settlement.import_order_lines(stores, "refer", path, None, FrozenClock(datetime(2026, 12, 6, 12, tzinfo=UTC)))
+        settlement.settle(stores, "refer", date(2026, 12, 5), "财务", FrozenClock(datetime(2026, 12, 7, tzinfo=UTC)))
     finally:
         facts.close()
     for user, member in (("adm-a", "A"), ("adm-b", "B"), ("adm-c", "C")):

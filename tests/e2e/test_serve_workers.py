@@ -27,6 +27,7 @@ from alliance.core.clock import FrozenClock
 from alliance.settlement.service import import_order_lines
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 from tests.support.factories import hardware_split
 from tests.support.http import admin_headers, member_headers
 
@@ -102,7 +103,7 @@ def world(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[tuple[St
         f"L{i},O{i},2026-12-0{1 + i % 5}T10:00:00+08:00,HW,HW,store,HW-{i % 3},1,{100 + i}.00,60.00,CNY\n"
         for i in range(40)), encoding="utf-8")
     facts = FactStore(tmp_path / "facts.duckdb")
-    import_order_lines(store, facts, "cloud-hw", lines, None, clock)
+    import_order_lines(Stores(store, facts), "cloud-hw", lines, None, clock)
     facts.close()
     yield store, tmp_path
 

@@ -18,6 +18,7 @@ from alliance.server import create_app
 from alliance.settlement import service as settlement
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 from tests.support.factories import hardware_split
 from tests.support.http import admin_headers
 
@@ -31,9 +32,10 @@ def test_the_api_and_the_cli_give_one_statement_document(store: Store, database_
     csv.write_text(f"{HEADER}\nL1,O1,2026-12-05T10:00:00+08:00,HW,HW,store,HW-1,1,1000.01,,CNY\n", encoding="utf-8")
     facts_path = tmp_path / "facts.duckdb"
     facts = FactStore(facts_path)
+    stores = Stores(store, facts)
     try:
-        settlement.import_order_lines(store, facts, "cloud-hw", csv, None, FrozenClock(datetime(2026, 12, 5, 8, tzinfo=UTC)))
-        settlement.settle(store, facts, "cloud-hw", date(2026, 12, 5), "财务", FrozenClock(datetime(2026, 12, 6, 2, tzinfo=UTC)))
+        settlement.import_order_lines(stores, "cloud-hw", csv, None, FrozenClock(datetime(2026, 12, 5, 8, tzinfo=UTC)))
+        settlement.settle(stores, "cloud-hw", date(2026, 12, 5), "财务", FrozenClock(datetime(2026, 12, 6, 2, tzinfo=UTC)))
     finally:
         facts.close()
     with TestClient(create_app(store, FrozenClock(datetime(2026, 12, 6, 2, tzinfo=UTC)), facts_path)) as client:

@@ -22,6 +22,7 @@ from alliance.settlement import service as settlement
 from alliance.settlement.disputes import contribution_report
 from alliance.sharing import service as sharing
 from alliance.store.database import Store
+from alliance.store.stores import Stores
 from tests.support.factories import admin_of, credit_code, make_alliance
 from tests.support.web import add_user, sign_in
 
@@ -65,9 +66,9 @@ def settle_both_days(client: TestClient, store: Store, tmp_path: Path) -> None:
     path.write_text("\n".join([HEADER, *LINES]) + "\n", encoding="utf-8")
     with client.app.state.facts.using() as facts:  # type: ignore[attr-defined]
         at = FrozenClock(datetime(2026, 12, 7, 12, tzinfo=UTC))
-        assert settlement.import_order_lines(store, facts, "refer", path, None, at).inserted == 3
+        assert settlement.import_order_lines(Stores(store, facts), "refer", path, None, at).inserted == 3
         for day in (date(2026, 12, 5), date(2026, 12, 6)):
-            settlement.settle(store, facts, "refer", day, "财务", at)
+            settlement.settle(Stores(store, facts), "refer", day, "财务", at)
 
 
 def cells(html: str, table_id: str) -> list[list[str]]:
@@ -81,7 +82,7 @@ def cells(html: str, table_id: str) -> list[list[str]]:
 def test_the_page_opens_on_the_report_of_the_settled_days(client: TestClient, store: Store, tmp_path: Path) -> None:
     settle_both_days(client, store, tmp_path)
     with client.app.state.facts.using() as facts:  # type: ignore[attr-defined]
-        expected = contribution_report(store, facts, "refer", "referrals", "refer", date(2026, 12, 1), date(2026, 12, 6))
+        expected = contribution_report(Stores(store, facts), "refer", "referrals", "refer", date(2026, 12, 1), date(2026, 12, 6))
     sign_in(client, "coord")
     page = client.get(PAGE)
     assert page.status_code == 200 and 'id="contribution-empty"' not in page.text
@@ -127,8 +128,8 @@ def test_settled_days_without_a_contribution_rule_say_how_to_add_one(client: Tes
     path.write_text(HEADER + "\nS1,O9,2026-12-05T10:00:00+08:00,A,A,store,S-1,1,10.00,,CNY\n", encoding="utf-8")
     with client.app.state.facts.using() as facts:  # type: ignore[attr-defined]
         at = FrozenClock(datetime(2026, 12, 7, 12, tzinfo=UTC))
-        settlement.import_order_lines(store, facts, "other", path, None, at)
-        settlement.settle(store, facts, "other", date(2026, 12, 5), "财务", at)
+        settlement.import_order_lines(Stores(store, facts), "other", path, None, at)
+        settlement.settle(Stores(store, facts), "other", date(2026, 12, 5), "财务", at)
     sign_in(client, "outsider")  # the coordinator of "other"
     page = client.get("/alliances/other/contribution")
     assert page.status_code == 200 and 'id="contribution-empty"' in page.text and "没有协议包含贡献分配规则" in page.text

@@ -29,6 +29,7 @@ from alliance.server import create_app
 from alliance.settlement.service import import_order_lines
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 from alliance.web import TEMPLATES_DIR
 from alliance.web.contribution_pages import EXAMPLES
 from tests.support.factories import make_alliance, member_values
@@ -106,9 +107,9 @@ class World:
         """A partner queries the view (rows, then groups): both go to the publisher's access log."""
         facts = FactStore(self.facts_path)
         try:
-            datashare.rows(self.store, facts, "nb", self.view, filters=["channel=store"], sort=None, limit=5, cursor=None,
+            datashare.rows(Stores(self.store, facts), "nb", self.view, filters=["channel=store"], sort=None, limit=5, cursor=None,
                            actor=actor, clock=self.clock)
-            datashare.groups(self.store, facts, "nb", self.view, group_by=["channel"], actor=actor, clock=self.clock)
+            datashare.groups(Stores(self.store, facts), "nb", self.view, group_by=["channel"], actor=actor, clock=self.clock)
         finally:
             facts.close()
 
@@ -134,7 +135,7 @@ def world(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[World]:
     path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
     facts_path = tmp_path / "facts.duckdb"
     facts = FactStore(facts_path)
-    import_order_lines(store, facts, "nb", path, None, clock)
+    import_order_lines(Stores(store, facts), "nb", path, None, clock)
     facts.close()
     view = datashare.publish(store, "nb", "M0001", "M0001 门店销售", "sales",
                              {"business_day": "visible", "channel": "visible", "amount": "aggregate", "cost": "hidden"},

@@ -31,6 +31,7 @@ from alliance.sharing import attorneys
 from alliance.sharing import service as sharing
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 from alliance.store.tables import metadata
 from tests.support.factories import admin_of, credit_code, make_alliance, member_values
 
@@ -67,7 +68,7 @@ def alliance(store: Store, clock: FrozenClock, tmp_path: Path) -> FactStore:
         sharing.sign(store, "cloud-hw", "hw-split", 1, member, "代表", clock, principal=admin_of("cloud-hw", member))
     sharing.propose_version(store, "cloud-hw", SECOND, "秘书长", clock)
     facts = FactStore(tmp_path / "facts.duckdb")
-    settlement.import_order_lines(store, facts, "cloud-hw", orders(tmp_path, "d5.csv", 5, "L1"), None, at(5, 12))
+    settlement.import_order_lines(Stores(store, facts), "cloud-hw", orders(tmp_path, "d5.csv", 5, "L1"), None, at(5, 12))
     yield facts  # type: ignore[misc]
     facts.close()
 
@@ -105,6 +106,7 @@ def test_the_status_moves_along_the_lifecycle_logged_and_recorded_in_the_ledger(
 
 
 def refusals(store: Store, facts: FactStore, tmp_path: Path) -> dict[str, Callable[[], object]]:
+    stores = Stores(store, facts)
     clock = at(10)
     return {
         "member add": lambda: registry.add_member(store, "cloud-hw", member_values(9), clock),
@@ -117,9 +119,9 @@ def refusals(store: Store, facts: FactStore, tmp_path: Path) -> dict[str, Callab
                                                principal=admin_of("cloud-hw", "SW")),
         "power of attorney": lambda: attorneys.grant(store, "cloud-hw", "SW", "coordinator", admin_of("cloud-hw", "SW"),
                                                      clock),
-        "order import": lambda: settlement.import_order_lines(store, facts, "cloud-hw",
+        "order import": lambda: settlement.import_order_lines(stores, "cloud-hw",
                                                               orders(tmp_path, "d6.csv", 6, "L2"), None, clock),
-        "settle": lambda: settlement.settle(store, facts, "cloud-hw", date(2026, 12, 5), "财务", clock),
+        "settle": lambda: settlement.settle(stores, "cloud-hw", date(2026, 12, 5), "财务", clock),
         "metrics": lambda: settlement.record_metrics(store, "cloud-hw", ["period", "metric", "member", "value"],
                                                      [["2026-12", "units", "SW", "1"]], clock),
         "edit": lambda: registry.edit_alliance(store, "cloud-hw", AllianceEdit(name="新名字"), "秘书长", clock),
@@ -165,7 +167,7 @@ def test_the_scheduler_does_not_settle_a_dissolved_alliance_nor_record_a_failure
 
     dissolve(store, clock)
     before = snapshot(store, alliance)
-    assert settlement.settle_due(store, alliance, time(1), "scheduler", at(8)) == []
+    assert settlement.settle_due(Stores(store, alliance), time(1), "scheduler", at(8)) == []
     assert snapshot(store, alliance) == before
 
 
@@ -179,7 +181,7 @@ def test_a_suspended_alliance_settles_its_days_and_takes_no_new_members_or_agree
             writes[name]()
         assert snapshot(store, alliance) == before, name
     writes["order import"]()
-    assert settlement.settle(store, alliance, "cloud-hw", date(2026, 12, 5), "财务", at(10)).lines == 1
+    assert settlement.settle(Stores(store, alliance), "cloud-hw", date(2026, 12, 5), "财务", at(10)).lines == 1
     writes["member exit"]()
     registry.change_status(store, "cloud-hw", "active", "秘书长", clock, decided_by="proposal 4")
     writes["member add"]()  # active again: everything

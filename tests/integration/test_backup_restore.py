@@ -19,6 +19,7 @@ from alliance.registry import service as registry
 from alliance.settlement import service as settlement
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 from tests.support.factories import credit_code, hardware_split
 
 HEADER = "line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,refund_of,currency"
@@ -34,9 +35,10 @@ def populate(store: Store, facts_path: Path, tmp_path: Path) -> None:
     csv = tmp_path / "lines.csv"
     csv.write_text("\n".join([HEADER, *LINES]) + "\n", encoding="utf-8")
     facts = FactStore(facts_path)
+    stores = Stores(store, facts)
     try:
-        settlement.import_order_lines(store, facts, "cloud-hw", csv, None, FrozenClock(datetime(2026, 12, 5, 8, tzinfo=UTC)))
-        settlement.settle(store, facts, "cloud-hw", date(2026, 12, 5), "财务", FrozenClock(datetime(2026, 12, 6, 2, tzinfo=UTC)))
+        settlement.import_order_lines(stores, "cloud-hw", csv, None, FrozenClock(datetime(2026, 12, 5, 8, tzinfo=UTC)))
+        settlement.settle(stores, "cloud-hw", date(2026, 12, 5), "财务", FrozenClock(datetime(2026, 12, 6, 2, tzinfo=UTC)))
     finally:
         facts.close()
 

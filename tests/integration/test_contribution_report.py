@@ -16,6 +16,7 @@ from alliance.settlement.disputes import contribution_report
 from alliance.sharing import service as sharing
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 from tests.support.factories import admin_of, credit_code, make_alliance
 
 AGREEMENT = """
@@ -47,14 +48,14 @@ def facts(store: Store, clock: FrozenClock, tmp_path: Path) -> FactStore:
     path = tmp_path / "lines.csv"
     path.write_text("\n".join([HEADER, *LINES]) + "\n", encoding="utf-8")
     at = FrozenClock(datetime(2026, 12, 6, 12, tzinfo=UTC))
-    assert service.import_order_lines(store, store_facts, "refer", path, None, at).inserted == 4
+    assert service.import_order_lines(Stores(store, store_facts), "refer", path, None, at).inserted == 4
     yield store_facts  # type: ignore[misc]
     store_facts.close()
 
 
-def test_report_recomputes_explains_and_compares(store: Store, facts: FactStore) -> None:
-    service.settle(store, facts, "refer", date(2026, 12, 5), "财务", FrozenClock(datetime(2026, 12, 7, tzinfo=UTC)))
-    report = contribution_report(store, facts, "refer", "referrals", "refer", date(2026, 12, 5), date(2026, 12, 6))
+def test_report_recomputes_explains_and_compares(stores: Stores) -> None:
+    service.settle(stores, "refer", date(2026, 12, 5), "财务", FrozenClock(datetime(2026, 12, 7, tzinfo=UTC)))
+    report = contribution_report(stores, "refer", "referrals", "refer", date(2026, 12, 5), date(2026, 12, 6))
     assert report.days == 2 and report.pool.amount_text() == "150.10" and report.method == "banzhaf"
     by = {m.member: m for m in report.members}
     # Shapley: A 40 + 30, B 40 + 0.05, C 40 + 0.05 -> 70.00 / 40.05 / 40.05 (one cent rounded away).
@@ -73,16 +74,16 @@ def test_report_recomputes_explains_and_compares(store: Store, facts: FactStore)
     assert html.startswith("<!doctype html>") and "<th scope=\"row\">A</th>" in html
 
 
-def test_report_refusals(store: Store, facts: FactStore) -> None:
+def test_report_refusals(stores: Stores) -> None:
     with pytest.raises(NotFound, match="no agreement 'nope'"):
-        contribution_report(store, facts, "refer", "nope", "refer", date(2026, 12, 5), date(2026, 12, 6))
+        contribution_report(stores, "refer", "nope", "refer", date(2026, 12, 5), date(2026, 12, 6))
     with pytest.raises(InvalidInput, match="fixed_split rule, not a contribution rule"):
-        contribution_report(store, facts, "refer", "referrals", "store", date(2026, 12, 5), date(2026, 12, 6))
+        contribution_report(stores, "refer", "referrals", "store", date(2026, 12, 5), date(2026, 12, 6))
     with pytest.raises(NotFound, match="has a rule 'ghost'"):
-        contribution_report(store, facts, "refer", "referrals", "ghost", date(2026, 12, 5), date(2026, 12, 6))
+        contribution_report(stores, "refer", "referrals", "ghost", date(2026, 12, 5), date(2026, 12, 6))
     with pytest.raises(InvalidInput, match="before"):
-        contribution_report(store, facts, "refer", "referrals", "refer", date(2026, 12, 6), date(2026, 12, 5))
-    report = contribution_report(store, facts, "refer", "referrals", "refer", date(2026, 12, 5), date(2026, 12, 5))
+        contribution_report(stores, "refer", "referrals", "refer", date(2026, 12, 6), date(2026, 12, 5))
+    report = contribution_report(stores, "refer", "referrals", "refer", date(2026, 12, 5), date(2026, 12, 5))
     assert any("No day of the period has been settled" in n for n in report.notes)
 
 

@@ -37,6 +37,7 @@ from alliance.sharing import service as sharing
 from alliance.store.database import Store
 from alliance.store.dispute_repository import DisputeRepository
 from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 from alliance.store.tables import (
     correction_transfers, corrections, ledger_entries, settlement_failures, settlement_runs, statement_lines,
 )
@@ -75,11 +76,12 @@ def facts(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[FactStor
     for member in ("A", "B", "C"):
         sharing.sign(store, "refer", "referrals", 1, member, "代表", clock, principal=admin_of("refer", member))
     store_facts = FactStore(tmp_path / "facts.duckdb")
+    stores = Stores(store, store_facts)
     path = tmp_path / "lines.csv"
     path.write_text("\n".join([HEADER, *LINES]) + "\n", encoding="utf-8")
-    settlement.import_order_lines(store, store_facts, "refer", path, None, FrozenClock(datetime(2026, 12, 6, 12, tzinfo=UTC)))
-    settlement.settle(store, store_facts, "refer", date(2026, 12, 5), "财务", _closing(6))
-    disputes.open_dispute(store, store_facts, "refer", Claim(
+    settlement.import_order_lines(stores, "refer", path, None, FrozenClock(datetime(2026, 12, 6, 12, tzinfo=UTC)))
+    settlement.settle(stores, "refer", date(2026, 12, 5), "财务", _closing(6))
+    disputes.open_dispute(stores, "refer", Claim(
         claimant="A", respondents=["B"], agreement="referrals", version=1, rule="store", days=[date(2026, 12, 5)],
         amount="12.50", statement="分成有误"), admin_of("refer", "A"), OPENED)
     yield store_facts
@@ -118,7 +120,7 @@ def _leaves(store: Store, event_type: str) -> list[dict[str, Any]]:
             .order_by(ledger_entries.c.idx)).scalars()]
 
 
-def test_the_next_run_books_the_correction_on_both_statements_naming_the_ruling(store: Store, facts: FactStore,
+def test_the_next_run_books_the_correction_on_both_statements_naming_the_ruling(store: Store, stores: Stores,
                                                                                 tmp_path: Path) -> None:
     closed_before = value_digest(_day_lines(store, date(2026, 12, 5)))
     correction = _schedule(store)
@@ -130,7 +132,7 @@ def test_the_next_run_books_the_correction_on_both_statements_naming_the_ruling(
     (pending,) = list_corrections(store, "refer", None)
     assert pending.status == "pending" and pending.booked_on is None and pending.reference == NAMED
 
-    result = settlement.settle(store, facts, "refer", date(2026, 12, 6), "财务", OPENED)
+    result = settlement.settle(stores, "refer", date(2026, 12, 6), "财务", OPENED)
     assert result.corrections == [(correction, NAMED)]
     # The day's own lines (C sold 0.10, shared half and half by A and B) plus the correction.
     assert {a: m.minor for a, m in result.net.items()} == {"A": 5 + 1250 + 1, "B": 5 - 1250, "C": -10 - 1}
@@ -169,15 +171,15 @@ def test_the_next_run_books_the_correction_on_both_statements_naming_the_ruling(
     (entry_booked,) = _leaves(store, "settlement.correction_booked")
     assert entry_booked["payload"] == {"correction": correction, "dispute": 1, "ruling": RULING, "day": "2026-12-06"}
     assert ledger.verify_store(store, "refer").ok
-    later = settlement.settle(store, facts, "refer", date(2026, 12, 7), "财务", OPENED)
+    later = settlement.settle(stores, "refer", date(2026, 12, 7), "财务", OPENED)
     assert later.corrections == [] and not [l for l in _day_lines(store, date(2026, 12, 7)) if l["correction_of"]]
 
 
-def test_a_day_without_order_lines_closes_with_the_correction_by_the_scheduler(store: Store, facts: FactStore) -> None:
-    settlement.settle(store, facts, "refer", date(2026, 12, 6), "财务", OPENED)
+def test_a_day_without_order_lines_closes_with_the_correction_by_the_scheduler(store: Store, stores: Stores) -> None:
+    settlement.settle(stores, "refer", date(2026, 12, 6), "财务", OPENED)
     correction = _schedule(store)
     # The daily loop closes every day due, lines or none: 2026-12-07 has none and books the correction.
-    runs = settlement.settle_due(store, facts, time(1), "scheduler", OPENED)
+    runs = settlement.settle_due(stores, time(1), "scheduler", OPENED)
     assert [(r.alliance, r.day, r.error) for r in runs] == [("refer", date(2026, 12, 7), None)]
     assert runs[0].result is not None and runs[0].result.lines == 0
     assert runs[0].result.corrections == [(correction, NAMED)]
@@ -236,23 +238,23 @@ def test_another_alliance_cannot_book_a_correction_for_this_ones_dispute(store: 
     assert _counts(store) == before
 
 
-def test_verification_names_an_altered_booked_line_and_an_unbooked_correction(store: Store, facts: FactStore) -> None:
+def test_verification_names_an_altered_booked_line_and_an_unbooked_correction(store: Store, stores: Stores) -> None:
     correction = _schedule(store)
-    settlement.settle(store, facts, "refer", date(2026, 12, 6), "财务", OPENED)
+    settlement.settle(stores, "refer", date(2026, 12, 6), "财务", OPENED)
     with store.engine.begin() as c:
         c.execute(update(corrections).where(corrections.c.id == correction).values(booked_on=None))
     found = ledger.verify_store(store, "refer").first_mismatch
     assert found is not None and f"correction {correction} differs from what was recorded: booked_on" in str(found)
 
 
-def test_a_pending_correction_changed_behind_the_ledger_is_not_booked(store: Store, facts: FactStore) -> None:
+def test_a_pending_correction_changed_behind_the_ledger_is_not_booked(store: Store, stores: Stores) -> None:
     correction = _schedule(store)
     with store.engine.begin() as c:
         c.execute(update(correction_transfers).where(correction_transfers.c.correction_id == correction,
                                                      correction_transfers.c.position == 1).values(amount_minor=999999))
     before = _counts(store)
     with pytest.raises(CorrectionNotAsRecorded, match="not what the ledger recorded"):
-        settlement.settle(store, facts, "refer", date(2026, 12, 6), "财务", OPENED)
+        settlement.settle(stores, "refer", date(2026, 12, 6), "财务", OPENED)
     assert _counts(store) == before  # the day stays open; the attempt is kept for the calendar
     with store.engine.connect() as c:
         (reason,) = c.execute(select(settlement_failures.c.reason)).scalars()
@@ -268,7 +270,7 @@ def test_two_runs_at_once_book_the_correction_once(store: Store, facts: FactStor
     def run() -> None:
         barrier.wait()
         try:
-            settlement.settle(store, facts, "refer", date(2026, 12, 6), "财务", OPENED)
+            settlement.settle(Stores(store, facts), "refer", date(2026, 12, 6), "财务", OPENED)
             outcomes.append("saved")
         except Conflict:
             outcomes.append("refused")
@@ -286,7 +288,7 @@ def test_two_runs_at_once_book_the_correction_once(store: Store, facts: FactStor
     assert ledger.verify_store(store, "refer").ok
 
 
-def test_a_run_that_finds_its_correction_booked_by_another_saves_nothing(store: Store, facts: FactStore,
+def test_a_run_that_finds_its_correction_booked_by_another_saves_nothing(store: Store, stores: Stores,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Two runs of different days (a day an older version left open, settled out of order) cannot
     both book one correction: the second finds it no longer pending in its own transaction."""
@@ -302,7 +304,7 @@ def test_a_run_that_finds_its_correction_booked_by_another_saves_nothing(store: 
     monkeypatch.setattr(settlement, "pending_for_booking", read_then_lose_the_race)
     before = _counts(store)
     with pytest.raises(CorrectionAlreadyBooked):
-        settlement.settle(store, facts, "refer", date(2026, 12, 6), "财务", OPENED)
+        settlement.settle(stores, "refer", date(2026, 12, 6), "财务", OPENED)
     assert _counts(store) == before
 
 

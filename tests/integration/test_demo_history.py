@@ -23,6 +23,7 @@ from alliance.sharing import service as sharing
 from alliance.sharing.agreement import RuleKind, load_agreement_text
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 
 CODES = [d.spec.code for d in DEMO_ALLIANCES]
 TZ = "Asia/Shanghai"
@@ -38,12 +39,12 @@ def facts(tmp_path: Path):  # type: ignore[no-untyped-def]
     store.close()
 
 
-def test_the_demo_has_a_settled_history_up_to_yesterday(store: Store, facts: FactStore) -> None:
+def test_the_demo_has_a_settled_history_up_to_yesterday(store: Store, facts: FactStore, stores: Stores) -> None:
     clock = FrozenClock(LATE_EVENING_UTC)
     yesterday = local_today(clock, TZ) - timedelta(days=1)
     assert yesterday == date(2026, 11, 30)
 
-    demo = load_living_demo(store, facts, clock)
+    demo = load_living_demo(stores, clock)
 
     assert demo.load.created == CODES and demo.load.existing == []
     t = timeline(clock.now(), TZ)
@@ -111,7 +112,7 @@ def test_the_demo_has_a_settled_history_up_to_yesterday(store: Store, facts: Fac
 
     # Loading again changes nothing and makes no new sign-in or key.
     before = {code: (facts.count(code), ledger.status(store, code).size) for code in CODES}
-    again = load_living_demo(store, facts, FrozenClock(clock.now() + timedelta(hours=1)))
+    again = load_living_demo(stores, FrozenClock(clock.now() + timedelta(hours=1)))
     assert again.load.created == [] and again.load.existing == CODES
     assert again.credentials == [] and again.histories == []
     assert again.settled_through == {code: yesterday for code in CODES}
@@ -123,6 +124,7 @@ def test_the_demo_has_a_settled_history_up_to_yesterday(store: Store, facts: Fac
 def _public_commands_still_refuse_the_past(store: Store, facts: FactStore, clock: FrozenClock, yesterday: date) -> None:
     # The demo wrote its history under clocks set in the past; the services on today's clock do not let
     # anyone else do the same: an agreement that starts yesterday is refused, and nothing is stored.
+    stores = Stores(store, facts)
     before = sharing.list_agreements(store, "cloud-hw")
     document = f"""agreement: late-split
 effective_from: {yesterday.isoformat()}
@@ -135,18 +137,19 @@ rules:
     assert sharing.list_agreements(store, "cloud-hw") == before
     # Nor can a settled day of the history be settled again, or a day that is not over.
     with pytest.raises(settlement.DayClosed):
-        settlement.settle(store, facts, "cloud-hw", yesterday, "test", clock)
+        settlement.settle(stores, "cloud-hw", yesterday, "test", clock)
     with pytest.raises(InvalidInput, match="not over yet"):
-        settlement.settle(store, facts, "cloud-hw", yesterday + timedelta(days=1), "test", clock)
+        settlement.settle(stores, "cloud-hw", yesterday + timedelta(days=1), "test", clock)
 
 
-def test_an_alliance_already_there_is_left_alone_and_gets_no_history(store: Store, facts: FactStore) -> None:
+def test_an_alliance_already_there_is_left_alone_and_gets_no_history(store: Store, facts: FactStore,
+                                                                     stores: Stores) -> None:
     from alliance.registry import service as registry
 
     clock = FrozenClock(LATE_EVENING_UTC)
     registry.create_alliance(store, DEMO_ALLIANCES[1].spec, clock, DEMO_ALLIANCES[1].members)
 
-    demo = load_living_demo(store, facts, clock)
+    demo = load_living_demo(stores, clock)
 
     assert demo.load.existing == ["cloud-hw"] and "cloud-hw" not in demo.load.created
     assert demo.settled_through == {"cloud-hw": None}  # told apart from a complete demo

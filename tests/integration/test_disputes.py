@@ -26,6 +26,7 @@ from alliance.settlement import service as settlement
 from alliance.sharing import service as sharing
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 from alliance.store.tables import dispute_evidence, disputes as dispute_table, evidence_files, ledger_entries
 from tests.support.factories import admin_of, credit_code, make_alliance
 
@@ -61,10 +62,11 @@ def facts(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[FactStor
     for member in ("A", "B", "C"):
         sharing.sign(store, "refer", "referrals", 1, member, "代表", clock, principal=admin_of("refer", member))
     store_facts = FactStore(tmp_path / "facts.duckdb")
+    stores = Stores(store, store_facts)
     path = tmp_path / "lines.csv"
     path.write_text("\n".join([HEADER, *LINES]) + "\n", encoding="utf-8")
-    settlement.import_order_lines(store, store_facts, "refer", path, None, FrozenClock(datetime(2026, 12, 6, 12, tzinfo=UTC)))
-    settlement.settle(store, store_facts, "refer", date(2026, 12, 5), "财务", FrozenClock(datetime(2026, 12, 7, tzinfo=UTC)))
+    settlement.import_order_lines(stores, "refer", path, None, FrozenClock(datetime(2026, 12, 6, 12, tzinfo=UTC)))
+    settlement.settle(stores, "refer", date(2026, 12, 5), "财务", FrozenClock(datetime(2026, 12, 7, tzinfo=UTC)))
     yield store_facts
     store_facts.close()
 
@@ -75,8 +77,8 @@ def _snapshot(store: Store) -> tuple[int, int, int, int]:
                      for t in (dispute_table, dispute_evidence, evidence_files, ledger_entries))
 
 
-def test_opening_keeps_and_records_the_neutral_report(store: Store, facts: FactStore) -> None:
-    view = disputes.open_dispute(store, facts, "refer", CLAIM, admin_of("refer", "A"), OPENED)
+def test_opening_keeps_and_records_the_neutral_report(store: Store, stores: Stores) -> None:
+    view = disputes.open_dispute(stores, "refer", CLAIM, admin_of("refer", "A"), OPENED)
     assert view.number == 1 and view.stored.status == "open" and view.amount.amount_text() == "12.50"
     assert view.level.key == "working_group"
     # Deadlines count calendar days from the opening, in Beijing time.
@@ -108,8 +110,8 @@ def test_opening_keeps_and_records_the_neutral_report(store: Store, facts: FactS
         assert secret not in text, secret
 
 
-def test_verification_catches_a_tampered_report(store: Store, facts: FactStore) -> None:
-    disputes.open_dispute(store, facts, "refer", CLAIM, admin_of("refer", "A"), OPENED)
+def test_verification_catches_a_tampered_report(store: Store, stores: Stores) -> None:
+    disputes.open_dispute(stores, "refer", CLAIM, admin_of("refer", "A"), OPENED)
     with store.engine.begin() as c:
         kept = c.execute(select(dispute_table.c.report)).scalar_one()
         c.execute(update(dispute_table).values(report=kept.replace('"75.00"', '"80.00"')))
@@ -130,27 +132,27 @@ def test_verification_catches_a_tampered_report(store: Store, facts: FactStore) 
     ({"statement": "  "}, "say what the claim is"),
     ({"evidence": [("big.bin", b"x" * (disputes.MAX_EVIDENCE_BYTES + 1))]}, "the limit is"),
 ])
-def test_bad_claims_are_refused_and_change_nothing(store: Store, facts: FactStore, change: dict[str, object],
+def test_bad_claims_are_refused_and_change_nothing(store: Store, stores: Stores, change: dict[str, object],
                                                     where: str) -> None:
     before = _snapshot(store)
     with pytest.raises(InvalidInput, match=where):
-        disputes.open_dispute(store, facts, "refer", replace(CLAIM, **change), admin_of("refer", "A"), OPENED)
+        disputes.open_dispute(stores, "refer", replace(CLAIM, **change), admin_of("refer", "A"), OPENED)
     assert _snapshot(store) == before
 
 
-def test_only_the_claimants_own_accounts_open_and_other_alliances_see_nothing(store: Store, facts: FactStore) -> None:
+def test_only_the_claimants_own_accounts_open_and_other_alliances_see_nothing(store: Store, stores: Stores) -> None:
     before = _snapshot(store)
     with pytest.raises(DisputeNotFound.__mro__[1]):  # another member's admin: as if A did not exist (404)
-        disputes.open_dispute(store, facts, "refer", CLAIM, admin_of("refer", "B"), OPENED)
+        disputes.open_dispute(stores, "refer", CLAIM, admin_of("refer", "B"), OPENED)
     with pytest.raises(Forbidden):  # the coordinator does not act for a member
-        disputes.open_dispute(store, facts, "refer", CLAIM, COORDINATOR, OPENED)
+        disputes.open_dispute(stores, "refer", CLAIM, COORDINATOR, OPENED)
     with pytest.raises(AllianceNotFound):
-        disputes.open_dispute(store, facts, "refer", CLAIM, admin_of("other", "A"), OPENED)
+        disputes.open_dispute(stores, "refer", CLAIM, admin_of("other", "A"), OPENED)
     assert _snapshot(store) == before
 
 
-def test_who_reads_a_dispute(store: Store, facts: FactStore) -> None:
-    disputes.open_dispute(store, facts, "refer", CLAIM, admin_of("refer", "A"), OPENED)
+def test_who_reads_a_dispute(store: Store, stores: Stores) -> None:
+    disputes.open_dispute(stores, "refer", CLAIM, admin_of("refer", "A"), OPENED)
     for reader in (admin_of("refer", "A"), admin_of("refer", "B"), COORDINATOR, AUDITOR,
                    Principal("ana", Role.MEMBER_ANALYST, "refer", "B")):
         assert disputes.show(store, "refer", 1, reader, OPENED).number == 1
@@ -168,8 +170,8 @@ def test_who_reads_a_dispute(store: Store, facts: FactStore) -> None:
         "合同.pdf", b"%PDF-1.4 contract")
 
 
-def test_answer_withdraw_and_the_ledger(store: Store, facts: FactStore) -> None:
-    disputes.open_dispute(store, facts, "refer", CLAIM, admin_of("refer", "A"), OPENED)
+def test_answer_withdraw_and_the_ledger(store: Store, stores: Stores) -> None:
+    disputes.open_dispute(stores, "refer", CLAIM, admin_of("refer", "A"), OPENED)
     with pytest.raises(DisputeNotFound.__mro__[1]):  # A's admin cannot answer for B
         disputes.answer(store, "refer", 1, "B", "不同意", admin_of("refer", "A"), OPENED)
     with pytest.raises(InvalidInput, match="not a respondent"):
@@ -188,8 +190,8 @@ def test_answer_withdraw_and_the_ledger(store: Store, facts: FactStore) -> None:
     assert found is not None and found.what == "dispute" and "status" in str(found.why)
 
 
-def test_the_scheduler_escalates_at_the_deadline(store: Store, facts: FactStore) -> None:
-    disputes.open_dispute(store, facts, "refer", CLAIM, admin_of("refer", "A"), OPENED)
+def test_the_scheduler_escalates_at_the_deadline(store: Store, stores: Stores) -> None:
+    disputes.open_dispute(stores, "refer", CLAIM, admin_of("refer", "A"), OPENED)
     due = datetime(2026, 12, 22, 2, tzinfo=UTC)
     assert disputes.escalate_due(store, FrozenClock(due - timedelta(microseconds=1))) == []
     (moved,) = disputes.escalate_due(store, FrozenClock(due + timedelta(minutes=1)))
@@ -201,7 +203,7 @@ def test_the_scheduler_escalates_at_the_deadline(store: Store, facts: FactStore)
     assert ledger.verify_store(store, "refer").ok
 
 
-def test_the_daily_loop_runs_the_escalation_clock_in_the_lease_holder_only(store: Store, facts: FactStore,
+def test_the_daily_loop_runs_the_escalation_clock_in_the_lease_holder_only(store: Store, stores: Stores,
                                                                             tmp_path: Path) -> None:
     import uuid
     from datetime import time
@@ -209,7 +211,7 @@ def test_the_daily_loop_runs_the_escalation_clock_in_the_lease_holder_only(store
     from alliance.settlement.scheduler import DailySettlement
     from alliance.store.lease import lease
 
-    disputes.open_dispute(store, facts, "refer", CLAIM, admin_of("refer", "A"), OPENED)
+    disputes.open_dispute(stores, "refer", CLAIM, admin_of("refer", "A"), OPENED)
     later = FrozenClock(datetime(2026, 12, 22, 2, 1, tzinfo=UTC))
     failing_ran: list[int] = []
 

@@ -26,6 +26,7 @@ from alliance.sharing import service as sharing
 from alliance.sharing.agreement import load_agreement_text
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 from tests.support.factories import HW_SPLIT, admin_of, credit_code, make_alliance
 
 HEADER = "line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,refund_of,currency"
@@ -77,10 +78,10 @@ def line(day: date, seller: str, amount: str, owner: str | None = None) -> str:
     return f"L{n},O{n},{day.isoformat()}T10:00:00+08:00,{seller},{owner or seller},store,S-1,1,{amount},,CNY"
 
 
-def ingest(store: Store, facts: FactStore, tmp_path: Path, rows: list[str], clock: FrozenClock) -> None:
+def ingest(stores: Stores, tmp_path: Path, rows: list[str], clock: FrozenClock) -> None:
     path = tmp_path / f"batch-{next(_ids)}.csv"
     path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
-    report = service.import_order_lines(store, facts, "late", path, None, clock)
+    report = service.import_order_lines(stores, "late", path, None, clock)
     assert report.kept and report.rejected_count == 0, report.rejected
 
 
@@ -105,12 +106,12 @@ def facts(tmp_path: Path) -> Iterator[FactStore]:
 D5, D6, D7 = date(2026, 12, 5), date(2026, 12, 6), date(2026, 12, 7)
 
 
-def test_a_late_line_does_not_share_the_days_cost_again(store: Store, facts: FactStore, tmp_path: Path) -> None:
+def test_a_late_line_does_not_share_the_days_cost_again(store: Store, stores: Stores, tmp_path: Path) -> None:
     alliance_with(store, COST)
-    ingest(store, facts, tmp_path, [line(D5, "HW", "10.00")], at(5, 12))
-    service.settle(store, facts, "late", D5, "财务", at(6, 1))
-    ingest(store, facts, tmp_path, [line(D5, "HW", "10.00")], at(6, 3))
-    sixth = service.settle(store, facts, "late", D6, "财务", at(7, 1))
+    ingest(stores, tmp_path, [line(D5, "HW", "10.00")], at(5, 12))
+    service.settle(stores, "late", D5, "财务", at(6, 1))
+    ingest(stores, tmp_path, [line(D5, "HW", "10.00")], at(6, 3))
+    sixth = service.settle(stores, "late", D6, "财务", at(7, 1))
     assert sixth.late_lines == 1
     hw = service.statement(store, "late", "HW", D6).lines
     # HW sold the late 10.00 and keeps half of it: only the split moves, all of it for the 5th.
@@ -119,90 +120,91 @@ def test_a_late_line_does_not_share_the_days_cost_again(store: Store, facts: Fac
     assert paid_for(store, "HW", "campaign", D5, D5) == -50000  # shared once, with the day
 
 
-def test_a_late_line_pays_tiers_on_top_of_the_days_settled_volume(store: Store, facts: FactStore,
+def test_a_late_line_pays_tiers_on_top_of_the_days_settled_volume(store: Store, stores: Stores,
                                                                   tmp_path: Path) -> None:
     alliance_with(store, TIERS)
-    ingest(store, facts, tmp_path, [line(D5, "SW", "1000.00")], at(5, 12))
-    service.settle(store, facts, "late", D5, "财务", at(6, 1))
-    ingest(store, facts, tmp_path, [line(D5, "SW", "500.00"), line(D6, "SW", "100.00")], at(6, 3))
-    list(service.settle_through(store, facts, "late", date(2026, 12, 31), "财务", at(1, 1, month=1, year=2027)))
+    ingest(stores, tmp_path, [line(D5, "SW", "1000.00")], at(5, 12))
+    service.settle(stores, "late", D5, "财务", at(6, 1))
+    ingest(stores, tmp_path, [line(D5, "SW", "500.00"), line(D6, "SW", "100.00")], at(6, 3))
+    list(service.settle_through(stores, "late", date(2026, 12, 31), "财务", at(1, 1, month=1, year=2027)))
     # December: 1,600.00 sold, 10% above 1,000.00 = 60.00, whatever arrived late.
     assert paid_for(store, "SW", "volume", date(2026, 12, 1), date(2026, 12, 31)) == 6000
     assert paid_for(store, "HW", "volume", date(2026, 12, 1), date(2026, 12, 31)) == -6000
 
 
-def test_a_late_line_meets_the_daily_target_with_the_days_settled_profit(store: Store, facts: FactStore,
+def test_a_late_line_meets_the_daily_target_with_the_days_settled_profit(store: Store, stores: Stores,
                                                                          tmp_path: Path) -> None:
     alliance_with(store, DAILY_FUND)
-    ingest(store, facts, tmp_path, [line(D5, "SW", "500.00")], at(5, 12))
-    service.settle(store, facts, "late", D5, "财务", at(6, 1))
-    ingest(store, facts, tmp_path, [line(D5, "SW", "800.00")], at(6, 3))
-    service.settle(store, facts, "late", D6, "财务", at(7, 1))
+    ingest(stores, tmp_path, [line(D5, "SW", "500.00")], at(5, 12))
+    service.settle(stores, "late", D5, "财务", at(6, 1))
+    ingest(stores, tmp_path, [line(D5, "SW", "800.00")], at(6, 3))
+    service.settle(stores, "late", D6, "财务", at(7, 1))
     assert paid_for(store, "fund", "g", D5, D5) == 3000  # 10% of 1,300.00 above 1,000.00
 
 
-def test_days_close_in_order_from_the_first_day_with_lines(store: Store, facts: FactStore, tmp_path: Path) -> None:
+def test_days_close_in_order_from_the_first_day_with_lines(store: Store, stores: Stores, tmp_path: Path) -> None:
     alliance_with(store, SPLIT)
-    ingest(store, facts, tmp_path, [line(D5, "HW", "100.00"), line(D6, "HW", "100.00")], at(6, 12))
+    ingest(stores, tmp_path, [line(D5, "HW", "100.00"), line(D6, "HW", "100.00")], at(6, 12))
     with pytest.raises(service.DayOutOfOrder, match="settles 2026-12-05 first") as refused:
-        service.settle(store, facts, "late", D6, "财务", at(7, 1))  # (no cost is shared before the 5th)
+        service.settle(stores, "late", D6, "财务", at(7, 1))  # (no cost is shared before the 5th)
     assert refused.value.status == 409
     assert service.period_totals(store, "late", D5, D7).failures == {}  # a refusal is not a failed run
-    assert [r.day for r in service.settle_through(store, facts, "late", D6, "财务", at(7, 1))] == [D5, D6]
+    assert [r.day for r in service.settle_through(stores, "late", D6, "财务", at(7, 1))] == [D5, D6]
     with pytest.raises(service.DayOutOfOrder, match="2026-12-04 comes before 2026-12-06"):
-        service.settle(store, facts, "late", date(2026, 12, 4), "财务", at(7, 1))
+        service.settle(stores, "late", date(2026, 12, 4), "财务", at(7, 1))
     with pytest.raises(service.DayClosed):
-        service.settle(store, facts, "late", D6, "财务", at(7, 1))
-    assert list(service.settle_through(store, facts, "late", D6, "财务", at(7, 1))) == []
+        service.settle(stores, "late", D6, "财务", at(7, 1))
+    assert list(service.settle_through(stores, "late", D6, "财务", at(7, 1))) == []
     # A line of a day before the first closed one is late like any other.
-    ingest(store, facts, tmp_path, [line(date(2026, 12, 3), "HW", "100.00")], at(7, 3))
-    seventh = service.settle(store, facts, "late", D7, "财务", at(8, 1))
+    ingest(stores, tmp_path, [line(date(2026, 12, 3), "HW", "100.00")], at(7, 3))
+    seventh = service.settle(stores, "late", D7, "财务", at(8, 1))
     assert seventh.late_lines == 1
     assert paid_for(store, "SW", "hw-profit", date(2026, 12, 1), D7) == 9000
 
 
-def test_a_line_imported_while_its_day_is_read_is_settled_by_the_next_run(store: Store, facts: FactStore,
+def test_a_line_imported_while_its_day_is_read_is_settled_by_the_next_run(store: Store, stores: Stores,
                                                                          tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     alliance_with(store, SPLIT)
-    ingest(store, facts, tmp_path, [line(D5, "HW", "100.00")], at(5, 12))
+    ingest(stores, tmp_path, [line(D5, "HW", "100.00")], at(5, 12))
     real = service.settle_totals
     landed: list[int] = []
 
     def import_meanwhile(*args, **kwargs):  # type: ignore[no-untyped-def]
         if not landed:  # another request's import commits while the run is reading the store
             landed.append(1)
-            ingest(store, facts, tmp_path, [line(D5, "HW", "100.00")], FrozenClock(datetime(2026, 12, 6, 0, 59, 59, tzinfo=UTC)))
+            ingest(stores, tmp_path, [line(D5, "HW", "100.00")], FrozenClock(datetime(2026, 12, 6, 0, 59, 59, tzinfo=UTC)))
         return real(*args, **kwargs)
 
     monkeypatch.setattr(service, "settle_totals", import_meanwhile)
-    fifth = service.settle(store, facts, "late", D5, "财务", at(6, 1))
+    fifth = service.settle(stores, "late", D5, "财务", at(6, 1))
     monkeypatch.setattr(service, "settle_totals", real)
     assert fifth.lines == 1  # the run's snapshot: the line that landed meanwhile is not half seen
-    sixth = service.settle(store, facts, "late", D6, "财务", at(7, 1))
+    sixth = service.settle(stores, "late", D6, "财务", at(7, 1))
     assert sixth.late_lines == 1
     assert paid_for(store, "SW", "hw-profit", D5, D5) == 6000
 
 
 
-def test_a_late_line_of_a_months_last_day_counts_that_months_volume_only(store: Store, facts: FactStore,
+def test_a_late_line_of_a_months_last_day_counts_that_months_volume_only(store: Store, stores: Stores,
                                                                         tmp_path: Path) -> None:
     dec31, jan1, jan2 = date(2026, 12, 31), date(2027, 1, 1), date(2027, 1, 2)
     alliance_with(store, TIERS)  # 0% up to 1,000.00 of a month's volume, 10% above
-    ingest(store, facts, tmp_path, [line(dec31, "SW", "500.00")], at(31, 12))
-    list(service.settle_through(store, facts, "late", dec31, "财务", at(1, 1, month=1, year=2027)))
-    ingest(store, facts, tmp_path, [line(jan1, "SW", "1000.00")], at(1, 12, month=1, year=2027))
-    service.settle(store, facts, "late", jan1, "财务", at(2, 1, month=1, year=2027))
-    ingest(store, facts, tmp_path, [line(dec31, "SW", "400.00")], at(2, 3, month=1, year=2027))  # late, after Jan 1 closed
-    assert service.settle(store, facts, "late", jan2, "财务", at(3, 1, month=1, year=2027)).late_lines == 1
+    ingest(stores, tmp_path, [line(dec31, "SW", "500.00")], at(31, 12))
+    list(service.settle_through(stores, "late", dec31, "财务", at(1, 1, month=1, year=2027)))
+    ingest(stores, tmp_path, [line(jan1, "SW", "1000.00")], at(1, 12, month=1, year=2027))
+    service.settle(stores, "late", jan1, "财务", at(2, 1, month=1, year=2027))
+    ingest(stores, tmp_path, [line(dec31, "SW", "400.00")], at(2, 3, month=1, year=2027))  # late, after Jan 1 closed
+    assert service.settle(stores, "late", jan2, "财务", at(3, 1, month=1, year=2027)).late_lines == 1
     # December: 900.00 sold, January 1,000.00: neither month passes 1,000.00, nothing is owed.
     assert paid_for(store, "SW", "volume", date(2026, 12, 1), dec31) == 0
     assert paid_for(store, "SW", "volume", jan1, date(2027, 1, 31)) == 0
 
 
 def test_an_earlier_days_line_landing_as_the_first_run_starts_stops_the_run(store: Store, facts: FactStore,
-                                                                           tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+                                                                           stores: Stores, tmp_path: Path,
+                                                                           monkeypatch) -> None:  # type: ignore[no-untyped-def]
     alliance_with(store, SPLIT)
-    ingest(store, facts, tmp_path, [line(D5, "HW", "100.00")], at(5, 12))
+    ingest(stores, tmp_path, [line(D5, "HW", "100.00")], at(5, 12))
     real = facts.first_day
     landed: list[int] = []
 
@@ -210,47 +212,47 @@ def test_an_earlier_days_line_landing_as_the_first_run_starts_stops_the_run(stor
         found = real(alliance)
         if not landed:  # another request's import commits right after the run read the first day
             landed.append(1)
-            ingest(store, facts, tmp_path, [line(date(2026, 12, 3), "HW", "100.00")],
+            ingest(stores, tmp_path, [line(date(2026, 12, 3), "HW", "100.00")],
                    FrozenClock(datetime(2026, 12, 6, 0, 59, 59, tzinfo=UTC)))
         return found
 
     monkeypatch.setattr(facts, "first_day", import_meanwhile)
     with pytest.raises(service.DayOutOfOrder, match="settles 2026-12-03 first"):
-        service.settle(store, facts, "late", D5, "财务", at(6, 1))
+        service.settle(stores, "late", D5, "财务", at(6, 1))
     monkeypatch.setattr(facts, "first_day", real)
-    list(service.settle_through(store, facts, "late", D7, "财务", at(8, 1)))
+    list(service.settle_through(stores, "late", D7, "财务", at(8, 1)))
     assert paid_for(store, "SW", "hw-profit", date(2026, 12, 1), D7) == 6000  # both lines, once
 
 
-def test_a_cost_shared_before_the_first_line_starts_the_first_run(store: Store, facts: FactStore, tmp_path: Path) -> None:
+def test_a_cost_shared_before_the_first_line_starts_the_first_run(store: Store, stores: Stores, tmp_path: Path) -> None:
     alliance_with(store, COST)  # 1,000.00 paid by SW on the 5th, shared 50/50
-    ingest(store, facts, tmp_path, [line(D6, "HW", "10.00")], at(7, 3))
+    ingest(stores, tmp_path, [line(D6, "HW", "10.00")], at(7, 3))
     with pytest.raises(service.DayOutOfOrder, match="settles 2026-12-05 first"):
-        service.settle(store, facts, "late", D6, "财务", at(11, 1))
-    days = [r.day for r in service.settle_through(store, facts, "late", date(2026, 12, 10), "财务", at(11, 1))]
+        service.settle(stores, "late", D6, "财务", at(11, 1))
+    days = [r.day for r in service.settle_through(stores, "late", date(2026, 12, 10), "财务", at(11, 1))]
     assert days[0] == D5 and days[-1] == date(2026, 12, 10)
     assert paid_for(store, "HW", "campaign", date(2026, 12, 1), date(2026, 12, 31)) == -50000
 
 
-def test_a_day_an_older_version_left_open_is_settled_once_and_never_as_late(store: Store, facts: FactStore,
+def test_a_day_an_older_version_left_open_is_settled_once_and_never_as_late(store: Store, stores: Stores,
                                                                            tmp_path: Path) -> None:
     from sqlalchemy import text
 
     alliance_with(store, SPLIT)
-    ingest(store, facts, tmp_path, [line(d, "HW", "100.00") for d in (D5, D6, D7)], at(5, 12))
-    service.settle(store, facts, "late", D5, "财务", at(8, 1))
+    ingest(stores, tmp_path, [line(d, "HW", "100.00") for d in (D5, D6, D7)], at(5, 12))
+    service.settle(stores, "late", D5, "财务", at(8, 1))
     with store.unit_of_work() as uow:  # what a version before days closed in order could leave: the 7th closed, the 6th open
         uow.connection.execute(text(
             "INSERT INTO settlement_runs (alliance_id, day, currency, lines, late_lines, agreements, closed_at, actor, "
             "watermark_us) SELECT alliance_id, :day, currency, 0, 0, agreements, closed_at, actor, watermark_us "
             "FROM settlement_runs WHERE day = :closed"), {"day": D7, "closed": D5})
         uow.commit()
-    eighth = service.settle(store, facts, "late", date(2026, 12, 8), "财务", at(9, 1))
+    eighth = service.settle(stores, "late", date(2026, 12, 8), "财务", at(9, 1))
     assert eighth.late_lines == 0  # the open 6th's lines are its own, not late lines of a closed day
-    sixth = service.settle(store, facts, "late", D6, "财务", at(9, 1))  # once, out of order
+    sixth = service.settle(stores, "late", D6, "财务", at(9, 1))  # once, out of order
     assert sixth.lines == 1
     with pytest.raises(service.DayClosed):
-        service.settle(store, facts, "late", D6, "财务", at(9, 1))
+        service.settle(stores, "late", D6, "财务", at(9, 1))
     assert paid_for(store, "SW", "hw-profit", D6, D6) == 3000
 
 
@@ -290,6 +292,7 @@ ANCHOR = "SALE-FOR-REFUNDS"
 def _run_schedule(tmp_path: Path, batches: list[list[tuple[int, int]]], settle_after: list[int]) -> None:
     store = Store.open(f"sqlite:///{tmp_path / 'alliance.db'}")
     facts = FactStore(tmp_path / "facts.duckdb")
+    stores = Stores(store, facts)
     try:
         alliance_with(store, MIX)
         sold: dict[date, int] = {}
@@ -305,13 +308,13 @@ def _run_schedule(tmp_path: Path, batches: list[list[tuple[int, int]]], settle_a
                 text = line(day, "SW", f"{'-' if cents < 0 else ''}{abs(cents) // 100}.{abs(cents) % 100:02d}")
                 rows.append(text.replace(",,CNY", f",{ANCHOR},CNY") if cents < 0 else text)
             moment += timedelta(minutes=1)
-            ingest(store, facts, tmp_path, rows, FrozenClock(moment))
+            ingest(stores, tmp_path, rows, FrozenClock(moment))
             if runs:
                 closed = min(date(2027, 1, 31), closed + timedelta(days=runs))
                 moment += timedelta(minutes=1)
-                list(service.settle_through(store, facts, "late", closed, "财务", FrozenClock(moment)))
+                list(service.settle_through(stores, "late", closed, "财务", FrozenClock(moment)))
         moment += timedelta(minutes=1)
-        list(service.settle_through(store, facts, "late", date(2027, 2, 1), "财务", FrozenClock(moment)))
+        list(service.settle_through(stores, "late", date(2027, 2, 1), "财务", FrozenClock(moment)))
         rules = {r.id: r for r in load_agreement_text(MIX).rules}
         posted = _posted(store)
         for month in sorted({(d.year, d.month) for d in sold}):

@@ -19,6 +19,7 @@ from alliance.ledger.note import Verifier, open_checkpoint
 from alliance.registry import service as registry
 from alliance.sharing import service as sharing
 from alliance.store.database import Store
+from alliance.store.stores import Stores
 from alliance.store.tables import ledger_checkpoints, ledger_entries, ledger_heads, ledger_nodes
 from tests.support.factories import admin_of, make_alliance, member_values
 
@@ -260,9 +261,10 @@ def test_imports_and_closed_days_are_recorded_and_checkpointed(store: Store, log
     lines.write_text("line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,currency\n"
                      "L1,O1,2027-01-15T10:00:00+08:00,M0001,M0002,store,S1,1,99.90,CNY\n", encoding="utf-8")
     facts = FactStore(tmp_path / "facts.duckdb")
+    stores = Stores(store, facts)
     try:
-        settlement.import_order_lines(store, facts, "nb", lines, None, clock)
-        settlement.settle(store, facts, "nb", date(2027, 1, 15), "财务", FrozenClock(datetime(2027, 1, 16, 3, tzinfo=UTC)))
+        settlement.import_order_lines(stores, "nb", lines, None, clock)
+        settlement.settle(stores, "nb", date(2027, 1, 15), "财务", FrozenClock(datetime(2027, 1, 16, 3, tzinfo=UTC)))
     finally:
         facts.close()
     recorded = ledger.entries(store, log, 9)

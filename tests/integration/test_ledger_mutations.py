@@ -38,6 +38,7 @@ from alliance.sharing import attorneys
 from alliance.sharing import service as sharing
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 from alliance.store.tables import (
     agreement_signatures, agreement_versions, alliances, evidence_files, ledger_checkpoints, ledger_entries,
     ledger_heads, ledger_keys, ledger_nodes, members, pilots, powers_of_attorney, screening_runs, settlement_runs,
@@ -116,8 +117,8 @@ def _record_everything(store: Store, clock: FrozenClock, tmp_path: Path) -> None
                      "L2,O2,2027-01-15T11:00:00+08:00,M0002,M0001,store,S2,2,10.01,CNY\n", encoding="utf-8")
     facts = FactStore(tmp_path / "facts.duckdb")
     try:
-        settlement.import_order_lines(store, facts, "nb", lines, None, clock)
-        settlement.settle(store, facts, "nb", date(2027, 1, 15), "财务", SETTLED_AT)
+        settlement.import_order_lines(Stores(store, facts), "nb", lines, None, clock)
+        settlement.settle(Stores(store, facts), "nb", date(2027, 1, 15), "财务", SETTLED_AT)
     finally:
         facts.close()
     # Powers of attorney: one in force, one granted and revoked (recorded last, so the entries above
@@ -128,7 +129,7 @@ def _record_everything(store: Store, clock: FrozenClock, tmp_path: Path) -> None
     # A dispute, with its neutral data report and an evidence file (recorded last as well).
     facts = FactStore(tmp_path / "facts.duckdb")
     try:
-        disputes.open_dispute(store, facts, "nb", disputes.Claim(
+        disputes.open_dispute(Stores(store, facts), "nb", disputes.Claim(
             claimant="M0001", respondents=["M0002"], agreement="split", version=1, rule="r", days=[date(2027, 1, 15)],
             amount="10.00", statement="分成比例有误", evidence=[("发票.pdf", b"%PDF invoice")]),
             admin_of("nb", "M0001"), SETTLED_AT)
@@ -489,7 +490,7 @@ def _correct(recorded: Recorded, tmp_path: Path) -> None:
         uow.commit()
     facts = FactStore(tmp_path / "facts.duckdb")
     try:
-        settlement.settle(recorded.store, facts, "nb", date(2027, 1, 16), "财务", FrozenClock(datetime(2027, 1, 17, 3,
+        settlement.settle(Stores(recorded.store, facts), "nb", date(2027, 1, 16), "财务", FrozenClock(datetime(2027, 1, 17, 3,
                                                                                                       tzinfo=UTC)))
     finally:
         facts.close()
@@ -606,14 +607,15 @@ def test_settlement_refuses_a_forged_signature(recorded: Recorded, tmp_path: Pat
 
 def _settle_next_day_refused(recorded: Recorded, tmp_path: Path, why: str) -> None:
     facts = FactStore(tmp_path / "facts.duckdb")
+    stores = Stores(recorded.store, facts)
     lines = tmp_path / "more.csv"
     lines.write_text("line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,currency\n"
                      "L3,O3,2027-01-16T10:00:00+08:00,M0001,M0002,store,S1,1,50.00,CNY\n", encoding="utf-8")
     later = FrozenClock(datetime(2027, 1, 17, 3, tzinfo=UTC))
     try:
-        settlement.import_order_lines(recorded.store, facts, "nb", lines, None, later)
+        settlement.import_order_lines(stores, "nb", lines, None, later)
         with pytest.raises(settlement.AgreementNotAsSigned) as refused:
-            settlement.settle(recorded.store, facts, "nb", date(2027, 1, 16), "财务", later)
+            settlement.settle(stores, "nb", date(2027, 1, 16), "财务", later)
     finally:
         facts.close()
     assert why in refused.value.message and refused.value.code == "agreement_not_as_signed"

@@ -15,6 +15,7 @@ from alliance.governance import service_proposals as proposals
 from alliance.settlement import service as settlement
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 from alliance.store.notify_repository import OutboxRepository
 from tests.integration.test_corrections import OPENED, facts  # noqa: F401  (dispute 1 of A against B, day 5 settled)
 from tests.integration.test_governance_proposals import COORDINATOR, _draft, _setup, admin_of
@@ -67,14 +68,15 @@ def test_action_items_due_and_meetings_tomorrow_are_told_once(store: Store, cloc
 
 def test_a_closed_day_and_a_failed_one_are_published(store: Store, setup: FactStore, tmp_path: Path) -> None:  # noqa: F811
     facts = setup  # noqa: F811
-    ingest(store, facts, tmp_path, ["L1,O1,2026-12-05T10:00:00+08:00,HW,HW,store,HW-1,1,1000.01,,CNY"], at(5, 12),
+    stores = Stores(store, facts)
+    ingest(stores, tmp_path, ["L1,O1,2026-12-05T10:00:00+08:00,HW,HW,store,HW-1,1,1000.01,,CNY"], at(5, 12),
            "d5.csv")
-    settlement.settle(store, facts, "cloud-hw", date(2026, 12, 5), "财务", at(6))
+    settlement.settle(stores, "cloud-hw", date(2026, 12, 5), "财务", at(6))
     assert notices(store, "cloud-hw", "settlement.closed") == [
         ("members", None, "/alliances/cloud-hw/settlement/2026-12-05")]
     facts.close()  # the fact store cannot be read: the run of the 6th fails
     with pytest.raises(Exception):
-        settlement.settle(store, facts, "cloud-hw", date(2026, 12, 6), "财务", at(7))
+        settlement.settle(stores, "cloud-hw", date(2026, 12, 6), "财务", at(7))
     assert notices(store, "cloud-hw", "settlement.failed") == [("coordinators", None, "/alliances/cloud-hw/settlement")]
 
 

@@ -16,6 +16,7 @@ from alliance.registry import service as registry
 from alliance.settlement.service import import_order_lines
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 from tests.support.factories import make_alliance, member_values
 
 HEADER = "line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,cost,attributed_to,refund_of,currency"
@@ -47,9 +48,9 @@ def csv_file(tmp_path: Path, lines: list[str], name: str = "lines.csv") -> Path:
     return path
 
 
-def test_csv_lines_are_stored_exactly_with_their_business_day(store: Store, facts: FactStore, clock: FrozenClock,
+def test_csv_lines_are_stored_exactly_with_their_business_day(stores: Stores, facts: FactStore, clock: FrozenClock,
                                                               alliance: str, tmp_path: Path) -> None:
-    report = import_order_lines(store, facts, alliance, csv_file(tmp_path, GOOD), None, clock)
+    report = import_order_lines(stores, alliance, csv_file(tmp_path, GOOD), None, clock)
     assert (report.inserted, report.duplicates, report.rejected_count, report.kept) == (3, 0, 0, True)
     day15 = facts.lines(alliance, "CNY", date(2027, 1, 15), date(2027, 1, 15))
     assert [l.line_id for l in day15] == ["L1", "L3"]  # L2 at 16:30Z is 00:30 on the 16th in Shanghai
@@ -60,13 +61,13 @@ def test_csv_lines_are_stored_exactly_with_their_business_day(store: Store, fact
     assert refund.amount == Money(-10050, "CNY") and refund.refund_of == "L1"
 
 
-def test_same_content_is_a_no_op_and_different_content_a_conflict(store: Store, facts: FactStore, clock: FrozenClock,
+def test_same_content_is_a_no_op_and_different_content_a_conflict(facts: FactStore, stores: Stores, clock: FrozenClock,
                                                                   alliance: str, tmp_path: Path) -> None:
-    import_order_lines(store, facts, alliance, csv_file(tmp_path, GOOD), None, clock)
-    again = import_order_lines(store, facts, alliance, csv_file(tmp_path, list(reversed(GOOD)), "again.csv"), None, clock)
+    import_order_lines(stores, alliance, csv_file(tmp_path, GOOD), None, clock)
+    again = import_order_lines(stores, alliance, csv_file(tmp_path, list(reversed(GOOD)), "again.csv"), None, clock)
     assert (again.inserted, again.duplicates) == (0, 3)
     changed = [GOOD[0].replace("100.50", "100.60")]
-    clash = import_order_lines(store, facts, alliance, csv_file(tmp_path, changed, "changed.csv"), None, clock)
+    clash = import_order_lines(stores, alliance, csv_file(tmp_path, changed, "changed.csv"), None, clock)
     assert (clash.inserted, clash.conflict_count, clash.kept) == (0, 1, False)
     (conflict,) = clash.conflicts
     # Shown as money, never as stored minor units (amount_minor=10050).
@@ -76,13 +77,13 @@ def test_same_content_is_a_no_op_and_different_content_a_conflict(store: Store, 
     # instant, attributions in another order, spaces, trailing zeros of the amount.
     rewritten = ["L1,O1,2027-01-15T15:30:00Z,M0001,M0002,store,SKU-1,2,100.5,60,,,CNY",
                  "L3 , O3,2027-01-15T01:00:00+00:00,M0002,M0002,referral,SKU-3,1,30.0,, M0002;M0001,,CNY"]
-    same = import_order_lines(store, facts, alliance, csv_file(tmp_path, rewritten, "rewritten.csv"), None, clock)
+    same = import_order_lines(stores, alliance, csv_file(tmp_path, rewritten, "rewritten.csv"), None, clock)
     assert (same.inserted, same.duplicates, same.conflict_count) == (0, 2, 0)
     # Every field counts: a cost added, an attribution dropped, a refund target changed.
     for n, line in enumerate(["L1,O1,2027-01-15T23:30:00+08:00,M0001,M0002,store,SKU-1,2,100.50,60.01,,,CNY",
                               "L3,O3,2027-01-15T09:00:00+08:00,M0002,M0002,referral,SKU-3,1,30.00,,M0001,,CNY",
                               "L2,O2,2027-01-15T16:30:00Z,M0001,M0002,store,SKU-2,1,-100.50,,,L3,CNY"]):
-        report = import_order_lines(store, facts, alliance, csv_file(tmp_path, [line], f"c{n}.csv"), None, clock)
+        report = import_order_lines(stores, alliance, csv_file(tmp_path, [line], f"c{n}.csv"), None, clock)
         assert report.conflict_count == 1, line
 
 
@@ -106,7 +107,7 @@ def test_a_fact_store_written_with_line_digests_is_upgraded(tmp_path: Path) -> N
         upgraded.close()
 
 
-def test_every_bad_line_is_reported_and_all_or_nothing_stores_none(store: Store, facts: FactStore, clock: FrozenClock,
+def test_every_bad_line_is_reported_and_all_or_nothing_stores_none(facts: FactStore, stores: Stores, clock: FrozenClock,
                                                                    alliance: str, tmp_path: Path) -> None:
     bad = [
         *GOOD[:1],
@@ -116,7 +117,7 @@ def test_every_bad_line_is_reported_and_all_or_nothing_stores_none(store: Store,
         "L7,O7,2027-01-15T10:00:00+08:00,M0001,M0001,store,S,1,-5.00,,,,CNY",  # row 6: refund without refund_of
         "L8,O8,2027-01-15T10:00:00+08:00,M0001,M0001,store,S,1,1234567890123456.00,,,,CNY",  # row 7: too large
     ]
-    report = import_order_lines(store, facts, alliance, csv_file(tmp_path, bad), None, clock)
+    report = import_order_lines(stores, alliance, csv_file(tmp_path, bad), None, clock)
     assert report.kept is False and report.inserted == 0 and report.rejected_count == 5
     reasons = {r.row: r.reason for r in report.rejected}
     assert reasons[3] == "line_id is required"
@@ -129,86 +130,90 @@ def test_every_bad_line_is_reported_and_all_or_nothing_stores_none(store: Store,
     assert "amount '1234567890123456.00'" in reasons[7]
     assert facts.count(alliance) == 0
 
-    partial = import_order_lines(store, facts, alliance, csv_file(tmp_path, bad, "again.csv"), None, clock,
+    partial = import_order_lines(stores, alliance, csv_file(tmp_path, bad, "again.csv"), None, clock,
                                  all_or_nothing=False)
     assert (partial.inserted, partial.rejected_count, partial.kept) == (1, 5, True)
     assert facts.count(alliance) == 1
 
 
-def test_parquet_and_json_lines(store: Store, facts: FactStore, clock: FrozenClock, alliance: str, tmp_path: Path) -> None:
+def test_parquet_and_json_lines(facts: FactStore, stores: Stores, clock: FrozenClock, alliance: str,
+                                tmp_path: Path) -> None:
     source = csv_file(tmp_path, GOOD)
     parquet = tmp_path / "lines.parquet"
     duckdb.sql(f"COPY (SELECT * FROM read_csv('{source}', all_varchar=true)) TO '{parquet}' (FORMAT parquet)")
-    assert import_order_lines(store, facts, alliance, parquet, None, clock).inserted == 3
+    assert import_order_lines(stores, alliance, parquet, None, clock).inserted == 3
     jsonl = tmp_path / "more.jsonl"
     record = dict(zip(HEADER.split(","), "L9,O9,2027-01-17T10:00:00+08:00,M0002,M0001,store,SKU-9,3,9.90,,,,CNY".split(","),
                       strict=True))
     jsonl.write_text(json.dumps({k: v for k, v in record.items() if v}) + "\n", encoding="utf-8")
-    assert import_order_lines(store, facts, alliance, jsonl, None, clock).inserted == 1
+    assert import_order_lines(stores, alliance, jsonl, None, clock).inserted == 1
     (line,) = facts.lines(alliance, "CNY", date(2027, 1, 17), date(2027, 1, 17))
     assert line.amount == Money(990, "CNY") and line.cost is None
 
 
-def test_file_problems(store: Store, facts: FactStore, clock: FrozenClock, alliance: str, tmp_path: Path) -> None:
+def test_file_problems(stores: Stores, facts: FactStore, clock: FrozenClock, alliance: str, tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="no such file"):
-        import_order_lines(store, facts, alliance, tmp_path / "none.csv", None, clock)
+        import_order_lines(stores, alliance, tmp_path / "none.csv", None, clock)
     with pytest.raises(InvalidInput, match="unsupported"):
-        import_order_lines(store, facts, alliance, tmp_path / "x.pdf", None, clock)
+        import_order_lines(stores, alliance, tmp_path / "x.pdf", None, clock)
     odd = tmp_path / "odd.csv"
     odd.write_text("line_id,price\nL1,5\n", encoding="utf-8")
     with pytest.raises(InvalidInput) as caught:
-        import_order_lines(store, facts, alliance, odd, None, clock)
+        import_order_lines(stores, alliance, odd, None, clock)
     fields = {(p.field, p.reason) for p in caught.value.problems}
     assert ("price", "unknown column") in fields and ("amount", "required column missing") in fields
     with pytest.raises(AllianceNotFound):
-        import_order_lines(store, facts, "nope", csv_file(tmp_path, GOOD), None, clock)
+        import_order_lines(stores, "nope", csv_file(tmp_path, GOOD), None, clock)
     assert facts.count(alliance) == 0
 
 
-def test_a_conflict_shows_the_fields_that_differ(store: Store, facts: FactStore, clock: FrozenClock, alliance: str,
+def test_a_conflict_shows_the_fields_that_differ(stores: Stores, clock: FrozenClock, alliance: str,
                                                  tmp_path: Path) -> None:
-    import_order_lines(store, facts, alliance, csv_file(tmp_path, GOOD), None, clock)
+    import_order_lines(stores, alliance, csv_file(tmp_path, GOOD), None, clock)
     changed = [GOOD[0].replace("SKU-1,2,", "SKU-7,3,")]
-    (conflict,) = import_order_lines(store, facts, alliance, csv_file(tmp_path, changed, "c.csv"), None, clock).conflicts
+    (conflict,) = import_order_lines(stores, alliance, csv_file(tmp_path, changed, "c.csv"), None, clock).conflicts
     assert conflict.stored == {"sku": "SKU-1", "quantity": 2} and conflict.incoming == {"sku": "SKU-7", "quantity": 3}
     moved = [GOOD[0].replace("23:30:00+08:00", "23:31:00+08:00")]
-    (conflict,) = import_order_lines(store, facts, alliance, csv_file(tmp_path, moved, "m.csv"), None, clock).conflicts
+    (conflict,) = import_order_lines(stores, alliance, csv_file(tmp_path, moved, "m.csv"), None, clock).conflicts
     assert conflict.stored == {"occurred_at": "2027-01-15T15:30:00Z"} and conflict.incoming == {"occurred_at": "2027-01-15T15:31:00Z"}
 
 
 @pytest.mark.parametrize("quantity", ["2.5", "1e3", "0x10", "1_000", "3000000000", ""])
-def test_a_quantity_must_be_a_plain_whole_number(store: Store, facts: FactStore, clock: FrozenClock, alliance: str,
+def test_a_quantity_must_be_a_plain_whole_number(facts: FactStore, stores: Stores, clock: FrozenClock, alliance: str,
                                                  tmp_path: Path, quantity: str) -> None:
     line = f"L1,O1,2027-01-15T10:00:00+08:00,M0001,M0002,store,SKU-1,{quantity},10.00,,,,CNY"
-    report = import_order_lines(store, facts, alliance, csv_file(tmp_path, [line]), None, clock)
+    report = import_order_lines(stores, alliance, csv_file(tmp_path, [line]), None, clock)
     assert report.rejected_count == 1 and "quantity" in report.rejected[0].reason and facts.count(alliance) == 0
 
 
-def test_amounts_up_to_the_line_limit_are_exact_and_more_are_refused(store: Store, facts: FactStore, clock: FrozenClock,
-                                                                    alliance: str, tmp_path: Path) -> None:
+def test_amounts_up_to_the_line_limit_are_exact_and_more_are_refused(facts: FactStore, stores: Stores,
+                                                                    clock: FrozenClock, alliance: str,
+                                                                    tmp_path: Path) -> None:
     lines = ["L1,O1,2027-01-15T10:00:00+08:00,M0001,M0002,store,SKU-1,1,999999999999.99,123456789012.34,,,CNY",
              "L2,O2,2027-01-15T10:00:00+08:00,M0001,M0002,store,SKU-1,1,1000000000000.01,,,,CNY",
              "L3,O3,2027-01-15T10:00:00+08:00,M0001,M0002,store,SKU-1,1,100000000000000.00,,,,CNY"]
-    report = import_order_lines(store, facts, alliance, csv_file(tmp_path, lines), None, clock, all_or_nothing=False)
+    report = import_order_lines(stores, alliance, csv_file(tmp_path, lines), None, clock, all_or_nothing=False)
     assert report.inserted == 1 and [r.line_id for r in report.rejected] == ["L2", "L3"]
     assert "the most a line may carry" in report.rejected[0].reason
     (line,) = facts.lines(alliance, "CNY", date(2027, 1, 15), date(2027, 1, 15))
     assert line.amount.minor == 99999999999999 and line.cost is not None and line.cost.minor == 12345678901234
 
 
-def test_a_currency_of_four_places_keeps_all_four(store: Store, facts: FactStore, clock: FrozenClock, tmp_path: Path) -> None:
+def test_a_currency_of_four_places_keeps_all_four(store: Store, facts: FactStore, stores: Stores, clock: FrozenClock,
+                                                  tmp_path: Path) -> None:
     make_alliance(store, clock, code="clf", currency="CLF")
     for n in (1, 2):
         registry.add_member(store, "clf", member_values(n), clock)
     lines = ["L1,O1,2027-01-15T10:00:00+08:00,M0001,M0002,store,SKU-1,1,1.2345,,,,CLF",
              "L2,O2,2027-01-15T10:00:00+08:00,M0001,M0002,store,SKU-1,1,9999999999.9999,,,,CLF"]
-    assert import_order_lines(store, facts, "clf", csv_file(tmp_path, lines), None, clock).inserted == 2
+    assert import_order_lines(stores, "clf", csv_file(tmp_path, lines), None, clock).inserted == 2
     assert sorted(l.amount.minor for l in facts.lines("clf", "CLF", date(2027, 1, 15), date(2027, 1, 15))) == [
         12345, 99999999999999]
 
 
-def test_files_duckdb_cannot_read_are_clear_errors_that_store_nothing(store: Store, facts: FactStore, clock: FrozenClock,
-                                                                      alliance: str, tmp_path: Path) -> None:
+def test_files_duckdb_cannot_read_are_clear_errors_that_store_nothing(facts: FactStore, stores: Stores,
+                                                                      clock: FrozenClock, alliance: str,
+                                                                      tmp_path: Path) -> None:
     extra = tmp_path / "extra.csv"
     extra.write_text(HEADER + "\n" + GOOD[0] + "\n" + GOOD[2] + ",surplus,cells\n", encoding="utf-8")
     arrays = tmp_path / "arrays.jsonl"
@@ -220,11 +225,11 @@ def test_files_duckdb_cannot_read_are_clear_errors_that_store_nothing(store: Sto
     for path, expected in ((extra, "cannot read as csv"), (arrays, "cannot read as jsonl"), (gbk, "UTF-8"),
                            (empty, "empty")):
         with pytest.raises(InvalidInput, match=expected):
-            import_order_lines(store, facts, alliance, path, None, clock)
+            import_order_lines(stores, alliance, path, None, clock)
     assert facts.count(alliance) == 0
 
 
-def test_json_lines_values_are_read_as_written_whatever_their_json_type(store: Store, facts: FactStore, clock: FrozenClock,
+def test_json_lines_values_are_read_as_written_whatever_their_json_type(stores: Stores, clock: FrozenClock,
                                                                         alliance: str, tmp_path: Path) -> None:
     base = {"order_id": "O", "occurred_at": "2027-01-15T10:00:00+08:00", "seller": "M0001", "product_owner": "M0002",
             "channel": "store", "sku": "S", "currency": "CNY"}
@@ -233,29 +238,30 @@ def test_json_lines_values_are_read_as_written_whatever_their_json_type(store: S
              {**base, "line_id": "S2", "quantity": "2.7", "amount": "1.00"}]
     path = tmp_path / "mixed.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
-    report = import_order_lines(store, facts, alliance, path, None, clock, all_or_nothing=False)
+    report = import_order_lines(stores, alliance, path, None, clock, all_or_nothing=False)
     assert report.inserted == 31 and [r.line_id for r in report.rejected] == ["S2"]
     assert report.rejected[0].reason.startswith("quantity '2.7' is not a whole number")
 
 
-def test_parquet_with_typed_columns(store: Store, facts: FactStore, clock: FrozenClock, alliance: str, tmp_path: Path) -> None:
+def test_parquet_with_typed_columns(facts: FactStore, stores: Stores, clock: FrozenClock, alliance: str,
+                                    tmp_path: Path) -> None:
     parquet = tmp_path / "typed.parquet"
     duckdb.sql(f"""COPY (SELECT 'P1' AS line_id, 'O1' AS order_id, TIMESTAMPTZ '2027-01-15 02:00:00+00' AS occurred_at,
                        'M0001' AS seller, 'M0002' AS product_owner, 'store' AS channel, 'S' AS sku, 2 AS quantity,
                        10.5::DOUBLE AS amount, 'CNY' AS currency) TO '{parquet}' (FORMAT parquet)""")
-    report = import_order_lines(store, facts, alliance, parquet, None, clock)
+    report = import_order_lines(stores, alliance, parquet, None, clock)
     assert report.inserted == 1, report.rejected
     (line,) = facts.lines(alliance, "CNY", date(2027, 1, 15), date(2027, 1, 15))
     assert line.amount.minor == 1050 and line.quantity == 2
 
 
-def test_an_upload_is_named_by_its_own_name_not_the_servers_path(store: Store, facts: FactStore, clock: FrozenClock,
+def test_an_upload_is_named_by_its_own_name_not_the_servers_path(stores: Stores, clock: FrozenClock,
                                                                  alliance: str, tmp_path: Path) -> None:
     odd = tmp_path / "tmpabc123" / "upload.csv"
     odd.parent.mkdir()
     odd.write_text("line_id,price\nL1,5\n", encoding="utf-8")
     with pytest.raises(InvalidInput) as caught:
-        import_order_lines(store, facts, alliance, odd, None, clock, shown_as="订单.csv")
+        import_order_lines(stores, alliance, odd, None, clock, shown_as="订单.csv")
     assert caught.value.message.startswith("订单.csv: ") and "tmpabc123" not in caught.value.message
 
 
@@ -290,7 +296,7 @@ def test_two_imports_at_once_both_reach_the_ledger(store: Store, clock: FrozenCl
             return
         try:
             line = f"T{n},O{n},2027-01-15T10:00:00+08:00,M0001,M0002,store,SKU-1,1,10.00,,,,CNY"
-            import_order_lines(store, facts, alliance, csv_file(tmp_path, [line], f"t{n}.csv"), None, clock)
+            import_order_lines(Stores(store, facts), alliance, csv_file(tmp_path, [line], f"t{n}.csv"), None, clock)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:

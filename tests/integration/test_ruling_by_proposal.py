@@ -21,6 +21,7 @@ from alliance.ledger import service as ledger
 from alliance.settlement import service as settlement
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 from tests.integration.test_corrections import OPENED, facts  # noqa: F401  (the fixture: dispute 1 of A against B)
 from tests.support.factories import admin_of
 
@@ -44,7 +45,7 @@ def _ruling(store: Store, clock: FrozenClock, body_id: int, award: object, **ext
         voting_until=clock.now() + timedelta(days=2)), clock).number
 
 
-def test_an_accepted_ruling_is_booked_on_the_next_day_and_can_be_appealed(store: Store, facts: FactStore,  # noqa: F811
+def test_an_accepted_ruling_is_booked_on_the_next_day_and_can_be_appealed(store: Store, stores: Stores,  # noqa: F811
                                                                           panel: int) -> None:
     clock = FrozenClock(OPENED.now())
     # Refused at drafting: a payer who is not a party, an amount with too many decimals, a float.
@@ -68,7 +69,7 @@ def test_an_accepted_ruling_is_booked_on_the_next_day_and_can_be_appealed(store:
 
     # The next run books the award on both statements, naming the ruling; 2026-12-05 is untouched.
     before = settlement.statement(store, "refer", "B", date(2026, 12, 5))
-    settlement.settle(store, facts, "refer", date(2026, 12, 6), "财务", clock)
+    settlement.settle(stores, "refer", date(2026, 12, 6), "财务", clock)
     named = f"dispute 1, ruling proposal {number}"
     a = [(l.amount_minor, l.correction_of) for l in settlement.statement(store, "refer", "A", date(2026, 12, 6)).lines
          if l.kind == "correction"]

@@ -22,6 +22,7 @@ from alliance.settlement import service  # noqa: E402
 from alliance.sharing import service as sharing  # noqa: E402
 from alliance.sharing.agreement import load_agreement_text  # noqa: E402
 from alliance.store.database import Store  # noqa: E402
+from alliance.store.stores import Stores  # noqa: E402
 from alliance.store.facts.engines import close_engines, open_facts  # noqa: E402
 from tests.integration.test_late_lines import COST, TIERS, at, ingest, line  # noqa: E402
 from tests.support.factories import HW_SPLIT, admin_of, credit_code, make_alliance  # noqa: E402
@@ -56,18 +57,19 @@ def story(folder: Path, engine: str) -> dict[tuple[date, str], list[object]]:
     settings = Settings.model_validate({"home": folder, "facts_engine": engine, "spark_master": "local[2]"})
     store = Store.open(f"sqlite:///{folder / 'alliance.db'}")
     facts = open_facts(settings)
+    stores = Stores(store, facts)
     try:
         founded(store)
-        ingest(store, facts, folder, [line(D5, "HW", "600.00"), line(D5, "SW", "300.00", owner="HW"),
-                                      line(D5, "SW", "80.00")], at(5, 12))
-        service.settle(store, facts, "late", D5, "财务", at(6, 1))
+        ingest(stores, folder, [line(D5, "HW", "600.00"), line(D5, "SW", "300.00", owner="HW"),
+                                line(D5, "SW", "80.00")], at(5, 12))
+        service.settle(stores, "late", D5, "财务", at(6, 1))
         # Late for the 5th (the tier's month goes on counting), and the 6th's own.
-        ingest(store, facts, folder, [line(D5, "HW", "500.00"), line(D6, "HW", "700.00"),
-                                      line(D6, "SW", "80.00")], at(6, 3))
-        service.settle(store, facts, "late", D6, "财务", at(7, 1))
-        ingest(store, facts, folder, [line(D5, "SW", "25.00", owner="HW"), line(D6, "HW", "0.01"),
-                                      line(D7, "HW", "333.33"), line(D7, "SW", "1.00", owner="HW")], at(7, 3))
-        seventh = service.settle(store, facts, "late", D7, "财务", at(8, 1))
+        ingest(stores, folder, [line(D5, "HW", "500.00"), line(D6, "HW", "700.00"),
+                                line(D6, "SW", "80.00")], at(6, 3))
+        service.settle(stores, "late", D6, "财务", at(7, 1))
+        ingest(stores, folder, [line(D5, "SW", "25.00", owner="HW"), line(D6, "HW", "0.01"),
+                                line(D7, "HW", "333.33"), line(D7, "SW", "1.00", owner="HW")], at(7, 3))
+        seventh = service.settle(stores, "late", D7, "财务", at(8, 1))
         assert seventh.late_lines == 2
         return {(day, account): service.statement(store, "late", account, day).lines
                 for day in (D5, D6, D7) for account in ("SW", "HW")}

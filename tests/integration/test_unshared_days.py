@@ -22,6 +22,7 @@ from alliance.settlement.window import settlement_window
 from alliance.sharing import service as sharing
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 from alliance.store.tables import settlement_runs
 from tests.support.factories import admin_of, credit_code, make_alliance
 
@@ -54,14 +55,14 @@ def facts(store: Store, clock: FrozenClock, tmp_path: Path) -> FactStore:
                                "L2,O2,2026-11-23T11:00:00+08:00,HW,HW,store,S1,1,276.00,CNY",
                                "L3,O3,2026-11-25T10:00:00+08:00,SW,HW,store,S1,1,10.00,CNY"]) + "\n", encoding="utf-8")
     found = FactStore(tmp_path / "facts.duckdb")
-    assert service.import_order_lines(store, found, "nb", path, None, clock).kept
+    assert service.import_order_lines(Stores(store, found), "nb", path, None, clock).kept
     yield found  # type: ignore[misc]
     found.close()
 
 
-def test_a_day_with_lines_and_no_agreement_is_refused_until_confirmed(store: Store, facts: FactStore) -> None:
+def test_a_day_with_lines_and_no_agreement_is_refused_until_confirmed(store: Store, stores: Stores) -> None:
     with pytest.raises(UnsharedDay) as refused:
-        service.settle(store, facts, "nb", date(2026, 11, 23), "财务", at(26))
+        service.settle(stores, "nb", date(2026, 11, 23), "财务", at(26))
     assert refused.value.status == 409 and refused.value.code == "day_unshared" and refused.value.lines == 2
     assert "2026-11-23 has 2 order line(s) but no agreement" in refused.value.message
     assert "nothing shared" in refused.value.message
@@ -69,7 +70,7 @@ def test_a_day_with_lines_and_no_agreement_is_refused_until_confirmed(store: Sto
     assert service.day_totals(store, "nb", date(2026, 11, 23)) is None
     assert service.period_totals(store, "nb", date(2026, 11, 1), date(2026, 11, 30)).failures == {}
 
-    result = service.settle(store, facts, "nb", date(2026, 11, 23), "财务", at(26), allow_unshared=True)
+    result = service.settle(stores, "nb", date(2026, 11, 23), "财务", at(26), allow_unshared=True)
     assert (result.lines, result.net, result.unshared_reason) == (2, {}, NO_AGREEMENT_IN_FORCE)
     totals = service.day_totals(store, "nb", date(2026, 11, 23))
     assert totals is not None and totals.unshared_reason == NO_AGREEMENT_IN_FORCE and totals.unshared_confirmed
@@ -78,15 +79,15 @@ def test_a_day_with_lines_and_no_agreement_is_refused_until_confirmed(store: Sto
     assert ledger.verify_store(store, "nb").ok
 
     # A day without lines needs no confirmation; a day with an agreement in force shares and asks nothing.
-    assert service.settle(store, facts, "nb", date(2026, 11, 24), "财务", at(26)).unshared_reason is None
-    shared = service.settle(store, facts, "nb", date(2026, 11, 25), "财务", at(26))
+    assert service.settle(stores, "nb", date(2026, 11, 24), "财务", at(26)).unshared_reason is None
+    shared = service.settle(stores, "nb", date(2026, 11, 25), "财务", at(26))
     assert shared.unshared_reason is None and shared.net
     assert service.day_totals(store, "nb", date(2026, 11, 25)).unshared_reason is None  # type: ignore[union-attr]
 
 
-def test_the_ledger_catches_a_reason_cleared_or_forged(store: Store, facts: FactStore) -> None:
-    service.settle(store, facts, "nb", date(2026, 11, 23), "财务", at(26), allow_unshared=True)
-    service.settle(store, facts, "nb", date(2026, 11, 24), "财务", at(26))
+def test_the_ledger_catches_a_reason_cleared_or_forged(store: Store, stores: Stores) -> None:
+    service.settle(stores, "nb", date(2026, 11, 23), "财务", at(26), allow_unshared=True)
+    service.settle(stores, "nb", date(2026, 11, 24), "财务", at(26))
     for day, forged in ((date(2026, 11, 23), None), (date(2026, 11, 24), NO_AGREEMENT_IN_FORCE)):
         with store.engine.begin() as c:
             original = c.execute(settlement_runs.select().where(settlement_runs.c.day == day)).one().unshared_reason
@@ -99,11 +100,11 @@ def test_the_ledger_catches_a_reason_cleared_or_forged(store: Store, facts: Fact
     assert ledger.verify_store(store, "nb").ok
 
 
-def test_settling_through_stops_at_an_unshared_day_unless_confirmed(store: Store, facts: FactStore) -> None:
+def test_settling_through_stops_at_an_unshared_day_unless_confirmed(store: Store, stores: Stores) -> None:
     with pytest.raises(UnsharedDay):
-        list(service.settle_through(store, facts, "nb", date(2026, 11, 25), "财务", at(26)))
+        list(service.settle_through(stores, "nb", date(2026, 11, 25), "财务", at(26)))
     assert service.day_totals(store, "nb", date(2026, 11, 23)) is None
-    runs = list(service.settle_through(store, facts, "nb", date(2026, 11, 25), "财务", at(26), allow_unshared=True))
+    runs = list(service.settle_through(stores, "nb", date(2026, 11, 25), "财务", at(26), allow_unshared=True))
     assert [(r.day.day, r.unshared_reason) for r in runs] == [(23, NO_AGREEMENT_IN_FORCE), (24, None), (25, None)]
 
 
@@ -129,34 +130,35 @@ def test_the_scheduler_leaves_an_unshared_day_open_and_says_why_once(store: Stor
     # A coordinator confirms by hand; the scheduler then catches up with the days after it.
     reopened = FactStore(tmp_path / "facts.duckdb")
     try:
-        service.settle(store, reopened, "nb", date(2026, 11, 23), "coordinator", at(26), allow_unshared=True)
+        service.settle(Stores(store, reopened), "nb", date(2026, 11, 23), "coordinator", at(26), allow_unshared=True)
     finally:
         reopened.close()
     assert [(r.day.day, r.error) for r in daily.tick()] == [(24, None), (25, None)]
 
 
-def window(store: Store, facts: FactStore, code: str, clock: FrozenClock) -> tuple[date | None, date | None]:
-    found = settlement_window(store, facts, code, clock)
+def window(stores: Stores, code: str, clock: FrozenClock) -> tuple[date | None, date | None]:
+    found = settlement_window(stores, code, clock)
     return found.first, found.next
 
 
-def test_the_window_names_the_first_settleable_day_and_the_next(store: Store, facts: FactStore) -> None:
+def test_the_window_names_the_first_settleable_day_and_the_next(stores: Stores) -> None:
     # Founded on the 22nd with lines from the 23rd: the 22nd can never be settled; the 23rd is next.
-    assert window(store, facts, "nb", at(26)) == (date(2026, 11, 23), date(2026, 11, 23))
-    service.settle(store, facts, "nb", date(2026, 11, 23), "财务", at(26), allow_unshared=True)
-    assert window(store, facts, "nb", at(26)) == (date(2026, 11, 23), date(2026, 11, 24))
-    service.settle(store, facts, "nb", date(2026, 11, 24), "财务", at(26))
-    service.settle(store, facts, "nb", date(2026, 11, 25), "财务", at(26))
-    assert settlement_window(store, facts, "nb", at(26)).next is None  # the 26th is not over yet
-    assert settlement_window(store, facts, "nb", at(27)).next == date(2026, 11, 26)
+    assert window(stores, "nb", at(26)) == (date(2026, 11, 23), date(2026, 11, 23))
+    service.settle(stores, "nb", date(2026, 11, 23), "财务", at(26), allow_unshared=True)
+    assert window(stores, "nb", at(26)) == (date(2026, 11, 23), date(2026, 11, 24))
+    service.settle(stores, "nb", date(2026, 11, 24), "财务", at(26))
+    service.settle(stores, "nb", date(2026, 11, 25), "财务", at(26))
+    assert settlement_window(stores, "nb", at(26)).next is None  # the 26th is not over yet
+    assert settlement_window(stores, "nb", at(27)).next == date(2026, 11, 26)
 
 
 def test_the_window_of_an_alliance_without_lines(store: Store, clock: FrozenClock, tmp_path: Path) -> None:
     make_alliance(store, clock, code="empty")
     facts = FactStore(tmp_path / "facts.duckdb")
+    stores = Stores(store, facts)
     try:
         # Founded today: nothing is over yet; later, any finished day from the founding on may be the first.
-        assert window(store, facts, "empty", clock) == (date(2026, 11, 22), None)
-        assert window(store, facts, "empty", at(30)) == (date(2026, 11, 22), date(2026, 11, 29))
+        assert window(stores, "empty", clock) == (date(2026, 11, 22), None)
+        assert window(stores, "empty", at(30)) == (date(2026, 11, 22), date(2026, 11, 29))
     finally:
         facts.close()

@@ -28,6 +28,7 @@ from alliance.settlement import service as settlement
 from alliance.sharing import service as sharing
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 from alliance.store.tables import ledger_entries, vote_weights
 from tests.support.factories import admin_of, credit_code, make_alliance
 
@@ -62,11 +63,12 @@ def settled(world: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[Store]
     for member in "ABC":
         sharing.sign(world, "w", "split", 1, member, "代表", clock, principal=admin_of("w", member))
     facts = FactStore(tmp_path / "facts.duckdb")
+    stores = Stores(world, facts)
     lines = tmp_path / "lines.csv"
     lines.write_text(f"{HEADER}\nL1,O1,2026-12-05T10:00:00+08:00,C,C,store,S1,1,100.00,CNY\n", encoding="utf-8")
     try:
-        settlement.import_order_lines(world, facts, "w", lines, None, FrozenClock(datetime(2026, 12, 6, 12, tzinfo=UTC)))
-        settlement.settle(world, facts, "w", date(2026, 12, 5), "财务", FrozenClock(datetime(2026, 12, 7, tzinfo=UTC)))
+        settlement.import_order_lines(stores, "w", lines, None, FrozenClock(datetime(2026, 12, 6, 12, tzinfo=UTC)))
+        settlement.settle(stores, "w", date(2026, 12, 5), "财务", FrozenClock(datetime(2026, 12, 7, tzinfo=UTC)))
     finally:
         facts.close()
     yield world

@@ -32,6 +32,7 @@ from alliance.sharing import service as sharing
 from alliance.sharing.agreement import Agreement, load_agreement_text
 from alliance.store.database import Store
 from alliance.store.facts import COLUMNS, FactStore
+from alliance.store.stores import Stores
 from tests.reliability.reference import Row, Run, Stored, expected_run, period_invariants
 from tests.reliability.world import Batch, Chunk, World, generate
 from tests.support.factories import admin_of, credit_code, make_alliance
@@ -100,6 +101,7 @@ class WorldRun:
         shutil.copy(template(), db)
         self.store = Store.open(f"sqlite:///{db}", migrate=False, ledger_passphrase=PASSPHRASE)
         self.facts = FactStore(folder / "facts.duckdb")
+        self.stores = Stores(self.store, self.facts)  # what the services take
         self.agreement: Agreement = load_agreement_text(world.agreement, members=list(world.members))
         self.metrics: dict[str, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
         for period, metric, member, value in world.metrics:
@@ -144,7 +146,7 @@ class WorldRun:
                     if day in chunk.concurrent:
                         self.settle_concurrently(day, clock)
                     else:
-                        self.check_run(day, service.settle(self.store, self.facts, self.world.code, day, ACTOR, clock))
+                        self.check_run(day, service.settle(self.stores, self.world.code, day, ACTOR, clock))
             for day in sorted(chunk.probes):
                 self.probe_closed(day, local(after, 2, 0, self.world.timezone))
 
@@ -152,7 +154,7 @@ class WorldRun:
         self.files += 1
         path = write_csv(self.folder / f"batch-{self.files}.csv", batch.lines)
         before = self.facts.count(self.world.code)
-        report = service.import_order_lines(self.store, self.facts, self.world.code, path, None, clock)
+        report = service.import_order_lines(self.stores, self.world.code, path, None, clock)
         self.report.duplicates += report.duplicates
         if batch.conflicting:
             if report.kept or report.conflict_count < 1 or self.facts.count(self.world.code) != before:
@@ -213,7 +215,7 @@ class WorldRun:
         return [(l.account, l.rule_id, l.kind, l.base_minor, l.rate, l.amount_minor, l.adjustment_of) for l in lines]
 
     def settle_through(self, chunk: Chunk, clock: FrozenClock) -> None:
-        results = list(service.settle_through(self.store, self.facts, self.world.code, chunk.days[-1], ACTOR, clock))
+        results = list(service.settle_through(self.stores, self.world.code, chunk.days[-1], ACTOR, clock))
         if [r.day for r in results] != list(chunk.days):
             raise CheckFailed(f"settle_through {chunk.days[-1]} settled {[r.day for r in results]}, "
                               f"not {list(chunk.days)}")
@@ -228,7 +230,7 @@ class WorldRun:
         def run() -> None:
             barrier.wait()
             try:
-                outcomes.append(service.settle(self.store, self.facts, self.world.code, day, ACTOR, clock))
+                outcomes.append(service.settle(self.stores, self.world.code, day, ACTOR, clock))
             except Exception as exc:  # noqa: BLE001 - every outcome is judged below
                 outcomes.append(exc)
 
@@ -256,14 +258,14 @@ class WorldRun:
                     (later, service.DayOutOfOrder, local(later + timedelta(days=1), 3, 0, self.world.timezone))]
         for asked, refusal, when in attempts:
             try:
-                result = service.settle(self.store, self.facts, code, asked, ACTOR, when)
+                result = service.settle(self.stores, code, asked, ACTOR, when)
             except refusal:
                 self.report.refused += 1
                 continue
             except Exception as exc:  # noqa: BLE001
                 raise CheckFailed(f"settling {asked} again ended {_name(exc)}, not {refusal.__name__}") from exc
             raise CheckFailed(f"settling {asked} again was not refused: it closed {result.day}")
-        if again := list(service.settle_through(self.store, self.facts, code, day, ACTOR, clock)):
+        if again := list(service.settle_through(self.stores, code, day, ACTOR, clock)):
             raise CheckFailed(f"settle_through {day} after it closed settled {[r.day for r in again]}")
 
     # -- checking everything stored ---------------------------------------------------------------------

@@ -92,17 +92,14 @@ def open_(
             days.append(date.fromisoformat(text))
         except ValueError:
             raise InvalidInput(Message("--day {day!r} is not a date (YYYY-MM-DD)", day=text)) from None
-    from alliance.cli.orders import open_facts
+    from alliance.cli.orders import opened_stores
 
     store, clock = open_store(), SystemClock()
     principal = _principal(store, as_user, alliance, clock)
     claim = disputes.Claim(claimant=claimant, respondents=against, agreement=agreement, version=version, rule=rule,
                            days=days, amount=amount, statement=statement, evidence=_evidence(evidence or []))
-    facts = open_facts()
-    try:
-        view = disputes.open_dispute(store, facts, alliance, claim, principal, clock)
-    finally:
-        facts.close()
+    with opened_stores(store) as stores:
+        view = disputes.open_dispute(stores, alliance, claim, principal, clock)
     _print(view, as_json)
 
 

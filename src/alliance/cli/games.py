@@ -161,18 +161,15 @@ def contribution_report_command(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
 ) -> None:
     """Recompute a period's contribution split and explain each member's value (for a dispute)."""
-    from alliance.cli.orders import open_facts
-    from alliance.cli.output import open_store, parse_day, write_output
+    from alliance.cli.orders import opened_stores
+    from alliance.cli.output import parse_day, write_output
     from alliance.settlement.disputes import contribution_report
 
     if fmt not in ("markdown", "html", "json"):
         raise InvalidInput(Message("--format must be markdown, html or json, not {format!r}", format=fmt))
     start, end = parse_day(first, "--from"), parse_day(last, "--to")
-    facts = open_facts()
-    try:
-        report = contribution_report(open_store(), facts, alliance, agreement, rule, start, end)
-    finally:
-        facts.close()
+    with opened_stores() as stores:
+        report = contribution_report(stores, alliance, agreement, rule, start, end)
     if fmt == "json":
         text = json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n"
     else:

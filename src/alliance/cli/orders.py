@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,7 +19,9 @@ from alliance.core.settings import get_settings
 # light sub-commands start without them.
 if TYPE_CHECKING:
     from alliance.settlement import service
+    from alliance.store.database import Store
     from alliance.store.facts import FactStore
+    from alliance.store.stores import Stores
     from alliance.registry import service as registry
 else:
     service = Deferred("alliance.settlement.service")
@@ -34,6 +38,19 @@ def open_facts() -> FactStore:
     return opened(get_settings())
 
 
+@contextmanager
+def opened_stores(store: Store | None = None) -> Iterator[Stores]:
+    """Both stores for one command: the fact store opened first and closed at the end of the block,
+    even when opening the configured store (unless `store` is given) fails."""
+    from alliance.store.stores import Stores
+
+    facts = open_facts()
+    try:
+        yield Stores(open_store() if store is None else store, facts)
+    finally:
+        facts.close()
+
+
 @app.command("import")
 @fails_cleanly
 def import_(
@@ -44,12 +61,9 @@ def import_(
                                                  help="With bad lines, store none (default) or the good ones.")] = True,
 ) -> None:
     """Import order lines: new ones are stored, repeats are no-ops, bad and conflicting ones listed."""
-    facts = open_facts()
-    try:
-        report = service.import_order_lines(open_store(), facts, alliance, file, file_format, SystemClock(),
+    with opened_stores() as stores:
+        report = service.import_order_lines(stores, alliance, file, file_format, SystemClock(),
                                             all_or_nothing=all_or_nothing, actor=current_actor())
-    finally:
-        facts.close()
     summary = Table("inserted", "duplicates (no-op)", "rejected", "conflicts", header_style="bold cyan")
     summary.add_row(str(report.inserted), str(report.duplicates), str(report.rejected_count), str(report.conflict_count))
     console.print(summary)
@@ -93,11 +107,8 @@ def count(alliance: AllianceOpt) -> None:
 @fails_cleanly
 def check(alliance: AllianceOpt) -> None:
     """List stored lines no run can settle (stored before import bounded them); exit 2 if any."""
-    facts = open_facts()
-    try:
-        found = service.unsettleable_lines(open_store(), facts, alliance)
-    finally:
-        facts.close()
+    with opened_stores() as stores:
+        found = service.unsettleable_lines(stores, alliance)
     if not found:
         console.print("Every stored line is within the import bounds.")
         return
@@ -118,10 +129,6 @@ def set_aside(
     reason: Annotated[str, typer.Option("--reason", help="Why, for the ledger.")],
 ) -> None:
     """Move lines that break the import bounds out of settlement (kept aside; the ledger records it)."""
-    facts = open_facts()
-    try:
-        moved = service.set_aside_order_lines(open_store(), facts, alliance, line_ids, reason, current_actor(),
-                                              SystemClock())
-    finally:
-        facts.close()
+    with opened_stores() as stores:
+        moved = service.set_aside_order_lines(stores, alliance, line_ids, reason, current_actor(), SystemClock())
     console.print(f"{moved} line(s) set aside.")

@@ -27,13 +27,14 @@ def demo(
     from alliance.core.settings import get_settings
     from alliance.demo_history import load_living_demo
     from alliance.store.facts.engines import open_facts
+    from alliance.store.stores import Stores
 
     store = open_store(create=True)
     settings = get_settings()
     facts = open_facts(settings)
     clock = SystemClock()
     try:
-        result = load_living_demo(store, facts, clock, history=history)
+        result = load_living_demo(Stores(store, facts), clock, history=history)
     finally:
         facts.close()
     histories = {h.alliance: h for h in result.histories}

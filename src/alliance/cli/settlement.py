@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from alliance.cli.lazy import Deferred
-from alliance.cli.orders import open_facts
+from alliance.cli.orders import open_facts, opened_stores
 from alliance.cli.output import console, current_actor, fails_cleanly, open_store, parse_day, read_text_file, write_rows
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
@@ -60,17 +60,20 @@ def settle_day(
 def _settle(alliance: str, day: str | None, through: str | None, allow_unshared: bool) -> None:
     if day is not None and through is not None:
         raise InvalidInput(Message("give --day or --through, not both"))
+    from alliance.store.stores import Stores
+
+    # Not `opened_stores`: a bad --through is refused before the store is opened, as it always was.
     facts = open_facts()
     try:
         if through is None:
-            _report(alliance, service.settle(open_store(), facts, alliance, _day(day), current_actor(), SystemClock(),
-                                             allow_unshared=allow_unshared), net=True)
+            _report(alliance, service.settle(Stores(open_store(), facts), alliance, _day(day), current_actor(),
+                                             SystemClock(), allow_unshared=allow_unshared), net=True)
         else:
             last = _day(through, "--through")
             assert last is not None
             settled = 0
-            for result in service.settle_through(open_store(), facts, alliance, last, current_actor(), SystemClock(),
-                                                 allow_unshared=allow_unshared):
+            for result in service.settle_through(Stores(open_store(), facts), alliance, last, current_actor(),
+                                                 SystemClock(), allow_unshared=allow_unshared):
                 _report(alliance, result, net=False)
                 settled += 1
             if not settled:
@@ -204,11 +207,8 @@ def simulate(
     documents = [(name, read_text_file(Path(name))) for name in agreement]
     start, end = _day(first, "--from"), _day(last, "--to")
     assert start is not None and end is not None
-    facts = open_facts()
-    try:
-        scenarios = service.simulate(open_store(), facts, alliance, documents, start, end)
-    finally:
-        facts.close()
+    with opened_stores() as stores:
+        scenarios = service.simulate(stores, alliance, documents, start, end)
     if as_json:
         sys.stdout.write(json.dumps([{
             "file": s.name, "agreement": s.agreement, "totals": {k: v.amount_text() for k, v in s.totals.items()},

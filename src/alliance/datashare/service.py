@@ -19,7 +19,8 @@ from alliance.registry.model import Alliance, has_left
 from alliance.registry.service import require_writable
 from alliance.store.database import Store
 from alliance.store.datashare_repository import Access, StoredView
-from alliance.datashare.facts import SharedFacts, floor
+from alliance.datashare.facts import floor
+from alliance.store.stores import Stores
 from alliance.store.unit_of_work import UnitOfWork
 
 
@@ -115,9 +116,10 @@ class Page:
     next_cursor: str | None
 
 
-def rows(store: Store, facts: SharedFacts, alliance_code: str, view_id: int, *, filters: list[str], sort: str | None,
+def rows(stores: Stores, alliance_code: str, view_id: int, *, filters: list[str], sort: str | None,
          limit: int, cursor: str | None, actor: str, clock: Clock) -> Page:
     """Rows of a view: visible fields only, filtered and sorted on visible fields, a page at a time."""
+    store, facts = stores.records, stores.facts
     found = shared_view(store, alliance_code, view_id, clock)
     spec = spec_of(found)
     fields = spec.fields(Policy.VISIBLE)
@@ -135,11 +137,12 @@ def rows(store: Store, facts: SharedFacts, alliance_code: str, view_id: int, *, 
     return Page(items, encode_cursor(offset + limit) if more else None)
 
 
-def groups(store: Store, facts: SharedFacts, alliance_code: str, view_id: int, *, group_by: list[str],
+def groups(stores: Stores, alliance_code: str, view_id: int, *, group_by: list[str],
            actor: str, clock: Clock) -> dict[str, Any]:
     """Group counts and sums over at most one field, only for groups of at least k lines, with
     complementary suppression (see `datashare.facts.floor`); no filters, so that two answers
     cannot be subtracted to isolate a few lines."""
+    store, facts = stores.records, stores.facts
     found = shared_view(store, alliance_code, view_id, clock)
     spec = spec_of(found)
     keys = parse_group_by(spec, group_by)

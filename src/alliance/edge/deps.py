@@ -1,4 +1,4 @@
-"""Typed dependencies shared by the API's routers and the pages: the store, the clock, path types, and
+"""Typed dependencies shared by the API's routers and the pages: the stores, the clock, path types, and
 who an API request acts as (the checks themselves are edge.auth's)."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from alliance.edge.routes import API_PREFIX, ROUTES, authorize_request, route_te
 from alliance.edge.auth import (SAFE_METHODS, SESSION_COOKIE, bearer_token, cookie_session, csrf_header,
                                 key_principal, tokens_match)
 from alliance.store.database import Store
-from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 
 logger = logging.getLogger("alliance.access")
 
@@ -39,14 +39,24 @@ async def get_clock(request: Request) -> Clock:
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-def get_facts(request: Request) -> Iterator[FactStore]:
-    # The process's one connection, shared by the requests running now (store.shared_facts): open
-    # while any request uses it, closed after the last, so the CLI can use the file between them.
+@contextmanager
+def opened_stores(request: Request) -> Iterator[Stores]:
+    """Both stores for one operation of the request (a page opens them around its service call).
+
+    The fact store is the process's one connection, shared by the requests running now
+    (store.shared_facts): open while any request uses it, closed after the last, so the CLI can use
+    the file between them."""
     with request.app.state.facts.using() as facts:
-        yield facts
+        yield Stores(request.app.state.store, facts)
 
 
-FactsDep = Annotated[FactStore, Depends(get_facts)]
+def get_stores(request: Request) -> Iterator[Stores]:
+    # Sync, as a generator: opening the fact store may wait for another process (store.shared_facts).
+    with opened_stores(request) as stores:
+        yield stores
+
+
+StoresDep = Annotated[Stores, Depends(get_stores)]
 # Ids are positive 32-bit integers; anything else is a 422, never a database overflow.
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 Code = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]

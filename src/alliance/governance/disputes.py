@@ -46,7 +46,7 @@ from alliance.store.database import Store
 from alliance.store.dispute_repository import DisputeRepository, StoredDispute, StoredEvidence
 from alliance.store.governance_repository import GovernanceRepository
 from alliance.store.unit_of_work import UnitOfWork
-from alliance.settlement.facts import SettlementFacts
+from alliance.store.stores import Stores
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024  # as due diligence's (screening.service)
 MAX_EVIDENCE_FILES = 10
@@ -235,11 +235,12 @@ def _line(line: Any) -> dict[str, Any]:
             "adjustment_of": None if line.adjustment_of is None else line.adjustment_of.isoformat()}
 
 
-def _report(store: Store, facts: SettlementFacts, alliance_code: str, claim: Claim, days: list[date], version: Any,
+def _report(stores: Stores, alliance_code: str, claim: Claim, days: list[date], version: Any,
             rule: Any, currency: str) -> dict[str, Any]:
     """The neutral data report of a checked claim, from what the platform recorded."""
     from alliance.settlement.disputes import contribution_report
 
+    store = stores.records
     parties = {claim.claimant, *claim.respondents}
     with store.unit_of_work() as uow:
         alliance_id = uow.alliances.require(alliance_code).id
@@ -265,7 +266,7 @@ def _report(store: Store, facts: SettlementFacts, alliance_code: str, claim: Cla
                                                 payload.get("statements_sha256"), proof))
     recomputed = None
     if spec(rule.kind).game_value(rule.params) is not None:  # a contribution rule: its game is recomputed
-        explained = contribution_report(store, facts, alliance_code, claim.agreement, claim.rule, days[0], days[-1])
+        explained = contribution_report(stores, alliance_code, claim.agreement, claim.rule, days[0], days[-1])
         recomputed = explained.as_json()
     else:
         notes.append(Message("The rule is not a contribution rule: no contribution algorithm recomputes it; the "
@@ -277,11 +278,12 @@ def _report(store: Store, facts: SettlementFacts, alliance_code: str, claim: Cla
         collected=COLLECTED, notes=notes)
 
 
-def open_dispute(store: Store, facts: SettlementFacts, alliance_code: str, claim: Claim, principal: Principal,
+def open_dispute(stores: Stores, alliance_code: str, claim: Claim, principal: Principal,
                  clock: Clock) -> DisputeView:
     """Open a dispute for the claimant, build and keep its neutral data report, and record both in
     the ledger. Refused (nothing stored, nothing recorded): an account not acting for the claimant
     (403/404), any problem of the claim (InvalidInput, every problem at once)."""
+    store = stores.records
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         # The claimant's own act: a power of attorney for signing does not reach it.
@@ -290,7 +292,7 @@ def open_dispute(store: Store, facts: SettlementFacts, alliance_code: str, claim
         ladder = _ladder(DisputeRepository(uow.connection), alliance.id)
     days = sorted(set(claim.days))
     # Built between the two transactions: reading the fact store and proofs takes a while.
-    kept = neutral_report.encode(_report(store, facts, alliance_code, claim, days, version, rule, alliance.currency))
+    kept = neutral_report.encode(_report(stores, alliance_code, claim, days, version, rule, alliance.currency))
     report_sha256 = neutral_report.digest(kept)
     now = clock.now()
     response_due, ruling_due = escalation.deadlines(ladder, now, alliance.timezone)

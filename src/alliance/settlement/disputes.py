@@ -17,15 +17,15 @@ from alliance.settlement.totals import rule_totals
 from alliance.sharing.agreement import load_agreement_text
 from alliance.sharing.rules import spec
 from alliance.sharing.versions import in_force
-from alliance.store.database import Store
-from alliance.settlement.facts import SettlementFacts
+from alliance.store.stores import Stores
 
 MAX_DAYS = 366
 
 
-def contribution_report(store: Store, facts: SettlementFacts, alliance_code: str, agreement_code: str, rule_id: str,
+def contribution_report(stores: Stores, alliance_code: str, agreement_code: str, rule_id: str,
                         first: date, last: date) -> ContributionReport:
     """The contribution rule `rule_id` of an agreement over [first, last], recomputed and explained."""
+    store, facts = stores.records, stores.facts
     if last < first:
         raise InvalidInput(Message("the period ends ({last}) before it starts ({first})", last=last, first=first))
     if (last - first).days >= MAX_DAYS:

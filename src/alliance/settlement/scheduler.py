@@ -34,6 +34,7 @@ from alliance.settlement import service
 from alliance.store.database import Store
 from alliance.store.lease import Lease, lease
 from alliance.store.shared_facts import shared_facts
+from alliance.store.stores import Stores
 
 logger = logging.getLogger("alliance.settlement")
 
@@ -62,7 +63,7 @@ class DailySettlement:
     def tick(self) -> list[service.ScheduledRun]:
         # The server's shared handle: a run never opens the file a second time beside the requests.
         with shared_facts(self.facts_path).using() as facts:
-            runs = service.settle_due(self.store, facts, self.settle_at, "scheduler", self.clock)
+            runs = service.settle_due(Stores(self.store, facts), self.settle_at, "scheduler", self.clock)
         for run in runs:
             if run.waiting:  # not a failure: the day waits for a person to confirm it shares nothing
                 logger.warning("left %s %s open: %s", run.alliance, run.day, run.error)

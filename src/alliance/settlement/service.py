@@ -42,12 +42,13 @@ from alliance.sharing.agreement import Agreement, load_agreement_text
 from alliance.sharing.rules import spec
 from alliance.sharing.versions import AgreementVersion, DepartedParty, departed_parties, in_force
 from alliance.store.database import Store, on_duplicate
-from alliance.settlement.facts import Adjusting, IngestReport, SettlementFacts
+from alliance.store.stores import Stores
+from alliance.settlement.facts import Adjusting, IngestReport
 from alliance.settlement.totals import replay_totals, rule_totals
 from alliance.store.settlement_repository import SettlementFailure, StoredRun, StoredStatementLine
 
 
-def import_order_lines(store: Store, facts: SettlementFacts, alliance_code: str, path: Path, fmt: str | None,
+def import_order_lines(stores: Stores, alliance_code: str, path: Path, fmt: str | None,
                        clock: Clock, *, all_or_nothing: bool = True, shown_as: str | None = None,
                        actor: str = "platform") -> IngestReport:
     """Check a file of order lines against the alliance and store the accepted ones.
@@ -62,6 +63,7 @@ def import_order_lines(store: Store, facts: SettlementFacts, alliance_code: str,
     included: a line may predate a departure); the currency must be the alliance's; business days
     are counted in the alliance's time zone.
     """
+    store, facts = stores.records, stores.facts
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         # Here, not only in the ledger: the lines go to the fact store before their entry is written.
@@ -115,7 +117,7 @@ class SettlementResult:
     corrections: list[tuple[int, str]] = field(default_factory=list)
 
 
-def settle(store: Store, facts: SettlementFacts, alliance_code: str, day: date | None, actor: str, clock: Clock, *,
+def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clock: Clock, *,
            allow_unshared: bool = False) -> SettlementResult:
     """Settle one business day (default yesterday, T+1) and close it; a closed day is never redone.
 
@@ -132,6 +134,7 @@ def settle(store: Store, facts: SettlementFacts, alliance_code: str, day: date |
     with its statement lines in one transaction, after the postings were checked to balance. Two
     runs of the same day at once end with exactly one saved (a unique key on alliance and day).
     """
+    store, facts = stores.records, stores.facts
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         # Before the run and before any failure is recorded: a dissolved alliance's calendar stays as it was.
@@ -291,12 +294,13 @@ def settle(store: Store, facts: SettlementFacts, alliance_code: str, day: date |
                             departed_parties(day_versions, departures, day), reason, booked)
 
 
-def settle_through(store: Store, facts: SettlementFacts, alliance_code: str, last: date, actor: str,
+def settle_through(stores: Stores, alliance_code: str, last: date, actor: str,
                    clock: Clock, *, allow_unshared: bool = False) -> Iterator[SettlementResult]:
     """Settle every open day from the next one (see `next_day`) through `last`, in order, yielding
     each run as it closes. The first run that fails raises its error; the days before it stay closed.
     `allow_unshared` confirms every day of the catch-up that would close with nothing shared.
     """
+    store, facts = stores.records, stores.facts
     while True:
         with store.unit_of_work() as uow:
             alliance_id = uow.alliances.require(alliance_code).id
@@ -306,12 +310,12 @@ def settle_through(store: Store, facts: SettlementFacts, alliance_code: str, las
                 code: uow.sharing.versions(alliance_id, code) for code in uow.sharing.codes(alliance_id)}
         first_line_day = facts.first_day(alliance_code)
         if not _settleable(first_line_day):
-            yield settle(store, facts, alliance_code, last, actor, clock)  # fails: day_unsettleable, recorded
+            yield settle(stores, alliance_code, last, actor, clock)  # fails: day_unsettleable, recorded
             return
         day = next_day(latest, first_due(first_line_day, versions) if latest is None else None, last)
         if day > last or (latest is not None and latest >= last):
             return
-        yield settle(store, facts, alliance_code, day, actor, clock, allow_unshared=allow_unshared)
+        yield settle(stores, alliance_code, day, actor, clock, allow_unshared=allow_unshared)
 
 
 def first_due(first_line_day: date | None, versions: Mapping[str, Sequence[AgreementVersion]]) -> date | None:
@@ -379,14 +383,14 @@ class DayUnsettleable(InvalidInput):
     title = Message("Day cannot be settled")
 
 
-def unsettleable_lines(store: Store, facts: SettlementFacts, alliance_code: str) -> list[tuple[str, str, str]]:
+def unsettleable_lines(stores: Stores, alliance_code: str) -> list[tuple[str, str, str]]:
     """The alliance's stored lines that break the import bounds: (line_id, business day, why)."""
-    with store.unit_of_work() as uow:
+    with stores.records.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
-    return facts.unsettleable(alliance.code)
+    return stores.facts.unsettleable(alliance.code)
 
 
-def set_aside_order_lines(store: Store, facts: SettlementFacts, alliance_code: str, line_ids: Sequence[str], reason: str,
+def set_aside_order_lines(stores: Stores, alliance_code: str, line_ids: Sequence[str], reason: str,
                           actor: str, clock: Clock) -> int:
     """The coordinator's way out of a day no run can settle: move the named lines, each one that
     breaks the import bounds (see `unsettleable_lines`) and none of a closed day, out of settlement.
@@ -394,6 +398,7 @@ def set_aside_order_lines(store: Store, facts: SettlementFacts, alliance_code: s
     They are kept in the fact store (`order_lines_set_aside`, with when and why) and the ledger
     records which and why; a corrected line can then be imported again under a new line_id.
     """
+    store, facts = stores.records, stores.facts
     reason = check_text(reason, Message("the reason"), 500)
     wanted = sorted({l.strip() for l in line_ids if l.strip()})
     if not wanted:
@@ -629,7 +634,7 @@ class Scenario:
 TOLERANCE = Decimal("0.05")  # the domain page's ±5%
 
 
-def simulate(store: Store, facts: SettlementFacts, alliance_code: str, documents: Sequence[tuple[str, str]],
+def simulate(stores: Stores, alliance_code: str, documents: Sequence[tuple[str, str]],
              first: date, last: date) -> list[Scenario]:
     """沙盘推演: replay the stored lines of [first, last] under candidate agreements; write nothing.
 
@@ -638,6 +643,7 @@ def simulate(store: Store, facts: SettlementFacts, alliance_code: str, documents
     document declares for it is flagged; a party with an expectation of 0 is flagged for any
     non-zero outcome.
     """
+    store, facts = stores.records, stores.facts
     if last < first:
         raise InvalidInput(Message("the period ends ({last}) before it begins ({first})", last=last, first=first))
     if (last - first).days > 366:
@@ -684,7 +690,7 @@ class ScheduledRun:
     waiting: bool = False  # left open: it would close with nothing shared, which only a person confirms
 
 
-def settle_due(store: Store, facts: SettlementFacts, settle_at: time, actor: str, clock: Clock) -> list[ScheduledRun]:
+def settle_due(stores: Stores, settle_at: time, actor: str, clock: Clock) -> list[ScheduledRun]:
     """Settle every day due (see `schedule.due_days`) for every alliance with an agreement, in order.
 
     One alliance's failure (say, a missing period metric) is reported, stops that alliance's
@@ -695,6 +701,7 @@ def settle_due(store: Store, facts: SettlementFacts, settle_at: time, actor: str
     reported, its attempt recorded once (the calendar says why it waits), and the alliance's
     catch-up stops at it until a coordinator settles it by hand.
     """
+    store, facts = stores.records, stores.facts
     with store.unit_of_work() as uow:
         candidates = [(a, max(uow.settlement.closed(a.id), default=None),
                        {code: uow.sharing.versions(a.id, code) for code in uow.sharing.codes(a.id)})
@@ -705,7 +712,7 @@ def settle_due(store: Store, facts: SettlementFacts, settle_at: time, actor: str
         if not _settleable(first_line_day):  # one alliance's stored lines must not stop the others
             yesterday = local_today(clock, alliance.timezone) - timedelta(days=1)
             try:
-                settle(store, facts, alliance.code, yesterday, actor, clock)  # fails: day_unsettleable, recorded
+                settle(stores, alliance.code, yesterday, actor, clock)  # fails: day_unsettleable, recorded
             except AllianceError as exc:
                 runs.append(ScheduledRun(alliance.code, yesterday, None, exc.message))
             continue
@@ -715,7 +722,7 @@ def settle_due(store: Store, facts: SettlementFacts, settle_at: time, actor: str
             if day < earliest:
                 continue
             try:
-                runs.append(ScheduledRun(alliance.code, day, settle(store, facts, alliance.code, day, actor, clock), None))
+                runs.append(ScheduledRun(alliance.code, day, settle(stores, alliance.code, day, actor, clock), None))
             except UnsharedDay as exc:
                 waiting = (f"left open by the scheduler: {exc.lines} order line(s) and no agreement in force; "
                            "closing it shares nothing, so a coordinator must settle it by hand and confirm that")

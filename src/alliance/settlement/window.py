@@ -11,8 +11,7 @@ from datetime import date, timedelta
 
 from alliance.core.clock import Clock, local_today
 from alliance.settlement.service import _settleable, earliest_day, first_due
-from alliance.store.database import Store
-from alliance.settlement.facts import SettlementFacts
+from alliance.store.stores import Stores
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,13 +20,14 @@ class SettlementWindow:
     next: date | None   # the day the next run settles, if that day is over (None: nothing to settle yet)
 
 
-def settlement_window(store: Store, facts: SettlementFacts, alliance_code: str, clock: Clock) -> SettlementWindow:
+def settlement_window(stores: Stores, alliance_code: str, clock: Clock) -> SettlementWindow:
     """The first day `alliance_code` may ever settle, and the next day it settles, as the runs decide.
 
     Days close in order: before any run, the first is the first day holding order lines (or a
     shared cost), or the founding day when none does; once a day closed, no day before the first
     closed one can close. A day earlier than an alliance's founding and its first line never can.
     """
+    store, facts = stores.records, stores.facts
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         closed = set(uow.settlement.closed(alliance.id))

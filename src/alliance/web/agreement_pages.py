@@ -20,7 +20,7 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from alliance.access.policy import Action
-from alliance.edge.deps import ClockDep, Code, Id, StoreDep
+from alliance.edge.deps import ClockDep, Code, Id, StoreDep, opened_stores
 from alliance.core.clock import local_today
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.ledger import service as ledger
@@ -160,9 +160,9 @@ def sandbox(request: Request, code: Code, store: StoreDep, clock: ClockDep, view
         for choice in chosen:
             agreement, _sep, number = choice.partition(":")
             documents.append((f"{agreement} v{number}", service.get_version(store, code, agreement, int(number)).document))
-        with request.app.state.facts.using() as facts:
+        with opened_stores(request) as stores:
             try:
-                scenarios = settlement.simulate(store, facts, code, documents, first, last)
+                scenarios = settlement.simulate(stores, code, documents, first, last)
             except AllianceError as exc:
                 problems = _problems(exc)
     members = {m.code: m.legal_name for m in registry.list_members(store, code, include_left=True)}

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from alliance.access.policy import Action
-from alliance.edge.deps import Code, StoreDep
+from alliance.edge.deps import Code, StoreDep, opened_stores
 from alliance.core.errors import AllianceError, NotFound
 from alliance.games.report import ContributionReport
 from alliance.registry import service as registry
@@ -63,8 +63,8 @@ def contribution_report_page(request: Request, code: Code, store: StoreDep, view
             context["error"], status = BAD_PERIOD, 422
         else:
             try:
-                with request.app.state.facts.using() as facts:
-                    report = contribution_report(store, facts, code, chosen.agreement, chosen.rule, first, last)
+                with opened_stores(request) as stores:
+                    report = contribution_report(stores, code, chosen.agreement, chosen.rule, first, last)
             except NotFound:
                 context["error"], status = NOT_IN_FORCE, 422
             except AllianceError as exc:

@@ -24,7 +24,7 @@ from starlette.datastructures import UploadFile
 from alliance.access.policy import Action
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.core.messages import Message
-from alliance.edge.deps import ClockDep, Code, Id, StoreDep
+from alliance.edge.deps import ClockDep, Code, Id, StoreDep, opened_stores
 from alliance.governance import disputes
 from alliance.registry import service as registry
 from alliance.sharing import service as sharing
@@ -188,8 +188,8 @@ async def open_dispute(request: Request, code: Code, store: StoreDep, clock: Clo
             agreement=agreement, version=int(version) if version.isdigit() else 0, rule=rule,
             days=_days(fields.get("days", "")), amount=fields.get("amount", ""),
             statement=fields.get("statement", "")[:disputes.MAX_STATEMENT + 1], evidence=evidence)
-        with request.app.state.facts.using() as facts:
-            return disputes.open_dispute(store, facts, code, claim, viewer.principal, clock)
+        with opened_stores(request) as stores:
+            return disputes.open_dispute(stores, code, claim, viewer.principal, clock)
 
     try:
         view = await run_in_threadpool(run)

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from alliance.access.policy import Action
-from alliance.edge.deps import ClockDep, Code, StoreDep
+from alliance.edge.deps import ClockDep, Code, StoreDep, opened_stores
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import AllianceError, InvalidInput, MemberNotFound, NotFound
 from alliance.core.money import minor_digits
@@ -91,8 +91,8 @@ def _calendar_context(request: Request, code: str, store: Store, clock: Clock, v
     today = local_today(clock, alliance.timezone)
     first, last = _month_bounds(month, today)
     try:
-        with request.app.state.facts.using() as facts:
-            window = settlement_window(store, facts, code, clock)
+        with opened_stores(request) as stores:
+            window = settlement_window(stores, code, clock)
     except FactStoreError:  # another process holds the order lines: the calendar still shows
         window = SettlementWindow(None, today - timedelta(days=1))
     period = service.period_totals(store, code, first, last)
@@ -159,8 +159,8 @@ async def settle_day(request: Request, code: Code, store: StoreDep, clock: Clock
         return await refused(422, N_("Enter the business day as YYYY-MM-DD."))
 
     def run() -> service.SettlementResult:
-        with request.app.state.facts.using() as facts:
-            return service.settle(store, facts, code, day, viewer.principal.actor, clock, allow_unshared=allow_unshared)
+        with opened_stores(request) as stores:
+            return service.settle(stores, code, day, viewer.principal.actor, clock, allow_unshared=allow_unshared)
 
     try:
         result = await run_in_threadpool(run)
@@ -276,8 +276,8 @@ async def import_orders(request: Request, code: Code, store: StoreDep, clock: Cl
                 upload.file.seek(0)
                 while chunk := upload.file.read(1 << 20):
                     out.write(chunk)
-            with request.app.state.facts.using() as facts:
-                return service.import_order_lines(store, facts, code, path, fmt, clock, all_or_nothing=not keep_good,
+            with opened_stores(request) as stores:
+                return service.import_order_lines(stores, code, path, fmt, clock, all_or_nothing=not keep_good,
                                                   shown_as=Path(upload.filename or "orders").name[:200],
                                                   actor=viewer.principal.actor)
 

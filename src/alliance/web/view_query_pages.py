@@ -17,13 +17,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from alliance.edge.deps import ClockDep, Code, FactsDep, Id, StoreDep
+from alliance.edge.deps import ClockDep, Code, Id, StoreDep, StoresDep
 from alliance.core.errors import InvalidInput
 from alliance.datashare import service
 from alliance.datashare.views import DATASETS, NUMERIC, Kind, Policy, ViewSpec, parse_filters
 from alliance.registry import service as registry
 from alliance.store.datashare_repository import StoredView
-from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
 from alliance.web.forms import CHOOSE, PostedForm
 from alliance.web.i18n import N_
 from alliance.web.render import gettext_for, render
@@ -117,9 +117,10 @@ def _filters(form: PostedForm, spec: ViewSpec, visible: list[str]) -> list[str]:
 
 
 @router.post("/alliances/{code}/sharing/views/{view_id}", response_class=HTMLResponse)
-async def run_query(request: Request, code: Code, view_id: Id, store: StoreDep, facts: FactsDep, clock: ClockDep,
+async def run_query(request: Request, code: Code, view_id: Id, stores: StoresDep, clock: ClockDep,
                     viewer: PageViewer) -> HTMLResponse:
     """Run the query: rows a page at a time, or group totals; the answer is logged for the publisher."""
+    store = stores.records
     found = service.shared_view(store, code, view_id, clock)
     spec = service.spec_of(found)
     shape = _shape(spec)
@@ -127,18 +128,19 @@ async def run_query(request: Request, code: Code, view_id: Id, store: StoreDep, 
     mode = form.values.get("mode") if form.values.get("mode") in ("rows", "groups") else "rows"
     form.values["mode"] = mode
     if mode == "rows":
-        return await _rows(request, store, facts, code, found, spec, shape, form, viewer, clock)
+        return await _rows(request, stores, code, found, spec, shape, form, viewer, clock)
     group_by = form.values.get("group_by", "")
     if group_by and group_by not in shape.groupable:
         form.fail("group_by", CHOOSE_FIELD)
         return _page(request, store, code, found, viewer, status=422, form=form)
-    answer = await run_in_threadpool(service.groups, store, facts, code, view_id, group_by=[group_by] if group_by else [],
+    answer = await run_in_threadpool(service.groups, stores, code, view_id, group_by=[group_by] if group_by else [],
                                      actor=viewer.principal.actor, clock=clock)
     return _page(request, store, code, found, viewer, form=form, answer={"mode": "groups", **answer})
 
 
-async def _rows(request: Request, store: StoreDep, facts: FactStore, code: str, found: StoredView, spec: ViewSpec,
+async def _rows(request: Request, stores: Stores, code: str, found: StoredView, spec: ViewSpec,
                 shape: QueryForm, form: PostedForm, viewer: Viewer, clock: ClockDep) -> HTMLResponse:
+    store = stores.records
     if not shape.visible:
         form.fail("mode", AGGREGATES_ONLY)
     filters = _filters(form, spec, shape.visible)
@@ -149,7 +151,7 @@ async def _rows(request: Request, store: StoreDep, facts: FactStore, code: str, 
         return _page(request, store, code, found, viewer, status=422, form=form)
     sort = None if not sort_field else ("-" if form.values.get("sort_dir") == "desc" else "") + sort_field
     try:
-        page = await run_in_threadpool(service.rows, store, facts, code, found.id, filters=filters, sort=sort,
+        page = await run_in_threadpool(service.rows, stores, code, found.id, filters=filters, sort=sort,
                                        limit=ROWS_PAGE, cursor=form.values.get("cursor") or None,
                                        actor=viewer.principal.actor, clock=clock)
     except InvalidInput:  # only the cursor is left unchecked here: a tampered one

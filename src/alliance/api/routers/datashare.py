@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
 from alliance.access.policy import Action, authorize
-from alliance.edge.deps import (ActorDep, ClockDep, Code, FactsDep, Id, Limit, Offset, PrincipalDep, StoreDep,
+from alliance.edge.deps import (ActorDep, ClockDep, Code, Id, Limit, Offset, PrincipalDep, StoreDep, StoresDep,
                                require_csrf_for_sessions)
 from alliance.edge.problems import PROBLEM_JSON
 from alliance.api.schemas import Body
@@ -59,24 +59,24 @@ def list_views(code: Code, store: StoreDep, clock: ClockDep, limit: Limit = 100,
 
 
 @router.get("/alliances/{code}/views/{view_id}/rows", responses=ERRORS)
-def rows(code: Code, view_id: Id, request: Request, store: StoreDep, facts: FactsDep, clock: ClockDep, actor: ActorDep,
+def rows(code: Code, view_id: Id, request: Request, stores: StoresDep, clock: ClockDep, actor: ActorDep,
          filter: Annotated[list[str], Query(max_length=20, description="field=value, field>=value, field<=value")] = [],  # noqa: B006
          sort: Annotated[str | None, Query(max_length=64, description="a visible field, '-' first for descending")] = None,
          limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
          cursor: Annotated[str | None, Query(max_length=200)] = None) -> dict[str, Any]:
     """Rows with the visible fields only; `next_cursor` fetches the next page."""
     require_csrf_for_sessions(request)
-    page = service.rows(store, facts, code, view_id, filters=filter, sort=sort, limit=limit, cursor=cursor,
+    page = service.rows(stores, code, view_id, filters=filter, sort=sort, limit=limit, cursor=cursor,
                         actor=actor, clock=clock)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
 @router.get("/alliances/{code}/views/{view_id}/groups", responses=ERRORS)
-def groups(code: Code, view_id: Id, request: Request, store: StoreDep, facts: FactsDep, clock: ClockDep, actor: ActorDep,
+def groups(code: Code, view_id: Id, request: Request, stores: StoresDep, clock: ClockDep, actor: ActorDep,
            group_by: Annotated[list[str], Query(max_length=1)] = []) -> dict[str, Any]:  # noqa: B006
     """Counts and sums per group of one field (or in total), for groups of at least k lines only."""
     require_csrf_for_sessions(request)
-    return service.groups(store, facts, code, view_id, group_by=group_by, actor=actor, clock=clock)
+    return service.groups(stores, code, view_id, group_by=group_by, actor=actor, clock=clock)
 
 
 def _authorize_for_view(principal: Principal, action: Action, code: str, view: StoredView) -> None:

@@ -15,7 +15,7 @@ from pydantic import Field
 from alliance.api.schemas import Body, Day
 from alliance.core.errors import InvalidInput
 from alliance.core.messages import Message
-from alliance.edge.deps import ClockDep, Code, FactsDep, Id, PrincipalDep, StoreDep
+from alliance.edge.deps import ClockDep, Code, Id, PrincipalDep, StoreDep, StoresDep
 from alliance.edge.problems import PROBLEM_JSON
 from alliance.governance import disputes
 
@@ -74,13 +74,13 @@ def list_disputes(code: Code, store: StoreDep, clock: ClockDep, principal: Princ
 
 
 @router.post("/alliances/{code}/disputes", responses=ERRORS, status_code=201)
-def open_dispute(code: Code, body: DisputeIn, store: StoreDep, facts: FactsDep, clock: ClockDep,
+def open_dispute(code: Code, body: DisputeIn, stores: StoresDep, clock: ClockDep,
                  principal: PrincipalDep) -> dict[str, Any]:
     """Open a dispute for your member; the neutral data report is built and kept at once."""
     claim = disputes.Claim(claimant=body.claimant, respondents=body.respondents, agreement=body.agreement,
                            version=body.version, rule=body.rule, days=body.days, amount=body.amount,
                            statement=body.statement, evidence=_files(body.evidence))
-    return disputes.open_dispute(store, facts, code, claim, principal, clock).as_json()
+    return disputes.open_dispute(stores, code, claim, principal, clock).as_json()
 
 
 @router.get("/alliances/{code}/disputes/ladder", responses=ERRORS)

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from alliance.api.schemas import Body, Day, SettlementOut, StatementOut
-from alliance.edge.deps import ActorDep, ClockDep, Code, FactsDep, PrincipalDep, StoreDep
+from alliance.edge.deps import ActorDep, ClockDep, Code, PrincipalDep, StoreDep, StoresDep
 from alliance.edge.problems import PROBLEM_JSON, problem_in_language
 from alliance.api.statement_reads import ClosedDayStatements
 from alliance.core.errors import InvalidInput
@@ -49,7 +49,7 @@ def _report(r: IngestReport, locale: str) -> dict[str, Any]:
 @router.post("/alliances/{code}/order-lines", responses=ERRORS,
              openapi_extra={"requestBody": {"content": {t: {} for t in FORMATS}, "required": True}})
 async def import_lines(
-    code: Code, request: Request, store: StoreDep, facts: FactsDep, clock: ClockDep, actor: ActorDep,
+    code: Code, request: Request, stores: StoresDep, clock: ClockDep, actor: ActorDep,
     all_or_nothing: bool = True,
 ) -> JSONResponse:
     """Bulk import: the body is CSV, XLSX, JSON Lines or Parquet (by Content-Type). With bad lines and
@@ -60,13 +60,13 @@ async def import_lines(
         raise InvalidInput(Message("Content-Type must be one of {formats}", formats=', '.join(FORMATS)))
     # Bounded by the one body limit (ALLIANCE_MAX_BODY_MB, edge.guards.BodyLimit) before it is read.
     body = await request.body()
-    registry.get_alliance(store, code)  # an unknown alliance is a 404 before the body is stored
+    registry.get_alliance(stores.records, code)  # an unknown alliance is a 404 before the body is stored
 
     def run() -> IngestReport:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"upload.{fmt}"
             path.write_bytes(body)
-            return service.import_order_lines(store, facts, code, path, fmt, clock, all_or_nothing=all_or_nothing,
+            return service.import_order_lines(stores, code, path, fmt, clock, all_or_nothing=all_or_nothing,
                                               shown_as=Message("the uploaded {format} file", format=fmt),
                                               actor=actor)
 
@@ -96,14 +96,14 @@ class SettleIn(Body):
 
 
 @router.post("/alliances/{code}/settlements", status_code=201, responses={**ERRORS, 201: {"model": SettlementOut}})
-def settle(request: Request, code: Code, actor: ActorDep, body: SettleIn, store: StoreDep, facts: FactsDep,
+def settle(request: Request, code: Code, actor: ActorDep, body: SettleIn, stores: StoresDep,
            clock: ClockDep) -> JSONResponse:
     """Settle and close a business day (default yesterday in the alliance's time zone).
 
     A day with order lines but no agreement in force would close for good with nothing shared: it is
     refused with 409 `day_unshared` (saying how many lines) unless the body has `allow_unshared: true`."""
     try:
-        result = service.settle(store, facts, code, body.day, actor, clock, allow_unshared=body.allow_unshared)
+        result = service.settle(stores, code, body.day, actor, clock, allow_unshared=body.allow_unshared)
     except UnsharedDay as exc:
         asked = UnsharedDay(exc.alliance, exc.day, exc.lines, Message('send "allow_unshared": true'))
         return _problem(request, exc.status, exc.code, exc.title, asked.message, day=exc.day.isoformat(),
@@ -165,7 +165,7 @@ def record_metrics(code: Code, body: MetricsIn, store: StoreDep, clock: ClockDep
 
 @router.get("/alliances/{code}/agreements/{agreement}/rules/{rule}/contribution-report", responses=ERRORS,
             response_class=Response)
-def contribution_report(code: Code, agreement: Code, rule: Code, store: StoreDep, facts: FactsDep,
+def contribution_report(code: Code, agreement: Code, rule: Code, stores: StoresDep,
                         first: Annotated[Day, Query(alias="from")], last: Annotated[Day, Query(alias="to")],
                         format: str = "json") -> Response:  # noqa: A002
     """A contribution rule's split over a period, recomputed from recorded data and explained per
@@ -174,7 +174,7 @@ def contribution_report(code: Code, agreement: Code, rule: Code, store: StoreDep
 
     if format not in ("json", "markdown", "html"):
         raise InvalidInput(Message("format must be json, markdown or html, not {format!r}", format=format))
-    report = report_of(store, facts, code, agreement, rule, first, last)
+    report = report_of(stores, code, agreement, rule, first, last)
     if format == "markdown":
         return Response(report.markdown(), media_type="text/markdown; charset=utf-8")
     if format == "html":
