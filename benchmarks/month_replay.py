@@ -107,9 +107,10 @@ def generate(facts: FactStore, lines: int, days: int, members: int) -> None:
     for n in range(days):
         day = FIRST_DAY + timedelta(days=n)
         midnight = datetime(day.year, day.month, day.day, tzinfo=SHANGHAI).timestamp()  # local midnight
-        facts._db.execute(DAY_SQL.format(lo=lines * n // days, hi=lines * (n + 1) // days, members=members, codes=codes,
-                                         day=day.isoformat(), midnight=int(midnight), alliance=f"'{ALLIANCE}'"))
-    facts._db.execute("CHECKPOINT")
+        with facts.writing() as db:
+            db.execute(DAY_SQL.format(lo=lines * n // days, hi=lines * (n + 1) // days, members=members, codes=codes,
+                                      day=day.isoformat(), midnight=int(midnight), alliance=f"'{ALLIANCE}'"))
+    facts.query("CHECKPOINT")
 
 
 def found(folder: Path, members: int) -> tuple[Store, str]:
@@ -147,7 +148,7 @@ class Sampler:
     """DuckDB's own memory (duckdb_memory(): its buffer manager), sampled every 50 ms: the peak seen."""
 
     def __init__(self, facts: FactStore) -> None:
-        self._cursor = facts._db.cursor()
+        self._cursor = facts.cursor()
         self._stop = threading.Event()
         self.peak = 0
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -242,7 +243,8 @@ def main() -> None:
         path = args.facts or folder / "facts.duckdb"
         facts = FactStore(path)
         if facts.count(ALLIANCE) != args.lines or facts.first_day(ALLIANCE) != FIRST_DAY:
-            facts._db.execute("DELETE FROM order_lines")
+            with facts.writing() as db:
+                db.execute("DELETE FROM order_lines")
             started = time.perf_counter()
             generate(facts, args.lines, args.days, args.members)
             generated = time.perf_counter() - started
@@ -254,7 +256,7 @@ def main() -> None:
         # A fresh store, as a replay would open it: nothing of generation left in DuckDB's buffers.
         facts.close()
         facts = FactStore(path)
-        settings = dict(facts._read("SELECT name, value FROM duckdb_settings() WHERE name IN ('threads', "
+        settings = dict(facts.query("SELECT name, value FROM duckdb_settings() WHERE name IN ('threads', "
                                     "'memory_limit')", []))
 
         before_replay_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # (the reset restarts it too)
@@ -279,7 +281,7 @@ def main() -> None:
         baseline = float("inf")
         for _ in range(2):
             started = time.perf_counter()
-            groups = len(facts._read(query, [ALLIANCE]))
+            groups = len(facts.query(query, [ALLIANCE]))
             baseline = min(baseline, time.perf_counter() - started)
         facts.close()
         store.close()

@@ -6,9 +6,10 @@ Targets (the settlement issue), on the 2-core reference machine:
   1. settling a day of 10 million lines under an agreement of eight rules of eight kinds, from the
      fact store to saved statements, in at most 10 s and 4 GiB peak memory (measured in a fresh
      child process: `service.settle` exactly as `alliance settle` runs it);
-  2. the rule-application stage (every rule's totals gathered in SQL, then the exact arithmetic)
-     at least 0.3 times the rows per second of a plain DuckDB `SUM(amount) GROUP BY seller` over
-     the same lines, measured in the same process;
+  2. (retired by issue 21: settling a whole day is not what a user waits on; the ratio is still
+     printed, for comparison with earlier runs) the rule-application stage (every rule's totals
+     gathered in SQL, then the exact arithmetic) against a plain DuckDB `SUM(amount) GROUP BY
+     seller` over the same lines, measured in the same process;
   3. the same stage at least 15 times the rows per second of a straightforward Python `Decimal`
      loop applying the same rules line by line to a sample.
 It also prints the ingestion of the generated Parquet file (target: 10M lines in 30 s), the
@@ -188,7 +189,7 @@ def main() -> None:
         store = Store.open(f"sqlite:///{folder / 'alliance.db'}")
         metrics = store_metrics(store)
         ctx = service.period_context(agreement, DAY, metrics)
-        baseline = best_of(3, lambda: facts._read(
+        baseline = best_of(3, lambda: facts.query(
             "SELECT seller, sum(amount_minor) FROM order_lines WHERE alliance = ? AND business_day = ? GROUP BY seller",
             [ALLIANCE, DAY]))
         rule_stage = best_of(3, lambda: settle_totals(agreement, DAY, rule_totals(facts, ALLIANCE, agreement.rules, DAY), ctx))
@@ -196,7 +197,7 @@ def main() -> None:
         dispute = best_of(1, lambda: contribution_report(Stores(store, facts), ALLIANCE, "bench", "referrals", *month).markdown())
 
         # 3. Python on a sample: the Decimal loop, and the reference engine.
-        sample_rows = facts._read(
+        sample_rows = facts.query(
             """SELECT seller, product_owner, channel, sku, CAST(amount_minor / 100 AS DECIMAL(18, 2))::VARCHAR,
                       CAST(cost_minor / 100 AS DECIMAL(18, 2))::VARCHAR, attributed_to
                FROM order_lines WHERE alliance = ? AND business_day = ? LIMIT ?""", [ALLIANCE, DAY, args.sample])
@@ -226,7 +227,7 @@ def main() -> None:
         return "PASS" if ok else "FAIL"
 
     print(f"\n  end to end <= {target_end:.1f} s (scaled) and <= 4 GiB: {verdict(seconds <= target_end and peak_kib <= 4 * 2**20)}")
-    print(f"  rule stage / DuckDB group-by rows/s = {stage_ratio:.2f} (target >= 0.30): {verdict(stage_ratio >= 0.3)}")
+    print(f"  rule stage / DuckDB group-by rows/s = {stage_ratio:.2f} (the 0.30 target was retired by issue 21)")
     print(f"  rule stage / Decimal loop rows/s    = {loop_ratio:.0f}x (target >= 15x): {verdict(loop_ratio >= 15)}")
     print(f"  ingestion {ingest:.1f} s <= {target_ingest:.1f} s (scaled): {verdict(ingest <= target_ingest)}")
 

@@ -77,7 +77,7 @@ def test_a_backup_restores_into_an_empty_sqlite_store_verified(store: Store, tmp
         assert ledger.verify_store(target, "cloud-hw", [ledger.public_key(store, "cloud-hw")]).ok
         restored_facts = FactStore(tmp_path / "restored" / "facts.duckdb")
         try:
-            assert restored_facts._db.execute("SELECT sum(amount_minor) FROM order_lines").fetchone()[0] == 100001 + 5000 + 33333
+            assert restored_facts.query("SELECT sum(amount_minor) FROM order_lines")[0][0] == 100001 + 5000 + 33333
         finally:
             restored_facts.close()
     finally:

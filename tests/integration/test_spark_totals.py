@@ -252,7 +252,7 @@ def test_a_month_with_refunds_and_late_lines_settles_to_the_cent_on_both_engines
         if number == 0:
             assert export_parquet(facts, root) == len(batch)
         else:  # the mirror: each batch appended as it lands
-            assert append_batch(facts._db.sql(f"SELECT * FROM order_lines WHERE alliance = 'm' AND "
+            assert append_batch(facts.cursor().sql(f"SELECT * FROM order_lines WHERE alliance = 'm' AND "
                                               f"epoch_us(ingested_at) = {watermark}"), root) == len(batch)
         for day in days:
             # As the service runs a day: its lines, then the late lines of each closed day.
@@ -290,7 +290,7 @@ CHECKSUM = """SELECT count(*), md5(string_agg(concat_ws('|', alliance, line_id, 
 
 
 def checksum(facts: FactStore) -> tuple[int, str]:
-    return tuple(facts._read(CHECKSUM, [])[0])  # type: ignore[return-value]
+    return tuple(facts.query(CHECKSUM, [])[0])  # type: ignore[return-value]
 
 
 def test_an_export_imports_back_line_for_line_and_a_conflict_stores_nothing(tmp_path: Path) -> None:
