@@ -35,8 +35,10 @@ os.environ["LANGUAGE"] = "en"
 settings.register_profile("repeatable", derandomize=True, database=None, deadline=None)
 settings.register_profile("fuzz", max_examples=1000, deadline=None)
 settings.load_profile("fuzz" if os.environ.get("ALLIANCE_FUZZ") == "1" else "repeatable")
+from argon2 import PasswordHasher
 from sqlalchemy.engine import make_url
 
+from alliance.access import credentials
 from alliance.core.clock import FrozenClock
 from alliance.store.database import Store
 from alliance.store.stores import Stores
@@ -46,6 +48,12 @@ from tests.support.spark import spark_session  # noqa: F401  (a fixture: one Spa
 
 if TYPE_CHECKING:
     from alliance.store.facts import FactStore
+
+# Passwords are hashed at argon2id's minimum cost in this process (8 KiB, one pass: ~0.1 ms), not
+# the platform's (64 MiB, three passes: 0.1-0.3 s for each hash and each sign-in), which made a
+# fifth of the suite's time. The code path is the same; tests/unit/test_access.py checks the
+# platform's cost, and the tests that start `alliance` in a process of its own run with it.
+credentials._passwords = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai
 

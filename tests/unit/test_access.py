@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alliance.access.credentials import hash_password, new_api_key, password_matches, secret_matches, split_key
+from alliance.access.credentials import (PASSWORD_HASHER, hash_password, new_api_key, password_matches, secret_matches,
+                                        split_key)
 from alliance.access.policy import A_ROLE, ACTION_NAMES, ALLOWED, ROLE_NAMES, Action, Forbidden, authorize, check_scopes
 from alliance.access.roles import Principal, Role
 from alliance.access.service import parse_duration
@@ -27,6 +28,9 @@ def test_api_keys_are_shown_once_and_kept_as_a_digest() -> None:
 def test_passwords_are_argon2id() -> None:
     stored = hash_password("correct horse battery")
     assert stored.startswith("$argon2id$")
+    # The platform's cost (the suite hashes at argon2's minimum, tests/conftest.py): 64 MiB, 3 passes.
+    assert PASSWORD_HASHER.hash("x").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert password_matches(PASSWORD_HASHER.hash("correct horse battery"), "correct horse battery")
     assert password_matches(stored, "correct horse battery") and not password_matches(stored, "wrong")
     assert not password_matches("not a hash", "x")
 

@@ -19,7 +19,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 KEY_PATTERN = re.compile(r"^al_([a-z0-9]{8})_([A-Za-z0-9_-]{43})$")
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-_passwords = PasswordHasher()
+# The platform's hasher. The test suite swaps `_passwords` for one at argon2's minimum cost
+# (tests/conftest.py): the code path is the same, the sign-ins of a thousand tests are not slow.
+PASSWORD_HASHER = PasswordHasher()
+_passwords = PASSWORD_HASHER
 
 
 def hash_password(password: str) -> str:
