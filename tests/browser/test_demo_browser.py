@@ -25,7 +25,7 @@ from alliance.store.facts import FactStore
 from alliance.store.stores import Stores
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, contrast_failures, require_chromium, screenshot, serve
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ALLIANCE = "yuejia-retail"
 MILK = "内蒙古草原鲜乳业有限公司"

@@ -23,6 +23,9 @@ from alliance.server import create_app
 from alliance.store.database import Store
 from tests.support.factories import make_alliance, member_values
 
+# Every operation fuzzed for every role (the platform admin's run alone takes two minutes): CI runs
+# it (pyproject's `slow` marker).
+pytestmark = pytest.mark.slow
 EXAMPLES = 25
 # CI must not fail on a draw: the examples are the same every run; ALLIANCE_FUZZ=1 explores anew.
 DERANDOMIZE = os.environ.get("ALLIANCE_FUZZ") != "1"

@@ -22,6 +22,7 @@ runner = CliRunner()
 
 # The command on SQLite only: loading the history on PostgreSQL is tests/integration/test_demo_history.py's.
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.slow
 def test_the_demo_command_loads_a_history_and_keeps_the_sign_ins(database_url: str, monkeypatch: pytest.MonkeyPatch,
                                                                  tmp_path: Path) -> None:
     monkeypatch.setenv("ALLIANCE_DATABASE_URL", database_url)

@@ -31,6 +31,9 @@ from alliance.store.stores import Stores
 from tests.support.factories import hardware_split
 from tests.support.http import admin_headers, member_headers
 
+# Real `alliance serve` processes (20 s a test): CI runs them (pyproject's `slow` marker).
+pytestmark = pytest.mark.slow
+
 V1 = "/api/v1/alliances/cloud-hw"
 HEADER = "line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,cost,currency\n"
 BOUND = 120  # seconds before the test calls the server stuck (a bound, not a measurement)

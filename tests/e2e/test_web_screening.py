@@ -224,6 +224,7 @@ def test_save_this_run_stores_the_ranking_shown(world: World) -> None:
     assert f"{BASE}/runs/{run.id}" in c.get(BASE).text
 
 
+@pytest.mark.slow
 def test_saved_runs_are_listed_newest_first_a_page_at_a_time(world: World) -> None:
     c = world.client("coord")
     csrf = csrf_of(c.get(BASE).text)

@@ -25,6 +25,9 @@ from alliance.store.database import Store
 from alliance.store.facts import FactStore
 from alliance.store.stores import Stores
 
+# Each test loads the demo's weeks of history (30-40 s): CI runs them (pyproject's `slow` marker).
+pytestmark = pytest.mark.slow
+
 CODES = [d.spec.code for d in DEMO_ALLIANCES]
 TZ = "Asia/Shanghai"
 # 23:30 UTC is 07:30 the next morning in Shanghai: "yesterday" is the UTC date, and the last day is

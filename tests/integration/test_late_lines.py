@@ -339,6 +339,7 @@ def _run_schedule(tmp_path: Path, batches: list[list[tuple[int, int]]], settle_a
 @given(batches=st.lists(st.lists(st.tuples(st.integers(0, 70), st.integers(-60_000, 90_000).filter(bool)),
                                  min_size=1, max_size=4), min_size=1, max_size=6),
        settle_after=st.lists(st.integers(0, 40), min_size=6, max_size=6))
+@pytest.mark.slow
 def test_each_period_pays_its_volume_once_whatever_arrives_when(tmp_path_factory: pytest.TempPathFactory,
                                                                  batches: list[list[tuple[int, int]]],
                                                                  settle_after: list[int]) -> None:

@@ -27,7 +27,7 @@ from alliance.store.facts.engines import close_engines, open_facts  # noqa: E402
 from tests.integration.test_late_lines import COST, TIERS, at, ingest, line  # noqa: E402
 from tests.support.factories import HW_SPLIT, admin_of, credit_code, make_alliance  # noqa: E402
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 D5, D6, D7 = date(2026, 12, 5), date(2026, 12, 6), date(2026, 12, 7)
 

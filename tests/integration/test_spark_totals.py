@@ -31,7 +31,7 @@ from alliance.store.facts import FactStore
 from alliance.store.facts.parquet import MARKER, append_batch, export_parquet, import_parquet
 from tests.integration.test_columnar_settlement import write_csv
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 MEMBERS = ["YJ", "MILK", "SNACK", "CLEAN", "BABY", "BEAUTY"]
 CHANNELS = ["store", "mini-program", "membership", "referral"]
