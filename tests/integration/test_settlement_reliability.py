@@ -86,3 +86,26 @@ def test_the_period_invariants_catch_a_sale_settled_twice(played: WorldRun) -> N
     rows = {day: played.rows(day) for day in played.runs}
     assert period_invariants(played.agreement, rows, played.stored, played.metrics) == []
     assert period_invariants(played.agreement, rows, doubled, played.metrics) != []
+
+
+def test_a_failed_world_is_told_at_once_with_the_command_that_replays_it() -> None:
+    import io
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from tests.reliability.__main__ import Ticker
+    from tests.reliability.driver import Report
+
+    out = io.StringIO()
+    console = Console(file=out, width=200)  # not a terminal: progress as lines
+    with Progress(console=console) as progress:
+        task = progress.add_task("settling", total=40)
+        ticker = Ticker(progress, task, console, 40)
+        ticker.advance(Report(SEED, 3), 10)
+        ticker.advance(Report(SEED, 4, failures=["world 4: a cent created"]), 30)
+    told = out.getvalue()
+    assert "FAILED world 4: reproduce with `python -m tests.reliability --seed 1 --world 4`" in told
+    assert "FAILED world 3" not in told
+    assert "settled 10 of 40" in told and "0 world(s) failed" in told
+    assert "settled 40 of 40" in told and "1 world(s) failed" in told

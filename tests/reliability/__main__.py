@@ -33,16 +33,22 @@ class Ticker:
 
     def __init__(self, progress: Progress, task: TaskID, console: Console, total: int) -> None:
         self.progress, self.task, self.console, self.total = progress, task, console, total
-        self.done, self.shown = 0, 0
+        self.done, self.shown, self.failed = 0, 0, 0
         self.started = time.perf_counter()
 
-    def advance(self, settlements: int) -> None:
+    def advance(self, report: Report, settlements: int) -> None:
         self.progress.advance(self.task, settlements)
         self.done += settlements
+        if report.failures:  # at once, not only in the summary: a long run stopped early still tells
+            self.failed += 1
+            self.console.print(f"FAILED world {report.world}: reproduce with "
+                               f"`python -m tests.reliability --seed {report.seed} --world {report.world}`",
+                               markup=False, highlight=False)
         if not self.console.is_terminal and self.done * 20 // self.total > self.shown:
             self.shown = self.done * 20 // self.total
             self.console.print(f"settled {self.done:,} of {self.total:,} "
-                               f"({time.perf_counter() - self.started:.0f} s)", highlight=False)
+                               f"({time.perf_counter() - self.started:.0f} s), {self.failed} world(s) failed",
+                               highlight=False)
 
 
 def play(seed: int, worlds: list[int], workers: int, ticker: Ticker) -> list[Report]:
@@ -50,7 +56,7 @@ def play(seed: int, worlds: list[int], workers: int, ticker: Ticker) -> list[Rep
     if workers <= 1:
         for number in worlds:
             reports.append(run_world(seed, number))
-            ticker.advance(world_size(seed, number))
+            ticker.advance(reports[-1], world_size(seed, number))
         return reports
     with ProcessPoolExecutor(workers) as pool:
         pending: set[Future[Report]] = set()
@@ -64,7 +70,7 @@ def play(seed: int, worlds: list[int], workers: int, ticker: Ticker) -> list[Rep
             for future in done:
                 report = future.result()
                 reports.append(report)
-                ticker.advance(world_size(seed, report.world))
+                ticker.advance(report, world_size(seed, report.world))
                 if (number := next(queue, None)) is not None:
                     pending.add(pool.submit(run_world, seed, number))
     return reports
