@@ -39,7 +39,7 @@ from alliance.sharing.terms import AgreementKind, Base, Period, RuleKind, Select
 # The vocabulary (`sharing.terms`) and the contribution methods stay importable from here.
 __all__ = ["AGREEMENT", "Agreement", "AgreementInvalid", "AgreementKind", "Base", "Clause", "ClauseKind", "CONTRIBUTION_METHODS", "KIND_KEYS", "NUMBER_DIGITS",
            "NUMBER_PLACES", "ONE", "Period", "Rule", "RuleKind", "Selector", "Tier", "TierMode", "VolumeOf",
-           "canonical_json", "digest", "load_agreement_text", "parse_agreement"]
+           "canonical_json", "digest", "load_agreement_text", "parse_agreement", "plain_value"]
 
 
 class AgreementInvalid(InvalidInput):
@@ -358,6 +358,11 @@ def _plain(value: Any) -> Any:
 # The fields added with contract sets, left out of the canonical form while they hold their
 # defaults: a version signed before them keeps the digest it was signed with.
 _LATER_DEFAULTS = {"kind": AgreementKind.STANDALONE.value, "under": None, "amends": None, "clauses": []}
+
+
+def plain_value(value: Any) -> Any:
+    """A value of a document (a clause's fields, a rule's parameters) as JSON-ready data, as signed."""
+    return _plain(value)
 
 
 def canonical_json(agreement: Agreement) -> str:

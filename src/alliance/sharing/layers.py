@@ -18,7 +18,12 @@ from datetime import date
 from alliance.core.messages import Message
 from alliance.sharing.agreement import Agreement, AgreementKind, Clause
 from alliance.sharing.clauses import clause_spec
+from alliance.sharing.rules.form import N_
 from alliance.sharing.versions import AgreementVersion, in_force
+
+
+KIND_LABELS = {AgreementKind.STANDALONE: N_("Standalone agreement"), AgreementKind.FRAMEWORK: N_("Framework agreement"),
+               AgreementKind.PROJECT: N_("Project agreement"), AgreementKind.SUPPLEMENT: N_("Supplement")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +147,17 @@ class Node:
     agreement: Agreement          # its latest version
     version: AgreementVersion
     children: list[Node] = field(default_factory=list)
+
+
+def find(roots: Sequence[Node], code: str) -> tuple[Node | None, Node | None]:
+    """The node of `code` in the forest and its parent (None for a root or a code not found)."""
+    stack: list[tuple[Node, Node | None]] = [(n, None) for n in roots]
+    while stack:
+        node, parent = stack.pop()
+        if node.code == code:
+            return node, parent
+        stack += [(child, node) for child in node.children]
+    return None, None
 
 
 def tree(latest: Sequence[tuple[AgreementVersion, Agreement]]) -> list[Node]:

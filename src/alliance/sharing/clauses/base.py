@@ -63,9 +63,13 @@ class Template:
     zh: str
     en: str
     fields: Mapping[str, Any]
+    fields_en: Mapping[str, Any] | None = None  # where the typical fields are words: in English
 
     def text(self, language: str) -> str:
         return self.zh if language.lower().startswith("zh") else self.en
+
+    def typical(self, language: str) -> Mapping[str, Any]:
+        return {**self.fields, **(self.fields_en or {})} if not language.lower().startswith("zh") else self.fields
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,5 +59,6 @@ SPEC = ClauseKindSpec(
         zh="各方仅为下列目的使用下列共享数据，保存期限届满后予以删除或匿名化处理。",
         en="The parties use the shared data listed here only for the purposes listed here, and delete or "
            "anonymise it when the retention period ends.",
-        fields={"data": ["order lines"], "purposes": ["settlement", "joint marketing"], "retention_days": 730}),
+        fields={"data": ["订单明细"], "purposes": ["结算", "联合营销"], "retention_days": 730},
+        fields_en={"data": ["order lines"], "purposes": ["settlement", "joint marketing"]}),
 )

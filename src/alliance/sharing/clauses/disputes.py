@@ -82,5 +82,7 @@ SPEC = ClauseKindSpec(
         en="The parties first negotiate any dispute arising from this agreement in good faith, then mediate; a "
            "dispute still unresolved goes to the arbitration body named here under its rules, and its award is final.",
         fields={"negotiation_days": 30, "mediation_days": 30, "final": "arbitration",
-                "arbitration_body": "中国国际经济贸易仲裁委员会", "seat": "上海", "governing_law": "中华人民共和国法律"}),
+                "arbitration_body": "中国国际经济贸易仲裁委员会", "seat": "上海", "governing_law": "中华人民共和国法律"},
+        fields_en={"arbitration_body": "China International Economic and Trade Arbitration Commission (CIETAC)",
+                   "seat": "Shanghai", "governing_law": "the laws of the People's Republic of China"}),
 )

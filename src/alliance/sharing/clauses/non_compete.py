@@ -53,5 +53,5 @@ SPEC = ClauseKindSpec(
         zh="合作期间及约定期限内，受约束方不得在约定范围内与联盟开展竞争业务；本条款不得限制法律允许的正常经营。",
         en="During the co-operation and until the date named here, the bound parties do not compete with the "
            "alliance in the scope named here; this clause never restricts ordinary business the law allows.",
-        fields={"scope": "同类产品的线上销售"}),
+        fields={"scope": "同类产品的线上销售"}, fields_en={"scope": "online sales of like products"}),
 )

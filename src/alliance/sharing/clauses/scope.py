@@ -54,5 +54,5 @@ SPEC = ClauseKindSpec(
         zh="各方在约定地域内就约定产品和渠道开展合作，合作范围以外的业务不受本协议约束。",
         en="The parties co-operate on the products and channels named here, in the territory named here; "
            "business outside this scope is not governed by this agreement.",
-        fields={"territory": "中国大陆", "channels": ["online", "store"]}),
+        fields={"territory": "中国大陆", "channels": ["online", "store"]}, fields_en={"territory": "Mainland China"}),
 )
