@@ -226,6 +226,15 @@ rules:
     description: 硬件方代销云平台年费：收入 85% 归软件方，15% 为渠道佣金
     select: {{seller: ZL, product_owner: YQ}}
     shares: {{YQ: 0.85, ZL: 0.15}}
+  - id: gateway-certification
+    kind: milestone_release
+    description: 网关通过入网认证后，软件方向硬件方支付联合研发第二期款
+    milestone: 网关通过入网认证
+    evidence: 入网许可证
+    confirmed_by: YQ
+    amount: "50000.00"
+    payer: YQ
+    payee: ZL
 """
         # A second version from the middle of the history: the channel commission rises to 20%.
         v2 = v1.replace(f"effective_from: {_date(first)}", f"effective_from: {_date(middle)}") \

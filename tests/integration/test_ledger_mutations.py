@@ -52,6 +52,7 @@ from alliance.store.tables import correction_transfers, corrections
 from alliance.store.tables import gov_minutes_signoffs
 from tests.support import snapshots
 from alliance.store.tables import ratings as rating_rows
+from alliance.store.tables import milestones as milestone_rows
 from tests.support.factories import admin_of, credit_code, make_alliance, member_values
 from tests.support.web import in_chinese
 
@@ -61,6 +62,14 @@ effective_from: 2027-01-01
 parties: [M0001, M0002]
 rules:
   - {id: r, kind: fixed_split, select: {channel: store}, base: revenue, shares: {M0001: 0.3, M0002: 0.7}}
+"""
+MILESTONES = """
+agreement: rd
+effective_from: 2027-01-01
+parties: [M0001, M0002]
+rules:
+  - {id: proto, kind: milestone_release, milestone: 样机, evidence: 检测报告, confirmed_by: M0002, amount: "100.00",
+     payer: M0001, payee: M0002}
 """
 LATER = AGREEMENT.replace("2027-01-01", "2027-03-01").replace("0.3,", "0.4,").replace("0.7}", "0.6}")
 TABLE = CandidateTable(["伙伴A", "伙伴B", "伙伴C"],
@@ -540,10 +549,52 @@ def test_every_mutation_of_a_correction_is_caught_and_named(corrected: Recorded,
         assert "correction " in str(report.first_mismatch), (name, str(report.first_mismatch))
 
 
+MILESTONE_CATALOGUE: list[tuple[str, Mutation, str]] = [
+    ("milestone's evidence edited", lambda c, aid: c.execute(update(milestone_rows).where(
+        milestone_rows.c.alliance_id == aid).values(evidence=[{"name": "x.pdf", "sha256": "cd" * 32}])),
+     "milestone 1 differs from what was recorded: evidence_sha256"),
+    ("milestone unconfirmed behind the ledger", lambda c, aid: c.execute(update(milestone_rows).where(
+        milestone_rows.c.alliance_id == aid).values(status="recorded")),
+     "milestone 1 differs from what was recorded: status"),
+    ("milestone forged", lambda c, aid: c.execute(insert(milestone_rows).values(
+        alliance_id=aid, agreement="rd", rule_id="proto", version=1, status="rejected", evidence=[],
+        recorded_by="user:x", recorded_at=datetime(2027, 1, 16, tzinfo=UTC))),
+     "is stored but no ledger entry records it"),
+]
+
+
+@pytest.fixture
+def milestoned(store: Store, clock: FrozenClock) -> Recorded:
+    """Alliance `nb` with a signed project agreement whose milestone was recorded and confirmed."""
+    from alliance.sharing import milestone_service
+
+    make_alliance(store, clock, code="nb")
+    for n in (1, 2):
+        registry.add_member(store, "nb", member_values(n), clock)
+    sharing.propose_version(store, "nb", MILESTONES, "秘书长", clock)
+    for member in ("M0001", "M0002"):
+        sharing.sign(store, "nb", "rd", 1, member, "代表", clock, principal=admin_of("nb", member))
+    milestone_service.record(store, "nb", "rd", "proto", [("检测报告.pdf", "ab" * 32)], clock, principal=COORDINATOR)
+    milestone_service.decide(store, "nb", "rd", "proto", True, "", clock, principal=admin_of("nb", "M0002"))
+    assert ledger.verify_store(store, "nb").ok
+    with store.unit_of_work() as uow:
+        return Recorded(store, uow.alliances.require("nb").id)
+
+
+@pytest.mark.parametrize(("name", "mutate", "expected"), MILESTONE_CATALOGUE, ids=[c[0] for c in MILESTONE_CATALOGUE])
+def test_every_mutation_of_a_milestone_is_caught_and_named(milestoned: Recorded, name: str, mutate: Mutation,
+                                                           expected: str) -> None:
+    with milestoned.store.engine.begin() as c:
+        mutate(c, milestoned.aid)
+    report = ledger.verify_store(milestoned.store, "nb")
+    assert not report.ok, name
+    assert expected in str(report.first_mismatch), (name, str(report.first_mismatch))
+
+
 def test_the_catalogue_covers_every_ledger_table_and_recorded_kind() -> None:
     from alliance.ledger.coverage import KINDS
 
-    touched = " ".join(name for name, _, _ in [*CATALOGUE, *CORRECTION_CATALOGUE])
+    touched = " ".join(name for name, _, _ in [*CATALOGUE, *CORRECTION_CATALOGUE, *MILESTONE_CATALOGUE])
     for word in ("entry", "subtree", "head", "checkpoint", "key"):
         assert word in touched
     for kind in KINDS:

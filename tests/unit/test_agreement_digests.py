@@ -49,17 +49,19 @@ rules:
   - {id: contrib, kind: contribution}
   - {id: contrib2, kind: contribution, members: [A, B], method: banzhaf}
   - {id: contrib3, kind: contribution, method: shapley}
+  - {id: tranche, kind: milestone_release, milestone: 样机, evidence: 报告, confirmed_by: committee, amount: "5000.00",
+     payer: A, payee: fund}
 """
 
 DIGESTS = {
     'benchmark': 'b8da5f170b14fb05d0ce50aee51c3ba71ee0029e9fd47aeb20d8cbb59027184f',
-    'demo cloud-hw 0': '33e71299172019a391729dac9954417dc083ed3273921f1a6db72ae4b94c8aec',
-    'demo cloud-hw 1': '4fdf137e86dca5ff07038eef579766365bb2bed2e29dd5848e831cfa2bc5efdf',
+    'demo cloud-hw 0': '87a2050d7d89275b5961035002908ac2aa9fdbeb5e0d7e2d643fa2eb54b2864e',
+    'demo cloud-hw 1': '22659e2c13a1e96bd658a8dd2e474b6ba88e3665cd156e84cd4ad2e4c8f7b453',
     'demo nb-precision 0': 'ddabf1824289dadafe258b0ec76b0d6c02fd4d31f2b617d29e10ac53944cd860',
     'demo nb-precision-buy 0': '0d6568f291acbd6899e7fb2b0e580359ec5e82c380b4c11b10abe0957df183c7',
     'demo yuejia-retail 0': '568f2e304eaa0bb5cb087b76ab93e4d09d0091779c1e5197b35346522e6e8d9b',
-    'docs/examples/agreement-yuejia.yaml': '043cca003ca42c38dcc3e97a9580a2c9ccbb4fddea86be60d8186f7c1613095f',
-    'every kind': '5bde29c9470e26bc71f418527627e1f379e39d8a88de6f84e155f643ae402424',
+    'docs/examples/agreement-yuejia.yaml': 'ef8093df53569d886df626f6ace870aab2287d0dc83412a2105d7244481e2fd5',
+    'every kind': 'c3c13c62d237e14ebf2e750c549e87a39c6fdb8fadb2e45e479f6d379e51dc46',
     'factories HW_SPLIT': '0ea93a5acbfa2feaf3a499efdb1ae0b236c65cffb5cff088d9e20f29a5978471',
 }
 

@@ -82,3 +82,9 @@ def test_no_code_outside_the_registry_tests_a_rule_kind() -> None:
             if KIND_TEST.search(line):
                 found.append(f"{relative}:{number}: {line.strip()}")
     assert found == []
+
+
+def test_every_kind_fits_a_statement_line() -> None:
+    from alliance.store.tables import statement_lines
+
+    assert max(len(kind.value) for kind in RuleKind) <= statement_lines.c.kind.type.length

@@ -52,7 +52,7 @@ DECISION_RULES: frozenset[str] = frozenset(RULES)
 # a test checks the two agree, so this pure module need not import the effects' adapters).
 PROPOSAL_TYPES: frozenset[str] = frozenset({
     "admit_member", "change_agreement", "approve_budget", "sanction", "ruling", "dissolve", "change_status", "other",
-    "exclude_member",
+    "exclude_member", "confirm_milestone",
 })
 MAX_PARAMETERS = 20
 PARAMETER_LIMIT = 200  # the length of a parameter's name or text value

@@ -90,6 +90,7 @@ TYPE_NAMES: Mapping[str, Message] = {
     "change_status": Message("change the alliance's state"),
     "other": Message("other decision"),
     "exclude_member": Message("exclude a member"),
+    "confirm_milestone": Message("confirm a project milestone"),
 }
 CHOICE_NAMES: Mapping[Choice, Message] = {
     Choice.YES: Message("yes"),

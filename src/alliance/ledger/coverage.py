@@ -61,6 +61,7 @@ class Rows:
     signoffs: list[Mapping[str, Any]] = field(default_factory=list)     # minutes sign-offs: id, meeting, member, ...
     kpi_catalogues: list[Mapping[str, Any]] = field(default_factory=list)  # KPI catalogue versions: version, definitions
     ratings: list[Mapping[str, Any]] = field(default_factory=list)      # effective star ratings: id, member, stars, ...
+    milestones: list[Mapping[str, Any]] = field(default_factory=list)   # id, agreement, rule, version, evidence, status, ...
 
 
 @dataclass(frozen=True)
@@ -565,10 +566,42 @@ class StarRatingKind(RecordedKind):
         return Message("star rating {rating}", rating=key[0])
 
 
+class MilestoneKind(RecordedKind):
+    """A milestone of a project agreement: its rule and version, the SHA-256 of its evidence (recomputed
+    from the stored evidence), who recorded it; its decision (status, by whom, when); the day a run
+    booked its tranche (`milestone.booked`, written with that day's `day_closed`)."""
+
+    name = "milestone"
+    events = (events.MILESTONE_RECORDED, events.MILESTONE_DECIDED, events.MILESTONE_BOOKED)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("milestone")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        if event_type == events.MILESTONE_DECIDED:
+            return {**(before or {}), "status": payload.get("status"), "decided_by": payload.get("decided_by"),
+                    "decided_at": payload.get("decided_at")}
+        if event_type == events.MILESTONE_BOOKED:
+            return {**(before or {}), "booked_on": payload.get("day")}
+        return {"agreement": payload.get("agreement"), "rule": payload.get("rule"), "version": payload.get("version"),
+                "evidence_sha256": payload.get("evidence_sha256"), "recorded_by": payload.get("recorded_by"),
+                "status": "recorded", "decided_by": None, "decided_at": None, "booked_on": None}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(m["id"]),): {"agreement": m["agreement"], "rule": m["rule"], "version": m["version"],
+                                  "evidence_sha256": value_digest(m["evidence"]), "recorded_by": m["recorded_by"],
+                                  "status": m["status"], "decided_by": m["decided_by"], "decided_at": m["decided_at"],
+                                  "booked_on": m["booked_on"]}
+                for m in rows.milestones}
+
+    def describe(self, key: Key) -> Message:
+        return Message("milestone {milestone}", milestone=key[0])
+
+
 KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersionKind(), SignatureKind(),
                                    PowerOfAttorneyKind(), ClosedDayKind(), ScreeningRunKind(), PilotDecisionKind(),
                                    DisputeKind(), ProposalKind(), WeightTableKind(), CorrectionKind(),
-                                   MinutesSignOffKind(), KpiCatalogueKind(), StarRatingKind())
+                                   MinutesSignOffKind(), KpiCatalogueKind(), StarRatingKind(), MilestoneKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 
 

@@ -66,6 +66,11 @@ KPI_CATALOGUE_CHANGED = "health.kpi_catalogue_changed"
 # explanation, who approved it when it needed approval), and the tier change it brings with the benefits.
 RATING_EFFECTIVE = "rating.took_effect"
 TIER_CHANGED = "rating.tier_changed"
+# Milestones of project agreements (sharing.milestones): recorded with the SHA-256 of its evidence,
+# decided (confirmed or rejected, by whom), and booked by a settlement run (with its day_closed).
+MILESTONE_RECORDED = "milestone.recorded"
+MILESTONE_DECIDED = "milestone.decided"
+MILESTONE_BOOKED = "milestone.booked"
 
 
 def utc_text(moment: datetime) -> str:

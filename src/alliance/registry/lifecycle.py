@@ -129,6 +129,10 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     # Ratings judge partners of a working alliance: only while forming or active.
     events.RATING_EFFECTIVE: W.OTHER,
     events.TIER_CHANGED: W.OTHER,
+    # Milestones are recorded and decided under the agreement (a project's), booked by a settlement run.
+    events.MILESTONE_RECORDED: W.AGREEMENT,
+    events.MILESTONE_DECIDED: W.AGREEMENT,
+    events.MILESTONE_BOOKED: W.SETTLEMENT,
 }
 
 # The states an alliance may be founded in.

@@ -8,7 +8,7 @@ import time as time_module
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -36,6 +36,8 @@ from alliance.settlement.journal import JournalEntry
 from alliance.settlement import corrections as correcting
 from alliance.settlement.service_corrections import CorrectionAlreadyBooked, pending_for_booking, stored_transfers
 from alliance.store.correction_repository import CorrectionRepository
+from alliance.sharing import milestone_service
+from alliance.store.milestone_repository import MilestoneRepository
 from alliance.settlement.schedule import due_days, next_day
 from alliance.settlement.unshared import UnsharedDay, unshared_reason
 from alliance.sharing.agreement import Agreement, load_agreement_text
@@ -174,6 +176,10 @@ def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clo
         statement: list[dict[str, Any]] = []
         applied: list[dict[str, Any]] = []
         net: dict[str, int] = {}
+        released: list[int] = []  # the milestones whose tranche this run books
+        # Confirmed milestones no run has booked, each as the ledger recorded it (milestone_release).
+        with store.unit_of_work() as uow:
+            releasing = milestone_service.pending_for_booking(uow, alliance.id)
         with facts.snapshot():
             if latest is None:  # an earlier day's lines may have landed since the check: look again
                 _check_order(alliance.code, day, latest, first_due(facts.first_day(alliance.code), versions), gaps)
@@ -197,8 +203,12 @@ def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clo
                 # The rules' totals come from the fact store in SQL (late lines: those the runs
                 # before did not see); the money arithmetic is the reference engine's.
                 totals = rule_totals(facts, alliance.code, agreement.rules, on, adjusting=late_of, seen_by=watermark)
-                outcome = settle_totals(agreement, on, totals, period_context(agreement, on, metrics),
+                releases = {} if late_of is not None else {
+                    m.rule_id: m.id for m in releasing if m.agreement == version.agreement_code}
+                outcome = settle_totals(agreement, on, totals,
+                                        replace(period_context(agreement, on, metrics), releases=releases),
                                         adjustment=late_of is not None)
+                released.extend(releases[o.rule_id] for o in outcome.outcomes if o.rule_id in releases and o.lines)
                 for rule in outcome.outcomes:
                     for line in rule.lines:
                         statement.append({
@@ -269,13 +279,17 @@ def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clo
         if CorrectionRepository(uow.connection).mark_booked(alliance.id, [c.id for c in pending], day) != len(pending):
             raise CorrectionAlreadyBooked(Message("another settlement run booked a ruling's correction first; "
                                                   "{day} stays open: settle it again", day=day))
+        if MilestoneRepository(uow.connection).mark_booked(alliance.id, released, day) != len(released):
+            raise CorrectionAlreadyBooked(Message("another settlement run booked a milestone's tranche first; "
+                                                  "{day} stays open: settle it again", day=day))
         ledger.record_many(uow, alliance.id, alliance.code, actor, clock.now(), [(events.DAY_SETTLED, {
             "day": day.isoformat(), "lines": lines_today, "late_lines": sum(late.values()), "agreements": applied,
             "statements_sha256": ledger.digest(statement),
             "journal_sha256": ledger.digest({a: m for a, m in sorted(net.items()) if m}),
             **({"unshared_reason": reason} if reason else {})}), *(
             (events.CORRECTION_BOOKED, {"correction": c.id, "dispute": c.dispute_number, "ruling": c.ruling_ref,
-                                        "day": day.isoformat()}) for c in pending)])
+                                        "day": day.isoformat()}) for c in pending), *(
+            (events.MILESTONE_BOOKED, {"milestone": m, "day": day.isoformat()}) for m in released)])
         publish(uow, Notice(EventKind.SETTLEMENT_CLOSED, alliance.id, Audience.MEMBERS,
                             Message("Settlement day {day} closed", day=day),
                             Message("{lines} order lines settled; each member's statement is ready.", lines=lines_today),

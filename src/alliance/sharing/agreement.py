@@ -277,7 +277,7 @@ def parse_agreement(raw: Any, *, members: Sequence[str] | None = None) -> Agreem
             r.add(AGREEMENT, key, Message("{code!r} is not a valid code", code=value))
         elif value is not None and value == code:
             r.add(AGREEMENT, key, Message("names the agreement itself"))
-    clauses = _clauses(r, raw.get("clauses"), ClauseContext(party_set, starts, ends))
+    clauses = _clauses(r, raw.get("clauses"), ClauseContext(party_set, starts, ends, currency))
 
     rules_raw = raw.get("rules")
     rules: list[Rule] = []
@@ -291,6 +291,13 @@ def parse_agreement(raw: Any, *, members: Sequence[str] | None = None) -> Agreem
             rule = _rule(r, item, index, party_set, set(accounts), currency, seen)
             if rule is not None:
                 rules.append(rule)
+
+    budget = next((c.params.amount for c in clauses if c.kind is ClauseKind.BUDGET), None)
+    committed = [m for rule in rules if (m := spec(rule.kind).commits(rule.params)) is not None]
+    if budget is not None and committed and sum(m.minor for m in committed) > budget.minor:
+        r.add(AGREEMENT, "rules", Message("the tranches and shared costs add up to {total}, more than the budget "
+                                          "of {budget}", total=Money(sum(m.minor for m in committed), budget.currency).amount_text(),
+                                          budget=budget.amount_text()))
 
     expectations: dict[str, Money] = {}
     expected_raw = raw.get("expectations") or {}

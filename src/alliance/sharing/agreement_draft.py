@@ -569,7 +569,8 @@ def field_of(where: str, field_: str, draft: AgreementDraft) -> str | None:
         if field_ in ("agreement", "title", "effective_from", "effective_until", "kind", "under", "amends"):
             return field_
         if head == "clauses" and tail:  # a conflict with the contract set, about one clause kind
-            return next((f"c{i}-clause" for i, c in enumerate(draft.clauses) if c.kind == tail), None)
+            placed = {c.kind: i for i, c in enumerate(draft.clauses)}
+            return f"c{placed[tail]}-clause" if tail in placed else None
         if field_ == "parties":
             return "party"
         if head == "expectations" and tail:
@@ -579,8 +580,8 @@ def field_of(where: str, field_: str, draft: AgreementDraft) -> str | None:
         return None
     clause = _CLAUSE_WHERE.match(where)
     if clause:
-        i = int(clause.group("n")) - 1 if clause.group("n") else next(
-            (j for j, c in enumerate(draft.clauses) if c.kind == clause.group("kind")), -1)
+        i = int(clause.group("n")) - 1 if clause.group("n") else \
+            {c.kind: j for j, c in enumerate(draft.clauses)}.get(clause.group("kind"), -1)
         if not 0 <= i < len(draft.clauses):
             return None
         fields = {f.key: f for f in CLAUSE_FORMS.get(draft.clauses[i].kind, ())}

@@ -37,6 +37,7 @@ class RuleKind(StrEnum):
     REBATE = "rebate"
     COST_SHARE = "cost_share"
     CONTRIBUTION = "contribution"
+    MILESTONE_RELEASE = "milestone_release"
 
 
 class TierMode(StrEnum):

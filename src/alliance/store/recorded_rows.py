@@ -87,7 +87,18 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                 disputes=_dispute_rows(c, alliance_id), proposals=ProposalRepository(c).recorded(alliance_id),
                 weights=_weight_rows(c, alliance_id), corrections=_correction_rows(c, alliance_id),
                 signoffs=_signoff_rows(c, alliance_id), kpi_catalogues=_kpi_catalogue_rows(c, alliance_id),
-                ratings=_rating_rows(c, alliance_id))
+                ratings=_rating_rows(c, alliance_id), milestones=_milestone_rows(c, alliance_id))
+
+
+def _milestone_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.ledger import events
+    from alliance.store.milestone_repository import MilestoneRepository
+
+    return [{"id": m.id, "agreement": m.agreement, "rule": m.rule_id, "version": m.version,
+             "evidence": [{"name": e.name, "sha256": e.sha256} for e in m.evidence], "recorded_by": m.recorded_by,
+             "status": m.status.value, "decided_by": m.decided_by,
+             "decided_at": events.utc_text(m.decided_at) if m.decided_at else None, "booked_on": _iso(m.booked_on)}
+            for m in MilestoneRepository(c).of_alliance(alliance_id)]
 
 
 def _correction_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:

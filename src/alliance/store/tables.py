@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from alliance.store.types import ExactDecimal, UtcDateTime
@@ -336,7 +337,7 @@ statement_lines = Table(
     Column("agreement", String(32), nullable=False),
     Column("version", Integer, nullable=False),
     Column("rule_id", String(64), nullable=False),
-    Column("kind", String(16), nullable=False),
+    Column("kind", String(32), nullable=False),  # the rule's kind (tests/unit/test_rule_kinds.py: every one fits)
     Column("base_minor", BigInteger, nullable=False),
     Column("rate", String(200), nullable=False),
     Column("amount_minor", BigInteger, nullable=False),
@@ -1302,4 +1303,28 @@ rating_procedures = Table(
     Column("proposal_number", Integer, nullable=True),
     Column("outcome", String(32), nullable=True),
     Column("closed_at", UtcDateTime, nullable=True),
+)
+
+
+# Milestones of project agreements (sharing.milestones): recorded with the SHA-256 of each piece of
+# evidence, confirmed or rejected by who the rule names, and the day its tranche was booked.
+milestones = Table(
+    "milestones",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("agreement", String(64), nullable=False),
+    Column("rule_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("decided_by", String(200), nullable=True),
+    Column("decided_at", UtcDateTime, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("booked_on", Date, nullable=True),
+    Index("milestones_one_open_or_confirmed", "alliance_id", "agreement", "rule_id", unique=True,
+          sqlite_where=text("status IN ('recorded', 'confirmed')"),
+          postgresql_where=text("status IN ('recorded', 'confirmed')")),
 )

@@ -372,7 +372,8 @@ BASE_LABELS = {Base.VOTES_CAST: N_("the votes cast (yes and no)"), Base.MEMBERS_
 TYPE_LABELS = {"admit_member": N_("Admit a member"), "change_agreement": N_("Change an agreement"),
                "approve_budget": N_("Approve a budget"), "sanction": N_("Sanction"), "ruling": N_("Ruling"),
                "dissolve": N_("Dissolve the alliance"), "change_status": N_("Change the alliance's state"),
-               "other": N_("Other proposals"), "exclude_member": N_("Exclude a member")}
+               "other": N_("Other proposals"), "exclude_member": N_("Exclude a member"),
+               "confirm_milestone": N_("Confirm a project milestone")}
 assert set(TYPE_LABELS) == PROPOSAL_TYPES, "every proposal type has its label"
 TYPES = [t for t in TYPE_LABELS]  # in the order a coordinator reads them
 NEW = "new"  # the key of the form's row that adds a seat

@@ -11,11 +11,13 @@ from alliance.governance.effects.admit_member import AdmitMember
 from alliance.governance.effects.base import Effect, EffectContext
 from alliance.governance.effects.change_agreement import ChangeAgreement
 from alliance.governance.effects.change_status import ChangeStatus, Dissolve
+from alliance.governance.effects.confirm_milestone import ConfirmMilestone
 from alliance.governance.effects.exclude_member import ExcludeMember
 from alliance.governance.effects.no_effect import ApproveBudget, Other, Sanction
 from alliance.governance.effects.ruling import Ruling
 
 EFFECTS: dict[str, Effect] = {effect.type: effect for effect in (
-    AdmitMember(), ChangeAgreement(), ApproveBudget(), Sanction(), Ruling(), Dissolve(), ChangeStatus(), Other(), ExcludeMember())}
+    AdmitMember(), ChangeAgreement(), ApproveBudget(), Sanction(), Ruling(), Dissolve(), ChangeStatus(), Other(), ExcludeMember(),
+    ConfirmMilestone())}
 
 __all__ = ["EFFECTS", "Effect", "EffectContext"]

@@ -9,12 +9,12 @@ tests a clause's kind. tests/unit/test_clauses.py fails if a kind lacks a part.
 
 from __future__ import annotations
 
-from alliance.sharing.clauses import (confidentiality, data_use, disputes, duties, exit, ip, non_compete, scope,
-                                      term)
+from alliance.sharing.clauses import (budget, confidentiality, data_use, disputes, duties, exit, ip, non_compete,
+                                      scope, term)
 from alliance.sharing.clauses.base import Clause, ClauseContext, ClauseKind, ClauseKindSpec
 
 CLAUSE_KINDS: dict[ClauseKind, ClauseKindSpec] = {module.SPEC.kind: module.SPEC for module in (
-    scope, term, duties, data_use, exit, disputes, confidentiality, non_compete, ip)}
+    scope, term, duties, data_use, exit, disputes, confidentiality, non_compete, ip, budget)}
 
 
 def clause_spec(kind: ClauseKind) -> ClauseKindSpec:

@@ -35,6 +35,7 @@ class ClauseKind(StrEnum):
     CONFIDENTIALITY = "confidentiality"
     NON_COMPETE = "non_compete"
     IP = "ip"
+    BUDGET = "budget"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,7 @@ class ClauseContext:
     parties: set[str]
     effective_from: date | None
     effective_until: date | None
+    currency: str | None = None  # None when the document's currency is wrong: amounts are then not read
 
 
 @dataclass(frozen=True, slots=True)

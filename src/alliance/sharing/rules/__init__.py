@@ -10,13 +10,13 @@ docs/formats/agreement.md; tests/unit/test_rule_kinds.py fails if a kind lacks a
 
 from __future__ import annotations
 
-from alliance.sharing.rules import (contribution, cost_share, dynamic, fixed_split, growth_fund, rebate, three_level,
-                                    tiered)
+from alliance.sharing.rules import (contribution, cost_share, dynamic, fixed_split, growth_fund, milestone_release,
+                                    rebate, three_level, tiered)
 from alliance.sharing.rules.base import COLLECTED, RuleKindSpec
 from alliance.sharing.terms import RuleKind
 
 KINDS: dict[RuleKind, RuleKindSpec] = {module.SPEC.kind: module.SPEC for module in (
-    fixed_split, tiered, three_level, dynamic, growth_fund, rebate, cost_share, contribution)}
+    fixed_split, tiered, three_level, dynamic, growth_fund, rebate, cost_share, contribution, milestone_release)}
 
 
 def spec(kind: RuleKind) -> RuleKindSpec:

@@ -73,7 +73,7 @@ class DayContext:
     """Inputs besides the day's own lines.
 
     `earlier` are the selected period's lines before the day (the month so far), for monthly
-    volumes and targets. `metrics` are period metrics by name and member (user assets, repurchase
+    volumes and targets. `releases` are the confirmed milestones the run books. `metrics` are period metrics by name and member (user assets, repurchase
     rate...). `dynamic_shares` are the shares of each dynamic rule for the day's period when it
     is not the agreement's first period (see `reweight`).
     """
@@ -81,6 +81,9 @@ class DayContext:
     earlier: Sequence[OrderLine] = ()
     metrics: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
     dynamic_shares: Mapping[str, Mapping[str, Fraction]] = field(default_factory=dict)
+    # Milestones confirmed and not yet booked, by the id of the rule whose tranche they release
+    # (the milestone's record number): `milestone_release` books these on the run.
+    releases: Mapping[str, int] = field(default_factory=dict)
 
 
 class Need(Enum):
@@ -234,6 +237,16 @@ class RuleKindSpec:
                       metrics: Mapping[str, Mapping[str, Mapping[str, Decimal]]]) -> dict[str, Fraction] | None:
         """The rule's shares for the period of `day`, replayed from the period metrics (by period
         YYYY-MM, metric and member) when its shares change by period; None otherwise."""
+        return None
+
+    def confirms(self, params: Any) -> str | None:
+        """Who confirms the rule's milestone (a party's code, "committee" or "auditor"); None: the
+        rule has no milestone (sharing.milestones)."""
+        return None
+
+    def commits(self, params: Any) -> Money | None:
+        """What the rule commits the parties to pay whatever is sold (a shared cost, a milestone's
+        tranche): a project's budget clause bounds their sum. None: it pays only out of sales."""
         return None
 
     def game_value(self, params: Any) -> str | None:

@@ -70,5 +70,8 @@ class CostShare(RuleKindSpec):
     def settles_on(self, params: Params) -> date:
         return params.incurred_on
 
+    def commits(self, params: Params) -> Money:
+        return params.amount
+
 
 SPEC = CostShare()
