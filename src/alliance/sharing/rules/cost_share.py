@@ -16,8 +16,9 @@ from fractions import Fraction
 from typing import Any
 
 from alliance.core.money import Money, apportion
+from alliance.core.messages import Message
 from alliance.sharing.reader import Reader
-from alliance.sharing.rules.base import Builder, Need, ParseContext, RuleKindSpec, RuleTotals, Settling, fmt
+from alliance.sharing.rules.base import (Builder, Need, ParseContext, RuleKindSpec, RuleTotals, Settling, Wording, fmt)
 from alliance.sharing.rules.form import N_, SHARE_HINT, FormField, KindForm, Widget
 from alliance.sharing.terms import RuleKind
 
@@ -69,6 +70,10 @@ class CostShare(RuleKindSpec):
 
     def settles_on(self, params: Params) -> date:
         return params.incurred_on
+
+    def describe(self, params: Params, say: Wording) -> Message:
+        return Message("A cost of {amount} paid by {paid_by} on {day} is shared: {ratios}.", amount=say.money(params.amount),
+                       paid_by=params.paid_by, day=say.day(params.incurred_on), ratios=say.shares(params.ratios))
 
 
 SPEC = CostShare()
