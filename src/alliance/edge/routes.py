@@ -41,6 +41,7 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/api/v1/alliances/{code}/agreements"): Action.MANAGE_ALLIANCE,
     ("GET", "/api/v1/alliances/{code}/agreements"): Action.READ_RECORDS,
     ("GET", "/api/v1/alliances/{code}/agreements/{agreement}/versions/{version}"): Action.READ_RECORDS,
+    ("GET", "/api/v1/alliances/{code}/agreements/{agreement}/versions/{version}/pdf"): Action.READ_RECORDS,
     # The member signing is in the body: the handler authorises ACT_FOR_MEMBER for it.
     ("POST", "/api/v1/alliances/{code}/agreements/{agreement}/versions/{version}/signatures"): Action.ACT_FOR_MEMBER,
     # Powers of attorney: granted and revoked only by the member's own accounts (no attorney).
@@ -140,6 +141,7 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/agreements/builder/load"): Action.MANAGE_ALLIANCE,
     ("GET", "/alliances/{code}/agreements/sandbox"): Action.MANAGE_ALLIANCE,
     ("GET", "/alliances/{code}/agreements/{agreement}"): Action.READ_RECORDS,
+    ("GET", "/alliances/{code}/agreements/{agreement}/versions/{version}/pdf"): Action.READ_RECORDS,
     ("POST", "/alliances/{code}/agreements/{agreement}/versions/{version}/signatures/{member}"):
         Action.ACT_FOR_MEMBER,
     # People (web.people_pages): each act is decided again, per role and account, by access.policy.
