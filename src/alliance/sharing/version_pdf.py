@@ -47,7 +47,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from alliance.core.messages import Message
+from alliance.core.messages import Message, joined
 from alliance.core.money import Money
 from alliance.language import get_translations
 from alliance.sharing.agreement import Agreement, Base, Rule
@@ -59,8 +59,9 @@ CJK_FONT = "STSong-Light"  # ReportLab's built-in Adobe-GB1 CID font: named, nev
 LATIN_FONT, LATIN_BOLD, MONO = "Helvetica", "Helvetica-Bold", "Courier"
 pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
 
-# Runs of characters Helvetica cannot draw (CJK ideographs, kana, full-width forms and punctuation).
-_CJK_RUN = re.compile(r"[\u2e80-\u9fff\ua000-\ua4cf\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]+")
+# Runs of characters beyond Latin-1, which Helvetica (WinAnsi) cannot be trusted to draw: Chinese,
+# full-width punctuation, arrows and the like, all in the CID font's GB character set.
+_CJK_RUN = re.compile(r"[^\x00-\xff]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +102,7 @@ Section = Callable[[Sheet], list[Flowable]]
 
 
 def markup(text: str) -> str:
-    """Plain text as paragraph markup: escaped, with CJK runs in the CID font."""
+    """Plain text as paragraph markup: escaped, with runs beyond Latin-1 (Chinese) in the CID font."""
     return _CJK_RUN.sub(lambda m: f'<font name="{CJK_FONT}">{m.group(0)}</font>', escape(text))
 
 
@@ -155,9 +156,9 @@ BASES = {Base.REVENUE: Message("Shared base: revenue."), Base.PROFIT: Message("S
 
 def rule_words(rule: Rule, s: Sheet) -> list[str]:
     """A rule in sentences: what it does (its kind's own words), which lines it applies to, its base."""
-    conditions = [s.say(Message(template.template, values=", ".join(getattr(rule.select, key))))
+    conditions = [Message(template.template, values=", ".join(getattr(rule.select, key)))
                   for key, template in SELECTORS if getattr(rule.select, key)]
-    applies = (s.say(Message("Applies to order lines with {conditions}.", conditions="; ".join(conditions)))
+    applies = (s.say(Message("Applies to order lines with {conditions}.", conditions=joined(conditions)))
                if conditions else s.say(Message("Applies to every order line.")))
     return [s.say(spec(rule.kind).describe(rule.params, s.wording)), applies, s.say(BASES[rule.base])]
 
@@ -181,7 +182,7 @@ def signatures(s: Sheet) -> list[Flowable]:
     for party in v.parties:
         sig = signed.get(party)
         rows = _signed_rows(s, sig) if sig else _blank_rows(s)
-        block = [s.para(s.party(party), "h3"), _table(rows, (40 * mm, None), ruled=sig is None)]
+        block = [s.para(s.party(party), "h3"), _table(rows, (40 * mm, None), ruled=sig is None), Spacer(1, 3 * mm)]
         out.append(KeepTogether(block))
     return out
 
