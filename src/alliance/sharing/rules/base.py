@@ -5,7 +5,7 @@ frozen dataclass whose fields are the kind's YAML keys, so the signed canonical 
 the same as when parameters were a mapping), how it reads and checks them, which totals of the
 fact store it needs (as `Need`s, data, never SQL), its settlement arithmetic on those totals, the
 fixed notes it writes on statement lines (a StrEnum whose values are the English msgids the web
-translates) and its form fields. Everything here is pure: no store, no clock.
+translates), its form fields and its rule in words (`describe`, with the reader's `Wording`). Everything here is pure: no store, no clock.
 
 Settlement works in integer minor units; intermediate quotas are Fractions, and every amount is
 rounded once, per rule, day and account, by `core.money.apportion` (largest remainder) or
