@@ -26,8 +26,24 @@ MEMBERS = {"YJ": "悦家优选超市有限公司", "MILK": "Fresh Milk & Co", "S
 AT = datetime(2026, 12, 5, 1, 30, tzinfo=UTC)
 
 
-def sheet(signed: tuple[str, ...] = ("YJ",)) -> VersionSheet:
-    text = EXAMPLE.read_text(encoding="utf-8")
+CLAUSES = """clauses:
+  - clause: term
+    text: "本协议自生效日起两年，期满自动续期一年。\\n任何一方可提前九十日书面通知不续期。"
+    initial_months: 24
+    renewal: automatic
+    renewal_months: 12
+    notice_days: 90
+  - clause: disputes
+    text: 争议先协商三十日，再调解三十日，仍未解决的提交中国国际经济贸易仲裁委员会仲裁。
+    negotiation_days: 30
+    mediation_days: 30
+    arbitration_body: 中国国际经济贸易仲裁委员会
+    seat: 上海
+"""
+
+
+def sheet(signed: tuple[str, ...] = ("YJ",), extra: str = "") -> VersionSheet:
+    text = EXAMPLE.read_text(encoding="utf-8") + extra
     agreement = load_agreement_text(text)
     sha = digest(agreement)
     signatures = tuple(Signature(member, f"{member} 代表", sha, datetime(2026, 12, 1, 3, 4, 5, tzinfo=UTC),
@@ -132,6 +148,20 @@ def test_sections_are_functions_a_new_one_is_added_by_one() -> None:
 
     content = render(sheet(), "en", AT, sections=(*SECTIONS[:-1], clauses, SECTIONS[-1]))
     assert "CLAUSES-SECTION" in "".join(pages(content))
+
+
+def test_clauses_are_shown_with_their_fields_in_words() -> None:
+    data = sheet(extra=CLAUSES)
+    en, zh = flat("".join(pages(render(data, "en", AT)))), flat("".join(pages(render(data, "zh_CN", AT))))
+    assert "Clauses" in en and flat("Term and renewal") in en
+    assert flat("本协议自生效日起两年，期满自动续期一年。") in en and flat("任何一方可提前九十日书面通知不续期。") in en
+    assert flat("Notice not to renew: 90 days") in en and flat("Seat: 上海") in en
+    assert flat("arbitration by 中国国际经济贸易仲裁委员会") in en
+    assert "条款" in zh and "基本信息" in zh and flat("中国国际经济贸易仲裁委员会") in zh
+    assert flat("Kind of agreement") in en and flat("Standalone agreement") in en  # its place in the contract set
+    assert "Clauses" not in "".join(pages(render(sheet(), "en", AT)))  # none: no section
+    project = flat("".join(pages(render(sheet(extra="kind: project\nunder: yuejia-frame\n"), "zh_CN", AT))))
+    assert flat("所属框架协议") in project and "yuejia-frame" in project and "项目协议" in project
 
 
 def test_user_text_is_escaped_and_chinese_runs_use_the_cid_font() -> None:

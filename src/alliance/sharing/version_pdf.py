@@ -1,11 +1,13 @@
 """One agreement version as a signature-ready PDF, in Chinese or English. Pure: no store, no clock.
 
 The document is a list of sections (`SECTIONS`), each a function from the sheet to the flowables
-it adds: the heading with the full SHA-256, the parties, the terms, the rules in words (each kind
-says its rule through `spec(kind).describe`, so nothing here knows a kind) and a signature block
-per party. Structured clauses, when agreements have them, are one more function in that tuple.
-Every page's footer carries the SHA-256 in full and "第 n 页 / 共 m 页" or "Page n of m" (drawn after
-the last page is laid out, when the count is known).
+it adds: the heading with the full SHA-256, the parties, the terms (with the agreement's place in
+the contract set), the rules in words (each kind says its rule through `spec(kind).describe`, so
+nothing here knows a kind), the clauses (the parties' words and the typed fields, said by each
+clause kind's `describe`, as the agreement's page shows them) and a signature block per party. A
+new part of agreements is one more function in that tuple. Every page's footer carries the SHA-256
+in full and "第 n 页 / 共 m 页" or "Page n of m" (drawn after the last page is laid out, when the count
+is known).
 
 Library: ReportLab (BSD), rather than fpdf2, for its platypus layout (paragraph wrapping of Chinese
 text, tables that split across pages, two-pass page totals) and, above all, its built-in Adobe CID
@@ -51,6 +53,8 @@ from alliance.core.messages import Message, joined
 from alliance.core.money import Money
 from alliance.language import get_translations
 from alliance.sharing.agreement import Agreement, Base, Rule
+from alliance.sharing.clauses import Clause, clause_spec
+from alliance.sharing.layers import KIND_LABELS
 from alliance.sharing.rules import spec
 from alliance.sharing.rules.base import Wording
 from alliance.sharing.versions import AgreementVersion, Signature
@@ -93,6 +97,10 @@ class Sheet:
     def message(self, message: Message, style: str = "body") -> Paragraph:
         return self.para(self.say(message), style)
 
+    def said(self, text: str) -> str:
+        """A Message in the reader's language, any other text as a message id (as the web's `message` filter)."""
+        return self.say(text) if isinstance(text, Message) else self.gettext(text)
+
     def party(self, code: str) -> str:
         name = self.data.members.get(code)
         return f"{name} ({code})" if name and name != code else code
@@ -102,8 +110,10 @@ Section = Callable[[Sheet], list[Flowable]]
 
 
 def markup(text: str) -> str:
-    """Plain text as paragraph markup: escaped, with runs beyond Latin-1 (Chinese) in the CID font."""
-    return _CJK_RUN.sub(lambda m: f'<font name="{CJK_FONT}">{m.group(0)}</font>', escape(text))
+    """Plain text as paragraph markup: escaped, with runs beyond Latin-1 (Chinese) in the CID font and
+    its line breaks kept."""
+    marked = _CJK_RUN.sub(lambda m: f'<font name="{CJK_FONT}">{m.group(0)}</font>', escape(text))
+    return marked.replace("\n", "<br/>")  # a clause's words keep their lines
 
 
 # -- the sections ----------------------------------------------------------------------------------
@@ -136,7 +146,10 @@ def terms(s: Sheet) -> list[Flowable]:
     a, v = s.data.agreement, s.data.version
     until = (_day(a.effective_until, s.locale) if a.effective_until
              else s.say(Message("until a later version takes over")))
-    rows = [
+    rows = [(Message("Kind of agreement"), s.gettext(KIND_LABELS[a.kind]))]
+    rows += [(label, code) for label, code in ((Message("Under framework agreement"), a.under),
+                                               (Message("Amends"), a.amends)) if code]
+    rows += [
         (Message("Currency"), a.currency),
         (Message("Time zone"), a.timezone),
         (Message("Effective from"), _day(a.effective_from, s.locale)),
@@ -175,6 +188,21 @@ def rules(s: Sheet) -> list[Flowable]:
     return out
 
 
+def clauses(s: Sheet) -> list[Flowable]:
+    """Each clause of the version: its kind, the parties' words, and its typed fields in words (as the
+    agreement's page shows them, through the clause kind's `describe`)."""
+    if not s.data.agreement.clauses:
+        return []
+    return [s.message(Message("Clauses"), "h2"), *(KeepTogether(clause_block(c, s)) for c in s.data.agreement.clauses)]
+
+
+def clause_block(clause: Clause, s: Sheet) -> list[Flowable]:
+    spec_ = clause_spec(clause.kind)
+    block: list[Flowable] = [s.para(s.gettext(spec_.label), "h3"), s.para(clause.text)]
+    block += [s.para(f"{s.said(label)}: {s.said(value)}", "field") for label, value in spec_.describe(clause.params)]
+    return block
+
+
 def signatures(s: Sheet) -> list[Flowable]:
     v = s.data.version
     signed = {sig.member_code: sig for sig in v.signatures}
@@ -208,8 +236,8 @@ def _blank_rows(s: Sheet) -> list[list[Flowable]]:
                                                            for label in labels[1:]]
 
 
-# The document, section by section. Clauses (issue 22) are one function inserted before `signatures`.
-SECTIONS: tuple[Section, ...] = (heading, parties, terms, rules, signatures)
+# The document, section by section: a new part of agreements is one function here.
+SECTIONS: tuple[Section, ...] = (heading, parties, terms, rules, clauses, signatures)
 
 
 # -- formatting as the web does --------------------------------------------------------------------
@@ -248,6 +276,7 @@ def _styles(locale: str) -> dict[str, ParagraphStyle]:
         "h3": ParagraphStyle("h3", parent=body, fontName=LATIN_BOLD, fontSize=11, leading=15, spaceBefore=6),
         "th": ParagraphStyle("th", parent=body, fontName=LATIN_BOLD),
         "label": ParagraphStyle("label", parent=body, fontName=LATIN_BOLD),
+        "field": ParagraphStyle("field", parent=body, leftIndent=8, bulletIndent=0),
         "quote": ParagraphStyle("quote", parent=body, leftIndent=8, textColor=colors.HexColor("#444444")),
         "small": ParagraphStyle("small", parent=body, fontSize=8, leading=11, textColor=colors.HexColor("#444444")),
         "digest": ParagraphStyle("digest", parent=body, fontName=MONO, fontSize=9, leading=12),
