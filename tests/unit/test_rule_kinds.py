@@ -39,7 +39,7 @@ def test_a_kind_module_has_every_part(kind: RuleKind) -> None:
     # The fields are the YAML keys: the signed canonical JSON of a rule names them (agreement._plain).
     assert tuple(f.name for f in dataclasses.fields(s.Params)) == s.keys
     assert KIND_KEYS[kind] == set(s.keys)
-    for method in ("parse", "needs", "settle"):
+    for method in ("parse", "needs", "settle", "describe"):
         assert getattr(type(s), method) is not getattr(RuleKindSpec, method), f"{kind}: no {method}"
     assert issubclass(s.Note, StrEnum)
     assert isinstance(s.label, str) and s.label

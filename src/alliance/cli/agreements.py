@@ -1,8 +1,9 @@
-"""`alliance agreement propose|list|show|sign|tree|clauses`: versioned agreements and their contract set."""
+"""`alliance agreement propose|list|show|pdf|sign|tree|clauses`: versioned agreements and their contract set."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -13,7 +14,7 @@ from rich.tree import Tree as RichTree
 
 from alliance.cli.lazy import Deferred
 from alliance.cli.output import console, current_actor, fails_cleanly, open_store, read_text_file
-from alliance.cli.output import alliance_zone, local_time
+from alliance.cli.output import alliance_zone, local_time, write_output
 from alliance.core.clock import SystemClock
 from alliance.access.accounts import user_principal
 from alliance.sharing.versions import version_record
@@ -23,9 +24,11 @@ from alliance.sharing.versions import version_record
 if TYPE_CHECKING:
     from alliance.sharing import attorneys, layers
     from alliance.sharing import service
+    from alliance.sharing import version_export
 else:
     attorneys = Deferred("alliance.sharing.attorneys")
     service = Deferred("alliance.sharing.service")
+    version_export = Deferred("alliance.sharing.version_export")  # ReportLab: only when a PDF is made
 
 app = typer.Typer(help="Revenue-sharing agreements: propose versions, sign them, see which is in force.",
                   no_args_is_help=True)
@@ -84,6 +87,26 @@ def show(
         signatures.add_row(party, s.signer if s else "-", local_time(s.signed_at, zone) if s else "-")
     console.print(signatures)
     console.print(v.document, highlight=False, markup=False, soft_wrap=True)
+
+
+@app.command("pdf")
+@fails_cleanly
+def pdf(
+    agreement: Annotated[str, typer.Argument(help="The agreement's code.")],
+    alliance: AllianceOpt,
+    version: Annotated[int | None, typer.Option(help="Default: the latest.")] = None,
+    lang: Annotated[str | None, typer.Option(help="zh-CN or en; default: the terminal's language.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help=(
+        "The file to write; default AGREEMENT-vN-LANG.pdf in the current directory."))] = None,
+) -> None:
+    """A version as a signature-ready PDF: its terms and rules in words, the SHA-256 of its content on
+    every page, and a signature block per party (signed or blank)."""
+    from alliance.language import environment_locale
+    locale = version_export.pdf_locale(lang, environment_locale(os.environ))
+    exported = version_export.export_pdf(open_store(), alliance, agreement, version, locale, SystemClock())
+    target = out or Path(exported.filename)
+    write_output(target, exported.content)
+    console.print(f"Wrote {target} ({len(exported.content):,} bytes).", highlight=False, soft_wrap=True)
 
 
 @app.command("tree")

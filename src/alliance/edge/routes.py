@@ -41,6 +41,7 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/api/v1/alliances/{code}/agreements"): Action.MANAGE_ALLIANCE,
     ("GET", "/api/v1/alliances/{code}/agreements"): Action.READ_RECORDS,
     ("GET", "/api/v1/alliances/{code}/agreements/{agreement}/versions/{version}"): Action.READ_RECORDS,
+    ("GET", "/api/v1/alliances/{code}/agreements/{agreement}/versions/{version}/pdf"): Action.READ_RECORDS,
     ("GET", "/api/v1/alliances/{code}/contract-set"): Action.READ_RECORDS,
     ("GET", "/api/v1/alliances/{code}/agreements/{agreement}/clauses"): Action.READ_RECORDS,
     ("GET", "/api/v1/clause-library"): Action.COMPUTE,  # the library's templates: any signed-in principal
@@ -143,6 +144,7 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/agreements/builder/load"): Action.MANAGE_ALLIANCE,
     ("GET", "/alliances/{code}/agreements/sandbox"): Action.MANAGE_ALLIANCE,
     ("GET", "/alliances/{code}/agreements/{agreement}"): Action.READ_RECORDS,
+    ("GET", "/alliances/{code}/agreements/{agreement}/versions/{version}/pdf"): Action.READ_RECORDS,
     ("POST", "/alliances/{code}/agreements/{agreement}/versions/{version}/signatures/{member}"):
         Action.ACT_FOR_MEMBER,
     # People (web.people_pages): each act is decided again, per role and account, by access.policy.

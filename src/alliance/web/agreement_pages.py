@@ -1,6 +1,6 @@
 """Agreements in the browser: versions with their signatures, a side-by-side diff, the editor (the
 agreement form beside its YAML, `web.agreement_builder`, checked on the spot), signing, and the
-sandbox (沙盘推演) comparing candidate versions.
+sandbox (沙盘推演) comparing candidate versions, and a version's signature-ready PDF.
 
 The diff uses the standard library's `difflib.HtmlDiff` (a table of the two texts with changed
 lines marked): no dependency is needed for line diffs of documents of a few kilobytes.
@@ -23,18 +23,19 @@ from alliance.access.policy import Action
 from alliance.edge.deps import ClockDep, Code, Id, StoreDep, opened_stores
 from alliance.core.clock import local_today
 from alliance.core.errors import AllianceError, InvalidInput
+from alliance.core.settings import get_settings
 from alliance.ledger import service as ledger
 from alliance.registry import service as registry
 from alliance.registry.model import has_left
 from alliance.settlement import service as settlement
-from alliance.sharing import attorneys, layers, service
+from alliance.sharing import attorneys, layers, service, version_export
 from alliance.sharing.agreement import Agreement, AgreementKind, Clause, load_agreement_text
 from alliance.sharing.clauses import clause_spec
 from alliance.sharing.layers import KIND_LABELS
 from alliance.sharing.document_lines import DocumentLines
 from alliance.web import agreement_builder as builder
 from alliance.web import charts
-from alliance.web.i18n import N_
+from alliance.web.i18n import N_, request_locale
 from alliance.web.render import gettext_for, is_htmx, refused_page, render
 from alliance.web.viewer import PageViewer
 
@@ -231,6 +232,16 @@ def agreement_page(request: Request, code: Code, agreement: Code, store: StoreDe
                   versions=versions, shown=shown, other=other, diff=diff, may_sign=may_sign, members=members,
                   departed=departed, not_as_signed=ledger.version_mismatch(store, code, shown),
                   may_propose=viewer.may(Action.MANAGE_ALLIANCE, code), signed=request.query_params.get("signed"))
+
+
+@router.get("/alliances/{code}/agreements/{agreement}/versions/{version}/pdf")
+def version_pdf(request: Request, code: Code, agreement: Code, version: Id, store: StoreDep, clock: ClockDep,
+                viewer: PageViewer) -> Response:
+    """The version as a signature-ready PDF in the page's language (`?lang=en` or `zh_CN` picks another)."""
+    locale = request_locale(request, get_settings().default_locale).locale
+    exported = version_export.export_pdf(store, code, agreement, version, locale, clock)
+    return Response(exported.content, media_type=version_export.MEDIA_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'})
 
 
 @router.post("/alliances/{code}/agreements/{agreement}/versions/{version}/signatures/{member}", response_class=HTMLResponse)

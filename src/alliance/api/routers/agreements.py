@@ -1,11 +1,11 @@
-"""Agreements over HTTP: propose a version (YAML body), list, show, sign."""
+"""Agreements over HTTP: propose a version (YAML body), list, show, export as PDF, sign."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import JSONResponse, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
@@ -21,7 +21,7 @@ from datetime import date
 from alliance.core.clock import local_today
 from alliance.language import accepted_locale, get_translations, say
 from alliance.registry import service as registry
-from alliance.sharing import attorneys, layers, service
+from alliance.sharing import attorneys, layers, service, version_export
 from alliance.sharing.agreement import Clause, plain_value
 from alliance.sharing.clauses import CLAUSE_KINDS, clause_spec
 from alliance.sharing.versions import version_record
@@ -57,6 +57,19 @@ def list_agreements(code: Code, store: StoreDep, limit: Limit = 100, offset: Off
 @router.get("/alliances/{code}/agreements/{agreement}/versions/{version}", responses=ERRORS)
 def get_version(code: Code, agreement: Code, version: Id, store: StoreDep) -> dict[str, Any]:
     return version_record(service.get_version(store, code, agreement, version), document=True)
+
+
+@router.get("/alliances/{code}/agreements/{agreement}/versions/{version}/pdf", responses={
+    **ERRORS, 200: {"description": "the version as a signature-ready PDF", "content": {version_export.MEDIA_TYPE: {}}}})
+def version_pdf(code: Code, agreement: Code, version: Id, request: Request, store: StoreDep, clock: ClockDep,
+                lang: Annotated[str | None, Query(max_length=16, description=(
+                    "zh-CN or en; default: the language Accept-Language asks for, else English."))] = None) -> Response:
+    """The version as a signature-ready PDF (docs/formats/agreement.md, "Export for signature"): who may read
+    the version may export it."""
+    locale = version_export.pdf_locale(lang, accepted_locale(request.headers.get("accept-language")))
+    exported = version_export.export_pdf(store, code, agreement, version, locale, clock)
+    return Response(exported.content, media_type=version_export.MEDIA_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'})
 
 
 def _node(node: layers.Node) -> dict[str, Any]:

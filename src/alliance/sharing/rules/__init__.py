@@ -2,9 +2,10 @@
 
 A kind module holds everything a kind means (see `base.RuleKindSpec`): its typed parameters,
 their validation messages, the totals it needs from the fact store, its settlement arithmetic,
-its fixed statement notes and its form fields. The document parser, the settlement engine, the
-rule form and the web's labels all go through `spec(kind)`; nothing outside this package tests
-a rule's kind. Adding a kind is one module, one line below, its tests and its section in
+its fixed statement notes, its form fields and what a rule of it does in words (`describe`, for
+the signature-ready PDF). The document parser, the settlement engine, the rule form, the web's
+labels and the PDF all go through `spec(kind)`; nothing outside this package tests a rule's kind.
+Adding a kind is one module, one line below, its tests and its section in
 docs/formats/agreement.md; tests/unit/test_rule_kinds.py fails if a kind lacks any part.
 """
 

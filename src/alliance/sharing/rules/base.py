@@ -5,7 +5,7 @@ frozen dataclass whose fields are the kind's YAML keys, so the signed canonical 
 the same as when parameters were a mapping), how it reads and checks them, which totals of the
 fact store it needs (as `Need`s, data, never SQL), its settlement arithmetic on those totals, the
 fixed notes it writes on statement lines (a StrEnum whose values are the English msgids the web
-translates) and its form fields. Everything here is pure: no store, no clock.
+translates), its form fields and its rule in words (`describe`, with the reader's `Wording`). Everything here is pure: no store, no clock.
 
 Settlement works in integer minor units; intermediate quotas are Fractions, and every amount is
 rounded once, per rule, day and account, by `core.money.apportion` (largest remainder) or
@@ -15,7 +15,7 @@ rounded once, per rule, day and account, by `core.money.apportion` (largest rema
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
@@ -193,6 +193,32 @@ class Builder:
         return RuleOutcome(self.rule_id, self.kind, self.money(self.base), postings, tuple(self.lines))
 
 
+# -- saying a rule in words -------------------------------------------------------------------------
+
+def percent(value: Decimal) -> str:
+    """A share or rate as a percentage, exact ("0.3" -> "30%", "0.125" -> "12.5%")."""
+    return f"{(value * 100).normalize():f}%"
+
+
+@dataclass(frozen=True, slots=True)
+class Wording:
+    """How a rule's description writes its figures: the reader's edge supplies the locale's ways
+    (money and dates as its pages write them), so a kind says what its rule does in one sentence
+    whatever the language."""
+
+    money: Callable[[Money], str] = lambda m: f"{m.currency} {m.amount_text()}"
+    day: Callable[[date], str] = date.isoformat
+    share: Callable[[Decimal], str] = percent
+
+    def shares(self, shares: Mapping[str, Decimal]) -> str:
+        """Each member with its share: "YJ 30%, MILK 70%"."""
+        return ", ".join(f"{member} {self.share(value)}" for member, value in shares.items())
+
+    @staticmethod
+    def names(members: Iterable[str]) -> str:
+        return ", ".join(members)
+
+
 # -- the interface every kind implements -----------------------------------------------------------
 
 class NoNotes(StrEnum):
@@ -225,6 +251,11 @@ class RuleKindSpec:
 
     def settle(self, b: Builder, t: RuleTotals, params: Any, s: Settling) -> None:
         """Post the rule's amounts for the day on `b`, from its totals `t`."""
+        raise NotImplementedError
+
+    def describe(self, params: Any, say: Wording) -> Message:
+        """What the rule does with its parameters, in one sentence (a signature-ready export shows
+        it; the select, base and the rule's own description are said around it)."""
         raise NotImplementedError
 
     # -- hooks: what other capabilities ask of a kind, so none of them tests the kind ----------

@@ -19,7 +19,7 @@ from typing import Any
 
 from alliance.core.messages import Message
 from alliance.sharing.reader import Reader
-from alliance.sharing.rules.base import Builder, Need, ParseContext, RuleKindSpec, RuleTotals, Settling
+from alliance.sharing.rules.base import (Builder, Need, ParseContext, RuleKindSpec, RuleTotals, Settling, Wording)
 from alliance.sharing.rules.form import EVERY_PARTY_HINT, N_, FormField, KindForm, Widget
 from alliance.sharing.terms import RuleKind
 
@@ -33,6 +33,11 @@ CONTRIBUTION_METHODS = ("equal", "shapley", "banzhaf")
 class Params:
     members: tuple[str, ...]  # () : every member attributed on a line
     method: str  # one of CONTRIBUTION_METHODS
+
+
+# How a description names the value a rule pays.
+_METHODS = {"equal": Message("equal parts per line"), "shapley": Message("the Shapley value: equal parts per line"),
+            "banzhaf": Message("the normalised Banzhaf value")}
 
 
 class Note(StrEnum):
@@ -96,6 +101,15 @@ class Contribution(RuleKindSpec):
 
     def game_value(self, params: Params) -> str:
         return "banzhaf" if params.method == "banzhaf" else "shapley"  # equal = shapley
+
+    def describe(self, params: Params, say: Wording) -> Message:
+        value = _METHODS[params.method]
+        if params.members:
+            return Message("Each line's base is shared among the members attributed on it, of {members} ({value}); a "
+                           "line attributed to none of them goes to its seller.", members=say.names(params.members),
+                           value=value)
+        return Message("Each line's base is shared among the members attributed on it ({value}); a line attributed to "
+                       "nobody goes to its seller.", value=value)
 
 
 SPEC = Contribution()

@@ -16,8 +16,9 @@ from fractions import Fraction
 from typing import Any
 
 from alliance.core.money import Money, apportion
+from alliance.core.messages import Message
 from alliance.sharing.reader import Reader
-from alliance.sharing.rules.base import Builder, Need, ParseContext, RuleKindSpec, RuleTotals, Settling, fmt
+from alliance.sharing.rules.base import (Builder, Need, ParseContext, RuleKindSpec, RuleTotals, Settling, Wording, fmt)
 from alliance.sharing.rules.form import N_, SHARE_HINT, FormField, KindForm, Widget
 from alliance.sharing.terms import RuleKind
 
@@ -72,6 +73,10 @@ class CostShare(RuleKindSpec):
 
     def commits(self, params: Params) -> Money:
         return params.amount
+
+    def describe(self, params: Params, say: Wording) -> Message:
+        return Message("A cost of {amount} paid by {paid_by} on {day} is shared: {ratios}.", amount=say.money(params.amount),
+                       paid_by=params.paid_by, day=say.day(params.incurred_on), ratios=say.shares(params.ratios))
 
 
 SPEC = CostShare()

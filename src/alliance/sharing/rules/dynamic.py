@@ -19,7 +19,7 @@ from typing import Any
 from alliance.core.messages import Message
 from alliance.sharing.reader import ONE, Reader
 from alliance.sharing.rules.base import (Builder, Need, ParseContext, RuleKindSpec, RuleTotals, SettlementInputMissing,
-                                         Settling)
+                                         Settling, Wording)
 from alliance.sharing.rules.fixed_split import share_base
 from alliance.sharing.rules.form import N_, SHARE_HINT, FormField, KindForm, Widget
 from alliance.sharing.terms import RuleKind
@@ -121,6 +121,12 @@ class Dynamic(RuleKindSpec):
                 raise SettlementInputMissing(Message("rule {rule!r}, {month}: {reason}",
                                                      rule=rule_id, month=previous, reason=exc.message)) from None
         return current
+
+    def describe(self, params: Params, say: Wording) -> Message:
+        return Message("In the first month the base is shared {initial}; then the shares are re-weighted every "
+                       "month by the period metrics {metrics}, each moving by at most {max_change} a month.",
+                       initial=say.shares(params.initial), metrics=say.shares(params.metrics),
+                       max_change=say.share(params.max_change))
 
 
 SPEC = Dynamic()

@@ -14,8 +14,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from alliance.core.messages import Message
 from alliance.sharing.reader import Reader
-from alliance.sharing.rules.base import (Builder, Need, ParseContext, RuleKindSpec, RuleTotals, Settling, fmt)
+from alliance.sharing.rules.base import (Builder, Need, ParseContext, RuleKindSpec, RuleTotals, Settling, Wording, fmt)
 from alliance.sharing.rules.form import N_, SHARE_HINT, FormField, KindForm, Widget
 from alliance.sharing.terms import RuleKind
 
@@ -50,6 +51,9 @@ class FixedSplit(RuleKindSpec):
 
     def settle(self, b: Builder, t: RuleTotals, params: Params, s: Settling) -> None:
         share_base(b, t, {m: Fraction(x) for m, x in params.shares.items()})
+
+    def describe(self, params: Params, say: Wording) -> Message:
+        return Message("The base is shared in fixed proportions: {shares}.", shares=say.shares(params.shares))
 
 
 SPEC = FixedSplit()

@@ -18,8 +18,8 @@ from typing import Any
 from alliance.core.messages import Message
 from alliance.core.money import Money, apportion
 from alliance.sharing.reader import Reader
-from alliance.sharing.rules.base import (Builder, Need, ParseContext, RuleKindSpec, RuleTotals, Settling, by_weight,
-                                         fmt, round_half_even)
+from alliance.sharing.rules.base import (Builder, Need, ParseContext, RuleKindSpec, RuleTotals, Settling, Wording,
+                                         by_weight, fmt, round_half_even)
 from alliance.sharing.rules.form import N_, FormField, KindForm, Widget
 from alliance.sharing.terms import Period, RuleKind
 
@@ -84,5 +84,12 @@ class GrowthFund(RuleKindSpec):
         for seller, part in apportion(b.money(amount), by_weight(amount, by_seller)).items():
             b.post(seller, -part.minor, by_seller[seller], Note.FUNDS.value)
 
+    def describe(self, params: Params, say: Wording) -> Message:
+        rate, target = say.share(params.rate), say.money(params.target)
+        if params.period is Period.MONTH:
+            return Message("{rate} of the profit above {target} a month goes to the fund {fund}.", rate=rate,
+                           target=target, fund=params.fund)
+        return Message("{rate} of the profit above {target} a day goes to the fund {fund}.", rate=rate,
+                       target=target, fund=params.fund)
 
 SPEC = GrowthFund()

@@ -21,7 +21,7 @@ from alliance.core.messages import Message
 from alliance.core.money import Money
 from alliance.registry.model import CODE_PATTERN
 from alliance.sharing.reader import Reader
-from alliance.sharing.rules.base import Builder, Need, ParseContext, RuleKindSpec, RuleTotals, Settling
+from alliance.sharing.rules.base import Builder, Need, ParseContext, RuleKindSpec, RuleTotals, Settling, Wording
 from alliance.sharing.rules.form import N_, FormField, KindForm, Widget
 from alliance.sharing.terms import RuleKind
 
@@ -93,6 +93,12 @@ class MilestoneRelease(RuleKindSpec):
         amount = params.amount.minor
         b.post(params.payer, -amount, amount, Note.RELEASED.value)
         b.post(params.payee, amount, amount, Note.RELEASED.value)
+
+    def describe(self, params: Params, say: Wording) -> Message:
+        return Message("When the milestone “{milestone}” is confirmed by {confirmed_by} on its evidence ({evidence}), "
+                       "{payer} pays {payee} {amount}, once.", milestone=params.milestone,
+                       confirmed_by=params.confirmed_by, evidence=params.evidence, payer=params.payer,
+                       payee=params.payee, amount=say.money(params.amount))
 
     def confirms(self, params: Params) -> str:
         return params.confirmed_by

@@ -14,9 +14,10 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
+from alliance.core.messages import Message
 from alliance.sharing.reader import Reader
-from alliance.sharing.rules.base import (Builder, Need, ParseContext, RuleKindSpec, RuleTotals, Settling, by_weight,
-                                         fmt, round_half_even)
+from alliance.sharing.rules.base import (Builder, Need, ParseContext, RuleKindSpec, RuleTotals, Settling, Wording,
+                                         by_weight, fmt, round_half_even)
 from alliance.sharing.rules.form import N_, FormField, KindForm, Widget
 from alliance.sharing.terms import RuleKind
 
@@ -61,6 +62,10 @@ class Rebate(RuleKindSpec):
         weights = {r: t.by_owner.get(r, 0) for r in params.recipients}
         b.post(params.payer, -amount, total_base, f"pays {fmt(params.rate)} rebate")
         b.share_out(amount, by_weight(amount, weights), amount, {r: Note.PRO_RATA.value for r in weights})
+
+    def describe(self, params: Params, say: Wording) -> Message:
+        return Message("{payer} returns {rate} of the base to {recipients}, in proportion to their sales.",
+                       payer=params.payer, rate=say.share(params.rate), recipients=say.names(params.recipients))
 
 
 SPEC = Rebate()

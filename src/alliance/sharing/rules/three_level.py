@@ -22,7 +22,7 @@ from alliance.core.messages import Message
 from alliance.core.money import Money, apportion
 from alliance.sharing.reader import ONE, Reader
 from alliance.sharing.rules.base import (Builder, Need, ParseContext, RuleKindSpec, RuleTotals, SettlementInputMissing,
-                                         Settling, by_weight, fmt, round_half_even)
+                                         Settling, Wording, by_weight, fmt, round_half_even)
 from alliance.sharing.rules.form import EVERY_PARTY_HINT, METRIC_HINT, N_, FormField, KindForm, Widget
 from alliance.sharing.terms import RuleKind
 
@@ -134,6 +134,15 @@ class ThreeLevel(RuleKindSpec):
         quotas = {m: sum((by_part[name].get(m, Fraction(0)) for name in parts), Fraction(0)) for m in members}
         rates = {m: _part_rate(pool, {name: by_part[name].get(m, Fraction(0)) for name in parts}) for m in members}
         b.share_out(pool, quotas, pool, rates)
+
+    def describe(self, params: Params, say: Wording) -> Message:
+        baseline = ", ".join(f"{m} {say.money(v)}" for m, v in params.baseline.items())
+        return Message("A pool of {pool_rate} of the base is shared among {members}: {base} by their sales, {incremental} "
+                       "by their growth over their monthly baseline ({baseline}), {long_term} by the period metric "
+                       "{metric}.", pool_rate=say.share(params.pool_rate), members=say.names(params.members),
+                       base=say.share(params.parts["base"]), incremental=say.share(params.parts["incremental"]),
+                       long_term=say.share(params.parts["long_term"]), baseline=baseline or "-",
+                       metric=params.long_term_metric)
 
 
 SPEC = ThreeLevel()

@@ -17,9 +17,9 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
-from alliance.core.messages import Message
+from alliance.core.messages import Message, joined
 from alliance.sharing.reader import ONE, Reader, tier_where
-from alliance.sharing.rules.base import (Builder, Need, ParseContext, RuleKindSpec, RuleTotals, Settling,
+from alliance.sharing.rules.base import (Builder, Need, ParseContext, RuleKindSpec, RuleTotals, Settling, Wording,
                                          round_half_even)
 from alliance.sharing.rules.form import N_, FormField, KindForm, Widget
 from alliance.sharing.terms import RuleKind, Tier, TierMode, VolumeOf
@@ -31,6 +31,10 @@ class Params:
     mode: TierMode
     payer: str
     tiers: tuple[Tier, ...]
+
+
+# How a description names whose volume counts.
+_VOLUME_OF = {VolumeOf.SELLER: Message("seller"), VolumeOf.PRODUCT_OWNER: Message("product owner")}
 
 
 class Note(StrEnum):
@@ -128,6 +132,19 @@ class Tiered(RuleKindSpec):
             paid += amount
         if paid:
             b.post(params.payer, -paid, paid, Note.PAYS.value)
+
+    def describe(self, params: Params, say: Wording) -> Message:
+        slices = []
+        for tier in params.tiers:
+            rate = say.share(tier.rate)
+            slices.append(Message("above that: {rate}", rate=rate) if tier.up_to is None
+                          else Message("below {limit}: {rate}", limit=say.money(tier.up_to), rate=rate))
+        role, tiers = _VOLUME_OF[params.volume_of], joined(slices)
+        if params.mode is TierMode.WHOLE:
+            return Message("{payer} pays each member on its month's volume as {role} the rate of the tier reached, on "
+                           "all of it: {tiers}.", payer=params.payer, role=role, tiers=tiers)
+        return Message("{payer} pays each member on its month's volume as {role}, each slice at its tier's rate: "
+                       "{tiers}.", payer=params.payer, role=role, tiers=tiers)
 
 
 SPEC = Tiered()
