@@ -66,6 +66,9 @@ KPI_CATALOGUE_CHANGED = "health.kpi_catalogue_changed"
 # explanation, who approved it when it needed approval), and the tier change it brings with the benefits.
 RATING_EFFECTIVE = "rating.took_effect"
 TIER_CHANGED = "rating.tier_changed"
+# Exchange rates (settlement.fx): an import's number, how many rates it added (and found stored
+# already), their currencies and days, and the SHA-256 of the rates it added (never a stored one twice).
+FX_RATES_IMPORTED = "fx.rates_imported"
 
 
 def utc_text(moment: datetime) -> str:

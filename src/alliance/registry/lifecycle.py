@@ -129,6 +129,8 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     # Ratings judge partners of a working alliance: only while forming or active.
     events.RATING_EFFECTIVE: W.OTHER,
     events.TIER_CHANGED: W.OTHER,
+    # Exchange rates serve the order lines they convert: accepted whenever order lines are.
+    events.FX_RATES_IMPORTED: W.ORDERS,
 }
 
 # The states an alliance may be founded in.
