@@ -138,7 +138,7 @@ def test_the_page_uploads_shows_rejected_rows_and_charts(app: TestClient, store:
     assert 'data-chart="fx-chart-USD-option"' in done.text and 'id="fx-chart-EUR"' in done.text
     assert "7.1234" in done.text and count(store) == 3
     zh = app.get(page, headers={"Accept-Language": "zh-CN"}).text
-    assert "汇率" in zh and 'id="fx-rates"' in zh
+    assert "汇率登记簿" in zh and "导入汇率" in zh and "最近的汇率" in zh and 'id="fx-rates"' in zh
     conflict = app.post(page, data={"csrf_token": token}, headers={"Accept-Language": "en"},
                         files={"file": ("rates.csv", CSV.replace(b"7.521", b"7.6"), "text/csv")})
     assert conflict.status_code == 409 and "7.6 in this import, but 7.521 is stored" in conflict.text
