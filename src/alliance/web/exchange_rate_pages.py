@@ -32,6 +32,14 @@ def _offset(request: Request) -> int:
     return min(int(text), 2_147_483_647) if text.isdigit() else 0
 
 
+def _rate_chart(days: list[str], currency: str, values: list[Any]) -> dict[str, Any]:
+    """The house's line chart, its value axis fitted to the rates: from zero, a rate's daily moves of
+    a tenth of a percent would draw a flat line."""
+    option = charts.lines(days, {currency: values})
+    option["yAxis"]["scale"] = True
+    return option
+
+
 async def _page(request: Request, store: Any, code: str, viewer: Viewer, *, status: int = 200,
                 report: fx.ImportReport | None = None, error: AllianceError | None = None) -> HTMLResponse:
     currency = (request.query_params.get("currency") or "").strip()[:10] or None
@@ -44,7 +52,7 @@ async def _page(request: Request, store: Any, code: str, viewer: Viewer, *, stat
         except InvalidInput:  # an unknown currency in the address: every currency
             register = fx.list_rates(store, code, viewer.principal, limit=PAGE, offset=_offset(request))
         found = fx.series(store, code, viewer.principal)
-        lines = {c: charts.lines([r.day.isoformat() for r in rows], {c: [r.rate for r in rows]})
+        lines = {c: _rate_chart([r.day.isoformat() for r in rows], c, [r.rate for r in rows])
                  for c, rows in found.items()}
         return alliance, register, lines
 
