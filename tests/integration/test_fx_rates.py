@@ -146,3 +146,36 @@ def test_verification_names_a_rate_added_behind_the_ledgers_back(store: Store, c
                                            source="x", import_number=1, imported_by="x", imported_at=clock.now()))
     found = ledger.verify_store(store, "nb").first_mismatch
     assert found is not None and "exchange-rate import 1" in str(found) and "4 rates" in str(found)
+
+
+def test_two_imports_at_once_are_made_one_after_the_other(store: Store, clock: FrozenClock, alliances: None) -> None:
+    import threading
+
+    files = {"a": b"day,currency,rate,source\n2026-11-19,USD,7.11,PBOC\n2026-11-20,USD,7.12,PBOC\n",
+             "b": b"day,currency,rate,source\n2026-11-20,USD,7.12,PBOC\n2026-11-21,USD,7.13,PBOC\n",
+             "c": b"day,currency,rate,source\n2026-11-21,USD,7.99,PBOC\n"}
+    start = threading.Barrier(len(files))
+    outcomes: dict[str, object] = {}
+
+    def run(name: str) -> None:
+        start.wait()
+        try:
+            outcomes[name] = fx.import_csv(store, "nb", COORDINATOR, files[name], clock)
+        except Exception as exc:  # noqa: BLE001 - the outcome is what is checked
+            outcomes[name] = exc
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in files]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    numbers = sorted(o.number for o in outcomes.values() if isinstance(o, fx.ImportReport) and o.number)
+    assert numbers == list(range(1, len(numbers) + 1))  # each import its own number
+    with store.engine.connect() as c:
+        stored = {(r.day.isoformat(), r.rate) for r in c.execute(select(fx_rates.c.day, fx_rates.c.rate))}
+    # 2026-11-21 is stored once, at the rate of whichever came first; the other was refused whole.
+    assert {d for d, _ in stored} <= {"2026-11-19", "2026-11-20", "2026-11-21"} and len(stored) == len(
+        {d for d, _ in stored})
+    refused = [o for o in outcomes.values() if not isinstance(o, fx.ImportReport)]
+    assert all(isinstance(o, RatesConflict) for o in refused), refused
+    assert ledger.verify_store(store, "nb").ok

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from alliance.settlement.fx.rates import Rate, rate_text
-from alliance.store.tables import fx_rates
+from alliance.store.tables import alliances, fx_rates
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,17 @@ def _stored(r: object) -> StoredRate:
 class FxRepository:
     def __init__(self, connection: Connection) -> None:
         self._c = connection
+
+    def hold(self, alliance_id: int) -> None:
+        """Make this alliance's imports one at a time, until the transaction ends, so that what is read
+        next (the stored rates, the last import number) stays true until it commits. PostgreSQL locks
+        the alliance's row; SQLite has no row lock, and its reads before a transaction's first write
+        see no later commit: an UPDATE that changes nothing takes its write lock now (waiting, within
+        busy_timeout, for the import under way)."""
+        if self._c.dialect.name == "sqlite":
+            self._c.execute(update(alliances).where(alliances.c.id == alliance_id).values(id=alliances.c.id))
+        else:
+            self._c.execute(select(alliances.c.id).where(alliances.c.id == alliance_id).with_for_update())
 
     def known(self, alliance_id: int, keys: Iterable[tuple[date, str]]) -> dict[tuple[date, str], Decimal]:
         """The stored rates of these (day, currency) pairs (those stored)."""

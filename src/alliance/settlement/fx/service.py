@@ -82,7 +82,10 @@ def _import(store: Store, alliance_code: str, principal: Principal, clock: Clock
         alliance = uow.alliances.require(alliance_code)
         check_writable(alliance.code, alliance.status, Write.ORDERS)
         rows = fx_rates.check_rows(read(), alliance.currency)
+        # Imports of one alliance one after the other: the second sees the first's rates (its equal
+        # rates are duplicates, its different ones conflicts) and takes the next import number.
         repo = FxRepository(uow.connection)
+        repo.hold(alliance.id)
         merged = fx_rates.merge(repo.known(alliance.id, (r.rate.key for r in rows)), rows)
         if not merged.added:
             return ImportReport(None, [], merged.duplicates, alliance.currency)
