@@ -70,7 +70,7 @@ def test_import_push_and_read_over_the_api(app: TestClient, store: Store, clock:
     second = app.get(URL, params={"limit": 2, "offset": 2, "currency": "EUR"}, headers=analyst).json()
     assert second["total"] == 1 and second["items"] == []
     assert app.get(URL, params={"currency": "EUR"}, headers=analyst).json()["items"][0]["rate"] == "7.521"
-    problem(app.get(URL, params={"currency": "XYZ"}, headers=analyst), 422, "fx_rates_invalid")
+    problem(app.get(URL, params={"currency": "XYZ"}, headers=analyst), 422, "invalid_money")
 
 
 def test_bad_rows_and_conflicts_are_problems_and_store_nothing(app: TestClient, store: Store,

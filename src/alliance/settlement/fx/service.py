@@ -24,14 +24,14 @@ from alliance.access.roles import Principal
 from alliance.core.clock import Clock
 from alliance.core.errors import Conflict
 from alliance.core.messages import Message
-from alliance.core.money import MoneyError, check_currency
+from alliance.core.money import check_currency
 from alliance.core.paging import Page
 from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.ledger.coverage import rates_sha256
 from alliance.registry.lifecycle import Write, check_writable
 from alliance.settlement.fx import rates as fx_rates
-from alliance.settlement.fx.rates import Rate, RatesInvalid
+from alliance.settlement.fx.rates import Rate
 from alliance.store.database import Store, on_duplicate
 from alliance.store.fx_repository import FxRepository, StoredRate
 
@@ -105,12 +105,8 @@ def _import(store: Store, alliance_code: str, principal: Principal, clock: Clock
 
 
 def _currency(text: str | None) -> str | None:
-    if not text:
-        return None
-    try:
-        return check_currency(text)
-    except MoneyError as exc:
-        raise RatesInvalid(exc.message) from None
+    """The currency a list is filtered by; MoneyError (422 `invalid_money`) for an unknown code."""
+    return check_currency(text) if text else None
 
 
 def list_rates(store: Store, alliance_code: str, principal: Principal, *, currency: str | None = None,
