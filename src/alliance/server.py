@@ -55,6 +55,8 @@ from alliance.web import notify_pages
 from alliance.web import health_pages
 from alliance.web import ratings_pages
 from alliance.api.routers import ratings as ratings_api
+from alliance.api.routers import exchange_rates as exchange_rates_api
+from alliance.web import exchange_rate_pages
 
 
 logger = logging.getLogger("alliance.server")
@@ -174,6 +176,8 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(notify_pages.router)
     app.include_router(health_pages.router)
     app.include_router(ratings_pages.router)
+    app.include_router(exchange_rates_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(exchange_rate_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _declare_bearer_scheme(app)
     settings = get_settings()

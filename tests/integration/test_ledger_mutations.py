@@ -53,6 +53,7 @@ from alliance.store.tables import gov_minutes_signoffs
 from tests.support import snapshots
 from alliance.store.tables import ratings as rating_rows
 from alliance.store.tables import milestones as milestone_rows
+from alliance.store.tables import fx_rates
 from tests.support.factories import admin_of, credit_code, make_alliance, member_values
 from tests.support.web import in_chinese
 
@@ -171,6 +172,12 @@ def _record_everything(store: Store, clock: FrozenClock, tmp_path: Path) -> None
     from alliance.health.ratings import service as ratings
 
     ratings.run(store, "nb", coordinator, "2026Q4", clock, members=["M0001"])
+    # An import of exchange rates (recorded last as well).
+    from alliance.settlement.fx import service as fx
+
+    fx.import_items(store, "nb", coordinator, [
+        {"day": "2027-01-15", "currency": "USD", "rate": "7.1234", "source": "PBOC central parity"},
+        {"day": "2027-01-15", "currency": "EUR", "rate": "7.8", "source": "ECB reference"}], clock)
     report = ledger.verify_store(store, "nb")
     assert report.ok, report.first_mismatch
     assert report.entries >= 17 and report.checkpoints == report.entries  # one checkpoint a write
@@ -468,6 +475,15 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
         alliance_id=aid, member_code="M0002", period="2026Q4", score="90", stars=5, explanation={}, status="effective",
         needs_approval=False, run_by="user:x", run_at=datetime(2027, 1, 16, tzinfo=UTC),
         effective_at=datetime(2027, 1, 16, tzinfo=UTC))), "is stored but no ledger entry records it"),
+    ("exchange-rate import: a rate edited", lambda c, aid: c.execute(update(fx_rates).where(
+        fx_rates.c.alliance_id == aid, fx_rates.c.currency == "USD").values(rate="7.2")),
+     "exchange-rate import 1 differs from what was recorded: its stored rates (EUR 2027-01-15 7.8, USD 2027-01-15 7.2)"),
+    ("exchange-rate import: a rate deleted", lambda c, aid: c.execute(delete(fx_rates).where(
+        fx_rates.c.alliance_id == aid, fx_rates.c.currency == "EUR")), "it holds 1 rates, the ledger recorded 2"),
+    ("exchange-rate import forged", lambda c, aid: c.execute(insert(fx_rates).values(
+        alliance_id=aid, day=date(2027, 1, 16), currency="USD", rate="7.3", source="x", import_number=2,
+        imported_by="user:x", imported_at=datetime(2027, 1, 16, tzinfo=UTC))),
+     "exchange-rate import 2: is stored but no ledger entry records it"),
     ("alliance's status changed behind the ledger", lambda c, aid: c.execute(update(alliances).where(
         alliances.c.id == aid).values(status="dissolved")),
      "entry 0 (alliance.created): alliance nb differs from what was recorded: status"),

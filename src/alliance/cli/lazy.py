@@ -89,6 +89,8 @@ COMMANDS: dict[str, Entry] = {
     "pledge": Entry("alliance.cli.kpis:pledge_app", "Members' pledges of resources and their deliveries."),
     "rating": Entry("alliance.cli.ratings:app",
                     "Partner star ratings: inputs, weights, runs, approvals, tiers and the elimination procedure."),
+    "rates": Entry("alliance.cli.exchange_rates:app",
+                   "Exchange rates into the settlement currency: import them (all or nothing), list them."),
 }
 
 

@@ -377,6 +377,13 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/health/pledges"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/health/pledges/{number}/deliveries"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/health/review"): Action.MANAGE_ALLIANCE,
+    # -- exchange rates (settlement.fx): imported as order lines are (the coordinator, the platform);
+    # every role of the alliance reads the register.
+    ("GET", "/api/v1/alliances/{code}/exchange-rates"): Action.READ_RECORDS,
+    ("POST", "/api/v1/alliances/{code}/exchange-rates"): Action.IMPORT_ORDERS,
+    ("POST", "/api/v1/alliances/{code}/exchange-rates/csv"): Action.IMPORT_ORDERS,
+    ("GET", "/alliances/{code}/exchange-rates"): Action.READ_RECORDS,
+    ("POST", "/alliances/{code}/exchange-rates"): Action.IMPORT_ORDERS,
     # -- partner star ratings (health.ratings): the table of stars is every role's (no inputs); one
     # member's rating with its explanation is that member's own data (another member: 404); the
     # coordinator manages; the member's admin appeals.

@@ -62,6 +62,7 @@ class Rows:
     kpi_catalogues: list[Mapping[str, Any]] = field(default_factory=list)  # KPI catalogue versions: version, definitions
     ratings: list[Mapping[str, Any]] = field(default_factory=list)      # effective star ratings: id, member, stars, ...
     milestones: list[Mapping[str, Any]] = field(default_factory=list)   # id, agreement, rule, version, evidence, status, ...
+    fx_rates: list[Mapping[str, Any]] = field(default_factory=list)     # exchange rates: import, day, currency, rate, source
 
 
 @dataclass(frozen=True)
@@ -597,11 +598,55 @@ class MilestoneKind(RecordedKind):
     def describe(self, key: Key) -> Message:
         return Message("milestone {milestone}", milestone=key[0])
 
+def rates_sha256(rates: Iterable[Mapping[str, Any]]) -> str:
+    """SHA-256 of an import's exchange rates ({day, currency, rate, source}, all text, the rate as
+    stored), in day then currency order whatever order they were given or stored in."""
+    return value_digest(sorted(({name: str(r[name]) for name in ("day", "currency", "rate", "source")} for r in rates),
+                               key=lambda r: (r["day"], r["currency"])))
+
+
+class ExchangeRateImportKind(RecordedKind):
+    """An import of exchange rates (settlement.fx): its entry states how many rates it added and their
+    SHA-256, recomputed from the stored rates of that import (the register is append-only: a rate
+    changed, deleted or slipped into an import after the fact changes the digest)."""
+
+    name = "exchange-rate import"
+    events = (events.FX_RATES_IMPORTED,)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("import")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        return {"rates": payload.get("rates"), "sha256": payload.get("sha256")}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        imports: dict[Key, list[Mapping[str, Any]]] = {}
+        for r in rows.fx_rates:
+            imports.setdefault((str(r["import"]),), []).append(r)
+        return {key: {"rates": len(found), "sha256": rates_sha256(found),
+                      "shown": sorted(f"{r['currency']} {r['day']} {r['rate']}" for r in found)}
+                for key, found in imports.items()}
+
+    def differences(self, claimed: Fields, stored: Fields) -> list[Message]:
+        found = []
+        if stored["sha256"] != claimed["sha256"]:
+            found.append(Message("its stored rates ({rates}) no longer have the SHA-256 that was recorded (now "
+                                 "{stored}, recorded {recorded})", rates=", ".join(stored["shown"]),
+                                 stored=stored["sha256"], recorded=claimed["sha256"]))
+        if stored["rates"] != claimed["rates"]:
+            found.append(Message("it holds {stored} rates, the ledger recorded {recorded}", stored=stored["rates"],
+                                 recorded=claimed["rates"]))
+        return found
+
+    def describe(self, key: Key) -> Message:
+        return Message("exchange-rate import {number}", number=key[0])
+
 
 KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersionKind(), SignatureKind(),
                                    PowerOfAttorneyKind(), ClosedDayKind(), ScreeningRunKind(), PilotDecisionKind(),
                                    DisputeKind(), ProposalKind(), WeightTableKind(), CorrectionKind(),
-                                   MinutesSignOffKind(), KpiCatalogueKind(), StarRatingKind(), MilestoneKind())
+                                   MinutesSignOffKind(), KpiCatalogueKind(), StarRatingKind(), MilestoneKind(),
+                                   ExchangeRateImportKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 
 

@@ -71,6 +71,9 @@ TIER_CHANGED = "rating.tier_changed"
 MILESTONE_RECORDED = "milestone.recorded"
 MILESTONE_DECIDED = "milestone.decided"
 MILESTONE_BOOKED = "milestone.booked"
+# Exchange rates (settlement.fx): an import's number, how many rates it added (and found stored
+# already), their currencies and days, and the SHA-256 of the rates it added (never a stored one twice).
+FX_RATES_IMPORTED = "fx.rates_imported"
 
 
 def utc_text(moment: datetime) -> str:

@@ -133,6 +133,8 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     events.MILESTONE_RECORDED: W.AGREEMENT,
     events.MILESTONE_DECIDED: W.AGREEMENT,
     events.MILESTONE_BOOKED: W.SETTLEMENT,
+    # Exchange rates serve the order lines they convert: accepted whenever order lines are.
+    events.FX_RATES_IMPORTED: W.ORDERS,
 }
 
 # The states an alliance may be founded in.

@@ -87,7 +87,8 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                 disputes=_dispute_rows(c, alliance_id), proposals=ProposalRepository(c).recorded(alliance_id),
                 weights=_weight_rows(c, alliance_id), corrections=_correction_rows(c, alliance_id),
                 signoffs=_signoff_rows(c, alliance_id), kpi_catalogues=_kpi_catalogue_rows(c, alliance_id),
-                ratings=_rating_rows(c, alliance_id), milestones=_milestone_rows(c, alliance_id))
+                ratings=_rating_rows(c, alliance_id), milestones=_milestone_rows(c, alliance_id),
+                fx_rates=_fx_rate_rows(c, alliance_id))
 
 
 def _milestone_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
@@ -168,3 +169,9 @@ def _rating_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
              "explanation": r.explanation, "decided_by": r.decided_by}
             for r in c.execute(select(t).where(t.c.alliance_id == alliance_id, t.c.effective_at.is_not(None))
                                .order_by(t.c.id))]
+
+
+def _fx_rate_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.fx_repository import FxRepository
+
+    return FxRepository(c).recorded(alliance_id)  # type: ignore[return-value]

@@ -1328,3 +1328,25 @@ milestones = Table(
           sqlite_where=text("status IN ('recorded', 'confirmed')"),
           postgresql_where=text("status IN ('recorded', 'confirmed')")),
 )
+
+
+# -- settlement.fx: exchange rates (0034) -------------------------------------------------------------
+
+# One day's rate of one currency into the alliance's settlement currency; append-only (a rate is
+# never updated or deleted). The rate is kept as its exact decimal text ("7.1234"): NUMERIC(24, 8)
+# would cut a rate of ten places, and SQLite's NUMERIC goes through a binary float.
+# `import_number` groups the rates of one import: what its ledger entry's digest covers.
+fx_rates = Table(
+    "fx_rates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("day", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("rate", String(40), nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("import_number", Integer, nullable=False),
+    Column("imported_by", String(200), nullable=False),
+    Column("imported_at", UtcDateTime, nullable=False),
+    UniqueConstraint("alliance_id", "day", "currency", name="uq_fx_rates_alliance_day_currency"),
+)

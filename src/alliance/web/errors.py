@@ -160,6 +160,11 @@ EXPLANATIONS = {
     "rating_appeal_refused": N_("The appeal cannot be made or decided now: there is no procedure in its improvement "
                                 "period, it was already appealed, or the appeal period has ended."),
     "rating_period_invalid": N_("The period is not valid: write a quarter as 2027Q1."),
+    "fx_rates_invalid": N_("The exchange rates were not imported: each row named below has a problem. Nothing of the "
+                           "file was stored."),
+    "fx_rate_conflict": N_("The exchange rates were not imported: a rate differs from the one already stored for its "
+                           "day and currency. A stored rate is never changed."),
+    "rate_missing": N_("No exchange rate is stored for the currency and day named below: import it first."),
 }
 # Codes that never reach a page: the command line's own, and the sign-in redirect.
 NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})
