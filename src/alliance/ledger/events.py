@@ -66,6 +66,10 @@ KPI_CATALOGUE_CHANGED = "health.kpi_catalogue_changed"
 # explanation, who approved it when it needed approval), and the tier change it brings with the benefits.
 RATING_EFFECTIVE = "rating.took_effect"
 TIER_CHANGED = "rating.tier_changed"
+# The IP register (alliance.ip): an asset registered (its version 1) or changed (a new version: owner,
+# shares, licence, ...), each with the SHA-256 of the version's fields.
+IP_REGISTERED = "ip.registered"
+IP_CHANGED = "ip.changed"
 
 
 def utc_text(moment: datetime) -> str:

@@ -56,6 +56,7 @@ class Write(StrEnum):
     DETAILS = "details"
     STATUS = "status"
     VOTE = "vote"  # governance: ballots, proposals, rulings
+    IP = "ip"  # the IP register: assets registered or changed (alliance.ip)
     OTHER = "other"  # a ledger event not classified below: only while forming or active
 
 
@@ -129,6 +130,10 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     # Ratings judge partners of a working alliance: only while forming or active.
     events.RATING_EFFECTIVE: W.OTHER,
     events.TIER_CHANGED: W.OTHER,
+    # The IP register is kept while the alliance works (forming or active); a suspended or winding-down
+    # alliance registers no new IP and changes no ownership.
+    events.IP_REGISTERED: W.IP,
+    events.IP_CHANGED: W.IP,
 }
 
 # The states an alliance may be founded in.
@@ -157,6 +162,7 @@ WRITE_NAMES: Mapping[Write, Message] = {
     W.DETAILS: Message("changes to its details"),
     W.STATUS: Message("status changes"),
     W.VOTE: Message("votes or proposals"),
+    W.IP: Message("IP register entries"),
     W.OTHER: Message("this kind of change"),
 }
 

@@ -87,7 +87,7 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                 disputes=_dispute_rows(c, alliance_id), proposals=ProposalRepository(c).recorded(alliance_id),
                 weights=_weight_rows(c, alliance_id), corrections=_correction_rows(c, alliance_id),
                 signoffs=_signoff_rows(c, alliance_id), kpi_catalogues=_kpi_catalogue_rows(c, alliance_id),
-                ratings=_rating_rows(c, alliance_id))
+                ratings=_rating_rows(c, alliance_id), ip_versions=_ip_rows(c, alliance_id))
 
 
 def _correction_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
@@ -157,3 +157,9 @@ def _rating_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
              "explanation": r.explanation, "decided_by": r.decided_by}
             for r in c.execute(select(t).where(t.c.alliance_id == alliance_id, t.c.effective_at.is_not(None))
                                .order_by(t.c.id))]
+
+
+def _ip_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.ip_repository import IpRepository
+
+    return IpRepository(c).recorded(alliance_id)
