@@ -21,7 +21,7 @@ TITLE_LIMIT = 200
 NUMBER_LIMIT = 64
 TEXT_LIMIT = 4000
 MAX_CONTRIBUTORS = 50
-SHARE_LIMIT = 40  # characters of a share as typed ("1/3", "0.25")
+SHARE_LIMIT = 100  # characters of a share as typed ("1/3", "0.25"); exact shares of many changes grow long
 
 
 class IpInvalid(InvalidInput):
