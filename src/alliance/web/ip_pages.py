@@ -113,7 +113,7 @@ async def _form_page(request: Request, store: Any, code: str, viewer: Viewer, te
     defaults: dict[str, Any] = {"kind": "patent", "owner": own or "", "member-0": own or "", "share-0": "1" if own
                                 else ""}
     return render(request, template, status=status, alliance=alliance, section="ip", members=members,
-                  values=values or defaults, rows=SHARE_ROWS, own=own, **(refused or {}), **_helpers())
+                  values=values or defaults, rows=SHARE_ROWS, own=own, **(refused or {"error": None, "problems": []}), **_helpers())
 
 
 @router.get("/alliances/{code}/ip/background", response_class=HTMLResponse)
@@ -184,7 +184,7 @@ async def _asset_page(request: Request, store: Any, code: str, number: int, view
     alliance, asset, members = await run_in_threadpool(load)
     return render(request, "ip/show.html", status=status, alliance=alliance, section="ip", a=asset, members=members,
                   may_change=ip.may_act_on(viewer.principal, code, asset), values=values or _change_values(asset),
-                  rows=max(SHARE_ROWS, len(asset.current.contributors) + 2), **(refused or {}), **_helpers())
+                  rows=max(SHARE_ROWS, len(asset.current.contributors) + 2), **(refused or {"error": None, "problems": []}), **_helpers())
 
 
 @router.get("/alliances/{code}/ip/{asset}", response_class=HTMLResponse)
