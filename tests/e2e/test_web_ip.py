@@ -83,7 +83,7 @@ def test_register_and_change_in_the_browser(client: TestClient, store: Store) ->
     assert 'id="ip-change-form"' not in client.get(f"{P}/1").text  # background IP: the owner's act only
     filtered = client.get(f"{P}?member=C&kind=patent")
     assert "联合密封结构" in filtered.text and "一种热处理方法" not in filtered.text
-    assert "Joint patents" in filtered.text
+    assert "联合专利" in filtered.text and "：1<" in filtered.text  # the language chosen stays
 
     sign_in(client, "far")
     assert client.get(P).status_code == 404

@@ -187,21 +187,21 @@ async def _asset_page(request: Request, store: Any, code: str, number: int, view
                   rows=max(SHARE_ROWS, len(asset.current.contributors) + 2), **(refused or {"error": None, "problems": []}), **_helpers())
 
 
-@router.get("/alliances/{code}/ip/{asset}", response_class=HTMLResponse)
-async def show(request: Request, code: Code, asset: Id, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
-    return await _asset_page(request, store, code, asset, viewer)
+@router.get("/alliances/{code}/ip/{number}", response_class=HTMLResponse)
+async def show(request: Request, code: Code, number: Id, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+    return await _asset_page(request, store, code, number, viewer)
 
 
-@router.post("/alliances/{code}/ip/{asset}", response_class=HTMLResponse)
-async def change(request: Request, code: Code, asset: Id, store: StoreDep, clock: ClockDep,
+@router.post("/alliances/{code}/ip/{number}", response_class=HTMLResponse)
+async def change(request: Request, code: Code, number: Id, store: StoreDep, clock: ClockDep,
                  viewer: PageViewer) -> Response:
     """The change form posts the whole version as it should be; what is unchanged stays as it was."""
     form = await request.form()
     try:
-        current = await run_in_threadpool(ip.show, store, code, asset, viewer.principal)
+        current = await run_in_threadpool(ip.show, store, code, number, viewer.principal)
         background = current.origin is Origin.BACKGROUND
         await run_in_threadpool(lambda: ip.change(
-            store, code, asset, viewer.principal, clock, title=str(form.get("title", ""))[:checks.TITLE_LIMIT * 2],
+            store, code, number, viewer.principal, clock, title=str(form.get("title", ""))[:checks.TITLE_LIMIT * 2],
             number=str(form.get("number", ""))[:checks.NUMBER_LIMIT * 2],
             owner=str(form.get("owner", ""))[:32] if background else None,
             licence=_licence(form) if background else None,
@@ -209,7 +209,7 @@ async def change(request: Request, code: Code, asset: Id, store: StoreDep, clock
             project=None if background else str(form.get("project", ""))[:64],
             note=str(form.get("note", ""))[:checks.TEXT_LIMIT * 2]))
     except (InvalidInput, Conflict) as exc:
-        return await _asset_page(request, store, code, asset, viewer, status=exc.status, values=_values(form),
+        return await _asset_page(request, store, code, number, viewer, status=exc.status, values=_values(form),
                                  refused=_refused(exc))
     root = request.scope.get("root_path", "")
-    return RedirectResponse(f"{root}/alliances/{code}/ip/{asset}#versions", status_code=303)
+    return RedirectResponse(f"{root}/alliances/{code}/ip/{number}#versions", status_code=303)

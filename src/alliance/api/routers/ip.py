@@ -101,17 +101,17 @@ def register_foreground(code: Code, body: ForegroundIn, store: StoreDep, clock: 
                                              project=body.project, note=body.note))
 
 
-@router.get("/alliances/{code}/ip/{asset}", responses=ERRORS)
-def show(code: Code, asset: Id, store: StoreDep, principal: PrincipalDep) -> dict[str, Any]:
-    return ip.as_json(ip.show(store, code, asset, principal))
+@router.get("/alliances/{code}/ip/{number}", responses=ERRORS)
+def show(code: Code, number: Id, store: StoreDep, principal: PrincipalDep) -> dict[str, Any]:
+    return ip.as_json(ip.show(store, code, number, principal))
 
 
-@router.post("/alliances/{code}/ip/{asset}/versions", responses=ERRORS, status_code=201)
-def change(code: Code, asset: Id, body: ChangeIn, store: StoreDep, clock: ClockDep,
+@router.post("/alliances/{code}/ip/{number}/versions", responses=ERRORS, status_code=201)
+def change(code: Code, number: Id, body: ChangeIn, store: StoreDep, clock: ClockDep,
            principal: PrincipalDep) -> dict[str, Any]:
     """A new version of the asset (ownership, shares, licence, title, number); the earlier ones are kept."""
     return ip.as_json(ip.change(
-        store, code, asset, principal, clock, title=body.title, number=body.number, owner=body.owner,
+        store, code, number, principal, clock, title=body.title, number=body.number, owner=body.owner,
         licence=None if body.licence is None else body.licence.licence(),
         contributors=None if body.contributors is None else [(s.member, s.share) for s in body.contributors],
         project=body.project, note=body.note))
