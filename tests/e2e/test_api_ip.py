@@ -17,6 +17,7 @@ from alliance.access.service import create_api_key
 from alliance.core.clock import FrozenClock
 from alliance.registry import service as registry
 from alliance.server import create_app
+from alliance.sharing import service as sharing
 from alliance.store.database import Store
 from alliance.store.tables import ip_versions
 from tests.support.factories import credit_code, make_alliance
@@ -31,6 +32,13 @@ def _key(store: Store, clock: FrozenClock, role: Role, alliance: str | None, mem
     key = create_api_key(store, role=role, alliance=alliance, member=member, name=f"{role.value} {member}",
                          created_by="t", clock=clock).key
     return {"Authorization": f"Bearer {key}"}
+PROJECT = """
+agreement: rd-project-1
+effective_from: 2026-12-01
+parties: [A, B]
+rules:
+  - {id: r, kind: fixed_split, select: {channel: store}, base: revenue, shares: {A: 0.5, B: 0.5}}
+"""
 
 
 @pytest.fixture
@@ -40,6 +48,7 @@ def world(store: Store, clock: FrozenClock) -> Iterator[tuple[TestClient, dict[s
         for n, member in enumerate(("A", "B", "C"), start=1):
             registry.add_member(store, code, {"code": member, "name": f"{member} 公司", "credit_code": credit_code(n)},
                                 clock)
+    sharing.propose_version(store, "rd", PROJECT, "秘书长", clock)
     keys = {
         "coordinator": _key(store, clock, Role.COORDINATOR, "rd"),
         "auditor": _key(store, clock, Role.AUDITOR, "rd"),
@@ -66,7 +75,7 @@ def test_register_change_and_read_over_http(world: Any, store: Store) -> None:
     again = client.post(f"{R}/background", json=background, headers={**k["a"], "Idempotency-Key": "bg-1"})
     assert again.status_code == 201 and again.json() == made.json() and _count(store) == 1  # replayed, not stored twice
     joint = client.post(f"{R}/foreground", headers=k["coordinator"], json={
-        "kind": "patent", "title": "密封结构", "number": "CN2", "project": "p1",
+        "kind": "patent", "title": "密封结构", "number": "CN2", "project": "rd-project-1",
         "contributors": [{"member": "A", "share": "1/3"}, {"member": "B", "share": "2/3"}]})
     assert joint.status_code == 201, joint.text
     assert [c["share"] for c in joint.json()["current"]["contributors"]] == ["1/3", "2/3"]
@@ -105,6 +114,7 @@ def test_bad_input_is_problem_json_and_stores_nothing(world: Any, store: Store) 
          "ip_shares_not_one"),
         ("foreground", "coordinator", {**fg, "contributors": [{"member": "Z", "share": "1"}]}, 422, "ip_not_a_member"),
         ("foreground", "b", fg, 403, "forbidden"),  # B is not a contributor
+        ("foreground", "coordinator", {**fg, "project": "nope"}, 422, "ip_invalid"),  # no such agreement
         ("foreground", "coordinator", {**fg, "colour": "red"}, 422, "invalid_request"),
     ]:
         found = client.post(f"{R}/{path}", json=body, headers=k[key])

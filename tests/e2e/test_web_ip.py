@@ -16,12 +16,20 @@ from alliance.access.roles import Role
 from alliance.core.clock import FrozenClock
 from alliance.registry import service as registry
 from alliance.server import create_app
+from alliance.sharing import service as sharing
 from alliance.store.database import Store
 from alliance.store.tables import ip_versions
 from tests.support.factories import credit_code, make_alliance
 from tests.support.web import add_user, in_chinese, sign_in
 
 P = "/alliances/rd/ip"
+PROJECT = """
+agreement: rd-project-1
+effective_from: 2026-12-01
+parties: [A, B]
+rules:
+  - {id: r, kind: fixed_split, select: {channel: store}, base: revenue, shares: {A: 0.5, B: 0.5}}
+"""
 
 
 @pytest.fixture
@@ -33,6 +41,7 @@ def client(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[TestCli
         for n, member in enumerate(("A", "B", "C"), start=1):
             registry.add_member(store, code, {"code": member, "name": f"{member} 公司", "credit_code": credit_code(n)},
                                 clock)
+    sharing.propose_version(store, "rd", PROJECT, "秘书长", clock)
     add_user(store, clock, "coord", Role.COORDINATOR, "rd")
     add_user(store, clock, "aboss", Role.MEMBER_ADMIN, "rd", "A")
     add_user(store, clock, "far", Role.COORDINATOR, "other")
@@ -66,14 +75,14 @@ def test_register_and_change_in_the_browser(client: TestClient, store: Store) ->
     page = client.get(f"{P}?lang=zh_CN")
     assert page.status_code == 200 and in_chinese("IP register") in page.text and "一种热处理方法" in page.text
     assert 'id="register-background"' not in page.text and 'id="register-foreground"' in page.text
-    shares = {"csrf_token": token, "kind": "patent", "title": "联合密封结构", "number": "CN2", "project": "p1",
+    shares = {"csrf_token": token, "kind": "patent", "title": "联合密封结构", "number": "CN2", "project": "rd-project-1",
               "member-0": "A", "share-0": "1/3", "member-1": "B", "share-1": "1/3"}
     refused = client.post(f"{P}/foreground?lang=zh_CN", data=shares, follow_redirects=False)
     assert refused.status_code == 422 and 'id="ip-error"' in refused.text and "2/3" in refused.text
     assert _count(store) == 1
     done = client.post(f"{P}/foreground", data={**shares, "share-1": "2/3"}, follow_redirects=False)
     assert done.status_code == 303
-    changed = client.post(f"{P}/2", data={"csrf_token": token, "title": "联合密封结构", "number": "CN2", "project": "p1",
+    changed = client.post(f"{P}/2", data={"csrf_token": token, "title": "联合密封结构", "number": "CN2", "project": "rd-project-1",
                                           "member-0": "A", "share-0": "1/2", "member-1": "C", "share-1": "1/2",
                                           "note": "B 退出"}, follow_redirects=False)
     assert changed.status_code == 303

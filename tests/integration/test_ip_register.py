@@ -23,10 +23,18 @@ from alliance.ip.model import Licence
 from alliance.ledger import service as ledger
 from alliance.registry import service as registry
 from alliance.registry.lifecycle import AllianceNotWritable
+from alliance.sharing import service as sharing
 from alliance.store.database import Store
 from alliance.store.tables import ip_assets, ip_versions, ledger_entries
 from tests.support.factories import admin_of, credit_code, make_alliance
 
+PROJECT = """
+agreement: rd-project-1
+effective_from: 2026-12-01
+parties: [A, B]
+rules:
+  - {id: r, kind: fixed_split, select: {channel: store}, base: revenue, shares: {A: 0.5, B: 0.5}}
+"""
 COORDINATOR = Principal("coord", Role.COORDINATOR, "rd")
 LICENCE = Licence("非独占、免费，限联盟项目内使用", exclusive=False, territory="中国大陆",
                   starts_on=date(2026, 12, 1), until=date(2029, 12, 31))
@@ -39,6 +47,7 @@ def rd(store: Store, clock: FrozenClock) -> Store:
         for n, member in enumerate(("A", "B", "C"), start=1):
             registry.add_member(store, code, {"code": member, "name": f"{member} 公司", "credit_code": credit_code(n)},
                                 clock)
+    sharing.propose_version(store, "rd", PROJECT, "秘书长", clock)
     return store
 
 
@@ -106,6 +115,7 @@ def test_a_version_inserted_behind_the_ledgers_back_is_named(rd: Store, clock: F
     (admin_of("rd", "A"), {"title": "  "}, IpInvalid),
     (admin_of("rd", "A"), {"contributors": [("A", "abc")]}, IpInvalid),
     (admin_of("rd", "A"), {"number": ""}, IpInvalid),  # a patent needs its number
+    (admin_of("rd", "A"), {"project": "no-such-agreement"}, IpInvalid),
     (admin_of("rd", "B"), {}, Forbidden),  # B is not a contributor
     (Principal("aud", Role.AUDITOR, "rd"), {}, Forbidden),
     (Principal("far", Role.COORDINATOR, "other"), {}, AllianceNotFound),

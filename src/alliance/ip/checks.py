@@ -169,9 +169,11 @@ def check_shares(found: list[tuple[type[InvalidInput], Problem]], shares: Sequen
 
 def check_entry(*, origin: Origin, kind: str | IpKind, title: str, number: str | None, owner: str | None,
                 licence: Licence | None, contributors: Sequence[tuple[str, str | Fraction]], project: str | None,
-                note: str, members: Iterable[str], register: Iterable[Asset], asset: int | None = None) -> Entry:
-    """The entry checked against the alliance's current members and its register (`asset`: the asset
-    being changed, left out of the duplicate check). Raises the first problem's error with them all."""
+                note: str, members: Iterable[str], register: Iterable[Asset], asset: int | None = None,
+                agreements: Iterable[str] | None = None) -> Entry:
+    """The entry checked against the alliance's current members, its agreements' codes (None: not
+    checked) and its register (`asset`: the asset being changed, left out of the duplicate check).
+    Raises the first problem's error with them all."""
     found: list[tuple[type[InvalidInput], Problem]] = []
     members = set(members)
     try:
@@ -198,6 +200,10 @@ def check_entry(*, origin: Origin, kind: str | IpKind, title: str, number: str |
     else:
         shares = check_shares(found, contributors, members)
         clean_project = _text(found, project or "", Message("project"), 64, required=False) or None
+        if clean_project is not None and agreements is not None and clean_project not in set(agreements):
+            found.append((IpInvalid, Problem("project", "", Message(
+                "the alliance has no agreement {agreement!r}: name the project agreement by its code",
+                agreement=clean_project))))
     _refuse(found)
     assert parsed_kind is not None
     entry = Entry(origin, parsed_kind, clean_title, clean_number, clean_owner, clean_licence, shares, clean_project,

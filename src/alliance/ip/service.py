@@ -126,7 +126,8 @@ def register_foreground(store: Store, alliance_code: str, principal: Principal, 
         repo.hold(alliance.id)
         entry = check_entry(origin=Origin.FOREGROUND, kind=kind, title=title, number=number, owner=None,
                             licence=None, contributors=contributors, project=project, note=note,
-                            members=_current_members(uow, alliance, clock), register=repo.register(alliance.id))
+                            members=_current_members(uow, alliance, clock), register=repo.register(alliance.id),
+                            agreements=uow.sharing.codes(alliance.id))
         stored = _store(uow, alliance, principal, clock, entry, None)
         uow.commit()
         return stored
@@ -164,7 +165,8 @@ def change(store: Store, alliance_code: str, asset: int, principal: Principal, c
             licence=licence or now.licence,
             contributors=[(s.member, s.share) for s in now.contributors] if contributors is None else contributors,
             project=now.project if project is None else project, note=note,
-            members=_current_members(uow, alliance, clock), register=register, asset=asset)
+            members=_current_members(uow, alliance, clock), register=register, asset=asset,
+            agreements=uow.sharing.codes(alliance.id))
         if replace(entry, note="") == replace(_entry_of(found), note=""):
             raise IpInvalid(Message("nothing to change: the new version would say what version {version} says",
                                     version=now.version))
