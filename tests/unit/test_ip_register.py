@@ -45,7 +45,8 @@ def test_shares_are_parsed_exactly(text: str, value: Fraction) -> None:
     assert parse_share(share_text(value)) == value
 
 
-@pytest.mark.parametrize("text", ["", "abc", "1/0", "0", "-1/2", "3/2", "nan", "1e999999", "x" * 50])
+@pytest.mark.parametrize("text", ["", "abc", "1/0", "0", "-1/2", "3/2", "nan", "1e999999", "1e-9", "0x1", "+0.5", "1/3%",
+                                  "1.", ".5", "x" * 50])
 def test_bad_shares_are_refused(text: str) -> None:
     with pytest.raises(IpInvalid):
         parse_share(text)

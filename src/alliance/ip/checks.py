@@ -6,10 +6,10 @@ one error whose class, code and message are those of the first problem: the edge
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from alliance.core.errors import Conflict, InvalidInput, NotFound, Problem
@@ -84,23 +84,24 @@ def parse_kind(text: str) -> IpKind:
                                     choices=", ".join(k.value for k in IpKind))) from None
 
 
+_SHARE = re.compile(r"^(?:(\d+)\s*/\s*(\d+)|(\d+(?:\.\d+)?)\s*(%?))$")
+
+
 def parse_share(text: str) -> Fraction:
-    """An exact share from "1/3", "0.25" or "25%"; InvalidInput for anything else (a float never
-    reaches here: the edges pass text)."""
+    """An exact share from "1/3", "0.25" or "25%"; InvalidInput for anything else (no exponents, no
+    signs: a float never reaches here, the edges pass text)."""
     cleaned = str(text).strip()
     if not cleaned or len(cleaned) > SHARE_LIMIT:
         raise IpInvalid(Message("a share is required, as a fraction (1/3) or a decimal (0.25)"))
-    try:
-        if cleaned.endswith("%"):
-            value = Fraction(Decimal(cleaned[:-1].strip())) / 100
-        elif "/" in cleaned:
-            top, _, bottom = cleaned.partition("/")
-            value = Fraction(int(top.strip()), int(bottom.strip()))
-        else:
-            value = Fraction(Decimal(cleaned))
-    except (ValueError, ZeroDivisionError, InvalidOperation, ArithmeticError):
+    found = _SHARE.match(cleaned)
+    if found is None or (found.group(2) is not None and int(found.group(2)) == 0):
         raise IpInvalid(Message("share {share!r} is not a number: write a fraction (1/3) or a decimal (0.25)",
-                                share=cleaned)) from None
+                                share=cleaned))
+    top, bottom, decimal, percent = found.groups()
+    if decimal is not None:
+        value = Fraction(decimal) / (100 if percent else 1)
+    else:
+        value = Fraction(int(top), int(bottom))
     if not 0 < value <= 1:
         raise IpInvalid(Message("share {share!r} is not between 0 and 1", share=cleaned))
     return value
@@ -162,8 +163,10 @@ def check_shares(found: list[tuple[type[InvalidInput], Problem]], shares: Sequen
         out.append(Share(member, value))
     total = sum((s.share for s in out), Fraction(0))
     if whole and total != 1:
+        # The sum of long fractions can be longer still: it is named only when it is short enough to read.
+        said = str(total) if len(str(total)) <= 2 * SHARE_LIMIT else Message("a number close to 1")
         found.append((SharesNotWhole, Problem("contributors", "", Message(
-            "the shares sum to {total}, not exactly 1", total=str(total)))))
+            "the shares sum to {total}, not exactly 1", total=said))))
     return tuple(out)
 
 
