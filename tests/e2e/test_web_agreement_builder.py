@@ -48,13 +48,15 @@ def client(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[TestCli
 
 class _Form(HTMLParser):
     """The fields a browser would submit from the form with a given id (text, hidden, date inputs,
-    ticked boxes, each select's chosen option; no submit buttons)."""
+    text areas, ticked boxes, each select's chosen option; no submit buttons)."""
 
     def __init__(self, form_id: str) -> None:
-        super().__init__()
+        super().__init__(convert_charrefs=True)
         self.form_id, self.inside, self.fields = form_id, False, []
         self._select: str | None = None
         self._options: list[tuple[str, bool]] = []
+        self._textarea: str | None = None
+        self._text: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
@@ -68,12 +70,22 @@ class _Form(HTMLParser):
                     self.fields.append((a["name"], a.get("value", "on")))
             else:
                 self.fields.append((a["name"], a.get("value", "")))
+        elif tag == "textarea" and a.get("name"):
+            self._textarea, self._text = a["name"], []
         elif tag == "select":
             self._select, self._options = a.get("name"), []
         elif tag == "option" and self._select:
             self._options.append((a.get("value", ""), "selected" in a))
 
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._text.append(data)
+
     def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea" and self._textarea is not None:
+            text = "".join(self._text)
+            self.fields.append((self._textarea, text[1:] if text.startswith("\n") else text))
+            self._textarea = None
         if tag == "form":
             self.inside = False
         if tag == "select" and self._select:

@@ -1,4 +1,4 @@
-"""`alliance agreement propose|list|show|sign`: versioned revenue-sharing agreements."""
+"""`alliance agreement propose|list|show|sign|tree|clauses`: versioned agreements and their contract set."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.tree import Tree as RichTree
 
 from alliance.cli.lazy import Deferred
 from alliance.cli.output import console, current_actor, fails_cleanly, open_store, read_text_file
@@ -20,7 +21,7 @@ from alliance.sharing.versions import version_record
 # The services are imported when a command calls them (cli.lazy.Deferred): --help and the
 # light sub-commands start without them.
 if TYPE_CHECKING:
-    from alliance.sharing import attorneys
+    from alliance.sharing import attorneys, layers
     from alliance.sharing import service
 else:
     attorneys = Deferred("alliance.sharing.attorneys")
@@ -83,6 +84,73 @@ def show(
         signatures.add_row(party, s.signer if s else "-", local_time(s.signed_at, zone) if s else "-")
     console.print(signatures)
     console.print(v.document, highlight=False, markup=False, soft_wrap=True)
+
+
+@app.command("tree")
+@fails_cleanly
+def tree(alliance: AllianceOpt, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The contract set: frameworks, the project agreements under them, the supplements."""
+    roots = service.contract_set(open_store(), alliance)
+
+    def plain(node: "layers.Node") -> dict[str, object]:
+        return {"agreement": node.code, "kind": node.agreement.kind.value, "latest_version": node.version.version,
+                "status": node.version.status, "children": [plain(c) for c in node.children]}
+
+    if as_json:
+        sys.stdout.write(json.dumps([plain(n) for n in roots], ensure_ascii=False, indent=2) + "\n")
+        return
+    shown = RichTree(f"[bold]{alliance}[/]")
+
+    def add(branch: RichTree, node: "layers.Node") -> None:
+        leaf = branch.add(f"{node.code} [dim]({node.agreement.kind.value}, v{node.version.version}, "
+                          f"{node.version.status})[/]")
+        for child in node.children:
+            add(leaf, child)
+
+    for node in roots:
+        add(shown, node)
+    console.print(shown)
+
+
+@app.command("clauses")
+@fails_cleanly
+def clauses(
+    agreement: Annotated[str, typer.Argument(help="The agreement's code.")],
+    alliance: AllianceOpt,
+    day: Annotated[str | None, typer.Option(help="YYYY-MM-DD; default today in the alliance's time zone.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The clauses that bind on a day: the version in force's, with its signed supplements' laid over them."""
+    from datetime import date
+
+    from alliance.core.clock import local_today
+    from alliance.core.errors import InvalidInput
+    from alliance.core.messages import Message
+    from alliance.sharing.agreement import plain_value
+    from alliance.sharing.clauses import clause_spec
+
+    store = open_store()
+    try:
+        when = date.fromisoformat(day) if day else local_today(SystemClock(), alliance_zone(alliance))
+    except ValueError:
+        raise InvalidInput(Message("--day {day!r} is not a date (YYYY-MM-DD)", day=day)) from None
+    service.versions(store, alliance, agreement)  # an unknown agreement is an error, not an empty list
+    found = service.clauses_in_force(store, alliance, agreement, when)
+    if as_json:
+        sys.stdout.write(json.dumps({"agreement": agreement, "day": when.isoformat(), "clauses": [
+            {"clause": c.kind.value, "text": c.text, "fields": plain_value(c.params)} for c in found]},
+            ensure_ascii=False, indent=2) + "\n")
+        return
+    if not found:
+        console.print(f"No clause of {agreement} binds on {when} (no version signed by every party in force, "
+                      "or it has no clauses).", highlight=False, soft_wrap=True)
+        return
+    for c in found:
+        spec = clause_spec(c.kind)
+        console.print(f"[bold]{spec.label}[/] ({c.kind.value})", highlight=False)
+        console.print(c.text, highlight=False, markup=False, soft_wrap=True)
+        for label, value in spec.describe(c.params):
+            console.print(f"  {label}: {value}", highlight=False, markup=False, soft_wrap=True)
 
 
 AsUserOpt = Annotated[str, typer.Option(

@@ -41,6 +41,9 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/api/v1/alliances/{code}/agreements"): Action.MANAGE_ALLIANCE,
     ("GET", "/api/v1/alliances/{code}/agreements"): Action.READ_RECORDS,
     ("GET", "/api/v1/alliances/{code}/agreements/{agreement}/versions/{version}"): Action.READ_RECORDS,
+    ("GET", "/api/v1/alliances/{code}/contract-set"): Action.READ_RECORDS,
+    ("GET", "/api/v1/alliances/{code}/agreements/{agreement}/clauses"): Action.READ_RECORDS,
+    ("GET", "/api/v1/clause-library"): Action.COMPUTE,  # the library's templates: any signed-in principal
     # The member signing is in the body: the handler authorises ACT_FOR_MEMBER for it.
     ("POST", "/api/v1/alliances/{code}/agreements/{agreement}/versions/{version}/signatures"): Action.ACT_FOR_MEMBER,
     # Powers of attorney: granted and revoked only by the member's own accounts (no attorney).

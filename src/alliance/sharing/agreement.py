@@ -32,12 +32,14 @@ from alliance.sharing.reader import NUMBER_DIGITS, NUMBER_PLACES, ONE, Reader
 from alliance.sharing.rules import KINDS, spec
 from alliance.sharing.rules.base import ParseContext
 from alliance.sharing.rules.contribution import CONTRIBUTION_METHODS
-from alliance.sharing.terms import Base, Period, RuleKind, Selector, Tier, TierMode, VolumeOf
+from alliance.sharing.clauses import CLAUSE_KINDS, Clause, ClauseContext, ClauseKind, clause_spec
+from alliance.sharing.clauses.base import MAX_CLAUSE_TEXT
+from alliance.sharing.terms import AgreementKind, Base, Period, RuleKind, Selector, Tier, TierMode, VolumeOf
 
 # The vocabulary (`sharing.terms`) and the contribution methods stay importable from here.
-__all__ = ["AGREEMENT", "Agreement", "AgreementInvalid", "Base", "CONTRIBUTION_METHODS", "KIND_KEYS", "NUMBER_DIGITS",
+__all__ = ["AGREEMENT", "Agreement", "AgreementInvalid", "AgreementKind", "Base", "Clause", "ClauseKind", "CONTRIBUTION_METHODS", "KIND_KEYS", "NUMBER_DIGITS",
            "NUMBER_PLACES", "ONE", "Period", "Rule", "RuleKind", "Selector", "Tier", "TierMode", "VolumeOf",
-           "canonical_json", "digest", "load_agreement_text", "parse_agreement"]
+           "canonical_json", "digest", "load_agreement_text", "parse_agreement", "plain_value"]
 
 
 class AgreementInvalid(InvalidInput):
@@ -71,6 +73,14 @@ class Agreement:
     expectations: Mapping[str, Money]  # what each party was led to expect (for the sandbox)
     accounts: Mapping[str, str]  # non-member accounts, e.g. a growth fund: code -> description
     declares_timezone: bool = False  # whether the document names its time zone (else the default)
+    # Its place in the contract set (sharing.layers) and its clauses (sharing.clauses), one per kind.
+    kind: AgreementKind = AgreementKind.STANDALONE
+    under: str | None = None     # a project's framework (an agreement code)
+    amends: str | None = None    # a supplement's agreement (an agreement code)
+    clauses: tuple[Clause, ...] = ()
+
+    def clause(self, kind: ClauseKind) -> Clause | None:
+        return next((c for c in self.clauses if c.kind is kind), None)
 
 
 # A problem's place in the document (`Problem.where`): "agreement", "rule 3", "rule 'x'", "rule 'x' tier 2".
@@ -151,7 +161,46 @@ def _rule(r: Reader, raw: Any, index: int, parties: set[str], accounts: set[str]
 # -- the document ----------------------------------------------------------------------------------
 
 TOP_KEYS = {"agreement", "title", "currency", "timezone", "effective_from", "effective_until", "parties",
-            "rules", "expectations", "accounts"}
+            "rules", "expectations", "accounts", "kind", "under", "amends", "clauses"}
+# Kinds of agreement that may have no sharing rules (their clauses are their substance).
+RULES_OPTIONAL = {AgreementKind.FRAMEWORK, AgreementKind.SUPPLEMENT}
+
+
+def _clauses(r: Reader, raw: Any, context: ClauseContext) -> tuple[Clause, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        r.add(AGREEMENT, "clauses", Message("must be a list of clauses"))
+        return ()
+    found: list[Clause] = []
+    for index, item in enumerate(raw, start=1):
+        where = Message("clause {index}", index=index)
+        if not isinstance(item, Mapping):
+            r.add(where, "", Message("must be a mapping"))
+            continue
+        try:
+            kind = ClauseKind(str(item.get("clause")))
+        except ValueError:
+            r.add(where, "clause", Message("{value!r} is not one of: {choices}", value=item.get("clause"),
+                                           choices=", ".join(k.value for k in ClauseKind)))
+            continue
+        where = Message("clause {kind!r}", kind=kind.value)
+        if any(c.kind is kind for c in found):
+            r.add(where, "clause", Message("is given twice (one clause of each kind)"))
+            continue
+        kind_spec = clause_spec(kind)
+        for key in item:
+            if key not in ("clause", "text") and key not in kind_spec.keys:
+                r.add(where, str(key), Message("is not a field of a {kind} clause (known: {fields})", kind=kind.value,
+                                               fields=", ".join(kind_spec.keys)))
+        text = r.text(item, "text", where) or ""
+        if len(text) > MAX_CLAUSE_TEXT:
+            r.add(where, "text", Message("is {length} characters long; a clause has at most {max_length}",
+                                         length=len(text), max_length=MAX_CLAUSE_TEXT))
+        params = kind_spec.parse(r, item, where, context)
+        if params is not None:
+            found.append(Clause(kind, text, params))
+    return tuple(sorted(found, key=lambda c: list(CLAUSE_KINDS).index(c.kind)))
 
 
 def parse_agreement(raw: Any, *, members: Sequence[str] | None = None) -> Agreement:
@@ -218,9 +267,23 @@ def parse_agreement(raw: Any, *, members: Sequence[str] | None = None) -> Agreem
                       "then up to 31 letters, digits, '_', '.' or '-')"))
             accounts[str(name)] = str(description or "")
 
+    kind = r.choice(raw, "kind", AGREEMENT, AgreementKind, AgreementKind.STANDALONE) or AgreementKind.STANDALONE
+    under = r.text(raw, "under", AGREEMENT, required=kind is AgreementKind.PROJECT)
+    amends = r.text(raw, "amends", AGREEMENT, required=kind is AgreementKind.SUPPLEMENT)
+    for key, value, wanted in (("under", under, AgreementKind.PROJECT), ("amends", amends, AgreementKind.SUPPLEMENT)):
+        if value is not None and kind is not wanted:
+            r.add(AGREEMENT, key, Message("only a {kind} agreement has {field}", kind=wanted.value, field=key))
+        elif value is not None and not CODE_PATTERN.match(value):
+            r.add(AGREEMENT, key, Message("{code!r} is not a valid code", code=value))
+        elif value is not None and value == code:
+            r.add(AGREEMENT, key, Message("names the agreement itself"))
+    clauses = _clauses(r, raw.get("clauses"), ClauseContext(party_set, starts, ends))
+
     rules_raw = raw.get("rules")
     rules: list[Rule] = []
-    if not isinstance(rules_raw, list) or not rules_raw:
+    if kind in RULES_OPTIONAL and (rules_raw is None or rules_raw == []):
+        pass
+    elif not isinstance(rules_raw, list) or not rules_raw:
         r.add(AGREEMENT, "rules", Message("must be a non-empty list"))
     else:
         seen: set[str] = set()
@@ -243,7 +306,8 @@ def parse_agreement(raw: Any, *, members: Sequence[str] | None = None) -> Agreem
         raise AgreementInvalid(Message("{count} problem(s) in the agreement", count=len(r.problems)), r.problems)
     assert code is not None and currency is not None and starts is not None
     return Agreement(code, title, currency, timezone, starts, ends, tuple(parties), tuple(rules), expectations, accounts,
-                     "timezone" in raw)
+                     "timezone" in raw, kind, under if kind is AgreementKind.PROJECT else None,
+                     amends if kind is AgreementKind.SUPPLEMENT else None, clauses)
 
 
 def load_agreement_text(text: str, source: str = Message("agreement"), *, members: Sequence[str] | None = None) -> Agreement:
@@ -291,9 +355,23 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# The fields added with contract sets, left out of the canonical form while they hold their
+# defaults: a version signed before them keeps the digest it was signed with.
+_LATER_DEFAULTS = {"kind": AgreementKind.STANDALONE.value, "under": None, "amends": None, "clauses": []}
+
+
+def plain_value(value: Any) -> Any:
+    """A value of a document (a clause's fields, a rule's parameters) as JSON-ready data, as signed."""
+    return _plain(value)
+
+
 def canonical_json(agreement: Agreement) -> str:
     """The agreement as canonical JSON (sorted keys, no spaces, decimals as strings): what is signed."""
-    return json.dumps(_plain(agreement), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    plain = _plain(agreement)
+    for key, default in _LATER_DEFAULTS.items():
+        if plain.get(key) == default:
+            del plain[key]
+    return json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def digest(agreement: Agreement) -> str:

@@ -26,11 +26,13 @@ import yaml
 
 from alliance.core.messages import Message
 from alliance.sharing import yaml_exact
+from alliance.sharing.clauses import CLAUSE_KINDS, ClauseKind
 from alliance.sharing.rule_form import (
     KIND_FORMS,
     NOT_A_CODE,
     NOT_A_DATE,
     NOT_A_NUMBER,
+    NOT_A_WHOLE_NUMBER,
     NOT_AN_AMOUNT,
     NOT_AN_OPTION,
     REQUIRED,
@@ -40,6 +42,10 @@ from alliance.sharing.rule_form import (
 )
 
 MAX_RULES = 40
+MAX_CLAUSES = len(CLAUSE_KINDS)  # one of each kind
+CONTRACT_KINDS = ("standalone", "framework", "project", "supplement")
+# Each clause kind's form: its fields, from its module (sharing.clauses.<kind>).
+CLAUSE_FORMS: dict[str, tuple[FormField, ...]] = {k.value: spec.fields for k, spec in CLAUSE_KINDS.items()}
 MAX_ROWS = 20          # tiers, metrics, accounts
 BLANK_ROWS = 2         # empty rows offered for more tiers or metrics
 PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
@@ -64,6 +70,16 @@ class RuleDraft:
 
 
 @dataclass(slots=True)
+class ClauseDraft:
+    kind: str
+    text: str = ""
+    values: dict[str, Value] = field(default_factory=dict)  # field key -> what was typed
+
+    def value(self, f: FormField) -> Value:
+        return self.values.get(f.key, _empty(f.widget))
+
+
+@dataclass(slots=True)
 class AgreementDraft:
     code: str = ""
     title: str = ""
@@ -75,6 +91,10 @@ class AgreementDraft:
     accounts: list[tuple[str, str]] = field(default_factory=list)  # (code, description)
     expectations: dict[str, str] = field(default_factory=dict)
     rules: list[RuleDraft] = field(default_factory=list)
+    kind: str = ""              # "" or standalone: not written
+    under: str = ""
+    amends: str = ""
+    clauses: list[ClauseDraft] = field(default_factory=list)
 
     def codes(self, members: Sequence[str]) -> list[str]:
         """The member codes the form offers: the parties in their order, then the alliance's other
@@ -93,13 +113,24 @@ class AgreementDraft:
 
 
 def _empty(widget: Widget) -> Value:
-    if widget in (Widget.MEMBERS,):
+    if widget in (Widget.MEMBERS, Widget.OPTIONS):
         return []
-    if widget in (Widget.MEMBER_DECIMALS, Widget.MEMBER_MONEY, Widget.PARTS):
+    if widget in (Widget.MEMBER_DECIMALS, Widget.MEMBER_MONEY, Widget.PARTS, Widget.MEMBER_TEXTS):
         return {}
     if widget in (Widget.TIERS, Widget.WEIGHTS):
         return []
     return ""
+
+
+def new_clause(kind: str, language: str) -> ClauseDraft:
+    """A clause of `kind` from the clause library: its template's words in `language`, its typical fields."""
+    spec = CLAUSE_KINDS[ClauseKind(kind)]
+    clause = ClauseDraft(kind=kind, text=spec.template.text(language))
+    typical = spec.template.typical(language)
+    for f in spec.fields:
+        if f.key in typical:
+            clause.values[f.key] = _field_value(f, typical[f.key], kind, [])
+    return clause
 
 
 def new_rule(kind: str, taken: Sequence[str]) -> RuleDraft:
@@ -154,21 +185,34 @@ def read_posted(posted: Posted, members: Sequence[str]) -> AgreementDraft:
                          select={k: posted.get(f"{p}-select-{k}") for k in SELECT_KEYS if posted.get(f"{p}-select-{k}").strip()})
         kind_form = KIND_FORMS.get(kind)
         for f in kind_form.fields if kind_form else ():
-            name = f"{p}-{f.key}"
-            if f.widget is Widget.MEMBERS:
-                rule.values[f.key] = [m for m in dict.fromkeys(posted.getlist(name)) if m in codes]
-            elif f.widget in (Widget.MEMBER_DECIMALS, Widget.MEMBER_MONEY):
-                rule.values[f.key] = {m: posted.get(f"{name}-{m}") for m in codes if posted.get(f"{name}-{m}").strip()}
-            elif f.widget is Widget.PARTS:
-                rule.values[f.key] = {o: posted.get(f"{name}-{o}") for o, _ in f.options if posted.get(f"{name}-{o}").strip()}
-            elif f.widget is Widget.TIERS:
-                rule.values[f.key] = _rows(posted, name, ("up_to", "rate"))
-            elif f.widget is Widget.WEIGHTS:
-                rule.values[f.key] = _rows(posted, name, ("name", "weight"))
-            else:
-                rule.values[f.key] = posted.get(name)
+            rule.values[f.key] = _posted_value(posted, f"{p}-{f.key}", f, codes)
         draft.rules.append(rule)
+    draft.kind, draft.under, draft.amends = posted.get("kind"), posted.get("under"), posted.get("amends")
+    for i in range(MAX_CLAUSES):
+        kind = posted.get(f"c{i}-clause")
+        if not kind:
+            continue
+        clause = ClauseDraft(kind=kind, text=posted.get(f"c{i}-text"))
+        for f in CLAUSE_FORMS.get(kind, ()):
+            clause.values[f.key] = _posted_value(posted, f"c{i}-{f.key}", f, codes)
+        draft.clauses.append(clause)
     return draft
+
+
+def _posted_value(posted: Posted, name: str, f: FormField, codes: Sequence[str]) -> Value:
+    if f.widget is Widget.MEMBERS:
+        return [m for m in dict.fromkeys(posted.getlist(name)) if m in codes]
+    if f.widget is Widget.OPTIONS:
+        return [o for o in dict.fromkeys(posted.getlist(name)) if o in dict(f.options)]
+    if f.widget in (Widget.MEMBER_DECIMALS, Widget.MEMBER_MONEY, Widget.MEMBER_TEXTS):
+        return {m: posted.get(f"{name}-{m}") for m in codes if posted.get(f"{name}-{m}").strip()}
+    if f.widget is Widget.PARTS:
+        return {o: posted.get(f"{name}-{o}") for o, _ in f.options if posted.get(f"{name}-{o}").strip()}
+    if f.widget is Widget.TIERS:
+        return _rows(posted, name, ("up_to", "rate"))
+    if f.widget is Widget.WEIGHTS:
+        return _rows(posted, name, ("name", "weight"))
+    return posted.get(name)
 
 
 # -- checking what can be written --------------------------------------------------------------------
@@ -202,6 +246,8 @@ def _check_text(problems: dict[str, str], name: str, widget: Widget, text: str, 
         problems[name] = NOT_A_CODE
     elif widget is Widget.CHOICE and text not in options:
         problems[name] = NOT_AN_OPTION
+    elif widget is Widget.WHOLE and not text.isdigit():
+        problems[name] = NOT_A_WHOLE_NUMBER
 
 
 def check(draft: AgreementDraft) -> dict[str, str]:
@@ -236,6 +282,18 @@ def check(draft: AgreementDraft) -> dict[str, str]:
                 problems[f"{p}-select-{key}"] = NOT_A_CODE
         for f in kind_form.fields:
             _check_field(problems, f"{p}-{f.key}", f, rule.value(f))
+    _check_text(problems, "kind", Widget.CHOICE, draft.kind, CONTRACT_KINDS)
+    for key in ("under", "amends"):
+        if draft.__getattribute__(key).strip() and not CODE.match(draft.__getattribute__(key).strip()):
+            problems[key] = NOT_A_CODE
+    for i, clause in enumerate(draft.clauses):
+        if clause.kind not in CLAUSE_FORMS:
+            problems[f"c{i}-clause"] = NOT_AN_OPTION
+            continue
+        if not clause.text.strip():
+            problems[f"c{i}-text"] = REQUIRED
+        for f in CLAUSE_FORMS[clause.kind]:
+            _check_field(problems, f"c{i}-{f.key}", f, clause.value(f))
     return problems
 
 
@@ -299,10 +357,19 @@ def _mapping(values: Mapping[str, str], write: Any) -> str:
 
 
 def _field_yaml(f: FormField, value: Value) -> list[str]:
-    """The field's lines inside a rule (indented four spaces), none when left empty."""
+    """The field's lines inside a rule or clause (indented four spaces), none when left empty."""
     if not value or (isinstance(value, str) and not value.strip()):
         return []
     k = f"    {f.key}:"
+    if f.widget is Widget.WHOLE:
+        return [f"{k} {int(value.strip())}"]
+    if f.widget is Widget.LINES:
+        lines = [line.strip() for line in value.splitlines() if line.strip()]
+        return [f"{k} [{', '.join(json.dumps(line, ensure_ascii=False) for line in lines)}]"] if lines else []
+    if f.widget is Widget.MEMBER_TEXTS:
+        return [k] + [f"      {_code(m)}: {json.dumps(t.strip(), ensure_ascii=False)}" for m, t in value.items()]
+    if f.widget is Widget.OPTIONS:
+        return [f"{k} {_flow(value)}"]
     if f.widget is Widget.TEXT:
         return [f"{k} {json.dumps(value.strip(), ensure_ascii=False)}"]
     if f.widget in (Widget.NAME, Widget.MEMBER, Widget.CHOICE):
@@ -345,6 +412,18 @@ def write_yaml(draft: AgreementDraft) -> str:
         lines += [f"  {_code(c)}: {json.dumps(n.strip(), ensure_ascii=False)}" for c, n in draft.accounts]
     if draft.expectations:
         lines.append(f"expectations: {_mapping(draft.expectations, _amount)}")
+    if draft.kind.strip() and draft.kind.strip() != "standalone":
+        lines.append(f"kind: {draft.kind.strip()}")
+        if draft.kind.strip() == "project" and draft.under.strip():
+            lines.append(f"under: {_code(draft.under)}")
+        if draft.kind.strip() == "supplement" and draft.amends.strip():
+            lines.append(f"amends: {_code(draft.amends)}")
+    if draft.clauses:
+        lines.append("clauses:")
+    for clause in draft.clauses:
+        lines += [f"  - clause: {clause.kind}", f"    text: {json.dumps(clause.text.strip(), ensure_ascii=False)}"]
+        for f in CLAUSE_FORMS[clause.kind]:
+            lines += _field_yaml(f, clause.value(f))
     lines.append("rules:" if draft.rules else "rules: []")
     for rule in draft.rules:
         lines += [f"  - id: {_code(rule.id)}", f"    kind: {rule.kind}"]
@@ -382,7 +461,11 @@ def _list(value: Any) -> list[str]:
 
 
 def _field_value(f: FormField, raw: Any, where: str, notes: list[str]) -> Value:
-    mapping_widgets = (Widget.MEMBER_DECIMALS, Widget.MEMBER_MONEY, Widget.PARTS, Widget.WEIGHTS)
+    mapping_widgets = (Widget.MEMBER_DECIMALS, Widget.MEMBER_MONEY, Widget.PARTS, Widget.WEIGHTS, Widget.MEMBER_TEXTS)
+    if f.widget is Widget.LINES:
+        return "\n".join(_list(raw)) if not isinstance(raw, Mapping) else ""
+    if f.widget is Widget.OPTIONS:
+        return _list(raw)
     if f.widget in mapping_widgets and not isinstance(raw, Mapping):
         notes.append(f"{where}: {f.key}")
         return _empty(f.widget)
@@ -413,7 +496,7 @@ def draft_from_document(text: str) -> tuple[AgreementDraft, list[str]]:
         raise DraftUnreadable(Message("not a mapping"))
     notes: list[str] = []
     known = {"agreement", "title", "currency", "timezone", "effective_from", "effective_until", "parties",
-             "accounts", "expectations", "rules"}
+             "accounts", "expectations", "rules", "kind", "under", "amends", "clauses"}
     notes += [f"agreement: {k}" for k in raw if k not in known]
     accounts = raw.get("accounts") or {}
     expectations = raw.get("expectations") or {}
@@ -423,6 +506,26 @@ def draft_from_document(text: str) -> tuple[AgreementDraft, list[str]]:
         effective_until=_text(raw.get("effective_until")), parties=_list(raw.get("parties")),
         accounts=[(_text(k), _text(v)) for k, v in accounts.items()] if isinstance(accounts, Mapping) else [],
         expectations={_text(k): _text(v) for k, v in expectations.items()} if isinstance(expectations, Mapping) else {})
+    draft.kind, draft.under, draft.amends = _text(raw.get("kind")), _text(raw.get("under")), _text(raw.get("amends"))
+    clauses = raw.get("clauses") or []
+    if not isinstance(clauses, list):
+        raise DraftUnreadable(Message("clauses is not a list"))
+    for index, item in enumerate(clauses[:MAX_CLAUSES], start=1):
+        where = f"clause {index}"
+        fields = CLAUSE_FORMS.get(_text(item.get("clause"))) if isinstance(item, Mapping) else None
+        if fields is None:
+            notes.append(f"{where}: clause")
+            continue
+        assert isinstance(item, Mapping)
+        clause = ClauseDraft(kind=_text(item.get("clause")), text=_text(item.get("text")))
+        keys = {f.key: f for f in fields}
+        notes += [f"{where}: {k}" for k in item if k not in keys and k not in ("clause", "text")]
+        for key, f in keys.items():
+            if key in item:
+                clause.values[key] = _field_value(f, item[key], where, notes)
+        draft.clauses.append(clause)
+    if len(clauses) > MAX_CLAUSES:
+        notes.append(f"clause {MAX_CLAUSES + 1}…")
     rules = raw.get("rules") or []
     if not isinstance(rules, list):
         raise DraftUnreadable(Message("rules is not a list"))
@@ -454,6 +557,7 @@ def draft_from_document(text: str) -> tuple[AgreementDraft, list[str]]:
 
 # -- the loader's problems, located in the form -------------------------------------------------------
 
+_CLAUSE_WHERE = re.compile(r"^clause (?:'(?P<kind>.*)'|(?P<n>\d+))$")
 _RULE_WHERE = re.compile(r"^rule (?:'(?P<id>.*)'|(?P<n>\d+))(?: tier (?P<tier>\d+))?$")
 
 
@@ -462,8 +566,10 @@ def field_of(where: str, field_: str, draft: AgreementDraft) -> str | None:
     as a posted field name, or None when no one field is (the message is then shown on its own)."""
     head, _dot, tail = field_.partition(".")
     if where == "agreement":
-        if field_ in ("agreement", "title", "effective_from", "effective_until"):
+        if field_ in ("agreement", "title", "effective_from", "effective_until", "kind", "under", "amends"):
             return field_
+        if head == "clauses" and tail:  # a conflict with the contract set, about one clause kind
+            return next((f"c{i}-clause" for i, c in enumerate(draft.clauses) if c.kind == tail), None)
         if field_ == "parties":
             return "party"
         if head == "expectations" and tail:
@@ -471,6 +577,16 @@ def field_of(where: str, field_: str, draft: AgreementDraft) -> str | None:
         if head == "accounts" and tail:
             return next((f"account-{j}-code" for j, (code, _n) in enumerate(draft.accounts) if code.strip() == tail), None)
         return None
+    clause = _CLAUSE_WHERE.match(where)
+    if clause:
+        i = int(clause.group("n")) - 1 if clause.group("n") else next(
+            (j for j, c in enumerate(draft.clauses) if c.kind == clause.group("kind")), -1)
+        if not 0 <= i < len(draft.clauses):
+            return None
+        fields = {f.key: f for f in CLAUSE_FORMS.get(draft.clauses[i].kind, ())}
+        if head in fields and tail and fields[head].widget is Widget.MEMBER_TEXTS:
+            return f"c{i}-{head}-{tail}"
+        return f"c{i}-{head}" if head in fields or head == "text" else f"c{i}-clause"
     found = _RULE_WHERE.match(where)
     if not found:
         return None

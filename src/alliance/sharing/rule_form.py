@@ -14,7 +14,7 @@ from alliance.sharing.rules import KINDS
 from alliance.sharing.rules.form import N_, FormField, KindForm, Widget
 
 __all__ = ["BASES", "COMMON_LABELS", "KIND_FORMS", "NOT_AN_AMOUNT", "NOT_AN_OPTION", "NOT_A_CODE", "NOT_A_DATE",
-           "NOT_A_NUMBER", "REQUIRED", "SELECT_KEYS", "FormField", "KindForm", "N_", "Widget", "kind_form"]
+           "NOT_A_NUMBER", "NOT_A_WHOLE_NUMBER", "REQUIRED", "SELECT_KEYS", "FormField", "KindForm", "N_", "Widget", "kind_form"]
 
 KIND_FORMS: dict[str, KindForm] = {kind.value: kind_spec.form for kind, kind_spec in KINDS.items()}
 
@@ -25,6 +25,7 @@ NOT_AN_AMOUNT = N_("Not an amount: write it like 120000.00.")
 NOT_A_DATE = N_("Not a date: write it as YYYY-MM-DD.")
 NOT_A_CODE = N_("Letters, digits, '-', '_' or '.' only, at most 64.")
 NOT_AN_OPTION = N_("Choose one of the options.")
+NOT_A_WHOLE_NUMBER = N_("Not a whole number: write digits only, e.g. 90.")
 
 COMMON_LABELS = {"id": N_("Rule id"), "kind": N_("Rule kind"), "description": N_("Description"), "base": N_("Base"),
                  "select-seller": N_("Sellers"), "select-product_owner": N_("Product owners"),

@@ -18,7 +18,9 @@ from alliance.core.text import check_text
 from alliance.core.messages import Message, joined
 from alliance.registry.model import Alliance
 from alliance.sharing.attorneys import held_power
-from alliance.sharing.agreement import Agreement, canonical_json, digest, load_agreement_text
+from alliance.core.errors import Problem
+from alliance.sharing import layers
+from alliance.sharing.agreement import AGREEMENT, Agreement, Clause, canonical_json, digest, load_agreement_text
 from alliance.sharing.versions import AgreementVersion, DepartedParty, departed_parties, in_force
 from alliance.registry.model import has_left
 from alliance.store.database import Store, on_duplicate
@@ -30,6 +32,13 @@ MAX_DOCUMENT_BYTES = 512 * 1024
 class AgreementNotFound(NotFound):
     code = "agreement_not_found"
     title = Message("Agreement not found")
+
+
+class ContractSetConflict(InvalidInput):
+    """A document that contradicts the alliance's contract set (sharing.layers): each conflict named."""
+
+    code = "agreement_layer_conflict"
+    title = Message("Agreement contradicts the contract set")
 
 
 
@@ -91,7 +100,41 @@ def _checked(uow: UnitOfWork, alliance: Alliance, document: str, clock: Clock) -
     members = [m.code for m in uow.members.of_alliance(alliance.id, alliance.code, alliance.currency)]
     agreement = load_agreement_text(document, members=members)
     _check_against_alliance(agreement, alliance, clock)
+    _check_layers(uow, alliance, agreement)
     return agreement
+
+
+def _latest(uow: UnitOfWork, alliance: Alliance) -> dict[str, tuple[AgreementVersion, Agreement]]:
+    """Every agreement's latest version, stored and parsed, by code."""
+    found: dict[str, tuple[AgreementVersion, Agreement]] = {}
+    for code in uow.sharing.codes(alliance.id):
+        stored = uow.sharing.versions(alliance.id, code)
+        if stored:
+            found[code] = (stored[-1], load_agreement_text(stored[-1].document))
+    return found
+
+
+def _check_layers(uow: UnitOfWork, alliance: Alliance, agreement: Agreement) -> None:
+    latest = {code: parsed for code, (_v, parsed) in _latest(uow, alliance).items()}
+    previous = latest.pop(agreement.code, None)
+    found = layers.conflicts(agreement, latest, previous)
+    if found:
+        raise ContractSetConflict(Message("{count} conflict(s) with the alliance's other agreements", count=len(found)),
+                                  [Problem(AGREEMENT, c.field, c.reason) for c in found])
+
+
+def contract_set(store: Store, alliance_code: str) -> list[layers.Node]:
+    """The alliance's agreements as a tree: frameworks, their projects, the supplements (sharing.layers)."""
+    with store.unit_of_work() as uow:
+        return layers.tree(list(_latest(uow, uow.alliances.require(alliance_code)).values()))
+
+
+def clauses_in_force(store: Store, alliance_code: str, agreement_code: str, day: date) -> tuple[Clause, ...]:
+    """The clauses of an agreement that bind on `day`, supplements in force laid over its own."""
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        stored = {code: uow.sharing.versions(alliance.id, code) for code in uow.sharing.codes(alliance.id)}
+    return layers.clauses_in_force(agreement_code, day, stored, load_agreement_text)
 
 
 def _check_against_alliance(agreement: Agreement, alliance: Alliance, clock: Clock) -> None:

@@ -19,6 +19,15 @@ class Base(StrEnum):
     PROFIT = "profit"  # amount - cost
 
 
+class AgreementKind(StrEnum):
+    """Where an agreement stands in its alliance's contract set."""
+
+    STANDALONE = "standalone"  # on its own (every agreement before contract sets)
+    FRAMEWORK = "framework"    # the alliance-wide terms project agreements work under
+    PROJECT = "project"        # under one framework (`under`), never contradicting it
+    SUPPLEMENT = "supplement"  # amends one agreement (`amends`): its clauses replace that one's, kind by kind
+
+
 class RuleKind(StrEnum):
     FIXED_SPLIT = "fixed_split"
     TIERED = "tiered"

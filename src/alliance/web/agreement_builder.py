@@ -25,6 +25,8 @@ from alliance.core.clock import Clock
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.registry import service as registry
 from alliance.sharing.agreement_draft import (
+    CLAUSE_FORMS,
+    CONTRACT_KINDS,
     MAX_RULES,
     AgreementDraft,
     DraftUnreadable,
@@ -32,15 +34,20 @@ from alliance.sharing.agreement_draft import (
     check,
     draft_from_document,
     field_of,
+    new_clause,
     new_rule,
     read_posted,
     write_yaml,
 )
 from alliance.sharing.metric_names import metric_names
+from alliance.sharing import service as sharing
+from alliance.sharing.clauses import CLAUSE_KINDS, ClauseKind
+from alliance.sharing.layers import KIND_LABELS
 from alliance.sharing.service import check_document
 from alliance.sharing.rule_form import BASES, COMMON_LABELS, KIND_FORMS, SELECT_KEYS, Widget
 from alliance.store.database import Store
-from alliance.web.i18n import N_
+from alliance.core.settings import get_settings
+from alliance.web.i18n import N_, request_locale
 from alliance.web.render import gettext_for, is_htmx, render, say_for
 from alliance.web.viewer import PageViewer
 
@@ -62,10 +69,24 @@ def field_label(name: str, draft: AgreementDraft, gettext: Callable[[str], str])
     """The field a posted name stands for, in words: "Rule 2 (volume) · Tiers · row 1 · Rate"."""
     _ = gettext
     top = {"agreement": _("Agreement code"), "effective_from": _("Effective from"),
-           "effective_until": _("Effective until"), "title": _("Title"), "party": _("Parties")}
+           "effective_until": _("Effective until"), "title": _("Title"), "party": _("Parties"),
+           "kind": _("Kind of agreement"), "under": _("Under framework"), "amends": _("Amends")}
     if name in top:
         return top[name]
     head, _sep, rest = name.partition("-")
+    if head.startswith("c") and head[1:].isdigit():
+        index = int(head[1:])
+        clause = draft.clauses[index] if index < len(draft.clauses) else None
+        spec = CLAUSE_KINDS.get(ClauseKind(clause.kind)) if clause and clause.kind in CLAUSE_FORMS else None
+        parts = [_("Clause %(n)s") % {"n": index + 1} + (f" ({_(spec.label)})" if spec else "")]
+        if rest == "text":
+            parts.append(_("Text"))
+        for f in spec.fields if spec else ():
+            if rest == f.key or rest.startswith(f.key + "-"):
+                parts.append(_(f.label))
+                if rest != f.key:
+                    parts.append(rest[len(f.key) + 1:])
+        return " · ".join(parts)
     if head == "expect":
         return f"{_('Expectations')} · {rest}"
     if head == "account":
@@ -125,6 +146,13 @@ def builder_context(request: Request, store: Store, code: str, draft: AgreementD
         "status_note": _(status_note) if status_note else "", "not_shown": list(notes), "status_error": status_error,
         "known_metrics": metric_names(store, code),
         "accounts": [c for c, _name in draft.accounts],
+        # The contract set: the kinds of agreement, the agreements a new one can sit under or amend,
+        # and the clause library (each kind's form and what the platform does with it).
+        "contract_kinds": [(k, _(KIND_LABELS[k])) for k in CONTRACT_KINDS],
+        "agreement_codes": list(sharing.list_agreements(store, code)),
+        "clause_specs": {k.value: spec for k, spec in CLAUSE_KINDS.items()},
+        "clause_choices": [(k.value, _(spec.label)) for k, spec in CLAUSE_KINDS.items()
+                           if k.value not in {c.kind for c in draft.clauses}],
     }
 
 
@@ -153,9 +181,16 @@ async def _posted(request: Request) -> tuple[Posted, str]:
     return Posted(single, lists), single.get("document", "")
 
 
-def _apply(draft: AgreementDraft, posted: Posted) -> bool:
-    """Add or remove a rule as the button pressed asks; whether the form's shape changed."""
+def _apply(draft: AgreementDraft, posted: Posted, language: str) -> bool:
+    """Add or remove a rule or a clause as the button pressed asks; whether the form's shape changed."""
     op = posted.get("op")
+    if op == "add-clause" and posted.get("new_clause") in CLAUSE_FORMS \
+            and posted.get("new_clause") not in {c.kind for c in draft.clauses}:
+        draft.clauses.append(new_clause(posted.get("new_clause"), language))
+        return True
+    if op.startswith("remove-clause-") and op[14:].isdigit() and int(op[14:]) < len(draft.clauses):
+        del draft.clauses[int(op[14:])]
+        return True
     if op == "add" and posted.get("new_kind") in KIND_FORMS and len(draft.rules) < MAX_RULES:
         draft.rules.append(new_rule(posted.get("new_kind"), [r.id for r in draft.rules]))
         return True
@@ -172,7 +207,7 @@ async def form_to_yaml(request: Request, code: Code, store: StoreDep, clock: Clo
     posted, document = await _posted(request)
     members = await run_in_threadpool(_members, store, code)
     draft = read_posted(posted, members)
-    reshaped = _apply(draft, posted)
+    reshaped = _apply(draft, posted, request_locale(request, get_settings().default_locale).locale)
     problems = check(draft)
     checked: list[tuple[str | None, str]] = []
     if not problems or not is_htmx(request):

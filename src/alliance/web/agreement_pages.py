@@ -27,8 +27,10 @@ from alliance.ledger import service as ledger
 from alliance.registry import service as registry
 from alliance.registry.model import has_left
 from alliance.settlement import service as settlement
-from alliance.sharing import attorneys, service
-from alliance.sharing.agreement import Agreement
+from alliance.sharing import attorneys, layers, service
+from alliance.sharing.agreement import Agreement, AgreementKind, Clause, load_agreement_text
+from alliance.sharing.clauses import clause_spec
+from alliance.sharing.layers import KIND_LABELS
 from alliance.sharing.document_lines import DocumentLines
 from alliance.web import agreement_builder as builder
 from alliance.web import charts
@@ -89,8 +91,26 @@ def agreements_page(request: Request, code: Code, store: StoreDep, viewer: PageV
                     offset: Annotated[int, Query(ge=0, le=10**7)] = 0) -> HTMLResponse:
     alliance = registry.get_alliance(store, code)
     page = service.page_agreements(store, code, limit=PAGE_SIZE, offset=offset)
+    roots = service.contract_set(store, code)
+    layered = any(n.children or n.agreement.kind is not AgreementKind.STANDALONE for n in roots)
     return render(request, "agreements/list.html", alliance=alliance, section="agreements", listing=dict(page.items),
-                  total=page.total, limit=PAGE_SIZE, offset=offset, may_propose=viewer.may(Action.MANAGE_ALLIANCE, code))
+                  total=page.total, limit=PAGE_SIZE, offset=offset, may_propose=viewer.may(Action.MANAGE_ALLIANCE, code),
+                  roots=roots if layered else [], kind_labels=KIND_LABELS,
+                  kinds={n.code: n.agreement.kind for n in _walk(roots)})
+
+
+def _walk(roots: list[layers.Node]) -> list[layers.Node]:
+    found, stack = [], list(roots)
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        stack += node.children
+    return found
+
+
+def clause_rows(clauses: tuple[Clause, ...]) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """Each clause as (its kind's label, the parties' words, its typed fields in words)."""
+    return [(clause_spec(c.kind).label, c.text, clause_spec(c.kind).describe(c.params)) for c in clauses]
 
 
 @router.get("/alliances/{code}/agreements/new", response_class=HTMLResponse)
@@ -197,7 +217,17 @@ def agreement_page(request: Request, code: Code, agreement: Code, store: StoreDe
     signable = attorneys.may_sign_for(store, viewer.principal, code, [p for p in shown.unsigned if p not in gone])
     may_sign = {p: p in signable for p in shown.unsigned}
     departed = [(p, gone[p]) for p in shown.parties if p in gone and shown.version == versions[-1].version]
+    try:
+        parsed: Agreement | None = load_agreement_text(shown.document)
+    except AllianceError:  # a stored document changed behind the platform's back (said by not_as_signed)
+        parsed = None
+    node, parent = layers.find(service.contract_set(store, code), agreement)
+    today = local_today(clock, alliance.timezone)
+    amended_by = [c for c in node.children if c.agreement.kind is AgreementKind.SUPPLEMENT] if node else []
+    in_force_today = clause_rows(service.clauses_in_force(store, code, agreement, today)) if amended_by else []
     return render(request, "agreements/detail.html", alliance=alliance, section="agreements", agreement=agreement,
+                  parsed=parsed, kind_labels=KIND_LABELS, parent=parent, children=node.children if node else [],
+                  clauses=clause_rows(parsed.clauses) if parsed else [], in_force_today=in_force_today, today=today,
                   versions=versions, shown=shown, other=other, diff=diff, may_sign=may_sign, members=members,
                   departed=departed, not_as_signed=ledger.version_mismatch(store, code, shown),
                   may_propose=viewer.may(Action.MANAGE_ALLIANCE, code), signed=request.query_params.get("signed"))

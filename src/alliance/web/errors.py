@@ -48,6 +48,7 @@ EXPLANATIONS = {
     "day_out_of_order": N_("Business days are settled in order: settle the day named below first."),
     "settlement_input_missing": N_("A rule needs a figure that has not been recorded yet (a period metric)."),
     "invalid_agreement": N_("The agreement document cannot be read; see the line named below."),
+    "agreement_layer_conflict": N_("The agreement contradicts its framework, the agreement it amends or a project under it; each conflict is named below."),
     "stage_refused": N_("The prospect cannot move to that stage yet."),
     "rate_limited": N_("Too many requests in a short time: wait a moment and try again."),
     "body_too_large": N_("The upload is larger than the server accepts."),

@@ -16,7 +16,14 @@ from alliance.api.uploads import read_capped
 from alliance.core.errors import InvalidInput
 from alliance.core.paging import Page
 from alliance.core.messages import Message
-from alliance.sharing import attorneys, service
+from datetime import date
+
+from alliance.core.clock import local_today
+from alliance.language import accepted_locale, get_translations, say
+from alliance.registry import service as registry
+from alliance.sharing import attorneys, layers, service
+from alliance.sharing.agreement import Clause, plain_value
+from alliance.sharing.clauses import CLAUSE_KINDS, clause_spec
 from alliance.sharing.versions import version_record
 
 router = APIRouter(tags=["agreements"])
@@ -50,6 +57,61 @@ def list_agreements(code: Code, store: StoreDep, limit: Limit = 100, offset: Off
 @router.get("/alliances/{code}/agreements/{agreement}/versions/{version}", responses=ERRORS)
 def get_version(code: Code, agreement: Code, version: Id, store: StoreDep) -> dict[str, Any]:
     return version_record(service.get_version(store, code, agreement, version), document=True)
+
+
+def _node(node: layers.Node) -> dict[str, Any]:
+    a = node.agreement
+    return {"agreement": node.code, "kind": a.kind.value, "under": a.under, "amends": a.amends,
+            "title": node.version.title, "latest_version": node.version.version,
+            "fully_signed": node.version.fully_signed, "children": [_node(c) for c in node.children]}
+
+
+@router.get("/alliances/{code}/contract-set", responses=ERRORS)
+def contract_set(code: Code, store: StoreDep) -> dict[str, Any]:
+    """The alliance's agreements as a tree: frameworks and standalone agreements, the projects under
+    each framework, the supplements under what they amend (each at its latest version)."""
+    return {"agreements": [_node(n) for n in service.contract_set(store, code)]}
+
+
+def _clause(clause: Clause, locale: str) -> dict[str, Any]:
+    spec = clause_spec(clause.kind)
+    return {"clause": clause.kind.value, "label": get_translations(locale).gettext(spec.label), "text": clause.text,
+            "fields": plain_value(clause.params),
+            "described": [{"label": say(label, locale), "value": say(value, locale)} for label, value in spec.describe(clause.params)]}
+
+
+@router.get("/alliances/{code}/agreements/{agreement}/clauses", responses=ERRORS)
+def clauses_in_force(code: Code, agreement: Code, request: Request, store: StoreDep, clock: ClockDep,
+                     day: date | None = None) -> JSONResponse:
+    """The clauses that bind on `day` (default: today in the alliance's time zone): those of the
+    version in force, with those of the signed supplements in force laid over them. Labels and
+    field descriptions in the language Accept-Language asks for."""
+    service.versions(store, code, agreement)  # 404 for an unknown agreement
+    when = day or local_today(clock, registry.get_alliance(store, code).timezone)
+    locale = accepted_locale(request.headers.get("accept-language"))
+    found = service.clauses_in_force(store, code, agreement, when)
+    response = JSONResponse({"agreement": agreement, "day": when.isoformat(),
+                             "clauses": [_clause(c, locale) for c in found]})
+    response.headers["Content-Language"] = locale.replace("_", "-")
+    response.headers["Vary"] = "Accept-Language"
+    return response
+
+
+@router.get("/clause-library", responses=ERRORS)
+def clause_library(request: Request) -> JSONResponse:
+    """Every clause kind: its label and what the platform does with it, the template's words and
+    typical fields, and its fields, in the language Accept-Language asks for."""
+    locale = accepted_locale(request.headers.get("accept-language"))
+    gettext = get_translations(locale).gettext
+    response = JSONResponse({"clauses": [{
+        "clause": kind.value, "label": gettext(spec.label), "explanation": gettext(spec.explanation),
+        "text": spec.template.text(locale), "typical": dict(spec.template.typical(locale)),
+        "fields": [{"key": f.key, "label": gettext(f.label), "widget": f.widget.value, "required": f.required,
+                    "options": [o for o, _label in f.options]} for f in spec.fields],
+    } for kind, spec in CLAUSE_KINDS.items()]})
+    response.headers["Content-Language"] = locale.replace("_", "-")
+    response.headers["Vary"] = "Accept-Language"
+    return response
 
 
 class SignatureIn(Body):

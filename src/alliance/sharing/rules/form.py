@@ -32,6 +32,11 @@ class Widget(StrEnum):
     PARTS = "parts"              # {option: decimal} for fixed option names
     TIERS = "tiers"              # [{up_to: amount, rate: decimal}, ..., {rate}]
     WEIGHTS = "weights"          # {name: decimal} for names the user types (period metrics)
+    # Clauses (sharing.clauses) besides the rules:
+    WHOLE = "whole"              # a whole number (days, months, years)
+    LINES = "lines"              # a list of short texts, one per line
+    MEMBER_TEXTS = "member_texts"  # {member: text}
+    OPTIONS = "options"          # some of `options` (a list)
 
 
 @dataclass(frozen=True, slots=True)
