@@ -165,3 +165,12 @@ def test_shares_stay_exact_and_sum_to_one_across_changes(members: list[str], wei
         assert sum(s.share for s in checked) == 1
         assert {s.member: s.share for s in checked} == shares
     assert sum(shares.values()) == 1
+
+
+def test_the_exit_policies_are_those_the_agreements_ip_clause_chooses_from() -> None:
+    """The IP clause (sharing.clauses.ip) names the policy; the register applies it: same values."""
+    from alliance.sharing.clauses.ip import AfterExit
+
+    assert {p.value for p in ExitPolicy} == {a.value for a in AfterExit}
+    for chosen in AfterExit:
+        assert usable_after_exit(_register(), "A", chosen) == usable_after_exit(_register(), "A", ExitPolicy(chosen))
