@@ -46,8 +46,10 @@ from alliance.web import weights_pages
 from alliance.web import dispute_pages
 from alliance.web import proposal_pages
 from alliance.api.routers import incidents as incidents_api
+from alliance.api.routers import ip as ip_api
 from alliance.health.incidents.service import escalate_late
 from alliance.web import incident_pages
+from alliance.web import ip_pages
 from alliance.api.routers import warnings as warnings_api
 from alliance.health.warnings.evaluation import evaluate_due as evaluate_warnings
 from alliance.web import warning_pages
@@ -152,6 +154,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(disputes.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(proposals_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(incidents_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(ip_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(notifications_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(kpis_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(ratings_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
@@ -171,6 +174,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(dispute_pages.router)
     app.include_router(proposal_pages.router)
     app.include_router(incident_pages.router)
+    app.include_router(ip_pages.router)
     app.include_router(warnings_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(warning_pages.router)
     app.include_router(notify_pages.router)

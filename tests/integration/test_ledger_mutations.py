@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, literal, select, update
 
 from alliance.core.clock import FrozenClock
 from alliance.access.roles import Principal, Role
@@ -54,6 +54,7 @@ from tests.support import snapshots
 from alliance.store.tables import ratings as rating_rows
 from alliance.store.tables import milestones as milestone_rows
 from alliance.store.tables import fx_rates
+from alliance.store.tables import ip_versions
 from tests.support.factories import admin_of, credit_code, make_alliance, member_values
 from tests.support.web import in_chinese
 
@@ -178,6 +179,15 @@ def _record_everything(store: Store, clock: FrozenClock, tmp_path: Path) -> None
     fx.import_items(store, "nb", coordinator, [
         {"day": "2027-01-15", "currency": "USD", "rate": "7.1234", "source": "PBOC central parity"},
         {"day": "2027-01-15", "currency": "EUR", "rate": "7.8", "source": "ECB reference"}], clock)
+    # The IP register: a member's background IP, and foreground IP whose shares change (recorded last).
+    from alliance.ip import service as ip
+    from alliance.ip.model import Licence
+
+    ip.register_background(store, "nb", admin_of("nb", "M0001"), clock, owner="M0001", kind="patent", title="热处理方法",
+                           number="CN1", licence=Licence("非独占"))
+    ip.register_foreground(store, "nb", coordinator, clock, kind="patent", title="密封结构", number="CN2",
+                           contributors=[("M0001", "1/3"), ("M0002", "2/3")])
+    ip.change(store, "nb", 2, coordinator, clock, contributors=[("M0001", "1/2"), ("M0002", "1/2")])
     report = ledger.verify_store(store, "nb")
     assert report.ok, report.first_mismatch
     assert report.entries >= 17 and report.checkpoints == report.entries  # one checkpoint a write
@@ -484,6 +494,16 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
         alliance_id=aid, day=date(2027, 1, 16), currency="USD", rate="7.3", source="x", import_number=2,
         imported_by="user:x", imported_at=datetime(2027, 1, 16, tzinfo=UTC))),
      "exchange-rate import 2: is stored but no ledger entry records it"),
+    ("IP register version: shares edited", lambda c, aid: c.execute(update(ip_versions).where(
+        ip_versions.c.alliance_id == aid, ip_versions.c.version == 2).values(contributors=[["M0001", "1"]])),
+     "IP asset 2 version 2 differs from what was recorded"),
+    ("IP register version: licence widened", lambda c, aid: c.execute(update(ip_versions).where(
+        ip_versions.c.alliance_id == aid, ip_versions.c.owner == "M0001").values(licence_exclusive=True)),
+     "IP asset 1 version 1 differs from what was recorded"),
+    ("IP register version forged", lambda c, aid: c.execute(insert(ip_versions).from_select(
+        [n for n in ip_versions.c.keys() if n != "id"],
+        select(*[ip_versions.c[n] if n != "version" else literal(3) for n in ip_versions.c.keys() if n != "id"]).where(
+            ip_versions.c.alliance_id == aid, ip_versions.c.version == 2))), "is stored but no ledger entry records it"),
     ("alliance's status changed behind the ledger", lambda c, aid: c.execute(update(alliances).where(
         alliances.c.id == aid).values(status="dissolved")),
      "entry 0 (alliance.created): alliance nb differs from what was recorded: status"),

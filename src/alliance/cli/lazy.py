@@ -87,6 +87,8 @@ COMMANDS: dict[str, Entry] = {
                     "The alliance's health: the scorecard of 12 indicators, per member or alliance-wide."),
     "kpi": Entry("alliance.cli.kpis:kpi_app", "The KPI catalogue and the values entered for it."),
     "pledge": Entry("alliance.cli.kpis:pledge_app", "Members' pledges of resources and their deliveries."),
+    "ip": Entry("alliance.cli.ip:app",
+                "The IP register: background IP members bring, foreground IP created together, versions."),
     "rating": Entry("alliance.cli.ratings:app",
                     "Partner star ratings: inputs, weights, runs, approvals, tiers and the elimination procedure."),
     "rates": Entry("alliance.cli.exchange_rates:app",

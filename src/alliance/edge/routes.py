@@ -296,6 +296,20 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/incidents/{number}/tick"): Action.READ_INCIDENTS,
     ("POST", "/alliances/{code}/incidents/{number}/role"): Action.READ_INCIDENTS,
     ("POST", "/alliances/{code}/incidents/{number}/review"): Action.READ_INCIDENTS,
+    # -- the IP register (alliance.ip.service decides who acts: background IP its owner's accounts only,
+    # foreground IP the coordinator or a contributor's account; everyone of the alliance reads) --------
+    ("GET", "/api/v1/alliances/{code}/ip"): Action.READ_RECORDS,
+    ("POST", "/api/v1/alliances/{code}/ip/background"): Action.ACT_FOR_MEMBER,
+    ("POST", "/api/v1/alliances/{code}/ip/foreground"): Action.READ_RECORDS,
+    ("GET", "/api/v1/alliances/{code}/ip/{number}"): Action.READ_RECORDS,
+    ("POST", "/api/v1/alliances/{code}/ip/{number}/versions"): Action.READ_RECORDS,
+    ("GET", "/alliances/{code}/ip"): Action.READ_RECORDS,
+    ("GET", "/alliances/{code}/ip/background"): Action.ACT_FOR_MEMBER,
+    ("POST", "/alliances/{code}/ip/background"): Action.ACT_FOR_MEMBER,
+    ("GET", "/alliances/{code}/ip/foreground"): Action.READ_RECORDS,
+    ("POST", "/alliances/{code}/ip/foreground"): Action.READ_RECORDS,
+    ("GET", "/alliances/{code}/ip/{number}"): Action.READ_RECORDS,
+    ("POST", "/alliances/{code}/ip/{number}"): Action.READ_RECORDS,
     # -- warning rules (health.warnings.service): every role reads (members: their member's firings and
     # the alliance-wide ones); the coordinator manages rules and silences ------------------------------
     ("GET", "/api/v1/alliances/{code}/warnings/rules"): Action.READ_WARNINGS,

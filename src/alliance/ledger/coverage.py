@@ -63,6 +63,7 @@ class Rows:
     ratings: list[Mapping[str, Any]] = field(default_factory=list)      # effective star ratings: id, member, stars, ...
     milestones: list[Mapping[str, Any]] = field(default_factory=list)   # id, agreement, rule, version, evidence, status, ...
     fx_rates: list[Mapping[str, Any]] = field(default_factory=list)     # exchange rates: import, day, currency, rate, source
+    ip_versions: list[Mapping[str, Any]] = field(default_factory=list)  # IP register: asset, version, ... (ip.model)
 
 
 @dataclass(frozen=True)
@@ -640,13 +641,42 @@ class ExchangeRateImportKind(RecordedKind):
 
     def describe(self, key: Key) -> Message:
         return Message("exchange-rate import {number}", number=key[0])
+class IpVersionKind(RecordedKind):
+    """A version of an IP register asset (alliance.ip): each `ip.registered` (version 1) or `ip.changed`
+    entry states its asset, version, origin, kind, holders and the SHA-256 of all its fields
+    (`ip.model.version_fields`), recomputed from the stored row. Versions are never rewritten: a change
+    is a new row, so an edited row is named here."""
+
+    name = "IP register version"
+    events = (events.IP_REGISTERED, events.IP_CHANGED)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("asset")), str(payload.get("version")))
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        return {"origin": payload.get("origin"), "kind": payload.get("kind"), "sha256": payload.get("sha256")}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(v["asset"]), str(v["version"])): {"origin": v["origin"], "kind": v["kind"],
+                                                      "sha256": value_digest(dict(v))}
+                for v in rows.ip_versions}
+
+    def differences(self, claimed: Fields, stored: Fields) -> list[Message]:
+        found = [m for m in super().differences(claimed, stored) if not m.startswith("sha256")]
+        if stored["sha256"] != claimed.get("sha256"):
+            found.insert(0, Message("its stored row no longer hashes to the recorded sha256 (edited after it was "
+                                    "recorded)"))
+        return found
+
+    def describe(self, key: Key) -> Message:
+        return Message("IP asset {asset} version {version}", asset=key[0], version=key[1])
 
 
 KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersionKind(), SignatureKind(),
                                    PowerOfAttorneyKind(), ClosedDayKind(), ScreeningRunKind(), PilotDecisionKind(),
                                    DisputeKind(), ProposalKind(), WeightTableKind(), CorrectionKind(),
                                    MinutesSignOffKind(), KpiCatalogueKind(), StarRatingKind(), MilestoneKind(),
-                                   ExchangeRateImportKind())
+                                   ExchangeRateImportKind(), IpVersionKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 
 

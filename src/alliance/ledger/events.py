@@ -74,6 +74,10 @@ MILESTONE_BOOKED = "milestone.booked"
 # Exchange rates (settlement.fx): an import's number, how many rates it added (and found stored
 # already), their currencies and days, and the SHA-256 of the rates it added (never a stored one twice).
 FX_RATES_IMPORTED = "fx.rates_imported"
+# The IP register (alliance.ip): an asset registered (its version 1) or changed (a new version: owner,
+# shares, licence, ...), each with the SHA-256 of the version's fields.
+IP_REGISTERED = "ip.registered"
+IP_CHANGED = "ip.changed"
 
 
 def utc_text(moment: datetime) -> str:

@@ -56,6 +56,7 @@ class Write(StrEnum):
     DETAILS = "details"
     STATUS = "status"
     VOTE = "vote"  # governance: ballots, proposals, rulings
+    IP = "ip"  # the IP register: assets registered or changed (alliance.ip)
     OTHER = "other"  # a ledger event not classified below: only while forming or active
 
 
@@ -135,6 +136,10 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     events.MILESTONE_BOOKED: W.SETTLEMENT,
     # Exchange rates serve the order lines they convert: accepted whenever order lines are.
     events.FX_RATES_IMPORTED: W.ORDERS,
+    # The IP register is kept while the alliance works (forming or active); a suspended or winding-down
+    # alliance registers no new IP and changes no ownership.
+    events.IP_REGISTERED: W.IP,
+    events.IP_CHANGED: W.IP,
 }
 
 # The states an alliance may be founded in.
@@ -163,6 +168,7 @@ WRITE_NAMES: Mapping[Write, Message] = {
     W.DETAILS: Message("changes to its details"),
     W.STATUS: Message("status changes"),
     W.VOTE: Message("votes or proposals"),
+    W.IP: Message("IP register entries"),
     W.OTHER: Message("this kind of change"),
 }
 

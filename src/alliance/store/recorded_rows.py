@@ -88,7 +88,7 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                 weights=_weight_rows(c, alliance_id), corrections=_correction_rows(c, alliance_id),
                 signoffs=_signoff_rows(c, alliance_id), kpi_catalogues=_kpi_catalogue_rows(c, alliance_id),
                 ratings=_rating_rows(c, alliance_id), milestones=_milestone_rows(c, alliance_id),
-                fx_rates=_fx_rate_rows(c, alliance_id))
+                fx_rates=_fx_rate_rows(c, alliance_id), ip_versions=_ip_rows(c, alliance_id))
 
 
 def _milestone_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
@@ -175,3 +175,7 @@ def _fx_rate_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
     from alliance.store.fx_repository import FxRepository
 
     return FxRepository(c).recorded(alliance_id)  # type: ignore[return-value]
+def _ip_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.ip_repository import IpRepository
+
+    return IpRepository(c).recorded(alliance_id)

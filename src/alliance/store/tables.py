@@ -1350,3 +1350,44 @@ fx_rates = Table(
     Column("imported_at", UtcDateTime, nullable=False),
     UniqueConstraint("alliance_id", "day", "currency", name="uq_fx_rates_alliance_day_currency"),
 )
+
+
+# -- the IP register (0035) ----------------------------------------------------------------------------
+
+# An asset's identity: its number in the alliance's register, origin and kind (never change).
+ip_assets = Table(
+    "ip_assets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("asset", Integer, nullable=False),
+    Column("origin", String(16), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("alliance_id", "asset", name="uq_ip_assets_alliance_asset"),
+)
+
+# Every version of every asset, append-only: a change of ownership, shares or licence is a new row.
+# Shares are exact fractions as text ("1/3"): `contributors` is [[member, share], ...].
+ip_versions = Table(
+    "ip_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("asset_id", Integer, ForeignKey("ip_assets.id"), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("number", String(64), nullable=True),
+    Column("owner", String(32), nullable=True),
+    Column("licence_text", Text, nullable=True),
+    Column("licence_exclusive", Boolean, nullable=True),
+    Column("licence_territory", String(200), nullable=True),
+    Column("licence_from", Date, nullable=True),
+    Column("licence_until", Date, nullable=True),
+    Column("contributors", JSON, nullable=False),
+    Column("project", String(64), nullable=True),
+    Column("note", Text, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    UniqueConstraint("asset_id", "version", name="uq_ip_versions_asset_version"),
+)

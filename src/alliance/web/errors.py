@@ -130,6 +130,16 @@ EXPLANATIONS = {
                                       "names the ones it can."),
     "incident_review_required": N_("An incident is closed only after its closing review is written."),
     "incident_already_reviewed": N_("This incident's closing review is already written; it is kept as it is."),
+    "ip_invalid": N_("The IP register entry was not stored: the message lists what is missing or wrong (a title, a "
+                     "number, a licence)."),
+    "ip_unknown_kind": N_("There is no such kind of IP: use patent, software, trademark, know-how or design."),
+    "ip_shares_not_one": N_("The contributors' shares must add up to exactly 1 (write thirds as 1/3); nothing was "
+                            "stored."),
+    "ip_not_a_member": N_("An owner or contributor must be a current member of the alliance; nothing was stored."),
+    "ip_licence_dates": N_("The licence's end date is before its start date; nothing was stored."),
+    "ip_duplicate_number": N_("This number is already registered for the same owner and kind; open that asset and "
+                              "change it instead."),
+    "ip_asset_not_found": N_("There is no IP asset with this number in this alliance's register."),
     "warning_rule_not_found": N_("There is no warning rule with this id in this alliance."),
     "warning_rule_exists": N_("A warning rule with this id exists already: edit it instead, or choose another id."),
     "warning_silence_not_found": N_("There is no such silence in this alliance."),
