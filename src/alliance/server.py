@@ -47,9 +47,11 @@ from alliance.web import dispute_pages
 from alliance.web import proposal_pages
 from alliance.api.routers import incidents as incidents_api
 from alliance.api.routers import ip as ip_api
+from alliance.api.routers import milestones as milestones_api
 from alliance.health.incidents.service import escalate_late
 from alliance.web import incident_pages
 from alliance.web import ip_pages
+from alliance.web import milestone_pages
 from alliance.api.routers import warnings as warnings_api
 from alliance.health.warnings.evaluation import evaluate_due as evaluate_warnings
 from alliance.web import warning_pages
@@ -155,6 +157,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(proposals_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(incidents_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(ip_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(milestones_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(notifications_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(kpis_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(ratings_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
@@ -175,6 +178,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(proposal_pages.router)
     app.include_router(incident_pages.router)
     app.include_router(ip_pages.router)
+    app.include_router(milestone_pages.router)
     app.include_router(warnings_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(warning_pages.router)
     app.include_router(notify_pages.router)

@@ -37,6 +37,8 @@ COMMANDS: dict[str, Entry] = {
     "pilot": Entry("alliance.cli.prospects:pilot_app", "Pilots, their KPIs, the review and the go / no-go decision."),
     "agreement": Entry("alliance.cli.agreements:app",
                        "Revenue-sharing agreements: propose versions, sign them, see which is in force."),
+    "milestone": Entry("alliance.cli.milestones:app", "Project milestones: record one with its evidence, confirm or "
+                       "reject it; the next settlement run books its tranche, once."),
     "orders": Entry("alliance.cli.orders:app", "Order lines: import them into the fact store."),
     "facts": Entry("alliance.cli.facts:app",
                    "The fact store's order lines to and from Parquet (the Spark engine's copy)."),

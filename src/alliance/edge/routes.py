@@ -45,6 +45,14 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("GET", "/api/v1/alliances/{code}/contract-set"): Action.READ_RECORDS,
     ("GET", "/api/v1/alliances/{code}/agreements/{agreement}/clauses"): Action.READ_RECORDS,
     ("GET", "/api/v1/clause-library"): Action.COMPUTE,  # the library's templates: any signed-in principal
+    # Milestones: recorded by the coordinator or a party (ACT_FOR_MEMBER: the service checks which);
+    # decided by whom the rule names, the auditor included (the service decides, sharing.milestones).
+    ("GET", "/api/v1/alliances/{code}/milestones"): Action.READ_RECORDS,
+    ("POST", "/api/v1/alliances/{code}/agreements/{agreement}/milestones/{rule}"): Action.ACT_FOR_MEMBER,
+    ("POST", "/api/v1/alliances/{code}/agreements/{agreement}/milestones/{rule}/decision"): Action.READ_RECORDS,
+    ("GET", "/alliances/{code}/milestones"): Action.READ_RECORDS,
+    ("POST", "/alliances/{code}/milestones/{agreement}/{rule}"): Action.ACT_FOR_MEMBER,
+    ("POST", "/alliances/{code}/milestones/{agreement}/{rule}/decision"): Action.READ_RECORDS,
     # The member signing is in the body: the handler authorises ACT_FOR_MEMBER for it.
     ("POST", "/api/v1/alliances/{code}/agreements/{agreement}/versions/{version}/signatures"): Action.ACT_FOR_MEMBER,
     # Powers of attorney: granted and revoked only by the member's own accounts (no attorney).
