@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import update
 
 from alliance.access.policy import Forbidden
@@ -193,3 +195,68 @@ def test_tranches_beyond_the_budget_are_refused(store: Store, rd: Stores) -> Non
         sharing.propose_version(store, "rd", document, "秘书长", at(2))
     assert any("add up to 450000.00, more than the budget of 400000.00" in str(p.reason) for p in caught.value.problems)
     assert len(sharing.versions(store, "rd", "rd")) == 1
+
+
+# -- a property: whatever the order of recordings, decisions, runs and retries, a tranche is booked at
+# most once, and exactly once when its milestone was confirmed before a later day closed.
+
+OPERATIONS = ("record", "confirm", "reject", "settle", "settle_again")
+
+
+def _play(tmp_path: Path, steps: list[tuple[str, str]]) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'alliance.db'}")
+    facts = FactStore(tmp_path / "facts.duckdb")
+    stores = Stores(store, facts)
+    try:
+        clock = at(1, 0)
+        make_alliance(store, clock, code="rd")
+        for n, code in enumerate(("A", "B", "C"), start=1):
+            registry.add_member(store, "rd", {"code": code, "name": f"{code} 公司", "credit_code": credit_code(n)},
+                                clock)
+        sharing.propose_version(store, "rd", FRAMEWORK, "秘书长", clock)
+        sharing.propose_version(store, "rd", PROJECT.replace("BUDGET", "450000.00"), "秘书长", clock)
+        for code in ("frame", "rd"):
+            for member in ("A", "B", "C"):
+                sharing.sign(store, "rd", code, 1, member, "代表", clock, principal=admin_of("rd", member))
+        confirmers = {"proto": admin_of("rd", "C"), "pilot": AUDITOR}
+        closed, confirmed = 0, {"proto": False, "pilot": False}
+        for n, (operation, rule) in enumerate(steps):
+            moment = at(2 + closed, 0) if closed < 26 else at(28, 0)
+            try:
+                if operation == "record":
+                    milestone_service.record(store, "rd", "rd", rule, [(f"e{n}.pdf", HASH)], moment, principal=COORDINATOR)
+                elif operation in ("confirm", "reject"):
+                    milestone_service.decide(store, "rd", "rd", rule, operation == "confirm", "理由", moment,
+                                             principal=confirmers[rule])
+                    confirmed[rule] = confirmed[rule] or operation == "confirm"
+                elif operation == "settle" and closed < 26:
+                    closed += 1
+                    settlement.settle(stores, "rd", date(2026, 12, closed), "财务", at(1 + closed, 3))
+                elif operation == "settle_again" and closed:
+                    settlement.settle(stores, "rd", date(2026, 12, closed), "财务", at(1 + closed, 4))
+            except (MilestoneConflict, settlement.DayClosed):
+                pass  # refused as the docs say: recorded twice, decided twice, a closed day run again
+        closed += 1
+        settlement.settle(stores, "rd", date(2026, 12, closed), "财务", at(1 + closed, 3))  # books what is pending
+        _currency, entries = settlement.journal(store, "rd", date(2026, 12, 1), date(2026, 12, closed))
+        for rule, amount in (("proto", 20000000), ("pilot", 15000000)):
+            paid = [money.minor for e in entries if e.rule_id == rule for account, money in e.postings if account == "B"]
+            assert paid == ([amount] if confirmed[rule] else []), (rule, steps)
+            booked = [m.booked_on for m in milestone_service.history(store, "rd") if m.rule_id == rule and m.booked_on]
+            assert len(booked) == (1 if confirmed[rule] else 0), (rule, steps)
+        assert ledger.verify_store(store, "rd").ok
+    finally:
+        facts.close()
+        store.close()
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(steps=[("record", "proto"), ("confirm", "proto"), ("settle", "proto"), ("settle_again", "proto"),
+                ("record", "proto"), ("confirm", "proto"), ("settle", "proto")])
+@example(steps=[("record", "pilot"), ("reject", "pilot"), ("settle", "pilot"), ("record", "pilot"),
+                ("confirm", "pilot"), ("settle_again", "pilot")])
+@given(steps=st.lists(st.tuples(st.sampled_from(OPERATIONS), st.sampled_from(("proto", "pilot"))), max_size=14))
+@pytest.mark.slow
+def test_a_tranche_is_booked_at_most_once_whatever_the_retries(tmp_path_factory: pytest.TempPathFactory,
+                                                              steps: list[tuple[str, str]]) -> None:
+    _play(tmp_path_factory.mktemp("milestones"), steps)
