@@ -74,7 +74,8 @@ def test_a_framework_its_project_and_a_supplement(store: Store, clock: FrozenClo
     service.propose_version(store, alliance, FRAMEWORK.format(years=3), "秘书长", clock)
     service.propose_version(store, alliance, PROJECT.format(until="2028-06-30"), "秘书长", clock)
     service.propose_version(store, alliance, SUPPLEMENT.format(years=5), "秘书长", clock)
-    second = PROJECT.format(until="2028-12-31").replace("rd-1", "rd-2").replace("[M0001, M0002]", "[M0001, M0003]")
+    second = PROJECT.format(until="2028-12-31").replace("rd-1", "rd-2").replace("[M0001, M0002]", "[M0001, M0003]") \
+        .replace("M0002: 0.5", "M0003: 0.5")
     service.propose_version(store, alliance, second, "秘书长", clock)
     roots = service.contract_set(store, alliance)
     assert [(n.code, [(c.code, [g.code for g in c.children]) for c in n.children]) for n in roots] == [
