@@ -200,3 +200,29 @@ def test_contribution_by_shapley_or_banzhaf_of_the_days_attribution_game() -> No
 
     assert received("shapley") == received("equal") == {"A": "70.00", "B": "40.00", "C": "40.00"}
     assert received("banzhaf") == {"A": "75.00", "B": "37.50", "C": "37.50"}
+
+
+def test_an_rd_alliance_releases_a_tranche_when_its_milestone_is_confirmed() -> None:
+    """R&D: the prototype passing the lab's test releases 200,000.00 from the brand to the developer,
+    into escrow for the launch; sales share 50/50 the while."""
+    from alliance.settlement.engine import settle_totals, totals_from_lines
+
+    a = agreement("""  - {id: sales, kind: fixed_split, shares: {BRAND: 0.5, DEV: 0.5}}
+  - {id: proto, kind: milestone_release, milestone: 样机通过测试, evidence: 检测报告, confirmed_by: LAB,
+     amount: "200000.00", payer: BRAND, payee: DEV}
+  - {id: launch, kind: milestone_release, milestone: 量产上市, evidence: 上市公告, confirmed_by: committee,
+     amount: "100000.00", payer: BRAND, payee: escrow}
+""", "BRAND, DEV, LAB", extra="accounts: {escrow: 项目托管账户}\n")
+    lines = [line(1, "100.00", seller="BRAND")]
+    totals = {rule.id: totals_from_lines(rule, lines, ()) for rule in a.rules}  # type: ignore[attr-defined]
+    assert net(settle_totals(a, DAY, totals, DayContext())) == {"BRAND": "-50.00", "DEV": "50.00"}  # type: ignore[arg-type]
+    confirmed = DayContext(releases={"proto": 1})
+    s = settle_totals(a, DAY, totals, confirmed)  # type: ignore[arg-type]
+    assert net(s) == {"BRAND": "-200050.00", "DEV": "200050.00"}
+    (tranche,) = [o for o in s.outcomes if o.rule_id == "proto"]
+    assert [(l.account, l.amount.amount_text(), l.rate) for l in tranche.lines] == [
+        ("BRAND", "-200000.00", "milestone released"), ("DEV", "200000.00", "milestone released")]
+    # Late lines of a closed day never book a tranche again.
+    assert net(settle_totals(a, DAY, totals, confirmed, adjustment=True)) == {"BRAND": "-50.00", "DEV": "50.00"}  # type: ignore[arg-type]
+    both = settle_totals(a, DAY, totals, DayContext(releases={"proto": 1, "launch": 2}))  # type: ignore[arg-type]
+    assert net(both) == {"BRAND": "-300050.00", "DEV": "200050.00", "escrow": "100000.00"}
