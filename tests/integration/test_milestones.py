@@ -260,3 +260,30 @@ def _play(tmp_path: Path, steps: list[tuple[str, str]]) -> None:
 def test_a_tranche_is_booked_at_most_once_whatever_the_retries(tmp_path_factory: pytest.TempPathFactory,
                                                               steps: list[tuple[str, str]]) -> None:
     _play(tmp_path_factory.mktemp("milestones"), steps)
+
+
+@pytest.mark.parametrize("later", [
+    'amount: "200000.00"',  # a later version changes the tranche
+    "kind: milestone_release",  # a later version reuses the id for another kind of rule
+])
+def test_a_tranche_is_paid_as_the_version_it_was_recorded_under_says(store: Store, rd: Stores, later: str) -> None:
+    settlement.settle(rd, "rd", date(2026, 12, 1), "财务", at(2))
+    milestone_service.record(store, "rd", "rd", "proto", [("r.pdf", HASH)], at(2), principal=COORDINATOR)
+    milestone_service.decide(store, "rd", "rd", "proto", True, "", at(2), principal=admin_of("rd", "C"))
+    changed = PROJECT.replace("BUDGET", "9999999.00").replace("effective_from: 2026-12-01", "effective_from: 2026-12-02")
+    if later.startswith("amount"):
+        changed = changed.replace('amount: "200000.00"', 'amount: "9000000.00"')
+    else:
+        changed = changed.replace('{id: proto, kind: milestone_release, milestone: 样机通过测试, evidence: 检测报告, confirmed_by: C,\n'
+                                  '     amount: "200000.00", payer: A, payee: B}',
+                                  '{id: proto, kind: fixed_split, shares: {A: 0.5, B: 0.5}}')
+    assert changed != PROJECT
+    sharing.propose_version(store, "rd", changed, "秘书长", at(2, 0))
+    for member in ("A", "B", "C"):
+        sharing.sign(store, "rd", "rd", 2, member, "代表", at(2, 0), principal=admin_of("rd", member))
+    settlement.settle(rd, "rd", date(2026, 12, 2), "财务", at(3))
+    _currency, entries = settlement.journal(store, "rd", date(2026, 12, 2), date(2026, 12, 2))
+    tranche = [(a, m.minor, e.version) for e in entries if e.rule_id == "proto" and e.kind == "milestone_release"
+               for a, m in e.postings]
+    assert sorted(tranche) == [("A", -20000000, 1), ("B", 20000000, 1)]
+    assert ledger.verify_store(store, "rd").ok

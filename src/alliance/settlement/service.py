@@ -8,7 +8,7 @@ import time as time_module
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -203,12 +203,8 @@ def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clo
                 # The rules' totals come from the fact store in SQL (late lines: those the runs
                 # before did not see); the money arithmetic is the reference engine's.
                 totals = rule_totals(facts, alliance.code, agreement.rules, on, adjusting=late_of, seen_by=watermark)
-                releases = {} if late_of is not None else {
-                    m.rule_id: m.id for m in releasing if m.agreement == version.agreement_code}
-                outcome = settle_totals(agreement, on, totals,
-                                        replace(period_context(agreement, on, metrics), releases=releases),
+                outcome = settle_totals(agreement, on, totals, period_context(agreement, on, metrics),
                                         adjustment=late_of is not None)
-                released.extend(releases[o.rule_id] for o in outcome.outcomes if o.rule_id in releases and o.lines)
                 for rule in outcome.outcomes:
                     for line in rule.lines:
                         statement.append({
@@ -228,6 +224,26 @@ def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clo
                     late_version = in_force(history, late_day)
                     if late_version is not None:
                         apply(late_version, late_day, adjusting)
+        # Confirmed milestones' tranches, each as the version it was recorded under says (not the version
+        # in force today: a later version may change or drop the rule), after the rules' lines; that
+        # version is first checked against what its parties signed, as any applied version is.
+        for milestone in releasing:
+            history = versions.get(milestone.agreement, [])
+            version = next((v for v in history if v.version == milestone.version), None)
+            if version is None:
+                raise milestone_service.MilestoneNotAsRecorded(Message(
+                    "milestone {milestone}: version {version} of {agreement} is no longer stored; the day stays open",
+                    milestone=milestone.id, version=milestone.version, agreement=milestone.agreement))
+            why = recorded.mismatch(version)
+            if why is not None:
+                raise AgreementNotAsSigned(version.agreement_code, version.version, why)
+            for line in milestone_service.tranche_lines(milestone, load_agreement_text(version.document), day):
+                statement.append({
+                    "account": line.account, "agreement": milestone.agreement, "version": milestone.version,
+                    "rule_id": line.rule_id, "kind": line.kind.value, "base_minor": line.base.minor,
+                    "rate": line.rate[:200], "amount_minor": line.amount.minor, "adjustment_of": None})
+                net[line.account] = net.get(line.account, 0) + line.amount.minor
+            released.append(milestone.id)
         # Rulings' corrections scheduled and not yet booked are booked on this day, after the rules'
         # lines (settlement.corrections): each transfer's two lines sum to zero. Each is first checked
         # against what the ledger recorded when it was scheduled.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from alliance.access.policy import Action, authorize
 from alliance.access.roles import Principal
@@ -18,7 +19,8 @@ from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.ledger.coverage import value_digest
 from alliance.registry.lifecycle import Write, check_writable
-from alliance.sharing.agreement import Rule, load_agreement_text
+from alliance.sharing.agreement import Agreement, Rule, load_agreement_text
+from alliance.sharing.rules.base import Builder, DayContext, RuleTotals, Settling, StatementLine
 from alliance.sharing.attorneys import held_power
 from alliance.sharing.milestones import (MAX_NOTE, Evidence, Milestone, MilestoneConflict, MilestoneNotFound, Status,
                                          check_confirmer, checked_evidence)
@@ -156,6 +158,22 @@ def pending_for_booking(uow: UnitOfWork, alliance_id: int) -> list[Milestone]:
                 "milestone {milestone} ({rule} of {agreement}) is not what the ledger recorded; the day stays open "
                 "(`alliance ledger verify` names what differs)", milestone=m.id, rule=m.rule_id, agreement=m.agreement))
     return pending
+
+
+def tranche_lines(milestone: Milestone, agreement: Agreement, day: date) -> tuple[StatementLine, ...]:
+    """The statement lines that book `milestone`'s tranche on `day`, by the rule of `agreement` (the
+    version it was recorded under). Raises MilestoneNotAsRecorded when that version has no milestone
+    rule of its id (the record would then name a rule its parties never signed)."""
+    rule = next((r for r in agreement.rules if r.id == milestone.rule_id), None)
+    if rule is None or spec(rule.kind).confirms(rule.params) is None:
+        raise MilestoneNotAsRecorded(Message("milestone {milestone}: version {version} of {agreement} has no milestone "
+                                             "rule {rule}; the day stays open", milestone=milestone.id,
+                                             version=milestone.version, agreement=milestone.agreement,
+                                             rule=milestone.rule_id))
+    builder = Builder(rule.id, rule.kind, agreement.currency, 0)
+    spec(rule.kind).settle(builder, RuleTotals(), rule.params,
+                           Settling(day, agreement.effective_from, DayContext(releases={rule.id: milestone.id})))
+    return builder.outcome().lines
 
 
 def milestone_rules(store: Store, alliance_code: str) -> list[MilestoneRule]:
