@@ -110,3 +110,16 @@ def test_another_alliance_sees_no_contract_set(client: TestClient) -> None:
     assert client.get(f"{A}/agreements").status_code == 404
     assert client.get(f"{A}/agreements/frame").status_code == 404
     assert 'id="contract-set"' not in client.get("/alliances/other/agreements").text
+
+
+@pytest.mark.parametrize("typed", ["三", "²", "①", "-3", "1.5"])
+def test_a_whole_number_field_that_is_not_one_is_named_never_a_500(client: TestClient, typed: str) -> None:
+    token = sign_in(client, "coord")
+    fields = start(client, token, "agreement: frame\nkind: framework\neffective_from: 2027-01-01\n"
+                                  "parties: [YJ, MILK]\nrules: []\n")
+    fields = set_field(add_clause(client, token, fields, "confidentiality"), "c0-years_after_exit", typed)
+    for headers in ({"HX-Request": "true", "X-CSRF-Token": token}, {"X-CSRF-Token": token}):
+        from tests.e2e.test_web_agreement_builder import as_data
+        answer = client.post(f"{A}/agreements/builder", data=as_data([*fields, ("document", "")]), headers=headers)
+        assert answer.status_code in (200, 422), answer.text[:500]
+        assert "不是整数" in html.unescape(answer.text)

@@ -287,3 +287,24 @@ def test_a_tranche_is_paid_as_the_version_it_was_recorded_under_says(store: Stor
                for a, m in e.postings]
     assert sorted(tranche) == [("A", -20000000, 1), ("B", 20000000, 1)]
     assert ledger.verify_store(store, "rd").ok
+
+
+def test_the_committee_may_reject_a_milestone_it_confirms(store: Store, rd: Stores) -> None:
+    milestone_service.record(store, "rd", "rd", "launch", [("junk.pdf", HASH)], at(2), principal=admin_of("rd", "B"))
+    effect = EFFECTS["confirm_milestone"]
+    ctx = EffectContext(store, registry.get_alliance(store, "rd"), at(2), "proposal 9", "proposal 9")
+    params, problems = effect.check(ctx, {"project": "rd", "milestone": "launch", "decision": "reject"})
+    assert problems == [] and "reject" in str(effect.describe(params))
+    assert effect.check(ctx, {"project": "rd", "milestone": "launch", "decision": "maybe"})[1]
+    effect.apply(ctx, params)
+    assert milestone_service.history(store, "rd")[0].status is Status.REJECTED
+    # Recorded again, with the real evidence.
+    milestone_service.record(store, "rd", "rd", "launch", [("上市公告.pdf", HASH)], at(2), principal=COORDINATOR)
+
+
+def test_the_payee_does_not_confirm_its_own_tranche(store: Store, rd: Stores) -> None:
+    own = PROJECT.replace("confirmed_by: C,", "confirmed_by: B,")
+    assert own != PROJECT
+    with pytest.raises(AgreementInvalid) as caught:
+        sharing.propose_version(store, "rd", own.replace("2026-12-01", "2026-12-20"), "秘书长", at(2))
+    assert any("does not confirm its own payment" in str(p.reason) for p in caught.value.problems)

@@ -50,7 +50,7 @@ MAX_ROWS = 20          # tiers, metrics, accounts
 BLANK_ROWS = 2         # empty rows offered for more tiers or metrics
 PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
-PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$", re.ASCII)
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 Value = Any  # str | list[str] | dict[str, str] | list[tuple[str, str]], by the field's widget
@@ -246,7 +246,7 @@ def _check_text(problems: dict[str, str], name: str, widget: Widget, text: str, 
         problems[name] = NOT_A_CODE
     elif widget is Widget.CHOICE and text not in options:
         problems[name] = NOT_AN_OPTION
-    elif widget is Widget.WHOLE and not text.isdigit():
+    elif widget is Widget.WHOLE and not (text.isascii() and text.isdigit()):
         problems[name] = NOT_A_WHOLE_NUMBER
 
 
@@ -361,8 +361,9 @@ def _field_yaml(f: FormField, value: Value) -> list[str]:
     if not value or (isinstance(value, str) and not value.strip()):
         return []
     k = f"    {f.key}:"
-    if f.widget is Widget.WHOLE:
-        return [f"{k} {int(value.strip())}"]
+    if f.widget is Widget.WHOLE:  # digits as typed; anything else quoted, for the loader to name
+        text = value.strip()
+        return [f"{k} {int(text)}" if text.isascii() and text.isdigit() else f"{k} {json.dumps(text, ensure_ascii=False)}"]
     if f.widget is Widget.LINES:
         lines = [line.strip() for line in value.splitlines() if line.strip()]
         return [f"{k} [{', '.join(json.dumps(line, ensure_ascii=False) for line in lines)}]"] if lines else []

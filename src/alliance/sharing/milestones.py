@@ -20,6 +20,7 @@ from alliance.access.policy import Action, Forbidden, authorize
 from alliance.access.roles import Principal, Role
 from alliance.core.errors import Conflict, InvalidInput, NotFound, Problem
 from alliance.core.messages import Message
+from alliance.core.text import check_text
 from alliance.sharing.rules.milestone_release import AUDITOR, COMMITTEE
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -80,9 +81,11 @@ def checked_evidence(items: Sequence[tuple[str, str]]) -> tuple[Evidence, ...]:
     found: list[Evidence] = []
     for n, (name, digest) in enumerate(items, start=1):
         where = Message("evidence {n}", n=n)
-        if not name.strip() or len(name) > 200:
-            problems.append(Problem(where, "name", Message("a file name of 1 to 200 characters")))
-        if not SHA256.match(digest):
+        try:
+            check_text(name, Message("a file name"), 200)
+        except InvalidInput as exc:
+            problems.append(Problem(where, "name", exc.message))
+        if not SHA256.fullmatch(digest):
             problems.append(Problem(where, "sha256", Message("{value!r} is not a SHA-256 in hex", value=digest[:80])))
         found.append(Evidence(name.strip(), digest))
     if problems:

@@ -59,7 +59,7 @@ PARAM_FIELDS: Mapping[str, tuple[str, ...]] = {
     "change_agreement": ("agreement", "version"),
     "change_status": ("to",),
     "exclude_member": ("member", "reason"),
-    "confirm_milestone": ("project", "milestone"),
+    "confirm_milestone": ("project", "milestone", "decision"),
 }
 FORM_FIELDS = ("body", "type", "title", "text", "secrecy", "discussion_until", "voting_until", "reminder_hours")
 NOT_A_TIME = N_("Enter a date and time (YYYY-MM-DD HH:MM).")

@@ -1,4 +1,4 @@
-"""Confirm a project milestone by the committee's vote: for a `milestone_release` rule whose
+"""Confirm (or reject) a project milestone by the committee's vote: for a `milestone_release` rule whose
 milestone the committee confirms (`confirmed_by: committee`). Checked when drafted (the milestone
 is recorded and awaits the committee), made when the vote passes through the milestone use case
 (the `milestone.decided` ledger entry names the proposal); the next settlement run books its
@@ -22,8 +22,12 @@ class ConfirmMilestone(Effect):
     title = Message("confirm a milestone")
 
     def check(self, ctx: EffectContext, params: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
-        problems = unknown_parameters(params, {"project", "milestone"})
+        problems = unknown_parameters(params, {"project", "milestone", "decision"})
         agreement, rule = str(params.get("project") or "").strip(), str(params.get("milestone") or "").strip()
+        decision = str(params.get("decision") or "confirm").strip()
+        if decision not in ("confirm", "reject"):
+            problems.append(Problem(Message("proposal"), "params.decision", Message("{value!r} is not confirm or reject",
+                                                                                    value=decision)))
         if not agreement or not rule:
             problems.append(Problem(Message("proposal"), "params", Message("name the project agreement and its milestone "
                                                                            "rule")))
@@ -43,15 +47,23 @@ class ConfirmMilestone(Effect):
             problems.append(Problem(Message("proposal"), "params.milestone", Message(
                 "the milestone is {state}: record it with its evidence first",
                 state=found[0].current.status.value if found[0].current else Message("not recorded"))))
-        return {"project": agreement, "milestone": rule}, problems
+        return {"project": agreement, "milestone": rule, "decision": decision}, problems
 
     def apply(self, ctx: EffectContext, params: Mapping[str, Any]) -> Message:
-        milestone_service.decide(ctx.store, ctx.alliance.code, str(params["project"]), str(params["milestone"]), True,
-                                 Message("confirmed by {reference}", reference=ctx.reference), ctx.clock,
-                                 committee=ctx.reference)
+        confirm = params.get("decision", "confirm") != "reject"
+        note = Message("confirmed by {reference}", reference=ctx.reference) if confirm else \
+            Message("rejected by {reference}", reference=ctx.reference)
+        milestone_service.decide(ctx.store, ctx.alliance.code, str(params["project"]), str(params["milestone"]), confirm,
+                                 note, ctx.clock, committee=ctx.reference)
+        if not confirm:
+            return Message("milestone {rule} of {agreement} rejected: nothing is booked; it may be recorded again",
+                           rule=params["milestone"], agreement=params["project"])
         return Message("milestone {rule} of {agreement} confirmed: its tranche is booked by the next settlement run",
                        rule=params["milestone"], agreement=params["project"])
 
     def describe(self, params: Mapping[str, Any]) -> Message:
+        if params.get("decision") == "reject":
+            return Message("reject milestone {rule} of {agreement}", rule=params.get("milestone", ""),
+                           agreement=params.get("project", ""))
         return Message("confirm milestone {rule} of {agreement}", rule=params.get("milestone", ""),
                        agreement=params.get("project", ""))

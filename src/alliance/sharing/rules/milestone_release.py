@@ -82,6 +82,9 @@ class MilestoneRelease(RuleKindSpec):
             r.add(where, "payee", Message("is the payer"))
         elif payee is not None and not CODE_PATTERN.match(payee):
             r.add(where, "payee", Message("{code!r} is not a valid code", code=payee))
+        elif payee is not None and payee == confirmed_by:
+            # Nobody confirms the milestone that pays them: the payee may not be its own judge.
+            r.add(where, "confirmed_by", Message("is the payee: a party does not confirm its own payment"))
         return Params(milestone, evidence, confirmed_by or "", amount, payer or "", payee or "")  # type: ignore[arg-type]
 
     def needs(self, params: Params, *, adjusting: bool = False) -> frozenset[Need]:
