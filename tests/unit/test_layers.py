@@ -156,3 +156,16 @@ def test_the_tree_and_the_clauses_in_force() -> None:
     assert years(date(2027, 6, 1)) == [5]  # the supplement's clause from its own effective date
     versions["p1-s1"] = [version(s1, signed=False)]
     assert years(date(2027, 6, 1)) == [3]  # an unsigned supplement binds nobody
+
+
+def test_a_supplement_to_a_framework_may_not_strand_its_projects() -> None:
+    stricter = {"agreement": "frame-s1", "kind": "supplement", "amends": "frame", "effective_from": "2027-02-01",
+                "parties": ["A", "B", "C"],
+                "clauses": [{"clause": "confidentiality", "text": "十年", "years_after_exit": 10}]}
+    project_raw = project(clauses=[{"clause": "confidentiality", "text": "三年", "years_after_exit": 3}])
+    found = conflicts(agreement(stricter), {"frame": agreement(FRAMEWORK), "p1": agreement(project_raw)}, None)
+    assert [str(c.reason) for c in found] == [
+        "with this supplement, project p1: keeps secrets 3 years after an exit, fewer than the framework's 10"]
+    assert conflicts(agreement(dict(stricter, clauses=[{"clause": "confidentiality", "text": "两年",
+                                                        "years_after_exit": 2}])),
+                     {"frame": agreement(FRAMEWORK), "p1": agreement(project_raw)}, None) == []

@@ -118,6 +118,17 @@ def conflicts(agreement: Agreement, latest: Mapping[str, Agreement], previous: A
                 found.append(LayerConflict("effective_from", Message(
                     "{effective_from} is before {code} takes effect ({amended_from})", effective_from=agreement.effective_from,
                     code=amended.code, amended_from=amended.effective_from)))
+            if amended.kind is AgreementKind.FRAMEWORK:
+                # Amending a framework: its projects may not be left contradicting it either.
+                others = [s for s in _amending(amended.code, latest) if s.code != agreement.code]
+                framework_clauses = merged_clauses(amended, [*others, agreement])
+                for project in sorted((a for a in latest.values() if a.kind is AgreementKind.PROJECT
+                                       and a.under == amended.code), key=lambda a: a.code):
+                    found += [LayerConflict(c.field, Message("with this supplement, project {code}: {reason}",
+                                                             code=project.code, reason=c.reason))
+                              for c in _under_framework(project, merged_clauses(project, _amending(project.code, latest)),
+                                                        amended, framework_clauses)
+                              if c.field.startswith("clauses.")]
             framework = latest.get(amended.under) if amended.under else None
             if framework is not None and framework.kind is AgreementKind.FRAMEWORK:
                 others = [s for s in _amending(amended.code, latest) if s.code != agreement.code]
