@@ -9,6 +9,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+
+from alliance.core.messages import Message
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -168,3 +170,17 @@ def test_conversion_is_monotone_in_amount_and_rate(a: int, b: int, source: str, 
     small, large = sorted((r, s))
     if high >= 0:
         assert convert(high, source, target, small).minor <= convert(high, source, target, large).minor
+
+
+@pytest.mark.parametrize(("rate", "source", "field"), [
+    ("7.0000000000000000000000000001", "PBOC", "rate"),  # 29 significant digits: refused, never rounded
+    ("٧.٥", "PBOC", "rate"),  # another script's digits
+    ("７.１", "PBOC", "rate"),
+    ("7.1", "PBOC\x00x", "source"),  # NUL: PostgreSQL refuses it
+    ("7.1", "PBOC\u202e", "source"),  # a text-direction override shown to every member
+])
+def test_digits_and_sources_are_checked_exactly(rate: str, source: str, field: str) -> None:
+    rows = [(Message("row 2"), {"day": "2026-11-20", "currency": "USD", "rate": rate, "source": source})]
+    with pytest.raises(RatesInvalid) as caught:
+        rates.check_rows(rows, "CNY")
+    assert [p.field for p in caught.value.problems] == [field]

@@ -17,12 +17,13 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 from typing import Any
 
 from alliance.core.errors import InvalidInput, Problem
 from alliance.core.messages import Message
 from alliance.core.money import MoneyError, check_currency
+from alliance.core.text import check_text
 
 FIELDS = ("day", "currency", "rate", "source")
 # Headers as a finance team writes them, in English or Chinese.
@@ -41,8 +42,11 @@ MAX_SOURCE = 200
 MAX_ROWS = 100_000
 SHOWN_PROBLEMS = 50
 
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+# ASCII digits only (`\d` alone takes any script's digits: "٧.٥" would be read as 7.5), and not so
+# long that Decimal's 28-digit context could round it before the places and digits are counted.
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)
+MAX_RATE_TEXT = 40
 
 
 class RatesInvalid(InvalidInput):
@@ -101,13 +105,16 @@ def rate_text(rate: Decimal) -> str:
 
 def _rate(text: str) -> tuple[Decimal | None, Message | None]:
     cleaned = text.strip()
-    if not _NUMBER.match(cleaned):
+    if len(cleaned) > MAX_RATE_TEXT or not _NUMBER.fullmatch(cleaned):
         return None, Message("{value!r} is not a decimal number (write it as 7.1234, with a point and no exponent)",
                              value=text)
     value = Decimal(cleaned)
     if value <= 0:
         return None, Message("{value} is not a rate: a rate is greater than zero", value=cleaned)
-    normal = value.normalize()
+    # Counted on the exact value: normalize() rounds to the context's 28 digits, and a rate of 29
+    # significant digits would be stored rounded instead of refused.
+    with localcontext(Context(prec=MAX_RATE_TEXT + 10)):
+        normal = value.normalize()
     exponent = int(normal.as_tuple().exponent)
     places = max(0, -exponent)
     significant = len(normal.as_tuple().digits) + max(0, exponent)
@@ -125,7 +132,7 @@ def check_row(where: Message, cells: Mapping[str, Any], settlement_currency: str
     problems: list[Problem] = []
     text = {name: ("" if cells.get(name) is None else str(cells.get(name))).strip() for name in FIELDS}
     day: date | None = None
-    if not _DAY.match(text["day"]):
+    if not _DAY.fullmatch(text["day"]):
         problems.append(Problem(where, "day", Message("{value!r} is not a date (YYYY-MM-DD)", value=text["day"])))
     else:
         try:
@@ -149,6 +156,11 @@ def check_row(where: Message, cells: Mapping[str, Any], settlement_currency: str
         problems.append(Problem(where, "source", Message("name where the rate comes from (e.g. PBOC central parity)")))
     elif len(text["source"]) > MAX_SOURCE:
         problems.append(Problem(where, "source", Message("longer than {limit} characters", limit=MAX_SOURCE)))
+    else:
+        try:  # no NUL (PostgreSQL refuses it), control or text-direction characters shown to every member
+            check_text(text["source"], Message("the source"), MAX_SOURCE)
+        except InvalidInput as exc:
+            problems.append(Problem(where, "source", exc.message))
     if problems or day is None or rate is None:
         return None, problems
     return Rate(day, currency, rate, text["source"]), []
