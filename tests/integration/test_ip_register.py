@@ -171,3 +171,18 @@ def test_a_member_that_left_is_no_contributor_and_a_suspended_alliance_takes_no_
     with pytest.raises(AllianceNotWritable):
         ip.register_foreground(rd, "rd", COORDINATOR, clock, kind="design", title="外观", number="D1",
                                contributors=[("A", "1")])
+
+
+def test_a_contributor_alone_may_not_take_from_the_others(rd: Store, clock: FrozenClock) -> None:
+    joint = ip.register_foreground(rd, "rd", admin_of("rd", "A"), clock, kind="patent", title="联合研发的密封结构",
+                                   number="CN202410008888.1", contributors=[("A", "1/100"), ("B", "99/100")],
+                                   project="rd-project-1")
+    before = _rows(rd)
+    for contributors in ([("A", "1")], [("A", "1/2"), ("B", "1/2")]):
+        with pytest.raises(Forbidden):
+            ip.change(rd, "rd", joint.asset, admin_of("rd", "A"), clock, contributors=contributors)
+    assert _rows(rd) == before
+    # B may give up part of its own share; the coordinator may change any.
+    ip.change(rd, "rd", joint.asset, admin_of("rd", "B"), clock, contributors=[("A", "1/10"), ("B", "9/10")])
+    ip.change(rd, "rd", joint.asset, COORDINATOR, clock, contributors=[("A", "1/2"), ("B", "1/2")])
+    assert ledger.verify_store(rd, "rd").ok

@@ -167,6 +167,16 @@ def change(store: Store, alliance_code: str, asset: int, principal: Principal, c
             project=now.project if project is None else project, note=note,
             members=_current_members(uow, alliance, clock), register=register, asset=asset,
             agreements=uow.sharing.codes(alliance.id))
+        if found.origin is not Origin.BACKGROUND and principal.member is not None:
+            # A contributor acting alone may not take from the others: lowering or removing another
+            # member's share is the coordinator's change (or that member's own, for its share).
+            before = {s.member: s.share for s in now.contributors}
+            after = {s.member: s.share for s in entry.contributors}
+            taken = sorted(m for m, share in before.items() if m != principal.member and after.get(m, 0) < share)
+            if taken:
+                raise Forbidden(Message("{member} may not lower or remove the share of {others}: ask the coordinator "
+                                        "(or each of them) to make that change", member=principal.member,
+                                        others=", ".join(taken)))
         if replace(entry, note="") == replace(_entry_of(found), note=""):
             raise IpInvalid(Message("nothing to change: the new version would say what version {version} says",
                                     version=now.version))
