@@ -190,3 +190,15 @@ def test_the_language_parameter() -> None:
     with pytest.raises(InvalidInput) as refused:
         pdf_locale("fr", "en")
     assert refused.value.code == "unknown_language"
+
+
+def test_a_field_too_long_for_a_page_is_a_named_error_not_a_crash() -> None:
+    from alliance.sharing.version_pdf import VersionNotPrintable
+
+    text = EXAMPLE.read_text(encoding="utf-8").replace("  growth-fund: 联合营销成长基金\n",
+                                                      "  growth-fund: 联合营销成长基金\n  escrow: " + "托管" * 4000 + "\n")
+    agreement = load_agreement_text(text)
+    base = sheet()
+    with pytest.raises(VersionNotPrintable):
+        render(replace(base, version=replace(base.version, document=text), agreement=agreement), "zh_CN",
+               datetime(2026, 12, 5, tzinfo=UTC))

@@ -48,7 +48,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus.doctemplate import LayoutError
 
+from alliance.core.errors import InvalidInput
 from alliance.core.messages import Message, joined
 from alliance.core.money import Money
 from alliance.language import get_translations
@@ -363,8 +365,20 @@ def render(data: VersionSheet, locale: str, created_at: datetime,
                             bottomMargin=22 * mm, invariant=1, title=f"{v.agreement_code} v{v.version}",
                             author=data.alliance_name, subject=v.sha256, creator="Alliance", lang=locale.replace("_", "-"))
     story: list[Flowable] = [flowable for section in sections for flowable in section(s)]
-    doc.build(story, canvasmaker=_canvas_maker(_footer(s), created_at))
+    try:
+        doc.build(story, canvasmaker=_canvas_maker(_footer(s), created_at))
+    except LayoutError:
+        # One cell taller than a page (an account's description of thousands of characters): the text
+        # is not cut to fit, since a signature-ready copy says all the version says; say so instead.
+        raise VersionNotPrintable(Message("version {version} of {agreement} holds a field too long to lay out on a "
+                                          "page (a description of thousands of characters); shorten it in a new "
+                                          "version to export it", version=v.version, agreement=v.agreement_code)) from None
     return out.getvalue()
+
+
+class VersionNotPrintable(InvalidInput):
+    code = "version_not_printable"
+    title = Message("Version cannot be laid out as a PDF")
 
 
 __all__ = ["SECTIONS", "Section", "Sheet", "VersionSheet", "markup", "render", "rule_words", "wording"]

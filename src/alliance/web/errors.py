@@ -53,6 +53,7 @@ EXPLANATIONS = {
     "milestone_not_yours": N_("Only whom the milestone rule names confirms it: that party, the alliance's auditor, or the committee by a vote."),
     "milestone_not_as_recorded": N_("A milestone was changed outside the platform: the day stays open until the operator restores it from a backup."),
     "unknown_language": N_("A document can be exported in Chinese (zh-CN) or English (en) only."),
+    "version_not_printable": N_("This version holds a field too long to lay out on a page; a new version with it shortened can be exported."),
     "agreement_layer_conflict": N_("The agreement contradicts its framework, the agreement it amends or a project under it; each conflict is named below."),
     "stage_refused": N_("The prospect cannot move to that stage yet."),
     "rate_limited": N_("Too many requests in a short time: wait a moment and try again."),
