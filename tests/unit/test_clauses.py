@@ -133,3 +133,17 @@ def test_add_months_keeps_the_day_or_the_months_last() -> None:
     from alliance.sharing.clauses.term import Params
     assert term_end(Params(24), date(2027, 1, 1)) == date(2028, 12, 31)
 
+
+
+def test_clause_fields_are_said_wholly_in_the_readers_language() -> None:
+    from alliance.language import say
+    from alliance.sharing.clauses import clause_spec
+
+    agreement = load_agreement_text(with_clauses(
+        {"clause": "disputes", "text": "x", "negotiation_days": 30, "mediation_days": 10, "arbitration_body": "CIETAC",
+         "seat": "上海"},
+        {"clause": "exit", "text": "y", "notice_days": 90, "survives": ["ip", "confidentiality"]}))
+    said = {str(say(label, "zh_CN")): str(say(value, "zh_CN")) for c in agreement.clauses
+            for label, value in clause_spec(c.kind).describe(c.params)}
+    assert said["升级路径"] == "协商 30 天 → 调解 10 天 → 由CIETAC仲裁"
+    assert said["退出后继续有效"] == "保密, 知识产权"

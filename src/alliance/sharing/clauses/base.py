@@ -147,3 +147,14 @@ def words(r: Reader, raw: Mapping[str, Any], key: str, where: str, *, required: 
 
 def listed(values: Sequence[str]) -> str:
     return "; ".join(values)
+
+
+def chained(parts: Sequence[str], template: str = "{first}, {rest}") -> str:
+    """Parts joined by `template`, kept a Message whose parts are each said in the reader's language
+    (a plain `", ".join` of Messages would be English again)."""
+    if not parts:
+        return ""
+    text = parts[0]
+    for part in parts[1:]:
+        text = Message(template, first=text, rest=part)
+    return text

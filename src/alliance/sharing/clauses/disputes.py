@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from alliance.core.messages import Message
-from alliance.sharing.clauses.base import ClauseContext, ClauseKind, ClauseKindSpec, Template, whole, words
+from alliance.sharing.clauses.base import ClauseContext, ClauseKind, ClauseKindSpec, Template, chained, whole, words
 from alliance.sharing.reader import Reader
 from alliance.sharing.rules.form import N_, FormField, Widget
 
@@ -48,7 +48,7 @@ def describe(p: Params) -> list[tuple[str, str]]:
         ladder.append(Message("mediation, {days} days", days=p.mediation_days))
     ladder.append(Message("arbitration by {body}", body=p.arbitration_body) if p.final is Final.ARBITRATION
                   else Message("a court"))
-    shown = [(Message("Escalation"), " → ".join(ladder)), (Message("Seat"), p.seat)]
+    shown = [(Message("Escalation"), chained(ladder, "{first} → {rest}")), (Message("Seat"), p.seat)]
     if p.governing_law:
         shown.append((Message("Governing law"), p.governing_law))
     return shown

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from alliance.core.messages import Message
-from alliance.sharing.clauses.base import ClauseContext, ClauseKind, ClauseKindSpec, Template, listed, whole
+from alliance.sharing.clauses.base import ClauseContext, ClauseKind, ClauseKindSpec, Template, chained, listed, whole
 from alliance.sharing.reader import Reader
 from alliance.sharing.rules.form import N_, FormField, Widget
 
@@ -40,8 +40,9 @@ def parse(r: Reader, raw: Mapping[str, Any], where: str, _ctx: ClauseContext) ->
 
 
 def describe(p: Params) -> list[tuple[str, str]]:
+    labels = dict(SPEC.fields[1].options)  # each surviving clause by its label, in the reader's language
     return [(Message("Notice to leave"), Message("{days} days", days=p.notice_days)),
-            (Message("Survive an exit"), listed(p.survives) or Message("nothing"))]
+            (Message("Survive an exit"), chained([Message(labels[k.value]) for k in p.survives]) or Message("nothing"))]
 
 
 def conflicts(framework: Params, project: Params) -> list[Message]:
