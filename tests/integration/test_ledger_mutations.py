@@ -70,7 +70,7 @@ agreement: rd
 effective_from: 2027-01-01
 parties: [M0001, M0002]
 rules:
-  - {id: proto, kind: milestone_release, milestone: 样机, evidence: 检测报告, confirmed_by: M0002, amount: "100.00",
+  - {id: proto, kind: milestone_release, milestone: 样机, evidence: 检测报告, confirmed_by: M0001, amount: "100.00",
      payer: M0001, payee: M0002}
 """
 LATER = AGREEMENT.replace("2027-01-01", "2027-03-01").replace("0.3,", "0.4,").replace("0.7}", "0.6}")
@@ -611,7 +611,7 @@ def milestoned(store: Store, clock: FrozenClock) -> Recorded:
     for member in ("M0001", "M0002"):
         sharing.sign(store, "nb", "rd", 1, member, "代表", clock, principal=admin_of("nb", member))
     milestone_service.record(store, "nb", "rd", "proto", [("检测报告.pdf", "ab" * 32)], clock, principal=COORDINATOR)
-    milestone_service.decide(store, "nb", "rd", "proto", True, "", clock, principal=admin_of("nb", "M0002"))
+    milestone_service.decide(store, "nb", "rd", "proto", True, "", clock, principal=admin_of("nb", "M0001"))
     assert ledger.verify_store(store, "nb").ok
     with store.unit_of_work() as uow:
         return Recorded(store, uow.alliances.require("nb").id)
