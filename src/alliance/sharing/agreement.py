@@ -34,7 +34,8 @@ from alliance.sharing.rules.base import ParseContext
 from alliance.sharing.rules.contribution import CONTRIBUTION_METHODS
 from alliance.sharing.clauses import CLAUSE_KINDS, Clause, ClauseContext, ClauseKind, clause_spec
 from alliance.sharing.clauses.base import MAX_CLAUSE_TEXT
-from alliance.sharing.terms import AgreementKind, Base, Period, RuleKind, Selector, Tier, TierMode, VolumeOf
+from alliance.sharing.terms import (PARENT_KEYS, PLACEMENTS, AgreementKind, Base, Period, RuleKind, Selector, Tier,
+                                    TierMode, VolumeOf)
 
 # The vocabulary (`sharing.terms`) and the contribution methods stay importable from here.
 __all__ = ["AGREEMENT", "Agreement", "AgreementInvalid", "AgreementKind", "Base", "Clause", "ClauseKind", "CONTRIBUTION_METHODS", "KIND_KEYS", "NUMBER_DIGITS",
@@ -162,8 +163,6 @@ def _rule(r: Reader, raw: Any, index: int, parties: set[str], accounts: set[str]
 
 TOP_KEYS = {"agreement", "title", "currency", "timezone", "effective_from", "effective_until", "parties",
             "rules", "expectations", "accounts", "kind", "under", "amends", "clauses"}
-# Kinds of agreement that may have no sharing rules (their clauses are their substance).
-RULES_OPTIONAL = {AgreementKind.FRAMEWORK, AgreementKind.SUPPLEMENT}
 
 
 def _clauses(r: Reader, raw: Any, context: ClauseContext) -> tuple[Clause, ...]:
@@ -268,9 +267,10 @@ def parse_agreement(raw: Any, *, members: Sequence[str] | None = None) -> Agreem
             accounts[str(name)] = str(description or "")
 
     kind = r.choice(raw, "kind", AGREEMENT, AgreementKind, AgreementKind.STANDALONE) or AgreementKind.STANDALONE
-    under = r.text(raw, "under", AGREEMENT, required=kind is AgreementKind.PROJECT)
-    amends = r.text(raw, "amends", AGREEMENT, required=kind is AgreementKind.SUPPLEMENT)
-    for key, value, wanted in (("under", under, AgreementKind.PROJECT), ("amends", amends, AgreementKind.SUPPLEMENT)):
+    placement = PLACEMENTS[kind]
+    parents = {key: r.text(raw, key, AGREEMENT, required=placement.parent_key == key) for key in PARENT_KEYS}
+    for key, value in parents.items():
+        wanted = PARENT_KEYS[key]
         if value is not None and kind is not wanted:
             r.add(AGREEMENT, key, Message("only a {kind} agreement has {field}", kind=wanted.value, field=key))
         elif value is not None and not CODE_PATTERN.match(value):
@@ -281,7 +281,7 @@ def parse_agreement(raw: Any, *, members: Sequence[str] | None = None) -> Agreem
 
     rules_raw = raw.get("rules")
     rules: list[Rule] = []
-    if kind in RULES_OPTIONAL and (rules_raw is None or rules_raw == []):
+    if not placement.needs_rules and (rules_raw is None or rules_raw == []):
         pass
     elif not isinstance(rules_raw, list) or not rules_raw:
         r.add(AGREEMENT, "rules", Message("must be a non-empty list"))
@@ -313,8 +313,8 @@ def parse_agreement(raw: Any, *, members: Sequence[str] | None = None) -> Agreem
         raise AgreementInvalid(Message("{count} problem(s) in the agreement", count=len(r.problems)), r.problems)
     assert code is not None and currency is not None and starts is not None
     return Agreement(code, title, currency, timezone, starts, ends, tuple(parties), tuple(rules), expectations, accounts,
-                     "timezone" in raw, kind, under if kind is AgreementKind.PROJECT else None,
-                     amends if kind is AgreementKind.SUPPLEMENT else None, clauses)
+                     "timezone" in raw, kind, parents["under"] if placement.parent_key == "under" else None,
+                     parents["amends"] if placement.parent_key == "amends" else None, clauses)
 
 
 def load_agreement_text(text: str, source: str = Message("agreement"), *, members: Sequence[str] | None = None) -> Agreement:

@@ -19,11 +19,14 @@ from alliance.core.messages import Message
 from alliance.sharing.agreement import Agreement, AgreementKind, Clause
 from alliance.sharing.clauses import clause_spec
 from alliance.sharing.rules.form import N_
+from alliance.sharing.terms import PLACEMENTS
 from alliance.sharing.versions import AgreementVersion, in_force
 
 
 KIND_LABELS = {AgreementKind.STANDALONE: N_("Standalone agreement"), AgreementKind.FRAMEWORK: N_("Framework agreement"),
                AgreementKind.PROJECT: N_("Project agreement"), AgreementKind.SUPPLEMENT: N_("Supplement")}
+# How a page names an agreement's parent, by the kind that has one.
+PARENT_LABELS = {AgreementKind.PROJECT: N_("Under framework agreement"), AgreementKind.SUPPLEMENT: N_("Amends")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +48,7 @@ def merged_clauses(agreement: Agreement, supplements: Sequence[Agreement]) -> tu
 
 
 def _amending(code: str, latest: Mapping[str, Agreement]) -> list[Agreement]:
-    return [a for a in latest.values() if a.kind is AgreementKind.SUPPLEMENT and a.amends == code]
+    return [a for a in latest.values() if a.amends == code]  # only a supplement carries `amends`
 
 
 def _under_framework(project: Agreement, clauses: Sequence[Clause], framework: Agreement,
@@ -84,7 +87,7 @@ def conflicts(agreement: Agreement, latest: Mapping[str, Agreement], previous: A
             found.append(LayerConflict("kind", Message("was {previous}; an agreement keeps its kind across versions",
                                                        previous=previous.kind.value)))
         if (previous.under, previous.amends) != (agreement.under, agreement.amends):
-            found.append(LayerConflict("under" if agreement.kind is AgreementKind.PROJECT else "amends", Message(
+            found.append(LayerConflict(PLACEMENTS[agreement.kind].parent_key or "kind", Message(
                 "was {previous}; an agreement stays where it was placed across versions",
                 previous=previous.under or previous.amends or "—")))
     if agreement.kind is AgreementKind.PROJECT:
@@ -171,6 +174,11 @@ def find(roots: Sequence[Node], code: str) -> tuple[Node | None, Node | None]:
     return None, None
 
 
+def layered(roots: Sequence[Node]) -> bool:
+    """Whether the forest is more than standalone agreements side by side (the pages then draw it)."""
+    return any(n.children or n.agreement.kind is not AgreementKind.STANDALONE for n in roots)
+
+
 def tree(latest: Sequence[tuple[AgreementVersion, Agreement]]) -> list[Node]:
     """The forest of the alliance's agreements: frameworks and standalone agreements at the top,
     projects under their framework, supplements under what they amend (an agreement whose parent
@@ -197,6 +205,6 @@ def clauses_in_force(code: str, day: date, versions: Mapping[str, Sequence[Agree
         found = in_force(list(its_versions), day)
         if found is not None:
             parsed = parse(found.document)
-            if parsed.kind is AgreementKind.SUPPLEMENT and parsed.amends == code:
+            if parsed.amends == code:
                 supplements.append(parsed)
     return merged_clauses(parse(current.document), supplements)

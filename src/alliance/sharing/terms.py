@@ -28,6 +28,24 @@ class AgreementKind(StrEnum):
     SUPPLEMENT = "supplement"  # amends one agreement (`amends`): its clauses replace that one's, kind by kind
 
 
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """What a kind of agreement is in the contract set: the key naming its parent (`under` for a
+    project, `amends` for a supplement; None: it stands on its own) and whether it needs rules."""
+
+    parent_key: str | None
+    needs_rules: bool
+
+
+PLACEMENTS: dict[AgreementKind, Placement] = {
+    AgreementKind.STANDALONE: Placement(None, True),
+    AgreementKind.FRAMEWORK: Placement(None, False),
+    AgreementKind.PROJECT: Placement("under", True),
+    AgreementKind.SUPPLEMENT: Placement("amends", False),
+}
+PARENT_KEYS = {p.parent_key: kind for kind, p in PLACEMENTS.items() if p.parent_key}  # "under" -> PROJECT ...
+
+
 class RuleKind(StrEnum):
     FIXED_SPLIT = "fixed_split"
     TIERED = "tiered"

@@ -29,9 +29,9 @@ from alliance.registry import service as registry
 from alliance.registry.model import has_left
 from alliance.settlement import service as settlement
 from alliance.sharing import attorneys, layers, service, version_export
-from alliance.sharing.agreement import Agreement, AgreementKind, Clause, load_agreement_text
+from alliance.sharing.agreement import Agreement, Clause, load_agreement_text
 from alliance.sharing.clauses import clause_spec
-from alliance.sharing.layers import KIND_LABELS
+from alliance.sharing.layers import KIND_LABELS, PARENT_LABELS
 from alliance.sharing.document_lines import DocumentLines
 from alliance.web import agreement_builder as builder
 from alliance.web import charts
@@ -93,10 +93,9 @@ def agreements_page(request: Request, code: Code, store: StoreDep, viewer: PageV
     alliance = registry.get_alliance(store, code)
     page = service.page_agreements(store, code, limit=PAGE_SIZE, offset=offset)
     roots = service.contract_set(store, code)
-    layered = any(n.children or n.agreement.kind is not AgreementKind.STANDALONE for n in roots)
     return render(request, "agreements/list.html", alliance=alliance, section="agreements", listing=dict(page.items),
                   total=page.total, limit=PAGE_SIZE, offset=offset, may_propose=viewer.may(Action.MANAGE_ALLIANCE, code),
-                  roots=roots if layered else [], kind_labels=KIND_LABELS,
+                  roots=roots if layers.layered(roots) else [], kind_labels=KIND_LABELS,
                   kinds={n.code: n.agreement.kind for n in _walk(roots)})
 
 
@@ -224,10 +223,10 @@ def agreement_page(request: Request, code: Code, agreement: Code, store: StoreDe
         parsed = None
     node, parent = layers.find(service.contract_set(store, code), agreement)
     today = local_today(clock, alliance.timezone)
-    amended_by = [c for c in node.children if c.agreement.kind is AgreementKind.SUPPLEMENT] if node else []
+    amended_by = [c for c in node.children if c.agreement.amends == agreement] if node else []
     in_force_today = clause_rows(service.clauses_in_force(store, code, agreement, today)) if amended_by else []
     return render(request, "agreements/detail.html", alliance=alliance, section="agreements", agreement=agreement,
-                  parsed=parsed, kind_labels=KIND_LABELS, parent=parent, children=node.children if node else [],
+                  parsed=parsed, kind_labels=KIND_LABELS, parent_labels=PARENT_LABELS, parent=parent, children=node.children if node else [],
                   clauses=clause_rows(parsed.clauses) if parsed else [], in_force_today=in_force_today, today=today,
                   versions=versions, shown=shown, other=other, diff=diff, may_sign=may_sign, members=members,
                   departed=departed, not_as_signed=ledger.version_mismatch(store, code, shown),
