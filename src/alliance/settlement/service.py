@@ -48,7 +48,7 @@ from alliance.store.database import Store, on_duplicate
 from alliance.store.stores import Stores
 from alliance.settlement.facts import Adjusting, IngestReport
 from alliance.settlement.totals import replay_totals, rule_totals
-from alliance.settlement.fx.settling import converted_sales, run_rates
+from alliance.settlement.run_rates import converted_sales, run_rates
 from alliance.ledger.coverage import conversions_digest
 from alliance.store.settlement_repository import SettlementFailure, StoredConversion, StoredRun, StoredStatementLine
 
@@ -191,7 +191,7 @@ def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clo
             adjusting = Adjusting(latest, seen_before, tuple(g for g in gaps if g != day)) if latest is not None else None
             late = facts.late_days(alliance.code, adjusting) if adjusting else {}
             # Every line the run reads lies in the months of its days; each foreign one's rate, or
-            # the day stops here (RateMissing), before anything is computed (settlement.fx.settling).
+            # the day stops here (RateMissing), before anything is computed (settlement.run_rates).
             rates = run_rates(store, facts, alliance.id, alliance.code, alliance.currency,
                               min([day, *late]).replace(day=1), day, watermark)
 
@@ -731,7 +731,10 @@ def simulate(stores: Stores, alliance_code: str, documents: Sequence[tuple[str, 
         totals: dict[str, int] = {p: 0 for p in agreement.parties}
         # One snapshot: the running sums of a replay (`replay_totals`) all come from the same lines.
         with facts.snapshot():
-            for day, day_totals in replay_totals(facts, alliance.code, agreement.rules, first, last):
+            # Lines in other currencies count converted, as a run would count them (RateMissing otherwise).
+            rates = run_rates(store, facts, alliance.id, alliance.code, alliance.currency, first.replace(day=1), last,
+                              None)
+            for day, day_totals in replay_totals(facts, alliance.code, agreement.rules, first, last, rates.conversion):
                 outcome = settle_totals(agreement, day, day_totals, period_context(agreement, day, metrics))
                 for account, money in outcome.net().items():
                     totals[account] = totals.get(account, 0) + money.minor

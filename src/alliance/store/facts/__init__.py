@@ -441,19 +441,24 @@ class FactStore:
     # -- shared views (alliance.datashare): a member's sales, only what its policy lets out -------------
     def view_rows(self, alliance: str, seller: str, currency: str, fields: Sequence[str], filters: Sequence[Any],
                   sort: tuple[str, bool] | None, limit: int, offset: int) -> list[dict[str, Any]]:
-        where, parameters = views_sql.view_where(filters, minor_digits(currency))
+        where, parameters = views_sql.view_where(filters, minor_digits(currency), currency)
         order = f"{views_sql.VIEW_COLUMNS[sort[0]]} {'DESC' if sort[1] else 'ASC'}, line_id" if sort else "business_day, line_id"
         columns = ", ".join(views_sql.VIEW_COLUMNS[f] for f in fields)
-        rows = self._read(f"SELECT {columns} FROM order_lines WHERE alliance = ? AND seller = ?{where} "
+        # Each line's money in its own currency (named when it is not the alliance's).
+        rows = self._read(f"SELECT {columns}, currency FROM order_lines WHERE alliance = ? AND seller = ?{where} "
                           f"ORDER BY {order} LIMIT ? OFFSET ?", [alliance, seller, *parameters, limit, offset])
-        return [{f: views_sql.shown(f, v, currency) for f, v in zip(fields, row, strict=True)} for row in rows]
+        return [{f: views_sql.shown(f, v, row[-1], named=row[-1] != currency) for f, v in zip(fields, row[:-1], strict=True)}
+                for row in rows]
 
     def view_groups(self, alliance: str, seller: str, currency: str, group_by: Sequence[str],
                     sums: Sequence[str]) -> list[Group]:
         """Every non-empty group of one seller's lines (keys, count and sums), in key order; which
         may be shown is data sharing's to decide (`datashare.facts.floor`)."""
         keys = ", ".join(views_sql.VIEW_COLUMNS[f] for f in group_by)
-        totals = "".join(f", sum({views_sql.VIEW_COLUMNS[f]})" for f in sums)
+        # Money sums only the alliance currency's lines (amounts in different currencies do not add);
+        # every line is counted (docs/data-sharing.md).
+        totals = "".join(f", sum({views_sql.VIEW_COLUMNS[f]}) FILTER (WHERE currency = {sql.literal(currency)})"
+                         if f in views_sql.MONEY_FIELDS else f", sum({views_sql.VIEW_COLUMNS[f]})" for f in sums)
         rows = self._read(f"SELECT {keys + ', ' if keys else ''}count(*) AS n{totals} FROM order_lines "
                           f"WHERE alliance = ? AND seller = ?{' GROUP BY ' + keys if keys else ''}"
                           f"{' ORDER BY ' + keys if keys else ''}", [alliance, seller])
