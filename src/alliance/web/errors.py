@@ -176,6 +176,8 @@ EXPLANATIONS = {
     "fx_rate_conflict": N_("The exchange rates were not imported: a rate differs from the one already stored for its "
                            "day and currency. A stored rate is never changed."),
     "rate_missing": N_("No exchange rate is stored for the currency and day named below: import it first."),
+    "day_over_converted": N_("Converted into the settlement currency, the day's order lines carry more than one "
+                             "day may hold: the day stays open."),
 }
 # Codes that never reach a page: the command line's own, and the sign-in redirect.
 NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})
