@@ -121,8 +121,12 @@ def both_ways(facts: FactStore, folder: Path, agreement: Agreement, today: list[
                           now=datetime(2027, 2, 1, tzinfo=UTC))
     assert report.kept and report.inserted == len(today) + len(earlier), report.rejected[:3]
     ctx = DayContext(metrics=METRICS)
+    # The store converts in 64 bits when told every line's magnitude fits (as settlement tells it), in
+    # 128 otherwise: one agreement each way.
+    magnitude = max((max(abs(l.amount.minor), abs(l.amount.minor - (l.cost.minor if l.cost else 0)))
+                     for l in today + earlier), default=0) if agreement is MIXED else None
     conversion = None if rates is None else Conversion("CNY", tuple(
-        (day, code, *factor(rate, code, "CNY")) for (day, code), rate in sorted(rates.items())))
+        (day, code, *factor(rate, code, "CNY")) for (day, code), rate in sorted(rates.items())), magnitude)
     columnar = settle_totals(agreement, DAY, rule_totals(facts, alliance, agreement.rules, DAY, conversion=conversion),
                              ctx)
     reference = settle_day(agreement, DAY, today, DayContext(earlier=earlier, metrics=METRICS), rates=rates)

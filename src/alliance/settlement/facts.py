@@ -117,9 +117,14 @@ class Conversion:
 
     into: str
     factors: tuple[tuple[date, str, int, int], ...]
+    # The largest |amount| or |amount - cost| (minor units) of any line it converts, when known: a
+    # store may then convert in 64-bit integers where every product fits (~10x faster than 128).
+    magnitude: int | None = None
 
-    def covers(self, day: date, currency: str) -> bool:
-        return currency == self.into or any(d == day and c == currency for d, c, _, _ in self.factors)
+    def narrow(self) -> bool:
+        """Whether every line's product with its factor's numerator fits a signed 64-bit integer."""
+        return self.magnitude is not None and \
+            self.magnitude * max((num for _, _, num, _ in self.factors), default=1) < 2**63
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +153,7 @@ class CurrencyDay:
     currency: str
     lines: int
     volume: int
+    largest: int = 0  # the largest |amount| or |amount - cost| of one line
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,7 +66,7 @@ def run_rates(store: Store, facts: SettlementFacts, alliance_id: int, alliance_c
         used[(held_day.day, held_day.currency)] = rate
     _check_days(held, used, currency)
     factors = tuple((day, code, *factor(rate.rate, code, currency)) for (day, code), rate in sorted(used.items()))
-    return RunRates(Conversion(currency, factors), used)
+    return RunRates(Conversion(currency, factors, max(d.largest for d in foreign)), used)
 
 
 def _check_days(held: Sequence[CurrencyDay], used: dict[tuple[date, str], Rate], currency: str) -> None:

@@ -418,10 +418,11 @@ class FactStore:
         """Each (business day, currency) of the alliance's lines in [first_day, last_day] that arrived by
         `seen_by` (None: any), with how many lines and how much volume (|amount| + |cost|) it holds."""
         where, parameters = totals_sql.window_where(Window(alliance, first_day, last_day, seen_by=seen_by), bounded=True)
-        rows = self._read(f"""SELECT business_day, currency, count(*), sum(abs(amount_minor) + abs(coalesce(cost_minor, 0)))
+        rows = self._read(f"""SELECT business_day, currency, count(*), sum(abs(amount_minor) + abs(coalesce(cost_minor, 0))),
+                                     max(greatest(abs(amount_minor), abs(amount_minor - coalesce(cost_minor, 0))))
                               FROM order_lines WHERE {' AND '.join(where)} GROUP BY business_day, currency
                               ORDER BY business_day, currency""", parameters)
-        return [CurrencyDay(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
+        return [CurrencyDay(r[0], r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows]
 
     def converted_sales(self, windows: Sequence[Window], conversion: Conversion) -> list[ConvertedSales]:
         """The lines of `windows` in other currencies than `conversion.into`, by business day, seller and
@@ -432,7 +433,7 @@ class FactStore:
             where, parameters = totals_sql.window_where(window, bounded=not inside)
             where.append(f"l.currency <> {sql.literal(conversion.into)}")
             rows = self._read(f"""SELECT business_day, seller, currency, count(*), sum(amount_minor), sum(amount_c)
-                                  FROM ({totals_sql.converted_lines(conversion, where)})
+                                  FROM ({totals_sql.converted_lines(conversion, where, profit=False)})
                                   GROUP BY business_day, seller, currency ORDER BY business_day, seller, currency""",
                               parameters)
             found += [ConvertedSales(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from alliance.settlement.facts import GROUP_COLUMNS, NOTHING_SEEN, Adjusting, Arrival, Conversion, Window
@@ -51,37 +52,67 @@ def window_where(window: Window, *, bounded: bool) -> tuple[list[str], list[Any]
 def factors_sql(conversion: Conversion) -> str:
     """The conversion's factors as an inline relation f(day, currency, num, den) (dates, codes and
     integers of ours: literals are safe)."""
-    rows = ", ".join(f"(DATE '{day.isoformat()}', {sql.literal(currency)}, {num}::HUGEINT, {den}::HUGEINT)"
-                     for day, currency, num, den in conversion.factors) or \
-        "(NULL::DATE, NULL::VARCHAR, NULL::HUGEINT, NULL::HUGEINT)"
+    rows = ", ".join(f"(DATE '{day.isoformat()}', {sql.literal(currency)}, {num}, {den})"
+                     for day, currency, num, den in conversion.factors) or "(NULL::DATE, NULL::VARCHAR, NULL, NULL)"
     return f"(VALUES {rows}) AS f(day, currency, num, den)"
 
 
+# Up to this many days of factors are looked up with a CASE; more are joined.
+FACTOR_CASE_DAYS = 3
+
+
+def _factor_case(conversion: Conversion, part: int) -> str:
+    """SQL picking a line's factor numerator (`part` 2) or denominator (3) by its day and currency
+    with nested CASEs (NULL where the conversion has none)."""
+    by_day: dict[date, list[tuple[str, int]]] = {}
+    for factor in conversion.factors:
+        by_day.setdefault(factor[0], []).append((factor[1], factor[part]))
+    if not by_day:
+        return "NULL"
+    branches = " ".join(
+        f"WHEN DATE '{day.isoformat()}' THEN CASE l.currency "
+        + " ".join(f"WHEN {sql.literal(code)} THEN {value}" for code, value in found) + " END"
+        for day, found in sorted(by_day.items()))
+    return f"CASE l.business_day {branches} END"
+
+
 def _half_even(product: str) -> str:
-    """SQL rounding `product / f.den` (HUGEINT, exact) half-even to an integer: on the magnitude,
-    then the sign put back (half-even is symmetric: a refund converts to minus its sale)."""
-    q, r = f"(abs({product}) // f.den)", f"(abs({product}) % f.den)"
-    return f"sign({product}) * ({q} + CASE WHEN 2 * {r} > f.den OR (2 * {r} = f.den AND {q} % 2 = 1) THEN 1 ELSE 0 END)"
+    """SQL rounding `product / den` half-even to an integer, exactly, from the columns `s_<product>`
+    (its sign), `q_<product>` and `r_<product>` (quotient and remainder of its magnitude): half-even
+    is symmetric, so a refund converts to minus its sale."""
+    q, r = f"q_{product}", f"r_{product}"
+    return f"s_{product} * ({q} + CASE WHEN 2 * {r} > den OR (2 * {r} = den AND {q} % 2 = 1) THEN 1 ELSE 0 END)"
 
 
-def converted(column: str, into: str) -> str:
-    """SQL for a line's `column` (minor units of its currency) converted into `into`: as it is in
-    `into`; else once, at its day's factor, rounded half-even; a line with no factor stops the
-    query (settlement checks every rate first: this never guesses, nor drops a line)."""
-    product = f"(CAST({column} AS HUGEINT) * f.num)"
-    return (f"CASE WHEN l.currency = {sql.literal(into)} THEN CAST({column} AS HUGEINT) "
-            f"WHEN f.num IS NULL THEN error('no exchange rate of ' || l.currency || ' for ' || "
-            f"CAST(l.business_day AS VARCHAR)) ELSE {_half_even(product)} END")
-
-
-def converted_lines(conversion: Conversion, where: list[str]) -> str:
-    """The lines of a WHERE (over `l`) with `amount_c` (amount converted) and `profit_c` (amount less
-    cost converted), each line converted once (see `settlement.facts.Conversion`)."""
-    into = conversion.into
-    return (f"SELECT l.*, {converted('l.amount_minor', into)} AS amount_c, "
-            f"{converted('l.amount_minor - coalesce(l.cost_minor, 0)', into)} AS profit_c "
-            f"FROM order_lines l LEFT JOIN {factors_sql(conversion)} "
-            f"ON f.day = l.business_day AND f.currency = l.currency WHERE {' AND '.join(where)}")
+def converted_lines(conversion: Conversion, where: list[str], *, profit: bool = True) -> str:
+    """The lines of a WHERE (over `l`) with `amount_c` (amount converted) and, if `profit`, `profit_c`
+    (amount less cost converted), each line once (see `settlement.facts.Conversion`): a line in the
+    settlement currency as it is (factor 1/1); else at its day's factor, rounded half-even; a line
+    with no factor stops the query (settlement checks every rate first: a store never guesses, nor
+    drops a line). In 64-bit integers when every product fits (`Conversion.narrow`), else 128-bit:
+    exact either way (an overflow in 64 bits would be an error, never a wrong sum)."""
+    kind = "BIGINT" if conversion.narrow() else "HUGEINT"
+    days = sorted({day for day, _, _, _ in conversion.factors})
+    if len(days) <= FACTOR_CASE_DAYS:
+        # A day's or two's factors as a CASE: ~2x cheaper per line than joining them.
+        found_num, found_den, source = _factor_case(conversion, 2), _factor_case(conversion, 3), "order_lines l"
+    else:
+        found_num, found_den = "f.num", "f.den"
+        source = f"order_lines l LEFT JOIN {factors_sql(conversion)} ON f.day = l.business_day AND f.currency = l.currency"
+    into = sql.literal(conversion.into)
+    num = (f"CAST(CASE WHEN l.currency = {into} THEN 1 ELSE coalesce({found_num}, error('no exchange rate of ' || "
+           f"l.currency || ' for ' || CAST(l.business_day AS VARCHAR))) END AS {kind})")
+    den = f"CAST(CASE WHEN l.currency = {into} THEN 1 ELSE {found_den} END AS {kind})"
+    products = {"a": "amount_minor", **({"p": "amount_minor - coalesce(cost_minor, 0)"} if profit else {})}
+    picked = (f"SELECT l.seller, l.product_owner, l.attributed_to, l.business_day, l.currency, l.amount_minor, "
+              f"l.cost_minor, {num} AS num, {den} AS den FROM {source} WHERE {' AND '.join(where)}")
+    multiplied = "SELECT *, " + ", ".join(f"CAST({v} AS {kind}) * num AS {k}" for k, v in products.items()) + \
+        f" FROM ({picked})"
+    split = "SELECT *, " + ", ".join(f"sign({k}) AS s_{k}, abs({k}) // den AS q_{k}, abs({k}) % den AS r_{k}"
+                                     for k in products) + f" FROM ({multiplied})"
+    out = f"{_half_even('a')} AS amount_c" + (f", {_half_even('p')} AS profit_c" if profit else "")
+    return (f"SELECT seller, product_owner, attributed_to, business_day, currency, amount_minor, cost_minor, {out} "
+            f"FROM ({split})")
 
 
 def totals_sql(sets: Sequence[tuple[str, ...]], selector: Selector, profit: bool, period: list[str],
@@ -109,7 +140,8 @@ def totals_sql(sets: Sequence[tuple[str, ...]], selector: Selector, profit: bool
         group = "GROUPING SETS (" + ", ".join(f"({', '.join(keys)})" for keys in sets) + ")"
     if conversion is not None:
         cost = "sum(amount_c - profit_c)" if profit else "NULL"
-        source = f"({converted_lines(conversion, where)})"  # (only `currency` is in both: no WHERE names it)
+        # (only `currency` is in both order_lines and the factors: no WHERE names it)
+        source = f"({converted_lines(conversion, where, profit=profit)})"
         return f"SELECT {columns}, sum(amount_c), {cost} FROM {source} GROUP BY {group}"
     cost = "sum(cost_minor)" if profit else "NULL"
     return f"SELECT {columns}, sum(amount_minor), {cost} FROM order_lines WHERE {' AND '.join(where)} GROUP BY {group}"
