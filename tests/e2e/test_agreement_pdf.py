@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pypdf
@@ -18,7 +19,7 @@ from alliance.cli.main import app as cli
 from alliance.core.clock import FrozenClock
 from alliance.registry.demo import load_demo
 from alliance.server import create_app
-from alliance.sharing import service
+from alliance.sharing import service, version_export
 from alliance.sharing.versions import AgreementVersion
 from alliance.store.database import Store
 from tests.support.http import admin_headers, member_headers, problem
@@ -140,3 +141,52 @@ def test_the_cli_writes_the_pdf(database_url: str, monkeypatch: pytest.MonkeyPat
     assert r.exit_code != 0 and "fr" in r.stderr
     r = runner.invoke(cli, ["agreement", "pdf", "nope", "-a", ALLIANCE])
     assert r.exit_code == 1 and "has no agreement 'nope'" in r.stderr
+
+
+def test_an_unchanged_version_is_drawn_once_and_dated_by_its_last_signature(
+        store: Store, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn: list[str] = []
+    real = version_export.render
+
+    def counting(data, locale, created_at):  # type: ignore[no-untyped-def]
+        drawn.append(locale)
+        return real(data, locale, created_at)
+
+    monkeypatch.setattr(version_export, "render", counting)
+    monkeypatch.setattr(version_export, "CACHE", version_export.PdfCache(4))
+    proposed_at = clock.now()
+    proposed(store, clock)
+    with TestClient(create_app(store, clock)) as c:
+        reader = member_headers(store, ALLIANCE, "MILK")
+        first = c.get(API, params={"lang": "zh-CN"}, headers=reader)
+        assert first.status_code == 200, first.text
+        clock.advance(timedelta(hours=5))  # the wall clock moves on; the version does not
+        again = c.get(API, params={"lang": "zh-CN"}, headers=reader)
+        assert again.content == first.content and drawn == ["zh_CN"]  # byte-identical, not drawn again
+        assert pypdf.PdfReader(io.BytesIO(first.content)).metadata["/CreationDate"].startswith(
+            proposed_at.astimezone(UTC).strftime("D:%Y%m%d%H%M%S"))  # the proposal's time, no signature yet
+
+        signed_at = clock.now()
+        signed = c.post(f"/api/v1/alliances/{ALLIANCE}/agreements/yuejia-sharing/versions/1/signatures",
+                        json={"member": "YJ", "signer": "王总"}, headers=member_headers(store, ALLIANCE, "YJ"))
+        assert signed.status_code == 200, signed.text
+        clock.advance(timedelta(hours=1))
+        after = c.get(API, params={"lang": "zh-CN"}, headers=reader)
+        assert after.content != first.content and "王总" in text_of(after.content)  # a new signature: a new PDF
+        assert drawn == ["zh_CN", "zh_CN"]
+        assert pypdf.PdfReader(io.BytesIO(after.content)).metadata["/CreationDate"].startswith(
+            signed_at.astimezone(UTC).strftime("D:%Y%m%d%H%M%S"))  # dated by its last signature
+        assert c.get(API, params={"lang": "zh-CN"}, headers=reader).content == after.content
+        assert drawn == ["zh_CN", "zh_CN"]
+
+
+def test_the_cache_keeps_the_last_few_by_key() -> None:
+    cache = version_export.PdfCache(2)
+    drawn: list[str] = []
+
+    def draw(key: str):  # type: ignore[no-untyped-def]
+        return lambda: (drawn.append(key), key.encode())[1]
+
+    for key in ("a", "b", "a", "c", "b", "a"):
+        assert cache.get(key, draw(key)) == key.encode()
+    assert drawn == ["a", "b", "c", "b", "a"] and len(cache) == 2  # "b" dropped when "c" came (least recently used)

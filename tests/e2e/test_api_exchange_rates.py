@@ -71,6 +71,8 @@ def test_import_push_and_read_over_the_api(app: TestClient, store: Store, clock:
     assert second["total"] == 1 and second["items"] == []
     assert app.get(URL, params={"currency": "EUR"}, headers=analyst).json()["items"][0]["rate"] == "7.521"
     problem(app.get(URL, params={"currency": "XYZ"}, headers=analyst), 422, "invalid_money")
+    for limit in (0, 1001, 10**9):  # a page at most 1,000 long: never the whole register at once
+        assert app.get(URL, params={"limit": limit}, headers=analyst).status_code == 422
 
 
 def test_bad_rows_and_conflicts_are_problems_and_store_nothing(app: TestClient, store: Store,

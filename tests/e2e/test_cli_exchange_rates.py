@@ -60,6 +60,8 @@ def test_import_and_list(cli, store: Store, tmp_path: Path) -> None:  # type: ig
     assert body["total"] == 2 and [r["rate"] for r in body["items"]] == ["7.1234", "7.11"]
     table = cli("rates", "list", "--alliance", "tea")
     assert table.exit_code == 0 and "rate (in CNY)" in table.output and "7.521" in table.output
+    huge = cli("rates", "list", "--alliance", "tea", "--limit", "100000")  # a page, not the whole register
+    assert huge.exit_code != 0 and "1000" in huge.output
 
 
 def test_a_bad_file_is_refused_whole(cli, store: Store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -47,7 +47,7 @@ def test_list_shows_each_user_only_what_it_manages(cli) -> None:  # type: ignore
     nb = json.loads(cli("user", "list", "-a", "nb", "--json").stdout)
     assert {u["username"] for u in nb} == {"zhang", "li", "wu", "aud"}
     as_coordinator = json.loads(cli("user", "list", "-a", "nb", "--as", "zhang", "--json").stdout)
-    assert {u["username"] for u in as_coordinator} == {"zhang", "li", "wu", "aud"}
+    assert {u["username"] for u in as_coordinator} == {"zhang", "li", "wu"}  # the auditor is the platform's
     as_member_admin = json.loads(cli("user", "list", "-a", "nb", "--as", "li", "--json").stdout)
     assert [u["username"] for u in as_member_admin] == ["li"]
     assert as_member_admin[0]["roles"] == [{"role": "member_admin", "alliance": "nb", "member": "M1"}]
@@ -100,6 +100,8 @@ def test_grants_within_reach_and_revoking(cli) -> None:  # type: ignore[no-untyp
     assert cli("user", "create", "new1", "--invite").exit_code == 0
     refused = cli("user", "grant", "new1", "--role", "auditor", "-a", "nb", "--as", "li")
     assert refused.exit_code != 0 and "member roles of its own member" in refused.output
+    refused = cli("user", "grant", "new1", "--role", "auditor", "--as", "zhang", "-a", "nb")
+    assert refused.exit_code != 0 and "only a platform admin gives or takes away the auditor role" in refused.output
     refused = cli("user", "grant", "new1", "--role", "platform_admin", "--as", "zhang", "-a", "nb")
     assert refused.exit_code != 0 and "only a platform admin" in refused.output
     ok = cli("user", "grant", "new1", "--role", "member_analyst", "-a", "nb", "-m", "M1", "--as", "li")

@@ -97,3 +97,19 @@ def test_register_and_change_in_the_browser(client: TestClient, store: Store) ->
     sign_in(client, "far")
     assert client.get(P).status_code == 404
     assert client.get(f"{P}/1").status_code == 404
+
+
+def test_the_coordinator_cannot_bring_a_members_background_ip_in_as_foreground(client: TestClient,
+                                                                                store: Store) -> None:
+    token = sign_in(client, "aboss")
+    assert client.post(f"{P}/background", data={
+        "csrf_token": token, "owner": "A", "kind": "patent", "title": "一种热处理方法", "number": "ZL2023 1.5",
+        "licence_text": "非独占、免费"}, follow_redirects=False).status_code == 303
+    token = sign_in(client, "coord")
+    refused = client.post(f"{P}/foreground?lang=zh_CN", data={
+        "csrf_token": token, "kind": "patent", "title": "换个名字", "number": "zl20231.5", "member-0": "B",
+        "share-0": "1"}, follow_redirects=False)
+    assert refused.status_code == 403 and 'id="ip-error"' in refused.text and "换个名字" in refused.text
+    assert in_chinese("{number} is {member}'s background IP (asset {asset}): only {member}'s own account may bring "
+                      "it into the alliance as foreground IP", number="zl20231.5", member="A", asset=1) in refused.text
+    assert _count(store) == 1

@@ -74,7 +74,9 @@ def test_each_admin_sees_only_the_people_it_manages(app_client: TestClient) -> N
     sign_in(app_client, "coord")
     page = app_client.get(f"{A}/people")
     assert page.status_code == 200
-    assert listed(page.text) == {"coord", "hw", "sw", "analyst", "auditor", "both"}
+    # The auditor is not among the coordinator's people (only a platform admin manages it), nor offered.
+    assert listed(page.text) == {"coord", "hw", "sw", "analyst", "both"}
+    assert 'value="auditor"' not in page.text and 'value="coordinator"' in page.text
     assert "Also holds roles you do not manage" in app_client.get(f"{A}/people", params={"lang": "en"}).text
     assert f'href="{A}/people"' in page.text  # in the alliance's navigation
     sign_in(app_client, "hw")
@@ -228,22 +230,24 @@ def test_nobody_reaches_above_their_role(app_client: TestClient, store: Store) -
 
 def test_form_mistakes_are_shown_and_nothing_is_saved(app_client: TestClient, store: Store) -> None:
     token = sign_in(app_client, "coord")
-    bad = app_client.post(f"{A}/people", data={"csrf_token": token, "username": "Bad Name", "role": "auditor",
-                                               "mode": "invite"})
+    bad = app_client.post(f"{A}/people", data={"csrf_token": token, "username": "Bad Name",
+                                               "role": "member_analyst", "member": "SW", "mode": "invite"})
     assert bad.status_code == 422 and 'value="Bad Name"' in bad.text
     assert in_chinese("a username is 2-64 lowercase letters, digits, '_', '.' or '-'") in bad.text
-    taken = app_client.post(f"{A}/people", data={"csrf_token": token, "username": "hw", "role": "auditor",
-                                                 "mode": "invite"})
+    taken = app_client.post(f"{A}/people", data={"csrf_token": token, "username": "hw",
+                                                 "role": "member_analyst", "member": "SW", "mode": "invite"})
     assert taken.status_code == 409 and in_chinese("user {username!r} already exists", username="hw") in taken.text
-    differ = app_client.post(f"{A}/people", data={"csrf_token": token, "username": "wang", "role": "auditor",
-                                                  "mode": "password", "password": NEW_PASSWORD, "password_again": "x"})
+    differ = app_client.post(f"{A}/people", data={"csrf_token": token, "username": "wang",
+                                                  "role": "member_analyst", "member": "SW", "mode": "password", "password": NEW_PASSWORD, "password_again": "x"})
     assert differ.status_code == 422 and "两次输入的密码不一致" in differ.text
     no_member = app_client.post(f"{A}/people", data={"csrf_token": token, "username": "wang", "role": "member_admin",
                                                      "mode": "invite"})
     assert no_member.status_code == 422
-    unknown = app_client.post(f"{A}/people/grants", data={"csrf_token": token, "username": "ghost", "role": "auditor"})
+    unknown = app_client.post(f"{A}/people/grants", data={"csrf_token": token, "username": "ghost",
+                                                                  "role": "member_analyst", "member": "SW"})
     assert unknown.status_code == 404 and "ghost" in unknown.text
-    twice = app_client.post(f"{A}/people/grants", data={"csrf_token": token, "username": "hw", "role": "auditor"})
+    twice = app_client.post(f"{A}/people/grants", data={"csrf_token": token, "username": "hw",
+                                                                "role": "member_analyst", "member": "HW"})
     assert twice.status_code == 409
     with store.unit_of_work() as uow:
         assert uow.access.user("wang") is None
@@ -259,6 +263,12 @@ def test_grant_and_revoke_take_effect_at_once(app_client: TestClient, store: Sto
     assert analyst.get(A, follow_redirects=False).status_code == 303  # no role left: signed out
     mine = app_client.post(f"{A}/people/coord/revoke", data={"csrf_token": token})
     assert mine.status_code == 409 and in_chinese("you cannot take away your own role: ask another administrator") in mine.text
+    refused = app_client.post(f"{A}/people/grants", data={"csrf_token": token, "username": "analyst",
+                                                          "role": "auditor"}, follow_redirects=False)
+    assert refused.status_code == 403  # only a platform admin makes an auditor
+    refused = app_client.post(f"{A}/people/auditor/revoke", data={"csrf_token": token}, follow_redirects=False)
+    assert refused.status_code == 403  # nor takes one away
+    token = sign_in(app_client, "admin")
     granted = app_client.post(f"{A}/people/grants", data={"csrf_token": token, "username": "analyst",
                                                           "role": "auditor"}, follow_redirects=False)
     assert granted.status_code == 303

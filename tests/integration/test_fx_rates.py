@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from alliance.access.policy import Forbidden
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import FrozenClock
-from alliance.core.errors import AllianceNotFound
+from alliance.core.errors import AllianceNotFound, InvalidInput
 from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.registry import service as registry
@@ -83,6 +83,25 @@ def test_an_import_is_stored_whole_with_its_ledger_entry(store: Store, clock: Fr
     with pytest.raises(RateMissing):
         rate_on(table, date(2026, 11, 21), "EUR", "CNY")
     assert fx.series(store, "nb", AUDITOR)["USD"][-1].rate == Decimal("7.13")
+
+
+def test_reads_are_bounded(store: Store, clock: FrozenClock, alliances: None) -> None:
+    # A list is a page of at most MAX_PAGE rates; a range of days at most MAX_RANGE_DAYS long and in order.
+    fx.import_csv(store, "nb", COORDINATOR, FILE, clock)
+    for limit in (0, fx.MAX_PAGE + 1, 10**9):
+        with pytest.raises(InvalidInput, match="holds 1 to 1000 rates"):
+            fx.list_rates(store, "nb", AUDITOR, limit=limit)
+    with pytest.raises(InvalidInput, match="0 or more"):
+        fx.list_rates(store, "nb", AUDITOR, offset=-1)
+    assert fx.list_rates(store, "nb", AUDITOR, limit=fx.MAX_PAGE).page.total == 3
+    with pytest.raises(InvalidInput, match="before it starts"):
+        fx.rates_between(store, "nb", date(2026, 11, 21), date(2026, 11, 19))
+    with pytest.raises(InvalidInput, match="spans 367 days: ask for at most 366"):
+        fx.rates_between(store, "nb", date(2025, 11, 20), date(2026, 11, 21))
+    with pytest.raises(InvalidInput):
+        fx.rates_between(store, "nb", date.min, date.max)
+    assert len(fx.rates_between(store, "nb", date(2025, 11, 21), date(2026, 11, 21))) == 3  # 366 days
+    assert len(fx.rates_between(store, "nb", date(2026, 11, 20), date(2026, 11, 20))) == 1
 
 
 def test_a_conflict_or_a_bad_row_stores_nothing(store: Store, clock: FrozenClock, alliances: None) -> None:

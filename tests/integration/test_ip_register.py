@@ -186,3 +186,38 @@ def test_a_contributor_alone_may_not_take_from_the_others(rd: Store, clock: Froz
     ip.change(rd, "rd", joint.asset, admin_of("rd", "B"), clock, contributors=[("A", "1/10"), ("B", "9/10")])
     ip.change(rd, "rd", joint.asset, COORDINATOR, clock, contributors=[("A", "1/2"), ("B", "1/2")])
     assert ledger.verify_store(rd, "rd").ok
+
+
+def test_a_members_background_ip_is_handed_over_only_by_that_member(rd: Store, clock: FrozenClock) -> None:
+    # A's background patent: the coordinator (or another member) may neither hand it to B nor bring it
+    # into the alliance as foreground IP under the same number, however the number is written.
+    patent = ip.register_background(rd, "rd", admin_of("rd", "A"), clock, owner="A", kind="patent",
+                                    title="一种精密轴承的热处理方法", number="ZL202310001234.5", licence=LICENCE)
+    before, entries = _rows(rd), _entries(rd)
+    operator = Principal("ops", Role.PLATFORM_ADMIN, kind="operator")
+    for principal in (COORDINATOR, operator):
+        with pytest.raises(Forbidden):
+            ip.change(rd, "rd", patent.asset, principal, clock, owner="B", note="转让")
+        with pytest.raises(Forbidden):
+            ip.change(rd, "rd", patent.asset, principal, clock, licence=Licence("独占", exclusive=True))
+    for principal, contributors in ((COORDINATOR, [("B", "1")]), (operator, [("A", "1/2"), ("B", "1/2")]),
+                                    (admin_of("rd", "B"), [("B", "1")])):
+        for number in ("ZL202310001234.5", "ZL 2023 1000 1234.5", "ＺＬ２０２３１０００１２３４５"):
+            with pytest.raises(Forbidden, match="A's background IP \\(asset 1\\): only A's own account"):
+                ip.register_foreground(rd, "rd", principal, clock, kind="patent", title="联合研发", number=number,
+                                       contributors=contributors)
+    with pytest.raises(Forbidden, match="A's background IP"):  # any kind: the number is what is handed over
+        ip.register_foreground(rd, "rd", COORDINATOR, clock, kind="design", title="外观", number="ZL202310001234.5",
+                               contributors=[("B", "1")])
+    joint = ip.register_foreground(rd, "rd", COORDINATOR, clock, kind="patent", title="联合研发", number="CN9",
+                                   contributors=[("A", "1/2"), ("B", "1/2")])
+    with pytest.raises(Forbidden, match="A's background IP"):  # nor by renumbering a foreground asset
+        ip.change(rd, "rd", joint.asset, COORDINATOR, clock, number="ZL202310001234.5")
+    assert _rows(rd)[0][:1] == before[0] and _entries(rd) == entries + 1
+
+    # A's own account may: it hands its patent to the alliance, or to B.
+    brought = ip.register_foreground(rd, "rd", admin_of("rd", "A"), clock, kind="patent", title="联合研发",
+                                     number="ZL 2023 1000 1234.5", contributors=[("A", "1/2"), ("B", "1/2")])
+    ip.change(rd, "rd", brought.asset, COORDINATOR, clock, contributors=[("A", "1/3"), ("B", "2/3")])  # shares only
+    assert ip.change(rd, "rd", patent.asset, admin_of("rd", "A"), clock, owner="B").current.owner == "B"
+    assert ledger.verify_store(rd, "rd").ok

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
 
+from alliance.access import people
 from alliance.access.policy import Forbidden
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import FrozenClock
@@ -147,6 +148,17 @@ def test_three_tranches_one_rejected_one_retried(store: Store, rd: Stores) -> No
         c.execute(update(milestones).where(milestones.c.rule_id == "pilot").values(booked_on=None))
     found = ledger.verify_store(store, "rd").first_mismatch
     assert found is not None and "milestone" in str(found)
+
+
+def test_the_coordinator_cannot_make_itself_an_auditor_to_confirm(store: Store, rd: Stores) -> None:
+    # The auditor's milestone is the auditor's to confirm; an auditor is made by the platform admin
+    # only, so the coordinator cannot create one (or give one to an account it holds) and act as it.
+    milestone_service.record(store, "rd", "rd", "pilot", [("审计报告.pdf", HASH)], at(2), principal=COORDINATOR)
+    with pytest.raises(Forbidden, match="only a platform admin gives or takes away the auditor role"):
+        people.add_person(store, COORDINATOR, "fake-audit", "", Role.AUDITOR, "rd", None, at(2), password=None)
+    with store.unit_of_work() as uow:
+        assert uow.access.user("fake-audit") is None
+    assert [m.status for m in milestone_service.history(store, "rd")] == [Status.RECORDED]
 
 
 def test_a_milestone_confirmed_behind_the_ledger_books_nothing(store: Store, rd: Stores) -> None:

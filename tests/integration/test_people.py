@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from alliance.access import people
 from alliance.access import service as access
+from alliance.access.policy import Forbidden
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import FrozenClock
 from alliance.core.errors import Conflict, InvalidInput, NotFound
@@ -99,7 +100,7 @@ def test_a_reset_clears_failed_sign_ins_and_ends_sessions(nb: Store, clock: Froz
 
 
 def test_an_invited_person_has_no_password_until_the_code_is_used(nb: Store, clock: FrozenClock) -> None:
-    invitation = people.add_person(nb, COORD, "wang", "王五", Role.AUDITOR, "nb", None, clock)
+    invitation = people.add_person(nb, COORD, "wang", "王五", Role.MEMBER_ANALYST, "nb", "M1", clock)
     assert invitation is not None and invitation.expires_at == clock.now() + people.INVITE_LIFETIME
     listed = {p.username: p for p in people.people(nb, COORD, clock)}
     assert listed["wang"].code_expires_at == invitation.expires_at and listed["wang"].display_name == "王五"
@@ -113,6 +114,24 @@ def test_a_person_is_added_with_the_role_or_not_at_all(nb: Store, clock: FrozenC
         people.add_person(nb, COORD, "zhao", "", Role.MEMBER_ANALYST, "nb", "M9", clock)
     with nb.unit_of_work() as uow:
         assert uow.access.user("zhao") is None
+
+
+def test_only_a_platform_admin_makes_or_unmakes_an_auditor(nb: Store, clock: FrozenClock) -> None:
+    # An auditor checks the coordinator (it confirms milestones): the coordinator makes none, takes none
+    # away, and cannot reach one's account (a reset code would let it act as the auditor).
+    with pytest.raises(Forbidden, match="only a platform admin gives or takes away the auditor role"):
+        people.add_person(nb, COORD, "wang", "王五", Role.AUDITOR, "nb", None, clock)
+    with nb.unit_of_work() as uow:
+        assert uow.access.user("wang") is None
+    assert people.add_person(nb, ADMIN, "wang", "王五", Role.AUDITOR, "nb", None, clock) is not None
+    with pytest.raises(Forbidden, match="only a platform admin gives or takes away the auditor role"):
+        people.revoke(nb, COORD, "wang", "nb")
+    with pytest.raises(NotFound):
+        people.issue_reset(nb, COORD, "wang", clock)
+    assert "wang" not in {p.username for p in people.people(nb, COORD, clock)}
+    assert people.revoke(nb, ADMIN, "wang", "nb") is Role.AUDITOR
+    with pytest.raises(Forbidden, match="only a platform admin gives or takes away the auditor role"):
+        people.grant(nb, COORD, "wang", Role.AUDITOR, "nb", None)
 
 
 def test_own_password_needs_the_current_one(nb: Store, clock: FrozenClock) -> None:
@@ -140,8 +159,6 @@ def test_revoking(nb: Store, clock: FrozenClock) -> None:
         people.revoke(nb, COORD, "li", "nb")
     add_user(nb, clock, "root", Role.PLATFORM_ADMIN)
     add_user(nb, clock, "root2", Role.PLATFORM_ADMIN)
-    from alliance.access.policy import Forbidden
-
     with pytest.raises(Forbidden):
         people.revoke(nb, COORD, "root2", None)
     assert people.revoke(nb, ADMIN, "root2", None) is Role.PLATFORM_ADMIN

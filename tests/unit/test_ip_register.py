@@ -14,7 +14,8 @@ from hypothesis import given, settings, strategies as st
 from alliance.ip.checks import (DuplicateIpNumber, IpInvalid, LicenceDatesReversed, NotAMember, SharesNotWhole,
                                 UnknownIpKind, check_entry, check_shares, parse_kind, parse_share)
 from alliance.ip.exit import Basis, ExitPolicy, joint_patents, usable_after_exit
-from alliance.ip.model import Asset, IpKind, Licence, Origin, Share, Version, share_percent, share_text
+from alliance.ip.model import (Asset, IpKind, Licence, Origin, Share, Version, number_key, share_percent,
+                               share_text)
 
 AT = datetime(2026, 12, 5, tzinfo=UTC)
 MEMBERS = {"A", "B", "C"}
@@ -96,6 +97,27 @@ def test_a_number_is_registered_once_per_holder_and_kind() -> None:
     with pytest.raises(DuplicateIpNumber):
         check_entry(**_fg(number="CN9", register=register))  # type: ignore[arg-type]
     assert check_entry(**_fg(kind="design", number="CN9", register=register)).kind is IpKind.DESIGN
+
+
+@pytest.mark.parametrize("typed", ["ZL 2024 1234567.8", "zl202412345678", "ＺＬ２０２４１２３４５６７．８",
+                                   "ZL　2024-1234567.8", " Zl 2024 1234567·8 ", "ZL2024/12345678", "ｚｌ 2024 12345678"])
+def test_a_number_spaced_punctuated_or_full_width_is_the_same_number(typed: str) -> None:
+    register = [_asset(1, Origin.BACKGROUND, IpKind.PATENT, _v(owner="A", number="ZL202412345678"))]
+    background = _fg(origin=Origin.BACKGROUND, owner="A", contributors=[], licence=Licence("x"), register=register)
+    with pytest.raises(DuplicateIpNumber, match="asset 1 \\(as ZL202412345678\\)"):
+        check_entry(**background | {"number": typed})  # type: ignore[arg-type]
+    stored = [_asset(1, Origin.BACKGROUND, IpKind.PATENT, _v(owner="A", number=typed))]
+    with pytest.raises(DuplicateIpNumber):  # and the other way round
+        check_entry(**background | {"number": "ZL202412345678", "register": stored})  # type: ignore[arg-type]
+    assert check_entry(**background | {"number": typed, "register": []}).number == typed.strip()  # kept as entered
+
+
+def test_letters_digits_and_symbols_still_tell_numbers_apart() -> None:
+    assert number_key("ZL 2024 1234567.8") == number_key("ｚｌ２０２４１２３４５６７８") == "zl202412345678"
+    assert number_key("ZL202412345678") != number_key("ZL202412345679")
+    assert number_key("US-D123,456") == "usd123456" and number_key("C++ 1") != number_key("C 1")
+    with pytest.raises(IpInvalid, match="no letter or digit"):
+        check_entry(**_fg(number=" - . / "))  # type: ignore[arg-type]
 
 
 def _register() -> list[Asset]:

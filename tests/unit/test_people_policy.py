@@ -23,8 +23,7 @@ def test_a_platform_admin_manages_every_role_and_account() -> None:
 
 
 def test_a_coordinator_manages_its_alliances_roles_and_no_platform_admin() -> None:
-    for role in (Role.COORDINATOR, Role.AUDITOR):
-        authorize_grant(COORD, role, "nb", None)
+    authorize_grant(COORD, Role.COORDINATOR, "nb", None)
     for role in MEMBER_ROLES:
         authorize_grant(COORD, role, "nb", "M2")
     with pytest.raises(Forbidden, match="only a platform admin"):
@@ -37,9 +36,22 @@ def test_a_coordinator_manages_its_alliances_roles_and_no_platform_admin() -> No
     with pytest.raises(NotFound):
         authorize_account(COORD, "x", [])
     with pytest.raises(Forbidden, match="also holds a role"):  # also a coordinator elsewhere
-        authorize_account(COORD, "x", [Grant("auditor", "nb", None), Grant("coordinator", "other", None)])
+        authorize_account(COORD, "x", [Grant("member_admin", "nb", "M2"), Grant("coordinator", "other", None)])
     with pytest.raises(Forbidden, match="also holds a role"):  # also a platform admin
         authorize_account(COORD, "x", [Grant("coordinator", "nb", None), Grant("platform_admin", None, None)])
+
+
+def test_only_a_platform_admin_gives_or_takes_away_the_auditor_role() -> None:
+    # An auditor checks the coordinator's work (it confirms milestones, reads the books): a coordinator
+    # who could make one, or take over one's account, could confirm its own milestones.
+    with pytest.raises(Forbidden, match="only a platform admin gives or takes away the auditor role"):
+        authorize_grant(COORD, Role.AUDITOR, "nb", None)
+    with pytest.raises(AllianceNotFound):  # another alliance is still not there for it
+        authorize_grant(COORD, Role.AUDITOR, "other", None)
+    with pytest.raises(NotFound):  # an auditor's account is not among the people it manages (no reset code)
+        authorize_account(COORD, "x", [Grant("auditor", "nb", None)])
+    authorize_grant(ADMIN, Role.AUDITOR, "nb", None)
+    authorize_account(ADMIN, "x", [Grant("auditor", "nb", None)])
 
 
 def test_a_member_admin_manages_only_its_own_members_member_roles() -> None:

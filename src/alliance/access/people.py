@@ -186,6 +186,10 @@ def revoke(store: Store, principal: Principal, username: str, alliance: str | No
         user_id = uow.sessions.user_id(username)
         held = next((g for g in (uow.sessions.grants(user_id) if user_id is not None else [])
                      if g.alliance == alliance), None)
+        if held is not None and principal.role is Role.COORDINATOR:
+            # Its own alliance's people are known to it: a role there it may not take away (the
+            # auditor's) is refused with the policy's reason, not hidden.
+            authorize_grant(principal, Role(held.role), held.alliance, held.member)
         # A role out of reach is answered as one that is not there (as for an account: authorize_account).
         if held is None or not _reaches(principal, held):
             raise NotFound(Message("{username!r} holds no role you manage in {where}",

@@ -166,7 +166,9 @@ def authorize_grant(principal: Principal, role: Role, alliance: str | None, memb
     """Return if `principal` may give (or take away) the role `role` held in `alliance` for `member`.
 
     Nobody reaches above their own role: a platform admin manages every role; a coordinator the
-    roles of its own alliance, never the platform admin's; a member admin only the member roles of
+    roles of its own alliance, never the platform admin's nor the auditor's (an auditor checks the
+    coordinator's work, e.g. confirms milestones: a coordinator who could make one, or reset one's
+    password, would check itself); a member admin only the member roles of
     its own member (another member's are not there for it: 404, as its data). Every other role, and
     an account of a member that left, manages no one."""
     if principal.role is Role.PLATFORM_ADMIN:
@@ -178,6 +180,9 @@ def authorize_grant(principal: Principal, role: Role, alliance: str | None, memb
         raise Forbidden(Message("{role} role is held in an alliance: name it", role=A_ROLE[role]))
     authorize(principal, Action.MANAGE_PEOPLE, alliance)
     if principal.role is Role.COORDINATOR:
+        if role is Role.AUDITOR:
+            raise Forbidden(Message("only a platform admin gives or takes away the auditor role: an auditor is "
+                                    "independent of the coordinator"))
         return
     if role not in MEMBER_ROLES:
         raise Forbidden(Message("{manager} manages only the member roles of its own member, not {role}",

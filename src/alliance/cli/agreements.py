@@ -103,7 +103,7 @@ def pdf(
     every page, and a signature block per party (signed or blank)."""
     from alliance.language import environment_locale
     locale = version_export.pdf_locale(lang, environment_locale(os.environ))
-    exported = version_export.export_pdf(open_store(), alliance, agreement, version, locale, SystemClock())
+    exported = version_export.export_pdf(open_store(), alliance, agreement, version, locale)
     target = out or Path(exported.filename)
     write_output(target, exported.content)
     console.print(f"Wrote {target} ({len(exported.content):,} bytes).", highlight=False, soft_wrap=True)

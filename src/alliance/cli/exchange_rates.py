@@ -69,7 +69,7 @@ def import_(
 def list_(
     alliance: AllianceOpt,
     currency: Annotated[str | None, typer.Option("--currency", "-c", help="Only this currency (e.g. USD).")] = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, max=100_000, help="At most this many, newest first.")] = 100,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="At most this many (1,000 a page), newest first.")] = 100,
     offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many.")] = 0,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="table, json or csv.")] = OutputFormat.TABLE,
     as_user: AsOpt = None,

@@ -15,7 +15,7 @@ from fractions import Fraction
 from alliance.core.errors import Conflict, InvalidInput, NotFound, Problem
 from alliance.core.messages import Message
 from alliance.core.text import check_text
-from alliance.ip.model import NUMBER_OPTIONAL, Asset, IpKind, Licence, Origin, Share
+from alliance.ip.model import NUMBER_OPTIONAL, Asset, IpKind, Licence, Origin, Share, number_key
 
 TITLE_LIMIT = 200
 NUMBER_LIMIT = 64
@@ -186,6 +186,9 @@ def check_entry(*, origin: Origin, kind: str | IpKind, title: str, number: str |
         parsed_kind = None
     clean_title = _text(found, title, Message("title"), TITLE_LIMIT, required=True)
     clean_number = _text(found, number or "", Message("number"), NUMBER_LIMIT, required=False) or None
+    if clean_number is not None and not number_key(clean_number):
+        found.append((IpInvalid, Problem("number", "", Message(
+            "number {number!r} has no letter or digit", number=clean_number))))
     if clean_number is None and parsed_kind is not None and parsed_kind not in NUMBER_OPTIONAL:
         found.append((IpInvalid, Problem("number", "", Message(
             "a {kind} needs its registration or application number", kind=parsed_kind.value))))
@@ -221,17 +224,19 @@ def holder(origin: Origin, owner: str | None) -> str:
 
 
 def check_unique(entry: Entry, register: Iterable[Asset], asset: int | None) -> None:
-    """A number registered once per holder and kind: the same patent twice would count twice."""
+    """A number registered once per holder and kind: the same patent twice would count twice. Numbers
+    are compared by `number_key` (width, case, spaces and punctuation do not tell them apart)."""
     if entry.number is None:
         return
-    mine = holder(entry.origin, entry.owner)
+    mine, key = holder(entry.origin, entry.owner), number_key(entry.number)
     for other in register:
         now = other.current
         if (other.asset != asset and other.kind is entry.kind and other.origin is entry.origin
-                and now.number is not None and now.number.casefold() == entry.number.casefold()
+                and now.number is not None and number_key(now.number) == key
                 and holder(other.origin, now.owner) == mine):
-            raise DuplicateIpNumber(Message("{kind} {number} is already registered as asset {asset}",
-                                            kind=entry.kind.value, number=entry.number, asset=other.asset))
+            raise DuplicateIpNumber(Message("{kind} {number} is already registered as asset {asset} (as {stored})",
+                                            kind=entry.kind.value, number=entry.number, asset=other.asset,
+                                            stored=now.number))
 
 
 def check_dates(starts_on: date | None, until: date | None) -> None:

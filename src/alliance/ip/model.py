@@ -7,6 +7,7 @@ stands is its last version (`Asset.current`). Shares are exact `Fraction`s, writ
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -48,6 +49,17 @@ ORIGIN_NAMES: dict[Origin, Message] = {
 }
 # Know-how is unregistered by nature: it has no official number; every other kind needs one.
 NUMBER_OPTIONAL = frozenset({IpKind.KNOW_HOW})
+
+
+def number_key(number: str) -> str:
+    """What two registration numbers are compared by (docs/ip.md "Duplicates"): the number in Unicode
+    NFKC (full-width letters, digits and punctuation become their ASCII forms), case-folded, with
+    every space (Unicode categories Z*) and punctuation character (categories P*: . - _ / , : ( ) 、 ·
+    and the like) left out. Letters, digits and symbols (+, #, ...) count. So "ZL 2024 1234567.8",
+    "zl202412345678" and "ＺＬ２０２４１２３４５６７．８" are one number. The number as entered is
+    what is stored and shown; this key is only compared."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", number).casefold())
+    return "".join(c for c in folded if unicodedata.category(c)[0] not in "ZP")
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ asset (a new version), read the register.
 Who may act (docs/ip.md "Who may act"):
 - background IP is its owner's: registering it, or changing it (its licence, or handing it to another
   member), is an act for the owning member (`Action.ACT_FOR_MEMBER`): only that member's own accounts;
-  a coordinator is refused (403), another member's account answered as not found (404);
+  a coordinator is refused (403), another member's account answered as not found (404). Bringing it
+  into the alliance as foreground IP (registering foreground IP under its number) is the owner's act
+  too: anyone else is refused (403, `_handed_by_owner`);
 - foreground IP is the alliance's: the coordinator (or a platform admin, `Action.MANAGE_ALLIANCE`)
   registers and changes it, and so may a member admin of one of its contributors (for a change: a
   contributor of the version in force), acting for its own member;
@@ -26,7 +28,8 @@ from alliance.core.errors import AllianceError
 from alliance.core.messages import Message
 from alliance.ip.checks import Entry, IpAssetNotFound, IpInvalid, check_entry, parse_kind
 from alliance.ip.exit import ExitPolicy, Usable, joint_patents, usable_after_exit
-from alliance.ip.model import Asset, Licence, Origin, Version, share_percent, share_text, version_fields
+from alliance.ip.model import (Asset, Licence, Origin, Version, number_key, share_percent, share_text,
+                               version_fields)
 from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.ledger.coverage import value_digest
@@ -69,6 +72,26 @@ def _act_on_foreground(principal: Principal, alliance_code: str, contributors: S
     if principal.member not in contributors:
         raise Forbidden(Message("only the coordinator or a contributor's own account registers or changes "
                                 "foreground IP; {member} is not among its contributors", member=principal.member))
+
+
+def _handed_by_owner(principal: Principal, entry: Entry, register: Sequence[Asset], asset: Asset | None = None) -> None:
+    """Foreground IP under the number of a member's background IP hands that IP over to the alliance
+    (and its contributors): the owning member's own act, never the coordinator's or another member's
+    alone. Numbers compare as the duplicate check compares them (`number_key`), whatever the kind, so
+    neither a respaced number nor another kind gets around it. A change that keeps the number (e.g.
+    of shares) hands nothing over again."""
+    if entry.origin is not Origin.FOREGROUND or entry.number is None:
+        return
+    key = number_key(entry.number)
+    if asset is not None and asset.current.number is not None and number_key(asset.current.number) == key:
+        return
+    for other in register:
+        now = other.current
+        if (other.origin is Origin.BACKGROUND and now.number is not None and number_key(now.number) == key
+                and principal.member != now.owner):
+            raise Forbidden(Message("{number} is {member}'s background IP (asset {asset}): only {member}'s own account "
+                                    "may bring it into the alliance as foreground IP", number=entry.number,
+                                    member=now.owner, asset=other.asset))
 
 
 def _store(uow: UnitOfWork, alliance: Any, principal: Principal, clock: Clock, entry: Entry,
@@ -124,10 +147,12 @@ def register_foreground(store: Store, alliance_code: str, principal: Principal, 
         check_writable(alliance.code, alliance.status, Write.IP)
         repo = IpRepository(uow.connection)
         repo.hold(alliance.id)
+        register = repo.register(alliance.id)
         entry = check_entry(origin=Origin.FOREGROUND, kind=kind, title=title, number=number, owner=None,
                             licence=None, contributors=contributors, project=project, note=note,
-                            members=_current_members(uow, alliance, clock), register=repo.register(alliance.id),
+                            members=_current_members(uow, alliance, clock), register=register,
                             agreements=uow.sharing.codes(alliance.id))
+        _handed_by_owner(principal, entry, register)
         stored = _store(uow, alliance, principal, clock, entry, None)
         uow.commit()
         return stored
@@ -167,6 +192,7 @@ def change(store: Store, alliance_code: str, asset: int, principal: Principal, c
             project=now.project if project is None else project, note=note,
             members=_current_members(uow, alliance, clock), register=register, asset=asset,
             agreements=uow.sharing.codes(alliance.id))
+        _handed_by_owner(principal, entry, register, found)
         if found.origin is not Origin.BACKGROUND and principal.member is not None:
             # A contributor acting alone may not take from the others: lowering or removing another
             # member's share is the coordinator's change (or that member's own, for its share).

@@ -21,8 +21,9 @@ acceptable for a document whose binding content is its digest. Latin text is set
 runs of Chinese characters in STSong-Light, so English names and codes keep a Latin face.
 
 Deterministic: ReportLab's invariant mode (no random file ID, no comments); the creation date is the
-`created_at` passed in, and the file ID is derived from it and the content. The same sheet, language
-and time give the same bytes (a test compares two exports).
+`created_at` passed in (`version_export` passes the version's last signature or proposal time, never
+the wall clock, and caches the bytes), and the file ID is derived from it and the content. The same
+sheet, language and time give the same bytes (a test compares two exports).
 """
 
 from __future__ import annotations

@@ -234,11 +234,11 @@ def agreement_page(request: Request, code: Code, agreement: Code, store: StoreDe
 
 
 @router.get("/alliances/{code}/agreements/{agreement}/versions/{version}/pdf")
-def version_pdf(request: Request, code: Code, agreement: Code, version: Id, store: StoreDep, clock: ClockDep,
+def version_pdf(request: Request, code: Code, agreement: Code, version: Id, store: StoreDep,
                 viewer: PageViewer) -> Response:
     """The version as a signature-ready PDF in the page's language (`?lang=en` or `zh_CN` picks another)."""
     locale = request_locale(request, get_settings().default_locale).locale
-    exported = version_export.export_pdf(store, code, agreement, version, locale, clock)
+    exported = version_export.export_pdf(store, code, agreement, version, locale)
     return Response(exported.content, media_type=version_export.MEDIA_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'})
 

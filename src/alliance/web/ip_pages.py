@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from alliance.access.policy import Forbidden
 from alliance.core.errors import Conflict, InvalidInput
 from alliance.core.messages import Message
 from alliance.edge.deps import ClockDep, Code, Id, StoreDep
@@ -70,7 +71,7 @@ def _values(form: Any) -> dict[str, Any]:
     return {key: str(value)[:checks.TEXT_LIMIT] for key, value in form.multi_items()}
 
 
-def _refused(exc: InvalidInput | Conflict) -> dict[str, Any]:
+def _refused(exc: InvalidInput | Conflict | Forbidden) -> dict[str, Any]:
     return {"error": exc.message, "problems": [p.text() for p in getattr(exc, "problems", [])][:50]}
 
 
@@ -153,7 +154,7 @@ async def register_foreground(request: Request, code: Code, store: StoreDep, clo
             title=str(form.get("title", ""))[:checks.TITLE_LIMIT * 2],
             number=str(form.get("number", ""))[:checks.NUMBER_LIMIT * 2], contributors=_shares(form),
             project=str(form.get("project", ""))[:64], note=str(form.get("note", ""))[:checks.TEXT_LIMIT * 2]))
-    except (InvalidInput, Conflict) as exc:
+    except (InvalidInput, Conflict, Forbidden) as exc:  # Forbidden: e.g. a member's background IP, not its act
         return await _form_page(request, store, code, viewer, "ip/foreground.html", status=exc.status,
                                 values=_values(form), refused=_refused(exc))
     root = request.scope.get("root_path", "")
@@ -208,7 +209,7 @@ async def change(request: Request, code: Code, number: Id, store: StoreDep, cloc
             contributors=None if background else _shares(form),
             project=None if background else str(form.get("project", ""))[:64],
             note=str(form.get("note", ""))[:checks.TEXT_LIMIT * 2]))
-    except (InvalidInput, Conflict) as exc:
+    except (InvalidInput, Conflict, Forbidden) as exc:
         return await _asset_page(request, store, code, number, viewer, status=exc.status, values=_values(form),
                                  refused=_refused(exc))
     root = request.scope.get("root_path", "")

@@ -64,8 +64,10 @@ def _roles_for(viewer: Viewer, alliance: Alliance | None) -> list[Role]:
     least powerful first: the form's default gives the least."""
     if alliance is None:
         return [Role.MEMBER_ANALYST, Role.MEMBER_ADMIN, Role.AUDITOR, Role.COORDINATOR, Role.PLATFORM_ADMIN]
-    if viewer.principal.role in (Role.PLATFORM_ADMIN, Role.COORDINATOR):
+    if viewer.principal.role is Role.PLATFORM_ADMIN:
         return [Role.MEMBER_ANALYST, Role.MEMBER_ADMIN, Role.AUDITOR, Role.COORDINATOR]
+    if viewer.principal.role is Role.COORDINATOR:  # never the auditor: the platform admin's alone to give
+        return [Role.MEMBER_ANALYST, Role.MEMBER_ADMIN, Role.COORDINATOR]
     return [Role.MEMBER_ANALYST, Role.MEMBER_ADMIN]
 
 

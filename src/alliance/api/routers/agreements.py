@@ -61,13 +61,13 @@ def get_version(code: Code, agreement: Code, version: Id, store: StoreDep) -> di
 
 @router.get("/alliances/{code}/agreements/{agreement}/versions/{version}/pdf", responses={
     **ERRORS, 200: {"description": "the version as a signature-ready PDF", "content": {version_export.MEDIA_TYPE: {}}}})
-def version_pdf(code: Code, agreement: Code, version: Id, request: Request, store: StoreDep, clock: ClockDep,
+def version_pdf(code: Code, agreement: Code, version: Id, request: Request, store: StoreDep,
                 lang: Annotated[str | None, Query(max_length=16, description=(
                     "zh-CN or en; default: the language Accept-Language asks for, else English."))] = None) -> Response:
     """The version as a signature-ready PDF (docs/formats/agreement.md, "Export for signature"): who may read
     the version may export it."""
     locale = version_export.pdf_locale(lang, accepted_locale(request.headers.get("accept-language")))
-    exported = version_export.export_pdf(store, code, agreement, version, locale, clock)
+    exported = version_export.export_pdf(store, code, agreement, version, locale)
     return Response(exported.content, media_type=version_export.MEDIA_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'})
 

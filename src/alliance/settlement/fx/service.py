@@ -22,7 +22,7 @@ from typing import Any
 from alliance.access.policy import Action, authorize
 from alliance.access.roles import Principal
 from alliance.core.clock import Clock
-from alliance.core.errors import Conflict
+from alliance.core.errors import Conflict, InvalidInput
 from alliance.core.messages import Message
 from alliance.core.money import check_currency
 from alliance.core.paging import Page
@@ -36,6 +36,9 @@ from alliance.store.database import Store, on_duplicate
 from alliance.store.fx_repository import FxRepository, StoredRate
 
 CHART_DAYS = 90  # the latest rates a currency's chart draws
+# Bounds on a read, so no request reads the whole register at once (docs/formats/exchange-rates.md):
+MAX_PAGE = 1000        # rates on one page of the list (the API's `limit` bound too)
+MAX_RANGE_DAYS = 366   # days in one `rates_between` (a settlement period is at most a year, leap day included)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +114,14 @@ def _currency(text: str | None) -> str | None:
 
 def list_rates(store: Store, alliance_code: str, principal: Principal, *, currency: str | None = None,
                limit: int = 100, offset: int = 0) -> Register:
-    """A page of the alliance's rates, newest day first (of one currency when named)."""
+    """A page of the alliance's rates, newest day first (of one currency when named): at most
+    `MAX_PAGE` rates. InvalidInput (422) for a limit outside 1..MAX_PAGE or a negative offset."""
     authorize(principal, Action.READ_RECORDS, alliance_code)
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(Message("a page of exchange rates holds 1 to {most} rates, not {limit}: page through "
+                                   "the rest with the offset", most=MAX_PAGE, limit=limit))
+    if offset < 0:
+        raise InvalidInput(Message("the offset counts rates to skip: 0 or more, not {offset}", offset=offset))
     wanted = _currency(currency)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
@@ -132,7 +141,21 @@ def series(store: Store, alliance_code: str, principal: Principal, count: int = 
 
 def rates_between(store: Store, alliance_code: str, first: date, last: date) -> dict[tuple[date, str], Decimal]:
     """The rates of the business days first..last, as `conversion.rate_on` reads them. For settlement
-    (no principal: the caller has authorised the run)."""
+    (no principal: the caller has authorised the run). InvalidInput (422) when `last` is before
+    `first` or the range spans more than `MAX_RANGE_DAYS` days (a run reads its period, never the
+    whole register)."""
+    check_range(first, last)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         return {r.key: r.rate for r in FxRepository(uow.connection).between(alliance.id, first, last)}
+
+
+def check_range(first: date, last: date) -> None:
+    """Refuse a range of days ending before it starts, or longer than `MAX_RANGE_DAYS` (both days counted)."""
+    if last < first:
+        raise InvalidInput(Message("the range of days ends ({last}) before it starts ({first})",
+                                   first=first.isoformat(), last=last.isoformat()))
+    days = (last - first).days + 1
+    if days > MAX_RANGE_DAYS:
+        raise InvalidInput(Message("{first} to {last} spans {days} days: ask for at most {most} days at a time",
+                                   first=first.isoformat(), last=last.isoformat(), days=days, most=MAX_RANGE_DAYS))
