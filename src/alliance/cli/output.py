@@ -136,7 +136,7 @@ SINGLE_RECORD = frozenset({"member", "alliance"})
 def report_error(exc: AllianceError) -> None:
     """The error on stderr in the terminal's language (LANGUAGE, LC_ALL, LC_MESSAGES, LANG: Chinese
     for a zh locale, English otherwise), a file's problems as a table."""
-    say = _terminal_language()
+    say = terminal_language()
     err_console.print(f"[bold red]{say(Message('error:'))}[/] {escape(say(exc.message))}", highlight=False,
                       soft_wrap=True)
     if exc.hint:
@@ -150,7 +150,7 @@ def report_error(exc: AllianceError) -> None:
         err_console.print(table)
 
 
-def _terminal_language() -> Callable[[str], str]:
+def terminal_language() -> Callable[[str], str]:
     """Say a Message in the terminal's language; English needs no catalogue (a Message is English)."""
     from alliance.language import environment_locale, say
 

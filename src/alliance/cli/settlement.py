@@ -12,7 +12,7 @@ from rich.table import Table
 
 from alliance.cli.lazy import Deferred
 from alliance.cli.orders import open_facts, opened_stores
-from alliance.cli.output import (_terminal_language, console, current_actor, fails_cleanly, open_store, parse_day,
+from alliance.cli.output import (terminal_language, console, current_actor, fails_cleanly, open_store, parse_day,
                                   read_text_file, write_rows)
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
@@ -140,7 +140,7 @@ def statement(
         console.print(f"Total: {s.total.amount_text()} {s.currency}", highlight=False)
         if document["conversions"]:  # sales in other currencies, as sold and as counted (settlement.fx)
             sold = Table("day", "currency", "lines", "original", "rate", "source", f"converted ({s.currency})",
-                         "adjustment", title=_terminal_language()(Message("Sales in other currencies")), header_style="bold cyan")
+                         "adjustment", title=terminal_language()(Message("Sales in other currencies")), header_style="bold cyan")
             for c in document["conversions"]:
                 sold.add_row(c["day"], c["currency"], str(c["lines"]), c["original"], c["rate"], c["source"],
                              c["converted"], "yes" if c["adjustment"] else "")
