@@ -7,7 +7,7 @@ altered payout row."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,60 +20,26 @@ from alliance.core.errors import InvalidInput, MemberNotFound
 from alliance.core.money import MoneyError
 from alliance.ledger import events
 from alliance.ledger import service as ledger
-from alliance.registry import service as registry
 from alliance.settlement import payout_journal
 from alliance.settlement import payout_service as payouts
-from alliance.settlement import service
-from alliance.settlement.fx import service as fx
 from alliance.settlement.fx.conversion import RateMissing
 from alliance.settlement.journal import component, components
-from alliance.sharing import service as sharing
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
-from alliance.store.stores import Stores
 from alliance.store.tables import payout_currency_choices, payouts as payout_rows
-from tests.support.factories import admin_of, credit_code, make_alliance
+from tests.support.factories import admin_of
+from tests.support.payouts import COORDINATOR, at, settled_alliance
 
-AGREEMENT = """
-agreement: hw-split
-effective_from: 2026-12-01
-parties: [SW, HW]
-rules:
-  - {id: hw-profit, kind: fixed_split, select: {product_owner: HW}, base: revenue, shares: {SW: 0.30, HW: 0.70}}
-"""
-HEADER = "line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,refund_of,currency"
-COORDINATOR = Principal("coord", Role.COORDINATOR, "cloud-hw", kind="user")
 AUDITOR = Principal("aud", Role.AUDITOR, "cloud-hw", kind="user")
 SW_ANALYST = Principal("sw-analyst", Role.MEMBER_ANALYST, "cloud-hw", "SW", kind="user")
 D5, D6, D7, D8 = date(2026, 12, 5), date(2026, 12, 6), date(2026, 12, 7), date(2026, 12, 8)
 
 
-def at(day: int, hour: int = 2) -> FrozenClock:
-    return FrozenClock(datetime(2026, 12, day, hour, tzinfo=UTC))
-
-
 @pytest.fixture
-def settled(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[Stores]:
-    """SW is owed 30% of HW's sales: 7123.40 CNY over the 5th and 6th (both closed); the 7th is open."""
-    make_alliance(store, clock, code="cloud-hw")
-    for n, code in ((1, "SW"), (2, "HW")):
-        registry.add_member(store, "cloud-hw", {"code": code, "name": f"{code} 公司", "credit_code": credit_code(n)},
-                            clock)
-    sharing.propose_version(store, "cloud-hw", AGREEMENT, "秘书长", clock)
-    for member in ("SW", "HW"):
-        sharing.sign(store, "cloud-hw", "hw-split", 1, member, "代表", clock, principal=admin_of("cloud-hw", member))
-    facts = FactStore(tmp_path / "facts.duckdb")
-    stores = Stores(store, facts)
-    path = tmp_path / "lines.csv"
-    path.write_text("\n".join([HEADER, "L1,O1,2026-12-05T10:00:00+08:00,HW,HW,store,HW-1,1,10000.00,,CNY",
-                               "L2,O2,2026-12-06T10:00:00+08:00,HW,HW,store,HW-1,1,13744.67,,CNY"]) + "\n")
-    assert service.import_order_lines(stores, "cloud-hw", path, None, at(6, 12)).kept
-    service.settle(stores, "cloud-hw", D5, "财务", at(7, 1))
-    service.settle(stores, "cloud-hw", D6, "财务", at(7, 1))
-    fx.import_items(store, "cloud-hw", COORDINATOR, [
-        {"day": "2026-12-08", "currency": "USD", "rate": "7.2", "source": "PBOC central parity"},
-        {"day": "2026-12-08", "currency": "JPY", "rate": "0.047512", "source": "PBOC central parity"}], at(8))
-    yield stores
+def settled(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[FactStore]:
+    """SW is owed 7123.40 CNY over the 5th and 6th (both closed); the 7th is open (tests.support.payouts)."""
+    facts = settled_alliance(store, clock, tmp_path)
+    yield facts
     facts.close()
 
 
@@ -82,7 +48,7 @@ def _count(store: Store, table: object = payout_rows) -> int:
         return int(c.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
 
 
-def test_a_member_is_paid_in_its_own_currency_with_the_difference_booked(store: Store, settled: Stores) -> None:
+def test_a_member_is_paid_in_its_own_currency_with_the_difference_booked(store: Store, settled: FactStore) -> None:
     choice = payouts.set_currency(store, "cloud-hw", "SW", "usd", at(8), principal=admin_of("cloud-hw", "SW"))
     assert choice.currency == "USD"
     stored = payouts.record(store, "cloud-hw", "SW", D5, D6, D8, at(8, 3), principal=COORDINATOR)
@@ -111,7 +77,7 @@ def test_a_member_is_paid_in_its_own_currency_with_the_difference_booked(store: 
     assert "  Liabilities:Alliance:CLOUD-HW:PAYOUTS-USD  -989.36 USD @@ 7123.39 CNY" in lines
 
 
-def test_every_bad_payout_is_refused_naming_why_and_nothing_is_stored(store: Store, settled: Stores) -> None:
+def test_every_bad_payout_is_refused_naming_why_and_nothing_is_stored(store: Store, settled: FactStore) -> None:
     entries = len(ledger.entries(store, "cloud-hw"))
     with pytest.raises(payouts.PayoutDayOpen, match="2026-12-07 has not been settled") as open_day:
         payouts.record(store, "cloud-hw", "SW", D5, D7, D8, at(8), principal=COORDINATOR)
@@ -137,13 +103,13 @@ def test_every_bad_payout_is_refused_naming_why_and_nothing_is_stored(store: Sto
 
 @pytest.mark.parametrize(("text", "words"), [("XYZ", "unknown currency"), ("US$", "not an ISO 4217"),
                                              ("dollar", "not an ISO 4217"), ("", "not an ISO 4217")])
-def test_a_currency_that_is_not_iso_4217_is_refused(store: Store, settled: Stores, text: str, words: str) -> None:
+def test_a_currency_that_is_not_iso_4217_is_refused(store: Store, settled: FactStore, text: str, words: str) -> None:
     with pytest.raises(MoneyError, match=words):
         payouts.set_currency(store, "cloud-hw", "SW", text, at(8), principal=COORDINATOR)
     assert _count(store, payout_currency_choices) == 0
 
 
-def test_who_may_choose_record_and_read(store: Store, settled: Stores) -> None:
+def test_who_may_choose_record_and_read(store: Store, settled: FactStore) -> None:
     with pytest.raises(Forbidden):
         payouts.set_currency(store, "cloud-hw", "SW", "USD", at(8), principal=SW_ANALYST)
     with pytest.raises(Forbidden):
@@ -163,7 +129,7 @@ def test_who_may_choose_record_and_read(store: Store, settled: Stores) -> None:
     assert payouts.currencies(store, "cloud-hw", SW_ANALYST).current == {}
 
 
-def test_verification_names_a_payout_row_altered_after_it_was_recorded(store: Store, settled: Stores) -> None:
+def test_verification_names_a_payout_row_altered_after_it_was_recorded(store: Store, settled: FactStore) -> None:
     payouts.set_currency(store, "cloud-hw", "SW", "USD", at(8), principal=COORDINATOR)
     payouts.record(store, "cloud-hw", "SW", D5, D6, D8, at(8), principal=COORDINATOR)
     assert ledger.verify_store(store, "cloud-hw").ok
