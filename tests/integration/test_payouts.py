@@ -139,3 +139,38 @@ def test_verification_names_a_payout_row_altered_after_it_was_recorded(store: St
     assert not report.ok
     assert "payout 1 differs from what was recorded" in str(report.first_mismatch)
     assert "paid 100000 USD" in str(report.first_mismatch)
+
+
+def test_two_payouts_of_the_same_days_at_once_store_exactly_one(store: Store, settled: FactStore) -> None:
+    import threading
+
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def pay(first: date) -> None:
+        barrier.wait()
+        try:
+            payouts.record(store, "cloud-hw", "SW", first, D6, D8, at(8), principal=COORDINATOR)
+            outcomes.append("paid")
+        except payouts.PayoutDaysPaid:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=pay, args=(day,)) for day in (D5, D6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["paid", "refused"]
+    assert _count(store) == 1 and ledger.verify_store(store, "cloud-hw").ok
+
+
+def test_a_dissolved_alliance_pays_nothing_more(store: Store, settled: FactStore) -> None:
+    from alliance.registry.lifecycle import AllianceNotWritable
+
+    with store.engine.begin() as c:
+        from alliance.store.tables import alliances
+
+        c.execute(update(alliances).where(alliances.c.code == "cloud-hw").values(status="dissolved"))
+    with pytest.raises(AllianceNotWritable):
+        payouts.record(store, "cloud-hw", "SW", D5, D6, D8, at(8), principal=COORDINATOR)
+    assert _count(store) == 0
