@@ -56,6 +56,7 @@ from alliance.store.tables import milestones as milestone_rows
 from alliance.store.tables import fx_rates
 from alliance.store.tables import ip_versions
 from alliance.store.tables import payouts as payout_rows
+from alliance.store.tables import payout_currency_choices
 from tests.support.factories import admin_of, credit_code, make_alliance, member_values
 from tests.support.web import in_chinese
 
@@ -192,6 +193,7 @@ def _record_everything(store: Store, clock: FrozenClock, tmp_path: Path) -> None
     # A payout of M0001's closed day, in the settlement currency (recorded last as well).
     from alliance.settlement import payout_service
 
+    payout_service.set_currency(store, "nb", "M0002", "USD", clock, principal=admin_of("nb", "M0002"))
     payout_service.record(store, "nb", "M0001", date(2027, 1, 15), date(2027, 1, 15), date(2027, 1, 16), clock,
                           principal=coordinator)
     report = ledger.verify_store(store, "nb")
@@ -513,6 +515,12 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
         payout_rows.c.alliance_id == aid).values(last_day=date(2027, 1, 16))), "last_day is '2027-01-16'"),
     ("payout deleted", lambda c, aid: c.execute(delete(payout_rows).where(payout_rows.c.alliance_id == aid)),
      "payout 1 was recorded but is no longer stored"),
+    ("payout currency choice: currency edited", lambda c, aid: c.execute(update(payout_currency_choices).where(
+        payout_currency_choices.c.alliance_id == aid).values(currency="EUR")),
+     "payout currency choice 1 of M0002 differs from what was recorded: currency is 'EUR'"),
+    ("payout currency choice forged", lambda c, aid: c.execute(insert(payout_currency_choices).values(
+        alliance_id=aid, member_code="M0001", currency="JPY", set_at=datetime(2027, 1, 16, tzinfo=UTC),
+        set_by="user:x")), "payout currency choice 1 of M0001: is stored but no ledger entry records it"),
     ("payout forged", lambda c, aid: c.execute(insert(payout_rows).from_select(
         [n for n in payout_rows.c.keys() if n != "id"],
         select(*[payout_rows.c[n] if n != "number" else literal(2) for n in payout_rows.c.keys() if n != "id"]).where(

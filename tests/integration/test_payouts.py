@@ -92,7 +92,7 @@ def test_every_bad_payout_is_refused_naming_why_and_nothing_is_stored(store: Sto
         payouts.record(store, "cloud-hw", "SW", D5, D6, D6, at(8), principal=COORDINATOR)
     with pytest.raises(MemberNotFound):
         payouts.record(store, "cloud-hw", "NOPE", D5, D6, D8, at(8), principal=COORDINATOR)
-    assert _count(store) == 0 and len(ledger.entries(store, "cloud-hw")) == entries
+    assert _count(store) == 0 and len(ledger.entries(store, "cloud-hw")) == entries + 2  # the two choices only
     first = payouts.record(store, "cloud-hw", "SW", D5, D5, D8, at(8), principal=COORDINATOR)
     assert first.payout.payee_currency == "JPY"
     with pytest.raises(payouts.PayoutDaysPaid, match="payout 1 \\(2026-12-05 to 2026-12-05\\)") as paid:
@@ -133,6 +133,8 @@ def test_verification_names_a_payout_row_altered_after_it_was_recorded(store: St
     payouts.set_currency(store, "cloud-hw", "SW", "USD", at(8), principal=COORDINATOR)
     payouts.record(store, "cloud-hw", "SW", D5, D6, D8, at(8), principal=COORDINATOR)
     assert ledger.verify_store(store, "cloud-hw").ok
+    (choice,) = [e["entry"] for e in ledger.entries(store, "cloud-hw") if e["type"] == events.PAYOUT_CURRENCY_SET]
+    assert choice["payload"] == {"member": "SW", "choice": 1, "currency": "USD", "set_by": "user:coord"}
     with store.engine.begin() as c:
         c.execute(update(payout_rows).values(paid_minor=100000))
     report = ledger.verify_store(store, "cloud-hw")

@@ -65,6 +65,7 @@ class Rows:
     fx_rates: list[Mapping[str, Any]] = field(default_factory=list)     # exchange rates: import, day, currency, rate, source
     ip_versions: list[Mapping[str, Any]] = field(default_factory=list)  # IP register: asset, version, ... (ip.model)
     payouts: list[Mapping[str, Any]] = field(default_factory=list)      # payouts: number, member, days, amounts, ...
+    payout_currencies: list[Mapping[str, Any]] = field(default_factory=list)  # member, currency, set_by, in order
 
 
 @dataclass(frozen=True)
@@ -711,11 +712,38 @@ class PayoutKind(RecordedKind):
         return Message("payout {number}", number=key[0])
 
 
+class PayoutCurrencyKind(RecordedKind):
+    """A member's payout currency chosen (append-only): each `payout.currency_set` entry states the
+    member, the choice's number among the member's choices, the currency and who chose it, compared
+    with the member's stored choices in the order they were made."""
+
+    name = "payout currency choice"
+    events = (events.PAYOUT_CURRENCY_SET,)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("member")), str(payload.get("choice")))
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        return {"currency": payload.get("currency"), "set_by": payload.get("set_by")}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        found: dict[Key, Fields] = {}
+        counts: dict[str, int] = {}
+        for c in rows.payout_currencies:
+            counts[c["member"]] = counts.get(c["member"], 0) + 1
+            found[(str(c["member"]), str(counts[c["member"]]))] = {"currency": c["currency"], "set_by": c["set_by"]}
+        return found
+
+    def describe(self, key: Key) -> Message:
+        return Message("payout currency choice {choice} of {member}", choice=key[1], member=key[0])
+
+
 KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersionKind(), SignatureKind(),
                                    PowerOfAttorneyKind(), ClosedDayKind(), ScreeningRunKind(), PilotDecisionKind(),
                                    DisputeKind(), ProposalKind(), WeightTableKind(), CorrectionKind(),
                                    MinutesSignOffKind(), KpiCatalogueKind(), StarRatingKind(), MilestoneKind(),
-                                   ExchangeRateImportKind(), IpVersionKind(), PayoutKind())
+                                   ExchangeRateImportKind(), IpVersionKind(), PayoutKind(),
+                                   PayoutCurrencyKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 
 

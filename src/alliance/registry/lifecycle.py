@@ -142,6 +142,7 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     events.IP_CHANGED: W.IP,
     # A payout pays closed days: as long as days are settled (winding down too).
     events.PAYOUT_RECORDED: W.SETTLEMENT,
+    events.PAYOUT_CURRENCY_SET: W.SETTLEMENT,
 }
 
 # The states an alliance may be founded in.

@@ -9,7 +9,8 @@ Who may do what (access.policy, no new actions):
 - read payouts and statements (`READ_MEMBER_DATA`): the coordinator and the auditor every member's,
   a member's people only their own (another member's payout is answered as not found).
 
-A payout is stored with its ledger entry (`payout.recorded`) in one transaction, or not at all: an
+A choice of currency is stored with its ledger entry (`payout.currency_set`), a payout with its own
+(`payout.recorded`), each in one transaction, or not at all: for a payout, an
 open day in the period, a day already paid, a missing rate of the payout day, nothing owed.
 """
 
@@ -110,7 +111,12 @@ def set_currency(store: Store, alliance_code: str, member: str, currency: str, c
         check_writable(alliance.code, alliance.status, Write.SETTLEMENT)
         _member_exists(uow, alliance.id, alliance.code, member)
         now = clock.now()
+        # One after another per alliance, so that each choice's number among the member's is its own.
+        uow.payouts.hold(alliance.id)
+        number = len(uow.payouts.choices(alliance.id, member)) + 1
         uow.payouts.add_choice(alliance.id, member, code, now, principal.account)
+        ledger.record(uow, alliance.id, alliance.code, events.PAYOUT_CURRENCY_SET, principal.account, now,
+                      {"member": member, "choice": number, "currency": code, "set_by": principal.account[:200]})
         uow.commit()
     return CurrencyChoice(member, code, now, principal.account)
 
