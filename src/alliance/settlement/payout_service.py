@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from alliance.access.policy import Action, authorize
@@ -173,10 +174,10 @@ def record(store: Store, alliance_code: str, member: str, first_day: date, last_
     return stored
 
 
-def _rate(uow: UnitOfWork, alliance_id: int, settlement: str, payee: str, day: date) -> tuple[Any, str]:
+def _rate(uow: UnitOfWork, alliance_id: int, settlement: str, payee: str, day: date) -> tuple[Decimal, str]:
     """The payee currency's rate of exactly the payout day, and its source; RateMissing if none."""
     if payee == settlement:
-        return 1, SAME_CURRENCY_SOURCE
+        return Decimal(1), SAME_CURRENCY_SOURCE
     for rate in FxRepository(uow.connection).between(alliance_id, day, day):
         if rate.currency == payee:
             return rate.rate, rate.source
