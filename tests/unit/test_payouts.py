@@ -141,3 +141,15 @@ def test_every_kind_of_payout_balances_in_bean_check(tmp_path: Path) -> None:
     text, lines = _journal(payouts)
     assert "  Liabilities:Alliance:NB:PAYOUTS-USD  989.36 USD @@ 7123.39 CNY" in lines
     _bean_check(text, tmp_path)
+
+
+def test_the_difference_may_go_to_an_account_the_journal_keeps(tmp_path: Path) -> None:
+    payouts = [(1, compute("brand-a", D20, D24, D25, 712340, "CNY", "USD", Decimal("7.2")))]
+    root = "Liabilities:Alliance:NB"
+    names = components(sorted(payout_journal.accounts(payouts, with_fx=False)))
+    assert FX_ACCOUNT not in names
+    lines = payout_journal.transactions(root, names, payouts, fx_account="Equity:Alliance:NB:FX:ROUNDING")
+    assert lines[-1] == "  Equity:Alliance:NB:FX:ROUNDING  -0.01 CNY"
+    text = "\n".join(["2026-01-01 open Equity:Alliance:NB:FX:ROUNDING CNY",
+                      *payout_journal.open_lines(root, names, payouts, date(2026, 1, 1), with_fx=False), *lines]) + "\n"
+    _bean_check(text, tmp_path)

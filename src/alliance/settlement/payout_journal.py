@@ -28,30 +28,35 @@ def payout_account(currency: str) -> str:
     return f"PAYOUTS-{currency}"
 
 
-def accounts(payouts: Iterable[tuple[int, Payout]]) -> dict[str, str]:
+def accounts(payouts: Iterable[tuple[int, Payout]], *, with_fx: bool = True) -> dict[str, str]:
     """Every account code the payouts post to, and the one currency it holds: each member and the FX
-    account in the settlement currency, each payout account in its own."""
+    account (unless `with_fx` is False: the journal books the difference elsewhere) in the settlement
+    currency, each payout account in its own."""
     found: dict[str, str] = {}
     for _number, p in payouts:
         found[p.member] = p.settlement_currency
         found[payout_account(p.payee_currency)] = p.payee_currency
-        if p.difference_minor:
+        if p.difference_minor and with_fx:
             found[FX_ACCOUNT] = p.settlement_currency
     return found
 
 
 def open_lines(root: str, names: Mapping[str, str], payouts: Iterable[tuple[int, Payout]], opened: date,
-               already: Collection[str] = ()) -> list[str]:
+               already: Collection[str] = (), *, with_fx: bool = True) -> list[str]:
     """`open` directives for the payouts' accounts not in `already` (the codes the journal opens)."""
     return [f"{opened.isoformat()} open {root}:{names[code]} {currency}"
-            for code, currency in sorted(accounts(payouts).items()) if code not in already]
+            for code, currency in sorted(accounts(payouts, with_fx=with_fx).items()) if code not in already]
 
 
-def transactions(root: str, names: Mapping[str, str], payouts: Iterable[tuple[int, Payout]]) -> list[str]:
+def transactions(root: str, names: Mapping[str, str], payouts: Iterable[tuple[int, Payout]], *,
+                 fx_account: str | None = None) -> list[str]:
     """The payouts as Beancount transaction lines (each preceded by an empty line), in the order given.
 
     `root` is the journal's account root (`Liabilities:Alliance:<ALLIANCE>`), `names` each account
-    code's component (`settlement.journal.components`, over the codes of `accounts(...)` too)."""
+    code's component (`settlement.journal.components`, over the codes of `accounts(...)` too).
+    `fx_account`: the whole Beancount account the differences are booked to, when the journal keeps
+    its own (e.g. `Equity:Alliance:<ALLIANCE>:FX:ROUNDING`, opened by the journal; then call
+    `accounts` and `open_lines` with `with_fx=False`); by default `<root>:FX`."""
     out: list[str] = []
     for number, p in payouts:
         if not p.owed_minor:
@@ -68,7 +73,8 @@ def transactions(root: str, names: Mapping[str, str], payouts: Iterable[tuple[in
                 leg += f" @@ {_unsigned(p.value_back.amount_text())} {p.settlement_currency}"
             out.append(leg)
         if p.difference_minor:
-            out.append(f"  {root}:{names[FX_ACCOUNT]}  {(-p.difference).amount_text()} {p.settlement_currency}")
+            fx = fx_account or f"{root}:{names[FX_ACCOUNT]}"
+            out.append(f"  {fx}  {(-p.difference).amount_text()} {p.settlement_currency}")
     return out
 
 
