@@ -149,3 +149,46 @@ def test_the_page_uploads_shows_rejected_rows_and_charts(app: TestClient, store:
     sign_in(app, "outsider")
     assert app.get(page).status_code == 404
     assert count(store) == 3
+
+
+def test_a_day_with_a_usd_line_settles_once_its_rate_is_in_over_the_api(app: TestClient, store: Store,
+                                                                         clock: FrozenClock) -> None:
+    """Orders in USD for a CNY alliance: the settlement answers 422 `rate_missing` (naming USD and the
+    day) until the rate is pushed, then settles; the seller's statement lists the sale as sold and as
+    counted, another member cannot read it, and the journal books the conversion."""
+    from datetime import timedelta
+
+    from alliance.sharing import service as sharing
+    from tests.support.factories import admin_of
+
+    registry.add_member(store, "tea", {"code": "B", "name": "B 公司", "credit_code": credit_code(2)}, clock)
+    sharing.propose_version(store, "tea", "agreement: split\neffective_from: 2026-11-26\nparties: [A, B]\nrules:\n"
+                            "  - {id: s, kind: fixed_split, select: {product_owner: B}, shares: {A: 0.3, B: 0.7}}\n",
+                            "秘书长", clock)
+    for member in ("A", "B"):
+        sharing.sign(store, "tea", "split", 1, member, "代表", clock, principal=admin_of("tea", member))
+    clock.advance(timedelta(days=6))
+    coordinator = key(store, clock, Role.COORDINATOR)
+    lines = ("line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,currency\n"
+             "U1,O1,2026-11-26T10:00:00+08:00,A,B,web,X,1,100.01,USD\n")
+    imported = app.post("/api/v1/alliances/tea/order-lines", content=lines.encode(),
+                        headers={**coordinator, **CSV_TYPE})
+    assert imported.status_code in (200, 201), imported.text
+    missing = problem(app.post("/api/v1/alliances/tea/settlements", json={"day": "2026-11-26"}, headers=coordinator),
+                      422, "rate_missing")
+    assert "USD" in missing["detail"] and "2026-11-26" in missing["detail"]
+    assert app.post(URL, json={"rates": [{"day": "2026-11-26", "currency": "USD", "rate": "7.1234",
+                                          "source": "PBOC central parity"}]}, headers=coordinator).status_code == 201
+    run = app.post("/api/v1/alliances/tea/settlements", json={"day": "2026-11-26"}, headers=coordinator)
+    assert run.status_code == 201, run.text
+    statement = app.get("/api/v1/alliances/tea/statements/A", params={"day": "2026-11-26"},
+                        headers=key(store, clock, Role.MEMBER_ADMIN, member="A"))
+    assert statement.status_code == 200, statement.text
+    assert statement.json()["conversions"] == [{
+        "day": "2026-11-26", "currency": "USD", "rate": "7.1234", "source": "PBOC central parity", "lines": 1,
+        "original": "100.01", "converted": "712.41", "adjustment": False}]
+    problem(app.get("/api/v1/alliances/tea/statements/A", params={"day": "2026-11-26"},
+                    headers=key(store, clock, Role.MEMBER_ADMIN, member="B")), 404, "not_found")
+    journal = app.get("/api/v1/alliances/tea/journal", params={"from": "2026-11-26", "to": "2026-11-30"},
+                      headers=coordinator)
+    assert "Equity:Alliance:TEA:FX:USD  100.01 USD @@ 712.41 CNY" in journal.text

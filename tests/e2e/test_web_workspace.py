@@ -740,3 +740,37 @@ def test_error_pages_explain_in_the_pages_language_and_keep_the_details(app_clie
     assert again.status_code == 409 and "已结算关账" in again.text  # what the error means, by its code
     assert in_chinese("{day} is already settled for {alliance!r}; a closed day is never rewritten", day="2026-12-05",
                       alliance="cloud-hw") in again.text  # and its specifics, in Chinese too
+
+
+def test_a_statement_shows_sales_in_other_currencies_as_sold_and_as_counted(app_client: TestClient, store: Store,
+                                                                             clock: FrozenClock) -> None:
+    from alliance.access.roles import Principal
+    from alliance.settlement.fx import service as fx
+
+    token = sign_in(app_client, "coord")
+    assert app_client.post(f"{A}/agreements/new", data={"document": AGREEMENT, "csrf_token": token},
+                           follow_redirects=False).status_code == 303
+    for user, member in (("sw", "SW"), ("hw", "HW")):
+        token = sign_in(app_client, user)
+        assert app_client.post(f"{A}/agreements/hw-split/versions/1/signatures/{member}",
+                               data={"signer": f"{member} 代表", "csrf_token": token},
+                               follow_redirects=False).status_code == 303
+    clock.advance(timedelta(days=14))
+    fx.import_csv(store, "cloud-hw", Principal("coord", Role.COORDINATOR, "cloud-hw", kind="user"),
+                  b"day,currency,rate,source\n2026-12-05,USD,7.1234,PBOC central parity\n", clock)
+    token = sign_in(app_client, "coord")
+    lines = HEADER + LINES.splitlines(True)[0] + "L3,O3,2026-12-05T12:00:00+08:00,SW,HW,online,HW-3,1,100.00,USD\n"
+    imported = app_client.post(f"{A}/orders/import", files={"file": ("orders.csv", lines, "text/csv")},
+                               data={"csrf_token": token})
+    assert imported.status_code == 200, imported.text
+    assert app_client.post(f"{A}/settlement", data={"day": "2026-12-05", "csrf_token": token},
+                           follow_redirects=False).status_code == 303
+    sign_in(app_client, "analyst")  # of SW, the seller of the USD line
+    page = app_client.get(f"{A}/settlement/2026-12-05/members/SW")
+    assert page.status_code == 200 and 'id="statement-conversions"' in page.text
+    assert "7.1234" in page.text and "PBOC central parity" in page.text and "712.34" in page.text
+    document = app_client.get(f"{A}/settlement/2026-12-05/members/SW/download?format=json").json()
+    assert document["conversions"][0] | {} == {"day": "2026-12-05", "currency": "USD", "rate": "7.1234",
+                                              "source": "PBOC central parity", "lines": 1, "original": "100.00",
+                                              "converted": "712.34", "adjustment": False}
+    assert app_client.get(f"{A}/settlement/2026-12-05/members/HW").status_code == 404

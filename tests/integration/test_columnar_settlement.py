@@ -25,7 +25,8 @@ from alliance.settlement.engine import DayContext, settle_day, settle_totals
 from alliance.settlement.lines import OrderLine
 from alliance.settlement.totals import replay_totals, rule_totals
 from alliance.sharing.agreement import Agreement, load_agreement_text
-from alliance.settlement.facts import Adjusting
+from alliance.settlement.facts import Adjusting, Conversion
+from alliance.settlement.fx.conversion import factor
 from alliance.store.facts import COLUMNS, FactStore
 
 ROOT = Path(__file__).parents[2]
@@ -68,20 +69,21 @@ _numbers = itertools.count(1)
 
 
 def _line(day: date, seller: str, owner: str, channel: str, prefix: str, amount: int, cost: int | None,
-          attributed: tuple[str, ...], refund: bool) -> OrderLine:
+          attributed: tuple[str, ...], refund: bool, currency: str = "CNY") -> OrderLine:
     n = next(_numbers)
     at = datetime(day.year, day.month, day.day, 4, tzinfo=UTC)  # noon in Shanghai
     return OrderLine(f"L{n}", f"O{n}", at, seller, owner, channel, f"{prefix}{n % 7}", 1,
-                     Money(-amount if refund else amount, "CNY"), None if cost is None else Money(cost, "CNY"),
+                     Money(-amount if refund else amount, currency), None if cost is None else Money(cost, currency),
                      tuple(sorted(attributed)), "L0" if refund else None)
 
 
-def lines_of(day: date) -> st.SearchStrategy[list[OrderLine]]:
+def lines_of(day: date, currencies: tuple[str, ...] = ("CNY",)) -> st.SearchStrategy[list[OrderLine]]:
     return st.lists(st.builds(
         lambda *a: _line(day, *a),
         st.sampled_from(MEMBERS), st.sampled_from(MEMBERS), st.sampled_from(CHANNELS),
         st.sampled_from(["HW-", "SW-", "SV-"]), st.integers(0, 10**9), st.one_of(st.none(), st.integers(0, 10**8)),
         st.lists(st.sampled_from(MEMBERS), max_size=3, unique=True).map(tuple), st.booleans(),
+        st.sampled_from(currencies),
     ), max_size=25)
 
 
@@ -92,7 +94,7 @@ def write_csv(path: Path, lines: list[OrderLine]) -> Path:
         for l in lines:
             writer.writerow([l.line_id, l.order_id, l.occurred_at.isoformat(), l.seller, l.product_owner, l.channel,
                              l.sku, l.quantity, l.amount.amount_text(), "" if l.cost is None else l.cost.amount_text(),
-                             ";".join(l.attributed_to), l.refund_of or "", "CNY"])
+                             ";".join(l.attributed_to), l.refund_of or "", l.amount.currency])
     return path
 
 
@@ -107,7 +109,7 @@ _alliances = itertools.count(1)
 
 
 def both_ways(facts: FactStore, folder: Path, agreement: Agreement, today: list[OrderLine],
-              earlier: list[OrderLine]) -> tuple[object, object]:
+              earlier: list[OrderLine], rates: dict[tuple[date, str], Decimal] | None = None) -> tuple[object, object]:
     alliance = f"a{next(_alliances)}"  # one alliance per example: examples never see each other's lines
     # A refund reverses a sale of its seller (docs/formats/order-lines.md#refunds): each gets its own,
     # earlier in the month, that both ways see; the refunds of the day still make its volumes negative.
@@ -119,8 +121,11 @@ def both_ways(facts: FactStore, folder: Path, agreement: Agreement, today: list[
                           now=datetime(2027, 2, 1, tzinfo=UTC))
     assert report.kept and report.inserted == len(today) + len(earlier), report.rejected[:3]
     ctx = DayContext(metrics=METRICS)
-    columnar = settle_totals(agreement, DAY, rule_totals(facts, alliance, agreement.rules, DAY), ctx)
-    reference = settle_day(agreement, DAY, today, DayContext(earlier=earlier, metrics=METRICS))
+    conversion = None if rates is None else Conversion("CNY", tuple(
+        (day, code, *factor(rate, code, "CNY")) for (day, code), rate in sorted(rates.items())))
+    columnar = settle_totals(agreement, DAY, rule_totals(facts, alliance, agreement.rules, DAY, conversion=conversion),
+                             ctx)
+    reference = settle_day(agreement, DAY, today, DayContext(earlier=earlier, metrics=METRICS), rates=rates)
     return columnar, reference
 
 
@@ -131,6 +136,26 @@ def test_sql_totals_settle_exactly_like_the_reference_engine(facts: FactStore, t
                                                              agreement: Agreement, today: list[OrderLine],
                                                              earlier: list[OrderLine]) -> None:
     columnar, reference = both_ways(facts, tmp_path_factory.mktemp("lines"), agreement, today, earlier)
+    for ours, theirs in zip(columnar.outcomes, reference.outcomes, strict=True):  # type: ignore[attr-defined]
+        assert ours == theirs
+    assert columnar == reference
+
+
+FOREIGN = ("CNY", "USD", "JPY", "EUR", "KWD")
+RATE_DAYS = (DAY, DAY - timedelta(days=7), date(2027, 1, 2))  # (the refunds' sales are on the 2nd)
+rates_of = st.fixed_dictionaries({(day, code): st.decimals(Decimal("0.000001"), Decimal("999.999999"), places=6)
+                                  for day in RATE_DAYS for code in FOREIGN[1:]})
+
+
+@pytest.mark.parametrize("agreement", [YUEJIA, MIXED], ids=["yuejia", "mixed"])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(today=lines_of(DAY, FOREIGN), earlier=lines_of(DAY - timedelta(days=7), FOREIGN), rates=rates_of)
+def test_lines_in_five_currencies_convert_in_sql_exactly_as_the_reference_engine_converts_them(
+        facts: FactStore, tmp_path_factory: pytest.TempPathFactory, agreement: Agreement, today: list[OrderLine],
+        earlier: list[OrderLine], rates: dict[tuple[date, str], Decimal]) -> None:
+    """Each line's base (amount, or amount less cost) converted once, half-even, at its own day's
+    rate: the fact store's SQL (HUGEINT) and the Python reference agree to the fen, rule by rule."""
+    columnar, reference = both_ways(facts, tmp_path_factory.mktemp("lines"), agreement, today, earlier, rates)
     for ours, theirs in zip(columnar.outcomes, reference.outcomes, strict=True):  # type: ignore[attr-defined]
         assert ours == theirs
     assert columnar == reference

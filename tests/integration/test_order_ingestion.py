@@ -112,7 +112,7 @@ def test_every_bad_line_is_reported_and_all_or_nothing_stores_none(facts: FactSt
     bad = [
         *GOOD[:1],
         ",O4,2027-01-15T10:00:00+08:00,M0001,M0001,store,S,1,1.00,,,,CNY",  # row 3: no line_id
-        "L5,O5,2027-01-15 10:00:00,M0001,XX,store,S,1,1.001,,M0001;ZZ,,USD",  # row 4: five problems
+        "L5,O5,2027-01-15 10:00:00,M0001,XX,store,S,1,1.00001,,M0001;ZZ,,XYZ",  # row 4: five problems
         "L1,O6,2027-01-15T10:00:00+08:00,M0001,M0001,store,S,x,5,,,,CNY",  # row 5: repeat, bad quantity
         "L7,O7,2027-01-15T10:00:00+08:00,M0001,M0001,store,S,1,-5.00,,,,CNY",  # row 6: refund without refund_of
         "L8,O8,2027-01-15T10:00:00+08:00,M0001,M0001,store,S,1,1234567890123456.00,,,,CNY",  # row 7: too large
@@ -122,7 +122,7 @@ def test_every_bad_line_is_reported_and_all_or_nothing_stores_none(facts: FactSt
     reasons = {r.row: r.reason for r in report.rejected}
     assert reasons[3] == "line_id is required"
     for part in ("not an ISO 8601 time with an offset", "product_owner 'XX' is not a member",
-                 "amount '1.001' is not a decimal", "currency 'USD' is not the alliance's",
+                 "amount '1.00001' is not a decimal", "currency 'XYZ' is not an ISO 4217 code",
                  "attributed_to names non-members: ZZ"):
         assert part in reasons[4]
     assert "line_id repeats row 2" in reasons[5] and "quantity 'x' is not a whole number" in reasons[5]

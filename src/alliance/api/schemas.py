@@ -130,6 +130,21 @@ class StatementLineOut(BaseModel):
                                       "the ruling it books, e.g. \"dispute 3, ruling proposal 12\"; null otherwise.")
 
 
+class StatementConversionOut(BaseModel):
+    """The member's sales of one business day in one foreign currency, as the run converted them
+    (docs/settlement.md, "Currencies")."""
+
+    day: date
+    currency: str = Field(description="The lines' ISO 4217 currency")
+    rate: str = Field(description="Units of the settlement currency per unit of `currency` that day, exactly as "
+                      "the exchange-rate register holds it")
+    source: str
+    lines: int
+    original: MoneyText = Field(description="Their sum as sold, in `currency`")
+    converted: MoneyText = Field(description="Their sum converted, each line once, in the statement's currency")
+    adjustment: bool = Field(description="Late lines of a closed day (`day`), settled in this run")
+
+
 class StatementOut(BaseModel):
     alliance: str
     member: str
@@ -137,6 +152,7 @@ class StatementOut(BaseModel):
     currency: str
     total: MoneyText
     lines: list[StatementLineOut]
+    conversions: list[StatementConversionOut] = Field(default_factory=list)
 
 
 class DepartedPartyOut(BaseModel):

@@ -12,7 +12,8 @@ from rich.table import Table
 
 from alliance.cli.lazy import Deferred
 from alliance.cli.orders import open_facts, opened_stores
-from alliance.cli.output import console, current_actor, fails_cleanly, open_store, parse_day, read_text_file, write_rows
+from alliance.cli.output import (console, current_actor, fails_cleanly, open_store, parse_day, read_text_file, say,
+                                  write_rows)
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
 from alliance.core.messages import Message
@@ -137,6 +138,13 @@ def statement(
             table.add_row(*r)
         console.print(table)
         console.print(f"Total: {s.total.amount_text()} {s.currency}", highlight=False)
+        if document["conversions"]:  # sales in other currencies, as sold and as counted (settlement.fx)
+            sold = Table("day", "currency", "lines", "original", "rate", "source", f"converted ({s.currency})",
+                         "adjustment", title=say(Message("Sales in other currencies")), header_style="bold cyan")
+            for c in document["conversions"]:
+                sold.add_row(c["day"], c["currency"], str(c["lines"]), c["original"], c["rate"], c["source"],
+                             c["converted"], "yes" if c["adjustment"] else "")
+            console.print(sold)
 
 
 @settle.command("corrections")

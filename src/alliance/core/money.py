@@ -55,6 +55,12 @@ def minor_digits(currency: str) -> int:
     return int(get_currency_precision(currency))
 
 
+@lru_cache(maxsize=None)
+def every_currency() -> dict[str, int]:
+    """Every known ISO 4217 code and its minor digits (what `minor_digits` answers, all at once)."""
+    return {code: minor_digits(code) for code in sorted(_known_currencies())}
+
+
 def check_currency(currency: str) -> str:
     """Return `currency` upper-cased if it is a known ISO 4217 code, else raise MoneyError."""
     code = currency.strip().upper()

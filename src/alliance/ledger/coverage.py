@@ -219,6 +219,12 @@ class SignatureKind(RecordedKind):
                        member=key[2], agreement=key[0], version=key[1])
 
 
+def conversions_digest(conversions: list[Mapping[str, Any]]) -> str | None:
+    """What a day's entry records of its run's conversions (`StoredConversion.as_json`, in the order
+    saved): None when it converted nothing."""
+    return value_digest(list(conversions)) if conversions else None
+
+
 def statement_digests(statement: list[Mapping[str, Any]]) -> tuple[str, str]:
     """(statements SHA-256, journal SHA-256) of a day's statement lines, as the run recorded them."""
     net: dict[str, int] = {}
@@ -237,8 +243,10 @@ class ClosedDayKind(RecordedKind):
     def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
         # `unshared_reason`: entries name it only for a day closed with nothing shared (2026-12);
         # before, and for every other day, it is absent, and the stored run holds NULL.
+        # `conversions_sha256`: only a day that converted lines in other currencies names it (2026-12).
         return {name: payload.get(name) for name in
-                ("lines", "late_lines", "agreements", "statements_sha256", "journal_sha256", "unshared_reason")}
+                ("lines", "late_lines", "agreements", "statements_sha256", "journal_sha256", "unshared_reason",
+                 "conversions_sha256")}
 
     def stored(self, rows: Rows) -> dict[Key, Fields]:
         found = {}
@@ -246,7 +254,8 @@ class ClosedDayKind(RecordedKind):
             statements, journal = statement_digests(run["statement"])
             found[(str(run["day"]),)] = {"lines": run["lines"], "late_lines": run["late_lines"],
                                          "agreements": run["agreements"], "statements_sha256": statements,
-                                         "journal_sha256": journal, "unshared_reason": run.get("unshared_reason")}
+                                         "journal_sha256": journal, "unshared_reason": run.get("unshared_reason"),
+                                         "conversions_sha256": conversions_digest(run.get("conversions", []))}
         return found
 
     def describe(self, key: Key) -> Message:

@@ -13,6 +13,7 @@ from alliance.core.errors import InvalidInput, NotFound
 from alliance.core.messages import Message
 from alliance.games.report import ContributionReport, build_report
 from alliance.settlement.engine import COLLECTED
+from alliance.settlement.run_rates import run_rates
 from alliance.settlement.totals import rule_totals
 from alliance.sharing.agreement import load_agreement_text
 from alliance.sharing.rules import spec
@@ -48,6 +49,9 @@ def contribution_report(stores: Stores, alliance_code: str, agreement_code: str,
     method = "shapley"
     days = 0
     found_rule = False
+    # Lines in other currencies count converted, as the runs counted them (RateMissing otherwise).
+    conversion = run_rates(store, facts, alliance.id, alliance.code, alliance.currency, first.replace(day=1), last,
+                           None).conversion
     day = first
     while day <= last:
         version = in_force(history, day)
@@ -64,7 +68,7 @@ def contribution_report(stores: Stores, alliance_code: str, agreement_code: str,
                 method = value
                 methods.add(method)
                 days += 1
-                totals = rule_totals(facts, alliance.code, [rule], day)[rule.id]
+                totals = rule_totals(facts, alliance.code, [rule], day, conversion=conversion)[rule.id]
                 for members, base in totals.by_sharers.items():
                     sets[members] = sets.get(members, 0) + base
         day += timedelta(days=1)

@@ -28,12 +28,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from alliance.core.errors import InvalidInput
 from alliance.core.money import Money
 from alliance.core.messages import Message
+from alliance.settlement.fx.conversion import convert, rate_on
 from alliance.settlement.lines import OrderLine
 from alliance.sharing.agreement import Agreement, Base, Rule, Selector
 from alliance.sharing.rules import contribution, spec
@@ -67,14 +69,16 @@ def sharers(rule: Rule, attributed_to: Sequence[str], seller: str) -> tuple[str,
     return contribution.sharers(rule.params, attributed_to, seller)
 
 
-def totals_from_lines(rule: Rule, lines: Iterable[OrderLine], earlier: Iterable[OrderLine] = ()) -> RuleTotals:
-    """The reference way to gather a rule's totals: line by line, in Python."""
+def totals_from_lines(rule: Rule, lines: Iterable[OrderLine], earlier: Iterable[OrderLine] = (),
+                      converted: Callable[[OrderLine, int], int] | None = None) -> RuleTotals:
+    """The reference way to gather a rule's totals: line by line, in Python. `converted` turns a
+    line's base in its own currency into the settlement currency (lines in other currencies)."""
     wanted = needs(rule)
     selected = [l for l in lines if selects(rule.select, l)]
     before = [l for l in earlier if selects(rule.select, l)] if wanted & {Need.SELLER_BEFORE, Need.OWNER_BEFORE} else []
 
     def base(line: OrderLine) -> int:
-        return base_of(rule, line)
+        return base_of(rule, line) if converted is None else converted(line, base_of(rule, line))
 
     return RuleTotals(
         by_seller=_sum_by(selected, lambda l: l.seller, base) if Need.SELLER in wanted else {},
@@ -159,16 +163,30 @@ def settle_totals(agreement: Agreement, day: date, totals: Mapping[str, RuleTota
     return settlement
 
 
-def settle_day(agreement: Agreement, day: date, lines: Sequence[OrderLine], ctx: DayContext | None = None) -> DaySettlement:
+def settle_day(agreement: Agreement, day: date, lines: Sequence[OrderLine], ctx: DayContext | None = None, *,
+               rates: Mapping[tuple[date, str], Decimal] | None = None) -> DaySettlement:
     """The reference engine: apply every rule of `agreement` to the `lines` of `day`.
 
     `lines` are the day's lines (refunds included, as negative amounts); `ctx.earlier` the month's
-    lines before the day. Lines of another currency are an error.
+    lines before the day. A line in another currency than the agreement's counts converted: its
+    base for each rule, once, at the rate of its business day in `rates` ((day, currency) -> rate,
+    as `fx.conversion.rate_table` gives), rounded half-even (`fx.conversion.convert`); without
+    `rates`, or without its day's rate, it is an error.
     """
     ctx = ctx or DayContext()
     foreign = sorted({l.amount.currency for l in [*lines, *ctx.earlier] if l.amount.currency != agreement.currency})
-    if foreign:
+    if foreign and rates is None:
         raise InvalidInput(Message("lines in {currencies} cannot settle under a {currency} agreement",
                                    currencies=", ".join(foreign), currency=agreement.currency))
-    totals = {rule.id: totals_from_lines(rule, lines, ctx.earlier) for rule in agreement.rules}
+
+    def converted(line: OrderLine, base: int) -> int:
+        code = line.amount.currency
+        if code == agreement.currency:
+            return base
+        assert rates is not None
+        rate = rate_on(rates, business_day(line, agreement.timezone), code, agreement.currency)
+        return convert(base, code, agreement.currency, rate).minor
+
+    totals = {rule.id: totals_from_lines(rule, lines, ctx.earlier, converted if foreign else None)
+              for rule in agreement.rules}
     return settle_totals(agreement, day, totals, ctx)

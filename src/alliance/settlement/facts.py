@@ -105,14 +105,63 @@ GROUP_COLUMNS = ("attributed_to", "seller", "product_owner")
 
 
 @dataclass(frozen=True, slots=True)
+class Conversion:
+    """How lines in other currencies count: each line's amount (and its amount less cost) converted
+    into the settlement currency `into` on its own business day, once, before any sum.
+
+    `factors` holds, for each (business day, currency) the window may meet, the exact factor of the
+    day's rate as a fraction `numerator / denominator` of minor units (`fx.conversion.factor`): a
+    line's converted amount is `round_half_even(minor × numerator / denominator)`, exactly what
+    `fx.conversion.convert` gives for it. A line in a currency and day with no factor is an error of
+    the caller (settlement checks every rate before it asks: `RateMissing`); a store never guesses."""
+
+    into: str
+    factors: tuple[tuple[date, str, int, int], ...]
+
+    def covers(self, day: date, currency: str) -> bool:
+        return currency == self.into or any(d == day and c == currency for d, c, _, _ in self.factors)
+
+
+@dataclass(frozen=True, slots=True)
 class TotalsQuery:
     """Sums of amount (and of cost, when `with_cost`) over the lines of `window` that `select`
-    picks, grouped by each of `groupings` (each a tuple of GROUP_COLUMNS, in that order)."""
+    picks, grouped by each of `groupings` (each a tuple of GROUP_COLUMNS, in that order).
+
+    With a `conversion`, every line counts converted (see `Conversion`): `amount` sums the converted
+    amounts, and `cost` the converted amounts less the converted profits (amount less cost, each
+    line's converted once), so that a profit rule's base, amount less cost, is the sum of each
+    line's converted profit: one conversion per line per rule, of the rule's own base."""
 
     window: Window
     select: Selector
     groupings: tuple[tuple[str, ...], ...]
     with_cost: bool
+    conversion: Conversion | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyDay:
+    """What the lines of one business day in one currency carry: `lines` of them, `volume` the sum of
+    |amount| + |cost| in that currency's minor units (what the day limit bounds)."""
+
+    day: date
+    currency: str
+    lines: int
+    volume: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConvertedSales:
+    """A seller's lines of one business day in one foreign currency, as a run converted them: their
+    sum as sold (`original`, that currency's minor units) and converted (the settlement currency's,
+    each line converted once)."""
+
+    day: date
+    seller: str
+    currency: str
+    lines: int
+    original: int
+    converted: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +196,14 @@ class SettlementFacts(LineTotals, Protocol):
     def late_days(self, alliance: str, adjusting: Adjusting) -> dict[date, int]: ...
 
     def count(self, alliance: str, day: date | None = None) -> int: ...
+
+    def currency_days(self, alliance: str, first_day: date, last_day: date, seen_by: int | None) -> list[CurrencyDay]:
+        """Each (business day, currency) of the lines in [first_day, last_day] seen by `seen_by`."""
+        ...
+
+    def converted_sales(self, windows: Sequence[Window], conversion: Conversion) -> list[ConvertedSales]:
+        """The lines of `windows` in currencies other than the settlement one, by day, seller and currency."""
+        ...
 
     def lines(self, alliance: str, currency: str, first_day: date, last_day: date) -> list[OrderLine]: ...
 

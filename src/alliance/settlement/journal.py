@@ -11,6 +11,11 @@ point of view: money owed to a member is a liability (negative), money a member 
 (positive). Codes become account components by upper-casing and replacing characters Beancount
 does not allow with "-" (codes that would meet in one component each get a suffix from their
 digest); the original code is kept as posting metadata.
+
+A run that converted lines in other currencies (settlement.fx) adds, per business day and currency,
+an FX transaction under `Equity:Alliance:<ALLIANCE>:FX` (`FxEntry`): the foreign amount at the total
+price of its conversion (Beancount's `@@`), the lines' rounding, and the converted sum; it balances
+in each currency exactly, with no tolerance.
 """
 
 from __future__ import annotations
@@ -41,12 +46,44 @@ class JournalEntry:
     correction_of: str | None = None  # a ruling's correcting entry: "dispute 3, ruling proposal 12"
 
 
+@dataclass(frozen=True, slots=True)
+class FxEntry:
+    """What a run converted of one business day's lines in one foreign currency (settlement.fx):
+    `original` as sold, `converted` the sum of each line's conversion into the settlement currency.
+
+    As a transaction it balances in both currencies without a tolerance: the foreign amount at the
+    total price of its own conversion (`at_rate`, the original total converted once), the difference
+    each line's rounding made (`converted - at_rate`) in a rounding account, and the converted sum
+    against a conversion account. Its accounts are under `Equity:`, apart from the members'."""
+
+    day: date  # the run's day
+    business_day: date  # the lines' own day (earlier for late lines)
+    original: Money
+    converted: Money
+    at_rate: Money  # `original` converted as one amount, rounded half-even
+    rate: str
+    source: str
+
+    @property
+    def rounding(self) -> Money:
+        return Money(self.converted.minor - self.at_rate.minor, self.converted.currency)
+
+
+# The conversion accounts, by role (`Equity:Alliance:<ALLIANCE>:FX:<part>`; CSV: `fx:<part>`).
+FX_ROUNDING, FX_CONVERTED = "ROUNDING", "CONVERTED"
+
+
 class JournalUnbalanced(AssertionError):
     pass
 
 
-def check(entries: Sequence[JournalEntry]) -> None:
+def check(entries: Sequence[JournalEntry | FxEntry]) -> None:
     for e in entries:
+        if isinstance(e, FxEntry):
+            # at_rate carries the original's sign (half-even of a product of it and a positive rate).
+            if e.original.minor * e.at_rate.minor < 0 or (e.original.minor == 0 and e.at_rate.minor != 0):
+                raise JournalUnbalanced(f"{e.day} FX {e.original.currency} of {e.business_day} does not balance")
+            continue
         if sum(m.minor for _, m in e.postings) != 0:
             raise JournalUnbalanced(f"{e.day} {e.agreement} v{e.version} {e.rule_id} does not balance")
 
@@ -79,16 +116,24 @@ class JournalAccountsClash(InvalidInput):
     code = "journal_accounts_clash"
 
 
-def beancount(alliance: str, currency: str, entries: Sequence[JournalEntry]) -> str:
+def beancount(alliance: str, currency: str, entries: Sequence[JournalEntry | FxEntry]) -> str:
     """The journal as a Beancount file that `bean-check` accepts."""
     check(entries)
     root = f"Liabilities:Alliance:{component(alliance)}"
-    accounts = sorted({code for e in entries for code, _ in e.postings})
+    fx_root = f"Equity:Alliance:{component(alliance)}:FX"
+    fx = [e for e in entries if isinstance(e, FxEntry)]
+    accounts = sorted({code for e in entries if isinstance(e, JournalEntry) for code, _ in e.postings})
     names = components(accounts)
     opened = min((e.day for e in entries), default=date(2000, 1, 1))
     out = [f'option "title" "Alliance {alliance} settlement journal"', f'option "operating_currency" "{currency}"', ""]
     out += [f"{opened.isoformat()} open {root}:{names[a]} {currency}" for a in accounts]
+    if fx:
+        out += [f"{opened.isoformat()} open {fx_root}:{code} {code}" for code in sorted({e.original.currency for e in fx})]
+        out += [f"{opened.isoformat()} open {fx_root}:{part} {currency}" for part in (FX_CONVERTED, FX_ROUNDING)]
     for e in entries:
+        if isinstance(e, FxEntry):
+            out += _fx_transaction(fx_root, e)
+            continue
         if e.correction_of is not None:
             # No agreement or rule made it: the ruling did, and the transaction says which.
             out += ["", f'{e.day.isoformat()} * "correction" "{_quote(f"correction: {e.correction_of}")}"',
@@ -109,7 +154,22 @@ def beancount(alliance: str, currency: str, entries: Sequence[JournalEntry]) -> 
     return "\n".join(out) + "\n"
 
 
-def to_csv(entries: Sequence[JournalEntry]) -> str:
+def _fx_transaction(fx_root: str, e: FxEntry) -> list[str]:
+    what = f"{e.original.currency} sales of {e.business_day.isoformat()} at {e.rate}"
+    out = ["", f'{e.day.isoformat()} * "FX" "{_quote(what)}"', f'  rate: "{_quote(e.rate)}"',
+           f'  source: "{_quote(e.source)}"', f"  business-day: {e.business_day.isoformat()}"]
+    if e.original.minor:
+        # The weight of `units @@ total` is the total with the units' sign: exactly at_rate.
+        out.append(f"  {fx_root}:{e.original.currency}  {e.original.amount_text()} {e.original.currency} @@ "
+                   f"{Money(abs(e.at_rate.minor), e.at_rate.currency).amount_text()} {e.at_rate.currency}")
+    if e.rounding.minor:
+        out.append(f"  {fx_root}:{FX_ROUNDING}  {e.rounding.amount_text()} {e.rounding.currency}")
+    if e.converted.minor:
+        out.append(f"  {fx_root}:{FX_CONVERTED}  {(-e.converted).amount_text()} {e.converted.currency}")
+    return out
+
+
+def to_csv(entries: Sequence[JournalEntry | FxEntry]) -> str:
     """One row per posting. Every cell goes through `core.cells.defuse`, so a rule id or account
     code a spreadsheet would take for a formula ("=1+1") is written as text ("'=1+1"), while
     amounts stay plain numbers ("-12.50")."""
@@ -119,6 +179,15 @@ def to_csv(entries: Sequence[JournalEntry]) -> str:
     writer.writerow(["day", "agreement", "version", "rule", "kind", "adjustment_of", "account", "amount", "currency",
                      "correction_of"])
     for e in entries:
+        if isinstance(e, FxEntry):
+            for account, money in ((f"fx:{e.original.currency}", e.original), (f"fx:{FX_ROUNDING.lower()}", e.rounding),
+                                   (f"fx:{FX_CONVERTED.lower()}", -e.converted)):
+                if money.minor:
+                    # (late lines' conversions name their own day where adjustments do)
+                    late = e.business_day.isoformat() if e.business_day != e.day else ""
+                    writer.writerow(defused_row([e.day.isoformat(), "", "", "", "fx", late, account,
+                                                 money.amount_text(), money.currency, ""]))
+            continue
         for code, money in e.postings:
             writer.writerow(defused_row([e.day.isoformat(), e.agreement, e.version, e.rule_id, e.kind,
                                          e.adjustment_of.isoformat() if e.adjustment_of else "", code,

@@ -32,7 +32,8 @@ from alliance.registry.model import Alliance
 from alliance.store.unit_of_work import UnitOfWork
 from alliance.registry.lifecycle import Write, allows, check_writable
 from alliance.settlement.engine import DayContext, SettlementInputMissing, settle_totals  # noqa: F401 (callers catch service.SettlementInputMissing)
-from alliance.settlement.journal import JournalEntry
+from alliance.settlement.journal import FxEntry, JournalEntry
+from alliance.settlement.fx.conversion import convert
 from alliance.settlement import corrections as correcting
 from alliance.settlement.service_corrections import CorrectionAlreadyBooked, pending_for_booking, stored_transfers
 from alliance.store.correction_repository import CorrectionRepository
@@ -47,7 +48,9 @@ from alliance.store.database import Store, on_duplicate
 from alliance.store.stores import Stores
 from alliance.settlement.facts import Adjusting, IngestReport
 from alliance.settlement.totals import replay_totals, rule_totals
-from alliance.store.settlement_repository import SettlementFailure, StoredRun, StoredStatementLine
+from alliance.settlement.run_rates import converted_sales, run_rates
+from alliance.ledger.coverage import conversions_digest
+from alliance.store.settlement_repository import SettlementFailure, StoredConversion, StoredRun, StoredStatementLine
 
 
 def import_order_lines(stores: Stores, alliance_code: str, path: Path, fmt: str | None,
@@ -187,6 +190,10 @@ def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clo
             lines_today = facts.count(alliance.code, day)
             adjusting = Adjusting(latest, seen_before, tuple(g for g in gaps if g != day)) if latest is not None else None
             late = facts.late_days(alliance.code, adjusting) if adjusting else {}
+            # Every line the run reads lies in the months of its days; each foreign one's rate, or
+            # the day stops here (RateMissing), before anything is computed (settlement.run_rates).
+            rates = run_rates(store, facts, alliance.id, alliance.code, alliance.currency,
+                              min([day, *late]).replace(day=1), day, watermark)
 
             def apply(version: AgreementVersion, on: date, late_of: Adjusting | None) -> None:
                 # Only terms the parties signed are applied: the stored version is checked against
@@ -202,7 +209,8 @@ def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clo
                                                currency=agreement.currency, alliance_currency=alliance.currency))
                 # The rules' totals come from the fact store in SQL (late lines: those the runs
                 # before did not see); the money arithmetic is the reference engine's.
-                totals = rule_totals(facts, alliance.code, agreement.rules, on, adjusting=late_of, seen_by=watermark)
+                totals = rule_totals(facts, alliance.code, agreement.rules, on, adjusting=late_of, seen_by=watermark,
+                                     conversion=rates.conversion)
                 outcome = settle_totals(agreement, on, totals, period_context(agreement, on, metrics),
                                         adjustment=late_of is not None)
                 for rule in outcome.outcomes:
@@ -224,6 +232,9 @@ def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clo
                     late_version = in_force(history, late_day)
                     if late_version is not None:
                         apply(late_version, late_day, adjusting)
+            # What was converted, by day, seller and currency, at which rate: kept with the run and
+            # shown on each seller's statement (the day's lines, and the late lines it settles).
+            conversions = converted_sales(facts, alliance.code, day, late, adjusting, watermark, rates)
         # Confirmed milestones' tranches, each as the version it was recorded under says (not the version
         # in force today: a later version may change or drop the rule), after the rules' lines; that
         # version is first checked against what its parties signed, as any applied version is.
@@ -288,7 +299,7 @@ def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clo
                 "late_lines": sum(late.values()), "agreements": applied,
                 "closed_at": clock.now(), "actor": actor,
                 "watermark_us": watermark if watermark is not None else seen_before, "unshared_reason": reason,
-            }, statement)
+            }, statement, conversions)
         # Booked in the run's own transaction, each once: a run of another day that booked one first
         # (committed, or holding its row) leaves fewer pending here, and this run saves nothing.
         booked = [(c.id, correcting.reference(c.dispute_number, c.ruling_ref)) for c in pending]
@@ -302,7 +313,9 @@ def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clo
             "day": day.isoformat(), "lines": lines_today, "late_lines": sum(late.values()), "agreements": applied,
             "statements_sha256": ledger.digest(statement),
             "journal_sha256": ledger.digest({a: m for a, m in sorted(net.items()) if m}),
-            **({"unshared_reason": reason} if reason else {})}), *(
+            **({"unshared_reason": reason} if reason else {}),
+            **({"conversions_sha256": conversions_digest([c.as_json() for c in conversions])} if conversions else {})
+        }), *(
             (events.CORRECTION_BOOKED, {"correction": c.id, "dispute": c.dispute_number, "ruling": c.ruling_ref,
                                         "day": day.isoformat()}) for c in pending), *(
             (events.MILESTONE_BOOKED, {"milestone": m, "day": day.isoformat()}) for m in released)])
@@ -517,6 +530,8 @@ class Statement:
     account: str
     currency: str
     lines: list[StoredStatementLine]
+    # The account's sales in other currencies, as the run converted them (settlement.fx).
+    conversions: list[StoredConversion] = field(default_factory=list)
 
     @property
     def total(self) -> Money:
@@ -541,6 +556,12 @@ def statement_document(alliance_code: str, account: str, s: Statement) -> dict[s
                    "base": money(l.base_minor), "rate": l.rate, "amount": money(l.amount_minor),
                    "adjustment_of": l.adjustment_of.isoformat() if l.adjustment_of else None,
                    "correction_of": l.correction_of} for l in s.lines],
+        # Sales in other currencies: as sold and as converted, at the rate of their business day.
+        "conversions": [{"day": c.business_day.isoformat(), "currency": c.currency, "rate": c.rate,
+                         "source": c.source, "lines": c.lines,
+                         "original": Money(c.original_minor, c.currency).amount_text(),
+                         "converted": money(c.converted_minor), "adjustment": c.adjustment}
+                        for c in s.conversions],
     }
 
 
@@ -561,11 +582,11 @@ def statement(store: Store, alliance_code: str, account: str, day: date) -> Stat
             raise NotFound(Message("{day} has not been settled for {alliance!r}", day=day, alliance=alliance_code))
         lines = uow.settlement.lines(alliance_id, run.id, account)
         # An empty statement is a real answer only for a member or an account (a fund) that exists.
-        if not lines and account not in uow.members.existing_keys(alliance_id).values() \
+        if not lines and not uow.settlement.conversions(alliance_id, run.id, account) and account not in uow.members.existing_keys(alliance_id).values() \
                 and not uow.settlement.has_account(alliance_id, account):
             raise NotFound(Message("{alliance!r} has no member or account {account!r}",
                                    alliance=alliance_code, account=account))
-        return Statement(day, account, run.currency, lines)
+        return Statement(day, account, run.currency, lines, uow.settlement.conversions(alliance_id, run.id, account))
 
 
 @dataclass(frozen=True, slots=True)
@@ -628,13 +649,30 @@ def day_totals(store: Store, alliance_code: str, day: date) -> DayTotals | None:
                      run.unshared_reason is not None)
 
 
-def journal(store: Store, alliance_code: str, first: date, last: date) -> tuple[str, list[JournalEntry]]:
+def fx_entries(day: date, currency: str, conversions: Sequence[StoredConversion]) -> list[FxEntry]:
+    """A run's conversions as journal transactions: one per business day and foreign currency."""
+    grouped: dict[tuple[date, str], list[StoredConversion]] = {}
+    for c in conversions:
+        grouped.setdefault((c.business_day, c.currency), []).append(c)
+    entries = []
+    for (business_day, code), rows in sorted(grouped.items()):
+        original = sum(r.original_minor for r in rows)
+        rate = Decimal(rows[0].rate)
+        entries.append(FxEntry(day, business_day, Money(original, code),
+                               Money(sum(r.converted_minor for r in rows), currency),
+                               Money(convert(original, code, currency, rate).minor, currency), rows[0].rate,
+                               rows[0].source))
+    return entries
+
+
+def journal(store: Store, alliance_code: str, first: date,
+            last: date) -> tuple[str, list[JournalEntry | FxEntry]]:
     """The closed days' postings between two dates as journal entries (and the alliance's currency)."""
     if last < first:
         raise InvalidInput(Message("the period ends ({last}) before it begins ({first})", last=last, first=first))
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
-        entries: list[JournalEntry] = []
+        entries: list[JournalEntry | FxEntry] = []
         for run in uow.settlement.runs_between(alliance.id, first, last):
             # A ruling's correction is a transaction of its own, naming the ruling (`correction_of`).
             grouped: dict[tuple[str, int, str, str, date | None, str | None], dict[str, int]] = {}
@@ -647,6 +685,7 @@ def journal(store: Store, alliance_code: str, first: date, last: date) -> tuple[
                 if postings:
                     entries.append(JournalEntry(run.day, agreement, version, rule_id, kind, adjustment_of, postings,
                                                 correction_of))
+            entries += fx_entries(run.day, run.currency, uow.settlement.conversions(alliance.id, run.id))
     return alliance.currency, entries
 
 
@@ -692,7 +731,10 @@ def simulate(stores: Stores, alliance_code: str, documents: Sequence[tuple[str, 
         totals: dict[str, int] = {p: 0 for p in agreement.parties}
         # One snapshot: the running sums of a replay (`replay_totals`) all come from the same lines.
         with facts.snapshot():
-            for day, day_totals in replay_totals(facts, alliance.code, agreement.rules, first, last):
+            # Lines in other currencies count converted, as a run would count them (RateMissing otherwise).
+            rates = run_rates(store, facts, alliance.id, alliance.code, alliance.currency, first.replace(day=1), last,
+                              None)
+            for day, day_totals in replay_totals(facts, alliance.code, agreement.rules, first, last, rates.conversion):
                 outcome = settle_totals(agreement, day, day_totals, period_context(agreement, day, metrics))
                 for account, money in outcome.net().items():
                     totals[account] = totals.get(account, 0) + money.minor

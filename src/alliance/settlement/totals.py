@@ -16,8 +16,8 @@ from enum import Enum
 from typing import Any
 
 from alliance.settlement.engine import Need, RuleTotals, needs, sharers
-from alliance.settlement.facts import (Adjusting, Arrival, LineTotals, NOTHING_SEEN, TotalsQuery, TotalsRow,
-                                       Window)
+from alliance.settlement.facts import (Adjusting, Arrival, Conversion, LineTotals, NOTHING_SEEN, TotalsQuery,
+                                       TotalsRow, Window)
 from alliance.sharing.agreement import Base, Rule, Selector
 
 
@@ -85,25 +85,27 @@ def _with_cost(wanted: dict[Need, list[Rule]]) -> bool:
 
 
 def rule_totals(facts: LineTotals, alliance: str, rules: Sequence[Rule], day: date, *,
-                adjusting: Adjusting | None = None, seen_by: int | None = None) -> dict[str, RuleTotals]:
+                adjusting: Adjusting | None = None, seen_by: int | None = None,
+                conversion: Conversion | None = None) -> dict[str, RuleTotals]:
     """Each rule's totals (see `engine.RuleTotals`) over the stored lines.
 
     Today's totals cover the lines of `day`; the totals before cover the lines of the day's month
     before it. When `adjusting`, `day` is a closed day: today's totals cover its late lines only,
     and the totals before what its period accounted before them (see `Adjusting`). `seen_by` is
-    the run's watermark: no line that arrived after it counts.
+    the run's watermark: no line that arrived after it counts. With a `conversion`, lines in other
+    currencies count converted into the settlement currency (see `settlement.facts.Conversion`).
     """
     # Nothing of the month comes before its first day.
     planned = _plan(rules, adjusting, month_before=not (day.day == 1 and adjusting is None))
     queries = [TotalsQuery(window(period, alliance, day, adjusting, seen_by), selector, _groupings(wanted),
-                           _with_cost(wanted))
+                           _with_cost(wanted), conversion)
                for (period, selector), wanted in planned.items()]
     answers = facts.totals(queries) if queries else []
     return _assemble(rules, planned, answers)
 
 
-def replay_totals(facts: LineTotals, alliance: str, rules: Sequence[Rule], first: date,
-                  last: date) -> Iterator[tuple[date, dict[str, RuleTotals]]]:
+def replay_totals(facts: LineTotals, alliance: str, rules: Sequence[Rule], first: date, last: date,
+                  conversion: Conversion | None = None) -> Iterator[tuple[date, dict[str, RuleTotals]]]:
     """`rule_totals(facts, alliance, rules, day)` for each day of [first, last] in order, with fewer scans.
 
     The month's volume before a day is the running sum of the days before it, carried from day to
@@ -125,11 +127,11 @@ def replay_totals(facts: LineTotals, alliance: str, rules: Sequence[Rule], first
         selections = list(dict.fromkeys([*today, *before]))  # a volume before always comes with a need of today
         queries = [TotalsQuery(window(Period.TODAY, alliance, day, None), selector,
                                tuple(sorted({*_groupings(today.get(selector, {})), *_groupings(before.get(selector, {}))})),
-                               _with_cost(today.get(selector, {})) or _with_cost(before.get(selector, {})))
+                               _with_cost(today.get(selector, {})) or _with_cost(before.get(selector, {})), conversion)
                    for selector in selections]
         seeds = [selector for (period, selector) in planned if period is Period.MONTH_BEFORE and selector not in carried]
         queries += [TotalsQuery(window(Period.MONTH_BEFORE, alliance, day, None), selector, _groupings(before[selector]),
-                                _with_cost(before[selector])) for selector in seeds]
+                                _with_cost(before[selector]), conversion) for selector in seeds]
         results = facts.totals(queries) if queries else []
         todays = dict(zip(selections, results[:len(selections)], strict=True))
         for selector, rows in zip(seeds, results[len(selections):], strict=True):

@@ -14,9 +14,10 @@ from sqlalchemy import Connection, select
 
 from alliance.ledger.coverage import Rows, text_digest
 from alliance.store.proposal_repository import ProposalRepository
+from alliance.store.settlement_repository import SettlementRepository
 from alliance.store.tables import (
     agreement_signatures, agreement_versions, agreements, alliances, evidence_files, members, pilots,
-    powers_of_attorney, screening_runs, settlement_runs, statement_lines,
+    powers_of_attorney, screening_runs, settlement_conversions, settlement_runs, statement_lines,
 )
 from alliance.ledger.events import utc_text
 
@@ -67,8 +68,13 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
         statements.setdefault(line.run_id, []).append({f: getattr(line, f) for f in STATEMENT_FIELDS}
                                                       | ({"correction_of": line.correction_of}
                                                          if line.correction_of is not None else {}))
+    conversions: dict[int, list[dict[str, Any]]] = {}
+    for run_id in {r.run_id for r in c.execute(select(settlement_conversions.c.run_id)
+                                                .where(settlement_conversions.c.alliance_id == alliance_id))}:
+        conversions[run_id] = [x.as_json() for x in SettlementRepository(c).conversions(alliance_id, run_id)]
     run_rows = [{"day": _iso(r.day), "lines": r.lines, "late_lines": r.late_lines, "agreements": r.agreements,
-                 "unshared_reason": r.unshared_reason, "statement": statements.get(r.id, [])}
+                 "unshared_reason": r.unshared_reason, "statement": statements.get(r.id, []),
+                 "conversions": conversions.get(r.id, [])}
                 for r in c.execute(select(settlement_runs).where(settlement_runs.c.alliance_id == alliance_id)
                                    .order_by(settlement_runs.c.day))]
     screening_rows = [{"id": r.id, "method": r.method, "candidate_count": r.candidate_count,

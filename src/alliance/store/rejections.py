@@ -60,7 +60,9 @@ _REASONS: dict[str, Callable[..., Message]] = {
     "not_decimal": _not_decimal,
     "over_line_limit": lambda field, value, limit: Message(
         "{field} '{value}' is more than {limit}, the most a line may carry", field=field, value=value, limit=limit),
-    "currency_missing": lambda: Message("currency (missing) is not the alliance's"),
+    "currency_missing": lambda: Message("currency (missing): every line names its ISO 4217 currency"),
+    "unknown_currency": lambda value: Message("currency '{value}' is not an ISO 4217 code (such as CNY, USD, EUR)",
+                                              value=value),
     "other_currency": lambda value: Message("currency '{value}' is not the alliance's", value=value),
     "strangers": lambda codes: Message("attributed_to names non-members: {codes}", codes=codes),
     "refund_needs_sale": lambda: Message("a negative amount is a refund and needs refund_of"),
@@ -74,6 +76,9 @@ _REASONS: dict[str, Callable[..., Message]] = {
     "refunds_refund": lambda sale: Message("refund_of '{sale}' is itself a refund, not a sale", sale=sale),
     "other_seller": lambda sale, sold_by, seller: Message("refund_of '{sale}' was sold by {sold_by}, not {seller}",
                                                           sale=sale, sold_by=sold_by, seller=seller),
+    "other_currency_refund": lambda sale, sold_in, currency: Message(
+        "refund_of '{sale}' was sold in {sold_in}, not {currency}: a refund is in its sale's currency", sale=sale,
+        sold_in=sold_in, currency=currency),
     "refunds_exceed": lambda sale, sold, before: Message(
         "refunds of '{sale}' would exceed the sale ({sold} minor units, {before} refunded before this file)",
         sale=sale, sold=sold, before=before),

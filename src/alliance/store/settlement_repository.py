@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 
 from alliance.core.messages import from_document, to_document
-from alliance.store.tables import period_metrics, settlement_failures, settlement_runs, statement_lines
+from alliance.store.tables import (period_metrics, settlement_conversions, settlement_failures, settlement_runs,
+                                  statement_lines)
 from alliance.store.duplicates import refuses_duplicates
 
 
@@ -39,6 +40,27 @@ class StoredStatementLine:
     amount_minor: int
     adjustment_of: date | None
     correction_of: str | None = None  # a ruling's correcting entry: the ruling it books (settlement.corrections)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredConversion:
+    """A seller's lines of one business day in one foreign currency, as a run converted them."""
+
+    business_day: date
+    account: str
+    currency: str
+    rate: str
+    source: str
+    lines: int
+    original_minor: int
+    converted_minor: int
+    adjustment: bool
+
+    def as_json(self) -> dict[str, Any]:
+        """As the ledger digests it (settlement.fx): plain values, the day as ISO text."""
+        return {"day": self.business_day.isoformat(), "account": self.account, "currency": self.currency,
+                "rate": self.rate, "source": self.source, "lines": self.lines, "original_minor": self.original_minor,
+                "converted_minor": self.converted_minor, "adjustment": self.adjustment}
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +94,8 @@ class SettlementRepository:
                                                 r.closed_at, r.actor, r.unshared_reason)
 
     @refuses_duplicates
-    def add(self, alliance_id: int, run: dict[str, Any], lines: list[dict[str, Any]]) -> int:
+    def add(self, alliance_id: int, run: dict[str, Any], lines: list[dict[str, Any]],
+            conversions: list[StoredConversion] | None = None) -> int:
         result = self._c.execute(insert(settlement_runs).values(alliance_id=alliance_id, **run))
         key = result.inserted_primary_key
         assert key is not None
@@ -81,7 +104,23 @@ class SettlementRepository:
             # Only a correction's lines name a ruling; every other line stores NULL there.
             self._c.execute(insert(statement_lines), [{"alliance_id": alliance_id, "run_id": run_id,
                                                        "correction_of": None, **l} for l in lines])
+        if conversions:
+            self._c.execute(insert(settlement_conversions), [
+                {"alliance_id": alliance_id, "run_id": run_id, "business_day": c.business_day, "account": c.account,
+                 "currency": c.currency, "rate": c.rate, "source": c.source, "lines": c.lines,
+                 "original_minor": c.original_minor, "converted_minor": c.converted_minor,
+                 "adjustment": c.adjustment} for c in conversions])
         return run_id
+
+    def conversions(self, alliance_id: int, run_id: int, account: str | None = None) -> list[StoredConversion]:
+        """What a run converted (of one account, if given), in the order it was saved."""
+        query = select(settlement_conversions).where(settlement_conversions.c.alliance_id == alliance_id,
+                                                     settlement_conversions.c.run_id == run_id)
+        if account is not None:
+            query = query.where(settlement_conversions.c.account == account)
+        return [StoredConversion(r.business_day, r.account, r.currency, r.rate, r.source, r.lines, r.original_minor,
+                                 r.converted_minor, bool(r.adjustment))
+                for r in self._c.execute(query.order_by(settlement_conversions.c.id))]
 
     def metrics(self, alliance_id: int) -> dict[str, dict[str, dict[str, Decimal]]]:
         """period -> metric -> member -> value, for every period recorded."""

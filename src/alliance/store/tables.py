@@ -346,6 +346,25 @@ statement_lines = Table(
     Column("correction_of", String(200), nullable=True),
 )
 
+# What a run converted (settlement.fx): per business day, seller and foreign currency, the lines' sum
+# as sold and converted into the settlement currency, at the rate the run used (kept with its source).
+settlement_conversions = Table(
+    "settlement_conversions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("run_id", Integer, ForeignKey("settlement_runs.id"), nullable=False, index=True),
+    Column("business_day", Date, nullable=False),  # the lines' own day (a late day's, for an adjustment)
+    Column("account", String(32), nullable=False),  # the seller
+    Column("currency", String(3), nullable=False),
+    Column("rate", String(40), nullable=False),  # as the register holds it (fx.rates.rate_text)
+    Column("source", String(200), nullable=False),
+    Column("lines", Integer, nullable=False),
+    Column("original_minor", BigInteger, nullable=False),  # in `currency`'s minor units
+    Column("converted_minor", BigInteger, nullable=False),  # in the run's currency's
+    Column("adjustment", Boolean, nullable=False),  # late lines of a closed day
+)
+
 # -- API idempotency: the first response to each Idempotency-Key, replayed on retries ---------------------
 
 idempotency_keys = Table(
@@ -1393,7 +1412,7 @@ ip_versions = Table(
 )
 
 
-# -- payouts in the payee's currency (settlement.payouts, 0036) ----------------------------------------
+# -- payouts in the payee's currency (settlement.payouts, 0037) ----------------------------------------
 
 # Each member's payout currency, append-only: the latest row is the one in force; none: the
 # settlement currency.

@@ -176,6 +176,8 @@ EXPLANATIONS = {
     "fx_rate_conflict": N_("The exchange rates were not imported: a rate differs from the one already stored for its "
                            "day and currency. A stored rate is never changed."),
     "rate_missing": N_("No exchange rate is stored for the currency and day named below: import it first."),
+    "day_over_converted": N_("Converted into the settlement currency, the day's order lines carry more than one "
+                             "day may hold: the day stays open."),
     "payout_day_open": N_("The payout was not recorded: a day of its period has not been settled yet. Only closed "
                           "days are paid; settle the day first, or end the payout before it."),
     "payout_days_paid": N_("The payout was not recorded: the member was already paid for some of these days. A day is "

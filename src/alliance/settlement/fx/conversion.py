@@ -77,6 +77,18 @@ def rate_on(rates: RateTable, day: date, currency: str, settlement_currency: str
     return found
 
 
+def factor(rate: Decimal | Fraction | int, from_currency: str, to_currency: str) -> tuple[int, int]:
+    """The exact factor `convert` multiplies minor units by, as (numerator, denominator) in lowest
+    terms: `convert(m, from, to, rate).exact == m * numerator / denominator`. What a fact store
+    converts a line with, in integers (settlement.facts.Conversion)."""
+    exact_rate = Fraction(rate)
+    if exact_rate <= 0:
+        raise MoneyError(Message("{rate} is not a rate: a rate is greater than zero", rate=str(rate)))
+    shift = minor_digits(check_currency(to_currency)) - minor_digits(check_currency(from_currency))
+    value = exact_rate * Fraction(10) ** shift
+    return value.numerator, value.denominator
+
+
 def convert(amount_minor: int, from_currency: str, to_currency: str, rate: Decimal | Fraction | int) -> Converted:
     """`amount_minor` minor units of `from_currency` in minor units of `to_currency`, where one unit
     of `from_currency` is worth `rate` units of `to_currency` (a stored rate when converting into

@@ -36,11 +36,12 @@ from typing import TYPE_CHECKING, Any
 from alliance.core.dates import iso_date_sql
 from alliance.core.errors import InvalidInput, Problem, StoreUnavailable
 from alliance.core.limits import DAY_LIMIT_MINOR, END_INSTANT, FIRST_INSTANT, LINE_LIMIT_MINOR, MAX_OFFSET_MINUTES
-from alliance.core.money import Money, minor_digits
+from alliance.core.money import Money, every_currency, minor_digits
 from alliance.core.messages import Message
 from alliance.datashare.facts import Group
-from alliance.settlement.facts import (GROUP_COLUMNS, Adjusting, Conflict, IngestReport, LineTotals, Rejection,
-                                       TotalsQuery, TotalsRow)
+from alliance.settlement.facts import (GROUP_COLUMNS, Adjusting, Conflict, Conversion, ConvertedSales, CurrencyDay,
+                                       IngestReport, LineTotals, Rejection,
+                                       TotalsQuery, TotalsRow, Window)
 from alliance.settlement.lines import OrderLine
 from alliance.store.order_sheets import xlsx_to_csv
 from alliance.store.facts import files, intake_sql, sql, totals_sql, views_sql
@@ -224,19 +225,19 @@ class FactStore:
                 xlsx_to_csv(path, sheet, timezone, shown)
                 return self.ingest(alliance, currency, timezone, members, sheet, "csv", all_or_nothing=all_or_nothing,
                                    now=now, shown_as=shown)
-        digits = minor_digits(currency)
-        # DuckDB scales a DECIMAL in 64 bits, holding the amount times 10^(2 * places) on the way:
-        # at most 15 integer digits, fewer for currencies with places (14 for CNY, 12 for KWD), so
-        # every amount is exact and its minor units leave room to sum billions of lines.
-        whole = min(15, 18 - 2 * digits)
-        amount_pattern = rf"^-?[0-9]{{1,{whole}}}(\.[0-9]{{1,{digits}}})?$" if digits else rf"^-?[0-9]{{1,{whole}}}$"
+        # Any ISO 4217 currency, each with its own places (CNY 2, JPY 0, KWD 3, CLF 4): at most 15
+        # whole digits, and whole digits and the currency's places 18 at most, read as integers
+        # (intake_sql.CHECK_SQL), so every amount is exact and its minor units fit 64 bits.
+        amount_pattern = r"^-?[0-9]{1,15}(\.[0-9]{1,4})?$"
         with self.writing() as db, files.readable(shown, fmt):
             self._stage(path, fmt, shown)
             db.execute("CREATE OR REPLACE TEMP TABLE members AS SELECT unnest(?::VARCHAR[]) AS code", [list(members)])
+            db.execute("CREATE OR REPLACE TEMP TABLE currencies AS SELECT unnest(?::VARCHAR[]) AS code, "
+                       "unnest(?::INTEGER[]) AS digits", [list(every_currency()), list(every_currency().values())])
             # A view cannot take prepared parameters: the values are quoted literals (the pattern is
-            # ours; currency and time zone were validated when the alliance was founded).
-            db.execute(intake_sql.CHECK_SQL.format(scale=10**digits, amount=sql.literal(amount_pattern), currency=sql.literal(currency),
-                                         business_day=intake_sql.business_day_sql(timezone), decimal=f"DECIMAL({whole + digits}, {digits})",
+            # ours; the time zone was validated when the alliance was founded).
+            db.execute(intake_sql.CHECK_SQL.format(amount=sql.literal(amount_pattern),
+                                         business_day=intake_sql.business_day_sql(timezone),
                                          max_offset=MAX_OFFSET_MINUTES, first_instant=sql.instant(FIRST_INSTANT),
                                          end_instant=sql.instant(END_INSTANT), line_limit=LINE_LIMIT_MINOR,
                                          line_limit_text=sql.literal(Money(LINE_LIMIT_MINOR, currency).amount_text())))
@@ -261,7 +262,8 @@ class FactStore:
                 db.execute(intake_sql.INSERT_SQL, [alliance, stamp])
                 inserted = counts.get("new", 0)
             db.execute("DROP TABLE IF EXISTS classified; DROP VIEW IF EXISTS checked; DROP VIEW IF EXISTS staged;"
-                       " DROP TABLE IF EXISTS members; DROP TABLE IF EXISTS over_days")
+                       " DROP TABLE IF EXISTS members; DROP TABLE IF EXISTS over_days;"
+                       " DROP TABLE IF EXISTS currencies")
         if self._mirror is not None and inserted:  # committed: the copy follows (store.facts.mirror)
             self._mirror(self, alliance, stamp)
         return IngestReport(inserted, counts.get("duplicate", 0), rejected, rejected_count, conflicts,
@@ -401,7 +403,8 @@ class FactStore:
         answers: list[list[TotalsRow]] = []
         for query in queries:
             where, parameters = totals_sql.window_where(query.window, bounded=not inside)
-            rows = self._read(totals_sql.totals_sql(query.groupings, query.select, query.with_cost, where), parameters)
+            rows = self._read(totals_sql.totals_sql(query.groupings, query.select, query.with_cost, where,
+                                                    query.conversion), parameters)
             out: list[TotalsRow] = []
             for row in rows:
                 keys = dict(zip(GROUP_COLUMNS, row[:3], strict=True))
@@ -411,22 +414,51 @@ class FactStore:
             answers.append(out)
         return answers
 
+    def currency_days(self, alliance: str, first_day: date, last_day: date, seen_by: int | None) -> list[CurrencyDay]:
+        """Each (business day, currency) of the alliance's lines in [first_day, last_day] that arrived by
+        `seen_by` (None: any), with how many lines and how much volume (|amount| + |cost|) it holds."""
+        where, parameters = totals_sql.window_where(Window(alliance, first_day, last_day, seen_by=seen_by), bounded=True)
+        rows = self._read(f"""SELECT business_day, currency, count(*), sum(abs(amount_minor) + abs(coalesce(cost_minor, 0)))
+                              FROM order_lines WHERE {' AND '.join(where)} GROUP BY business_day, currency
+                              ORDER BY business_day, currency""", parameters)
+        return [CurrencyDay(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
+
+    def converted_sales(self, windows: Sequence[Window], conversion: Conversion) -> list[ConvertedSales]:
+        """The lines of `windows` in other currencies than `conversion.into`, by business day, seller and
+        currency: how many, their sum as sold, and converted (each line once, as the totals convert it)."""
+        found: list[ConvertedSales] = []
+        inside = getattr(self._snapshots, "cursor", None) is not None
+        for window in windows:
+            where, parameters = totals_sql.window_where(window, bounded=not inside)
+            where.append(f"l.currency <> {sql.literal(conversion.into)}")
+            rows = self._read(f"""SELECT business_day, seller, currency, count(*), sum(amount_minor), sum(amount_c)
+                                  FROM ({totals_sql.converted_lines(conversion, where)})
+                                  GROUP BY business_day, seller, currency ORDER BY business_day, seller, currency""",
+                              parameters)
+            found += [ConvertedSales(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in rows]
+        return found
+
     # -- shared views (alliance.datashare): a member's sales, only what its policy lets out -------------
     def view_rows(self, alliance: str, seller: str, currency: str, fields: Sequence[str], filters: Sequence[Any],
                   sort: tuple[str, bool] | None, limit: int, offset: int) -> list[dict[str, Any]]:
-        where, parameters = views_sql.view_where(filters, minor_digits(currency))
+        where, parameters = views_sql.view_where(filters, minor_digits(currency), currency)
         order = f"{views_sql.VIEW_COLUMNS[sort[0]]} {'DESC' if sort[1] else 'ASC'}, line_id" if sort else "business_day, line_id"
         columns = ", ".join(views_sql.VIEW_COLUMNS[f] for f in fields)
-        rows = self._read(f"SELECT {columns} FROM order_lines WHERE alliance = ? AND seller = ?{where} "
+        # Each line's money in its own currency (named when it is not the alliance's).
+        rows = self._read(f"SELECT {columns}, currency FROM order_lines WHERE alliance = ? AND seller = ?{where} "
                           f"ORDER BY {order} LIMIT ? OFFSET ?", [alliance, seller, *parameters, limit, offset])
-        return [{f: views_sql.shown(f, v, currency) for f, v in zip(fields, row, strict=True)} for row in rows]
+        return [{f: views_sql.shown(f, v, row[-1], named=row[-1] != currency) for f, v in zip(fields, row[:-1], strict=True)}
+                for row in rows]
 
     def view_groups(self, alliance: str, seller: str, currency: str, group_by: Sequence[str],
                     sums: Sequence[str]) -> list[Group]:
         """Every non-empty group of one seller's lines (keys, count and sums), in key order; which
         may be shown is data sharing's to decide (`datashare.facts.floor`)."""
         keys = ", ".join(views_sql.VIEW_COLUMNS[f] for f in group_by)
-        totals = "".join(f", sum({views_sql.VIEW_COLUMNS[f]})" for f in sums)
+        # Money sums only the alliance currency's lines (amounts in different currencies do not add);
+        # every line is counted (docs/data-sharing.md).
+        totals = "".join(f", sum({views_sql.VIEW_COLUMNS[f]}) FILTER (WHERE currency = {sql.literal(currency)})"
+                         if f in views_sql.MONEY_FIELDS else f", sum({views_sql.VIEW_COLUMNS[f]})" for f in sums)
         rows = self._read(f"SELECT {keys + ', ' if keys else ''}count(*) AS n{totals} FROM order_lines "
                           f"WHERE alliance = ? AND seller = ?{' GROUP BY ' + keys if keys else ''}"
                           f"{' ORDER BY ' + keys if keys else ''}", [alliance, seller])

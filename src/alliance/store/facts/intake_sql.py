@@ -44,8 +44,8 @@ _CHECKS: tuple[tuple[tuple[str, str], ...], ...] = (
     (("NOT cost_ok", _R('not_decimal', _COST, 'cost')),),
     *(((f"abs({field}_minor) > {{line_limit}}", _R('over_line_limit', repr(field), field, '{line_limit_text}')),)
       for field in ("amount", "cost")),
-    (("currency IS NULL", _R('currency_missing')),
-     ("NOT coalesce(currency_ok, false)", _R('other_currency', 'currency'))),
+    (("currency IS NULL OR currency_t = ''", _R('currency_missing')),
+     ("NOT coalesce(currency_ok, false)", _R('unknown_currency', 'currency'))),
     (("strangers IS NOT NULL", _R('strangers', 'strangers')),),
     (("amount_ok AND starts_with(amount_t, '-') AND (refund_of_t IS NULL OR refund_of_t = '')",
       _R('refund_needs_sale')),),
@@ -88,7 +88,7 @@ trimmed AS (
     SELECT *,
         trim(line_id) AS lid, trim(order_id) AS order_id_t, trim(seller) AS seller_t,
         trim(product_owner) AS product_owner_t, trim(channel) AS channel_t, trim(sku) AS sku_t,
-        trim(quantity) AS quantity_t, trim(amount) AS amount_t, trim(cost) AS cost_t, trim(currency) AS currency_t,
+        trim(quantity) AS quantity_t, trim(amount) AS amount_t, trim(cost) AS cost_t, upper(trim(currency)) AS currency_t,
         trim(refund_of) AS refund_of_t,
         -- the usual offset, `+08:00`: read by position, not by the patterns below (which find the
         -- same hours and minutes in it, at ~5x the cost)
@@ -109,24 +109,40 @@ typed AS (
         CASE WHEN usual_offset THEN {{'hh': substr(occurred_at, -5, 2), 'mm': substr(occurred_at, -2, 2)}}
              ELSE regexp_extract(occurred_at, '[+-]([0-9]{{2}}):?([0-9]{{2}})?$', ['hh', 'mm']) END AS offset_parts,
         CASE WHEN regexp_matches(quantity_t, '^-?[0-9]{{1,9}}$') THEN CAST(quantity_t AS INTEGER) END AS qty,
-        regexp_matches(amount_t, {amount}) AS amount_ok,
-        (cost IS NULL OR cost_t = '' OR regexp_matches(cost_t, {amount})) AS cost_ok,
-        currency_t = {currency} AS currency_ok,
+        -- the currency's places (NULL: not an ISO 4217 code; an amount is then read with up to 4)
+        cur.digits,
+        cur.digits IS NOT NULL AS currency_ok,
+        CASE WHEN contains(amount_t, '.') THEN length(amount_t) - instr(amount_t, '.') ELSE 0 END AS amount_places,
+        CASE WHEN contains(cost_t, '.') THEN length(cost_t) - instr(cost_t, '.') ELSE 0 END AS cost_places,
         st.names AS strangers,
         rp.first_row
-    FROM trimmed s LEFT JOIN strangers st USING (row_no) LEFT JOIN repeats rp ON rp.lid = s.lid
+    FROM trimmed s LEFT JOIN currencies cur ON cur.code = s.currency_t
+        LEFT JOIN strangers st USING (row_no) LEFT JOIN repeats rp ON rp.lid = s.lid
+),
+judged AS (
+    SELECT *,
+        regexp_matches(amount_t, {amount}) AND amount_places <= coalesce(digits, 4)
+            AND (length(amount_t) - amount_places - CASE WHEN contains(amount_t, '.') THEN 1 ELSE 0 END - CASE WHEN starts_with(amount_t, '-') THEN 1 ELSE 0 END) + coalesce(digits, 0) <= 18 AS amount_ok,
+        (cost IS NULL OR cost_t = '' OR (regexp_matches(cost_t, {amount}) AND cost_places <= coalesce(digits, 4)
+            AND (length(cost_t) - cost_places - CASE WHEN contains(cost_t, '.') THEN 1 ELSE 0 END - CASE WHEN starts_with(cost_t, '-') THEN 1 ELSE 0 END) + coalesce(digits, 0) <= 18)) AS cost_ok
+    FROM typed
 ),
 scaled AS (
     SELECT *,
-        CASE WHEN amount_ok THEN CAST(CAST(amount_t AS {decimal}) * {scale} AS BIGINT) END AS amount_minor,
-        CASE WHEN cost_ok AND cost IS NOT NULL AND cost_t <> ''
-             THEN CAST(CAST(cost_t AS {decimal}) * {scale} AS BIGINT) END AS cost_minor,
+        -- minor units as integers: the digits without the point, times 10 for each place not written
+        -- (whole digits and the currency's places are at most 18, so BIGINT holds every amount exactly)
+        CASE WHEN amount_ok AND currency_ok
+             THEN CAST(replace(amount_t, '.', '') AS BIGINT) * CAST(10 ** (digits - amount_places) AS BIGINT) END
+            AS amount_minor,
+        CASE WHEN cost_ok AND currency_ok AND cost IS NOT NULL AND cost_t <> ''
+             THEN CAST(replace(cost_t, '.', '') AS BIGINT) * CAST(10 ** (digits - cost_places) AS BIGINT) END
+            AS cost_minor,
         {business_day} AS business_day,
         coalesce(TRY_CAST(offset_parts.hh AS INTEGER) * 60 + coalesce(TRY_CAST(offset_parts.mm AS INTEGER), 0)
                  <= {max_offset} AND coalesce(TRY_CAST(offset_parts.mm AS INTEGER), 0) < 60, true) AS offset_ok,
         seller_t IN (SELECT code FROM members) AS seller_member,
         product_owner_t IN (SELECT code FROM members) AS product_owner_member
-    FROM typed
+    FROM judged
 )
 SELECT *, """ + _REASON + """ AS reason
 FROM scaled
@@ -232,7 +248,7 @@ WHERE classified.row_no = r.row_no AND r.running > ?
 """
 
 # A refund (a line with refund_of) reverses a sale of the same alliance: a line stored before or new
-# in this file, not itself a refund, sold by the same seller (an alliance has one currency), and a
+# in this file, not itself a refund, sold by the same seller in the same currency, and a
 # sale's refunds together (those stored first, then this file's in file order) never exceed it. A
 # refund sent before its sale is rejected: send it again with or after the sale (its line_id makes
 # sending it twice harmless). See docs/settlement.md.
@@ -240,13 +256,14 @@ _REFUNDS_SQL = """
 UPDATE classified SET status = 'rejected', reason = r.why
 FROM (
     WITH refunds AS (
-        SELECT row_no, refund_of, seller, amount_minor FROM classified WHERE status = 'new' AND refund_of IS NOT NULL
+        SELECT row_no, refund_of, seller, currency, amount_minor FROM classified
+        WHERE status = 'new' AND refund_of IS NOT NULL
     ),
     sales AS (
-        SELECT line_id, seller, amount_minor, refund_of FROM order_lines
+        SELECT line_id, seller, currency, amount_minor, refund_of FROM order_lines
         WHERE alliance = ? AND line_id IN (SELECT refund_of FROM refunds)
         UNION ALL
-        SELECT line_id, seller, amount_minor, refund_of FROM classified
+        SELECT line_id, seller, currency, amount_minor, refund_of FROM classified
         WHERE status = 'new' AND line_id IN (SELECT refund_of FROM refunds)
     ),
     refunded AS (
@@ -255,9 +272,10 @@ FROM (
     ),
     judged AS (
         SELECT r.row_no, r.refund_of, r.seller, s.seller AS sold_by, s.refund_of AS sale_refund_of,
+               r.currency, s.currency AS sold_in,
                s.amount_minor AS sold, -coalesce(b.amount_minor, 0) AS refunded_before, s.line_id IS NOT NULL AS found,
                s.amount_minor + coalesce(b.amount_minor, 0)
-                   + sum(CASE WHEN s.seller = r.seller THEN r.amount_minor ELSE 0 END)
+                   + sum(CASE WHEN s.seller = r.seller AND s.currency = r.currency THEN r.amount_minor ELSE 0 END)
                      OVER (PARTITION BY r.refund_of ORDER BY r.row_no) AS remaining
         FROM refunds r LEFT JOIN sales s ON s.line_id = r.refund_of LEFT JOIN refunded b ON b.refund_of = r.refund_of
     )
@@ -265,6 +283,7 @@ FROM (
         WHEN NOT found THEN """ + sql_reason("no_sale", "refund_of") + """
         WHEN sale_refund_of IS NOT NULL THEN """ + sql_reason("refunds_refund", "refund_of") + """
         WHEN sold_by <> seller THEN """ + sql_reason("other_seller", "refund_of", "sold_by", "seller") + """
+        WHEN sold_in <> currency THEN """ + sql_reason("other_currency_refund", "refund_of", "sold_in", "currency") + """
         WHEN remaining < 0 THEN """ + sql_reason("refunds_exceed", "refund_of", "sold", "refunded_before") + """
         END AS why
     FROM judged

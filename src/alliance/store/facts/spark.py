@@ -36,9 +36,10 @@ import os
 import threading
 import warnings
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from alliance.settlement.facts import GROUP_COLUMNS, Arrival, TotalsQuery, TotalsRow, Window
+from alliance.settlement.facts import GROUP_COLUMNS, Arrival, Conversion, TotalsQuery, TotalsRow, Window
 from alliance.sharing.agreement import Selector
 
 if TYPE_CHECKING:
@@ -117,12 +118,19 @@ class SparkLineTotals:
         if not queries:
             return []
         answers: list[list[TotalsRow]] = [[] for _ in queries]
-        for row in aggregate(self.lines(), queries).collect():
-            grouping = tuple(c for c in GROUP_COLUMNS if not row[f"g_{c}"])
-            query = queries[row["query"]]
-            if grouping in query.groupings:  # (the other sets of the scan are other queries')
-                answers[row["query"]].append(TotalsRow(grouping, tuple(row[c] for c in grouping), int(row["amount"]),
-                                                       int(row["cost"] or 0) if query.with_cost else 0))
+        # One job per conversion (a run's queries share one: one job in practice).
+        by_conversion: dict[Conversion | None, list[int]] = {}
+        for number, query in enumerate(queries):
+            by_conversion.setdefault(query.conversion, []).append(number)
+        for conversion, numbers in by_conversion.items():
+            asked = [queries[n] for n in numbers]
+            for row in aggregate(self.lines(), asked, conversion).collect():
+                grouping = tuple(c for c in GROUP_COLUMNS if not row[f"g_{c}"])
+                query = asked[row["query"]]
+                if grouping in query.groupings:  # (the other sets of the scan are other queries')
+                    answers[numbers[row["query"]]].append(TotalsRow(
+                        grouping, tuple(row[c] for c in grouping), int(row["amount"]),
+                        int(row["cost"] or 0) if query.with_cost else 0))
         return answers
 
 
@@ -187,7 +195,47 @@ def selector_filter(select: Selector) -> Column | None:
     return _all(parts) if parts else None
 
 
-def aggregate(lines: DataFrame, queries: Sequence[TotalsQuery]) -> DataFrame:
+def converted(lines: DataFrame, conversion: Conversion) -> DataFrame:
+    """The lines with `amount_minor` and `cost_minor` as a `Conversion` counts them: each line's
+    amount, and its amount less cost, converted once at its day's factor and rounded half-even, in
+    DECIMAL(38, 0) (exact: at most 10^14 minor units times a factor below 10^16); cost becomes the
+    converted amount less the converted profit (see `settlement.facts.TotalsQuery`). A line with no
+    factor fails the job (settlement checks every rate before it asks)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import DateType, DecimalType, StringType, StructField, StructType
+
+    wide = DecimalType(38, 0)
+    schema = StructType([StructField("f_day", DateType()), StructField("f_currency", StringType()),
+                         StructField("num", wide), StructField("den", wide)])
+    factors = lines.sparkSession.createDataFrame(
+        [(day, currency, Decimal(num), Decimal(den)) for day, currency, num, den in conversion.factors], schema)
+    joined = lines.join(F.broadcast(factors), (F.col("business_day") == F.col("f_day"))
+                        & (F.col("currency") == F.col("f_currency")), "left")
+
+    def convert(minor: Column) -> Column:
+        product = minor.cast(wide) * F.col("num")
+        magnitude = F.abs(product)
+        # A DECIMAL quotient is rounded to its scale, so its floor may be one off either way: the
+        # remainder says which, and puts it right (q, r exact: magnitude = q * den + r, 0 <= r < den).
+        q0 = F.floor(magnitude / F.col("den")).cast(wide)
+        r0 = magnitude - q0 * F.col("den")
+        q = F.when(r0 < 0, q0 - 1).when(r0 >= F.col("den"), q0 + 1).otherwise(q0)
+        r = magnitude - q * F.col("den")
+        up = (2 * r > F.col("den")) | ((2 * r == F.col("den")) & (q % 2 == 1))
+        rounded = F.signum(product).cast(wide) * (q + F.when(up, 1).otherwise(0))
+        return (F.when(F.col("currency") == F.lit(conversion.into), minor.cast(wide))
+                .when(F.col("num").isNull(), F.raise_error(F.concat(F.lit("no exchange rate of "), F.col("currency"),
+                                                                     F.lit(" for "), F.col("business_day").cast("string"))))
+                .otherwise(rounded))
+
+    amount = convert(F.col("amount_minor"))
+    profit = convert(F.col("amount_minor") - F.coalesce(F.col("cost_minor"), F.lit(0)))
+    return joined.withColumn("amount_c", amount).withColumn("profit_c", profit) \
+        .drop("amount_minor", "cost_minor").withColumnRenamed("amount_c", "amount_minor") \
+        .withColumn("cost_minor", F.col("amount_minor") - F.col("profit_c"))
+
+
+def aggregate(lines: DataFrame, queries: Sequence[TotalsQuery], conversion: Conversion | None = None) -> DataFrame:
     """Every query's sums from one scan: rows of (query, g_<column> flags, the three key columns,
     amount, cost).
 
@@ -212,6 +260,8 @@ def aggregate(lines: DataFrame, queries: Sequence[TotalsQuery]) -> DataFrame:
         # Also as a filter of the scan, which Parquet readers push down (PushedFilters): a row
         # group of later arrivals is skipped by its statistics.
         days = days & (F.col("ingested_us") <= F.lit(max(b for b in bounds if b is not None)))
+    if conversion is not None:
+        lines = converted(lines.where(days), conversion)
     tagged = lines.where(days).select(
         "amount_minor", "cost_minor", *GROUP_COLUMNS,
         F.explode(F.filter(F.array(*tags), lambda tag: tag.isNotNull())).alias("query"))

@@ -16,9 +16,13 @@ VIEW_COLUMNS = {"business_day": "business_day", "channel": "channel", "sku": "sk
 MONEY_FIELDS = ("amount", "cost")
 
 
-def view_where(filters: Sequence[Any], digits: int) -> tuple[str, list[Any]]:
-    """SQL for already-checked filters (fields and operators come from a closed list)."""
+def view_where(filters: Sequence[Any], digits: int, currency: str) -> tuple[str, list[Any]]:
+    """SQL for already-checked filters (fields and operators come from a closed list). A filter on
+    money is in the alliance's currency and picks lines in that currency only."""
     clauses, parameters = [], []
+    if any(f.field in MONEY_FIELDS for f in filters):
+        clauses.append("currency = ?")
+        parameters.append(currency)
     for f in filters:
         assert f.field in VIEW_COLUMNS and f.op in ("=", ">=", "<=")
         value = f.value
@@ -33,11 +37,14 @@ def view_where(filters: Sequence[Any], digits: int) -> tuple[str, list[Any]]:
     return "".join(f" AND {c}" for c in clauses), parameters
 
 
-def shown(field: str, value: Any, currency: str) -> Any:
+def shown(field: str, value: Any, currency: str, *, named: bool = False) -> Any:
+    """A value as a view shows it: money as decimal text in `currency` (followed by its code when
+    `named`: a line in another currency than the alliance's)."""
     if value is None:
         return None
     if field in MONEY_FIELDS:
-        return Money(int(value), currency).amount_text()
+        text = Money(int(value), currency).amount_text()
+        return f"{text} {currency}" if named else text
     if isinstance(value, date):
         return value.isoformat()
     return value

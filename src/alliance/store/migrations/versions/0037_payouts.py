@@ -1,7 +1,7 @@
 """Payouts in the payee's currency: each member's payout currency (append-only) and the payouts.
 
-Revision ID: 0036_payouts
-Revises: 0035_ip_register
+Revision ID: 0037_payouts
+Revises: 0036_run_conversions
 Create Date: 2026-12-05
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 from alliance.store import row_security
 from alliance.store.types import UtcDateTime
 
-revision = "0036_payouts"
-down_revision = "0035_ip_register"
+revision = "0037_payouts"
+down_revision = "0036_run_conversions"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,98 @@
+"""The rates a settlement run converts by: every business day and foreign currency its lines hold.
+
+Before a run (or a replay, or a report) reads any totals, it asks the fact store which (business day,
+currency) pairs the lines it will read hold, and looks each foreign one up in the alliance's
+exchange-rate register: a pair without its rate stops the run (`RateMissing`, naming the currency
+and the day) before anything is computed, so nothing is half-settled. The rates found become a
+`Conversion`, the exact factors the fact store (DuckDB or Spark) converts each line by.
+
+The day limit (alliance.core.limits) bounds what a day carries in each currency's minor units, at
+import; converted, a day could carry more (a currency worth many of the settlement currency's
+units): the day's volume, converted, is checked here against the same limit, so every statement
+amount still fits its 64-bit column (`DayOverConverted`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from alliance.core.errors import InvalidInput
+from alliance.core.limits import DAY_LIMIT_MINOR
+from alliance.core.messages import Message
+from alliance.core.money import Money
+from alliance.settlement.facts import Adjusting, Conversion, CurrencyDay, SettlementFacts, Window
+from alliance.settlement.fx.conversion import RateMissing, convert, factor
+from alliance.settlement.fx.rates import Rate, rate_text
+from alliance.settlement.totals import Period, window
+from alliance.store.database import Store
+from alliance.store.fx_repository import FxRepository
+from alliance.store.settlement_repository import StoredConversion
+
+
+class DayOverConverted(InvalidInput):
+    code = "day_over_converted"
+    title = Message("Day too large once converted")
+
+
+@dataclass(frozen=True, slots=True)
+class RunRates:
+    """What a run converts by: `conversion` (None when every line is in the settlement currency)
+    and the register's rates it used, by (business day, currency), with their sources."""
+
+    conversion: Conversion | None = None
+    used: dict[tuple[date, str], Rate] = field(default_factory=dict)
+
+    def rate_text(self, day: date, currency: str) -> str:
+        return rate_text(self.used[(day, currency)].rate)
+
+
+def run_rates(store: Store, facts: SettlementFacts, alliance_id: int, alliance_code: str, currency: str,
+              first: date, last: date, seen_by: int | None) -> RunRates:
+    """The rates for the lines of [first, last] (those that arrived by `seen_by`), or RateMissing for
+    the first (day, currency) without one; DayOverConverted for a day too large once converted."""
+    held = facts.currency_days(alliance_code, first, last, seen_by)
+    foreign = [d for d in held if d.currency != currency]
+    if not foreign:
+        return RunRates()
+    with store.unit_of_work() as uow:
+        stored = {r.key: r for r in FxRepository(uow.connection).between(alliance_id, first, last)}
+    used: dict[tuple[date, str], Rate] = {}
+    for held_day in foreign:  # in day order, then currency: the first missing is the one named
+        rate = stored.get((held_day.day, held_day.currency))
+        if rate is None:
+            raise RateMissing(held_day.currency, held_day.day, currency)
+        used[(held_day.day, held_day.currency)] = rate
+    _check_days(held, used, currency)
+    factors = tuple((day, code, *factor(rate.rate, code, currency)) for (day, code), rate in sorted(used.items()))
+    return RunRates(Conversion(currency, factors), used)
+
+
+def _check_days(held: Sequence[CurrencyDay], used: dict[tuple[date, str], Rate], currency: str) -> None:
+    volume: dict[date, int] = {}
+    for d in held:
+        converted = d.volume if d.currency == currency else \
+            convert(d.volume, d.currency, currency, used[(d.day, d.currency)].rate).minor
+        # Each line is rounded on its own: at most half a minor unit each away from the total's conversion.
+        volume[d.day] = volume.get(d.day, 0) + converted + d.lines
+    for day, total in sorted(volume.items()):
+        if total > DAY_LIMIT_MINOR:
+            raise DayOverConverted(Message(
+                "business day {day} carries more than {limit} {currency} of amounts and costs once converted at its "
+                "rates, the most one alliance's day may: split the alliance's lines or settle in another currency",
+                day=day.isoformat(), limit=Money(DAY_LIMIT_MINOR, currency).amount_text(), currency=currency))
+
+
+def converted_sales(facts: SettlementFacts, alliance_code: str, day: date, late: Mapping[date, int],
+                    adjusting: Adjusting | None, seen_by: int | None, rates: RunRates) -> list[StoredConversion]:
+    """What a run converts, as it keeps it: the day's lines, and the late lines of closed days it
+    settles (as adjustments), by business day, seller and currency, each with the rate used."""
+    if rates.conversion is None:
+        return []
+    windows: list[Window] = [window(Period.TODAY, alliance_code, day, None, seen_by)]
+    if adjusting is not None:
+        windows += [window(Period.TODAY, alliance_code, late_day, adjusting, seen_by) for late_day in late]
+    return [StoredConversion(c.day, c.seller, c.currency, rates.rate_text(c.day, c.currency),
+                             rates.used[(c.day, c.currency)].source, c.lines, c.original, c.converted, c.day != day)
+            for c in facts.converted_sales(windows, rates.conversion)]

@@ -1,0 +1,195 @@
+"""A cross-border alliance: it settles in CNY, its members sell in CNY, USD and EUR.
+
+Each foreign line is converted once, on its own business day's rate, half-even to the fen; a day
+with a line in a currency that has no rate for that day stops (naming the currency and the day)
+and stores nothing, then settles once the rate is imported; the statement shows what was sold and
+what it counted as; the journal books the conversions in their own accounts and `bean-check`
+passes; the ledger vouches for the conversions and catches an altered one.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from alliance.access.roles import Principal, Role
+from alliance.core.clock import FrozenClock
+from alliance.core.money import Money, apportion
+from alliance.ledger import service as ledger
+from alliance.registry import service as registry
+from alliance.settlement import service
+from alliance.settlement.fx import service as fx
+from alliance.settlement.fx.conversion import RateMissing, convert
+from alliance.settlement.journal import beancount, to_csv
+from alliance.sharing import service as sharing
+from alliance.store.database import Store
+from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
+from alliance.store.tables import settlement_conversions, settlement_runs
+from tests.support.factories import admin_of, credit_code, make_alliance
+
+CODE = "xb"
+AGREEMENT = """
+agreement: cross-border
+effective_from: 2026-12-01
+parties: [SH, US, DE]
+rules:
+  - {id: share, kind: fixed_split, select: {product_owner: SH}, base: revenue, shares: {SH: 0.6, US: 0.25, DE: 0.15}}
+  - {id: margin, kind: fixed_split, select: {product_owner: US}, base: profit, shares: {US: 0.5, SH: 0.5}}
+"""
+HEADER = "line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,cost,refund_of,currency"
+COORDINATOR = Principal("coord", Role.COORDINATOR, CODE, kind="user")
+USD, EUR = Decimal("7.1234"), Decimal("7.5213")
+
+
+def at(day: int, hour: int = 2) -> FrozenClock:
+    return FrozenClock(datetime(2026, 12, day, hour, tzinfo=UTC))
+
+
+@pytest.fixture
+def stores(store: Store, clock: FrozenClock, tmp_path: Path) -> Stores:
+    make_alliance(store, clock, code=CODE)
+    for n, code in ((1, "SH"), (2, "US"), (3, "DE")):
+        registry.add_member(store, CODE, {"code": code, "name": f"{code} 公司", "credit_code": credit_code(n)}, clock)
+    sharing.propose_version(store, CODE, AGREEMENT, "秘书长", clock)
+    for member in ("SH", "US", "DE"):
+        sharing.sign(store, CODE, "cross-border", 1, member, "代表", clock, principal=admin_of(CODE, member))
+    facts = FactStore(tmp_path / "facts.duckdb")
+    yield Stores(store, facts)  # type: ignore[misc]
+    facts.close()
+
+
+def ingest(stores: Stores, tmp_path: Path, rows: list[str], clock: FrozenClock, name: str) -> service.IngestReport:
+    path = tmp_path / name
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    return service.import_order_lines(stores, CODE, path, None, clock, all_or_nothing=False)
+
+
+def rates(store: Store, rows: str) -> None:
+    fx.import_csv(store, CODE, COORDINATOR, ("day,currency,rate,source\n" + rows).encode(), at(5))
+
+
+DAY5 = ["S1,O1,2026-12-05T10:00:00+08:00,SH,SH,store,A,1,1000.00,,,CNY",
+        "S2,O2,2026-12-05T11:00:00+08:00,US,SH,web,A,1,100.01,,,usd",
+        "S3,O3,2026-12-05T12:00:00+08:00,DE,SH,web,A,1,50.05,,,EUR",
+        "S4,O4,2026-12-05T13:00:00+08:00,US,US,web,B,2,80.00,30.33,,USD",
+        "S5,O5,2026-12-05T14:00:00+08:00,US,SH,web,A,1,0.07,,,USD"]
+
+
+def test_a_day_in_three_currencies_settles_once_every_rate_is_in(stores: Stores, tmp_path: Path) -> None:
+    store = stores.records
+    assert ingest(stores, tmp_path, DAY5, at(5, 12), "d5.csv").inserted == 5
+    rates(store, f"2026-12-05,USD,{USD},PBOC central parity\n")
+
+    # EUR has no rate on the 5th: the day stops, naming the currency and the day; nothing is kept.
+    with pytest.raises(RateMissing) as missing:
+        service.settle(stores, CODE, date(2026, 12, 5), "财务", at(6))
+    assert (missing.value.currency, missing.value.day) == ("EUR", date(2026, 12, 5))
+    assert "EUR" in str(missing.value.message) and "2026-12-05" in str(missing.value.message)
+    with store.engine.connect() as c:
+        assert c.execute(select(settlement_runs)).first() is None
+        assert c.execute(select(settlement_conversions)).first() is None
+    calendar = service.period_totals(store, CODE, date(2026, 12, 5), date(2026, 12, 5))
+    assert "EUR" in str(calendar.failures[date(2026, 12, 5)].reason)
+
+    # Supplied: the day settles, each line converted once at its day's rate.
+    rates(store, f"2026-12-05,EUR,{EUR},ECB reference\n")
+    result = service.settle(stores, CODE, date(2026, 12, 5), "财务", at(6, 3))
+    usd = [convert(m, "USD", "CNY", USD).minor for m in (10001, 7)]
+    eur = convert(5005, "EUR", "CNY", EUR).minor
+    share_base = 100000 + sum(usd) + eur
+    assert usd == [71241, 50] and eur == 37644  # 712.407..., 0.4986..., 376.441... CNY
+    margin_base = convert(8000 - 3033, "USD", "CNY", USD).minor  # the profit converted once, not amount and cost apart
+    assert margin_base == 35382
+    shares = {k: m.minor for k, m in apportion(Money(share_base, "CNY"), {
+        k: share_base * w for k, w in (("SH", Fraction(6, 10)), ("US", Fraction(1, 4)), ("DE", Fraction(3, 20)))}).items()}
+    halves = {k: m.minor for k, m in apportion(Money(margin_base, "CNY"), {
+        k: margin_base * Fraction(1, 2) for k in ("US", "SH")}).items()}
+    net = {k: v.minor for k, v in result.net.items()}
+    # Sellers owe what they collected of the shares; each party receives its share.
+    assert sum(net.values()) == 0
+    statement = service.statement(store, CODE, "US", date(2026, 12, 5))
+    assert {(l.rule_id, l.base_minor) for l in statement.lines if l.rule_id == "share"} >= {("share", share_base)} or \
+        any(l.base_minor == share_base for l in statement.lines)
+    assert any(l.base_minor == margin_base for l in statement.lines if l.rule_id == "margin")
+    earned = {l.rule_id: l.amount_minor for l in statement.lines if l.rate not in ("collected",) and l.amount_minor > 0}
+    assert earned.get("share") == shares["US"] and earned.get("margin") == halves["US"]
+
+    # The statement shows the sales as sold and as counted, with the rate and its source.
+    document = service.statement_document(CODE, "US", statement)
+    assert document["conversions"] == [{
+        "day": "2026-12-05", "currency": "USD", "rate": "7.1234", "source": "PBOC central parity", "lines": 3,
+        "original": "180.08", "converted": f"{Decimal(71241 + 50 + convert(8000, 'USD', 'CNY', USD).minor) / 100:.2f}",
+        "adjustment": False}]
+    assert service.statement_document(CODE, "SH", service.statement(store, CODE, "SH", date(2026, 12, 5)))[
+        "conversions"] == []
+
+    # The journal: an FX transaction per currency, each balanced, and bean-check accepts the file.
+    currency, entries = service.journal(store, CODE, date(2026, 12, 1), date(2026, 12, 31))
+    text = beancount(CODE, currency, entries)
+    assert "Equity:Alliance:XB:FX:USD  180.08 USD @@ 1282.78 CNY" in text  # 180.08 x 7.1234 = 1282.781...
+    assert "Equity:Alliance:XB:FX:EUR  50.05 EUR @@ 376.44 CNY" in text
+    assert "fx:usd" not in to_csv(entries) and "fx:USD" in to_csv(entries)
+    _bean_check(tmp_path, text)
+
+    # The ledger vouches for the conversions; altering one is caught.
+    assert ledger.verify_store(store, CODE).ok
+    with store.engine.begin() as c:
+        c.execute(update(settlement_conversions).where(settlement_conversions.c.currency == "EUR")
+                  .values(rate="7.6"))
+    report = ledger.verify_store(store, CODE)
+    assert not report.ok and "2026-12-05" in str(report.first_mismatch)
+
+
+def test_a_late_foreign_refund_converts_at_its_own_days_rate(stores: Stores, tmp_path: Path) -> None:
+    store = stores.records
+    ingest(stores, tmp_path, DAY5[:2], at(5, 12), "d5.csv")
+    rates(store, f"2026-12-05,USD,{USD},PBOC\n2026-12-06,USD,7.3,PBOC\n")
+    service.settle(stores, CODE, date(2026, 12, 5), "财务", at(6, 1))
+    # The refund of the 5th's USD sale arrives after the 5th closed: the 6th settles it, at the 5th's rate.
+    report = ingest(stores, tmp_path, ["R1,O2,2026-12-05T20:00:00+08:00,US,SH,web,A,1,-100.01,,S2,USD",
+                                       "R2,O1,2026-12-06T09:00:00+08:00,SH,SH,store,A,1,-1.00,,S1,USD"],
+                    at(6, 3), "late.csv")
+    assert report.inserted == 1 and "sold in CNY, not USD" in str(report.rejected[0].reason)
+    sixth = service.settle(stores, CODE, date(2026, 12, 6), "财务", at(7, 1))
+    assert sixth.late_lines == 1
+    statement = service.statement(store, CODE, "US", date(2026, 12, 6))
+    assert [c.adjustment for c in statement.conversions] == [True]
+    assert statement.conversions[0].converted_minor == -71241 and statement.conversions[0].rate == "7.1234"
+    assert all(l.adjustment_of == date(2026, 12, 5) for l in statement.lines)
+    # Across the two days, the USD sale and its refund cancel to the fen: what is left is the CNY sale's.
+    totals = service.period_totals(store, CODE, date(2026, 12, 5), date(2026, 12, 6))
+    left = {a: sum(day.get(a, 0) for day in totals.nets.values()) for a in ("SH", "US", "DE")}
+    assert left == {"SH": -40000, "US": 25000, "DE": 15000}
+    assert ledger.verify_store(store, CODE).ok
+
+
+def test_an_unknown_currency_or_places_beyond_its_own_are_refused(stores: Stores, tmp_path: Path) -> None:
+    report = ingest(stores, tmp_path, ["J1,O1,2026-12-05T10:00:00+08:00,SH,SH,store,A,1,100,,,JPY",
+                                       "J2,O2,2026-12-05T10:00:00+08:00,SH,SH,store,A,1,100.5,,,JPY",
+                                       "K1,O3,2026-12-05T10:00:00+08:00,SH,SH,store,A,1,1.234,,,KWD",
+                                       "X1,O4,2026-12-05T10:00:00+08:00,SH,SH,store,A,1,1.00,,,XYZ",
+                                       "E1,O5,2026-12-05T10:00:00+08:00,SH,SH,store,A,1,1.00,,,"], at(5, 12), "c.csv")
+    assert report.inserted == 2  # 100 JPY and 1.234 KWD
+    reasons = {r.line_id: str(r.reason) for r in report.rejected}
+    assert "amount '100.5' is not a decimal with the currency's places" in reasons["J2"]
+    assert "currency 'XYZ' is not an ISO 4217 code" in reasons["X1"]
+    assert "every line names its ISO 4217 currency" in reasons["E1"]
+    lines = stores.facts.lines(CODE, "CNY", date(2026, 12, 5), date(2026, 12, 5))
+    assert sorted(l.amount.minor for l in lines) == [100, 1234]
+
+
+def _bean_check(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "journal.beancount"
+    path.write_text(text, encoding="utf-8")
+    tool = shutil.which("bean-check") or str(Path(sys.executable).parent / "bean-check")
+    done = subprocess.run([tool, str(path)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
