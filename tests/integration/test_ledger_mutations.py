@@ -55,6 +55,8 @@ from alliance.store.tables import ratings as rating_rows
 from alliance.store.tables import milestones as milestone_rows
 from alliance.store.tables import fx_rates
 from alliance.store.tables import ip_versions
+from alliance.store.tables import payouts as payout_rows
+from alliance.store.tables import payout_currency_choices
 from tests.support.factories import admin_of, credit_code, make_alliance, member_values
 from tests.support.web import in_chinese
 
@@ -188,6 +190,12 @@ def _record_everything(store: Store, clock: FrozenClock, tmp_path: Path) -> None
     ip.register_foreground(store, "nb", coordinator, clock, kind="patent", title="密封结构", number="CN2",
                            contributors=[("M0001", "1/3"), ("M0002", "2/3")])
     ip.change(store, "nb", 2, coordinator, clock, contributors=[("M0001", "1/2"), ("M0002", "1/2")])
+    # A payout of M0001's closed day, in the settlement currency (recorded last as well).
+    from alliance.settlement import payout_service
+
+    payout_service.set_currency(store, "nb", "M0002", "USD", clock, principal=admin_of("nb", "M0002"))
+    payout_service.record(store, "nb", "M0001", date(2027, 1, 15), date(2027, 1, 15), date(2027, 1, 16), clock,
+                          principal=coordinator)
     report = ledger.verify_store(store, "nb")
     assert report.ok, report.first_mismatch
     assert report.entries >= 17 and report.checkpoints == report.entries  # one checkpoint a write
@@ -500,6 +508,23 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
     ("IP register version: licence widened", lambda c, aid: c.execute(update(ip_versions).where(
         ip_versions.c.alliance_id == aid, ip_versions.c.owner == "M0001").values(licence_exclusive=True)),
      "IP asset 1 version 1 differs from what was recorded"),
+    ("payout: an amount edited", lambda c, aid: c.execute(update(payout_rows).where(
+        payout_rows.c.alliance_id == aid).values(paid_minor=1)),
+     "payout 1 differs from what was recorded: its stored row (owed"),
+    ("payout: its days moved", lambda c, aid: c.execute(update(payout_rows).where(
+        payout_rows.c.alliance_id == aid).values(last_day=date(2027, 1, 16))), "last_day is '2027-01-16'"),
+    ("payout deleted", lambda c, aid: c.execute(delete(payout_rows).where(payout_rows.c.alliance_id == aid)),
+     "payout 1 was recorded but is no longer stored"),
+    ("payout currency choice: currency edited", lambda c, aid: c.execute(update(payout_currency_choices).where(
+        payout_currency_choices.c.alliance_id == aid).values(currency="EUR")),
+     "payout currency choice 1 of M0002 differs from what was recorded: currency is 'EUR'"),
+    ("payout currency choice forged", lambda c, aid: c.execute(insert(payout_currency_choices).values(
+        alliance_id=aid, member_code="M0001", currency="JPY", set_at=datetime(2027, 1, 16, tzinfo=UTC),
+        set_by="user:x")), "payout currency choice 1 of M0001: is stored but no ledger entry records it"),
+    ("payout forged", lambda c, aid: c.execute(insert(payout_rows).from_select(
+        [n for n in payout_rows.c.keys() if n != "id"],
+        select(*[payout_rows.c[n] if n != "number" else literal(2) for n in payout_rows.c.keys() if n != "id"]).where(
+            payout_rows.c.alliance_id == aid))), "payout 2: is stored but no ledger entry records it"),
     ("IP register version forged", lambda c, aid: c.execute(insert(ip_versions).from_select(
         [n for n in ip_versions.c.keys() if n != "id"],
         select(*[ip_versions.c[n] if n != "version" else literal(3) for n in ip_versions.c.keys() if n != "id"]).where(

@@ -95,6 +95,9 @@ COMMANDS: dict[str, Entry] = {
                     "Partner star ratings: inputs, weights, runs, approvals, tiers and the elimination procedure."),
     "rates": Entry("alliance.cli.exchange_rates:app",
                    "Exchange rates into the settlement currency: import them (all or nothing), list them."),
+    "payout": Entry("alliance.cli.payouts:app",
+                    "Payouts in the payee's currency: choose a member's currency, record a payout of closed days, "
+                    "list and show them."),
 }
 
 

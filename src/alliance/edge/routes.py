@@ -399,6 +399,18 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/health/pledges"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/health/pledges/{number}/deliveries"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/health/review"): Action.MANAGE_ALLIANCE,
+    # -- payouts in the payee's currency (settlement.payout_service): read as statements are (a
+    # member's people: their own); the currency is chosen by the member's own admin or the
+    # coordinator (the member is in the body: the service keeps a member admin to its own); the
+    # coordinator records payouts.
+    ("GET", "/api/v1/alliances/{code}/payouts"): Action.READ_MEMBER_DATA,
+    ("POST", "/api/v1/alliances/{code}/payouts"): Action.MANAGE_ALLIANCE,
+    ("GET", "/api/v1/alliances/{code}/payouts/{number}"): Action.READ_MEMBER_DATA,
+    ("GET", "/api/v1/alliances/{code}/payouts/currencies"): Action.READ_MEMBER_DATA,
+    ("PUT", "/api/v1/alliances/{code}/payouts/currencies"): Action.ACT_FOR_MEMBER,
+    ("GET", "/alliances/{code}/payouts"): Action.READ_MEMBER_DATA,
+    ("POST", "/alliances/{code}/payouts"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/payouts/currency"): Action.ACT_FOR_MEMBER,
     # -- exchange rates (settlement.fx): imported as order lines are (the coordinator, the platform);
     # every role of the alliance reads the register.
     ("GET", "/api/v1/alliances/{code}/exchange-rates"): Action.READ_RECORDS,

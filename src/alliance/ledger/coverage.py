@@ -64,6 +64,8 @@ class Rows:
     milestones: list[Mapping[str, Any]] = field(default_factory=list)   # id, agreement, rule, version, evidence, status, ...
     fx_rates: list[Mapping[str, Any]] = field(default_factory=list)     # exchange rates: import, day, currency, rate, source
     ip_versions: list[Mapping[str, Any]] = field(default_factory=list)  # IP register: asset, version, ... (ip.model)
+    payouts: list[Mapping[str, Any]] = field(default_factory=list)      # payouts: number, member, days, amounts, ...
+    payout_currencies: list[Mapping[str, Any]] = field(default_factory=list)  # member, currency, set_by, in order
 
 
 @dataclass(frozen=True)
@@ -681,11 +683,76 @@ class IpVersionKind(RecordedKind):
         return Message("IP asset {asset} version {version}", asset=key[0], version=key[1])
 
 
+class PayoutKind(RecordedKind):
+    """A payout in the payee's currency (settlement.payout_service): its entry states the member, the
+    days paid, the payout day and currency, and the SHA-256 of the whole stored row (amounts, rate and
+    its source, the difference), recomputed from the stored row: a payout is never changed, so an
+    edited amount is named here."""
+
+    name = "payout"
+    events = (events.PAYOUT_RECORDED,)
+    FIELDS = ("member", "first_day", "last_day", "payout_day", "payee_currency")
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("payout")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        return {**{name: payload.get(name) for name in self.FIELDS}, "sha256": payload.get("sha256")}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(p["number"]),): {**{name: p[name] for name in self.FIELDS}, "sha256": value_digest(dict(p)),
+                                      "row": dict(p)}
+                for p in rows.payouts}
+
+    def differences(self, claimed: Fields, stored: Fields) -> list[Message]:
+        found = [m for name, value in claimed.items() if name != "sha256" and stored.get(name) != value
+                 for m in [Message("{field} is {stored!r}, the ledger recorded {recorded!r}", field=name,
+                                   stored=stored.get(name), recorded=value)]]
+        if stored["sha256"] != claimed.get("sha256"):
+            row = stored["row"]
+            found.append(Message("its stored row (owed {owed} {settlement}, paid {paid} {payee} at {rate}, value back "
+                                 "{back}, difference {difference}) no longer hashes to the recorded sha256 (edited "
+                                 "after it was recorded)", owed=row["owed_minor"], settlement=row["settlement_currency"],
+                                 paid=row["paid_minor"], payee=row["payee_currency"], rate=row["rate"],
+                                 back=row["value_back_minor"], difference=row["difference_minor"]))
+        return found
+
+    def describe(self, key: Key) -> Message:
+        return Message("payout {number}", number=key[0])
+
+
+class PayoutCurrencyKind(RecordedKind):
+    """A member's payout currency chosen (append-only): each `payout.currency_set` entry states the
+    member, the choice's number among the member's choices, the currency and who chose it, compared
+    with the member's stored choices in the order they were made."""
+
+    name = "payout currency choice"
+    events = (events.PAYOUT_CURRENCY_SET,)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("member")), str(payload.get("choice")))
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        return {"currency": payload.get("currency"), "set_by": payload.get("set_by")}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        found: dict[Key, Fields] = {}
+        counts: dict[str, int] = {}
+        for c in rows.payout_currencies:
+            counts[c["member"]] = counts.get(c["member"], 0) + 1
+            found[(str(c["member"]), str(counts[c["member"]]))] = {"currency": c["currency"], "set_by": c["set_by"]}
+        return found
+
+    def describe(self, key: Key) -> Message:
+        return Message("payout currency choice {choice} of {member}", choice=key[1], member=key[0])
+
+
 KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersionKind(), SignatureKind(),
                                    PowerOfAttorneyKind(), ClosedDayKind(), ScreeningRunKind(), PilotDecisionKind(),
                                    DisputeKind(), ProposalKind(), WeightTableKind(), CorrectionKind(),
                                    MinutesSignOffKind(), KpiCatalogueKind(), StarRatingKind(), MilestoneKind(),
-                                   ExchangeRateImportKind(), IpVersionKind())
+                                   ExchangeRateImportKind(), IpVersionKind(), PayoutKind(),
+                                   PayoutCurrencyKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 
 

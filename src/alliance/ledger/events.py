@@ -78,6 +78,13 @@ FX_RATES_IMPORTED = "fx.rates_imported"
 # shares, licence, ...), each with the SHA-256 of the version's fields.
 IP_REGISTERED = "ip.registered"
 IP_CHANGED = "ip.changed"
+# Payouts in the payee's currency (settlement.payout_service): the payout's number, member, days,
+# payout day and currency, and the SHA-256 of its stored row (the amounts and the rate: members read
+# the ledger, and a member's payout is its own).
+PAYOUT_RECORDED = "payout.recorded"
+# A member's payout currency chosen (append-only): the member, the currency, the choice's number
+# among the member's choices.
+PAYOUT_CURRENCY_SET = "payout.currency_set"
 
 
 def utc_text(moment: datetime) -> str:

@@ -94,7 +94,8 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                 weights=_weight_rows(c, alliance_id), corrections=_correction_rows(c, alliance_id),
                 signoffs=_signoff_rows(c, alliance_id), kpi_catalogues=_kpi_catalogue_rows(c, alliance_id),
                 ratings=_rating_rows(c, alliance_id), milestones=_milestone_rows(c, alliance_id),
-                fx_rates=_fx_rate_rows(c, alliance_id), ip_versions=_ip_rows(c, alliance_id))
+                fx_rates=_fx_rate_rows(c, alliance_id), ip_versions=_ip_rows(c, alliance_id),
+                payouts=_payout_rows(c, alliance_id), payout_currencies=_payout_currency_rows(c, alliance_id))
 
 
 def _milestone_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
@@ -185,3 +186,16 @@ def _ip_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
     from alliance.store.ip_repository import IpRepository
 
     return IpRepository(c).recorded(alliance_id)
+
+
+def _payout_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.payout_repository import PayoutRepository
+
+    return PayoutRepository(c).recorded(alliance_id)
+
+
+def _payout_currency_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.payout_repository import PayoutRepository
+
+    return [{"member": ch.member, "currency": ch.currency, "set_by": ch.set_by}
+            for ch in PayoutRepository(c).choices(alliance_id)]

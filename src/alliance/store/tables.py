@@ -1410,3 +1410,46 @@ ip_versions = Table(
     Column("recorded_at", UtcDateTime, nullable=False),
     UniqueConstraint("asset_id", "version", name="uq_ip_versions_asset_version"),
 )
+
+
+# -- payouts in the payee's currency (settlement.payouts, 0037) ----------------------------------------
+
+# Each member's payout currency, append-only: the latest row is the one in force; none: the
+# settlement currency.
+payout_currency_choices = Table(
+    "payout_currency_choices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("member_code", String(32), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("set_at", UtcDateTime, nullable=False),
+    Column("set_by", String(200), nullable=False),
+)
+
+# A payout of a member's net over closed days first_day..last_day, never changed. The rate is its
+# exact decimal text, as in fx_rates; the amounts are minor units of their currencies. A day is paid
+# to a member at most once (checked under the alliance's lock: ranges do not fit a unique key).
+payouts = Table(
+    "payouts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("member_code", String(32), nullable=False),
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    Column("payout_day", Date, nullable=False),
+    Column("settlement_currency", String(3), nullable=False),
+    Column("owed_minor", BigInteger, nullable=False),
+    Column("payee_currency", String(3), nullable=False),
+    Column("rate", String(40), nullable=False),
+    Column("rate_source", String(200), nullable=False),
+    Column("paid_minor", BigInteger, nullable=False),
+    Column("value_back_minor", BigInteger, nullable=False),
+    Column("difference_minor", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    UniqueConstraint("alliance_id", "number", name="uq_payouts_alliance_number"),
+    Index("ix_payouts_alliance_member_days", "alliance_id", "member_code", "first_day"),
+)

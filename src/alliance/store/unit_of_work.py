@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from alliance.store.datashare_repository import DataShareRepository
     from alliance.store.idempotency_repository import IdempotencyRepository
     from alliance.store.ledger_repository import LedgerRepository
+    from alliance.store.payout_repository import PayoutRepository
     from alliance.store.registry_repository import AllianceRepository, MemberRepository
     from alliance.store.screening_repository import ScreeningRepository
     from alliance.store.settlement_repository import SettlementRepository
@@ -91,6 +92,12 @@ class UnitOfWork:
         from alliance.store.idempotency_repository import IdempotencyRepository
 
         return IdempotencyRepository(self.connection)
+
+    @cached_property
+    def payouts(self) -> PayoutRepository:
+        from alliance.store.payout_repository import PayoutRepository
+
+        return PayoutRepository(self.connection)
 
     def commit(self) -> None:
         self.committed = True

@@ -178,6 +178,11 @@ EXPLANATIONS = {
     "rate_missing": N_("No exchange rate is stored for the currency and day named below: import it first."),
     "day_over_converted": N_("Converted into the settlement currency, the day's order lines carry more than one "
                              "day may hold: the day stays open."),
+    "payout_day_open": N_("The payout was not recorded: a day of its period has not been settled yet. Only closed "
+                          "days are paid; settle the day first, or end the payout before it."),
+    "payout_days_paid": N_("The payout was not recorded: the member was already paid for some of these days. A day is "
+                           "paid to a member at most once; pay the days after the last payout."),
+    "payout_not_found": N_("There is no such payout, or it is another member's."),
 }
 # Codes that never reach a page: the command line's own, and the sign-in redirect.
 NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})
