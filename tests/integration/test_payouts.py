@@ -178,28 +178,23 @@ def test_a_dissolved_alliance_pays_nothing_more(store: Store, settled: FactStore
     assert _count(store) == 0
 
 
-def test_payouts_appended_to_the_exported_journal_pass_bean_check(store: Store, settled: FactStore,
-                                                                   tmp_path: Path) -> None:
-    """How the journal export takes payouts in: names over the journal's accounts and the payouts'
-    together, the payouts' accounts the journal does not open opened, their transactions added."""
+def test_the_exported_journal_books_payouts_and_passes_bean_check(store: Store, settled: FactStore,
+                                                                    tmp_path: Path) -> None:
+    """The journal export (service.journal, journal.beancount and to_csv) takes payouts in: the
+    member's claim cleared, the payee currency at its total price (@@), the difference in the FX
+    rounding account, and bean-check accepts the file."""
     import shutil
     import subprocess
     import sys
 
     from alliance.settlement import service
-    from alliance.settlement.journal import beancount
+    from alliance.settlement.journal import beancount, to_csv
 
     payouts.set_currency(store, "cloud-hw", "SW", "USD", at(8), principal=COORDINATOR)
     payouts.record(store, "cloud-hw", "SW", D5, D6, D8, at(8), principal=COORDINATOR)
     payouts.record(store, "cloud-hw", "HW", D5, D6, D8, at(8), principal=COORDINATOR)
     currency, entries = service.journal(store, "cloud-hw", D5, D8)
-    journal_accounts = sorted({code for e in entries for code, _ in e.postings})
-    found = payouts.journal_payouts(store, "cloud-hw", D5, D8)
-    names = components(sorted(set(journal_accounts) | set(payout_journal.accounts(found))))
-    root = f"Liabilities:Alliance:{component('cloud-hw')}"
-    text = beancount("cloud-hw", currency, entries) + "\n".join(
-        [*payout_journal.open_lines(root, names, found, D5, already=journal_accounts),
-         *payout_journal.transactions(root, names, found)]) + "\n"
+    text = beancount("cloud-hw", currency, entries)
     path = tmp_path / "with-payouts.beancount"
     path.write_text(text, encoding="utf-8")
     bean_check = shutil.which("bean-check", path=str(Path(sys.executable).parent))
@@ -207,3 +202,6 @@ def test_payouts_appended_to_the_exported_journal_pass_bean_check(store: Store, 
     done = subprocess.run([bean_check, str(path)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr + text
     assert "PAYOUTS-USD  -989.36 USD @@ 7123.39 CNY" in text and "HW  -7123.40 CNY" in text
+    assert "Equity:Alliance:CLOUD-HW:FX:ROUNDING  -0.01 CNY" in text
+    rows = to_csv(entries)
+    assert ",payout,,PAYOUTS-USD,-989.36,USD," in rows and ",payout,,fx:rounding,-0.01,CNY," in rows

@@ -32,6 +32,8 @@ from alliance.core.cells import defused_row
 from alliance.core.errors import InvalidInput
 from alliance.core.money import Money
 from alliance.core.messages import Message
+from alliance.settlement import payout_journal
+from alliance.settlement.payouts import Payout
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,21 @@ class FxEntry:
         return Money(self.converted.minor - self.at_rate.minor, self.converted.currency)
 
 
+@dataclass(frozen=True, slots=True)
+class PayoutEntry:
+    """A payout (settlement.payouts) in the journal: the member's claim cleared, paid in its currency
+    at the payout day's rate, the difference booked to the FX rounding account (payout_journal)."""
+
+    number: int
+    payout: Payout
+
+    @property
+    def day(self) -> date:
+        return self.payout.payout_day
+
+
+Entry = JournalEntry | FxEntry | PayoutEntry
+
 # The conversion accounts, by role (`Equity:Alliance:<ALLIANCE>:FX:<part>`; CSV: `fx:<part>`).
 FX_ROUNDING, FX_CONVERTED = "ROUNDING", "CONVERTED"
 
@@ -77,8 +94,13 @@ class JournalUnbalanced(AssertionError):
     pass
 
 
-def check(entries: Sequence[JournalEntry | FxEntry]) -> None:
+def check(entries: Sequence[Entry]) -> None:
     for e in entries:
+        if isinstance(e, PayoutEntry):
+            p = e.payout
+            if p.owed_minor != p.value_back_minor + p.difference_minor:
+                raise JournalUnbalanced(f"payout {e.number} does not balance")
+            continue
         if isinstance(e, FxEntry):
             # at_rate carries the original's sign (half-even of a product of it and a positive rate).
             if e.original.minor * e.at_rate.minor < 0 or (e.original.minor == 0 and e.at_rate.minor != 0):
@@ -116,21 +138,27 @@ class JournalAccountsClash(InvalidInput):
     code = "journal_accounts_clash"
 
 
-def beancount(alliance: str, currency: str, entries: Sequence[JournalEntry | FxEntry]) -> str:
+def beancount(alliance: str, currency: str, entries: Sequence[Entry]) -> str:
     """The journal as a Beancount file that `bean-check` accepts."""
     check(entries)
     root = f"Liabilities:Alliance:{component(alliance)}"
     fx_root = f"Equity:Alliance:{component(alliance)}:FX"
     fx = [e for e in entries if isinstance(e, FxEntry)]
+    payouts = [(e.number, e.payout) for e in entries if isinstance(e, PayoutEntry)]
     accounts = sorted({code for e in entries if isinstance(e, JournalEntry) for code, _ in e.postings})
-    names = components(accounts)
+    names = components(sorted(set(accounts) | set(payout_journal.accounts(payouts, with_fx=False))))
     opened = min((e.day for e in entries), default=date(2000, 1, 1))
     out = [f'option "title" "Alliance {alliance} settlement journal"', f'option "operating_currency" "{currency}"', ""]
     out += [f"{opened.isoformat()} open {root}:{names[a]} {currency}" for a in accounts]
-    if fx:
+    out += payout_journal.open_lines(root, names, payouts, opened, already=accounts, with_fx=False)
+    if fx or payouts:
         out += [f"{opened.isoformat()} open {fx_root}:{code} {code}" for code in sorted({e.original.currency for e in fx})]
         out += [f"{opened.isoformat()} open {fx_root}:{part} {currency}" for part in (FX_CONVERTED, FX_ROUNDING)]
+    # A payout's difference (its rounding at the payout day's rate) is booked with the conversions'.
+    out += payout_journal.transactions(root, names, payouts, fx_account=f"{fx_root}:{FX_ROUNDING}")
     for e in entries:
+        if isinstance(e, PayoutEntry):
+            continue
         if isinstance(e, FxEntry):
             out += _fx_transaction(fx_root, e)
             continue
@@ -169,7 +197,7 @@ def _fx_transaction(fx_root: str, e: FxEntry) -> list[str]:
     return out
 
 
-def to_csv(entries: Sequence[JournalEntry | FxEntry]) -> str:
+def to_csv(entries: Sequence[Entry]) -> str:
     """One row per posting. Every cell goes through `core.cells.defuse`, so a rule id or account
     code a spreadsheet would take for a formula ("=1+1") is written as text ("'=1+1"), while
     amounts stay plain numbers ("-12.50")."""
@@ -179,6 +207,14 @@ def to_csv(entries: Sequence[JournalEntry | FxEntry]) -> str:
     writer.writerow(["day", "agreement", "version", "rule", "kind", "adjustment_of", "account", "amount", "currency",
                      "correction_of"])
     for e in entries:
+        if isinstance(e, PayoutEntry):
+            p = e.payout
+            for account, money in ((p.member, p.owed), (payout_journal.payout_account(p.payee_currency), -p.paid),
+                                   (f"fx:{FX_ROUNDING.lower()}", -p.difference)):
+                if money.minor:
+                    writer.writerow(defused_row([p.payout_day.isoformat(), "", "", "", "payout", "", account,
+                                                 money.amount_text(), money.currency, ""]))
+            continue
         if isinstance(e, FxEntry):
             for account, money in ((f"fx:{e.original.currency}", e.original), (f"fx:{FX_ROUNDING.lower()}", e.rounding),
                                    (f"fx:{FX_CONVERTED.lower()}", -e.converted)):

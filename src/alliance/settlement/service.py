@@ -32,7 +32,8 @@ from alliance.registry.model import Alliance
 from alliance.store.unit_of_work import UnitOfWork
 from alliance.registry.lifecycle import Write, allows, check_writable
 from alliance.settlement.engine import DayContext, SettlementInputMissing, settle_totals  # noqa: F401 (callers catch service.SettlementInputMissing)
-from alliance.settlement.journal import FxEntry, JournalEntry
+from alliance.settlement.journal import Entry, FxEntry, JournalEntry, PayoutEntry
+from alliance.settlement.payout_service import journal_payouts
 from alliance.settlement.fx.conversion import convert
 from alliance.settlement import corrections as correcting
 from alliance.settlement.service_corrections import CorrectionAlreadyBooked, pending_for_booking, stored_transfers
@@ -665,14 +666,13 @@ def fx_entries(day: date, currency: str, conversions: Sequence[StoredConversion]
     return entries
 
 
-def journal(store: Store, alliance_code: str, first: date,
-            last: date) -> tuple[str, list[JournalEntry | FxEntry]]:
+def journal(store: Store, alliance_code: str, first: date, last: date) -> tuple[str, list[Entry]]:
     """The closed days' postings between two dates as journal entries (and the alliance's currency)."""
     if last < first:
         raise InvalidInput(Message("the period ends ({last}) before it begins ({first})", last=last, first=first))
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
-        entries: list[JournalEntry | FxEntry] = []
+        entries: list[Entry] = []
         for run in uow.settlement.runs_between(alliance.id, first, last):
             # A ruling's correction is a transaction of its own, naming the ruling (`correction_of`).
             grouped: dict[tuple[str, int, str, str, date | None, str | None], dict[str, int]] = {}
@@ -686,6 +686,8 @@ def journal(store: Store, alliance_code: str, first: date,
                     entries.append(JournalEntry(run.day, agreement, version, rule_id, kind, adjustment_of, postings,
                                                 correction_of))
             entries += fx_entries(run.day, run.currency, uow.settlement.conversions(alliance.id, run.id))
+    # Payouts paid in the period (settlement.payouts): each clears a member's claim.
+    entries += [PayoutEntry(number, payout) for number, payout in journal_payouts(store, alliance_code, first, last)]
     return alliance.currency, entries
 
 
