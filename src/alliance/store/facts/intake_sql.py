@@ -63,11 +63,11 @@ _REASON = ("CASE WHEN " + "\n        OR ".join(f"({condition})" for check in _CH
            + ")\n    ELSE '' END")
 
 # Every check of docs/formats/order-lines.md, as one set-based pass (a str.format template: the
-# amount pattern, currency and time zone as SQL literals; scale is 10 ** the currency's minor
-# digits; decimal the DECIMAL type of the currency's amounts; literal braces doubled). The
-# patterns admit so few digits (see `ingest`) that DECIMAL(whole + places, places) holds every
-# amount exactly and its product with the scale, the count of minor units, stays in 64 bits (~75x
-# faster to cast than DECIMAL(38, s), which needs 128-bit arithmetic).
+# amount pattern and time zone as SQL literals; literal braces doubled; `{fits_*}` and `{scale_*}`
+# are filled below). A line may be in any ISO 4217 currency (a join with `currencies`, code and
+# places); its amount is read as an integer: the digits without the point, times 10 for each place
+# of the currency the text did not write, so no DECIMAL and no float is involved and BIGINT holds
+# every amount (at most 18 digits with the places).
 CHECK_SQL = """
 CREATE OR REPLACE TEMP VIEW checked AS
 WITH repeats AS (
@@ -112,8 +112,9 @@ typed AS (
         -- the currency's places (NULL: not an ISO 4217 code; an amount is then read with up to 4)
         cur.digits,
         cur.digits IS NOT NULL AS currency_ok,
-        CASE WHEN contains(amount_t, '.') THEN length(amount_t) - instr(amount_t, '.') ELSE 0 END AS amount_places,
-        CASE WHEN contains(cost_t, '.') THEN length(cost_t) - instr(cost_t, '.') ELSE 0 END AS cost_places,
+        -- places written after the point (0 without one)
+        CASE WHEN instr(amount_t, '.') = 0 THEN 0 ELSE length(amount_t) - instr(amount_t, '.') END AS amount_places,
+        CASE WHEN instr(cost_t, '.') = 0 THEN 0 ELSE length(cost_t) - instr(cost_t, '.') END AS cost_places,
         st.names AS strangers,
         rp.first_row
     FROM trimmed s LEFT JOIN currencies cur ON cur.code = s.currency_t
@@ -121,10 +122,9 @@ typed AS (
 ),
 judged AS (
     SELECT *,
-        regexp_matches(amount_t, {amount}) AND amount_places <= coalesce(digits, 4)
-            AND (length(amount_t) - amount_places - CASE WHEN contains(amount_t, '.') THEN 1 ELSE 0 END - CASE WHEN starts_with(amount_t, '-') THEN 1 ELSE 0 END) + coalesce(digits, 0) <= 18 AS amount_ok,
+        regexp_matches(amount_t, {amount}) AND amount_places <= coalesce(digits, 4) AND {fits_amount} AS amount_ok,
         (cost IS NULL OR cost_t = '' OR (regexp_matches(cost_t, {amount}) AND cost_places <= coalesce(digits, 4)
-            AND (length(cost_t) - cost_places - CASE WHEN contains(cost_t, '.') THEN 1 ELSE 0 END - CASE WHEN starts_with(cost_t, '-') THEN 1 ELSE 0 END) + coalesce(digits, 0) <= 18)) AS cost_ok
+            AND {fits_cost})) AS cost_ok
     FROM typed
 ),
 scaled AS (
@@ -132,10 +132,10 @@ scaled AS (
         -- minor units as integers: the digits without the point, times 10 for each place not written
         -- (whole digits and the currency's places are at most 18, so BIGINT holds every amount exactly)
         CASE WHEN amount_ok AND currency_ok
-             THEN CAST(replace(amount_t, '.', '') AS BIGINT) * CAST(10 ** (digits - amount_places) AS BIGINT) END
+             THEN CAST(replace(amount_t, '.', '') AS BIGINT) * {scale_amount} END
             AS amount_minor,
         CASE WHEN cost_ok AND currency_ok AND cost IS NOT NULL AND cost_t <> ''
-             THEN CAST(replace(cost_t, '.', '') AS BIGINT) * CAST(10 ** (digits - cost_places) AS BIGINT) END
+             THEN CAST(replace(cost_t, '.', '') AS BIGINT) * {scale_cost} END
             AS cost_minor,
         {business_day} AS business_day,
         coalesce(TRY_CAST(offset_parts.hh AS INTEGER) * 60 + coalesce(TRY_CAST(offset_parts.mm AS INTEGER), 0)
@@ -147,6 +147,24 @@ scaled AS (
 SELECT *, """ + _REASON + """ AS reason
 FROM scaled
 """
+
+
+def _fits(text: str, places: str) -> str:
+    """SQL: the whole digits and the currency's places are 18 at most (so minor units fit BIGINT);
+    only a currency of 4 places (CLF) can pass 18 with the pattern's 15 whole digits."""
+    whole = (f"length({text}) - {places} - CASE WHEN instr({text}, '.') = 0 THEN 0 ELSE 1 END"
+             f" - CASE WHEN starts_with({text}, '-') THEN 1 ELSE 0 END")
+    return f"(coalesce(digits, 0) < 4 OR {whole} <= 14)"
+
+
+def _scale(places: str) -> str:
+    """SQL: 10 to the places the currency has and the text did not write (an integer, no power)."""
+    return f"CASE digits - {places} WHEN 0 THEN 1 WHEN 1 THEN 10 WHEN 2 THEN 100 WHEN 3 THEN 1000 ELSE 10000 END"
+
+
+CHECK_SQL = (CHECK_SQL.replace("{fits_amount}", _fits("amount_t", "amount_places"))
+             .replace("{fits_cost}", _fits("cost_t", "cost_places"))
+             .replace("{scale_amount}", _scale("amount_places")).replace("{scale_cost}", _scale("cost_places")))
 
 
 def business_day_sql(timezone: str) -> str:
