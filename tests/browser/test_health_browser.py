@@ -31,7 +31,7 @@ def served(tmp_path: Path) -> Iterator[str]:
     make_alliance(store, clock, code="nb")
     for n, (member, name) in enumerate((("M1", "宁波甬江精工有限公司"), ("M2", "宁波海曙模具有限公司")), start=1):
         registry.add_member(store, "nb", {"code": member, "name": name, "credit_code": credit_code(n)}, clock)
-    for kpi, value in (("market_influence", "8"), ("learning", "4"), ("joint_patents", "2")):
+    for kpi, value in (("market_influence", "8"), ("learning", "4"), ("risk_resilience", "6")):
         records.enter_value(store, "nb", COORDINATOR, kpi, "2026Q4", value, clock, member="M1")
     add_user(store, clock, "coord", Role.COORDINATOR, "nb")
     with serve(create_app(store, clock, tmp_path / "facts.duckdb")) as url:

@@ -54,10 +54,10 @@ def test_catalogue_values_pledges_and_scorecard(cli, database_url: str) -> None:
     assert edited.exit_code == 0 and "version 1" in edited.output
     versions = json.loads(cli("kpi", "history", "-a", "nb", "--versions", "--json").output)
     assert [v["version"] for v in versions] == [1, 0] and versions[0]["note"] == "重视"
-    entered = cli("kpi", "enter", "joint_patents", "3", "-a", "nb", "-p", "2026Q4", "-m", "M1", "--evidence", "ZL1")
-    assert entered.exit_code == 0 and "joint_patents = 3" in entered.output
+    entered = cli("kpi", "enter", "market_influence", "8", "-a", "nb", "-p", "2026Q4", "-m", "M1", "--evidence", "ZL1")
+    assert entered.exit_code == 0 and "market_influence = 8" in entered.output
     values = json.loads(cli("kpi", "history", "-a", "nb", "--json").output)
-    assert [(v["kpi"], v["member"], v["value"], v["evidence"]) for v in values] == [("joint_patents", "M1", "3", "ZL1")]
+    assert [(v["kpi"], v["member"], v["value"], v["evidence"]) for v in values] == [("market_influence", "M1", "8", "ZL1")]
     added = cli("pledge", "add", "-a", "nb", "-m", "M1", "--kind", "money", "--amount", "1000.00", "--due",
                 "2026-11-01", "--description", "基金")
     assert added.exit_code == 0 and "Pledge 1" in added.output
@@ -67,7 +67,7 @@ def test_catalogue_values_pledges_and_scorecard(cli, database_url: str) -> None:
     assert pledges[0]["status"] == "on_time" and pledges[0]["unit"] == "CNY"
     card = json.loads(cli("health", "scorecard", "-a", "nb", "-p", "2026Q4", "-m", "M1", "--json").output)
     rows = {r["code"]: r for r in card["kpis"]}
-    assert card["catalogue_version"] == 1 and rows["joint_patents"]["band"] == "green"
+    assert card["catalogue_version"] == 1 and rows["market_influence"]["band"] == "green"
     assert rows["resource_contribution"]["value"] == "100.00"
     shown = cli("health", "scorecard", "-a", "nb", "-p", "2026Q4")
     assert shown.exit_code == 0 and "catalogue version 1" in shown.output and "Trend: " in shown.output
@@ -80,8 +80,8 @@ def test_catalogue_values_pledges_and_scorecard(cli, database_url: str) -> None:
     (("kpi", "edit", "meeting_attendance", "-a", "nb", "--set", "amber=90", "--set", "green=80"), "meeting_attendance"),
     (("kpi", "edit", "learning", "-a", "nb", "--set", "weight"), "FIELD=VALUE"),
     (("kpi", "enter", "meeting_attendance", "3", "-a", "nb", "-p", "2026Q4"), "computed"),
-    (("kpi", "enter", "joint_patents", "x", "-a", "nb", "-p", "2026Q4"), "not a number"),
-    (("kpi", "enter", "joint_patents", "1", "-a", "nb", "-p", "2026Q7"), "not a period"),
+    (("kpi", "enter", "market_influence", "x", "-a", "nb", "-p", "2026Q4"), "not a number"),
+    (("kpi", "enter", "market_influence", "1", "-a", "nb", "-p", "2026Q7"), "not a period"),
     (("pledge", "add", "-a", "nb", "-m", "M9", "--kind", "money", "--amount", "1", "--due", "2026-12-01"), "M9"),
     (("pledge", "deliver", "4", "-a", "nb", "--amount", "1", "--on", "2026-12-01"), "no pledge number 4"),
     (("health", "scorecard", "-a", "nb", "-p", "later"), "not a period"),

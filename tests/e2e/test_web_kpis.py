@@ -74,13 +74,13 @@ def test_the_coordinator_edits_enters_and_pledges(client: TestClient, store: Sto
     assert refused.status_code == 422 and 'id="catalogue-error"' in refused.text and "learning" in refused.text
     assert _counts(store) == before
 
-    entered = client.post(f"{P}/values", data={"csrf_token": token, "kpi": "joint_patents", "period": "2026Q4",
+    entered = client.post(f"{P}/values", data={"csrf_token": token, "kpi": "market_influence", "period": "2026Q4",
                                                "member": "M1", "value": "3", "evidence": "专利号 ZL2026..."},
                           follow_redirects=False)
     assert entered.status_code == 303
     listed = client.get(f"{P}/values").text
     assert "ZL2026" in listed and f'action="{P}/values"' in listed
-    bad = client.post(f"{P}/values", data={"csrf_token": token, "kpi": "joint_patents", "period": "2026Q9",
+    bad = client.post(f"{P}/values", data={"csrf_token": token, "kpi": "market_influence", "period": "2026Q9",
                                            "member": "M1", "value": "x"})
     assert bad.status_code == 422 and 'id="value-error"' in bad.text
     made = client.post(f"{P}/pledges", data={"csrf_token": token, "member": "M1", "kind": "money", "amount": "800.00",

@@ -222,15 +222,15 @@ def _counts(store: Store) -> tuple[int, ...]:
 def test_refusals_leave_everything_unchanged(world: Store, clock: FrozenClock) -> None:
     records.add_pledge(world, "h", COORDINATOR, member="A", kind="money", amount="10", due_on=date(2026, 12, 1),
                        clock=clock)
-    records.enter_value(world, "h", COORDINATOR, "joint_patents", Q4, "2", clock)
+    records.enter_value(world, "h", COORDINATOR, "market_influence", Q4, "2", clock)
     before = _counts(world)
     refusals = [
         (KpiValueInvalid, lambda: records.enter_value(world, "h", COORDINATOR, "no_such_kpi", Q4, "1", clock)),
         (KpiValueInvalid, lambda: records.enter_value(world, "h", COORDINATOR, "meeting_attendance", Q4, "1", clock)),
-        (KpiValueInvalid, lambda: records.enter_value(world, "h", COORDINATOR, "joint_patents", "2026Q5", "1", clock)),
-        (KpiValueInvalid, lambda: records.enter_value(world, "h", COORDINATOR, "joint_patents", Q4, "many", clock)),
-        (KpiValueInvalid, lambda: records.enter_value(world, "h", COORDINATOR, "joint_patents", Q4, 1.5, clock)),
-        (KpiValueInvalid, lambda: records.enter_value(world, "h", COORDINATOR, "joint_patents", Q4, "1", clock,
+        (KpiValueInvalid, lambda: records.enter_value(world, "h", COORDINATOR, "market_influence", "2026Q5", "1", clock)),
+        (KpiValueInvalid, lambda: records.enter_value(world, "h", COORDINATOR, "market_influence", Q4, "many", clock)),
+        (KpiValueInvalid, lambda: records.enter_value(world, "h", COORDINATOR, "market_influence", Q4, 1.5, clock)),
+        (KpiValueInvalid, lambda: records.enter_value(world, "h", COORDINATOR, "market_influence", Q4, "1", clock,
                                                       member="Z")),
         (CatalogueInvalid, lambda: records.edit_kpi(world, "h", COORDINATOR, "meeting_attendance",
                                                     {"amber": "90", "green": "80"}, clock)),
@@ -247,9 +247,9 @@ def test_refusals_leave_everything_unchanged(world: Store, clock: FrozenClock) -
                                                 clock=clock)),
         (NotFound, lambda: records.deliver(world, "other", OUTSIDER, 1, amount="3", delivered_on=date(2026, 11, 1),
                                            clock=clock)),
-        (Forbidden, lambda: records.enter_value(world, "h", AUDITOR, "joint_patents", Q4, "1", clock)),
+        (Forbidden, lambda: records.enter_value(world, "h", AUDITOR, "market_influence", Q4, "1", clock)),
         (Forbidden, lambda: records.edit_kpi(world, "h", admin_of("h", "A"), "learning", {"weight": "2"}, clock)),
-        (AllianceNotFound, lambda: records.enter_value(world, "h", OUTSIDER, "joint_patents", Q4, "1", clock)),
+        (AllianceNotFound, lambda: records.enter_value(world, "h", OUTSIDER, "market_influence", Q4, "1", clock)),
     ]
     for kind, attempt in refusals:
         with pytest.raises(kind):
@@ -342,3 +342,28 @@ def test_quarterly_review_goes_on_the_agenda(world: Store, clock: FrozenClock) -
     assert "Quarterly health review 2026Q3" in item.title and "/alliances/h/health?period=2026Q3" in item.title
     with pytest.raises(Forbidden):
         records.schedule_review(world, "h", AUDITOR, meeting.id, clock)
+
+
+def test_joint_patents_are_read_from_the_ip_register(world: Store, clock: FrozenClock) -> None:
+    """The scorecard's joint patents: the register's foreground patents with two or more contributors,
+    in the period they became joint; a member counts those it holds a share of. Nothing is entered."""
+    from alliance.ip import service as ip
+
+    ip.register_foreground(world, "h", COORDINATOR, clock, kind="patent", title="联合研发的密封结构",
+                           number="CN202410009999.1", contributors=[("A", "1/3"), ("B", "2/3")])
+    ip.register_foreground(world, "h", COORDINATOR, clock, kind="patent", title="单独的专利", number="CN202410000001.1",
+                           contributors=[("C", "1")])
+    ip.register_foreground(world, "h", COORDINATOR, clock, kind="design", title="联合外观", number="CN302410000002.1",
+                           contributors=[("A", "1/2"), ("C", "1/2")])
+    ip.register_background(world, "h", admin_of("h", "C"), clock, owner="C", kind="patent", title="背景专利",
+                           number="CN202310001234.5", licence=ip.Licence("仅限本联盟"))
+    period = f"{clock.now().year}Q{(clock.now().month - 1) // 3 + 1}"
+    assert _scores(world, clock, period=period)["joint_patents"].value == 1
+    assert [_scores(world, clock, m, period)["joint_patents"].value for m in "ABC"] == [1, 1, 0]
+    # A third contributor joins later: still one joint patent, now C's too.
+    single = ip.read_register(world, "h", COORDINATOR, clock, kind="patent").assets[1]
+    ip.change(world, "h", single.asset, COORDINATOR, clock, contributors=[("C", "1/2"), ("B", "1/2")])
+    assert _scores(world, clock, period=period)["joint_patents"].value == 2
+    assert [_scores(world, clock, m, period)["joint_patents"].value for m in "ABC"] == [1, 2, 1]
+    # An earlier quarter counts nothing.
+    assert _scores(world, clock, period="2026Q1")["joint_patents"].value in (0, None)

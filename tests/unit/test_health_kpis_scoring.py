@@ -29,7 +29,7 @@ SHARED = {  # health.md: the codes everyone refers to
     Dimension.SIGNAL: ["collaboration_entropy", "resource_idle_rate", "public_sentiment", "goal_drift",
                        "communication_frequency", "manager_turnover"],
 }
-ENTERED_CODES = {"joint_patents", "cost_saved", "market_influence", "learning", "risk_resilience",
+ENTERED_CODES = {"cost_saved", "market_influence", "learning", "risk_resilience",
                  "resource_idle_rate", "public_sentiment", "goal_drift", "manager_turnover"}
 
 
@@ -198,3 +198,17 @@ def test_attendance_counts_each_member_once_per_meeting() -> None:
                                                                   date(2027, 1, 1), Decimal(13)))
     assert (found[None].value, found["A"].value, found["B"].value) == (Decimal("50.00"), Decimal("100.00"),
                                                                        Decimal("0.00"))
+
+
+def test_joint_patents_count_in_the_period_they_became_joint_for_each_holder() -> None:
+    from alliance.health.kpis.indicators.base import PatentRow
+
+    window = Window(date(2026, 10, 1), date(2027, 1, 1), date(2026, 7, 1), date(2026, 12, 31))
+    data = IndicatorData(members=("A", "B", "C"), patents=(
+        PatentRow(1, date(2026, 10, 1), ("A", "B")),       # the first day counts
+        PatentRow(2, date(2027, 1, 1), ("A", "C")),        # the end is exclusive
+        PatentRow(3, date(2026, 9, 30), ("B", "C")),       # the period before
+        PatentRow(4, date(2026, 12, 31), ("B", "X")),      # a holder no longer scored
+    ))
+    found = INDICATORS["joint_patents"].compute(data, window)
+    assert {k: v.value for k, v in found.items()} == {None: 2, "A": 1, "B": 2, "C": 0}

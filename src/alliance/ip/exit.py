@@ -2,10 +2,13 @@
 
 - `usable_after_exit`: what a leaving member may keep using, under the exit policy the agreement's IP
   clause chooses (`ExitPolicy`);
-- `joint_patents`: foreground patents with two or more contributors (for the health scorecard).
+- `joint_patents`, `joint_since`: foreground patents with two or more contributors (the health scorecard's
+  joint patents).
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from dataclasses import dataclass
 from enum import StrEnum
@@ -74,3 +77,16 @@ def joint_patents(register: Register) -> int:
     """How many foreground patents have two or more contributors now."""
     return sum(1 for a in register
                if a.origin is Origin.FOREGROUND and a.kind is IpKind.PATENT and len(a.current.contributors) >= 2)
+
+
+def joint_since(register: Register) -> list[tuple[int, datetime, tuple[str, ...]]]:
+    """The foreground patents that are joint now (two or more contributors): each as (asset number,
+    when it first became joint, its contributors now), in register order. The health scorecard's
+    "joint patents" counts them in the period they became joint (health.kpis.indicators.joint_patents)."""
+    found = []
+    for a in register:
+        if a.origin is not Origin.FOREGROUND or a.kind is not IpKind.PATENT or len(a.current.contributors) < 2:
+            continue
+        first = next(v for v in a.versions if len(v.contributors) >= 2)
+        found.append((a.asset, first.recorded_at, tuple(sorted(a.current.members))))
+    return found

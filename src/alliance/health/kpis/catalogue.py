@@ -129,8 +129,10 @@ DEFAULT_DEFINITIONS: tuple[KpiDefinition, ...] = (
        "Growth of the revenue received through settlement over the previous period.",
        "%", HI, "shared_revenue_growth", "15", "0", "5"),
     _d("joint_patents", "联合专利", "Joint patents", O,
-       "期间内联合申请或授权的专利数（录入）。", "Patents filed or granted jointly in the period (entered).",
-       "patents", HI, ENTERED, "3", "1", "2"),
+       "期间内成为联合专利的前景知识产权专利数（知识产权登记簿中有两个以上贡献方；成员：其持有份额的）。",
+       "Foreground patents of the IP register that became joint (two or more contributors) in the period (a "
+       "member: those it holds a share of).",
+       "patents", HI, "joint_patents", "3", "1", "2"),
     _d("cost_saved", "节约成本", "Cost saved", O,
        "联合采购、共享仓储等带来的成本节约（录入，元）。",
        "Costs saved through joint purchasing, shared warehousing and the like (entered, in the alliance currency).",

@@ -15,11 +15,14 @@ from alliance.core.money import minor_digits
 from alliance.health.kpis.catalogue import Catalogue, from_document, DEFAULT
 from alliance.health.kpis.indicators.base import (
     AccessRow, AccountDay, ActionRow, AgendaRow, AttendanceRow, BallotRow, DisputeRow, IndicatorData, MeetingRow,
+    PatentRow,
     ProposalRow, ViewRow,
 )
 from alliance.health.kpis.pledges import Delivery, Pledge, PledgeKind
+from alliance.ip.exit import joint_since
 from alliance.health.kpis.scorecard import EnteredValues, Entry
 from alliance.registry.model import Alliance
+from alliance.store.ip_repository import IpRepository
 from alliance.store.kpis_repository import KpisRepository, StoredDelivery, StoredPledge
 from alliance.store.unit_of_work import UnitOfWork
 
@@ -99,4 +102,6 @@ def load(uow: UnitOfWork, alliance: Alliance, first: date, end: date, members: S
         settled_lines={run.day: run.lines for run in uow.settlement.runs_between(alliance.id, first, end - timedelta(days=1))},
         accounts=tuple(AccountDay(d, a, net, n) for d, a, net, n in account_days),
         pledges=tuple(pledges(uow, alliance.id)),
+        patents=tuple(PatentRow(asset, at.astimezone(zone).date(), holders)
+                      for asset, at, holders in joint_since(IpRepository(uow.connection).register(alliance.id))),
     )

@@ -11,6 +11,7 @@ from alliance.health.kpis.indicators import (
     communication_frequency,
     decision_speed,
     information_sharing,
+    joint_patents,
     meeting_attendance,
     resource_contribution,
     settlement_disputes,
@@ -20,5 +21,5 @@ from alliance.health.kpis.indicators import (
 
 INDICATORS: dict[str, ModuleType] = {m.CODE: m for m in (
     meeting_attendance, decision_speed, information_sharing, settlement_disputes, shared_customer_growth,
-    shared_revenue_growth, resource_contribution, collaboration_entropy, communication_frequency,
+    shared_revenue_growth, resource_contribution, collaboration_entropy, communication_frequency, joint_patents,
 )}

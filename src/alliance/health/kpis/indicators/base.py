@@ -116,6 +116,15 @@ class DisputeRow:
 
 
 @dataclass(frozen=True, slots=True)
+class PatentRow:
+    """A foreground patent that is joint now (the IP register): the day it became joint, its holders."""
+
+    asset: int
+    joint_on: date
+    holders: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class AccountDay:
     day: date
     account: str
@@ -138,6 +147,7 @@ class IndicatorData:
     settled_lines: Mapping[date, int] = field(default_factory=dict)  # closed day -> order lines settled
     accounts: tuple[AccountDay, ...] = ()
     pledges: tuple[Pledge, ...] = ()
+    patents: tuple[PatentRow, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
