@@ -33,8 +33,10 @@ def test_check_lists_what_no_run_can_settle_and_set_aside_moves_it(database_url:
     assert r.exit_code == 0 and "within the import bounds" in r.stdout
     # A line of year 1, as a version before the bounds stored it.
     db = duckdb.connect(str(tmp_path / "facts.duckdb"))
-    db.execute("""INSERT INTO order_lines SELECT alliance, 'OLD', order_id, TIMESTAMPTZ '0001-01-01 00:00:00+14',
-                  DATE '0001-12-31 (BC)', seller, product_owner, channel, sku, quantity, amount_minor, cost_minor,
+    db.execute("""INSERT INTO order_lines BY NAME SELECT alliance, 'OLD' AS line_id, order_id,
+                  TIMESTAMPTZ '0001-01-01 00:00:00+14' AS occurred_at,
+                  DATE '0001-12-31 (BC)' AS business_day, seller, product_owner, channel, sku, quantity, amount_minor,
+                  cost_minor,
                   currency, attributed_to, refund_of, ingested_at FROM order_lines WHERE line_id = 'L1'""")
     db.close()
     r = cli("orders", "check", "-a", "nb")

@@ -109,7 +109,8 @@ _alliances = itertools.count(1)
 
 
 def both_ways(facts: FactStore, folder: Path, agreement: Agreement, today: list[OrderLine],
-              earlier: list[OrderLine], rates: dict[tuple[date, str], Decimal] | None = None) -> tuple[object, object]:
+              earlier: list[OrderLine], rates: dict[tuple[date, str], Decimal] | None = None,
+              how: str = "128-bit") -> tuple[object, object]:
     alliance = f"a{next(_alliances)}"  # one alliance per example: examples never see each other's lines
     # A refund reverses a sale of its seller (docs/formats/order-lines.md#refunds): each gets its own,
     # earlier in the month, that both ways see; the refunds of the day still make its volumes negative.
@@ -117,16 +118,19 @@ def both_ways(facts: FactStore, folder: Path, agreement: Agreement, today: list[
     earlier = [replace(l, refund_of=f"S{l.line_id}") if l.refund_of else l for l in earlier]
     earlier += [replace(l, line_id=f"S{l.line_id}", occurred_at=datetime(2027, 1, 2, 4, tzinfo=UTC), amount=-l.amount,
                         refund_of=None) for l in today + earlier if l.refund_of]
+    factors = () if rates is None else tuple((day, code, *factor(rate, code, "CNY"))
+                                             for (day, code), rate in sorted(rates.items()))
+    # "stored": the lines are converted as they are stored (intake, the rates known then), and summed so.
+    at_intake = (lambda keys: Conversion("CNY", factors, 2 * 10**14)) if how == "stored" else None
     report = facts.ingest(alliance, "CNY", "Asia/Shanghai", MEMBERS, write_csv(folder / f"{alliance}.csv", today + earlier),
-                          now=datetime(2027, 2, 1, tzinfo=UTC))
+                          now=datetime(2027, 2, 1, tzinfo=UTC), rates=at_intake)
     assert report.kept and report.inserted == len(today) + len(earlier), report.rejected[:3]
     ctx = DayContext(metrics=METRICS)
     # The store converts in 64 bits when told every line's magnitude fits (as settlement tells it), in
-    # 128 otherwise: one agreement each way.
+    # 128 otherwise; or sums the conversions made at intake.
     magnitude = max((max(abs(l.amount.minor), abs(l.amount.minor - (l.cost.minor if l.cost else 0)))
-                     for l in today + earlier), default=0) if agreement is MIXED else None
-    conversion = None if rates is None else Conversion("CNY", tuple(
-        (day, code, *factor(rate, code, "CNY")) for (day, code), rate in sorted(rates.items())), magnitude)
+                     for l in today + earlier), default=0) if how == "64-bit" else None
+    conversion = None if rates is None else Conversion("CNY", factors, magnitude, stored=how == "stored")
     columnar = settle_totals(agreement, DAY, rule_totals(facts, alliance, agreement.rules, DAY, conversion=conversion),
                              ctx)
     reference = settle_day(agreement, DAY, today, DayContext(earlier=earlier, metrics=METRICS), rates=rates)
@@ -152,14 +156,16 @@ rates_of = st.fixed_dictionaries({(day, code): st.decimals(Decimal("0.000001"), 
 
 
 @pytest.mark.parametrize("agreement", [YUEJIA, MIXED], ids=["yuejia", "mixed"])
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.parametrize("how", ["128-bit", "64-bit", "stored"])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(today=lines_of(DAY, FOREIGN), earlier=lines_of(DAY - timedelta(days=7), FOREIGN), rates=rates_of)
 def test_lines_in_five_currencies_convert_in_sql_exactly_as_the_reference_engine_converts_them(
-        facts: FactStore, tmp_path_factory: pytest.TempPathFactory, agreement: Agreement, today: list[OrderLine],
-        earlier: list[OrderLine], rates: dict[tuple[date, str], Decimal]) -> None:
+        facts: FactStore, tmp_path_factory: pytest.TempPathFactory, agreement: Agreement, how: str,
+        today: list[OrderLine], earlier: list[OrderLine], rates: dict[tuple[date, str], Decimal]) -> None:
     """Each line's base (amount, or amount less cost) converted once, half-even, at its own day's
-    rate: the fact store's SQL (HUGEINT) and the Python reference agree to the fen, rule by rule."""
-    columnar, reference = both_ways(facts, tmp_path_factory.mktemp("lines"), agreement, today, earlier, rates)
+    rate: the fact store's SQL (128-bit, 64-bit, or summing what intake stored converted) and the
+    Python reference agree to the fen, rule by rule."""
+    columnar, reference = both_ways(facts, tmp_path_factory.mktemp("lines"), agreement, today, earlier, rates, how)
     for ours, theirs in zip(columnar.outcomes, reference.outcomes, strict=True):  # type: ignore[attr-defined]
         assert ours == theirs
     assert columnar == reference

@@ -170,7 +170,7 @@ def stored_before_the_bounds(path: Path, rows: list[tuple[str, str, int]]) -> No
         for line_id, occurred, minor in rows:
             db.execute("""INSERT INTO order_lines VALUES ('cloud-hw', ?, 'O', CAST(? AS TIMESTAMPTZ),
                           CAST(CAST(? AS TIMESTAMPTZ) AT TIME ZONE 'Asia/Shanghai' AS DATE), 'HW', 'HW', 'store',
-                          'HW-1', 1, ?, NULL, 'CNY', '', NULL, TIMESTAMPTZ '2026-12-05 12:00:00+00')""",
+                          'HW-1', 1, ?, NULL, 'CNY', '', NULL, TIMESTAMPTZ '2026-12-05 12:00:00+00', NULL, NULL)""",
                        [line_id, occurred, occurred, minor])
     finally:
         db.close()

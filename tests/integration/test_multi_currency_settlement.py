@@ -29,6 +29,7 @@ from alliance.settlement import service
 from alliance.settlement.fx import service as fx
 from alliance.settlement.fx.conversion import RateMissing, convert
 from alliance.settlement.journal import beancount, to_csv
+from alliance.settlement.run_rates import run_rates
 from alliance.sharing import service as sharing
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
@@ -193,3 +194,27 @@ def _bean_check(tmp_path: Path, text: str) -> None:
     tool = shutil.which("bean-check") or str(Path(sys.executable).parent / "bean-check")
     done = subprocess.run([tool, str(path)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_lines_stored_after_their_rate_are_stored_converted_and_settle_the_same(stores: Stores, tmp_path: Path) -> None:
+    """The rates first, then the lines: intake stores each foreign line converted (the same
+    arithmetic), the run sums those, and every figure is what converting in the run gives."""
+    store = stores.records
+    rates(store, f"2026-12-05,USD,{USD},PBOC central parity\n2026-12-05,EUR,{EUR},ECB reference\n")
+    assert ingest(stores, tmp_path, DAY5, at(5, 12), "d5.csv").inserted == 5
+    stored = stores.facts.query("SELECT line_id, amount_c, profit_c FROM order_lines WHERE alliance = ? "
+                                "ORDER BY line_id", [CODE])
+    assert stored == [("S1", None, None), ("S2", 71241, 71241), ("S3", 37644, 37644),
+                      ("S4", convert(8000, "USD", "CNY", USD).minor, 35382), ("S5", 50, 50)]
+    with store.unit_of_work() as uow:
+        alliance_id = uow.alliances.require(CODE).id
+    day = date(2026, 12, 5)
+    assert run_rates(store, stores.facts, alliance_id, CODE, "CNY", day, day, None).conversion.stored
+    service.settle(stores, CODE, day, "财务", at(6, 3))
+    statement = service.statement(store, CODE, "US", day)
+    share_base = 100000 + 71241 + 50 + 37644
+    assert any(l.base_minor == share_base for l in statement.lines if l.rule_id == "share")
+    assert any(l.base_minor == 35382 for l in statement.lines if l.rule_id == "margin")
+    assert [(c.currency, c.converted_minor) for c in statement.conversions] == [
+        ("USD", 71241 + 50 + convert(8000, "USD", "CNY", USD).minor)]
+    assert ledger.verify_store(store, CODE).ok

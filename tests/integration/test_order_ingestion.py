@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -97,12 +97,17 @@ def test_a_fact_store_written_with_line_digests_is_upgraded(tmp_path: Path) -> N
                 " refund_of VARCHAR, content_sha256 BLOB NOT NULL, ingested_at TIMESTAMPTZ NOT NULL)")
     old.execute("INSERT INTO order_lines VALUES ('nb', 'L9', 'O9', TIMESTAMPTZ '2027-01-15 01:00:00+00', DATE '2027-01-15',"
                 " 'M0001', 'M0002', 'store', 'S', 1, 500, NULL, 'CNY', '', NULL, '\\x00'::BLOB, now())")
+    # Lines set aside by a version before lines were stored converted (2026-12-05).
+    old.execute("CREATE TABLE order_lines_set_aside AS SELECT * EXCLUDE (content_sha256), NULL::TIMESTAMPTZ AS "
+                "set_aside_at, NULL::VARCHAR AS reason FROM order_lines LIMIT 0")
     old.close()
     upgraded = FactStore(path)
     try:
         assert upgraded.count("nb") == 1
         columns = [r[0] for r in upgraded._read("SELECT column_name FROM duckdb_columns() WHERE table_name = 'order_lines'", [])]
-        assert "content_sha256" not in columns
+        assert "content_sha256" not in columns and columns[-2:] == ["amount_c", "profit_c"]
+        assert upgraded.set_aside("nb", ["L9"], "test", datetime(2027, 1, 16, tzinfo=UTC)) == 1
+        assert upgraded.count("nb") == 0
     finally:
         upgraded.close()
 

@@ -16,7 +16,7 @@ answer it. Nothing here knows SQL:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -120,6 +120,9 @@ class Conversion:
     # The largest |amount| or |amount - cost| (minor units) of any line it converts, when known: a
     # store may then convert in 64-bit integers where every product fits (~10x faster than 128).
     magnitude: int | None = None
+    # Every line in another currency that it covers was converted when it was stored (by these same
+    # factors, the register being append-only): a store may sum those (`store.facts` SCHEMA).
+    stored: bool = False
 
     def narrow(self) -> bool:
         """Whether every line's product with its factor's numerator fits a signed 64-bit integer."""
@@ -154,6 +157,7 @@ class CurrencyDay:
     lines: int
     volume: int
     largest: int = 0  # the largest |amount| or |amount - cost| of one line
+    unconverted: int = 0  # lines not converted when they were stored (their rate came later)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +195,8 @@ class SettlementFacts(LineTotals, Protocol):
 
     def ingest(self, alliance: str, currency: str, timezone: str, members: Sequence[str], path: Path,
                fmt: str | None = None, *, all_or_nothing: bool = True, now: datetime,
-               shown_as: str | None = None) -> IngestReport: ...
+               shown_as: str | None = None,
+               rates: Callable[[Sequence[tuple[date, str]]], Conversion | None] | None = None) -> IngestReport: ...
 
     def snapshot(self) -> AbstractContextManager[None]: ...
 

@@ -14,12 +14,12 @@ amount still fits its 64-bit column (`DayOverConverted`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from alliance.core.errors import InvalidInput
-from alliance.core.limits import DAY_LIMIT_MINOR
+from alliance.core.limits import DAY_LIMIT_MINOR, LINE_LIMIT_MINOR
 from alliance.core.messages import Message
 from alliance.core.money import Money
 from alliance.settlement.facts import Adjusting, Conversion, CurrencyDay, SettlementFacts, Window
@@ -66,7 +66,25 @@ def run_rates(store: Store, facts: SettlementFacts, alliance_id: int, alliance_c
         used[(held_day.day, held_day.currency)] = rate
     _check_days(held, used, currency)
     factors = tuple((day, code, *factor(rate.rate, code, currency)) for (day, code), rate in sorted(used.items()))
-    return RunRates(Conversion(currency, factors, max(d.largest for d in foreign)), used)
+    # Converted when stored, every one of them: the run sums those (the same factors: the register
+    # is append-only), else it converts every foreign line itself.
+    stored = all(d.unconverted == 0 for d in foreign)
+    return RunRates(Conversion(currency, factors, max(d.largest for d in foreign), stored), used)
+
+
+def ingest_rates(store: Store, alliance_id: int, currency: str) -> Callable[[Sequence[tuple[date, str]]],
+                                                                            Conversion | None]:
+    """For intake: the conversion of the (business day, currency) pairs whose rates the register
+    holds now, so their lines are stored converted (the others are converted by the runs)."""
+    def rates(keys: Sequence[tuple[date, str]]) -> Conversion | None:
+        with store.unit_of_work() as uow:
+            found = FxRepository(uow.connection).known(alliance_id, keys)
+        if not found:
+            return None
+        factors = tuple((day, code, *factor(rate, code, currency)) for (day, code), rate in sorted(found.items()))
+        # A line holds at most LINE_LIMIT_MINOR of amount and of cost, so a profit at most twice it.
+        return Conversion(currency, factors, 2 * LINE_LIMIT_MINOR)
+    return rates
 
 
 def _check_days(held: Sequence[CurrencyDay], used: dict[tuple[date, str], Rate], currency: str) -> None:

@@ -49,7 +49,7 @@ from alliance.store.database import Store, on_duplicate
 from alliance.store.stores import Stores
 from alliance.settlement.facts import Adjusting, IngestReport
 from alliance.settlement.totals import replay_totals, rule_totals
-from alliance.settlement.run_rates import converted_sales, run_rates
+from alliance.settlement.run_rates import converted_sales, ingest_rates, run_rates
 from alliance.ledger.coverage import conversions_digest
 from alliance.store.settlement_repository import SettlementFailure, StoredConversion, StoredRun, StoredStatementLine
 
@@ -66,7 +66,7 @@ def import_order_lines(stores: Stores, alliance_code: str, path: Path, fmt: str 
     server's temporary path).
 
     Sellers, product owners and attributed members must be members of the alliance (past members
-    included: a line may predate a departure); the currency must be the alliance's; business days
+    included: a line may predate a departure); any ISO 4217 currency (settlement converts); business days
     are counted in the alliance's time zone.
     """
     store, facts = stores.records, stores.facts
@@ -75,8 +75,10 @@ def import_order_lines(stores: Stores, alliance_code: str, path: Path, fmt: str 
         # Here, not only in the ledger: the lines go to the fact store before their entry is written.
         check_writable(alliance.code, alliance.status, Write.ORDERS)
         members = sorted(set(uow.members.existing_keys(alliance.id).values()))
+    # Lines in other currencies whose day's rate is already in the register are stored converted.
     report = facts.ingest(alliance.code, alliance.currency, alliance.timezone, members, path, fmt,
-                          all_or_nothing=all_or_nothing, now=clock.now(), shown_as=shown_as)
+                          all_or_nothing=all_or_nothing, now=clock.now(), shown_as=shown_as,
+                          rates=ingest_rates(store, alliance.id, alliance.currency))
     if report.inserted:
         # The lines are in the fact store, a different database: the ledger records the file right
         # after, by its digest and counts (never its content).

@@ -56,6 +56,8 @@ if TYPE_CHECKING:
 __all__ = ["COLUMNS", "FactStore", "FactStoreError", "format_of"]
 
 SHOWN_PROBLEMS = 200
+# The conversion of the given (business day, currency) pairs whose rates are known (None: none is).
+RatesFor = Callable[[Sequence[tuple[date, str]]], Conversion | None]
 # Told of each batch stored (the store, the alliance, the batch's `ingested_at`), after its commit.
 Mirror = Callable[["FactStore", str, datetime], None]
 logger = logging.getLogger("alliance.facts")
@@ -77,9 +79,16 @@ CREATE TABLE IF NOT EXISTS order_lines (
     currency      VARCHAR NOT NULL,
     attributed_to VARCHAR NOT NULL,
     refund_of     VARCHAR,
-    ingested_at   TIMESTAMPTZ NOT NULL
+    ingested_at   TIMESTAMPTZ NOT NULL,
+    -- A line in another currency than its alliance's settlement currency, converted into it when it
+    -- was stored (its business day's rate was in the register then): its amount, and its amount less
+    -- cost, each converted once, half-even. NULL otherwise; settlement then converts it itself.
+    amount_c      BIGINT,
+    profit_c      BIGINT
 );
 """
+# Columns added since a file may have been written (`FactStore._upgrade` adds them).
+_ADDED = (("amount_c", "BIGINT"), ("profit_c", "BIGINT"))
 
 
 class FactStoreError(StoreUnavailable):
@@ -150,6 +159,11 @@ class FactStore:
             "SELECT column_name FROM duckdb_columns() WHERE table_name = 'order_lines'").fetchall()}
         if "content_sha256" in columns:
             self._db.execute("ALTER TABLE order_lines DROP COLUMN content_sha256")
+        tables = {r[0] for r in self._db.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        for table in ("order_lines", "order_lines_set_aside"):
+            for name, kind in _ADDED:
+                if table in tables:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {name} {kind}")
 
     def close(self) -> None:
         self._db.close()
@@ -210,10 +224,12 @@ class FactStore:
 
     def ingest(self, alliance: str, currency: str, timezone: str, members: Sequence[str], path: Path,
                fmt: str | None = None, *, all_or_nothing: bool = True, now: datetime,
-               shown_as: str | None = None) -> IngestReport:
+               shown_as: str | None = None, rates: RatesFor | None = None) -> IngestReport:
         """Check every line of a file, then store the accepted ones (or none, when all-or-nothing).
 
-        Messages name the file `shown_as` (an upload's own name), or its path."""
+        Messages name the file `shown_as` (an upload's own name), or its path. `rates` gives the
+        conversion of the (business day, currency) pairs of new lines in other currencies than
+        `currency` whose rates are known: those lines are stored converted too (see SCHEMA)."""
         shown = shown_as or str(path)
         fmt = files.format_of(path, fmt, shown)
         if not path.exists():
@@ -224,7 +240,7 @@ class FactStore:
                 sheet = Path(folder) / "sheet.csv"
                 xlsx_to_csv(path, sheet, timezone, shown)
                 return self.ingest(alliance, currency, timezone, members, sheet, "csv", all_or_nothing=all_or_nothing,
-                                   now=now, shown_as=shown)
+                                   now=now, shown_as=shown, rates=rates)
         # Any ISO 4217 currency, each with its own places (CNY 2, JPY 0, KWD 3, CLF 4): at most 15
         # whole digits, and whole digits and the currency's places 18 at most, read as integers
         # (intake_sql.CHECK_SQL), so every amount is exact and its minor units fit 64 bits.
@@ -259,7 +275,11 @@ class FactStore:
                 # Later than every stored line, even if the clock stood still or stepped back.
                 stamp = now if latest_us is None or sql.epoch_us(now) > latest_us else \
                     sql.EPOCH + timedelta(microseconds=int(latest_us) + 1)
-                db.execute(intake_sql.INSERT_SQL, [alliance, stamp])
+                foreign = [(d, c) for d, c in db.execute(
+                    "SELECT DISTINCT business_day, currency FROM classified WHERE status = 'new' AND currency <> ?",
+                    [currency]).fetchall()] if rates is not None else []
+                conversion = rates(foreign) if foreign and rates is not None else None
+                db.execute(intake_sql.insert_sql(conversion), [alliance, stamp])
                 inserted = counts.get("new", 0)
             db.execute("DROP TABLE IF EXISTS classified; DROP VIEW IF EXISTS checked; DROP VIEW IF EXISTS staged;"
                        " DROP TABLE IF EXISTS members; DROP TABLE IF EXISTS over_days;"
@@ -305,8 +325,8 @@ class FactStore:
             db.execute("CREATE TABLE IF NOT EXISTS order_lines_set_aside AS SELECT *, NULL::TIMESTAMPTZ AS set_aside_at,"
                        " NULL::VARCHAR AS reason FROM order_lines LIMIT 0")
             wanted = "alliance = ? AND line_id IN (SELECT unnest(?::VARCHAR[]))"
-            moved = db.execute(f"INSERT INTO order_lines_set_aside SELECT *, ?, ? FROM order_lines WHERE {wanted}",
-                               [now, reason, alliance, list(line_ids)]).fetchone()[0]
+            moved = db.execute(f"INSERT INTO order_lines_set_aside BY NAME SELECT *, ? AS set_aside_at, ? AS reason "
+                               f"FROM order_lines WHERE {wanted}", [now, reason, alliance, list(line_ids)]).fetchone()[0]
             db.execute(f"DELETE FROM order_lines WHERE {wanted}", [alliance, list(line_ids)])
         return int(moved)
 
@@ -419,10 +439,11 @@ class FactStore:
         `seen_by` (None: any), with how many lines and how much volume (|amount| + |cost|) it holds."""
         where, parameters = totals_sql.window_where(Window(alliance, first_day, last_day, seen_by=seen_by), bounded=True)
         rows = self._read(f"""SELECT business_day, currency, count(*), sum(abs(amount_minor) + abs(coalesce(cost_minor, 0))),
-                                     max(greatest(abs(amount_minor), abs(amount_minor - coalesce(cost_minor, 0))))
+                                     max(greatest(abs(amount_minor), abs(amount_minor - coalesce(cost_minor, 0)))),
+                                     count(*) FILTER (WHERE amount_c IS NULL)
                               FROM order_lines WHERE {' AND '.join(where)} GROUP BY business_day, currency
                               ORDER BY business_day, currency""", parameters)
-        return [CurrencyDay(r[0], r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows]
+        return [CurrencyDay(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in rows]
 
     def converted_sales(self, windows: Sequence[Window], conversion: Conversion) -> list[ConvertedSales]:
         """The lines of `windows` in other currencies than `conversion.into`, by business day, seller and

@@ -12,7 +12,9 @@ from alliance.core.errors import InvalidInput
 from alliance.core.limits import DAY_LIMIT_MINOR, END_INSTANT, FIRST_INSTANT
 from alliance.core.money import Money
 from alliance.core.zones import fixed_offset
+from alliance.settlement.facts import Conversion
 from alliance.store.facts import sql
+from alliance.store.facts.totals_sql import stored_conversions
 from alliance.store.rejections import sql_reason
 
 if TYPE_CHECKING:
@@ -337,10 +339,18 @@ SELECT line_id, day, why FROM judged WHERE why IS NOT NULL ORDER BY line_id LIMI
 INSERT_SQL = """
 INSERT INTO order_lines
 SELECT ?, line_id, order_id, occurred, business_day, seller, product_owner, channel, sku, quantity, amount_minor,
-       cost_minor, currency, attributed_to, refund_of, ?
-FROM classified WHERE status = 'new'
+       cost_minor, currency, attributed_to, refund_of, ?, {converted}
+FROM {source}
 ORDER BY business_day, row_no
 """
+
+
+def insert_sql(conversion: Conversion | None) -> str:
+    """INSERT_SQL for the new lines, converted by `conversion` where it has their day's factor (the
+    same arithmetic as settlement's: `totals_sql.stored_conversions`), else NULL."""
+    if conversion is None or not conversion.factors:
+        return INSERT_SQL.format(converted="NULL, NULL", source="classified WHERE status = 'new'")
+    return INSERT_SQL.format(converted="amount_c, profit_c", source=f"({stored_conversions(conversion)})")
 
 
 def as_shown(line: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]:

@@ -194,7 +194,7 @@ def import_parquet(facts: FactStore, root: Path) -> int:
         try:
             _refuse_conflicts(db, root)
             inserted = db.execute(
-                """INSERT INTO order_lines SELECT i.* FROM imported i
+                """INSERT INTO order_lines BY NAME SELECT i.* FROM imported i
                    ANTI JOIN order_lines o ON o.alliance = i.alliance AND o.line_id = i.line_id
                    ORDER BY i.alliance, i.business_day, i.ingested_at""").fetchone()[0]
         finally:

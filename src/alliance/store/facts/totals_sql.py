@@ -84,6 +84,23 @@ def _half_even(product: str) -> str:
     return f"s_{product} * ({q} + CASE WHEN 2 * {r} > den OR (2 * {r} = den AND {q} % 2 = 1) THEN 1 ELSE 0 END)"
 
 
+def stored_conversions(conversion: Conversion) -> str:
+    """SQL: the new lines of `classified` (intake) with `amount_c` and `profit_c` computed exactly as
+    settlement computes them (`converted_lines`) where the conversion has their day's factor; NULL
+    elsewhere (a line in the settlement currency, or one whose rate is not in the register yet)."""
+    kind = "BIGINT" if conversion.narrow() else "HUGEINT"
+    picked = (f"SELECT c.*, CAST(f.num AS {kind}) AS num, CAST(f.den AS {kind}) AS den FROM classified c "
+              f"LEFT JOIN {factors_sql(conversion)} ON f.day = c.business_day AND f.currency = c.currency "
+              f"WHERE c.status = 'new'")
+    multiplied = (f"SELECT *, CAST(amount_minor AS {kind}) * num AS a, "
+                  f"CAST(amount_minor - coalesce(cost_minor, 0) AS {kind}) * num AS p FROM ({picked})")
+    split = ("SELECT *, sign(a) AS s_a, abs(a) // den AS q_a, abs(a) % den AS r_a, sign(p) AS s_p, abs(p) // den AS q_p, "
+             f"abs(p) % den AS r_p FROM ({multiplied})")
+    return (f"SELECT * EXCLUDE (num, den, a, p, s_a, q_a, r_a, s_p, q_p, r_p), "
+            f"CASE WHEN den IS NULL THEN NULL ELSE {_half_even('a')} END AS amount_c, "
+            f"CASE WHEN den IS NULL THEN NULL ELSE {_half_even('p')} END AS profit_c FROM ({split})")
+
+
 def converted_lines(conversion: Conversion, where: list[str], *, profit: bool = True) -> str:
     """The lines of a WHERE (over `l`) with `amount_c` (amount converted) and, if `profit`, `profit_c`
     (amount less cost converted), each line once (see `settlement.facts.Conversion`): a line in the
@@ -91,6 +108,14 @@ def converted_lines(conversion: Conversion, where: list[str], *, profit: bool = 
     with no factor stops the query (settlement checks every rate first: a store never guesses, nor
     drops a line). In 64-bit integers when every product fits (`Conversion.narrow`), else 128-bit:
     exact either way (an overflow in 64 bits would be an error, never a wrong sum)."""
+    into = sql.literal(conversion.into)
+    if conversion.stored:
+        # Every foreign line of the run was converted when it was stored (the run checked): sum those.
+        missing = "error('a line in ' || l.currency || ' of ' || CAST(l.business_day AS VARCHAR) || ' lost its conversion')"
+        return (f"SELECT l.seller, l.product_owner, l.attributed_to, l.business_day, l.currency, l.amount_minor, "
+                f"l.cost_minor, CASE WHEN l.currency = {into} THEN l.amount_minor ELSE coalesce(l.amount_c, {missing}) "
+                f"END AS amount_c, CASE WHEN l.currency = {into} THEN l.amount_minor - coalesce(l.cost_minor, 0) "
+                f"ELSE coalesce(l.profit_c, {missing}) END AS profit_c FROM order_lines l WHERE {' AND '.join(where)}")
     kind = "BIGINT" if conversion.narrow() else "HUGEINT"
     days = sorted({day for day, _, _, _ in conversion.factors})
     if len(days) <= FACTOR_CASE_DAYS:
@@ -99,7 +124,6 @@ def converted_lines(conversion: Conversion, where: list[str], *, profit: bool = 
     else:
         found_num, found_den = "f.num", "f.den"
         source = f"order_lines l LEFT JOIN {factors_sql(conversion)} ON f.day = l.business_day AND f.currency = l.currency"
-    into = sql.literal(conversion.into)
     num = (f"CAST(CASE WHEN l.currency = {into} THEN 1 ELSE coalesce({found_num}, error('no exchange rate of ' || "
            f"l.currency || ' for ' || CAST(l.business_day AS VARCHAR))) END AS {kind})")
     den = f"CAST(CASE WHEN l.currency = {into} THEN 1 ELSE {found_den} END AS {kind})"
