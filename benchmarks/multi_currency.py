@@ -124,9 +124,11 @@ def main() -> None:
             alliance_id = 1 if alliance == "one" else 2
 
             def rule_stage(code: str = alliance, number: int = alliance_id) -> object:
-                rates = run_rates(store, facts, number, code, "CNY", DAY.replace(day=1), DAY, None)
-                return settle_totals(agreement, DAY, rule_totals(facts, code, agreement.rules, DAY,
-                                                                 conversion=rates.conversion), ctx)
+                with facts.snapshot():  # as a run reads: one snapshot
+                    rates = run_rates(store, facts, number, code, "CNY", DAY.replace(day=1), DAY, None,
+                                      in_snapshot=True)
+                    return settle_totals(agreement, DAY, rule_totals(facts, code, agreement.rules, DAY,
+                                                                     conversion=rates.conversion), ctx)
 
             stage[alliance] = best_of(3, rule_stage)
             started = time.perf_counter()

@@ -209,7 +209,8 @@ def test_lines_stored_after_their_rate_are_stored_converted_and_settle_the_same(
     with store.unit_of_work() as uow:
         alliance_id = uow.alliances.require(CODE).id
     day = date(2026, 12, 5)
-    assert run_rates(store, stores.facts, alliance_id, CODE, "CNY", day, day, None).conversion.stored
+    assert run_rates(store, stores.facts, alliance_id, CODE, "CNY", day, day, None, in_snapshot=True).conversion.stored
+    assert not run_rates(store, stores.facts, alliance_id, CODE, "CNY", day, day, None).conversion.stored
     service.settle(stores, CODE, day, "财务", at(6, 3))
     statement = service.statement(store, CODE, "US", day)
     share_base = 100000 + 71241 + 50 + 37644

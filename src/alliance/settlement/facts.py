@@ -121,7 +121,8 @@ class Conversion:
     # store may then convert in 64-bit integers where every product fits (~10x faster than 128).
     magnitude: int | None = None
     # Every line in another currency that it covers was converted when it was stored (by these same
-    # factors, the register being append-only): a store may sum those (`store.facts` SCHEMA).
+    # factors, the register being append-only): a store may sum those (`store.facts` SCHEMA). Only
+    # for reads inside the snapshot in which that was counted (a settlement run's).
     stored: bool = False
 
     def narrow(self) -> bool:

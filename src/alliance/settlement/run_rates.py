@@ -49,9 +49,13 @@ class RunRates:
 
 
 def run_rates(store: Store, facts: SettlementFacts, alliance_id: int, alliance_code: str, currency: str,
-              first: date, last: date, seen_by: int | None) -> RunRates:
+              first: date, last: date, seen_by: int | None, *, in_snapshot: bool = False) -> RunRates:
     """The rates for the lines of [first, last] (those that arrived by `seen_by`), or RateMissing for
-    the first (day, currency) without one; DayOverConverted for a day too large once converted."""
+    the first (day, currency) without one; DayOverConverted for a day too large once converted.
+
+    `in_snapshot`: the caller reads the lines inside the fact store snapshot this was asked in (a
+    settlement run), so the conversions stored with the lines may be summed when every foreign line
+    has one; elsewhere a line stored meanwhile could lack one, and every foreign line is converted."""
     held = facts.currency_days(alliance_code, first, last, seen_by)
     foreign = [d for d in held if d.currency != currency]
     if not foreign:
@@ -68,7 +72,7 @@ def run_rates(store: Store, facts: SettlementFacts, alliance_id: int, alliance_c
     factors = tuple((day, code, *factor(rate.rate, code, currency)) for (day, code), rate in sorted(used.items()))
     # Converted when stored, every one of them: the run sums those (the same factors: the register
     # is append-only), else it converts every foreign line itself.
-    stored = all(d.unconverted == 0 for d in foreign)
+    stored = in_snapshot and all(d.unconverted == 0 for d in foreign)
     return RunRates(Conversion(currency, factors, max(d.largest for d in foreign), stored), used)
 
 

@@ -196,7 +196,7 @@ def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clo
             # Every line the run reads lies in the months of its days; each foreign one's rate, or
             # the day stops here (RateMissing), before anything is computed (settlement.run_rates).
             rates = run_rates(store, facts, alliance.id, alliance.code, alliance.currency,
-                              min([day, *late]).replace(day=1), day, watermark)
+                              min([day, *late]).replace(day=1), day, watermark, in_snapshot=True)
 
             def apply(version: AgreementVersion, on: date, late_of: Adjusting | None) -> None:
                 # Only terms the parties signed are applied: the stored version is checked against
@@ -737,7 +737,7 @@ def simulate(stores: Stores, alliance_code: str, documents: Sequence[tuple[str, 
         with facts.snapshot():
             # Lines in other currencies count converted, as a run would count them (RateMissing otherwise).
             rates = run_rates(store, facts, alliance.id, alliance.code, alliance.currency, first.replace(day=1), last,
-                              None)
+                              None, in_snapshot=True)
             for day, day_totals in replay_totals(facts, alliance.code, agreement.rules, first, last, rates.conversion):
                 outcome = settle_totals(agreement, day, day_totals, period_context(agreement, day, metrics))
                 for account, money in outcome.net().items():

@@ -110,12 +110,12 @@ def converted_lines(conversion: Conversion, where: list[str], *, profit: bool = 
     exact either way (an overflow in 64 bits would be an error, never a wrong sum)."""
     into = sql.literal(conversion.into)
     if conversion.stored:
-        # Every foreign line of the run was converted when it was stored (the run checked): sum those.
-        missing = "error('a line in ' || l.currency || ' of ' || CAST(l.business_day AS VARCHAR) || ' lost its conversion')"
+        # Every foreign line the run reads was converted when it was stored (the run counted them in
+        # the same snapshot): those conversions, and a settlement-currency line (none stored) as it is.
         return (f"SELECT l.seller, l.product_owner, l.attributed_to, l.business_day, l.currency, l.amount_minor, "
-                f"l.cost_minor, CASE WHEN l.currency = {into} THEN l.amount_minor ELSE coalesce(l.amount_c, {missing}) "
-                f"END AS amount_c, CASE WHEN l.currency = {into} THEN l.amount_minor - coalesce(l.cost_minor, 0) "
-                f"ELSE coalesce(l.profit_c, {missing}) END AS profit_c FROM order_lines l WHERE {' AND '.join(where)}")
+                f"l.cost_minor, coalesce(l.amount_c, l.amount_minor) AS amount_c, "
+                f"coalesce(l.profit_c, l.amount_minor - coalesce(l.cost_minor, 0)) AS profit_c "
+                f"FROM order_lines l WHERE {' AND '.join(where)}")
     kind = "BIGINT" if conversion.narrow() else "HUGEINT"
     days = sorted({day for day, _, _, _ in conversion.factors})
     if len(days) <= FACTOR_CASE_DAYS:
