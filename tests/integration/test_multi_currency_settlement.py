@@ -202,7 +202,7 @@ def test_lines_stored_after_their_rate_are_stored_converted_and_settle_the_same(
     store = stores.records
     rates(store, f"2026-12-05,USD,{USD},PBOC central parity\n2026-12-05,EUR,{EUR},ECB reference\n")
     assert ingest(stores, tmp_path, DAY5, at(5, 12), "d5.csv").inserted == 5
-    stored = stores.facts.query("SELECT line_id, amount_c, profit_c FROM order_lines WHERE alliance = ? "
+    stored = stores.facts.query("SELECT line_id, amount_c, amount_c - cost_c FROM order_lines WHERE alliance = ? "
                                 "ORDER BY line_id", [CODE])
     assert stored == [("S1", None, None), ("S2", 71241, 71241), ("S3", 37644, 37644),
                       ("S4", convert(8000, "USD", "CNY", USD).minor, 35382), ("S5", 50, 50)]

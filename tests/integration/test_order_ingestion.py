@@ -105,7 +105,7 @@ def test_a_fact_store_written_with_line_digests_is_upgraded(tmp_path: Path) -> N
     try:
         assert upgraded.count("nb") == 1
         columns = [r[0] for r in upgraded._read("SELECT column_name FROM duckdb_columns() WHERE table_name = 'order_lines'", [])]
-        assert "content_sha256" not in columns and columns[-2:] == ["amount_c", "profit_c"]
+        assert "content_sha256" not in columns and columns[-2:] == ["amount_c", "cost_c"]
         assert upgraded.set_aside("nb", ["L9"], "test", datetime(2027, 1, 16, tzinfo=UTC)) == 1
         assert upgraded.count("nb") == 0
     finally:

@@ -82,13 +82,15 @@ CREATE TABLE IF NOT EXISTS order_lines (
     ingested_at   TIMESTAMPTZ NOT NULL,
     -- A line in another currency than its alliance's settlement currency, converted into it when it
     -- was stored (its business day's rate was in the register then): its amount, and its amount less
-    -- cost, each converted once, half-even. NULL otherwise; settlement then converts it itself.
+    -- cost, each converted once, half-even; kept as the converted amount and cost_c = that amount
+    -- less the converted profit, so a profit rule's base is amount_c - cost_c as it is amount - cost.
+    -- NULL otherwise; settlement then converts it itself.
     amount_c      BIGINT,
-    profit_c      BIGINT
+    cost_c        BIGINT
 );
 """
 # Columns added since a file may have been written (`FactStore._upgrade` adds them).
-_ADDED = (("amount_c", "BIGINT"), ("profit_c", "BIGINT"))
+_ADDED = (("amount_c", "BIGINT"), ("cost_c", "BIGINT"))
 
 
 class FactStoreError(StoreUnavailable):
@@ -453,8 +455,11 @@ class FactStore:
         for window in windows:
             where, parameters = totals_sql.window_where(window, bounded=not inside)
             where.append(f"l.currency <> {sql.literal(conversion.into)}")
+            # Converted when stored: those sums, straight from the lines (no subquery to plan).
+            source = "order_lines l WHERE " + " AND ".join(where) if conversion.stored else \
+                f"({totals_sql.converted_lines(conversion, where, profit=False)})"
             rows = self._read(f"""SELECT business_day, seller, currency, count(*), sum(amount_minor), sum(amount_c)
-                                  FROM ({totals_sql.converted_lines(conversion, where, profit=False)})
+                                  FROM {source}
                                   GROUP BY business_day, seller, currency ORDER BY business_day, seller, currency""",
                               parameters)
             found += [ConvertedSales(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in rows]

@@ -350,7 +350,7 @@ def insert_sql(conversion: Conversion | None) -> str:
     same arithmetic as settlement's: `totals_sql.stored_conversions`), else NULL."""
     if conversion is None or not conversion.factors:
         return INSERT_SQL.format(converted="NULL, NULL", source="classified WHERE status = 'new'")
-    return INSERT_SQL.format(converted="amount_c, profit_c", source=f"({stored_conversions(conversion)})")
+    return INSERT_SQL.format(converted="amount_c, cost_c", source=f"({stored_conversions(conversion)})")
 
 
 def as_shown(line: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]:

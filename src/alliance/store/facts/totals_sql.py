@@ -85,9 +85,10 @@ def _half_even(product: str) -> str:
 
 
 def stored_conversions(conversion: Conversion) -> str:
-    """SQL: the new lines of `classified` (intake) with `amount_c` and `profit_c` computed exactly as
-    settlement computes them (`converted_lines`) where the conversion has their day's factor; NULL
-    elsewhere (a line in the settlement currency, or one whose rate is not in the register yet)."""
+    """SQL: the new lines of `classified` (intake) with `amount_c` (the amount converted) and `cost_c`
+    (that, less the amount less cost converted) computed exactly as settlement computes them
+    (`converted_lines`) where the conversion has their day's factor; NULL elsewhere (a line in the
+    settlement currency, or one whose rate is not in the register yet)."""
     kind = "BIGINT" if conversion.narrow() else "HUGEINT"
     picked = (f"SELECT c.*, CAST(f.num AS {kind}) AS num, CAST(f.den AS {kind}) AS den FROM classified c "
               f"LEFT JOIN {factors_sql(conversion)} ON f.day = c.business_day AND f.currency = c.currency "
@@ -98,7 +99,8 @@ def stored_conversions(conversion: Conversion) -> str:
              f"abs(p) % den AS r_p FROM ({multiplied})")
     return (f"SELECT * EXCLUDE (num, den, a, p, s_a, q_a, r_a, s_p, q_p, r_p), "
             f"CASE WHEN den IS NULL THEN NULL ELSE {_half_even('a')} END AS amount_c, "
-            f"CASE WHEN den IS NULL THEN NULL ELSE {_half_even('p')} END AS profit_c FROM ({split})")
+            f"CASE WHEN den IS NULL THEN NULL ELSE {_half_even('a')} - ({_half_even('p')}) END AS cost_c "
+            f"FROM ({split})")
 
 
 def converted_lines(conversion: Conversion, where: list[str], *, profit: bool = True) -> str:
@@ -114,7 +116,7 @@ def converted_lines(conversion: Conversion, where: list[str], *, profit: bool = 
         # the same snapshot): those conversions, and a settlement-currency line (none stored) as it is.
         return (f"SELECT l.seller, l.product_owner, l.attributed_to, l.business_day, l.currency, l.amount_minor, "
                 f"l.cost_minor, coalesce(l.amount_c, l.amount_minor) AS amount_c, "
-                f"coalesce(l.profit_c, l.amount_minor - coalesce(l.cost_minor, 0)) AS profit_c "
+                f"coalesce(l.amount_c - l.cost_c, l.amount_minor - coalesce(l.cost_minor, 0)) AS profit_c "
                 f"FROM order_lines l WHERE {' AND '.join(where)}")
     kind = "BIGINT" if conversion.narrow() else "HUGEINT"
     days = sorted({day for day, _, _, _ in conversion.factors})
@@ -162,6 +164,12 @@ def totals_sql(sets: Sequence[tuple[str, ...]], selector: Selector, profit: bool
         group = ", ".join(sets[0])
     else:
         group = "GROUPING SETS (" + ", ".join(f"({', '.join(keys)})" for keys in sets) + ")"
+    if conversion is not None and conversion.stored:
+        # Converted when stored (see `converted_lines`): the stored sums, straight from the lines.
+        amount = "coalesce(amount_c, amount_minor)"
+        cost = "sum(coalesce(cost_c, cost_minor))" if profit else "NULL"
+        return (f"SELECT {columns}, sum({amount}), {cost} FROM order_lines WHERE {' AND '.join(where)} "
+                f"GROUP BY {group}")
     if conversion is not None:
         cost = "sum(amount_c - profit_c)" if profit else "NULL"
         # (only `currency` is in both order_lines and the factors: no WHERE names it)
