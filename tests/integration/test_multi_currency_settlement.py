@@ -29,7 +29,7 @@ from alliance.settlement import service
 from alliance.settlement.fx import service as fx
 from alliance.settlement.fx.conversion import RateMissing, convert
 from alliance.settlement.journal import beancount, to_csv
-from alliance.settlement.run_rates import run_rates
+from alliance.settlement.run_rates import DayOverConverted, run_rates
 from alliance.sharing import service as sharing
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
@@ -219,3 +219,72 @@ def test_lines_stored_after_their_rate_are_stored_converted_and_settle_the_same(
     assert [(c.currency, c.converted_minor) for c in statement.conversions] == [
         ("USD", 71241 + 50 + convert(8000, "USD", "CNY", USD).minor)]
     assert ledger.verify_store(store, CODE).ok
+
+
+def test_a_gap_days_late_lines_after_it_are_read_converted() -> None:
+    """A run of a legacy gap day settles late lines of closed days after it: its rates cover them."""
+    from alliance.settlement.facts import Adjusting
+    from alliance.settlement.run_rates import read_span
+
+    gap, late = date(2026, 12, 3), [date(2026, 12, 4)]
+    assert read_span(gap, late, Adjusting(date(2026, 12, 4), 1, (gap,))) == (date(2026, 12, 1), date(2026, 12, 4))
+    assert read_span(date(2026, 12, 6), [date(2026, 11, 30)], Adjusting(date(2026, 12, 5), 1)) == (
+        date(2026, 11, 1), date(2026, 12, 6))
+    assert read_span(date(2026, 12, 6), [], None) == (date(2026, 12, 1), date(2026, 12, 6))
+
+
+def test_a_day_too_large_once_converted_is_listed_and_its_lines_may_be_set_aside(
+        store: Store, clock: object, tmp_path: Path) -> None:
+    """Within the import bounds in dollars, beyond a day's limit in rupiah: the day stops (naming the
+    way out), `orders check` lists its lines, and once they are set aside the day settles."""
+    make_alliance(store, clock, code="idr", currency="IDR")  # type: ignore[arg-type]
+    for n, code in ((1, "SH"), (2, "US")):
+        registry.add_member(store, "idr", {"code": code, "name": f"{code} 公司", "credit_code": credit_code(n)},
+                            clock)  # type: ignore[arg-type]
+    facts = FactStore(tmp_path / "facts.duckdb")
+    stores = Stores(store, facts)
+    try:
+        fx.import_csv(store, "idr", Principal("coord", Role.COORDINATOR, "idr", kind="user"),
+                      b"day,currency,rate,source\n2026-12-05,USD,16000,BI\n", at(5))
+        path = tmp_path / "big.csv"
+        path.write_text(HEADER + "\n" + "\n".join(
+            f"B{n},O{n},2026-12-05T10:00:00+08:00,US,US,web,A,1,40000000000.00,,,USD" for n in (1, 2)) + "\n"
+            + "S1,O9,2026-12-05T10:00:00+08:00,SH,SH,web,A,1,100.00,,,IDR\n", encoding="utf-8")
+        assert service.import_order_lines(stores, "idr", path, None, at(5, 12)).inserted == 3
+        with pytest.raises(DayOverConverted) as over:
+            service.settle(stores, "idr", date(2026, 12, 5), "财务", at(6), allow_unshared=True)
+        assert "2026-12-05" in str(over.value.message) and "alliance orders check" in str(over.value.message)
+        listed = service.unsettleable_lines(stores, "idr")
+        assert [(line_id, day) for line_id, day, _ in listed] == [("B1", "2026-12-05"), ("B2", "2026-12-05"),
+                                                                  ("S1", "2026-12-05")]
+        assert service.set_aside_order_lines(stores, "idr", ["B1"], "试单", "财务", at(6)) == 1
+        assert service.unsettleable_lines(stores, "idr") == []  # one line of 4 x 10^10 USD is within it
+        result = service.settle(stores, "idr", date(2026, 12, 5), "财务", at(6), allow_unshared=True)
+        assert result.lines == 2
+    finally:
+        facts.close()
+
+
+def test_a_shared_group_holding_other_currencies_shows_no_money_sum(tmp_path: Path) -> None:
+    """A data-sharing group's money sum adds the settlement currency's lines only when they are all
+    of the group (a sum over some of them would escape the group's minimum size)."""
+    from datetime import datetime as moment
+
+    facts = FactStore(tmp_path / "facts.duckdb")
+    try:
+        path = tmp_path / "g.csv"
+        path.write_text(HEADER + "\n" + "\n".join([
+            "A1,O1,2026-12-05T10:00:00+08:00,US,SH,web,MIX,1,10.00,,,USD",
+            "A2,O2,2026-12-05T10:00:00+08:00,US,SH,web,MIX,1,12.34,,,CNY",
+            "A3,O3,2026-12-05T10:00:00+08:00,US,SH,web,CNY,1,1.00,,,CNY",
+            "A4,O4,2026-12-05T10:00:00+08:00,US,SH,web,CNY,1,2.00,,,CNY"]) + "\n", encoding="utf-8")
+        assert facts.ingest(CODE, "CNY", "Asia/Shanghai", ["US", "SH"], path,
+                            now=moment(2026, 12, 5, 12, tzinfo=UTC)).inserted == 4
+        groups = {g.keys["sku"]: g for g in facts.view_groups(CODE, "US", "CNY", ["sku"], ["amount"])}
+        assert (groups["MIX"].count, groups["MIX"].sums["amount"]) == (2, None)
+        assert (groups["CNY"].count, groups["CNY"].sums["amount"]) == (2, "3.00")
+        rows = facts.view_rows(CODE, "US", "CNY", ["sku", "amount"], [], None, 10, 0)
+        assert [r["amount"] for r in rows] == ["10.00 USD", "12.34", "1.00", "2.00"] or \
+            sorted(r["amount"] for r in rows) == ["1.00", "10.00 USD", "12.34", "2.00"]
+    finally:
+        facts.close()

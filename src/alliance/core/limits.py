@@ -17,6 +17,10 @@ from datetime import UTC, datetime
 LINE_LIMIT_MINOR = 10**14
 # Everything one alliance's lines of one business day carry: the sum of |amount| + |cost|.
 DAY_LIMIT_MINOR = 10**15
+# Everything one alliance's lines of one business day carry once converted into its settlement
+# currency (settlement.run_rates): converted, a day may carry more than DAY_LIMIT_MINOR in the units it
+# was sold in. 31 x 10^17 < 2^63 / 2.9: a month of such days still fits a statement's 64 bits.
+CONVERTED_DAY_LIMIT_MINOR = 10**17
 # When an order line may have occurred: the years 2000 to 2099 (UTC). Nothing an alliance sells
 # happened before 2000, and a date outside any real range (year 1, year 9999) would become the
 # alliance's first business day and hold its first settlement back for centuries.

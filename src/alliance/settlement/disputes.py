@@ -49,29 +49,31 @@ def contribution_report(stores: Stores, alliance_code: str, agreement_code: str,
     method = "shapley"
     days = 0
     found_rule = False
-    # Lines in other currencies count converted, as the runs counted them (RateMissing otherwise).
-    conversion = run_rates(store, facts, alliance.id, alliance.code, alliance.currency, first.replace(day=1), last,
-                           None).conversion
-    day = first
-    while day <= last:
-        version = in_force(history, day)
-        if version is not None:
-            agreement = load_agreement_text(version.document)
-            rule = next((r for r in agreement.rules if r.id == rule_id), None)
-            if rule is not None:
-                found_rule = True
-                value = spec(rule.kind).game_value(rule.params)  # the game it pays out, if any
-                if value is None:
-                    raise InvalidInput(Message("rule {rule!r} of {agreement!r} is a {kind} rule, not a "
-                                               "contribution rule",
-                                               rule=rule_id, agreement=agreement_code, kind=rule.kind.value))
-                method = value
-                methods.add(method)
-                days += 1
-                totals = rule_totals(facts, alliance.code, [rule], day, conversion=conversion)[rule.id]
-                for members, base in totals.by_sharers.items():
-                    sets[members] = sets.get(members, 0) + base
-        day += timedelta(days=1)
+    # Lines in other currencies count converted, as the runs counted them (RateMissing otherwise); in one
+    # snapshot, so a batch landing meanwhile is in neither the rates lookup nor the totals.
+    with facts.snapshot():
+        conversion = run_rates(store, facts, alliance.id, alliance.code, alliance.currency, first.replace(day=1), last,
+                               None).conversion
+        day = first
+        while day <= last:
+            version = in_force(history, day)
+            if version is not None:
+                agreement = load_agreement_text(version.document)
+                rule = next((r for r in agreement.rules if r.id == rule_id), None)
+                if rule is not None:
+                    found_rule = True
+                    value = spec(rule.kind).game_value(rule.params)  # the game it pays out, if any
+                    if value is None:
+                        raise InvalidInput(Message("rule {rule!r} of {agreement!r} is a {kind} rule, not a "
+                                                   "contribution rule",
+                                                   rule=rule_id, agreement=agreement_code, kind=rule.kind.value))
+                    method = value
+                    methods.add(method)
+                    days += 1
+                    totals = rule_totals(facts, alliance.code, [rule], day, conversion=conversion)[rule.id]
+                    for members, base in totals.by_sharers.items():
+                        sets[members] = sets.get(members, 0) + base
+            day += timedelta(days=1)
     if not found_rule:
         raise NotFound(Message("no version of {agreement!r} in force between {first} and {last} has a rule "
                                "{rule!r}",

@@ -8,8 +8,9 @@ and the day) before anything is computed, so nothing is half-settled. The rates 
 
 The day limit (alliance.core.limits) bounds what a day carries in each currency's minor units, at
 import; converted, a day could carry more (a currency worth many of the settlement currency's
-units): the day's volume, converted, is checked here against the same limit, so every statement
-amount still fits its 64-bit column (`DayOverConverted`).
+units): the day's volume, converted, is checked here against CONVERTED_DAY_LIMIT_MINOR, so every
+statement amount still fits its 64-bit column (`DayOverConverted`; `alliance orders check` lists
+such a day's lines, which may be set aside).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from alliance.core.errors import InvalidInput
-from alliance.core.limits import DAY_LIMIT_MINOR, LINE_LIMIT_MINOR
+from alliance.core.limits import CONVERTED_DAY_LIMIT_MINOR, LINE_LIMIT_MINOR
 from alliance.core.messages import Message
 from alliance.core.money import Money
 from alliance.settlement.facts import Adjusting, Conversion, CurrencyDay, SettlementFacts, Window
@@ -91,19 +93,42 @@ def ingest_rates(store: Store, alliance_id: int, currency: str) -> Callable[[Seq
     return rates
 
 
-def _check_days(held: Sequence[CurrencyDay], used: dict[tuple[date, str], Rate], currency: str) -> None:
+def over_converted(held: Sequence[CurrencyDay], rates: Mapping[tuple[date, str], Decimal],
+                   currency: str) -> dict[date, int]:
+    """The days of `held` whose lines, converted by `rates` (those known: a day missing one is
+    judged on what is known), carry more than CONVERTED_DAY_LIMIT_MINOR of amounts and costs."""
     volume: dict[date, int] = {}
     for d in held:
-        converted = d.volume if d.currency == currency else \
-            convert(d.volume, d.currency, currency, used[(d.day, d.currency)].rate).minor
+        if d.currency == currency:
+            converted = d.volume
+        elif (d.day, d.currency) in rates:
+            converted = convert(d.volume, d.currency, currency, rates[(d.day, d.currency)]).minor
+        else:
+            continue
         # Each line is rounded on its own: at most half a minor unit each away from the total's conversion.
         volume[d.day] = volume.get(d.day, 0) + converted + d.lines
-    for day, total in sorted(volume.items()):
-        if total > DAY_LIMIT_MINOR:
-            raise DayOverConverted(Message(
-                "business day {day} carries more than {limit} {currency} of amounts and costs once converted at its "
-                "rates, the most one alliance's day may: split the alliance's lines or settle in another currency",
-                day=day.isoformat(), limit=Money(DAY_LIMIT_MINOR, currency).amount_text(), currency=currency))
+    return {day: total for day, total in sorted(volume.items()) if total > CONVERTED_DAY_LIMIT_MINOR}
+
+
+def _check_days(held: Sequence[CurrencyDay], used: dict[tuple[date, str], Rate], currency: str) -> None:
+    over = over_converted(held, {key: rate.rate for key, rate in used.items()}, currency)
+    if over:
+        day = next(iter(over))
+        raise DayOverConverted(Message(
+            "business day {day} carries more than {limit} {currency} of amounts and costs once converted at its "
+            "rates, the most one alliance's day may: list its lines with `alliance orders check`, set some aside, "
+            "then settle again (docs/settlement.md)",
+            day=day.isoformat(), limit=Money(CONVERTED_DAY_LIMIT_MINOR, currency).amount_text(), currency=currency))
+
+
+def read_span(day: date, late: Sequence[date], adjusting: Adjusting | None) -> tuple[date, date]:
+    """The business days a run of `day` reads: from the first of the month of its earliest day (the
+    day, or a late day) to the latest day any of its windows reaches (the day, or, adjusting, the
+    latest closed day: a month's volume before a late line counts the closed days after it, and a
+    legacy gap's late days come after it)."""
+    first = min([day, *late]).replace(day=1)
+    last = max(day, adjusting.through) if adjusting is not None else day
+    return first, last
 
 
 def converted_sales(facts: SettlementFacts, alliance_code: str, day: date, late: Mapping[date, int],

@@ -49,8 +49,10 @@ from alliance.store.database import Store, on_duplicate
 from alliance.store.stores import Stores
 from alliance.settlement.facts import Adjusting, IngestReport
 from alliance.settlement.totals import replay_totals, rule_totals
-from alliance.settlement.run_rates import converted_sales, ingest_rates, run_rates
+from alliance.settlement.run_rates import (converted_sales, ingest_rates, over_converted, read_span,
+                                           run_rates)
 from alliance.ledger.coverage import conversions_digest
+from alliance.store.fx_repository import FxRepository
 from alliance.store.settlement_repository import SettlementFailure, StoredConversion, StoredRun, StoredStatementLine
 
 
@@ -196,7 +198,7 @@ def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clo
             # Every line the run reads lies in the months of its days; each foreign one's rate, or
             # the day stops here (RateMissing), before anything is computed (settlement.run_rates).
             rates = run_rates(store, facts, alliance.id, alliance.code, alliance.currency,
-                              min([day, *late]).replace(day=1), day, watermark, in_snapshot=True)
+                              *read_span(day, list(late), adjusting), watermark, in_snapshot=True)
 
             def apply(version: AgreementVersion, on: date, late_of: Adjusting | None) -> None:
                 # Only terms the parties signed are applied: the stored version is checked against
@@ -429,11 +431,28 @@ class DayUnsettleable(InvalidInput):
     title = Message("Day cannot be settled")
 
 
-def unsettleable_lines(stores: Stores, alliance_code: str) -> list[tuple[str, str, str]]:
-    """The alliance's stored lines that break the import bounds: (line_id, business day, why)."""
+def unsettleable_lines(stores: Stores, alliance_code: str, limit: int = 200) -> list[tuple[str, str, Message]]:
+    """The alliance's stored lines no run can settle: those that break the import bounds, and the
+    lines of an open day that carries too much once converted into the settlement currency
+    (`run_rates.over_converted`); (line_id, business day, why), at most `limit`."""
     with stores.records.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
-    return stores.facts.unsettleable(alliance.code)
+        closed = set(uow.settlement.closed(alliance.id))
+    found = stores.facts.unsettleable(alliance.code, limit)
+    first = stores.facts.first_day(alliance.code)
+    if first is None or len(found) >= limit:
+        return found
+    # (A day Python cannot hold, year 1, comes as text: its lines are listed above, as outside the years.)
+    held = [d for d in stores.facts.currency_days(alliance.code, date.min, date.max, None) if isinstance(d.day, date)]
+    keys = [(d.day, d.currency) for d in held if d.currency != alliance.currency]
+    with stores.records.unit_of_work() as uow:
+        rates = FxRepository(uow.connection).known(alliance.id, keys)
+    over = [day for day in over_converted(held, rates, alliance.currency) if day not in closed]
+    why = Message("its business day carries more than the day limit once converted")
+    listed = {line_id for line_id, _, _ in found}
+    found += [(line_id, day.isoformat(), why) for line_id, day in stores.facts.lines_of_days(
+        alliance.code, over, limit - len(found)) if line_id not in listed]
+    return found
 
 
 def set_aside_order_lines(stores: Stores, alliance_code: str, line_ids: Sequence[str], reason: str,
@@ -453,9 +472,10 @@ def set_aside_order_lines(stores: Stores, alliance_code: str, line_ids: Sequence
         alliance = uow.alliances.require(alliance_code)
         check_writable(alliance.code, alliance.status, Write.SETTLEMENT)  # the fact store is written first
         closed = {d.isoformat() for d in uow.settlement.closed(alliance.id)}
-    found = {line_id: (day, why) for line_id, day, why in facts.unsettleable(alliance.code, limit=1_000_000)}
+    found = {line_id: (day, why) for line_id, day, why in unsettleable_lines(stores, alliance.code, limit=1_000_000)}
     problems = [Problem(Message("line {line_id}", line_id=l), "",
-                        Message("settles as it is: only lines that break the import bounds are set aside"))
+                        Message("settles as it is: only lines that break the import bounds, or of a day too large "
+                                "once converted, are set aside"))
                 for l in wanted if l not in found]
     problems += [Problem(Message("line {line_id}", line_id=l), "",
                          Message("its day {day} is closed, and a closed day is never rewritten", day=found[l][0]))

@@ -447,6 +447,14 @@ class FactStore:
                               ORDER BY business_day, currency""", parameters)
         return [CurrencyDay(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in rows]
 
+    def lines_of_days(self, alliance: str, days: Sequence[date], limit: int) -> list[tuple[str, date]]:
+        """The line_ids (and days) of the alliance's lines of these business days, at most `limit`."""
+        if not days or limit <= 0:
+            return []
+        return [(r[0], r[1]) for r in self._read(
+            "SELECT line_id, business_day FROM order_lines WHERE alliance = ? AND business_day IN "
+            "(SELECT unnest(?::DATE[])) ORDER BY business_day, line_id LIMIT ?", [alliance, list(days), limit])]
+
     def converted_sales(self, windows: Sequence[Window], conversion: Conversion) -> list[ConvertedSales]:
         """The lines of `windows` in other currencies than `conversion.into`, by business day, seller and
         currency: how many, their sum as sold, and converted (each line once, as the totals convert it)."""
@@ -458,7 +466,8 @@ class FactStore:
             # Converted when stored: those sums, straight from the lines (no subquery to plan).
             source = "order_lines l WHERE " + " AND ".join(where) if conversion.stored else \
                 f"({totals_sql.converted_lines(conversion, where, profit=False)})"
-            rows = self._read(f"""SELECT business_day, seller, currency, count(*), sum(amount_minor), sum(amount_c)
+            converted = totals_sql.stored_amount(conversion) if conversion.stored else "amount_c"
+            rows = self._read(f"""SELECT business_day, seller, currency, count(*), sum(amount_minor), sum({converted})
                                   FROM {source}
                                   GROUP BY business_day, seller, currency ORDER BY business_day, seller, currency""",
                               parameters)
@@ -482,9 +491,11 @@ class FactStore:
         """Every non-empty group of one seller's lines (keys, count and sums), in key order; which
         may be shown is data sharing's to decide (`datashare.facts.floor`)."""
         keys = ", ".join(views_sql.VIEW_COLUMNS[f] for f in group_by)
-        # Money sums only the alliance currency's lines (amounts in different currencies do not add);
-        # every line is counted (docs/data-sharing.md).
-        totals = "".join(f", sum({views_sql.VIEW_COLUMNS[f]}) FILTER (WHERE currency = {sql.literal(currency)})"
+        # Money is summed only over a group whose every line is in the alliance's currency (amounts
+        # in different currencies do not add; a sum over only some of a group's lines would escape
+        # its minimum size): a group holding others shows its count, no money (docs/data-sharing.md).
+        only = f"count(*) FILTER (WHERE currency <> {sql.literal(currency)}) = 0"
+        totals = "".join(f", CASE WHEN {only} THEN sum({views_sql.VIEW_COLUMNS[f]}) END"
                          if f in views_sql.MONEY_FIELDS else f", sum({views_sql.VIEW_COLUMNS[f]})" for f in sums)
         rows = self._read(f"SELECT {keys + ', ' if keys else ''}count(*) AS n{totals} FROM order_lines "
                           f"WHERE alliance = ? AND seller = ?{' GROUP BY ' + keys if keys else ''}"
@@ -501,16 +512,17 @@ class FactStore:
             f"""SELECT {_LINE_COLUMNS} FROM order_lines o
                 WHERE o.alliance = ? AND o.business_day BETWEEN ? AND ? ORDER BY o.line_id""",
             [alliance, first_day, last_day])
-        return [_line(r, currency) for r in rows]
+        return [_line(r) for r in rows]
 
 
 
 _LINE_COLUMNS = """o.line_id, o.order_id, epoch_us(o.occurred_at), o.seller, o.product_owner, o.channel, o.sku,
-    o.quantity, o.amount_minor, o.cost_minor, o.attributed_to, o.refund_of"""
+    o.quantity, o.amount_minor, o.cost_minor, o.attributed_to, o.refund_of, o.currency"""
 
 
-def _line(r: Sequence[Any], currency: str) -> OrderLine:
+def _line(r: Sequence[Any]) -> OrderLine:
+    """A stored line, its money in its own currency."""
     return OrderLine(r[0], r[1], sql.EPOCH + timedelta(microseconds=r[2]), r[3], r[4], r[5], r[6], r[7],
-                     Money(r[8], currency), None if r[9] is None else Money(r[9], currency),
+                     Money(r[8], r[12]), None if r[9] is None else Money(r[9], r[12]),
                      tuple(a for a in r[10].split(";") if a), r[11])
 

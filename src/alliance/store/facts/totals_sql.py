@@ -84,6 +84,19 @@ def _half_even(product: str) -> str:
     return f"s_{product} * ({q} + CASE WHEN 2 * {r} > den OR (2 * {r} = den AND {q} % 2 = 1) THEN 1 ELSE 0 END)"
 
 
+def _own(conversion: Conversion, value: str) -> str:
+    """SQL: `value` of a line in the settlement currency; for any other line (one that should have
+    been stored converted) an error, never its unconverted minor units. Evaluated only where the
+    stored conversion is NULL (coalesce's second argument)."""
+    return (f"CASE WHEN currency = {sql.literal(conversion.into)} THEN {value} ELSE error('a line in ' || currency || "
+            f"' of ' || CAST(business_day AS VARCHAR) || ' was not stored converted') END")
+
+
+def stored_amount(conversion: Conversion) -> str:
+    """SQL: a line's amount in the settlement currency, as stored (see `stored_conversions`)."""
+    return f"coalesce(amount_c, {_own(conversion, 'amount_minor')})"
+
+
 def stored_conversions(conversion: Conversion) -> str:
     """SQL: the new lines of `classified` (intake) with `amount_c` (the amount converted) and `cost_c`
     (that, less the amount less cost converted) computed exactly as settlement computes them
@@ -97,9 +110,12 @@ def stored_conversions(conversion: Conversion) -> str:
                   f"CAST(amount_minor - coalesce(cost_minor, 0) AS {kind}) * num AS p FROM ({picked})")
     split = ("SELECT *, sign(a) AS s_a, abs(a) // den AS q_a, abs(a) % den AS r_a, sign(p) AS s_p, abs(p) // den AS q_p, "
              f"abs(p) % den AS r_p FROM ({multiplied})")
+    # A conversion beyond 64 bits (an extreme rate on a huge line) is not stored: the run converts that
+    # line itself and refuses its day as too large (run_rates), rather than intake failing.
+    amount, cost = _half_even("a"), f"{_half_even('a')} - ({_half_even('p')})"
+    fits = f"den IS NOT NULL AND abs({amount}) < {2**63 - 1} AND abs({cost}) < {2**63 - 1}"
     return (f"SELECT * EXCLUDE (num, den, a, p, s_a, q_a, r_a, s_p, q_p, r_p), "
-            f"CASE WHEN den IS NULL THEN NULL ELSE {_half_even('a')} END AS amount_c, "
-            f"CASE WHEN den IS NULL THEN NULL ELSE {_half_even('a')} - ({_half_even('p')}) END AS cost_c "
+            f"CASE WHEN {fits} THEN {amount} END AS amount_c, CASE WHEN {fits} THEN {cost} END AS cost_c "
             f"FROM ({split})")
 
 
@@ -115,9 +131,9 @@ def converted_lines(conversion: Conversion, where: list[str], *, profit: bool = 
         # Every foreign line the run reads was converted when it was stored (the run counted them in
         # the same snapshot): those conversions, and a settlement-currency line (none stored) as it is.
         return (f"SELECT l.seller, l.product_owner, l.attributed_to, l.business_day, l.currency, l.amount_minor, "
-                f"l.cost_minor, coalesce(l.amount_c, l.amount_minor) AS amount_c, "
-                f"coalesce(l.amount_c - l.cost_c, l.amount_minor - coalesce(l.cost_minor, 0)) AS profit_c "
-                f"FROM order_lines l WHERE {' AND '.join(where)}")
+                f"l.cost_minor, {stored_amount(conversion)} AS amount_c, "
+                f"coalesce(l.amount_c - l.cost_c, {_own(conversion, 'amount_minor - coalesce(cost_minor, 0)')}) "
+                f"AS profit_c FROM order_lines l WHERE {' AND '.join(where)}")
     kind = "BIGINT" if conversion.narrow() else "HUGEINT"
     days = sorted({day for day, _, _, _ in conversion.factors})
     if len(days) <= FACTOR_CASE_DAYS:
@@ -166,8 +182,8 @@ def totals_sql(sets: Sequence[tuple[str, ...]], selector: Selector, profit: bool
         group = "GROUPING SETS (" + ", ".join(f"({', '.join(keys)})" for keys in sets) + ")"
     if conversion is not None and conversion.stored:
         # Converted when stored (see `converted_lines`): the stored sums, straight from the lines.
-        amount = "coalesce(amount_c, amount_minor)"
-        cost = "sum(coalesce(cost_c, cost_minor))" if profit else "NULL"
+        amount = stored_amount(conversion)
+        cost = f"sum(coalesce(cost_c, {_own(conversion, 'cost_minor')}))" if profit else "NULL"
         return (f"SELECT {columns}, sum({amount}), {cost} FROM order_lines WHERE {' AND '.join(where)} "
                 f"GROUP BY {group}")
     if conversion is not None:
