@@ -299,7 +299,8 @@ def test_delivery_comes_from_the_scorecard_series(store: Store, clock: FrozenClo
     delivery = {m: next(ln for ln in r.explanation["lines"] if ln["input"] == "delivery") for m, r in made.items()}
     assert delivery["M1"]["raw"] == {"kpi": "resource_contribution", "values": "1", "on_time_pct": "100.00"}
     assert delivery["M2"]["score_shown"] == "50.00" and "neutral" in delivery["M2"]["note"]
-    assert made["M1"].explanation["score_shown"] == "65.00"   # 50*0.5 + 100*0.21 + 100*0.09 + 50*0.2
+    # Innovation: no score entered, and the IP register holds no joint patent of M1: 0 patents, 0 points.
+    assert made["M1"].explanation["score_shown"] == "55.00"   # 50*0.5 + 100*0.21 + 100*0.09 + 0*0.2
 
 
 def test_the_scheduler_reviews_due_procedures_once(store: Store, clock: FrozenClock) -> None:
