@@ -70,12 +70,19 @@ def run_rates(store: Store, facts: SettlementFacts, alliance_id: int, alliance_c
         if rate is None:
             raise RateMissing(held_day.currency, held_day.day, currency)
         used[(held_day.day, held_day.currency)] = rate
-    _check_days(held, used, currency)
-    factors = tuple((day, code, *factor(rate.rate, code, currency)) for (day, code), rate in sorted(used.items()))
+    rates = {key: rate.rate for key, rate in used.items()}
+    _check_days(held, rates, currency)
     # Converted when stored, every one of them: the run sums those (the same factors: the register
     # is append-only), else it converts every foreign line itself.
     stored = in_snapshot and all(d.unconverted == 0 for d in foreign)
-    return RunRates(Conversion(currency, factors, max(d.largest for d in foreign), stored), used)
+    return RunRates(conversion_by(rates, currency, max(d.largest for d in foreign), stored), used)
+
+
+def conversion_by(rates: Mapping[tuple[date, str], Decimal], currency: str, magnitude: int,
+                  stored: bool = False) -> Conversion:
+    """The `Conversion` into `currency` by these rates ((business day, currency) -> rate)."""
+    factors = tuple((day, code, *factor(rate, code, currency)) for (day, code), rate in sorted(rates.items()))
+    return Conversion(currency, factors, magnitude, stored)
 
 
 def ingest_rates(store: Store, alliance_id: int, currency: str) -> Callable[[Sequence[tuple[date, str]]],
@@ -85,11 +92,8 @@ def ingest_rates(store: Store, alliance_id: int, currency: str) -> Callable[[Seq
     def rates(keys: Sequence[tuple[date, str]]) -> Conversion | None:
         with store.unit_of_work() as uow:
             found = FxRepository(uow.connection).known(alliance_id, keys)
-        if not found:
-            return None
-        factors = tuple((day, code, *factor(rate, code, currency)) for (day, code), rate in sorted(found.items()))
         # A line holds at most LINE_LIMIT_MINOR of amount and of cost, so a profit at most twice it.
-        return Conversion(currency, factors, 2 * LINE_LIMIT_MINOR)
+        return conversion_by(found, currency, 2 * LINE_LIMIT_MINOR) if found else None
     return rates
 
 
@@ -110,8 +114,8 @@ def over_converted(held: Sequence[CurrencyDay], rates: Mapping[tuple[date, str],
     return {day: total for day, total in sorted(volume.items()) if total > CONVERTED_DAY_LIMIT_MINOR}
 
 
-def _check_days(held: Sequence[CurrencyDay], used: dict[tuple[date, str], Rate], currency: str) -> None:
-    over = over_converted(held, {key: rate.rate for key, rate in used.items()}, currency)
+def _check_days(held: Sequence[CurrencyDay], rates: Mapping[tuple[date, str], Decimal], currency: str) -> None:
+    over = over_converted(held, rates, currency)
     if over:
         day = next(iter(over))
         raise DayOverConverted(Message(

@@ -439,8 +439,7 @@ def unsettleable_lines(stores: Stores, alliance_code: str, limit: int = 200) -> 
         alliance = uow.alliances.require(alliance_code)
         closed = set(uow.settlement.closed(alliance.id))
     found = stores.facts.unsettleable(alliance.code, limit)
-    first = stores.facts.first_day(alliance.code)
-    if first is None or len(found) >= limit:
+    if len(found) >= limit:
         return found
     # (A day Python cannot hold, year 1, comes as text: its lines are listed above, as outside the years.)
     held = [d for d in stores.facts.currency_days(alliance.code, date.min, date.max, None) if isinstance(d.day, date)]
@@ -605,11 +604,12 @@ def statement(store: Store, alliance_code: str, account: str, day: date) -> Stat
             raise NotFound(Message("{day} has not been settled for {alliance!r}", day=day, alliance=alliance_code))
         lines = uow.settlement.lines(alliance_id, run.id, account)
         # An empty statement is a real answer only for a member or an account (a fund) that exists.
-        if not lines and not uow.settlement.conversions(alliance_id, run.id, account) and account not in uow.members.existing_keys(alliance_id).values() \
+        conversions = uow.settlement.conversions(alliance_id, run.id, account)
+        if not lines and not conversions and account not in uow.members.existing_keys(alliance_id).values() \
                 and not uow.settlement.has_account(alliance_id, account):
             raise NotFound(Message("{alliance!r} has no member or account {account!r}",
                                    alliance=alliance_code, account=account))
-        return Statement(day, account, run.currency, lines, uow.settlement.conversions(alliance_id, run.id, account))
+        return Statement(day, account, run.currency, lines, conversions)
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,6 +84,20 @@ def _half_even(product: str) -> str:
     return f"s_{product} * ({q} + CASE WHEN 2 * {r} > den OR (2 * {r} = den AND {q} % 2 = 1) THEN 1 ELSE 0 END)"
 
 
+# What a line converts: its amount (`a`), and its amount less cost (`p`, a profit rule's base).
+_PRODUCTS = {"a": "amount_minor", "p": "amount_minor - coalesce(cost_minor, 0)"}
+
+
+def _split(kind: str, inner: str, products: dict[str, str]) -> str:
+    """SQL over `inner` (a relation with `num` and `den` of type `kind`): each of `products` times
+    `num`, split once into its sign, the quotient and the remainder of its magnitude by `den` (the
+    columns `_half_even` rounds from)."""
+    multiplied = "SELECT *, " + ", ".join(f"CAST({v} AS {kind}) * num AS {k}" for k, v in products.items()) + \
+        f" FROM ({inner})"
+    return "SELECT *, " + ", ".join(f"sign({k}) AS s_{k}, abs({k}) // den AS q_{k}, abs({k}) % den AS r_{k}"
+                                    for k in products) + f" FROM ({multiplied})"
+
+
 def _own(conversion: Conversion, value: str) -> str:
     """SQL: `value` of a line in the settlement currency; for any other line (one that should have
     been stored converted) an error, never its unconverted minor units. Evaluated only where the
@@ -106,10 +120,7 @@ def stored_conversions(conversion: Conversion) -> str:
     picked = (f"SELECT c.*, CAST(f.num AS {kind}) AS num, CAST(f.den AS {kind}) AS den FROM classified c "
               f"LEFT JOIN {factors_sql(conversion)} ON f.day = c.business_day AND f.currency = c.currency "
               f"WHERE c.status = 'new'")
-    multiplied = (f"SELECT *, CAST(amount_minor AS {kind}) * num AS a, "
-                  f"CAST(amount_minor - coalesce(cost_minor, 0) AS {kind}) * num AS p FROM ({picked})")
-    split = ("SELECT *, sign(a) AS s_a, abs(a) // den AS q_a, abs(a) % den AS r_a, sign(p) AS s_p, abs(p) // den AS q_p, "
-             f"abs(p) % den AS r_p FROM ({multiplied})")
+    split = _split(kind, picked, _PRODUCTS)
     # A conversion beyond 64 bits (an extreme rate on a huge line) is not stored: the run converts that
     # line itself and refuses its day as too large (run_rates), rather than intake failing.
     amount, cost = _half_even("a"), f"{_half_even('a')} - ({_half_even('p')})"
@@ -121,19 +132,13 @@ def stored_conversions(conversion: Conversion) -> str:
 
 def converted_lines(conversion: Conversion, where: list[str], *, profit: bool = True) -> str:
     """The lines of a WHERE (over `l`) with `amount_c` (amount converted) and, if `profit`, `profit_c`
-    (amount less cost converted), each line once (see `settlement.facts.Conversion`): a line in the
+    (amount less cost converted), each line converted once, on the fly (lines stored converted are
+    summed by `totals_sql` and `FactStore.converted_sales` directly): a line in the
     settlement currency as it is (factor 1/1); else at its day's factor, rounded half-even; a line
     with no factor stops the query (settlement checks every rate first: a store never guesses, nor
     drops a line). In 64-bit integers when every product fits (`Conversion.narrow`), else 128-bit:
     exact either way (an overflow in 64 bits would be an error, never a wrong sum)."""
     into = sql.literal(conversion.into)
-    if conversion.stored:
-        # Every foreign line the run reads was converted when it was stored (the run counted them in
-        # the same snapshot): those conversions, and a settlement-currency line (none stored) as it is.
-        return (f"SELECT l.seller, l.product_owner, l.attributed_to, l.business_day, l.currency, l.amount_minor, "
-                f"l.cost_minor, {stored_amount(conversion)} AS amount_c, "
-                f"coalesce(l.amount_c - l.cost_c, {_own(conversion, 'amount_minor - coalesce(cost_minor, 0)')}) "
-                f"AS profit_c FROM order_lines l WHERE {' AND '.join(where)}")
     kind = "BIGINT" if conversion.narrow() else "HUGEINT"
     days = sorted({day for day, _, _, _ in conversion.factors})
     if len(days) <= FACTOR_CASE_DAYS:
@@ -145,16 +150,12 @@ def converted_lines(conversion: Conversion, where: list[str], *, profit: bool = 
     num = (f"CAST(CASE WHEN l.currency = {into} THEN 1 ELSE coalesce({found_num}, error('no exchange rate of ' || "
            f"l.currency || ' for ' || CAST(l.business_day AS VARCHAR))) END AS {kind})")
     den = f"CAST(CASE WHEN l.currency = {into} THEN 1 ELSE {found_den} END AS {kind})"
-    products = {"a": "amount_minor", **({"p": "amount_minor - coalesce(cost_minor, 0)"} if profit else {})}
+    products = _PRODUCTS if profit else {"a": _PRODUCTS["a"]}
     picked = (f"SELECT l.seller, l.product_owner, l.attributed_to, l.business_day, l.currency, l.amount_minor, "
               f"l.cost_minor, {num} AS num, {den} AS den FROM {source} WHERE {' AND '.join(where)}")
-    multiplied = "SELECT *, " + ", ".join(f"CAST({v} AS {kind}) * num AS {k}" for k, v in products.items()) + \
-        f" FROM ({picked})"
-    split = "SELECT *, " + ", ".join(f"sign({k}) AS s_{k}, abs({k}) // den AS q_{k}, abs({k}) % den AS r_{k}"
-                                     for k in products) + f" FROM ({multiplied})"
     out = f"{_half_even('a')} AS amount_c" + (f", {_half_even('p')} AS profit_c" if profit else "")
     return (f"SELECT seller, product_owner, attributed_to, business_day, currency, amount_minor, cost_minor, {out} "
-            f"FROM ({split})")
+            f"FROM ({_split(kind, picked, products)})")
 
 
 def totals_sql(sets: Sequence[tuple[str, ...]], selector: Selector, profit: bool, period: list[str],
