@@ -109,3 +109,36 @@ def test_a_failed_world_is_told_at_once_with_the_command_that_replays_it() -> No
     assert "FAILED world 3" not in told
     assert "settled 10 of 40" in told and "0 world(s) failed" in told
     assert "settled 40 of 40" in told and "1 world(s) failed" in told
+
+
+def test_a_run_resumed_from_its_journal_plays_only_the_worlds_it_lacks(tmp_path: Path, monkeypatch) -> None:
+    """A long run is stopped and started again; the journal keeps what was played (a line cut short by
+    the kill is played again) and the summary counts every world once."""
+    import json
+
+    from tests.reliability import __main__ as cli
+    from tests.reliability.driver import Report
+
+    played: list[int] = []
+
+    def fake_world(seed: int, number: int) -> Report:  # the worlds themselves are tested above
+        played.append(number)
+        return Report(seed, number, settlements=cli.world_size(seed, number), lines_checked=1)
+
+    monkeypatch.setattr(cli, "run_world", fake_world)
+    journal = tmp_path / "seed1.jsonl"
+    wanted = list(cli.plan(SEED, 60))
+    assert cli.main(["--settlements", "60", "--seed", "1", "--workers", "1", "--journal", str(journal)]) == 0
+    assert played == wanted
+    lines = journal.read_text().splitlines()
+    journal.write_text("\n".join(lines[:-1]) + "\n" + lines[-1][:20])  # the last world killed mid-write
+    played.clear()
+    assert cli.main(["--settlements", "60", "--seed", "1", "--workers", "1", "--journal", str(journal)]) == 0
+    assert played == [wanted[-1]]
+    held = [json.loads(line) for line in journal.read_text().splitlines() if line.startswith("{") and line.endswith("}")]
+    assert sorted(r["world"] for r in held) == wanted
+    played.clear()
+    failing = Report(SEED, wanted[0], failures=["a cent created"])
+    journal.write_text(journal.read_text() + json.dumps(cli.dataclasses.asdict(failing)) + "\n")
+    assert cli.main(["--settlements", "60", "--seed", "1", "--workers", "1", "--journal", str(journal)]) == 1
+    assert played == []  # a failure read back from the journal still fails the run

@@ -1,14 +1,22 @@
-"""`python -m tests.reliability --settlements 100000 --seed 1 [--workers 2]`, or `--seed S --world N`
-to replay one world; exits 1 on any failure (see docs/settlement.md, "Reliability")."""
+"""`python -m tests.reliability --settlements 100000 --seed 1 [--workers 2] [--journal F]`, or
+`--seed S --world N` to replay one world; exits 1 on any failure (see docs/settlement.md, "Reliability").
+
+With `--journal F` each finished world's report is appended to F as one JSON line, and a run started
+again with the same file plays only the worlds it does not hold yet: world N of seed S is the same
+world wherever and whenever it is played, so a long run may be stopped and resumed (on a machine
+that is only idle now and then) and its summary is that of one whole run."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
 
 from rich.console import Console
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn,
@@ -51,11 +59,45 @@ class Ticker:
                                highlight=False)
 
 
-def play(seed: int, worlds: list[int], workers: int, ticker: Ticker) -> list[Report]:
+class Journal:
+    """Finished worlds' reports, one JSON line each, appended as they end (flushed: a killed run
+    loses at most the worlds it was playing)."""
+
+    def __init__(self, path: Path | None, seed: int) -> None:
+        self.path, self.seed = path, seed
+
+    def read(self) -> dict[int, Report]:
+        if self.path is None or not self.path.exists():
+            return {}
+        held: dict[int, Report] = {}
+        text = self.path.read_text(encoding="utf-8")
+        if text and not text.endswith("\n"):  # cut short by a kill: the next report starts a line of its own
+            with self.path.open("a", encoding="utf-8") as out:
+                out.write("\n")
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                report = Report(**json.loads(line))
+            except (ValueError, TypeError) as e:  # a line cut short by a kill: play that world again
+                print(f"{self.path}:{number}: not a report ({e}); its world is played again", file=sys.stderr)
+                continue
+            if report.seed == self.seed:
+                held[report.world] = report
+        return held
+
+    def write(self, report: Report) -> None:
+        if self.path is not None:
+            with self.path.open("a", encoding="utf-8") as out:
+                out.write(json.dumps(dataclasses.asdict(report), ensure_ascii=False) + "\n")
+
+
+def play(seed: int, worlds: list[int], workers: int, ticker: Ticker, journal: Journal) -> list[Report]:
     reports: list[Report] = []
     if workers <= 1:
         for number in worlds:
             reports.append(run_world(seed, number))
+            journal.write(reports[-1])
             ticker.advance(reports[-1], world_size(seed, number))
         return reports
     with ProcessPoolExecutor(workers) as pool:
@@ -70,6 +112,7 @@ def play(seed: int, worlds: list[int], workers: int, ticker: Ticker) -> list[Rep
             for future in done:
                 report = future.result()
                 reports.append(report)
+                journal.write(report)
                 ticker.advance(report, world_size(seed, report.world))
                 if (number := next(queue, None)) is not None:
                     pending.add(pool.submit(run_world, seed, number))
@@ -88,7 +131,7 @@ def summary(console: Console, seed: int, reports: list[Report], seconds: float) 
         "statement lines checked": sum(r.lines_checked for r in reports),
         "cents checked": sum(r.cents_checked for r in reports),
         "failures": sum(1 for r in reports if r.failures),
-        "time": f"{seconds:.0f} s",
+        "wall time (this run only)": f"{seconds:.0f} s",
         "CPU time in the workers": f"{sum(r.cpu_seconds for r in reports):.0f} s "
                                    f"({sum(r.cpu_seconds for r in reports) / max(1, sum(r.settlements for r in reports)):.3f} s "
                                    "a settlement)",
@@ -110,16 +153,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--world", type=int, help="replay this world only (from a failure's report)")
     parser.add_argument("--workers", type=int, default=2, help="processes, each with its own stores (default 2)")
+    parser.add_argument("--journal", type=Path, help="append each world's report here; resume from it")
     args = parser.parse_args(argv)
     os.environ.setdefault("LANGUAGE", "en")
     worlds = [args.world] if args.world is not None else list(plan(args.seed, args.settlements))
+    journal = Journal(args.journal if args.world is None else None, args.seed)
+    held = {n: r for n, r in journal.read().items() if n in set(worlds)}
+    worlds = [n for n in worlds if n not in held]
     total = sum(world_size(args.seed, n) for n in worlds)
+    if held:
+        print(f"{len(held):,} world(s), {sum(r.settlements for r in held.values()):,} settlements, read from "
+              f"{args.journal}; playing the other {len(worlds):,}", file=sys.stderr)
     console = Console(stderr=True)
     started = time.perf_counter()
     columns = (TextColumn("settling"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("settling", total=total)
-        reports = play(args.seed, worlds, max(1, args.workers), Ticker(progress, task, console, total))
+        reports = play(args.seed, worlds, max(1, args.workers), Ticker(progress, task, console, total), journal)
+    reports += held.values()
     summary(Console(), args.seed, reports, time.perf_counter() - started)
     return 1 if any(r.failures for r in reports) else 0
 
