@@ -91,14 +91,17 @@ def build_member_archive(stores: Stores, alliance_code: str, member_code: str, o
     started = time.perf_counter()
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
-    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".archive-") as folder, \
-            zipfile.ZipFile(partial, "w", allowZip64=True) as archive:
-        writer = fmt.ArchiveWriter(archive)
-        built = _Build(stores, alliance_code, member_code, writer, progress, clock, Path(folder))
-        manifest = built.run()
-        _tell(progress, "packing", 0, 1)
-        manifest_sha256 = writer.finish(manifest, fmt.sign_with(built.signer))
-    os.replace(partial, out)
+    try:
+        with tempfile.TemporaryDirectory(dir=out.parent, prefix=".archive-") as folder, \
+                zipfile.ZipFile(partial, "w", allowZip64=True) as archive:
+            writer = fmt.ArchiveWriter(archive)
+            built = _Build(stores, alliance_code, member_code, writer, progress, clock, Path(folder))
+            manifest = built.run()
+            _tell(progress, "packing", 0, 1)
+            manifest_sha256 = writer.finish(manifest, fmt.sign_with(built.signer))
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
     _tell(progress, "packing", 1, 1)
     digest, size = _file_digest(out)
     return ArchiveSummary(out, size, digest, manifest_sha256, len(writer.files) + 2, manifest["order_lines"],
