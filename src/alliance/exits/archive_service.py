@@ -2,8 +2,9 @@
 holding everything of the member's own with the ledger proofs that let anyone verify it offline
 (`archive_format` is the layout and the verifier; docs/exit.md, "The member's archive").
 
-Who may have a member's archive is the edges' decision (`access.policy`: the member's own accounts,
-a departed member's included, and the coordinator; another member is answered 404). This module
+Who may have a member's archive is the edges' decision, made as for the member's statements
+(`access.policy`, READ_MEMBER_DATA: its own accounts, a departed member's included, the coordinator,
+the auditor, the platform admin; another member's accounts are answered 404). This module
 takes only the member's own rows: its record and its people, the agreements it is party to, its
 statements and journal postings, the order lines it sold, its shared views, its ballots and proxies,
 its IP, payouts and disputes, and the log entries that concern it.
@@ -43,6 +44,7 @@ from alliance.store.stores import Stores
 from alliance.store.unit_of_work import UnitOfWork
 
 __all__ = ["ArchiveSummary", "ArchiveVerdict", "build_member_archive", "verify_member_archive"]
+
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
