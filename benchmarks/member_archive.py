@@ -74,7 +74,7 @@ def main() -> None:
     args = parser.parse_args()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with tempfile.TemporaryDirectory(dir=Path(__file__).parent.parent) as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         stores = setup(folder, args.lines, args.others)
 
