@@ -89,11 +89,11 @@ def test_a_member_that_left_still_downloads_its_own(app: TestClient, store: Stor
 def test_the_page_offers_the_download_to_whom_it_works_for(app: TestClient, store: Store, clock: FrozenClock) -> None:
     add_user(store, clock, "hw-admin", Role.MEMBER_ADMIN, "cloud-hw", "HW")
     sign_in(app, "hw-admin")
-    page = app.get(PAGE.format(member="HW"))
+    page = app.get(PAGE.format(member="HW"), headers={"Accept-Language": "en"})
     assert page.status_code == 200 and 'id="member-archive"' in page.text and "Download the data archive" in page.text
     assert 'id="member-archive"' not in app.get(PAGE.format(member="SW")).text  # SW's page: not its data
     zh = app.get(PAGE.format(member="HW"), headers={"Accept-Language": "zh-CN"})
-    assert in_chinese("Download the data archive") in zh.text
+    assert in_chinese("Download the data archive") in zh.text and "下载数据档案" in zh.text
     downloaded = app.get(PAGE.format(member="HW") + "/archive")
     assert downloaded.status_code == 200 and members_in(downloaded.content) == "HW"
     assert app.get(PAGE.format(member="SW") + "/archive").status_code == 404
