@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -215,3 +215,30 @@ def test_a_day_held_only_by_the_member_is_recomputed_in_full(store: Store, tmp_p
     assert verdict.ok, verdict.problems
     # Every line of the day is A's (the rule gives A the whole): the day's digest is recomputed from the archive.
     assert verdict.days_recomputed == ("2026-12-05",) and verdict.days_attested == ()
+
+
+def test_payouts_are_checked_against_their_entries_and_an_edited_row_is_named(built: Stores, tmp_path: Path) -> None:
+    from sqlalchemy import update
+
+    from alliance.settlement import payout_service as payouts
+    from alliance.store.tables import payouts as payout_rows
+    from tests.support.payouts import COORDINATOR
+
+    payouts.set_currency(built.records, "cloud-hw", "SW", "USD", at(8), principal=COORDINATOR)
+    payouts.record(built.records, "cloud-hw", "SW", date(2026, 12, 5), date(2026, 12, 6), date(2026, 12, 8), at(8),
+                   principal=COORDINATOR)
+    good = build(built, "SW", tmp_path)
+    verdict = verify_member_archive(good)
+    assert verdict.ok, verdict.problems
+    with zipfile.ZipFile(good) as z:
+        paid = json.loads(z.read(fmt.PAYOUTS))
+        journal = z.read(fmt.JOURNAL).decode("utf-8-sig")
+    assert [p["number"] for p in paid["payouts"]] == [1] and paid["recorded_currency_choices"][0]["currency"] == "USD"
+    assert "payout,,SW,7123.40,CNY,payout 1" in journal
+    # A row changed behind the ledger's back: the archive then carries it, and its verification names it.
+    with built.records.engine.begin() as c:
+        c.execute(update(payout_rows).values(paid_minor=100000))
+    (tmp_path / "again").mkdir()
+    edited = verify_member_archive(build(built, "SW", tmp_path / "again"))
+    assert [p.where for p in edited.problems] == [fmt.PAYOUTS]
+    assert "payout 1 differs from what was recorded" in str(edited.problems[0])

@@ -31,7 +31,8 @@ What the verifier proves, and how far (docs/exit.md): the manifest is signed by 
 (pinned with `trusted_key`, else only self-consistent); every file has the manifest's digest; every
 entry is in the signed log; the member's record, agreement versions (recomputed from their YAML) and
 signatures are what the entries recorded (`ledger.coverage`, the same comparison the platform's own
-verification makes); each statement's lines hash to the digest the signed manifest gives, beside the
+verification makes), and so are its payouts, payout currencies and IP versions; each statement's
+lines hash to the digest the signed manifest gives, beside the
 day's recorded statements digest; a day whose statement holds only this member's lines is recomputed
 in full against its `settlement.day_closed` entry (`coverage.statement_digests`). A day shared with
 other members cannot be recomputed without their lines, which are not the member's to have: for
@@ -80,7 +81,11 @@ CHUNK = 1 << 20
 
 # What a verifier compares field by field with the entries (ledger.coverage's own kinds).
 COMPARED_EVENTS = frozenset({events.MEMBER_JOINED, events.MEMBER_LEFT, events.AGREEMENT_VERSION,
-                             events.AGREEMENT_SIGNED})
+                             events.AGREEMENT_SIGNED, events.PAYOUT_RECORDED, events.PAYOUT_CURRENCY_SET,
+                             events.IP_REGISTERED, events.IP_CHANGED})
+# Which file holds the objects of each compared kind (coverage's kind names), to name it.
+KIND_FILES = {"member": MEMBER, "agreement version": VERSIONS, "signature": VERSIONS, "payout": PAYOUTS,
+              "payout currency choice": PAYOUTS, "IP register version": IP}
 JOURNAL_HEADER = ["day", "agreement", "version", "rule", "kind", "adjustment_of", "account", "amount", "currency",
                   "correction_of"]
 ACCESS_LOG_HEADER = ["view", "view_name", "accessed_by", "accessed_at", "kind", "query", "returned"]
@@ -428,12 +433,15 @@ def _total_minor(document: Mapping[str, Any]) -> int:
 
 
 def _records(check: _Check, manifest: Mapping[str, Any], entries: Mapping[int, Mapping[str, Any]]) -> None:
-    """The member's record, its agreement versions and their signatures against what the entries
-    recorded: `coverage.compare`, the platform's own check, over the archive's part."""
+    """The member's record, its agreement versions and their signatures, its payouts and payout
+    currencies, its IP versions, against what the entries recorded: `coverage.compare`, the
+    platform's own check, over the archive's part."""
     member = check.json(MEMBER)
     versions = check.json(VERSIONS)
     if member is None or versions is None:
         return
+    payouts = check.json(PAYOUTS) or {}
+    ip = check.json(IP) or {}
     documents = {}
     for v in versions:
         text = check.read(v["file"]) if v.get("file") in check.readable else None
@@ -441,13 +449,16 @@ def _records(check: _Check, manifest: Mapping[str, Any], entries: Mapping[int, M
     rows = Rows(members=[member["record"]],
                 versions=[{**{k: v[k] for k in ("agreement", "version", "sha256", "effective_from", "parties")},
                            "document": documents[(v["agreement"], v["version"])]} for v in versions],
-                signatures=[s for v in versions for s in v["signatures"]])
+                signatures=[s for v in versions for s in v["signatures"]],
+                payouts=list(payouts.get("recorded", [])),
+                payout_currencies=list(payouts.get("recorded_currency_choices", [])),
+                ip_versions=list(ip.get("recorded", [])))
     claims = claims_of((index, str(e.get("type")), e.get("payload") or {}) for index, e in sorted(entries.items())
                        if e.get("type") in COMPARED_EVENTS)
     claims.complete = bool((manifest.get("ledger") or {}).get("complete"))
     mismatch = compare(claims, rows)
     if mismatch is not None:
-        check.problem(MEMBER if mismatch.what == "member" else VERSIONS, mismatch.text())
+        check.problem(KIND_FILES.get(mismatch.what, MEMBER), mismatch.text())
 
 
 def _ballots(check: _Check, entries: Mapping[int, Mapping[str, Any]]) -> None:

@@ -26,8 +26,8 @@ _ZH = """# 成员数据档案：{member}（联盟 {alliance}）
 | `datashare/views.json` | 本成员发布的共享视图：id, member, name, dataset, policies, k, created_by, created_at, revoked_at |
 | `datashare/access_log.csv` | 这些视图的访问记录：view, view_name, accessed_by, accessed_at, kind, query, returned |
 | `governance/votes.json` | `ballots`：本成员的投票（proposal, title, voter, choice, sequence, by, cast_by, cast_at, salt，salt 用于复算账本中的投票摘要）；`proxies`：本成员给出或持有的委托 |
-| `ip/register.json` | 本成员拥有或参与的知识产权登记：asset, versions（每版本的全部字段） |
-| `payouts/payouts.json` | 本成员的付款记录与付款币种选择 |
+| `ip/register.json` | 本成员拥有或参与的知识产权登记：assets（asset, versions：每版本的全部字段）；recorded（账本摘要所用形式） |
+| `payouts/payouts.json` | 本成员的付款记录与付款币种选择（payouts, currency_choices），及账本摘要所用形式（recorded, recorded_currency_choices） |
 | `disputes/disputes.json` | 本成员为当事方的争议及证据摘要 |
 | `ledger/checkpoint.note` | 联盟账本的签名检查点 |
 | `ledger/verifier-key.txt` | 联盟账本公钥 |
@@ -61,8 +61,8 @@ currency's minor unit (fen for CNY), amounts as text are decimal strings.
 | `datashare/views.json` | the views it shared: id, member, name, dataset, policies, k, created_by, created_at, revoked_at |
 | `datashare/access_log.csv` | who read them: view, view_name, accessed_by, accessed_at, kind, query, returned |
 | `governance/votes.json` | `ballots`: its votes (proposal, title, voter, choice, sequence, by, cast_by, cast_at, salt; the salt recomputes the ballot's digest in the ledger); `proxies`: the proxies it gave or held |
-| `ip/register.json` | IP register assets it owns or contributed to: asset, versions (every field of each) |
-| `payouts/payouts.json` | its payouts and payout-currency choices |
+| `ip/register.json` | IP register assets it owns or contributed to: assets (asset, versions: every field of each); recorded (as the ledger digests them) |
+| `payouts/payouts.json` | its payouts and payout-currency choices (payouts, currency_choices), and as the ledger digests them (recorded, recorded_currency_choices) |
 | `disputes/disputes.json` | disputes it is party to, with their evidence digests |
 | `ledger/checkpoint.note` | the alliance log's signed checkpoint |
 | `ledger/verifier-key.txt` | the alliance's ledger public key |

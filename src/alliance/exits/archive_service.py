@@ -149,8 +149,8 @@ class _Build:
             days = self._statements(rows, alliance.currency)
             votes = self._governance(uow, alliance.id)
             self._datashare(uow, alliance.id)
-            assets = self._ip(uow, alliance.id)
-            self._payouts(uow, alliance.id)
+            assets = self._ip(uow, alliance.id, rows)
+            self._payouts(uow, alliance.id, rows)
             disputes = self._disputes(uow, alliance.id)
         self._journal()
         order_lines = self._order_lines()
@@ -165,6 +165,7 @@ class _Build:
                 "alliance_name": alliance.name, "member": self.member, "member_name": member.legal_name,
                 "currency": alliance.currency, "created_at": self.clock.now().isoformat(),
                 "platform_version": __version__, "order_lines": order_lines, "statement_days": days,
+                "settled_days_without_lines": sorted({r["day"] for r in rows.runs} - set(days)),
                 "ledger": {"origin": ledger.origin_of(self.alliance), "checkpoint_size": size, "entries": entries,
                            "complete": complete}}
 
@@ -229,9 +230,12 @@ class _Build:
         with self.stores.records.unit_of_work() as uow:
             alliance = uow.alliances.require(self.alliance)
             closed = sorted(uow.settlement.closed(alliance.id))
+            paid, _total = uow.payouts.page(alliance.id, self.member, 1_000_000, 0)
         rows: list[list[str]] = [fmt.JOURNAL_HEADER]
         if closed:
-            _currency, entries = settlement.journal(self.stores.records, self.alliance, closed[0], closed[-1])
+            # Through the last payout too: the journal books a payout on its payout day (after the days it pays).
+            last = max([closed[-1], *(p.payout.payout_day for p in paid)])
+            _currency, entries = settlement.journal(self.stores.records, self.alliance, closed[0], last)
             for e in entries:
                 if isinstance(e, JournalEntry):
                     rows += [[e.day.isoformat(), e.agreement, str(e.version), e.rule_id, e.kind,
@@ -294,7 +298,7 @@ class _Build:
         _tell(self.progress, "governance")
         return digests
 
-    def _ip(self, uow: UnitOfWork, alliance_id: int) -> set[int]:
+    def _ip(self, uow: UnitOfWork, alliance_id: int, rows: Any) -> set[int]:
         from alliance.ip.model import version_fields
         from alliance.store.ip_repository import IpRepository
 
@@ -302,17 +306,24 @@ class _Build:
         mine = [a for a in IpRepository(uow.connection).register(alliance_id)
                 if any(v.owner == self.member or any(s.member == self.member for s in v.contributors)
                        for v in a.versions)]
-        self.writer.add_json(fmt.IP, [{"asset": a.asset, "versions": [version_fields(a, v) for v in a.versions]}
-                                      for a in mine])
+        numbers = {a.asset for a in mine}
+        # `recorded`: the versions as their ledger entries digested them (store.recorded_rows), which
+        # the verifier compares with the entries (`ledger.coverage`).
+        self.writer.add_json(fmt.IP, {"assets": [{"asset": a.asset, "versions": [version_fields(a, v)
+                                                                                 for v in a.versions]} for a in mine],
+                                      "recorded": [v for v in rows.ip_versions if v["asset"] in numbers]})
         _tell(self.progress, "ip")
         return {a.asset for a in mine}
 
-    def _payouts(self, uow: UnitOfWork, alliance_id: int) -> None:
+    def _payouts(self, uow: UnitOfWork, alliance_id: int, rows: Any) -> None:
         _tell(self.progress, "payouts", 0)
         paid, _total = uow.payouts.page(alliance_id, self.member, 1_000_000, 0)
-        self.writer.add_json(fmt.PAYOUTS, {"payouts": [plain(p) for p in paid],
-                                           "currency_choices": [plain(c) for c in uow.payouts.choices(alliance_id,
-                                                                                                      self.member)]})
+        self.writer.add_json(fmt.PAYOUTS, {
+            "payouts": [plain(p) for p in paid],
+            "currency_choices": [plain(c) for c in uow.payouts.choices(alliance_id, self.member)],
+            # As the ledger's entries digested them (store.recorded_rows): what the verifier compares.
+            "recorded": [plain(p) for p in rows.payouts if p["member"] == self.member],
+            "recorded_currency_choices": [c for c in rows.payout_currencies if c["member"] == self.member]})
         _tell(self.progress, "payouts")
 
     def _disputes(self, uow: UnitOfWork, alliance_id: int) -> set[int]:
