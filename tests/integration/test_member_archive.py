@@ -242,3 +242,18 @@ def test_payouts_are_checked_against_their_entries_and_an_edited_row_is_named(bu
     edited = verify_member_archive(build(built, "SW", tmp_path / "again"))
     assert [p.where for p in edited.problems] == [fmt.PAYOUTS]
     assert "payout 1 differs from what was recorded" in str(edited.problems[0])
+
+
+def test_its_shared_views_and_who_read_them_are_in_its_archive_only(built: Stores, tmp_path: Path) -> None:
+    from alliance.datashare import service as datashare
+
+    view = datashare.publish(built.records, "cloud-hw", "SW", "SW 销售", "sales", {"channel": "visible"}, 5, "SW", at(8))
+    datashare.rows(built, "cloud-hw", view.id, filters=[], sort=None, limit=10, cursor=None, actor="user:hw-analyst",
+                   clock=at(8, 5))
+    with zipfile.ZipFile(build(built, "SW", tmp_path)) as z:
+        assert [v["name"] for v in json.loads(z.read(fmt.VIEWS))] == ["SW 销售"]
+        log = z.read(fmt.ACCESS_LOG).decode("utf-8-sig").splitlines()
+    assert len(log) == 2 and ",SW 销售,user:hw-analyst," in log[1] and ",rows," in log[1]
+    with zipfile.ZipFile(build(built, "HW", tmp_path)) as z:
+        assert json.loads(z.read(fmt.VIEWS)) == []
+        assert len(z.read(fmt.ACCESS_LOG).decode("utf-8-sig").splitlines()) == 1
