@@ -257,3 +257,68 @@ def test_its_shared_views_and_who_read_them_are_in_its_archive_only(built: Store
     with zipfile.ZipFile(build(built, "HW", tmp_path)) as z:
         assert json.loads(z.read(fmt.VIEWS)) == []
         assert len(z.read(fmt.ACCESS_LOG).decode("utf-8-sig").splitlines()) == 1
+
+
+def test_its_ballots_and_proxies_prove_against_their_entries(store: Store, tmp_path: Path) -> None:
+    from datetime import time, timedelta
+
+    from alliance.access.roles import Principal, Role
+    from alliance.governance import service_meetings as meetings
+    from alliance.governance import service_proposals as proposals
+    from tests.support.factories import credit_code, make_alliance
+
+    clock = FrozenClock(datetime(2026, 11, 22, 2, tzinfo=UTC))
+    coordinator = Principal("coord", Role.COORDINATOR, "nb", kind="user")
+
+    def admin(member: str) -> Principal:
+        return Principal(f"{member.lower()}-admin", Role.MEMBER_ADMIN, "nb", member, kind="user")
+
+    make_alliance(store, clock, code="nb")
+    for n, member in enumerate(("M1", "M2", "M3", "M4"), start=1):
+        registry.add_member(store, "nb", {"code": member, "name": f"{member} 公司", "credit_code": credit_code(n)}, clock)
+    body = meetings.create_body(store, "nb", coordinator, name="联合管理委员会", kind="joint_committee",
+                                term_from=date(2026, 11, 1), term_to=None, cadence="quarterly", meeting_time=time(10),
+                                duration_minutes=120, seats=[("M1", "chair", None), ("M2", "secretary", None),
+                                                             ("M3", "member", None), ("M4", "member", None)],
+                                rules=None, clock=clock)
+    now = clock.now()
+    number = proposals.draft(store, "nb", coordinator, proposals.Draft(
+        body_id=body.id, type="approve_budget", title="2027 年度预算", text="预算总额 120 万元。",
+        discussion_until=now + timedelta(days=2), voting_until=now + timedelta(days=9)), clock).number
+    proposals.submit(store, "nb", number, coordinator, clock)
+    proposals.give_proxy(store, "nb", number, admin("M4"), "M1", clock)
+    clock.advance(timedelta(days=2))
+    proposals.cast(store, "nb", number, admin("M1"), "no", clock)
+    proposals.cast(store, "nb", number, admin("M1"), "yes", clock)
+    proposals.cast(store, "nb", number, admin("M2"), "yes", clock)
+    facts = FactStore(tmp_path / "facts.duckdb")
+    stores = Stores(store, facts)
+    archives = {}
+    for member in ("M1", "M2"):
+        out = tmp_path / f"{member}.zip"
+        build_member_archive(stores, "nb", member, out, clock=clock)
+        archives[member] = out
+    facts.close()
+    for member, out in archives.items():
+        verdict = verify_member_archive(out)
+        assert verdict.ok, (member, verdict.problems)
+    with zipfile.ZipFile(archives["M1"]) as z:
+        votes = json.loads(z.read(fmt.VOTES))
+        recorded = [json.loads(json.loads(line)["entry"]) for line in z.read(fmt.ENTRIES).decode().splitlines()]
+    assert [(b["voter"], b["choice"]) for b in votes["ballots"]] == [("M1", "no"), ("M1", "yes")]
+    assert [(p["giver"], p["holder"]) for p in votes["proxies"]] == [("M4", "M1")]
+    assert sum(e["type"] == "proposal.ballot_cast" for e in recorded) == 2  # its own two, not M2's
+    with zipfile.ZipFile(archives["M2"]) as z:
+        assert [b["voter"] for b in json.loads(z.read(fmt.VOTES))["ballots"]] == ["M2"]
+    # A ballot's choice changed in the archive (and the archive re-signed by someone else) does not
+    # recompute to its entry's digest.
+    forged = json.loads(json.dumps(votes))
+    forged["ballots"][0]["choice"] = "yes"
+    from alliance.exits.archive_format import _ballots, _Check
+    with zipfile.ZipFile(tmp_path / "votes.zip", "w") as z:
+        z.writestr(fmt.VOTES, json.dumps(forged))
+    with zipfile.ZipFile(tmp_path / "votes.zip") as z:
+        check = _Check(z, readable={fmt.VOTES})
+        _ballots(check, {i: e for i, e in enumerate(recorded)})
+    assert [str(p) for p in check.problems] == [
+        f"{fmt.VOTES}: the ballot on proposal {number} is not the one its entry recorded"]
