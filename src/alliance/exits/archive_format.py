@@ -201,7 +201,7 @@ class ArchiveVerdict:
         return not self.problems
 
 
-def _sha256_of(stream: BinaryIO) -> tuple[str, int]:
+def sha256_of(stream: BinaryIO) -> tuple[str, int]:
     sha, size = hashlib.sha256(), 0
     for chunk in iter(lambda: stream.read(CHUNK), b""):
         sha.update(chunk)
@@ -331,7 +331,7 @@ def _files(check: _Check, manifest: Mapping[str, Any]) -> None:
     for name in sorted(set(listed) & present):
         try:
             with check.zip.open(name) as stream:
-                digest, size = _sha256_of(stream)
+                digest, size = sha256_of(stream)
         except zipfile.BadZipFile:
             check.problem(name, Message("cannot be read (damaged)"))
             continue

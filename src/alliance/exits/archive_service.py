@@ -113,7 +113,7 @@ def build_member_archive(stores: Stores, alliance_code: str, member_code: str, o
 
 def _file_digest(path: Path) -> tuple[str, int]:
     with path.open("rb") as f:
-        return fmt._sha256_of(f)
+        return fmt.sha256_of(f)
 
 
 @dataclasses.dataclass
