@@ -74,7 +74,7 @@ def test_a_member_is_paid_in_its_own_currency_with_the_difference_booked(store: 
     found = payouts.journal_payouts(store, "cloud-hw", D8, D8)
     names = components(sorted(payout_journal.accounts(found)))
     lines = payout_journal.transactions(f"Liabilities:Alliance:{component('cloud-hw')}", names, found)
-    assert "  Liabilities:Alliance:CLOUD-HW:PAYOUTS-USD  -989.36 USD @@ 7123.39 CNY" in lines
+    assert "  Assets:Alliance:CLOUD-HW:Payouts:USD  -989.36 USD @@ 7123.39 CNY" in lines
 
 
 def test_every_bad_payout_is_refused_naming_why_and_nothing_is_stored(store: Store, settled: FactStore) -> None:
@@ -201,7 +201,7 @@ def test_the_exported_journal_books_payouts_and_passes_bean_check(store: Store, 
     assert bean_check, "beancount is a test dependency"
     done = subprocess.run([bean_check, str(path)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr + text
-    assert "PAYOUTS-USD  -989.36 USD @@ 7123.39 CNY" in text and "HW  -7123.40 CNY" in text
+    assert "Payouts:USD  -989.36 USD @@ 7123.39 CNY" in text and "HW  -7123.40 CNY" in text
     assert "Equity:Alliance:CLOUD-HW:FX:ROUNDING  -0.01 CNY" in text
     rows = to_csv(entries)
-    assert ",payout,,PAYOUTS-USD,-989.36,USD," in rows and ",payout,,fx:rounding,-0.01,CNY," in rows
+    assert ",payout,,payouts:USD,-989.36,USD," in rows and ",payout,,fx:rounding,-0.01,CNY," in rows

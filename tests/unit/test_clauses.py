@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from decimal import Decimal
 from datetime import date
 
 import pytest
@@ -101,6 +102,11 @@ rules:
     ({"clause": "duties", "text": "x", "duties": {"Z": "y"}}, "duties.Z", "'Z' is not a party"),
     ({"clause": "duties", "text": "x"}, "duties", "at least one party"),
     ({"clause": "exit", "text": "x", "notice_days": 30, "survives": ["term"]}, "survives", "is not one of"),
+    ({"clause": "exit", "text": "x", "notice_days": 30, "funds": "all_to_one"}, "funds", "is not one of"),
+    ({"clause": "exit", "text": "x", "notice_days": 30, "funds": "shares"}, "fund_shares", "is required when"),
+    ({"clause": "exit", "text": "x", "notice_days": 30, "funds": "shares", "fund_shares": {"A": "0.5"}},
+     "fund_shares", "not 1"),
+    ({"clause": "exit", "text": "x", "notice_days": 30, "fund_shares": {"A": "1"}}, "fund_shares", "only when"),
     ({"clause": "data_use", "text": "x", "data": ["orders"], "retention_days": 30}, "purposes", "is required"),
     ({"clause": "ip", "text": "x", "after_exit": "keep_all"}, "after_exit", "is not one of"),
     ({"clause": "ip", "text": "x", "after_exit": "owners_keep", "royalty": 3}, "royalty", "is not a field of a ip clause"),
@@ -147,3 +153,15 @@ def test_clause_fields_are_said_wholly_in_the_readers_language() -> None:
             for label, value in clause_spec(c.kind).describe(c.params)}
     assert said["升级路径"] == "协商 30 天 → 调解 10 天 → 由CIETAC仲裁"
     assert said["退出后继续有效"] == "保密, 知识产权"
+
+
+def test_the_exit_clauses_later_fund_fields_change_the_digest_only_when_given() -> None:
+    """Exit clauses signed before `funds` existed keep their digest; naming a rule is part of what is signed."""
+    before = with_clauses({"clause": "exit", "text": "x", "notice_days": 30, "survives": ["ip"]})
+    assert '"funds"' not in canonical_json(load_agreement_text(before))
+    assert digest(load_agreement_text(before)) == digest(load_agreement_text(
+        with_clauses({"clause": "exit", "text": "x", "notice_days": 30, "survives": ["ip"], "funds": "paid_in"})))
+    shared = load_agreement_text(with_clauses({"clause": "exit", "text": "x", "notice_days": 30, "funds": "shares",
+                                               "fund_shares": {"A": "0.5", "B": "0.5"}}))
+    assert '"funds":"shares"' in canonical_json(shared) and '"fund_shares":{"A":"0.5","B":"0.5"}' in canonical_json(shared)
+    assert shared.clause(ClauseKind.EXIT).params.fund_shares == {"A": Decimal("0.5"), "B": Decimal("0.5")}

@@ -123,7 +123,7 @@ def test_beancount_lines_as_in_the_docs_pass_bean_check(tmp_path: Path) -> None:
     text, lines = _journal([(1, p)])
     assert lines[1] == '2026-11-25 * "payout" "brand-a in USD at 7.2"'
     assert lines[-3:] == ["  Liabilities:Alliance:NB:BRAND-A  7123.40 CNY",
-                          "  Liabilities:Alliance:NB:PAYOUTS-USD  -989.36 USD @@ 7123.39 CNY",
+                          "  Assets:Alliance:NB:Payouts:USD  -989.36 USD @@ 7123.39 CNY",
                           "  Liabilities:Alliance:NB:FX  -0.01 CNY"]
     assert '  rate: "7.2"' in lines
     _bean_check(text, tmp_path)
@@ -137,9 +137,13 @@ def test_every_kind_of_payout_balances_in_bean_check(tmp_path: Path) -> None:
         (4, compute("m4", D20, D24, D25, 555, "CNY", "CNY", Decimal(1))),  # no conversion, no FX
         (5, compute("m5", D20, D24, D25, 1, "CNY", "KWD", Decimal("23.5"))),  # 0.01 CNY is 0.000 KWD
         (6, compute(FX_ACCOUNT.upper(), D20, D24, D25, 10000, "CNY", "EUR", Decimal("7.8123"))),  # a member "FX"
+        (7, compute("PAYOUTS-USD", D20, D24, D25, 20000, "CNY", "USD", Decimal("7.2"))),  # a member named like one
     ]
     text, lines = _journal(payouts)
-    assert "  Liabilities:Alliance:NB:PAYOUTS-USD  989.36 USD @@ 7123.39 CNY" in lines
+    assert "  Assets:Alliance:NB:Payouts:USD  989.36 USD @@ 7123.39 CNY" in lines
+    # the member coded PAYOUTS-USD keeps an account of its own, apart from the payout account
+    assert "  Liabilities:Alliance:NB:PAYOUTS-USD  200.00 CNY" in lines
+    assert "  Assets:Alliance:NB:Payouts:USD  -27.78 USD @@ 200.02 CNY" in lines
     _bean_check(text, tmp_path)
 
 

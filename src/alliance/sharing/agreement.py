@@ -13,6 +13,7 @@ parser finds through the registry without knowing any kind.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from functools import lru_cache
@@ -358,8 +359,17 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if hasattr(value, "__dataclass_fields__"):
-        return {k: _plain(getattr(value, k)) for k in value.__dataclass_fields__}
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if not _later_default(value, f)}
     return value
+
+
+def _later_default(value: Any, f: dataclasses.Field[Any]) -> bool:
+    """Whether `f` is a field added later (metadata `clauses.base.LATER`) that holds its default: left out of the
+    canonical form, so that a version signed before the field existed keeps its digest."""
+    if not f.metadata.get("later"):
+        return False
+    default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+    return bool(getattr(value, f.name) == default)
 
 
 # The fields added with contract sets, left out of the canonical form while they hold their

@@ -24,6 +24,11 @@ MAX_CLAUSE_TEXT = 5000   # characters of a clause's own words
 MAX_ITEM = 200           # characters of one listed item (a product, a purpose)
 MAX_ITEMS = 50
 
+# Metadata of a clause field added after versions with that clause were signed: while it holds its
+# default it is left out of the canonical form (sharing.agreement.canonical_json), so those versions
+# keep the digest they were signed with.
+LATER: Mapping[str, bool] = {"later": True}
+
 
 class ClauseKind(StrEnum):
     SCOPE = "scope"

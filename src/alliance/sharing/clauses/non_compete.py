@@ -48,7 +48,7 @@ SPEC = ClauseKindSpec(
     Params=Params, parse=parse, describe=describe, conflicts=conflicts,
     fields=(FormField("scope", N_("Not to compete in"), Widget.TEXT, required=True),
             FormField("until", N_("Until"), Widget.DATE, required=True),
-            FormField("parties", N_("Bound parties"), Widget.MEMBERS, hint=N_("None ticked: every party."))),
+            FormField("parties", N_("Bound parties"), Widget.MEMBERS, hint=N_("None ticked: every party."), none_is_every=True)),
     template=Template(
         zh="合作期间及约定期限内，受约束方不得在约定范围内与联盟开展竞争业务；本条款不得限制法律允许的正常经营。",
         en="During the co-operation and until the date named here, the bound parties do not compete with the "

@@ -61,7 +61,7 @@ class Contribution(RuleKindSpec):
     Note = Note
     form = KindForm("contribution", N_("Contribution pool"), N_(
         "Each line's base is shared among the members attributed on it (or its seller)."), (
-        FormField("members", N_("Members"), Widget.MEMBERS, hint=EVERY_PARTY_HINT),
+        FormField("members", N_("Members"), Widget.MEMBERS, hint=EVERY_PARTY_HINT, none_is_every=True),
         FormField("method", N_("Method"), Widget.CHOICE, options=(
             ("equal", N_("Equal among the attributed members")), ("shapley", N_("Shapley")),
             ("banzhaf", N_("Banzhaf")))),

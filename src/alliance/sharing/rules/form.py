@@ -47,6 +47,7 @@ class FormField:
     required: bool = False
     hint: str = ""               # message id
     options: tuple[tuple[str, str], ...] = ()  # (value, message id) for CHOICE and PARTS
+    none_is_every: bool = False  # MEMBERS: an empty list means every party (so emptying it changes the meaning)
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,7 +77,7 @@ class ThreeLevel(RuleKindSpec):
         FormField("parts", N_("Parts"), Widget.PARTS, required=True, hint=N_("Three decimals that add up to 1."), options=(
             ("base", N_("Base (sales)")), ("incremental", N_("Incremental (growth)")),
             ("long_term", N_("Long term (period metric)")))),
-        FormField("members", N_("Members"), Widget.MEMBERS, hint=EVERY_PARTY_HINT),
+        FormField("members", N_("Members"), Widget.MEMBERS, hint=EVERY_PARTY_HINT, none_is_every=True),
         FormField("baseline", N_("Baseline"), Widget.MEMBER_MONEY, required=True,
                   hint=N_("Each member's monthly sales before the agreement, e.g. 100000.00.")),
         FormField("long_term_metric", N_("Long-term metric"), Widget.NAME, required=True, hint=METRIC_HINT),
