@@ -63,6 +63,8 @@ from alliance.api.routers import exchange_rates as exchange_rates_api
 from alliance.web import exchange_rate_pages
 from alliance.api.routers import payouts as payouts_api
 from alliance.web import payout_pages
+from alliance.api.routers import archive as archive_api
+from alliance.web import archive_pages
 
 
 logger = logging.getLogger("alliance.server")
@@ -190,6 +192,8 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(exchange_rate_pages.router)
     app.include_router(payouts_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(payout_pages.router)
+    app.include_router(archive_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(archive_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _declare_bearer_scheme(app)
     settings = get_settings()

@@ -98,6 +98,7 @@ COMMANDS: dict[str, Entry] = {
     "payout": Entry("alliance.cli.payouts:app",
                     "Payouts in the payee's currency: choose a member's currency, record a payout of closed days, "
                     "list and show them."),
+    "archive": Entry("alliance.cli.archive:app", "A member's data archive: export it, verify it offline."),
 }
 
 

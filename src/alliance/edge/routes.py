@@ -452,6 +452,10 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/ratings/approvals/{number}"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/ratings/procedures/{number}/appeal-decision"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/ratings/procedures/review"): Action.MANAGE_ALLIANCE,
+    # -- a member's data archive (exits.archive_service): read as its statements are (its own
+    # accounts, a departed member's included, the coordinator, the auditor; another member's: 404).
+    ("GET", "/api/v1/alliances/{code}/members/{member}/archive"): Action.READ_MEMBER_DATA,
+    ("GET", "/alliances/{code}/members/{member}/archive"): Action.READ_MEMBER_DATA,
 }
 
 # Signing for a member may be done under its power of attorney (the other acts for a member not);

@@ -234,7 +234,8 @@ def member_profile(request: Request, code: Code, member: Code, store: StoreDep, 
     powers = attorneys.powers(store, code, member) if viewer.may(Action.READ_RECORDS, code) else []
     return render(request, "alliance/member.html", alliance=alliance, section="members", member=found,
                   radar=option, axes=axes, figures=figures, own_data=own_data, sees_statements=own_data,
-                  powers=powers, may_grant=viewer.may(Action.ACT_FOR_MEMBER, code, member))
+                  powers=powers, may_grant=viewer.may(Action.ACT_FOR_MEMBER, code, member),
+                  may_archive=own_data)
 
 
 # -- the lifecycle: details, status and their history (registry/lifecycle.py) --------------------------

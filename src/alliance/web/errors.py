@@ -69,6 +69,7 @@ EXPLANATIONS = {
     "conflict": N_("This clashes with what is already recorded; nothing was saved."),
     "agreement_not_as_signed": N_("The agreement in force differs from what its parties signed; nothing was settled. Ask the coordinator to check the ledger."),
     "already_stored": N_("The same record was saved at the same moment by someone else; nothing was changed. Reload and check."),
+    "archive_unreadable": N_("The file is not a member archive this platform can read: not a ZIP file, or its manifest is missing or of another format."),
     "backup_damaged": N_("The backup file cannot be restored: it is damaged, edited or not a backup of this platform."),
     "blank_metrics": N_("Some members have blank figures for the chosen criteria: choose to leave out those members or those criteria."),
     "code_refused": N_("The one-time code is unknown, already used or expired: ask your administrator for a new one."),
