@@ -1,0 +1,229 @@
+"""Exit cases through their service, on SQLite and PostgreSQL: the issue's scenario (M1 leaves mid-month
+under the 40/30/30 agreement with an open dispute: its final statement to the cent, the hand-over, the
+holdback), every refusal storing nothing (a second case, waiving the holdback, acknowledging another
+member's statement, an unknown member, a day before joining), who sees what, the end recorded on its
+day while the others keep settling, an expulsion vote opening a case, and verification naming an
+altered step row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+
+from alliance.access.policy import Forbidden
+from alliance.access.roles import Principal, Role
+from alliance.core.clock import FrozenClock
+from alliance.core.errors import Conflict, InvalidInput, MemberNotFound
+from alliance.exits import service as exits
+from alliance.exits.errors import (EndNotReached, ExitCaseNotFound, ExitCaseOpen, HoldbackRequired,
+                                   StatementNotFinal)
+from alliance.exits.model import Status, StepKey, Trigger
+from alliance.governance import disputes
+from alliance.governance.disputes import Claim
+from alliance.governance.effects.base import EffectContext
+from alliance.governance.effects.exclude_member import ExcludeMember
+from alliance.ledger import service as ledger
+from alliance.registry import service as registry
+from alliance.settlement import payout_service
+from alliance.store.database import Store
+from alliance.store.facts import FactStore
+from alliance.store.stores import Stores
+from alliance.store.tables import exit_cases, exit_items, exit_steps, ledger_entries
+from tests.support.exits import AUDITOR, CODE, COORDINATOR, M1_ADMIN, M2_ADMIN, at, build, settle_through
+
+D1, D10, D15, D16 = date(2026, 12, 1), date(2026, 12, 10), date(2026, 12, 15), date(2026, 12, 16)
+
+
+@pytest.fixture
+def facts(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[FactStore]:
+    found = build(store, clock, tmp_path)
+    yield found
+    found.close()
+
+
+def _counts(store: Store) -> tuple[int, ...]:
+    with store.engine.connect() as c:
+        return tuple(int(c.execute(select(func.count()).select_from(t)).scalar_one())
+                     for t in (exit_cases, exit_steps, exit_items, ledger_entries))
+
+
+def _open(store: Store, facts: FactStore) -> int:
+    case = exits.open_case(store, CODE, "M1", Trigger.VOLUNTARY, D1, at(12, 2), principal=COORDINATOR,
+                           reference="notice letter of 2026-12-01", facts=facts)
+    return case.number
+
+
+def test_a_member_leaves_mid_month_with_an_open_dispute(store: Store, facts: FactStore) -> None:
+    number = _open(store, facts)
+    case = exits.get_case(store, CODE, number, COORDINATOR)
+    assert (case.end_date, case.basis) == (D15, "notice given on 2026-12-01 plus the exit clause's 14 days")
+    steps = {s.key: s for s in case.steps}
+    assert steps[StepKey.NON_COMPETE].detail["until"] == "2027-06-30" and steps[StepKey.NON_COMPETE].status is Status.OPEN
+    assert steps[StepKey.AGREEMENTS].status is Status.FLAGGED
+    assert steps[StepKey.AGREEMENTS].detail["agreements"][0]["agreement"] == "main"
+    assert steps[StepKey.IP].detail["policy"] == "owners_keep"
+    assert steps[StepKey.HANDOVER].detail["suggested_orders"] == ["O-201"]  # M1's own orders as seller
+    assert steps[StepKey.HOLDBACK].status is Status.WAIVED  # no dispute yet
+
+    # A second case for M1: refused, nothing stored.
+    before = _counts(store)
+    with pytest.raises(ExitCaseOpen):
+        exits.open_case(store, CODE, "M1", Trigger.INSOLVENCY, D10, at(12, 3), principal=COORDINATOR)
+    assert _counts(store) == before
+
+    # M3 disputes the 10th's split with M1 (123.45); the others keep settling throughout.
+    settle_through(store, facts, D10, at(12, 11, 1))
+    disputes.open_dispute(Stores(store, facts), CODE, Claim("M3", ["M1"], "main", 1, "split", [D10], "123.45",
+                                                            "分成有误"), Principal("m3adm", Role.MEMBER_ADMIN, CODE, "M3"),
+                          at(12, 11, 2))
+    with pytest.raises(StatementNotFinal):
+        exits.acknowledge(store, CODE, number, at(12, 11, 3), principal=M1_ADMIN)
+    settle_through(store, facts, D16, at(12, 17, 1))
+    case = exits.change_step(store, CODE, number, StepKey.SETTLEMENT, Status.DONE, "", at(12, 17, 2),
+                             principal=COORDINATOR)
+    holdback = case.step(StepKey.HOLDBACK)
+    assert holdback.status is Status.OPEN and holdback.detail["amount"] == "123.45"
+    before = _counts(store)
+    with pytest.raises(HoldbackRequired):
+        exits.change_step(store, CODE, number, StepKey.HOLDBACK, Status.WAIVED, "agreed", at(12, 17, 2),
+                          principal=COORDINATOR)
+    assert _counts(store) == before
+
+    # M1 is paid its 12th (800.01: 40% of 2000.01, the leftover cent by largest remainder).
+    payout_service.record(store, CODE, "M1", date(2026, 12, 12), date(2026, 12, 12), date(2026, 12, 17),
+                          at(12, 17, 3), principal=COORDINATOR)
+    doc = exits.final_statement(store, CODE, number, M1_ADMIN)
+    assert doc["final"] is True and doc["through"] == "2026-12-15"
+    assert doc["by_rule"] == [{"agreement": "main", "rule": "campaign", "kind": "cost_share", "total": "-400.00"},
+                              {"agreement": "main", "rule": "split", "kind": "fixed_split", "total": "1200.01"}]
+    assert doc["by_day"] == [{"day": "2026-12-10", "total": "0.00"}, {"day": "2026-12-12", "total": "800.01"}]
+    assert doc["statements_total"] == "800.01"          # the 16th's 200.00 is not its day
+    # The campaign's 400.00 of 10 December, prorated to 15 of 31 days: 193.548... -> 193.55 kept, 206.45 back.
+    assert [(p["paid"], p["kept"], p["credit"]) for p in doc["proration"]["lines"]] == [("400.00", "193.55", "206.45")]
+    assert (doc["paid_out"], doc["balance"], doc["holdback"], doc["payable_now"]) == (
+        "800.01", "206.45", "123.45", "83.00")
+
+    # Acknowledgements: another member's statement is not there for it; an analyst may not; each party once.
+    with pytest.raises(ExitCaseNotFound):
+        exits.acknowledge(store, CODE, number, at(12, 17, 4), principal=M2_ADMIN)
+    with pytest.raises(Forbidden):
+        exits.acknowledge(store, CODE, number, at(12, 17, 4),
+                          principal=Principal("m1an", Role.MEMBER_ANALYST, CODE, "M1"))
+    exits.acknowledge(store, CODE, number, at(12, 17, 4), principal=M1_ADMIN)
+    with pytest.raises(Conflict):
+        exits.acknowledge(store, CODE, number, at(12, 17, 4), principal=M1_ADMIN)
+    case = exits.acknowledge(store, CODE, number, at(12, 17, 5), principal=COORDINATOR)
+    assert case.step(StepKey.FINAL_STATEMENT).status is Status.DONE
+    assert {a.party for a in case.acknowledgements} == {"member", "coordinator"}
+
+    # Hand-over, staff and assets entered by the coordinator; a successor must be another current member.
+    with pytest.raises(InvalidInput):
+        exits.add_item(store, CODE, number, StepKey.HANDOVER, {"customer": "宁波客户", "successor": "M1"},
+                       at(12, 17, 6), principal=COORDINATOR)
+    case = exits.add_item(store, CODE, number, StepKey.HANDOVER, {
+        "customer": "宁波客户甲", "open_orders": "O-201", "successor": "M2", "continuity_until": "2027-03-31",
+        "non_solicitation_until": "2027-12-31"}, at(12, 17, 6), principal=COORDINATOR)
+    case = exits.add_item(store, CODE, number, StepKey.STAFF, {"person": "王工", "role": "借调工程师",
+                                                                "until": "2026-12-31"}, at(12, 17, 6),
+                          principal=COORDINATOR)
+    case = exits.add_item(store, CODE, number, StepKey.ASSETS, {"asset": "共享云仓 B-12", "return_by": "2026-12-20"},
+                          at(12, 17, 6), principal=COORDINATOR)
+    assert [(i.step, i.number) for i in case.items] == [(StepKey.ASSETS, 1), (StepKey.HANDOVER, 1), (StepKey.STAFF, 1)]
+    assert case.items[1].fields["successor"] == "M2"
+
+    # The end date has come: membership ends on it; M1 still reads its case and statement.
+    case = exits.record_end(store, CODE, number, at(12, 17, 7), principal=COORDINATOR)
+    assert case.step(StepKey.END).status is Status.DONE
+    assert registry.get_member(store, CODE, "M1").left_on == D15
+    departed = Principal("m1adm", Role.MEMBER_ADMIN, CODE, "M1", departed=True)
+    assert exits.get_case(store, CODE, number, departed).member == "M1"
+    assert ledger.verify_store(store, CODE).ok
+
+
+def test_the_case_closes_when_every_step_is_done_or_waived(store: Store, facts: FactStore) -> None:
+    number = exits.open_case(store, CODE, "M3", Trigger.INSOLVENCY, D1, at(12, 2), principal=COORDINATOR).number
+    settle_through(store, facts, D1, at(12, 2, 3))
+    exits.change_step(store, CODE, number, StepKey.SETTLEMENT, Status.DONE, "", at(12, 2, 4), principal=COORDINATOR)
+    exits.acknowledge(store, CODE, number, at(12, 2, 4), principal=Principal("m3adm", Role.MEMBER_ADMIN, CODE, "M3"))
+    exits.acknowledge(store, CODE, number, at(12, 2, 4), principal=COORDINATOR)
+    exits.record_ends_due(store, at(12, 2, 5))  # as the daily loop does: D1 has come
+    for key in (StepKey.IP, StepKey.HANDOVER, StepKey.DATA, StepKey.STAFF, StepKey.ASSETS, StepKey.AGREEMENTS):
+        case = exits.change_step(store, CODE, number, key, Status.DONE if key is not StepKey.STAFF else Status.WAIVED,
+                                 "nobody seconded" if key is StepKey.STAFF else "", at(12, 2, 6), principal=COORDINATOR)
+    assert case.step(StepKey.NON_COMPETE).status is Status.WAIVED  # the clause binds M1 only
+    assert case.status == "closed" and case.closed_at is not None
+    # Closed: a new case may be opened for another member; this one changes no more.
+    with pytest.raises(Conflict):
+        exits.change_step(store, CODE, number, StepKey.IP, Status.OPEN, "", at(12, 2, 7), principal=COORDINATOR)
+    assert ledger.verify_store(store, CODE).ok
+
+
+def test_bad_input_is_refused_with_nothing_stored(store: Store, facts: FactStore) -> None:
+    before = _counts(store)
+    with pytest.raises(MemberNotFound):
+        exits.open_case(store, CODE, "M9", Trigger.VOLUNTARY, D1, at(12, 2), principal=COORDINATOR)
+    with pytest.raises(InvalidInput):  # before it joined (2026-11-22)
+        exits.open_case(store, CODE, "M1", Trigger.VOLUNTARY, date(2026, 11, 1), at(12, 2), principal=COORDINATOR)
+    with pytest.raises(Forbidden):  # a member opens only its own voluntary notice
+        exits.open_case(store, CODE, "M1", Trigger.BREACH, D1, at(12, 2), principal=M1_ADMIN)
+    with pytest.raises(ExitCaseNotFound.__mro__[1]):  # another member's notice: not there for it (404)
+        exits.open_case(store, CODE, "M1", Trigger.VOLUNTARY, D1, at(12, 2), principal=M2_ADMIN)
+    assert _counts(store) == before
+    number = exits.open_case(store, CODE, "M1", Trigger.VOLUNTARY, D1, at(12, 2), principal=M1_ADMIN).number
+    with pytest.raises(EndNotReached):
+        exits.record_end(store, CODE, number, at(12, 3), principal=COORDINATOR)
+    with pytest.raises(InvalidInput):
+        exits.add_item(store, CODE, number, StepKey.STAFF, {"person": "", "until": "soon"}, at(12, 3),
+                       principal=COORDINATOR)
+
+
+def test_who_sees_which_case(store: Store, facts: FactStore) -> None:
+    number = _open(store, facts)
+    assert [c.number for c in exits.list_cases(store, CODE, COORDINATOR)] == [number]
+    assert [c.number for c in exits.list_cases(store, CODE, AUDITOR)] == [number]
+    assert [c.number for c in exits.list_cases(store, CODE, M1_ADMIN)] == [number]
+    assert exits.list_cases(store, CODE, M2_ADMIN) == []
+    with pytest.raises(ExitCaseNotFound):
+        exits.get_case(store, CODE, number, M2_ADMIN)
+    with pytest.raises(ExitCaseNotFound):
+        exits.final_statement(store, CODE, number, M2_ADMIN)
+    with pytest.raises(Forbidden):
+        exits.change_step(store, CODE, number, StepKey.IP, Status.DONE, "", at(12, 3), principal=M1_ADMIN)
+
+
+def test_an_expulsion_vote_opens_a_case_and_ends_membership_that_day(store: Store, facts: FactStore) -> None:
+    alliance = registry.get_alliance(store, CODE)
+    ctx = EffectContext(store, alliance, at(12, 5), "proposal 7", "proposal 7")
+    ExcludeMember().apply(ctx, {"member": "M2", "reason": "elimination procedure 3"})
+    (case,) = exits.list_cases(store, CODE, COORDINATOR)
+    case = exits.get_case(store, CODE, case.number, COORDINATOR)
+    assert (case.member, case.trigger, case.end_date, case.reference) == (
+        "M2", Trigger.RATING_ELIMINATION, date(2026, 12, 5), "proposal 7")
+    assert case.step(StepKey.END).status is Status.DONE
+    assert registry.get_member(store, CODE, "M2").left_on == date(2026, 12, 5)
+    # A member with an open case (its notice) is excluded at once; its case stays open.
+    number = _open(store, facts)
+    ExcludeMember().apply(EffectContext(store, alliance, at(12, 6), "proposal 8", "proposal 8"), {"member": "M1"})
+    assert registry.get_member(store, CODE, "M1").left_on == date(2026, 12, 6)
+    assert exits.get_case(store, CODE, number, COORDINATOR).status == "open"
+    assert ledger.verify_store(store, CODE).ok
+
+
+def test_verification_names_an_altered_step(store: Store, facts: FactStore) -> None:
+    number = _open(store, facts)
+    exits.add_item(store, CODE, number, StepKey.ASSETS, {"asset": "叉车"}, at(12, 3), principal=COORDINATOR)
+    assert ledger.verify_store(store, CODE).ok
+    with store.engine.begin() as c:
+        c.execute(update(exit_steps).where(exit_steps.c.step_key == "holdback").values(status="done"))
+    report = ledger.verify_store(store, CODE)
+    assert "step holdback of exit case 1" in str(report.first_mismatch)
+    assert "status is 'done', the ledger recorded 'waived'" in str(report.first_mismatch)
+    with store.engine.begin() as c:
+        c.execute(update(exit_steps).where(exit_steps.c.step_key == "holdback").values(status="waived"))
+        c.execute(update(exit_items).values(fields={"asset": "两台叉车"}))
+    report = ledger.verify_store(store, CODE)
+    assert "item 1 of step assets of exit case 1" in str(report.first_mismatch)
