@@ -98,6 +98,9 @@ COMMANDS: dict[str, Entry] = {
     "payout": Entry("alliance.cli.payouts:app",
                     "Payouts in the payee's currency: choose a member's currency, record a payout of closed days, "
                     "list and show them."),
+    "exit": Entry("alliance.cli.exits:app",
+                  "Exit cases: open one from its trigger, follow its steps, enter hand-over, staff and asset items, "
+                  "acknowledge the final statement, record the end."),
 }
 
 
