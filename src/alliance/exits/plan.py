@@ -17,6 +17,7 @@ from alliance.exits.model import COORDINATOR, MEMBER, Status, Step, StepKey, Tri
 from alliance.exits.triggers import TRIGGERS, EndDate
 from alliance.ip.exit import ExitPolicy, usable_after_exit
 from alliance.ip.model import Asset, Origin
+from alliance.sharing.rules.form import N_
 
 RETRIEVAL_DAYS = 30          # the archive stays available at least this long after the end date
 STATEMENT_DAYS = 14          # the final statement is acknowledged within this long after the end date
@@ -25,29 +26,29 @@ ARCHIVE = "member archive (alliance.exits.archive_service.build_member_archive)"
 
 # What the alliance keeps after the retrieval window, and why (docs/exit-cases.md "Kept by law").
 KEPT_BY_LAW: tuple[dict[str, str], ...] = (
-    {"what": "statements and statement lines of closed days, payouts, the journal",
-     "why": "accounting vouchers and books: 30 years (会计档案管理办法, 2015, art. 14 and its table)"},
-    {"what": "the member's order lines of settled days",
-     "why": "the original vouchers the statements rest on: 30 years (会计档案管理办法, 2015)"},
-    {"what": "annual financial reports", "why": "permanent (会计档案管理办法, 2015)"},
-    {"what": "the ledger's entries and signed checkpoints",
-     "why": "append-only proof of everything above; removing an entry breaks every later proof"},
-    {"what": "agreements, their versions and signatures, votes, disputes and rulings",
-     "why": "evidence of the obligations that survive the exit (limitation periods, 民法典 art. 188) and kept "
-            "with the books they explain"},
+    {"what": N_("statements and statement lines of closed days, payouts, the journal"),
+     "why": N_("accounting vouchers and books: 30 years (会计档案管理办法, 2015, art. 14 and its table)")},
+    {"what": N_("the member's order lines of settled days"),
+     "why": N_("the original vouchers the statements rest on: 30 years (会计档案管理办法, 2015)")},
+    {"what": N_("annual financial reports"), "why": N_("permanent (会计档案管理办法, 2015)")},
+    {"what": N_("the ledger's entries and signed checkpoints"),
+     "why": N_("append-only proof of everything above; removing an entry breaks every later proof")},
+    {"what": N_("agreements, their versions and signatures, votes, disputes and rulings"),
+     "why": N_("evidence of the obligations that survive the exit (limitation periods, 民法典 art. 188) and kept "
+               "with the books they explain")},
 )
 # What the alliance no longer needs after the window: deleted or anonymised, the deletion recorded.
 DELETED_AFTER_WINDOW: tuple[str, ...] = (
-    "the member's user accounts and API keys (their names anonymised in logs)",
-    "its shared views and the access logs of them",
-    "its notification preferences, webhooks and contact details",
-    "personal data of its staff held for the alliance (个人信息保护法 art. 47: deleted once the purpose ends)",
+    N_("the member's user accounts and API keys (their names anonymised in logs)"),
+    N_("its shared views and the access logs of them"),
+    N_("its notification preferences, webhooks and contact details"),
+    N_("personal data of its staff held for the alliance (个人信息保护法 art. 47: deleted once the purpose ends)"),
 )
 IP_CHECKLIST: tuple[str, ...] = (
-    "list the member's background IP licensed to the alliance: the licence ends with its membership",
-    "list the foreground IP it contributed to and the shares agreed",
-    "agree which foreground IP it keeps using, and under which licence",
-    "record the IP in the register before the end date so the exit can read it",
+    N_("list the member's background IP licensed to the alliance: the licence ends with its membership"),
+    N_("list the foreground IP it contributed to and the shares agreed"),
+    N_("agree which foreground IP it keeps using, and under which licence"),
+    N_("record the IP in the register before the end date so the exit can read it"),
 )
 
 
@@ -95,7 +96,7 @@ def _notice(f: Facts) -> Step:
     # The trigger itself is the notice: the step is done when the case opens, and says the dates.
     return Step(StepKey.NOTICE, owner, f.decided_on, Status.DONE, "",
                 {"trigger": f.trigger.value, "decided_on": f.decided_on.isoformat(),
-                 "end_date": f.end.day.isoformat(), "basis": f.end.basis,
+                 "end_date": f.end.day.isoformat(), "basis": f.end.basis, "rule": f.end.rule,
                  "notice_days": (f.end.day - f.decided_on).days}, waivable=False)
 
 
@@ -111,7 +112,7 @@ def _holdback(f: Facts) -> Step:
                             "status": d.status} for d in f.disputes]}
     if not f.disputes:
         return Step(StepKey.HOLDBACK, COORDINATOR, f.end.day + timedelta(days=1), Status.WAIVED,
-                    "no open dispute names the member", detail)
+                    N_("no open dispute names the member"), detail)
     return Step(StepKey.HOLDBACK, COORDINATOR, f.end.day + timedelta(days=1), Status.OPEN, "", detail,
                 waivable=False)
 
@@ -169,7 +170,7 @@ def _binding(f: Facts) -> list[dict[str, str]]:
 def _non_compete(f: Facts) -> Step:
     binding = _binding(f)
     if not binding:
-        return Step(StepKey.NON_COMPETE, MEMBER, f.end.day, Status.WAIVED, "no non-compete clause binds the member",
+        return Step(StepKey.NON_COMPETE, MEMBER, f.end.day, Status.WAIVED, N_("no non-compete clause binds the member"),
                     {"clauses": []})
     until = max(date.fromisoformat(b["until"]) for b in binding)
     return Step(StepKey.NON_COMPETE, MEMBER, max(until, f.end.day), Status.OPEN, "",
@@ -190,7 +191,7 @@ def _agreements(f: Facts) -> Step:
     named = [{"agreement": a.code, "version": a.version, "parties": list(a.parties), "surviving": list(a.surviving)}
              for a in f.agreements]
     if not named:
-        return Step(StepKey.AGREEMENTS, COORDINATOR, f.end.day, Status.DONE, "no agreement in force names the member",
+        return Step(StepKey.AGREEMENTS, COORDINATOR, f.end.day, Status.DONE, N_("no agreement in force names the member"),
                     {"agreements": []})
     return Step(StepKey.AGREEMENTS, COORDINATOR, f.end.day, Status.FLAGGED, "", {"agreements": named})
 

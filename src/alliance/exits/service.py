@@ -46,6 +46,7 @@ from alliance.sharing.agreement import load_agreement_text
 from alliance.sharing.clauses.base import ClauseKind
 from alliance.sharing.clauses.term import Renewal, term_end
 from alliance.sharing.layers import clauses_in_force
+from alliance.sharing.rules.form import N_
 from alliance.sharing.versions import in_force
 from alliance.store.database import Store, on_duplicate
 from alliance.store.dispute_repository import DisputeRepository
@@ -410,7 +411,7 @@ def acknowledge(store: Store, alliance_code: str, number: int, clock: Clock, *, 
             "sha256": value_digest(ack_record(number, ack))})
         if len(case.acknowledgements) + 1 == 2:
             step = replace(case.step(StepKey.FINAL_STATEMENT), status=Status.DONE,
-                           reason="acknowledged by the member and the coordinator")
+                           reason=N_("acknowledged by the member and the coordinator"))
             _save_step(uow, alliance, case, case_id, step, principal.actor, clock)
         uow.commit()
         return _reload(uow, alliance.id, number)
@@ -449,9 +450,9 @@ def _record_end(store: Store, alliance_code: str, number: int, clock: Clock, act
                                     "that day", case=number, end=case.end_date.isoformat(), today=today.isoformat()))
     if member.left_on is None:
         registry.end_membership(store, alliance_code, case.member, case.end_date, clock)
-        note = f"membership ended on {case.end_date.isoformat()}"
-    else:
-        note = f"membership had ended on {member.left_on.isoformat()}"
+        note = N_("membership ended on the end date")
+    else:  # an expulsion decided meanwhile, or a departure recorded by hand: the registry keeps its day
+        note = N_("membership had ended before the end date")
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         uow.exits.hold(alliance.id)

@@ -35,7 +35,9 @@ class Terms:
 @dataclass(frozen=True, slots=True)
 class EndDate:
     day: date
-    basis: str  # English words; the page says them through the catalogue
+    basis: str        # English words (the API, the CLI, the ledger's row)
+    rule: str = ""    # which rule gave it (clause, default, agreement_end, decision, cure, control, agreed): the
+                      # pages say it in the reader's language from this and the dates
 
 
 class NoEndDate(InvalidInput):
@@ -47,32 +49,33 @@ def _voluntary(decided_on: date, t: Terms) -> EndDate:
     if t.notice_days is None:
         return EndDate(decided_on + timedelta(days=DEFAULT_NOTICE_DAYS),
                        f"notice given on {decided_on.isoformat()} plus the default {DEFAULT_NOTICE_DAYS} days "
-                       "(no exit clause)")
+                       "(no exit clause)", "default")
     return EndDate(decided_on + timedelta(days=t.notice_days),
-                   f"notice given on {decided_on.isoformat()} plus the exit clause's {t.notice_days} days")
+                   f"notice given on {decided_on.isoformat()} plus the exit clause's {t.notice_days} days", "clause")
 
 
 def _expiry(decided_on: date, t: Terms) -> EndDate:
     if t.agreement_end is None:
         raise NoEndDate(Message("no agreement in force that names the member has an end date (effective_until or "
                                 "a term that does not renew): give the end date"))
-    return EndDate(t.agreement_end, f"its agreement ends on {t.agreement_end.isoformat()}")
+    return EndDate(t.agreement_end, f"its agreement ends on {t.agreement_end.isoformat()}", "agreement_end")
 
 
 def _decision(decided_on: date, t: Terms) -> EndDate:
-    return EndDate(decided_on, f"the decision of {decided_on.isoformat()} takes effect that day")
+    return EndDate(decided_on, f"the decision of {decided_on.isoformat()} takes effect that day", "decision")
 
 
 def _breach(decided_on: date, t: Terms) -> EndDate:
     days = DEFAULT_CURE_DAYS if t.cure_days is None else t.cure_days
     said = "the default" if t.cure_days is None else "a"
     return EndDate(decided_on + timedelta(days=days),
-                   f"breach notified on {decided_on.isoformat()}, not cured in {said} {days}-day cure period")
+                   f"breach notified on {decided_on.isoformat()}, not cured in {said} {days}-day cure period", "cure")
 
 
 def _control(decided_on: date, t: Terms) -> EndDate:
     return EndDate(decided_on + timedelta(days=DEFAULT_CONTROL_DAYS),
-                   f"control changed on {decided_on.isoformat()}; membership ends {DEFAULT_CONTROL_DAYS} days later")
+                   f"control changed on {decided_on.isoformat()}; membership ends {DEFAULT_CONTROL_DAYS} days later",
+                   "control")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,5 +115,5 @@ def end_date(trigger: Trigger, decided_on: date, terms: Terms, agreed: date | No
         if agreed < decided_on:
             raise InvalidInput(Message("the end date {end} is before the trigger's day {day}", end=agreed.isoformat(),
                                        day=decided_on.isoformat()))
-        return EndDate(agreed, f"agreed end date {agreed.isoformat()}")
+        return EndDate(agreed, f"agreed end date {agreed.isoformat()}", "agreed")
     return TRIGGERS[trigger].end_date(decided_on, terms)
