@@ -92,7 +92,7 @@ STEP_NAMES: dict[StepKey, Message] = {
     StepKey.END: Message("Membership ends"),
 }
 STATUS_NAMES: dict[Status, Message] = {
-    Status.OPEN: Message("open"), Status.DONE: Message("done"), Status.WAIVED: Message("waived"),
+    Status.OPEN: Message("to do"), Status.DONE: Message("done"), Status.WAIVED: Message("waived"),
     Status.FLAGGED: Message("flagged"),
 }
 
