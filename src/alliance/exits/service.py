@@ -167,14 +167,16 @@ def _open(store: Store, alliance_code: str, member: str, trigger: Trigger, decid
                 alliance.id), _running_disputes(uow, alliance.id, member), orders))
         now = clock.now()
         case = Case(uow.exits.next_number(alliance.id), member, trigger, decided_on, end.day, end.basis,
-                    reference or trigger.value, "open", actor[:200], now, None, steps)
+                    reference, "open", actor[:200], now, None, steps)
         with on_duplicate(ExitCaseOpen(Message("{member} already has an open exit case: one at a time",
                                                member=member))):
             case_id = uow.exits.add_case(alliance.id, case)
         record = case_record(case)
+        # Every role of the alliance reads the entries: the trigger (an insolvency, a breach) stays in the row,
+        # covered by its SHA-256; who leaves and when is public anyway (member.left).
         ledger.record(uow, alliance.id, alliance.code, events.EXIT_OPENED, actor, now, {
-            "case": case.number, "member": member, "trigger": trigger.value, "end_date": end.day.isoformat(),
-            "status": "open", "sha256": value_digest(record)})
+            "case": case.number, "member": member, "end_date": end.day.isoformat(), "status": "open",
+            "sha256": value_digest(record)})
         for step in steps:
             uow.exits.add_step(alliance.id, case_id, step, actor, now)
             _record_step(uow, alliance, case.number, step, actor, now)
@@ -271,8 +273,8 @@ def _save_step(uow: UnitOfWork, alliance: Any, case: Case, case_id: int, step: S
         uow.exits.close(alliance.id, case_id, now)
         closed = replace(after, status="closed")
         ledger.record(uow, alliance.id, alliance.code, events.EXIT_CLOSED, actor, now, {
-            "case": case.number, "member": case.member, "trigger": case.trigger.value,
-            "end_date": case.end_date.isoformat(), "status": "closed", "sha256": value_digest(case_record(closed))})
+            "case": case.number, "member": case.member, "end_date": case.end_date.isoformat(), "status": "closed",
+            "sha256": value_digest(case_record(closed))})
 
 
 def _reload(uow: UnitOfWork, alliance_id: int, number: int) -> Case:

@@ -783,7 +783,7 @@ class _ExitRowKind(RecordedKind):
 class ExitCaseKind(_ExitRowKind):
     name = "exit case"
     events = (events.EXIT_OPENED, events.EXIT_CLOSED)
-    part, KEYS, SHOWN = "cases", ("number",), ("member", "trigger", "end_date", "status")
+    part, KEYS, SHOWN = "cases", ("number",), ("member", "end_date", "status")
 
     def key(self, payload: Mapping[str, Any]) -> Key:
         return (str(payload.get("case")),)

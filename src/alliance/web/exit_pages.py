@@ -48,6 +48,8 @@ RULE_TEXT = {
     "control": N_("Control changed on %(decided)s; membership ends %(days)s days later."),
     "agreed": N_("Agreed end date: %(end)s."),
 }
+BASIS_NAMES = {"own_background": N_("its own background IP"), "co_owner": N_("as a co-owner"),
+               "non_exclusive_licence": N_("under a non-exclusive licence")}
 ITEM_LABELS = {
     "customer": N_("Customer"), "open_orders": N_("Open orders"), "successor": N_("Successor member"),
     "continuity_until": N_("Service continuity until"), "non_solicitation_until": N_("No solicitation until"),
@@ -181,7 +183,18 @@ async def case_page(request: Request, code: Code, number: Id, store: StoreDep, v
                   items={k: [i for i in case.items if i.step is k] for k in ITEM_FIELDS}, members=members,
                   statuses=[Status.DONE, Status.WAIVED, Status.OPEN, Status.FLAGGED],
                   may_end=manage and case.step(StepKey.END).status is Status.OPEN and case.end_date <= today,
-                  Status=Status, StepKey=StepKey)
+                  basis_names=BASIS_NAMES, ip_policy=_policy(case, say), Status=Status, StepKey=StepKey)
+
+
+def _policy(case: Case, say: Any) -> str:
+    """The IP step's exit policy in words, and whether it is the default (no IP clause)."""
+    from alliance.ip.exit import POLICY_NAMES, ExitPolicy
+
+    detail = case.step(StepKey.IP).detail
+    try:
+        return say(POLICY_NAMES[ExitPolicy(str(detail.get("policy")))])
+    except ValueError:
+        return str(detail.get("policy") or "")
 
 
 async def _act(request: Request, code: str, number: int, act: Any) -> Response:
