@@ -75,17 +75,18 @@ def test_the_whole_exit_over_the_api(app: TestClient, store: Store, clock: Froze
     statement = app.get(f"{URL}/1/statement", headers=m1).json()
     assert (statement["statements_total"], statement["proration"]["credit"], statement["balance"],
             statement["holdback"], statement["payable_now"]) == ("800.01", "206.45", "1006.46", "123.45", "883.01")
-    assert app.post(f"{URL}/1/acknowledgements", headers=m1).status_code == 201
-    acked = app.post(f"{URL}/1/acknowledgements", headers=coordinator).json()
-    assert {s["step"]: s["status"] for s in acked["steps"]}["final_statement"] == "done"
     item = app.post(f"{URL}/1/items", json={"step": "handover", "fields": {
         "customer": "宁波客户甲", "successor": "M2", "continuity_until": "2027-03-31"}}, headers=coordinator)
     assert item.status_code == 201 and item.json()["items"][0]["fields"]["successor"] == "M2"
     ended = app.post(f"{URL}/1/end", headers=coordinator).json()
     assert {s["step"]: s["status"] for s in ended["steps"]}["end"] == "done"
-    # M1 has left: its admin still reads its own case and statement.
+    # M1 has left on the 15th: its admin still reads its own case and statement, and acknowledges it.
     assert app.get(f"{URL}/1", headers=m1).json()["member"] == "M1"
     assert app.get(f"{URL}/1/statement", headers=m1).status_code == 200
+    assert app.post(f"{URL}/1/acknowledgements", headers=m1).status_code == 201
+    acked = app.post(f"{URL}/1/acknowledgements", headers=coordinator).json()
+    assert {s["step"]: s["status"] for s in acked["steps"]}["final_statement"] == "done"
+    assert [a["party"] for a in acked["acknowledgements"]] == ["member", "coordinator"]
 
 
 def test_bad_input_is_a_clear_problem_and_stores_nothing(app: TestClient, store: Store, clock: FrozenClock) -> None:

@@ -11,7 +11,8 @@ import pytest
 
 from alliance.core.errors import InvalidInput
 from alliance.exits import plan, rules, statement
-from alliance.exits.errors import DaysOpen, HoldbackRequired, StepNotByHand, StepNotWaivable
+from alliance.exits.errors import (DaysOpen, HoldbackRequired, StatementFixed, StepNotByHand, StepNotWaivable,
+                                   WindowOpen)
 from alliance.exits.model import COORDINATOR, MEMBER, Case, Status, StepKey, Trigger
 from alliance.exits.triggers import (DEFAULT_CONTROL_DAYS, DEFAULT_CURE_DAYS, DEFAULT_NOTICE_DAYS, TRIGGERS, NoEndDate,
                                      Terms, end_date)
@@ -164,6 +165,13 @@ def test_step_rules_refuse_what_the_case_does_not_allow() -> None:
         rules.change(case, StepKey.FINAL_STATEMENT, Status.DONE, "", rules.Now())
     with pytest.raises(StepNotByHand):
         rules.change(case, StepKey.END, Status.DONE, "", rules.Now())
+    with pytest.raises(StepNotByHand):  # reopening what an action did
+        rules.change(case, StepKey.NOTICE, Status.OPEN, "", rules.Now())
+    with pytest.raises(WindowOpen):
+        rules.change(case, StepKey.DATA, Status.DONE, "", rules.Now(today=date(2027, 4, 29)))
+    assert rules.change(case, StepKey.DATA, Status.DONE, "", rules.Now(today=date(2027, 4, 30))).status is Status.DONE
+    with pytest.raises(StatementFixed):
+        rules.change(case, StepKey.SETTLEMENT, Status.OPEN, "", rules.Now(acknowledged=True))
     assert rules.check_owner("successor:M2", "M1", {"M1", "M2"}) == "successor:M2"
     with pytest.raises(InvalidInput):
         rules.check_owner("successor:M1", "M1", {"M1", "M2"})

@@ -66,3 +66,17 @@ class StatementNotFinal(Conflict):
 class StatementChanged(Conflict):
     code = "exit_statement_changed"
     title = Message("The final statement changed")
+
+
+class StatementFixed(Conflict):
+    """Once acknowledged, the final settlement stays done: the statement is what was acknowledged."""
+
+    code = "exit_statement_fixed"
+    title = Message("Final statement acknowledged")
+
+
+class WindowOpen(Conflict):
+    """The data step is done after the retrieval window, never inside it."""
+
+    code = "exit_window_open"
+    title = Message("Retrieval window still open")

@@ -12,12 +12,15 @@ from datetime import date
 
 from alliance.core.errors import InvalidInput
 from alliance.core.messages import Message
-from alliance.exits.errors import DaysOpen, ExitCaseClosed, HoldbackRequired, StepNotByHand, StepNotWaivable
+from alliance.exits.errors import (DaysOpen, ExitCaseClosed, HoldbackRequired, StatementFixed, StepNotByHand,
+                                   StepNotWaivable, WindowOpen)
 from alliance.exits.model import COORDINATOR, MEMBER, SUCCESSOR, Case, Status, Step, StepKey
 
 MAX_REASON = 1000
-# Done only by their own action: both acknowledgements, and recording the end.
-BY_ACTION = frozenset({StepKey.FINAL_STATEMENT, StepKey.END})
+# Changed only by their own action: the notice (the trigger itself, done when the case opens), both
+# acknowledgements (the final statement), recording the end. Reopening them by hand would leave a case
+# that no action can finish (both parties have acknowledged; the member has left).
+BY_ACTION = frozenset({StepKey.NOTICE, StepKey.FINAL_STATEMENT, StepKey.END})
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +29,8 @@ class Now:
 
     running_disputes: Sequence[int] = ()   # numbers of running disputes the member is a party to
     open_days: Sequence[date] = ()         # days through the end date not settled yet
+    today: date | None = None              # in the alliance's time zone
+    acknowledged: bool = False             # someone acknowledged the final statement already
 
 
 def parse_step(text: str) -> StepKey:
@@ -70,13 +75,17 @@ def change(case: Case, key: StepKey, status: Status, reason: str, now: Now, owne
             raise HoldbackRequired(_holdback_message(now))
         if not step.waivable:
             raise StepNotWaivable(Message("step {step} cannot be waived", step=key.value))
+    if key in BY_ACTION and status is not step.status:
+        raise StepNotByHand(Message("step {step} is done by its own action: {how}", step=key.value,
+                                    how=_HOW[key]))
+    if key is StepKey.SETTLEMENT and status is not Status.DONE and now.acknowledged:
+        raise StatementFixed(Message("the final statement was acknowledged: the final settlement stays done"))
     if status is Status.DONE:
-        if key in BY_ACTION:
-            raise StepNotByHand(Message("step {step} is done by its own action: {how}", step=key.value,
-                                        how=Message("both parties acknowledge the final statement")
-                                        if key is StepKey.FINAL_STATEMENT else Message("record the end")))
         if key is StepKey.HOLDBACK and now.running_disputes:
             raise HoldbackRequired(_holdback_message(now))
+        if key is StepKey.DATA and now.today is not None and now.today < step.due:
+            raise WindowOpen(Message("the archive stays available until {until}: what the alliance no longer needs is "
+                                     "deleted after that day, and the step done then", until=step.due.isoformat()))
         if key is StepKey.SETTLEMENT and now.open_days:
             shown = ", ".join(d.isoformat() for d in list(now.open_days)[:5])
             raise DaysOpen(Message("{count} day(s) through {end} are not settled yet ({days}): settle them first",
@@ -84,6 +93,11 @@ def change(case: Case, key: StepKey, status: Status, reason: str, now: Now, owne
     if status is Status.FLAGGED and key is not StepKey.AGREEMENTS:
         raise InvalidInput(Message("only the agreements step is flagged"))
     return replace(step, status=status, reason=reason, owner=owner or step.owner)
+
+
+_HOW = {StepKey.NOTICE: Message("opening the case (the trigger is the notice)"),
+        StepKey.FINAL_STATEMENT: Message("both parties acknowledge the final statement"),
+        StepKey.END: Message("record the end")}
 
 
 def _holdback_message(now: Now) -> Message:

@@ -235,7 +235,8 @@ def change_step(store: Store, alliance_code: str, number: int, key: StepKey, sta
         assert joined is not None
         now_facts = rules.Now([d.number for d in _running_disputes(uow, alliance.id, case.member)],
                               _open_days(uow, alliance.id, joined.joined_on, case.end_date)
-                              if key is StepKey.SETTLEMENT else [])
+                              if key is StepKey.SETTLEMENT else [], local_today(clock, alliance.timezone),
+                              bool(case.acknowledgements))
         step = rules.change(case, key, status, reason, now_facts, owner)
         if key is StepKey.SETTLEMENT and status is Status.DONE:
             case = _refresh_holdback(uow, alliance, case, case_id, principal.actor, clock)

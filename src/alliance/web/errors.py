@@ -199,6 +199,9 @@ EXPLANATIONS = {
     "exit_statement_changed": N_("The final statement changed since the other party acknowledged it: read it "
                                  "again before acknowledging."),
     "exit_no_end_date": N_("No end date follows from the trigger: give the agreed end date."),
+    "exit_statement_fixed": N_("The final statement was acknowledged: the final settlement it rests on stays done."),
+    "exit_window_open": N_("The member's archive is still within its retrieval window: the data step is done after "
+                           "the window, once what the alliance no longer needs is deleted."),
 }
 # Codes that never reach a page: the command line's own, and the sign-in redirect.
 NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})
