@@ -142,3 +142,34 @@ def test_verification_names_an_altered_step(store: Store, facts: FactStore) -> N
         c.execute(update(exit_items).values(fields={"asset": "两台叉车"}))
     report = ledger.verify_store(store, CODE)
     assert "item 1 of step assets of exit case 1" in str(report.first_mismatch)
+
+
+SIDE = """
+agreement: side
+effective_from: 2026-12-01
+effective_until: 2027-03-31
+parties: [M1, M2]
+clauses:
+  - clause: term
+    text: 期限四个月，不续期。
+    initial_months: 4
+rules:
+  - {id: s, kind: fixed_split, select: {channel: side}, base: revenue, shares: {M1: 0.5, M2: 0.5}}
+"""
+
+
+def test_expiry_ends_with_the_agreement_and_the_plan_reads_every_agreement(store: Store, facts: FactStore) -> None:
+    from alliance.sharing import service as sharing
+    from tests.support.factories import admin_of
+
+    sharing.propose_version(store, CODE, SIDE, "秘书长", at(11, 23))
+    for member in ("M1", "M2"):
+        sharing.sign(store, CODE, "side", 1, member, "代表", at(11, 23), principal=admin_of(CODE, member))
+    case = exits.open_case(store, CODE, "M1", Trigger.EXPIRY, D1, at(12, 2), principal=COORDINATOR)
+    assert (case.end_date, case.basis) == (date(2027, 3, 31), "its agreement ends on 2027-03-31")
+    assert [a["agreement"] for a in case.step(StepKey.AGREEMENTS).detail["agreements"]] == ["main", "side"]
+    # The longest exit notice of the agreements naming M3 is main's 14 days (side does not name it).
+    other = exits.open_case(store, CODE, "M3", Trigger.VOLUNTARY, D1, at(12, 2), principal=COORDINATOR)
+    assert other.end_date == date(2026, 12, 15)
+    assert [a["agreement"] for a in other.step(StepKey.AGREEMENTS).detail["agreements"]] == ["main"]
+    assert ledger.verify_store(store, CODE).ok
