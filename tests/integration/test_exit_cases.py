@@ -91,6 +91,9 @@ def test_bad_input_is_refused_with_nothing_stored(store: Store, facts: FactStore
     number = exits.open_case(store, CODE, "M1", Trigger.VOLUNTARY, D1, at(12, 2), principal=M1_ADMIN).number
     with pytest.raises(EndNotReached):
         exits.record_end(store, CODE, number, at(12, 3), principal=COORDINATOR)
+    assert exits.record_ends_due(store, at(12, 14)) == []  # the daily loop waits for the 15th too
+    assert exits.record_ends_due(store, at(12, 15)) == [(CODE, number)]
+    assert registry.get_member(store, CODE, "M1").left_on == date(2026, 12, 15)
     with pytest.raises(InvalidInput):
         exits.add_item(store, CODE, number, StepKey.STAFF, {"person": "", "until": "soon"}, at(12, 3),
                        principal=COORDINATOR)
