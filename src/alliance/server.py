@@ -35,6 +35,7 @@ from alliance.governance.reminders import notify_due
 from alliance.governance.service_proposals import advance_due
 from alliance.notify.service import run_once as deliver_notices
 from alliance.health.ratings.service import review_all_due
+from alliance.exits.service import record_ends_due as record_exit_ends
 from alliance.settlement.scheduler import DailySettlement
 from alliance.store.database import Store
 from alliance.store.shared_facts import shared_facts
@@ -65,6 +66,8 @@ from alliance.api.routers import payouts as payouts_api
 from alliance.web import payout_pages
 from alliance.api.routers import archive as archive_api
 from alliance.web import archive_pages
+from alliance.api.routers import exits as exits_api
+from alliance.web import exit_pages
 
 
 logger = logging.getLogger("alliance.server")
@@ -118,6 +121,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
                                                                             lambda: escalate_late(store, clock),
                                                                             lambda: evaluate_warnings(store, clock),
                                                                             lambda: review_all_due(store, clock),
+                                                                            lambda: record_exit_ends(store, clock),
                                                                             # last: what the steps above published goes out in the same minute
                                                                             lambda: notify_due(store, clock),
                                                                             lambda: deliver_notices(store, clock)])
@@ -194,6 +198,8 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(payout_pages.router)
     app.include_router(archive_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(archive_pages.router)
+    app.include_router(exits_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(exit_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _declare_bearer_scheme(app)
     settings = get_settings()

@@ -57,6 +57,7 @@ from alliance.store.tables import fx_rates
 from alliance.store.tables import ip_versions
 from alliance.store.tables import payouts as payout_rows
 from alliance.store.tables import payout_currency_choices
+from alliance.store.tables import exit_acknowledgements, exit_cases, exit_items, exit_steps
 from tests.support.factories import admin_of, credit_code, make_alliance, member_values
 from tests.support.web import in_chinese
 
@@ -196,6 +197,15 @@ def _record_everything(store: Store, clock: FrozenClock, tmp_path: Path) -> None
     payout_service.set_currency(store, "nb", "M0002", "USD", clock, principal=admin_of("nb", "M0002"))
     payout_service.record(store, "nb", "M0001", date(2027, 1, 15), date(2027, 1, 15), date(2027, 1, 16), clock,
                           principal=coordinator)
+    # An exit case: M0003 insolvent on the settled day, its settlement done, an asset entered and the
+    # coordinator's acknowledgement (recorded last as well).
+    from alliance.exits import service as exits
+    from alliance.exits.model import Status, StepKey, Trigger
+
+    exits.open_case(store, "nb", "M0003", Trigger.INSOLVENCY, date(2027, 1, 15), SETTLED_AT, principal=coordinator)
+    exits.change_step(store, "nb", 1, StepKey.SETTLEMENT, Status.DONE, "", SETTLED_AT, principal=coordinator)
+    exits.add_item(store, "nb", 1, StepKey.ASSETS, {"asset": "叉车"}, SETTLED_AT, principal=coordinator)
+    exits.acknowledge(store, "nb", 1, SETTLED_AT, principal=coordinator)
     report = ledger.verify_store(store, "nb")
     assert report.ok, report.first_mismatch
     assert report.entries >= 17 and report.checkpoints == report.entries  # one checkpoint a write
@@ -513,6 +523,21 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
      "payout 1 differs from what was recorded: its stored row (owed"),
     ("payout: its days moved", lambda c, aid: c.execute(update(payout_rows).where(
         payout_rows.c.alliance_id == aid).values(last_day=date(2027, 1, 16))), "last_day is '2027-01-16'"),
+    ("exit case: its end date moved", lambda c, aid: c.execute(update(exit_cases).where(
+        exit_cases.c.alliance_id == aid).values(end_date=date(2027, 1, 20))),
+     "exit case 1 differs from what was recorded: end_date is '2027-01-20', the ledger recorded '2027-01-15'"),
+    ("exit step: its status edited", lambda c, aid: c.execute(update(exit_steps).where(
+        exit_steps.c.alliance_id == aid, exit_steps.c.step_key == "ip").values(status="waived")),
+     "step ip of exit case 1 differs from what was recorded: status is 'waived'"),
+    ("exit item: its fields edited", lambda c, aid: c.execute(update(exit_items).where(
+        exit_items.c.alliance_id == aid).values(fields={"asset": "两台叉车"})),
+     "item 1 of step assets of exit case 1 differs from what was recorded: its stored row no longer hashes"),
+    ("exit acknowledgement: another statement", lambda c, aid: c.execute(update(exit_acknowledgements).where(
+        exit_acknowledgements.c.alliance_id == aid).values(statement_sha256="0" * 64)),
+     "the coordinator's acknowledgement of exit case 1's final statement differs from what was recorded"),
+    ("exit step deleted", lambda c, aid: c.execute(delete(exit_steps).where(
+        exit_steps.c.alliance_id == aid, exit_steps.c.step_key == "data")),
+     "step data of exit case 1 was recorded but is no longer stored"),
     ("payout deleted", lambda c, aid: c.execute(delete(payout_rows).where(payout_rows.c.alliance_id == aid)),
      "payout 1 was recorded but is no longer stored"),
     ("payout currency choice: currency edited", lambda c, aid: c.execute(update(payout_currency_choices).where(

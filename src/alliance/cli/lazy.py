@@ -99,6 +99,9 @@ COMMANDS: dict[str, Entry] = {
                     "Payouts in the payee's currency: choose a member's currency, record a payout of closed days, "
                     "list and show them."),
     "archive": Entry("alliance.cli.archive:app", "A member's data archive: export it, verify it offline."),
+    "exit": Entry("alliance.cli.exits:app",
+                  "Exit cases: open one from its trigger, follow its steps, enter hand-over, staff and asset items, "
+                  "acknowledge the final statement, record the end."),
 }
 
 

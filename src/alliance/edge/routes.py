@@ -411,6 +411,26 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("GET", "/alliances/{code}/payouts"): Action.READ_MEMBER_DATA,
     ("POST", "/alliances/{code}/payouts"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/payouts/currency"): Action.ACT_FOR_MEMBER,
+    # -- exit cases (exits.service): read as member data (a member's people: their own member's case,
+    # another's is 404); opened by the coordinator or, for its own voluntary notice, a member's admin
+    # (the member is in the body: the service decides); steps, items and the end by the coordinator; the
+    # final statement acknowledged by the member's admin (a departed member keeps READ_MEMBER_DATA) and
+    # the coordinator, each by their own account (the service decides who is which party).
+    ("GET", "/api/v1/alliances/{code}/exits"): Action.READ_MEMBER_DATA,
+    ("POST", "/api/v1/alliances/{code}/exits"): Action.ACT_FOR_MEMBER,
+    ("GET", "/api/v1/alliances/{code}/exits/{number}"): Action.READ_MEMBER_DATA,
+    ("GET", "/api/v1/alliances/{code}/exits/{number}/statement"): Action.READ_MEMBER_DATA,
+    ("POST", "/api/v1/alliances/{code}/exits/{number}/steps"): Action.MANAGE_ALLIANCE,
+    ("POST", "/api/v1/alliances/{code}/exits/{number}/items"): Action.MANAGE_ALLIANCE,
+    ("POST", "/api/v1/alliances/{code}/exits/{number}/acknowledgements"): Action.READ_MEMBER_DATA,
+    ("POST", "/api/v1/alliances/{code}/exits/{number}/end"): Action.MANAGE_ALLIANCE,
+    ("GET", "/alliances/{code}/exits"): Action.READ_MEMBER_DATA,
+    ("POST", "/alliances/{code}/exits"): Action.ACT_FOR_MEMBER,
+    ("GET", "/alliances/{code}/exits/{number}"): Action.READ_MEMBER_DATA,
+    ("POST", "/alliances/{code}/exits/{number}/steps"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/exits/{number}/items"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/exits/{number}/acknowledge"): Action.READ_MEMBER_DATA,
+    ("POST", "/alliances/{code}/exits/{number}/end"): Action.MANAGE_ALLIANCE,
     # -- exchange rates (settlement.fx): imported as order lines are (the coordinator, the platform);
     # every role of the alliance reads the register.
     ("GET", "/api/v1/alliances/{code}/exchange-rates"): Action.READ_RECORDS,

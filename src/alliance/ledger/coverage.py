@@ -66,6 +66,8 @@ class Rows:
     ip_versions: list[Mapping[str, Any]] = field(default_factory=list)  # IP register: asset, version, ... (ip.model)
     payouts: list[Mapping[str, Any]] = field(default_factory=list)      # payouts: number, member, days, amounts, ...
     payout_currencies: list[Mapping[str, Any]] = field(default_factory=list)  # member, currency, set_by, in order
+    # exit cases: {"cases": [...], "steps": [...], "items": [...], "acks": [...]} (store.exit_repository records)
+    exits: Mapping[str, list[Mapping[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -747,12 +749,84 @@ class PayoutCurrencyKind(RecordedKind):
         return Message("payout currency choice {choice} of {member}", choice=key[1], member=key[0])
 
 
+class _ExitRowKind(RecordedKind):
+    """An exit case's stored row (alliance.exits): each entry states the row's key fields and the
+    SHA-256 of the whole row as written (`store.exit_repository.*_record`), recomputed from the stored
+    row; a later entry of the same object (a step changed, the case closed) states the row after it."""
+
+    part: ClassVar[str]
+    KEYS: ClassVar[tuple[str, ...]]
+    SHOWN: ClassVar[tuple[str, ...]]
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return tuple(str(payload.get(name)) for name in self.KEYS)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        return {**{name: payload.get(name) for name in self.SHOWN}, "sha256": payload.get("sha256")}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {tuple(str(r[name]) for name in self.KEYS): {**{name: r.get(name) for name in self.SHOWN},
+                                                             "sha256": value_digest(dict(r)), "row": dict(r)}
+                for r in rows.exits.get(self.part, [])}
+
+    def differences(self, claimed: Fields, stored: Fields) -> list[Message]:
+        found = [Message("{field} is {stored!r}, the ledger recorded {recorded!r}", field=name,
+                         stored=stored.get(name), recorded=value)
+                 for name, value in claimed.items() if name != "sha256" and stored.get(name) != value]
+        if not found and stored["sha256"] != claimed.get("sha256"):
+            found.append(Message("its stored row no longer hashes to the recorded sha256 (edited after it was "
+                                 "recorded): {row}", row=json.dumps(stored["row"], ensure_ascii=False, sort_keys=True,
+                                                                    default=str)[:300]))
+        return found
+
+
+class ExitCaseKind(_ExitRowKind):
+    name = "exit case"
+    events = (events.EXIT_OPENED, events.EXIT_CLOSED)
+    part, KEYS, SHOWN = "cases", ("number",), ("member", "end_date", "status")
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("case")),)
+
+    def describe(self, key: Key) -> Message:
+        return Message("exit case {case}", case=key[0])
+
+
+class ExitStepKind(_ExitRowKind):
+    name = "exit step"
+    events = (events.EXIT_STEP,)
+    part, KEYS, SHOWN = "steps", ("case", "step"), ("status", "due", "owner")
+
+    def describe(self, key: Key) -> Message:
+        return Message("step {step} of exit case {case}", step=key[1], case=key[0])
+
+
+class ExitItemKind(_ExitRowKind):
+    name = "exit item"
+    events = (events.EXIT_ITEM,)
+    part, KEYS, SHOWN = "items", ("case", "step", "item"), ()
+
+    def describe(self, key: Key) -> Message:
+        return Message("item {item} of step {step} of exit case {case}", item=key[2], step=key[1], case=key[0])
+
+
+class ExitAcknowledgementKind(_ExitRowKind):
+    name = "exit acknowledgement"
+    events = (events.EXIT_ACKNOWLEDGED,)
+    part, KEYS, SHOWN = "acks", ("case", "party"), ("account", "statement_sha256")
+
+    def describe(self, key: Key) -> Message:
+        return Message("the {party}'s acknowledgement of exit case {case}'s final statement", party=key[1],
+                       case=key[0])
+
+
 KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersionKind(), SignatureKind(),
                                    PowerOfAttorneyKind(), ClosedDayKind(), ScreeningRunKind(), PilotDecisionKind(),
                                    DisputeKind(), ProposalKind(), WeightTableKind(), CorrectionKind(),
                                    MinutesSignOffKind(), KpiCatalogueKind(), StarRatingKind(), MilestoneKind(),
                                    ExchangeRateImportKind(), IpVersionKind(), PayoutKind(),
-                                   PayoutCurrencyKind())
+                                   PayoutCurrencyKind(), ExitCaseKind(), ExitStepKind(), ExitItemKind(),
+                                   ExitAcknowledgementKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 
 

@@ -85,6 +85,15 @@ PAYOUT_RECORDED = "payout.recorded"
 # A member's payout currency chosen (append-only): the member, the currency, the choice's number
 # among the member's choices.
 PAYOUT_CURRENCY_SET = "payout.currency_set"
+# Exit cases (alliance.exits.service): a case opened (its member, trigger, dates and the SHA-256 of its
+# row), each step as planned and after every change (the SHA-256 of the step's row), each item entered
+# under a step, each party's acknowledgement of the final statement (by the statement's SHA-256), and
+# the case closed.
+EXIT_OPENED = "exit.opened"
+EXIT_STEP = "exit.step"
+EXIT_ITEM = "exit.item_added"
+EXIT_ACKNOWLEDGED = "exit.acknowledged"
+EXIT_CLOSED = "exit.closed"
 
 
 def utc_text(moment: datetime) -> str:

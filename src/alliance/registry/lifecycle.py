@@ -143,6 +143,12 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     # A payout pays closed days: as long as days are settled (winding down too).
     events.PAYOUT_RECORDED: W.SETTLEMENT,
     events.PAYOUT_CURRENCY_SET: W.SETTLEMENT,
+    # An exit case is a member's way out: it goes on while the alliance is suspended or winding down.
+    events.EXIT_OPENED: W.MEMBER_EXIT,
+    events.EXIT_STEP: W.MEMBER_EXIT,
+    events.EXIT_ITEM: W.MEMBER_EXIT,
+    events.EXIT_ACKNOWLEDGED: W.MEMBER_EXIT,
+    events.EXIT_CLOSED: W.MEMBER_EXIT,
 }
 
 # The states an alliance may be founded in.

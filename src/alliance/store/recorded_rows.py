@@ -95,7 +95,8 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                 signoffs=_signoff_rows(c, alliance_id), kpi_catalogues=_kpi_catalogue_rows(c, alliance_id),
                 ratings=_rating_rows(c, alliance_id), milestones=_milestone_rows(c, alliance_id),
                 fx_rates=_fx_rate_rows(c, alliance_id), ip_versions=_ip_rows(c, alliance_id),
-                payouts=_payout_rows(c, alliance_id), payout_currencies=_payout_currency_rows(c, alliance_id))
+                payouts=_payout_rows(c, alliance_id), payout_currencies=_payout_currency_rows(c, alliance_id),
+                exits=_exit_rows(c, alliance_id))
 
 
 def _milestone_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
@@ -199,3 +200,9 @@ def _payout_currency_rows(c: Connection, alliance_id: int) -> list[dict[str, Any
 
     return [{"member": ch.member, "currency": ch.currency, "set_by": ch.set_by}
             for ch in PayoutRepository(c).choices(alliance_id)]
+
+
+def _exit_rows(c: Connection, alliance_id: int) -> dict[str, list[dict[str, Any]]]:
+    from alliance.store.exit_repository import ExitRepository
+
+    return ExitRepository(c).recorded(alliance_id)

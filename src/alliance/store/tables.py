@@ -1453,3 +1453,78 @@ payouts = Table(
     UniqueConstraint("alliance_id", "number", name="uq_payouts_alliance_number"),
     Index("ix_payouts_alliance_member_days", "alliance_id", "member_code", "first_day"),
 )
+
+
+# -- exit cases (alliance.exits, 0039) --------------------------------------------------------------------
+
+# One member's exit. `open_member` is the member's code while the case is open and NULL once it is
+# closed: the unique key then allows one open case per member (NULLs never collide), any number closed.
+exit_cases = Table(
+    "exit_cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("member_code", String(32), nullable=False),
+    Column("open_member", String(32), nullable=True),
+    Column("trigger", String(32), nullable=False),
+    Column("decided_on", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+    Column("basis", String(500), nullable=False),
+    Column("reference", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("opened_by", String(200), nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime, nullable=True),
+    UniqueConstraint("alliance_id", "number", name="uq_exit_cases_alliance_number"),
+    UniqueConstraint("alliance_id", "open_member", name="uq_exit_cases_alliance_open_member"),
+)
+
+# A case's steps as they stand (each change is a ledger entry stating the SHA-256 of the row after it).
+exit_steps = Table(
+    "exit_steps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("case_id", Integer, ForeignKey("exit_cases.id"), nullable=False, index=True),
+    Column("step_key", String(32), nullable=False),
+    Column("owner", String(64), nullable=False),
+    Column("due", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", String(1000), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Column("waivable", Boolean, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("changed_by", String(200), nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+    UniqueConstraint("case_id", "step_key", name="uq_exit_steps_case_step"),
+)
+
+# Items the coordinator enters under a step (a customer handed over, a seconded person, a shared asset).
+exit_items = Table(
+    "exit_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("case_id", Integer, ForeignKey("exit_cases.id"), nullable=False, index=True),
+    Column("step_key", String(32), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("fields", JSON, nullable=False),
+    Column("added_by", String(200), nullable=False),
+    Column("added_at", UtcDateTime, nullable=False),
+    UniqueConstraint("case_id", "step_key", "number", name="uq_exit_items_case_step_number"),
+)
+
+# The final statement acknowledged, once by each party (the member, the coordinator), by its SHA-256.
+exit_acknowledgements = Table(
+    "exit_acknowledgements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("case_id", Integer, ForeignKey("exit_cases.id"), nullable=False, index=True),
+    Column("party", String(16), nullable=False),
+    Column("account", String(200), nullable=False),
+    Column("statement_sha256", String(64), nullable=False),
+    Column("acknowledged_at", UtcDateTime, nullable=False),
+    UniqueConstraint("case_id", "party", name="uq_exit_acknowledgements_case_party"),
+)

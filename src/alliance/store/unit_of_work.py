@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 if TYPE_CHECKING:
     from alliance.store.access_repository import AccessRepository, SessionRepository
     from alliance.store.datashare_repository import DataShareRepository
+    from alliance.store.exit_repository import ExitRepository
     from alliance.store.idempotency_repository import IdempotencyRepository
     from alliance.store.ledger_repository import LedgerRepository
     from alliance.store.payout_repository import PayoutRepository
@@ -98,6 +99,12 @@ class UnitOfWork:
         from alliance.store.payout_repository import PayoutRepository
 
         return PayoutRepository(self.connection)
+
+    @cached_property
+    def exits(self) -> ExitRepository:
+        from alliance.store.exit_repository import ExitRepository
+
+        return ExitRepository(self.connection)
 
     def commit(self) -> None:
         self.committed = True

@@ -186,6 +186,25 @@ EXPLANATIONS = {
     "payout_days_paid": N_("The payout was not recorded: the member was already paid for some of these days. A day is "
                            "paid to a member at most once; pay the days after the last payout."),
     "payout_not_found": N_("There is no such payout, or it is another member's."),
+    "exit_case_not_found": N_("There is no such exit case, or it is another member's."),
+    "exit_case_open": N_("The member already has an open exit case: one case at a time. Follow that case, or close "
+                         "it first."),
+    "exit_case_closed": N_("The exit case is closed: its steps no longer change."),
+    "exit_holdback_required": N_("A dispute naming the member is still open: the holdback stays, and is released "
+                                 "only when the disputes end."),
+    "exit_step_not_waivable": N_("This step cannot be waived: the exit is not complete without it."),
+    "exit_step_not_by_hand": N_("This step is done by its own action: both parties acknowledging the final "
+                                "statement, or recording the end of membership."),
+    "exit_days_open": N_("Days through the end date are not settled yet: settle them, then mark the final "
+                         "settlement done."),
+    "exit_end_not_reached": N_("The end date has not come yet: the end of membership is recorded on or after it."),
+    "exit_statement_not_final": N_("The final statement is not final yet: the final settlement must be done first."),
+    "exit_statement_changed": N_("The final statement changed since the other party acknowledged it: read it "
+                                 "again before acknowledging."),
+    "exit_no_end_date": N_("No end date follows from the trigger: give the agreed end date."),
+    "exit_statement_fixed": N_("The final statement was acknowledged: the final settlement it rests on stays done."),
+    "exit_window_open": N_("The member's archive is still within its retrieval window: the data step is done after "
+                           "the window, once what the alliance no longer needs is deleted."),
 }
 # Codes that never reach a page: the command line's own, and the sign-in redirect.
 NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})

@@ -1,8 +1,15 @@
 """Exclude a member by the body's decision (the end of a rating's elimination procedure, or any
 other exclusion the body votes on): the mirror of admit_member. Checked when drafted and submitted
-(a current member of the alliance), done when the vote passes through the registry's own use case
-(`registry.end_membership`, today in the alliance's time zone: the `member.left` ledger entry
-follows)."""
+(a current member of the alliance), done when the vote passes.
+
+What passing does (issue 23): the exclusion takes effect on the decision's day, as before, and it
+also opens the member's exit case (alliance.exits) with the trigger `rating_elimination` (a proposal
+drafted by the elimination procedure: its reason names it) or `expulsion_vote`, ending that day, and
+records the end at once (`registry.end_membership` through the case: the `member.left` entry
+follows). The body decided the membership ends now; what the exit still needs (final settlement,
+holdback, IP, hand-over, data) follows in the case, so an expelled member is wound up like any
+other. A member that already has an open case (it gave notice, say) leaves at once all the same; its
+open case stays, and its end step notes the earlier departure when it is recorded."""
 
 from __future__ import annotations
 
@@ -38,7 +45,19 @@ class ExcludeMember(Effect):
         return normalised, problems
 
     def apply(self, ctx: EffectContext, params: Mapping[str, Any]) -> Message:
-        member = registry.end_membership(ctx.store, ctx.alliance.code, str(params["member"]), None, ctx.clock)
+        from alliance.exits import service as exits
+        from alliance.exits.model import Trigger
+
+        code = str(params["member"])
+        elimination = str(params.get("reason") or "").startswith("elimination procedure")
+        trigger = Trigger.RATING_ELIMINATION if elimination else Trigger.EXPULSION_VOTE
+        case = exits.open_for_decision(ctx.store, ctx.alliance.code, code, trigger, ctx.reference, ctx.clock,
+                                       ctx.actor)
+        if case is None:
+            member = registry.end_membership(ctx.store, ctx.alliance.code, code, None, ctx.clock)
+        else:
+            exits.record_opened_end(ctx.store, ctx.alliance.code, case.number, ctx.clock, ctx.actor)
+            member = registry.get_member(ctx.store, ctx.alliance.code, code)
         return Message("{member} ({name}) is no longer a member", member=member.code, name=member.legal_name)
 
     def describe(self, params: Mapping[str, Any]) -> Message:
