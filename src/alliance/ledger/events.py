@@ -94,6 +94,10 @@ EXIT_STEP = "exit.step"
 EXIT_ITEM = "exit.item_added"
 EXIT_ACKNOWLEDGED = "exit.acknowledged"
 EXIT_CLOSED = "exit.closed"
+# A departed member's data erased after its archive's retrieval window (alliance.exits.erasure): the case,
+# the member, the count per kind and the SHA-256 of the targets (ids and keys, never a name). From this
+# entry on, verification checks that nothing erased is stored again (coverage.ErasureKind).
+MEMBER_DATA_ERASED = "member.data_erased"
 
 
 def utc_text(moment: datetime) -> str:

@@ -149,6 +149,7 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     events.EXIT_ITEM: W.MEMBER_EXIT,
     events.EXIT_ACKNOWLEDGED: W.MEMBER_EXIT,
     events.EXIT_CLOSED: W.MEMBER_EXIT,
+    events.MEMBER_DATA_ERASED: W.MEMBER_EXIT,
 }
 
 # The states an alliance may be founded in.

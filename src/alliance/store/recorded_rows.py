@@ -96,7 +96,7 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                 ratings=_rating_rows(c, alliance_id), milestones=_milestone_rows(c, alliance_id),
                 fx_rates=_fx_rate_rows(c, alliance_id), ip_versions=_ip_rows(c, alliance_id),
                 payouts=_payout_rows(c, alliance_id), payout_currencies=_payout_currency_rows(c, alliance_id),
-                exits=_exit_rows(c, alliance_id))
+                exits=_exit_rows(c, alliance_id), erasures=_erasure_rows(c, alliance_id))
 
 
 def _milestone_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
@@ -206,3 +206,9 @@ def _exit_rows(c: Connection, alliance_id: int) -> dict[str, list[dict[str, Any]
     from alliance.store.exit_repository import ExitRepository
 
     return ExitRepository(c).recorded(alliance_id)
+
+
+def _erasure_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.erasure_repository import ErasureRepository
+
+    return ErasureRepository(c).remaining(alliance_id)
