@@ -43,6 +43,21 @@ CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email")
 KINDS = ("accounts", "roles_removed", "notification_settings", "api_keys", "shared_views", "view_logs_deleted",
          "log_names_pseudonymised", "webhooks", "contact_fields", "staff_names")
 
+# What each kind is, in words (the case page's confirmation, the data step's details).
+KIND_NAMES: dict[str, Message] = {
+    "accounts": Message("accounts of its people: names pseudonymised, passwords and sessions removed, disabled"),
+    "roles_removed": Message("roles for the member of accounts that also work elsewhere: removed (they keep their "
+                             "names)"),
+    "notification_settings": Message("notification settings, inboxes and e-mail addresses of its people: deleted"),
+    "api_keys": Message("API keys: revoked, their secrets' hashes removed"),
+    "shared_views": Message("shared views: withdrawn"),
+    "view_logs_deleted": Message("rows of the access logs of its views: deleted"),
+    "log_names_pseudonymised": Message("log rows naming its people: the names pseudonymised"),
+    "webhooks": Message("webhooks: deleted with their deliveries"),
+    "contact_fields": Message("contact details in the registry: emptied"),
+    "staff_names": Message("names of its staff entered under the staff step: pseudonymised"),
+}
+
 
 def pseudonym(name: str) -> str:
     """A stable stand-in for a name: the same name gives the same pseudonym in every log."""
