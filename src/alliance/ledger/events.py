@@ -85,6 +85,10 @@ PAYOUT_RECORDED = "payout.recorded"
 # A member's payout currency chosen (append-only): the member, the currency, the choice's number
 # among the member's choices.
 PAYOUT_CURRENCY_SET = "payout.currency_set"
+# A fund's balance released to members (settlement.fund_releases): scheduled with its fund, cause and
+# the SHA-256 of its parts, booked by the settlement run that closes the next day.
+FUND_RELEASE_SCHEDULED = "fund.release_scheduled"
+FUND_RELEASE_BOOKED = "fund.release_booked"
 
 
 def utc_text(moment: datetime) -> str:

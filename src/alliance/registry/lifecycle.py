@@ -143,6 +143,9 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     # A payout pays closed days: as long as days are settled (winding down too).
     events.PAYOUT_RECORDED: W.SETTLEMENT,
     events.PAYOUT_CURRENCY_SET: W.SETTLEMENT,
+    # A fund's release pays out what settlement put in: while days are settled (winding down above all).
+    events.FUND_RELEASE_SCHEDULED: W.SETTLEMENT,
+    events.FUND_RELEASE_BOOKED: W.SETTLEMENT,
 }
 
 # The states an alliance may be founded in.
