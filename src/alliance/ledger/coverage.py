@@ -68,6 +68,7 @@ class Rows:
     payout_currencies: list[Mapping[str, Any]] = field(default_factory=list)  # member, currency, set_by, in order
     # exit cases: {"cases": [...], "steps": [...], "items": [...], "acks": [...]} (store.exit_repository records)
     exits: Mapping[str, list[Mapping[str, Any]]] = field(default_factory=dict)
+    fund_releases: list[Mapping[str, Any]] = field(default_factory=list)  # id, fund, agreement, cause, parts, ...
 
 
 @dataclass(frozen=True)
@@ -513,6 +514,36 @@ class CorrectionKind(RecordedKind):
 
     def describe(self, key: Key) -> Message:
         return Message("correction {correction}", correction=key[0])
+class FundReleaseKind(RecordedKind):
+    """A fund's release (settlement.fund_releases): its fund, agreement, cause and the digest of its parts
+    as scheduled, and the day it was booked (`fund.release_booked`, written with that day's
+    `day_closed`). The booked lines themselves are covered by the day's statements digest."""
+
+    name = "fund release"
+    events = (events.FUND_RELEASE_SCHEDULED, events.FUND_RELEASE_BOOKED)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("release")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        if event_type == events.FUND_RELEASE_BOOKED:
+            return {**(before or {}), "booked_on": payload.get("day")}
+        return {"fund": payload.get("fund"), "agreement": payload.get("agreement"), "cause": payload.get("cause"),
+                "parts_sha256": payload.get("parts_sha256"), "booked_on": None}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        from alliance.settlement.fund_releases import Part, parts_digest
+
+        return {(str(r["id"]),): {"fund": r["fund"], "agreement": r["agreement"], "cause": r["cause"],
+                                  "booked_on": r["booked_on"],
+                                  "parts_sha256": parts_digest([Part(p["member"], int(p["amount_minor"]))
+                                                                for p in r["parts"]], r["currency"])}
+                for r in rows.fund_releases}
+
+    def describe(self, key: Key) -> Message:
+        return Message("fund release {release}", release=key[0])
+
+
 class MinutesSignOffKind(RecordedKind):
     """A member's sign-off of a meeting's minutes: the meeting, the member, the SHA-256 of the minutes
     document it signed, the account and the time. The minutes may change after it (the pages then say
@@ -826,7 +857,7 @@ KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersio
                                    MinutesSignOffKind(), KpiCatalogueKind(), StarRatingKind(), MilestoneKind(),
                                    ExchangeRateImportKind(), IpVersionKind(), PayoutKind(),
                                    PayoutCurrencyKind(), ExitCaseKind(), ExitStepKind(), ExitItemKind(),
-                                   ExitAcknowledgementKind())
+                                   ExitAcknowledgementKind(), FundReleaseKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 
 

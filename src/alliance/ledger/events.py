@@ -94,6 +94,10 @@ EXIT_STEP = "exit.step"
 EXIT_ITEM = "exit.item_added"
 EXIT_ACKNOWLEDGED = "exit.acknowledged"
 EXIT_CLOSED = "exit.closed"
+# A fund's balance released to members (settlement.fund_releases): scheduled with its fund, cause and
+# the SHA-256 of its parts, booked by the settlement run that closes the next day.
+FUND_RELEASE_SCHEDULED = "fund.release_scheduled"
+FUND_RELEASE_BOOKED = "fund.release_booked"
 
 
 def utc_text(moment: datetime) -> str:

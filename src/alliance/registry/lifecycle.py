@@ -149,6 +149,9 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     events.EXIT_ITEM: W.MEMBER_EXIT,
     events.EXIT_ACKNOWLEDGED: W.MEMBER_EXIT,
     events.EXIT_CLOSED: W.MEMBER_EXIT,
+    # A fund's release pays out what settlement put in: while days are settled (winding down above all).
+    events.FUND_RELEASE_SCHEDULED: W.SETTLEMENT,
+    events.FUND_RELEASE_BOOKED: W.SETTLEMENT,
 }
 
 # The states an alliance may be founded in.

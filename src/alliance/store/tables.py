@@ -1528,3 +1528,35 @@ exit_acknowledgements = Table(
     Column("acknowledged_at", UtcDateTime, nullable=False),
     UniqueConstraint("case_id", "party", name="uq_exit_acknowledgements_case_party"),
 )
+
+# -- fund releases (0040; settlement.fund_releases) ------------------------------------------------------
+
+# A fund's balance paid out to members (a dissolution's distribution, an exit's share): scheduled
+# with its cause, booked (as statement lines naming the cause) by the next settlement run that closes
+# a day; `booked_on` is that day, NULL until then. Never changed otherwise.
+fund_releases = Table(
+    "fund_releases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("fund", String(32), nullable=False),        # the fund account (an agreement's declared account)
+    Column("agreement", String(64), nullable=False),   # the agreement that declares it
+    Column("cause", String(200), nullable=False),      # "dissolution of hq", "exit case 3"
+    Column("currency", String(3), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("booked_on", Date, nullable=True),
+)
+
+# Its parts, in order: the member receives the amount (exact minor units, > 0) out of the fund.
+fund_release_parts = Table(
+    "fund_release_parts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("release_id", Integer, ForeignKey("fund_releases.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("member", String(32), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+)
+

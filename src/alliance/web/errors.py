@@ -39,6 +39,8 @@ EXPLANATIONS = {
     "forbidden": N_("Your role does not allow this here."),
     "csrf_failed": N_("The form was too old or sent from elsewhere: reload the page and send it again."),
     "not_found": N_("There is nothing at this address, or it is not yours to see."),
+    "fund_release_not_as_recorded": N_("A fund's release was changed after it was recorded; the day stays open until "
+                                       "it is restored."),
     "fund_not_distributable": N_("A fund cannot be shared out as the exit clause says; the reason is below."),
     "alliance_tree_cycle": N_("The alliances' parents form a cycle; the registry must be corrected first."),
     "alliance_not_found": N_("There is no such alliance, or it is not yours to see."),

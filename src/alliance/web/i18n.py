@@ -55,6 +55,10 @@ def N_(message: str) -> str:
     return message
 
 
+# Statement line kinds no rule makes: what a run books besides the rules' lines (settlement.bookings).
+BOOKED_KINDS: Mapping[str, str] = {"correction": N_("Correcting entry"), "fund_release": N_("Fund release")}
+
+
 # Labels of enum values, as msgids; `enum_label` translates them in the page's language. Keyed by
 # enum class first: StrEnum members compare equal to plain strings, so values may repeat across enums.
 ENUM_LABELS: Mapping[type[StrEnum], Mapping[str, str]] = {
@@ -218,8 +222,14 @@ def get_environment(locale: str) -> jinja2.Environment:
         return enum_label(translations, value)
 
     env.globals["label"] = label
-    # A rule kind as stored (a statement line, a checked document): its label when it is one.
-    env.globals["kind_label"] = lambda text: label(RuleKind(text)) if text in RuleKind.__members__.values() else text
+    # A rule kind as stored (a statement line, a checked document): its label when it is one, or that
+    # of a line no rule made (a ruling's correction, a fund's release).
+    def kind_label(text: str) -> str:
+        if text in RuleKind.__members__.values():
+            return label(RuleKind(text))
+        return translations.gettext(BOOKED_KINDS[text]) if text in BOOKED_KINDS else text
+
+    env.globals["kind_label"] = kind_label
     env.globals["options"] = lambda values: [(v.value, label(v)) for v in values]
     env.globals["locale"] = locale
     env.globals["html_lang"] = html_lang(locale)
