@@ -58,6 +58,7 @@ from alliance.store.tables import ip_versions
 from alliance.store.tables import payouts as payout_rows
 from alliance.store.tables import payout_currency_choices
 from alliance.store.tables import exit_acknowledgements, exit_cases, exit_items, exit_steps
+from alliance.store.tables import fund_release_parts, fund_releases
 from tests.support.factories import admin_of, credit_code, make_alliance, member_values
 from tests.support.web import in_chinese
 
@@ -65,8 +66,11 @@ AGREEMENT = """
 agreement: split
 effective_from: 2027-01-01
 parties: [M0001, M0002]
+accounts: {fund: 成长基金}
 rules:
   - {id: r, kind: fixed_split, select: {channel: store}, base: revenue, shares: {M0001: 0.3, M0002: 0.7}}
+  - {id: g, kind: growth_fund, select: {channel: store}, base: revenue, rate: 0.1, target: "0.00", period: day,
+     fund: fund}
 """
 MILESTONES = """
 agreement: rd
@@ -206,6 +210,13 @@ def _record_everything(store: Store, clock: FrozenClock, tmp_path: Path) -> None
     exits.change_step(store, "nb", 1, StepKey.SETTLEMENT, Status.DONE, "", SETTLED_AT, principal=coordinator)
     exits.add_item(store, "nb", 1, StepKey.ASSETS, {"asset": "叉车"}, SETTLED_AT, principal=coordinator)
     exits.acknowledge(store, "nb", 1, SETTLED_AT, principal=coordinator)
+    # A release of the growth fund's balance to a member, scheduled (recorded last as well).
+    from alliance.settlement.fund_release_service import schedule_fund_release
+
+    with store.unit_of_work() as uow:
+        schedule_fund_release(uow, uow.alliances.require("nb"), fund="fund", cause="exit case 1",
+                              parts=[("M0002", 100)], receivers=["M0001", "M0002"], actor="秘书长", clock=SETTLED_AT)
+        uow.commit()
     report = ledger.verify_store(store, "nb")
     assert report.ok, report.first_mismatch
     assert report.entries >= 17 and report.checkpoints == report.entries  # one checkpoint a write
@@ -619,6 +630,15 @@ CORRECTION_CATALOGUE: list[tuple[str, Mutation, str]] = [
             corrections.c.alliance_id == aid))), "was recorded but is no longer stored"),
     ("correction forged", lambda c, aid: c.execute(insert(corrections).values(
         alliance_id=aid, dispute_number=1, ruling_ref="proposal 9", currency="CNY", created_at=datetime.now(UTC),
+        created_by="x")), "is stored but no ledger entry records it"),
+    ("fund release: a part's amount edited", lambda c, aid: c.execute(update(fund_release_parts).where(
+        fund_release_parts.c.alliance_id == aid).values(amount_minor=101)),
+     "fund release 1 differs from what was recorded: parts_sha256"),
+    ("fund release: its cause edited", lambda c, aid: c.execute(update(fund_releases).where(
+        fund_releases.c.alliance_id == aid).values(cause="dissolution of nb")),
+     "fund release 1 differs from what was recorded: cause"),
+    ("fund release forged", lambda c, aid: c.execute(insert(fund_releases).values(
+        alliance_id=aid, fund="fund", agreement="split", cause="x", currency="CNY", created_at=datetime.now(UTC),
         created_by="x")), "is stored but no ledger entry records it"),
 ]
 
