@@ -85,6 +85,13 @@ PAYOUT_RECORDED = "payout.recorded"
 # A member's payout currency chosen (append-only): the member, the currency, the choice's number
 # among the member's choices.
 PAYOUT_CURRENCY_SET = "payout.currency_set"
+# Competition-law screening (alliance.competition): a screening saved (its number, occasion, the sets
+# applied, whether it needs a justification, and the SHA-256 of its inputs as entered and of its
+# result), the coordinator's justification of one (the SHA-256 of its text), and the threshold sets
+# chosen for the alliance.
+COMPETITION_SCREENED = "competition.screened"
+COMPETITION_JUSTIFIED = "competition.justified"
+COMPETITION_SETS_CHOSEN = "competition.sets_chosen"
 
 
 def utc_text(moment: datetime) -> str:

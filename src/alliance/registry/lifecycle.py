@@ -143,6 +143,10 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     # A payout pays closed days: as long as days are settled (winding down too).
     events.PAYOUT_RECORDED: W.SETTLEMENT,
     events.PAYOUT_CURRENCY_SET: W.SETTLEMENT,
+    # Competition-law screening is screening (forming or active): before forming, before a company joins.
+    events.COMPETITION_SCREENED: W.SCREENING,
+    events.COMPETITION_JUSTIFIED: W.SCREENING,
+    events.COMPETITION_SETS_CHOSEN: W.SCREENING,
 }
 
 # The states an alliance may be founded in.

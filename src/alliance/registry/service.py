@@ -265,6 +265,11 @@ def add_member_drafts(store: Store, alliance_code: str, drafts: Sequence[MemberD
 
 def _add_drafts(uow: UnitOfWork, alliance: Alliance, drafts: Sequence[MemberDraft], clock: Clock) -> int:
     lifecycle_rules.check_writable(alliance.code, alliance.status, Write.ADMIT_MEMBER)
+    # A company whose pre-join competition screening crossed a threshold needs the coordinator's
+    # justification before it is admitted (docs/competition.md).
+    from alliance.competition.service import check_admission
+
+    check_admission(uow, alliance, [(d.legal_name, d.credit_code) for d in drafts])
     existing = uow.members.existing_keys(alliance.id)
     codes = set(existing.values())
     seen_codes: set[str] = set()
@@ -369,6 +374,12 @@ def edit_alliance(store: Store, alliance_code: str, edit: AllianceEdit, actor: s
         if target is not None:  # asked first: a refused change of state leaves the details as they are
             lifecycle_rules.check_transition(alliance.code, alliance.status, target)
             lifecycle_rules.check_decided(alliance.code, alliance.status, target, decided_by)
+            if (alliance.status, target) == (AllianceStatus.FORMING, AllianceStatus.ACTIVE):
+                # A screening that crossed a competition-law threshold needs the coordinator's
+                # justification first (docs/competition.md).
+                from alliance.competition.service import check_activation
+
+                check_activation(uow, alliance)
         wanted: dict[str, object] = {}
         if edit.name is not None and edit.name.strip() != alliance.name:
             wanted["name"] = edit.name.strip()

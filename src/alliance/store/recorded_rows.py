@@ -95,7 +95,21 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                 signoffs=_signoff_rows(c, alliance_id), kpi_catalogues=_kpi_catalogue_rows(c, alliance_id),
                 ratings=_rating_rows(c, alliance_id), milestones=_milestone_rows(c, alliance_id),
                 fx_rates=_fx_rate_rows(c, alliance_id), ip_versions=_ip_rows(c, alliance_id),
-                payouts=_payout_rows(c, alliance_id), payout_currencies=_payout_currency_rows(c, alliance_id))
+                payouts=_payout_rows(c, alliance_id), payout_currencies=_payout_currency_rows(c, alliance_id),
+                competition_screenings=_competition_rows(c, alliance_id),
+                competition_set_choices=_competition_set_rows(c, alliance_id))
+
+
+def _competition_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.competition_repository import CompetitionRepository
+
+    return CompetitionRepository(c).recorded(alliance_id)
+
+
+def _competition_set_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.competition_repository import CompetitionRepository
+
+    return CompetitionRepository(c).set_choices(alliance_id)
 
 
 def _milestone_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
