@@ -265,11 +265,6 @@ def add_member_drafts(store: Store, alliance_code: str, drafts: Sequence[MemberD
 
 def _add_drafts(uow: UnitOfWork, alliance: Alliance, drafts: Sequence[MemberDraft], clock: Clock) -> int:
     lifecycle_rules.check_writable(alliance.code, alliance.status, Write.ADMIT_MEMBER)
-    # A company whose pre-join competition screening crossed a threshold needs the coordinator's
-    # justification before it is admitted (docs/competition.md).
-    from alliance.competition.service import check_admission
-
-    check_admission(uow, alliance, [(d.legal_name, d.credit_code) for d in drafts])
     existing = uow.members.existing_keys(alliance.id)
     codes = set(existing.values())
     seen_codes: set[str] = set()
@@ -289,8 +284,12 @@ def _add_drafts(uow: UnitOfWork, alliance: Alliance, drafts: Sequence[MemberDraf
 
 
 def _save_members(uow: UnitOfWork, alliance: Alliance, drafts: Sequence[MemberDraft], clock: Clock) -> int:
+    from alliance.competition.service import check_admission
     from alliance.ledger import service as ledger
 
+    # A company whose pre-join competition screening crossed a threshold needs the coordinator's
+    # justification before it is admitted (docs/competition.md).
+    check_admission(uow, alliance, [(d.legal_name, d.credit_code) for d in drafts])
     # The ledger records who joined and when, not contact details: it can never be edited.
     ledger.record_many(uow, alliance.id, alliance.code, PLATFORM, clock.now(), [
         (events.MEMBER_JOINED, {"member": d.code, "legal_name": d.legal_name, "credit_code": d.credit_code,
