@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -43,6 +43,16 @@ PAGE_SIZE = 25
 MAX_MEMBER_FILE = 5 * 2**20  # a member file of 5 MiB holds tens of thousands of companies
 
 
+def _competition(store: Any, code: str, viewer: Any, clock: Any) -> Any:
+    """The alliance's competition screenings for the overview's notice (none run yet, or one awaiting
+    its justification); None when the viewer may not read them."""
+    from alliance.competition import service as competition
+
+    if not viewer.may(Action.READ_RECORDS, code):
+        return None
+    return competition.overview(store, code, viewer.principal, clock)
+
+
 @router.get("/alliances/{code}", response_class=HTMLResponse)
 def overview(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> HTMLResponse:
     _ = gettext_for(request)
@@ -65,7 +75,9 @@ def overview(request: Request, code: Code, store: StoreDep, clock: ClockDep, vie
             log = ledger.status(store, code)
         except LedgerMissing:
             log = None
+    screened = _competition(store, code, viewer, clock)
     return render(request, "alliance/overview.html", alliance=alliance, section="overview", members=members,
+                  competition=screened,
                   subs=subs, graph=graph, yesterday=yesterday, settled=settled, own_member=own, open_items=open_items,
                   log=log, may_import=_may_admit(viewer, alliance),
                   departed=departed_in_force(store, code, yesterday + timedelta(days=1), viewer),
