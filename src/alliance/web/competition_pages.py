@@ -122,9 +122,9 @@ async def run(request: Request, code: Code, store: StoreDep, clock: ClockDep, vi
     markets, rows = _read_form(form)
     action = str(form.get("action", "screen"))
     if action.startswith("add_row-"):  # one more row in that market: the table grows, nothing is screened
-        index = _count({"i": action.removeprefix("add_row-")}, "i", 0, MAX_MARKETS)
-        if index < len(rows):
-            rows[index] = min(rows[index] + 1, MAX_PARTICIPANTS)
+        wanted = action.removeprefix("add_row-")
+        if wanted.isdigit() and int(wanted) < len(rows):
+            rows[int(wanted)] = min(rows[int(wanted)] + 1, MAX_PARTICIPANTS)
         return await _form_page(request, store, clock, code, viewer, form=form, markets=markets, rows=rows)
     if action == "add_market" and len(markets) < MAX_MARKETS:
         markets.append(MarketEntry("", "", Relation.HORIZONTAL.value, "", ()))
@@ -150,7 +150,7 @@ def share_chart(m: MarketResult, _: Callable[[str], str]) -> dict[str, Any]:
     share threshold of the sets applied (15% SAMR, 25% EU, 30% US, ...)."""
     names = [p.name for p in m.market.participants] + [_("Alliance combined")]
     values = [p.share for p in m.market.participants] + [m.figures.combined_share]
-    option = charts.bars(names, {_("Share of the market (%)"): [_decimal(v) for v in values]}, horizontal=True,
+    option = charts.bars(names, {_("Share of the market, percent"): [_decimal(v) for v in values]}, horizontal=True,
                          unit="%")
     option["series"][0]["markLine"] = _marks(m, SHARE_MEASURES, "xAxis")
     return option
