@@ -201,7 +201,7 @@ def test_the_shipped_sets_cite_their_sources_and_use_only_known_words() -> None:
         assert s.citation and s.url.startswith("https://") and s.published[:2] in ("20",)
         assert s.name["en"] and s.name["zh_CN"]
         for rule in s.rules:
-            assert rule.effect in EFFECTS and rule.section and rule.relations
+            assert rule.effect in EFFECTS and rule.section["en"] and rule.section["zh_CN"] and rule.relations
             assert all(c.measure in MEASURES and c.op in COMPARISONS for c in rule.conditions)
     assert [c.value for c in sets["us_2023"].rules[0].conditions] == [1800, 100]
 

@@ -10,7 +10,7 @@ from typing import Any
 from alliance.competition.model import OCCASION_NAMES, RELATION_NAMES, ROLE_NAMES, percent_text, points_text
 from alliance.competition.records import Screening
 from alliance.competition.screen import NOT_LEGAL_ADVICE, VERDICT_NAMES, MarketResult
-from alliance.competition.thresholds import ThresholdSet
+from alliance.competition.thresholds import ThresholdSet, localised
 from alliance.ledger.events import utc_text
 
 Say = Callable[[str], Any]
@@ -18,7 +18,7 @@ Say = Callable[[str], Any]
 
 def set_json(s: ThresholdSet, locale: str) -> dict[str, Any]:
     return {"id": s.id, "name": s.name_in(locale), "citation": s.citation, "url": s.url, "published": s.published,
-            "rules": [{"id": r.id, "effect": r.effect, "section": r.section,
+            "rules": [{"id": r.id, "effect": r.effect, "section": localised(r.section, locale),
                        "relations": sorted(x.value for x in r.relations),
                        "conditions": [{"measure": c.measure, "op": c.op, "value": str(c.value)} for c in r.conditions]}
                       for r in s.rules]}
@@ -38,7 +38,7 @@ def market_json(m: MarketResult, say: Say, locale: str) -> dict[str, Any]:
         "hhi_is_lower_bound": not f.complete, "notes": [say(n) for n in m.notes()], "flagged": m.flagged,
         "sets": [{"set": s.set_id, "name": s.name_in(locale), "citation": s.citation, "url": s.url,
                   "verdict": s.verdict.value, "verdict_name": say(VERDICT_NAMES[s.verdict]),
-                  "words": say(s.words(m.market.relation))} for s in m.sets],
+                  "words": say(s.words(m.market.relation, locale))} for s in m.sets],
     }
 
 

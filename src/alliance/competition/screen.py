@@ -26,7 +26,7 @@ from typing import Any
 from alliance.competition.hhi import Figures, Span, figures
 from alliance.competition.model import (HUNDRED, RELATION_NAMES, Market, Occasion, Participant, Relation, Role,
                                         fraction_text, percent_text, points_text)
-from alliance.competition.thresholds import COMPARISONS, EFFECTS, MEASURES, Kind, ThresholdSet, Truth
+from alliance.competition.thresholds import COMPARISONS, EFFECTS, MEASURES, Kind, ThresholdSet, Truth, localised
 from alliance.core.messages import Message, joined
 
 NOT_LEGAL_ADVICE = Message("This is a screening aid, not legal advice: market definition and the assessment of "
@@ -76,7 +76,7 @@ class ConditionOutcome:
 class RuleOutcome:
     id: str
     effect: str
-    section: str
+    section: Mapping[str, str]   # by locale
     truth: Truth
     conditions: tuple[ConditionOutcome, ...]
 
@@ -84,10 +84,10 @@ class RuleOutcome:
     def kind(self) -> Kind:
         return EFFECTS[self.effect].kind
 
-    def words(self) -> Message:
+    def words(self, locale: str = "en") -> Message:
         # A rule that fails is said by the conditions that fail it (the others do not matter).
         shown = self.conditions if self.truth is not Truth.NO else [c for c in self.conditions if c.truth is Truth.NO]
-        return Message("{section}: {conditions}", section=self.section,
+        return Message("{section}: {conditions}", section=localised(self.section, locale),
                        conditions=_and(c.words() for c in shown))
 
 
@@ -104,7 +104,7 @@ class SetOutcome:
     def name_in(self, locale: str) -> str:
         return self.name.get(locale) or self.name.get("en", self.set_id)
 
-    def words(self, relation: Relation) -> Message:
+    def words(self, relation: Relation, locale: str = "en") -> Message:
         """Why the verdict is what it is, in plain words."""
         crossing = [r for r in self.rules if r.kind is Kind.CROSSING]
         clearing = [r for r in self.rules if r.kind is Kind.CLEARING]
@@ -114,18 +114,18 @@ class SetOutcome:
             hit = [r for r in crossing if r.truth is Truth.YES]
             if hit:
                 return Message("threshold crossed: {rules}", rules=joined([
-                    Message("{rule} ({effect})", rule=r.words(), effect=EFFECTS[r.effect].name) for r in hit]))
+                    Message("{rule} ({effect})", rule=r.words(locale), effect=EFFECTS[r.effect].name) for r in hit]))
             return Message("{missed}: {rules}", missed=EFFECTS[clearing[0].effect].missed,
-                           rules=joined([r.words() for r in clearing]))
+                           rules=joined([r.words(locale) for r in clearing]))
         if self.verdict is Verdict.CLEAR:
             met = [r for r in clearing if r.truth is Truth.YES]
             if met:
                 return Message("safe harbour met: {rules}", rules=joined([
-                    Message("{rule} ({effect})", rule=r.words(), effect=EFFECTS[r.effect].name) for r in met]))
-            return Message("no threshold crossed: {rules}", rules=joined([r.words() for r in crossing]))
+                    Message("{rule} ({effect})", rule=r.words(locale), effect=EFFECTS[r.effect].name) for r in met]))
+            return Message("no threshold crossed: {rules}", rules=joined([r.words(locale) for r in crossing]))
         open_rules = [r for r in self.rules if r.truth is Truth.UNKNOWN]
         return Message("cannot be decided from the shares entered: {rules}; enter the other firms in the market",
-                       rules=joined([r.words() for r in open_rules]))
+                       rules=joined([r.words(locale) for r in open_rules]))
 
 
 @dataclass(frozen=True)
@@ -239,11 +239,15 @@ def _market_json(m: MarketResult) -> dict[str, Any]:
             "flagged": m.flagged,
             "sets": [{"set": s.set_id, "name": dict(s.name), "citation": s.citation, "url": s.url,
                       "published": s.published, "verdict": s.verdict.value,
-                      "rules": [{"id": r.id, "effect": r.effect, "section": r.section, "truth": r.truth.value,
+                      "rules": [{"id": r.id, "effect": r.effect, "section": dict(r.section), "truth": r.truth.value,
                                  "conditions": [{"measure": c.measure, "op": c.op, "limit": _f(c.limit),
                                                  "value": [_f(c.low), _f(c.high)], "truth": c.truth.value}
                                                 for c in r.conditions]} for r in s.rules]}
                      for s in m.sets]}
+
+
+def _section(value: Any) -> dict[str, str]:
+    return dict(value) if isinstance(value, dict) else {"en": str(value)}
 
 
 def _market_of(data: Mapping[str, Any]) -> MarketResult:
@@ -255,7 +259,7 @@ def _market_of(data: Mapping[str, Any]) -> MarketResult:
                     Span(*(Fraction(x) for x in fig["pre_hhi"])), Span(*(Fraction(x) for x in fig["post_hhi"])),
                     Fraction(fig["delta_hhi"]))
     sets = tuple(SetOutcome(s["set"], s["name"], s["citation"], s["url"], s["published"], Verdict(s["verdict"]),
-                            tuple(RuleOutcome(r["id"], r["effect"], r["section"], Truth(r["truth"]), tuple(
+                            tuple(RuleOutcome(r["id"], r["effect"], _section(r["section"]), Truth(r["truth"]), tuple(
                                 ConditionOutcome(c["measure"], c["op"], Fraction(c["limit"]), Fraction(c["value"][0]),
                                                  Fraction(c["value"][1]), Truth(c["truth"]))
                                 for c in r["conditions"])) for r in s["rules"]))

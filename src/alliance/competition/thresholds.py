@@ -114,7 +114,7 @@ class Rule:
     effect: str
     relations: frozenset[Relation]
     conditions: tuple[Condition, ...]
-    section: str     # where in the source the rule stands ("§2.1", "para. 19")
+    section: Mapping[str, str]  # where in the source the rule stands, by locale ("para. 19: ...")
 
     def truth(self, figures: Figures) -> Truth:
         found = [c.truth(figures) for c in self.conditions]
@@ -169,7 +169,7 @@ def parse_set(set_id: str, data: Mapping[str, object]) -> ThresholdSet:
             if not conditions:
                 raise bad(f"rule {raw['id']}: no conditions")
             rules.append(Rule(str(raw["id"]), str(raw["effect"]), frozenset(Relation(r) for r in raw["relations"]),
-                              tuple(conditions), str(raw.get("section", ""))))
+                              tuple(conditions), _texts(raw.get("section", ""))))
         found = ThresholdSet(set_id, name, str(data["citation"]), str(data["url"]), str(data["published"]),
                              tuple(rules))
     except (KeyError, TypeError, ValueError) as exc:
@@ -177,6 +177,17 @@ def parse_set(set_id: str, data: Mapping[str, object]) -> ThresholdSet:
     if "en" not in found.name or not found.rules:
         raise bad("needs name.en and at least one rule")
     return found
+
+
+def _texts(value: object) -> dict[str, str]:
+    """A text in each language: a table {en = "...", zh_CN = "..."}, or one text for every language."""
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items()}
+    return {"en": str(value)}
+
+
+def localised(texts: Mapping[str, str], locale: str) -> str:
+    return texts.get(locale) or texts.get("en") or next(iter(texts.values()), "")
 
 
 def load_sets(directory: Path = SETS_DIR) -> dict[str, ThresholdSet]:

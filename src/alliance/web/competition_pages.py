@@ -23,7 +23,8 @@ from alliance.access.policy import Action, Forbidden
 from alliance.competition import service as competition
 from alliance.competition.checks import (MAX_MARKETS, MAX_PARTICIPANTS, NAME_LIMIT, NUMBER_LIMIT, MarketEntry,
                                          ParticipantEntry)
-from alliance.competition.model import OCCASION_NAMES, RELATION_NAMES, ROLE_NAMES, Occasion, Relation, Role
+from alliance.competition.model import (ALLIANCE_ROLES, OCCASION_NAMES, RELATION_NAMES, ROLE_NAMES, Occasion, Relation,
+                                        Role)
 from alliance.competition.screen import NOT_LEGAL_ADVICE, VERDICT_NAMES, MarketResult
 from alliance.competition.thresholds import MEASURES, registry
 from alliance.core.errors import Conflict, InvalidInput
@@ -36,7 +37,7 @@ from alliance.web.viewer import PageViewer, Viewer
 router = APIRouter(include_in_schema=False)
 FIRST_ROWS = 4     # participant rows a new market offers
 SHARE_MEASURES = ("combined_share", "largest_share")
-HHI_MEASURES = ("post_hhi", "delta_hhi")
+HHI_MEASURES = ("post_hhi",)  # ΔHHI limits (100, 150, 250) would crowd the HHI axis: the words name them
 
 
 def _helpers() -> dict[str, Any]:
@@ -153,6 +154,11 @@ def share_chart(m: MarketResult, _: Callable[[str], str]) -> dict[str, Any]:
     option = charts.bars(names, {_("Share of the market, percent"): [_decimal(v) for v in values]}, horizontal=True,
                          unit="%")
     option["series"][0]["markLine"] = _marks(m, SHARE_MEASURES, "xAxis")
+    option["yAxis"]["inverse"] = True  # the rows in the table's order, top down
+    # The alliance's side in the first colour, other firms grey, the combined share in the third.
+    colours = [charts.PALETTE[0] if p.role in ALLIANCE_ROLES else "#6b7280" for p in m.market.participants]
+    option["series"][0]["data"] = [{"value": v, "itemStyle": {"color": c}}
+                                   for v, c in zip(option["series"][0]["data"], [*colours, charts.PALETTE[2]])]
     return option
 
 
@@ -164,6 +170,7 @@ def hhi_chart(m: MarketResult, _: Callable[[str], str]) -> dict[str, Any]:
                          {_("HHI points"): [_decimal(f.pre_hhi.low), _decimal(f.post_hhi.low), _decimal(f.delta_hhi)]},
                          horizontal=True)
     option["series"][0]["markLine"] = _marks(m, HHI_MEASURES, "xAxis")
+    option["yAxis"]["inverse"] = True
     return option
 
 
@@ -171,8 +178,10 @@ def _marks(m: MarketResult, measures: tuple[str, ...], axis: str) -> dict[str, A
     limits = sorted({(c.limit, c.measure) for s in m.sets for r in s.rules for c in r.conditions
                      if c.measure in measures and c.limit > 0})
     return {"silent": True, "symbol": "none", "lineStyle": {"type": "dashed"},
-            "label": {"formatter": "{c}", "position": "end"},
-            "data": [{axis: float(_decimal(limit))} for limit, _measure in limits]}
+            "label": {"formatter": "{c}", "position": "start"},  # the top: the axes run top down
+            # Labels alternate above and below, so that close limits (1,800 and 2,000) stay readable.
+            "data": [{axis: float(_decimal(limit)), "label": {"position": "start" if n % 2 == 0 else "end"}}
+                     for n, (limit, _measure) in enumerate(limits)]}
 
 
 def _decimal(value: Fraction) -> Decimal:
