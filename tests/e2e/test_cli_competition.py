@@ -64,6 +64,7 @@ def test_screen_justify_list_and_refuse(cli, tmp_path: Path, monkeypatch: pytest
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert [m["combined_share"] for m in data["markets"]] == ["9", "24"] and not data["flagged"]
+    assert data["markets"][0]["sets"][0]["verdict_name"] == "未超过阈值"  # said in the terminal's language
     result = cli("competition", "justify", "1", "-a", "rd", "--text", "联合研发，不协调价格。")
     assert result.exit_code == 0, result.output
     result = cli("competition", "list", "-a", "rd", "--json")

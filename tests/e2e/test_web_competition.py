@@ -103,3 +103,11 @@ def test_a_member_reads_and_another_alliance_sees_nothing(client: TestClient, st
     client.cookies.clear()
     sign_in(client, "far")
     assert client.get(P).status_code == 404 and client.get(f"{P}/1").status_code == 404
+
+
+def test_activation_on_the_settings_page_names_the_screening(client: TestClient, store: Store) -> None:
+    token = sign_in(client, "coord")
+    client.post(f"{P}/new", data={**_market(token, A="20", B="20"), "action": "screen"})
+    refused = client.post("/alliances/rd/status", data={"csrf_token": token, "status": "active", "confirm": "yes"})
+    assert refused.status_code == 409 and "反垄断审查 1" in refused.text  # the page speaks Chinese by default
+    assert registry.get_alliance(store, "rd").status is AllianceStatus.FORMING

@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile
 from alliance.access.policy import Action
 from alliance.edge.deps import ClockDep, Code, StoreDep
 from alliance.core.clock import local_today
-from alliance.core.errors import AllianceError, InvalidInput
+from alliance.core.errors import AllianceError, Conflict, InvalidInput
 from alliance.core.settings import get_settings
 from alliance.core.messages import Message
 from alliance.ledger import service as ledger
@@ -354,7 +354,8 @@ async def change_status(request: Request, code: Code, store: StoreDep, clock: Cl
                                                                               "meaning": STATE_MEANINGS[target]})
         await run_in_threadpool(service.change_status, store, code, target, viewer.principal.actor, clock,
                                 decided_by=chosen["decided_by"], reason=chosen["reason"])
-    except (InvalidInput, lifecycle.TransitionRefused, lifecycle.AllianceNotWritable) as exc:
+    # Conflict: also a competition screening awaiting its justification (registry.service asks it).
+    except (InvalidInput, lifecycle.TransitionRefused, lifecycle.AllianceNotWritable, Conflict) as exc:
         return _settings_page(request, store, viewer, alliance, status=exc.status, errors=[exc.message])
     return RedirectResponse(f"{request.scope.get('root_path', '')}/alliances/{code}/settings?saved=status",
                             status_code=303)
