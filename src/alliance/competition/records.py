@@ -1,8 +1,7 @@
-"""A saved screening and its justification, as stored and as the ledger speaks of them. Pure.
+"""A saved screening and its justification, as stored. Pure.
 
-`recorded_fields` is what a ledger entry claims of a screening (digests of its inputs as entered and
-of its result, recomputed from the stored row by `ledger.coverage.CompetitionScreeningKind`), so an
-edited row is named by verification.
+What the ledger claims of one (digests of its inputs as entered, of its result and of the rest of its
+row) is `ledger.coverage.screening_digests`, recomputed from the stored row by verification.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from typing import Any
 
 from alliance.competition.model import Occasion
 from alliance.competition.screen import Result
-from alliance.core.messages import Message
 
 
 @dataclass(frozen=True)
@@ -54,9 +52,6 @@ class Screening:
     def needs_justification(self) -> bool:
         """Crossed a threshold (or could not rule one out) and no justification is recorded yet."""
         return self.flagged and self.justification is None
-
-    def describe(self) -> Message:
-        return Message("screening {number}", number=self.number)
 
 
 def latest(screenings: Sequence[Screening], occasion: Occasion | None = None) -> Screening | None:
