@@ -98,6 +98,13 @@ EXIT_CLOSED = "exit.closed"
 # the SHA-256 of its parts, booked by the settlement run that closes the next day.
 FUND_RELEASE_SCHEDULED = "fund.release_scheduled"
 FUND_RELEASE_BOOKED = "fund.release_booked"
+# Competition-law screening (alliance.competition): a screening saved (its number, occasion, the sets
+# applied, whether it needs a justification, and the SHA-256 of its inputs as entered and of its
+# result), the coordinator's justification of one (the SHA-256 of its text), and the threshold sets
+# chosen for the alliance.
+COMPETITION_SCREENED = "competition.screened"
+COMPETITION_JUSTIFIED = "competition.justified"
+COMPETITION_SETS_CHOSEN = "competition.sets_chosen"
 
 
 def utc_text(moment: datetime) -> str:

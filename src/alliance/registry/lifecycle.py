@@ -152,6 +152,10 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     # A fund's release pays out what settlement put in: while days are settled (winding down above all).
     events.FUND_RELEASE_SCHEDULED: W.SETTLEMENT,
     events.FUND_RELEASE_BOOKED: W.SETTLEMENT,
+    # Competition-law screening is screening (forming or active): before forming, before a company joins.
+    events.COMPETITION_SCREENED: W.SCREENING,
+    events.COMPETITION_JUSTIFIED: W.SCREENING,
+    events.COMPETITION_SETS_CHOSEN: W.SCREENING,
 }
 
 # The states an alliance may be founded in.

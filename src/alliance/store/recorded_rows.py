@@ -97,7 +97,21 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                 fx_rates=_fx_rate_rows(c, alliance_id), ip_versions=_ip_rows(c, alliance_id),
                 payouts=_payout_rows(c, alliance_id), payout_currencies=_payout_currency_rows(c, alliance_id),
                 exits=_exit_rows(c, alliance_id),
-                fund_releases=_fund_release_rows(c, alliance_id))
+                fund_releases=_fund_release_rows(c, alliance_id),
+                competition_screenings=_competition_rows(c, alliance_id),
+                competition_set_choices=_competition_set_rows(c, alliance_id))
+
+
+def _competition_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.competition_repository import CompetitionRepository
+
+    return CompetitionRepository(c).recorded(alliance_id)
+
+
+def _competition_set_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.competition_repository import CompetitionRepository
+
+    return CompetitionRepository(c).set_choices(alliance_id)
 
 
 def _milestone_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
