@@ -24,7 +24,7 @@ from babel.support import Translations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from alliance.core.messages import Message, in_language
+from alliance.core.messages import Message, from_document, in_language
 from alliance.core.money import minor_digits
 from alliance.language import (FALLBACK_LOCALE, SUPPORTED_LOCALES, accepted_locale, get_translations,
                                normalise_locale)
@@ -242,6 +242,9 @@ def get_environment(locale: str) -> jinja2.Environment:
     # known message, shown as it is otherwise, and never %-formatted (a "%" in it is just a "%").
     # `x is message`: said in the page's language (anything else is English, marked lang="en").
     env.tests["message"] = lambda value: isinstance(value, Message)
+    # A message kept as {"text": English, "doc": its document} (core.messages.to_document), in the page's language.
+    env.filters["kept"] = lambda kept: in_language(from_document(kept.get("doc"), kept.get("text", "")),
+                                                   translations.gettext) if isinstance(kept, Mapping) else kept
     env.filters["message"] = lambda text: (in_language(text, translations.gettext) if isinstance(text, Message)
                                            else translations.gettext(text))
     return env
