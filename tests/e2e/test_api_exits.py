@@ -166,8 +166,12 @@ def test_the_pages_for_the_coordinator_and_the_leaving_member(app: TestClient, s
                   "Notice given on 2026-12-01 plus the exit clause&#39;s 14 days.", "123.45", "O-201",
                   "accounting vouchers and books: 30 years"):
         assert found in case.text, found
+    # the version of `main` without M1, proposed for signing, with what changed in the reader's language
+    assert "main: version 2 without the member proposed for signing, in effect from 2026-12-17" in case.text  # today: never in the past
+    assert "M1 is no longer a party" in case.text
     zh = app.get(f"{page}/1", headers={"Accept-Language": "zh-CN"}).text
     assert "退出案件 1：M1" in zh and "会计凭证和会计账簿：保管30年" in zh and "暂扣款" in zh
+    assert "main：已提议不含该成员的第 2 版供签署，自 2026-12-17 起生效" in zh and "M1 不再是协议方" in zh
     waived = app.post(f"{page}/1/steps", data={"csrf_token": token, "step": "holdback", "status": "waived",
                                                "reason": "agreed"}, headers={"Accept-Language": "en"})
     assert waived.status_code == 409 and "still open" in waived.text

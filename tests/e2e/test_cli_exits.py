@@ -52,7 +52,7 @@ def test_open_show_item_and_refusals(cli: Callable[..., Result], store: Store) -
     assert opened.exit_code == 0, opened.output
     doc = json.loads(opened.output)
     assert (doc["case"], doc["end_date"], doc["status"]) == (1, "2026-12-15", "open")
-    assert {s["step"]: s["status"] for s in doc["steps"]}["agreements"] == "flagged"
+    assert {s["step"]: s["status"] for s in doc["steps"]}["agreements"] == "open"  # a version without it proposed
     again = cli("exit", "open", "M1", "--alliance", "exit-a", "--trigger", "insolvency", "--on", "2026-12-02")
     assert again.exit_code != 0 and "already has an open exit case" in again.output
     assert count(store) == 1

@@ -301,7 +301,9 @@ def test_a_run_that_finds_its_correction_booked_by_another_saves_nothing(store: 
             c.execute(update(corrections).where(corrections.c.id == correction).values(booked_on=date(2026, 12, 5)))
         return found
 
-    monkeypatch.setattr(settlement, "pending_for_booking", read_then_lose_the_race)
+    from alliance.settlement.bookings import rulings
+
+    monkeypatch.setattr(rulings, "pending_for_booking", read_then_lose_the_race)
     before = _counts(store)
     with pytest.raises(CorrectionAlreadyBooked):
         settlement.settle(stores, "refer", date(2026, 12, 6), "财务", OPENED)

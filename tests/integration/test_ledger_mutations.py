@@ -58,6 +58,8 @@ from alliance.store.tables import ip_versions
 from alliance.store.tables import payouts as payout_rows
 from alliance.store.tables import payout_currency_choices
 from alliance.store.tables import exit_acknowledgements, exit_cases, exit_items, exit_steps
+from alliance.store.tables import fund_release_parts, fund_releases
+from alliance.store.tables import competition_justifications, competition_screenings, competition_set_choices
 from tests.support.factories import admin_of, credit_code, make_alliance, member_values
 from tests.support.web import in_chinese
 
@@ -65,8 +67,11 @@ AGREEMENT = """
 agreement: split
 effective_from: 2027-01-01
 parties: [M0001, M0002]
+accounts: {fund: 成长基金}
 rules:
   - {id: r, kind: fixed_split, select: {channel: store}, base: revenue, shares: {M0001: 0.3, M0002: 0.7}}
+  - {id: g, kind: growth_fund, select: {channel: store}, base: revenue, rate: 0.1, target: "0.00", period: day,
+     fund: fund}
 """
 MILESTONES = """
 agreement: rd
@@ -206,12 +211,35 @@ def _record_everything(store: Store, clock: FrozenClock, tmp_path: Path) -> None
     exits.change_step(store, "nb", 1, StepKey.SETTLEMENT, Status.DONE, "", SETTLED_AT, principal=coordinator)
     exits.add_item(store, "nb", 1, StepKey.ASSETS, {"asset": "叉车"}, SETTLED_AT, principal=coordinator)
     exits.acknowledge(store, "nb", 1, SETTLED_AT, principal=coordinator)
+    # A release of the growth fund's balance to a member, scheduled (recorded last as well).
+    from alliance.settlement.fund_release_service import schedule_fund_release
+
+    with store.unit_of_work() as uow:
+        schedule_fund_release(uow, uow.alliances.require("nb"), fund="fund", cause="exit case 1",
+                              parts=[("M0002", 100)], receivers=["M0001", "M0002"], actor="秘书长", clock=SETTLED_AT)
+        uow.commit()
+    # A competition-law screening that crossed a threshold, justified, under the sets chosen (recorded last too).
+    from alliance.competition import service as competition
+    from alliance.competition.checks import MarketEntry, ParticipantEntry
+
+    competition.choose_sets(store, "nb", coordinator, clock, ["us_2023", "eu_2004"])
+    competition.run(store, "nb", coordinator, clock, occasion="on_demand", markets=[MarketEntry(
+        "轴承", "中国", "horizontal", "", (ParticipantEntry("M0001", "member", "20"),
+                                          ParticipantEntry("M0002", "member", "20")))])
+    competition.justify(store, "nb", 1, coordinator, clock, "仅限联合研发")
     report = ledger.verify_store(store, "nb")
     assert report.ok, report.first_mismatch
     assert report.entries >= 17 and report.checkpoints == report.entries  # one checkpoint a write
 
 
 Mutation = Callable[[Connection, int], None]
+
+
+def _edit_competition_share(c: Connection, aid: int) -> None:
+    inputs = c.execute(select(competition_screenings.c.inputs).where(
+        competition_screenings.c.alliance_id == aid)).scalar_one()
+    inputs["markets"][0]["participants"][0]["share"] = "2"
+    c.execute(update(competition_screenings).where(competition_screenings.c.alliance_id == aid).values(inputs=inputs))
 
 
 def _swap(c: Connection, table: object, column: str, where_a: object, where_b: object) -> None:
@@ -540,6 +568,17 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
      "step data of exit case 1 was recorded but is no longer stored"),
     ("payout deleted", lambda c, aid: c.execute(delete(payout_rows).where(payout_rows.c.alliance_id == aid)),
      "payout 1 was recorded but is no longer stored"),
+    ("competition screening: a share edited", _edit_competition_share,
+     "competition screening 1 differs from what was recorded: its inputs as entered no longer hashes"),
+    ("competition screening: its flag cleared", lambda c, aid: c.execute(update(competition_screenings).where(
+        competition_screenings.c.alliance_id == aid).values(flagged=False)),
+     "competition screening 1 differs from what was recorded: its occasion, subject, sets or author"),
+    ("competition screening: justification edited", lambda c, aid: c.execute(update(competition_justifications).where(
+        competition_justifications.c.alliance_id == aid).values(text="另有说明")),
+     "competition screening 1 differs from what was recorded: its justification no longer hashes"),
+    ("competition threshold set choice: sets edited", lambda c, aid: c.execute(update(competition_set_choices).where(
+        competition_set_choices.c.alliance_id == aid).values(sets=["cn_samr_2023"])),
+     "threshold set choice 1 differs from what was recorded: sets is"),
     ("payout currency choice: currency edited", lambda c, aid: c.execute(update(payout_currency_choices).where(
         payout_currency_choices.c.alliance_id == aid).values(currency="EUR")),
      "payout currency choice 1 of M0002 differs from what was recorded: currency is 'EUR'"),
@@ -619,6 +658,15 @@ CORRECTION_CATALOGUE: list[tuple[str, Mutation, str]] = [
             corrections.c.alliance_id == aid))), "was recorded but is no longer stored"),
     ("correction forged", lambda c, aid: c.execute(insert(corrections).values(
         alliance_id=aid, dispute_number=1, ruling_ref="proposal 9", currency="CNY", created_at=datetime.now(UTC),
+        created_by="x")), "is stored but no ledger entry records it"),
+    ("fund release: a part's amount edited", lambda c, aid: c.execute(update(fund_release_parts).where(
+        fund_release_parts.c.alliance_id == aid).values(amount_minor=101)),
+     "fund release 1 differs from what was recorded: parts_sha256"),
+    ("fund release: its cause edited", lambda c, aid: c.execute(update(fund_releases).where(
+        fund_releases.c.alliance_id == aid).values(cause="dissolution of nb")),
+     "fund release 1 differs from what was recorded: cause"),
+    ("fund release forged", lambda c, aid: c.execute(insert(fund_releases).values(
+        alliance_id=aid, fund="fund", agreement="split", cause="x", currency="CNY", created_at=datetime.now(UTC),
         created_by="x")), "is stored but no ledger entry records it"),
 ]
 

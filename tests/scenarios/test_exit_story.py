@@ -59,8 +59,22 @@ def test_a_member_leaves_mid_month_with_an_open_dispute(store: Store, facts: Fac
     assert (case.end_date, case.basis) == (D15, "notice given on 2026-12-01 plus the exit clause's 14 days")
     steps = {s.key: s for s in case.steps}
     assert steps[StepKey.NON_COMPETE].detail["until"] == "2027-06-30" and steps[StepKey.NON_COMPETE].status is Status.OPEN
-    assert steps[StepKey.AGREEMENTS].status is Status.FLAGGED
-    assert steps[StepKey.AGREEMENTS].detail["agreements"][0]["agreement"] == "main"
+    # The agreement still naming M1 gets its next version without it, proposed for M2 and M3 to sign from
+    # the day after M1 leaves: its 40/30/30 split becomes 50/50, the non-compete binding only M1 is left
+    # out (an empty list would bind every party); version 1 stays in force until then.
+    agreements = steps[StepKey.AGREEMENTS]
+    assert agreements.status is Status.OPEN and agreements.detail["agreements"][0]["agreement"] == "main"
+    (proposed,) = agreements.detail["proposed"]
+    assert (proposed["agreement"], proposed["version"], proposed["effective_from"]) == ("main", 2, "2026-12-16")
+    told = [c["text"] for c in proposed["changes"]]
+    assert "M1 is no longer a party" in told and any(t.startswith("left out: M1 was the only one") for t in told)
+    from alliance.sharing import service as sharing
+    from alliance.sharing.agreement import load_agreement_text
+
+    v2 = sharing.get_version(store, CODE, "main", 2)
+    assert v2.parties == ("M2", "M3") and v2.unsigned == ["M2", "M3"]
+    split = next(r for r in load_agreement_text(v2.document).rules if r.id == "split")
+    assert {m: str(v) for m, v in split.params.shares.items()} == {"M2": "0.5", "M3": "0.5"}
     assert steps[StepKey.IP].detail["policy"] == "owners_keep"
     assert steps[StepKey.HANDOVER].detail["suggested_orders"] == ["O-201"]  # M1's own orders as seller
     assert steps[StepKey.HOLDBACK].status is Status.WAIVED  # no dispute yet

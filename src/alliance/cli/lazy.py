@@ -91,6 +91,9 @@ COMMANDS: dict[str, Entry] = {
     "pledge": Entry("alliance.cli.kpis:pledge_app", "Members' pledges of resources and their deliveries."),
     "ip": Entry("alliance.cli.ip:app",
                 "The IP register: background IP members bring, foreground IP created together, versions."),
+    "competition": Entry("alliance.cli.competition:app",
+                         "Competition-law screening: markets, combined shares, HHI and ΔHHI against the threshold "
+                         "sets; justifications."),
     "rating": Entry("alliance.cli.ratings:app",
                     "Partner star ratings: inputs, weights, runs, approvals, tiers and the elimination procedure."),
     "rates": Entry("alliance.cli.exchange_rates:app",

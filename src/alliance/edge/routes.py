@@ -318,6 +318,20 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/ip/foreground"): Action.READ_RECORDS,
     ("GET", "/alliances/{code}/ip/{number}"): Action.READ_RECORDS,
     ("POST", "/alliances/{code}/ip/{number}"): Action.READ_RECORDS,
+    # -- competition-law screening (alliance.competition.service): the coordinator screens, justifies
+    # and chooses the sets; everyone of the alliance reads its screenings ------------------------------
+    ("GET", "/api/v1/competition/threshold-sets"): Action.COMPUTE,
+    ("GET", "/api/v1/alliances/{code}/competition"): Action.READ_RECORDS,
+    ("POST", "/api/v1/alliances/{code}/competition/screenings"): Action.MANAGE_ALLIANCE,
+    ("GET", "/api/v1/alliances/{code}/competition/screenings/{number}"): Action.READ_RECORDS,
+    ("POST", "/api/v1/alliances/{code}/competition/screenings/{number}/justification"): Action.MANAGE_ALLIANCE,
+    ("PUT", "/api/v1/alliances/{code}/competition/sets"): Action.MANAGE_ALLIANCE,
+    ("GET", "/alliances/{code}/competition"): Action.READ_RECORDS,
+    ("GET", "/alliances/{code}/competition/new"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/competition/new"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/competition/sets"): Action.MANAGE_ALLIANCE,
+    ("GET", "/alliances/{code}/competition/{number}"): Action.READ_RECORDS,
+    ("POST", "/alliances/{code}/competition/{number}/justification"): Action.MANAGE_ALLIANCE,
     # -- warning rules (health.warnings.service): every role reads (members: their member's firings and
     # the alliance-wide ones); the coordinator manages rules and silences ------------------------------
     ("GET", "/api/v1/alliances/{code}/warnings/rules"): Action.READ_WARNINGS,

@@ -186,8 +186,8 @@ def _assets(f: Facts) -> Step:
 
 
 def _agreements(f: Facts) -> Step:
-    # Flagged, not proposed here: a new version without the member is proposed for signing by
-    # alliance.sharing.leaving_service.propose_versions_without (wired by the lead at merge).
+    # Flagged until the service has proposed, for each, a new version without the member for signing
+    # (exits.service._propose_without, through sharing.leaving_service): the step then lists them.
     named = [{"agreement": a.code, "version": a.version, "parties": list(a.parties), "surviving": list(a.surviving)}
              for a in f.agreements]
     if not named:

@@ -23,12 +23,12 @@ from alliance.access.policy import Action, authorize
 from alliance.access.roles import Principal
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import Conflict, InvalidInput, MemberNotFound
-from alliance.core.messages import Message, joined
+from alliance.core.messages import Message, joined, to_document
 from alliance.exits import plan as planning
 from alliance.exits import rules
 from alliance.exits.cases import agreements_of, load, open_days, record_step, reload, running_disputes, save_step
 from alliance.exits.errors import ExitCaseClosed, ExitCaseOpen
-from alliance.exits.model import ITEM_FIELDS, REQUIRED_ITEM_FIELDS, Case, Item, Status, StepKey, Trigger
+from alliance.exits.model import FINISHED, ITEM_FIELDS, REQUIRED_ITEM_FIELDS, Case, Item, Status, StepKey, Trigger
 from alliance.exits.service_final import (acknowledge, final_statement, record_end, record_ends_due,
                                           record_opened_end)
 from alliance.exits.triggers import EndDate, end_date
@@ -36,6 +36,7 @@ from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.ledger.coverage import value_digest
 from alliance.registry.lifecycle import Write, check_writable
+from alliance.sharing import leaving_service
 from alliance.store.database import Store, on_duplicate
 from alliance.store.exit_repository import case_record, item_record, recent_orders
 from alliance.store.ip_repository import IpRepository
@@ -122,7 +123,43 @@ def _open(store: Store, alliance_code: str, member: str, trigger: Trigger, decid
         uow.commit()
         stored = uow.exits.get(alliance.id, case.number)
     assert stored is not None
-    return stored
+    return _propose_without(store, alliance_code, stored, actor, clock)
+
+
+def _kept(text: str) -> dict[str, Any]:
+    """A message stored in a step's detail: its English and its document (shown in the reader's language)."""
+    return {"text": str(text), "doc": to_document(text)}
+
+
+def _propose_without(store: Store, alliance_code: str, case: Case, actor: str, clock: Clock) -> Case:
+    """For each agreement whose latest version still names the leaving member, its next version without
+    it, proposed for the remaining parties to sign and taking effect the day after the end date
+    (sharing.leaving_service: every check a version proposed by hand gets). The agreements step then
+    lists what was proposed, with what changed, and stays flagged while any agreement could not be
+    (the coordinator proposes those by hand); the other members keep working under the versions in
+    force meanwhile. Each proposal is its own transaction: one refused leaves the others proposed."""
+    step = case.step(StepKey.AGREEMENTS)
+    if step.status in FINISHED:
+        return case
+    proposals = leaving_service.propose_versions_without(store, alliance_code, case.member, case.end_date, actor,
+                                                         clock)
+    if not proposals:
+        return case
+    proposed = [{"agreement": p.agreement_code, "from_version": p.from_version, "version": p.version,
+                 "effective_from": p.effective_from.isoformat(),
+                 "changes": [{"where": c.where, **_kept(c.what)} for c in p.changes],
+                 "not_proposed": None if p.not_proposed is None else _kept(p.not_proposed)} for p in proposals]
+    status = Status.FLAGGED if any(p.version is None for p in proposals) else Status.OPEN
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        current = reload(uow, alliance.id, case.number)
+        case_id = uow.exits.case_id(alliance.id, case.number)
+        assert case_id is not None
+        save_step(uow, alliance, current, case_id, replace(current.step(StepKey.AGREEMENTS), status=status,
+                                                            detail={**step.detail, "proposed": proposed}),
+                  actor, clock)
+        uow.commit()
+        return reload(uow, alliance.id, case.number)
 
 
 # -- reading --------------------------------------------------------------------------------------------

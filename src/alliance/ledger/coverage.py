@@ -68,6 +68,10 @@ class Rows:
     payout_currencies: list[Mapping[str, Any]] = field(default_factory=list)  # member, currency, set_by, in order
     # exit cases: {"cases": [...], "steps": [...], "items": [...], "acks": [...]} (store.exit_repository records)
     exits: Mapping[str, list[Mapping[str, Any]]] = field(default_factory=dict)
+    fund_releases: list[Mapping[str, Any]] = field(default_factory=list)  # id, fund, agreement, cause, parts, ...
+    # Competition-law screenings: number, occasion, subject, sets, inputs, result, ..., justification
+    competition_screenings: list[Mapping[str, Any]] = field(default_factory=list)
+    competition_set_choices: list[Mapping[str, Any]] = field(default_factory=list)  # sets, chosen_by, in order
     # every departed member: what an erasure of its data would still do ("accounts 7", "contact_fields ...")
     erasures: list[Mapping[str, Any]] = field(default_factory=list)
 
@@ -518,6 +522,36 @@ class CorrectionKind(RecordedKind):
 
     def describe(self, key: Key) -> Message:
         return Message("correction {correction}", correction=key[0])
+class FundReleaseKind(RecordedKind):
+    """A fund's release (settlement.fund_releases): its fund, agreement, cause and the digest of its parts
+    as scheduled, and the day it was booked (`fund.release_booked`, written with that day's
+    `day_closed`). The booked lines themselves are covered by the day's statements digest."""
+
+    name = "fund release"
+    events = (events.FUND_RELEASE_SCHEDULED, events.FUND_RELEASE_BOOKED)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("release")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        if event_type == events.FUND_RELEASE_BOOKED:
+            return {**(before or {}), "booked_on": payload.get("day")}
+        return {"fund": payload.get("fund"), "agreement": payload.get("agreement"), "cause": payload.get("cause"),
+                "parts_sha256": payload.get("parts_sha256"), "booked_on": None}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        from alliance.settlement.fund_releases import Part, parts_digest
+
+        return {(str(r["id"]),): {"fund": r["fund"], "agreement": r["agreement"], "cause": r["cause"],
+                                  "booked_on": r["booked_on"],
+                                  "parts_sha256": parts_digest([Part(p["member"], int(p["amount_minor"]))
+                                                                for p in r["parts"]], r["currency"])}
+                for r in rows.fund_releases}
+
+    def describe(self, key: Key) -> Message:
+        return Message("fund release {release}", release=key[0])
+
+
 class MinutesSignOffKind(RecordedKind):
     """A member's sign-off of a meeting's minutes: the meeting, the member, the SHA-256 of the minutes
     document it signed, the account and the time. The minutes may change after it (the pages then say
@@ -823,6 +857,72 @@ class ExitAcknowledgementKind(_ExitRowKind):
     def describe(self, key: Key) -> Message:
         return Message("the {party}'s acknowledgement of exit case {case}'s final statement", party=key[1],
                        case=key[0])
+def screening_digests(row: Mapping[str, Any]) -> Fields:
+    """What a `competition.screened` entry states of a stored screening (alliance.competition): the
+    SHA-256 of its inputs as entered, of its result, and of the rest of its row (occasion, subject,
+    sets, whether it needs a justification, who and when); and of its justification, if any."""
+    rest = {name: row.get(name) for name in ("number", "occasion", "subject_name", "subject_credit_code", "sets",
+                                             "flagged", "screened_by", "screened_at")}
+    justification = row.get("justification")
+    return {"inputs_sha256": value_digest(row.get("inputs")), "result_sha256": value_digest(row.get("result")),
+            "row_sha256": value_digest(rest),
+            "justification_sha256": None if justification is None else value_digest(justification)}
+
+
+class CompetitionScreeningKind(RecordedKind):
+    """A competition-law screening: its `competition.screened` entry states the digests of its inputs,
+    result and row (`screening_digests`), and that no justification exists yet; a later
+    `competition.justified` entry states its justification's digest. Both are recomputed from the
+    stored rows, so an edited share, result, or a justification added behind the ledger's back is named."""
+
+    name = "competition screening"
+    events = (events.COMPETITION_SCREENED, events.COMPETITION_JUSTIFIED)
+    PARTS = {"inputs_sha256": Message("its inputs as entered"), "result_sha256": Message("its result"),
+             "row_sha256": Message("its occasion, subject, sets or author"),
+             "justification_sha256": Message("its justification")}
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("screening")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        if event_type == events.COMPETITION_JUSTIFIED:
+            return {**(before or {}), "justification_sha256": payload.get("sha256")}
+        return {name: payload.get(name) for name in ("inputs_sha256", "result_sha256", "row_sha256")} | {
+            "justification_sha256": None}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(r["number"]),): screening_digests(r) for r in rows.competition_screenings}
+
+    def differences(self, claimed: Fields, stored: Fields) -> list[Message]:
+        return [Message("{part} no longer hashes to what the ledger recorded (edited after it was recorded)",
+                        part=self.PARTS[name]) if value is not None and stored.get(name) is not None else
+                Message("{part} is stored but the ledger recorded none", part=self.PARTS[name]) if value is None else
+                Message("{part} was recorded but is no longer stored", part=self.PARTS[name])
+                for name, value in claimed.items() if stored.get(name) != value]
+
+    def describe(self, key: Key) -> Message:
+        return Message("competition screening {number}", number=key[0])
+
+
+class CompetitionSetChoiceKind(RecordedKind):
+    """The threshold sets chosen for an alliance (append-only): each `competition.sets_chosen` entry
+    states the choice's number, the sets and who chose them, compared with the stored choices in order."""
+
+    name = "competition threshold set choice"
+    events = (events.COMPETITION_SETS_CHOSEN,)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("choice")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        return {"sets": payload.get("sets"), "chosen_by": payload.get("chosen_by")}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(n),): {"sets": c["sets"], "chosen_by": c["chosen_by"]}
+                for n, c in enumerate(rows.competition_set_choices, 1)}
+
+    def describe(self, key: Key) -> Message:
+        return Message("threshold set choice {choice}", choice=key[0])
 
 
 class ErasureKind(RecordedKind):
@@ -859,7 +959,8 @@ KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersio
                                    MinutesSignOffKind(), KpiCatalogueKind(), StarRatingKind(), MilestoneKind(),
                                    ExchangeRateImportKind(), IpVersionKind(), PayoutKind(),
                                    PayoutCurrencyKind(), ExitCaseKind(), ExitStepKind(), ExitItemKind(),
-                                   ExitAcknowledgementKind(), ErasureKind())
+                                   ExitAcknowledgementKind(), FundReleaseKind(), CompetitionScreeningKind(),
+                                   CompetitionSetChoiceKind(), ErasureKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 
 

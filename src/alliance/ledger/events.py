@@ -94,6 +94,17 @@ EXIT_STEP = "exit.step"
 EXIT_ITEM = "exit.item_added"
 EXIT_ACKNOWLEDGED = "exit.acknowledged"
 EXIT_CLOSED = "exit.closed"
+# A fund's balance released to members (settlement.fund_releases): scheduled with its fund, cause and
+# the SHA-256 of its parts, booked by the settlement run that closes the next day.
+FUND_RELEASE_SCHEDULED = "fund.release_scheduled"
+FUND_RELEASE_BOOKED = "fund.release_booked"
+# Competition-law screening (alliance.competition): a screening saved (its number, occasion, the sets
+# applied, whether it needs a justification, and the SHA-256 of its inputs as entered and of its
+# result), the coordinator's justification of one (the SHA-256 of its text), and the threshold sets
+# chosen for the alliance.
+COMPETITION_SCREENED = "competition.screened"
+COMPETITION_JUSTIFIED = "competition.justified"
+COMPETITION_SETS_CHOSEN = "competition.sets_chosen"
 # A departed member's data erased after its archive's retrieval window (alliance.exits.erasure): the case,
 # the member, the count per kind and the SHA-256 of the targets (ids and keys, never a name). From this
 # entry on, verification checks that nothing erased is stored again (coverage.ErasureKind).

@@ -149,6 +149,13 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     events.EXIT_ITEM: W.MEMBER_EXIT,
     events.EXIT_ACKNOWLEDGED: W.MEMBER_EXIT,
     events.EXIT_CLOSED: W.MEMBER_EXIT,
+    # A fund's release pays out what settlement put in: while days are settled (winding down above all).
+    events.FUND_RELEASE_SCHEDULED: W.SETTLEMENT,
+    events.FUND_RELEASE_BOOKED: W.SETTLEMENT,
+    # Competition-law screening is screening (forming or active): before forming, before a company joins.
+    events.COMPETITION_SCREENED: W.SCREENING,
+    events.COMPETITION_JUSTIFIED: W.SCREENING,
+    events.COMPETITION_SETS_CHOSEN: W.SCREENING,
     events.MEMBER_DATA_ERASED: W.MEMBER_EXIT,
 }
 

@@ -284,8 +284,12 @@ def _add_drafts(uow: UnitOfWork, alliance: Alliance, drafts: Sequence[MemberDraf
 
 
 def _save_members(uow: UnitOfWork, alliance: Alliance, drafts: Sequence[MemberDraft], clock: Clock) -> int:
+    from alliance.competition.service import check_admission
     from alliance.ledger import service as ledger
 
+    # A company whose pre-join competition screening crossed a threshold needs the coordinator's
+    # justification before it is admitted (docs/competition.md).
+    check_admission(uow, alliance, [(d.legal_name, d.credit_code) for d in drafts])
     # The ledger records who joined and when, not contact details: it can never be edited.
     ledger.record_many(uow, alliance.id, alliance.code, PLATFORM, clock.now(), [
         (events.MEMBER_JOINED, {"member": d.code, "legal_name": d.legal_name, "credit_code": d.credit_code,
@@ -369,6 +373,12 @@ def edit_alliance(store: Store, alliance_code: str, edit: AllianceEdit, actor: s
         if target is not None:  # asked first: a refused change of state leaves the details as they are
             lifecycle_rules.check_transition(alliance.code, alliance.status, target)
             lifecycle_rules.check_decided(alliance.code, alliance.status, target, decided_by)
+            if (alliance.status, target) == (AllianceStatus.FORMING, AllianceStatus.ACTIVE):
+                # A screening that crossed a competition-law threshold needs the coordinator's
+                # justification first (docs/competition.md).
+                from alliance.competition.service import check_activation
+
+                check_activation(uow, alliance)
         wanted: dict[str, object] = {}
         if edit.name is not None and edit.name.strip() != alliance.name:
             wanted["name"] = edit.name.strip()

@@ -35,11 +35,9 @@ from alliance.settlement.engine import DayContext, SettlementInputMissing, settl
 from alliance.settlement.journal import Entry, FxEntry, JournalEntry, PayoutEntry
 from alliance.settlement.payout_service import journal_payouts
 from alliance.settlement.fx.conversion import convert
-from alliance.settlement import corrections as correcting
-from alliance.settlement.service_corrections import CorrectionAlreadyBooked, pending_for_booking, stored_transfers
-from alliance.store.correction_repository import CorrectionRepository
-from alliance.sharing import milestone_service
-from alliance.store.milestone_repository import MilestoneRepository
+from alliance.settlement.as_signed import AgreementNotAsSigned
+from alliance.settlement.bookings import BOOKINGS, RULINGS, BookingContext
+from alliance.settlement.service_corrections import CorrectionAlreadyBooked
 from alliance.settlement.schedule import due_days, next_day
 from alliance.settlement.unshared import UnsharedDay, unshared_reason
 from alliance.sharing.agreement import Agreement, load_agreement_text
@@ -184,10 +182,10 @@ def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clo
         statement: list[dict[str, Any]] = []
         applied: list[dict[str, Any]] = []
         net: dict[str, int] = {}
-        released: list[int] = []  # the milestones whose tranche this run books
-        # Confirmed milestones no run has booked, each as the ledger recorded it (milestone_release).
+        # What was scheduled for the next run to book (a milestone's tranche, a ruling's correction, a
+        # fund's release: settlement.bookings), each as the ledger recorded it.
         with store.unit_of_work() as uow:
-            releasing = milestone_service.pending_for_booking(uow, alliance.id)
+            pending = [(kind, kind.pending(uow, alliance.id, alliance.code)) for kind in BOOKINGS]
         with facts.snapshot():
             if latest is None:  # an earlier day's lines may have landed since the check: look again
                 _check_order(alliance.code, day, latest, first_due(facts.first_day(alliance.code), versions), gaps)
@@ -240,36 +238,13 @@ def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clo
             # What was converted, by day, seller and currency, at which rate: kept with the run and
             # shown on each seller's statement (the day's lines, and the late lines it settles).
             conversions = converted_sales(facts, alliance.code, day, late, adjusting, watermark, rates)
-        # Confirmed milestones' tranches, each as the version it was recorded under says (not the version
-        # in force today: a later version may change or drop the rule), after the rules' lines; that
-        # version is first checked against what its parties signed, as any applied version is.
-        for milestone in releasing:
-            history = versions.get(milestone.agreement, [])
-            version = next((v for v in history if v.version == milestone.version), None)
-            if version is None:
-                raise milestone_service.MilestoneNotAsRecorded(Message(
-                    "milestone {milestone}: version {version} of {agreement} is no longer stored; the day stays open",
-                    milestone=milestone.id, version=milestone.version, agreement=milestone.agreement))
-            why = recorded.mismatch(version)
-            if why is not None:
-                raise AgreementNotAsSigned(version.agreement_code, version.version, why)
-            for line in milestone_service.tranche_lines(milestone, load_agreement_text(version.document), day):
-                statement.append({
-                    "account": line.account, "agreement": milestone.agreement, "version": milestone.version,
-                    "rule_id": line.rule_id, "kind": line.kind.value, "base_minor": line.base.minor,
-                    "rate": line.rate[:200], "amount_minor": line.amount.minor, "adjustment_of": None})
-                net[line.account] = net.get(line.account, 0) + line.amount.minor
-            released.append(milestone.id)
-        # Rulings' corrections scheduled and not yet booked are booked on this day, after the rules'
-        # lines (settlement.corrections): each transfer's two lines sum to zero. Each is first checked
-        # against what the ledger recorded when it was scheduled.
-        with store.unit_of_work() as uow:
-            pending = pending_for_booking(uow, alliance.id, alliance.code)
-        for correction in pending:
-            for line in correcting.statement_lines(correction.dispute_number, correction.ruling_ref,
-                                                   stored_transfers(correction)):
-                statement.append(line)
-                net[line["account"]] = net.get(line["account"], 0) + line["amount_minor"]
+        # Booked after the rules' lines, kind by kind in the order of BOOKINGS; each item's lines sum to zero.
+        context = BookingContext(day, versions, recorded)
+        for kind, items in pending:
+            for item in items:
+                for line in kind.lines(item, context):
+                    statement.append(line)
+                    net[line["account"]] = net.get(line["account"], 0) + line["amount_minor"]
         # Never skipped: the run's postings balance, or nothing is saved.
         if sum(net.values()) != 0:
             raise AssertionError(f"settlement of {day} does not balance: {sum(net.values())}")
@@ -307,23 +282,18 @@ def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clo
             }, statement, conversions)
         # Booked in the run's own transaction, each once: a run of another day that booked one first
         # (committed, or holding its row) leaves fewer pending here, and this run saves nothing.
-        booked = [(c.id, correcting.reference(c.dispute_number, c.ruling_ref)) for c in pending]
-        if CorrectionRepository(uow.connection).mark_booked(alliance.id, [c.id for c in pending], day) != len(pending):
-            raise CorrectionAlreadyBooked(Message("another settlement run booked a ruling's correction first; "
-                                                  "{day} stays open: settle it again", day=day))
-        if MilestoneRepository(uow.connection).mark_booked(alliance.id, released, day) != len(released):
-            raise CorrectionAlreadyBooked(Message("another settlement run booked a milestone's tranche first; "
-                                                  "{day} stays open: settle it again", day=day))
+        for kind, items in pending:
+            if kind.mark_booked(uow, alliance.id, items, day) != len(items):
+                raise CorrectionAlreadyBooked(Message("another settlement run booked {what} first; {day} stays open: "
+                                                      "settle it again", what=kind.raced, day=day))
+        booked = [RULINGS.reference(c) for kind, items in pending if kind is RULINGS for c in items]
         ledger.record_many(uow, alliance.id, alliance.code, actor, clock.now(), [(events.DAY_SETTLED, {
             "day": day.isoformat(), "lines": lines_today, "late_lines": sum(late.values()), "agreements": applied,
             "statements_sha256": ledger.digest(statement),
             "journal_sha256": ledger.digest({a: m for a, m in sorted(net.items()) if m}),
             **({"unshared_reason": reason} if reason else {}),
             **({"conversions_sha256": conversions_digest([c.as_json() for c in conversions])} if conversions else {})
-        }), *(
-            (events.CORRECTION_BOOKED, {"correction": c.id, "dispute": c.dispute_number, "ruling": c.ruling_ref,
-                                        "day": day.isoformat()}) for c in pending), *(
-            (events.MILESTONE_BOOKED, {"milestone": m, "day": day.isoformat()}) for m in released)])
+        }), *(kind.booked_event(item, day) for kind, items in pending for item in items)])
         publish(uow, Notice(EventKind.SETTLEMENT_CLOSED, alliance.id, Audience.MEMBERS,
                             Message("Settlement day {day} closed", day=day),
                             Message("{lines} order lines settled; each member's statement is ready.", lines=lines_today),
@@ -524,21 +494,6 @@ def _record_failure(store: Store, alliance_code: str, day: date, actor: str, clo
             uow.commit()
     except Exception:  # noqa: BLE001 - recording must never hide the failure being reported
         logger.exception("could not record the failed settlement of %s %s", alliance_code, day)
-
-
-class AgreementNotAsSigned(Conflict):
-    """A version in force is not what its parties signed (its stored content or signatures were
-    changed behind the platform's back): settling with it would pay by terms nobody agreed."""
-
-    code = "agreement_not_as_signed"
-    title = Message("Agreement version differs from what was signed")
-
-    def __init__(self, agreement: str, version: int, why: str) -> None:
-        super().__init__(Message("agreement {agreement!r} version {version} is not what its parties signed: {why}. "
-                                 "The day stays open; restore the version from a backup (`alliance ledger verify` "
-                                 "names every stored object that differs from the ledger)",
-                                 agreement=agreement, version=version, why=why))
-        self.agreement, self.version, self.why = agreement, version, why
 
 
 class DayClosed(Conflict):

@@ -96,7 +96,23 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                 ratings=_rating_rows(c, alliance_id), milestones=_milestone_rows(c, alliance_id),
                 fx_rates=_fx_rate_rows(c, alliance_id), ip_versions=_ip_rows(c, alliance_id),
                 payouts=_payout_rows(c, alliance_id), payout_currencies=_payout_currency_rows(c, alliance_id),
-                exits=_exit_rows(c, alliance_id), erasures=_erasure_rows(c, alliance_id))
+                exits=_exit_rows(c, alliance_id),
+                fund_releases=_fund_release_rows(c, alliance_id),
+                competition_screenings=_competition_rows(c, alliance_id),
+                competition_set_choices=_competition_set_rows(c, alliance_id),
+                erasures=_erasure_rows(c, alliance_id))
+
+
+def _competition_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.competition_repository import CompetitionRepository
+
+    return CompetitionRepository(c).recorded(alliance_id)
+
+
+def _competition_set_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.competition_repository import CompetitionRepository
+
+    return CompetitionRepository(c).set_choices(alliance_id)
 
 
 def _milestone_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
@@ -117,6 +133,15 @@ def _correction_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
              "booked_on": _iso(r.booked_on),
              "transfers": [{"payer": t.payer, "payee": t.payee, "amount_minor": t.amount_minor} for t in r.transfers]}
             for r in CorrectionRepository(c).of_alliance(alliance_id)]
+
+
+def _fund_release_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.fund_release_repository import FundReleaseRepository
+
+    return [{"id": r.id, "fund": r.fund, "agreement": r.agreement, "cause": r.cause, "currency": r.currency,
+             "booked_on": _iso(r.booked_on),
+             "parts": [{"member": p.member, "amount_minor": p.amount_minor} for p in r.parts]}
+            for r in FundReleaseRepository(c).of_alliance(alliance_id)]
 
 
 def _dispute_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:

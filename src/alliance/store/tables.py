@@ -1528,3 +1528,85 @@ exit_acknowledgements = Table(
     Column("acknowledged_at", UtcDateTime, nullable=False),
     UniqueConstraint("case_id", "party", name="uq_exit_acknowledgements_case_party"),
 )
+
+# -- fund releases (0040; settlement.fund_releases) ------------------------------------------------------
+
+# A fund's balance paid out to members (a dissolution's distribution, an exit's share): scheduled
+# with its cause, booked (as statement lines naming the cause) by the next settlement run that closes
+# a day; `booked_on` is that day, NULL until then. Never changed otherwise.
+fund_releases = Table(
+    "fund_releases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("fund", String(32), nullable=False),        # the fund account (an agreement's declared account)
+    Column("agreement", String(64), nullable=False),   # the agreement that declares it
+    Column("cause", String(200), nullable=False),      # "dissolution of hq", "exit case 3"
+    Column("currency", String(3), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("booked_on", Date, nullable=True),
+)
+
+# Its parts, in order: the member receives the amount (exact minor units, > 0) out of the fund.
+fund_release_parts = Table(
+    "fund_release_parts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("release_id", Integer, ForeignKey("fund_releases.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("member", String(32), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+)
+
+
+# -- competition-law screening (alliance.competition, 0038) --------------------------------------------
+
+# A screening, never changed: when, who, on what occasion (before forming, before a company joins:
+# which one, or on demand), the threshold sets applied, the input as it was entered (text) and the
+# result as computed (exact figures as fraction text, each set's rules and verdicts).
+competition_screenings = Table(
+    "competition_screenings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("occasion", String(16), nullable=False),
+    Column("subject_name", String(200), nullable=True),        # the joining company (occasion joining)
+    Column("subject_credit_code", String(18), nullable=True),
+    Column("subject_prospect", String(200), nullable=True),    # the pipeline's prospect it came from, if any
+    Column("sets", JSON, nullable=False),
+    Column("inputs", JSON, nullable=False),
+    Column("result", JSON, nullable=False),
+    Column("flagged", Boolean, nullable=False),
+    Column("screened_by", String(200), nullable=False),
+    Column("screened_at", UtcDateTime, nullable=False),
+    UniqueConstraint("alliance_id", "number", name="uq_competition_screenings_alliance_number"),
+)
+
+# The coordinator's justification of a screening that crossed a threshold: one per screening, never
+# changed (what an alliance needs before it becomes active, or before the screened company joins).
+competition_justifications = Table(
+    "competition_justifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("screening_id", Integer, ForeignKey("competition_screenings.id"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    UniqueConstraint("screening_id", name="uq_competition_justifications_screening_id"),
+)
+
+# The threshold sets the coordinator chose for the alliance, append-only: the latest row is in force;
+# none: every shipped set.
+competition_set_choices = Table(
+    "competition_set_choices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("sets", JSON, nullable=False),
+    Column("chosen_by", String(200), nullable=False),
+    Column("chosen_at", UtcDateTime, nullable=False),
+)

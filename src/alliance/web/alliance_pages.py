@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile
 from alliance.access.policy import Action
 from alliance.edge.deps import ClockDep, Code, StoreDep
 from alliance.core.clock import local_today
-from alliance.core.errors import AllianceError, InvalidInput
+from alliance.core.errors import AllianceError, Conflict, InvalidInput
 from alliance.core.settings import get_settings
 from alliance.core.messages import Message
 from alliance.ledger import service as ledger
@@ -41,6 +41,16 @@ from alliance.web.viewer import PageViewer
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
 MAX_MEMBER_FILE = 5 * 2**20  # a member file of 5 MiB holds tens of thousands of companies
+
+
+def _competition(store: Any, code: str, viewer: Any, clock: Any) -> Any:
+    """The alliance's competition screenings for the overview's notice (none run yet, or one awaiting
+    its justification); None when the viewer may not read them."""
+    from alliance.competition import service as competition
+
+    if not viewer.may(Action.READ_RECORDS, code):
+        return None
+    return competition.overview(store, code, viewer.principal, clock)
 
 
 @router.get("/alliances/{code}", response_class=HTMLResponse)
@@ -65,7 +75,9 @@ def overview(request: Request, code: Code, store: StoreDep, clock: ClockDep, vie
             log = ledger.status(store, code)
         except LedgerMissing:
             log = None
+    screened = _competition(store, code, viewer, clock)
     return render(request, "alliance/overview.html", alliance=alliance, section="overview", members=members,
+                  competition=screened,
                   subs=subs, graph=graph, yesterday=yesterday, settled=settled, own_member=own, open_items=open_items,
                   log=log, may_import=_may_admit(viewer, alliance),
                   departed=departed_in_force(store, code, yesterday + timedelta(days=1), viewer),
@@ -343,7 +355,8 @@ async def change_status(request: Request, code: Code, store: StoreDep, clock: Cl
                                                                               "meaning": STATE_MEANINGS[target]})
         await run_in_threadpool(service.change_status, store, code, target, viewer.principal.actor, clock,
                                 decided_by=chosen["decided_by"], reason=chosen["reason"])
-    except (InvalidInput, lifecycle.TransitionRefused, lifecycle.AllianceNotWritable) as exc:
+    # Conflict: also a competition screening awaiting its justification (registry.service asks it).
+    except (InvalidInput, lifecycle.TransitionRefused, lifecycle.AllianceNotWritable, Conflict) as exc:
         return _settings_page(request, store, viewer, alliance, status=exc.status, errors=[exc.message])
     return RedirectResponse(f"{request.scope.get('root_path', '')}/alliances/{code}/settings?saved=status",
                             status_code=303)

@@ -39,6 +39,8 @@ EXPLANATIONS = {
     "forbidden": N_("Your role does not allow this here."),
     "csrf_failed": N_("The form was too old or sent from elsewhere: reload the page and send it again."),
     "not_found": N_("There is nothing at this address, or it is not yours to see."),
+    "fund_release_not_as_recorded": N_("A fund's release was changed after it was recorded; the day stays open until "
+                                       "it is restored."),
     "fund_not_distributable": N_("A fund cannot be shared out as the exit clause says; the reason is below."),
     "alliance_tree_cycle": N_("The alliances' parents form a cycle; the registry must be corrected first."),
     "alliance_not_found": N_("There is no such alliance, or it is not yours to see."),
@@ -144,6 +146,27 @@ EXPLANATIONS = {
     "ip_duplicate_number": N_("This number is already registered for the same owner and kind; open that asset and "
                               "change it instead."),
     "ip_asset_not_found": N_("There is no IP asset with this number in this alliance's register."),
+    "competition_invalid": N_("The screening was not run: each market and row named below has a problem. Nothing "
+                              "was stored."),
+    "competition_shares_over_100": N_("A share, or the shares of one market together, are above 100%: check the "
+                                      "market named below. Nothing was stored."),
+    "competition_negative_amount": N_("A market size, sales figure or share is negative. Nothing was stored."),
+    "competition_empty_market": N_("A market has no participants, or no member in it: enter at least one member and "
+                                   "its share. Nothing was stored."),
+    "competition_unknown_member": N_("A participant entered as a member is not a current member of the alliance: "
+                                     "enter it as another firm, or use the member's code. Nothing was stored."),
+    "competition_duplicate_participant": N_("A participant is named twice in one market. Nothing was stored."),
+    "competition_not_a_number": N_("A share must be a percentage (30, 12.5 or 100/3) and sales or a market size an "
+                                   "amount; the row named below is neither. Nothing was stored."),
+    "competition_threshold_set_invalid": N_("A threshold set file cannot be read: the message names what is wrong "
+                                            "in it."),
+    "competition_unknown_threshold_set": N_("There is no such threshold set: the message lists the sets there are."),
+    "competition_screening_not_found": N_("There is no competition screening with this number in this alliance."),
+    "competition_nothing_to_justify": N_("This screening crossed no threshold, or it was justified already: nothing "
+                                         "to record."),
+    "competition_justification_required": N_("A competition screening crossed a threshold and the coordinator has "
+                                             "not recorded a justification: record it on the screening's page "
+                                             "first."),
     "warning_rule_not_found": N_("There is no warning rule with this id in this alliance."),
     "warning_rule_exists": N_("A warning rule with this id exists already: edit it instead, or choose another id."),
     "warning_silence_not_found": N_("There is no such silence in this alliance."),

@@ -24,7 +24,7 @@ from babel.support import Translations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from alliance.core.messages import Message, in_language
+from alliance.core.messages import Message, from_document, in_language
 from alliance.core.money import minor_digits
 from alliance.language import (FALLBACK_LOCALE, SUPPORTED_LOCALES, accepted_locale, get_translations,
                                normalise_locale)
@@ -53,6 +53,10 @@ LANGUAGE_NAMES: Mapping[str, str] = {"zh_CN": "中文", "en": "English"}
 def N_(message: str) -> str:
     """Mark `message` for extraction without translating it now (it is translated when shown)."""
     return message
+
+
+# Statement line kinds no rule makes: what a run books besides the rules' lines (settlement.bookings).
+BOOKED_KINDS: Mapping[str, str] = {"correction": N_("Correcting entry"), "fund_release": N_("Fund release")}
 
 
 # Labels of enum values, as msgids; `enum_label` translates them in the page's language. Keyed by
@@ -218,8 +222,14 @@ def get_environment(locale: str) -> jinja2.Environment:
         return enum_label(translations, value)
 
     env.globals["label"] = label
-    # A rule kind as stored (a statement line, a checked document): its label when it is one.
-    env.globals["kind_label"] = lambda text: label(RuleKind(text)) if text in RuleKind.__members__.values() else text
+    # A rule kind as stored (a statement line, a checked document): its label when it is one, or that
+    # of a line no rule made (a ruling's correction, a fund's release).
+    def kind_label(text: str) -> str:
+        if text in RuleKind.__members__.values():
+            return label(RuleKind(text))
+        return translations.gettext(BOOKED_KINDS[text]) if text in BOOKED_KINDS else text
+
+    env.globals["kind_label"] = kind_label
     env.globals["options"] = lambda values: [(v.value, label(v)) for v in values]
     env.globals["locale"] = locale
     env.globals["html_lang"] = html_lang(locale)
@@ -232,6 +242,9 @@ def get_environment(locale: str) -> jinja2.Environment:
     # known message, shown as it is otherwise, and never %-formatted (a "%" in it is just a "%").
     # `x is message`: said in the page's language (anything else is English, marked lang="en").
     env.tests["message"] = lambda value: isinstance(value, Message)
+    # A message kept as {"text": English, "doc": its document} (core.messages.to_document), in the page's language.
+    env.filters["kept"] = lambda kept: in_language(from_document(kept.get("doc"), kept.get("text", "")),
+                                                   translations.gettext) if isinstance(kept, Mapping) else kept
     env.filters["message"] = lambda text: (in_language(text, translations.gettext) if isinstance(text, Message)
                                            else translations.gettext(text))
     return env

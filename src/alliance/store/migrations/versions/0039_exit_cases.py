@@ -1,7 +1,7 @@
 """Exit cases: a member's exit with its steps, entered items and the final statement's acknowledgements.
 
 Revision ID: 0039_exit_cases
-Revises: 0037_payouts
+Revises: 0038_competition
 Create Date: 2026-12-05
 
 (0038 is taken by competition screening, built in parallel; the lead renumbers on merge.)
@@ -16,7 +16,7 @@ from alliance.store import row_security
 from alliance.store.types import UtcDateTime
 
 revision = "0039_exit_cases"
-down_revision = "0037_payouts"
+down_revision = "0038_competition"
 branch_labels = None
 depends_on = None
 
