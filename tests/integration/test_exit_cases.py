@@ -17,6 +17,7 @@ from alliance.access.policy import Forbidden
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import FrozenClock
 from alliance.core.errors import Conflict, InvalidInput, MemberNotFound
+from alliance.exits import erasure_service as erasure
 from alliance.exits import service as exits
 from alliance.exits.errors import EndNotReached, ExitCaseNotFound, StatementFixed, WindowOpen
 from alliance.exits.model import Status, StepKey, Trigger
@@ -63,12 +64,11 @@ def test_the_case_closes_when_every_step_is_done_or_waived(store: Store, facts: 
                                  "nobody seconded" if key is StepKey.STAFF else "", at(12, 2, 6), principal=COORDINATOR)
     # The data step waits for the archive's 30-day retrieval window (through 31 December) to pass.
     with pytest.raises(WindowOpen):
-        exits.change_step(store, CODE, number, StepKey.DATA, Status.DONE, "", at(12, 30), principal=COORDINATOR)
+        erasure.erase_member_data(store, CODE, number, at(12, 30), principal=COORDINATOR)
     with pytest.raises(StatementFixed):  # acknowledged: the settlement stays done
         exits.change_step(store, CODE, number, StepKey.SETTLEMENT, Status.OPEN, "", at(12, 30), principal=COORDINATOR)
     assert exits.get_case(store, CODE, number, COORDINATOR).status == "open"
-    case = exits.change_step(store, CODE, number, StepKey.DATA, Status.DONE, "deleted what is not kept by law",
-                             at(12, 31), principal=COORDINATOR)
+    case = erasure.erase_member_data(store, CODE, number, at(12, 31), principal=COORDINATOR)  # the data step's action
     assert case.step(StepKey.NON_COMPETE).status is Status.WAIVED  # the clause binds M1 only
     assert case.status == "closed" and case.closed_at is not None
     # Closed: a new case may be opened for another member; this one changes no more.

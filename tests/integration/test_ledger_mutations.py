@@ -45,7 +45,7 @@ from alliance.store.tables import (
     statement_lines,
 )
 from alliance.store.tables import dispute_evidence, disputes as dispute_rows, gov_ballots, gov_proposals
-from alliance.store.tables import vote_weights
+from alliance.store.tables import api_keys, users, vote_weights
 from alliance.store.tables import health_kpi_catalogues
 from alliance.health.kpis import records as kpi_records
 from alliance.store.tables import correction_transfers, corrections
@@ -725,10 +725,73 @@ def test_every_mutation_of_a_milestone_is_caught_and_named(milestoned: Recorded,
     assert expected in str(report.first_mismatch), (name, str(report.first_mismatch))
 
 
+def _erased_alias() -> str:
+    from alliance.exits.erasure import pseudonym
+
+    return pseudonym("m2-admin")
+
+
+ERASURE_CATALOGUE: list[tuple[str, Mutation, str]] = [
+    ("member data erasure: a contact e-mail restored", lambda c, aid: c.execute(update(members).where(
+        members.c.alliance_id == aid, members.c.code == "M0002").values(contact_email="m2@example.cn")),
+     "the erased data of member M0002 differs from what was recorded: what its erasure removed is stored again: "
+     "contact_fields contact_email"),
+    ("member data erasure: a password set again", lambda c, aid: c.execute(update(users).where(
+        users.c.username == _erased_alias()).values(password_hash="$argon2id$v=19$m=65536,t=3,p=4$x$y")),
+     "what its erasure removed is stored again: accounts "),
+    ("member data erasure: a key given its secret back", lambda c, aid: c.execute(update(api_keys).where(
+        api_keys.c.alliance_id == aid, api_keys.c.member_code == "M0002").values(secret_sha256="ab" * 32)),
+     "what its erasure removed is stored again: api_keys "),
+    ("member data erasure: its account's name restored", lambda c, aid: c.execute(update(users).where(
+        users.c.username == _erased_alias()).values(username="m2-admin")),
+     "what its erasure removed is stored again: accounts "),
+]
+
+
+@pytest.fixture
+def erased(store: Store, clock: FrozenClock) -> Recorded:
+    """Alliance `nb`: M0002 insolvent on 2026-12-01 (gone that day), its admin's account and key, its
+    contact details, then its data erased on 2026-12-31."""
+    from alliance.access import service as access
+    from alliance.exits import erasure_service
+    from alliance.exits import service as exits
+    from alliance.exits.model import Trigger
+
+    make_alliance(store, clock, code="nb")
+    for n in (1, 2):
+        registry.add_member(store, "nb", member_values(n), clock)
+    access.create_user(store, "m2-admin", "a long enough password", "M2 的管理员", clock)
+    access.grant_role(store, "m2-admin", Role.MEMBER_ADMIN, "nb", "M0002")
+    access.create_api_key(store, role=Role.MEMBER_ADMIN, alliance="nb", member="M0002", name="ERP", created_by="t",
+                          clock=clock)
+    with store.engine.begin() as c:
+        c.execute(update(members).where(members.c.code == "M0002").values(contact_email="m2@example.cn"))
+    coordinator = Principal("coord", Role.COORDINATOR, "nb", kind="user")
+    day = FrozenClock(datetime(2026, 12, 1, 2, tzinfo=UTC))
+    exits.open_case(store, "nb", "M0002", Trigger.INSOLVENCY, date(2026, 12, 1), day, principal=coordinator)
+    exits.record_ends_due(store, day)
+    erasure_service.erase_member_data(store, "nb", 1, FrozenClock(datetime(2026, 12, 31, 2, tzinfo=UTC)),
+                                      principal=coordinator)
+    assert ledger.verify_store(store, "nb").ok
+    with store.unit_of_work() as uow:
+        return Recorded(store, uow.alliances.require("nb").id)
+
+
+@pytest.mark.parametrize(("name", "mutate", "expected"), ERASURE_CATALOGUE, ids=[c[0] for c in ERASURE_CATALOGUE])
+def test_every_mutation_of_an_erasure_is_caught_and_named(erased: Recorded, name: str, mutate: Mutation,
+                                                          expected: str) -> None:
+    with erased.store.engine.begin() as c:
+        mutate(c, erased.aid)
+    report = ledger.verify_store(erased.store, "nb")
+    assert not report.ok, name
+    assert expected in str(report.first_mismatch), (name, str(report.first_mismatch))
+
+
 def test_the_catalogue_covers_every_ledger_table_and_recorded_kind() -> None:
     from alliance.ledger.coverage import KINDS
 
-    touched = " ".join(name for name, _, _ in [*CATALOGUE, *CORRECTION_CATALOGUE, *MILESTONE_CATALOGUE])
+    touched = " ".join(name for name, _, _ in [*CATALOGUE, *CORRECTION_CATALOGUE, *MILESTONE_CATALOGUE,
+                                               *ERASURE_CATALOGUE])
     for word in ("entry", "subtree", "head", "checkpoint", "key"):
         assert word in touched
     for kind in KINDS:

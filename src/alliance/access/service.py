@@ -180,6 +180,11 @@ KEY_CACHE_SECONDS = 1.0
 _KEYS = KeyCache(KEY_CACHE_SECONDS)
 
 
+def forget_key(store: Store, prefix: str) -> None:
+    """Drop a key this process read lately (revoked elsewhere in this process: exits.erasure_service)."""
+    _KEYS.forget(store, prefix)
+
+
 def check_key(store: Store, token: str, clock: Clock) -> tuple[Principal, bool]:
     """(the principal a bearer key stands for, whether its last use is due to be recorded);
     NotAuthenticated otherwise, never saying which part was wrong. Reads only."""

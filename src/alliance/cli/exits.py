@@ -1,4 +1,4 @@
-"""`alliance exit open|list|show|step|item|statement|ack|end`: a member's exit case (docs/exit-cases.md).
+"""`alliance exit open|list|show|step|item|statement|ack|end|erase`: a member's exit case (docs/exit-cases.md).
 Without `--as` the operator acts as platform admin (who opens and changes cases but acknowledges
 nothing: the final statement is acknowledged by the member's admin and the coordinator, each with
 `--as` their own account)."""
@@ -15,12 +15,14 @@ from alliance.cli.output import OutputFormat, console, current_actor, emit, fail
 from alliance.core.clock import SystemClock
 
 if TYPE_CHECKING:
+    from alliance.exits import erasure_service
     from alliance.exits import service as exits
 else:
     exits = Deferred("alliance.exits.service")
+    erasure_service = Deferred("alliance.exits.erasure_service")
 
 HELP = ("Exit cases: open one from its trigger, follow its steps, enter hand-over, staff and asset items, "
-        "acknowledge the final statement, record the end.")
+        "acknowledge the final statement, record the end, erase the departed member's data after the window.")
 app = typer.Typer(help=HELP, no_args_is_help=True)
 AllianceOpt = Annotated[str, typer.Option("--alliance", "-a", help="The alliance's code.")]
 AsOpt = Annotated[str | None, typer.Option(
@@ -180,6 +182,28 @@ def end(number: CaseArg, alliance: AllianceOpt, fmt: FormatOpt = OutputFormat.TA
     loop does it by itself)."""
     store, clock = open_store(), SystemClock()
     case = exits.record_end(store, alliance, number, clock, principal=_principal(store, as_user, alliance, clock))
+    _show(exits.as_json(case), fmt)
+
+
+@app.command("erase")
+@fails_cleanly
+def erase(number: CaseArg, alliance: AllianceOpt, yes: Annotated[bool, typer.Option(
+        "--yes", help="Erase without showing what would be erased first.")] = False,
+          fmt: FormatOpt = OutputFormat.TABLE, as_user: AsOpt = None) -> None:
+    """Erase what the alliance no longer needs of the departed member (its people's accounts, its keys,
+    shared views and their logs, webhooks, contact details, its staff's names), once its archive's
+    retrieval window has passed; statements, order lines, the ledger, agreements, votes, disputes and
+    payouts are kept. Without --yes it shows what would be erased and asks."""
+    store, clock = open_store(), SystemClock()
+    principal = _principal(store, as_user, alliance, clock)
+    if not yes:
+        preview = erasure_service.preview_erasure(store, alliance, number, clock, principal=principal)
+        if preview["ready"]:  # else the erasure below says why not, changing nothing
+            emit(OutputFormat.TABLE, ["what", "count"], [[k, str(v)] for k, v in preview["counts"].items()], preview,
+                 title=f"Erasing {preview['member']}'s data (retrieval window until {preview['retrieval_until']})")
+            typer.confirm("Erase this? Statements, order lines, the ledger, agreements, votes, disputes and payouts "
+                          "are kept", abort=True)
+    case = erasure_service.erase_member_data(store, alliance, number, clock, principal=principal)
     _show(exits.as_json(case), fmt)
 
 

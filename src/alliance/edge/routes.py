@@ -438,6 +438,9 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/api/v1/alliances/{code}/exits/{number}/items"): Action.MANAGE_ALLIANCE,
     ("POST", "/api/v1/alliances/{code}/exits/{number}/acknowledgements"): Action.READ_MEMBER_DATA,
     ("POST", "/api/v1/alliances/{code}/exits/{number}/end"): Action.MANAGE_ALLIANCE,
+    # The departed member's data erased after the retrieval window (what it would erase, and doing it).
+    ("GET", "/api/v1/alliances/{code}/exits/{number}/erasure"): Action.MANAGE_ALLIANCE,
+    ("POST", "/api/v1/alliances/{code}/exits/{number}/erasure"): Action.MANAGE_ALLIANCE,
     ("GET", "/alliances/{code}/exits"): Action.READ_MEMBER_DATA,
     ("POST", "/alliances/{code}/exits"): Action.ACT_FOR_MEMBER,
     ("GET", "/alliances/{code}/exits/{number}"): Action.READ_MEMBER_DATA,
@@ -445,6 +448,7 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/exits/{number}/items"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/exits/{number}/acknowledge"): Action.READ_MEMBER_DATA,
     ("POST", "/alliances/{code}/exits/{number}/end"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/exits/{number}/erase"): Action.MANAGE_ALLIANCE,
     # -- exchange rates (settlement.fx): imported as order lines are (the coordinator, the platform);
     # every role of the alliance reads the register.
     ("GET", "/api/v1/alliances/{code}/exchange-rates"): Action.READ_RECORDS,

@@ -80,3 +80,17 @@ class WindowOpen(Conflict):
 
     code = "exit_window_open"
     title = Message("Retrieval window still open")
+
+
+class DataErased(Conflict):
+    """The data step is done by the erasure, once: a second erasure is refused."""
+
+    code = "exit_data_erased"
+    title = Message("Data already erased")
+
+
+class MemberNotLeft(Conflict):
+    """A member's data is erased only after it has left (and its retrieval window has passed)."""
+
+    code = "exit_member_not_left"
+    title = Message("Member has not left yet")

@@ -13,14 +13,15 @@ from datetime import date
 from alliance.core.errors import InvalidInput
 from alliance.core.messages import Message
 from alliance.exits.errors import (DaysOpen, ExitCaseClosed, HoldbackRequired, StatementFixed, StepNotByHand,
-                                   StepNotWaivable, WindowOpen)
+                                   StepNotWaivable)
 from alliance.exits.model import COORDINATOR, MEMBER, SUCCESSOR, Case, Status, Step, StepKey
 
 MAX_REASON = 1000
 # Changed only by their own action: the notice (the trigger itself, done when the case opens), both
-# acknowledgements (the final statement), recording the end. Reopening them by hand would leave a case
-# that no action can finish (both parties have acknowledged; the member has left).
-BY_ACTION = frozenset({StepKey.NOTICE, StepKey.FINAL_STATEMENT, StepKey.END})
+# acknowledgements (the final statement), recording the end, the erasure of the member's data (the data
+# step: done by hand, it would say data was erased that was not). Reopening them by hand would leave a
+# case that no action can finish (both parties have acknowledged; the member has left; the data is gone).
+BY_ACTION = frozenset({StepKey.NOTICE, StepKey.FINAL_STATEMENT, StepKey.END, StepKey.DATA})
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +84,6 @@ def change(case: Case, key: StepKey, status: Status, reason: str, now: Now, owne
     if status is Status.DONE:
         if key is StepKey.HOLDBACK and now.running_disputes:
             raise HoldbackRequired(_holdback_message(now))
-        if key is StepKey.DATA and now.today is not None and now.today < step.due:
-            raise WindowOpen(Message("the archive stays available until {until}: what the alliance no longer needs is "
-                                     "deleted after that day, and the step done then", until=step.due.isoformat()))
         if key is StepKey.SETTLEMENT and now.open_days:
             shown = ", ".join(d.isoformat() for d in list(now.open_days)[:5])
             raise DaysOpen(Message("{count} day(s) through {end} are not settled yet ({days}): settle them first",
@@ -97,7 +95,8 @@ def change(case: Case, key: StepKey, status: Status, reason: str, now: Now, owne
 
 _HOW = {StepKey.NOTICE: Message("opening the case (the trigger is the notice)"),
         StepKey.FINAL_STATEMENT: Message("both parties acknowledge the final statement"),
-        StepKey.END: Message("record the end")}
+        StepKey.END: Message("record the end"),
+        StepKey.DATA: Message("erase the member's data once the retrieval window has passed")}
 
 
 def _holdback_message(now: Now) -> Message:

@@ -105,6 +105,10 @@ FUND_RELEASE_BOOKED = "fund.release_booked"
 COMPETITION_SCREENED = "competition.screened"
 COMPETITION_JUSTIFIED = "competition.justified"
 COMPETITION_SETS_CHOSEN = "competition.sets_chosen"
+# A departed member's data erased after its archive's retrieval window (alliance.exits.erasure): the case,
+# the member, the count per kind and the SHA-256 of the targets (ids and keys, never a name). From this
+# entry on, verification checks that nothing erased is stored again (coverage.ErasureKind).
+MEMBER_DATA_ERASED = "member.data_erased"
 
 
 def utc_text(moment: datetime) -> str:

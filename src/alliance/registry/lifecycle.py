@@ -156,6 +156,7 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     events.COMPETITION_SCREENED: W.SCREENING,
     events.COMPETITION_JUSTIFIED: W.SCREENING,
     events.COMPETITION_SETS_CHOSEN: W.SCREENING,
+    events.MEMBER_DATA_ERASED: W.MEMBER_EXIT,
 }
 
 # The states an alliance may be founded in.

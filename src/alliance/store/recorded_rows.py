@@ -99,7 +99,8 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                 exits=_exit_rows(c, alliance_id),
                 fund_releases=_fund_release_rows(c, alliance_id),
                 competition_screenings=_competition_rows(c, alliance_id),
-                competition_set_choices=_competition_set_rows(c, alliance_id))
+                competition_set_choices=_competition_set_rows(c, alliance_id),
+                erasures=_erasure_rows(c, alliance_id))
 
 
 def _competition_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
@@ -230,3 +231,9 @@ def _exit_rows(c: Connection, alliance_id: int) -> dict[str, list[dict[str, Any]
     from alliance.store.exit_repository import ExitRepository
 
     return ExitRepository(c).recorded(alliance_id)
+
+
+def _erasure_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.erasure_repository import ErasureRepository
+
+    return ErasureRepository(c).remaining(alliance_id)

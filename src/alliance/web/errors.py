@@ -217,7 +217,7 @@ EXPLANATIONS = {
                                  "only when the disputes end."),
     "exit_step_not_waivable": N_("This step cannot be waived: the exit is not complete without it."),
     "exit_step_not_by_hand": N_("This step is done by its own action: both parties acknowledging the final "
-                                "statement, or recording the end of membership."),
+                                "statement, recording the end of membership, or erasing the member's data."),
     "exit_days_open": N_("Days through the end date are not settled yet: settle them, then mark the final "
                          "settlement done."),
     "exit_end_not_reached": N_("The end date has not come yet: the end of membership is recorded on or after it."),
@@ -228,6 +228,10 @@ EXPLANATIONS = {
     "exit_statement_fixed": N_("The final statement was acknowledged: the final settlement it rests on stays done."),
     "exit_window_open": N_("The member's archive is still within its retrieval window: the data step is done after "
                            "the window, once what the alliance no longer needs is deleted."),
+    "exit_data_erased": N_("The member's data was erased already: the data step is done, and an erasure is done "
+                           "once."),
+    "exit_member_not_left": N_("The member has not left yet: its data is erased after its membership ends and the "
+                               "archive's retrieval window has passed."),
 }
 # Codes that never reach a page: the command line's own, and the sign-in redirect.
 NOT_ON_PAGES = frozenset({"no_data_directory", "sign_in_required"})

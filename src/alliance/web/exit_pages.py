@@ -5,7 +5,8 @@
 - `/alliances/{code}/exits/{number}`: the case. The coordinator's view is the plan as a checklist
   (step, owner, due date, status, what the plan found), a timeline of the steps' due dates against the
   end date, and the forms to complete or waive a step, enter hand-over, staff and asset items and
-  record the end. The leaving member's view is the same case read-only, with its final statement and
+  record the end; once the member has left and the archive's retrieval window has passed, the button
+  erasing what the alliance no longer needs, with what it erases and what is kept. The leaving member's view is the same case read-only, with its final statement and
   the button acknowledging it (by its admin's own account). Another member gets the 404 page.
 
 A refused form shows the error page with the reason (nothing stored); a done one returns to the case.
@@ -26,7 +27,9 @@ from alliance.core.clock import local_today
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.core.messages import Message
 from alliance.edge.deps import ClockDep, Code, Id, StoreDep, opened_stores
+from alliance.exits import erasure_service
 from alliance.exits import service as exits
+from alliance.exits.erasure import KIND_NAMES
 from alliance.exits.model import (COORDINATOR, ITEM_FIELDS, MEMBER, STATUS_NAMES, STEP_NAMES, SUCCESSOR,
                                   TRIGGER_NAMES, Case, Status, StepKey, Trigger)
 from alliance.exits.rules import parse_status, parse_step
@@ -155,13 +158,17 @@ async def case_page(request: Request, code: Code, number: Id, store: StoreDep, v
                     clock: ClockDep) -> HTMLResponse:
     principal = viewer.principal
 
-    def load() -> tuple[Any, Case, dict[str, Any], list[Any]]:
+    manage = viewer.may(Action.MANAGE_ALLIANCE, code)
+
+    def load() -> tuple[Any, Case, dict[str, Any], list[Any], dict[str, Any] | None]:
         alliance = registry.get_alliance(store, code)
         case = exits.get_case(store, code, number, principal)
         members = [m.code for m in registry.list_members(store, code) if m.code != case.member]
-        return alliance, case, exits.final_statement(store, code, number, principal), members
+        erasure = erasure_service.preview_erasure(store, code, number, clock, principal=principal) \
+            if manage and case.step(StepKey.DATA).status is Status.OPEN else None
+        return alliance, case, exits.final_statement(store, code, number, principal), members, erasure
 
-    alliance, case, statement, members = await run_in_threadpool(load)
+    alliance, case, statement, members, erasure = await run_in_threadpool(load)
     gettext, say = gettext_for(request), say_for(request)
     notice = case.step(StepKey.NOTICE).detail
     rule = RULE_TEXT.get(str(notice.get("rule") or ""))
@@ -169,7 +176,6 @@ async def case_page(request: Request, code: Code, number: Id, store: StoreDep, v
                              "days": notice.get("notice_days", (case.end_date - case.decided_on).days)} \
         if rule else case.basis
     parties = {a.party for a in case.acknowledgements}
-    manage = viewer.may(Action.MANAGE_ALLIANCE, code)
     own_admin = principal.member == case.member and principal.role is Role.MEMBER_ADMIN
     may_ack = case.status == "open" and statement["final"] and (
         (own_admin and MEMBER not in parties) or (principal.role is Role.COORDINATOR and COORDINATOR not in parties))
@@ -183,7 +189,9 @@ async def case_page(request: Request, code: Code, number: Id, store: StoreDep, v
                   items={k: [i for i in case.items if i.step is k] for k in ITEM_FIELDS}, members=members,
                   statuses=[Status.DONE, Status.WAIVED, Status.OPEN, Status.FLAGGED],
                   may_end=manage and case.step(StepKey.END).status is Status.OPEN and case.end_date <= today,
-                  basis_names=BASIS_NAMES, ip_policy=_policy(case, say), Status=Status, StepKey=StepKey)
+                  basis_names=BASIS_NAMES, ip_policy=_policy(case, say), Status=Status, StepKey=StepKey,
+                  erasure=erasure if erasure and erasure["ready"] else None,
+                  erasure_names={k: say(v) for k, v in KIND_NAMES.items()})
 
 
 def _policy(case: Case, say: Any) -> str:
@@ -246,3 +254,16 @@ async def record_end(request: Request, code: Code, number: Id, store: StoreDep, 
                      clock: ClockDep) -> Response:
     return await _act(request, code, number,
                       lambda: exits.record_end(store, code, number, clock, principal=viewer.principal))
+
+
+@router.post("/alliances/{code}/exits/{number}/erase", response_class=HTMLResponse)
+async def erase(request: Request, code: Code, number: Id, store: StoreDep, viewer: PageViewer,
+                clock: ClockDep) -> Response:
+    form = await request.form()
+
+    def act() -> Case:
+        if str(form.get("confirm") or "") != "yes":
+            raise InvalidInput(Message("tick the box to confirm that the member's data is erased"))
+        return erasure_service.erase_member_data(store, code, number, clock, principal=viewer.principal)
+
+    return await _act(request, code, number, act)

@@ -3,8 +3,10 @@ voluntary notice), changes steps, enters items and records the end; the coordina
 read every case, a member's keys only their own member's (another member's case is 404: its raw data
 never shows); the final statement is acknowledged by the member's admin and by the coordinator, each
 by their own account (a member that left keeps this). Refusals are problem+json with a stable code,
-nothing stored: `exit_case_open`, `exit_holdback_required`, `exit_days_open`, `exit_statement_not_final`
-(409), `member_not_found`, `exit_case_not_found` (404), `invalid_input` (422)."""
+nothing stored: `exit_case_open`, `exit_holdback_required`, `exit_days_open`, `exit_statement_not_final`,
+`exit_window_open`, `exit_member_not_left`, `exit_data_erased` (409), `member_not_found`, `exit_case_not_found`
+(404), `invalid_input` (422). After the retrieval window the coordinator erases what the alliance no longer
+needs of the departed member (`.../erasure`: GET says what it would erase, POST does it, once)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from alliance.core.errors import InvalidInput
 from alliance.core.messages import Message
 from alliance.edge.deps import ClockDep, Code, PrincipalDep, StoreDep, opened_stores
 from alliance.edge.problems import PROBLEM_JSON
+from alliance.exits import erasure_service
 from alliance.exits import service as exits
 from alliance.exits.rules import parse_status, parse_step
 from alliance.exits.triggers import parse_trigger
@@ -28,7 +31,8 @@ router = APIRouter(tags=["exits"])
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {PROBLEM_JSON: {}}}
     for code, text in ((403, "not yours to do"), (404, "no such case, member or alliance for this key"),
-                       (409, "a second case, the holdback while disputes run, open days, a closed case"),
+                       (409, "a second case, the holdback while disputes run, open days, a closed case, an "
+                             "erasure before the window or a second one"),
                        (422, "invalid: a trigger, a date, a step, an item"))
 }
 Number = Path(ge=1, le=2_147_483_647)
@@ -136,4 +140,23 @@ async def record_end(code: Code, store: StoreDep, clock: ClockDep, principal: Pr
                      number: int = Number) -> dict[str, Any]:
     """Record that membership ended on the case's end date, once that day has come: the coordinator."""
     case = await run_in_threadpool(lambda: exits.record_end(store, code, number, clock, principal=principal))
+    return exits.as_json(case)
+
+
+@router.get("/alliances/{code}/exits/{number}/erasure", responses=ERRORS)
+def erasure_preview(code: Code, store: StoreDep, clock: ClockDep, principal: PrincipalDep,
+                    number: int = Number) -> dict[str, Any]:
+    """What erasing the departed member's data would do now (counts per kind), and whether it may be
+    done today: the coordinator."""
+    preview = erasure_service.preview_erasure(store, code, number, clock, principal=principal)
+    return {**preview, "refused": None if preview["refused"] is None else str(preview["refused"])}
+
+
+@router.post("/alliances/{code}/exits/{number}/erasure", responses=ERRORS)
+async def erase(code: Code, store: StoreDep, clock: ClockDep, principal: PrincipalDep,
+                number: int = Number) -> dict[str, Any]:
+    """Erase what the alliance no longer needs of the departed member, once its archive's retrieval window
+    has passed (the data step, done by this only): the coordinator, once. Kept by law: untouched."""
+    case = await run_in_threadpool(lambda: erasure_service.erase_member_data(store, code, number, clock,
+                                                                             principal=principal))
     return exits.as_json(case)
