@@ -36,7 +36,7 @@ async def _page(request: Request, store: Any, code: str, viewer: Viewer, *, stat
         return registry.get_alliance(store, code), dissolution.status(store, code, principal=viewer.principal)
 
     alliance, states = await run_in_threadpool(load)
-    return render(request, "dissolution/dissolution.html", status=status, alliance=alliance, section="overview",
+    return render(request, "dissolution/dissolution.html", status=status, alliance=alliance, section="dissolution",
                   states=states, done=done, error=error, form=form or {},
                   may_manage=viewer.may(Action.CHANGE_ALLIANCE, code),
                   may_archive=viewer.may(Action.MANAGE_ALLIANCE, code),
