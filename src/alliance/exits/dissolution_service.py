@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -31,7 +33,9 @@ from alliance.core.errors import Conflict, InvalidInput
 from alliance.core.messages import Message
 from alliance.core.money import Money
 from alliance.exits import funds as fundlib
+from alliance.exits import service as exits
 from alliance.exits.dissolution import Blocker, WindingUp, blockers, winding_up_order
+from alliance.exits.model import Trigger
 from alliance.governance.escalation import RUNNING
 from alliance.ledger import service as ledger
 from alliance.ledger.keys import LedgerKeyLocked
@@ -44,6 +48,7 @@ from alliance.sharing.clauses.exit import FundsOnDissolution
 from alliance.store.database import Store
 from alliance.store.dispute_repository import DisputeRepository
 from alliance.store.fund_release_repository import FundReleaseRepository
+from alliance.store.scope import ALL, request_scope
 from alliance.store.settlement_repository import SettlementRepository
 from alliance.store.stores import Stores
 from alliance.store.unit_of_work import UnitOfWork
@@ -105,6 +110,22 @@ class Finished:
     note: str = ""
 
 
+@contextmanager
+def _scope_of(code: str) -> Iterator[None]:
+    """Work on `code`'s rows: a request confined to the parent (row-level security, store.scope) is
+    confined to the sub-alliance instead while the dissolution works on it, one alliance at a time.
+    The caller was authorised on the parent, whose dissolution covers its sub-alliances (issue 23)."""
+    narrowed = request_scope.get()
+    if narrowed is None or narrowed in (ALL, code):
+        yield
+        return
+    token = request_scope.set(code)
+    try:
+        yield
+    finally:
+        request_scope.reset(token)
+
+
 # -- the order -----------------------------------------------------------------------------------------
 def _order(uow: UnitOfWork, code: str) -> tuple[list[str], dict[str, Alliance]]:
     every = {a.code: a for a in uow.alliances.all()}
@@ -134,8 +155,6 @@ def wind_up(store: Store, alliance_code: str, clock: Clock, *, decided_by: str, 
     proposal calls it (the proposal authorised it). Members with an open case already are skipped
     and listed. Refused, nothing changed: an unknown alliance, another alliance's coordinator, no
     decision named, a state that cannot become dissolving (AllianceNotWritable / TransitionRefused)."""
-    from alliance.exits import service as exits
-    from alliance.exits.model import Trigger
 
     if principal is not None:
         authorize(principal, Action.CHANGE_ALLIANCE, alliance_code)
@@ -148,27 +167,33 @@ def wind_up(store: Store, alliance_code: str, clock: Clock, *, decided_by: str, 
         raise NotDissolving(Message("{alliance} is dissolved already", alliance=alliance_code))
     done: list[WoundUp] = []
     for code in order:  # children first: a sub-alliance's final settlement feeds its parent's
-        alliance = every[code]
-        changed = alliance.status is not AllianceStatus.DISSOLVING
-        if changed:
-            registry.change_status(store, code, AllianceStatus.DISSOLVING, actor, clock, decided_by=decision,
-                                   reason=f"dissolution of {alliance_code}")
-        last = last_trading_day or local_today(clock, alliance.timezone)
-        opened: list[tuple[str, int]] = []
-        skipped: list[tuple[str, int]] = []
-        with store.unit_of_work() as uow:
-            members = uow.members.of_alliance(alliance.id, alliance.code, alliance.currency)
-            existing = {m.code: uow.exits.open_number(alliance.id, m.code) for m in members}
-        for member in members:
-            number = existing[member.code]
-            if number is not None:
-                skipped.append((member.code, number))
-                continue
-            case = exits._open(store, code, member.code, Trigger.DISSOLUTION, max(last, member.joined_on), clock,
-                               actor, None, None, decision, None)
-            opened.append((member.code, case.number))
-        done.append(WoundUp(code, changed, opened, skipped))
+        with _scope_of(code):
+            done.append(_wind_up_one(store, every[code], alliance_code, decision, actor, clock, last_trading_day))
     return done
+
+
+def _wind_up_one(store: Store, alliance: Alliance, root: str, decision: str, actor: str, clock: Clock,
+                 last_trading_day: date | None) -> WoundUp:
+    code = alliance.code
+    changed = alliance.status is not AllianceStatus.DISSOLVING
+    if changed:
+        registry.change_status(store, code, AllianceStatus.DISSOLVING, actor, clock, decided_by=decision,
+                               reason=f"dissolution of {root}")
+    last = last_trading_day or local_today(clock, alliance.timezone)
+    opened: list[tuple[str, int]] = []
+    skipped: list[tuple[str, int]] = []
+    with store.unit_of_work() as uow:
+        members = uow.members.of_alliance(alliance.id, alliance.code, alliance.currency)
+        existing = {m.code: uow.exits.open_number(alliance.id, m.code) for m in members}
+    for member in members:
+        number = existing[member.code]
+        if number is not None:
+            skipped.append((member.code, number))
+            continue
+        case = exits._open(store, code, member.code, Trigger.DISSOLUTION, max(last, member.joined_on), clock,
+                           actor, None, None, decision, None)
+        opened.append((member.code, case.number))
+    return WoundUp(code, changed, opened, skipped)
 
 
 # -- funds ---------------------------------------------------------------------------------------------
@@ -217,7 +242,7 @@ def share_out_funds(store: Store, alliance_code: str, clock: Clock, *, principal
             shares = {} if exit_terms is None else dict(exit_terms.fund_shares)
             balance = found[fund]
             held = balance.balance.minor - sum(r.total_minor for r in pending if r.fund == fund)
-            if held == 0 or (balance.balance.minor == 0 and held <= 0):
+            if held == 0:  # nothing held, or every cent already released (booked or pending)
                 done.append(ScheduledRelease(alliance.code, fund, rule.value, 0, {}, None,
                                              "nothing left to share out"))
                 continue
@@ -236,7 +261,7 @@ def share_out_funds(store: Store, alliance_code: str, clock: Clock, *, principal
 # -- status and finishing ------------------------------------------------------------------------------
 def _facts(uow: UnitOfWork, alliance: Alliance, every: dict[str, Alliance]) -> WindingUp:
     cases = uow.exits.cases(alliance.id, None)
-    dissolution_cases = [c for c in cases if c.trigger.value == "dissolution"]
+    dissolution_cases = [c for c in cases if c.trigger is Trigger.DISSOLUTION]
     last = max((c.end_date for c in dissolution_cases), default=None)
     open_cases = sorted({c.member for c in cases if c.status == "open"})
     closed = uow.settlement.closed(alliance.id)
@@ -274,11 +299,12 @@ def status(store: Store, alliance_code: str, *, principal: Principal | None = No
         if not order:  # dissolved: the alliance alone, nothing left
             alliance = every[alliance_code]
             return [AllianceState(alliance.code, alliance.status.value, _facts(uow, alliance, every), [])]
-        found = []
-        for code in order:
+    found = []
+    for code in order:
+        with _scope_of(code), store.unit_of_work() as uow:
             facts = _facts(uow, every[code], every)
-            found.append(AllianceState(code, every[code].status.value, facts, blockers(facts)))
-        return found
+        found.append(AllianceState(code, every[code].status.value, facts, blockers(facts)))
+    return found
 
 
 def finish(store: Store, alliance_code: str, clock: Clock, *, principal: Principal) -> Finished:
