@@ -6,7 +6,9 @@ another alliance's accounts get 404; the page in English and Chinese with the co
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -76,6 +78,10 @@ def test_the_routes(client: TestClient, store: Store, clock: FrozenClock) -> Non
     assert parent["alliance"] == "parent" and parent["open_exit_cases"] == ["A", "B", "C"]
     assert {b["kind"] for b in parent["blockers"]} >= {"sub_alliance_open", "exit_case_open", "fund_undistributed"}
     problem(client.get(f"{URL}/archive", headers=member), 403, "forbidden")
+    archive = client.get(f"{URL}/archive", headers=coordinator)
+    assert archive.status_code == 200 and archive.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as z:
+        assert {"members/A.zip", "members/B.zip", "members/C.zip", "ledger/entries.jsonl"} <= set(z.namelist())
 
 
 def test_the_page(client: TestClient, store: Store, clock: FrozenClock) -> None:

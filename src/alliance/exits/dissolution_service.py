@@ -35,6 +35,7 @@ from alliance.core.money import Money
 from alliance.exits import funds as fundlib
 from alliance.exits import service as exits
 from alliance.exits.dissolution import Blocker, WindingUp, blockers, winding_up_order
+from alliance.exits.errors import ExitCaseOpen
 from alliance.exits.model import Trigger
 from alliance.governance.escalation import RUNNING
 from alliance.ledger import service as ledger
@@ -190,8 +191,13 @@ def _wind_up_one(store: Store, alliance: Alliance, root: str, decision: str, act
         if number is not None:
             skipped.append((member.code, number))
             continue
-        case = exits._open(store, code, member.code, Trigger.DISSOLUTION, max(last, member.joined_on), clock,
-                           actor, None, None, decision, None)
+        try:
+            case = exits._open(store, code, member.code, Trigger.DISSOLUTION, max(last, member.joined_on), clock,
+                               actor, None, None, decision, None)
+        except ExitCaseOpen:  # opened meanwhile (a second wind_up at the same time): skipped as above
+            with store.unit_of_work() as uow:
+                skipped.append((member.code, uow.exits.open_number(alliance.id, member.code) or 0))
+            continue
         opened.append((member.code, case.number))
     return WoundUp(code, changed, opened, skipped)
 
