@@ -94,6 +94,8 @@ def test_the_page(client: TestClient, store: Store, clock: FrozenClock) -> None:
     assert "5 exit case(s) opened" in started.text
     refused = client.post(f"{page}/finish", data={"csrf_token": token}, headers={"Accept-Language": "en"})
     assert refused.status_code == 409 and "Nothing was changed." in refused.text
+    in_chinese = client.post(f"{page}/finish", data={"csrf_token": token}, headers={"Accept-Language": "zh-CN"})
+    assert in_chinese.status_code == 409 and "A, B, C 的退出案件尚未结案" in in_chinese.text
     zh = client.get(page, headers={"Accept-Language": "zh-CN"}).text
     assert "dissolution-finish" in zh and "dissolution-archive" in zh
     assert "解散" in zh

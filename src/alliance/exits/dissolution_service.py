@@ -326,8 +326,12 @@ def finish(store: Store, alliance_code: str, clock: Clock, *, principal: Princip
         every = {a.code: a for a in uow.alliances.all()}
         found = blockers(_facts(uow, alliance, every))
     if found:
+        # One line per blocker, each said in the reader's language (a Message's parameters are translated).
+        listed = Message("- {item}", item=found[0].what)
+        for b in found[1:]:
+            listed = Message("{first}\n- {item}", first=listed, item=b.what)
         raise DissolutionBlocked(Message("{alliance} cannot be dissolved yet:\n{blockers}", alliance=alliance_code,
-                                         blockers="\n".join(f"- {b.what}" for b in found)), found)
+                                         blockers=listed), found)
     with store.unit_of_work() as uow:
         decided = next((c.decided_by for c in uow.alliances.changes(alliance.id)
                         if c.field == "status" and c.new_value == AllianceStatus.DISSOLVING.value), None)
