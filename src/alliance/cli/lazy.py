@@ -105,6 +105,9 @@ COMMANDS: dict[str, Entry] = {
     "exit": Entry("alliance.cli.exits:app",
                   "Exit cases: open one from its trigger, follow its steps, enter hand-over, staff and asset items, "
                   "acknowledge the final statement, record the end."),
+    "dissolution": Entry("alliance.cli.dissolution:app",
+                         "Dissolve an alliance and its sub-alliances: start the winding-up, share out the funds, see "
+                         "what is left, finish it, download its archive."),
 }
 
 

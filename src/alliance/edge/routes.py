@@ -494,6 +494,18 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     # accounts, a departed member's included, the coordinator, the auditor; another member's: 404).
     ("GET", "/api/v1/alliances/{code}/members/{member}/archive"): Action.READ_MEMBER_DATA,
     ("GET", "/alliances/{code}/members/{member}/archive"): Action.READ_MEMBER_DATA,
+    # -- dissolution (exits.dissolution_service): every role of the alliance reads the status; the
+    # coordinator starts it, shares out the funds, finishes it and downloads the whole archive.
+    ("GET", "/api/v1/alliances/{code}/dissolution"): Action.READ_DIRECTORY,
+    ("POST", "/api/v1/alliances/{code}/dissolution"): Action.CHANGE_ALLIANCE,
+    ("POST", "/api/v1/alliances/{code}/dissolution/funds"): Action.CHANGE_ALLIANCE,
+    ("POST", "/api/v1/alliances/{code}/dissolution/finish"): Action.CHANGE_ALLIANCE,
+    ("GET", "/api/v1/alliances/{code}/dissolution/archive"): Action.MANAGE_ALLIANCE,
+    ("GET", "/alliances/{code}/dissolution"): Action.READ_DIRECTORY,
+    ("POST", "/alliances/{code}/dissolution/start"): Action.CHANGE_ALLIANCE,
+    ("POST", "/alliances/{code}/dissolution/funds"): Action.CHANGE_ALLIANCE,
+    ("POST", "/alliances/{code}/dissolution/finish"): Action.CHANGE_ALLIANCE,
+    ("GET", "/alliances/{code}/dissolution/archive"): Action.MANAGE_ALLIANCE,
 }
 
 # Signing for a member may be done under its power of attorney (the other acts for a member not);

@@ -24,6 +24,7 @@ class Trigger(StrEnum):
     BREACH = "breach"                        # a breach not cured in its cure period
     CHANGE_OF_CONTROL = "change_of_control"  # the member changed hands
     INSOLVENCY = "insolvency"                # the member is insolvent
+    DISSOLUTION = "dissolution"              # the alliance itself is wound up (exits.dissolution_service)
 
 
 class StepKey(StrEnum):
@@ -76,6 +77,7 @@ TRIGGER_NAMES: dict[Trigger, Message] = {
     Trigger.BREACH: Message("breach not cured in its cure period"),
     Trigger.CHANGE_OF_CONTROL: Message("change of control"),
     Trigger.INSOLVENCY: Message("insolvency"),
+    Trigger.DISSOLUTION: Message("dissolution of the alliance"),
 }
 STEP_NAMES: dict[StepKey, Message] = {
     StepKey.NOTICE: Message("Notice and the date membership ends"),

@@ -190,6 +190,10 @@ def _agreements(f: Facts) -> Step:
     # (exits.service._propose_without, through sharing.leaving_service): the step then lists them.
     named = [{"agreement": a.code, "version": a.version, "parties": list(a.parties), "surviving": list(a.surviving)}
              for a in f.agreements]
+    if f.trigger is Trigger.DISSOLUTION:
+        # No version without the member is proposed: the agreements end with the alliance itself.
+        return Step(StepKey.AGREEMENTS, COORDINATOR, f.end.day, Status.DONE,
+                    N_("the agreements end with the alliance's dissolution"), {"agreements": named})
     if not named:
         return Step(StepKey.AGREEMENTS, COORDINATOR, f.end.day, Status.DONE, N_("no agreement in force names the member"),
                     {"agreements": []})

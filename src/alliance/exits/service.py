@@ -139,7 +139,7 @@ def _propose_without(store: Store, alliance_code: str, case: Case, actor: str, c
     (the coordinator proposes those by hand); the other members keep working under the versions in
     force meanwhile. Each proposal is its own transaction: one refused leaves the others proposed."""
     step = case.step(StepKey.AGREEMENTS)
-    if step.status in FINISHED:
+    if step.status in FINISHED or case.trigger is Trigger.DISSOLUTION:  # agreements end with the alliance
         return case
     proposals = leaving_service.propose_versions_without(store, alliance_code, case.member, case.end_date, actor,
                                                          clock)

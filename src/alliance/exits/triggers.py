@@ -78,6 +78,13 @@ def _control(decided_on: date, t: Terms) -> EndDate:
                    "control")
 
 
+def _dissolution(decided_on: date, t: Terms) -> EndDate:
+    # The dissolution service opens the case on the alliance's last trading day (its `decided_on`):
+    # membership ends with the alliance's trade, whatever notice the agreements ask of a member.
+    return EndDate(decided_on, f"the alliance is dissolved; its last trading day is {decided_on.isoformat()}",
+                   "dissolution")
+
+
 @dataclass(frozen=True, slots=True)
 class TriggerSpec:
     trigger: Trigger
@@ -94,6 +101,7 @@ TRIGGERS: Mapping[Trigger, TriggerSpec] = {spec.trigger: spec for spec in (
     TriggerSpec(Trigger.BREACH, _breach, False, False),
     TriggerSpec(Trigger.CHANGE_OF_CONTROL, _control, False, False),
     TriggerSpec(Trigger.INSOLVENCY, _decision, False, False),
+    TriggerSpec(Trigger.DISSOLUTION, _dissolution, True, False),
 )}
 
 

@@ -161,6 +161,15 @@ class SettlementRepository:
             for r in self._c.execute(query)
         ]
 
+    def postings(self, alliance_id: int) -> list[tuple[int, str, str, str, int]]:
+        """(run id, agreement, rule id, account, amount in minor units) of every statement line of every
+        closed day, for the funds' balances at dissolution (exits.funds)."""
+        rows = self._c.execute(
+            select(statement_lines.c.run_id, statement_lines.c.agreement, statement_lines.c.rule_id,
+                   statement_lines.c.account, statement_lines.c.amount_minor)
+            .where(statement_lines.c.alliance_id == alliance_id).order_by(statement_lines.c.id))
+        return [(int(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4])) for r in rows]
+
     def account_totals(self, alliance_id: int, first: date, last: date) -> list[tuple[date, str, int, int]]:
         """(day, account, net amount in minor units, statement lines) of every closed day in [first, last]."""
         rows = self._c.execute(

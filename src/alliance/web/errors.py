@@ -42,6 +42,11 @@ EXPLANATIONS = {
     "fund_release_not_as_recorded": N_("A fund's release was changed after it was recorded; the day stays open until "
                                        "it is restored."),
     "fund_not_distributable": N_("A fund cannot be shared out as the exit clause says; the reason is below."),
+    "dissolution_blocked": N_("The alliance cannot be dissolved yet: everything listed below is done first (exit "
+                              "cases closed, days settled, funds shared out and booked, disputes ended, "
+                              "sub-alliances dissolved). Nothing was changed."),
+    "dissolution_not_started": N_("The alliance is not being dissolved (or is dissolved already): start the "
+                                  "winding-up first, by a dissolve proposal or the coordinator naming the decision."),
     "alliance_tree_cycle": N_("The alliances' parents form a cycle; the registry must be corrected first."),
     "alliance_not_found": N_("There is no such alliance, or it is not yours to see."),
     "member_not_found": N_("There is no such member in this alliance."),

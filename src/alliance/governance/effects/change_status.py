@@ -48,3 +48,12 @@ class Dissolve(ChangeStatus):
 
     def target(self, params: Mapping[str, Any]) -> str:
         return AllianceStatus.DISSOLVING.value
+
+    def apply(self, ctx: EffectContext, params: Mapping[str, Any]) -> Message:
+        # The dissolution winds up the sub-alliances too and opens every member's exit case
+        # (exits.dissolution_service); imported here as exclude_member does (exits reads governance).
+        from alliance.exits import dissolution_service
+
+        dissolution_service.wind_up(ctx.store, ctx.alliance.code, ctx.clock, decided_by=ctx.reference,
+                                    actor=ctx.actor)
+        return Message("the alliance is now {state}", state=lifecycle.STATE_NAMES[AllianceStatus.DISSOLVING])
