@@ -87,6 +87,8 @@ def test_bad_input_is_refused_with_nothing_stored(store: Store, facts: FactStore
         exits.open_case(store, CODE, "M1", Trigger.BREACH, D1, at(12, 2), principal=M1_ADMIN)
     with pytest.raises(ExitCaseNotFound.__mro__[1]):  # another member's notice: not there for it (404)
         exits.open_case(store, CODE, "M1", Trigger.VOLUNTARY, D1, at(12, 2), principal=M2_ADMIN)
+    with pytest.raises(InvalidInput, match="opened by the dissolution itself"):
+        exits.open_case(store, CODE, "M1", Trigger.DISSOLUTION, D1, at(12, 2), principal=COORDINATOR)
     assert _counts(store) == before
     number = exits.open_case(store, CODE, "M1", Trigger.VOLUNTARY, D1, at(12, 2), principal=M1_ADMIN).number
     with pytest.raises(EndNotReached):

@@ -56,6 +56,9 @@ def open_case(store: Store, alliance_code: str, member: str, trigger: Trigger, d
     recorded in the ledger. `facts` (a FactStore), when given, suggests the member's recent orders for
     the hand-over. Refused, nothing stored: a second open case (ExitCaseOpen), an unknown member, a
     member that left, a day before it joined, a trigger that gives no end date."""
+    if trigger is Trigger.DISSOLUTION:  # opened for every member at once by the alliance's winding-up
+        raise InvalidInput(Message("an exit case for a dissolution is opened by the dissolution itself (alliance "
+                                   "dissolution start), for every member at once"))
     if trigger is Trigger.VOLUNTARY and principal.member is not None:
         authorize(principal, Action.ACT_FOR_MEMBER, alliance_code, member)
     else:

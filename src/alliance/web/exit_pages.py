@@ -121,7 +121,8 @@ async def cases_page(request: Request, code: Code, store: StoreDep, viewer: Page
     may_open_any = viewer.may(Action.MANAGE_ALLIANCE, code)
     may_give_notice = principal.member is not None and principal.role is Role.MEMBER_ADMIN and viewer.may(
         Action.ACT_FOR_MEMBER, code, principal.member)
-    triggers = list(Trigger) if may_open_any else [Trigger.VOLUNTARY]
+    # A dissolution opens every member's case itself (exits.dissolution_service): not a choice here.
+    triggers = [t for t in Trigger if t is not Trigger.DISSOLUTION] if may_open_any else [Trigger.VOLUNTARY]
     return render(request, "exits/list.html", alliance=alliance, section="exits", cases=cases, members=members,
                   may_open=may_open_any or may_give_notice, triggers=triggers, trigger_names=TRIGGER_NAMES,
                   today=local_today(clock, alliance.timezone).isoformat())
