@@ -59,7 +59,13 @@ def _counts(store: Store) -> tuple[int, ...]:
 
 def _close_cases(store: Store, code: str, coordinator: Principal) -> None:
     """Every dissolution case of `code` through to closed: the settlement done, the statement
-    acknowledged by both parties, the end recorded, every other step done or waived."""
+    acknowledged by both parties, the end recorded, the member's data erased once its retrieval window
+    has passed, every other step done or waived."""
+    from datetime import timedelta
+
+    from alliance.exits import erasure_service
+
+    after_window = FrozenClock(NOW.now() + timedelta(days=31))
     for listed in exits.list_cases(store, code, coordinator):
         number = listed.number
         exits.change_step(store, code, number, StepKey.SETTLEMENT, Status.DONE, "", NOW, principal=coordinator)
@@ -67,6 +73,7 @@ def _close_cases(store: Store, code: str, coordinator: Principal) -> None:
                           principal=Principal("adm", Role.MEMBER_ADMIN, code, listed.member))
         exits.acknowledge(store, code, number, NOW, principal=coordinator)
         exits.record_end(store, code, number, NOW, principal=coordinator)
+        erasure_service.erase_member_data(store, code, number, after_window, principal=coordinator)
         case = exits.get_case(store, code, number, coordinator)
         for step in case.steps:
             if step.status not in FINISHED and case.status == "open":

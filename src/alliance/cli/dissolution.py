@@ -7,7 +7,7 @@ decision (`--decided-by`)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -46,17 +46,6 @@ def _principal(store: object, as_user: str | None, alliance: str, clock: SystemC
     return user_principal(store, as_user, alliance, clock)  # type: ignore[arg-type]
 
 
-def state_json(state: Any) -> dict[str, Any]:
-    f = state.facts
-    return {"alliance": state.alliance, "status": state.status, "last_trading_day": f.last_trading_day.isoformat(),
-            "open_exit_cases": list(f.open_exit_cases),
-            "last_settled_day": None if f.last_settled_day is None else f.last_settled_day.isoformat(),
-            "unsettled_days": [d.isoformat() for d in f.unsettled_days],
-            "undistributed_funds": dict(f.undistributed_funds), "open_disputes": list(f.open_disputes),
-            "open_sub_alliances": list(f.open_sub_alliances),
-            "blockers": [{"kind": b.kind.value, "what": str(b.what)} for b in state.blockers]}
-
-
 @app.command("start")
 @fails_cleanly
 def start(
@@ -89,7 +78,7 @@ def status(alliance: AllianceArg, fmt: FormatOpt = OutputFormat.TABLE, as_user: 
     """The winding-up order and what still stands between each alliance and dissolved."""
     store, clock = open_store(), SystemClock()
     states = dissolution.status(store, alliance, principal=_principal(store, as_user, alliance, clock))
-    docs = [state_json(s) for s in states]
+    docs = [s.as_json() for s in states]
     emit(fmt, ["alliance", "status", "last_trading_day", "blockers"],
          [[d["alliance"], d["status"], d["last_trading_day"],
            "; ".join(b["what"] for b in d["blockers"]) or "nothing left: it can be finished"] for d in docs],

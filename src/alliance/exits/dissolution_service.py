@@ -103,6 +103,17 @@ class AllianceState:
     facts: WindingUp
     blockers: list[Blocker]
 
+    def as_json(self) -> dict[str, Any]:
+        """The state as the API and `alliance dissolution status --format json` give it."""
+        f = self.facts
+        return {"alliance": self.alliance, "status": self.status, "last_trading_day": f.last_trading_day.isoformat(),
+                "open_exit_cases": list(f.open_exit_cases),
+                "last_settled_day": None if f.last_settled_day is None else f.last_settled_day.isoformat(),
+                "unsettled_days": [d.isoformat() for d in f.unsettled_days],
+                "undistributed_funds": dict(f.undistributed_funds), "open_disputes": list(f.open_disputes),
+                "open_sub_alliances": list(f.open_sub_alliances),
+                "blockers": [{"kind": b.kind.value, "what": str(b.what)} for b in self.blockers]}
+
 
 @dataclass(frozen=True, slots=True)
 class Finished:

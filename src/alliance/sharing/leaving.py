@@ -28,6 +28,7 @@ membership, which the exit case says.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -106,29 +107,30 @@ def _rule(rule: RuleDraft, member: str, changes: list[Change]) -> RuleDraft | No
         select[key] = ", ".join(rest)
         changes.append(Change(where, Message("{member} removed from its selection ({key})", member=member, key=key)))
     kind_form = KIND_FORMS.get(rule.kind)
-    values = dict(rule.values)
-    for f in kind_form.fields if kind_form else ():
-        if f.key not in values:
-            continue
-        outcome = _field(f, values[f.key], member, where, changes)
-        if outcome is _DROP:
-            return None
-        values[f.key] = outcome
-    return replace(rule, select=select, values=values)
+    values = _fields(kind_form.fields if kind_form else (), rule.values, member, where, changes)
+    return None if values is None else replace(rule, select=select, values=values)
 
 
 def _clause(clause: ClauseDraft, member: str, changes: list[Change]) -> ClauseDraft | None:
     where = f"clause {clause.kind!r}"
     spec = CLAUSE_KINDS.get(ClauseKind(clause.kind)) if clause.kind in {k.value for k in ClauseKind} else None
-    values = dict(clause.values)
-    for f in spec.fields if spec else ():
+    values = _fields(spec.fields if spec else (), clause.values, member, where, changes)
+    return None if values is None else replace(clause, values=values)
+
+
+def _fields(fields: Sequence[FormField], typed: Mapping[str, object], member: str, where: str,
+            changes: list[Change]) -> dict[str, object] | None:
+    """A rule's or clause's typed values without `member`, field by field; None when one field
+    cannot stand without it (the rule or clause is then left out)."""
+    values = dict(typed)
+    for f in fields:
         if f.key not in values:
             continue
         outcome = _field(f, values[f.key], member, where, changes)
         if outcome is _DROP:
             return None
         values[f.key] = outcome
-    return replace(clause, values=values)
+    return values
 
 
 class _Drop:

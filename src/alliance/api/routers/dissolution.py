@@ -42,22 +42,11 @@ class StartIn(Body):
                                          description="The last trading day, YYYY-MM-DD (default: today).")
 
 
-def state_json(state: Any) -> dict[str, Any]:
-    f = state.facts
-    return {"alliance": state.alliance, "status": state.status, "last_trading_day": f.last_trading_day.isoformat(),
-            "open_exit_cases": list(f.open_exit_cases),
-            "last_settled_day": None if f.last_settled_day is None else f.last_settled_day.isoformat(),
-            "unsettled_days": [d.isoformat() for d in f.unsettled_days],
-            "undistributed_funds": dict(f.undistributed_funds), "open_disputes": list(f.open_disputes),
-            "open_sub_alliances": list(f.open_sub_alliances),
-            "blockers": [{"kind": b.kind.value, "what": str(b.what)} for b in state.blockers]}
-
-
 @router.get("/alliances/{code}/dissolution", responses=ERRORS)
 def status(code: Code, store: StoreDep, principal: PrincipalDep) -> dict[str, Any]:
     """The winding-up order (sub-alliances first) and, for each alliance, what still stands between it
     and dissolved."""
-    return {"alliance": code, "order": [state_json(s) for s in dissolution.status(store, code, principal=principal)]}
+    return {"alliance": code, "order": [s.as_json() for s in dissolution.status(store, code, principal=principal)]}
 
 
 @router.post("/alliances/{code}/dissolution", responses=ERRORS)
