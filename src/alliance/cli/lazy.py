@@ -104,7 +104,8 @@ COMMANDS: dict[str, Entry] = {
     "archive": Entry("alliance.cli.archive:app", "A member's data archive: export it, verify it offline."),
     "exit": Entry("alliance.cli.exits:app",
                   "Exit cases: open one from its trigger, follow its steps, enter hand-over, staff and asset items, "
-                  "acknowledge the final statement, record the end."),
+                  "acknowledge the final statement, record the end, erase the departed member's data after the "
+                  "window."),
     "dissolution": Entry("alliance.cli.dissolution:app",
                          "Dissolve an alliance and its sub-alliances: start the winding-up, share out the funds, see "
                          "what is left, finish it, download its archive."),
