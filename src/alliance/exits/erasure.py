@@ -152,6 +152,7 @@ def plan(inputs: Inputs) -> Erasure:
     """What erasing `inputs` does. Already erased parts (a pseudonymised account, a revoked key without
     its secret, an empty contact field) are not planned again."""
     targets: list[tuple[str, str]] = []
+    rows: dict[tuple[str, str], int] = {}  # a target that stands for several rows (a view's access log)
     names: dict[str, str] = {}
     for a in sorted(inputs.accounts, key=lambda a: a.user_id):
         if a.other_roles:
@@ -169,15 +170,17 @@ def plan(inputs: Inputs) -> Erasure:
         if not v.revoked:
             targets.append(("shared_views", str(v.view_id)))
         if v.log_rows:
-            targets.append(("view_logs_deleted", f"{v.view_id}x{v.log_rows}"))
+            target = ("view_logs_deleted", f"{v.view_id}x{v.log_rows}")
+            targets.append(target)
+            rows[target] = v.log_rows
     targets += [("log_names_pseudonymised", f"{table}:{row}") for table, row, text in sorted(inputs.named_in_logs)
                 if renamed(text, names) != text]
     targets += [("webhooks", str(w)) for w in sorted(inputs.webhooks)]
     targets += [("contact_fields", name) for name in CONTACT_FIELDS if inputs.contact.get(name)]
     targets += [("staff_names", f"{case}.{n}") for case, n, person in sorted(inputs.staff) if not is_pseudonym(person)]
     counts = {kind: 0 for kind in KINDS}
-    for kind, key in targets:
-        counts[kind] += int(key.split("x")[1]) if kind == "view_logs_deleted" else 1
+    for target in targets:
+        counts[target[0]] += rows.get(target, 1)
     return Erasure(inputs.member, tuple(targets), counts, names)
 
 

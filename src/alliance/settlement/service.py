@@ -36,7 +36,7 @@ from alliance.settlement.journal import Entry, FxEntry, JournalEntry, PayoutEntr
 from alliance.settlement.payout_service import journal_payouts
 from alliance.settlement.fx.conversion import convert
 from alliance.settlement.as_signed import AgreementNotAsSigned
-from alliance.settlement.bookings import BOOKINGS, RULINGS, BookingContext
+from alliance.settlement.bookings import BOOKINGS, BookingContext
 from alliance.settlement.service_corrections import CorrectionAlreadyBooked
 from alliance.settlement.schedule import due_days, next_day
 from alliance.settlement.unshared import UnsharedDay, unshared_reason
@@ -286,7 +286,7 @@ def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clo
             if kind.mark_booked(uow, alliance.id, items, day) != len(items):
                 raise CorrectionAlreadyBooked(Message("another settlement run booked {what} first; {day} stays open: "
                                                       "settle it again", what=kind.raced, day=day))
-        booked = [RULINGS.reference(c) for kind, items in pending if kind is RULINGS for c in items]
+        booked = [found for kind, items in pending for item in items if (found := kind.listed(item)) is not None]
         ledger.record_many(uow, alliance.id, alliance.code, actor, clock.now(), [(events.DAY_SETTLED, {
             "day": day.isoformat(), "lines": lines_today, "late_lines": sum(late.values()), "agreements": applied,
             "statements_sha256": ledger.digest(statement),

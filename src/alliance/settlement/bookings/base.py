@@ -44,3 +44,7 @@ class Booking(ABC):
     @abstractmethod
     def booked_event(self, item: Any, day: date) -> tuple[str, dict[str, Any]]:
         """The ledger entry saying the item was booked on `day`."""
+
+    def listed(self, item: Any) -> tuple[int, str] | None:
+        """How the run's result lists the item ((id, reference)), if it lists it at all."""
+        return None

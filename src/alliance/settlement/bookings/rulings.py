@@ -31,7 +31,6 @@ class RulingCorrections(Booking):
         return events.CORRECTION_BOOKED, {"correction": item.id, "dispute": item.dispute_number,
                                           "ruling": item.ruling_ref, "day": day.isoformat()}
 
-    @staticmethod
-    def reference(item: StoredCorrection) -> tuple[int, str]:
-        """(correction id, "dispute 3, ruling proposal 12"), as a run's result lists it."""
+    def listed(self, item: StoredCorrection) -> tuple[int, str]:
+        """(correction id, "dispute 3, ruling proposal 12"): a run's result lists the corrections it booked."""
         return item.id, correcting.reference(item.dispute_number, item.ruling_ref)
