@@ -309,6 +309,9 @@ settlement_runs = Table(
     # Why a day with order lines closed with nothing shared (e.g. "no_agreement_in_force"), which
     # whoever settled it confirmed; NULL: the day's lines were shared (or it had none).
     Column("unshared_reason", String(40), nullable=True),
+    # Each account's salt of the day's per-member commitment (ledger/statement_commitment.py);
+    # NULL: settled before runs kept them.
+    Column("member_salts", JSON, nullable=True),
     UniqueConstraint("alliance_id", "day", name="uq_settlement_runs_alliance_day"),
 )
 
