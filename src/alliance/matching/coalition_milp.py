@@ -1,0 +1,148 @@
+"""The coalition as integer programmes, solved exactly by HiGHS through scipy.optimize.milp. Pure.
+
+Variables: x_c in {0, 1} per allowed candidate (1 = a partner); for the partial cover also
+y_n in [0, 1] per need (how much of it counts as covered). Constraints common to all:
+    sum_c x_c <= k;  x_c = 1 for a must-include;  sum_{c in region r} x_c <= 1 per region r
+    (with the one-per-region rule; region-less candidates are free).
+Full cover: sum_c cover[c, n] x_c >= 1 - COVER_TOLERANCE / 2 for every need (half the tolerance,
+so that HiGHS's own feasibility tolerance of 1e-7 still leaves the coalition covered by our rule).
+
+Tie-breaks are a second programme over the first one's optimum, never a weighted sum with the
+first objective (cost sums can be large; a small secondary term would drown in their rounding):
+- cheapest cover: (1) min cost; (2) with cost <= that minimum, max total coverage
+  sum_c x_c * sum_n w_n cover[c, n] (spare capacity), plus a bonus for earlier codes that is
+  worth a millionth of the total weight per candidate at most;
+- best partial cover: (1) max sum_n w_n y_n, y_n <= sum_c cover[c, n] x_c; (2) with coverage held
+  within a billionth of the total weight of that maximum, min cost plus a penalty for later codes
+  below one cost unit in all.
+Costs are integers here when exact (coalition_problem._objective), so cost comparisons are exact.
+mip_rel_gap is 0: HiGHS stops at proven optimality (its absolute gap, 1e-6, is below every unit
+that matters in these objectives).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+import time
+
+import numpy as np
+
+from alliance.matching.coalition_problem import COVER_TOLERANCE, Instance
+
+COVERAGE_UNIT = 1e6  # the full weight of all needs, in the tie-break programmes' objective units
+PARTIAL_SLACK = 1e-9  # coverage within this share of the total weight of the maximum counts as equal
+
+
+class Status(StrEnum):
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"  # a coalition, not proven optimal (time limit)
+    INFEASIBLE = "infeasible"  # proven: no coalition meets the constraints
+    UNKNOWN = "unknown"  # time limit (or solver failure) before any coalition was found
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    status: Status
+    chosen: tuple[int, ...] = ()  # indexes into the instance, ascending (= code order)
+    detail: str = ""  # HiGHS's message when not optimal
+
+
+def cheapest_cover(instance: Instance, time_limit: float) -> Found:
+    """The least-cost coalition covering every need within the constraints (tie-breaks above)."""
+    deadline = time.monotonic() + time_limit
+    cover_rows = _rows(instance.cover.T, 1.0 - COVER_TOLERANCE / 2, np.inf)
+    first = _solve(instance, instance.objective, [cover_rows], deadline, with_k=True)
+    if first.status not in (Status.OPTIMAL,):
+        return first
+    best = float(instance.objective[list(first.chosen)].sum())
+    bound = best + 0.5 if instance.exact_objective else best * (1 + 1e-12) + 1e-12
+    cost_row = _rows(instance.objective[None, :], -np.inf, bound)
+    spare = instance.cover @ instance.weights * (COVERAGE_UNIT / instance.weights.sum())
+    earlier = (instance.size - np.arange(instance.size)) / instance.size  # in (0, 1]
+    second = _solve(instance, -(spare + earlier), [cover_rows, cost_row], deadline, with_k=True)
+    if second.status in (Status.OPTIMAL, Status.FEASIBLE):
+        return Found(Status.OPTIMAL, second.chosen)  # cost optimal either way (held by the cost row)
+    return first
+
+
+def best_partial(instance: Instance, time_limit: float) -> Found:
+    """The coalition within the constraints covering the most weight (a need counts at most once),
+    then the cheapest, then the earliest codes."""
+    deadline = time.monotonic() + time_limit
+    m, n_needs = instance.size, len(instance.needs)
+    unit = COVERAGE_UNIT / instance.weights.sum()
+    # y_n - sum_c cover[c, n] x_c <= 0
+    link = _rows(np.hstack([-instance.cover.T, np.eye(n_needs)]), -np.inf, 0.0)
+    first = _solve(instance, np.r_[np.zeros(m), -instance.weights * unit], [link], deadline, with_k=True, extra=n_needs)
+    if first.status is not Status.OPTIMAL:
+        return first
+    reached = float(instance.weights @ _y(instance, first.chosen)) * unit
+    hold = _rows(np.r_[np.zeros(m), instance.weights * unit][None, :], reached - PARTIAL_SLACK * COVERAGE_UNIT, np.inf)
+    later = np.arange(m) / (m * (instance.k + 1))  # all of a coalition's together below 1
+    cost = instance.objective
+    if not instance.exact_objective:  # float costs: scaled to at most 1, the code penalty far below them
+        cost, later = cost / max(1e-300, float(cost.max())), later * 1e-9
+    second = _solve(instance, np.r_[cost + later, np.zeros(n_needs)], [link, hold], deadline, with_k=True,
+                    extra=n_needs)
+    if second.status in (Status.OPTIMAL, Status.FEASIBLE):
+        return Found(Status.OPTIMAL, second.chosen)
+    return first
+
+
+def fewest_partners(instance: Instance, time_limit: float) -> Found:
+    """The fewest partners covering every need within the constraints, ignoring k."""
+    deadline = time.monotonic() + time_limit
+    cover_rows = _rows(instance.cover.T, 1.0 - COVER_TOLERANCE / 2, np.inf)
+    return _solve(instance, np.ones(instance.size), [cover_rows], deadline, with_k=False)
+
+
+def _y(instance: Instance, chosen: tuple[int, ...]) -> np.ndarray:
+    return np.minimum(1.0, instance.cover[list(chosen)].sum(axis=0))
+
+
+def _rows(a: np.ndarray, lower: float, upper: float | np.ndarray) -> tuple[np.ndarray, float, float | np.ndarray]:
+    return (np.atleast_2d(a), lower, upper)
+
+
+def _solve(instance: Instance, objective: np.ndarray, rows: list[tuple[np.ndarray, float, object]],
+           deadline: float, *, with_k: bool, extra: int = 0) -> Found:
+    # SciPy is imported here, by the first programme: importing it costs a third of a second, which
+    # whatever merely imports matching (the CLI, the web app) should not pay.
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_matrix, hstack, vstack
+
+    m = instance.size
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        return Found(Status.UNKNOWN, detail="time limit reached")
+    blocks: list[LinearConstraint] = []
+    for a, low, high in rows:
+        blocks.append(LinearConstraint(csr_matrix(a if a.shape[1] == m + extra else np.hstack(
+            [a, np.zeros((a.shape[0], extra))])), low, high))
+    structural = []
+    if with_k:
+        structural.append(csr_matrix(np.ones((1, m))))
+    upper = [float(instance.k)] if with_k else []
+    regions = instance.regions
+    if (regions >= 0).any():
+        used = np.unique(regions[regions >= 0])
+        cols = np.flatnonzero(regions >= 0)
+        index = np.searchsorted(used, regions[cols])
+        structural.append(csr_matrix((np.ones(len(cols)), (index, cols)), shape=(len(used), m)))
+        upper += [1.0] * len(used)
+    if structural:
+        a = vstack(structural)
+        if extra:
+            a = hstack([a, csr_matrix((a.shape[0], extra))])
+        blocks.append(LinearConstraint(a.tocsr(), -np.inf, np.array(upper)))
+    lower = np.r_[instance.forced.astype(np.float64), np.zeros(extra)]
+    integrality = np.r_[np.ones(m), np.zeros(extra)]
+    result = milp(objective, integrality=integrality, bounds=Bounds(lower, np.ones(m + extra)), constraints=blocks,
+                  options={"time_limit": remaining, "mip_rel_gap": 0.0})
+    if result.status == 2:
+        return Found(Status.INFEASIBLE, detail=str(result.message))
+    if result.x is None:
+        return Found(Status.UNKNOWN, detail=str(result.message))
+    chosen = tuple(int(i) for i in np.flatnonzero(result.x[:m] > 0.5))
+    return Found(Status.OPTIMAL if result.status == 0 else Status.FEASIBLE, chosen, str(result.message))
