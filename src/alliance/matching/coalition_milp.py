@@ -7,14 +7,15 @@ y_n in [0, 1] per need (how much of it counts as covered). Constraints common to
 Full cover: sum_c cover[c, n] x_c >= 1 - COVER_TOLERANCE / 2 for every need (half the tolerance,
 so that HiGHS's own feasibility tolerance of 1e-7 still leaves the coalition covered by our rule).
 
-Tie-breaks are a second programme over the first one's optimum, never a weighted sum with the
-first objective (cost sums can be large; a small secondary term would drown in their rounding):
+The cheapest cover's tie-break is a second programme over the first one's optimum, never a
+weighted sum with the first objective (cost sums can be large; a small secondary term would drown
+in their rounding):
 - cheapest cover: (1) min cost; (2) with cost <= that minimum, max total coverage
   sum_c x_c * sum_n w_n cover[c, n] (spare capacity), plus a bonus for earlier codes that is
   worth a millionth of the total weight per candidate at most;
-- best partial cover: (1) max sum_n w_n y_n, y_n <= sum_c cover[c, n] x_c; (2) with coverage held
-  within a billionth of the total weight of that maximum, min cost plus a penalty for later codes
-  below one cost unit in all.
+- best partial cover: max sum_n w_n y_n, y_n <= sum_c cover[c, n] x_c; then the partners that add
+  no covered weight leave (`_trimmed`), so the partial coalition is the most covering one HiGHS
+  finds, without idle members, but not necessarily the cheapest among equally covering ones.
 Costs are integers here when exact (coalition_problem._objective), so cost comparisons are exact.
 mip_rel_gap is 0: HiGHS stops at proven optimality (its absolute gap, 1e-6, is below every unit
 that matters in these objectives).
@@ -31,7 +32,6 @@ import numpy as np
 from alliance.matching.coalition_problem import COVER_TOLERANCE, Instance
 
 COVERAGE_UNIT = 1e6  # the full weight of all needs, in the tie-break programmes' objective units
-PARTIAL_SLACK = 1e-9  # coverage within this share of the total weight of the maximum counts as equal
 
 
 class Status(StrEnum):
@@ -58,7 +58,7 @@ def cheapest_cover(instance: Instance, time_limit: float) -> Found:
     best = float(instance.objective[list(first.chosen)].sum())
     bound = best + 0.5 if instance.exact_objective else best * (1 + 1e-12) + 1e-12
     cost_row = _rows(instance.objective[None, :], -np.inf, bound)
-    spare = instance.cover @ instance.weights * (COVERAGE_UNIT / instance.weights.sum())
+    spare = instance.cover @ instance.weights * (COVERAGE_UNIT / (float(instance.weights.sum()) or 1.0))
     earlier = (instance.size - np.arange(instance.size)) / instance.size  # in (0, 1]
     second = _solve(instance, -(spare + earlier), [cover_rows, cost_row], deadline, with_k=True)
     if second.status in (Status.OPTIMAL, Status.FEASIBLE):
@@ -68,26 +68,29 @@ def cheapest_cover(instance: Instance, time_limit: float) -> Found:
 
 def best_partial(instance: Instance, time_limit: float) -> Found:
     """The coalition within the constraints covering the most weight (a need counts at most once),
-    then the cheapest, then the earliest codes."""
+    without partners that add nothing (module docstring)."""
     deadline = time.monotonic() + time_limit
     m, n_needs = instance.size, len(instance.needs)
-    unit = COVERAGE_UNIT / instance.weights.sum()
+    unit = COVERAGE_UNIT / (float(instance.weights.sum()) or 1.0)
     # y_n - sum_c cover[c, n] x_c <= 0
     link = _rows(np.hstack([-instance.cover.T, np.eye(n_needs)]), -np.inf, 0.0)
     first = _solve(instance, np.r_[np.zeros(m), -instance.weights * unit], [link], deadline, with_k=True, extra=n_needs)
-    if first.status is not Status.OPTIMAL:
+    if first.status not in (Status.OPTIMAL, Status.FEASIBLE):
         return first
-    reached = float(instance.weights @ _y(instance, first.chosen)) * unit
-    hold = _rows(np.r_[np.zeros(m), instance.weights * unit][None, :], reached - PARTIAL_SLACK * COVERAGE_UNIT, np.inf)
-    later = np.arange(m) / (m * (instance.k + 1))  # all of a coalition's together below 1
-    cost = instance.objective
-    if not instance.exact_objective:  # float costs: scaled to at most 1, the code penalty far below them
-        cost, later = cost / max(1e-300, float(cost.max())), later * 1e-9
-    second = _solve(instance, np.r_[cost + later, np.zeros(n_needs)], [link, hold], deadline, with_k=True,
-                    extra=n_needs)
-    if second.status in (Status.OPTIMAL, Status.FEASIBLE):
-        return Found(Status.OPTIMAL, second.chosen)
-    return first
+    return Found(first.status, _trimmed(instance, first.chosen), first.detail)
+
+
+def _trimmed(instance: Instance, chosen: tuple[int, ...]) -> tuple[int, ...]:
+    """`chosen` without the partners that add no covered weight, the most expensive (then the
+    latest code) leaving first. A second programme (least cost at the maximum coverage) would be
+    exact but can take minutes: the bound of its relaxation barely moves."""
+    keep = list(chosen)
+    reached = float(instance.weights @ _y(instance, chosen))
+    for i in sorted(chosen, key=lambda i: (instance.costs[i], i), reverse=True):
+        rest = tuple(j for j in keep if j != i)
+        if not instance.forced[i] and float(instance.weights @ _y(instance, rest)) >= reached - 1e-12:
+            keep = list(rest)
+    return tuple(keep)
 
 
 def fewest_partners(instance: Instance, time_limit: float) -> Found:
@@ -113,6 +116,9 @@ def _solve(instance: Instance, objective: np.ndarray, rows: list[tuple[np.ndarra
     from scipy.sparse import csr_matrix, hstack, vstack
 
     m = instance.size
+    if m == 0:  # nobody to choose (HiGHS wants a variable): the empty coalition, if it is one
+        empty = all(np.all(np.asarray(low) <= 0.0) and np.all(0.0 <= np.asarray(high)) for _, low, high in rows)
+        return Found(Status.OPTIMAL if empty else Status.INFEASIBLE)
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         return Found(Status.UNKNOWN, detail="time limit reached")
