@@ -325,3 +325,35 @@ def test_the_integer_programme_matches_brute_force_and_beats_greedy(p: Coalition
         nobody = set(exact.uncoverable)
         assert nobody <= set(exact.uncovered)
     assert best_coalition(p) == exact  # deterministic
+
+
+@st.composite
+def medium_problems(draw: st.DrawFn) -> CoalitionProblem:
+    """A few hundred candidates: enough for the pruning rounds and the LP reduction to act."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    n_cand, n_need = int(rng.integers(150, 400)), int(rng.integers(2, 6))
+    cover = np.round(rng.uniform(0, 1, (n_cand, n_need)) * (rng.uniform(size=(n_cand, n_need)) < 0.35), 1)
+    codes = [f"c{i:03d}" for i in range(n_cand)]
+    costs = [int(c) for c in rng.integers(1, 20, n_cand)] if draw(st.booleans()) else None
+    regions = [["", "a", "b", "c", "d", "e", "f"][int(r)] for r in rng.integers(0, 7, n_cand)]
+    return CoalitionProblem(cover, [f"n{j}" for j in range(n_need)], [int(w) for w in rng.integers(1, 6, n_need)],
+                            codes, int(rng.integers(2, 5)), costs=costs, regions=regions,
+                            constraints=Constraints(one_per_region=draw(st.booleans())))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(medium_problems())
+def test_pruning_and_the_lp_reduction_never_change_the_optimum(p: CoalitionProblem) -> None:
+    from alliance.matching import coalition_milp as milp
+
+    result = best_coalition(p)
+    plain = prepare(p)  # every allowed candidate, straight to HiGHS
+    found = milp._cheapest(plain, deadline=float("inf"))
+    assert (found.status is milp.Status.OPTIMAL) == result.complete
+    if result.complete:
+        assert result.cost == sum((plain.costs[i] for i in found.chosen), Decimal(0))
+        best = float(plain.objective[list(found.chosen)].sum())
+        tied = milp._most_covering(plain, best, deadline=float("inf"))
+        chosen = tuple(plain.codes[i] for i in tied.chosen)
+        assert result.codes == chosen  # the tie-breaks too

@@ -69,7 +69,7 @@ def best_coalition(problem: CoalitionProblem, *, screen: Screen | None = None, m
     if method == "brute-force":
         codes, optimal, solver = _codes(pruned, brute_force(pruned, full=True)), True, "brute-force"
     else:
-        found = milp.cheapest_cover(pruned, max(0.0, deadline - time.monotonic()))
+        found = milp.cheapest_cover(pruned, max(0.0, deadline - time.monotonic()), _known_cover(allowed, baseline))
         codes, optimal, solver = _codes(pruned, found.chosen), found.status is milp.Status.OPTIMAL, "highs"
         if found.status is milp.Status.FEASIBLE:
             codes, solver = _better_cover(allowed, codes, baseline)
@@ -93,6 +93,15 @@ def _baseline(allowed: Instance) -> Baseline:
     codes = tuple(allowed.codes[i] for i in greedy(allowed))
     cost, coverage, score = assess(allowed, codes)
     return Baseline(codes, cost, score, all(c.covered for c in coverage))
+
+
+def _known_cover(allowed: Instance, baseline: Baseline) -> float | None:
+    """Greedy's cost as the solver's objective, when it covers every need as the programme counts."""
+    index = [allowed.codes.index(code) for code in baseline.codes]
+    totals = allowed.cover[index].sum(axis=0)
+    if not baseline.complete or not (totals >= 1.0 - COVER_TOLERANCE / 2).all():
+        return None
+    return float(allowed.objective[index].sum())
 
 
 def _better_cover(allowed: Instance, incumbent: tuple[str, ...] | None,

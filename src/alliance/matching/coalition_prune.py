@@ -21,6 +21,9 @@ Two rules; a forced (must-include) candidate is never dropped.
    dropped candidates that is as good. Coverage adds up per need, so one dominator is not enough:
    {c, d} can be needed where c alone does not suffice, hence k of them.
 
+   Under the one-per-region rule, one dominator in d's own region is enough: a coalition holding d
+   uses d's region, so it cannot hold that dominator, and the same swap applies.
+
    Counting all dominators is O(candidates^2); counting them among a small elite (the best few
    candidates per need) gives a lower bound on the count, which keeps the rule safe and finds most
    of the dominated ones, because their dominators are exactly the strong candidates.
@@ -45,6 +48,8 @@ def prune(instance: Instance) -> Instance:
     """The instance without the candidates the two rules drop (module docstring)."""
     covers = instance.cover.max(axis=1, initial=0.0) > 0.0 if instance.cover.shape[1] else np.zeros(instance.size, bool)
     instance = instance.subset(covers | instance.forced)
+    if (instance.regions >= 0).any():
+        instance = instance.subset(~_dominated_in_region(instance) | instance.forced)
     for per_need in ELITE_ROUNDS:
         if instance.size <= instance.k:
             break
@@ -74,12 +79,32 @@ def _dominated(instance: Instance, per_need: int) -> np.ndarray:
     return counts >= instance.k
 
 
+def _dominated_in_region(instance: Instance) -> np.ndarray:
+    """True where a candidate has a dominator in its own region (under the one-per-region rule)."""
+    out = np.zeros(instance.size, dtype=bool)
+    cost_rank = _cost_ranks(instance)
+    for region in np.unique(instance.regions[instance.regions >= 0]):
+        inside = np.flatnonzero(instance.regions == region)
+        c, cost = instance.cover[inside], cost_rank[inside]
+        block = max(1, BLOCK_ELEMENTS // max(1, len(inside) * c.shape[1]))
+        for start in range(0, len(inside), block):
+            d = slice(start, start + block)  # rows: the candidates d; columns: their rivals e
+            at_least = (c[None, :, :] >= c[d][:, None, :]).all(axis=2)
+            better = (c[None, :, :] > c[d][:, None, :]).any(axis=2)
+            strictly = better | (cost[None, :] < cost[d][:, None]) | (inside[None, :] < inside[d][:, None])
+            out[inside[d]] = (at_least & (cost[None, :] <= cost[d][:, None]) & strictly).any(axis=1)
+    return out
+
+
 def _elite(instance: Instance, m: int) -> np.ndarray:
-    cover = instance.cover
+    """The best m per need and by total coverage; under the region rule only region-less ones,
+    the only ones that can dominate across regions (own-region dominance is counted apart)."""
+    pool = np.flatnonzero(instance.regions < 0)
+    cover = instance.cover[pool]
     picks = [np.argsort(-(cover @ instance.weights), kind="stable")[:m]]
     for n in range(cover.shape[1]):
         picks.append(np.argsort(-cover[:, n], kind="stable")[:m])
-    return np.unique(np.concatenate(picks))
+    return pool[np.unique(np.concatenate(picks))]
 
 
 def _cost_ranks(instance: Instance) -> np.ndarray:

@@ -5,7 +5,9 @@ Greedy starts from the must-includes and, while fewer than k partners are chosen
 not covered, adds the allowed candidate with the largest newly covered weight per cost,
     gain(c) = sum_n w_n * (min(1, t_n + cover[c, n]) - min(1, t_n)),  t = coverage so far,
 skipping regions already used under the one-per-region rule; ties go to the earlier code. It stops
-when nothing adds coverage. A full cover is then trimmed: partners whose removal keeps every need
+when nothing adds coverage. When costs differ and that coalition does not cover every need (cheap
+partners that each add little used up the k places), greedy runs again by gain alone and keeps
+that one if it covers every need. A full cover is then trimmed: partners whose removal keeps every need
 covered leave, the most expensive first (later codes first among equal costs). Greedy gives no
 guarantee: it may miss a cover that exists, or pay more than the optimum.
 
@@ -30,11 +32,22 @@ GAIN_EPSILON = 1e-12
 
 def greedy(instance: Instance) -> tuple[int, ...]:
     """The greedy coalition (module docstring): indexes in code order; it may not cover every need."""
+    price = instance.objective / max(1e-300, float(instance.objective.max(initial=1.0)))
+    chosen = _greedy(instance, price)
+    if instance.covered(instance.cover[list(chosen)].sum(axis=0)).all() or np.all(price == price[:1]):
+        return chosen
+    # Cheap partners that each add little can use up the k places: then by gain alone.
+    by_gain = _greedy(instance, np.ones(instance.size))
+    if instance.covered(instance.cover[list(by_gain)].sum(axis=0)).all():
+        return by_gain
+    return chosen
+
+
+def _greedy(instance: Instance, price: np.ndarray) -> tuple[int, ...]:
     chosen = [int(i) for i in np.flatnonzero(instance.forced)]
     totals = instance.cover[chosen].sum(axis=0) if chosen else np.zeros(len(instance.needs))
     open_ = ~instance.forced
     _block_regions(instance, chosen, open_)
-    price = instance.objective / max(1e-300, float(instance.objective.max(initial=1.0)))
     while len(chosen) < instance.k and not instance.covered(totals).all() and open_.any():
         capped = np.minimum(1.0, totals)
         gain = (np.minimum(1.0, totals[None, :] + instance.cover) - capped[None, :]) @ instance.weights
