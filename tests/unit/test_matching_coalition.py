@@ -242,6 +242,19 @@ def test_screening_objections_are_reported_not_searched_around() -> None:
     assert solve(problem(rows, must_exclude=frozenset({"WC"})), screen=screen).objections == ()
 
 
+# -- the time limit -----------------------------------------------------------------------------
+
+def test_out_of_time_falls_back_on_greedy() -> None:
+    rows = {"L": [1, 1, 1, 0, 0, 0], "R": [0, 0, 0, 1, 1, 1], "M": [0, 1, 1, 1, 1, 0],
+            "A": [1, 0, 0, 0, 0, 0], "F": [0, 0, 0, 0, 0, 1]}
+    result = solve(problem(rows, needs=list("abcdef")), time_limit=0.0)
+    assert result.complete and not result.optimal and result.solver == "greedy"
+    assert result.codes == result.greedy.codes == ("A", "F", "M") and result.cost_gap == 0
+    undecided = solve(problem(rows, needs=list("abcdef"), k=2), time_limit=0.0)
+    assert undecided.outcome is Outcome.UNDECIDED and not undecided.optimal and undecided.solver == "greedy"
+    assert undecided.codes == undecided.greedy.codes and undecided.explanation() is not None
+
+
 # -- pruning and brute force --------------------------------------------------------------------
 
 def test_pruning_keeps_k_dominators_and_the_must_includes() -> None:

@@ -17,7 +17,7 @@ take) and holds the best partial coalition (most covered weight, a need counting
 then cheapest). `CoalitionResult.require_complete()` turns it into CoalitionInfeasible.
 
 Solvers: exact by integer programming (coalition_milp.py, HiGHS) on the candidates left after
-safe pruning (coalition_prune.py); the greedy coalition (coalition_search.py) is computed every
+safe pruning (coalition_prune.py) and reduced-cost fixing (coalition_milp.py); the greedy coalition (coalition_search.py) is computed every
 time as the baseline (its cost and the gap are in the result) and is the fallback when HiGHS
 reaches the time limit without a coalition. Brute force (method="brute-force") is for small cases.
 
