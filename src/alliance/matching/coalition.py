@@ -14,7 +14,8 @@ k larger than the number of candidates does not bind. Bad input and constraints 
 hold raise (coalition_problem.py); a coalition that cannot cover every need is an answer, not an
 error: the result says why (which needs nobody allowed can cover, or how many partners it would
 take) and holds the best partial coalition (most covered weight, a need counting at most once,
-then cheapest). `CoalitionResult.require_complete()` turns it into CoalitionInfeasible.
+without partners that add nothing; brute force also takes the cheapest of equally covering ones,
+HiGHS the first it proves best). `CoalitionResult.require_complete()` turns it into CoalitionInfeasible.
 
 Solvers: exact by integer programming (coalition_milp.py, HiGHS) on the candidates left after
 safe pruning (coalition_prune.py) and reduced-cost fixing (coalition_milp.py); the greedy coalition (coalition_search.py) is computed every

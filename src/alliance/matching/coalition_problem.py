@@ -10,7 +10,7 @@ given in), their exact costs and the same costs as the solver's objective.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -24,6 +24,8 @@ from alliance.core.messages import Message
 # are floats (products of fits and shares), and 0.7 + 0.2 + 0.1 adds up to 0.9999999999999999; the
 # solvers' own feasibility tolerance is 1e-7, well inside this one (see coalition_milp.py).
 COVER_TOLERANCE = 1e-6
+
+Report = Callable[[str, str, str], None]  # records one problem: where, what, why
 
 # Above this, integer-scaled costs lose exactness in a float64 objective (2**53).
 EXACT_OBJECTIVE_LIMIT = 2**53
@@ -46,6 +48,10 @@ class Constraints:
     must_include: frozenset[str] = frozenset()
     must_exclude: frozenset[str] = frozenset()
     one_per_region: bool = False  # at most one partner per region; region "" is unconstrained
+
+    def __post_init__(self) -> None:  # a set or a list of codes is as good as a frozenset
+        object.__setattr__(self, "must_include", frozenset(self.must_include))
+        object.__setattr__(self, "must_exclude", frozenset(self.must_exclude))
 
 
 @dataclass(frozen=True, eq=False)
@@ -171,7 +177,7 @@ def _checked(problem: CoalitionProblem) -> tuple[np.ndarray, np.ndarray, list[De
     return cover, weights, costs
 
 
-def _unique(labels: Sequence[str], where: str, bad) -> None:  # noqa: ANN001 (a local closure)
+def _unique(labels: Sequence[str], where: str, bad: Report) -> None:
     seen: set[str] = set()
     for label in labels:
         if not isinstance(label, str) or not label.strip():
@@ -181,7 +187,7 @@ def _unique(labels: Sequence[str], where: str, bad) -> None:  # noqa: ANN001 (a 
         seen.add(label)
 
 
-def _costs(problem: CoalitionProblem, bad) -> list[Decimal]:  # noqa: ANN001 (a local closure)
+def _costs(problem: CoalitionProblem, bad: Report) -> list[Decimal]:
     if problem.costs is None:
         return [Decimal(1)] * len(problem.candidates)
     if len(problem.costs) != len(problem.candidates):

@@ -45,7 +45,7 @@ class Baseline:
 @dataclass(frozen=True)
 class CoalitionResult:
     """The answer. `codes` is the best coalition covering every need when `complete`; otherwise the
-    best partial coalition (most covered weight within k, then cheapest), with `outcome` and
+    best partial coalition (most covered weight within k, no idle partner), with `outcome` and
     `explanation()` saying why no coalition covers every need."""
 
     outcome: Outcome
