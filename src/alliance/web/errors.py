@@ -151,6 +151,14 @@ EXPLANATIONS = {
     "ip_duplicate_number": N_("This number is already registered for the same owner and kind; open that asset and "
                               "change it instead."),
     "ip_asset_not_found": N_("There is no IP asset with this number in this alliance's register."),
+    "coalition_invalid": N_("The coalition request cannot be solved as given (a coverage outside 0 to 1, a "
+                            "weight or cost not above zero, k below 1, a code given twice); each problem is "
+                            "named below."),
+    "coalition_constraints_conflict": N_("The coalition's constraints cannot all hold (an unknown code, a partner "
+                                         "both included and excluded, more must-includes than k, or two of them "
+                                         "in one region); each conflict is named below."),
+    "coalition_infeasible": N_("No set of partners covers every need within the limits; the message says why, "
+                               "and the best partial coalition is shown."),
     "competition_invalid": N_("The screening was not run: each market and row named below has a problem. Nothing "
                               "was stored."),
     "competition_shares_over_100": N_("A share, or the shares of one market together, are above 100%: check the "
