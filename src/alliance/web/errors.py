@@ -157,6 +157,13 @@ EXPLANATIONS = {
     "coalition_constraints_conflict": N_("The coalition's constraints cannot all hold (an unknown code, a partner "
                                          "both included and excluded, more must-includes than k, or two of them "
                                          "in one region); each conflict is named below."),
+    "declaration_invalid": N_("A resource or need is not valid (an unknown kind, a negative capacity, a window that "
+                              "ends before it starts, a priority outside 1 to 5); each problem is named below and "
+                              "nothing was stored."),
+    "unknown_resource_kind": N_("That resource kind is not in this alliance's taxonomy; the resource map page lists "
+                                "its kinds."),
+    "resource_kind_invalid": N_("A new resource kind is written group/name under an existing group, with a name in "
+                                "English and in Chinese, and must not exist already."),
     "coalition_infeasible": N_("No set of partners covers every need within the limits; the message says why, "
                                "and the best partial coalition is shown."),
     "competition_invalid": N_("The screening was not run: each market and row named below has a problem. Nothing "
