@@ -101,6 +101,14 @@ def test_a_dissolution_of_an_alliance_with_a_sub_alliance(store: Store, stores: 
     again = dissolution.wind_up(store, "parent", NOW, principal=PARENT, decided_by="proposal 12",
                                 last_trading_day=LAST)
     assert [(w.became_dissolving, w.opened, len(w.skipped)) for w in again] == [(False, [], 2), (False, [], 3)]
+    # The parent's coordinator sees which of the sub's members have open cases; a member of the parent
+    # only how many (the sub's members are not its business).
+    named = {state.alliance: state for state in dissolution.status(store, "parent", principal=PARENT)}
+    assert named["sub"].facts.open_exit_cases == ["S1", "S2"]
+    unnamed = {state.alliance: state for state in dissolution.status(store, "parent", principal=admin_of("parent", "A"))}
+    assert unnamed["sub"].facts.open_exit_cases == () and unnamed["sub"].facts.unnamed_exit_cases == 2
+    assert "S1" not in str(unnamed["sub"].as_json()) and "2 member(s)' exit cases" in str(unnamed["sub"].as_json())
+    assert unnamed["parent"].facts.open_exit_cases == ["A", "B", "C"]  # its own alliance's members: named
 
     # The parent cannot finish before the sub; every blocker named.
     with pytest.raises(dissolution.DissolutionBlocked) as caught:

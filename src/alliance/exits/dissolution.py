@@ -15,7 +15,7 @@ rule is stated, and tested, once.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
@@ -80,6 +80,13 @@ class WindingUp:
     undistributed_funds: Mapping[str, str] = field(default_factory=dict)  # fund account -> balance text
     open_disputes: Sequence[int] = ()
     open_sub_alliances: Sequence[str] = ()
+    # Open exit cases counted but not named: a sub-alliance's, as a reader of the parent sees them.
+    unnamed_exit_cases: int = 0
+
+    def unnamed(self) -> WindingUp:
+        """These facts as someone outside the alliance (a member of its parent) may read them: its
+        members' exit cases counted, not named; the rest is about the alliance, not its members."""
+        return replace(self, open_exit_cases=(), unnamed_exit_cases=len(self.open_exit_cases) + self.unnamed_exit_cases)
 
 
 def blockers(w: WindingUp) -> list[Blocker]:
@@ -106,4 +113,7 @@ def blockers(w: WindingUp) -> list[Blocker]:
     if w.open_exit_cases:
         found.append(Blocker(BlockerKind.EXIT_CASE_OPEN, Message(
             "the exit cases of {members} are not closed", members=", ".join(sorted(w.open_exit_cases)))))
+    elif w.unnamed_exit_cases:
+        found.append(Blocker(BlockerKind.EXIT_CASE_OPEN, Message(
+            "{count} member(s)' exit cases are not closed", count=w.unnamed_exit_cases)))
     return found

@@ -29,7 +29,7 @@ from typing import Any
 from alliance.access.policy import Action, authorize
 from alliance.access.roles import Principal
 from alliance.core.clock import Clock, local_today
-from alliance.core.errors import Conflict, InvalidInput
+from alliance.core.errors import AllianceError, Conflict, InvalidInput
 from alliance.core.messages import Message
 from alliance.core.money import Money
 from alliance.exits import funds as fundlib
@@ -107,7 +107,7 @@ class AllianceState:
         """The state as the API and `alliance dissolution status --format json` give it."""
         f = self.facts
         return {"alliance": self.alliance, "status": self.status, "last_trading_day": f.last_trading_day.isoformat(),
-                "open_exit_cases": list(f.open_exit_cases),
+                "open_exit_cases": list(f.open_exit_cases), "unnamed_exit_cases": f.unnamed_exit_cases,
                 "last_settled_day": None if f.last_settled_day is None else f.last_settled_day.isoformat(),
                 "unsettled_days": [d.isoformat() for d in f.unsettled_days],
                 "undistributed_funds": dict(f.undistributed_funds), "open_disputes": list(f.open_disputes),
@@ -308,9 +308,16 @@ def _facts(uow: UnitOfWork, alliance: Alliance, every: dict[str, Alliance]) -> W
 
 def status(store: Store, alliance_code: str, *, principal: Principal | None = None) -> list[AllianceState]:
     """For `alliance_code` and each sub-alliance not dissolved, children first: its state, the facts
-    and what still stands between it and `dissolved`. Members read it (their own alliance's)."""
+    and what still stands between it and `dissolved`. Members read it (their own alliance's); of a
+    sub-alliance, only whoever may change the parent (its coordinator, who winds the subs up) sees
+    which members' exit cases are open, others see how many (`WindingUp.unnamed`)."""
+    names_subs = True
     if principal is not None:
         authorize(principal, Action.READ_DIRECTORY, alliance_code)
+        try:
+            authorize(principal, Action.CHANGE_ALLIANCE, alliance_code)
+        except AllianceError:
+            names_subs = False
     with store.unit_of_work() as uow:
         order, every = _order(uow, alliance_code)
         if not order:  # dissolved: the alliance alone, nothing left
@@ -320,6 +327,8 @@ def status(store: Store, alliance_code: str, *, principal: Principal | None = No
     for code in order:
         with _scope_of(code), store.unit_of_work() as uow:
             facts = _facts(uow, every[code], every)
+        if code != alliance_code and not names_subs:
+            facts = facts.unnamed()
         found.append(AllianceState(code, every[code].status.value, facts, blockers(facts)))
     return found
 
