@@ -156,3 +156,28 @@ def parse_declaration(values: Mapping[str, str], taxonomy: Taxonomy, where: str,
         return None, [Problem(p.where, labels.get("ends_on" if p.field == "window" else p.field, p.field), p.reason)
                       for p in found]
     return declaration, []
+
+
+def parse_changes(values: Mapping[str, str], where: str) -> tuple[dict[str, object], list[Problem]]:
+    """An edit's fields as text (only those given; "" clears a capacity, a date or a region) typed for
+    `service.edit_declaration`, or every problem. The edited whole is checked by the service."""
+    changes: dict[str, object] = {}
+    problems: list[Problem] = []
+    for key, text in values.items():
+        text = text.strip()
+        try:
+            if key == "side":
+                changes[key] = parse_side(text)
+            elif key == "capacity":
+                changes[key] = parse_capacity(text)
+            elif key in ("starts_on", "ends_on"):
+                changes[key] = parse_date(text) if text else None
+            elif key == "priority":
+                changes[key] = int(text)
+            else:
+                changes[key] = text
+        except DateError as exc:
+            problems.append(Problem(where, key, exc.message))
+        except ValueError:
+            problems.append(Problem(where, key, Message("{text!r} is not valid here", text=text)))
+    return changes, problems
