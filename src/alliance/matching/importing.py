@@ -153,7 +153,8 @@ def parse_declaration(values: Mapping[str, str], taxonomy: Taxonomy, where: str,
         window=Window(days["starts_on"], days["ends_on"]), priority=priority)
     found = problems_of(declaration, taxonomy, where)
     if found:  # name each field as the file does; the window's problem is its end's
-        return None, [Problem(p.where, labels.get("ends_on" if p.field == "window" else p.field, p.field), p.reason)
+        field = {"window": "ends_on"}
+        return None, [Problem(p.where, labels.get(field.get(p.field, p.field), field.get(p.field, p.field)), p.reason)
                       for p in found]
     return declaration, []
 
