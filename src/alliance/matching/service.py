@@ -249,7 +249,6 @@ def beside(store: Store, alliance_code: str, principal: Principal, member: str) 
     member role, as the pledges' list decides)."""
     from alliance.health.kpis import loader
 
-    authorize(principal, Action.READ_DIRECTORY, alliance_code)
     authorize(principal, Action.READ_MEMBER_DATA, alliance_code, member)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)

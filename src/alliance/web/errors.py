@@ -52,6 +52,16 @@ EXPLANATIONS = {
     "member_not_found": N_("There is no such member in this alliance."),
     "agreement_not_found": N_("There is no such agreement or version in this alliance."),
     "prospect_not_found": N_("There is no such prospect in this alliance."),
+    "unknown_resource_kind": N_("That resource kind is not in this alliance's taxonomy: pick one of its kinds, or "
+                                "have the coordinator add it."),
+    "resource_kind_invalid": N_("A new resource kind is written group/name under one of the groups, with a name in "
+                                "English and in Chinese."),
+    "declaration_invalid": N_("A resource or need was not valid; nothing was stored. Correct the fields named and "
+                              "send it again."),
+    "holder_not_found": N_("There is no such member or directory entry in this alliance, or it is not yours to see."),
+    "declaration_not_found": N_("That holder has no such resource or need."),
+    "directory_entry_invalid": N_("The directory entry was not valid; nothing was stored."),
+    "directory_entry_exists": N_("An outside company with this code is already in the directory."),
     "view_not_found": N_("This view is not shared (any more)."),
     "day_closed": N_("This business day is already settled and closed; a closed day is never settled again."),
     "day_out_of_order": N_("Business days are settled in order: settle the day named below first."),
