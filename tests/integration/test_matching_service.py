@@ -16,7 +16,7 @@ from alliance.access.policy import Forbidden
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import FrozenClock
 from alliance.core.errors import AllianceNotFound, InvalidInput, NotFound
-from alliance.matching import service
+from alliance.matching import service, service_imports
 from alliance.matching.entries import EntryDraft
 from alliance.matching.model import Declaration, DeclarationInvalid, HolderKind, Side, Window
 from alliance.matching.taxonomy import KindInvalid
@@ -173,7 +173,7 @@ B,resource,brand,老字号,,,,,,
 
 
 def test_an_import_of_declarations_adds_every_row(world: Store, clock: FrozenClock, tmp_path: Path) -> None:
-    assert service.import_declarations(world, "h", COORDINATOR, _csv(tmp_path, GOOD), clock) == 3
+    assert service_imports.import_declarations(world, "h", COORDINATOR, _csv(tmp_path, GOOD), clock) == 3
     found = {h.code: h for h in service.holders(world, "h", COORDINATOR, outside=False)}
     assert found["A"].resources[0].window == Window(date(2026, 1, 1), date(2026, 12, 31))
     assert found["A"].needs[0].priority == 1 and found["B"].resources[0].kind == "brand"
@@ -192,7 +192,7 @@ A,sideways,brand,,,,,,,
 def test_a_bad_import_names_every_row_and_field_and_stores_nothing(world: Store, clock: FrozenClock,
                                                                    tmp_path: Path) -> None:
     with pytest.raises(InvalidInput) as caught:
-        service.import_declarations(world, "h", COORDINATOR, _csv(tmp_path, GOOD + BAD.split("\n", 1)[1]), clock)
+        service_imports.import_declarations(world, "h", COORDINATOR, _csv(tmp_path, GOOD + BAD.split("\n", 1)[1]), clock)
     assert [(p.where, p.field) for p in caught.value.problems] == [
         ("row 5", "kind"), ("row 6", "capacity"), ("row 7", "ends_on"), ("row 8", "priority"),
         ("row 9", "holder"), ("row 10", "side")]
@@ -201,7 +201,7 @@ def test_a_bad_import_names_every_row_and_field_and_stores_nothing(world: Store,
 
 def test_a_member_admin_imports_only_its_own_member(world: Store, clock: FrozenClock, tmp_path: Path) -> None:
     with pytest.raises(InvalidInput) as caught:
-        service.import_declarations(world, "h", admin_of("h", "A"), _csv(tmp_path, GOOD), clock)
+        service_imports.import_declarations(world, "h", admin_of("h", "A"), _csv(tmp_path, GOOD), clock)
     assert [(p.where, p.field) for p in caught.value.problems] == [("row 4", "holder")]
     assert _count(world, member_resources) == 0
 
@@ -212,7 +212,7 @@ def test_an_xlsx_import_with_chinese_headers(world: Store, clock: FrozenClock, t
     sheet.append(["持有方", "方向", "类型", "描述", "数量", "单位", "开始日期", "优先级"])
     sheet.append(["A", "资源", "warehouse", "共享仓", 1200.5, "平方米", date(2026, 3, 1), 2])
     book.save(tmp_path / "d.xlsx")
-    assert service.import_declarations(world, "h", COORDINATOR, tmp_path / "d.xlsx", clock) == 1
+    assert service_imports.import_declarations(world, "h", COORDINATOR, tmp_path / "d.xlsx", clock) == 1
     [made] = service.declarations(world, "h", COORDINATOR, "A")
     assert made.declaration.capacity == Decimal("1200.5") and made.declaration.window.starts_on == date(2026, 3, 1)
 
@@ -226,11 +226,11 @@ X2,上海数据公司,上海,数据,,,,,,
 
 def test_a_directory_import_adds_entries_with_their_declarations(world: Store, clock: FrozenClock,
                                                                  tmp_path: Path) -> None:
-    assert service.import_directory(world, "h", COORDINATOR, _csv(tmp_path, DIRECTORY), clock) == (2, 2)
+    assert service_imports.import_directory(world, "h", COORDINATOR, _csv(tmp_path, DIRECTORY), clock) == (2, 2)
     found = {h.code: h for h in service.holders(world, "h", COORDINATOR) if h.kind is HolderKind.CANDIDATE}
     assert set(found) == {"X1", "X2"} and found["X1"].resources[0].region == "杭州" and not found["X2"].declarations
     with pytest.raises(InvalidInput) as caught:  # again: the codes exist; nothing more stored
-        service.import_directory(world, "h", COORDINATOR, _csv(tmp_path, DIRECTORY), clock)
+        service_imports.import_directory(world, "h", COORDINATOR, _csv(tmp_path, DIRECTORY), clock)
     assert {p.where for p in caught.value.problems} == {"row 2", "row 4"}
     assert _count(world, directory_entries) == 2 and _count(world, directory_resources) == 2
 
@@ -238,7 +238,7 @@ def test_a_directory_import_adds_entries_with_their_declarations(world: Store, c
 def test_a_bad_directory_import_stores_nothing(world: Store, clock: FrozenClock, tmp_path: Path) -> None:
     bad = DIRECTORY + "A,a member's code,,,,,,,,\nX3,,,,need,spaceships,,,,\n"
     with pytest.raises(InvalidInput) as caught:
-        service.import_directory(world, "h", COORDINATOR, _csv(tmp_path, bad), clock)
+        service_imports.import_directory(world, "h", COORDINATOR, _csv(tmp_path, bad), clock)
     assert [(p.where, p.field) for p in caught.value.problems] == [("row 5", "code"), ("row 6", "name"),
                                                                    ("row 6", "kind")]
     assert _count(world, directory_entries) == 0 and _count(world, directory_resources) == 0

@@ -21,11 +21,12 @@ from alliance.matching import model
 from alliance.matching.model import Side
 
 if TYPE_CHECKING:
-    from alliance.matching import entries, importing, service
+    from alliance.matching import entries, importing, service, service_imports
 else:
     entries = Deferred("alliance.matching.entries")
     importing = Deferred("alliance.matching.importing")
     service = Deferred("alliance.matching.service")
+    service_imports = Deferred("alliance.matching.service_imports")
 
 resource_app = typer.Typer(help="Resources members and outside companies offer: declare, edit, list, import; "
                                 "the resource kinds.", no_args_is_help=True)
@@ -139,7 +140,7 @@ _declaration_commands(need_app, Side.NEED)
 def resource_import(path: Annotated[Path, typer.Argument(help="A CSV or XLSX file of resources and needs.")],
                     alliance: AllianceOpt, fmt: FormatOpt = None) -> None:
     """Import resources and needs from a file, all or nothing (docs/matching.md shows the columns)."""
-    added = service.import_declarations(open_store(), alliance, _operator(), path, SystemClock(), fmt)
+    added = service_imports.import_declarations(open_store(), alliance, _operator(), path, SystemClock(), fmt)
     console.print(f"Imported {added} resources and needs.", highlight=False)
 
 
@@ -209,5 +210,5 @@ def directory_remove(code: Annotated[str, typer.Argument()], alliance: AllianceO
 def directory_import(path: Annotated[Path, typer.Argument(help="A CSV or XLSX file of outside companies.")],
                      alliance: AllianceOpt, fmt: FormatOpt = None) -> None:
     """Import outside companies with their resources and needs, all or nothing."""
-    made, declared = service.import_directory(open_store(), alliance, _operator(), path, SystemClock(), fmt)
+    made, declared = service_imports.import_directory(open_store(), alliance, _operator(), path, SystemClock(), fmt)
     console.print(f"Imported {made} companies with {declared} resources and needs.", highlight=False)

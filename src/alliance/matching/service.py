@@ -16,9 +16,8 @@ may not be a member's, so a code names one holder).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from alliance.access.policy import Action, authorize
@@ -28,12 +27,10 @@ from alliance.core.errors import AllianceError, Conflict, InvalidInput, NotFound
 from alliance.core.messages import Message
 from alliance.matching import importing
 from alliance.matching.entries import CODE_LIMIT, NAME_LIMIT, DirectoryEntry, EntryDraft, StoredDeclaration
-from alliance.matching.model import Declaration, DeclarationInvalid, Holder, HolderKind, Side, Window, check
+from alliance.matching.model import Declaration, Holder, HolderKind, Side, Window, check
 from alliance.matching.taxonomy import Kind, Taxonomy
 from alliance.registry.lifecycle import Write, check_writable
-from alliance.registry.importing import SHOWN_PROBLEMS
 from alliance.registry.model import Alliance
-from alliance.registry.spreadsheets import open_table
 from alliance.store.database import Store
 from alliance.store.matching_repository import MatchingRepository, Owner, declaration_of
 from alliance.store.unit_of_work import UnitOfWork
@@ -185,7 +182,8 @@ def add_kind(store: Store, alliance_code: str, principal: Principal, key: str, n
 
 # -- the directory of outside holders -------------------------------------------------------------------------
 
-def add_entry(store: Store, alliance_code: str, principal: Principal, draft: EntryDraft, clock: Clock) -> DirectoryEntry:
+def add_entry(store: Store, alliance_code: str, principal: Principal, draft: EntryDraft,
+              clock: Clock) -> DirectoryEntry:
     """Add an outside company to the directory (EntryInvalid, EntryExists; nothing stored then)."""
     authorize(principal, Action.MANAGE_ALLIANCE, alliance_code)
     with store.unit_of_work() as uow:
@@ -258,111 +256,6 @@ def beside(store: Store, alliance_code: str, principal: Principal, member: str) 
         return Beside(tuple(loader.pledges(uow, alliance.id, member)), uses)
 
 
-# -- imports ----------------------------------------------------------------------------------------------------------
-
-def import_declarations(store: Store, alliance_code: str, principal: Principal, path: Path, clock: Clock,
-                        fmt: str | None = None) -> int:
-    """Add every row of a CSV or XLSX file of declarations, or none: every bad row is reported with
-    its row number and column (InvalidInput). Returns how many were added."""
-    authorize(principal, Action.READ_DIRECTORY, alliance_code)
-    with open_table(path, fmt) as table:
-        columns, problems = importing.map_columns(table.header, importing.DECLARATION_HEADERS, ("holder", "side", "kind"))
-        rows = _rows(table.rows, table.header_row)
-    with store.unit_of_work() as uow:
-        alliance = _writable(uow, alliance_code)
-        tax = _taxonomy(uow, alliance.id)
-        owners: dict[str, tuple[Owner, int, HolderKind]] = {}
-        planned: dict[Owner, list[tuple[int, Declaration]]] = {Owner.MEMBER: [], Owner.ENTRY: []}
-        for number, row in ([] if problems else rows):
-            where = str(importing.row_label(number))
-            values = columns.values(row)
-            code = values["holder"]
-            row_problems: list[Problem] = []
-            if code not in owners:
-                try:
-                    owners[code] = _may_change(uow, alliance, principal, code)
-                except (NotFound, HolderNotFound):
-                    row_problems.append(Problem(where, columns.labels["holder"],
-                                                Message("no member or directory entry {code!r} in this alliance",
-                                                        code=code)))
-            declaration, found = importing.parse_declaration(values, tax, where, columns.labels)
-            row_problems += found
-            if row_problems:
-                problems += row_problems
-            elif declaration is not None:
-                owner, owner_id, _kind = owners[code]
-                planned[owner].append((owner_id, declaration))
-        if problems:
-            raise DeclarationInvalid(_nothing_imported(problems), problems[:SHOWN_PROBLEMS])
-        repo = MatchingRepository(uow.connection)
-        for owner, pairs in planned.items():
-            repo.add_declarations(owner, alliance.id, pairs, clock.now(), principal.actor)
-        uow.commit()
-        return sum(len(p) for p in planned.values())
-
-
-def import_directory(store: Store, alliance_code: str, principal: Principal, path: Path, clock: Clock,
-                     fmt: str | None = None) -> tuple[int, int]:
-    """Add the outside companies of a CSV or XLSX file with their declarations, or nothing (InvalidInput
-    naming every bad row). Returns (entries, declarations) added."""
-    authorize(principal, Action.MANAGE_ALLIANCE, alliance_code)
-    with open_table(path, fmt) as table:
-        columns, problems = importing.map_columns(table.header, importing.DIRECTORY_HEADERS, ("code", "name"))
-        rows = _rows(table.rows, table.header_row)
-    with store.unit_of_work() as uow:
-        alliance = _writable(uow, alliance_code)
-        tax = _taxonomy(uow, alliance.id)
-        repo = MatchingRepository(uow.connection)
-        drafts: dict[str, EntryDraft] = {}
-        planned: list[tuple[str, Declaration]] = []
-        for number, row in ([] if problems else rows):
-            where = str(importing.row_label(number))
-            values = columns.values(row)
-            code = values["code"]
-            if code not in drafts:
-                draft = EntryDraft(code, values["name"], values.get("credit_code") or None, values.get("region", ""),
-                                   values.get("industry", ""), values.get("contact", ""), values.get("note", ""),
-                                   values.get("source", "") or "import")
-                try:
-                    drafts[code] = _checked_entry(uow, alliance, draft, where, labels=columns.labels)
-                    if repo.entry(alliance.id, code) is not None:
-                        problems.append(Problem(where, columns.labels["code"], Message(
-                            "{code} is already in the directory (add its declarations with a declarations file)",
-                            code=code)))
-                except EntryInvalid as exc:
-                    problems += exc.problems
-            if not values.get("kind") and not values.get("side"):
-                continue  # the entry alone
-            values = {**values, "region": values.get("resource_region", "")}
-            declaration, found = importing.parse_declaration(values, tax, where, columns.labels)
-            problems += found
-            if declaration is not None:
-                planned.append((code, declaration))
-        if problems:
-            raise DeclarationInvalid(_nothing_imported(problems), problems[:SHOWN_PROBLEMS])
-        now = clock.now()
-        ids = {code: repo.add_entry(alliance.id, d, now, principal.actor) for code, d in drafts.items()}
-        repo.add_declarations(Owner.ENTRY, alliance.id, [(ids[c], d) for c, d in planned], now, principal.actor)
-        uow.commit()
-        return len(drafts), len(planned)
-
-
-def _nothing_imported(problems: Sequence[Problem]) -> Message:
-    return Message("{bad_rows} bad row(s); nothing was imported",
-                   bad_rows=len({p.where for p in problems}))
-
-
-def _rows(rows: Any, header_row: int) -> list[tuple[int, list[str]]]:
-    """The file's non-blank rows with their spreadsheet row numbers (at most importing.ROW_LIMIT)."""
-    found = []
-    for offset, row in enumerate(rows, start=1):
-        if any(cell.strip() for cell in row):
-            found.append((header_row + offset, row))
-            if len(found) > importing.ROW_LIMIT:
-                raise InvalidInput(Message("more than {limit} rows: split the file", limit=importing.ROW_LIMIT))
-    return found
-
-
 # -- helpers ---------------------------------------------------------------------------------------------------------
 
 def _writable(uow: UnitOfWork, alliance_code: str) -> Alliance:
@@ -386,10 +279,11 @@ def _reads_pipeline(principal: Principal, alliance_code: str) -> bool:
 
 def _holder(uow: UnitOfWork, alliance: Alliance, code: str) -> tuple[Owner, int, HolderKind]:
     """Which table holds `code`'s declarations and its row there (HolderNotFound)."""
-    member = uow.members.get(alliance.id, alliance.code, alliance.currency, code)
-    if member is not None:
-        return Owner.MEMBER, member.id, HolderKind.MEMBER
-    entry = MatchingRepository(uow.connection).entry(alliance.id, code)
+    repo = MatchingRepository(uow.connection)
+    member_id = repo.member_id(alliance.id, code)
+    if member_id is not None:
+        return Owner.MEMBER, member_id, HolderKind.MEMBER
+    entry = repo.entry(alliance.id, code)
     if entry is None:
         raise HolderNotFound(code)
     return Owner.ENTRY, entry.id, entry.holder_kind
@@ -476,7 +370,7 @@ def _checked_entry(uow: UnitOfWork, alliance: Alliance, draft: EntryDraft, where
 
     if not draft.code or len(draft.code) > CODE_LIMIT or not CODE.fullmatch(draft.code):
         bad("code", Message("a code of 1 to {n} letters, digits, '.', '_' or '-'", n=CODE_LIMIT))
-    elif uow.members.get(alliance.id, alliance.code, alliance.currency, draft.code) is not None:
+    elif MatchingRepository(uow.connection).member_id(alliance.id, draft.code) is not None:
         bad("code", Message("{code} is a member's code: give the outside company another", code=draft.code))
     if not draft.name or len(draft.name) > NAME_LIMIT:
         bad("name", Message("a name of 1 to {n} characters", n=NAME_LIMIT))

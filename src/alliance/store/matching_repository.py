@@ -17,7 +17,7 @@ from alliance.matching.entries import DirectoryEntry, EntryDraft
 from alliance.matching.model import Declaration, Side, Window
 from alliance.matching.taxonomy import Kind
 from alliance.store.duplicates import refuses_duplicates
-from alliance.store.tables import directory_entries, directory_resources, member_resources, resource_kinds
+from alliance.store.tables import directory_entries, directory_resources, member_resources, members, resource_kinds
 
 # The registry's word for a side (member_resources.direction predates matching.model.Side).
 DIRECTION = {Side.RESOURCE: "offer", Side.NEED: "need"}
@@ -52,6 +52,11 @@ def _values(d: Declaration, at: datetime, by: str) -> dict[str, Any]:
 class MatchingRepository:
     def __init__(self, connection: Connection) -> None:
         self._c = connection
+
+    def member_id(self, alliance_id: int, code: str) -> int | None:
+        """The member's row id (left members too), without loading its profile and resources."""
+        return self._c.execute(select(members.c.id).where(members.c.alliance_id == alliance_id,
+                                                          members.c.code == code)).scalar_one_or_none()
 
     # -- declarations ----------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from alliance.core.errors import InvalidInput, Problem
 from alliance.core.messages import Message
 from alliance.edge.deps import ClockDep, Code, PrincipalDep, StoreDep
 from alliance.edge.problems import PROBLEM_JSON
-from alliance.matching import importing, service
+from alliance.matching import importing, service, service_imports
 from alliance.matching.entries import EntryDraft, declaration_json, entry_json
 from alliance.matching.model import DeclarationInvalid, Side
 
@@ -145,10 +145,11 @@ def all_declarations(code: Code, store: StoreDep, principal: PrincipalDep,
 
 @router.post("/alliances/{code}/declarations/import", responses=ERRORS)
 async def import_declarations(code: Code, request: Request, store: StoreDep, principal: PrincipalDep,
-                              clock: ClockDep, format: Annotated[Literal["csv", "xlsx"], Query()] = "csv") -> dict[str, Any]:
+                              clock: ClockDep,
+                              format: Annotated[Literal["csv", "xlsx"], Query()] = "csv") -> dict[str, Any]:
     """The request body is a CSV or XLSX file of declarations (docs/matching.md): all rows or none."""
     content = await read_capped(request, MAX_FILE_BYTES, Message("a declarations file"))
-    added = await run_in_threadpool(_with_file, content, format, lambda path: service.import_declarations(
+    added = await run_in_threadpool(_with_file, content, format, lambda path: service_imports.import_declarations(
         store, code, principal, path, clock, format))
     return {"imported": added}
 
@@ -279,6 +280,6 @@ async def import_directory(code: Code, request: Request, store: StoreDep, princi
                            format: Annotated[Literal["csv", "xlsx"], Query()] = "csv") -> dict[str, Any]:
     """The request body is a CSV or XLSX file of outside companies with their declarations: all or none."""
     content = await read_capped(request, MAX_FILE_BYTES, Message("a directory file"))
-    made, declared = await run_in_threadpool(_with_file, content, format, lambda path: service.import_directory(
+    made, declared = await run_in_threadpool(_with_file, content, format, lambda path: service_imports.import_directory(
         store, code, principal, path, clock, format))
     return {"entries": made, "declarations": declared}
