@@ -1,5 +1,6 @@
 """A member's data archive over HTTP and on its page: streamed to the member's own accounts (a member
-that has left included), the coordinator and the auditor, verified offline; another member gets 404
+that has left included) and the coordinator, verified offline; the auditor is refused (raw data, 403),
+another member gets 404
 (never the archive), an unknown member 404, another alliance 404: all problem+json. The page
 offers the download to whom it works for, in English and Chinese."""
 
@@ -61,9 +62,19 @@ def test_the_member_and_the_coordinator_download_it_and_it_verifies(app: TestCli
     path.write_bytes(own.content)
     verdict = verify_member_archive(path, ledger.public_key(store, "cloud-hw"))
     assert verdict.ok and verdict.member == "HW", verdict.problems
-    for role in (Role.COORDINATOR, Role.AUDITOR):
-        other = app.get(URL.format(member="SW"), headers=key(store, clock, role))
-        assert other.status_code == 200 and members_in(other.content) == "SW"
+    other = app.get(URL.format(member="SW"), headers=key(store, clock, Role.COORDINATOR))
+    assert other.status_code == 200 and members_in(other.content) == "SW"
+
+
+def test_the_auditor_reads_the_statements_but_never_takes_the_raw_data(app: TestClient, store: Store,
+                                                                       clock: FrozenClock) -> None:
+    auditor = key(store, clock, Role.AUDITOR)
+    refused = problem(app.get(URL.format(member="SW"), headers=auditor), 403, "forbidden")
+    assert "export member data" in refused["detail"]
+    add_user(store, clock, "checker", Role.AUDITOR, "cloud-hw")
+    sign_in(app, "checker")
+    assert 'id="member-archive"' not in app.get(PAGE.format(member="SW")).text
+    assert app.get(PAGE.format(member="SW") + "/archive").status_code == 403
 
 
 def test_another_member_never_gets_it(app: TestClient, store: Store, clock: FrozenClock) -> None:

@@ -62,7 +62,7 @@ def test_the_erasure_over_the_api(app: TestClient, store: Store, clock: FrozenCl
         problem(app.post(URL, headers=who), 403, "forbidden")
         problem(app.get(URL, headers=who), 403, "forbidden")
     problem(app.post(URL, headers=key(store, clock, Role.COORDINATOR, alliance="other")), 404, "alliance_not_found")
-    now.advance(timedelta(days=14))  # 31 December: the window's last day has come
+    now.advance(timedelta(days=15))  # 1 January: the window (through 31 December) has passed
     assert app.get(URL, headers=coordinator).json()["ready"] is True
     done = app.post(URL, headers=coordinator)
     assert done.status_code == 200, done.text
@@ -83,7 +83,7 @@ def test_the_button_on_the_coordinators_case_page(app: TestClient, store: Store,
     assert 'id="erase-form"' not in app.get(PAGE).text  # inside the window: no button
     early = app.post(f"{PAGE}/erase", data={"csrf_token": token, "confirm": "yes"}, headers={"Accept-Language": "en"})
     assert early.status_code == 409 and "2026-12-31" in early.text
-    now.advance(timedelta(days=14))
+    now.advance(timedelta(days=15))
     token = sign_in(app, "coord")  # two weeks later: a new session
     page = app.get(PAGE, headers={"Accept-Language": "en"}).text
     for found in ('id="erase-form"', "Erase what the alliance no longer needs", "accounts of its people",

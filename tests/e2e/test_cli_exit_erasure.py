@@ -49,9 +49,9 @@ def test_erase_after_the_window_once(cli: Callable[..., Result], store: Store) -
     early = cli("exit", "erase", "1", "--alliance", "exit-a", "--yes")
     assert early.exit_code != 0 and "M3 has not left yet" in early.output
     assert cli("exit", "end", "1", "--alliance", "exit-a").exit_code == 0
-    inside = cli("exit", "erase", "1", "--alliance", "exit-a", at=datetime(2026, 12, 30, 2, tzinfo=UTC))
-    assert inside.exit_code != 0 and "stays available until 2026-12-31" in inside.output
-    after = datetime(2026, 12, 31, 2, tzinfo=UTC)
+    inside = cli("exit", "erase", "1", "--alliance", "exit-a", at=datetime(2026, 12, 31, 2, tzinfo=UTC))
+    assert inside.exit_code != 0 and "stays available through 2026-12-31" in inside.output
+    after = datetime(2027, 1, 1, 2, tzinfo=UTC)
     declined = cli("exit", "erase", "1", "--alliance", "exit-a", at=after, answer="n\n")
     assert declined.exit_code != 0 and "accounts" in declined.output and "Erase this?" in declined.output
     assert access.check_password(store, "adm-m3", "a long enough password")

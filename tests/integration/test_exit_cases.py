@@ -118,7 +118,7 @@ def test_who_sees_which_case(store: Store, facts: FactStore) -> None:
 def test_an_expulsion_vote_opens_a_case_and_ends_membership_that_day(store: Store, facts: FactStore) -> None:
     alliance = registry.get_alliance(store, CODE)
     ctx = EffectContext(store, alliance, at(12, 5), "proposal 7", "proposal 7")
-    ExcludeMember().apply(ctx, {"member": "M2", "reason": "elimination procedure 3"})
+    ExcludeMember().apply(ctx, {"member": "M2", "procedure": 3, "reason": "elimination procedure 3"})
     (case,) = exits.list_cases(store, CODE, COORDINATOR)
     case = exits.get_case(store, CODE, case.number, COORDINATOR)
     assert (case.member, case.trigger, case.end_date, case.reference) == (

@@ -20,6 +20,7 @@ from alliance.access import service as access
 from alliance.access.policy import Forbidden
 from alliance.access.roles import Role
 from alliance.core.clock import FrozenClock
+from alliance.core.errors import Conflict
 from alliance.exits import erasure_service
 from alliance.exits import service as exits
 from alliance.exits.erasure import ERASED_PASSWORD, pseudonym
@@ -122,11 +123,11 @@ def _entries(store: Store) -> list[tuple[int, int, str, bytes]]:
 def test_the_erasure_removes_what_it_says_and_keeps_what_the_law_keeps(store: Store, facts: FactStore) -> None:
     number, keys = _left(store, facts)
     kept, lines, entries = _digest(store, KEPT), facts.count(CODE), _entries(store)
-    preview = erasure_service.preview_erasure(store, CODE, number, day(1, 14), principal=COORDINATOR)
+    preview = erasure_service.preview_erasure(store, CODE, number, day(1, 15), principal=COORDINATOR)
     assert preview["ready"] and preview["retrieval_until"] == "2027-01-14"
-    access.authenticate(store, keys["M1"], day(1, 14))  # read lately: the erasure must make this process forget it
+    access.authenticate(store, keys["M1"], day(1, 15))  # read lately: the erasure must make this process forget it
 
-    case = erasure_service.erase_member_data(store, CODE, number, day(1, 14), principal=COORDINATOR)
+    case = erasure_service.erase_member_data(store, CODE, number, day(1, 15), principal=COORDINATOR)
 
     step = case.step(StepKey.DATA)
     assert step.status is Status.DONE and step.detail["erasure"]["counts"] == preview["counts"] == {
@@ -141,9 +142,9 @@ def test_the_erasure_removes_what_it_says_and_keeps_what_the_law_keeps(store: St
     assert not _rows(store, users, users.c.username == "m1alice")
     assert not access.check_password(store, "m1alice", PASSWORD) and not access.check_password(store, alias, PASSWORD)
     with pytest.raises(access.NotAuthenticated):
-        access.sign_in(store, "m1alice", PASSWORD, day(1, 14))
+        access.sign_in(store, "m1alice", PASSWORD, day(1, 15))
     with pytest.raises(access.NotAuthenticated):
-        access.authenticate(store, keys["M1"], day(1, 14))
+        access.authenticate(store, keys["M1"], day(1, 15))
     # The account that also works elsewhere keeps its name, without its role for M1.
     (both,) = _rows(store, users, users.c.username == "both")
     assert [r.member_code for r in _rows(store, user_roles, user_roles.c.user_id == both.id)] == [None]
@@ -163,7 +164,7 @@ def test_the_erasure_removes_what_it_says_and_keeps_what_the_law_keeps(store: St
     assert item.fields == {"person": pseudonym("张三"), "role": "仓库主管"}
     # M2 is untouched: its person signs in, its key works, its contact and webhook stay.
     assert access.check_password(store, "m2bob", PASSWORD)
-    access.authenticate(store, keys["M2"], day(1, 14))
+    access.authenticate(store, keys["M2"], day(1, 15))
     (m2,) = _rows(store, members, members.c.code == "M2", members.c.alliance_id == key.alliance_id)
     assert m2.contact_email == "contact@example.cn"
     # Kept by law: unchanged; the ledger only grew (the erasure, the staff item again, the step, the case).
@@ -175,6 +176,13 @@ def test_the_erasure_removes_what_it_says_and_keeps_what_the_law_keeps(store: St
     assert not any(text.encode() in e[3] for e in added for text in ("张三", "m1alice", "contact@example.cn"))
     report = ledger.verify_store(store, CODE)
     assert report.ok, report.first_mismatch
+    # No one is given a role for the erased member again (what the erasure emptied stays empty);
+    # a role for M2 is given as ever.
+    access.create_user(store, "newcomer", PASSWORD, "新人", day(1, 15))
+    with pytest.raises(Conflict, match="M1's data was erased"):
+        access.grant_role(store, "newcomer", Role.MEMBER_ADMIN, CODE, "M1")
+    access.grant_role(store, "newcomer", Role.MEMBER_ADMIN, CODE, "M2")
+    assert ledger.verify_store(store, CODE).ok
 
 
 def test_verification_names_an_erased_row_restored(store: Store, facts: FactStore) -> None:
@@ -203,17 +211,17 @@ def test_refusals_change_nothing(store: Store, facts: FactStore) -> None:
     other = exits.open_case(store, CODE, "M2", Trigger.VOLUNTARY, date(2027, 1, 10), day(1, 10),
                             principal=COORDINATOR).number
     before, entries = _digest(store, ERASABLE), len(_rows(store, ledger_entries))
-    with pytest.raises(WindowOpen, match="2027-01-14"):
-        erasure_service.erase_member_data(store, CODE, number, day(1, 13), principal=COORDINATOR)
+    with pytest.raises(WindowOpen, match="2027-01-15"):  # the window's last day: still the member's
+        erasure_service.erase_member_data(store, CODE, number, day(1, 14), principal=COORDINATOR)
     for who in (M1_ADMIN, AUDITOR):
         with pytest.raises(Forbidden):
-            erasure_service.erase_member_data(store, CODE, number, day(1, 14), principal=who)
+            erasure_service.erase_member_data(store, CODE, number, day(1, 15), principal=who)
     with pytest.raises(StepNotByHand):  # the data step is done by the erasure only
-        exits.change_step(store, CODE, number, StepKey.DATA, Status.DONE, "deleted", day(1, 14), principal=COORDINATOR)
+        exits.change_step(store, CODE, number, StepKey.DATA, Status.DONE, "deleted", day(1, 15), principal=COORDINATOR)
     with pytest.raises(MemberNotLeft):
         erasure_service.erase_member_data(store, CODE, other, day(1, 20), principal=COORDINATOR)
     assert _digest(store, ERASABLE) == before and len(_rows(store, ledger_entries)) == entries
-    erasure_service.erase_member_data(store, CODE, number, day(1, 14), principal=COORDINATOR)
+    erasure_service.erase_member_data(store, CODE, number, day(1, 15), principal=COORDINATOR)
     after, entries = _digest(store, ERASABLE), len(_rows(store, ledger_entries))
     with pytest.raises(DataErased):
         erasure_service.erase_member_data(store, CODE, number, day(1, 15), principal=COORDINATOR)

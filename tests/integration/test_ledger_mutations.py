@@ -455,6 +455,10 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
     ("settled day said to share nothing", lambda c, aid: c.execute(update(settlement_runs).where(
         settlement_runs.c.alliance_id == aid).values(unshared_reason="no_agreement_in_force")),
      "settled day 2027-01-15 differs from what was recorded: unshared_reason"),
+    # The per-member commitment (members_root): a salt changed, so a member's archive proof would fail.
+    ("settled day's member salts edited", lambda c, aid: c.execute(update(settlement_runs).where(
+        settlement_runs.c.alliance_id == aid).values(member_salts={"M0001": "00" * 16, "M0002": "11" * 16})),
+     "settled day 2027-01-15 differs from what was recorded: members_root"),
     ("statement line amount edited", lambda c, aid: c.execute(update(statement_lines).where(
         statement_lines.c.id == _lines(c, aid)[0]).values(amount_minor=statement_lines.c.amount_minor + 1)),
      "settled day 2027-01-15 differs from what was recorded: statements_sha256"),

@@ -191,6 +191,7 @@ def test_the_elimination_procedure_ends_in_an_exclusion_voted_by_the_committee(s
     assert titles == ["Exclusion proposed"]
     shown = proposals.show(store, "nb", number, COORDINATOR, clock).proposal
     assert shown.type == "exclude_member" and shown.params["member"] == "M4" and shown.body_id == body_id
+    assert shown.params["procedure"] == reviewed.procedure.id  # typed: what makes the exit a rating elimination
     proposals.submit(store, "nb", number, COORDINATOR, clock)
     proposals.open_voting(store, "nb", number, COORDINATOR, clock)
     for member in ("M1", "M2", "M3"):
@@ -262,7 +263,9 @@ def test_an_exclusion_names_a_current_member(store: Store, clock: FrozenClock) -
     effect = EFFECTS["exclude_member"]
     assert effect.check(ctx, {"member": "M1", "reason": "r"}) == ({"member": "M1", "reason": "r"}, [])
     for params, said in (({"member": "M9"}, "has no member"), ({"member": "M2"}, "already left"),
-                         ({}, "name the member"), ({"member": "M1", "colour": "red"}, "not a parameter")):
+                         ({}, "name the member"), ({"member": "M1", "colour": "red"}, "not a parameter"),
+                         ({"member": "M1", "procedure": "first"}, "named by its number"),
+                         ({"member": "M1", "procedure": 999}, "has no elimination procedure")):
         _, problems = effect.check(ctx, params)
         assert any(said in str(p.reason) for p in problems), (params, problems)
     assert "M1" in effect.describe({"member": "M1"})

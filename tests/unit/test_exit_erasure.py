@@ -69,9 +69,10 @@ def test_refusals() -> None:
     left = date(2026, 12, 15)
     with pytest.raises(MemberNotLeft):
         er.check_erasable(_case(), None, date(2027, 2, 1))
-    with pytest.raises(WindowOpen, match="2027-01-14"):
-        er.check_erasable(_case(), left, date(2027, 1, 13))
-    er.check_erasable(_case(), left, date(2027, 1, 14))  # the window's last day has come
+    for inside in (date(2027, 1, 13), date(2027, 1, 14)):  # the window's last day is still the member's
+        with pytest.raises(WindowOpen, match="through 2027-01-14: .* from 2027-01-15 on"):
+            er.check_erasable(_case(), left, inside)
+    er.check_erasable(_case(), left, date(2027, 1, 15))  # the window has passed
     for status in (Status.DONE, Status.WAIVED):
         with pytest.raises(DataErased):
             er.check_erasable(_case(status), left, date(2027, 2, 1))

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from alliance.exits import archive_format as fmt
 from alliance.exits.archive_readme import DOCUMENTED, readme
-from alliance.ledger import events
+from alliance.ledger import events, statement_commitment
 from alliance.ledger.coverage import statement_digests
 from alliance.ledger.merkle import inclusion_proof, leaf_hash, root_hash
 from alliance.ledger.note import Checkpoint, Signer, sign
@@ -28,17 +28,30 @@ LINES = [{"account": "A", "agreement": "fund", "version": 1, "rule_id": "f", "ki
 
 
 def build(folder: Path, lines: list[dict[str, Any]] = LINES,
-          recorded: list[dict[str, Any]] | None = None) -> tuple[Path, Signer]:
-    """The archive of member A, whose `lines` are the whole statement of 2027-01-01; the day's entry
-    recorded the digest of `recorded` (default: the same lines)."""
+          recorded: list[dict[str, Any]] | None = None, *, others: list[dict[str, Any]] = (),  # type: ignore[assignment]
+          committed: bool = False, alter: Any = None) -> tuple[Path, Signer]:
+    """The archive of member A, whose `lines` (with `others`' lines) are the statement of 2027-01-01;
+    the day's entry recorded the digest of `recorded` (default: the same lines), and with
+    `committed` the day's members_root over salted leaves, whose proof the archive carries (changed
+    by `alter`, when given)."""
     signer = Signer(ORIGIN, Ed25519PrivateKey.generate())
-    statements, _journal = statement_digests(lines if recorded is None else recorded)
+    day_statement = [*(lines if recorded is None else recorded), *others]
+    statements, _journal = statement_digests(day_statement)
+    salts = statement_commitment.new_salts(statement_commitment.accounts_of(day_statement))
+    settled: dict[str, Any] = {"day": "2027-01-01", "statements_sha256": statements}
+    claim: dict[str, Any] = {"entry": 3, "statements_sha256": statements, "member_lines": len(lines),
+                             "day_lines": len(day_statement), "member_lines_sha256": fmt.member_lines_digest(lines)}
+    if committed:
+        settled["members_root"] = statement_commitment.members_root("2027-01-01", day_statement, salts)
+        proof = statement_commitment.prove("2027-01-01", day_statement, salts, "A")
+        assert proof is not None
+        claim["commitment"] = proof.as_json() if alter is None else alter(proof.as_json())
     leaves = [events.canonical_event(kind, "solo", "t", AT, payload) for kind, payload in (
         (events.ALLIANCE_CREATED, {"code": "solo"}),
         (events.MEMBER_JOINED, {"member": "A", "legal_name": "A 公司", "credit_code": "X", "role": "member",
                                 "joined_on": "2027-01-01"}),
         (events.MEMBER_JOINED, {"member": "B", "legal_name": "B 公司", "credit_code": "Y", "role": "member"}),
-        (events.DAY_SETTLED, {"day": "2027-01-01", "statements_sha256": statements}),
+        (events.DAY_SETTLED, settled),
     )]
     hashes = [leaf_hash(leaf) for leaf in leaves]
     note = sign(Checkpoint(ORIGIN, len(leaves), root_hash(hashes)).text(), [signer])
@@ -54,9 +67,7 @@ def build(folder: Path, lines: list[dict[str, Any]] = LINES,
         writer.add(fmt.KEY, str(signer.verifier).encode())
         writer.add(fmt.ENTRIES, fmt.entry_lines((i, leaves[i], inclusion_proof(i, hashes)) for i in (0, 1, 3)))
         writer.finish({"format": fmt.FORMAT, "version": fmt.VERSION, "alliance": "solo", "member": "A",
-                       "statement_days": {"2027-01-01": {
-                           "entry": 3, "statements_sha256": statements, "member_lines": len(lines),
-                           "day_lines": len(lines), "member_lines_sha256": fmt.member_lines_digest(lines)}},
+                       "statement_days": {"2027-01-01": claim},
                        "ledger": {"origin": ORIGIN, "checkpoint_size": len(leaves), "entries": 3, "complete": True}},
                       fmt.sign_with(signer))
     return out, signer
@@ -143,6 +154,41 @@ def test_a_day_whose_lines_are_not_the_recorded_statement_is_named(tmp_path: Pat
     # A document whose total is not its lines' sum is named too.
     out, signer = build(tmp_path, other, recorded=other)
     assert any("total is not the sum" in str(p) for p in fmt.verify_member_archive(out, str(signer.verifier)).problems)
+
+
+OTHERS = [{**LINES[0], "account": "B", "amount_minor": 2500}, {**LINES[0], "account": "C", "amount_minor": 700}]
+
+
+def test_a_day_shared_with_others_is_proven_through_the_members_root(tmp_path: Path) -> None:
+    # Without the root (days settled before it) the shared day rests on the manifest's signature.
+    out, signer = build(tmp_path, others=OTHERS)
+    verdict = fmt.verify_member_archive(out, str(signer.verifier))
+    assert verdict.ok and verdict.days_attested == ("2027-01-01",) and not verdict.days_recomputed
+    # With it, the member's own lines, salt and path recompute the root the entry recorded.
+    (tmp_path / "c").mkdir()
+    out, signer = build(tmp_path / "c", others=OTHERS, committed=True)
+    verdict = fmt.verify_member_archive(out, str(signer.verifier))
+    assert verdict.ok, verdict.problems
+    assert verdict.days_recomputed == ("2027-01-01",) and not verdict.days_attested
+
+
+@pytest.mark.parametrize("forgery", ["a cent more", "salt", "path", "index", "no proof"])
+def test_a_shared_day_whose_lines_or_proof_were_altered_is_named(tmp_path: Path, forgery: str) -> None:
+    # The manifest is signed by the alliance's own key (an export that vouches for other lines than
+    # were settled): only the commitment made at settlement catches it.
+    if forgery == "a cent more":
+        out, signer = build(tmp_path, [{**LINES[0], "amount_minor": 10001}], recorded=LINES, others=OTHERS,
+                            committed=True)
+    else:
+        alter = {"salt": lambda c: {**c, "salt": "00" * 16},
+                 "path": lambda c: {**c, "path": ["00" * 32, *c["path"][1:]]},
+                 "index": lambda c: {**c, "index": 1},
+                 "no proof": lambda c: None}[forgery]
+        out, signer = build(tmp_path, others=OTHERS, committed=True, alter=alter)
+    verdict = fmt.verify_member_archive(out, str(signer.verifier))
+    assert not verdict.ok
+    assert ("statements/2027-01-01.json: its lines are not the member's lines entry 3 committed to for 2027-01-01 "
+            "(members_root), or the archive lacks their proof") in [str(p) for p in verdict.problems]
 
 
 def test_not_an_archive(tmp_path: Path) -> None:

@@ -47,6 +47,10 @@ class Action(StrEnum):
     READ_DIRECTORY = "read_directory"         # the alliance and its member directory
     READ_RECORDS = "read_records"             # agreements, signatures, the ledger
     READ_MEMBER_DATA = "read_member_data"     # one member's statements (member roles: their own only)
+    # One member's whole data archive (exits/archive_service.py): its raw order lines, people and
+    # statements. Its own accounts and the coordinator; never the auditor, who checks the books and
+    # the ledger (READ_MEMBER_DATA) but, as with the shared views, never reads members' raw data.
+    EXPORT_MEMBER_DATA = "export_member_data"
     READ_FINANCE = "read_finance"             # every member's postings at once (the journal)
     READ_PIPELINE = "read_pipeline"           # screening runs, prospects, due diligence, pilots
     READ_SHARED = "read_shared"               # query the views members share (never the auditor: raw data)
@@ -74,10 +78,10 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     Role.AUDITOR: frozenset({Action.COMPUTE, Action.READ_DIRECTORY, Action.READ_RECORDS, Action.READ_MEMBER_DATA,
                              Action.READ_FINANCE, Action.READ_PIPELINE}),
     Role.MEMBER_ADMIN: frozenset({Action.COMPUTE, Action.READ_DIRECTORY, Action.READ_RECORDS,
-                                  Action.READ_MEMBER_DATA, Action.ACT_FOR_MEMBER, Action.READ_SHARED,
-                                  Action.MANAGE_PEOPLE}),
+                                  Action.READ_MEMBER_DATA, Action.EXPORT_MEMBER_DATA, Action.ACT_FOR_MEMBER,
+                                  Action.READ_SHARED, Action.MANAGE_PEOPLE}),
     Role.MEMBER_ANALYST: frozenset({Action.COMPUTE, Action.READ_DIRECTORY, Action.READ_RECORDS,
-                                    Action.READ_MEMBER_DATA, Action.READ_SHARED}),
+                                    Action.READ_MEMBER_DATA, Action.EXPORT_MEMBER_DATA, Action.READ_SHARED}),
 }
 # How messages name a role and an action (said in the user's language; the English is the identifier
 # as a CLI user types it, with spaces).
@@ -100,6 +104,7 @@ ACTION_NAMES: dict[Action, Message] = {
     Action.READ_DIRECTORY: Message("read directory"),
     Action.READ_RECORDS: Message("read records"),
     Action.READ_MEMBER_DATA: Message("read member data"),
+    Action.EXPORT_MEMBER_DATA: Message("export member data"),
     Action.READ_FINANCE: Message("read finance"),
     Action.READ_PIPELINE: Message("read pipeline"),
     Action.READ_SHARED: Message("read shared"),
@@ -110,8 +115,9 @@ ACTION_NAMES: dict[Action, Message] = {
     Action.MANAGE_PLATFORM: Message("manage platform"),
     Action.CHANGE_ALLIANCE: Message("change alliance"),
 }
-MEMBER_SCOPED = frozenset({Action.READ_MEMBER_DATA, Action.ACT_FOR_MEMBER})
-DEPARTED_MAY = frozenset({Action.COMPUTE, Action.READ_DIRECTORY, Action.READ_RECORDS, Action.READ_MEMBER_DATA})
+MEMBER_SCOPED = frozenset({Action.READ_MEMBER_DATA, Action.EXPORT_MEMBER_DATA, Action.ACT_FOR_MEMBER})
+DEPARTED_MAY = frozenset({Action.COMPUTE, Action.READ_DIRECTORY, Action.READ_RECORDS, Action.READ_MEMBER_DATA,
+                          Action.EXPORT_MEMBER_DATA})
 
 
 def authorize(principal: Principal, action: Action, alliance: str | None = None, member: str | None = None, *,
@@ -138,7 +144,7 @@ def authorize(principal: Principal, action: Action, alliance: str | None = None,
                                 member=principal.member, action=ACTION_NAMES[action]))
     if (action in MEMBER_SCOPED and principal.member is not None and member is not None and member != principal.member
             and not (attorney and action is Action.ACT_FOR_MEMBER)):
-        raise NotFound(Message("no such statement for this key") if action is Action.READ_MEMBER_DATA
+        raise NotFound(Message("no such statement for this key") if action is not Action.ACT_FOR_MEMBER
                        else Message("no such member for this key"))
     _acts_for_own(principal, action, member, attorney)
 

@@ -272,6 +272,10 @@ def grant_in(uow: UnitOfWork, username: str, role: Role, alliance: str | None, m
         alliance_id = found.id
         if member is not None and member not in set(uow.members.existing_keys(found.id).values()):
             raise MemberNotFound(alliance, member)
+        if member is not None and uow.exits.erased(found.id, member):
+            # Its people's accounts were pseudonymised and their roles removed: no one acts for it again.
+            raise Conflict(Message("{member}'s data was erased after it left {alliance}: no role is given for it "
+                                   "any more", member=member, alliance=alliance))
     if any(g.alliance == alliance for g in uow.sessions.grants(user_id)):
         raise Conflict(Message("{username!r} already has a role in {where}",
                                username=username, where=alliance or THE_PLATFORM))

@@ -77,6 +77,7 @@ def verify(
         raise typer.Exit(1)
     console.print(f"OK: archive of member {verdict.member} of {verdict.alliance} ({verdict.created_at}): "
                   f"{verdict.files} files, {verdict.order_lines:,} order lines, {verdict.entries} ledger entries "
-                  f"proven against the checkpoint of size {verdict.checkpoint_size}; statements recomputed in full "
+                  f"proven against the checkpoint of size {verdict.checkpoint_size}; statements proven "
                   f"for {len(verdict.days_recomputed)} day(s), vouched for by the alliance's signature for "
-                  f"{len(verdict.days_attested)} day(s) shared with other members.", highlight=False, soft_wrap=True)
+                  f"{len(verdict.days_attested)} day(s) shared with other members and settled before each "
+                  "member's part was committed.", highlight=False, soft_wrap=True)

@@ -511,10 +511,10 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/ratings/approvals/{number}"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/ratings/procedures/{number}/appeal-decision"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/ratings/procedures/review"): Action.MANAGE_ALLIANCE,
-    # -- a member's data archive (exits.archive_service): read as its statements are (its own
-    # accounts, a departed member's included, the coordinator, the auditor; another member's: 404).
-    ("GET", "/api/v1/alliances/{code}/members/{member}/archive"): Action.READ_MEMBER_DATA,
-    ("GET", "/alliances/{code}/members/{member}/archive"): Action.READ_MEMBER_DATA,
+    # -- a member's data archive (exits.archive_service): its own accounts, a departed member's
+    # included, and the coordinator; not the auditor (raw data); another member's: 404.
+    ("GET", "/api/v1/alliances/{code}/members/{member}/archive"): Action.EXPORT_MEMBER_DATA,
+    ("GET", "/alliances/{code}/members/{member}/archive"): Action.EXPORT_MEMBER_DATA,
     # -- dissolution (exits.dissolution_service): every role of the alliance reads the status; the
     # coordinator starts it, shares out the funds, finishes it and downloads the whole archive.
     ("GET", "/api/v1/alliances/{code}/dissolution"): Action.READ_DIRECTORY,

@@ -35,9 +35,11 @@ verification makes), and so are its payouts, payout currencies and IP versions; 
 lines hash to the digest the signed manifest gives, beside the
 day's recorded statements digest; a day whose statement holds only this member's lines is recomputed
 in full against its `settlement.day_closed` entry (`coverage.statement_digests`). A day shared with
-other members cannot be recomputed without their lines, which are not the member's to have: for
-those days the alliance's signature attests that these were the member's lines in the statement
-the entry recorded.
+other members is proven through the entry's `members_root` (ledger/statement_commitment.py): the
+archive carries the member's salt and its leaf's inclusion path, and the member's own lines
+recompute the leaf. Only days settled before entries recorded that root, and shared with others,
+rest on the alliance's signature of the manifest (made at export): for those it attests that these
+were the member's lines in the statement the entry recorded.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ from typing import Any, BinaryIO
 
 from alliance.core.errors import InvalidInput
 from alliance.core.messages import Message
-from alliance.ledger import events
+from alliance.ledger import events, statement_commitment
 from alliance.ledger.coverage import Rows, ballot_digest, claims_of, compare, statement_digests, value_digest
 from alliance.ledger.merkle import leaf_hash, verify_inclusion
 from alliance.ledger.note import NoteInvalid, Verifier, open_checkpoint, open_note, sign
@@ -414,6 +416,14 @@ def _statements(check: _Check, manifest: Mapping[str, Any],
         elif payload.get("statements_sha256") != claim.get("statements_sha256"):
             check.problem(name, Message("the day's statements digest in the manifest is not the one entry {index} "
                                         "recorded", index=index))
+        elif payload.get("members_root"):
+            # The member's own leaf of the day's per-member commitment, up to the root the entry recorded.
+            if _proves(day, str(manifest.get("member")), lines, claim.get("commitment"), payload["members_root"]):
+                recomputed.append(day)
+            else:
+                check.problem(name, Message("its lines are not the member's lines entry {index} committed to for "
+                                            "{day} (members_root), or the archive lacks their proof",
+                                            index=index, day=day))
         elif claim.get("member_lines") == claim.get("day_lines"):
             # The whole day's statement is this member's: recomputed exactly as the platform does.
             if statement_digests(lines)[0] != payload.get("statements_sha256"):
@@ -422,8 +432,16 @@ def _statements(check: _Check, manifest: Mapping[str, Any],
             else:
                 recomputed.append(day)
         else:
-            attested.append(day)
+            attested.append(day)  # settled before days were committed member by member
     return recomputed, attested
+
+
+def _proves(day: str, member: str, lines: Sequence[Mapping[str, Any]], commitment: Any, root: str) -> bool:
+    try:
+        proof = statement_commitment.MemberProof.of(commitment)
+    except (KeyError, TypeError, ValueError):
+        return False
+    return statement_commitment.verify(day, member, lines, proof, root)
 
 
 def _total_minor(document: Mapping[str, Any]) -> int:

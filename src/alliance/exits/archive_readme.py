@@ -36,8 +36,9 @@ _ZH = """# 成员数据档案：{member}（联盟 {alliance}）
 ## 离线验证
     alliance archive verify {file} --trusted-key '<联盟公布的公钥>'
 验证：清单签名、每个文件的摘要、每条账本记录的包含证明、成员记录与协议版本（由 YAML 复算）及签署与账本一致、
-对账单行与签名清单一致；若某日对账单仅含本成员的行，则按平台同一函数完整复算该日摘要。
-其他成员的行不属于本档案，这些日期由联盟签名证明本成员的行。
+对账单行与签名清单一致；若某日对账单仅含本成员的行，则按平台同一函数完整复算该日摘要；
+与其他成员共有的日期，用本成员自己的行、盐值与默克尔路径复算结算当日账本记录的 members_root。
+仅在 2026-12-05 之前结算且与他人共有的日期，由联盟签名证明本成员的行。
 """
 
 _EN = """# Member data archive: {member} (alliance {alliance})
@@ -73,8 +74,10 @@ currency's minor unit (fen for CNY), amounts as text are decimal strings.
 Checked: the manifest's signature, every file's digest, every entry's inclusion proof, the member's
 record, agreement versions (recomputed from their YAML) and signatures against the entries, the
 statement lines against the signed manifest; a day whose statement holds only this member's lines
-is recomputed in full with the platform's own function. Other members' lines are not in this
-archive: for those days the alliance's signature vouches for the member's lines.
+is recomputed in full with the platform's own function; a day shared with other members is proven
+with the member's own lines, its salt and Merkle path against the members_root the day's entry
+recorded at settlement. Only days settled before 2026-12-05 and shared with others rest on the
+alliance's signature of the member's lines.
 """
 
 

@@ -35,6 +35,7 @@ from alliance.exits.archive_format import ArchiveVerdict, Progress, verify_membe
 from alliance.exits.archive_readme import readme
 from alliance.ledger import events, keys
 from alliance.ledger import service as ledger
+from alliance.ledger import statement_commitment
 from alliance.ledger.coverage import statement_digests
 from alliance.ledger.note import Checkpoint, Signer
 from alliance.settlement import service as settlement
@@ -219,6 +220,9 @@ class _Build:
             days[day] = {"entry": None, "statements_sha256": statement_digests(run["statement"])[0],
                          "member_lines": len(lines), "day_lines": len(run["statement"]),
                          "member_lines_sha256": fmt.member_lines_digest(lines)}
+            proof = statement_commitment.prove(day, run["statement"], run.get("member_salts") or {}, self.member)
+            if proof is not None:  # the member's salt and path to the day's members_root
+                days[day]["commitment"] = proof.as_json()
             _tell(self.progress, "statements", done + 1, len(runs))
         return days
 

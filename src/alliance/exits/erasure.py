@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from alliance.core.errors import Conflict
@@ -198,6 +198,9 @@ def check_erasable(case: Case, left_on: date | None, today: date) -> None:
         raise MemberNotLeft(Message("{member} has not left yet (its exit case ends on {end}): its data is erased "
                                     "after it leaves and the retrieval window passes", member=case.member,
                                     end=case.end_date.isoformat()))
-    if today < step.due:
-        raise WindowOpen(Message("the archive stays available until {until}: what the alliance no longer needs is "
-                                 "erased on that day or later, not before", until=step.due.isoformat()))
+    # The due date is the window's last day (end date + 30): the archive is still there for the
+    # member all that day, so the erasure comes the day after, never on it.
+    if today <= step.due:
+        raise WindowOpen(Message("the archive stays available through {until}: what the alliance no longer needs "
+                                 "is erased from {first} on, not before", until=step.due.isoformat(),
+                                 first=(step.due + timedelta(days=1)).isoformat()))

@@ -24,18 +24,14 @@ from typing import Any, ClassVar
 
 from alliance.core.messages import Message, joined
 from alliance.ledger import events
+from alliance.ledger.digests import value_digest
+from alliance.ledger.statement_commitment import members_root
 from alliance.ledger.verify import Mismatch
 from alliance.sharing.agreement import AgreementInvalid, digest as agreement_digest, load_agreement_text
 from alliance.sharing.versions import AgreementVersion
 
 Key = tuple[str, ...]
 Fields = dict[str, Any]
-
-
-def value_digest(data: Any) -> str:
-    """SHA-256 (hex) of a JSON-able value in a stable form: what entries say about bulky facts."""
-    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                                     default=str).encode()).hexdigest()
 
 
 def text_digest(text: str) -> str:
@@ -255,9 +251,10 @@ class ClosedDayKind(RecordedKind):
         # `unshared_reason`: entries name it only for a day closed with nothing shared (2026-12);
         # before, and for every other day, it is absent, and the stored run holds NULL.
         # `conversions_sha256`: only a day that converted lines in other currencies names it (2026-12).
+        # `members_root`: days settled since runs keep each account's salt name it (2026-12-05).
         return {name: payload.get(name) for name in
                 ("lines", "late_lines", "agreements", "statements_sha256", "journal_sha256", "unshared_reason",
-                 "conversions_sha256")}
+                 "conversions_sha256", "members_root")}
 
     def stored(self, rows: Rows) -> dict[Key, Fields]:
         found = {}
@@ -266,7 +263,9 @@ class ClosedDayKind(RecordedKind):
             found[(str(run["day"]),)] = {"lines": run["lines"], "late_lines": run["late_lines"],
                                          "agreements": run["agreements"], "statements_sha256": statements,
                                          "journal_sha256": journal, "unshared_reason": run.get("unshared_reason"),
-                                         "conversions_sha256": conversions_digest(run.get("conversions", []))}
+                                         "conversions_sha256": conversions_digest(run.get("conversions", [])),
+                                         "members_root": members_root(str(run["day"]), run["statement"],
+                                                                      run.get("member_salts"))}
         return found
 
     def describe(self, key: Key) -> Message:

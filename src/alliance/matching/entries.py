@@ -20,7 +20,7 @@ class StoredDeclaration:
     holder_kind: HolderKind
     holder: str  # the member's code or the directory entry's code
     declaration: Declaration
-    updated_at: datetime | None = None  # None: stored before 0041 (the demo's, a member import's)
+    updated_at: datetime | None = None  # None: stored before 0042 (the demo's, a member import's)
     updated_by: str | None = None
 
 

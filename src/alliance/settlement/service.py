@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from alliance.ledger import events
 from alliance.ledger import service as ledger
+from alliance.ledger import statement_commitment
 from alliance.ledger.keys import LedgerKeyLocked
 from alliance.core.clock import Clock, local_today
 from alliance.core.decimals import parse_decimal
@@ -268,6 +269,7 @@ def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clo
 
     closed = DayClosed(Message("{day} is already settled for {alliance!r}; a closed day is never rewritten",
                                day=day, alliance=alliance_code))
+    salts = statement_commitment.new_salts(statement_commitment.accounts_of(statement))
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         if uow.settlement.run(alliance.id, day) is not None:
@@ -279,6 +281,7 @@ def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clo
                 "late_lines": sum(late.values()), "agreements": applied,
                 "closed_at": clock.now(), "actor": actor,
                 "watermark_us": watermark if watermark is not None else seen_before, "unshared_reason": reason,
+                "member_salts": salts,
             }, statement, conversions)
         # Booked in the run's own transaction, each once: a run of another day that booked one first
         # (committed, or holding its row) leaves fewer pending here, and this run saves nothing.
@@ -287,12 +290,14 @@ def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clo
                 raise CorrectionAlreadyBooked(Message("another settlement run booked {what} first; {day} stays open: "
                                                       "settle it again", what=kind.raced, day=day))
         booked = [found for kind, items in pending for item in items if (found := kind.listed(item)) is not None]
+        root = statement_commitment.members_root(day.isoformat(), statement, salts)
         ledger.record_many(uow, alliance.id, alliance.code, actor, clock.now(), [(events.DAY_SETTLED, {
             "day": day.isoformat(), "lines": lines_today, "late_lines": sum(late.values()), "agreements": applied,
             "statements_sha256": ledger.digest(statement),
             "journal_sha256": ledger.digest({a: m for a, m in sorted(net.items()) if m}),
             **({"unshared_reason": reason} if reason else {}),
-            **({"conversions_sha256": conversions_digest([c.as_json() for c in conversions])} if conversions else {})
+            **({"conversions_sha256": conversions_digest([c.as_json() for c in conversions])} if conversions else {}),
+            **({"members_root": root} if root else {}),
         }), *(kind.booked_event(item, day) for kind, items in pending for item in items)])
         publish(uow, Notice(EventKind.SETTLEMENT_CLOSED, alliance.id, Audience.MEMBERS,
                             Message("Settlement day {day} closed", day=day),

@@ -108,6 +108,14 @@ class ExitRepository:
             query = query.where(exit_cases.c.member_code == member)
         return [_case(r) for r in self._c.execute(query)]
 
+    def erased(self, alliance_id: int, member: str) -> bool:
+        """Whether the member's data was erased (a case of its whose data step records the erasure):
+        what the erasure emptied must not be filled again (roles for it, its contact details)."""
+        query = (select(exit_steps.c.detail).join(exit_cases, exit_cases.c.id == exit_steps.c.case_id)
+                 .where(exit_cases.c.alliance_id == alliance_id, exit_cases.c.member_code == member,
+                        exit_steps.c.step_key == StepKey.DATA.value))
+        return any(isinstance(d, dict) and "erasure" in d for d in self._c.execute(query).scalars())
+
     def ends_due(self, today_of: Any) -> list[tuple[int, int]]:
         """(alliance id, case number) of every open case whose end date has come (`today_of(alliance_id)`
         gives the alliance's today) and whose end step is not done yet."""

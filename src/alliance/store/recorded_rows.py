@@ -74,6 +74,7 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
         conversions[run_id] = [x.as_json() for x in SettlementRepository(c).conversions(alliance_id, run_id)]
     run_rows = [{"day": _iso(r.day), "lines": r.lines, "late_lines": r.late_lines, "agreements": r.agreements,
                  "unshared_reason": r.unshared_reason, "statement": statements.get(r.id, []),
+                 "member_salts": r.member_salts,
                  "conversions": conversions.get(r.id, [])}
                 for r in c.execute(select(settlement_runs).where(settlement_runs.c.alliance_id == alliance_id)
                                    .order_by(settlement_runs.c.day))]

@@ -86,7 +86,7 @@ members = Table(
 )
 
 def _declaration_columns() -> list[Column]:
-    """What a declared resource or need has beyond kind, description, capacity and priority (0041):
+    """What a declared resource or need has beyond kind, description, capacity and priority (0042):
     a region ("" anywhere), a time window open at either end, and who changed it last."""
     return [
         Column("region", String(64), nullable=False, server_default=""),
@@ -104,7 +104,7 @@ member_resources = Table(
     Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
     Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("direction", String(8), nullable=False),
-    Column("category", String(64), nullable=False),  # a kind of matching.taxonomy: `group` or `group/sub` (0041)
+    Column("category", String(64), nullable=False),  # a kind of matching.taxonomy: `group` or `group/sub` (0042)
     Column("description", Text, nullable=False),
     Column("capacity", ExactDecimal, nullable=True),
     Column("unit", String(32), nullable=False, default=""),
@@ -322,6 +322,9 @@ settlement_runs = Table(
     # Why a day with order lines closed with nothing shared (e.g. "no_agreement_in_force"), which
     # whoever settled it confirmed; NULL: the day's lines were shared (or it had none).
     Column("unshared_reason", String(40), nullable=True),
+    # Each account's salt of the day's per-member commitment (ledger/statement_commitment.py);
+    # NULL: settled before runs kept them.
+    Column("member_salts", JSON, nullable=True),
     UniqueConstraint("alliance_id", "day", name="uq_settlement_runs_alliance_day"),
 )
 

@@ -247,7 +247,7 @@ def member_profile(request: Request, code: Code, member: Code, store: StoreDep, 
     return render(request, "alliance/member.html", alliance=alliance, section="members", member=found,
                   radar=option, axes=axes, figures=figures, own_data=own_data, sees_statements=own_data,
                   powers=powers, may_grant=viewer.may(Action.ACT_FOR_MEMBER, code, member),
-                  may_archive=own_data)
+                  may_archive=viewer.may(Action.EXPORT_MEMBER_DATA, code, member))
 
 
 # -- the lifecycle: details, status and their history (registry/lifecycle.py) --------------------------

@@ -52,12 +52,6 @@ EXPLANATIONS = {
     "member_not_found": N_("There is no such member in this alliance."),
     "agreement_not_found": N_("There is no such agreement or version in this alliance."),
     "prospect_not_found": N_("There is no such prospect in this alliance."),
-    "unknown_resource_kind": N_("That resource kind is not in this alliance's taxonomy: pick one of its kinds, or "
-                                "have the coordinator add it."),
-    "resource_kind_invalid": N_("A new resource kind is written group/name under one of the groups, with a name in "
-                                "English and in Chinese."),
-    "declaration_invalid": N_("A resource or need was not valid; nothing was stored. Correct the fields named and "
-                              "send it again."),
     "holder_not_found": N_("There is no such member or directory entry in this alliance, or it is not yours to see."),
     "declaration_not_found": N_("That holder has no such resource or need."),
     "directory_entry_invalid": N_("The directory entry was not valid; nothing was stored."),
@@ -161,6 +155,21 @@ EXPLANATIONS = {
     "ip_duplicate_number": N_("This number is already registered for the same owner and kind; open that asset and "
                               "change it instead."),
     "ip_asset_not_found": N_("There is no IP asset with this number in this alliance's register."),
+    "coalition_invalid": N_("The coalition request cannot be solved as given (a coverage outside 0 to 1, a "
+                            "weight or cost not above zero, k below 1, a code given twice); each problem is "
+                            "named below."),
+    "coalition_constraints_conflict": N_("The coalition's constraints cannot all hold (an unknown code, a partner "
+                                         "both included and excluded, more must-includes than k, or two of them "
+                                         "in one region); each conflict is named below."),
+    "declaration_invalid": N_("A resource or need is not valid (an unknown kind, a negative capacity, a window that "
+                              "ends before it starts, a priority outside 1 to 5); each problem is named below and "
+                              "nothing was stored."),
+    "unknown_resource_kind": N_("That resource kind is not in this alliance's taxonomy; the resource map page lists "
+                                "its kinds."),
+    "resource_kind_invalid": N_("A new resource kind is written group/name under an existing group, with a name in "
+                                "English and in Chinese, and must not exist already."),
+    "coalition_infeasible": N_("No set of partners covers every need within the limits; the message says why, "
+                               "and the best partial coalition is shown."),
     "competition_invalid": N_("The screening was not run: each market and row named below has a problem. Nothing "
                               "was stored."),
     "competition_shares_over_100": N_("A share, or the shares of one market together, are above 100%: check the "

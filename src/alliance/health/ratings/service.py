@@ -647,10 +647,17 @@ def _draft_exclusion(store: Store, alliance_code: str, principal: Principal, pro
         text=(f"{procedure.member} was rated one star (rating {procedure.rating_id}) and, after the improvement period "
               f"ending {procedure.improvement_until.isoformat()}, again one star (rating {rating.id}, score "
               f"{engine.shown(Fraction(rating.score))}). Under the alliance's rating policy its membership ends."),
-        params={"member": procedure.member, "reason": f"elimination procedure {procedure.id}"},
+        params={"member": procedure.member, "procedure": procedure.id, "reason": f"elimination procedure {procedure.id}"},
         # A discussion week and a voting week by default; the coordinator revises the draft at will.
         discussion_until=clock.now() + timedelta(days=7), voting_until=clock.now() + timedelta(days=14)), clock)
     return proposal.number, None
+
+
+def procedure_of(store: Store, alliance_id: int, procedure_id: int) -> StoredProcedure | None:
+    """One elimination procedure of the alliance, unchecked by role: what an exclusion proposal's
+    `procedure` parameter names is checked against it (governance/effects/exclude_member.py)."""
+    with store.unit_of_work() as uow:
+        return _repo(uow).procedure(alliance_id, procedure_id)
 
 
 def review_all_due(store: Store, clock: Clock, actor: str = "scheduler") -> list[tuple[str, Reviewed]]:

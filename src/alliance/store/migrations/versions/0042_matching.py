@@ -5,8 +5,8 @@ outside holders (candidates, and prospects' resource profiles) with their declar
 Existing rows keep their category: every old category (customers, technology, channel, ...) is a
 group key of the taxonomy.
 
-Revision ID: 0041_matching
-Revises: 0040_fund_releases
+Revision ID: 0042_matching
+Revises: 0041_statement_salts
 Create Date: 2026-12-05
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 from alliance.store import row_security
 from alliance.store.types import ExactDecimal, UtcDateTime
 
-revision = "0041_matching"
-down_revision = "0040_fund_releases"
+revision = "0042_matching"
+down_revision = "0041_statement_salts"
 branch_labels = None
 depends_on = None
 
