@@ -70,6 +70,7 @@ class Action(StrEnum):
     MANAGE_WARNINGS = "manage_warnings"       # warning rules and silences
     OWN_NOTIFICATIONS = "own_notifications"   # the account's own inbox and notification preferences
     MANAGE_WEBHOOKS = "manage_webhooks"       # webhooks: a coordinator its alliance's, a member admin its member's
+    DECLARE_RESOURCES = "declare_resources"   # a member's resources and needs (member admins: their own member's)
 
 
 ALLOWED: dict[Role, frozenset[Action]] = {
@@ -299,3 +300,8 @@ for _role in (Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST):
 ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.MANAGE_WEBHOOKS}
 ACTION_NAMES[Action.OWN_NOTIFICATIONS] = Message("own notifications")
 ACTION_NAMES[Action.MANAGE_WEBHOOKS] = Message("manage webhooks")
+# matching (matching.service): a member admin declares its own member's resources and needs (another
+# member's are not there for it: 404), the coordinator any member's; the outside directory is the pipeline's.
+ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.DECLARE_RESOURCES}
+MEMBER_SCOPED = MEMBER_SCOPED | {Action.DECLARE_RESOURCES}
+ACTION_NAMES[Action.DECLARE_RESOURCES] = Message("declare resources")

@@ -71,6 +71,9 @@ class ResourceOut(BaseModel):
     capacity: str | None
     unit: str
     priority: int
+    region: str = ""
+    starts_on: str | None = None
+    ends_on: str | None = None
 
     @classmethod
     def of(cls, r: ResourceDeclaration) -> ResourceOut:

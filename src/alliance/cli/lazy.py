@@ -89,6 +89,13 @@ COMMANDS: dict[str, Entry] = {
                     "The alliance's health: the scorecard of 12 indicators, per member or alliance-wide."),
     "kpi": Entry("alliance.cli.kpis:kpi_app", "The KPI catalogue and the values entered for it."),
     "pledge": Entry("alliance.cli.kpis:pledge_app", "Members' pledges of resources and their deliveries."),
+    "resource": Entry("alliance.cli.resources:resource_app",
+                      "Resources members and outside companies offer: declare, edit, list, import; the resource "
+                      "kinds."),
+    "need": Entry("alliance.cli.resources:need_app",
+                  "Needs (gaps) members and outside companies want filled: declare, edit, list."),
+    "directory": Entry("alliance.cli.resources:directory_app",
+                       "The directory of outside companies matching also considers: add, list, remove, import."),
     "ip": Entry("alliance.cli.ip:app",
                 "The IP register: background IP members bring, foreground IP created together, versions."),
     "competition": Entry("alliance.cli.competition:app",

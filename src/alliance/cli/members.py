@@ -111,7 +111,7 @@ def show(
     else:
         emit(fmt, ["field", "value"], [[k, v] for k, v in record.items()], None, title=member.legal_name)
         if member.resources:
-            rows = [[r.direction.value, r.category.value, r.description,
+            rows = [[r.direction.value, str(r.category), r.description,
                      "" if r.capacity is None else f"{decimal_text(r.capacity)} {r.unit}".strip(), r.priority]
                     for r in member.resources]
             emit(fmt, ["offer/need", "category", "description", "capacity", "priority"], rows, None,

@@ -57,6 +57,8 @@ class ResourceDirection(StrEnum):
 
 
 class ResourceCategory(StrEnum):
+    """The taxonomy's groups that members declared before kinds had sub-kinds (matching.taxonomy)."""
+
     CUSTOMERS = "customers"
     TECHNOLOGY = "technology"
     CHANNEL = "channel"
@@ -139,11 +141,15 @@ class ResourceDeclaration:
     """Something a member offers to the alliance or needs from it (资源图谱)."""
 
     direction: ResourceDirection
-    category: ResourceCategory
+    # A kind of matching.taxonomy: a group (the ResourceCategory values) or `group/sub`.
+    category: ResourceCategory | str
     description: str
     capacity: Decimal | None = None
     unit: str = ""
     priority: int = 3  # 1 (highest) .. 5
+    region: str = ""  # "" = anywhere
+    starts_on: date | None = None  # the window it is available (a need: must be met); None = open
+    ends_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

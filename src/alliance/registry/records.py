@@ -261,11 +261,14 @@ def resource_record(r: ResourceDeclaration) -> dict[str, str | int | None]:
     """A declared resource or need as plain JSON-ready values (capacity as exact text)."""
     return {
         "direction": r.direction.value,
-        "category": r.category.value,
+        "category": str(r.category),
         "description": r.description,
         "capacity": None if r.capacity is None else decimal_text(r.capacity),
         "unit": r.unit,
         "priority": r.priority,
+        "region": r.region,
+        "starts_on": None if r.starts_on is None else r.starts_on.isoformat(),
+        "ends_on": None if r.ends_on is None else r.ends_on.isoformat(),
     }
 
 

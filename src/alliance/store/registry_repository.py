@@ -225,8 +225,9 @@ class MemberRepository:
             if r.member_id in wanted:
                 found.setdefault(r.member_id, []).append(
                     ResourceDeclaration(
-                        direction=ResourceDirection(r.direction), category=ResourceCategory(r.category),
+                        direction=ResourceDirection(r.direction), category=category_of(r.category),
                         description=r.description, capacity=r.capacity, unit=r.unit, priority=r.priority,
+                        region=r.region, starts_on=r.starts_on, ends_on=r.ends_on,
                     )
                 )
         return {k: tuple(v) for k, v in found.items()}
@@ -255,9 +256,17 @@ def _member_values(alliance_id: int, d: MemberDraft, created_at: datetime) -> di
 def _resource_values(alliance_id: int, member_id: int, r: ResourceDeclaration) -> dict[str, Any]:
     return {
         "alliance_id": alliance_id, "member_id": member_id, "direction": r.direction.value,
-        "category": r.category.value, "description": r.description, "capacity": r.capacity,
-        "unit": r.unit, "priority": r.priority,
+        "category": str(r.category), "description": r.description, "capacity": r.capacity,
+        "unit": r.unit, "priority": r.priority, "region": r.region, "starts_on": r.starts_on, "ends_on": r.ends_on,
     }
+
+
+def category_of(stored: str) -> ResourceCategory | str:
+    """A stored kind: a group as its ResourceCategory (labelled on pages), a sub-kind as its key."""
+    try:
+        return ResourceCategory(stored)
+    except ValueError:
+        return stored
 
 
 def _member(row: Row[Any], alliance_code: str, currency: str, resources: tuple[ResourceDeclaration, ...]) -> Member:

@@ -85,6 +85,18 @@ members = Table(
     UniqueConstraint("alliance_id", "credit_code", name="uq_members_alliance_credit_code"),
 )
 
+def _declaration_columns() -> list[Column]:
+    """What a declared resource or need has beyond kind, description, capacity and priority (0042):
+    a region ("" anywhere), a time window open at either end, and who changed it last."""
+    return [
+        Column("region", String(64), nullable=False, server_default=""),
+        Column("starts_on", Date, nullable=True),
+        Column("ends_on", Date, nullable=True),
+        Column("updated_at", UtcDateTime, nullable=True),
+        Column("updated_by", String(200), nullable=True),
+    ]
+
+
 member_resources = Table(
     "member_resources",
     metadata,
@@ -92,11 +104,12 @@ member_resources = Table(
     Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
     Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("direction", String(8), nullable=False),
-    Column("category", String(16), nullable=False),
+    Column("category", String(64), nullable=False),  # a kind of matching.taxonomy: `group` or `group/sub` (0042)
     Column("description", Text, nullable=False),
     Column("capacity", ExactDecimal, nullable=True),
     Column("unit", String(32), nullable=False, default=""),
     Column("priority", SmallInteger, nullable=False),
+    *_declaration_columns(),
 )
 
 # Tables that are not one alliance's data (the tenant root itself).
@@ -1612,4 +1625,57 @@ competition_set_choices = Table(
     Column("sets", JSON, nullable=False),
     Column("chosen_by", String(200), nullable=False),
     Column("chosen_at", UtcDateTime, nullable=False),
+)
+
+
+# -- matching (issue 24): an alliance's own resource kinds and its directory of outside holders --------
+
+resource_kinds = Table(
+    "resource_kinds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("key", String(64), nullable=False),  # group/sub, under one of the taxonomy's groups
+    Column("name_en", String(100), nullable=False),
+    Column("name_zh", String(100), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    UniqueConstraint("alliance_id", "key", name="uq_resource_kinds_alliance_key"),
+)
+
+# An outside company the alliance may match against: a candidate, or (prospect_id set) the resource
+# profile of a prospect in its partner pipeline.
+directory_entries = Table(
+    "directory_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("code", String(32), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("credit_code", String(18), nullable=True),
+    Column("region", String(64), nullable=False, default=""),
+    Column("industry", String(100), nullable=False, default=""),
+    Column("contact", String(200), nullable=False, default=""),
+    Column("note", Text, nullable=False, default=""),
+    Column("source", String(24), nullable=False, default=""),
+    Column("prospect_id", Integer, ForeignKey("prospects.id"), nullable=True, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    UniqueConstraint("alliance_id", "code", name="uq_directory_entries_alliance_code"),
+)
+
+directory_resources = Table(
+    "directory_resources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("entry_id", Integer, ForeignKey("directory_entries.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("direction", String(8), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("capacity", ExactDecimal, nullable=True),
+    Column("unit", String(32), nullable=False, default=""),
+    Column("priority", SmallInteger, nullable=False),
+    *_declaration_columns(),
 )

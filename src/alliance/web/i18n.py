@@ -150,7 +150,7 @@ def enum_label(translations: Translations, value: StrEnum | None) -> str:
     """The translated label of an enum value; "" for None, the raw value for an unlabelled one."""
     if value is None:
         return ""
-    msgid = ENUM_LABELS.get(type(value), {}).get(value.value)
+    msgid = ENUM_LABELS.get(type(value), {}).get(str(value))  # str: a plain key (a resource kind) too
     return translations.gettext(msgid) if msgid is not None else str(value)
 
 
