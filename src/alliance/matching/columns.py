@@ -76,25 +76,20 @@ class Columns:
     @classmethod
     def of(cls, declarations: Sequence[tuple[int, Declaration]], book: Codebook, index: TextIndex,
            need_side: bool) -> Columns:
-        n = len(declarations)
-        owner = np.fromiter((o for o, _ in declarations), dtype=np.int32, count=n)
-        kind = np.fromiter((book.kind(d.kind) for _, d in declarations), dtype=np.int32, count=n)
-        region = np.fromiter((book.region(d.region) for _, d in declarations), dtype=np.int32, count=n)
-        start = np.fromiter((OPEN_START if d.window.starts_on is None else d.window.starts_on.toordinal()
-                             for _, d in declarations), dtype=np.int32, count=n)
-        end = np.fromiter((OPEN_END if d.window.ends_on is None else d.window.ends_on.toordinal()
-                           for _, d in declarations), dtype=np.int32, count=n)
-
-        def stated(d: Declaration) -> float:
-            if d.capacity is None or (need_side and d.capacity <= 0):
-                return np.nan
-            return float(d.capacity)
-
-        capacity = np.fromiter((stated(d) for _, d in declarations), dtype=np.float64, count=n)
-        unit = np.fromiter((book.unit(d.unit) for _, d in declarations), dtype=np.int32, count=n)
-        weight = np.fromiter((d.weight for _, d in declarations), dtype=np.float64, count=n)
+        """The columns of (owner, declaration) pairs; `book` codes kinds, regions and units."""
+        rows = []
+        for owner, d in declarations:  # one pass: a directory has millions of declarations
+            capacity = d.capacity
+            stated = capacity is not None and not (need_side and capacity <= 0)
+            rows.append((owner, book.kind(d.kind), book.region(d.region),
+                         OPEN_START if d.window.starts_on is None else d.window.starts_on.toordinal(),
+                         OPEN_END if d.window.ends_on is None else d.window.ends_on.toordinal(),
+                         float(capacity) if stated else np.nan, book.unit(d.unit), d.weight))
+        table = np.array(rows, dtype=np.float64).reshape(len(rows), 8)
+        ints = table[:, :5].astype(np.int32)
         text = code_texts(index, [d.description for _, d in declarations])
-        return cls(owner, kind, region, start, end, capacity, unit, weight, text)
+        return cls(ints[:, 0].copy(), ints[:, 1].copy(), ints[:, 2].copy(), ints[:, 3].copy(), ints[:, 4].copy(),
+                   table[:, 5].copy(), table[:, 6].astype(np.int32), table[:, 7].copy(), text)
 
 
 def resources_of(holders: Sequence[Holder]) -> list[tuple[int, Declaration]]:

@@ -16,6 +16,7 @@ ignored. Blank text is the zero vector, so its similarity with anything is 0.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -46,15 +47,22 @@ class TextIndex:
 
     @classmethod
     def fit(cls, texts: Iterable[str]) -> TextIndex:
-        """An index fitted on the non-blank `texts` (duplicates count, as TF-IDF's document frequency does)."""
-        corpus = [t for t in texts if not is_blank(t)]
+        """An index fitted on the non-blank `texts`: exactly TfidfVectorizer.fit(texts), duplicates
+        counting in the document frequencies, but analysing each distinct text once (a directory of
+        a million candidates repeats most of its descriptions)."""
+        corpus = Counter(t for t in texts if not is_blank(t))
         if not corpus:
             return cls(None)
+        distinct = list(corpus)
         vectorizer = _vectorizer()
         try:
-            vectorizer.fit(corpus)
+            present = vectorizer.fit(distinct).transform(distinct)
         except ValueError:  # only characters the analyzer drops: nothing to learn
             return cls(None)
+        counts = np.fromiter((corpus[t] for t in distinct), dtype=np.float64, count=len(distinct))
+        frequency = (present != 0).T.astype(np.float64) @ counts
+        # sklearn's smooth idf: ln((1 + documents) / (1 + document frequency)) + 1
+        vectorizer.idf_ = np.log((1.0 + counts.sum()) / (1.0 + frequency)) + 1.0
         return cls(vectorizer)
 
     @property
