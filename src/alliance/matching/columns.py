@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from alliance.matching.model import Declaration, Holder
 from alliance.matching.score import ALPHA, context_index
@@ -100,58 +101,75 @@ def needs_of(holders: Sequence[Holder]) -> list[tuple[int, Declaration]]:
     return [(i, n) for i, h in enumerate(holders) for n in h.needs]
 
 
-def window_fits(r_start: np.ndarray, r_end: np.ndarray, n_start: np.ndarray, n_end: np.ndarray) -> np.ndarray:
-    """score.window_fit, broadcast over arrays of day numbers (open ends as OPEN_START/OPEN_END)."""
-    lo = np.maximum(r_start, n_start)
-    hi = np.minimum(r_end, n_end)
-    overlap = (hi - lo + 1).astype(np.float64)
-    bounded = (n_start != OPEN_START) & (n_end != OPEN_END)
-    length = np.where(bounded, (n_end - n_start + 1), 1).astype(np.float64)
-    fraction = np.where(bounded, overlap / length, 1.0)
-    return np.where(overlap > 0, fraction, 0.0)
+class Kernel:
+    """f(r, n) for blocks of (resource, need) cells: the factors of score.Fit as table look-ups.
 
-
-def contributions(res: Columns, needs: Columns, text_sims: np.ndarray, fits: np.ndarray,
-                  rows: slice = slice(None), cols: slice = slice(None)) -> np.ndarray:
-    """f(r, n) for the resources `rows` and needs `cols`: a (resources, needs) array.
-
-    `text_sims[i, j]` is the similarity of the i-th distinct resource text and the j-th distinct
-    need text; `fits` is Codebook.kind_fits(). Factors multiply in score.Fit's order (m, g, w, s).
+    Built once per scoring context: small tables indexed by codes, so that each factor of a block
+    is one row gather of a table's columns (fast: contiguous copies) or one array operation.
     """
-    rc = lambda a: a[rows][:, None]  # noqa: E731 - a column of the resources' values
-    nc = lambda a: a[cols][None, :]  # noqa: E731 - a row of the needs' values
-    r_text, n_text = res.text.codes[rows], needs.text.codes[cols]
-    k = fits[rc(res.kind), nc(needs.kind)]
-    t = text_sims[r_text[:, None], n_text[None, :]]
-    both = ~res.text.blank[r_text][:, None] & ~needs.text.blank[n_text][None, :]
-    f = np.where(both, (1 - ALPHA) * k + ALPHA * t, k)
-    r_region, n_region = rc(res.region), nc(needs.region)
-    f *= (r_region == n_region) | (r_region == 0) | (n_region == 0)
-    with np.errstate(invalid="ignore", over="ignore"):
-        f *= window_fits(rc(res.start), rc(res.end), nc(needs.start), nc(needs.end))
-        r_cap, n_cap = rc(res.capacity), nc(needs.capacity)
-        comparable = (rc(res.unit) == nc(needs.unit)) & ~np.isnan(r_cap) & ~np.isnan(n_cap)
-        f *= np.where(comparable, r_cap / n_cap, 1.0)
-    return f
+
+    def __init__(self, res: Columns, needs: Columns, fits: np.ndarray) -> None:
+        self.res, self.needs = res, needs
+        r_blank = res.text.blank[res.text.codes].astype(np.int32)
+        n_blank = needs.text.blank[needs.text.codes].astype(np.int32)
+        # kind-and-blank: (1 - ALPHA) * k when both descriptions are given, k when either is blank
+        either_blank = np.array([[False, True], [True, True]])
+        scale = np.where(either_blank, 1.0, 1 - ALPHA)  # [r blank, n blank]
+        kinds = len(fits)
+        self.kind_blank = (scale[None, :, None, :] * fits[:, None, :, None]).reshape(2 * kinds, 2 * kinds)
+        self.r_kind_blank = res.kind * 2 + r_blank
+        self.n_kind_blank = needs.kind * 2 + n_blank
+        # ALPHA * t between distinct texts (a blank text's row is zero: no term, as score.match)
+        self.alpha_text = ALPHA * similarities(res.text.rows, needs.text.rows)
+        regions = int(max(res.region.max(initial=0), needs.region.max(initial=0))) + 1
+        same = np.eye(regions, dtype=bool)
+        same[0, :] = same[:, 0] = True  # "" is anywhere
+        self.region_fit = same.astype(np.float64)
+        # windows: days = min(r_end, n_end) + 1 - max(r_start, n_start), clipped to [0, cap] and
+        # divided by length: for a need bounded at both ends cap = length = its days (the fraction
+        # covered); for one open at an end or both cap = length = 1 (1 when they overlap, else 0).
+        self.r_end1 = res.end + 1
+        n_bounded = (needs.start != OPEN_START) & (needs.end != OPEN_END)
+        self.n_end1 = needs.end + 1
+        self.n_days = np.where(n_bounded, needs.end - needs.start + 1, 1).astype(np.int32)
+        # capacities compare only when both are stated in the same unit: -1 and -2 never match
+        self.r_unit = np.where(np.isnan(res.capacity), -1, res.unit).astype(np.int32)
+        self.n_unit = np.where(np.isnan(needs.capacity), -2, needs.unit).astype(np.int32)
+
+    def block(self, cols: slice) -> np.ndarray:
+        """f(r, n) for every resource (rows) and the needs `cols` (columns); m * g * w * s in that order."""
+        res, needs = self.res, self.needs
+        f = self.kind_blank[:, self.n_kind_blank[cols]][self.r_kind_blank]
+        f += self.alpha_text[:, needs.text.codes[cols]][res.text.codes]
+        f *= self.region_fit[:, needs.region[cols]][res.region]
+        days = np.minimum(self.r_end1[:, None], self.n_end1[None, cols])
+        days -= np.maximum(res.start[:, None], needs.start[None, cols])
+        np.clip(days, 0, self.n_days[None, cols], out=days)
+        f *= days / self.n_days[None, cols]
+        share = np.ones_like(f)
+        np.divide(res.capacity[:, None], needs.capacity[None, cols], out=share,
+                  where=self.r_unit[:, None] == self.n_unit[None, cols])
+        f *= share
+        return f
 
 
 def coverage_matrix(res: Columns, needs: Columns, fits: np.ndarray, holders: int) -> np.ndarray:
     """c(n, B) for every holder B (rows, by `res.owner`) and need n (columns), in [0, 1].
 
-    `res` must list each holder's resources together, holders in increasing order (as
-    `resources_of` does), so one holder's fits add up in the order score.py adds them.
+    `res` lists each holder's resources in the holder's order (as `resources_of` does), so one
+    holder's fits add up in the order score.py adds them.
     """
     out = np.zeros((holders, len(needs)), dtype=np.float64)
     if len(res) == 0 or len(needs) == 0:
         return out
-    sims = similarities(res.text.rows, needs.text.rows)
-    owners, starts = np.unique(res.owner, return_index=True)
-    assert np.all(np.diff(res.owner) >= 0), "resources must be grouped by holder"
-    step = max(1, CHUNK_CELLS // max(1, len(res)))
+    kernel = Kernel(res, needs, fits)
+    # Sums per holder as a product with the 0/1 matrix of who holds which resource: CSR rows add
+    # their entries in order, and it is several times faster than np.add.reduceat along axis 0.
+    holds = sp.csr_matrix((np.ones(len(res)), (res.owner, np.arange(len(res)))), shape=(holders, len(res)))
+    step = max(1, CHUNK_CELLS // len(res))
     for lo in range(0, len(needs), step):
         cols = slice(lo, min(len(needs), lo + step))
-        f = contributions(res, needs, sims, fits, cols=cols)
-        out[owners, cols] = np.add.reduceat(f, starts, axis=0)
+        out[:, cols] = holds @ kernel.block(cols)
     np.minimum(out, 1.0, out=out)
     return out
 
