@@ -11,8 +11,7 @@ Data: seeded random holders, each with 2-6 resources and 1-4 needs; kinds from t
 (a quarter of them only a group), a region for about two thirds (6 cities), a time window for about
 half (some open at one end), a capacity for two thirds in the kind group's unit, short descriptions
 of 1-3 phrases from a bilingual word list of the kind's group (half Chinese, half English, one in
-ten blank), priorities 1-5. Directory candidates draw their declarations from a pool of 50,000
-per side (see `Maker.pooled_holders`).
+ten blank), priorities 1-5. Directory candidates draw theirs from a pool (`Maker.pooled_holders`).
 
 Measures:
   * heat map   - `heatmap.heat_map(members, text)`: columns, text vectors, S(A <- B) for all ordered
@@ -42,6 +41,7 @@ import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import permutations
 
 import numpy as np
 
@@ -71,7 +71,8 @@ WORDS = {
 UNITS = {"customers": "customers", "channel": "stores", "warehouse": "m2", "production": "units/month",
          "technology": "licences", "brand": "campaigns", "data": "calls/day", "capital": "CNY 10k",
          "people": "people", "other": "days"}
-POOL = 50_000
+OPEN = Window()
+POOL = 200_000
 REGIONS = ("上海", "北京", "广州", "深圳", "成都", "杭州")
 FIRST_DAY = date(2027, 1, 1)
 
@@ -83,7 +84,13 @@ class Maker:
         self.rng = random.Random(seed)
         kinds = [k.key for k in Taxonomy.default()]
         self.kinds = [k for k in kinds if "/" in k] * 3 + [k for k in kinds if "/" not in k]
-        self.windows = [Window()] * 8 + [self._window() for _ in range(400)]
+        self.windows = [self._window() for _ in range(400)]
+        self.capacities = [Decimal(c) for c in range(1, 1000)]
+        # every description the word list allows: 1 to 3 distinct phrases of one group and language
+        self.descriptions = {
+            (group, chinese): [("" if chinese else " ").join(p) for n in (1, 2, 3)
+                               for p in permutations(words[:4] if chinese else words[4:], n)]
+            for group, words in WORDS.items() for chinese in (True, False)}
 
     def _window(self) -> Window:
         start = FIRST_DAY + timedelta(days=self.rng.randrange(365))
@@ -93,15 +100,13 @@ class Maker:
 
     def declaration(self, side: Side) -> Declaration:
         rng = self.rng
+        r = rng.random
         kind = rng.choice(self.kinds)
         group = kind.split("/", 1)[0]
-        words = WORDS[group]
-        chinese = rng.random() < 0.5
-        pool = words[:4] if chinese else words[4:]
-        description = "" if rng.random() < 0.1 else ("" if chinese else " ").join(rng.sample(pool, rng.randint(1, 3)))
-        capacity = Decimal(rng.randrange(1, 1000)) if rng.random() < 0.67 else None
-        region = rng.choice(REGIONS) if rng.random() < 0.67 else ""
-        window = rng.choice(self.windows) if rng.random() < 0.5 else Window()
+        description = "" if r() < 0.1 else rng.choice(self.descriptions[(group, r() < 0.5)])
+        capacity = rng.choice(self.capacities) if r() < 0.67 else None
+        region = rng.choice(REGIONS) if r() < 0.67 else ""
+        window = rng.choice(self.windows) if r() < 0.5 else OPEN
         return Declaration(side, kind, description, capacity, UNITS[group], region, window, rng.randint(1, 5))
 
     def holder(self, index: int, kind: HolderKind) -> Holder:
@@ -111,11 +116,12 @@ class Maker:
         return Holder(kind, code, code, "", tuple(resources + needs))
 
     def pooled_holders(self, count: int, kind: HolderKind) -> list[Holder]:
-        """`count` holders drawing their declarations from a pool of POOL per side: making a
-        million holders one declaration at a time takes minutes; the directory reads each
-        declaration on its own all the same (it shares only equal descriptions)."""
+        """`count` holders drawing their declarations from a pool (POOL resources, POOL / 2 needs):
+        a million holders made one declaration at a time take minutes. The directory's work is
+        the same either way: it reads every resource row on its own (it shares only equal
+        (kind, description) pairs, and the word list allows few descriptions anyway)."""
         resources = [self.declaration(Side.RESOURCE) for _ in range(POOL)]
-        needs = [self.declaration(Side.NEED) for _ in range(POOL)]
+        needs = [self.declaration(Side.NEED) for _ in range(POOL // 2)]
         choices, randint = self.rng.choices, self.rng.randint
         return [Holder(kind, code, code, "", (*choices(resources, k=randint(2, 6)), *choices(needs, k=randint(1, 4))))
                 for code in (f"{kind.value[0].upper()}{i:07d}" for i in range(count))]

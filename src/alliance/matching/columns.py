@@ -13,13 +13,14 @@ and candidates (the coalition solver's input).
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-from alliance.matching.model import Declaration, Holder
+from alliance.matching.model import Declaration, Holder, Side
 from alliance.matching.score import ALPHA, context_index
 from alliance.matching.taxonomy import kind_fit
 from alliance.matching.text import TextCodes, TextIndex, code_texts, similarities
@@ -40,15 +41,24 @@ class Codebook:
         self.kinds: dict[str, int] = {}
         self.regions: dict[str, int] = {"": 0}
         self.units: dict[str, int] = {}
+        # codes by the text as written, so a million declarations normalise each spelling once
+        self._region_as_written: dict[str, int] = {}
+        self._unit_as_written: dict[str, int] = {}
 
     def kind(self, key: str) -> int:
         return self.kinds.setdefault(key, len(self.kinds))
 
     def region(self, name: str) -> int:
-        return self.regions.setdefault(_normal(name), len(self.regions))
+        code = self._region_as_written.get(name)
+        if code is None:
+            code = self._region_as_written[name] = self.regions.setdefault(_normal(name), len(self.regions))
+        return code
 
     def unit(self, name: str) -> int:
-        return self.units.setdefault(_normal(name), len(self.units))
+        code = self._unit_as_written.get(name)
+        if code is None:
+            code = self._unit_as_written[name] = self.units.setdefault(_normal(name), len(self.units))
+        return code
 
     def kind_fits(self) -> np.ndarray:
         """fits[resource kind code, need kind code] = kind_fit as a float."""
@@ -75,30 +85,51 @@ class Columns:
         return len(self.owner)
 
     @classmethod
-    def of(cls, declarations: Sequence[tuple[int, Declaration]], book: Codebook, index: TextIndex,
-           need_side: bool) -> Columns:
-        """The columns of (owner, declaration) pairs; `book` codes kinds, regions and units."""
-        rows = []
-        for owner, d in declarations:  # one pass: a directory has millions of declarations
-            capacity = d.capacity
+    def of(cls, owned: Owned, book: Codebook, index: TextIndex, need_side: bool) -> Columns:
+        """The columns of `owned` declarations; `book` codes kinds, regions and units."""
+        owners, declarations = owned
+        n = len(declarations)
+        kind, region, unit = book.kind, book.region, book.unit
+        # One pass into typed arrays, no tuple per row: a directory has millions of declarations,
+        # and millions of small tuples wake the garbage collector over and over.
+        ints = array("i")
+        floats = array("d")
+        for d in declarations:
+            capacity, window = d.capacity, d.window
             stated = capacity is not None and not (need_side and capacity <= 0)
-            rows.append((owner, book.kind(d.kind), book.region(d.region),
-                         OPEN_START if d.window.starts_on is None else d.window.starts_on.toordinal(),
-                         OPEN_END if d.window.ends_on is None else d.window.ends_on.toordinal(),
-                         float(capacity) if stated else np.nan, book.unit(d.unit), d.weight))
-        table = np.array(rows, dtype=np.float64).reshape(len(rows), 8)
-        ints = table[:, :5].astype(np.int32)
-        text = code_texts(index, [d.description for _, d in declarations])
-        return cls(ints[:, 0].copy(), ints[:, 1].copy(), ints[:, 2].copy(), ints[:, 3].copy(), ints[:, 4].copy(),
-                   table[:, 5].copy(), table[:, 6].astype(np.int32), table[:, 7].copy(), text)
+            ints.extend((kind(d.kind), region(d.region),
+                         OPEN_START if window.starts_on is None else window.starts_on.toordinal(),
+                         OPEN_END if window.ends_on is None else window.ends_on.toordinal(), unit(d.unit)))
+            floats.extend((float(capacity) if stated else np.nan, d.weight))
+        codes = np.frombuffer(ints, dtype=np.int32).reshape(n, 5) if n else np.zeros((0, 5), dtype=np.int32)
+        numbers = np.frombuffer(floats, dtype=np.float64).reshape(n, 2) if n else np.zeros((0, 2))
+        text = code_texts(index, [d.description for d in declarations])
+        return cls(np.asarray(owners, dtype=np.int32), *(codes[:, j].copy() for j in range(4)),
+                   numbers[:, 0].copy(), codes[:, 4].copy(), numbers[:, 1].copy(), text)
 
 
-def resources_of(holders: Sequence[Holder]) -> list[tuple[int, Declaration]]:
-    return [(i, r) for i, h in enumerate(holders) for r in h.resources]
+# Declarations and the index of the holder of each, as two parallel lists.
+Owned = tuple[Sequence[int], Sequence[Declaration]]
 
 
-def needs_of(holders: Sequence[Holder]) -> list[tuple[int, Declaration]]:
-    return [(i, n) for i, h in enumerate(holders) for n in h.needs]
+def _side_of(holders: Sequence[Holder], side: Side) -> Owned:
+    owners: array[int] = array("i")
+    declarations: list[Declaration] = []
+    for i, h in enumerate(holders):
+        for d in h.declarations:
+            if d.side is side:
+                owners.append(i)
+                declarations.append(d)
+    return owners, declarations
+
+
+def resources_of(holders: Sequence[Holder]) -> Owned:
+    """The holders' resources in holder order, each holder's in its own order."""
+    return _side_of(holders, Side.RESOURCE)
+
+
+def needs_of(holders: Sequence[Holder]) -> Owned:
+    return _side_of(holders, Side.NEED)
 
 
 class Kernel:
@@ -174,8 +205,7 @@ def coverage_matrix(res: Columns, needs: Columns, fits: np.ndarray, holders: int
     return out
 
 
-def _columns(resources: Sequence[tuple[int, Declaration]], needs: Sequence[tuple[int, Declaration]],
-             index: TextIndex) -> tuple[Columns, Columns, np.ndarray]:
+def _columns(resources: Owned, needs: Owned, index: TextIndex) -> tuple[Columns, Columns, np.ndarray]:
     book = Codebook()
     res = Columns.of(resources, book, index, need_side=False)
     nds = Columns.of(needs, book, index, need_side=True)
@@ -209,5 +239,5 @@ def coverage(needs: Sequence[Declaration], candidates: Sequence[Holder], text: T
     if text is None:
         text = TextIndex.fit([n.description for n in needs]
                              + [d.description for h in candidates for d in h.declarations])
-    res, nds, fits = _columns(resources_of(candidates), [(0, n) for n in needs], text)
+    res, nds, fits = _columns(resources_of(candidates), ([0] * len(needs), needs), text)
     return coverage_matrix(res, nds, fits, len(candidates))

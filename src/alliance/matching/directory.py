@@ -41,27 +41,38 @@ class Directory:
         res = Columns.of(resources_of(candidates), book, text, need_side=False)
         self._book = book
         self._kind_keys = list(book.kinds)
-        order = np.argsort(res.region, kind="stable")  # stable: a holder's resources keep their order
+        # Sorted by region, then open windows before bounded ones; lexsort is stable, so each
+        # holder's resources keep their order within a run.
+        windowed = ((res.start != OPEN_START) | (res.end != OPEN_END)).astype(np.int64)
+        order = np.lexsort((windowed, res.region))
         self._owner = res.owner[order]
-        blank = res.text.blank[res.text.codes[order]]
-        # One code per resource for the kind-and-blank factor: (1 - ALPHA) * k, or k when blank.
-        self._kind_blank = res.kind[order] * 2 + blank.astype(np.int32)
-        self._text = res.text.codes[order]
+        # One code per distinct (kind, description): the match m needs computing once per code.
+        pair, self._pair = np.unique(res.kind.astype(np.int64) * max(1, len(res.text.blank)) + res.text.codes,
+                                     return_inverse=True)
+        self._pair = self._pair.astype(np.int32)[order]
+        self._pair_kind = (pair // max(1, len(res.text.blank))).astype(np.int32)
+        self._pair_text = (pair % max(1, len(res.text.blank))).astype(np.int32)
+        self._pair_blank = res.text.blank[self._pair_text]
         self._text_rows = res.text.rows
         self._start = res.start[order]
-        self._end = res.end[order]
+        self._end1 = res.end[order] + 1
         self._capacity = res.capacity[order]
+        key = res.region[order].astype(np.int64) * 2 + windowed[order]
+        bounds = np.searchsorted(key, np.arange(2 * len(book.regions) + 1))
+        # per region code: [lo, mid) open windows, [mid, hi) bounded ones
+        self._blocks = {code: (int(bounds[2 * code]), int(bounds[2 * code + 1]), int(bounds[2 * code + 2]))
+                        for code in range(len(book.regions))}
+        # The resources with a stated capacity, by unit and by (region, unit): the only ones whose
+        # capacity share can differ from 1 (positions in the sorted columns).
         unit = res.unit[order]
-        region = res.region[order]
-        bounds = np.searchsorted(region, np.arange(len(book.regions) + 1))
-        self._blocks = {code: (int(bounds[code]), int(bounds[code + 1])) for code in range(len(book.regions))}
-        # Per region block and unit: the block's resources with a stated capacity in that unit
-        # (positions relative to the block), the only ones whose capacity share is not 1.
-        self._sized: dict[tuple[int, int], np.ndarray] = {}
         stated = ~np.isnan(self._capacity)
-        for code, (lo, hi) in self._blocks.items():
-            for u in np.unique(unit[lo:hi][stated[lo:hi]]):
-                self._sized[(code, int(u))] = np.flatnonzero(stated[lo:hi] & (unit[lo:hi] == u))
+        self._sized_by_unit = {int(u): np.flatnonzero(stated & (unit == u)) for u in np.unique(unit[stated])}
+        self._sized: dict[tuple[int, int], np.ndarray] = {}
+        for u, at in self._sized_by_unit.items():
+            for code, (lo, _, hi) in self._blocks.items():
+                inside = at[(at >= lo) & (at < hi)]
+                if len(inside):
+                    self._sized[(code, u)] = inside
 
     @classmethod
     def build(cls, candidates: Sequence[Holder], text: TextIndex | None = None) -> Directory:
@@ -73,47 +84,55 @@ class Directory:
     def __len__(self) -> int:
         return len(self.candidates)
 
-    def need_coverage(self, need: Declaration) -> np.ndarray:
-        """c(need, candidate) for every candidate, in [0, 1]."""
+    def _matches(self, need: Declaration) -> np.ndarray:
+        """m for every distinct (kind, description) code of the directory's resources."""
         fits = np.array([float(kind_fit(key, need.kind)) for key in self._kind_keys] or [0.0])
-        need_blank = is_blank(need.description)
-        # factor[kind * 2 + blank]: m without the text term (score.match: k when either is blank)
-        factor = np.repeat(fits, 2)
-        if not need_blank:
-            factor[0::2] *= (1 - ALPHA)
-            t = (self._text_rows @ self.text.matrix([need.description]).T).toarray().ravel()
-            np.clip(t, 0.0, 1.0, out=t)
-            alpha_t = ALPHA * t
+        k = fits[self._pair_kind]
+        if is_blank(need.description):
+            return k
+        m = k * np.where(self._pair_blank, 1.0, 1 - ALPHA)
+        t = (self._text_rows @ self.text.matrix([need.description]).T).toarray().ravel()
+        np.clip(t, 0.0, 1.0, out=t)
+        m += (ALPHA * t)[self._pair_text]  # 0 for a blank resource: its row is zero
+        return m
+
+    def _ranges(self, need: Declaration) -> list[tuple[int, int, list[tuple[int, int]], dict[int, np.ndarray]]]:
+        """The stretches of resources whose region fits the need: (lo, hi, their bounded-window
+        runs, positions with a stated capacity by unit)."""
         region = need.region.strip().casefold()
         if not region:
-            codes = list(self._blocks)
-        else:
-            codes = [0] + ([self._book.regions[region]] if region in self._book.regions else [])
+            runs = [(mid, hi) for _, mid, hi in self._blocks.values() if mid < hi]
+            return [(0, len(self._owner), runs, self._sized_by_unit)]
+        codes = [0] + ([self._book.regions[region]] if region in self._book.regions else [])
+        return [(lo, hi, [(mid, hi)] if mid < hi else [],
+                 {u: at for (c, u), at in self._sized.items() if c == code})
+                for code in codes for lo, mid, hi in [self._blocks[code]] if lo < hi]
+
+    def need_coverage(self, need: Declaration) -> np.ndarray:
+        """c(need, candidate) for every candidate, in [0, 1]."""
+        matches = self._matches(need)
         unit = self._book.units.get(need.unit.strip().casefold())
+        sized = need.capacity is not None and need.capacity > 0 and unit is not None
         n_start = OPEN_START if need.window.starts_on is None else need.window.starts_on.toordinal()
         n_end = OPEN_END if need.window.ends_on is None else need.window.ends_on.toordinal()
         bounded = n_start != OPEN_START and n_end != OPEN_END
-        sized = need.capacity is not None and need.capacity > 0 and unit is not None
         total = np.zeros(len(self.candidates), dtype=np.float64)
-        for code in codes:
-            lo, hi = self._blocks[code]
-            if lo == hi:
-                continue
-            f = factor[self._kind_blank[lo:hi]]
-            if not need_blank:
-                f += alpha_t[self._text[lo:hi]]  # 0 for a blank resource: its row is zero
-            if not need.window.open:
-                first = np.maximum(self._start[lo:hi], n_start)
-                days = np.minimum(self._end[lo:hi], n_end) - first + 1
+        for lo, hi, runs, sized_at in self._ranges(need):
+            f = matches[self._pair[lo:hi]]  # m * g: the region fits (g = 1) in this stretch
+            for first_run, end_run in runs if not need.window.open else ():
+                # w: 1 for an open window (the stretch before the run); here days of overlap
+                part = f[first_run - lo:end_run - lo]
+                days = np.minimum(self._end1[first_run:end_run], n_end + 1)
+                days -= np.maximum(self._start[first_run:end_run], n_start)
                 if bounded:
                     np.maximum(days, 0, out=days)
-                    f *= days / (n_end - n_start + 1)
+                    part *= days / (n_end - n_start + 1)
                 else:
-                    f *= days > 0
-            if sized:
-                at = self._sized.get((code, unit))
-                if at is not None:
-                    f[at] *= self._capacity[lo:hi][at] / float(need.capacity)
+                    part *= days > 0
+            at = sized_at.get(unit) if sized else None
+            if at is not None:
+                assert need.capacity is not None
+                f[at - lo] *= self._capacity[at] / float(need.capacity)
             total += np.bincount(self._owner[lo:hi], weights=f, minlength=len(self.candidates))
         np.minimum(total, 1.0, out=total)
         return total
