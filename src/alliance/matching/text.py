@@ -17,7 +17,7 @@ ignored. Blank text is the zero vector, so its similarity with anything is 0.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,11 +31,22 @@ def is_blank(text: str) -> bool:
     return not text.strip()
 
 
-def _vectorizer() -> TfidfVectorizer:
+def _ngrams() -> Callable[[str], list[str]]:
     # char_wb: n-grams inside word boundaries (padded with a space), so "chain storage" does not
-    # invent the n-gram "n s"; a Chinese phrase without spaces is one "word" and gives all its n-grams.
-    return TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAMS, lowercase=True, sublinear_tf=True,
-                           norm="l2", use_idf=True, smooth_idf=True, dtype=np.float64)
+    # invent the n-gram "n s"; a Chinese phrase without spaces is one "word" and gives all its
+    # n-grams. The padding space alone (the 1-gram " ") is dropped: every text has it, and it would
+    # give any two unrelated descriptions a small similarity.
+    base = TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAMS, lowercase=True).build_analyzer()
+
+    def analyse(text: str) -> list[str]:
+        return [gram for gram in base(text) if not gram.isspace()]
+
+    return analyse
+
+
+def _vectorizer() -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer=_ngrams(), sublinear_tf=True, norm="l2", use_idf=True, smooth_idf=True,
+                           dtype=np.float64)
 
 
 @dataclass
