@@ -2,10 +2,13 @@
 
 Why a separate index: a directory of outside candidates is large (a million companies, some four
 million resources) and queried often, one holder at a time. Built once, it keeps every resource
-as columns of small codes, sorted by region so that a need tied to a region only ever reads the
-resources of that region and of "anywhere" (region fit 0 elsewhere: they cannot contribute). A
-query then costs a handful of array passes per need of the asking holder, the same maths as
-score.py (tests compare to 1e-9), and an O(n) partial sort for the top k.
+as columns of small codes: its distinct (kind, description) pair, its distinct window, its region,
+capacity and holder. Sorted by region and pair, the resources of one (region, pair) form a run, so
+a need reads only the runs of its own region and of "anywhere" (g = 0 elsewhere) whose match m is
+not 0 (f = m * g * w * s: they contribute nothing), typically a fifth to a half of the directory.
+m and w are computed once per distinct pair and window and looked up per resource; one holder's
+fits add up with a bincount. The same maths as score.py (tests compare to 1e-9), then an O(n)
+partial sort for the top k.
 
 The text index is fitted on the directory's own descriptions (its scoring context); the asking
 holder's descriptions are vectorised with it, and score.py given the same index agrees.
@@ -41,38 +44,36 @@ class Directory:
         res = Columns.of(resources_of(candidates), book, text, need_side=False)
         self._book = book
         self._kind_keys = list(book.kinds)
-        # Sorted by region, then open windows before bounded ones; lexsort is stable, so each
-        # holder's resources keep their order within a run.
-        windowed = ((res.start != OPEN_START) | (res.end != OPEN_END)).astype(np.int64)
-        order = np.lexsort((windowed, res.region))
-        self._owner = res.owner[order]
-        # One code per distinct (kind, description): the match m needs computing once per code.
-        pair, self._pair = np.unique(res.kind.astype(np.int64) * max(1, len(res.text.blank)) + res.text.codes,
-                                     return_inverse=True)
-        self._pair = self._pair.astype(np.int32)[order]
-        self._pair_kind = (pair // max(1, len(res.text.blank))).astype(np.int32)
-        self._pair_text = (pair % max(1, len(res.text.blank))).astype(np.int32)
+        # Codes of distinct (kind, description) pairs and of distinct windows: m and w are computed
+        # once per code, then looked up per resource (a gather is cheaper than the arithmetic).
+        texts = max(1, len(res.text.blank))
+        pair, pair_codes = np.unique(res.kind.astype(np.int64) * texts + res.text.codes, return_inverse=True)
+        self._pair_kind = (pair // texts).astype(np.int32)
+        self._pair_text = (pair % texts).astype(np.int32)
         self._pair_blank = res.text.blank[self._pair_text]
         self._text_rows = res.text.rows
-        self._start = res.start[order]
-        self._end1 = res.end[order] + 1
+        span = OPEN_END - OPEN_START + 2
+        window, window_codes = np.unique((res.start.astype(np.int64) - OPEN_START) * span + (res.end - OPEN_START),
+                                         return_inverse=True)
+        self._window_start = (window // span + OPEN_START).astype(np.int32)
+        self._window_end1 = (window % span + OPEN_START + 1).astype(np.int32)
+        # Sorted by region, then pair: the resources of one (region, pair) form a run. A need reads
+        # only the runs of its region (and of "anywhere") whose match m is not 0: the others
+        # contribute nothing (f = m * g * w * s), and most of a directory is of other kinds and words.
+        key = res.region.astype(np.int64) * len(pair) + pair_codes
+        order = np.argsort(key, kind="stable")  # stable: a holder's resources keep their order
+        key = key[order]
+        self._owner = res.owner[order]
+        self._window = window_codes.astype(np.int32)[order]
         self._capacity = res.capacity[order]
-        key = res.region[order].astype(np.int64) * 2 + windowed[order]
-        bounds = np.searchsorted(key, np.arange(2 * len(book.regions) + 1))
-        # per region code: [lo, mid) open windows, [mid, hi) bounded ones
-        self._blocks = {code: (int(bounds[2 * code]), int(bounds[2 * code + 1]), int(bounds[2 * code + 2]))
-                        for code in range(len(book.regions))}
-        # The resources with a stated capacity, by unit and by (region, unit): the only ones whose
-        # capacity share can differ from 1 (positions in the sorted columns).
-        unit = res.unit[order]
-        stated = ~np.isnan(self._capacity)
-        self._sized_by_unit = {int(u): np.flatnonzero(stated & (unit == u)) for u in np.unique(unit[stated])}
-        self._sized: dict[tuple[int, int], np.ndarray] = {}
-        for u, at in self._sized_by_unit.items():
-            for code, (lo, _, hi) in self._blocks.items():
-                inside = at[(at >= lo) & (at < hi)]
-                if len(inside):
-                    self._sized[(code, u)] = inside
+        self._unit = np.where(np.isnan(res.capacity), -1, res.unit).astype(np.int32)[order]
+        starts = np.flatnonzero(np.diff(key, prepend=-1)) if len(key) else np.zeros(0, dtype=np.int64)
+        self._run_start = starts
+        self._run_length = np.diff(starts, append=len(key))
+        self._run_pair = (key[starts] % max(1, len(pair))).astype(np.int32)
+        run_region = key[starts] // max(1, len(pair))
+        bounds = np.searchsorted(run_region, np.arange(len(book.regions) + 1))
+        self._region_runs = {code: (int(bounds[code]), int(bounds[code + 1])) for code in range(len(book.regions))}
 
     @classmethod
     def build(cls, candidates: Sequence[Holder], text: TextIndex | None = None) -> Directory:
@@ -96,44 +97,45 @@ class Directory:
         m += (ALPHA * t)[self._pair_text]  # 0 for a blank resource: its row is zero
         return m
 
-    def _ranges(self, need: Declaration) -> list[tuple[int, int, list[tuple[int, int]], dict[int, np.ndarray]]]:
-        """The stretches of resources whose region fits the need: (lo, hi, their bounded-window
-        runs, positions with a stated capacity by unit)."""
+    def _windows(self, need: Declaration) -> np.ndarray:
+        """w for every distinct window of the directory's resources (score.window_fit)."""
+        n_start = OPEN_START if need.window.starts_on is None else need.window.starts_on.toordinal()
+        n_end = OPEN_END if need.window.ends_on is None else need.window.ends_on.toordinal()
+        days = np.minimum(self._window_end1, n_end + 1) - np.maximum(self._window_start, n_start)
+        if n_start != OPEN_START and n_end != OPEN_END:  # bounded: the fraction of its days covered
+            np.maximum(days, 0, out=days)
+            return days / (n_end - n_start + 1)
+        return (days > 0).astype(np.float64)  # open at an end: 1 when they overlap
+
+    def _runs(self, need: Declaration, matches: np.ndarray) -> np.ndarray:
+        """The runs whose region fits the need (g = 1; elsewhere 0) and whose match is not 0."""
         region = need.region.strip().casefold()
         if not region:
-            runs = [(mid, hi) for _, mid, hi in self._blocks.values() if mid < hi]
-            return [(0, len(self._owner), runs, self._sized_by_unit)]
-        codes = [0] + ([self._book.regions[region]] if region in self._book.regions else [])
-        return [(lo, hi, [(mid, hi)] if mid < hi else [],
-                 {u: at for (c, u), at in self._sized.items() if c == code})
-                for code in codes for lo, mid, hi in [self._blocks[code]] if lo < hi]
+            spans = [(0, len(self._run_start))]
+        else:
+            codes = [0] + ([self._book.regions[region]] if region in self._book.regions else [])
+            spans = [self._region_runs[code] for code in codes]
+        return np.concatenate([lo + np.flatnonzero(matches[self._run_pair[lo:hi]] > 0) for lo, hi in spans])
 
     def need_coverage(self, need: Declaration) -> np.ndarray:
         """c(need, candidate) for every candidate, in [0, 1]."""
         matches = self._matches(need)
+        runs = self._runs(need, matches)
+        lengths = self._run_length[runs]
+        count = int(lengths.sum())
+        if count == 0:
+            return np.zeros(len(self.candidates), dtype=np.float64)
+        # positions of the runs' resources: each run's start, then +1, +2, ...
+        firsts = np.cumsum(lengths) - lengths
+        at = np.repeat(self._run_start[runs] - firsts, lengths) + np.arange(count)
+        f = np.repeat(matches[self._run_pair[runs]], lengths)  # m * g, g = 1 on these runs
+        if not need.window.open:
+            f *= self._windows(need)[self._window[at]]
         unit = self._book.units.get(need.unit.strip().casefold())
-        sized = need.capacity is not None and need.capacity > 0 and unit is not None
-        n_start = OPEN_START if need.window.starts_on is None else need.window.starts_on.toordinal()
-        n_end = OPEN_END if need.window.ends_on is None else need.window.ends_on.toordinal()
-        bounded = n_start != OPEN_START and n_end != OPEN_END
-        total = np.zeros(len(self.candidates), dtype=np.float64)
-        for lo, hi, runs, sized_at in self._ranges(need):
-            f = matches[self._pair[lo:hi]]  # m * g: the region fits (g = 1) in this stretch
-            for first_run, end_run in runs if not need.window.open else ():
-                # w: 1 for an open window (the stretch before the run); here days of overlap
-                part = f[first_run - lo:end_run - lo]
-                days = np.minimum(self._end1[first_run:end_run], n_end + 1)
-                days -= np.maximum(self._start[first_run:end_run], n_start)
-                if bounded:
-                    np.maximum(days, 0, out=days)
-                    part *= days / (n_end - n_start + 1)
-                else:
-                    part *= days > 0
-            at = sized_at.get(unit) if sized else None
-            if at is not None:
-                assert need.capacity is not None
-                f[at - lo] *= self._capacity[at] / float(need.capacity)
-            total += np.bincount(self._owner[lo:hi], weights=f, minlength=len(self.candidates))
+        if need.capacity is not None and need.capacity > 0 and unit is not None:
+            sized = np.flatnonzero(self._unit[at] == unit)  # stated, in the need's unit
+            f[sized] *= self._capacity[at[sized]] / float(need.capacity)
+        total = np.bincount(self._owner[at], weights=f, minlength=len(self.candidates))
         np.minimum(total, 1.0, out=total)
         return total
 
