@@ -79,7 +79,7 @@ class Directory:
     def build(cls, candidates: Sequence[Holder], text: TextIndex | None = None) -> Directory:
         """The index of `candidates`; `text` defaults to one fitted on their descriptions."""
         if text is None:
-            text = TextIndex.fit(d.description for h in candidates for d in h.declarations)
+            text = TextIndex.fit([d.description for h in candidates for d in h.declarations])
         return cls(candidates, text)
 
     def __len__(self) -> int:
