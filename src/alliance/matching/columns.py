@@ -161,16 +161,15 @@ class Kernel:
         same = np.eye(regions, dtype=bool)
         same[0, :] = same[:, 0] = True  # "" is anywhere
         self.region_fit = same.astype(np.float64)
-        # windows: days = min(r_end, n_end) + 1 - max(r_start, n_start), clipped to [0, cap] and
-        # divided by length: for a need bounded at both ends cap = length = its days (the fraction
-        # covered); for one open at an end or both cap = length = 1 (1 when they overlap, else 0).
-        self.r_end1 = res.end + 1
-        n_bounded = (needs.start != OPEN_START) & (needs.end != OPEN_END)
-        self.n_end1 = needs.end + 1
-        self.n_days = np.where(n_bounded, needs.end - needs.start + 1, 1).astype(np.int32)
-        # capacities compare only when both are stated in the same unit: -1 and -2 never match
-        self.r_unit = np.where(np.isnan(res.capacity), -1, res.unit).astype(np.int32)
-        self.n_unit = np.where(np.isnan(needs.capacity), -2, needs.unit).astype(np.int32)
+        # w once per (distinct resource window, distinct need window), looked up per cell
+        r_windows, self.r_window = _distinct_windows(res)
+        n_windows, self.n_window = _distinct_windows(needs)
+        self.window_fit = window_table(r_windows, n_windows)
+        # capacities compare only when both are stated in the same unit (-1: not stated): the
+        # resources of each unit, so that s is applied to those cells only (elsewhere s = 1)
+        r_unit = np.where(np.isnan(res.capacity), -1, res.unit)
+        self.n_unit = np.where(np.isnan(needs.capacity), -1, needs.unit)
+        self.sized = {int(u): np.flatnonzero(r_unit == u) for u in np.unique(r_unit) if u >= 0}
 
     def block(self, cols: slice) -> np.ndarray:
         """f(r, n) for every resource (rows) and the needs `cols` (columns); m * g * w * s in that order."""
@@ -178,15 +177,37 @@ class Kernel:
         f = self.kind_blank[:, self.n_kind_blank[cols]][self.r_kind_blank]
         f += self.alpha_text[:, needs.text.codes[cols]][res.text.codes]
         f *= self.region_fit[:, needs.region[cols]][res.region]
-        days = np.minimum(self.r_end1[:, None], self.n_end1[None, cols])
-        days -= np.maximum(res.start[:, None], needs.start[None, cols])
-        np.clip(days, 0, self.n_days[None, cols], out=days)
-        f *= days / self.n_days[None, cols]
-        share = np.ones_like(f)
-        np.divide(res.capacity[:, None], needs.capacity[None, cols], out=share,
-                  where=self.r_unit[:, None] == self.n_unit[None, cols])
-        f *= share
+        f *= self.window_fit[:, self.n_window[cols]][self.r_window]
+        n_unit = self.n_unit[cols]
+        for unit in np.unique(n_unit[n_unit >= 0]):
+            rows = self.sized.get(int(unit))
+            if rows is not None:
+                columns = np.flatnonzero(n_unit == unit)
+                cells = np.ix_(rows, columns)
+                f[cells] *= res.capacity[rows][:, None] / needs.capacity[cols][columns][None, :]
         return f
+
+
+def _distinct_windows(side: Columns) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """The distinct (start, end) windows of a side and each declaration's code among them."""
+    pairs = np.stack([side.start, side.end], axis=1)
+    distinct, codes = np.unique(pairs, axis=0, return_inverse=True)
+    return (distinct[:, 0], distinct[:, 1]), codes.reshape(-1).astype(np.int32)
+
+
+def window_table(available: tuple[np.ndarray, np.ndarray], wanted: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """score.window_fit for every (available, wanted) pair of windows given as (starts, ends) day numbers.
+
+    days = min(ends) + 1 - max(starts); for a wanted window bounded at both ends the fraction
+    days / its length clipped at 0, for one open at an end or both 1 when days > 0, else 0
+    (a fully open window on either side comes out as 1 by the same arithmetic).
+    """
+    r_start, r_end = (a[:, None] for a in available)
+    n_start, n_end = (a[None, :] for a in wanted)
+    days = np.minimum(r_end, n_end) + 1 - np.maximum(r_start, n_start)
+    bounded = (n_start != OPEN_START) & (n_end != OPEN_END)
+    length = np.where(bounded, n_end - n_start + 1, 1)
+    return np.where(bounded, np.maximum(days, 0) / length, (days > 0).astype(np.float64))
 
 
 def coverage_matrix(res: Columns, needs: Columns, fits: np.ndarray, holders: int) -> np.ndarray:
