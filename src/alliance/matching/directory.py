@@ -68,8 +68,9 @@ class Directory:
         self._capacity = res.capacity[order]
         self._unit = np.where(np.isnan(res.capacity), -1, res.unit).astype(np.int32)[order]
         starts = np.flatnonzero(np.diff(key, prepend=-1)) if len(key) else np.zeros(0, dtype=np.int64)
-        self._run_start = starts
-        self._run_length = np.diff(starts, append=len(key))
+        # int32 positions (a directory stays below 2**31 resources): half the bytes to gather with
+        self._run_start = starts.astype(np.int32)
+        self._run_length = np.diff(starts, append=len(key)).astype(np.int32)
         self._run_pair = (key[starts] % max(1, len(pair))).astype(np.int32)
         run_region = key[starts] // max(1, len(pair))
         bounds = np.searchsorted(run_region, np.arange(len(book.regions) + 1))
@@ -126,8 +127,9 @@ class Directory:
         if count == 0:
             return np.zeros(len(self.candidates), dtype=np.float64)
         # positions of the runs' resources: each run's start, then +1, +2, ...
-        firsts = np.cumsum(lengths) - lengths
-        at = np.repeat(self._run_start[runs] - firsts, lengths) + np.arange(count)
+        firsts = np.cumsum(lengths, dtype=np.int32) - lengths
+        at = np.repeat(self._run_start[runs] - firsts, lengths)
+        at += np.arange(count, dtype=np.int32)
         f = np.repeat(matches[self._run_pair[runs]], lengths)  # m * g, g = 1 on these runs
         if not need.window.open:
             f *= self._windows(need)[self._window[at]]
@@ -147,7 +149,9 @@ class Directory:
         if not needs or total_weight <= 0:
             return score
         for need in needs:
-            score += need.weight * self.need_coverage(need)
+            coverage = self.need_coverage(need)
+            coverage *= need.weight
+            score += coverage
         score /= total_weight
         return score
 
@@ -163,10 +167,12 @@ class Directory:
 def best(scores: np.ndarray, k: int, exclude: Collection[int] = ()) -> list[Ranked]:
     """The top k of `scores` (descending, ties by index) without the `exclude`d positions."""
     assert k >= 0
-    values = scores.astype(np.float64, copy=True)
+    values = scores
+    allowed = len(values)
     if exclude:
+        values = scores.astype(np.float64, copy=True)
         values[np.fromiter(exclude, dtype=np.int64)] = -np.inf
-    allowed = len(values) - int(np.count_nonzero(np.isneginf(values)))
+        allowed -= int(np.count_nonzero(np.isneginf(values)))
     k = min(k, allowed)
     if k == 0:
         return []
