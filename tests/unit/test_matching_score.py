@@ -61,7 +61,8 @@ def test_window_fit(available: Window, wanted: Window, expected: float) -> None:
 def test_capacity_share_only_in_the_same_unit_when_both_are_stated() -> None:
     wanted = need("warehouse", capacity=Decimal(1000), unit="m2")
     assert capacity_share(resource("warehouse", capacity=Decimal(600), unit=" M2 "), wanted) == 0.6
-    assert capacity_share(resource("warehouse", capacity=Decimal(3000), unit="m2"), wanted) == 3.0
+    # Capped at 1: a resource serves a need at most as well as it fits, however large it is.
+    assert capacity_share(resource("warehouse", capacity=Decimal(3000), unit="m2"), wanted) == 1.0
     assert capacity_share(resource("warehouse", capacity=Decimal(600), unit="pallets"), wanted) == 1.0
     assert capacity_share(resource("warehouse", unit="m2"), wanted) == 1.0
     assert capacity_share(resource("warehouse", capacity=Decimal(600), unit="m2"), need("warehouse", unit="m2")) == 1.0

@@ -184,7 +184,7 @@ class Kernel:
             if rows is not None:
                 columns = np.flatnonzero(n_unit == unit)
                 cells = np.ix_(rows, columns)
-                f[cells] *= res.capacity[rows][:, None] / needs.capacity[cols][columns][None, :]
+                f[cells] *= np.minimum(res.capacity[rows][:, None] / needs.capacity[cols][columns][None, :], 1.0)
         return f
 
 

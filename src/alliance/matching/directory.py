@@ -136,7 +136,7 @@ class Directory:
         unit = self._book.units.get(need.unit.strip().casefold())
         if need.capacity is not None and need.capacity > 0 and unit is not None:
             sized = np.flatnonzero(self._unit[at] == unit)  # stated, in the need's unit
-            f[sized] *= self._capacity[at[sized]] / float(need.capacity)
+            f[sized] *= np.minimum(self._capacity[at[sized]] / float(need.capacity), 1.0)
         total = np.bincount(self._owner[at], weights=f, minlength=len(self.candidates))
         np.minimum(total, 1.0, out=total)
         return total

@@ -70,12 +70,16 @@ def window_fit(available: Window, wanted: Window) -> float:
 
 
 def capacity_share(resource: Declaration, need: Declaration) -> float:
-    """The resource's capacity as a share of what the need requires (1 when not comparable)."""
+    """The resource's capacity as a share of what the need requires, at most 1 (1 when not comparable).
+
+    Capped per resource: a resource serves a need at most as well as it fits it. Uncapped, a large
+    resource of another kind (or one only faintly alike in its description) would cover a need in
+    full through its size alone; capped, only several fitting resources together make up a need."""
     if resource.capacity is None or need.capacity is None or need.capacity <= 0:
         return 1.0
     if not _same(resource.unit, need.unit):
         return 1.0
-    return float(resource.capacity) / float(need.capacity)
+    return min(1.0, float(resource.capacity) / float(need.capacity))
 
 
 def match(resource: Declaration, need: Declaration, text: TextIndex) -> tuple[float, float, float]:
