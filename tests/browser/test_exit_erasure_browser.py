@@ -24,11 +24,17 @@ from alliance.server import create_app
 from alliance.store.database import Store
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, contrast_failures, require_chromium, screenshot, serve, signed_in
 from tests.support.exits import CODE, COORDINATOR, at, build
-from tests.support.web import add_user
+from tests.support.web import PASSWORD, add_user
 
 pytestmark = pytest.mark.browser
 
 PAGE = f"/alliances/{CODE}/exits/1"
+# Whether an element lies within the horizontal view of the step table's scroller.
+IN_VIEW = """(selector) => {
+  const box = document.querySelector(selector).getBoundingClientRect();
+  const view = document.querySelector("#exit-step-table").parentElement.getBoundingClientRect();
+  return box.left >= view.left && box.right <= view.right + 1;
+}"""
 
 
 @pytest.fixture
@@ -114,6 +120,8 @@ def test_the_coordinator_erases_after_the_window_once(served: tuple[str, Store, 
             expect(page.locator("#exit-erase")).to_have_count(0)
             expect(page.locator("#erase-form")).to_have_count(0)
             screenshot(page, "exit-erasure-02-done-en")
+            # The summary is in the step table's view, not pushed out to its right (the scroller's edge).
+            assert page.evaluate(IN_VIEW, "#erasure-done") is True
             step = exits.get_case(store, CODE, 1, COORDINATOR).step(StepKey.DATA)
             assert step.status is Status.DONE and step.detail["erasure"]["counts"] == preview["counts"]
 
@@ -123,6 +131,16 @@ def test_the_coordinator_erases_after_the_window_once(served: tuple[str, Store, 
             zh.goto(base + PAGE)
             expect(zh.locator("#erasure-done")).to_contain_text("删除（所删除内容的 SHA-256")
             expect(zh.locator("#erase-form")).to_have_count(0)
+
+            # M3's admin account was erased with M3's data: it signs in no more.
+            gone = browser.new_context(locale="en-US").new_page()
+            gone.goto(f"{base}/sign-in?lang=en")
+            gone.locator("input[name=username]").fill("m3-admin")
+            gone.locator("input[name=password]").fill(PASSWORD)
+            with gone.expect_response(lambda r: "/sign-in" in r.url and r.request.method == "POST"):
+                gone.locator("form button[type=submit]").first.click()
+            expect(gone.locator("input[name=password]")).to_be_visible()
+            assert "/sign-in" in gone.url
             assert errors == []
         finally:
             browser.close()
