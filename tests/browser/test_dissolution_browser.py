@@ -96,6 +96,8 @@ def test_the_coordinator_winds_up_and_a_member_reads_along(served: tuple[str, St
             expect(page.locator("#dissolution-result")).to_have_text(
                 "Funds scheduled to be shared out: growth-fund. The next settlement run books them.")
             assert rows(store, fund_releases) == 1
+            expect(page.locator("#dissolution-parent")).to_contain_text(
+                "funds not yet shared out: growth-fund 18.00 (release pending: booked by the next settlement run)")
 
             page.locator("#dissolution-finish button[type=submit]").click()
             error = page.locator("#dissolution-error")
@@ -119,6 +121,8 @@ def test_the_coordinator_winds_up_and_a_member_reads_along(served: tuple[str, St
             zh.goto(base + PAGE)
             expect(zh.locator("#dissolution-parent")).to_contain_text("解散中")
             expect(zh.locator("#dissolution-parent")).to_contain_text("A, B, C 的退出案件尚未结案")
+            expect(zh.locator("#dissolution-parent")).to_contain_text(
+                "尚未分配的基金：growth-fund 18.00（待分配：下一次结算入账）")
             expect(zh.locator("#dissolution-archive")).to_be_visible()
             screenshot(zh, "dissolution-02-coordinator-zh")
 
