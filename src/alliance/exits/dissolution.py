@@ -108,8 +108,7 @@ def blockers(w: WindingUp) -> list[Blocker]:
             numbers=", ".join(str(n) for n in sorted(w.open_disputes)))))
     if w.undistributed_funds:
         found.append(Blocker(BlockerKind.FUND_UNDISTRIBUTED, Message(
-            "funds not yet shared out: {funds}",
-            funds=", ".join(f"{account} {balance}" for account, balance in sorted(w.undistributed_funds.items())))))
+            "funds not yet shared out: {funds}", funds=_funds_text(w.undistributed_funds))))
     if w.open_exit_cases:
         found.append(Blocker(BlockerKind.EXIT_CASE_OPEN, Message(
             "the exit cases of {members} are not closed", members=", ".join(sorted(w.open_exit_cases)))))
@@ -117,3 +116,13 @@ def blockers(w: WindingUp) -> list[Blocker]:
         found.append(Blocker(BlockerKind.EXIT_CASE_OPEN, Message(
             "{count} member(s)' exit cases are not closed", count=w.unnamed_exit_cases)))
     return found
+
+
+def _funds_text(funds: Mapping[str, str]) -> Message:
+    """"growth-fund 18.00, other 3.00" as a Message of Messages: a balance may be one (a pending
+    release's note), which the reader sees in their language."""
+    parts = [Message("{fund} {balance}", fund=account, balance=balance) for account, balance in sorted(funds.items())]
+    text = parts[0]
+    for part in parts[1:]:
+        text = Message("{first}, {rest}", first=text, rest=part)
+    return text

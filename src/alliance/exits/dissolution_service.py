@@ -296,8 +296,10 @@ def _facts(uow: UnitOfWork, alliance: Alliance, every: dict[str, Alliance]) -> W
     for fund in sorted(declared):
         held = releases.account_balance(alliance.id, fund)
         if held != 0 or fund in pending:
-            undistributed[fund] = Money(held, alliance.currency).amount_text() + (
-                " (release pending: booked by the next settlement run)" if fund in pending else "")
+            amount = Money(held, alliance.currency).amount_text()
+            # A Message: the page says the note in the reader's language, the API and the CLI in English.
+            undistributed[fund] = Message("{amount} (release pending: booked by the next settlement run)",
+                                          amount=amount) if fund in pending else amount
     disputes = [d.number for d in DisputeRepository(uow.connection).of_alliance(alliance.id) if d.status in RUNNING]
     subs = [c for c in alliance.sub_alliance_codes if every[c].status is not AllianceStatus.DISSOLVED]
     # Before any dissolution case (an alliance wound up with no members), the latest closed day stands in.

@@ -23,6 +23,7 @@ from alliance.core.messages import Message
 from alliance.edge.deps import ClockDep, Code, StoreDep, opened_stores
 from alliance.exits import dissolution_service as dissolution
 from alliance.registry import service as registry
+from alliance.registry.model import AllianceStatus
 from alliance.web.render import render
 from alliance.web.viewer import PageViewer, Viewer
 
@@ -38,6 +39,8 @@ async def _page(request: Request, store: Any, code: str, viewer: Viewer, *, stat
     alliance, states = await run_in_threadpool(load)
     return render(request, "dissolution/dissolution.html", status=status, alliance=alliance, section="dissolution",
                   states=states, done=done, error=error, form=form or {},
+                  # The states carry the status as stored: the page says it by its label, translated.
+                  statuses={s.value: s for s in AllianceStatus},
                   may_manage=viewer.may(Action.CHANGE_ALLIANCE, code),
                   may_archive=viewer.may(Action.MANAGE_ALLIANCE, code),
                   here=f"{request.scope.get('root_path', '')}/alliances/{code}/dissolution")
