@@ -35,6 +35,7 @@ class Source(StrEnum):
     B2B_PLATFORM = "b2b_platform"
     COMPETITOR_PARTNER = "competitor_partner"
     SCREENING = "screening"
+    MATCHING = "matching"  # recommended by the resource matching (matching.recommendations)
     OTHER = "other"
 
 

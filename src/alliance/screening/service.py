@@ -7,7 +7,7 @@ another alliance is simply not found), applies the pure rules of `pipeline`, and
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -232,20 +232,25 @@ def _checklist_rows(prospect_id: int, actor: str, clock: Clock) -> list[dict[str
 
 
 def _new_prospect(uow: UnitOfWork, alliance: Alliance, name: str, source: Source, credit_code: str | None,
-                  actor: str, clock: Clock, run_id: int | None = None, score: float | None = None) -> int:
+                  actor: str, clock: Clock, run_id: int | None = None, score: float | None = None,
+                  note: str = "") -> int:
     now = clock.now()
     prospect_id = uow.screening.add_prospect(
         alliance.id, name=name, credit_code=credit_code, source=source.value, stage=Stage.SCREENED.value,
         screening_run_id=run_id, score=score, created_at=now, updated_at=now,
     )
-    uow.screening.add_event(alliance.id, prospect_id, None, Stage.SCREENED, actor, now, "")
+    uow.screening.add_event(alliance.id, prospect_id, None, Stage.SCREENED, actor, now, note)
     uow.screening.add_items(alliance.id, _checklist_rows(prospect_id, actor, clock))
     return prospect_id
 
 
 def add_prospect(store: Store, alliance_code: str, name: str, source: Source, actor: str, clock: Clock,
-                 credit_code: str | None = None) -> Prospect:
-    """Record a candidate partner at the `screened` stage, with the default due-diligence checklist."""
+                 credit_code: str | None = None, *, note: str = "", score: float | None = None,
+                 then: Callable[[UnitOfWork, Alliance, int], None] | None = None) -> Prospect:
+    """Record a candidate partner at the `screened` stage, with the default due-diligence checklist
+    (`note` on its first event: why it came, e.g. the matching's explanation; `score` as it scored).
+    `then(uow, alliance, prospect_id)` runs in the same transaction before it commits (what the caller
+    links to the new prospect is stored with it, or nothing is)."""
     require_writable(store, alliance_code, Write.SCREENING)  # not once the alliance is dissolved
     name = check_text(name, Message("a prospect's name"), 200)
     if credit_code:
@@ -263,7 +268,10 @@ def add_prospect(store: Store, alliance_code: str, name: str, source: Source, ac
                                    name=name, alliance_code=alliance_code))
         with on_duplicate(Conflict(Message("{name!r} is already a prospect of {alliance_code!r}",
                                            name=name, alliance_code=alliance_code))):
-            prospect_id = _new_prospect(uow, alliance, name, source, credit_code or None, actor, clock)
+            prospect_id = _new_prospect(uow, alliance, name, source, credit_code or None, actor, clock,
+                                        score=score, note=note[:2000])
+        if then is not None:
+            then(uow, alliance, prospect_id)
         uow.commit()
         found = uow.screening.prospect(alliance.id, prospect_id)
     assert found is not None

@@ -161,6 +161,10 @@ EXPLANATIONS = {
     "coalition_constraints_conflict": N_("The coalition's constraints cannot all hold (an unknown code, a partner "
                                          "both included and excluded, more must-includes than k, or two of them "
                                          "in one region); each conflict is named below."),
+    "matching_no_needs": N_("Partners are recommended for needs: this member or company has declared none yet. Add "
+                            "what it lacks on its resources page, then ask again."),
+    "matching_invalid": N_("The recommendation request is not valid (k is a whole number from 1 to 100, costs name "
+                           "candidates); nothing was changed."),
     "declaration_invalid": N_("A resource or need is not valid (an unknown kind, a negative capacity, a window that "
                               "ends before it starts, a priority outside 1 to 5); each problem is named below and "
                               "nothing was stored."),
