@@ -413,6 +413,14 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("PATCH", "/api/v1/alliances/{code}/members/{member}/declarations/{number}"): Action.DECLARE_RESOURCES,
     ("DELETE", "/api/v1/alliances/{code}/members/{member}/declarations/{number}"): Action.DECLARE_RESOURCES,
     ("GET", "/api/v1/alliances/{code}/members/{member}/pledges-and-uses"): Action.READ_MEMBER_DATA,
+    # -- recommendations (matching.recommendations): every role of the alliance reads them (the outside
+    # directory only for pipeline readers, decided by the service); sending a candidate to the pipeline
+    # is the pipeline's write ------------------------------------------------------------------------------
+    ("GET", "/api/v1/alliances/{code}/matching/heatmap"): Action.READ_DIRECTORY,
+    ("GET", "/api/v1/alliances/{code}/matching/pairs/{a}/{b}"): Action.READ_DIRECTORY,
+    ("GET", "/api/v1/alliances/{code}/matching/partners/{holder}"): Action.READ_DIRECTORY,
+    ("POST", "/api/v1/alliances/{code}/matching/coalitions/{holder}"): Action.READ_DIRECTORY,
+    ("POST", "/api/v1/alliances/{code}/matching/partners/{holder}/{candidate}/prospect"): Action.MANAGE_ALLIANCE,
     ("GET", "/api/v1/alliances/{code}/directory"): Action.READ_PIPELINE,
     ("POST", "/api/v1/alliances/{code}/directory"): Action.MANAGE_ALLIANCE,
     ("POST", "/api/v1/alliances/{code}/directory/import"): Action.MANAGE_ALLIANCE,
