@@ -285,3 +285,22 @@ def test_the_directory(client: TestClient, store: Store) -> None:
     token = sign_in(client, "aud")
     page = client.get(f"{A}/resources/directory")
     assert page.status_code == 200 and 'id="entry-form"' not in page.text and "/remove" not in page.text
+
+
+def test_pledges_and_deliveries_show_beside_the_declarations(client: TestClient, store: Store,
+                                                             clock: FrozenClock) -> None:
+    from datetime import date
+
+    from alliance.health.kpis import records
+
+    _declared(store, clock, "M1", Side.RESOURCE, "warehouse/storage")
+    made = records.add_pledge(store, "nb", COORD, member="M1", kind="warehouse_space", amount="300",
+                              due_on=date(2026, 12, 31), clock=clock, unit="m2", description="共享仓位")
+    records.deliver(store, "nb", COORD, made.number, amount="120", delivered_on=date(2026, 11, 1), clock=clock)
+    sign_in(client, "m1")
+    page = client.get(f"{A}/members/M1/resources")
+    beside = page.text.split('id="beside"')[1]
+    assert f'data-pledge="{made.number}"' in beside and "共享仓位" in beside and "120" in beside
+    assert 'id="no-uses"' in beside
+    sign_in(client, "m2")
+    assert 'id="beside"' not in client.get(f"{A}/members/M1/resources").text

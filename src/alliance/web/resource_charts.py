@@ -67,7 +67,7 @@ def resource_graph(holders: Sequence[Holder], found: Sequence[Edge], group_names
         "series": [{
             "type": "graph", "layout": "none", "preserveAspect": "contain", "roam": True, "draggable": True,
             "autoCurveness": True, "edgeSymbol": ["none", "arrow"], "edgeSymbolSize": 9,
-            "left": GRAPH_SIDE_ROOM, "right": GRAPH_SIDE_ROOM, "top": 40, "bottom": 70,
+            "left": GRAPH_SIDE_ROOM, "right": GRAPH_SIDE_ROOM, "top": 60, "bottom": 90,
             "label": {"show": True, "fontSize": 12, "width": LABEL_WIDTH, "overflow": "break", "lineHeight": 15},
             "labelLayout": {"hideOverlap": True},
             "categories": [{"name": c, "itemStyle": {"color": PALETTE[i]}} for i, c in enumerate(categories)],
