@@ -304,3 +304,31 @@ def test_pledges_and_deliveries_show_beside_the_declarations(client: TestClient,
     assert 'id="no-uses"' in beside
     sign_in(client, "m2")
     assert 'id="beside"' not in client.get(f"{A}/members/M1/resources").text
+
+
+def test_an_outside_companys_resources_and_needs(client: TestClient, store: Store) -> None:
+    token = sign_in(client, "coord")
+    client.post(f"{A}/resources/directory", data={"csrf_token": token, "code": "X1", "name": "杭州渠道公司"})
+    page = client.get(f"{A}/resources/directory/X1")
+    assert page.status_code == 200 and "杭州渠道公司" in page.text and 'id="declaration-form"' in page.text
+    bad = client.post(f"{A}/resources/directory/X1/declarations",
+                      data={"csrf_token": token, **COLD, "capacity": "-2"})
+    assert bad.status_code == 422 and 'id="f-capacity-error"' in bad.text and _counts(store) == (0, 0, 1, 0)
+    made = client.post(f"{A}/resources/directory/X1/declarations", data={"csrf_token": token, **COLD},
+                       follow_redirects=False)
+    assert made.status_code == 303 and _counts(store) == (0, 0, 1, 1)
+    page = client.get(f"{A}/resources/directory/X1")
+    assert "仓储物流 · 冷链" in _visible(page.text)
+    (number,) = re.findall(r'data-declaration="(\d+)"', page.text)
+    # Not a member: the member pages do not reach it.
+    assert client.get(f"{A}/members/X1/resources").status_code == 404
+    assert client.get(f"{A}/resources/directory/NOPE").status_code == 404
+    gone = client.post(f"{A}/resources/directory/X1/declarations/{number}/remove", data={"csrf_token": token},
+                       follow_redirects=False)
+    assert gone.status_code == 303 and _counts(store) == (0, 0, 1, 0)
+    token = sign_in(client, "m1")
+    assert client.get(f"{A}/resources/directory/X1").status_code == 403
+    assert client.post(f"{A}/resources/directory/X1/declarations", data={"csrf_token": token, **COLD}).status_code == 403
+    token = sign_in(client, "aud")
+    page = client.get(f"{A}/resources/directory/X1")
+    assert page.status_code == 200 and 'id="declaration-form"' not in page.text

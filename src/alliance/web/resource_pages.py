@@ -417,3 +417,54 @@ async def import_directory(request: Request, code: Code, store: StoreDep, clock:
 
     return await run_in_threadpool(work)
 
+
+# -- one outside company's resources and needs ---------------------------------------------------------------
+
+def _entry_page(request: Request, store: Store, viewer: Viewer, code: str, entry: str, *, status: int = 200,
+                form: FormView | None = None) -> HTMLResponse:
+    alliance = registry.get_alliance(store, code)
+    principal = viewer.principal
+    found = next((e for e in service.directory(store, code, principal) if e.code == entry), None)
+    if found is None:
+        raise service.HolderNotFound(entry)
+    taxonomy = service.taxonomy(store, code, principal)
+    lang = page_language(request)
+    stored = service.declarations(store, code, principal, entry)
+    return render(request, "resources/entry.html", status=status, alliance=alliance, section="resources",
+                  entry=found, sides=_grouped(stored, taxonomy, lang), names=kind_names(taxonomy, lang),
+                  choices=kind_choices(taxonomy, lang), side_labels=SIDE_LABELS, holder_labels=HOLDER_LABELS,
+                  priorities=list(PRIORITIES), may_manage=viewer.may(Action.MANAGE_ALLIANCE, code),
+                  form=form or FormView({"side": "resource", "priority": "3"}),
+                  saved=SAVED.get(request.query_params.get("saved", "")))
+
+
+@router.get("/alliances/{code}/resources/directory/{entry}", response_class=HTMLResponse)
+def entry_page(request: Request, code: Code, entry: Code, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+    """An outside company's (or a prospect's) resources and needs, and the form to add one."""
+    return _entry_page(request, store, viewer, code, entry)
+
+
+@router.post("/alliances/{code}/resources/directory/{entry}/declarations", response_class=HTMLResponse)
+async def declare_for_entry(request: Request, code: Code, entry: Code, store: StoreDep, clock: ClockDep,
+                            viewer: PageViewer) -> Response:
+    posted = await PostedForm.read(request)
+    values = _values(posted, FIELDS)
+
+    def work() -> Response:
+        try:
+            service.declare(store, code, viewer.principal, entry, _parsed(store, code, viewer, values), clock)
+        except DeclarationInvalid as exc:
+            errors, lines = field_errors(say_for(request), exc)
+            return _entry_page(request, store, viewer, code, entry, status=422,
+                               form=FormView(values, errors, lines or [gettext_for(request)(NOT_VALID)]))
+        return _to(code, f"/resources/directory/{entry}", "added", "declarations")
+
+    return await run_in_threadpool(work)
+
+
+@router.post("/alliances/{code}/resources/directory/{entry}/declarations/{number}/remove",
+             response_class=HTMLResponse)
+async def remove_for_entry(request: Request, code: Code, entry: Code, number: Id, store: StoreDep,
+                           viewer: PageViewer) -> Response:
+    await run_in_threadpool(service.remove_declaration, store, code, viewer.principal, entry, number)
+    return _to(code, f"/resources/directory/{entry}", "removed", "declarations")
