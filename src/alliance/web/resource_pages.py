@@ -1,7 +1,8 @@
 """The resource map in the browser (issue 24): a member's resources and needs with the forms to add,
 change and remove them and to import a file of them; the map of the alliance (members, and arrows
-where one member's resource meets another's need) with its table; the alliance's own kinds; and
-the directory of outside companies and prospects.
+where one member's resource meets another's need) with its table; and the alliance's own kinds.
+The directory of outside companies is `web.resource_directory_pages`, which reads forms and files
+with the helpers here.
 
 The rules are the matching service's (`alliance.matching.service`, `service_imports`): a member's
 admin declares its own member's (another member's edit pages and posts are 404 by the route table),
@@ -30,7 +31,7 @@ from alliance.core.messages import Message
 from alliance.core.settings import get_settings
 from alliance.edge.deps import ClockDep, Code, Id, StoreDep
 from alliance.matching import importing, service, service_imports
-from alliance.matching.entries import EntryDraft, StoredDeclaration
+from alliance.matching.entries import StoredDeclaration
 from alliance.matching.model import PRIORITIES, DeclarationInvalid, HolderKind, Side
 from alliance.matching.resource_map import MapFilter, edges, filtered, group_of
 from alliance.matching.taxonomy import SEPARATOR, Taxonomy
@@ -108,16 +109,16 @@ def import_rows(say: Callable[[object], str], exc: InvalidInput) -> list[tuple[s
     return rows
 
 
-def _values(form: PostedForm, names: Sequence[str]) -> dict[str, str]:
+def form_values(form: PostedForm, names: Sequence[str]) -> dict[str, str]:
     return {k: form.values.get(k, "").strip() for k in names}
 
 
-def _to(code: str, path: str, saved: str, anchor: str = "") -> RedirectResponse:
+def saved_redirect(code: str, path: str, saved: str, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(f"/alliances/{code}{path}?saved={saved}" + (f"#{anchor}" if anchor else ""),
                             status_code=303)
 
 
-async def _upload(request: Request) -> tuple[bytes, str] | str:
+async def read_upload(request: Request) -> tuple[bytes, str] | str:
     """The posted file's bytes and suffix, or why there is none to read (an N_ message)."""
     form = await request.form()
     upload = form.get("file")
@@ -132,7 +133,7 @@ async def _upload(request: Request) -> tuple[bytes, str] | str:
     return data, suffix
 
 
-def _with_file(data: bytes, suffix: str, call: Callable[[Path], Any]) -> Any:
+def with_file(data: bytes, suffix: str, call: Callable[[Path], Any]) -> Any:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(data)
@@ -141,7 +142,7 @@ def _with_file(data: bytes, suffix: str, call: Callable[[Path], Any]) -> Any:
 
 # -- a member's resources and needs ------------------------------------------------------------------------
 
-def _grouped(stored: Sequence[StoredDeclaration], taxonomy: Taxonomy, lang: str) -> list[Any]:
+def grouped(stored: Sequence[StoredDeclaration], taxonomy: Taxonomy, lang: str) -> list[Any]:
     """[(side, [(group name, [declarations])])]: resources first, groups in the taxonomy's order."""
     order = {g.key: i for i, g in enumerate(taxonomy.groups())}
     names = {g.key: g.name(lang) for g in taxonomy.groups()}
@@ -167,7 +168,7 @@ def _member_page(request: Request, store: Store, clock: Clock, viewer: Viewer, c
     beside = service.beside(store, code, principal, member) if viewer.sees_member(code, member) else None
     saved = SAVED.get(request.query_params.get("saved", ""))
     return render(request, "resources/member.html", status=status, alliance=alliance, section="resources",
-                  member=found, sides=_grouped(stored, taxonomy, lang), names=kind_names(taxonomy, lang),
+                  member=found, sides=grouped(stored, taxonomy, lang), names=kind_names(taxonomy, lang),
                   choices=kind_choices(taxonomy, lang), side_labels=SIDE_LABELS, priorities=list(PRIORITIES),
                   may_declare=viewer.may(Action.DECLARE_RESOURCES, code, member), beside=beside,
                   form=form or FormView({"side": "resource", "priority": "3"}), saved=saved,
@@ -183,7 +184,7 @@ def member_resources(request: Request, code: Code, member: Code, store: StoreDep
     return _member_page(request, store, clock, viewer, code, member)
 
 
-def _parsed(store: Store, code: str, viewer: Viewer, values: Mapping[str, str]) -> Any:
+def parsed_declaration(store: Store, code: str, viewer: Viewer, values: Mapping[str, str]) -> Any:
     declaration, problems = importing.parse_declaration(values, service.taxonomy(store, code, viewer.principal), "")
     if declaration is None:
         raise DeclarationInvalid(Message("The resource or need is not valid"), problems)
@@ -194,16 +195,17 @@ def _parsed(store: Store, code: str, viewer: Viewer, values: Mapping[str, str]) 
 async def declare(request: Request, code: Code, member: Code, store: StoreDep, clock: ClockDep,
                   viewer: PageViewer) -> Response:
     posted = await PostedForm.read(request)
-    values = _values(posted, FIELDS)
+    values = form_values(posted, FIELDS)
 
     def work() -> Response:
         try:
-            service.declare(store, code, viewer.principal, member, _parsed(store, code, viewer, values), clock)
+            declaration = parsed_declaration(store, code, viewer, values)
+            service.declare(store, code, viewer.principal, member, declaration, clock)
         except DeclarationInvalid as exc:
             errors, lines = field_errors(say_for(request), exc)
             return _member_page(request, store, clock, viewer, code, member, status=422,
                                 form=FormView(values, errors, lines or [gettext_for(request)(NOT_VALID)]))
-        return _to(code, f"/members/{member}/resources", "added", "declarations")
+        return saved_redirect(code, f"/members/{member}/resources", "added", "declarations")
 
     return await run_in_threadpool(work)
 
@@ -239,11 +241,11 @@ def edit_page(request: Request, code: Code, member: Code, number: Id, store: Sto
 async def edit(request: Request, code: Code, member: Code, number: Id, store: StoreDep, clock: ClockDep,
                viewer: PageViewer) -> Response:
     posted = await PostedForm.read(request)
-    values = _values(posted, FIELDS)
+    values = form_values(posted, FIELDS)
 
     def work() -> Response:
         try:
-            d = _parsed(store, code, viewer, values)
+            d = parsed_declaration(store, code, viewer, values)
             changes = {"side": d.side, "kind": d.kind, "description": d.description, "capacity": d.capacity,
                        "unit": d.unit, "region": d.region, "starts_on": d.window.starts_on,
                        "ends_on": d.window.ends_on, "priority": d.priority}
@@ -252,7 +254,7 @@ async def edit(request: Request, code: Code, member: Code, number: Id, store: St
             errors, lines = field_errors(say_for(request), exc)
             return _edit_page(request, store, viewer, code, member, number, status=422,
                               form=FormView(values, errors, lines or [gettext_for(request)(NOT_VALID)]))
-        return _to(code, f"/members/{member}/resources", "changed", "declarations")
+        return saved_redirect(code, f"/members/{member}/resources", "changed", "declarations")
 
     return await run_in_threadpool(work)
 
@@ -261,7 +263,7 @@ async def edit(request: Request, code: Code, member: Code, number: Id, store: St
 async def remove(request: Request, code: Code, member: Code, number: Id, store: StoreDep,
                  viewer: PageViewer) -> Response:
     await run_in_threadpool(service.remove_declaration, store, code, viewer.principal, member, number)
-    return _to(code, f"/members/{member}/resources", "removed", "declarations")
+    return saved_redirect(code, f"/members/{member}/resources", "removed", "declarations")
 
 
 @router.post("/alliances/{code}/members/{member}/resources/import", response_class=HTMLResponse)
@@ -269,14 +271,14 @@ async def import_declarations(request: Request, code: Code, member: Code, store:
                               viewer: PageViewer) -> Response:
     """A CSV or XLSX file of resources and needs (a `holder` column names each row's member): every
     row is added, or none, and each bad row is listed with its row number and column."""
-    upload = await _upload(request)
+    upload = await read_upload(request)
 
     def work() -> Response:
         if isinstance(upload, str):
             return _member_page(request, store, clock, viewer, code, member, status=422,
                                 import_error=gettext_for(request)(upload))
         try:
-            added = _with_file(*upload, lambda path: service_imports.import_declarations(
+            added = with_file(*upload, lambda path: service_imports.import_declarations(
                 store, code, viewer.principal, path, clock))
         except InvalidInput as exc:
             return _member_page(request, store, clock, viewer, code, member, status=422,
@@ -327,7 +329,7 @@ def resource_map(request: Request, code: Code, store: StoreDep, viewer: PageView
 @router.post("/alliances/{code}/resources/kinds", response_class=HTMLResponse)
 async def add_kind(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> Response:
     posted = await PostedForm.read(request)
-    values = _values(posted, KIND_FIELDS)
+    values = form_values(posted, KIND_FIELDS)
 
     def work() -> Response:
         try:
@@ -336,135 +338,6 @@ async def add_kind(request: Request, code: Code, store: StoreDep, clock: ClockDe
         except InvalidInput as exc:  # KindInvalid: one message about the key or the names
             return _map_page(request, store, viewer, code, "", "", status=422,
                              kind_form=FormView(values, {"sub": say_for(request)(exc.message)}))
-        return _to(code, "/resources", "kind", "own-kinds")
+        return saved_redirect(code, "/resources", "kind", "own-kinds")
 
     return await run_in_threadpool(work)
-
-
-# -- the directory of outside companies and prospects ----------------------------------------------------------
-
-def _directory_page(request: Request, store: Store, viewer: Viewer, code: str, *, status: int = 200,
-                    form: FormView | None = None, imported: Sequence[tuple[str, str, str]] = (),
-                    import_error: str = "") -> HTMLResponse:
-    alliance = registry.get_alliance(store, code)
-    principal = viewer.principal
-    taxonomy = service.taxonomy(store, code, principal)
-    entries = service.directory(store, code, principal)
-    held: dict[str, list[StoredDeclaration]] = {}
-    for d in service.declarations(store, code, principal):
-        if d.holder_kind is not HolderKind.MEMBER:
-            held.setdefault(d.holder, []).append(d)
-    saved = SAVED.get(request.query_params.get("saved", ""))
-    return render(request, "resources/directory.html", status=status, alliance=alliance, section="resources",
-                  entries=entries, held=held, names=kind_names(taxonomy, page_language(request)), side_labels=SIDE_LABELS,
-                  holder_labels=HOLDER_LABELS, may_manage=viewer.may(Action.MANAGE_ALLIANCE, code),
-                  form=form or FormView(), import_problems=imported, import_error=import_error, saved=saved,
-                  imported_count=request.query_params.get("imported", ""))
-
-
-@router.get("/alliances/{code}/resources/directory", response_class=HTMLResponse)
-def directory(request: Request, code: Code, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
-    """The alliance's outside candidates and prospects' profiles with their resources and needs."""
-    return _directory_page(request, store, viewer, code)
-
-
-@router.post("/alliances/{code}/resources/directory", response_class=HTMLResponse)
-async def add_entry(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> Response:
-    posted = await PostedForm.read(request)
-    values = _values(posted, ENTRY_FIELDS)
-
-    def work() -> Response:
-        draft = EntryDraft(values["code"], values["name"], values["credit_code"] or None, values["region"],
-                           values["industry"], values["contact"], values["note"], "web")
-        try:
-            service.add_entry(store, code, viewer.principal, draft, clock)
-        except InvalidInput as exc:
-            errors, lines = field_errors(say_for(request), exc)
-            return _directory_page(request, store, viewer, code, status=422,
-                                   form=FormView(values, errors, lines or [gettext_for(request)(NOT_VALID)]))
-        except service.EntryExists as exc:
-            return _directory_page(request, store, viewer, code, status=409,
-                                   form=FormView(values, {"code": say_for(request)(exc.message)},
-                                                 [gettext_for(request)(NOT_VALID)]))
-        return _to(code, "/resources/directory", "entry", "entries")
-
-    return await run_in_threadpool(work)
-
-
-@router.post("/alliances/{code}/resources/directory/{entry}/remove", response_class=HTMLResponse)
-async def remove_entry(request: Request, code: Code, entry: Code, store: StoreDep, viewer: PageViewer) -> Response:
-    await run_in_threadpool(service.remove_entry, store, code, viewer.principal, entry)
-    return _to(code, "/resources/directory", "entry_removed", "entries")
-
-
-@router.post("/alliances/{code}/resources/directory/import", response_class=HTMLResponse)
-async def import_directory(request: Request, code: Code, store: StoreDep, clock: ClockDep,
-                           viewer: PageViewer) -> Response:
-    """A CSV or XLSX file of outside companies with their resources and needs: all rows or none."""
-    upload = await _upload(request)
-
-    def work() -> Response:
-        if isinstance(upload, str):
-            return _directory_page(request, store, viewer, code, status=422, import_error=gettext_for(request)(upload))
-        try:
-            added, _declared = _with_file(*upload, lambda path: service_imports.import_directory(
-                store, code, viewer.principal, path, clock))
-        except InvalidInput as exc:
-            return _directory_page(request, store, viewer, code, status=422,
-                                   imported=import_rows(say_for(request), exc),
-                                   import_error=say_for(request)(exc.message))
-        return RedirectResponse(f"/alliances/{code}/resources/directory?imported={added}#entries", status_code=303)
-
-    return await run_in_threadpool(work)
-
-
-# -- one outside company's resources and needs ---------------------------------------------------------------
-
-def _entry_page(request: Request, store: Store, viewer: Viewer, code: str, entry: str, *, status: int = 200,
-                form: FormView | None = None) -> HTMLResponse:
-    alliance = registry.get_alliance(store, code)
-    principal = viewer.principal
-    found = next((e for e in service.directory(store, code, principal) if e.code == entry), None)
-    if found is None:
-        raise service.HolderNotFound(entry)
-    taxonomy = service.taxonomy(store, code, principal)
-    lang = page_language(request)
-    stored = service.declarations(store, code, principal, entry)
-    return render(request, "resources/entry.html", status=status, alliance=alliance, section="resources",
-                  entry=found, sides=_grouped(stored, taxonomy, lang), names=kind_names(taxonomy, lang),
-                  choices=kind_choices(taxonomy, lang), side_labels=SIDE_LABELS, holder_labels=HOLDER_LABELS,
-                  priorities=list(PRIORITIES), may_manage=viewer.may(Action.MANAGE_ALLIANCE, code),
-                  form=form or FormView({"side": "resource", "priority": "3"}),
-                  saved=SAVED.get(request.query_params.get("saved", "")))
-
-
-@router.get("/alliances/{code}/resources/directory/{entry}", response_class=HTMLResponse)
-def entry_page(request: Request, code: Code, entry: Code, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
-    """An outside company's (or a prospect's) resources and needs, and the form to add one."""
-    return _entry_page(request, store, viewer, code, entry)
-
-
-@router.post("/alliances/{code}/resources/directory/{entry}/declarations", response_class=HTMLResponse)
-async def declare_for_entry(request: Request, code: Code, entry: Code, store: StoreDep, clock: ClockDep,
-                            viewer: PageViewer) -> Response:
-    posted = await PostedForm.read(request)
-    values = _values(posted, FIELDS)
-
-    def work() -> Response:
-        try:
-            service.declare(store, code, viewer.principal, entry, _parsed(store, code, viewer, values), clock)
-        except DeclarationInvalid as exc:
-            errors, lines = field_errors(say_for(request), exc)
-            return _entry_page(request, store, viewer, code, entry, status=422,
-                               form=FormView(values, errors, lines or [gettext_for(request)(NOT_VALID)]))
-        return _to(code, f"/resources/directory/{entry}", "added", "declarations")
-
-    return await run_in_threadpool(work)
-
-
-@router.post("/alliances/{code}/resources/directory/{entry}/declarations/{number}/remove",
-             response_class=HTMLResponse)
-async def remove_for_entry(request: Request, code: Code, entry: Code, number: Id, store: StoreDep,
-                           viewer: PageViewer) -> Response:
-    await run_in_threadpool(service.remove_declaration, store, code, viewer.principal, entry, number)
-    return _to(code, f"/resources/directory/{entry}", "removed", "declarations")
