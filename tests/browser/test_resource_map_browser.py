@@ -65,6 +65,7 @@ def test_a_coordinator_adds_a_need_and_sees_it_on_the_map(served: tuple[str, Sto
             form.locator("button[type=submit]").click()
             expect(page.locator("#saved")).to_be_visible()
             expect(page.locator('table[data-side="need"]')).to_contain_text("仓储物流 · 冷链")
+            screenshot(page, "resource-map-01-member")
             page.locator("#to-map").click()
             expect(page.locator("#resource-graph canvas")).to_have_count(1)
             expect(page.locator("#resource-graph")).to_have_attribute("data-chart-ready", "true")
