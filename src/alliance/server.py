@@ -70,6 +70,8 @@ from alliance.api.routers import payouts as payouts_api
 from alliance.web import payout_pages
 from alliance.api.routers import archive as archive_api
 from alliance.web import archive_pages
+from alliance.web import resource_pages
+from alliance.web import resource_directory_pages
 from alliance.api.routers import exits as exits_api
 from alliance.web import exit_pages
 from alliance.api.routers import dissolution as dissolution_api
@@ -208,6 +210,8 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(dissolution_pages.router)
     app.include_router(archive_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(archive_pages.router)
+    app.include_router(resource_pages.router)
+    app.include_router(resource_directory_pages.router)
     app.include_router(exits_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(exit_pages.router)
     app.include_router(competition_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
