@@ -18,14 +18,15 @@ from alliance.core.errors import InvalidInput
 from alliance.edge.deps import ClockDep, Code, Id, StoreDep
 from alliance.matching import service, service_imports
 from alliance.matching.entries import EntryDraft, StoredDeclaration
-from alliance.matching.model import PRIORITIES, DeclarationInvalid, HolderKind
+from alliance.matching.model import PRIORITIES, HolderKind
 from alliance.registry import service as registry
 from alliance.store.database import Store
 from alliance.web.forms import FormView, PostedForm
 from alliance.web.render import gettext_for, render, say_for
-from alliance.web.resource_pages import (ENTRY_FIELDS, FIELDS, HOLDER_LABELS, NOT_VALID, SAVED, SIDE_LABELS,
+from alliance.web.resource_pages import (ENTRY_FIELDS, HOLDER_LABELS, NOT_VALID, SAVED, SIDE_LABELS,
                                          field_errors, form_values, grouped, import_rows, kind_choices, kind_names,
-                                         page_language, parsed_declaration, read_upload, saved_redirect, with_file)
+                                         page_language, read_upload, saved_redirect, with_file,
+                                         declare_from_form)
 from alliance.web.viewer import PageViewer, Viewer
 
 router = APIRouter(include_in_schema=False)
@@ -138,20 +139,10 @@ def entry_page(request: Request, code: Code, entry: Code, store: StoreDep, viewe
 @router.post("/alliances/{code}/resources/directory/{entry}/declarations", response_class=HTMLResponse)
 async def declare_for_entry(request: Request, code: Code, entry: Code, store: StoreDep, clock: ClockDep,
                             viewer: PageViewer) -> Response:
-    posted = await PostedForm.read(request)
-    values = form_values(posted, FIELDS)
-
-    def work() -> Response:
-        try:
-            declaration = parsed_declaration(store, code, viewer, values)
-            service.declare(store, code, viewer.principal, entry, declaration, clock)
-        except DeclarationInvalid as exc:
-            errors, lines = field_errors(say_for(request), exc)
-            return _entry_page(request, store, viewer, code, entry, status=422,
-                               form=FormView(values, errors, lines or [gettext_for(request)(NOT_VALID)]))
-        return saved_redirect(code, f"/resources/directory/{entry}", "added", "declarations")
-
-    return await run_in_threadpool(work)
+    return await declare_from_form(
+        request, store, clock, viewer, code, entry,
+        lambda form: _entry_page(request, store, viewer, code, entry, status=422, form=form),
+        f"/resources/directory/{entry}")
 
 
 @router.post("/alliances/{code}/resources/directory/{entry}/declarations/{number}/remove",

@@ -191,23 +191,32 @@ def parsed_declaration(store: Store, code: str, viewer: Viewer, values: Mapping[
     return declaration
 
 
-@router.post("/alliances/{code}/members/{member}/resources", response_class=HTMLResponse)
-async def declare(request: Request, code: Code, member: Code, store: StoreDep, clock: ClockDep,
-                  viewer: PageViewer) -> Response:
+async def declare_from_form(request: Request, store: Store, clock: Clock, viewer: Viewer, code: str, holder: str,
+                            again: Callable[[FormView], Response], back: str) -> Response:
+    """Declare what the posted form says for `holder`, then go `back` (a path under the alliance);
+    on bad input, `again(form)`: the holder's page with the errors beside the fields, nothing stored."""
     posted = await PostedForm.read(request)
     values = form_values(posted, FIELDS)
 
     def work() -> Response:
         try:
             declaration = parsed_declaration(store, code, viewer, values)
-            service.declare(store, code, viewer.principal, member, declaration, clock)
+            service.declare(store, code, viewer.principal, holder, declaration, clock)
         except DeclarationInvalid as exc:
             errors, lines = field_errors(say_for(request), exc)
-            return _member_page(request, store, clock, viewer, code, member, status=422,
-                                form=FormView(values, errors, lines or [gettext_for(request)(NOT_VALID)]))
-        return saved_redirect(code, f"/members/{member}/resources", "added", "declarations")
+            return again(FormView(values, errors, lines or [gettext_for(request)(NOT_VALID)]))
+        return saved_redirect(code, back, "added", "declarations")
 
     return await run_in_threadpool(work)
+
+
+@router.post("/alliances/{code}/members/{member}/resources", response_class=HTMLResponse)
+async def declare(request: Request, code: Code, member: Code, store: StoreDep, clock: ClockDep,
+                  viewer: PageViewer) -> Response:
+    return await declare_from_form(
+        request, store, clock, viewer, code, member,
+        lambda form: _member_page(request, store, clock, viewer, code, member, status=422, form=form),
+        f"/members/{member}/resources")
 
 
 def _edit_page(request: Request, store: Store, viewer: Viewer, code: str, member: str, number: int, *,
