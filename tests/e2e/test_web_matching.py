@@ -122,6 +122,8 @@ def test_best_partners_for_a_member_and_the_directory_only_for_pipeline_readers(
     assert page.status_code == 200 and 'data-partner="B"' in page.text
     assert 'data-partner="X1"' not in page.text and "X 物流" not in page.text
     assert "/partners/pipeline" not in page.text  # no button for an analyst
+    coalition = client.get(f"{H}/coalition?holder=A&k=3")
+    assert coalition.status_code == 200 and "X 物流" not in coalition.text  # nor in the coalition's candidates
     sign_in(client, "auditor")  # reads the pipeline, does not manage it
     page = client.get(f"{H}/partners?holder=A&k=3&lang=en")
     assert 'data-partner="X1"' in page.text and "/partners/pipeline" not in page.text
@@ -193,3 +195,6 @@ def test_another_alliance_sees_nothing(client: TestClient) -> None:
     sign_in(client, "stranger")
     for path in ("heatmap", "pair/A/B", "partners?holder=A", "coalition?holder=A&k=2"):
         assert client.get(f"{H}/{path}").status_code == 404, path
+    token = sign_in(client, "stranger")
+    sent = client.post(f"{H}/partners/pipeline", data={"holder": "A", "candidate": "X1", "csrf_token": token})
+    assert sent.status_code == 404

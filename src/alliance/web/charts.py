@@ -209,7 +209,8 @@ def heatmap(columns: Sequence[str], rows: Sequence[str], cells: Sequence[tuple[i
     label shows on the cells only while they are big enough to read it."""
     count = max(len(columns), len(rows))
     return {
-        "tooltip": {"position": "top", "formatter": "{b}"},
+        # Drawn on the canvas: an HTML tooltip would set inline styles, which the pages' CSP refuses.
+        "tooltip": {"position": "top", "formatter": "{b}", "renderMode": "richText"},
         "grid": {"left": 8, "right": 16, "top": 16, "bottom": 72, "containLabel": True},
         "xAxis": {"type": "category", "data": list(columns), "splitArea": {"show": True}, "position": "top",
                   "axisLabel": {"interval": 0, "rotate": 45 if count > 6 else 0}},

@@ -43,6 +43,9 @@ router = APIRouter(include_in_schema=False)
 KIND_LABELS = {HolderKind.MEMBER: N_("Member"), HolderKind.PROSPECT: N_("Prospect"),
                HolderKind.CANDIDATE: N_("Outside candidate")}
 VIEWS = ("mutual", "directed")
+# A share or a contribution below this prints as 0.00: the pages leave it out of "why" (a faint text
+# likeness between unrelated resources is no reason to name a partner).
+LEAST = 0.005
 TOP_PAIRS = 20  # the heat map's link table: this many best pairs
 CODE_LIMIT = 64
 COSTS_LIMIT = 200  # cost lines read from the coalition form
@@ -153,14 +156,14 @@ async def pair_page(request: Request, code: Code, a: Code, b: Code, store: Store
     option["yAxis"]["inverse"] = True
     return render(request, "matching/pair.html", alliance=alliance, section="matching", mutual=found.score,
                   directions=directions, option=option, groups=groups, group_name=group_name,
-                  kind_name=_namer(taxonomy, language), window_text=window_text, chart_height=max(280, 60 + 48 * len(groups)))
+                  kind_name=_namer(taxonomy, language), window_text=window_text, least=LEAST, chart_height=max(280, 60 + 48 * len(groups)))
 
 
 # -- best partners ---------------------------------------------------------------------------------------------------
 
 def _why_words(why: PairScore, group_name: Callable[[str], str], limit: int = 3) -> list[tuple[str, float]]:
     """The groups that make up most of a score, largest first: (the group's name, its share of the score)."""
-    parts = sorted(((g, v) for g, v in why.contributions.items() if v > 0), key=lambda p: (-p[1], p[0]))
+    parts = sorted(((g, v) for g, v in why.contributions.items() if v >= LEAST), key=lambda p: (-p[1], p[0]))
     return [(group_name(g), v) for g, v in parts[:limit]]
 
 
@@ -316,7 +319,7 @@ async def coalition_page(request: Request, code: Code, store: StoreDep, viewer: 
                 screen_competition=asked.screen, language=language))
         except CoalitionConstraintsConflict as exc:  # what only the solver knows: one per region among the included
             for p in exc.problems:
-                asked.form.errors.setdefault(FIELDS.get(str(p.where), "include"), ("%(text)s", {"text": say(p.text())}))
+                asked.form.errors.setdefault(FIELDS.get(str(p.where), "include"), ("%(text)s", {"text": say(p.detail())}))
         except (InvalidInput, Conflict, NotFound) as exc:
             problems = [say(exc.message), *(say(p.text()) for p in getattr(exc, "problems", []))]
     view = asked.form.view(request) if asked is not None else FormView({"holder": default_holder, "k": "3"})
@@ -332,7 +335,7 @@ async def coalition_page(request: Request, code: Code, store: StoreDep, viewer: 
         option["yAxis"]["inverse"] = True
     return render(request, "matching/coalition.html", status=status, alliance=alliance, section="matching",
                   holder_options=_holder_options(_, holders), form=view, asked=asked, answer=answer, problems=problems, option=option,
-                  by_code=by_code, kind_labels=KIND_LABELS,
+                  by_code=by_code, kind_labels=KIND_LABELS, least=LEAST,
                   include=set(asked.include) if asked else set(), exclude=set(asked.exclude) if asked else set(),
                   one_per_region=asked.one_per_region if asked else False, screen=asked.screen if asked else True,
                   costs=(asked.costs or {}) if asked else {})
