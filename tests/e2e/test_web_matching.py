@@ -139,7 +139,7 @@ def test_the_coordinator_sends_a_candidate_into_the_pipeline(client: TestClient,
     assert sent.status_code == 303
     after = client.get(sent.headers["location"])
     found = re.search(r'href="/alliances/h/screening/prospects/(\d+)" id="sent-link"', after.text)
-    assert found and "X1" in after.text and prospect_count(store) == 1
+    assert found and "X 物流 已加入伙伴拓展流程" in after.text and prospect_count(store) == 1
     prospect = client.get(f"/alliances/h/screening/prospects/{found.group(1)}")
     assert prospect.status_code == 200 and "X 物流" in prospect.text
     again = client.post(f"{H}/partners/pipeline", data={"holder": "A", "candidate": "X1", "k": "3", "csrf_token": token})

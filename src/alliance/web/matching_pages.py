@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from alliance.access.policy import Action
-from alliance.core.decimals import parse_decimal
 from alliance.core.errors import Conflict, InvalidInput, NotFound
 from alliance.core.messages import Message
 from alliance.core.settings import get_settings
@@ -27,6 +26,7 @@ from alliance.edge.deps import ClockDep, Code, StoreDep
 from alliance.matching import recommendations as rec
 from alliance.matching import service
 from alliance.matching.coalition_problem import CoalitionConstraintsConflict
+from alliance.matching.coalition_result import CoalitionResult
 from alliance.matching.model import Declaration, Holder, HolderKind
 from alliance.matching.score import PairScore
 from alliance.matching.taxonomy import Taxonomy
@@ -36,6 +36,7 @@ from alliance.web import charts
 from alliance.web.forms import FormView, PostedForm
 from alliance.web.i18n import N_, request_locale
 from alliance.web.render import gettext_for, render, say_for
+from alliance.web.matching_form import CODE_LIMIT, NO_NEEDS, UNKNOWN_HOLDER, read_coalition
 from alliance.web.viewer import PageViewer, Viewer
 
 router = APIRouter(include_in_schema=False)
@@ -47,17 +48,6 @@ VIEWS = ("mutual", "directed")
 # likeness between unrelated resources is no reason to name a partner).
 LEAST = 0.005
 TOP_PAIRS = 20  # the heat map's link table: this many best pairs
-CODE_LIMIT = 64
-COSTS_LIMIT = 200  # cost lines read from the coalition form
-CHOOSE_HOLDER = N_("Choose whose needs to match.")
-UNKNOWN_HOLDER = N_("There is no member or directory entry %(holder)s here.")
-NO_NEEDS = N_("%(holder)s has declared no needs yet: declare what it lacks on its resources page first.")
-NOT_A_CANDIDATE = N_("Not one of the candidates: %(codes)s.")
-INCLUDED_AND_EXCLUDED = N_("Both to include and to exclude: %(codes)s.")
-TOO_MANY_INCLUDED = N_("%(count)d partners must be included, but at most %(k)d are allowed.")
-BAD_COST_LINE = N_("Line %(line)d: write one partner per line as CODE=amount, the amount a number above zero.")
-COST_NOT_CANDIDATE = N_("Line %(line)d: %(code)s is not one of the candidates.")
-COST_TWICE = N_("Line %(line)d: %(code)s has a cost already.")
 
 
 def _language(request: Request) -> str:
@@ -198,7 +188,7 @@ async def _partners_page(request: Request, code: str, store: Store, viewer: View
                   group_name=_namer(taxonomy, language), why_words=_why_words, prospects=prospects,
                   may_send=viewer.may(Action.MANAGE_ALLIANCE, code), refused=refused,
                   sent=int(sent) if sent.isdigit() and len(sent) < 10 and viewer.may(Action.READ_PIPELINE, code) else None,
-                  sent_name=request.query_params.get("candidate", "")[:CODE_LIMIT])
+                  sent_name=next((h.name for h in holders if h.code == request.query_params.get("candidate")), ""))
 
 
 @router.get("/alliances/{code}/matching/partners", response_class=HTMLResponse)
@@ -229,75 +219,6 @@ async def send_to_pipeline(request: Request, code: Code, store: StoreDep, clock:
 
 # -- the coalition solver --------------------------------------------------------------------------------------------
 
-@dataclass(slots=True)
-class CoalitionForm:
-    """The coalition form as typed, and what the solver is asked when it is right."""
-
-    form: PostedForm
-    include: list[str]
-    exclude: list[str]
-    one_per_region: bool
-    screen: bool
-    costs: dict[str, Decimal]
-    k: int | None
-
-
-def _read_coalition(request: Request, holders: Sequence[Holder], default_holder: str) -> CoalitionForm | None:
-    """The query's form (None when none was sent: the page shows the empty form), every wrong field noted."""
-    query = request.query_params
-    if "holder" not in query:
-        return None
-    form = PostedForm({"holder": query.get("holder", "").strip()[:CODE_LIMIT] or default_holder,
-                       "k": query.get("k", "").strip()[:6], "costs": query.get("costs", "")[:4000]})
-    include = [c.strip()[:CODE_LIMIT] for c in query.getlist("include")][:200]
-    exclude = [c.strip()[:CODE_LIMIT] for c in query.getlist("exclude")][:200]
-    holder = form.values["holder"]
-    by_code = {h.code: h for h in holders}
-    if not holder:
-        form.fail("holder", CHOOSE_HOLDER)
-    elif holder not in by_code:
-        form.fail("holder", UNKNOWN_HOLDER, holder=holder)
-    elif not by_code[holder].needs:
-        form.fail("holder", NO_NEEDS, holder=holder)
-    k = form.whole("k", 1, rec.K_LIMIT)
-    candidates = set(by_code) - {holder}
-    for name, codes in (("include", include), ("exclude", exclude)):
-        unknown = sorted(set(codes) - candidates)
-        if unknown:
-            form.fail(name, NOT_A_CANDIDATE, codes=", ".join(unknown))
-    both = sorted(set(include) & set(exclude))
-    if both:
-        form.fail("include", INCLUDED_AND_EXCLUDED, codes=", ".join(both))
-    if k is not None and len(set(include)) > k:
-        form.fail("include", TOO_MANY_INCLUDED, count=len(set(include)), k=k)
-    costs = _read_costs(form, candidates)
-    return CoalitionForm(form, include, exclude, query.get("one_per_region") == "on", query.get("screen") == "on",
-                         costs, k)
-
-
-def _read_costs(form: PostedForm, candidates: set[str]) -> dict[str, Decimal]:
-    """The cost lines "CODE=amount" (blank lines skipped); the first wrong line is named."""
-    costs: dict[str, Decimal] = {}
-    for number, line in enumerate(form.values["costs"].splitlines()[:COSTS_LIMIT], start=1):
-        if not line.strip():
-            continue
-        holder, sep, amount = line.partition("=")
-        holder = holder.strip()
-        try:
-            value = parse_decimal(amount.strip(), "cost") if sep else None
-        except InvalidInput:
-            value = None
-        if value is None or value <= 0:
-            form.fail("costs", BAD_COST_LINE, line=number)
-        elif holder not in candidates:
-            form.fail("costs", COST_NOT_CANDIDATE, line=number, code=holder)
-        elif holder in costs:
-            form.fail("costs", COST_TWICE, line=number, code=holder)
-        else:
-            costs[holder] = value
-    return costs
-
-
 FIELDS = {"must include": "include", "must exclude": "exclude"}
 
 
@@ -309,7 +230,7 @@ async def coalition_page(request: Request, code: Code, store: StoreDep, viewer: 
     alliance, holders = await run_in_threadpool(lambda: (registry.get_alliance(store, code),
                                                          _visible(store, code, viewer)))
     default_holder = _default_holder(viewer, holders)
-    asked = _read_coalition(request, holders, default_holder)
+    asked = read_coalition(request.query_params, holders, default_holder)
     answer, problems = None, []
     if asked is not None and asked.form.ok and asked.k is not None:
         try:
@@ -325,20 +246,23 @@ async def coalition_page(request: Request, code: Code, store: StoreDep, viewer: 
     view = asked.form.view(request) if asked is not None else FormView({"holder": default_holder, "k": "3"})
     status = 422 if asked is not None and (asked.form.errors or problems) else 200
     by_code = {h.code: h for h in holders}
-    option = None
-    if answer is not None and answer.result.coverage:
-        partners = sorted({c for n in answer.result.coverage for c, _v in n.by})
-        option = charts.bars([_short(n.need, 24) for n in answer.result.coverage],
-                             {by_code[c].name if c in by_code else c: [next((v for p, v in n.by if p == c), 0.0)
-                                                                       for n in answer.result.coverage]
-                              for c in partners}, horizontal=True, stack=True)
-        option["yAxis"]["inverse"] = True
+    option = coverage_chart(answer.result, by_code) if answer is not None and answer.result.coverage else None
     return render(request, "matching/coalition.html", status=status, alliance=alliance, section="matching",
                   holder_options=_holder_options(_, holders), form=view, asked=asked, answer=answer, problems=problems, option=option,
                   by_code=by_code, kind_labels=KIND_LABELS, least=LEAST,
                   include=set(asked.include) if asked else set(), exclude=set(asked.exclude) if asked else set(),
                   one_per_region=asked.one_per_region if asked else False, screen=asked.screen if asked else True,
                   costs=(asked.costs or {}) if asked else {})
+
+
+def coverage_chart(result: CoalitionResult, by_code: Mapping[str, Holder]) -> dict[str, Any]:
+    """One stacked bar per need: each partner's cover of it (a bar past 1 is spare capacity)."""
+    partners = sorted({c for n in result.coverage for c, _v in n.by})
+    covers = {by_code[c].name if c in by_code else c: [dict(n.by).get(c, 0.0) for n in result.coverage]
+              for c in partners}
+    option = charts.bars([_short(n.need, 24) for n in result.coverage], covers, horizontal=True, stack=True)
+    option["yAxis"]["inverse"] = True
+    return option
 
 
 def window_text(declaration: Declaration) -> str:
