@@ -1,6 +1,7 @@
 """The matching pages in Chromium, in Chinese: the members' heat map is drawn (a canvas, no script or
 console error) and a click on a cell opens that pair's explanation; the coalition form answers with
-which need nobody covers, the best partial coalition and its coverage chart."""
+which need nobody covers, the best partial coalition and its coverage chart; a recommended outside
+candidate goes into the partner pipeline from the best partners' list."""
 
 from __future__ import annotations
 
@@ -70,6 +71,13 @@ def test_the_heat_map_draws_and_opens_a_pair_and_the_coalition_answers(served: s
             expect(page.locator("#coalition-table [data-partner=X1]")).to_be_visible()
             expect(page.locator("#coverage[data-chart-ready=true]")).to_be_visible()
             screenshot(page, "matching-coalition")
+            page.locator("#matching-tabs a", has_text="最佳伙伴").click()
+            page.locator("#f-holder").select_option("A")
+            page.locator("#partners-form button[type=submit]").click()
+            page.locator("#send-X1").click()  # the outside candidate into the partner pipeline
+            expect(page.locator("#sent")).to_contain_text("X 物流")
+            expect(page.locator("#partners-table [data-partner=X1]")).to_contain_text("已在拓展流程中")
+            screenshot(page, "matching-partners")
             assert errors == []
         finally:
             browser.close()
