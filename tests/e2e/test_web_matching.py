@@ -195,6 +195,10 @@ def test_another_alliance_sees_nothing(client: TestClient) -> None:
     sign_in(client, "stranger")
     for path in ("heatmap", "pair/A/B", "partners?holder=A", "coalition?holder=A&k=2"):
         assert client.get(f"{H}/{path}").status_code == 404, path
+    own = client.get("/alliances/other/matching/heatmap")  # one member, nothing declared
+    assert own.status_code == 200 and 'id="heatmap-empty"' in own.text
+    assert client.get("/alliances/other/matching/partners").status_code == 200
+    assert client.get("/alliances/other/matching/coalition").status_code == 200
     token = sign_in(client, "stranger")
     sent = client.post(f"{H}/partners/pipeline", data={"holder": "A", "candidate": "X1", "csrf_token": token})
     assert sent.status_code == 404
