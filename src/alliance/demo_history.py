@@ -30,6 +30,7 @@ from alliance.access.demo import Credential, demo_credentials
 from alliance.access.roles import Principal
 from alliance.core.clock import Clock, FrozenClock
 from alliance.datashare import service as datashare
+from alliance.matching.demo import load_directory
 from alliance.demo_timeline import HEADER, PILOTS, VIEWS, Timeline, agreements, day_lines, metrics, timeline
 from alliance.ledger import service as ledger
 from alliance.registry.demo import DEMO_ALLIANCES, DemoLoad, load_demo
@@ -79,6 +80,8 @@ def load_living_demo(stores: Stores, clock: Clock, *, history: bool = True) -> L
     load = load_demo(store, FrozenClock(t.founded))
     # Sign-ins only with new alliances: a second load makes nothing, not even another admin key.
     made = demo_credentials(store, load.created, FrozenClock(t.founded + timedelta(hours=1))) if load.created else []
+    if load.created:  # outside companies the recommendations can find beside the members
+        load_directory(store, load.created, FrozenClock(t.founded + timedelta(hours=1)))
     histories = [load_history(stores, code, t) for code in load.created] if history else []
     return LivingDemo(load, made, histories, time_module.perf_counter() - started,
                       {code: last_settled(store, code) for code in load.existing})

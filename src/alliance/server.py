@@ -26,6 +26,7 @@ from alliance.api.routers import disputes
 from alliance.api.routers import proposals as proposals_api
 from alliance.api.routers import notifications as notifications_api
 from alliance.api.routers import kpis as kpis_api
+from alliance.api.routers import matching as matching_api
 from alliance.api.routers import resources as resources_api
 from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
@@ -70,6 +71,8 @@ from alliance.api.routers import payouts as payouts_api
 from alliance.web import payout_pages
 from alliance.api.routers import archive as archive_api
 from alliance.web import archive_pages
+from alliance.web import resource_pages
+from alliance.web import resource_directory_pages
 from alliance.api.routers import exits as exits_api
 from alliance.web import exit_pages
 from alliance.api.routers import dissolution as dissolution_api
@@ -175,6 +178,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(notifications_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(kpis_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(resources_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(matching_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(ratings_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(pages.router)
     app.include_router(alliance_pages.router)
@@ -207,6 +211,8 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(dissolution_pages.router)
     app.include_router(archive_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(archive_pages.router)
+    app.include_router(resource_pages.router)
+    app.include_router(resource_directory_pages.router)
     app.include_router(exits_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(exit_pages.router)
     app.include_router(competition_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)

@@ -88,6 +88,9 @@ def test_the_page(client: TestClient, store: Store, clock: FrozenClock) -> None:
     add_user(store, clock, "coord", Role.COORDINATOR, "parent")
     token = sign_in(client, "coord")
     page = "/alliances/parent/dissolution"
+    before = client.get(page, headers={"Accept-Language": "en"}).text  # only starting is offered, and nothing blocks
+    assert "dissolution-start" in before and "dissolution-finish" not in before and "dissolution-funds" not in before
+    assert "Not being dissolved." in before
     started = client.post(f"{page}/start", data={"csrf_token": token, "decided_by": "proposal 12",
                                                  "last_trading_day": "2026-12-06"}, headers={"Accept-Language": "en"})
     assert started.status_code == 200, started.text
@@ -97,7 +100,7 @@ def test_the_page(client: TestClient, store: Store, clock: FrozenClock) -> None:
     in_chinese = client.post(f"{page}/finish", data={"csrf_token": token}, headers={"Accept-Language": "zh-CN"})
     assert in_chinese.status_code == 409 and "A, B, C 的退出案件尚未结案" in in_chinese.text
     zh = client.get(page, headers={"Accept-Language": "zh-CN"}).text
-    assert "dissolution-finish" in zh and "dissolution-archive" in zh
+    assert "dissolution-finish" in zh and "dissolution-archive" in zh and "dissolution-start" not in zh
     assert "解散" in zh
 
 

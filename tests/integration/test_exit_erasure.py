@@ -30,7 +30,7 @@ from alliance.ledger import service as ledger
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
 from alliance.store.tables import (agreement_signatures, agreement_versions, api_keys, exit_items, ledger_entries,
-                                   members, notify_accounts, notify_preferences, notify_webhooks, settlement_runs,
+                                   member_resources, members, notify_accounts, notify_preferences, notify_webhooks, settlement_runs,
                                    shared_views, statement_lines, user_roles, users, view_access_log)
 from tests.support.exits import AUDITOR, CODE, COORDINATOR, M1_ADMIN, at, build, settle_through
 
@@ -90,6 +90,11 @@ def _people(store: Store) -> dict[str, str]:
                       ("M2", "m2bob (member_admin of exit-a/M2)")):
             c.execute(insert(view_access_log).values(alliance_id=aid, view_id=views[m], member_code=m, accessed_by=by,
                                                      accessed_at=now, kind="rows", query={}, returned=3))
+        # A resource M1's admin last changed: its name there is pseudonymised with the rest.
+        m1 = c.execute(select(members.c.id).where(members.c.alliance_id == aid, members.c.code == "M1")).scalar_one()
+        c.execute(insert(member_resources).values(alliance_id=aid, member_id=m1, direction="offer", category="warehouse",
+                                                  description="冷库", capacity=None, unit="", priority=3, region="",
+                                                  updated_by="m1alice (member_admin of exit-a/M1)", updated_at=now))
         for name in ("m1alice", "m2bob"):
             uid = c.execute(select(users.c.id).where(users.c.username == name)).scalar_one()
             c.execute(insert(notify_accounts).values(user_id=uid, email=f"{name}@example.cn", language="zh-CN"))
@@ -132,7 +137,7 @@ def test_the_erasure_removes_what_it_says_and_keeps_what_the_law_keeps(store: St
     step = case.step(StepKey.DATA)
     assert step.status is Status.DONE and step.detail["erasure"]["counts"] == preview["counts"] == {
         "accounts": 1, "roles_removed": 1, "notification_settings": 1, "api_keys": 1, "shared_views": 1,
-        "view_logs_deleted": 1, "log_names_pseudonymised": 4, "webhooks": 1, "contact_fields": 3, "staff_names": 1}
+        "view_logs_deleted": 1, "log_names_pseudonymised": 5, "webhooks": 1, "contact_fields": 3, "staff_names": 1}
     assert step.detail["erasure"]["sha256"] == preview["sha256"]
     # M1's person: pseudonymised, no password, disabled, its notification settings gone.
     alias = pseudonym("m1alice")
@@ -160,6 +165,8 @@ def test_the_erasure_removes_what_it_says_and_keeps_what_the_law_keeps(store: St
     assert [(w.member) for w in _rows(store, notify_webhooks)] == ["M2"]
     (m1,) = _rows(store, members, members.c.code == "M1", members.c.alliance_id == key.alliance_id)
     assert (m1.contact_name, m1.contact_phone, m1.contact_email, m1.legal_name) == ("", "", "", "M1 公司")
+    (resource,) = _rows(store, member_resources)
+    assert resource.updated_by == f"{alias} (member_admin of exit-a/M1)"
     (item,) = _rows(store, exit_items)
     assert item.fields == {"person": pseudonym("张三"), "role": "仓库主管"}
     # M2 is untouched: its person signs in, its key works, its contact and webhook stay.

@@ -75,7 +75,11 @@ def test_match_weighs_text_by_alpha_only_when_both_descriptions_are_given() -> N
     k, t_seen, m = match(resource("warehouse/cold_chain", description="cold chain storage"),
                          need("warehouse/cold_chain", description="cold storage"), text)
     assert (k, t_seen) == (1.0, t)
-    assert m == pytest.approx((1 - ALPHA) * 1.0 + ALPHA * t)
+    assert m == 1.0  # the need's own kind matches in full, however it is worded
+    k, t_seen, m = match(resource("warehouse/storage", description="cold chain storage"),
+                         need("warehouse/cold_chain", description="cold storage"), text)
+    assert (k, t_seen) == (0.5, t)
+    assert m == pytest.approx(0.5 + ALPHA * t * 0.5)  # text fills up to ALPHA of what the kind leaves open
     # a blank description: the kind alone (no penalty for saying nothing)
     assert match(resource("warehouse/storage"), need("warehouse/cold_chain", description="cold storage"), text) == (
         0.5, 0.0, 0.5)
@@ -176,15 +180,15 @@ def test_text_similarity_on_a_bilingual_fixture() -> None:
 
 
 def test_text_lifts_the_right_resource_over_an_unrelated_one_of_the_same_kind() -> None:
-    asker = holder("A", need("warehouse", description=NEED_ZH))
+    asker = holder("A", need("warehouse/cold_chain", description=NEED_ZH))
     candidates = [holder(code, resource("warehouse/storage", description=d))
                   for code, d in [("ZH", SAME_ZH), ("EN", SAME_EN), ("XZ", OTHER_ZH), ("XE", OTHER_EN)]]
     text = context_index([asker, *candidates])
     scores = {c.code: directed_score(asker, c, text).score for c in candidates}
-    # same kind for all (k = 1): the text alone orders them, by ALPHA of its similarity
+    # a sibling kind for all (k = 1/2): the text alone orders them, filling up to ALPHA of the other half
     assert scores["ZH"] > scores["EN"] > max(scores["XZ"], scores["XE"])
-    assert scores["XZ"] == pytest.approx(1 - ALPHA)  # k = 1, t = 0
-    assert scores["ZH"] == pytest.approx(1 - ALPHA + ALPHA * text.similarity(NEED_ZH, SAME_ZH))
+    assert scores["XZ"] == pytest.approx(0.5)  # t = 0
+    assert scores["ZH"] == pytest.approx(0.5 + ALPHA * text.similarity(NEED_ZH, SAME_ZH) * 0.5)
     directory = Directory.build(candidates, text)
     assert [r.candidate for r in directory.top_k(asker, 4)][:2] == [0, 1]
 

@@ -96,6 +96,11 @@ COMMANDS: dict[str, Entry] = {
                   "Needs (gaps) members and outside companies want filled: declare, edit, list."),
     "directory": Entry("alliance.cli.resources:directory_app",
                        "The directory of outside companies matching also considers: add, list, remove, import."),
+    "match": Entry("alliance.cli.matching:match_app",
+                   "Recommend partners for a holder's needs: the best partners, the best coalition, and sending a "
+                   "candidate to the pipeline."),
+    "heatmap": Entry("alliance.cli.matching:heatmap",
+                     "The complementarity heat map of the alliance's members, clustered (similar profiles together)."),
     "ip": Entry("alliance.cli.ip:app",
                 "The IP register: background IP members bring, foreground IP created together, versions."),
     "competition": Entry("alliance.cli.competition:app",

@@ -413,6 +413,14 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("PATCH", "/api/v1/alliances/{code}/members/{member}/declarations/{number}"): Action.DECLARE_RESOURCES,
     ("DELETE", "/api/v1/alliances/{code}/members/{member}/declarations/{number}"): Action.DECLARE_RESOURCES,
     ("GET", "/api/v1/alliances/{code}/members/{member}/pledges-and-uses"): Action.READ_MEMBER_DATA,
+    # -- recommendations (matching.recommendations): every role of the alliance reads them (the outside
+    # directory only for pipeline readers, decided by the service); sending a candidate to the pipeline
+    # is the pipeline's write ------------------------------------------------------------------------------
+    ("GET", "/api/v1/alliances/{code}/matching/heatmap"): Action.READ_DIRECTORY,
+    ("GET", "/api/v1/alliances/{code}/matching/pairs/{a}/{b}"): Action.READ_DIRECTORY,
+    ("GET", "/api/v1/alliances/{code}/matching/partners/{holder}"): Action.READ_DIRECTORY,
+    ("POST", "/api/v1/alliances/{code}/matching/coalitions/{holder}"): Action.READ_DIRECTORY,
+    ("POST", "/api/v1/alliances/{code}/matching/partners/{holder}/{candidate}/prospect"): Action.MANAGE_ALLIANCE,
     ("GET", "/api/v1/alliances/{code}/directory"): Action.READ_PIPELINE,
     ("POST", "/api/v1/alliances/{code}/directory"): Action.MANAGE_ALLIANCE,
     ("POST", "/api/v1/alliances/{code}/directory/import"): Action.MANAGE_ALLIANCE,
@@ -422,6 +430,23 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/api/v1/alliances/{code}/directory/{entry}/declarations"): Action.MANAGE_ALLIANCE,
     ("PATCH", "/api/v1/alliances/{code}/directory/{entry}/declarations/{number}"): Action.MANAGE_ALLIANCE,
     ("DELETE", "/api/v1/alliances/{code}/directory/{entry}/declarations/{number}"): Action.MANAGE_ALLIANCE,
+    # ... and their pages (web.resource_pages): a member's (its own admins and the coordinator change
+    # them; another member's edit page and posts are 404 for a member's admin), the map, the directory.
+    ("GET", "/alliances/{code}/resources"): Action.READ_DIRECTORY,
+    ("POST", "/alliances/{code}/resources/kinds"): Action.MANAGE_ALLIANCE,
+    ("GET", "/alliances/{code}/resources/directory"): Action.READ_PIPELINE,
+    ("POST", "/alliances/{code}/resources/directory"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/resources/directory/import"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/resources/directory/{entry}/remove"): Action.MANAGE_ALLIANCE,
+    ("GET", "/alliances/{code}/resources/directory/{entry}"): Action.READ_PIPELINE,
+    ("POST", "/alliances/{code}/resources/directory/{entry}/declarations"): Action.MANAGE_ALLIANCE,
+    ("POST", "/alliances/{code}/resources/directory/{entry}/declarations/{number}/remove"): Action.MANAGE_ALLIANCE,
+    ("GET", "/alliances/{code}/members/{member}/resources"): Action.READ_DIRECTORY,
+    ("POST", "/alliances/{code}/members/{member}/resources"): Action.DECLARE_RESOURCES,
+    ("POST", "/alliances/{code}/members/{member}/resources/import"): Action.DECLARE_RESOURCES,
+    ("GET", "/alliances/{code}/members/{member}/resources/{number}/edit"): Action.DECLARE_RESOURCES,
+    ("POST", "/alliances/{code}/members/{member}/resources/{number}/edit"): Action.DECLARE_RESOURCES,
+    ("POST", "/alliances/{code}/members/{member}/resources/{number}/remove"): Action.DECLARE_RESOURCES,
     # -- recommendations in the browser (matching.recommendations): every role of the alliance reads the
     # members' heat map and its recommendations (the directory joins for pipeline readers); sending a
     # recommended outside candidate into the pipeline is the pipeline's write.

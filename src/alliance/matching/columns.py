@@ -148,9 +148,9 @@ class Kernel:
         self.res, self.needs = res, needs
         r_blank = res.text.blank[res.text.codes].astype(np.int32)
         n_blank = needs.text.blank[needs.text.codes].astype(np.int32)
-        # kind-and-blank: (1 - ALPHA) * k when both descriptions are given, k when either is blank
-        either_blank = np.array([[False, True], [True, True]])
-        scale = np.where(either_blank, 1.0, 1 - ALPHA)  # [r blank, n blank]
+        # kind fit k, looked up by (kind, blank) codes: the blank flags no longer scale it (text only adds
+        # ALPHA * t * (1 - k), and a blank text's t is 0), but the codes stay as they were built
+        scale = np.ones((2, 2))  # [r blank, n blank]
         kinds = len(fits)
         self.kind_blank = (scale[None, :, None, :] * fits[:, None, :, None]).reshape(2 * kinds, 2 * kinds)
         self.r_kind_blank = res.kind * 2 + r_blank
@@ -174,8 +174,10 @@ class Kernel:
     def block(self, cols: slice) -> np.ndarray:
         """f(r, n) for every resource (rows) and the needs `cols` (columns); m * g * w * s in that order."""
         res, needs = self.res, self.needs
-        f = self.kind_blank[:, self.n_kind_blank[cols]][self.r_kind_blank]
-        f += self.alpha_text[:, needs.text.codes[cols]][res.text.codes]
+        k = self.kind_blank[:, self.n_kind_blank[cols]][self.r_kind_blank]
+        f = self.alpha_text[:, needs.text.codes[cols]][res.text.codes]  # ALPHA * t
+        f *= 1.0 - k
+        f += k  # m = k + ALPHA * t * (1 - k)
         f *= self.region_fit[:, needs.region[cols]][res.region]
         f *= self.window_fit[:, self.n_window[cols]][self.r_window]
         n_unit = self.n_unit[cols]

@@ -92,11 +92,10 @@ class Directory:
         k = fits[self._pair_kind]
         if is_blank(need.description):
             return k
-        m = k * np.where(self._pair_blank, 1.0, 1 - ALPHA)
         t = (self._text_rows @ self.text.matrix([need.description]).T).toarray().ravel()
         np.clip(t, 0.0, 1.0, out=t)
-        m += (ALPHA * t)[self._pair_text]  # 0 for a blank resource: its row is zero
-        return m
+        # m = k + ALPHA * t * (1 - k); t is 0 for a blank resource (its row is zero)
+        return k + (ALPHA * t)[self._pair_text] * (1.0 - k)
 
     def _windows(self, need: Declaration) -> np.ndarray:
         """w for every distinct window of the directory's resources (score.window_fit)."""

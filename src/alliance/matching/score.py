@@ -5,11 +5,11 @@ readable, and it is what an explanation shows. For a resource r (of holder B) an
 
   k = kind_fit(r.kind, n.kind)                         1, 1/2 or 0 (taxonomy.py)
   t = cosine of the descriptions' char n-gram TF-IDF   0 when either is blank (text.py)
-  m = (1 - ALPHA) * k + ALPHA * t                      when both descriptions are given, else k
+  m = k + ALPHA * t * (1 - k)                          when both descriptions are given, else k
   g = 1 when either region is "" or both are equal (trimmed, case-folded), else 0
   w = window fit in [0, 1]                             see `window_fit`
-  s = r.capacity / n.capacity                          when both are stated in the same unit, else 1
-  f(r, n) = m * g * w * s                              (above 1 when r has more than n requires)
+  s = min(1, r.capacity / n.capacity)                  when both are stated in the same unit, else 1
+  f(r, n) = m * g * w * s                              (in [0, 1])
   c(n, B) = min(1, sum of f(r, n) over B's resources)  (one holder's capacities add up)
   S(A <- B) = sum_n weight(n) * c(n, B) / sum_n weight(n),  weight = 6 - priority;  0 without needs
   M(A, B) = (S(A <- B) + S(B <- A)) / 2
@@ -26,9 +26,12 @@ from alliance.matching.model import Declaration, Holder, Window
 from alliance.matching.taxonomy import SEPARATOR, kind_fit
 from alliance.matching.text import TextIndex, is_blank
 
-# How much the descriptions' similarity weighs in a match when both are given: the structured kind
-# decides most (a taxonomy kind is a deliberate choice, free text is noisy and language-bound), the
-# text separates resources of the same kind and rescues a kind chosen a level too broad or narrow.
+# How much the descriptions' similarity can add to a match when both are given: the structured kind
+# decides most (a taxonomy kind is a deliberate choice, free text is noisy and language-bound). Text
+# only fills the part the kind leaves open (1 - k): a resource of exactly the need's kind matches in
+# full whatever its wording (so it can cover the need), while a sibling kind (k = 1/2) or another
+# kind (k = 0) described alike gains up to ALPHA of what it lacks: text rescues a kind chosen a level
+# too broad or narrow, or in the wrong group, without ever lowering a match.
 ALPHA = 0.3
 
 
@@ -88,7 +91,7 @@ def match(resource: Declaration, need: Declaration, text: TextIndex) -> tuple[fl
     if is_blank(resource.description) or is_blank(need.description):
         return k, 0.0, k
     t = text.similarity(resource.description, need.description)
-    return k, t, (1 - ALPHA) * k + ALPHA * t
+    return k, t, k + ALPHA * t * (1 - k)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,11 +15,18 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, or_, select, update
 
 from alliance.exits import erasure as er
-from alliance.store.tables import (api_keys, exit_cases, exit_items, members, notify_accounts, notify_deliveries,
-                                   notify_inbox, notify_preferences, notify_webhooks, password_resets, shared_views,
-                                   user_roles, users, view_access_log, web_sessions)
+from alliance.store.tables import (api_keys, directory_entries, directory_resources, exit_cases, exit_items,
+                                   member_resources, members, notify_accounts, notify_deliveries, notify_inbox,
+                                   notify_preferences, notify_webhooks, password_resets, shared_views, user_roles,
+                                   users, view_access_log, web_sessions)
 
 _PER_USER = (notify_accounts, notify_preferences, notify_inbox, notify_deliveries)
+
+
+# The columns that name an account that acted (who read a view, who made a view or a key, who last
+# changed a resource or need or a directory entry): an erased person's name there is pseudonymised.
+_NAMING = ((view_access_log, "accessed_by"), (shared_views, "created_by"), (api_keys, "created_by"),
+           (member_resources, "updated_by"), (directory_entries, "updated_by"), (directory_resources, "updated_by"))
 
 
 class ErasureRepository:
@@ -70,7 +77,7 @@ class ErasureRepository:
         if not names:
             return []
         found: list[tuple[str, int, str]] = []
-        for table, column in ((view_access_log, "accessed_by"), (shared_views, "created_by"), (api_keys, "created_by")):
+        for table, column in _NAMING:
             col = table.c[column]
             wanted = or_(*[or_(col == n, col == f"user:{n}", col.startswith(f"{n} (", autoescape=True)) for n in names])
             found += [(table.name, int(r.id), r.text) for r in self._c.execute(
@@ -107,8 +114,7 @@ class ErasureRepository:
                   .values(revoked_at=func.coalesce(shared_views.c.revoked_at, at)))
         c.execute(delete(view_access_log).where(view_access_log.c.alliance_id == alliance_id,
                                                 view_access_log.c.member_code == member))
-        tables = {t.name: (t, col) for t, col in ((view_access_log, "accessed_by"), (shared_views, "created_by"),
-                                                   (api_keys, "created_by"))}
+        tables = {t.name: (t, col) for t, col in _NAMING}
         for name, row_id, text in inputs.named_in_logs:
             table, col = tables[name]
             if (new := er.renamed(text, erasure.names)) != text:

@@ -25,6 +25,7 @@ from alliance.core.settings import get_settings
 from alliance.core.messages import Message
 from alliance.ledger import service as ledger
 from alliance.ledger.service import LedgerMissing
+from alliance.matching import service as matching
 from alliance.registry import service
 from alliance.registry import lifecycle
 from alliance.registry.model import Alliance, AllianceChange, AllianceStatus, Member, MemberRole
@@ -36,6 +37,7 @@ from alliance.web import charts
 from alliance.web.i18n import N_
 from alliance.web.notices import departed_in_force
 from alliance.web.render import gettext_for, render
+from alliance.web.resource_pages import kind_names, page_language
 from alliance.web.viewer import PageViewer
 
 router = APIRouter(include_in_schema=False)
@@ -244,7 +246,9 @@ def member_profile(request: Request, code: Code, member: Code, store: StoreDep, 
     # The powers of attorney it gave are records (every role that reads agreements sees who may sign
     # for it); only its own accounts may grant or revoke them.
     powers = attorneys.powers(store, code, member) if viewer.may(Action.READ_RECORDS, code) else []
-    return render(request, "alliance/member.html", alliance=alliance, section="members", member=found,
+    # Kinds by their name in the page's language (a sub-kind's key is no label).
+    kinds = kind_names(matching.taxonomy(store, code, viewer.principal), page_language(request))
+    return render(request, "alliance/member.html", alliance=alliance, section="members", member=found, kinds=kinds,
                   radar=option, axes=axes, figures=figures, own_data=own_data, sees_statements=own_data,
                   powers=powers, may_grant=viewer.may(Action.ACT_FOR_MEMBER, code, member),
                   may_archive=viewer.may(Action.EXPORT_MEMBER_DATA, code, member))
