@@ -447,6 +447,14 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("GET", "/alliances/{code}/members/{member}/resources/{number}/edit"): Action.DECLARE_RESOURCES,
     ("POST", "/alliances/{code}/members/{member}/resources/{number}/edit"): Action.DECLARE_RESOURCES,
     ("POST", "/alliances/{code}/members/{member}/resources/{number}/remove"): Action.DECLARE_RESOURCES,
+    # -- recommendations in the browser (matching.recommendations): every role of the alliance reads the
+    # members' heat map and its recommendations (the directory joins for pipeline readers); sending a
+    # recommended outside candidate into the pipeline is the pipeline's write.
+    ("GET", "/alliances/{code}/matching/heatmap"): Action.READ_DIRECTORY,
+    ("GET", "/alliances/{code}/matching/pair/{a}/{b}"): Action.READ_DIRECTORY,
+    ("GET", "/alliances/{code}/matching/partners"): Action.READ_DIRECTORY,
+    ("POST", "/alliances/{code}/matching/partners/pipeline"): Action.MANAGE_ALLIANCE,
+    ("GET", "/alliances/{code}/matching/coalition"): Action.READ_DIRECTORY,
     ("POST", "/api/v1/alliances/{code}/health/reviews"): Action.MANAGE_ALLIANCE,
     ("GET", "/api/v1/alliances/{code}/health/series"): Action.READ_FINANCE,
     ("GET", "/alliances/{code}/health"): Action.READ_DIRECTORY,

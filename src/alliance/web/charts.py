@@ -197,3 +197,34 @@ def lines(days: Sequence[str], series: Mapping[str, Sequence[Decimal | None]], u
         "series": [{"type": "line", "name": name, "showSymbol": len(days) <= 31, "connectNulls": False,
                     "data": [None if v is None else float(v) for v in values]} for name, values in series.items()],
     }
+
+
+def heatmap(columns: Sequence[str], rows: Sequence[str], cells: Sequence[tuple[int, int, float, str, str]],
+            value_name: str, *, low: float = 0.0, high: float = 1.0, low_text: str = "", high_text: str = "") -> dict[str, Any]:
+    """A heat map of values in [low, high]: `cells` are (column, row, value, tooltip, href) each; a
+    cell left out stays blank (a member against itself). `href` (or "") is where a click on the cell
+    goes (static/app.js follows a data item's `href`). Rows run top to bottom in the given order.
+
+    The tooltip is each cell's own text (the page formats the number in its language); the value's
+    label shows on the cells only while they are big enough to read it."""
+    count = max(len(columns), len(rows))
+    return {
+        # Drawn on the canvas: an HTML tooltip would set inline styles, which the pages' CSP refuses.
+        "tooltip": {"position": "top", "formatter": "{b}", "renderMode": "richText"},
+        "grid": {"left": 8, "right": 16, "top": 16, "bottom": 72, "containLabel": True},
+        "xAxis": {"type": "category", "data": list(columns), "splitArea": {"show": True}, "position": "top",
+                  "axisLabel": {"interval": 0, "rotate": 45 if count > 6 else 0}},
+        "yAxis": {"type": "category", "data": list(rows), "splitArea": {"show": True}, "inverse": True,
+                  "axisLabel": {"interval": 0}},
+        "visualMap": {"min": low, "max": high, "calculable": True, "orient": "horizontal", "left": "center",
+                      "bottom": 8, "precision": 2,
+                      **({"text": [high_text, low_text]} if high_text or low_text else {}), "inRange": {"color": ["#f8fafc", "#93c5fd", "#1d4ed8"]}},
+        "series": [{
+            "type": "heatmap", "name": value_name,
+            "label": {"show": count <= 12, "formatter": "{@[2]}"},
+            "emphasis": {"itemStyle": {"borderColor": "#0f172a", "borderWidth": 1}},
+            "cursor": "pointer",
+            "data": [{"name": tip, "value": [x, y, round(float(v), 2)], **({"href": href} if href else {})}
+                     for x, y, v, tip, href in cells if math.isfinite(v)],
+        }],
+    }

@@ -49,6 +49,7 @@ SOURCE_LABELS = {
     Source.B2B_PLATFORM: N_("B2B platform"),
     Source.COMPETITOR_PARTNER: N_("Partner of a competitor"),
     Source.SCREENING: N_("Screening run"),
+    Source.MATCHING: N_("Resource matching"),
     Source.OTHER: N_("Other"),
 }
 AREA_LABELS = {

@@ -40,6 +40,10 @@
       var chart = echarts.init(el, dark ? "dark" : null, { renderer: "canvas" });
       if (dark) option.backgroundColor = "transparent";
       chart.setOption(option);
+      // A data item with an `href` (a heat map's cell) opens its page when clicked.
+      chart.on("click", function (params) {
+        if (params.data && params.data.href) window.location.assign(params.data.href);
+      });
       charts.set(el, chart);
       el.dataset.chartReady = "true";
     });
