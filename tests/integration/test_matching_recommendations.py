@@ -142,3 +142,11 @@ def test_the_demo_directory_gives_members_partners_outside_the_alliance(store: S
     assert hz.why.contributions.get("channel", 0) < 0.1
     answer = rec.best_coalition_for(store, "yuejia-retail", coordinator, "MILK", k=3)
     assert "HZCOLD" in answer.result.codes
+
+
+def test_costs_naming_no_candidate_are_refused(world: Store) -> None:
+    with pytest.raises(rec.MatchingInvalid, match="not candidates: NOPE"):
+        rec.best_coalition_for(world, "h", COORDINATOR, "A", k=2, costs={"NOPE": Decimal(3)})
+    cheap = rec.best_coalition_for(world, "h", COORDINATOR, "B", k=2, costs={"A": Decimal("2.50")},
+                                   screen_competition=False)
+    assert cheap.result.codes == ("A",) and cheap.result.cost == Decimal("2.50")

@@ -159,6 +159,9 @@ def best_coalition_for(store: Store, alliance_code: str, principal: Principal, a
     holders = _holders(store, alliance_code, principal, outside)
     me = _asker(holders, asker)
     candidates = [h for h in holders if h.code != me.code]
+    unknown = sorted(set(costs or {}) - {c.code for c in candidates})
+    if unknown:  # refused before anything is solved
+        raise MatchingInvalid(Message("costs name holders that are not candidates: {codes}", codes=", ".join(unknown)))
     taxonomy = service.taxonomy(store, alliance_code, principal)
     needs = me.needs
     labels = tuple(need_label(i, n, taxonomy, language) for i, n in enumerate(needs))
@@ -172,13 +175,7 @@ def best_coalition_for(store: Store, alliance_code: str, principal: Principal, a
     screen = _competitors(me.code, industries) if screen_competition else None
     result = best_coalition(problem, screen=screen)
     by_code = {c.code: c for c in candidates}
-    notes: list[Message] = []
-    if costs:
-        unknown = sorted(set(costs) - set(by_code))
-        if unknown:
-            raise MatchingInvalid(Message("costs name holders that are not candidates: {codes}",
-                                          codes=", ".join(unknown)))
-    return CoalitionAnswer(me, result, labels, [by_code[c] for c in result.codes], notes)
+    return CoalitionAnswer(me, result, labels, [by_code[c] for c in result.codes], [])
 
 
 def _industries(store: Store, alliance_code: str, principal: Principal) -> dict[str, str]:
