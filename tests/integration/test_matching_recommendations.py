@@ -147,6 +147,9 @@ def test_the_demo_directory_gives_members_partners_outside_the_alliance(store: S
 def test_costs_naming_no_candidate_are_refused(world: Store) -> None:
     with pytest.raises(rec.MatchingInvalid, match="not candidates: NOPE"):
         rec.best_coalition_for(world, "h", COORDINATOR, "A", k=2, costs={"NOPE": Decimal(3)})
+    for absurd in ("0", "-1", "1E+20", "0.0000001", "NaN"):
+        with pytest.raises(rec.MatchingInvalid, match="a cost is a number above 0"):
+            rec.best_coalition_for(world, "h", COORDINATOR, "A", k=2, costs={"B": Decimal(absurd)})
     cheap = rec.best_coalition_for(world, "h", COORDINATOR, "B", k=2, costs={"A": Decimal("2.50")},
                                    screen_competition=False)
     assert cheap.result.codes == ("A",) and cheap.result.cost == Decimal("2.50")

@@ -39,6 +39,12 @@ from alliance.store.matching_repository import MatchingRepository
 from alliance.store.unit_of_work import UnitOfWork
 
 K_LIMIT = 100  # at most this many partners are listed or allowed in a coalition
+# A coalition's costs are summed exactly (Decimal's 28 digits): bounded so that no sum is rounded.
+COST_LIMIT = Decimal(10) ** 12
+
+
+def _believable(cost: Decimal) -> bool:
+    return cost.is_finite() and 0 < cost <= COST_LIMIT and -cost.as_tuple().exponent <= 6  # type: ignore[operator]
 
 
 class NothingToMatch(Conflict):
@@ -162,6 +168,10 @@ def best_coalition_for(store: Store, alliance_code: str, principal: Principal, a
     unknown = sorted(set(costs or {}) - {c.code for c in candidates})
     if unknown:  # refused before anything is solved
         raise MatchingInvalid(Message("costs name holders that are not candidates: {codes}", codes=", ".join(unknown)))
+    absurd = sorted(code for code, cost in (costs or {}).items() if not _believable(cost))
+    if absurd:
+        raise MatchingInvalid(Message("a cost is a number above 0 and at most {most}, with at most 6 decimals: {codes}",
+                                      most=COST_LIMIT, codes=", ".join(absurd)))
     taxonomy = service.taxonomy(store, alliance_code, principal)
     needs = me.needs
     labels = tuple(need_label(i, n, taxonomy, language) for i, n in enumerate(needs))
