@@ -68,7 +68,10 @@ def test_the_coordinator_winds_up_and_a_member_reads_along(served: tuple[str, St
             errors = watch_errors(page)
             page.goto(base + PAGE)
             expect(page.locator("#dissolution-parent")).to_contain_text("Active")
-            expect(page.locator("#dissolution-parent")).to_contain_text("funds not yet shared out: growth-fund 18.00")
+            # Not being dissolved: nothing is listed as blocking, and only starting is offered.
+            expect(page.locator("#dissolution-parent")).to_contain_text("Not being dissolved.")
+            expect(page.locator("#dissolution-funds")).to_have_count(0)
+            expect(page.locator("#dissolution-finish")).to_have_count(0)
             start = page.locator("#dissolution-start")
             start.locator("button[type=submit]").click()  # no decision named: the browser keeps the form
             assert start.locator("input[name=decided_by]").evaluate("e => e.validity.valueMissing") is True
