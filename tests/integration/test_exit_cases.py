@@ -7,7 +7,7 @@ altered step row."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -63,12 +63,13 @@ def test_the_case_closes_when_every_step_is_done_or_waived(store: Store, facts: 
         case = exits.change_step(store, CODE, number, key, Status.DONE if key is not StepKey.STAFF else Status.WAIVED,
                                  "nobody seconded" if key is StepKey.STAFF else "", at(12, 2, 6), principal=COORDINATOR)
     # The data step waits for the archive's 30-day retrieval window (through 31 December) to pass.
-    with pytest.raises(WindowOpen):
-        erasure.erase_member_data(store, CODE, number, at(12, 30), principal=COORDINATOR)
+    with pytest.raises(WindowOpen):  # the window's last day is still the member's
+        erasure.erase_member_data(store, CODE, number, at(12, 31), principal=COORDINATOR)
     with pytest.raises(StatementFixed):  # acknowledged: the settlement stays done
         exits.change_step(store, CODE, number, StepKey.SETTLEMENT, Status.OPEN, "", at(12, 30), principal=COORDINATOR)
     assert exits.get_case(store, CODE, number, COORDINATOR).status == "open"
-    case = erasure.erase_member_data(store, CODE, number, at(12, 31), principal=COORDINATOR)  # the data step's action
+    case = erasure.erase_member_data(store, CODE, number, FrozenClock(datetime(2027, 1, 1, 2, tzinfo=UTC)),
+                                     principal=COORDINATOR)  # the data step's action, the day after the window
     assert case.step(StepKey.NON_COMPETE).status is Status.WAIVED  # the clause binds M1 only
     assert case.status == "closed" and case.closed_at is not None
     # Closed: a new case may be opened for another member; this one changes no more.

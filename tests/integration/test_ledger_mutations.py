@@ -774,7 +774,7 @@ def erased(store: Store, clock: FrozenClock) -> Recorded:
     day = FrozenClock(datetime(2026, 12, 1, 2, tzinfo=UTC))
     exits.open_case(store, "nb", "M0002", Trigger.INSOLVENCY, date(2026, 12, 1), day, principal=coordinator)
     exits.record_ends_due(store, day)
-    erasure_service.erase_member_data(store, "nb", 1, FrozenClock(datetime(2026, 12, 31, 2, tzinfo=UTC)),
+    erasure_service.erase_member_data(store, "nb", 1, FrozenClock(datetime(2027, 1, 1, 2, tzinfo=UTC)),
                                       principal=coordinator)
     assert ledger.verify_store(store, "nb").ok
     with store.unit_of_work() as uow:

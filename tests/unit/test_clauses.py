@@ -152,7 +152,7 @@ def test_clause_fields_are_said_wholly_in_the_readers_language() -> None:
     said = {str(say(label, "zh_CN")): str(say(value, "zh_CN")) for c in agreement.clauses
             for label, value in clause_spec(c.kind).describe(c.params)}
     assert said["升级路径"] == "协商 30 天 → 调解 10 天 → 由CIETAC仲裁"
-    assert said["退出后继续有效"] == "保密, 知识产权"
+    assert said["退出后继续有效"] == "保密、知识产权"  # a list in Chinese takes the enumeration comma
 
 
 def test_the_exit_clauses_later_fund_fields_change_the_digest_only_when_given() -> None:
