@@ -146,15 +146,9 @@ class Kernel:
 
     def __init__(self, res: Columns, needs: Columns, fits: np.ndarray) -> None:
         self.res, self.needs = res, needs
-        r_blank = res.text.blank[res.text.codes].astype(np.int32)
-        n_blank = needs.text.blank[needs.text.codes].astype(np.int32)
-        # kind fit k, looked up by (kind, blank) codes: the blank flags no longer scale it (text only adds
-        # ALPHA * t * (1 - k), and a blank text's t is 0), but the codes stay as they were built
-        scale = np.ones((2, 2))  # [r blank, n blank]
-        kinds = len(fits)
-        self.kind_blank = (scale[None, :, None, :] * fits[:, None, :, None]).reshape(2 * kinds, 2 * kinds)
-        self.r_kind_blank = res.kind * 2 + r_blank
-        self.n_kind_blank = needs.kind * 2 + n_blank
+        # kind fit k by (resource kind, need kind) code; a blank description needs no flag of its own:
+        # its t is 0, so m = k + ALPHA * t * (1 - k) is k
+        self.kind_fit = fits
         # ALPHA * t between distinct texts (a blank text's row is zero: no term, as score.match)
         self.alpha_text = ALPHA * similarities(res.text.rows, needs.text.rows)
         regions = int(max(res.region.max(initial=0), needs.region.max(initial=0))) + 1
@@ -174,7 +168,7 @@ class Kernel:
     def block(self, cols: slice) -> np.ndarray:
         """f(r, n) for every resource (rows) and the needs `cols` (columns); m * g * w * s in that order."""
         res, needs = self.res, self.needs
-        k = self.kind_blank[:, self.n_kind_blank[cols]][self.r_kind_blank]
+        k = self.kind_fit[:, needs.kind[cols]][res.kind]
         f = self.alpha_text[:, needs.text.codes[cols]][res.text.codes]  # ALPHA * t
         f *= 1.0 - k
         f += k  # m = k + ALPHA * t * (1 - k)
