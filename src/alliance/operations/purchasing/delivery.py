@@ -108,17 +108,14 @@ def _merged(by_account: Mapping[str, list[tuple[int, int, str]]]) -> list[Line]:
     return lines
 
 
-def deposit_lines(member: str, organiser: str, units_before: int, units_after: int, per_unit: int,
-                  currency: str, *, returning: bool = False) -> list[Line]:
-    """A deposit change: the member pays (units_after − units_before) × per_unit to the organiser (a
-    lowered commitment gets the difference back). `returning`: the whole deposit goes back. None when
-    the organiser is the member or nothing changes."""
-    if member == organiser or per_unit == 0:
+def deposit_change(member: str, organiser: str, held: int, wanted: int, currency: str) -> list[Line]:
+    """A deposit going from `held` to `wanted` (minor units): the member pays the difference to the
+    organiser (a lowered commitment, or the campaign's end, gets it back). No lines when nothing changes
+    or the organiser is the member."""
+    amount = wanted - held
+    if member == organiser or amount == 0:
         return []
-    units = -units_before if returning else units_after - units_before
-    amount = units * per_unit
-    if amount == 0:
-        return []
-    word = "deposit returned" if returning or units < 0 else "deposit"
-    rate = f"{word}: {abs(units)} × {money_text(per_unit, currency)}"
+    rate = (f"deposit {money_text(held, currency)} → {money_text(wanted, currency)}" if amount > 0 else
+            f"deposit returned {money_text(-amount, currency)} ({money_text(held, currency)} → "
+            f"{money_text(wanted, currency)})")
     return [Line(member, -amount, abs(amount), rate), Line(organiser, amount, abs(amount), rate)]
