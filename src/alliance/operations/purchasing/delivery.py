@@ -2,7 +2,7 @@
 
 Money is booked per delivery, cumulatively. For delivered quantities d_i (D = Σ d_i) the allocation is
 
-    member i   −apportion(round(Σ pay_j × d_j / q_j), {j: pay_j × d_j / q_j})_i
+    member i   −apportion(round(Σ pay_j × d_j / q_j), {j: pay_j × d_j / q_j, their rounding spread by d_j})_i
     supplier   +round_half_even(I × D / Q)
     organiser  the balance (the fee's delivered part; uneven deliveries' rounding)
 
@@ -55,9 +55,12 @@ def allocation(resolution: Resolution, delivered: Mapping[str, int]) -> dict[str
     the two roles "@supplier" and "@organiser"; values in minor units, + owed to, − owed by; sum 0."""
     cur = resolution.currency
     quotas = {s.member: s.pay_exact * delivered.get(s.member, 0) / s.quantity for s in resolution.shares}
-    total_members = half_even(sum(quotas.values(), Fraction(0)))
-    paid = apportion(Money(total_members, cur), quotas)
+    exact = sum(quotas.values(), Fraction(0))
+    total_members = half_even(exact)
     D = sum(delivered.get(s.member, 0) for s in resolution.shares)
+    if total_members != exact:  # a part delivery: its rounding spread by delivered quantity
+        quotas = {m: q + (total_members - exact) * delivered.get(m, 0) / D for m, q in quotas.items()}
+    paid = apportion(Money(total_members, cur), quotas)
     supplier = half_even(Fraction(resolution.invoice * D, resolution.quantity))
     out = {member: -money.minor for member, money in paid.items()}
     out["@supplier"] = supplier
