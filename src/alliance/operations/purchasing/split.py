@@ -20,7 +20,8 @@ so the members' payments add back to the invoice plus the fee to the cent.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
+from typing import TypeVar
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -28,11 +29,13 @@ from fractions import Fraction
 
 from alliance.core.errors import InvalidInput, Problem
 from alliance.core.messages import Message
-from alliance.core.money import Money, apportion, minor_digits
+from alliance.core.money import Money, MoneyError, apportion, minor_digits
 from alliance.games.game import popcounts
 from alliance.operations.purchasing.tiers import Price, PriceTable
 
 SHAPLEY_LIMIT = 15  # members; 2^15 coalitions, exact integers
+PRICE_SCALE = 10**4  # unit prices have at most 4 decimals
+K = TypeVar("K", bound=Hashable)
 
 
 class SplitRule(StrEnum):
@@ -118,7 +121,9 @@ def resolve(commitments: Mapping[str, int], table: PriceTable, *, currency: str,
             fee_rate: Decimal) -> Resolution:
     """Resolve a campaign over the members' committed quantities (zeros left out).
 
-    `commitments` must hold at least one positive quantity; order is kept for the result."""
+    `commitments` must hold at least one positive quantity; order is kept for the result. Pro rata and
+    equal splits are computed in integers over a common denominator (10,000 members in well under a
+    second); the Shapley split in Fractions (at most 15 members)."""
     factor = minor_factor(currency)
     members = [(m, q) for m, q in commitments.items() if q > 0]
     assert members, "nothing committed"
@@ -126,22 +131,55 @@ def resolve(commitments: Mapping[str, int], table: PriceTable, *, currency: str,
     P = table.price(Q)
     exact_total = cost_minor(Q, P.unit_price, factor)
     invoice = half_even(exact_total)
-    alone_prices = {}
-    alone: dict[str, Fraction] = {}
-    for member, q in members:
-        price = table.price(q)
-        alone_prices[member] = price
-        alone[member] = cost_minor(q, price.unit_price, factor)
-    S = sum(alone.values(), Fraction(0)) - invoice
-    shares = _savings(members, alone, S, Q, invoice - exact_total, rule, table, factor)
     fee_rate = Decimal(fee_rate)
-    f = _exact(fee_rate) if S > 0 else Fraction(0)
+    # Prices have at most 4 decimals: every cost × 10^4 is an integer.
+    alone_prices = {m: table.price(q) for m, q in members}
+    alone4 = {m: int(q * alone_prices[m].unit_price * PRICE_SCALE) * factor for m, q in members}
+    S4 = sum(alone4.values()) - invoice * PRICE_SCALE           # S × 10^4
+    S = Fraction(S4, PRICE_SCALE)
+    f = Fraction(fee_rate) if S > 0 else Fraction(0)
     fee = half_even(S * f) if S > 0 else 0
-    residual = fee - S * f
-    quotas = {m: alone[m] - shares[m] * (1 - f) + residual * q / Q for m, q in members}
-    paid = apportion(Money(invoice + fee, currency), quotas)
+    if rule is SplitRule.SHAPLEY:
+        alone = {m: Fraction(a, PRICE_SCALE) for m, a in alone4.items()}
+        shares = _savings(members, alone, S, Q, invoice - exact_total, rule, table, factor)
+        residual = fee - S * f
+        quotas = {m: alone[m] - shares[m] * (1 - f) + residual * q / Q for m, q in members}
+        paid = {m: money.minor for m, money in apportion(Money(invoice + fee, currency), quotas).items()}
+    else:
+        # pay_i × L as integers, L = 10^4 × Q × n × fd (n = 1 for pro rata): see the module docstring.
+        fn, fd = f.numerator, f.denominator
+        n = len(members) if rule is SplitRule.EQUAL else 1
+        L = PRICE_SCALE * Q * n * fd
+        rest = fee * PRICE_SCALE * fd - S4 * fn                 # (F − S f) × 10^4 × fd
+        if rule is SplitRule.EQUAL:
+            numerators = {m: alone4[m] * Q * n * fd - S4 * Q * (fd - fn) + rest * q * n for m, q in members}
+            shares = {m: S / n for m, _ in members}
+        else:
+            numerators = {m: alone4[m] * Q * fd - S4 * q * (fd - fn) + rest * q for m, q in members}
+            shares = {m: S * q / Q for m, q in members}
+        paid = apportion_scaled(invoice + fee, numerators, L)
+        quotas = {m: Fraction(v, L) for m, v in numerators.items()}
+        alone = {m: Fraction(a, PRICE_SCALE) for m, a in alone4.items()}
     return Resolution(currency, rule, fee_rate, Q, P, invoice, S, fee, tuple(
-        MemberShare(m, q, alone_prices[m], alone[m], shares[m], quotas[m], paid[m].minor) for m, q in members))
+        MemberShare(m, q, alone_prices[m], alone[m], shares[m], quotas[m], paid[m]) for m, q in members))
+
+
+def apportion_scaled(total: int, numerators: Mapping[K, int], denominator: int) -> dict[K, int]:
+    """`core.money.apportion` of the quotas numerator / denominator (which must sum to `total`), in
+    integers: the same floors, the same leftover units to the same keys (largest remainder, then the
+    larger quota, then the key's `str()`), without building and comparing Fractions."""
+    assert denominator > 0
+    if sum(numerators.values()) != total * denominator:
+        raise MoneyError(Message("quotas do not add up to the total being apportioned"))
+    if total < 0:
+        mirrored = apportion_scaled(-total, {k: -v for k, v in numerators.items()}, denominator)
+        return {k: -v for k, v in mirrored.items()}
+    floors = {k: v // denominator for k, v in numerators.items()}
+    leftover = total - sum(floors.values())
+    order = sorted(numerators, key=lambda k: (-(numerators[k] - floors[k] * denominator), -numerators[k], str(k)))
+    for key in order[:leftover]:
+        floors[key] += 1
+    return floors
 
 
 def _savings(members: list[tuple[str, int]], alone: dict[str, Fraction], S: Fraction, Q: int, rounding: Fraction,
