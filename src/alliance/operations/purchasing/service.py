@@ -29,6 +29,8 @@ from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.ledger.coverage import decimal_text, purchase_pairs_sha256, purchase_quotes_sha256
 from alliance.ledger.digests import value_digest
+from alliance.operations import charge_service
+from alliance.operations.charges import ChargeLine, outside_account
 from alliance.operations.purchasing.delivery import Line, allocation, delivery_lines, deposit_change, spread
 from alliance.operations.purchasing.model import (
     CANCELLABLE, NOTE_LIMIT, STATE_NAMES, TEXT_LIMIT, TITLE_LIMIT, UNIT_LIMIT, CampaignDetail, CampaignDraft,
@@ -446,21 +448,7 @@ def _with_account(quote: Quote) -> Quote:
 
 def supplier_account(name: str) -> str:
     """`ext:` and a safe slug of the supplier's name (the charges' outside account)."""
-    try:
-        from alliance.operations.charges import outside_account
-    except ImportError:  # pragma: no cover - before the shared core is merged
-        outside_account = _outside_account
     return outside_account(name)
-
-
-def _outside_account(slug: str) -> str:
-    import hashlib
-    import re
-
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", slug.strip()).strip("-.") or "supplier"
-    if cleaned != slug.strip():
-        cleaned = f"{cleaned[:19]}-{hashlib.sha256(slug.encode()).hexdigest()[:8]}"
-    return "ext:" + cleaned[:28]
 
 
 def _renumbered(where: str, number: int) -> str | None:
@@ -664,19 +652,12 @@ def charge_title(row: Any, what: str) -> str:
 def _schedule(uow: UnitOfWork, alliance: Alliance, row: Any, what: str, lines: list[Line], actor: str,
               clock: Clock) -> int:
     """Schedule one charge of the campaign (booked by the next settlement run that closes a day)."""
-    from alliance.operations import charge_service
-    from alliance.operations.charges import ChargeLine
-
     return charge_service.schedule_charge(
         uow, alliance, source=SOURCE, reference=reference(row.number), title=charge_title(row, what),
         lines=[ChargeLine(x.account, x.amount_minor, x.base_minor, x.rate) for x in lines], actor=actor, clock=clock)
 
 
 def _charges(uow: UnitOfWork, alliance: Alliance, row: Any, visible: set[str] | None) -> tuple[ChargeRef, ...]:
-    try:
-        from alliance.operations import charge_service
-    except ImportError:  # pragma: no cover - before the shared core is merged
-        return ()
     found = []
     for charge in charge_service.charges_of(uow, alliance.id, source=SOURCE, reference=reference(row.number)):
         lines = tuple(Line(x.account, x.amount_minor, x.base_minor, x.rate) for x in charge.lines
