@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from alliance.core.errors import InvalidInput
 from alliance.core.messages import Message
 from alliance.operations.purchasing.delivery import Line
 from alliance.operations.purchasing.split import SplitRule
@@ -23,6 +24,11 @@ TITLE_LIMIT = 200
 TEXT_LIMIT = 200
 UNIT_LIMIT = 16
 NOTE_LIMIT = 500
+
+
+class CampaignInvalid(InvalidInput):
+    code = "campaign_invalid"
+    title = Message("Campaign not valid")
 
 
 class CampaignState(StrEnum):

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from alliance.access.policy import Action, Forbidden, authorize
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import Clock
-from alliance.core.errors import AllianceError, Conflict, InvalidInput, MemberNotFound, NotFound, Problem
+from alliance.core.errors import AllianceError, Conflict, MemberNotFound, NotFound, Problem
 from alliance.core.messages import Message, joined
 from alliance.ledger import events
 from alliance.ledger import service as ledger
@@ -33,7 +33,7 @@ from alliance.operations import charge_service
 from alliance.operations.charges import ChargeLine, outside_account
 from alliance.operations.purchasing.delivery import Line, allocation, delivery_lines, deposit_change, spread
 from alliance.operations.purchasing.model import (
-    CANCELLABLE, NOTE_LIMIT, STATE_NAMES, TEXT_LIMIT, TITLE_LIMIT, UNIT_LIMIT, CampaignDetail, CampaignDraft,
+    CANCELLABLE, NOTE_LIMIT, CampaignInvalid, STATE_NAMES, TEXT_LIMIT, TITLE_LIMIT, UNIT_LIMIT, CampaignDetail, CampaignDraft,
     CampaignState, CampaignView, ChargeRef, CommitmentChange, DeliveryView, Outcome, Position, QuoteView,
 )
 from alliance.operations.purchasing.split import (
@@ -67,11 +67,6 @@ class PositionNotFound(NotFound):
     def __init__(self, number: int, member: str) -> None:
         super().__init__(Message("no commitment of {member} to campaign {number} for this account",
                                  member=member, number=number))
-
-
-class CampaignInvalid(InvalidInput):
-    code = "campaign_invalid"
-    title = Message("Campaign not valid")
 
 
 class CommitmentClosed(Conflict):
@@ -136,6 +131,14 @@ def campaign(store: Store, alliance_code: str, principal: Principal, number: int
                               may_commit_for, _charges(uow, alliance, loaded.row, visible))
 
 
+def alliance_terms(store: Store, alliance_code: str, principal: Principal) -> tuple[str, str]:
+    """The alliance's currency and time zone (what campaign terms are entered in)."""
+    authorize(principal, Action.READ_DIRECTORY, alliance_code)
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        return alliance.currency, alliance.timezone
+
+
 def position(store: Store, alliance_code: str, principal: Principal, number: int, member: str) -> Position:
     """One member's position (its own accounts, the coordinator, the organiser; others: 404)."""
     authorize(principal, Action.READ_DIRECTORY, alliance_code)
@@ -188,6 +191,17 @@ def open_campaign(store: Store, alliance_code: str, principal: Principal, draft:
             "flagged": _flagged(row.purchasing_share, row.threshold)})
         uow.commit()
         return _view(row, list(quotes), {}, now)
+
+
+def draft_problems(store: Store, alliance_code: str, principal: Principal, draft: CampaignDraft,
+                   clock: Clock) -> list[Problem]:
+    """Every problem `open_campaign` would name for `draft`, without storing anything (for an edge that
+    also found problems of its own parsing and names them all at once)."""
+    authorize(principal, Action.RUN_CAMPAIGNS, alliance_code)
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        members = {m.code for m in uow.members.of_alliance(alliance.id, alliance.code, alliance.currency)}
+    return check_draft(draft, members, clock) + check_quotes([_with_account(q) for q in draft.quotes])
 
 
 def add_quote(store: Store, alliance_code: str, principal: Principal, number: int, quote: Quote,
