@@ -66,3 +66,8 @@ def parse_decimal(text: str, field: str) -> Decimal:
         raise CampaignInvalid(Message("{field} is not a number", field=field), [Problem(
             Message("campaign"), field, Message("{text!r} is not a number", text=text))])
     return value
+
+
+def parse_price_or_none(text: str) -> Decimal | None:
+    """A unit price from decimal text, None when it is not a number (the tier check then names the row)."""
+    return parse_price(text)
