@@ -99,7 +99,7 @@ def open_(alliance: AllianceOpt,
             values[field] = parse(text)
         except InvalidInput as exc:
             problems += exc.problems or [Problem(Message("campaign"), field, exc.message)]
-    failed = {p.field for p in problems}
+    failed = {(str(p.where), p.field) for p in problems}
     placeholders = {"deadline": datetime.max.replace(tzinfo=UTC), "fee_rate": Decimal(0), "deposit_per_unit": 0,
                     "threshold": Decimal(15), "purchasing_share": None}
     draft = model.CampaignDraft(title=title, item=item, spec=spec, unit=unit, organiser=organiser,
@@ -107,7 +107,7 @@ def open_(alliance: AllianceOpt,
                                 **{**placeholders, **values})  # type: ignore[arg-type]
     if problems:  # name the rest too: every problem at once
         problems += [p for p in service.draft_problems(store, alliance, _operator(), draft, SystemClock())
-                     if p.field not in failed]
+                     if (str(p.where), p.field) not in failed]
         raise model.CampaignInvalid(Message("the campaign has {count} problem(s); nothing was stored",
                                             count=len(problems)), problems)
     _show(service.open_campaign(store, alliance, _operator(), draft, SystemClock()), fmt)

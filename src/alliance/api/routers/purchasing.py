@@ -138,9 +138,9 @@ async def open_campaign(code: Code, body: CampaignIn, store: StoreDep, principal
         currency, timezone = service.alliance_terms(store, code, principal)
         draft, problems = _draft(body, currency, timezone)
         if problems:
-            failed = {p.field for p in problems}
+            failed = {(str(p.where), p.field) for p in problems}
             problems += [p for p in service.draft_problems(store, code, principal, draft, clock)
-                         if p.field not in failed]
+                         if (str(p.where), p.field) not in failed]
             raise CampaignInvalid(Message("the campaign has {count} problem(s); nothing was stored",
                                           count=len(problems)), problems)
         return records.campaign_json(service.open_campaign(store, code, principal, draft, clock))
