@@ -54,6 +54,12 @@ def allocation(resolution: Resolution, delivered: Mapping[str, int]) -> dict[str
     """The cumulative amounts by role for `delivered` (member → quantity): keys are member codes and
     the two roles "@supplier" and "@organiser"; values in minor units, + owed to, − owed by; sum 0."""
     cur = resolution.currency
+    if all(delivered.get(s.member, 0) == s.quantity for s in resolution.shares):  # everything: the resolution
+        out = {s.member: -s.pays for s in resolution.shares}
+        out["@supplier"], out["@organiser"] = resolution.invoice, resolution.fee
+        return out
+    if not any(delivered.get(s.member, 0) for s in resolution.shares):  # nothing yet
+        return {**{s.member: 0 for s in resolution.shares}, "@supplier": 0, "@organiser": 0}
     quotas = {s.member: s.pay_exact * delivered.get(s.member, 0) / s.quantity for s in resolution.shares}
     exact = sum(quotas.values(), Fraction(0))
     total_members = half_even(exact)

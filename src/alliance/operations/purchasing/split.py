@@ -57,13 +57,31 @@ class TooManyForShapley(InvalidInput):
 
 @dataclass(frozen=True, slots=True)
 class MemberShare:
+    """One member's part of a resolved campaign. The exact amounts (minor units) are kept as integer
+    numerators over denominators and given as Fractions on demand: 10,000 members need no Fractions."""
+
     member: str
     quantity: int
     alone_price: Price        # price(q_i): the tier the member reaches alone
-    alone: Fraction           # q_i × price(q_i), minor units, exact
-    savings: Fraction         # s_i, minor units, exact (before the fee)
-    pay_exact: Fraction       # the quota apportioned
+    alone_num: int            # q_i × price(q_i) × PRICE_SCALE, minor units
+    savings_ratio: tuple[int, int]  # s_i as (numerator, denominator), minor units, before the fee
+    pay_ratio: tuple[int, int]      # the quota apportioned, as (numerator, denominator)
     pays: int                 # minor units, rounded by largest remainder
+
+    @property
+    def alone(self) -> Fraction:
+        """q_i × price(q_i), minor units, exact."""
+        return Fraction(self.alone_num, PRICE_SCALE)
+
+    @property
+    def savings(self) -> Fraction:
+        """s_i, minor units, exact (before the fee)."""
+        return Fraction(*self.savings_ratio)
+
+    @property
+    def pay_exact(self) -> Fraction:
+        """The exact quota `pays` rounds."""
+        return Fraction(*self.pay_ratio)
 
     @property
     def alone_minor(self) -> int:
@@ -134,7 +152,11 @@ def resolve(commitments: Mapping[str, int], table: PriceTable, *, currency: str,
     fee_rate = Decimal(fee_rate)
     # Prices have at most 4 decimals: every cost × 10^4 is an integer.
     alone_prices = {m: table.price(q) for m, q in members}
-    alone4 = {m: int(q * alone_prices[m].unit_price * PRICE_SCALE) * factor for m, q in members}
+    scaled: dict[Price, int] = {}  # a price × 10^4 as an integer, once per tier reached
+    for price in alone_prices.values():
+        if price not in scaled:
+            scaled[price] = int(price.unit_price * PRICE_SCALE) * factor
+    alone4 = {m: q * scaled[alone_prices[m]] for m, q in members}
     S4 = sum(alone4.values()) - invoice * PRICE_SCALE           # S × 10^4
     S = Fraction(S4, PRICE_SCALE)
     f = Fraction(fee_rate) if S > 0 else Fraction(0)
@@ -145,6 +167,8 @@ def resolve(commitments: Mapping[str, int], table: PriceTable, *, currency: str,
         residual = fee - S * f
         quotas = {m: alone[m] - shares[m] * (1 - f) + residual * q / Q for m, q in members}
         paid = {m: money.minor for m, money in apportion(Money(invoice + fee, currency), quotas).items()}
+        saving_ratio = {m: (x.numerator, x.denominator) for m, x in shares.items()}
+        pay_ratio = {m: (x.numerator, x.denominator) for m, x in quotas.items()}
     else:
         # pay_i × L as integers, L = 10^4 × Q × n × fd (n = 1 for pro rata): see the module docstring.
         fn, fd = f.numerator, f.denominator
@@ -152,16 +176,17 @@ def resolve(commitments: Mapping[str, int], table: PriceTable, *, currency: str,
         L = PRICE_SCALE * Q * n * fd
         rest = fee * PRICE_SCALE * fd - S4 * fn                 # (F − S f) × 10^4 × fd
         if rule is SplitRule.EQUAL:
-            numerators = {m: alone4[m] * Q * n * fd - S4 * Q * (fd - fn) + rest * q * n for m, q in members}
-            shares = {m: S / n for m, _ in members}
+            base = S4 * Q * (fd - fn)
+            numerators = {m: alone4[m] * Q * n * fd - base + rest * q * n for m, q in members}
+            saving_ratio = dict.fromkeys(alone4, (S4, PRICE_SCALE * n))
         else:
-            numerators = {m: alone4[m] * Q * fd - S4 * q * (fd - fn) + rest * q for m, q in members}
-            shares = {m: S * q / Q for m, q in members}
+            cut = S4 * (fd - fn) - rest
+            numerators = {m: alone4[m] * Q * fd - q * cut for m, q in members}
+            saving_ratio = {m: (S4 * q, PRICE_SCALE * Q) for m, q in members}
         paid = apportion_scaled(invoice + fee, numerators, L)
-        quotas = {m: Fraction(v, L) for m, v in numerators.items()}
-        alone = {m: Fraction(a, PRICE_SCALE) for m, a in alone4.items()}
+        pay_ratio = {m: (v, L) for m, v in numerators.items()}
     return Resolution(currency, rule, fee_rate, Q, P, invoice, S, fee, tuple(
-        MemberShare(m, q, alone_prices[m], alone[m], shares[m], quotas[m], paid[m]) for m, q in members))
+        MemberShare(m, q, alone_prices[m], alone4[m], saving_ratio[m], pay_ratio[m], paid[m]) for m, q in members))
 
 
 def apportion_scaled(total: int, numerators: Mapping[K, int], denominator: int) -> dict[K, int]:
@@ -174,11 +199,14 @@ def apportion_scaled(total: int, numerators: Mapping[K, int], denominator: int) 
     if total < 0:
         mirrored = apportion_scaled(-total, {k: -v for k, v in numerators.items()}, denominator)
         return {k: -v for k, v in mirrored.items()}
-    floors = {k: v // denominator for k, v in numerators.items()}
+    floors, remainders = {}, {}
+    for key, value in numerators.items():
+        floors[key], remainders[key] = divmod(value, denominator)
     leftover = total - sum(floors.values())
-    order = sorted(numerators, key=lambda k: (-(numerators[k] - floors[k] * denominator), -numerators[k], str(k)))
-    for key in order[:leftover]:
-        floors[key] += 1
+    if leftover:
+        order = sorted(numerators, key=lambda k: (-remainders[k], -numerators[k], str(k)))
+        for key in order[:leftover]:
+            floors[key] += 1
     return floors
 
 
