@@ -128,8 +128,9 @@ def test_the_deadline_closes_commitments_and_the_scheduler_closes_the_campaign(s
     assert lost.campaign.outcome is None and all(p.deposit_minor == 0 for p in lost.positions)
     # the expired campaign's deposits went back in one charge: it books nothing else
     with store.unit_of_work() as uow:
-        charges = charges_of(uow, uow.alliances.require("buy").id, reference="campaign-2")
-    assert [c.title for c in charges][-1].endswith("deposits returned")
+        charges = charges_of(uow, uow.alliances.require("buy").id, reference_prefix="campaign-2/")
+    assert [c.reference for c in charges][-1] == "campaign-2/deposit-return"
+    assert {c.title for c in charges} == {"#2 Toner"}
     assert sum(c.total_of("B") + c.total_of("C") for c in charges) == 0
     report = ledger.verify_store(store, "buy")
     assert report.ok, report.first_mismatch
@@ -161,10 +162,12 @@ def test_deliveries_book_the_split_cumulatively_and_end_the_campaign(store: Stor
     assert pays == {"A": (13840, 13840, 2160, 2400, 240), "B": (10380, 10380, 1620, 1800, 180),
                     "C": (17300, 17300, 2700, 3000, 300)}
     with store.unit_of_work() as uow:
-        charges = charges_of(uow, uow.alliances.require("buy").id, reference="campaign-1")
+        charges = charges_of(uow, uow.alliances.require("buy").id, reference_prefix="campaign-1/")
+    assert [c.reference for c in charges][-3:] == ["campaign-1/delivery-1", "campaign-1/delivery-2",
+                                                   "campaign-1/deposit-return"]
     totals: dict[str, int] = {}
     for charge in charges:
-        assert charge.title.startswith("Campaign 1: A4 paper 70g — ")
+        assert charge.title == "#1 A4 paper 70g"
         for line in charge.lines:
             totals[line.account] = totals.get(line.account, 0) + line.amount_minor
     # deposits came back; what is left is the campaign's money: invoice to the supplier, fee to the organiser
@@ -194,7 +197,7 @@ def test_cancel_and_close_short_return_deposits(store: Store, alliance: str) -> 
     ended = service.close_short(store, "buy", COORDINATOR, 2, AFTER, "the rest is out of stock")
     assert (ended.state, ended.delivered) == (CampaignState.CLOSED_SHORT, 90)
     with store.unit_of_work() as uow:
-        charges = charges_of(uow, uow.alliances.require("buy").id, reference="campaign-2")
+        charges = charges_of(uow, uow.alliances.require("buy").id, reference_prefix="campaign-2/")
     net = {a: sum(c.total_of(a) for c in charges) for a in ("A", "B", "C", "ext:Paper-Co")}
     assert net["ext:Paper-Co"] == 90 * 340 and sum(net.values()) == 0
     assert _count(store, operation_charges) == len(charges) + 2  # campaign 1: a deposit and its return

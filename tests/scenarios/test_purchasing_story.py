@@ -80,8 +80,8 @@ def _settle(stores: Stores, day: int) -> None:
     settlement.settle(stores, CODE, date(2026, 12, day), "财务", at(day + 1, 10))
 
 
-def _purchase_lines(store: Store, member: str, day: int) -> list[tuple[int, str, str]]:
-    return [(line.amount_minor, line.rate, line.correction_of or "")
+def _purchase_lines(store: Store, member: str, day: int) -> list[tuple[int, str, str, str]]:
+    return [(line.amount_minor, line.rate, line.correction_of or "", line.rule_id)
             for line in settlement.statement(store, CODE, member, date(2026, 12, day)).lines
             if line.kind == "joint_purchase"]
 
@@ -101,8 +101,8 @@ def test_a_campaign_succeeds_at_the_second_tier_and_its_savings_reach_the_statem
 
     # 6 December's run books the deposits: each member pays its own to the organiser
     _settle(stores, 6)
-    assert _purchase_lines(store, "B", 6) == [(-8900, "deposit 0.00 → 89.00", "Campaign 1: A4 paper 70g — deposit")]
-    assert sum(amount for amount, _, _ in _purchase_lines(store, "A", 6)) == 8900 + 4700 + 2300
+    assert _purchase_lines(store, "B", 6) == [(-8900, "0.00 → 89.00", "#1 A4 paper 70g", "campaign-1/deposit")]
+    assert sum(line[0] for line in _purchase_lines(store, "A", 6)) == 8900 + 4700 + 2300
 
     closed = purchasing.close_due_campaigns(store, at(8, 12))
     assert [(c.number, c.state) for c in closed] == [(1, CampaignState.SUCCEEDED)]
@@ -128,18 +128,22 @@ def test_a_campaign_succeeds_at_the_second_tier_and_its_savings_reach_the_statem
     # every member's statements, day by day: the deposit out and back, the payment in two deliveries
     for member in ("B", "C", "D"):
         days = {day: _purchase_lines(store, member, day) for day in (6, 7, 8, 9)}
-        total = sum(amount for lines in days.values() for amount, _, _ in lines)
+        total = sum(line[0] for lines in days.values() for line in lines)
         assert total == -PAYS[member], member
         assert days[7] == []
-        assert all(title.startswith("Campaign 1: A4 paper 70g — ") for lines in days.values() for _, _, title in lines)
-        delivery = [rate for amount, rate, title in days[8] + days[9] if "delivery" in title]
-        saved = PAYS[member] - COMMITS[member] * 500
-        assert len(delivery) == 2 and all(f"− savings {-saved / 100:.2f}" in rate for rate in delivery), delivery
-        assert any("deposit returned" in rate for _, rate, _ in days[9])
+        assert all(title == "#1 A4 paper 70g" for lines in days.values() for _, _, title, _ in lines)
+        delivery = [rate for _, rate, _, rule in days[8] + days[9] if "/delivery-" in rule]
+        alone, saved = COMMITS[member] * 500, COMMITS[member] * 500 - PAYS[member]
+        # delivered/committed: committed × 5.00 alone (tier ≥ 1) − the savings after the fee = what it pays
+        assert len(delivery) == 2 and all(rate.endswith(f"{COMMITS[member]} × 5.00 (≥1) − {saved / 100:.2f} = "
+                                                        f"{PAYS[member] / 100:.2f}") for rate in delivery), delivery
+        assert alone - saved == PAYS[member]
+        assert [rule for _, _, _, rule in days[9]][-1] == "campaign-1/deposit-return"
     b9 = _purchase_lines(store, "B", 9)
-    assert sorted(amount for amount, _, _ in b9) == [-18726, 8900]  # 44 of 89 boxes of 378.78, and the deposit
+    assert sorted(line[0] for line in b9) == [-18726, 8900]  # 44 of 89 boxes of 378.78, and the deposit
+    assert ("44/89: 89 × 5.00 (≥1) − 66.22 = 378.78") in {line[1] for line in b9}
     # the organiser: deposits in and out, its own purchase and the fee, netted per delivery
-    a_total = sum(amount for day in (6, 7, 8, 9) for amount, _, _ in _purchase_lines(store, "A", day))
+    a_total = sum(line[0] for day in (6, 7, 8, 9) for line in _purchase_lines(store, "A", day))
     assert a_total == 1568 - PAYS["A"]
     # the supplier's account gets the invoice in the days' totals (no statement page for outside accounts)
     supplier = sum(settlement.statement(store, CODE, SUPPLIER, date(2026, 12, day)).total.minor for day in (8, 9))

@@ -192,6 +192,9 @@ class ChargeRef:
     created_at: datetime
     booked_on: date | None         # once a settlement run booked it
     lines: tuple[Line, ...]        # account, amount_minor (+ owed to, − owed by), base_minor, rate
+    kind: str = ""                 # "deposit" | "delivery" | "deposit-return" (the pages say it in their language)
+    delivery: int | None = None    # the delivery's number, for kind "delivery"
+    reference: str = ""            # "campaign-12/delivery-2": the statement line's rule
 
 
 @dataclass(frozen=True, slots=True)
