@@ -8,14 +8,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
-from alliance.core.errors import NotFound
 from sqlalchemy import func, select
 
 from alliance.access.policy import Forbidden
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import FrozenClock
-from alliance.core.errors import Conflict
+from alliance.core.errors import Conflict, NotFound
 from alliance.matching import recommendations as rec
 from alliance.matching import service
 from alliance.matching.coalition_problem import CoalitionConstraintsConflict
