@@ -166,9 +166,9 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     events.MEMBER_DATA_ERASED: W.MEMBER_EXIT,
     # Joint purchasing: campaigns are opened and joined while the alliance works (forming or active); what
     # decides money afterwards (closing, deliveries, cancelling) goes on while days are settled.
-    events.PURCHASE_CAMPAIGN_OPENED: W.OTHER,
-    events.PURCHASE_QUOTE_ADDED: W.OTHER,
-    events.PURCHASE_COMMITMENT_SAVED: W.OTHER,
+    events.PURCHASE_CAMPAIGN_OPENED: W.OPERATIONS,
+    events.PURCHASE_QUOTE_ADDED: W.OPERATIONS,
+    events.PURCHASE_COMMITMENT_SAVED: W.OPERATIONS,
     events.PURCHASE_CAMPAIGN_CLOSED: W.SETTLEMENT,
     events.PURCHASE_CAMPAIGN_ORDERED: W.SETTLEMENT,
     events.PURCHASE_DELIVERY_RECORDED: W.SETTLEMENT,

@@ -166,7 +166,7 @@ def open_campaign(store: Store, alliance_code: str, principal: Principal, draft:
     problem; nothing stored then. The deadline must be in the future."""
     authorize(principal, Action.RUN_CAMPAIGNS, alliance_code)
     with store.unit_of_work() as uow:
-        alliance = _writable(uow, alliance_code, Write.OTHER)
+        alliance = _writable(uow, alliance_code, Write.OPERATIONS)
         members = {m.code for m in uow.members.of_alliance(alliance.id, alliance.code, alliance.currency)}
         quotes = tuple(_with_account(q) for q in draft.quotes)
         problems = check_draft(draft, members, clock) + check_quotes(quotes)
@@ -214,7 +214,7 @@ def add_quote(store: Store, alliance_code: str, principal: Principal, number: in
     """Add a supplier quote to an open campaign (TiersInvalid naming the row)."""
     authorize(principal, Action.RUN_CAMPAIGNS, alliance_code)
     with store.unit_of_work() as uow:
-        alliance = _writable(uow, alliance_code, Write.OTHER)
+        alliance = _writable(uow, alliance_code, Write.OPERATIONS)
         loaded = _load(uow, alliance, number)
         _require_state(loaded.row, {CampaignState.OPEN})
         now = clock.now()
@@ -246,7 +246,7 @@ def commit(store: Store, alliance_code: str, principal: Principal, number: int, 
     charge (member → organiser)."""
     authorize(principal, Action.COMMIT_PURCHASE, alliance_code, member)
     with store.unit_of_work() as uow:
-        alliance = _writable(uow, alliance_code, Write.OTHER)
+        alliance = _writable(uow, alliance_code, Write.OPERATIONS)
         loaded = _load(uow, alliance, number)
         row = loaded.row
         now = clock.now()
