@@ -2,7 +2,7 @@
 
 Rules (docs/privacy.md, "Normalisation"):
 
-- `phone`: E.164. Spaces, hyphens, dots and brackets are dropped; `00` first becomes `+`; a number
+- `phone`: E.164. Full-width digits become ASCII (NFKC); spaces, hyphens, dots and brackets are dropped; `00` first becomes `+`; a number
   with `+` keeps its country code (8 to 15 digits in all); without one, a mainland mobile
   (`1[3-9]` and 9 more digits) gets `+86`, as does a fixed line written with its trunk `0`
   (`010-12345678` -> `+861012345678`, 9 to 12 digits after the `0`). Anything else is refused.
@@ -62,7 +62,7 @@ class Malformed(ValueError):
 
 
 def phone(value: str) -> str:
-    text = _SEPARATORS.sub("", value)
+    text = _SEPARATORS.sub("", unicodedata.normalize("NFKC", value))
     if text.startswith("00"):
         text = "+" + text[2:]
     if text.startswith("+"):
