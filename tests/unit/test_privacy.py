@@ -53,17 +53,17 @@ def test_the_stricter_level_wins() -> None:
     assert not allows(Level.HIDDEN, Mode.COUNT)
 
 
-@pytest.mark.parametrize("reveal", [False, True])
-def test_the_protocol_counts_a_plain_intersection_across_chunks(reveal: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("reveal", "workers"), [(False, 1), (True, 1), (False, 2), (True, 2)])
+def test_the_protocol_counts_a_plain_intersection_across_chunks(reveal: bool, workers: int,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(protocol, "CHUNK", 64)  # several chunks on each side
     server_items = [f"s|phone|+86138{n:08d}" for n in range(0, 400)]
     client_items = [f"s|phone|+86138{n:08d}" for n in range(250, 600)]
     client, server = protocol.Client(reveal), protocol.Server(reveal)
-    request = client.request(client_items)
+    request = client.request(client_items, workers=workers)
     assert protocol.request_size(request) == 350 and protocol.request_reveals(request) is reveal
-    setup = server.setup(server_items, 350)
-    assert 400 <= protocol.setup_size(setup) <= 440
-    response = server.respond(request)
+    setup, response = server.answer(request, server_items, workers=workers)
+    assert setup is not None and 400 <= protocol.setup_size(setup) <= 440
     assert client.size(setup, response) == len(set(server_items) & set(client_items)) == 150
     if reveal:
         assert client.indices(setup, response) == list(range(150))

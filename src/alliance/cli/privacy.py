@@ -226,6 +226,8 @@ def run(session: SessionArg, file: Annotated[Path, typer.Argument(help="Your lis
         output: Annotated[Path | None, typer.Option("--output", help="List mode, the partner's side: where to "
                                                                      "write the rows both have (CSV).")] = None,
         wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for the other side.")] = 600.0,
+        workers: Annotated[int, typer.Option("--workers", min=0, max=64,
+                                             help="Processes that blind the list (0: one per core).")] = 0,
         api: ApiOpt = "http://127.0.0.1:8000", key: KeyOpt = "", fmt: FormatOpt = OutputFormat.TABLE) -> None:
     """Run your side of a consented session with your local file: normalise, blind, exchange blinded
     messages through the platform; the partner's side learns the overlap and reports its size."""
@@ -242,7 +244,7 @@ def run(session: SessionArg, file: Annotated[Path, typer.Argument(help="Your lis
     reveal = found["mode"] == "list"
     started = time.monotonic()
     if client.member == found["partner"]:
-        record = _run_client(client, session, items, reveal, wait)
+        record = _run_client(client, session, items, reveal, wait, workers or protocol.default_workers())
         if reveal and output is not None:
             matched = set(record.pop("indices"))
             originals = _first_rows(rows, kind, cleaned.values, matched)
@@ -253,7 +255,7 @@ def run(session: SessionArg, file: Annotated[Path, typer.Argument(help="Your lis
             record["written_to"] = str(output)
         record.pop("indices", None)
     else:
-        record = _run_server(client, session, items, reveal, wait)
+        record = _run_server(client, session, items, reveal, wait, workers or protocol.default_workers())
     record.update({"session": session, "role": "partner" if client.member == found["partner"] else "initiator",
                    "list_size": len(cleaned.values), "duplicates": cleaned.duplicates, "blank": cleaned.blank,
                    "normalisation": found["normalisation"], "bytes_sent": client.sent,
@@ -274,11 +276,11 @@ def _first_rows(rows: list[tuple[str, str]], kind: Any, values: list[str], match
     return [seen[v] for v in values if v in seen]
 
 
-def _run_client(client: Api, session: int, items: list[str], reveal: bool, wait: float) -> dict[str, Any]:
+def _run_client(client: Api, session: int, items: list[str], reveal: bool, wait: float, workers: int) -> dict[str, Any]:
     side = protocol.Client(reveal)
     bars, step = _bar("blinding your list", len(items))
     with bars:
-        request = side.request(items, step)
+        request = side.request(items, step, workers)
     client.call("PUT", f"{client.base}/sessions/{session}/messages/1", raw=request)
     setup = client.wait_message(session, 2, wait)
     if protocol.setup_size(setup) < protocol.MIN_LIST_SIZE:
@@ -292,15 +294,14 @@ def _run_client(client: Api, session: int, items: list[str], reveal: bool, wait:
     return record
 
 
-def _run_server(client: Api, session: int, items: list[str], reveal: bool, wait: float) -> dict[str, Any]:
+def _run_server(client: Api, session: int, items: list[str], reveal: bool, wait: float, workers: int) -> dict[str, Any]:
     side = protocol.Server(reveal)
     request = client.wait_message(session, 1, wait)
-    asked = protocol.request_size(request)
-    setup = side.setup(items, asked)
-    client.call("PUT", f"{client.base}/sessions/{session}/messages/2", raw=setup)
-    bars, step = _bar("answering the partner's blinded list", asked)
+    bars, step = _bar("answering the partner's blinded list", protocol.request_size(request))
     with bars:
-        response = side.respond(request, step)
+        setup, response = side.answer(request, items, step, workers)
+    assert setup is not None
+    client.call("PUT", f"{client.base}/sessions/{session}/messages/2", raw=setup)
     client.call("PUT", f"{client.base}/sessions/{session}/messages/3", raw=response)
     deadline = time.monotonic() + wait
     while (found := _session(client, session))["status"] != "done" and time.monotonic() < deadline:

@@ -7,14 +7,19 @@ with the server's key too, and counts matches against the setup). Only the clien
 in count mode the server's answer is sorted, so the client learns the size of the overlap and not
 which of its customers are in it. Messages are serialized protobufs: opaque bytes to the platform.
 
-Lists are blinded in chunks (`CHUNK`), so a progress bar can move; in count mode the server sorts
-the whole answer once all chunks are done, as the library does for one chunk, so no chunk's share
-of the overlap can be read from the answer's order.
+Lists are blinded in chunks (`CHUNK`), so a progress bar can move and, with `workers` > 1, so that
+the chunks are spread over that many processes (each makes the same key from its bytes, so their
+blinding is the one key's); the server computes its setup in one process while the others answer
+the request. In count mode the server sorts the whole answer once all chunks are done, as the
+library does for one chunk, so no chunk's share of the overlap can be read from the answer's order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import private_set_intersection.python as psi
@@ -30,6 +35,46 @@ Progress = Callable[[int], None]  # called with how many more identifiers are do
 
 def _none(_: int) -> None:
     return None
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+class _Here(Executor):
+    """Runs each call at once in this process (one worker: no process to start)."""
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        done: Future[object] = Future()
+        done.set_result(fn(*args, **kwargs))
+        return done
+
+
+@contextmanager
+def _pool(workers: int) -> Iterator[Executor]:
+    if workers <= 1:
+        yield _Here()
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield pool
+
+
+def _chunks(items: Sequence[object]) -> list[Sequence[object]]:
+    return [items[start:start + CHUNK] for start in range(0, len(items), CHUNK)]
+
+
+def _blind(key: bytes, reveal: bool, items: list[str]) -> list[bytes]:
+    return list(psi.client.CreateFromKey(key, reveal).CreateRequest(items).encrypted_elements)
+
+
+def _answer(key: bytes, reveal: bool, elements: list[bytes]) -> list[bytes]:
+    request = psi.Request(reveal_intersection=reveal, encrypted_elements=elements)
+    return list(psi.server.CreateFromKey(key, reveal).ProcessRequest(request).encrypted_elements)
+
+
+def _setup(key: bytes, reveal: bool, items: list[str], client_size: int) -> bytes:
+    return psi.server.CreateFromKey(key, reveal).CreateSetupMessage(
+        FALSE_POSITIVE_RATE, client_size, items, psi.DataStructure.GCS).SerializeToString()
 
 
 class BadMessage(InvalidInput):
@@ -49,12 +94,15 @@ class Client:
         self._client = made
         self.key = made.GetPrivateKeyBytes()
 
-    def request(self, items: Sequence[str], progress: Progress = _none) -> bytes:
+    def request(self, items: Sequence[str], progress: Progress = _none, workers: int = 1) -> bytes:
         whole = psi.Request(reveal_intersection=self.reveal)
-        for start in range(0, len(items), CHUNK):
-            part = items[start:start + CHUNK]
-            whole.encrypted_elements.extend(self._client.CreateRequest(list(part)).encrypted_elements)
-            progress(len(part))
+        assert self.key is not None
+        with _pool(workers) as pool:
+            futures = [pool.submit(_blind, self.key, self.reveal, list(part)) for part in _chunks(items)]
+            for future in futures:  # in order: list mode maps the answer back to the rows
+                blinded = future.result()
+                whole.encrypted_elements.extend(blinded)
+                progress(len(blinded))
         return whole.SerializeToString()
 
     def size(self, setup: bytes, response: bytes) -> int:
@@ -79,22 +127,34 @@ class Server:
         self.key = made.GetPrivateKeyBytes()
 
     def setup(self, items: Sequence[str], client_size: int) -> bytes:
-        return self._server.CreateSetupMessage(FALSE_POSITIVE_RATE, client_size, list(items),
-                                               psi.DataStructure.GCS).SerializeToString()
+        assert self.key is not None
+        return _setup(self.key, self.reveal, list(items), client_size)
 
     def respond(self, request: bytes, progress: Progress = _none) -> bytes:
+        return self.answer(request, None, progress)[1]
+
+    def answer(self, request: bytes, items: Sequence[str] | None, progress: Progress = _none,
+               workers: int = 1) -> tuple[bytes | None, bytes]:
+        """The setup of `items` (when given) and the response to `request`, computed side by side
+        over `workers` processes: the setup in one, the request's chunks in the others."""
         asked = _parse(psi.Request, request)
         if asked.reveal_intersection != self.reveal:
             raise BadMessage(Message("the request asks for another mode than the session's"))
+        assert self.key is not None
         answer = psi.Response()
-        elements = asked.encrypted_elements
-        for start in range(0, len(elements), CHUNK):
-            part = psi.Request(reveal_intersection=self.reveal, encrypted_elements=elements[start:start + CHUNK])
-            answer.encrypted_elements.extend(self._server.ProcessRequest(part).encrypted_elements)
-            progress(len(part.encrypted_elements))
+        with _pool(workers) as pool:
+            setup = (pool.submit(_setup, self.key, self.reveal, list(items), len(asked.encrypted_elements))
+                     if items is not None else None)
+            futures = [pool.submit(_answer, self.key, self.reveal, list(part))
+                       for part in _chunks(asked.encrypted_elements)]
+            for future in futures:
+                done = future.result()
+                answer.encrypted_elements.extend(done)
+                progress(len(done))
+            made = setup.result() if setup is not None else None
         if not self.reveal:
             answer.encrypted_elements.sort()
-        return answer.SerializeToString()
+        return made, answer.SerializeToString()
 
 
 def _parse(kind: type, data: bytes):  # type: ignore[no-untyped-def]
