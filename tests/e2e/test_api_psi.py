@@ -193,3 +193,30 @@ def _no_identifier(store: Store, values: list[str]) -> None:
     held = b"\n".join(blob)
     assert any(len(b) > 1000 for b in blob)  # the blinded messages are there
     assert [n for n in needles if n in held] == []
+
+
+def test_three_members_pairwise_match_plain_intersections(api) -> None:  # type: ignore[no-untyped-def]
+    client, keys = api
+    lists = {"M0001": emails(0, 200), "M0002": emails(120, 200), "M0003": emails(250, 150)}
+    for one, other in (("M0001", "M0002"), ("M0001", "M0003"), ("M0002", "M0003")):
+        levels(client, keys, one, other, "count", "count")
+        session = client.post(f"{base(one)}/sessions", json={"partner": other, "kind": "email"}, headers=keys[one]).json()
+        sid, salt = session["id"], session["salt"]
+        client.post(f"{base(other)}/sessions/{sid}/answer", json={"consent": True}, headers=keys[other])
+        ours = normalise_all(Kind.EMAIL, [("", v) for v in lists[one]]).values
+        theirs = normalise_all(Kind.EMAIL, [("", v) for v in lists[other]]).values
+        side_b, side_a = protocol.Client(False), protocol.Server(False)
+        request = side_b.request(salted(salt, Kind.EMAIL, theirs))
+        assert put(client, keys, other, sid, 1, request).status_code == 200
+        setup, response = side_a.answer(client.get(f"{base(one)}/sessions/{sid}/messages/1", headers=keys[one]).content,
+                                        salted(salt, Kind.EMAIL, ours))
+        assert setup is not None
+        assert put(client, keys, one, sid, 2, setup).status_code == 200
+        assert put(client, keys, one, sid, 3, response).status_code == 200
+        got = [client.get(f"{base(other)}/sessions/{sid}/messages/{n}", headers=keys[other]).content for n in (2, 3)]
+        overlap = side_b.size(*got)
+        r = client.post(f"{base(other)}/sessions/{sid}/result", json={"overlap": overlap}, headers=keys[other])
+        assert r.json()["overlap"] == len(set(lists[one]) & set(lists[other])), (one, other)
+    counts = {(s["initiator"], s["partner"]): s["overlap"]
+              for s in client.get(f"{base('M0001')}/sessions", headers=keys["M0001"]).json()["items"]}
+    assert counts == {("M0001", "M0002"): 80, ("M0001", "M0003"): 0}
