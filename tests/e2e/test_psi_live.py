@@ -131,3 +131,21 @@ def _assert_no_identifier(store: Store, logs: str, phones: list[str]) -> None:
     blob = b"\n".join(haystack)
     found = [n for n in needles if n in blob]
     assert found == [], found[:5]
+
+
+def test_a_list_with_malformed_rows_names_each_and_sends_nothing(live, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    url, keys = live
+    session = _consented(url, keys, "M0002", "M0003")
+    values = _phones(0, 150)
+    values[1], values[3] = "138-0013", "call me"
+    env = {**os.environ, "ALLIANCE_API_URL": url, "ALLIANCE_API_KEY": keys["M0003"], "PYTHONPATH": str(SRC),
+           "LANGUAGE": "en", "COLUMNS": "200"}
+    done = subprocess.run([sys.executable, "-m", "alliance", "psi", "run", str(session),
+                           str(_write(tmp_path / "bad.csv", "phone", values))],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and "Traceback" not in done.stderr  # invalid input
+    assert "2 identifiers cannot be normalised as phone; nothing was sent" in done.stderr
+    assert "line 3" in done.stderr and "line 5" in done.stderr
+    shown = psi(url, keys["M0003"], "status", str(session))
+    assert (shown["status"], shown["partner_list_size"]) == ("consented", None)
+    assert "message" not in [e["event"] for e in psi(url, keys["M0003"], "log")]
