@@ -200,7 +200,7 @@ def answer(store: Store, code: str, session_id: int, member: str, consent: bool,
                 raise NotShared(Message("the sharing level between {a} and {b} is now {level}", a=found.initiator,
                                         b=member, level=level.value))
         status = "consented" if consent else "refused"
-        uow.privacy.update(alliance.id, session_id, status=status, answered_by=actor, answered_at=clock.now())
+        uow.privacy.update(alliance.id, session_id, status=status, answered_at=clock.now())
         _both_logs(uow, alliance.id, found, actor, clock, status, {"by": member})
         uow.commit()
         done = uow.privacy.session(alliance.id, session_id)

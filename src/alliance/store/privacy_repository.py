@@ -22,7 +22,6 @@ class StoredSession:
     status: str
     opened_by: str
     opened_at: datetime
-    answered_by: str | None
     answered_at: datetime | None
     client_size: int | None
     server_size: int | None
@@ -42,7 +41,7 @@ class LogEntry:
 
 _SESSION = (psi_sessions.c.id, psi_sessions.c.initiator, psi_sessions.c.partner, psi_sessions.c.mode,
             psi_sessions.c.kind, psi_sessions.c.salt, psi_sessions.c.status, psi_sessions.c.opened_by,
-            psi_sessions.c.opened_at, psi_sessions.c.answered_by, psi_sessions.c.answered_at,
+            psi_sessions.c.opened_at, psi_sessions.c.answered_at,
             psi_sessions.c.client_size, psi_sessions.c.server_size, psi_sessions.c.overlap, psi_sessions.c.finished_at)
 
 

@@ -1746,7 +1746,6 @@ psi_sessions = Table(
     Column("opened_by", String(200), nullable=False),
     Column("opened_at", UtcDateTime, nullable=False),
     Column("opened_on", Date, nullable=False),         # the alliance's day, for the rate limit
-    Column("answered_by", String(200), nullable=True),
     Column("answered_at", UtcDateTime, nullable=True),
     Column("client_size", Integer, nullable=True),     # how many blinded identifiers the request held
     Column("server_size", Integer, nullable=True),     # at most how many the setup held

@@ -51,7 +51,6 @@ def upgrade() -> None:
         sa.Column("opened_by", sa.String(200), nullable=False),
         sa.Column("opened_at", UtcDateTime(), nullable=False),
         sa.Column("opened_on", sa.Date(), nullable=False),
-        sa.Column("answered_by", sa.String(200), nullable=True),
         sa.Column("answered_at", UtcDateTime(), nullable=True),
         sa.Column("client_size", sa.Integer(), nullable=True),
         sa.Column("server_size", sa.Integer(), nullable=True),
