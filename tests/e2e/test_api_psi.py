@@ -220,3 +220,19 @@ def test_three_members_pairwise_match_plain_intersections(api) -> None:  # type:
     counts = {(s["initiator"], s["partner"]): s["overlap"]
               for s in client.get(f"{base('M0001')}/sessions", headers=keys["M0001"]).json()["items"]}
     assert counts == {("M0001", "M0002"): 80, ("M0001", "M0003"): 0}
+
+
+def test_either_side_cancels_a_session_that_is_not_done(api) -> None:  # type: ignore[no-untyped-def]
+    client, keys = api
+    levels(client, keys, "M0001", "M0002", "count", "count")
+    sid = consented(client, keys)["id"]
+    request = protocol.Client(False).request([f"x{i}" for i in range(100)])
+    assert put(client, keys, "M0002", sid, 1, request).status_code == 200
+    problem(client.post(f"{base('M0003')}/sessions/{sid}/cancel", headers=keys["M0003"]), 404, "psi_session_not_found")
+    done = client.post(f"{base('M0001')}/sessions/{sid}/cancel", headers=keys["M0001"])
+    assert done.status_code == 200 and done.json()["status"] == "cancelled"
+    problem(client.get(f"{base('M0001')}/sessions/{sid}/messages/1", headers=keys["M0001"]), 404,
+            "psi_session_not_found")  # emptied
+    problem(put(client, keys, "M0001", sid, 2, b"x"), 409, "psi_wrong_state")
+    problem(client.post(f"{base('M0002')}/sessions/{sid}/cancel", headers=keys["M0002"]), 409, "psi_wrong_state")
+    assert client.get(f"{base('M0002')}/access-log", headers=keys["M0002"]).json()[0]["event"] == "cancelled"

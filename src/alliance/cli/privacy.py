@@ -192,6 +192,15 @@ def answer(session: SessionArg,
     _show(client.call("POST", f"{client.base}/sessions/{session}/answer", {"consent": consent}), fmt)
 
 
+@psi_app.command("cancel")
+@fails_cleanly
+def cancel(session: SessionArg, api: ApiOpt = "http://127.0.0.1:8000", key: KeyOpt = "",
+           fmt: FormatOpt = OutputFormat.TABLE) -> None:
+    """Stop a session that is not done (either side); the platform empties its relayed messages."""
+    client = Api(api, key)
+    _show(client.call("POST", f"{client.base}/sessions/{session}/cancel"), fmt)
+
+
 @psi_app.command("status")
 @fails_cleanly
 def status(session: Annotated[int | None, typer.Argument(help="A session's number; none: all yours.")] = None,
@@ -233,7 +242,7 @@ def run(session: SessionArg, file: Annotated[Path, typer.Argument(help="Your lis
     messages through the platform; the partner's side learns the overlap and reports its size."""
     client = Api(api, key)
     found = _session(client, session)
-    if found["status"] not in ("consented", "running"):
+    if found["status"] not in ("consented", "running"):  # proposed, refused, done, cancelled
         raise InvalidInput(Message("session {id} is {status}: only a consented session runs", id=session,
                                    status=found["status"]))
     kind = normalise.kind_of(found["kind"])
@@ -284,7 +293,8 @@ def _run_client(client: Api, session: int, items: list[str], reveal: bool, wait:
     client.call("PUT", f"{client.base}/sessions/{session}/messages/1", raw=request)
     setup = client.wait_message(session, 2, wait)
     if protocol.setup_size(setup) < protocol.MIN_LIST_SIZE:
-        raise InvalidInput(Message("the partner's list is below the minimum size: the session is stopped"))
+        client.call("POST", f"{client.base}/sessions/{session}/cancel")
+        raise InvalidInput(Message("the partner's list is below the minimum size: the session is cancelled"))
     response = client.wait_message(session, 3, wait)
     overlap = side.size(setup, response)
     record: dict[str, Any] = {"overlap": overlap}

@@ -104,6 +104,7 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("PUT", "/api/v1/alliances/{code}/members/{member}/psi/sessions/{session_id}/messages/{seq}"): Action.ACT_FOR_MEMBER,
     ("GET", "/api/v1/alliances/{code}/members/{member}/psi/sessions/{session_id}/messages/{seq}"): Action.ACT_FOR_MEMBER,
     ("POST", "/api/v1/alliances/{code}/members/{member}/psi/sessions/{session_id}/result"): Action.ACT_FOR_MEMBER,
+    ("POST", "/api/v1/alliances/{code}/members/{member}/psi/sessions/{session_id}/cancel"): Action.ACT_FOR_MEMBER,
     ("GET", "/api/v1/alliances/{code}/members/{member}/psi/access-log"): Action.READ_MEMBER_DATA,
     # -- the pages (web) ----------------------------------------------------------------------------
     ("GET", "/sign-in"): None,

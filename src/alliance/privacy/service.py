@@ -300,6 +300,23 @@ def report(store: Store, code: str, session_id: int, member: str, overlap: int, 
     return done
 
 
+def cancel(store: Store, code: str, session_id: int, member: str, actor: str, clock: Clock) -> StoredSession:
+    """Either side stops a session that is not done: no step can follow, the relayed messages are emptied."""
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(code)
+        found = _session_for(uow, code, alliance.id, session_id, member, lock=True)
+        if found.status in ("done", "refused", "cancelled"):
+            raise WrongState(Message("session {id} is {status}: it cannot be cancelled", id=session_id,
+                                     status=found.status))
+        uow.privacy.update(alliance.id, session_id, status="cancelled", finished_at=clock.now())
+        uow.privacy.purge(alliance.id, session_id)
+        _both_logs(uow, alliance.id, found, actor, clock, "cancelled", {"by": member})
+        uow.commit()
+        done = uow.privacy.session(alliance.id, session_id)
+    assert done is not None
+    return done
+
+
 def access_log(store: Store, code: str, member: str, limit: int, offset: int) -> list[LogEntry]:
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(code)

@@ -111,6 +111,13 @@ def result(code: Code, member: Member, session_id: Id, body: ResultIn, store: St
     return service.Described(service.report(store, code, session_id, member, body.overlap, actor, clock)).as_json()
 
 
+@router.post(BASE + "/sessions/{session_id}/cancel", responses=ERRORS)
+def cancel(code: Code, member: Member, session_id: Id, store: StoreDep, clock: ClockDep,
+           actor: ActorDep) -> dict[str, Any]:
+    """Either side stops a session that is not done; the relayed messages are emptied."""
+    return service.Described(service.cancel(store, code, session_id, member, actor, clock)).as_json()
+
+
 @router.get(BASE + "/access-log", responses=ERRORS)
 def access_log(code: Code, member: Member, store: StoreDep, limit: Limit = 100,
                offset: Offset = 0) -> list[dict[str, Any]]:
