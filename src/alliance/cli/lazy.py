@@ -96,6 +96,8 @@ COMMANDS: dict[str, Entry] = {
                   "Needs (gaps) members and outside companies want filled: declare, edit, list."),
     "directory": Entry("alliance.cli.resources:directory_app",
                        "The directory of outside companies matching also considers: add, list, remove, import."),
+    "psi": Entry("alliance.cli.privacy:psi_app", "Customer overlap with a partner by private set intersection: your "
+                 "list never leaves this machine."),
     "match": Entry("alliance.cli.matching:match_app",
                    "Recommend partners for a holder's needs: the best partners, the best coalition, and sending a "
                    "candidate to the pipeline."),

@@ -94,6 +94,18 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("GET", "/api/v1/alliances/{code}/views/{view_id}/groups"): Action.READ_SHARED,
     ("DELETE", "/api/v1/alliances/{code}/views/{view_id}"): Action.ACT_FOR_MEMBER,
     ("GET", "/api/v1/alliances/{code}/views/{view_id}/access-log"): Action.READ_MEMBER_DATA,
+    # Private set intersection (privacy.service): the member in the path; the protocol's steps are its own acts.
+    ("GET", "/api/v1/alliances/{code}/members/{member}/psi/levels"): Action.READ_MEMBER_DATA,
+    ("PUT", "/api/v1/alliances/{code}/members/{member}/psi/levels/{partner}"): Action.ACT_FOR_MEMBER,
+    ("POST", "/api/v1/alliances/{code}/members/{member}/psi/sessions"): Action.ACT_FOR_MEMBER,
+    ("GET", "/api/v1/alliances/{code}/members/{member}/psi/sessions"): Action.READ_MEMBER_DATA,
+    ("GET", "/api/v1/alliances/{code}/members/{member}/psi/sessions/{session_id}"): Action.READ_MEMBER_DATA,
+    ("POST", "/api/v1/alliances/{code}/members/{member}/psi/sessions/{session_id}/answer"): Action.ACT_FOR_MEMBER,
+    ("PUT", "/api/v1/alliances/{code}/members/{member}/psi/sessions/{session_id}/messages/{seq}"): Action.ACT_FOR_MEMBER,
+    ("GET", "/api/v1/alliances/{code}/members/{member}/psi/sessions/{session_id}/messages/{seq}"): Action.ACT_FOR_MEMBER,
+    ("POST", "/api/v1/alliances/{code}/members/{member}/psi/sessions/{session_id}/result"): Action.ACT_FOR_MEMBER,
+    ("POST", "/api/v1/alliances/{code}/members/{member}/psi/sessions/{session_id}/cancel"): Action.ACT_FOR_MEMBER,
+    ("GET", "/api/v1/alliances/{code}/members/{member}/psi/access-log"): Action.READ_MEMBER_DATA,
     # -- the pages (web) ----------------------------------------------------------------------------
     ("GET", "/sign-in"): None,
     ("POST", "/sign-in"): None,

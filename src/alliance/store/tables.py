@@ -1812,3 +1812,73 @@ operation_charge_lines = Table(
     Column("base_minor", BigInteger, nullable=False),
     Column("rate", String(200), nullable=False),
 )
+
+# -- private set intersection of customer lists (0048; privacy.service) ----------------------------------
+
+# Each member's sharing level toward each partner (hidden | count | list | full); none means hidden.
+psi_levels = Table(
+    "psi_levels",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("member_code", String(32), nullable=False),
+    Column("partner_code", String(32), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("set_by", String(200), nullable=False),
+    Column("set_at", UtcDateTime, nullable=False),
+    UniqueConstraint("alliance_id", "member_code", "partner_code", name="uq_psi_levels_pair"),
+)
+
+# A session between two members: the initiator runs the protocol's server role, the partner its
+# client role and learns the result. No identifier is ever stored: `salt` is public to both sides.
+psi_sessions = Table(
+    "psi_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("initiator", String(32), nullable=False),
+    Column("partner", String(32), nullable=False),
+    Column("mode", String(16), nullable=False),        # count | list
+    Column("kind", String(16), nullable=False),        # phone | email | credit_code | name
+    Column("salt", String(64), nullable=False),
+    Column("status", String(16), nullable=False),      # proposed | refused | consented | running | done | cancelled
+    Column("opened_by", String(200), nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("opened_on", Date, nullable=False),         # the alliance's day, for the rate limit
+    Column("answered_at", UtcDateTime, nullable=True),
+    Column("client_size", Integer, nullable=True),     # how many blinded identifiers the request held
+    Column("server_size", Integer, nullable=True),     # at most how many the setup held
+    Column("overlap", Integer, nullable=True),         # the count the partner's client reported
+    Column("finished_at", UtcDateTime, nullable=True),
+)
+
+# The blinded protocol messages relayed, in order (1 the request, 2 the setup, 3 the response);
+# their bodies are emptied when the session is done (`size` stays).
+psi_messages = Table(
+    "psi_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("session_id", Integer, ForeignKey("psi_sessions.id"), nullable=False, index=True),
+    Column("seq", SmallInteger, nullable=False),
+    Column("sender", String(32), nullable=False),
+    Column("body", LargeBinary, nullable=True),
+    Column("size", Integer, nullable=False),
+    Column("posted_at", UtcDateTime, nullable=False),
+    UniqueConstraint("session_id", "seq", name="uq_psi_messages_seq"),
+)
+
+# Each member's access log of its PSI sessions: every proposal, consent, refusal, message and result.
+psi_access_log = Table(
+    "psi_access_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("member_code", String(32), nullable=False, index=True),
+    Column("session_id", Integer, ForeignKey("psi_sessions.id"), nullable=False),
+    Column("partner_code", String(32), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("event", String(32), nullable=False),
+    Column("detail", JSON, nullable=False),
+)
