@@ -71,6 +71,8 @@ class Action(StrEnum):
     OWN_NOTIFICATIONS = "own_notifications"   # the account's own inbox and notification preferences
     MANAGE_WEBHOOKS = "manage_webhooks"       # webhooks: a coordinator its alliance's, a member admin its member's
     DECLARE_RESOURCES = "declare_resources"   # a member's resources and needs (member admins: their own member's)
+    READ_REFERRALS = "read_referrals"         # lead referrals (members: those they sent or received; leads' names only to the two)
+    REFER_LEADS = "refer_leads"               # submit, accept, reject, extend, convert a referral (member admins: their own member's)
 
 
 ALLOWED: dict[Role, frozenset[Action]] = {
@@ -305,3 +307,12 @@ ACTION_NAMES[Action.MANAGE_WEBHOOKS] = Message("manage webhooks")
 ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.DECLARE_RESOURCES}
 MEMBER_SCOPED = MEMBER_SCOPED | {Action.DECLARE_RESOURCES}
 ACTION_NAMES[Action.DECLARE_RESOURCES] = Message("declare resources")
+# lead referral (operations.referrals.service): every role of the alliance reads referrals (a member those it
+# sent or received; the auditor without the leads' names and contacts); a member admin refers leads and
+# answers them for its own member (another member's are not there for it: 404), the coordinator for any.
+for _role in (Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST):
+    ALLOWED[_role] = ALLOWED[_role] | {Action.READ_REFERRALS}
+ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.REFER_LEADS}
+MEMBER_SCOPED = MEMBER_SCOPED | {Action.REFER_LEADS}
+ACTION_NAMES[Action.READ_REFERRALS] = Message("read referrals")
+ACTION_NAMES[Action.REFER_LEADS] = Message("refer leads")

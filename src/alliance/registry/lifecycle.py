@@ -157,6 +157,14 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     events.COMPETITION_JUSTIFIED: W.SCREENING,
     events.COMPETITION_SETS_CHOSEN: W.SCREENING,
     events.MEMBER_DATA_ERASED: W.MEMBER_EXIT,
+    # Lead referral: referring and answering leads while the alliance works (forming or active); the
+    # commission is booked by settlement runs, as long as days are settled.
+    events.REFERRAL_PROGRAMME_SET: W.OTHER,
+    events.REFERRAL_SUBMITTED: W.OTHER,
+    events.REFERRAL_DECIDED: W.OTHER,
+    events.REFERRAL_EXTENSION: W.OTHER,
+    events.REFERRAL_ORDERS_LINKED: W.OTHER,
+    events.REFERRAL_COMMISSION_BOOKED: W.SETTLEMENT,
 }
 
 # The states an alliance may be founded in.

@@ -13,11 +13,13 @@ from __future__ import annotations
 from alliance.settlement.bookings.base import Booking, BookingContext
 from alliance.settlement.bookings.fund_releases import FundReleases
 from alliance.settlement.bookings.milestones import MilestoneTranches
+from alliance.settlement.bookings.referrals import ReferralCommissions
 from alliance.settlement.bookings.rulings import RulingCorrections
 
 MILESTONES = MilestoneTranches()
 RULINGS = RulingCorrections()
 FUND_RELEASES = FundReleases()
-BOOKINGS: tuple[Booking, ...] = (MILESTONES, RULINGS, FUND_RELEASES)
+REFERRALS = ReferralCommissions()
+BOOKINGS: tuple[Booking, ...] = (MILESTONES, RULINGS, FUND_RELEASES, REFERRALS)
 
-__all__ = ["BOOKINGS", "Booking", "BookingContext", "FUND_RELEASES", "MILESTONES", "RULINGS"]
+__all__ = ["BOOKINGS", "Booking", "BookingContext", "FUND_RELEASES", "MILESTONES", "REFERRALS", "RULINGS"]
