@@ -101,6 +101,9 @@ COMMANDS: dict[str, Entry] = {
                    "candidate to the pipeline."),
     "heatmap": Entry("alliance.cli.matching:heatmap",
                      "The complementarity heat map of the alliance's members, clustered (similar profiles together)."),
+    "referral": Entry("alliance.cli.referrals:app",
+                      "Lead referral between members: the programme, submit a lead with consent, accept or reject, "
+                      "extensions, link orders, commission and the leaderboard."),
     "ip": Entry("alliance.cli.ip:app",
                 "The IP register: background IP members bring, foreground IP created together, versions."),
     "competition": Entry("alliance.cli.competition:app",

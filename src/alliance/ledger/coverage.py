@@ -554,6 +554,12 @@ class FundReleaseKind(RecordedKind):
         return Message("fund release {release}", release=key[0])
 
 
+# What each later entry of a referral states (the fields it changed).
+_REFERRAL_CHANGED = {events.REFERRAL_DECIDED: ("state",), events.REFERRAL_EXTENSION: ("window_ends",),
+                     events.REFERRAL_ORDERS_LINKED: ("state", "orders_sha256"),
+                     events.REFERRAL_COMMISSION_BOOKED: ("booked_minor", "final_on")}
+
+
 class ReferralKind(RecordedKind):
     """A lead referral (operations.referrals): who referred it to whom, the SHA-256 of the lead (name,
     contact, consent), its state, window, linked orders (their SHA-256) and the commission booked so
@@ -562,9 +568,6 @@ class ReferralKind(RecordedKind):
     name = "referral"
     events = (events.REFERRAL_SUBMITTED, events.REFERRAL_DECIDED, events.REFERRAL_EXTENSION,
               events.REFERRAL_ORDERS_LINKED, events.REFERRAL_COMMISSION_BOOKED)
-    CHANGED = {events.REFERRAL_DECIDED: ("state",), events.REFERRAL_EXTENSION: ("window_ends",),
-               events.REFERRAL_ORDERS_LINKED: ("state", "orders_sha256"),
-               events.REFERRAL_COMMISSION_BOOKED: ("booked_minor", "final_on")}
 
     def key(self, payload: Mapping[str, Any]) -> Key:
         return (str(payload.get("referral")),)
@@ -573,7 +576,7 @@ class ReferralKind(RecordedKind):
         if event_type == events.REFERRAL_SUBMITTED:
             return {name: payload.get(name) for name in ("from_member", "to_member", "kind", "lead_sha256", "state",
                                                           "window_ends", "orders_sha256", "booked_minor", "final_on")}
-        return {**(before or {}), **{name: payload.get(name) for name in self.CHANGED[event_type]}}
+        return {**(before or {}), **{name: payload.get(name) for name in _REFERRAL_CHANGED[event_type]}}
 
     def stored(self, rows: Rows) -> dict[Key, Fields]:
         return {(str(r["number"]),): {"from_member": r["from_member"], "to_member": r["to_member"], "kind": r["kind"],
