@@ -1759,6 +1759,7 @@ referral_commissions = Table(
     Column("target_minor", BigInteger, nullable=False),
     Column("delta_minor", BigInteger, nullable=False),
     UniqueConstraint("referral_id", "day", name="uq_referral_commissions_referral_day"),
+)
 
 # -- charges of shared operations (0043; operations.charges) ---------------------------------------------
 
