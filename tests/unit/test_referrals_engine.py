@@ -109,7 +109,7 @@ def test_commission_counts_refunds_inside_the_hold_period_only() -> None:
     # 10001 × 5% = 500.05 -> 500; 5000 -> 250; refund -250 counted; late refund not
     assert found.target_minor == 500 and found.base_minor == 10_001
     assert [c.counted for c in found.lines] == [True, True, True, False]
-    assert found.final_after == date(2026, 12, 3)
+    assert found.final_after == date(2026, 12, 3)  # UTC
     assert commission.commission_of(50, Decimal("0.05")) == 2  # 2.5 -> 2 (half even)
     assert commission.commission_of(70, Decimal("0.05")) == 4  # 3.5 -> 4
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from alliance.settlement.lines import OrderLine
 
@@ -50,10 +51,13 @@ def commission_of(line_minor: int, rate: Decimal) -> int:
 
 
 def compute(lines: Iterable[OrderLine], orders: Sequence[str], seller: str, rate: Decimal,
-            hold_days: int) -> Commission:
-    """The commission of `seller`'s lines of `orders` (their refunds included wherever they are)."""
+            hold_days: int, *, through: date | None = None, timezone: str = "UTC") -> Commission:
+    """The commission of `seller`'s lines of `orders` (their refunds included wherever they are), of
+    the lines whose business day (in `timezone`) is `through` or earlier, if given (a settlement run
+    reads what had happened by its day, whatever it catches up on)."""
+    zone = ZoneInfo(timezone)
     wanted = set(orders)
-    every = list(lines)
+    every = [l for l in lines if through is None or l.occurred_at.astimezone(zone).date() <= through]
     sales = {l.line_id: l for l in every if l.refund_of is None and l.order_id in wanted and l.seller == seller}
     hold = timedelta(days=hold_days)
     counted: list[CountedLine] = []
@@ -71,7 +75,7 @@ def compute(lines: Iterable[OrderLine], orders: Sequence[str], seller: str, rate
         counted.append(CountedLine(line.line_id, line.order_id, line.occurred_at, line.amount.minor,
                                    commission_of(line.amount.minor, rate) if inside else 0, line.refund_of, inside))
     last_sale = max((s.occurred_at for s in sales.values()), default=None)
-    final_after = None if last_sale is None else (last_sale + hold).date() + timedelta(days=1)
+    final_after = None if last_sale is None else (last_sale + hold).astimezone(zone).date() + timedelta(days=1)
     return Commission(sum(c.commission_minor for c in counted),
                       sum(c.amount_minor for c in counted if c.counted), tuple(counted), final_after)
 

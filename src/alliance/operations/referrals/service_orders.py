@@ -105,12 +105,14 @@ def commission(stores: Stores, alliance_code: str, principal: Principal, number:
         r = _visible(uow, alliance, principal, number)
         programme = ReferralRepository(uow.connection).programme(alliance.id)
     _sees_lead_or_404(principal, r)
-    return compute(stores.facts, alliance.code, alliance.currency, r, programme)
+    return compute(stores.facts, alliance.code, alliance.currency, r, programme, alliance.timezone)
 
 
-def compute(facts: object, alliance_code: str, currency: str, r: Referral, programme: model.Programme) -> pay.Commission:
+def compute(facts: object, alliance_code: str, currency: str, r: Referral, programme: model.Programme,
+            timezone: str = "UTC") -> pay.Commission:
     lines = facts.order_lines(alliance_code, currency, list(r.orders)) if r.orders else []  # type: ignore[attr-defined]
-    return pay.compute(lines, r.orders, r.to_member, programme.commission_rate, programme.hold_days)
+    return pay.compute(lines, r.orders, r.to_member, programme.commission_rate, programme.hold_days,
+                       timezone=timezone)
 
 
 # -- what settlement reads (settlement.bookings.referrals) ---------------------------------------------------------

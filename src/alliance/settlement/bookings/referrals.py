@@ -25,6 +25,7 @@ class Due:
 
     referral: Referral
     programme: Programme
+    timezone: str
     target: int | None = None
     final_on: date | None = None
 
@@ -41,12 +42,15 @@ class ReferralCommissions(Booking):
         from alliance.operations.referrals.service_orders import pending_for_booking
 
         programme, referrals = pending_for_booking(uow, alliance_id)
-        return [Due(r, programme) for r in referrals]
+        zone = uow.alliances.require(alliance_code).timezone if referrals else "UTC"
+        return [Due(r, programme, zone) for r in referrals]
 
     def lines(self, item: Due, ctx: BookingContext) -> list[dict[str, Any]]:
         r, programme = item.referral, item.programme
+        assert ctx.facts is not None, "a run books referral commission from its fact store"
         found = pay.compute(ctx.facts.order_lines(ctx.alliance_code, ctx.currency, list(r.orders)), r.orders,
-                            r.to_member, programme.commission_rate, programme.hold_days)
+                            r.to_member, programme.commission_rate, programme.hold_days, through=ctx.day,
+                            timezone=item.timezone)
         item.target = found.target_minor
         item.final_on = ctx.day if found.final_after is not None and ctx.day >= found.final_after else None
         return pay.booking_lines(seller=r.to_member, referrer=r.from_member, delta_minor=item.delta,
