@@ -818,7 +818,7 @@ def test_the_catalogue_covers_every_ledger_table_and_recorded_kind() -> None:
     from alliance.ledger.coverage import KINDS
 
     touched = " ".join(name for name, _, _ in [*CATALOGUE, *CORRECTION_CATALOGUE, *MILESTONE_CATALOGUE,
-                                               *ERASURE_CATALOGUE])
+                                               *ERASURE_CATALOGUE, *REFERRAL_CATALOGUE])
     for word in ("entry", "subtree", "head", "checkpoint", "key"):
         assert word in touched
     for kind in KINDS:
@@ -1000,7 +1000,7 @@ REFERRAL_CATALOGUE: list[tuple[str, Mutation, str]] = [
      "referral 1 differs from what was recorded: booked_minor"),
     ("an order linked behind the ledger", _link_order, "referral 1 differs from what was recorded: orders_sha256"),
     ("referral forged", _forge_referral, "is stored but no ledger entry records it"),
-    ("programme's rate edited", _edit_programme, "the referral programme differs from what was recorded: "
+    ("referral programme's rate edited", _edit_programme, "the referral programme differs from what was recorded: "
                                                  "commission_rate"),
 ]
 
