@@ -819,7 +819,8 @@ def test_the_catalogue_covers_every_ledger_table_and_recorded_kind() -> None:
     from alliance.ledger.coverage import KINDS
 
     touched = " ".join(name for name, _, _ in [*CATALOGUE, *CORRECTION_CATALOGUE, *MILESTONE_CATALOGUE,
-                                               *ERASURE_CATALOGUE, *REFERRAL_CATALOGUE])
+                                               *ERASURE_CATALOGUE, *REFERRAL_CATALOGUE,
+                                               *PURCHASE_CATALOGUE])
     for word in ("entry", "subtree", "head", "checkpoint", "key"):
         assert word in touched
     for kind in KINDS:
@@ -973,7 +974,7 @@ PURCHASE_CATALOGUE: list[tuple[str, Mutation, str]] = [
     ("the state set back to open", lambda c, aid: c.execute(update(purchase_campaigns).where(
         purchase_campaigns.c.alliance_id == aid).values(state="open")),
      "purchase campaign 1 differs from what was recorded: state"),
-    ("a campaign forged", lambda c, aid: c.execute(insert(purchase_campaigns).values(
+    ("a purchase campaign forged", lambda c, aid: c.execute(insert(purchase_campaigns).values(
         alliance_id=aid, number=9, title="x", item="x", spec="", unit="件", organiser="M0001",
         deadline=datetime(2027, 1, 1, tzinfo=UTC), minimum=1, split_rule="equal", fee_rate=Decimal(0),
         deposit_per_unit=0, threshold=Decimal(15), currency="CNY", state="open", state_note="",
