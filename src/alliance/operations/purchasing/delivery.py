@@ -1,0 +1,124 @@
+"""What deliveries and deposits book: charge lines (account, amount, base, rate) that sum to zero.
+
+Money is booked per delivery, cumulatively. For delivered quantities d_i (D = Σ d_i) the allocation is
+
+    member i   −apportion(round(Σ pay_j × d_j / q_j), {j: pay_j × d_j / q_j})_i
+    supplier   +round_half_even(I × D / Q)
+    organiser  the balance (the fee's delivered part; uneven deliveries' rounding)
+
+and a delivery books alloc(d_new) − alloc(d_old). When everything is delivered the allocation is the
+resolution itself (members pay `pays`, the supplier I, the organiser F), so the deliveries' charges add
+up to it exactly; a campaign closed short books the allocation of what was delivered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+from alliance.core.money import Money, apportion, minor_digits
+from alliance.operations.purchasing.split import Resolution, half_even
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of a charge (the shape of `operations.charges.ChargeLine`)."""
+
+    account: str
+    amount_minor: int
+    base_minor: int
+    rate: str
+
+
+def money_text(minor: int | Fraction, currency: str) -> str:
+    return Money(half_even(Fraction(minor)), currency).amount_text()
+
+
+def spread(total: int, open_quantities: Mapping[str, int]) -> dict[str, int]:
+    """Spread a delivered total over members in proportion to their open quantities, largest remainder
+    (ties: the larger open quantity, then the member code). `total` must be 0 <= total <= Σ open."""
+    weight = sum(open_quantities.values())
+    assert 0 <= total <= weight, "more delivered than is open"
+    if total == 0:
+        return {m: 0 for m in open_quantities}
+    exact = {m: Fraction(total * q, weight) for m, q in open_quantities.items()}
+    floors = {m: e.numerator // e.denominator for m, e in exact.items()}
+    order = sorted(exact, key=lambda m: (-(exact[m] - floors[m]), -open_quantities[m], m))
+    for m in order[:total - sum(floors.values())]:
+        floors[m] += 1
+    return floors
+
+
+def allocation(resolution: Resolution, delivered: Mapping[str, int]) -> dict[str, int]:
+    """The cumulative amounts by role for `delivered` (member → quantity): keys are member codes and
+    the two roles "@supplier" and "@organiser"; values in minor units, + owed to, − owed by; sum 0."""
+    cur = resolution.currency
+    quotas = {s.member: s.pay_exact * delivered.get(s.member, 0) / s.quantity for s in resolution.shares}
+    total_members = half_even(sum(quotas.values(), Fraction(0)))
+    paid = apportion(Money(total_members, cur), quotas)
+    D = sum(delivered.get(s.member, 0) for s in resolution.shares)
+    supplier = half_even(Fraction(resolution.invoice * D, resolution.quantity))
+    out = {member: -money.minor for member, money in paid.items()}
+    out["@supplier"] = supplier
+    out["@organiser"] = total_members - supplier
+    return out
+
+
+def delivery_lines(resolution: Resolution, before: Mapping[str, int], after: Mapping[str, int], *,
+                   supplier_account: str, organiser: str, supplier_name: str) -> list[Line]:
+    """The lines of one delivery: alloc(after) − alloc(before), zero lines left out, one line per
+    account (an organiser that also bought gets one line netting both)."""
+    old, new = allocation(resolution, before), allocation(resolution, after)
+    cur = resolution.currency
+    P = resolution.price
+    by_account: dict[str, list[tuple[int, int, str]]] = {}
+    for share in resolution.shares:
+        delta = new[share.member] - old[share.member]
+        got = after.get(share.member, 0) - before.get(share.member, 0)
+        if delta == 0:
+            continue
+        base = half_even(share.alone * got / share.quantity)
+        rate = (f"{got} of {share.quantity}: alone {share.quantity} × {share.alone_price.unit_price} "
+                f"({share.alone_price.explain()}) = {money_text(share.alone, cur)} − savings "
+                f"{money_text(share.alone_minor - share.pays, cur)} = {money_text(share.pays, cur)}")
+        by_account.setdefault(share.member, []).append((delta, base, rate))
+    D = sum(after.values()) - sum(before.values())
+    delta = new["@supplier"] - old["@supplier"]
+    if delta:
+        base = half_even(D * Fraction(P.unit_price) * 10 ** minor_digits(cur))
+        by_account.setdefault(supplier_account, []).append(
+            (delta, base, f"{D} × {P.unit_price} ({P.explain()}) to {supplier_name}"[:200]))
+    delta = new["@organiser"] - old["@organiser"]
+    if delta:
+        by_account.setdefault(organiser, []).append(
+            (delta, resolution.savings_minor,
+             f"fee {(resolution.fee_rate * 100).normalize():f}% of savings {money_text(resolution.savings, cur)} = "
+             f"{money_text(resolution.fee, cur)}, delivered part"))
+    return _merged(by_account)
+
+
+def _merged(by_account: Mapping[str, list[tuple[int, int, str]]]) -> list[Line]:
+    lines = []
+    for account, parts in by_account.items():
+        amount = sum(p[0] for p in parts)
+        if amount == 0:
+            continue
+        lines.append(Line(account, amount, parts[0][1], "; ".join(p[2] for p in parts)[:200]))
+    return lines
+
+
+def deposit_lines(member: str, organiser: str, units_before: int, units_after: int, per_unit: int,
+                  currency: str, *, returning: bool = False) -> list[Line]:
+    """A deposit change: the member pays (units_after − units_before) × per_unit to the organiser (a
+    lowered commitment gets the difference back). `returning`: the whole deposit goes back. None when
+    the organiser is the member or nothing changes."""
+    if member == organiser or per_unit == 0:
+        return []
+    units = -units_before if returning else units_after - units_before
+    amount = units * per_unit
+    if amount == 0:
+        return []
+    word = "deposit returned" if returning or units < 0 else "deposit"
+    rate = f"{word}: {abs(units)} × {money_text(per_unit, currency)}"
+    return [Line(member, -amount, abs(amount), rate), Line(organiser, amount, abs(amount), rate)]
