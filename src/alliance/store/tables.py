@@ -1679,3 +1679,102 @@ directory_resources = Table(
     Column("priority", SmallInteger, nullable=False),
     *_declaration_columns(),
 )
+
+
+# -- joint purchasing (issue 25): campaigns, supplier quotes, members' commitments and deliveries -----
+
+purchase_campaigns = Table(
+    "purchase_campaigns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("item", String(200), nullable=False),
+    Column("spec", String(200), nullable=False),
+    Column("unit", String(16), nullable=False),
+    Column("organiser", String(32), nullable=False),  # a member code
+    Column("deadline", UtcDateTime, nullable=False),
+    Column("minimum", BigInteger, nullable=False),
+    Column("split_rule", String(16), nullable=False),
+    Column("fee_rate", ExactDecimal, nullable=False),
+    Column("deposit_per_unit", BigInteger, nullable=False),
+    Column("purchasing_share", ExactDecimal, nullable=True),
+    Column("threshold", ExactDecimal, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("state_note", String(500), nullable=False),
+    # Set when the campaign closed: the aggregate quantity, the unit price reached, the chosen quote,
+    # the invoice, the savings (rounded) and the fee, minor units.
+    Column("quantity", BigInteger, nullable=True),
+    Column("unit_price", ExactDecimal, nullable=True),
+    Column("quote_number", Integer, nullable=True),
+    Column("invoice_minor", BigInteger, nullable=True),
+    Column("savings_minor", BigInteger, nullable=True),
+    Column("fee_minor", BigInteger, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    UniqueConstraint("alliance_id", "number", name="uq_purchase_campaigns_alliance_number"),
+)
+
+purchase_quotes = Table(
+    "purchase_quotes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("campaign_id", Integer, ForeignKey("purchase_campaigns.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("supplier", String(120), nullable=False),
+    Column("account", String(40), nullable=False),  # ext:<slug>
+    Column("tiers", JSON, nullable=False),  # [[min_quantity, "unit price"], ...]
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    UniqueConstraint("campaign_id", "number", name="uq_purchase_quotes_campaign_number"),
+)
+
+purchase_commitments = Table(
+    "purchase_commitments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("campaign_id", Integer, ForeignKey("purchase_campaigns.id"), nullable=False, index=True),
+    Column("member", String(32), nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("deposit_minor", BigInteger, nullable=False),  # deposit held now
+    Column("delivered", BigInteger, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    UniqueConstraint("campaign_id", "member", name="uq_purchase_commitments_campaign_member"),
+)
+
+purchase_commitment_changes = Table(
+    "purchase_commitment_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("campaign_id", Integer, ForeignKey("purchase_campaigns.id"), nullable=False, index=True),
+    Column("member", String(32), nullable=False),
+    Column("old", BigInteger, nullable=False),
+    Column("new", BigInteger, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("by", String(200), nullable=False),
+)
+
+purchase_deliveries = Table(
+    "purchase_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("campaign_id", Integer, ForeignKey("purchase_campaigns.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("per_member", JSON, nullable=False),  # {member: quantity}
+    Column("note", String(500), nullable=False),
+    Column("charge_id", Integer, nullable=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("by", String(200), nullable=False),
+    UniqueConstraint("campaign_id", "number", name="uq_purchase_deliveries_campaign_number"),
+)

@@ -9,11 +9,12 @@ every member. Nothing of a member's selling prices is asked or shown.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
 from alliance.core.messages import Message
+from alliance.operations.purchasing.delivery import Line
 from alliance.operations.purchasing.split import SplitRule
 from alliance.operations.purchasing.tiers import Quote, Tier
 
@@ -149,7 +150,9 @@ class Position:
     alone_unit_price: Decimal      # price(q_i): what it would pay a unit alone
     alone_minor: int               # q_i × price(q_i), rounded
     pays_minor: int | None         # once succeeded: what it pays in all (its share of invoice + fee)
-    saved_minor: int | None        # once succeeded: alone − pays
+    saved_minor: int | None        # once succeeded: alone − pays (what it saves after the fee)
+    savings_minor: int | None      # once succeeded: its savings share s_i, rounded, before the fee
+    fee_minor: int | None          # once succeeded: its part of the fee = pays − alone + savings
     booked_minor: int              # booked so far by deliveries (what it paid, as a positive amount)
 
 
@@ -175,13 +178,14 @@ class DeliveryView:
 
 @dataclass(frozen=True, slots=True)
 class ChargeRef:
-    """A charge this campaign scheduled (deposit, delivery, deposit return), as the pages list it."""
+    """A charge this campaign scheduled (deposit, delivery, deposit return), as the pages list it, with
+    the lines the reader may see: all for the coordinator and the organiser, a member its own only."""
 
     id: int
     title: str
     created_at: datetime
-    booked_on: object | None       # date once a settlement run booked it
-    amount_minor: int | None       # the reader's own line (members), or None (coordinator: see the charge)
+    booked_on: date | None         # once a settlement run booked it
+    lines: tuple[Line, ...]        # account, amount_minor (+ owed to, − owed by), base_minor, rate
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,3 +198,4 @@ class CampaignDetail:
     may_commit: bool                           # open, before the deadline, and the reader may commit
     may_manage: bool                           # may order / deliver / close short / cancel
     commit_for: tuple[str, ...] = field(default=())  # member codes the reader may commit for
+    charges: tuple[ChargeRef, ...] = field(default=())
