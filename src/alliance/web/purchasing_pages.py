@@ -54,9 +54,6 @@ SAVED = {"opened": N_("The campaign is open: members can commit until the deadli
          "closed_short": N_("The campaign is closed short."),
          "cancelled": N_("The campaign is cancelled; deposits are returned.")}
 NOT_VALID = N_("Nothing was saved: correct the fields and rows marked below.")
-FILL_REASON = N_("Say why.")
-NO_DELIVERY = N_("Enter the quantity delivered, a whole number from 1 to %(high)d.")
-WHOLE = N_("Enter a whole number from %(low)d to %(high)d.")
 LIMIT = 10**9
 
 
