@@ -2,7 +2,7 @@
 
 Money is booked per delivery, cumulatively. For delivered quantities d_i (D = Σ d_i) the allocation is
 
-    member i   −apportion(round(Σ pay_j × d_j / q_j), {j: pay_j × d_j / q_j})_i
+    member i   −apportion(round(Σ pay_j × d_j / q_j), {j: pay_j × d_j / q_j, their rounding spread by d_j})_i
     supplier   +round_half_even(I × D / Q)
     organiser  the balance (the fee's delivered part; uneven deliveries' rounding)
 
@@ -55,9 +55,12 @@ def allocation(resolution: Resolution, delivered: Mapping[str, int]) -> dict[str
     the two roles "@supplier" and "@organiser"; values in minor units, + owed to, − owed by; sum 0."""
     cur = resolution.currency
     quotas = {s.member: s.pay_exact * delivered.get(s.member, 0) / s.quantity for s in resolution.shares}
-    total_members = half_even(sum(quotas.values(), Fraction(0)))
-    paid = apportion(Money(total_members, cur), quotas)
+    exact = sum(quotas.values(), Fraction(0))
+    total_members = half_even(exact)
     D = sum(delivered.get(s.member, 0) for s in resolution.shares)
+    if total_members != exact:  # a part delivery: its rounding spread by delivered quantity
+        quotas = {m: q + (total_members - exact) * delivered.get(m, 0) / D for m, q in quotas.items()}
+    paid = apportion(Money(total_members, cur), quotas)
     supplier = half_even(Fraction(resolution.invoice * D, resolution.quantity))
     out = {member: -money.minor for member, money in paid.items()}
     out["@supplier"] = supplier
@@ -108,17 +111,14 @@ def _merged(by_account: Mapping[str, list[tuple[int, int, str]]]) -> list[Line]:
     return lines
 
 
-def deposit_lines(member: str, organiser: str, units_before: int, units_after: int, per_unit: int,
-                  currency: str, *, returning: bool = False) -> list[Line]:
-    """A deposit change: the member pays (units_after − units_before) × per_unit to the organiser (a
-    lowered commitment gets the difference back). `returning`: the whole deposit goes back. None when
-    the organiser is the member or nothing changes."""
-    if member == organiser or per_unit == 0:
+def deposit_change(member: str, organiser: str, held: int, wanted: int, currency: str) -> list[Line]:
+    """A deposit going from `held` to `wanted` (minor units): the member pays the difference to the
+    organiser (a lowered commitment, or the campaign's end, gets it back). No lines when nothing changes
+    or the organiser is the member."""
+    amount = wanted - held
+    if member == organiser or amount == 0:
         return []
-    units = -units_before if returning else units_after - units_before
-    amount = units * per_unit
-    if amount == 0:
-        return []
-    word = "deposit returned" if returning or units < 0 else "deposit"
-    rate = f"{word}: {abs(units)} × {money_text(per_unit, currency)}"
+    rate = (f"deposit {money_text(held, currency)} → {money_text(wanted, currency)}" if amount > 0 else
+            f"deposit returned {money_text(-amount, currency)} ({money_text(held, currency)} → "
+            f"{money_text(wanted, currency)})")
     return [Line(member, -amount, abs(amount), rate), Line(organiser, amount, abs(amount), rate)]
