@@ -54,8 +54,8 @@ def test_a_campaign_is_opened_committed_to_closed_and_split(world: tuple[str, Fr
             page.locator("#f-title").fill("A4 复印纸联合采购")
             page.locator("#f-item").fill("A4 复印纸")
             page.locator("#f-unit").fill("箱")
-            page.locator("#f-organiser").select_option("A")
-            page.locator("#f-deadline").fill("2026-11-25T18:00")
+            page.locator("#f-organiser").select_option("C")
+            page.locator("#f-deadline").fill("2026-11-22T13:00")  # three hours ahead
             page.locator("#f-min_quantity").fill("100")
             page.locator("#f-fee_percent").fill("10")
             page.locator("#f-q0-supplier").fill("甲纸业")
@@ -95,7 +95,7 @@ def test_a_campaign_is_opened_committed_to_closed_and_split(world: tuple[str, Fr
             expect(page.locator("[data-reached=true]")).to_contain_text("100")
             expect(page.locator("#commitments-table tbody tr")).to_have_count(2)
             screenshot(page, "purchasing-open")
-            clock.advance(timedelta(days=4))  # past the deadline
+            clock.advance(timedelta(hours=4))  # past the deadline (the sessions, 12 hours, still live)
             page.reload()
             page.locator("#close-campaign").click()
             page.wait_for_url("**saved=closed**")

@@ -359,7 +359,7 @@ async def commit(request: Request, code: Code, number: Id, store: StoreDep, cloc
                 message, lines = _refusal(request, exc)
                 form.errors.setdefault("quantity", ("%(text)s", {"text": message}))
                 return _campaign_page(request, store, clock, viewer, code, number, status=exc.status,
-                                      own_form=form.view(request, lines))
+                                      own_form=form.view(request), refused=message, refused_lines=lines)
             return _done(request, code, number, "committed", "commit")
         return _campaign_page(request, store, clock, viewer, code, number, status=422, own_form=form.view(request))
 
