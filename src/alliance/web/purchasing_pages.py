@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
+from babel.numbers import format_currency
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -68,6 +69,11 @@ def _moment(value: datetime | None, alliance: Alliance, language: str) -> str:
     return format_datetime(value.astimezone(ZoneInfo(alliance.timezone)), format="medium", locale=language)
 
 
+def price_formatter(language: str, currency: str) -> Callable[[Decimal], str]:
+    """A unit price as the page's language writes money, with its own decimals (up to 4) kept: "¥4.50", "¥3.1250"."""
+    return lambda value: format_currency(value, currency, format="¤#,##0.00##", locale=language, currency_digits=False)
+
+
 def _names(store: Store, code: str) -> dict[str, str]:
     return {m.code: m.legal_name for m in registry.list_members(store, code, include_left=True)}
 
@@ -115,6 +121,7 @@ def campaigns_page(request: Request, code: Code, store: StoreDep, clock: ClockDe
     saved = SAVED.get(request.query_params.get("saved", ""))
     return render(request, "purchasing/list.html", alliance=alliance, section="purchasing", campaigns=rows,
                   state_classes=STATE_CLASSES, state_label=_say_state(say), saved=gettext_for(request)(saved) if saved else "",
+                  unit_price=price_formatter(language, alliance.currency),
                   may_create=viewer.may_open("/alliances/{code}/purchasing/new", code))
 
 
@@ -190,9 +197,10 @@ def price_chart(view: CampaignView, names: tuple[str, str, str]) -> dict[str, An
                                  "lineStyle": {"type": "dashed", "color": "#be123c"}, "data": [{"xAxis": view.quantity}]}
     return {"tooltip": {"trigger": "axis", "renderMode": "richText"},
             "legend": {"top": 0} if len(series) > 1 else {"show": False},
-            "grid": {"left": 8, "right": 40, "top": 40, "bottom": 8, "containLabel": True},
-            "xAxis": {"type": "value", "name": quantity_name, "min": 0, "max": end},
-            "yAxis": {"type": "value", "name": price_name, "min": 0}, "series": series}
+            "grid": {"left": 32, "right": 24, "top": 40, "bottom": 32, "containLabel": True},
+            "xAxis": {"type": "value", "name": quantity_name, "nameLocation": "middle", "nameGap": 28, "min": 0, "max": end},
+            "yAxis": {"type": "value", "name": price_name, "nameLocation": "middle", "nameGap": 40, "min": 0},
+            "series": series}
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +307,7 @@ def _campaign_page(request: Request, store: Store, clock: Clock, viewer: Viewer,
                   for d in detail.deliveries]
     return render(request, "purchasing/campaign.html", status=status, alliance=alliance, section="purchasing",
                   c=view, option=option, state_classes=STATE_CLASSES, state_label=_say_state(say),
+                  unit_price=price_formatter(language, alliance.currency),
                   saved=_(saved) if saved else "", refused=refused, refused_lines=refused_lines,
                   own=_own(own, names) if own else None, own_form=own_form if detail.may_commit else None,
                   commit_members=commit_members, commitments=commitments, split=_split(detail, names),
