@@ -235,3 +235,30 @@ def test_another_alliance_and_non_coordinators_find_nothing_to_open(client: Test
     assert client.get(f"{P}/new").status_code == 403
     assert post(client, P, campaign_form(token)).status_code == 403
     assert client.get(f"{P}/99").status_code == 404
+
+
+def test_a_campaign_above_the_competition_threshold_is_flagged(client: TestClient, store: Store) -> None:
+    token = sign_in(client, "coord")
+    assert post(client, P, campaign_form(token, purchasing_share="22.5")).status_code == 303
+    page = client.get(f"{P}/1?lang=en")
+    assert 'id="competition-flag"' in page.text and "22.5" in page.text and "15" in page.text
+    listed = client.get(f"{P}?lang=en")
+    assert '<tr data-campaign="1" class="flagged">' in listed.text and "Competition check" in listed.text
+    sign_in(client, "a_admin")  # members see the flag too
+    assert 'id="competition-flag"' in client.get(f"{P}/1").text
+
+
+def test_the_coordinator_enters_a_commitment_for_a_member(client: TestClient, store: Store) -> None:
+    token = sign_in(client, "coord")
+    post(client, P, campaign_form(token))
+    page = client.get(f"{P}/1?lang=en")
+    assert '<option value="B">' in page.text and 'id="f-member"' in page.text
+    none_chosen = post(client, f"{P}/1/commitment?lang=en", {"member": "", "quantity": "5", "csrf_token": token})
+    assert none_chosen.status_code == 422 and 'id="f-member-error"' in none_chosen.text
+    assert post(client, f"{P}/1/commitment", {"member": "B", "quantity": "25", "csrf_token": token}).status_code == 303
+    assert service.position(store, "h", COORDINATOR, 1, "B").quantity == 25
+    sign_in(client, "b_admin")
+    own = client.get(f"{P}/1")
+    assert 'id="own-commitment"' in own.text and "25" in own.text.split('id="own-commitment"')[1][:200]
+    listed = client.get(P)
+    assert re.search(r'<tr data-campaign="1">.*?<td>25 箱</td>', listed.text, re.DOTALL)
