@@ -12,11 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from alliance.core.money import Money, apportion
 from alliance.games.game import FunctionGame
 from alliance.games.values import shapley
 from alliance.operations.purchasing.delivery import allocation, delivery_lines, deposit_change, spread
 from alliance.operations.purchasing.split import (
-    SHAPLEY_LIMIT, SplitRule, TooManyForShapley, cost_minor, resolve, shapley_costs,
+    SHAPLEY_LIMIT, SplitRule, TooManyForShapley, apportion_scaled, cost_minor, resolve, shapley_costs,
 )
 from alliance.operations.purchasing.tiers import PriceTable, Quote, Tier, check_quotes, require_quotes, TiersInvalid
 
@@ -162,6 +163,9 @@ def test_every_split_adds_back_to_the_cent(qs: dict[str, int], quoted: list[Quot
     assert r.fee == (round(r.savings * Fraction(fee_rate)) if r.savings > 0 else 0)
     for s in r.shares:  # each pays within one minor unit of its exact quota
         assert abs(s.pays - s.pay_exact) < 1
+    # the integer path rounds exactly as core.money.apportion does on the exact quotas
+    reference = apportion(Money(r.invoice + r.fee, currency), {s.member: s.pay_exact for s in r.shares})
+    assert {s.member: s.pays for s in r.shares} == {m: x.minor for m, x in reference.items()}
     full = {s.member: s.quantity for s in r.shares}
     final = allocation(r, full)
     assert sum(final.values()) == 0
@@ -201,10 +205,22 @@ def test_deliveries_book_exactly_the_allocation_of_what_was_delivered(qs: dict[s
     assert {k: v for k, v in booked.items() if v} == {k: v for k, v in want.items() if v}
 
 
+@given(st.dictionaries(st.text(min_size=1, max_size=3), st.integers(-10**6, 10**6), min_size=1, max_size=20),
+       st.integers(1, 10**4), st.integers(-50, 50))
+@FAST
+def test_apportion_scaled_is_core_money_apportion(raw: dict[str, int], denominator: int, shift: int) -> None:
+    keys = list(raw)
+    total = shift
+    numerators = dict(raw)
+    numerators[keys[0]] += total * denominator - sum(raw.values())  # make them sum to total
+    expected = apportion(Money(total, "CNY"), {k: Fraction(v, denominator) for k, v in numerators.items()})
+    assert apportion_scaled(total, numerators, denominator) == {k: m.minor for k, m in expected.items()}
+
+
 def test_deposits_move_the_difference_and_never_to_oneself() -> None:
     paid = deposit_change("A", "ORG", 0, 5000, "CNY")
     assert [(x.account, x.amount_minor) for x in paid] == [("A", -5000), ("ORG", 5000)]
     back = deposit_change("A", "ORG", 5000, 2000, "CNY")
     assert [(x.account, x.amount_minor) for x in back] == [("A", 3000), ("ORG", -3000)]
-    assert "returned" in back[0].rate
+    assert back[0].rate == "50.00 → 20.00" and paid[0].rate == "0.00 → 50.00"  # digits and symbols only
     assert deposit_change("ORG", "ORG", 0, 5000, "CNY") == [] and deposit_change("A", "ORG", 10, 10, "CNY") == []

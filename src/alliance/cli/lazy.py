@@ -101,6 +101,9 @@ COMMANDS: dict[str, Entry] = {
                    "candidate to the pipeline."),
     "heatmap": Entry("alliance.cli.matching:heatmap",
                      "The complementarity heat map of the alliance's members, clustered (similar profiles together)."),
+    "campaign": Entry("alliance.cli.purchasing:app",
+                      "Joint purchasing campaigns: open one with supplier quotes (volume tiers), commit members' "
+                      "quantities, close, order, deliver, close short, cancel."),
     "ip": Entry("alliance.cli.ip:app",
                 "The IP register: background IP members bring, foreground IP created together, versions."),
     "competition": Entry("alliance.cli.competition:app",

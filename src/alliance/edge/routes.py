@@ -421,6 +421,20 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("GET", "/api/v1/alliances/{code}/matching/partners/{holder}"): Action.READ_DIRECTORY,
     ("POST", "/api/v1/alliances/{code}/matching/coalitions/{holder}"): Action.READ_DIRECTORY,
     ("POST", "/api/v1/alliances/{code}/matching/partners/{holder}/{candidate}/prospect"): Action.MANAGE_ALLIANCE,
+    # -- joint purchasing (operations.purchasing.service decides again: a member's key commits for its own
+    # member only and sees only its own commitment; closing, the order, deliveries, closing short and
+    # cancelling are the coordinator's or the organiser's)
+    ("GET", "/api/v1/alliances/{code}/purchasing/campaigns"): Action.READ_DIRECTORY,
+    ("POST", "/api/v1/alliances/{code}/purchasing/campaigns"): Action.RUN_CAMPAIGNS,
+    ("GET", "/api/v1/alliances/{code}/purchasing/campaigns/{number}"): Action.READ_DIRECTORY,
+    ("POST", "/api/v1/alliances/{code}/purchasing/campaigns/{number}/quotes"): Action.RUN_CAMPAIGNS,
+    ("PUT", "/api/v1/alliances/{code}/purchasing/campaigns/{number}/commitments/{member}"): Action.COMMIT_PURCHASE,
+    ("GET", "/api/v1/alliances/{code}/purchasing/campaigns/{number}/commitments/{member}"): Action.READ_DIRECTORY,
+    ("POST", "/api/v1/alliances/{code}/purchasing/campaigns/{number}/close"): Action.COMMIT_PURCHASE,
+    ("POST", "/api/v1/alliances/{code}/purchasing/campaigns/{number}/order"): Action.COMMIT_PURCHASE,
+    ("POST", "/api/v1/alliances/{code}/purchasing/campaigns/{number}/deliveries"): Action.COMMIT_PURCHASE,
+    ("POST", "/api/v1/alliances/{code}/purchasing/campaigns/{number}/close-short"): Action.COMMIT_PURCHASE,
+    ("POST", "/api/v1/alliances/{code}/purchasing/campaigns/{number}/cancel"): Action.COMMIT_PURCHASE,
     ("GET", "/api/v1/alliances/{code}/directory"): Action.READ_PIPELINE,
     ("POST", "/api/v1/alliances/{code}/directory"): Action.MANAGE_ALLIANCE,
     ("POST", "/api/v1/alliances/{code}/directory/import"): Action.MANAGE_ALLIANCE,

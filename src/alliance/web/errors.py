@@ -43,6 +43,19 @@ EXPLANATIONS = {
                                        "it is restored."),
     "charge_not_as_recorded": N_("A shared operation's charge (a campaign, a warehouse month) was changed after it "
                                  "was recorded; the day stays open until it is restored."),
+    "campaign_not_found": N_("There is no such joint purchasing campaign in this alliance."),
+    "campaign_position_not_found": N_("That member has no commitment to this campaign, or it is not yours to see: "
+                                      "members see only their own commitment."),
+    "campaign_invalid": N_("The campaign, commitment or delivery was not valid; every problem is listed below and "
+                           "nothing was stored."),
+    "commitment_closed": N_("The campaign no longer takes commitments: they are accepted only before its deadline, "
+                            "while it is open."),
+    "campaign_state": N_("The campaign is not in a state that allows this (for example, an order is confirmed only "
+                         "after the campaign succeeded)."),
+    "purchase_tiers_invalid": N_("A supplier's tier table was not valid: tiers start at quantity 1 and go up in "
+                                 "quantity and down in price; the row is named below."),
+    "purchase_shapley_too_large": N_("The Shapley split is computed exactly for at most 15 members; split this "
+                                     "campaign pro rata instead."),
     "fund_not_distributable": N_("A fund cannot be shared out as the exit clause says; the reason is below."),
     "dissolution_blocked": N_("The alliance cannot be dissolved yet: everything listed below is done first (exit "
                               "cases closed, days settled, funds shared out and booked, disputes ended, "

@@ -23,7 +23,10 @@ from alliance.operations.purchasing.split import Resolution, half_even
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """One line of a charge (the shape of `operations.charges.ChargeLine`)."""
+    """One line of a charge (the shape of `operations.charges.ChargeLine`). Its `rate` is digits and
+    symbols only (the statement shows it in either language): "45/89: 89 × 5.00 (≥1) − 66.22 = 378.78"
+    (delivered/committed: alone − savings after the fee = pays), "140 × 4.20 (≥200)" (the supplier),
+    "140/280: 7% × 224.00 = 15.68" (the organiser's fee), "0.00 → 89.00" (a deposit held)."""
 
     account: str
     amount_minor: int
@@ -54,6 +57,12 @@ def allocation(resolution: Resolution, delivered: Mapping[str, int]) -> dict[str
     """The cumulative amounts by role for `delivered` (member → quantity): keys are member codes and
     the two roles "@supplier" and "@organiser"; values in minor units, + owed to, − owed by; sum 0."""
     cur = resolution.currency
+    if all(delivered.get(s.member, 0) == s.quantity for s in resolution.shares):  # everything: the resolution
+        out = {s.member: -s.pays for s in resolution.shares}
+        out["@supplier"], out["@organiser"] = resolution.invoice, resolution.fee
+        return out
+    if not any(delivered.get(s.member, 0) for s in resolution.shares):  # nothing yet
+        return {**{s.member: 0 for s in resolution.shares}, "@supplier": 0, "@organiser": 0}
     quotas = {s.member: s.pay_exact * delivered.get(s.member, 0) / s.quantity for s in resolution.shares}
     exact = sum(quotas.values(), Fraction(0))
     total_members = half_even(exact)
@@ -82,22 +91,23 @@ def delivery_lines(resolution: Resolution, before: Mapping[str, int], after: Map
         if delta == 0:
             continue
         base = half_even(share.alone * got / share.quantity)
-        rate = (f"{got} of {share.quantity}: alone {share.quantity} × {share.alone_price.unit_price} "
-                f"({share.alone_price.explain()}) = {money_text(share.alone, cur)} − savings "
-                f"{money_text(share.alone_minor - share.pays, cur)} = {money_text(share.pays, cur)}")
+        rate = (f"{got}/{share.quantity}: {share.quantity} × {share.alone_price.unit_price} "
+                f"(≥{share.alone_price.tier.min_quantity}) − {money_text(share.alone_minor - share.pays, cur)} = "
+                f"{money_text(share.pays, cur)}")
         by_account.setdefault(share.member, []).append((delta, base, rate))
     D = sum(after.values()) - sum(before.values())
     delta = new["@supplier"] - old["@supplier"]
     if delta:
         base = half_even(D * Fraction(P.unit_price) * 10 ** minor_digits(cur))
         by_account.setdefault(supplier_account, []).append(
-            (delta, base, f"{D} × {P.unit_price} ({P.explain()}) to {supplier_name}"[:200]))
+            (delta, base, f"{D} × {P.unit_price} (≥{P.tier.min_quantity})"))
     delta = new["@organiser"] - old["@organiser"]
     if delta:
+        Q = resolution.quantity
         by_account.setdefault(organiser, []).append(
             (delta, resolution.savings_minor,
-             f"fee {(resolution.fee_rate * 100).normalize():f}% of savings {money_text(resolution.savings, cur)} = "
-             f"{money_text(resolution.fee, cur)}, delivered part"))
+             f"{D}/{Q}: {(resolution.fee_rate * 100).normalize():f}% × {money_text(resolution.savings, cur)} = "
+             f"{money_text(resolution.fee, cur)}"))
     return _merged(by_account)
 
 
@@ -118,7 +128,5 @@ def deposit_change(member: str, organiser: str, held: int, wanted: int, currency
     amount = wanted - held
     if member == organiser or amount == 0:
         return []
-    rate = (f"deposit {money_text(held, currency)} → {money_text(wanted, currency)}" if amount > 0 else
-            f"deposit returned {money_text(-amount, currency)} ({money_text(held, currency)} → "
-            f"{money_text(wanted, currency)})")
+    rate = f"{money_text(held, currency)} → {money_text(wanted, currency)}"
     return [Line(member, -amount, abs(amount), rate), Line(organiser, amount, abs(amount), rate)]

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from alliance.core.errors import InvalidInput
 from alliance.core.messages import Message
 from alliance.operations.purchasing.delivery import Line
 from alliance.operations.purchasing.split import SplitRule
@@ -23,6 +24,11 @@ TITLE_LIMIT = 200
 TEXT_LIMIT = 200
 UNIT_LIMIT = 16
 NOTE_LIMIT = 500
+
+
+class CampaignInvalid(InvalidInput):
+    code = "campaign_invalid"
+    title = Message("Campaign not valid")
 
 
 class CampaignState(StrEnum):
@@ -186,6 +192,9 @@ class ChargeRef:
     created_at: datetime
     booked_on: date | None         # once a settlement run booked it
     lines: tuple[Line, ...]        # account, amount_minor (+ owed to, − owed by), base_minor, rate
+    kind: str = ""                 # "deposit" | "delivery" | "deposit-return" (the pages say it in their language)
+    delivery: int | None = None    # the delivery's number, for kind "delivery"
+    reference: str = ""            # "campaign-12/delivery-2": the statement line's rule
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,15 +23,19 @@ from zoneinfo import ZoneInfo
 from alliance.access.policy import Action, Forbidden, authorize
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import Clock
-from alliance.core.errors import AllianceError, Conflict, InvalidInput, MemberNotFound, NotFound, Problem
+from alliance.core.errors import AllianceError, Conflict, MemberNotFound, NotFound, Problem
 from alliance.core.messages import Message, joined
 from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.ledger.coverage import decimal_text, purchase_pairs_sha256, purchase_quotes_sha256
 from alliance.ledger.digests import value_digest
-from alliance.operations.purchasing.delivery import Line, allocation, delivery_lines, deposit_change, spread
+from alliance.operations import charge_service
+from alliance.operations.charges import ChargeLine, outside_account
+from alliance.operations.purchasing.delivery import (
+    Line, allocation, delivery_lines, deposit_change, money_text, spread,
+)
 from alliance.operations.purchasing.model import (
-    CANCELLABLE, NOTE_LIMIT, STATE_NAMES, TEXT_LIMIT, TITLE_LIMIT, UNIT_LIMIT, CampaignDetail, CampaignDraft,
+    CANCELLABLE, NOTE_LIMIT, CampaignInvalid, STATE_NAMES, TEXT_LIMIT, TITLE_LIMIT, UNIT_LIMIT, CampaignDetail, CampaignDraft,
     CampaignState, CampaignView, ChargeRef, CommitmentChange, DeliveryView, Outcome, Position, QuoteView,
 )
 from alliance.operations.purchasing.split import (
@@ -48,6 +52,8 @@ logger = logging.getLogger(__name__)
 
 SOURCE = "joint_purchase"  # the charges' source (statement line kind)
 SCHEDULER = "scheduler (campaign deadline)"
+# What a campaign's charge is, the end of its reference ("campaign-12/delivery-2").
+DEPOSIT, DELIVERY, DEPOSIT_RETURN = "deposit", "delivery", "deposit-return"
 
 
 class CampaignNotFound(NotFound):
@@ -65,11 +71,6 @@ class PositionNotFound(NotFound):
     def __init__(self, number: int, member: str) -> None:
         super().__init__(Message("no commitment of {member} to campaign {number} for this account",
                                  member=member, number=number))
-
-
-class CampaignInvalid(InvalidInput):
-    code = "campaign_invalid"
-    title = Message("Campaign not valid")
 
 
 class CommitmentClosed(Conflict):
@@ -134,6 +135,14 @@ def campaign(store: Store, alliance_code: str, principal: Principal, number: int
                               may_commit_for, _charges(uow, alliance, loaded.row, visible))
 
 
+def alliance_terms(store: Store, alliance_code: str, principal: Principal) -> tuple[str, str]:
+    """The alliance's currency and time zone (what campaign terms are entered in)."""
+    authorize(principal, Action.READ_DIRECTORY, alliance_code)
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        return alliance.currency, alliance.timezone
+
+
 def position(store: Store, alliance_code: str, principal: Principal, number: int, member: str) -> Position:
     """One member's position (its own accounts, the coordinator, the organiser; others: 404)."""
     authorize(principal, Action.READ_DIRECTORY, alliance_code)
@@ -186,6 +195,17 @@ def open_campaign(store: Store, alliance_code: str, principal: Principal, draft:
             "flagged": _flagged(row.purchasing_share, row.threshold)})
         uow.commit()
         return _view(row, list(quotes), {}, now)
+
+
+def draft_problems(store: Store, alliance_code: str, principal: Principal, draft: CampaignDraft,
+                   clock: Clock) -> list[Problem]:
+    """Every problem `open_campaign` would name for `draft`, without storing anything (for an edge that
+    also found problems of its own parsing and names them all at once)."""
+    authorize(principal, Action.RUN_CAMPAIGNS, alliance_code)
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        members = {m.code for m in uow.members.of_alliance(alliance.id, alliance.code, alliance.currency)}
+    return check_draft(draft, members, clock) + check_quotes([_with_account(q) for q in draft.quotes])
 
 
 def add_quote(store: Store, alliance_code: str, principal: Principal, number: int, quote: Quote,
@@ -255,7 +275,7 @@ def commit(store: Store, alliance_code: str, principal: Principal, number: int, 
         if quantity != old or wanted != held:
             lines = deposit_change(member, row.organiser, held, wanted, alliance.currency)
             if lines:
-                _schedule(uow, alliance, row, Message("deposit"), lines, principal.actor, clock)
+                _schedule(uow, alliance, row, DEPOSIT, lines, principal.actor, clock)
             loaded.repo.save_commitment(alliance.id, row.id, member, old, quantity, wanted, now, principal.actor)
             pairs = [(m, int(c.quantity)) for m, c in loaded.commitments.items() if m != member] + [(member, quantity)]
             ledger.record(uow, alliance.id, alliance.code, events.PURCHASE_COMMITMENT_SAVED, principal.actor, now, {
@@ -350,8 +370,8 @@ def record_delivery(store: Store, alliance_code: str, principal: Principal, numb
         lines = delivery_lines(resolution, before, after, supplier_account=quote.account,
                                organiser=loaded.row.organiser, supplier_name=quote.supplier)
         count = len(loaded.repo.deliveries(loaded.row.id)) + 1
-        charge_id = _schedule(uow, alliance, loaded.row, Message("delivery {number}", number=count), lines,
-                              principal.actor, clock) if lines else None
+        charge_id = _schedule(uow, alliance, loaded.row, f"{DELIVERY}-{count}", lines, principal.actor,
+                              clock) if lines else None
         now = clock.now()
         delivered_number = loaded.repo.add_delivery(alliance.id, loaded.row.id, sum(got.values()),
                                                     {m: q for m, q in got.items() if q}, note, charge_id, now,
@@ -446,21 +466,7 @@ def _with_account(quote: Quote) -> Quote:
 
 def supplier_account(name: str) -> str:
     """`ext:` and a safe slug of the supplier's name (the charges' outside account)."""
-    try:
-        from alliance.operations.charges import outside_account
-    except ImportError:  # pragma: no cover - before the shared core is merged
-        outside_account = _outside_account
     return outside_account(name)
-
-
-def _outside_account(slug: str) -> str:
-    import hashlib
-    import re
-
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", slug.strip()).strip("-.") or "supplier"
-    if cleaned != slug.strip():
-        cleaned = f"{cleaned[:19]}-{hashlib.sha256(slug.encode()).hexdigest()[:8]}"
-    return "ext:" + cleaned[:28]
 
 
 def _renumbered(where: str, number: int) -> str | None:
@@ -640,50 +646,55 @@ def _return_deposits(uow: UnitOfWork, alliance: Alliance, loaded: _Loaded, actor
             lines += deposit_change(member, loaded.row.organiser, int(c.deposit_minor), 0, alliance.currency)
             loaded.repo.set_deposit(loaded.row.id, member, 0)
     if lines:
-        _schedule(uow, alliance, loaded.row, Message("deposits returned"), _net(lines), actor, clock)
+        _schedule(uow, alliance, loaded.row, DEPOSIT_RETURN, _net(lines, alliance.currency), actor, clock)
 
 
-def _net(lines: list[Line]) -> list[Line]:
-    """One line per account (the organiser's returns summed)."""
+def _net(lines: list[Line], currency: str) -> list[Line]:
+    """One line per account: the organiser's returns summed ("159.00 → 0.00": what it held, given back)."""
     by: dict[str, Line] = {}
     for line in lines:
         was = by.get(line.account)
-        by[line.account] = line if was is None else Line(line.account, was.amount_minor + line.amount_minor,
-                                                         was.base_minor + line.base_minor, "deposits returned")
+        if was is not None:
+            amount = was.amount_minor + line.amount_minor
+            by[line.account] = Line(line.account, amount, was.base_minor + line.base_minor,
+                                    f"{money_text(-amount, currency)} → {money_text(0, currency)}")
+        else:
+            by[line.account] = line
     return [line for line in by.values() if line.amount_minor]
 
 
-def reference(number: int) -> str:
-    return f"campaign-{number}"
+def reference(number: int, kind: str = "") -> str:
+    """A charge's reference: "campaign-12/deposit", "campaign-12/delivery-2", "campaign-12/deposit-return"
+    (the statement line's rule; `charges_of(reference_prefix="campaign-12/")` finds them all)."""
+    return f"campaign-{number}/{kind}" if kind else f"campaign-{number}/"
 
 
-def charge_title(row: Any, what: str) -> str:
-    return f"Campaign {row.number}: {row.title} — {what}"[:200]
+def charge_title(row: Any) -> str:
+    """"#12 A4纸 70g": the number and the title as typed (no English words: statements show it in either
+    language, their kind column says 集采)."""
+    return f"#{row.number} {row.title}"[:200]
 
 
-def _schedule(uow: UnitOfWork, alliance: Alliance, row: Any, what: str, lines: list[Line], actor: str,
+def _schedule(uow: UnitOfWork, alliance: Alliance, row: Any, kind: str, lines: list[Line], actor: str,
               clock: Clock) -> int:
     """Schedule one charge of the campaign (booked by the next settlement run that closes a day)."""
-    from alliance.operations import charge_service
-    from alliance.operations.charges import ChargeLine
-
     return charge_service.schedule_charge(
-        uow, alliance, source=SOURCE, reference=reference(row.number), title=charge_title(row, what),
+        uow, alliance, source=SOURCE, reference=reference(row.number, kind), title=charge_title(row),
         lines=[ChargeLine(x.account, x.amount_minor, x.base_minor, x.rate) for x in lines], actor=actor, clock=clock)
 
 
 def _charges(uow: UnitOfWork, alliance: Alliance, row: Any, visible: set[str] | None) -> tuple[ChargeRef, ...]:
-    try:
-        from alliance.operations import charge_service
-    except ImportError:  # pragma: no cover - before the shared core is merged
-        return ()
     found = []
-    for charge in charge_service.charges_of(uow, alliance.id, source=SOURCE, reference=reference(row.number)):
+    prefix = reference(row.number)
+    for charge in charge_service.charges_of(uow, alliance.id, source=SOURCE, reference_prefix=prefix):
         lines = tuple(Line(x.account, x.amount_minor, x.base_minor, x.rate) for x in charge.lines
                       if visible is None or x.account in visible)
         if visible is not None and not lines:
             continue
-        found.append(ChargeRef(charge.id, charge.title, charge.created_at, charge.booked_on, lines))
+        kind = charge.reference[len(prefix):]
+        delivery = int(kind.rpartition("-")[2]) if kind.startswith(DELIVERY + "-") else None
+        found.append(ChargeRef(charge.id, charge.title, charge.created_at, charge.booked_on, lines,
+                               DELIVERY if delivery is not None else kind, delivery, charge.reference))
     return tuple(found)
 
 

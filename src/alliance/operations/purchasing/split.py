@@ -20,7 +20,8 @@ so the members' payments add back to the invoice plus the fee to the cent.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
+from typing import TypeVar
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -28,11 +29,13 @@ from fractions import Fraction
 
 from alliance.core.errors import InvalidInput, Problem
 from alliance.core.messages import Message
-from alliance.core.money import Money, apportion, minor_digits
+from alliance.core.money import Money, MoneyError, apportion, minor_digits
 from alliance.games.game import popcounts
 from alliance.operations.purchasing.tiers import Price, PriceTable
 
 SHAPLEY_LIMIT = 15  # members; 2^15 coalitions, exact integers
+PRICE_SCALE = 10**4  # unit prices have at most 4 decimals
+K = TypeVar("K", bound=Hashable)
 
 
 class SplitRule(StrEnum):
@@ -54,13 +57,31 @@ class TooManyForShapley(InvalidInput):
 
 @dataclass(frozen=True, slots=True)
 class MemberShare:
+    """One member's part of a resolved campaign. The exact amounts (minor units) are kept as integer
+    numerators over denominators and given as Fractions on demand: 10,000 members need no Fractions."""
+
     member: str
     quantity: int
     alone_price: Price        # price(q_i): the tier the member reaches alone
-    alone: Fraction           # q_i × price(q_i), minor units, exact
-    savings: Fraction         # s_i, minor units, exact (before the fee)
-    pay_exact: Fraction       # the quota apportioned
+    alone_num: int            # q_i × price(q_i) × PRICE_SCALE, minor units
+    savings_ratio: tuple[int, int]  # s_i as (numerator, denominator), minor units, before the fee
+    pay_ratio: tuple[int, int]      # the quota apportioned, as (numerator, denominator)
     pays: int                 # minor units, rounded by largest remainder
+
+    @property
+    def alone(self) -> Fraction:
+        """q_i × price(q_i), minor units, exact."""
+        return Fraction(self.alone_num, PRICE_SCALE)
+
+    @property
+    def savings(self) -> Fraction:
+        """s_i, minor units, exact (before the fee)."""
+        return Fraction(*self.savings_ratio)
+
+    @property
+    def pay_exact(self) -> Fraction:
+        """The exact quota `pays` rounds."""
+        return Fraction(*self.pay_ratio)
 
     @property
     def alone_minor(self) -> int:
@@ -118,7 +139,9 @@ def resolve(commitments: Mapping[str, int], table: PriceTable, *, currency: str,
             fee_rate: Decimal) -> Resolution:
     """Resolve a campaign over the members' committed quantities (zeros left out).
 
-    `commitments` must hold at least one positive quantity; order is kept for the result."""
+    `commitments` must hold at least one positive quantity; order is kept for the result. Pro rata and
+    equal splits are computed in integers over a common denominator (10,000 members in well under a
+    second); the Shapley split in Fractions (at most 15 members)."""
     factor = minor_factor(currency)
     members = [(m, q) for m, q in commitments.items() if q > 0]
     assert members, "nothing committed"
@@ -126,22 +149,65 @@ def resolve(commitments: Mapping[str, int], table: PriceTable, *, currency: str,
     P = table.price(Q)
     exact_total = cost_minor(Q, P.unit_price, factor)
     invoice = half_even(exact_total)
-    alone_prices = {}
-    alone: dict[str, Fraction] = {}
-    for member, q in members:
-        price = table.price(q)
-        alone_prices[member] = price
-        alone[member] = cost_minor(q, price.unit_price, factor)
-    S = sum(alone.values(), Fraction(0)) - invoice
-    shares = _savings(members, alone, S, Q, invoice - exact_total, rule, table, factor)
     fee_rate = Decimal(fee_rate)
-    f = _exact(fee_rate) if S > 0 else Fraction(0)
+    # Prices have at most 4 decimals: every cost × 10^4 is an integer.
+    alone_prices = {m: table.price(q) for m, q in members}
+    scaled: dict[Price, int] = {}  # a price × 10^4 as an integer, once per tier reached
+    for price in alone_prices.values():
+        if price not in scaled:
+            scaled[price] = int(price.unit_price * PRICE_SCALE) * factor
+    alone4 = {m: q * scaled[alone_prices[m]] for m, q in members}
+    S4 = sum(alone4.values()) - invoice * PRICE_SCALE           # S × 10^4
+    S = Fraction(S4, PRICE_SCALE)
+    f = Fraction(fee_rate) if S > 0 else Fraction(0)
     fee = half_even(S * f) if S > 0 else 0
-    residual = fee - S * f
-    quotas = {m: alone[m] - shares[m] * (1 - f) + residual * q / Q for m, q in members}
-    paid = apportion(Money(invoice + fee, currency), quotas)
+    if rule is SplitRule.SHAPLEY:
+        alone = {m: Fraction(a, PRICE_SCALE) for m, a in alone4.items()}
+        shares = _savings(members, alone, S, Q, invoice - exact_total, rule, table, factor)
+        residual = fee - S * f
+        quotas = {m: alone[m] - shares[m] * (1 - f) + residual * q / Q for m, q in members}
+        paid = {m: money.minor for m, money in apportion(Money(invoice + fee, currency), quotas).items()}
+        saving_ratio = {m: (x.numerator, x.denominator) for m, x in shares.items()}
+        pay_ratio = {m: (x.numerator, x.denominator) for m, x in quotas.items()}
+    else:
+        # pay_i × L as integers, L = 10^4 × Q × n × fd (n = 1 for pro rata): see the module docstring.
+        fn, fd = f.numerator, f.denominator
+        n = len(members) if rule is SplitRule.EQUAL else 1
+        L = PRICE_SCALE * Q * n * fd
+        rest = fee * PRICE_SCALE * fd - S4 * fn                 # (F − S f) × 10^4 × fd
+        if rule is SplitRule.EQUAL:
+            base = S4 * Q * (fd - fn)
+            numerators = {m: alone4[m] * Q * n * fd - base + rest * q * n for m, q in members}
+            saving_ratio = dict.fromkeys(alone4, (S4, PRICE_SCALE * n))
+        else:
+            cut = S4 * (fd - fn) - rest
+            numerators = {m: alone4[m] * Q * fd - q * cut for m, q in members}
+            saving_ratio = {m: (S4 * q, PRICE_SCALE * Q) for m, q in members}
+        paid = apportion_scaled(invoice + fee, numerators, L)
+        pay_ratio = {m: (v, L) for m, v in numerators.items()}
     return Resolution(currency, rule, fee_rate, Q, P, invoice, S, fee, tuple(
-        MemberShare(m, q, alone_prices[m], alone[m], shares[m], quotas[m], paid[m].minor) for m, q in members))
+        MemberShare(m, q, alone_prices[m], alone4[m], saving_ratio[m], pay_ratio[m], paid[m]) for m, q in members))
+
+
+def apportion_scaled(total: int, numerators: Mapping[K, int], denominator: int) -> dict[K, int]:
+    """`core.money.apportion` of the quotas numerator / denominator (which must sum to `total`), in
+    integers: the same floors, the same leftover units to the same keys (largest remainder, then the
+    larger quota, then the key's `str()`), without building and comparing Fractions."""
+    assert denominator > 0
+    if sum(numerators.values()) != total * denominator:
+        raise MoneyError(Message("quotas do not add up to the total being apportioned"))
+    if total < 0:
+        mirrored = apportion_scaled(-total, {k: -v for k, v in numerators.items()}, denominator)
+        return {k: -v for k, v in mirrored.items()}
+    floors, remainders = {}, {}
+    for key, value in numerators.items():
+        floors[key], remainders[key] = divmod(value, denominator)
+    leftover = total - sum(floors.values())
+    if leftover:
+        order = sorted(numerators, key=lambda k: (-remainders[k], -numerators[k], str(k)))
+        for key in order[:leftover]:
+            floors[key] += 1
+    return floors
 
 
 def _savings(members: list[tuple[str, int]], alone: dict[str, Fraction], S: Fraction, Q: int, rounding: Fraction,
