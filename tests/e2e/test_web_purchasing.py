@@ -262,3 +262,19 @@ def test_the_coordinator_enters_a_commitment_for_a_member(client: TestClient, st
     assert 'id="own-commitment"' in own.text and "25" in own.text.split('id="own-commitment"')[1][:200]
     listed = client.get(P)
     assert re.search(r'<tr data-campaign="1">.*?<td>25 箱</td>', listed.text, re.DOTALL)
+
+
+def test_deposits_and_the_charges_each_reader_may_see(client: TestClient, store: Store, clock: FrozenClock) -> None:
+    token = sign_in(client, "coord")
+    assert post(client, P, campaign_form(token, deposit="1")).status_code == 303
+    for user, quantity in (("a_admin", "40"), ("b_admin", "70")):
+        token = sign_in(client, user)
+        post(client, f"{P}/1/commitment", {"quantity": quantity, "csrf_token": token})
+    sign_in(client, "b_admin")
+    page = client.get(f"{P}/1")
+    assert f'id="own-deposit">已交保证金：{money(7000)}。' in page.text
+    charges = page.text.split('id="charges"')[1]
+    assert charges.count("data-charge=") == 1 and "B 文具公司" in charges and "A 文具公司" not in charges
+    sign_in(client, "coord")
+    everything = client.get(f"{P}/1").text.split('id="charges"')[1]
+    assert everything.count("data-charge=") == 2 and "A 文具公司" in everything and "C 文具公司" in everything

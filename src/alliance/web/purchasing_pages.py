@@ -54,6 +54,7 @@ SAVED = {"opened": N_("The campaign is open: members can commit until the deadli
          "delivered": N_("The delivery is recorded and its charge scheduled for settlement."),
          "closed_short": N_("The campaign is closed short."),
          "cancelled": N_("The campaign is cancelled; deposits are returned.")}
+CHARGE_KINDS = {"deposit": N_("Deposit"), "delivery": N_("Delivery %(n)s"), "deposit-return": N_("Deposits returned")}
 NOT_VALID = N_("Nothing was saved: correct the fields and rows marked below.")
 LIMIT = 10**9
 
@@ -249,13 +250,17 @@ def _actions(detail: CampaignDetail) -> list[str]:
     return found
 
 
-def _charges(detail: CampaignDetail, names: Mapping[str, str]) -> list[dict[str, Any]]:
+def _charges(detail: CampaignDetail, names: Mapping[str, str], alliance: Alliance, language: str,
+             _: Callable[[str], str]) -> list[dict[str, Any]]:
     """The campaign's charges with the lines the service lets this reader see."""
     shown = []
     for charge in detail.charges:
         lines = [{"name": _account_name(line.account, names), "rate": line.rate, "amount_minor": line.amount_minor}
                  for line in charge.lines]
-        shown.append({"id": charge.id, "title": charge.title, "booked_on": charge.booked_on, "lines": lines})
+        what = CHARGE_KINDS.get(charge.kind)
+        shown.append({"id": charge.id, "title": charge.title, "booked_on": charge.booked_on, "lines": lines,
+                      "what": (_(what) % {"n": charge.delivery or ""}) if what else "",
+                      "when": _moment(charge.created_at, alliance, language)})
     return shown
 
 
@@ -288,7 +293,7 @@ def _campaign_page(request: Request, store: Store, clock: Clock, viewer: Viewer,
     commitments = None
     if detail.sees_all:
         commitments = [{"member": p.member, "name": names.get(p.member, p.member), "quantity": p.quantity,
-                        "changes": history.get(p.member, [])} for p in detail.positions]
+                        "deposit_minor": p.deposit_minor, "changes": history.get(p.member, [])} for p in detail.positions]
     saved = SAVED.get(request.query_params.get("saved", ""))
     chosen = next((q.supplier for q in c.quotes if q.chosen), "") if c.outcome else ""
     view = {"number": c.number, "title": c.title, "item": c.item, "spec": c.spec, "unit": c.unit, "state": c.state.value,
@@ -312,12 +317,13 @@ def _campaign_page(request: Request, store: Store, clock: Clock, viewer: Viewer,
                   own=_own(own, names) if own else None, own_form=own_form if detail.may_commit else None,
                   commit_members=commit_members, commitments=commitments, split=_split(detail, names),
                   actions=_actions(detail), delivery_form=delivery_form or FormView(),
-                  cancel_form=cancel_form or FormView(), deliveries=deliveries, charges=_charges(detail, names))
+                  cancel_form=cancel_form or FormView(), deliveries=deliveries, charges=_charges(detail, names, alliance, language, _))
 
 
 def _own(position: Position, names: Mapping[str, str]) -> dict[str, Any]:
     return {"name": names.get(position.member, position.member), "quantity": position.quantity,
-            "alone_price": position.alone_unit_price if position.quantity else None}
+            "alone_price": position.alone_unit_price if position.quantity else None,
+            "deposit_minor": position.deposit_minor}
 
 
 def _reached(tiers: Sequence[Any], tier: Any, quantity: int) -> bool:
