@@ -130,8 +130,9 @@ def test_a_tier_table_out_of_order_is_named_row_by_row_and_nothing_is_stored(cli
     for name in ("deadline", "min_quantity", "fee_percent", "title"):
         assert f'id="f-{name}-error"' in several.text, name
     assert service.campaigns(store, "h", COORDINATOR) == []
-    chinese = post(client, P, campaign_form(token, rows=[("2", "5.00")]))
+    chinese = post(client, f"{P}?lang=zh_CN", campaign_form(token, rows=[("1", "5.00"), ("1", "4.00")]))
     assert chinese.status_code == 422 and 'class="row--error"' in chinese.text
+    assert in_chinese("tiers out of order: {n} is not above the row before ({before})", n=1, before=1) in chinese.text
     assert service.campaigns(store, "h", COORDINATOR) == []
 
 

@@ -28,7 +28,7 @@ def form(rows: list[tuple[str, str]], second: list[tuple[str, str]] | None = Non
 
 def read(posted: FormData):  # type: ignore[no-untyped-def]
     values = {k: v for k, v in posted.items() if not k.startswith("q")}
-    return read_campaign(posted, values, ["A", "B"], "Asia/Shanghai", "CNY", lambda text: text)
+    return read_campaign(posted, values, ["A", "B"], "Asia/Shanghai", "CNY", lambda text: text, str)
 
 
 def test_a_good_form_is_an_exact_draft_and_blank_rows_are_dropped() -> None:

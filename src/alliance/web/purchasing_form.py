@@ -138,8 +138,10 @@ def account_of(quote: QuoteRows) -> str:
 
 
 def read_campaign(posted: FormData, values: dict[str, str], members: Sequence[str], timezone: str,
-                  currency: str, _: Callable[[str], str]) -> tuple[CampaignForm, CampaignDraft | None]:
-    """The form read whole: every wrong field and row noted, and the draft when nothing is wrong."""
+                  currency: str, _: Callable[[str], str],
+                  say: Callable[[Any], str]) -> tuple[CampaignForm, CampaignDraft | None]:
+    """The form read whole: every wrong field and row noted, and the draft when nothing is wrong.
+    `_` translates the form's own texts, `say` says a service Message in the page's language."""
     form = PostedForm(values)
     title = form.text("title", TITLE_LIMIT)
     item = form.text("item", TEXT_LIMIT)
@@ -171,7 +173,7 @@ def read_campaign(posted: FormData, values: dict[str, str], members: Sequence[st
         quotes.append(Quote(typed.supplier, account_of(typed), tuple(rows)))
     if complete:  # row numbers are the page's: the order and the prices can be checked now
         for p in tier_rules.check_quotes(quotes):
-            place_problem(read, p, _)
+            place_problem(read, p, say)
     if not read.ok or None in (organiser, deadline, minimum, rule, fee, deposit, threshold):
         return read, None
     assert organiser is not None and deadline is not None and minimum is not None and rule is not None

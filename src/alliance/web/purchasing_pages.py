@@ -161,7 +161,7 @@ async def open_campaign(request: Request, code: Code, store: StoreDep, clock: Cl
         say = say_for(request)
         alliance = registry.get_alliance(store, code)
         members = [m.code for m in registry.list_members(store, code)]
-        read, draft = read_campaign(posted, values, members, alliance.timezone, alliance.currency, _)
+        read, draft = read_campaign(posted, values, members, alliance.timezone, alliance.currency, _, say)
         lines: list[str] = []
         if draft is not None:
             try:
