@@ -224,3 +224,12 @@ def test_deposits_move_the_difference_and_never_to_oneself() -> None:
     assert [(x.account, x.amount_minor) for x in back] == [("A", 3000), ("ORG", -3000)]
     assert back[0].rate == "50.00 → 20.00" and paid[0].rate == "0.00 → 50.00"  # digits and symbols only
     assert deposit_change("ORG", "ORG", 0, 5000, "CNY") == [] and deposit_change("A", "ORG", 10, 10, "CNY") == []
+
+
+def test_rows_left_out_keep_the_others_numbers() -> None:
+    from alliance.operations.purchasing.tiers import tier_problems
+
+    # row 2 was not a number (left out by the edge): rows 1, 3 and 4 are still checked under their numbers
+    problems = tier_problems([Tier(1, D("4")), Tier(200, D("3.5")), Tier(150, D("3.6"))], "quote 1", [1, 3, 4])
+    assert {(str(p.where), p.field) for p in problems} == {("quote 1 row 4", "min_quantity"),
+                                                           ("quote 1 row 4", "unit_price")}

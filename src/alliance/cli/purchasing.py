@@ -78,11 +78,14 @@ def open_(alliance: AllianceOpt,
     currency, timezone = service.alliance_terms(store, alliance, _operator())
     problems: list[Problem] = []
     quotes = []
+    failed_quotes: set[int] = set()
     for number, text in enumerate(quote, start=1):
         try:
             quotes.append(parsing.parse_quote(text, number))
         except InvalidInput as exc:
             problems += exc.problems
+            failed_quotes.add(number)
+            quotes.append(parsing.Quote(text.rpartition(":")[0].strip() or "?", "", parsing.PLACEHOLDER_TIERS))
     try:
         rule = service.SplitRule(split)
     except ValueError:
@@ -99,15 +102,14 @@ def open_(alliance: AllianceOpt,
             values[field] = parse(text)
         except InvalidInput as exc:
             problems += exc.problems or [Problem(Message("campaign"), field, exc.message)]
-    failed = {(str(p.where), p.field) for p in problems}
     placeholders = {"deadline": datetime.max.replace(tzinfo=UTC), "fee_rate": Decimal(0), "deposit_per_unit": 0,
                     "threshold": Decimal(15), "purchasing_share": None}
     draft = model.CampaignDraft(title=title, item=item, spec=spec, unit=unit, organiser=organiser,
                                 minimum=minimum, quotes=tuple(quotes), split_rule=rule,
                                 **{**placeholders, **values})  # type: ignore[arg-type]
     if problems:  # name the rest too: every problem at once
-        problems += [p for p in service.draft_problems(store, alliance, _operator(), draft, SystemClock())
-                     if (str(p.where), p.field) not in failed]
+        problems = parsing.merged_problems(problems, service.draft_problems(store, alliance, _operator(), draft,
+                                                                            SystemClock()), failed_quotes)
         raise model.CampaignInvalid(Message("the campaign has {count} problem(s); nothing was stored",
                                             count=len(problems)), problems)
     _show(service.open_campaign(store, alliance, _operator(), draft, SystemClock()), fmt)

@@ -1,5 +1,7 @@
 """Loading and saving joint purchasing: campaigns, their supplier quotes, members' commitments (with
-every change kept) and deliveries. Every query is scoped by alliance_id (or a campaign of it)."""
+every change kept) and deliveries. Every query is scoped by alliance_id (or a campaign of it). Two
+writers saving the same key at once (a campaign's number, a member's first commitment): the second
+gets AlreadyStored (409), not the driver's error."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.engine import Row
 
 from alliance.operations.purchasing.tiers import Quote, Tier
+from alliance.store.duplicates import refuses_duplicates
 from alliance.store.tables import (
     purchase_campaigns, purchase_commitment_changes, purchase_commitments, purchase_deliveries, purchase_quotes,
 )
@@ -35,6 +38,7 @@ class PurchasingRepository:
                                 .where(purchase_campaigns.c.alliance_id == alliance_id)).scalar_one_or_none()
         return int(found or 0) + 1
 
+    @refuses_duplicates
     def add_campaign(self, alliance_id: int, values: Mapping[str, Any]) -> int:
         return int(self._c.execute(insert(purchase_campaigns).values(alliance_id=alliance_id, **values)
                                    .returning(purchase_campaigns.c.id)).scalar_one())
@@ -60,6 +64,7 @@ class PurchasingRepository:
         self._c.execute(update(purchase_campaigns).where(purchase_campaigns.c.id == campaign_id).values(**values))
 
     # -- quotes -------------------------------------------------------------------------------------
+    @refuses_duplicates
     def add_quote(self, alliance_id: int, campaign_id: int, quote: Quote, at: datetime, by: str) -> int:
         number = int(self._c.execute(select(func.count()).select_from(purchase_quotes)
                                      .where(purchase_quotes.c.campaign_id == campaign_id)).scalar_one()) + 1
@@ -80,6 +85,7 @@ class PurchasingRepository:
                                                      .where(purchase_commitments.c.campaign_id == campaign_id)
                                                      .order_by(purchase_commitments.c.id))}
 
+    @refuses_duplicates
     def save_commitment(self, alliance_id: int, campaign_id: int, member: str, old: int, new: int, deposit: int,
                         at: datetime, by: str) -> None:
         """Set a member's quantity and deposit held, keeping the change (who, when, old → new)."""
@@ -111,6 +117,7 @@ class PurchasingRepository:
         return list(self._c.execute(query.order_by(purchase_commitment_changes.c.id)))
 
     # -- deliveries ---------------------------------------------------------------------------------
+    @refuses_duplicates
     def add_delivery(self, alliance_id: int, campaign_id: int, total: int, per_member: Mapping[str, int], note: str,
                      charge_id: int | None, at: datetime, by: str) -> int:
         number = int(self._c.execute(select(func.count()).select_from(purchase_deliveries)

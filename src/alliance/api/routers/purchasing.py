@@ -22,7 +22,7 @@ from alliance.edge.problems import PROBLEM_JSON
 from alliance.operations.purchasing import parsing, records, service
 from alliance.operations.purchasing.model import CampaignDraft, CampaignInvalid, CampaignState
 from alliance.operations.purchasing.split import SplitRule
-from alliance.operations.purchasing.tiers import MAX_QUOTES, MAX_TIERS, Quote, Tier
+from alliance.operations.purchasing.tiers import MAX_QUOTES, MAX_TIERS, Quote, Tier, tier_problems
 
 router = APIRouter(tags=["purchasing"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -80,8 +80,11 @@ class DeliveryIn(Body):
     note: Short = ""
 
 
-def _quote(body: QuoteIn, number: int, problems: list[Problem]) -> Quote:
-    tiers = []
+def _quote(body: QuoteIn, number: int, problems: list[Problem], failed: set[int] | None = None) -> Quote:
+    """The quote, or (a price that is not a number: its problem added) a placeholder whose own checks the
+    caller leaves out, so that every row keeps its number in what is said."""
+    tiers, rows = [], []
+    before = len(problems)
     for row, tier in enumerate(body.tiers, start=1):
         price = parsing.parse_price_or_none(tier.unit_price)
         if price is None:
@@ -90,12 +93,21 @@ def _quote(body: QuoteIn, number: int, problems: list[Problem]) -> Quote:
                                                                             text=tier.unit_price)))
             continue
         tiers.append(Tier(tier.min_quantity, price))
+        rows.append(row)
+    if len(problems) > before:
+        # the rows that are numbers are still checked, named by their place in the table as entered
+        where = Message("quote {number}", number=number)
+        problems += [p for p in tier_problems(tiers, where, rows) if p.field != "tiers"] if tiers else []
+        if failed is not None:
+            failed.add(number)
+        return Quote(body.supplier, body.account, parsing.PLACEHOLDER_TIERS)
     return Quote(body.supplier, body.account, tuple(tiers))
 
 
-def _draft(body: CampaignIn, currency: str, timezone: str) -> tuple[CampaignDraft, list[Problem]]:
+def _draft(body: CampaignIn, currency: str, timezone: str) -> tuple[CampaignDraft, list[Problem], set[int]]:
     problems: list[Problem] = []
-    quotes = tuple(_quote(q, n, problems) for n, q in enumerate(body.quotes, start=1))
+    failed: set[int] = set()
+    quotes = tuple(_quote(q, n, problems, failed) for n, q in enumerate(body.quotes, start=1))
     values: dict[str, Any] = {}
     for field, parse, fallback in (
             ("deadline", lambda t: parsing.parse_deadline(t, timezone), None),
@@ -117,7 +129,7 @@ def _draft(body: CampaignIn, currency: str, timezone: str) -> tuple[CampaignDraf
             values[name] = value
     draft = CampaignDraft(title=body.title, item=body.item, spec=body.spec, unit=body.unit, organiser=body.organiser,
                           minimum=body.minimum, quotes=quotes, split_rule=body.split_rule, **values)
-    return draft, problems
+    return draft, problems, failed
 
 
 @router.get(BASE, responses=ERRORS)
@@ -136,11 +148,10 @@ async def open_campaign(code: Code, body: CampaignIn, store: StoreDep, principal
     its row) and nothing is stored then."""
     def run() -> dict[str, Any]:
         currency, timezone = service.alliance_terms(store, code, principal)
-        draft, problems = _draft(body, currency, timezone)
+        draft, problems, failed = _draft(body, currency, timezone)
         if problems:
-            failed = {(str(p.where), p.field) for p in problems}
-            problems += [p for p in service.draft_problems(store, code, principal, draft, clock)
-                         if (str(p.where), p.field) not in failed]
+            problems = parsing.merged_problems(problems, service.draft_problems(store, code, principal, draft, clock),
+                                               failed)
             raise CampaignInvalid(Message("the campaign has {count} problem(s); nothing was stored",
                                           count=len(problems)), problems)
         return records.campaign_json(service.open_campaign(store, code, principal, draft, clock))

@@ -71,3 +71,19 @@ def parse_decimal(text: str, field: str) -> Decimal:
 def parse_price_or_none(text: str) -> Decimal | None:
     """A unit price from decimal text, None when it is not a number (the tier check then names the row)."""
     return parse_price(text)
+
+
+PLACEHOLDER_TIERS = (Tier(1, Decimal(1)),)
+
+
+def merged_problems(own: list[Problem], checked: list[Problem], failed_quotes: set[int]) -> list[Problem]:
+    """An edge's own parse problems and the service's checks of the draft built around them, each named
+    once: the service's problems of a field the edge already named, or of a quote whose text did not
+    parse (the draft held a placeholder in its place), are left out."""
+    named = {(str(p.where), p.field) for p in own}
+    prefixes = tuple(str(Message("quote {number}", number=n)) for n in sorted(failed_quotes))
+
+    def about_failed_quote(where: str) -> bool:
+        return any(where == prefix or where.startswith(prefix + " ") for prefix in prefixes)
+
+    return own + [p for p in checked if (str(p.where), p.field) not in named and not about_failed_quote(str(p.where))]

@@ -42,6 +42,7 @@ from alliance.operations.purchasing.split import (
     SHAPLEY_LIMIT, Resolution, SplitRule, cost_minor, half_even, minor_factor, resolve,
 )
 from alliance.operations.purchasing.tiers import MAX_QUANTITY, MAX_QUOTES, PriceTable, Quote, TiersInvalid, check_quotes
+from alliance.registry.lifecycle import ALLOWED as LIFECYCLE_ALLOWED
 from alliance.registry.lifecycle import Write, check_writable
 from alliance.registry.model import Alliance
 from alliance.store.database import Store
@@ -310,20 +311,23 @@ def close_due_campaigns(store: Store, clock: Clock) -> list[ClosedCampaign]:
     has passed, in every alliance. Each in its own transaction; one that fails is logged and left open."""
     with store.unit_of_work() as uow:
         due = PurchasingRepository(uow.connection).due(clock.now())
-        codes = {a.id: a.code for a in uow.alliances.all()} if due else {}
+        alliances = {a.id: a for a in uow.alliances.all()} if due else {}
     closed = []
     for alliance_id, number in due:
+        found = alliances.get(alliance_id)
+        if found is None or Write.SETTLEMENT not in LIFECYCLE_ALLOWED[found.status]:
+            continue  # a dissolved alliance's campaigns stand where they were
         try:
             with store.unit_of_work() as uow:
-                alliance = uow.alliances.require(codes[alliance_id])
+                alliance = uow.alliances.require(found.code)
                 loaded = _load(uow, alliance, number)
                 if CampaignState(loaded.row.state) is not CampaignState.OPEN:
                     continue
                 state = _close(uow, alliance, loaded, SCHEDULER, clock)
                 uow.commit()
             closed.append(ClosedCampaign(alliance.code, number, state))
-        except AllianceError:
-            logger.exception("closing campaign %s of alliance %s failed", number, alliance_id)
+        except AllianceError:  # e.g. a ledger that cannot be opened: tried again at the next tick
+            logger.exception("closing campaign %s of alliance %s failed", number, found.code)
     return closed
 
 

@@ -73,14 +73,16 @@ def parse_price(text: str | Decimal | int) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-def tier_problems(tiers: Sequence[Tier], where: str) -> list[Problem]:
-    """Every problem of one tier table, each naming its row (1-based)."""
+def tier_problems(tiers: Sequence[Tier], where: str, rows: Sequence[int] | None = None) -> list[Problem]:
+    """Every problem of one tier table, each naming its row (1-based; `rows`: the rows' numbers when some
+    rows of the table as entered are left out, e.g. a price that was not a number)."""
+    number = list(rows) if rows is not None else list(range(1, len(tiers) + 1))
     problems: list[Problem] = []
     if not tiers:
         return [Problem(where, "tiers", Message("a quote needs at least one tier (quantity 1 and its price)"))]
     if len(tiers) > MAX_TIERS:
         problems.append(Problem(where, "tiers", Message("at most {limit} tiers", limit=MAX_TIERS)))
-    for row, tier in enumerate(tiers, start=1):
+    for row, tier in zip(number, tiers, strict=True):
         at = Message("{where} row {row}", where=where, row=row)
         if type(tier.min_quantity) is not int or not 1 <= tier.min_quantity <= MAX_QUANTITY:
             problems.append(Problem(at, "min_quantity", Message("a whole number from 1 to {limit}", limit=MAX_QUANTITY)))
@@ -94,12 +96,12 @@ def tier_problems(tiers: Sequence[Tier], where: str) -> list[Problem]:
             problems.append(Problem(at, "unit_price", Message("at most {places} decimal places", places=PRICE_PLACES)))
     if problems:
         return problems
-    if tiers[0].min_quantity != 1:
+    if tiers[0].min_quantity != 1 and number[0] == 1:
         problems.append(Problem(Message("{where} row {row}", where=where, row=1), "min_quantity",
                                 Message("the first tier starts at quantity 1 (the price alone)")))
     for row in range(1, len(tiers)):
         before, tier = tiers[row - 1], tiers[row]
-        at = Message("{where} row {row}", where=where, row=row + 1)
+        at = Message("{where} row {row}", where=where, row=number[row])
         if tier.min_quantity <= before.min_quantity:
             problems.append(Problem(at, "min_quantity", Message(
                 "tiers out of order: {n} is not above the row before ({before})",
