@@ -220,7 +220,8 @@ def test_a_cancellation_needs_a_reason(client: TestClient, store: Store, clock: 
     no_reason = post(client, f"{P}/1/cancel?lang=en", {"reason": "", "csrf_token": token})
     assert no_reason.status_code == 422 and 'id="f-reason-error"' in no_reason.text
     assert post(client, f"{P}/1/cancel", {"reason": "供应商涨价", "csrf_token": token}).status_code == 303
-    assert 'id="campaign-state"' in client.get(f"{P}/1").text
+    cancelled = client.get(f"{P}/1").text
+    assert 'id="campaign-state"' in cancelled and "供应商涨价" in cancelled and 'id="commit-form"' not in cancelled
     [view] = service.campaigns(store, "h", COORDINATOR)
     assert view.state.value == "cancelled"
 

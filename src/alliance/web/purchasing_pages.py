@@ -302,6 +302,7 @@ def _campaign_page(request: Request, store: Store, clock: Clock, viewer: Viewer,
             "price": c.unit_price if c.quantity else None, "next_tier": _next_tier(c),
             "split_text": _(SPLIT_LABELS[c.split_rule]), "fee_percent": (c.fee_rate * 100).normalize(),
             "deposit_minor": c.deposit_per_unit, "flagged": c.flagged, "flag_reason": c.flag_reason,
+            "state_note": c.state_note,
             "supplier": c.outcome.supplier if c.outcome else chosen, "open_quantity": max(c.quantity - c.delivered, 0),
             "quotes": [{"supplier": q.supplier, "tiers": [{"min_quantity": t.min_quantity, "unit_price": t.unit_price,
                                                            "reached": q.chosen and _reached(q.tiers, t, c.quantity)}
