@@ -217,6 +217,19 @@ def test_apportion_scaled_is_core_money_apportion(raw: dict[str, int], denominat
     assert apportion_scaled(total, numerators, denominator) == {k: m.minor for k, m in expected.items()}
 
 
+@given(commitments, quotes(), st.sampled_from(list(SplitRule)), st.data())
+@FAST
+def test_part_deliveries_in_integers_equal_the_fractions(qs: dict[str, int], quoted: list[Quote], rule: SplitRule,
+                                                        data: st.DataObject) -> None:
+    from alliance.operations.purchasing.delivery import members_part, members_part_exact
+
+    r = resolve(qs, PriceTable(quoted), currency="CNY", rule=rule, fee_rate=D("0.07"))
+    delivered = {s.member: data.draw(st.integers(0, s.quantity)) for s in r.shares}
+    assert members_part(r, delivered) == members_part_exact(r, delivered)
+    total, parts = members_part(r, delivered)
+    assert sum(parts.values()) == total
+
+
 def test_deposits_move_the_difference_and_never_to_oneself() -> None:
     paid = deposit_change("A", "ORG", 0, 5000, "CNY")
     assert [(x.account, x.amount_minor) for x in paid] == [("A", -5000), ("ORG", 5000)]

@@ -13,12 +13,13 @@ up to it exactly; a campaign closed short books the allocation of what was deliv
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
 from alliance.core.money import Money, apportion, minor_digits
-from alliance.operations.purchasing.split import Resolution, half_even
+from alliance.operations.purchasing.split import Resolution, apportion_scaled, half_even
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,25 +57,58 @@ def spread(total: int, open_quantities: Mapping[str, int]) -> dict[str, int]:
 def allocation(resolution: Resolution, delivered: Mapping[str, int]) -> dict[str, int]:
     """The cumulative amounts by role for `delivered` (member → quantity): keys are member codes and
     the two roles "@supplier" and "@organiser"; values in minor units, + owed to, − owed by; sum 0."""
-    cur = resolution.currency
     if all(delivered.get(s.member, 0) == s.quantity for s in resolution.shares):  # everything: the resolution
         out = {s.member: -s.pays for s in resolution.shares}
         out["@supplier"], out["@organiser"] = resolution.invoice, resolution.fee
         return out
     if not any(delivered.get(s.member, 0) for s in resolution.shares):  # nothing yet
         return {**{s.member: 0 for s in resolution.shares}, "@supplier": 0, "@organiser": 0}
-    quotas = {s.member: s.pay_exact * delivered.get(s.member, 0) / s.quantity for s in resolution.shares}
-    exact = sum(quotas.values(), Fraction(0))
-    total_members = half_even(exact)
     D = sum(delivered.get(s.member, 0) for s in resolution.shares)
-    if total_members != exact:  # a part delivery: its rounding spread by delivered quantity
-        quotas = {m: q + (total_members - exact) * delivered.get(m, 0) / D for m, q in quotas.items()}
-    paid = apportion(Money(total_members, cur), quotas)
+    total_members, paid = members_part(resolution, delivered)
     supplier = half_even(Fraction(resolution.invoice * D, resolution.quantity))
-    out = {member: -money.minor for member, money in paid.items()}
+    out = {member: -amount for member, amount in paid.items()}
     out["@supplier"] = supplier
     out["@organiser"] = total_members - supplier
     return out
+
+
+# Common denominators above this many bits make the integer path slower than Fractions.
+_COMMON_BITS = 8192
+
+
+def members_part(resolution: Resolution, delivered: Mapping[str, int]) -> tuple[int, dict[str, int]]:
+    """The members' cumulative payments for a part delivery: the total round(Σ payᵢ × dᵢ / qᵢ) and each
+    member's part of it, apportioned by largest remainder on the quotas payᵢ × dᵢ / qᵢ plus the total's
+    rounding spread by delivered quantity. In integers over a common denominator (the pays' and the
+    quantities' least common multiple) when it is small enough, else in Fractions: the same result."""
+    shares = resolution.shares
+    D = sum(delivered.get(s.member, 0) for s in shares)
+    if D == 0:
+        return 0, {s.member: 0 for s in shares}
+    # quotaᵢ = pay_numᵢ × dᵢ / (pay_denᵢ × qᵢ): a common multiple of every pay_denᵢ × qᵢ (members with dᵢ > 0)
+    common = math.lcm(*{s.pay_ratio[1] * s.quantity for s in shares if delivered.get(s.member, 0)})
+    if common.bit_length() > _COMMON_BITS:
+        return members_part_exact(resolution, delivered)
+    scaled = {s.member: s.pay_ratio[0] * delivered[s.member] * (common // (s.pay_ratio[1] * s.quantity))
+              if delivered.get(s.member, 0) else 0 for s in shares}
+    exact_num = sum(scaled.values())                       # Σ quotas × common
+    whole, rest = divmod(exact_num, common)
+    total = whole + (1 if 2 * rest > common or (2 * rest == common and whole % 2) else 0)  # half to even
+    gap = total * common - exact_num                       # (total − exact) × common
+    numerators = {m: v * D + gap * delivered.get(m, 0) for m, v in scaled.items()}
+    return total, apportion_scaled(total, numerators, common * D)
+
+
+def members_part_exact(resolution: Resolution, delivered: Mapping[str, int]) -> tuple[int, dict[str, int]]:
+    """`members_part` in Fractions (the reference; used when the common denominator is too large)."""
+    quotas = {s.member: s.pay_exact * delivered.get(s.member, 0) / s.quantity for s in resolution.shares}
+    exact = sum(quotas.values(), Fraction(0))
+    total = half_even(exact)
+    D = sum(delivered.get(s.member, 0) for s in resolution.shares)
+    if total != exact:  # a part delivery: its rounding spread by delivered quantity
+        quotas = {m: q + (total - exact) * delivered.get(m, 0) / D for m, q in quotas.items()}
+    paid = apportion(Money(total, resolution.currency), quotas)
+    return total, {m: x.minor for m, x in paid.items()}
 
 
 def delivery_lines(resolution: Resolution, before: Mapping[str, int], after: Mapping[str, int], *,
