@@ -10,7 +10,7 @@ from starlette.datastructures import FormData
 
 from alliance.operations.purchasing.split import SplitRule
 from alliance.web.purchasing_form import read_campaign
-from alliance.web.purchasing_pages import price_chart
+from alliance.web.purchasing_views import price_chart
 
 FIELDS = {"title": "A4 纸", "item": "A4 复印纸", "spec": "", "unit": "箱", "organiser": "A",
           "deadline": "2026-11-25T18:00", "min_quantity": "100", "split_rule": "shapley", "fee_percent": "2.5",

@@ -11,15 +11,11 @@ position, commitment history and charge lines, so the pages cannot show another 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-from babel.numbers import format_currency
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -27,26 +23,21 @@ from starlette.concurrency import run_in_threadpool
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.edge.deps import ClockDep, Code, Id, StoreDep
 from alliance.operations.purchasing import service
-from alliance.operations.purchasing.model import (STATE_NAMES, CampaignDetail, CampaignState, CampaignView,
-                                                   Position)
+from alliance.operations.purchasing.model import (STATE_NAMES, CampaignState)
 from alliance.registry import service as registry
-from alliance.registry.model import Alliance
 from alliance.store.database import Store
 from alliance.core.clock import Clock
-from alliance.web import charts
 from alliance.web.forms import FormView, PostedForm
 from alliance.web.i18n import N_, request_locale
 from alliance.core.settings import get_settings
 from alliance.web.purchasing_form import (SPLIT_LABELS, CampaignForm, blank_quote, first_quote, place_problem,
                                           read_campaign)
+from alliance.web import purchasing_views as views
 from alliance.web.render import gettext_for, render, say_for
 from alliance.web.viewer import PageViewer, Viewer
 
 router = APIRouter(include_in_schema=False)
 
-STATE_CLASSES = {"open": "status--forming", "succeeded": "status--active", "ordered": "status--active",
-                 "delivered": "status--active", "closed_short": "status--dissolving", "expired": "status--dissolved",
-                 "cancelled": "status--dissolved"}
 SAVED = {"opened": N_("The campaign is open: members can commit until the deadline."),
          "committed": N_("The commitment is saved."),
          "closed": N_("The campaign is closed."),
@@ -54,25 +45,12 @@ SAVED = {"opened": N_("The campaign is open: members can commit until the deadli
          "delivered": N_("The delivery is recorded and its charge scheduled for settlement."),
          "closed_short": N_("The campaign is closed short."),
          "cancelled": N_("The campaign is cancelled; deposits are returned.")}
-CHARGE_KINDS = {"deposit": N_("Deposit"), "delivery": N_("Delivery %(n)s"), "deposit-return": N_("Deposits returned")}
 NOT_VALID = N_("Nothing was saved: correct the fields and rows marked below.")
 LIMIT = 10**9
 
 
 def _language(request: Request) -> str:
     return request_locale(request, get_settings().default_locale).locale
-
-
-def _moment(value: datetime | None, alliance: Alliance, language: str) -> str:
-    """A moment in the alliance's time zone, as the page's language writes it."""
-    if value is None:
-        return ""
-    return format_datetime(value.astimezone(ZoneInfo(alliance.timezone)), format="medium", locale=language)
-
-
-def price_formatter(language: str, currency: str) -> Callable[[Decimal], str]:
-    """A unit price as the page's language writes money, with its own decimals (up to 4) kept: "¥4.50", "¥3.1250"."""
-    return lambda value: format_currency(value, currency, format="¤#,##0.00##", locale=language, currency_digits=False)
 
 
 def _names(store: Store, code: str) -> dict[str, str]:
@@ -117,12 +95,12 @@ def campaigns_page(request: Request, code: Code, store: StoreDep, clock: ClockDe
                 own = service.position(store, code, viewer.principal, c.number, own_member).quantity
             except AllianceError:
                 own = None
-        rows.append(Row(c.number, c.title, c.item, c.spec, c.unit, c.state.value, _moment(c.deadline, alliance, language),
+        rows.append(Row(c.number, c.title, c.item, c.spec, c.unit, c.state.value, views.moment_text(c.deadline, alliance, language),
                         c.quantity, c.minimum, c.unit_price if c.quantity else None, own, c.flagged))
     saved = SAVED.get(request.query_params.get("saved", ""))
     return render(request, "purchasing/list.html", alliance=alliance, section="purchasing", campaigns=rows,
-                  state_classes=STATE_CLASSES, state_label=_say_state(say), saved=gettext_for(request)(saved) if saved else "",
-                  unit_price=price_formatter(language, alliance.currency),
+                  state_classes=views.STATE_CLASSES, state_label=_say_state(say), saved=gettext_for(request)(saved) if saved else "",
+                  unit_price=views.price_formatter(language, alliance.currency),
                   may_create=viewer.may_open("/alliances/{code}/purchasing/new", code))
 
 
@@ -181,94 +159,6 @@ async def open_campaign(request: Request, code: Code, store: StoreDep, clock: Cl
 
 # -- a campaign --------------------------------------------------------------------------------------------------------
 
-def price_chart(view: CampaignView, names: tuple[str, str, str]) -> dict[str, Any]:
-    """Each quote's unit price as a step line over the aggregate quantity, the quantity committed so
-    far marked by a vertical line (a chart's numbers only: the page says every figure as text)."""
-    quantity_name, price_name, now_name = names
-    last = max([t.min_quantity for q in view.quotes for t in q.tiers] + [view.quantity, view.minimum, 1])
-    end = max(int(last * 1.25), last + 1)
-    series = []
-    for i, quote in enumerate(view.quotes):
-        points = [[t.min_quantity, float(t.unit_price)] for t in quote.tiers]
-        points.append([end, float(quote.tiers[-1].unit_price)])
-        series.append({"type": "line", "name": quote.supplier, "step": "end", "data": points, "showSymbol": True,
-                       "color": charts.PALETTE[i % len(charts.PALETTE)]})
-    if series:
-        series[0]["markLine"] = {"silent": True, "symbol": "none", "label": {"formatter": f"{now_name}: {view.quantity}"},
-                                 "lineStyle": {"type": "dashed", "color": "#be123c"}, "data": [{"xAxis": view.quantity}]}
-    return {"tooltip": {"trigger": "axis", "renderMode": "richText"},
-            "legend": {"top": 0} if len(series) > 1 else {"show": False},
-            "grid": {"left": 32, "right": 24, "top": 40, "bottom": 32, "containLabel": True},
-            "xAxis": {"type": "value", "name": quantity_name, "nameLocation": "middle", "nameGap": 28, "min": 0, "max": end},
-            "yAxis": {"type": "value", "name": price_name, "nameLocation": "middle", "nameGap": 40, "min": 0},
-            "series": series}
-
-
-@dataclass(frozen=True, slots=True)
-class SplitLine:
-    member: str
-    name: str
-    quantity: int
-    alone: int
-    savings: int
-    fee: int
-    pays: int
-
-
-def _split(detail: CampaignDetail, names: Mapping[str, str]) -> dict[str, Any] | None:
-    """The split as the page shows it: one line per member the reader may see (cost alone − savings
-    share + fee = pays, to the cent), and the totals for those who see every member."""
-    outcome = detail.campaign.outcome
-    if outcome is None:
-        return None
-    lines = []
-    for p in detail.positions:
-        if p.pays_minor is None or p.quantity <= 0:
-            continue
-        savings = p.savings_minor if p.savings_minor is not None else p.alone_minor - p.pays_minor
-        fee = p.fee_minor if p.fee_minor is not None else p.pays_minor - p.alone_minor + savings
-        lines.append(SplitLine(p.member, names.get(p.member, p.member), p.quantity, p.alone_minor, savings, fee,
-                               p.pays_minor))
-    return {"quantity": outcome.quantity, "price": outcome.unit_price, "lines": lines, "totals": detail.sees_all,
-            "invoice": outcome.invoice_minor, "savings": sum(line.savings for line in lines), "fee": outcome.fee_minor,
-            "alone_total": sum(line.alone for line in lines), "pays_total": sum(line.pays for line in lines)}
-
-
-def _actions(detail: CampaignDetail) -> list[str]:
-    if not detail.may_manage:
-        return []
-    c = detail.campaign
-    found = []
-    if c.state is CampaignState.OPEN and c.due:
-        found.append("close")
-    if c.state is CampaignState.SUCCEEDED:
-        found.append("order")
-    if c.state is CampaignState.ORDERED:
-        found += ["deliver", "close_short"] if c.delivered else ["deliver"]
-    if c.state in (CampaignState.OPEN, CampaignState.SUCCEEDED, CampaignState.ORDERED) and not c.delivered:
-        found.append("cancel")
-    return found
-
-
-def _charges(detail: CampaignDetail, names: Mapping[str, str], alliance: Alliance, language: str,
-             _: Callable[[str], str]) -> list[dict[str, Any]]:
-    """The campaign's charges with the lines the service lets this reader see."""
-    shown = []
-    for charge in detail.charges:
-        lines = [{"name": _account_name(line.account, names), "rate": line.rate, "amount_minor": line.amount_minor}
-                 for line in charge.lines]
-        what = CHARGE_KINDS.get(charge.kind)
-        shown.append({"id": charge.id, "title": charge.title, "booked_on": charge.booked_on, "lines": lines,
-                      "what": (_(what) % {"n": charge.delivery or ""}) if what else "",
-                      "when": _moment(charge.created_at, alliance, language)})
-    return shown
-
-
-def _account_name(account: str, names: Mapping[str, str]) -> str:
-    """A member by its name and code; an outside account (a supplier) as it is booked."""
-    return f"{names[account]} ({account})" if account in names else account
-
-
 def _campaign_page(request: Request, store: Store, clock: Clock, viewer: Viewer, code: str, number: int, *,
                    status: int = 200, own_form: FormView | None = None, delivery_form: FormView | None = None,
                    cancel_form: FormView | None = None, refused: str = "", refused_lines: Sequence[str] = ()) -> HTMLResponse:
@@ -288,7 +178,7 @@ def _campaign_page(request: Request, store: Store, clock: Clock, viewer: Viewer,
         own_form = FormView({"quantity": str(own.quantity) if own else "", "member": mine or ""})
     history: dict[str, list[dict[str, Any]]] = {}
     for change in detail.history:
-        history.setdefault(change.member, []).append({"when": _moment(change.at, alliance, language), "actor": change.by,
+        history.setdefault(change.member, []).append({"when": views.moment_text(change.at, alliance, language), "actor": change.by,
                                                       "old": change.old, "new": change.new})
     commitments = None
     if detail.sees_all:
@@ -298,46 +188,27 @@ def _campaign_page(request: Request, store: Store, clock: Clock, viewer: Viewer,
     chosen = next((q.supplier for q in c.quotes if q.chosen), "") if c.outcome else ""
     view = {"number": c.number, "title": c.title, "item": c.item, "spec": c.spec, "unit": c.unit, "state": c.state.value,
             "organiser": c.organiser, "organiser_name": names.get(c.organiser, c.organiser),
-            "deadline_text": _moment(c.deadline, alliance, language), "min_quantity": c.minimum, "quantity": c.quantity,
-            "price": c.unit_price if c.quantity else None, "next_tier": _next_tier(c),
+            "deadline_text": views.moment_text(c.deadline, alliance, language), "min_quantity": c.minimum, "quantity": c.quantity,
+            "price": c.unit_price if c.quantity else None, "next_tier": views.next_tier(c),
             "split_text": _(SPLIT_LABELS[c.split_rule]), "fee_percent": (c.fee_rate * 100).normalize(),
             "deposit_minor": c.deposit_per_unit, "flagged": c.flagged, "flag_reason": c.flag_reason,
             "state_note": c.state_note,
             "supplier": c.outcome.supplier if c.outcome else chosen, "open_quantity": max(c.quantity - c.delivered, 0),
             "quotes": [{"supplier": q.supplier, "tiers": [{"min_quantity": t.min_quantity, "unit_price": t.unit_price,
-                                                           "reached": q.chosen and _reached(q.tiers, t, c.quantity)}
+                                                           "reached": q.chosen and views.reached(q.tiers, t, c.quantity)}
                                                           for t in q.tiers]} for q in c.quotes]}
-    option = price_chart(c, (_("Aggregate quantity"), _("Unit price"), _("Committed")))
-    deliveries = [{"number": d.number, "when": _moment(d.at, alliance, language), "note": d.note,
+    option = views.price_chart(c, (_("Aggregate quantity"), _("Unit price"), _("Committed")))
+    deliveries = [{"number": d.number, "when": views.moment_text(d.at, alliance, language), "note": d.note,
                    "quantity": d.total if d.per_member is not None or detail.sees_all else (d.mine or 0)}
                   for d in detail.deliveries]
     return render(request, "purchasing/campaign.html", status=status, alliance=alliance, section="purchasing",
-                  c=view, option=option, state_classes=STATE_CLASSES, state_label=_say_state(say),
-                  unit_price=price_formatter(language, alliance.currency),
+                  c=view, option=option, state_classes=views.STATE_CLASSES, state_label=_say_state(say),
+                  unit_price=views.price_formatter(language, alliance.currency),
                   saved=_(saved) if saved else "", refused=refused, refused_lines=refused_lines,
-                  own=_own(own, names) if own else None, own_form=own_form if detail.may_commit else None,
-                  commit_members=commit_members, commitments=commitments, split=_split(detail, names),
-                  actions=_actions(detail), delivery_form=delivery_form or FormView(),
-                  cancel_form=cancel_form or FormView(), deliveries=deliveries, charges=_charges(detail, names, alliance, language, _))
-
-
-def _own(position: Position, names: Mapping[str, str]) -> dict[str, Any]:
-    return {"name": names.get(position.member, position.member), "quantity": position.quantity,
-            "alone_price": position.alone_unit_price if position.quantity else None,
-            "deposit_minor": position.deposit_minor}
-
-
-def _reached(tiers: Sequence[Any], tier: Any, quantity: int) -> bool:
-    """Whether `tier` is the row that applies at `quantity` (the largest n ≤ quantity)."""
-    applying = [t for t in tiers if t.min_quantity <= max(quantity, 1)]
-    return bool(applying) and applying[-1] == tier and quantity > 0
-
-
-def _next_tier(c: CampaignView) -> tuple[int, Decimal] | None:
-    if c.state is not CampaignState.OPEN or c.next_tier is None:
-        return None
-    at, price = c.next_tier
-    return at - c.quantity, price
+                  own=views.own(own, names) if own else None, own_form=own_form if detail.may_commit else None,
+                  commit_members=commit_members, commitments=commitments, split=views.split(detail, names),
+                  actions=views.actions(detail), delivery_form=delivery_form or FormView(),
+                  cancel_form=cancel_form or FormView(), deliveries=deliveries, charges=views.charges(detail, names, alliance, language, _))
 
 
 @router.get("/alliances/{code}/purchasing/{number}", response_class=HTMLResponse)
@@ -452,4 +323,4 @@ async def cancel(request: Request, code: Code, number: Id, store: StoreDep, cloc
     return await run_in_threadpool(work)
 
 
-__all__ = ["price_chart", "router"]
+__all__ = ["router"]
