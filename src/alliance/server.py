@@ -58,6 +58,7 @@ from alliance.api.routers import competition as competition_api
 from alliance.web import competition_pages
 from alliance.web import matching_pages
 from alliance.web import referral_pages
+from alliance.web import purchasing_pages
 from alliance.api.routers import milestones as milestones_api
 from alliance.health.incidents.service import escalate_late
 from alliance.web import incident_pages
@@ -228,6 +229,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(competition_pages.router)
     app.include_router(matching_pages.router)
     app.include_router(referral_pages.router)
+    app.include_router(purchasing_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _declare_bearer_scheme(app)
     settings = get_settings()

@@ -511,6 +511,20 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/referrals/{number}/extension"): Action.REFER_LEADS,
     ("POST", "/alliances/{code}/referrals/{number}/extension/decision"): Action.REFER_LEADS,
     ("POST", "/alliances/{code}/referrals/{number}/orders"): Action.REFER_LEADS,
+    # -- joint purchasing in the browser (operations.purchasing.service decides again): every role of the
+    # alliance reads the campaigns (a member only its own commitment and money); the coordinator opens
+    # them; a member admin commits for its own member, the coordinator for any; closing, ordering,
+    # deliveries, closing short and cancelling are the coordinator's or the organiser's (the service).
+    ("GET", "/alliances/{code}/purchasing"): Action.READ_DIRECTORY,
+    ("GET", "/alliances/{code}/purchasing/new"): Action.RUN_CAMPAIGNS,
+    ("POST", "/alliances/{code}/purchasing"): Action.RUN_CAMPAIGNS,
+    ("GET", "/alliances/{code}/purchasing/{number}"): Action.READ_DIRECTORY,
+    ("POST", "/alliances/{code}/purchasing/{number}/commitment"): Action.COMMIT_PURCHASE,
+    ("POST", "/alliances/{code}/purchasing/{number}/close"): Action.COMMIT_PURCHASE,
+    ("POST", "/alliances/{code}/purchasing/{number}/order"): Action.COMMIT_PURCHASE,
+    ("POST", "/alliances/{code}/purchasing/{number}/deliveries"): Action.COMMIT_PURCHASE,
+    ("POST", "/alliances/{code}/purchasing/{number}/close-short"): Action.COMMIT_PURCHASE,
+    ("POST", "/alliances/{code}/purchasing/{number}/cancel"): Action.COMMIT_PURCHASE,
     ("POST", "/api/v1/alliances/{code}/health/reviews"): Action.MANAGE_ALLIANCE,
     ("GET", "/api/v1/alliances/{code}/health/series"): Action.READ_FINANCE,
     ("GET", "/alliances/{code}/health"): Action.READ_DIRECTORY,
