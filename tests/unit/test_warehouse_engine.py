@@ -9,13 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alliance.core.money import Money, apportion
 from alliance.operations.warehouse.accrual import Accrual, month_bounds, next_month, previous_month
-from alliance.operations.warehouse.billing import invoice, member_rate
+from alliance.operations.warehouse.billing import by_member, invoice, member_rate
 from alliance.operations.warehouse.capacity import first_shortfall, free_by_day, promotions, waitlist_order
 from alliance.operations.warehouse.idle import idle_rate
 from alliance.operations.warehouse.model import (
@@ -152,7 +151,7 @@ def test_a_cancelled_booking_billed_earlier_is_credited() -> None:
 def test_a_members_rate_fits_a_statement_line() -> None:
     bookings = [_booking(i, 1, date(2026, 11, 1), date(2026, 11, 30)) for i in range(1, 40)]
     inv = invoice("2026-11", bookings, DAY_WEEK, "pallet", {})
-    rate = member_rate(inv.lines, "M1", "warehouse-1/2026-11")
+    rate = member_rate(by_member(inv.lines)["M1"], "warehouse-1/2026-11")
     assert len(rate) <= 200 and "warehouse-1/2026-11" in rate
 
 

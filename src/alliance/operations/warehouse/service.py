@@ -36,7 +36,7 @@ from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.operations.warehouse import capacity as cap
 from alliance.operations.warehouse.accrual import month_bounds, previous_month
-from alliance.operations.warehouse.billing import Invoice, InvoiceLine, invoice, member_rate
+from alliance.operations.warehouse.billing import Invoice, InvoiceLine, by_member, invoice, member_rate
 from alliance.operations.warehouse.idle import idle_rate, weeks as week_spans
 from alliance.operations.warehouse.model import (
     Booking, BookingInvalid, BookingNotFound, BookingStateConflict, MonthAlreadyBilled, MonthNotOver, OverCapacity,
@@ -535,12 +535,14 @@ def charge_lines(inv: Invoice, owner: str, reference: str) -> list[Any]:
     from alliance.operations.charges import ChargeLine
 
     lines: list[Any] = []
+    grouped = by_member(inv.lines)
     for member in sorted(inv.totals):
         amount = inv.totals[member]
         if member == owner or amount == 0:
             continue
-        base = sum(line.month_minor for line in inv.lines if line.member == member)
-        lines.append(ChargeLine(member, -amount, base, member_rate(inv.lines, member, reference)))
+        mine = grouped[member]
+        base = sum(line.month_minor for line in mine)
+        lines.append(ChargeLine(member, -amount, base, member_rate(mine, reference)))
     total = -sum(line.amount_minor for line in lines)
     if lines and total:
         lines.append(ChargeLine(owner, total, total, f"{len(lines)} members' storage; invoice {reference}"))
