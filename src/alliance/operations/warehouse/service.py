@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -41,7 +41,7 @@ from alliance.operations.warehouse.idle import idle_rate, weeks as week_spans
 from alliance.operations.warehouse.model import (
     Booking, BookingInvalid, BookingNotFound, BookingStateConflict, MonthAlreadyBilled, MonthNotOver, OverCapacity,
     Status, Warehouse, WarehouseDraft, WarehouseInvalid, WarehouseNotFound, check_booking, check_span,
-    check_warehouse,
+    check_warehouse, parse_draft,
 )
 from alliance.operations.warehouse.pricing import CostTable, explain, stay_price
 from alliance.operations.warehouse.views import (
@@ -257,6 +257,19 @@ def create_warehouse(store: Store, alliance_code: str, principal: Principal, dra
         view = _warehouse_view(repo, alliance, w, principal, local_today(clock, alliance.timezone))
         uow.commit()
         return view
+
+
+def save_warehouse(store: Store, alliance_code: str, principal: Principal, raw: Mapping[str, Any], clock: Clock, *,
+                   number: int | None = None) -> WarehouseView:
+    """Create (number None) or change a warehouse from text fields (a form, JSON, CLI options; see
+    `model.parse_draft`: prices as amounts of the alliance's currency). Every problem at once."""
+    authorize(principal, Action.MANAGE_WAREHOUSE, alliance_code)
+    with store.unit_of_work() as uow:
+        currency = uow.alliances.require(alliance_code).currency
+    draft = parse_draft(raw, currency)
+    if number is None:
+        return create_warehouse(store, alliance_code, principal, draft, clock)
+    return update_warehouse(store, alliance_code, principal, number, draft, clock)
 
 
 def update_warehouse(store: Store, alliance_code: str, principal: Principal, number: int, draft: WarehouseDraft,
