@@ -98,6 +98,11 @@ EXIT_CLOSED = "exit.closed"
 # the SHA-256 of its parts, booked by the settlement run that closes the next day.
 FUND_RELEASE_SCHEDULED = "fund.release_scheduled"
 FUND_RELEASE_BOOKED = "fund.release_booked"
+# A charge of a shared operation (operations.charges: a campaign's delivery, a warehouse's month, a
+# deposit): scheduled with its source, reference, title and the SHA-256 of its lines, booked by the
+# settlement run that closes the next day.
+CHARGE_SCHEDULED = "operations.charge_scheduled"
+CHARGE_BOOKED = "operations.charge_booked"
 # The shared warehouse (operations.warehouse): a warehouse saved (its number, name, owner, capacity,
 # unit, and the SHA-256 of its terms), a booking's state (its number, warehouse, status and the SHA-256
 # of its member, quantities and days: never in the clear, the ledger is read by every member), and a
