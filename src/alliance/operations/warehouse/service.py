@@ -17,8 +17,6 @@ every Problem); it records its ledger event in the same transaction.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,7 +34,8 @@ from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.operations.warehouse import capacity as cap
 from alliance.operations.warehouse.accrual import month_bounds, previous_month
-from alliance.operations.warehouse.billing import Invoice, InvoiceLine, by_member, invoice, member_rate
+from alliance.operations.warehouse.billing import Invoice, by_member, invoice, member_rate
+from alliance.operations.warehouse.digests import booking_fields, invoice_digest, warehouse_fields
 from alliance.operations.warehouse.idle import idle_rate, weeks as week_spans
 from alliance.operations.warehouse.model import (
     Booking, BookingInvalid, BookingNotFound, BookingStateConflict, MonthAlreadyBilled, MonthNotOver, OverCapacity,
@@ -533,15 +532,6 @@ def title_of(w: Warehouse, month: str) -> str:
     return f"Warehouse {w.number} ({name}): {month}"
 
 
-def invoice_digest(lines: Sequence[InvoiceLine], currency: str) -> str:
-    """SHA-256 of a billed month's lines, as the ledger records them (amounts never in the clear)."""
-    data = [{"booking": line.booking, "member": line.member, "month": line.month_minor,
-             "correction": line.correction_minor, "days": line.days_in_month, "explanation": line.explanation,
-             "currency": currency} for line in lines]
-    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True,
-                                     separators=(",", ":")).encode()).hexdigest()
-
-
 def charge_lines(inv: Invoice, owner: str, reference: str) -> list[Any]:
     """The month's charge: each member (not the owner: what it owes itself nets out) pays its total, the
     owner receives the sum. Members owing nothing are left out; a credit (a correction) is a + line."""
@@ -728,30 +718,6 @@ def _invoice_views(repo: WarehouseRepository, alliance: Alliance, principal: Pri
     return views
 
 
-def _terms_digest(w: Warehouse) -> str:
-    t = w.terms
-    data = {"lines": [[line.period.value, line.price_minor] for line in t.lines], "free_days": t.free_days,
-            "surcharge_after": t.surcharge_after, "surcharge_percent": str(t.surcharge_percent)}
-    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
-def warehouse_fields(w: Warehouse) -> dict[str, Any]:
-    """What the ledger records of a warehouse (and coverage compares with the stored row)."""
-    return {"warehouse": w.number, "name": w.name, "owner": w.owner, "capacity": w.capacity, "unit": w.unit.value,
-            "active": w.active, "terms_sha256": _terms_digest(w)}
-
-
-def booking_digest(b: Booking) -> str:
-    """SHA-256 of what a booking says (member, quantities, days): the ledger is read by every member,
-    a booking only by its member, the owner and the coordinator."""
-    data = {"member": b.member, "quantity": b.quantity, "starts_on": b.starts_on.isoformat(),
-            "ends_on": b.ends_on.isoformat(), "priority": b.priority,
-            "checked_in_on": None if b.checked_in_on is None else b.checked_in_on.isoformat(),
-            "checked_out_on": None if b.checked_out_on is None else b.checked_out_on.isoformat(),
-            "actual_quantity": b.actual_quantity}
-    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
 def _record_warehouse(uow: UnitOfWork, alliance: Alliance, w: Warehouse, principal: Principal, clock: Clock) -> None:
     ledger.record(uow, alliance.id, alliance.code, events.WAREHOUSE_SAVED, principal.name, clock.now(),
                   warehouse_fields(w))
@@ -759,6 +725,5 @@ def _record_warehouse(uow: UnitOfWork, alliance: Alliance, w: Warehouse, princip
 
 def _record_booking(uow: UnitOfWork, alliance: Alliance, w: Warehouse, b: Booking, principal: Principal,
                     clock: Clock) -> None:
-    status = b.status.value
     ledger.record(uow, alliance.id, alliance.code, events.WAREHOUSE_BOOKING, principal.name, clock.now(),
-                  {"booking": b.number, "warehouse": w.number, "status": status, "sha256": booking_digest(b)})
+                  booking_fields(w.number, b))
