@@ -250,7 +250,7 @@ def create_warehouse(store: Store, alliance_code: str, principal: Principal, dra
                                            count=len(problems)), problems)
         repo = WarehouseRepository(uow.connection)
         now = clock.now()
-        number = repo.add_warehouse(alliance.id, draft, now, principal.name)
+        number = repo.add_warehouse(alliance.id, draft, now, principal.subject)
         w = _warehouse(repo, alliance, number)
         _record_warehouse(uow, alliance, w, principal, clock)
         view = _warehouse_view(repo, alliance, w, principal, local_today(clock, alliance.timezone))
@@ -298,7 +298,7 @@ def update_warehouse(store: Store, alliance_code: str, principal: Principal, num
                 for i, u in enumerate(used):
                     if u > draft.capacity:
                         raise OverCapacity(w.number, today + timedelta(days=i), draft.capacity - u, u - draft.capacity)
-        repo.update_warehouse(alliance.id, w.id, draft, clock.now(), principal.name)
+        repo.update_warehouse(alliance.id, w.id, draft, clock.now(), principal.subject)
         w = _warehouse(repo, alliance, number)
         _record_warehouse(uow, alliance, w, principal, clock)
         view = _warehouse_view(repo, alliance, w, principal, today)
@@ -344,7 +344,7 @@ def book(store: Store, alliance_code: str, principal: Principal, number: int, me
                 raise OverCapacity(w.number, short.day, short.free, quantity, found)
         status = Status.BOOKED if short is None else Status.WAITLISTED
         booking_number = repo.add_booking(alliance.id, w.id, member, quantity, starts_on, ends_on, priority, status,
-                                          note.strip(), clock.now(), principal.name)
+                                          note.strip(), clock.now(), principal.subject)
         b = _require_booking(repo, alliance, booking_number)
         _record_booking(uow, alliance, w, b, principal, clock)
         outcome = BookingOutcome(_view_of(repo, alliance, w, b), (), None if short is None else short.day, found)
@@ -370,7 +370,7 @@ def cancel(store: Store, alliance_code: str, principal: Principal, booking_numbe
         if b.status not in (Status.BOOKED, Status.WAITLISTED):
             raise BookingStateConflict(Message("booking {number} is {status}: only a booked or waitlisted booking "
                                                "is cancelled", number=b.number, status=b.status.value))
-        repo.update_booking(alliance.id, b.id, clock.now(), principal.name, status=Status.CANCELLED)
+        repo.update_booking(alliance.id, b.id, clock.now(), principal.subject, status=Status.CANCELLED)
         b = _require_booking(repo, alliance, b.number)
         _record_booking(uow, alliance, w, b, principal, clock)
         promoted = _promote(uow, repo, alliance, w, principal, clock)
@@ -411,7 +411,7 @@ def check_in(store: Store, alliance_code: str, principal: Principal, booking_num
         short = cap.first_shortfall(held, w.capacity, actual, on, end, skip=b.id)
         if short is not None and (actual > b.quantity or on < b.starts_on):
             raise OverCapacity(w.number, short.day, short.free, actual)
-        repo.update_booking(alliance.id, b.id, clock.now(), principal.name, status=Status.CHECKED_IN,
+        repo.update_booking(alliance.id, b.id, clock.now(), principal.subject, status=Status.CHECKED_IN,
                             checked_in_on=on, actual_quantity=actual)
         b = _require_booking(repo, alliance, b.number)
         _record_booking(uow, alliance, w, b, principal, clock)
@@ -444,7 +444,7 @@ def check_out(store: Store, alliance_code: str, principal: Principal, booking_nu
         if problems:
             raise BookingInvalid(Message("the check-out has {count} problem(s); nothing was stored",
                                          count=len(problems)), problems)
-        repo.update_booking(alliance.id, b.id, clock.now(), principal.name, status=Status.CHECKED_OUT,
+        repo.update_booking(alliance.id, b.id, clock.now(), principal.subject, status=Status.CHECKED_OUT,
                             checked_out_on=on)
         b = _require_booking(repo, alliance, b.number)
         _record_booking(uow, alliance, w, b, principal, clock)
@@ -476,7 +476,7 @@ def bill_month(store: Store, alliance_code: str, principal: Principal, month: st
                 if number is not None:
                     raise MonthAlreadyBilled(w.number, month)
                 continue
-            if _bill(uow, repo, alliance, w, month, principal.name, clock) is not None:
+            if _bill(uow, repo, alliance, w, month, principal.subject, clock) is not None:
                 billed.append(w.id)
         views = [v for v in _invoice_views(repo, alliance, principal, None, month)
                  if v.warehouse in {w.number for w in houses if w.id in billed}]
@@ -669,7 +669,7 @@ def _promote(uow: UnitOfWork, repo: WarehouseRepository, alliance: Alliance, w: 
     today = local_today(clock, alliance.timezone)
     moved = cap.promotions(repo.bookings(alliance.id, w.id), w.capacity, today)
     for b in moved:
-        repo.update_booking(alliance.id, b.id, clock.now(), principal.name, status=Status.BOOKED)
+        repo.update_booking(alliance.id, b.id, clock.now(), principal.subject, status=Status.BOOKED)
         _record_booking(uow, alliance, w, b, principal, clock)
     return tuple(_view_of(repo, alliance, w, b) for b in moved if _may_see(principal, w, b))
 
@@ -719,11 +719,11 @@ def _invoice_views(repo: WarehouseRepository, alliance: Alliance, principal: Pri
 
 
 def _record_warehouse(uow: UnitOfWork, alliance: Alliance, w: Warehouse, principal: Principal, clock: Clock) -> None:
-    ledger.record(uow, alliance.id, alliance.code, events.WAREHOUSE_SAVED, principal.name, clock.now(),
+    ledger.record(uow, alliance.id, alliance.code, events.WAREHOUSE_SAVED, principal.subject, clock.now(),
                   warehouse_fields(w))
 
 
 def _record_booking(uow: UnitOfWork, alliance: Alliance, w: Warehouse, b: Booking, principal: Principal,
                     clock: Clock) -> None:
-    ledger.record(uow, alliance.id, alliance.code, events.WAREHOUSE_BOOKING, principal.name, clock.now(),
+    ledger.record(uow, alliance.id, alliance.code, events.WAREHOUSE_BOOKING, principal.subject, clock.now(),
                   booking_fields(w.number, b))
