@@ -116,7 +116,7 @@ def test_bad_input_names_every_problem_and_stores_nothing(store: Store, world: N
     with pytest.raises(WarehouseInvalid) as caught:
         service.save_warehouse(store, "wh", COORDINATOR, {**HOUSE, "unit": "crate", "capacity": "0",
                                                           "price_day": "1.001"}, NOV_1)
-    assert {p.field for p in caught.value.problems} == {"unit", "price_day"}
+    assert {p.field for p in caught.value.problems} == {"unit", "price_day", "capacity"}
     with pytest.raises(WarehouseInvalid) as caught:
         service.save_warehouse(store, "wh", COORDINATOR, {**HOUSE, "capacity": "0", "owner": "Z", "price_day": "",
                                                           "price_week": ""}, NOV_1)

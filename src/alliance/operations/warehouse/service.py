@@ -264,8 +264,11 @@ def save_warehouse(store: Store, alliance_code: str, principal: Principal, raw: 
     `model.parse_draft`: prices as amounts of the alliance's currency). Every problem at once."""
     authorize(principal, Action.MANAGE_WAREHOUSE, alliance_code)
     with store.unit_of_work() as uow:
-        currency = uow.alliances.require(alliance_code).currency
-    draft = parse_draft(raw, currency)
+        alliance = uow.alliances.require(alliance_code)
+        members = _active_members(uow, alliance)
+        if number is not None:
+            members.append(_warehouse(WarehouseRepository(uow.connection), alliance, number).owner)
+    draft = parse_draft(raw, alliance.currency, members)
     if number is None:
         return create_warehouse(store, alliance_code, principal, draft, clock)
     return update_warehouse(store, alliance_code, principal, number, draft, clock)
