@@ -172,3 +172,19 @@ def test_uses_feed_the_resource_map(store: Store, world: None) -> None:
     _book(store, "B", 5, "2026-11-01", "2026-11-07")
     beside = matching.beside(store, "wh", admin_of("wh", "B"), "B")
     assert [(u.kind, u.reference, u.quantity) for u in beside.uses] == [("warehouse", "warehouse-1/booking-1", 5)]
+
+
+def test_the_idle_rate_feeds_the_resource_idle_rate_kpi(store: Store, world: None) -> None:
+    """The health seam: the coordinator gives `resource_idle_rate` the computed source
+    `warehouse_idle_rate`; the owner's scorecard then reads its warehouses' idle rate."""
+    from alliance.health.kpis import records, service as health
+
+    _book(store, "B", 5, "2026-11-01", "2026-11-07")
+    records.edit_kpi(store, "wh", COORDINATOR, "resource_idle_rate", {"source": "warehouse_idle_rate"}, NOV_1)
+    later = FrozenClock(datetime(2026, 11, 15, 2, tzinfo=UTC))
+    card = health.scorecard(store, "wh", COORDINATOR, later, period="2026-W46", member="A")
+    (row,) = [r for r in card.scores.rows if r.kpi.code == "resource_idle_rate"]
+    assert row.value == Decimal("100.00")  # week 46 (9–15 November): nothing booked
+    card = health.scorecard(store, "wh", COORDINATOR, later, period="2026-W45", member="A")
+    (row,) = [r for r in card.scores.rows if r.kpi.code == "resource_idle_rate"]
+    assert row.value == Decimal("57.14")  # week 45 (2–8 November): 5 of 10 on 2–7 November, 30 of 70 used

@@ -202,3 +202,17 @@ def test_every_problem_of_a_warehouse_at_once() -> None:
     fields = {p.field for p in check_warehouse(draft, ["M1"])}
     assert {"name", "owner", "capacity", "price", "period", "free_days", "surcharge_after"} <= fields
     assert check_terms(Terms(())) != []
+
+
+def test_the_warehouse_idle_rate_indicator_per_owner_and_alliance() -> None:
+    from alliance.health.kpis.indicators import INDICATORS
+    from alliance.health.kpis.indicators.base import IndicatorData, WarehouseDay, Window
+
+    days = [WarehouseDay("A", date(2026, 11, d), 10, 5) for d in range(1, 8)]
+    days += [WarehouseDay("B", date(2026, 11, d), 10, 10) for d in range(1, 8)]
+    window = Window(date(2026, 11, 1), date(2026, 11, 8), date(2026, 10, 25), date(2026, 11, 8))
+    found = INDICATORS["warehouse_idle_rate"].compute(IndicatorData(("A", "B", "C"), warehouse_days=tuple(days)),
+                                                     window)
+    assert (found["A"].value, found["B"].value, found[None].value) == (Decimal("50.00"), Decimal("0.00"),
+                                                                        Decimal("25.00"))
+    assert found["C"].value is None  # owns no warehouse
