@@ -188,3 +188,11 @@ def test_the_idle_rate_feeds_the_resource_idle_rate_kpi(store: Store, world: Non
     card = health.scorecard(store, "wh", COORDINATOR, later, period="2026-W45", member="A")
     (row,) = [r for r in card.scores.rows if r.kpi.code == "resource_idle_rate"]
     assert row.value == Decimal("57.14")  # week 45 (2–8 November): 5 of 10 on 2–7 November, 30 of 70 used
+
+
+def test_the_scheduler_bills_last_month_once(store: Store, world: None) -> None:
+    _book(store, "B", 2, "2026-11-20", "2026-11-21")
+    assert service.bill_due_months(store, DEC_2) == 1
+    assert service.bill_due_months(store, DEC_2) == 0
+    (nov,) = service.invoices(store, "wh", COORDINATOR, 1)
+    assert (nov.month, nov.billed_by, dict(nov.totals)) == ("2026-11", "scheduler", {"B": 4000})
