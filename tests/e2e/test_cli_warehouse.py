@@ -57,7 +57,7 @@ def test_a_warehouse_from_booking_to_billing(cli, database_url: str) -> None:  #
     assert json.loads(added.output)[0]["number"] == 1
     quote = cli("warehouse", "quote", "1", "-a", "hz", "--quantity", "3", "--start", "2026-11-03", "--end",
                 "2026-11-12", "--format", "json")
-    assert json.loads(quote.output)["text"] == "8 days = 1 week 60.00 + 1 day 10.00; 2 free days; × 3 pallet = 210.00"
+    assert json.loads(quote.output)["text"] == "8 d = 1×7 d 60.00 + 1×1 d 10.00; 2 free; × 3 = 210.00"
     booked = cli("warehouse", "book", "1", "-a", "hz", "--member", "M2", "--quantity", "8", "--start", "2026-11-03",
                  "--end", "2026-11-12")
     assert booked.exit_code == 0, booked.output
@@ -79,7 +79,7 @@ def test_a_warehouse_from_booking_to_billing(cli, database_url: str) -> None:  #
     again = cli("warehouse", "bill", "2026-11", "-a", "hz", "--warehouse", "1")
     assert again.exit_code != 0 and "already billed" in again.output
     listed = cli("warehouse", "invoices", "-a", "hz")
-    assert listed.exit_code == 0 and "Warehouse 1 (萧山仓): 2026-11" in listed.output
+    assert listed.exit_code == 0 and "#1 萧山仓 2026-11" in listed.output
     idle = cli("warehouse", "idle", "1", "-a", "hz", "--weeks", "2", "--format", "json")
     assert idle.exit_code == 0 and len(json.loads(idle.output)) == 2
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import FrozenClock
+from alliance.core.money import Money
 from alliance.ledger import service as ledger
 from alliance.matching import service as matching
 from alliance.matching.model import Declaration, Side
@@ -134,11 +135,11 @@ def test_a_month_is_billed_once_as_one_charge_and_late_changes_are_next_months_c
     by_member = dict(nov.totals)
     assert by_member == {"B": 18000 * 6 // 10, "D": 7000}  # B: 6 of 10 days of 180.00
     assert nov.owner_minor == by_member["B"] + by_member["D"]
-    assert "8 days = 1 week 60.00 + 1 day 10.00" in next(line.explanation for line in nov.lines
+    assert "8 d = 1×7 d 60.00 + 1×1 d 10.00" in next(line.explanation for line in nov.lines
                                                          if line.booking == d.number)
     with store.unit_of_work() as uow:
         (charge,) = charges_of(uow, uow.alliances.require("wh").id, source="warehouse")
-    assert (charge.reference, charge.title) == ("warehouse-1/2026-11", "Warehouse 1 (Hangzhou): 2026-11")
+    assert (charge.reference, charge.title) == ("warehouse-1/2026-11", "#1 Hangzhou 2026-11")
     assert {line.account: line.amount_minor for line in charge.lines} == {
         "B": -by_member["B"], "D": -7000, "A": by_member["B"] + 7000}
     with pytest.raises(MonthAlreadyBilled):
@@ -151,7 +152,7 @@ def test_a_month_is_billed_once_as_one_charge_and_late_changes_are_next_months_c
     (dec,) = service.bill_month(store, "wh", COORDINATOR, "2026-12", JAN_2)
     (line,) = dec.lines
     assert (line.member, line.month_minor, line.correction_minor) == ("B", 0, 12000 - by_member["B"])
-    assert "correction of earlier months" in line.explanation
+    assert line.explanation.endswith(f"2026-12: 0 d 0.00; Δ {Money(12000 - by_member['B'], 'CNY').amount_text()}")
     # what B sees: its own lines only, not the owner's total
     seen = service.invoices(store, "wh", admin_of("wh", "B"), 1)
     assert [v.month for v in seen] == ["2026-12", "2026-11"]

@@ -85,13 +85,12 @@ def test_a_warehouse_month_bills_three_members_to_the_cent(store: Store, stores:
     assert dict(november.totals) == {"B": 30000, "C": 40960, "D": 26000}
     assert november.owner_minor == 96960
     explained = {line.member: line.explanation for line in november.lines}
-    assert "7 days = 1 week 60.00; 1 free days; × 5 pallet = 300.00" in explained["B"]
-    assert "25 days = 1 month 200.00; 1 free days; × 2 pallet; +10% on 6 days beyond 20: 9.60 = 409.60" \
-        in explained["C"]
-    assert "2026-11: 11 days 260.00" in explained["D"]
+    assert "7 d = 1×7 d 60.00; 1 free; × 5 = 300.00" in explained["B"]
+    assert "25 d = 1×30 d 200.00; 1 free; × 2; +10% × 6 d > 20 d 9.60 = 409.60" in explained["C"]
+    assert "2026-11: 11 d 260.00" in explained["D"]
 
     result = settlement.settle(stores, "cang", date(2026, 12, 1), "财务", DEC_2)
-    title, reference = "Warehouse 1 (Hangzhou): 2026-11", "warehouse-1/2026-11"
+    title, reference = "#1 Hangzhou 2026-11", "warehouse-1/2026-11"
     assert _warehouse_lines(store, "B", date(2026, 12, 1)) == [("warehouse", -30000, title, reference)]
     assert _warehouse_lines(store, "C", date(2026, 12, 1)) == [("warehouse", -40960, title, reference)]
     assert _warehouse_lines(store, "D", date(2026, 12, 1)) == [("warehouse", -26000, title, reference)]

@@ -49,8 +49,7 @@ def test_a_week_is_cheaper_than_six_days_when_it_costs_less() -> None:
 def test_the_explanation_names_lines_free_days_and_quantity() -> None:
     terms = Terms(DAY_WEEK.lines, free_days=2)
     price = stay_price(10, 3, terms, CostTable(terms.lines))
-    assert explain(price, terms, "pallet") == \
-        "8 days = 1 week 60.00 + 1 day 10.00; 2 free days; × 3 pallet = 210.00"
+    assert explain(price, terms) == "8 d = 1×7 d 60.00 + 1×1 d 10.00; 2 free; × 3 = 210.00"
 
 
 def _brute_force(n: int, lines: list[PriceLine]) -> int:
@@ -124,19 +123,19 @@ def test_month_helpers() -> None:
 def test_a_stay_over_two_months_is_billed_its_total_once() -> None:
     terms = Terms(DAY_WEEK.lines, free_days=2)
     b = _booking(1, 3, date(2026, 11, 25), date(2026, 12, 4))  # 10 days, 8 billable: 210.00
-    november = invoice("2026-11", [b], terms, "pallet", {})
-    december = invoice("2026-12", [b], terms, "pallet", {b.id: november.total_minor})
+    november = invoice("2026-11", [b], terms, {})
+    december = invoice("2026-12", [b], terms, {b.id: november.total_minor})
     assert november.total_minor + december.total_minor == 21000
     assert december.lines[0].correction_minor == 0
-    assert "8 days = 1 week 60.00 + 1 day 10.00" in november.lines[0].explanation
+    assert "8 d = 1×7 d 60.00 + 1×1 d 10.00" in november.lines[0].explanation
 
 
 def test_a_late_change_is_a_correction_next_month() -> None:
     b = _booking(1, 1, date(2026, 11, 20), date(2026, 12, 10))
-    november = invoice("2026-11", [b], DAY_WEEK, "pallet", {})
+    november = invoice("2026-11", [b], DAY_WEEK, {})
     out_early = _booking(1, 1, date(2026, 11, 20), date(2026, 12, 10), status=Status.CHECKED_OUT,
                          checked_in_on=date(2026, 11, 20), checked_out_on=date(2026, 11, 26))
-    december = invoice("2026-12", [out_early], DAY_WEEK, "pallet", {b.id: november.total_minor})
+    december = invoice("2026-12", [out_early], DAY_WEEK, {b.id: november.total_minor})
     line = december.lines[0]
     assert line.month_minor == 0 and line.correction_minor == 6000 - november.total_minor
     assert november.total_minor + december.total_minor == 6000  # 7 days = 1 week
@@ -144,13 +143,13 @@ def test_a_late_change_is_a_correction_next_month() -> None:
 
 def test_a_cancelled_booking_billed_earlier_is_credited() -> None:
     b = _booking(1, 2, date(2026, 11, 1), date(2026, 11, 30), status=Status.CANCELLED)
-    december = invoice("2026-12", [b], DAY_WEEK, "pallet", {b.id: 5000})
+    december = invoice("2026-12", [b], DAY_WEEK, {b.id: 5000})
     assert december.totals == {"M1": -5000}
 
 
 def test_a_members_rate_fits_a_statement_line() -> None:
     bookings = [_booking(i, 1, date(2026, 11, 1), date(2026, 11, 30)) for i in range(1, 40)]
-    inv = invoice("2026-11", bookings, DAY_WEEK, "pallet", {})
+    inv = invoice("2026-11", bookings, DAY_WEEK, {})
     rate = member_rate(by_member(inv.lines)["M1"], "warehouse-1/2026-11")
     assert len(rate) <= 200 and "warehouse-1/2026-11" in rate
 
