@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from alliance.operations.warehouse.accrual import month_bounds
 from alliance.operations.warehouse.model import Booking, Status, Terms
@@ -20,9 +21,9 @@ from alliance.operations.warehouse.pricing import CostTable, explain, money_text
 RATE_LIMIT = 200
 
 
-@dataclass(frozen=True, slots=True)
-class InvoiceLine:
-    """One booking's part of a month's invoice. `amount_minor` = month + correction."""
+class InvoiceLine(NamedTuple):
+    """One booking's part of a month's invoice. `amount_minor` = month + correction. (A named tuple:
+    a month of 100,000 bookings makes as many.)"""
 
     booking: int  # booking number
     member: str
@@ -88,11 +89,12 @@ def invoice(month: str, bookings: Iterable[Booking], terms: Terms,
                 lines.append(InvoiceLine(b.number, b.member, 0, -before, 0,
                                          f"#{b.number} ✕; Δ {money_text(-before, digits)}"))
             continue
-        start, end = b.stay
+        start = b.checked_in_on or b.starts_on  # Booking.stay, written out
+        end = b.checked_out_on or (b.ends_on if b.ends_on > start else start)
         start_o, end_o = start.toordinal(), end.toordinal()
         if start_o > last_o and not before:
             continue
-        key = (end_o - start_o + 1, b.billed_quantity)
+        key = (end_o - start_o + 1, b.quantity if b.actual_quantity is None else b.actual_quantity)
         found = priced.get(key)
         if found is None:
             price = stay_price(key[0], key[1], terms, table)
