@@ -78,6 +78,9 @@ class Action(StrEnum):
     RUN_CAMPAIGNS = "run_campaigns"           # open campaigns and add quotes (the coordinator)
     READ_REFERRALS = "read_referrals"         # lead referrals (members: those they sent or received; leads' names only to the two)
     REFER_LEADS = "refer_leads"               # submit, accept, reject, extend, convert a referral (member admins: their own member's)
+    READ_WAREHOUSE = "read_warehouse"         # shared warehouses, free capacity; bookings (members: their own)
+    BOOK_WAREHOUSE = "book_warehouse"         # book, waitlist, cancel (member admins: for their own member)
+    MANAGE_WAREHOUSE = "manage_warehouse"     # a warehouse, its check-ins and -outs (member admins: as its owner)
 
 
 ALLOWED: dict[Role, frozenset[Action]] = {
@@ -327,3 +330,14 @@ ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.REFER_LEADS}
 MEMBER_SCOPED = MEMBER_SCOPED | {Action.REFER_LEADS}
 ACTION_NAMES[Action.READ_REFERRALS] = Message("read referrals")
 ACTION_NAMES[Action.REFER_LEADS] = Message("refer leads")
+# the shared warehouse (operations.warehouse.service): everyone of the alliance reads the warehouses and
+# their free capacity (a member's accounts only their own member's bookings and invoice lines: the service
+# filters); a member admin books for its own member (another's: 404) and manages the warehouses its member
+# owns (the service checks the owner); the coordinator everything.
+for _role in (Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST):
+    ALLOWED[_role] = ALLOWED[_role] | {Action.READ_WAREHOUSE}
+ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.BOOK_WAREHOUSE, Action.MANAGE_WAREHOUSE}
+MEMBER_SCOPED = MEMBER_SCOPED | {Action.BOOK_WAREHOUSE}
+ACTION_NAMES[Action.READ_WAREHOUSE] = Message("read warehouse")
+ACTION_NAMES[Action.BOOK_WAREHOUSE] = Message("book warehouse")
+ACTION_NAMES[Action.MANAGE_WAREHOUSE] = Message("manage warehouse")

@@ -109,6 +109,9 @@ COMMANDS: dict[str, Entry] = {
     "referral": Entry("alliance.cli.referrals:app",
                       "Lead referral between members: the programme, submit a lead with consent, accept or reject, "
                       "extensions, link orders, commission and the leaderboard."),
+    "warehouse": Entry("alliance.cli.warehouse:warehouse_app",
+                       "The shared warehouse: warehouses and price lines, bookings and the waitlist, check-in and "
+                       "check-out, quotes, monthly billing, idle rate."),
     "ip": Entry("alliance.cli.ip:app",
                 "The IP register: background IP members bring, foreground IP created together, versions."),
     "competition": Entry("alliance.cli.competition:app",

@@ -2,7 +2,7 @@
 exclusivity window, the orders linked to them, and the commission each settlement run booked.
 
 Revision ID: 0046_referrals
-Revises: 0044_purchasing
+Revises: 0045_warehouse
 Create Date: 2026-12-05
 """
 
@@ -15,7 +15,7 @@ from alliance.store import row_security
 from alliance.store.types import ExactDecimal, UtcDateTime
 
 revision = "0046_referrals"
-down_revision = "0044_purchasing"
+down_revision = "0045_warehouse"
 branch_labels = None
 depends_on = None
 
