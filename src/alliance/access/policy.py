@@ -71,6 +71,9 @@ class Action(StrEnum):
     OWN_NOTIFICATIONS = "own_notifications"   # the account's own inbox and notification preferences
     MANAGE_WEBHOOKS = "manage_webhooks"       # webhooks: a coordinator its alliance's, a member admin its member's
     DECLARE_RESOURCES = "declare_resources"   # a member's resources and needs (member admins: their own member's)
+    READ_WAREHOUSE = "read_warehouse"         # shared warehouses, free capacity; bookings (members: their own)
+    BOOK_WAREHOUSE = "book_warehouse"         # book, waitlist, cancel (member admins: for their own member)
+    MANAGE_WAREHOUSE = "manage_warehouse"     # a warehouse, its check-ins and -outs (member admins: as its owner)
 
 
 ALLOWED: dict[Role, frozenset[Action]] = {
@@ -305,3 +308,14 @@ ACTION_NAMES[Action.MANAGE_WEBHOOKS] = Message("manage webhooks")
 ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.DECLARE_RESOURCES}
 MEMBER_SCOPED = MEMBER_SCOPED | {Action.DECLARE_RESOURCES}
 ACTION_NAMES[Action.DECLARE_RESOURCES] = Message("declare resources")
+# the shared warehouse (operations.warehouse.service): everyone of the alliance reads the warehouses and
+# their free capacity (a member's accounts only their own member's bookings and invoice lines: the service
+# filters); a member admin books for its own member (another's: 404) and manages the warehouses its member
+# owns (the service checks the owner); the coordinator everything.
+for _role in (Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST):
+    ALLOWED[_role] = ALLOWED[_role] | {Action.READ_WAREHOUSE}
+ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.BOOK_WAREHOUSE, Action.MANAGE_WAREHOUSE}
+MEMBER_SCOPED = MEMBER_SCOPED | {Action.BOOK_WAREHOUSE}
+ACTION_NAMES[Action.READ_WAREHOUSE] = Message("read warehouse")
+ACTION_NAMES[Action.BOOK_WAREHOUSE] = Message("book warehouse")
+ACTION_NAMES[Action.MANAGE_WAREHOUSE] = Message("manage warehouse")

@@ -1679,3 +1679,95 @@ directory_resources = Table(
     Column("priority", SmallInteger, nullable=False),
     *_declaration_columns(),
 )
+
+
+# -- the shared warehouse (issue 25, operations.warehouse) -------------------------------------------------
+
+warehouses = Table(
+    "warehouses",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),  # 1, 2, … per alliance
+    Column("name", String(200), nullable=False),
+    Column("owner", String(32), nullable=False),  # the member code that receives the billing
+    Column("location", String(200), nullable=False, default=""),
+    Column("capacity", BigInteger, nullable=False),
+    Column("unit", String(8), nullable=False),  # pallet | m3 | m2
+    Column("free_days", Integer, nullable=False, default=0),
+    Column("surcharge_after", Integer, nullable=False, default=0),
+    Column("surcharge_percent", ExactDecimal, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    UniqueConstraint("alliance_id", "number", name="uq_warehouses_alliance_number"),
+)
+
+warehouse_prices = Table(
+    "warehouse_prices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("warehouse_id", Integer, ForeignKey("warehouses.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("period", String(8), nullable=False),  # day | week | month
+    Column("price_minor", BigInteger, nullable=False),  # per unit of capacity and period
+    UniqueConstraint("warehouse_id", "period", name="uq_warehouse_prices_warehouse_period"),
+)
+
+warehouse_bookings = Table(
+    "warehouse_bookings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("warehouse_id", Integer, ForeignKey("warehouses.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),  # 1, 2, … per alliance
+    Column("member", String(32), nullable=False, index=True),
+    Column("quantity", BigInteger, nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),  # inclusive
+    Column("priority", SmallInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("checked_in_on", Date, nullable=True),
+    Column("checked_out_on", Date, nullable=True),
+    Column("actual_quantity", BigInteger, nullable=True),
+    Column("note", Text, nullable=False, default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    UniqueConstraint("alliance_id", "number", name="uq_warehouse_bookings_alliance_number"),
+)
+
+# A billed warehouse month: its lines are kept as billed (closed months are never rewritten; later
+# changes are corrections on a later month's lines).
+warehouse_invoices = Table(
+    "warehouse_invoices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("warehouse_id", Integer, ForeignKey("warehouses.id"), nullable=False, index=True),
+    Column("month", String(7), nullable=False),  # 2026-11
+    Column("reference", String(64), nullable=False),  # warehouse-3/2026-11
+    Column("charge_id", Integer, nullable=True),  # the scheduled charge; None when nothing was owed
+    Column("total_minor", BigInteger, nullable=False),
+    Column("lines_sha256", String(64), nullable=False),
+    Column("billed_at", UtcDateTime, nullable=False),
+    Column("billed_by", String(200), nullable=False),
+    UniqueConstraint("warehouse_id", "month", name="uq_warehouse_invoices_warehouse_month"),
+)
+
+warehouse_invoice_lines = Table(
+    "warehouse_invoice_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("invoice_id", Integer, ForeignKey("warehouse_invoices.id"), nullable=False, index=True),
+    Column("booking_id", Integer, ForeignKey("warehouse_bookings.id"), nullable=False, index=True),
+    Column("member", String(32), nullable=False),
+    Column("month_minor", BigInteger, nullable=False),
+    Column("correction_minor", BigInteger, nullable=False),
+    Column("days_in_month", Integer, nullable=False),
+    Column("explanation", Text, nullable=False),
+)
