@@ -2,15 +2,18 @@
 invoice line's explanation, said in the page's language from the engine's numbers (the engine's own
 `pricing.explain` is the English, neutral-digit text that goes into statement lines).
 
-Pure: every function takes the page's `gettext` and a money formatter."""
+Pure: every function takes the page's `gettext` (and a money formatter where it says amounts)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from alliance.operations.warehouse.model import Period, PriceLine, Status, Terms, Unit
 from alliance.operations.warehouse.pricing import StayPrice
+from alliance.web import charts
 from alliance.web.i18n import N_
 
 Say = Callable[[str], str]
@@ -63,9 +66,19 @@ def stay_words(_: Say, money: MoneyText, price: StayPrice, terms: Terms, unit: s
     return text + _(" = %(total)s") % {"total": money(price.total_minor)}
 
 
-def month_share_words(_: Say, money: MoneyText, days_in_month: int, stay_days: int, amount_minor: int) -> str:
-    """How much of a stay a month bills: "of the stay's 40 days, 12 fall in this month: ¥84.00"."""
-    if days_in_month >= stay_days:
-        return ""
-    return _("of the stay's %(days)d days, %(in_month)d fall in this month (accrued day by day): %(amount)s") % {
-        "days": stay_days, "in_month": days_in_month, "amount": money(amount_minor)}
+def occupancy_option(_: Say, capacity: int, booked: Sequence[int], own: Sequence[int] | None, unit: str,
+                     labels: Sequence[str]) -> dict[str, Any]:
+    """Stacked bars of the space booked on each day (the viewer's own apart when `own` is given) under
+    the capacity, drawn as a dashed line."""
+    series: dict[str, Sequence[Decimal | float | None]] = {}
+    if own is None:
+        series[_("Booked")] = [float(t) for t in booked]
+    else:
+        series[_("Booked by others")] = [float(max(0, t - o)) for t, o in zip(booked, own, strict=True)]
+        series[_("Your bookings")] = [float(o) for o in own]
+    option = charts.bars(list(labels), series, stack=True, unit=unit)
+    option["series"].append({"type": "line", "name": _("Capacity"), "step": "middle", "showSymbol": False,
+                             "data": [capacity] * len(labels), "lineStyle": {"type": "dashed"}})
+    option["legend"] = {"top": 0}
+    option["xAxis"]["axisLabel"] = {"interval": "auto"}
+    return option
