@@ -101,6 +101,9 @@ COMMANDS: dict[str, Entry] = {
                    "candidate to the pipeline."),
     "heatmap": Entry("alliance.cli.matching:heatmap",
                      "The complementarity heat map of the alliance's members, clustered (similar profiles together)."),
+    "warehouse": Entry("alliance.cli.warehouse:warehouse_app",
+                       "The shared warehouse: warehouses and price lines, bookings and the waitlist, check-in and "
+                       "check-out, quotes, monthly billing, idle rate."),
     "ip": Entry("alliance.cli.ip:app",
                 "The IP register: background IP members bring, foreground IP created together, versions."),
     "competition": Entry("alliance.cli.competition:app",

@@ -103,6 +103,13 @@ FUND_RELEASE_BOOKED = "fund.release_booked"
 # settlement run that closes the next day.
 CHARGE_SCHEDULED = "operations.charge_scheduled"
 CHARGE_BOOKED = "operations.charge_booked"
+# The shared warehouse (operations.warehouse): a warehouse saved (its number, name, owner, capacity,
+# unit, and the SHA-256 of its terms), a booking's state (its number, warehouse, status and the SHA-256
+# of its member, quantities and days: never in the clear, the ledger is read by every member), and a
+# month billed (its reference, the charge scheduled, and the SHA-256 of its invoice lines).
+WAREHOUSE_SAVED = "warehouse.saved"
+WAREHOUSE_BOOKING = "warehouse.booking"
+WAREHOUSE_MONTH_BILLED = "warehouse.month_billed"
 # Competition-law screening (alliance.competition): a screening saved (its number, occasion, the sets
 # applied, whether it needs a justification, and the SHA-256 of its inputs as entered and of its
 # result), the coordinator's justification of one (the SHA-256 of its text), and the threshold sets

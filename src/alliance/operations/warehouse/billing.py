@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from alliance.operations.warehouse.accrual import Accrual, month_bounds
 from alliance.operations.warehouse.model import Booking, Status, Terms
-from alliance.operations.warehouse.pricing import CostTable, explain, money_text, stay_price
+from alliance.operations.warehouse.pricing import CostTable, StayPrice, explain, money_text, stay_price
 
 RATE_LIMIT = 200
 
@@ -54,6 +54,7 @@ def invoice(month: str, bookings: Iterable[Booking], terms: Terms, unit: str,
     first, last = month_bounds(month)
     table = table or CostTable(terms.lines)
     lines: list[InvoiceLine] = []
+    priced: dict[tuple[int, int], tuple[StayPrice, str]] = {}  # (days, quantity) -> price and words
     for b in bookings:
         before = billed_before.get(b.id, 0)
         if b.status in (Status.CANCELLED, Status.WAITLISTED):
@@ -65,7 +66,12 @@ def invoice(month: str, bookings: Iterable[Booking], terms: Terms, unit: str,
         start, end = b.stay
         if start > last and not before:
             continue
-        price = stay_price((end - start).days + 1, b.billed_quantity, terms, table)
+        key = ((end - start).days + 1, b.billed_quantity)
+        found = priced.get(key)
+        if found is None:
+            price = stay_price(key[0], key[1], terms, table)
+            found = priced[key] = (price, explain(price, terms, unit, digits))
+        price, words = found
         accrual = Accrual(start, price)
         lo, hi = max(start, first), min(end, last)
         in_month = accrual.between(lo, hi) if lo <= hi else 0
@@ -75,7 +81,7 @@ def invoice(month: str, bookings: Iterable[Booking], terms: Terms, unit: str,
             continue
         days = max(0, (hi - lo).days + 1)
         text = (f"Booking {b.number} {start.isoformat()}–{end.isoformat()} ({price.days} days): "
-                f"{explain(price, terms, unit, digits)}; {month}: {days} days {money_text(in_month, digits)}")
+                f"{words}; {month}: {days} days {money_text(in_month, digits)}")
         if correction:
             text += f"; correction of earlier months {money_text(correction, digits)}"
         lines.append(InvoiceLine(b.number, b.member, in_month, correction, days, text))
@@ -85,10 +91,16 @@ def invoice(month: str, bookings: Iterable[Booking], terms: Terms, unit: str,
     return Invoice(month, tuple(lines), totals)
 
 
-def member_rate(lines: Sequence[InvoiceLine], member: str, reference: str) -> str:
-    """The words on a member's statement line (<= 200 characters): the one booking's explanation, or
-    the bookings' numbers and the invoice to read."""
-    mine = [line for line in lines if line.member == member]
+def by_member(lines: Iterable[InvoiceLine]) -> dict[str, list[InvoiceLine]]:
+    found: dict[str, list[InvoiceLine]] = {}
+    for line in lines:
+        found.setdefault(line.member, []).append(line)
+    return found
+
+
+def member_rate(mine: Sequence[InvoiceLine], reference: str) -> str:
+    """The words on a member's statement line (<= 200 characters) for its lines `mine`: the one
+    booking's explanation, or the bookings' numbers and the invoice to read."""
     if len(mine) == 1 and len(mine[0].explanation) <= RATE_LIMIT:
         return mine[0].explanation
     numbers = ", ".join(str(line.booking) for line in mine)

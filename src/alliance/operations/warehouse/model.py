@@ -6,11 +6,12 @@ is stored when anything is wrong.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import IntEnum, StrEnum
+from typing import Any
 
 from alliance.core.errors import Conflict, InvalidInput, NotFound, Problem
 from alliance.core.messages import Message
@@ -301,3 +302,69 @@ def check_booking(quantity: int, starts_on: date, ends_on: date, priority: int, 
     if type(priority) is not int or not Priority.HIGH <= priority <= Priority.LOW:
         problems.append(Problem(where, "priority", Message("from 1 (high) to 5 (low)")))
     return problems
+
+
+# -- parsing what a form, the API or the command line sends -----------------------------------------
+
+PRICE_FIELDS = {Period.DAY: "price_day", Period.WEEK: "price_week", Period.MONTH: "price_month"}
+
+
+def _whole(raw: Mapping[str, Any], field: str, default: int | None, problems: list[Problem]) -> int:
+    value = raw.get(field)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if default is None:
+            problems.append(Problem("warehouse", field, Message("required")))
+            return 0
+        return default
+    try:
+        if isinstance(value, bool) or (isinstance(value, float)):
+            raise ValueError
+        return int(str(value).strip())
+    except ValueError:
+        problems.append(Problem("warehouse", field, Message("{value!r} is not a whole number", value=value)))
+        return 0
+
+
+def parse_draft(raw: Mapping[str, Any], currency: str) -> WarehouseDraft:
+    """A warehouse draft from text fields (a form, JSON, CLI options): name, owner, location, capacity,
+    unit, price_day / price_week / price_month (amounts such as "10.00", blank for none), free_days,
+    surcharge_after, surcharge_percent, active. Every problem at once: WarehouseInvalid; the draft's
+    own checks (`check_warehouse`) come after, in the service."""
+    from alliance.core.money import Money, MoneyError
+
+    problems: list[Problem] = []
+    unit_text = str(raw.get("unit") or "").strip()
+    try:
+        unit = Unit(unit_text)
+    except ValueError:
+        problems.append(Problem("warehouse", "unit", Message("{unit!r} is not a unit: pallet, m3 or m2",
+                                                             unit=unit_text)))
+        unit = Unit.PALLET
+    lines = []
+    for period, field in PRICE_FIELDS.items():
+        text = raw.get(field)
+        if text is None or not str(text).strip():
+            continue
+        try:
+            lines.append(PriceLine(period, Money.parse(str(text), currency).minor))
+        except MoneyError as exc:
+            problems.append(Problem("warehouse", field, exc.message))
+    pct_text = str(raw.get("surcharge_percent") or "0").strip()
+    try:
+        pct = Decimal(pct_text)
+        if not pct.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        problems.append(Problem("warehouse", "surcharge_percent", Message("{value!r} is not a number",
+                                                                          value=pct_text)))
+        pct = Decimal(0)
+    draft = WarehouseDraft(
+        name=str(raw.get("name") or ""), owner=str(raw.get("owner") or "").strip(),
+        location=str(raw.get("location") or ""), capacity=_whole(raw, "capacity", None, problems), unit=unit,
+        terms=Terms(tuple(lines), _whole(raw, "free_days", 0, problems), _whole(raw, "surcharge_after", 0, problems),
+                    pct),
+        active=raw.get("active", True) not in (False, "false", "0", "off", "no"))
+    if problems:
+        raise WarehouseInvalid(Message("the warehouse has {count} problem(s); nothing was stored",
+                                       count=len(problems)), problems)
+    return draft

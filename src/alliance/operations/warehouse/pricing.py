@@ -43,6 +43,7 @@ class CostTable:
         self._lines = sorted(lines, key=lambda l: -l.days)
         self._cost: list[int] = [0]
         self._pick: list[int] = [-1]  # index into _lines of the last line added, -1 for none
+        self._combinations: dict[int, Combination] = {}
 
     def _grow(self, n: int) -> None:
         cost, pick, lines = self._cost, self._pick, self._lines
@@ -69,6 +70,12 @@ class CostTable:
         return self._cost[: upto + 1]
 
     def combination(self, n: int) -> Combination:
+        found = self._combinations.get(n)
+        if found is None:
+            found = self._combinations[n] = self._combination(n)
+        return found
+
+    def _combination(self, n: int) -> Combination:
         self.cost(n)
         counts: dict[Period, int] = {}
         k = n
