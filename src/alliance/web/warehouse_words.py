@@ -28,7 +28,7 @@ PERIOD_LINES = {Period.DAY: N_("%(price)s per unit per day"), Period.WEEK: N_("%
                 Period.MONTH: N_("%(price)s per unit per month (30 days)")}
 PERIOD_COUNTS = {Period.DAY: N_("%(n)d × day at %(price)s"), Period.WEEK: N_("%(n)d × week at %(price)s"),
                  Period.MONTH: N_("%(n)d × month at %(price)s")}
-STATUS_LABELS = {Status.BOOKED: N_("Booked"), Status.WAITLISTED: N_("On the waitlist"),
+STATUS_LABELS = {Status.BOOKED: N_("Booked, not checked in yet"), Status.WAITLISTED: N_("On the waitlist"),
                  Status.CHECKED_IN: N_("Checked in"), Status.CHECKED_OUT: N_("Checked out"),
                  Status.CANCELLED: N_("Cancelled")}
 PRIORITY_TEXT = N_("%(n)d (1 is the most urgent)")
@@ -72,12 +72,12 @@ def occupancy_option(_: Say, capacity: int, booked: Sequence[int], own: Sequence
     the capacity, drawn as a dashed line."""
     series: dict[str, Sequence[Decimal | float | None]] = {}
     if own is None:
-        series[_("Booked")] = [float(t) for t in booked]
+        series[_("Booked space")] = [float(t) for t in booked]
     else:
         series[_("Booked by others")] = [float(max(0, t - o)) for t, o in zip(booked, own, strict=True)]
         series[_("Your bookings")] = [float(o) for o in own]
     option = charts.bars(list(labels), series, stack=True, unit=unit)
-    option["series"].append({"type": "line", "name": _("Capacity"), "step": "middle", "showSymbol": False,
+    option["series"].append({"type": "line", "name": _("Total space"), "step": "middle", "showSymbol": False,
                              "data": [capacity] * len(labels), "lineStyle": {"type": "dashed"}})
     option["legend"] = {"top": 0}
     option["xAxis"]["axisLabel"] = {"interval": "auto"}
