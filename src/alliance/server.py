@@ -27,6 +27,7 @@ from alliance.api.routers import proposals as proposals_api
 from alliance.api.routers import notifications as notifications_api
 from alliance.api.routers import kpis as kpis_api
 from alliance.api.routers import matching as matching_api
+from alliance.api.routers import warehouse as warehouse_api
 from alliance.api.routers import resources as resources_api
 from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
@@ -180,6 +181,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(kpis_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(resources_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(matching_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(warehouse_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(ratings_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(pages.router)
     app.include_router(alliance_pages.router)

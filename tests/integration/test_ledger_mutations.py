@@ -752,6 +752,70 @@ def test_every_mutation_of_a_milestone_is_caught_and_named(milestoned: Recorded,
     assert expected in str(report.first_mismatch), (name, str(report.first_mismatch))
 
 
+def _warehouse_tables() -> tuple[object, ...]:
+    from alliance.store.tables import (warehouse_bookings, warehouse_invoice_lines, warehouse_invoices,
+                                       warehouse_prices, warehouses)
+
+    return warehouses, warehouse_prices, warehouse_bookings, warehouse_invoices, warehouse_invoice_lines
+
+
+def _forge_warehouse_month(c: Connection, aid: int) -> None:
+    _, _, _, invoices, _ = _warehouse_tables()
+    row = c.execute(select(invoices).where(invoices.c.alliance_id == aid)).first()
+    c.execute(insert(invoices).values(alliance_id=aid, warehouse_id=row.warehouse_id, month="2026-10",  # type: ignore[union-attr]
+                                      reference="warehouse-1/2026-10", charge_id=None, total_minor=0,
+                                      lines_sha256="0" * 64, billed_at=datetime(2026, 11, 2, tzinfo=UTC),
+                                      billed_by="x"))
+
+
+WAREHOUSE_CATALOGUE: list[tuple[str, Mutation, str]] = [
+    ("warehouse: its capacity edited", lambda c, aid: c.execute(update(_warehouse_tables()[0]).where(
+        _warehouse_tables()[0].c.alliance_id == aid).values(capacity=99)),  # type: ignore[attr-defined]
+     "warehouse 1 differs from what was recorded: capacity"),
+    ("warehouse: a price line edited", lambda c, aid: c.execute(update(_warehouse_tables()[1]).where(
+        _warehouse_tables()[1].c.alliance_id == aid).values(price_minor=1)),  # type: ignore[attr-defined]
+     "warehouse 1 differs from what was recorded: terms_sha256"),
+    ("warehouse booking: its quantity edited", lambda c, aid: c.execute(update(_warehouse_tables()[2]).where(
+        _warehouse_tables()[2].c.alliance_id == aid).values(quantity=1)),  # type: ignore[attr-defined]
+     "warehouse booking 1 differs from what was recorded: sha256"),
+    ("warehouse booking: cancelled behind the ledger's back", lambda c, aid: c.execute(
+        update(_warehouse_tables()[2]).where(_warehouse_tables()[2].c.alliance_id == aid)  # type: ignore[attr-defined]
+        .values(status="cancelled")),
+     "warehouse booking 1 differs from what was recorded: status"),
+    ("warehouse month: an invoice line's amount edited", lambda c, aid: c.execute(update(_warehouse_tables()[4]).where(
+        _warehouse_tables()[4].c.alliance_id == aid).values(month_minor=1)),  # type: ignore[attr-defined]
+     "warehouse 1, month 2026-11 differs from what was recorded: lines_sha256"),
+    ("warehouse month forged", _forge_warehouse_month, "is stored but no ledger entry records it"),
+]
+
+
+@pytest.fixture
+def warehoused(store: Store, clock: FrozenClock) -> Recorded:
+    """Alliance `nb`: M0001's warehouse 1, M0002's booking 1 of November, November billed."""
+    from alliance.operations.warehouse import service as warehouse
+
+    make_alliance(store, clock, code="nb")
+    for n in (1, 2):
+        registry.add_member(store, "nb", member_values(n), clock)
+    warehouse.save_warehouse(store, "nb", COORDINATOR, {"name": "北仑", "owner": "M0001", "capacity": "20",
+                                                        "unit": "pallet", "price_day": "8.00"}, clock)
+    warehouse.book(store, "nb", admin_of("nb", "M0002"), 1, "M0002", 3, date(2026, 11, 23), date(2026, 11, 28), clock)
+    warehouse.bill_month(store, "nb", COORDINATOR, "2026-11", FrozenClock(datetime(2026, 12, 2, 2, tzinfo=UTC)))
+    assert ledger.verify_store(store, "nb").ok
+    with store.unit_of_work() as uow:
+        return Recorded(store, uow.alliances.require("nb").id)
+
+
+@pytest.mark.parametrize(("name", "mutate", "expected"), WAREHOUSE_CATALOGUE, ids=[c[0] for c in WAREHOUSE_CATALOGUE])
+def test_every_mutation_of_the_shared_warehouse_is_caught_and_named(warehoused: Recorded, name: str,
+                                                                    mutate: Mutation, expected: str) -> None:
+    with warehoused.store.engine.begin() as c:
+        mutate(c, warehoused.aid)
+    report = ledger.verify_store(warehoused.store, "nb")
+    assert not report.ok, name
+    assert expected in str(report.first_mismatch), (name, str(report.first_mismatch))
+
+
 def _erased_alias() -> str:
     from alliance.exits.erasure import pseudonym
 
@@ -818,7 +882,7 @@ def test_the_catalogue_covers_every_ledger_table_and_recorded_kind() -> None:
     from alliance.ledger.coverage import KINDS
 
     touched = " ".join(name for name, _, _ in [*CATALOGUE, *CORRECTION_CATALOGUE, *MILESTONE_CATALOGUE,
-                                               *ERASURE_CATALOGUE])
+                                               *ERASURE_CATALOGUE, *WAREHOUSE_CATALOGUE])
     for word in ("entry", "subtree", "head", "checkpoint", "key"):
         assert word in touched
     for kind in KINDS:

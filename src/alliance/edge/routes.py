@@ -455,6 +455,25 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("GET", "/alliances/{code}/matching/partners"): Action.READ_DIRECTORY,
     ("POST", "/alliances/{code}/matching/partners/pipeline"): Action.MANAGE_ALLIANCE,
     ("GET", "/alliances/{code}/matching/coalition"): Action.READ_DIRECTORY,
+    # -- the shared warehouse (operations.warehouse.service decides again: a member's key sees its own
+    # member's bookings and invoice lines, books for its own member, manages the warehouses it owns).
+    ("GET", "/api/v1/alliances/{code}/warehouses"): Action.READ_WAREHOUSE,
+    ("POST", "/api/v1/alliances/{code}/warehouses"): Action.MANAGE_WAREHOUSE,
+    ("GET", "/api/v1/alliances/{code}/warehouses/{number}"): Action.READ_WAREHOUSE,
+    ("PUT", "/api/v1/alliances/{code}/warehouses/{number}"): Action.MANAGE_WAREHOUSE,
+    ("GET", "/api/v1/alliances/{code}/warehouses/{number}/availability"): Action.READ_WAREHOUSE,
+    ("GET", "/api/v1/alliances/{code}/warehouses/{number}/quote"): Action.READ_WAREHOUSE,
+    ("GET", "/api/v1/alliances/{code}/warehouses/{number}/idle"): Action.READ_WAREHOUSE,
+    ("GET", "/api/v1/alliances/{code}/warehouses/{number}/suggestions"): Action.READ_WAREHOUSE,
+    ("GET", "/api/v1/alliances/{code}/warehouses/{number}/waitlist"): Action.READ_WAREHOUSE,
+    ("POST", "/api/v1/alliances/{code}/warehouses/{number}/bookings"): Action.BOOK_WAREHOUSE,
+    ("GET", "/api/v1/alliances/{code}/warehouse-bookings"): Action.READ_WAREHOUSE,
+    ("GET", "/api/v1/alliances/{code}/warehouse-bookings/{booking}"): Action.READ_WAREHOUSE,
+    ("POST", "/api/v1/alliances/{code}/warehouse-bookings/{booking}/cancel"): Action.BOOK_WAREHOUSE,
+    ("POST", "/api/v1/alliances/{code}/warehouse-bookings/{booking}/check-in"): Action.MANAGE_WAREHOUSE,
+    ("POST", "/api/v1/alliances/{code}/warehouse-bookings/{booking}/check-out"): Action.MANAGE_WAREHOUSE,
+    ("GET", "/api/v1/alliances/{code}/warehouse-invoices"): Action.READ_WAREHOUSE,
+    ("POST", "/api/v1/alliances/{code}/warehouse-invoices"): Action.MANAGE_ALLIANCE,
     # -- the shared warehouse in the browser (operations.warehouse.service decides again: a member's
     # accounts see their own member's bookings and invoice lines only; a member admin books for its own
     # member and manages the warehouses its member owns; the coordinator bills a month).

@@ -66,6 +66,11 @@ class Rows:
     exits: Mapping[str, list[Mapping[str, Any]]] = field(default_factory=dict)
     fund_releases: list[Mapping[str, Any]] = field(default_factory=list)  # id, fund, agreement, cause, parts, ...
     charges: list[Mapping[str, Any]] = field(default_factory=list)  # id, source, reference, title, lines, ...
+    # the shared warehouse (store.recorded_rows): warehouses as their entries say them, bookings with
+    # their digest, billed months with their lines' digest
+    warehouses: list[Mapping[str, Any]] = field(default_factory=list)
+    warehouse_bookings: list[Mapping[str, Any]] = field(default_factory=list)
+    warehouse_months: list[Mapping[str, Any]] = field(default_factory=list)
     # Competition-law screenings: number, occasion, subject, sets, inputs, result, ..., justification
     competition_screenings: list[Mapping[str, Any]] = field(default_factory=list)
     competition_set_choices: list[Mapping[str, Any]] = field(default_factory=list)  # sets, chosen_by, in order
@@ -583,6 +588,70 @@ class ChargeKind(RecordedKind):
         return Message("charge {charge}", charge=key[0])
 
 
+class WarehouseKind(RecordedKind):
+    """A shared warehouse (operations.warehouse) as last saved: name, owner, location, capacity, unit,
+    whether it takes bookings, and the digest of its terms (price lines, free days, surcharge)."""
+
+    name = "warehouse"
+    events = (events.WAREHOUSE_SAVED,)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("warehouse")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        return {k: v for k, v in payload.items() if k != "warehouse"}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(r["warehouse"]),): {k: v for k, v in r.items() if k != "warehouse"} for r in rows.warehouses}
+
+    def describe(self, key: Key) -> Message:
+        return Message("warehouse {number}", number=key[0])
+
+
+class WarehouseBookingKind(RecordedKind):
+    """A warehouse booking's last state: its warehouse, status and the digest of its member, quantities
+    and days (the ledger is read by every member; a booking only by its member, the owner, the coordinator)."""
+
+    name = "warehouse booking"
+    events = (events.WAREHOUSE_BOOKING,)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("booking")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        return {"warehouse": payload.get("warehouse"), "status": payload.get("status"), "sha256": payload.get("sha256")}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(r["booking"]),): {"warehouse": r["warehouse"], "status": r["status"], "sha256": r["sha256"]}
+                for r in rows.warehouse_bookings}
+
+    def describe(self, key: Key) -> Message:
+        return Message("warehouse booking {number}", number=key[0])
+
+
+class WarehouseMonthKind(RecordedKind):
+    """A billed warehouse month: its reference, the charge it scheduled, and the digest of its invoice
+    lines as billed (closed months are never rewritten: a change is a correction next month)."""
+
+    name = "warehouse month"
+    events = (events.WAREHOUSE_MONTH_BILLED,)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("warehouse")), str(payload.get("month")))
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        return {"reference": payload.get("reference"), "charge": payload.get("charge"), "lines": payload.get("lines"),
+                "lines_sha256": payload.get("lines_sha256")}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(r["warehouse"]), str(r["month"])): {"reference": r["reference"], "charge": r["charge"],
+                                                         "lines": r["lines"], "lines_sha256": r["lines_sha256"]}
+                for r in rows.warehouse_months}
+
+    def describe(self, key: Key) -> Message:
+        return Message("warehouse {number}, month {month}", number=key[0], month=key[1])
+
+
 class MinutesSignOffKind(RecordedKind):
     """A member's sign-off of a meeting's minutes: the meeting, the member, the SHA-256 of the minutes
     document it signed, the account and the time. The minutes may change after it (the pages then say
@@ -990,7 +1059,8 @@ KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersio
                                    MinutesSignOffKind(), KpiCatalogueKind(), StarRatingKind(), MilestoneKind(),
                                    ExchangeRateImportKind(), IpVersionKind(), PayoutKind(),
                                    PayoutCurrencyKind(), ExitCaseKind(), ExitStepKind(), ExitItemKind(),
-                                   ExitAcknowledgementKind(), FundReleaseKind(), ChargeKind(), CompetitionScreeningKind(),
+                                   ExitAcknowledgementKind(), FundReleaseKind(), ChargeKind(), WarehouseKind(),
+                                   WarehouseBookingKind(), WarehouseMonthKind(), CompetitionScreeningKind(),
                                    CompetitionSetChoiceKind(), ErasureKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 

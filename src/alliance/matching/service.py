@@ -237,9 +237,10 @@ class Beside:
     uses: tuple[Any, ...] = ()
 
 
-# Sources of "resources actually used", each `(uow, alliance_id, member_code) -> Sequence[...]`. None
-# exists yet: the shared warehouse's bookings and shared campaigns (operations/) are to come.
-USES: tuple[Any, ...] = ()
+# Sources of "resources actually used", each `(uow, alliance_id, member_code) -> Sequence[...]`: the
+# shared warehouse's bookings (operations.warehouse.service.uses_of, imported when asked: matching does
+# not depend on operations at import time); shared campaigns may add theirs.
+USES: tuple[Any, ...] = ("alliance.operations.warehouse.service:uses_of",)
 
 
 def beside(store: Store, alliance_code: str, principal: Principal, member: str) -> Beside:
@@ -252,11 +253,21 @@ def beside(store: Store, alliance_code: str, principal: Principal, member: str) 
         alliance = uow.alliances.require(alliance_code)
         if uow.members.get(alliance.id, alliance.code, alliance.currency, member) is None:
             raise HolderNotFound(member)
-        uses = tuple(u for source in USES for u in source(uow, alliance.id, member))
+        uses = tuple(u for source in USES for u in _source(source)(uow, alliance.id, member))
         return Beside(tuple(loader.pledges(uow, alliance.id, member)), uses)
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------------
+
+def _source(source: Any) -> Any:
+    """A USES source: a callable, or "module:function" imported on first use."""
+    if isinstance(source, str):
+        from importlib import import_module
+
+        module, _, name = source.partition(":")
+        return getattr(import_module(module), name)
+    return source
+
 
 def _writable(uow: UnitOfWork, alliance_code: str) -> Alliance:
     """The alliance, if its lifecycle allows partner search (not while winding down or after)."""

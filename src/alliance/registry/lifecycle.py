@@ -159,6 +159,11 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     # A charge of a shared operation (operations.charges) is money already decided: booked while days are settled.
     events.CHARGE_SCHEDULED: W.SETTLEMENT,
     events.CHARGE_BOOKED: W.SETTLEMENT,
+    # The shared warehouse: warehouses and bookings are shared operations; billing a month finishes what was
+    # used (settlement, as charges are), so it goes on while an alliance winds down.
+    events.WAREHOUSE_SAVED: W.OPERATIONS,
+    events.WAREHOUSE_BOOKING: W.OPERATIONS,
+    events.WAREHOUSE_MONTH_BILLED: W.SETTLEMENT,
     # Competition-law screening is screening (forming or active): before forming, before a company joins.
     events.COMPETITION_SCREENED: W.SCREENING,
     events.COMPETITION_JUSTIFIED: W.SCREENING,

@@ -100,9 +100,31 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                 exits=_exit_rows(c, alliance_id),
                 fund_releases=_fund_release_rows(c, alliance_id),
                 charges=_charge_rows(c, alliance_id),
+                **_warehouse_rows(c, alliance_id),
                 competition_screenings=_competition_rows(c, alliance_id),
                 competition_set_choices=_competition_set_rows(c, alliance_id),
                 erasures=_erasure_rows(c, alliance_id))
+
+
+def _warehouse_rows(c: Connection, alliance_id: int) -> dict[str, list[dict[str, Any]]]:
+    """The shared warehouse's stored side, each with its digests recomputed from the rows."""
+    from alliance.operations.warehouse.digests import booking_fields, invoice_digest, warehouse_fields
+    from alliance.store.tables import alliances
+    from alliance.store.warehouse_repository import WarehouseRepository
+
+    repo = WarehouseRepository(c)
+    houses = repo.warehouses(alliance_id)
+    numbers = {w.id: w.number for w in houses}
+    invoices = repo.invoices(alliance_id)
+    lines = repo.invoice_lines(alliance_id, [r.id for r in invoices])
+    currency = c.execute(select(alliances.c.currency).where(alliances.c.id == alliance_id)).scalar_one()
+    return {
+        "warehouses": [warehouse_fields(w) for w in houses],
+        "warehouse_bookings": [booking_fields(numbers[b.warehouse_id], b) for b in repo.bookings(alliance_id)],
+        "warehouse_months": [{"warehouse": numbers[r.warehouse_id], "month": r.month, "reference": r.reference,
+                              "charge": r.charge_id, "lines": len(lines[r.id]),
+                              "lines_sha256": invoice_digest([line for _, line in lines[r.id]], currency)}
+                             for r in invoices]}
 
 
 def _competition_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:

@@ -58,6 +58,17 @@ EXPLANATIONS = {
     "declaration_not_found": N_("That holder has no such resource or need."),
     "directory_entry_invalid": N_("The directory entry was not valid; nothing was stored."),
     "directory_entry_exists": N_("An outside company with this code is already in the directory."),
+    "warehouse_invalid": N_("The warehouse was not valid; nothing was stored."),
+    "warehouse_booking_invalid": N_("The booking was not valid; nothing was stored."),
+    "warehouse_not_found": N_("There is no such warehouse in this alliance."),
+    "warehouse_booking_not_found": N_("There is no such booking, or it is not yours to see."),
+    "warehouse_over_capacity": N_("The warehouse is full on the day named: choose other days, join the waitlist or "
+                                  "use another member's storage space."),
+    "warehouse_booking_state": N_("The booking's state does not allow this (e.g. a checked-in booking is not "
+                                  "cancelled, it is checked out)."),
+    "warehouse_month_billed": N_("This warehouse month is already billed; later changes are billed as corrections "
+                                 "in the next month."),
+    "warehouse_month_not_over": N_("A month is billed after its last day."),
     "view_not_found": N_("This view is not shared (any more)."),
     "day_closed": N_("This business day is already settled and closed; a closed day is never settled again."),
     "day_out_of_order": N_("Business days are settled in order: settle the day named below first."),

@@ -17,8 +17,6 @@ every Problem); it records its ledger event in the same transaction.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,7 +34,8 @@ from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.operations.warehouse import capacity as cap
 from alliance.operations.warehouse.accrual import month_bounds, previous_month
-from alliance.operations.warehouse.billing import Invoice, InvoiceLine, by_member, invoice, member_rate
+from alliance.operations.warehouse.billing import Invoice, by_member, invoice, member_rate
+from alliance.operations.warehouse.digests import booking_fields, invoice_digest, warehouse_fields
 from alliance.operations.warehouse.idle import idle_rate, weeks as week_spans
 from alliance.operations.warehouse.model import (
     Booking, BookingInvalid, BookingNotFound, BookingStateConflict, MonthAlreadyBilled, MonthNotOver, OverCapacity,
@@ -251,7 +250,7 @@ def create_warehouse(store: Store, alliance_code: str, principal: Principal, dra
                                            count=len(problems)), problems)
         repo = WarehouseRepository(uow.connection)
         now = clock.now()
-        number = repo.add_warehouse(alliance.id, draft, now, principal.name)
+        number = repo.add_warehouse(alliance.id, draft, now, principal.subject)
         w = _warehouse(repo, alliance, number)
         _record_warehouse(uow, alliance, w, principal, clock)
         view = _warehouse_view(repo, alliance, w, principal, local_today(clock, alliance.timezone))
@@ -299,7 +298,7 @@ def update_warehouse(store: Store, alliance_code: str, principal: Principal, num
                 for i, u in enumerate(used):
                     if u > draft.capacity:
                         raise OverCapacity(w.number, today + timedelta(days=i), draft.capacity - u, u - draft.capacity)
-        repo.update_warehouse(alliance.id, w.id, draft, clock.now(), principal.name)
+        repo.update_warehouse(alliance.id, w.id, draft, clock.now(), principal.subject)
         w = _warehouse(repo, alliance, number)
         _record_warehouse(uow, alliance, w, principal, clock)
         view = _warehouse_view(repo, alliance, w, principal, today)
@@ -345,7 +344,7 @@ def book(store: Store, alliance_code: str, principal: Principal, number: int, me
                 raise OverCapacity(w.number, short.day, short.free, quantity, found)
         status = Status.BOOKED if short is None else Status.WAITLISTED
         booking_number = repo.add_booking(alliance.id, w.id, member, quantity, starts_on, ends_on, priority, status,
-                                          note.strip(), clock.now(), principal.name)
+                                          note.strip(), clock.now(), principal.subject)
         b = _require_booking(repo, alliance, booking_number)
         _record_booking(uow, alliance, w, b, principal, clock)
         outcome = BookingOutcome(_view_of(repo, alliance, w, b), (), None if short is None else short.day, found)
@@ -371,7 +370,7 @@ def cancel(store: Store, alliance_code: str, principal: Principal, booking_numbe
         if b.status not in (Status.BOOKED, Status.WAITLISTED):
             raise BookingStateConflict(Message("booking {number} is {status}: only a booked or waitlisted booking "
                                                "is cancelled", number=b.number, status=b.status.value))
-        repo.update_booking(alliance.id, b.id, clock.now(), principal.name, status=Status.CANCELLED)
+        repo.update_booking(alliance.id, b.id, clock.now(), principal.subject, status=Status.CANCELLED)
         b = _require_booking(repo, alliance, b.number)
         _record_booking(uow, alliance, w, b, principal, clock)
         promoted = _promote(uow, repo, alliance, w, principal, clock)
@@ -412,7 +411,7 @@ def check_in(store: Store, alliance_code: str, principal: Principal, booking_num
         short = cap.first_shortfall(held, w.capacity, actual, on, end, skip=b.id)
         if short is not None and (actual > b.quantity or on < b.starts_on):
             raise OverCapacity(w.number, short.day, short.free, actual)
-        repo.update_booking(alliance.id, b.id, clock.now(), principal.name, status=Status.CHECKED_IN,
+        repo.update_booking(alliance.id, b.id, clock.now(), principal.subject, status=Status.CHECKED_IN,
                             checked_in_on=on, actual_quantity=actual)
         b = _require_booking(repo, alliance, b.number)
         _record_booking(uow, alliance, w, b, principal, clock)
@@ -445,7 +444,7 @@ def check_out(store: Store, alliance_code: str, principal: Principal, booking_nu
         if problems:
             raise BookingInvalid(Message("the check-out has {count} problem(s); nothing was stored",
                                          count=len(problems)), problems)
-        repo.update_booking(alliance.id, b.id, clock.now(), principal.name, status=Status.CHECKED_OUT,
+        repo.update_booking(alliance.id, b.id, clock.now(), principal.subject, status=Status.CHECKED_OUT,
                             checked_out_on=on)
         b = _require_booking(repo, alliance, b.number)
         _record_booking(uow, alliance, w, b, principal, clock)
@@ -477,7 +476,7 @@ def bill_month(store: Store, alliance_code: str, principal: Principal, month: st
                 if number is not None:
                     raise MonthAlreadyBilled(w.number, month)
                 continue
-            if _bill(uow, repo, alliance, w, month, principal.name, clock) is not None:
+            if _bill(uow, repo, alliance, w, month, principal.subject, clock) is not None:
                 billed.append(w.id)
         views = [v for v in _invoice_views(repo, alliance, principal, None, month)
                  if v.warehouse in {w.number for w in houses if w.id in billed}]
@@ -531,15 +530,6 @@ def reference_of(w: Warehouse, month: str) -> str:
 def title_of(w: Warehouse, month: str) -> str:
     name = w.name if len(w.name) <= 150 else w.name[:149] + "…"
     return f"Warehouse {w.number} ({name}): {month}"
-
-
-def invoice_digest(lines: Sequence[InvoiceLine], currency: str) -> str:
-    """SHA-256 of a billed month's lines, as the ledger records them (amounts never in the clear)."""
-    data = [{"booking": line.booking, "member": line.member, "month": line.month_minor,
-             "correction": line.correction_minor, "days": line.days_in_month, "explanation": line.explanation,
-             "currency": currency} for line in lines]
-    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True,
-                                     separators=(",", ":")).encode()).hexdigest()
 
 
 def charge_lines(inv: Invoice, owner: str, reference: str) -> list[Any]:
@@ -679,7 +669,7 @@ def _promote(uow: UnitOfWork, repo: WarehouseRepository, alliance: Alliance, w: 
     today = local_today(clock, alliance.timezone)
     moved = cap.promotions(repo.bookings(alliance.id, w.id), w.capacity, today)
     for b in moved:
-        repo.update_booking(alliance.id, b.id, clock.now(), principal.name, status=Status.BOOKED)
+        repo.update_booking(alliance.id, b.id, clock.now(), principal.subject, status=Status.BOOKED)
         _record_booking(uow, alliance, w, b, principal, clock)
     return tuple(_view_of(repo, alliance, w, b) for b in moved if _may_see(principal, w, b))
 
@@ -728,37 +718,12 @@ def _invoice_views(repo: WarehouseRepository, alliance: Alliance, principal: Pri
     return views
 
 
-def _terms_digest(w: Warehouse) -> str:
-    t = w.terms
-    data = {"lines": [[line.period.value, line.price_minor] for line in t.lines], "free_days": t.free_days,
-            "surcharge_after": t.surcharge_after, "surcharge_percent": str(t.surcharge_percent)}
-    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
-def warehouse_fields(w: Warehouse) -> dict[str, Any]:
-    """What the ledger records of a warehouse (and coverage compares with the stored row)."""
-    return {"warehouse": w.number, "name": w.name, "owner": w.owner, "capacity": w.capacity, "unit": w.unit.value,
-            "active": w.active, "terms_sha256": _terms_digest(w)}
-
-
-def booking_digest(b: Booking) -> str:
-    """SHA-256 of what a booking says (member, quantities, days): the ledger is read by every member,
-    a booking only by its member, the owner and the coordinator."""
-    data = {"member": b.member, "quantity": b.quantity, "starts_on": b.starts_on.isoformat(),
-            "ends_on": b.ends_on.isoformat(), "priority": b.priority,
-            "checked_in_on": None if b.checked_in_on is None else b.checked_in_on.isoformat(),
-            "checked_out_on": None if b.checked_out_on is None else b.checked_out_on.isoformat(),
-            "actual_quantity": b.actual_quantity}
-    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
 def _record_warehouse(uow: UnitOfWork, alliance: Alliance, w: Warehouse, principal: Principal, clock: Clock) -> None:
-    ledger.record(uow, alliance.id, alliance.code, events.WAREHOUSE_SAVED, principal.name, clock.now(),
+    ledger.record(uow, alliance.id, alliance.code, events.WAREHOUSE_SAVED, principal.subject, clock.now(),
                   warehouse_fields(w))
 
 
 def _record_booking(uow: UnitOfWork, alliance: Alliance, w: Warehouse, b: Booking, principal: Principal,
                     clock: Clock) -> None:
-    status = b.status.value
-    ledger.record(uow, alliance.id, alliance.code, events.WAREHOUSE_BOOKING, principal.name, clock.now(),
-                  {"booking": b.number, "warehouse": w.number, "status": status, "sha256": booking_digest(b)})
+    ledger.record(uow, alliance.id, alliance.code, events.WAREHOUSE_BOOKING, principal.subject, clock.now(),
+                  booking_fields(w.number, b))
