@@ -100,7 +100,7 @@ def test_a_new_warehouse_with_price_lines_and_its_page_in_both_languages(client:
     none = client.post(f"{H}/new?lang=en", data={**WAREHOUSE, "price_day": "", "price_week": "", "csrf_token": token})
     assert none.status_code == 422 and "Fill in at least one price." in none.text
     assert create(client, token) == f"{H}/1?saved=warehouse"
-    page = client.get(f"{H}/1")
+    page = client.get(f"{H}/1?lang=zh_CN")
     assert page.status_code == 200 and "杭州冷库" in page.text and "托盘位" in page.text
     assert "¥60.00" in page.text and "¥10.00" in page.text
     option = chart_option(page.text, "occupancy-chart")
@@ -184,10 +184,12 @@ def test_a_month_is_billed_once_and_each_member_reads_its_own_lines(client: Test
     page = client.get(f"{H}/1/billing?month=2026-11")
     assert 'id="billed"' in page.text and 'data-member="B"' in page.text and 'data-member="C"' in page.text
     # B: 7 billable days = 7 days at ¥10 (¥70) vs 1 week ¥60: the week; × 3 = ¥180.00
-    assert "1 × 周，单价 ¥60.00" in page.text or "¥180.00" in page.text
+    assert "计费 7 天 = 1 × 周，单价 ¥60.00；免费 1 天；× 3 托盘位 = ¥180.00" in page.text
     assert "¥180.00" in page.text and "¥20.00" in page.text  # C: 2 days, 1 free: 1 day × 2 = ¥20.00
     english = client.get(f"{H}/1/billing?month=2026-11&lang=en")
-    assert "7 billable days = 1 × week at ¥60.00; free days: 1; × 3 pallet positions = ¥180.00" in english.text
+    assert ("Booking 1, 2026-11-22 – 2026-11-29 (8 days): 7 billable days = 1 × week at CN¥60.00; free days: 1; "
+            "× 3 pallet positions = CN¥180.00; 2026-11: 8 days, CN¥180.00") in english.text
+    assert "1 billable day = 1 × day at CN¥10.00" in english.text
     twice = client.post(f"{H}/1/billing", data={"month": "2026-11", "csrf_token": token})
     assert twice.status_code == 409 and 'id="refused-action"' in twice.text
     sign_in(client, "b_analyst")

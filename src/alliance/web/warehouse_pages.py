@@ -382,9 +382,9 @@ def warehouse_page(request: Request, code: Code, number: Id, store: StoreDep, cl
     return _warehouse_page(request, store, clock, viewer, code, number)
 
 
-def read_booking(form: PostedForm, capacity: int) -> tuple[str, int, date, date, int] | None:
+def read_booking(form: PostedForm) -> tuple[str, int, date, date, int] | None:
     member = form.text("member", 32)
-    quantity = form.whole("quantity", 1, max(1, capacity))
+    quantity = form.whole("quantity", 0, 10**9)  # the service names 0 and beyond the capacity
     starts_on = form.day("starts_on")
     ends_on = form.day("ends_on")
     priority = form.whole("priority", 1, 5)
@@ -402,7 +402,7 @@ async def book(request: Request, code: Code, number: Id, store: StoreDep, clock:
     def work() -> Response:
         _ = gettext_for(request)
         w = service.warehouse(store, code, viewer.principal, number, clock)
-        asked = read_booking(posted, w.capacity)
+        asked = read_booking(posted)
         if asked is None:
             return _warehouse_page(request, store, clock, viewer, code, number, status=422,
                                    form=posted.view(request, [_(NOT_VALID)]))
@@ -527,7 +527,9 @@ def line_words(_: Callable[[str], str], money: Callable[[int], str], w: Shown, b
     if b.status in OCCUPYING and w.terms.lines:
         quantity = b.actual_quantity if b.actual_quantity is not None else b.quantity
         price = stay_price((end - start).days + 1, quantity, w.terms, CostTable(w.terms.lines))
-        parts.append(_("Booking %(n)d, %(start)s – %(end)s (%(days)d days): %(price)s") % {
+        said = (_("Booking %(n)d, %(start)s (1 day): %(price)s") if start == end
+                else _("Booking %(n)d, %(start)s – %(end)s (%(days)d days): %(price)s"))
+        parts.append(said % {
             "n": b.number, "start": start.isoformat(), "end": end.isoformat(), "days": (end - start).days + 1,
             "price": stay_words(_, money, price, w.terms, w.unit_text)})
         parts.append(_("%(month)s: %(days)d days, %(amount)s") % {

@@ -56,7 +56,8 @@ def stay_words(_: Say, money: MoneyText, price: StayPrice, terms: Terms, unit: s
     ¥10.00; 2 free days; × 3 pallet positions = ¥210.00" (and the surcharge when there is one)."""
     prices = {line.period: line.price_minor for line in terms.lines}
     parts = [_(PERIOD_COUNTS[p]) % {"n": c, "price": money(prices[p])} for p, c in price.combination.counts]
-    text = _("%(n)d billable days = %(parts)s") % {"n": price.billable, "parts": " + ".join(parts) if parts else "0"}
+    said = _("1 billable day = %(parts)s") if price.billable == 1 else _("%(n)d billable days = %(parts)s")
+    text = said % {"n": price.billable, "parts": " + ".join(parts) if parts else "0"}
     if price.free_days:
         text += _("; free days: %(n)d") % {"n": price.free_days}
     text += _("; × %(quantity)d %(unit)s") % {"quantity": price.quantity, "unit": unit}
