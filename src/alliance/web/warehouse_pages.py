@@ -401,7 +401,6 @@ async def book(request: Request, code: Code, number: Id, store: StoreDep, clock:
 
     def work() -> Response:
         _ = gettext_for(request)
-        w = service.warehouse(store, code, viewer.principal, number, clock)
         asked = read_booking(posted)
         if asked is None:
             return _warehouse_page(request, store, clock, viewer, code, number, status=422,
