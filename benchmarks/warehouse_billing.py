@@ -85,7 +85,7 @@ def plain_loop(every: list[Booking]) -> dict[str, int]:
 def engine(every: list[Booking], billed: dict[int, int]) -> tuple[int, int]:
     from alliance.operations.warehouse.service import charge_lines
 
-    inv = invoice(MONTH, every, TERMS, "pallet", billed, table=CostTable(TERMS.lines))
+    inv = invoice(MONTH, every, TERMS, billed, table=CostTable(TERMS.lines))
     lines = charge_lines(inv, "OWNER", "warehouse-1/2026-11")
     return len(inv.lines), len(lines)
 

@@ -39,6 +39,7 @@ from alliance.governance.service_proposals import advance_due
 from alliance.notify.service import run_once as deliver_notices
 from alliance.health.ratings.service import review_all_due
 from alliance.exits.service import record_ends_due as record_exit_ends
+from alliance.operations.warehouse.service import bill_due_months as bill_warehouse_months
 from alliance.settlement.scheduler import DailySettlement
 from alliance.store.database import Store
 from alliance.store.shared_facts import shared_facts
@@ -133,6 +134,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
                                                                             lambda: evaluate_warnings(store, clock),
                                                                             lambda: review_all_due(store, clock),
                                                                             lambda: record_exit_ends(store, clock),
+                                                                            lambda: bill_warehouse_months(store, clock),
                                                                             # last: what the steps above published goes out in the same minute
                                                                             lambda: notify_due(store, clock),
                                                                             lambda: deliver_notices(store, clock)])

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import FrozenClock
+from alliance.core.money import Money
 from alliance.ledger import service as ledger
 from alliance.matching import service as matching
 from alliance.matching.model import Declaration, Side
@@ -116,7 +117,7 @@ def test_bad_input_names_every_problem_and_stores_nothing(store: Store, world: N
     with pytest.raises(WarehouseInvalid) as caught:
         service.save_warehouse(store, "wh", COORDINATOR, {**HOUSE, "unit": "crate", "capacity": "0",
                                                           "price_day": "1.001"}, NOV_1)
-    assert {p.field for p in caught.value.problems} == {"unit", "price_day"}
+    assert {p.field for p in caught.value.problems} == {"unit", "price_day", "capacity"}
     with pytest.raises(WarehouseInvalid) as caught:
         service.save_warehouse(store, "wh", COORDINATOR, {**HOUSE, "capacity": "0", "owner": "Z", "price_day": "",
                                                           "price_week": ""}, NOV_1)
@@ -134,11 +135,11 @@ def test_a_month_is_billed_once_as_one_charge_and_late_changes_are_next_months_c
     by_member = dict(nov.totals)
     assert by_member == {"B": 18000 * 6 // 10, "D": 7000}  # B: 6 of 10 days of 180.00
     assert nov.owner_minor == by_member["B"] + by_member["D"]
-    assert "8 days = 1 week 60.00 + 1 day 10.00" in next(line.explanation for line in nov.lines
+    assert "8 d = 1×7 d 60.00 + 1×1 d 10.00" in next(line.explanation for line in nov.lines
                                                          if line.booking == d.number)
     with store.unit_of_work() as uow:
         (charge,) = charges_of(uow, uow.alliances.require("wh").id, source="warehouse")
-    assert (charge.reference, charge.title) == ("warehouse-1/2026-11", "Warehouse 1 (Hangzhou): 2026-11")
+    assert (charge.reference, charge.title) == ("warehouse-1/2026-11", "#1 Hangzhou 2026-11")
     assert {line.account: line.amount_minor for line in charge.lines} == {
         "B": -by_member["B"], "D": -7000, "A": by_member["B"] + 7000}
     with pytest.raises(MonthAlreadyBilled):
@@ -151,7 +152,7 @@ def test_a_month_is_billed_once_as_one_charge_and_late_changes_are_next_months_c
     (dec,) = service.bill_month(store, "wh", COORDINATOR, "2026-12", JAN_2)
     (line,) = dec.lines
     assert (line.member, line.month_minor, line.correction_minor) == ("B", 0, 12000 - by_member["B"])
-    assert "correction of earlier months" in line.explanation
+    assert line.explanation.endswith(f"2026-12: 0 d 0.00; Δ {Money(12000 - by_member['B'], 'CNY').amount_text()}")
     # what B sees: its own lines only, not the owner's total
     seen = service.invoices(store, "wh", admin_of("wh", "B"), 1)
     assert [v.month for v in seen] == ["2026-12", "2026-11"]
@@ -172,3 +173,27 @@ def test_uses_feed_the_resource_map(store: Store, world: None) -> None:
     _book(store, "B", 5, "2026-11-01", "2026-11-07")
     beside = matching.beside(store, "wh", admin_of("wh", "B"), "B")
     assert [(u.kind, u.reference, u.quantity) for u in beside.uses] == [("warehouse", "warehouse-1/booking-1", 5)]
+
+
+def test_the_idle_rate_feeds_the_resource_idle_rate_kpi(store: Store, world: None) -> None:
+    """The health seam: the coordinator gives `resource_idle_rate` the computed source
+    `warehouse_idle_rate`; the owner's scorecard then reads its warehouses' idle rate."""
+    from alliance.health.kpis import records, service as health
+
+    _book(store, "B", 5, "2026-11-01", "2026-11-07")
+    records.edit_kpi(store, "wh", COORDINATOR, "resource_idle_rate", {"source": "warehouse_idle_rate"}, NOV_1)
+    later = FrozenClock(datetime(2026, 11, 15, 2, tzinfo=UTC))
+    card = health.scorecard(store, "wh", COORDINATOR, later, period="2026-W46", member="A")
+    (row,) = [r for r in card.scores.rows if r.kpi.code == "resource_idle_rate"]
+    assert row.value == Decimal("100.00")  # week 46 (9–15 November): nothing booked
+    card = health.scorecard(store, "wh", COORDINATOR, later, period="2026-W45", member="A")
+    (row,) = [r for r in card.scores.rows if r.kpi.code == "resource_idle_rate"]
+    assert row.value == Decimal("57.14")  # week 45 (2–8 November): 5 of 10 on 2–7 November, 30 of 70 used
+
+
+def test_the_scheduler_bills_last_month_once(store: Store, world: None) -> None:
+    _book(store, "B", 2, "2026-11-20", "2026-11-21")
+    assert service.bill_due_months(store, DEC_2) == 1
+    assert service.bill_due_months(store, DEC_2) == 0
+    (nov,) = service.invoices(store, "wh", COORDINATOR, 1)
+    assert (nov.month, nov.billed_by, dict(nov.totals)) == ("2026-11", "scheduler", {"B": 4000})

@@ -49,8 +49,7 @@ def test_a_week_is_cheaper_than_six_days_when_it_costs_less() -> None:
 def test_the_explanation_names_lines_free_days_and_quantity() -> None:
     terms = Terms(DAY_WEEK.lines, free_days=2)
     price = stay_price(10, 3, terms, CostTable(terms.lines))
-    assert explain(price, terms, "pallet") == \
-        "8 days = 1 week 60.00 + 1 day 10.00; 2 free days; × 3 pallet = 210.00"
+    assert explain(price, terms) == "8 d = 1×7 d 60.00 + 1×1 d 10.00; 2 free; × 3 = 210.00"
 
 
 def _brute_force(n: int, lines: list[PriceLine]) -> int:
@@ -124,19 +123,19 @@ def test_month_helpers() -> None:
 def test_a_stay_over_two_months_is_billed_its_total_once() -> None:
     terms = Terms(DAY_WEEK.lines, free_days=2)
     b = _booking(1, 3, date(2026, 11, 25), date(2026, 12, 4))  # 10 days, 8 billable: 210.00
-    november = invoice("2026-11", [b], terms, "pallet", {})
-    december = invoice("2026-12", [b], terms, "pallet", {b.id: november.total_minor})
+    november = invoice("2026-11", [b], terms, {})
+    december = invoice("2026-12", [b], terms, {b.id: november.total_minor})
     assert november.total_minor + december.total_minor == 21000
     assert december.lines[0].correction_minor == 0
-    assert "8 days = 1 week 60.00 + 1 day 10.00" in november.lines[0].explanation
+    assert "8 d = 1×7 d 60.00 + 1×1 d 10.00" in november.lines[0].explanation
 
 
 def test_a_late_change_is_a_correction_next_month() -> None:
     b = _booking(1, 1, date(2026, 11, 20), date(2026, 12, 10))
-    november = invoice("2026-11", [b], DAY_WEEK, "pallet", {})
+    november = invoice("2026-11", [b], DAY_WEEK, {})
     out_early = _booking(1, 1, date(2026, 11, 20), date(2026, 12, 10), status=Status.CHECKED_OUT,
                          checked_in_on=date(2026, 11, 20), checked_out_on=date(2026, 11, 26))
-    december = invoice("2026-12", [out_early], DAY_WEEK, "pallet", {b.id: november.total_minor})
+    december = invoice("2026-12", [out_early], DAY_WEEK, {b.id: november.total_minor})
     line = december.lines[0]
     assert line.month_minor == 0 and line.correction_minor == 6000 - november.total_minor
     assert november.total_minor + december.total_minor == 6000  # 7 days = 1 week
@@ -144,13 +143,13 @@ def test_a_late_change_is_a_correction_next_month() -> None:
 
 def test_a_cancelled_booking_billed_earlier_is_credited() -> None:
     b = _booking(1, 2, date(2026, 11, 1), date(2026, 11, 30), status=Status.CANCELLED)
-    december = invoice("2026-12", [b], DAY_WEEK, "pallet", {b.id: 5000})
+    december = invoice("2026-12", [b], DAY_WEEK, {b.id: 5000})
     assert december.totals == {"M1": -5000}
 
 
 def test_a_members_rate_fits_a_statement_line() -> None:
     bookings = [_booking(i, 1, date(2026, 11, 1), date(2026, 11, 30)) for i in range(1, 40)]
-    inv = invoice("2026-11", bookings, DAY_WEEK, "pallet", {})
+    inv = invoice("2026-11", bookings, DAY_WEEK, {})
     rate = member_rate(by_member(inv.lines)["M1"], "warehouse-1/2026-11")
     assert len(rate) <= 200 and "warehouse-1/2026-11" in rate
 
@@ -202,3 +201,17 @@ def test_every_problem_of_a_warehouse_at_once() -> None:
     fields = {p.field for p in check_warehouse(draft, ["M1"])}
     assert {"name", "owner", "capacity", "price", "period", "free_days", "surcharge_after"} <= fields
     assert check_terms(Terms(())) != []
+
+
+def test_the_warehouse_idle_rate_indicator_per_owner_and_alliance() -> None:
+    from alliance.health.kpis.indicators import INDICATORS
+    from alliance.health.kpis.indicators.base import IndicatorData, WarehouseDay, Window
+
+    days = [WarehouseDay("A", date(2026, 11, d), 10, 5) for d in range(1, 8)]
+    days += [WarehouseDay("B", date(2026, 11, d), 10, 10) for d in range(1, 8)]
+    window = Window(date(2026, 11, 1), date(2026, 11, 8), date(2026, 10, 25), date(2026, 11, 8))
+    found = INDICATORS["warehouse_idle_rate"].compute(IndicatorData(("A", "B", "C"), warehouse_days=tuple(days)),
+                                                     window)
+    assert (found["A"].value, found["B"].value, found[None].value) == (Decimal("50.00"), Decimal("0.00"),
+                                                                        Decimal("25.00"))
+    assert found["C"].value is None  # owns no warehouse

@@ -16,7 +16,7 @@ from alliance.health.kpis.catalogue import Catalogue, from_document, DEFAULT
 from alliance.health.kpis.indicators.base import (
     AccessRow, AccountDay, ActionRow, AgendaRow, AttendanceRow, BallotRow, DisputeRow, IndicatorData, MeetingRow,
     PatentRow,
-    ProposalRow, ViewRow,
+    ProposalRow, ViewRow, WarehouseDay,
 )
 from alliance.health.kpis.pledges import Delivery, Pledge, PledgeKind
 from alliance.ip.exit import joint_since
@@ -104,4 +104,27 @@ def load(uow: UnitOfWork, alliance: Alliance, first: date, end: date, members: S
         pledges=tuple(pledges(uow, alliance.id)),
         patents=tuple(PatentRow(asset, at.astimezone(zone).date(), holders)
                       for asset, at, holders in joint_since(IpRepository(uow.connection).register(alliance.id))),
+        warehouse_days=_warehouse_days(uow, alliance.id, first, end, zone),
     )
+
+
+def _warehouse_days(uow: UnitOfWork, alliance_id: int, first: date, end: date,
+                    zone: ZoneInfo) -> tuple[WarehouseDay, ...]:
+    """Each shared warehouse's capacity and use on the days [first, end) since it was added
+    (operations.warehouse)."""
+    from alliance.operations.warehouse.capacity import used_by_day
+    from alliance.store.warehouse_repository import WarehouseRepository
+
+    if end <= first:
+        return ()
+    repo = WarehouseRepository(uow.connection)
+    last = end - timedelta(days=1)
+    rows: list[WarehouseDay] = []
+    for w in repo.warehouses(alliance_id):
+        since = max(first, w.created_at.astimezone(zone).date())
+        if since > last:
+            continue
+        held = repo.bookings(alliance_id, w.id, overlapping=(since, last))
+        rows += [WarehouseDay(w.owner, since + timedelta(days=i), w.capacity, used)
+                 for i, used in enumerate(used_by_day(held, since, last))]
+    return tuple(rows)

@@ -48,7 +48,7 @@ class Invoice:
         return sum(self.totals.values())
 
 
-def invoice(month: str, bookings: Iterable[Booking], terms: Terms, unit: str,
+def invoice(month: str, bookings: Iterable[Booking], terms: Terms,
             billed_before: Mapping[int, int], *, digits: int = 2, table: CostTable | None = None) -> Invoice:
     """The month's invoice. `billed_before` maps a booking's id to what earlier months billed for it."""
     first, last = month_bounds(month)
@@ -60,8 +60,7 @@ def invoice(month: str, bookings: Iterable[Booking], terms: Terms, unit: str,
         if b.status in (Status.CANCELLED, Status.WAITLISTED):
             if before:
                 lines.append(InvoiceLine(b.number, b.member, 0, -before, 0,
-                                         f"Booking {b.number} {b.status.value}: "
-                                         f"correction −{money_text(before, digits)} billed earlier"))
+                                         f"#{b.number} ✕; Δ {money_text(-before, digits)}"))
             continue
         start, end = b.stay
         if start > last and not before:
@@ -70,7 +69,7 @@ def invoice(month: str, bookings: Iterable[Booking], terms: Terms, unit: str,
         found = priced.get(key)
         if found is None:
             price = stay_price(key[0], key[1], terms, table)
-            found = priced[key] = (price, explain(price, terms, unit, digits))
+            found = priced[key] = (price, explain(price, terms, digits))
         price, words = found
         accrual = Accrual(start, price)
         lo, hi = max(start, first), min(end, last)
@@ -80,10 +79,10 @@ def invoice(month: str, bookings: Iterable[Booking], terms: Terms, unit: str,
         if lo > hi and not correction:
             continue
         days = max(0, (hi - lo).days + 1)
-        text = (f"Booking {b.number} {start.isoformat()}–{end.isoformat()} ({price.days} days): "
-                f"{words}; {month}: {days} days {money_text(in_month, digits)}")
+        text = (f"#{b.number} {start.isoformat()}–{end.isoformat()}: {words}; "
+                f"{month}: {days} d {money_text(in_month, digits)}")
         if correction:
-            text += f"; correction of earlier months {money_text(correction, digits)}"
+            text += f"; Δ {money_text(correction, digits)}"
         lines.append(InvoiceLine(b.number, b.member, in_month, correction, days, text))
     totals: dict[str, int] = {}
     for line in lines:
@@ -103,8 +102,8 @@ def member_rate(mine: Sequence[InvoiceLine], reference: str) -> str:
     booking's explanation, or the bookings' numbers and the invoice to read."""
     if len(mine) == 1 and len(mine[0].explanation) <= RATE_LIMIT:
         return mine[0].explanation
-    numbers = ", ".join(str(line.booking) for line in mine)
-    text = f"{len(mine)} bookings ({numbers}); see invoice {reference}"
+    numbers = " + ".join(f"#{line.booking}" for line in mine)
+    text = f"{numbers} ({reference})"
     if len(text) > RATE_LIMIT:
-        text = f"{len(mine)} bookings; see invoice {reference}"
+        text = f"{len(mine)} × # ({reference})"
     return text[:RATE_LIMIT]

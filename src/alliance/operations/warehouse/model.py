@@ -325,11 +325,11 @@ def _whole(raw: Mapping[str, Any], field: str, default: int | None, problems: li
         return 0
 
 
-def parse_draft(raw: Mapping[str, Any], currency: str) -> WarehouseDraft:
+def parse_draft(raw: Mapping[str, Any], currency: str, members: Sequence[str] | None = None) -> WarehouseDraft:
     """A warehouse draft from text fields (a form, JSON, CLI options): name, owner, location, capacity,
     unit, price_day / price_week / price_month (amounts such as "10.00", blank for none), free_days,
-    surcharge_after, surcharge_percent, active. Every problem at once: WarehouseInvalid; the draft's
-    own checks (`check_warehouse`) come after, in the service."""
+    surcharge_after, surcharge_percent, active. Every problem at once: WarehouseInvalid, with (when
+    `members` is given) the draft's own checks (`check_warehouse`) of the fields that did parse."""
     from alliance.core.money import Money, MoneyError
 
     problems: list[Problem] = []
@@ -364,6 +364,11 @@ def parse_draft(raw: Mapping[str, Any], currency: str) -> WarehouseDraft:
         terms=Terms(tuple(lines), _whole(raw, "free_days", 0, problems), _whole(raw, "surcharge_after", 0, problems),
                     pct),
         active=raw.get("active", True) not in (False, "false", "0", "off", "no"))
+    if problems and members is not None:
+        failed = {p.field for p in problems}
+        if failed & set(PRICE_FIELDS.values()):
+            failed.add("price_lines")
+        problems += [p for p in check_warehouse(draft, members) if p.field not in failed]
     if problems:
         raise WarehouseInvalid(Message("the warehouse has {count} problem(s); nothing was stored",
                                        count=len(problems)), problems)

@@ -143,19 +143,18 @@ def money_text(minor: int, digits: int) -> str:
     return f"{sign}{whole}.{frac:0{digits}d}" if digits else f"{sign}{whole}"
 
 
-_PERIOD_WORDS = {Period.DAY: ("day", "days"), Period.WEEK: ("week", "weeks"), Period.MONTH: ("month", "months")}
-
-
-def explain(price: StayPrice, terms: Terms, unit: str, digits: int = 2) -> str:
-    """The stay's price in words, neutral digits: "8 days = 1 week 60.00 + 1 day 10.00; 2 free days;
-    × 3 pallet = 210.00". English words (it goes into statement lines' `rate`)."""
+def explain(price: StayPrice, terms: Terms, digits: int = 2) -> str:
+    """The stay's price as a formula in digits and symbols, the same in every language (it goes into
+    statement lines' `rate`): "8 d = 1×7 d 60.00 + 1×1 d 10.00; 2 free; × 3 = 210.00" (8 billed days:
+    one week line and one day line per unit; 2 free days; 3 units), with a surcharge
+    "; +10% × 6 d > 20 d 9.60" before the total."""
     prices = {line.period: line.price_minor for line in terms.lines}
-    parts = [f"{c} {_PERIOD_WORDS[p][c != 1]} {money_text(prices[p] * c, digits)}" for p, c in price.combination.counts]
-    text = f"{price.billable} days = " + (" + ".join(parts) if parts else "0")
+    parts = [f"{c}×{p.days} d {money_text(prices[p] * c, digits)}" for p, c in price.combination.counts]
+    text = f"{price.billable} d = " + (" + ".join(parts) if parts else "0")
     if price.free_days:
-        text += f"; {price.free_days} free days"
-    text += f"; × {price.quantity} {unit}"
+        text += f"; {price.free_days} free"
+    text += f"; × {price.quantity}"
     if price.surcharge_minor:
-        text += f"; +{terms.surcharge_percent}% on {price.surcharge_days} days beyond " \
-                f"{max(terms.surcharge_after, terms.free_days)}: {money_text(price.surcharge_minor, digits)}"
+        text += f"; +{terms.surcharge_percent}% × {price.surcharge_days} d > " \
+                f"{max(terms.surcharge_after, terms.free_days)} d {money_text(price.surcharge_minor, digits)}"
     return text + f" = {money_text(price.total_minor, digits)}"

@@ -57,7 +57,6 @@ IDLE_THRESHOLD_PERCENT = 15
 AVAILABILITY_LIMIT = 400  # days shown at once
 SOURCE = "warehouse"  # the charges' source (statement lines' kind)
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-UNIT_TEXT = {"pallet": "pallet", "m3": "m³", "m2": "m²"}  # neutral words in invoice lines
 STORAGE_GROUP = "warehouse"  # matching.taxonomy's group of storage and logistics kinds
 
 
@@ -182,7 +181,7 @@ def quote(store: Store, alliance_code: str, principal: Principal, number: int, q
         short = cap.first_shortfall(held, w.capacity, quantity, starts_on, ends_on)
         return Quote(w.number, quantity, starts_on, ends_on, days, price.billable, price.free_days,
                      price.combination.counts, price.base_minor, price.surcharge_minor, price.total_minor,
-                     alliance.currency, explain(price, w.terms, UNIT_TEXT[w.unit.value], minor_digits(alliance.currency)),
+                     alliance.currency, explain(price, w.terms, minor_digits(alliance.currency)),
                      short is None, None if short is None else short.day)
 
 
@@ -264,8 +263,11 @@ def save_warehouse(store: Store, alliance_code: str, principal: Principal, raw: 
     `model.parse_draft`: prices as amounts of the alliance's currency). Every problem at once."""
     authorize(principal, Action.MANAGE_WAREHOUSE, alliance_code)
     with store.unit_of_work() as uow:
-        currency = uow.alliances.require(alliance_code).currency
-    draft = parse_draft(raw, currency)
+        alliance = uow.alliances.require(alliance_code)
+        members = _active_members(uow, alliance)
+        if number is not None:
+            members.append(_warehouse(WarehouseRepository(uow.connection), alliance, number).owner)
+    draft = parse_draft(raw, alliance.currency, members)
     if number is None:
         return create_warehouse(store, alliance_code, principal, draft, clock)
     return update_warehouse(store, alliance_code, principal, number, draft, clock)
@@ -528,8 +530,10 @@ def reference_of(w: Warehouse, month: str) -> str:
 
 
 def title_of(w: Warehouse, month: str) -> str:
+    """The charge's title, without words of any language (the statement says 云仓 / shared warehouse
+    beside it): "#3 杭州仓 2026-11", the name as the user typed it."""
     name = w.name if len(w.name) <= 150 else w.name[:149] + "…"
-    return f"Warehouse {w.number} ({name}): {month}"
+    return f"#{w.number} {name} {month}"
 
 
 def charge_lines(inv: Invoice, owner: str, reference: str) -> list[Any]:
@@ -548,7 +552,7 @@ def charge_lines(inv: Invoice, owner: str, reference: str) -> list[Any]:
         lines.append(ChargeLine(member, -amount, base, member_rate(mine, reference)))
     total = -sum(line.amount_minor for line in lines)
     if lines and total:
-        lines.append(ChargeLine(owner, total, total, f"{len(lines)} members' storage; invoice {reference}"))
+        lines.append(ChargeLine(owner, total, total, f"Σ {len(lines)} ({reference})"))
     return lines
 
 
@@ -559,7 +563,7 @@ def _bill(uow: UnitOfWork, repo: WarehouseRepository, alliance: Alliance, w: War
 
     every = repo.bookings(alliance.id, w.id)
     by_number = {b.number: b for b in every}
-    inv = invoice(month, every, w.terms, UNIT_TEXT[w.unit.value], repo.billed_before(alliance.id, w.id, month),
+    inv = invoice(month, every, w.terms, repo.billed_before(alliance.id, w.id, month),
                   digits=minor_digits(alliance.currency))
     reference = reference_of(w, month)
     lines = charge_lines(inv, w.owner, reference)
@@ -634,7 +638,6 @@ def _booking_views(w: Warehouse, every: Sequence[Booking], currency: str) -> lis
     table = CostTable(w.terms.lines)
     positions = {b.id: i for i, b in enumerate(cap.waitlist_order(every), start=1)}
     digits = minor_digits(currency)
-    unit = UNIT_TEXT[w.unit.value]
     views = []
     for b in every:
         start, end = b.stay
@@ -642,7 +645,7 @@ def _booking_views(w: Warehouse, every: Sequence[Booking], currency: str) -> lis
         views.append(BookingView(
             b.number, w.number, b.member, b.quantity, b.starts_on, b.ends_on, b.priority, b.status, b.checked_in_on,
             b.checked_out_on, b.actual_quantity, b.note, b.created_at, b.created_by, positions.get(b.id),
-            0 if b.status is Status.CANCELLED else price.total_minor, explain(price, w.terms, unit, digits)))
+            0 if b.status is Status.CANCELLED else price.total_minor, explain(price, w.terms, digits)))
     return views
 
 

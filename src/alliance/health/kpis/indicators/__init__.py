@@ -17,9 +17,11 @@ from alliance.health.kpis.indicators import (
     settlement_disputes,
     shared_customer_growth,
     shared_revenue_growth,
+    warehouse_idle_rate,
 )
 
 INDICATORS: dict[str, ModuleType] = {m.CODE: m for m in (
     meeting_attendance, decision_speed, information_sharing, settlement_disputes, shared_customer_growth,
     shared_revenue_growth, resource_contribution, collaboration_entropy, communication_frequency, joint_patents,
+    warehouse_idle_rate,
 )}

@@ -133,6 +133,16 @@ class AccountDay:
 
 
 @dataclass(frozen=True, slots=True)
+class WarehouseDay:
+    """One shared warehouse's day (operations.warehouse): its owner, capacity and the units booked or in use."""
+
+    owner: str
+    day: date
+    capacity: int
+    used: int
+
+
+@dataclass(frozen=True, slots=True)
 class IndicatorData:
     members: tuple[str, ...]                       # the members scored (active in the window)
     meetings: tuple[MeetingRow, ...] = ()
@@ -148,6 +158,7 @@ class IndicatorData:
     accounts: tuple[AccountDay, ...] = ()
     pledges: tuple[Pledge, ...] = ()
     patents: tuple[PatentRow, ...] = ()
+    warehouse_days: tuple[WarehouseDay, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
