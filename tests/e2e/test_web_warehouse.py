@@ -131,6 +131,15 @@ def test_booking_until_full_then_the_waitlist_and_space_elsewhere(client: TestCl
     assert names == ["其他成员已订", "本成员的预订", "总容量"]
     others = option["series"][0]["data"]
     assert others[0] == 0 and others[1] == 6  # today nothing; from tomorrow B's six, as a total only
+    assert option["series"][1]["data"][:3] == [0, 0, 0]  # C's own: only once promoted from the waitlist
+    token = sign_in(client, "b_admin")
+    assert client.post(f"{H}/1/bookings/2/cancel", data={"csrf_token": token}).status_code == 404  # C's: not B's to see
+    r = client.post(f"{H}/1/bookings/1/cancel", data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303 and "saved=cancelled" in r.headers["location"]
+    sign_in(client, "c_admin")
+    page = client.get(f"{H}/1")
+    assert 'data-booking="2" data-status="booked"' in page.text  # the space freed went to the waitlist
+    assert chart_option(page.text, "occupancy-chart")["series"][1]["data"][3] == 5
 
 
 def test_overflow_suggests_other_members_storage(client: TestClient) -> None:
