@@ -65,14 +65,17 @@ def test_create_book_until_full_join_the_waitlist_and_bill_the_month(served: tup
             expect(page.locator("#occupancy-chart[data-chart-ready=true]")).to_be_visible()
             expect(page.locator("#occupancy-chart canvas")).to_have_count(1)
 
-            def book(member: str, quantity: str, start: str, end: str) -> None:
+            def book(member: str, quantity: str, start: str, end: str, button: str = "#book-submit") -> None:
                 page.locator("#f-member").select_option(member)
                 page.locator("#f-quantity").fill(quantity)
                 page.locator("#f-starts_on").fill(start)
                 page.locator("#f-ends_on").fill(end)
-                page.locator("#book-submit").click()
+                page.locator(button).click()
 
-            book("B", "10", "2026-11-23", "2026-11-30")
+            book("B", "10", "2026-11-23", "2026-11-30", "#quote-submit")  # the price first
+            expect(page.locator("#priced")).to_contain_text("这次存放的费用为 ¥600.00")
+            expect(page.locator("#bookings-table")).to_have_count(0)
+            page.locator("#book-submit").click()  # the form kept what was typed
             expect(page.locator("#saved")).to_contain_text("已预订")
             expect(page.locator("#bookings-table [data-booking='1']")).to_contain_text("计费 7 天 = 1 × 周")
             book("C", "4", "2026-11-25", "2026-11-27")

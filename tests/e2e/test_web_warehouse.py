@@ -114,6 +114,11 @@ def test_booking_until_full_then_the_waitlist_and_space_elsewhere(client: TestCl
     token = sign_in(client, "coord")
     create(client, token)
     token = sign_in(client, "b_admin")
+    priced = book(client, token, "B", 6, "2026-11-23", "2026-11-30", quote="1")
+    assert priced.status_code == 200 and count(store, warehouse_bookings) == 0  # the price first, nothing stored
+    assert "这次存放的费用为 ¥420.00。" in priced.text  # 8 days: 1 week + 1 day = ¥70.00 × 6
+    assert "计费 8 天 = 1 × 周，单价 ¥60.00 + 1 × 天，单价 ¥10.00；× 6 托盘位 = ¥420.00" in priced.text
+    assert 'value="2026-11-30"' in priced.text  # the form as typed, to book it now
     assert book(client, token, "B", 6, "2026-11-23", "2026-11-30").status_code == 303
     wrong = book(client, token, "B", 0, "2026-11-30", "2026-11-23")
     assert wrong.status_code == 422 and wrong.text.count('class="field__error"') >= 2

@@ -334,7 +334,7 @@ def _rows(request: Request, w: Shown, bookings: Sequence[BookingView], names: di
 
 def _warehouse_page(request: Request, store: Store, clock: Clock, viewer: Viewer, code: str, number: int, *,
                     status: int = 200, form: FormView | None = None, overflow: Overflow | None = None,
-                    refused: str = "") -> HTMLResponse:
+                    refused: str = "", priced: Priced | None = None) -> HTMLResponse:
     _ = gettext_for(request)
     principal = viewer.principal
     alliance = registry.get_alliance(store, code)
@@ -364,7 +364,7 @@ def _warehouse_page(request: Request, store: Store, clock: Clock, viewer: Viewer
                   may_book=may_book, member_options=options, today=today.isoformat(),
                   priority_options=[(str(p), _(PRIORITY_TEXT) % {"n": p} if p == 1 else str(p)) for p in range(1, 6)],
                   form=form or FormView({"member": own_member or "", "priority": "3", "starts_on": today.isoformat()}),
-                  overflow=overflow, refused_action=refused, may_bill=may_post(viewer, 
+                  overflow=overflow, refused_action=refused, priced=priced, may_bill=may_post(viewer, 
                       "/alliances/{code}/warehouses/{number}/billing", code),
                   saved=SAVED.get(request.query_params.get("saved", "")))
 
@@ -406,6 +406,8 @@ async def book(request: Request, code: Code, number: Id, store: StoreDep, clock:
             return _warehouse_page(request, store, clock, viewer, code, number, status=422,
                                    form=posted.view(request, [_(NOT_VALID)]))
         member, quantity, starts_on, ends_on, priority = asked
+        if posted.values.get("quote") == "1":  # the price first, nothing stored
+            return _quote_page(request, store, clock, viewer, code, number, posted, quantity, starts_on, ends_on)
         try:
             outcome = service.book(store, code, viewer.principal, number, member, quantity, starts_on, ends_on, clock,
                                    priority=priority, waitlist=posted.values.get("waitlist") == "1")
@@ -421,6 +423,31 @@ async def book(request: Request, code: Code, number: Id, store: StoreDep, clock:
         return redirect(code, f"/{number}", saved, "bookings")
 
     return await run_in_threadpool(work)
+
+
+@dataclass(frozen=True, slots=True)
+class Priced:
+    """A stay priced before it is booked: its total, its words, and the first full day if it does not fit."""
+
+    total_minor: int
+    words: str
+    full_on: date | None
+
+
+def _quote_page(request: Request, store: Store, clock: Clock, viewer: Viewer, code: str, number: int,
+                posted: PostedForm, quantity: int, starts_on: date, ends_on: date) -> HTMLResponse:
+    _ = gettext_for(request)
+    try:
+        found = service.quote(store, code, viewer.principal, number, quantity, starts_on, ends_on)
+    except InvalidInput as exc:
+        errors, lines = refusal_lines(say_for(request), exc, FORM_FIELDS["booking"])
+        return _warehouse_page(request, store, clock, viewer, code, number, status=422,
+                               form=FormView(posted.values, errors, lines or [_(NOT_VALID)]))
+    w = shown(request, service.warehouse(store, code, viewer.principal, number, clock), member_names(store, code))
+    price = stay_price(found.days, quantity, w.terms, CostTable(w.terms.lines))
+    words = stay_words(_, money_for(request, found.currency), price, w.terms, w.unit_text)
+    return _warehouse_page(request, store, clock, viewer, code, number, form=FormView(posted.values),
+                           priced=Priced(found.total_minor, words, found.full_on))
 
 
 async def _booking_act(request: Request, store: Store, clock: Clock, viewer: Viewer, code: str, number: int,
