@@ -215,3 +215,34 @@ def test_the_warehouse_idle_rate_indicator_per_owner_and_alliance() -> None:
     assert (found["A"].value, found["B"].value, found[None].value) == (Decimal("50.00"), Decimal("0.00"),
                                                                         Decimal("25.00"))
     assert found["C"].value is None  # owns no warehouse
+
+
+@given(_lines(), st.lists(st.tuples(st.integers(1, 90), st.integers(1, 9), st.integers(-60, 40)), min_size=1,
+                          max_size=20),
+       st.integers(0, 5), st.integers(0, 40), st.integers(0, 50), st.sampled_from(["2026-02", "2026-11", "2026-12"]))
+@settings(max_examples=100, deadline=None)
+def test_the_invoice_bills_what_the_daily_accrual_says(lines: list[PriceLine], stays: list[tuple[int, int, int]],
+                                                        free: int, after: int, pct: int, month: str) -> None:
+    """The invoice's closed form equals `Accrual.between` (the month's days, and what came before), and
+    months billed in turn bill each stay exactly its price."""
+    terms = Terms(tuple(lines), free, after if pct and after else 0, Decimal(pct) if after else Decimal(0))
+    first, last = month_bounds(month)
+    bookings = [_booking(i, q, first + timedelta(days=offset), first + timedelta(days=offset + days - 1))
+                for i, (days, q, offset) in enumerate(stays, start=1)]
+    inv = invoice(month, bookings, terms, {})
+    table = CostTable(lines)
+    for line in inv.lines:
+        b = bookings[line.booking - 1]
+        accrual = Accrual(b.starts_on, stay_price((b.ends_on - b.starts_on).days + 1, b.quantity, terms, table))
+        assert line.month_minor == accrual.between(max(b.starts_on, first), min(b.ends_on, last))
+        assert line.correction_minor == accrual.between(b.starts_on, first - timedelta(days=1))
+    # billing every month from the earliest start bills each stay its price exactly
+    billed: dict[int, int] = {}
+    m = min(b.starts_on for b in bookings).strftime("%Y-%m")
+    while month_bounds(m)[0] <= max(b.ends_on for b in bookings):
+        for line in invoice(m, bookings, terms, billed).lines:
+            billed[bookings[line.booking - 1].id] = billed.get(bookings[line.booking - 1].id, 0) + line.amount_minor
+        m = next_month(m)
+    for b in bookings:
+        price = stay_price((b.ends_on - b.starts_on).days + 1, b.quantity, terms, table)
+        assert billed.get(b.id, 0) == price.total_minor

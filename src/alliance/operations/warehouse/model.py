@@ -118,8 +118,8 @@ class Warehouse:
 
     @property
     def label(self) -> str:
-        """"Warehouse 3 (Hangzhou)": how titles and charges name it."""
-        return f"Warehouse {self.number} ({self.name})"
+        """"#3 杭州仓": how charges and lists name it, in no language's words."""
+        return f"#{self.number} {self.name}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,7 +66,7 @@ class WarehouseUse:
 
     kind: str  # "warehouse"
     reference: str  # "warehouse-3/booking-12"
-    title: str  # "Warehouse 3 (Hangzhou)"
+    title: str  # "#3 杭州仓"
     quantity: int
     unit: str
     starts_on: date
@@ -645,7 +645,7 @@ def _booking_views(w: Warehouse, every: Sequence[Booking], currency: str) -> lis
         views.append(BookingView(
             b.number, w.number, b.member, b.quantity, b.starts_on, b.ends_on, b.priority, b.status, b.checked_in_on,
             b.checked_out_on, b.actual_quantity, b.note, b.created_at, b.created_by, positions.get(b.id),
-            0 if b.status is Status.CANCELLED else price.total_minor, explain(price, w.terms, digits)))
+            0 if b.status is Status.CANCELLED else price.total_minor, explain(price, w.terms, digits), currency))
     return views
 
 

@@ -38,7 +38,7 @@ class WarehouseView:
     surcharge_percent: Decimal
     active: bool
     free_today: int  # capacity units free today
-    label: str  # "Warehouse 3 (Hangzhou)"
+    label: str  # "#3 杭州仓"
     may_manage: bool  # the reader is the coordinator or the owner's account: bookings of all, check-in/out
 
 
@@ -62,7 +62,8 @@ class BookingView:
     created_by: str
     waitlist_position: int | None  # 1-based place on the warehouse's waitlist, when waitlisted
     estimate_minor: int  # the stay's price by the data as it is now (cheapest combination)
-    estimate_text: str  # "8 days = 1 week 60.00 + 1 day 10.00; 2 free days; × 3 pallet = 210.00"
+    estimate_text: str  # "8 d = 1×7 d 60.00 + 1×1 d 10.00; 2 free; × 3 = 210.00"
+    currency: str = ""  # of estimate_minor
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +151,7 @@ class InvoiceView:
     warehouse: int
     month: str  # "2026-11"
     reference: str  # "warehouse-3/2026-11": the charge's reference and the statement line's rule id
-    title: str  # "Warehouse 3 (Hangzhou): 2026-11"
+    title: str  # "#3 杭州仓 2026-11"
     currency: str
     lines: tuple[InvoiceLineView, ...]
     totals: tuple[tuple[str, int], ...]  # (member, amount) the reader may see
