@@ -17,7 +17,8 @@ from alliance.access.roles import Role
 from alliance.core.clock import FrozenClock
 from alliance.server import create_app
 from alliance.store.database import Store
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, require_chromium, screenshot, serve, signed_in
+from tests.browser.support import (CHROMIUM, CHROMIUM_ARGS, contrast_failures, require_chromium, screenshot, serve,
+                                   signed_in)
 from tests.e2e.test_web_warehouse import world
 from tests.support.web import add_user
 
@@ -82,6 +83,7 @@ def test_create_book_until_full_join_the_waitlist_and_bill_the_month(served: tup
             expect(page.locator("#refusal")).to_contain_text("云仓在 2026年11月25日 已满")
             expect(page.locator("#suggestions-table")).to_have_count(0)  # C's own cold store is not suggested to C
             screenshot(page, "warehouse-full")
+            assert contrast_failures(page) == []
             page.locator("#join-waitlist").click()
             expect(page.locator("#saved")).to_contain_text("候补名单")
             expect(page.locator("#bookings-table [data-booking='2']")).to_contain_text("候补中")
@@ -102,6 +104,7 @@ def test_create_book_until_full_join_the_waitlist_and_bill_the_month(served: tup
             expect(page.locator("#invoice-table [data-booking='2']")).to_have_count(0)  # a waitlisted booking bills nothing
             expect(page.locator("#owner-total")).to_contain_text("¥600.00")
             screenshot(page, "warehouse-invoice")
+            assert contrast_failures(page) == []
             # The refused booking answers 409: the console reports that status, nothing else.
             assert [e for e in errors if "status of 409" not in e] == [], errors
             assert len(errors) == 1
