@@ -55,6 +55,7 @@ def client(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[TestCli
     add_user(store, clock, "b_admin", Role.MEMBER_ADMIN, "h", "B")
     add_user(store, clock, "c_admin", Role.MEMBER_ADMIN, "h", "C")
     add_user(store, clock, "b_analyst", Role.MEMBER_ANALYST, "h", "B")
+    add_user(store, clock, "auditor", Role.AUDITOR, "h")
     add_user(store, clock, "stranger", Role.COORDINATOR, "other")
     with TestClient(create_app(store, clock, tmp_path / "facts.duckdb"), base_url="https://testserver") as c:
         yield c
@@ -206,6 +207,10 @@ def test_a_month_is_billed_once_and_each_member_reads_its_own_lines(client: Test
     assert "1 billable day = 1 × day at CN¥10.00" in english.text
     twice = client.post(f"{H}/1/billing", data={"month": "2026-11", "csrf_token": token})
     assert twice.status_code == 409 and 'id="refused-action"' in twice.text
+    sign_in(client, "auditor")  # checks the books: every line, no button
+    audited = client.get(f"{H}/1/billing?month=2026-11")
+    assert 'data-member="B"' in audited.text and 'data-member="C"' in audited.text and 'id="bill-month"' not in audited.text
+    assert "全部预订" in client.get(f"{H}/1").text
     sign_in(client, "b_analyst")
     mine = client.get(f"{H}/1/billing?month=2026-11")
     assert mine.status_code == 200 and 'data-member="B"' in mine.text and 'data-member="C"' not in mine.text

@@ -358,7 +358,8 @@ def _warehouse_page(request: Request, store: Store, clock: Clock, viewer: Viewer
                   option=option, own_apart=own is not None, weeks=weeks, shown_from=start.isoformat(),
                   week_options=[(str(n), _("%(n)d weeks") % {"n": n}) for n in WEEK_CHOICES],
                   full_days=[d.day for d in free.days if d.free <= 0], least_free=free.least_free,
-                  rows=_rows(request, w, bookings, names, viewer, code), sees_all=w.may_manage,
+                  rows=_rows(request, w, bookings, names, viewer, code),
+                  sees_all=w.may_manage or principal.member is None,  # the coordinator, the auditor, the owner
                   waitlist=[b for b in bookings if b.status is Status.WAITLISTED],
                   idle=idle_share(rates), idle_days=7 * IDLE_WEEKS, weekly_idle=rates,
                   may_book=may_book, member_options=options, today=today.isoformat(),
@@ -594,7 +595,8 @@ def _billing_page(request: Request, store: Store, clock: Clock, viewer: Viewer, 
     rows = invoice_rows(request, w, found, service.bookings(store, code, principal, number), names) if found else []
     return render(request, "warehouse/billing.html", status=status if not month_errors else 422, alliance=alliance,
                   section="warehouses", w=w, month=month, month_errors=month_errors, invoice=found, lines=rows,
-                  billed_months=[i.month for i in billed], names=names, sees_all=w.may_manage, currency=w.currency,
+                  billed_months=[i.month for i in billed], names=names, currency=w.currency,
+                  sees_all=w.may_manage or principal.member is None,
                   may_bill=may_post(viewer, "/alliances/{code}/warehouses/{number}/billing", code),
                   month_over=month < today.strftime("%Y-%m"), refused_action=refused,
                   saved=SAVED.get(request.query_params.get("saved", "")))
