@@ -153,6 +153,8 @@ def test_a_month_is_billed_once_as_one_charge_and_late_changes_are_next_months_c
     (line,) = dec.lines
     assert (line.member, line.month_minor, line.correction_minor) == ("B", 0, 12000 - by_member["B"])
     assert line.explanation.endswith(f"2026-12: 0 d 0.00; Δ {Money(12000 - by_member['B'], 'CNY').amount_text()}")
+    assert (line.stay_start, line.stay_days, line.billable_days, line.combination, line.quantity, line.base_minor) == (
+        date(2026, 11, 25), 6, 6, (("week", 1),), 2, 12000)  # the stay as billed, in structure
     # what B sees: its own lines only, not the owner's total
     seen = service.invoices(store, "wh", admin_of("wh", "B"), 1)
     assert [v.month for v in seen] == ["2026-12", "2026-11"]
@@ -164,9 +166,10 @@ def test_a_month_is_billed_once_as_one_charge_and_late_changes_are_next_months_c
 def test_idle_rate_per_week(store: Store, world: None) -> None:
     _book(store, "B", 5, "2026-11-01", "2026-11-07")
     rates = service.idle_rates(store, "wh", admin_of("wh", "C"), 1, FrozenClock(datetime(2026, 11, 15, 2, tzinfo=UTC)),
-                               weeks=2)
-    assert [(r.start, r.percent, r.above_threshold) for r in rates] == [
-        (date(2026, 11, 1), "50.0", True), (date(2026, 11, 8), "100.0", True)]
+                               weeks=3)
+    assert [(r.start, r.capacity_unit_days, r.percent, r.above_threshold) for r in rates] == [
+        (date(2026, 10, 25), 0, "0.0", False),  # before the warehouse was added: not idle
+        (date(2026, 11, 1), 70, "50.0", True), (date(2026, 11, 8), 70, "100.0", True)]
 
 
 def test_uses_feed_the_resource_map(store: Store, world: None) -> None:

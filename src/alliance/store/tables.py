@@ -1804,4 +1804,6 @@ warehouse_invoice_lines = Table(
     Column("correction_minor", BigInteger, nullable=False),
     Column("days_in_month", Integer, nullable=False),
     Column("explanation", Text, nullable=False),
+    # the stay as billed: start, end, days, billable and free days, combination, quantity, base, surcharge
+    Column("detail", JSON, nullable=True),
 )

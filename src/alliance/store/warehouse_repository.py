@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.engine import Row
 
-from alliance.operations.warehouse.billing import InvoiceLine
+from alliance.operations.warehouse.billing import InvoiceLine, StayDetail
 from alliance.operations.warehouse.model import (
     Booking, Period, PriceLine, Status, Terms, Unit, Warehouse, WarehouseDraft,
 )
@@ -190,7 +190,7 @@ class WarehouseRepository:
             self._c.execute(insert(warehouse_invoice_lines), [
                 {"alliance_id": alliance_id, "invoice_id": invoice_id, "booking_id": booking_id,
                  "member": line.member, "month_minor": line.month_minor, "correction_minor": line.correction_minor,
-                 "days_in_month": line.days_in_month, "explanation": line.explanation}
+                 "days_in_month": line.days_in_month, "explanation": line.explanation, "detail": _detail(line)}
                 for booking_id, line in lines])
         return invoice_id
 
@@ -215,7 +215,25 @@ class WarehouseRepository:
                  .where(line.c.alliance_id == alliance_id, line.c.invoice_id.in_(list(invoice_ids)))
                  .order_by(line.c.invoice_id, b.c.number))
         for r in self._c.execute(query):
-            found[r.invoice_id].append((r.booking_id, InvoiceLine(r.number, r.member, int(r.month_minor),
-                                                                  int(r.correction_minor), r.days_in_month,
-                                                                  r.explanation)))
+            found[r.invoice_id].append((r.booking_id, _line(r)))
         return found
+
+
+def _detail(line: InvoiceLine) -> dict[str, Any] | None:
+    if line.detail is None or line.stay_start is None or line.stay_end is None:
+        return None
+    d = line.detail
+    return {"start": line.stay_start.isoformat(), "end": line.stay_end.isoformat(), "days": d.days,
+            "billable_days": d.billable_days, "free_days": d.free_days, "combination": [list(c) for c in d.combination],
+            "quantity": d.quantity, "base_minor": d.base_minor, "surcharge_days": d.surcharge_days,
+            "surcharge_minor": d.surcharge_minor}
+
+
+def _line(r: Row[Any]) -> InvoiceLine:
+    d = r.detail
+    detail = None if not d else StayDetail(d["days"], d["billable_days"], d["free_days"],
+                                           tuple((p, int(c)) for p, c in d["combination"]), d["quantity"],
+                                           int(d["base_minor"]), d["surcharge_days"], int(d["surcharge_minor"]))
+    return InvoiceLine(r.number, r.member, int(r.month_minor), int(r.correction_minor), r.days_in_month,
+                       r.explanation, None if not d else date.fromisoformat(d["start"]),
+                       None if not d else date.fromisoformat(d["end"]), detail)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import NamedTuple
 
 from alliance.operations.warehouse.accrual import month_bounds
@@ -19,6 +20,19 @@ from alliance.operations.warehouse.model import Booking, Status, Terms
 from alliance.operations.warehouse.pricing import CostTable, explain, money_text, stay_price
 
 RATE_LIMIT = 200
+
+
+class StayDetail(NamedTuple):
+    """What a stay's price was made of when a month was billed (the words of a line, as data)."""
+
+    days: int
+    billable_days: int
+    free_days: int
+    combination: tuple[tuple[str, int], ...]  # (period, count), longest first
+    quantity: int
+    base_minor: int
+    surcharge_days: int
+    surcharge_minor: int
 
 
 class InvoiceLine(NamedTuple):
@@ -31,6 +45,9 @@ class InvoiceLine(NamedTuple):
     correction_minor: int
     days_in_month: int
     explanation: str
+    stay_start: date | None = None  # the stay billed (None: a cancelled booking's credit)
+    stay_end: date | None = None
+    detail: StayDetail | None = None
 
     @property
     def amount_minor(self) -> int:
@@ -60,8 +77,8 @@ def invoice(month: str, bookings: Iterable[Booking], terms: Terms,
     table = table or CostTable(terms.lines)
     lines: list[InvoiceLine] = []
     # (days, quantity) -> the words, free days, billed days, base per day and left over, first surcharged
-    # day, surcharged days, surcharge per day and left over
-    priced: dict[tuple[int, int], tuple[str, int, int, int, int, int, int, int, int]] = {}
+    # day, surcharged days, surcharge per day and left over, the stay's detail
+    priced: dict[tuple[int, int], tuple[str, int, int, int, int, int, int, int, int, StayDetail]] = {}
     iso: dict[int, str] = {}
     cancelled = (Status.CANCELLED, Status.WAITLISTED)
     scale = 10**digits
@@ -100,10 +117,13 @@ def invoice(month: str, bookings: Iterable[Booking], terms: Terms,
             price = stay_price(key[0], key[1], terms, table)
             base_each, base_left = divmod(price.base_minor, price.billable) if price.billable else (0, 0)
             s_each, s_left = divmod(price.surcharge_minor, price.surcharge_days) if price.surcharge_days else (0, 0)
+            detail = StayDetail(price.days, price.billable, price.free_days,
+                                tuple((p.value, c) for p, c in price.combination.counts), price.quantity,
+                                price.base_minor, price.surcharge_days, price.surcharge_minor)
             found = priced[key] = (explain(price, terms, digits), price.days - price.billable, price.billable,
                                    base_each, base_left, price.days - price.surcharge_days, price.surcharge_days,
-                                   s_each, s_left)
-        words, free, billable, base_each, base_left, first_s, s_days, s_each, s_left = found
+                                   s_each, s_left, detail)
+        words, free, billable, base_each, base_left, first_s, s_days, s_each, s_left, detail = found
         lo_o = start_o if start_o > first_o else first_o
         hi_o = end_o if end_o < last_o else last_o
         in_month = 0
@@ -127,7 +147,7 @@ def invoice(month: str, bookings: Iterable[Booking], terms: Terms,
         text = f"#{b.number} {a}–{z}: {words}; {month}: {days} d {amount(in_month)}"
         if correction:
             text += f"; Δ {amount(correction)}"
-        lines.append(InvoiceLine(b.number, b.member, in_month, correction, days, text))
+        lines.append(InvoiceLine(b.number, b.member, in_month, correction, days, text, start, end, detail))
     totals: dict[str, int] = {}
     for line in lines:
         totals[line.member] = totals.get(line.member, 0) + line.amount_minor

@@ -47,4 +47,6 @@ def invoice_digest(lines: Sequence[InvoiceLine], currency: str) -> str:
     """SHA-256 of a billed month's lines (amounts never in the clear)."""
     return _sha256([{"booking": line.booking, "member": line.member, "month": line.month_minor,
                      "correction": line.correction_minor, "days": line.days_in_month,
-                     "explanation": line.explanation, "currency": currency} for line in lines])
+                     "explanation": line.explanation, "currency": currency,
+                     "stay": None if line.detail is None or line.stay_start is None or line.stay_end is None else
+                     [line.stay_start.isoformat(), line.stay_end.isoformat(), *line.detail]} for line in lines])

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from alliance.access.policy import Action, Forbidden, authorize
 from alliance.access.roles import Principal
@@ -34,9 +35,9 @@ from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.operations.warehouse import capacity as cap
 from alliance.operations.warehouse.accrual import month_bounds, previous_month
-from alliance.operations.warehouse.billing import Invoice, by_member, invoice, member_rate
+from alliance.operations.warehouse.billing import Invoice, InvoiceLine, by_member, invoice, member_rate
 from alliance.operations.warehouse.digests import booking_fields, invoice_digest, warehouse_fields
-from alliance.operations.warehouse.idle import idle_rate, weeks as week_spans
+from alliance.operations.warehouse.idle import IdleRate, idle_rate, weeks as week_spans
 from alliance.operations.warehouse.model import (
     Booking, BookingInvalid, BookingNotFound, BookingStateConflict, MonthAlreadyBilled, MonthNotOver, OverCapacity,
     Status, Warehouse, WarehouseDraft, WarehouseInvalid, WarehouseNotFound, check_booking, check_span,
@@ -211,7 +212,8 @@ def invoices(store: Store, alliance_code: str, principal: Principal, number: int
 
 def idle_rates(store: Store, alliance_code: str, principal: Principal, number: int, clock: Clock, *,
                weeks: int = 4) -> list[IdleView]:
-    """The idle rate of each of the last `weeks` weeks up to yesterday (alliance's zone), oldest first."""
+    """The idle rate of each of the last `weeks` weeks up to yesterday (alliance's zone), oldest first,
+    counted from the day the warehouse was added (a week before it: no capacity, never flagged)."""
     authorize(principal, Action.READ_WAREHOUSE, alliance_code)
     if not 1 <= weeks <= 53:
         raise InvalidInput(Message("weeks: from 1 to 53"), [Problem("idle", "weeks", Message("from 1 to 53"))])
@@ -222,14 +224,16 @@ def idle_rates(store: Store, alliance_code: str, principal: Principal, number: i
         end = local_today(clock, alliance.timezone) - timedelta(days=1)
         spans = week_spans(end, weeks)
         held = repo.bookings(alliance.id, w.id, overlapping=(spans[0][0], end))
-        return [_idle_view(w, idle_rate(held, w.capacity, lo, hi)) for lo, hi in spans]
+        since = w.created_at.astimezone(ZoneInfo(alliance.timezone)).date()  # no idle days before it existed
+        return [_idle_view(w, idle_rate(held, w.capacity, max(lo, since), hi) if max(lo, since) <= hi
+                           else IdleRate(lo, hi, 0, 0)) for lo, hi in spans]
 
 
 def _idle_view(w: Warehouse, rate: Any) -> IdleView:
     exact = Decimal(rate.rate.numerator) / Decimal(rate.rate.denominator)
     return IdleView(w.number, rate.start, rate.end, rate.capacity_unit_days, rate.used_unit_days,
                     exact.quantize(Decimal("0.0001"), ROUND_HALF_EVEN), rate.percent,
-                    rate.rate * 100 > IDLE_THRESHOLD_PERCENT)
+                    rate.capacity_unit_days > 0 and rate.rate * 100 > IDLE_THRESHOLD_PERCENT)
 
 
 # -- writing --------------------------------------------------------------------------------------
@@ -697,6 +701,17 @@ def _suggestions(uow: UnitOfWork, alliance: Alliance, w: Warehouse, member: str 
     return sorted(found, key=lambda s: (not s.same_region, s.member, s.kind))
 
 
+def _line_view(line: InvoiceLine) -> InvoiceLineView:
+    d = line.detail
+    if d is None:
+        return InvoiceLineView(line.booking, line.member, line.month_minor, line.correction_minor, line.amount_minor,
+                               line.days_in_month, line.explanation)
+    return InvoiceLineView(line.booking, line.member, line.month_minor, line.correction_minor, line.amount_minor,
+                           line.days_in_month, line.explanation, line.stay_start, line.stay_end, d.days,
+                           d.billable_days, d.free_days, d.combination, d.quantity, d.base_minor, d.surcharge_days,
+                           d.surcharge_minor)
+
+
 def _invoice_views(repo: WarehouseRepository, alliance: Alliance, principal: Principal, warehouse_id: int | None,
                    month: str | None) -> list[InvoiceView]:
     rows = repo.invoices(alliance.id, warehouse_id, month)
@@ -715,8 +730,7 @@ def _invoice_views(repo: WarehouseRepository, alliance: Alliance, principal: Pri
         owner_minor = sum(t for m, t in totals.items() if m != w.owner) if manager else None
         views.append(InvoiceView(
             w.number, r.month, r.reference, title_of(w, r.month), alliance.currency,
-            tuple(InvoiceLineView(line.booking, line.member, line.month_minor, line.correction_minor,
-                                  line.amount_minor, line.days_in_month, line.explanation) for line in mine),
+            tuple(_line_view(line) for line in mine),
             tuple(sorted(totals.items())), sum(totals.values()), owner_minor, r.charge_id, r.billed_at, r.billed_by))
     return views
 

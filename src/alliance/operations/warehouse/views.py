@@ -141,6 +141,18 @@ class InvoiceLineView:
     amount_minor: int
     days_in_month: int
     explanation: str
+    # The stay as billed (None for a cancelled booking's credit): its days, the billable and free ones,
+    # the combination of price lines ((period, count), longest first), quantity, base and surcharge.
+    stay_start: date | None = None
+    stay_end: date | None = None
+    stay_days: int | None = None
+    billable_days: int | None = None
+    free_days: int | None = None
+    combination: tuple[tuple[str, int], ...] = ()
+    quantity: int | None = None
+    base_minor: int | None = None
+    surcharge_days: int | None = None
+    surcharge_minor: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

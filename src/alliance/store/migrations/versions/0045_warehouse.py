@@ -106,6 +106,7 @@ def upgrade() -> None:
         sa.Column("correction_minor", sa.BigInteger(), nullable=False),
         sa.Column("days_in_month", sa.Integer(), nullable=False),
         sa.Column("explanation", sa.Text(), nullable=False),
+        sa.Column("detail", sa.JSON(), nullable=True),
     )
     row_security.enable(RLS_TABLES)
 
