@@ -43,7 +43,7 @@ from alliance.web.render import gettext_for, render, say_for
 from alliance.edge.routes import PAGES
 from alliance.web.viewer import PageViewer, Viewer
 from alliance.web.warehouse_words import (
-    PERIOD_FIELDS, PRIORITY_TEXT, STATUS_LABELS, UNIT_CHOICES, occupancy_option, price_texts, stay_words,
+    PERIOD_FIELDS, PRIORITY_TEXT, STATUS_LABELS, UNIT_CHOICES, billed_price, occupancy_option, price_texts, stay_words,
     unit_text,
 )
 
@@ -139,6 +139,11 @@ def redirect(code: str, path: str, saved: str, anchor: str = "") -> RedirectResp
                             status_code=303)
 
 
+def counted_days(rates: Sequence[Any], capacity: int) -> int:
+    """The days the idle rates count (those since the warehouse was added)."""
+    return sum(r.capacity_unit_days for r in rates) // capacity if capacity else 0
+
+
 def idle_share(rates: Sequence[Any]) -> Decimal | None:
     """The idle share over the weeks given (capacity unit-days not used / capacity unit-days)."""
     capacity = sum(r.capacity_unit_days for r in rates)
@@ -158,7 +163,7 @@ def warehouses_page(request: Request, code: Code, store: StoreDep, clock: ClockD
     rows = []
     for w in service.warehouses(store, code, viewer.principal, clock):
         rates = service.idle_rates(store, code, viewer.principal, w.number, clock, weeks=IDLE_WEEKS)
-        rows.append((shown(request, w, names), idle_share(rates)))
+        rows.append((shown(request, w, names), idle_share(rates), counted_days(rates, w.capacity)))
     return render(request, "warehouse/list.html", alliance=alliance, section="warehouses", rows=rows,
                   idle_days=7 * IDLE_WEEKS, may_create=viewer.may_open("/alliances/{code}/warehouses/new", code),
                   saved=SAVED.get(request.query_params.get("saved", "")))
@@ -361,7 +366,8 @@ def _warehouse_page(request: Request, store: Store, clock: Clock, viewer: Viewer
                   rows=_rows(request, w, bookings, names, viewer, code),
                   sees_all=w.may_manage or principal.member is None,  # the coordinator, the auditor, the owner
                   waitlist=[b for b in bookings if b.status is Status.WAITLISTED],
-                  idle=idle_share(rates), idle_days=7 * IDLE_WEEKS, weekly_idle=rates,
+                  idle=idle_share(rates), idle_days=counted_days(rates, w.capacity),
+                  weekly_idle=[r for r in rates if r.capacity_unit_days],  # the weeks since it was added
                   may_book=may_book, member_options=options, today=today.isoformat(),
                   priority_options=[(str(p), _(PRIORITY_TEXT) % {"n": p} if p == 1 else str(p)) for p in range(1, 6)],
                   form=form or FormView({"member": own_member or "", "priority": "3", "starts_on": today.isoformat()}),
@@ -526,7 +532,7 @@ class InvoiceRow:
     month_minor: int
     correction_minor: int
     amount_minor: int
-    words: str  # in the page's language (from the booking as it is now), "" when the booking is not shown
+    words: str  # in the page's language, from the stay as it was billed
     explanation: str  # the engine's words, as on the statement
 
 
@@ -543,39 +549,45 @@ def previous_month(today: date) -> str:
     return (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 
 
-def line_words(_: Callable[[str], str], money: Callable[[int], str], w: Shown, b: BookingView | None, month: str,
-               line: Any) -> str:
-    """An invoice line in words: the booking's stay and its price (cheapest combination, free days,
-    surcharge, quantity), the days of the month and what they accrue, and a correction of earlier months."""
-    if b is None:
-        return ""
+def line_words(_: Callable[[str], str], money: Callable[[int], str], w: Shown, month: str, line: Any) -> str:
+    """An invoice line in words, from the stay as it was billed: the booking's days and their price
+    (cheapest combination, free days, surcharge, quantity), the days of the month and what they
+    accrue, and a correction of earlier months."""
     parts = []
-    start, end = stay_of(b)
-    if b.status in OCCUPYING and w.terms.lines:
-        quantity = b.actual_quantity if b.actual_quantity is not None else b.quantity
-        price = stay_price((end - start).days + 1, quantity, w.terms, CostTable(w.terms.lines))
+    if line.stay_start is not None and line.quantity is not None:
+        start, end = line.stay_start, line.stay_end
+        detail = _Detail(line)
         said = (_("Booking %(n)d, %(start)s (1 day): %(price)s") if start == end
                 else _("Booking %(n)d, %(start)s – %(end)s (%(days)d days): %(price)s"))
-        parts.append(said % {
-            "n": b.number, "start": start.isoformat(), "end": end.isoformat(), "days": (end - start).days + 1,
-            "price": stay_words(_, money, price, w.terms, w.unit_text)})
+        parts.append(said % {"n": line.booking, "start": start.isoformat(), "end": end.isoformat(),
+                             "days": line.stay_days, "price": stay_words(_, money, billed_price(detail), w.terms,
+                                                                         w.unit_text)})
         parts.append(_("%(month)s: %(days)d days, %(amount)s") % {
             "month": month, "days": line.days_in_month, "amount": money(line.month_minor)})
     else:
-        parts.append(_("Booking %(n)d: %(status)s") % {"n": b.number, "status": _(STATUS_LABELS[b.status])})
+        parts.append(_("Booking %(n)d: cancelled") % {"n": line.booking})
     if line.correction_minor:
         parts.append(_("correction of earlier months: %(amount)s") % {"amount": money(line.correction_minor)})
     return _("; ").join(parts)
 
 
-def invoice_rows(request: Request, w: Shown, invoice: InvoiceView, bookings: Sequence[BookingView],
-                 names: dict[str, str]) -> list[InvoiceRow]:
+@dataclass(frozen=True, slots=True)
+class _Detail:
+    """An invoice line's kept stay, in the shape of `billing.StayDetail`."""
+
+    line: Any
+
+    def __getattr__(self, name: str) -> Any:
+        renamed = {"days": "stay_days"}
+        return getattr(self.line, renamed.get(name, name))
+
+
+def invoice_rows(request: Request, w: Shown, invoice: InvoiceView, names: dict[str, str]) -> list[InvoiceRow]:
     _ = gettext_for(request)
     money = money_for(request, invoice.currency)
-    by_number = {b.number: b for b in bookings}
     return [InvoiceRow(line.booking, line.member, names.get(line.member, line.member), line.days_in_month,
                        line.month_minor, line.correction_minor, line.amount_minor,
-                       line_words(_, money, w, by_number.get(line.booking), invoice.month, line), line.explanation)
+                       line_words(_, money, w, invoice.month, line), line.explanation)
             for line in invoice.lines]
 
 
@@ -592,7 +604,7 @@ def _billing_page(request: Request, store: Store, clock: Clock, viewer: Viewer, 
     month_errors = {"month": _("Enter a month as YYYY-MM.")} if typed and month_of(typed) is None else {}
     billed = service.invoices(store, code, principal, number)
     found = next((i for i in billed if i.month == month), None)
-    rows = invoice_rows(request, w, found, service.bookings(store, code, principal, number), names) if found else []
+    rows = invoice_rows(request, w, found, names) if found else []
     return render(request, "warehouse/billing.html", status=status if not month_errors else 422, alliance=alliance,
                   section="warehouses", w=w, month=month, month_errors=month_errors, invoice=found, lines=rows,
                   billed_months=[i.month for i in billed], names=names, currency=w.currency,

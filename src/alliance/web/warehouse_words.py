@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from alliance.operations.warehouse.model import Period, PriceLine, Status, Terms, Unit
-from alliance.operations.warehouse.pricing import StayPrice
+from alliance.operations.warehouse.pricing import Combination, StayPrice
 from alliance.web import charts
 from alliance.web.i18n import N_
 
@@ -28,6 +28,7 @@ PERIOD_LINES = {Period.DAY: N_("%(price)s per unit per day"), Period.WEEK: N_("%
                 Period.MONTH: N_("%(price)s per unit per month (30 days)")}
 PERIOD_COUNTS = {Period.DAY: N_("%(n)d × day at %(price)s"), Period.WEEK: N_("%(n)d × week at %(price)s"),
                  Period.MONTH: N_("%(n)d × month at %(price)s")}
+PERIOD_ONLY = {Period.DAY: N_("%(n)d × day"), Period.WEEK: N_("%(n)d × week"), Period.MONTH: N_("%(n)d × month")}
 STATUS_LABELS = {Status.BOOKED: N_("Booked, not checked in yet"), Status.WAITLISTED: N_("On the waitlist"),
                  Status.CHECKED_IN: N_("Checked in"), Status.CHECKED_OUT: N_("Checked out"),
                  Status.CANCELLED: N_("Cancelled")}
@@ -55,7 +56,11 @@ def stay_words(_: Say, money: MoneyText, price: StayPrice, terms: Terms, unit: s
     """A stay's price in the page's language: "8 billable days = 1 × week at ¥60.00 + 1 × day at
     ¥10.00; 2 free days; × 3 pallet positions = ¥210.00" (and the surcharge when there is one)."""
     prices = {line.period: line.price_minor for line in terms.lines}
-    parts = [_(PERIOD_COUNTS[p]) % {"n": c, "price": money(prices[p])} for p, c in price.combination.counts]
+    # A stay billed under earlier prices: its lines are said by count alone (the amounts are the billed ones).
+    priced = all(p in prices for p, _c in price.combination.counts) and \
+        sum(prices[p] * c for p, c in price.combination.counts) * price.quantity == price.base_minor
+    parts = [_(PERIOD_COUNTS[p]) % {"n": c, "price": money(prices[p])} if priced else _(PERIOD_ONLY[p]) % {"n": c}
+             for p, c in price.combination.counts]
     said = _("1 billable day = %(parts)s") if price.billable == 1 else _("%(n)d billable days = %(parts)s")
     text = said % {"n": price.billable, "parts": " + ".join(parts) if parts else "0"}
     if price.free_days:
@@ -65,6 +70,14 @@ def stay_words(_: Say, money: MoneyText, price: StayPrice, terms: Terms, unit: s
         text += _("; long-storage surcharge +%(percent)s%% on %(n)d days: %(amount)s") % {
             "percent": terms.surcharge_percent, "n": price.surcharge_days, "amount": money(price.surcharge_minor)}
     return text + _(" = %(total)s") % {"total": money(price.total_minor)}
+
+
+def billed_price(detail: Any) -> StayPrice:
+    """The stay's price as an invoice line kept it when its month was billed (`billing.StayDetail`)."""
+    counts = tuple((Period(p), c) for p, c in detail.combination)
+    per_unit = detail.base_minor // detail.quantity if detail.quantity else 0
+    return StayPrice(detail.days, detail.free_days, detail.billable_days, detail.quantity,
+                     Combination(counts, per_unit), detail.base_minor, detail.surcharge_days, detail.surcharge_minor)
 
 
 def occupancy_option(_: Say, capacity: int, booked: Sequence[int], own: Sequence[int] | None, unit: str,
