@@ -39,7 +39,7 @@ from alliance.governance.service_proposals import advance_due
 from alliance.notify.service import run_once as deliver_notices
 from alliance.health.ratings.service import review_all_due
 from alliance.exits.service import record_ends_due as record_exit_ends
-from alliance.operations.warehouse.service import bill_due_months as bill_warehouse_months
+from alliance.operations.warehouse.service_billing import bill_due_months as bill_warehouse_months
 from alliance.settlement.scheduler import DailySettlement
 from alliance.store.database import Store
 from alliance.store.shared_facts import shared_facts

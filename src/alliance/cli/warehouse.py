@@ -5,7 +5,6 @@ OS user (or ALLIANCE_ACTOR). Amounts are printed in the alliance's currency."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -48,7 +47,10 @@ def _day(text: str, option: str) -> date:
 
 
 def _record(view: Any) -> dict[str, Any]:
-    return {k: (v.value if hasattr(v, "value") else v) for k, v in asdict(view).items()}
+    """A view as the API answers it (amounts as minor units and as text)."""
+    from alliance.operations.warehouse.records import as_json
+
+    return as_json(view)
 
 
 def _warehouse_options(name: str | None, owner: str | None, location: str | None, capacity: str | None,

@@ -17,7 +17,6 @@ every Problem); it records its ledger event in the same transaction.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -28,37 +27,37 @@ from zoneinfo import ZoneInfo
 from alliance.access.policy import Action, Forbidden, authorize
 from alliance.access.roles import Principal
 from alliance.core.clock import Clock, local_today
-from alliance.core.errors import AllianceError, AlreadyStored, InvalidInput, Problem
+from alliance.core.errors import InvalidInput, Problem
 from alliance.core.messages import Message
 from alliance.core.money import minor_digits
-from alliance.ledger import events
-from alliance.ledger import service as ledger
 from alliance.operations.warehouse import capacity as cap
-from alliance.operations.warehouse.accrual import month_bounds, previous_month
-from alliance.operations.warehouse.billing import Invoice, InvoiceLine, by_member, invoice, member_rate
-from alliance.operations.warehouse.digests import booking_fields, invoice_digest, warehouse_fields
 from alliance.operations.warehouse.idle import IdleRate, idle_rate, weeks as week_spans
 from alliance.operations.warehouse.model import (
-    Booking, BookingInvalid, BookingNotFound, BookingStateConflict, MonthAlreadyBilled, MonthNotOver, OverCapacity,
-    Status, Warehouse, WarehouseDraft, WarehouseInvalid, WarehouseNotFound, check_booking, check_span,
+    BookingInvalid, BookingStateConflict, OverCapacity,
+    Status, Warehouse, WarehouseDraft, WarehouseInvalid, check_booking, check_span,
     check_warehouse, parse_draft,
 )
 from alliance.operations.warehouse.pricing import CostTable, explain, stay_price
 from alliance.operations.warehouse.views import (
-    Availability, BookingOutcome, BookingView, DayFree, IdleView, InvoiceLineView, InvoiceView, PriceLineView, Quote,
+    Availability, BookingOutcome, BookingView, DayFree, IdleView, InvoiceView, Quote,
     Suggestion, WarehouseView,
 )
-from alliance.registry.model import Alliance
 from alliance.store.database import Store
 from alliance.store.unit_of_work import UnitOfWork
 from alliance.store.warehouse_repository import WarehouseRepository
+from alliance.operations.warehouse.service_billing import (  # noqa: F401 (the service's own)
+    SOURCE, bill_due_months, bill_month, charge_lines,
+)
+from alliance.operations.warehouse.service_support import (  # noqa: F401 (reference_of, title_of: the service's own)
+    reference_of, title_of,
+    _check_month, _active_members, _warehouse, _require_booking, _may_see, _check_manager, _booking,
+    _booking_views, _view_of, _warehouse_view, _promote, _suggestions, _invoice_views, _record_warehouse,
+    _record_booking,
+)
 
 DEFAULT_PRIORITY = 3
 IDLE_THRESHOLD_PERCENT = 15
 AVAILABILITY_LIMIT = 400  # days shown at once
-SOURCE = "warehouse"  # the charges' source (statement lines' kind)
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-STORAGE_GROUP = "warehouse"  # matching.taxonomy's group of storage and logistics kinds
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,57 +459,6 @@ def check_out(store: Store, alliance_code: str, principal: Principal, booking_nu
         return outcome
 
 
-def bill_month(store: Store, alliance_code: str, principal: Principal, month: str, clock: Clock, *,
-               number: int | None = None) -> list[InvoiceView]:
-    """Bill `month` ("2026-11", over: MonthNotOver otherwise) for one warehouse or every warehouse not
-    yet billed for it: per booking an invoice line (the month's days, and corrections of earlier
-    months), and ONE charge per warehouse and month (members −, the owner +) scheduled for the next
-    settlement run. A warehouse billed for the month already: MonthAlreadyBilled (number given; with
-    all warehouses those billed are skipped)."""
-    authorize(principal, Action.MANAGE_ALLIANCE, alliance_code)
-    _check_month(month)
-    with store.unit_of_work() as uow:
-        alliance = uow.alliances.require(alliance_code)
-        uow.alliances.lock(alliance.id)
-        repo = WarehouseRepository(uow.connection)
-        if month_bounds(month)[1] >= local_today(clock, alliance.timezone):
-            raise MonthNotOver(month)
-        houses = repo.warehouses(alliance.id) if number is None else [_warehouse(repo, alliance, number)]
-        billed: list[int] = []
-        for w in houses:
-            if month in repo.billed_months(alliance.id, w.id):
-                if number is not None:
-                    raise MonthAlreadyBilled(w.number, month)
-                continue
-            if _bill(uow, repo, alliance, w, month, principal.subject, clock) is not None:
-                billed.append(w.id)
-        views = [v for v in _invoice_views(repo, alliance, principal, None, month)
-                 if v.warehouse in {w.number for w in houses if w.id in billed}]
-        uow.commit()
-        return views
-
-
-def bill_due_months(store: Store, clock: Clock) -> int:
-    """The scheduler's job: bill, for every alliance, each warehouse's last month once it is over
-    (not yet billed). Returns how many warehouse months were billed."""
-    count = 0
-    with store.unit_of_work() as uow:
-        alliances = uow.alliances.all()
-    for alliance in alliances:
-        month = previous_month(local_today(clock, alliance.timezone).strftime("%Y-%m"))
-        try:
-            with store.unit_of_work() as uow:
-                repo = WarehouseRepository(uow.connection)
-                for w in repo.warehouses(alliance.id):
-                    if month not in repo.billed_months(alliance.id, w.id) and \
-                            _bill(uow, repo, alliance, w, month, "scheduler", clock) is not None:
-                        count += 1
-                uow.commit()
-        except AllianceError:  # an alliance that may not be billed now (dissolved) is skipped, not the rest
-            continue
-    return count
-
-
 def uses_of(uow: UnitOfWork, alliance_id: int, member: str) -> Sequence[WarehouseUse]:
     """`matching.service.USES` source: the member's warehouse bookings (not cancelled), as
     `WarehouseUse` values, newest first."""
@@ -525,222 +473,3 @@ def uses_of(uow: UnitOfWork, alliance_id: int, member: str) -> Sequence[Warehous
         found.append(WarehouseUse("warehouse", f"warehouse-{w.number}/booking-{b.number}", w.label,
                                   b.billed_quantity, w.unit.value, start, end, b.status.value))
     return found[::-1]
-
-
-# -- billing --------------------------------------------------------------------------------------
-
-def reference_of(w: Warehouse, month: str) -> str:
-    return f"warehouse-{w.number}/{month}"
-
-
-def title_of(w: Warehouse, month: str) -> str:
-    """The charge's title, without words of any language (the statement says 云仓 / shared warehouse
-    beside it): "#3 杭州仓 2026-11", the name as the user typed it."""
-    name = w.name if len(w.name) <= 150 else w.name[:149] + "…"
-    return f"#{w.number} {name} {month}"
-
-
-def charge_lines(inv: Invoice, owner: str, reference: str) -> list[Any]:
-    """The month's charge: each member (not the owner: what it owes itself nets out) pays its total, the
-    owner receives the sum. Members owing nothing are left out; a credit (a correction) is a + line."""
-    from alliance.operations.charges import ChargeLine
-
-    lines: list[Any] = []
-    grouped = by_member(inv.lines)
-    for member in sorted(inv.totals):
-        amount = inv.totals[member]
-        if member == owner or amount == 0:
-            continue
-        mine = grouped[member]
-        base = sum(line.month_minor for line in mine)
-        lines.append(ChargeLine(member, -amount, base, member_rate(mine, reference)))
-    total = -sum(line.amount_minor for line in lines)
-    if lines and total:
-        lines.append(ChargeLine(owner, total, total, f"Σ {len(lines)} ({reference})"))
-    return lines
-
-
-def _bill(uow: UnitOfWork, repo: WarehouseRepository, alliance: Alliance, w: Warehouse, month: str, actor: str,
-          clock: Clock) -> int | None:
-    """Bill one warehouse month (inside the caller's unit of work); the invoice's id."""
-    from alliance.operations import charge_service
-
-    every = repo.bookings(alliance.id, w.id)
-    by_number = {b.number: b for b in every}
-    inv = invoice(month, every, w.terms, repo.billed_before(alliance.id, w.id, month),
-                  digits=minor_digits(alliance.currency))
-    reference = reference_of(w, month)
-    lines = charge_lines(inv, w.owner, reference)
-    charge_id = None
-    if len(lines) >= 2:
-        charge_id = charge_service.schedule_charge(uow, alliance, source=SOURCE, reference=reference,
-                                                   title=title_of(w, month), lines=lines, actor=actor, clock=clock)
-    try:
-        invoice_id = repo.add_invoice(alliance.id, w.id, month, reference, charge_id, inv.total_minor,
-                                      invoice_digest(inv.lines, alliance.currency),
-                                      [(by_number[line.booking].id, line) for line in inv.lines], clock.now(), actor)
-    except AlreadyStored:
-        raise MonthAlreadyBilled(w.number, month) from None
-    ledger.record(uow, alliance.id, alliance.code, events.WAREHOUSE_MONTH_BILLED, actor, clock.now(), {
-        "warehouse": w.number, "month": month, "reference": reference, "charge": charge_id,
-        "lines": len(inv.lines), "lines_sha256": invoice_digest(inv.lines, alliance.currency)})
-    return invoice_id
-
-
-# -- helpers --------------------------------------------------------------------------------------
-
-def _check_month(month: str) -> None:
-    if not isinstance(month, str) or not MONTH.match(month):
-        raise InvalidInput(Message("{month!r} is not a month (YYYY-MM)", month=month),
-                           [Problem("billing", "month", Message("a month as YYYY-MM, e.g. 2026-11"))])
-
-
-def _active_members(uow: UnitOfWork, alliance: Alliance) -> list[str]:
-    return [m.code for m in uow.members.of_alliance(alliance.id, alliance.code, alliance.currency)]
-
-
-def _warehouse(repo: WarehouseRepository, alliance: Alliance, number: int) -> Warehouse:
-    w = repo.warehouse(alliance.id, number)
-    if w is None:
-        raise WarehouseNotFound(number)
-    return w
-
-
-def _require_booking(repo: WarehouseRepository, alliance: Alliance, number: int) -> Booking:
-    b = repo.booking(alliance.id, number)
-    if b is None:
-        raise BookingNotFound(number)
-    return b
-
-
-def _is_manager(principal: Principal, w: Warehouse) -> bool:
-    """The coordinator (and alliance-wide roles: auditor, platform admin) or the owner's accounts."""
-    return principal.member is None or principal.member == w.owner
-
-
-def _may_see(principal: Principal, w: Warehouse, b: Booking) -> bool:
-    return _is_manager(principal, w) or principal.member == b.member
-
-
-def _check_manager(principal: Principal, w: Warehouse) -> None:
-    if not _is_manager(principal, w):
-        raise Forbidden(Message("only the coordinator or {owner}'s accounts manage warehouse {number}",
-                                owner=w.owner, number=w.number))
-
-
-def _booking(repo: WarehouseRepository, alliance: Alliance, principal: Principal,
-             number: int) -> tuple[Booking, Warehouse]:
-    """A booking the reader may see, with its warehouse; another member's is not there (404)."""
-    b = repo.booking(alliance.id, number)
-    w = None if b is None else repo.warehouse_by_id(alliance.id, b.warehouse_id)
-    if b is None or w is None or not _may_see(principal, w, b):
-        raise BookingNotFound(number)
-    return b, w
-
-
-def _booking_views(w: Warehouse, every: Sequence[Booking], currency: str) -> list[BookingView]:
-    table = CostTable(w.terms.lines)
-    positions = {b.id: i for i, b in enumerate(cap.waitlist_order(every), start=1)}
-    digits = minor_digits(currency)
-    views = []
-    for b in every:
-        start, end = b.stay
-        price = stay_price((end - start).days + 1, b.billed_quantity, w.terms, table)
-        views.append(BookingView(
-            b.number, w.number, b.member, b.quantity, b.starts_on, b.ends_on, b.priority, b.status, b.checked_in_on,
-            b.checked_out_on, b.actual_quantity, b.note, b.created_at, b.created_by, positions.get(b.id),
-            0 if b.status is Status.CANCELLED else price.total_minor, explain(price, w.terms, digits), currency))
-    return views
-
-
-def _view_of(repo: WarehouseRepository, alliance: Alliance, w: Warehouse, b: Booking) -> BookingView:
-    every = repo.bookings(alliance.id, w.id)
-    views = _booking_views(w, every, alliance.currency)
-    return next(v for v in views if v.number == b.number)
-
-
-def _warehouse_view(repo: WarehouseRepository, alliance: Alliance, w: Warehouse, principal: Principal,
-                    today: date) -> WarehouseView:
-    held = repo.bookings(alliance.id, w.id, overlapping=(today, today))
-    free = cap.free_by_day(held, w.capacity, today, today)[0]
-    t = w.terms
-    return WarehouseView(w.number, w.name, w.owner, w.location, w.capacity, w.unit, alliance.currency,
-                         tuple(PriceLineView(line.period, line.days, line.price_minor) for line in t.lines),
-                         t.free_days, t.surcharge_after, t.surcharge_percent, w.active, free, w.label,
-                         _is_manager(principal, w) and principal.role.value != "auditor")
-
-
-def _promote(uow: UnitOfWork, repo: WarehouseRepository, alliance: Alliance, w: Warehouse, principal: Principal,
-             clock: Clock) -> tuple[BookingView, ...]:
-    """Offer freed space to the waitlist in order; the promoted bookings the reader may see."""
-    today = local_today(clock, alliance.timezone)
-    moved = cap.promotions(repo.bookings(alliance.id, w.id), w.capacity, today)
-    for b in moved:
-        repo.update_booking(alliance.id, b.id, clock.now(), principal.subject, status=Status.BOOKED)
-        _record_booking(uow, alliance, w, b, principal, clock)
-    return tuple(_view_of(repo, alliance, w, b) for b in moved if _may_see(principal, w, b))
-
-
-def _suggestions(uow: UnitOfWork, alliance: Alliance, w: Warehouse, member: str | None) -> list[Suggestion]:
-    from alliance.matching.model import Side
-    from alliance.store.matching_repository import MatchingRepository, Owner, declaration_of
-
-    members = [m for m in uow.members.of_alliance(alliance.id, alliance.code, alliance.currency)
-               if m.code not in (w.owner, member)]
-    rows = MatchingRepository(uow.connection).declarations(Owner.MEMBER, alliance.id, [m.id for m in members])
-    place = w.location.casefold()
-    found = []
-    for m in members:
-        for row in rows.get(m.id, ()):
-            d = declaration_of(row)
-            if d.side is not Side.RESOURCE or d.kind.split("/", 1)[0] != STORAGE_GROUP:
-                continue
-            region = d.region or m.region or ""
-            same = bool(region) and (region.casefold() in place or place in region.casefold())
-            found.append(Suggestion(m.code, m.legal_name, d.kind, d.description, d.capacity, d.unit, region, same))
-    return sorted(found, key=lambda s: (not s.same_region, s.member, s.kind))
-
-
-def _line_view(line: InvoiceLine) -> InvoiceLineView:
-    d = line.detail
-    if d is None:
-        return InvoiceLineView(line.booking, line.member, line.month_minor, line.correction_minor, line.amount_minor,
-                               line.days_in_month, line.explanation)
-    return InvoiceLineView(line.booking, line.member, line.month_minor, line.correction_minor, line.amount_minor,
-                           line.days_in_month, line.explanation, line.stay_start, line.stay_end, d.days,
-                           d.billable_days, d.free_days, d.combination, d.quantity, d.base_minor, d.surcharge_days,
-                           d.surcharge_minor)
-
-
-def _invoice_views(repo: WarehouseRepository, alliance: Alliance, principal: Principal, warehouse_id: int | None,
-                   month: str | None) -> list[InvoiceView]:
-    rows = repo.invoices(alliance.id, warehouse_id, month)
-    lines = repo.invoice_lines(alliance.id, [r.id for r in rows])
-    houses = {w.id: w for w in repo.warehouses(alliance.id)}
-    views = []
-    for r in rows:
-        w = houses[r.warehouse_id]
-        manager = _is_manager(principal, w)
-        mine = [line for _, line in lines[r.id] if manager or line.member == principal.member]
-        if not manager and not mine:
-            continue
-        totals: dict[str, int] = {}
-        for line in mine:
-            totals[line.member] = totals.get(line.member, 0) + line.amount_minor
-        owner_minor = sum(t for m, t in totals.items() if m != w.owner) if manager else None
-        views.append(InvoiceView(
-            w.number, r.month, r.reference, title_of(w, r.month), alliance.currency,
-            tuple(_line_view(line) for line in mine),
-            tuple(sorted(totals.items())), sum(totals.values()), owner_minor, r.charge_id, r.billed_at, r.billed_by))
-    return views
-
-
-def _record_warehouse(uow: UnitOfWork, alliance: Alliance, w: Warehouse, principal: Principal, clock: Clock) -> None:
-    ledger.record(uow, alliance.id, alliance.code, events.WAREHOUSE_SAVED, principal.subject, clock.now(),
-                  warehouse_fields(w))
-
-
-def _record_booking(uow: UnitOfWork, alliance: Alliance, w: Warehouse, b: Booking, principal: Principal,
-                    clock: Clock) -> None:
-    ledger.record(uow, alliance.id, alliance.code, events.WAREHOUSE_BOOKING, principal.subject, clock.now(),
-                  booking_fields(w.number, b))
