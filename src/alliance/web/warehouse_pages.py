@@ -3,8 +3,7 @@ their space and idle rate; a new warehouse with its price lines; a warehouse's p
 occupancy over the coming weeks (booked against capacity per day, the viewer's own bookings apart),
 the booking form and, when the warehouse is full, the answer: the first full day, the offer to join
 the waitlist and other members' storage space from the resource map; check-in and check-out for the
-owner; and a month's invoice, each line explaining itself (the owner and the coordinator see every
-line, a member its own).
+owner. A month's invoice is `web.warehouse_billing_pages`; the forms are read by `web.warehouse_form`.
 
 The rules are `alliance.operations.warehouse.service`'s: who may book for whom, who checks in, who
 bills, what a member sees of the others (the free space per day, never their bookings or lines).
@@ -17,140 +16,33 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import AllianceError, InvalidInput
-from alliance.core.messages import Message
-from alliance.core.money import Money, MoneyError
 from alliance.edge.deps import ClockDep, Code, Id, StoreDep
 from alliance.operations.warehouse import service
-from alliance.operations.warehouse.model import OverCapacity, Period, PriceLine, Status, Terms, Unit, WarehouseDraft
+from alliance.operations.warehouse.model import OverCapacity, Status, Unit
 from alliance.operations.warehouse.pricing import CostTable, stay_price
-from alliance.operations.warehouse.views import BookingView, InvoiceView, WarehouseView
+from alliance.operations.warehouse.views import BookingView
 from alliance.registry import service as registry
-from alliance.registry.model import Alliance
 from alliance.store.database import Store
-from alliance.web.forms import CHOOSE, FormView, PostedForm
-from alliance.core.settings import get_settings
-from alliance.web.i18n import N_, get_environment, request_locale
+from alliance.web.forms import FormView, PostedForm
 from alliance.web.render import gettext_for, render, say_for
-from alliance.edge.routes import PAGES
 from alliance.web.viewer import PageViewer, Viewer
-from alliance.web.warehouse_words import (
-    PERIOD_FIELDS, PRIORITY_TEXT, STATUS_LABELS, UNIT_CHOICES, billed_price, occupancy_option, price_texts, stay_words,
-    unit_text,
+from alliance.web.warehouse_form import (
+    FORM_FIELDS, IDLE_WEEKS, NOT_VALID, OCCUPYING, SAVED, WEEK_CHOICES, Shown, counted_days, from_day, idle_share,
+    may_post, member_names, money_for, owner_options, posted_day, read_booking, read_warehouse, redirect, refusal_lines,
+    shown, weeks_of,
 )
+from alliance.web.warehouse_words import (PERIOD_FIELDS, PRIORITY_TEXT, STATUS_LABELS, UNIT_CHOICES, occupancy_option,
+                                          stay_words)
 
 router = APIRouter(include_in_schema=False)
-
-IDLE_WEEKS = 4  # the idle rate shown: the last four weeks
-WEEK_CHOICES = (2, 4, 8, 12)
-DEFAULT_WEEKS = 4
-OCCUPYING = (Status.BOOKED, Status.CHECKED_IN, Status.CHECKED_OUT)
-SAVED = {"warehouse": N_("The warehouse is saved."), "booked": N_("Booked."),
-         "waitlisted": N_("The booking is on the waitlist; it is made as soon as space frees up."),
-         "checked_in": N_("Checked in."), "checked_out": N_("Checked out."),
-         "cancelled": N_("The booking is cancelled; the waitlist was offered the space."),
-         "billed": N_("The month is billed: its lines go into the next settlement run.")}
-NOT_VALID = N_("Nothing was saved: correct the fields marked below.")
-NO_PRICE = N_("Fill in at least one price.")
-NOT_AN_AMOUNT = N_("Enter an amount such as 60 or 12.50.")
-NOT_A_PERCENT = N_("Enter a percentage such as 20 or 12.5.")
-CHOOSE_MEMBER = N_("Choose a member.")
-CHOOSE_UNIT = N_("Choose a unit.")
-FORM_FIELDS = {"warehouse": ("name", "owner", "location", "capacity", "unit", "price_day", "price_week",
-                             "price_month", "free_days", "surcharge_after", "surcharge_percent"),
-               "booking": ("member", "quantity", "starts_on", "ends_on", "priority")}
-# A problem's field as the service names it -> the form's field (price lines: beside the first price).
-RENAMED = {"price_lines": "price_day", "period": "price_day", "price": "price_day"}
-
-
-# -- shared pieces ------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class Shown:
-    """A warehouse as the pages show it: the service's view, its owner's name, its words."""
-
-    view: WarehouseView
-    owner_name: str
-    unit_text: str
-    prices: list[Any]
-    terms: Terms
-
-    def __getattr__(self, name: str) -> Any:  # number, name, capacity ... from the service's view
-        return getattr(self.view, name)
-
-    @property
-    def surcharge(self) -> bool:
-        return self.view.surcharge_percent > 0
-
-
-def money_for(request: Request, currency: str) -> Callable[[int], str]:
-    """Minor units as the page's language writes money (the templates' `money` filter)."""
-    fmt = get_environment(request_locale(request, get_settings().default_locale).locale).filters["money"]
-    return lambda minor: fmt(minor, currency)
-
-
-def terms_of(w: WarehouseView) -> Terms:
-    return Terms(tuple(PriceLine(p.period, p.price_minor) for p in w.price_lines), w.free_days, w.surcharge_after,
-                 w.surcharge_percent)
-
-
-def shown(request: Request, w: WarehouseView, names: dict[str, str]) -> Shown:
-    _ = gettext_for(request)
-    return Shown(w, names.get(w.owner, w.owner), unit_text(_, w.unit), price_texts(_, money_for(request, w.currency),
-                                                                                   w.price_lines), terms_of(w))
-
-
-def member_names(store: Store, code: str) -> dict[str, str]:
-    return {m.code: m.legal_name for m in registry.list_members(store, code, include_left=True)}
-
-
-def refusal_lines(say: Callable[[object], str], exc: InvalidInput, fields: Sequence[str]) -> tuple[dict[str, str], list[str]]:
-    """A refusal's problems beside their form fields; those of no field as lines above the form."""
-    errors: dict[str, str] = {}
-    lines: list[str] = []
-    for p in exc.problems:
-        name = RENAMED.get(p.field, p.field)
-        if name in fields:
-            errors.setdefault(name, say(p.reason))
-        else:
-            lines.append(say(p.text()))
-    if not exc.problems:
-        lines.append(say(exc.message))
-    return errors, lines
-
-
-def may_post(viewer: Viewer, page: str, code: str) -> bool:
-    """Whether the viewer may post to the page `page` (a path template of PAGES): forms show only
-    when they would work (the service decides again)."""
-    action = PAGES[("POST", page)]
-    return action is None or viewer.may(action, code)
-
-
-def redirect(code: str, path: str, saved: str, anchor: str = "") -> RedirectResponse:
-    return RedirectResponse(f"/alliances/{code}/warehouses{path}?saved={saved}" + (f"#{anchor}" if anchor else ""),
-                            status_code=303)
-
-
-def counted_days(rates: Sequence[Any], capacity: int) -> int:
-    """The days the idle rates count (those since the warehouse was added)."""
-    return sum(r.capacity_unit_days for r in rates) // capacity if capacity else 0
-
-
-def idle_share(rates: Sequence[Any]) -> Decimal | None:
-    """The idle share over the weeks given (capacity unit-days not used / capacity unit-days)."""
-    capacity = sum(r.capacity_unit_days for r in rates)
-    if not capacity:
-        return None
-    used = sum(min(r.used_unit_days, r.capacity_unit_days) for r in rates)
-    return Decimal(capacity - used) / Decimal(capacity)
 
 
 # -- the list -----------------------------------------------------------------------------------------------
@@ -171,13 +63,6 @@ def warehouses_page(request: Request, code: Code, store: StoreDep, clock: ClockD
 
 # -- a new warehouse -----------------------------------------------------------------------------------------
 
-def owner_options(store: Store, code: str, viewer: Viewer, say: Callable[[str], str]) -> list[tuple[str, str]]:
-    """The members a warehouse may be created for: the coordinator any, a member's admin its own."""
-    own = viewer.principal.member
-    members = [m for m in registry.list_members(store, code) if own is None or m.code == own]
-    return ([] if own else [("", say(CHOOSE))]) + [(m.code, f"{m.legal_name} ({m.code})") for m in members]
-
-
 def _new_page(request: Request, store: Store, viewer: Viewer, code: str, *, status: int = 200,
               form: FormView | None = None) -> HTMLResponse:
     _ = gettext_for(request)
@@ -193,40 +78,6 @@ def _new_page(request: Request, store: Store, viewer: Viewer, code: str, *, stat
 @router.get("/alliances/{code}/warehouses/new", response_class=HTMLResponse)
 def new_warehouse_page(request: Request, code: Code, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
     return _new_page(request, store, viewer, code)
-
-
-def read_warehouse(form: PostedForm, currency: str, members: Sequence[str]) -> WarehouseDraft | None:
-    """The posted warehouse, or None with every wrong field noted on `form`."""
-    name = form.text("name", 200)
-    location = form.text("location", 200, required=False)
-    owner = form.pick("owner", {m: m for m in members}, CHOOSE_MEMBER)
-    capacity = form.whole("capacity", 1, 10**9)
-    unit = form.choice("unit", Unit, CHOOSE_UNIT)
-    lines = []
-    for period in Period:
-        text = form.values.get(f"price_{period.value}", "").strip()
-        if text:
-            try:
-                lines.append(PriceLine(period, Money.parse(text, currency).minor))
-            except MoneyError:
-                form.fail(f"price_{period.value}", NOT_AN_AMOUNT)
-    if not any(form.values.get(f"price_{p.value}", "").strip() for p in Period):
-        form.fail("price_day", NO_PRICE)
-    free_days = form.whole("free_days", 0, 3650) if form.values.get("free_days", "").strip() else 0
-    after = form.whole("surcharge_after", 0, 3660) if form.values.get("surcharge_after", "").strip() else 0
-    percent = Decimal(0)
-    percent_text = form.values.get("surcharge_percent", "").strip().rstrip("%").strip()
-    if percent_text:
-        try:
-            percent = Decimal(percent_text)
-        except InvalidOperation:
-            form.fail("surcharge_percent", NOT_A_PERCENT)
-        else:
-            if not percent.is_finite() or len(percent_text) > 12:
-                form.fail("surcharge_percent", NOT_A_PERCENT)
-    if not form.ok or owner is None or capacity is None or unit is None or free_days is None or after is None:
-        return None
-    return WarehouseDraft(name, owner, location, capacity, unit, Terms(tuple(lines), free_days, after, percent))
 
 
 @router.post("/alliances/{code}/warehouses/new", response_class=HTMLResponse)
@@ -303,18 +154,6 @@ def held_per_day(bookings: Sequence[BookingView], days: Sequence[date]) -> list[
     return held
 
 
-def _weeks(text: str) -> int:
-    return int(text) if text.isascii() and text.isdigit() and int(text) in WEEK_CHOICES else DEFAULT_WEEKS
-
-
-def _from_day(text: str, today: date) -> date:
-    try:
-        found = date.fromisoformat(text.strip()[:10])
-    except ValueError:
-        return today
-    return found if abs((found - today).days) <= 3660 else today
-
-
 def _rows(request: Request, w: Shown, bookings: Sequence[BookingView], names: dict[str, str], viewer: Viewer,
           code: str) -> list[Row]:
     _ = gettext_for(request)
@@ -346,8 +185,8 @@ def _warehouse_page(request: Request, store: Store, clock: Clock, viewer: Viewer
     names = member_names(store, code)
     w = shown(request, service.warehouse(store, code, principal, number, clock), names)
     today = local_today(clock, alliance.timezone)
-    weeks = _weeks(request.query_params.get("weeks", ""))
-    start = _from_day(request.query_params.get("from", ""), today)
+    weeks = weeks_of(request.query_params.get("weeks", ""))
+    start = from_day(request.query_params.get("from", ""), today)
     end = start + timedelta(days=7 * weeks - 1)
     free = service.availability(store, code, principal, number, start, end)
     days = [d.day for d in free.days]
@@ -387,17 +226,6 @@ def warehouse_page(request: Request, code: Code, number: Id, store: StoreDep, cl
     """The warehouse's space and prices, its occupancy chart, the booking form and the bookings the
     viewer may see."""
     return _warehouse_page(request, store, clock, viewer, code, number)
-
-
-def read_booking(form: PostedForm) -> tuple[str, int, date, date, int] | None:
-    member = form.text("member", 32)
-    quantity = form.whole("quantity", 0, 10**9)  # the service names 0 and beyond the capacity
-    starts_on = form.day("starts_on")
-    ends_on = form.day("ends_on")
-    priority = form.whole("priority", 1, 5)
-    if not form.ok or quantity is None or starts_on is None or ends_on is None or priority is None:
-        return None
-    return member, quantity, starts_on, ends_on, priority
 
 
 @router.post("/alliances/{code}/warehouses/{number}/bookings", response_class=HTMLResponse)
@@ -476,15 +304,6 @@ async def _booking_act(request: Request, store: Store, clock: Clock, viewer: Vie
     return await run_in_threadpool(work)
 
 
-def _day(form: PostedForm, today: date) -> date:
-    """The posted day (today when left blank); another text is refused by name."""
-    text = form.values.get("day", "").strip()
-    try:
-        return date.fromisoformat(text) if text else today
-    except ValueError:
-        raise InvalidInput(Message("{text!r} is not a date (YYYY-MM-DD)", text=text[:40])) from None
-
-
 def _today(store: Store, code: str, clock: Clock) -> date:
     return local_today(clock, registry.get_alliance(store, code).timezone)
 
@@ -495,7 +314,7 @@ async def check_in(request: Request, code: Code, number: Id, booking: Id, store:
     def act(form: PostedForm) -> None:
         text = form.values.get("quantity", "").strip()
         quantity = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
-        service.check_in(store, code, viewer.principal, booking, _day(form, _today(store, code, clock)), clock,
+        service.check_in(store, code, viewer.principal, booking, posted_day(form, _today(store, code, clock)), clock,
                          quantity=quantity)
 
     return await _booking_act(request, store, clock, viewer, code, number, act, "checked_in")
@@ -505,7 +324,7 @@ async def check_in(request: Request, code: Code, number: Id, booking: Id, store:
 async def check_out(request: Request, code: Code, number: Id, booking: Id, store: StoreDep, clock: ClockDep,
                     viewer: PageViewer) -> Response:
     def act(form: PostedForm) -> None:
-        service.check_out(store, code, viewer.principal, booking, _day(form, _today(store, code, clock)), clock)
+        service.check_out(store, code, viewer.principal, booking, posted_day(form, _today(store, code, clock)), clock)
 
     return await _booking_act(request, store, clock, viewer, code, number, act, "checked_out")
 
@@ -517,128 +336,3 @@ async def cancel(request: Request, code: Code, number: Id, booking: Id, store: S
         service.cancel(store, code, viewer.principal, booking, clock)
 
     return await _booking_act(request, store, clock, viewer, code, number, act, "cancelled")
-
-
-# -- a month's billing ----------------------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class InvoiceRow:
-    """An invoice line with the member's name and its explanation in the page's language."""
-
-    booking: int
-    member: str
-    member_name: str
-    days_in_month: int
-    month_minor: int
-    correction_minor: int
-    amount_minor: int
-    words: str  # in the page's language, from the stay as it was billed
-    explanation: str  # the engine's words, as on the statement
-
-
-def month_of(text: str) -> str | None:
-    """"2026-11" as typed (a month from 2000 to 2999), or None."""
-    text = text.strip()[:7]
-    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit() and 1 <= int(text[5:]) <= 12 \
-            and 2000 <= int(text[:4]) <= 2999:
-        return text
-    return None
-
-
-def previous_month(today: date) -> str:
-    return (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
-
-
-def line_words(_: Callable[[str], str], money: Callable[[int], str], w: Shown, month: str, line: Any) -> str:
-    """An invoice line in words, from the stay as it was billed: the booking's days and their price
-    (cheapest combination, free days, surcharge, quantity), the days of the month and what they
-    accrue, and a correction of earlier months."""
-    parts = []
-    if line.stay_start is not None and line.quantity is not None:
-        start, end = line.stay_start, line.stay_end
-        detail = _Detail(line)
-        said = (_("Booking %(n)d, %(start)s (1 day): %(price)s") if start == end
-                else _("Booking %(n)d, %(start)s – %(end)s (%(days)d days): %(price)s"))
-        parts.append(said % {"n": line.booking, "start": start.isoformat(), "end": end.isoformat(),
-                             "days": line.stay_days, "price": stay_words(_, money, billed_price(detail), w.terms,
-                                                                         w.unit_text)})
-        parts.append(_("%(month)s: %(days)d days, %(amount)s") % {
-            "month": month, "days": line.days_in_month, "amount": money(line.month_minor)})
-    else:
-        parts.append(_("Booking %(n)d: cancelled") % {"n": line.booking})
-    if line.correction_minor:
-        parts.append(_("correction of earlier months: %(amount)s") % {"amount": money(line.correction_minor)})
-    return _("; ").join(parts)
-
-
-@dataclass(frozen=True, slots=True)
-class _Detail:
-    """An invoice line's kept stay, in the shape of `billing.StayDetail`."""
-
-    line: Any
-
-    def __getattr__(self, name: str) -> Any:
-        renamed = {"days": "stay_days"}
-        return getattr(self.line, renamed.get(name, name))
-
-
-def invoice_rows(request: Request, w: Shown, invoice: InvoiceView, names: dict[str, str]) -> list[InvoiceRow]:
-    _ = gettext_for(request)
-    money = money_for(request, invoice.currency)
-    return [InvoiceRow(line.booking, line.member, names.get(line.member, line.member), line.days_in_month,
-                       line.month_minor, line.correction_minor, line.amount_minor,
-                       line_words(_, money, w, invoice.month, line), line.explanation)
-            for line in invoice.lines]
-
-
-def _billing_page(request: Request, store: Store, clock: Clock, viewer: Viewer, code: str, number: int, *,
-                  status: int = 200, month: str | None = None, refused: str = "") -> HTMLResponse:
-    _ = gettext_for(request)
-    principal = viewer.principal
-    alliance: Alliance = registry.get_alliance(store, code)
-    names = member_names(store, code)
-    w = shown(request, service.warehouse(store, code, principal, number, clock), names)
-    today = local_today(clock, alliance.timezone)
-    typed = request.query_params.get("month", "")
-    month = month or month_of(typed) or previous_month(today)
-    month_errors = {"month": _("Enter a month as YYYY-MM.")} if typed and month_of(typed) is None else {}
-    billed = service.invoices(store, code, principal, number)
-    found = next((i for i in billed if i.month == month), None)
-    rows = invoice_rows(request, w, found, names) if found else []
-    return render(request, "warehouse/billing.html", status=status if not month_errors else 422, alliance=alliance,
-                  section="warehouses", w=w, month=month, month_errors=month_errors, invoice=found, lines=rows,
-                  billed_months=[i.month for i in billed], names=names, currency=w.currency,
-                  sees_all=w.may_manage or principal.member is None,
-                  may_bill=may_post(viewer, "/alliances/{code}/warehouses/{number}/billing", code),
-                  month_over=month < today.strftime("%Y-%m"), refused_action=refused,
-                  saved=SAVED.get(request.query_params.get("saved", "")))
-
-
-@router.get("/alliances/{code}/warehouses/{number}/billing", response_class=HTMLResponse)
-def billing_page(request: Request, code: Code, number: Id, store: StoreDep, clock: ClockDep,
-                 viewer: PageViewer) -> HTMLResponse:
-    """A month's invoice of the warehouse: every line for the owner and the coordinator, a member's own
-    lines for a member, each explained; the coordinator bills a month that is over."""
-    return _billing_page(request, store, clock, viewer, code, number)
-
-
-@router.post("/alliances/{code}/warehouses/{number}/billing", response_class=HTMLResponse)
-async def bill(request: Request, code: Code, number: Id, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> Response:
-    """Bill the posted month (once: a second time, or a month not over, is said above the page, 409)."""
-    posted = await PostedForm.read(request)
-
-    def work() -> Response:
-        month = month_of(posted.values.get("month", ""))
-        try:
-            if month is None:
-                raise InvalidInput(Message("{text!r} is not a month (YYYY-MM)", text=posted.values.get("month", "")[:20]))
-            service.bill_month(store, code, viewer.principal, month, clock, number=number)
-        except AllianceError as exc:
-            if exc.status >= 500 or exc.status in (401, 403, 404):
-                raise
-            return _billing_page(request, store, clock, viewer, code, number, status=exc.status, month=month,
-                                 refused=say_for(request)(exc.message))
-        return RedirectResponse(f"/alliances/{code}/warehouses/{number}/billing?month={month}&saved=billed#invoice",
-                                status_code=303)
-
-    return await run_in_threadpool(work)
