@@ -71,6 +71,11 @@ class Action(StrEnum):
     OWN_NOTIFICATIONS = "own_notifications"   # the account's own inbox and notification preferences
     MANAGE_WEBHOOKS = "manage_webhooks"       # webhooks: a coordinator its alliance's, a member admin its member's
     DECLARE_RESOURCES = "declare_resources"   # a member's resources and needs (member admins: their own member's)
+    # Joint purchasing (operations.purchasing): commit a member's quantity to a campaign (member admins:
+    # their own member's; the coordinator any member's), and as the organiser's member admin confirm the
+    # order, record deliveries, close short or cancel (the service checks the organiser); open campaigns.
+    COMMIT_PURCHASE = "commit_purchase"
+    RUN_CAMPAIGNS = "run_campaigns"           # open campaigns and add quotes (the coordinator)
     READ_WAREHOUSE = "read_warehouse"         # shared warehouses, free capacity; bookings (members: their own)
     BOOK_WAREHOUSE = "book_warehouse"         # book, waitlist, cancel (member admins: for their own member)
     MANAGE_WAREHOUSE = "manage_warehouse"     # a warehouse, its check-ins and -outs (member admins: as its owner)
@@ -308,6 +313,12 @@ ACTION_NAMES[Action.MANAGE_WEBHOOKS] = Message("manage webhooks")
 ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.DECLARE_RESOURCES}
 MEMBER_SCOPED = MEMBER_SCOPED | {Action.DECLARE_RESOURCES}
 ACTION_NAMES[Action.DECLARE_RESOURCES] = Message("declare resources")
+# Joint purchasing (issue 25): a member admin commits its own member's quantities (another member's
+# are not there for it: 404); the coordinator holds both.
+ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.COMMIT_PURCHASE}
+MEMBER_SCOPED = MEMBER_SCOPED | {Action.COMMIT_PURCHASE}
+ACTION_NAMES[Action.COMMIT_PURCHASE] = Message("commit purchase")
+ACTION_NAMES[Action.RUN_CAMPAIGNS] = Message("run campaigns")
 # the shared warehouse (operations.warehouse.service): everyone of the alliance reads the warehouses and
 # their free capacity (a member's accounts only their own member's bookings and invoice lines: the service
 # filters); a member admin books for its own member (another's: 404) and manages the warehouses its member

@@ -96,11 +96,16 @@ COMMANDS: dict[str, Entry] = {
                   "Needs (gaps) members and outside companies want filled: declare, edit, list."),
     "directory": Entry("alliance.cli.resources:directory_app",
                        "The directory of outside companies matching also considers: add, list, remove, import."),
+    "psi": Entry("alliance.cli.privacy:psi_app", "Customer overlap with a partner by private set intersection: your "
+                 "list never leaves this machine."),
     "match": Entry("alliance.cli.matching:match_app",
                    "Recommend partners for a holder's needs: the best partners, the best coalition, and sending a "
                    "candidate to the pipeline."),
     "heatmap": Entry("alliance.cli.matching:heatmap",
                      "The complementarity heat map of the alliance's members, clustered (similar profiles together)."),
+    "campaign": Entry("alliance.cli.purchasing:app",
+                      "Joint purchasing campaigns: open one with supplier quotes (volume tiers), commit members' "
+                      "quantities, close, order, deliver, close short, cancel."),
     "warehouse": Entry("alliance.cli.warehouse:warehouse_app",
                        "The shared warehouse: warehouses and price lines, bookings and the waitlist, check-in and "
                        "check-out, quotes, monthly billing, idle rate."),
