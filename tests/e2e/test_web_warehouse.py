@@ -236,3 +236,26 @@ def test_another_alliance_finds_nothing_and_a_member_creates_only_for_itself(cli
     sign_in(client, "b_analyst")
     assert client.get(f"{H}/new").status_code == 403
     assert 'id="booking-form"' not in client.get(f"{H}/1").text  # an analyst reads only
+
+
+def test_the_owner_changes_prices_and_closes_the_warehouse(client: TestClient, store: Store) -> None:
+    token = sign_in(client, "coord")
+    create(client, token)
+    assert book(client, token, "B", 6, "2026-11-23", "2026-11-30").status_code == 303
+    token = sign_in(client, "a_admin")  # the owner's admin
+    form = client.get(f"{H}/1/edit")
+    assert form.status_code == 200 and 'value="60.00"' in form.text and 'id="f-active"' in form.text
+    changed = {**WAREHOUSE, "price_week": "55.00", "active": "1", "csrf_token": token}
+    too_small = client.post(f"{H}/1/edit", data={**changed, "capacity": "5"})
+    assert too_small.status_code == 409 and 'id="f-capacity-error"' in too_small.text  # six are booked
+    r = client.post(f"{H}/1/edit", data={**changed, "owner": "B"}, follow_redirects=False)  # the owner stays A
+    assert r.status_code == 303
+    page = client.get(f"{H}/1")
+    assert "¥55.00" in page.text and "A 公司" in page.text and 'id="booking-form"' in page.text
+    closed = {k: v for k, v in changed.items() if k != "active"}
+    assert client.post(f"{H}/1/edit", data=closed, follow_redirects=False).status_code == 303
+    page = client.get(f"{H}/1")
+    assert "暂停预订" in page.text and 'id="booking-form"' not in page.text
+    token = sign_in(client, "b_admin")
+    assert 'id="to-edit"' not in client.get(f"{H}/1").text
+    assert client.post(f"{H}/1/edit", data={**changed, "csrf_token": token}).status_code in (403, 404)

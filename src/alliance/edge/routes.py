@@ -507,6 +507,8 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("GET", "/alliances/{code}/warehouses/new"): Action.MANAGE_WAREHOUSE,
     ("POST", "/alliances/{code}/warehouses/new"): Action.MANAGE_WAREHOUSE,
     ("GET", "/alliances/{code}/warehouses/{number}"): Action.READ_WAREHOUSE,
+    ("GET", "/alliances/{code}/warehouses/{number}/edit"): Action.MANAGE_WAREHOUSE,
+    ("POST", "/alliances/{code}/warehouses/{number}/edit"): Action.MANAGE_WAREHOUSE,
     ("POST", "/alliances/{code}/warehouses/{number}/bookings"): Action.BOOK_WAREHOUSE,
     ("POST", "/alliances/{code}/warehouses/{number}/bookings/{booking}/check-in"): Action.MANAGE_WAREHOUSE,
     ("POST", "/alliances/{code}/warehouses/{number}/bookings/{booking}/check-out"): Action.MANAGE_WAREHOUSE,

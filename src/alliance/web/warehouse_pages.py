@@ -14,7 +14,7 @@ engine's numbers into words in the page's language (`web.warehouse_words`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import AllianceError, InvalidInput
+from alliance.core.money import Money
 from alliance.edge.deps import ClockDep, Code, Id, StoreDep
 from alliance.operations.warehouse import service
 from alliance.operations.warehouse.model import OverCapacity, Status, Unit
@@ -64,13 +65,16 @@ def warehouses_page(request: Request, code: Code, store: StoreDep, clock: ClockD
 # -- a new warehouse -----------------------------------------------------------------------------------------
 
 def _new_page(request: Request, store: Store, viewer: Viewer, code: str, *, status: int = 200,
-              form: FormView | None = None) -> HTMLResponse:
+              form: FormView | None = None, editing: Shown | None = None) -> HTMLResponse:
+    """The warehouse form: empty for a new one, or `editing` one (its owner stays)."""
     _ = gettext_for(request)
     alliance = registry.get_alliance(store, code)
+    owners = ([(editing.owner, f"{editing.owner_name} ({editing.owner})")] if editing is not None
+              else owner_options(store, code, viewer, _))
     return render(request, "warehouse/new.html", status=status, alliance=alliance, section="warehouses",
                   form=form or FormView({"unit": Unit.PALLET.value, "free_days": "0",
                                          "owner": viewer.principal.member or ""}),
-                  member_options=owner_options(store, code, viewer, _),
+                  member_options=owners, editing=editing,
                   unit_options=[(u.value, _(text)) for u, text in UNIT_CHOICES.items()],
                   period_fields=[(p.value, _(text)) for p, text in PERIOD_FIELDS.items()])
 
@@ -99,6 +103,56 @@ async def create_warehouse(request: Request, code: Code, store: StoreDep, clock:
             return _new_page(request, store, viewer, code, status=422,
                              form=FormView(posted.values, errors, lines or [_(NOT_VALID)]))
         return redirect(code, f"/{created.number}", "warehouse")
+
+    return await run_in_threadpool(work)
+
+
+# -- changing a warehouse ---------------------------------------------------------------------------------------
+
+def warehouse_values(w: Shown) -> dict[str, str]:
+    """A warehouse's fields as its form shows them (prices as amounts of its currency)."""
+    prices = {p.period.value: Money(p.price_minor, w.currency).amount_text() for p in w.price_lines}
+    surcharge = w.surcharge_percent > 0
+    return {"name": w.name, "owner": w.owner, "location": w.location, "capacity": str(w.capacity),
+            "unit": w.unit.value, **{f"price_{period}": text for period, text in prices.items()},
+            "free_days": str(w.free_days), "surcharge_after": str(w.surcharge_after) if surcharge else "",
+            "surcharge_percent": str(w.surcharge_percent) if surcharge else "", "active": "1" if w.active else ""}
+
+
+@router.get("/alliances/{code}/warehouses/{number}/edit", response_class=HTMLResponse)
+def edit_warehouse_page(request: Request, code: Code, number: Id, store: StoreDep, clock: ClockDep,
+                        viewer: PageViewer) -> HTMLResponse:
+    w = shown(request, service.warehouse(store, code, viewer.principal, number, clock), member_names(store, code))
+    return _new_page(request, store, viewer, code, form=FormView(warehouse_values(w)), editing=w)
+
+
+@router.post("/alliances/{code}/warehouses/{number}/edit", response_class=HTMLResponse)
+async def edit_warehouse(request: Request, code: Code, number: Id, store: StoreDep, clock: ClockDep,
+                         viewer: PageViewer) -> Response:
+    """Change the warehouse's name, place, space, prices and terms, or close it for bookings; a space
+    below what is booked on some day is named beside the space (nothing stored)."""
+    posted = await PostedForm.read(request)
+
+    def work() -> Response:
+        _ = gettext_for(request)
+        alliance = registry.get_alliance(store, code)
+        w = shown(request, service.warehouse(store, code, viewer.principal, number, clock), member_names(store, code))
+        posted.values["owner"] = w.owner  # the owner stays
+        draft = read_warehouse(posted, alliance.currency, [w.owner])
+        if draft is None:
+            return _new_page(request, store, viewer, code, status=422, form=posted.view(request, [_(NOT_VALID)]),
+                             editing=w)
+        try:
+            service.update_warehouse(store, code, viewer.principal, number,
+                                     replace(draft, active=posted.values.get("active") == "1"), clock)
+        except OverCapacity as exc:
+            return _new_page(request, store, viewer, code, status=409, editing=w,
+                             form=FormView(posted.values, {"capacity": say_for(request)(exc.message)}))
+        except InvalidInput as exc:
+            errors, lines = refusal_lines(say_for(request), exc, FORM_FIELDS["warehouse"])
+            return _new_page(request, store, viewer, code, status=422, editing=w,
+                             form=FormView(posted.values, errors, lines or [_(NOT_VALID)]))
+        return redirect(code, f"/{number}", "warehouse")
 
     return await run_in_threadpool(work)
 
@@ -210,7 +264,7 @@ def _warehouse_page(request: Request, store: Store, clock: Clock, viewer: Viewer
                   may_book=may_book, member_options=options, today=today.isoformat(),
                   priority_options=[(str(p), _(PRIORITY_TEXT) % {"n": p} if p == 1 else str(p)) for p in range(1, 6)],
                   form=form or FormView({"member": own_member or "", "priority": "3", "starts_on": today.isoformat()}),
-                  overflow=overflow, refused_action=refused, priced=priced, may_bill=may_post(viewer, 
+                  overflow=overflow, refused_action=refused, priced=priced, may_edit=w.may_manage, may_bill=may_post(viewer, 
                       "/alliances/{code}/warehouses/{number}/billing", code),
                   saved=SAVED.get(request.query_params.get("saved", "")))
 
