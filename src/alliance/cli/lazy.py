@@ -106,6 +106,9 @@ COMMANDS: dict[str, Entry] = {
     "campaign": Entry("alliance.cli.purchasing:app",
                       "Joint purchasing campaigns: open one with supplier quotes (volume tiers), commit members' "
                       "quantities, close, order, deliver, close short, cancel."),
+    "referral": Entry("alliance.cli.referrals:app",
+                      "Lead referral between members: the programme, submit a lead with consent, accept or reject, "
+                      "extensions, link orders, commission and the leaderboard."),
     "warehouse": Entry("alliance.cli.warehouse:warehouse_app",
                        "The shared warehouse: warehouses and price lines, bookings and the waitlist, check-in and "
                        "check-out, quotes, monthly billing, idle rate."),

@@ -481,6 +481,36 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("GET", "/alliances/{code}/matching/partners"): Action.READ_DIRECTORY,
     ("POST", "/alliances/{code}/matching/partners/pipeline"): Action.MANAGE_ALLIANCE,
     ("GET", "/alliances/{code}/matching/coalition"): Action.READ_DIRECTORY,
+    # -- lead referral (operations.referrals.service decides again: a member reads the referrals it sent or
+    # received, another's are 404; the lead's name and contact only for the two members and the coordinator;
+    # the referrer submits and asks for extensions, the receiving member answers and links orders) --------
+    ("GET", "/api/v1/alliances/{code}/referrals/programme"): Action.READ_REFERRALS,
+    ("PUT", "/api/v1/alliances/{code}/referrals/programme"): Action.MANAGE_ALLIANCE,
+    ("GET", "/api/v1/alliances/{code}/referrals"): Action.READ_REFERRALS,
+    ("POST", "/api/v1/alliances/{code}/referrals"): Action.REFER_LEADS,
+    ("GET", "/api/v1/alliances/{code}/referrals/leaderboard"): Action.READ_REFERRALS,
+    ("GET", "/api/v1/alliances/{code}/referrals/{number}"): Action.READ_REFERRALS,
+    ("POST", "/api/v1/alliances/{code}/referrals/{number}/accept"): Action.REFER_LEADS,
+    ("POST", "/api/v1/alliances/{code}/referrals/{number}/reject"): Action.REFER_LEADS,
+    ("POST", "/api/v1/alliances/{code}/referrals/{number}/lost"): Action.REFER_LEADS,
+    ("POST", "/api/v1/alliances/{code}/referrals/{number}/extension"): Action.REFER_LEADS,
+    ("POST", "/api/v1/alliances/{code}/referrals/{number}/extension/decision"): Action.REFER_LEADS,
+    ("POST", "/api/v1/alliances/{code}/referrals/{number}/orders"): Action.REFER_LEADS,
+    ("GET", "/api/v1/alliances/{code}/referrals/{number}/candidates"): Action.READ_REFERRALS,
+    ("GET", "/api/v1/alliances/{code}/referrals/{number}/commission"): Action.READ_REFERRALS,
+    # ... and their pages (web.referral_pages)
+    ("GET", "/alliances/{code}/referrals"): Action.READ_REFERRALS,
+    ("POST", "/alliances/{code}/referrals"): Action.REFER_LEADS,
+    ("GET", "/alliances/{code}/referrals/new"): Action.REFER_LEADS,
+    ("POST", "/alliances/{code}/referrals/programme"): Action.MANAGE_ALLIANCE,
+    ("GET", "/alliances/{code}/referrals/leaderboard"): Action.READ_REFERRALS,
+    ("GET", "/alliances/{code}/referrals/{number}"): Action.READ_REFERRALS,
+    ("POST", "/alliances/{code}/referrals/{number}/accept"): Action.REFER_LEADS,
+    ("POST", "/alliances/{code}/referrals/{number}/reject"): Action.REFER_LEADS,
+    ("POST", "/alliances/{code}/referrals/{number}/lost"): Action.REFER_LEADS,
+    ("POST", "/alliances/{code}/referrals/{number}/extension"): Action.REFER_LEADS,
+    ("POST", "/alliances/{code}/referrals/{number}/extension/decision"): Action.REFER_LEADS,
+    ("POST", "/alliances/{code}/referrals/{number}/orders"): Action.REFER_LEADS,
     # -- the shared warehouse (operations.warehouse.service decides again: a member's key sees its own
     # member's bookings and invoice lines, books for its own member, manages the warehouses it owns).
     ("GET", "/api/v1/alliances/{code}/warehouses"): Action.READ_WAREHOUSE,

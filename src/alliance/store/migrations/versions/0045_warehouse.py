@@ -2,7 +2,7 @@
 billed months with their lines.
 
 Revision ID: 0045_warehouse
-Revises: 0048_privacy (main's head when merged; the lead relinks the chain)
+Revises: 0044_purchasing
 Create Date: 2026-12-05
 """
 
@@ -15,7 +15,7 @@ from alliance.store import row_security
 from alliance.store.types import ExactDecimal, UtcDateTime
 
 revision = "0045_warehouse"
-down_revision = "0048_privacy"
+down_revision = "0044_purchasing"
 branch_labels = None
 depends_on = None
 
