@@ -544,6 +544,21 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/api/v1/alliances/{code}/warehouse-bookings/{booking}/check-out"): Action.MANAGE_WAREHOUSE,
     ("GET", "/api/v1/alliances/{code}/warehouse-invoices"): Action.READ_WAREHOUSE,
     ("POST", "/api/v1/alliances/{code}/warehouse-invoices"): Action.MANAGE_ALLIANCE,
+    # -- the shared warehouse in the browser (operations.warehouse.service decides again: a member's
+    # accounts see their own member's bookings and invoice lines only; a member admin books for its own
+    # member and manages the warehouses its member owns; the coordinator bills a month).
+    ("GET", "/alliances/{code}/warehouses"): Action.READ_WAREHOUSE,
+    ("GET", "/alliances/{code}/warehouses/new"): Action.MANAGE_WAREHOUSE,
+    ("POST", "/alliances/{code}/warehouses/new"): Action.MANAGE_WAREHOUSE,
+    ("GET", "/alliances/{code}/warehouses/{number}"): Action.READ_WAREHOUSE,
+    ("GET", "/alliances/{code}/warehouses/{number}/edit"): Action.MANAGE_WAREHOUSE,
+    ("POST", "/alliances/{code}/warehouses/{number}/edit"): Action.MANAGE_WAREHOUSE,
+    ("POST", "/alliances/{code}/warehouses/{number}/bookings"): Action.BOOK_WAREHOUSE,
+    ("POST", "/alliances/{code}/warehouses/{number}/bookings/{booking}/check-in"): Action.MANAGE_WAREHOUSE,
+    ("POST", "/alliances/{code}/warehouses/{number}/bookings/{booking}/check-out"): Action.MANAGE_WAREHOUSE,
+    ("POST", "/alliances/{code}/warehouses/{number}/bookings/{booking}/cancel"): Action.BOOK_WAREHOUSE,
+    ("GET", "/alliances/{code}/warehouses/{number}/billing"): Action.READ_WAREHOUSE,
+    ("POST", "/alliances/{code}/warehouses/{number}/billing"): Action.MANAGE_ALLIANCE,
     ("POST", "/api/v1/alliances/{code}/health/reviews"): Action.MANAGE_ALLIANCE,
     ("GET", "/api/v1/alliances/{code}/health/series"): Action.READ_FINANCE,
     ("GET", "/alliances/{code}/health"): Action.READ_DIRECTORY,
