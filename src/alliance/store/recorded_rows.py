@@ -101,7 +101,7 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                 fund_releases=_fund_release_rows(c, alliance_id),
                 competition_screenings=_competition_rows(c, alliance_id),
                 competition_set_choices=_competition_set_rows(c, alliance_id),
-                erasures=_erasure_rows(c, alliance_id))
+                erasures=_erasure_rows(c, alliance_id), agreed_terms=_agreed_term_rows(c, alliance_id))
 
 
 def _competition_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
@@ -213,6 +213,12 @@ def _ip_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
     from alliance.store.ip_repository import IpRepository
 
     return IpRepository(c).recorded(alliance_id)
+
+
+def _agreed_term_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.glossary_repository import GlossaryRepository
+
+    return GlossaryRepository(c).recorded(alliance_id)
 
 
 def _payout_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
