@@ -53,6 +53,8 @@ from alliance.api.routers import ip as ip_api
 from alliance.api.routers import competition as competition_api
 from alliance.web import competition_pages
 from alliance.web import matching_pages
+from alliance.api.routers import glossary as glossary_api
+from alliance.web import glossary_pages
 from alliance.api.routers import milestones as milestones_api
 from alliance.health.incidents.service import escalate_late
 from alliance.web import incident_pages
@@ -218,6 +220,8 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(competition_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(competition_pages.router)
     app.include_router(matching_pages.router)
+    app.include_router(glossary_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(glossary_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _declare_bearer_scheme(app)
     settings = get_settings()

@@ -5,7 +5,6 @@ searchable text. Every query is scoped by alliance_id."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
