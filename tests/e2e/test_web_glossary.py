@@ -31,7 +31,7 @@ API = "/api/v1/alliances/gl/glossary"
 SPLIT = """
 agreement: split
 title: 云仓分成
-effective_from: 2026-12-01
+effective_from: 2027-01-01
 parties: [A, B]
 clauses:
   - clause: duties
