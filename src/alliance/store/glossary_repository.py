@@ -132,21 +132,15 @@ class GlossaryRepository:
 
     def articles(self, alliance_id: int, *, query: str | None = None,
                  linked_to: Iterable[int] | None = None) -> list[Article]:
-        """Articles (latest version, without history) by number; matching `query` in their text or
-        linked to one of the terms `linked_to` (both: either)."""
+        """Articles (latest version, without history) by number; with `query`, those whose text matches
+        it and those linked to one of the terms `linked_to`."""
         a = kb_articles
-        where: list[Any] = [a.c.alliance_id == alliance_id]
-        rows = self._c.execute(select(a).where(*where).order_by(a.c.number)).all() if not query else None
+        rows = self._c.execute(select(a).where(a.c.alliance_id == alliance_id).order_by(a.c.number)).all()
         if query:
-            rows = self._c.execute(select(a).where(*where, a.c.search.like(_like(query), escape="\\"))
-                                   .order_by(a.c.number)).all()
+            matching = {r.number for r in self._c.execute(select(a.c.number).where(
+                a.c.alliance_id == alliance_id, a.c.search.like(_like(query), escape="\\")))}
             wanted = set(linked_to or ())
-            if wanted:
-                found = {r.number for r in rows}
-                others = [r for r in self._c.execute(select(a).where(*where).order_by(a.c.number))
-                          if r.number not in found and wanted & set(r.terms or [])]
-                rows = sorted([*rows, *others], key=lambda r: r.number)
-        assert rows is not None
+            rows = [r for r in rows if r.number in matching or wanted & set(r.terms or [])]
         return [_article(r, ()) for r in rows]
 
     def article(self, alliance_id: int, number: int) -> Article | None:
