@@ -58,7 +58,7 @@ from alliance.store.tables import glossary_term_versions, ip_versions
 from alliance.store.tables import payouts as payout_rows
 from alliance.store.tables import payout_currency_choices
 from alliance.store.tables import exit_acknowledgements, exit_cases, exit_items, exit_steps
-from alliance.store.tables import fund_release_parts, fund_releases
+from alliance.store.tables import fund_release_parts, fund_releases, operation_charge_lines, operation_charges
 from alliance.store.tables import competition_justifications, competition_screenings, competition_set_choices
 from tests.support.factories import admin_of, credit_code, make_alliance, member_values
 from tests.support.web import in_chinese
@@ -641,6 +641,17 @@ def _correct(recorded: Recorded, tmp_path: Path) -> None:
                             transfers=[("M0002", "M0001", Decimal("12.50")), ("M0002", "M0003", Decimal("0.01"))],
                             actor="仲裁庭", clock=ruled)
         uow.commit()
+    # A shared operation's charge (a campaign's delivery: M0002 pays the supplier and the organiser's fee).
+    from alliance.operations.charge_service import schedule_charge
+    from alliance.operations.charges import ChargeLine
+
+    with recorded.store.unit_of_work() as uow:
+        schedule_charge(uow, uow.alliances.require("nb"), source="joint_purchase", reference="campaign-1",
+                        title="Campaign 1: A4 paper", actor="M0001 admin", clock=ruled, lines=[
+                            ChargeLine("ext:paper-co", 250, 250, "100 × 2.50"),
+                            ChargeLine("M0001", 50, 50, "fee"),
+                            ChargeLine("M0002", -300, 300, "100 × 3.00")])
+        uow.commit()
     facts = FactStore(tmp_path / "facts.duckdb")
     try:
         settlement.settle(Stores(recorded.store, facts), "nb", date(2027, 1, 16), "财务", FrozenClock(datetime(2027, 1, 17, 3,
@@ -687,6 +698,18 @@ CORRECTION_CATALOGUE: list[tuple[str, Mutation, str]] = [
     ("fund release forged", lambda c, aid: c.execute(insert(fund_releases).values(
         alliance_id=aid, fund="fund", agreement="split", cause="x", currency="CNY", created_at=datetime.now(UTC),
         created_by="x")), "is stored but no ledger entry records it"),
+    ("charge: a line's amount edited", lambda c, aid: c.execute(update(operation_charge_lines).where(
+        operation_charge_lines.c.alliance_id == aid, operation_charge_lines.c.position == 1).values(amount_minor=251)),
+     "charge 1 differs from what was recorded: lines_sha256"),
+    ("charge: its title edited", lambda c, aid: c.execute(update(operation_charges).where(
+        operation_charges.c.alliance_id == aid).values(title="Campaign 2")),
+     "charge 1 differs from what was recorded: title"),
+    ("charge unbooked (to be paid twice)", lambda c, aid: c.execute(update(operation_charges).where(
+        operation_charges.c.alliance_id == aid).values(booked_on=None)),
+     "charge 1 differs from what was recorded: booked_on"),
+    ("charge forged", lambda c, aid: c.execute(insert(operation_charges).values(
+        alliance_id=aid, source="warehouse", reference="warehouse-1/2027-01", title="x", currency="CNY",
+        created_at=datetime.now(UTC), created_by="x")), "is stored but no ledger entry records it"),
 ]
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from alliance.access.policy import Forbidden
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import FrozenClock
-from alliance.core.errors import Conflict
+from alliance.core.errors import Conflict, NotFound
 from alliance.matching import recommendations as rec
 from alliance.matching import service
 from alliance.matching.coalition_problem import CoalitionConstraintsConflict
@@ -67,6 +67,15 @@ def test_the_heat_map_of_members_agrees_with_the_pair_scores(world: Store) -> No
     assert hm.directed[a, b] == pytest.approx(why.a_from_b.score) and hm.mutual[a, b] == pytest.approx(why.score)
     # B needs 50,000 young members, A has 20,000 of that very kind: s = 0.4 (the wording does not matter).
     assert hm.directed[b, a] == pytest.approx(0.4)
+    # A pair's explanation alone (without the map) gives every cell's figures, in both orders.
+    for x, y in (("A", "B"), ("C", "D"), ("D", "A")):
+        pair = rec.explain_pair(world, "h", ANALYST, x, y)
+        i, j = hm.codes.index(x), hm.codes.index(y)
+        assert (pair.first.code, pair.second.code) == (x, y)
+        assert pair.why.score == pytest.approx(hm.mutual[i, j]) and pair.why.a_from_b.score == pytest.approx(hm.directed[i, j])
+    for x, y in (("A", "A"), ("A", "X1"), ("A", "Z")):
+        with pytest.raises(NotFound):
+            rec.explain_pair(world, "h", ANALYST, x, y)
 
 
 def test_best_partners_with_why_and_the_directory_only_for_pipeline_readers(world: Store) -> None:

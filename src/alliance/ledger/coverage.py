@@ -65,6 +65,7 @@ class Rows:
     # exit cases: {"cases": [...], "steps": [...], "items": [...], "acks": [...]} (store.exit_repository records)
     exits: Mapping[str, list[Mapping[str, Any]]] = field(default_factory=dict)
     fund_releases: list[Mapping[str, Any]] = field(default_factory=list)  # id, fund, agreement, cause, parts, ...
+    charges: list[Mapping[str, Any]] = field(default_factory=list)  # id, source, reference, title, lines, ...
     # Competition-law screenings: number, occasion, subject, sets, inputs, result, ..., justification
     competition_screenings: list[Mapping[str, Any]] = field(default_factory=list)
     competition_set_choices: list[Mapping[str, Any]] = field(default_factory=list)  # sets, chosen_by, in order
@@ -553,6 +554,37 @@ class FundReleaseKind(RecordedKind):
         return Message("fund release {release}", release=key[0])
 
 
+class ChargeKind(RecordedKind):
+    """A shared operation's charge (operations.charges): its source, reference, title and the digest of
+    its lines as scheduled, and the day it was booked (`operations.charge_booked`, written with that
+    day's `day_closed`). The booked lines themselves are covered by the day's statements digest."""
+
+    name = "charge"
+    events = (events.CHARGE_SCHEDULED, events.CHARGE_BOOKED)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("charge")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        if event_type == events.CHARGE_BOOKED:
+            return {**(before or {}), "booked_on": payload.get("day")}
+        return {"source": payload.get("source"), "reference": payload.get("reference"),
+                "title": payload.get("title"), "lines_sha256": payload.get("lines_sha256"), "booked_on": None}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        from alliance.operations.charges import ChargeLine, lines_digest
+
+        return {(str(r["id"]),): {"source": r["source"], "reference": r["reference"], "title": r["title"],
+                                  "booked_on": r["booked_on"],
+                                  "lines_sha256": lines_digest([ChargeLine(l["account"], int(l["amount_minor"]),
+                                                                           int(l["base_minor"]), l["rate"])
+                                                                for l in r["lines"]], r["currency"])}
+                for r in rows.charges}
+
+    def describe(self, key: Key) -> Message:
+        return Message("charge {charge}", charge=key[0])
+
+
 class MinutesSignOffKind(RecordedKind):
     """A member's sign-off of a meeting's minutes: the meeting, the member, the SHA-256 of the minutes
     document it signed, the account and the time. The minutes may change after it (the pages then say
@@ -991,7 +1023,7 @@ KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersio
                                    MinutesSignOffKind(), KpiCatalogueKind(), StarRatingKind(), MilestoneKind(),
                                    ExchangeRateImportKind(), IpVersionKind(), PayoutKind(),
                                    PayoutCurrencyKind(), ExitCaseKind(), ExitStepKind(), ExitItemKind(),
-                                   ExitAcknowledgementKind(), FundReleaseKind(), CompetitionScreeningKind(),
+                                   ExitAcknowledgementKind(), FundReleaseKind(), ChargeKind(), CompetitionScreeningKind(),
                                    CompetitionSetChoiceKind(), ErasureKind(), AgreedTermKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 

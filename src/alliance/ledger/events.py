@@ -100,6 +100,11 @@ EXIT_CLOSED = "exit.closed"
 # the SHA-256 of its parts, booked by the settlement run that closes the next day.
 FUND_RELEASE_SCHEDULED = "fund.release_scheduled"
 FUND_RELEASE_BOOKED = "fund.release_booked"
+# A charge of a shared operation (operations.charges: a campaign's delivery, a warehouse's month, a
+# deposit): scheduled with its source, reference, title and the SHA-256 of its lines, booked by the
+# settlement run that closes the next day.
+CHARGE_SCHEDULED = "operations.charge_scheduled"
+CHARGE_BOOKED = "operations.charge_booked"
 # Competition-law screening (alliance.competition): a screening saved (its number, occasion, the sets
 # applied, whether it needs a justification, and the SHA-256 of its inputs as entered and of its
 # result), the coordinator's justification of one (the SHA-256 of its text), and the threshold sets

@@ -20,7 +20,7 @@ from decimal import Decimal
 from alliance.access.policy import Action, authorize
 from alliance.access.roles import Principal
 from alliance.core.clock import Clock
-from alliance.core.errors import AllianceError, Conflict, InvalidInput, Problem
+from alliance.core.errors import AllianceError, Conflict, InvalidInput, NotFound, Problem
 from alliance.core.messages import Message
 from alliance.matching import service
 from alliance.matching.coalition import best_coalition
@@ -30,7 +30,7 @@ from alliance.matching.columns import coverage
 from alliance.matching.directory import Directory
 from alliance.matching.heatmap import HeatMap, heat_map
 from alliance.matching.model import Declaration, Holder, HolderKind
-from alliance.matching.score import PairScore, context_index, directed_score
+from alliance.matching.score import MutualScore, PairScore, context_index, directed_score, mutual_score
 from alliance.matching.taxonomy import Taxonomy
 from alliance.matching.entries import EntryDraft
 from alliance.registry.model import Alliance
@@ -117,6 +117,27 @@ def members_heat_map(store: Store, alliance_code: str, principal: Principal) -> 
     members = [h for h in service.holders(store, alliance_code, principal, outside=False)
                if h.kind is HolderKind.MEMBER]
     return heat_map(members)
+
+
+@dataclass(frozen=True)
+class PairExplained:
+    """Two members and why they score as they do on the heat map (both directions)."""
+
+    first: Holder
+    second: Holder
+    why: MutualScore
+
+
+def explain_pair(store: Store, alliance_code: str, principal: Principal, a: str, b: str) -> PairExplained:
+    """Why members `a` and `b` score as their heat-map cell says, without computing the whole map: the
+    reference score (score.py) against the same description index the map uses (all active members'),
+    so the figures are the cell's."""
+    members = [h for h in service.holders(store, alliance_code, principal, outside=False)
+               if h.kind is HolderKind.MEMBER]
+    found = {h.code: h for h in members}
+    if a not in found or b not in found or a == b:
+        raise NotFound(Message("no pair of two members {a} and {b} here", a=a, b=b))
+    return PairExplained(found[a], found[b], mutual_score(found[a], found[b], context_index(members)))
 
 
 def best_partners(store: Store, alliance_code: str, principal: Principal, asker: str, k: int = 10, *,

@@ -57,6 +57,10 @@ class Write(StrEnum):
     STATUS = "status"
     VOTE = "vote"  # governance: ballots, proposals, rulings
     IP = "ip"  # the IP register: assets registered or changed (alliance.ip)
+    # Shared operations (alliance.operations): opening campaigns, committing, booking warehouse space,
+    # referring leads, proposing glossary terms. Finishing what was started (a delivery, a deposit
+    # returned, a month billed) is SETTLEMENT, which goes on while an alliance winds down.
+    OPERATIONS = "operations"
     OTHER = "other"  # a ledger event not classified below: only while forming or active
 
 
@@ -153,6 +157,9 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     # A fund's release pays out what settlement put in: while days are settled (winding down above all).
     events.FUND_RELEASE_SCHEDULED: W.SETTLEMENT,
     events.FUND_RELEASE_BOOKED: W.SETTLEMENT,
+    # A charge of a shared operation (operations.charges) is money already decided: booked while days are settled.
+    events.CHARGE_SCHEDULED: W.SETTLEMENT,
+    events.CHARGE_BOOKED: W.SETTLEMENT,
     # Competition-law screening is screening (forming or active): before forming, before a company joins.
     events.COMPETITION_SCREENED: W.SCREENING,
     events.COMPETITION_JUSTIFIED: W.SCREENING,
@@ -187,6 +194,7 @@ WRITE_NAMES: Mapping[Write, Message] = {
     W.STATUS: Message("status changes"),
     W.VOTE: Message("votes or proposals"),
     W.IP: Message("IP register entries"),
+    W.OPERATIONS: Message("shared operations"),
     W.OTHER: Message("this kind of change"),
 }
 

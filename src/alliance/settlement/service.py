@@ -239,13 +239,14 @@ def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clo
             # What was converted, by day, seller and currency, at which rate: kept with the run and
             # shown on each seller's statement (the day's lines, and the late lines it settles).
             conversions = converted_sales(facts, alliance.code, day, late, adjusting, watermark, rates)
-        # Booked after the rules' lines, kind by kind in the order of BOOKINGS; each item's lines sum to zero.
-        context = BookingContext(day, versions, recorded)
-        for kind, items in pending:
-            for item in items:
-                for line in kind.lines(item, context):
-                    statement.append(line)
-                    net[line["account"]] = net.get(line["account"], 0) + line["amount_minor"]
+            # Booked after the rules' lines, kind by kind in the order of BOOKINGS; each item's lines sum
+            # to zero. In the snapshot: a kind that reads order lines sees what the rules saw.
+            context = BookingContext(day, versions, recorded, facts, alliance.code, alliance.currency, watermark)
+            for kind, items in pending:
+                for item in items:
+                    for line in kind.lines(item, context):
+                        statement.append(line)
+                        net[line["account"]] = net.get(line["account"], 0) + line["amount_minor"]
         # Never skipped: the run's postings balance, or nothing is saved.
         if sum(net.values()) != 0:
             raise AssertionError(f"settlement of {day} does not balance: {sum(net.values())}")

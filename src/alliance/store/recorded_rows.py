@@ -99,6 +99,7 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                 payouts=_payout_rows(c, alliance_id), payout_currencies=_payout_currency_rows(c, alliance_id),
                 exits=_exit_rows(c, alliance_id),
                 fund_releases=_fund_release_rows(c, alliance_id),
+                charges=_charge_rows(c, alliance_id),
                 competition_screenings=_competition_rows(c, alliance_id),
                 competition_set_choices=_competition_set_rows(c, alliance_id),
                 erasures=_erasure_rows(c, alliance_id), agreed_terms=_agreed_term_rows(c, alliance_id))
@@ -143,6 +144,16 @@ def _fund_release_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
              "booked_on": _iso(r.booked_on),
              "parts": [{"member": p.member, "amount_minor": p.amount_minor} for p in r.parts]}
             for r in FundReleaseRepository(c).of_alliance(alliance_id)]
+
+
+def _charge_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.charge_repository import ChargeRepository
+
+    return [{"id": r.id, "source": r.source, "reference": r.reference, "title": r.title, "currency": r.currency,
+             "booked_on": _iso(r.booked_on),
+             "lines": [{"account": l.account, "amount_minor": l.amount_minor, "base_minor": l.base_minor,
+                        "rate": l.rate} for l in r.lines]}
+            for r in ChargeRepository(c).of_alliance(alliance_id)]
 
 
 def _dispute_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:

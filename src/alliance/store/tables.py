@@ -1681,6 +1681,40 @@ directory_resources = Table(
 )
 
 
+# -- charges of shared operations (0043; operations.charges) ---------------------------------------------
+
+# Money a shared operation decided (a campaign's delivery, a warehouse's month, a deposit): scheduled
+# with its source, reference and title, booked as statement lines by the next settlement run that
+# closes a day; `booked_on` is that day, NULL until then. Never changed otherwise.
+operation_charges = Table(
+    "operation_charges",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("source", String(32), nullable=False),      # joint_purchase | warehouse | referral
+    Column("reference", String(64), nullable=False),   # "campaign-12", "warehouse-3/2026-11"
+    Column("title", String(200), nullable=False),      # "Campaign 12: A4 paper 70g"
+    Column("currency", String(3), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("booked_on", Date, nullable=True),
+)
+
+# Its lines, in order: + owed to the account, - owed by it (exact minor units, never 0); they sum to zero.
+operation_charge_lines = Table(
+    "operation_charge_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("charge_id", Integer, ForeignKey("operation_charges.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("account", String(32), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("base_minor", BigInteger, nullable=False),
+    Column("rate", String(200), nullable=False),
+)
+
+
 # -- the industry glossary and knowledge base (operations.glossary, 0047) -----------------------------
 
 # A term of the glossary: its number in the alliance, its scope (0: the alliance; else a governance

@@ -41,6 +41,8 @@ EXPLANATIONS = {
     "not_found": N_("There is nothing at this address, or it is not yours to see."),
     "fund_release_not_as_recorded": N_("A fund's release was changed after it was recorded; the day stays open until "
                                        "it is restored."),
+    "charge_not_as_recorded": N_("A shared operation's charge (a campaign, a warehouse month) was changed after it "
+                                 "was recorded; the day stays open until it is restored."),
     "fund_not_distributable": N_("A fund cannot be shared out as the exit clause says; the reason is below."),
     "dissolution_blocked": N_("The alliance cannot be dissolved yet: everything listed below is done first (exit "
                               "cases closed, days settled, funds shared out and booked, disputes ended, "

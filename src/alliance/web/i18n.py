@@ -57,7 +57,10 @@ def N_(message: str) -> str:
 
 
 # Statement line kinds no rule makes: what a run books besides the rules' lines (settlement.bookings).
-BOOKED_KINDS: Mapping[str, str] = {"correction": N_("Correcting entry"), "fund_release": N_("Fund release")}
+BOOKED_KINDS: Mapping[str, str] = {"correction": N_("Correcting entry"), "fund_release": N_("Fund release"),
+                                   # charges of shared operations (operations.charges), by source
+                                   "joint_purchase": N_("Joint purchasing"), "warehouse": N_("Shared warehouse"),
+                                   "referral": N_("Lead referral")}
 
 
 # Labels of enum values, as msgids; `enum_label` translates them in the page's language. Keyed by

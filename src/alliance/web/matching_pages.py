@@ -20,7 +20,6 @@ from starlette.concurrency import run_in_threadpool
 
 from alliance.access.policy import Action
 from alliance.core.errors import Conflict, InvalidInput, NotFound
-from alliance.core.messages import Message
 from alliance.core.settings import get_settings
 from alliance.edge.deps import ClockDep, Code, StoreDep
 from alliance.matching import recommendations as rec
@@ -128,14 +127,10 @@ class Direction:
 async def pair_page(request: Request, code: Code, a: Code, b: Code, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
     _ = gettext_for(request)
     language = _language(request)
-    alliance, hm, taxonomy = await run_in_threadpool(lambda: (
-        registry.get_alliance(store, code), rec.members_heat_map(store, code, viewer.principal),
+    alliance, pair, taxonomy = await run_in_threadpool(lambda: (
+        registry.get_alliance(store, code), rec.explain_pair(store, code, viewer.principal, a, b),
         service.taxonomy(store, code, viewer.principal)))
-    if a not in hm.codes or b not in hm.codes or a == b:
-        raise NotFound(Message("no pair of members {a} and {b} here", a=a, b=b))
-    i, j = hm.codes.index(a), hm.codes.index(b)
-    found = hm.explain(i, j)
-    first, second = hm.holders[i], hm.holders[j]
+    found, first, second = pair.why, pair.first, pair.second
     directions = [Direction(first, second, found.a_from_b), Direction(second, first, found.b_from_a)]
     group_name = _namer(taxonomy, language)
     groups = sorted({g for d in directions for g in d.why.contributions},

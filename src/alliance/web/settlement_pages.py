@@ -30,6 +30,7 @@ from alliance.core.money import minor_digits
 from alliance.core.messages import Message
 from alliance.registry import service as registry
 from alliance.registry.spreadsheets import write_table
+from alliance.operations.charges import SOURCES
 from alliance.settlement import service
 from alliance.settlement.journal import beancount, to_csv
 from alliance.settlement.corrections import parse_reference
@@ -206,7 +207,7 @@ def member_statement(request: Request, code: Code, day: date, member: Code, stor
     # A ruling's correcting entries name it as "dispute 3, ruling proposal 12": said in the page's language.
     rulings = {l.correction_of: parse_reference(l.correction_of) for l in s.lines if l.correction_of}
     return render(request, "settlement/statement.html", alliance=alliance, section="settlement", day=day,
-                  statement=s, member=member, company=company, rulings=rulings)
+                  statement=s, member=member, company=company, rulings=rulings, charge_kinds=SOURCES)
 
 
 @router.get("/alliances/{code}/settlement/{day}/members/{member}/download")

@@ -15,7 +15,6 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
 from alliance.api.schemas import Body
-from alliance.core.errors import NotFound
 from alliance.core.messages import Message
 from alliance.edge.deps import ClockDep, Code, PrincipalDep, StoreDep
 from alliance.edge.problems import PROBLEM_JSON
@@ -41,10 +40,8 @@ async def heatmap(code: Code, store: StoreDep, principal: PrincipalDep) -> dict[
 @router.get("/alliances/{code}/matching/pairs/{a}/{b}", responses=ERRORS)
 async def pair(code: Code, a: HolderCode, b: HolderCode, store: StoreDep, principal: PrincipalDep) -> dict[str, Any]:
     """Why two members score as they do: both directions, per kind group and per need."""
-    found = await run_in_threadpool(recommendations.members_heat_map, store, code, principal)
-    if a not in found.codes or b not in found.codes or a == b:
-        raise NotFound(Message("no pair of two members {a} and {b} here", a=a, b=b))
-    return records.mutual_json(a, b, found.explain(found.codes.index(a), found.codes.index(b)))
+    found = await run_in_threadpool(recommendations.explain_pair, store, code, principal, a, b)
+    return records.mutual_json(a, b, found.why)
 
 
 @router.get("/alliances/{code}/matching/partners/{holder}", responses=ERRORS)

@@ -1,7 +1,8 @@
 """What a settlement run books on the day it closes besides the rules' lines, one module per kind.
 
-A confirmed milestone's tranche, a ruling's correction and a fund's release are each decided
-elsewhere (a milestone's confirmation, a governance ruling, a dissolution) and **scheduled**; the
+A confirmed milestone's tranche, a ruling's correction, a fund's release and a shared operation's
+charge are each decided elsewhere (a milestone's confirmation, a governance ruling, a dissolution,
+a campaign's delivery) and **scheduled**; the
 next run that closes a day books every pending one, after the rules' lines, in its own transaction,
 each once (a run that raced another and lost saves nothing). Each kind states how (`base.Booking`);
 the run (`settlement.service.settle`) only walks `BOOKINGS`, in this order, which is the order of
@@ -11,6 +12,7 @@ their lines on the statement.
 from __future__ import annotations
 
 from alliance.settlement.bookings.base import Booking, BookingContext
+from alliance.settlement.bookings.charges import Charges
 from alliance.settlement.bookings.fund_releases import FundReleases
 from alliance.settlement.bookings.milestones import MilestoneTranches
 from alliance.settlement.bookings.rulings import RulingCorrections
@@ -18,6 +20,7 @@ from alliance.settlement.bookings.rulings import RulingCorrections
 MILESTONES = MilestoneTranches()
 RULINGS = RulingCorrections()
 FUND_RELEASES = FundReleases()
-BOOKINGS: tuple[Booking, ...] = (MILESTONES, RULINGS, FUND_RELEASES)
+CHARGES = Charges()
+BOOKINGS: tuple[Booking, ...] = (MILESTONES, RULINGS, FUND_RELEASES, CHARGES)
 
-__all__ = ["BOOKINGS", "Booking", "BookingContext", "FUND_RELEASES", "MILESTONES", "RULINGS"]
+__all__ = ["BOOKINGS", "Booking", "BookingContext", "CHARGES", "FUND_RELEASES", "MILESTONES", "RULINGS"]

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from alliance.core.messages import Message
 from alliance.ledger.coverage import RecordedAgreements
+from alliance.settlement.facts import SettlementFacts
 from alliance.sharing.versions import AgreementVersion
 from alliance.store.unit_of_work import UnitOfWork
 
@@ -17,11 +18,17 @@ from alliance.store.unit_of_work import UnitOfWork
 @dataclass(frozen=True, slots=True)
 class BookingContext:
     """What a run knows when it books: its day, every agreement's stored versions and what the
-    ledger recorded of them (a booking under a version checks it against its signatures first)."""
+    ledger recorded of them (a booking under a version checks it against its signatures first), and
+    the fact store the run reads (a booking computed from order lines, a referral's commission, reads
+    them here; `watermark` is what the run's snapshot saw)."""
 
     day: date
     versions: Mapping[str, list[AgreementVersion]]
     recorded: RecordedAgreements
+    facts: SettlementFacts | None = None
+    alliance_code: str = ""
+    currency: str = ""
+    watermark: int | None = None
 
 
 class Booking(ABC):
