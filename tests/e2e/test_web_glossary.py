@@ -141,7 +141,7 @@ def test_agreed_terms_are_explained_on_agreement_clauses_and_articles_without_sc
     body = page.split('id="article-body"')[1].split("</article>")[0]
     assert_harmless(body)
     assert 'href="https://example.com/guide"' in body and 'class="term"' in body
-    assert "<h1>入库须知</h1>" in body
+    assert "<h2>入库须知</h2>" in body  # below the page's own <h1>, the title
     assert 'id="linked-terms"' in page
     found = client.get(A, params={"q": "pallet"}).text  # English words find the Chinese article through its term
     assert 'id="article-1"' in found

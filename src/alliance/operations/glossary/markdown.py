@@ -22,7 +22,7 @@ from alliance.operations.glossary.highlight import Highlighter
 BODY_LIMIT = 50_000
 TITLE_LIMIT = 200
 
-TAGS = {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "s", "code", "pre", "blockquote",
+TAGS = {"p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "s", "code", "pre", "blockquote",
         "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td", "abbr"}
 ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title", "class", "data-term", "tabindex"}, "ol": {"start"},
               "th": {"style"}, "td": {"style"}}
@@ -51,8 +51,11 @@ def render(body: str, highlighter: Highlighter | None = None, language: str = "e
             return str(highlighter.mark(tokens[idx].content, language))
 
         md.add_render_rule("text", text_rule)
-    html = md.render(body[:BODY_LIMIT], env)
-    return Markup(sanitise(html))
+    tokens = md.parse(body[:BODY_LIMIT], env)
+    for token in tokens:  # the page's own <h1> is the article's title: the body's headings sit below it
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
+    return Markup(sanitise(md.renderer.render(tokens, md.options, env)))
 
 
 def sanitise(html: str) -> str:
