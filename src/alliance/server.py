@@ -27,6 +27,8 @@ from alliance.api.routers import proposals as proposals_api
 from alliance.api.routers import notifications as notifications_api
 from alliance.api.routers import kpis as kpis_api
 from alliance.api.routers import matching as matching_api
+from alliance.api.routers import purchasing as purchasing_api
+from alliance.api.routers import privacy as privacy_api
 from alliance.api.routers import resources as resources_api
 from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
@@ -38,6 +40,7 @@ from alliance.governance.service_proposals import advance_due
 from alliance.notify.service import run_once as deliver_notices
 from alliance.health.ratings.service import review_all_due
 from alliance.exits.service import record_ends_due as record_exit_ends
+from alliance.operations.purchasing.service import close_due_campaigns
 from alliance.settlement.scheduler import DailySettlement
 from alliance.store.database import Store
 from alliance.store.shared_facts import shared_facts
@@ -133,6 +136,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
                                                                             lambda: evaluate_warnings(store, clock),
                                                                             lambda: review_all_due(store, clock),
                                                                             lambda: record_exit_ends(store, clock),
+                                                                            lambda: close_due_campaigns(store, clock),
                                                                             # last: what the steps above published goes out in the same minute
                                                                             lambda: notify_due(store, clock),
                                                                             lambda: deliver_notices(store, clock)])
@@ -181,6 +185,8 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(kpis_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(resources_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(matching_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(purchasing_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(privacy_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(ratings_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(pages.router)
     app.include_router(alliance_pages.router)

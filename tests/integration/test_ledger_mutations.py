@@ -60,6 +60,7 @@ from alliance.store.tables import payout_currency_choices
 from alliance.store.tables import exit_acknowledgements, exit_cases, exit_items, exit_steps
 from alliance.store.tables import fund_release_parts, fund_releases, operation_charge_lines, operation_charges
 from alliance.store.tables import competition_justifications, competition_screenings, competition_set_choices
+from alliance.store.tables import purchase_campaigns, purchase_commitments, purchase_quotes
 from tests.support.factories import admin_of, credit_code, make_alliance, member_values
 from tests.support.web import in_chinese
 
@@ -964,3 +965,71 @@ def test_lifecycle_changes_are_recorded_and_rewriting_them_is_caught(store: Stor
             c.execute(update(alliances).where(alliances.c.id == aid).values(
                 **{k: before[k] for k in values}))
     assert ledger.verify_store(store, "life").ok
+
+
+# -- joint purchasing (operations.purchasing) -----------------------------------------------------------------
+
+PURCHASE_CATALOGUE: list[tuple[str, Mutation, str]] = [
+    ("a member's committed quantity edited", lambda c, aid: c.execute(update(purchase_commitments).where(
+        purchase_commitments.c.alliance_id == aid, purchase_commitments.c.member == "M0002").values(quantity=99)),
+     "purchase campaign 1 differs from what was recorded: its commitments are not what the ledger recorded"),
+    ("a delivered quantity edited", lambda c, aid: c.execute(update(purchase_commitments).where(
+        purchase_commitments.c.alliance_id == aid, purchase_commitments.c.member == "M0003").values(delivered=40)),
+     "purchase campaign 1 differs from what was recorded: its deliveries are not what the ledger recorded"),
+    ("a tier's price lowered", lambda c, aid: c.execute(update(purchase_quotes).where(
+        purchase_quotes.c.alliance_id == aid).values(tiers=[[1, "4.00"], [100, "3.00"]])),
+     "purchase campaign 1 differs from what was recorded: its quotes are not what the ledger recorded"),
+    ("the invoice edited", lambda c, aid: c.execute(update(purchase_campaigns).where(
+        purchase_campaigns.c.alliance_id == aid).values(invoice_minor=1)),
+     "purchase campaign 1 differs from what was recorded: invoice_minor"),
+    ("the fee rate edited", lambda c, aid: c.execute(update(purchase_campaigns).where(
+        purchase_campaigns.c.alliance_id == aid).values(fee_rate=Decimal("0.5"))),
+     "purchase campaign 1 differs from what was recorded: fee_rate"),
+    ("the state set back to open", lambda c, aid: c.execute(update(purchase_campaigns).where(
+        purchase_campaigns.c.alliance_id == aid).values(state="open")),
+     "purchase campaign 1 differs from what was recorded: state"),
+    ("a campaign forged", lambda c, aid: c.execute(insert(purchase_campaigns).values(
+        alliance_id=aid, number=9, title="x", item="x", spec="", unit="件", organiser="M0001",
+        deadline=datetime(2027, 1, 1, tzinfo=UTC), minimum=1, split_rule="equal", fee_rate=Decimal(0),
+        deposit_per_unit=0, threshold=Decimal(15), currency="CNY", state="open", state_note="",
+        created_at=datetime(2027, 1, 1, tzinfo=UTC), created_by="x", updated_at=datetime(2027, 1, 1, tzinfo=UTC),
+        updated_by="x")), "is stored but no ledger entry records it"),
+]
+
+
+@pytest.fixture
+def purchased(store: Store, clock: FrozenClock) -> Recorded:
+    """Alliance `nb` (M0001-M0003) with campaign 1 (organiser M0001) closed at the second tier, ordered and
+    partly delivered."""
+    from alliance.operations.purchasing import service as purchasing
+    from alliance.operations.purchasing.model import CampaignDraft
+    from alliance.operations.purchasing.tiers import Quote, Tier
+
+    make_alliance(store, clock, code="nb")
+    for n in (1, 2, 3):
+        registry.add_member(store, "nb", member_values(n), clock)
+    deadline = clock.now() + timedelta(days=2)
+    draft = CampaignDraft(title="A4 paper", item="A4", organiser="M0001", deadline=deadline, minimum=100,
+                          quotes=(Quote("Paper Co", "", (Tier(1, Decimal("4.00")), Tier(100, Decimal("3.40")))),),
+                          fee_rate=Decimal("0.1"), deposit_per_unit=10)
+    purchasing.open_campaign(store, "nb", COORDINATOR, draft, clock)
+    for member, quantity in (("M0001", 40), ("M0002", 30), ("M0003", 50)):
+        purchasing.commit(store, "nb", COORDINATOR, 1, member, quantity, clock)
+    after = FrozenClock(deadline)
+    purchasing.close_due_campaigns(store, after)
+    purchasing.mark_ordered(store, "nb", COORDINATOR, 1, after)
+    purchasing.record_delivery(store, "nb", COORDINATOR, 1, after, total=60)
+    report = ledger.verify_store(store, "nb")
+    assert report.ok, report.first_mismatch
+    with store.unit_of_work() as uow:
+        return Recorded(store, uow.alliances.require("nb").id)
+
+
+@pytest.mark.parametrize(("name", "mutate", "expected"), PURCHASE_CATALOGUE, ids=[c[0] for c in PURCHASE_CATALOGUE])
+def test_every_mutation_of_a_purchase_campaign_is_caught_and_named(purchased: Recorded, name: str, mutate: Mutation,
+                                                                   expected: str) -> None:
+    with purchased.store.engine.begin() as c:
+        mutate(c, purchased.aid)
+    report = ledger.verify_store(purchased.store, "nb")
+    assert not report.ok, name
+    assert expected in str(report.first_mismatch), (name, str(report.first_mismatch))

@@ -74,6 +74,11 @@ class Action(StrEnum):
     READ_GLOSSARY = "read_glossary"           # the glossary (行业词典) and the knowledge base
     EDIT_GLOSSARY = "edit_glossary"           # propose and edit terms, write articles (any member admin)
     AGREE_TERMS = "agree_terms"               # agree a term: the coordinator, or a body's chair for its terms
+    # Joint purchasing (operations.purchasing): commit a member's quantity to a campaign (member admins:
+    # their own member's; the coordinator any member's), and as the organiser's member admin confirm the
+    # order, record deliveries, close short or cancel (the service checks the organiser); open campaigns.
+    COMMIT_PURCHASE = "commit_purchase"
+    RUN_CAMPAIGNS = "run_campaigns"           # open campaigns and add quotes (the coordinator)
 
 
 ALLOWED: dict[Role, frozenset[Action]] = {
@@ -318,3 +323,9 @@ DEPARTED_MAY = DEPARTED_MAY | {Action.READ_GLOSSARY}
 ACTION_NAMES[Action.READ_GLOSSARY] = Message("read glossary")
 ACTION_NAMES[Action.EDIT_GLOSSARY] = Message("edit glossary")
 ACTION_NAMES[Action.AGREE_TERMS] = Message("agree terms")
+# Joint purchasing (issue 25): a member admin commits its own member's quantities (another member's
+# are not there for it: 404); the coordinator holds both.
+ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.COMMIT_PURCHASE}
+MEMBER_SCOPED = MEMBER_SCOPED | {Action.COMMIT_PURCHASE}
+ACTION_NAMES[Action.COMMIT_PURCHASE] = Message("commit purchase")
+ACTION_NAMES[Action.RUN_CAMPAIGNS] = Message("run campaigns")

@@ -96,6 +96,8 @@ COMMANDS: dict[str, Entry] = {
                   "Needs (gaps) members and outside companies want filled: declare, edit, list."),
     "directory": Entry("alliance.cli.resources:directory_app",
                        "The directory of outside companies matching also considers: add, list, remove, import."),
+    "psi": Entry("alliance.cli.privacy:psi_app", "Customer overlap with a partner by private set intersection: your "
+                 "list never leaves this machine."),
     "match": Entry("alliance.cli.matching:match_app",
                    "Recommend partners for a holder's needs: the best partners, the best coalition, and sending a "
                    "candidate to the pipeline."),
@@ -105,6 +107,9 @@ COMMANDS: dict[str, Entry] = {
                   "The glossary (行业词典): terms in Chinese and English; propose, edit, agree, search."),
     "article": Entry("alliance.cli.glossary:article_app",
                      "The knowledge base: Markdown articles linked to glossary terms; write, edit, search."),
+    "campaign": Entry("alliance.cli.purchasing:app",
+                      "Joint purchasing campaigns: open one with supplier quotes (volume tiers), commit members' "
+                      "quantities, close, order, deliver, close short, cancel."),
     "ip": Entry("alliance.cli.ip:app",
                 "The IP register: background IP members bring, foreground IP created together, versions."),
     "competition": Entry("alliance.cli.competition:app",

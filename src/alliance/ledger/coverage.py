@@ -73,6 +73,8 @@ class Rows:
     erasures: list[Mapping[str, Any]] = field(default_factory=list)
     # agreed versions of glossary terms: term, scope, version, zh, en, definitions, synonyms, ... (glossary.model)
     agreed_terms: list[Mapping[str, Any]] = field(default_factory=list)
+    # joint purchasing campaigns: number, terms, state, figures, quotes, commitments, delivered
+    purchase_campaigns: list[Mapping[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -1017,6 +1019,87 @@ class AgreedTermKind(RecordedKind):
         return Message("glossary term {term} version {version}", term=key[0], version=key[1])
 
 
+def decimal_text(value: Any) -> str | None:
+    """A Decimal as the ledger writes it (no exponent, no trailing zeros); None stays None."""
+    from decimal import Decimal
+
+    if value is None:
+        return None
+    text = f"{Decimal(value).normalize():f}"
+    return text
+
+
+def purchase_quotes_sha256(quotes: Iterable[Mapping[str, Any]]) -> str:
+    """What the ledger records of a campaign's quotes: supplier, account and tiers ([n, "price"]), in order."""
+    return value_digest([[q["supplier"], q["account"], [[int(n), decimal_text(p)] for n, p in q["tiers"]]]
+                         for q in quotes])
+
+
+def purchase_pairs_sha256(pairs: Iterable[tuple[str, int]]) -> str:
+    """What the ledger records of a campaign's commitments or deliveries: (member, quantity) by member,
+    quantities of 0 left out (a withdrawn commitment says the same as none)."""
+    return value_digest(sorted([str(m), int(q)] for m, q in pairs if int(q) != 0))
+
+
+class PurchaseCampaignKind(RecordedKind):
+    """A joint purchasing campaign: its terms and quotes as opened, its commitments (as a digest: the
+    quantities are members' data), its state and the figures of its close, its cumulative deliveries."""
+
+    name = "purchase campaign"
+    events = (events.PURCHASE_CAMPAIGN_OPENED, events.PURCHASE_QUOTE_ADDED, events.PURCHASE_COMMITMENT_SAVED,
+              events.PURCHASE_CAMPAIGN_CLOSED, events.PURCHASE_CAMPAIGN_ORDERED, events.PURCHASE_DELIVERY_RECORDED,
+              events.PURCHASE_CAMPAIGN_CANCELLED, events.PURCHASE_CAMPAIGN_CLOSED_SHORT)
+    TERMS = ("title", "organiser", "deadline", "minimum", "split_rule", "fee_rate", "deposit_per_unit")
+    FIGURES = ("quantity", "unit_price", "invoice_minor", "fee_minor")
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("campaign")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        if event_type == events.PURCHASE_CAMPAIGN_OPENED:
+            return {**{name: payload.get(name) for name in self.TERMS}, "quotes_sha256": payload.get("quotes_sha256"),
+                    "state": "open", "commitments_sha256": purchase_pairs_sha256([]),
+                    "delivered_sha256": purchase_pairs_sha256([])}
+        claimed = dict(before or {})
+        if event_type == events.PURCHASE_QUOTE_ADDED:
+            claimed["quotes_sha256"] = payload.get("quotes_sha256")
+        elif event_type == events.PURCHASE_COMMITMENT_SAVED:
+            claimed["commitments_sha256"] = payload.get("commitments_sha256")
+        elif event_type == events.PURCHASE_CAMPAIGN_CLOSED:
+            claimed["state"] = payload.get("state")
+            claimed.update({name: payload.get(name) for name in self.FIGURES})
+        elif event_type == events.PURCHASE_DELIVERY_RECORDED:
+            claimed["delivered_sha256"] = payload.get("delivered_sha256")
+            claimed["state"] = payload.get("state")
+        else:
+            claimed["state"] = payload.get("state")
+        return claimed
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        found: dict[Key, Fields] = {}
+        for c in rows.purchase_campaigns:
+            found[(str(c["number"]),)] = {
+                "title": c["title"], "organiser": c["organiser"], "deadline": events.utc_text(c["deadline"]),
+                "minimum": int(c["minimum"]), "split_rule": c["split_rule"], "fee_rate": decimal_text(c["fee_rate"]),
+                "deposit_per_unit": int(c["deposit_per_unit"]), "quotes_sha256": purchase_quotes_sha256(c["quotes"]),
+                "state": c["state"], "commitments_sha256": purchase_pairs_sha256(c["commitments"]),
+                "delivered_sha256": purchase_pairs_sha256(c["delivered"]),
+                "quantity": c["quantity"], "unit_price": decimal_text(c["unit_price"]),
+                "invoice_minor": c["invoice_minor"], "fee_minor": c["fee_minor"]}
+        return found
+
+    def differences(self, claimed: Fields, stored: Fields) -> list[Message]:
+        found = []
+        for name, what in (("quotes_sha256", Message("its quotes")), ("commitments_sha256", Message("its commitments")),
+                           ("delivered_sha256", Message("its deliveries"))):
+            if name in claimed and stored.get(name) != claimed[name]:
+                found.append(Message("{what} are not what the ledger recorded", what=what))
+        return found + super().differences({k: v for k, v in claimed.items() if not k.endswith("_sha256")}, stored)
+
+    def describe(self, key: Key) -> Message:
+        return Message("purchase campaign {campaign}", campaign=key[0])
+
+
 KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersionKind(), SignatureKind(),
                                    PowerOfAttorneyKind(), ClosedDayKind(), ScreeningRunKind(), PilotDecisionKind(),
                                    DisputeKind(), ProposalKind(), WeightTableKind(), CorrectionKind(),
@@ -1024,7 +1107,8 @@ KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersio
                                    ExchangeRateImportKind(), IpVersionKind(), PayoutKind(),
                                    PayoutCurrencyKind(), ExitCaseKind(), ExitStepKind(), ExitItemKind(),
                                    ExitAcknowledgementKind(), FundReleaseKind(), ChargeKind(), CompetitionScreeningKind(),
-                                   CompetitionSetChoiceKind(), ErasureKind(), AgreedTermKind())
+                                   CompetitionSetChoiceKind(), ErasureKind(), PurchaseCampaignKind(),
+                                   AgreedTermKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 
 

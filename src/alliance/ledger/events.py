@@ -116,6 +116,19 @@ COMPETITION_SETS_CHOSEN = "competition.sets_chosen"
 # the member, the count per kind and the SHA-256 of the targets (ids and keys, never a name). From this
 # entry on, verification checks that nothing erased is stored again (coverage.ErasureKind).
 MEMBER_DATA_ERASED = "member.data_erased"
+# Joint purchasing (operations.purchasing): a campaign opened (its terms and the SHA-256 of its quotes), a
+# quote added, a commitment saved (the SHA-256 of the member and quantity, and of every commitment of the
+# campaign: never a quantity in the clear), the campaign closed (succeeded: the aggregate quantity, the unit
+# price reached, the invoice, savings, fee and the SHA-256 of the split; or expired), ordered, a delivery
+# recorded (the SHA-256 of the cumulative deliveries), cancelled or closed short (with the reason).
+PURCHASE_CAMPAIGN_OPENED = "purchase.campaign_opened"
+PURCHASE_QUOTE_ADDED = "purchase.quote_added"
+PURCHASE_COMMITMENT_SAVED = "purchase.commitment_saved"
+PURCHASE_CAMPAIGN_CLOSED = "purchase.campaign_closed"
+PURCHASE_CAMPAIGN_ORDERED = "purchase.campaign_ordered"
+PURCHASE_DELIVERY_RECORDED = "purchase.delivery_recorded"
+PURCHASE_CAMPAIGN_CANCELLED = "purchase.campaign_cancelled"
+PURCHASE_CAMPAIGN_CLOSED_SHORT = "purchase.campaign_closed_short"
 
 
 def utc_text(moment: datetime) -> str:

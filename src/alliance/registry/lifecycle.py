@@ -165,6 +165,16 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     events.COMPETITION_JUSTIFIED: W.SCREENING,
     events.COMPETITION_SETS_CHOSEN: W.SCREENING,
     events.MEMBER_DATA_ERASED: W.MEMBER_EXIT,
+    # Joint purchasing: campaigns are opened and joined while the alliance works (forming or active); what
+    # decides money afterwards (closing, deliveries, cancelling) goes on while days are settled.
+    events.PURCHASE_CAMPAIGN_OPENED: W.OPERATIONS,
+    events.PURCHASE_QUOTE_ADDED: W.OPERATIONS,
+    events.PURCHASE_COMMITMENT_SAVED: W.OPERATIONS,
+    events.PURCHASE_CAMPAIGN_CLOSED: W.SETTLEMENT,
+    events.PURCHASE_CAMPAIGN_ORDERED: W.SETTLEMENT,
+    events.PURCHASE_DELIVERY_RECORDED: W.SETTLEMENT,
+    events.PURCHASE_CAMPAIGN_CANCELLED: W.SETTLEMENT,
+    events.PURCHASE_CAMPAIGN_CLOSED_SHORT: W.SETTLEMENT,
 }
 
 # The states an alliance may be founded in.

@@ -102,7 +102,14 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                 charges=_charge_rows(c, alliance_id),
                 competition_screenings=_competition_rows(c, alliance_id),
                 competition_set_choices=_competition_set_rows(c, alliance_id),
-                erasures=_erasure_rows(c, alliance_id), agreed_terms=_agreed_term_rows(c, alliance_id))
+                erasures=_erasure_rows(c, alliance_id),
+                purchase_campaigns=_purchase_rows(c, alliance_id), agreed_terms=_agreed_term_rows(c, alliance_id))
+
+
+def _purchase_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.purchasing_repository import PurchasingRepository
+
+    return PurchasingRepository(c).recorded(alliance_id)
 
 
 def _competition_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:

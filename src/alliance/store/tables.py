@@ -1681,6 +1681,105 @@ directory_resources = Table(
 )
 
 
+# -- joint purchasing (issue 25): campaigns, supplier quotes, members' commitments and deliveries -----
+
+purchase_campaigns = Table(
+    "purchase_campaigns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("item", String(200), nullable=False),
+    Column("spec", String(200), nullable=False),
+    Column("unit", String(16), nullable=False),
+    Column("organiser", String(32), nullable=False),  # a member code
+    Column("deadline", UtcDateTime, nullable=False),
+    Column("minimum", BigInteger, nullable=False),
+    Column("split_rule", String(16), nullable=False),
+    Column("fee_rate", ExactDecimal, nullable=False),
+    Column("deposit_per_unit", BigInteger, nullable=False),
+    Column("purchasing_share", ExactDecimal, nullable=True),
+    Column("threshold", ExactDecimal, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("state_note", String(500), nullable=False),
+    # Set when the campaign closed: the aggregate quantity, the unit price reached, the chosen quote,
+    # the invoice, the savings (rounded) and the fee, minor units.
+    Column("quantity", BigInteger, nullable=True),
+    Column("unit_price", ExactDecimal, nullable=True),
+    Column("quote_number", Integer, nullable=True),
+    Column("invoice_minor", BigInteger, nullable=True),
+    Column("savings_minor", BigInteger, nullable=True),
+    Column("fee_minor", BigInteger, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    UniqueConstraint("alliance_id", "number", name="uq_purchase_campaigns_alliance_number"),
+)
+
+purchase_quotes = Table(
+    "purchase_quotes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("campaign_id", Integer, ForeignKey("purchase_campaigns.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("supplier", String(120), nullable=False),
+    Column("account", String(40), nullable=False),  # ext:<slug>
+    Column("tiers", JSON, nullable=False),  # [[min_quantity, "unit price"], ...]
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    UniqueConstraint("campaign_id", "number", name="uq_purchase_quotes_campaign_number"),
+)
+
+purchase_commitments = Table(
+    "purchase_commitments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("campaign_id", Integer, ForeignKey("purchase_campaigns.id"), nullable=False, index=True),
+    Column("member", String(32), nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("deposit_minor", BigInteger, nullable=False),  # deposit held now
+    Column("delivered", BigInteger, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    UniqueConstraint("campaign_id", "member", name="uq_purchase_commitments_campaign_member"),
+)
+
+purchase_commitment_changes = Table(
+    "purchase_commitment_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("campaign_id", Integer, ForeignKey("purchase_campaigns.id"), nullable=False, index=True),
+    Column("member", String(32), nullable=False),
+    Column("old", BigInteger, nullable=False),
+    Column("new", BigInteger, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("by", String(200), nullable=False),
+)
+
+purchase_deliveries = Table(
+    "purchase_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("campaign_id", Integer, ForeignKey("purchase_campaigns.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("per_member", JSON, nullable=False),  # {member: quantity}
+    Column("note", String(500), nullable=False),
+    Column("charge_id", Integer, nullable=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("by", String(200), nullable=False),
+    UniqueConstraint("campaign_id", "number", name="uq_purchase_deliveries_campaign_number"),
+)
+
+
 # -- charges of shared operations (0043; operations.charges) ---------------------------------------------
 
 # Money a shared operation decided (a campaign's delivery, a warehouse's month, a deposit): scheduled
@@ -1792,4 +1891,75 @@ kb_article_versions = Table(
     Column("changed_by", String(200), nullable=False),
     Column("changed_at", UtcDateTime, nullable=False),
     UniqueConstraint("article_id", "version", name="uq_kb_article_versions_article_version"),
+)
+
+
+# -- private set intersection of customer lists (0048; privacy.service) ----------------------------------
+
+# Each member's sharing level toward each partner (hidden | count | list | full); none means hidden.
+psi_levels = Table(
+    "psi_levels",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("member_code", String(32), nullable=False),
+    Column("partner_code", String(32), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("set_by", String(200), nullable=False),
+    Column("set_at", UtcDateTime, nullable=False),
+    UniqueConstraint("alliance_id", "member_code", "partner_code", name="uq_psi_levels_pair"),
+)
+
+# A session between two members: the initiator runs the protocol's server role, the partner its
+# client role and learns the result. No identifier is ever stored: `salt` is public to both sides.
+psi_sessions = Table(
+    "psi_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("initiator", String(32), nullable=False),
+    Column("partner", String(32), nullable=False),
+    Column("mode", String(16), nullable=False),        # count | list
+    Column("kind", String(16), nullable=False),        # phone | email | credit_code | name
+    Column("salt", String(64), nullable=False),
+    Column("status", String(16), nullable=False),      # proposed | refused | consented | running | done | cancelled
+    Column("opened_by", String(200), nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("opened_on", Date, nullable=False),         # the alliance's day, for the rate limit
+    Column("answered_at", UtcDateTime, nullable=True),
+    Column("client_size", Integer, nullable=True),     # how many blinded identifiers the request held
+    Column("server_size", Integer, nullable=True),     # at most how many the setup held
+    Column("overlap", Integer, nullable=True),         # the count the partner's client reported
+    Column("finished_at", UtcDateTime, nullable=True),
+)
+
+# The blinded protocol messages relayed, in order (1 the request, 2 the setup, 3 the response);
+# their bodies are emptied when the session is done (`size` stays).
+psi_messages = Table(
+    "psi_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("session_id", Integer, ForeignKey("psi_sessions.id"), nullable=False, index=True),
+    Column("seq", SmallInteger, nullable=False),
+    Column("sender", String(32), nullable=False),
+    Column("body", LargeBinary, nullable=True),
+    Column("size", Integer, nullable=False),
+    Column("posted_at", UtcDateTime, nullable=False),
+    UniqueConstraint("session_id", "seq", name="uq_psi_messages_seq"),
+)
+
+# Each member's access log of its PSI sessions: every proposal, consent, refusal, message and result.
+psi_access_log = Table(
+    "psi_access_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("member_code", String(32), nullable=False, index=True),
+    Column("session_id", Integer, ForeignKey("psi_sessions.id"), nullable=False),
+    Column("partner_code", String(32), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("event", String(32), nullable=False),
+    Column("detail", JSON, nullable=False),
 )

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from alliance.store.idempotency_repository import IdempotencyRepository
     from alliance.store.ledger_repository import LedgerRepository
     from alliance.store.payout_repository import PayoutRepository
+    from alliance.store.privacy_repository import PrivacyRepository
     from alliance.store.registry_repository import AllianceRepository, MemberRepository
     from alliance.store.screening_repository import ScreeningRepository
     from alliance.store.settlement_repository import SettlementRepository
@@ -87,6 +88,12 @@ class UnitOfWork:
         from alliance.store.datashare_repository import DataShareRepository
 
         return DataShareRepository(self.connection)
+
+    @cached_property
+    def privacy(self) -> PrivacyRepository:
+        from alliance.store.privacy_repository import PrivacyRepository
+
+        return PrivacyRepository(self.connection)
 
     @cached_property
     def idempotency(self) -> IdempotencyRepository:

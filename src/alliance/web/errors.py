@@ -43,6 +43,19 @@ EXPLANATIONS = {
                                        "it is restored."),
     "charge_not_as_recorded": N_("A shared operation's charge (a campaign, a warehouse month) was changed after it "
                                  "was recorded; the day stays open until it is restored."),
+    "campaign_not_found": N_("There is no such joint purchasing campaign in this alliance."),
+    "campaign_position_not_found": N_("That member has no commitment to this campaign, or it is not yours to see: "
+                                      "members see only their own commitment."),
+    "campaign_invalid": N_("The campaign, commitment or delivery was not valid; every problem is listed below and "
+                           "nothing was stored."),
+    "commitment_closed": N_("The campaign no longer takes commitments: they are accepted only before its deadline, "
+                            "while it is open."),
+    "campaign_state": N_("The campaign is not in a state that allows this (for example, an order is confirmed only "
+                         "after the campaign succeeded)."),
+    "purchase_tiers_invalid": N_("A supplier's tier table was not valid: tiers start at quantity 1 and go up in "
+                                 "quantity and down in price; the row is named below."),
+    "purchase_shapley_too_large": N_("The Shapley split is computed exactly for at most 15 members; split this "
+                                     "campaign pro rata instead."),
     "fund_not_distributable": N_("A fund cannot be shared out as the exit clause says; the reason is below."),
     "dissolution_blocked": N_("The alliance cannot be dissolved yet: everything listed below is done first (exit "
                               "cases closed, days settled, funds shared out and booked, disputes ended, "
@@ -66,6 +79,14 @@ EXPLANATIONS = {
     "article_invalid": N_("The article was not valid; nothing was stored."),
     "article_not_found": N_("The knowledge base has no such article."),
     "view_not_found": N_("This view is not shared (any more)."),
+    "psi_session_not_found": N_("This member takes part in no such overlap session (or its message is not there yet)."),
+    "psi_not_shared": N_("The sharing levels of the two members do not allow this comparison: the stricter side wins."),
+    "psi_rate_limited": N_("This pair of members has opened as many overlap sessions today as a pair may."),
+    "psi_wrong_state": N_("The overlap session is not at this step, or the step is the other member's."),
+    "psi_replayed": N_("This protocol message was already relayed; it is never relayed twice."),
+    "psi_out_of_order": N_("Protocol messages are relayed in order: an earlier one is still missing."),
+    "psi_list_too_small": N_("An overlap needs lists of a minimum size on both sides, so that it cannot single out a customer."),
+    "psi_bad_message": N_("The bytes sent are not a protocol message of this session."),
     "day_closed": N_("This business day is already settled and closed; a closed day is never settled again."),
     "day_out_of_order": N_("Business days are settled in order: settle the day named below first."),
     "settlement_input_missing": N_("A rule needs a figure that has not been recorded yet (a period metric)."),

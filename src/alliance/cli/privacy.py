@@ -1,0 +1,320 @@
+"""`alliance psi ...`: the member's side of private set intersection. It talks to the platform's API
+with the member's API key (ALLIANCE_API_URL, ALLIANCE_API_KEY) and reads the member's own CSV or XLSX
+file; identifiers are normalised, salted and blinded here, on the member's machine, and never sent.
+
+The initiator runs `start`, the partner `answer`, then each side `run SESSION FILE` (in either
+order: each waits for the other's messages)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from alliance.cli.lazy import Deferred
+from alliance.cli.output import OutputFormat, emit, err_console, fails_cleanly
+from alliance.core.errors import AllianceError, InvalidInput
+from alliance.core.messages import Message
+
+if TYPE_CHECKING:
+    from alliance.privacy import normalise, protocol
+else:
+    normalise = Deferred("alliance.privacy.normalise")
+    protocol = Deferred("alliance.privacy.protocol")
+
+psi_app = typer.Typer(help="Customer overlap with a partner by private set intersection: your list never leaves "
+                           "this machine.", no_args_is_help=True)
+
+ApiOpt = Annotated[str, typer.Option("--api", envvar="ALLIANCE_API_URL", help="The platform's address.")]
+KeyOpt = Annotated[str, typer.Option("--key", envvar="ALLIANCE_API_KEY", help="Your member admin's API key.",
+                                     show_default=False)]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json or csv.")]
+SessionArg = Annotated[int, typer.Argument(help="The session's number.")]
+
+
+class ApiRefused(AllianceError):
+    """The platform answered with a problem: its status, code and detail, as the API gave them."""
+
+    exit_code = 1
+
+
+class Api:
+    """The few calls the PSI client makes, over HTTP with the member's key."""
+
+    def __init__(self, url: str, key: str) -> None:
+        if not key:
+            raise InvalidInput(Message("no API key: pass --key or set ALLIANCE_API_KEY"))
+        self.url, self.key = url.rstrip("/"), key
+        self.sent = self.received = 0
+        me = self.call("GET", "/api/v1/auth/me")
+        if not me.get("member"):
+            raise InvalidInput(Message("this key is not held for a member: PSI runs with a member's own key"))
+        self.alliance, self.member = str(me["alliance"]), str(me["member"])
+
+    @property
+    def base(self) -> str:
+        return f"/api/v1/alliances/{self.alliance}/members/{self.member}/psi"
+
+    def call(self, method: str, path: str, body: Any = None, raw: bytes | None = None) -> Any:
+        data, headers = None, {"Authorization": f"Bearer {self.key}"}
+        if raw is not None:
+            data, headers["Content-Type"] = raw, "application/octet-stream"
+        elif body is not None:
+            data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
+        self.sent += len(data or b"")
+        try:
+            with urllib.request.urlopen(request, timeout=600) as answer:  # noqa: S310 - the configured platform
+                content = answer.read()
+                self.received += len(content)
+                kind = answer.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as exc:
+            problem = _problem(exc)
+            error = ApiRefused(Message("the platform refused ({status} {code}): {detail}", status=exc.code,
+                                       code=problem.get("code", ""), detail=problem.get("detail", "")))
+            error.status, error.code = exc.code, str(problem.get("code", "api_refused"))
+            raise error from None
+        except urllib.error.URLError as exc:
+            raise ApiRefused(Message("cannot reach the platform at {url}: {reason}", url=self.url,
+                                     reason=str(exc.reason))) from None
+        return content if kind.startswith("application/octet-stream") else json.loads(content or b"null")
+
+    def wait_message(self, session: int, seq: int, timeout: float, poll: float = 0.5) -> bytes:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                found = self.call("GET", f"{self.base}/sessions/{session}/messages/{seq}")
+                assert isinstance(found, bytes)
+                return found
+            except ApiRefused as exc:
+                if exc.code != "psi_session_not_found" or time.monotonic() > deadline:
+                    raise
+            time.sleep(poll)
+
+
+def _problem(exc: urllib.error.HTTPError) -> dict[str, Any]:
+    try:
+        found = json.loads(exc.read() or b"{}")
+        return found if isinstance(found, dict) else {}
+    except ValueError:
+        return {}
+
+
+def read_identifiers(path: Path, column: str | None) -> Iterator[tuple[str, str]]:
+    """(where, value) of each row of a CSV or XLSX file's column (the first column unless named)."""
+    if not path.is_file():
+        raise InvalidInput(Message("no file {path}", path=str(path)))
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(path, read_only=True, data_only=True).active
+        rows: Iterator[Any] = iter(sheet.iter_rows(values_only=True)) if sheet is not None else iter(())
+    else:
+        rows = csv.reader(path.open(encoding="utf-8-sig", newline=""))
+    header = [str(h or "").strip() for h in next(rows, [])]
+    if column is None:
+        index = 0
+    elif column in header:
+        index = header.index(column)
+    else:
+        raise InvalidInput(Message("{path} has no column {column!r} (it has {columns})", path=path.name,
+                                   column=column, columns=", ".join(header)))
+    for number, row in enumerate(rows, start=2):
+        value = row[index] if index < len(row) else None
+        yield f"line {number}", "" if value is None else str(value)
+
+
+def _bar(label: str, total: int) -> tuple[Any, Callable[[int], None]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=err_console, transient=True, disable=not err_console.is_terminal)
+    task = bars.add_task(label, total=total)
+    return bars, lambda n: bars.advance(task, n)
+
+
+def _session(api: Api, session: int) -> dict[str, Any]:
+    found = api.call("GET", f"{api.base}/sessions/{session}")
+    assert isinstance(found, dict)
+    return found
+
+
+def _show(record: dict[str, Any], fmt: OutputFormat) -> None:
+    rows = [[k, "" if v is None else str(v)] for k, v in record.items()]
+    emit(fmt, ["field", "value"], rows, record)
+
+
+@psi_app.command("levels")
+@fails_cleanly
+def levels(api: ApiOpt = "http://127.0.0.1:8000", key: KeyOpt = "", fmt: FormatOpt = OutputFormat.TABLE) -> None:
+    """Your sharing level toward each partner, theirs toward you, and the one in force."""
+    client = Api(api, key)
+    found = client.call("GET", f"{client.base}/levels")
+    emit(fmt, ["partner", "mine", "theirs", "effective"],
+         [[r["partner"], r["mine"], r["theirs"], r["effective"]] for r in found["levels"]], found)
+
+
+@psi_app.command("level")
+@fails_cleanly
+def level(partner: Annotated[str, typer.Argument(help="The partner member's code.")],
+          value: Annotated[str, typer.Argument(help="hidden, count, list or full.")],
+          api: ApiOpt = "http://127.0.0.1:8000", key: KeyOpt = "", fmt: FormatOpt = OutputFormat.TABLE) -> None:
+    """Set your sharing level toward a partner (the stricter of the two sides is in force)."""
+    client = Api(api, key)
+    _show(client.call("PUT", f"{client.base}/levels/{partner}", {"level": value}), fmt)
+
+
+@psi_app.command("start")
+@fails_cleanly
+def start(partner: Annotated[str, typer.Argument(help="The partner member's code.")],
+          kind: Annotated[str, typer.Option("--kind", help="phone, email, credit_code or name.")],
+          mode: Annotated[str, typer.Option("--mode", help="count (the overlap's size) or list.")] = "count",
+          api: ApiOpt = "http://127.0.0.1:8000", key: KeyOpt = "", fmt: FormatOpt = OutputFormat.TABLE) -> None:
+    """Open a session with a partner; it must consent before either side runs it."""
+    client = Api(api, key)
+    _show(client.call("POST", f"{client.base}/sessions", {"partner": partner, "mode": mode, "kind": kind}), fmt)
+
+
+@psi_app.command("answer")
+@fails_cleanly
+def answer(session: SessionArg,
+           consent: Annotated[bool, typer.Option("--consent/--refuse", help="Take part, or refuse.")],
+           api: ApiOpt = "http://127.0.0.1:8000", key: KeyOpt = "", fmt: FormatOpt = OutputFormat.TABLE) -> None:
+    """Consent to a session a partner opened with you, or refuse it."""
+    client = Api(api, key)
+    _show(client.call("POST", f"{client.base}/sessions/{session}/answer", {"consent": consent}), fmt)
+
+
+@psi_app.command("cancel")
+@fails_cleanly
+def cancel(session: SessionArg, api: ApiOpt = "http://127.0.0.1:8000", key: KeyOpt = "",
+           fmt: FormatOpt = OutputFormat.TABLE) -> None:
+    """Stop a session that is not done (either side); the platform empties its relayed messages."""
+    client = Api(api, key)
+    _show(client.call("POST", f"{client.base}/sessions/{session}/cancel"), fmt)
+
+
+@psi_app.command("status")
+@fails_cleanly
+def status(session: Annotated[int | None, typer.Argument(help="A session's number; none: all yours.")] = None,
+           api: ApiOpt = "http://127.0.0.1:8000", key: KeyOpt = "", fmt: FormatOpt = OutputFormat.TABLE) -> None:
+    """One session (its mode, kind, salt, normalisation, step and result) or all of yours."""
+    client = Api(api, key)
+    if session is not None:
+        _show(_session(client, session), fmt)
+        return
+    found = client.call("GET", f"{client.base}/sessions?limit=1000")
+    emit(fmt, ["id", "initiator", "partner", "mode", "kind", "status", "overlap"],
+         [[s["id"], s["initiator"], s["partner"], s["mode"], s["kind"], s["status"], s["overlap"]]
+          for s in found["items"]], found)
+
+
+@psi_app.command("log")
+@fails_cleanly
+def log(api: ApiOpt = "http://127.0.0.1:8000", key: KeyOpt = "", fmt: FormatOpt = OutputFormat.TABLE) -> None:
+    """Your access log: every step of every session you took part in."""
+    client = Api(api, key)
+    found = client.call("GET", f"{client.base}/access-log?limit=1000")
+    emit(fmt, ["at", "session", "partner", "event", "actor", "detail"],
+         [[e["at"], e["session"], e["partner"], e["event"], e["actor"], json.dumps(e["detail"], ensure_ascii=False)]
+          for e in found], found)
+
+
+@psi_app.command("run")
+@fails_cleanly
+def run(session: SessionArg, file: Annotated[Path, typer.Argument(help="Your list: a CSV or XLSX file.")],
+        column: Annotated[str | None, typer.Option("--column", help="The column of identifiers (default: the "
+                                                                    "first).")] = None,
+        output: Annotated[Path | None, typer.Option("--output", help="List mode, the partner's side: where to "
+                                                                     "write the rows both have (CSV).")] = None,
+        wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for the other side.")] = 600.0,
+        workers: Annotated[int, typer.Option("--workers", min=0, max=64,
+                                             help="Processes that blind the list (0: one per core).")] = 0,
+        api: ApiOpt = "http://127.0.0.1:8000", key: KeyOpt = "", fmt: FormatOpt = OutputFormat.TABLE) -> None:
+    """Run your side of a consented session with your local file: normalise, blind, exchange blinded
+    messages through the platform; the partner's side learns the overlap and reports its size."""
+    client = Api(api, key)
+    found = _session(client, session)
+    if found["status"] not in ("consented", "running"):  # proposed, refused, done, cancelled
+        raise InvalidInput(Message("session {id} is {status}: only a consented session runs", id=session,
+                                   status=found["status"]))
+    kind = normalise.kind_of(found["kind"])
+    rows = list(read_identifiers(file, column))
+    cleaned = normalise.normalise_all(kind, rows)  # every bad row named, nothing sent
+    protocol.check_size(len(cleaned.values), "your")
+    items = normalise.salted(found["salt"], kind, cleaned.values)
+    reveal = found["mode"] == "list"
+    started = time.monotonic()
+    if client.member == found["partner"]:
+        record = _run_client(client, session, items, reveal, wait, workers or protocol.default_workers())
+        if reveal and output is not None:
+            matched = set(record.pop("indices"))
+            originals = _first_rows(rows, kind, cleaned.values, matched)
+            with output.open("w", encoding="utf-8", newline="") as out:
+                writer = csv.writer(out)
+                writer.writerow([column or "identifier"])
+                writer.writerows([value] for value in originals)
+            record["written_to"] = str(output)
+        record.pop("indices", None)
+    else:
+        record = _run_server(client, session, items, reveal, wait, workers or protocol.default_workers())
+    record.update({"session": session, "role": "partner" if client.member == found["partner"] else "initiator",
+                   "list_size": len(cleaned.values), "duplicates": cleaned.duplicates, "blank": cleaned.blank,
+                   "normalisation": found["normalisation"], "bytes_sent": client.sent,
+                   "bytes_received": client.received, "seconds": round(time.monotonic() - started, 2)})
+    _show(record, fmt)
+
+
+def _first_rows(rows: list[tuple[str, str]], kind: Any, values: list[str], matched: set[int]) -> list[str]:
+    """The file's own text of each matched identifier (its first row), for the member's own eyes."""
+    wanted = {values[i] for i in matched}
+    rule = normalise.NORMALISERS[kind]
+    seen: dict[str, str] = {}
+    for _, raw in rows:
+        if raw.strip():
+            value = rule(raw)
+            if value in wanted and value not in seen:
+                seen[value] = raw
+    return [seen[v] for v in values if v in seen]
+
+
+def _run_client(client: Api, session: int, items: list[str], reveal: bool, wait: float, workers: int) -> dict[str, Any]:
+    side = protocol.Client(reveal)
+    bars, step = _bar("blinding your list", len(items))
+    with bars:
+        request = side.request(items, step, workers)
+    client.call("PUT", f"{client.base}/sessions/{session}/messages/1", raw=request)
+    setup = client.wait_message(session, 2, wait)
+    if protocol.setup_size(setup) < protocol.MIN_LIST_SIZE:
+        client.call("POST", f"{client.base}/sessions/{session}/cancel")
+        raise InvalidInput(Message("the partner's list is below the minimum size: the session is cancelled"))
+    response = client.wait_message(session, 3, wait)
+    overlap = side.size(setup, response)
+    record: dict[str, Any] = {"overlap": overlap}
+    if reveal:
+        record["indices"] = side.indices(setup, response)
+    client.call("POST", f"{client.base}/sessions/{session}/result", {"overlap": overlap})
+    return record
+
+
+def _run_server(client: Api, session: int, items: list[str], reveal: bool, wait: float, workers: int) -> dict[str, Any]:
+    side = protocol.Server(reveal)
+    request = client.wait_message(session, 1, wait)
+    bars, step = _bar("answering the partner's blinded list", protocol.request_size(request))
+    with bars:
+        setup, response = side.answer(request, items, step, workers)
+    assert setup is not None
+    client.call("PUT", f"{client.base}/sessions/{session}/messages/2", raw=setup)
+    client.call("PUT", f"{client.base}/sessions/{session}/messages/3", raw=response)
+    deadline = time.monotonic() + wait
+    while (found := _session(client, session))["status"] != "done" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return {"overlap": found["overlap"]}
+

@@ -1,0 +1,53 @@
+"""Sharing levels per partner, as members know them from Crossbeam: each member sets one toward each
+partner, and the stricter of the two sides always wins."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from alliance.core.errors import InvalidInput
+from alliance.core.messages import Message
+
+
+class Level(StrEnum):
+    HIDDEN = "hidden"   # no session at all (the default toward every partner)
+    COUNT = "count"     # the overlap's size only (cardinality PSI)
+    LIST = "list"       # the overlap itself, to the side that runs the client role
+    FULL = "full"       # everything the platform offers (today the same as `list`)
+
+
+ORDER = (Level.HIDDEN, Level.COUNT, Level.LIST, Level.FULL)
+DEFAULT = Level.HIDDEN
+
+
+class Mode(StrEnum):
+    COUNT = "count"
+    LIST = "list"
+
+
+NEEDS = {Mode.COUNT: Level.COUNT, Mode.LIST: Level.LIST}
+
+
+def level_of(value: str) -> Level:
+    try:
+        return Level(value)
+    except ValueError:
+        raise InvalidInput(Message("sharing level {value!r} is not one of {levels}", value=value,
+                                   levels=", ".join(v.value for v in ORDER))) from None
+
+
+def mode_of(value: str) -> Mode:
+    try:
+        return Mode(value)
+    except ValueError:
+        raise InvalidInput(Message("mode {value!r} is not one of {modes}", value=value,
+                                   modes=", ".join(m.value for m in Mode))) from None
+
+
+def effective(one: Level, other: Level) -> Level:
+    """The stricter of two levels."""
+    return min(one, other, key=ORDER.index)
+
+
+def allows(level: Level, mode: Mode) -> bool:
+    return ORDER.index(level) >= ORDER.index(NEEDS[mode])
