@@ -29,6 +29,7 @@ from alliance.api.routers import kpis as kpis_api
 from alliance.api.routers import matching as matching_api
 from alliance.api.routers import purchasing as purchasing_api
 from alliance.api.routers import privacy as privacy_api
+from alliance.api.routers import referrals as referrals_api
 from alliance.api.routers import resources as resources_api
 from alliance.core.clock import Clock, SystemClock
 from alliance.core.settings import get_settings
@@ -58,6 +59,7 @@ from alliance.web import competition_pages
 from alliance.web import matching_pages
 from alliance.api.routers import glossary as glossary_api
 from alliance.web import glossary_pages
+from alliance.web import referral_pages
 from alliance.api.routers import milestones as milestones_api
 from alliance.health.incidents.service import escalate_late
 from alliance.web import incident_pages
@@ -187,6 +189,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(matching_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(purchasing_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(privacy_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(referrals_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(ratings_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(pages.router)
     app.include_router(alliance_pages.router)
@@ -228,6 +231,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(matching_pages.router)
     app.include_router(glossary_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(glossary_pages.router)
+    app.include_router(referral_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _declare_bearer_scheme(app)
     settings = get_settings()

@@ -834,7 +834,7 @@ def test_the_catalogue_covers_every_ledger_table_and_recorded_kind() -> None:
     from alliance.ledger.coverage import KINDS
 
     touched = " ".join(name for name, _, _ in [*CATALOGUE, *CORRECTION_CATALOGUE, *MILESTONE_CATALOGUE,
-                                               *ERASURE_CATALOGUE])
+                                               *ERASURE_CATALOGUE, *REFERRAL_CATALOGUE])
     for word in ("entry", "subtree", "head", "checkpoint", "key"):
         assert word in touched
     for kind in KINDS:
@@ -1031,5 +1031,105 @@ def test_every_mutation_of_a_purchase_campaign_is_caught_and_named(purchased: Re
     with purchased.store.engine.begin() as c:
         mutate(c, purchased.aid)
     report = ledger.verify_store(purchased.store, "nb")
+    assert not report.ok, name
+    assert expected in str(report.first_mismatch), (name, str(report.first_mismatch))
+
+
+# -- lead referral (operations.referrals) --------------------------------------------------------------------
+
+def _referral_row(aid: int) -> object:
+    from alliance.store.tables import referrals
+
+    return (referrals.c.alliance_id == aid) & (referrals.c.number == 1)
+
+
+def _referral_update(aid: int, **values: object) -> Callable[[Connection, int], None]:
+    from alliance.store.tables import referrals
+
+    return lambda c, a: c.execute(update(referrals).where(_referral_row(a)).values(**values))  # type: ignore[arg-type]
+
+
+def _link_order(c: Connection, aid: int) -> None:
+    from alliance.store.tables import referral_orders, referrals
+
+    rid = c.execute(select(referrals.c.id).where(_referral_row(aid))).scalar_one()  # type: ignore[arg-type]
+    c.execute(insert(referral_orders).values(alliance_id=aid, referral_id=rid, order_id="O-forged",
+                                             linked_at=datetime.now(UTC), linked_by="x"))
+
+
+def _forge_referral(c: Connection, aid: int) -> None:
+    from alliance.store.tables import referrals
+
+    row = c.execute(select(referrals).where(_referral_row(aid))).one()._asdict()  # type: ignore[arg-type]
+    row.pop("id")
+    c.execute(insert(referrals).values(**{**row, "number": 9}))
+
+
+def _edit_programme(c: Connection, aid: int) -> None:
+    from alliance.store.tables import referral_programmes
+
+    c.execute(update(referral_programmes).where(referral_programmes.c.alliance_id == aid).values(
+        commission_rate=Decimal("0.5")))
+
+
+# (name, mutation, what the first mismatch must say) on `referred`.
+REFERRAL_CATALOGUE: list[tuple[str, Mutation, str]] = [
+    ("referral's state set back", lambda c, aid: _referral_update(aid, state="submitted")(c, aid),
+     "referral 1 differs from what was recorded: state"),
+    ("referral's lead renamed", lambda c, aid: _referral_update(aid, lead_name="别的客户")(c, aid),
+     "referral 1 differs from what was recorded: lead_sha256"),
+    ("referral's window stretched", lambda c, aid: _referral_update(aid, window_ends=date(2028, 1, 1))(c, aid),
+     "referral 1 differs from what was recorded: window_ends"),
+    ("referral's commission unbooked (to be paid twice)", lambda c, aid: _referral_update(aid, booked_minor=0)(c, aid),
+     "referral 1 differs from what was recorded: booked_minor"),
+    ("an order linked behind the ledger", _link_order, "referral 1 differs from what was recorded: orders_sha256"),
+    ("referral forged", _forge_referral, "is stored but no ledger entry records it"),
+    ("referral programme's rate edited", _edit_programme, "the referral programme differs from what was recorded: "
+                                                 "commission_rate"),
+]
+
+
+@pytest.fixture
+def referred(store: Store, clock: FrozenClock, tmp_path: Path) -> Recorded:
+    """Alliance `nb`: M0001 referred a lead to M0002, which accepted it and linked order O1 (500.00);
+    the run of 2026-11-21 booked 5% of it (25.00); the programme was set by the coordinator."""
+    from alliance.operations.referrals import service as referral_service
+    from alliance.operations.referrals import service_orders
+    from alliance.operations.referrals.model import Consent, ConsentHow, LeadDraft, LeadKind, Programme
+
+    make_alliance(store, clock, code="nb")
+    for n in (1, 2):
+        registry.add_member(store, "nb", member_values(n), clock)
+    referral_service.set_programme(store, "nb", COORDINATOR, Programme(Decimal("0.05")), clock)
+    referral_service.submit(store, "nb", admin_of("nb", "M0001"), LeadDraft(
+        "M0002", LeadKind.CUSTOMER, "宁波悦佳贸易", "13800001111", "A4 纸",
+        Consent("王经理", date(2026, 11, 20), ConsentHow.WRITTEN)), clock)
+    referral_service.accept(store, "nb", admin_of("nb", "M0002"), 1, clock)
+    facts = FactStore(tmp_path / "referred.duckdb")
+    try:
+        stores = Stores(store, facts)
+        path = tmp_path / "referred.csv"
+        path.write_text("line_id,order_id,occurred_at,seller,product_owner,channel,sku,quantity,amount,currency,"
+                        "attributed_to\nL1,O1,2026-11-22T09:00:00+08:00,M0002,M0002,store,S,1,500.00,CNY,M0001\n",
+                        encoding="utf-8")
+        settlement.import_order_lines(stores, "nb", path, None, clock)
+        service_orders.link_orders(stores, "nb", admin_of("nb", "M0002"), 1, ["O1"], clock)
+        settlement.settle(stores, "nb", date(2026, 11, 22), "财务", FrozenClock(datetime(2026, 11, 23, 3, tzinfo=UTC)),
+                          allow_unshared=True)
+    finally:
+        facts.close()
+    with store.unit_of_work() as uow:
+        aid = uow.alliances.require("nb").id
+    assert referral_service.referral(store, "nb", COORDINATOR, 1).referral.booked_minor == 2500
+    assert ledger.verify_store(store, "nb").ok
+    return Recorded(store, aid)
+
+
+@pytest.mark.parametrize(("name", "mutate", "expected"), REFERRAL_CATALOGUE, ids=[c[0] for c in REFERRAL_CATALOGUE])
+def test_every_mutation_of_a_referral_is_caught_and_named(referred: Recorded, name: str, mutate: Mutation,
+                                                          expected: str) -> None:
+    with referred.store.engine.begin() as c:
+        mutate(c, referred.aid)
+    report = ledger.verify_store(referred.store, "nb")
     assert not report.ok, name
     assert expected in str(report.first_mismatch), (name, str(report.first_mismatch))

@@ -79,6 +79,8 @@ class Action(StrEnum):
     # order, record deliveries, close short or cancel (the service checks the organiser); open campaigns.
     COMMIT_PURCHASE = "commit_purchase"
     RUN_CAMPAIGNS = "run_campaigns"           # open campaigns and add quotes (the coordinator)
+    READ_REFERRALS = "read_referrals"         # lead referrals (members: those they sent or received; leads' names only to the two)
+    REFER_LEADS = "refer_leads"               # submit, accept, reject, extend, convert a referral (member admins: their own member's)
 
 
 ALLOWED: dict[Role, frozenset[Action]] = {
@@ -329,3 +331,12 @@ ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.COMMIT_PURCHAS
 MEMBER_SCOPED = MEMBER_SCOPED | {Action.COMMIT_PURCHASE}
 ACTION_NAMES[Action.COMMIT_PURCHASE] = Message("commit purchase")
 ACTION_NAMES[Action.RUN_CAMPAIGNS] = Message("run campaigns")
+# lead referral (operations.referrals.service): every role of the alliance reads referrals (a member those it
+# sent or received; the auditor without the leads' names and contacts); a member admin refers leads and
+# answers them for its own member (another member's are not there for it: 404), the coordinator for any.
+for _role in (Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST):
+    ALLOWED[_role] = ALLOWED[_role] | {Action.READ_REFERRALS}
+ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.REFER_LEADS}
+MEMBER_SCOPED = MEMBER_SCOPED | {Action.REFER_LEADS}
+ACTION_NAMES[Action.READ_REFERRALS] = Message("read referrals")
+ACTION_NAMES[Action.REFER_LEADS] = Message("refer leads")

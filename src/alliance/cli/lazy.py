@@ -110,6 +110,9 @@ COMMANDS: dict[str, Entry] = {
     "campaign": Entry("alliance.cli.purchasing:app",
                       "Joint purchasing campaigns: open one with supplier quotes (volume tiers), commit members' "
                       "quantities, close, order, deliver, close short, cancel."),
+    "referral": Entry("alliance.cli.referrals:app",
+                      "Lead referral between members: the programme, submit a lead with consent, accept or reject, "
+                      "extensions, link orders, commission and the leaderboard."),
     "ip": Entry("alliance.cli.ip:app",
                 "The IP register: background IP members bring, foreground IP created together, versions."),
     "competition": Entry("alliance.cli.competition:app",

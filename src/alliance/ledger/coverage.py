@@ -75,6 +75,9 @@ class Rows:
     agreed_terms: list[Mapping[str, Any]] = field(default_factory=list)
     # joint purchasing campaigns: number, terms, state, figures, quotes, commitments, delivered
     purchase_campaigns: list[Mapping[str, Any]] = field(default_factory=list)
+    # lead referrals: number, from_member, to_member, kind, lead_sha256, state, window_ends, orders, booked, ...
+    referrals: list[Mapping[str, Any]] = field(default_factory=list)
+    referral_programme: Mapping[str, Any] | None = None  # the programme's row, if the coordinator set one
 
 
 @dataclass(frozen=True)
@@ -554,6 +557,62 @@ class FundReleaseKind(RecordedKind):
 
     def describe(self, key: Key) -> Message:
         return Message("fund release {release}", release=key[0])
+
+
+# What each later entry of a referral states (the fields it changed).
+_REFERRAL_CHANGED = {events.REFERRAL_DECIDED: ("state",), events.REFERRAL_EXTENSION: ("window_ends",),
+                     events.REFERRAL_ORDERS_LINKED: ("state", "orders_sha256"),
+                     events.REFERRAL_COMMISSION_BOOKED: ("booked_minor", "final_on")}
+
+
+class ReferralKind(RecordedKind):
+    """A lead referral (operations.referrals): who referred it to whom, the SHA-256 of the lead (name,
+    contact, consent), its state, window, linked orders (their SHA-256) and the commission booked so
+    far with the day it became final. Each later entry states what it changed."""
+
+    name = "referral"
+    events = (events.REFERRAL_SUBMITTED, events.REFERRAL_DECIDED, events.REFERRAL_EXTENSION,
+              events.REFERRAL_ORDERS_LINKED, events.REFERRAL_COMMISSION_BOOKED)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("referral")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        if event_type == events.REFERRAL_SUBMITTED:
+            return {name: payload.get(name) for name in ("from_member", "to_member", "kind", "lead_sha256", "state",
+                                                          "window_ends", "orders_sha256", "booked_minor", "final_on")}
+        return {**(before or {}), **{name: payload.get(name) for name in _REFERRAL_CHANGED[event_type]}}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(r["number"]),): {"from_member": r["from_member"], "to_member": r["to_member"], "kind": r["kind"],
+                                      "lead_sha256": r["lead_sha256"], "state": r["state"],
+                                      "window_ends": r["window_ends"], "orders_sha256": value_digest(r["orders"]),
+                                      "booked_minor": str(r["booked_minor"]), "final_on": r["final_on"]}
+                for r in rows.referrals}
+
+    def describe(self, key: Key) -> Message:
+        return Message("referral {referral}", referral=key[0])
+
+
+class ReferralProgrammeKind(RecordedKind):
+    """The alliance's referral programme as last set: commission rate, hold, window and extensions."""
+
+    name = "referral programme"
+    events = (events.REFERRAL_PROGRAMME_SET,)
+    FIELDS = ("commission_rate", "hold_days", "window_days", "max_extension_days")
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return ("programme",)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        return {name: payload.get(name) for name in self.FIELDS}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        found = rows.referral_programme
+        return {} if found is None else {("programme",): {name: found[name] for name in self.FIELDS}}
+
+    def describe(self, key: Key) -> Message:
+        return Message("the referral programme")
 
 
 class ChargeKind(RecordedKind):
@@ -1108,6 +1167,7 @@ KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersio
                                    PayoutCurrencyKind(), ExitCaseKind(), ExitStepKind(), ExitItemKind(),
                                    ExitAcknowledgementKind(), FundReleaseKind(), ChargeKind(), CompetitionScreeningKind(),
                                    CompetitionSetChoiceKind(), ErasureKind(), PurchaseCampaignKind(),
+                                   ReferralKind(), ReferralProgrammeKind(),
                                    AgreedTermKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 

@@ -100,6 +100,14 @@ EXIT_CLOSED = "exit.closed"
 # the SHA-256 of its parts, booked by the settlement run that closes the next day.
 FUND_RELEASE_SCHEDULED = "fund.release_scheduled"
 FUND_RELEASE_BOOKED = "fund.release_booked"
+# Lead referral (operations.referrals): the programme, a referral's life, and what each run booked of its
+# commission. A lead's name and contact are never in the log, only their SHA-256 with the consent.
+REFERRAL_PROGRAMME_SET = "referral.programme_set"
+REFERRAL_SUBMITTED = "referral.submitted"
+REFERRAL_DECIDED = "referral.decided"          # accepted, rejected, lost
+REFERRAL_EXTENSION = "referral.extension"      # requested, granted, refused
+REFERRAL_ORDERS_LINKED = "referral.orders_linked"  # converted (the first orders) or more orders
+REFERRAL_COMMISSION_BOOKED = "referral.commission_booked"
 # A charge of a shared operation (operations.charges: a campaign's delivery, a warehouse's month, a
 # deposit): scheduled with its source, reference, title and the SHA-256 of its lines, booked by the
 # settlement run that closes the next day.

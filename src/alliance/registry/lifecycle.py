@@ -175,6 +175,14 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     events.PURCHASE_DELIVERY_RECORDED: W.SETTLEMENT,
     events.PURCHASE_CAMPAIGN_CANCELLED: W.SETTLEMENT,
     events.PURCHASE_CAMPAIGN_CLOSED_SHORT: W.SETTLEMENT,
+    # Lead referral: referring and answering leads while the alliance works (forming or active); the
+    # commission is booked by settlement runs, as long as days are settled.
+    events.REFERRAL_PROGRAMME_SET: W.OPERATIONS,
+    events.REFERRAL_SUBMITTED: W.OPERATIONS,
+    events.REFERRAL_DECIDED: W.OPERATIONS,
+    events.REFERRAL_EXTENSION: W.OPERATIONS,
+    events.REFERRAL_ORDERS_LINKED: W.OPERATIONS,
+    events.REFERRAL_COMMISSION_BOOKED: W.SETTLEMENT,
 }
 
 # The states an alliance may be founded in.

@@ -219,6 +219,10 @@ class SettlementFacts(LineTotals, Protocol):
 
     def lines(self, alliance: str, currency: str, first_day: date, last_day: date) -> list[OrderLine]: ...
 
+    def order_lines(self, alliance: str, currency: str, order_ids: Sequence[str]) -> list[OrderLine]:
+        """The lines of the orders and every refund of them, amounts in `currency` (referral commission)."""
+        ...
+
     def unsettleable(self, alliance: str, limit: int = ...) -> list[tuple[str, str, Message]]:
         """Stored lines outside the bounds import checks now: (line_id, business day, why)."""
         ...

@@ -103,7 +103,10 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                 competition_screenings=_competition_rows(c, alliance_id),
                 competition_set_choices=_competition_set_rows(c, alliance_id),
                 erasures=_erasure_rows(c, alliance_id),
-                purchase_campaigns=_purchase_rows(c, alliance_id), agreed_terms=_agreed_term_rows(c, alliance_id))
+                purchase_campaigns=_purchase_rows(c, alliance_id),
+                referrals=_referral_rows(c, alliance_id),
+                referral_programme=_referral_programme_row(c, alliance_id),
+                agreed_terms=_agreed_term_rows(c, alliance_id))
 
 
 def _purchase_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
@@ -262,3 +265,21 @@ def _erasure_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
     from alliance.store.erasure_repository import ErasureRepository
 
     return ErasureRepository(c).remaining(alliance_id)
+
+
+def _referral_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.operations.referrals.records import lead_digest
+    from alliance.store.referral_repository import ReferralRepository
+
+    return [{"number": r.number, "from_member": r.from_member, "to_member": r.to_member, "kind": r.kind.value,
+             "lead_sha256": lead_digest(r), "state": r.state.value, "window_ends": _iso(r.window_ends),
+             "orders": sorted(r.orders), "booked_minor": r.booked_minor, "final_on": _iso(r.final_on)}
+            for r in ReferralRepository(c).all(alliance_id)]
+
+
+def _referral_programme_row(c: Connection, alliance_id: int) -> dict[str, Any] | None:
+    from alliance.store.tables import referral_programmes
+
+    row = c.execute(select(referral_programmes).where(referral_programmes.c.alliance_id == alliance_id)).first()
+    return None if row is None else {"commission_rate": str(row.commission_rate), "hold_days": row.hold_days,
+                                     "window_days": row.window_days, "max_extension_days": row.max_extension_days}

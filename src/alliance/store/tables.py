@@ -1680,6 +1680,86 @@ directory_resources = Table(
     *_declaration_columns(),
 )
 
+# -- lead referral (issue 25, operations.referrals) ----------------------------------------------------------
+# The alliance's referral rule; no row: the defaults (operations.referrals.model.Programme).
+referral_programmes = Table(
+    "referral_programmes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("commission_rate", ExactDecimal, nullable=False),
+    Column("hold_days", Integer, nullable=False),
+    Column("window_days", Integer, nullable=False),
+    Column("max_extension_days", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    UniqueConstraint("alliance_id", name="uq_referral_programmes_alliance_id"),
+)
+
+# A lead one member passed to another. The lead's name and contact are read only by the two members
+# and the coordinator (operations.referrals.service); name_key/contact_key are their normalised forms
+# (duplicates).
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("from_member", String(32), nullable=False),
+    Column("to_member", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("lead_name", String(200), nullable=False),
+    Column("lead_contact", String(200), nullable=False),
+    Column("name_key", String(200), nullable=False),
+    Column("contact_key", String(200), nullable=False),
+    Column("products", String(500), nullable=False),
+    Column("note", String(500), nullable=False),
+    Column("consent_by", String(200), nullable=False),
+    Column("consent_at", Date, nullable=False),
+    Column("consent_how", String(16), nullable=False),
+    Column("submitted_on", Date, nullable=False),
+    Column("window_ends", Date, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("decided_at", UtcDateTime, nullable=True),
+    Column("decided_by", String(200), nullable=True),
+    Column("extension", String(16), nullable=False),
+    Column("extension_days", Integer, nullable=False),
+    Column("extended_days", Integer, nullable=False),
+    Column("extension_reason", String(500), nullable=False),
+    Column("booked_minor", BigInteger, nullable=False),
+    Column("final_on", Date, nullable=True),
+    UniqueConstraint("alliance_id", "number", name="uq_referrals_alliance_number"),
+    Index("ix_referrals_alliance_to_state", "alliance_id", "to_member", "state"),
+)
+
+# An order linked to a referral: one referral per order.
+referral_orders = Table(
+    "referral_orders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("referral_id", Integer, ForeignKey("referrals.id"), nullable=False, index=True),
+    Column("order_id", String(128), nullable=False),
+    Column("linked_at", UtcDateTime, nullable=False),
+    Column("linked_by", String(200), nullable=False),
+    UniqueConstraint("alliance_id", "order_id", name="uq_referral_orders_alliance_order"),
+)
+
+# What each settlement run booked of a referral's commission: the target it computed and the change.
+referral_commissions = Table(
+    "referral_commissions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("referral_id", Integer, ForeignKey("referrals.id"), nullable=False, index=True),
+    Column("day", Date, nullable=False),
+    Column("target_minor", BigInteger, nullable=False),
+    Column("delta_minor", BigInteger, nullable=False),
+    UniqueConstraint("referral_id", "day", name="uq_referral_commissions_referral_day"),
+)
 
 # -- joint purchasing (issue 25): campaigns, supplier quotes, members' commitments and deliveries -----
 

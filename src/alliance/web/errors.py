@@ -56,6 +56,18 @@ EXPLANATIONS = {
                                  "quantity and down in price; the row is named below."),
     "purchase_shapley_too_large": N_("The Shapley split is computed exactly for at most 15 members; split this "
                                      "campaign pro rata instead."),
+    "referral_not_found": N_("There is no such referral here, or it is between two other members: a member sees only "
+                             "the referrals it made or received."),
+    "referral_invalid": N_("The referral is not valid; every problem is listed below. Nothing was saved."),
+    "referral_consent_missing": N_("A lead is referred only with its consent: say who gave it, when and how. Nothing "
+                                   "was saved."),
+    "referral_duplicate": N_("This lead was already referred to the same member and its exclusivity window is still "
+                             "open; the earlier referral is named below. Nothing was saved."),
+    "referral_state": N_("The referral is not in a state that allows this (see its page for what it allows now)."),
+    "referral_order_invalid": N_("These orders cannot be linked: each must be sold by the receiving member inside the "
+                                 "referral's window. Nothing was linked."),
+    "referral_order_linked": N_("An order is linked to one referral only, and one of these already is. Nothing was "
+                                "linked."),
     "fund_not_distributable": N_("A fund cannot be shared out as the exit clause says; the reason is below."),
     "dissolution_blocked": N_("The alliance cannot be dissolved yet: everything listed below is done first (exit "
                               "cases closed, days settled, funds shared out and booked, disputes ended, "

@@ -15,12 +15,14 @@ from alliance.settlement.bookings.base import Booking, BookingContext
 from alliance.settlement.bookings.charges import Charges
 from alliance.settlement.bookings.fund_releases import FundReleases
 from alliance.settlement.bookings.milestones import MilestoneTranches
+from alliance.settlement.bookings.referrals import ReferralCommissions
 from alliance.settlement.bookings.rulings import RulingCorrections
 
 MILESTONES = MilestoneTranches()
 RULINGS = RulingCorrections()
 FUND_RELEASES = FundReleases()
 CHARGES = Charges()
-BOOKINGS: tuple[Booking, ...] = (MILESTONES, RULINGS, FUND_RELEASES, CHARGES)
+REFERRALS = ReferralCommissions()
+BOOKINGS: tuple[Booking, ...] = (MILESTONES, RULINGS, FUND_RELEASES, CHARGES, REFERRALS)
 
-__all__ = ["BOOKINGS", "Booking", "BookingContext", "CHARGES", "FUND_RELEASES", "MILESTONES", "RULINGS"]
+__all__ = ["BOOKINGS", "Booking", "BookingContext", "CHARGES", "FUND_RELEASES", "MILESTONES", "REFERRALS", "RULINGS"]

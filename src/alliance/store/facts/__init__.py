@@ -515,6 +515,46 @@ class FactStore:
         return [_line(r) for r in rows]
 
 
+    def order_lines(self, alliance: str, currency: str, order_ids: Sequence[str]) -> list[OrderLine]:
+        """The lines of the orders `order_ids` and every refund of them (whatever its order), with
+        their amounts in `currency`: a line in it as it is, a line in another currency converted when
+        it was stored (`amount_c`); one never converted is left out. By time, then line_id."""
+        if not order_ids:
+            return []
+        rows = self._read(
+            f"""WITH sales AS (SELECT line_id FROM order_lines WHERE alliance = ? AND order_id IN (SELECT unnest(?)))
+                SELECT {_LINE_COLUMNS.replace("o.amount_minor", "coalesce(o.amount_c, o.amount_minor)")
+                        .replace("o.currency", "?")}
+                FROM order_lines o
+                WHERE o.alliance = ? AND (o.currency = ? OR o.amount_c IS NOT NULL)
+                  AND (o.order_id IN (SELECT unnest(?)) OR o.refund_of IN (SELECT line_id FROM sales))
+                ORDER BY o.occurred_at, o.line_id""",
+            [alliance, list(order_ids), currency, alliance, currency, list(order_ids)])
+        return [_line(r) for r in rows]
+
+    def attributed_orders(self, alliance: str, seller: str, attributed: str, first_day: date, last_day: date,
+                          limit: int = 200) -> list[tuple[str, date, int, int]]:
+        """Orders with sale lines sold by `seller` and attributed to `attributed` whose business day lies
+        in [first_day, last_day]: (order_id, first business day, lines, amount in minor units of the
+        lines' own currency summed), by day then order id, at most `limit`."""
+        rows = self._read(
+            """SELECT order_id, min(business_day), count(*), sum(amount_minor) FROM order_lines
+               WHERE alliance = ? AND seller = ? AND refund_of IS NULL AND business_day BETWEEN ? AND ?
+                 AND list_contains(string_split(attributed_to, ';'), ?)
+               GROUP BY order_id ORDER BY min(business_day), order_id LIMIT ?""",
+            [alliance, seller, first_day, last_day, attributed, limit])
+        return [(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
+
+    def order_sellers(self, alliance: str, order_ids: Sequence[str]) -> dict[str, tuple[set[str], date]]:
+        """order id -> (its sale lines' sellers, its first business day), for the orders that exist."""
+        if not order_ids:
+            return {}
+        rows = self._read(
+            """SELECT order_id, list(DISTINCT seller), min(business_day) FROM order_lines
+               WHERE alliance = ? AND order_id IN (SELECT unnest(?)) AND refund_of IS NULL GROUP BY order_id""",
+            [alliance, list(order_ids)])
+        return {r[0]: (set(r[1]), r[2]) for r in rows}
+
 
 _LINE_COLUMNS = """o.line_id, o.order_id, epoch_us(o.occurred_at), o.seller, o.product_owner, o.channel, o.sku,
     o.quantity, o.amount_minor, o.cost_minor, o.attributed_to, o.refund_of, o.currency"""

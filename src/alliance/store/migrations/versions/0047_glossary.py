@@ -2,7 +2,7 @@
 governance body, every version of each kept; articles in Markdown linked to terms, every version kept.
 
 Revision ID: 0047_glossary
-Revises: 0044_purchasing (the lead relinks the chain 0045..0047 when merging)
+Revises: 0046_referrals (the lead relinks the chain when 0045 lands)
 Create Date: 2026-12-05
 """
 
@@ -15,7 +15,7 @@ from alliance.store import row_security
 from alliance.store.types import UtcDateTime
 
 revision = "0047_glossary"
-down_revision = "0044_purchasing"  # the lead relinks 0045 -> 0046 -> 0047 when merging
+down_revision = "0046_referrals"  # the lead relinks when 0045 lands
 branch_labels = None
 depends_on = None
 
