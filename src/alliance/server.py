@@ -60,6 +60,8 @@ from alliance.api.routers import competition as competition_api
 from alliance.web import competition_pages
 from alliance.web import matching_pages
 from alliance.web import warehouse_billing_pages, warehouse_pages
+from alliance.api.routers import glossary as glossary_api
+from alliance.web import glossary_pages
 from alliance.web import referral_pages
 from alliance.web import purchasing_pages
 from alliance.api.routers import milestones as milestones_api
@@ -235,6 +237,8 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(matching_pages.router)
     app.include_router(warehouse_pages.router)
     app.include_router(warehouse_billing_pages.router)
+    app.include_router(glossary_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(glossary_pages.router)
     app.include_router(referral_pages.router)
     app.include_router(purchasing_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

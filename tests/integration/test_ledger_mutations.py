@@ -54,7 +54,7 @@ from tests.support import snapshots
 from alliance.store.tables import ratings as rating_rows
 from alliance.store.tables import milestones as milestone_rows
 from alliance.store.tables import fx_rates
-from alliance.store.tables import ip_versions
+from alliance.store.tables import glossary_term_versions, ip_versions
 from alliance.store.tables import payouts as payout_rows
 from alliance.store.tables import payout_currency_choices
 from alliance.store.tables import exit_acknowledgements, exit_cases, exit_items, exit_steps
@@ -228,6 +228,13 @@ def _record_everything(store: Store, clock: FrozenClock, tmp_path: Path) -> None
         "轴承", "中国", "horizontal", "", (ParticipantEntry("M0001", "member", "20"),
                                           ParticipantEntry("M0002", "member", "20")))])
     competition.justify(store, "nb", 1, coordinator, clock, "仅限联合研发")
+    # A glossary term proposed by a member and agreed by the coordinator (recorded last as well).
+    from alliance.operations.glossary import service as glossary
+    from alliance.operations.glossary.model import TermDraft
+
+    glossary.propose(store, "nb", admin_of("nb", "M0001"), TermDraft("托盘位", "pallet position", "放一个托盘的位置",
+                                                                     "The space for one pallet.", ("板位",)), clock)
+    glossary.agree(store, "nb", coordinator, 1, clock)
     report = ledger.verify_store(store, "nb")
     assert report.ok, report.first_mismatch
     assert report.entries >= 17 and report.checkpoints == report.entries  # one checkpoint a write
@@ -598,6 +605,14 @@ CATALOGUE: list[tuple[str, Mutation, str]] = [
         [n for n in ip_versions.c.keys() if n != "id"],
         select(*[ip_versions.c[n] if n != "version" else literal(3) for n in ip_versions.c.keys() if n != "id"]).where(
             ip_versions.c.alliance_id == aid, ip_versions.c.version == 2))), "is stored but no ledger entry records it"),
+    ("agreed term: definition edited", lambda c, aid: c.execute(update(glossary_term_versions).where(
+        glossary_term_versions.c.alliance_id == aid, glossary_term_versions.c.version == 2).values(
+        definition_en="The space for two pallets.")),
+     "glossary term 1 version 2 differs from what was recorded: its stored version (托盘位 / pallet position) no "
+     "longer hashes"),
+    ("agreed term forged", lambda c, aid: c.execute(update(glossary_term_versions).where(
+        glossary_term_versions.c.alliance_id == aid, glossary_term_versions.c.version == 1).values(status="agreed")),
+     "glossary term 1 version 1: is stored but no ledger entry records it"),
     ("alliance's status changed behind the ledger", lambda c, aid: c.execute(update(alliances).where(
         alliances.c.id == aid).values(status="dissolved")),
      "entry 0 (alliance.created): alliance nb differs from what was recorded: status"),

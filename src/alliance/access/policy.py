@@ -71,6 +71,9 @@ class Action(StrEnum):
     OWN_NOTIFICATIONS = "own_notifications"   # the account's own inbox and notification preferences
     MANAGE_WEBHOOKS = "manage_webhooks"       # webhooks: a coordinator its alliance's, a member admin its member's
     DECLARE_RESOURCES = "declare_resources"   # a member's resources and needs (member admins: their own member's)
+    READ_GLOSSARY = "read_glossary"           # the glossary (行业词典) and the knowledge base
+    EDIT_GLOSSARY = "edit_glossary"           # propose and edit terms, write articles (any member admin)
+    AGREE_TERMS = "agree_terms"               # agree a term: the coordinator, or a body's chair for its terms
     # Joint purchasing (operations.purchasing): commit a member's quantity to a campaign (member admins:
     # their own member's; the coordinator any member's), and as the organiser's member admin confirm the
     # order, record deliveries, close short or cancel (the service checks the organiser); open campaigns.
@@ -315,6 +318,16 @@ ACTION_NAMES[Action.MANAGE_WEBHOOKS] = Message("manage webhooks")
 ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.DECLARE_RESOURCES}
 MEMBER_SCOPED = MEMBER_SCOPED | {Action.DECLARE_RESOURCES}
 ACTION_NAMES[Action.DECLARE_RESOURCES] = Message("declare resources")
+# glossary (operations.glossary.service): everyone of the alliance reads the glossary and the knowledge
+# base; any member admin proposes terms and writes articles; the coordinator agrees terms, and a member
+# admin agrees those of a body whose chair its member holds (the service checks the seat).
+for _role in (Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST):
+    ALLOWED[_role] = ALLOWED[_role] | {Action.READ_GLOSSARY}
+ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.EDIT_GLOSSARY, Action.AGREE_TERMS}
+DEPARTED_MAY = DEPARTED_MAY | {Action.READ_GLOSSARY}
+ACTION_NAMES[Action.READ_GLOSSARY] = Message("read glossary")
+ACTION_NAMES[Action.EDIT_GLOSSARY] = Message("edit glossary")
+ACTION_NAMES[Action.AGREE_TERMS] = Message("agree terms")
 # Joint purchasing (issue 25): a member admin commits its own member's quantities (another member's
 # are not there for it: 404); the coordinator holds both.
 ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.COMMIT_PURCHASE}

@@ -103,6 +103,10 @@ COMMANDS: dict[str, Entry] = {
                    "candidate to the pipeline."),
     "heatmap": Entry("alliance.cli.matching:heatmap",
                      "The complementarity heat map of the alliance's members, clustered (similar profiles together)."),
+    "term": Entry("alliance.cli.glossary:term_app",
+                  "The glossary (行业词典): terms in Chinese and English; propose, edit, agree, search."),
+    "article": Entry("alliance.cli.glossary:article_app",
+                     "The knowledge base: Markdown articles linked to glossary terms; write, edit, search."),
     "campaign": Entry("alliance.cli.purchasing:app",
                       "Joint purchasing campaigns: open one with supplier quotes (volume tiers), commit members' "
                       "quantities, close, order, deliver, close short, cancel."),

@@ -76,6 +76,8 @@ class Rows:
     competition_set_choices: list[Mapping[str, Any]] = field(default_factory=list)  # sets, chosen_by, in order
     # every departed member: what an erasure of its data would still do ("accounts 7", "contact_fields ...")
     erasures: list[Mapping[str, Any]] = field(default_factory=list)
+    # agreed versions of glossary terms: term, scope, version, zh, en, definitions, synonyms, ... (glossary.model)
+    agreed_terms: list[Mapping[str, Any]] = field(default_factory=list)
     # joint purchasing campaigns: number, terms, state, figures, quotes, commitments, delivered
     purchase_campaigns: list[Mapping[str, Any]] = field(default_factory=list)
     # lead referrals: number, from_member, to_member, kind, lead_sha256, state, window_ends, orders, booked, ...
@@ -1114,6 +1116,37 @@ class ErasureKind(RecordedKind):
         return Message("the erased data of member {member}", member=key[0])
 
 
+class AgreedTermKind(RecordedKind):
+    """An agreed version of a glossary term (operations.glossary): each `glossary.term_agreed` entry
+    states the term, its scope, the version and the SHA-256 of every field of the version
+    (`glossary.model.version_fields`), recomputed from the stored row. Agreed versions are never
+    rewritten (an edit is a new version), so a definition changed behind the platform's back is named."""
+
+    name = "agreed term"
+    events = (events.GLOSSARY_TERM_AGREED,)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("term")), str(payload.get("version")))
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        return {"scope": payload.get("scope"), "sha256": payload.get("sha256")}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(t["term"]), str(t["version"])): {"scope": t["scope"], "sha256": value_digest(dict(t)),
+                                                     "zh": t["zh"], "en": t["en"]}
+                for t in rows.agreed_terms}
+
+    def differences(self, claimed: Fields, stored: Fields) -> list[Message]:
+        found = [m for m in super().differences(claimed, stored) if not m.startswith("sha256")]
+        if stored["sha256"] != claimed.get("sha256"):
+            found.insert(0, Message("its stored version ({zh} / {en}) no longer hashes to the recorded sha256 (edited "
+                                    "after it was agreed)", zh=stored["zh"], en=stored["en"]))
+        return found
+
+    def describe(self, key: Key) -> Message:
+        return Message("glossary term {term} version {version}", term=key[0], version=key[1])
+
+
 def decimal_text(value: Any) -> str | None:
     """A Decimal as the ledger writes it (no exponent, no trailing zeros); None stays None."""
     from decimal import Decimal
@@ -1204,7 +1237,8 @@ KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersio
                                    ExitAcknowledgementKind(), FundReleaseKind(), ChargeKind(), WarehouseKind(),
                                    WarehouseBookingKind(), WarehouseMonthKind(), CompetitionScreeningKind(),
                                    CompetitionSetChoiceKind(), ErasureKind(), PurchaseCampaignKind(),
-                                   ReferralKind(), ReferralProgrammeKind())
+                                   ReferralKind(), ReferralProgrammeKind(),
+                                   AgreedTermKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 
 

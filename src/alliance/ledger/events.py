@@ -78,6 +78,8 @@ FX_RATES_IMPORTED = "fx.rates_imported"
 # shares, licence, ...), each with the SHA-256 of the version's fields.
 IP_REGISTERED = "ip.registered"
 IP_CHANGED = "ip.changed"
+# The glossary (operations.glossary): a term's version agreed by the coordinator or its body's chair.
+GLOSSARY_TERM_AGREED = "glossary.term_agreed"
 # Payouts in the payee's currency (settlement.payout_service): the payout's number, member, days,
 # payout day and currency, and the SHA-256 of its stored row (the amounts and the rate: members read
 # the ledger, and a member's payout is its own).

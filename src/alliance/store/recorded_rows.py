@@ -106,7 +106,8 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                 erasures=_erasure_rows(c, alliance_id),
                 purchase_campaigns=_purchase_rows(c, alliance_id),
                 referrals=_referral_rows(c, alliance_id),
-                referral_programme=_referral_programme_row(c, alliance_id))
+                referral_programme=_referral_programme_row(c, alliance_id),
+                agreed_terms=_agreed_term_rows(c, alliance_id))
 
 
 def _purchase_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
@@ -255,6 +256,12 @@ def _ip_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
     from alliance.store.ip_repository import IpRepository
 
     return IpRepository(c).recorded(alliance_id)
+
+
+def _agreed_term_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.store.glossary_repository import GlossaryRepository
+
+    return GlossaryRepository(c).recorded(alliance_id)
 
 
 def _payout_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:

@@ -1893,6 +1893,87 @@ operation_charge_lines = Table(
     Column("rate", String(200), nullable=False),
 )
 
+
+# -- the industry glossary and knowledge base (operations.glossary, 0047) -----------------------------
+
+# A term of the glossary: its number in the alliance, its scope (0: the alliance; else a governance
+# body's id) and what its latest version says (kept here to search and to check duplicates; every
+# version, the first too, is a row of glossary_term_versions).
+glossary_terms = Table(
+    "glossary_terms",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("scope", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("agreed_version", Integer, nullable=True),
+    Column("search", Text, nullable=False),  # the normalised texts, synonyms and definitions
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    UniqueConstraint("alliance_id", "number", name="uq_glossary_terms_alliance_number"),
+)
+
+# Every version of every term, append-only: an edit or an agreement is a new row.
+glossary_term_versions = Table(
+    "glossary_term_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("term_id", Integer, ForeignKey("glossary_terms.id"), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("zh", String(100), nullable=False),
+    Column("en", String(100), nullable=False),
+    Column("definition_zh", Text, nullable=False),
+    Column("definition_en", Text, nullable=False),
+    Column("synonyms", JSON, nullable=False),
+    Column("industry", String(100), nullable=False),
+    Column("owner", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("changed_by", String(200), nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+    UniqueConstraint("term_id", "version", name="uq_glossary_term_versions_term_version"),
+)
+
+# A knowledge-base article: its latest version (title, Markdown body, linked term numbers) and the
+# normalised text it is searched by; every version is a row of kb_article_versions.
+kb_articles = Table(
+    "kb_articles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("terms", JSON, nullable=False),
+    Column("search", Text, nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    UniqueConstraint("alliance_id", "number", name="uq_kb_articles_alliance_number"),
+)
+
+kb_article_versions = Table(
+    "kb_article_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("article_id", Integer, ForeignKey("kb_articles.id"), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("terms", JSON, nullable=False),
+    Column("changed_by", String(200), nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+    UniqueConstraint("article_id", "version", name="uq_kb_article_versions_article_version"),
+)
+
+
 # -- private set intersection of customer lists (0048; privacy.service) ----------------------------------
 
 # Each member's sharing level toward each partner (hidden | count | list | full); none means hidden.

@@ -25,6 +25,7 @@ from alliance.core.clock import local_today
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.core.settings import get_settings
 from alliance.ledger import service as ledger
+from alliance.operations.glossary import service as glossary
 from alliance.registry import service as registry
 from alliance.registry.model import has_left
 from alliance.settlement import service as settlement
@@ -230,7 +231,8 @@ def agreement_page(request: Request, code: Code, agreement: Code, store: StoreDe
                   clauses=clause_rows(parsed.clauses) if parsed else [], in_force_today=in_force_today, today=today,
                   versions=versions, shown=shown, other=other, diff=diff, may_sign=may_sign, members=members,
                   departed=departed, not_as_signed=ledger.version_mismatch(store, code, shown),
-                  may_propose=viewer.may(Action.MANAGE_ALLIANCE, code), signed=request.query_params.get("signed"))
+                  may_propose=viewer.may(Action.MANAGE_ALLIANCE, code), signed=request.query_params.get("signed"),
+                  glossary=glossary.highlighter(store, code, viewer.principal))
 
 
 @router.get("/alliances/{code}/agreements/{agreement}/versions/{version}/pdf")

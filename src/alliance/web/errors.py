@@ -94,6 +94,13 @@ EXPLANATIONS = {
     "warehouse_month_billed": N_("This warehouse month is already billed; later changes are billed as corrections "
                                  "in the next month."),
     "warehouse_month_not_over": N_("A month is billed after its last day."),
+    "term_invalid": N_("The term was not valid; nothing was stored."),
+    "term_exists": N_("This term, or one of its synonyms, is already in the glossary for this scope; edit that term instead."),
+    "term_not_found": N_("The glossary has no such term."),
+    "term_already_agreed": N_("This version of the term is already agreed."),
+    "glossary_scope_unknown": N_("The alliance has no such body to hold the term."),
+    "article_invalid": N_("The article was not valid; nothing was stored."),
+    "article_not_found": N_("The knowledge base has no such article."),
     "view_not_found": N_("This view is not shared (any more)."),
     "psi_session_not_found": N_("This member takes part in no such overlap session (or its message is not there yet)."),
     "psi_not_shared": N_("The sharing levels of the two members do not allow this comparison: the stricter side wins."),

@@ -18,6 +18,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import jinja2
+import markupsafe
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from babel.support import Translations
@@ -248,6 +249,11 @@ def get_environment(locale: str) -> jinja2.Environment:
     # A message kept as {"text": English, "doc": its document} (core.messages.to_document), in the page's language.
     env.filters["kept"] = lambda kept: in_language(from_document(kept.get("doc"), kept.get("text", "")),
                                                    translations.gettext) if isinstance(kept, Mapping) else kept
+    # Agreed glossary terms explained on hover (operations.glossary.highlight): `text|gloss(glossary)`
+    # escapes the text and wraps each agreed term in an <abbr> titled in this page's language; with no
+    # glossary (None, or one without agreed terms) the text is only escaped.
+    env.filters["gloss"] = lambda text, glossary=None: (glossary.mark(text, locale) if glossary
+                                                        else markupsafe.escape("" if text is None else text))
     env.filters["message"] = lambda text: (in_language(text, translations.gettext) if isinstance(text, Message)
                                            else translations.gettext(text))
     return env

@@ -2,7 +2,7 @@
 blinded messages relayed, and each member's access log. No table holds an identifier.
 
 Revision ID: 0048_privacy
-Revises: 0046_referrals
+Revises: 0047_glossary
 Create Date: 2026-12-05
 """
 
@@ -15,7 +15,7 @@ from alliance.store import row_security
 from alliance.store.types import UtcDateTime
 
 revision = "0048_privacy"
-down_revision = "0046_referrals"
+down_revision = "0047_glossary"
 branch_labels = None
 depends_on = None
 
