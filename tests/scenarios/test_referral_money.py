@@ -6,6 +6,8 @@ names the referral, the ledger verifies, and each member's statement holds only 
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -14,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from alliance.core.clock import FrozenClock
+from alliance.ledger import events
 from alliance.ledger import service as ledger
 from alliance.operations.referrals import service, service_orders
 from alliance.operations.referrals.model import Consent, ConsentHow, LeadDraft, LeadKind, State
@@ -81,7 +84,7 @@ def test_a_referral_pays_then_a_refund_inside_the_hold_claws_back_and_one_after_
     assert converted.state is State.CONVERTED
     _settle_through(stores, date(2026, 11, 5))
     # 5% of 1,000.00 = 50.00; 5% of 234.57 = 11.7285 -> 11.73: 61.73 from B to A.
-    title = "Referral 1: A4 复印纸"
+    title = "#1 A4 复印纸"
     assert _referral_lines(store) == [("2026-11-05", "B", -6173, title, "referral-1"),
                                       ("2026-11-05", "A", 6173, title, "referral-1")]
     # 20 November (15 days after the sale, inside the 30-day hold): 400.00 of L1 refunded.
@@ -96,6 +99,11 @@ def test_a_referral_pays_then_a_refund_inside_the_hold_claws_back_and_one_after_
             date(2026, 12, 10))
     _settle_through(stores, date(2026, 12, 12))
     assert len(_referral_lines(store)) == 4  # nothing more: the commission stays 41.73
+    # Only runs that changed the commission (or made it final) wrote an entry: 5 and 20 November, 6 December.
+    with store.unit_of_work() as uow:
+        booked = [json.loads(e.leaf)["payload"]["day"]
+                  for e in uow.ledger.entries_of(uow.alliances.require("rf").id, [events.REFERRAL_COMMISSION_BOOKED])]
+    assert booked == ["2026-11-05", "2026-11-20", "2026-12-06"]
     final = service.referral(store, "rf", A, 1).referral
     assert final.booked_minor == 6173 - 2000 and final.final_on == date(2026, 12, 6)
     net = {}
@@ -105,5 +113,5 @@ def test_a_referral_pays_then_a_refund_inside_the_hold_claws_back_and_one_after_
     # A's statement of 5 November shows its line and nothing of B's; the ledger covers every booking.
     statement = settlement.statement(store, "rf", "A", date(2026, 11, 5))
     assert [(l.account, l.amount_minor, l.correction_of) for l in statement.lines if l.kind == "referral"] == [
-        ("A", 6173, "Referral 1: A4 复印纸")]
+        ("A", 6173, "#1 A4 复印纸")]
     assert ledger.verify_store(store, "rf").ok

@@ -299,7 +299,8 @@ def settle(stores: Stores, alliance_code: str, day: date | None, actor: str, clo
             **({"unshared_reason": reason} if reason else {}),
             **({"conversions_sha256": conversions_digest([c.as_json() for c in conversions])} if conversions else {}),
             **({"members_root": root} if root else {}),
-        }), *(kind.booked_event(item, day) for kind, items in pending for item in items)])
+        }), *(found for kind, items in pending for item in items
+              if (found := kind.booked_event(item, day)) is not None)])
         publish(uow, Notice(EventKind.SETTLEMENT_CLOSED, alliance.id, Audience.MEMBERS,
                             Message("Settlement day {day} closed", day=day),
                             Message("{lines} order lines settled; each member's statement is ready.", lines=lines_today),

@@ -189,7 +189,7 @@ class Referral:
 
     def title(self) -> str:
         """How statements name it (never the lead's name: auditors read statements)."""
-        return f"Referral {self.number}: {self.products}"[:200]
+        return f"#{self.number} {self.products}"[:200]  # no words of one language: the kind column says 线索转介
 
 
 def window_end(submitted_on: date, programme: Programme) -> date:

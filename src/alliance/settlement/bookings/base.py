@@ -49,8 +49,9 @@ class Booking(ABC):
         """Mark the items booked on `day`; how many were still pending."""
 
     @abstractmethod
-    def booked_event(self, item: Any, day: date) -> tuple[str, dict[str, Any]]:
-        """The ledger entry saying the item was booked on `day`."""
+    def booked_event(self, item: Any, day: date) -> tuple[str, dict[str, Any]] | None:
+        """The ledger entry saying the item was booked on `day` (None: the run changed nothing of it, as
+        for a referral whose orders earned nothing new that day)."""
 
     def listed(self, item: Any) -> tuple[int, str] | None:
         """How the run's result lists the item ((id, reference)), if it lists it at all."""

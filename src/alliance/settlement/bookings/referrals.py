@@ -62,11 +62,18 @@ class ReferralCommissions(Booking):
         from alliance.store.referral_repository import ReferralRepository
 
         repo = ReferralRepository(uow.connection)
-        return sum(repo.book(alliance_id, d.referral.id, day, d.referral.booked_minor, d.target or 0, d.final_on)
+        # A referral whose orders earned nothing new and that is not final yet changes nothing: no row, no entry.
+        return sum(1 if _unchanged(d) else repo.book(alliance_id, d.referral.id, day, d.referral.booked_minor,
+                                                     d.target or 0, d.final_on)
                    for d in items)
 
-    def booked_event(self, item: Due, day: date) -> tuple[str, dict[str, Any]]:
+    def booked_event(self, item: Due, day: date) -> tuple[str, dict[str, Any]] | None:
+        if _unchanged(item):
+            return None
         return events.REFERRAL_COMMISSION_BOOKED, {
             "referral": str(item.referral.number), "day": day.isoformat(), "booked_minor": str(item.target or 0),
             "delta_minor": str(item.delta), "final_on": None if item.final_on is None else item.final_on.isoformat()}
 
+
+def _unchanged(item: Due) -> bool:
+    return item.delta == 0 and item.final_on is None
