@@ -33,6 +33,7 @@ from alliance.datashare import service as datashare
 from alliance.matching.demo import load_directory
 from alliance.demo_timeline import HEADER, PILOTS, VIEWS, Timeline, agreements, day_lines, metrics, timeline
 from alliance.ledger import service as ledger
+from alliance.operations import demo as operations_demo
 from alliance.registry.demo import DEMO_ALLIANCES, DemoLoad, load_demo
 from alliance.screening import service as screening
 from alliance.screening.criteria import preset
@@ -124,6 +125,9 @@ def load_history(stores: Stores, code: str, t: Timeline) -> HistorySummary:
     _agreements(replay, store, code, t, coordinator, member)
     _screening(replay, store, code, t, coordinator)
     _views(replay, stores, code, t, member)
+    # The shared operations (glossary, joint purchasing, shared warehouse, referrals), added before the
+    # days' steps: at the same moment (a load just after midnight) they run before the settlement run.
+    operations_demo.add_steps(replay.at, stores, code, t, coordinator, member)
     counts = {"lines": 0, "days": 0}
     with tempfile.TemporaryDirectory(prefix="alliance-demo-") as folder:
         for day in t.days:
