@@ -6,7 +6,9 @@ moment it happened: founded three weeks before the first business day, agreement
 signed by each party's own member-admin account, period metrics recorded, a screening run, a
 prospect taken through due diligence into a pilot with weekly measurements, a shared view queried by
 other members, and every day from the first business day through yesterday imported (that evening)
-and settled (the next morning), each run signing a ledger checkpoint. Nothing here bypasses a rule:
+and settled (the next morning), each run signing a ledger checkpoint. The demo retail alliance also
+uses the shared operations (alliance.operations.demo): a glossary, joint purchasing campaigns, a
+shared warehouse and a referral, whose money the settlement runs book. Nothing here bypasses a rule:
 an agreement starting in the past is accepted only because the clock says it is not in the past
 yet; the public commands run on the real clock and keep refusing it.
 
