@@ -6,7 +6,9 @@ moment it happened: founded three weeks before the first business day, agreement
 signed by each party's own member-admin account, period metrics recorded, a screening run, a
 prospect taken through due diligence into a pilot with weekly measurements, a shared view queried by
 other members, and every day from the first business day through yesterday imported (that evening)
-and settled (the next morning), each run signing a ledger checkpoint. Nothing here bypasses a rule:
+and settled (the next morning), each run signing a ledger checkpoint. The demo retail alliance also
+uses the shared operations (alliance.operations.demo): a glossary, joint purchasing campaigns, a
+shared warehouse and a referral, whose money the settlement runs book. Nothing here bypasses a rule:
 an agreement starting in the past is accepted only because the clock says it is not in the past
 yet; the public commands run on the real clock and keep refusing it.
 
@@ -33,6 +35,7 @@ from alliance.datashare import service as datashare
 from alliance.matching.demo import load_directory
 from alliance.demo_timeline import HEADER, PILOTS, VIEWS, Timeline, agreements, day_lines, metrics, timeline
 from alliance.ledger import service as ledger
+from alliance.operations import demo as operations_demo
 from alliance.registry.demo import DEMO_ALLIANCES, DemoLoad, load_demo
 from alliance.screening import service as screening
 from alliance.screening.criteria import preset
@@ -124,6 +127,9 @@ def load_history(stores: Stores, code: str, t: Timeline) -> HistorySummary:
     _agreements(replay, store, code, t, coordinator, member)
     _screening(replay, store, code, t, coordinator)
     _views(replay, stores, code, t, member)
+    # The shared operations (glossary, joint purchasing, shared warehouse, referrals), added before the
+    # days' steps: at the same moment (a load just after midnight) they run before the settlement run.
+    operations_demo.add_steps(replay.at, stores, code, t, coordinator, member)
     counts = {"lines": 0, "days": 0}
     with tempfile.TemporaryDirectory(prefix="alliance-demo-") as folder:
         for day in t.days:

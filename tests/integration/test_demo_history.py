@@ -11,10 +11,18 @@ import pytest
 
 from alliance.core.clock import FrozenClock, local_today
 from alliance.core.errors import InvalidInput
+from alliance.access.roles import Principal, Role
 from alliance.datashare import service as datashare
 from alliance.demo_history import load_living_demo
-from alliance.demo_timeline import BUSINESS_DAYS, PILOTS, timeline
+from alliance.demo_timeline import BUSINESS_DAYS, PILOTS, Timeline, timeline
 from alliance.ledger import service as ledger
+from alliance.operations.glossary import service as glossary
+from alliance.operations.glossary.model import Status as TermStatus
+from alliance.operations.purchasing import service as purchasing
+from alliance.operations.purchasing.model import CampaignState
+from alliance.operations.referrals import service as referrals
+from alliance.operations.referrals.model import State as ReferralState
+from alliance.operations.warehouse import service as warehouse
 from alliance.registry.demo import DEMO_ALLIANCES
 from alliance.screening import service as screening
 from alliance.screening.pipeline import Stage
@@ -113,6 +121,8 @@ def test_the_demo_has_a_settled_history_up_to_yesterday(store: Store, facts: Fac
         assert all(f"{code}/{view.member})" not in a.accessed_by for a in log)  # read by other members
         assert {a.kind for a in log} == {"rows", "groups"}
 
+    _shared_operations(store, clock, t)
+
     # Loading again changes nothing and makes no new sign-in or key.
     before = {code: (facts.count(code), ledger.status(store, code).size) for code in CODES}
     again = load_living_demo(stores, FrozenClock(clock.now() + timedelta(hours=1)))
@@ -122,6 +132,33 @@ def test_the_demo_has_a_settled_history_up_to_yesterday(store: Store, facts: Fac
     assert {code: (facts.count(code), ledger.status(store, code).size) for code in CODES} == before
 
     _public_commands_still_refuse_the_past(store, facts, clock, yesterday)
+
+
+def _shared_operations(store: Store, clock: FrozenClock, t: Timeline) -> None:
+    # The demo retail alliance shows every shared operation, and its members' statements carry their money.
+    code = "yuejia-retail"
+    reader = Principal("coord", Role.COORDINATOR, code)
+    terms = glossary.terms(store, code, reader)
+    assert len(terms) == 7 and sum(term.status is TermStatus.AGREED for term in terms) == 6
+    assert {term.current.draft.zh for term in terms} >= {"托盘位", "成团量", "动销率", "云仓", "复购率"}
+    (article,) = glossary.articles(store, code, reader)
+    assert len(article.terms) == 2
+    campaigns = {c.title: c for c in purchasing.campaigns(store, code, reader, clock=clock)}
+    done, still = campaigns["电商快递纸箱 3号"], campaigns["收银热敏纸 80×80"]
+    assert done.state is CampaignState.DELIVERED and still.state is CampaignState.OPEN
+    assert done.outcome is not None and (done.outcome.tier_min, done.outcome.members) == (200, 4)
+    assert still.deadline > clock.now()
+    assert len(warehouse.bookings(store, code, reader)) == 3
+    last_month = f"{t.today.replace(day=1) - timedelta(days=1):%Y-%m}"
+    assert warehouse.invoices(store, code, reader, month=last_month)
+    (referral,) = referrals.referrals(store, code, reader)
+    assert referral.referral.state is ReferralState.CONVERTED and len(referral.referral.orders) == 2
+
+    def kinds(member: str) -> Counter[str]:
+        return Counter(line.kind for day in t.days for line in settlement.statement(store, code, member, day).lines)
+    snack, baby = kinds("SNACK"), kinds("BABY")
+    assert snack["joint_purchase"] >= 3 and snack["warehouse"] >= 1  # deposit, two deliveries; last month
+    assert baby["joint_purchase"] >= 3 and baby["warehouse"] >= 1 and baby["referral"] >= 1
 
 
 def _public_commands_still_refuse_the_past(store: Store, facts: FactStore, clock: FrozenClock, yesterday: date) -> None:
