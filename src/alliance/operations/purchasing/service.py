@@ -215,7 +215,7 @@ def add_quote(store: Store, alliance_code: str, principal: Principal, number: in
     authorize(principal, Action.RUN_CAMPAIGNS, alliance_code)
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code, Write.OPERATIONS)
-        loaded = _load(uow, alliance, number)
+        loaded = _load(uow, alliance, number, lock=True)
         _require_state(loaded.row, {CampaignState.OPEN})
         now = clock.now()
         if now >= loaded.row.deadline:
@@ -247,7 +247,7 @@ def commit(store: Store, alliance_code: str, principal: Principal, number: int, 
     authorize(principal, Action.COMMIT_PURCHASE, alliance_code, member)
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code, Write.OPERATIONS)
-        loaded = _load(uow, alliance, number)
+        loaded = _load(uow, alliance, number, lock=True)
         row = loaded.row
         now = clock.now()
         if CampaignState(row.state) is not CampaignState.OPEN or now >= row.deadline:
@@ -294,7 +294,7 @@ def close_campaign(store: Store, alliance_code: str, principal: Principal, numbe
     authorize(principal, Action.COMMIT_PURCHASE, alliance_code)
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code, Write.SETTLEMENT)
-        loaded = _load(uow, alliance, number)
+        loaded = _load(uow, alliance, number, lock=True)
         _may_manage(principal, loaded.row)
         _require_state(loaded.row, {CampaignState.OPEN})
         if clock.now() < loaded.row.deadline:
@@ -320,7 +320,7 @@ def close_due_campaigns(store: Store, clock: Clock) -> list[ClosedCampaign]:
         try:
             with store.unit_of_work() as uow:
                 alliance = uow.alliances.require(found.code)
-                loaded = _load(uow, alliance, number)
+                loaded = _load(uow, alliance, number, lock=True)
                 if CampaignState(loaded.row.state) is not CampaignState.OPEN:
                     continue
                 state = _close(uow, alliance, loaded, SCHEDULER, clock)
@@ -337,7 +337,7 @@ def mark_ordered(store: Store, alliance_code: str, principal: Principal, number:
     authorize(principal, Action.COMMIT_PURCHASE, alliance_code)
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code, Write.SETTLEMENT)
-        loaded = _load(uow, alliance, number)
+        loaded = _load(uow, alliance, number, lock=True)
         _may_manage(principal, loaded.row)
         _require_state(loaded.row, {CampaignState.SUCCEEDED})
         note = _note(note, required=False)
@@ -361,7 +361,7 @@ def record_delivery(store: Store, alliance_code: str, principal: Principal, numb
     authorize(principal, Action.COMMIT_PURCHASE, alliance_code)
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code, Write.SETTLEMENT)
-        loaded = _load(uow, alliance, number)
+        loaded = _load(uow, alliance, number, lock=True)
         _may_manage(principal, loaded.row)
         _require_state(loaded.row, {CampaignState.ORDERED})
         note = _note(note, required=False)
@@ -530,9 +530,11 @@ class _Loaded:
     commitments: dict[str, Any]
 
 
-def _load(uow: UnitOfWork, alliance: Alliance, number: int) -> _Loaded:
+def _load(uow: UnitOfWork, alliance: Alliance, number: int, *, lock: bool = False) -> _Loaded:
+    """The campaign with its quotes and commitments; writers pass `lock` (the row FOR UPDATE) before reading
+    the state they book from."""
     repo = PurchasingRepository(uow.connection)
-    row = repo.campaign(alliance.id, number)
+    row = repo.campaign(alliance.id, number, lock=lock)
     if row is None:
         raise CampaignNotFound(number)
     return _Loaded(repo, row, repo.quotes(row.id), repo.commitments(row.id))
@@ -617,7 +619,7 @@ def _end(store: Store, alliance_code: str, principal: Principal, number: int, cl
     authorize(principal, Action.COMMIT_PURCHASE, alliance_code)
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code, Write.SETTLEMENT)
-        loaded = _load(uow, alliance, number)
+        loaded = _load(uow, alliance, number, lock=True)
         _may_manage(principal, loaded.row)
         delivered = any(c.delivered for c in loaded.commitments.values())
         if state is CampaignState.CANCELLED:

@@ -1,0 +1,93 @@
+"""Review of issue 25: two writers of one campaign at once must not both book from the same old state
+(PostgreSQL, where transactions really run side by side; SQLite writes one at a time)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from alliance.core.clock import FrozenClock
+from alliance.core.errors import AllianceError
+from alliance.operations.charge_service import charges_of
+from alliance.operations.purchasing import service
+from alliance.registry import service as registry
+from alliance.store.database import Store
+from alliance.store.purchasing_repository import PurchasingRepository
+from tests.integration.test_purchasing import AFTER, BEFORE, COORDINATOR, draft
+from tests.support.factories import admin_of, credit_code, make_alliance
+
+
+@pytest.fixture
+def alliance(store: Store, clock: FrozenClock) -> str:
+    make_alliance(store, clock, code="buy")
+    for n, code in enumerate(("A", "B", "C", "D"), start=1):
+        registry.add_member(store, "buy", {"code": code, "name": f"{code} 公司", "credit_code": credit_code(n)}, clock)
+    return "buy"
+
+
+def _side_by_side(monkeypatch: pytest.MonkeyPatch, *calls: object) -> list[object]:
+    """Run the calls in threads that each, after first reading the campaign, wait (up to 2 s) for the others
+    to have read it too: without a row lock every writer books from the same state."""
+    met = threading.Barrier(len(calls), timeout=2)
+    seen = threading.local()
+    original = PurchasingRepository.campaign
+
+    def campaign(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        row = original(self, *args, **kwargs)
+        if not getattr(seen, "done", False):
+            seen.done = True
+            try:
+                met.wait()
+            except threading.BrokenBarrierError:
+                pass
+        return row
+
+    monkeypatch.setattr(PurchasingRepository, "campaign", campaign)
+    results: list[object] = [None] * len(calls)
+
+    def run(i: int, call) -> None:  # type: ignore[no-untyped-def]
+        try:
+            results[i] = call()
+        except AllianceError as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def test_two_closes_at_once_return_deposits_once(store: Store, alliance: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    if store.kind != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    service.open_campaign(store, "buy", COORDINATOR, draft(minimum=1000), BEFORE)
+    service.commit(store, "buy", admin_of("buy", "B"), 1, "B", 20, BEFORE)
+    later = FrozenClock(AFTER.now() + timedelta(minutes=1))
+    results = _side_by_side(monkeypatch, lambda: service.close_campaign(store, "buy", COORDINATOR, 1, later),
+                            lambda: service.close_campaign(store, "buy", COORDINATOR, 1, later))
+    assert sum(isinstance(r, AllianceError) for r in results) == 1, results
+    with store.unit_of_work() as uow:
+        returns = charges_of(uow, uow.alliances.require("buy").id, reference="campaign-1/deposit-return")
+    assert len(returns) == 1
+
+
+def test_one_members_commitment_changed_twice_at_once_charges_deposits_that_add_up(
+        store: Store, alliance: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if store.kind != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    service.open_campaign(store, "buy", COORDINATOR, draft(), BEFORE)
+    b = admin_of("buy", "B")
+    service.commit(store, "buy", b, 1, "B", 5, BEFORE)
+    _side_by_side(monkeypatch, lambda: service.commit(store, "buy", b, 1, "B", 10, BEFORE),
+                  lambda: service.commit(store, "buy", b, 1, "B", 8, BEFORE))
+    held = service.position(store, "buy", b, 1, "B").deposit_minor
+    with store.unit_of_work() as uow:
+        charged = -sum(line.amount_minor for c in charges_of(uow, uow.alliances.require("buy").id,
+                                                             reference="campaign-1/deposit")
+                       for line in c.lines if line.account == "B")
+    assert charged == held
