@@ -91,3 +91,58 @@ def test_one_members_commitment_changed_twice_at_once_charges_deposits_that_add_
                                                              reference="campaign-1/deposit")
                        for line in c.lines if line.account == "B")
     assert charged == held
+
+
+# -- the shared warehouse: no booking may make its month (or the others') unbillable for good --------------
+
+from datetime import date  # noqa: E402
+
+from alliance.core.limits import LINE_LIMIT_MINOR  # noqa: E402
+from alliance.operations.warehouse import service as warehouse  # noqa: E402
+from alliance.operations.warehouse.model import BookingInvalid  # noqa: E402
+from alliance.store.tables import warehouse_bookings, warehouse_invoices  # noqa: E402
+from tests.integration.test_warehouse_service import DEC_2, HOUSE, NOV_1, _count  # noqa: E402
+
+DEAR = {**HOUSE, "name": "Dear", "capacity": "100000", "price_day": "100000000.00", "price_week": ""}
+
+
+@pytest.fixture
+def houses(store: Store) -> None:
+    make_alliance(store, NOV_1, code="wh")
+    for n, code in enumerate(("A", "B", "C", "D"), start=1):
+        registry.add_member(store, "wh", {"code": code, "name": f"{code} 公司", "credit_code": credit_code(n),
+                                          "region": "Hangzhou"}, NOV_1)
+    warehouse.save_warehouse(store, "wh", admin_of("wh", "A"), HOUSE, NOV_1)
+    warehouse.save_warehouse(store, "wh", admin_of("wh", "A"), DEAR, NOV_1)
+
+
+def _stay(store: Store, number: int, member: str, quantity: int, start: str, end: str):  # type: ignore[no-untyped-def]
+    return warehouse.book(store, "wh", admin_of("wh", member), number, member, quantity, date.fromisoformat(start),
+                          date.fromisoformat(end), NOV_1)
+
+
+def test_a_stay_costing_more_than_a_statement_line_is_refused_when_booked(store: Store, houses: None) -> None:
+    with pytest.raises(BookingInvalid) as caught:
+        _stay(store, 2, "B", 100000, "2026-11-01", "2026-11-30")  # 3 × 10^17 minor units
+    assert [p.field for p in caught.value.problems] == ["quantity"]
+    assert _count(store, warehouse_bookings) == 0
+
+
+def test_a_warehouse_month_that_cannot_be_billed_holds_back_no_other(store: Store, houses: None) -> None:
+    _stay(store, 1, "C", 2, "2026-11-03", "2026-11-10")
+    for _ in range(2):  # each stay fits a statement line; the month's line of B does not
+        _stay(store, 2, "B", 300, "2026-11-01", "2026-11-30")
+    assert 2 * 300 * 30 * 10**10 > LINE_LIMIT_MINOR
+    assert warehouse.bill_due_months(store, DEC_2) == 1
+    with store.engine.connect() as c:
+        billed = c.execute(select_invoices()).all()
+    assert [tuple(r) for r in billed] == [(1, "2026-11")]
+
+
+def select_invoices():  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from alliance.store.tables import warehouses
+
+    return (select(warehouses.c.number, warehouse_invoices.c.month)
+            .join(warehouses, warehouses.c.id == warehouse_invoices.c.warehouse_id))
