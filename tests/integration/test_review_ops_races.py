@@ -146,3 +146,26 @@ def select_invoices():  # type: ignore[no-untyped-def]
 
     return (select(warehouses.c.number, warehouse_invoices.c.month)
             .join(warehouses, warehouses.c.id == warehouse_invoices.c.warehouse_id))
+
+
+# -- lead referral: linking orders tells a member nothing of other members' orders ----------------------------
+
+from alliance.operations.referrals import service as referrals  # noqa: E402
+from alliance.operations.referrals import service_orders  # noqa: E402
+from alliance.operations.referrals.model import OrderNotLinkable  # noqa: E402
+from alliance.store.stores import Stores  # noqa: E402
+from tests.integration.test_referrals_service import NOW, facts, lead  # noqa: E402, F401
+
+
+def test_linking_anothers_order_answers_as_for_an_order_that_does_not_exist(store: Store, stores: Stores) -> None:
+    a, b, c = admin_of("ref", "A"), admin_of("ref", "B"), admin_of("ref", "C")
+    referrals.submit(store, "ref", a, lead(to_member="C"), NOW)
+    referrals.accept(store, "ref", c, 1, NOW)
+    service_orders.link_orders(stores, "ref", c, 1, ["O3"], NOW)  # C's order, held by referral 1
+    referrals.submit(store, "ref", a, lead(), NOW)
+    referrals.accept(store, "ref", b, 2, NOW)
+    with pytest.raises(OrderNotLinkable) as caught:
+        service_orders.link_orders(stores, "ref", b, 2, ["O3", "O404"], NOW)
+    said = {p.where: str(p.reason).replace(p.where, "X") for p in caught.value.problems}
+    assert set(said) == {"O3", "O404"} and said["O3"] == said["O404"]
+    assert "referral 1" not in str(caught.value.message)
