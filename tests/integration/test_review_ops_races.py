@@ -169,3 +169,27 @@ def test_linking_anothers_order_answers_as_for_an_order_that_does_not_exist(stor
     said = {p.where: str(p.reason).replace(p.where, "X") for p in caught.value.problems}
     assert set(said) == {"O3", "O404"} and said["O3"] == said["O404"]
     assert "referral 1" not in str(caught.value.message)
+
+
+# -- joint purchasing: no commitment may make the campaign unbookable ------------------------------------------
+
+from decimal import Decimal  # noqa: E402
+
+from alliance.operations.purchasing.model import CampaignInvalid  # noqa: E402
+from alliance.operations.purchasing.tiers import Quote, Tier  # noqa: E402
+
+
+def test_a_commitment_whose_cost_no_statement_line_could_carry_is_refused(store: Store, alliance: str) -> None:
+    dear = Quote("Gold Co", "", (Tier(1, Decimal("1000000000")),))
+    service.open_campaign(store, "buy", COORDINATOR, draft(quotes=(dear,), deposit_per_unit=0, minimum=1), BEFORE)
+    service.commit(store, "buy", admin_of("buy", "B"), 1, "B", 100, BEFORE)   # 10^13 minor units: fine
+    with pytest.raises(CampaignInvalid) as caught:
+        service.commit(store, "buy", admin_of("buy", "C"), 1, "C", 10**9, BEFORE)
+    assert [p.field for p in caught.value.problems] == ["quantity"]
+    with pytest.raises(CampaignInvalid):  # nor by several commitments together
+        service.commit(store, "buy", admin_of("buy", "C"), 1, "C", 901, BEFORE)
+    assert [p.member for p in service.campaign(store, "buy", COORDINATOR, 1, BEFORE).positions] == ["B"]
+    later = FrozenClock(AFTER.now() + timedelta(minutes=1))
+    service.close_campaign(store, "buy", COORDINATOR, 1, later)
+    service.mark_ordered(store, "buy", COORDINATOR, 1, later)
+    service.record_delivery(store, "buy", COORDINATOR, 1, later, total=100)

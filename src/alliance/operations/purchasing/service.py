@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from alliance.access.policy import Action, Forbidden, authorize
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import Clock
+from alliance.core.limits import LINE_LIMIT_MINOR
 from alliance.core.errors import AllianceError, Conflict, MemberNotFound, NotFound, Problem
 from alliance.core.messages import Message, joined
 from alliance.ledger import events
@@ -263,6 +264,18 @@ def commit(store: Store, alliance_code: str, principal: Principal, number: int, 
                                     Message("a whole number from 0 to {limit}", limit=MAX_QUANTITY)))
         else:
             others = sum(1 for m, c in loaded.commitments.items() if m != member and c.quantity > 0)
+            # Σ alone_i bounds every line the campaign will ever book (the invoice, each member's payment,
+            # the savings and so the fee): above what one statement line may move, the close or a delivery
+            # would be refused for good, so the commitment that would get there is refused now.
+            table, factor = PriceTable(loaded.quotes), minor_factor(row.currency)
+            alone = sum(half_even(cost_minor(q, table.price(q).unit_price, factor)) for q in (
+                [int(c.quantity) for m, c in loaded.commitments.items() if m != member and c.quantity > 0]
+                + [quantity]) if q > 0)
+            if alone > LINE_LIMIT_MINOR:
+                problems.append(Problem(Message("commitment"), "quantity", Message(
+                    "the campaign's commitments would cost {amount} at their own tiers, more than one statement "
+                    "line may move ({limit})", amount=money_text(alone, row.currency),
+                    limit=money_text(LINE_LIMIT_MINOR, row.currency))))
             if SplitRule(row.split_rule) is SplitRule.SHAPLEY and quantity > 0 and others + 1 > SHAPLEY_LIMIT:
                 problems.append(Problem(Message("commitment"), "quantity", Message(
                     "the campaign splits by the Shapley value, computed exactly for at most {limit} members, and "
