@@ -465,9 +465,9 @@ def check_draft(draft: CampaignDraft, members: set[str], clock: Clock) -> list[P
 def _decimal_in(value: object, low: Decimal, high: Decimal, *, upper_open: bool = False, places: int) -> bool:
     if not isinstance(value, Decimal) or not value.is_finite():
         return False
-    if value != value.quantize(Decimal(1).scaleb(-places), rounding="ROUND_DOWN"):
-        return False
-    return low <= value < high if upper_open else low <= value <= high
+    if not (low <= value < high if upper_open else low <= value <= high):
+        return False  # first: quantizing 1E+999999999 raises InvalidOperation (a 500 once)
+    return value == value.quantize(Decimal(1).scaleb(-places), rounding="ROUND_DOWN")
 
 
 def _flagged(share: Decimal | None, threshold: Decimal) -> bool:
