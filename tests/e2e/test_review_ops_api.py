@@ -22,7 +22,7 @@ ODD = ["NaN", "Infinity", "-Infinity", "1e999999999", "-0", "1e-999999999", "0x1
 
 
 @pytest.mark.parametrize("odd", ODD)
-def test_odd_numbers_in_every_operation_answer_a_problem(api, odd: str) -> None:  # type: ignore[no-untyped-def]
+def test_odd_numbers_in_every_operation_answer_a_problem(api, odd: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     client, as_, _ = api
     c = as_["coordinator"]
     _never_500(client, as_["M0001"], "POST", "/warehouses", {"name": "仓", "owner": "M0001", "capacity": odd,
@@ -41,7 +41,7 @@ def test_odd_numbers_in_every_operation_answer_a_problem(api, odd: str) -> None:
         "quotes": [{"supplier": "S", "tiers": [{"min_quantity": 1, "unit_price": "1"}]}]})
 
 
-def test_odd_days_and_sizes_answer_a_problem(api) -> None:  # type: ignore[no-untyped-def]
+def test_odd_days_and_sizes_answer_a_problem(api) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     client, as_, _ = api
     m1, m2 = as_["M0001"], as_["M0002"]
     assert _never_500(client, m1, "POST", "/warehouses", {"name": "仓", "owner": "M0001", "capacity": "10",
