@@ -193,3 +193,50 @@ def test_a_commitment_whose_cost_no_statement_line_could_carry_is_refused(store:
     service.close_campaign(store, "buy", COORDINATOR, 1, later)
     service.mark_ordered(store, "buy", COORDINATOR, 1, later)
     service.record_delivery(store, "buy", COORDINATOR, 1, later, total=100)
+
+
+def test_a_capacity_lowered_while_a_booking_is_made_never_leaves_a_day_over_capacity(
+        store: Store, houses: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    if store.kind != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    from alliance.core.errors import AllianceError as Refused
+    from alliance.store.warehouse_repository import WarehouseRepository
+
+    met = threading.Barrier(2, timeout=2)
+    seen = threading.local()
+    original = WarehouseRepository.bookings
+
+    def bookings(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        found = original(self, *args, **kwargs)
+        if not getattr(seen, "done", False):
+            seen.done = True
+            try:
+                met.wait()
+            except threading.BrokenBarrierError:
+                pass
+        return found
+
+    monkeypatch.setattr(WarehouseRepository, "bookings", bookings)
+    errors: list[Exception] = []
+
+    def run(call) -> None:  # type: ignore[no-untyped-def]
+        try:
+            call()
+        except Refused as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in (
+        lambda: _stay(store, 1, "B", 8, "2026-11-03", "2026-11-10"),
+        lambda: warehouse.save_warehouse(store, "wh", admin_of("wh", "A"), {**HOUSE, "capacity": "5"}, NOV_1,
+                                         number=1))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    monkeypatch.undo()
+    from alliance.access.roles import Principal, Role
+
+    coordinator = Principal("c", Role.COORDINATOR, "wh")
+    capacity = warehouse.warehouse(store, "wh", coordinator, 1, NOV_1).capacity
+    booked = sum(b.quantity for b in warehouse.bookings(store, "wh", coordinator, 1))
+    assert len(errors) == 1 and booked <= capacity, (errors, booked, capacity)

@@ -285,6 +285,7 @@ def update_warehouse(store: Store, alliance_code: str, principal: Principal, num
     authorize(principal, Action.MANAGE_WAREHOUSE, alliance_code)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
+        uow.alliances.lock(alliance.id)  # as a booking does: a lower capacity is checked against what is stored
         repo = WarehouseRepository(uow.connection)
         w = _warehouse(repo, alliance, number)
         _check_manager(principal, w)
