@@ -240,3 +240,44 @@ def test_a_capacity_lowered_while_a_booking_is_made_never_leaves_a_day_over_capa
     capacity = warehouse.warehouse(store, "wh", coordinator, 1, NOV_1).capacity
     booked = sum(b.quantity for b in warehouse.bookings(store, "wh", coordinator, 1))
     assert len(errors) == 1 and booked <= capacity, (errors, booked, capacity)
+
+
+def test_accepting_and_rejecting_a_referral_at_once_leaves_one_answer(store: Store, stores: Stores,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    if store.kind != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    from alliance.store.referral_repository import ReferralRepository
+
+    referrals.submit(store, "ref", admin_of("ref", "A"), lead(), NOW)
+    b = admin_of("ref", "B")
+    met = threading.Barrier(2, timeout=2)
+    seen = threading.local()
+    original = ReferralRepository.get
+
+    def get(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        found = original(self, *args, **kwargs)
+        if not getattr(seen, "done", False):
+            seen.done = True
+            try:
+                met.wait()
+            except threading.BrokenBarrierError:
+                pass
+        return found
+
+    monkeypatch.setattr(ReferralRepository, "get", get)
+    outcomes: list[object] = []
+
+    def run(call) -> None:  # type: ignore[no-untyped-def]
+        try:
+            outcomes.append(call().state.value)
+        except AllianceError as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in (
+        lambda: referrals.accept(store, "ref", b, 1, NOW),
+        lambda: referrals.reject(store, "ref", b, 1, "not for us", NOW))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sum(isinstance(o, AllianceError) for o in outcomes) == 1, outcomes
