@@ -43,9 +43,13 @@ class PurchasingRepository:
         return int(self._c.execute(insert(purchase_campaigns).values(alliance_id=alliance_id, **values)
                                    .returning(purchase_campaigns.c.id)).scalar_one())
 
-    def campaign(self, alliance_id: int, number: int) -> Row[Any] | None:
-        return self._c.execute(select(purchase_campaigns).where(purchase_campaigns.c.alliance_id == alliance_id,
-                                                                purchase_campaigns.c.number == number)).first()
+    def campaign(self, alliance_id: int, number: int, *, lock: bool = False) -> Row[Any] | None:
+        """The campaign; `lock`: its row FOR UPDATE (PostgreSQL), so that two writers of one campaign (two
+        closes, a delivery recorded twice, a member's commitment changed from two tabs) run one after the
+        other and the second sees what the first wrote, instead of both booking from the same old state."""
+        query = select(purchase_campaigns).where(purchase_campaigns.c.alliance_id == alliance_id,
+                                                 purchase_campaigns.c.number == number)
+        return self._c.execute(query.with_for_update() if lock else query).first()
 
     def campaigns(self, alliance_id: int, state: str | None = None) -> list[Row[Any]]:
         query = select(purchase_campaigns).where(purchase_campaigns.c.alliance_id == alliance_id)

@@ -75,9 +75,11 @@ class ReferralRepository:
         orders = self._orders(alliance_id, [r.id for r in rows])
         return [_referral(r, orders.get(r.id, ())) for r in rows]
 
-    def get(self, alliance_id: int, number: int) -> Referral | None:
-        row = self._c.execute(select(referrals).where(referrals.c.alliance_id == alliance_id,
-                                                      referrals.c.number == number)).first()
+    def get(self, alliance_id: int, number: int, *, lock: bool = False) -> Referral | None:
+        """The referral; `lock`: its row FOR UPDATE (PostgreSQL), so that two answers at once (accept and
+        reject, two links) run one after the other, the second judged on what the first wrote."""
+        query = select(referrals).where(referrals.c.alliance_id == alliance_id, referrals.c.number == number)
+        row = self._c.execute(query.with_for_update() if lock else query).first()
         return None if row is None else _referral(row, self._orders(alliance_id, [row.id]).get(row.id, ()))
 
     def holding_window(self, alliance_id: int, to_member: str, name: str, contact: str) -> list[Referral]:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
-from alliance.api.schemas import Body
+from alliance.api.schemas import Body, Day
 from alliance.edge.deps import ClockDep, Code, PrincipalDep, StoreDep
 from alliance.edge.problems import PROBLEM_JSON
 from alliance.operations.warehouse import service
@@ -47,20 +47,20 @@ class WarehouseIn(Body):
 class BookingIn(Body):
     member: Annotated[str, Field(min_length=1, max_length=32)]
     quantity: Annotated[int, Field(ge=1, le=10**9)]
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
     priority: Annotated[int, Field(ge=1, le=5)] = service.DEFAULT_PRIORITY
     waitlist: bool = False  # when it does not fit: join the waitlist instead of the 409
     note: Annotated[str, Field(max_length=500)] = ""
 
 
 class CheckIn(Body):
-    on: date
+    on: Day
     quantity: Annotated[int | None, Field(ge=1, le=10**9)] = None
 
 
 class CheckOut(Body):
-    on: date
+    on: Day
 
 
 class BillIn(Body):

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from alliance.access.policy import Action, Forbidden, authorize
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import Clock
+from alliance.core.limits import LINE_LIMIT_MINOR
 from alliance.core.errors import AllianceError, Conflict, MemberNotFound, NotFound, Problem
 from alliance.core.messages import Message, joined
 from alliance.ledger import events
@@ -215,7 +216,7 @@ def add_quote(store: Store, alliance_code: str, principal: Principal, number: in
     authorize(principal, Action.RUN_CAMPAIGNS, alliance_code)
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code, Write.OPERATIONS)
-        loaded = _load(uow, alliance, number)
+        loaded = _load(uow, alliance, number, lock=True)
         _require_state(loaded.row, {CampaignState.OPEN})
         now = clock.now()
         if now >= loaded.row.deadline:
@@ -247,7 +248,7 @@ def commit(store: Store, alliance_code: str, principal: Principal, number: int, 
     authorize(principal, Action.COMMIT_PURCHASE, alliance_code, member)
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code, Write.OPERATIONS)
-        loaded = _load(uow, alliance, number)
+        loaded = _load(uow, alliance, number, lock=True)
         row = loaded.row
         now = clock.now()
         if CampaignState(row.state) is not CampaignState.OPEN or now >= row.deadline:
@@ -263,6 +264,18 @@ def commit(store: Store, alliance_code: str, principal: Principal, number: int, 
                                     Message("a whole number from 0 to {limit}", limit=MAX_QUANTITY)))
         else:
             others = sum(1 for m, c in loaded.commitments.items() if m != member and c.quantity > 0)
+            # Σ alone_i bounds every line the campaign will ever book (the invoice, each member's payment,
+            # the savings and so the fee): above what one statement line may move, the close or a delivery
+            # would be refused for good, so the commitment that would get there is refused now.
+            table, factor = PriceTable(loaded.quotes), minor_factor(row.currency)
+            alone = sum(half_even(cost_minor(q, table.price(q).unit_price, factor)) for q in (
+                [int(c.quantity) for m, c in loaded.commitments.items() if m != member and c.quantity > 0]
+                + [quantity]) if q > 0)
+            if alone > LINE_LIMIT_MINOR:
+                problems.append(Problem(Message("commitment"), "quantity", Message(
+                    "the campaign's commitments would cost {amount} at their own tiers, more than one statement "
+                    "line may move ({limit})", amount=money_text(alone, row.currency),
+                    limit=money_text(LINE_LIMIT_MINOR, row.currency))))
             if SplitRule(row.split_rule) is SplitRule.SHAPLEY and quantity > 0 and others + 1 > SHAPLEY_LIMIT:
                 problems.append(Problem(Message("commitment"), "quantity", Message(
                     "the campaign splits by the Shapley value, computed exactly for at most {limit} members, and "
@@ -294,7 +307,7 @@ def close_campaign(store: Store, alliance_code: str, principal: Principal, numbe
     authorize(principal, Action.COMMIT_PURCHASE, alliance_code)
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code, Write.SETTLEMENT)
-        loaded = _load(uow, alliance, number)
+        loaded = _load(uow, alliance, number, lock=True)
         _may_manage(principal, loaded.row)
         _require_state(loaded.row, {CampaignState.OPEN})
         if clock.now() < loaded.row.deadline:
@@ -320,7 +333,7 @@ def close_due_campaigns(store: Store, clock: Clock) -> list[ClosedCampaign]:
         try:
             with store.unit_of_work() as uow:
                 alliance = uow.alliances.require(found.code)
-                loaded = _load(uow, alliance, number)
+                loaded = _load(uow, alliance, number, lock=True)
                 if CampaignState(loaded.row.state) is not CampaignState.OPEN:
                     continue
                 state = _close(uow, alliance, loaded, SCHEDULER, clock)
@@ -337,7 +350,7 @@ def mark_ordered(store: Store, alliance_code: str, principal: Principal, number:
     authorize(principal, Action.COMMIT_PURCHASE, alliance_code)
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code, Write.SETTLEMENT)
-        loaded = _load(uow, alliance, number)
+        loaded = _load(uow, alliance, number, lock=True)
         _may_manage(principal, loaded.row)
         _require_state(loaded.row, {CampaignState.SUCCEEDED})
         note = _note(note, required=False)
@@ -361,7 +374,7 @@ def record_delivery(store: Store, alliance_code: str, principal: Principal, numb
     authorize(principal, Action.COMMIT_PURCHASE, alliance_code)
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code, Write.SETTLEMENT)
-        loaded = _load(uow, alliance, number)
+        loaded = _load(uow, alliance, number, lock=True)
         _may_manage(principal, loaded.row)
         _require_state(loaded.row, {CampaignState.ORDERED})
         note = _note(note, required=False)
@@ -452,9 +465,9 @@ def check_draft(draft: CampaignDraft, members: set[str], clock: Clock) -> list[P
 def _decimal_in(value: object, low: Decimal, high: Decimal, *, upper_open: bool = False, places: int) -> bool:
     if not isinstance(value, Decimal) or not value.is_finite():
         return False
-    if value != value.quantize(Decimal(1).scaleb(-places), rounding="ROUND_DOWN"):
-        return False
-    return low <= value < high if upper_open else low <= value <= high
+    if not (low <= value < high if upper_open else low <= value <= high):
+        return False  # first: quantizing 1E+999999999 raises InvalidOperation (a 500 once)
+    return value == value.quantize(Decimal(1).scaleb(-places), rounding="ROUND_DOWN")
 
 
 def _flagged(share: Decimal | None, threshold: Decimal) -> bool:
@@ -530,9 +543,11 @@ class _Loaded:
     commitments: dict[str, Any]
 
 
-def _load(uow: UnitOfWork, alliance: Alliance, number: int) -> _Loaded:
+def _load(uow: UnitOfWork, alliance: Alliance, number: int, *, lock: bool = False) -> _Loaded:
+    """The campaign with its quotes and commitments; writers pass `lock` (the row FOR UPDATE) before reading
+    the state they book from."""
     repo = PurchasingRepository(uow.connection)
-    row = repo.campaign(alliance.id, number)
+    row = repo.campaign(alliance.id, number, lock=lock)
     if row is None:
         raise CampaignNotFound(number)
     return _Loaded(repo, row, repo.quotes(row.id), repo.commitments(row.id))
@@ -617,7 +632,7 @@ def _end(store: Store, alliance_code: str, principal: Principal, number: int, cl
     authorize(principal, Action.COMMIT_PURCHASE, alliance_code)
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code, Write.SETTLEMENT)
-        loaded = _load(uow, alliance, number)
+        loaded = _load(uow, alliance, number, lock=True)
         _may_manage(principal, loaded.row)
         delivered = any(c.delivered for c in loaded.commitments.values())
         if state is CampaignState.CANCELLED:

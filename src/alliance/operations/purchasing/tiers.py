@@ -92,7 +92,7 @@ def tier_problems(tiers: Sequence[Tier], where: str, rows: Sequence[int] | None 
             continue
         if price <= 0 or price > MAX_PRICE:
             problems.append(Problem(at, "unit_price", Message("must be above 0 and at most {limit}", limit=MAX_PRICE)))
-        if price != price.quantize(Decimal(1).scaleb(-PRICE_PLACES), rounding="ROUND_DOWN"):
+        elif price != price.quantize(Decimal(1).scaleb(-PRICE_PLACES), rounding="ROUND_DOWN"):
             problems.append(Problem(at, "unit_price", Message("at most {places} decimal places", places=PRICE_PLACES)))
     if problems:
         return problems

@@ -119,6 +119,7 @@ def submit(store: Store, alliance_code: str, principal: Principal, draft: LeadDr
     authorize(principal, Action.REFER_LEADS, alliance_code, referrer)
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code)
+        uow.alliances.lock(alliance.id)  # two submissions of one lead at once: the second sees the first
         today = local_today(clock, alliance.timezone)
         active = {m.code for m in uow.members.of_alliance(alliance.id, alliance.code, alliance.currency)}
         if referrer not in active:
@@ -235,9 +236,10 @@ def _may_refer(principal: Principal, alliance_code: str, member: str) -> bool:
     return True
 
 
-def _visible(uow: UnitOfWork, alliance: Alliance, principal: Principal, number: int) -> Referral:
+def _visible(uow: UnitOfWork, alliance: Alliance, principal: Principal, number: int, *,
+             lock: bool = False) -> Referral:
     """The referral, if the viewer may see it (a member: one it sent or received), else ReferralNotFound."""
-    r = ReferralRepository(uow.connection).get(alliance.id, number)
+    r = ReferralRepository(uow.connection).get(alliance.id, number, lock=lock)
     if r is None or (principal.member is not None and principal.member not in (r.from_member, r.to_member)):
         raise ReferralNotFound(number)
     return r
@@ -245,7 +247,7 @@ def _visible(uow: UnitOfWork, alliance: Alliance, principal: Principal, number: 
 
 def _party(uow: UnitOfWork, alliance: Alliance, principal: Principal, number: int, *, referrer: bool) -> Referral:
     """The referral, if the principal acts for its referrer (`referrer`) or its receiving member."""
-    r = _visible(uow, alliance, principal, number)
+    r = _visible(uow, alliance, principal, number, lock=True)  # only writers ask for a party
     member = r.from_member if referrer else r.to_member
     if principal.member is not None and principal.member != member:
         raise Forbidden(Message("only {member} does this for referral {number}", member=member, number=number))

@@ -48,20 +48,21 @@ def link_orders(stores: Stores, alliance_code: str, principal: Principal, number
                                                 "referral", number=number, state=r.state.value))
         repo = ReferralRepository(uow.connection)
         problems: list[Problem] = []
-        elsewhere = repo.linked_elsewhere(alliance.id, wanted)
         found = stores.facts.order_sellers(alliance.code, wanted)
+        # Another member's order is answered exactly like an order that does not exist, and whether it is
+        # linked to a referral is said only of the receiving member's own orders: the answer must not tell
+        # a member which order ids others have, or which of their orders other referrals hold.
+        own = [o for o in wanted if o in found and r.to_member in found[o][0]]
+        elsewhere = repo.linked_elsewhere(alliance.id, own) if own else {}
         for order in wanted:
             if order in elsewhere:
                 continue
-            if order not in found:
-                problems.append(Problem(order, "order_id", Message("no order {order!r} in the order lines",
-                                                                   order=order)))
-                continue
-            sellers, first_day = found[order]
-            if r.to_member not in sellers:
+            if order not in own:
                 problems.append(Problem(order, "order_id", Message("{member} sold nothing of order {order!r}",
                                                                    member=r.to_member, order=order)))
-            elif not r.submitted_on <= first_day <= r.window_ends:
+                continue
+            first_day = found[order][1]
+            if not r.submitted_on <= first_day <= r.window_ends:
                 problems.append(Problem(order, "order_id", Message(
                     "order {order!r} was made on {day}, outside the referral's window ({first} to {last})",
                     order=order, day=first_day, first=r.submitted_on, last=r.window_ends)))

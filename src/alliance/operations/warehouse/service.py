@@ -29,11 +29,12 @@ from alliance.access.roles import Principal
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import InvalidInput, Problem
 from alliance.core.messages import Message
-from alliance.core.money import minor_digits
+from alliance.core.limits import LINE_LIMIT_MINOR
+from alliance.core.money import Money, minor_digits
 from alliance.operations.warehouse import capacity as cap
 from alliance.operations.warehouse.idle import IdleRate, idle_rate, weeks as week_spans
 from alliance.operations.warehouse.model import (
-    BookingInvalid, BookingStateConflict, OverCapacity,
+    STAY_LIMIT, BookingInvalid, BookingStateConflict, OverCapacity,
     Status, Warehouse, WarehouseDraft, WarehouseInvalid, check_booking, check_span,
     check_warehouse, parse_draft,
 )
@@ -284,6 +285,7 @@ def update_warehouse(store: Store, alliance_code: str, principal: Principal, num
     authorize(principal, Action.MANAGE_WAREHOUSE, alliance_code)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
+        uow.alliances.lock(alliance.id)  # as a booking does: a lower capacity is checked against what is stored
         repo = WarehouseRepository(uow.connection)
         w = _warehouse(repo, alliance, number)
         _check_manager(principal, w)
@@ -337,6 +339,8 @@ def book(store: Store, alliance_code: str, principal: Principal, number: int, me
                                                                     today=today.isoformat())))
         if len(note) > 500:
             problems.append(Problem("booking", "note", Message("at most {limit} characters", limit=500)))
+        if not problems:
+            problems += _cost_problems(w, quantity, (ends_on - starts_on).days + 1, "booking", alliance.currency)
         if problems:
             raise BookingInvalid(Message("the booking has {count} problem(s); nothing was stored",
                                          count=len(problems)), problems)
@@ -407,6 +411,13 @@ def check_in(store: Store, alliance_code: str, principal: Principal, booking_num
                                                               day=on.isoformat(), end=b.ends_on.isoformat())))
         if quantity is not None and (type(quantity) is not int or quantity <= 0):
             problems.append(Problem("check-in", "quantity", Message("a whole number above 0")))
+        elif on <= b.ends_on:
+            stay = (b.ends_on - min(on, b.starts_on)).days + 1
+            if stay > STAY_LIMIT:
+                problems.append(Problem("check-in", "on", Message("at most {limit} days", limit=STAY_LIMIT)))
+            else:
+                problems += _cost_problems(w, quantity if quantity is not None else b.quantity, stay, "check-in",
+                                           alliance.currency)
         if problems:
             raise BookingInvalid(Message("the check-in has {count} problem(s); nothing was stored",
                                          count=len(problems)), problems)
@@ -423,6 +434,18 @@ def check_in(store: Store, alliance_code: str, principal: Principal, booking_num
         view = _view_of(repo, alliance, w, b)
         uow.commit()
         return view
+
+
+def _cost_problems(w: Warehouse, quantity: int, days: int, where: str, currency: str) -> list[Problem]:
+    """A stay whose price is more than one statement line may move could never be billed: every month of
+    the warehouse would fail to bill (and, billed by the scheduler, its other warehouses with it). Refused
+    when entered, with the figure, instead."""
+    total = stay_price(days, quantity, w.terms, CostTable(w.terms.lines)).total_minor
+    if total <= LINE_LIMIT_MINOR:
+        return []
+    return [Problem(where, "quantity", Message(
+        "the stay would cost {amount}, more than one statement line may move ({limit})",
+        amount=Money(total, currency).amount_text(), limit=Money(LINE_LIMIT_MINOR, currency).amount_text()))]
 
 
 def check_out(store: Store, alliance_code: str, principal: Principal, booking_number: int, on: date,

@@ -4,6 +4,7 @@ settlement run (operations.charge_service); the scheduler's job bills each last 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from alliance.access.policy import Action, authorize
@@ -22,6 +23,7 @@ from alliance.operations.warehouse.model import (
 from alliance.operations.warehouse.views import (
     InvoiceView,
 )
+from alliance.registry import lifecycle
 from alliance.registry.model import Alliance
 from alliance.store.database import Store
 from alliance.store.unit_of_work import UnitOfWork
@@ -31,6 +33,9 @@ from alliance.operations.warehouse.service_support import (
 )
 
 SOURCE = "warehouse"  # the charges' source (statement lines' kind)
+
+
+logger = logging.getLogger(__name__)
 
 
 def bill_month(store: Store, alliance_code: str, principal: Principal, month: str, clock: Clock, *,
@@ -71,16 +76,25 @@ def bill_due_months(store: Store, clock: Clock) -> int:
         alliances = uow.alliances.all()
     for alliance in alliances:
         month = previous_month(local_today(clock, alliance.timezone).strftime("%Y-%m"))
-        try:
-            with store.unit_of_work() as uow:
-                repo = WarehouseRepository(uow.connection)
-                for w in repo.warehouses(alliance.id):
-                    if month not in repo.billed_months(alliance.id, w.id) and \
+        if lifecycle.write_of(events.WAREHOUSE_MONTH_BILLED) not in lifecycle.ALLOWED[alliance.status]:
+            continue  # a dissolved alliance's warehouses stand where they were
+        with store.unit_of_work() as uow:
+            numbers = [w.number for w in WarehouseRepository(uow.connection).warehouses(alliance.id)]
+        for number in numbers:
+            # each warehouse month in its own transaction: one that cannot be billed (a dissolved alliance,
+            # a charge refused) is logged and tried again next time, never holding back the others
+            try:
+                with store.unit_of_work() as uow:
+                    uow.alliances.lock(alliance.id)
+                    repo = WarehouseRepository(uow.connection)
+                    w = repo.warehouse(alliance.id, number)
+                    if w is not None and month not in repo.billed_months(alliance.id, w.id) and \
                             _bill(uow, repo, alliance, w, month, "scheduler", clock) is not None:
                         count += 1
-                uow.commit()
-        except AllianceError:  # an alliance that may not be billed now (dissolved) is skipped, not the rest
-            continue
+                    uow.commit()
+            except AllianceError:
+                logger.warning("warehouse %s of alliance %s: %s not billed", number, alliance.code, month,
+                               exc_info=True)
     return count
 
 
