@@ -1,4 +1,4 @@
-"""Review of issue 25 (shared operations): attacks that once worked, kept as tests."""
+"""Glossary articles and hover titles under attack: kept as tests of what once worked against them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Review of issue 25: two writers of one campaign at once must not both book from the same old state
+"""Shared operations (issue 25): two writers of one campaign at once must not both book from the same old state
 (PostgreSQL, where transactions really run side by side; SQLite writes one at a time)."""
 
 from __future__ import annotations
