@@ -1,4 +1,4 @@
-"""Review of issue 25 over HTTP: odd and hostile values answer problem+json (4xx) and store nothing."""
+"""Shared operations over HTTP (issue 25): odd and hostile values answer problem+json (4xx) and store nothing."""
 
 from __future__ import annotations
 
