@@ -144,7 +144,7 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     # alliance registers no new IP and changes no ownership.
     events.IP_REGISTERED: W.IP,
     events.IP_CHANGED: W.IP,
-    events.GLOSSARY_TERM_AGREED: W.OTHER,
+    events.GLOSSARY_TERM_AGREED: W.OPERATIONS,
     # A payout pays closed days: as long as days are settled (winding down too).
     events.PAYOUT_RECORDED: W.SETTLEMENT,
     events.PAYOUT_CURRENCY_SET: W.SETTLEMENT,

@@ -287,7 +287,7 @@ def may_edit_article(principal: Principal, alliance_code: str, found: Article) -
 def _writable(uow: UnitOfWork, alliance_code: str) -> Alliance:
     """The alliance, if its lifecycle state accepts ordinary changes (forming or active)."""
     alliance = uow.alliances.require(alliance_code)
-    check_writable(alliance.code, alliance.status, Write.OTHER)
+    check_writable(alliance.code, alliance.status, Write.OPERATIONS)
     return alliance
 
 
