@@ -107,6 +107,18 @@ def recorded_agreements(uow: UnitOfWork, alliance_id: int) -> RecordedAgreements
         for e in uow.ledger.entries_of(alliance_id, [LEDGER_OPENED, events.AGREEMENT_VERSION, events.AGREEMENT_SIGNED]))
 
 
+def payloads_by_key(uow: UnitOfWork, alliance_id: int, event_types: Sequence[str], key: str) -> dict[int, dict[str, Any]]:
+    """What the log recorded of objects numbered by `key` (a charge, a release, a correction, a
+    milestone): each object's payloads of `event_types`, merged in log order (a later entry adds to an
+    earlier one), by the object's id. What a run checks a pending booking against."""
+    recorded: dict[int, dict[str, Any]] = {}
+    for e in uow.ledger.entries_of(alliance_id, list(event_types)):
+        payload = json.loads(e.leaf).get("payload") or {}
+        if isinstance(payload.get(key), int) and not isinstance(payload.get(key), bool):
+            recorded.setdefault(payload[key], {}).update(payload)
+    return recorded
+
+
 def version_mismatch(store: Store, alliance_code: str, version: AgreementVersion) -> Message | None:
     """Why a stored agreement version is not what its parties signed (its content against its own
     digest and the ledger, its signatures against the ledger), in words; None when it is."""

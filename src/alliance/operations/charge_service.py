@@ -8,9 +8,7 @@ the next day it closes (`settlement.bookings.charges`, with `pending_for_booking
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from typing import Any
 
 from alliance.core.clock import Clock
 from alliance.core.errors import Conflict, InvalidInput
@@ -70,11 +68,7 @@ def pending_for_booking(uow: UnitOfWork, alliance_id: int) -> list[Charge]:
     pending = ChargeRepository(uow.connection).pending(alliance_id)
     if not pending:
         return []
-    recorded: dict[int, dict[str, Any]] = {}
-    for e in uow.ledger.entries_of(alliance_id, [events.CHARGE_SCHEDULED]):
-        payload = json.loads(e.leaf).get("payload") or {}
-        if isinstance(payload.get("charge"), int):
-            recorded[payload["charge"]] = payload
+    recorded = ledger.payloads_by_key(uow, alliance_id, [events.CHARGE_SCHEDULED], "charge")
     for c in pending:
         claim = recorded.get(c.id)
         if claim is None or (claim.get("source"), claim.get("reference"), claim.get("title"),

@@ -9,9 +9,7 @@ or not at all). The settlement run books every pending release on the next day i
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Sequence
-from typing import Any
 
 from alliance.core.clock import Clock
 from alliance.core.errors import Conflict, InvalidInput, Problem
@@ -93,11 +91,7 @@ def pending_for_booking(uow: UnitOfWork, alliance_id: int) -> list[FundRelease]:
     pending = FundReleaseRepository(uow.connection).pending(alliance_id)
     if not pending:
         return []
-    recorded: dict[int, dict[str, Any]] = {}
-    for e in uow.ledger.entries_of(alliance_id, [events.FUND_RELEASE_SCHEDULED]):
-        payload = json.loads(e.leaf).get("payload") or {}
-        if isinstance(payload.get("release"), int):
-            recorded[payload["release"]] = payload
+    recorded = ledger.payloads_by_key(uow, alliance_id, [events.FUND_RELEASE_SCHEDULED], "release")
     for r in pending:
         claim = recorded.get(r.id)
         if claim is None or (claim.get("fund"), claim.get("agreement"), claim.get("cause"),

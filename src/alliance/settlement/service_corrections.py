@@ -9,7 +9,6 @@ not at all). The settlement run books every pending correction on the next day i
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -105,11 +104,7 @@ def pending_for_booking(uow: UnitOfWork, alliance_id: int, alliance_code: str) -
     pending = CorrectionRepository(uow.connection).pending(alliance_id)
     if not pending:
         return []
-    recorded: dict[int, dict[str, Any]] = {}
-    for e in uow.ledger.entries_of(alliance_id, [events.CORRECTION_SCHEDULED]):
-        payload = json.loads(e.leaf).get("payload") or {}
-        if isinstance(payload.get("correction"), int):
-            recorded[payload["correction"]] = payload
+    recorded = ledger.payloads_by_key(uow, alliance_id, [events.CORRECTION_SCHEDULED], "correction")
     for c in pending:
         claim = recorded.get(c.id)
         if claim is None:

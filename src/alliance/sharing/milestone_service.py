@@ -6,10 +6,8 @@ once; see `sharing.milestones` for who may do what.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 from alliance.access.policy import Action, authorize
 from alliance.access.roles import Principal
 from alliance.core.clock import Clock
@@ -144,11 +142,8 @@ def pending_for_booking(uow: UnitOfWork, alliance_id: int) -> list[Milestone]:
     pending = MilestoneRepository(uow.connection).pending(alliance_id)
     if not pending:
         return []
-    recorded: dict[int, dict[str, Any]] = {}
-    for e in uow.ledger.entries_of(alliance_id, [events.MILESTONE_RECORDED, events.MILESTONE_DECIDED]):
-        payload = json.loads(e.leaf).get("payload") or {}
-        if isinstance(payload.get("milestone"), int):
-            recorded.setdefault(payload["milestone"], {}).update(payload)
+    recorded = ledger.payloads_by_key(uow, alliance_id, [events.MILESTONE_RECORDED, events.MILESTONE_DECIDED],
+                                      "milestone")
     for m in pending:
         claim = recorded.get(m.id, {})
         if (claim.get("agreement"), claim.get("rule"), claim.get("version"), claim.get("evidence_sha256"),
