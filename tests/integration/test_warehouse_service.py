@@ -200,3 +200,35 @@ def test_the_scheduler_bills_last_month_once(store: Store, world: None) -> None:
     assert service.bill_due_months(store, DEC_2) == 0
     (nov,) = service.invoices(store, "wh", COORDINATOR, 1)
     assert (nov.month, nov.billed_by, dict(nov.totals)) == ("2026-11", "scheduler", {"B": 4000})
+
+
+def test_a_price_change_applies_to_new_bookings_never_to_stays_already_agreed(store: Store, world: None) -> None:
+    """A booking keeps the terms in force when it was made: the owner raising its prices afterwards
+    neither re-prices the booking's estimate nor bills its months (billed or not) at the new price."""
+    early = _book(store, "B", 1, "2026-11-20", "2026-12-05").booking  # 16 days = 2 weeks + 2 days = 140.00
+    assert early.estimate_minor == 14000
+    (nov,) = service.bill_month(store, "wh", COORDINATOR, "2026-11", DEC_2)
+    dearer = {**HOUSE, "price_day": "20.00", "price_week": "120.00"}
+    service.save_warehouse(store, "wh", admin_of("wh", "A"), dearer, DEC_2, number=1)
+    late = service.book(store, "wh", admin_of("wh", "C"), 1, "C", 1, date(2026, 12, 10), date(2026, 12, 25),
+                        DEC_2).booking
+    assert late.estimate_minor == 28000  # the new prices, for a booking made under them
+    (again,) = [v for v in service.bookings(store, "wh", admin_of("wh", "B"), 1) if v.number == early.number]
+    assert again.estimate_minor == 14000 and again.terms is not None and again.terms.lines[0].price_minor == 1000
+    (dec,) = service.bill_month(store, "wh", COORDINATOR, "2026-12", JAN_2)
+    billed = {line.booking: line for line in dec.lines}
+    assert billed[early.number].correction_minor == 0  # November is not re-priced
+    assert dict(nov.totals)["B"] + billed[early.number].month_minor == 14000  # the stay, billed at its price
+    assert billed[late.number].amount_minor == 28000
+    report = ledger.verify_store(store, "wh")
+    assert report.ok, report.first_mismatch
+
+
+def test_a_price_rewritten_in_a_stored_booking_is_caught(store: Store, world: None) -> None:
+    b = _book(store, "B", 1, "2026-11-20", "2026-11-26").booking
+    with store.engine.begin() as c:
+        c.execute(warehouse_bookings.update().where(warehouse_bookings.c.number == b.number).values(
+            terms={"lines": [["day", 1], ["week", 1]], "free_days": 0, "surcharge_after": 0,
+                   "surcharge_percent": "0"}))
+    report = ledger.verify_store(store, "wh")
+    assert not report.ok and "warehouse booking 1 differs" in str(report.first_mismatch)

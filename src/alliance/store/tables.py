@@ -2101,6 +2101,7 @@ warehouse_bookings = Table(
     Column("created_by", String(200), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("updated_by", String(200), nullable=False),
+    Column("terms", JSON, nullable=True),  # the terms in force when booked (migration 0055; NULL before)
     UniqueConstraint("alliance_id", "number", name="uq_warehouse_bookings_alliance_number"),
 )
 

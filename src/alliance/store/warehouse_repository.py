@@ -13,7 +13,7 @@ from sqlalchemy.engine import Row
 
 from alliance.operations.warehouse.billing import InvoiceLine, StayDetail
 from alliance.operations.warehouse.model import (
-    Booking, Period, PriceLine, Status, Terms, Unit, Warehouse, WarehouseDraft,
+    Booking, Period, PriceLine, Status, Terms, Unit, Warehouse, WarehouseDraft, terms_from_json, terms_json,
 )
 from alliance.store.duplicates import refuses_duplicates
 from alliance.store.tables import (
@@ -33,7 +33,8 @@ def booking_of(row: Row[Any]) -> Booking:
                    quantity=int(row.quantity), starts_on=row.starts_on, ends_on=row.ends_on, priority=row.priority,
                    status=Status(row.status), created_at=row.created_at, created_by=row.created_by,
                    checked_in_on=row.checked_in_on, checked_out_on=row.checked_out_on,
-                   actual_quantity=None if row.actual_quantity is None else int(row.actual_quantity), note=row.note)
+                   actual_quantity=None if row.actual_quantity is None else int(row.actual_quantity), note=row.note,
+                   terms=None if row.terms is None else terms_from_json(row.terms))
 
 
 _PERIOD_ORDER = {Period.DAY: 0, Period.WEEK: 1, Period.MONTH: 2}
@@ -142,13 +143,14 @@ class WarehouseRepository:
 
     @refuses_duplicates
     def add_booking(self, alliance_id: int, warehouse_id: int, member: str, quantity: int, starts_on: date,
-                    ends_on: date, priority: int, status: Status, note: str, at: datetime, by: str) -> int:
-        """Store a booking; its number."""
+                    ends_on: date, priority: int, status: Status, note: str, at: datetime, by: str,
+                    terms: Terms) -> int:
+        """Store a booking with the terms it is billed by; its number."""
         number = self._next(warehouse_bookings, alliance_id)
         self._c.execute(insert(warehouse_bookings).values(
             alliance_id=alliance_id, warehouse_id=warehouse_id, number=number, member=member, quantity=quantity,
             starts_on=starts_on, ends_on=ends_on, priority=priority, status=status.value, note=note,
-            created_at=at, created_by=by, updated_at=at, updated_by=by))
+            terms=terms_json(terms), created_at=at, created_by=by, updated_at=at, updated_by=by))
         return number
 
     def update_booking(self, alliance_id: int, booking_id: int, at: datetime, by: str, **values: Any) -> None:
@@ -204,6 +206,15 @@ class WarehouseRepository:
         if month is not None:
             query = query.where(t.c.month == month)
         return list(self._c.execute(query))
+
+    def booking_terms(self, alliance_id: int, booking_ids: Iterable[int]) -> dict[int, Terms]:
+        """Booking id -> the terms it is billed by, for those stored with terms."""
+        wanted, t = list(booking_ids), warehouse_bookings
+        if not wanted:
+            return {}
+        rows = self._c.execute(select(t.c.id, t.c.terms).where(t.c.alliance_id == alliance_id, t.c.id.in_(wanted),
+                                                               t.c.terms.is_not(None)))
+        return {r.id: terms_from_json(r.terms) for r in rows}
 
     def invoice_lines(self, alliance_id: int, invoice_ids: Sequence[int]) -> dict[int, list[tuple[int, InvoiceLine]]]:
         """Invoice id -> its (booking number, line) pairs, in booking order."""

@@ -60,7 +60,7 @@ def line_words(_: Callable[[str], str], money: Callable[[int], str], w: Shown, m
         said = (_("Booking %(n)d, %(start)s (1 day): %(price)s") if start == end
                 else _("Booking %(n)d, %(start)s – %(end)s (%(days)d days): %(price)s"))
         parts.append(said % {"n": line.booking, "start": start.isoformat(), "end": end.isoformat(),
-                             "days": line.stay_days, "price": stay_words(_, money, billed_price(detail), w.terms,
+                             "days": line.stay_days, "price": stay_words(_, money, billed_price(detail), line.terms or w.terms,
                                                                          w.unit_text)})
         parts.append(_("%(month)s: %(days)d days, %(amount)s") % {
             "month": month, "days": line.days_in_month, "amount": money(line.month_minor)})

@@ -28,7 +28,6 @@ from alliance.core.money import Money
 from alliance.edge.deps import ClockDep, Code, Id, StoreDep
 from alliance.operations.warehouse import service
 from alliance.operations.warehouse.model import OverCapacity, Status, Unit
-from alliance.operations.warehouse.pricing import CostTable, stay_price
 from alliance.operations.warehouse.views import BookingView
 from alliance.registry import service as registry
 from alliance.store.database import Store
@@ -212,16 +211,12 @@ def _rows(request: Request, w: Shown, bookings: Sequence[BookingView], names: di
           code: str) -> list[Row]:
     _ = gettext_for(request)
     money = money_for(request, w.currency)
-    table = CostTable(w.terms.lines) if w.terms.lines else None
     may_book = may_post(viewer, "/alliances/{code}/warehouses/{number}/bookings/{booking}/cancel", code)
     rows = []
     for b in bookings:
         estimate = ""
-        if table is not None and b.status is not Status.CANCELLED:
-            start, end = stay_of(b)
-            quantity = b.actual_quantity if b.actual_quantity is not None else b.quantity
-            estimate = stay_words(_, money, stay_price((end - start).days + 1, quantity, w.terms, table), w.terms,
-                                  w.unit_text)
+        if b.price is not None and b.terms is not None and b.terms.lines and b.status is not Status.CANCELLED:
+            estimate = stay_words(_, money, b.price, b.terms, w.unit_text)
         rows.append(Row(b, names.get(b.member, b.member), _(STATUS_LABELS[b.status]), estimate,
                         w.may_manage and b.status is Status.BOOKED,
                         w.may_manage and b.status is Status.CHECKED_IN,
@@ -333,8 +328,8 @@ def _quote_page(request: Request, store: Store, clock: Clock, viewer: Viewer, co
         return _warehouse_page(request, store, clock, viewer, code, number, status=422,
                                form=FormView(posted.values, errors, lines or [_(NOT_VALID)]))
     w = shown(request, service.warehouse(store, code, viewer.principal, number, clock), member_names(store, code))
-    price = stay_price(found.days, quantity, w.terms, CostTable(w.terms.lines))
-    words = stay_words(_, money_for(request, found.currency), price, w.terms, w.unit_text)
+    assert found.price is not None  # the service prices every quote
+    words = stay_words(_, money_for(request, found.currency), found.price, w.terms, w.unit_text)
     return _warehouse_page(request, store, clock, viewer, code, number, form=FormView(posted.values),
                            priced=Priced(found.total_minor, words, found.full_on))
 

@@ -68,17 +68,19 @@ class Invoice:
 def invoice(month: str, bookings: Iterable[Booking], terms: Terms,
             billed_before: Mapping[int, int], *, digits: int = 2, table: CostTable | None = None) -> Invoice:
     """The month's invoice. `billed_before` maps a booking's id to what earlier months billed for it.
+    Each booking is priced by the terms it was made under (`Booking.terms`), `terms` (the warehouse's)
+    for a booking stored without them.
 
     What a stay accrues on a run of its days is `accrual.Accrual.between`, written out here on day
     numbers with each stay length's price worked out once (a month of 100,000 bookings is billed
     in about a second; benchmarks/warehouse_billing.py); tests hold the two equal."""
     first, last = month_bounds(month)
     first_o, last_o = first.toordinal(), last.toordinal()
-    table = table or CostTable(terms.lines)
+    tables = {terms: table or CostTable(terms.lines)}
     lines: list[InvoiceLine] = []
-    # (days, quantity) -> the words, free days, billed days, base per day and left over, first surcharged
+    # (days, quantity, terms) -> the words, free days, billed days, base per day and left over, first surcharged
     # day, surcharged days, surcharge per day and left over, the stay's detail
-    priced: dict[tuple[int, int], tuple[str, int, int, int, int, int, int, int, int, StayDetail]] = {}
+    priced: dict[tuple[int, int, Terms], tuple[str, int, int, int, int, int, int, int, int, StayDetail]] = {}
     iso: dict[int, str] = {}
     cancelled = (Status.CANCELLED, Status.WAITLISTED)
     scale = 10**digits
@@ -111,16 +113,18 @@ def invoice(month: str, bookings: Iterable[Booking], terms: Terms,
         start_o, end_o = start.toordinal(), end.toordinal()
         if start_o > last_o and not before:
             continue
-        key = (end_o - start_o + 1, b.quantity if b.actual_quantity is None else b.actual_quantity)
+        own = terms if b.terms is None else b.terms
+        key = (end_o - start_o + 1, b.quantity if b.actual_quantity is None else b.actual_quantity, own)
         found = priced.get(key)
         if found is None:
-            price = stay_price(key[0], key[1], terms, table)
+            table_of = tables.get(own) or tables.setdefault(own, CostTable(own.lines))
+            price = stay_price(key[0], key[1], own, table_of)
             base_each, base_left = divmod(price.base_minor, price.billable) if price.billable else (0, 0)
             s_each, s_left = divmod(price.surcharge_minor, price.surcharge_days) if price.surcharge_days else (0, 0)
             detail = StayDetail(price.days, price.billable, price.free_days,
                                 tuple((p.value, c) for p, c in price.combination.counts), price.quantity,
                                 price.base_minor, price.surcharge_days, price.surcharge_minor)
-            found = priced[key] = (explain(price, terms, digits), price.days - price.billable, price.billable,
+            found = priced[key] = (explain(price, own, digits), price.days - price.billable, price.billable,
                                    base_each, base_left, price.days - price.surcharge_days, price.surcharge_days,
                                    s_each, s_left, detail)
         words, free, billable, base_each, base_left, first_s, s_days, s_each, s_left, detail = found

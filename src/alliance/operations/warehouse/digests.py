@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from alliance.operations.warehouse.billing import InvoiceLine
-from alliance.operations.warehouse.model import Booking, Warehouse
+from alliance.operations.warehouse.model import Booking, Warehouse, terms_json
 
 
 def _sha256(data: Any) -> str:
@@ -19,9 +19,7 @@ def _sha256(data: Any) -> str:
 
 
 def terms_digest(w: Warehouse) -> str:
-    t = w.terms
-    return _sha256({"lines": [[line.period.value, line.price_minor] for line in t.lines], "free_days": t.free_days,
-                    "surcharge_after": t.surcharge_after, "surcharge_percent": str(t.surcharge_percent)})
+    return _sha256(terms_json(w.terms))
 
 
 def warehouse_fields(w: Warehouse) -> dict[str, Any]:
@@ -31,8 +29,11 @@ def warehouse_fields(w: Warehouse) -> dict[str, Any]:
 
 
 def booking_digest(b: Booking) -> str:
-    """SHA-256 of what a booking says (member, quantities, days, note)."""
-    return _sha256({"member": b.member, "quantity": b.quantity, "starts_on": b.starts_on.isoformat(),
+    """SHA-256 of what a booking says (member, quantities, days, note, and the terms it is billed by,
+    so that a price rewritten in a stored booking is caught; bookings stored without terms digest as
+    they did)."""
+    kept = {} if b.terms is None else {"terms": terms_json(b.terms)}
+    return _sha256({**kept, "member": b.member, "quantity": b.quantity, "starts_on": b.starts_on.isoformat(),
                     "ends_on": b.ends_on.isoformat(), "priority": b.priority,
                     "checked_in_on": None if b.checked_in_on is None else b.checked_in_on.isoformat(),
                     "checked_out_on": None if b.checked_out_on is None else b.checked_out_on.isoformat(),

@@ -141,6 +141,10 @@ class Booking:
     checked_out_on: date | None = None
     actual_quantity: int | None = None
     note: str = ""
+    # The terms in force when the booking was made: a later price change applies to new bookings only,
+    # never to a stay already agreed (None: a booking made before terms were kept with bookings, billed
+    # by its warehouse's terms as they are).
+    terms: Terms | None = None
 
     @property
     def occupies(self) -> tuple[date, date] | None:
@@ -159,6 +163,23 @@ class Booking:
     @property
     def billed_quantity(self) -> int:
         return self.actual_quantity if self.actual_quantity is not None else self.quantity
+
+    def terms_under(self, w: Warehouse) -> Terms:
+        """The terms the booking is billed by: its own, or its warehouse's (an older booking)."""
+        return self.terms if self.terms is not None else w.terms
+
+
+def terms_json(t: Terms) -> dict[str, object]:
+    """Terms as stored with a booking (and digested by the ledger)."""
+    return {"lines": [[line.period.value, line.price_minor] for line in t.lines], "free_days": t.free_days,
+            "surcharge_after": t.surcharge_after, "surcharge_percent": str(t.surcharge_percent)}
+
+
+def terms_from_json(data: dict[str, object]) -> Terms:
+    lines = data["lines"]
+    assert isinstance(lines, list)
+    return Terms(tuple(PriceLine(Period(period), int(price)) for period, price in lines),
+                 int(str(data["free_days"])), int(str(data["surcharge_after"])), Decimal(str(data["surcharge_percent"])))
 
 
 # -- errors ---------------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ def as_json(value: Any, currency: str | None = None) -> Any:
         currency = getattr(value, "currency", currency)
         out: dict[str, Any] = {}
         for f in fields(value):
+            if f.metadata.get("json") is False:  # for the pages only (views.NOT_IN_JSON)
+                continue
             item = getattr(value, f.name)
             out[f.name] = as_json(item, currency)
             if f.name.endswith("_minor") and isinstance(item, int) and currency:

@@ -35,7 +35,7 @@ from alliance.operations.warehouse import capacity as cap
 from alliance.operations.warehouse.idle import IdleRate, idle_rate, weeks as week_spans
 from alliance.operations.warehouse.model import (
     STAY_LIMIT, BookingInvalid, BookingStateConflict, OverCapacity,
-    Status, Warehouse, WarehouseDraft, WarehouseInvalid, check_booking, check_span,
+    Status, Terms, Warehouse, WarehouseDraft, WarehouseInvalid, check_booking, check_span,
     check_warehouse, parse_draft,
 )
 from alliance.operations.warehouse.pricing import CostTable, explain, stay_price
@@ -183,7 +183,7 @@ def quote(store: Store, alliance_code: str, principal: Principal, number: int, q
         return Quote(w.number, quantity, starts_on, ends_on, days, price.billable, price.free_days,
                      price.combination.counts, price.base_minor, price.surcharge_minor, price.total_minor,
                      alliance.currency, explain(price, w.terms, minor_digits(alliance.currency)),
-                     short is None, None if short is None else short.day)
+                     short is None, None if short is None else short.day, price)
 
 
 def suggestions(store: Store, alliance_code: str, principal: Principal, number: int) -> list[Suggestion]:
@@ -281,7 +281,8 @@ def update_warehouse(store: Store, alliance_code: str, principal: Principal, num
                      clock: Clock) -> WarehouseView:
     """Change a warehouse (name, location, capacity, unit, price lines, free days, surcharge, active).
     The owner stays (a changed owner: WarehouseInvalid). A capacity below what is booked on some day:
-    OverCapacity naming the day. New terms bill months not yet billed (and corrections)."""
+    OverCapacity naming the day. New terms apply to bookings made from now on: a booking keeps the
+    terms in force when it was made (model.Booking.terms)."""
     authorize(principal, Action.MANAGE_WAREHOUSE, alliance_code)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
@@ -353,7 +354,7 @@ def book(store: Store, alliance_code: str, principal: Principal, number: int, me
                 raise OverCapacity(w.number, short.day, short.free, quantity, found)
         status = Status.BOOKED if short is None else Status.WAITLISTED
         booking_number = repo.add_booking(alliance.id, w.id, member, quantity, starts_on, ends_on, priority, status,
-                                          note.strip(), clock.now(), principal.subject)
+                                          note.strip(), clock.now(), principal.subject, w.terms)
         b = _require_booking(repo, alliance, booking_number)
         _record_booking(uow, alliance, w, b, principal, clock)
         outcome = BookingOutcome(_view_of(repo, alliance, w, b), (), None if short is None else short.day, found)
@@ -417,7 +418,7 @@ def check_in(store: Store, alliance_code: str, principal: Principal, booking_num
                 problems.append(Problem("check-in", "on", Message("at most {limit} days", limit=STAY_LIMIT)))
             else:
                 problems += _cost_problems(w, quantity if quantity is not None else b.quantity, stay, "check-in",
-                                           alliance.currency)
+                                           alliance.currency, b.terms_under(w))
         if problems:
             raise BookingInvalid(Message("the check-in has {count} problem(s); nothing was stored",
                                          count=len(problems)), problems)
@@ -436,11 +437,13 @@ def check_in(store: Store, alliance_code: str, principal: Principal, booking_num
         return view
 
 
-def _cost_problems(w: Warehouse, quantity: int, days: int, where: str, currency: str) -> list[Problem]:
+def _cost_problems(w: Warehouse, quantity: int, days: int, where: str, currency: str,
+                   terms: Terms | None = None) -> list[Problem]:
     """A stay whose price is more than one statement line may move could never be billed: every month of
     the warehouse would fail to bill (and, billed by the scheduler, its other warehouses with it). Refused
     when entered, with the figure, instead."""
-    total = stay_price(days, quantity, w.terms, CostTable(w.terms.lines)).total_minor
+    terms = terms or w.terms
+    total = stay_price(days, quantity, terms, CostTable(terms.lines)).total_minor
     if total <= LINE_LIMIT_MINOR:
         return []
     return [Problem(where, "quantity", Message(

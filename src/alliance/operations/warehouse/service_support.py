@@ -20,7 +20,7 @@ from alliance.operations.warehouse import capacity as cap
 from alliance.operations.warehouse.billing import InvoiceLine
 from alliance.operations.warehouse.digests import booking_fields, warehouse_fields
 from alliance.operations.warehouse.model import (
-    Booking, BookingNotFound, Status, Warehouse, WarehouseNotFound,
+    Booking, BookingNotFound, Status, Terms, Warehouse, WarehouseNotFound,
 )
 from alliance.operations.warehouse.pricing import CostTable, explain, stay_price
 from alliance.operations.warehouse.views import (
@@ -98,17 +98,20 @@ def _booking(repo: WarehouseRepository, alliance: Alliance, principal: Principal
 
 
 def _booking_views(w: Warehouse, every: Sequence[Booking], currency: str) -> list[BookingView]:
-    table = CostTable(w.terms.lines)
+    tables: dict[Terms, CostTable] = {}
     positions = {b.id: i for i, b in enumerate(cap.waitlist_order(every), start=1)}
     digits = minor_digits(currency)
     views = []
     for b in every:
         start, end = b.stay
-        price = stay_price((end - start).days + 1, b.billed_quantity, w.terms, table)
+        terms = b.terms_under(w)
+        table = tables.get(terms) or tables.setdefault(terms, CostTable(terms.lines))
+        price = stay_price((end - start).days + 1, b.billed_quantity, terms, table)
         views.append(BookingView(
             b.number, w.number, b.member, b.quantity, b.starts_on, b.ends_on, b.priority, b.status, b.checked_in_on,
             b.checked_out_on, b.actual_quantity, b.note, b.created_at, b.created_by, positions.get(b.id),
-            0 if b.status is Status.CANCELLED else price.total_minor, explain(price, w.terms, digits), currency))
+            0 if b.status is Status.CANCELLED else price.total_minor, explain(price, terms, digits), currency,
+            price, terms))
     return views
 
 
@@ -160,7 +163,7 @@ def _suggestions(uow: UnitOfWork, alliance: Alliance, w: Warehouse, member: str 
     return sorted(found, key=lambda s: (not s.same_region, s.member, s.kind))
 
 
-def _line_view(line: InvoiceLine) -> InvoiceLineView:
+def _line_view(line: InvoiceLine, terms: Terms | None = None) -> InvoiceLineView:
     d = line.detail
     if d is None:
         return InvoiceLineView(line.booking, line.member, line.month_minor, line.correction_minor, line.amount_minor,
@@ -168,7 +171,7 @@ def _line_view(line: InvoiceLine) -> InvoiceLineView:
     return InvoiceLineView(line.booking, line.member, line.month_minor, line.correction_minor, line.amount_minor,
                            line.days_in_month, line.explanation, line.stay_start, line.stay_end, d.days,
                            d.billable_days, d.free_days, d.combination, d.quantity, d.base_minor, d.surcharge_days,
-                           d.surcharge_minor)
+                           d.surcharge_minor, terms)
 
 
 def _invoice_views(repo: WarehouseRepository, alliance: Alliance, principal: Principal, warehouse_id: int | None,
@@ -176,20 +179,22 @@ def _invoice_views(repo: WarehouseRepository, alliance: Alliance, principal: Pri
     rows = repo.invoices(alliance.id, warehouse_id, month)
     lines = repo.invoice_lines(alliance.id, [r.id for r in rows])
     houses = {w.id: w for w in repo.warehouses(alliance.id)}
+    terms = repo.booking_terms(alliance.id, {booking_id for r in rows for booking_id, _ in lines[r.id]})
     views = []
     for r in rows:
         w = houses[r.warehouse_id]
         manager = _is_manager(principal, w)
-        mine = [line for _, line in lines[r.id] if manager or line.member == principal.member]
+        mine = [(terms.get(booking_id) or w.terms, line) for booking_id, line in lines[r.id]
+                if manager or line.member == principal.member]
         if not manager and not mine:
             continue
         totals: dict[str, int] = {}
-        for line in mine:
+        for _, line in mine:
             totals[line.member] = totals.get(line.member, 0) + line.amount_minor
         owner_minor = sum(t for m, t in totals.items() if m != w.owner) if manager else None
         views.append(InvoiceView(
             w.number, r.month, r.reference, title_of(w, r.month), alliance.currency,
-            tuple(_line_view(line) for line in mine),
+            tuple(_line_view(line, own) for own, line in mine),
             tuple(sorted(totals.items())), sum(totals.values()), owner_minor, r.charge_id, r.billed_at, r.billed_by))
     return views
 

@@ -7,11 +7,16 @@ free capacity; the coordinator and the warehouse's owner see everything of the w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from alliance.operations.warehouse.model import Booking, Period, Status, Unit
+from alliance.operations.warehouse.model import Booking, Period, Status, Terms, Unit
+from alliance.operations.warehouse.pricing import StayPrice
+
+# Carried for the pages, which say a price in the reader's words, and kept out of the JSON documents
+# (records.as_json): the API's bodies give the figures and the engine's text instead.
+NOT_IN_JSON = {"json": False}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +69,8 @@ class BookingView:
     estimate_minor: int  # the stay's price by the data as it is now (cheapest combination)
     estimate_text: str  # "8 d = 1×7 d 60.00 + 1×1 d 10.00; 2 free; × 3 = 210.00"
     currency: str = ""  # of estimate_minor
+    price: StayPrice | None = field(default=None, metadata=NOT_IN_JSON)  # the estimate, as computed
+    terms: Terms | None = field(default=None, metadata=NOT_IN_JSON)  # the terms the booking is billed by
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +112,7 @@ class Quote:
     text: str  # the explanation, as invoice lines say it
     fits: bool  # the quantity fits on every day
     full_on: date | None  # the first full day when it does not fit
+    price: StayPrice | None = field(default=None, metadata=NOT_IN_JSON)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +161,7 @@ class InvoiceLineView:
     base_minor: int | None = None
     surcharge_days: int | None = None
     surcharge_minor: int | None = None
+    terms: Terms | None = field(default=None, metadata=NOT_IN_JSON)  # the booking's terms (the words)
 
 
 @dataclass(frozen=True, slots=True)
