@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from alliance.access.roles import Principal, Role
+from alliance.exits.model import StepKey
 from alliance.governance import disputes
 from alliance.governance.disputes import Claim
 from alliance.server import create_app
@@ -59,7 +60,7 @@ def test_the_coordinator_opens_a_case_and_the_member_acknowledges(served: str, l
             page.locator("#f-trigger").select_option("voluntary")
             page.locator("#f-decided_on").fill("2026-12-01")
             page.locator("#exit-open-form button[type=submit]").click()
-            expect(page.locator("#exit-step-table tbody tr")).to_have_count(12)
+            expect(page.locator("#exit-step-table tbody tr")).to_have_count(len(StepKey))
             expect(page.locator("#exit-end")).to_have_text("2026-12-15")
             expect(page.locator("#exit-timeline canvas")).to_have_count(1)
             expect(page.locator("#step-holdback .step-status")).to_have_attribute("data-status", "open")

@@ -179,3 +179,25 @@ def test_expiry_ends_with_the_agreement_and_the_plan_reads_every_agreement(store
     assert other.end_date == date(2026, 12, 15)
     assert [a["agreement"] for a in other.step(StepKey.AGREEMENTS).detail["agreements"]] == ["main"]
     assert ledger.verify_store(store, CODE).ok
+
+
+def test_the_plan_flags_what_the_member_still_has_open_in_shared_operations(store: Store, facts: FactStore) -> None:
+    """M1's own booking and M2's warehouse holding another member's booking past M2's end are listed
+    (in data, never a lead's name), so the coordinator settles them before the membership ends; M3,
+    with nothing open, has the step done."""
+    from alliance.operations.warehouse import service as warehouse
+
+    house = {"name": "杭州仓", "owner": "M2", "location": "杭州", "capacity": "10", "unit": "pallet",
+             "price_day": "10.00"}
+    warehouse.save_warehouse(store, CODE, M2_ADMIN, house, at(11, 20))
+    mine = warehouse.book(store, CODE, M1_ADMIN, 1, "M1", 2, D10, date(2027, 1, 20), at(11, 20)).booking
+    m1 = exits.open_case(store, CODE, "M1", Trigger.VOLUNTARY, D1, at(12, 2), principal=COORDINATOR)
+    step = m1.step(StepKey.OPERATIONS)
+    assert step.status is Status.FLAGGED
+    assert step.detail["items"] == [{"tool": "warehouse", "reference": f"booking {mine.number}", "title": "#1 杭州仓",
+                                     "role": "booked", "state": "booked", "until": "2027-01-20"}]
+    m2 = exits.open_case(store, CODE, "M2", Trigger.VOLUNTARY, D1, at(12, 2), principal=COORDINATOR)
+    assert [i["role"] for i in m2.step(StepKey.OPERATIONS).detail["items"]] == ["owner"]
+    m3 = exits.open_case(store, CODE, "M3", Trigger.VOLUNTARY, D1, at(12, 2), principal=COORDINATOR)
+    assert m3.step(StepKey.OPERATIONS).status is Status.DONE
+    assert ledger.verify_store(store, CODE).ok

@@ -83,6 +83,7 @@ class Facts:
     register: Sequence[Asset] = ()
     disputes: Sequence[DisputeFacts] = ()       # running disputes the member is a party to
     recent_orders: Sequence[str] = ()           # its recent order ids as seller (hand-over suggestions)
+    operations: Sequence[Mapping[str, Any]] = ()  # what it has open in shared operations (operations.open_items)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -185,6 +186,15 @@ def _assets(f: Facts) -> Step:
     return Step(StepKey.ASSETS, MEMBER, f.end.day, Status.OPEN, "", {})
 
 
+def _operations(f: Facts) -> Step:
+    # Flagged while anything is open: each item is settled with its own tool (a booking checked out or
+    # cancelled, a campaign delivered or cancelled, a lead decided) before the membership ends.
+    if not f.operations:
+        return Step(StepKey.OPERATIONS, COORDINATOR, f.end.day, Status.DONE,
+                    N_("nothing open in the shared operations"), {"items": []})
+    return Step(StepKey.OPERATIONS, COORDINATOR, f.end.day, Status.FLAGGED, "", {"items": [dict(i) for i in f.operations]})
+
+
 def _agreements(f: Facts) -> Step:
     # Flagged until the service has proposed, for each, a new version without the member for signing
     # (exits.service._propose_without, through sharing.leaving_service): the step then lists them.
@@ -209,7 +219,7 @@ BUILDERS: Mapping[StepKey, Callable[[Facts], Step]] = {
     StepKey.NOTICE: _notice, StepKey.SETTLEMENT: _settlement, StepKey.HOLDBACK: _holdback,
     StepKey.FINAL_STATEMENT: _final_statement, StepKey.IP: _ip, StepKey.HANDOVER: _handover, StepKey.DATA: _data,
     StepKey.NON_COMPETE: _non_compete, StepKey.STAFF: _staff, StepKey.ASSETS: _assets,
-    StepKey.AGREEMENTS: _agreements, StepKey.END: _end,
+    StepKey.OPERATIONS: _operations, StepKey.AGREEMENTS: _agreements, StepKey.END: _end,
 }
 
 

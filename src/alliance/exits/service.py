@@ -37,6 +37,7 @@ from alliance.ledger import service as ledger
 from alliance.ledger.coverage import value_digest
 from alliance.registry.lifecycle import Write, check_writable
 from alliance.sharing import leaving_service
+from alliance.operations.open_items import open_for as open_operations
 from alliance.store.database import Store, on_duplicate
 from alliance.store.exit_repository import case_record, item_record, recent_orders
 from alliance.store.ip_repository import IpRepository
@@ -107,7 +108,8 @@ def _open(store: Store, alliance_code: str, member: str, trigger: Trigger, decid
             if facts is not None else []
         steps = planning.plan(planning.Facts(
             member, trigger, decided_on, end, alliance.currency, agreements, IpRepository(uow.connection).register(
-                alliance.id), running_disputes(uow, alliance.id, member), orders))
+                alliance.id), running_disputes(uow, alliance.id, member), orders,
+            [item.as_json() for item in open_operations(uow, alliance.id, member, end.day)]))
         now = clock.now()
         case = Case(uow.exits.next_number(alliance.id), member, trigger, decided_on, end.day, end.basis,
                     reference, "open", actor[:200], now, None, steps)

@@ -51,6 +51,15 @@ RULE_TEXT = {
     "control": N_("Control changed on %(decided)s; membership ends %(days)s days later."),
     "agreed": N_("Agreed end date: %(end)s."),
 }
+# The shared-operations step's items (operations.open_items), in the reader's language.
+OPERATION_TOOLS = {"warehouse": N_("Shared warehouse"), "joint_purchase": N_("Joint purchasing"),
+                   "referral": N_("Lead referral")}
+OPERATION_ROLES = {"booked": N_("its booking"), "owner": N_("another member's booking in its warehouse"),
+                   "organiser": N_("it organises the campaign"), "committed": N_("it committed a quantity"),
+                   "referrer": N_("it referred the lead to %(other)s"), "receiver": N_("it received the lead from %(other)s")}
+OPERATION_STATES = {"booked": N_("booked"), "checked_in": N_("checked in"), "waitlisted": N_("waitlisted"),
+                    "open": N_("open"), "succeeded": N_("target reached"), "ordered": N_("ordered"),
+                    "submitted": N_("submitted"), "accepted": N_("accepted"), "converted": N_("converted")}
 BASIS_NAMES = {"own_background": N_("its own background IP"), "co_owner": N_("as a co-owner"),
                "non_exclusive_licence": N_("under a non-exclusive licence")}
 ITEM_LABELS = {
@@ -191,6 +200,7 @@ async def case_page(request: Request, code: Code, number: Id, store: StoreDep, v
                   statuses=[Status.DONE, Status.WAIVED, Status.OPEN, Status.FLAGGED],
                   may_end=manage and case.step(StepKey.END).status is Status.OPEN and case.end_date <= today,
                   basis_names=BASIS_NAMES, ip_policy=_policy(case, say), Status=Status, StepKey=StepKey,
+                  operation_tools=OPERATION_TOOLS, operation_roles=OPERATION_ROLES, operation_states=OPERATION_STATES,
                   erasure=erasure if erasure and erasure["ready"] else None,
                   erasure_names={k: say(v) for k, v in KIND_NAMES.items()})
 
