@@ -117,9 +117,12 @@ def set_level(store: Store, code: str, member: str, partner: str, level: str, ac
     column, so it names none; `hidden` and `count` share no field."""
     chosen = level_of(level)
     names = shared_fields.field_names(fields or ())
+    if names and chosen is Level.FULL:
+        raise InvalidInput(Message("level full shares every column of your file but the identifier: name fields "
+                                   "with level list only"))
     if names and chosen is not Level.LIST:
-        raise InvalidInput(Message("fields are named with level list only ({level} shares {what})",
-                                   level=chosen.value, what="every column" if chosen is Level.FULL else "no field"))
+        raise InvalidInput(Message("level {level} shares no field: name fields with level list only",
+                                   level=chosen.value))
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(code)
         _require_member(uow, alliance, code, member, clock)
