@@ -80,3 +80,49 @@ def test_field_names_are_checked_like_other_text() -> None:
     for bad in ([""], ["x" * 41], ["a\x00b"], ["a\u202eb"], ["城市", "城市"], [f"f{n}" for n in range(11)]):
         with pytest.raises(InvalidInput):
             fields.field_names(bad)
+
+
+class FakeRelay:
+    """The partner's view of the platform when a man in the middle swapped the initiator's key."""
+
+    member = "M0002"
+    base = "/psi"
+
+    def __init__(self, replies: dict[int, bytes]) -> None:
+        self.replies, self.calls = replies, []  # type: list[tuple[str, str]]
+
+    def call(self, method: str, path: str, body: object = None, raw: bytes | None = None) -> object:
+        self.calls.append((method, path))
+        return {}
+
+    def wait_message(self, session: int, seq: int, timeout: float, poll: float = 0.5) -> bytes:
+        return self.replies[seq]
+
+
+def test_fields_that_do_not_open_cancel_the_session_and_write_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from alliance.cli import psi_fields
+
+    honest, intruder = fields.KeyPair.new(), fields.KeyPair.new()
+    wrong = fields.derive(intruder, fields.KeyPair.new().public, SALT, 7)  # not the keys the partner derives
+    value = "+8613800138000"
+    relay = FakeRelay({5: honest.public, 7: fields.encode([])})
+    found = {"id": 7, "kind": "phone", "salt": SALT, "initiator": "M0001", "partner": "M0002",
+             "initiator_fields": ["城市"], "partner_fields": []}
+    table = psi_fields.Table(["phone"], [[value]], 0, [])
+    # The answer must carry the partner's own token to be looked at: the intruder cannot make it.
+    relay.replies[7] = fields.encode([fields.seal(wrong, b"\x01" * 32, {"城市": "宁波"})])
+    record = psi_fields.exchange(relay, found, table, [value], [0], None, 1.0)  # type: ignore[arg-type]
+    assert record["overlap_list_rows"] == 1 and record["written_to"] is None  # an unknown token is ignored
+
+    class Swapped(FakeRelay):
+        def call(self, method: str, path: str, body: object = None, raw: bytes | None = None) -> object:
+            if path.endswith("/messages/6") and raw is not None:  # answer the partner's own tokens, wrongly sealed
+                rows = fields.decode(raw)
+                self.replies[7] = fields.encode([fields.seal(wrong, r.token, {"城市": "宁波"}) for r in rows])
+            return super().call(method, path, body, raw)
+
+    swapped = Swapped({5: honest.public})
+    out = tmp_path / "list.csv"
+    with pytest.raises(fields.Unreadable):
+        psi_fields.exchange(swapped, found, table, [value], [0], out, 1.0)  # type: ignore[arg-type]
+    assert swapped.calls[-1] == ("POST", "/psi/sessions/7/cancel") and not out.exists()

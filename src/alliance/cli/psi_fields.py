@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from alliance.core.cells import defused_row
-from alliance.core.errors import InvalidInput
+from alliance.core.errors import AllianceError, InvalidInput
 from alliance.core.messages import Message
 from alliance.privacy import fields as crypto
 from alliance.privacy.normalise import NORMALISERS, Kind, Malformed
@@ -115,7 +115,21 @@ def _their_names(found: dict[str, Any], member: str, received: list[dict[str, st
 def exchange(client: Relay, found: dict[str, Any], table: Table, values: list[str], indices: list[int] | None,
              output: Path | None, wait: float) -> dict[str, Any]:
     """Both sides' steps 4-7 and the overlap list; `indices` are the partner's shared rows (from the PSI),
-    None on the initiator's side (it learns its shared rows by matching the partner's tokens)."""
+    None on the initiator's side (it learns its shared rows by matching the partner's tokens). A step
+    that fails (fields that do not decrypt, a refused message) cancels the session, so that neither
+    side waits for it until it expires."""
+    try:
+        return _exchange(client, found, table, values, indices, output, wait)
+    except AllianceError:
+        try:
+            client.call("POST", f"{client.base}/sessions/{int(found['id'])}/cancel")
+        except AllianceError:  # already done, cancelled or expired: the first error is the one to show
+            pass
+        raise
+
+
+def _exchange(client: Relay, found: dict[str, Any], table: Table, values: list[str], indices: list[int] | None,
+              output: Path | None, wait: float) -> dict[str, Any]:
     session, kind = int(found["id"]), Kind(found["kind"])
     path = f"{client.base}/sessions/{session}/messages"
     pair = crypto.KeyPair.new()
