@@ -80,7 +80,8 @@ def test_levels_default_hidden_and_the_stricter_side_wins(api) -> None:  # type:
     problem(open_(client, keys), 409, "psi_not_shared")  # hidden toward everyone by default
     levels(client, keys, "M0001", "M0002", "full", "count")
     shown = client.get(f"{base('M0001')}/levels", headers=keys["M0001"]).json()["levels"]
-    assert shown[0] == {"partner": "M0002", "mine": "full", "theirs": "count", "effective": "count"}
+    assert shown[0] == {"partner": "M0002", "mine": "full", "theirs": "count", "effective": "count",
+                        "my_fields": "all", "their_fields": None}
     problem(open_(client, keys, mode="list"), 409, "psi_not_shared")  # the partner allows counts only
     assert open_(client, keys).status_code == 201
     problem(client.put(f"{base('M0001')}/levels/M0001", json={"level": "count"}, headers=keys["M0001"]), 422,

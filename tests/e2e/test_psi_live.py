@@ -5,6 +5,7 @@ the test computes, and nothing the platform stored, relayed or logged holds an i
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
 import json
 import logging
@@ -100,22 +101,73 @@ def test_two_members_learn_the_size_of_their_overlap_and_the_platform_no_identif
     _assert_no_identifier(store, caplog.text, [*mine, *theirs])
 
 
-def test_list_mode_reveals_the_shared_rows_to_the_partner_only(live, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def _table(path: Path, rows: list[list[str]]) -> Path:
+    path.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_list_mode_gives_both_sides_the_overlap_list_with_chosen_fields(
+        live, store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
     url, keys = live
     mine, theirs = _phones(0, 150), _phones(100, 150)  # 50 shared
-    a = _write(tmp_path / "a.csv", "phone", mine)
-    b = _write(tmp_path / "b.csv", "phone", theirs)
-    session = _consented(url, keys, "M0001", "M0003", mode="list")
-    server = psi(url, keys["M0001"], "run", str(session), str(a), wait=False)
-    out = tmp_path / "shared.csv"
-    client = psi(url, keys["M0003"], "run", str(session), str(b), "--output", str(out))
-    assert _finish(server)["overlap"] == client["overlap"] == 50
-    assert out.read_text(encoding="utf-8").split()[1:] == [p for p in theirs if p in set(mine)]
+    a = _table(tmp_path / "a.csv", [["phone", "会员等级", "城市", "私密"],
+                                     *([p, f"金卡{p[-3:]}", f"宁波{p[-2:]}", f"secret-a-{p}"] for p in mine)])
+    b = _table(tmp_path / "b.csv", [["mobile", "最近购买月份", "备注"],
+                                     *([p, f"2026-{int(p[-1]) + 1:02d}", f"note-b-{p}"] for p in theirs)])
+    shown = psi(url, keys["M0001"], "level", "M0003", "list", "--fields", "会员等级,城市")
+    assert shown["fields"] == ["会员等级", "城市"]
+    psi(url, keys["M0003"], "level", "M0001", "full")
+    assert psi(url, keys["M0001"], "levels")["levels"][1]["their_fields"] == "all"
+    opened = psi(url, keys["M0001"], "start", "M0003", "--kind", "phone", "--mode", "list")
+    psi(url, keys["M0003"], "answer", str(opened["id"]), "--consent")
+    session = str(opened["id"])
+    out_a, out_b = tmp_path / "overlap-a.csv", tmp_path / "overlap-b.csv"
+    server = psi(url, keys["M0001"], "run", session, str(a), "--out", str(out_a), wait=False)
+    client = psi(url, keys["M0003"], "run", session, str(b), "--column", "mobile", "--out", str(out_b))
+    initiator = _finish(server)
+    assert initiator["overlap"] == client["overlap"] == client["overlap_list_rows"] == 50
+    # Both print both keys' fingerprints: the same two, seen from either side.
+    assert (initiator["my_key_fingerprint"], initiator["partner_key_fingerprint"]) == (
+        client["partner_key_fingerprint"], client["my_key_fingerprint"])
+    shared = [p for p in mine if p in set(theirs)]
+    assert out_a.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM, for Excel
+    with out_a.open(encoding="utf-8-sig", newline="") as f:
+        got_a = list(csv.reader(f))
+    assert got_a == [["phone", "会员等级", "城市", "partner:最近购买月份", "partner:备注"],
+                     *([p, f"金卡{p[-3:]}", f"宁波{p[-2:]}", f"2026-{int(p[-1]) + 1:02d}", f"note-b-{p}"]
+                       for p in shared)]
+    with out_b.open(encoding="utf-8-sig", newline="") as f:
+        got_b = list(csv.reader(f))
+    assert got_b == [["mobile", "最近购买月份", "备注", "partner:会员等级", "partner:城市"],
+                     *([p, f"2026-{int(p[-1]) + 1:02d}", f"note-b-{p}", f"金卡{p[-3:]}", f"宁波{p[-2:]}"]
+                       for p in shared)]
+    assert psi(url, keys["M0001"], "status", session)["status"] == "done"
+    values = [f"secret-a-{p}" for p in mine] + [f"note-b-{p}" for p in theirs] + [f"金卡{p[-3:]}" for p in shared]
+    _assert_no_identifier(store, caplog.text, [*mine, *theirs], values)
 
 
-def _assert_no_identifier(store: Store, logs: str, phones: list[str]) -> None:
-    """No phone number in any form (as typed, E.164, salted, or hashed) in any table or log line."""
-    needles: set[bytes] = set()
+def test_a_chosen_field_missing_from_the_file_sends_nothing(live, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    url, keys = live
+    psi(url, keys["M0002"], "level", "M0003", "list", "--fields", "城市")
+    psi(url, keys["M0003"], "level", "M0002", "list")
+    opened = psi(url, keys["M0002"], "start", "M0003", "--kind", "phone", "--mode", "list")
+    psi(url, keys["M0003"], "answer", str(opened["id"]), "--consent")
+    env = {**os.environ, "ALLIANCE_API_URL": url, "ALLIANCE_API_KEY": keys["M0002"], "PYTHONPATH": str(SRC),
+           "LANGUAGE": "en", "COLUMNS": "200"}
+    done = subprocess.run([sys.executable, "-m", "alliance", "psi", "run", str(opened["id"]),
+                           str(_write(tmp_path / "a.csv", "phone", _phones(0, 120)))],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and "no column 城市" in done.stderr and "nothing was sent" in done.stderr
+    assert "message" not in [e["event"] for e in psi(url, keys["M0002"], "log")]
+    bad = subprocess.run([sys.executable, "-m", "alliance", "psi", "level", "M0003", "list", "--fields", "a\u202eb"],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert bad.returncode != 0 and "invalid_input" in bad.stderr
+
+
+def _assert_no_identifier(store: Store, logs: str, phones: list[str], values: tuple[str, ...] | list[str] = ()) -> None:
+    """No phone number in any form (as typed, E.164, salted, or hashed), and none of the field `values`,
+    in any table or log line."""
+    needles: set[bytes] = {v.encode() for v in values} | {json.dumps(v).encode() for v in values}
     for p in phones:
         for form in (p, "+86" + p, p[3:]):
             needles |= {form.encode(), hashlib.sha256(form.encode()).digest(), hashlib.sha256(form.encode()).hexdigest().encode()}

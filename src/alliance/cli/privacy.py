@@ -24,10 +24,12 @@ from alliance.core.errors import AllianceError, InvalidInput
 from alliance.core.messages import Message
 
 if TYPE_CHECKING:
+    from alliance.cli import psi_fields
     from alliance.privacy import normalise, protocol
 else:
     normalise = Deferred("alliance.privacy.normalise")
     protocol = Deferred("alliance.privacy.protocol")
+    psi_fields = Deferred("alliance.cli.psi_fields")
 
 psi_app = typer.Typer(help="Customer overlap with a partner by private set intersection: your list never leaves "
                            "this machine.", no_args_is_help=True)
@@ -157,18 +159,27 @@ def levels(api: ApiOpt = "http://127.0.0.1:8000", key: KeyOpt = "", fmt: FormatO
     """Your sharing level toward each partner, theirs toward you, and the one in force."""
     client = Api(api, key)
     found = client.call("GET", f"{client.base}/levels")
-    emit(fmt, ["partner", "mine", "theirs", "effective"],
-         [[r["partner"], r["mine"], r["theirs"], r["effective"]] for r in found["levels"]], found)
+    emit(fmt, ["partner", "mine", "theirs", "effective", "my fields", "their fields"],
+         [[r["partner"], r["mine"], r["theirs"], r["effective"], _names(r["my_fields"]), _names(r["their_fields"])]
+          for r in found["levels"]], found)
+
+
+def _names(share: list[str] | str | None) -> str:
+    return share if isinstance(share, str) else ", ".join(share or [])
 
 
 @psi_app.command("level")
 @fails_cleanly
 def level(partner: Annotated[str, typer.Argument(help="The partner member's code.")],
           value: Annotated[str, typer.Argument(help="hidden, count, list or full.")],
+          fields: Annotated[str, typer.Option("--fields", help="With list: the columns of your file you share for "
+                                                               "shared customers, comma-separated (at most 10).")] = "",
           api: ApiOpt = "http://127.0.0.1:8000", key: KeyOpt = "", fmt: FormatOpt = OutputFormat.TABLE) -> None:
-    """Set your sharing level toward a partner (the stricter of the two sides is in force)."""
+    """Set your sharing level toward a partner (the stricter of the two sides is in force); full shares
+    every column of your file but the identifier."""
     client = Api(api, key)
-    _show(client.call("PUT", f"{client.base}/levels/{partner}", {"level": value}), fmt)
+    names = [n.strip() for n in fields.replace("，", ",").split(",") if n.strip()]
+    _show(client.call("PUT", f"{client.base}/levels/{partner}", {"level": value, "fields": names}), fmt)
 
 
 @psi_app.command("start")
@@ -232,8 +243,8 @@ def log(api: ApiOpt = "http://127.0.0.1:8000", key: KeyOpt = "", fmt: FormatOpt 
 def run(session: SessionArg, file: Annotated[Path, typer.Argument(help="Your list: a CSV or XLSX file.")],
         column: Annotated[str | None, typer.Option("--column", help="The column of identifiers (default: the "
                                                                     "first).")] = None,
-        output: Annotated[Path | None, typer.Option("--output", help="List mode, the partner's side: where to "
-                                                                     "write the rows both have (CSV).")] = None,
+        output: Annotated[Path | None, typer.Option("--out", "--output", help="List mode: where to write the "
+                                                                              "overlap list (CSV).")] = None,
         wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for the other side.")] = 600.0,
         workers: Annotated[int, typer.Option("--workers", min=0, max=64,
                                              help="Processes that blind the list (0: one per core).")] = 0,
@@ -251,38 +262,20 @@ def run(session: SessionArg, file: Annotated[Path, typer.Argument(help="Your lis
     protocol.check_size(len(cleaned.values), "your")
     items = normalise.salted(found["salt"], kind, cleaned.values)
     reveal = found["mode"] == "list"
+    table = psi_fields.prepare(found, client.member, file, column) if reveal else None  # chosen fields in the file
     started = time.monotonic()
     if client.member == found["partner"]:
         record = _run_client(client, session, items, reveal, wait, workers or protocol.default_workers())
-        if reveal and output is not None:
-            matched = set(record.pop("indices"))
-            originals = _first_rows(rows, kind, cleaned.values, matched)
-            with output.open("w", encoding="utf-8", newline="") as out:
-                writer = csv.writer(out)
-                writer.writerow([column or "identifier"])
-                writer.writerows([value] for value in originals)
-            record["written_to"] = str(output)
-        record.pop("indices", None)
     else:
         record = _run_server(client, session, items, reveal, wait, workers or protocol.default_workers())
+    if table is not None:  # hook: list mode, once the overlap is known (alliance.cli.psi_fields)
+        record.update(psi_fields.exchange(client, found, table, cleaned.values, record.pop("indices", None), output,
+                                          wait))
     record.update({"session": session, "role": "partner" if client.member == found["partner"] else "initiator",
                    "list_size": len(cleaned.values), "duplicates": cleaned.duplicates, "blank": cleaned.blank,
                    "normalisation": found["normalisation"], "bytes_sent": client.sent,
                    "bytes_received": client.received, "seconds": round(time.monotonic() - started, 2)})
     _show(record, fmt)
-
-
-def _first_rows(rows: list[tuple[str, str]], kind: Any, values: list[str], matched: set[int]) -> list[str]:
-    """The file's own text of each matched identifier (its first row), for the member's own eyes."""
-    wanted = {values[i] for i in matched}
-    rule = normalise.NORMALISERS[kind]
-    seen: dict[str, str] = {}
-    for _, raw in rows:
-        if raw.strip():
-            value = rule(raw)
-            if value in wanted and value not in seen:
-                seen[value] = raw
-    return [seen[v] for v in values if v in seen]
 
 
 def _run_client(client: Api, session: int, items: list[str], reveal: bool, wait: float, workers: int) -> dict[str, Any]:
@@ -298,8 +291,9 @@ def _run_client(client: Api, session: int, items: list[str], reveal: bool, wait:
     response = client.wait_message(session, 3, wait)
     overlap = side.size(setup, response)
     record: dict[str, Any] = {"overlap": overlap}
-    if reveal:
+    if reveal:  # the result is reported after the fields (psi_fields.exchange)
         record["indices"] = side.indices(setup, response)
+        return record
     client.call("POST", f"{client.base}/sessions/{session}/result", {"overlap": overlap})
     return record
 
@@ -313,6 +307,8 @@ def _run_server(client: Api, session: int, items: list[str], reveal: bool, wait:
     assert setup is not None
     client.call("PUT", f"{client.base}/sessions/{session}/messages/2", raw=setup)
     client.call("PUT", f"{client.base}/sessions/{session}/messages/3", raw=response)
+    if reveal:  # the fields come next (psi_fields.exchange); the session is done after them
+        return {"overlap": None}
     deadline = time.monotonic() + wait
     while (found := _session(client, session))["status"] != "done" and time.monotonic() < deadline:
         time.sleep(0.5)

@@ -12,8 +12,8 @@ from alliance.core.messages import Message
 class Level(StrEnum):
     HIDDEN = "hidden"   # no session at all (the default toward every partner)
     COUNT = "count"     # the overlap's size only (cardinality PSI)
-    LIST = "list"       # the overlap itself, to the side that runs the client role
-    FULL = "full"       # everything the platform offers (today the same as `list`)
+    LIST = "list"       # the overlap list: the shared rows, with the fields the member chose (at most 10)
+    FULL = "full"       # the overlap list with every column of the member's file but the identifier
 
 
 ORDER = (Level.HIDDEN, Level.COUNT, Level.LIST, Level.FULL)
@@ -47,6 +47,9 @@ def mode_of(value: str) -> Mode:
 def effective(one: Level, other: Level) -> Level:
     """The stricter of two levels."""
     return min(one, other, key=ORDER.index)
+
+
+SHARES_FIELDS = (Level.LIST, Level.FULL)
 
 
 def allows(level: Level, mode: Mode) -> bool:

@@ -27,6 +27,8 @@ class StoredSession:
     server_size: int | None
     overlap: int | None
     finished_at: datetime | None
+    initiator_fields: list[str] | str | None = None  # list mode: field names, or "all"; fixed at consent
+    partner_fields: list[str] | str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +44,8 @@ class LogEntry:
 _SESSION = (psi_sessions.c.id, psi_sessions.c.initiator, psi_sessions.c.partner, psi_sessions.c.mode,
             psi_sessions.c.kind, psi_sessions.c.salt, psi_sessions.c.status, psi_sessions.c.opened_by,
             psi_sessions.c.opened_at, psi_sessions.c.answered_at,
-            psi_sessions.c.client_size, psi_sessions.c.server_size, psi_sessions.c.overlap, psi_sessions.c.finished_at)
+            psi_sessions.c.client_size, psi_sessions.c.server_size, psi_sessions.c.overlap, psi_sessions.c.finished_at,
+            psi_sessions.c.initiator_fields, psi_sessions.c.partner_fields)
 
 
 class PrivacyRepository:
@@ -66,8 +69,20 @@ class PrivacyRepository:
             psi_levels.c.alliance_id == alliance_id, psi_levels.c.partner_code == partner))
         return {member: level for member, level in rows}
 
-    def set_level(self, alliance_id: int, member: str, partner: str, level: str, by: str, at: datetime) -> None:
-        values = {"level": level, "set_by": by, "set_at": at}
+    def fields(self, alliance_id: int, member: str) -> dict[str, list[str] | None]:
+        """The field names `member` shares with each partner it set a level toward."""
+        rows = self._c.execute(select(psi_levels.c.partner_code, psi_levels.c.fields).where(
+            psi_levels.c.alliance_id == alliance_id, psi_levels.c.member_code == member))
+        return {partner: fields for partner, fields in rows}
+
+    def fields_toward(self, alliance_id: int, partner: str) -> dict[str, list[str] | None]:
+        rows = self._c.execute(select(psi_levels.c.member_code, psi_levels.c.fields).where(
+            psi_levels.c.alliance_id == alliance_id, psi_levels.c.partner_code == partner))
+        return {member: fields for member, fields in rows}
+
+    def set_level(self, alliance_id: int, member: str, partner: str, level: str, by: str, at: datetime,
+                  fields: list[str] | None = None) -> None:
+        values = {"level": level, "set_by": by, "set_at": at, "fields": fields}
         done = self._c.execute(update(psi_levels).where(
             psi_levels.c.alliance_id == alliance_id, psi_levels.c.member_code == member,
             psi_levels.c.partner_code == partner).values(**values))
@@ -93,6 +108,18 @@ class PrivacyRepository:
             query = query.where(or_(psi_sessions.c.initiator == member, psi_sessions.c.partner == member))
         rows = self._c.execute(query.order_by(psi_sessions.c.id.desc()).limit(limit).offset(offset))
         return [StoredSession(*row) for row in rows]
+
+    def unfinished_before(self, alliance_id: int, opened_before: datetime, member: str | None = None,
+                          session_id: int | None = None) -> list[StoredSession]:
+        """Sessions not done, refused, cancelled or expired that were opened before `opened_before`."""
+        query = select(*_SESSION).where(psi_sessions.c.alliance_id == alliance_id,
+                                        psi_sessions.c.status.in_(("proposed", "consented", "running")),
+                                        psi_sessions.c.opened_at <= opened_before)
+        if member is not None:
+            query = query.where(or_(psi_sessions.c.initiator == member, psi_sessions.c.partner == member))
+        if session_id is not None:
+            query = query.where(psi_sessions.c.id == session_id)
+        return [StoredSession(*row) for row in self._c.execute(query.with_for_update())]
 
     def opened_on(self, alliance_id: int, one: str, other: str, on: date) -> int:
         pair = or_(and_(psi_sessions.c.initiator == one, psi_sessions.c.partner == other),

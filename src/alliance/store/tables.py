@@ -1987,6 +1987,8 @@ psi_levels = Table(
     Column("level", String(16), nullable=False),
     Column("set_by", String(200), nullable=False),
     Column("set_at", UtcDateTime, nullable=False),
+    # At `list`: the NAMES of the member's own columns it shares for overlapping customers (0051); never a value.
+    Column("fields", JSON, nullable=True),
     UniqueConstraint("alliance_id", "member_code", "partner_code", name="uq_psi_levels_pair"),
 )
 
@@ -2002,7 +2004,7 @@ psi_sessions = Table(
     Column("mode", String(16), nullable=False),        # count | list
     Column("kind", String(16), nullable=False),        # phone | email | credit_code | name
     Column("salt", String(64), nullable=False),
-    Column("status", String(16), nullable=False),      # proposed | refused | consented | running | done | cancelled
+    Column("status", String(16), nullable=False),      # proposed | refused | consented | running | done | cancelled | expired
     Column("opened_by", String(200), nullable=False),
     Column("opened_at", UtcDateTime, nullable=False),
     Column("opened_on", Date, nullable=False),         # the alliance's day, for the rate limit
@@ -2011,9 +2013,13 @@ psi_sessions = Table(
     Column("server_size", Integer, nullable=True),     # at most how many the setup held
     Column("overlap", Integer, nullable=True),         # the count the partner's client reported
     Column("finished_at", UtcDateTime, nullable=True),
+    # List mode (0051): what each side shares, fixed at consent: a list of field names, or "all" (`full`).
+    Column("initiator_fields", JSON, nullable=True),
+    Column("partner_fields", JSON, nullable=True),
 )
 
-# The blinded protocol messages relayed, in order (1 the request, 2 the setup, 3 the response);
+# The blinded protocol messages relayed, in order (1 the request, 2 the setup, 3 the response; in list
+# mode 4-7: the two session public keys, then the tokens and encrypted fields of each side);
 # their bodies are emptied when the session is done (`size` stays).
 psi_messages = Table(
     "psi_messages",

@@ -110,6 +110,8 @@ EXPLANATIONS = {
     "psi_out_of_order": N_("Protocol messages are relayed in order: an earlier one is still missing."),
     "psi_list_too_small": N_("An overlap needs lists of a minimum size on both sides, so that it cannot single out a customer."),
     "psi_bad_message": N_("The bytes sent are not a protocol message of this session."),
+    "psi_session_expired": N_("An overlap session that is not done within 24 hours of being opened expires; open a new one."),
+    "psi_fields_unreadable": N_("The partner's fields could not be decrypted: the session keys differ or the message was altered."),
     "day_closed": N_("This business day is already settled and closed; a closed day is never settled again."),
     "day_out_of_order": N_("Business days are settled in order: settle the day named below first."),
     "settlement_input_missing": N_("A rule needs a figure that has not been recorded yet (a period metric)."),

@@ -19,17 +19,22 @@ router = APIRouter(tags=["privacy"])
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {PROBLEM_JSON: {}}}
     for code, text in ((404, "no such alliance, member, session or message"),
-                       (409, "not allowed by the sharing levels, not this step of the session, or a replayed message"),
+                       (409, "not allowed by the sharing levels, not this step of the session, a replayed message, "
+                             "or an expired session"),
                        (422, "invalid request, a list below the minimum size, or bytes that are no PSI message"),
                        (429, "the pair has opened its sessions for today"))
 }
 Member = Annotated[str, Path(min_length=1, max_length=32)]
-Seq = Annotated[int, Path(ge=1, le=3, description="1 the request, 2 the setup, 3 the response")]
+Seq = Annotated[int, Path(ge=1, le=7, description="1 the request, 2 the setup, 3 the response; list mode: 4 and 5 "
+                                                   "the session public keys, 6 and 7 the encrypted fields")]
 BASE = "/alliances/{code}/members/{member}/psi"
 
 
 class LevelIn(Body):
     level: Literal["hidden", "count", "list", "full"]
+    fields: list[str] = Field(default_factory=list, max_length=100,  # the service allows 10 and says so
+                              description="At list: the names of your own columns shared for overlapping customers "
+                                          "(at most 10, 1-40 characters each); full shares every column.")
 
 
 class SessionIn(Body):
@@ -55,9 +60,11 @@ def levels(code: Code, member: Member, store: StoreDep) -> dict[str, Any]:
 @router.put(BASE + "/levels/{partner}", responses=ERRORS)
 def set_level(code: Code, member: Member, partner: Member, body: LevelIn, store: StoreDep, clock: ClockDep,
               actor: ActorDep) -> dict[str, Any]:
-    """Set the member's level toward one partner: hidden, count, list or full (the stricter side wins)."""
-    chosen = service.set_level(store, code, member, partner, body.level, actor, clock)
-    return {"member": member, "partner": partner, "level": chosen.value}
+    """Set the member's level toward one partner: hidden, count, list (with the fields it shares) or full
+    (the stricter side wins)."""
+    chosen = service.set_level(store, code, member, partner, body.level, actor, clock, body.fields)
+    shown = next(r for r in service.levels(store, code, member) if r["partner"] == partner)
+    return {"member": member, "partner": partner, "level": chosen.value, "fields": shown["my_fields"]}
 
 
 @router.post(BASE + "/sessions", status_code=201, responses=ERRORS)
@@ -69,17 +76,18 @@ def open_session(code: Code, member: Member, body: SessionIn, store: StoreDep, c
 
 
 @router.get(BASE + "/sessions", responses=ERRORS)
-def list_sessions(code: Code, member: Member, store: StoreDep, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+def list_sessions(code: Code, member: Member, store: StoreDep, clock: ClockDep, limit: Limit = 100,
+                  offset: Offset = 0) -> dict[str, Any]:
     """The member's sessions, newest first."""
-    found = service.sessions(store, code, member)  # a pair opens at most a few a day
+    found = service.sessions(store, code, member, clock)  # a pair opens at most a few a day
     page = Page(found[offset:offset + limit], len(found), limit, offset)
     return page.as_json([service.Described(s).as_json() for s in page.items])
 
 
 @router.get(BASE + "/sessions/{session_id}", responses=ERRORS)
-def get_session(code: Code, member: Member, session_id: Id, store: StoreDep) -> dict[str, Any]:
+def get_session(code: Code, member: Member, session_id: Id, store: StoreDep, clock: ClockDep) -> dict[str, Any]:
     """One session of the member's: its mode, kind, salt, normalisation, step and result."""
-    return service.Described(service.session(store, code, session_id, member)).as_json()
+    return service.Described(service.session(store, code, session_id, member, clock)).as_json()
 
 
 @router.post(BASE + "/sessions/{session_id}/answer", responses=ERRORS)
@@ -99,9 +107,10 @@ async def post_message(code: Code, member: Member, session_id: Id, seq: Seq, req
 
 @router.get(BASE + "/sessions/{session_id}/messages/{seq}", responses=ERRORS,
             response_class=Response)
-def get_message(code: Code, member: Member, session_id: Id, seq: Seq, store: StoreDep) -> Response:
+def get_message(code: Code, member: Member, session_id: Id, seq: Seq, store: StoreDep, clock: ClockDep) -> Response:
     """A relayed message's bytes, for either side of the session, until the session is done."""
-    return Response(service.message(store, code, session_id, seq, member), media_type="application/octet-stream")
+    return Response(service.message(store, code, session_id, seq, member, clock),
+                    media_type="application/octet-stream")
 
 
 @router.post(BASE + "/sessions/{session_id}/result", responses=ERRORS)
