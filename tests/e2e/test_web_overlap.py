@@ -70,6 +70,8 @@ def test_levels_open_consent_and_the_command_in_chinese(world: TestClient, store
     page = client.get(M1)
     assert page.status_code == 200 and 'lang="zh-CN"' in page.text and "客户重合" in page.text
     assert 'id="levels-table"' in page.text and 'id="save-level-M2"' in page.text and 'id="open-form"' in page.text
+    for action in (f"{M1}/levels", f"{M1}/sessions"):  # the forms post to this member's routes
+        assert f'action="{action}"' in page.text, action
     saved = client.post(f"{M1}/levels", data={"csrf_token": token, "partner": "M2", "level": "count"},
                         follow_redirects=False)
     assert saved.status_code == 303 and saved.headers["location"].endswith("/overlap?saved=level#levels")
@@ -91,6 +93,7 @@ def test_levels_open_consent_and_the_command_in_chinese(world: TestClient, store
     shown = client.get(M1)
     assert 'id="session-1"' in shown.text and "等待同意" in shown.text and 'id="cancel-1"' in shown.text
     assert 'id="consent-1"' not in shown.text  # the opener does not answer its own session
+    assert f'action="{M1}/sessions/1/cancel"' in shown.text
     # The partner sees it among its pending consents and consents.
     token = sign_in(client, "m2")
     theirs = client.get(M2)

@@ -49,6 +49,7 @@ LEVEL_HINTS = {"hidden": N_("No comparison at all."), "count": N_("Only how many
                "full": N_("Everything the platform offers (today the same as the overlap list).")}
 MODE_LABELS = {"count": N_("Count: how many customers are shared"),
                "list": N_("List: which customers are shared (partner side)")}
+SHORT_MODES = {"count": N_("Overlap count"), "list": N_("Overlap list")}
 KIND_LABELS = {"phone": N_("Phone number"), "email": N_("E-mail address"),
                "credit_code": N_("Unified social credit code"), "name": N_("Name")}
 EVENT_LABELS = {"proposed": N_("Proposed"), "consented": N_("Consented"), "refused": N_("Refused"),
@@ -64,7 +65,7 @@ NOT_VALID = N_("Nothing was saved: correct the fields marked below.")
 
 def _labels() -> dict[str, Any]:
     return {"status_labels": STATUS_LABELS, "level_labels": LEVEL_LABELS, "level_hints": LEVEL_HINTS,
-            "mode_labels": MODE_LABELS, "kind_labels": KIND_LABELS, "event_labels": EVENT_LABELS,
+            "mode_labels": MODE_LABELS, "short_modes": SHORT_MODES, "kind_labels": KIND_LABELS, "event_labels": EVENT_LABELS,
             "step_names": STEP_NAMES}
 
 
@@ -106,7 +107,7 @@ def _member_page(request: Request, store: Store, viewer: Viewer, code: str, memb
                   member=member, company=names.get(member, member), levels=levels, names=names, rows=rows,
                   pending=pending, partners=partners, may_act=viewer.may(Action.ACT_FOR_MEMBER, code, member),
                   form=form or FormView({"mode": "count", "kind": "phone"}), refused=refused or [],
-                  saved=SAVED.get(request.query_params.get("saved", "")), base=_base(request, code, member),
+                  saved=SAVED.get(request.query_params.get("saved", "")), here=_base(request, code, member),
                   kind_options=[(k, _(text)) for k, text in KIND_LABELS.items()],
                   mode_options=[(k, _(text)) for k, text in MODE_LABELS.items()], minimum=MIN_LIST_SIZE, per_day=SESSIONS_PER_PAIR_PER_DAY, **_labels())
 
@@ -208,7 +209,7 @@ def log_page(request: Request, code: Code, member: Code, store: StoreDep, viewer
             for e in entries[:LOG_PAGE]]
     return render(request, "overlap/log.html", alliance=alliance, section="sharing", member=member,
                   company=names.get(member, member), rows=rows, offset=offset, limit=LOG_PAGE,
-                  more=len(entries) > LOG_PAGE, base=_base(request, code, member), **_labels())
+                  more=len(entries) > LOG_PAGE, here=_base(request, code, member), **_labels())
 
 
 # -- the matrix ------------------------------------------------------------------------------------------------
