@@ -24,6 +24,7 @@ from alliance.core.errors import AllianceError, InvalidInput
 from alliance.edge.deps import ClockDep, Code, Id, StoreDep
 from alliance.privacy import matrix as overlap_matrix
 from alliance.privacy import service
+from alliance.privacy.levels import ORDER
 from alliance.privacy.limits import MIN_LIST_SIZE, SESSIONS_PER_PAIR_PER_DAY
 from alliance.privacy.normalise import RULES, kind_of
 from alliance.registry import service as registry
@@ -108,6 +109,8 @@ def _member_page(request: Request, store: Store, viewer: Viewer, code: str, memb
                   pending=pending, partners=partners, may_act=viewer.may(Action.ACT_FOR_MEMBER, code, member),
                   form=form or FormView({"mode": "count", "kind": "phone"}), refused=refused or [],
                   saved=SAVED.get(request.query_params.get("saved", "")), here=_base(request, code, member),
+                  level_options=[(v.value, _(LEVEL_LABELS[v.value]) if v.value in LEVEL_LABELS else v.value)
+                                 for v in ORDER],
                   kind_options=[(k, _(text)) for k, text in KIND_LABELS.items()],
                   mode_options=[(k, _(text)) for k, text in MODE_LABELS.items()], minimum=MIN_LIST_SIZE, per_day=SESSIONS_PER_PAIR_PER_DAY, **_labels())
 
