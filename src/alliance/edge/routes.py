@@ -150,6 +150,16 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("GET", "/alliances/{code}/sharing/members/{member}/views/{view_id}/log"): Action.READ_MEMBER_DATA,
     ("GET", "/alliances/{code}/sharing/members/{member}/views/{view_id}/revoke"): Action.ACT_FOR_MEMBER,
     ("POST", "/alliances/{code}/sharing/members/{member}/views/{view_id}/revoke"): Action.ACT_FOR_MEMBER,
+    # Customer overlap (web.overlap_pages over privacy.service): a member's page, log and matrix are read
+    # as its data (its own accounts, the coordinator, auditors; the matrix narrows a member to its own
+    # pairs); levels, sessions, consent and cancel are the member's own acts.
+    ("GET", "/alliances/{code}/sharing/overlap"): Action.READ_MEMBER_DATA,
+    ("GET", "/alliances/{code}/sharing/members/{member}/overlap"): Action.READ_MEMBER_DATA,
+    ("GET", "/alliances/{code}/sharing/members/{member}/overlap/log"): Action.READ_MEMBER_DATA,
+    ("POST", "/alliances/{code}/sharing/members/{member}/overlap/levels"): Action.ACT_FOR_MEMBER,
+    ("POST", "/alliances/{code}/sharing/members/{member}/overlap/sessions"): Action.ACT_FOR_MEMBER,
+    ("POST", "/alliances/{code}/sharing/members/{member}/overlap/sessions/{session_id}/answer"): Action.ACT_FOR_MEMBER,
+    ("POST", "/alliances/{code}/sharing/members/{member}/overlap/sessions/{session_id}/cancel"): Action.ACT_FOR_MEMBER,
     ("POST", "/alliances/{code}/screening/runs/{run_id}/shortlist"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/screening/prospects"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/screening/prospects/{prospect_id}/stage"): Action.MANAGE_ALLIANCE,

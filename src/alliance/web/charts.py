@@ -228,3 +228,18 @@ def heatmap(columns: Sequence[str], rows: Sequence[str], cells: Sequence[tuple[i
                      for x, y, v, tip, href in cells if math.isfinite(v)],
         }],
     }
+
+
+def overlap_heatmap(columns: Sequence[str], rows: Sequence[str], cells: Sequence[tuple[int, int, float, str, str, int]],
+                    value_name: str, *, low_text: str = "", high_text: str = "") -> dict[str, Any]:
+    """A heat map of customer overlaps (privacy.matrix): each cell shaded by its rate in [0, 1] and
+    labelled with its count. `cells` are (column, row, rate, tooltip, href, count); a pair never
+    compared is left out and stays blank (never drawn as zero)."""
+    option = heatmap(columns, rows, [cell[:5] for cell in cells], value_name, low_text=low_text, high_text=high_text)
+    series = option["series"][0]
+    counts = [count for _x, _y, rate, _tip, _href, count in cells if math.isfinite(rate)]
+    for item, count in zip(series["data"], counts, strict=True):
+        item["value"].append(count)
+    option["visualMap"]["dimension"] = 2  # shade by the rate, not the count (the last dimension)
+    series["label"] = {"show": True, "formatter": "{@[3]}"}
+    return option

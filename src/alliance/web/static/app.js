@@ -82,6 +82,29 @@
     editor.scrollTop = Math.max(0, (wanted - 3) * lineHeight);
   });
 
+  // A button with data-copy="ID" copies the text of element ID (a command to run) and shows the
+  // element data-copy-status names; without clipboard access it selects the text to copy by hand.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-copy]") : null;
+    if (!button) return;
+    var source = document.getElementById(button.dataset.copy);
+    if (!source) return;
+    var status = document.getElementById(button.dataset.copyStatus || "");
+    function select() {
+      var range = document.createRange();
+      range.selectNodeContents(source);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+    }
+    function copied() { if (status) status.hidden = false; }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(source.textContent.trim()).then(copied, select);
+    } else {
+      select();
+    }
+  });
+
   function init(root) {
     draw(root);
     bindOutputs(root);
