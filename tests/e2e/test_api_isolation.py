@@ -29,7 +29,7 @@ parties: [M0001, M0002]
 rules:
   - {id: r, kind: fixed_split, select: {channel: store}, base: revenue, shares: {M0001: 0.5, M0002: 0.5}}
 """
-FILL = {"partner": "M0003", "agreement": "split", "version": "1", "rule": "r", "run_id": "1", "prospect_id": "1", "item_id": "1", "pilot_id": "1",
+FILL = {"agreement": "split", "version": "1", "rule": "r", "run_id": "1", "prospect_id": "1", "item_id": "1", "pilot_id": "1",
         "kpi_id": "1", "view_id": "1", "member": "M0002", "power_id": "1",
         "body_id": "1", "meeting_id": "1", "action_id": "1",
         "number": "1", "sha256": "0" * 64, "giver": "M0002", "rule_id": "r", "silence_id": "1",

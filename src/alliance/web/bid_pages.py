@@ -185,15 +185,16 @@ async def document_post(request: Request, code: Code, number: Id, store: StoreDe
                         viewer: PageViewer) -> Response:
     form = await request.form()
     upload = form.get("file")
-    name, content, content_type = "", b"", None
+    name, content = "", b""
     if isinstance(upload, UploadFile) and upload.filename:
-        name, content, content_type = upload.filename, await upload.read(MAX_BYTES + 1), upload.content_type
+        # The kind is checked from the name and the content; browsers' declared types vary (zip, jpg).
+        name, content = upload.filename, await upload.read(MAX_BYTES + 1)
 
     def add() -> None:
         if not name:
             raise BidInvalid(Message("the document was not stored"), [Problem("document", "file", Message(
                 "choose a file"))])
-        service.add_document(store, code, viewer.principal, number, name, content, clock, content_type=content_type)
+        service.add_document(store, code, viewer.principal, number, name, content, clock)
 
     return await _act(request, store, viewer, code, number, "document", {}, add)
 
