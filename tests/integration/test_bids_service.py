@@ -188,3 +188,13 @@ def test_a_won_bid_proposes_the_agreement_that_settles_to_the_cent(store: Store,
     assert totals["B"] + totals["C"] == -totals["A"]
     assert totals["B"] in (30000, 30001) and totals["C"] in (20000, 20001)
     assert totals["A"] == -(totals["B"] + totals["C"])
+
+
+def test_correcting_the_request_resets_the_confirmations(store: Store, facts: FactStore) -> None:
+    consortium(store)
+    service.confirm(store, "bid", B, 1, NOW)
+    changed = service.change_request(store, "bid", A, 1, Request("宁波港集团", "智慧码头改造（二期）", "NBG-2026-89",
+                                                                  date(2026, 12, 22), "CNY", 1_200_000_00), NOW)
+    assert (changed.request.offered_minor, changed.request.title) == (1_200_000_00, "智慧码头改造（二期）")
+    assert not any(p.confirmed for p in changed.parts)
+    assert changed.history[-1].what == "request"

@@ -240,6 +240,11 @@ def with_part(bid: Bid, part: Part) -> tuple[Part, ...]:
     return tuple(replace(p, confirmed_by=None, confirmed_at=None) for p in placed)
 
 
+def unconfirmed(parts: Sequence[Part]) -> tuple[Part, ...]:
+    """The parts with every confirmation cleared (the request or the price changed under them)."""
+    return tuple(replace(p, confirmed_by=None, confirmed_at=None) for p in parts)
+
+
 def without_part(bid: Bid, member: str) -> tuple[Part, ...]:
     refuse_unless_draft(bid)
     if member == bid.lead_member:

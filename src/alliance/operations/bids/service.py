@@ -130,7 +130,7 @@ def change_request(store: Store, alliance_code: str, principal: Principal, numbe
         repo = BidRepository(uow.connection)
         repo.change(alliance.id, number, customer=clean.customer, title=clean.title, reference=clean.reference,
                     due_on=clean.due_on, currency=clean.currency, offered_minor=clean.offered_minor)
-        repo.set_parts(alliance.id, number, model.with_part(b, b.parts[0]) if b.parts else ())
+        repo.set_parts(alliance.id, number, model.unconfirmed(b.parts))
         repo.step(alliance.id, number, Step(clock.now(), principal.actor, lead, "request",
                                             f"{clean.customer} / {clean.title}"))
         return _done(uow, alliance, number)
