@@ -84,6 +84,8 @@ class Action(StrEnum):
     READ_WAREHOUSE = "read_warehouse"         # shared warehouses, free capacity; bookings (members: their own)
     BOOK_WAREHOUSE = "book_warehouse"         # book, waitlist, cancel (member admins: for their own member)
     MANAGE_WAREHOUSE = "manage_warehouse"     # a warehouse, its check-ins and -outs (member admins: as its owner)
+    READ_BIDS = "read_bids"                   # joint bids (outside the consortium: no prices, shares, scopes, documents)
+    BID = "bid_jointly"                       # draft, confirm, submit, record outcomes of joint bids (member admins: their own member's)
 
 
 ALLOWED: dict[Role, frozenset[Action]] = {
@@ -354,3 +356,15 @@ MEMBER_SCOPED = MEMBER_SCOPED | {Action.BOOK_WAREHOUSE}
 ACTION_NAMES[Action.READ_WAREHOUSE] = Message("read warehouse")
 ACTION_NAMES[Action.BOOK_WAREHOUSE] = Message("book warehouse")
 ACTION_NAMES[Action.MANAGE_WAREHOUSE] = Message("manage warehouse")
+# joint bids (operations.bids.service): every role of the alliance reads the bids (a member outside a bid's
+# consortium sees no price, share, scope or document of it); a member admin acts for its own member only: the
+# lead member's drafts, submits and records the outcome, each consortium member confirms its own part. The
+# coordinator reads; it does not act for members, so BID is not the coordinator's (the service also refuses
+# any account without a member, except the platform operator's command line naming the member).
+for _role in (Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST):
+    ALLOWED[_role] = ALLOWED[_role] | {Action.READ_BIDS}
+ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.BID}
+ALLOWED[Role.COORDINATOR] = ALLOWED[Role.COORDINATOR] - {Action.BID}  # bidding is a member's own act
+MEMBER_SCOPED = MEMBER_SCOPED | {Action.BID}
+ACTION_NAMES[Action.READ_BIDS] = Message("read bids")
+ACTION_NAMES[Action.BID] = Message("bid jointly")

@@ -113,6 +113,9 @@ COMMANDS: dict[str, Entry] = {
     "referral": Entry("alliance.cli.referrals:app",
                       "Lead referral between members: the programme, submit a lead with consent, accept or reject, "
                       "extensions, link orders, commission and the leaderboard."),
+    "bid": Entry("alliance.cli.bids:app",
+                 "Joint bids: a consortium bid for a customer request with each member's role, scope and price "
+                 "share; confirmations, documents, submission, the outcome and the project agreement."),
     "warehouse": Entry("alliance.cli.warehouse:warehouse_app",
                        "The shared warehouse: warehouses and price lines, bookings and the waitlist, check-in and "
                        "check-out, quotes, monthly billing, idle rate."),

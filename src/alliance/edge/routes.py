@@ -545,6 +545,33 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/referrals/{number}/extension"): Action.REFER_LEADS,
     ("POST", "/alliances/{code}/referrals/{number}/extension/decision"): Action.REFER_LEADS,
     ("POST", "/alliances/{code}/referrals/{number}/orders"): Action.REFER_LEADS,
+    # -- joint bids (operations.bids.service decides again: outside a bid's consortium no terms; a member's
+    # own account acts for it: the lead drafts, changes, submits, records the outcome and proposes the
+    # agreement, each consortium member confirms its own part and adds documents) ---------------------------
+    ("GET", "/api/v1/alliances/{code}/bids"): Action.READ_BIDS,
+    ("POST", "/api/v1/alliances/{code}/bids"): Action.BID,
+    ("GET", "/api/v1/alliances/{code}/bids/{number}"): Action.READ_BIDS,
+    ("PUT", "/api/v1/alliances/{code}/bids/{number}/request"): Action.BID,
+    ("PUT", "/api/v1/alliances/{code}/bids/{number}/members/{partner}"): Action.BID,
+    ("DELETE", "/api/v1/alliances/{code}/bids/{number}/members/{partner}"): Action.BID,
+    ("POST", "/api/v1/alliances/{code}/bids/{number}/confirm"): Action.BID,
+    ("POST", "/api/v1/alliances/{code}/bids/{number}/documents"): Action.BID,
+    ("GET", "/api/v1/alliances/{code}/bids/{number}/documents/{sha256}"): Action.READ_BIDS,
+    ("POST", "/api/v1/alliances/{code}/bids/{number}/submit"): Action.BID,
+    ("POST", "/api/v1/alliances/{code}/bids/{number}/outcome"): Action.BID,
+    ("POST", "/api/v1/alliances/{code}/bids/{number}/agreement"): Action.BID,
+    # ... and their pages (web.bid_pages)
+    ("GET", "/alliances/{code}/bids"): Action.READ_BIDS,
+    ("POST", "/alliances/{code}/bids"): Action.BID,
+    ("GET", "/alliances/{code}/bids/{number}"): Action.READ_BIDS,
+    ("POST", "/alliances/{code}/bids/{number}/members"): Action.BID,
+    ("POST", "/alliances/{code}/bids/{number}/members/{partner}/remove"): Action.BID,
+    ("POST", "/alliances/{code}/bids/{number}/confirm"): Action.BID,
+    ("POST", "/alliances/{code}/bids/{number}/documents"): Action.BID,
+    ("GET", "/alliances/{code}/bids/{number}/documents/{sha256}"): Action.READ_BIDS,
+    ("POST", "/alliances/{code}/bids/{number}/submit"): Action.BID,
+    ("POST", "/alliances/{code}/bids/{number}/outcome"): Action.BID,
+    ("POST", "/alliances/{code}/bids/{number}/agreement"): Action.BID,
     # -- joint purchasing in the browser (operations.purchasing.service decides again): every role of the
     # alliance reads the campaigns (a member only its own commitment and money); the coordinator opens
     # them; a member admin commits for its own member, the coordinator for any; closing, ordering,

@@ -2144,3 +2144,76 @@ warehouse_invoice_lines = Table(
     # the stay as billed: start, end, days, billable and free days, combination, quantity, base, surcharge
     Column("detail", JSON, nullable=True),
 )
+
+# -- joint bids (issue 27, operations.bids) --------------------------------------------------------------------
+# A consortium bid for one customer request. Its prices, the parts' scopes and shares and its documents are
+# read by the consortium, the coordinator and the auditor only (operations.bids.service).
+bids = Table(
+    "bids",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("lead_member", String(32), nullable=False),
+    Column("customer", String(200), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("reference", String(100), nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("offered_minor", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("awarded_minor", BigInteger, nullable=True),
+    Column("reason", String(500), nullable=False),
+    Column("agreement_code", String(64), nullable=True),
+    Column("agreement_alliance", String(32), nullable=True),
+    Column("agreement_version", Integer, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    UniqueConstraint("alliance_id", "number", name="uq_bids_alliance_number"),
+)
+
+# One member's part of a bid: role, scope, exact price share, and its own confirmation.
+bid_parts = Table(
+    "bid_parts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("bid_id", Integer, ForeignKey("bids.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("member", String(32), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("scope", Text, nullable=False),
+    Column("share", ExactDecimal, nullable=False),
+    Column("confirmed_by", String(200), nullable=True),
+    Column("confirmed_at", UtcDateTime, nullable=True),
+    UniqueConstraint("bid_id", "member", name="uq_bid_parts_member"),
+)
+
+# A bid's documents; the bytes are kept by SHA-256 with the alliance's other evidence.
+bid_documents = Table(
+    "bid_documents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("bid_id", Integer, ForeignKey("bids.id"), nullable=False, index=True),
+    Column("name", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("added_by", String(200), nullable=False),
+    Column("added_at", UtcDateTime, nullable=False),
+)
+
+# A bid's history: every step, who and when.
+bid_steps = Table(
+    "bid_steps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("bid_id", Integer, ForeignKey("bids.id"), nullable=False, index=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("member", String(32), nullable=False),
+    Column("what", String(32), nullable=False),
+    Column("detail", Text, nullable=False),
+)

@@ -58,6 +58,14 @@ EXPLANATIONS = {
                                      "campaign pro rata instead."),
     "referral_not_found": N_("There is no such referral here, or it is between two other members: a member sees only "
                              "the referrals it made or received."),
+    "bid_not_found": N_("There is no such bid in this alliance, or it is not yours to see."),
+    "bid_invalid": N_("The bid is not valid; every problem is listed below. Nothing was saved."),
+    "bid_shares_sum": N_("The members' price shares must add up to exactly 1 (100%). Change the shares so that they "
+                         "do; nothing was saved."),
+    "bid_state": N_("The bid is not in a state that allows this: a submitted bid is frozen, and an outcome is recorded "
+                    "once. Nothing was saved."),
+    "bid_document_invalid": N_("The document was refused (kind, size or content); every problem is listed below. "
+                               "Nothing was saved."),
     "referral_invalid": N_("The referral is not valid; every problem is listed below. Nothing was saved."),
     "referral_consent_missing": N_("A lead is referred only with its consent: say who gave it, when and how. Nothing "
                                    "was saved."),

@@ -3,7 +3,7 @@ that a later price change applies to new bookings only and never re-prices a sta
 Bookings stored before keep NULL and are billed by their warehouse's terms, as they were.
 
 Revision ID: 0055_booking_terms
-Revises: 0051_psi_fields
+Revises: 0054_bids
 Create Date: 2026-12-05
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0055_booking_terms"
-down_revision = "0051_psi_fields"
+down_revision = "0054_bids"
 branch_labels = None
 depends_on = None
 
