@@ -144,6 +144,8 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/contribution"): Action.COMPUTE,
     ("GET", "/alliances/{code}/contribution/solver"): Action.COMPUTE,
     ("GET", "/alliances/{code}/sharing"): Action.READ_RECORDS,  # what is shared, never the data
+    ("GET", "/alliances/{code}/sharing/joint"): Action.READ_SHARED,  # the joint query form (clean-room rules)
+    ("POST", "/alliances/{code}/sharing/joint"): Action.READ_SHARED,  # run it (logged in every view's log)
     ("GET", "/alliances/{code}/sharing/views/{view_id}"): Action.READ_SHARED,  # the query form
     ("POST", "/alliances/{code}/sharing/views/{view_id}"): Action.READ_SHARED,  # run it (logged)
     ("GET", "/alliances/{code}/sharing/members/{member}/views/new"): Action.ACT_FOR_MEMBER,
