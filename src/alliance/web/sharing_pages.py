@@ -195,7 +195,9 @@ async def publish(request: Request, code: Code, member: Code, store: StoreDep, c
     dataset = str(form.get("dataset", "sales"))
     policies = {f: str(form.get(f"policy-{f}", Policy.HIDDEN.value)) for f in DATASETS.get(dataset, {})}
     name, k_text = str(form.get("name", ""))[:200], str(form.get("k", "")).strip()[:20]
-    functions = [str(f) for f in form.getlist("functions") if str(f) in FUNCTIONS]
+    # The form says it offered the choice (unticked boxes post nothing); a post without it keeps the default.
+    functions = [str(f) for f in form.getlist("functions") if str(f) in FUNCTIONS] if form.get("functions-offered") \
+        else list(DEFAULT_FUNCTIONS)
     values: dict[str, Any] = {"name": name, "dataset": dataset, "k": k_text, "policies": policies, "functions": functions}
     try:
         k = int(k_text)
