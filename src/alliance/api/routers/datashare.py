@@ -42,7 +42,7 @@ class ViewIn(Body):
 
 
 class JointQueryIn(Body):
-    views: list[int] = Field(min_length=MIN_VIEWS, max_length=MAX_VIEWS,
+    views: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] = Field(min_length=MIN_VIEWS, max_length=MAX_VIEWS,
                              description="The shared views joined, of different members.")
     join: str = Field(min_length=1, max_length=64, description="The column every view declares `join`.")
     group_by: list[Annotated[str, Field(max_length=80)]] = Field(
