@@ -209,3 +209,20 @@ def test_a_dimension_groups_a_single_view_but_never_shows_in_rows(world) -> None
     groups = client.get(f"{V}/{a}/groups", headers=keys["analyst"], params={"group_by": "channel"}).json()["groups"]
     assert groups and all(set(g) == {"channel", "count", "avg_amount", "avg_quantity"} for g in groups)
     problem(client.get(f"{V}/{a}/groups", headers=keys["analyst"], params={"group_by": "sku"}), 422, "invalid_input")
+
+
+def test_three_views_join_on_the_keys_all_share(world) -> None:  # type: ignore[no-untyped-def]
+    client, keys, lines = world
+    views = [publish(client, keys, m, {"sku": "join", "quantity": "aggregate"}, k=2) for m in ("M0001", "M0002", "M0003")]
+    answer = client.post(J, headers=keys["analyst"], json={"views": views, "join": "sku",
+                                                           "aggregates": [f"sum:{views[2]}.quantity"]}).json()
+    skus = [{line[2] for line in lines if line[0] == m} for m in ("M0001", "M0002", "M0003")]
+    common = skus[0] & skus[1] & skus[2]
+    [group] = answer["groups"]
+    assert group["join_keys"] == len(common)
+    for view, member in zip(views, ("M0001", "M0002", "M0003"), strict=True):
+        assert group[f"count_{view}"] == sum(1 for line in lines if line[0] == member and line[2] in common)
+    assert group[f"sum_{views[2]}.quantity"] == sum(line[3] for line in lines if line[0] == "M0003" and line[2] in common)
+    for view, member in zip(views, ("M0001", "M0002", "M0003"), strict=True):
+        log = client.get(f"{V}/{view}/access-log", headers=keys[member]).json()
+        assert log[0]["kind"] == "joint" and sorted(log[0]["query"]["with"]) == sorted(set(views) - {view})
