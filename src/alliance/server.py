@@ -50,7 +50,7 @@ from alliance.store.database import Store
 from alliance.store.shared_facts import shared_facts
 from alliance.web import (STATIC_DIR, agreement_pages, alliance_pages, attorney_pages, contribution_pages, errors, i18n,
                           pages, people_pages, prospect_pages, screening_pages, settlement_pages, sharing_pages,
-                          view_query_pages)
+                          view_query_pages, joint_query_pages)
 from alliance.web import governance_pages
 from alliance.web import weights_pages
 from alliance.web import dispute_pages
@@ -206,6 +206,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(contribution_pages.router)
     app.include_router(sharing_pages.router)
     app.include_router(view_query_pages.router)
+    app.include_router(joint_query_pages.router)
     app.include_router(screening_pages.router)
     app.include_router(prospect_pages.router)
     app.include_router(agreement_pages.router)

@@ -140,7 +140,7 @@ def test_a_view_is_checked_before_it_is_stored(world) -> None:  # type: ignore[n
         "member": "M0001", "name": "bad", "dataset": "sales", "fields": {"colour": "visible", "amount": "public"}, "k": 2}),
         422, "invalid_input")
     reasons = {e["field"]: e["reason"] for e in body["errors"]}
-    assert "no such field" in reasons["fields.colour"] and "not visible, aggregate or hidden" in reasons["fields.amount"]
+    assert "no such field" in reasons["fields.colour"] and "not visible, aggregate, dimension, join or hidden" in reasons["fields.amount"]
     assert client.get(V, headers=keys["publisher"]).json()["items"] == []
 
 

@@ -387,7 +387,7 @@ def test_a_member_admin_publishes_a_view_of_its_own_member(world: World) -> None
     assert refused.status_code == 422
     errors = text(refused.text, "publish-errors")
     assert "Give the view a name of 1 to 100 characters." in errors
-    assert "Choose visible, aggregate only or hidden." in errors
+    assert "Choose visible, aggregate only, dimension, join column or hidden" in errors
     nothing = partner_admin.post(new, data={"name": "x", "dataset": "sales", "k": "5"})
     assert nothing.status_code == 422 and "The view shares no field" in text(nothing.text, "publish-errors")
     done = partner_admin.post(new, data={"name": "渠道汇总", "dataset": "sales", "k": "20", "policy-channel": "visible",

@@ -9,9 +9,9 @@ subtracting the shown groups from a total never isolates fewer than k lines.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +19,26 @@ class Group:
     keys: dict[str, Any]  # the grouping fields' values, as shown
     count: int  # how many lines
     sums: dict[str, Any]  # field -> its sum, as shown (None: no value in the group)
+
+
+@dataclass(frozen=True, slots=True)
+class JointSide:
+    """One view's part in a joint query, already checked (`datashare.cleanroom`)."""
+    seller: str                 # whose lines
+    group_by: tuple[str, ...]   # its fields the groups are formed on
+    sums: tuple[str, ...]       # its numeric fields summed
+    filters: tuple[Any, ...]    # `views.Filter`s on its dimensions
+
+
+@dataclass(frozen=True, slots=True)
+class JointGroup:
+    """One group of a joint query: each view's lines aggregated per join key first, joined on it, then
+    grouped, so that no line is counted twice within a group."""
+    keys: tuple[Any, ...]                         # the group fields' values, as shown, side by side
+    join_keys: int                                # distinct join keys in the group
+    lines: tuple[int, ...]                        # per side: its lines in the group
+    sums: tuple[tuple[int | None, ...], ...]      # per side, per summed field: the raw sum (minor units
+    # for money; None when a line of the group is in another currency than the alliance's)
 
 
 class SharedFacts(Protocol):
@@ -32,20 +52,34 @@ class SharedFacts(Protocol):
         """Every non-empty group of one seller's lines, in key order: no floor applied."""
         ...
 
+    def joint_groups(self, alliance: str, currency: str, join: str, sides: Sequence[JointSide]) -> list[JointGroup]:
+        """Every non-empty group of the sides' lines inner-joined on `join`, in key order: no floor applied."""
+        ...
 
-def floor(groups: Sequence[Group], k: int) -> tuple[list[Group], int]:
+
+G = TypeVar("G")
+
+
+def _count(group: Any) -> tuple[int, ...]:
+    return (group.count,)
+
+
+def floor(groups: Sequence[G], k: int, *, sizes: Callable[[G], tuple[int, ...]] = _count) -> tuple[list[G], int]:
     """The groups that may be shown (in their order), and how many were withheld.
 
     Groups under k lines are withheld; when they hold fewer than k lines together, the smallest
-    shown groups are withheld with them until the withheld hold at least k (or none remain)."""
-    shown = [g for g in groups if g.count >= k]
-    withheld = [g for g in groups if g.count < k]
+    shown groups are withheld with them until the withheld hold at least k (or none remain).
+    `sizes` generalises "lines" to several measures that must each reach k (a joint query: its
+    distinct join keys and each view's lines): a group is shown only if every measure reaches k,
+    and the withheld must together reach k in every measure."""
+    shown = [g for g in groups if min(sizes(g)) >= k]
+    withheld = [g for g in groups if min(sizes(g)) < k]
     if withheld:
-        hidden = sum(g.count for g in withheld)
-        for group in sorted(shown, key=lambda g: g.count):
-            if hidden >= k:
+        hidden = [sum(column) for column in zip(*(sizes(g) for g in withheld), strict=True)]
+        for group in sorted(shown, key=lambda g: min(sizes(g))):
+            if min(hidden) >= k:
                 break
             shown.remove(group)
             withheld.append(group)
-            hidden += group.count
+            hidden = [h + s for h, s in zip(hidden, sizes(group), strict=True)]
     return shown, len(withheld)

@@ -6,20 +6,23 @@ answer as not found, and it cannot publish (its own access log stays readable to
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any, TypeVar
 
 from alliance.core.clock import Clock
 from alliance.core.errors import Conflict, InvalidInput, MemberNotFound, NotFound
 from alliance.core.messages import Message
-from alliance.datashare.views import (DATASETS, MAX_PAGE, NUMERIC, Policy, ViewSpec, check_spec, decode_cursor,
-                                      encode_cursor, parse_filters, parse_group_by, parse_sort)
+from alliance.core.money import minor_digits
+from alliance.datashare.views import (DATASETS, DEFAULT_FUNCTIONS, MAX_PAGE, NUMERIC, Kind, Policy, ViewSpec, check_spec,
+                                      decode_cursor, encode_cursor, parse_filters, parse_group_by, parse_sort)
 from alliance.registry.lifecycle import Write
 from alliance.registry.model import Alliance, has_left
 from alliance.registry.service import require_writable
 from alliance.store.database import Store
 from alliance.store.datashare_repository import Access, StoredView
-from alliance.datashare.facts import floor
+from alliance.datashare.facts import Group, floor
 from alliance.store.stores import Stores
 from alliance.store.unit_of_work import UnitOfWork
 
@@ -30,9 +33,9 @@ class ViewNotFound(NotFound):
 
 
 def publish(store: Store, alliance_code: str, member: str, name: str, dataset: str, policies: dict[str, str], k: int,
-            actor: str, clock: Clock) -> StoredView:
+            actor: str, clock: Clock, *, functions: Sequence[str] = DEFAULT_FUNCTIONS) -> StoredView:
     require_writable(store, alliance_code, Write.SHARING)  # withdrawing a view stays possible in every state
-    spec = check_spec(name, dataset, policies, k)
+    spec = check_spec(name, dataset, policies, k, functions)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         if member not in set(uow.members.existing_keys(alliance.id).values()):
@@ -40,7 +43,8 @@ def publish(store: Store, alliance_code: str, member: str, name: str, dataset: s
         if member in _departed(uow, alliance, clock):
             raise Conflict(Message("{member!r} has left the alliance: it shares nothing any more", member=member))
         view_id = uow.datashare.add(alliance.id, member, spec.name, spec.dataset,
-                                    {f: p.value for f, p in spec.policies.items()}, spec.k, actor, clock.now())
+                                    {f: p.value for f, p in spec.policies.items()}, spec.k, actor, clock.now(),
+                                    functions=spec.functions)
         uow.commit()
         view = uow.datashare.view(alliance.id, view_id)
     assert view is not None
@@ -107,7 +111,34 @@ def revoke(store: Store, alliance_code: str, view_id: int, clock: Clock) -> None
 
 
 def spec_of(found: StoredView) -> ViewSpec:
-    return ViewSpec(found.name, found.dataset, {f: Policy(p) for f, p in found.policies.items()}, found.k)
+    return ViewSpec(found.name, found.dataset, {f: Policy(p) for f, p in found.policies.items()}, found.k,
+                    DEFAULT_FUNCTIONS if found.functions is None else found.functions)
+
+
+G = TypeVar("G")
+
+
+def release(views: Sequence[StoredView], groups: Sequence[G], k: int,
+            sizes: Callable[[G], tuple[int, ...]]) -> tuple[list[G], int]:
+    """THE one way groups of shared views leave the platform (a single view's groups and joint
+    queries alike): the groups that may be shown, and how many were withheld.
+
+    Today: the group-size floor with complementary suppression (`datashare.facts.floor`), where
+    `sizes` gives each measure that must reach k. Whatever else protects released aggregates
+    (differential privacy's noise and budgets) belongs here, so that no answer escapes it."""
+    del views  # the views answering: what a per-view budget would be charged to
+    return floor(groups, k, sizes=sizes)
+
+
+def average(total: int, lines: int, kind: Kind, currency: str) -> str:
+    """A sum over lines as the mean per line, exactly rounded (half to even) to the currency's
+    minor unit for money, to hundredths for quantities."""
+    if kind is Kind.MONEY:
+        digits = minor_digits(currency)
+        value = Decimal(total) / Decimal(10) ** digits / lines
+    else:
+        digits, value = 2, Decimal(total) / lines
+    return str(value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN))
 
 
 @dataclass(frozen=True)
@@ -150,11 +181,26 @@ def groups(stores: Stores, alliance_code: str, view_id: int, *, group_by: list[s
         raise InvalidInput(Message("group by one field at a time: finer groupings could be subtracted from coarser "
                                    "ones"))
     sums = [f for f in spec.fields(Policy.VISIBLE, Policy.AGGREGATE) if DATASETS[spec.dataset][f] in NUMERIC]
-    shown, withheld = floor(facts.view_groups(alliance_code, found.member, _currency(store, alliance_code), keys, sums),
-                            spec.k)
-    items = [{**g.keys, "count": g.count, **{f"sum_{f}": v for f, v in g.sums.items()}} for g in shown]
+    currency = _currency(store, alliance_code)
+    shown, withheld = release([found], facts.view_groups(alliance_code, found.member, currency, keys, sums), spec.k,
+                              lambda g: (g.count,))
+    items = [{**g.keys, "count": g.count, **_aggregates(spec, g, currency)} for g in shown]
     _log(store, alliance_code, found, actor, clock, "groups", {"group_by": keys}, len(items))
     return {"view": found.id, "k": spec.k, "group_by": keys, "groups": items, "withheld_groups": withheld}
+
+
+def _aggregates(spec: ViewSpec, group: Group, currency: str) -> dict[str, Any]:
+    """The functions the view allows of each summed field: `sum_<field>`, `avg_<field>`."""
+    out: dict[str, Any] = {}
+    for field, total in group.sums.items():
+        if "sum" in spec.functions:
+            out[f"sum_{field}"] = total
+        if "avg" in spec.functions:
+            kind = DATASETS[spec.dataset][field]
+            minor = None if total is None else int(Decimal(total).scaleb(minor_digits(currency))) \
+                if kind is Kind.MONEY else int(total)
+            out[f"avg_{field}"] = None if minor is None else average(minor, group.count, kind, currency)
+    return out
 
 
 def access_log(store: Store, alliance_code: str, view_id: int, limit: int, offset: int) -> list[Access]:

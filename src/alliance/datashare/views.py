@@ -8,6 +8,16 @@ a policy per field:
   the others), and only for groups of at least `k` records (default 10);
 - `hidden`: the field never appears and cannot be used in any way.
 
+Clean-room kinds (as in AWS Clean Rooms' aggregation analysis rule), for text and day fields:
+
+- `dimension`: may be grouped by (and filtered on in joint queries); appears only as a group key,
+  never in rows;
+- `join`: usable only as the join key of a joint query across views of several members
+  (`alliance.datashare.cleanroom`); never output, grouped or filtered.
+
+A numeric `aggregate` field appears only as an aggregate of a group; which aggregate functions a
+view allows is the publisher's choice (`sum`, `avg`; a group's count is always given).
+
 A field the policy does not name is hidden. Queries are checked here against the policy, before
 any data is read; the fact store runs only what passed (`alliance.store.facts`).
 """
@@ -17,6 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -37,6 +48,13 @@ class Policy(StrEnum):
     VISIBLE = "visible"
     AGGREGATE = "aggregate"
     HIDDEN = "hidden"
+    DIMENSION = "dimension"  # grouped by and filtered on only; a group key, never in rows
+    JOIN = "join"            # only the join key of a joint query; never output, grouped or filtered
+
+
+# Aggregate functions a publisher may allow on its numeric fields; a group's count is always given.
+FUNCTIONS = ("sum", "avg")
+DEFAULT_FUNCTIONS = ("sum",)  # what views published before the choice existed answer with
 
 
 class Kind(StrEnum):
@@ -53,6 +71,7 @@ SALES_FIELDS: dict[str, Kind] = {
 }
 DATASETS = {"sales": SALES_FIELDS}
 NUMERIC = (Kind.COUNT, Kind.MONEY)
+KEY_ONLY = (Policy.DIMENSION, Policy.JOIN)  # policies for text and day fields only
 
 
 @dataclass(frozen=True)
@@ -61,12 +80,14 @@ class ViewSpec:
     dataset: str
     policies: dict[str, Policy]
     k: int
+    functions: tuple[str, ...] = DEFAULT_FUNCTIONS  # the aggregate functions allowed besides count
 
     def fields(self, *policies: Policy) -> list[str]:
         return [f for f in DATASETS[self.dataset] if self.policies.get(f, Policy.HIDDEN) in policies]
 
 
-def check_spec(name: str, dataset: str, policies: dict[str, str], k: int) -> ViewSpec:
+def check_spec(name: str, dataset: str, policies: dict[str, str], k: int,
+               functions: Sequence[str] = DEFAULT_FUNCTIONS) -> ViewSpec:
     problems = []
     if not name.strip() or len(name) > 100:
         problems.append(Problem("view", "name", Message("a view needs a name of 1-100 characters")))
@@ -89,15 +110,24 @@ def check_spec(name: str, dataset: str, policies: dict[str, str], k: int) -> Vie
         try:
             checked[field] = Policy(policy)
         except ValueError:
-            problems.append(Problem("view", f"fields.{field}", Message("{policy!r} is not visible, aggregate or hidden",
-                                                                       policy=policy)))
+            problems.append(Problem("view", f"fields.{field}", Message(
+                "{policy!r} is not visible, aggregate, dimension, join or hidden", policy=policy)))
+            continue
+        if checked[field] in KEY_ONLY and fields.get(field) in NUMERIC:
+            problems.append(Problem("view", f"fields.{field}", Message(
+                "a number cannot be a dimension or a join column: make it aggregate")))
+    for function in functions:
+        if function not in FUNCTIONS:
+            problems.append(Problem("view", "functions", Message(
+                "{function!r} is not an aggregate function a view may allow ({functions})",
+                function=function, functions=", ".join(FUNCTIONS))))
     if k < MIN_K:
         problems.append(Problem("view", "k", Message("groups must hold at least {min_k} records", min_k=MIN_K)))
-    if fields and not any(p in (Policy.VISIBLE, Policy.AGGREGATE) for p in checked.values()):
+    if fields and not any(p in (Policy.VISIBLE, Policy.AGGREGATE, Policy.DIMENSION) for p in checked.values()):
         problems.append(Problem("view", "fields", Message("the view shares no field: make one visible or aggregate")))
     if problems:
         raise InvalidInput(Message("the view has {count} problem(s)", count=len(problems)), problems)
-    return ViewSpec(name.strip(), dataset, checked, k)
+    return ViewSpec(name.strip(), dataset, checked, k, tuple(f for f in FUNCTIONS if f in functions))
 
 
 @dataclass(frozen=True)
@@ -112,7 +142,7 @@ KIND_NAMES = {Kind.DAY: Message("a date (YYYY-MM-DD)"), Kind.COUNT: Message("a w
               Kind.MONEY: Message("an amount")}
 
 
-def _value(kind: Kind, text: str, field: str) -> Any:
+def parse_value(kind: Kind, text: str, field: str) -> Any:
     try:
         if kind is Kind.DAY:
             return date.fromisoformat(text)
@@ -133,22 +163,25 @@ def _value(kind: Kind, text: str, field: str) -> Any:
     return text
 
 
+def split_filter(item: str) -> tuple[str, str, str]:
+    """`field=value`, `field>=value` or `field<=value` -> (field, operator, value), unchecked."""
+    for op in (">=", "<=", "="):
+        field, found, value = item.partition(op)
+        if found:
+            return field.strip(), op, value
+    raise InvalidInput(Message("filter {item!r} is not field=value, field>=value or field<=value", item=item))
+
+
 def parse_filters(spec: ViewSpec, raw: list[str]) -> list[Filter]:
     """`field=value`, `field>=value`, `field<=value`, on visible fields only."""
     visible = spec.fields(Policy.VISIBLE)
     out = []
     for item in raw:
-        for op in (">=", "<=", "="):
-            field, found, value = item.partition(op)
-            if found:
-                break
-        else:
-            raise InvalidInput(Message("filter {item!r} is not field=value, field>=value or field<=value", item=item))
-        field = field.strip()
+        field, op, value = split_filter(item)
         if field not in visible:
             raise InvalidInput(Message("filter on {field!r}: only visible fields can be filtered ({fields})",
                                        field=field, fields=', '.join(visible) or Message("none")))
-        out.append(Filter(field, op, _value(DATASETS[spec.dataset][field], value.strip(), field)))
+        out.append(Filter(field, op, parse_value(DATASETS[spec.dataset][field], value.strip(), field)))
     return out
 
 
@@ -162,7 +195,8 @@ def parse_sort(spec: ViewSpec, raw: str | None) -> tuple[str, bool] | None:
 
 
 def parse_group_by(spec: ViewSpec, raw: list[str]) -> list[str]:
-    allowed = [f for f in spec.fields(Policy.VISIBLE, Policy.AGGREGATE) if DATASETS[spec.dataset][f] not in NUMERIC]
+    allowed = [f for f in spec.fields(Policy.VISIBLE, Policy.AGGREGATE, Policy.DIMENSION)
+               if DATASETS[spec.dataset][f] not in NUMERIC]
     for field in raw:
         if field not in allowed:
             raise InvalidInput(Message("group by {field!r}: groups can be formed on {fields}",

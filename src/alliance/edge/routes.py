@@ -90,6 +90,7 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     # Shared views: the publishing member is in the body or is the view's; handlers authorise it.
     ("POST", "/api/v1/alliances/{code}/views"): Action.ACT_FOR_MEMBER,
     ("GET", "/api/v1/alliances/{code}/views"): Action.READ_RECORDS,  # what is shared, not the data
+    ("POST", "/api/v1/alliances/{code}/views/joint-query"): Action.READ_SHARED,  # several views (clean-room rules)
     ("GET", "/api/v1/alliances/{code}/views/{view_id}/rows"): Action.READ_SHARED,
     ("GET", "/api/v1/alliances/{code}/views/{view_id}/groups"): Action.READ_SHARED,
     ("DELETE", "/api/v1/alliances/{code}/views/{view_id}"): Action.ACT_FOR_MEMBER,
@@ -143,6 +144,8 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/contribution"): Action.COMPUTE,
     ("GET", "/alliances/{code}/contribution/solver"): Action.COMPUTE,
     ("GET", "/alliances/{code}/sharing"): Action.READ_RECORDS,  # what is shared, never the data
+    ("GET", "/alliances/{code}/sharing/joint"): Action.READ_SHARED,  # the joint query form (clean-room rules)
+    ("POST", "/alliances/{code}/sharing/joint"): Action.READ_SHARED,  # run it (logged in every view's log)
     ("GET", "/alliances/{code}/sharing/views/{view_id}"): Action.READ_SHARED,  # the query form
     ("POST", "/alliances/{code}/sharing/views/{view_id}"): Action.READ_SHARED,  # run it (logged)
     ("GET", "/alliances/{code}/sharing/members/{member}/views/new"): Action.ACT_FOR_MEMBER,

@@ -22,6 +22,7 @@ class StoredView:
     created_by: str
     created_at: datetime
     revoked_at: datetime | None
+    functions: tuple[str, ...] | None = None  # aggregate functions allowed; None: published before the choice
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,12 @@ class Access:
 
 _VIEW = (shared_views.c.id, shared_views.c.member_code, shared_views.c.name, shared_views.c.dataset,
          shared_views.c.policies, shared_views.c.k, shared_views.c.created_by, shared_views.c.created_at,
-         shared_views.c.revoked_at)
+         shared_views.c.revoked_at, shared_views.c.functions)
+
+
+def _view(row: Any) -> StoredView:
+    *head, functions = row
+    return StoredView(*head, functions=None if functions is None else tuple(functions))
 
 
 class DataShareRepository:
@@ -43,21 +49,22 @@ class DataShareRepository:
         self._c = connection
 
     def add(self, alliance_id: int, member: str, name: str, dataset: str, policies: dict[str, str], k: int,
-            created_by: str, at: datetime) -> int:
+            created_by: str, at: datetime, *, functions: tuple[str, ...] | None = None) -> int:
         result = self._c.execute(insert(shared_views).values(
             alliance_id=alliance_id, member_code=member, name=name, dataset=dataset, policies=policies, k=k,
-            created_by=created_by, created_at=at).returning(shared_views.c.id))
+            created_by=created_by, created_at=at, functions=None if functions is None else list(functions))
+            .returning(shared_views.c.id))
         return int(result.scalar_one())
 
     def view(self, alliance_id: int, view_id: int) -> StoredView | None:
         row = self._c.execute(select(*_VIEW).where(shared_views.c.alliance_id == alliance_id,
                                                    shared_views.c.id == view_id)).first()
-        return None if row is None else StoredView(*row)
+        return None if row is None else _view(row)
 
     def views(self, alliance_id: int) -> list[StoredView]:
         rows = self._c.execute(select(*_VIEW).where(shared_views.c.alliance_id == alliance_id,
                                                     shared_views.c.revoked_at.is_(None)).order_by(shared_views.c.id))
-        return [StoredView(*row) for row in rows]
+        return [_view(row) for row in rows]
 
     def revoke(self, alliance_id: int, view_id: int, at: datetime) -> bool:
         result = self._c.execute(update(shared_views).where(shared_views.c.alliance_id == alliance_id,

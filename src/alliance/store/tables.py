@@ -505,11 +505,12 @@ shared_views = Table(
     Column("member_code", String(32), nullable=False),  # the publisher
     Column("name", String(100), nullable=False),
     Column("dataset", String(32), nullable=False),
-    Column("policies", JSON, nullable=False),  # field -> visible | aggregate | hidden
+    Column("policies", JSON, nullable=False),  # field -> visible | aggregate | dimension | join | hidden
     Column("k", Integer, nullable=False),
     Column("created_by", String(200), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime, nullable=True),
+    Column("functions", JSON, nullable=True),  # aggregate functions allowed ("sum", "avg"); NULL: sum only
 )
 
 view_access_log = Table(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,7 @@ from alliance.edge.deps import ClockDep, Code, Id, StoreDep
 from alliance.core.errors import InvalidInput
 from alliance.core.messages import Message
 from alliance.datashare import service
-from alliance.datashare.views import DATASETS, DEFAULT_K, MIN_K, Policy
+from alliance.datashare.views import DATASETS, DEFAULT_FUNCTIONS, DEFAULT_K, FUNCTIONS, MIN_K, Policy
 from alliance.registry import service as registry
 from alliance.registry.model import Alliance
 from alliance.store.datashare_repository import Access, StoredView
@@ -44,8 +45,19 @@ FIELD_LABELS = {
     "amount": N_("Amount"), "cost": N_("Cost"),
 }
 DATASET_LABELS = {"sales": N_("Sales: the member's order lines as seller")}
-POLICY_LABELS = {Policy.VISIBLE: N_("Visible"), Policy.AGGREGATE: N_("Aggregate only"), Policy.HIDDEN: N_("Hidden")}
-KIND_LABELS = {"rows": N_("Rows"), "groups": N_("Groups")}
+POLICY_LABELS = {Policy.VISIBLE: N_("Visible"), Policy.AGGREGATE: N_("Aggregate only"),
+                 Policy.DIMENSION: N_("Dimension (group by only)"), Policy.JOIN: N_("Join column (never shown)"),
+                 Policy.HIDDEN: N_("Hidden")}
+# What each policy lets out, shown on the publish form (clean-room rules, docs/data-sharing.md).
+POLICY_HELP = {
+    Policy.VISIBLE: N_("appears in rows, and may be filtered, sorted and grouped on."),
+    Policy.AGGREGATE: N_("appears only in group results: numbers as allowed aggregates, text as a group key, in groups of at least k records."),
+    Policy.DIMENSION: N_("text or dates that groups may be formed and filtered on; a group key only, never in rows."),
+    Policy.JOIN: N_("text or dates that joint queries with other members' views join on; never shown, grouped or filtered."),
+    Policy.HIDDEN: N_("never appears and cannot be used."),
+}
+FUNCTION_LABELS = {"sum": N_("Sum"), "avg": N_("Average")}
+KIND_LABELS = {"rows": N_("Rows"), "groups": N_("Groups"), "joint": N_("Joint query")}
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,8 @@ class ViewCard:
     may_revoke: bool
     may_query: bool
     latest: list[dict[str, Any]]  # the latest access-log entries, for those who may read the log
+    dimension: list[str] = dataclass_field(default_factory=list)
+    join: list[str] = dataclass_field(default_factory=list)
 
 
 def _policies(found: StoredView) -> dict[Policy, list[str]]:
@@ -84,7 +98,7 @@ def _card(store: StoreDep, viewer: Viewer, alliance: Alliance, found: StoredView
     return ViewCard(found, companies.get(found.member, found.member), split[Policy.VISIBLE], split[Policy.AGGREGATE],
                     split[Policy.HIDDEN] if reads else [], reads, reads,
                     viewer.may(Action.ACT_FOR_MEMBER, alliance.code, found.member),
-                    viewer.may(Action.READ_SHARED, alliance.code), latest)
+                    viewer.may(Action.READ_SHARED, alliance.code), latest, split[Policy.DIMENSION], split[Policy.JOIN])
 
 
 def _members_view(store: StoreDep, code: str, member: str, view_id: int) -> StoredView:
@@ -120,20 +134,24 @@ def sharing_list(request: Request, code: Code, store: StoreDep, viewer: PageView
                  if viewer.may(Action.READ_MEMBER_DATA, code, v.member)]
     return render(request, "sharing/list.html", alliance=alliance, section="sharing", cards=cards, withdrawn=withdrawn,
                   field_labels=FIELD_LABELS, dataset_labels=DATASET_LABELS, own_member=own if may_publish else None,
-                  published=published, revoked=revoked, total=len(views), limit=VIEWS_PAGE, offset=offset)
+                  published=published, revoked=revoked, total=len(views), limit=VIEWS_PAGE, offset=offset,
+                  may_joint=viewer.may(Action.READ_SHARED, code))
 
 
 def _form_page(request: Request, alliance: Alliance, member: str, company: str, *, status: int = 200,
                values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> HTMLResponse:
     dataset = (values or {}).get("dataset") or "sales"
     fields = list(DATASETS.get(dataset, DATASETS["sales"]))
-    values = {"name": "", "dataset": dataset, "k": str(DEFAULT_K), "policies": {}, **(values or {})}
+    values = {"name": "", "dataset": dataset, "k": str(DEFAULT_K), "policies": {}, "functions": list(DEFAULT_FUNCTIONS),
+              **(values or {})}
     gettext = gettext_for(request)
     return render(request, "sharing/publish.html", status=status, alliance=alliance, section="sharing", member=member,
                   company=company, values=values, errors=errors or {}, fields=fields,
                   field_names={f: gettext(FIELD_LABELS[f]) if f in FIELD_LABELS else f for f in fields},
                   dataset_options=[(d, gettext(DATASET_LABELS[d]) if d in DATASET_LABELS else d) for d in DATASETS],
                   policy_options=[(p.value, gettext(label)) for p, label in POLICY_LABELS.items()],
+                  policy_help=[(gettext(POLICY_LABELS[p]), gettext(text)) for p, text in POLICY_HELP.items()],
+                  function_options=[(f, gettext(FUNCTION_LABELS[f])) for f in FUNCTIONS],
                   hidden=Policy.HIDDEN.value, min_k=MIN_K)
 
 
@@ -155,7 +173,9 @@ def _form_errors(exc: InvalidInput, gettext: Any) -> dict[str, str]:
     errors: dict[str, str] = {}
     for p in exc.problems:
         if p.field.startswith("fields."):
-            errors[f"policy-{p.field.removeprefix('fields.')}"] = gettext(N_("Choose visible, aggregate only or hidden."))
+            errors[f"policy-{p.field.removeprefix('fields.')}"] = gettext(N_(
+                "Choose visible, aggregate only, dimension, join column or hidden (numbers: visible, aggregate only or "
+                "hidden)."))
         elif p.field in FORM_ERRORS:
             name, message = FORM_ERRORS[p.field]
             errors[name] = gettext(message)
@@ -175,7 +195,10 @@ async def publish(request: Request, code: Code, member: Code, store: StoreDep, c
     dataset = str(form.get("dataset", "sales"))
     policies = {f: str(form.get(f"policy-{f}", Policy.HIDDEN.value)) for f in DATASETS.get(dataset, {})}
     name, k_text = str(form.get("name", ""))[:200], str(form.get("k", "")).strip()[:20]
-    values: dict[str, Any] = {"name": name, "dataset": dataset, "k": k_text, "policies": policies}
+    # The form says it offered the choice (unticked boxes post nothing); a post without it keeps the default.
+    functions = [str(f) for f in form.getlist("functions") if str(f) in FUNCTIONS] if form.get("functions-offered") \
+        else list(DEFAULT_FUNCTIONS)
+    values: dict[str, Any] = {"name": name, "dataset": dataset, "k": k_text, "policies": policies, "functions": functions}
     try:
         k = int(k_text)
     except ValueError:
@@ -184,7 +207,8 @@ async def publish(request: Request, code: Code, member: Code, store: StoreDep, c
         return _form_page(request, alliance, member, company, status=422, values=values,
                           errors={"k": gettext(N_("Enter a whole number from 2 to 1,000,000."))})
     try:
-        found = service.publish(store, code, member, name, dataset, policies, k, viewer.principal.actor, clock)
+        found = service.publish(store, code, member, name, dataset, policies, k, viewer.principal.actor, clock,
+                                functions=functions)
     except InvalidInput as exc:
         return _form_page(request, alliance, member, company, status=422, values=values,
                           errors=_form_errors(exc, gettext))

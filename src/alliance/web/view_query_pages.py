@@ -54,13 +54,15 @@ class QueryForm:
     visible: list[str]
     groupable: list[str]
     sums: list[str]
+    functions: tuple[str, ...] = ("sum",)  # which aggregates of `sums` the view gives
 
 
 def _shape(spec: ViewSpec) -> QueryForm:
     kinds = DATASETS[spec.dataset]
     usable = spec.fields(Policy.VISIBLE, Policy.AGGREGATE)
-    return QueryForm(spec.fields(Policy.VISIBLE), [f for f in usable if kinds[f] not in NUMERIC],
-                     [f for f in usable if kinds[f] in NUMERIC])
+    groupable = spec.fields(Policy.VISIBLE, Policy.AGGREGATE, Policy.DIMENSION)
+    return QueryForm(spec.fields(Policy.VISIBLE), [f for f in groupable if kinds[f] not in NUMERIC],
+                     [f for f in usable if kinds[f] in NUMERIC], spec.functions)
 
 
 def _page(request: Request, store: StoreDep, code: str, found: StoredView, viewer: Viewer, *, status: int = 200,

@@ -13,8 +13,9 @@ from alliance.edge.deps import (ActorDep, ClockDep, Code, Id, Limit, Offset, Pri
 from alliance.edge.problems import PROBLEM_JSON
 from alliance.api.schemas import Body
 from alliance.core.paging import Page
-from alliance.datashare import service
-from alliance.datashare.views import DEFAULT_K, MAX_PAGE
+from alliance.datashare import joint_service, service
+from alliance.datashare.cleanroom import MAX_AGGREGATES, MAX_FILTERS, MAX_GROUP_BY, MAX_VIEWS, MIN_VIEWS
+from alliance.datashare.views import DEFAULT_FUNCTIONS, DEFAULT_K, FUNCTIONS, MAX_PAGE
 from alliance.store.datashare_repository import StoredView
 from alliance.access.roles import Principal
 from alliance.core.errors import AllianceNotFound, NotFound
@@ -33,20 +34,37 @@ class ViewIn(Body):
     name: str = Field(min_length=1, max_length=100)
     dataset: str = Field(default="sales", max_length=32)
     fields: dict[Annotated[str, Field(max_length=64)], str] = Field(
-        max_length=50, description="field -> visible | aggregate | hidden; fields not named are hidden.")
+        max_length=50, description="field -> visible | aggregate | dimension | join | hidden; fields not named are hidden.")
     k: int = Field(default=DEFAULT_K, ge=2, le=1_000_000, description="Smallest group an aggregate answer shows.")
+    functions: list[Annotated[str, Field(max_length=16)]] = Field(
+        default=list(DEFAULT_FUNCTIONS), max_length=len(FUNCTIONS),
+        description="Aggregate functions the view allows on its numeric fields: sum, avg (count always).")
+
+
+class JointQueryIn(Body):
+    views: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] = Field(min_length=MIN_VIEWS, max_length=MAX_VIEWS,
+                             description="The shared views joined, of different members.")
+    join: str = Field(min_length=1, max_length=64, description="The column every view declares `join`.")
+    group_by: list[Annotated[str, Field(max_length=80)]] = Field(
+        default=[], max_length=MAX_GROUP_BY, description="`field` or `<view>.field`: a dimension or text aggregate.")
+    aggregates: list[Annotated[str, Field(max_length=90)]] = Field(
+        default=[], max_length=MAX_AGGREGATES, description="`sum:<view>.field`, `avg:field`; counts are always given.")
+    filter: list[Annotated[str, Field(max_length=200)]] = Field(
+        default=[], max_length=MAX_FILTERS, description="`<view>.field=value` (>=, <=) on dimensions only.")
 
 
 def _out(view: StoredView) -> dict[str, Any]:
     return {"id": view.id, "member": view.member, "name": view.name, "dataset": view.dataset, "fields": view.policies,
-            "k": view.k, "created_at": view.created_at.isoformat(), "created_by": view.created_by}
+            "k": view.k, "functions": ["count", *(DEFAULT_FUNCTIONS if view.functions is None else view.functions)],
+            "created_at": view.created_at.isoformat(), "created_by": view.created_by}
 
 
 @router.post("/alliances/{code}/views", status_code=201, responses=ERRORS)
 def publish(code: Code, body: ViewIn, store: StoreDep, clock: ClockDep, principal: PrincipalDep, actor: ActorDep) -> dict[str, Any]:
     """Publish a view of one member's data with a policy per field."""
     authorize(principal, Action.ACT_FOR_MEMBER, code, body.member)
-    return _out(service.publish(store, code, body.member, body.name, body.dataset, body.fields, body.k, actor, clock))
+    return _out(service.publish(store, code, body.member, body.name, body.dataset, body.fields, body.k, actor, clock,
+                                functions=body.functions))
 
 
 @router.get("/alliances/{code}/views", responses=ERRORS)
@@ -56,6 +74,16 @@ def list_views(code: Code, store: StoreDep, clock: ClockDep, limit: Limit = 100,
     shared = service.views(store, code, clock)
     page = Page(shared[offset:offset + limit], len(shared), limit, offset)
     return page.as_json([_out(v) for v in page.items])
+
+
+@router.post("/alliances/{code}/views/joint-query", responses=ERRORS)
+def joint_query(code: Code, body: JointQueryIn, stores: StoresDep, clock: ClockDep, actor: ActorDep) -> dict[str, Any]:
+    """Join views of different members on a column each declares `join`, and answer counts and
+    allowed aggregates per group under the strictest rules of the views (clean-room rules): groups
+    of fewer than k distinct join keys, or fewer than k lines of any view, are withheld. Written to
+    the access log of every view involved."""
+    return joint_service.joint_query(stores, code, body.views, join=body.join, group_by=body.group_by,
+                                     aggregates=body.aggregates, filters=body.filter, actor=actor, clock=clock)
 
 
 @router.get("/alliances/{code}/views/{view_id}/rows", responses=ERRORS)

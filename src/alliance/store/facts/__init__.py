@@ -38,13 +38,13 @@ from alliance.core.errors import InvalidInput, Problem, StoreUnavailable
 from alliance.core.limits import DAY_LIMIT_MINOR, END_INSTANT, FIRST_INSTANT, LINE_LIMIT_MINOR, MAX_OFFSET_MINUTES
 from alliance.core.money import Money, every_currency, minor_digits
 from alliance.core.messages import Message
-from alliance.datashare.facts import Group
+from alliance.datashare.facts import Group, JointGroup, JointSide
 from alliance.settlement.facts import (GROUP_COLUMNS, Adjusting, Conflict, Conversion, ConvertedSales, CurrencyDay,
                                        IngestReport, LineTotals, Rejection,
                                        TotalsQuery, TotalsRow, Window)
 from alliance.settlement.lines import OrderLine
 from alliance.store.order_sheets import xlsx_to_csv
-from alliance.store.facts import files, intake_sql, sql, totals_sql, views_sql
+from alliance.store.facts import files, intake_sql, joint_sql, sql, totals_sql, views_sql
 from alliance.store.facts.files import COLUMNS, format_of
 from alliance.store.rejections import UNSETTLEABLE, reason as rejection_reason
 
@@ -505,6 +505,25 @@ class FactStore:
                       {f: views_sql.shown(f, v, currency) if v is not None else None
                        for f, v in zip(sums, row[n + 1:], strict=True)})
                 for row in rows if int(row[n]) > 0]
+
+    def joint_groups(self, alliance: str, currency: str, join: str, sides: Sequence[JointSide]) -> list[JointGroup]:
+        """Every non-empty group of a joint query (`joint_sql`), in key order; which may be shown is
+        data sharing's to decide. Join keys never leave this method."""
+        text, parameters = joint_sql.joint_select(alliance, currency, minor_digits(currency), join, sides)
+        fields = [f for side in sides for f in side.group_by]
+        n = len(fields)
+        found = []
+        for row in self._read(text, parameters):
+            if int(row[n]) == 0:
+                continue
+            lines, sums, at = [], [], n + 1
+            for side in sides:
+                lines.append(int(row[at]))
+                sums.append(tuple(None if v is None else int(v) for v in row[at + 1:at + 1 + len(side.sums)]))
+                at += 1 + len(side.sums)
+            found.append(JointGroup(tuple(views_sql.shown(f, v, currency) for f, v in zip(fields, row, strict=False)),
+                                    int(row[n]), tuple(lines), tuple(sums)))
+        return found
 
     def lines(self, alliance: str, currency: str, first_day: date, last_day: date) -> list[OrderLine]:
         """The alliance's lines whose business day lies in [first_day, last_day], in line_id order."""

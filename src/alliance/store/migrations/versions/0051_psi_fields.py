@@ -2,7 +2,7 @@
 and what each side of a list-mode session shares, fixed at consent. No value is ever stored.
 
 Revision ID: 0051_psi_fields
-Revises: 0048_privacy
+Revises: 0050_view_functions
 Create Date: 2026-12-05
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0051_psi_fields"
-down_revision = "0048_privacy"  # the lead relinks the chain at merge
+down_revision = "0050_view_functions"  # the lead relinks the chain at merge
 branch_labels = None
 depends_on = None
 
