@@ -29,6 +29,12 @@ MAX_BUDGET = Decimal(100)  # beyond this the noise protects nothing worth the na
 DEFAULT_QUERY_EPSILON = Decimal("0.1")
 
 
+def party_of(member: str | None, role: str) -> str:
+    """Whose budget a query spends: the querying member's (every account acting for it shares it),
+    or, for a querier without a member (a coordinator), one bucket per role."""
+    return member if member else f"role:{role}"
+
+
 class Period(StrEnum):
     DAY = "day"
     WEEK = "week"    # Monday to Sunday

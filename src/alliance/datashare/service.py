@@ -45,6 +45,11 @@ class ViewBudgetExceeded(Conflict):
     title = Message("The privacy budget does not allow this query")
 
 
+class ViewNotPrivate(Conflict):
+    code = "view_not_private"
+    title = Message("This view is not differentially private")
+
+
 def _summed(spec: ViewSpec) -> list[str]:
     """The fields a group answer sums: the shared numeric ones."""
     return [f for f in spec.fields(Policy.VISIBLE, Policy.AGGREGATE) if DATASETS[spec.dataset][f] in NUMERIC]
@@ -290,7 +295,7 @@ def budget(store: Store, alliance_code: str, view_id: int, party: str, clock: Cl
     every party's spend (`by_party`). A view without differential privacy has none (409)."""
     found = shared_view(store, alliance_code, view_id, clock)
     if found.privacy is None:
-        raise Conflict(Message("view {view_id} has no privacy budget: it is not differentially private",
+        raise ViewNotPrivate(Message("view {view_id} has no privacy budget: it is not differentially private",
                                view_id=view_id))
     declared = Privacy.from_json(found.privacy)
     with store.unit_of_work() as uow:
@@ -318,7 +323,7 @@ def change_privacy(store: Store, alliance_code: str, view_id: int, raw: Mapping[
     differential privacy cannot take it on afterwards (its rows may have been read)."""
     found = shared_view(store, alliance_code, view_id, clock)
     if found.privacy is None:
-        raise Conflict(Message("view {view_id} was published without differential privacy: publish a new view",
+        raise ViewNotPrivate(Message("view {view_id} was published without differential privacy: publish a new view",
                                view_id=view_id))
     new = _check_privacy(spec_of(found), raw, _currency(store, alliance_code))
     with store.unit_of_work() as uow:
