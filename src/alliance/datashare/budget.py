@@ -41,6 +41,9 @@ class Period(StrEnum):
     MONTH = "month"  # a calendar month
 
 
+PERIOD_WORDS = {Period.DAY: Message("day"), Period.WEEK: Message("week (from Monday)"), Period.MONTH: Message("month")}
+
+
 def period_start(day: date, period: Period) -> date:
     """The first day of the period holding `day`."""
     if period is Period.DAY:

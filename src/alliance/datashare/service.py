@@ -16,7 +16,7 @@ from alliance.core.errors import Conflict, InvalidInput, MemberNotFound, NotFoun
 from alliance.core.messages import Message
 from alliance.core.money import Money, minor_digits
 from alliance.datashare import noise
-from alliance.datashare.budget import (Privacy, Standing, check_privacy, from_micro, parse_epsilon, period_start,
+from alliance.datashare.budget import (PERIOD_WORDS, Privacy, Standing, check_privacy, from_micro, parse_epsilon, period_start,
                                        strictest, to_micro)
 from alliance.datashare.views import (DATASETS, MAX_PAGE, NUMERIC, Kind, Policy, ViewSpec, check_spec, decode_cursor,
                                       encode_cursor, parse_filters, parse_group_by, parse_sort)
@@ -249,7 +249,7 @@ def charge(store: Store, alliance_code: str, found: Sequence[StoredView], party:
                     "view {view_id}: this query spends ε {epsilon} but {party} has {remaining} of {budget} left "
                     "this {period} (from {start})", view_id=view_.id, epsilon=epsilon, party=party,
                     remaining=from_micro(standing.remaining), budget=from_micro(standing.budget),
-                    period=declared.period.value, start=start.isoformat()))
+                    period=PERIOD_WORDS[declared.period], start=start.isoformat()))
             standings.append(standing)
         for view_, standing in zip(found, standings, strict=True):
             uow.datashare.spend(alliance.id, view_.id, party, standing.period_start, micro, clock.now(), actor)

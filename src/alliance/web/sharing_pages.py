@@ -51,6 +51,7 @@ PRIVACY_LABELS = {"off": N_("No: exact group totals (and rows of visible fields)
                   "on": N_("Yes: noised group totals only, within a budget of ε per partner")}
 PERIOD_LABELS = {Period.DAY: N_("Per day"), Period.WEEK: N_("Per week (from Monday)"),
                  Period.MONTH: N_("Per calendar month")}
+PERIOD_NAMES = {"day": N_("day"), "week": N_("week (from Monday)"), "month": N_("month")}  # "this day", "this week", ...
 
 
 @dataclass(frozen=True)
@@ -235,7 +236,7 @@ def access_log(request: Request, code: Code, member: Code, view_id: Id, store: S
     return render(request, "sharing/log.html", alliance=alliance, section="sharing", view=found,
                   company=_company(store, code, member), rows=rows, offset=offset, limit=LOG_PAGE,
                   more=len(entries) > LOG_PAGE, budget=budget,
-                  period_name=None if budget is None else gettext_for(request)(PERIOD_LABELS[Period(budget["period"])]))
+                  period_name=None if budget is None else gettext_for(request)(PERIOD_NAMES[budget["period"]]))
 
 
 @router.get("/alliances/{code}/sharing/members/{member}/views/{view_id}/revoke", response_class=HTMLResponse)

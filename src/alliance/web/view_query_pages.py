@@ -31,7 +31,7 @@ from alliance.store.stores import Stores
 from alliance.web.forms import CHOOSE, PostedForm
 from alliance.web.i18n import N_
 from alliance.web.render import gettext_for, render
-from alliance.web.sharing_pages import FIELD_LABELS
+from alliance.web.sharing_pages import FIELD_LABELS, PERIOD_NAMES
 from alliance.web.viewer import PageViewer, Viewer
 
 router = APIRouter(include_in_schema=False)
@@ -52,7 +52,6 @@ NOT_OURS = N_("This page of results is not one this form gave: run the query aga
 BAD_EPSILON = N_("Enter ε as a number greater than 0 with at most six decimal places, no more than the budget.")
 OVER_BUDGET = N_("This query would spend ε %(epsilon)s but only %(remaining)s of your budget is left this period: "
                  "nothing was spent.")
-PERIOD_NAMES = {"day": N_("day"), "week": N_("week (from Monday)"), "month": N_("month")}
 
 
 @dataclass(frozen=True)
