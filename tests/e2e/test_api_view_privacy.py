@@ -175,3 +175,22 @@ def test_another_alliance_gets_404_and_a_view_without_privacy_has_no_budget(worl
                                                             "fields": {"channel": "visible"}}).json()["id"]
     problem(client.get(f"{V}/{plain}/budget", headers=keys["partner"]), 409, "view_not_private")
     problem(client.put(f"{V}/{plain}/privacy", headers=keys["publisher"], json=PRIVACY), 409, "view_not_private")
+
+
+def test_answers_over_the_api_stay_within_their_stated_95_percent_bounds(world, store: Store) -> None:  # type: ignore[no-untyped-def]
+    """200 answers of the whole view (403 lines: amount 100.00 each, quantity 1 each): at least 95% of
+    each figure within its bound, less four binomial standard deviations (OpenDP cannot be seeded)."""
+    if store.kind != "sqlite":
+        pytest.skip("the statistics do not depend on the database; once is enough")
+    client, keys = world
+    view = publish(client, keys, {**PRIVACY, "budget": "100"})
+    truth = {"count": 403, "sum_amount": Decimal("40300.00"), "sum_quantity": 403}
+    runs, misses = 200, dict.fromkeys(truth, 0)
+    for _ in range(runs):
+        answer = client.get(f"{V}/{view}/groups", headers=keys["partner"], params={"epsilon": "0.3"}).json()
+        [total] = answer["groups"]
+        bounds = answer["privacy"]["error_bounds"]
+        for name, exact in truth.items():
+            misses[name] += abs(Decimal(str(total[name])) - exact) > Decimal(str(bounds[name]))
+    allowed = 0.05 * runs + 4 * (runs * 0.05 * 0.95) ** 0.5
+    assert all(m <= allowed for m in misses.values()), misses
