@@ -9,7 +9,7 @@ subtracting the shown groups from a total never isolates fewer than k lines.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -48,8 +48,11 @@ class SharedFacts(Protocol):
         ...
 
     def view_groups(self, alliance: str, seller: str, currency: str, group_by: Sequence[str],
-                    sums: Sequence[str]) -> list[Group]:
-        """Every non-empty group of one seller's lines, in key order: no floor applied."""
+                    sums: Sequence[str], *, clamp: Mapping[str, tuple[int, int]] | None = None) -> list[Group]:
+        """Every non-empty group of one seller's lines, in key order: no floor applied. With `clamp`
+        (field -> (lower, upper) in stored units: minor units for money), each line adds its value
+        clamped to the bounds, money only from lines in `currency` (differential privacy: one line
+        moves a sum by a bounded amount), and every sum is an integer in stored units (not shown)."""
         ...
 
     def joint_groups(self, alliance: str, currency: str, join: str, sides: Sequence[JointSide]) -> list[JointGroup]:

@@ -18,17 +18,19 @@ from alliance.exits import erasure as er
 from alliance.store.tables import (api_keys, directory_entries, directory_resources, exit_cases, exit_items,
                                    member_resources, members, notify_accounts, notify_deliveries, notify_inbox,
                                    notify_preferences, notify_webhooks, password_resets, psi_access_log, psi_levels,
-                                   psi_sessions, shared_views, user_roles, users, view_access_log, web_sessions)
+                                   psi_sessions, shared_views, user_roles, users, view_access_log, view_budget_spends,
+                                   web_sessions)
 
 _PER_USER = (notify_accounts, notify_preferences, notify_inbox, notify_deliveries)
 
 
 # One column a table (the plan names rows by table and id). The columns that name an account that acted (who read a view, who made a view or a key, who last
 # changed a resource or need or a directory entry, who took a step of a PSI session or set a PSI
-# sharing level): an erased person's name there is pseudonymised.
+# sharing level, who spent a view's privacy budget): an erased person's name there is pseudonymised.
 _NAMING = ((view_access_log, "accessed_by"), (shared_views, "created_by"), (api_keys, "created_by"),
            (member_resources, "updated_by"), (directory_entries, "updated_by"), (directory_resources, "updated_by"),
-           (psi_access_log, "actor"), (psi_sessions, "opened_by"), (psi_levels, "set_by"))
+           (psi_access_log, "actor"), (psi_sessions, "opened_by"), (psi_levels, "set_by"),
+           (view_budget_spends, "actor"))
 
 
 class ErasureRepository:

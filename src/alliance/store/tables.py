@@ -511,6 +511,23 @@ shared_views = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime, nullable=True),
     Column("functions", JSON, nullable=True),  # aggregate functions allowed ("sum", "avg"); NULL: sum only
+    # Differential privacy (datashare.budget.Privacy.as_json): budget, period, per-query ε, clamps; None: none.
+    Column("privacy", JSON, nullable=True),
+)
+
+# What each party spent of a DP view's budget: one row a query answered (datashare.budget).
+view_budget_spends = Table(
+    "view_budget_spends",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("view_id", Integer, ForeignKey("shared_views.id"), nullable=False),
+    Column("party", String(64), nullable=False),        # the querying member's code, or "role:<role>"
+    Column("period_start", Date, nullable=False),       # the first day of the budget period
+    Column("micro_epsilon", BigInteger, nullable=False),  # ε spent, in millionths (exact)
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Index("ix_view_budget_spends_view_period", "view_id", "period_start"),
 )
 
 view_access_log = Table(

@@ -110,6 +110,11 @@ EXPLANATIONS = {
     "article_invalid": N_("The article was not valid; nothing was stored."),
     "article_not_found": N_("The knowledge base has no such article."),
     "view_not_found": N_("This view is not shared (any more)."),
+    "view_aggregates_only": N_("This view is differentially private: it answers group queries only, never rows."),
+    "view_not_private": N_("This view was published without differential privacy: it has no budget. Publish a new "
+                           "view to share noised aggregates."),
+    "view_budget_exceeded": N_("This query would spend more of the view's privacy budget than is left for this "
+                               "period; nothing was spent. Ask for a smaller ε or wait for the next period."),
     "psi_session_not_found": N_("This member takes part in no such overlap session (or its message is not there yet)."),
     "psi_not_shared": N_("The sharing levels of the two members do not allow this comparison: the stricter side wins."),
     "psi_rate_limited": N_("This pair of members has opened as many overlap sessions today as a pair may."),

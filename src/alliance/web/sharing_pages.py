@@ -26,7 +26,8 @@ from alliance.edge.deps import ClockDep, Code, Id, StoreDep
 from alliance.core.errors import InvalidInput
 from alliance.core.messages import Message
 from alliance.datashare import service
-from alliance.datashare.views import DATASETS, DEFAULT_FUNCTIONS, DEFAULT_K, FUNCTIONS, MIN_K, Policy
+from alliance.datashare.budget import DEFAULT_QUERY_EPSILON, Period
+from alliance.datashare.views import DATASETS, DEFAULT_FUNCTIONS, DEFAULT_K, FUNCTIONS, MIN_K, NUMERIC, Policy
 from alliance.registry import service as registry
 from alliance.registry.model import Alliance
 from alliance.store.datashare_repository import Access, StoredView
@@ -58,6 +59,11 @@ POLICY_HELP = {
 }
 FUNCTION_LABELS = {"sum": N_("Sum"), "avg": N_("Average")}
 KIND_LABELS = {"rows": N_("Rows"), "groups": N_("Groups"), "joint": N_("Joint query")}
+PRIVACY_LABELS = {"off": N_("No: exact group totals (and rows of visible fields)"),
+                  "on": N_("Yes: noised group totals only, within a budget of ε per partner")}
+PERIOD_LABELS = {Period.DAY: N_("Per day"), Period.WEEK: N_("Per week (from Monday)"),
+                 Period.MONTH: N_("Per calendar month")}
+PERIOD_NAMES = {"day": N_("day"), "week": N_("week (from Monday)"), "month": N_("month")}  # "this day", "this week", ...
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,8 @@ def _form_page(request: Request, alliance: Alliance, member: str, company: str, 
     dataset = (values or {}).get("dataset") or "sales"
     fields = list(DATASETS.get(dataset, DATASETS["sales"]))
     values = {"name": "", "dataset": dataset, "k": str(DEFAULT_K), "policies": {}, "functions": list(DEFAULT_FUNCTIONS),
+              "privacy": "off", "budget": "1",
+              "period": Period.MONTH.value, "query_epsilon": str(DEFAULT_QUERY_EPSILON), "bounds": {},
               **(values or {})}
     gettext = gettext_for(request)
     return render(request, "sharing/publish.html", status=status, alliance=alliance, section="sharing", member=member,
@@ -152,7 +160,10 @@ def _form_page(request: Request, alliance: Alliance, member: str, company: str, 
                   policy_options=[(p.value, gettext(label)) for p, label in POLICY_LABELS.items()],
                   policy_help=[(gettext(POLICY_LABELS[p]), gettext(text)) for p, text in POLICY_HELP.items()],
                   function_options=[(f, gettext(FUNCTION_LABELS[f])) for f in FUNCTIONS],
-                  hidden=Policy.HIDDEN.value, min_k=MIN_K)
+                  hidden=Policy.HIDDEN.value, min_k=MIN_K,
+                  numeric=[f for f in fields if DATASETS.get(dataset, DATASETS["sales"])[f] in NUMERIC],
+                  privacy_options=[(v, gettext(label)) for v, label in PRIVACY_LABELS.items()],
+                  period_options=[(p.value, gettext(label)) for p, label in PERIOD_LABELS.items()])
 
 
 @router.get("/alliances/{code}/sharing/members/{member}/views/new", response_class=HTMLResponse)
@@ -166,6 +177,9 @@ FORM_ERRORS = {
     "dataset": ("dataset", N_("Choose one of the datasets.")),
     "k": ("k", N_("Groups must hold at least 2 records.")),
     "fields": ("fields", N_("The view shares no field: make at least one field visible or aggregate only.")),
+    "budget": ("budget", N_("Enter the budget ε as a number greater than 0 (at most 100, six decimal places).")),
+    "query_epsilon": ("query_epsilon", N_("Enter the ε of one query: greater than 0 and no more than the budget.")),
+    "period": ("period", N_("Choose a day, a week or a month.")),
 }
 
 
@@ -176,6 +190,10 @@ def _form_errors(exc: InvalidInput, gettext: Any) -> dict[str, str]:
             errors[f"policy-{p.field.removeprefix('fields.')}"] = gettext(N_(
                 "Choose visible, aggregate only, dimension, join column or hidden (numbers: visible, aggregate only or "
                 "hidden)."))
+        elif p.field.startswith("bounds."):
+            errors[f"upper-{p.field.removeprefix('bounds.')}"] = gettext(N_(
+                "Each shared number needs the most one record may add (upper bound), above the lower bound, in the "
+                "field's unit (amounts to the cent)."))
         elif p.field in FORM_ERRORS:
             name, message = FORM_ERRORS[p.field]
             errors[name] = gettext(message)
@@ -206,9 +224,19 @@ async def publish(request: Request, code: Code, member: Code, store: StoreDep, c
     if not MIN_K <= k <= MAX_K:
         return _form_page(request, alliance, member, company, status=422, values=values,
                           errors={"k": gettext(N_("Enter a whole number from 2 to 1,000,000."))})
+    private = form.get("privacy") == "on"
+    numeric = [f for f in DATASETS.get(dataset, {}) if DATASETS[dataset][f] in NUMERIC]
+    bounds = {f: {"lower": str(form.get(f"lower-{f}", ""))[:32].strip(), "upper": str(form.get(f"upper-{f}", ""))[:32].strip()}
+              for f in numeric}
+    values.update(privacy="on" if private else "off", budget=str(form.get("budget", ""))[:32],
+                  period=str(form.get("period", ""))[:8], query_epsilon=str(form.get("query_epsilon", ""))[:32],
+                  bounds=bounds)
+    privacy = None if not private else {
+        "budget": values["budget"], "period": values["period"], "query_epsilon": values["query_epsilon"],
+        "bounds": {f: b for f, b in bounds.items() if policies.get(f) in (Policy.VISIBLE.value, Policy.AGGREGATE.value)}}
     try:
         found = service.publish(store, code, member, name, dataset, policies, k, viewer.principal.actor, clock,
-                                functions=functions)
+                                functions=functions, privacy=privacy)
     except InvalidInput as exc:
         return _form_page(request, alliance, member, company, status=422, values=values,
                           errors=_form_errors(exc, gettext))
@@ -218,15 +246,20 @@ async def publish(request: Request, code: Code, member: Code, store: StoreDep, c
 
 @router.get("/alliances/{code}/sharing/members/{member}/views/{view_id}/log", response_class=HTMLResponse)
 def access_log(request: Request, code: Code, member: Code, view_id: Id, store: StoreDep, viewer: PageViewer,
-               offset: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0) -> HTMLResponse:
-    """Who queried the view, when, how, and how much came back (the publishing member and alliance roles)."""
+               clock: ClockDep, offset: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0) -> HTMLResponse:
+    """Who queried the view, when, how, and how much came back (the publishing member and alliance
+    roles); for a differentially private view still shared, what each party spent this period."""
     alliance = registry.get_alliance(store, code)
     found = _members_view(store, code, member, view_id)
     entries = service.access_log(store, code, view_id, LOG_PAGE + 1, offset)
     rows = _log_rows(entries[:LOG_PAGE], alliance.timezone)
+    budget = None
+    if found.privacy is not None and found.revoked_at is None:
+        budget = service.budget(store, code, view_id, member, clock, publisher=True)
     return render(request, "sharing/log.html", alliance=alliance, section="sharing", view=found,
                   company=_company(store, code, member), rows=rows, offset=offset, limit=LOG_PAGE,
-                  more=len(entries) > LOG_PAGE)
+                  more=len(entries) > LOG_PAGE, budget=budget,
+                  period_name=None if budget is None else gettext_for(request)(PERIOD_NAMES[budget["period"]]))
 
 
 @router.get("/alliances/{code}/sharing/members/{member}/views/{view_id}/revoke", response_class=HTMLResponse)

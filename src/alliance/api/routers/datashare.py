@@ -1,4 +1,5 @@
-"""Shared views over HTTP: publish, list, query (rows and groups), revoke, and the access log."""
+"""Shared views over HTTP: publish, list, query (rows and groups), revoke, and the access log; a
+differentially private view's budget (read, and changed by its publisher)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from alliance.core.paging import Page
 from alliance.datashare import joint_service, service
 from alliance.datashare.cleanroom import MAX_AGGREGATES, MAX_FILTERS, MAX_GROUP_BY, MAX_VIEWS, MIN_VIEWS
 from alliance.datashare.views import DEFAULT_FUNCTIONS, DEFAULT_K, FUNCTIONS, MAX_PAGE
+from alliance.datashare.budget import party_of
 from alliance.store.datashare_repository import StoredView
 from alliance.access.roles import Principal
 from alliance.core.errors import AllianceNotFound, NotFound
@@ -25,8 +27,28 @@ from alliance.datashare.service import ViewNotFound
 router = APIRouter(tags=["data sharing"])
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {PROBLEM_JSON: {}}}
-    for code, text in ((404, "no such alliance, member or view"), (409, "already revoked"), (422, "invalid view or query"))
+    for code, text in ((404, "no such alliance, member or view"),
+                       (409, "already revoked; rows of a private view; the privacy budget does not allow the query"),
+                       (422, "invalid view or query"))
 }
+
+
+class BoundIn(Body):
+    lower: str = Field(default="0", max_length=32, description="The least one line adds to a sum (default 0).")
+    upper: str = Field(min_length=1, max_length=32, description="The most one line adds to a sum.")
+
+
+class PrivacyIn(Body):
+    budget: str = Field(min_length=1, max_length=32, description="ε each querying party may spend per period.")
+    period: str = Field(default="month", max_length=8, description="day | week | month, in the alliance's time zone.")
+    query_epsilon: str | None = Field(default=None, max_length=32,
+                                      description="ε a query spends when it names none (default 0.1).")
+    bounds: dict[Annotated[str, Field(max_length=64)], BoundIn] = Field(
+        default_factory=dict, max_length=20, description="Per summed field: the clamp of one line's value.")
+
+    def raw(self) -> dict[str, Any]:
+        return {"budget": self.budget, "period": self.period, "query_epsilon": self.query_epsilon,
+                "bounds": {f: {"lower": b.lower, "upper": b.upper} for f, b in self.bounds.items()}}
 
 
 class ViewIn(Body):
@@ -39,6 +61,8 @@ class ViewIn(Body):
     functions: list[Annotated[str, Field(max_length=16)]] = Field(
         default=list(DEFAULT_FUNCTIONS), max_length=len(FUNCTIONS),
         description="Aggregate functions the view allows on its numeric fields: sum, avg (count always).")
+    privacy: PrivacyIn | None = Field(default=None, description="Differential privacy of the view's group answers "
+                                                                "(then it shares no rows).")
 
 
 class JointQueryIn(Body):
@@ -56,7 +80,7 @@ class JointQueryIn(Body):
 def _out(view: StoredView) -> dict[str, Any]:
     return {"id": view.id, "member": view.member, "name": view.name, "dataset": view.dataset, "fields": view.policies,
             "k": view.k, "functions": ["count", *(DEFAULT_FUNCTIONS if view.functions is None else view.functions)],
-            "created_at": view.created_at.isoformat(), "created_by": view.created_by}
+            "created_at": view.created_at.isoformat(), "created_by": view.created_by, "privacy": view.privacy}
 
 
 @router.post("/alliances/{code}/views", status_code=201, responses=ERRORS)
@@ -64,7 +88,8 @@ def publish(code: Code, body: ViewIn, store: StoreDep, clock: ClockDep, principa
     """Publish a view of one member's data with a policy per field."""
     authorize(principal, Action.ACT_FOR_MEMBER, code, body.member)
     return _out(service.publish(store, code, body.member, body.name, body.dataset, body.fields, body.k, actor, clock,
-                                functions=body.functions))
+                                functions=body.functions,
+                                privacy=None if body.privacy is None else body.privacy.raw()))
 
 
 @router.get("/alliances/{code}/views", responses=ERRORS)
@@ -101,10 +126,35 @@ def rows(code: Code, view_id: Id, request: Request, stores: StoresDep, clock: Cl
 
 @router.get("/alliances/{code}/views/{view_id}/groups", responses=ERRORS)
 def groups(code: Code, view_id: Id, request: Request, stores: StoresDep, clock: ClockDep, actor: ActorDep,
-           group_by: Annotated[list[str], Query(max_length=1)] = []) -> dict[str, Any]:  # noqa: B006
-    """Counts and sums per group of one field (or in total), for groups of at least k lines only."""
+           principal: PrincipalDep,
+           group_by: Annotated[list[str], Query(max_length=1)] = [],  # noqa: B006
+           epsilon: Annotated[str | None, Query(max_length=32, description="ε this query spends (a differentially "
+                                                "private view; default: the view's per-query ε)")] = None,
+           ) -> dict[str, Any]:
+    """Counts and sums per group of one field (or in total), for groups of at least k lines only;
+    on a differentially private view, noised, with each figure's 95% error bound and ε spent and left."""
     require_csrf_for_sessions(request)
-    return service.groups(stores, code, view_id, group_by=group_by, actor=actor, clock=clock)
+    return service.groups(stores, code, view_id, group_by=group_by, actor=actor, clock=clock,
+                          party=party_of(principal.member, principal.role.value), epsilon=epsilon)
+
+
+@router.get("/alliances/{code}/views/{view_id}/budget", responses=ERRORS)
+def budget(code: Code, view_id: Id, store: StoreDep, clock: ClockDep, principal: PrincipalDep) -> dict[str, Any]:
+    """This party's privacy budget of a differentially private view in the current period: budget,
+    spent, remaining; the publishing member also sees every party's spend (`by_party`)."""
+    found = service.shared_view(store, code, view_id, clock)
+    publisher = principal.member == found.member and principal.alliance == code
+    return service.budget(store, code, view_id, party_of(principal.member, principal.role.value), clock,
+                          publisher=publisher)
+
+
+@router.put("/alliances/{code}/views/{view_id}/privacy", responses=ERRORS)
+def change_privacy(code: Code, view_id: Id, body: PrivacyIn, store: StoreDep, clock: ClockDep,
+                   principal: PrincipalDep) -> dict[str, Any]:
+    """The publisher changes a private view's budget, per-query ε or bounds: a lowering applies at
+    once; a raise waits for the next period when anything was spent in this one."""
+    _authorize_for_view(principal, Action.ACT_FOR_MEMBER, code, service.shared_view(store, code, view_id, clock))
+    return _out(service.change_privacy(store, code, view_id, body.raw(), clock))
 
 
 def _authorize_for_view(principal: Principal, action: Action, code: str, view: StoredView) -> None:

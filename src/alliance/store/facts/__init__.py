@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -487,21 +487,34 @@ class FactStore:
                 for row in rows]
 
     def view_groups(self, alliance: str, seller: str, currency: str, group_by: Sequence[str],
-                    sums: Sequence[str]) -> list[Group]:
+                    sums: Sequence[str], *, clamp: Mapping[str, tuple[int, int]] | None = None) -> list[Group]:
         """Every non-empty group of one seller's lines (keys, count and sums), in key order; which
-        may be shown is data sharing's to decide (`datashare.facts.floor`)."""
+        may be shown is data sharing's to decide (`datashare.facts.floor`). With `clamp`, the
+        clamped sums of differential privacy (`datashare.facts.SharedFacts.view_groups`)."""
         keys = ", ".join(views_sql.VIEW_COLUMNS[f] for f in group_by)
         # Money is summed only over a group whose every line is in the alliance's currency (amounts
         # in different currencies do not add; a sum over only some of a group's lines would escape
         # its minimum size): a group holding others shows its count, no money (docs/data-sharing.md).
+        # Clamped (DP), a line in another currency adds 0: its presence may move nothing by more than
+        # the bound, and the noise covers that.
         only = f"count(*) FILTER (WHERE currency <> {sql.literal(currency)}) = 0"
-        totals = "".join(f", CASE WHEN {only} THEN sum({views_sql.VIEW_COLUMNS[f]}) END"
-                         if f in views_sql.MONEY_FIELDS else f", sum({views_sql.VIEW_COLUMNS[f]})" for f in sums)
+        if clamp is not None:
+            def clamped(field: str) -> str:
+                lower, upper = (int(b) for b in clamp[field])
+                value = f"least(greatest({views_sql.VIEW_COLUMNS[field]}, {lower}), {upper})"
+                if field in views_sql.MONEY_FIELDS:
+                    value = f"CASE WHEN currency = {sql.literal(currency)} THEN {value} ELSE 0 END"
+                return f", coalesce(sum({value}), 0)"
+            totals = "".join(clamped(f) for f in sums)
+        else:
+            totals = "".join(f", CASE WHEN {only} THEN sum({views_sql.VIEW_COLUMNS[f]}) END"
+                             if f in views_sql.MONEY_FIELDS else f", sum({views_sql.VIEW_COLUMNS[f]})" for f in sums)
         rows = self._read(f"SELECT {keys + ', ' if keys else ''}count(*) AS n{totals} FROM order_lines "
                           f"WHERE alliance = ? AND seller = ?{' GROUP BY ' + keys if keys else ''}"
                           f"{' ORDER BY ' + keys if keys else ''}", [alliance, seller])
         n = len(group_by)
         return [Group({f: views_sql.shown(f, v, currency) for f, v in zip(group_by, row, strict=False)}, int(row[n]),
+                      {f: int(v) for f, v in zip(sums, row[n + 1:], strict=True)} if clamp is not None else
                       {f: views_sql.shown(f, v, currency) if v is not None else None
                        for f, v in zip(sums, row[n + 1:], strict=True)})
                 for row in rows if int(row[n]) > 0]

@@ -5,7 +5,7 @@ publisher's choice of functions needs a column. NULL (views published before) me
 those views have always answered.
 
 Revision ID: 0050_view_functions
-Revises: 0048_privacy
+Revises: 0049_view_privacy
 Create Date: 2026-12-05
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0050_view_functions"
-down_revision = "0048_privacy"
+down_revision = "0049_view_privacy"
 branch_labels = None
 depends_on = None
 
