@@ -84,6 +84,10 @@ class Action(StrEnum):
     READ_WAREHOUSE = "read_warehouse"         # shared warehouses, free capacity; bookings (members: their own)
     BOOK_WAREHOUSE = "book_warehouse"         # book, waitlist, cancel (member admins: for their own member)
     MANAGE_WAREHOUSE = "manage_warehouse"     # a warehouse, its check-ins and -outs (member admins: as its owner)
+    # Joint marketing campaigns (operations.marketing): read (members: the campaigns they take part in), and
+    # create as the lead member, consent for its own member, record costs (member admins; the service checks).
+    READ_MARKETING = "read_marketing"
+    RUN_MARKETING = "run_marketing"
 
 
 ALLOWED: dict[Role, frozenset[Action]] = {
@@ -354,3 +358,13 @@ MEMBER_SCOPED = MEMBER_SCOPED | {Action.BOOK_WAREHOUSE}
 ACTION_NAMES[Action.READ_WAREHOUSE] = Message("read warehouse")
 ACTION_NAMES[Action.BOOK_WAREHOUSE] = Message("book warehouse")
 ACTION_NAMES[Action.MANAGE_WAREHOUSE] = Message("manage warehouse")
+# joint marketing campaigns (operations.marketing.service): everyone of the alliance reads campaigns (a
+# member's accounts only those their member takes part in: another's are not there, 404); a member admin
+# proposes a campaign its member leads, consents for its own member and records costs its member paid or
+# as the lead (the service checks each); the coordinator proposes and records costs but never consents
+# for a member.
+for _role in (Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST):
+    ALLOWED[_role] = ALLOWED[_role] | {Action.READ_MARKETING}
+ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.RUN_MARKETING}
+ACTION_NAMES[Action.READ_MARKETING] = Message("read marketing")
+ACTION_NAMES[Action.RUN_MARKETING] = Message("run marketing")
