@@ -35,7 +35,7 @@ def campaign(costs: tuple[Cost, ...] = (), consented: bool = True, ratios: dict[
     parts = tuple(Participant(m, r, T0 if consented else None, "x" if consented else None)
                   for m, r in (ratios or RATIOS).items())
     return Campaign(1, 7, "Live", Kind.EVENT, "A", date(2026, 11, 1), date(2026, 11, 11), "CNY", budget,
-                    Attribution.CODE, (), False, parts, costs, T0, "t")
+                    Attribution.ATTRIBUTED, ("A",), False, parts, costs, T0, "t")
 
 
 def cost(number: int, amount: int, payer: str = "A", corrects: int | None = None) -> Cost:

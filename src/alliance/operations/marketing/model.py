@@ -21,7 +21,7 @@ VALUES_LIMIT = 200     # channels or SKUs of one campaign
 PARTICIPANTS_LIMIT = 50
 RATIO_PLACES = 6       # a ratio has at most this many decimals
 PERIOD_LIMIT_DAYS = 366
-CODE_PREFIX = "mkt-"   # a campaign's code on order lines' attributed_to: "mkt-<number>"
+CODE_PREFIX = "mkt-"   # a campaign's code, "mkt-<number>": its charges' reference
 _VALUE = re.compile(r"[^\x00-\x1f;]+")
 
 
@@ -37,11 +37,14 @@ class Attribution(StrEnum):
     """How order lines are attributed to a campaign (docs/shared-operations.md, "Joint marketing
     campaigns"): always lines sold by a participant whose business day lies in the period, and
     CHANNEL: whose channel is one of the campaign's channels; SKU: whose SKU is one of its SKUs;
-    CODE: whose `attributed_to` names the campaign's code (mkt-<number>)."""
+    ATTRIBUTED: whose `attributed_to` names one of the campaign's listed members (by default its lead:
+    the sales a member's campaign work is credited with). `attributed_to` holds member codes only (the
+    import refuses others, and contribution rules share a line among the codes it names), so a
+    campaign's own code cannot be written there."""
 
     CHANNEL = "channel"
     SKU = "sku"
-    CODE = "code"
+    ATTRIBUTED = "attributed"
 
 
 class State(StrEnum):
@@ -109,7 +112,7 @@ class Draft:
     budget_minor: int
     ratios: dict[str, Decimal]  # member -> ratio
     attribution: Attribution
-    values: tuple[str, ...] = ()  # channels (CHANNEL) or SKUs (SKU); none for CODE
+    values: tuple[str, ...] = ()  # channels (CHANNEL), SKUs (SKU) or member codes (ATTRIBUTED; none: the lead)
     baseline: bool = False        # also compare with the same number of days just before
 
 
@@ -224,8 +227,12 @@ def check_draft(draft: Draft, members: set[str]) -> Draft:
         problems.append(Problem("campaign", "lead", Message("the lead member {member!r} must take part",
                                                             member=draft.lead)))
     values = tuple(dict.fromkeys(v.strip() for v in draft.values if v.strip()))
-    if draft.attribution is Attribution.CODE:
-        values = ()
+    if draft.attribution is Attribution.ATTRIBUTED:
+        values = values or (draft.lead,)
+        for code in values:
+            if code not in members:
+                problems.append(Problem("campaign", "values", Message(
+                    "no active member {member!r} in this alliance", member=code)))
     elif not values:
         problems.append(Problem("campaign", "values", Message(
             "name the {what} whose sales are attributed to the campaign",

@@ -19,7 +19,7 @@ def campaign_json(c: Campaign) -> dict[str, Any]:
         "number": c.number, "code": c.code, "title": c.title, "kind": c.kind.value, "lead": c.lead,
         "state": c.state.value, "first_day": c.first_day.isoformat(), "last_day": c.last_day.isoformat(),
         "currency": c.currency, "budget": money(c.budget_minor), "spent": money(c.spent_minor),
-        "attribution": {"rule": c.attribution.value, "values": list(c.values) or [c.code]},
+        "attribution": {"rule": c.attribution.value, "values": list(c.values)},
         "baseline": c.baseline,
         "participants": [{"member": p.member, "ratio": format(p.ratio.normalize(), "f"), "consented": p.consented,
                           "consented_at": None if p.consented_at is None else p.consented_at.isoformat(),

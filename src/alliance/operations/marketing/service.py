@@ -25,7 +25,7 @@ from alliance.core.messages import Message
 from alliance.operations.charge_service import schedule_charge
 from alliance.operations.marketing import roi as returns
 from alliance.operations.marketing import split
-from alliance.operations.marketing.model import (Attribution, Campaign, CampaignNotFound,
+from alliance.operations.marketing.model import (Campaign, CampaignNotFound,
                                                  CampaignStateConflict, Draft, State, check_cost,
                                                  check_draft)
 from alliance.registry.lifecycle import Write, check_writable
@@ -81,7 +81,7 @@ def returns_of(stores: Stores, alliance_code: str, principal: Principal, number:
     with stores.records.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         c = _visible(uow, alliance, principal, number)
-    values = [c.code] if c.attribution is Attribution.CODE else list(c.values)
+    values = list(c.values)
     revenue = stores.facts.campaign_revenue(alliance.code, alliance.currency, c.members, c.first_day, c.last_day,
                                             c.attribution.value, values)
     first = last = None
