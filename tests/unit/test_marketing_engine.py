@@ -44,22 +44,26 @@ def cost(number: int, amount: int, payer: str = "A", corrects: int | None = None
 
 def test_ratios_that_do_not_sum_to_one_are_refused_naming_the_sum() -> None:
     with pytest.raises(RatiosDoNotSumToOne) as caught:
-        check_draft(draft(ratios={"A": Decimal("0.5"), "B": Decimal("0.3"), "C": Decimal("0.1")}), {"A", "B", "C"})
+        check_draft(draft(ratios={"A": Decimal("0.5"), "B": Decimal("0.3"), "C": Decimal("0.1")}), {"A", "B", "C"}, "CNY")
     assert "sum to 0.9, not 1" in str(caught.value)
     with pytest.raises(RatiosDoNotSumToOne, match="1.0001"):
-        check_draft(draft(ratios={"A": Decimal("0.5001"), "B": Decimal("0.5")}), {"A", "B"})
+        check_draft(draft(ratios={"A": Decimal("0.5001"), "B": Decimal("0.5")}), {"A", "B"}, "CNY")
     # exactly 1 in any notation is accepted
     clean = check_draft(draft(ratios={"B": Decimal("0.333334"), "A": Decimal("0.333333"), "C": Decimal("0.333333")}),
-                        {"A", "B", "C"})
+                        {"A", "B", "C"}, "CNY")
     assert list(clean.ratios) == ["A", "B", "C"]
 
 
 def test_every_problem_of_a_draft_at_once() -> None:
     with pytest.raises(CampaignInvalid) as caught:
         check_draft(draft(title=" ", lead="Z", first_day=date(2026, 11, 12), budget_minor=0, values=(),
-                          ratios={"A": Decimal("-0.1"), "Q": Decimal("1.1")}), {"A", "B"})
+                          ratios={"A": Decimal("-0.1"), "Q": Decimal("1.1")}), {"A", "B"}, "CNY")
     fields = {p.field for p in caught.value.problems}
     assert {"title", "last_day", "budget", "participants", "lead", "values", "ratio A", "ratio Q"} <= fields
+    with pytest.raises(CampaignInvalid) as caught:
+        check_draft(draft(budget_minor="12,000.005"), {"A", "B", "C"}, "CNY")
+    assert [p.field for p in caught.value.problems] == ["budget"]
+    assert check_draft(draft(budget_minor="12,000.50"), {"A", "B", "C"}, "CNY").budget_minor == 1_200_050
 
 
 @given(amount=st.integers(min_value=1, max_value=10**12),

@@ -66,7 +66,7 @@ class MarketingRepository:
             marketing_campaigns.c.alliance_id == alliance_id)).scalar() or 0) + 1
         campaign_id = self._c.execute(insert(marketing_campaigns).values(
             alliance_id=alliance_id, number=number, title=draft.title, kind=draft.kind.value, lead_member=draft.lead,
-            first_day=draft.first_day, last_day=draft.last_day, currency=currency, budget_minor=draft.budget_minor,
+            first_day=draft.first_day, last_day=draft.last_day, currency=currency, budget_minor=int(draft.budget_minor),
             attribution=draft.attribution.value, attribution_values=list(draft.values), baseline=draft.baseline,
             created_at=at, created_by=by)).inserted_primary_key[0]
         self._c.execute(insert(marketing_participants), [

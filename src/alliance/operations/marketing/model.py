@@ -109,7 +109,7 @@ class Draft:
     lead: str
     first_day: date
     last_day: date
-    budget_minor: int
+    budget_minor: int | str     # minor units, or the amount as typed ("10,000.00"), read in the alliance's currency
     ratios: dict[str, Decimal]  # member -> ratio
     attribution: Attribution
     values: tuple[str, ...] = ()  # channels (CHANNEL), SKUs (SKU) or member codes (ATTRIBUTED; none: the lead)
@@ -197,10 +197,23 @@ def check_ratios(ratios: dict[str, Decimal]) -> list[Problem]:
     return problems
 
 
-def check_draft(draft: Draft, members: set[str]) -> Draft:
+def amount_of(value: int | str, currency: str, where: str, field: str, problems: list[Problem]) -> int:
+    """Minor units of an amount given as minor units or typed text; a problem (and 0) if it is not one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    try:
+        return Money.parse(str(value), currency).minor
+    except InvalidInput as exc:
+        problems.append(Problem(where, field, exc.message))
+        return 0
+
+
+def check_draft(draft: Draft, members: set[str], currency: str) -> Draft:
     """The draft cleaned, or RatiosDoNotSumToOne (when that is the only problem) or CampaignInvalid
     with every problem at once. `members`: the alliance's active members."""
     problems: list[Problem] = []
+    budget = amount_of(draft.budget_minor, currency, "campaign", "budget", problems)
+    budget_read = not problems
     title = draft.title
     try:
         title = check_text(draft.title, "title", TITLE_LIMIT)
@@ -212,7 +225,7 @@ def check_draft(draft: Draft, members: set[str]) -> Draft:
     elif (draft.last_day - draft.first_day).days + 1 > PERIOD_LIMIT_DAYS:
         problems.append(Problem("campaign", "last_day", Message("a campaign runs at most {days} days",
                                                                 days=PERIOD_LIMIT_DAYS)))
-    if isinstance(draft.budget_minor, bool) or not isinstance(draft.budget_minor, int) or draft.budget_minor <= 0:
+    if budget_read and budget <= 0:
         problems.append(Problem("campaign", "budget", Message("the budget must be more than zero")))
     if len(draft.ratios) < 2:
         problems.append(Problem("campaign", "participants", Message("a joint campaign needs at least two members")))
@@ -249,7 +262,7 @@ def check_draft(draft: Draft, members: set[str]) -> Draft:
     if problems:
         raise CampaignInvalid(Message("the campaign has {count} problem(s); nothing was saved", count=len(problems)),
                               problems)
-    return Draft(title, draft.kind, draft.lead, draft.first_day, draft.last_day, draft.budget_minor,
+    return Draft(title, draft.kind, draft.lead, draft.first_day, draft.last_day, budget,
                  dict(sorted(draft.ratios.items())), draft.attribution, values, draft.baseline)
 
 

@@ -20,13 +20,14 @@ from datetime import date, timedelta
 from alliance.access.policy import A_ROLE, Action, Forbidden, authorize
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import Clock
-from alliance.core.errors import AllianceError, AlreadyStored
+from alliance.core.errors import AllianceError, AlreadyStored, Problem
 from alliance.core.messages import Message
 from alliance.operations.charge_service import schedule_charge
 from alliance.operations.marketing import roi as returns
 from alliance.operations.marketing import split
 from alliance.operations.marketing.model import (Campaign, CampaignNotFound,
-                                                 CampaignStateConflict, Draft, State, check_cost,
+                                                 CampaignStateConflict, CostInvalid, Draft, State, amount_of,
+                                                 check_cost,
                                                  check_draft)
 from alliance.registry.lifecycle import Write, check_writable
 from alliance.registry.model import Alliance
@@ -116,7 +117,7 @@ def create(store: Store, alliance_code: str, principal: Principal, draft: Draft,
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code)
         active = {m.code for m in uow.members.of_alliance(alliance.id, alliance.code, alliance.currency)}
-        clean = check_draft(draft, active)
+        clean = check_draft(draft, active, alliance.currency)
         repo = MarketingRepository(uow.connection)
         try:
             number = repo.add(alliance.id, clean, alliance.currency, clock.now(), principal.actor,
@@ -151,7 +152,8 @@ def consent(store: Store, alliance_code: str, principal: Principal, number: int,
         return made
 
 
-def add_cost(store: Store, alliance_code: str, principal: Principal, number: int, *, payer: str, amount_minor: int,
+def add_cost(store: Store, alliance_code: str, principal: Principal, number: int, *, payer: str,
+             amount_minor: int | str,
              description: str, day: date, clock: Clock, corrects: int | None = None) -> Campaign:
     """Record an actual cost and schedule its charge: every participant owes its share (split.shares),
     the payer is owed the cost. Refused with every problem at once (CostInvalid), above the budget
@@ -166,6 +168,11 @@ def add_cost(store: Store, alliance_code: str, principal: Principal, number: int
                                     "lead; {lead} leads campaign {number}", lead=c.lead, number=number))
         if principal.role is Role.AUDITOR:
             raise Forbidden(Message("an auditor does not record costs"))
+        problems: list[Problem] = []
+        amount_minor = amount_of(amount_minor, alliance.currency, "cost", "amount", problems)
+        if problems:
+            raise CostInvalid(Message("the cost has {count} problem(s); nothing was recorded", count=len(problems)),
+                              problems)
         cleaned = check_cost(c, payer, amount_minor, description, day, corrects)
         repo = MarketingRepository(uow.connection)
         try:
