@@ -30,6 +30,7 @@ from alliance.api.routers import matching as matching_api
 from alliance.api.routers import purchasing as purchasing_api
 from alliance.api.routers import privacy as privacy_api
 from alliance.api.routers import referrals as referrals_api
+from alliance.api.routers import marketing as marketing_api
 from alliance.api.routers import warehouse as warehouse_api
 from alliance.api.routers import resources as resources_api
 from alliance.core.clock import Clock, SystemClock
@@ -195,6 +196,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(purchasing_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(privacy_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(referrals_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(marketing_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(warehouse_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(ratings_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(pages.router)

@@ -113,6 +113,9 @@ COMMANDS: dict[str, Entry] = {
     "referral": Entry("alliance.cli.referrals:app",
                       "Lead referral between members: the programme, submit a lead with consent, accept or reject, "
                       "extensions, link orders, commission and the leaderboard."),
+    "marketing": Entry("alliance.cli.marketing:app",
+                       "Joint marketing campaigns: propose one with cost-share ratios, each member's consent, record "
+                       "costs shared through settlement, attributed revenue and ROI per member."),
     "warehouse": Entry("alliance.cli.warehouse:warehouse_app",
                        "The shared warehouse: warehouses and price lines, bookings and the waitlist, check-in and "
                        "check-out, quotes, monthly billing, idle rate."),

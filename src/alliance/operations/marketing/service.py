@@ -19,7 +19,7 @@ from datetime import date, timedelta
 
 from alliance.access.policy import A_ROLE, Action, Forbidden, authorize
 from alliance.access.roles import Principal, Role
-from alliance.core.clock import Clock
+from alliance.core.clock import Clock, local_today
 from alliance.core.errors import AllianceError, AlreadyStored, Problem
 from alliance.core.messages import Message
 from alliance.operations.charge_service import schedule_charge
@@ -130,22 +130,27 @@ def create(store: Store, alliance_code: str, principal: Principal, draft: Draft,
         return made
 
 
-def consent(store: Store, alliance_code: str, principal: Principal, number: int, clock: Clock) -> Campaign:
-    """The principal's own member consents to take part and share the costs by its ratio. Only that
-    member's own admin does this: the coordinator and the platform never consent for a member."""
-    authorize(principal, Action.RUN_MARKETING, alliance_code)
-    if principal.member is None or principal.role is not Role.MEMBER_ADMIN:
+def consent(store: Store, alliance_code: str, principal: Principal, number: int, clock: Clock, *,
+            member: str | None = None) -> Campaign:
+    """`member` (default: the principal's own) consents to take part and share the costs by its ratio.
+    Only that member's own admin does this (ACT_FOR_MEMBER): the coordinator and the platform never
+    consent for a member; another member's accounts get 404."""
+    member = member or principal.member
+    if member is None:
         raise Forbidden(Message("only a participating member's own admin consents for it; {role} does not",
                                 role=A_ROLE[principal.role]))
+    authorize(principal, Action.ACT_FOR_MEMBER, alliance_code, member)
+    if principal.member != member:
+        raise Forbidden(Message("only {member}'s own admin consents for {member}", member=member))
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code)
         c = _visible(uow, alliance, principal, number, lock=True)
-        mine = c.participant(principal.member)
+        mine = c.participant(member)
         assert mine is not None  # _visible shows a member only the campaigns it takes part in
         repo = MarketingRepository(uow.connection)
-        if mine.consented or repo.consent(alliance.id, c.id, principal.member, clock.now(), principal.actor) == 0:
+        if mine.consented or repo.consent(alliance.id, c.id, member, clock.now(), principal.actor) == 0:
             raise CampaignStateConflict(Message("{member} already consented to campaign {number}",
-                                                member=principal.member, number=number))
+                                                member=member, number=number))
         made = repo.get(alliance.id, number)
         assert made is not None
         uow.commit()
@@ -154,10 +159,11 @@ def consent(store: Store, alliance_code: str, principal: Principal, number: int,
 
 def add_cost(store: Store, alliance_code: str, principal: Principal, number: int, *, payer: str,
              amount_minor: int | str,
-             description: str, day: date, clock: Clock, corrects: int | None = None) -> Campaign:
+             description: str, day: date | None, clock: Clock, corrects: int | None = None) -> Campaign:
     """Record an actual cost and schedule its charge: every participant owes its share (split.shares),
     the payer is owed the cost. Refused with every problem at once (CostInvalid), above the budget
-    (OverBudget) or before every participant consented; nothing stored then."""
+    (OverBudget) or before every participant consented; nothing stored then. `day`: the invoice's day
+    (None: today in the alliance's time zone)."""
     authorize(principal, Action.RUN_MARKETING, alliance_code)
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code)
@@ -168,6 +174,7 @@ def add_cost(store: Store, alliance_code: str, principal: Principal, number: int
                                     "lead; {lead} leads campaign {number}", lead=c.lead, number=number))
         if principal.role is Role.AUDITOR:
             raise Forbidden(Message("an auditor does not record costs"))
+        day = day or local_today(clock, alliance.timezone)
         problems: list[Problem] = []
         amount_minor = amount_of(amount_minor, alliance.currency, "cost", "amount", problems)
         if problems:
