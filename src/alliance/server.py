@@ -64,6 +64,7 @@ from alliance.web import warehouse_billing_pages, warehouse_pages
 from alliance.api.routers import glossary as glossary_api
 from alliance.web import glossary_pages
 from alliance.web import referral_pages
+from alliance.web import marketing_pages
 from alliance.web import purchasing_pages
 from alliance.api.routers import milestones as milestones_api
 from alliance.health.incidents.service import escalate_late
@@ -242,6 +243,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(glossary_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(glossary_pages.router)
     app.include_router(referral_pages.router)
+    app.include_router(marketing_pages.router)
     app.include_router(purchasing_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _declare_bearer_scheme(app)
