@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from alliance.core.money import Money
+from alliance.ledger.digests import value_digest
 from alliance.operations.marketing.model import Campaign
 from alliance.operations.marketing.roi import ALLIANCE, Row, cost_shares, shown
 from alliance.operations.marketing.split import shares
@@ -45,3 +46,18 @@ def returns_json(c: Campaign, rows: list[Row]) -> dict[str, Any]:
     return {"number": c.number, "currency": c.currency,
             "members": [{"member": r.member, **row(r)} for r in rows if r.member != ALLIANCE],
             "alliance": next(row(r) for r in rows if r.member == ALLIANCE)}
+
+
+def campaign_digest(c: Campaign) -> str:
+    """SHA-256 of the campaign as it stands: its terms, ratios, who consented (and by which account)
+    and every cost with its charge; what the ledger records at each write (never the amounts in the
+    clear: the ledger is read by every role)."""
+    return value_digest({
+        "title": c.title, "kind": c.kind.value, "lead": c.lead, "first_day": c.first_day.isoformat(),
+        "last_day": c.last_day.isoformat(), "currency": c.currency, "budget_minor": str(c.budget_minor),
+        "attribution": c.attribution.value, "values": list(c.values), "baseline": c.baseline,
+        "participants": [{"member": p.member, "ratio": format(p.ratio.normalize(), "f"),
+                          "consented_by": p.consented_by} for p in c.participants],
+        "costs": [{"number": k.number, "payer": k.payer, "amount_minor": str(k.amount_minor),
+                   "description": k.description, "day": k.day.isoformat(), "corrects": k.corrects,
+                   "charge": k.charge_id} for k in c.costs]})

@@ -8,7 +8,7 @@ member's consent comes with a proposal its own admin makes. Every participant's 
 its own member and nobody else does (a member never joins a cost share without its own consent);
 costs are recorded once every participant consented, by the coordinator, the lead member's admin or
 the admin of the member that paid. Every write checks everything first and stores nothing when
-anything is wrong. The money moves through `charge_service.schedule_charge` in the same transaction
+anything is wrong; every write is recorded in the ledger with the campaign's SHA-256. The money moves through `charge_service.schedule_charge` in the same transaction
 as the cost, recorded in the ledger as `operations.charge_scheduled`.
 """
 
@@ -22,9 +22,12 @@ from alliance.access.roles import Principal, Role
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import AllianceError, AlreadyStored, Problem
 from alliance.core.messages import Message
+from alliance.ledger import events
+from alliance.ledger import service as ledger
 from alliance.operations.charge_service import schedule_charge
 from alliance.operations.marketing import roi as returns
 from alliance.operations.marketing import split
+from alliance.operations.marketing.records import campaign_digest
 from alliance.operations.marketing.model import (Campaign, CampaignNotFound,
                                                  CampaignStateConflict, CostInvalid, Draft, State, amount_of,
                                                  check_cost,
@@ -124,10 +127,7 @@ def create(store: Store, alliance_code: str, principal: Principal, draft: Draft,
                               consented=principal.member)
         except AlreadyStored:
             raise CampaignStateConflict(Message("another campaign was saved at the same moment; save again")) from None
-        made = repo.get(alliance.id, number)
-        assert made is not None
-        uow.commit()
-        return made
+        return _recorded(uow, alliance, principal, clock, number, events.MARKETING_PROPOSED, {"lead": clean.lead})
 
 
 def consent(store: Store, alliance_code: str, principal: Principal, number: int, clock: Clock, *,
@@ -151,10 +151,7 @@ def consent(store: Store, alliance_code: str, principal: Principal, number: int,
         if mine.consented or repo.consent(alliance.id, c.id, member, clock.now(), principal.actor) == 0:
             raise CampaignStateConflict(Message("{member} already consented to campaign {number}",
                                                 member=member, number=number))
-        made = repo.get(alliance.id, number)
-        assert made is not None
-        uow.commit()
-        return made
+        return _recorded(uow, alliance, principal, clock, number, events.MARKETING_CONSENTED, {"member": member})
 
 
 def add_cost(store: Store, alliance_code: str, principal: Principal, number: int, *, payer: str,
@@ -193,13 +190,22 @@ def add_cost(store: Store, alliance_code: str, principal: Principal, number: int
             charge = schedule_charge(uow, alliance, source=SOURCE, reference=f"{c.code}/{cost_number}", title=title,
                                      lines=lines, actor=principal.actor, clock=clock)
             repo.set_charge(alliance.id, c.id, cost_number, charge)
-        made = repo.get(alliance.id, number)
-        assert made is not None
-        uow.commit()
-        return made
+        return _recorded(uow, alliance, principal, clock, number, events.MARKETING_COST_RECORDED,
+                         {"cost": cost_number})
 
 
 # -- helpers ------------------------------------------------------------------------------------------------
+
+def _recorded(uow: UnitOfWork, alliance: Alliance, principal: Principal, clock: Clock, number: int, event: str,
+              extra: dict[str, object]) -> Campaign:
+    """Record the campaign as it now stands (its SHA-256) with what `event` did, and commit."""
+    made = MarketingRepository(uow.connection).get(alliance.id, number)
+    assert made is not None
+    ledger.record(uow, alliance.id, alliance.code, event, principal.actor, clock.now(),
+                  {"campaign": str(number), **extra, "sha256": campaign_digest(made)})
+    uow.commit()
+    return made
+
 
 def _writable(uow: UnitOfWork, alliance_code: str) -> Alliance:
     alliance = uow.alliances.require(alliance_code)
