@@ -31,6 +31,7 @@ from alliance.api.routers import purchasing as purchasing_api
 from alliance.api.routers import privacy as privacy_api
 from alliance.api.routers import referrals as referrals_api
 from alliance.api.routers import bids as bids_api
+from alliance.api.routers import marketing as marketing_api
 from alliance.api.routers import warehouse as warehouse_api
 from alliance.api.routers import resources as resources_api
 from alliance.core.clock import Clock, SystemClock
@@ -65,6 +66,7 @@ from alliance.api.routers import glossary as glossary_api
 from alliance.web import glossary_pages
 from alliance.web import overlap_pages, referral_pages
 from alliance.web import bid_pages
+from alliance.web import marketing_pages
 from alliance.web import purchasing_pages
 from alliance.api.routers import milestones as milestones_api
 from alliance.health.incidents.service import escalate_late
@@ -198,6 +200,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(privacy_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(referrals_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(bids_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(marketing_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(warehouse_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(ratings_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(pages.router)
@@ -246,6 +249,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(referral_pages.router)
     app.include_router(overlap_pages.router)
     app.include_router(bid_pages.router)
+    app.include_router(marketing_pages.router)
     app.include_router(purchasing_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _declare_bearer_scheme(app)

@@ -899,7 +899,7 @@ def test_the_catalogue_covers_every_ledger_table_and_recorded_kind() -> None:
 
     touched = " ".join(name for name, _, _ in [*CATALOGUE, *CORRECTION_CATALOGUE, *MILESTONE_CATALOGUE,
                                                *ERASURE_CATALOGUE, *REFERRAL_CATALOGUE,
-                                               *PURCHASE_CATALOGUE, *WAREHOUSE_CATALOGUE])
+                                               *PURCHASE_CATALOGUE, *WAREHOUSE_CATALOGUE, *MARKETING_CATALOGUE])
     for word in ("entry", "subtree", "head", "checkpoint", "key"):
         assert word in touched
     for kind in KINDS:
@@ -1196,5 +1196,89 @@ def test_every_mutation_of_a_referral_is_caught_and_named(referred: Recorded, na
     with referred.store.engine.begin() as c:
         mutate(c, referred.aid)
     report = ledger.verify_store(referred.store, "nb")
+    assert not report.ok, name
+    assert expected in str(report.first_mismatch), (name, str(report.first_mismatch))
+
+
+# -- joint marketing campaigns (operations.marketing) ----------------------------------------------------------
+
+def _marketing_campaign(c: Connection, aid: int) -> int:
+    from alliance.store.tables import marketing_campaigns
+
+    return int(c.execute(select(marketing_campaigns.c.id).where(
+        marketing_campaigns.c.alliance_id == aid, marketing_campaigns.c.number == 1)).scalar_one())
+
+
+def _edit_marketing_ratio(c: Connection, aid: int) -> None:
+    from alliance.store.tables import marketing_participants
+
+    c.execute(update(marketing_participants).where(marketing_participants.c.campaign_id == _marketing_campaign(c, aid),
+                                                   marketing_participants.c.member_code == "M0002")
+              .values(ratio=Decimal("0.1")))
+
+
+def _withdraw_marketing_consent(c: Connection, aid: int) -> None:
+    from alliance.store.tables import marketing_participants
+
+    c.execute(update(marketing_participants).where(marketing_participants.c.campaign_id == _marketing_campaign(c, aid),
+                                                   marketing_participants.c.member_code == "M0002")
+              .values(consented_at=None, consented_by=None))
+
+
+def _edit_marketing_cost(c: Connection, aid: int) -> None:
+    from alliance.store.tables import marketing_costs
+
+    c.execute(update(marketing_costs).where(marketing_costs.c.campaign_id == _marketing_campaign(c, aid))
+              .values(amount_minor=1))
+
+
+def _forge_marketing_campaign(c: Connection, aid: int) -> None:
+    from alliance.store.tables import marketing_campaigns
+
+    row = c.execute(select(marketing_campaigns).where(marketing_campaigns.c.id == _marketing_campaign(c, aid))
+                    ).one()._asdict()
+    row.pop("id")
+    c.execute(insert(marketing_campaigns).values(**{**row, "number": 9}))
+
+
+# (name, mutation, what the first mismatch must say) on `marketed`.
+MARKETING_CATALOGUE: list[tuple[str, Mutation, str]] = [
+    ("marketing campaign's ratio edited", _edit_marketing_ratio,
+     "marketing campaign 1 differs from what was recorded: sha256"),
+    ("marketing consent withdrawn behind the ledger", _withdraw_marketing_consent,
+     "marketing campaign 1 differs from what was recorded: sha256"),
+    ("marketing cost edited", _edit_marketing_cost, "marketing campaign 1 differs from what was recorded: sha256"),
+    ("marketing campaign forged", _forge_marketing_campaign, "is stored but no ledger entry records it"),
+]
+
+
+@pytest.fixture
+def marketed(store: Store, clock: FrozenClock) -> Recorded:
+    """Alliance `nb`: M0001 proposed a campaign shared 0.5 / 0.5 with M0002, which consented; M0001
+    recorded a cost of 100.01 paid to an outside supplier."""
+    from alliance.operations.marketing import service as marketing
+    from alliance.operations.marketing.model import Attribution, Draft, Kind
+
+    make_alliance(store, clock, code="nb")
+    for n in (1, 2):
+        registry.add_member(store, "nb", member_values(n), clock)
+    marketing.create(store, "nb", admin_of("nb", "M0001"), Draft(
+        "联合直播", Kind.EVENT, "M0001", date(2026, 11, 1), date(2026, 11, 11), "1000.00",
+        {"M0001": Decimal("0.5"), "M0002": Decimal("0.5")}, Attribution.CHANNEL, ("live",)), clock)
+    marketing.consent(store, "nb", admin_of("nb", "M0002"), 1, clock)
+    marketing.add_cost(store, "nb", admin_of("nb", "M0001"), 1, payer="ext:hall", amount_minor="100.01",
+                       description="场地", day=date(2026, 11, 3), clock=clock)
+    with store.unit_of_work() as uow:
+        aid = uow.alliances.require("nb").id
+    assert ledger.verify_store(store, "nb").ok
+    return Recorded(store, aid)
+
+
+@pytest.mark.parametrize(("name", "mutate", "expected"), MARKETING_CATALOGUE, ids=[c[0] for c in MARKETING_CATALOGUE])
+def test_every_mutation_of_a_marketing_campaign_is_caught_and_named(marketed: Recorded, name: str, mutate: Mutation,
+                                                                    expected: str) -> None:
+    with marketed.store.engine.begin() as c:
+        mutate(c, marketed.aid)
+    report = ledger.verify_store(marketed.store, "nb")
     assert not report.ok, name
     assert expected in str(report.first_mismatch), (name, str(report.first_mismatch))

@@ -86,6 +86,10 @@ class Action(StrEnum):
     MANAGE_WAREHOUSE = "manage_warehouse"     # a warehouse, its check-ins and -outs (member admins: as its owner)
     READ_BIDS = "read_bids"                   # joint bids (outside the consortium: no prices, shares, scopes, documents)
     BID = "bid_jointly"                       # draft, confirm, submit, record outcomes of joint bids (member admins: their own member's)
+    # Joint marketing campaigns (operations.marketing): read (members: the campaigns they take part in), and
+    # create as the lead member, consent for its own member, record costs (member admins; the service checks).
+    READ_MARKETING = "read_marketing"
+    RUN_MARKETING = "run_marketing"
 
 
 ALLOWED: dict[Role, frozenset[Action]] = {
@@ -368,3 +372,13 @@ ALLOWED[Role.COORDINATOR] = ALLOWED[Role.COORDINATOR] - {Action.BID}  # bidding 
 MEMBER_SCOPED = MEMBER_SCOPED | {Action.BID}
 ACTION_NAMES[Action.READ_BIDS] = Message("read bids")
 ACTION_NAMES[Action.BID] = Message("bid jointly")
+# joint marketing campaigns (operations.marketing.service): everyone of the alliance reads campaigns (a
+# member's accounts only those their member takes part in: another's are not there, 404); a member admin
+# proposes a campaign its member leads, consents for its own member and records costs its member paid or
+# as the lead (the service checks each); the coordinator proposes and records costs but never consents
+# for a member.
+for _role in (Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST):
+    ALLOWED[_role] = ALLOWED[_role] | {Action.READ_MARKETING}
+ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.RUN_MARKETING}
+ACTION_NAMES[Action.READ_MARKETING] = Message("read marketing")
+ACTION_NAMES[Action.RUN_MARKETING] = Message("run marketing")

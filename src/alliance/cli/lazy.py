@@ -116,6 +116,9 @@ COMMANDS: dict[str, Entry] = {
     "bid": Entry("alliance.cli.bids:app",
                  "Joint bids: a consortium bid for a customer request with each member's role, scope and price "
                  "share; confirmations, documents, submission, the outcome and the project agreement."),
+    "marketing": Entry("alliance.cli.marketing:app",
+                       "Joint marketing campaigns: propose one with cost-share ratios, each member's consent, record "
+                       "costs shared through settlement, attributed revenue and ROI per member."),
     "warehouse": Entry("alliance.cli.warehouse:warehouse_app",
                        "The shared warehouse: warehouses and price lines, bookings and the waitlist, check-in and "
                        "check-out, quotes, monthly billing, idle rate."),

@@ -577,6 +577,24 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/bids/{number}/submit"): Action.BID,
     ("POST", "/alliances/{code}/bids/{number}/outcome"): Action.BID,
     ("POST", "/alliances/{code}/bids/{number}/agreement"): Action.BID,
+    # -- joint marketing campaigns (operations.marketing.service decides again: a member's accounts read the
+    # campaigns their member takes part in, another's are 404; the coordinator or the lead member's admin
+    # proposes; each participant's own admin consents; the coordinator, the lead's or the payer's admin
+    # records costs) ----------------------------------------------------------------------------------------
+    ("GET", "/api/v1/alliances/{code}/marketing/campaigns"): Action.READ_MARKETING,
+    ("POST", "/api/v1/alliances/{code}/marketing/campaigns"): Action.RUN_MARKETING,
+    ("GET", "/api/v1/alliances/{code}/marketing/campaigns/{number}"): Action.READ_MARKETING,
+    # consenting is the member's own act (ACT_FOR_MEMBER: its own admin; the coordinator never)
+    ("POST", "/api/v1/alliances/{code}/marketing/campaigns/{number}/members/{member}/consent"): Action.ACT_FOR_MEMBER,
+    ("POST", "/api/v1/alliances/{code}/marketing/campaigns/{number}/costs"): Action.RUN_MARKETING,
+    ("GET", "/api/v1/alliances/{code}/marketing/campaigns/{number}/roi"): Action.READ_MARKETING,
+    # ... and their pages (web.marketing_pages)
+    ("GET", "/alliances/{code}/marketing"): Action.READ_MARKETING,
+    ("GET", "/alliances/{code}/marketing/new"): Action.RUN_MARKETING,
+    ("POST", "/alliances/{code}/marketing"): Action.RUN_MARKETING,
+    ("GET", "/alliances/{code}/marketing/{number}"): Action.READ_MARKETING,
+    ("POST", "/alliances/{code}/marketing/{number}/members/{member}/consent"): Action.ACT_FOR_MEMBER,
+    ("POST", "/alliances/{code}/marketing/{number}/costs"): Action.RUN_MARKETING,
     # -- joint purchasing in the browser (operations.purchasing.service decides again): every role of the
     # alliance reads the campaigns (a member only its own commitment and money); the coordinator opens
     # them; a member admin commits for its own member, the coordinator for any; closing, ordering,

@@ -78,6 +78,8 @@ class Rows:
     erasures: list[Mapping[str, Any]] = field(default_factory=list)
     # agreed versions of glossary terms: term, scope, version, zh, en, definitions, synonyms, ... (glossary.model)
     agreed_terms: list[Mapping[str, Any]] = field(default_factory=list)
+    # joint marketing campaigns: number and the SHA-256 of the campaign as stored (operations.marketing.records)
+    marketing_campaigns: list[Mapping[str, Any]] = field(default_factory=list)
     # joint purchasing campaigns: number, terms, state, figures, quotes, commitments, delivered
     purchase_campaigns: list[Mapping[str, Any]] = field(default_factory=list)
     # lead referrals: number, from_member, to_member, kind, lead_sha256, state, window_ends, orders, booked, ...
@@ -597,6 +599,27 @@ class ReferralKind(RecordedKind):
 
     def describe(self, key: Key) -> Message:
         return Message("referral {referral}", referral=key[0])
+
+
+class MarketingCampaignKind(RecordedKind):
+    """A joint marketing campaign (operations.marketing): every entry states the SHA-256 of the whole
+    campaign as it then stood (terms, ratios, consents, costs and their charges); the last must be the
+    stored campaign's."""
+
+    name = "marketing campaign"
+    events = (events.MARKETING_PROPOSED, events.MARKETING_CONSENTED, events.MARKETING_COST_RECORDED)
+
+    def key(self, payload: Mapping[str, Any]) -> Key:
+        return (str(payload.get("campaign")),)
+
+    def claim(self, event_type: str, payload: Mapping[str, Any], before: Fields | None) -> Fields:
+        return {"sha256": payload.get("sha256")}
+
+    def stored(self, rows: Rows) -> dict[Key, Fields]:
+        return {(str(r["number"]),): {"sha256": r["sha256"]} for r in rows.marketing_campaigns}
+
+    def describe(self, key: Key) -> Message:
+        return Message("marketing campaign {campaign}", campaign=key[0])
 
 
 class ReferralProgrammeKind(RecordedKind):
@@ -1238,7 +1261,7 @@ KINDS: tuple[RecordedKind, ...] = (AllianceKind(), MemberKind(), AgreementVersio
                                    WarehouseBookingKind(), WarehouseMonthKind(), CompetitionScreeningKind(),
                                    CompetitionSetChoiceKind(), ErasureKind(), PurchaseCampaignKind(),
                                    ReferralKind(), ReferralProgrammeKind(),
-                                   AgreedTermKind())
+                                   AgreedTermKind(), MarketingCampaignKind())
 _BY_EVENT = {event: kind for kind in KINDS for event in kind.events}
 
 

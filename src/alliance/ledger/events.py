@@ -108,6 +108,12 @@ REFERRAL_DECIDED = "referral.decided"          # accepted, rejected, lost
 REFERRAL_EXTENSION = "referral.extension"      # requested, granted, refused
 REFERRAL_ORDERS_LINKED = "referral.orders_linked"  # converted (the first orders) or more orders
 REFERRAL_COMMISSION_BOOKED = "referral.commission_booked"
+# Joint marketing campaigns (operations.marketing): proposed, each member's consent, each cost recorded;
+# every entry carries the SHA-256 of the whole campaign as it then stands (terms, ratios, consents,
+# costs). The money itself is in `operations.charge_scheduled` of each cost's charge.
+MARKETING_PROPOSED = "marketing.proposed"
+MARKETING_CONSENTED = "marketing.consented"
+MARKETING_COST_RECORDED = "marketing.cost_recorded"
 # A charge of a shared operation (operations.charges: a campaign's delivery, a warehouse's month, a
 # deposit): scheduled with its source, reference, title and the SHA-256 of its lines, booked by the
 # settlement run that closes the next day.

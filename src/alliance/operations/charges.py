@@ -34,7 +34,7 @@ from alliance.core.money import Money
 
 # The tools that schedule charges; each is also the statement line's `kind` (web.i18n.BOOKED_KINDS says
 # it in the reader's language).
-SOURCES = ("joint_purchase", "warehouse", "referral")
+SOURCES = ("joint_purchase", "warehouse", "referral", "marketing")
 OUTSIDE = "ext:"  # prefix of an outside account
 ACCOUNT_LIMIT = 32  # statement_lines.account
 MAX_REFERENCE = 64  # statement_lines.rule_id

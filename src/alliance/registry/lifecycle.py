@@ -188,6 +188,10 @@ EVENT_WRITES: Mapping[str, Write | None] = {
     events.REFERRAL_EXTENSION: W.OPERATIONS,
     events.REFERRAL_ORDERS_LINKED: W.OPERATIONS,
     events.REFERRAL_COMMISSION_BOOKED: W.SETTLEMENT,
+    # Joint marketing campaigns: proposed, consented to and their costs recorded while the alliance works.
+    events.MARKETING_PROPOSED: W.OPERATIONS,
+    events.MARKETING_CONSENTED: W.OPERATIONS,
+    events.MARKETING_COST_RECORDED: W.OPERATIONS,
 }
 
 # The states an alliance may be founded in.

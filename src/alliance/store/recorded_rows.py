@@ -107,7 +107,8 @@ def read_rows(c: Connection, alliance_id: int) -> Rows:
                 purchase_campaigns=_purchase_rows(c, alliance_id),
                 referrals=_referral_rows(c, alliance_id),
                 referral_programme=_referral_programme_row(c, alliance_id),
-                agreed_terms=_agreed_term_rows(c, alliance_id))
+                agreed_terms=_agreed_term_rows(c, alliance_id),
+                marketing_campaigns=_marketing_rows(c, alliance_id))
 
 
 def _purchase_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
@@ -297,6 +298,13 @@ def _referral_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
              "lead_sha256": lead_digest(r), "state": r.state.value, "window_ends": _iso(r.window_ends),
              "orders": sorted(r.orders), "booked_minor": r.booked_minor, "final_on": _iso(r.final_on)}
             for r in ReferralRepository(c).all(alliance_id)]
+
+
+def _marketing_rows(c: Connection, alliance_id: int) -> list[dict[str, Any]]:
+    from alliance.operations.marketing.records import campaign_digest
+    from alliance.store.marketing_repository import MarketingRepository
+
+    return [{"number": m.number, "sha256": campaign_digest(m)} for m in MarketingRepository(c).all(alliance_id)]
 
 
 def _referral_programme_row(c: Connection, alliance_id: int) -> dict[str, Any] | None:

@@ -2235,3 +2235,60 @@ bid_steps = Table(
     Column("what", String(32), nullable=False),
     Column("detail", Text, nullable=False),
 )
+
+# -- joint marketing campaigns (issue 27, operations.marketing) ------------------------------------------------
+# A campaign members run together; its costs are shared by the participants' ratios through charges
+# (operations_charges, source "marketing"). Read only by its participants, the coordinator and the auditor.
+marketing_campaigns = Table(
+    "marketing_campaigns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("title", String(120), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("lead_member", String(32), nullable=False),
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("budget_minor", BigInteger, nullable=False),
+    Column("attribution", String(16), nullable=False),
+    Column("attribution_values", JSON, nullable=False),  # channels or SKUs ([] for the campaign's code)
+    Column("baseline", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    UniqueConstraint("alliance_id", "number", name="uq_marketing_campaigns_alliance_number"),
+)
+
+# A member taking part, its cost-share ratio (exact) and its consent (None: not given yet).
+marketing_participants = Table(
+    "marketing_participants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("campaign_id", Integer, ForeignKey("marketing_campaigns.id"), nullable=False, index=True),
+    Column("member_code", String(32), nullable=False),
+    Column("ratio", ExactDecimal, nullable=False),
+    Column("consented_at", UtcDateTime, nullable=True),
+    Column("consented_by", String(200), nullable=True),
+    UniqueConstraint("campaign_id", "member_code", name="uq_marketing_participants_member"),
+)
+
+# An actual cost (an invoice line) and the charge that shares it; a correction is a new row.
+marketing_costs = Table(
+    "marketing_costs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("campaign_id", Integer, ForeignKey("marketing_campaigns.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("payer", String(32), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("description", String(200), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("corrects", Integer, nullable=True),
+    Column("charge_id", Integer, nullable=True),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    UniqueConstraint("campaign_id", "number", name="uq_marketing_costs_number"),
+)

@@ -56,6 +56,16 @@ EXPLANATIONS = {
                                  "quantity and down in price; the row is named below."),
     "purchase_shapley_too_large": N_("The Shapley split is computed exactly for at most 15 members; split this "
                                      "campaign pro rata instead."),
+    "marketing_campaign_not_found": N_("There is no such marketing campaign here, or your member does not take part "
+                                       "in it: a member sees only the campaigns it takes part in."),
+    "marketing_campaign_invalid": N_("The campaign is not valid; every problem is listed below. Nothing was saved."),
+    "marketing_ratios_sum": N_("The members' cost-share ratios must add up to exactly 1 (for example 0.5, 0.3 and "
+                               "0.2). Nothing was saved."),
+    "marketing_cost_invalid": N_("The cost is not valid; every problem is listed below. Nothing was recorded."),
+    "marketing_over_budget": N_("This cost would take the campaign above its budget, which every member consented "
+                                "to; it was refused and nothing was recorded."),
+    "marketing_campaign_state": N_("The campaign is not in a state that allows this: costs are recorded once every "
+                                   "member consented, and each member consents once."),
     "referral_not_found": N_("There is no such referral here, or it is between two other members: a member sees only "
                              "the referrals it made or received."),
     "bid_not_found": N_("There is no such bid in this alliance, or it is not yours to see."),

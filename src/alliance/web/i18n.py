@@ -60,7 +60,7 @@ def N_(message: str) -> str:
 BOOKED_KINDS: Mapping[str, str] = {"correction": N_("Correcting entry"), "fund_release": N_("Fund release"),
                                    # charges of shared operations (operations.charges), by source
                                    "joint_purchase": N_("Joint purchasing"), "warehouse": N_("Shared warehouse"),
-                                   "referral": N_("Lead referral")}
+                                   "referral": N_("Lead referral"), "marketing": N_("Joint marketing")}
 
 
 # Labels of enum values, as msgids; `enum_label` translates them in the page's language. Keyed by

@@ -577,6 +577,25 @@ class FactStore:
             [alliance, seller, first_day, last_day, attributed, limit])
         return [(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
 
+    def campaign_revenue(self, alliance: str, currency: str, sellers: Sequence[str], first_day: date, last_day: date,
+                         rule: str, values: Sequence[str]) -> dict[str, int]:
+        """seller -> the amount, in minor units of `currency`, of its lines (sales and refunds) whose
+        business day lies in [first_day, last_day] and that a joint marketing campaign's rule attributes
+        to it (operations.marketing): `rule` "channel" (the line's channel is one of `values`), "sku" (its
+        SKU is) or "attributed" (its `attributed_to` names one of `values`). A line in another currency counts
+        converted as it was stored (`amount_c`); one never converted is left out."""
+        if not sellers or not values:
+            return {}
+        match = {"channel": "o.channel IN (SELECT unnest(?))", "sku": "o.sku IN (SELECT unnest(?))",
+                 "attributed": "list_has_any(string_split(o.attributed_to, ';'), ?)"}[rule]
+        rows = self._read(
+            f"""SELECT o.seller, sum(coalesce(o.amount_c, o.amount_minor)) FROM order_lines o
+                WHERE o.alliance = ? AND o.seller IN (SELECT unnest(?)) AND o.business_day BETWEEN ? AND ?
+                  AND (o.currency = ? OR o.amount_c IS NOT NULL) AND {match}
+                GROUP BY o.seller""",
+            [alliance, list(sellers), first_day, last_day, currency, list(values)])
+        return {r[0]: int(r[1]) for r in rows}
+
     def order_sellers(self, alliance: str, order_ids: Sequence[str]) -> dict[str, tuple[set[str], date]]:
         """order id -> (its sale lines' sellers, its first business day), for the orders that exist."""
         if not order_ids:

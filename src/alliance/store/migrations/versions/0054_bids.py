@@ -2,7 +2,7 @@
 exact price share, confirmation), its documents and its history.
 
 Revision ID: 0054_bids
-Revises: 0051_psi_fields
+Revises: 0053_marketing
 Create Date: 2026-12-05
 """
 
@@ -15,7 +15,7 @@ from alliance.store import row_security
 from alliance.store.types import ExactDecimal, UtcDateTime
 
 revision = "0054_bids"
-down_revision = "0051_psi_fields"  # the lead relinks the chain at merge
+down_revision = "0053_marketing"  # the lead relinks the chain at merge
 branch_labels = None
 depends_on = None
 
