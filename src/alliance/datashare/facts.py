@@ -23,13 +23,15 @@ class Group:
 
 class SharedFacts(Protocol):
     def view_rows(self, alliance: str, seller: str, currency: str, fields: Sequence[str], filters: Sequence[Any],
-                  sort: tuple[str, bool] | None, limit: int, offset: int) -> list[dict[str, Any]]:
-        """A page of one seller's lines: the given fields, already-checked filters and sort."""
+                  sort: tuple[str, bool] | None, limit: int, offset: int, *, dataset: str = "sales") -> list[dict[str, Any]]:
+        """A page of one seller's lines (or rows of another `dataset` it shared): the given fields,
+        already-checked filters and sort."""
         ...
 
     def view_groups(self, alliance: str, seller: str, currency: str, group_by: Sequence[str],
-                    sums: Sequence[str]) -> list[Group]:
-        """Every non-empty group of one seller's lines, in key order: no floor applied."""
+                    sums: Sequence[str], *, dataset: str = "sales") -> list[Group]:
+        """Every non-empty group of one seller's lines (or rows of another `dataset`), in key order:
+        no floor applied."""
         ...
 
 

@@ -129,7 +129,8 @@ def rows(stores: Stores, alliance_code: str, view_id: int, *, filters: list[str]
         raise InvalidInput(Message("limit is 1 to {max_page}", max_page=MAX_PAGE))
     checked, order, offset = parse_filters(spec, filters), parse_sort(spec, sort), decode_cursor(cursor)
     currency = _currency(store, alliance_code)
-    items = facts.view_rows(alliance_code, found.member, currency, fields, checked, order, limit + 1, offset)
+    items = facts.view_rows(alliance_code, found.member, currency, fields, checked, order, limit + 1, offset,
+                            dataset=spec.dataset)
     more = len(items) > limit
     items = items[:limit]
     _log(store, alliance_code, found, actor, clock, "rows",
@@ -150,8 +151,8 @@ def groups(stores: Stores, alliance_code: str, view_id: int, *, group_by: list[s
         raise InvalidInput(Message("group by one field at a time: finer groupings could be subtracted from coarser "
                                    "ones"))
     sums = [f for f in spec.fields(Policy.VISIBLE, Policy.AGGREGATE) if DATASETS[spec.dataset][f] in NUMERIC]
-    shown, withheld = floor(facts.view_groups(alliance_code, found.member, _currency(store, alliance_code), keys, sums),
-                            spec.k)
+    shown, withheld = floor(facts.view_groups(alliance_code, found.member, _currency(store, alliance_code), keys, sums,
+                                              dataset=spec.dataset), spec.k)
     items = [{**g.keys, "count": g.count, **{f"sum_{f}": v for f, v in g.sums.items()}} for g in shown]
     _log(store, alliance_code, found, actor, clock, "groups", {"group_by": keys}, len(items))
     return {"view": found.id, "k": spec.k, "group_by": keys, "groups": items, "withheld_groups": withheld}

@@ -26,6 +26,8 @@ from typing import Any
 from alliance.core.errors import InvalidInput, Problem
 from alliance.core.text import check_text
 from alliance.core.messages import Message
+from alliance.datashare.datasets import hidden_only, view_fields
+from alliance.datashare.datasets.schema import Kind
 
 MIN_K = 2
 DEFAULT_K = 10
@@ -39,19 +41,12 @@ class Policy(StrEnum):
     HIDDEN = "hidden"
 
 
-class Kind(StrEnum):
-    TEXT = "text"
-    DAY = "day"
-    COUNT = "count"   # a whole number summed in groups
-    MONEY = "money"   # minor units summed in groups, shown as decimal strings
-
-
-# The sales dataset: the member's order lines as seller. Column -> kind.
-SALES_FIELDS: dict[str, Kind] = {
-    "business_day": Kind.DAY, "channel": Kind.TEXT, "sku": Kind.TEXT, "product_owner": Kind.TEXT,
-    "attributed_to": Kind.TEXT, "quantity": Kind.COUNT, "amount": Kind.MONEY, "cost": Kind.MONEY,
-}
-DATASETS = {"sales": SALES_FIELDS}
+# Every dataset kind's fields (field -> Kind), from the registry (alliance.datashare.datasets): sales
+# (the member's order lines as seller), inventory, customer events, catalogue.
+DATASETS: dict[str, dict[str, Kind]] = view_fields()
+SALES_FIELDS: dict[str, Kind] = DATASETS["sales"]
+# Fields no view may show or group on (pseudonymous customer keys): only `hidden`.
+HIDDEN_ONLY: dict[str, frozenset[str]] = hidden_only()
 NUMERIC = (Kind.COUNT, Kind.MONEY)
 
 
@@ -91,6 +86,9 @@ def check_spec(name: str, dataset: str, policies: dict[str, str], k: int) -> Vie
         except ValueError:
             problems.append(Problem("view", f"fields.{field}", Message("{policy!r} is not visible, aggregate or hidden",
                                                                        policy=policy)))
+        if field in HIDDEN_ONLY.get(dataset, ()) and checked.get(field, Policy.HIDDEN) is not Policy.HIDDEN:
+            problems.append(Problem("view", f"fields.{field}", Message("a pseudonymous customer key is never shared, "
+                                                                       "not even in groups: it stays hidden")))
     if k < MIN_K:
         problems.append(Problem("view", "k", Message("groups must hold at least {min_k} records", min_k=MIN_K)))
     if fields and not any(p in (Policy.VISIBLE, Policy.AGGREGATE) for p in checked.values()):
