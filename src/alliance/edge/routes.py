@@ -94,6 +94,8 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("GET", "/api/v1/alliances/{code}/views/{view_id}/groups"): Action.READ_SHARED,
     ("DELETE", "/api/v1/alliances/{code}/views/{view_id}"): Action.ACT_FOR_MEMBER,
     ("GET", "/api/v1/alliances/{code}/views/{view_id}/access-log"): Action.READ_MEMBER_DATA,
+    # Datasets beyond sales: only the member's own accounts push its rows.
+    ("POST", "/api/v1/alliances/{code}/members/{member}/datasets/{kind}"): Action.ACT_FOR_MEMBER,
     # Private set intersection (privacy.service): the member in the path; the protocol's steps are its own acts.
     ("GET", "/api/v1/alliances/{code}/members/{member}/psi/levels"): Action.READ_MEMBER_DATA,
     ("PUT", "/api/v1/alliances/{code}/members/{member}/psi/levels/{partner}"): Action.ACT_FOR_MEMBER,
