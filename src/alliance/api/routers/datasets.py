@@ -56,7 +56,7 @@ async def push(code: Code, member: Code, kind: Annotated[str, PathParam(max_leng
             rows = RowsIn.model_validate(json.loads(body or b"null")).rows
         except (ValueError, ValidationError) as exc:
             errors = exc.errors() if isinstance(exc, ValidationError) else []
-            raise InvalidInput(Message("the body is not {{\"rows\": [...]}} of objects of text, whole numbers or "
+            raise InvalidInput(Message("the body is not {\"rows\": [...]} of objects of text, whole numbers or "
                                        "null"), [Problem("body", ".".join(str(p) for p in e["loc"]), e["msg"])
                                                  for e in errors[:20]]) from None
         numbered = list(enumerate(rows, start=1))
