@@ -149,6 +149,8 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/sharing/views/{view_id}"): Action.READ_SHARED,  # run it (logged)
     ("GET", "/alliances/{code}/sharing/members/{member}/views/new"): Action.ACT_FOR_MEMBER,
     ("POST", "/alliances/{code}/sharing/members/{member}/views"): Action.ACT_FOR_MEMBER,
+    ("GET", "/alliances/{code}/sharing/members/{member}/datasets/import"): Action.ACT_FOR_MEMBER,
+    ("POST", "/alliances/{code}/sharing/members/{member}/datasets/import"): Action.ACT_FOR_MEMBER,
     ("GET", "/alliances/{code}/sharing/members/{member}/views/{view_id}/log"): Action.READ_MEMBER_DATA,
     ("GET", "/alliances/{code}/sharing/members/{member}/views/{view_id}/revoke"): Action.ACT_FOR_MEMBER,
     ("POST", "/alliances/{code}/sharing/members/{member}/views/{view_id}/revoke"): Action.ACT_FOR_MEMBER,
