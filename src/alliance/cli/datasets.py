@@ -56,9 +56,11 @@ def import_(
     console.print(summary)
 
 
-def pseudonymise_csv(source: Path, target: Path, column: str, kind: str, secret: bytes) -> int:
-    """Rewrite `source` into `target` with each cell of `column` replaced by its pseudonymous key;
-    every identifier that cannot be normalised is named and nothing is written. Rows written."""
+def pseudonymise_csv(source: Path, target: Path, column: str, kind: str, secret: bytes, *,
+                     renamed: str | None = "customer_key") -> int:
+    """Rewrite `source` into `target` with each cell of `column` replaced by its pseudonymous key
+    (the column named `renamed`, unless None); every identifier that cannot be normalised is named
+    and nothing is written. Rows written."""
     from alliance.datashare.datasets.pseudonyms import Malformed, pseudonym
     from alliance.privacy.normalise import kind_of
 
@@ -85,7 +87,7 @@ def pseudonymise_csv(source: Path, target: Path, column: str, kind: str, secret:
                                    n=len(problems), kind=kind), problems[:200])
     with target.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(header)
+        writer.writerow([renamed if renamed and i == at else name for i, name in enumerate(header)])
         writer.writerows(rows)
     return len(rows)
 
@@ -98,14 +100,15 @@ def pseudonymise(
     kind: Annotated[str, typer.Option("--kind", "-k", help="phone, email, credit_code or name (how it is normalised).")],
     key_file: Annotated[Path, typer.Option("--key-file", help="The alliance key (alliance dataset key new).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the pseudonymised CSV.")],
+    keep_name: Annotated[bool, typer.Option("--keep-name", help="Keep the column's name (default: customer_key).")] = False,
 ) -> None:
     """Replace a column of customer identifiers by their pseudonymous keys, on your own machine."""
     from alliance.datashare.datasets.pseudonyms import read_key
 
     secret = read_key(key_file.read_text(encoding="utf-8"))
-    written = pseudonymise_csv(file, out, column, kind, secret)
+    written = pseudonymise_csv(file, out, column, kind, secret, renamed=None if keep_name else "customer_key")
     console.print(str(Message("{rows} rows written to {out}; column {column} holds pseudonymous keys",
-                              rows=written, out=out, column=column)), highlight=False)
+                              rows=written, out=out, column=column if keep_name else "customer_key")), highlight=False)
 
 
 @key_app.command("new")
