@@ -44,6 +44,16 @@ FIELD_LABELS = {
     "amount": N_("Amount"), "cost": N_("Cost"),
 }
 DATASET_LABELS = {"sales": N_("Sales: the member's order lines as seller")}
+# The datasets beyond sales (alliance.datashare.datasets) and their fields.
+DATASET_LABELS |= {"inventory": N_("Inventory snapshots"), "customer_events": N_("Customer events"),
+                   "catalogue": N_("Product catalogue")}
+FIELD_LABELS |= {
+    "snapshot_day": N_("Snapshot day"), "location": N_("Location"), "region": N_("Region"),
+    "age_days": N_("Age in days"), "unit_cost": N_("Unit cost"), "customer_key": N_("Customer key (pseudonymous)"),
+    "member": N_("Member"), "event_type": N_("Event type"), "event_day": N_("Event day"), "value": N_("Value"),
+    "name": N_("Name"), "category": N_("Category"), "owner": N_("Brand owner"), "list_price": N_("List price"),
+    "unit": N_("Unit"),
+}
 POLICY_LABELS = {Policy.VISIBLE: N_("Visible"), Policy.AGGREGATE: N_("Aggregate only"), Policy.HIDDEN: N_("Hidden")}
 KIND_LABELS = {"rows": N_("Rows"), "groups": N_("Groups")}
 
