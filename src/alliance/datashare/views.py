@@ -1,6 +1,7 @@
 """Shared dataset views (数据共享): what a member publishes, field by field, and what a query may ask.
 
-A member publishes a view of one of its datasets (today: `sales`, its order lines as seller) with
+A member publishes a view of one of its datasets (`sales`, its order lines as seller, or a dataset of the
+registry `alliance.datashare.datasets`: inventory, customer events, catalogue) with
 a policy per field:
 
 - `visible`: the field appears in rows, and may be filtered, sorted and grouped on;
