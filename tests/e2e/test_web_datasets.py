@@ -54,11 +54,11 @@ def test_the_members_admin_imports_a_file_and_sees_what_was_stored(world) -> Non
     assert 'href="/alliances/nb/sharing/members/M0001/datasets/import"' in client.get("/alliances/nb/sharing").text
     page = client.get(PAGE)
     assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.text
-    answer = upload(client, csrf, GOOD)
+    answer = upload(client, csrf, GOOD, **{"Accept-Language": "en-US"})
     assert answer.status_code == 200 and 'id="import-report"' in answer.text
     assert "2 new rows, 0 replaced, 0 unchanged" in answer.text
     assert stored(facts) == 2
-    assert "0 new rows, 0 replaced, 2 unchanged" in upload(client, csrf, GOOD).text
+    assert "0 new rows, 0 replaced, 2 unchanged" in upload(client, csrf, GOOD, **{"Accept-Language": "en-US"}).text
 
 
 def test_a_file_with_bad_rows_stores_nothing_and_names_them_in_chinese(world) -> None:  # type: ignore[no-untyped-def]
@@ -82,3 +82,15 @@ def test_nobody_but_the_members_own_accounts_reaches_the_form(world) -> None:  #
         assert client.get(PAGE).status_code == status, user
         assert upload(client, csrf, GOOD).status_code == status, user
     assert stored(facts) == 0
+
+
+def test_the_publish_form_says_why_a_customer_key_stays_hidden(world) -> None:  # type: ignore[no-untyped-def]
+    client, facts = world
+    csrf = sign_in(client, "pub")
+    answer = client.post("/alliances/nb/sharing/members/M0001/views", headers={"X-CSRF-Token": csrf,
+                                                                             "Accept-Language": "zh-CN"},
+                         data={"name": "旅程", "dataset": "customer_events", "k": "10",
+                               "policy-customer_key": "aggregate", "policy-event_type": "visible"},
+                         follow_redirects=False)
+    assert answer.status_code == 422
+    assert in_chinese("a pseudonymous customer key is never shared, not even in groups: it stays hidden") in answer.text

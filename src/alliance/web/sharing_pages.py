@@ -25,7 +25,7 @@ from alliance.edge.deps import ClockDep, Code, Id, StoreDep
 from alliance.core.errors import InvalidInput
 from alliance.core.messages import Message
 from alliance.datashare import service
-from alliance.datashare.views import DATASETS, DEFAULT_K, MIN_K, Policy
+from alliance.datashare.views import DATASETS, DEFAULT_K, HIDDEN_ONLY, MIN_K, Policy
 from alliance.registry import service as registry
 from alliance.registry.model import Alliance
 from alliance.store.datashare_repository import Access, StoredView
@@ -56,6 +56,7 @@ FIELD_LABELS |= {
 }
 POLICY_LABELS = {Policy.VISIBLE: N_("Visible"), Policy.AGGREGATE: N_("Aggregate only"), Policy.HIDDEN: N_("Hidden")}
 KIND_LABELS = {"rows": N_("Rows"), "groups": N_("Groups")}
+HIDDEN_FIELDS = frozenset().union(*HIDDEN_ONLY.values())  # fields no view may show (customer keys)
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,12 @@ FORM_ERRORS = {
 def _form_errors(exc: InvalidInput, gettext: Any) -> dict[str, str]:
     errors: dict[str, str] = {}
     for p in exc.problems:
-        if p.field.startswith("fields."):
+        if p.field.startswith("fields.") and p.field.removeprefix("fields.") in HIDDEN_FIELDS:
+            # a pseudonymous customer key: say why it must stay hidden (datashare.views.HIDDEN_ONLY)
+            reason = p.reason
+            errors[f"policy-{p.field.removeprefix('fields.')}"] = \
+                reason.in_language(gettext) if isinstance(reason, Message) else reason
+        elif p.field.startswith("fields."):
             errors[f"policy-{p.field.removeprefix('fields.')}"] = gettext(N_("Choose visible, aggregate only or hidden."))
         elif p.field in FORM_ERRORS:
             name, message = FORM_ERRORS[p.field]
