@@ -19,7 +19,7 @@ from alliance.access.throttle import AddressBackOff
 from alliance.edge.deps import BEARER_SCHEME, authorize_route
 from alliance.edge.guards import AuthenticateFirst, BodyLimit, ClientAddress, RateLimiter, SecurityHeaders
 from alliance.api.statement_reads import CachedStatementReads, ClosedDayStatements
-from alliance.api.routers import agreements, alliances, auth, datashare, games, health, ledger, screening, settlement
+from alliance.api.routers import agreements, alliances, auth, datashare, datasets, games, health, ledger, screening, settlement
 from alliance.api.routers import docs as api_docs
 from alliance.api.routers import governance as governance_api
 from alliance.api.routers import disputes
@@ -54,6 +54,7 @@ from alliance.web import (STATIC_DIR, agreement_pages, alliance_pages, attorney_
                           view_query_pages, joint_query_pages)
 from alliance.web import governance_pages
 from alliance.web import weights_pages
+from alliance.web import dataset_pages
 from alliance.web import dispute_pages
 from alliance.web import proposal_pages
 from alliance.api.routers import incidents as incidents_api
@@ -186,6 +187,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(games.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(ledger.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(datashare.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(datasets.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(governance_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(disputes.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(proposals_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
@@ -208,6 +210,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(settlement_pages.router)
     app.include_router(contribution_pages.router)
     app.include_router(sharing_pages.router)
+    app.include_router(dataset_pages.router)
     app.include_router(view_query_pages.router)
     app.include_router(joint_query_pages.router)
     app.include_router(screening_pages.router)

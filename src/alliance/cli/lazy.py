@@ -40,6 +40,8 @@ COMMANDS: dict[str, Entry] = {
     "milestone": Entry("alliance.cli.milestones:app", "Project milestones: record one with its evidence, confirm or "
                        "reject it; the next settlement run books its tranche, once."),
     "orders": Entry("alliance.cli.orders:app", "Order lines: import them into the fact store."),
+    "dataset": Entry("alliance.cli.datasets:app",
+                     "Datasets beyond sales (inventory, customer events, catalogue): import, pseudonymise."),
     "facts": Entry("alliance.cli.facts:app",
                    "The fact store's order lines to and from Parquet (the Spark engine's copy)."),
     "settle": Entry("alliance.cli.settlement:settle", "Settle a business day under the agreements in force, and close it."),

@@ -43,13 +43,16 @@ class JointGroup:
 
 class SharedFacts(Protocol):
     def view_rows(self, alliance: str, seller: str, currency: str, fields: Sequence[str], filters: Sequence[Any],
-                  sort: tuple[str, bool] | None, limit: int, offset: int) -> list[dict[str, Any]]:
-        """A page of one seller's lines: the given fields, already-checked filters and sort."""
+                  sort: tuple[str, bool] | None, limit: int, offset: int, *, dataset: str = "sales") -> list[dict[str, Any]]:
+        """A page of one seller's lines (or rows of another `dataset` it shared): the given fields,
+        already-checked filters and sort."""
         ...
 
     def view_groups(self, alliance: str, seller: str, currency: str, group_by: Sequence[str],
-                    sums: Sequence[str], *, clamp: Mapping[str, tuple[int, int]] | None = None) -> list[Group]:
-        """Every non-empty group of one seller's lines, in key order: no floor applied. With `clamp`
+                    sums: Sequence[str], *, clamp: Mapping[str, tuple[int, int]] | None = None,
+                    dataset: str = "sales") -> list[Group]:
+        """Every non-empty group of one seller's lines (or rows of another `dataset`), in key order: no
+        floor applied. With `clamp`
         (field -> (lower, upper) in stored units: minor units for money), each line adds its value
         clamped to the bounds, money only from lines in `currency` (differential privacy: one line
         moves a sum by a bounded amount), and every sum is an integer in stored units (not shown)."""

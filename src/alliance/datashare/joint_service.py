@@ -29,6 +29,10 @@ def joint_query(stores: Stores, alliance_code: str, view_ids: Sequence[int], *, 
     if not MIN_VIEWS <= len(view_ids) <= MAX_VIEWS:
         raise InvalidInput(Message("a joint query joins {low} to {high} views", low=MIN_VIEWS, high=MAX_VIEWS))
     found = [shared_view(store, alliance_code, view_id, clock) for view_id in view_ids]
+    others = [v.id for v in found if v.dataset != "sales"]
+    if others:  # joint_sql joins order lines; other datasets have no joint query yet
+        raise InvalidInput(Message("view {view_id} shares a dataset other than sales: joint queries join sales views "
+                                   "only", view_id=others[0]))
     query = check_joint([Side(v.id, v.member, spec_of(v)) for v in found], join, group_by, aggregates, filters)
     with store.unit_of_work() as uow:
         currency = uow.alliances.require(alliance_code).currency

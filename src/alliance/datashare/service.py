@@ -71,6 +71,9 @@ def publish(store: Store, alliance_code: str, member: str, name: str, dataset: s
     its group answers are differentially private and it shares no rows (datashare.budget)."""
     require_writable(store, alliance_code, Write.SHARING)  # withdrawing a view stays possible in every state
     spec = check_spec(name, dataset, policies, k, functions)
+    if privacy is not None and spec.dataset != "sales":  # the clamped sums are read from order lines only
+        raise InvalidInput(Message("differential privacy is offered for views of sales only, not of {dataset}",
+                                   dataset=spec.dataset))
     declared = None if privacy is None else _check_privacy(spec, privacy, _currency(store, alliance_code))
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
@@ -206,7 +209,8 @@ def rows(stores: Stores, alliance_code: str, view_id: int, *, filters: list[str]
         raise InvalidInput(Message("limit is 1 to {max_page}", max_page=MAX_PAGE))
     checked, order, offset = parse_filters(spec, filters), parse_sort(spec, sort), decode_cursor(cursor)
     currency = _currency(store, alliance_code)
-    items = facts.view_rows(alliance_code, found.member, currency, fields, checked, order, limit + 1, offset)
+    items = facts.view_rows(alliance_code, found.member, currency, fields, checked, order, limit + 1, offset,
+                            dataset=spec.dataset)
     more = len(items) > limit
     items = items[:limit]
     _log(store, alliance_code, found, actor, clock, "rows",
@@ -233,7 +237,8 @@ def groups(stores: Stores, alliance_code: str, view_id: int, *, group_by: list[s
         return _private_groups(stores, alliance_code, found, keys, party, epsilon, actor, clock)
     sums = [f for f in spec.fields(Policy.VISIBLE, Policy.AGGREGATE) if DATASETS[spec.dataset][f] in NUMERIC]
     currency = _currency(store, alliance_code)
-    shown, withheld = release([found], facts.view_groups(alliance_code, found.member, currency, keys, sums), spec.k,
+    shown, withheld = release([found], facts.view_groups(alliance_code, found.member, currency, keys, sums,
+                                                                     dataset=spec.dataset), spec.k,
                               lambda g: (g.count,))
     items = [{**g.keys, "count": g.count, **_aggregates(spec, g, currency)} for g in shown]
     _log(store, alliance_code, found, actor, clock, "groups", {"group_by": keys}, len(items))

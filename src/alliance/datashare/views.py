@@ -1,6 +1,7 @@
 """Shared dataset views (数据共享): what a member publishes, field by field, and what a query may ask.
 
-A member publishes a view of one of its datasets (today: `sales`, its order lines as seller) with
+A member publishes a view of one of its datasets (`sales`, its order lines as seller, or a dataset of the
+registry `alliance.datashare.datasets`: inventory, customer events, catalogue) with
 a policy per field:
 
 - `visible`: the field appears in rows, and may be filtered, sorted and grouped on;
@@ -37,6 +38,8 @@ from typing import Any
 from alliance.core.errors import InvalidInput, Problem
 from alliance.core.text import check_text
 from alliance.core.messages import Message
+from alliance.datashare.datasets import hidden_only, view_fields
+from alliance.datashare.datasets.schema import Kind
 
 MIN_K = 2
 DEFAULT_K = 10
@@ -57,19 +60,12 @@ FUNCTIONS = ("sum", "avg")
 DEFAULT_FUNCTIONS = ("sum",)  # what views published before the choice existed answer with
 
 
-class Kind(StrEnum):
-    TEXT = "text"
-    DAY = "day"
-    COUNT = "count"   # a whole number summed in groups
-    MONEY = "money"   # minor units summed in groups, shown as decimal strings
-
-
-# The sales dataset: the member's order lines as seller. Column -> kind.
-SALES_FIELDS: dict[str, Kind] = {
-    "business_day": Kind.DAY, "channel": Kind.TEXT, "sku": Kind.TEXT, "product_owner": Kind.TEXT,
-    "attributed_to": Kind.TEXT, "quantity": Kind.COUNT, "amount": Kind.MONEY, "cost": Kind.MONEY,
-}
-DATASETS = {"sales": SALES_FIELDS}
+# Every dataset kind's fields (field -> Kind), from the registry (alliance.datashare.datasets): sales
+# (the member's order lines as seller), inventory, customer events, catalogue.
+DATASETS: dict[str, dict[str, Kind]] = view_fields()
+SALES_FIELDS: dict[str, Kind] = DATASETS["sales"]
+# Fields no view may show or group on (pseudonymous customer keys): only `hidden`.
+HIDDEN_ONLY: dict[str, frozenset[str]] = hidden_only()
 NUMERIC = (Kind.COUNT, Kind.MONEY)
 KEY_ONLY = (Policy.DIMENSION, Policy.JOIN)  # policies for text and day fields only
 
@@ -116,6 +112,9 @@ def check_spec(name: str, dataset: str, policies: dict[str, str], k: int,
         if checked[field] in KEY_ONLY and fields.get(field) in NUMERIC:
             problems.append(Problem("view", f"fields.{field}", Message(
                 "a number cannot be a dimension or a join column: make it aggregate")))
+        if field in HIDDEN_ONLY.get(dataset, ()) and checked.get(field, Policy.HIDDEN) is not Policy.HIDDEN:
+            problems.append(Problem("view", f"fields.{field}", Message("a pseudonymous customer key is never shared, "
+                                                                       "not even in groups: it stays hidden")))
     for function in functions:
         if function not in FUNCTIONS:
             problems.append(Problem("view", "functions", Message(

@@ -97,6 +97,8 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("GET", "/api/v1/alliances/{code}/views/{view_id}/access-log"): Action.READ_MEMBER_DATA,
     ("GET", "/api/v1/alliances/{code}/views/{view_id}/budget"): Action.READ_SHARED,  # one's own; the publisher all
     ("PUT", "/api/v1/alliances/{code}/views/{view_id}/privacy"): Action.ACT_FOR_MEMBER,
+    # Datasets beyond sales: only the member's own accounts push its rows.
+    ("POST", "/api/v1/alliances/{code}/members/{member}/datasets/{kind}"): Action.ACT_FOR_MEMBER,
     # Private set intersection (privacy.service): the member in the path; the protocol's steps are its own acts.
     ("GET", "/api/v1/alliances/{code}/members/{member}/psi/levels"): Action.READ_MEMBER_DATA,
     ("PUT", "/api/v1/alliances/{code}/members/{member}/psi/levels/{partner}"): Action.ACT_FOR_MEMBER,
@@ -152,6 +154,8 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/sharing/views/{view_id}"): Action.READ_SHARED,  # run it (logged)
     ("GET", "/alliances/{code}/sharing/members/{member}/views/new"): Action.ACT_FOR_MEMBER,
     ("POST", "/alliances/{code}/sharing/members/{member}/views"): Action.ACT_FOR_MEMBER,
+    ("GET", "/alliances/{code}/sharing/members/{member}/datasets/import"): Action.ACT_FOR_MEMBER,
+    ("POST", "/alliances/{code}/sharing/members/{member}/datasets/import"): Action.ACT_FOR_MEMBER,
     ("GET", "/alliances/{code}/sharing/members/{member}/views/{view_id}/log"): Action.READ_MEMBER_DATA,
     ("GET", "/alliances/{code}/sharing/members/{member}/views/{view_id}/revoke"): Action.ACT_FOR_MEMBER,
     ("POST", "/alliances/{code}/sharing/members/{member}/views/{view_id}/revoke"): Action.ACT_FOR_MEMBER,

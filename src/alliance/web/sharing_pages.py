@@ -27,7 +27,7 @@ from alliance.core.errors import InvalidInput
 from alliance.core.messages import Message
 from alliance.datashare import service
 from alliance.datashare.budget import DEFAULT_QUERY_EPSILON, Period
-from alliance.datashare.views import DATASETS, DEFAULT_FUNCTIONS, DEFAULT_K, FUNCTIONS, MIN_K, NUMERIC, Policy
+from alliance.datashare.views import DATASETS, DEFAULT_FUNCTIONS, DEFAULT_K, FUNCTIONS, HIDDEN_ONLY, MIN_K, NUMERIC, Policy
 from alliance.registry import service as registry
 from alliance.registry.model import Alliance
 from alliance.store.datashare_repository import Access, StoredView
@@ -46,6 +46,16 @@ FIELD_LABELS = {
     "amount": N_("Amount"), "cost": N_("Cost"),
 }
 DATASET_LABELS = {"sales": N_("Sales: the member's order lines as seller")}
+# The datasets beyond sales (alliance.datashare.datasets) and their fields.
+DATASET_LABELS |= {"inventory": N_("Inventory snapshots"), "customer_events": N_("Customer events"),
+                   "catalogue": N_("Product catalogue")}
+FIELD_LABELS |= {
+    "snapshot_day": N_("Snapshot day"), "location": N_("Location"), "region": N_("Region"),
+    "age_days": N_("Age in days"), "unit_cost": N_("Unit cost"), "customer_key": N_("Customer key (pseudonymous)"),
+    "member": N_("Member"), "event_type": N_("Event type"), "event_day": N_("Event day"), "value": N_("Value"),
+    "name": N_("Name"), "category": N_("Category"), "owner": N_("Brand owner"), "list_price": N_("List price"),
+    "unit": N_("Unit"),
+}
 POLICY_LABELS = {Policy.VISIBLE: N_("Visible"), Policy.AGGREGATE: N_("Aggregate only"),
                  Policy.DIMENSION: N_("Dimension (group by only)"), Policy.JOIN: N_("Join column (never shown)"),
                  Policy.HIDDEN: N_("Hidden")}
@@ -64,6 +74,7 @@ PRIVACY_LABELS = {"off": N_("No: exact group totals (and rows of visible fields)
 PERIOD_LABELS = {Period.DAY: N_("Per day"), Period.WEEK: N_("Per week (from Monday)"),
                  Period.MONTH: N_("Per calendar month")}
 PERIOD_NAMES = {"day": N_("day"), "week": N_("week (from Monday)"), "month": N_("month")}  # "this day", "this week", ...
+HIDDEN_FIELDS = frozenset().union(*HIDDEN_ONLY.values())  # fields no view may show (customer keys)
 
 
 @dataclass(frozen=True)
@@ -186,7 +197,12 @@ FORM_ERRORS = {
 def _form_errors(exc: InvalidInput, gettext: Any) -> dict[str, str]:
     errors: dict[str, str] = {}
     for p in exc.problems:
-        if p.field.startswith("fields."):
+        if p.field.startswith("fields.") and p.field.removeprefix("fields.") in HIDDEN_FIELDS:
+            # a pseudonymous customer key: say why it must stay hidden (datashare.views.HIDDEN_ONLY)
+            reason = p.reason
+            errors[f"policy-{p.field.removeprefix('fields.')}"] = \
+                reason.in_language(gettext) if isinstance(reason, Message) else reason
+        elif p.field.startswith("fields."):
             errors[f"policy-{p.field.removeprefix('fields.')}"] = gettext(N_(
                 "Choose visible, aggregate only, dimension, join column or hidden (numbers: visible, aggregate only or "
                 "hidden)."))

@@ -38,13 +38,15 @@ from alliance.core.errors import InvalidInput, Problem, StoreUnavailable
 from alliance.core.limits import DAY_LIMIT_MINOR, END_INSTANT, FIRST_INSTANT, LINE_LIMIT_MINOR, MAX_OFFSET_MINUTES
 from alliance.core.money import Money, every_currency, minor_digits
 from alliance.core.messages import Message
+from alliance.datashare.datasets.checking import ImportReport
+from alliance.datashare.datasets.schema import DatasetKind
 from alliance.datashare.facts import Group, JointGroup, JointSide
 from alliance.settlement.facts import (GROUP_COLUMNS, Adjusting, Conflict, Conversion, ConvertedSales, CurrencyDay,
                                        IngestReport, LineTotals, Rejection,
                                        TotalsQuery, TotalsRow, Window)
 from alliance.settlement.lines import OrderLine
 from alliance.store.order_sheets import xlsx_to_csv
-from alliance.store.facts import files, intake_sql, joint_sql, sql, totals_sql, views_sql
+from alliance.store.facts import datasets_sql, files, intake_sql, joint_sql, sql, totals_sql, views_sql
 from alliance.store.facts.files import COLUMNS, format_of
 from alliance.store.rejections import UNSETTLEABLE, reason as rejection_reason
 
@@ -145,6 +147,7 @@ class FactStore:
             # must not wait for an import).
             with _path_lock(_SCHEMA_LOCKS, path):
                 self._db.execute(SCHEMA)
+                self._db.execute(datasets_sql.SCHEMA)
                 self._upgrade()
         except duckdb.IOException as exc:
             if log_busy:  # (a caller that retries says so itself, once)
@@ -476,7 +479,14 @@ class FactStore:
 
     # -- shared views (alliance.datashare): a member's sales, only what its policy lets out -------------
     def view_rows(self, alliance: str, seller: str, currency: str, fields: Sequence[str], filters: Sequence[Any],
-                  sort: tuple[str, bool] | None, limit: int, offset: int) -> list[dict[str, Any]]:
+                  sort: tuple[str, bool] | None, limit: int, offset: int, *, dataset: str = "sales") -> list[dict[str, Any]]:
+        if dataset in datasets_sql.STORED:  # a dataset beyond sales: its own table, money in `currency` only
+            kind = datasets_sql.STORED[dataset]
+            where, parameters = datasets_sql.where(kind, filters, minor_digits(currency))
+            found = self._read(datasets_sql.rows_sql(kind, fields, where, sort),
+                               [alliance, seller, *parameters, limit, offset])
+            return [{f: datasets_sql.shown(kind, f, v, currency) for f, v in zip(fields, row, strict=True)}
+                    for row in found]
         where, parameters = views_sql.view_where(filters, minor_digits(currency), currency)
         order = f"{views_sql.VIEW_COLUMNS[sort[0]]} {'DESC' if sort[1] else 'ASC'}, line_id" if sort else "business_day, line_id"
         columns = ", ".join(views_sql.VIEW_COLUMNS[f] for f in fields)
@@ -487,10 +497,21 @@ class FactStore:
                 for row in rows]
 
     def view_groups(self, alliance: str, seller: str, currency: str, group_by: Sequence[str],
-                    sums: Sequence[str], *, clamp: Mapping[str, tuple[int, int]] | None = None) -> list[Group]:
+                    sums: Sequence[str], *, clamp: Mapping[str, tuple[int, int]] | None = None,
+                    dataset: str = "sales") -> list[Group]:
         """Every non-empty group of one seller's lines (keys, count and sums), in key order; which
         may be shown is data sharing's to decide (`datashare.facts.floor`). With `clamp`, the
         clamped sums of differential privacy (`datashare.facts.SharedFacts.view_groups`)."""
+        if dataset in datasets_sql.STORED:  # a dataset beyond sales: one currency, the alliance's
+            # differential privacy is declared on sales views only (datashare.service.publish)
+            assert clamp is None, "no clamped sums of a dataset beyond sales"
+            kind = datasets_sql.STORED[dataset]
+            found = self._read(datasets_sql.groups_sql(kind, group_by, sums), [alliance, seller])
+            width = len(group_by)
+            return [Group({f: datasets_sql.shown(kind, f, v, currency) for f, v in zip(group_by, row, strict=False)},
+                          int(row[width]), {f: datasets_sql.shown(kind, f, v, currency)
+                                            for f, v in zip(sums, row[width + 1:], strict=True)})
+                    for row in found if int(row[width]) > 0]
         keys = ", ".join(views_sql.VIEW_COLUMNS[f] for f in group_by)
         # Money is summed only over a group whose every line is in the alliance's currency (amounts
         # in different currencies do not add; a sum over only some of a group's lines would escape
@@ -537,6 +558,17 @@ class FactStore:
             found.append(JointGroup(tuple(views_sql.shown(f, v, currency) for f, v in zip(fields, row, strict=False)),
                                     int(row[n]), tuple(lines), tuple(sums)))
         return found
+    # -- datasets beyond sales (alliance.datashare.datasets) ----------------------------------------
+    def store_dataset(self, alliance: str, member: str, kind: DatasetKind, rows: Sequence[dict[str, Any]], *,
+                      now: datetime) -> ImportReport:
+        """Store a member's checked rows of one kind, all in one transaction (see `datasets_sql.store`)."""
+        with self.writing() as db:
+            return datasets_sql.store(db, kind, alliance, member, rows, now)
+
+    def dataset_count(self, alliance: str, member: str, kind: DatasetKind) -> int:
+        """How many rows of a kind the member has shared."""
+        return int(self._read(f"SELECT count(*) FROM {kind.table} WHERE alliance = ? AND shared_by = ?",
+                              [alliance, member])[0][0])
 
     def lines(self, alliance: str, currency: str, first_day: date, last_day: date) -> list[OrderLine]:
         """The alliance's lines whose business day lies in [first_day, last_day], in line_id order."""
