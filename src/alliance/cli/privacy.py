@@ -349,12 +349,12 @@ def _run_client(client: Api, session: int, items: list[str], reveal: bool, wait:
 
 def _run_server(client: Api, session: int, items: list[str], reveal: bool, wait: float, workers: int,
                 phases: Phases) -> dict[str, Any]:
-    """The initiator's side: its setup is built in a process of its own from the start, while the
-    partner blinds; the request's chunks are answered over `workers`, and the setup is posted as soon
+    """The initiator's side: its setup is built over `workers` from the start, while the partner
+    blinds; the request's chunks are answered over the same workers, and the setup is posted as soon
     as both it and the request are there, so the partner reads it while the answer is computed."""
     side = protocol.Server(reveal)
-    with protocol.background(workers) as aside, protocol.pool(workers) as executor:
-        pending = side.start_setup(aside, items)
+    with protocol.pool(workers) as executor:
+        pending = side.start_setup(executor, items)
         request = client.wait_message(session, 1, wait)
         phases.done("wait_request")
 
