@@ -3,6 +3,7 @@ malformed row named at once, the stricter level, and the protocol wrapper agains
 
 from __future__ import annotations
 
+import private_set_intersection.python as psi
 import pytest
 
 from alliance.core.errors import InvalidInput
@@ -78,3 +79,37 @@ def test_another_salt_matches_nothing() -> None:
     request = client.request(salted("one", Kind.PHONE, items))
     setup = server.setup(salted("two", Kind.PHONE, items), 120)
     assert client.size(setup, server.respond(request)) == 0
+
+
+@pytest.mark.parametrize(("server_size", "client_size"), [(300, 300), (1000, 1000), (1000, 2_000_000)])
+def test_the_setup_built_over_the_workers_is_the_librarys_own(server_size: int, client_size: int) -> None:
+    """The initiator's setup is hashed in chunks over its workers and Golomb-coded here (so that
+    both cores build it): byte for byte what the library's single call makes, for equal sizes and
+    for a range past 2**63 (the library's own overflow, kept as it is)."""
+    items = [f"s|phone|+86138{n:08d}" for n in range(server_size)]
+    server = protocol.Server(False)
+    library = psi.server.CreateFromKey(server.key, False).CreateSetupMessage(
+        protocol.FALSE_POSITIVE_RATE, client_size, items, psi.DataStructure.GCS)
+    field, modulus = protocol.hash_range(server_size, client_size)
+    assert library.gcs.hash_range == field
+    ours = protocol.gcs_setup(protocol._setup_hashes(server.key, items, modulus), field)
+    assert ours == library.SerializeToString()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_setup_made_before_the_request_counts_any_partner_list(workers: int,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The setup assumes the partner's size (`assumed_client_size`); a smallest initiator list still
+    counts exactly against a much larger partner list, and the platform's bound still reads it."""
+    monkeypatch.setattr(protocol, "CHUNK", 40)
+    server_items = [f"s|email|{n}@x.cn" for n in range(100)]
+    client_items = [f"s|email|{n}@x.cn" for n in range(60, 3060)]
+    client, server = protocol.Client(False), protocol.Server(False)
+    with protocol.pool(workers) as executor:
+        pending = server.start_setup(executor, server_items)
+        request = client.request(client_items, workers=executor)
+        response = server.respond_with(executor, request)
+        setup = pending.result()
+        assert client.size(setup, response, workers=executor) == 40
+    assert 100 <= protocol.setup_size(setup) <= 110
+    assert protocol.assumed_client_size(100) < protocol.assumed_client_size(5000) <= 96_000

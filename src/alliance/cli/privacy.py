@@ -88,9 +88,9 @@ class Api:
                                      reason=str(exc.reason))) from None
         return content if kind.startswith("application/octet-stream") else json.loads(content or b"null")
 
-    def wait_message(self, session: int, seq: int, timeout: float, poll: float = 0.5) -> bytes:
+    def wait_message(self, session: int, seq: int, timeout: float) -> bytes:
         deadline = time.monotonic() + timeout
-        while True:
+        for pause in _pauses():
             try:
                 found = self.call("GET", f"{self.base}/sessions/{session}/messages/{seq}")
                 assert isinstance(found, bytes)
@@ -98,7 +98,20 @@ class Api:
             except ApiRefused as exc:
                 if exc.code != "psi_session_not_found" or time.monotonic() > deadline:
                     raise
-            time.sleep(poll)
+            time.sleep(pause)
+        raise AssertionError("unreachable")  # _pauses never ends
+
+
+def _pauses() -> Iterator[float]:
+    """Waits between polls: short at first (the other side is often seconds behind), then at most
+    `POLL` (a poll is one small GET; the platform answers it from one indexed row)."""
+    pause = 0.01
+    while True:
+        yield pause
+        pause = min(POLL, pause * 1.5)
+
+
+POLL = 0.1  # seconds: at most this much is lost at each of the run's three waits
 
 
 def _problem(exc: urllib.error.HTTPError) -> dict[str, Any]:
@@ -257,60 +270,107 @@ def run(session: SessionArg, file: Annotated[Path, typer.Argument(help="Your lis
         raise InvalidInput(Message("session {id} is {status}: only a consented session runs", id=session,
                                    status=found["status"]))
     kind = normalise.kind_of(found["kind"])
+    phases = Phases()
     rows = list(read_identifiers(file, column))
     cleaned = normalise.normalise_all(kind, rows)  # every bad row named, nothing sent
     protocol.check_size(len(cleaned.values), "your")
     items = normalise.salted(found["salt"], kind, cleaned.values)
+    phases.done("read_and_normalise")
     reveal = found["mode"] == "list"
     table = psi_fields.prepare(found, client.member, file, column) if reveal else None  # chosen fields in the file
-    started = time.monotonic()
     if client.member == found["partner"]:
-        record = _run_client(client, session, items, reveal, wait, workers or protocol.default_workers())
+        record = _run_client(client, session, items, reveal, wait, workers or protocol.default_workers(), phases)
     else:
-        record = _run_server(client, session, items, reveal, wait, workers or protocol.default_workers())
+        record = _run_server(client, session, items, reveal, wait, workers or protocol.default_workers(), phases)
     if table is not None:  # hook: list mode, once the overlap is known (alliance.cli.psi_fields)
         record.update(psi_fields.exchange(client, found, table, cleaned.values, record.pop("indices", None), output,
                                           wait))
+        phases.done("fields")
     record.update({"session": session, "role": "partner" if client.member == found["partner"] else "initiator",
                    "list_size": len(cleaned.values), "duplicates": cleaned.duplicates, "blank": cleaned.blank,
                    "normalisation": found["normalisation"], "bytes_sent": client.sent,
-                   "bytes_received": client.received, "seconds": round(time.monotonic() - started, 2)})
+                   "bytes_received": client.received, "seconds": phases.total(), "phases": phases.seconds})
     _show(record, fmt)
 
 
-def _run_client(client: Api, session: int, items: list[str], reveal: bool, wait: float, workers: int) -> dict[str, Any]:
+class Phases:
+    """Seconds spent in each step of `run`, in order, for the record (where a slow run spends its time)."""
+
+    def __init__(self) -> None:
+        self.started = self._last = time.monotonic()
+        self.seconds: dict[str, float] = {}
+
+    def done(self, phase: str) -> None:
+        now = time.monotonic()
+        self.seconds[phase] = round(self.seconds.get(phase, 0.0) + now - self._last, 3)
+        self._last = now
+
+    def total(self) -> float:
+        return round(time.monotonic() - self.started, 2)
+
+
+def _run_client(client: Api, session: int, items: list[str], reveal: bool, wait: float, workers: int,
+                phases: Phases) -> dict[str, Any]:
+    """The partner's side: blind over `workers`, post the request, then unblind the answer in parts
+    over the same workers (the initiator is idle by then: the answer is whole before it is read)."""
     side = protocol.Client(reveal)
-    bars, step = _bar("blinding your list", len(items))
-    with bars:
-        request = side.request(items, step, workers)
-    client.call("PUT", f"{client.base}/sessions/{session}/messages/1", raw=request)
-    setup = client.wait_message(session, 2, wait)
-    if protocol.setup_size(setup) < protocol.MIN_LIST_SIZE:
-        client.call("POST", f"{client.base}/sessions/{session}/cancel")
-        raise InvalidInput(Message("the partner's list is below the minimum size: the session is cancelled"))
-    response = client.wait_message(session, 3, wait)
-    overlap = side.size(setup, response)
+    with protocol.pool(workers) as executor:
+        bars, step = _bar("blinding your list", len(items))
+        with bars:
+            request = side.request(items, step, executor)
+        phases.done("blind")
+        client.call("PUT", f"{client.base}/sessions/{session}/messages/1", raw=request)
+        phases.done("upload_request")
+        setup = client.wait_message(session, 2, wait)
+        phases.done("wait_setup")
+        if protocol.setup_size(setup) < protocol.MIN_LIST_SIZE:
+            client.call("POST", f"{client.base}/sessions/{session}/cancel")
+            raise InvalidInput(Message("the partner's list is below the minimum size: the session is cancelled"))
+        response = client.wait_message(session, 3, wait)
+        phases.done("wait_response")
+        bars, step = _bar("reading the overlap", len(items))
+        with bars:
+            indices = side.indices(setup, response, step, executor) if reveal else None
+            overlap = len(indices) if indices is not None else side.size(setup, response, step, executor)
+        phases.done("unblind_and_count")
     record: dict[str, Any] = {"overlap": overlap}
-    if reveal:  # the result is reported after the fields (psi_fields.exchange)
-        record["indices"] = side.indices(setup, response)
+    if indices is not None:  # list mode: the result is reported after the fields (psi_fields.exchange)
+        record["indices"] = indices
         return record
     client.call("POST", f"{client.base}/sessions/{session}/result", {"overlap": overlap})
+    phases.done("report")
     return record
 
 
-def _run_server(client: Api, session: int, items: list[str], reveal: bool, wait: float, workers: int) -> dict[str, Any]:
+def _run_server(client: Api, session: int, items: list[str], reveal: bool, wait: float, workers: int,
+                phases: Phases) -> dict[str, Any]:
+    """The initiator's side: its setup is built over `workers` from the start, while the partner
+    blinds; the request's chunks are answered over the same workers, and the setup is posted as soon
+    as both it and the request are there, so the partner reads it while the answer is computed."""
     side = protocol.Server(reveal)
-    request = client.wait_message(session, 1, wait)
-    bars, step = _bar("answering the partner's blinded list", protocol.request_size(request))
-    with bars:
-        setup, response = side.answer(request, items, step, workers)
-    assert setup is not None
-    client.call("PUT", f"{client.base}/sessions/{session}/messages/2", raw=setup)
+    with protocol.pool(workers) as executor:
+        pending = side.start_setup(executor, items)
+        request = client.wait_message(session, 1, wait)
+        phases.done("wait_request")
+
+        def post_setup() -> None:
+            setup = pending.result()
+            phases.done("setup_left_after_request")
+            client.call("PUT", f"{client.base}/sessions/{session}/messages/2", raw=setup)
+            phases.done("upload_setup")
+
+        bars, step = _bar("answering the partner's blinded list", protocol.request_size(request))
+        with bars:
+            response = side.respond_with(executor, request, step, before=post_setup)
+        phases.done("answer")
     client.call("PUT", f"{client.base}/sessions/{session}/messages/3", raw=response)
+    phases.done("upload_response")
     if reveal:  # the fields come next (psi_fields.exchange); the session is done after them
         return {"overlap": None}
     deadline = time.monotonic() + wait
-    while (found := _session(client, session))["status"] != "done" and time.monotonic() < deadline:
-        time.sleep(0.5)
+    for pause in _pauses():
+        if (found := _session(client, session))["status"] == "done" or time.monotonic() >= deadline:
+            break
+        time.sleep(pause)
+    phases.done("wait_result")
     return {"overlap": found["overlap"]}
-

@@ -319,8 +319,8 @@ def post_message(store: Store, code: str, session_id: int, seq: int, member: str
                                      id=session_id, next=last + 1))
         changes: dict[str, Any] = {}
         if seq == REQUEST:
-            size = protocol.request_size(body)
-            if protocol.request_reveals(body) != (found.mode == Mode.LIST.value):
+            size, reveals = protocol.request_facts(body)
+            if reveals != (found.mode == Mode.LIST.value):
                 raise protocol.BadMessage(Message("the request asks for another mode than the session's"))
             _check_size(size, found.partner)
             changes = {"client_size": size, "status": "running"}
