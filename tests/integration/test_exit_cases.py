@@ -201,3 +201,18 @@ def test_the_plan_flags_what_the_member_still_has_open_in_shared_operations(stor
     m3 = exits.open_case(store, CODE, "M3", Trigger.VOLUNTARY, D1, at(12, 2), principal=COORDINATOR)
     assert m3.step(StepKey.OPERATIONS).status is Status.DONE
     assert ledger.verify_store(store, CODE).ok
+
+
+def test_every_shared_operation_tool_has_a_finder_and_a_draft_bid_is_listed(store: Store, facts: FactStore) -> None:
+    from alliance.operations import open_items
+    from alliance.operations.bids import service as bids
+    from alliance.operations.bids.model import Request
+    from alliance.operations.charges import SOURCES
+
+    assert set(SOURCES) | {"bid"} <= set(open_items.FINDERS)
+    request = Request("某客户", "智慧门店项目", "RFP-7", date(2027, 1, 15), "CNY", 100_000_00)
+    bid = bids.create(store, CODE, M2_ADMIN, request, at(11, 20), lead_scope="总包", lead_share="1")
+    case = exits.open_case(store, CODE, "M2", Trigger.VOLUNTARY, D1, at(12, 2), principal=COORDINATOR)
+    assert case.step(StepKey.OPERATIONS).detail["items"] == [
+        {"tool": "bid", "reference": f"bid {bid.number}", "title": "智慧门店项目", "role": "consortium",
+         "state": "draft", "until": "2027-01-15"}]

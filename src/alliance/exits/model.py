@@ -91,7 +91,7 @@ STEP_NAMES: dict[StepKey, Message] = {
     StepKey.NON_COMPETE: Message("Non-compete"),
     StepKey.STAFF: Message("Staff seconded to the alliance"),
     StepKey.ASSETS: Message("Return of shared assets"),
-    StepKey.OPERATIONS: Message("Shared operations still open (warehouse, joint purchasing, referrals)"),
+    StepKey.OPERATIONS: Message("Shared operations still open (warehouse, purchasing, referrals, marketing, bids)"),
     StepKey.AGREEMENTS: Message("Agreements that still name the member"),
     StepKey.END: Message("Membership ends"),
 }

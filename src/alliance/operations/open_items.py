@@ -14,9 +14,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from alliance.operations.bids.model import State as BidState
 from alliance.operations.purchasing.model import CampaignState
 from alliance.operations.referrals.model import State as ReferralState
 from alliance.operations.warehouse.model import Status as BookingStatus
+from alliance.store.bid_repository import BidRepository
+from alliance.store.marketing_repository import MarketingRepository
 from alliance.store.purchasing_repository import PurchasingRepository
 from alliance.store.referral_repository import ReferralRepository
 from alliance.store.unit_of_work import UnitOfWork
@@ -25,10 +28,11 @@ from alliance.store.warehouse_repository import WarehouseRepository
 
 @dataclass(frozen=True, slots=True)
 class OpenItem:
-    tool: str        # "warehouse", "joint_purchase", "referral" (the charges' sources)
+    tool: str        # "warehouse", "joint_purchase", "referral", "marketing", "bid"
     reference: str   # "booking 12", "campaign 3", "referral 7"
     title: str       # the tool's own name of it (a warehouse's label, a campaign's title), no language's words
-    role: str        # the member's part: "booked", "owner", "organiser", "committed", "referrer", "receiver"
+    role: str        # the member's part: "booked", "owner", "organiser", "committed", "referrer", "receiver",
+    #                  "lead", "participant" (a marketing campaign), "consortium" (a bid)
     state: str       # the tool's state value
     until: date | None = None  # the last day it runs (a stay's end; a commission window's end)
 
@@ -90,7 +94,26 @@ def _referrals(uow: UnitOfWork, alliance_id: int, member: str, end: date) -> lis
     return found
 
 
-FINDERS: Mapping[str, Finder] = {"warehouse": _warehouse, "joint_purchase": _purchasing, "referral": _referrals}
+def _marketing(uow: UnitOfWork, alliance_id: int, member: str, end: date) -> list[OpenItem]:
+    """Joint marketing campaigns it takes part in that run past its end (their costs are still shared
+    by its ratio)."""
+    found = []
+    for c in MarketingRepository(uow.connection).all(alliance_id, member=member):
+        if c.last_day > end and any(p.member == member for p in c.participants):
+            found.append(OpenItem("marketing", f"campaign {c.number}", c.title,
+                                  "lead" if c.lead == member else "participant", "running", c.last_day))
+    return found
+
+
+def _bids(uow: UnitOfWork, alliance_id: int, member: str, end: date) -> list[OpenItem]:
+    """Joint bids whose consortium names it and that have no outcome yet."""
+    return [OpenItem("bid", f"bid {b.number}", b.request.title, "consortium", b.state.value, b.request.due_on)
+            for b in BidRepository(uow.connection).all(alliance_id)
+            if b.state in (BidState.DRAFT, BidState.SUBMITTED) and member in b.members]
+
+
+FINDERS: Mapping[str, Finder] = {"warehouse": _warehouse, "joint_purchase": _purchasing, "referral": _referrals,
+                                 "marketing": _marketing, "bid": _bids}
 
 
 def open_for(uow: UnitOfWork, alliance_id: int, member: str, end: date) -> list[OpenItem]:

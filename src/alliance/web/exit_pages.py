@@ -53,13 +53,16 @@ RULE_TEXT = {
 }
 # The shared-operations step's items (operations.open_items), in the reader's language.
 OPERATION_TOOLS = {"warehouse": N_("Shared warehouse"), "joint_purchase": N_("Joint purchasing"),
-                   "referral": N_("Lead referral")}
+                   "referral": N_("Lead referral"), "marketing": N_("Joint marketing"), "bid": N_("Joint bids")}
 OPERATION_ROLES = {"booked": N_("its booking"), "owner": N_("another member's booking in its warehouse"),
                    "organiser": N_("it organises the campaign"), "committed": N_("it committed a quantity"),
-                   "referrer": N_("it referred the lead to %(other)s"), "receiver": N_("it received the lead from %(other)s")}
+                   "referrer": N_("it referred the lead to %(other)s"), "receiver": N_("it received the lead from %(other)s"),
+                   "lead": N_("it leads the campaign"), "participant": N_("it shares the campaign's costs"),
+                   "consortium": N_("it is in the bid's consortium")}
 OPERATION_STATES = {"booked": N_("booked"), "checked_in": N_("checked in"), "waitlisted": N_("waitlisted"),
                     "open": N_("open"), "succeeded": N_("target reached"), "ordered": N_("ordered"),
-                    "submitted": N_("submitted"), "accepted": N_("accepted"), "converted": N_("converted")}
+                    "submitted": N_("submitted"), "accepted": N_("accepted"), "converted": N_("converted"),
+                    "running": N_("running"), "draft": N_("draft")}
 BASIS_NAMES = {"own_background": N_("its own background IP"), "co_owner": N_("as a co-owner"),
                "non_exclusive_licence": N_("under a non-exclusive licence")}
 ITEM_LABELS = {
