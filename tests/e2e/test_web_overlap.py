@@ -235,3 +235,18 @@ def test_links_from_the_sharing_section_and_the_member_profile(world: TestClient
     sign_in(client, "coord")
     sharing = client.get("/alliances/nb/sharing")
     assert 'id="own-overlap"' not in sharing.text and 'id="overlap-matrix"' in sharing.text
+
+
+def test_a_list_level_carries_the_fields_chosen_in_the_form(world: TestClient, store: Store, clock: FrozenClock) -> None:
+    client = world
+    token = sign_in(client, "m1")
+    saved = client.post(f"{M1}/levels", data={"csrf_token": token, "partner": "M2", "level": "list",
+                                               "fields": "会员等级，城市"}, follow_redirects=False)
+    assert saved.status_code == 303
+    assert service.levels(store, "nb", "M1")[0]["my_fields"] == ["会员等级", "城市"]
+    page = client.get(M1)
+    assert "会员等级, 城市" in page.text and "重合名单中共享的字段" in page.text
+    # back to a count: the leftover text in the field is not sent, so nothing is refused
+    again = client.post(f"{M1}/levels", data={"csrf_token": token, "partner": "M2", "level": "count",
+                                               "fields": "会员等级, 城市"}, follow_redirects=False)
+    assert again.status_code == 303 and service.levels(store, "nb", "M1")[0]["mine"] == "count"

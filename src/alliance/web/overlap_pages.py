@@ -106,7 +106,10 @@ def _member_page(request: Request, store: Store, clock: Clock, viewer: Viewer, c
     partners = [(row["partner"], f"{names.get(row['partner'], row['partner'])} ({row['partner']})")
                 for row in levels]
     _ = gettext_for(request)
+    every = _("every column but the identifier")
+    shown_fields = (lambda f: every if isinstance(f, str) else (", ".join(f) if f else "—"))  # noqa: E731
     return render(request, "overlap/member.html", status=status, alliance=alliance, section="sharing",
+                  shown_fields=shown_fields,
                   member=member, company=names.get(member, member), levels=levels, names=names, rows=rows,
                   pending=pending, partners=partners, may_act=viewer.may(Action.ACT_FOR_MEMBER, code, member),
                   form=form or FormView({"mode": "count", "kind": "phone"}), refused=refused or [],
@@ -164,7 +167,14 @@ async def level_post(request: Request, code: Code, member: Code, store: StoreDep
 
     return await _act(request, store, clock, viewer, code, member, "level", "levels",
                       lambda v: service.set_level(store, code, member, v["partner"].strip(), v.get("level", ""),
-                                                  viewer.principal.actor, clock), check)
+                                                  viewer.principal.actor, clock,
+                                                  _field_names(v.get("fields", "")) if v.get("level") == "list" else None),
+                      check)
+
+
+def _field_names(text: str) -> list[str]:
+    """The form's comma-separated field names (a Chinese comma too), as the CLI reads `--fields`."""
+    return [n.strip() for n in text.replace("，", ",").split(",") if n.strip()]
 
 
 @router.post("/alliances/{code}/sharing/members/{member}/overlap/sessions", response_class=HTMLResponse)
