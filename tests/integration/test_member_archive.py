@@ -323,3 +323,23 @@ def test_its_ballots_and_proxies_prove_against_their_entries(store: Store, tmp_p
         _ballots(check, {i: e for i, e in enumerate(recorded)})
     assert [str(p) for p in check.problems] == [
         f"{fmt.VOTES}: the ballot on proposal {number} is not the one its entry recorded"]
+
+
+def test_the_datasets_it_shared_are_in_its_archive_only(built: Stores, tmp_path: Path) -> None:
+    from alliance.datashare.datasets import service as datasets
+
+    rows = [(2, {"snapshot_day": "2026-12-07", "sku": "SW-1", "location": "WH-NB", "region": "浙江", "quantity": "120",
+                 "age_days": "35", "unit_cost": "18.50"}),
+            (3, {"snapshot_day": "2026-12-07", "sku": "SW-2", "location": "WH-NB", "region": "浙江", "quantity": "4",
+                 "age_days": "91", "unit_cost": "7.00"})]
+    datasets.import_rows(built, "cloud-hw", "SW", "inventory", rows, at(8))
+    archive = build(built, "SW", tmp_path)
+    assert verify_member_archive(archive).ok
+    with zipfile.ZipFile(archive) as z:
+        assert json.loads(z.read(fmt.MANIFEST))["datasets"] == {"inventory": 2}
+        (tmp_path / "inv.parquet").write_bytes(z.read(fmt.dataset_name("inventory")))
+    assert duckdb.sql(f"SELECT sku, shared_by FROM read_parquet('{tmp_path / 'inv.parquet'}') ORDER BY sku").fetchall() \
+        == [("SW-1", "SW"), ("SW-2", "SW")]
+    with zipfile.ZipFile(build(built, "HW", tmp_path)) as z:
+        assert fmt.dataset_name("inventory") not in z.namelist()
+        assert json.loads(z.read(fmt.MANIFEST))["datasets"] == {}

@@ -69,6 +69,7 @@ MEMBER = "registry/member.json"
 VERSIONS = "agreements/versions.json"
 JOURNAL = "journal/postings.csv"
 ORDER_LINES = "orders/order_lines.parquet"
+DATASETS = "datasets/"  # datasets/<kind>.parquet: inventory, customer events, catalogue the member shared
 VIEWS = "datashare/views.json"
 ACCESS_LOG = "datashare/access_log.csv"
 VOTES = "governance/votes.json"
@@ -111,6 +112,10 @@ def statement_csv_name(day: str) -> str:
 
 def statement_json_name(day: str) -> str:
     return f"statements/{day}.json"
+
+
+def dataset_name(kind: str) -> str:
+    return f"{DATASETS}{kind}.parquet"
 
 
 def signed_text(origin: str, alliance: str, member: str, manifest_sha256: str) -> str:

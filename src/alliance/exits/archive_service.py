@@ -155,6 +155,7 @@ class _Build:
             disputes = self._disputes(uow, alliance.id)
         self._journal()
         order_lines = self._order_lines()
+        datasets = self._datasets()
         checkpoint = ledger.checkpoint(store, self.alliance, self.clock)
         size = Checkpoint.parse(checkpoint[: checkpoint.rfind("\n\n") + 1]).size
         wanted = _Wanted(self.member, {v: None for v in versions}, set(days), votes, assets, disputes)
@@ -165,7 +166,8 @@ class _Build:
         return {"format": fmt.FORMAT, "version": fmt.VERSION, "alliance": self.alliance,
                 "alliance_name": alliance.name, "member": self.member, "member_name": member.legal_name,
                 "currency": alliance.currency, "created_at": self.clock.now().isoformat(),
-                "platform_version": __version__, "order_lines": order_lines, "statement_days": days,
+                "platform_version": __version__, "order_lines": order_lines, "datasets": datasets,
+                "statement_days": days,
                 "settled_days_without_lines": sorted({r["day"] for r in rows.runs} - set(days)),
                 "ledger": {"origin": ledger.origin_of(self.alliance), "checkpoint_size": size, "entries": entries,
                            "complete": complete}}
@@ -262,6 +264,16 @@ class _Build:
         self.writer.add_file(fmt.ORDER_LINES, target)
         target.unlink()
         return total
+
+    def _datasets(self) -> dict[str, int]:
+        """The datasets beyond sales the member shared, as it stored them: kind -> rows (not in the ledger,
+        so they are not proven by it; their SHA-256 is in the manifest like every file's)."""
+        _tell(self.progress, "datasets", 0)
+        found = member_lines.export_datasets(self.stores.facts, self.alliance, self.member, self.folder)
+        for name, (path, _rows) in found.items():
+            self.writer.add_file(fmt.dataset_name(name), path)
+            path.unlink()
+        return {name: rows for name, (_path, rows) in found.items()}
 
     def _datashare(self, uow: UnitOfWork, alliance_id: int) -> None:
         _tell(self.progress, "shared views", 0)

@@ -78,3 +78,26 @@ def _with_progress(cursor: object, statement: str, parameters: list[str], progre
             progress(min(total, int(total * done / 100)))
     if failure:
         raise failure[0]
+
+
+def export_datasets(facts: FactStore, alliance: str, member: str, folder: Path) -> dict[str, tuple[Path, int]]:
+    """Write each dataset beyond sales the member shared (inventory, customer events, catalogue) to
+    `folder/<kind>.parquet`; kind -> (file, rows), kinds with no row left out."""
+    from alliance.store.facts import datasets_sql
+
+    written: dict[str, tuple[Path, int]] = {}
+    for name, kind in datasets_sql.STORED.items():
+        rows = int(facts.query(f"SELECT count(*) FROM {kind.table} WHERE alliance = ? AND shared_by = ?",
+                               [alliance, member])[0][0])
+        if not rows:
+            continue
+        out = folder / f"{name}.parquet"
+        cursor = facts.cursor()
+        try:
+            cursor.execute(f"COPY (SELECT * EXCLUDE (alliance) FROM {kind.table} WHERE alliance = ? AND shared_by = ? "
+                           f"ORDER BY ALL) TO {sql.literal(str(out))} (FORMAT parquet, COMPRESSION zstd)",
+                           [alliance, member])
+        finally:
+            cursor.close()
+        written[name] = (out, rows)
+    return written
