@@ -85,6 +85,10 @@ def parse_epsilon(text: str | Decimal, what: Message) -> Decimal:
         raise InvalidInput(Message("{what}: {text!r} is not a number", what=what, text=str(text)[:32])) from None
     if not value.is_finite() or value <= 0:
         raise InvalidInput(Message("{what} must be greater than 0", what=what))
+    if value > MAX_BUDGET:  # before any arithmetic: 1E+999999999 would overflow the decimal context
+        raise InvalidInput(Message("{what} is at most {most}", what=what, most=MAX_BUDGET))
+    if value.adjusted() < -6:  # below one millionth: no whole micro-ε (and 1E-999999999 must not become 0)
+        raise InvalidInput(Message("ε has at most six decimal places"))
     to_micro(value)
     return value
 

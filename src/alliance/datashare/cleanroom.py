@@ -157,6 +157,9 @@ def check_joint(sides: Sequence[Side], join: str, group_by: Sequence[str], aggre
     if len(group_by) > MAX_GROUP_BY:
         raise InvalidInput(Message("group by one field at a time: finer groupings could be subtracted from coarser "
                                    "ones"))
+    if filters:  # as for one view: two answers, with and without a filter, would be subtracted to isolate lines
+        raise InvalidInput(Message("a joint query takes no filters: answers with and without one could be "
+                                   "subtracted to isolate a few lines"))
     if len(filters) > MAX_FILTERS or len(aggregates) > MAX_AGGREGATES:
         raise InvalidInput(Message("at most {filters} filters and {aggregates} aggregates",
                                    filters=MAX_FILTERS, aggregates=MAX_AGGREGATES))

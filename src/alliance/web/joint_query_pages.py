@@ -47,7 +47,6 @@ def _page(request: Request, store: StoreDep, code: str, clock: ClockDep, *, stat
     joinable = sorted({f for v in views for f, p in v.policies.items() if p == Policy.JOIN.value})
     group_options = [("", _("No grouping: one total"))]
     aggregate_options = []
-    dimension_options = [("", _("No filter"))]
     for v in views:
         kinds = DATASETS[v.dataset]
         functions = v.functions or ("sum",)
@@ -55,8 +54,6 @@ def _page(request: Request, store: StoreDep, code: str, clock: ClockDep, *, stat
             policy = Policy(v.policies.get(field, Policy.HIDDEN.value))
             if policy in GROUPABLE and kinds[field] not in NUMERIC:
                 group_options.append((f"{v.id}.{field}", ref_label(v, field)))
-            if policy is Policy.DIMENSION:
-                dimension_options.append((f"{v.id}.{field}", ref_label(v, field)))
             if policy in AGGREGABLE and kinds[field] in NUMERIC:
                 aggregate_options += [(f"{fn}:{v.id}.{field}", _(FUNCTION_LABELS[fn]) % {"field": ref_label(v, field)})
                                       for fn in FUNCTIONS if fn in functions]
@@ -64,7 +61,7 @@ def _page(request: Request, store: StoreDep, code: str, clock: ClockDep, *, stat
                   section="sharing", views=views, companies=companies, values=values or {"views": [], "aggregates": []},
                   join_options=[(f, f"{label.get(f, f)} ({f})") for f in joinable] or [("", _("No view has a join column"))],
                   group_options=group_options, aggregate_options=aggregate_options,
-                  dimension_options=dimension_options, answer=answer, refused=refused, max_views=MAX_VIEWS,
+                  answer=answer, refused=refused, max_views=MAX_VIEWS,
                   chart=_chart(answer, _) if answer and answer["groups"] else None)
 
 
@@ -93,17 +90,14 @@ async def run_joint(request: Request, code: Code, stores: StoresDep, clock: Cloc
     chosen = [str(v) for v in form.getlist("views")][:MAX_VIEWS + 1]
     values: dict[str, Any] = {"views": chosen, "join": str(form.get("join", ""))[:64],
                               "group_by": str(form.get("group_by", ""))[:80],
-                              "aggregates": [str(a)[:90] for a in form.getlist("aggregates")][:16],
-                              "filter_field": str(form.get("filter_field", ""))[:80],
-                              "filter_value": str(form.get("filter_value", ""))[:120].strip()}
+                              "aggregates": [str(a)[:90] for a in form.getlist("aggregates")][:16]}
     _ = gettext_for(request)
     view_ids = [int(v) for v in chosen if v.isdigit() and len(v) < 10]
-    filters = [f"{values['filter_field']}={values['filter_value']}"] if values["filter_field"] else []
     try:
         answer = await run_in_threadpool(
             joint_service.joint_query, stores, code, view_ids, join=values["join"],
             group_by=[values["group_by"]] if values["group_by"] else [], aggregates=values["aggregates"],
-            filters=filters, actor=viewer.principal.actor, clock=clock)
+            filters=[], actor=viewer.principal.actor, clock=clock)
     except InvalidInput as exc:
         return _page(request, stores.records, code, clock, status=422, values=values, refused=exc.message)
     return _page(request, stores.records, code, clock, values=values, answer=answer)

@@ -170,7 +170,9 @@ def parse_share(text: str | Decimal, where: str) -> Decimal:
     """A share from 0 (exclusive) to 1 with at most SHARE_PLACES decimals; `30%` is 0.30."""
     raw = str(text).strip()
     try:
-        value = Decimal(raw[:-1]) / 100 if raw.endswith("%") else Decimal(raw)
+        value = Decimal(raw[:-1].strip()) if raw.endswith("%") else Decimal(raw)
+        if raw.endswith("%"):  # the percentage checked before dividing: 1E+999999999 % would overflow
+            value = value / 100 if value.is_finite() and 0 < value <= 100 else Decimal("NaN")
     except InvalidOperation:
         raise BidInvalid(Message("the share is not valid"), [Problem(where, "share", Message(
             "{text!r} is not a number such as 0.25", text=raw))]) from None

@@ -223,6 +223,11 @@ def create_agreement(store: Store, alliance_code: str, principal: Principal, num
         if not project.CODE.match(name):
             raise BidInvalid(Message("the agreement is not valid"), [Problem("agreement", "code", Message(
                 "letters, digits, '.', '_' or '-', at most 64"))])
+        if uow.sharing.versions(target.id, name):  # a bid proposes an agreement of its own, never a version of
+            # another: that would let the consortium replace an agreement other members are parties to
+            raise BidInvalid(Message("the agreement is not valid"), [Problem("agreement", "code", Message(
+                "{alliance} already has an agreement {code}: choose a new code for the project agreement",
+                alliance=target.code, code=name))])
         start = effective_from or local_today(clock, target.timezone)
     text = project.document(b, code=name, currency=target.currency, effective_from=start,
                             effective_until=effective_until, channel=channel, sku_prefix=sku_prefix)

@@ -190,10 +190,11 @@ def check_ratios(ratios: dict[str, Decimal]) -> list[Problem]:
         if not isinstance(exponent, int) or exponent < -RATIO_PLACES or not Decimal(0) < ratio <= Decimal(1):
             problems.append(Problem("campaign", f"ratio {member}", Message(
                 "a ratio above 0 and at most 1 with at most {places} decimals (0.4 = 40%)", places=RATIO_PLACES)))
-    total = sum(ratios.values(), Decimal(0))
-    if ratios and not problems and total != 1:
-        problems.append(Problem("campaign", "ratios", Message(
-            "the cost-share ratios sum to {total}, not 1", total=total.normalize())))
+    if ratios and not problems:  # summed only once each is a plain decimal in (0, 1]: no signal can fire
+        total = sum(ratios.values(), Decimal(0))
+        if total != 1:
+            problems.append(Problem("campaign", "ratios", Message(
+                "the cost-share ratios sum to {total}, not 1", total=total.normalize())))
     return problems
 
 
@@ -294,9 +295,14 @@ def check_cost(campaign: Campaign, payer: str, amount_minor: int, description: s
                                                           "earlier cost, record a correction of it")))
     elif corrects is not None:
         earlier = [c for c in campaign.costs if c.number == corrects or c.corrects == corrects]
-        if not any(c.number == corrects and c.corrects is None for c in earlier):
+        original = next((c for c in earlier if c.number == corrects and c.corrects is None), None)
+        if original is None:
             problems.append(Problem("cost", "corrects", Message("no cost {number} of this campaign to correct",
                                                                 number=corrects)))
+        elif payer != original.payer:  # else the correction would move the cost onto another member's account
+            problems.append(Problem("cost", "payer", Message(
+                "a correction of cost {number} is paid back to its payer {payer}", number=corrects,
+                payer=original.payer)))
         elif sum(c.amount_minor for c in earlier) + amount_minor < 0:
             problems.append(Problem("cost", "amount", Message("the correction takes back more than cost {number} "
                                                               "still stands at", number=corrects)))
