@@ -117,3 +117,9 @@ def test_a_pseudonym_is_the_hmac_of_the_normalised_identifier() -> None:
     assert read_key(key.hex().upper() + "\n") == key
     with pytest.raises(InvalidInput):
         read_key("not a key")
+
+
+def test_every_field_type_has_a_parser_and_a_column_type() -> None:
+    from alliance.datashare.datasets.schema import PARSERS, STORED_AS, FieldType
+
+    assert set(PARSERS) == set(FieldType) == set(STORED_AS)

@@ -25,8 +25,10 @@ from alliance.core.messages import Message
 
 if TYPE_CHECKING:
     from alliance.cli import psi_fields
+    from alliance.privacy import levels as sharing_levels
     from alliance.privacy import normalise, protocol
 else:
+    sharing_levels = Deferred("alliance.privacy.levels")
     normalise = Deferred("alliance.privacy.normalise")
     protocol = Deferred("alliance.privacy.protocol")
     psi_fields = Deferred("alliance.cli.psi_fields")
@@ -191,7 +193,7 @@ def level(partner: Annotated[str, typer.Argument(help="The partner member's code
     """Set your sharing level toward a partner (the stricter of the two sides is in force); full shares
     every column of your file but the identifier."""
     client = Api(api, key)
-    names = [n.strip() for n in fields.replace("，", ",").split(",") if n.strip()]
+    names = sharing_levels.split_names(fields)
     _show(client.call("PUT", f"{client.base}/levels/{partner}", {"level": value, "fields": names}), fmt)
 
 

@@ -56,7 +56,13 @@ def _summed(spec: ViewSpec) -> list[str]:
 
 
 def _places(spec: ViewSpec, currency: str) -> dict[str, int]:
-    return {f: minor_digits(currency) if DATASETS[spec.dataset][f] is Kind.MONEY else 0 for f in DATASETS[spec.dataset]}
+    """Each field's decimal places as stored: the currency's for money (minor units), none otherwise."""
+    return {f: minor_digits(currency) if kind is Kind.MONEY else 0 for f, kind in DATASETS[spec.dataset].items()}
+
+
+def _stored(found: StoredView, currency: str, field: str, value: Decimal) -> int:
+    """A bound of `field` in stored units (minor units for money), as the fact store sums it."""
+    return int(value.scaleb(_places(spec_of(found), currency)[field]))
 
 
 def _check_privacy(spec: ViewSpec, raw: Mapping[str, Any], currency: str) -> Privacy:
@@ -263,17 +269,13 @@ def dp_spec(found: StoredView, currency: str) -> noise.DpSpec:
     """A DP view's rule for the noise: its floor k and each summed field's sensitivity in stored units."""
     assert found.privacy is not None
     declared = Privacy.from_json(found.privacy)
-    scale = 10 ** minor_digits(currency)
-    return noise.DpSpec(found.k, {f: int(b.sensitivity * (scale if DATASETS[found.dataset][f] is Kind.MONEY else 1))
-                                  for f, b in declared.bounds.items()})
+    return noise.DpSpec(found.k, {f: _stored(found, currency, f, b.sensitivity) for f, b in declared.bounds.items()})
 
 
 def clamps(found: StoredView, currency: str) -> dict[str, tuple[int, int]]:
     """A DP view's per-line clamps in stored units (minor units for money), as `view_groups(clamp=)` takes them."""
     assert found.privacy is not None
-    scale = 10 ** minor_digits(currency)
-    return {f: (int(b.lower * (scale if DATASETS[found.dataset][f] is Kind.MONEY else 1)),
-                int(b.upper * (scale if DATASETS[found.dataset][f] is Kind.MONEY else 1)))
+    return {f: (_stored(found, currency, f, b.lower), _stored(found, currency, f, b.upper))
             for f, b in Privacy.from_json(found.privacy).bounds.items()}
 
 

@@ -54,3 +54,9 @@ SHARES_FIELDS = (Level.LIST, Level.FULL)
 
 def allows(level: Level, mode: Mode) -> bool:
     return ORDER.index(level) >= ORDER.index(NEEDS[mode])
+
+
+def split_names(text: str) -> list[str]:
+    """Field names typed in one box or option, comma-separated (a Chinese comma too), blanks dropped;
+    checked by the service (`fields.field_names`)."""
+    return [n.strip() for n in text.replace("，", ",").split(",") if n.strip()]

@@ -25,7 +25,7 @@ from alliance.core.errors import AllianceError, InvalidInput
 from alliance.edge.deps import ClockDep, Code, Id, StoreDep
 from alliance.privacy import matrix as overlap_matrix
 from alliance.privacy import service
-from alliance.privacy.levels import ORDER
+from alliance.privacy.levels import ORDER, split_names
 from alliance.privacy.limits import MIN_LIST_SIZE, SESSIONS_PER_PAIR_PER_DAY
 from alliance.privacy.normalise import RULES, kind_of
 from alliance.registry import service as registry
@@ -168,13 +168,9 @@ async def level_post(request: Request, code: Code, member: Code, store: StoreDep
     return await _act(request, store, clock, viewer, code, member, "level", "levels",
                       lambda v: service.set_level(store, code, member, v["partner"].strip(), v.get("level", ""),
                                                   viewer.principal.actor, clock,
-                                                  _field_names(v.get("fields", "")) if v.get("level") == "list" else None),
+                                                  split_names(v.get("fields", "")) if v.get("level") == "list" else None),
                       check)
 
-
-def _field_names(text: str) -> list[str]:
-    """The form's comma-separated field names (a Chinese comma too), as the CLI reads `--fields`."""
-    return [n.strip() for n in text.replace("，", ",").split(",") if n.strip()]
 
 
 @router.post("/alliances/{code}/sharing/members/{member}/overlap/sessions", response_class=HTMLResponse)
