@@ -1,0 +1,241 @@
+"""Journey metrics with the stores: compute a month's metrics from the shared customer events,
+record them as period metrics (with where each value came from), verify them later, and read
+their history (docs/journey-metrics.md).
+
+The counting is one DuckDB query over the month's events (`FactStore.journey_counts`): no customer
+key leaves the fact store, only counts and digests do. A recorded value is never rewritten, as
+with every period metric (`settlement.service.record_metrics`): the settlements of the month used it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from alliance.core.clock import Clock, local_today
+from alliance.core.errors import Conflict, InvalidInput, Problem
+from alliance.core.messages import Message
+from alliance.datashare.journeys.metrics import METRICS, MonthCounts, values
+from alliance.registry.lifecycle import Write, check_writable
+from alliance.registry.model import Alliance, Member
+from alliance.store.stores import Stores
+from alliance.store.unit_of_work import UnitOfWork
+
+
+class JourneyPeriodOpen(Conflict):
+    """The month has not ended yet in the alliance's time zone: its events are not all in."""
+
+    code = "journey_period_open"
+    title = Message("The month has not ended")
+
+
+class JourneyAlreadyRecorded(Conflict):
+    """Some of the month's journey metrics are recorded with other values: never rewritten."""
+
+    code = "journey_already_recorded"
+    title = Message("Journey metrics already recorded")
+
+
+@dataclass(frozen=True)
+class MemberJourney:
+    """One member's month: its counts, the metric values they give, and what is recorded."""
+
+    member: str
+    counts: Mapping[str, int]
+    values: Mapping[str, Decimal]
+    recorded: Mapping[str, Decimal | None]  # metric -> recorded value (None: not recorded)
+
+
+@dataclass(frozen=True)
+class JourneyReport:
+    """An alliance's journey metrics for one month (YYYY-MM)."""
+
+    alliance: str
+    period: str
+    members: list[MemberJourney]
+    alliance_values: Mapping[str, Decimal]  # the alliance as a whole: shown, never recorded
+    events: int  # events counted
+    recorded_at: datetime | None  # when the month's journey metrics were (last) recorded
+    can_record: bool  # the month has ended and some value is not recorded yet
+    alliance_counts: Mapping[str, int] | None = None
+    digest: str = ""
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One finding of `verify`: a recorded value whose inputs or value changed since."""
+
+    member: str
+    metric: str
+    recorded: Decimal
+    now: Decimal
+    events_changed: bool  # the member's events differ from those counted when it was recorded
+
+
+@dataclass(frozen=True)
+class Verification:
+    report: JourneyReport
+    differences: list[Difference]
+    checked: int  # recorded values compared
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+
+_PERIOD = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+
+
+def month(period: str) -> tuple[date, date]:
+    """The first and last day of a YYYY-MM month; InvalidInput otherwise."""
+    found = _PERIOD.fullmatch(period.strip()) if isinstance(period, str) else None
+    if found is None or not 2000 <= int(found.group(1)) <= 2099:
+        raise InvalidInput(Message("{value!r} is not a month (YYYY-MM, years 2000 to 2099)", value=str(period)[:20]))
+    first = date(int(found.group(1)), int(found.group(2)), 1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+def counted_members(members: Sequence[Member], first: date, last: date) -> list[str]:
+    """The members whose membership overlaps the month: a member that joined or left during it is
+    measured on the events of the whole month (its events are the record of that month)."""
+    return sorted(m.code for m in members
+                  if m.joined_on <= last and (m.left_on is None or m.left_on > first))
+
+
+def _load(uow: UnitOfWork, alliance_code: str, period: str) -> tuple[Alliance, date, date, list[str]]:
+    alliance = uow.alliances.require(alliance_code)
+    first, last = month(period)
+    members = uow.members.of_alliance(alliance.id, alliance.code, alliance.currency, include_left=True)
+    return alliance, first, last, counted_members(members, first, last)
+
+
+def _check_ended(alliance: Alliance, period: str, last: date, clock: Clock) -> None:
+    if local_today(clock, alliance.timezone) <= last:
+        raise JourneyPeriodOpen(Message("{period} has not ended yet in the alliance's time zone ({timezone}); its "
+                                        "journey metrics can be computed from {day}",
+                                        period=period, timezone=alliance.timezone,
+                                        day=(last + timedelta(days=1)).isoformat()))
+
+
+def _report(alliance: Alliance, period: str, counts: MonthCounts, recorded: Mapping[str, Mapping[str, Decimal]],
+            recorded_at: datetime | None) -> JourneyReport:
+    members = [MemberJourney(member, dict(c), values(c), {name: recorded.get(name, {}).get(member)
+                                                           for name in METRICS})
+               for member, c in sorted(counts.members.items())]
+    missing = any(v is None for m in members for v in m.recorded.values())
+    return JourneyReport(alliance.code, period, members, values(counts.alliance), counts.alliance["events"],
+                         recorded_at, missing, dict(counts.alliance), counts.digest)
+
+
+def _count(stores: Stores, alliance: Alliance, first: date, last: date, members: list[str]) -> MonthCounts:
+    return stores.facts.journey_counts(alliance.code, first, last, members)
+
+
+def compute(stores: Stores, alliance_code: str, period: str, clock: Clock) -> JourneyReport:
+    """The month's journey metrics per member and for the alliance, and what is recorded of them.
+
+    Refused (JourneyPeriodOpen) for a month that has not ended in the alliance's time zone."""
+    return _compute(stores, alliance_code, period, clock)[0]
+
+
+def _compute(stores: Stores, alliance_code: str, period: str, clock: Clock) -> tuple[JourneyReport, MonthCounts]:
+    from alliance.store.journeys_repository import JourneyRepository
+
+    with stores.records.unit_of_work() as uow:
+        alliance, first, last, members = _load(uow, alliance_code, period)
+        period = f"{first.year:04d}-{first.month:02d}"
+        _check_ended(alliance, period, last, clock)
+        recorded = uow.settlement.metrics(alliance.id).get(period, {})
+        recorded_at = JourneyRepository(uow.connection).recorded_at(alliance.id, period)
+    counts = _count(stores, alliance, first, last, members)
+    return _report(alliance, period, counts, recorded, recorded_at), counts
+
+
+def record(stores: Stores, alliance_code: str, period: str, actor: str, clock: Clock) -> JourneyReport:
+    """Record the month's four metrics for every member as period metrics, each with its trace
+    (counts, events counted, input digests, when and by whom).
+
+    A value already recorded is never rewritten: identical values are left as they are (recording
+    twice is a no-op), values not yet recorded are added, and if any recorded value differs from
+    the computed one nothing is recorded and the error names each (`verify` says why)."""
+    from alliance.store.journeys_repository import JourneyRepository
+
+    with stores.records.unit_of_work() as uow:
+        alliance, first, last, members = _load(uow, alliance_code, period)
+        period = f"{first.year:04d}-{first.month:02d}"
+        check_writable(alliance.code, alliance.status, Write.METRICS)  # metrics are not in the ledger
+        _check_ended(alliance, period, last, clock)
+    counts = _count(stores, alliance, first, last, members)
+    with stores.records.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        check_writable(alliance.code, alliance.status, Write.METRICS)
+        recorded = uow.settlement.metrics(alliance.id).get(period, {})
+        now = clock.now()
+        problems: list[Problem] = []
+        metric_rows: list[dict[str, object]] = []
+        sources: list[dict[str, object]] = []
+        for member, c in sorted(counts.members.items()):
+            for name, metric in METRICS.items():
+                value = metric.value(c)
+                earlier = recorded.get(name, {}).get(member)
+                if earlier is not None:
+                    if earlier != value:
+                        problems.append(Problem(Message("{member}/{metric}", member=member, metric=name), "value",
+                                                Message("recorded {recorded}, computed now {value}",
+                                                        recorded=str(earlier), value=str(value))))
+                    continue
+                metric_rows.append({"period": period, "metric": name, "member_code": member, "value": value,
+                                    "recorded_at": now})
+                sources.append({"period": period, "member_code": member, "metric": name, "value": value,
+                                "numerator": metric.numerator(c), "denominator": metric.denominator(c),
+                                "events": c["events"], "member_digest": counts.digests[member],
+                                "month_digest": counts.digest, "computed_at": now, "recorded_by": actor})
+        if problems:
+            raise JourneyAlreadyRecorded(Message("{count} journey metric(s) of {period} are recorded with other "
+                                                 "values; a period's metrics are not rewritten, nothing was recorded",
+                                                 count=len(problems), period=period), problems)
+        if metric_rows:
+            uow.settlement.add_metrics(alliance.id, metric_rows)
+            JourneyRepository(uow.connection).add(alliance.id, sources)
+            uow.commit()
+        recorded = uow.settlement.metrics(alliance.id).get(period, {}) if metric_rows else recorded
+        recorded_at = JourneyRepository(uow.connection).recorded_at(alliance.id, period)
+    return _report(alliance, period, counts, recorded, recorded_at)
+
+
+def verify(stores: Stores, alliance_code: str, period: str, clock: Clock) -> Verification:
+    """Recount the month and compare with what was recorded: for each recorded journey metric whose
+    value would differ now, or whose member's events changed since, one Difference."""
+    from alliance.store.journeys_repository import JourneyRepository
+
+    report, counts = _compute(stores, alliance_code, period, clock)
+    with stores.records.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        traces = JourneyRepository(uow.connection).sources(alliance.id, report.period)
+    digests = counts.digests
+    differences: list[Difference] = []
+    checked = 0
+    for m in report.members:
+        for name, earlier in m.recorded.items():
+            if earlier is None:
+                continue
+            checked += 1
+            trace = traces.get((m.member, name))
+            changed = trace is not None and trace.member_digest != digests[m.member]
+            if changed or earlier != m.values[name]:
+                differences.append(Difference(m.member, name, earlier, m.values[name], changed))
+    return Verification(report, differences, checked)
+
+
+def history(stores: Stores, alliance_code: str, clock: Clock) -> dict[str, dict[str, dict[str, Decimal]]]:
+    """period -> metric -> member -> recorded value, for the journey metrics only (a chart's data),
+    periods in order."""
+    with stores.records.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        recorded = uow.settlement.metrics(alliance.id)
+    return {period: {name: dict(sorted(found[name].items())) for name in METRICS if name in found}
+            for period, found in sorted(recorded.items()) if any(name in found for name in METRICS)}
