@@ -55,6 +55,7 @@ from alliance.web import (STATIC_DIR, agreement_pages, alliance_pages, attorney_
 from alliance.web import governance_pages
 from alliance.web import weights_pages
 from alliance.web import dataset_pages
+from alliance.web import journey_pages
 from alliance.web import dispute_pages
 from alliance.web import proposal_pages
 from alliance.api.routers import incidents as incidents_api
@@ -211,6 +212,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(contribution_pages.router)
     app.include_router(sharing_pages.router)
     app.include_router(dataset_pages.router)
+    app.include_router(journey_pages.router)
     app.include_router(view_query_pages.router)
     app.include_router(joint_query_pages.router)
     app.include_router(screening_pages.router)

@@ -169,6 +169,12 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/sharing/members/{member}/overlap/sessions"): Action.ACT_FOR_MEMBER,
     ("POST", "/alliances/{code}/sharing/members/{member}/overlap/sessions/{session_id}/answer"): Action.ACT_FOR_MEMBER,
     ("POST", "/alliances/{code}/sharing/members/{member}/overlap/sessions/{session_id}/cancel"): Action.ACT_FOR_MEMBER,
+    # Customer-journey metrics (web.journey_pages over datashare.journeys): the month's aggregate
+    # figures are every role's of the alliance (counts only, no customer key); recording them as
+    # period metrics is the coordinator's, as recording period metrics from a file is.
+    ("GET", "/alliances/{code}/sharing/journeys"): Action.READ_RECORDS,
+    ("GET", "/alliances/{code}/sharing/journeys/{period}"): Action.READ_RECORDS,
+    ("POST", "/alliances/{code}/sharing/journeys/{period}"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/screening/runs/{run_id}/shortlist"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/screening/prospects"): Action.MANAGE_ALLIANCE,
     ("POST", "/alliances/{code}/screening/prospects/{prospect_id}/stage"): Action.MANAGE_ALLIANCE,
