@@ -411,6 +411,27 @@ period_metrics = Table(
     UniqueConstraint("alliance_id", "period", "metric", "member_code", name="uq_period_metrics_key"),
 )
 
+# Where each journey metric recorded as a period metric came from (datashare.journeys, issue 27): the
+# counts it was computed from, the events counted and their digest, when and by whom. Never changed.
+journey_metric_sources = Table(
+    "journey_metric_sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alliance_id", Integer, ForeignKey("alliances.id"), nullable=False, index=True),
+    Column("period", String(7), nullable=False),  # YYYY-MM
+    Column("member_code", String(32), nullable=False),
+    Column("metric", String(64), nullable=False),
+    Column("value", ExactDecimal, nullable=False),
+    Column("numerator", BigInteger, nullable=False),
+    Column("denominator", BigInteger, nullable=True),  # None: a count, not a ratio
+    Column("events", BigInteger, nullable=False),  # the member's events counted
+    Column("member_digest", String(100), nullable=False),
+    Column("month_digest", String(100), nullable=False),
+    Column("computed_at", UtcDateTime, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    UniqueConstraint("alliance_id", "period", "metric", "member_code", name="uq_journey_metric_sources_key"),
+)
+
 # -- the ledger: one append-only Merkle log per alliance (docs/ledger.md) ---------------------------------
 
 ledger_keys = Table(

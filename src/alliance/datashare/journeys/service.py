@@ -38,6 +38,10 @@ class JourneyAlreadyRecorded(Conflict):
     code = "journey_already_recorded"
     title = Message("Journey metrics already recorded")
 
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems: list[Problem] = list(problems or [])
+
 
 @dataclass(frozen=True)
 class MemberJourney:
@@ -196,8 +200,9 @@ def record(stores: Stores, alliance_code: str, period: str, actor: str, clock: C
                                 "month_digest": counts.digest, "computed_at": now, "recorded_by": actor})
         if problems:
             raise JourneyAlreadyRecorded(Message("{count} journey metric(s) of {period} are recorded with other "
-                                                 "values; a period's metrics are not rewritten, nothing was recorded",
-                                                 count=len(problems), period=period), problems)
+                                                 "values ({names}); a period's metrics are not rewritten, nothing "
+                                                 "was recorded", count=len(problems), period=period,
+                                                 names=", ".join(str(p.where) for p in problems[:10])), problems)
         if metric_rows:
             uow.settlement.add_metrics(alliance.id, metric_rows)
             JourneyRepository(uow.connection).add(alliance.id, sources)

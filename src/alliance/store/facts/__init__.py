@@ -41,12 +41,13 @@ from alliance.core.messages import Message
 from alliance.datashare.datasets.checking import ImportReport
 from alliance.datashare.datasets.schema import DatasetKind
 from alliance.datashare.facts import Group, JointGroup, JointSide
+from alliance.datashare.journeys.metrics import MonthCounts
 from alliance.settlement.facts import (GROUP_COLUMNS, Adjusting, Conflict, Conversion, ConvertedSales, CurrencyDay,
                                        IngestReport, LineTotals, Rejection,
                                        TotalsQuery, TotalsRow, Window)
 from alliance.settlement.lines import OrderLine
 from alliance.store.order_sheets import xlsx_to_csv
-from alliance.store.facts import datasets_sql, files, intake_sql, joint_sql, sql, totals_sql, views_sql
+from alliance.store.facts import datasets_sql, files, intake_sql, joint_sql, journeys_sql, sql, totals_sql, views_sql
 from alliance.store.facts.files import COLUMNS, format_of
 from alliance.store.rejections import UNSETTLEABLE, reason as rejection_reason
 
@@ -370,6 +371,17 @@ class FactStore:
         finally:
             cursor.close()
 
+    def _read_named(self, sql: str, parameters: dict[str, Any]) -> list[Any]:
+        """`_read` with named parameters ($name)."""
+        held = getattr(self._snapshots, "cursor", None)
+        if held is not None:
+            return held.execute(sql, parameters).fetchall()
+        cursor = self._db.cursor()
+        try:
+            return cursor.execute(sql, parameters).fetchall()
+        finally:
+            cursor.close()
+
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         """Every read in this thread inside the block sees the same lines: one DuckDB transaction.
@@ -569,6 +581,24 @@ class FactStore:
         """How many rows of a kind the member has shared."""
         return int(self._read(f"SELECT count(*) FROM {kind.table} WHERE alliance = ? AND shared_by = ?",
                               [alliance, member])[0][0])
+
+    def journey_counts(self, alliance: str, first_day: date, last_day: date, members: Sequence[str]) -> MonthCounts:
+        """A month's customer events counted for the journey metrics, per member (every member asked
+        about, zeros included) and for the alliance, with digests of the inputs (`journeys_sql`)."""
+        zero = {name: 0 for name in journeys_sql.NAMES}
+        found, digests = {m: dict(zero) for m in members}, {m: journeys_sql.digest(0, 0, 0) for m in members}
+        whole, digest = dict(zero), journeys_sql.digest(0, 0, 0)
+        if members:
+            parameters = journeys_sql.parameters(alliance, first_day, last_day, members)
+            rows = self._read_named(journeys_sql.COUNTS_SQL, parameters)
+            for row in rows:
+                counts = journeys_sql.counts(row)
+                if row[0] is None:
+                    whole = counts
+                else:
+                    found[row[0]], digests[row[0]] = counts, journeys_sql.digest(counts["events"], row[7], row[8])
+            digest = journeys_sql.combined(whole["events"], [r for r in rows if r[0] is not None])
+        return MonthCounts(found, whole, digests, digest)
 
     def lines(self, alliance: str, currency: str, first_day: date, last_day: date) -> list[OrderLine]:
         """The alliance's lines whose business day lies in [first_day, last_day], in line_id order."""
