@@ -104,7 +104,7 @@ def test_read_change_month_record_and_the_chart(served: tuple[str, dict[str, lis
             expect(page.locator("[data-recorded=no]")).to_have_count(0)
             expect(page.locator("[data-recorded=yes]")).to_have_count(len(MEMBERS) * 4)
             expect(page.locator("#record")).to_have_count(0)
-            expect(page.locator("#journey-chart[data-chart-ready=true]")).to_be_visible()
+            expect(page.locator("#history [data-chart-ready=true]")).to_be_visible()
 
             page.locator("#f-period").select_option("2026-10")
             page.locator("#show-month").click()
@@ -112,7 +112,7 @@ def test_read_change_month_record_and_the_chart(served: tuple[str, dict[str, lis
             expect(page.locator("#recorded-notice")).to_be_visible()
             page.locator("#metric-tabs [data-metric=user_assets]").click()
             expect(page.locator("#metric-tabs [data-metric=user_assets]")).to_have_attribute("aria-current", "page")
-            expect(page.locator("#journey-chart[data-chart-ready=true]")).to_be_visible()
+            expect(page.locator("#journey-chart-user_assets[data-chart-ready=true]")).to_be_visible()
             screenshot(page, "journey-metrics")
             assert contrast_failures(page) == []
             assert errors == []

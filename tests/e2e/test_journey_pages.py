@@ -133,7 +133,7 @@ def test_the_coordinator_reads_the_month_and_records_it_in_chinese(world: Any, s
     shown = client.get(done.headers["location"])
     assert 'id="recorded-notice"' in shown.text and 'id="recorded-at"' in shown.text
     assert 'data-recorded="no"' not in shown.text and 'data-recorded="differs"' not in shown.text
-    assert 'id="record"' not in shown.text and 'id="journey-chart"' in shown.text
+    assert 'id="record"' not in shown.text and 'id="journey-chart-repurchase_rate"' in shown.text
     recorded = _recorded(store)
     assert len(recorded) == 12  # 3 members (M3 with zeros) x 4 metrics
     assert ("2026-10", "repurchase_rate", "M1", Decimal("0.5")) in recorded
@@ -143,9 +143,13 @@ def test_the_coordinator_reads_the_month_and_records_it_in_chinese(world: Any, s
     again = client.post(f"{A}/2026-10", data={"csrf_token": token})
     assert again.status_code == 409 and 'id="refused"' in again.text and in_chinese(ALL_RECORDED) in again.text
     assert _recorded(store) == recorded
-    # the chart shows the metric chosen by its tab
+    # the chart shows the metric chosen by its tab; a tab asks with htmx for the chart alone
     assets = client.get(f"{A}/2026-10?metric=user_assets")
-    assert 'data-metric="user_assets" href' in assets.text and 'aria-current="page">' + in_chinese("User assets") in assets.text
+    assert 'aria-current="page">' + in_chinese("User assets") in assets.text and 'id="journey-chart-user_assets"' in assets.text
+    fragment = client.get(f"{A}/2026-10?metric=user_assets", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and fragment.text.lstrip().startswith('<section class="card"')
+    assert 'id="journey-chart-user_assets"' in fragment.text and 'id="metric-repurchase_rate"' not in fragment.text
+    assert '"2026-10"' in fragment.text  # the month on the chart's axis
 
 
 def test_a_value_recorded_otherwise_is_shown_as_differing_and_recording_is_refused(world: Any, store: Store) -> None:

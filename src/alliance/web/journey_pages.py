@@ -34,7 +34,7 @@ from alliance.registry import service as registry
 from alliance.store.stores import Stores
 from alliance.web import charts
 from alliance.web.i18n import N_
-from alliance.web.render import gettext_for, render, say_for
+from alliance.web.render import gettext_for, is_htmx, render, say_for
 from alliance.web.viewer import PageViewer, Viewer
 
 router = APIRouter(include_in_schema=False)
@@ -129,24 +129,28 @@ def _history_chart(request: Request, stores: Stores, code: str, clock: Clock, ch
     return charts.lines(periods, series, unit=gettext(METRICS[chosen].title))
 
 
-def _page(request: Request, stores: Stores, code: str, period: str, viewer: Viewer, clock: Clock, *,
-          status: int = 200, refused: str = "", refused_lines: Sequence[str] = ()) -> HTMLResponse:
-    alliance = registry.get_alliance(stores.records, code)
-    report = service.compute(stores, code, period, clock)
-    companies = {m.code: m.legal_name for m in registry.list_members(stores.records, code, include_left=True)}
+def _chosen(request: Request) -> str:
+    """The metric the chart shows (`?metric=`; the first one by default)."""
     chosen = request.query_params.get("metric", "")[:40]
-    chosen = chosen if chosen in METRICS else next(iter(METRICS))
-    today = local_today(clock, alliance.timezone)
-    months = _months_back(today, MONTHS_OFFERED)
+    return chosen if chosen in METRICS else next(iter(METRICS))
+
+
+def _page(request: Request, stores: Stores, code: str, period: str, viewer: Viewer, clock: Clock, *,
+          status: int = 200, report: service.JourneyReport | None = None, refused: str = "",
+          refused_lines: Sequence[str] = ()) -> HTMLResponse:
+    alliance = registry.get_alliance(stores.records, code)
+    report = report or service.compute(stores, code, period, clock)
+    companies = {m.code: m.legal_name for m in registry.list_members(stores.records, code, include_left=True)}
+    chosen = _chosen(request)
+    months = _months_back(local_today(clock, alliance.timezone), MONTHS_OFFERED)
     if report.period not in months:
         months = sorted({*months, report.period}, reverse=True)
     return render(request, "sharing/journeys.html", status=status, alliance=alliance, section="sharing",
-                  report=report, tables=_tables(report, companies), companies=companies, metrics=METRICS,
+                  report=report, period=report.period, tables=_tables(report, companies), metrics=METRICS,
                   chosen=chosen, option=_history_chart(request, stores, code, clock, chosen), months=months,
                   journeys_base=_base(request, code), refused=refused, refused_lines=list(refused_lines),
                   recorded_now=request.query_params.get("recorded") == "1",
-                  may_record=viewer.may(Action.MANAGE_ALLIANCE, code),
-                  import_member=_importing_member(viewer, code))
+                  may_record=viewer.may(Action.MANAGE_ALLIANCE, code), import_member=_importing_member(viewer, code))
 
 
 def _importing_member(viewer: Viewer, code: str) -> str | None:
@@ -168,8 +172,19 @@ def journeys_page(request: Request, code: Code, stores: StoresDep, viewer: PageV
 @router.get("/alliances/{code}/sharing/journeys/{period}", response_class=HTMLResponse)
 def month_page(request: Request, code: Code, period: str, stores: StoresDep, viewer: PageViewer,
                clock: ClockDep) -> HTMLResponse:
-    """One month's metrics (a period that is not an ended month YYYY-MM is the service's error page)."""
-    return _page(request, stores, code, period[:PERIOD_TEXT], viewer, clock)
+    """One month's metrics (a period that is not an ended month YYYY-MM is the service's error page).
+
+    A chart tab asks with htmx for the chart alone: it is drawn from the recorded values only, so
+    switching metric never counts the month's events again."""
+    period = period[:PERIOD_TEXT]
+    if is_htmx(request):
+        first, _last = service.month(period)
+        alliance = registry.get_alliance(stores.records, code)
+        chosen = _chosen(request)
+        return render(request, "sharing/_journey_history.html", alliance=alliance, metrics=METRICS, chosen=chosen,
+                      period=_month(first), journeys_base=_base(request, code),
+                      option=_history_chart(request, stores, code, clock, chosen))
+    return _page(request, stores, code, period, viewer, clock)
 
 
 @router.post("/alliances/{code}/sharing/journeys/{period}", response_class=HTMLResponse, response_model=None)
@@ -180,8 +195,10 @@ def record_month(request: Request, code: Code, period: str, stores: StoresDep, v
     say = say_for(request)
     # Recording a month whose every value is recorded already would change nothing: said as a
     # refusal (a second click, an old tab), not as a second success.
-    if not service.compute(stores, code, period, clock).can_record:
-        return _page(request, stores, code, period, viewer, clock, status=409, refused=gettext_for(request)(ALL_RECORDED))
+    report = service.compute(stores, code, period, clock)
+    if not report.can_record:
+        return _page(request, stores, code, period, viewer, clock, status=409, report=report,
+                     refused=gettext_for(request)(ALL_RECORDED))
     try:
         service.record(stores, code, period, viewer.principal.account, clock)
     except AllianceError as exc:
