@@ -7,7 +7,7 @@ the empty month's way to import events; members read it only, another alliance's
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -160,9 +160,35 @@ def test_a_value_recorded_otherwise_is_shown_as_differing_and_recording_is_refus
     page = client.get(f"{A}/2026-10")
     section = page.text.split('id="metric-repurchase_rate"', 1)[1].split("</section>", 1)[0]
     assert 'data-recorded="differs"' in section.split('data-member="M1"', 1)[1].split("</tr>", 1)[0]
+    assert in_chinese("It was not recorded from these events (entered by hand or from a file).") in page.text
     refused = client.post(f"{A}/2026-10", data={"csrf_token": token})
     assert refused.status_code == 409 and 'id="refused"' in refused.text and "M1/repurchase_rate" in refused.text
     assert _recorded(store) == [("2026-10", "repurchase_rate", "M1", Decimal("0.9"))]  # nothing else recorded
+
+
+def _state(html: str, metric: str, member: str) -> str:
+    section = html.split(f'id="metric-{metric}"', 1)[1].split("</section>", 1)[0]
+    return section.split(f'data-member="{member}"', 1)[1].split('data-recorded="', 1)[1].split('"', 1)[0]
+
+
+def test_events_altered_after_recording_show_which_values_they_moved(world: Any, store: Store) -> None:
+    client, clock, facts = world
+    token = sign_in(client, "coord")
+    assert client.post(f"{A}/2026-10", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    recorded = _recorded(store)
+    # M1's second purchase by a becomes a visit (its repurchase rate falls to 0); M2's visit moves
+    # within the month (no value moves, but its events are not those counted any more); an hour later
+    clock.advance(timedelta(hours=1))
+    share_events(store, clock, facts, events={"M1": [("E2", "a", "visit", "2026-10-20T10:00:00+08:00")],
+                                              "M2": [("F3", "d", "visit", "2026-10-30T08:00:00+08:00")]})
+    page = client.get(f"{A}/2026-10")
+    assert _state(page.text, "repurchase_rate", "M1") == "differs"
+    assert in_chinese("The member's events changed since it was recorded.") in page.text
+    assert _state(page.text, "user_assets", "M1") == "changed"  # a is still one of M1's customers
+    assert {_state(page.text, m, "M2") for m in VALUES["M2"]} == {"changed"}
+    assert {_state(page.text, m, "M3") for m in VALUES["M2"]} == {"yes"}
+    refused = client.post(f"{A}/2026-10", data={"csrf_token": token})
+    assert refused.status_code == 409 and _recorded(store) == recorded  # never rewritten
 
 
 def test_a_bad_or_open_month_is_an_error_page_and_the_picker_goes_to_the_month(world: Any, store: Store) -> None:

@@ -86,30 +86,36 @@ class Cell:
     numerator: int | None
     denominator: int | None
     recorded: Decimal | None
-    shown_recorded: bool  # False for the alliance's row: its values are shown, never recorded
+    events_changed: bool = False  # the member's events changed since the value was recorded (verify)
 
     @property
     def state(self) -> str:
-        """`no`, `yes` or `differs`: whether the value is recorded as a period metric, and as computed."""
+        """Whether the value is recorded as a period metric: `no`; `yes` (as computed now); `changed`
+        (the same value, though the member's events changed since); `differs` (another value)."""
         if self.recorded is None:
             return "no"
-        return "yes" if self.recorded == self.value else "differs"
+        if self.recorded != self.value:
+            return "differs"
+        return "changed" if self.events_changed else "yes"
 
 
-def _cell(metric: JourneyMetric, counts: Mapping[str, int] | None, value: Decimal,
-          recorded: Decimal | None, shown_recorded: bool = True) -> Cell:
+def _cell(metric: JourneyMetric, counts: Mapping[str, int] | None, value: Decimal, recorded: Decimal | None = None,
+          found: service.Difference | None = None) -> Cell:
     numerator = metric.numerator(counts) if counts else None
     denominator = metric.denominator(counts) if counts else None
-    return Cell(value, numerator, denominator, recorded, shown_recorded)
+    return Cell(value, numerator, denominator, recorded, found is not None and found.events_changed)
 
 
-def _tables(report: service.JourneyReport, companies: Mapping[str, str]) -> list[dict[str, Any]]:
-    """Per metric: its rows (one per member, then the alliance's) for the template."""
+def _tables(checked: service.Verification, companies: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Per metric: its rows (one per member, then the alliance's, never recorded) for the template."""
+    report = checked.report
+    found = {(d.member, d.metric): d for d in checked.differences}
     tables = []
     for name, metric in METRICS.items():
         rows = [{"member": m.member, "company": companies.get(m.member, m.member),
-                 "cell": _cell(metric, m.counts, m.values[name], m.recorded.get(name))} for m in report.members]
-        whole = _cell(metric, report.alliance_counts, report.alliance_values[name], None, shown_recorded=False)
+                 "cell": _cell(metric, m.counts, m.values[name], m.recorded.get(name), found.get((m.member, name)))}
+                for m in report.members]
+        whole = _cell(metric, report.alliance_counts, report.alliance_values[name])
         tables.append({"metric": metric, "rows": rows, "alliance": whole,
                        "numerator_label": COUNT_LABELS.get(metric.measure.numerator, metric.measure.numerator),
                        "denominator_label": (COUNT_LABELS.get(metric.measure.denominator, metric.measure.denominator)
@@ -136,17 +142,19 @@ def _chosen(request: Request) -> str:
 
 
 def _page(request: Request, stores: Stores, code: str, period: str, viewer: Viewer, clock: Clock, *,
-          status: int = 200, report: service.JourneyReport | None = None, refused: str = "",
+          status: int = 200, checked: service.Verification | None = None, refused: str = "",
           refused_lines: Sequence[str] = ()) -> HTMLResponse:
     alliance = registry.get_alliance(stores.records, code)
-    report = report or service.compute(stores, code, period, clock)
+    # verify: the month's report and, for what is recorded, whether the events changed since
+    checked = checked or service.verify(stores, code, period, clock)
+    report = checked.report
     companies = {m.code: m.legal_name for m in registry.list_members(stores.records, code, include_left=True)}
     chosen = _chosen(request)
     months = _months_back(local_today(clock, alliance.timezone), MONTHS_OFFERED)
     if report.period not in months:
         months = sorted({*months, report.period}, reverse=True)
     return render(request, "sharing/journeys.html", status=status, alliance=alliance, section="sharing",
-                  report=report, period=report.period, tables=_tables(report, companies), metrics=METRICS,
+                  report=report, period=report.period, tables=_tables(checked, companies), metrics=METRICS,
                   chosen=chosen, option=_history_chart(request, stores, code, clock, chosen), months=months,
                   journeys_base=_base(request, code), refused=refused, refused_lines=list(refused_lines),
                   recorded_now=request.query_params.get("recorded") == "1",
@@ -195,9 +203,9 @@ def record_month(request: Request, code: Code, period: str, stores: StoresDep, v
     say = say_for(request)
     # Recording a month whose every value is recorded already would change nothing: said as a
     # refusal (a second click, an old tab), not as a second success.
-    report = service.compute(stores, code, period, clock)
-    if not report.can_record:
-        return _page(request, stores, code, period, viewer, clock, status=409, report=report,
+    checked = service.verify(stores, code, period, clock)
+    if not checked.report.can_record:
+        return _page(request, stores, code, period, viewer, clock, status=409, checked=checked,
                      refused=gettext_for(request)(ALL_RECORDED))
     try:
         service.record(stores, code, period, viewer.principal.account, clock)
