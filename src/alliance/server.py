@@ -19,7 +19,7 @@ from alliance.access.throttle import AddressBackOff
 from alliance.edge.deps import BEARER_SCHEME, authorize_route
 from alliance.edge.guards import AuthenticateFirst, BodyLimit, ClientAddress, RateLimiter, SecurityHeaders
 from alliance.api.statement_reads import CachedStatementReads, ClosedDayStatements
-from alliance.api.routers import agreements, alliances, auth, datashare, datasets, games, health, ledger, screening, settlement
+from alliance.api.routers import agreements, alliances, auth, datashare, datasets, games, health, journeys, ledger, screening, settlement
 from alliance.api.routers import docs as api_docs
 from alliance.api.routers import governance as governance_api
 from alliance.api.routers import disputes
@@ -189,6 +189,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(ledger.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(datashare.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(datasets.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(journeys.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(governance_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(disputes.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(proposals_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)

@@ -35,7 +35,8 @@ FILL = {"agreement": "split", "version": "1", "rule": "r", "run_id": "1", "prosp
         "number": "1", "sha256": "0" * 64, "giver": "M0002", "rule_id": "r", "silence_id": "1",
         "webhook_id": "1", "notice_id": "1", "kpi": "learning", "entry": "X1", "holder": "M0001", "a": "M0001",
         "b": "M0002", "candidate": "X1", "booking": "1",
-        "session_id": "1", "seq": "1", "partner": "M0002", "kind": "catalogue"}
+        "session_id": "1", "seq": "1", "partner": "M0002", "kind": "catalogue",
+        "period": "2026-01"}
 ROLES = (Role.COORDINATOR, Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST)
 
 

@@ -52,6 +52,9 @@ COMMANDS: dict[str, Entry] = {
                       "Sandbox (沙盘推演): replay stored lines under candidate agreements; nothing is written."),
     "metrics": Entry("alliance.cli.settlement:metrics_app",
                      "Period metrics rules weigh by (user assets, repurchase rate...)."),
+    "journey": Entry("alliance.cli.journeys:app",
+                     "Customer-journey metrics (repurchase, cross-member purchase, referral, user assets) from the "
+                     "shared customer events: compute, record as period metrics, verify."),
     "game": Entry("alliance.cli.games:app", "Cooperative games: Shapley, Banzhaf, core and nucleolus."),
     "voting-power": Entry("alliance.cli.games:voting_power_command",
                           "Shapley-Shubik and Banzhaf power of each member under a weighted voting rule, beside its "

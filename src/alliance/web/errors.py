@@ -156,6 +156,8 @@ EXPLANATIONS = {
     "ledger_key_locked": N_("The ledger's signing key is locked on this server."),
     "invalid_input": N_("Some of the input is not valid; nothing was saved."),
     "conflict": N_("This clashes with what is already recorded; nothing was saved."),
+    "journey_period_open": N_("The month has not ended yet in the alliance's time zone: its events are not all in. Its journey metrics can be computed from the first day of the next month."),
+    "journey_already_recorded": N_("Some of the month's journey metrics were recorded before with other values, and a period's metrics are never rewritten; nothing was recorded. Verify the month to see whether its events changed since."),
     "agreement_not_as_signed": N_("The agreement in force differs from what its parties signed; nothing was settled. Ask the coordinator to check the ledger."),
     "already_stored": N_("The same record was saved at the same moment by someone else; nothing was changed. Reload and check."),
     "archive_unreadable": N_("The file is not a member archive this platform can read: not a ZIP file, or its manifest is missing or of another format."),

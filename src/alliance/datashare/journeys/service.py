@@ -244,3 +244,22 @@ def history(stores: Stores, alliance_code: str, clock: Clock) -> dict[str, dict[
         recorded = uow.settlement.metrics(alliance.id)
     return {period: {name: dict(sorted(found[name].items())) for name in METRICS if name in found}
             for period, found in sorted(recorded.items()) if any(name in found for name in METRICS)}
+
+
+def report_document(report: JourneyReport) -> dict[str, object]:
+    """The report as JSON-ready data (values as decimal strings), for the API and `--json`."""
+    def text(values: Mapping[str, Decimal | None]) -> dict[str, str | None]:
+        return {k: None if v is None else str(v) for k, v in values.items()}
+
+    return {"alliance": report.alliance, "period": report.period, "events": report.events,
+            "recorded_at": None if report.recorded_at is None else report.recorded_at.isoformat(),
+            "can_record": report.can_record, "digest": report.digest,
+            "members": [{"member": m.member, "counts": dict(m.counts), "values": text(m.values),
+                         "recorded": text(m.recorded)} for m in report.members],
+            "alliance_counts": dict(report.alliance_counts or {}), "alliance_values": text(report.alliance_values)}
+
+
+def verification_document(found: Verification) -> dict[str, object]:
+    return {"period": found.report.period, "ok": found.ok, "checked": found.checked,
+            "differences": [{"member": d.member, "metric": d.metric, "recorded": str(d.recorded), "now": str(d.now),
+                             "events_changed": d.events_changed} for d in found.differences]}
