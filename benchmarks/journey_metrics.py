@@ -16,12 +16,21 @@ DataFrame) and computing the same counts with group-bys (timed). Both results ar
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
 MEMBERS = ("M1", "M2", "M3", "M4", "M5")
+
+
+def cpu_seconds() -> float:
+    """This process's CPU time (all threads): on a shared machine the wall time says how busy the
+    others were, the CPU time what the work cost; on an idle 2-core machine wall ~ CPU / 2 for DuckDB."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
 FIRST, LAST = date(2027, 3, 1), date(2027, 3, 31)
 
 
@@ -51,7 +60,7 @@ def with_pandas(db: object) -> dict[str | None, dict[str, int]]:
     frame = db.execute("""SELECT customer_key, member, event_type FROM dataset_customer_events
                           WHERE alliance = 'BENCH' AND event_day BETWEEN ? AND ? AND shared_by = member""",
                        [FIRST, LAST]).df()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     frame["purchase"] = (frame["event_type"] == "purchase").astype("int64")
     frame["referral"] = (frame["event_type"] == "referral").astype("int64")
     per_member = frame.groupby(["customer_key", "member"], sort=False).agg(
@@ -72,6 +81,7 @@ def with_pandas(db: object) -> dict[str | None, dict[str, int]]:
                    "referrals": int(per_customer["referrals"].sum()), "customers": len(per_customer),
                    "events": int(per_customer["events"].sum())}
     with_pandas.seconds = time.perf_counter() - started  # type: ignore[attr-defined]
+    with_pandas.cpu = cpu_seconds() - cpu  # type: ignore[attr-defined]
     return found
 
 
@@ -88,20 +98,22 @@ def main() -> None:
         started = time.perf_counter()
         generate(facts.cursor(), args.events)
         print(f"generated {args.events:,} events in {time.perf_counter() - started:.1f} s")
+        load = " ".join(f"{x:.1f}" for x in os.getloadavg())
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         counts = facts.journey_counts("BENCH", FIRST, LAST, list(MEMBERS))
         figures = {m: values(c) for m, c in counts.members.items()}
-        ours = time.perf_counter() - started
+        ours, ours_cpu = time.perf_counter() - started, cpu_seconds() - cpu
 
         cursor = facts.cursor()
         baseline = with_pandas(cursor)
         cursor.close()
-        theirs = with_pandas.seconds  # type: ignore[attr-defined]
+        theirs, theirs_cpu = with_pandas.seconds, with_pandas.cpu  # type: ignore[attr-defined]
         same = all(dict(counts.members[m]) == baseline[m] for m in MEMBERS) and dict(counts.alliance) == baseline[None]
-        print(f"journey metrics (DuckDB, one query): {ours:.2f} s for {counts.alliance['events']:,} events "
-              f"({counts.alliance['customers']:,} customers)")
-        print(f"pandas baseline (group-bys, frame already in memory): {theirs:.2f} s")
+        print(f"load average before: {load}; cores: {os.cpu_count()}")
+        print(f"journey metrics (DuckDB, one query): {ours:.2f} s wall, {ours_cpu:.2f} s CPU for "
+              f"{counts.alliance['events']:,} events ({counts.alliance['customers']:,} customers)")
+        print(f"pandas baseline (group-bys, frame already in memory): {theirs:.2f} s wall, {theirs_cpu:.2f} s CPU")
         print(f"ratio pandas / ours: {theirs / ours:.2f}x; same counts: {same}")
         for member in MEMBERS:
             print(member, {k: str(v) for k, v in figures[member].items()})
