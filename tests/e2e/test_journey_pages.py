@@ -26,7 +26,7 @@ from alliance.store.database import Store
 from alliance.store.facts import FactStore
 from alliance.store.stores import Stores
 from alliance.store.tables import period_metrics
-from alliance.web.journey_pages import ALL_RECORDED, last_ended_month
+from alliance.web.journey_pages import ALL_RECORDED, NO_EVENTS, last_ended_month
 from tests.support.factories import credit_code, make_alliance
 from tests.support.web import add_user, in_chinese, sign_in
 
@@ -206,16 +206,18 @@ def test_a_bad_or_open_month_is_an_error_page_and_the_picker_goes_to_the_month(w
     assert picked.status_code == 303 and picked.headers["location"] == f"{A}/2026-09"
 
 
-def test_an_empty_month_says_how_to_import_events(world: Any) -> None:
+def test_an_empty_month_says_how_to_import_events(world: Any, store: Store) -> None:
     client, _, _ = world
     sign_in(client, "m1")
     page = client.get(f"{A}/2026-09")
     assert page.status_code == 200 and 'id="journeys-empty"' in page.text
     assert 'href="/alliances/nb/sharing/members/M1/datasets/import"' in page.text
     assert 'id="record"' not in page.text
-    sign_in(client, "coord")
+    token = sign_in(client, "coord")
     page = client.get(f"{A}/2026-09")
     assert 'id="journeys-empty"' in page.text and 'id="datasets-link"' in page.text and 'id="import-events"' not in page.text
+    refused = client.post(f"{A}/2026-09", data={"csrf_token": token})  # no zeros recorded for a month without events
+    assert refused.status_code == 409 and in_chinese(NO_EVENTS) in refused.text and _count(store) == 0
 
 
 def test_members_read_only_and_another_alliance_finds_nothing(world: Any, store: Store) -> None:

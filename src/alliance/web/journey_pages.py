@@ -51,6 +51,8 @@ COUNT_LABELS: Mapping[str, str] = {
 }
 ALL_RECORDED = N_("Every value of this month is recorded as a period metric already; a recorded value is never "
                   "changed.")
+NO_EVENTS = N_("No customer events were shared for this month: there is nothing to record. Import the month's "
+               "events first.")
 MONTHS_OFFERED = 24  # the month picker lists this many ended months back from the last one
 PERIOD_TEXT = 40  # a period from the URL or the picker is cut here before the service reads it
 
@@ -204,9 +206,12 @@ def record_month(request: Request, code: Code, period: str, stores: StoresDep, v
     # Recording a month whose every value is recorded already would change nothing: said as a
     # refusal (a second click, an old tab), not as a second success.
     checked = service.verify(stores, code, period, clock)
-    if not checked.report.can_record:
+    # The page offers no recording for these (an old tab, a second click): zeros recorded for a
+    # month nobody shared events of would steer every dynamic split by nothing.
+    nothing = ALL_RECORDED if not checked.report.can_record else NO_EVENTS if checked.report.events == 0 else None
+    if nothing is not None:
         return _page(request, stores, code, period, viewer, clock, status=409, checked=checked,
-                     refused=gettext_for(request)(ALL_RECORDED))
+                     refused=gettext_for(request)(nothing))
     try:
         service.record(stores, code, period, viewer.principal.account, clock)
     except AllianceError as exc:
