@@ -262,3 +262,28 @@ def test_a_dynamic_agreement_settles_on_the_recorded_journey_metrics_to_the_cent
     hw = [l for l in settlement.statement(store, CODE, "HW", date(2027, 1, 5)).lines if l.rule_id == "members-club"]
     # HW collected the 100.00: it keeps 33.33 and owes SW its 66.67, so the split adds back to the cent.
     assert sum(l.amount_minor for l in hw) == -6667
+
+
+def test_two_recordings_at_once_record_the_month_once(stores: Stores) -> None:
+    import threading
+
+    share(stores, DECEMBER)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            journeys.record(stores, CODE, "2026-12", "秘书长", RECORD_AT)
+            outcomes.append("recorded")  # or found the other's identical values: a no-op
+        except journeys.JourneyAlreadyRecorded:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(outcomes) == 2 and "recorded" in outcomes
+    assert len(_rows(stores.records, period_metrics)) == len(_rows(stores.records, journey_metric_sources)) == 12
+    assert journeys.verify(stores, CODE, "2026-12", RECORD_AT).ok

@@ -21,6 +21,7 @@ from alliance.core.messages import Message
 from alliance.datashare.journeys.metrics import METRICS, MonthCounts, values
 from alliance.registry.lifecycle import Write, check_writable
 from alliance.registry.model import Alliance, Member
+from alliance.store.database import on_duplicate
 from alliance.store.stores import Stores
 from alliance.store.unit_of_work import UnitOfWork
 
@@ -204,9 +205,13 @@ def record(stores: Stores, alliance_code: str, period: str, actor: str, clock: C
                                                  "was recorded", count=len(problems), period=period,
                                                  names=", ".join(str(p.where) for p in problems[:10])), problems)
         if metric_rows:
-            uow.settlement.add_metrics(alliance.id, metric_rows)
-            JourneyRepository(uow.connection).add(alliance.id, sources)
-            uow.commit()
+            # Two recordings at once: the second finds the first's rows (the unique key) and records nothing.
+            with on_duplicate(JourneyAlreadyRecorded(Message("{period}'s journey metrics were recorded at the same "
+                                                             "moment by someone else; nothing was recorded",
+                                                             period=period))):
+                uow.settlement.add_metrics(alliance.id, metric_rows)
+                JourneyRepository(uow.connection).add(alliance.id, sources)
+                uow.commit()
         recorded = uow.settlement.metrics(alliance.id).get(period, {}) if metric_rows else recorded
         recorded_at = JourneyRepository(uow.connection).recorded_at(alliance.id, period)
     return _report(alliance, period, counts, recorded, recorded_at)
