@@ -217,7 +217,11 @@ def test_bad_input_is_refused_and_nothing_is_recorded(stores: Stores) -> None:
     assert open_month.value.code == "journey_period_open"
     with pytest.raises(journeys.JourneyPeriodOpen):
         journeys.compute(stores, CODE, "2027-03", still_january)
-    assert journeys.compute(stores, CODE, "2027-01", FrozenClock(datetime(2027, 1, 31, 16, tzinfo=UTC))).events == 0
+    february = FrozenClock(datetime(2027, 1, 31, 16, tzinfo=UTC))
+    assert journeys.compute(stores, CODE, "2027-01", february).events == 0
+    with pytest.raises(journeys.JourneyNoEvents) as no_events:  # zeros for everyone would be no measurement
+        journeys.record(stores, CODE, "2027-01", "秘书长", february)
+    assert no_events.value.code == "journey_no_events"
     with pytest.raises(AllianceNotFound):
         journeys.compute(stores, "nobody", "2026-12", RECORD_AT)
     with stores.records.engine.connect() as c:

@@ -157,6 +157,7 @@ EXPLANATIONS = {
     "invalid_input": N_("Some of the input is not valid; nothing was saved."),
     "conflict": N_("This clashes with what is already recorded; nothing was saved."),
     "journey_period_open": N_("The month has not ended yet in the alliance's time zone: its events are not all in. Its journey metrics can be computed from the first day of the next month."),
+    "journey_no_events": N_("No customer events of the month were shared, so there is nothing to measure; nothing was recorded. Import the month's events first."),
     "journey_already_recorded": N_("Some of the month's journey metrics were recorded before with other values, and a period's metrics are never rewritten; nothing was recorded. Verify the month to see whether its events changed since."),
     "agreement_not_as_signed": N_("The agreement in force differs from what its parties signed; nothing was settled. Ask the coordinator to check the ledger."),
     "already_stored": N_("The same record was saved at the same moment by someone else; nothing was changed. Reload and check."),

@@ -44,6 +44,14 @@ class JourneyAlreadyRecorded(Conflict):
         self.problems: list[Problem] = list(problems or [])
 
 
+class JourneyNoEvents(Conflict):
+    """No customer event of the month was counted: zeros recorded for every member would steer
+    every dynamic split by nothing (equal targets), so nothing is recorded."""
+
+    code = "journey_no_events"
+    title = Message("No customer events in the month")
+
+
 @dataclass(frozen=True)
 class MemberJourney:
     """One member's month: its counts, the metric values they give, and what is recorded."""
@@ -166,7 +174,8 @@ def record(stores: Stores, alliance_code: str, period: str, actor: str, clock: C
 
     A value already recorded is never rewritten: identical values are left as they are (recording
     twice is a no-op), values not yet recorded are added, and if any recorded value differs from
-    the computed one nothing is recorded and the error names each (`verify` says why)."""
+    the computed one nothing is recorded and the error names each (`verify` says why). A month with
+    no events counted is refused (JourneyNoEvents): its zeros would be no measurement."""
     from alliance.store.journeys_repository import JourneyRepository
 
     with stores.records.unit_of_work() as uow:
@@ -175,6 +184,9 @@ def record(stores: Stores, alliance_code: str, period: str, actor: str, clock: C
         check_writable(alliance.code, alliance.status, Write.METRICS)  # metrics are not in the ledger
         _check_ended(alliance, period, last, clock)
     counts = _count(stores, alliance, first, last, members)
+    if counts.alliance["events"] == 0:
+        raise JourneyNoEvents(Message("no customer events of {period} were shared by the members; nothing was "
+                                      "recorded (import the month's events first)", period=period))
     with stores.records.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         check_writable(alliance.code, alliance.status, Write.METRICS)
