@@ -9,7 +9,7 @@ move them (and with them its share of a dynamic split) by sharing events about i
 The query groups the events once by (customer, member), then those groups by customer (to see who
 bought at two members or more); a member's cross-member buyers are its (customer, member) groups
 whose customer is among those. Customer keys stay inside the query: only counts and digests come
-out. (`FAST` below groups on a fingerprint of the key; `EXACT` on the key.)
+out.
 
 Digest: per member, the number of its events counted, the sum and the latest of their `imported_at`
 (epoch microseconds). The fact store never changes a stored event in place: an event imported again
