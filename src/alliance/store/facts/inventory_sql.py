@@ -1,0 +1,167 @@
+"""The inventory board's SQL (operations.inventory): the snapshots and order lines aggregated in
+DuckDB, so that only what a board shows leaves the fact store.
+
+A board is built on one cursor of its own: the members' latest snapshots on or before the day D
+are aggregated once into a temporary table (member × SKU × region: units, oldest age, cost value,
+slow-moving units and value), and every list the board shows (member totals, a page of rows, a
+page of SKU and region totals, the inputs of the transfer suggestions) is a small query on it.
+Nothing of a million snapshot rows is carried into Python. Cost values are HUGEINT minor units
+(quantity up to 10^12 × unit cost up to 10^14 overflows a BIGINT); units sold count a refund
+(a line with `refund_of`) as minus its quantity, whatever sign the line gave it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from alliance.store.facts import FactStore
+
+TABLE = "dataset_inventory"
+UNITS_SOLD = "CASE WHEN refund_of IS NULL THEN quantity ELSE -abs(quantity) END"
+
+# The rows of the board: per member, SKU and region on the member's latest snapshot on or before D.
+_BOARD = f"""
+CREATE OR REPLACE TEMP TABLE inventory_board AS
+WITH latest AS (
+    SELECT shared_by, max(snapshot_day) AS day FROM {TABLE}
+    WHERE alliance = $alliance AND snapshot_day <= $as_of AND list_contains($members, shared_by)
+    GROUP BY shared_by
+)
+SELECT i.shared_by AS member, i.sku, coalesce(i.region, '') AS region, l.day AS snapshot_day,
+       count(*) AS locations, sum(i.quantity)::HUGEINT AS quantity, max(i.age_days) AS oldest,
+       sum(i.quantity::HUGEINT * i.unit_cost_minor) AS value,
+       sum(CASE WHEN i.age_days > $slow THEN i.quantity ELSE 0 END)::HUGEINT AS slow_quantity,
+       sum(CASE WHEN i.age_days > $slow THEN i.quantity::HUGEINT * i.unit_cost_minor ELSE 0 END) AS slow_value,
+       max(i.age_days) > $slow AS slow
+FROM {TABLE} i JOIN latest l ON i.shared_by = l.shared_by AND i.snapshot_day = l.day
+WHERE i.alliance = $alliance
+GROUP BY i.shared_by, i.sku, coalesce(i.region, ''), l.day
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateRow:
+    """Units and value of one group (minor units, exact)."""
+
+    key: str
+    quantity: int
+    value: int
+    slow_quantity: int
+    slow_value: int
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    member: str
+    sku: str
+    region: str
+    snapshot_day: date
+    locations: int
+    quantity: int
+    oldest_age_days: int
+    value: int
+    slow: bool
+    slow_quantity: int
+    slow_value: int
+
+
+@dataclass(frozen=True, slots=True)
+class BoardData:
+    """What a board shows, as the fact store answers it (minor units)."""
+
+    members: list[tuple[str, date, AggregateRow]]
+    rows: list[BoardRow]
+    row_count: int
+    skus: list[AggregateRow]
+    sku_count: int
+    regions: list[AggregateRow]
+    region_count: int
+    stock: dict[tuple[str, str], tuple[int, int]]   # (member, sku) -> (units, slow units), for the asked SKUs
+
+
+def _aggregate(row: Sequence[object]) -> AggregateRow:
+    return AggregateRow(str(row[0]), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0), int(row[4] or 0))  # type: ignore[call-overload]
+
+
+_SUMS = "sum(quantity), sum(value), sum(slow_quantity), sum(slow_value)"
+
+
+def board(facts: FactStore, alliance: str, as_of: date, members: Sequence[str], slow_after_days: int,
+          offset: int, limit: int) -> BoardData:
+    """The board's figures for `members` (their latest snapshots on or before `as_of`)."""
+    cursor = facts.cursor()
+    try:
+        cursor.execute("BEGIN TRANSACTION")  # one snapshot of the file for every query below
+        cursor.execute(_BOARD, {"alliance": alliance, "as_of": as_of, "members": list(members),
+                                "slow": slow_after_days})
+        found = _read_board(cursor, offset, limit)
+        cursor.execute("ROLLBACK")
+        return found
+    finally:
+        cursor.close()
+
+
+def _read_board(cursor: duckdb.DuckDBPyConnection, offset: int, limit: int) -> BoardData:
+    members = [(str(r[0]), r[1], _aggregate((r[0], *r[2:]))) for r in cursor.execute(
+        f"SELECT member, any_value(snapshot_day), {_SUMS} FROM inventory_board GROUP BY member ORDER BY member"
+    ).fetchall()]
+    rows = [BoardRow(str(r[0]), str(r[1]), str(r[2]), r[3], int(r[4]), int(r[5]), int(r[6]), int(r[7]),
+                     bool(r[8]), int(r[9]), int(r[10]))
+            for r in cursor.execute(
+                "SELECT member, sku, region, snapshot_day, locations, quantity, oldest, value, slow, "
+                "slow_quantity, slow_value FROM inventory_board "
+                "ORDER BY slow_value DESC, value DESC, member, sku, region LIMIT ? OFFSET ?",
+                [limit, offset]).fetchall()]
+    row_count = int(cursor.execute("SELECT count(*) FROM inventory_board").fetchall()[0][0])
+    skus = [_aggregate(r) for r in cursor.execute(
+        f"SELECT sku, {_SUMS} FROM inventory_board GROUP BY sku ORDER BY sum(value) DESC, sku LIMIT ? OFFSET ?",
+        [limit, offset]).fetchall()]
+    sku_count = int(cursor.execute("SELECT count(DISTINCT sku) FROM inventory_board").fetchall()[0][0])
+    regions = [_aggregate(r) for r in cursor.execute(
+        f"SELECT region, {_SUMS} FROM inventory_board GROUP BY region ORDER BY sum(value) DESC, region "
+        "LIMIT ? OFFSET ?", [limit, offset]).fetchall()]
+    region_count = int(cursor.execute("SELECT count(DISTINCT region) FROM inventory_board").fetchall()[0][0])
+    asked = sorted({r.sku for r in rows if r.slow})
+    stock = {(str(r[0]), str(r[1])): (int(r[2]), int(r[3])) for r in cursor.execute(
+        "SELECT member, sku, sum(quantity), sum(slow_quantity) FROM inventory_board "
+        "WHERE list_contains($skus, sku) GROUP BY member, sku", {"skus": asked}).fetchall()} if asked else {}
+    return BoardData(members, rows, row_count, skus, sku_count, regions, region_count, stock)
+
+
+def units_sold(facts: FactStore, alliance: str, sellers: Sequence[str], skus: Sequence[str], first: date,
+               last: date) -> dict[tuple[str, str], int]:
+    """Units sold per (seller, SKU) on the business days [first, last], refunds negative."""
+    if not sellers or not skus:
+        return {}
+    return {(str(r[0]), str(r[1])): int(r[2]) for r in facts.query(
+        f"SELECT seller, sku, sum({UNITS_SOLD}) FROM order_lines WHERE alliance = ? AND business_day BETWEEN ? AND ? "
+        "AND list_contains(?, seller) AND list_contains(?, sku) GROUP BY seller, sku",
+        [alliance, first, last, list(sellers), list(skus)])}
+
+
+def stock_days(facts: FactStore, alliance: str, members: Sequence[str], first: date,
+               last: date) -> list[tuple[str, date, int]]:
+    """Each member's total units on each of its snapshot days in [first, last]."""
+    if not members:
+        return []
+    return [(str(r[0]), r[1], int(r[2])) for r in facts.query(
+        f"SELECT shared_by, snapshot_day, sum(quantity)::HUGEINT FROM {TABLE} WHERE alliance = ? "
+        "AND snapshot_day BETWEEN ? AND ? AND list_contains(?, shared_by) GROUP BY shared_by, snapshot_day "
+        "ORDER BY shared_by, snapshot_day", [alliance, first, last, list(members)])]
+
+
+def units_sold_days(facts: FactStore, alliance: str, sellers: Sequence[str], first: date,
+                    last: date) -> list[tuple[str, date, int]]:
+    """Each seller's units sold on each business day in [first, last] it sold on, refunds negative."""
+    if not sellers:
+        return []
+    return [(str(r[0]), r[1], int(r[2])) for r in facts.query(
+        f"SELECT seller, business_day, sum({UNITS_SOLD})::HUGEINT FROM order_lines WHERE alliance = ? "
+        "AND business_day BETWEEN ? AND ? AND list_contains(?, seller) GROUP BY seller, business_day "
+        "ORDER BY seller, business_day", [alliance, first, last, list(sellers)])]
