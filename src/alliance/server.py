@@ -69,6 +69,7 @@ from alliance.web import overlap_pages, referral_pages
 from alliance.web import bid_pages
 from alliance.web import marketing_pages
 from alliance.web import purchasing_pages
+from alliance.web import inventory_pages
 from alliance.api.routers import milestones as milestones_api
 from alliance.health.incidents.service import escalate_late
 from alliance.web import incident_pages
@@ -256,6 +257,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(bid_pages.router)
     app.include_router(marketing_pages.router)
     app.include_router(purchasing_pages.router)
+    app.include_router(inventory_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _declare_bearer_scheme(app)
     settings = get_settings()

@@ -650,6 +650,8 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/api/v1/alliances/{code}/health/reviews"): Action.MANAGE_ALLIANCE,
     ("GET", "/api/v1/alliances/{code}/health/series"): Action.READ_FINANCE,
     ("GET", "/alliances/{code}/health"): Action.READ_DIRECTORY,
+    # The inventory board page: the service decides what each viewer sees (as its API, below).
+    ("GET", "/alliances/{code}/inventory"): Action.READ_INVENTORY,
     ("GET", "/alliances/{code}/health/members/{member}"): Action.READ_MEMBER_DATA,
     ("GET", "/alliances/{code}/health/catalogue"): Action.READ_DIRECTORY,
     ("POST", "/alliances/{code}/health/catalogue"): Action.MANAGE_ALLIANCE,
