@@ -23,11 +23,11 @@ from alliance.datashare import service as datashare
 from alliance.operations.inventory import suggestions as rule
 from alliance.operations.inventory import turnover as formula
 from alliance.operations.inventory.model import (SALES_WINDOW_DAYS, Board, MemberTotals, Page, RegionTotals, Scope,
-                                                 SkuTotals, StockRow, Totals, Turnover, TurnoverMonth, TurnoverSeries,
+                                                 SkuTotals, StockRow, Suggestion, Totals, Turnover, TurnoverMonth, TurnoverSeries,
                                                  check_day, check_months, check_paging, check_slow_after)
 from alliance.registry.model import Alliance
 from alliance.store.database import Store
-from alliance.store.facts import inventory_sql
+from alliance.store.facts import FactStore, inventory_sql
 from alliance.store.stores import Stores
 
 
@@ -73,8 +73,15 @@ def board(stores: Stores, alliance_code: str, principal: Principal, clock: Clock
     start, size = check_paging(offset, limit)
     shares = sharing(stores.records, alliance_code, clock)
     scope, members = _scope(principal, shares)
-    data = inventory_sql.board(stores.facts, alliance_code, day, members, slow_after, start, size)
-    currency = alliance.currency
+    return build_board(stores.facts, alliance_code, alliance.currency, day, slow_after, start, size, scope, members,
+                       shares, principal.member)
+
+
+def build_board(facts: FactStore, alliance_code: str, currency: str, day: date, slow_after: int, start: int, size: int,
+                scope: Scope, members: tuple[str, ...], shares: Sharing, viewer_member: str | None) -> Board:
+    """The board of `members` from the fact store (the checks and who-sees-what already done): the
+    aggregation in SQL, the suggestion rule on the page's slow rows."""
+    data = inventory_sql.board(facts, alliance_code, day, members, slow_after, start, size)
 
     def totals(a: inventory_sql.AggregateRow) -> Totals:
         return _totals(a.quantity, a.value, a.slow_quantity, a.slow_value, currency)
@@ -88,25 +95,25 @@ def board(stores: Stores, alliance_code: str, principal: Principal, clock: Clock
     rows = tuple(StockRow(r.member, r.sku, r.region, r.snapshot_day, r.locations, r.quantity, r.oldest_age_days,
                           Money(r.value, currency), r.slow, r.slow_quantity, Money(r.slow_value, currency))
                  for r in data.rows)
-    found: tuple = ()
+    found: tuple[Suggestion, ...] = ()
     if scope is Scope.ALLIANCE:
-        found = tuple(_suggestions(stores, alliance_code, day, data, shares))
-    return Board(alliance_code, currency, day, slow_after, scope, principal.member, shares.inventory,
+        found = tuple(_suggestions(facts, alliance_code, day, data, shares))
+    return Board(alliance_code, currency, day, slow_after, scope, viewer_member, shares.inventory,
                  bool(data.members), overall, member_totals, rows, Page(start, size, data.row_count),
                  tuple(SkuTotals(s.key, totals(s)) for s in data.skus), Page(start, size, data.sku_count),
                  tuple(RegionTotals(r.key, totals(r)) for r in data.regions), Page(start, size, data.region_count),
                  found)
 
 
-def _suggestions(stores: Stores, alliance_code: str, day: date, data: inventory_sql.BoardData,
-                 shares: Sharing) -> list:
+def _suggestions(facts: FactStore, alliance_code: str, day: date, data: inventory_sql.BoardData,
+                 shares: Sharing) -> list[Suggestion]:
     """The suggestions for the slow (member, SKU) pairs on the page's rows."""
     pairs = sorted({(r.member, r.sku) for r in data.rows if r.slow})
     if not pairs:
         return []
     slow = [rule.SlowStock(m, s, data.stock.get((m, s), (0, 0))[1]) for m, s in pairs]
     receivers = [m for m in shares.inventory if m in shares.sales]
-    sold = inventory_sql.units_sold(stores.facts, alliance_code, receivers, sorted({s for _, s in pairs}),
+    sold = inventory_sql.units_sold(facts, alliance_code, receivers, sorted({s for _, s in pairs}),
                                     day - timedelta(days=SALES_WINDOW_DAYS - 1), day)
     stock = {key: units for key, (units, _) in data.stock.items()}
     return rule.suggest(slow, receivers, sold, stock, sellers=receivers)

@@ -2,9 +2,10 @@
 DuckDB, so that only what a board shows leaves the fact store.
 
 A board is built on one cursor of its own: the members' latest snapshots on or before the day D
-are aggregated once into a temporary table (member × SKU × region: units, oldest age, cost value,
-slow-moving units and value), and every list the board shows (member totals, a page of rows, a
-page of SKU and region totals, the inputs of the transfer suggestions) is a small query on it.
+are aggregated in one pass into a temporary table, at every level the board shows (grouping sets:
+member × SKU × region — units, oldest age, cost value, slow-moving units and value — and member,
+SKU and region totals), and every list the board shows (member totals, a page of rows, a page of
+SKU and region totals, the inputs of the transfer suggestions) is a small query on it.
 Nothing of a million snapshot rows is carried into Python. Cost values are HUGEINT minor units
 (quantity up to 10^12 × unit cost up to 10^14 overflows a BIGINT); units sold count a refund
 (a line with `refund_of`) as minus its quantity, whatever sign the line gave it.
@@ -25,23 +26,33 @@ if TYPE_CHECKING:
 TABLE = "dataset_inventory"
 UNITS_SOLD = "CASE WHEN refund_of IS NULL THEN quantity ELSE -abs(quantity) END"
 
-# The rows of the board: per member, SKU and region on the member's latest snapshot on or before D.
-_BOARD = f"""
+# Each member's latest snapshot day on or before D (the index of the board's one pass below).
+_LATEST = f"""SELECT shared_by, max(snapshot_day) FROM {TABLE}
+              WHERE alliance = ? AND snapshot_day <= ? AND list_contains(?, shared_by)
+              GROUP BY shared_by ORDER BY shared_by"""
+
+# Levels of the grouping sets (DuckDB's grouping(member, sku, region): a bit set for each column left out).
+ROWS, MEMBERS, SKUS, REGIONS = 0, 3, 5, 6
+
+
+def _board_sql(members: int) -> str:
+    """One pass over the members' latest snapshots, every level the board shows at once: member × SKU ×
+    region (the rows), member, SKU and region. The latest days are given as literal (member, day)
+    pairs rather than joined: the scan then skips every other snapshot by its zone maps."""
+    latest = " OR ".join("(shared_by = ? AND snapshot_day = ?)" for _ in range(members))
+    slow = "age_days > ?"
+    return f"""
 CREATE OR REPLACE TEMP TABLE inventory_board AS
-WITH latest AS (
-    SELECT shared_by, max(snapshot_day) AS day FROM {TABLE}
-    WHERE alliance = $alliance AND snapshot_day <= $as_of AND list_contains($members, shared_by)
-    GROUP BY shared_by
-)
-SELECT i.shared_by AS member, i.sku, coalesce(i.region, '') AS region, l.day AS snapshot_day,
-       count(*) AS locations, sum(i.quantity)::HUGEINT AS quantity, max(i.age_days) AS oldest,
-       sum(i.quantity::HUGEINT * i.unit_cost_minor) AS value,
-       sum(CASE WHEN i.age_days > $slow THEN i.quantity ELSE 0 END)::HUGEINT AS slow_quantity,
-       sum(CASE WHEN i.age_days > $slow THEN i.quantity::HUGEINT * i.unit_cost_minor ELSE 0 END) AS slow_value,
-       max(i.age_days) > $slow AS slow
-FROM {TABLE} i JOIN latest l ON i.shared_by = l.shared_by AND i.snapshot_day = l.day
-WHERE i.alliance = $alliance
-GROUP BY i.shared_by, i.sku, coalesce(i.region, ''), l.day
+SELECT grouping(shared_by, sku, coalesce(region, '')) AS level, shared_by AS member, sku,
+       coalesce(region, '') AS region, max(snapshot_day) AS snapshot_day, count(*) AS locations,
+       sum(quantity)::HUGEINT AS quantity, max(age_days) AS oldest,
+       sum(quantity::HUGEINT * unit_cost_minor) AS value,
+       sum(CASE WHEN {slow} THEN quantity ELSE 0 END)::HUGEINT AS slow_quantity,
+       sum(CASE WHEN {slow} THEN quantity::HUGEINT * unit_cost_minor ELSE 0 END) AS slow_value,
+       bool_or({slow}) AS slow
+FROM {TABLE}
+WHERE alliance = ? AND ({latest})
+GROUP BY GROUPING SETS ((shared_by, sku, coalesce(region, '')), (shared_by), (sku), (coalesce(region, '')))
 """
 
 
@@ -98,8 +109,12 @@ def board(facts: FactStore, alliance: str, as_of: date, members: Sequence[str], 
     cursor = facts.cursor()
     try:
         cursor.execute("BEGIN TRANSACTION")  # one snapshot of the file for every query below
-        cursor.execute(_BOARD, {"alliance": alliance, "as_of": as_of, "members": list(members),
-                                "slow": slow_after_days})
+        latest = cursor.execute(_LATEST, [alliance, as_of, list(members)]).fetchall()
+        if not latest:
+            cursor.execute("ROLLBACK")
+            return BoardData([], [], 0, [], 0, [], 0, {})
+        cursor.execute(_board_sql(len(latest)), [slow_after_days] * 3 + [alliance]
+                       + [value for pair in latest for value in pair])
         found = _read_board(cursor, offset, limit)
         cursor.execute("ROLLBACK")
         return found
@@ -107,31 +122,33 @@ def board(facts: FactStore, alliance: str, as_of: date, members: Sequence[str], 
         cursor.close()
 
 
+_SUMS = "quantity, value, slow_quantity, slow_value"
+
+
 def _read_board(cursor: duckdb.DuckDBPyConnection, offset: int, limit: int) -> BoardData:
+    counts = dict(cursor.execute("SELECT level, count(*) FROM inventory_board GROUP BY level").fetchall())
     members = [(str(r[0]), r[1], _aggregate((r[0], *r[2:]))) for r in cursor.execute(
-        f"SELECT member, any_value(snapshot_day), {_SUMS} FROM inventory_board GROUP BY member ORDER BY member"
+        f"SELECT member, snapshot_day, {_SUMS} FROM inventory_board WHERE level = {MEMBERS} ORDER BY member"
     ).fetchall()]
     rows = [BoardRow(str(r[0]), str(r[1]), str(r[2]), r[3], int(r[4]), int(r[5]), int(r[6]), int(r[7]),
                      bool(r[8]), int(r[9]), int(r[10]))
             for r in cursor.execute(
                 "SELECT member, sku, region, snapshot_day, locations, quantity, oldest, value, slow, "
-                "slow_quantity, slow_value FROM inventory_board "
+                f"slow_quantity, slow_value FROM inventory_board WHERE level = {ROWS} "
                 "ORDER BY slow_value DESC, value DESC, member, sku, region LIMIT ? OFFSET ?",
                 [limit, offset]).fetchall()]
-    row_count = int(cursor.execute("SELECT count(*) FROM inventory_board").fetchall()[0][0])
     skus = [_aggregate(r) for r in cursor.execute(
-        f"SELECT sku, {_SUMS} FROM inventory_board GROUP BY sku ORDER BY sum(value) DESC, sku LIMIT ? OFFSET ?",
+        f"SELECT sku, {_SUMS} FROM inventory_board WHERE level = {SKUS} ORDER BY value DESC, sku LIMIT ? OFFSET ?",
         [limit, offset]).fetchall()]
-    sku_count = int(cursor.execute("SELECT count(DISTINCT sku) FROM inventory_board").fetchall()[0][0])
     regions = [_aggregate(r) for r in cursor.execute(
-        f"SELECT region, {_SUMS} FROM inventory_board GROUP BY region ORDER BY sum(value) DESC, region "
+        f"SELECT region, {_SUMS} FROM inventory_board WHERE level = {REGIONS} ORDER BY value DESC, region "
         "LIMIT ? OFFSET ?", [limit, offset]).fetchall()]
-    region_count = int(cursor.execute("SELECT count(DISTINCT region) FROM inventory_board").fetchall()[0][0])
     asked = sorted({r.sku for r in rows if r.slow})
     stock = {(str(r[0]), str(r[1])): (int(r[2]), int(r[3])) for r in cursor.execute(
-        "SELECT member, sku, sum(quantity), sum(slow_quantity) FROM inventory_board "
-        "WHERE list_contains($skus, sku) GROUP BY member, sku", {"skus": asked}).fetchall()} if asked else {}
-    return BoardData(members, rows, row_count, skus, sku_count, regions, region_count, stock)
+        f"SELECT member, sku, sum(quantity), sum(slow_quantity) FROM inventory_board WHERE level = {ROWS} "
+        "AND list_contains($skus, sku) GROUP BY member, sku", {"skus": asked}).fetchall()} if asked else {}
+    return BoardData(members, rows, int(counts.get(ROWS, 0)), skus, int(counts.get(SKUS, 0)), regions,
+                     int(counts.get(REGIONS, 0)), stock)
 
 
 def units_sold(facts: FactStore, alliance: str, sellers: Sequence[str], skus: Sequence[str], first: date,
