@@ -271,3 +271,14 @@ def test_no_snapshot_yet_is_an_empty_board(stores: Stores, clock: FrozenClock, a
     board = service.board(stores, "nb", COORDINATOR, clock)
     assert not board.imported and board.rows == () and board.totals.quantity == 0
     assert board.as_of == date(2026, 11, 22)  # today in Asia/Shanghai (the frozen clock)
+
+
+def test_cost_values_beyond_a_bigint_stay_exact(stores: Stores, facts: FactStore, clock: FrozenClock,
+                                                alliance: str) -> None:
+    rows = [{"snapshot_day": D, "sku": "BIG", "location": f"L{i}", "region": None, "quantity": 10**12,
+             "age_days": 100, "unit_cost": 10**14} for i in range(3)]
+    facts.store_dataset("nb", "M0001", KIND, rows, now=datetime(2026, 11, 21, tzinfo=UTC))
+    publish(stores.records, clock, "M0001", "inventory")
+    board = service.board(stores, "nb", COORDINATOR, clock, as_of=D)
+    assert board.totals.value.minor == 3 * 10**26 and board.totals.slow_value.minor == 3 * 10**26
+    assert board.rows[0].value.minor == 3 * 10**26 and board.rows[0].region == ""

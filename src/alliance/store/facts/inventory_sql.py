@@ -35,25 +35,29 @@ _LATEST = f"""SELECT shared_by, max(snapshot_day) FROM {TABLE}
 ROWS, MEMBERS, SKUS, REGIONS = 0, 3, 5, 6
 
 
-def _board_sql(members: int) -> str:
+def _board_sql(members: int, wide: bool) -> str:
     """One pass over the members' latest snapshots, every level the board shows at once: member × SKU ×
     region (the rows), member, SKU and region. The latest days are given as literal (member, day)
-    pairs rather than joined: the scan then skips every other snapshot by its zone maps."""
+    pairs rather than joined: the scan then skips every other snapshot by its zone maps. `wide`:
+    the cost values multiplied as HUGEINT (BIGINT, faster, raises on overflow: then this again)."""
     latest = " OR ".join("(shared_by = ? AND snapshot_day = ?)" for _ in range(members))
-    slow = "age_days > ?"
+    value = "quantity::HUGEINT * unit_cost_minor" if wide else "quantity * unit_cost_minor"
     return f"""
 CREATE OR REPLACE TEMP TABLE inventory_board AS
-SELECT grouping(shared_by, sku, coalesce(region, '')) AS level, shared_by AS member, sku,
-       coalesce(region, '') AS region, max(snapshot_day) AS snapshot_day, count(*) AS locations,
-       sum(quantity)::HUGEINT AS quantity, max(age_days) AS oldest,
-       sum(quantity::HUGEINT * unit_cost_minor) AS value,
-       sum(CASE WHEN {slow} THEN quantity ELSE 0 END)::HUGEINT AS slow_quantity,
-       sum(CASE WHEN {slow} THEN quantity::HUGEINT * unit_cost_minor ELSE 0 END) AS slow_value,
-       bool_or({slow}) AS slow
+SELECT grouping(shared_by, sku, region) AS level, shared_by AS member, sku, region, count(*) AS locations,
+       sum(quantity) AS quantity, max(age_days) AS oldest, sum({value}) AS value,
+       coalesce(sum(quantity) FILTER (WHERE age_days > ?), 0) AS slow_quantity,
+       coalesce(sum({value}) FILTER (WHERE age_days > ?), 0) AS slow_value
 FROM {TABLE}
 WHERE alliance = ? AND ({latest})
-GROUP BY GROUPING SETS ((shared_by, sku, coalesce(region, '')), (shared_by), (sku), (coalesce(region, '')))
+GROUP BY GROUPING SETS ((shared_by, sku, region), (shared_by), (sku), (region))
 """
+
+
+def _in(values: Sequence[object]) -> str:
+    """`IN (?, ?, ...)` for a short list (a page's SKUs, the members): a literal list the scan filters
+    on directly, faster than list_contains on a parameter."""
+    return f"IN ({', '.join('?' for _ in values)})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +107,14 @@ def _aggregate(row: Sequence[object]) -> AggregateRow:
 _SUMS = "sum(quantity), sum(value), sum(slow_quantity), sum(slow_value)"
 
 
+_SUMS = "quantity, value, slow_quantity, slow_value"
+
+
 def board(facts: FactStore, alliance: str, as_of: date, members: Sequence[str], slow_after_days: int,
           offset: int, limit: int) -> BoardData:
     """The board's figures for `members` (their latest snapshots on or before `as_of`)."""
+    import duckdb
+
     cursor = facts.cursor()
     try:
         cursor.execute("BEGIN TRANSACTION")  # one snapshot of the file for every query below
@@ -113,40 +122,43 @@ def board(facts: FactStore, alliance: str, as_of: date, members: Sequence[str], 
         if not latest:
             cursor.execute("ROLLBACK")
             return BoardData([], [], 0, [], 0, [], 0, {})
-        cursor.execute(_board_sql(len(latest)), [slow_after_days] * 3 + [alliance]
-                       + [value for pair in latest for value in pair])
-        found = _read_board(cursor, offset, limit)
+        parameters = [slow_after_days] * 2 + [alliance] + [value for pair in latest for value in pair]
+        try:
+            cursor.execute(_board_sql(len(latest), wide=False), parameters)
+        except duckdb.OutOfRangeException:  # a quantity × unit cost beyond 2^63 minor units
+            cursor.execute("ROLLBACK")
+            cursor.execute("BEGIN TRANSACTION")
+            latest = cursor.execute(_LATEST, [alliance, as_of, list(members)]).fetchall()
+            cursor.execute(_board_sql(len(latest), wide=True), parameters)
+        found = _read_board(cursor, dict(latest), offset, limit, slow_after_days)
         cursor.execute("ROLLBACK")
         return found
     finally:
         cursor.close()
 
 
-_SUMS = "quantity, value, slow_quantity, slow_value"
-
-
-def _read_board(cursor: duckdb.DuckDBPyConnection, offset: int, limit: int) -> BoardData:
+def _read_board(cursor: duckdb.DuckDBPyConnection, days: dict[str, date], offset: int, limit: int,
+                slow_after_days: int) -> BoardData:
     counts = dict(cursor.execute("SELECT level, count(*) FROM inventory_board GROUP BY level").fetchall())
-    members = [(str(r[0]), r[1], _aggregate((r[0], *r[2:]))) for r in cursor.execute(
-        f"SELECT member, snapshot_day, {_SUMS} FROM inventory_board WHERE level = {MEMBERS} ORDER BY member"
-    ).fetchall()]
-    rows = [BoardRow(str(r[0]), str(r[1]), str(r[2]), r[3], int(r[4]), int(r[5]), int(r[6]), int(r[7]),
-                     bool(r[8]), int(r[9]), int(r[10]))
+    members = [(str(r[0]), days[str(r[0])], _aggregate(r)) for r in cursor.execute(
+        f"SELECT member, {_SUMS} FROM inventory_board WHERE level = {MEMBERS} ORDER BY member").fetchall()]
+    rows = [BoardRow(str(r[0]), str(r[1]), str(r[2]), days[str(r[0])], int(r[3]), int(r[4]), int(r[5]), int(r[6]),
+                     int(r[5]) > slow_after_days, int(r[7]), int(r[8]))
             for r in cursor.execute(
-                "SELECT member, sku, region, snapshot_day, locations, quantity, oldest, value, slow, "
+                "SELECT member, sku, coalesce(region, '') AS shown, locations, quantity, oldest, value, "
                 f"slow_quantity, slow_value FROM inventory_board WHERE level = {ROWS} "
-                "ORDER BY slow_value DESC, value DESC, member, sku, region LIMIT ? OFFSET ?",
+                "ORDER BY slow_value DESC, value DESC, member, sku, shown LIMIT ? OFFSET ?",
                 [limit, offset]).fetchall()]
     skus = [_aggregate(r) for r in cursor.execute(
         f"SELECT sku, {_SUMS} FROM inventory_board WHERE level = {SKUS} ORDER BY value DESC, sku LIMIT ? OFFSET ?",
         [limit, offset]).fetchall()]
     regions = [_aggregate(r) for r in cursor.execute(
-        f"SELECT region, {_SUMS} FROM inventory_board WHERE level = {REGIONS} ORDER BY value DESC, region "
-        "LIMIT ? OFFSET ?", [limit, offset]).fetchall()]
+        f"SELECT coalesce(region, '') AS shown, {_SUMS} FROM inventory_board WHERE level = {REGIONS} "
+        "ORDER BY value DESC, shown LIMIT ? OFFSET ?", [limit, offset]).fetchall()]
     asked = sorted({r.sku for r in rows if r.slow})
     stock = {(str(r[0]), str(r[1])): (int(r[2]), int(r[3])) for r in cursor.execute(
         f"SELECT member, sku, sum(quantity), sum(slow_quantity) FROM inventory_board WHERE level = {ROWS} "
-        "AND list_contains($skus, sku) GROUP BY member, sku", {"skus": asked}).fetchall()} if asked else {}
+        f"AND sku {_in(asked)} GROUP BY member, sku", asked).fetchall()} if asked else {}
     return BoardData(members, rows, int(counts.get(ROWS, 0)), skus, int(counts.get(SKUS, 0)), regions,
                      int(counts.get(REGIONS, 0)), stock)
 
@@ -158,8 +170,8 @@ def units_sold(facts: FactStore, alliance: str, sellers: Sequence[str], skus: Se
         return {}
     return {(str(r[0]), str(r[1])): int(r[2]) for r in facts.query(
         f"SELECT seller, sku, sum({UNITS_SOLD}) FROM order_lines WHERE alliance = ? AND business_day BETWEEN ? AND ? "
-        "AND list_contains(?, seller) AND list_contains(?, sku) GROUP BY seller, sku",
-        [alliance, first, last, list(sellers), list(skus)])}
+        f"AND seller {_in(sellers)} AND sku {_in(skus)} GROUP BY seller, sku",
+        [alliance, first, last, *sellers, *skus])}
 
 
 def stock_days(facts: FactStore, alliance: str, members: Sequence[str], first: date,
