@@ -200,3 +200,28 @@ def test_empty_board_links_the_import_page(store: Store, clock: FrozenClock, tmp
         sign_in(c, "coord")
         html = zh(c, PAGE).text
         assert 'id="no-inventory"' in html and 'href="/alliances/nb/sharing"' in html
+
+
+def test_a_long_board_is_paged_and_the_form_is_kept(store: Store, clock: FrozenClock, tmp_path: Path) -> None:
+    make_alliance(store, clock, code="nb")
+    registry.add_member(store, "nb", member_values(1), clock)
+    sharing.publish(store, "nb", "M0001", "stock", "inventory", {"sku": "visible", "quantity": "aggregate"}, 10, "M0001",
+                    clock)
+    add_user(store, clock, "coord", Role.COORDINATOR, "nb")
+    facts = FactStore(tmp_path / "facts.duckdb")
+    try:  # 60 SKUs, the first 10 slow-moving: 60 rows, over two pages of 50
+        facts.store_dataset("nb", "M0001", KIND, [_snapshot(AS_OF, f"P-{n:02d}", "WH", "浙江", 1 + n, 100 if n < 10 else 5,
+                                                            100) for n in range(60)], now=INGESTED)
+    finally:
+        facts.close()
+    with TestClient(create_app(store, clock, tmp_path / "facts.duckdb"), base_url="https://testserver") as c:
+        sign_in(c, "coord")
+        first = zh(c, PAGE, as_of=AS_OF.isoformat(), slow_after="60").text
+        assert first.count('<tr data-member="M0001"') == 50 + 1  # the page's rows, and the member totals' row
+        assert first.count('data-slow="yes"') == 10  # slow-moving rows first
+        following = re.search(r'<a rel="next" href="([^"]+)"', first)
+        assert following is not None
+        link = following.group(1).replace("&amp;", "&")
+        assert "as_of=2026-11-20" in link and "slow_after=60" in link and "offset=50" in link
+        second = c.get(f"{link}&lang=zh_CN").text
+        assert second.count('data-slow="no"') == 10 and 'rel="prev"' in second
