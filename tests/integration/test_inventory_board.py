@@ -282,3 +282,31 @@ def test_cost_values_beyond_a_bigint_stay_exact(stores: Stores, facts: FactStore
     board = service.board(stores, "nb", COORDINATOR, clock, as_of=D)
     assert board.totals.value.minor == 3 * 10**26 and board.totals.slow_value.minor == 3 * 10**26
     assert board.rows[0].value.minor == 3 * 10**26 and board.rows[0].region == ""
+
+
+def test_the_health_indicator_reads_the_board_when_a_kpi_takes_it_as_its_source(
+        stores: Stores, facts: FactStore, clock: FrozenClock, generated: dict[str, Any], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from alliance.health.kpis import records, service as health
+    from alliance.health.kpis.catalogue import DEFAULT
+
+    monkeypatch.setenv("ALLIANCE_FACTS_PATH", str(tmp_path / "facts.duckdb"))  # the `facts` fixture's file
+    october = (date(2026, 10, 1), date(2026, 10, 31))
+    found = health.series(stores.records, "nb", ["inventory_turnover"], granularity="month", since=october[0],
+                          until=date(2026, 11, 1))
+    assert found[("inventory_turnover", None)] == [(october[0], None)]  # not in the catalogue: nothing read
+    template = DEFAULT.by_code()["resource_idle_rate"].document()
+    records.edit_kpi(stores.records, "nb", COORDINATOR, "inventory_turnover",
+                     {**template, "code": "inventory_turnover", "source": "inventory_turnover_days", "unit": "days"},
+                     clock)
+    found = health.series(stores.records, "nb", ["inventory_turnover"], granularity="month", since=october[0],
+                          until=date(2026, 11, 1), members=MEMBERS)  # (they joined on the frozen clock's day)
+    for code in ("M0001", "M0002"):  # on the board and sharing sales
+        expected = plain_turnover(generated["snapshots"], generated["lines"], code, *october)
+        value = found[("inventory_turnover", code)][0][1]
+        assert (value is None) == (expected is None)
+        assert value is None or abs(value - expected) <= Decimal("0.05")  # two places here, one on the board
+    assert any(found[("inventory_turnover", code)][0][1] is not None for code in ("M0001", "M0002"))
+    assert found[("inventory_turnover", None)][0][1] is not None
+    assert found[("inventory_turnover", "M0003")] == [(october[0], None)]  # no sales view
+    assert found[("inventory_turnover", "M0004")] == [(october[0], None)]  # not on the board
