@@ -27,9 +27,9 @@ TABLE = "dataset_inventory"
 UNITS_SOLD = "CASE WHEN refund_of IS NULL THEN quantity ELSE -abs(quantity) END"
 
 # Each member's latest snapshot day on or before D (the index of the board's one pass below).
-_LATEST = f"""SELECT shared_by, max(snapshot_day) FROM {TABLE}
-              WHERE alliance = ? AND snapshot_day <= ? AND list_contains(?, shared_by)
-              GROUP BY shared_by ORDER BY shared_by"""
+def _latest_sql(members: int) -> str:
+    return (f"SELECT shared_by, max(snapshot_day) FROM {TABLE} WHERE alliance = ? AND snapshot_day <= ? "
+            f"AND shared_by IN ({', '.join('?' for _ in range(members))}) GROUP BY shared_by ORDER BY shared_by")
 
 # Levels of the grouping sets (DuckDB's grouping(member, sku, region): a bit set for each column left out).
 ROWS, MEMBERS, SKUS, REGIONS = 0, 3, 5, 6
@@ -118,7 +118,10 @@ def board(facts: FactStore, alliance: str, as_of: date, members: Sequence[str], 
     cursor = facts.cursor()
     try:
         cursor.execute("BEGIN TRANSACTION")  # one snapshot of the file for every query below
-        latest = cursor.execute(_LATEST, [alliance, as_of, list(members)]).fetchall()
+        if not members:
+            cursor.execute("ROLLBACK")
+            return BoardData([], [], 0, [], 0, [], 0, {})
+        latest = cursor.execute(_latest_sql(len(members)), [alliance, as_of, *members]).fetchall()
         if not latest:
             cursor.execute("ROLLBACK")
             return BoardData([], [], 0, [], 0, [], 0, {})
@@ -128,7 +131,7 @@ def board(facts: FactStore, alliance: str, as_of: date, members: Sequence[str], 
         except duckdb.OutOfRangeException:  # a quantity × unit cost beyond 2^63 minor units
             cursor.execute("ROLLBACK")
             cursor.execute("BEGIN TRANSACTION")
-            latest = cursor.execute(_LATEST, [alliance, as_of, list(members)]).fetchall()
+            latest = cursor.execute(_latest_sql(len(members)), [alliance, as_of, *members]).fetchall()
             cursor.execute(_board_sql(len(latest), wide=True), parameters)
         found = _read_board(cursor, dict(latest), offset, limit, slow_after_days)
         cursor.execute("ROLLBACK")
@@ -181,8 +184,8 @@ def stock_days(facts: FactStore, alliance: str, members: Sequence[str], first: d
         return []
     return [(str(r[0]), r[1], int(r[2])) for r in facts.query(
         f"SELECT shared_by, snapshot_day, sum(quantity)::HUGEINT FROM {TABLE} WHERE alliance = ? "
-        "AND snapshot_day BETWEEN ? AND ? AND list_contains(?, shared_by) GROUP BY shared_by, snapshot_day "
-        "ORDER BY shared_by, snapshot_day", [alliance, first, last, list(members)])]
+        f"AND snapshot_day BETWEEN ? AND ? AND shared_by {_in(members)} GROUP BY shared_by, snapshot_day "
+        "ORDER BY shared_by, snapshot_day", [alliance, first, last, *members])]
 
 
 def units_sold_days(facts: FactStore, alliance: str, sellers: Sequence[str], first: date,
@@ -192,5 +195,5 @@ def units_sold_days(facts: FactStore, alliance: str, sellers: Sequence[str], fir
         return []
     return [(str(r[0]), r[1], int(r[2])) for r in facts.query(
         f"SELECT seller, business_day, sum({UNITS_SOLD})::HUGEINT FROM order_lines WHERE alliance = ? "
-        "AND business_day BETWEEN ? AND ? AND list_contains(?, seller) GROUP BY seller, business_day "
-        "ORDER BY seller, business_day", [alliance, first, last, list(sellers)])]
+        f"AND business_day BETWEEN ? AND ? AND seller {_in(sellers)} GROUP BY seller, business_day "
+        "ORDER BY seller, business_day", [alliance, first, last, *sellers])]
