@@ -35,6 +35,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from alliance.operations.inventory.model import Scope  # noqa: E402
+from alliance.datashare.views import DATASETS  # noqa: E402
 from alliance.operations.inventory.service import Sharing, build_board  # noqa: E402
 from alliance.operations.inventory.suggestions import SlowStock, suggest  # noqa: E402
 from alliance.store.facts import FactStore  # noqa: E402
@@ -68,7 +69,8 @@ def generate(facts: FactStore, members: int, rows: int, lines: int) -> list[str]
 
 
 def engine(facts: FactStore, codes: list[str]) -> Any:
-    shares = Sharing(tuple(codes), frozenset(codes))
+    everything = frozenset(DATASETS["inventory"])  # every member shares every field: the whole board is computed
+    shares = Sharing(tuple(codes), frozenset(codes), {code: everything for code in codes})
     return build_board(facts, ALLIANCE, "CNY", D, SLOW, 0, PAGE, Scope.ALLIANCE, tuple(codes), shares, None)
 
 

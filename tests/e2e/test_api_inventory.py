@@ -16,6 +16,7 @@ from alliance.datashare import service as sharing
 from alliance.registry import service as registry
 from alliance.server import create_app
 from alliance.store.database import Store
+from tests.integration.test_inventory_board import SHARED_STOCK
 from tests.support.factories import make_alliance, member_values
 
 B = "/api/v1/alliances/nb/inventory/board"
@@ -48,7 +49,7 @@ def world(store: Store, clock: FrozenClock, tmp_path: Path) -> Iterator[tuple[Te
         for member, rows in ROWS.items():
             admin = keys["a"] if member == "M0001" else keys["b_admin"]
             assert client.post(D.format(member=member), json={"rows": rows}, headers=admin).status_code == 200
-        sharing.publish(store, "nb", "M0001", "stock", "inventory", {"sku": "visible", "quantity": "aggregate"}, 10,
+        sharing.publish(store, "nb", "M0001", "stock", "inventory", SHARED_STOCK, 10,
                         "M0001", clock)  # M0002 publishes no inventory view: it is not on the board
         yield client, keys
 
@@ -98,3 +99,32 @@ def test_bad_query_parameters_are_a_problem(world, path: str, params: dict[str, 
     assert problem["code"] == "inventory_query_invalid"
     assert field in str(problem)
     assert client.get(B, params={"as_of": "2026-11-21"}, headers=keys["coordinator"]).json() == before
+
+
+# M0002's latest snapshot: a cost and an age no other figure has, so any trace of them is found in a body.
+HIDDEN_COST = {"snapshot_day": "2026-11-19", "sku": "SKU-9", "location": "SH", "region": "上海", "quantity": 3,
+               "age_days": 321, "unit_cost": "98.76"}
+HIDDEN_TRACES = ("98.76", "9876", "296.28", "29628", "321", "上海")
+
+
+def test_a_member_hiding_its_cost_age_and_region_shows_none_of_them(world, store: Store,  # type: ignore[no-untyped-def]
+                                                                     clock: FrozenClock) -> None:
+    client, keys = world
+    assert client.post(D.format(member="M0002"), json={"rows": [HIDDEN_COST]}, headers=keys["b_admin"]).status_code == 200
+    sharing.publish(store, "nb", "M0002", "stock", "inventory", {"snapshot_day": "visible", "sku": "visible",
+                                                                 "quantity": "visible", "unit_cost": "aggregate"},
+                    10, "M0002", clock)  # unit_cost aggregate-only, age and region hidden: none on the board
+    for who in ("coordinator", "a"):
+        r = client.get(B, params={"as_of": "2026-11-21", "slow_after": "90"}, headers=keys[who])
+        assert r.status_code == 200, r.text
+        assert not [t for t in HIDDEN_TRACES if t in r.text], who
+        body = r.json()
+        assert body["cost_withheld"] == body["age_withheld"] == body["region_withheld"] == ["M0002"]
+        row = next(x for x in body["rows"] if x["member"] == "M0002")
+        assert row["value"] is row["value_minor"] is row["slow_value"] is row["oldest_age_days"] is None
+        assert row["slow"] is False and row["region"] == "" and row["quantity"] == 3
+        assert body["totals"]["value"] == "750.00" and body["totals"]["quantity"] == 48  # M0001's cost only
+    own = client.get(B, params={"as_of": "2026-11-21", "slow_after": "90"}, headers=keys["b"]).json()
+    row = next(x for x in own["rows"] if x["member"] == "M0002")  # its own data in full
+    assert row["value"] == "296.28" and row["oldest_age_days"] == 321 and row["slow"] is True and row["region"] == "上海"
+    assert own["cost_withheld"] == [] and own["totals"]["value"] == "1046.28"

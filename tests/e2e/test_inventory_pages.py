@@ -22,6 +22,7 @@ from alliance.registry import service as registry
 from alliance.server import create_app
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
+from tests.integration.test_inventory_board import SHARED_STOCK
 from tests.support.factories import make_alliance, member_values
 from tests.support.web import add_user, in_chinese, sign_in
 
@@ -97,7 +98,7 @@ def world(store: Store, clock: FrozenClock, facts_path: Path) -> None:
             registry.add_member(store, code, member_values(n), clock)
     policies = {"sku": "visible", "quantity": "aggregate"}
     for member in ("M0001", "M0002", "M0003"):
-        sharing.publish(store, "nb", member, f"stock of {member}", "inventory", policies, 10, member, clock)
+        sharing.publish(store, "nb", member, f"stock of {member}", "inventory", SHARED_STOCK, 10, member, clock)
     for member in ("M0002", "M0003"):
         sharing.publish(store, "nb", member, f"sales of {member}", "sales", policies, 10, member, clock)
     stock_and_sales(facts_path)
@@ -205,7 +206,7 @@ def test_empty_board_links_the_import_page(store: Store, clock: FrozenClock, tmp
 def test_a_long_board_is_paged_and_the_form_is_kept(store: Store, clock: FrozenClock, tmp_path: Path) -> None:
     make_alliance(store, clock, code="nb")
     registry.add_member(store, "nb", member_values(1), clock)
-    sharing.publish(store, "nb", "M0001", "stock", "inventory", {"sku": "visible", "quantity": "aggregate"}, 10, "M0001",
+    sharing.publish(store, "nb", "M0001", "stock", "inventory", SHARED_STOCK, 10, "M0001",
                     clock)
     add_user(store, clock, "coord", Role.COORDINATOR, "nb")
     facts = FactStore(tmp_path / "facts.duckdb")
@@ -225,3 +226,25 @@ def test_a_long_board_is_paged_and_the_form_is_kept(store: Store, clock: FrozenC
         assert "as_of=2026-11-20" in link and "slow_after=60" in link and "offset=50" in link
         second = c.get(f"{link}&lang=zh_CN").text
         assert second.count('data-slow="no"') == 10 and 'rel="prev"' in second
+
+
+def test_a_member_hiding_its_cost_and_age_shows_neither_on_the_page(client: TestClient, store: Store,
+                                                                     clock: FrozenClock) -> None:
+    view = next(v for v in sharing.views(store, "nb", clock) if v.member == "M0001" and v.dataset == "inventory")
+    sharing.revoke(store, "nb", view.id, clock)
+    sharing.publish(store, "nb", "M0001", "stock of M0001", "inventory",
+                    {**SHARED_STOCK, "unit_cost": "hidden", "age_days": "hidden"}, 10, "M0001", clock)
+    add_user(store, clock, "m2", Role.MEMBER_ADMIN, "nb", "M0002")
+    for user in ("coord", "m2"):
+        sign_in(client, user)
+        html = zh(client, PAGE, as_of=AS_OF.isoformat()).text
+        assert rows_of(html, "data-member") == {"M0001", "M0002", "M0003"}  # still on the board, units shown
+        assert "¥740.00" not in html and "¥750.00" not in html and "¥10.00" not in html  # M0001's cost values
+        assert ">120<" not in html and 'data-slow="yes"' not in html  # its age: never flagged
+        assert 'data-source="M0001"' not in html  # never a suggestion's source
+        assert "¥115.50" in html  # the cost total: M0002's ¥55.50 and M0003's ¥60.00 only
+        assert 'id="cost-withheld"' in html and 'id="age-withheld"' in html
+        assert in_chinese("Not shared") in html
+    sign_in(client, "m1")  # its own data in full
+    html = zh(client, PAGE, as_of=AS_OF.isoformat()).text
+    assert "¥740.00" in html and 'data-slow="yes"' in html and 'id="withheld"' not in html

@@ -50,9 +50,12 @@ def member(code: str) -> Principal:
     return Principal(f"key-{code}", Role.MEMBER_ADMIN, "nb", code)
 
 
+# An inventory view sharing every field row by row: the board shows of a member what its view shows.
+SHARED_STOCK = {"snapshot_day": "visible", "sku": "visible", "location": "visible", "region": "visible", "quantity": "visible", "age_days": "visible", "unit_cost": "visible"}
+
+
 def publish(store: Store, clock: FrozenClock, code: str, dataset: str) -> int:
-    policies = ({"sku": "visible", "quantity": "aggregate"} if dataset == "inventory"
-                else {"sku": "visible", "quantity": "aggregate"})
+    policies = (dict(SHARED_STOCK) if dataset == "inventory" else {"sku": "visible", "quantity": "aggregate"})
     return sharing.publish(store, "nb", code, f"{dataset} of {code}", dataset, policies, 10, code, clock).id
 
 
@@ -310,3 +313,51 @@ def test_the_health_indicator_reads_the_board_when_a_kpi_takes_it_as_its_source(
     assert found[("inventory_turnover", None)][0][1] is not None
     assert found[("inventory_turnover", "M0003")] == [(october[0], None)]  # no sales view
     assert found[("inventory_turnover", "M0004")] == [(october[0], None)]  # not on the board
+
+
+def republish(stores: Stores, clock: FrozenClock, code: str, policies: dict[str, str]) -> None:
+    """The member's inventory view replaced by one with these field policies."""
+    view = next(v for v in sharing.views(stores.records, "nb", clock) if v.member == code and v.dataset == "inventory")
+    sharing.revoke(stores.records, "nb", view.id, clock)
+    sharing.publish(stores.records, "nb", code, f"inventory of {code}", "inventory", policies, 10, code, clock)
+
+
+def test_the_board_shows_of_a_member_only_what_its_view_shares(stores: Stores, clock: FrozenClock,
+                                                                generated: dict[str, Any]) -> None:
+    full = service.board(stores, "nb", COORDINATOR, clock, as_of=D, slow_after_days=60, limit=1000)
+    full_members = {m.member: m.totals for m in full.members}
+    own_full = {(r.sku, r.region): r for r in full.rows if r.member == "M0002"}
+    assert any(r.source == "M0002" for r in full.suggestions)  # M0002 has slow stock others sell more of
+    republish(stores, clock, "M0002", {**SHARED_STOCK, "unit_cost": "hidden", "age_days": "aggregate",
+                                       "region": "dimension"})  # aggregate / dimension count as not shown
+    for viewer in (COORDINATOR, member("M0001")):
+        board = service.board(stores, "nb", viewer, clock, as_of=D, slow_after_days=60, limit=1000)
+        assert board.cost_withheld == board.age_withheld == board.region_withheld == ("M0002",)
+        hidden = [r for r in board.rows if r.member == "M0002"]
+        assert hidden and all(r.value is None and r.slow_value is None and r.oldest_age_days is None
+                              and not r.slow and r.slow_quantity == 0 and r.region == "" for r in hidden)
+        assert sum(r.quantity for r in hidden) == full_members["M0002"].quantity  # units are still shown
+        m2 = next(m for m in board.members if m.member == "M0002").totals
+        assert m2.value is None and m2.slow_value is None and m2.slow_quantity == 0
+        assert board.totals.value is not None and full_members["M0002"].value is not None
+        assert board.totals.value.minor == full.totals.value.minor - full_members["M0002"].value.minor
+        assert board.totals.quantity == full.totals.quantity
+        full_skus = {s.sku: s.totals for s in full.skus}
+        for s in board.skus:  # SKU totals leave M0002's cost out
+            m2_cost = sum(r.value.minor for r in full.rows if r.member == "M0002" and r.sku == s.sku and r.value)
+            assert s.totals.value is not None and full_skus[s.sku].value is not None
+            assert s.totals.value.minor == full_skus[s.sku].value.minor - m2_cost
+        assert all(s.source != "M0002" for s in board.suggestions)  # never slow: never a source
+        assert [r for r in board.rows if r.member != "M0002"] == [r for r in full.rows if r.member != "M0002"]
+    own = service.board(stores, "nb", member("M0002"), clock, as_of=D, slow_after_days=60, limit=1000)
+    assert own.cost_withheld == own.age_withheld == own.region_withheld == ()  # M0001 and M0003 share everything
+    assert {(r.sku, r.region): r for r in own.rows if r.member == "M0002"} == own_full  # its own data in full
+
+
+def test_a_member_hiding_its_location_shows_no_location_count(stores: Stores, clock: FrozenClock,
+                                                               generated: dict[str, Any]) -> None:
+    republish(stores, clock, "M0003", {**SHARED_STOCK, "location": "hidden"})
+    board = service.board(stores, "nb", COORDINATOR, clock, as_of=D, limit=1000)
+    assert all((r.locations is None) == (r.member == "M0003") for r in board.rows)
+    own = service.board(stores, "nb", member("M0003"), clock, as_of=D, limit=1000)
+    assert all(r.locations is not None for r in own.rows)

@@ -18,6 +18,7 @@ from alliance.cli.output import console, fails_cleanly
 from alliance.core.clock import SystemClock
 
 if TYPE_CHECKING:
+    from alliance.core.money import Money
     from alliance.operations.inventory import service
 else:
     service = Deferred("alliance.operations.inventory.service")
@@ -34,6 +35,11 @@ def _dump(document: object) -> None:
     from alliance.operations.inventory.records import as_json
 
     sys.stdout.write(json.dumps(as_json(document), ensure_ascii=False, indent=2) + "\n")
+
+
+def _amount(value: Money | None) -> str:
+    """An amount, or "—" for a cost the member does not share."""
+    return "—" if value is None else value.amount_text()
 
 
 @app.command("board")
@@ -54,16 +60,24 @@ def board(alliance: AllianceOpt, as_of: AsOfOpt = None,
         _dump(found)
         return
     t = found.totals
-    console.print(f"{found.alliance} as of {found.as_of}: {t.quantity} units, {t.value.amount_text()} {found.currency}; "
+    console.print(f"{found.alliance} as of {found.as_of}: {t.quantity} units, {_amount(t.value)} {found.currency}; "
                   f"slow-moving (older than {found.slow_after_days} days) {t.slow_quantity} units, "
-                  f"{t.slow_value.amount_text()} {found.currency}. On the board: {', '.join(found.participants) or '-'}")
+                  f"{_amount(t.slow_value)} {found.currency}. On the board: {', '.join(found.participants) or '-'}")
+    if found.cost_withheld:
+        console.print(f"Cost values leave out {len(found.cost_withheld)} member(s) that do not share unit cost: "
+                      f"{', '.join(found.cost_withheld)}")
+    if found.age_withheld:
+        console.print(f"Never slow-moving, never a suggestion's source (stock age not shared): "
+                      f"{', '.join(found.age_withheld)}")
+    if found.region_withheld:
+        console.print(f"Region not shared (stock counted under no region): {', '.join(found.region_withheld)}")
     table = Table(header_style="bold cyan")
     for name in ("member", "SKU", "region", "snapshot", "units", "oldest (days)", "value", "slow units", "slow value", ""):
         table.add_column(name)
     for r in found.rows:
         table.add_row(r.member, r.sku, r.region or "-", r.snapshot_day.isoformat(), str(r.quantity),
-                      str(r.oldest_age_days), r.value.amount_text(), str(r.slow_quantity), r.slow_value.amount_text(),
-                      "slow" if r.slow else "")
+                      "—" if r.oldest_age_days is None else str(r.oldest_age_days), _amount(r.value),
+                      str(r.slow_quantity), _amount(r.slow_value), "slow" if r.slow else "")
     console.print(table)
     if found.rows_page.has_more:
         console.print(f"rows {found.rows_page.offset + 1}-{found.rows_page.offset + len(found.rows)} of "

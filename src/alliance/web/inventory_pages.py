@@ -4,7 +4,9 @@ for the alliance over the last twelve months (a chart, and the same figures as a
 
 What a viewer sees is `alliance.operations.inventory.service`'s rule: coordinators, auditors and the
 members on the board (those publishing a live view of their inventory) see the board; a member not
-on it sees its own stock only, with the invitation to publish an inventory view. The as-of day and
+on it sees its own stock only, with the invitation to publish an inventory view. Of each other
+member the page shows only what its inventory view shares ("—" for a withheld cost or age, and a
+note naming the members that withhold cost, age or region). The as-of day and
 the threshold come from a plain GET form: a value the service refuses is named beside its field
 (422) and the board is shown with the default in its place, so the page never breaks on a typo.
 """
@@ -123,4 +125,7 @@ def board_page(request: Request, code: Code, stores: StoresDep, clock: ClockDep,
                   turnover_chart=_turnover_chart(found, lines, gettext), names=names, values=shown, errors=errors,
                   own_scope=board.scope is Scope.OWN, month_labels=[f"{m:%Y-%m}" for m in found.months],
                   paging={"as_of": board.as_of.isoformat(), "slow_after": board.slow_after_days},
+                  withheld_names={field: ", ".join(names.get(m, m) for m in members) for field, members in
+                                  (("cost", board.cost_withheld), ("age", board.age_withheld),
+                                   ("region", board.region_withheld))},
                   **_links(code, board, viewer, request.scope.get("root_path", "")))

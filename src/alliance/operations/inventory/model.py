@@ -44,23 +44,24 @@ class StockRow:
     sku: str
     region: str              # '' when the snapshot rows have no region
     snapshot_day: date       # the member's snapshot the row comes from
-    locations: int           # how many locations hold it
+    locations: int | None    # how many locations hold it (None: the member does not share `location`)
     quantity: int            # units
-    oldest_age_days: int     # the oldest units' age, over the locations
-    value: Money             # Σ quantity × unit_cost over the locations
-    slow: bool               # oldest_age_days > slow_after_days
+    oldest_age_days: int | None  # the oldest units' age, over the locations (None: `age_days` not shared)
+    value: Money | None      # Σ quantity × unit_cost over the locations (None: `unit_cost` not shared)
+    slow: bool               # oldest_age_days > slow_after_days (never when the age is not shared)
     slow_quantity: int       # units in the locations past the threshold
-    slow_value: Money        # their cost value
+    slow_value: Money | None  # their cost value (None: `unit_cost` not shared)
 
 
 @dataclass(frozen=True, slots=True)
 class Totals:
-    """Units and cost value, all of it and the slow-moving part."""
+    """Units and cost value, all of it and the slow-moving part. A cost value counts only the members
+    that share their unit cost with the viewer (`Board.cost_withheld`); None: none of them does."""
 
     quantity: int
-    value: Money
+    value: Money | None
     slow_quantity: int
-    slow_value: Money
+    slow_value: Money | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +129,10 @@ class Board:
     regions: tuple[RegionTotals, ...]  # one page: value desc, region
     regions_page: Page
     suggestions: tuple[Suggestion, ...]  # for the slow (member, SKU) pairs of the rows' page; source, sku, rank
+    # Members on the board whose views do not show the viewer a field (the viewer's own member never):
+    cost_withheld: tuple[str, ...] = ()    # `unit_cost`: no cost values; cost totals leave them out
+    age_withheld: tuple[str, ...] = ()     # `age_days`: never slow-moving, never a suggestion's source
+    region_withheld: tuple[str, ...] = ()  # `region`: their stock counts under no region
 
 
 @dataclass(frozen=True, slots=True)

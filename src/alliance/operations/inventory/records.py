@@ -1,7 +1,8 @@
 """The board and turnover as JSON documents (the API's bodies and the CLI's `--json`). Pure.
 
 An amount appears as decimal text in the currency's places beside its integer minor units
-(`value` "1850.00", `value_minor` 185000); days are ISO 8601; turnover days decimal text or null."""
+(`value` "1850.00", `value_minor` 185000), both null when the member does not share its unit cost;
+days are ISO 8601; turnover days decimal text or null."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from typing import Any
 from alliance.core.money import Money
 from alliance.operations.inventory.model import Page
 
+MONEY_FIELDS = frozenset({"value", "slow_value"})  # amounts that may be withheld (None): null beside null minor
+
 
 def as_json(value: Any) -> Any:
     if isinstance(value, Page):
@@ -25,6 +28,8 @@ def as_json(value: Any) -> Any:
             if isinstance(item, Money):
                 out[f.name] = item.amount_text()
                 out[f"{f.name}_minor"] = item.minor
+            elif item is None and f.name in MONEY_FIELDS:
+                out[f.name] = out[f"{f.name}_minor"] = None
             else:
                 out[f.name] = as_json(item)
         return out

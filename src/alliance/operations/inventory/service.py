@@ -7,11 +7,20 @@ privacy (a member that asked for noisy answers only is not read exactly here). C
 auditors and the members on the board see the board (Scope.ALLIANCE); a member not on it sees its
 own stock and its own turnover only (Scope.OWN), and no suggestion. A member's account never sees
 another member's units sold: turnover shows it their turnover days, not their sales.
+
+The board honours each member's inventory view field by field: only a field `visible` in one of the
+member's live inventory views is shown to others (coordinators included). A hidden `unit_cost` →
+no cost value for its rows and member totals, and the SKU, region and alliance totals leave it out
+(`Board.cost_withheld`); hidden `region` → its stock counts under no region; hidden `age_days` → its
+stock is never slow-moving, so it is never a suggestion's source (`Board.age_withheld`); hidden
+`location` → its rows do not say how many locations hold them. `aggregate` and `dimension` count as
+not shown: the board's rows are one member's groups of any size, not the k-sized groups those
+policies promise. A member always sees its own data in full.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
 
@@ -20,6 +29,7 @@ from alliance.access.roles import Principal
 from alliance.core.clock import Clock, local_today
 from alliance.core.money import Money
 from alliance.datashare import service as datashare
+from alliance.datashare.views import Policy
 from alliance.operations.inventory import suggestions as rule
 from alliance.operations.inventory import turnover as formula
 from alliance.operations.inventory.model import (SALES_WINDOW_DAYS, Board, MemberTotals, Page, RegionTotals, Scope,
@@ -37,12 +47,30 @@ class Sharing:
 
     inventory: tuple[str, ...]
     sales: frozenset[str]
+    fields: dict[str, frozenset[str]] = field(default_factory=dict)  # member -> inventory fields it shows
+
+    def shown(self, viewer_member: str | None) -> inventory_sql.Shown:
+        """Whose region, age and cost the viewer sees: the members showing the field, and itself."""
+        def who(name: str) -> frozenset[str]:
+            found = {m for m in self.inventory if name in self.fields.get(m, frozenset())}
+            return frozenset(found | ({viewer_member} if viewer_member else set()))
+        return inventory_sql.Shown(who("region"), who("age_days"), who("unit_cost"))
+
+    def withheld(self, name: str, viewer_member: str | None) -> tuple[str, ...]:
+        """The members on the board (the viewer's own excepted) that do not show `name` to the viewer."""
+        return tuple(m for m in self.inventory if m != viewer_member and name not in self.fields.get(m, frozenset()))
 
 
 def sharing(store: Store, alliance_code: str, clock: Clock) -> Sharing:
     live = datashare.views(store, alliance_code, clock)  # unrevoked, of members that have not left
-    return Sharing(tuple(sorted({v.member for v in live if v.dataset == "inventory"})),
-                   frozenset(v.member for v in live if v.dataset == "sales" and not v.privacy))
+    inventory = [v for v in live if v.dataset == "inventory"]
+    fields: dict[str, set[str]] = {}
+    for view in inventory:  # a field one live view shows row by row is shared with the alliance already
+        fields.setdefault(view.member, set()).update(
+            name for name, policy in view.policies.items() if policy == Policy.VISIBLE)
+    return Sharing(tuple(sorted({v.member for v in inventory})),
+                   frozenset(v.member for v in live if v.dataset == "sales" and not v.privacy),
+                   {member: frozenset(names) for member, names in fields.items()})
 
 
 def _alliance(store: Store, alliance_code: str) -> Alliance:
@@ -57,8 +85,12 @@ def _scope(principal: Principal, shares: Sharing) -> tuple[Scope, tuple[str, ...
     return Scope.OWN, (principal.member,)
 
 
-def _totals(quantity: int, value: int, slow_quantity: int, slow_value: int, currency: str) -> Totals:
-    return Totals(quantity, Money(value, currency), slow_quantity, Money(slow_value, currency))
+def _money(minor: int | None, currency: str) -> Money | None:
+    return None if minor is None else Money(minor, currency)
+
+
+def _totals(quantity: int, value: int | None, slow_quantity: int, slow_value: int | None, currency: str) -> Totals:
+    return Totals(quantity, _money(value, currency), slow_quantity, _money(slow_value, currency))
 
 
 def board(stores: Stores, alliance_code: str, principal: Principal, clock: Clock, *,
@@ -81,7 +113,13 @@ def build_board(facts: FactStore, alliance_code: str, currency: str, day: date, 
                 scope: Scope, members: tuple[str, ...], shares: Sharing, viewer_member: str | None) -> Board:
     """The board of `members` from the fact store (the checks and who-sees-what already done): the
     aggregation in SQL, the suggestion rule on the page's slow rows."""
-    data = inventory_sql.board(facts, alliance_code, day, members, slow_after, start, size)
+    data = inventory_sql.board(facts, alliance_code, day, members, slow_after, start, size,
+                               shares.shown(viewer_member))
+    in_scope = set(members)
+    cost_withheld = tuple(m for m in shares.withheld("unit_cost", viewer_member) if m in in_scope)
+    age_withheld = tuple(m for m in shares.withheld("age_days", viewer_member) if m in in_scope)
+    region_withheld = tuple(m for m in shares.withheld("region", viewer_member) if m in in_scope)
+    counts_locations = {m for m in members if m == viewer_member or m not in shares.withheld("location", viewer_member)}
 
     def totals(a: inventory_sql.AggregateRow) -> Totals:
         return _totals(a.quantity, a.value, a.slow_quantity, a.slow_value, currency)
@@ -90,10 +128,12 @@ def build_board(facts: FactStore, alliance_code: str, currency: str, day: date, 
     member_totals = tuple(MemberTotals(m, snapshots[m][0] if m in snapshots else None,
                                        totals(snapshots[m][1]) if m in snapshots else _totals(0, 0, 0, 0, currency))
                           for m in members)
-    overall = _totals(*(sum(getattr(a, f) for _, _, a in data.members)
+    # the alliance's totals: units of every member, cost of those showing it (0 when none does)
+    overall = _totals(*(sum(getattr(a, f) or 0 for _, _, a in data.members)
                         for f in ("quantity", "value", "slow_quantity", "slow_value")), currency)
-    rows = tuple(StockRow(r.member, r.sku, r.region, r.snapshot_day, r.locations, r.quantity, r.oldest_age_days,
-                          Money(r.value, currency), r.slow, r.slow_quantity, Money(r.slow_value, currency))
+    rows = tuple(StockRow(r.member, r.sku, r.region, r.snapshot_day,
+                          r.locations if r.member in counts_locations else None, r.quantity, r.oldest_age_days,
+                          _money(r.value, currency), r.slow, r.slow_quantity, _money(r.slow_value, currency))
                  for r in data.rows)
     found: tuple[Suggestion, ...] = ()
     if scope is Scope.ALLIANCE:
@@ -102,7 +142,7 @@ def build_board(facts: FactStore, alliance_code: str, currency: str, day: date, 
                  bool(data.members), overall, member_totals, rows, Page(start, size, data.row_count),
                  tuple(SkuTotals(s.key, totals(s)) for s in data.skus), Page(start, size, data.sku_count),
                  tuple(RegionTotals(r.key, totals(r)) for r in data.regions), Page(start, size, data.region_count),
-                 found)
+                 found, cost_withheld, age_withheld, region_withheld)
 
 
 def _suggestions(facts: FactStore, alliance_code: str, day: date, data: inventory_sql.BoardData,

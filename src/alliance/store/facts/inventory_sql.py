@@ -9,6 +9,11 @@ SKU and region totals, the inputs of the transfer suggestions) is a small query 
 Nothing of a million snapshot rows is carried into Python. Cost values are HUGEINT minor units
 (quantity up to 10^12 × unit cost up to 10^14 overflows a BIGINT); units sold count a refund
 (a line with `refund_of`) as minus its quantity, whatever sign the line gave it.
+
+What a member's views do not share is masked before anything is grouped or ordered (`Shown`): its
+region reads as none, its age as unknown (never slow-moving), its cost as unknown (NULL: its rows and
+member totals have no value, and the SKU, region and alliance totals leave it out). Masking first
+means neither a group, a total nor the rows' order can reveal a withheld figure.
 """
 
 from __future__ import annotations
@@ -35,21 +40,50 @@ def _latest_sql(members: int) -> str:
 ROWS, MEMBERS, SKUS, REGIONS = 0, 3, 5, 6
 
 
-def _board_sql(members: int, wide: bool) -> str:
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """The members whose region, stock age and unit cost the viewer may see (the others' are masked)."""
+
+    region: frozenset[str]
+    age: frozenset[str]
+    cost: frozenset[str]
+
+    def parameters(self) -> list[str]:
+        return [*sorted(self.region), *sorted(self.age), *sorted(self.cost)]
+
+
+def _shown_if(members: frozenset[str], column: str) -> str:
+    """`column` for the given members, NULL for the others (FALSE for nobody: `IN ()` is no SQL)."""
+    test = _in(sorted(members)) if members else None
+    return f"CASE WHEN shared_by {test} THEN {column} END" if test else f"NULL::{_TYPES[column]}"
+
+
+_TYPES = {"region": "VARCHAR", "age_days": "BIGINT", "unit_cost_minor": "BIGINT"}
+
+
+def _board_sql(members: int, wide: bool, shown: Shown) -> str:
     """One pass over the members' latest snapshots, every level the board shows at once: member × SKU ×
     region (the rows), member, SKU and region. The latest days are given as literal (member, day)
-    pairs rather than joined: the scan then skips every other snapshot by its zone maps. `wide`:
-    the cost values multiplied as HUGEINT (BIGINT, faster, raises on overflow: then this again)."""
+    pairs rather than joined: the scan then skips every other snapshot by its zone maps. What the
+    viewer may not see is masked first (`Shown`). `wide`: the cost values multiplied as HUGEINT
+    (BIGINT, faster, raises on overflow: then this again)."""
     latest = " OR ".join("(shared_by = ? AND snapshot_day = ?)" for _ in range(members))
     value = "quantity::HUGEINT * unit_cost_minor" if wide else "quantity * unit_cost_minor"
     return f"""
 CREATE OR REPLACE TEMP TABLE inventory_board AS
+WITH shown AS (
+    SELECT shared_by, sku, {_shown_if(shown.region, "region")} AS region,
+           {_shown_if(shown.age, "age_days")} AS age_days, quantity,
+           {_shown_if(shown.cost, "unit_cost_minor")} AS unit_cost_minor
+    FROM {TABLE}
+    WHERE alliance = ? AND ({latest})
+)
 SELECT grouping(shared_by, sku, region) AS level, shared_by AS member, sku, region, count(*) AS locations,
        sum(quantity) AS quantity, max(age_days) AS oldest, sum({value}) AS value,
        coalesce(sum(quantity) FILTER (WHERE age_days > ?), 0) AS slow_quantity,
-       coalesce(sum({value}) FILTER (WHERE age_days > ?), 0) AS slow_value
-FROM {TABLE}
-WHERE alliance = ? AND ({latest})
+       CASE WHEN count(unit_cost_minor) > 0
+            THEN coalesce(sum({value}) FILTER (WHERE age_days > ?), 0) END AS slow_value
+FROM shown
 GROUP BY GROUPING SETS ((shared_by, sku, region), (shared_by), (sku), (region))
 """
 
@@ -66,9 +100,9 @@ class AggregateRow:
 
     key: str
     quantity: int
-    value: int
+    value: int | None        # None: no member of the group shares its cost
     slow_quantity: int
-    slow_value: int
+    slow_value: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +113,11 @@ class BoardRow:
     snapshot_day: date
     locations: int
     quantity: int
-    oldest_age_days: int
-    value: int
+    oldest_age_days: int | None  # None: the member does not share its stock's age
+    value: int | None            # None: the member does not share its unit cost
     slow: bool
     slow_quantity: int
-    slow_value: int
+    slow_value: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,19 +134,21 @@ class BoardData:
     stock: dict[tuple[str, str], tuple[int, int]]   # (member, sku) -> (units, slow units), for the asked SKUs
 
 
+def _whole(value: object) -> int | None:
+    return None if value is None else int(value)  # type: ignore[call-overload]
+
+
 def _aggregate(row: Sequence[object]) -> AggregateRow:
-    return AggregateRow(str(row[0]), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0), int(row[4] or 0))  # type: ignore[call-overload]
-
-
-_SUMS = "sum(quantity), sum(value), sum(slow_quantity), sum(slow_value)"
+    return AggregateRow(str(row[0]), int(row[1] or 0), _whole(row[2]), int(row[3] or 0), _whole(row[4]))  # type: ignore[call-overload]
 
 
 _SUMS = "quantity, value, slow_quantity, slow_value"
 
 
 def board(facts: FactStore, alliance: str, as_of: date, members: Sequence[str], slow_after_days: int,
-          offset: int, limit: int) -> BoardData:
-    """The board's figures for `members` (their latest snapshots on or before `as_of`)."""
+          offset: int, limit: int, shown: Shown) -> BoardData:
+    """The board's figures for `members` (their latest snapshots on or before `as_of`), with what
+    `shown` does not name masked."""
     import duckdb
 
     cursor = facts.cursor()
@@ -125,14 +161,15 @@ def board(facts: FactStore, alliance: str, as_of: date, members: Sequence[str], 
         if not latest:
             cursor.execute("ROLLBACK")
             return BoardData([], [], 0, [], 0, [], 0, {})
-        parameters = [slow_after_days] * 2 + [alliance] + [value for pair in latest for value in pair]
+        parameters = [*shown.parameters(), alliance, *(value for pair in latest for value in pair),
+                      *[slow_after_days] * 2]
         try:
-            cursor.execute(_board_sql(len(latest), wide=False), parameters)
+            cursor.execute(_board_sql(len(latest), wide=False, shown=shown), parameters)
         except duckdb.OutOfRangeException:  # a quantity × unit cost beyond 2^63 minor units
             cursor.execute("ROLLBACK")
             cursor.execute("BEGIN TRANSACTION")
             latest = cursor.execute(_latest_sql(len(members)), [alliance, as_of, *members]).fetchall()
-            cursor.execute(_board_sql(len(latest), wide=True), parameters)
+            cursor.execute(_board_sql(len(latest), wide=True, shown=shown), parameters)
         found = _read_board(cursor, dict(latest), offset, limit, slow_after_days)
         cursor.execute("ROLLBACK")
         return found
@@ -145,19 +182,19 @@ def _read_board(cursor: duckdb.DuckDBPyConnection, days: dict[str, date], offset
     counts = dict(cursor.execute("SELECT level, count(*) FROM inventory_board GROUP BY level").fetchall())
     members = [(str(r[0]), days[str(r[0])], _aggregate(r)) for r in cursor.execute(
         f"SELECT member, {_SUMS} FROM inventory_board WHERE level = {MEMBERS} ORDER BY member").fetchall()]
-    rows = [BoardRow(str(r[0]), str(r[1]), str(r[2]), days[str(r[0])], int(r[3]), int(r[4]), int(r[5]), int(r[6]),
-                     int(r[5]) > slow_after_days, int(r[7]), int(r[8]))
+    rows = [BoardRow(str(r[0]), str(r[1]), str(r[2]), days[str(r[0])], int(r[3]), int(r[4]), _whole(r[5]),
+                     _whole(r[6]), r[5] is not None and int(r[5]) > slow_after_days, int(r[7]), _whole(r[8]))
             for r in cursor.execute(
                 "SELECT member, sku, coalesce(region, '') AS shown, locations, quantity, oldest, value, "
                 f"slow_quantity, slow_value FROM inventory_board WHERE level = {ROWS} "
-                "ORDER BY slow_value DESC, value DESC, member, sku, shown LIMIT ? OFFSET ?",
+                "ORDER BY slow_value DESC NULLS LAST, value DESC NULLS LAST, member, sku, shown LIMIT ? OFFSET ?",
                 [limit, offset]).fetchall()]
     skus = [_aggregate(r) for r in cursor.execute(
-        f"SELECT sku, {_SUMS} FROM inventory_board WHERE level = {SKUS} ORDER BY value DESC, sku LIMIT ? OFFSET ?",
+        f"SELECT sku, {_SUMS} FROM inventory_board WHERE level = {SKUS} ORDER BY value DESC NULLS LAST, sku LIMIT ? OFFSET ?",
         [limit, offset]).fetchall()]
     regions = [_aggregate(r) for r in cursor.execute(
         f"SELECT coalesce(region, '') AS shown, {_SUMS} FROM inventory_board WHERE level = {REGIONS} "
-        "ORDER BY value DESC, shown LIMIT ? OFFSET ?", [limit, offset]).fetchall()]
+        "ORDER BY value DESC NULLS LAST, shown LIMIT ? OFFSET ?", [limit, offset]).fetchall()]
     asked = sorted({r.sku for r in rows if r.slow})
     stock = {(str(r[0]), str(r[1])): (int(r[2]), int(r[3])) for r in cursor.execute(
         f"SELECT member, sku, sum(quantity), sum(slow_quantity) FROM inventory_board WHERE level = {ROWS} "
