@@ -361,3 +361,14 @@ def test_a_member_hiding_its_location_shows_no_location_count(stores: Stores, cl
     assert all((r.locations is None) == (r.member == "M0003") for r in board.rows)
     own = service.board(stores, "nb", member("M0003"), clock, as_of=D, limit=1000)
     assert all(r.locations is not None for r in own.rows)
+
+
+def test_when_no_member_shares_its_cost_the_totals_have_no_cost(stores: Stores, clock: FrozenClock,
+                                                                 generated: dict[str, Any]) -> None:
+    for code in ("M0001", "M0002", "M0003"):
+        republish(stores, clock, code, {"sku": "visible", "quantity": "visible"})
+    board = service.board(stores, "nb", COORDINATOR, clock, as_of=D, limit=1000)
+    assert board.cost_withheld == board.age_withheld == ("M0001", "M0002", "M0003")
+    assert board.totals.value is not None and board.totals.value.minor == 0 and board.totals.slow_quantity == 0
+    assert all(s.totals.value is None for s in board.skus) and all(r.totals.value is None for r in board.regions)
+    assert [r.region for r in board.regions] == [""] and not board.suggestions

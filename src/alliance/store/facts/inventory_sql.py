@@ -53,7 +53,7 @@ class Shown:
 
 
 def _shown_if(members: frozenset[str], column: str) -> str:
-    """`column` for the given members, NULL for the others (FALSE for nobody: `IN ()` is no SQL)."""
+    """`column` for the given members, NULL for the others (a typed NULL for nobody: `IN ()` is no SQL)."""
     test = _in(sorted(members)) if members else None
     return f"CASE WHEN shared_by {test} THEN {column} END" if test else f"NULL::{_TYPES[column]}"
 
