@@ -70,6 +70,7 @@ from alliance.web import overlap_pages, referral_pages
 from alliance.web import bid_pages
 from alliance.web import marketing_pages
 from alliance.web import purchasing_pages
+from alliance.web import inventory_pages
 from alliance.api.routers import milestones as milestones_api
 from alliance.health.incidents.service import escalate_late
 from alliance.web import incident_pages
@@ -82,6 +83,7 @@ from alliance.web import notify_pages
 from alliance.web import health_pages
 from alliance.web import ratings_pages
 from alliance.api.routers import ratings as ratings_api
+from alliance.api.routers import inventory as inventory_api
 from alliance.api.routers import exchange_rates as exchange_rates_api
 from alliance.web import exchange_rate_pages
 from alliance.api.routers import payouts as payouts_api
@@ -207,6 +209,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(marketing_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(warehouse_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(ratings_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
+    app.include_router(inventory_api.router, prefix="/api/v1", dependencies=API_ACCESS, responses=AUTH_ERRORS)
     app.include_router(pages.router)
     app.include_router(alliance_pages.router)
     app.include_router(settlement_pages.router)
@@ -257,6 +260,7 @@ def create_app(store: Store, clock: Clock | None = None, facts_path: Path | None
     app.include_router(bid_pages.router)
     app.include_router(marketing_pages.router)
     app.include_router(purchasing_pages.router)
+    app.include_router(inventory_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _declare_bearer_scheme(app)
     settings = get_settings()

@@ -90,6 +90,9 @@ class Action(StrEnum):
     # create as the lead member, consent for its own member, record costs (member admins; the service checks).
     READ_MARKETING = "read_marketing"
     RUN_MARKETING = "run_marketing"
+    # The inventory board (operations.inventory.service): the alliance's shared stock (a member not on
+    # the board, i.e. without a live inventory view: its own stock only; the service decides).
+    READ_INVENTORY = "read_inventory"
 
 
 ALLOWED: dict[Role, frozenset[Action]] = {
@@ -382,3 +385,10 @@ for _role in (Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST):
 ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.RUN_MARKETING}
 ACTION_NAMES[Action.READ_MARKETING] = Message("read marketing")
 ACTION_NAMES[Action.RUN_MARKETING] = Message("run marketing")
+# the inventory board (operations.inventory.service): every role of the alliance opens it; what it shows is
+# the service's decision: the stock of the members that publish a live inventory view (their consent), and
+# to a member that publishes none only its own stock. Auditors read it as the coordinator does (stock is
+# no customer data).
+for _role in (Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST):
+    ALLOWED[_role] = ALLOWED[_role] | {Action.READ_INVENTORY}
+ACTION_NAMES[Action.READ_INVENTORY] = Message("read inventory")

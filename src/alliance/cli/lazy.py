@@ -127,6 +127,9 @@ COMMANDS: dict[str, Entry] = {
     "warehouse": Entry("alliance.cli.warehouse:warehouse_app",
                        "The shared warehouse: warehouses and price lines, bookings and the waitlist, check-in and "
                        "check-out, quotes, monthly billing, idle rate."),
+    "inventory": Entry("alliance.cli.inventory:app",
+                       "The inventory board: stock by SKU and region, slow-moving stock, transfer suggestions, "
+                       "turnover days."),
     "ip": Entry("alliance.cli.ip:app",
                 "The IP register: background IP members bring, foreground IP created together, versions."),
     "competition": Entry("alliance.cli.competition:app",

@@ -661,6 +661,8 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/api/v1/alliances/{code}/health/reviews"): Action.MANAGE_ALLIANCE,
     ("GET", "/api/v1/alliances/{code}/health/series"): Action.READ_FINANCE,
     ("GET", "/alliances/{code}/health"): Action.READ_DIRECTORY,
+    # The inventory board page: the service decides what each viewer sees (as its API, below).
+    ("GET", "/alliances/{code}/inventory"): Action.READ_INVENTORY,
     ("GET", "/alliances/{code}/health/members/{member}"): Action.READ_MEMBER_DATA,
     ("GET", "/alliances/{code}/health/catalogue"): Action.READ_DIRECTORY,
     ("POST", "/alliances/{code}/health/catalogue"): Action.MANAGE_ALLIANCE,
@@ -763,6 +765,10 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/dissolution/funds"): Action.CHANGE_ALLIANCE,
     ("POST", "/alliances/{code}/dissolution/finish"): Action.CHANGE_ALLIANCE,
     ("GET", "/alliances/{code}/dissolution/archive"): Action.MANAGE_ALLIANCE,
+    # -- the inventory board (operations.inventory.service decides what each sees: the members that publish a
+    # live inventory view; a member that publishes none, its own stock only; another alliance's key: 404).
+    ("GET", "/api/v1/alliances/{code}/inventory/board"): Action.READ_INVENTORY,
+    ("GET", "/api/v1/alliances/{code}/inventory/turnover"): Action.READ_INVENTORY,
 }
 
 # Signing for a member may be done under its power of attorney (the other acts for a member not);

@@ -105,6 +105,8 @@ EXPLANATIONS = {
     "warehouse_booking_invalid": N_("The booking was not valid; nothing was stored."),
     "warehouse_not_found": N_("There is no such warehouse in this alliance."),
     "warehouse_booking_not_found": N_("There is no such booking, or it is not yours to see."),
+    "inventory_query_invalid": N_("The inventory board's day, slow-moving threshold, page or months were not valid: "
+                                  "correct them and ask again."),
     "warehouse_over_capacity": N_("The warehouse is full on the day named: choose other days, join the waitlist or "
                                   "use another member's storage space."),
     "warehouse_booking_state": N_("The booking's state does not allow this (e.g. a checked-in booking is not "

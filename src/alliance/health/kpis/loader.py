@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from alliance.core.money import minor_digits
@@ -16,7 +17,7 @@ from alliance.health.kpis.catalogue import Catalogue, from_document, DEFAULT
 from alliance.health.kpis.indicators.base import (
     AccessRow, AccountDay, ActionRow, AgendaRow, AttendanceRow, BallotRow, DisputeRow, IndicatorData, MeetingRow,
     PatentRow,
-    ProposalRow, ViewRow, WarehouseDay,
+    ProposalRow, SoldDay, StockDay, ViewRow, WarehouseDay,
 )
 from alliance.health.kpis.pledges import Delivery, Pledge, PledgeKind
 from alliance.ip.exit import joint_since
@@ -105,6 +106,7 @@ def load(uow: UnitOfWork, alliance: Alliance, first: date, end: date, members: S
         patents=tuple(PatentRow(asset, at.astimezone(zone).date(), holders)
                       for asset, at, holders in joint_since(IpRepository(uow.connection).register(alliance.id))),
         warehouse_days=_warehouse_days(uow, alliance.id, first, end, zone),
+        **_inventory_days(uow, alliance, first, end),
     )
 
 
@@ -128,3 +130,35 @@ def _warehouse_days(uow: UnitOfWork, alliance_id: int, first: date, end: date,
         rows += [WarehouseDay(w.owner, since + timedelta(days=i), w.capacity, used)
                  for i, used in enumerate(used_by_day(held, since, last))]
     return tuple(rows)
+
+
+def _inventory_days(uow: UnitOfWork, alliance: Alliance, first: date, end: date) -> dict[str, Any]:
+    """The inventory board's members' stock on their snapshot days and units sold per day in [first, end)
+    (operations.inventory), read from the fact store (store.shared_facts: the server's one connection).
+    On the board: a live inventory view; sales read: a live sales view without differential privacy.
+    Read only when the alliance's current KPI catalogue has a KPI whose source is this indicator.
+    No fact store file yet, or the file held by another process past the wait: no rows, so the
+    indicator has no reading rather than the scorecard failing."""
+    from alliance.core.settings import get_settings
+    from alliance.store.facts import FactStoreError, inventory_sql
+    from alliance.store.shared_facts import shared_facts
+
+    # Read only for an alliance whose KPI catalogue sources a KPI from this indicator: every other
+    # scorecard still never opens DuckDB.
+    if not any(d.source == "inventory_turnover_days" for d in current_catalogue(uow, alliance.id).definitions):
+        return {}
+    live = uow.datashare.views(alliance.id)
+    on_board = sorted({v.member for v in live if v.dataset == "inventory"})
+    sales = frozenset(v.member for v in live if v.dataset == "sales" and not v.privacy) & set(on_board)
+    path = get_settings().resolved_facts_path()
+    if not on_board or end <= first or not path.exists():
+        return {}
+    last = end - timedelta(days=1)
+    try:
+        with shared_facts(path).using() as facts:
+            stock = inventory_sql.stock_days(facts, alliance.code, on_board, first, last)
+            sold = inventory_sql.units_sold_days(facts, alliance.code, sorted(sales), first, last)
+    except FactStoreError:
+        return {}
+    return {"stock_days": tuple(StockDay(*row) for row in stock), "sold_days": tuple(SoldDay(*row) for row in sold),
+            "sales_shared": sales}

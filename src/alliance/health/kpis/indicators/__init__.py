@@ -11,6 +11,7 @@ from alliance.health.kpis.indicators import (
     communication_frequency,
     decision_speed,
     information_sharing,
+    inventory_turnover_days,
     joint_patents,
     meeting_attendance,
     resource_contribution,
@@ -23,5 +24,5 @@ from alliance.health.kpis.indicators import (
 INDICATORS: dict[str, ModuleType] = {m.CODE: m for m in (
     meeting_attendance, decision_speed, information_sharing, settlement_disputes, shared_customer_growth,
     shared_revenue_growth, resource_contribution, collaboration_entropy, communication_frequency, joint_patents,
-    warehouse_idle_rate,
+    warehouse_idle_rate, inventory_turnover_days,
 )}

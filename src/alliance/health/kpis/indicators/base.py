@@ -143,6 +143,25 @@ class WarehouseDay:
 
 
 @dataclass(frozen=True, slots=True)
+class StockDay:
+    """A member's total units on one of its inventory snapshot days (a member on the inventory board)."""
+
+    member: str
+    day: date
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class SoldDay:
+    """A member's units sold on one business day (order lines as seller, refunds negative), for a member
+    that shares its sales (a live sales view)."""
+
+    member: str
+    day: date
+    units: int
+
+
+@dataclass(frozen=True, slots=True)
 class IndicatorData:
     members: tuple[str, ...]                       # the members scored (active in the window)
     meetings: tuple[MeetingRow, ...] = ()
@@ -159,6 +178,9 @@ class IndicatorData:
     pledges: tuple[Pledge, ...] = ()
     patents: tuple[PatentRow, ...] = ()
     warehouse_days: tuple[WarehouseDay, ...] = ()
+    stock_days: tuple[StockDay, ...] = ()          # the inventory board's members (operations.inventory)
+    sold_days: tuple[SoldDay, ...] = ()
+    sales_shared: frozenset[str] = frozenset()      # the board's members whose sales are read
 
 
 @dataclass(frozen=True, slots=True)
