@@ -366,9 +366,20 @@ def test_a_member_hiding_its_location_shows_no_location_count(stores: Stores, cl
 def test_when_no_member_shares_its_cost_the_totals_have_no_cost(stores: Stores, clock: FrozenClock,
                                                                  generated: dict[str, Any]) -> None:
     for code in ("M0001", "M0002", "M0003"):
-        republish(stores, clock, code, {"sku": "visible", "quantity": "visible"})
+        republish(stores, clock, code, {"snapshot_day": "visible", "sku": "visible", "quantity": "visible"})
     board = service.board(stores, "nb", COORDINATOR, clock, as_of=D, limit=1000)
     assert board.cost_withheld == board.age_withheld == ("M0001", "M0002", "M0003")
     assert board.totals.value is not None and board.totals.value.minor == 0 and board.totals.slow_quantity == 0
     assert all(s.totals.value is None for s in board.skus) and all(r.totals.value is None for r in board.regions)
     assert [r.region for r in board.regions] == [""] and not board.suggestions
+
+
+@pytest.mark.parametrize("withheld", [{"quantity": "aggregate"}, {"sku": "dimension"}, {"snapshot_day": "hidden"}])
+def test_a_member_whose_view_keeps_units_per_sku_from_rows_is_not_on_the_board(
+        stores: Stores, clock: FrozenClock, generated: dict[str, Any], withheld: dict[str, str]) -> None:
+    republish(stores, clock, "M0002", {**SHARED_STOCK, **withheld})
+    board = service.board(stores, "nb", COORDINATOR, clock, as_of=D, limit=1000)
+    assert "M0002" not in board.participants and all(r.member != "M0002" for r in board.rows)
+    assert all("M0002" not in (s.source, s.target) for s in board.suggestions)
+    own = service.board(stores, "nb", member("M0002"), clock, as_of=D, limit=1000)
+    assert own.scope is Scope.OWN and {r.member for r in own.rows} == {"M0002"}

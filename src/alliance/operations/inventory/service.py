@@ -61,6 +61,10 @@ class Sharing:
         return tuple(m for m in self.inventory if m != viewer_member and name not in self.fields.get(m, frozenset()))
 
 
+# What a member's live inventory view must make `visible` for the member to be on the board.
+BOARD_FIELDS = frozenset({"snapshot_day", "sku", "quantity"})
+
+
 def sharing(store: Store, alliance_code: str, clock: Clock) -> Sharing:
     live = datashare.views(store, alliance_code, clock)  # unrevoked, of members that have not left
     inventory = [v for v in live if v.dataset == "inventory"]
@@ -68,9 +72,12 @@ def sharing(store: Store, alliance_code: str, clock: Clock) -> Sharing:
     for view in inventory:  # a field one live view shows row by row is shared with the alliance already
         fields.setdefault(view.member, set()).update(
             name for name, policy in view.policies.items() if policy == Policy.VISIBLE)
-    return Sharing(tuple(sorted({v.member for v in inventory})),
+    # The board is built on these: a member whose views keep any of them from rows (hidden, or only
+    # in groups of k) has not agreed to show its units per SKU, so it is not on the board at all.
+    on_board = {member for member, names in fields.items() if BOARD_FIELDS <= names}
+    return Sharing(tuple(sorted(on_board)),
                    frozenset(v.member for v in live if v.dataset == "sales" and not v.privacy),
-                   {member: frozenset(names) for member, names in fields.items()})
+                   {member: frozenset(names) for member, names in fields.items() if member in on_board})
 
 
 def _alliance(store: Store, alliance_code: str) -> Alliance:
