@@ -291,3 +291,36 @@ def test_two_recordings_at_once_record_the_month_once(stores: Stores) -> None:
     assert len(outcomes) == 2 and "recorded" in outcomes
     assert len(_rows(stores.records, period_metrics)) == len(_rows(stores.records, journey_metric_sources)) == 12
     assert journeys.verify(stores, CODE, "2026-12", RECORD_AT).ok
+
+
+# -- review: trust is checked, not claimed (the stores altered directly, behind the platform's back) --
+
+
+def test_an_event_altered_in_place_in_the_fact_store_is_caught_by_verify(stores: Stores) -> None:
+    """Whoever can write the DuckDB file can turn a visit into a purchase and keep its imported_at:
+    the count, sum and latest import stay the same, but verify must still see the inputs changed."""
+    share(stores, DECEMBER + [("SW", "S8", "c", "SW", "visit", datetime(2026, 12, 7, 2, tzinfo=UTC))])
+    journeys.record(stores, CODE, "2026-12", "秘书长", RECORD_AT)
+    assert journeys.verify(stores, CODE, "2026-12", RECORD_AT).ok
+    stores.facts._db.execute("UPDATE dataset_customer_events SET event_type = 'purchase' "
+                             "WHERE alliance = ? AND event_id = 'S8'", [CODE])
+    found = journeys.verify(stores, CODE, "2026-12", RECORD_AT)
+    differing = {(d.member, d.metric): d for d in found.differences}
+    assert not found.ok and {m for m, _ in differing} == {"SW"}
+    assert differing[("SW", "repurchase_rate")].now == Decimal(1) and differing[("SW", "repurchase_rate")].events_changed
+    # Changed back, and a visit moved to another customer who already bought there: no value moves,
+    # but SW's inputs are no longer those counted when it was recorded.
+    stores.facts._db.execute("UPDATE dataset_customer_events SET event_type = 'visit', customer_key = ? "
+                             "WHERE alliance = ? AND event_id = 'S8'", [key("b"), CODE])
+    found = journeys.verify(stores, CODE, "2026-12", RECORD_AT)
+    assert found.differences and all(d.member == "SW" and d.events_changed for d in found.differences)
+    assert all(d.recorded == d.now for d in found.differences if d.metric != "user_assets")
+
+
+def test_a_purchase_moved_to_another_customer_in_place_is_caught_by_verify(stores: Stores) -> None:
+    share(stores, DECEMBER)
+    journeys.record(stores, CODE, "2026-12", "秘书长", RECORD_AT)
+    # c's single purchase becomes a's third one: SW's values move (repurchase 2/2), count/sum/latest do not.
+    stores.facts._db.execute("UPDATE dataset_customer_events SET customer_key = ? WHERE event_id = 'S4'", [key("a")])
+    found = journeys.verify(stores, CODE, "2026-12", RECORD_AT)
+    assert not found.ok and all(d.events_changed for d in found.differences if d.member == "SW")

@@ -596,7 +596,7 @@ class FactStore:
                 if row[0] is None:
                     whole = counts
                 else:
-                    found[row[0]], digests[row[0]] = counts, journeys_sql.digest(counts["events"], row[7], row[8])
+                    found[row[0]], digests[row[0]] = counts, journeys_sql.digest(counts["events"], row[7], row[8], row[9])
             digest = journeys_sql.combined(whole["events"], [r for r in rows if r[0] is not None])
         return MonthCounts(found, whole, digests, digest)
 
