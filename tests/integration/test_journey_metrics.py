@@ -324,3 +324,26 @@ def test_a_purchase_moved_to_another_customer_in_place_is_caught_by_verify(store
     stores.facts._db.execute("UPDATE dataset_customer_events SET customer_key = ? WHERE event_id = 'S4'", [key("a")])
     found = journeys.verify(stores, CODE, "2026-12", RECORD_AT)
     assert not found.ok and all(d.events_changed for d in found.differences if d.member == "SW")
+
+
+def test_a_recorded_value_or_its_trace_altered_in_the_records_is_caught_by_verify(stores: Stores) -> None:
+    share(stores, DECEMBER)
+    journeys.record(stores, CODE, "2026-12", "秘书长", RECORD_AT)
+    t, p = journey_metric_sources, period_metrics
+    with stores.records.engine.begin() as c:  # the trace says SW's user assets were 9
+        c.execute(t.update().where(t.c.member_code == "SW", t.c.metric == "user_assets").values(value=Decimal(9)))
+    found = journeys.verify(stores, CODE, "2026-12", RECORD_AT)
+    assert [(d.member, d.metric, d.trace_ok) for d in found.differences] == [("SW", "user_assets", False)]
+    with stores.records.engine.begin() as c:
+        c.execute(t.update().where(t.c.member_code == "SW", t.c.metric == "user_assets").values(value=Decimal(3)))
+        # the trace's counts no longer add up to what the same events give
+        c.execute(t.update().where(t.c.member_code == "HW", t.c.metric == "repurchase_rate").values(numerator=3))
+    found = journeys.verify(stores, CODE, "2026-12", RECORD_AT)
+    assert [(d.member, d.metric, d.trace_ok) for d in found.differences] == [("HW", "repurchase_rate", False)]
+    with stores.records.engine.begin() as c:
+        c.execute(t.update().where(t.c.member_code == "HW", t.c.metric == "repurchase_rate").values(numerator=1))
+        # the recorded value itself removed (a dynamic rule would now miss XX): still listed
+        c.execute(p.delete().where(p.c.member_code == "XX", p.c.metric == "user_assets"))
+    found = journeys.verify(stores, CODE, "2026-12", RECORD_AT)
+    assert [(d.member, d.metric, d.trace_ok) for d in found.differences] == [("XX", "user_assets", False)]
+    assert found.checked == 12

@@ -22,6 +22,7 @@ from alliance.datashare.journeys.metrics import METRICS, MonthCounts, values
 from alliance.registry.lifecycle import Write, check_writable
 from alliance.registry.model import Alliance, Member
 from alliance.store.database import on_duplicate
+from alliance.store.journeys_repository import MetricSource
 from alliance.store.stores import Stores
 from alliance.store.unit_of_work import UnitOfWork
 
@@ -79,13 +80,17 @@ class JourneyReport:
 
 @dataclass(frozen=True)
 class Difference:
-    """One finding of `verify`: a recorded value whose inputs or value changed since."""
+    """One finding of `verify`: a recorded value whose inputs or value changed since, or whose trace
+    no longer agrees with it (`trace_ok` False: the trace's value is not the recorded one, its counts
+    are not what the same events give, or the recorded value was removed; `recorded` is then the
+    value the trace says was recorded)."""
 
     member: str
     metric: str
     recorded: Decimal
     now: Decimal
     events_changed: bool  # the member's events differ from those counted when it was recorded
+    trace_ok: bool = True
 
 
 @dataclass(frozen=True)
@@ -243,14 +248,29 @@ def verify(stores: Stores, alliance_code: str, period: str, clock: Clock) -> Ver
     checked = 0
     for m in report.members:
         for name, earlier in m.recorded.items():
-            if earlier is None:
+            trace = traces.get((m.member, name))
+            if earlier is None and trace is None:
                 continue
             checked += 1
-            trace = traces.get((m.member, name))
             changed = trace is not None and trace.member_digest != digests[m.member]
-            if changed or earlier != m.values[name]:
-                differences.append(Difference(m.member, name, earlier, m.values[name], changed))
+            trace_ok = trace is None or _trace_agrees(trace, earlier, m.counts, changed)
+            if changed or not trace_ok or earlier != m.values[name]:
+                shown = earlier if earlier is not None else trace.value if trace is not None else m.values[name]
+                differences.append(Difference(m.member, name, shown, m.values[name], changed, trace_ok))
     return Verification(report, differences, checked)
+
+
+def _trace_agrees(trace: MetricSource, recorded: Decimal | None, counts: Mapping[str, int], changed: bool) -> bool:
+    """Whether a trace still tells how its recorded value was measured: the value recorded is the
+    trace's, and (the member's events being those counted then) its counts are what they give now.
+    A trace or value altered in the records, or a recorded value removed, fails this."""
+    if recorded is None or trace.value != recorded:
+        return False
+    if changed:
+        return True  # other events now: their counts are not comparable, `events_changed` says so
+    metric = METRICS[trace.metric]
+    return (trace.numerator, trace.denominator, trace.events) == (
+        metric.numerator(counts), metric.denominator(counts), counts["events"])
 
 
 def history(stores: Stores, alliance_code: str, clock: Clock) -> dict[str, dict[str, dict[str, Decimal]]]:
@@ -279,4 +299,5 @@ def report_document(report: JourneyReport) -> dict[str, object]:
 def verification_document(found: Verification) -> dict[str, object]:
     return {"period": found.report.period, "ok": found.ok, "checked": found.checked,
             "differences": [{"member": d.member, "metric": d.metric, "recorded": str(d.recorded), "now": str(d.now),
-                             "events_changed": d.events_changed} for d in found.differences]}
+                             "events_changed": d.events_changed, "trace_ok": d.trace_ok}
+                            for d in found.differences]}
