@@ -347,3 +347,17 @@ def test_a_recorded_value_or_its_trace_altered_in_the_records_is_caught_by_verif
     found = journeys.verify(stores, CODE, "2026-12", RECORD_AT)
     assert [(d.member, d.metric, d.trace_ok) for d in found.differences] == [("XX", "user_assets", False)]
     assert found.checked == 12
+
+
+def test_another_members_change_that_moves_a_cross_member_rate_is_named_as_changed_events(stores: Stores) -> None:
+    """SW's cross-member rate is measured on the whole month (who else bought where): when HW's events
+    change it, verify must say the inputs changed, not that SW's value was typed in or its trace altered."""
+    share(stores, DECEMBER)
+    journeys.record(stores, CODE, "2026-12", "秘书长", RECORD_AT)
+    later = FrozenClock(datetime(2027, 1, 5, tzinfo=UTC))
+    share(stores, [("HW", "H0", "a", "HW", "visit", datetime(2026, 12, 7, 2, tzinfo=UTC))], later)  # a no longer bought at HW
+    found = journeys.verify(stores, CODE, "2026-12", later)
+    sw = {d.metric: d for d in found.differences if d.member == "SW"}
+    assert set(sw) == {"cross_member_purchase_rate"}
+    assert (sw["cross_member_purchase_rate"].now, sw["cross_member_purchase_rate"].events_changed,
+            sw["cross_member_purchase_rate"].trace_ok) == (Decimal(0), True, True)

@@ -89,7 +89,8 @@ class Difference:
     metric: str
     recorded: Decimal
     now: Decimal
-    events_changed: bool  # the member's events differ from those counted when it was recorded
+    events_changed: bool  # the events it was measured on (the member's; for the cross-member rate also
+    # whether its buyers bought elsewhere) differ from those counted when it was recorded
     trace_ok: bool = True
 
 
@@ -214,7 +215,7 @@ def record(stores: Stores, alliance_code: str, period: str, actor: str, clock: C
                                     "recorded_at": now})
                 sources.append({"period": period, "member_code": member, "metric": name, "value": value,
                                 "numerator": metric.numerator(c), "denominator": metric.denominator(c),
-                                "events": c["events"], "member_digest": counts.digests[member],
+                                "events": c["events"], "member_digest": counts.inputs(member, metric),
                                 "month_digest": counts.digest, "computed_at": now, "recorded_by": actor})
         if problems:
             raise JourneyAlreadyRecorded(Message("{count} journey metric(s) of {period} are recorded with other "
@@ -243,7 +244,6 @@ def verify(stores: Stores, alliance_code: str, period: str, clock: Clock) -> Ver
     with stores.records.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         traces = JourneyRepository(uow.connection).sources(alliance.id, report.period)
-    digests = counts.digests
     differences: list[Difference] = []
     checked = 0
     for m in report.members:
@@ -252,7 +252,7 @@ def verify(stores: Stores, alliance_code: str, period: str, clock: Clock) -> Ver
             if earlier is None and trace is None:
                 continue
             checked += 1
-            changed = trace is not None and trace.member_digest != digests[m.member]
+            changed = trace is not None and trace.member_digest != counts.inputs(m.member, METRICS[name])
             trace_ok = trace is None or _trace_agrees(trace, earlier, m.counts, changed)
             if changed or not trace_ok or earlier != m.values[name]:
                 shown = earlier if earlier is not None else trace.value if trace is not None else m.values[name]

@@ -21,6 +21,11 @@ DuckDB's `hash` of each (customer, member) group with its purchases, referrals a
 exactly what the metrics see, taken over the groups the query builds anyway (one per customer and
 member, not one per event: hashing every event cost as much as the counting itself). A change that
 cannot move any metric (an event's value, a visit turned into a service) is not part of it.
+
+A member's cross-member buyers also depend on the other members' events; the crossing sum (each of
+its buyers hashed with whether he bought at another member too) is what they contribute, so the
+cross-member rate's digest (`crossing`) changes when, and only when, another member's change can
+move it, and a change elsewhere does not flag the member's other metrics.
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ from typing import Any
 
 # Rows: member (NULL: the alliance as a whole), buyers, repeat_buyers, cross_buyers, referrals, customers,
 # events, stamps (sum of imported_at in epoch µs), latest (their max), content (the sum of the groups'
-# hashes); the last three NULL for the alliance's row.
+# hashes), crossing (the sum of the hashes of each buyer with whether he also bought at another member);
+# the last four NULL for the alliance's row.
 COUNTS_SQL = """
 WITH ev AS (
     SELECT customer_key AS customer, member, event_type, epoch_us(imported_at) AS stamp
@@ -56,7 +62,8 @@ SELECT m.member,
        count(*) FILTER (WHERE m.purchases >= 2),
        count(*) FILTER (WHERE m.purchases > 0 AND x.customer IS NOT NULL),
        sum(m.referrals), count(*), sum(m.events), sum(m.stamps), max(m.latest),
-       sum(hash(m.customer, m.member, m.purchases, m.referrals, m.events))
+       sum(hash(m.customer, m.member, m.purchases, m.referrals, m.events)),
+       sum(hash(m.customer, m.member, x.customer IS NOT NULL)) FILTER (WHERE m.purchases > 0)
 FROM per_member m LEFT JOIN cross_buyers x USING (customer)
 GROUP BY m.member
 UNION ALL
@@ -64,7 +71,7 @@ SELECT NULL,
        count(*) FILTER (WHERE purchases > 0),
        count(*) FILTER (WHERE purchases >= 2),
        count(*) FILTER (WHERE bought_at >= 2),
-       sum(referrals), count(*), sum(events), NULL, NULL, NULL
+       sum(referrals), count(*), sum(events), NULL, NULL, NULL, NULL
 FROM per_customer
 """
 # (Grouping on a 64-bit hash of the key instead of the key took as much CPU time, measured on 10M
@@ -84,6 +91,11 @@ def digest(events: int, stamps: int | None, latest: int | None, content: int | N
     """A group's digest as text: events counted, sum and latest of their imported_at (epoch µs), and
     the content sum (16 hex digits)."""
     return f"{events}:{int(stamps or 0)}:{int(latest or 0)}:{int(content or 0) % _CONTENT:016x}"
+
+
+def crossing(member_digest: str, row: Sequence[Any]) -> str:
+    """The digest of a member's cross-member rate's inputs: its own events' digest and the crossing sum."""
+    return f"{member_digest}/{int(row[10] or 0) % _CONTENT:016x}"
 
 
 def counts(row: Sequence[Any]) -> dict[str, int]:
