@@ -361,3 +361,18 @@ def test_another_members_change_that_moves_a_cross_member_rate_is_named_as_chang
     assert set(sw) == {"cross_member_purchase_rate"}
     assert (sw["cross_member_purchase_rate"].now, sw["cross_member_purchase_rate"].events_changed,
             sw["cross_member_purchase_rate"].trace_ok) == (Decimal(0), True, True)
+
+
+def test_recording_again_after_a_recorded_value_was_removed_names_it_and_changes_nothing(stores: Stores) -> None:
+    """The trace stays when a recorded value is removed behind the platform's back: recording again must
+    say which value is gone (not blame a recording 'at the same moment') and change nothing."""
+    share(stores, DECEMBER)
+    journeys.record(stores, CODE, "2026-12", "秘书长", RECORD_AT)
+    p = period_metrics
+    with stores.records.engine.begin() as c:
+        c.execute(p.delete().where(p.c.member_code == "XX", p.c.metric == "user_assets"))
+    before = (_rows(stores.records, period_metrics), _rows(stores.records, journey_metric_sources))
+    with pytest.raises(journeys.JourneyAlreadyRecorded, match="XX/user_assets") as refused:
+        journeys.record(stores, CODE, "2026-12", "秘书长", RECORD_AT)
+    assert [str(problem.where) for problem in refused.value.problems] == ["XX/user_assets"]
+    assert (_rows(stores.records, period_metrics), _rows(stores.records, journey_metric_sources)) == before

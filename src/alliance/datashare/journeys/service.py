@@ -197,6 +197,7 @@ def record(stores: Stores, alliance_code: str, period: str, actor: str, clock: C
         alliance = uow.alliances.require(alliance_code)
         check_writable(alliance.code, alliance.status, Write.METRICS)
         recorded = uow.settlement.metrics(alliance.id).get(period, {})
+        traced = JourneyRepository(uow.connection).sources(alliance.id, period)
         now = clock.now()
         problems: list[Problem] = []
         metric_rows: list[dict[str, object]] = []
@@ -210,6 +211,11 @@ def record(stores: Stores, alliance_code: str, period: str, actor: str, clock: C
                         problems.append(Problem(Message("{member}/{metric}", member=member, metric=name), "value",
                                                 Message("recorded {recorded}, computed now {value}",
                                                         recorded=str(earlier), value=str(value))))
+                    continue
+                if (member, name) in traced:  # recorded once, the value since removed: not recorded anew
+                    problems.append(Problem(Message("{member}/{metric}", member=member, metric=name), "value",
+                                            Message("recorded {recorded} earlier, that value has been removed",
+                                                    recorded=str(traced[(member, name)].value))))
                     continue
                 metric_rows.append({"period": period, "metric": name, "member_code": member, "value": value,
                                     "recorded_at": now})
