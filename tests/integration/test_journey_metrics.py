@@ -376,3 +376,15 @@ def test_recording_again_after_a_recorded_value_was_removed_names_it_and_changes
         journeys.record(stores, CODE, "2026-12", "秘书长", RECORD_AT)
     assert [str(problem.where) for problem in refused.value.problems] == ["XX/user_assets"]
     assert (_rows(stores.records, period_metrics), _rows(stores.records, journey_metric_sources)) == before
+
+
+def test_values_recorded_for_a_member_no_longer_counted_in_the_month_are_listed_by_verify(stores: Stores) -> None:
+    """A departure recorded afterwards with an earlier day takes SW out of December: its recorded values
+    still steer a dynamic split, so verify must not pass over them in silence."""
+    share(stores, DECEMBER)
+    journeys.record(stores, CODE, "2026-12", "秘书长", RECORD_AT)
+    registry.end_membership(stores.records, CODE, "SW", date(2026, 11, 15), FrozenClock(datetime(2027, 1, 5, tzinfo=UTC)))
+    found = journeys.verify(stores, CODE, "2026-12", RECORD_AT)
+    gone = [d for d in found.differences if d.member == "SW"]
+    assert sorted(d.metric for d in gone) == sorted(METRICS) and not any(d.counted for d in gone)
+    assert all(d.now == 0 for d in gone) and journeys.verification_document(found)["ok"] is False

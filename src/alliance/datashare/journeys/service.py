@@ -92,6 +92,8 @@ class Difference:
     events_changed: bool  # the events it was measured on (the member's; for the cross-member rate also
     # whether its buyers bought elsewhere) differ from those counted when it was recorded
     trace_ok: bool = True
+    counted: bool = True  # False: the member is no longer counted in the month (a departure dated before
+    # it); the recorded value measured nothing any more (`now` is 0)
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,7 @@ def verify(stores: Stores, alliance_code: str, period: str, clock: Clock) -> Ver
     with stores.records.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         traces = JourneyRepository(uow.connection).sources(alliance.id, report.period)
+        recorded = uow.settlement.metrics(alliance.id).get(report.period, {})
     differences: list[Difference] = []
     checked = 0
     for m in report.members:
@@ -263,6 +266,13 @@ def verify(stores: Stores, alliance_code: str, period: str, clock: Clock) -> Ver
             if changed or not trace_ok or earlier != m.values[name]:
                 shown = earlier if earlier is not None else trace.value if trace is not None else m.values[name]
                 differences.append(Difference(m.member, name, shown, m.values[name], changed, trace_ok))
+    counted = {m.member for m in report.members}
+    for (member, name), trace in sorted(traces.items()):
+        if member not in counted and name in METRICS:  # recorded from its events, no longer a member then
+            checked += 1
+            earlier = recorded.get(name, {}).get(member)
+            differences.append(Difference(member, name, trace.value if earlier is None else earlier, Decimal(0),
+                                          True, earlier == trace.value, counted=False))
     return Verification(report, differences, checked)
 
 
@@ -305,5 +315,5 @@ def report_document(report: JourneyReport) -> dict[str, object]:
 def verification_document(found: Verification) -> dict[str, object]:
     return {"period": found.report.period, "ok": found.ok, "checked": found.checked,
             "differences": [{"member": d.member, "metric": d.metric, "recorded": str(d.recorded), "now": str(d.now),
-                             "events_changed": d.events_changed, "trace_ok": d.trace_ok}
+                             "events_changed": d.events_changed, "trace_ok": d.trace_ok, "counted": d.counted}
                             for d in found.differences]}
