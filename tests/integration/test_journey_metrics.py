@@ -291,3 +291,100 @@ def test_two_recordings_at_once_record_the_month_once(stores: Stores) -> None:
     assert len(outcomes) == 2 and "recorded" in outcomes
     assert len(_rows(stores.records, period_metrics)) == len(_rows(stores.records, journey_metric_sources)) == 12
     assert journeys.verify(stores, CODE, "2026-12", RECORD_AT).ok
+
+
+# -- review: trust is checked, not claimed (the stores altered directly, behind the platform's back) --
+
+
+def test_an_event_altered_in_place_in_the_fact_store_is_caught_by_verify(stores: Stores) -> None:
+    """Whoever can write the DuckDB file can turn a visit into a purchase and keep its imported_at:
+    the count, sum and latest import stay the same, but verify must still see the inputs changed."""
+    share(stores, DECEMBER + [("SW", "S8", "c", "SW", "visit", datetime(2026, 12, 7, 2, tzinfo=UTC))])
+    journeys.record(stores, CODE, "2026-12", "秘书长", RECORD_AT)
+    assert journeys.verify(stores, CODE, "2026-12", RECORD_AT).ok
+    stores.facts._db.execute("UPDATE dataset_customer_events SET event_type = 'purchase' "
+                             "WHERE alliance = ? AND event_id = 'S8'", [CODE])
+    found = journeys.verify(stores, CODE, "2026-12", RECORD_AT)
+    differing = {(d.member, d.metric): d for d in found.differences}
+    assert not found.ok and {m for m, _ in differing} == {"SW"}
+    assert differing[("SW", "repurchase_rate")].now == Decimal(1) and differing[("SW", "repurchase_rate")].events_changed
+    # Changed back, and a visit moved to another customer who already bought there: no value moves,
+    # but SW's inputs are no longer those counted when it was recorded.
+    stores.facts._db.execute("UPDATE dataset_customer_events SET event_type = 'visit', customer_key = ? "
+                             "WHERE alliance = ? AND event_id = 'S8'", [key("b"), CODE])
+    found = journeys.verify(stores, CODE, "2026-12", RECORD_AT)
+    assert found.differences and all(d.member == "SW" and d.events_changed for d in found.differences)
+    assert all(d.recorded == d.now for d in found.differences if d.metric != "user_assets")
+
+
+def test_a_purchase_moved_to_another_customer_in_place_is_caught_by_verify(stores: Stores) -> None:
+    share(stores, DECEMBER)
+    journeys.record(stores, CODE, "2026-12", "秘书长", RECORD_AT)
+    # c's single purchase becomes a's third one: SW's values move (repurchase 2/2), count/sum/latest do not.
+    stores.facts._db.execute("UPDATE dataset_customer_events SET customer_key = ? WHERE event_id = 'S4'", [key("a")])
+    found = journeys.verify(stores, CODE, "2026-12", RECORD_AT)
+    assert not found.ok and all(d.events_changed for d in found.differences if d.member == "SW")
+
+
+def test_a_recorded_value_or_its_trace_altered_in_the_records_is_caught_by_verify(stores: Stores) -> None:
+    share(stores, DECEMBER)
+    journeys.record(stores, CODE, "2026-12", "秘书长", RECORD_AT)
+    t, p = journey_metric_sources, period_metrics
+    with stores.records.engine.begin() as c:  # the trace says SW's user assets were 9
+        c.execute(t.update().where(t.c.member_code == "SW", t.c.metric == "user_assets").values(value=Decimal(9)))
+    found = journeys.verify(stores, CODE, "2026-12", RECORD_AT)
+    assert [(d.member, d.metric, d.trace_ok) for d in found.differences] == [("SW", "user_assets", False)]
+    with stores.records.engine.begin() as c:
+        c.execute(t.update().where(t.c.member_code == "SW", t.c.metric == "user_assets").values(value=Decimal(3)))
+        # the trace's counts no longer add up to what the same events give
+        c.execute(t.update().where(t.c.member_code == "HW", t.c.metric == "repurchase_rate").values(numerator=3))
+    found = journeys.verify(stores, CODE, "2026-12", RECORD_AT)
+    assert [(d.member, d.metric, d.trace_ok) for d in found.differences] == [("HW", "repurchase_rate", False)]
+    with stores.records.engine.begin() as c:
+        c.execute(t.update().where(t.c.member_code == "HW", t.c.metric == "repurchase_rate").values(numerator=1))
+        # the recorded value itself removed (a dynamic rule would now miss XX): still listed
+        c.execute(p.delete().where(p.c.member_code == "XX", p.c.metric == "user_assets"))
+    found = journeys.verify(stores, CODE, "2026-12", RECORD_AT)
+    assert [(d.member, d.metric, d.trace_ok) for d in found.differences] == [("XX", "user_assets", False)]
+    assert found.checked == 12
+
+
+def test_another_members_change_that_moves_a_cross_member_rate_is_named_as_changed_events(stores: Stores) -> None:
+    """SW's cross-member rate is measured on the whole month (who else bought where): when HW's events
+    change it, verify must say the inputs changed, not that SW's value was typed in or its trace altered."""
+    share(stores, DECEMBER)
+    journeys.record(stores, CODE, "2026-12", "秘书长", RECORD_AT)
+    later = FrozenClock(datetime(2027, 1, 5, tzinfo=UTC))
+    share(stores, [("HW", "H0", "a", "HW", "visit", datetime(2026, 12, 7, 2, tzinfo=UTC))], later)  # a no longer bought at HW
+    found = journeys.verify(stores, CODE, "2026-12", later)
+    sw = {d.metric: d for d in found.differences if d.member == "SW"}
+    assert set(sw) == {"cross_member_purchase_rate"}
+    assert (sw["cross_member_purchase_rate"].now, sw["cross_member_purchase_rate"].events_changed,
+            sw["cross_member_purchase_rate"].trace_ok) == (Decimal(0), True, True)
+
+
+def test_recording_again_after_a_recorded_value_was_removed_names_it_and_changes_nothing(stores: Stores) -> None:
+    """The trace stays when a recorded value is removed behind the platform's back: recording again must
+    say which value is gone (not blame a recording 'at the same moment') and change nothing."""
+    share(stores, DECEMBER)
+    journeys.record(stores, CODE, "2026-12", "秘书长", RECORD_AT)
+    p = period_metrics
+    with stores.records.engine.begin() as c:
+        c.execute(p.delete().where(p.c.member_code == "XX", p.c.metric == "user_assets"))
+    before = (_rows(stores.records, period_metrics), _rows(stores.records, journey_metric_sources))
+    with pytest.raises(journeys.JourneyAlreadyRecorded, match="XX/user_assets") as refused:
+        journeys.record(stores, CODE, "2026-12", "秘书长", RECORD_AT)
+    assert [str(problem.where) for problem in refused.value.problems] == ["XX/user_assets"]
+    assert (_rows(stores.records, period_metrics), _rows(stores.records, journey_metric_sources)) == before
+
+
+def test_values_recorded_for_a_member_no_longer_counted_in_the_month_are_listed_by_verify(stores: Stores) -> None:
+    """A departure recorded afterwards with an earlier day takes SW out of December: its recorded values
+    still steer a dynamic split, so verify must not pass over them in silence."""
+    share(stores, DECEMBER)
+    journeys.record(stores, CODE, "2026-12", "秘书长", RECORD_AT)
+    registry.end_membership(stores.records, CODE, "SW", date(2026, 11, 15), FrozenClock(datetime(2027, 1, 5, tzinfo=UTC)))
+    found = journeys.verify(stores, CODE, "2026-12", RECORD_AT)
+    gone = [d for d in found.differences if d.member == "SW"]
+    assert sorted(d.metric for d in gone) == sorted(METRICS) and not any(d.counted for d in gone)
+    assert all(d.now == 0 for d in gone) and journeys.verification_document(found)["ok"] is False

@@ -98,7 +98,10 @@ def verify(alliance: AllianceOpt, period: PeriodOpt, as_json: JsonOpt = False) -
                                   count=found.checked, period=found.report.period)), highlight=False)
     else:
         for d in found.differences:
-            why = (Message("events changed since recorded") if d.events_changed else Message("value differs"))
+            why = (Message("no longer a member in the month") if not d.counted
+                   else Message("events changed since recorded") if d.events_changed
+                   else Message("its trace does not match the records") if not d.trace_ok
+                   else Message("value differs"))
             console.print(say(Message("{member}/{metric}: recorded {recorded}, now {now} ({why})", member=d.member,
                                       metric=d.metric, recorded=str(d.recorded), now=str(d.now), why=say(why))),
                           highlight=False)

@@ -89,6 +89,7 @@ class Cell:
     denominator: int | None
     recorded: Decimal | None
     events_changed: bool = False  # the member's events changed since the value was recorded (verify)
+    trace_ok: bool = True  # the value's trace agrees with it (verify); if not, the value is not vouched for
 
     @property
     def state(self) -> str:
@@ -96,7 +97,7 @@ class Cell:
         (the same value, though the member's events changed since); `differs` (another value)."""
         if self.recorded is None:
             return "no"
-        if self.recorded != self.value:
+        if self.recorded != self.value or not self.trace_ok:
             return "differs"
         return "changed" if self.events_changed else "yes"
 
@@ -105,7 +106,8 @@ def _cell(metric: JourneyMetric, counts: Mapping[str, int] | None, value: Decima
           found: service.Difference | None = None) -> Cell:
     numerator = metric.numerator(counts) if counts else None
     denominator = metric.denominator(counts) if counts else None
-    return Cell(value, numerator, denominator, recorded, found is not None and found.events_changed)
+    return Cell(value, numerator, denominator, recorded, found is not None and found.events_changed,
+                found is None or found.trace_ok)
 
 
 def _tables(checked: service.Verification, companies: Mapping[str, str]) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ half-even to the metric's places, so the same counts always give the same record
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from alliance.core.messages import Message
@@ -53,13 +53,17 @@ class Count:
 
 @dataclass(frozen=True, slots=True)
 class JourneyMetric:
-    """One metric: its period-metric name, title, formula (for people) and how it is measured."""
+    """One metric: its period-metric name, title, formula (for people) and how it is measured.
+
+    `across_members`: the value depends on the other members' events too (whether a buyer also
+    bought elsewhere), so its inputs' digest is `MonthCounts.crossings`, not only the member's own."""
 
     name: str
     title: Message
     formula: Message
     places: int
     measure: Ratio | Count
+    across_members: bool = False
 
     def value(self, counts: Mapping[str, int]) -> Decimal:
         """The metric's value from the counts, rounded half-even to its places."""
@@ -81,7 +85,7 @@ _ENTRIES = (
     JourneyMetric("cross_member_purchase_rate", Message("Cross-member purchase rate"),
                   Message("buyers at the member who also bought at another member of the alliance in the "
                           "month / buyers at the member"),
-                  4, Ratio("cross_buyers", "buyers")),
+                  4, Ratio("cross_buyers", "buyers"), across_members=True),
     JourneyMetric("referral_coefficient", Message("Referral coefficient"),
                   Message("referral events at the member in the month / buyers at the member"),
                   4, Ratio("referrals", "buyers")),
@@ -105,9 +109,16 @@ class MonthCounts:
 
     `members`: member -> counts (every member asked about, zeros included); `alliance`: the counts
     over all of them at once; `digests`: member -> digest of the events counted at that member, and
-    `digest` of every event counted, so a later recount can tell whether its inputs changed."""
+    `digest` of every event counted, so a later recount can tell whether its inputs changed;
+    `crossings`: member -> digest of its events and of whether each of its buyers bought elsewhere."""
 
     members: Mapping[str, Mapping[str, int]]
     alliance: Mapping[str, int]
     digests: Mapping[str, str]
     digest: str
+    crossings: Mapping[str, str] = field(default_factory=dict)
+
+    def inputs(self, member: str, metric: JourneyMetric) -> str:
+        """The digest of what `metric` of `member` was measured on: the member's events, and for a
+        metric across members what the others' events say of its buyers as well."""
+        return self.crossings[member] if metric.across_members else self.digests[member]

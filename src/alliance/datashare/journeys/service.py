@@ -22,6 +22,7 @@ from alliance.datashare.journeys.metrics import METRICS, MonthCounts, values
 from alliance.registry.lifecycle import Write, check_writable
 from alliance.registry.model import Alliance, Member
 from alliance.store.database import on_duplicate
+from alliance.store.journeys_repository import MetricSource
 from alliance.store.stores import Stores
 from alliance.store.unit_of_work import UnitOfWork
 
@@ -79,13 +80,20 @@ class JourneyReport:
 
 @dataclass(frozen=True)
 class Difference:
-    """One finding of `verify`: a recorded value whose inputs or value changed since."""
+    """One finding of `verify`: a recorded value whose inputs or value changed since, or whose trace
+    no longer agrees with it (`trace_ok` False: the trace's value is not the recorded one, its counts
+    are not what the same events give, or the recorded value was removed; `recorded` is then the
+    value the trace says was recorded)."""
 
     member: str
     metric: str
     recorded: Decimal
     now: Decimal
-    events_changed: bool  # the member's events differ from those counted when it was recorded
+    events_changed: bool  # the events it was measured on (the member's; for the cross-member rate also
+    # whether its buyers bought elsewhere) differ from those counted when it was recorded
+    trace_ok: bool = True
+    counted: bool = True  # False: the member is no longer counted in the month (a departure dated before
+    # it); the recorded value measured nothing any more (`now` is 0)
 
 
 @dataclass(frozen=True)
@@ -191,6 +199,7 @@ def record(stores: Stores, alliance_code: str, period: str, actor: str, clock: C
         alliance = uow.alliances.require(alliance_code)
         check_writable(alliance.code, alliance.status, Write.METRICS)
         recorded = uow.settlement.metrics(alliance.id).get(period, {})
+        traced = JourneyRepository(uow.connection).sources(alliance.id, period)
         now = clock.now()
         problems: list[Problem] = []
         metric_rows: list[dict[str, object]] = []
@@ -205,11 +214,16 @@ def record(stores: Stores, alliance_code: str, period: str, actor: str, clock: C
                                                 Message("recorded {recorded}, computed now {value}",
                                                         recorded=str(earlier), value=str(value))))
                     continue
+                if (member, name) in traced:  # recorded once, the value since removed: not recorded anew
+                    problems.append(Problem(Message("{member}/{metric}", member=member, metric=name), "value",
+                                            Message("recorded {recorded} earlier, that value has been removed",
+                                                    recorded=str(traced[(member, name)].value))))
+                    continue
                 metric_rows.append({"period": period, "metric": name, "member_code": member, "value": value,
                                     "recorded_at": now})
                 sources.append({"period": period, "member_code": member, "metric": name, "value": value,
                                 "numerator": metric.numerator(c), "denominator": metric.denominator(c),
-                                "events": c["events"], "member_digest": counts.digests[member],
+                                "events": c["events"], "member_digest": counts.inputs(member, metric),
                                 "month_digest": counts.digest, "computed_at": now, "recorded_by": actor})
         if problems:
             raise JourneyAlreadyRecorded(Message("{count} journey metric(s) of {period} are recorded with other "
@@ -238,19 +252,41 @@ def verify(stores: Stores, alliance_code: str, period: str, clock: Clock) -> Ver
     with stores.records.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         traces = JourneyRepository(uow.connection).sources(alliance.id, report.period)
-    digests = counts.digests
+        recorded = uow.settlement.metrics(alliance.id).get(report.period, {})
     differences: list[Difference] = []
     checked = 0
     for m in report.members:
         for name, earlier in m.recorded.items():
-            if earlier is None:
+            trace = traces.get((m.member, name))
+            if earlier is None and trace is None:
                 continue
             checked += 1
-            trace = traces.get((m.member, name))
-            changed = trace is not None and trace.member_digest != digests[m.member]
-            if changed or earlier != m.values[name]:
-                differences.append(Difference(m.member, name, earlier, m.values[name], changed))
+            changed = trace is not None and trace.member_digest != counts.inputs(m.member, METRICS[name])
+            trace_ok = trace is None or _trace_agrees(trace, earlier, m.counts, changed)
+            if changed or not trace_ok or earlier != m.values[name]:
+                shown = earlier if earlier is not None else trace.value if trace is not None else m.values[name]
+                differences.append(Difference(m.member, name, shown, m.values[name], changed, trace_ok))
+    counted = {m.member for m in report.members}
+    for (member, name), trace in sorted(traces.items()):
+        if member not in counted and name in METRICS:  # recorded from its events, no longer a member then
+            checked += 1
+            earlier = recorded.get(name, {}).get(member)
+            differences.append(Difference(member, name, trace.value if earlier is None else earlier, Decimal(0),
+                                          True, earlier == trace.value, counted=False))
     return Verification(report, differences, checked)
+
+
+def _trace_agrees(trace: MetricSource, recorded: Decimal | None, counts: Mapping[str, int], changed: bool) -> bool:
+    """Whether a trace still tells how its recorded value was measured: the value recorded is the
+    trace's, and (the member's events being those counted then) its counts are what they give now.
+    A trace or value altered in the records, or a recorded value removed, fails this."""
+    if recorded is None or trace.value != recorded:
+        return False
+    if changed:
+        return True  # other events now: their counts are not comparable, `events_changed` says so
+    metric = METRICS[trace.metric]
+    return (trace.numerator, trace.denominator, trace.events) == (
+        metric.numerator(counts), metric.denominator(counts), counts["events"])
 
 
 def history(stores: Stores, alliance_code: str, clock: Clock) -> dict[str, dict[str, dict[str, Decimal]]]:
@@ -279,4 +315,5 @@ def report_document(report: JourneyReport) -> dict[str, object]:
 def verification_document(found: Verification) -> dict[str, object]:
     return {"period": found.report.period, "ok": found.ok, "checked": found.checked,
             "differences": [{"member": d.member, "metric": d.metric, "recorded": str(d.recorded), "now": str(d.now),
-                             "events_changed": d.events_changed} for d in found.differences]}
+                             "events_changed": d.events_changed, "trace_ok": d.trace_ok, "counted": d.counted}
+                            for d in found.differences]}

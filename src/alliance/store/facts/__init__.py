@@ -587,6 +587,7 @@ class FactStore:
         about, zeros included) and for the alliance, with digests of the inputs (`journeys_sql`)."""
         zero = {name: 0 for name in journeys_sql.NAMES}
         found, digests = {m: dict(zero) for m in members}, {m: journeys_sql.digest(0, 0, 0) for m in members}
+        crossings = {m: journeys_sql.crossing(digests[m], (None,) * 11) for m in members}
         whole, digest = dict(zero), journeys_sql.digest(0, 0, 0)
         if members:
             parameters = journeys_sql.parameters(alliance, first_day, last_day, members)
@@ -596,9 +597,10 @@ class FactStore:
                 if row[0] is None:
                     whole = counts
                 else:
-                    found[row[0]], digests[row[0]] = counts, journeys_sql.digest(counts["events"], row[7], row[8])
+                    found[row[0]], digests[row[0]] = counts, journeys_sql.digest(counts["events"], row[7], row[8], row[9])
+                    crossings[row[0]] = journeys_sql.crossing(digests[row[0]], row)
             digest = journeys_sql.combined(whole["events"], [r for r in rows if r[0] is not None])
-        return MonthCounts(found, whole, digests, digest)
+        return MonthCounts(found, whole, digests, digest, crossings)
 
     def lines(self, alliance: str, currency: str, first_day: date, last_day: date) -> list[OrderLine]:
         """The alliance's lines whose business day lies in [first_day, last_day], in line_id order."""

@@ -12,11 +12,20 @@ whose customer is among those. Customer keys stay inside the query: only counts 
 out.
 
 Digest: per member, the number of its events counted, the sum and the latest of their `imported_at`
-(epoch microseconds). The fact store never changes a stored event in place: an event imported again
-with other content is deleted and inserted with a new `imported_at` (`datasets_sql.store`), and an
-erased one is gone. So any change of the events counted changes the count, the sum or the latest,
-and a recount tells "the same events" from "events changed" with integer arithmetic only, no
-hashing of every event (which cost as much as the counting itself), and without keeping a copy.
+(epoch microseconds), and a content sum. The fact store never changes a stored event in place: an
+event imported again with other content is deleted and inserted with a new `imported_at`
+(`datasets_sql.store`), and an erased one is gone, so any change made through the platform changes
+the count, the sum or the latest. A change made behind the platform's back (the DuckDB file written
+directly, `imported_at` kept) does not: the content sum catches it. It is the sum (mod 2^64) of
+DuckDB's `hash` of each (customer, member) group with its purchases, referrals and events, i.e. of
+exactly what the metrics see, taken over the groups the query builds anyway (one per customer and
+member, not one per event: hashing every event cost as much as the counting itself). A change that
+cannot move any metric (an event's value, a visit turned into a service) is not part of it.
+
+A member's cross-member buyers also depend on the other members' events; the crossing sum (each of
+its buyers hashed with whether he bought at another member too) is what they contribute, so the
+cross-member rate's digest (`crossing`) changes when, and only when, another member's change can
+move it, and a change elsewhere does not flag the member's other metrics.
 """
 
 from __future__ import annotations
@@ -26,7 +35,9 @@ from datetime import date
 from typing import Any
 
 # Rows: member (NULL: the alliance as a whole), buyers, repeat_buyers, cross_buyers, referrals, customers,
-# events, stamps (sum of imported_at in epoch µs), latest (their max); NULL for the alliance's row.
+# events, stamps (sum of imported_at in epoch µs), latest (their max), content (the sum of the groups'
+# hashes), crossing (the sum of the hashes of each buyer with whether he also bought at another member);
+# the last four NULL for the alliance's row.
 COUNTS_SQL = """
 WITH ev AS (
     SELECT customer_key AS customer, member, event_type, epoch_us(imported_at) AS stamp
@@ -50,7 +61,9 @@ SELECT m.member,
        count(*) FILTER (WHERE m.purchases > 0),
        count(*) FILTER (WHERE m.purchases >= 2),
        count(*) FILTER (WHERE m.purchases > 0 AND x.customer IS NOT NULL),
-       sum(m.referrals), count(*), sum(m.events), sum(m.stamps), max(m.latest)
+       sum(m.referrals), count(*), sum(m.events), sum(m.stamps), max(m.latest),
+       sum(hash(m.customer, m.member, m.purchases, m.referrals, m.events)),
+       sum(hash(m.customer, m.member, x.customer IS NOT NULL)) FILTER (WHERE m.purchases > 0)
 FROM per_member m LEFT JOIN cross_buyers x USING (customer)
 GROUP BY m.member
 UNION ALL
@@ -58,7 +71,7 @@ SELECT NULL,
        count(*) FILTER (WHERE purchases > 0),
        count(*) FILTER (WHERE purchases >= 2),
        count(*) FILTER (WHERE bought_at >= 2),
-       sum(referrals), count(*), sum(events), NULL, NULL
+       sum(referrals), count(*), sum(events), NULL, NULL, NULL, NULL
 FROM per_customer
 """
 # (Grouping on a 64-bit hash of the key instead of the key took as much CPU time, measured on 10M
@@ -71,9 +84,18 @@ def parameters(alliance: str, first: date, last: date, members: Sequence[str]) -
     return {"alliance": alliance, "first": first, "last": last, "members": list(members)}
 
 
-def digest(events: int, stamps: int | None, latest: int | None) -> str:
-    """A group's digest as text: events counted, sum and latest of their imported_at (epoch µs)."""
-    return f"{events}:{int(stamps or 0)}:{int(latest or 0)}"
+_CONTENT = 2**64  # the content sum is kept modulo 2^64: 16 hex digits, whatever the number of groups
+
+
+def digest(events: int, stamps: int | None, latest: int | None, content: int | None = 0) -> str:
+    """A group's digest as text: events counted, sum and latest of their imported_at (epoch µs), and
+    the content sum (16 hex digits)."""
+    return f"{events}:{int(stamps or 0)}:{int(latest or 0)}:{int(content or 0) % _CONTENT:016x}"
+
+
+def crossing(member_digest: str, row: Sequence[Any]) -> str:
+    """The digest of a member's cross-member rate's inputs: its own events' digest and the crossing sum."""
+    return f"{member_digest}/{int(row[10] or 0) % _CONTENT:016x}"
 
 
 def counts(row: Sequence[Any]) -> dict[str, int]:
@@ -85,4 +107,4 @@ def combined(events: int, member_rows: Sequence[Sequence[Any]]) -> str:
     """The digest of all the members' events at once, from their rows (sums add, latest of the latest)."""
     stamps = sum(int(row[7] or 0) for row in member_rows)
     latest = max((int(row[8] or 0) for row in member_rows), default=0)
-    return digest(events, stamps, latest)
+    return digest(events, stamps, latest, sum(int(row[9] or 0) for row in member_rows))
