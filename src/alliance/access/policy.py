@@ -168,6 +168,21 @@ def authorize(principal: Principal, action: Action, alliance: str | None = None,
     _acts_for_own(principal, action, member, attorney)
 
 
+def authorize_member_step(principal: Principal, action: Action, alliance: str, member: str, *,
+                          attorney: bool = False) -> None:
+    """Return if `principal` may take a step in `member`'s own name (book, commit, refer, confirm, declare...)
+    with `action`; raise otherwise.
+
+    As `authorize`, except that the platform operator does not act for a member: a platform admin holds
+    no member's account, so it is refused (403) as for ACT_FOR_MEMBER unless it holds `member`'s power of
+    attorney. Each operations service calls this for its member steps, so no edge (API, page, command
+    line) can act for a member without that member's own account. What a coordinator may do for a member
+    stays as each tool's part of `ALLOWED` and its service decide."""
+    authorize(principal, action, alliance, member, attorney=attorney)
+    if principal.role is Role.PLATFORM_ADMIN:
+        _acts_for_own(principal, Action.ACT_FOR_MEMBER, member, attorney)
+
+
 def _acts_for_own(principal: Principal, action: Action, member: str | None, attorney: bool) -> None:
     """An alliance-wide or platform account acts for a member only with that member's power of attorney."""
     if action is Action.ACT_FOR_MEMBER and member is not None and principal.member is None and not attorney:
