@@ -278,7 +278,7 @@ def _acting(principal: Principal, alliance_code: str, as_member: str | None) -> 
 
 def _may_bid(principal: Principal, alliance_code: str, member: str) -> bool:
     try:
-        authorize(principal, Action.BID, alliance_code, member)
+        authorize_member_step(principal, Action.BID, alliance_code, member)
     except Exception:
         return False
     return True
