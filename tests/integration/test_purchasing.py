@@ -78,6 +78,20 @@ def test_a_campaign_with_bad_terms_names_every_problem_and_stores_nothing(store:
         service.open_campaign(store, "buy", admin_of("buy", "A"), draft(), BEFORE)
 
 
+def test_the_platform_operator_does_not_commit_for_a_member(store: Store, alliance: str) -> None:
+    """House rule: whoever acts for a member is that member's own account; the operator reads, offers no
+    member to commit for, and is refused (nothing stored); the organiser's steps stay the alliance's."""
+    operator = Principal("cli", Role.PLATFORM_ADMIN, None, kind="operator")
+    service.open_campaign(store, "buy", COORDINATOR, draft(), BEFORE)
+    before = (_count(store, ledger_entries), _count(store, operation_charges))
+    with pytest.raises(Forbidden):
+        service.commit(store, "buy", operator, 1, "B", 30, BEFORE)
+    assert (_count(store, ledger_entries), _count(store, operation_charges)) == before
+    seen = service.campaign(store, "buy", operator, 1, BEFORE)
+    assert seen.commit_for == () and seen.positions == ()
+    assert service.commit(store, "buy", admin_of("buy", "B"), 1, "B", 30, BEFORE).quantity == 30
+
+
 def test_members_commit_for_themselves_and_see_only_their_own(store: Store, alliance: str) -> None:
     view = service.open_campaign(store, "buy", COORDINATOR, draft(purchasing_share=D("18.5")), BEFORE)
     assert (view.number, view.state, view.quotes[0].account, view.flagged) == (1, CampaignState.OPEN, "ext:Paper-Co",

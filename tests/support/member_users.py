@@ -34,3 +34,16 @@ def member_admins(store: Store | str, alliance: str, members: Iterable[str]) -> 
     finally:
         if isinstance(store, str):
             opened.close()
+
+
+def platform_admin(store: Store | str, username: str) -> str:
+    """Create a platform admin user `username` (a store or a database URL): the operator's own account,
+    which holds no member's."""
+    opened = Store.open(store, migrate=False) if isinstance(store, str) else store
+    try:
+        access.create_user(opened, username, PASSWORD, username, FrozenClock(datetime(2026, 1, 1, tzinfo=UTC)))
+        access.grant_role(opened, username, Role.PLATFORM_ADMIN, None, None)
+        return username
+    finally:
+        if isinstance(store, str):
+            opened.close()
