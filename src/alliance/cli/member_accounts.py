@@ -28,3 +28,13 @@ def member_account(store: Store, username: str, alliance: str) -> Principal:
     from alliance.access.accounts import user_principal
 
     return user_principal(store, username, alliance, SystemClock())
+
+
+OptionalUserOpt = Annotated[str | None, typer.Option(
+    "--as", help="The user account acting: an admin of the member it acts for. Without it the operator acts, "
+                 "which it may only for the alliance's own steps.")]
+
+
+def account_or(store: Store, username: str | None, alliance: str, operator: Principal) -> Principal:
+    """`username`'s principal in `alliance`, or `operator` when no user is named (the service decides)."""
+    return operator if username is None else member_account(store, username, alliance)

@@ -5,7 +5,8 @@ Who may do what (access.policy):
   day, quotes, idle rates; a member's accounts see their own member's bookings and invoice lines
   only; the coordinator (and auditor) and the warehouse owner's accounts see all of the warehouse.
 - BOOK_WAREHOUSE (member admins for their own member, 404 for another's; the coordinator for any):
-  book, join the waitlist, cancel one's own booking.
+  book, join the waitlist, cancel one's own booking. Booking is a member's own step: the platform
+  operator, who holds no member's account, does not book for one (policy.authorize_member_step).
 - MANAGE_WAREHOUSE: create a warehouse (a member admin as its owner, the coordinator for any
   member), change it, check bookings in and out, cancel any booking of it (the owner's accounts or
   the coordinator).
@@ -24,7 +25,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from alliance.access.policy import Action, Forbidden, authorize
+from alliance.access.policy import Action, Forbidden, authorize, authorize_member_step
 from alliance.access.roles import Principal
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import InvalidInput, Problem
@@ -321,7 +322,7 @@ def book(store: Store, alliance_code: str, principal: Principal, number: int, me
     with every problem. When it does not fit: OverCapacity naming the first full day (with
     `suggestions` from the resource map), or, with waitlist=True, the booking is stored waitlisted
     (outcome.full_on says why). A starts_on before today is refused."""
-    authorize(principal, Action.BOOK_WAREHOUSE, alliance_code, member)
+    authorize_member_step(principal, Action.BOOK_WAREHOUSE, alliance_code, member)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         uow.alliances.lock(alliance.id)  # one booking at a time: capacity is checked against what is stored
