@@ -66,7 +66,7 @@ def _list_page(request: Request, store: Store, viewer: Viewer, code: str, *, sta
     found = service.referrals(store, code, viewer.principal)
     programme = service.programme(store, code, viewer.principal)
     return render(request, "referrals/list.html", status=status, alliance=alliance, section="referrals",
-                  referrals=found, programme=programme, may_refer=viewer.may(Action.REFER_LEADS, code),
+                  referrals=found, programme=programme, may_refer=viewer.acts_for_members(Action.REFER_LEADS, code),
                   may_manage=viewer.may(Action.MANAGE_ALLIANCE, code),
                   form=form or FormView({k: str(v) for k, v in vars_of(programme).items()}),
                   saved=SAVED.get(request.query_params.get("saved", "")), **_labels())
