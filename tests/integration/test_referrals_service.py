@@ -107,10 +107,12 @@ def test_a_duplicate_inside_the_window_is_refused_naming_the_earlier(store: Stor
     assert _count(store, referrals) == 3
 
 
-def test_the_platform_operator_does_not_act_for_a_member(store: Store, stores: Stores) -> None:
-    """House rule: whoever acts for a member is that member's own account. The platform operator (no
-    member's account) neither refers a lead from A nor answers it for B; it still reads; nothing stored."""
-    operator = Principal("cli", Role.PLATFORM_ADMIN, None, kind="operator")
+@pytest.mark.parametrize("operator", [Principal("cli", Role.PLATFORM_ADMIN, None, kind="operator"), COORDINATOR],
+                         ids=["platform-operator", "coordinator"])
+def test_the_platform_operator_does_not_act_for_a_member(store: Store, stores: Stores, operator: Principal) -> None:
+    """House rule: whoever acts for a member is that member's own account. The platform operator and the
+    coordinator (no member's account) neither refer a lead from A nor answer it for B; they still read;
+    nothing stored."""
     with pytest.raises(Forbidden):
         service.submit(store, "ref", operator, lead(), NOW, from_member="A")
     with pytest.raises(Forbidden):  # a member's account names only its own member

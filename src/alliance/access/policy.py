@@ -173,13 +173,14 @@ def authorize_member_step(principal: Principal, action: Action, alliance: str, m
     """Return if `principal` may take a step in `member`'s own name (book, commit, refer, confirm, declare...)
     with `action`; raise otherwise.
 
-    As `authorize`, except that the platform operator does not act for a member: a platform admin holds
-    no member's account, so it is refused (403) as for ACT_FOR_MEMBER unless it holds `member`'s power of
-    attorney. Each operations service calls this for its member steps, so no edge (API, page, command
-    line) can act for a member without that member's own account. What a coordinator may do for a member
-    stays as each tool's part of `ALLOWED` and its service decide."""
+    As `authorize`, except that only an account held for `member` takes the step: an account held for no
+    member (the coordinator, the platform operator) is refused (403) as for ACT_FOR_MEMBER unless it
+    holds `member`'s power of attorney; another member's account is not there for it (404, MEMBER_SCOPED).
+    Each operations service calls this for its member steps, so no edge (API, page, command line) can act
+    for a member without that member's own account. The coordinator's steps for the alliance (opening a
+    campaign, cancelling or checking in as a warehouse's manager...) are plain `authorize` calls."""
     authorize(principal, action, alliance, member, attorney=attorney)
-    if principal.role is Role.PLATFORM_ADMIN:
+    if principal.member is None:  # a coordinator or the platform operator: holds no member's account
         _acts_for_own(principal, Action.ACT_FOR_MEMBER, member, attorney)
 
 
