@@ -1,5 +1,5 @@
 """House rule over the API: whoever acts for a member is that member's own account. A platform admin's
-key (the operator's) is refused every step taken in a member's name in the operations tools (403
+key (the operator's), and a coordinator's (an alliance admin holding no member's account), is refused every step taken in a member's name in the operations tools (403
 forbidden, nothing stored): a bid, a referral, a warehouse booking, a purchase commitment, a member's
 resources; the member's own admin key takes the same step; the platform key still
 reads. The services decide (policy.authorize_member_step), so the command line and the pages refuse alike."""
@@ -54,7 +54,8 @@ def counts(store: Store) -> tuple[int, ...]:
         return tuple(int(c.execute(select(func.count()).select_from(t)).scalar_one()) for t in TABLES)
 
 
-def test_the_platform_key_takes_no_step_in_a_members_name(world: Any, store: Store) -> None:
+@pytest.mark.parametrize("outsider", ["platform", "coordinator"])
+def test_the_platform_key_takes_no_step_in_a_members_name(world: Any, store: Store, outsider: str) -> None:
     client, keys = world
     r = client.post(f"{A}/warehouses", headers=keys["m1"], json={
         "name": "北仑仓", "owner": "M1", "capacity": "10", "price_day": "10.00"})
@@ -75,11 +76,18 @@ def test_the_platform_key_takes_no_step_in_a_members_name(world: Any, store: Sto
     ]
     before = counts(store)
     for method, path, body in steps:
-        problem(getattr(client, method)(path, json=body, headers=keys["platform"]), 403, "forbidden")
+        problem(getattr(client, method)(path, json=body, headers=keys[outsider]), 403, "forbidden")
     assert counts(store) == before
     own = {f"{A}/bids": "m1", f"{A}/referrals": "m1"}
     for method, path, body in steps:
         r = getattr(client, method)(path, json=body, headers=keys[own.get(path, "m2")])
         assert r.status_code in (200, 201), (path, r.text)
-    assert client.get(f"{A}/referrals/1", headers=keys["platform"]).json()["from_member"] == "M1"
-    assert client.get(f"{A}/bids/1", headers=keys["platform"]).status_code == 200
+    assert client.get(f"{A}/referrals/1", headers=keys[outsider]).json()["from_member"] == "M1"
+    assert client.get(f"{A}/bids/1", headers=keys[outsider]).status_code == 200
+    # The member's steps answered by the other member stay its own too: the outsider neither accepts
+    # M1's referral for M2 nor withdraws M2's commitment; the coordinator's alliance steps stay its.
+    before = counts(store)
+    problem(client.post(f"{A}/referrals/1/accept", json={}, headers=keys[outsider]), 403, "forbidden")
+    problem(client.put(f"{A}/purchasing/campaigns/1/commitments/M2", json={"quantity": 0},
+                       headers=keys[outsider]), 403, "forbidden")
+    assert counts(store) == before

@@ -266,8 +266,8 @@ def _warehouse_page(request: Request, store: Store, clock: Clock, viewer: Viewer
 
 
 def booking_member_options(store: Store, code: str, viewer: Viewer, say: Callable[[str], str]) -> list[tuple[str, str]]:
-    """Whom the viewer books for: its own member, or (the coordinator) any member; a platform admin none
-    (booking is a member's own step: policy.authorize_member_step)."""
+    """Whom the viewer books for: its own member; the coordinator and a platform admin none (booking is
+    a member's own step: policy.authorize_member_step)."""
     return [(value, text) for value, text in owner_options(store, code, viewer, say)
             if not value or viewer.acts_for(Action.BOOK_WAREHOUSE, code, value)]
 
