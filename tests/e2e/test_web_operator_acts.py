@@ -74,3 +74,36 @@ def test_the_operators_session_takes_no_step_for_a_member(world: Any, store: Sto
                          follow_redirects=False)
     assert booked.status_code == 303, booked.text
     assert (count(store, referrals), count(store, warehouse_bookings)) == (1, 1)
+
+
+def test_a_coordinators_session_takes_no_step_for_a_member(world: Any, store: Store) -> None:
+    """Coordinators do not act for members either: no "Refer a lead", no booking form, posts refused (403)
+    with nothing stored. (An account holds one role per alliance, so a coordinator never is a member's admin
+    there too: a person who is both uses two accounts.)"""
+    from alliance.access import service as access
+    from alliance.core.errors import Conflict
+
+    clock = FrozenClock(datetime(2026, 11, 2, 2, tzinfo=UTC))
+    add_user(store, clock, "coord", Role.COORDINATOR, "nb")
+    with pytest.raises(Conflict):  # one role per alliance: the coordinator's account is no member's
+        access.grant_role(store, "coord", Role.MEMBER_ADMIN, "nb", "M2")
+    client = world
+    token = sign_in(client, "coord")
+    listed = client.get("/alliances/nb/referrals")
+    assert listed.status_code == 200 and "/alliances/nb/referrals/new" not in listed.text
+    refused = client.post("/alliances/nb/referrals", data={"csrf_token": token, "from_member": "M1", **LEAD},
+                          follow_redirects=False)
+    assert refused.status_code == 403, refused.text
+    page = client.get("/alliances/nb/warehouses/1")
+    assert page.status_code == 200 and 'id="booking-form"' not in page.text
+    booked = client.post("/alliances/nb/warehouses/1/bookings", data={"csrf_token": token, **SPACE},
+                         follow_redirects=False)
+    assert booked.status_code in (403, 422), booked.text
+    assert (count(store, referrals), count(store, warehouse_bookings)) == (0, 0)
+
+    token = sign_in(client, "m2")
+    assert 'id="booking-form"' in client.get("/alliances/nb/warehouses/1").text
+    booked = client.post("/alliances/nb/warehouses/1/bookings", data={"csrf_token": token, **SPACE},
+                         follow_redirects=False)
+    assert booked.status_code == 303, booked.text
+    assert count(store, warehouse_bookings) == 1
