@@ -4,7 +4,7 @@ the pages.
 
 Who may do what (access.policy): everyone of the alliance reads the members' declarations (the member
 directory shows them); a member admin declares its own member's (another member's are not there for
-it: 404), the coordinator any member's; the outside directory and prospects' profiles are the partner
+it: 404); never the coordinator (authorize_member_step); the outside directory and prospects' profiles are the partner
 pipeline's (read: READ_PIPELINE; change: MANAGE_ALLIANCE), as screening's prospects are; an alliance's
 own kinds are added by the coordinator. Every write checks the declaration with `model.check` and
 stores nothing when anything is wrong; rows keep who changed them last and when.

@@ -6,7 +6,7 @@ with the helpers here.
 
 The rules are the matching service's (`alliance.matching.service`, `service_imports`): a member's
 admin declares its own member's (another member's edit pages and posts are 404 by the route table),
-the coordinator any; the directory is the partner pipeline's. A form read wrong shows each problem
+never the coordinator; the directory is the partner pipeline's. A form read wrong shows each problem
 beside its field in the page's language (422) and stores nothing. Kinds are always shown by their
 name in the page's language (the taxonomy's), never by their key.
 """

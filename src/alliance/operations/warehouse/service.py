@@ -4,9 +4,10 @@ Who may do what (access.policy):
 - READ_WAREHOUSE (every role of the alliance): the warehouses, their price lines, free capacity per
   day, quotes, idle rates; a member's accounts see their own member's bookings and invoice lines
   only; the coordinator (and auditor) and the warehouse owner's accounts see all of the warehouse.
-- BOOK_WAREHOUSE (member admins for their own member, 404 for another's; the coordinator for any):
-  book, join the waitlist, cancel one's own booking. Booking is a member's own step: the platform
-  operator, who holds no member's account, does not book for one (policy.authorize_member_step).
+- BOOK_WAREHOUSE (member admins for their own member, 404 for another's): book, join the waitlist,
+  cancel one's own booking. Booking is a member's own step: neither the coordinator nor the platform
+  operator, who hold no member's account, books for one (policy.authorize_member_step); the coordinator
+  still cancels as a manager.
 - MANAGE_WAREHOUSE: create a warehouse (a member admin as its owner, the coordinator for any
   member), change it, check bookings in and out, cancel any booking of it (the owner's accounts or
   the coordinator).
