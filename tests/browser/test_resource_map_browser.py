@@ -19,7 +19,7 @@ from alliance.registry import service as registry
 from alliance.server import create_app
 from alliance.store.database import Store
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, require_chromium, screenshot, serve, signed_in
-from tests.support.factories import credit_code, make_alliance
+from tests.support.factories import admin_of, credit_code, make_alliance
 from tests.support.web import add_user
 
 pytestmark = pytest.mark.browser
@@ -34,14 +34,15 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Store]]:
     for n, (member, name) in enumerate((("M1", "宁波甬江冷链有限公司"), ("M2", "宁波海曙食品有限公司")), start=1):
         registry.add_member(store, "nb", {"code": member, "name": name, "credit_code": credit_code(n)}, clock)
     add_user(store, clock, "coord", Role.COORDINATOR, "nb")
-    matching.declare(store, "nb", COORD, "M1", Declaration(Side.RESOURCE, "warehouse/cold_chain", "宁波冷库 2000 平方米",
+    add_user(store, clock, "m2", Role.MEMBER_ADMIN, "nb", "M2")  # a member's needs are its own accounts' to declare
+    matching.declare(store, "nb", admin_of("nb", "M1"), "M1", Declaration(Side.RESOURCE, "warehouse/cold_chain", "宁波冷库 2000 平方米",
                                                            region="宁波"), clock)
     with serve(create_app(store, clock, tmp_path / "facts.duckdb")) as url:
         yield url, store
     store.close()
 
 
-def test_a_coordinator_adds_a_need_and_sees_it_on_the_map(served: tuple[str, Store]) -> None:
+def test_a_member_adds_a_need_and_the_coordinator_sees_it_on_the_map(served: tuple[str, Store]) -> None:
     require_chromium()
     sync_api = pytest.importorskip("playwright.sync_api")
     base, store = served
@@ -49,8 +50,8 @@ def test_a_coordinator_adds_a_need_and_sees_it_on_the_map(served: tuple[str, Sto
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
             expect = sync_api.expect
-            page = signed_in(browser, base, "coord")
             errors: list[str] = []
+            page = signed_in(browser, base, "m2")
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(f"{base}/alliances/nb/members/M2")
@@ -66,6 +67,10 @@ def test_a_coordinator_adds_a_need_and_sees_it_on_the_map(served: tuple[str, Sto
             expect(page.locator("#saved")).to_be_visible()
             expect(page.locator('table[data-side="need"]')).to_contain_text("仓储物流 · 冷链")
             screenshot(page, "resource-map-01-member")
+            page = signed_in(browser, base, "coord")
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(f"{base}/alliances/nb/members/M2/resources")
             page.locator("#to-map").click()
             expect(page.locator("#resource-graph canvas")).to_have_count(1)
             expect(page.locator("#resource-graph")).to_have_attribute("data-chart-ready", "true")

@@ -23,7 +23,7 @@ from alliance.registry import service as registry
 from alliance.server import create_app
 from alliance.store.database import Store
 from alliance.store.tables import prospects
-from tests.support.factories import credit_code, make_alliance
+from tests.support.factories import admin_of, credit_code, make_alliance
 from tests.support.http import problem
 
 A = "/api/v1/alliances/nb/matching"
@@ -48,7 +48,7 @@ def world(store: Store, clock: FrozenClock) -> Iterator[tuple[TestClient, dict[s
                                          ("M2", Side.RESOURCE, "warehouse/cold_chain", "300"),
                                          ("M3", Side.RESOURCE, "channel/online", None),
                                          ("M2", Side.NEED, "brand", None)):
-        service.declare(store, "nb", COORDINATOR, holder,
+        service.declare(store, "nb", admin_of("nb", holder), holder,  # a member's own account declares
                         Declaration(side, kind, "", None if capacity is None else Decimal(capacity),
                                     "m2" if capacity else ""), clock)
     service.add_entry(store, "nb", COORDINATOR, EntryDraft("X1", "冷链物流"), clock)

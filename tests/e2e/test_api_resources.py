@@ -80,7 +80,14 @@ def test_a_member_declares_its_own_and_only_its_own(world: Any, store: Store) ->
     assert client.post(f"{A}/members/M1/declarations", json=COLD, headers=keys["outsider"]).status_code == 404
     other = client.get("/api/v1/alliances/other/declarations", headers=keys["outsider"]).json()["items"]
     assert other == []
-    assert client.delete(f"{A}/members/M1/declarations/{number}", headers=keys["coordinator"]).status_code == 204
+    # Whoever acts for a member is its own account: the coordinator declares, edits and removes none of M1's.
+    assert client.post(f"{A}/members/M1/declarations", json=COLD, headers=keys["coordinator"]).status_code == 403
+    assert client.patch(f"{A}/members/M1/declarations/{number}", json={"priority": 1},
+                        headers=keys["coordinator"]).status_code == 403
+    assert client.delete(f"{A}/members/M1/declarations/{number}", headers=keys["coordinator"]).status_code == 403
+    assert [d["capacity"] for d in client.get(f"{A}/members/M1/declarations", headers=keys["m1"]).json()["items"]] \
+        == ["1500"]
+    assert client.delete(f"{A}/members/M1/declarations/{number}", headers=keys["m1"]).status_code == 204
     assert _counts(store) == (0, 0, 0, 0)
 
 
@@ -140,15 +147,21 @@ def test_kinds_directory_and_outside_holders(world: Any, store: Store) -> None:
 def test_imports_are_all_or_nothing(world: Any, store: Store) -> None:
     client, keys = world
     bad = "holder,side,kind,capacity\nM1,资源,warehouse,10\nM1,需求,spaceships,1\nM2,need,brand,-1\n"
-    got = client.post(f"{A}/declarations/import?format=csv", content=bad.encode(), headers=keys["coordinator"])
+    got = client.post(f"{A}/declarations/import?format=csv", content=bad.encode(), headers=keys["m1"])
     assert got.status_code == 422 and got.headers["content-type"].startswith("application/problem+json")
     assert "row 3" in got.text and "row 4" in got.text
     assert _counts(store) == (0, 0, 0, 0)
     mine = "holder,side,kind\nM1,资源,warehouse\nM2,需求,brand\n"  # M1's admin may not import M2's
     assert client.post(f"{A}/declarations/import", content=mine.encode(), headers=keys["m1"]).status_code == 422
     assert _counts(store) == (0, 0, 0, 0)
-    good = client.post(f"{A}/declarations/import", content=mine.encode(), headers=keys["coordinator"])
-    assert good.status_code == 200 and good.json() == {"imported": 2}, good.text
+    # The coordinator does not declare for members: a file of members' rows is refused as a whole.
+    assert client.post(f"{A}/declarations/import", content=mine.encode(), headers=keys["coordinator"]).status_code == 403
+    assert _counts(store) == (0, 0, 0, 0)
+    good = client.post(f"{A}/declarations/import", content=mine.split("M2")[0].encode(), headers=keys["m1"])
+    assert good.status_code == 200 and good.json() == {"imported": 1}, good.text
+    also = client.post(f"{A}/declarations/import", content="holder,side,kind\nM2,需求,brand\n".encode(),
+                       headers=keys["m2admin"])
+    assert also.status_code == 200 and also.json() == {"imported": 1}, also.text
     directory = "code,name,side,kind\nX1,杭州渠道公司,resource,channel\nX2,上海数据公司,,\n"
     made = client.post(f"{A}/directory/import", content=directory.encode(), headers=keys["coordinator"])
     assert made.status_code == 200 and made.json() == {"entries": 2, "declarations": 1}, made.text

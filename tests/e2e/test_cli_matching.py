@@ -14,6 +14,7 @@ from alliance.cli.main import app
 from alliance.store.database import Store
 from alliance.store.tables import prospects
 from tests.support.factories import credit_code
+from tests.support.member_users import member_admins
 
 runner = CliRunner()
 
@@ -32,13 +33,14 @@ def cli(database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-
     for n, member in enumerate(("M1", "M2", "M3"), start=1):
         assert invoke("member", "add", "--alliance", "nb", "--code", member, "--name", f"{member} 公司",
                       "--credit-code", credit_code(n)).exit_code == 0
+    member_admins(database_url, "nb", ("M1", "M2", "M3"))  # a member's resources are its own admins' to declare
     for args in (("need", "add", "M1", "-k", "warehouse/cold_chain", "--capacity", "500", "--unit", "m2", "-d", "冷链仓储"),
                  ("need", "add", "M1", "-k", "channel/online", "-d", "线上店铺"),
                  ("resource", "add", "M2", "-k", "warehouse/cold_chain", "--capacity", "300", "--unit", "m2"),
                  ("resource", "add", "M3", "-k", "channel/online", "-d", "天猫旗舰店"),
                  ("resource", "add", "M1", "-k", "brand"),
                  ("need", "add", "M3", "-k", "brand")):
-        result = invoke(*args, "-a", "nb")
+        result = invoke(*args, "-a", "nb", "--as", f"adm-{args[2].lower()}")
         assert result.exit_code == 0, result.output
     assert invoke("directory", "add", "X1", "冷链物流公司", "-a", "nb").exit_code == 0
     assert invoke("resource", "add", "X1", "-a", "nb", "-k", "warehouse/cold_chain", "--capacity", "800",

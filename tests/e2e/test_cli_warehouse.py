@@ -17,6 +17,7 @@ from alliance.core.clock import FrozenClock
 from alliance.store.database import Store
 from alliance.store.tables import warehouse_bookings
 from tests.support.factories import credit_code
+from tests.support.member_users import member_admins, platform_admin
 
 runner = CliRunner()
 NOW = {"at": datetime(2026, 11, 1, 2, tzinfo=UTC)}  # 10:00 in Asia/Shanghai; moved by the test
@@ -38,6 +39,7 @@ def cli(database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-
     for n, member in enumerate(("M1", "M2", "M3"), start=1):
         assert invoke("member", "add", "--alliance", "hz", "--code", member, "--name", f"{member} 公司",
                       "--credit-code", credit_code(n)).exit_code == 0
+    member_admins(database_url, "hz", ("M1", "M2", "M3"))
     return invoke
 
 
@@ -58,13 +60,13 @@ def test_a_warehouse_from_booking_to_billing(cli, database_url: str) -> None:  #
     quote = cli("warehouse", "quote", "1", "-a", "hz", "--quantity", "3", "--start", "2026-11-03", "--end",
                 "2026-11-12", "--format", "json")
     assert json.loads(quote.output)["text"] == "8 d = 1×7 d 60.00 + 1×1 d 10.00; 2 free; × 3 = 210.00"
-    booked = cli("warehouse", "book", "1", "-a", "hz", "--member", "M2", "--quantity", "8", "--start", "2026-11-03",
+    booked = cli("warehouse", "book", "1", "-a", "hz", "--as", "adm-m2", "--quantity", "8", "--start", "2026-11-03",
                  "--end", "2026-11-12")
     assert booked.exit_code == 0, booked.output
-    full = cli("warehouse", "book", "1", "-a", "hz", "--member", "M3", "--quantity", "3", "--start", "2026-11-10",
+    full = cli("warehouse", "book", "1", "-a", "hz", "--as", "adm-m3", "--quantity", "3", "--start", "2026-11-10",
                "--end", "2026-11-20")
     assert full.exit_code != 0 and "full on 2026-11-10" in full.output
-    waiting = cli("warehouse", "book", "1", "-a", "hz", "--member", "M3", "--quantity", "3", "--start", "2026-11-10",
+    waiting = cli("warehouse", "book", "1", "-a", "hz", "--as", "adm-m3", "--quantity", "3", "--start", "2026-11-10",
                   "--end", "2026-11-20", "--waitlist", "--format", "json")
     assert json.loads(waiting.output)[0]["status"] == "waitlisted"
     assert cli("warehouse", "check-in", "1", "-a", "hz", "--on", "2026-11-01").exit_code == 0
@@ -87,9 +89,23 @@ def test_a_warehouse_from_booking_to_billing(cli, database_url: str) -> None:  #
 def test_bad_input_is_refused_and_nothing_stored(cli, database_url: str) -> None:  # type: ignore[no-untyped-def]
     assert cli("warehouse", "add", "-a", "hz", "--name", "仓", "--owner", "M1", "--capacity", "5",
                "--day", "1.00").exit_code == 0
-    bad = cli("warehouse", "book", "1", "-a", "hz", "--member", "M2", "--quantity", "0", "--start", "2026-11-09",
+    bad = cli("warehouse", "book", "1", "-a", "hz", "--as", "adm-m2", "--quantity", "0", "--start", "2026-11-09",
               "--end", "2026-11-03")
     assert bad.exit_code != 0 and "quantity" in bad.output and "ends_on" in bad.output
     unit = cli("warehouse", "add", "-a", "hz", "--name", "仓2", "--owner", "M1", "--capacity", "5", "--unit", "crate")
     assert unit.exit_code != 0 and "unit" in unit.output and "price_lines" in unit.output
     assert _count(database_url) == 0
+
+
+def test_only_a_members_own_account_books_for_it(cli, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    """A platform admin's account, or M2's admin naming M3, does not book space for a member (non-zero
+    exit, nothing stored); M3's own admin does."""
+    assert cli("warehouse", "add", "-a", "hz", "--name", "仓", "--owner", "M1", "--capacity", "5",
+               "--day", "1.00").exit_code == 0
+    platform_admin(database_url, "ops")
+    space = ("--quantity", "1", "--start", "2026-11-03", "--end", "2026-11-04")
+    assert cli("warehouse", "book", "1", "-a", "hz", "--as", "ops", "--member", "M3", *space).exit_code != 0
+    assert cli("warehouse", "book", "1", "-a", "hz", "--as", "adm-m2", "--member", "M3", *space).exit_code != 0
+    assert _count(database_url) == 0
+    assert cli("warehouse", "book", "1", "-a", "hz", "--as", "adm-m3", *space).exit_code == 0
+    assert _count(database_url) == 1

@@ -24,7 +24,7 @@ from alliance.registry import service as registry
 from alliance.server import create_app
 from alliance.store.database import Store
 from alliance.store.tables import prospects
-from tests.support.factories import credit_code, make_alliance
+from tests.support.factories import admin_of, credit_code, make_alliance
 from tests.support.web import add_user, sign_in
 
 H = "/alliances/h/matching"
@@ -56,7 +56,7 @@ def declare_world(store: Store, clock: FrozenClock) -> None:
                       ("B", need("customers/young_urban", "年轻客群", "50000", "members", priority=2)),
                       ("C", has("warehouse/cold_chain", "冷库", "250", "m2")),
                       ("D", has("channel/live_streaming", "直播带货"))):
-        service.declare(store, "h", COORDINATOR, holder, d, clock)
+        service.declare(store, "h", admin_of("h", holder), holder, d, clock)
     service.add_entry(store, "h", COORDINATOR, EntryDraft("X1", "X 物流", region="上海", industry="logistics"), clock)
     service.declare(store, "h", COORDINATOR, "X1", has("warehouse/cold_chain", "冷链 600 平方米", "600", "m2"), clock)
 

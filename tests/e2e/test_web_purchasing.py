@@ -151,7 +151,8 @@ def test_members_commit_and_each_sees_only_its_own(client: TestClient, store: St
     assert "A 文具公司" not in other.text.split('id="commit"')[1] and 'data-member="A"' not in other.text
     sign_in(client, "coord")
     everyone = client.get(f"{P}/1")
-    assert 'data-member="A"' in everyone.text and 'data-member="B"' in everyone.text and 'id="f-member"' in everyone.text
+    assert 'data-member="A"' in everyone.text and 'data-member="B"' in everyone.text  # sees all: commits for none
+    assert 'id="f-member"' not in everyone.text and 'id="commit-form"' not in everyone.text
     sign_in(client, "a_analyst")  # reads, does not commit
     read_only = client.get(f"{P}/1")
     assert read_only.status_code == 200 and 'id="commit-form"' not in read_only.text and 'data-member="B"' not in read_only.text
@@ -250,16 +251,18 @@ def test_a_campaign_above_the_competition_threshold_is_flagged(client: TestClien
     assert 'id="competition-flag"' in client.get(f"{P}/1").text
 
 
-def test_the_coordinator_enters_a_commitment_for_a_member(client: TestClient, store: Store) -> None:
+def test_the_coordinator_commits_for_no_member(client: TestClient, store: Store, clock: FrozenClock) -> None:
+    """Whoever acts for a member is its own account: the coordinator opens the campaign but is offered no
+    commitment form and its post for B is refused (403, nothing stored); B's admin commits."""
     token = sign_in(client, "coord")
     post(client, P, campaign_form(token))
     page = client.get(f"{P}/1?lang=en")
-    assert '<option value="B">' in page.text and 'id="f-member"' in page.text
-    none_chosen = post(client, f"{P}/1/commitment?lang=en", {"member": "", "quantity": "5", "csrf_token": token})
-    assert none_chosen.status_code == 422 and 'id="f-member-error"' in none_chosen.text
-    assert post(client, f"{P}/1/commitment", {"member": "B", "quantity": "25", "csrf_token": token}).status_code == 303
+    assert '<option value="B">' not in page.text and 'id="f-member"' not in page.text
+    assert post(client, f"{P}/1/commitment", {"member": "B", "quantity": "25", "csrf_token": token}).status_code == 403
+    assert service.campaign(store, "h", COORDINATOR, 1, clock).positions == ()
+    token = sign_in(client, "b_admin")
+    assert post(client, f"{P}/1/commitment", {"quantity": "25", "csrf_token": token}).status_code == 303
     assert service.position(store, "h", COORDINATOR, 1, "B").quantity == 25
-    sign_in(client, "b_admin")
     own = client.get(f"{P}/1")
     assert 'id="own-commitment"' in own.text and "25" in own.text.split('id="own-commitment"')[1][:200]
     listed = client.get(P)

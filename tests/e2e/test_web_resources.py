@@ -23,7 +23,7 @@ from alliance.registry import service as registry
 from alliance.server import create_app
 from alliance.store.database import Store
 from alliance.store.tables import directory_entries, directory_resources, member_resources, resource_kinds
-from tests.support.factories import credit_code, make_alliance
+from tests.support.factories import admin_of, credit_code, make_alliance
 from tests.support.web import add_user, sign_in
 
 A = "/alliances/nb"
@@ -55,7 +55,8 @@ def _counts(store: Store) -> tuple[int, ...]:
 
 
 def _declared(store: Store, clock: FrozenClock, member: str, side: Side, kind: str, region: str = "") -> int:
-    return matching.declare(store, "nb", COORD, member, Declaration(side, kind, region=region), clock).id
+    return matching.declare(store, "nb", admin_of("nb", member), member, Declaration(side, kind, region=region),
+                            clock).id
 
 
 def _visible(html: str) -> str:
@@ -243,8 +244,9 @@ def test_the_coordinator_adds_a_kind_of_the_alliance(client: TestClient, store: 
     assert made.status_code == 303 and _counts(store) == (0, 1, 0, 0)
     page = client.get(f"{A}/resources")
     assert "仓储物流 · 保税仓" in page.text
-    assert '<option value="warehouse/bonded">保税仓</option>' in client.get(f"{A}/members/M1/resources").text
+    assert 'id="declaration-form"' not in client.get(f"{A}/members/M1/resources").text  # M1's own accounts declare
     token = sign_in(client, "m1")
+    assert '<option value="warehouse/bonded">保税仓</option>' in client.get(f"{A}/members/M1/resources").text
     assert client.post(f"{A}/resources/kinds", data={"csrf_token": token, "parent": "brand", "sub": "x",
                                                      "name_zh": "x", "name_en": "x"}).status_code == 403
 

@@ -26,7 +26,7 @@ from alliance.registry import service as registry
 from alliance.server import create_app
 from alliance.store.database import Store
 from alliance.store.tables import warehouse_bookings, warehouses
-from tests.support.factories import credit_code, make_alliance
+from tests.support.factories import admin_of, credit_code, make_alliance
 from tests.support.web import add_user, sign_in
 
 H = "/alliances/h/warehouses"
@@ -42,7 +42,7 @@ def world(store: Store, clock: FrozenClock) -> None:
         registry.add_member(store, "h", {"code": member, "name": f"{member} 公司", "credit_code": credit_code(n),
                                          "region": "杭州"}, clock)
     registry.add_member(store, "other", {"code": "A", "name": "别家 A", "credit_code": credit_code(9)}, clock)
-    matching.declare(store, "h", COORDINATOR, "C",
+    matching.declare(store, "h", admin_of("h", "C"), "C",
                      Declaration(Side.RESOURCE, "warehouse/cold_chain", "萧山冷库 200 托盘位", Decimal(200), "托盘位",
                                  "杭州"), clock)
 
@@ -187,7 +187,10 @@ def test_the_owner_checks_in_and_out_and_a_member_may_not(client: TestClient) ->
 def test_a_month_is_billed_once_and_each_member_reads_its_own_lines(client: TestClient, clock: FrozenClock) -> None:
     token = sign_in(client, "coord")
     create(client, token, free_days="1")
+    assert book(client, token, "B", 3, "2026-11-22", "2026-11-29").status_code == 403  # B's own accounts book
+    token = sign_in(client, "b_admin")
     assert book(client, token, "B", 3, "2026-11-22", "2026-11-29").status_code == 303  # 8 days, 1 free
+    token = sign_in(client, "c_admin")
     assert book(client, token, "C", 2, "2026-11-23", "2026-11-24").status_code == 303
     early = client.get(f"{H}/1/billing?month=2026-11")
     assert 'id="not-billed"' in early.text and 'id="bill-month"' not in early.text  # November is not over
@@ -241,6 +244,7 @@ def test_another_alliance_finds_nothing_and_a_member_creates_only_for_itself(cli
 def test_the_owner_changes_prices_and_closes_the_warehouse(client: TestClient, store: Store) -> None:
     token = sign_in(client, "coord")
     create(client, token)
+    token = sign_in(client, "b_admin")
     assert book(client, token, "B", 6, "2026-11-23", "2026-11-30").status_code == 303
     token = sign_in(client, "a_admin")  # the owner's admin
     form = client.get(f"{H}/1/edit")

@@ -121,9 +121,12 @@ def test_each_member_acts_only_for_itself(store: Store, facts: FactStore) -> Non
         service.set_part(store, "bid", A, 1, "ZZ", BidRole.PARTNER, "x", "0.1", NOW)
     with pytest.raises(AllianceNotFound):
         service.bids(store, "other", A)
+    with pytest.raises(Forbidden):  # the platform operator does not act for members either
+        service.confirm(store, "bid", OPERATOR, 1, NOW, as_member="B")
+    with pytest.raises(Forbidden):
+        service.submit(store, "bid", OPERATOR, 1, NOW, as_member="A")
     assert rows(store) == before
-    # the platform operator's command line names the member it acts as
-    assert service.confirm(store, "bid", OPERATOR, 1, NOW, as_member="B").part("B").confirmed  # type: ignore[union-attr]
+    assert service.confirm(store, "bid", B, 1, NOW, as_member="B").part("B").confirmed  # type: ignore[union-attr]
 
 
 def test_outsiders_see_the_bid_but_not_its_terms(store: Store, facts: FactStore) -> None:

@@ -1079,7 +1079,7 @@ def purchased(store: Store, clock: FrozenClock) -> Recorded:
                           fee_rate=Decimal("0.1"), deposit_per_unit=10)
     purchasing.open_campaign(store, "nb", COORDINATOR, draft, clock)
     for member, quantity in (("M0001", 40), ("M0002", 30), ("M0003", 50)):
-        purchasing.commit(store, "nb", COORDINATOR, 1, member, quantity, clock)
+        purchasing.commit(store, "nb", admin_of("nb", member), 1, member, quantity, clock)
     after = FrozenClock(deadline)
     purchasing.close_due_campaigns(store, after)
     purchasing.mark_ordered(store, "nb", COORDINATOR, 1, after)

@@ -139,6 +139,20 @@ def test_over_budget_is_refused_and_nothing_is_stored(store: Store, stores: Stor
     assert _counts(store) == before
 
 
+def test_the_platform_operator_does_not_consent_for_a_member(store: Store, stores: Stores) -> None:
+    """House rule: whoever acts for a member is that member's own account: the platform operator (the
+    command line without --as) is refused B's consent, with or without naming B; B's own admin consents."""
+    operator = Principal("cli", Role.PLATFORM_ADMIN, None, kind="operator")
+    service.create(store, "mkt", A, draft(), NOW)
+    before = _counts(store)
+    for named in ("B", None):
+        with pytest.raises(Forbidden):
+            service.consent(store, "mkt", operator, 1, NOW, member=named)
+    assert _counts(store) == before
+    assert not service.campaign(store, "mkt", operator, 1).may_consent
+    assert service.consent(store, "mkt", B, 1, NOW).participant("B").consented  # type: ignore[union-attr]
+
+
 def test_who_proposes_consents_records_and_sees(store: Store, stores: Stores) -> None:
     with pytest.raises(Forbidden):  # B's admin proposes only campaigns B leads
         service.create(store, "mkt", B, draft(), NOW)

@@ -53,7 +53,7 @@ def world(store: Store, clock: FrozenClock) -> Store:
                       ("B", need("customers/young_urban", "年轻客群", "50000", "members", priority=2)),
                       ("C", has("warehouse/cold_chain", "冷库", "250", "m2")),
                       ("D", has("channel/live_streaming", "直播带货"))):
-        service.declare(store, "h", COORDINATOR, holder, d, clock)
+        service.declare(store, "h", admin_of("h", holder), holder, d, clock)
     service.add_entry(store, "h", COORDINATOR, EntryDraft("X1", "X 物流", region="上海", industry="logistics"), clock)
     service.declare(store, "h", COORDINATOR, "X1", has("warehouse/cold_chain", "冷链 600 平方米", "600", "m2"), clock)
     return store
@@ -110,7 +110,7 @@ def test_the_coalition_covers_every_need_or_says_which_nobody_covers(world: Stor
 
 def test_a_coalition_of_competitors_is_flagged_for_competition_screening(world: Store, clock: FrozenClock) -> None:
     # Without the outside candidate, A's cold chain needs B (logistics) and C (a bakery, like A).
-    service.declare(world, "h", COORDINATOR, "A", need("warehouse/cold_chain", "冷链 550", "550", "m2"), clock)
+    service.declare(world, "h", admin_of("h", "A"), "A", need("warehouse/cold_chain", "冷链 550", "550", "m2"), clock)
     answer = rec.best_coalition_for(world, "h", COORDINATOR, "A", k=3, outside=False, must_exclude=["D"])
     assert "C" in answer.result.codes
     assert any("C work in A's own industry" in str(p) for p in answer.result.objections)

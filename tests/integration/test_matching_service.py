@@ -69,7 +69,9 @@ def test_a_member_admin_declares_and_edits_its_own_and_cannot_reach_another(worl
     with pytest.raises(AllianceNotFound):
         service.declare(world, "h", OUTSIDER, "A", CHANNEL, clock)
     assert [d.declaration for d in service.declarations(world, "h", ANALYST, "A")] == [edited.declaration]
-    service.remove_declaration(world, "h", COORDINATOR, "A", made.id)  # the coordinator edits any member's
+    with pytest.raises(Forbidden):  # the coordinator does not act for a member: only its own accounts do
+        service.remove_declaration(world, "h", COORDINATOR, "A", made.id)
+    service.remove_declaration(world, "h", admin_of("h", "A"), "A", made.id)
     assert service.declarations(world, "h", ANALYST, "A") == []
 
 
@@ -85,15 +87,15 @@ def test_a_bad_declaration_is_refused_and_nothing_is_stored(world: Store, clock:
 
     before = _count(world, member_resources)
     with pytest.raises(DeclarationInvalid) as caught:
-        service.declare(world, "h", COORDINATOR, "A", replace(WAREHOUSE, **changes), clock)  # type: ignore[arg-type]
+        service.declare(world, "h", admin_of("h", "A"), "A", replace(WAREHOUSE, **changes), clock)  # type: ignore[arg-type]
     assert [p.field for p in caught.value.problems] == [field]
     assert _count(world, member_resources) == before
 
 
 def test_an_edit_that_breaks_the_declaration_leaves_it_as_it_was(world: Store, clock: FrozenClock) -> None:
-    made = service.declare(world, "h", COORDINATOR, "A", WAREHOUSE, clock)
+    made = service.declare(world, "h", admin_of("h", "A"), "A", WAREHOUSE, clock)
     with pytest.raises(DeclarationInvalid):
-        service.edit_declaration(world, "h", COORDINATOR, "A", made.id, {"starts_on": date(2030, 1, 1),
+        service.edit_declaration(world, "h", admin_of("h", "A"), "A", made.id, {"starts_on": date(2030, 1, 1),
                                                                           "ends_on": date(2029, 1, 1)}, clock)
     assert [d.declaration for d in service.declarations(world, "h", COORDINATOR, "A")] == [WAREHOUSE]
 
@@ -108,7 +110,8 @@ def test_the_alliance_adds_its_own_kinds_and_its_members_use_them(world: Store, 
     assert "warehouse/bonded" not in service.taxonomy(world, "other", OUTSIDER)  # another alliance's own
     service.declare(world, "h", admin_of("h", "A"), "A", Declaration(Side.RESOURCE, "warehouse/bonded"), clock)
     with pytest.raises(DeclarationInvalid):
-        service.declare(world, "other", OUTSIDER, "A", Declaration(Side.RESOURCE, "warehouse/bonded"), clock)
+        service.declare(world, "other", admin_of("other", "A"), "A", Declaration(Side.RESOURCE, "warehouse/bonded"),
+                        clock)
     with pytest.raises(KindInvalid):  # twice
         service.add_kind(world, "h", COORDINATOR, "warehouse/bonded", "Bonded", "保税仓", clock)
     assert _count(world, resource_kinds) == 1
@@ -131,7 +134,9 @@ def test_the_directory_holds_candidates_and_prospects_profiles(world: Store, clo
     service.declare(world, "h", COORDINATOR, "X1", Declaration(Side.RESOURCE, "channel/stores", capacity=Decimal(40),
                                                                unit="stores"), clock)
     service.declare(world, "h", COORDINATOR, "P1", WAREHOUSE, clock)
-    service.declare(world, "h", COORDINATOR, "A", CHANNEL, clock)
+    with pytest.raises(Forbidden):  # a member's needs are its own accounts' to declare
+        service.declare(world, "h", COORDINATOR, "A", CHANNEL, clock)
+    service.declare(world, "h", admin_of("h", "A"), "A", CHANNEL, clock)
     with pytest.raises(Forbidden):  # the outside directory is the pipeline's
         service.holders(world, "h", admin_of("h", "A"))
     members_only = service.holders(world, "h", admin_of("h", "A"), outside=False)
@@ -173,7 +178,12 @@ B,resource,brand,老字号,,,,,,
 
 
 def test_an_import_of_declarations_adds_every_row(world: Store, clock: FrozenClock, tmp_path: Path) -> None:
-    assert service_imports.import_declarations(world, "h", COORDINATOR, _csv(tmp_path, GOOD), clock) == 3
+    lines = GOOD.splitlines(keepends=True)
+    a_rows, b_rows = [lines[0], *lines[1:3]], [lines[0], lines[3]]
+    assert service_imports.import_declarations(world, "h", admin_of("h", "A"), _csv(tmp_path, "".join(a_rows)),
+                                               clock) == 2
+    assert service_imports.import_declarations(world, "h", admin_of("h", "B"), _csv(tmp_path, "".join(b_rows)),
+                                               clock) == 1
     found = {h.code: h for h in service.holders(world, "h", COORDINATOR, outside=False)}
     assert found["A"].resources[0].window == Window(date(2026, 1, 1), date(2026, 12, 31))
     assert found["A"].needs[0].priority == 1 and found["B"].resources[0].kind == "brand"
@@ -192,10 +202,11 @@ A,sideways,brand,,,,,,,
 def test_a_bad_import_names_every_row_and_field_and_stores_nothing(world: Store, clock: FrozenClock,
                                                                    tmp_path: Path) -> None:
     with pytest.raises(InvalidInput) as caught:
-        service_imports.import_declarations(world, "h", COORDINATOR, _csv(tmp_path, GOOD + BAD.split("\n", 1)[1]), clock)
+        service_imports.import_declarations(world, "h", admin_of("h", "A"), _csv(tmp_path, GOOD + BAD.split("\n", 1)[1]),
+                                            clock)
     assert [(p.where, p.field) for p in caught.value.problems] == [
-        ("row 5", "kind"), ("row 6", "capacity"), ("row 7", "ends_on"), ("row 8", "priority"),
-        ("row 9", "holder"), ("row 10", "side")]
+        ("row 4", "holder"), ("row 5", "kind"), ("row 6", "capacity"), ("row 7", "holder"), ("row 7", "ends_on"),
+        ("row 8", "holder"), ("row 8", "priority"), ("row 9", "holder"), ("row 10", "side")]
     assert _count(world, member_resources) == 0
 
 
@@ -206,13 +217,22 @@ def test_a_member_admin_imports_only_its_own_member(world: Store, clock: FrozenC
     assert _count(world, member_resources) == 0
 
 
+def test_the_coordinator_does_not_import_a_members_declarations(world: Store, clock: FrozenClock,
+                                                                tmp_path: Path) -> None:
+    """Whoever acts for a member is that member's own account: the coordinator's import of members' rows is
+    refused as a whole (403) and stores nothing; it still imports its directory's (test below)."""
+    with pytest.raises(Forbidden):
+        service_imports.import_declarations(world, "h", COORDINATOR, _csv(tmp_path, GOOD), clock)
+    assert _count(world, member_resources) == 0
+
+
 def test_an_xlsx_import_with_chinese_headers(world: Store, clock: FrozenClock, tmp_path: Path) -> None:
     book = Workbook()
     sheet = book.active
     sheet.append(["持有方", "方向", "类型", "描述", "数量", "单位", "开始日期", "优先级"])
     sheet.append(["A", "资源", "warehouse", "共享仓", 1200.5, "平方米", date(2026, 3, 1), 2])
     book.save(tmp_path / "d.xlsx")
-    assert service_imports.import_declarations(world, "h", COORDINATOR, tmp_path / "d.xlsx", clock) == 1
+    assert service_imports.import_declarations(world, "h", admin_of("h", "A"), tmp_path / "d.xlsx", clock) == 1
     [made] = service.declarations(world, "h", COORDINATOR, "A")
     assert made.declaration.capacity == Decimal("1200.5") and made.declaration.window.starts_on == date(2026, 3, 1)
 

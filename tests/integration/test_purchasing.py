@@ -78,6 +78,22 @@ def test_a_campaign_with_bad_terms_names_every_problem_and_stores_nothing(store:
         service.open_campaign(store, "buy", admin_of("buy", "A"), draft(), BEFORE)
 
 
+@pytest.mark.parametrize("operator", [Principal("cli", Role.PLATFORM_ADMIN, None, kind="operator"), COORDINATOR],
+                         ids=["platform-operator", "coordinator"])
+def test_the_platform_operator_does_not_commit_for_a_member(store: Store, alliance: str, operator: Principal) -> None:
+    """House rule: whoever acts for a member is that member's own account; the operator (and the
+    coordinator) reads, is offered no member to commit for, and is refused (nothing stored); opening the
+    campaign stays the alliance's."""
+    service.open_campaign(store, "buy", COORDINATOR, draft(), BEFORE)
+    before = (_count(store, ledger_entries), _count(store, operation_charges))
+    with pytest.raises(Forbidden):
+        service.commit(store, "buy", operator, 1, "B", 30, BEFORE)
+    assert (_count(store, ledger_entries), _count(store, operation_charges)) == before
+    seen = service.campaign(store, "buy", operator, 1, BEFORE)
+    assert seen.commit_for == () and seen.positions == ()
+    assert service.commit(store, "buy", admin_of("buy", "B"), 1, "B", 30, BEFORE).quantity == 30
+
+
 def test_members_commit_for_themselves_and_see_only_their_own(store: Store, alliance: str) -> None:
     view = service.open_campaign(store, "buy", COORDINATOR, draft(purchasing_share=D("18.5")), BEFORE)
     assert (view.number, view.state, view.quotes[0].account, view.flagged) == (1, CampaignState.OPEN, "ext:Paper-Co",
@@ -87,7 +103,7 @@ def test_members_commit_for_themselves_and_see_only_their_own(store: Store, alli
     assert (mine.quantity, mine.deposit_minor, mine.alone_minor) == (30, 1500, 12000)
     service.commit(store, "buy", admin_of("buy", "B"), 1, "B", 20, BEFORE)  # lowered: 500 back
     service.commit(store, "buy", admin_of("buy", "C"), 1, "C", 50, BEFORE)
-    service.commit(store, "buy", COORDINATOR, 1, "A", 40, BEFORE)  # the organiser pays itself no deposit
+    service.commit(store, "buy", admin_of("buy", "A"), 1, "A", 40, BEFORE)  # the organiser pays itself no deposit
     with pytest.raises(NotFound):
         service.commit(store, "buy", admin_of("buy", "B"), 1, "C", 99, BEFORE)
 
@@ -139,7 +155,7 @@ def test_the_deadline_closes_commitments_and_the_scheduler_closes_the_campaign(s
 def test_deliveries_book_the_split_cumulatively_and_end_the_campaign(store: Store, alliance: str) -> None:
     service.open_campaign(store, "buy", COORDINATOR, draft(), BEFORE)
     for member, quantity in (("A", 40), ("B", 30), ("C", 50)):
-        service.commit(store, "buy", COORDINATOR, 1, member, quantity, BEFORE)
+        service.commit(store, "buy", admin_of("buy", member), 1, member, quantity, BEFORE)
     service.close_campaign(store, "buy", admin_of("buy", "A"), 1, AFTER)
     with pytest.raises(Forbidden):
         service.mark_ordered(store, "buy", admin_of("buy", "B"), 1, AFTER)
@@ -213,12 +229,12 @@ def test_shapley_campaigns_take_at_most_fifteen_members(store: Store, clock: Fro
     service.open_campaign(store, "buy", COORDINATOR, draft(organiser="M01", split_rule=SplitRule.SHAPLEY,
                                                            deposit_per_unit=0), BEFORE)
     for n in range(1, 16):
-        service.commit(store, "buy", COORDINATOR, 1, f"M{n:02}", 10, BEFORE)
+        service.commit(store, "buy", admin_of("buy", f"M{n:02}"), 1, f"M{n:02}", 10, BEFORE)
     with pytest.raises(CampaignInvalid) as caught:
-        service.commit(store, "buy", COORDINATOR, 1, "M16", 10, BEFORE)
+        service.commit(store, "buy", admin_of("buy", "M16"), 1, "M16", 10, BEFORE)
     assert "at most 15 members" in str(caught.value.problems[0].reason)
-    service.commit(store, "buy", COORDINATOR, 1, "M15", 0, BEFORE)  # one withdraws: room again
-    service.commit(store, "buy", COORDINATOR, 1, "M16", 10, BEFORE)
+    service.commit(store, "buy", admin_of("buy", "M15"), 1, "M15", 0, BEFORE)  # one withdraws: room again
+    service.commit(store, "buy", admin_of("buy", "M16"), 1, "M16", 10, BEFORE)
     closed = service.close_due_campaigns(store, AFTER)
     assert closed[0].state is CampaignState.SUCCEEDED
     detail = service.campaign(store, "buy", COORDINATOR, 1, AFTER)

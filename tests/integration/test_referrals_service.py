@@ -107,6 +107,30 @@ def test_a_duplicate_inside_the_window_is_refused_naming_the_earlier(store: Stor
     assert _count(store, referrals) == 3
 
 
+@pytest.mark.parametrize("operator", [Principal("cli", Role.PLATFORM_ADMIN, None, kind="operator"), COORDINATOR],
+                         ids=["platform-operator", "coordinator"])
+def test_the_platform_operator_does_not_act_for_a_member(store: Store, stores: Stores, operator: Principal) -> None:
+    """House rule: whoever acts for a member is that member's own account. The platform operator and the
+    coordinator (no member's account) neither refer a lead from A nor answer it for B; they still read;
+    nothing stored."""
+    with pytest.raises(Forbidden):
+        service.submit(store, "ref", operator, lead(), NOW, from_member="A")
+    with pytest.raises(Forbidden):  # a member's account names only its own member
+        service.submit(store, "ref", C, lead(), NOW, from_member="A")
+    assert _count(store, referrals) == 0
+    service.submit(store, "ref", A, lead(), NOW, from_member="A")
+    before = _count(store, ledger_entries)
+    for step in (lambda: service.accept(store, "ref", operator, 1, NOW),
+                 lambda: service.request_extension(store, "ref", operator, 1, 10, "x", NOW),
+                 lambda: service_orders.link_orders(stores, "ref", operator, 1, ["O1"], NOW)):
+        with pytest.raises(Forbidden):
+            step()
+    assert _count(store, ledger_entries) == before
+    seen = service.referral(store, "ref", operator, 1)
+    assert seen.referral.state is State.SUBMITTED and not seen.may_answer
+    assert service.accept(store, "ref", B, 1, NOW).state is State.ACCEPTED
+
+
 def test_who_answers_and_who_sees_the_lead(store: Store, stores: Stores) -> None:
     service.submit(store, "ref", A, lead(), NOW)
     with pytest.raises(Forbidden):  # the referrer does not accept its own lead

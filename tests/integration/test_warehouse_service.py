@@ -54,6 +54,22 @@ def _book(store: Store, member: str, quantity: int, start: str, end: str, **kw: 
                         date.fromisoformat(end), NOV_1, **kw)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("operator", [Principal("cli", Role.PLATFORM_ADMIN, None, kind="operator"), COORDINATOR],
+                         ids=["platform-operator", "coordinator"])
+def test_the_platform_operator_does_not_book_for_a_member(store: Store, world: None, operator: Principal) -> None:
+    """House rule: whoever acts for a member is that member's own account: the operator (and the
+    coordinator, who holds no member's account either) is refused a booking for B (nothing stored),
+    B's admin books, and the operator still reads the bookings."""
+    from alliance.access.policy import Forbidden
+
+    before = (_count(store, warehouse_bookings), _count(store, ledger_entries))
+    with pytest.raises(Forbidden):
+        service.book(store, "wh", operator, 1, "B", 1, date(2026, 11, 5), date(2026, 11, 5), NOV_1)
+    assert (_count(store, warehouse_bookings), _count(store, ledger_entries)) == before
+    _book(store, "B", 1, "2026-11-05", "2026-11-05")
+    assert [v.member for v in service.bookings(store, "wh", operator, 1)] == ["B"]
+
+
 def test_over_capacity_names_the_first_full_day_and_other_members_space(store: Store, world: None) -> None:
     matching.declare(store, "wh", admin_of("wh", "C"), "C",
                      Declaration(Side.RESOURCE, "warehouse/storage", "50 pallets", Decimal(50), "pallet", "Hangzhou"),

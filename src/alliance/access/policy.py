@@ -75,7 +75,7 @@ class Action(StrEnum):
     EDIT_GLOSSARY = "edit_glossary"           # propose and edit terms, write articles (any member admin)
     AGREE_TERMS = "agree_terms"               # agree a term: the coordinator, or a body's chair for its terms
     # Joint purchasing (operations.purchasing): commit a member's quantity to a campaign (member admins:
-    # their own member's; the coordinator any member's), and as the organiser's member admin confirm the
+    # their own member's; the coordinator holds it but commits for none: authorize_member_step), and as the organiser's member admin confirm the
     # order, record deliveries, close short or cancel (the service checks the organiser); open campaigns.
     COMMIT_PURCHASE = "commit_purchase"
     RUN_CAMPAIGNS = "run_campaigns"           # open campaigns and add quotes (the coordinator)
@@ -169,6 +169,22 @@ def authorize(principal: Principal, action: Action, alliance: str | None = None,
         raise NotFound(Message("no such statement for this key") if action is not Action.ACT_FOR_MEMBER
                        else Message("no such member for this key"))
     _acts_for_own(principal, action, member, attorney)
+
+
+def authorize_member_step(principal: Principal, action: Action, alliance: str, member: str, *,
+                          attorney: bool = False) -> None:
+    """Return if `principal` may take a step in `member`'s own name (book, commit, refer, confirm, declare...)
+    with `action`; raise otherwise.
+
+    As `authorize`, except that only an account held for `member` takes the step: an account held for no
+    member (the coordinator, the platform operator) is refused (403) as for ACT_FOR_MEMBER unless it
+    holds `member`'s power of attorney; another member's account is not there for it (404, MEMBER_SCOPED).
+    Each operations service calls this for its member steps, so no edge (API, page, command line) can act
+    for a member without that member's own account. The coordinator's steps for the alliance (opening a
+    campaign, cancelling or checking in as a warehouse's manager...) are plain `authorize` calls."""
+    authorize(principal, action, alliance, member, attorney=attorney)
+    if principal.member is None:  # a coordinator or the platform operator: holds no member's account
+        _acts_for_own(principal, Action.ACT_FOR_MEMBER, member, attorney)
 
 
 def _acts_for_own(principal: Principal, action: Action, member: str | None, attorney: bool) -> None:
@@ -323,7 +339,7 @@ ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.MANAGE_WEBHOOK
 ACTION_NAMES[Action.OWN_NOTIFICATIONS] = Message("own notifications")
 ACTION_NAMES[Action.MANAGE_WEBHOOKS] = Message("manage webhooks")
 # matching (matching.service): a member admin declares its own member's resources and needs (another
-# member's are not there for it: 404), the coordinator any member's; the outside directory is the pipeline's.
+# member's are not there for it: 404), never the coordinator (authorize_member_step); the outside directory is the pipeline's.
 ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.DECLARE_RESOURCES}
 MEMBER_SCOPED = MEMBER_SCOPED | {Action.DECLARE_RESOURCES}
 ACTION_NAMES[Action.DECLARE_RESOURCES] = Message("declare resources")
@@ -345,7 +361,7 @@ ACTION_NAMES[Action.COMMIT_PURCHASE] = Message("commit purchase")
 ACTION_NAMES[Action.RUN_CAMPAIGNS] = Message("run campaigns")
 # lead referral (operations.referrals.service): every role of the alliance reads referrals (a member those it
 # sent or received; the auditor without the leads' names and contacts); a member admin refers leads and
-# answers them for its own member (another member's are not there for it: 404), the coordinator for any.
+# answers them for its own member (another member's are not there for it: 404), never the coordinator.
 for _role in (Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST):
     ALLOWED[_role] = ALLOWED[_role] | {Action.READ_REFERRALS}
 ALLOWED[Role.MEMBER_ADMIN] = ALLOWED[Role.MEMBER_ADMIN] | {Action.REFER_LEADS}

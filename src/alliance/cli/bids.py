@@ -1,7 +1,7 @@
 """`alliance bid ...`: joint bids (operations.bids): draft a consortium bid for a customer request, set
 each member's role, scope and price share, each member's confirmation, documents, submit, the outcome,
-and the project agreement a won bid proposes. The command line acts as the platform operator and names
-the member it acts for with --as (a member's own account is the one that acts for it)."""
+and the project agreement a won bid proposes. Every step is a member's own: `--as USER` names the user
+account acting (an admin of the member it acts for; cli.member_accounts); reads act as the platform operator."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import typer
 
 from alliance.cli.governance import _operator
 from alliance.cli.lazy import Deferred
+from alliance.cli.member_accounts import MemberUserOpt, member_account
 from alliance.cli.output import OutputFormat, console, emit, fails_cleanly, open_store, parse_day
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput, Problem
@@ -28,7 +29,7 @@ app = typer.Typer(help="Joint bids: a consortium bid for a customer request with
                   no_args_is_help=True)
 
 AllianceOpt = Annotated[str, typer.Option("--alliance", "-a", help="The alliance's code.")]
-AsOpt = Annotated[str, typer.Option("--as", help="The member acting (its own part; the lead for the lead's steps).")]
+AsOpt = MemberUserOpt  # its member acts: its own part; the lead's admin for the lead's steps
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv.")]
 NumberArg = Annotated[int, typer.Argument(help="The bid's number.", min=1)]
 
@@ -55,7 +56,7 @@ def _one(b: object, fmt: OutputFormat, sees_terms: bool = True) -> None:
 
 @app.command("new")
 @fails_cleanly
-def new(alliance: AllianceOpt, as_member: AsOpt,
+def new(alliance: AllianceOpt, as_user: AsOpt,
         customer: Annotated[str, typer.Option("--customer", help="The customer's name.")],
         title: Annotated[str, typer.Option("--title", help="The request's title.")],
         due: Annotated[str, typer.Option("--due", help="The bid's due date (YYYY-MM-DD).")],
@@ -65,18 +66,19 @@ def new(alliance: AllianceOpt, as_member: AsOpt,
         currency: Annotated[str, typer.Option("--currency", help="ISO 4217 code.")] = "CNY",
         reference: Annotated[str, typer.Option("--reference", help="The request's reference number.")] = "",
         fmt: FormatOpt = OutputFormat.TABLE) -> None:
-    """Draft a bid led by --as, with its own part (role lead)."""
+    """Draft a bid led by the member of --as (one of its admin accounts), with its own part (role lead)."""
     from alliance.operations.bids.model import Request
 
     request = Request(customer, title, reference, parse_day(due, "--due"), currency.upper(),
                       _minor(offered, currency.upper(), "offered"))
-    _one(service.create(open_store(), alliance, _operator(), request, SystemClock(), lead_scope=scope,
-                        lead_share=share, as_member=as_member), fmt)
+    store = open_store()
+    _one(service.create(store, alliance, member_account(store, as_user, alliance), request, SystemClock(),
+                        lead_scope=scope, lead_share=share), fmt)
 
 
 @app.command("member")
 @fails_cleanly
-def member(number: NumberArg, alliance: AllianceOpt, as_member: AsOpt,
+def member(number: NumberArg, alliance: AllianceOpt, as_user: AsOpt,
            partner: Annotated[str, typer.Option("--member", help="The consortium member to add or change.")],
            role: Annotated[str, typer.Option("--role", help="partner or subcontractor.")] = "partner",
            share: Annotated[str | None, typer.Option("--share", help="Its price share, e.g. 0.3.")] = None,
@@ -87,25 +89,26 @@ def member(number: NumberArg, alliance: AllianceOpt, as_member: AsOpt,
     from alliance.operations.bids.model import Role
 
     store = open_store()
+    acting = member_account(store, as_user, alliance)
     if remove:
-        _one(service.remove_part(store, alliance, _operator(), number, partner, SystemClock(), as_member=as_member), fmt)
+        _one(service.remove_part(store, alliance, acting, number, partner, SystemClock()), fmt)
         return
     if role not in {r.value for r in Role} or share is None:
         raise InvalidInput(Message("--role is partner or subcontractor, and --share is required"))
-    _one(service.set_part(store, alliance, _operator(), number, partner, Role(role), scope, share, SystemClock(),
-                          as_member=as_member), fmt)
+    _one(service.set_part(store, alliance, acting, number, partner, Role(role), scope, share, SystemClock()), fmt)
 
 
 @app.command("confirm")
 @fails_cleanly
-def confirm(number: NumberArg, alliance: AllianceOpt, as_member: AsOpt, fmt: FormatOpt = OutputFormat.TABLE) -> None:
-    """--as confirms its own role, scope and share as the consortium table stands."""
-    _one(service.confirm(open_store(), alliance, _operator(), number, SystemClock(), as_member=as_member), fmt)
+def confirm(number: NumberArg, alliance: AllianceOpt, as_user: AsOpt, fmt: FormatOpt = OutputFormat.TABLE) -> None:
+    """The member of --as (one of its admin accounts) confirms its role, scope and share as the table stands."""
+    store = open_store()
+    _one(service.confirm(store, alliance, member_account(store, as_user, alliance), number, SystemClock()), fmt)
 
 
 @app.command("document")
 @fails_cleanly
-def document(number: NumberArg, alliance: AllianceOpt, as_member: AsOpt,
+def document(number: NumberArg, alliance: AllianceOpt, as_user: AsOpt,
              path: Annotated[Path, typer.Argument(help="The file (PDF, image, Office, text; at most 20 MiB).")],
              fmt: FormatOpt = OutputFormat.TABLE) -> None:
     """A consortium member adds a document to a drafted bid."""
@@ -116,20 +119,22 @@ def document(number: NumberArg, alliance: AllianceOpt, as_member: AsOpt,
     if path.stat().st_size > MAX_BYTES:
         raise InvalidInput(Message("file {name!r} is {size} bytes; the limit is {limit}", name=path.name,
                                    size=path.stat().st_size, limit=MAX_BYTES))
-    _one(service.add_document(open_store(), alliance, _operator(), number, path.name, path.read_bytes(),
-                              SystemClock(), as_member=as_member), fmt)
+    store = open_store()
+    _one(service.add_document(store, alliance, member_account(store, as_user, alliance), number, path.name,
+                              path.read_bytes(), SystemClock()), fmt)
 
 
 @app.command("submit")
 @fails_cleanly
-def submit(number: NumberArg, alliance: AllianceOpt, as_member: AsOpt, fmt: FormatOpt = OutputFormat.TABLE) -> None:
+def submit(number: NumberArg, alliance: AllianceOpt, as_user: AsOpt, fmt: FormatOpt = OutputFormat.TABLE) -> None:
     """The lead submits: shares add up to exactly 1 and every member confirmed; then the bid is frozen."""
-    _one(service.submit(open_store(), alliance, _operator(), number, SystemClock(), as_member=as_member), fmt)
+    store = open_store()
+    _one(service.submit(store, alliance, member_account(store, as_user, alliance), number, SystemClock()), fmt)
 
 
 @app.command("outcome")
 @fails_cleanly
-def outcome(number: NumberArg, alliance: AllianceOpt, as_member: AsOpt,
+def outcome(number: NumberArg, alliance: AllianceOpt, as_user: AsOpt,
             result: Annotated[str, typer.Argument(help="won, lost or withdrawn.")],
             awarded: Annotated[str | None, typer.Option("--awarded", help="The awarded price (won).")] = None,
             reason: Annotated[str, typer.Option("--reason", help="Why (lost or withdrawn), optional.")] = "",
@@ -140,15 +145,16 @@ def outcome(number: NumberArg, alliance: AllianceOpt, as_member: AsOpt,
     if result not in {s.value for s in OUTCOMES}:
         raise InvalidInput(Message("the outcome is won, lost or withdrawn"))
     store = open_store()
-    current = service.bid(store, alliance, _operator(), number).bid
+    acting = member_account(store, as_user, alliance)
+    current = service.bid(store, alliance, acting, number).bid
     minor = None if awarded is None else _minor(awarded, current.request.currency, "awarded")
-    _one(service.record_outcome(store, alliance, _operator(), number, State(result), SystemClock(),
-                                awarded_minor=minor, reason=reason, as_member=as_member), fmt)
+    _one(service.record_outcome(store, alliance, acting, number, State(result), SystemClock(),
+                                awarded_minor=minor, reason=reason), fmt)
 
 
 @app.command("agreement")
 @fails_cleanly
-def agreement(number: NumberArg, alliance: AllianceOpt, as_member: AsOpt,
+def agreement(number: NumberArg, alliance: AllianceOpt, as_user: AsOpt,
               code: Annotated[str | None, typer.Option("--code", help="The agreement's code (bid-N).")] = None,
               effective_from: Annotated[str | None, typer.Option("--from", help="Effective from (today).")] = None,
               effective_until: Annotated[str | None, typer.Option("--until", help="Effective until.")] = None,
@@ -158,15 +164,16 @@ def agreement(number: NumberArg, alliance: AllianceOpt, as_member: AsOpt,
               preview: Annotated[bool, typer.Option("--preview", help="Print the document only.")] = False) -> None:
     """A won bid proposes its project agreement (a fixed split by the bid's shares); each party signs it."""
     store = open_store()
+    acting = member_account(store, as_user, alliance)
     if preview:
-        console.print(service.agreement_preview(store, alliance, _operator(), number, SystemClock(), code=code,
+        console.print(service.agreement_preview(store, alliance, acting, number, SystemClock(), code=code,
                                                 channel=channel, sku_prefix=sku_prefix), highlight=False, markup=False)
         return
     made, version = service.create_agreement(
-        store, alliance, _operator(), number, SystemClock(), code=code,
+        store, alliance, acting, number, SystemClock(), code=code,
         effective_from=parse_day(effective_from, "--from") if effective_from else None,
         effective_until=parse_day(effective_until, "--until") if effective_until else None,
-        channel=channel, sku_prefix=sku_prefix, in_alliance=in_alliance, as_member=as_member)
+        channel=channel, sku_prefix=sku_prefix, in_alliance=in_alliance)
     console.print(f"{made.agreement_alliance}/{made.agreement_code} version {version.version} proposed "
                   f"(sha256 {version.sha256}); each party signs it: alliance agreement sign", highlight=False,
                   markup=False)

@@ -13,6 +13,7 @@ import typer
 
 from alliance.cli.governance import _operator
 from alliance.cli.lazy import Deferred
+from alliance.cli.member_accounts import MemberUserOpt, member_account
 from alliance.cli.output import OutputFormat, emit, fails_cleanly, open_store
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput, Problem
@@ -166,9 +167,11 @@ def show(number: NumberArg, alliance: AllianceOpt, fmt: FormatOpt = OutputFormat
 @fails_cleanly
 def commit(number: NumberArg, member: Annotated[str, typer.Argument(help="The member committing.")],
            quantity: Annotated[int, typer.Argument(help="Its quantity (0 withdraws).")], alliance: AllianceOpt,
-           fmt: FormatOpt = OutputFormat.TABLE) -> None:
-    """Set a member's committed quantity (before the deadline); the change is kept."""
-    position = service.commit(open_store(), alliance, _operator(), number, member, quantity, SystemClock())
+           as_user: MemberUserOpt, fmt: FormatOpt = OutputFormat.TABLE) -> None:
+    """Set a member's committed quantity (before the deadline), as --as: one of its admin accounts."""
+    store = open_store()
+    position = service.commit(store, alliance, member_account(store, as_user, alliance), number, member, quantity,
+                              SystemClock())
     currency, _ = service.alliance_terms(open_store(), alliance, _operator())
     record = records.position_json(position, currency)
     emit(fmt, ["member", "quantity", "deposit", "alone"], [[record["member"], record["quantity"], record["deposit"],

@@ -1,6 +1,7 @@
 """`alliance referral ...`: lead referral (operations.referrals): the programme, submitting a lead with
 its consent, the receiving member's answers, extensions, linking orders, the commission and the
-leaderboard. The command line acts as a platform admin (it names the acting member with --from)."""
+leaderboard. Reads and the programme act as the platform operator; a member's steps (refer, answer, extend,
+link orders) name the user account acting with --as USER, an admin of that member (cli.member_accounts)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import typer
 
 from alliance.cli.governance import _operator
 from alliance.cli.lazy import Deferred
+from alliance.cli.member_accounts import MemberUserOpt, member_account
 from alliance.cli.output import OutputFormat, console, emit, fails_cleanly, open_store, parse_day
 from alliance.core.clock import SystemClock
 from alliance.core.errors import InvalidInput
@@ -75,8 +77,7 @@ def programme(alliance: AllianceOpt,
 
 @app.command("submit")
 @fails_cleanly
-def submit(alliance: AllianceOpt,
-           from_member: Annotated[str, typer.Option("--from", help="The referring member.")],
+def submit(alliance: AllianceOpt, as_user: MemberUserOpt,
            to_member: Annotated[str, typer.Option("--to", help="The member the lead is referred to.")],
            name: Annotated[str, typer.Option("--name", help="The lead's (customer's or company's) name.")],
            contact: Annotated[str, typer.Option("--contact", help="The lead's phone or e-mail.")],
@@ -87,6 +88,8 @@ def submit(alliance: AllianceOpt,
                                                     help="written, email, message, verbal or form.")] = "written",
            kind: Annotated[str, typer.Option("--kind", help="customer or partner.")] = "customer",
            note: Annotated[str, typer.Option("--note", help="A note for the receiving member.")] = "",
+           from_member: Annotated[str | None, typer.Option("--from", help="The referring member (default: the member "
+                                                                          "of --as).")] = None,
            fmt: FormatOpt = OutputFormat.TABLE) -> None:
     """Refer a lead to another member; the lead's consent (--consent-by and --consent-on) is required."""
     from alliance.operations.referrals.model import Consent, ConsentHow, LeadDraft, LeadKind
@@ -99,9 +102,10 @@ def submit(alliance: AllianceOpt,
     if consent_by is not None or consent_on is not None:
         day: date = parse_day(consent_on, "--consent-on") if consent_on else date.today()
         consent = Consent(consent_by or "", day, ConsentHow(consent_how))
-    made = service.submit(open_store(), alliance, _operator(), LeadDraft(to_member, LeadKind(kind), name, contact,
-                                                                         products, consent, note),
-                          SystemClock(), from_member=from_member)
+    store = open_store()
+    made = service.submit(store, alliance, member_account(store, as_user, alliance),
+                          LeadDraft(to_member, LeadKind(kind), name, contact, products, consent, note), SystemClock(),
+                          from_member=from_member)
     _one(made, fmt)
 
 
@@ -134,28 +138,31 @@ def show(number: NumberArg, alliance: AllianceOpt, fmt: FormatOpt = OutputFormat
 
 @app.command("accept")
 @fails_cleanly
-def accept(number: NumberArg, alliance: AllianceOpt, fmt: FormatOpt = OutputFormat.TABLE) -> None:
+def accept(number: NumberArg, alliance: AllianceOpt, as_user: MemberUserOpt, fmt: FormatOpt = OutputFormat.TABLE) -> None:
     """Accept a submitted referral (the receiving member)."""
-    _one(service.accept(open_store(), alliance, _operator(), number, SystemClock()), fmt)
+    store = open_store()
+    _one(service.accept(store, alliance, member_account(store, as_user, alliance), number, SystemClock()), fmt)
 
 
 @app.command("reject")
 @fails_cleanly
-def reject(number: NumberArg, alliance: AllianceOpt, reason: ReasonOpt = "", fmt: FormatOpt = OutputFormat.TABLE) -> None:
+def reject(number: NumberArg, alliance: AllianceOpt, as_user: MemberUserOpt, reason: ReasonOpt = "", fmt: FormatOpt = OutputFormat.TABLE) -> None:
     """Reject a submitted referral, with the reason (the receiving member)."""
-    _one(service.reject(open_store(), alliance, _operator(), number, reason, SystemClock()), fmt)
+    store = open_store()
+    _one(service.reject(store, alliance, member_account(store, as_user, alliance), number, reason, SystemClock()), fmt)
 
 
 @app.command("lost")
 @fails_cleanly
-def lost(number: NumberArg, alliance: AllianceOpt, reason: ReasonOpt = "", fmt: FormatOpt = OutputFormat.TABLE) -> None:
+def lost(number: NumberArg, alliance: AllianceOpt, as_user: MemberUserOpt, reason: ReasonOpt = "", fmt: FormatOpt = OutputFormat.TABLE) -> None:
     """Mark an accepted referral lost, with the reason (the receiving member)."""
-    _one(service.lost(open_store(), alliance, _operator(), number, reason, SystemClock()), fmt)
+    store = open_store()
+    _one(service.lost(store, alliance, member_account(store, as_user, alliance), number, reason, SystemClock()), fmt)
 
 
 @app.command("extend")
 @fails_cleanly
-def extend(number: NumberArg, alliance: AllianceOpt,
+def extend(number: NumberArg, alliance: AllianceOpt, as_user: MemberUserOpt,
            days: Annotated[int | None, typer.Option("--days", help="Ask for this many more days (the referrer).")] = None,
            reason: Annotated[str, typer.Option("--reason", help="Why the extension is asked.")] = "",
            grant: Annotated[bool, typer.Option("--grant", help="Grant the extension asked (the receiving member).")] = False,
@@ -164,23 +171,26 @@ def extend(number: NumberArg, alliance: AllianceOpt,
     """Ask for a longer exclusivity window (--days), or grant or refuse the one asked (--grant / --refuse)."""
     if (days is not None) + grant + refuse != 1:
         raise InvalidInput(Message("give one of --days, --grant or --refuse"))
+    store = open_store()
+    acting = member_account(store, as_user, alliance)
     if days is not None:
-        made = service.request_extension(open_store(), alliance, _operator(), number, days, reason, SystemClock())
+        made = service.request_extension(store, alliance, acting, number, days, reason, SystemClock())
     else:
-        made = service.decide_extension(open_store(), alliance, _operator(), number, grant, SystemClock())
+        made = service.decide_extension(store, alliance, acting, number, grant, SystemClock())
     _one(made, fmt)
 
 
 @app.command("link")
 @fails_cleanly
-def link(number: NumberArg, alliance: AllianceOpt,
+def link(number: NumberArg, alliance: AllianceOpt, as_user: MemberUserOpt,
          order: Annotated[list[str], typer.Option("--order", help="An order id (repeat for more).")],
          fmt: FormatOpt = OutputFormat.TABLE) -> None:
     """Link orders to an accepted referral (the first link converts it)."""
     from alliance.cli.orders import opened_stores
 
     with opened_stores() as stores:
-        made = service_orders.link_orders(stores, alliance, _operator(), number, order, SystemClock())
+        acting = member_account(stores.records, as_user, alliance)
+        made = service_orders.link_orders(stores, alliance, acting, number, order, SystemClock())
     _one(made, fmt)
 
 

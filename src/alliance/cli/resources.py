@@ -1,7 +1,9 @@
 """`alliance resource|need ...` and `alliance directory ...`: declaring resources and needs, the
 alliance's resource kinds and its directory of outside holders (matching.service). `resource` and
 `need` are one set of commands made twice, for each side. The command line acts as a platform admin,
-as the governance commands do; changes name the OS user (or ALLIANCE_ACTOR)."""
+as the governance commands do; changes name the OS user (or ALLIANCE_ACTOR). A member's resources and needs
+are its own to declare: add, edit, remove and import name the user account acting with --as USER, an admin
+of that member (cli.member_accounts); without --as only directory entries' are changed."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import typer
 
 from alliance.cli.governance import _operator
 from alliance.cli.lazy import Deferred
+from alliance.cli.member_accounts import OptionalUserOpt, account_or
 from alliance.cli.output import OutputFormat, console, emit, fails_cleanly, open_store
 from alliance.core.clock import SystemClock
 from alliance.core.messages import Message
@@ -85,31 +88,35 @@ def _declaration_commands(app: typer.Typer, side: Side) -> None:
     @fails_cleanly
     def add(holder: HolderArg, alliance: AllianceOpt, kind: Kind = None, description: Description = None,
             capacity: Capacity = None, unit: Unit = None, region: Region = None, starts: Starts = None,
-            ends: Ends = None, priority: Priority = None) -> None:
+            ends: Ends = None, priority: Priority = None, as_user: OptionalUserOpt = None) -> None:
         store = open_store()
         values = _fields(kind, description, capacity, unit, region, starts, ends, priority)
         tax = service.taxonomy(store, alliance, _operator())
         declaration, problems = importing.parse_declaration(values, tax, str(Message("command line")), side=side)
         if declaration is None:
             raise model.DeclarationInvalid(Message("The resource or need is not valid"), problems)
-        _print(service.declare(store, alliance, _operator(), holder, declaration, SystemClock()), "Added")
+        acting = account_or(store, as_user, alliance, _operator())
+        _print(service.declare(store, alliance, acting, holder, declaration, SystemClock()), "Added")
 
     @app.command("edit")
     @fails_cleanly
     def edit(holder: HolderArg, number: NumberArg, alliance: AllianceOpt, kind: Kind = None,
              description: Description = None, capacity: Capacity = None, unit: Unit = None, region: Region = None,
-             starts: Starts = None, ends: Ends = None, priority: Priority = None) -> None:
+             starts: Starts = None, ends: Ends = None, priority: Priority = None,
+             as_user: OptionalUserOpt = None) -> None:
         changes, problems = importing.parse_changes(
             _fields(kind, description, capacity, unit, region, starts, ends, priority), str(Message("command line")))
         if problems:
             raise model.DeclarationInvalid(Message("The resource or need is not valid"), problems)
-        _print(service.edit_declaration(open_store(), alliance, _operator(), holder, number, changes, SystemClock()),
-               "Changed")
+        store = open_store()
+        acting = account_or(store, as_user, alliance, _operator())
+        _print(service.edit_declaration(store, alliance, acting, holder, number, changes, SystemClock()), "Changed")
 
     @app.command("remove")
     @fails_cleanly
-    def remove(holder: HolderArg, number: NumberArg, alliance: AllianceOpt) -> None:
-        service.remove_declaration(open_store(), alliance, _operator(), holder, number)
+    def remove(holder: HolderArg, number: NumberArg, alliance: AllianceOpt, as_user: OptionalUserOpt = None) -> None:
+        store = open_store()
+        service.remove_declaration(store, alliance, account_or(store, as_user, alliance, _operator()), holder, number)
         console.print(f"Removed {number} of {holder}.", highlight=False)
 
     @app.command("list")
@@ -138,9 +145,11 @@ _declaration_commands(need_app, Side.NEED)
 @resource_app.command("import")
 @fails_cleanly
 def resource_import(path: Annotated[Path, typer.Argument(help="A CSV or XLSX file of resources and needs.")],
-                    alliance: AllianceOpt, fmt: FormatOpt = None) -> None:
+                    alliance: AllianceOpt, fmt: FormatOpt = None, as_user: OptionalUserOpt = None) -> None:
     """Import resources and needs from a file, all or nothing (docs/matching.md shows the columns)."""
-    added = service_imports.import_declarations(open_store(), alliance, _operator(), path, SystemClock(), fmt)
+    store = open_store()
+    added = service_imports.import_declarations(store, alliance, account_or(store, as_user, alliance, _operator()),
+                                                path, SystemClock(), fmt)
     console.print(f"Imported {added} resources and needs.", highlight=False)
 
 

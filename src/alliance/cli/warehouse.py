@@ -1,7 +1,8 @@
 """`alliance warehouse ...`: the shared warehouse (operations.warehouse.service): warehouses and their
 price lines, bookings with the waitlist, check-in and check-out, quotes, the monthly billing and the
 idle rate. The command line acts as a platform admin, as the governance commands do; changes name the
-OS user (or ALLIANCE_ACTOR). Amounts are printed in the alliance's currency."""
+OS user (or ALLIANCE_ACTOR). Booking is a member's own step: `book` names the user account acting with
+--as USER, an admin of that member (cli.member_accounts). Amounts are printed in the alliance's currency."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import typer
 
 from alliance.cli.governance import _operator
 from alliance.cli.lazy import Deferred
+from alliance.cli.member_accounts import MemberUserOpt, member_account
 from alliance.cli.output import OutputFormat, console, emit, fails_cleanly, open_store
 from alliance.core.clock import SystemClock
 from alliance.core.money import Money
@@ -153,18 +155,23 @@ def _currency(alliance: str) -> str:
 
 @warehouse_app.command("book")
 @fails_cleanly
-def book(number: NumberArg, alliance: AllianceOpt,
-         member: Annotated[str, typer.Option("--member", help="The member the space is for.")],
+def book(number: NumberArg, alliance: AllianceOpt, as_user: MemberUserOpt,
          quantity: Annotated[int, typer.Option("--quantity", help="Units of capacity.")],
          start: Annotated[str, typer.Option("--start", help="First day, YYYY-MM-DD.")],
          end: Annotated[str, typer.Option("--end", help="Last day (inclusive), YYYY-MM-DD.")],
          priority: Annotated[int, typer.Option("--priority", help="1 (high) to 5 (low), for the waitlist.")] = 3,
          waitlist: Annotated[bool, typer.Option("--waitlist", help="If it does not fit, join the waitlist.")] = False,
          note: Annotated[str, typer.Option("--note", help="A note.")] = "",
+         member: Annotated[str | None, typer.Option("--member", help="The member the space is for (default: the "
+                                                                     "member of --as).")] = None,
          fmt: FormatOpt = OutputFormat.TABLE) -> None:
-    """Book space for a member; over capacity: the first full day and other members' space, or the waitlist."""
-    outcome = service.book(open_store(), alliance, _operator(), number, member, quantity, _day(start, "--start"),
-                           _day(end, "--end"), SystemClock(), priority=priority, waitlist=waitlist, note=note)
+    """Book space for a member, as --as (one of its admin accounts); over capacity: the first full day and other
+    members' space, or the waitlist."""
+    store = open_store()
+    acting = member_account(store, as_user, alliance)
+    outcome = service.book(store, alliance, acting, number, member or acting.member or "", quantity,
+                           _day(start, "--start"), _day(end, "--end"), SystemClock(), priority=priority,
+                           waitlist=waitlist, note=note)
     _show_bookings([outcome.booking], _currency(alliance), fmt, "Booking")
     if outcome.full_on is not None and fmt is OutputFormat.TABLE:
         console.print(f"Full on {outcome.full_on}: waitlisted at position {outcome.booking.waitlist_position}.",

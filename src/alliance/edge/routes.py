@@ -612,7 +612,7 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("POST", "/alliances/{code}/marketing/{number}/costs"): Action.RUN_MARKETING,
     # -- joint purchasing in the browser (operations.purchasing.service decides again): every role of the
     # alliance reads the campaigns (a member only its own commitment and money); the coordinator opens
-    # them; a member admin commits for its own member, the coordinator for any; closing, ordering,
+    # them; a member admin commits for its own member (the coordinator for none); closing, ordering,
     # deliveries, closing short and cancelling are the coordinator's or the organiser's (the service).
     ("GET", "/alliances/{code}/purchasing"): Action.READ_DIRECTORY,
     ("GET", "/alliances/{code}/purchasing/new"): Action.RUN_CAMPAIGNS,

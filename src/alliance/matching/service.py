@@ -4,7 +4,7 @@ the pages.
 
 Who may do what (access.policy): everyone of the alliance reads the members' declarations (the member
 directory shows them); a member admin declares its own member's (another member's are not there for
-it: 404), the coordinator any member's; the outside directory and prospects' profiles are the partner
+it: 404); never the coordinator (authorize_member_step); the outside directory and prospects' profiles are the partner
 pipeline's (read: READ_PIPELINE; change: MANAGE_ALLIANCE), as screening's prospects are; an alliance's
 own kinds are added by the coordinator. Every write checks the declaration with `model.check` and
 stores nothing when anything is wrong; rows keep who changed them last and when.
@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from alliance.access.policy import Action, authorize
+from alliance.access.policy import Action, authorize, authorize_member_step
 from alliance.access.roles import Principal
 from alliance.core.clock import Clock
 from alliance.core.errors import AllianceError, Conflict, InvalidInput, NotFound, Problem
@@ -312,12 +312,12 @@ def _may_read(uow: UnitOfWork, alliance: Alliance, principal: Principal, code: s
 
 def _may_change(uow: UnitOfWork, alliance: Alliance, principal: Principal, code: str) -> tuple[Owner, int, HolderKind]:
     """The holder, if `principal` may change its declarations: a member's by its own admins or the
-    coordinator; a directory entry's by who manages the pipeline."""
+    coordinator (never the platform operator); a directory entry's by who manages the pipeline."""
     if principal.member is not None and code != principal.member:
         authorize(principal, Action.DECLARE_RESOURCES, alliance.code, code)  # 404: another's is not there
     found = _may_read(uow, alliance, principal, code)
-    if found[0] is Owner.MEMBER:
-        authorize(principal, Action.DECLARE_RESOURCES, alliance.code, code)
+    if found[0] is Owner.MEMBER:  # a member's own step: the platform operator does not declare for it
+        authorize_member_step(principal, Action.DECLARE_RESOURCES, alliance.code, code)
     else:
         authorize(principal, Action.MANAGE_ALLIANCE, alliance.code)
     return found

@@ -66,7 +66,7 @@ def _list_page(request: Request, store: Store, viewer: Viewer, code: str, *, sta
     found = service.referrals(store, code, viewer.principal)
     programme = service.programme(store, code, viewer.principal)
     return render(request, "referrals/list.html", status=status, alliance=alliance, section="referrals",
-                  referrals=found, programme=programme, may_refer=viewer.may(Action.REFER_LEADS, code),
+                  referrals=found, programme=programme, may_refer=viewer.acts_for_members(Action.REFER_LEADS, code),
                   may_manage=viewer.may(Action.MANAGE_ALLIANCE, code),
                   form=form or FormView({k: str(v) for k, v in vars_of(programme).items()}),
                   saved=SAVED.get(request.query_params.get("saved", "")), **_labels())
@@ -125,7 +125,8 @@ def _new_page(request: Request, store: Store, viewer: Viewer, code: str, clock: 
     today = local_today(clock, alliance.timezone).isoformat()
     return render(request, "referrals/new.html", status=status, alliance=alliance, section="referrals",
                   member_options=[(m.code, f"{m.legal_name} ({m.code})") for m in members if m.code != own],
-                  from_options=[(m.code, f"{m.legal_name} ({m.code})") for m in members] if own is None else [],
+                  from_options=[(m.code, f"{m.legal_name} ({m.code})") for m in members  # whom it refers for:
+                                if viewer.acts_for(Action.REFER_LEADS, code, m.code)] if own is None else [],
                   form=form or FormView({"kind": "customer", "consent_how": "written", "consent_at": today}),
                   limits={"name": NAME_LIMIT, "products": PRODUCTS_LIMIT}, **_labels())
 

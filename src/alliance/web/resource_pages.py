@@ -6,7 +6,7 @@ with the helpers here.
 
 The rules are the matching service's (`alliance.matching.service`, `service_imports`): a member's
 admin declares its own member's (another member's edit pages and posts are 404 by the route table),
-the coordinator any; the directory is the partner pipeline's. A form read wrong shows each problem
+never the coordinator; the directory is the partner pipeline's. A form read wrong shows each problem
 beside its field in the page's language (422) and stores nothing. Kinds are always shown by their
 name in the page's language (the taxonomy's), never by their key.
 """
@@ -170,7 +170,7 @@ def _member_page(request: Request, store: Store, clock: Clock, viewer: Viewer, c
     return render(request, "resources/member.html", status=status, alliance=alliance, section="resources",
                   member=found, sides=grouped(stored, taxonomy, lang), names=kind_names(taxonomy, lang),
                   choices=kind_choices(taxonomy, lang), side_labels=SIDE_LABELS, priorities=list(PRIORITIES),
-                  may_declare=viewer.may(Action.DECLARE_RESOURCES, code, member), beside=beside,
+                  may_declare=viewer.acts_for(Action.DECLARE_RESOURCES, code, member), beside=beside,
                   form=form or FormView({"side": "resource", "priority": "3"}), saved=saved,
                   import_problems=imported, import_error=import_error, today=local_today(clock, alliance.timezone),
                   imported_count=request.query_params.get("imported", ""))

@@ -19,7 +19,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from alliance.access.policy import Action, authorize
+from alliance.access.policy import Action, authorize, authorize_member_step
 from alliance.edge.routes import PAGES, authorize_request, route_template
 from alliance.access.roles import Principal, Role
 from alliance.access.service import CsrfFailed, NotAuthenticated, SessionInfo
@@ -60,6 +60,22 @@ class Viewer:
         except AllianceError:
             return False
         return True
+
+    def acts_for(self, action: Action, alliance: str, member: str) -> bool:
+        """Whether this viewer may take a step in `member`'s own name (`authorize_member_step`: only that
+        member's own accounts; not the coordinator nor a platform admin): pages offer a member's own steps
+        only to who may take them."""
+        try:
+            authorize_member_step(self.principal, action, alliance, member)
+        except AllianceError:
+            return False
+        return True
+
+    def acts_for_members(self, action: Action, alliance: str) -> bool:
+        """Whether this viewer takes `action`'s steps in some member's name: it holds the action, and its
+        account is held for a member (the coordinator and the platform operator act for no member:
+        `authorize_member_step`)."""
+        return self.may(action, alliance) and self.principal.member is not None
 
     def may_open(self, page: str, alliance: str) -> bool:
         """Whether this viewer may open the page `page` (a path template of PAGES, GET) of `alliance`:

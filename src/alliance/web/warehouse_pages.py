@@ -22,6 +22,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from alliance.access.policy import Action
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import AllianceError, InvalidInput
 from alliance.core.money import Money
@@ -245,8 +246,8 @@ def _warehouse_page(request: Request, store: Store, clock: Clock, viewer: Viewer
     own = held_per_day([b for b in bookings if b.member == own_member], days) if own_member else None
     option = occupancy_option(_, w.capacity, booked, own, w.unit_text, [d.strftime("%m-%d") for d in days])
     rates = service.idle_rates(store, code, principal, number, clock, weeks=IDLE_WEEKS)
-    may_book = may_post(viewer, "/alliances/{code}/warehouses/{number}/bookings", code) and w.active
     options = booking_member_options(store, code, viewer, _)
+    may_book = may_post(viewer, "/alliances/{code}/warehouses/{number}/bookings", code) and w.active and any(value for value, _text in options)
     return render(request, "warehouse/detail.html", status=status, alliance=alliance, section="warehouses", w=w,
                   option=option, own_apart=own is not None, weeks=weeks, shown_from=start.isoformat(),
                   week_options=[(str(n), _("%(n)d weeks") % {"n": n}) for n in WEEK_CHOICES],
@@ -265,8 +266,10 @@ def _warehouse_page(request: Request, store: Store, clock: Clock, viewer: Viewer
 
 
 def booking_member_options(store: Store, code: str, viewer: Viewer, say: Callable[[str], str]) -> list[tuple[str, str]]:
-    """Whom the viewer books for: its own member, or (the coordinator) any member."""
-    return owner_options(store, code, viewer, say)
+    """Whom the viewer books for: its own member; the coordinator and a platform admin none (booking is
+    a member's own step: policy.authorize_member_step)."""
+    return [(value, text) for value, text in owner_options(store, code, viewer, say)
+            if not value or viewer.acts_for(Action.BOOK_WAREHOUSE, code, value)]
 
 
 @router.get("/alliances/{code}/warehouses/{number}", response_class=HTMLResponse)

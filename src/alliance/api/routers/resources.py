@@ -2,7 +2,7 @@
 kinds, its directory of outside holders with theirs, and imports of both.
 
 Routes are authorised by edge.routes (the action) and again by the service: a member admin declares
-its own member's (another member's are 404), the coordinator any; the directory is the partner
+its own member's (another member's are 404; the coordinator none: 403); the directory is the partner
 pipeline's. Bodies are read as the command line and files are (matching.importing), so a bad value
 gets the same problem, in the same words, wherever it is entered.
 """

@@ -17,8 +17,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from alliance.access.policy import Action, Forbidden, authorize
-from alliance.access.roles import Principal, Role
+from alliance.access.policy import Action, Forbidden, authorize, authorize_member_step
+from alliance.access.roles import Principal
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import AlreadyStored, Problem
 from alliance.core.messages import Message
@@ -261,22 +261,24 @@ def _alliance(store: Store, alliance_code: str) -> Alliance:
 
 
 def _acting(principal: Principal, alliance_code: str, as_member: str | None) -> str:
-    """The member the principal acts for: its own; the platform operator names one; nobody else acts."""
+    """The member the principal acts for: its own. `as_member` (optional) is the member the caller means:
+    an account held for another member, or none (the coordinator, the platform operator), is refused,
+    because only a member's own accounts act for it (policy.authorize_member_step)."""
     member = principal.member
     if member is None:
-        if principal.role is not Role.PLATFORM_ADMIN or not as_member:
-            authorize(principal, Action.BID, alliance_code)
-            raise Forbidden(Message("only a member's own accounts act for it in a joint bid"))
-        member = as_member
-    elif as_member and as_member != member:
+        if as_member:
+            authorize_member_step(principal, Action.BID, alliance_code, as_member)  # refuses the operator
+        authorize(principal, Action.BID, alliance_code)
+        raise Forbidden(Message("only a member's own accounts act for it in a joint bid"))
+    if as_member and as_member != member:
         raise Forbidden(Message("only {member}'s own accounts act for {member}", member=as_member))
-    authorize(principal, Action.BID, alliance_code, member)
+    authorize_member_step(principal, Action.BID, alliance_code, member)
     return member
 
 
 def _may_bid(principal: Principal, alliance_code: str, member: str) -> bool:
     try:
-        authorize(principal, Action.BID, alliance_code, member)
+        authorize_member_step(principal, Action.BID, alliance_code, member)
     except Exception:
         return False
     return True

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from alliance.access.policy import Action, Forbidden, authorize
+from alliance.access.policy import Action, Forbidden, authorize, authorize_member_step
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import Clock
 from alliance.core.limits import LINE_LIMIT_MINOR
@@ -130,7 +130,8 @@ def campaign(store: Store, alliance_code: str, principal: Principal, number: int
                     may_commit_for = (principal.member,)
                 else:
                     may_commit_for = tuple(m.code for m in uow.members.of_alliance(alliance.id, alliance.code,
-                                                                                   alliance.currency))
+                                                                                   alliance.currency)
+                                           if _commits_for(principal, alliance.code, m.code))
         may_manage = _holds(principal, Action.COMMIT_PURCHASE, alliance.code) and (
             principal.member is None or principal.member == loaded.row.organiser)
         return CampaignDetail(view, positions, history, deliveries, sees_all, bool(may_commit_for), may_manage,
@@ -244,8 +245,8 @@ def commit(store: Store, alliance_code: str, principal: Principal, number: int, 
            clock: Clock) -> Position:
     """Set `member`'s committed quantity (0 withdraws). Strictly before the deadline, else
     CommitmentClosed. The change is kept (who, when, old → new); a deposit difference is scheduled as a
-    charge (member → organiser)."""
-    authorize(principal, Action.COMMIT_PURCHASE, alliance_code, member)
+    charge (member → organiser). A member's own step: the platform operator does not commit for it."""
+    authorize_member_step(principal, Action.COMMIT_PURCHASE, alliance_code, member)
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code, Write.OPERATIONS)
         loaded = _load(uow, alliance, number, lock=True)
@@ -565,6 +566,14 @@ def _require_state(row: Any, allowed: set[CampaignState]) -> None:
         raise CampaignStateConflict(Message("campaign {number} is {state}: this needs it {allowed}", number=row.number,
                                             state=STATE_NAMES[state],
                                             allowed=joined([STATE_NAMES[s] for s in CampaignState if s in allowed])))
+
+
+def _commits_for(principal: Principal, alliance_code: str, member: str) -> bool:
+    try:
+        authorize_member_step(principal, Action.COMMIT_PURCHASE, alliance_code, member)
+    except AllianceError:
+        return False
+    return True
 
 
 def _holds(principal: Principal, action: Action, alliance_code: str) -> bool:

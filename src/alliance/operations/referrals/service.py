@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from alliance.access.policy import Action, Forbidden, authorize
+from alliance.access.policy import Action, Forbidden, authorize, authorize_member_step
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import AllianceError, AlreadyStored, InvalidInput, Problem
@@ -116,7 +116,10 @@ def submit(store: Store, alliance_code: str, principal: Principal, draft: LeadDr
     if referrer is None:
         raise ReferralInvalid(Message("name the referring member"), [
             Problem("referral", "from_member", Message("the member who refers the lead is required"))])
-    authorize(principal, Action.REFER_LEADS, alliance_code, referrer)
+    if principal.member is not None and from_member and from_member != principal.member:
+        authorize(principal, Action.REFER_LEADS, alliance_code)
+        raise Forbidden(Message("only {member}'s own accounts act for {member}", member=from_member))
+    authorize_member_step(principal, Action.REFER_LEADS, alliance_code, referrer)
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code)
         uow.alliances.lock(alliance.id)  # two submissions of one lead at once: the second sees the first
@@ -230,7 +233,7 @@ def _writable(uow: UnitOfWork, alliance_code: str) -> Alliance:
 
 def _may_refer(principal: Principal, alliance_code: str, member: str) -> bool:
     try:
-        authorize(principal, Action.REFER_LEADS, alliance_code, member)
+        authorize_member_step(principal, Action.REFER_LEADS, alliance_code, member)
     except AllianceError:
         return False
     return True
@@ -251,5 +254,5 @@ def _party(uow: UnitOfWork, alliance: Alliance, principal: Principal, number: in
     member = r.from_member if referrer else r.to_member
     if principal.member is not None and principal.member != member:
         raise Forbidden(Message("only {member} does this for referral {number}", member=member, number=number))
-    authorize(principal, Action.REFER_LEADS, alliance.code, member)
+    authorize_member_step(principal, Action.REFER_LEADS, alliance.code, member)
     return r

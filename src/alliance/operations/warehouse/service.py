@@ -4,8 +4,10 @@ Who may do what (access.policy):
 - READ_WAREHOUSE (every role of the alliance): the warehouses, their price lines, free capacity per
   day, quotes, idle rates; a member's accounts see their own member's bookings and invoice lines
   only; the coordinator (and auditor) and the warehouse owner's accounts see all of the warehouse.
-- BOOK_WAREHOUSE (member admins for their own member, 404 for another's; the coordinator for any):
-  book, join the waitlist, cancel one's own booking.
+- BOOK_WAREHOUSE (member admins for their own member, 404 for another's): book, join the waitlist,
+  cancel one's own booking. Booking is a member's own step: neither the coordinator nor the platform
+  operator, who hold no member's account, books for one (policy.authorize_member_step); the coordinator
+  still cancels as a manager.
 - MANAGE_WAREHOUSE: create a warehouse (a member admin as its owner, the coordinator for any
   member), change it, check bookings in and out, cancel any booking of it (the owner's accounts or
   the coordinator).
@@ -24,7 +26,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from alliance.access.policy import Action, Forbidden, authorize
+from alliance.access.policy import Action, Forbidden, authorize, authorize_member_step
 from alliance.access.roles import Principal
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import InvalidInput, Problem
@@ -321,7 +323,7 @@ def book(store: Store, alliance_code: str, principal: Principal, number: int, me
     with every problem. When it does not fit: OverCapacity naming the first full day (with
     `suggestions` from the resource map), or, with waitlist=True, the booking is stored waitlisted
     (outcome.full_on says why). A starts_on before today is refused."""
-    authorize(principal, Action.BOOK_WAREHOUSE, alliance_code, member)
+    authorize_member_step(principal, Action.BOOK_WAREHOUSE, alliance_code, member)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
         uow.alliances.lock(alliance.id)  # one booking at a time: capacity is checked against what is stored
