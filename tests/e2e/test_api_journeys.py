@@ -67,7 +67,13 @@ def _stored(store: Store) -> tuple[int, int]:
 
 def test_members_read_the_coordinator_records_and_verifies(world: Any, store: Store) -> None:
     client, keys = world
-    shown = client.get(f"{J}/2026-10", headers=keys["member"])
+    # The live recount is the coordinator's and the auditor's: a member could probe it with made-up
+    # events of a customer it knows. A member reads the month as recorded (nothing yet).
+    assert client.get(f"{J}/2026-10", headers=keys["member"]).status_code == 403
+    assert client.get(f"{J}/2026-10/verify", headers=keys["member"]).status_code == 403
+    before = client.get(f"{J}/2026-10/recorded", headers=keys["member"])
+    assert before.status_code == 200 and before.json()["members"] == [] and before.json()["events"] == 0
+    shown = client.get(f"{J}/2026-10", headers=keys["coordinator"])
     assert shown.status_code == 200, shown.text
     body = shown.json()
     m1 = next(m for m in body["members"] if m["member"] == "M0001")
@@ -85,9 +91,13 @@ def test_members_read_the_coordinator_records_and_verifies(world: Any, store: St
     assert done.json()["recorded_at"] and not done.json()["can_record"] and _stored(store) == (8, 8)
     assert client.post(f"{J}/2026-10", headers=keys["coordinator"]).status_code == 200  # identical: a no-op
     assert _stored(store) == (8, 8)
-    verified = client.get(f"{J}/2026-10/verify", headers=keys["member"])
+    verified = client.get(f"{J}/2026-10/verify", headers=keys["auditor"])
     assert verified.status_code == 200 and verified.json() == {"period": "2026-10", "ok": True, "checked": 8,
                                                                 "differences": []}
+    as_recorded = client.get(f"{J}/2026-10/recorded", headers=keys["member"]).json()
+    r1 = next(m for m in as_recorded["members"] if m["member"] == "M0001")
+    assert r1["values"] == r1["recorded"] == m1["values"] and r1["counts"]["buyers"] == 2
+    assert as_recorded["alliance_values"] == {} and key_of("a") not in str(as_recorded)
 
 
 def test_errors_are_problems_in_the_callers_language_and_store_nothing(world: Any, store: Store) -> None:

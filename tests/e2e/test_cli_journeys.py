@@ -59,11 +59,12 @@ def test_compute_record_verify(cli, store: Store) -> None:  # type: ignore[no-un
     assert m1["values"]["repurchase_rate"] == "0.5000" and m1["values"]["cross_member_purchase_rate"] == "0.5000"
     assert body["events"] == 4 and _recorded(store) == 0
     table = cli("journey", "compute", "-a", "nb", "-p", "2026-10")
-    assert table.exit_code == 0 and "Repurchase rate" in table.output and "M0001" in table.output
+    # (the table's width is the terminal's: headers may wrap, so only cells are looked for)
+    assert table.exit_code == 0 and "M0001" in table.output and "0.5000" in table.output
     assert cli("journey", "record", "-a", "nb", "-p", "2026-10").exit_code == 0 and _recorded(store) == 8
     assert cli("journey", "record", "-a", "nb", "-p", "2026-10").exit_code == 0 and _recorded(store) == 8
     checked = cli("journey", "verify", "-a", "nb", "-p", "2026-10")
-    assert checked.exit_code == 0 and "8 recorded journey metric(s) of 2026-10 agree" in checked.output
+    assert checked.exit_code == 0 and "8 recorded journey metric(s) of 2026-10 agree" in " ".join(checked.output.split())
 
 
 def test_a_bad_month_is_refused(cli, store: Store) -> None:  # type: ignore[no-untyped-def]

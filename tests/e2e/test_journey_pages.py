@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from alliance.access.roles import Role
 from alliance.core.clock import FrozenClock
@@ -25,7 +25,7 @@ from alliance.settlement import service as settlement
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
 from alliance.store.stores import Stores
-from alliance.store.tables import period_metrics
+from alliance.store.tables import journey_metric_sources, period_metrics
 from alliance.web.journey_pages import ALL_RECORDED, NO_EVENTS, last_ended_month
 from tests.support.factories import credit_code, make_alliance
 from tests.support.web import add_user, in_chinese, sign_in
@@ -104,8 +104,10 @@ def _count(store: Store) -> int:
         return int(c.execute(select(func.count()).select_from(period_metrics)).scalar_one())
 
 
-def _shows_values(html: str) -> None:
+def _shows_values(html: str, *, alliance_row: bool = True) -> None:
     for member, values in VALUES.items():
+        if member == "*alliance" and not alliance_row:
+            continue
         for metric, value in values.items():
             section = html.split(f'id="metric-{metric}"', 1)[1].split("</section>", 1)[0]
             row = section.split(f'data-member="{member}"', 1)[1].split("</tr>", 1)[0]
@@ -209,8 +211,8 @@ def test_a_bad_or_open_month_is_an_error_page_and_the_picker_goes_to_the_month(w
 def test_an_empty_month_says_how_to_import_events(world: Any, store: Store) -> None:
     client, _, _ = world
     sign_in(client, "m1")
-    page = client.get(f"{A}/2026-09")
-    assert page.status_code == 200 and 'id="journeys-empty"' in page.text
+    page = client.get(f"{A}/2026-09")  # a member sees the month as recorded: nothing yet
+    assert page.status_code == 200 and 'id="journeys-not-recorded"' in page.text
     assert 'href="/alliances/nb/sharing/members/M1/datasets/import"' in page.text
     assert 'id="record"' not in page.text
     token = sign_in(client, "coord")
@@ -224,18 +226,30 @@ def test_members_read_only_and_another_alliance_finds_nothing(world: Any, store:
     client, _, _ = world
     token = sign_in(client, "m1")
     page = client.get(f"{A}/2026-10")
-    assert page.status_code == 200 and 'id="record"' not in page.text and 'id="not-recorded"' in page.text
-    _shows_values(page.text)  # aggregate counts of every member: no customer key on the page
-    assert key("a") not in page.text
+    # A member sees the month as recorded, never recounted (a recount could be probed with made-up
+    # events of a customer it knows): before the coordinator records it, no figures at all.
+    assert page.status_code == 200 and 'id="record"' not in page.text and 'id="journeys-not-recorded"' in page.text
+    assert 'id="as-recorded"' in page.text and "data-value=" not in page.text
     assert client.post(f"{A}/2026-10", data={"csrf_token": token}).status_code == 403
     sign_in(client, "aud")
-    assert client.get(f"{A}/2026-10").status_code == 200
+    audited = client.get(f"{A}/2026-10")
+    assert audited.status_code == 200 and 'id="as-recorded"' not in audited.text and "data-value=" in audited.text
+    coordinator = sign_in(client, "coord")
+    assert client.post(f"{A}/2026-10", data={"csrf_token": coordinator}, follow_redirects=False).status_code == 303
+    sign_in(client, "m1")
+    page = client.get(f"{A}/2026-10")
+    _shows_values(page.text, alliance_row=False)  # the recorded values with their counts: no customer key
+    assert key("a") not in page.text and "*alliance" not in page.text  # the alliance row is not recorded
+    with store.engine.begin() as c:  # what a member sees is what was recorded, not what the events say now
+        c.execute(delete(period_metrics))
+        c.execute(delete(journey_metric_sources))
+    sign_in(client, "m1")
+    assert 'id="journeys-not-recorded"' in client.get(f"{A}/2026-10").text
     for user in ("stranger", "outsider"):
         token = sign_in(client, user)
         assert client.get(A).status_code == 404
         assert client.get(f"{A}/2026-10").status_code == 404
         assert client.post(f"{A}/2026-10", data={"csrf_token": token}).status_code == 404
-    assert _count(store) == 0
 
 
 def test_in_english(world: Any) -> None:

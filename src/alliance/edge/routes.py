@@ -99,11 +99,13 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("PUT", "/api/v1/alliances/{code}/views/{view_id}/privacy"): Action.ACT_FOR_MEMBER,
     # Datasets beyond sales: only the member's own accounts push its rows.
     ("POST", "/api/v1/alliances/{code}/members/{member}/datasets/{kind}"): Action.ACT_FOR_MEMBER,
-    # Journey metrics (datashare.journeys): counts of every member, never a customer key, so read as
-    # records (members, coordinator, auditor, like the page); recording them is metrics recording.
-    ("GET", "/api/v1/alliances/{code}/journey-metrics/{period}"): Action.READ_RECORDS,
+    # Journey metrics (datashare.journeys): counts of every member, never a customer key. The live
+    # recount is the coordinator's and the auditor's (a member could probe it with made-up events of a
+    # customer it knows); the month as recorded is every role's; recording is metrics recording.
+    ("GET", "/api/v1/alliances/{code}/journey-metrics/{period}"): Action.READ_FINANCE,
+    ("GET", "/api/v1/alliances/{code}/journey-metrics/{period}/recorded"): Action.READ_RECORDS,
     ("POST", "/api/v1/alliances/{code}/journey-metrics/{period}"): Action.MANAGE_ALLIANCE,
-    ("GET", "/api/v1/alliances/{code}/journey-metrics/{period}/verify"): Action.READ_RECORDS,
+    ("GET", "/api/v1/alliances/{code}/journey-metrics/{period}/verify"): Action.READ_FINANCE,
     # Private set intersection (privacy.service): the member in the path; the protocol's steps are its own acts.
     ("GET", "/api/v1/alliances/{code}/members/{member}/psi/levels"): Action.READ_MEMBER_DATA,
     ("PUT", "/api/v1/alliances/{code}/members/{member}/psi/levels/{partner}"): Action.ACT_FOR_MEMBER,

@@ -118,8 +118,9 @@ def _tables(checked: service.Verification, companies: Mapping[str, str]) -> list
     for name, metric in METRICS.items():
         rows = [{"member": m.member, "company": companies.get(m.member, m.member),
                  "cell": _cell(metric, m.counts, m.values[name], m.recorded.get(name), found.get((m.member, name)))}
-                for m in report.members]
-        whole = _cell(metric, report.alliance_counts, report.alliance_values[name])
+                for m in report.members if name in m.values]
+        whole = (None if report.alliance_counts is None  # the month as recorded: the alliance row is not
+                 else _cell(metric, report.alliance_counts, report.alliance_values[name]))
         tables.append({"metric": metric, "rows": rows, "alliance": whole,
                        "numerator_label": COUNT_LABELS.get(metric.measure.numerator, metric.measure.numerator),
                        "denominator_label": (COUNT_LABELS.get(metric.measure.denominator, metric.measure.denominator)
@@ -149,8 +150,12 @@ def _page(request: Request, stores: Stores, code: str, period: str, viewer: View
           status: int = 200, checked: service.Verification | None = None, refused: str = "",
           refused_lines: Sequence[str] = ()) -> HTMLResponse:
     alliance = registry.get_alliance(stores.records, code)
-    # verify: the month's report and, for what is recorded, whether the events changed since
-    checked = checked or service.verify(stores, code, period, clock)
+    # The coordinator, the auditor and the platform see the month recounted (verify: what is recorded,
+    # and whether the events changed since); a member's accounts see the month as recorded only
+    # (`service.recorded`: a live recount would let a member probe whether a customer it knows bought
+    # elsewhere).
+    live = viewer.may(Action.READ_FINANCE, code)
+    checked = checked or (service.verify if live else service.recorded)(stores, code, period, clock)
     report = checked.report
     companies = {m.code: m.legal_name for m in registry.list_members(stores.records, code, include_left=True)}
     chosen = _chosen(request)
@@ -162,7 +167,8 @@ def _page(request: Request, stores: Stores, code: str, period: str, viewer: View
                   chosen=chosen, option=_history_chart(request, stores, code, clock, chosen), months=months,
                   journeys_base=_base(request, code), refused=refused, refused_lines=list(refused_lines),
                   recorded_now=request.query_params.get("recorded") == "1",
-                  may_record=viewer.may(Action.MANAGE_ALLIANCE, code), import_member=_importing_member(viewer, code))
+                  may_record=viewer.may(Action.MANAGE_ALLIANCE, code), import_member=_importing_member(viewer, code),
+                  live=live)
 
 
 def _importing_member(viewer: Viewer, code: str) -> str | None:

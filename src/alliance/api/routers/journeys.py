@@ -1,6 +1,7 @@
 """Customer-journey metrics over HTTP (docs/journey-metrics.md): a month's metrics per member and for
-the alliance (members and the coordinator read them: counts only, no customer key), recording
-them as period metrics (the coordinator), and checking recorded ones against a recount."""
+the alliance recounted now (the coordinator and the auditor: counts only, no customer key), the month
+as recorded (every role of the alliance), recording them as period metrics (the coordinator), and
+checking recorded ones against a recount."""
 
 from __future__ import annotations
 
@@ -28,6 +29,13 @@ def journey_metrics(code: Code, period: Period, stores: StoresDep, clock: ClockD
     """The month's repurchase rate, cross-member purchase rate, referral coefficient and user assets
     per member (with the counts they come from and what is recorded) and for the alliance."""
     return service.report_document(service.compute(stores, code, period, clock))
+
+
+@router.get("/alliances/{code}/journey-metrics/{period}/recorded", responses=ERRORS)
+def recorded_journey_metrics(code: Code, period: Period, stores: StoresDep, clock: ClockDep) -> dict[str, Any]:
+    """The month as the coordinator recorded it: each member's recorded values with the counts they
+    were measured on (no recount: what member accounts read)."""
+    return service.report_document(service.recorded(stores, code, period, clock).report)
 
 
 @router.post("/alliances/{code}/journey-metrics/{period}", responses=ERRORS)

@@ -18,7 +18,7 @@ from decimal import Decimal
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import Conflict, InvalidInput, Problem
 from alliance.core.messages import Message
-from alliance.datashare.journeys.metrics import METRICS, MonthCounts, values
+from alliance.datashare.journeys.metrics import METRICS, JourneyMetric, MonthCounts, values
 from alliance.registry.lifecycle import Write, check_writable
 from alliance.registry.model import Alliance, Member
 from alliance.store.database import on_duplicate
@@ -274,6 +274,51 @@ def verify(stores: Stores, alliance_code: str, period: str, clock: Clock) -> Ver
             differences.append(Difference(member, name, trace.value if earlier is None else earlier, Decimal(0),
                                           True, earlier == trace.value, counted=False))
     return Verification(report, differences, checked)
+
+
+def recorded(stores: Stores, alliance_code: str, period: str, clock: Clock) -> Verification:
+    """The month as recorded, without a recount: what member accounts see.
+
+    A live recount answers "what would the figures be now": a member holds the alliance's pseudonym
+    key, so it could share a made-up purchase of a customer it knows and watch the cross-member
+    count move, learning whether that person bought at another member. The recorded values and the
+    counts in their traces are fixed when the coordinator records the month, so reading them tells
+    nothing new. Members without a recorded value are left out; the alliance row is not recorded, so
+    it is absent (`alliance_counts` None)."""
+    from alliance.store.journeys_repository import JourneyRepository
+
+    with stores.records.unit_of_work() as uow:
+        alliance, first, _last, _members = _load(uow, alliance_code, period)
+        period = f"{first.year:04d}-{first.month:02d}"
+        values_now = uow.settlement.metrics(alliance.id).get(period, {})
+        repository = JourneyRepository(uow.connection)
+        traces = repository.sources(alliance.id, period)
+        recorded_at = repository.recorded_at(alliance.id, period)
+    members: list[MemberJourney] = []
+    events = 0
+    for member in sorted({m for (m, name) in traces if name in METRICS}):
+        counts: dict[str, int] = {}
+        shown: dict[str, Decimal] = {}
+        for name, metric in METRICS.items():
+            trace = traces.get((member, name))
+            if trace is None:
+                continue
+            counts[metric.measure.numerator] = trace.numerator
+            if metric.measure.denominator is not None and trace.denominator is not None:
+                counts[metric.measure.denominator] = trace.denominator
+            counts["events"] = trace.events
+            shown[name] = _places(metric, trace.value)
+        events += counts.get("events", 0)
+        now = {name: values_now.get(name, {}).get(member) for name in shown}
+        members.append(MemberJourney(member, counts, shown,
+                                     {name: None if v is None else _places(METRICS[name], v) for name, v in now.items()}))
+    report = JourneyReport(alliance.code, period, members, {}, events, recorded_at, False, None, "")
+    return Verification(report, [], 0)
+
+
+def _places(metric: JourneyMetric, value: Decimal) -> Decimal:
+    """A stored value written with its metric's places (the store keeps 0.5 for 0.5000)."""
+    return value.quantize(Decimal(1).scaleb(-metric.places))
 
 
 def _trace_agrees(trace: MetricSource, recorded: Decimal | None, counts: Mapping[str, int], changed: bool) -> bool:
