@@ -208,6 +208,15 @@ def test_the_new_page_opens_on_a_filled_form_and_a_whole_agreement_is_proposed_f
 # --- bad input ----------------------------------------------------------------------------------
 
 
+def test_the_metric_names_offered_include_the_measured_journey_metrics(client: TestClient) -> None:
+    """A dynamic or three-level rule can be drafted on the journey metrics before a month is recorded."""
+    sign_in(client, "coord")
+    page = client.get(f"{A}/agreements/new").text
+    offered = page.split('<datalist id="known-metrics">', 1)[1].split("</datalist>", 1)[0]
+    for name in ("repurchase_rate", "cross_member_purchase_rate", "referral_coefficient", "user_assets"):
+        assert f'<option value="{name}">' in offered
+
+
 def test_bad_fields_are_named_in_the_pages_language_and_the_yaml_is_left_alone(client: TestClient) -> None:
     token = sign_in(client, "coord")
     loaded = post(client, "builder/load", [("document", EXAMPLE)], token)

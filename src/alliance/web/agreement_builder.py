@@ -39,6 +39,7 @@ from alliance.sharing.agreement_draft import (
     read_posted,
     write_yaml,
 )
+from alliance.datashare.journeys.metrics import METRICS as JOURNEY_METRICS
 from alliance.sharing.metric_names import metric_names
 from alliance.sharing import service as sharing
 from alliance.sharing.clauses import CLAUSE_KINDS, ClauseKind
@@ -144,7 +145,9 @@ def builder_context(request: Request, store: Store, code: str, draft: AgreementD
         # is the checker's own words, as in the check beside the YAML).
         "checked_list": [(name, field_label(name, draft, _) if name else "", reason) for name, reason in checked],
         "status_note": _(status_note) if status_note else "", "not_shown": list(notes), "status_error": status_error,
-        "known_metrics": metric_names(store, code),
+        # Recorded metrics, and the journey metrics the platform measures from shared customer events
+        # (offered before their first month is recorded: a rule can be drafted on them in advance).
+        "known_metrics": sorted({*metric_names(store, code), *JOURNEY_METRICS}),
         "accounts": [c for c, _name in draft.accounts],
         # The contract set: the kinds of agreement, the agreements a new one can sit under or amend,
         # and the clause library (each kind's form and what the platform does with it).
