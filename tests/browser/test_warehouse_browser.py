@@ -1,7 +1,8 @@
 """The shared warehouse's pages in Chromium, in Chinese: the coordinator opens the section from the
-menu, creates a warehouse with a day and a week price, books it full for one member, sees the
-refusal for another (the first full day, the waitlist offer, another member's storage from the
-resource map) and puts that booking on the waitlist; once the month is over it bills it and reads
+menu and creates a warehouse with a day and a week price; member B's admin books it full; member
+C's admin sees the refusal (the first full day, the waitlist offer, another member's storage from
+the resource map) and puts that booking on the waitlist (each member books for itself: the
+coordinator does not act for members); once the month is over the coordinator bills it and reads
 the invoice, each line explained. The occupancy chart is drawn (a canvas, no script or console
 error)."""
 
@@ -31,6 +32,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, FrozenClock]]:
     store = Store.open(f"sqlite:///{tmp_path}/a.db")
     world(store, clock)
     add_user(store, clock, "coord", Role.COORDINATOR, "h")
+    add_user(store, clock, "b_admin", Role.MEMBER_ADMIN, "h", "B")
+    add_user(store, clock, "c_admin", Role.MEMBER_ADMIN, "h", "C")
     with serve(create_app(store, clock, tmp_path / "facts.duckdb")) as url:
         yield url, clock
     store.close()
@@ -73,12 +76,22 @@ def test_create_book_until_full_join_the_waitlist_and_bill_the_month(served: tup
                 page.locator("#f-ends_on").fill(end)
                 page.locator(button).click()
 
+            def as_member(user: str) -> None:
+                nonlocal page
+                page = signed_in(browser, base, user, "zh-CN")
+                page.on("pageerror", lambda exc: errors.append(str(exc)))
+                page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+                page.goto(f"{base}/alliances/h/warehouses/1")
+
+            assert page.locator("#f-member").count() == 0  # the coordinator books for no member
+            as_member("b_admin")
             book("B", "10", "2026-11-23", "2026-11-30", "#quote-submit")  # the price first
             expect(page.locator("#priced")).to_contain_text("这次存放的费用为 ¥600.00")
             expect(page.locator("#bookings-table")).to_have_count(0)
             page.locator("#book-submit").click()  # the form kept what was typed
             expect(page.locator("#saved")).to_contain_text("已预订")
             expect(page.locator("#bookings-table [data-booking='1']")).to_contain_text("计费 7 天 = 1 × 周")
+            as_member("c_admin")
             book("C", "4", "2026-11-25", "2026-11-27")
             expect(page.locator("#refusal")).to_contain_text("云仓在 2026年11月25日 已满")
             expect(page.locator("#suggestions-table")).to_have_count(0)  # C's own cold store is not suggested to C
