@@ -35,6 +35,16 @@ def test_generated_days_settle_without_creating_or_losing_a_cent(worlds: tuple[i
     assert sum(r.duplicates for r in reports) > 0 and sum(r.lines_checked for r in reports) > 0
 
 
+def test_a_day_settled_again_late_after_a_run_that_rounded_everything_to_zero_is_two_runs() -> None:
+    """World 1802 of seed 1 (found by the 100,000-settlement run): on 30 August the run's `refer`
+    amounts all rounded to zero (a 0.01 sale and a 0.01 refund split three ways), so it saved no
+    line; a late 449.44 then settled the day again. Two runs rounded that day, so an account may be
+    a cent from the reference on the whole day; counting only runs that saved lines said one."""
+    report = run_world(SEED, 1802)
+    assert report.failures == [], report.failures
+    assert report.late_lines > 0
+
+
 SMALL = 25  # a world of the seed with few days (8), five rounds of imports and a three-way split
 
 

@@ -278,15 +278,19 @@ class WorldRun:
         if days != sorted(self.runs):
             problems.append(f"the runs saved are of {days}, the days closed {sorted(self.runs)}")
         rows_by_run: dict[date, list[Row]] = {}
+        settled_by: dict[date, int] = defaultdict(int)  # how many runs settled each day (its own, late ones)
         for day, run in sorted(self.runs.items()):
             stored = self.rows(day)
-            rows, _, _ = expected_run(self.agreement, run, self.stored, self.metrics)
+            rows, _, late = expected_run(self.agreement, run, self.stored, self.metrics)
+            settled_by[day] += 1
+            for late_day in late:
+                settled_by[late_day] += 1
             if stored != rows:
                 problems.append(f"run {day}: the statement differs from the reference engine's:\n" + _diff(stored, rows))
             rows_by_run[day] = stored
             self.report.lines_checked += len(stored)
             self.report.cents_checked += sum(abs(r[5]) for r in stored)
-        problems += period_invariants(self.agreement, rows_by_run, self.stored, self.metrics)
+        problems += period_invariants(self.agreement, rows_by_run, self.stored, self.metrics, settled_by)
         return problems
 
 

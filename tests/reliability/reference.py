@@ -114,7 +114,8 @@ def _by(rule: object, lines: Sequence[OrderLine], key: str) -> dict[str, int]:
 
 
 def period_invariants(agreement: Agreement, rows_by_run: Mapping[date, Sequence[Row]], stored: Sequence[Stored],
-                      metrics: Mapping[str, Mapping[str, Mapping[str, Decimal]]]) -> list[str]:
+                      metrics: Mapping[str, Mapping[str, Mapping[str, Decimal]]],
+                      settled_by: Mapping[date, int] | None = None) -> list[str]:
     """The invariants of docs/settlement.md over every run of a world, read from the statements
     alone (not from which run saw which line): each is a way a cent could be created or lost.
 
@@ -122,7 +123,9 @@ def period_invariants(agreement: Agreement, rows_by_run: Mapping[date, Sequence[
     - sharing rules (fixed_split, dynamic, contribution): over all runs, each seller owes exactly
       the base of its lines of the day (`collected`), and exactly that much is shared out; with no
       late line for the day, each account gets exactly what the reference engine gives on all the
-      day's lines; with k runs settling the day, at most k minor units away from it;
+      day's lines; with k runs settling the day, at most k minor units away from it (k counts every
+      run that settled the day, from `settled_by`: a run whose amounts all rounded to zero saves
+      no line, yet it rounded);
     - tiered: a member's payments over a month add up to the tier amount of its month's volume,
       rounded once; the payer pays what they add up to;
     - growth_fund: the fund receives, per month (or day), rate x (profit above target) rounded
@@ -195,7 +198,9 @@ def period_invariants(agreement: Agreement, rows_by_run: Mapping[date, Sequence[
                         for l in o.lines:
                             if l.rate != COLLECTED:
                                 reference[l.account] += l.amount.minor
-                k = len(runs_of.get((day, rule.id), ()))
+                # Runs that settled the day: a run may save no line for a rule (every amount rounded
+                # to zero), yet it rounded; so the runs are counted, not the runs that saved lines.
+                k = max(len(runs_of.get((day, rule.id), ())), (settled_by or {}).get(day, 0))
                 if rule.kind is RuleKind.CONTRIBUTION and rule.params.method == "banzhaf" and k > 1:
                     continue  # normalised Banzhaf is not linear in the lines: only whole-day sums hold
                 for account in set(shared) | set(reference):
