@@ -54,6 +54,13 @@ def _print(report: service.JourneyReport) -> None:
     console.print(table)
 
 
+def _show(report: service.JourneyReport, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(service.report_document(report), ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print(report)
+
+
 @app.command("compute")
 @fails_cleanly
 def compute(alliance: AllianceOpt, period: PeriodOpt, as_json: JsonOpt = False) -> None:
@@ -62,10 +69,7 @@ def compute(alliance: AllianceOpt, period: PeriodOpt, as_json: JsonOpt = False) 
 
     with opened_stores() as stores:
         report = service.compute(stores, alliance, period, SystemClock())
-    if as_json:
-        sys.stdout.write(json.dumps(service.report_document(report), ensure_ascii=False, indent=2) + "\n")
-    else:
-        _print(report)
+    _show(report, as_json)
 
 
 @app.command("record")
@@ -76,10 +80,7 @@ def record(alliance: AllianceOpt, period: PeriodOpt, as_json: JsonOpt = False) -
 
     with opened_stores() as stores:
         report = service.record(stores, alliance, period, current_actor(), SystemClock())
-    if as_json:
-        sys.stdout.write(json.dumps(service.report_document(report), ensure_ascii=False, indent=2) + "\n")
-    else:
-        _print(report)
+    _show(report, as_json)
 
 
 @app.command("verify")

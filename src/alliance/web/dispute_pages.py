@@ -45,12 +45,6 @@ def local_time(moment: datetime | None, zone: str) -> str:
     return f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:5]}"
 
 
-def _acts_for(viewer: Viewer, code: str) -> str | None:
-    """The member this viewer's own account acts for here (None: it acts for no member)."""
-    member = viewer.principal.member
-    return member if member is not None and viewer.may(Action.ACT_FOR_MEMBER, code, member) else None
-
-
 @router.get("/alliances/{code}/disputes", response_class=HTMLResponse)
 async def dispute_list(request: Request, code: Code, store: StoreDep, clock: ClockDep,
                        viewer: PageViewer) -> HTMLResponse:
@@ -67,7 +61,7 @@ async def _list_page(request: Request, store: Any, code: str, viewer: Viewer, al
                      ladder_form: dict[str, Any] | None = None, ladder_error: Any = None) -> HTMLResponse:
     bodies = await run_in_threadpool(_bodies, store, code, viewer)
     return render(request, "disputes/list.html", status=status, alliance=alliance, section="disputes", disputes=found,
-                  ladder=ladder, may_open=_acts_for(viewer, code) is not None,
+                  ladder=ladder, may_open=viewer.own_member(code) is not None,
                   when=lambda moment: local_time(moment, alliance.timezone), bodies=bodies,
                   may_set_ladder=viewer.may(Action.MANAGE_ALLIANCE, code),
                   ladder_form=ladder_form or _ladder_rows(ladder), ladder_error=ladder_error)
@@ -157,7 +151,7 @@ def _form_context(store: Any, code: str) -> dict[str, Any]:
 async def new_form(request: Request, code: Code, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
     alliance = await run_in_threadpool(registry.get_alliance, store, code)
     context = await run_in_threadpool(_form_context, store, code)
-    return render(request, "disputes/new.html", alliance=alliance, section="disputes", claimant=_acts_for(viewer, code),
+    return render(request, "disputes/new.html", alliance=alliance, section="disputes", claimant=viewer.own_member(code),
                   form={}, problems=[], **context)
 
 
@@ -197,7 +191,7 @@ async def open_dispute(request: Request, code: Code, store: StoreDep, clock: Clo
         alliance = await run_in_threadpool(registry.get_alliance, store, code)
         context = await run_in_threadpool(_form_context, store, code)
         return render(request, "disputes/new.html", status=422, alliance=alliance, section="disputes",
-                      claimant=_acts_for(viewer, code), form=fields, problems=[exc.message], **context)
+                      claimant=viewer.own_member(code), form=fields, problems=[exc.message], **context)
     except AllianceError as exc:
         if is_htmx(request):
             raise
@@ -230,7 +224,7 @@ async def dispute_page(request: Request, code: Code, number: Id, store: StoreDep
     alliance, view = await run_in_threadpool(load)
     bodies = await run_in_threadpool(_bodies, store, code, viewer)
     report = json.loads(view.stored.report)
-    mine = _acts_for(viewer, code)
+    mine = viewer.own_member(code)
     running = view.stored.status in ("open", "answered", "escalated")
     return render(request, "disputes/show.html", alliance=alliance, section="disputes", d=view, s=view.stored,
                   report=report, report_json=json.dumps(report, ensure_ascii=False, indent=2),

@@ -22,7 +22,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from alliance.access.policy import Action
 from alliance.edge.deps import ClockDep, Code, StoresDep
 from alliance.operations.inventory import service as inventory
 from alliance.operations.inventory.model import (Board, InventoryQueryInvalid, Scope, Turnover, TurnoverSeries,
@@ -93,11 +92,10 @@ def _links(code: str, board: Board, viewer: Viewer, root: str) -> dict[str, str 
     """Where the page's invitations lead: importing a dataset and publishing a view are the member's own
     accounts' (ACT_FOR_MEMBER); anyone else is sent to the data-sharing page, which explains both."""
     sharing = f"{root}/alliances/{code}/sharing"
-    member = board.viewer_member
-    acts = member is not None and viewer.may(Action.ACT_FOR_MEMBER, code, member)
+    member = viewer.own_member(code)
     return {"sharing_url": sharing,
-            "import_url": f"{sharing}/members/{member}/datasets/import" if acts else None,
-            "publish_url": f"{sharing}/members/{member}/views/new" if acts else None}
+            "import_url": f"{sharing}/members/{member}/datasets/import" if member else None,
+            "publish_url": f"{sharing}/members/{member}/views/new" if member else None}
 
 
 @router.get("/alliances/{code}/inventory", response_class=HTMLResponse)

@@ -167,14 +167,8 @@ def _page(request: Request, stores: Stores, code: str, period: str, viewer: View
                   chosen=chosen, option=_history_chart(request, stores, code, clock, chosen), months=months,
                   journeys_base=_base(request, code), refused=refused, refused_lines=list(refused_lines),
                   recorded_now=request.query_params.get("recorded") == "1",
-                  may_record=viewer.may(Action.MANAGE_ALLIANCE, code), import_member=_importing_member(viewer, code),
+                  may_record=viewer.may(Action.MANAGE_ALLIANCE, code), import_member=viewer.own_member(code),
                   live=live)
-
-
-def _importing_member(viewer: Viewer, code: str) -> str | None:
-    """The viewer's own member when it may import that member's datasets (the empty state links there)."""
-    member = viewer.principal.member
-    return member if member and viewer.may(Action.ACT_FOR_MEMBER, code, member) else None
 
 
 @router.get("/alliances/{code}/sharing/journeys", response_class=HTMLResponse, response_model=None)

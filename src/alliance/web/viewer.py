@@ -71,6 +71,12 @@ class Viewer:
             return False
         return True
 
+    def own_member(self, alliance: str) -> str | None:
+        """The member this viewer's own account acts for in `alliance` (ACT_FOR_MEMBER: import its data,
+        publish its views, open its disputes); None when it acts for no member."""
+        member = self.principal.member
+        return member if member is not None and self.may(Action.ACT_FOR_MEMBER, alliance, member) else None
+
     def acts_for_members(self, action: Action, alliance: str) -> bool:
         """Whether this viewer takes `action`'s steps in some member's name: it holds the action, and its
         account is held for a member (the coordinator and the platform operator act for no member:
