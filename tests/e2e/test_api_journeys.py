@@ -18,6 +18,7 @@ from alliance.access.service import create_api_key
 from alliance.core.clock import FrozenClock
 from alliance.datashare.datasets import service as datasets
 from alliance.registry import service as registry
+from alliance.settlement import service as settlement
 from alliance.server import create_app
 from alliance.store.database import Store
 from alliance.store.facts import FactStore
@@ -114,3 +115,18 @@ def test_errors_are_problems_in_the_callers_language_and_store_nothing(world: An
     assert client.post(f"{J}/2026-10", headers=keys["other"]).status_code == 404
     assert client.get("/api/v1/alliances/nobody/journey-metrics/2026-10", headers=coordinator).status_code == 404
     assert _stored(store) == (0, 0)
+
+
+def test_a_month_recorded_otherwise_is_refused_with_each_value_listed(world: Any, store: Store) -> None:
+    client, keys = world
+    settlement.record_metrics(store, "nb", ["period", "metric", "member", "value"],
+                              [["2026-10", "user_assets", "M0001", "7"], ["2026-10", "repurchase_rate", "M0002", "0.9"]],
+                              FrozenClock(NOW))
+    before = _stored(store)
+    refused = client.post(f"{J}/2026-10", headers={**keys["coordinator"], "Accept-Language": "zh-CN"})
+    assert refused.status_code == 409 and refused.json()["code"] == "journey_already_recorded"
+    errors = {e["where"]: e for e in refused.json()["errors"]}
+    assert set(errors) == {"M0001/user_assets", "M0002/repurchase_rate"}
+    assert errors["M0001/user_assets"]["field"] == "value" and "7" in errors["M0001/user_assets"]["reason"]
+    assert "2" in errors["M0001/user_assets"]["reason"] and "计算" in errors["M0001/user_assets"]["reason"]
+    assert _stored(store) == before

@@ -11,6 +11,7 @@ said in the user's language by the web and the API.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Sequence
 
 from alliance.core.messages import Message
 
@@ -50,6 +51,9 @@ class AllianceError(Exception):
 
     # What the edge showing the error adds (the CLI: the flag that does it); services set none.
     hint = ""
+    # Each thing found wrong, where an error finds several (a file's rows, a stage's open items, the
+    # metrics already recorded otherwise): the API lists them as problem+json `errors`.
+    problems: Sequence[Problem] = ()
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from alliance.core.errors import AllianceError, InvalidInput, Problem
+from alliance.core.errors import AllianceError, Problem
 from alliance.core.messages import in_language
 from alliance.language import accepted_locale, get_translations
 
@@ -67,7 +67,7 @@ def _domain_error(request: Request, exc: Exception) -> Response:
     if page is not None:
         return page
     response = problem_in_language(request.headers.get("accept-language"), exc.status, exc.code, exc.title,
-                                   exc.message, exc.problems if isinstance(exc, InvalidInput) else ())
+                                   exc.message, exc.problems)
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="alliance"'
     retry_after = getattr(exc, "retry_after", None)
