@@ -29,6 +29,7 @@ from alliance.operations.bids.model import (Bid, BidInvalid, BidNotFound, BidSta
                                             Role as BidRole, State, Step, Viewed)
 from alliance.registry.lifecycle import Write, check_writable
 from alliance.registry.model import Alliance
+from alliance.sharing import attorneys
 from alliance.sharing.versions import AgreementVersion
 from alliance.store.bid_repository import BidRepository
 from alliance.store.database import Store
@@ -76,11 +77,11 @@ def viewed(principal: Principal, alliance_code: str, b: Bid) -> Viewed:
 def create(store: Store, alliance_code: str, principal: Principal, request: Request, clock: Clock, *,
            lead_scope: str, lead_share: Decimal | str, as_member: str | None = None) -> Bid:
     """A draft bid led by the acting member, with its own part (role lead)."""
-    lead = _acting(principal, alliance_code, as_member)
-    clean = model.check_request(request)
-    share = model.parse_share(lead_share, lead)
-    scope = model.check_scope(lead_scope)
     with store.unit_of_work() as uow:
+        lead = _acting(uow, principal, uow.alliances.require(alliance_code), as_member, clock)
+        clean = model.check_request(request)
+        share = model.parse_share(lead_share, lead)
+        scope = model.check_scope(lead_scope)
         alliance = _writable(uow, alliance_code)
         _refuse_unless_member(uow, alliance, lead, "lead_member")
         repo = BidRepository(uow.connection)
@@ -99,7 +100,7 @@ def set_part(store: Store, alliance_code: str, principal: Principal, number: int
              scope: str, share: Decimal | str, clock: Clock, *, as_member: str | None = None) -> Bid:
     """The lead adds a member to the consortium or changes its part (every confirmation is reset)."""
     with store.unit_of_work() as uow:
-        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member)
+        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member, clock)
         _refuse_unless_member(uow, alliance, member, "member")
         part = Part(member, role, model.check_scope(scope), model.parse_share(share, member))
         parts = model.with_part(b, part)
@@ -113,7 +114,7 @@ def set_part(store: Store, alliance_code: str, principal: Principal, number: int
 def remove_part(store: Store, alliance_code: str, principal: Principal, number: int, member: str, clock: Clock, *,
                 as_member: str | None = None) -> Bid:
     with store.unit_of_work() as uow:
-        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member)
+        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member, clock)
         repo = BidRepository(uow.connection)
         repo.set_parts(alliance.id, number, model.without_part(b, member))
         repo.step(alliance.id, number, Step(clock.now(), principal.actor, lead, "removed", member))
@@ -125,7 +126,7 @@ def change_request(store: Store, alliance_code: str, principal: Principal, numbe
     """The lead corrects the request or the price offered while drafting (every confirmation is reset)."""
     clean = model.check_request(request)
     with store.unit_of_work() as uow:
-        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member)
+        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member, clock)
         model.refuse_unless_draft(b)
         repo = BidRepository(uow.connection)
         repo.change(alliance.id, number, customer=clean.customer, title=clean.title, reference=clean.reference,
@@ -139,8 +140,8 @@ def change_request(store: Store, alliance_code: str, principal: Principal, numbe
 def confirm(store: Store, alliance_code: str, principal: Principal, number: int, clock: Clock, *,
             as_member: str | None = None) -> Bid:
     """The acting member confirms its own role, scope and share as the consortium table stands."""
-    member = _acting(principal, alliance_code, as_member)
     with store.unit_of_work() as uow:
+        member = _acting(uow, principal, uow.alliances.require(alliance_code), as_member, clock)
         alliance = _writable(uow, alliance_code)
         b = _get(uow, alliance, number, member=member)
         repo = BidRepository(uow.connection)
@@ -155,8 +156,8 @@ def confirm(store: Store, alliance_code: str, principal: Principal, number: int,
 def add_document(store: Store, alliance_code: str, principal: Principal, number: int, name: str, content: bytes,
                  clock: Clock, *, content_type: str | None = None, as_member: str | None = None) -> Bid:
     """A consortium member adds a document while the bid is drafted (kind, size and content checked)."""
-    member = _acting(principal, alliance_code, as_member)
     with store.unit_of_work() as uow:
+        member = _acting(uow, principal, uow.alliances.require(alliance_code), as_member, clock)
         alliance = _writable(uow, alliance_code)
         b = _get(uow, alliance, number, member=member)
         model.refuse_unless_draft(b)
@@ -174,7 +175,7 @@ def submit(store: Store, alliance_code: str, principal: Principal, number: int, 
            as_member: str | None = None) -> Bid:
     """The lead submits: shares add up to exactly 1, every member confirmed; then the bid is frozen."""
     with store.unit_of_work() as uow:
-        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member)
+        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member, clock)
         model.check_submittable(b)
         repo = BidRepository(uow.connection)
         repo.change(alliance.id, number, state=State.SUBMITTED)
@@ -190,7 +191,7 @@ def record_outcome(store: Store, alliance_code: str, principal: Principal, numbe
     from alliance.core.text import check_text
 
     with store.unit_of_work() as uow:
-        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member)
+        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member, clock)
         model.check_outcome(b, outcome, awarded_minor)
         try:
             why = check_text(reason, "reason", model.REASON_LIMIT, required=False, multiline=True)
@@ -216,7 +217,7 @@ def create_agreement(store: Store, alliance_code: str, principal: Principal, num
     from alliance.sharing import service as sharing
 
     with store.unit_of_work() as uow:
-        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member)
+        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member, clock)
         model.check_agreement_possible(b)
         target = alliance if in_alliance is None else _task_alliance(uow, alliance, b, in_alliance)
         name = code or project.default_code(b)
@@ -260,19 +261,19 @@ def _alliance(store: Store, alliance_code: str) -> Alliance:
         return uow.alliances.require(alliance_code)
 
 
-def _acting(principal: Principal, alliance_code: str, as_member: str | None) -> str:
-    """The member the principal acts for: its own. `as_member` (optional) is the member the caller means:
-    an account held for another member, or none (the coordinator, the platform operator), is refused,
-    because only a member's own accounts act for it (policy.authorize_member_step)."""
-    member = principal.member
+def _acting(uow: UnitOfWork, principal: Principal, alliance: Alliance, as_member: str | None, clock: Clock) -> str:
+    """The member the principal acts for: its own, or `as_member` (the member the caller means). An account
+    held for another member, or none (the coordinator, the platform operator), is refused, because only a
+    member's own accounts act for it (policy.authorize_member_step), unless it holds `as_member`'s
+    `operate` power of attorney (sharing.attorneys, looked up in this unit of work)."""
+    member = as_member or principal.member
     if member is None:
-        if as_member:
-            authorize_member_step(principal, Action.BID, alliance_code, as_member)  # refuses the operator
-        authorize(principal, Action.BID, alliance_code)
+        authorize(principal, Action.BID, alliance.code)
         raise Forbidden(Message("only a member's own accounts act for it in a joint bid"))
-    if as_member and as_member != member:
-        raise Forbidden(Message("only {member}'s own accounts act for {member}", member=as_member))
-    authorize_member_step(principal, Action.BID, alliance_code, member)
+    power = attorneys.operating_power(uow, alliance, principal, member, clock)
+    if principal.member is not None and member != principal.member and power is None:
+        raise Forbidden(Message("only {member}'s own accounts act for {member}", member=member))
+    authorize_member_step(principal, Action.BID, alliance.code, member, attorney=power is not None)
     return member
 
 
@@ -299,8 +300,8 @@ def _get(uow: UnitOfWork, alliance: Alliance, number: int, *, member: str | None
 
 
 def _as_lead(uow: UnitOfWork, principal: Principal, alliance_code: str, number: int,
-             as_member: str | None) -> tuple[Alliance, Bid, str]:
-    member = _acting(principal, alliance_code, as_member)
+             as_member: str | None, clock: Clock) -> tuple[Alliance, Bid, str]:
+    member = _acting(uow, principal, uow.alliances.require(alliance_code), as_member, clock)
     alliance = _writable(uow, alliance_code)
     b = _get(uow, alliance, number, member=member)
     if member != b.lead_member:

@@ -31,6 +31,7 @@ from alliance.operations.referrals.model import (Extension, LeadDraft, Programme
 from alliance.operations.referrals.records import lead_digest
 from alliance.registry.lifecycle import Write, check_writable
 from alliance.registry.model import Alliance
+from alliance.sharing import attorneys
 from alliance.store.database import Store
 from alliance.store.referral_repository import ReferralRepository
 from alliance.store.unit_of_work import UnitOfWork
@@ -112,15 +113,17 @@ def submit(store: Store, alliance_code: str, principal: Principal, draft: LeadDr
 
     ConsentMissing without consent, ReferralInvalid with every other problem, DuplicateLead naming the
     earlier referral of the same lead to the same member whose window is open; nothing stored then."""
-    referrer = principal.member or from_member
+    referrer = from_member or principal.member
     if referrer is None:
         raise ReferralInvalid(Message("name the referring member"), [
             Problem("referral", "from_member", Message("the member who refers the lead is required"))])
-    if principal.member is not None and from_member and from_member != principal.member:
-        authorize(principal, Action.REFER_LEADS, alliance_code)
-        raise Forbidden(Message("only {member}'s own accounts act for {member}", member=from_member))
-    authorize_member_step(principal, Action.REFER_LEADS, alliance_code, referrer)
     with store.unit_of_work() as uow:
+        # its own account, or one holding its `operate` power of attorney (looked up here: a revoked one fails)
+        power = attorneys.operating_power(uow, uow.alliances.require(alliance_code), principal, referrer, clock)
+        if principal.member is not None and referrer != principal.member and power is None:
+            authorize(principal, Action.REFER_LEADS, alliance_code)
+            raise Forbidden(Message("only {member}'s own accounts act for {member}", member=referrer))
+        authorize_member_step(principal, Action.REFER_LEADS, alliance_code, referrer, attorney=power is not None)
         alliance = _writable(uow, alliance_code)
         uow.alliances.lock(alliance.id)  # two submissions of one lead at once: the second sees the first
         today = local_today(clock, alliance.timezone)
@@ -167,7 +170,7 @@ def request_extension(store: Store, alliance_code: str, principal: Principal, nu
     """The referrer asks the receiving member to extend the exclusivity window by `days`."""
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code)
-        r = _party(uow, alliance, principal, number, referrer=True)
+        r = _party(uow, alliance, principal, number, clock, referrer=True)
         repo = ReferralRepository(uow.connection)
         model.check_extension_request(r, days, repo.programme(alliance.id), local_today(clock, alliance.timezone))
         repo.change(alliance.id, number, extension=Extension.REQUESTED, extension_days=days,
@@ -181,7 +184,7 @@ def decide_extension(store: Store, alliance_code: str, principal: Principal, num
     """The receiving member grants (the window grows by the days asked) or refuses an extension."""
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code)
-        r = _party(uow, alliance, principal, number, referrer=False)
+        r = _party(uow, alliance, principal, number, clock, referrer=False)
         model.check_extension_decision(r)
         repo = ReferralRepository(uow.connection)
         if grant:
@@ -200,7 +203,7 @@ def _move(store: Store, alliance_code: str, principal: Principal, number: int, t
           clock: Clock) -> Referral:
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code)
-        r = _party(uow, alliance, principal, number, referrer=False)
+        r = _party(uow, alliance, principal, number, clock, referrer=False)
         why = model.check_move(r, to, reason)
         ReferralRepository(uow.connection).change(alliance.id, number, state=to, reason=why, decided_at=clock.now(),
                                                   decided_by=principal.actor)
@@ -248,11 +251,13 @@ def _visible(uow: UnitOfWork, alliance: Alliance, principal: Principal, number: 
     return r
 
 
-def _party(uow: UnitOfWork, alliance: Alliance, principal: Principal, number: int, *, referrer: bool) -> Referral:
+def _party(uow: UnitOfWork, alliance: Alliance, principal: Principal, number: int, clock: Clock, *,
+           referrer: bool) -> Referral:
     """The referral, if the principal acts for its referrer (`referrer`) or its receiving member."""
     r = _visible(uow, alliance, principal, number, lock=True)  # only writers ask for a party
     member = r.from_member if referrer else r.to_member
-    if principal.member is not None and principal.member != member:
+    power = attorneys.operating_power(uow, alliance, principal, member, clock)  # inside the write's unit of work
+    if principal.member is not None and principal.member != member and power is None:
         raise Forbidden(Message("only {member} does this for referral {number}", member=member, number=number))
-    authorize_member_step(principal, Action.REFER_LEADS, alliance.code, member)
+    authorize_member_step(principal, Action.REFER_LEADS, alliance.code, member, attorney=power is not None)
     return r
