@@ -7,7 +7,7 @@ gone and a post is refused with nothing stored."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -101,3 +101,23 @@ def registry_powers(store: Store):  # type: ignore[no-untyped-def]
     from alliance.sharing import attorneys
 
     return attorneys.powers(store, "h", "B")
+
+
+def test_the_coordinator_drafts_a_bid_for_the_member_whose_operate_power_it_holds(client: TestClient,
+                                                                                   store: Store) -> None:
+    from alliance.sharing import attorneys
+
+    form = {"customer": "宁波港集团", "title": "智慧码头改造", "reference": "", "due_on": "2026-12-20",
+            "currency": "CNY", "offered": "1000000.00", "scope": "总包", "share": "1", "lead_member": "B"}
+    token = sign_in(client, "coord")
+    assert 'id="new-bid-form"' not in client.get(f"{H}/bids").text
+    assert post(client, f"{H}/bids", form | {"csrf_token": token}).status_code == 403
+    attorneys.grant(store, "h", "B", "coordinator", admin_of("h", "B"), FrozenClock(datetime(2026, 11, 22, 2, tzinfo=UTC)))
+    assert 'id="new-bid-form"' not in client.get(f"{H}/bids").text  # the sign power: still not
+    attorneys.grant(store, "h", "B", "coordinator", admin_of("h", "B"), FrozenClock(datetime(2026, 11, 22, 2, tzinfo=UTC)),
+                    power="operate")
+    page = client.get(f"{H}/bids").text
+    assert 'id="new-bid-form"' in page and '<option value="B"' in page and '<option value="A"' not in page
+    made = post(client, f"{H}/bids", form | {"csrf_token": token})
+    assert made.status_code == 303, made.text
+    assert post(client, f"{H}/bids", form | {"lead_member": "A", "csrf_token": token}).status_code == 403

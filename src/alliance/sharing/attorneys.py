@@ -201,15 +201,17 @@ def operated_members(store: Store, principal: Principal, alliance_code: str, clo
     as they offer its own member's."""
     with store.unit_of_work() as uow:
         alliance = uow.alliances.get(alliance_code)
-        if alliance is None:
-            return frozenset()
-        departures = uow.members.departures(alliance.id)
-        return frozenset(p.member_code for p in uow.sharing.powers(alliance.id)
-                         if p.member_code != principal.member
-                         and not _gone(departures.get(p.member_code), alliance, clock)
-                         and power_held([p], account=principal.account,
-                                        is_coordinator=principal.role is Role.COORDINATOR,
-                                        member=p.member_code, power=OPERATE) is not None)
+        return frozenset() if alliance is None else operated_in(uow, alliance, principal, clock)
+
+
+def operated_in(uow: UnitOfWork, alliance: Alliance, principal: Principal, clock: Clock | None) -> frozenset[str]:
+    """`operated_members` inside a unit of work (one read of the powers, one of the departures)."""
+    departures = uow.members.departures(alliance.id)
+    return frozenset(p.member_code for p in uow.sharing.powers(alliance.id)
+                     if p.member_code != principal.member
+                     and not _gone(departures.get(p.member_code), alliance, clock)
+                     and power_held([p], account=principal.account, is_coordinator=principal.role is Role.COORDINATOR,
+                                    member=p.member_code, power=OPERATE) is not None)
 
 
 def _gone(left_on: date | None, alliance: Alliance, clock: Clock | None) -> bool:

@@ -27,6 +27,7 @@ from alliance.operations.bids import service
 from alliance.operations.bids.documents import MAX_BYTES
 from alliance.operations.bids.model import OUTCOMES, BidInvalid, Request as BidRequest, Role, State
 from alliance.registry import service as registry
+from alliance.sharing import attorneys
 from alliance.store.database import Store
 from alliance.web import charts
 from alliance.web.forms import FormView, PostedForm
@@ -73,10 +74,16 @@ def _list_page(request: Request, store: Store, viewer: Viewer, code: str, clock:
     alliance = registry.get_alliance(store, code)
     found = service.bids(store, code, viewer.principal)
     own = viewer.principal.member
-    may_draft = own is not None and viewer.may(Action.BID, code, own)
+    # whom it drafts for: its own member, and the members whose `operate` power of attorney it holds
+    operated = attorneys.operated_members(store, viewer.principal, code, clock)
+    leads = viewer.step_members(Action.BID, code, [m.code for m in registry.list_members(store, code)],
+                                operated=operated) if operated else []
+    may_draft = (own is not None and viewer.may(Action.BID, code, own)) or bool(leads)
+    lead_options = [(m, m) for m in leads] if leads and leads != [own] else []
     return render(request, "bids/list.html", status=status, alliance=alliance, section="bids", bids=found,
-                  may_draft=may_draft, form=form or FormView({"currency": alliance.currency, "due_on": local_today(
-                      clock, alliance.timezone).isoformat()}), **_labels())
+                  may_draft=may_draft, lead_options=lead_options,
+                  form=form or FormView({"currency": alliance.currency, "lead_member": own or "",
+                                         "due_on": local_today(clock, alliance.timezone).isoformat()}), **_labels())
 
 
 @router.get("/alliances/{code}/bids", response_class=HTMLResponse)
@@ -89,7 +96,7 @@ def bids_page(request: Request, code: Code, store: StoreDep, clock: ClockDep, vi
 async def create_post(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> Response:
     posted = await PostedForm.read(request)
     values = {k: posted.values.get(k, "") for k in ("customer", "title", "reference", "due_on", "currency", "offered",
-                                                    "scope", "share")}
+                                                    "scope", "share", "lead_member")}
     due = posted.day("due_on")
     currency = values["currency"].strip().upper()
     _ = gettext_for(request)
@@ -107,7 +114,8 @@ async def create_post(request: Request, code: Code, store: StoreDep, clock: Cloc
         try:
             made = service.create(store, code, viewer.principal, BidRequest(
                 values["customer"], values["title"], values["reference"], due, currency, offered), clock,
-                lead_scope=values["scope"], lead_share=values["share"])
+                lead_scope=values["scope"], lead_share=values["share"],
+                as_member=values["lead_member"].strip()[:32] or None)  # a member whose `operate` power it holds
         except (InvalidInput, Conflict, Forbidden) as exc:
             status, found, lines = _refusal(request, exc)
             return _list_page(request, store, viewer, code, clock, status=status, form=FormView(values, found, lines))

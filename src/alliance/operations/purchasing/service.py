@@ -127,9 +127,11 @@ def campaign(store: Store, alliance_code: str, principal: Principal, number: int
         may_commit_for: tuple[str, ...] = ()
         if view.state is CampaignState.OPEN and not view.due:
             # its own member, and the members whose `operate` power of attorney it holds
+            candidates = attorneys.operated_in(uow, alliance, principal, clock) | {principal.member}
             may_commit_for = tuple(sorted((m.code for m in uow.members.of_alliance(alliance.id, alliance.code,
                                                                                   alliance.currency)
-                                           if _commits_for(uow, alliance, principal, m.code, clock)),
+                                           if m.code in candidates
+                                           and _commits_for(uow, alliance, principal, m.code, clock)),
                                           key=lambda code: (code != principal.member, code)))
         may_manage = _holds(principal, Action.COMMIT_PURCHASE, alliance.code) and (
             principal.member is None or principal.member == loaded.row.organiser)
