@@ -171,3 +171,15 @@ def test_a_power_granted_before_the_member_left_does_nothing(world: Store, name:
     registry.end_membership(world, "op", "A", date(2026, 11, 22), NOW)
     refused(world, steps(COORDINATOR)[name], Forbidden)
     assert attorneys.operated_members(world, COORDINATOR, "op", NOW) == frozenset()
+
+
+def test_the_coordinator_answers_a_lead_for_the_member_whose_power_it_holds(world: Store) -> None:
+    referrals.submit(world, "op", A, LEAD, NOW)  # A refers a lead to B
+    assert not referrals.referral(world, "op", COORDINATOR, 1).may_answer
+    refused(world, lambda s: referrals.accept(s, "op", COORDINATOR, 1, NOW), Forbidden)
+    power = attorneys.grant(world, "op", "B", "coordinator", admin_of("op", "B"), NOW, power=OPERATE)
+    seen = referrals.referral(world, "op", COORDINATOR, 1)
+    assert seen.may_answer and not seen.may_extend  # B's side only: A gave no power
+    assert referrals.accept(world, "op", COORDINATOR, 1, NOW).state.value == "accepted"
+    attorneys.revoke(world, "op", "B", power.id, admin_of("op", "B"), NOW)
+    assert not referrals.referral(world, "op", COORDINATOR, 1).may_answer

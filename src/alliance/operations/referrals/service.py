@@ -13,6 +13,8 @@ recorded in the ledger.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -67,7 +69,10 @@ def referrals(store: Store, alliance_code: str, principal: Principal) -> list[Se
 def referral(store: Store, alliance_code: str, principal: Principal, number: int) -> Seen:
     authorize(principal, Action.READ_REFERRALS, alliance_code)
     with store.unit_of_work() as uow:
-        return seen(principal, alliance_code, _visible(uow, uow.alliances.require(alliance_code), principal, number))
+        alliance = uow.alliances.require(alliance_code)
+        # the answers it is offered: its own member's, and those of the members whose `operate` power it holds
+        return seen(principal, alliance_code, _visible(uow, alliance, principal, number),
+                    operated=attorneys.operated_in(uow, alliance, principal, None))
 
 
 def leaderboard(store: Store, alliance_code: str, principal: Principal, period: str) -> tuple[str, list[board.Row]]:
@@ -80,14 +85,16 @@ def leaderboard(store: Store, alliance_code: str, principal: Principal, period: 
         return alliance.currency, board.leaderboard(ReferralRepository(uow.connection).all(alliance.id), within)
 
 
-def seen(principal: Principal, alliance_code: str, r: Referral) -> Seen:
+def seen(principal: Principal, alliance_code: str, r: Referral, *, operated: Collection[str] = ()) -> Seen:
+    """The referral as `principal` sees it, and which side it may act for (`operated`: the members whose
+    `operate` power of attorney it holds, `sharing.attorneys.operated_in`)."""
     own = principal.member
     party = own is None or own in (r.from_member, r.to_member)
     sees = party and principal.role is not Role.AUDITOR
     return Seen(r, sees, sees and (own is None or own == r.to_member) and _may_refer(principal, alliance_code,
-                                                                                     r.to_member),
+                                                                                     r.to_member, operated),
                 sees and (own is None or own == r.from_member) and _may_refer(principal, alliance_code,
-                                                                              r.from_member))
+                                                                              r.from_member, operated))
 
 
 # -- writing -------------------------------------------------------------------------------------------------
@@ -234,9 +241,9 @@ def _writable(uow: UnitOfWork, alliance_code: str) -> Alliance:
     return alliance
 
 
-def _may_refer(principal: Principal, alliance_code: str, member: str) -> bool:
+def _may_refer(principal: Principal, alliance_code: str, member: str, operated: Collection[str] = ()) -> bool:
     try:
-        authorize_member_step(principal, Action.REFER_LEADS, alliance_code, member)
+        authorize_member_step(principal, Action.REFER_LEADS, alliance_code, member, attorney=member in operated)
     except AllianceError:
         return False
     return True
