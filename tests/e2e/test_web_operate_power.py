@@ -121,3 +121,10 @@ def test_the_coordinator_drafts_a_bid_for_the_member_whose_operate_power_it_hold
     made = post(client, f"{H}/bids", form | {"csrf_token": token})
     assert made.status_code == 303, made.text
     assert post(client, f"{H}/bids", form | {"lead_member": "A", "csrf_token": token}).status_code == 403
+    bid = client.get(made.headers["location"].split("?")[0]).text  # the coordinator acts as B, the lead
+    assert 'id="confirm-form"' in bid and 'id="submit-form"' in bid
+    assert post(client, f"{H}/bids/1/confirm", {"csrf_token": token}).status_code == 303
+    from alliance.operations.bids import service as bids
+
+    confirmed = bids.bid(store, "h", COORDINATOR, 1).bid
+    assert [(s.member, s.what, s.actor.split()[0]) for s in confirmed.history][-1] == ("B", "confirmed", "coord")

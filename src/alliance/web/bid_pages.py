@@ -150,6 +150,14 @@ def bid_page(request: Request, code: Code, number: Id, store: StoreDep, viewer: 
     return _bid_page(request, store, viewer, code, number)
 
 
+def _acting(store: Store, code: str, viewer: Viewer, number: int) -> str | None:
+    """The member an account held for no member (the coordinator) acts for in this bid: one whose `operate`
+    power of attorney it holds (service.viewed chooses it, the lead first); a member's account: its own (None)."""
+    if viewer.principal.member is not None:
+        return None
+    return service.bid(store, code, viewer.principal, number).member
+
+
 async def _act(request: Request, store: Store, viewer: Viewer, code: str, number: int, saved: str, values: dict[str, str],
                do: Any) -> Response:
     def work() -> Response:
@@ -171,21 +179,22 @@ async def member_post(request: Request, code: Code, number: Id, store: StoreDep,
     values = {k: posted.values.get(k, "") for k in ("member", "role", "scope", "share")}
     role = Role(values["role"]) if values["role"] in (Role.PARTNER.value, Role.SUBCONTRACTOR.value) else Role.PARTNER
     return await _act(request, store, viewer, code, number, "part", values, lambda: service.set_part(
-        store, code, viewer.principal, number, values["member"].strip(), role, values["scope"], values["share"], clock))
+        store, code, viewer.principal, number, values["member"].strip(), role, values["scope"], values["share"], clock,
+        as_member=_acting(store, code, viewer, number)))
 
 
 @router.post("/alliances/{code}/bids/{number}/members/{partner}/remove", response_class=HTMLResponse)
 async def remove_post(request: Request, code: Code, number: Id, partner: str, store: StoreDep, clock: ClockDep,
                       viewer: PageViewer) -> Response:
     return await _act(request, store, viewer, code, number, "removed", {}, lambda: service.remove_part(
-        store, code, viewer.principal, number, partner, clock))
+        store, code, viewer.principal, number, partner, clock, as_member=_acting(store, code, viewer, number)))
 
 
 @router.post("/alliances/{code}/bids/{number}/confirm", response_class=HTMLResponse)
 async def confirm_post(request: Request, code: Code, number: Id, store: StoreDep, clock: ClockDep,
                        viewer: PageViewer) -> Response:
     return await _act(request, store, viewer, code, number, "confirmed", {}, lambda: service.confirm(
-        store, code, viewer.principal, number, clock))
+        store, code, viewer.principal, number, clock, as_member=_acting(store, code, viewer, number)))
 
 
 @router.post("/alliances/{code}/bids/{number}/documents", response_class=HTMLResponse)
@@ -202,7 +211,8 @@ async def document_post(request: Request, code: Code, number: Id, store: StoreDe
         if not name:
             raise BidInvalid(Message("the document was not stored"), [Problem("document", "file", Message(
                 "choose a file"))])
-        service.add_document(store, code, viewer.principal, number, name, content, clock)
+        service.add_document(store, code, viewer.principal, number, name, content, clock,
+                             as_member=_acting(store, code, viewer, number))
 
     return await _act(request, store, viewer, code, number, "document", {}, add)
 
@@ -218,7 +228,7 @@ def document_get(code: Code, number: Id, sha256: str, store: StoreDep, viewer: P
 async def submit_post(request: Request, code: Code, number: Id, store: StoreDep, clock: ClockDep,
                       viewer: PageViewer) -> Response:
     return await _act(request, store, viewer, code, number, "submitted", {}, lambda: service.submit(
-        store, code, viewer.principal, number, clock))
+        store, code, viewer.principal, number, clock, as_member=_acting(store, code, viewer, number)))
 
 
 @router.post("/alliances/{code}/bids/{number}/outcome", response_class=HTMLResponse)
@@ -241,7 +251,7 @@ async def outcome_post(request: Request, code: Code, number: Id, store: StoreDep
                 raise BidInvalid(Message("the outcome is not valid"), [Problem("outcome", "awarded",
                                                                                 exc.message)]) from None
         service.record_outcome(store, code, viewer.principal, number, outcome, clock, awarded_minor=awarded,
-                               reason=values["reason"])
+                               reason=values["reason"], as_member=_acting(store, code, viewer, number))
 
     return await _act(request, store, viewer, code, number, "outcome", values, record)
 
@@ -260,6 +270,7 @@ async def agreement_post(request: Request, code: Code, number: Id, store: StoreD
         service.create_agreement(store, code, viewer.principal, number, clock,
                                  code=values["agreement_code"].strip() or None, effective_from=start,
                                  channel=values["channel"].strip() or None,
-                                 in_alliance=values["in_alliance"].strip() or None)
+                                 in_alliance=values["in_alliance"].strip() or None,
+                                 as_member=_acting(store, code, viewer, number))
 
     return await _act(request, store, viewer, code, number, "agreement", values, propose)

@@ -14,6 +14,7 @@ every step is kept in the bid's history with who and when.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 
@@ -43,13 +44,16 @@ def bids(store: Store, alliance_code: str, principal: Principal) -> list[Viewed]
     authorize(principal, Action.READ_BIDS, alliance_code)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
-        return [viewed(principal, alliance_code, b) for b in BidRepository(uow.connection).all(alliance.id)]
+        operated = attorneys.operated_in(uow, alliance, principal, None) if principal.member is None else frozenset()
+        return [viewed(principal, alliance_code, b, operated) for b in BidRepository(uow.connection).all(alliance.id)]
 
 
 def bid(store: Store, alliance_code: str, principal: Principal, number: int) -> Viewed:
     authorize(principal, Action.READ_BIDS, alliance_code)
     with store.unit_of_work() as uow:
-        return viewed(principal, alliance_code, _get(uow, uow.alliances.require(alliance_code), number))
+        alliance = uow.alliances.require(alliance_code)
+        operated = attorneys.operated_in(uow, alliance, principal, None) if principal.member is None else frozenset()
+        return viewed(principal, alliance_code, _get(uow, alliance, number), operated)
 
 
 def document(store: Store, alliance_code: str, principal: Principal, number: int, sha256: str) -> tuple[Document, bytes]:
@@ -63,13 +67,18 @@ def document(store: Store, alliance_code: str, principal: Principal, number: int
     return found, content
 
 
-def viewed(principal: Principal, alliance_code: str, b: Bid) -> Viewed:
+def viewed(principal: Principal, alliance_code: str, b: Bid, operated: Collection[str] = ()) -> Viewed:
+    """The bid as `principal` sees it, and the member it acts for in it: its own, or, for an account held for
+    no member (the coordinator), a consortium member whose `operate` power of attorney it holds (`operated`;
+    the lead member first)."""
     own = principal.member
     sees = own is None or own in b.members
-    acts = own is not None and own in b.members and _may_bid(principal, alliance_code, own)
-    part = b.part(own) if own else None
-    return Viewed(b, sees, acts and own == b.lead_member,
-                  acts and b.state is State.DRAFT and part is not None and not part.confirmed, own)
+    acting = own if own is not None else next((m for m in (b.lead_member, *b.members) if m in operated), None)
+    acts = acting is not None and acting in b.members and _may_bid(principal, alliance_code, acting,
+                                                                   acting in operated)
+    part = b.part(acting) if acting else None
+    return Viewed(b, sees, acts and acting == b.lead_member,
+                  acts and b.state is State.DRAFT and part is not None and not part.confirmed, acting)
 
 
 # -- writing -------------------------------------------------------------------------------------------------
@@ -277,9 +286,9 @@ def _acting(uow: UnitOfWork, principal: Principal, alliance: Alliance, as_member
     return member
 
 
-def _may_bid(principal: Principal, alliance_code: str, member: str) -> bool:
+def _may_bid(principal: Principal, alliance_code: str, member: str, attorney: bool = False) -> bool:
     try:
-        authorize_member_step(principal, Action.BID, alliance_code, member)
+        authorize_member_step(principal, Action.BID, alliance_code, member, attorney=attorney)
     except Exception:
         return False
     return True
