@@ -263,8 +263,11 @@ def _party(uow: UnitOfWork, alliance: Alliance, principal: Principal, number: in
     """The referral, if the principal acts for its referrer (`referrer`) or its receiving member."""
     r = _visible(uow, alliance, principal, number, lock=True)  # only writers ask for a party
     member = r.from_member if referrer else r.to_member
-    power = attorneys.operating_power(uow, alliance, principal, member, clock)  # inside the write's unit of work
-    if principal.member is not None and principal.member != member and power is None:
+    if principal.member is not None and principal.member != member:
+        # Another member's account sees only the referrals its own member is party to (`_visible`), so here it
+        # would answer for `member` on its own lead: accept it, extend its own window, link `member`'s orders
+        # for its own commission. A power of attorney does not make it both sides of a referral.
         raise Forbidden(Message("only {member} does this for referral {number}", member=member, number=number))
+    power = attorneys.operating_power(uow, alliance, principal, member, clock)  # inside the write's unit of work
     authorize_member_step(principal, Action.REFER_LEADS, alliance.code, member, attorney=power is not None)
     return r

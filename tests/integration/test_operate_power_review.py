@@ -1,0 +1,47 @@
+"""Review of the `operate` power of attorney (SQLite and PostgreSQL): what the first tests did not try.
+
+- Another member's account holding A's power sees only the referrals its own member is party to, so the
+  only referrals it could answer for A are its own leads to A: it accepted its own lead for A, decided
+  its own extension request, linked A's orders for its own commission (A pays it, no signature on the
+  way) and learnt A's order days from the refusals. It answers nothing for A; the coordinator, party to
+  no referral, still answers for the member whose power it holds.
+- A revocation racing a step: the step's look-up locks the power, so a revocation committed while the
+  step runs waits for the step (PostgreSQL; SQLite writes one transaction at a time)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+
+from alliance.access.policy import Forbidden
+from alliance.operations.referrals import service as referrals
+from alliance.operations.referrals.model import Consent, ConsentHow, LeadDraft, LeadKind
+from alliance.sharing import attorneys
+from alliance.sharing.versions import OPERATE
+from alliance.store.database import Store
+from tests.integration.test_operate_power import A, B_ADMIN, COORDINATOR, NOW, refused, world  # noqa: F401
+from tests.support.factories import admin_of
+
+TO_A = LeadDraft("A", LeadKind.CUSTOMER, "宁波悦佳贸易有限公司", "+86 138 0000 1111", "A4 复印纸",
+                 Consent("王经理", date(2026, 11, 20), ConsentHow.WRITTEN), "")
+
+
+def test_another_members_attorney_does_not_answer_its_own_lead_for_the_member(world: Store) -> None:
+    referrals.submit(world, "op", B_ADMIN, TO_A, NOW)  # B refers a lead to A
+    attorneys.grant(world, "op", "A", "user:badm", A, NOW, power=OPERATE)
+    assert not referrals.referral(world, "op", B_ADMIN, 1).may_answer
+    refused(world, lambda s: referrals.accept(s, "op", B_ADMIN, 1, NOW), Forbidden)
+    refused(world, lambda s: referrals.reject(s, "op", B_ADMIN, 1, "不需要", NOW), Forbidden)
+    referrals.accept(world, "op", A, 1, NOW)  # A's own answer
+    referrals.request_extension(world, "op", B_ADMIN, 1, 10, "客户需要更多时间", NOW)  # B's own side
+    refused(world, lambda s: referrals.decide_extension(s, "op", B_ADMIN, 1, True, NOW), Forbidden)
+
+
+def test_the_coordinator_still_answers_for_the_member_whose_power_it_holds(world: Store) -> None:
+    referrals.submit(world, "op", B_ADMIN, TO_A, NOW)
+    attorneys.grant(world, "op", "A", "coordinator", A, NOW, power=OPERATE)
+    assert referrals.referral(world, "op", COORDINATOR, 1).may_answer
+    assert referrals.accept(world, "op", COORDINATOR, 1, NOW).state.value == "accepted"
+    assert admin_of("op", "A").member == "A"
