@@ -45,3 +45,24 @@ def test_the_coordinator_still_answers_for_the_member_whose_power_it_holds(world
     assert referrals.referral(world, "op", COORDINATOR, 1).may_answer
     assert referrals.accept(world, "op", COORDINATOR, 1, NOW).state.value == "accepted"
     assert admin_of("op", "A").member == "A"
+
+
+def test_a_revocation_waits_for_a_step_that_looked_the_power_up(world: Store) -> None:
+    if world.kind != "postgresql":
+        pytest.skip("SQLite has no row locks: its database lock orders a step and a revocation")
+    power = attorneys.grant(world, "op", "A", "coordinator", A, NOW, power=OPERATE)
+    revoked = threading.Event()
+
+    def revoke() -> None:
+        attorneys.revoke(world, "op", "A", power.id, A, NOW)
+        revoked.set()
+
+    with world.unit_of_work() as uow:  # a step for A under the power, between its look-up and its commit
+        assert attorneys.operating_power(uow, uow.alliances.require("op"), COORDINATOR, "A", NOW) is not None
+        racing = threading.Thread(target=revoke)
+        racing.start()
+        # the revocation does not end while the step that relies on the power is still being written
+        assert not revoked.wait(1.5)
+    racing.join(30)
+    assert revoked.is_set()
+    assert attorneys.operated_members(world, COORDINATOR, "op", NOW) == frozenset()

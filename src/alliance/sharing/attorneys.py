@@ -106,12 +106,13 @@ def powers(store: Store, alliance_code: str, member: str | None = None) -> list[
 
 
 def held_power(uow: UnitOfWork, alliance_id: int, principal: Principal, member: str,
-               power: str = SIGN) -> PowerOfAttorney | None:
+               power: str = SIGN, *, lock: bool = False) -> PowerOfAttorney | None:
     """The power of attorney in force by which `principal` may do `power` for `member` (None: none,
-    or the principal is the member's own account and needs none)."""
+    or the principal is the member's own account and needs none). `lock`: `member`'s powers stay locked
+    until the caller's unit of work ends (a revocation waits for the step taken under one)."""
     if principal.member == member:
         return None
-    return power_held(uow.sharing.powers(alliance_id, member), account=principal.account,
+    return power_held(uow.sharing.powers(alliance_id, member, lock=lock), account=principal.account,
                       is_coordinator=principal.role is Role.COORDINATOR, member=member, power=power)
 
 
@@ -182,7 +183,8 @@ def operating_power(uow: UnitOfWork, alliance: Alliance, principal: Principal, m
         return None
     if _gone(uow.members.departures(alliance.id).get(member), alliance, clock):
         return None
-    return held_power(uow, alliance.id, principal, member, OPERATE)
+    # locked: a revocation racing this step waits for it, rather than end while the step is still written
+    return held_power(uow, alliance.id, principal, member, OPERATE, lock=True)
 
 
 def authorize_operating(uow: UnitOfWork, alliance: Alliance, principal: Principal, action: Action, member: str,
