@@ -174,7 +174,7 @@ def may_sign_for(store: Store, principal: Principal, alliance_code: str, members
 
 
 def operating_power(uow: UnitOfWork, alliance: Alliance, principal: Principal, member: str,
-                    clock: Clock | None) -> PowerOfAttorney | None:
+                    clock: Clock | None, *, lock: bool = True) -> PowerOfAttorney | None:
     """The `operate` power of attorney in force by which `principal` takes `member`'s operations steps.
     None: its own member's account needs none, it holds none, or `member` has left the alliance (a power
     granted before leaving does nothing: nobody acts for a member that is gone). Without a clock (a step
@@ -183,16 +183,17 @@ def operating_power(uow: UnitOfWork, alliance: Alliance, principal: Principal, m
         return None
     if _gone(uow.members.departures(alliance.id).get(member), alliance, clock):
         return None
-    # locked: a revocation racing this step waits for it, rather than end while the step is still written
-    return held_power(uow, alliance.id, principal, member, OPERATE, lock=True)
+    # locked (`lock`; a read offering the step needs none): a revocation racing this step waits for it,
+    # rather than end while the step is still written
+    return held_power(uow, alliance.id, principal, member, OPERATE, lock=lock)
 
 
 def authorize_operating(uow: UnitOfWork, alliance: Alliance, principal: Principal, action: Action, member: str,
-                        clock: Clock | None) -> PowerOfAttorney | None:
+                        clock: Clock | None, *, lock: bool = True) -> PowerOfAttorney | None:
     """`access.policy.authorize_member_step` for `member`'s operations step `action`, with the `operate`
-    power looked up inside the caller's unit of work (a revoked power stops working at once). Returns the
-    power it acted by (None: the member's own account)."""
-    power = operating_power(uow, alliance, principal, member, clock)
+    power looked up inside the caller's unit of work (a revoked power stops working at once; `lock`: and
+    a revocation waits for the step). Returns the power it acted by (None: the member's own account)."""
+    power = operating_power(uow, alliance, principal, member, clock, lock=lock)
     authorize_member_step(principal, action, alliance.code, member, attorney=power is not None)
     return power
 

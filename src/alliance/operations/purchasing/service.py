@@ -573,7 +573,8 @@ def _require_state(row: Any, allowed: set[CampaignState]) -> None:
 
 def _commits_for(uow: UnitOfWork, alliance: Alliance, principal: Principal, member: str, clock: Clock) -> bool:
     try:
-        attorneys.authorize_operating(uow, alliance, principal, Action.COMMIT_PURCHASE, member, clock)
+        # a read (which members the form offers): no lock on the powers
+        attorneys.authorize_operating(uow, alliance, principal, Action.COMMIT_PURCHASE, member, clock, lock=False)
     except AllianceError:
         return False
     return True
