@@ -66,3 +66,33 @@ def test_a_revocation_waits_for_a_step_that_looked_the_power_up(world: Store) ->
     racing.join(30)
     assert revoked.is_set()
     assert attorneys.operated_members(world, COORDINATOR, "op", NOW) == frozenset()
+
+
+def test_a_key_or_role_that_may_not_take_the_step_is_refused_even_with_the_power(world: Store) -> None:
+    from alliance.access.roles import Principal, Role
+    from alliance.access.service import check_key, create_api_key, create_user, grant_role
+    from tests.integration.test_operate_power import steps
+
+    reader = create_api_key(world, role=Role.MEMBER_ADMIN, alliance="op", member="B", name="B 只读", created_by="t",
+                            clock=NOW, scopes=["read_directory"])
+    attorneys.grant(world, "op", "A", f"key:{reader.prefix}", A, NOW, power=OPERATE)
+    scoped, _due = check_key(world, reader.key, NOW)
+    create_user(world, "banalyst", "a long password 3", "B 分析员", NOW)
+    grant_role(world, "banalyst", Role.MEMBER_ANALYST, "op", "B")
+    attorneys.grant(world, "op", "A", "user:banalyst", A, NOW, power=OPERATE)
+    analyst = Principal("banalyst", Role.MEMBER_ANALYST, "op", "B", kind="user")
+    for who in (scoped, analyst):
+        for name, step in steps(who).items():
+            refused(world, step, Forbidden)
+
+
+@pytest.mark.parametrize("as_member", ["Z", "A' OR 1=1 --", "C"])
+def test_a_bid_for_a_member_it_holds_no_power_of_is_refused(world: Store, as_member: str) -> None:
+    from alliance.operations.bids import service as bids
+    from tests.integration.test_operate_power import REQUEST
+
+    attorneys.grant(world, "op", "A", "user:badm", A, NOW, power=OPERATE)
+    attorneys.grant(world, "op", "A", "coordinator", A, NOW, power=OPERATE)
+    for who in (B_ADMIN, COORDINATOR):
+        refused(world, lambda s, who=who: bids.create(s, "op", who, REQUEST, NOW, lead_scope="总包", lead_share="1",
+                                                      as_member=as_member), Forbidden)
