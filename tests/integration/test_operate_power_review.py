@@ -21,8 +21,11 @@ from alliance.operations.referrals.model import Consent, ConsentHow, LeadDraft, 
 from alliance.sharing import attorneys
 from alliance.sharing.versions import OPERATE
 from alliance.store.database import Store
-from tests.integration.test_operate_power import A, B_ADMIN, COORDINATOR, NOW, refused, world  # noqa: F401
+from tests.integration import test_operate_power as base
+from tests.integration.test_operate_power import A, B_ADMIN, COORDINATOR, NOW, refused
 from tests.support.factories import admin_of
+
+world = base.world  # the same alliance: members A, B and C, a warehouse of C's, a campaign organised by C
 
 TO_A = LeadDraft("A", LeadKind.CUSTOMER, "宁波悦佳贸易有限公司", "+86 138 0000 1111", "A4 复印纸",
                  Consent("王经理", date(2026, 11, 20), ConsentHow.WRITTEN), "")
