@@ -128,3 +128,27 @@ def test_the_coordinator_drafts_a_bid_for_the_member_whose_operate_power_it_hold
 
     confirmed = bids.bid(store, "h", COORDINATOR, 1).bid
     assert [(s.member, s.what, s.actor.split()[0]) for s in confirmed.history][-1] == ("B", "confirmed", "coord")
+
+
+def test_a_bid_page_step_acts_for_the_member_the_page_showed_not_another(client: TestClient, store: Store,
+                                                                         clock: FrozenClock) -> None:
+    """Review: the coordinator holds B's (the lead's) and C's powers; the bid page offers B's confirmation.
+    B revokes before the click: the click is refused, it does not confirm C's part instead."""
+    from alliance.operations.bids import service as bids
+    from alliance.operations.bids.model import Request as BidRequest, Role as BidRole
+    from alliance.sharing import attorneys
+
+    coordinator = Principal("coord", Role.COORDINATOR, "h", kind="user")
+    b_power = attorneys.grant(store, "h", "B", "coordinator", admin_of("h", "B"), clock, power="operate")
+    attorneys.grant(store, "h", "C", "coordinator", admin_of("h", "C"), clock, power="operate")
+    bids.create(store, "h", coordinator, BidRequest("宁波港集团", "智慧码头改造", "", date(2026, 12, 20), "CNY",
+                                                    1_000_000_00), clock, lead_scope="总包", lead_share="0.7",
+                as_member="B")
+    bids.set_part(store, "h", coordinator, 1, "C", BidRole.PARTNER, "分包", "0.3", clock, as_member="B")
+    token = sign_in(client, "coord")
+    page = client.get(f"{H}/bids/1").text
+    assert 'id="confirm-form"' in page and 'name="as_member" value="B"' in page  # B's step, said on the form
+    attorneys.revoke(store, "h", "B", b_power.id, admin_of("h", "B"), clock)
+    before = bids.bid(store, "h", coordinator, 1).bid
+    assert post(client, f"{H}/bids/1/confirm", {"csrf_token": token, "as_member": "B"}).status_code == 403
+    assert bids.bid(store, "h", coordinator, 1).bid == before  # C's part not confirmed in B's stead

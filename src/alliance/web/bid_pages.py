@@ -137,6 +137,7 @@ def _bid_page(request: Request, store: Store, viewer: Viewer, code: str, number:
     members = registry.list_members(store, code)
     return render(request, "bids/bid.html", status=status, alliance=alliance, section="bids", seen=seen, b=b,
                   split=split, option=option, refused=refused or [], form=form or FormView(),
+                  acting_for=seen.member if viewer.principal.member is None else None,
                   member_options=[(m.code, f"{m.legal_name} ({m.code})") for m in members if m.code != b.lead_member],
                   role_options=[(r.value, r.value) for r in (Role.PARTNER, Role.SUBCONTRACTOR)],
                   outcome_options=[(s.value, s.value) for s in (State.WON, State.LOST, State.WITHDRAWN)],
@@ -150,12 +151,19 @@ def bid_page(request: Request, code: Code, number: Id, store: StoreDep, viewer: 
     return _bid_page(request, store, viewer, code, number)
 
 
-def _acting(store: Store, code: str, viewer: Viewer, number: int) -> str | None:
-    """The member an account held for no member (the coordinator) acts for in this bid: one whose `operate`
-    power of attorney it holds (service.viewed chooses it, the lead first); a member's account: its own (None)."""
+def _acting(store: Store, code: str, viewer: Viewer, number: int, shown: str = "") -> str | None:
+    """The member an account held for no member (the coordinator) acts for in this bid: the one the page
+    showed the step for (`shown`, the form's `as_member`: a power changed since must not turn the click into
+    another member's step), else one whose `operate` power of attorney it holds (service.viewed chooses it,
+    the lead first); a member's account: its own (None). The service checks the power."""
     if viewer.principal.member is not None:
         return None
-    return service.bid(store, code, viewer.principal, number).member
+    return shown or service.bid(store, code, viewer.principal, number).member
+
+
+async def _shown(request: Request) -> str:
+    """The member the bid page showed its step for (the forms' hidden `as_member`), or ""."""
+    return str((await request.form()).get("as_member", "") or "").strip()[:32]
 
 
 async def _act(request: Request, store: Store, viewer: Viewer, code: str, number: int, saved: str, values: dict[str, str],
@@ -175,31 +183,35 @@ async def _act(request: Request, store: Store, viewer: Viewer, code: str, number
 @router.post("/alliances/{code}/bids/{number}/members", response_class=HTMLResponse)
 async def member_post(request: Request, code: Code, number: Id, store: StoreDep, clock: ClockDep,
                       viewer: PageViewer) -> Response:
+    shown = await _shown(request)
     posted = await PostedForm.read(request)
     values = {k: posted.values.get(k, "") for k in ("member", "role", "scope", "share")}
     role = Role(values["role"]) if values["role"] in (Role.PARTNER.value, Role.SUBCONTRACTOR.value) else Role.PARTNER
     return await _act(request, store, viewer, code, number, "part", values, lambda: service.set_part(
         store, code, viewer.principal, number, values["member"].strip(), role, values["scope"], values["share"], clock,
-        as_member=_acting(store, code, viewer, number)))
+        as_member=_acting(store, code, viewer, number, shown)))
 
 
 @router.post("/alliances/{code}/bids/{number}/members/{partner}/remove", response_class=HTMLResponse)
 async def remove_post(request: Request, code: Code, number: Id, partner: str, store: StoreDep, clock: ClockDep,
                       viewer: PageViewer) -> Response:
+    shown = await _shown(request)
     return await _act(request, store, viewer, code, number, "removed", {}, lambda: service.remove_part(
-        store, code, viewer.principal, number, partner, clock, as_member=_acting(store, code, viewer, number)))
+        store, code, viewer.principal, number, partner, clock, as_member=_acting(store, code, viewer, number, shown)))
 
 
 @router.post("/alliances/{code}/bids/{number}/confirm", response_class=HTMLResponse)
 async def confirm_post(request: Request, code: Code, number: Id, store: StoreDep, clock: ClockDep,
                        viewer: PageViewer) -> Response:
+    shown = await _shown(request)
     return await _act(request, store, viewer, code, number, "confirmed", {}, lambda: service.confirm(
-        store, code, viewer.principal, number, clock, as_member=_acting(store, code, viewer, number)))
+        store, code, viewer.principal, number, clock, as_member=_acting(store, code, viewer, number, shown)))
 
 
 @router.post("/alliances/{code}/bids/{number}/documents", response_class=HTMLResponse)
 async def document_post(request: Request, code: Code, number: Id, store: StoreDep, clock: ClockDep,
                         viewer: PageViewer) -> Response:
+    shown = await _shown(request)
     form = await request.form()
     upload = form.get("file")
     name, content = "", b""
@@ -212,7 +224,7 @@ async def document_post(request: Request, code: Code, number: Id, store: StoreDe
             raise BidInvalid(Message("the document was not stored"), [Problem("document", "file", Message(
                 "choose a file"))])
         service.add_document(store, code, viewer.principal, number, name, content, clock,
-                             as_member=_acting(store, code, viewer, number))
+                             as_member=_acting(store, code, viewer, number, shown))
 
     return await _act(request, store, viewer, code, number, "document", {}, add)
 
@@ -227,13 +239,15 @@ def document_get(code: Code, number: Id, sha256: str, store: StoreDep, viewer: P
 @router.post("/alliances/{code}/bids/{number}/submit", response_class=HTMLResponse)
 async def submit_post(request: Request, code: Code, number: Id, store: StoreDep, clock: ClockDep,
                       viewer: PageViewer) -> Response:
+    shown = await _shown(request)
     return await _act(request, store, viewer, code, number, "submitted", {}, lambda: service.submit(
-        store, code, viewer.principal, number, clock, as_member=_acting(store, code, viewer, number)))
+        store, code, viewer.principal, number, clock, as_member=_acting(store, code, viewer, number, shown)))
 
 
 @router.post("/alliances/{code}/bids/{number}/outcome", response_class=HTMLResponse)
 async def outcome_post(request: Request, code: Code, number: Id, store: StoreDep, clock: ClockDep,
                        viewer: PageViewer) -> Response:
+    shown = await _shown(request)
     posted = await PostedForm.read(request)
     values = {k: posted.values.get(k, "") for k in ("outcome", "awarded", "reason")}
 
@@ -251,7 +265,7 @@ async def outcome_post(request: Request, code: Code, number: Id, store: StoreDep
                 raise BidInvalid(Message("the outcome is not valid"), [Problem("outcome", "awarded",
                                                                                 exc.message)]) from None
         service.record_outcome(store, code, viewer.principal, number, outcome, clock, awarded_minor=awarded,
-                               reason=values["reason"], as_member=_acting(store, code, viewer, number))
+                               reason=values["reason"], as_member=_acting(store, code, viewer, number, shown))
 
     return await _act(request, store, viewer, code, number, "outcome", values, record)
 
@@ -259,6 +273,7 @@ async def outcome_post(request: Request, code: Code, number: Id, store: StoreDep
 @router.post("/alliances/{code}/bids/{number}/agreement", response_class=HTMLResponse)
 async def agreement_post(request: Request, code: Code, number: Id, store: StoreDep, clock: ClockDep,
                          viewer: PageViewer) -> Response:
+    shown = await _shown(request)
     posted = await PostedForm.read(request)
     values = {k: posted.values.get(k, "") for k in ("agreement_code", "effective_from", "channel", "in_alliance")}
     start = posted.day("effective_from") if values["effective_from"].strip() else None
@@ -271,6 +286,6 @@ async def agreement_post(request: Request, code: Code, number: Id, store: StoreD
                                  code=values["agreement_code"].strip() or None, effective_from=start,
                                  channel=values["channel"].strip() or None,
                                  in_alliance=values["in_alliance"].strip() or None,
-                                 as_member=_acting(store, code, viewer, number))
+                                 as_member=_acting(store, code, viewer, number, shown))
 
     return await _act(request, store, viewer, code, number, "agreement", values, propose)
