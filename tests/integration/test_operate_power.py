@@ -7,6 +7,7 @@ nothing; a member that has left is acted for by nobody."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -89,7 +90,8 @@ def steps(who: Principal) -> dict[str, Callable[[Store], Any]]:
     return {
         "book": lambda s: warehouse.book(s, "op", who, 1, "A", 2, date(2026, 11, 25), date(2026, 11, 27), NOW),
         "commit": lambda s: purchasing.commit(s, "op", who, 1, "A", 5, NOW),
-        "refer": lambda s: referrals.submit(s, "op", who, LEAD, NOW, from_member="A"),
+        # to C: B's account refers it for A (a lead to B it may not: test_operate_self_dealing)
+        "refer": lambda s: referrals.submit(s, "op", who, replace(LEAD, to_member="C"), NOW, from_member="A"),
         "declare": lambda s: matching.declare(s, "op", who, "A", Declaration(
             Side.RESOURCE, "warehouse/cold_chain", "冷库 200 平方米", Decimal("200"), "m2", "宁波"), NOW),
         "bid": lambda s: bids.create(s, "op", who, REQUEST, NOW, lead_scope="总包", lead_share="1", as_member="A"),

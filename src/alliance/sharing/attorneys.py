@@ -13,11 +13,11 @@ event whose payload is the stored row (`ledger_payload`), so verification can re
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-
-from alliance.access.policy import Action, authorize, authorize_member_step
+from alliance.access.policy import Action, Forbidden, authorize, authorize_member_step
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import Clock
 from alliance.core.errors import AllianceError, Conflict, InvalidInput, MemberNotFound, NotFound
@@ -34,6 +34,30 @@ from alliance.store.unit_of_work import UnitOfWork
 class PowerNotFound(NotFound):
     code = "power_of_attorney_not_found"
     title = Message("No such power of attorney")
+
+
+class SelfDealing(Forbidden):
+    """An account held for member B, acting for member A by A's `operate` power, took a step whose other
+    side is B itself (PRC Civil Code art. 168: an agent does not deal, in the principal's name, with
+    itself or with another party it represents, unless the principal consents or ratifies)."""
+
+    code = "attorney_self_dealing"
+    title = Message("An attorney does not deal with its own member")
+
+
+def refuse_self_dealing(principal: Principal, member: str, other_sides: Collection[str], record: Message) -> None:
+    """Refuse (SelfDealing) a step `principal` takes for `member` when the account is held for another
+    member that is among `other_sides` of `record` (the step's counterparties: the bid's consortium,
+    the campaign's organiser, the warehouse's owner, the lead's receiver). Called by each service right
+    after the power is checked; the member's own accounts and accounts held for no member (the
+    coordinator, the platform operator) are never the other side."""
+    own = principal.member
+    if own is None or own == member or own not in other_sides:
+        return
+    raise SelfDealing(Message(
+        "{account} acts for {member} by its power of attorney, and {own} is the other side of {record}: an "
+        "attorney does not deal with its own member for the member it represents (a member's own account can)",
+        account=principal.account, member=member, own=own, record=record))
 
 
 def ledger_payload(p: PowerOfAttorney) -> dict[str, Any]:

@@ -110,6 +110,8 @@ def set_part(store: Store, alliance_code: str, principal: Principal, number: int
     """The lead adds a member to the consortium or changes its part (every confirmation is reset)."""
     with store.unit_of_work() as uow:
         alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member, clock)
+        # an attorney does not add its own member to the bid of the member it represents either
+        attorneys.refuse_self_dealing(principal, lead, {member}, Message("bid {number}", number=number))
         _refuse_unless_member(uow, alliance, member, "member")
         part = Part(member, role, model.check_scope(scope), model.parse_share(share, member))
         parts = model.with_part(b, part)
@@ -153,6 +155,7 @@ def confirm(store: Store, alliance_code: str, principal: Principal, number: int,
         member = _acting(uow, principal, uow.alliances.require(alliance_code), as_member, clock)
         alliance = _writable(uow, alliance_code)
         b = _get(uow, alliance, number, member=member)
+        attorneys.refuse_self_dealing(principal, member, b.members, Message("bid {number}", number=number))
         repo = BidRepository(uow.connection)
         repo.set_parts(alliance.id, number, model.confirmed(b, member, principal.actor, clock.now()))
         part = b.part(member)
@@ -169,6 +172,7 @@ def add_document(store: Store, alliance_code: str, principal: Principal, number:
         member = _acting(uow, principal, uow.alliances.require(alliance_code), as_member, clock)
         alliance = _writable(uow, alliance_code)
         b = _get(uow, alliance, number, member=member)
+        attorneys.refuse_self_dealing(principal, member, b.members, Message("bid {number}", number=number))
         model.refuse_unless_draft(b)
         checked = docs.check(name, content, content_type, already=len(b.documents))
         uow.screening.store_evidence(alliance.id, checked.sha256, content)
@@ -313,6 +317,8 @@ def _as_lead(uow: UnitOfWork, principal: Principal, alliance_code: str, number: 
     member = _acting(uow, principal, uow.alliances.require(alliance_code), as_member, clock)
     alliance = _writable(uow, alliance_code)
     b = _get(uow, alliance, number, member=member)
+    # under a power: not when the attorney's own member is in the consortium (art. 168; sharing.attorneys)
+    attorneys.refuse_self_dealing(principal, member, b.members, Message("bid {number}", number=number))
     if member != b.lead_member:
         raise Forbidden(Message("only the lead member {lead} does this for bid {number}", lead=b.lead_member,
                                 number=number))

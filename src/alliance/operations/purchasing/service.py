@@ -128,6 +128,8 @@ def campaign(store: Store, alliance_code: str, principal: Principal, number: int
         if view.state is CampaignState.OPEN and not view.due:
             # its own member, and the members whose `operate` power of attorney it holds
             candidates = attorneys.operated_in(uow, alliance, principal, clock) | {principal.member}
+            if principal.member is not None and principal.member == loaded.row.organiser:
+                candidates = {principal.member}  # the organiser's account commits for no other member (art. 168)
             may_commit_for = tuple(sorted((m.code for m in uow.members.of_alliance(alliance.id, alliance.code,
                                                                                   alliance.currency)
                                            if m.code in candidates
@@ -254,6 +256,8 @@ def commit(store: Store, alliance_code: str, principal: Principal, number: int, 
         alliance = _writable(uow, alliance_code, Write.OPERATIONS)
         loaded = _load(uow, alliance, number, lock=True)
         row = loaded.row
+        # under a power: not in a campaign the attorney's own member organises (it receives the deposits)
+        attorneys.refuse_self_dealing(principal, member, {row.organiser}, Message("campaign {number}", number=number))
         now = clock.now()
         if CampaignState(row.state) is not CampaignState.OPEN or now >= row.deadline:
             raise CommitmentClosed(Message(

@@ -131,6 +131,9 @@ def submit(store: Store, alliance_code: str, principal: Principal, draft: LeadDr
             authorize(principal, Action.REFER_LEADS, alliance_code)
             raise Forbidden(Message("only {member}'s own accounts act for {member}", member=referrer))
         authorize_member_step(principal, Action.REFER_LEADS, alliance_code, referrer, attorney=power is not None)
+        # under a power: no lead from the member to the attorney's own member (it would pay the member a commission)
+        attorneys.refuse_self_dealing(principal, referrer, {draft.to_member},
+                                      Message("a lead referred to {member}", member=draft.to_member))
         alliance = _writable(uow, alliance_code)
         uow.alliances.lock(alliance.id)  # two submissions of one lead at once: the second sees the first
         today = local_today(clock, alliance.timezone)

@@ -332,6 +332,8 @@ def book(store: Store, alliance_code: str, principal: Principal, number: int, me
         uow.alliances.lock(alliance.id)  # one booking at a time: capacity is checked against what is stored
         repo = WarehouseRepository(uow.connection)
         w = _warehouse(repo, alliance, number)
+        # under a power: not in a warehouse the attorney's own member owns (the member would pay it)
+        attorneys.refuse_self_dealing(principal, member, {w.owner}, Message("warehouse {number}", number=number))
         today = local_today(clock, alliance.timezone)
         problems = check_booking(quantity, starts_on, ends_on, priority, w.capacity)
         if member not in _active_members(uow, alliance):
