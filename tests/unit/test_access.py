@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from alliance.access.credentials import (PASSWORD_HASHER, hash_password, new_api_key, password_matches, secret_matches,
                                         split_key)
-from alliance.access.policy import A_ROLE, ACTION_NAMES, ALLOWED, ROLE_NAMES, Action, Forbidden, authorize, check_scopes
+from alliance.access.policy import (A_ROLE, ACTION_NAMES, ALLOWED, ATTORNEY_ACTIONS, OPERATE_STEPS, ROLE_NAMES, Action,
+                                    Forbidden, authorize, authorize_member_step, check_scopes)
 from alliance.access.roles import Principal, Role
 from alliance.access.service import parse_duration
 from alliance.core.errors import AllianceNotFound, InvalidInput, NotFound
@@ -77,6 +78,46 @@ def test_acting_for_a_member_is_its_own_act_or_by_its_power_of_attorney() -> Non
                   attorney=True)
     with pytest.raises(NotFound):  # the attorney flag is only for acting, never for reading
         authorize(other, Action.READ_MEMBER_DATA, "nb", "M1", attorney=True)
+
+
+@pytest.mark.parametrize("action", sorted(OPERATE_STEPS))
+def test_a_members_operations_steps_are_its_own_or_by_its_operate_power(action: Action) -> None:
+    coordinator = Principal("k", Role.COORDINATOR, "nb")
+    with pytest.raises(Forbidden):  # "only M1's own accounts act for M1" ("may not bid jointly" for BID)
+        authorize_member_step(coordinator, action, "nb", "M1")
+    authorize_member_step(coordinator, action, "nb", "M1", attorney=True)  # even bidding, not otherwise its act
+    other = Principal("k", Role.MEMBER_ADMIN, "nb", "M2")
+    with pytest.raises(NotFound):
+        authorize_member_step(other, action, "nb", "M1")
+    authorize_member_step(other, action, "nb", "M1", attorney=True)
+    authorize_member_step(Principal("k", Role.MEMBER_ADMIN, "nb", "M1"), action, "nb", "M1")
+    with pytest.raises(Forbidden, match="own accounts"):
+        authorize_member_step(Principal("k", Role.PLATFORM_ADMIN), action, "nb", "M1")
+    authorize_member_step(Principal("k", Role.PLATFORM_ADMIN), action, "nb", "M1", attorney=True)
+    # The power widens nothing else: not another alliance, not an analyst or an auditor, not a departed
+    # member's account, not reading the member's data.
+    with pytest.raises(AllianceNotFound):
+        authorize_member_step(coordinator, action, "other", "M1", attorney=True)
+    for role, member in ((Role.MEMBER_ANALYST, "M2"), (Role.AUDITOR, None)):
+        with pytest.raises(Forbidden):
+            authorize_member_step(Principal("k", role, "nb", member), action, "nb", "M1", attorney=True)
+    with pytest.raises(Forbidden):
+        authorize_member_step(Principal("k", Role.MEMBER_ADMIN, "nb", "M2", departed=True), action, "nb", "M1",
+                              attorney=True)
+    with pytest.raises(NotFound):
+        authorize(other, Action.READ_MEMBER_DATA, "nb", "M1", attorney=True)
+
+
+def test_the_two_powers_reach_only_their_own_acts() -> None:
+    other = Principal("k", Role.MEMBER_ADMIN, "nb", "M2")
+    coordinator = Principal("k", Role.COORDINATOR, "nb")
+    # authorize_member_step passes the attorney flag on only for operations steps: signing (ACT_FOR_MEMBER)
+    # is never taken as a member step, and the coordinator's own BID is still refused without a power
+    with pytest.raises(NotFound):
+        authorize_member_step(other, Action.EXPORT_MEMBER_DATA, "nb", "M1", attorney=True)
+    with pytest.raises(Forbidden):
+        authorize(coordinator, Action.BID, "nb")
+    assert Action.ACT_FOR_MEMBER not in OPERATE_STEPS and OPERATE_STEPS <= ATTORNEY_ACTIONS
 
 
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST])

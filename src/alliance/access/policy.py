@@ -18,6 +18,12 @@
   member may do it, or, for signing only, an account the member gave a power of attorney that is
   in force (`attorney=True`, looked up by the caller). A coordinator or platform admin acting for a
   member without one is refused (403); another member's account is answered as not found (404).
+- a member's operations steps (`OPERATE_STEPS`: book warehouse space, commit to a joint purchase,
+  refer leads, bid jointly, declare resources) are its own too (`authorize_member_step`), or taken by
+  an account holding its `operate` power of attorney (`attorney=True` for those actions, looked up by
+  the service): then another member's account is not refused as not found, and the coordinator may
+  bid although bidding is otherwise no coordinator's act. The `sign` power reaches none of these, and
+  the `operate` power no signing: the caller looks up the power its action needs.
 
 Every API route and page is mapped to its action in one table, `alliance.edge.routes.ROUTES` (a
 test fails if a route is missing), so a new route cannot be reached before someone decides who may
@@ -156,7 +162,7 @@ def authorize(principal: Principal, action: Action, alliance: str | None = None,
         raise AllianceNotFound(alliance)
     if alliance is None and action not in (Action.COMPUTE,):
         raise Forbidden(Message("{role} keys act within their alliance only", role=ROLE_NAMES[principal.role]))
-    if action not in ALLOWED[principal.role]:
+    if action not in ALLOWED[principal.role] and not (attorney and action in BY_ATTORNEY.get(principal.role, ())):
         raise Forbidden(Message("{role} may not {action}", role=A_ROLE[principal.role],
                                 action=ACTION_NAMES[action]))
     _within_scopes(principal, action)
@@ -165,7 +171,7 @@ def authorize(principal: Principal, action: Action, alliance: str | None = None,
                                 "the alliance's records, but not {action}",
                                 member=principal.member, action=ACTION_NAMES[action]))
     if (action in MEMBER_SCOPED and principal.member is not None and member is not None and member != principal.member
-            and not (attorney and action is Action.ACT_FOR_MEMBER)):
+            and not (attorney and action in ATTORNEY_ACTIONS)):
         raise NotFound(Message("no such statement for this key") if action is not Action.ACT_FOR_MEMBER
                        else Message("no such member for this key"))
     _acts_for_own(principal, action, member, attorney)
@@ -181,8 +187,13 @@ def authorize_member_step(principal: Principal, action: Action, alliance: str, m
     holds `member`'s power of attorney; another member's account is not there for it (404, MEMBER_SCOPED).
     Each operations service calls this for its member steps, so no edge (API, page, command line) can act
     for a member without that member's own account. The coordinator's steps for the alliance (opening a
-    campaign, cancelling or checking in as a warehouse's manager...) are plain `authorize` calls."""
-    authorize(principal, action, alliance, member, attorney=attorney)
+    campaign, cancelling or checking in as a warehouse's manager...) are plain `authorize` calls.
+
+    `attorney`: the principal holds `member`'s `operate` power of attorney in force (the service looked it
+    up, and found that `member` has not left): the coordinator or the platform operator may then take the
+    step, and so may another member's admin account (the member chose it). Nothing else changes: another
+    alliance is still not found, a role that may not take steps (an analyst, an auditor) is still refused."""
+    authorize(principal, action, alliance, member, attorney=attorney and action in OPERATE_STEPS)
     if principal.member is None:  # a coordinator or the platform operator: holds no member's account
         _acts_for_own(principal, Action.ACT_FOR_MEMBER, member, attorney)
 
@@ -408,3 +419,13 @@ ACTION_NAMES[Action.RUN_MARKETING] = Message("run marketing")
 for _role in (Role.AUDITOR, Role.MEMBER_ADMIN, Role.MEMBER_ANALYST):
     ALLOWED[_role] = ALLOWED[_role] | {Action.READ_INVENTORY}
 ACTION_NAMES[Action.READ_INVENTORY] = Message("read inventory")
+# -- powers of attorney for operations steps (sharing.attorneys, power `operate`) ---------------------------
+# The member steps a member's `operate` power of attorney reaches, and nothing else: not signing
+# (ACT_FOR_MEMBER, power `sign`), not a dispute, not granting powers, not importing or publishing its data.
+OPERATE_STEPS = frozenset({Action.BOOK_WAREHOUSE, Action.COMMIT_PURCHASE, Action.REFER_LEADS, Action.BID,
+                           Action.DECLARE_RESOURCES})
+# The actions an attorney takes for a member its account is not held for (another member's account: not 404).
+ATTORNEY_ACTIONS = frozenset({Action.ACT_FOR_MEMBER}) | OPERATE_STEPS
+# What a role may do only by a power of attorney: bidding is no coordinator's act of its own (above), but a
+# coordinator holding a member's `operate` power bids for that member.
+BY_ATTORNEY: dict[Role, frozenset[Action]] = {Role.COORDINATOR: OPERATE_STEPS}

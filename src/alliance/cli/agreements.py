@@ -202,7 +202,8 @@ def sign(
                   highlight=False, soft_wrap=True)
 
 
-attorney_app = typer.Typer(help="Powers of attorney: a member lets another account sign its agreements.",
+attorney_app = typer.Typer(help="Powers of attorney: a member lets another account sign its agreements or take its "
+                                "operations steps.",
                            no_args_is_help=True)
 app.add_typer(attorney_app, name="attorney")
 
@@ -214,11 +215,16 @@ def grant_attorney(
     member: Annotated[str, typer.Option(help="The member giving the power.")],
     to: Annotated[str, typer.Option("--to", help="user:NAME, key:PREFIX, or coordinator (the alliance's coordinator role).")],
     as_user: AsUserOpt,
+    power: Annotated[str, typer.Option(help="sign (its agreements and milestones) or operate (its operations steps: "
+                                            "book, commit, refer, bid, declare resources).")] = "sign",
 ) -> None:
-    """Give an account the member's power of attorney to sign its agreements (by the member's own admin)."""
+    """Give an account the member's power of attorney to sign its agreements or take its operations steps
+    (by the member's own admin)."""
     store, clock = open_store(), SystemClock()
-    made = attorneys.grant(store, alliance, member, to, user_principal(store, as_user, alliance, clock), clock)
-    console.print(f"Power of attorney {made.id}: {made.grantee} may sign for {member} until it is revoked.",
+    made = attorneys.grant(store, alliance, member, to, user_principal(store, as_user, alliance, clock), clock,
+                           power=power)
+    what = "take the operations steps of" if made.power == "operate" else "sign for"
+    console.print(f"Power of attorney {made.id}: {made.grantee} may {what} {member} until it is revoked.",
                   highlight=False, soft_wrap=True)
 
 

@@ -116,7 +116,8 @@ def _declaration_commands(app: typer.Typer, side: Side) -> None:
     @fails_cleanly
     def remove(holder: HolderArg, number: NumberArg, alliance: AllianceOpt, as_user: OptionalUserOpt = None) -> None:
         store = open_store()
-        service.remove_declaration(store, alliance, account_or(store, as_user, alliance, _operator()), holder, number)
+        service.remove_declaration(store, alliance, account_or(store, as_user, alliance, _operator()), holder, number,
+                                   SystemClock())
         console.print(f"Removed {number} of {holder}.", highlight=False)
 
     @app.command("list")

@@ -114,14 +114,16 @@ async def current_principal(request: Request) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-async def authorize_route(request: Request, principal: PrincipalDep) -> None:
+async def authorize_route(request: Request, principal: PrincipalDep, store: StoreDep) -> None:
     """The API route's action (edge.routes.ROUTES), authorised for the path's alliance and member,
-    within the key's rate (a route missing from the table is refused, 403)."""
+    within the key's rate (a route missing from the table is refused, 403); a member's operations step
+    under its `operate` power of attorney is looked up in `store` (edge.routes.ATTORNEY_ROUTES)."""
     template = route_template(request, API_PREFIX)
     if (request.method, template) not in ROUTES:
         raise Forbidden(Message("{method} {template} is not open to any role yet",
                                 method=request.method, template=template))
-    await authorize_request(request, principal, template, limiter=getattr(request.app.state, "rate_limiter", None))
+    await authorize_request(request, principal, template, store=store,
+                            limiter=getattr(request.app.state, "rate_limiter", None))
 
 
 async def current_actor(principal: PrincipalDep) -> str:

@@ -15,10 +15,11 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from alliance.access.policy import Action, authorize
+from alliance.access.policy import ALLOWED, OPERATE_STEPS, Action, authorize
 from alliance.access.roles import Principal, Role
 from alliance.core.errors import AllianceError
 from alliance.sharing import attorneys
+from alliance.sharing.versions import OPERATE, SIGN
 from alliance.store.scope import request_scope
 
 logger = logging.getLogger("alliance.access")
@@ -773,9 +774,14 @@ ROUTES: dict[tuple[str, str], Action | None] = {
     ("GET", "/api/v1/alliances/{code}/inventory/turnover"): Action.READ_INVENTORY,
 }
 
-# Signing for a member may be done under its power of attorney (the other acts for a member not);
-# the API's signing route looks the power up in the service (sharing.service).
-ATTORNEY_ROUTES = frozenset({("POST", "/alliances/{code}/agreements/{agreement}/versions/{version}/signatures/{member}")})
+# Signing for a member may be done under its `sign` power of attorney, and every route of a member's
+# operations step (access.policy.OPERATE_STEPS) under its `operate` power; the other acts for a member not.
+# A route naming the member in its path looks the power up here, before `authorize`; the services look it
+# up again inside their unit of work (the API's signing route only there: sharing.service).
+ATTORNEY_ROUTES: dict[tuple[str, str], str] = {
+    ("POST", "/alliances/{code}/agreements/{agreement}/versions/{version}/signatures/{member}"): SIGN,
+    **{route: OPERATE for route, action in ROUTES.items() if action in OPERATE_STEPS and "{member}" in route[1]},
+}
 
 
 def is_api(path: str) -> bool:
@@ -811,9 +817,15 @@ async def authorize_request(request: Request, principal: Principal, template: st
     if limiter is not None:
         limiter.take(principal.subject)
     code, member = request.path_params.get("code"), request.path_params.get("member")
-    attorney = ((method, template) in ATTORNEY_ROUTES and store is not None and code is not None
+    power = ATTORNEY_ROUTES.get((method, template))
+    attorney = (power is not None and store is not None and code is not None
                 and member is not None and principal.member != member
-                and await run_in_threadpool(attorneys.holds, store, principal, code, member))
+                and await run_in_threadpool(attorneys.holds, store, principal, code, member, power))
+    if (action in OPERATE_STEPS and member is None and store is not None and code == principal.alliance
+            and principal.role is not Role.PLATFORM_ADMIN and action not in ALLOWED[principal.role]):
+        # a step its role takes only by a power of attorney (the coordinator bidding): the body names the
+        # member, so here it is enough to hold some member's `operate` power; the service checks whose
+        attorney = await run_in_threadpool(attorneys.holds_any, store, principal, code, OPERATE)
     try:
         authorize(principal, action, code, member, attorney=attorney)
     except AllianceError as exc:

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from alliance.access.policy import Action, authorize, authorize_member_step
+from alliance.access.policy import Action, authorize
 from alliance.access.roles import Principal
 from alliance.core.clock import Clock
 from alliance.core.errors import AllianceError, Conflict, InvalidInput, NotFound, Problem
@@ -31,6 +31,7 @@ from alliance.matching.model import Declaration, Holder, HolderKind, Side, Windo
 from alliance.matching.taxonomy import Kind, Taxonomy
 from alliance.registry.lifecycle import Write, check_writable
 from alliance.registry.model import Alliance
+from alliance.sharing import attorneys
 from alliance.store.database import Store
 from alliance.store.matching_repository import MatchingRepository, Owner, declaration_of
 from alliance.store.unit_of_work import UnitOfWork
@@ -123,7 +124,7 @@ def declare(store: Store, alliance_code: str, principal: Principal, holder: str,
     authorize(principal, Action.READ_DIRECTORY, alliance_code)
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code)
-        owner, owner_id, kind = _may_change(uow, alliance, principal, holder)
+        owner, owner_id, kind = _may_change(uow, alliance, principal, holder, clock)
         check(declaration, _taxonomy(uow, alliance.id))
         repo = MatchingRepository(uow.connection)
         [made] = repo.add_declarations(owner, alliance.id, [(owner_id, declaration)], clock.now(), principal.actor)
@@ -140,7 +141,7 @@ def edit_declaration(store: Store, alliance_code: str, principal: Principal, hol
     authorize(principal, Action.READ_DIRECTORY, alliance_code)
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code)
-        owner, owner_id, kind = _may_change(uow, alliance, principal, holder)
+        owner, owner_id, kind = _may_change(uow, alliance, principal, holder, clock)
         repo = MatchingRepository(uow.connection)
         before = _own_row(repo, owner, alliance.id, owner_id, holder, number)
         window = changes_window(before.window, changes)
@@ -155,11 +156,14 @@ def changes_window(window: Window, changes: Mapping[str, Any]) -> Window:
     return Window(changes.get("starts_on", window.starts_on), changes.get("ends_on", window.ends_on))
 
 
-def remove_declaration(store: Store, alliance_code: str, principal: Principal, holder: str, number: int) -> None:
+def remove_declaration(store: Store, alliance_code: str, principal: Principal, holder: str, number: int,
+                       clock: Clock | None = None) -> None:
+    """Remove `holder`'s declaration `number` (`clock`: today, for whether a member that gave a power of
+    attorney has left; without it any recorded departure counts)."""
     authorize(principal, Action.READ_DIRECTORY, alliance_code)
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code)
-        owner, owner_id, _kind = _may_change(uow, alliance, principal, holder)
+        owner, owner_id, _kind = _may_change(uow, alliance, principal, holder, clock)
         repo = MatchingRepository(uow.connection)
         _own_row(repo, owner, alliance.id, owner_id, holder, number)
         repo.delete_declaration(owner, alliance.id, number)
@@ -310,14 +314,18 @@ def _may_read(uow: UnitOfWork, alliance: Alliance, principal: Principal, code: s
     return found
 
 
-def _may_change(uow: UnitOfWork, alliance: Alliance, principal: Principal, code: str) -> tuple[Owner, int, HolderKind]:
-    """The holder, if `principal` may change its declarations: a member's by its own admins or the
-    coordinator (never the platform operator); a directory entry's by who manages the pipeline."""
-    if principal.member is not None and code != principal.member:
+def _may_change(uow: UnitOfWork, alliance: Alliance, principal: Principal, code: str,
+                clock: Clock | None) -> tuple[Owner, int, HolderKind]:
+    """The holder, if `principal` may change its declarations: a member's by its own admins or an account
+    holding its `operate` power of attorney (never the coordinator or the platform operator without one); a
+    directory entry's by who manages the pipeline."""
+    if (principal.member is not None and code != principal.member
+            and attorneys.operating_power(uow, alliance, principal, code, clock) is None):
         authorize(principal, Action.DECLARE_RESOURCES, alliance.code, code)  # 404: another's is not there
     found = _may_read(uow, alliance, principal, code)
-    if found[0] is Owner.MEMBER:  # a member's own step: the platform operator does not declare for it
-        authorize_member_step(principal, Action.DECLARE_RESOURCES, alliance.code, code)
+    if found[0] is Owner.MEMBER:  # a member's own step: the platform operator does not declare for it, unless
+        # it holds the member's `operate` power of attorney (looked up in this unit of work)
+        attorneys.authorize_operating(uow, alliance, principal, Action.DECLARE_RESOURCES, code, clock)
     else:
         authorize(principal, Action.MANAGE_ALLIANCE, alliance.code)
     return found

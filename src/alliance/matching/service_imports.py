@@ -45,7 +45,7 @@ def import_declarations(store: Store, alliance_code: str, principal: Principal, 
             row_problems: list[Problem] = []
             if code not in owners:
                 try:
-                    owners[code] = _may_change(uow, alliance, principal, code)
+                    owners[code] = _may_change(uow, alliance, principal, code, clock)
                 except NotFound:  # HolderNotFound, or another member's for a member's key
                     row_problems.append(Problem(where, columns.labels["holder"],
                                                 Message("no member or directory entry {code!r} in this alliance",

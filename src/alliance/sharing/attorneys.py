@@ -1,4 +1,10 @@
-"""Powers of attorney: a member lets another account sign its agreements, until it revokes that.
+"""Powers of attorney: a member lets another account act for it, until it revokes that.
+
+Two powers (`sharing.versions.POWERS`): `sign` (its agreements and milestones) and `operate` (its
+operations steps: book warehouse space, commit to joint purchases, refer leads, bid jointly, declare
+resources; `access.policy.OPERATE_STEPS`). Each reaches only its own acts. A member that has left is
+acted for by nobody: it grants nothing, and an `operate` power it gave before leaving does nothing
+(`operating_power`); signing refuses a departed party on its own (sharing.service.sign).
 
 Granted and revoked only by the member's own accounts (`access.policy.authorize`, ACT_FOR_MEMBER
 without attorney: a power of attorney cannot grant another). Each grant and revocation is a ledger
@@ -7,10 +13,11 @@ event whose payload is the stored row (`ledger_payload`), so verification can re
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import date
 from typing import Any
 
-
-from alliance.access.policy import Action, authorize
+from alliance.access.policy import Action, Forbidden, authorize, authorize_member_step
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import Clock
 from alliance.core.errors import AllianceError, Conflict, InvalidInput, MemberNotFound, NotFound
@@ -18,8 +25,8 @@ from alliance.core.text import check_text
 from alliance.core.messages import Message
 from alliance.ledger import events
 from alliance.ledger import service as ledger
-from alliance.registry.model import has_left
-from alliance.sharing.versions import COORDINATOR_ROLE, POWERS, SIGN, PowerOfAttorney, power_held
+from alliance.registry.model import Alliance, has_left
+from alliance.sharing.versions import COORDINATOR_ROLE, OPERATE, POWERS, SIGN, PowerOfAttorney, power_held
 from alliance.store.database import Store, on_duplicate
 from alliance.store.unit_of_work import UnitOfWork
 
@@ -27,6 +34,30 @@ from alliance.store.unit_of_work import UnitOfWork
 class PowerNotFound(NotFound):
     code = "power_of_attorney_not_found"
     title = Message("No such power of attorney")
+
+
+class SelfDealing(Forbidden):
+    """An account held for member B, acting for member A by A's `operate` power, took a step whose other
+    side is B itself (PRC Civil Code art. 168: an agent does not deal, in the principal's name, with
+    itself or with another party it represents, unless the principal consents or ratifies)."""
+
+    code = "attorney_self_dealing"
+    title = Message("An attorney does not deal with its own member")
+
+
+def refuse_self_dealing(principal: Principal, member: str, other_sides: Collection[str], record: Message) -> None:
+    """Refuse (SelfDealing) a step `principal` takes for `member` when the account is held for another
+    member that is among `other_sides` of `record` (the step's counterparties: the bid's consortium,
+    the campaign's organiser, the warehouse's owner, the lead's receiver). Called by each service right
+    after the power is checked; the member's own accounts and accounts held for no member (the
+    coordinator, the platform operator) are never the other side."""
+    own = principal.member
+    if own is None or own == member or own not in other_sides:
+        return
+    raise SelfDealing(Message(
+        "{account} acts for {member} by its power of attorney, and {own} is the other side of {record}: an "
+        "attorney does not deal with its own member for the member it represents (a member's own account can)",
+        account=principal.account, member=member, own=own, record=record))
 
 
 def ledger_payload(p: PowerOfAttorney) -> dict[str, Any]:
@@ -99,12 +130,13 @@ def powers(store: Store, alliance_code: str, member: str | None = None) -> list[
 
 
 def held_power(uow: UnitOfWork, alliance_id: int, principal: Principal, member: str,
-               power: str = SIGN) -> PowerOfAttorney | None:
+               power: str = SIGN, *, lock: bool = False) -> PowerOfAttorney | None:
     """The power of attorney in force by which `principal` may do `power` for `member` (None: none,
-    or the principal is the member's own account and needs none)."""
+    or the principal is the member's own account and needs none). `lock`: `member`'s powers stay locked
+    until the caller's unit of work ends (a revocation waits for the step taken under one)."""
     if principal.member == member:
         return None
-    return power_held(uow.sharing.powers(alliance_id, member), account=principal.account,
+    return power_held(uow.sharing.powers(alliance_id, member, lock=lock), account=principal.account,
                       is_coordinator=principal.role is Role.COORDINATOR, member=member, power=power)
 
 
@@ -139,6 +171,17 @@ def holds(store: Store, principal: Principal, alliance_code: str, member: str, p
         return alliance is not None and held_power(uow, alliance.id, principal, member, power) is not None
 
 
+def holds_any(store: Store, principal: Principal, alliance_code: str, power: str) -> bool:
+    """Whether `principal` holds some member's power of attorney for `power` in force in `alliance_code`
+    (the edge asks this for a route whose member is named only in the body; the service decides)."""
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.get(alliance_code)
+        return alliance is not None and any(
+            power_held([p], account=principal.account, is_coordinator=principal.role is Role.COORDINATOR,
+                       member=p.member_code, power=power) is not None
+            for p in uow.sharing.powers(alliance.id) if p.member_code != principal.member)
+
+
 def may_sign_for(store: Store, principal: Principal, alliance_code: str, members: list[str]) -> set[str]:
     """Which of `members` `principal` may sign for: its own member, or by a power of attorney in force."""
     with store.unit_of_work() as uow:
@@ -152,3 +195,52 @@ def may_sign_for(store: Store, principal: Principal, alliance_code: str, members
                 continue
             allowed.add(member)
         return allowed
+
+
+def operating_power(uow: UnitOfWork, alliance: Alliance, principal: Principal, member: str,
+                    clock: Clock | None, *, lock: bool = True) -> PowerOfAttorney | None:
+    """The `operate` power of attorney in force by which `principal` takes `member`'s operations steps.
+    None: its own member's account needs none, it holds none, or `member` has left the alliance (a power
+    granted before leaving does nothing: nobody acts for a member that is gone). Without a clock (a step
+    that keeps no date), a recorded departure counts even if its day is still ahead."""
+    if principal.member == member:
+        return None
+    if _gone(uow.members.departures(alliance.id).get(member), alliance, clock):
+        return None
+    # locked (`lock`; a read offering the step needs none): a revocation racing this step waits for it,
+    # rather than end while the step is still written
+    return held_power(uow, alliance.id, principal, member, OPERATE, lock=lock)
+
+
+def authorize_operating(uow: UnitOfWork, alliance: Alliance, principal: Principal, action: Action, member: str,
+                        clock: Clock | None, *, lock: bool = True) -> PowerOfAttorney | None:
+    """`access.policy.authorize_member_step` for `member`'s operations step `action`, with the `operate`
+    power looked up inside the caller's unit of work (a revoked power stops working at once; `lock`: and
+    a revocation waits for the step). Returns the power it acted by (None: the member's own account)."""
+    power = operating_power(uow, alliance, principal, member, clock, lock=lock)
+    authorize_member_step(principal, action, alliance.code, member, attorney=power is not None)
+    return power
+
+
+def operated_members(store: Store, principal: Principal, alliance_code: str, clock: Clock | None) -> frozenset[str]:
+    """The members whose `operate` power of attorney `principal` holds in force in `alliance_code` (members
+    that have left excluded; without a clock, any with a recorded departure): pages offer their steps to it
+    as they offer its own member's."""
+    with store.unit_of_work() as uow:
+        alliance = uow.alliances.get(alliance_code)
+        return frozenset() if alliance is None else operated_in(uow, alliance, principal, clock)
+
+
+def operated_in(uow: UnitOfWork, alliance: Alliance, principal: Principal, clock: Clock | None) -> frozenset[str]:
+    """`operated_members` inside a unit of work (one read of the powers, one of the departures)."""
+    departures = uow.members.departures(alliance.id)
+    return frozenset(p.member_code for p in uow.sharing.powers(alliance.id)
+                     if p.member_code != principal.member
+                     and not _gone(departures.get(p.member_code), alliance, clock)
+                     and power_held([p], account=principal.account, is_coordinator=principal.role is Role.COORDINATOR,
+                                    member=p.member_code, power=OPERATE) is not None)
+
+
+def _gone(left_on: date | None, alliance: Alliance, clock: Clock | None) -> bool:
+    """Whether a member leaving on `left_on` is gone (without a clock: whether a departure is recorded)."""
+    return left_on is not None and (clock is None or has_left(left_on, alliance.timezone, clock))

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from alliance.core.messages import Message
+
 
 @dataclass(frozen=True, slots=True)
 class Signature:
@@ -121,8 +123,18 @@ def departed_parties(versions: Iterable[AgreementVersion], departures: Mapping[s
     ]
 
 
-SIGN = "sign"  # the only power of attorney so far: sign agreements for the member
-POWERS = (SIGN,)
+SIGN = "sign"  # sign the member's agreements and milestones
+OPERATE = "operate"  # take the member's operations steps (access.policy.OPERATE_STEPS): book, commit, refer, bid, declare
+POWERS = (SIGN, OPERATE)
+POWER_NAMES: dict[str, Message] = {  # how pages and messages name each power
+    SIGN: Message("sign agreements"),
+    OPERATE: Message("operations steps"),
+}
+POWER_MEANINGS: dict[str, Message] = {  # what each power allows, and what it does not (the member page says it)
+    SIGN: Message("signs the member's agreements and milestones; nothing else"),
+    OPERATE: Message("books warehouse space, commits to joint purchases, refers leads, bids jointly and "
+                     "declares resources for the member; never signs, opens disputes, publishes or imports its data"),
+}
 COORDINATOR_ROLE = "role:coordinator"
 
 

@@ -100,11 +100,14 @@ class SharingRepository:
         assert key is not None
         return int(key[0])
 
-    def powers(self, alliance_id: int, member_code: str | None = None) -> list[PowerOfAttorney]:
-        """The alliance's powers of attorney (of one member if given), revoked ones included, oldest first."""
+    def powers(self, alliance_id: int, member_code: str | None = None, *, lock: bool = False) -> list[PowerOfAttorney]:
+        """The alliance's powers of attorney (of one member if given), revoked ones included, oldest first.
+        `lock`: held until the transaction ends, so a revocation waits for a step taken under one of them."""
         query = select(powers_of_attorney).where(powers_of_attorney.c.alliance_id == alliance_id)
         if member_code is not None:
             query = query.where(powers_of_attorney.c.member_code == member_code)
+        if lock:
+            query = query.with_for_update()
         return [PowerOfAttorney(r.id, r.member_code, r.grantee, r.power, r.granted_by, r.granted_at, r.revoked_by,
                                 r.revoked_at)
                 for r in self._c.execute(query.order_by(powers_of_attorney.c.id))]

@@ -33,6 +33,7 @@ from alliance.registry.spreadsheets import read_table
 from alliance.screening import service as screening
 from alliance.settlement import service as settlement
 from alliance.sharing import attorneys
+from alliance.sharing.versions import POWER_MEANINGS, POWER_NAMES
 from alliance.web import charts
 from alliance.web.i18n import N_
 from alliance.web.notices import departed_in_force
@@ -250,7 +251,8 @@ def member_profile(request: Request, code: Code, member: Code, store: StoreDep, 
     kinds = kind_names(matching.taxonomy(store, code, viewer.principal), page_language(request))
     return render(request, "alliance/member.html", alliance=alliance, section="members", member=found, kinds=kinds,
                   radar=option, axes=axes, figures=figures, own_data=own_data, sees_statements=own_data,
-                  powers=powers, may_grant=viewer.may(Action.ACT_FOR_MEMBER, code, member),
+                  powers=powers, power_names=POWER_NAMES, power_meanings=POWER_MEANINGS,
+                  may_grant=viewer.may(Action.ACT_FOR_MEMBER, code, member),
                   may_archive=viewer.may(Action.EXPORT_MEMBER_DATA, code, member))
 
 

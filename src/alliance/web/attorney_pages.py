@@ -1,5 +1,6 @@
 """Powers of attorney in the browser: a member's admin lets another account (or the alliance's
-coordinator role) sign its agreements, and revokes that, from the member's page.
+coordinator role) sign its agreements or take its operations steps (the power chosen on the form),
+and revokes that, from the member's page.
 
 Both forms post to paths naming the member, so `PAGES` and `access.policy.authorize` hold them to
 the member's own accounts (`ACT_FOR_MEMBER`, never under a power of attorney); the service checks
@@ -17,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from alliance.edge.deps import ClockDep, Code, Id, StoreDep
 from alliance.core.errors import AllianceError
 from alliance.sharing import attorneys
+from alliance.sharing.versions import SIGN
 from alliance.web.i18n import N_
 from alliance.web.render import is_htmx, refused_page
 from alliance.web.viewer import PageViewer
@@ -41,8 +43,9 @@ async def grant(request: Request, code: Code, member: Code, store: StoreDep, clo
                 viewer: PageViewer) -> Response:
     form = await request.form()
     grantee = str(form.get("grantee", ""))[:200]
+    power = str(form.get("power", "") or SIGN)[:20]  # a form without the choice (an older page): sign, as before
     return await _change(request, code, member,
-                         lambda: attorneys.grant(store, code, member, grantee, viewer.principal, clock))
+                         lambda: attorneys.grant(store, code, member, grantee, viewer.principal, clock, power=power))
 
 
 @router.post("/alliances/{code}/members/{member}/powers-of-attorney/{power_id}/revoke", response_class=HTMLResponse)

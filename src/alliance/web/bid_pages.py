@@ -27,6 +27,7 @@ from alliance.operations.bids import service
 from alliance.operations.bids.documents import MAX_BYTES
 from alliance.operations.bids.model import OUTCOMES, BidInvalid, Request as BidRequest, Role, State
 from alliance.registry import service as registry
+from alliance.sharing import attorneys
 from alliance.store.database import Store
 from alliance.web import charts
 from alliance.web.forms import FormView, PostedForm
@@ -73,10 +74,16 @@ def _list_page(request: Request, store: Store, viewer: Viewer, code: str, clock:
     alliance = registry.get_alliance(store, code)
     found = service.bids(store, code, viewer.principal)
     own = viewer.principal.member
-    may_draft = own is not None and viewer.may(Action.BID, code, own)
+    # whom it drafts for: its own member, and the members whose `operate` power of attorney it holds
+    operated = attorneys.operated_members(store, viewer.principal, code, clock)
+    leads = viewer.step_members(Action.BID, code, [m.code for m in registry.list_members(store, code)],
+                                operated=operated) if operated else []
+    may_draft = (own is not None and viewer.may(Action.BID, code, own)) or bool(leads)
+    lead_options = [(m, m) for m in leads] if leads and leads != [own] else []
     return render(request, "bids/list.html", status=status, alliance=alliance, section="bids", bids=found,
-                  may_draft=may_draft, form=form or FormView({"currency": alliance.currency, "due_on": local_today(
-                      clock, alliance.timezone).isoformat()}), **_labels())
+                  may_draft=may_draft, lead_options=lead_options,
+                  form=form or FormView({"currency": alliance.currency, "lead_member": own or "",
+                                         "due_on": local_today(clock, alliance.timezone).isoformat()}), **_labels())
 
 
 @router.get("/alliances/{code}/bids", response_class=HTMLResponse)
@@ -89,7 +96,7 @@ def bids_page(request: Request, code: Code, store: StoreDep, clock: ClockDep, vi
 async def create_post(request: Request, code: Code, store: StoreDep, clock: ClockDep, viewer: PageViewer) -> Response:
     posted = await PostedForm.read(request)
     values = {k: posted.values.get(k, "") for k in ("customer", "title", "reference", "due_on", "currency", "offered",
-                                                    "scope", "share")}
+                                                    "scope", "share", "lead_member")}
     due = posted.day("due_on")
     currency = values["currency"].strip().upper()
     _ = gettext_for(request)
@@ -107,7 +114,8 @@ async def create_post(request: Request, code: Code, store: StoreDep, clock: Cloc
         try:
             made = service.create(store, code, viewer.principal, BidRequest(
                 values["customer"], values["title"], values["reference"], due, currency, offered), clock,
-                lead_scope=values["scope"], lead_share=values["share"])
+                lead_scope=values["scope"], lead_share=values["share"],
+                as_member=values["lead_member"].strip()[:32] or None)  # a member whose `operate` power it holds
         except (InvalidInput, Conflict, Forbidden) as exc:
             status, found, lines = _refusal(request, exc)
             return _list_page(request, store, viewer, code, clock, status=status, form=FormView(values, found, lines))
@@ -129,6 +137,7 @@ def _bid_page(request: Request, store: Store, viewer: Viewer, code: str, number:
     members = registry.list_members(store, code)
     return render(request, "bids/bid.html", status=status, alliance=alliance, section="bids", seen=seen, b=b,
                   split=split, option=option, refused=refused or [], form=form or FormView(),
+                  acting_for=seen.member if viewer.principal.member is None else None,
                   member_options=[(m.code, f"{m.legal_name} ({m.code})") for m in members if m.code != b.lead_member],
                   role_options=[(r.value, r.value) for r in (Role.PARTNER, Role.SUBCONTRACTOR)],
                   outcome_options=[(s.value, s.value) for s in (State.WON, State.LOST, State.WITHDRAWN)],
@@ -140,6 +149,21 @@ def _bid_page(request: Request, store: Store, viewer: Viewer, code: str, number:
 def bid_page(request: Request, code: Code, number: Id, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
     """One bid: the request, the consortium table and chart, documents, timeline and the viewer's steps."""
     return _bid_page(request, store, viewer, code, number)
+
+
+def _acting(store: Store, code: str, viewer: Viewer, number: int, shown: str = "") -> str | None:
+    """The member an account held for no member (the coordinator) acts for in this bid: the one the page
+    showed the step for (`shown`, the form's `as_member`: a power changed since must not turn the click into
+    another member's step), else one whose `operate` power of attorney it holds (service.viewed chooses it,
+    the lead first); a member's account: its own (None). The service checks the power."""
+    if viewer.principal.member is not None:
+        return None
+    return shown or service.bid(store, code, viewer.principal, number).member
+
+
+async def _shown(request: Request) -> str:
+    """The member the bid page showed its step for (the forms' hidden `as_member`), or ""."""
+    return str((await request.form()).get("as_member", "") or "").strip()[:32]
 
 
 async def _act(request: Request, store: Store, viewer: Viewer, code: str, number: int, saved: str, values: dict[str, str],
@@ -159,30 +183,35 @@ async def _act(request: Request, store: Store, viewer: Viewer, code: str, number
 @router.post("/alliances/{code}/bids/{number}/members", response_class=HTMLResponse)
 async def member_post(request: Request, code: Code, number: Id, store: StoreDep, clock: ClockDep,
                       viewer: PageViewer) -> Response:
+    shown = await _shown(request)
     posted = await PostedForm.read(request)
     values = {k: posted.values.get(k, "") for k in ("member", "role", "scope", "share")}
     role = Role(values["role"]) if values["role"] in (Role.PARTNER.value, Role.SUBCONTRACTOR.value) else Role.PARTNER
     return await _act(request, store, viewer, code, number, "part", values, lambda: service.set_part(
-        store, code, viewer.principal, number, values["member"].strip(), role, values["scope"], values["share"], clock))
+        store, code, viewer.principal, number, values["member"].strip(), role, values["scope"], values["share"], clock,
+        as_member=_acting(store, code, viewer, number, shown)))
 
 
 @router.post("/alliances/{code}/bids/{number}/members/{partner}/remove", response_class=HTMLResponse)
 async def remove_post(request: Request, code: Code, number: Id, partner: str, store: StoreDep, clock: ClockDep,
                       viewer: PageViewer) -> Response:
+    shown = await _shown(request)
     return await _act(request, store, viewer, code, number, "removed", {}, lambda: service.remove_part(
-        store, code, viewer.principal, number, partner, clock))
+        store, code, viewer.principal, number, partner, clock, as_member=_acting(store, code, viewer, number, shown)))
 
 
 @router.post("/alliances/{code}/bids/{number}/confirm", response_class=HTMLResponse)
 async def confirm_post(request: Request, code: Code, number: Id, store: StoreDep, clock: ClockDep,
                        viewer: PageViewer) -> Response:
+    shown = await _shown(request)
     return await _act(request, store, viewer, code, number, "confirmed", {}, lambda: service.confirm(
-        store, code, viewer.principal, number, clock))
+        store, code, viewer.principal, number, clock, as_member=_acting(store, code, viewer, number, shown)))
 
 
 @router.post("/alliances/{code}/bids/{number}/documents", response_class=HTMLResponse)
 async def document_post(request: Request, code: Code, number: Id, store: StoreDep, clock: ClockDep,
                         viewer: PageViewer) -> Response:
+    shown = await _shown(request)
     form = await request.form()
     upload = form.get("file")
     name, content = "", b""
@@ -194,7 +223,8 @@ async def document_post(request: Request, code: Code, number: Id, store: StoreDe
         if not name:
             raise BidInvalid(Message("the document was not stored"), [Problem("document", "file", Message(
                 "choose a file"))])
-        service.add_document(store, code, viewer.principal, number, name, content, clock)
+        service.add_document(store, code, viewer.principal, number, name, content, clock,
+                             as_member=_acting(store, code, viewer, number, shown))
 
     return await _act(request, store, viewer, code, number, "document", {}, add)
 
@@ -209,13 +239,15 @@ def document_get(code: Code, number: Id, sha256: str, store: StoreDep, viewer: P
 @router.post("/alliances/{code}/bids/{number}/submit", response_class=HTMLResponse)
 async def submit_post(request: Request, code: Code, number: Id, store: StoreDep, clock: ClockDep,
                       viewer: PageViewer) -> Response:
+    shown = await _shown(request)
     return await _act(request, store, viewer, code, number, "submitted", {}, lambda: service.submit(
-        store, code, viewer.principal, number, clock))
+        store, code, viewer.principal, number, clock, as_member=_acting(store, code, viewer, number, shown)))
 
 
 @router.post("/alliances/{code}/bids/{number}/outcome", response_class=HTMLResponse)
 async def outcome_post(request: Request, code: Code, number: Id, store: StoreDep, clock: ClockDep,
                        viewer: PageViewer) -> Response:
+    shown = await _shown(request)
     posted = await PostedForm.read(request)
     values = {k: posted.values.get(k, "") for k in ("outcome", "awarded", "reason")}
 
@@ -233,7 +265,7 @@ async def outcome_post(request: Request, code: Code, number: Id, store: StoreDep
                 raise BidInvalid(Message("the outcome is not valid"), [Problem("outcome", "awarded",
                                                                                 exc.message)]) from None
         service.record_outcome(store, code, viewer.principal, number, outcome, clock, awarded_minor=awarded,
-                               reason=values["reason"])
+                               reason=values["reason"], as_member=_acting(store, code, viewer, number, shown))
 
     return await _act(request, store, viewer, code, number, "outcome", values, record)
 
@@ -241,6 +273,7 @@ async def outcome_post(request: Request, code: Code, number: Id, store: StoreDep
 @router.post("/alliances/{code}/bids/{number}/agreement", response_class=HTMLResponse)
 async def agreement_post(request: Request, code: Code, number: Id, store: StoreDep, clock: ClockDep,
                          viewer: PageViewer) -> Response:
+    shown = await _shown(request)
     posted = await PostedForm.read(request)
     values = {k: posted.values.get(k, "") for k in ("agreement_code", "effective_from", "channel", "in_alliance")}
     start = posted.day("effective_from") if values["effective_from"].strip() else None
@@ -252,6 +285,7 @@ async def agreement_post(request: Request, code: Code, number: Id, store: StoreD
         service.create_agreement(store, code, viewer.principal, number, clock,
                                  code=values["agreement_code"].strip() or None, effective_from=start,
                                  channel=values["channel"].strip() or None,
-                                 in_alliance=values["in_alliance"].strip() or None)
+                                 in_alliance=values["in_alliance"].strip() or None,
+                                 as_member=_acting(store, code, viewer, number, shown))
 
     return await _act(request, store, viewer, code, number, "agreement", values, propose)

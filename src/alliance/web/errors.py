@@ -183,6 +183,8 @@ EXPLANATIONS = {
     "note_invalid": N_("The signed note is not valid: its text or signature does not check."),
     "pilot_without_kpis": N_("This pilot has no KPI: add one, or write down why you decide without any."),
     "power_of_attorney_not_found": N_("There is no such power of attorney for this member."),
+    "attorney_self_dealing": N_("An account acting for a member by its power of attorney may not take a step whose "
+                                "other side is the account's own member; the member's own account can."),
     "restore_target_not_empty": N_("A backup is restored only into an empty platform; this one already holds data."),
     "solver_failed": N_("The calculation could not be completed for this game; see the details below."),
     "unreadable_file": N_("The file cannot be read: check its type and that it is not damaged."),

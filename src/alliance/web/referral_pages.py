@@ -27,6 +27,7 @@ from alliance.operations.referrals import service, service_orders
 from alliance.operations.referrals.model import (NAME_LIMIT, PRODUCTS_LIMIT, REASON_LIMIT, Consent, ConsentHow,
                                                  Extension, LeadDraft, LeadKind, Programme, State)
 from alliance.registry import service as registry
+from alliance.sharing import attorneys
 from alliance.store.database import Store
 from alliance.web import charts
 from alliance.web.forms import FILL_IN, FormView, PostedForm
@@ -66,7 +67,10 @@ def _list_page(request: Request, store: Store, viewer: Viewer, code: str, *, sta
     found = service.referrals(store, code, viewer.principal)
     programme = service.programme(store, code, viewer.principal)
     return render(request, "referrals/list.html", status=status, alliance=alliance, section="referrals",
-                  referrals=found, programme=programme, may_refer=viewer.acts_for_members(Action.REFER_LEADS, code),
+                  referrals=found, programme=programme,
+                  may_refer=viewer.acts_for_members(Action.REFER_LEADS, code,
+                                                    operated=attorneys.operated_members(store, viewer.principal, code,
+                                                                                        None)),
                   may_manage=viewer.may(Action.MANAGE_ALLIANCE, code),
                   form=form or FormView({k: str(v) for k, v in vars_of(programme).items()}),
                   saved=SAVED.get(request.query_params.get("saved", "")), **_labels())
@@ -123,11 +127,15 @@ def _new_page(request: Request, store: Store, viewer: Viewer, code: str, clock: 
     members = registry.list_members(store, code)
     own = viewer.principal.member
     today = local_today(clock, alliance.timezone).isoformat()
+    # whom it refers for: its own member, and those whose `operate` power of attorney it holds
+    operated = attorneys.operated_members(store, viewer.principal, code, clock)
+    allowed = set(viewer.step_members(Action.REFER_LEADS, code, [m.code for m in members], operated=operated))
     return render(request, "referrals/new.html", status=status, alliance=alliance, section="referrals",
                   member_options=[(m.code, f"{m.legal_name} ({m.code})") for m in members if m.code != own],
-                  from_options=[(m.code, f"{m.legal_name} ({m.code})") for m in members  # whom it refers for:
-                                if viewer.acts_for(Action.REFER_LEADS, code, m.code)] if own is None else [],
-                  form=form or FormView({"kind": "customer", "consent_how": "written", "consent_at": today}),
+                  from_options=[(m.code, f"{m.legal_name} ({m.code})") for m in members
+                                if m.code in allowed] if own is None or allowed - {own} else [],
+                  form=form or FormView({"kind": "customer", "consent_how": "written", "consent_at": today,
+                                         "from_member": own or ""}),
                   limits={"name": NAME_LIMIT, "products": PRODUCTS_LIMIT}, **_labels())
 
 

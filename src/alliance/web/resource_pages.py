@@ -36,6 +36,7 @@ from alliance.matching.model import PRIORITIES, DeclarationInvalid, HolderKind, 
 from alliance.matching.resource_map import MapFilter, edges, filtered, group_of
 from alliance.matching.taxonomy import SEPARATOR, Taxonomy
 from alliance.registry import service as registry
+from alliance.sharing import attorneys
 from alliance.store.database import Store
 from alliance.web.forms import FormView, PostedForm
 from alliance.web.i18n import N_, request_locale
@@ -170,7 +171,9 @@ def _member_page(request: Request, store: Store, clock: Clock, viewer: Viewer, c
     return render(request, "resources/member.html", status=status, alliance=alliance, section="resources",
                   member=found, sides=grouped(stored, taxonomy, lang), names=kind_names(taxonomy, lang),
                   choices=kind_choices(taxonomy, lang), side_labels=SIDE_LABELS, priorities=list(PRIORITIES),
-                  may_declare=viewer.acts_for(Action.DECLARE_RESOURCES, code, member), beside=beside,
+                  may_declare=viewer.acts_for(Action.DECLARE_RESOURCES, code, member,
+                                              operated=attorneys.operated_members(store, principal, code, clock)),
+                  beside=beside,
                   form=form or FormView({"side": "resource", "priority": "3"}), saved=saved,
                   import_problems=imported, import_error=import_error, today=local_today(clock, alliance.timezone),
                   imported_count=request.query_params.get("imported", ""))
@@ -269,9 +272,9 @@ async def edit(request: Request, code: Code, member: Code, number: Id, store: St
 
 
 @router.post("/alliances/{code}/members/{member}/resources/{number}/remove", response_class=HTMLResponse)
-async def remove(request: Request, code: Code, member: Code, number: Id, store: StoreDep,
+async def remove(request: Request, code: Code, member: Code, number: Id, store: StoreDep, clock: ClockDep,
                  viewer: PageViewer) -> Response:
-    await run_in_threadpool(service.remove_declaration, store, code, viewer.principal, member, number)
+    await run_in_threadpool(service.remove_declaration, store, code, viewer.principal, member, number, clock)
     return saved_redirect(code, f"/members/{member}/resources", "removed", "declarations")
 
 

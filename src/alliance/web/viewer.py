@@ -14,6 +14,7 @@ form field `csrf_token` or the `X-CSRF-Token` header (htmx sends it from the pag
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -61,15 +62,22 @@ class Viewer:
             return False
         return True
 
-    def acts_for(self, action: Action, alliance: str, member: str) -> bool:
+    def acts_for(self, action: Action, alliance: str, member: str, *, operated: Collection[str] = ()) -> bool:
         """Whether this viewer may take a step in `member`'s own name (`authorize_member_step`: only that
-        member's own accounts; not the coordinator nor a platform admin): pages offer a member's own steps
+        member's own accounts, or one holding its `operate` power of attorney; `operated`: the members whose
+        power this viewer holds, `sharing.attorneys.operated_members`): pages offer a member's own steps
         only to who may take them."""
         try:
-            authorize_member_step(self.principal, action, alliance, member)
+            authorize_member_step(self.principal, action, alliance, member, attorney=member in operated)
         except AllianceError:
             return False
         return True
+
+    def step_members(self, action: Action, alliance: str, members: Iterable[str], *,
+                     operated: Collection[str] = ()) -> list[str]:
+        """Which of `members` this viewer takes `action`'s steps for: its own member, and those whose
+        `operate` power of attorney it holds (`operated`), in the order given."""
+        return [m for m in members if self.acts_for(action, alliance, m, operated=operated)]
 
     def own_member(self, alliance: str) -> str | None:
         """The member this viewer's own account acts for in `alliance` (ACT_FOR_MEMBER: import its data,
@@ -77,11 +85,12 @@ class Viewer:
         member = self.principal.member
         return member if member is not None and self.may(Action.ACT_FOR_MEMBER, alliance, member) else None
 
-    def acts_for_members(self, action: Action, alliance: str) -> bool:
+    def acts_for_members(self, action: Action, alliance: str, *, operated: Collection[str] = ()) -> bool:
         """Whether this viewer takes `action`'s steps in some member's name: it holds the action, and its
         account is held for a member (the coordinator and the platform operator act for no member:
-        `authorize_member_step`)."""
-        return self.may(action, alliance) and self.principal.member is not None
+        `authorize_member_step`), or it holds a member's `operate` power of attorney (`operated`)."""
+        return ((self.may(action, alliance) and self.principal.member is not None)
+                or bool(self.step_members(action, alliance, operated, operated=operated)))
 
     def may_open(self, page: str, alliance: str) -> bool:
         """Whether this viewer may open the page `page` (a path template of PAGES, GET) of `alliance`:

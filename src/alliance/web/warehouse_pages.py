@@ -32,7 +32,8 @@ from alliance.operations.warehouse.model import OverCapacity, Status, Unit
 from alliance.operations.warehouse.views import BookingView
 from alliance.registry import service as registry
 from alliance.store.database import Store
-from alliance.web.forms import FormView, PostedForm
+from alliance.sharing import attorneys
+from alliance.web.forms import CHOOSE, FormView, PostedForm
 from alliance.web.render import gettext_for, render, say_for
 from alliance.web.viewer import PageViewer, Viewer
 from alliance.web.warehouse_form import (
@@ -246,7 +247,7 @@ def _warehouse_page(request: Request, store: Store, clock: Clock, viewer: Viewer
     own = held_per_day([b for b in bookings if b.member == own_member], days) if own_member else None
     option = occupancy_option(_, w.capacity, booked, own, w.unit_text, [d.strftime("%m-%d") for d in days])
     rates = service.idle_rates(store, code, principal, number, clock, weeks=IDLE_WEEKS)
-    options = booking_member_options(store, code, viewer, _)
+    options = booking_member_options(store, code, viewer, _, clock, owner=w.owner)
     may_book = may_post(viewer, "/alliances/{code}/warehouses/{number}/bookings", code) and w.active and any(value for value, _text in options)
     return render(request, "warehouse/detail.html", status=status, alliance=alliance, section="warehouses", w=w,
                   option=option, own_apart=own is not None, weeks=weeks, shown_from=start.isoformat(),
@@ -265,11 +266,19 @@ def _warehouse_page(request: Request, store: Store, clock: Clock, viewer: Viewer
                   saved=SAVED.get(request.query_params.get("saved", "")))
 
 
-def booking_member_options(store: Store, code: str, viewer: Viewer, say: Callable[[str], str]) -> list[tuple[str, str]]:
-    """Whom the viewer books for: its own member; the coordinator and a platform admin none (booking is
-    a member's own step: policy.authorize_member_step)."""
-    return [(value, text) for value, text in owner_options(store, code, viewer, say)
-            if not value or viewer.acts_for(Action.BOOK_WAREHOUSE, code, value)]
+def booking_member_options(store: Store, code: str, viewer: Viewer, say: Callable[[str], str],
+                           clock: Clock, *, owner: str | None = None) -> list[tuple[str, str]]:
+    """Whom the viewer books for: its own member, and the members whose `operate` power of attorney it
+    holds; the coordinator and a platform admin none without one (booking is a member's own step:
+    policy.authorize_member_step). In a warehouse `owner` owns, the owner's accounts book for no other
+    member (the member would pay their own: attorneys.refuse_self_dealing)."""
+    own_warehouse = viewer.principal.member is not None and viewer.principal.member == owner
+    operated = frozenset() if own_warehouse else attorneys.operated_members(store, viewer.principal, code, clock)
+    members = registry.list_members(store, code)
+    allowed = set(viewer.step_members(Action.BOOK_WAREHOUSE, code, [m.code for m in members], operated=operated))
+    own = viewer.principal.member
+    return ([] if own in allowed else [("", say(CHOOSE))]) + [(m.code, f"{m.legal_name} ({m.code})")
+                                                              for m in members if m.code in allowed]
 
 
 @router.get("/alliances/{code}/warehouses/{number}", response_class=HTMLResponse)

@@ -22,6 +22,7 @@ from alliance.core.clock import local_today
 from alliance.language import accepted_locale, get_translations, say
 from alliance.registry import service as registry
 from alliance.sharing import attorneys, layers, service, version_export
+from alliance.sharing.versions import SIGN
 from alliance.sharing.agreement import Clause, plain_value
 from alliance.sharing.clauses import CLAUSE_KINDS, clause_spec
 from alliance.sharing.versions import version_record
@@ -144,15 +145,20 @@ def sign(code: Code, agreement: Code, version: Id, body: SignatureIn, store: Sto
 
 class PowerIn(Body):
     grantee: str = Field(min_length=1, max_length=200, description=(
-        "Who may sign for the member: user:NAME, key:PREFIX, or coordinator (the alliance's coordinator role)."))
+        "Who may act for the member: user:NAME, key:PREFIX, or coordinator (the alliance's coordinator role)."))
+    power: str = Field(default=SIGN, max_length=20, description=(
+        "What the account may do for the member: sign (its agreements and milestones) or operate (its "
+        "operations steps: book warehouse space, commit to joint purchases, refer leads, bid jointly, "
+        "declare resources). Default sign."))
 
 
 @router.post("/alliances/{code}/members/{member}/powers-of-attorney", status_code=status.HTTP_201_CREATED,
              responses=ERRORS)
 def grant_power(code: Code, member: Code, body: PowerIn, store: StoreDep, clock: ClockDep,
                 principal: PrincipalDep) -> dict[str, Any]:
-    """The member (by one of its own accounts) lets another account sign its agreements until revoked."""
-    return attorneys.record(attorneys.grant(store, code, member, body.grantee, principal, clock))
+    """The member (by one of its own accounts) lets another account sign its agreements (power sign) or take
+    its operations steps (power operate) until revoked."""
+    return attorneys.record(attorneys.grant(store, code, member, body.grantee, principal, clock, power=body.power))
 
 
 @router.get("/alliances/{code}/powers-of-attorney", responses=ERRORS)

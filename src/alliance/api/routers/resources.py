@@ -177,8 +177,8 @@ def _edit(store: Any, code: str, principal: Any, holder: str, number: int, body:
     return declaration_json(service.edit_declaration(store, code, principal, holder, number, _changes(body), clock))
 
 
-def _remove(store: Any, code: str, principal: Any, holder: str, number: int) -> Response:
-    service.remove_declaration(store, code, principal, holder, number)
+def _remove(store: Any, code: str, principal: Any, holder: str, number: int, clock: Any = None) -> Response:
+    service.remove_declaration(store, code, principal, holder, number, clock)
     return Response(status_code=204)
 
 
@@ -206,8 +206,8 @@ def edit_for_member(code: Code, member: HolderCode, number: Number, body: Declar
 @router.delete("/alliances/{code}/members/{member}/declarations/{number}", status_code=204, responses=ERRORS,
                response_class=Response)
 def remove_for_member(code: Code, member: HolderCode, number: Number, store: StoreDep,
-                      principal: PrincipalDep) -> Response:
-    return _remove(store, code, principal, member, number)
+                      principal: PrincipalDep, clock: ClockDep) -> Response:
+    return _remove(store, code, principal, member, number, clock)
 
 
 # ... and an outside holder's (the partner pipeline's: read READ_PIPELINE, change MANAGE_ALLIANCE).

@@ -14,6 +14,7 @@ every step is kept in the bid's history with who and when.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 
@@ -29,6 +30,7 @@ from alliance.operations.bids.model import (Bid, BidInvalid, BidNotFound, BidSta
                                             Role as BidRole, State, Step, Viewed)
 from alliance.registry.lifecycle import Write, check_writable
 from alliance.registry.model import Alliance
+from alliance.sharing import attorneys
 from alliance.sharing.versions import AgreementVersion
 from alliance.store.bid_repository import BidRepository
 from alliance.store.database import Store
@@ -42,13 +44,16 @@ def bids(store: Store, alliance_code: str, principal: Principal) -> list[Viewed]
     authorize(principal, Action.READ_BIDS, alliance_code)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
-        return [viewed(principal, alliance_code, b) for b in BidRepository(uow.connection).all(alliance.id)]
+        operated = attorneys.operated_in(uow, alliance, principal, None) if principal.member is None else frozenset()
+        return [viewed(principal, alliance_code, b, operated) for b in BidRepository(uow.connection).all(alliance.id)]
 
 
 def bid(store: Store, alliance_code: str, principal: Principal, number: int) -> Viewed:
     authorize(principal, Action.READ_BIDS, alliance_code)
     with store.unit_of_work() as uow:
-        return viewed(principal, alliance_code, _get(uow, uow.alliances.require(alliance_code), number))
+        alliance = uow.alliances.require(alliance_code)
+        operated = attorneys.operated_in(uow, alliance, principal, None) if principal.member is None else frozenset()
+        return viewed(principal, alliance_code, _get(uow, alliance, number), operated)
 
 
 def document(store: Store, alliance_code: str, principal: Principal, number: int, sha256: str) -> tuple[Document, bytes]:
@@ -62,13 +67,18 @@ def document(store: Store, alliance_code: str, principal: Principal, number: int
     return found, content
 
 
-def viewed(principal: Principal, alliance_code: str, b: Bid) -> Viewed:
+def viewed(principal: Principal, alliance_code: str, b: Bid, operated: Collection[str] = ()) -> Viewed:
+    """The bid as `principal` sees it, and the member it acts for in it: its own, or, for an account held for
+    no member (the coordinator), a consortium member whose `operate` power of attorney it holds (`operated`;
+    the lead member first)."""
     own = principal.member
     sees = own is None or own in b.members
-    acts = own is not None and own in b.members and _may_bid(principal, alliance_code, own)
-    part = b.part(own) if own else None
-    return Viewed(b, sees, acts and own == b.lead_member,
-                  acts and b.state is State.DRAFT and part is not None and not part.confirmed, own)
+    acting = own if own is not None else next((m for m in (b.lead_member, *b.members) if m in operated), None)
+    acts = acting is not None and acting in b.members and _may_bid(principal, alliance_code, acting,
+                                                                   acting in operated)
+    part = b.part(acting) if acting else None
+    return Viewed(b, sees, acts and acting == b.lead_member,
+                  acts and b.state is State.DRAFT and part is not None and not part.confirmed, acting)
 
 
 # -- writing -------------------------------------------------------------------------------------------------
@@ -76,11 +86,11 @@ def viewed(principal: Principal, alliance_code: str, b: Bid) -> Viewed:
 def create(store: Store, alliance_code: str, principal: Principal, request: Request, clock: Clock, *,
            lead_scope: str, lead_share: Decimal | str, as_member: str | None = None) -> Bid:
     """A draft bid led by the acting member, with its own part (role lead)."""
-    lead = _acting(principal, alliance_code, as_member)
-    clean = model.check_request(request)
-    share = model.parse_share(lead_share, lead)
-    scope = model.check_scope(lead_scope)
     with store.unit_of_work() as uow:
+        lead = _acting(uow, principal, uow.alliances.require(alliance_code), as_member, clock)
+        clean = model.check_request(request)
+        share = model.parse_share(lead_share, lead)
+        scope = model.check_scope(lead_scope)
         alliance = _writable(uow, alliance_code)
         _refuse_unless_member(uow, alliance, lead, "lead_member")
         repo = BidRepository(uow.connection)
@@ -99,7 +109,9 @@ def set_part(store: Store, alliance_code: str, principal: Principal, number: int
              scope: str, share: Decimal | str, clock: Clock, *, as_member: str | None = None) -> Bid:
     """The lead adds a member to the consortium or changes its part (every confirmation is reset)."""
     with store.unit_of_work() as uow:
-        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member)
+        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member, clock)
+        # an attorney does not add its own member to the bid of the member it represents either
+        attorneys.refuse_self_dealing(principal, lead, {member}, Message("bid {number}", number=number))
         _refuse_unless_member(uow, alliance, member, "member")
         part = Part(member, role, model.check_scope(scope), model.parse_share(share, member))
         parts = model.with_part(b, part)
@@ -113,7 +125,7 @@ def set_part(store: Store, alliance_code: str, principal: Principal, number: int
 def remove_part(store: Store, alliance_code: str, principal: Principal, number: int, member: str, clock: Clock, *,
                 as_member: str | None = None) -> Bid:
     with store.unit_of_work() as uow:
-        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member)
+        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member, clock)
         repo = BidRepository(uow.connection)
         repo.set_parts(alliance.id, number, model.without_part(b, member))
         repo.step(alliance.id, number, Step(clock.now(), principal.actor, lead, "removed", member))
@@ -125,7 +137,7 @@ def change_request(store: Store, alliance_code: str, principal: Principal, numbe
     """The lead corrects the request or the price offered while drafting (every confirmation is reset)."""
     clean = model.check_request(request)
     with store.unit_of_work() as uow:
-        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member)
+        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member, clock)
         model.refuse_unless_draft(b)
         repo = BidRepository(uow.connection)
         repo.change(alliance.id, number, customer=clean.customer, title=clean.title, reference=clean.reference,
@@ -139,10 +151,11 @@ def change_request(store: Store, alliance_code: str, principal: Principal, numbe
 def confirm(store: Store, alliance_code: str, principal: Principal, number: int, clock: Clock, *,
             as_member: str | None = None) -> Bid:
     """The acting member confirms its own role, scope and share as the consortium table stands."""
-    member = _acting(principal, alliance_code, as_member)
     with store.unit_of_work() as uow:
+        member = _acting(uow, principal, uow.alliances.require(alliance_code), as_member, clock)
         alliance = _writable(uow, alliance_code)
         b = _get(uow, alliance, number, member=member)
+        attorneys.refuse_self_dealing(principal, member, b.members, Message("bid {number}", number=number))
         repo = BidRepository(uow.connection)
         repo.set_parts(alliance.id, number, model.confirmed(b, member, principal.actor, clock.now()))
         part = b.part(member)
@@ -155,10 +168,11 @@ def confirm(store: Store, alliance_code: str, principal: Principal, number: int,
 def add_document(store: Store, alliance_code: str, principal: Principal, number: int, name: str, content: bytes,
                  clock: Clock, *, content_type: str | None = None, as_member: str | None = None) -> Bid:
     """A consortium member adds a document while the bid is drafted (kind, size and content checked)."""
-    member = _acting(principal, alliance_code, as_member)
     with store.unit_of_work() as uow:
+        member = _acting(uow, principal, uow.alliances.require(alliance_code), as_member, clock)
         alliance = _writable(uow, alliance_code)
         b = _get(uow, alliance, number, member=member)
+        attorneys.refuse_self_dealing(principal, member, b.members, Message("bid {number}", number=number))
         model.refuse_unless_draft(b)
         checked = docs.check(name, content, content_type, already=len(b.documents))
         uow.screening.store_evidence(alliance.id, checked.sha256, content)
@@ -174,7 +188,7 @@ def submit(store: Store, alliance_code: str, principal: Principal, number: int, 
            as_member: str | None = None) -> Bid:
     """The lead submits: shares add up to exactly 1, every member confirmed; then the bid is frozen."""
     with store.unit_of_work() as uow:
-        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member)
+        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member, clock)
         model.check_submittable(b)
         repo = BidRepository(uow.connection)
         repo.change(alliance.id, number, state=State.SUBMITTED)
@@ -190,7 +204,7 @@ def record_outcome(store: Store, alliance_code: str, principal: Principal, numbe
     from alliance.core.text import check_text
 
     with store.unit_of_work() as uow:
-        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member)
+        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member, clock)
         model.check_outcome(b, outcome, awarded_minor)
         try:
             why = check_text(reason, "reason", model.REASON_LIMIT, required=False, multiline=True)
@@ -216,7 +230,7 @@ def create_agreement(store: Store, alliance_code: str, principal: Principal, num
     from alliance.sharing import service as sharing
 
     with store.unit_of_work() as uow:
-        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member)
+        alliance, b, lead = _as_lead(uow, principal, alliance_code, number, as_member, clock)
         model.check_agreement_possible(b)
         target = alliance if in_alliance is None else _task_alliance(uow, alliance, b, in_alliance)
         name = code or project.default_code(b)
@@ -260,25 +274,25 @@ def _alliance(store: Store, alliance_code: str) -> Alliance:
         return uow.alliances.require(alliance_code)
 
 
-def _acting(principal: Principal, alliance_code: str, as_member: str | None) -> str:
-    """The member the principal acts for: its own. `as_member` (optional) is the member the caller means:
-    an account held for another member, or none (the coordinator, the platform operator), is refused,
-    because only a member's own accounts act for it (policy.authorize_member_step)."""
-    member = principal.member
+def _acting(uow: UnitOfWork, principal: Principal, alliance: Alliance, as_member: str | None, clock: Clock) -> str:
+    """The member the principal acts for: its own, or `as_member` (the member the caller means). An account
+    held for another member, or none (the coordinator, the platform operator), is refused, because only a
+    member's own accounts act for it (policy.authorize_member_step), unless it holds `as_member`'s
+    `operate` power of attorney (sharing.attorneys, looked up in this unit of work)."""
+    member = as_member or principal.member
     if member is None:
-        if as_member:
-            authorize_member_step(principal, Action.BID, alliance_code, as_member)  # refuses the operator
-        authorize(principal, Action.BID, alliance_code)
+        authorize(principal, Action.BID, alliance.code)
         raise Forbidden(Message("only a member's own accounts act for it in a joint bid"))
-    if as_member and as_member != member:
-        raise Forbidden(Message("only {member}'s own accounts act for {member}", member=as_member))
-    authorize_member_step(principal, Action.BID, alliance_code, member)
+    power = attorneys.operating_power(uow, alliance, principal, member, clock)
+    if principal.member is not None and member != principal.member and power is None:
+        raise Forbidden(Message("only {member}'s own accounts act for {member}", member=member))
+    authorize_member_step(principal, Action.BID, alliance.code, member, attorney=power is not None)
     return member
 
 
-def _may_bid(principal: Principal, alliance_code: str, member: str) -> bool:
+def _may_bid(principal: Principal, alliance_code: str, member: str, attorney: bool = False) -> bool:
     try:
-        authorize_member_step(principal, Action.BID, alliance_code, member)
+        authorize_member_step(principal, Action.BID, alliance_code, member, attorney=attorney)
     except Exception:
         return False
     return True
@@ -299,10 +313,12 @@ def _get(uow: UnitOfWork, alliance: Alliance, number: int, *, member: str | None
 
 
 def _as_lead(uow: UnitOfWork, principal: Principal, alliance_code: str, number: int,
-             as_member: str | None) -> tuple[Alliance, Bid, str]:
-    member = _acting(principal, alliance_code, as_member)
+             as_member: str | None, clock: Clock) -> tuple[Alliance, Bid, str]:
+    member = _acting(uow, principal, uow.alliances.require(alliance_code), as_member, clock)
     alliance = _writable(uow, alliance_code)
     b = _get(uow, alliance, number, member=member)
+    # under a power: not when the attorney's own member is in the consortium (art. 168; sharing.attorneys)
+    attorneys.refuse_self_dealing(principal, member, b.members, Message("bid {number}", number=number))
     if member != b.lead_member:
         raise Forbidden(Message("only the lead member {lead} does this for bid {number}", lead=b.lead_member,
                                 number=number))

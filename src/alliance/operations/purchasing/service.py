@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from alliance.access.policy import Action, Forbidden, authorize, authorize_member_step
+from alliance.access.policy import Action, Forbidden, authorize
 from alliance.access.roles import Principal, Role
 from alliance.core.clock import Clock
 from alliance.core.limits import LINE_LIMIT_MINOR
@@ -46,6 +46,7 @@ from alliance.operations.purchasing.tiers import MAX_QUANTITY, MAX_QUOTES, Price
 from alliance.registry.lifecycle import ALLOWED as LIFECYCLE_ALLOWED
 from alliance.registry.lifecycle import Write, check_writable
 from alliance.registry.model import Alliance
+from alliance.sharing import attorneys
 from alliance.store.database import Store
 from alliance.store.purchasing_repository import PurchasingRepository, tiers_json
 from alliance.store.unit_of_work import UnitOfWork
@@ -125,13 +126,15 @@ def campaign(store: Store, alliance_code: str, principal: Principal, number: int
         deliveries = tuple(_delivery_view(r, principal.member, sees_all) for r in loaded.repo.deliveries(loaded.row.id))
         may_commit_for: tuple[str, ...] = ()
         if view.state is CampaignState.OPEN and not view.due:
-            if _holds(principal, Action.COMMIT_PURCHASE, alliance.code):
-                if principal.member is not None:
-                    may_commit_for = (principal.member,)
-                else:
-                    may_commit_for = tuple(m.code for m in uow.members.of_alliance(alliance.id, alliance.code,
-                                                                                   alliance.currency)
-                                           if _commits_for(principal, alliance.code, m.code))
+            # its own member, and the members whose `operate` power of attorney it holds
+            candidates = attorneys.operated_in(uow, alliance, principal, clock) | {principal.member}
+            if principal.member is not None and principal.member == loaded.row.organiser:
+                candidates = {principal.member}  # the organiser's account commits for no other member (art. 168)
+            may_commit_for = tuple(sorted((m.code for m in uow.members.of_alliance(alliance.id, alliance.code,
+                                                                                  alliance.currency)
+                                           if m.code in candidates
+                                           and _commits_for(uow, alliance, principal, m.code, clock)),
+                                          key=lambda code: (code != principal.member, code)))
         may_manage = _holds(principal, Action.COMMIT_PURCHASE, alliance.code) and (
             principal.member is None or principal.member == loaded.row.organiser)
         return CampaignDetail(view, positions, history, deliveries, sees_all, bool(may_commit_for), may_manage,
@@ -246,11 +249,15 @@ def commit(store: Store, alliance_code: str, principal: Principal, number: int, 
     """Set `member`'s committed quantity (0 withdraws). Strictly before the deadline, else
     CommitmentClosed. The change is kept (who, when, old → new); a deposit difference is scheduled as a
     charge (member → organiser). A member's own step: the platform operator does not commit for it."""
-    authorize_member_step(principal, Action.COMMIT_PURCHASE, alliance_code, member)
     with store.unit_of_work() as uow:
+        alliance = uow.alliances.require(alliance_code)
+        # its own account, or one holding its `operate` power of attorney (looked up here: a revoked one fails)
+        attorneys.authorize_operating(uow, alliance, principal, Action.COMMIT_PURCHASE, member, clock)
         alliance = _writable(uow, alliance_code, Write.OPERATIONS)
         loaded = _load(uow, alliance, number, lock=True)
         row = loaded.row
+        # under a power: not in a campaign the attorney's own member organises (it receives the deposits)
+        attorneys.refuse_self_dealing(principal, member, {row.organiser}, Message("campaign {number}", number=number))
         now = clock.now()
         if CampaignState(row.state) is not CampaignState.OPEN or now >= row.deadline:
             raise CommitmentClosed(Message(
@@ -568,9 +575,10 @@ def _require_state(row: Any, allowed: set[CampaignState]) -> None:
                                             allowed=joined([STATE_NAMES[s] for s in CampaignState if s in allowed])))
 
 
-def _commits_for(principal: Principal, alliance_code: str, member: str) -> bool:
+def _commits_for(uow: UnitOfWork, alliance: Alliance, principal: Principal, member: str, clock: Clock) -> bool:
     try:
-        authorize_member_step(principal, Action.COMMIT_PURCHASE, alliance_code, member)
+        # a read (which members the form offers): no lock on the powers
+        attorneys.authorize_operating(uow, alliance, principal, Action.COMMIT_PURCHASE, member, clock, lock=False)
     except AllianceError:
         return False
     return True

@@ -13,6 +13,8 @@ recorded in the ledger.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -31,6 +33,7 @@ from alliance.operations.referrals.model import (Extension, LeadDraft, Programme
 from alliance.operations.referrals.records import lead_digest
 from alliance.registry.lifecycle import Write, check_writable
 from alliance.registry.model import Alliance
+from alliance.sharing import attorneys
 from alliance.store.database import Store
 from alliance.store.referral_repository import ReferralRepository
 from alliance.store.unit_of_work import UnitOfWork
@@ -66,7 +69,10 @@ def referrals(store: Store, alliance_code: str, principal: Principal) -> list[Se
 def referral(store: Store, alliance_code: str, principal: Principal, number: int) -> Seen:
     authorize(principal, Action.READ_REFERRALS, alliance_code)
     with store.unit_of_work() as uow:
-        return seen(principal, alliance_code, _visible(uow, uow.alliances.require(alliance_code), principal, number))
+        alliance = uow.alliances.require(alliance_code)
+        # the answers it is offered: its own member's, and those of the members whose `operate` power it holds
+        return seen(principal, alliance_code, _visible(uow, alliance, principal, number),
+                    operated=attorneys.operated_in(uow, alliance, principal, None))
 
 
 def leaderboard(store: Store, alliance_code: str, principal: Principal, period: str) -> tuple[str, list[board.Row]]:
@@ -79,14 +85,16 @@ def leaderboard(store: Store, alliance_code: str, principal: Principal, period: 
         return alliance.currency, board.leaderboard(ReferralRepository(uow.connection).all(alliance.id), within)
 
 
-def seen(principal: Principal, alliance_code: str, r: Referral) -> Seen:
+def seen(principal: Principal, alliance_code: str, r: Referral, *, operated: Collection[str] = ()) -> Seen:
+    """The referral as `principal` sees it, and which side it may act for (`operated`: the members whose
+    `operate` power of attorney it holds, `sharing.attorneys.operated_in`)."""
     own = principal.member
     party = own is None or own in (r.from_member, r.to_member)
     sees = party and principal.role is not Role.AUDITOR
     return Seen(r, sees, sees and (own is None or own == r.to_member) and _may_refer(principal, alliance_code,
-                                                                                     r.to_member),
+                                                                                     r.to_member, operated),
                 sees and (own is None or own == r.from_member) and _may_refer(principal, alliance_code,
-                                                                              r.from_member))
+                                                                              r.from_member, operated))
 
 
 # -- writing -------------------------------------------------------------------------------------------------
@@ -112,15 +120,20 @@ def submit(store: Store, alliance_code: str, principal: Principal, draft: LeadDr
 
     ConsentMissing without consent, ReferralInvalid with every other problem, DuplicateLead naming the
     earlier referral of the same lead to the same member whose window is open; nothing stored then."""
-    referrer = principal.member or from_member
+    referrer = from_member or principal.member
     if referrer is None:
         raise ReferralInvalid(Message("name the referring member"), [
             Problem("referral", "from_member", Message("the member who refers the lead is required"))])
-    if principal.member is not None and from_member and from_member != principal.member:
-        authorize(principal, Action.REFER_LEADS, alliance_code)
-        raise Forbidden(Message("only {member}'s own accounts act for {member}", member=from_member))
-    authorize_member_step(principal, Action.REFER_LEADS, alliance_code, referrer)
     with store.unit_of_work() as uow:
+        # its own account, or one holding its `operate` power of attorney (looked up here: a revoked one fails)
+        power = attorneys.operating_power(uow, uow.alliances.require(alliance_code), principal, referrer, clock)
+        if principal.member is not None and referrer != principal.member and power is None:
+            authorize(principal, Action.REFER_LEADS, alliance_code)
+            raise Forbidden(Message("only {member}'s own accounts act for {member}", member=referrer))
+        authorize_member_step(principal, Action.REFER_LEADS, alliance_code, referrer, attorney=power is not None)
+        # under a power: no lead from the member to the attorney's own member (it would pay the member a commission)
+        attorneys.refuse_self_dealing(principal, referrer, {draft.to_member},
+                                      Message("a lead referred to {member}", member=draft.to_member))
         alliance = _writable(uow, alliance_code)
         uow.alliances.lock(alliance.id)  # two submissions of one lead at once: the second sees the first
         today = local_today(clock, alliance.timezone)
@@ -167,7 +180,7 @@ def request_extension(store: Store, alliance_code: str, principal: Principal, nu
     """The referrer asks the receiving member to extend the exclusivity window by `days`."""
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code)
-        r = _party(uow, alliance, principal, number, referrer=True)
+        r = _party(uow, alliance, principal, number, clock, referrer=True)
         repo = ReferralRepository(uow.connection)
         model.check_extension_request(r, days, repo.programme(alliance.id), local_today(clock, alliance.timezone))
         repo.change(alliance.id, number, extension=Extension.REQUESTED, extension_days=days,
@@ -181,7 +194,7 @@ def decide_extension(store: Store, alliance_code: str, principal: Principal, num
     """The receiving member grants (the window grows by the days asked) or refuses an extension."""
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code)
-        r = _party(uow, alliance, principal, number, referrer=False)
+        r = _party(uow, alliance, principal, number, clock, referrer=False)
         model.check_extension_decision(r)
         repo = ReferralRepository(uow.connection)
         if grant:
@@ -200,7 +213,7 @@ def _move(store: Store, alliance_code: str, principal: Principal, number: int, t
           clock: Clock) -> Referral:
     with store.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code)
-        r = _party(uow, alliance, principal, number, referrer=False)
+        r = _party(uow, alliance, principal, number, clock, referrer=False)
         why = model.check_move(r, to, reason)
         ReferralRepository(uow.connection).change(alliance.id, number, state=to, reason=why, decided_at=clock.now(),
                                                   decided_by=principal.actor)
@@ -231,9 +244,9 @@ def _writable(uow: UnitOfWork, alliance_code: str) -> Alliance:
     return alliance
 
 
-def _may_refer(principal: Principal, alliance_code: str, member: str) -> bool:
+def _may_refer(principal: Principal, alliance_code: str, member: str, operated: Collection[str] = ()) -> bool:
     try:
-        authorize_member_step(principal, Action.REFER_LEADS, alliance_code, member)
+        authorize_member_step(principal, Action.REFER_LEADS, alliance_code, member, attorney=member in operated)
     except AllianceError:
         return False
     return True
@@ -248,11 +261,16 @@ def _visible(uow: UnitOfWork, alliance: Alliance, principal: Principal, number: 
     return r
 
 
-def _party(uow: UnitOfWork, alliance: Alliance, principal: Principal, number: int, *, referrer: bool) -> Referral:
+def _party(uow: UnitOfWork, alliance: Alliance, principal: Principal, number: int, clock: Clock, *,
+           referrer: bool) -> Referral:
     """The referral, if the principal acts for its referrer (`referrer`) or its receiving member."""
     r = _visible(uow, alliance, principal, number, lock=True)  # only writers ask for a party
     member = r.from_member if referrer else r.to_member
     if principal.member is not None and principal.member != member:
+        # Another member's account sees only the referrals its own member is party to (`_visible`), so here it
+        # would answer for `member` on its own lead: accept it, extend its own window, link `member`'s orders
+        # for its own commission. A power of attorney does not make it both sides of a referral.
         raise Forbidden(Message("only {member} does this for referral {number}", member=member, number=number))
-    authorize_member_step(principal, Action.REFER_LEADS, alliance.code, member)
+    power = attorneys.operating_power(uow, alliance, principal, member, clock)  # inside the write's unit of work
+    authorize_member_step(principal, Action.REFER_LEADS, alliance.code, member, attorney=power is not None)
     return r

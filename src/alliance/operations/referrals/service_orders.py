@@ -42,7 +42,7 @@ def link_orders(stores: Stores, alliance_code: str, principal: Principal, number
     wanted = _order_ids(order_ids)
     with stores.records.unit_of_work() as uow:
         alliance = _writable(uow, alliance_code)
-        r = _party(uow, alliance, principal, number, referrer=False)
+        r = _party(uow, alliance, principal, number, clock, referrer=False)
         if r.state not in (State.ACCEPTED, State.CONVERTED):
             raise ReferralStateConflict(Message("referral {number} is {state}: orders are linked to an accepted "
                                                 "referral", number=number, state=r.state.value))

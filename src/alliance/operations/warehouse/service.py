@@ -6,8 +6,9 @@ Who may do what (access.policy):
   only; the coordinator (and auditor) and the warehouse owner's accounts see all of the warehouse.
 - BOOK_WAREHOUSE (member admins for their own member, 404 for another's): book, join the waitlist,
   cancel one's own booking. Booking is a member's own step: neither the coordinator nor the platform
-  operator, who hold no member's account, books for one (policy.authorize_member_step); the coordinator
-  still cancels as a manager.
+  operator, who hold no member's account, books for one (policy.authorize_member_step), unless the
+  member gave it its `operate` power of attorney (sharing.attorneys); the coordinator still cancels as
+  a manager.
 - MANAGE_WAREHOUSE: create a warehouse (a member admin as its owner, the coordinator for any
   member), change it, check bookings in and out, cancel any booking of it (the owner's accounts or
   the coordinator).
@@ -26,7 +27,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from alliance.access.policy import Action, Forbidden, authorize, authorize_member_step
+from alliance.access.policy import Action, Forbidden, authorize
 from alliance.access.roles import Principal
 from alliance.core.clock import Clock, local_today
 from alliance.core.errors import InvalidInput, Problem
@@ -34,6 +35,7 @@ from alliance.core.messages import Message
 from alliance.core.limits import LINE_LIMIT_MINOR
 from alliance.core.money import Money, minor_digits
 from alliance.operations.warehouse import capacity as cap
+from alliance.sharing import attorneys
 from alliance.operations.warehouse.idle import IdleRate, idle_rate, weeks as week_spans
 from alliance.operations.warehouse.model import (
     STAY_LIMIT, BookingInvalid, BookingStateConflict, OverCapacity,
@@ -323,12 +325,15 @@ def book(store: Store, alliance_code: str, principal: Principal, number: int, me
     with every problem. When it does not fit: OverCapacity naming the first full day (with
     `suggestions` from the resource map), or, with waitlist=True, the booking is stored waitlisted
     (outcome.full_on says why). A starts_on before today is refused."""
-    authorize_member_step(principal, Action.BOOK_WAREHOUSE, alliance_code, member)
     with store.unit_of_work() as uow:
         alliance = uow.alliances.require(alliance_code)
+        # its own account, or one holding its `operate` power of attorney (looked up here: a revoked one fails)
+        attorneys.authorize_operating(uow, alliance, principal, Action.BOOK_WAREHOUSE, member, clock)
         uow.alliances.lock(alliance.id)  # one booking at a time: capacity is checked against what is stored
         repo = WarehouseRepository(uow.connection)
         w = _warehouse(repo, alliance, number)
+        # under a power: not in a warehouse the attorney's own member owns (the member would pay it)
+        attorneys.refuse_self_dealing(principal, member, {w.owner}, Message("warehouse {number}", number=number))
         today = local_today(clock, alliance.timezone)
         problems = check_booking(quantity, starts_on, ends_on, priority, w.capacity)
         if member not in _active_members(uow, alliance):
