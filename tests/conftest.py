@@ -137,3 +137,16 @@ def store(database_url: str) -> Iterator[Store]:
 def stores(store: Store, facts: FactStore) -> Stores:
     """The handle the services take: `store` and the `facts` fixture of the test's own module."""
     return Stores(store, facts)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m "not slow"` deselects: the mark must be there by then
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The edges' (HTTP, pages, CLI: tests/e2e) PostgreSQL twins are a slow group: the services under
+    them run on both databases in tests/integration, and each edge test is run on SQLite by default.
+    CI (and ALLIANCE_TEST_ALL=1) runs them too; the default run stays under 15 minutes on 2 cores."""
+    e2e = Path(__file__).parent / "e2e"
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if (callspec is not None and callspec.params.get("database_url") == "postgresql"
+                and e2e in Path(str(item.fspath)).parents):
+            item.add_marker(pytest.mark.slow)
