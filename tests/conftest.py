@@ -148,5 +148,5 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         callspec = getattr(item, "callspec", None)
         if (callspec is not None and callspec.params.get("database_url") == "postgresql"
-                and e2e in Path(str(item.fspath)).parents):
+                and e2e in item.path.parents):
             item.add_marker(pytest.mark.slow)
