@@ -45,15 +45,22 @@ class SelfDealing(Forbidden):
     title = Message("An attorney does not deal with its own member")
 
 
+def deals_with_itself(principal: Principal, member: str, other_sides: Collection[str]) -> bool:
+    """Whether a step `principal` takes for `member` would deal with the account's own member, which is
+    among `other_sides` (`refuse_self_dealing` refuses it; pages do not offer it)."""
+    own = principal.member
+    return own is not None and own != member and own in other_sides
+
+
 def refuse_self_dealing(principal: Principal, member: str, other_sides: Collection[str], record: Message) -> None:
     """Refuse (SelfDealing) a step `principal` takes for `member` when the account is held for another
     member that is among `other_sides` of `record` (the step's counterparties: the bid's consortium,
     the campaign's organiser, the warehouse's owner, the lead's receiver). Called by each service right
     after the power is checked; the member's own accounts and accounts held for no member (the
     coordinator, the platform operator) are never the other side."""
-    own = principal.member
-    if own is None or own == member or own not in other_sides:
+    if not deals_with_itself(principal, member, other_sides):
         return
+    own = principal.member
     raise SelfDealing(Message(
         "{account} acts for {member} by its power of attorney, and {own} is the other side of {record}: an "
         "attorney does not deal with its own member for the member it represents (a member's own account can)",
@@ -176,10 +183,7 @@ def holds_any(store: Store, principal: Principal, alliance_code: str, power: str
     (the edge asks this for a route whose member is named only in the body; the service decides)."""
     with store.unit_of_work() as uow:
         alliance = uow.alliances.get(alliance_code)
-        return alliance is not None and any(
-            power_held([p], account=principal.account, is_coordinator=principal.role is Role.COORDINATOR,
-                       member=p.member_code, power=power) is not None
-            for p in uow.sharing.powers(alliance.id) if p.member_code != principal.member)
+        return alliance is not None and any(_held_by(p, principal, power) for p in uow.sharing.powers(alliance.id))
 
 
 def may_sign_for(store: Store, principal: Principal, alliance_code: str, members: list[str]) -> set[str]:
@@ -235,10 +239,14 @@ def operated_in(uow: UnitOfWork, alliance: Alliance, principal: Principal, clock
     """`operated_members` inside a unit of work (one read of the powers, one of the departures)."""
     departures = uow.members.departures(alliance.id)
     return frozenset(p.member_code for p in uow.sharing.powers(alliance.id)
-                     if p.member_code != principal.member
-                     and not _gone(departures.get(p.member_code), alliance, clock)
-                     and power_held([p], account=principal.account, is_coordinator=principal.role is Role.COORDINATOR,
-                                    member=p.member_code, power=OPERATE) is not None)
+                     if _held_by(p, principal, OPERATE) and not _gone(departures.get(p.member_code), alliance, clock))
+
+
+def _held_by(p: PowerOfAttorney, principal: Principal, power: str) -> bool:
+    """Whether `p` is a power `power` in force that `principal` holds for a member not its own."""
+    return p.member_code != principal.member and power_held(
+        [p], account=principal.account, is_coordinator=principal.role is Role.COORDINATOR, member=p.member_code,
+        power=power) is not None
 
 
 def _gone(left_on: date | None, alliance: Alliance, clock: Clock | None) -> bool:

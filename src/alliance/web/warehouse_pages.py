@@ -272,10 +272,10 @@ def booking_member_options(store: Store, code: str, viewer: Viewer, say: Callabl
     holds; the coordinator and a platform admin none without one (booking is a member's own step:
     policy.authorize_member_step). In a warehouse `owner` owns, the owner's accounts book for no other
     member (the member would pay their own: attorneys.refuse_self_dealing)."""
-    own_warehouse = viewer.principal.member is not None and viewer.principal.member == owner
-    operated = frozenset() if own_warehouse else attorneys.operated_members(store, viewer.principal, code, clock)
+    operated = attorneys.operated_members(store, viewer.principal, code, clock)
     members = registry.list_members(store, code)
-    allowed = set(viewer.step_members(Action.BOOK_WAREHOUSE, code, [m.code for m in members], operated=operated))
+    allowed = {m for m in viewer.step_members(Action.BOOK_WAREHOUSE, code, [m.code for m in members], operated=operated)
+               if owner is None or not attorneys.deals_with_itself(viewer.principal, m, {owner})}
     own = viewer.principal.member
     return ([] if own in allowed else [("", say(CHOOSE))]) + [(m.code, f"{m.legal_name} ({m.code})")
                                                               for m in members if m.code in allowed]

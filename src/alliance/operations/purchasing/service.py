@@ -127,9 +127,9 @@ def campaign(store: Store, alliance_code: str, principal: Principal, number: int
         may_commit_for: tuple[str, ...] = ()
         if view.state is CampaignState.OPEN and not view.due:
             # its own member, and the members whose `operate` power of attorney it holds
-            candidates = attorneys.operated_in(uow, alliance, principal, clock) | {principal.member}
-            if principal.member is not None and principal.member == loaded.row.organiser:
-                candidates = {principal.member}  # the organiser's account commits for no other member (art. 168)
+            # (not for a member whose step would deal with the account's own member, the organiser: art. 168)
+            candidates = {m for m in attorneys.operated_in(uow, alliance, principal, clock)
+                          if not attorneys.deals_with_itself(principal, m, {loaded.row.organiser})} | {principal.member}
             may_commit_for = tuple(sorted((m.code for m in uow.members.of_alliance(alliance.id, alliance.code,
                                                                                   alliance.currency)
                                            if m.code in candidates
